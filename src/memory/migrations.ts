@@ -1,0 +1,125 @@
+// Schema history. Append a migration; never edit one that has shipped.
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'goals, plans, steps, tool calls, events, memories, audit, snapshots',
+    sql: `
+      CREATE TABLE goals (
+        id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT,
+        submitted_by TEXT NOT NULL,
+        submitted_uid INTEGER NOT NULL,
+        plan_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX goals_created ON goals(created_at);
+
+      CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        goal_id TEXT NOT NULL REFERENCES goals(id),
+        tier TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        spec TEXT NOT NULL,            -- canonical JSON of the steps the hash covers
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE steps (
+        plan_id TEXT NOT NULL REFERENCES plans(id),
+        id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        preview TEXT NOT NULL,         -- JSON StepPreview
+        snapshot_id TEXT,
+        output TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        approved_by TEXT,
+        started_at TEXT,
+        finished_at TEXT,
+        PRIMARY KEY (plan_id, id)
+      );
+
+      CREATE TABLE tool_calls (
+        id TEXT PRIMARY KEY,
+        goal_id TEXT,
+        plan_id TEXT,
+        step_id TEXT,
+        tool TEXT NOT NULL,
+        args TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        output TEXT NOT NULL,
+        error TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL
+      );
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL,
+        type TEXT NOT NULL,
+        goal_id TEXT,
+        payload TEXT NOT NULL
+      );
+
+      CREATE TABLE memories (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        content TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+      );
+      CREATE VIRTUAL TABLE memories_fts USING fts5(content, content='memories', content_rowid='rowid');
+      CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts(rowid, content) VALUES (new.rowid, new.content);
+      END;
+      CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+      END;
+      CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+        INSERT INTO memories_fts(rowid, content) VALUES (new.rowid, new.content);
+      END;
+
+      -- Append-only, hash-chained. seq is dense: a gap is a deleted row.
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+
+      CREATE TABLE snapshots (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        goal_id TEXT,
+        step_id TEXT,
+        created_at TEXT NOT NULL,
+        restored_at TEXT
+      );
+      -- One row per path: what it was before (type 'absent' when it did not exist).
+      CREATE TABLE snapshot_entries (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        path TEXT NOT NULL,
+        type TEXT NOT NULL,            -- file | dir | symlink | absent
+        mode INTEGER,
+        uid INTEGER,
+        gid INTEGER,
+        sha256 TEXT,                   -- content blob for files
+        link_target TEXT,
+        PRIMARY KEY (snapshot_id, path)
+      );
+    `,
+  },
+];

@@ -1,0 +1,13 @@
+// Live events the daemon pushes to subscribed clients, as one tagged union.
+import type { GoalView, StepState } from './model.js';
+
+export type DaemonEvent =
+  | { type: 'goal.updated'; goal: GoalView }
+  | { type: 'step.started'; goalId: string; stepId: string; agent: string; tool: string }
+  | { type: 'step.output'; goalId: string; stepId: string; chunk: string }
+  | { type: 'step.finished'; goalId: string; stepId: string; state: StepState; error: string | null }
+  | { type: 'agent.status'; agent: string; status: 'idle' | 'busy'; task: string | null }
+  | { type: 'alert'; level: 'info' | 'warning' | 'critical'; message: string };
+
+/** The notification method that carries a DaemonEvent as its params. */
+export const EVENT_METHOD = 'event';
