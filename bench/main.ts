@@ -1,0 +1,101 @@
+// `npm run bench`: every figure is a median (or percentile) set against a baseline
+// measured in the same run, on this machine, so ratios stay comparable across machines.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ReactivePlanner } from '../src/agents/reactive-planner.js';
+import { LineClient, measureRoundTrips, startEchoServer } from './rpc.js';
+import { timeNodeExit, timeToMarker } from './startup.js';
+import { fmt, median, percentile, table, type Row } from './stats.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const runs = Number(process.env['BENCH_RUNS'] ?? 15);
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+const dir = mkdtempSync(join(tmpdir(), 'aios-bench-'));
+const env: NodeJS.ProcessEnv = { ...process.env, AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), AIOS_MODE: 'user', HOME: dir };
+const socketPath = join(dir, 'state', 'aiosd.sock');
+
+async function startDaemon(): Promise<() => void> {
+  const p = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    try {
+      (await LineClient.open(socketPath)).close();
+      return () => p.kill('SIGTERM');
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error('aiosd did not start');
+}
+
+async function startup(): Promise<void> {
+  const node: number[] = [];
+  const ink: number[] = [];
+  const shell: number[] = [];
+  const inkApp = join(root, 'bench', '.build', 'ink-hello.js');
+  for (let i = 0; i < runs; i++) {
+    node.push(await timeNodeExit(env));
+    ink.push(await timeToMarker(process.execPath, [inkApp], /hello from ink/, env));
+    shell.push(await timeToMarker(process.execPath, [join(root, 'bin', 'aios-shell.js')], /goal ›/, env));
+  }
+  results['startup'] = { node, ink, shell };
+  const s = median(shell);
+  rows.push({ name: 'aios shell: exec → first frame with the input line (median ms)', value: fmt(s), baseline: `node -e 0: ${fmt(median(node))}`, ratio: `${fmt(s / median(node), 2)}×`, goal: '≤ 100 ms, ≤ 1.7×' });
+  rows.push({ name: 'same, against a minimal bundled Ink app', value: fmt(s), baseline: `Ink hello: ${fmt(median(ink))}`, ratio: `${fmt(s / median(ink), 2)}×`, goal: '< 1×' });
+}
+
+async function roundTrips(): Promise<void> {
+  const echoPath = join(dir, 'echo.sock');
+  const echo = await startEchoServer(echoPath);
+  const n = 5000;
+  const echoClient = await LineClient.open(echoPath);
+  const payload = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status/get', params: {} });
+  const raw = await measureRoundTrips(echoClient, () => payload, n);
+  echoClient.close();
+  echo.kill();
+  const c = await LineClient.open(socketPath);
+  await c.roundTrip(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: 1, client: { name: 'bench', version: '0' } } }));
+  let id = 1;
+  const status = await measureRoundTrips(c, () => JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'status/get', params: {} }), n);
+  results['rpc'] = { echoP50: percentile(raw, 50), echoP99: percentile(raw, 99), statusP50: percentile(status, 50), statusP99: percentile(status, 99) };
+  rows.push({ name: 'status/get round trip p50 (µs)', value: fmt(percentile(status, 50)), baseline: `raw echo: ${fmt(percentile(raw, 50))}`, ratio: `${fmt(percentile(status, 50) / percentile(raw, 50), 2)}×`, goal: '≤ 50 µs' });
+  rows.push({ name: 'status/get round trip p99 (µs)', value: fmt(percentile(status, 99)), baseline: `raw echo: ${fmt(percentile(raw, 99))}`, ratio: `${fmt(percentile(status, 99) / percentile(raw, 99), 2)}×`, goal: '≤ 300 µs' });
+
+  // goal → plan over the socket: persist the goal, plan, preview (a diff), hash, persist the plan.
+  const target = join(dir, 'bench-target.txt');
+  const submit = await measureRoundTrips(c, () => JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'goal/submit', params: { text: `create a file ${target} containing bench ${id}` } }), 300, 20);
+  c.close();
+  const statusMedian = percentile(status, 50);
+  results['goalToPlan'] = { p50: percentile(submit, 50), p99: percentile(submit, 99) };
+  rows.push({ name: 'goal → plan, reactive tier, over the socket (median ms)', value: fmt(percentile(submit, 50) / 1000, 2), baseline: `status/get: ${fmt(statusMedian / 1000, 3)}`, ratio: `${fmt(percentile(submit, 50) / statusMedian, 1)}×`, goal: '≤ 10 ms' });
+}
+
+async function plannerOnly(): Promise<void> {
+  const planner = new ReactivePlanner();
+  const times: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = process.hrtime.bigint();
+    await planner.plan({ text: `create a file notes-${i}.txt containing hello ${i}`, home: dir });
+    times.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  rows.push({ name: 'reactive planner alone (median µs)', value: fmt(median(times)), baseline: '—', ratio: '—', goal: '≤ 10 ms' });
+}
+
+const stop = await startDaemon();
+try {
+  await startup();
+  await roundTrips();
+  await plannerOnly();
+} finally {
+  stop();
+}
+const report = table(rows);
+process.stdout.write(`\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ rows, results }, null, 2));
+writeFileSync(join(root, 'bench', 'results', 'latest.md'), report + '\n');
+rmSync(dir, { recursive: true, force: true });

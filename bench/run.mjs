@@ -1,0 +1,13 @@
+// Builds the benchmark and its Ink baseline with esbuild (production, minified, as aiOS
+// itself is built), then runs it.
+import { build } from 'esbuild';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, 'bench', '.build');
+const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" } };
+await build({ ...common, entryPoints: [join(root, 'bench/fixtures/ink-hello.tsx')], outfile: join(out, 'ink-hello.js'), minify: true,
+  define: { 'process.env.NODE_ENV': '"production"' }, external: ['react-devtools-core'] });
+await build({ ...common, entryPoints: [join(root, 'bench/main.ts')], outfile: join(out, 'main.js'), external: ['node-pty', 'better-sqlite3'] });
+await import(join(out, 'main.js'));

@@ -1,0 +1,44 @@
+// Bundles aiOS into dist/ with esbuild: one minified ESM entry plus lazily loaded chunks,
+// so `aios shell` loads only what the TUI needs (start-up time is a measured goal).
+// `--if-stale` skips the build when dist/ is newer than every source file.
+import { build } from 'esbuild';
+import { readFileSync, readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, 'dist', 'aios.js');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+if (process.argv.includes('--if-stale') && existsSync(out)) {
+  const sources = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
+  if (statSync(out).mtimeMs >= sources) process.exit(0);
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+await build({
+  entryPoints: { aios: join(root, 'src/cli/main.ts') },
+  outdir: join(root, 'dist'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native addons load from node_modules; react-devtools-core is only for Ink's dev mode.
+  external: ['better-sqlite3', 'node-pty', 'node-llama-cpp', 'react-devtools-core'],
+  define: { 'process.env.NODE_ENV': '"production"', __AIOS_VERSION__: JSON.stringify(pkg.version) },
+  // Bundled CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "import{createRequire as __aiosCreateRequire}from'node:module';const require=__aiosCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

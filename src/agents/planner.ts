@@ -1,0 +1,38 @@
+// The planner interface every tier plugs into: reactive rules now; stored procedures,
+// local and cloud models later. A planner proposes; it never executes.
+import type { PlanStepSpec, Tier } from '../protocol/model.js';
+
+export interface PlanRequest {
+  text: string;
+  /** The submitting user's home directory: where relative paths in a goal point. */
+  home: string;
+}
+
+export type PlanOutcome =
+  | { kind: 'plan'; tier: Tier; steps: PlanStepSpec[]; explanation: string }
+  | { kind: 'not_understood'; reason: string };
+
+export interface Planner {
+  readonly tier: Tier;
+  plan(request: PlanRequest): Promise<PlanOutcome>;
+}
+
+/** Tries each tier in order; the first that produces a plan wins. */
+export class PlannerChain implements Planner {
+  readonly tier: Tier = 'reactive';
+  constructor(private readonly planners: readonly Planner[], private readonly fallbackHelp: string) {}
+
+  get names(): string[] {
+    return this.planners.map((p) => p.tier);
+  }
+
+  async plan(request: PlanRequest): Promise<PlanOutcome> {
+    const reasons: string[] = [];
+    for (const p of this.planners) {
+      const out = await p.plan(request);
+      if (out.kind === 'plan') return out;
+      reasons.push(out.reason);
+    }
+    return { kind: 'not_understood', reason: [...reasons, this.fallbackHelp].join(' ') };
+  }
+}

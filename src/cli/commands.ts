@@ -1,0 +1,158 @@
+// The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
+import { createInterface } from 'node:readline/promises';
+import type { AiosClient } from '../protocol/client.js';
+import type { GoalView } from '../protocol/model.js';
+import { sanitize } from '../text/sanitize.js';
+import { connectDaemon, exitCodeFor } from './connect.js';
+import { formatGoal, formatSnapshot } from './format.js';
+
+export interface Io {
+  json: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted']);
+
+async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
+  let client: AiosClient | undefined;
+  try {
+    client = await connectDaemon(socketPath);
+    return await fn(client);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (io.json) io.out(JSON.stringify({ error: msg }));
+    else io.err(`aios: ${msg}`);
+    return exitCodeFor(err);
+  } finally {
+    client?.close();
+  }
+}
+
+/** Waits for a goal to reach a final state, streaming step output as it comes. */
+function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
+  return new Promise((resolve, reject) => {
+    const off = client.onEvent((ev) => {
+      if (ev.type === 'step.output' && ev.goalId === goalId && !io.json) io.out(sanitize(ev.chunk).replace(/\n$/, ''));
+      if (ev.type === 'goal.updated' && ev.goal.id === goalId && TERMINAL.has(ev.goal.state)) {
+        off();
+        resolve(ev.goal);
+      }
+    });
+    client.onClose((reason) => reject(new Error(`lost aiosd while waiting: ${reason}`)));
+    // The goal may have finished before the subscription saw it.
+    client.call('goal/get', { goalId }).then((g) => {
+      if (TERMINAL.has(g.state)) { off(); resolve(g); }
+    }, reject);
+  });
+}
+
+export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    await client.call('events/subscribe', {});
+    let goal = await client.call('goal/submit', { text });
+    if (goal.state === 'not_understood') {
+      if (io.json) io.out(JSON.stringify(goal)); else io.err(formatGoal(goal));
+      return 1;
+    }
+    if (goal.state === 'awaiting_approval' && goal.plan !== null) {
+      if (!yes) {
+        if (io.json) io.out(JSON.stringify(goal));
+        else io.out(`${formatGoal(goal)}\n\nApprove it in the TUI (aios shell), or run again with --yes.`);
+        return 0;
+      }
+      if (!io.json) io.out(formatGoal(goal));
+      goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' });
+    } else if (!io.json) {
+      io.out(formatGoal(goal));
+    }
+    const final = TERMINAL.has(goal.state) ? goal : await waitForGoal(client, goal.id, io);
+    if (io.json) io.out(JSON.stringify(final));
+    else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}`);
+    return final.state === 'succeeded' ? 0 : 1;
+  });
+}
+
+export function statusCommand(socketPath: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const s = await client.call('status/get', {});
+    if (io.json) {
+      io.out(JSON.stringify(s));
+    } else {
+      const goals = Object.entries(s.goals).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+      io.out([
+        `aiosd ${s.version} — ${s.health}${s.problems.length > 0 ? ` (${s.problems.join('; ')})` : ''}`,
+        `node ${s.node}, ${s.mode} mode, pid ${s.pid}, up ${Math.round(s.uptimeMs / 1000)} s, ${s.clients} client(s)`,
+        `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
+        `planners: ${s.planners.join(' → ')}`,
+        `goals: ${goals}`,
+        `state: ${s.stateDir}`,
+        `socket: ${s.socket}`,
+      ].join('\n'));
+    }
+    return 0;
+  });
+}
+
+export function snapshotsCommand(socketPath: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const { snapshots } = await client.call('snapshot/list', { limit: 100 });
+    if (io.json) io.out(JSON.stringify({ snapshots }));
+    else io.out(snapshots.length === 0 ? 'no snapshots yet' : snapshots.map(formatSnapshot).join('\n'));
+    return 0;
+  });
+}
+
+export function restoreCommand(socketPath: string, id: string, yes: boolean, io: Io, interactive: boolean): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const { snapshots } = await client.call('snapshot/list', { limit: 1000 });
+    const snap = snapshots.find((s) => s.id === id);
+    if (snap === undefined) {
+      // Let the daemon give the authoritative answer (and the same error text as the TUI).
+      await client.call('snapshot/restore', { snapshotId: id });
+      return 1;
+    }
+    if (!yes) {
+      if (!interactive) {
+        io.err(`aios: restoring ${id} would put back:\n    ${snap.paths.join('\n    ')}\nrun again with --yes to confirm`);
+        return 2;
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`${formatSnapshot(snap)}\nRestore these paths to their state at ${snap.createdAt}? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.err('not restored');
+        return 1;
+      }
+    }
+    const r = await client.call('snapshot/restore', { snapshotId: id });
+    if (io.json) io.out(JSON.stringify(r)); else io.out(`restored ${r.restored.length} path(s):\n    ${r.restored.map((p) => sanitize(p, { singleLine: true })).join('\n    ')}`);
+    return 0;
+  });
+}
+
+export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const r = await client.call('audit/verify', {});
+    if (io.json) io.out(JSON.stringify(r));
+    else io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+    return r.ok ? 0 : 1;
+  });
+}
+
+export function memorySearchCommand(socketPath: string, query: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const { hits } = await client.call('memory/search', { query, limit: 20 });
+    if (io.json) io.out(JSON.stringify({ hits }));
+    else io.out(hits.length === 0 ? 'no matches' : hits.map((h) => `${h.createdAt}  [${h.kind}] ${sanitize(h.snippet, { singleLine: true })}`).join('\n'));
+    return 0;
+  });
+}
+
+export function rollbackCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const g = await client.call('goal/rollback', { goalId });
+    if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
+    return 0;
+  });
+}

@@ -1,0 +1,64 @@
+// Starting aiosd: in the foreground (`aios daemon`) or detached behind a TUI (`aios up`).
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AiosClient } from '../protocol/client.js';
+import type { AiosPaths } from '../config/paths.js';
+
+export async function runDaemonForeground(paths: AiosPaths, configFiles: { systemFile: string; userFile: string | null }): Promise<number> {
+  const { loadConfig, ConfigError } = await import('../config/config.js');
+  const { startDaemon } = await import('../daemon/daemon.js');
+  const log = (line: string): void => { process.stderr.write(`${new Date().toISOString()} aiosd: ${line}\n`); };
+  let loaded;
+  try {
+    loaded = loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aiosd: bad configuration: ${err.message}\nFix the file (or unset the variable) and start again.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const daemon = await startDaemon({ paths, config: loaded.config, log }).catch((err: unknown) => {
+    log(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  });
+  if (daemon === null) return 1;
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string): void => { log(`${sig}: shutting down`); resolve(); };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await daemon.close();
+  return 0;
+}
+
+async function reachable(socketPath: string): Promise<boolean> {
+  try {
+    const c = await AiosClient.connect({ socketPath, clientName: 'aios-up', connectTimeoutMs: 1000 });
+    c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts aiosd detached (logging to the state dir) unless one already answers; waits until it does. */
+export async function ensureDaemon(paths: AiosPaths, cliEntry: string): Promise<{ started: boolean; log: string }> {
+  const logFile = join(paths.stateDir, 'aiosd.log');
+  if (await reachable(paths.socketPath)) return { started: false, log: logFile };
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const fd = openSync(logFile, 'a', 0o600);
+  const child = spawn(process.execPath, [cliEntry, 'daemon'], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+  let exited: number | null = null;
+  child.once('exit', (code) => { exited = code ?? 1; });
+  child.unref();
+  for (let waited = 0; waited < 15_000; waited += 50) {
+    if (exited !== null) break;
+    if (await reachable(paths.socketPath)) return { started: true, log: logFile };
+    await sleep(50);
+  }
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
+  throw new Error(`aiosd did not start (see ${logFile}):\n${tail}`);
+}

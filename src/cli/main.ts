@@ -1,0 +1,27 @@
+// `aios`: one entry for every verb. `aios shell` skips the CLI parser entirely so a
+// login lands in the TUI as fast as Node can start.
+import { resolvePaths, type AiosPaths } from '../config/paths.js';
+import { homedir } from 'node:os';
+
+function paths(): AiosPaths {
+  return resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() });
+}
+
+async function shell(): Promise<number> {
+  const { runShell } = await import('../shell/run-shell.js');
+  return runShell({ socketPath: paths().socketPath, stdin: process.stdin, stdout: process.stdout, env: process.env });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'shell' && argv.length === 1) return shell();
+  const { buildProgram } = await import('./program.js');
+  return buildProgram({ paths, shell }).run(argv);
+}
+
+/** Run when this module is the process's entry (bin/aios.js, bin/aios-shell.js). */
+export function runMain(argv: string[]): void {
+  main(argv).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

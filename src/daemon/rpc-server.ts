@@ -1,0 +1,199 @@
+// aiosd's socket: newline-delimited JSON-RPC 2.0. Each client is isolated: whatever it
+// sends (garbage, huge frames, floods, a sudden hang-up) costs it an error and nobody
+// else anything.
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { z } from 'zod';
+import { EVENT_METHOD, type DaemonEvent } from '../protocol/events.js';
+import { encodeFrame, LineDecoder } from '../protocol/framing.js';
+import { ErrorCode, type RpcErrorObject, type RpcId } from '../protocol/jsonrpc.js';
+import { isMethodName, methods, type MethodName, type Methods, type ResultOf } from '../protocol/methods.js';
+import { OpError } from '../agents/op-error.js';
+import type { Actor } from '../agents/approval-policy.js';
+import { peerCredOf, type PeerCred } from './peer-cred.js';
+
+export interface Connection {
+  id: number;
+  cred: PeerCred;
+  actor: Actor;
+  initialized: boolean;
+  subscribed: boolean;
+  inflight: number;
+}
+
+export type Handlers = {
+  [M in MethodName]: (params: z.output<Methods[M]['params']>, conn: Connection) => Promise<ResultOf<M>> | ResultOf<M>;
+};
+
+export interface RpcServerOptions {
+  socketPath: string;
+  mode: 'user' | 'system';
+  ownerUid: number;
+  maxClients: number;
+  maxFrameBytes: number;
+  /** Maps a verified peer to the actor its requests act as. */
+  actorFor: (cred: PeerCred) => Actor;
+  log: (line: string) => void;
+}
+
+const MAX_INFLIGHT = 32;
+/** A subscriber that stops reading is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class RpcServer {
+  private server: Server | null = null;
+  private readonly sockets = new Map<Socket, Connection>();
+  private nextId = 1;
+  private handlers: Handlers | null = null;
+
+  constructor(private readonly options: RpcServerOptions) {}
+
+  get clientCount(): number {
+    return this.sockets.size;
+  }
+
+  async listen(handlers: Handlers): Promise<void> {
+    this.handlers = handlers;
+    const { socketPath, mode } = this.options;
+    mkdirSync(dirname(socketPath), { recursive: true, mode: mode === 'user' ? 0o700 : 0o755 });
+    if (existsSync(socketPath)) {
+      if (await isLive(socketPath)) throw new Error(`aiosd is already running at ${socketPath}`);
+      unlinkSync(socketPath); // left behind by a daemon that died
+    }
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Who may connect is decided per connection from SO_PEERCRED; the mode is a second fence.
+    chmodSync(socketPath, mode === 'user' ? 0o600 : 0o666);
+    this.server = server;
+  }
+
+  broadcast(event: DaemonEvent): void {
+    const frame = encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event });
+    for (const [socket, conn] of this.sockets) if (conn.subscribed) this.write(socket, frame);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets.keys()) socket.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = null;
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    let cred: PeerCred;
+    try {
+      cred = peerCredOf(socket);
+    } catch (err) {
+      return this.refuse(socket, ErrorCode.Unauthorized, `cannot verify who is connecting (${describe(err)})`);
+    }
+    if (this.options.mode === 'user' && cred.uid !== this.options.ownerUid) {
+      this.options.log(`refused uid ${cred.uid} (pid ${cred.pid}): this aiosd serves uid ${this.options.ownerUid} only`);
+      return this.refuse(socket, ErrorCode.Unauthorized, `this aiosd runs in user mode and serves uid ${this.options.ownerUid} only`);
+    }
+    if (this.sockets.size >= this.options.maxClients) {
+      return this.refuse(socket, ErrorCode.Overloaded, `aiosd has ${this.sockets.size} clients, its limit; try again shortly`);
+    }
+    const conn: Connection = { id: this.nextId++, cred, actor: this.options.actorFor(cred), initialized: false, subscribed: false, inflight: 0 };
+    this.sockets.set(socket, conn);
+    const decoder = new LineDecoder(this.options.maxFrameBytes);
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of decoder.push(chunk)) {
+        if (ev.type === 'oversized') {
+          this.reply(socket, null, { code: ErrorCode.FrameTooLarge, message: `frame exceeds ${ev.limit} bytes; it was discarded` });
+        } else {
+          this.onFrame(socket, conn, ev.text);
+        }
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private refuse(socket: Socket, code: number, message: string): void {
+    socket.on('error', () => undefined);
+    socket.end(encodeFrame({ jsonrpc: '2.0', id: null, error: { code, message } }));
+  }
+
+  private onFrame(socket: Socket, conn: Connection, text: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch (err) {
+      return this.reply(socket, null, { code: ErrorCode.ParseError, message: `invalid JSON: ${describe(err)}` });
+    }
+    if (Array.isArray(msg)) return this.reply(socket, null, { code: ErrorCode.InvalidRequest, message: 'batch requests are not supported; send one request per line' });
+    if (msg === null || typeof msg !== 'object') return this.reply(socket, null, { code: ErrorCode.InvalidRequest, message: 'a request must be a JSON object' });
+    const req = msg as Record<string, unknown>;
+    const rawId = req['id'];
+    const id: RpcId | null = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+    if (req['jsonrpc'] !== '2.0' || typeof req['method'] !== 'string') {
+      return this.reply(socket, id, { code: ErrorCode.InvalidRequest, message: 'expected {"jsonrpc":"2.0","id":…,"method":"…","params":{…}}' });
+    }
+    if (id === null) return; // a notification: JSON-RPC gives it no answer, and clients send none we act on
+    const method = req['method'];
+    if (!isMethodName(method)) {
+      return this.reply(socket, id, { code: ErrorCode.MethodNotFound, message: `unknown method "${method.slice(0, 100)}"; known: ${Object.keys(methods).join(', ')}` });
+    }
+    if (!conn.initialized && method !== 'initialize') {
+      return this.reply(socket, id, { code: ErrorCode.NotInitialized, message: 'send "initialize" first' });
+    }
+    if (conn.inflight >= MAX_INFLIGHT) {
+      return this.reply(socket, id, { code: ErrorCode.Overloaded, message: `more than ${MAX_INFLIGHT} requests in flight on this connection; wait for answers` });
+    }
+    const parsed = methods[method].params.safeParse(req['params'] ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`).join('; ');
+      return this.reply(socket, id, { code: ErrorCode.InvalidParams, message: `${method}: ${issues}` });
+    }
+    conn.inflight++;
+    void this.dispatch(method, parsed.data, conn)
+      .then((result) => this.write(socket, encodeFrame({ jsonrpc: '2.0', id, result })),
+        (err: unknown) => this.reply(socket, id, this.toRpcError(method, err)))
+      .finally(() => { conn.inflight--; });
+  }
+
+  private async dispatch(method: MethodName, params: unknown, conn: Connection): Promise<unknown> {
+    const handler = (this.handlers as Handlers)[method] as (p: unknown, c: Connection) => unknown;
+    return await handler(params, conn);
+  }
+
+  private toRpcError(method: string, err: unknown): RpcErrorObject {
+    if (err instanceof OpError) {
+      return err.data === undefined ? { code: ErrorCode[err.code], message: err.message } : { code: ErrorCode[err.code], message: err.message, data: err.data };
+    }
+    this.options.log(`internal error in ${method}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return { code: ErrorCode.InternalError, message: `aiosd failed in ${method}: ${describe(err)}` };
+  }
+
+  private reply(socket: Socket, id: RpcId | null, error: RpcErrorObject): void {
+    this.write(socket, encodeFrame({ jsonrpc: '2.0', id, error }));
+  }
+
+  private write(socket: Socket, frame: string): void {
+    if (socket.destroyed || !socket.writable) return; // the client hung up mid-request: nothing to tell
+    if (socket.writableLength > MAX_BUFFERED_BYTES) {
+      this.options.log('dropping a client that stopped reading its socket');
+      socket.destroy();
+      return;
+    }
+    socket.write(frame);
+  }
+}
+
+function isLive(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socketPath);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}

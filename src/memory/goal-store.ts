@@ -1,0 +1,160 @@
+// Persistence of goals, their plans and steps: the working memory the goal engine drives.
+import type { Db } from './database.js';
+import type {
+  GoalState, GoalView, PlanStepSpec, PlanView, StepPreview, StepState, StepView, Tier,
+} from '../protocol/model.js';
+
+interface GoalRow {
+  id: string; text: string; state: GoalState; message: string | null; submitted_by: string;
+  submitted_uid: number; plan_id: string | null; created_at: string; updated_at: string;
+}
+interface PlanRow { id: string; goal_id: string; tier: Tier; hash: string; spec: string; created_at: string }
+interface StepRow {
+  plan_id: string; id: string; ord: number; state: StepState; preview: string; snapshot_id: string | null;
+  output: string; error: string | null; approved_by: string | null;
+}
+
+export interface NewPlan {
+  id: string;
+  goalId: string;
+  tier: Tier;
+  hash: string;
+  steps: PlanStepSpec[];
+  previews: StepPreview[];
+}
+
+export interface StepPatch {
+  state?: StepState;
+  snapshotId?: string | null;
+  error?: string | null;
+  approvedBy?: string | null;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** Output kept per step in the database; the full stream went to subscribers live. */
+const OUTPUT_KEEP_BYTES = 64 * 1024;
+
+export class GoalStore {
+  constructor(private readonly db: Db) {}
+
+  createGoal(g: { id: string; text: string; state: GoalState; submittedBy: string; submittedUid: number }): void {
+    const now = new Date().toISOString();
+    this.db.prepare(`INSERT INTO goals (id, text, state, message, submitted_by, submitted_uid, plan_id, created_at, updated_at)
+      VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?)`).run(g.id, g.text, g.state, g.submittedBy, g.submittedUid, now, now);
+  }
+
+  setGoalState(goalId: string, state: GoalState, message?: string | null): void {
+    const now = new Date().toISOString();
+    if (message === undefined) {
+      this.db.prepare('UPDATE goals SET state = ?, updated_at = ? WHERE id = ?').run(state, now, goalId);
+    } else {
+      this.db.prepare('UPDATE goals SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, now, goalId);
+    }
+  }
+
+  savePlan(plan: NewPlan): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO plans (id, goal_id, tier, hash, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(plan.id, plan.goalId, plan.tier, plan.hash, JSON.stringify(plan.steps), now);
+      const insert = this.db.prepare(`INSERT INTO steps (plan_id, id, ord, state, preview) VALUES (?, ?, ?, 'pending', ?)`);
+      plan.steps.forEach((s, i) => insert.run(plan.id, s.id, i, JSON.stringify(plan.previews[i] ?? { summary: '' })));
+      this.db.prepare('UPDATE goals SET plan_id = ?, updated_at = ? WHERE id = ?').run(plan.id, now, plan.goalId);
+    })();
+  }
+
+  updateStep(planId: string, stepId: string, patch: StepPatch): void {
+    const cols: string[] = [];
+    const vals: unknown[] = [];
+    const set = (col: string, v: unknown): void => { cols.push(`${col} = ?`); vals.push(v); };
+    if (patch.state !== undefined) set('state', patch.state);
+    if (patch.snapshotId !== undefined) set('snapshot_id', patch.snapshotId);
+    if (patch.error !== undefined) set('error', patch.error);
+    if (patch.approvedBy !== undefined) set('approved_by', patch.approvedBy);
+    if (patch.startedAt !== undefined) set('started_at', patch.startedAt);
+    if (patch.finishedAt !== undefined) set('finished_at', patch.finishedAt);
+    if (cols.length === 0) return;
+    this.db.prepare(`UPDATE steps SET ${cols.join(', ')} WHERE plan_id = ? AND id = ?`).run(...vals, planId, stepId);
+  }
+
+  appendOutput(planId: string, stepId: string, chunk: string): void {
+    // Keep the tail: what a person scrolling back after the fact wants is the end.
+    this.db.prepare(`UPDATE steps SET output = substr(output || ?, -?) WHERE plan_id = ? AND id = ?`)
+      .run(chunk, OUTPUT_KEEP_BYTES, planId, stepId);
+  }
+
+  recordToolCall(c: {
+    id: string; goalId: string | null; planId: string | null; stepId: string | null; tool: string;
+    args: unknown; ok: boolean; output: string; error: string | null; startedAt: string; finishedAt: string;
+  }): void {
+    this.db.prepare(`INSERT INTO tool_calls (id, goal_id, plan_id, step_id, tool, args, ok, output, error, started_at, finished_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.goalId, c.planId, c.stepId, c.tool, JSON.stringify(c.args),
+      c.ok ? 1 : 0, c.output.slice(-OUTPUT_KEEP_BYTES), c.error, c.startedAt, c.finishedAt);
+  }
+
+  recordEvent(type: string, goalId: string | null, payload: unknown): void {
+    this.db.prepare('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, ?, ?)')
+      .run(new Date().toISOString(), type, goalId, JSON.stringify(payload));
+  }
+
+  getGoal(goalId: string): GoalView | undefined {
+    const row = this.db.prepare('SELECT * FROM goals WHERE id = ?').get(goalId) as GoalRow | undefined;
+    return row === undefined ? undefined : this.view(row);
+  }
+
+  getPlan(planId: string): PlanView | undefined {
+    const row = this.db.prepare('SELECT * FROM plans WHERE id = ?').get(planId) as PlanRow | undefined;
+    return row === undefined ? undefined : this.planView(row);
+  }
+
+  listGoals(limit: number): GoalView[] {
+    const rows = this.db.prepare('SELECT * FROM goals ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as GoalRow[];
+    return rows.map((r) => this.view(r));
+  }
+
+  countByState(): Record<string, number> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM goals GROUP BY state').all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** After a crash or restart: goals caught mid-run are marked interrupted, their steps kept. */
+  markInterrupted(): string[] {
+    const ids = (this.db.prepare(`SELECT id FROM goals WHERE state = 'running'`).all() as { id: string }[]).map((r) => r.id);
+    this.db.transaction(() => {
+      for (const id of ids) {
+        this.setGoalState(id, 'interrupted', 'aiosd stopped while this goal was running; finished steps and their snapshots are kept');
+        this.db.prepare(`UPDATE steps SET state = 'failed', error = 'interrupted by a daemon restart'
+          WHERE state = 'running' AND plan_id = (SELECT plan_id FROM goals WHERE id = ?)`).run(id);
+      }
+    })();
+    return ids;
+  }
+
+  private view(row: GoalRow): GoalView {
+    const plan = row.plan_id === null ? null : this.getPlan(row.plan_id) ?? null;
+    return {
+      id: row.id, text: row.text, state: row.state, message: row.message, submittedBy: row.submitted_by,
+      createdAt: row.created_at, updatedAt: row.updated_at, plan,
+    };
+  }
+
+  private planView(row: PlanRow): PlanView {
+    const specs = JSON.parse(row.spec) as PlanStepSpec[];
+    const rows = this.db.prepare('SELECT * FROM steps WHERE plan_id = ? ORDER BY ord').all(row.id) as StepRow[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const steps: StepView[] = specs.map((spec) => {
+      const s = byId.get(spec.id);
+      return {
+        ...spec,
+        state: s?.state ?? 'pending',
+        preview: s === undefined ? { summary: '' } : (JSON.parse(s.preview) as StepPreview),
+        snapshotId: s?.snapshot_id ?? null,
+        output: s?.output ?? '',
+        error: s?.error ?? null,
+        approvedBy: s?.approved_by ?? null,
+      };
+    });
+    return { id: row.id, goalId: row.goal_id, tier: row.tier, hash: row.hash, createdAt: row.created_at, steps };
+  }
+}

@@ -1,0 +1,122 @@
+// Keeps the shell connected to aiosd: connect, subscribe, load the goals; when the daemon is
+// unreachable or goes away, say so and try again with backoff. It never runs anything itself.
+import type { Connect, ShellClient } from './client-port.js';
+import { eventAction } from './event-actions.js';
+import type { Action } from './shell-state.js';
+
+export interface Link {
+  start(): void;
+  stop(): void;
+  /** The live client, or null while (re)connecting. */
+  client(): ShellClient | null;
+}
+
+export interface LinkDeps {
+  connect: Connect;
+  dispatch: (action: Action) => void;
+  /** Seconds to wait before attempt n+1 after n failures in a row. */
+  backoffS?: (failures: number) => number;
+}
+
+export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createLink({ connect, dispatch, backoffS = defaultBackoffS }: LinkDeps): Link {
+  let live: ShellClient | null = null;
+  let stopped = true;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const countdown = (remaining: number): void => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (remaining <= 1) void attempt();
+      else {
+        dispatch({ type: 'retryTicked', retryInS: remaining - 1 });
+        countdown(remaining - 1);
+      }
+    }, 1000);
+  };
+
+  const retry = (reason: string): void => {
+    if (stopped) return;
+    failures += 1;
+    const wait = Math.max(1, Math.round(backoffS(failures)));
+    dispatch({ type: 'disconnected', reason, retryInS: wait });
+    countdown(wait);
+  };
+
+  const setUp = async (client: ShellClient): Promise<void> => {
+    client.onEvent((event) => {
+      const action = eventAction(event) as Action | undefined; // a newer daemon may send more types
+      if (action !== undefined && live === client) dispatch(action);
+    });
+    client.onClose((reason) => {
+      if (live !== client) return;
+      live = null;
+      retry(`aiosd went away: ${reason}`);
+    });
+    await client.call('events/subscribe', {});
+    const [list, status] = await Promise.all([
+      client.call('goal/list', { limit: 100 }),
+      client.call('status/get', {}),
+    ]);
+    const hello = client.initialized;
+    const user = hello?.user ?? status.user;
+    live = client;
+    failures = 0;
+    dispatch({
+      type: 'connected',
+      session: { user: user.name, role: user.role, node: hello?.node ?? status.node, mode: hello?.mode ?? status.mode },
+    });
+    dispatch({ type: 'goalsLoaded', goals: list.goals });
+    dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems } });
+  };
+
+  const attempt = async (): Promise<void> => {
+    if (stopped) return;
+    dispatch({ type: 'connecting' });
+    let client: ShellClient;
+    try {
+      client = await connect();
+    } catch (error) {
+      retry(messageOf(error));
+      return;
+    }
+    if (stopped) {
+      client.close();
+      return;
+    }
+    try {
+      await setUp(client);
+      if (stopped && live === client) {
+        live = null;
+        client.close();
+      }
+    } catch (error) {
+      live = null;
+      client.close();
+      retry(messageOf(error));
+    }
+  };
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      void attempt();
+    },
+    stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      const client = live;
+      live = null;
+      client?.close();
+    },
+    client: () => live,
+  };
+}

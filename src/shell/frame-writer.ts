@@ -1,0 +1,211 @@
+// Puts frames on the terminal by rewriting only the cells that changed, with cursor moves a
+// vt100 understands (CUU/CUD/CUF/CUB, CR, BS, EL, ED, SGR). Ink lays the frame out; this
+// writer decides the bytes, so one keystroke costs a few bytes, not a repaint, and an idle
+// screen costs none. The live region never uses the last column (no pending-wrap surprises).
+import { charWidth } from './text-width.js';
+
+interface Cell {
+  ch: string;
+  /** Columns: 1, 2 for a wide character, 0 for the placeholder after one. */
+  w: number;
+  /** Canonical SGR parameters in effect ('' for none). */
+  sgr: string;
+}
+
+type Row = Cell[];
+
+const ESC = '\u001b';
+
+interface Attrs {
+  fg: string;
+  bg: string;
+  bold: string;
+  italic: string;
+  underline: string;
+  inverse: string;
+  strike: string;
+}
+
+const NO_ATTRS: Attrs = { fg: '', bg: '', bold: '', italic: '', underline: '', inverse: '', strike: '' };
+
+function applySgr(attrs: Attrs, params: string): Attrs {
+  const next = { ...attrs };
+  const codes = params === '' ? [0] : params.split(';').map(Number);
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i] ?? 0;
+    if (c === 0) Object.assign(next, NO_ATTRS);
+    else if (c === 1 || c === 2) next.bold = String(c);
+    else if (c === 22) next.bold = '';
+    else if (c === 3) next.italic = '3';
+    else if (c === 23) next.italic = '';
+    else if (c === 4) next.underline = '4';
+    else if (c === 24) next.underline = '';
+    else if (c === 7) next.inverse = '7';
+    else if (c === 27) next.inverse = '';
+    else if (c === 9) next.strike = '9';
+    else if (c === 29) next.strike = '';
+    else if ((c >= 30 && c <= 37) || (c >= 90 && c <= 97)) next.fg = String(c);
+    else if (c === 39) next.fg = '';
+    else if ((c >= 40 && c <= 47) || (c >= 100 && c <= 107)) next.bg = String(c);
+    else if (c === 49) next.bg = '';
+    else if (c === 38 || c === 48) {
+      // Extended colours: keep them whole (5;n or 2;r;g;b).
+      const len = codes[i + 1] === 5 ? 2 : codes[i + 1] === 2 ? 4 : 0;
+      const value = codes.slice(i, i + 1 + len).join(';');
+      if (c === 38) next.fg = value;
+      else next.bg = value;
+      i += len;
+    }
+  }
+  return next;
+}
+
+function canonical(a: Attrs): string {
+  return [a.bold, a.italic, a.underline, a.inverse, a.strike, a.fg, a.bg].filter((p) => p !== '').join(';');
+}
+
+/** Characters whose width terminals disagree on: lines holding them are rewritten whole. */
+function isRisky(ch: string): boolean {
+  const code = ch.codePointAt(0) ?? 0;
+  return charWidth(ch) !== 1 || (code >= 0x2600 && code <= 0x27bf) || code >= 0x1f000 || (code >= 0xfe00 && code <= 0xfe0f);
+}
+
+/** One line of Ink output (text with SGR sequences) as cells. */
+export function parseRow(text: string): { cells: Row; risky: boolean } {
+  const cells: Row = [];
+  let attrs = NO_ATTRS;
+  let sgr = '';
+  let risky = false;
+  // eslint-disable-next-line no-control-regex -- Ink's own SGR sequences are what is parsed here
+  const pattern = /\u001b\[([0-9;]*)([A-Za-z])|\u001b[^[]?|([\s\S])/gu;
+  for (const m of text.matchAll(pattern)) {
+    if (m[3] === undefined) {
+      if (m[2] === 'm') {
+        attrs = applySgr(attrs, m[1] ?? '');
+        sgr = canonical(attrs);
+      }
+      continue; // any other escape sequence is dropped, never passed through
+    }
+    const ch = m[3];
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) continue; // never reaches the terminal
+    const w = charWidth(ch);
+    if (isRisky(ch)) risky = true;
+    if (w === 0) continue;
+    cells.push({ ch, w, sgr });
+    if (w === 2) cells.push({ ch: '', w: 0, sgr });
+  }
+  while (cells.length > 0 && cells[cells.length - 1]?.ch === ' ' && cells[cells.length - 1]?.sgr === '') cells.pop();
+  return { cells, risky };
+}
+
+function sameCell(a: Cell | undefined, b: Cell | undefined): boolean {
+  return a !== undefined && b !== undefined && a.ch === b.ch && a.sgr === b.sgr;
+}
+
+export class FrameWriter {
+  private rows: Row[] = [];
+  /** Rows of the terminal the region has used (some may be blank after shrinking). */
+  private height = 0;
+  private row = 0;
+  /** Cursor column, or -1 when not known (after writing a line with risky characters). */
+  private col = 0;
+  private sgr = '';
+  private started = false;
+
+  constructor(private readonly write: (data: string) => void) {}
+
+  render(frame: string): void {
+    const next = frame.split('\n').map(parseRow);
+    let out = this.started ? '' : `\r${ESC}[?25l`;
+    if (!this.started) this.height = 1;
+    this.started = true;
+    for (let r = 0; r < next.length; r++) {
+      const { cells, risky } = next[r] ?? { cells: [], risky: false };
+      const prev = this.rows[r];
+      let start = 0;
+      if (prev !== undefined) {
+        if (prev.length === cells.length && cells.every((c, i) => sameCell(c, prev[i]))) continue;
+        if (!risky) {
+          while (start < cells.length && sameCell(cells[start], prev[start])) start++;
+          while (start > 0 && cells[start]?.w === 0) start--;
+        }
+      }
+      out += this.moveTo(r, start);
+      for (let i = start; i < cells.length; i++) {
+        const cell = cells[i];
+        if (cell === undefined || cell.w === 0) continue;
+        if (cell.sgr !== this.sgr) {
+          out += `${ESC}[${cell.sgr === '' ? '' : `0;${cell.sgr}`}m`;
+          this.sgr = cell.sgr;
+        }
+        out += cell.ch;
+        this.col = risky ? -1 : this.col + cell.w;
+      }
+      if (this.sgr !== '') {
+        out += `${ESC}[m`;
+        this.sgr = '';
+      }
+      if (prev !== undefined && (prev.length > cells.length || risky)) out += `${ESC}[K`;
+    }
+    if (next.length < this.height && this.rows.length > next.length) {
+      out += `${this.moveTo(next.length, 0)}${ESC}[J`;
+    }
+    this.rows = next.map((n) => n.cells);
+    if (out !== '') this.write(out);
+  }
+
+  /**
+   * After a resize: the terminal may have reflowed what was drawn, so where the region is can
+   * no longer be known. Start again from the top of a cleared screen; the next frame is drawn
+   * whole. (The only time the writer clears the screen.)
+   */
+  invalidate(): void {
+    if (!this.started) return;
+    this.write(`${ESC}[H${ESC}[J`);
+    this.rows = [];
+    this.height = 1;
+    this.row = 0;
+    this.col = 0;
+    this.sgr = '';
+  }
+
+  /** Leaves the cursor on a fresh line below the region, visible again. */
+  finish(): void {
+    if (!this.started) return;
+    const last = Math.max(0, this.rows.length - 1);
+    this.write(`${this.moveTo(last, 0)}\r\n${ESC}[?25h`);
+    this.started = false;
+    this.rows = [];
+  }
+
+  private moveTo(r: number, c: number): string {
+    let out = '';
+    if (r >= this.height) {
+      out += this.vertical(this.height - 1);
+      while (this.height <= r) {
+        out += '\r\n';
+        this.height++;
+        this.row++;
+        this.col = 0;
+      }
+    }
+    out += this.vertical(r);
+    if (this.col === c) return out;
+    if (c === 0) out += '\r';
+    else if (this.col === -1) out += `\r${ESC}[${c}C`;
+    else if (c < this.col && this.col - c <= 3) out += '\b'.repeat(this.col - c);
+    else if (c < this.col) out += `${ESC}[${this.col - c}D`;
+    else out += `${ESC}[${c - this.col}C`;
+    this.col = c;
+    return out;
+  }
+
+  private vertical(r: number): string {
+    const d = r - this.row;
+    this.row = r;
+    if (d === 0) return '';
+    const n = Math.abs(d) === 1 ? '' : String(Math.abs(d));
+    return `${ESC}[${n}${d < 0 ? 'A' : 'B'}`;
+  }
+}

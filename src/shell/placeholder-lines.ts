@@ -1,0 +1,27 @@
+// The main pane with no goal shown: what is happening (planning, unreachable) and what to do.
+import type { Connection } from './shell-state.js';
+import { line, textRows, type Line } from './styled-lines.js';
+import type { TerminalCaps } from './terminal-caps.js';
+
+export interface PlaceholderInput {
+  submitting: string | null;
+  connection: Connection;
+  height: number;
+  width: number;
+  caps: TerminalCaps;
+}
+
+export function placeholderLines(props: PlaceholderInput): Line[] {
+  const { submitting, connection, width, caps } = props;
+  const rows: Line[] = [];
+  if (submitting !== null) {
+    rows.push(line(`planning${caps.glyphs.ellipsis} ${submitting}`, { tone: 'accent' }));
+  } else if (connection.kind === 'unreachable') {
+    rows.push(line('aiosd cannot be reached; this shell keeps trying and runs nothing by itself.', { tone: 'warn' }));
+    for (const r of textRows(connection.reason, width - 2)) rows.push(line(`  ${r}`, { tone: 'muted' }));
+  } else {
+    rows.push(line('Type what you want done, in plain words, and press Enter.'));
+    rows.push(line('You will see the plan first; nothing runs until you approve it.', { tone: 'muted' }));
+  }
+  return rows.slice(0, Math.max(0, props.height));
+}

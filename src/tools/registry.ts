@@ -1,0 +1,72 @@
+// The tools a daemon offers, by name: validation that an LLM can learn from, the capability
+// check, and the JSON Schemas the planner is shown.
+import { z } from 'zod';
+import type { Risk } from '../protocol/model.js';
+import type { Capability, Tool } from './tool.js';
+
+export type Validation =
+  | { ok: true; tool: Tool; args: unknown }
+  | { ok: false; error: string };
+
+export interface ToolDescription {
+  name: string;
+  description: string;
+  risk: Risk;
+  reversible: boolean;
+  mutates: boolean;
+  capabilities: Capability[];
+  inputSchema: object;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool>();
+
+  register(tool: Tool): void {
+    if (this.tools.has(tool.name)) throw new Error(`tool "${tool.name}" is already registered`);
+    this.tools.set(tool.name, tool);
+  }
+
+  get(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
+
+  list(): Tool[] {
+    return [...this.tools.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** On success `args` is the parsed form (paths normalised, defaults applied): run that. */
+  validate(name: string, args: unknown): Validation {
+    const tool = this.tools.get(name);
+    if (tool === undefined) {
+      const known = this.list().map((t) => t.name).join(', ');
+      return { ok: false, error: `unknown tool "${name}"; known tools: ${known}` };
+    }
+    const parsed = tool.schema.safeParse(args);
+    if (parsed.success) return { ok: true, tool, args: parsed.data };
+    return { ok: false, error: parsed.error.issues.map((issue) => formatIssue(name, issue)).join('; ') };
+  }
+
+  missingCapabilities(tool: Tool, granted: readonly Capability[]): Capability[] {
+    return tool.capabilities.filter((c) => !granted.includes(c));
+  }
+
+  describe(): ToolDescription[] {
+    return this.list().map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      risk: tool.risk,
+      reversible: tool.reversible,
+      mutates: tool.mutates,
+      capabilities: [...tool.capabilities],
+      // The model writes the input side; transforms (path normalising) happen after it.
+      inputSchema: z.toJSONSchema(tool.schema, { io: 'input', unrepresentable: 'any' }),
+    }));
+  }
+}
+
+/** `fs.write: content: expected string, received undefined`: where, then what. */
+function formatIssue(tool: string, issue: z.core.$ZodIssue): string {
+  const where = issue.path.length === 0 ? '(arguments)' : issue.path.map(String).join('.');
+  const what = issue.message.replace(/^Invalid input: /, '');
+  return `${tool}: ${where}: ${what}`;
+}

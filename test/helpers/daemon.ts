@@ -1,0 +1,71 @@
+// Starts a real aiosd (the built bin/aios.js) in a fresh temp state dir, and stops it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AiosClient } from '../../src/protocol/client.js';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+export const aiosBin = join(repoRoot, 'bin', 'aios.js');
+
+export interface TestDaemon {
+  dir: string;
+  stateDir: string;
+  socketPath: string;
+  env: NodeJS.ProcessEnv;
+  proc: ChildProcess;
+  log: () => string;
+  client: (name?: string) => Promise<AiosClient>;
+  stop: () => Promise<void>;
+  restart: () => Promise<void>;
+}
+
+export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<TestDaemon> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'aios-test-'));
+  const stateDir = join(dir, 'state');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_MODE: 'user', ...opts.env,
+  };
+  const socketPath = env['AIOS_SOCKET'] ?? join(stateDir, 'aiosd.sock');
+  let output = '';
+  const launch = async (): Promise<ChildProcess> => {
+    const proc = spawn(process.execPath, [aiosBin, 'daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+    proc.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    for (let i = 0; i < 200; i++) {
+      if (proc.exitCode !== null) throw new Error(`aiosd exited with ${proc.exitCode}:\n${output}`);
+      try {
+        const c = await AiosClient.connect({ socketPath, clientName: 'probe' });
+        c.close();
+        return proc;
+      } catch {
+        await sleep(50);
+      }
+    }
+    proc.kill('SIGKILL');
+    throw new Error(`aiosd did not come up:\n${output}`);
+  };
+  const d: TestDaemon = {
+    dir, stateDir, socketPath, env, proc: await launch(),
+    log: () => output,
+    client: (name = 'test') => AiosClient.connect({ socketPath, clientName: name }),
+    stop: async () => {
+      if (d.proc.exitCode !== null || d.proc.signalCode !== null) return;
+      const exited = new Promise((r) => d.proc.once('exit', r));
+      d.proc.kill('SIGTERM');
+      await exited;
+    },
+    restart: async () => {
+      await d.stop();
+      d.proc = await launch();
+    },
+  };
+  return d;
+}
+
+export async function disposeTestDaemon(d: TestDaemon | undefined): Promise<void> {
+  if (d === undefined) return;
+  await d.stop();
+  rmSync(d.dir, { recursive: true, force: true });
+}

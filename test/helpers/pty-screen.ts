@@ -1,0 +1,57 @@
+// Runs a program under a real pseudo-terminal and reads its screen through a headless
+// terminal emulator, as a person at the console would see it.
+import * as pty from 'node-pty';
+import xtermHeadless from '@xterm/headless';
+
+const { Terminal } = xtermHeadless;
+
+export interface PtyScreen {
+  write: (keys: string) => void;
+  /** The visible screen, one string per row, trailing spaces trimmed. */
+  screen: () => string[];
+  text: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Every byte the program wrote to the terminal so far. */
+  bytesWritten: () => number;
+  resize: (cols: number, rows: number) => void;
+  exited: Promise<number>;
+  kill: () => void;
+}
+
+export function spawnInPty(file: string, args: string[], opts: { cols: number; rows: number; env: NodeJS.ProcessEnv; term: string }): PtyScreen {
+  const term = new Terminal({ cols: opts.cols, rows: opts.rows, allowProposedApi: true });
+  const env = { ...opts.env, TERM: opts.term } as Record<string, string>;
+  const proc = pty.spawn(file, args, { name: opts.term, cols: opts.cols, rows: opts.rows, env, cwd: process.cwd() });
+  let bytes = 0;
+  let pendingWrites = 0;
+  proc.onData((d) => {
+    bytes += Buffer.byteLength(d);
+    pendingWrites++;
+    term.write(d, () => { pendingWrites--; });
+  });
+  const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
+  const screen = (): string[] => {
+    const buf = term.buffer.active;
+    const rows: string[] = [];
+    for (let y = 0; y < term.rows; y++) rows.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
+    return rows;
+  };
+  const s: PtyScreen = {
+    write: (keys) => proc.write(keys),
+    screen,
+    text: () => screen().join('\n'),
+    bytesWritten: () => bytes,
+    resize: (cols, rows) => { proc.resize(cols, rows); term.resize(cols, rows); },
+    exited,
+    kill: () => { try { proc.kill('SIGKILL'); } catch { /* already gone */ } },
+    waitFor: async (pattern, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (pendingWrites === 0 && pattern.test(s.text())) return;
+        if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}; it shows:\n${s.text()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+  return s;
+}

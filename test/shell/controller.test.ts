@@ -1,0 +1,255 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GoalView } from '../../src/protocol/model.js';
+import { createController, VIEWER_REFUSAL, type Controller } from '../../src/shell/controller.js';
+import { decodeKeys } from '../../src/shell/key-decode.js';
+import { focusedGoal, initialState, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
+import { createStore, type Store } from '../../src/shell/store.js';
+import { FakeClient } from './fake-client.js';
+import { awaitingGoal, goal } from './fixtures.js';
+
+let store: Store<ShellState, Action>;
+let controller: Controller;
+let left: number[];
+
+function setUp(connect: () => Promise<FakeClient>): void {
+  store = createStore(reduce, initialState(80, 24));
+  left = [];
+  controller = createController({ store, connect, onLeave: (code) => left.push(code), backoffS: () => 1 });
+}
+
+/** Types raw terminal input, as the person would. */
+function type(text: string): void {
+  for (const k of decodeKeys(text).keys) controller.press(k);
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+}
+
+afterEach(() => {
+  controller.stop();
+  vi.useRealTimers();
+});
+
+describe('controller, connected', () => {
+  let client: FakeClient;
+  let planned: GoalView;
+
+  beforeEach(async () => {
+    planned = awaitingGoal('g1');
+    client = new FakeClient({
+      'goal/submit': () => planned,
+      'plan/decide': () => ({ ...planned, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
+      'goal/rollback': () => ({ ...planned, state: 'rolled_back', updatedAt: '2025-01-01T00:00:09Z' }),
+    });
+    setUp(() => Promise.resolve(client));
+    controller.start();
+    await settle();
+  });
+
+  it('subscribes, loads the goals and the status once connected', () => {
+    expect(client.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get']);
+    const s = store.getState();
+    expect(s.connection.kind).toBe('connected');
+    expect(s.session).toEqual({ user: 'alice', role: 'operator', node: 'node1', mode: 'user' });
+    expect(s.health?.health).toBe('ok');
+  });
+
+  it('Enter submits the goal and shows its plan', async () => {
+    type('install nginx\r');
+    expect(store.getState().focus).toBe('plan');
+    await settle();
+    expect(client.calls('goal/submit')).toEqual([{ text: 'install nginx' }]);
+    expect(focusedGoal(store.getState())?.id).toBe('g1');
+  });
+
+  it('Enter on an empty line sends nothing', async () => {
+    type('   \r');
+    await settle();
+    expect(client.calls('goal/submit')).toEqual([]);
+  });
+
+  it('a approves the whole plan bound to the hash shown', async () => {
+    type('install nginx\r');
+    await settle();
+    type('a');
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve' }]);
+    expect(focusedGoal(store.getState())?.state).toBe('running');
+  });
+
+  it('y and n decide the selected step, then move the selection on', async () => {
+    type('install nginx\r');
+    await settle();
+    type('y');
+    expect(store.getState().selectedStep).toBe(1);
+    type('n');
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([
+      { planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve', stepIds: ['s1'] },
+      { planId: 'p-g1', planHash: planned.plan?.hash, decision: 'reject', stepIds: ['s2'] },
+    ]);
+  });
+
+  it('j/k and arrows move the selection; Esc goes back to the input line', async () => {
+    type('install nginx\r');
+    await settle();
+    type('j');
+    expect(store.getState().selectedStep).toBe(1);
+    type('k');
+    expect(store.getState().selectedStep).toBe(0);
+    type('\u001b[B');
+    expect(store.getState().selectedStep).toBe(1);
+    controller.press({ key: 'escape', input: '' });
+    expect(store.getState().focus).toBe('input');
+  });
+
+  it('r rolls back the most recent goal that ran', async () => {
+    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'old', state: 'succeeded', createdAt: '2024' }), focus: false });
+    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'new', state: 'awaiting_approval', createdAt: '2025' }), focus: true });
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('r');
+    await settle();
+    expect(client.calls('goal/rollback')).toEqual([{ goalId: 'old' }]);
+  });
+
+  it('r with nothing that ran says so and sends nothing', () => {
+    store.dispatch({ type: 'goalUpdated', goal: awaitingGoal('g1'), focus: true });
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('r');
+    expect(client.calls('goal/rollback')).toEqual([]);
+    expect(store.getState().flash?.text).toMatch(/nothing to roll back/);
+  });
+
+  it('refuses to approve a plan that is not awaiting approval', () => {
+    store.dispatch({ type: 'goalUpdated', goal: { ...awaitingGoal('g1'), state: 'succeeded' }, focus: true });
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('a');
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().flash?.text).toMatch(/succeeded/);
+  });
+
+  it('shows call errors as a flash line', async () => {
+    client.answers['plan/decide'] = () => {
+      throw new Error('plan hash mismatch: the plan changed');
+    };
+    type('install nginx\r');
+    await settle();
+    type('a');
+    await settle();
+    expect(store.getState().flash).toEqual({ level: 'error', text: 'approve failed: plan hash mismatch: the plan changed' });
+  });
+
+  it('a failed submit keeps the text on the input line', async () => {
+    client.answers['goal/submit'] = () => {
+      throw new Error('Overloaded');
+    };
+    type('free disk\r');
+    await settle();
+    const s = store.getState();
+    expect(s.input.text).toBe('free disk');
+    expect(s.focus).toBe('input');
+    expect(s.flash?.text).toBe('Overloaded');
+  });
+
+  it('turns daemon events into state', () => {
+    client.emit({ type: 'goal.updated', goal: awaitingGoal('g7') });
+    client.emit({ type: 'step.output', goalId: 'g7', stepId: 's1', chunk: 'abc' });
+    client.emit({ type: 'agent.status', agent: 'system', status: 'busy', task: 'x' });
+    client.emit({ type: 'alert', level: 'critical', message: 'disk full' });
+    const s = store.getState();
+    expect(s.goals.byId['g7']).toBeDefined();
+    expect(s.outputs['g7/s1']).toBe('abc');
+    expect(s.busyAgents).toEqual(['system']);
+    expect(s.flash).toEqual({ level: 'error', text: 'disk full' });
+  });
+
+  it('leaves with q on the plan and with Ctrl-D on an empty line, not with text on it', () => {
+    type('x\u0004');
+    expect(left).toEqual([]);
+    type('\u0015\u0004');
+    expect(left).toEqual([0]);
+  });
+
+  it('? on an empty line opens help, which Esc closes', () => {
+    type('?');
+    expect(store.getState().focus).toBe('help');
+    controller.press({ key: 'escape', input: '' });
+    expect(store.getState().focus).toBe('input');
+  });
+
+  it('text typed fast on the plan runs as separate keys', async () => {
+    type('install nginx\r');
+    await settle();
+    controller.press({ key: '', input: 'jq' });
+    expect(store.getState().selectedStep).toBe(1);
+    expect(left).toEqual([0]);
+  });
+});
+
+describe('controller, roles and connection', () => {
+  it('a viewer is told they cannot approve, and nothing is sent', async () => {
+    const client = new FakeClient({ 'goal/list': () => ({ goals: [awaitingGoal('g1')] }) }, 'viewer');
+    setUp(() => Promise.resolve(client));
+    controller.start();
+    await settle();
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('a');
+    type('y');
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().flash).toEqual({ level: 'warning', text: VIEWER_REFUSAL });
+  });
+
+  it('says the daemon is unreachable, counts down and retries until it answers', async () => {
+    vi.useFakeTimers();
+    let attempts = 0;
+    const client = new FakeClient();
+    setUp(() => {
+      attempts++;
+      return attempts < 3 ? Promise.reject(new Error('aiosd is not running')) : Promise.resolve(client);
+    });
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().connection).toEqual({ kind: 'unreachable', reason: 'aiosd is not running', retryInS: 1 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(attempts).toBe(3);
+    expect(store.getState().connection.kind).toBe('connected');
+  });
+
+  it('when the daemon goes away it reconnects, re-subscribes and reloads the goals', async () => {
+    vi.useFakeTimers();
+    const first = new FakeClient();
+    const second = new FakeClient({ 'goal/list': () => ({ goals: [awaitingGoal('g2')] }) });
+    const clients = [first, second];
+    setUp(() => Promise.resolve(clients.shift() ?? second));
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().connection.kind).toBe('connected');
+    first.hangUp('connection closed');
+    expect(store.getState().connection).toMatchObject({ kind: 'unreachable', retryInS: 1 });
+    type('x\r');
+    expect(store.getState().flash?.text).toMatch(/not connected/);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(second.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get']);
+    expect(store.getState().connection.kind).toBe('connected');
+    expect(store.getState().goals.order).toEqual(['g2']);
+  });
+
+  it('counts the backoff down second by second', async () => {
+    vi.useFakeTimers();
+    store = createStore(reduce, initialState());
+    controller = createController({
+      store, connect: () => Promise.reject(new Error('down')), onLeave: () => undefined, backoffS: () => 3,
+    });
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().connection).toMatchObject({ retryInS: 3 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.getState().connection).toMatchObject({ retryInS: 2 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.getState().connection).toMatchObject({ retryInS: 1 });
+  });
+});
