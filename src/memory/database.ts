@@ -36,3 +36,19 @@ export function migrate(db: Db): void {
     })();
   }
 }
+
+/**
+ * Prepares each distinct SQL text once per connection. Compiling a statement costs more
+ * than running a small one, and it sits on every request's path.
+ */
+export function statementCache(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let stmt = cache.get(sql);
+    if (stmt === undefined) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+}

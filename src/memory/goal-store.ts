@@ -1,5 +1,5 @@
 // Persistence of goals, their plans and steps: the working memory the goal engine drives.
-import type { Db } from './database.js';
+import { statementCache, type Db } from './database.js';
 import type {
   GoalState, GoalView, PlanStepSpec, PlanView, StepPreview, StepState, StepView, Tier,
 } from '../protocol/model.js';
@@ -36,31 +36,35 @@ export interface StepPatch {
 const OUTPUT_KEEP_BYTES = 64 * 1024;
 
 export class GoalStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   createGoal(g: { id: string; text: string; state: GoalState; submittedBy: string; submittedUid: number }): void {
     const now = new Date().toISOString();
-    this.db.prepare(`INSERT INTO goals (id, text, state, message, submitted_by, submitted_uid, plan_id, created_at, updated_at)
+    this.sql(`INSERT INTO goals (id, text, state, message, submitted_by, submitted_uid, plan_id, created_at, updated_at)
       VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?)`).run(g.id, g.text, g.state, g.submittedBy, g.submittedUid, now, now);
   }
 
   setGoalState(goalId: string, state: GoalState, message?: string | null): void {
     const now = new Date().toISOString();
     if (message === undefined) {
-      this.db.prepare('UPDATE goals SET state = ?, updated_at = ? WHERE id = ?').run(state, now, goalId);
+      this.sql('UPDATE goals SET state = ?, updated_at = ? WHERE id = ?').run(state, now, goalId);
     } else {
-      this.db.prepare('UPDATE goals SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, now, goalId);
+      this.sql('UPDATE goals SET state = ?, message = ?, updated_at = ? WHERE id = ?').run(state, message, now, goalId);
     }
   }
 
   savePlan(plan: NewPlan): void {
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO plans (id, goal_id, tier, hash, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO plans (id, goal_id, tier, hash, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(plan.id, plan.goalId, plan.tier, plan.hash, JSON.stringify(plan.steps), now);
-      const insert = this.db.prepare(`INSERT INTO steps (plan_id, id, ord, state, preview) VALUES (?, ?, ?, 'pending', ?)`);
+      const insert = this.sql(`INSERT INTO steps (plan_id, id, ord, state, preview) VALUES (?, ?, ?, 'pending', ?)`);
       plan.steps.forEach((s, i) => insert.run(plan.id, s.id, i, JSON.stringify(plan.previews[i] ?? { summary: '' })));
-      this.db.prepare('UPDATE goals SET plan_id = ?, updated_at = ? WHERE id = ?').run(plan.id, now, plan.goalId);
+      this.sql('UPDATE goals SET plan_id = ?, updated_at = ? WHERE id = ?').run(plan.id, now, plan.goalId);
     })();
   }
 
@@ -75,12 +79,12 @@ export class GoalStore {
     if (patch.startedAt !== undefined) set('started_at', patch.startedAt);
     if (patch.finishedAt !== undefined) set('finished_at', patch.finishedAt);
     if (cols.length === 0) return;
-    this.db.prepare(`UPDATE steps SET ${cols.join(', ')} WHERE plan_id = ? AND id = ?`).run(...vals, planId, stepId);
+    this.sql(`UPDATE steps SET ${cols.join(', ')} WHERE plan_id = ? AND id = ?`).run(...vals, planId, stepId);
   }
 
   appendOutput(planId: string, stepId: string, chunk: string): void {
     // Keep the tail: what a person scrolling back after the fact wants is the end.
-    this.db.prepare(`UPDATE steps SET output = substr(output || ?, -?) WHERE plan_id = ? AND id = ?`)
+    this.sql(`UPDATE steps SET output = substr(output || ?, -?) WHERE plan_id = ? AND id = ?`)
       .run(chunk, OUTPUT_KEEP_BYTES, planId, stepId);
   }
 
@@ -88,43 +92,43 @@ export class GoalStore {
     id: string; goalId: string | null; planId: string | null; stepId: string | null; tool: string;
     args: unknown; ok: boolean; output: string; error: string | null; startedAt: string; finishedAt: string;
   }): void {
-    this.db.prepare(`INSERT INTO tool_calls (id, goal_id, plan_id, step_id, tool, args, ok, output, error, started_at, finished_at)
+    this.sql(`INSERT INTO tool_calls (id, goal_id, plan_id, step_id, tool, args, ok, output, error, started_at, finished_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.goalId, c.planId, c.stepId, c.tool, JSON.stringify(c.args),
       c.ok ? 1 : 0, c.output.slice(-OUTPUT_KEEP_BYTES), c.error, c.startedAt, c.finishedAt);
   }
 
   recordEvent(type: string, goalId: string | null, payload: unknown): void {
-    this.db.prepare('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, ?, ?)')
+    this.sql('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, ?, ?)')
       .run(new Date().toISOString(), type, goalId, JSON.stringify(payload));
   }
 
   getGoal(goalId: string): GoalView | undefined {
-    const row = this.db.prepare('SELECT * FROM goals WHERE id = ?').get(goalId) as GoalRow | undefined;
+    const row = this.sql('SELECT * FROM goals WHERE id = ?').get(goalId) as GoalRow | undefined;
     return row === undefined ? undefined : this.view(row);
   }
 
   getPlan(planId: string): PlanView | undefined {
-    const row = this.db.prepare('SELECT * FROM plans WHERE id = ?').get(planId) as PlanRow | undefined;
+    const row = this.sql('SELECT * FROM plans WHERE id = ?').get(planId) as PlanRow | undefined;
     return row === undefined ? undefined : this.planView(row);
   }
 
   listGoals(limit: number): GoalView[] {
-    const rows = this.db.prepare('SELECT * FROM goals ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as GoalRow[];
+    const rows = this.sql('SELECT * FROM goals ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as GoalRow[];
     return rows.map((r) => this.view(r));
   }
 
   countByState(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM goals GROUP BY state').all() as { state: string; n: number }[];
+    const rows = this.sql('SELECT state, COUNT(*) AS n FROM goals GROUP BY state').all() as { state: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
   /** After a crash or restart: goals caught mid-run are marked interrupted, their steps kept. */
   markInterrupted(): string[] {
-    const ids = (this.db.prepare(`SELECT id FROM goals WHERE state = 'running'`).all() as { id: string }[]).map((r) => r.id);
+    const ids = (this.sql(`SELECT id FROM goals WHERE state = 'running'`).all() as { id: string }[]).map((r) => r.id);
     this.db.transaction(() => {
       for (const id of ids) {
         this.setGoalState(id, 'interrupted', 'aiosd stopped while this goal was running; finished steps and their snapshots are kept');
-        this.db.prepare(`UPDATE steps SET state = 'failed', error = 'interrupted by a daemon restart'
+        this.sql(`UPDATE steps SET state = 'failed', error = 'interrupted by a daemon restart'
           WHERE state = 'running' AND plan_id = (SELECT plan_id FROM goals WHERE id = ?)`).run(id);
       }
     })();
@@ -141,7 +145,7 @@ export class GoalStore {
 
   private planView(row: PlanRow): PlanView {
     const specs = JSON.parse(row.spec) as PlanStepSpec[];
-    const rows = this.db.prepare('SELECT * FROM steps WHERE plan_id = ? ORDER BY ord').all(row.id) as StepRow[];
+    const rows = this.sql('SELECT * FROM steps WHERE plan_id = ? ORDER BY ord').all(row.id) as StepRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const steps: StepView[] = specs.map((spec) => {
       const s = byId.get(spec.id);
