@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/**/build/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
+  { ignores: ['dist/**', 'bench/.build/**', 'bench/results/**', 'node_modules/**', 'native/**/build/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
