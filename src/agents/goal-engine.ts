@@ -12,6 +12,7 @@ import { approvalRefusal, autoApprovalPolicy, type Actor, type SecurityMode } fr
 import { OpError } from './op-error.js';
 import { planHash } from './plan-hash.js';
 import type { Planner } from './planner.js';
+import type { ProcedureStore } from './procedure-store.js';
 import { StepRunner } from './step-runner.js';
 
 export interface GoalEngineDeps {
@@ -23,10 +24,14 @@ export interface GoalEngineDeps {
   memory: MemoryStore;
   emit: (event: DaemonEvent) => void;
   securityMode: () => SecurityMode;
+  /** Where succeeded model-planned goals are learned; absent in tests that do not need it. */
+  procedures?: ProcedureStore;
 }
 
 export class GoalEngine {
   private readonly running = new Map<string, Promise<void>>();
+  /** The submitter's home per goal: relative paths in its plan were resolved against it. */
+  private readonly homes = new Map<string, string>();
   private readonly runner: StepRunner;
 
   constructor(private readonly deps: GoalEngineDeps) {
@@ -37,11 +42,13 @@ export class GoalEngine {
     const { store } = this.deps;
     const goalId = ulid();
     store.createGoal({ id: goalId, text, state: 'planning', submittedBy: actor.name, submittedUid: actor.uid });
+    this.homes.set(goalId, actor.home);
     this.publish(goalId);
     const outcome = await this.deps.planner.plan({ text, home: actor.home }).catch((err: unknown) => ({
       kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.`,
     }));
     if (outcome.kind === 'not_understood') {
+      this.homes.delete(goalId);
       store.setGoalState(goalId, 'not_understood', outcome.reason);
       return this.publish(goalId);
     }
@@ -149,12 +156,25 @@ export class GoalEngine {
     if (after.steps.some((s) => s.state === 'pending')) return this.publish(goal.id);
     if (after.steps.some((s) => s.state === 'approved')) {
       store.setGoalState(goal.id, 'running', null);
-      const run = this.runner.run(goal.id, after).finally(() => this.running.delete(goal.id));
+      const run = this.runner.run(goal.id, after).then(() => this.learn(goal.id)).finally(() => this.running.delete(goal.id));
       this.running.set(goal.id, run);
       return this.publish(goal.id);
     }
+    this.homes.delete(goal.id);
     store.setGoalState(goal.id, 'rejected', `rejected by ${actor.name}`);
     return this.publish(goal.id);
+  }
+
+  /** A goal a model planned, that succeeded, becomes a procedure the next identical goal reuses. */
+  private learn(goalId: string): void {
+    const home = this.homes.get(goalId);
+    this.homes.delete(goalId);
+    const goal = this.deps.store.getGoal(goalId);
+    const plan = goal?.plan;
+    if (this.deps.procedures === undefined || home === undefined || goal === undefined || plan === null || plan === undefined) return;
+    if (goal.state !== 'succeeded' || (plan.tier !== 'local' && plan.tier !== 'cloud')) return;
+    const steps = plan.steps.map(({ id, agent, tool, args, rationale, risk, reversible, dependsOn }) => ({ id, agent, tool, args, rationale, risk, reversible, dependsOn }));
+    this.deps.procedures.learn(goal.text, plan.tier, steps, home);
   }
 
   private selectSteps(plan: PlanView, stepIds: string[] | undefined): StepView[] {

@@ -31,7 +31,7 @@ export class PlannerChain implements Planner {
     for (const p of this.planners) {
       const out = await p.plan(request);
       if (out.kind === 'plan') return out;
-      reasons.push(out.reason);
+      if (out.reason !== '') reasons.push(out.reason);
     }
     return { kind: 'not_understood', reason: [...reasons, this.fallbackHelp].join(' ') };
   }

@@ -6,6 +6,8 @@ import { GoalEngine } from '../agents/goal-engine.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { PlannerChain } from '../agents/planner.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
+import { ProcedurePlanner } from '../agents/procedure-planner.js';
+import { ProcedureStore } from '../agents/procedure-store.js';
 import { AuditLedger } from '../memory/audit-ledger.js';
 import { openDatabase, type Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
@@ -41,7 +43,8 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   const memory = new MemoryStore(db);
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'));
   const registry = createBuiltinRegistry({ timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes });
-  const planner = new PlannerChain([new ReactivePlanner()], NOT_UNDERSTOOD_HELP);
+  const procedures = new ProcedureStore(db);
+  const planner = new PlannerChain([new ReactivePlanner(), new ProcedurePlanner(procedures)], NOT_UNDERSTOOD_HELP);
   const ownerUid = process.getuid?.() ?? 0;
 
   const actorFor = (cred: { uid: number }): Actor => {
@@ -56,7 +59,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
   });
   const engine = new GoalEngine({
-    store, planner, registry, snapshots, ledger, memory,
+    store, planner, registry, snapshots, ledger, memory, procedures,
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
   });

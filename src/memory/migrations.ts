@@ -122,4 +122,42 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'learned procedures, operational metrics',
+    sql: `
+      -- A goal that succeeded, kept as a plan template to reuse without a model.
+      CREATE TABLE procedures (
+        id TEXT PRIMARY KEY,
+        goal_text TEXT NOT NULL,
+        normalized TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        steps TEXT NOT NULL,           -- JSON PlanStepSpec[]
+        outcome TEXT NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE UNIQUE INDEX procedures_normalized ON procedures(normalized);
+      CREATE VIRTUAL TABLE procedures_fts USING fts5(normalized, content='procedures', content_rowid='rowid');
+      CREATE TRIGGER procedures_ai AFTER INSERT ON procedures BEGIN
+        INSERT INTO procedures_fts(rowid, normalized) VALUES (new.rowid, new.normalized);
+      END;
+      CREATE TRIGGER procedures_ad AFTER DELETE ON procedures BEGIN
+        INSERT INTO procedures_fts(procedures_fts, rowid, normalized) VALUES ('delete', old.rowid, old.normalized);
+      END;
+      CREATE TRIGGER procedures_au AFTER UPDATE OF normalized ON procedures BEGIN
+        INSERT INTO procedures_fts(procedures_fts, rowid, normalized) VALUES ('delete', old.rowid, old.normalized);
+        INSERT INTO procedures_fts(rowid, normalized) VALUES (new.rowid, new.normalized);
+      END;
+
+      -- Operational memory: the monitor agent's samples, pruned to a window.
+      CREATE TABLE metrics (
+        ts TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value REAL NOT NULL
+      );
+      CREATE INDEX metrics_name_ts ON metrics(name, ts);
+    `,
+  },
 ];
