@@ -1,0 +1,62 @@
+// Commands that only need to read run inside bubblewrap: a read-only view of the root,
+// a private /tmp, no network unless asked, every capability dropped, aiOS's own state and
+// secrets hidden, killed with their parent, and bounded by rlimits. Where user namespaces
+// are unavailable the probe says so and callers fall back to the stricter policy.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface SandboxPolicy {
+  /** Paths the command may write (bound read-write); everything else is read-only. */
+  writable: readonly string[];
+  /** Paths to hide entirely (an empty tmpfs over a directory, /dev/null over a file). */
+  hidden: readonly { path: string; kind: 'dir' | 'file' }[];
+  network: boolean;
+  cpuSeconds: number;
+  memoryBytes: number;
+}
+
+export interface SandboxProbe { available: boolean; bwrap: string | null; reason: string }
+
+const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
+
+let cached: SandboxProbe | null = null;
+
+/** Tries a real sandboxed `true` once per process: the only honest test of namespaces here. */
+export function probeSandbox(): SandboxProbe {
+  if (cached !== null) return cached;
+  const bwrap = BWRAP_CANDIDATES.find((p) => existsSync(p)) ?? null;
+  if (bwrap === null) {
+    cached = { available: false, bwrap: null, reason: 'bubblewrap is not installed (Debian package "bubblewrap")' };
+    return cached;
+  }
+  const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '/bin/true'], { encoding: 'utf8', timeout: 5000 });
+  cached = r.status === 0
+    ? { available: true, bwrap, reason: 'bubblewrap with user namespaces' }
+    : { available: false, bwrap, reason: `bubblewrap cannot create namespaces here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}` };
+  return cached;
+}
+
+/** The argv that runs `argv` inside the sandbox; throws if the sandbox is unavailable. */
+export function sandboxArgv(argv: readonly string[], policy: SandboxPolicy): string[] {
+  const probe = probeSandbox();
+  if (!probe.available || probe.bwrap === null) throw new Error(`sandbox unavailable: ${probe.reason}`);
+  const args = [
+    probe.bwrap,
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    '--unshare-all',
+    ...(policy.network ? ['--share-net'] : []),
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+  ];
+  for (const h of policy.hidden) {
+    if (!existsSync(h.path)) continue;
+    args.push(...(h.kind === 'dir' ? ['--tmpfs', h.path] : ['--ro-bind', '/dev/null', h.path]));
+  }
+  for (const w of policy.writable) args.push('--bind', w, w);
+  args.push('--', 'prlimit', `--cpu=${policy.cpuSeconds}`, `--as=${policy.memoryBytes}`, '--', ...argv);
+  return args;
+}
