@@ -9,6 +9,7 @@ import { ReactivePlanner } from '../src/agents/reactive-planner.js';
 import { LineClient, measureRoundTrips, startEchoServer } from './rpc.js';
 import { timeNodeExit, timeToMarker } from './startup.js';
 import { fmt, median, percentile, table, type Row } from './stats.js';
+import { benchTui } from './tui.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);
@@ -95,6 +96,10 @@ try {
   await startup();
   await roundTrips();
   await plannerOnly();
+  await benchTui(root, env, rows, results);
+  await (await import('./models.js')).modelBenchmarks(root, rows, results);
+  await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
+  await (await import('./boot.js')).bootBenchmarks(root, rows, results);
 } finally {
   stop();
 }

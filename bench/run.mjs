@@ -8,7 +8,7 @@ const out = join(root, 'bench', '.build');
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" } };
 // Split like aiOS's own bundle, so Ink's dev-only devtools import stays in a chunk never loaded.
-await build({ ...common, entryPoints: [join(root, 'bench/fixtures/ink-hello.tsx')], outdir: out, splitting: true, minify: true,
+await build({ ...common, entryPoints: [join(root, 'bench/fixtures/ink-hello.tsx'), join(root, 'bench/fixtures/ink-stream.tsx')], outdir: out, splitting: true, minify: true,
   define: { 'process.env.NODE_ENV': '"production"' }, external: ['react-devtools-core'] });
-await build({ ...common, entryPoints: [join(root, 'bench/main.ts')], outfile: join(out, 'main.js'), external: ['node-pty', 'better-sqlite3'] });
+await build({ ...common, entryPoints: [join(root, 'bench/main.ts')], outfile: join(out, 'main.js'), external: ['node-pty', 'better-sqlite3', 'node-llama-cpp'] });
 await import(join(out, 'main.js'));

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// aios-init: boot phases and supervision arrive with the init issue; today it runs aiosd in the foreground.
-import { runMain } from '../dist/aios.js';
-runMain(['daemon', ...process.argv.slice(2)]);
+// aios-init: boot phases, supervision of aiosd, login integration (see init/main.ts).
+import { runInitMain } from '../dist/aios-init.js';
+runInitMain(process.argv.slice(2), import.meta.url);

@@ -18,14 +18,16 @@ function newestMtime(dir) {
 }
 
 if (process.argv.includes('--if-stale') && existsSync(out)) {
-  const sources = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
+  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'init')), statSync(join(root, 'package.json')).mtimeMs);
   if (statSync(out).mtimeMs >= sources) process.exit(0);
 }
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 await build({
-  entryPoints: { aios: join(root, 'src/cli/main.ts') },
+  // model-worker: the local model runtime, started by aiosd as a child process (src/models/local).
+  // aios-init: boot phases, supervision and login integration (init/main.ts), run by bin/aios-init.js.
+  entryPoints: { aios: join(root, 'src/cli/main.ts'), 'model-worker': join(root, 'src/models/local/model-worker.ts'), 'aios-init': join(root, 'init/main.ts') },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,

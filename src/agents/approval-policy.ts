@@ -1,5 +1,7 @@
-// Who may approve what, and what may run without a person: declarative, in one place.
+// Who may approve what, and what may run without a person: declarative, in one place, on top
+// of the policy engine's verdict for the step.
 import type { Role, StepView } from '../protocol/model.js';
+import type { PolicyVerdict } from '../policy/policy-engine.js';
 
 export type SecurityMode = 'safe' | 'normal' | 'paranoid' | 'trusted';
 
@@ -10,22 +12,57 @@ export interface Actor {
   home: string;
 }
 
-/** Null when the actor may approve the step; otherwise why not. */
-export function approvalRefusal(actor: Actor, step: Pick<StepView, 'id' | 'risk' | 'reversible' | 'tool'>): string | null {
+/** How an approval is recorded on a step: who, in which role, and whether they confirmed explicitly. */
+export interface Approver {
+  name: string;
+  role: Role | 'policy';
+  confirmed: boolean;
+}
+
+/** "ada (admin, confirmed)": readable in the TUI, and parsed back by the step runner. */
+export function formatApprover(a: Approver): string {
+  return `${a.name} (${a.role}${a.confirmed ? ', confirmed' : ''})`;
+}
+
+export function parseApprover(text: string | null): Approver | null {
+  if (text === null) return null;
+  const m = /^(.*) \((admin|operator|viewer|policy)(, confirmed)?\)$/.exec(text);
+  if (m?.[1] === undefined || m[2] === undefined) return null;
+  return { name: m[1], role: m[2] as Approver['role'], confirmed: m[3] !== undefined };
+}
+
+const under = (root: string, p: string): boolean => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
+
+/** Null when the actor may approve the step as asked; otherwise why not, and what to do. */
+export function approvalRefusal(
+  actor: Actor,
+  step: Pick<StepView, 'id' | 'risk' | 'reversible' | 'tool'>,
+  verdict: PolicyVerdict,
+  confirmed: boolean,
+): string | null {
   if (actor.role === 'viewer') return `${actor.name} is a viewer and cannot approve plans`;
+  if (verdict.decision === 'deny') return `step ${step.id} (${step.tool}) is denied by policy: ${verdict.reasons.join('; ')}`;
   if (actor.role === 'operator' && (step.risk === 'high' || !step.reversible)) {
     return `step ${step.id} (${step.tool}) is ${step.risk === 'high' ? 'high risk' : 'irreversible'}: only an admin may approve it`;
+  }
+  if (actor.role !== 'admin' && verdict.adminReasons.length > 0) {
+    return `step ${step.id} (${step.tool}) ${verdict.adminReasons.join('; ')}: only an admin may approve it`;
+  }
+  if (actor.role === 'operator') {
+    const outside = verdict.paths.filter((p) => p.access === 'write' && !under(actor.home, p.path));
+    if (outside.length > 0) return `step ${step.id} (${step.tool}) changes ${outside.map((p) => p.path).join(', ')}, outside your home directory: only an admin may approve it`;
+  }
+  if (verdict.decision === 'confirm' && !confirmed) {
+    return `step ${step.id} (${step.tool}) needs an explicit confirmation: ${verdict.reasons.join('; ')}. Approve it again with confirm (aios … --confirm)`;
   }
   return null;
 }
 
 /**
- * Plans whose every step only reads run without a person in the normal and trusted
- * modes; safe and paranoid modes confirm everything. The approver is recorded as the policy.
+ * Plans whose every step only reads (and that the policy lets run alone: normal and trusted
+ * modes, nothing protected) run without a person. The approver is recorded as the policy.
  */
-export function autoApprovalPolicy(mode: SecurityMode, steps: readonly { mutates: boolean }[]): string | null {
-  if ((mode === 'normal' || mode === 'trusted') && steps.length > 0 && steps.every((s) => !s.mutates)) {
-    return `policy:read-only(${mode})`;
-  }
+export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly PolicyVerdict[]): string | null {
+  if (verdicts.length > 0 && verdicts.every((v) => v.autoApprove)) return `policy:read-only(${mode})`;
   return null;
 }

@@ -2,17 +2,21 @@
 // It persists every transition, audits every decision and tool call, and streams events.
 import { ulid } from 'ulid';
 import type { DaemonEvent } from '../protocol/events.js';
-import type { GoalView, PlanStepSpec, PlanView, StepPreview, StepView } from '../protocol/model.js';
+import type { GoalView, PlanStepSpec, PlanView, StepPreview, StepView, Tier } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
+import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import { approvalRefusal, autoApprovalPolicy, type Actor, type SecurityMode } from './approval-policy.js';
+import { directPlanner } from './direct-planner.js';
+import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';
 import { OpError } from './op-error.js';
 import { planHash } from './plan-hash.js';
 import type { Planner } from './planner.js';
 import type { ProcedureStore } from './procedure-store.js';
+import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepRunner } from './step-runner.js';
 
 export interface GoalEngineDeps {
@@ -26,25 +30,41 @@ export interface GoalEngineDeps {
   securityMode: () => SecurityMode;
   /** Where succeeded model-planned goals are learned; absent in tests that do not need it. */
   procedures?: ProcedureStore;
+  /** Judges every step at plan time and again before it runs; a default policy (built-in rules) when absent. */
+  policy?: PolicyEngine;
+  /** The agent mesh: routes each step to an agent at plan time and runs it on that agent's queue. */
+  mesh?: AgentMesh;
+  /** How long an agent may take over one step before it is isolated (tool timeouts are shorter). */
+  stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
 }
+
+/** skip: the step does not run, the others do (steps that depend on it are skipped too). */
+export type Decision = 'approve' | 'reject' | 'skip';
 
 export class GoalEngine {
   private readonly running = new Map<string, Promise<void>>();
   /** The submitter's home per goal: relative paths in its plan were resolved against it. */
   private readonly homes = new Map<string, string>();
   private readonly runner: StepRunner;
+  private readonly policy: PolicyEngine;
 
   constructor(private readonly deps: GoalEngineDeps) {
-    this.runner = new StepRunner(deps);
+    this.policy = deps.policy ?? createPolicy({ mode: deps.securityMode });
+    this.runner = new StepRunner({ ...deps, policy: this.policy });
   }
 
-  async submit(text: string, actor: Actor): Promise<GoalView> {
+  /** One tool call as a one-step plan (the 'direct' tier), through the same checks as any plan. */
+  submitDirect(tool: string, args: Record<string, unknown>, actor: Actor): Promise<GoalView> {
+    return this.submit(`aios tool ${tool} ${JSON.stringify(args)}`, actor, directPlanner(tool, args, this.deps.registry));
+  }
+
+  async submit(text: string, actor: Actor, planner: Planner = this.deps.planner): Promise<GoalView> {
     const { store } = this.deps;
     const goalId = ulid();
     store.createGoal({ id: goalId, text, state: 'planning', submittedBy: actor.name, submittedUid: actor.uid });
     this.homes.set(goalId, actor.home);
     this.publish(goalId);
-    const outcome = await this.deps.planner.plan({ text, home: actor.home }).catch((err: unknown) => ({
+    const outcome = await planner.plan({ text, home: actor.home, goalId }).catch((err: unknown) => ({
       kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.`,
     }));
     if (outcome.kind === 'not_understood') {
@@ -52,7 +72,7 @@ export class GoalEngine {
       store.setGoalState(goalId, 'not_understood', outcome.reason);
       return this.publish(goalId);
     }
-    const checked = await this.checkSteps(outcome.steps);
+    const checked = await this.checkSteps(outcome.steps, outcome.tier);
     if (typeof checked === 'string') {
       store.setGoalState(goalId, 'not_understood', `The ${outcome.tier} planner proposed an invalid plan: ${checked}`);
       return this.publish(goalId);
@@ -60,15 +80,64 @@ export class GoalEngine {
     const planId = ulid();
     const hash = planHash(goalId, outcome.tier, checked.steps);
     store.savePlan({ id: planId, goalId, tier: outcome.tier, hash, steps: checked.steps, previews: checked.previews });
-    store.setGoalState(goalId, 'awaiting_approval', outcome.explanation);
     store.recordEvent('plan.proposed', goalId, { planId, hash, tier: outcome.tier });
-    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.steps.map((s) => ({ mutates: this.mutates(s.tool) })));
+    for (const r of checked.routes) store.recordEvent('step.routed', goalId, { planId, ...r });
+    const denied = denialMessage(checked.steps, checked.verdicts);
+    if (denied !== null) return this.denyPlan(goalId, planId, hash, checked.steps, denied);
+    store.setGoalState(goalId, 'awaiting_approval', outcome.explanation);
+    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts);
     if (policy !== null) return this.approve(planId, hash, undefined, { ...actor, name: policy }, 'approve');
     return this.publish(goalId);
   }
 
-  decide(planId: string, hash: string, decision: 'approve' | 'reject', stepIds: string[] | undefined, actor: Actor): GoalView {
-    return this.approve(planId, hash, stepIds, actor, decision);
+  /** `confirm`: the person explicitly confirmed the steps that need it (irreversible, require_confirm…). */
+  decide(planId: string, hash: string, decision: Decision, stepIds: string[] | undefined, actor: Actor, confirm = false): GoalView {
+    return this.approve(planId, hash, stepIds, actor, decision, confirm);
+  }
+
+  /** A plan with a step the policy refuses cannot be approved: it is recorded, audited and closed. */
+  private denyPlan(goalId: string, planId: string, hash: string, steps: readonly PlanStepSpec[], message: string): GoalView {
+    for (const step of steps) this.deps.store.updateStep(planId, step.id, { state: 'rejected', error: message });
+    this.deps.ledger.append({ actor: 'policy', action: 'policy.denied', subject: planId, detail: { goalId, hash, reason: message } });
+    this.homes.delete(goalId);
+    this.deps.store.setGoalState(goalId, 'rejected', message);
+    return this.publish(goalId);
+  }
+
+  /**
+   * New arguments for one step of a plan nobody has decided yet: every step is validated and
+   * previewed again and saved as a new plan with a new hash, which needs approving again.
+   */
+  async editStep(planId: string, hash: string, stepId: string, args: Record<string, unknown>, actor: Actor): Promise<GoalView> {
+    const { store, ledger } = this.deps;
+    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot edit plans`);
+    const plan = store.getPlan(planId);
+    if (plan === undefined) throw new OpError('NotFound', `no plan "${planId}"`);
+    const editable = (): void => {
+      const goal = this.get(plan.goalId);
+      if (goal.plan?.id !== planId) throw new OpError('Conflict', 'this plan was replaced by an edited one: review the new plan', { goal });
+      if (goal.state !== 'awaiting_approval') throw new OpError('Conflict', `goal is ${goal.state}: its plan was already decided`, { goal });
+      const decided = goal.plan.steps.find((s) => s.state !== 'pending');
+      if (decided !== undefined) throw new OpError('Conflict', `step ${decided.id} was already ${decided.state}: a plan can be edited only before any step is decided`, { goal });
+    };
+    editable();
+    if (plan.hash !== hash) throw new OpError('Conflict', 'the plan changed since it was reviewed (hash mismatch): review the current plan', { hash: plan.hash });
+    if (!plan.steps.some((s) => s.id === stepId)) throw new OpError('NotFound', `plan has no step "${stepId}"`);
+    const specs: PlanStepSpec[] = plan.steps.map(({ id, agent, tool, args: old, rationale, risk, reversible, dependsOn }) => (
+      { id, agent, tool, args: id === stepId ? args : old, rationale, risk, reversible, dependsOn }));
+    const checked = await this.checkSteps(specs, plan.tier);
+    if (typeof checked === 'string') throw new OpError('InvalidParams', `the edited plan does not validate (${checked}); the plan is unchanged`);
+    const newHash = planHash(plan.goalId, plan.tier, checked.steps);
+    if (newHash === plan.hash) throw new OpError('InvalidParams', 'those arguments are the ones the plan already has; nothing was changed');
+    editable(); // again: someone may have decided the plan while the previews were computed
+    const newId = ulid();
+    store.savePlan({ id: newId, goalId: plan.goalId, tier: plan.tier, hash: newHash, steps: checked.steps, previews: checked.previews });
+    store.recordEvent('plan.edited', plan.goalId, { from: planId, fromHash: hash, planId: newId, hash: newHash, stepId, by: actor.name });
+    ledger.append({
+      actor: actor.name, action: 'plan.edit', subject: `${planId}/${stepId}`,
+      detail: { goalId: plan.goalId, planId: newId, hash: newHash, previousHash: hash, args: checked.steps.find((s) => s.id === stepId)?.args ?? args },
+    });
+    return this.publish(plan.goalId);
   }
 
   get(goalId: string): GoalView {
@@ -96,15 +165,41 @@ export class GoalEngine {
     }
     this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback', subject: goalId, detail: { planId: plan.id, steps: undoable.map((s) => s.id) } });
     const restored: string[] = [];
+    const problems: string[] = [];
     for (const step of undoable) {
       const snapshotId = step.snapshotId as string;
-      const r = this.deps.snapshots.restore(snapshotId);
+      const r = await this.deps.snapshots.restore(snapshotId);
       restored.push(...r.restored);
+      problems.push(...r.problems);
       this.deps.store.updateStep(plan.id, step.id, { state: 'rolled_back' });
       this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, stepId: step.id, paths: r.restored } });
     }
-    const note = irreversible.length > 0 ? `; not reversible, left as is: ${irreversible.map((s) => s.id).join(', ')}` : '';
+    const note = (irreversible.length > 0 ? `; not reversible, left as is: ${irreversible.map((s) => s.id).join(', ')}` : '')
+      + (problems.length > 0 ? `; NOT brought back: ${problems.join('; ')}` : '');
     this.deps.store.setGoalState(goalId, 'rolled_back', `rolled back by ${actor.name}: restored ${restored.join(', ')}${note}`);
+    return this.publish(goalId);
+  }
+
+  /**
+   * Picks an interrupted goal up where it stopped: steps cut off by the restart, and
+   * approved steps that never started, run again under the approval they already had.
+   */
+  resume(goalId: string, actor: Actor): GoalView {
+    const goal = this.get(goalId);
+    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot resume goals`);
+    if (goal.state !== 'interrupted' || goal.plan === null) throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only an interrupted goal can be resumed`);
+    const plan = goal.plan;
+    for (const step of plan.steps) {
+      if (step.state === 'failed' && step.error === 'interrupted by a daemon restart') {
+        this.deps.store.updateStep(plan.id, step.id, { state: 'approved', error: null });
+      }
+    }
+    const after = this.deps.store.getPlan(plan.id) as PlanView;
+    if (!after.steps.some((s) => s.state === 'approved')) throw new OpError('Conflict', 'nothing left to run: every step finished before the interruption');
+    this.deps.ledger.append({ actor: actor.name, action: 'goal.resume', subject: goalId, detail: { planId: plan.id, hash: plan.hash } });
+    this.deps.store.setGoalState(goalId, 'running', `resumed by ${actor.name}`);
+    const run = this.runner.run(goalId, after).finally(() => this.running.delete(goalId));
+    this.running.set(goalId, run);
     return this.publish(goalId);
   }
 
@@ -120,11 +215,14 @@ export class GoalEngine {
     return ids;
   }
 
-  private approve(planId: string, hash: string, stepIds: string[] | undefined, actor: Actor, decision: 'approve' | 'reject'): GoalView {
+  private approve(planId: string, hash: string, stepIds: string[] | undefined, actor: Actor, decision: Decision, confirm = false): GoalView {
     const { store, ledger } = this.deps;
     const plan = store.getPlan(planId);
     if (plan === undefined) throw new OpError('NotFound', `no plan "${planId}"`);
     const goal = this.get(plan.goalId);
+    if (goal.plan !== null && goal.plan.id !== planId) {
+      throw new OpError('Conflict', 'this plan was replaced by an edited one: review the new plan and approve it', { goal });
+    }
     if (plan.hash !== hash) {
       ledger.append({ actor: actor.name, action: 'plan.denied', subject: planId, detail: { reason: 'hash mismatch', offered: hash, current: plan.hash } });
       throw new OpError('Conflict', 'the plan changed since it was reviewed (hash mismatch): review the current plan and approve again', { hash: plan.hash });
@@ -135,7 +233,7 @@ export class GoalEngine {
     const targets = this.selectSteps(plan, stepIds);
     if (decision === 'approve') {
       for (const step of targets) {
-        const refusal = approvalRefusal(actor, step);
+        const refusal = approvalRefusal(actor, step, verdictOf(step), confirm);
         if (refusal !== null) {
           ledger.append({ actor: actor.name, action: 'plan.denied', subject: `${planId}/${step.id}`, detail: { reason: refusal, hash } });
           throw new OpError('Unauthorized', refusal);
@@ -144,12 +242,12 @@ export class GoalEngine {
     } else if (actor.role === 'viewer') {
       throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot decide plans`);
     }
-    const state = decision === 'approve' ? 'approved' : 'rejected';
+    const state = decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected';
     for (const step of targets) {
       store.updateStep(planId, step.id, { state, approvedBy: actor.name });
       ledger.append({
         actor: actor.name, action: `plan.${decision}`, subject: `${planId}/${step.id}`,
-        detail: { goalId: goal.id, hash, tool: step.tool, args: step.args, risk: step.risk },
+        detail: { goalId: goal.id, hash, tool: step.tool, args: step.args, risk: step.risk, role: actor.name.startsWith('policy:') ? 'policy' : actor.role, confirmed: confirm },
       });
     }
     const after = store.getPlan(planId) as PlanView;
@@ -192,9 +290,10 @@ export class GoalEngine {
   }
 
   /** Validates each proposed step against the registry and takes risk and reversibility from the tool, not the planner. */
-  private async checkSteps(steps: PlanStepSpec[]): Promise<{ steps: PlanStepSpec[]; previews: StepPreview[] } | string> {
+  private async checkSteps(steps: PlanStepSpec[], tier: Tier): Promise<{ steps: PlanStepSpec[]; previews: StepPreview[]; verdicts: PolicyVerdict[]; routes: { stepId: string; planned: string; agent: string; reason: string }[] } | string> {
     const out: PlanStepSpec[] = [];
     const previews: StepPreview[] = [];
+    const routes: { stepId: string; planned: string; agent: string; reason: string }[] = [];
     const ids = new Set<string>();
     for (const step of steps) {
       if (ids.has(step.id)) return `duplicate step id ${step.id}`;
@@ -204,12 +303,16 @@ export class GoalEngine {
       const missingDep = step.dependsOn.find((d) => !ids.has(d));
       if (missingDep !== undefined) return `step ${step.id} depends on unknown or later step ${missingDep}`;
       const tool = v.tool;
-      out.push({ ...step, args: v.args as Record<string, unknown>, risk: tool.risk, reversible: tool.reversible || !tool.mutates });
+      // The agent is settled before the hash is taken, so the approval covers who runs the step.
+      const route = this.deps.mesh?.route(step, tool.capabilities);
+      if (route !== undefined) routes.push({ stepId: step.id, planned: step.agent, ...route });
+      out.push({ ...step, agent: route?.agent ?? step.agent, args: v.args as Record<string, unknown>, risk: tool.risk, reversible: tool.reversible || !tool.mutates });
       previews.push(await tool.preview(v.args).catch((err: unknown) => ({
         summary: `preview failed: ${err instanceof Error ? err.message : String(err)}`,
       })));
     }
-    return { steps: out, previews };
+    const verdicts = await judgeSteps(this.policy, this.deps.registry, out, previews, tier);
+    return { steps: out, previews, verdicts, routes };
   }
 
   private mutates(toolName: string): boolean {

@@ -6,6 +6,8 @@ export interface PlanRequest {
   text: string;
   /** The submitting user's home directory: where relative paths in a goal point. */
   home: string;
+  /** The goal being planned: model tiers stream the plan as it is written (plan.delta events). */
+  goalId?: string;
 }
 
 export type PlanOutcome =

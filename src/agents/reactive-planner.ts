@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PlanStepSpec, Risk } from '../protocol/model.js';
 import type { PlanOutcome, PlanRequest, Planner } from './planner.js';
-import { TOKEN, contentOf, looksLikePath, resolveUserPath, splitCommandLine } from './goal-text.js';
+import { TOKEN, contentOf, looksLikePath, resolveUserPath } from './goal-text.js';
 
 interface StepDraft { agent: string; tool: string; args: Record<string, unknown>; rationale: string; risk: Risk; reversible: boolean }
 type RuleResult = StepDraft | { refuse: string } | null;
@@ -29,12 +29,12 @@ export const rules: readonly Rule[] = [
   {
     name: 'shell command',
     examples: ['!uptime', '!ls -l /etc'],
-    match: (t) => {
-      const m = /^!\s*(.+)$/s.exec(t);
+    match: (_t, req) => {
+      // From the text as typed: the trailing ? or ! other rules ignore may be part of the command.
+      const m = /^\s*!\s*(.+?)\s*$/s.exec(req.text);
       if (!m?.[1]) return null;
-      const split = splitCommandLine(m[1]);
-      if (!split.ok) return { refuse: `cannot run "${m[1]}": ${split.reason}.` };
-      return { agent: 'system', tool: 'shell.exec', args: { argv: split.argv }, rationale: 'run the command exactly as typed', risk: 'high', reversible: false };
+      // The line goes to shell.exec as typed; policy parses it and judges every command in it.
+      return { agent: 'system', tool: 'shell.exec', args: { command: m[1] }, rationale: 'run the command exactly as typed', risk: 'high', reversible: false };
     },
   },
   {

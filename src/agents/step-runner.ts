@@ -1,16 +1,20 @@
-// Runs the approved steps of a plan through the tool registry: schema check, capability
-// check, snapshot, audit, execute with streamed output, record. Steps run in order;
-// a step whose dependency did not succeed is skipped, and a failure stops the rest.
+// Runs the approved steps of a plan through the tool registry: schema check, the policy again
+// (right before running, against the approval that was given), snapshot, audit, execute with
+// streamed output, record. The plan runs as a DAG on the agent mesh: steps whose dependencies
+// succeeded start at once on their agents' queues; a failed step skips its dependants.
 import { ulid } from 'ulid';
 import type { DaemonEvent } from '../protocol/events.js';
-import type { PlanView, StepState, StepView } from '../protocol/model.js';
+import type { PlanView, StepState, StepView, Tier } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
+import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
-import type { ToolResult } from '../tools/tool.js';
-import { capabilitiesOf } from './agent-roster.js';
+import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
+import { grantOf } from './approval-grant.js';
+import { runDag } from './dag-executor.js';
+import type { AgentMesh } from './mesh/agent-mesh.js';
 
 export interface StepRunnerDeps {
   store: GoalStore;
@@ -19,30 +23,75 @@ export interface StepRunnerDeps {
   ledger: AuditLedger;
   memory: MemoryStore;
   emit: (event: DaemonEvent) => void;
+  policy: PolicyEngine;
+  /** Absent: steps run directly, one at a time (tests of the runner alone). */
+  mesh?: AgentMesh;
+  stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** What the approval given covers, held against the verdict now: null when it still covers it. */
+function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed: boolean }, approvedWrites: readonly string[] | undefined): string | null {
+  if (verdict.decision === 'deny') return `denied by policy: ${verdict.reasons.join('; ')}`;
+  // The approval was for changing these canonical paths; a symlink swapped in since points elsewhere.
+  const writes = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
+  if (approvedWrites !== undefined && writes.join('\n') !== approvedWrites.join('\n')) {
+    return `denied by policy: it would now change ${writes.join(', ') || 'nothing'}, not ${approvedWrites.join(', ') || 'nothing'} as approved (a path changed since); review it again`;
+  }
+  if (verdict.decision === 'confirm' && !grant.confirmed) {
+    return `denied by policy: it now needs an explicit confirmation (${verdict.reasons.join('; ')}), which its approval did not give; review and approve it again`;
+  }
+  if (verdict.adminReasons.length > 0 && grant.role !== 'admin') {
+    return `denied by policy: only an admin may approve it (${verdict.adminReasons.join('; ')}), and it was approved by a ${grant.role}`;
+  }
+  return null;
+}
+
+/** Lets a tool refuse a path that resolves somewhere other than where policy looked. */
+function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
+  return (canonical, access) => {
+    if (paths.some((p) => p.path === canonical && (p.access === access || p.access === 'write'))) return null;
+    const checked = paths.filter((p) => p.access === access).map((p) => p.path).join(', ') || '(none)';
+    return `the path resolves to ${canonical} now, not to what policy checked (${checked}): it changed between check and use; nothing was done`;
+  };
+}
+
+/**
+ * A plan that declares no dependencies at all is read as a sequence, in the order written:
+ * a planner that means "then" without saying so must not see its steps race. The chain
+ * links only the steps that will run, so a rejected or skipped step leaves the rest to run
+ * as before. Parallelism is for plans that state their DAG.
+ */
+export function withImplicitOrder<S extends { id: string; dependsOn: readonly string[] }>(steps: readonly S[], willRun: (id: string) => boolean): S[] {
+  if (steps.some((s) => s.dependsOn.length > 0)) return [...steps];
+  let previous: string | null = null;
+  return steps.map((s) => {
+    if (!willRun(s.id)) return s;
+    const linked = previous === null ? s : { ...s, dependsOn: [previous] };
+    previous = s.id;
+    return linked;
+  });
+}
 
 export class StepRunner {
   constructor(private readonly deps: StepRunnerDeps) {}
 
   async run(goalId: string, plan: PlanView): Promise<void> {
     const { store } = this.deps;
-    const states = new Map<string, StepState>(plan.steps.map((s) => [s.id, s.state]));
+    const initial = new Map<string, StepState>(plan.steps.map((s) => [s.id, s.state]));
     let failure: string | null = null;
-    for (const step of plan.steps) {
-      if (states.get(step.id) !== 'approved') continue;
-      const blocked = failure !== null || step.dependsOn.some((d) => states.get(d) !== 'succeeded');
-      if (blocked) {
-        states.set(step.id, 'skipped');
-        store.updateStep(plan.id, step.id, { state: 'skipped', error: failure === null ? 'a step it depends on did not run' : 'an earlier step failed' });
-        this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: null });
-        continue;
-      }
-      const error = await this.runStep(goalId, plan.id, step);
-      states.set(step.id, error === null ? 'succeeded' : 'failed');
-      if (error !== null) failure = `step ${step.id} (${step.tool}) failed: ${error}`;
-    }
+    const states = await runDag(withImplicitOrder(plan.steps, (id) => initial.get(id) === 'approved'), initial, {
+      run: async (step) => {
+        const error = await this.onAgent(goalId, plan, step);
+        if (error !== null) failure ??= `step ${step.id} (${step.tool}) failed: ${error}`;
+        return error;
+      },
+      skip: (step, reason) => {
+        store.updateStep(plan.id, step.id, { state: 'skipped', error: reason });
+        this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
+      },
+    });
     const ran = [...states.values()].filter((s) => s === 'succeeded').length;
     const goal = store.getGoal(goalId);
     if (failure === null) {
@@ -57,8 +106,23 @@ export class StepRunner {
     if (final !== undefined) this.deps.emit({ type: 'goal.updated', goal: final });
   }
 
+  /** Runs the step on its agent's queue; an agent that throws or overruns fails only this step. */
+  private async onAgent(goalId: string, plan: PlanView, step: StepView): Promise<string | null> {
+    const agent = this.deps.mesh?.get(step.agent);
+    if (agent === undefined) return this.runStep(goalId, plan.id, plan.tier, step);
+    const deadlineMs = this.deps.stepDeadlineMs?.(step.tool, step.args) ?? 15 * 60_000;
+    try {
+      return await agent.submit({ id: `${goalId}/${step.id}`, deadlineMs, run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, signal) });
+    } catch (err) {
+      const reason = message(err);
+      this.deps.store.updateStep(plan.id, step.id, { state: 'failed', error: reason, finishedAt: new Date().toISOString() });
+      this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'failed', error: reason });
+      return reason;
+    }
+  }
+
   /** Returns null on success, or why the step failed. */
-  private async runStep(goalId: string, planId: string, step: StepView): Promise<string | null> {
+  private async runStep(goalId: string, planId: string, tier: Tier, step: StepView, agentSignal?: AbortSignal): Promise<string | null> {
     const { store, registry, ledger, emit } = this.deps;
     const startedAt = new Date().toISOString();
     store.updateStep(planId, step.id, { state: 'running', startedAt });
@@ -71,39 +135,42 @@ export class StepRunner {
       return error;
     };
     const deny = (reason: string): string | null => {
-      ledger.append({ actor: step.agent, action: 'tool.denied', subject: step.tool, detail: { goalId, planId, stepId: step.id, reason } });
+      try {
+        ledger.append({ actor: step.agent, action: 'tool.denied', subject: step.tool, detail: { goalId, planId, stepId: step.id, reason } });
+      } catch (err) {
+        return finish('failed', `${reason} (and the audit ledger cannot be written: ${message(err)})`);
+      }
       return finish('failed', reason);
     };
 
     const v = registry.validate(step.tool, step.args);
     if (!v.ok) return deny(v.error);
-    const granted = capabilitiesOf(step.agent);
-    if (granted === undefined) return deny(`unknown agent "${step.agent}"`);
-    const missing = registry.missingCapabilities(v.tool, granted);
-    if (missing.length > 0) return deny(`agent ${step.agent} lacks ${missing.join(', ')} needed by ${step.tool}`);
+    const tool = v.tool;
+    // The policy again, now: the node may have changed since the plan was judged and approved.
+    const verdict = await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier });
+    const refusal = beyondApproval(verdict, grantOf(ledger, planId, step), step.preview.policy?.writes);
+    if (refusal !== null) return deny(refusal);
 
-    // The ledger entry comes first: if it cannot be written, nothing runs.
+    // The ledger entry comes first: if it cannot be written, nothing that changes the node runs.
     try {
       ledger.append({ actor: step.agent, action: 'tool.call', subject: step.tool, detail: { goalId, planId, stepId: step.id, args: step.args, approvedBy: step.approvedBy } });
     } catch (err) {
-      return finish('failed', `the audit ledger cannot be written (${message(err)}); refusing to run`);
+      if (tool.mutates) return finish('failed', `the audit ledger cannot be written (${message(err)}); refusing to run a step that changes the node until it can (free disk space, or make the state directory writable)`);
+      store.appendOutput(planId, step.id, `[the audit ledger cannot be written (${message(err)}); this read-only step runs unrecorded]\n`);
     }
 
-    if (v.tool.mutates && v.tool.touches !== undefined) {
-      try {
-        const snap = this.deps.snapshots.capture({ paths: v.tool.touches(v.args), label: `before ${step.tool} (${goalId}/${step.id})`, goalId, stepId: step.id });
-        store.updateStep(planId, step.id, { snapshotId: snap.id });
-      } catch (err) {
-        return finish('failed', `could not snapshot before running (${message(err)}); nothing was changed`);
-      }
-    }
+    const snapshotError = await this.snapshot(tool, v.args, verdict, goalId, planId, step);
+    if (snapshotError !== null) return finish('failed', snapshotError);
 
     const controller = new AbortController();
+    // The agent's deadline aborts the tool too, so a hung step does not keep running unseen.
+    agentSignal?.addEventListener('abort', () => controller.abort(), { once: true });
     let result: ToolResult;
     let streamed = false;
     try {
-      result = await v.tool.execute(v.args, {
+      result = await tool.execute(v.args, {
         signal: controller.signal,
+        checkPath: pathGuard(verdict.paths),
         onOutput: (chunk) => {
           streamed = true;
           store.appendOutput(planId, step.id, chunk);
@@ -118,9 +185,30 @@ export class StepRunner {
       store.appendOutput(planId, step.id, result.output);
       emit({ type: 'step.output', goalId, stepId: step.id, chunk: result.output });
     }
-    const error = result.ok ? null : result.error;
+    let error = result.ok ? null : result.error;
     store.recordToolCall({ id: ulid(), goalId, planId, stepId: step.id, tool: step.tool, args: step.args, ok: result.ok, output: result.output, error, startedAt, finishedAt: new Date().toISOString() });
-    ledger.append({ actor: step.agent, action: 'tool.result', subject: step.tool, detail: { goalId, planId, stepId: step.id, ok: result.ok, error } });
-    return finish(result.ok ? 'succeeded' : 'failed', error);
+    try {
+      ledger.append({ actor: step.agent, action: 'tool.result', subject: step.tool, detail: { goalId, planId, stepId: step.id, ok: result.ok, error } });
+    } catch (err) {
+      // It ran; say plainly that its result is not in the ledger (a change so recorded fails the step).
+      if (result.ok && tool.mutates) error = `ran, but its result could not be written to the audit ledger (${message(err)})`;
+      else store.appendOutput(planId, step.id, `\n[the audit ledger cannot be written (${message(err)}); this result is not recorded there]`);
+    }
+    return finish(error === null ? 'succeeded' : 'failed', error);
+  }
+
+  /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */
+  private async snapshot(tool: Tool, args: unknown, verdict: PolicyVerdict, goalId: string, planId: string, step: StepView): Promise<string | null> {
+    if (!tool.mutates) return null;
+    const paths = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
+    const states = tool.states?.(args) ?? [];
+    if (paths.length === 0 && states.length === 0) return null;
+    try {
+      const snap = await this.deps.snapshots.capture({ paths, states, label: `before ${step.tool} (${goalId}/${step.id})`, goalId, stepId: step.id });
+      this.deps.store.updateStep(planId, step.id, { snapshotId: snap.id });
+      return null;
+    } catch (err) {
+      return `could not snapshot before running (${message(err)}); nothing was changed`;
+    }
   }
 }

@@ -12,9 +12,9 @@ export interface Io {
   err: (text: string) => void;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted']);
 
-async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
+export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
   try {
     client = await connectDaemon(socketPath);
@@ -30,7 +30,7 @@ async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Pro
 }
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
-function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
+export function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
       if (ev.type === 'step.output' && ev.goalId === goalId && !io.json) io.out(sanitize(ev.chunk).replace(/\n$/, ''));
@@ -47,7 +47,7 @@ function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalVi
   });
 }
 
-export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io): Promise<number> {
+export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io, confirm = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     await client.call('events/subscribe', {});
     let goal = await client.call('goal/submit', { text });
@@ -62,7 +62,7 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
         return 0;
       }
       if (!io.json) io.out(formatGoal(goal));
-      goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' });
+      goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', ...(confirm ? { confirm } : {}) });
     } else if (!io.json) {
       io.out(formatGoal(goal));
     }
@@ -126,16 +126,19 @@ export function restoreCommand(socketPath: string, id: string, yes: boolean, io:
       }
     }
     const r = await client.call('snapshot/restore', { snapshotId: id });
-    if (io.json) io.out(JSON.stringify(r)); else io.out(`restored ${r.restored.length} path(s):\n    ${r.restored.map((p) => sanitize(p, { singleLine: true })).join('\n    ')}`);
-    return 0;
+    if (io.json) io.out(JSON.stringify(r)); else io.out(`restored ${r.restored.length} path(s)${r.changed === undefined ? '' : `, ${r.changed.length} changed`}:\n    ${r.restored.slice(0, 200).map((p) => sanitize(p, { singleLine: true })).join('\n    ')}`);
+    // Packages or services that could not be brought back (an old version no longer downloadable…).
+    for (const problem of r.problems ?? []) io.err(`aios: not restored: ${sanitize(problem, { singleLine: true })}`);
+    return (r.problems ?? []).length === 0 ? 0 : 1;
   });
 }
 
 export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const r = await client.call('audit/verify', {});
+    const signed = r.checkpoints === undefined ? '' : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`;
     if (io.json) io.out(JSON.stringify(r));
-    else io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+    else io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact${signed}` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
     return r.ok ? 0 : 1;
   });
 }
@@ -153,6 +156,52 @@ export function rollbackCommand(socketPath: string, goalId: string, io: Io): Pro
   return withClient(socketPath, io, async (client) => {
     const g = await client.call('goal/rollback', { goalId });
     if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
+    return 0;
+  });
+}
+
+/** The decision log of one goal: tier → plan → approvals → steps → results → outcome. */
+export function goalShowCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const t = await client.call('goal/trace', { goalId });
+    if (io.json) {
+      io.out(JSON.stringify(t));
+      return 0;
+    }
+    const lines = [formatGoal(t.goal), '', 'decision trace:'];
+    for (const item of t.items) {
+      const seq = item.seq === null ? '' : ` #${item.seq}`;
+      lines.push(`  ${item.ts}  ${item.source}${seq}  ${item.kind}  ${sanitize(item.actor, { singleLine: true })}: ${sanitize(item.summary, { singleLine: true })}`);
+    }
+    io.out(lines.join('\n'));
+    return 0;
+  });
+}
+
+export function goalResumeCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    await client.call('events/subscribe', {});
+    const g = await client.call('goal/resume', { goalId });
+    const final = TERMINAL.has(g.state) ? g : await waitForGoal(client, g.id, io);
+    if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
+    return final.state === 'succeeded' ? 0 : 1;
+  });
+}
+
+export function agentsCommand(socketPath: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const r = await client.call('agents/list', {});
+    if (io.json) {
+      io.out(JSON.stringify(r));
+      return 0;
+    }
+    const rows = r.agents.map((a) => {
+      const task = a.currentTasks.length > 0 ? a.currentTasks.join(', ') : '-';
+      const err = a.lastError === null ? '' : `\n      last error: ${sanitize(a.lastError, { singleLine: true })}`;
+      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
+    });
+    const p = r.procedures;
+    io.out([`agents (${r.agents.length}):`, ...rows, `learned procedures: ${p.stored} stored, ${p.hits}/${p.lookups} lookups reused (${(p.hitRate * 100).toFixed(0)}%)`].join('\n'));
     return 0;
   });
 }

@@ -1,9 +1,15 @@
 // `aios`: one entry for every verb. `aios shell` skips the CLI parser entirely so a
 // login lands in the TUI as fast as Node can start.
 import { resolvePaths, type AiosPaths } from '../config/paths.js';
+import { clientPaths, verbOf } from '../config/client-paths.js';
 import { homedir } from 'node:os';
 
 function paths(): AiosPaths {
+  return clientPaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() });
+}
+
+// The daemon resolves its own instance; only clients look for a system daemon's socket.
+function daemonPaths(): AiosPaths {
   return resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() });
 }
 
@@ -15,7 +21,7 @@ async function shell(): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'shell' && argv.length === 1) return shell();
   const { buildProgram } = await import('./program.js');
-  return buildProgram({ paths, shell }).run(argv);
+  return buildProgram({ paths: verbOf(argv) === 'daemon' ? daemonPaths : paths, shell }).run(argv);
 }
 
 /** Run when this module is the process's entry (bin/aios.js, bin/aios-shell.js). */

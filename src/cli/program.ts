@@ -2,10 +2,15 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  auditVerifyCommand, goalCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
+import { modelsAddCommand, modelsListCommand } from './models-commands.js';
+import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
+
+/** A ULID, as goal ids are. */
+const GOAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 
 interface ProgramDeps {
   paths: () => AiosPaths;
@@ -54,15 +59,41 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         });
       program.command('shell').description('open the TUI (also installed as aios-shell)')
         .action(async () => { code = await deps.shell(); });
-      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result')
+      program.command('top').description('the monitor dashboard: CPU, memory, disk, network, load, tokens/s, spend (q leaves)')
+        .action(async () => {
+          const { runShell } = await import('../shell/run-shell.js');
+          code = await runShell({ socketPath: sock(), stdin: process.stdin, stdout: process.stdout, env: process.env, view: 'monitor' });
+        });
+      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id>`: resume an interrupted goal')
         .argument('<text...>', 'the goal, in plain words')
         .option('-y, --yes', 'approve the whole plan and run it')
+        .option('--confirm', 'with --yes: also explicitly confirm steps that need it (irreversible, require_confirm)')
         .option('--json', 'machine-readable output')
-        .action(async (text: string[], o: { yes?: boolean; json?: boolean }) => {
-          code = await goalCommand(sock(), text.join(' '), o.yes === true, io(o.json));
+        .action(async (text: string[], o: { yes?: boolean; confirm?: boolean; json?: boolean }) => {
+          // `goal show <id>` and `goal resume <id>` are verbs only with a goal id after them:
+          // "show /etc/hostname" stays a goal.
+          const [verb, id] = text;
+          if (text.length === 2 && id !== undefined && GOAL_ID.test(id) && (verb === 'show' || verb === 'resume')) {
+            code = verb === 'show' ? await goalShowCommand(sock(), id, io(o.json)) : await goalResumeCommand(sock(), id, io(o.json));
+            return;
+          }
+          code = await goalCommand(sock(), text.join(' '), o.yes === true, io(o.json), o.confirm === true);
         });
       program.command('status').description('daemon health, mode, user and goal counts').option('--json', 'machine-readable output')
-        .action(async (o: { json?: boolean }) => { code = await statusCommand(sock(), io(o.json)); });
+        .action(async (o: { json?: boolean }) => {
+          code = await statusCommand(sock(), io(o.json));
+          if (code === 0 && o.json !== true) {
+            const { bootStatusLine } = await import('../../init/timeline/boot-command.js');
+            const line = await bootStatusLine(sock());
+            if (line !== null) process.stdout.write(`${line}\n`);
+          }
+        });
+      program.command('boot').description('the boot timeline aios-init recorded: phases as a chart, like systemd-analyze')
+        .option('-v, --verbose', 'what each phase found, and the supervised services').option('--json', 'machine-readable output')
+        .action(async (o: { verbose?: boolean; json?: boolean }) => {
+          const { bootCommand } = await import('../../init/timeline/boot-command.js');
+          code = await bootCommand(sock(), { ...io(o.json), columns: process.stdout.columns || 80 }, o.verbose === true);
+        });
       program.command('snapshots').description('list snapshots').option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await snapshotsCommand(sock(), io(o.json)); });
       program.command('restore').description('restore a snapshot (asks first unless --yes)')
@@ -74,12 +105,42 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       program.command('rollback').description('roll back every reversible step of a goal, last first')
         .argument('<goal-id>', 'goal id').option('--json', 'machine-readable output')
         .action(async (id: string, o: { json?: boolean }) => { code = await rollbackCommand(sock(), id, io(o.json)); });
+      program.command('tool').description('run one tool as a one-step plan: the same checks, policy, preview, approval and audit as any plan')
+        .argument('<name>', 'tool name (aios tools lists them), e.g. fs.chmod')
+        .option('--args <json>', 'the arguments as a JSON object, e.g. \'{"path":"/etc/motd","mode":"600"}\'', '{}')
+        .option('-y, --yes', 'approve and run it').option('--confirm', 'with --yes: explicitly confirm it when policy asks for that')
+        .option('--json', 'machine-readable output')
+        .action(async (name: string, o: { args: string; yes?: boolean; confirm?: boolean; json?: boolean }) => {
+          code = await toolCommand(sock(), name, o.args, { yes: o.yes === true, confirm: o.confirm === true }, io(o.json));
+        });
+      program.command('tools').description('every tool, what it changes and its risk').option('--json', 'machine-readable output (with each input schema)')
+        .action(async (o: { json?: boolean }) => { code = await toolsListCommand(sock(), io(o.json)); });
+      const snapshot = program.command('snapshot').description('manual snapshots (never pruned)');
+      snapshot.command('create').description('snapshot whole trees (every file, directory and link under each path)')
+        .argument('<path...>', 'absolute paths, e.g. /etc').option('--label <text>', 'what it is for').option('--json', 'machine-readable output')
+        .action(async (paths: string[], o: { label?: string; json?: boolean }) => { code = await snapshotCreateCommand(sock(), paths, o.label, io(o.json)); });
+      program.command('agents').description('the agent mesh: each agent\'s state, current task, last heartbeat and counts').option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => { code = await agentsCommand(sock(), io(o.json)); });
       const audit = program.command('audit').description('the hash-chained audit ledger');
+      audit.command('export').description('every entry, the signed checkpoints and the public key that verifies them').option('--json', 'one JSON document')
+        .action(async (o: { json?: boolean }) => { code = await auditExportCommand(sock(), io(o.json)); });
       audit.command('verify').description('walk the ledger and name the first bad entry, if any').option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await auditVerifyCommand(sock(), io(o.json)); });
       const memory = program.command('memory').description('long-term memory');
       memory.command('search').description('full-text search of goals and notes').argument('<query...>').option('--json', 'machine-readable output')
         .action(async (q: string[], o: { json?: boolean }) => { code = await memorySearchCommand(sock(), q.join(' '), io(o.json)); });
+      const models = program.command('models').description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => { code = await modelsListCommand(sock(), io(o.json)); });
+      models.command('add').description('check a GGUF file (magic bytes, sha256) and configure it; never downloads anything')
+        .argument('<path>', 'the .gguf file').option('--tier <tier>', 'operational (always loaded) or tactical (loaded on demand)', 'operational')
+        .option('--name <name>', 'a label (default: the file name)').option('--replace', 'overwrite the tier if it is already configured')
+        .option('--json', 'machine-readable output')
+        .action(async (file: string, o: { tier: string; name?: string; replace?: boolean; json?: boolean }) => {
+          // `--json` after `add` is taken by the parent `models` command's option of the same name.
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsAddCommand(deps.paths(), file, { tier: o.tier, replace: o.replace === true, ...(o.name === undefined ? {} : { name: o.name }) }, io(json));
+        });
 
       try {
         await program.parseAsync(argv, { from: 'user' });

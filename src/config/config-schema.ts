@@ -1,6 +1,8 @@
 // The whole of config.toml. Keys are snake_case as written in TOML, and every table is strict
 // so that a misspelt key is an error instead of a setting silently ignored.
 import { z } from 'zod';
+import { ApiConfig, ModelsConfig } from './models-schema.js';
+import { InitConfig } from './init-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -33,6 +35,8 @@ const Tools = z.strictObject({
 const Recovery = z.strictObject({
   snapshot_interval: z.enum(['off', 'hourly', 'daily']).default('hourly'),
   max_snapshots: z.number().int().min(1).default(24),
+  /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
+  snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
 }).prefault({});
 
 const Daemon = z.strictObject({
@@ -40,13 +44,22 @@ const Daemon = z.strictObject({
   max_frame_bytes: z.number().int().min(1024).max(64 * MiB).default(MiB),
 }).prefault({});
 
-// Model and API tables are filled in by a later issue; until then they are kept as written.
-const LooseTable = z.record(z.string(), z.unknown());
+const Shell = z.strictObject({
+  /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
+  escape_hatch: z.enum(['never', 'admin', 'always']).default('admin'),
+});
 
-const Models = z.strictObject({
-  model_dir: z.string().min(1).optional(),
-  operational: LooseTable.optional(),
-  tactical: LooseTable.optional(),
+// [models] and [api.*]: local GGUF models and cloud providers (src/config/models-schema.ts).
+const Models = ModelsConfig;
+
+// The monitor agent: how often it samples, how long samples are kept, when it speaks up.
+const Monitor = z.strictObject({
+  interval_s: z.number().min(1).max(86_400).default(30),
+  keep_hours: z.number().min(1).max(24 * 90).default(24),
+  cpu_pct: z.number().min(1).max(100).default(95),
+  memory_pct: z.number().min(1).max(100).default(90),
+  disk_pct: z.number().min(1).max(100).default(90),
+  load_per_core: z.number().min(0.1).default(4),
 }).prefault({});
 
 export const AiosConfig = z.strictObject({
@@ -55,7 +68,12 @@ export const AiosConfig = z.strictObject({
   tools: Tools,
   recovery: Recovery,
   daemon: Daemon,
+  monitor: Monitor,
+  // Optional so configs written before it compare unchanged; absent means the defaults (src/config/init-schema.ts).
+  init: InitConfig.optional(),
+  // Optional rather than defaulted, so configs written before it compare unchanged; absent means "admin".
+  shell: Shell.optional(),
   models: Models,
-  api: z.record(z.string(), LooseTable).optional(),
+  api: ApiConfig,
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

@@ -1,22 +1,32 @@
 // The composition root: every service aiosd runs is built here and passed in, once.
 import { mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
-import { PlannerChain } from '../agents/planner.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
+import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
+import { AgentMesh } from '../agents/mesh/agent-mesh.js';
+import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
 import { AuditLedger } from '../memory/audit-ledger.js';
+import { AuditSigner } from '../memory/audit-signing.js';
+import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
+import { PackageStateProvider } from '../tools/apt.js';
+import { FirewallStateProvider } from '../tools/firewall.js';
+import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
+import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import { openDatabase, type Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { createBuiltinRegistry } from '../tools/builtin-tools.js';
+import { createIntelligence } from '../models/intelligence.js';
 import { SnapshotStore } from '../tools/snapshot-store.js';
 import type { AiosConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
+import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
@@ -39,12 +49,28 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(join(paths.stateDir, 'aios.db'));
   const store = new GoalStore(db);
-  const ledger = new AuditLedger(db);
+  // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
+  const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
   const memory = new MemoryStore(db);
-  const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'));
-  const registry = createBuiltinRegistry({ timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes });
+  const serviceManager = detectServiceManager();
+  const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()]);
+  for (const line of snapshots.recover()) log(line);
+  const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
+  const protectedPaths = aiosProtectedPaths(locations);
+  const policy = createPolicy({
+    mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
+  });
+  const registry = createBuiltinRegistry({
+    timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, serviceManager, isSecret: (p) => protectedPaths.match(p)?.secret === true,
+  });
   const procedures = new ProcedureStore(db);
-  const planner = new PlannerChain([new ReactivePlanner(), new ProcedurePlanner(procedures)], NOT_UNDERSTOOD_HELP);
+  // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
+  const intelligence = createIntelligence({
+    config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
+    decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
+    emit: (event) => server.broadcast(event),
+  });
+  const planner = intelligence.router;
   const ownerUid = process.getuid?.() ?? 0;
 
   const actorFor = (cred: { uid: number }): Actor => {
@@ -58,27 +84,68 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
     maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
   });
+  const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
   const engine = new GoalEngine({
-    store, planner, registry, snapshots, ledger, memory, procedures,
+    store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
+    stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
   });
   const interrupted = engine.recoverInterrupted();
   if (interrupted.length > 0) log(`marked ${interrupted.length} goal(s) interrupted by the last shutdown`);
 
+  // The monitor agent proposes diagnostic goals as an operator would; they go through the
+  // same planning, policy and approval as anyone's.
+  const monitorActor: Actor = { uid: ownerUid, name: 'monitor-agent', role: 'operator', home: homedir() };
+  const monitor = new MonitorLoop({
+    db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
+    alert: (level, message) => {
+      store.recordEvent('alert', null, { level, message });
+      server.broadcast({ type: 'alert', level, message });
+    },
+    propose: (goalText, why) => {
+      engine.submit(goalText, monitorActor).then(
+        (g) => log(`monitor proposed "${goalText}" (${why}): goal ${g.id} ${g.state}`),
+        (err: unknown) => log(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
+      );
+    },
+  });
+
   const nodeName = config.system.hostname ?? hostname();
+  const views = createTuiViews({
+    db, ledger, snapshots, stateDir: paths.stateDir, mode: paths.mode,
+    settings: () => ({ autonomy: config.system.autonomy_level, escapeHatch: config.shell?.escape_hatch ?? 'admin' }),
+    models: () => intelligence.figures(),
+  });
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
-    engine, store, snapshots, ledger, memory,
-    planners: () => planner.names, problems: () => [], clientCount: () => server.clientCount,
+    engine, store, snapshots, ledger, memory, registry, mesh, procedures,
+    planners: () => planner.names, problems: () => intelligence.problems(), clientCount: () => server.clientCount, views,
+    tiers: () => intelligence.tiers(), models: () => intelligence.list(),
   }));
+  intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));
+  monitor.start();
+  const scheduler = new SnapshotScheduler({
+    snapshots, interval: config.recovery.snapshot_interval, keep: config.recovery.max_snapshots, roots: config.recovery.snapshot_paths,
+    onSnapshot: (r, pruned) => ledger.append({ actor: 'aiosd', action: 'snapshot.auto', subject: r.snapshot.id, detail: { roots: config.recovery.snapshot_paths, entries: r.entries, hashed: r.hashed, skipped: r.skipped.length, pruned } }),
+    onError: (err) => log(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  scheduler.start();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
 
   return {
     socketPath: paths.socketPath, db, engine,
     async close() {
+      monitor.stop();
+      views.hatches.closeAll();
       await server.close();
       await engine.idle();
+      mesh.stop();
+      await intelligence.close();
+      scheduler.stop();
+      await policy.close();
+      // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
+      try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
       db.close();
     },
   };

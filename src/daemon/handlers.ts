@@ -2,15 +2,24 @@
 import { hostname } from 'node:os';
 import { PROTOCOL_VERSION } from '../protocol/jsonrpc.js';
 import { OpError } from '../agents/op-error.js';
+import type { AgentMesh } from '../agents/mesh/agent-mesh.js';
+import type { ProcedureStore } from '../agents/procedure-store.js';
 import type { GoalEngine } from '../agents/goal-engine.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
-import { SnapshotNotFoundError, type SnapshotStore } from '../tools/snapshot-store.js';
+import type { SnapshotStore } from '../tools/snapshot-store.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { toolHandlers } from './tool-handlers.js';
 import type { Connection, Handlers } from './rpc-server.js';
+import type { TuiViews } from './tui-views.js';
+import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
+import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
 export interface HandlerDeps {
   version: string;
+  mesh: AgentMesh;
+  procedures: ProcedureStore;
   mode: 'user' | 'system';
   stateDir: string;
   socketPath: string;
@@ -21,9 +30,15 @@ export interface HandlerDeps {
   snapshots: SnapshotStore;
   ledger: AuditLedger;
   memory: MemoryStore;
+  registry: ToolRegistry;
   planners: () => string[];
   problems: () => string[];
   clientCount: () => number;
+  /** The planning tiers for the status bar, and `aios models` (src/models). */
+  tiers: () => TierStatus[];
+  models: () => Promise<ModelsListResult>;
+  /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
+  views: TuiViews;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -47,6 +62,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         version: d.version, pid: process.pid, uptimeMs: Date.now() - d.startedAt, node: d.nodeName || hostname(), mode: d.mode,
         user: userOf(conn), stateDir: d.stateDir, socket: d.socketPath, clients: d.clientCount(),
         goals: d.store.countByState(), planners: d.planners(), health: problems.length === 0 ? 'ok' : 'degraded', problems,
+        ...d.views.settings(), tiers: d.tiers(),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -60,20 +76,40 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'goal/list': (p) => ({ goals: d.store.listGoals(p.limit) }),
     'goal/get': (p) => d.engine.get(p.goalId),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
-    'plan/decide': (p, conn) => d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor),
-    'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
-    'snapshot/restore': (p, conn) => {
-      mustAct(conn, 'restore snapshots');
-      try {
-        const r = d.snapshots.restore(p.snapshotId);
-        d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore', subject: p.snapshotId, detail: { paths: r.restored } });
-        return r;
-      } catch (err) {
-        if (err instanceof SnapshotNotFoundError) throw new OpError('NotFound', err.message);
-        throw new OpError('Failed', `restore failed and nothing was changed: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    'goal/resume': (p, conn) => d.engine.resume(p.goalId, conn.actor),
+    'plan/decide': (p, conn) => d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor, p.confirm === true),
+    'plan/edit': (p, conn) => d.engine.editStep(p.planId, p.planHash, p.stepId, p.args, conn.actor),
+    'audit/list': (p) => d.views.auditPage(p.beforeSeq, p.limit),
+    'goal/trace': (p) => ({ goal: d.engine.get(p.goalId), items: d.views.trace(p.goalId) }),
+    'snapshot/get': (p, conn) => {
+      const detail = d.views.snapshot(p.snapshotId, conn.actor.role === 'admin');
+      if (detail === undefined) throw new OpError('NotFound', `no snapshot "${p.snapshotId}"; list them with 'aios snapshots'`);
+      return detail;
     },
+    'metrics/get': () => d.views.metrics(),
+    'hatch/open': (p, conn) => d.views.hatches.open(conn, p),
+    'hatch/input': (p, conn) => {
+      d.views.hatches.input(conn.id, p.hatchId, p.data);
+      return { ok: true as const };
+    },
+    'hatch/resize': (p, conn) => {
+      d.views.hatches.resize(conn.id, p.hatchId, p.cols, p.rows);
+      return { ok: true as const };
+    },
+    'hatch/close': (p, conn) => {
+      d.views.hatches.close(conn.id, p.hatchId);
+      return { ok: true as const };
+    },
+    'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
+    ...toolHandlers(d),
     'audit/verify': () => d.ledger.verify(),
+    'agents/list': () => ({
+      agents: d.mesh.list().map((a) => ({ ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])] })),
+      procedures: d.procedures.stats(),
+    }),
     'memory/search': (p) => ({ hits: d.memory.search(p.query, p.limit) }),
+    'models/list': () => d.models(),
+    // Written by aios-init into the state dir as the node boots (init/timeline).
+    'boot/timeline': () => bootTimelineView(d.stateDir),
   };
 }

@@ -20,6 +20,10 @@ export interface Connection {
   initialized: boolean;
   subscribed: boolean;
   inflight: number;
+  /** Sends an event to this client alone (escape-hatch output is nobody else's business). */
+  notify: (event: DaemonEvent) => void;
+  /** Runs `fn` once when this client goes away (to close what it opened). */
+  onClose: (fn: () => void) => void;
 }
 
 export type Handlers = {
@@ -103,7 +107,12 @@ export class RpcServer {
     if (this.sockets.size >= this.options.maxClients) {
       return this.refuse(socket, ErrorCode.Overloaded, `aiosd has ${this.sockets.size} clients, its limit; try again shortly`);
     }
-    const conn: Connection = { id: this.nextId++, cred, actor: this.options.actorFor(cred), initialized: false, subscribed: false, inflight: 0 };
+    const closers: (() => void)[] = [];
+    const conn: Connection = {
+      id: this.nextId++, cred, actor: this.options.actorFor(cred), initialized: false, subscribed: false, inflight: 0,
+      notify: (event) => this.write(socket, encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event })),
+      onClose: (fn) => { closers.push(fn); },
+    };
     this.sockets.set(socket, conn);
     const decoder = new LineDecoder(this.options.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => {
@@ -116,7 +125,10 @@ export class RpcServer {
       }
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      for (const fn of closers.splice(0)) fn();
+    });
   }
 
   private refuse(socket: Socket, code: number, message: string): void {

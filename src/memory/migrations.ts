@@ -160,4 +160,87 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX metrics_name_ts ON metrics(name, ts);
     `,
   },
+  {
+    version: 3,
+    name: 'API gateway: monthly spend per provider, response cache',
+    sql: `
+      -- Spend from real token usage, per provider and calendar month (UTC), for budgets.
+      CREATE TABLE api_spend (
+        provider TEXT NOT NULL,
+        month TEXT NOT NULL,           -- YYYY-MM
+        usd REAL NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        PRIMARY KEY (provider, month)
+      );
+
+      -- Answers keyed by the sha256 of the normalised request.
+      CREATE TABLE api_cache (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        created_at INTEGER NOT NULL,   -- ms since the epoch
+        expires_at INTEGER NOT NULL,
+        response TEXT NOT NULL
+      );
+      CREATE INDEX api_cache_expires ON api_cache(expires_at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'recovery and audit: snapshot kinds, trees, state, file index, restore journal, signed audit checkpoints',
+    sql: `
+      -- step: taken before a step ran; manual: aios snapshot create; auto: the schedule (pruned).
+      ALTER TABLE snapshots ADD COLUMN kind TEXT NOT NULL DEFAULT 'step';
+      CREATE INDEX snapshots_kind ON snapshots(kind, created_at);
+      -- The roots of a tree snapshot (every entry under them is in snapshot_entries).
+      CREATE TABLE snapshot_roots (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        root TEXT NOT NULL,
+        PRIMARY KEY (snapshot_id, root)
+      );
+      -- Machine state beyond files: packages, services, the firewall ruleset (JSON).
+      CREATE TABLE snapshot_states (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (snapshot_id, kind)
+      );
+      CREATE INDEX snapshot_entries_sha256 ON snapshot_entries(sha256);
+      -- What a file hashed to when it had this inode, size and times: unchanged files are not read again.
+      CREATE TABLE file_index (
+        path TEXT PRIMARY KEY,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns TEXT NOT NULL,
+        ctime_ns TEXT NOT NULL,
+        sha256 TEXT NOT NULL
+      );
+      -- Small file contents of whole-tree snapshots, content-addressed like the blob files.
+      CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      -- Write-ahead journal of restores in flight: finished or undone when aiosd starts.
+      CREATE TABLE restore_journal (
+        id TEXT PRIMARY KEY,
+        snapshot_id TEXT NOT NULL,
+        state TEXT NOT NULL,           -- staging | committing
+        ops TEXT NOT NULL,             -- JSON RestoreOp[]
+        created_at TEXT NOT NULL
+      );
+      -- The executor reads an approval back from the ledger (action plan.approve, subject plan/step).
+      CREATE INDEX audit_action_subject ON audit(action, subject);
+      -- Ed25519 signatures over the chain's head at seq: truncation or rewriting breaks them.
+      CREATE TABLE audit_checkpoints (
+        seq INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -35,10 +35,25 @@ export const GoalState = z.enum([
 ]);
 export type GoalState = z.infer<typeof GoalState>;
 
+/** The policy's verdict on a step when it was planned (it is judged again right before it runs). */
+export const PolicyNote = z.object({
+  decision: z.enum(['allow', 'confirm', 'deny']),
+  /** Why denied, or what needs an explicit confirmation. */
+  reasons: z.array(z.string()),
+  /** Why only an admin may approve it (empty: any approver may). */
+  adminReasons: z.array(z.string()),
+  /** It only reads, and the security mode lets it run without a person. */
+  autoApprove: z.boolean(),
+  /** The canonical paths it changes. */
+  writes: z.array(z.string()),
+});
+export type PolicyNote = z.infer<typeof PolicyNote>;
+
 export const StepPreview = z.object({
   summary: z.string(),
   /** Exact argv, a diff, or the listing that would be shown: untrusted text, sanitise before display. */
   detail: z.string().optional(),
+  policy: PolicyNote.optional(),
 });
 export type StepPreview = z.infer<typeof StepPreview>;
 
@@ -90,6 +105,9 @@ export const AuditVerifyResult = z.object({
   entries: z.number(),
   /** The first entry that does not verify, and why. */
   firstBad: z.object({ seq: z.number(), reason: z.string() }).nullable(),
+  /** Signed checkpoints found, and the newest entry one of them covers (absent without a signing key). */
+  checkpoints: z.number().optional(),
+  signedThrough: z.number().optional(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
@@ -104,3 +122,56 @@ export type MemoryHit = z.infer<typeof MemoryHit>;
 
 export const ClientUser = z.object({ uid: z.number(), name: z.string(), role: Role });
 export type ClientUser = z.infer<typeof ClientUser>;
+
+/** One ledger entry as the audit view shows it. */
+export const AuditEntryView = z.object({
+  seq: z.number(),
+  ts: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  subject: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryView>;
+
+/** One row of a goal's decision trace: a recorded event, a ledger entry or a tool call. */
+export const TraceItem = z.object({
+  ts: z.string(),
+  source: z.enum(['event', 'audit', 'tool']),
+  kind: z.string(),
+  actor: z.string(),
+  /** Untrusted text (arguments, errors): sanitise before display. */
+  summary: z.string(),
+  seq: z.number().nullable(),
+});
+export type TraceItem = z.infer<typeof TraceItem>;
+
+/** A path a snapshot holds, and how it compares with the path as it is now. */
+export const SnapshotEntryView = z.object({
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink', 'absent']),
+  mode: z.number().nullable(),
+  size: z.number().nullable(),
+  now: z.enum(['file', 'dir', 'symlink', 'absent', 'other']),
+  changed: z.boolean(),
+  /** A unified diff from the saved content to the current one (text files), else null. */
+  diff: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type SnapshotEntryView = z.infer<typeof SnapshotEntryView>;
+
+/** The node's vital signs, sampled by the daemon from /proc (rates since the previous sample). */
+export const Metrics = z.object({
+  at: z.string(),
+  cpu: z.object({ percent: z.number(), cores: z.array(z.number()) }),
+  memory: z.object({ totalBytes: z.number(), usedBytes: z.number(), availableBytes: z.number(), swapTotalBytes: z.number(), swapUsedBytes: z.number() }),
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  disks: z.array(z.object({ mount: z.string(), totalBytes: z.number(), usedBytes: z.number() })),
+  net: z.object({ rxBytesPerS: z.number(), txBytesPerS: z.number() }),
+  /** Model throughput and spend, when a model gateway reports them (null otherwise). */
+  tokensPerS: z.number().nullable(),
+  spendUsd: z.number().nullable(),
+  budgetUsd: z.number().nullable(),
+});
+export type Metrics = z.infer<typeof Metrics>;

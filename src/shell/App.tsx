@@ -1,12 +1,15 @@
-// The whole screen, top to bottom: recent goals, the plan (or help), a message, the input
-// line, the status bar. It renders state and nothing else; keys go to the controller.
+// The whole screen, top to bottom: recent goals (goals view only), the main view (plan, agent
+// panes, snapshots, audit, memory, monitor, escape hatch, or help), a message or the question
+// asking for a second key, the input line, the status bar. It renders state and nothing else.
 import { Box } from 'ink';
 import { FlashLine } from './FlashLine.js';
 import { GoalFeed } from './GoalFeed.js';
 import { GoalInput } from './GoalInput.js';
 import { HelpView } from './HelpView.js';
+import { inputRows } from './input-line.js';
 import type { Keymap } from './keymap.js';
 import { regions } from './layout.js';
+import { MainView } from './MainView.js';
 import { PlanView } from './PlanView.js';
 import { focusedGoal, type ShellState } from './shell-state.js';
 import { StatusBar } from './StatusBar.js';
@@ -20,36 +23,50 @@ export interface AppProps {
 
 export function App({ state, caps, keymap }: AppProps) {
   const help = state.focus === 'help';
+  const goalsView = state.view === 'plan' && !help;
   // One goal is already in the plan's header; the feed earns its rows from the second on.
-  const feed = state.goals.order.length >= 2 ? state.goals.order.length : 0;
-  const area = regions(state.size, { feed, flash: state.flash !== null, help });
+  const goalCount = state.goals.order.length + state.queued.length;
+  const feed = goalsView && goalCount >= 2 ? goalCount : goalsView ? state.queued.length : 0;
+  const message = state.confirm !== null || state.flash !== null;
+  const area = regions(state.size, { feed, flash: message, help, inputRows: inputRows(state.input) });
   const { width } = area;
+  const active = state.focus === state.view;
+  let main;
+  if (help) main = <HelpView keymap={keymap} height={area.main} width={width} caps={caps} offset={state.data.helpScroll} />;
+  else if (state.view === 'plan') {
+    main = (
+      <PlanView
+        goal={focusedGoal(state)}
+        submitting={state.submitting}
+        connection={state.connection}
+        selected={state.selectedStep}
+        active={state.focus === 'plan'}
+        outputs={state.outputs}
+        draft={state.planDraft?.text ?? null}
+        keymap={keymap}
+        height={area.main}
+        width={width}
+        caps={caps}
+      />
+    );
+  } else {
+    main = <MainView view={state.view} panes={state.panes} data={state.data} hatch={state.hatch} active={active} height={area.main} width={width} caps={caps} />;
+  }
   return (
     <Box flexDirection="column" width={width}>
-      <GoalFeed goals={state.goals} focusedGoalId={state.focusedGoalId} height={area.feed} width={width} caps={caps} />
-      {help ? (
-        <HelpView keymap={keymap} height={area.main} width={width} caps={caps} />
-      ) : (
-        <PlanView
-          goal={focusedGoal(state)}
-          submitting={state.submitting}
-          connection={state.connection}
-          selected={state.selectedStep}
-          active={state.focus === 'plan'}
-          outputs={state.outputs}
-          keymap={keymap}
-          height={area.main}
-          width={width}
-          caps={caps}
-        />
-      )}
-      <FlashLine flash={area.flash ? state.flash : null} width={width} caps={caps} />
-      <GoalInput line={state.input} active={state.focus === 'input'} width={width} caps={caps} />
+      <GoalFeed goals={state.goals} focusedGoalId={state.focusedGoalId} queued={state.queued} height={area.feed} width={width} caps={caps} />
+      {main}
+      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} caps={caps} />
+      <GoalInput line={state.input} active={state.focus === 'input'} rows={area.input} width={width} caps={caps} />
       <StatusBar
         connection={state.connection}
         session={state.session}
         health={state.health}
         busyAgents={state.busyAgents}
+        extras={state.extras}
+        alerts={state.alerts}
+        queued={state.queued.length}
+        view={state.view}
         width={width}
         caps={caps}
       />

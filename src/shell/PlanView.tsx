@@ -20,6 +20,7 @@ export interface PlanViewProps {
   selected: number;
   active: boolean;
   outputs: Readonly<Record<string, string>>;
+  draft?: string | null;
   keymap: Keymap;
   height: number;
   width: number;

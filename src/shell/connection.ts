@@ -1,8 +1,10 @@
 // Keeps the shell connected to aiosd: connect, subscribe, load the goals; when the daemon is
 // unreachable or goes away, say so and try again with backoff. It never runs anything itself.
 import type { Connect, ShellClient } from './client-port.js';
+import type { DaemonEvent } from '../protocol/events.js';
 import { eventAction } from './event-actions.js';
 import type { Action } from './shell-state.js';
+import { statusExtras } from './status-extras.js';
 
 export interface Link {
   start(): void;
@@ -16,6 +18,10 @@ export interface LinkDeps {
   dispatch: (action: Action) => void;
   /** Seconds to wait before attempt n+1 after n failures in a row. */
   backoffS?: (failures: number) => number;
+  /** Every event, after its action (if any) was dispatched: the hatch reads its output here. */
+  onEvent?: (event: DaemonEvent) => void;
+  /** Once a connection is set up (first time and after every reconnect). */
+  onConnected?: (client: ShellClient) => void;
 }
 
 export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
@@ -24,7 +30,7 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createLink({ connect, dispatch, backoffS = defaultBackoffS }: LinkDeps): Link {
+export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected }: LinkDeps): Link {
   let live: ShellClient | null = null;
   let stopped = true;
   let failures = 0;
@@ -51,8 +57,10 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS }: Li
 
   const setUp = async (client: ShellClient): Promise<void> => {
     client.onEvent((event) => {
-      const action = eventAction(event) as Action | undefined; // a newer daemon may send more types
-      if (action !== undefined && live === client) dispatch(action);
+      if (live !== client) return;
+      const action = eventAction(event) as Action | null | undefined; // a newer daemon may send more types
+      if (action !== null && action !== undefined) dispatch(action);
+      onEvent?.(event);
     });
     client.onClose((reason) => {
       if (live !== client) return;
@@ -73,7 +81,8 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS }: Li
       session: { user: user.name, role: user.role, node: hello?.node ?? status.node, mode: hello?.mode ?? status.mode },
     });
     dispatch({ type: 'goalsLoaded', goals: list.goals });
-    dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems } });
+    dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems }, extras: statusExtras(status) });
+    onConnected?.(client);
   };
 
   const attempt = async (): Promise<void> => {

@@ -1,15 +1,20 @@
 // Turns key presses into commands and commands into daemon calls or state changes.
 // It decides nothing the daemon decides (policy, roles): it only refuses what would surely be
 // refused and says why, and shows every failure as a flash line.
-import type { GoalState, StepState } from '../protocol/model.js';
-import type { Connect } from './client-port.js';
+import type { Connect, ShellClient } from './client-port.js';
+import type { CommandContext } from './command-context.js';
 import { createLink, messageOf, type Link } from './connection.js';
-import { lastRanGoal } from './goals.js';
+import { HatchSession } from './hatch-session.js';
 import type { KeyPress } from './key-decode.js';
-import { DEFAULT_KEYMAP, resolveKey, type Keymap, type Resolved } from './keymap.js';
+import { DEFAULT_KEYMAP, resolveKey, type Command, type Keymap, type Resolved } from './keymap.js';
+import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
-import { focusedGoal, type Action, type Flash, type ShellState } from './shell-state.js';
+import { decide, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
+import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
 import type { Store } from './store.js';
+import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
+
+export { VIEWER_REFUSAL } from './plan-commands.js';
 
 export interface Controller {
   /** Starts connecting (and reconnecting) to aiosd. */
@@ -17,6 +22,8 @@ export interface Controller {
   stop(): void;
   press(key: KeyPress): void;
   run(resolved: Resolved): void;
+  /** Raw keys for the escape hatch's shell. */
+  hatchInput(data: string): void;
   /** The link to the daemon, for tests and the composition root. */
   readonly link: Link;
 }
@@ -28,11 +35,20 @@ export interface ControllerDeps {
   onLeave: (code: number) => void;
   keymap?: Keymap;
   backoffS?: (failures: number) => number;
+  /** Where each goal is appended, for the history of the next session. */
+  remember?: (text: string) => void;
+  /** TERM for the escape hatch's shell. */
+  term?: string;
+  /** Milliseconds between monitor samples and between status refreshes. */
+  metricsEveryMs?: number;
+  statusEveryMs?: number;
 }
 
 const EDITS = {
   cursorLeft: { kind: 'left' },
   cursorRight: { kind: 'right' },
+  wordLeft: { kind: 'wordLeft' },
+  wordRight: { kind: 'wordRight' },
   cursorHome: { kind: 'home' },
   cursorEnd: { kind: 'end' },
   deleteBack: { kind: 'deleteBack' },
@@ -40,35 +56,106 @@ const EDITS = {
   killToEnd: { kind: 'killToEnd' },
   killToStart: { kind: 'killToStart' },
   killWordBack: { kind: 'killWordBack' },
+  killWordForward: { kind: 'killWordForward' },
+  transpose: { kind: 'transpose' },
   clearLine: { kind: 'clear' },
-} as const satisfies Record<string, LineEdit>;
+  newline: { kind: 'insert', text: '\n' },
+} as const satisfies Partial<Record<Command, LineEdit>>;
 
-export const VIEWER_REFUSAL =
-  'your role is viewer: you can review plans but not approve or reject them — ask an operator or admin';
+const VIEWS: Partial<Record<Command, MainView>> = {
+  viewPlan: 'plan', viewAgents: 'agents', viewSnapshots: 'snapshots', viewAudit: 'audit',
+  viewMemory: 'memory', viewMonitor: 'monitor', viewHatch: 'hatch',
+};
 
-function stateWords(state: GoalState | StepState): string {
-  return state.replace(/_/g, ' ');
-}
+/** The list the selection keys move in each view. */
+const LISTS = { snapshots: 'snapshots', audit: 'audit', memory: 'memory', help: 'help' } as const;
 
 export function createController(deps: ControllerDeps): Controller {
   const { store } = deps;
   const keymap = deps.keymap ?? DEFAULT_KEYMAP;
   const dispatch = (action: Action): void => store.dispatch(action);
   const flash = (level: Flash['level'], text: string): void => dispatch({ type: 'flashed', flash: { level, text } });
-  const link = createLink({ connect: deps.connect, dispatch, ...(deps.backoffS ? { backoffS: deps.backoffS } : {}) });
   let left = false;
+  let flushing = false;
+  const timers: ReturnType<typeof setInterval>[] = [];
 
-  const client = () => {
-    const c = link.client();
-    if (c === null) flash('error', 'not connected to aiosd — the shell keeps retrying; try again once it is back');
-    return c;
+  const ctx: CommandContext = {
+    store, dispatch, flash,
+    client: () => {
+      const c = link.client();
+      if (c === null) flash('error', 'not connected to aiosd — the shell keeps retrying; try again once it is back');
+      return c;
+    },
+  };
+  const hatch = new HatchSession(ctx, deps.term ?? 'xterm-256color');
+
+  /** Goals typed while aiosd was away go out in order once it is back; the last one is shown. */
+  const flushQueue = (c: ShellClient): void => {
+    if (flushing) return;
+    const next = store.getState().queued[0];
+    if (next === undefined) return;
+    flushing = true;
+    c.call('goal/submit', { text: next }).then(
+      (goal) => {
+        flushing = false;
+        const last = store.getState().queued.length === 0;
+        dispatch({ type: 'goalUpdated', goal, focus: last });
+        if (last) flash('info', `sent the goal${goal.text === next ? '' : 's'} queued while aiosd was away`);
+        if (link.client() === c) flushQueue(c);
+      },
+      (error: unknown) => {
+        flushing = false;
+        dispatch({ type: 'goalRequeued', text: next });
+        flash('error', `a queued goal was not accepted and stays queued: ${messageOf(error)}`);
+      },
+    ).catch(() => undefined);
+    // Sent: no longer waiting (the daemon now shows it as planning); back in the queue if refused.
+    dispatch({ type: 'queueTaken', count: 1 });
+  };
+
+  const link: Link = createLink({
+    connect: deps.connect, dispatch, ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
+    onEvent: (event) => hatch.onEvent(event),
+    onConnected: (c) => {
+      flushQueue(c);
+      loadView(ctx, store.getState().view);
+    },
+  });
+
+  const refreshStatus = (): void => {
+    const c = store.getState().connection.kind === 'connected' ? link.client() : null;
+    c?.call('status/get', {}).then((status) => {
+      const { health } = store.getState();
+      if (health === null || health.health !== status.health || health.problems.join() !== status.problems.join()) {
+        dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems } });
+      }
+    }, () => undefined).catch(() => undefined);
   };
 
   const submit = (): void => {
-    const text = store.getState().input.text.trim();
+    const state = store.getState();
+    const text = state.input.text.trim();
+    const prompt = state.input.prompt;
+    switch (prompt.kind) {
+      case 'args':
+        return submitEdit(ctx, prompt, state.input.text);
+      case 'search':
+        dispatch({ type: 'promptClosed' });
+        dispatch({ type: 'viewShown', view: 'agents' });
+        return dispatch({ type: 'paneSearched', query: text, direction: -1, again: false });
+      case 'memory':
+        dispatch({ type: 'promptClosed' });
+        return searchMemory(ctx, text);
+      case 'goal':
+        break;
+    }
     if (text === '') return;
-    const c = client();
-    if (c === null) return;
+    deps.remember?.(text);
+    const c = link.client();
+    if (c === null) {
+      dispatch({ type: 'goalQueued', text });
+      return flash('warning', `aiosd is unreachable: the goal is queued (${store.getState().queued.length}) and will be sent when it is back`);
+    }
     dispatch({ type: 'goalSubmitting', text });
     c.call('goal/submit', { text }).then(
       (goal) => dispatch({ type: 'goalUpdated', goal, focus: true }),
@@ -76,110 +163,173 @@ export function createController(deps: ControllerDeps): Controller {
     ).catch(() => undefined);
   };
 
-  const decide = (decision: 'approve' | 'reject', scope: 'plan' | 'step'): void => {
-    const state = store.getState();
-    const goal = focusedGoal(state);
-    const plan = goal?.plan ?? null;
-    if (goal === null || plan === null) return flash('info', 'no plan shown — submit a goal first');
-    if (state.session?.role === 'viewer') return flash('warning', VIEWER_REFUSAL);
-    if (goal.state !== 'awaiting_approval') return flash('info', `nothing to decide: this goal is ${stateWords(goal.state)}`);
-    const step = plan.steps[state.selectedStep];
-    if (scope === 'step' && step === undefined) return flash('info', 'no step selected');
-    if (scope === 'step' && step !== undefined && step.state !== 'pending') {
-      return flash('info', `step ${step.id} is ${stateWords(step.state)}, not pending`);
-    }
-    const c = client();
-    if (c === null) return;
-    const stepIds = scope === 'step' && step !== undefined ? { stepIds: [step.id] } : {};
-    c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision, ...stepIds }).then(
-      (updated) => dispatch({ type: 'goalUpdated', goal: updated, focus: false }),
-      (error: unknown) => flash('error', `${decision} failed: ${messageOf(error)}`),
-    ).catch(() => undefined);
-    if (scope === 'step') dispatch({ type: 'stepSelected', delta: 1 });
+  const hatchSize = (): { cols: number; rows: number } => {
+    const s = store.getState();
+    const area = regions(s.size, { feed: 0, flash: false, help: false });
+    return { cols: area.width, rows: Math.max(2, area.main - 1) };
   };
 
-  const rollback = (): void => {
-    const goal = lastRanGoal(store.getState().goals);
-    if (goal === null) return flash('info', 'no goal has run yet — nothing to roll back');
-    const c = client();
-    if (c === null) return;
-    flash('info', `rolling back: ${goal.text}`);
-    c.call('goal/rollback', { goalId: goal.id }).then(
-      (updated) => {
-        dispatch({ type: 'goalUpdated', goal: updated, focus: true });
-        flash('info', `rolled back: ${goal.text}`);
-      },
-      (error: unknown) => flash('error', `rollback failed: ${messageOf(error)}`),
-    ).catch(() => undefined);
+  const showView = (view: MainView): void => {
+    dispatch({ type: 'viewShown', view });
+    if (view === 'hatch') {
+      const h = store.getState().hatch;
+      if (h === null || h.ended !== null) {
+        const { cols, rows } = hatchSize();
+        hatch.open(cols, rows);
+      }
+      return;
+    }
+    loadView(ctx, view);
   };
 
-  const focusPlan = (): void => {
+  const escapeInput = (): void => {
     const state = store.getState();
-    if (focusedGoal(state) === null && state.submitting === null) {
-      return flash('info', 'no goal yet — type one and press Enter');
+    if (state.input.prompt.kind !== 'goal') {
+      dispatch({ type: 'promptClosed' });
+      return flash('info', 'cancelled');
     }
-    dispatch({ type: 'focused', focus: 'plan' });
+    if (state.view === 'plan' && state.focusedGoalId === null && state.submitting === null) return;
+    dispatch({ type: 'focused', focus: state.view });
+  };
+
+  const moveSelection = (delta: number): void => {
+    const state = store.getState();
+    switch (state.focus) {
+      case 'plan':
+        return dispatch({ type: 'stepSelected', delta });
+      case 'agents':
+        return dispatch({ type: 'paneScrolled', by: -delta });
+      case 'audit':
+        return dispatch({ type: 'listMoved', list: state.data.trace === null ? 'audit' : 'trace', delta });
+      case 'snapshots':
+      case 'memory':
+      case 'help':
+        return dispatch({ type: 'listMoved', list: LISTS[state.focus], delta });
+      default:
+        return;
+    }
   };
 
   const leave = (code: number): void => {
     if (left) return;
     left = true;
+    if (hatch.openId !== null) hatch.close();
     dispatch({ type: 'left', code });
     deps.onLeave(code);
   };
 
+  const confirmed = (): void => {
+    const confirm = store.getState().confirm;
+    dispatch({ type: 'confirmCleared' });
+    if (confirm === null) return;
+    if (confirm.kind === 'restore') return restore(ctx, confirm.snapshotId);
+    sendDecision(ctx, confirm.planId, confirm.planHash, 'approve', confirm.stepIds, true);
+    if (confirm.stepIds !== undefined) dispatch({ type: 'stepSelected', delta: 1 });
+  };
+
   const run = (resolved: Resolved): void => {
-    switch (resolved.command) {
-      case 'insertText':
-        return dispatch({ type: 'edited', edit: { kind: 'insert', text: resolved.text } });
-      case 'cursorLeft':
-      case 'cursorRight':
-      case 'cursorHome':
-      case 'cursorEnd':
-      case 'deleteBack':
-      case 'deleteForward':
-      case 'killToEnd':
-      case 'killToStart':
-      case 'killWordBack':
-      case 'clearLine':
-        return dispatch({ type: 'edited', edit: EDITS[resolved.command] });
+    const command = resolved.command;
+    if (command === 'insertText') return dispatch({ type: 'edited', edit: { kind: 'insert', text: resolved.text } });
+    if (command in EDITS) return dispatch({ type: 'edited', edit: EDITS[command as keyof typeof EDITS] });
+    const view = VIEWS[command];
+    if (view !== undefined) return showView(view);
+    const pageRows = Math.max(1, store.getState().size.rows - 6);
+    switch (command) {
+      case 'yank':
+        return dispatch({ type: 'edited', edit: { kind: 'yank' } });
       case 'historyPrev':
         return dispatch({ type: 'historyMoved', delta: -1 });
       case 'historyNext':
         return dispatch({ type: 'historyMoved', delta: 1 });
       case 'submit':
         return submit();
-      case 'focusPlan':
-        return focusPlan();
+      case 'focusView':
+        return dispatch({ type: 'focused', focus: store.getState().view });
+      case 'cancelInput':
+        return escapeInput();
       case 'focusInput':
         return dispatch({ type: 'focused', focus: 'input' });
       case 'approveAll':
-        return decide('approve', 'plan');
+        return decide(ctx, 'approve', 'plan');
       case 'approveStep':
-        return decide('approve', 'step');
+        return decide(ctx, 'approve', 'step');
       case 'rejectStep':
-        return decide('reject', 'step');
+        return decide(ctx, 'reject', 'step');
+      case 'rejectPlan':
+        return decide(ctx, 'reject', 'plan');
+      case 'skipStep':
+        return decide(ctx, 'skip', 'step');
+      case 'editStep':
+        return startEdit(ctx);
       case 'selectPrev':
-        return dispatch({ type: 'stepSelected', delta: -1 });
+        return moveSelection(-1);
       case 'selectNext':
-        return dispatch({ type: 'stepSelected', delta: 1 });
+        return moveSelection(1);
+      case 'pagePrev':
+        return moveSelection(-pageRows);
+      case 'pageNext':
+        return moveSelection(pageRows);
       case 'prevGoal':
         return dispatch({ type: 'goalShown', delta: -1 });
       case 'nextGoal':
         return dispatch({ type: 'goalShown', delta: 1 });
       case 'rollback':
-        return rollback();
+        return rollback(ctx);
+      case 'traceGoal':
+        return openTrace(ctx, 'plan');
+      case 'panePrev':
+        return dispatch({ type: 'paneFocused', delta: -1 });
+      case 'paneNext':
+        return dispatch({ type: 'paneFocused', delta: 1 });
+      case 'paneZoom':
+        return dispatch({ type: 'paneZoomed' });
+      case 'scrollTop':
+        return dispatch({ type: 'paneScrolled', by: 'top' });
+      case 'scrollBottom':
+        return dispatch({ type: 'paneScrolled', by: 'bottom' });
+      case 'search': {
+        const state = store.getState();
+        if (state.focus === 'memory') return dispatch({ type: 'promptOpened', prompt: { kind: 'memory' }, text: state.data.memoryQuery });
+        const agent = state.panes.focused;
+        if (agent === null) return flash('info', 'no pane to search yet');
+        return dispatch({ type: 'promptOpened', prompt: { kind: 'search', agent }, text: state.panes.byAgent[agent]?.search?.query ?? '' });
+      }
+      case 'searchNext':
+      case 'searchPrev': {
+        const query = store.getState().panes.byAgent[store.getState().panes.focused ?? '']?.search?.query ?? '';
+        if (query === '') return flash('info', 'search first with /');
+        return dispatch({ type: 'paneSearched', query, direction: command === 'searchNext' ? -1 : 1, again: true });
+      }
+      case 'openItem':
+        return store.getState().focus === 'snapshots' ? openSnapshot(ctx) : openTrace(ctx, 'audit');
+      case 'restoreSnapshot':
+        return askRestore(ctx);
+      case 'refresh':
+        return loadView(ctx, store.getState().view);
+      case 'verifyLedger':
+        return verifyLedger(ctx);
+      case 'confirm':
+        return confirmed();
       case 'help':
         return dispatch({ type: 'helpOpened' });
       case 'closeHelp':
         return dispatch({ type: 'helpClosed' });
       case 'leave':
         return leave(0);
+      default:
+        return;
     }
   };
 
   const press = (key: KeyPress): void => {
     const state = store.getState();
+    if (state.confirm !== null) {
+      // The second key: exactly the confirm key goes ahead; anything else cancels.
+      const resolved = key.key === '' ? null : resolveKey('', key.key, 'help', { inputEmpty: true }, { ...keymap, help: keymap.confirm });
+      if (resolved?.command === 'confirm') return confirmed();
+      dispatch({ type: 'confirmCleared' });
+      return flash('info', 'cancelled: nothing was approved or restored');
+    }
     if (key.key === '' && state.focus !== 'input') {
       // A run of text typed outside the input line: each character is its own key.
       for (const ch of Array.from(key.input)) press({ key: ch, input: ch });
@@ -191,11 +341,46 @@ export function createController(deps: ControllerDeps): Controller {
     run(resolved);
   };
 
+  let lastConnected = false;
+  let running = false;
+  let metricsTimer: ReturnType<typeof setInterval> | null = null;
+  const unsubscribe = store.subscribe(() => {
+    const s = store.getState();
+    // The hatch pane follows the terminal's size; the shell in it ends with the connection.
+    if (s.view === 'hatch' && hatch.openId !== null) {
+      const { cols, rows } = hatchSize();
+      hatch.resize(cols, rows);
+    }
+    const connected = s.connection.kind === 'connected';
+    if (lastConnected && !connected) hatch.lost();
+    lastConnected = connected;
+    // Samples for the monitor only while it is on screen: nothing ticks while idle elsewhere.
+    if (running && s.view === 'monitor' && metricsTimer === null) {
+      metricsTimer = setInterval(() => loadMetrics(ctx), deps.metricsEveryMs ?? 1000);
+    } else if (s.view !== 'monitor' && metricsTimer !== null) {
+      clearInterval(metricsTimer);
+      metricsTimer = null;
+    }
+  });
+
   return {
-    start: () => link.start(),
-    stop: () => link.stop(),
+    start: () => {
+      running = true;
+      link.start();
+      timers.push(setInterval(refreshStatus, deps.statusEveryMs ?? 30_000));
+      for (const t of timers) t.unref?.();
+    },
+    stop: () => {
+      running = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      if (metricsTimer !== null) clearInterval(metricsTimer);
+      metricsTimer = null;
+      unsubscribe();
+      link.stop();
+    },
     press,
     run,
+    hatchInput: (data) => hatch.input(data),
     link,
   };
 }

@@ -1,4 +1,5 @@
-// The most recent goals, one row each, newest last; the shown one is marked.
+// The most recent goals, one row each, newest last; the shown one is marked. Goals typed while
+// aiosd was unreachable follow, marked queued, until they are sent.
 import type { GoalBook } from './goals.js';
 import { line, seg, type Line } from './styled-lines.js';
 import type { TerminalCaps } from './terminal-caps.js';
@@ -7,16 +8,19 @@ import { GOAL_TONE } from './tones.js';
 export interface FeedInput {
   goals: GoalBook;
   focusedGoalId: string | null;
+  queued?: readonly string[];
   height: number;
   caps: TerminalCaps;
 }
 
-export function feedLines({ goals, focusedGoalId, height, caps }: FeedInput): Line[] {
-  if (height <= 0 || goals.order.length === 0) return [];
-  const shown = goals.order.length <= height ? goals.order : goals.order.slice(-(height - 1));
+export function feedLines({ goals, focusedGoalId, queued = [], height, caps }: FeedInput): Line[] {
+  if (height <= 0 || goals.order.length + queued.length === 0) return [];
+  const waiting = queued.slice(-height);
+  const room = height - waiting.length;
+  const shown = room <= 0 ? [] : goals.order.length <= room ? goals.order : goals.order.slice(-(room - 1));
   const rows: Line[] = [];
   const hidden = goals.order.length - shown.length;
-  if (hidden > 0) rows.push(line(`${caps.glyphs.ellipsis}${hidden} earlier`, { tone: 'muted' }));
+  if (hidden > 0 && room > 0) rows.push(line(`${caps.glyphs.ellipsis}${hidden} earlier`, { tone: 'muted' }));
   for (const id of shown) {
     const goal = goals.byId[id];
     if (goal === undefined) continue;
@@ -27,5 +31,6 @@ export function feedLines({ goals, focusedGoalId, height, caps }: FeedInput): Li
       seg(` ${goal.text}`),
     ]);
   }
-  return rows;
+  for (const text of waiting) rows.push([seg('  '), seg('[queued]', { tone: 'warn', bold: true }), seg(` ${text}`)]);
+  return rows.slice(0, height);
 }

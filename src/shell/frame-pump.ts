@@ -1,22 +1,64 @@
-// Paces frames: the first after a quiet spell goes out at once (on the next turn of the event
-// loop, so a burst of state changes becomes one frame); later ones at most `maxFps` a second.
+// Paces frames. A frame caused by a key goes out at once (an echo is a few bytes); frames
+// caused by the daemon (streamed output, events) are coalesced: at most `maxFps` a second, and
+// never faster than the line's byte budget allows, so a 115200-baud serial console always has
+// room left for the person's keys. The budget is a token bucket debited by what was written.
 import type { FrameWriter } from './frame-writer.js';
+
+export interface PumpOptions {
+  maxFps: number;
+  /** Bytes a second background frames may use on average; null for no limit. */
+  bytesPerS: number | null;
+  now?: () => number;
+}
+
+/** A quarter second of budget may be spent at once: a view switch is not held back. */
+function burstFor(bytesPerS: number | null): number {
+  return bytesPerS === null ? Infinity : Math.max(256, bytesPerS / 4);
+}
 
 export class FramePump {
   private latest: string | null = null;
   private lastAt = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly interval: number;
+  private readonly now: () => number;
+  /** Bytes of budget available (negative: owed). */
+  private tokens: number;
+  private tokensAt: number;
+  private burst: number;
+  /** What was written in all, for tests and benchmarks. */
+  bytes = 0;
+  frames = 0;
 
-  constructor(private readonly writer: FrameWriter, maxFps: number, private readonly now = () => performance.now()) {
-    this.interval = 1000 / Math.max(1, maxFps);
+  constructor(private readonly writer: Pick<FrameWriter, 'render'>, maxFpsOrOptions: number | PumpOptions) {
+    const o = typeof maxFpsOrOptions === 'number' ? { maxFps: maxFpsOrOptions, bytesPerS: null } : maxFpsOrOptions;
+    this.interval = 1000 / Math.max(1, o.maxFps);
+    this.now = o.now ?? (() => performance.now());
+    this.rate = o.bytesPerS;
+    this.burst = burstFor(o.bytesPerS);
+    this.tokens = this.burst;
+    this.tokensAt = this.now();
   }
 
-  push(frame: string): void {
+  private rate: number | null;
+
+  /** A new budget, once the line's speed is known. */
+  setBytesPerS(bytesPerS: number | null): void {
+    this.refill();
+    this.rate = bytesPerS;
+    this.burst = burstFor(bytesPerS);
+    this.tokens = Math.min(this.tokens, this.burst);
+  }
+
+  /** A new frame; `urgent` when a key caused it (written now, its bytes still counted). */
+  push(frame: string, urgent = false): void {
     this.latest = frame;
+    if (urgent) {
+      this.flush();
+      return;
+    }
     if (this.timer !== null) return;
-    const wait = Math.max(0, this.lastAt + this.interval - this.now());
-    this.timer = setTimeout(() => this.flush(), wait);
+    this.timer = setTimeout(() => this.flush(), this.wait());
   }
 
   /** Writes the pending frame now, if any. */
@@ -26,7 +68,25 @@ export class FramePump {
     const frame = this.latest;
     this.latest = null;
     if (frame === null) return;
+    this.refill();
     this.lastAt = this.now();
-    this.writer.render(frame);
+    const written = this.writer.render(frame);
+    this.bytes += written;
+    this.frames += written > 0 ? 1 : 0;
+    this.tokens -= written;
+  }
+
+  /** Milliseconds until a background frame may go out. */
+  private wait(): number {
+    this.refill();
+    const byFps = this.lastAt + this.interval - this.now();
+    const byBytes = this.rate === null || this.tokens >= 0 ? 0 : (-this.tokens / this.rate) * 1000;
+    return Math.max(0, byFps, byBytes);
+  }
+
+  private refill(): void {
+    const t = this.now();
+    if (this.rate !== null) this.tokens = Math.min(this.burst, this.tokens + ((t - this.tokensAt) / 1000) * this.rate);
+    this.tokensAt = t;
   }
 }

@@ -2,6 +2,8 @@
 // vt100 understands (CUU/CUD/CUF/CUB, CR, BS, EL, ED, SGR). Ink lays the frame out; this
 // writer decides the bytes, so one keystroke costs a few bytes, not a repaint, and an idle
 // screen costs none. The live region never uses the last column (no pending-wrap surprises).
+// Where the terminal has Insert/Delete Line (VT102 on), a band of rows that moved up (a pane
+// streaming output) is scrolled in place, so only the new rows are written.
 import { charWidth } from './text-width.js';
 
 interface Cell {
@@ -70,8 +72,26 @@ function isRisky(ch: string): boolean {
   return charWidth(ch) !== 1 || (code >= 0x2600 && code <= 0x27bf) || code >= 0x1f000 || (code >= 0xfe00 && code <= 0xfe0f);
 }
 
+export interface WriterOptions {
+  /** Replace every non-ASCII character with '?': vt100-class lines and non-UTF-8 locales. */
+  asciiOnly?: boolean;
+  /** Wrap updates that touch several rows in DEC mode 2026 (synchronized output). */
+  syncOutput?: boolean;
+  /** The terminal has IL/DL: scroll moved bands instead of rewriting them. */
+  scrollLines?: boolean;
+  /**
+   * The terminal's size now. A frame laid out for the size before a resize is clipped to it,
+   * so no row wraps and the region never scrolls the screen: what the writer believes is on
+   * the screen stays true, and the next frame (at the new size) corrects the rest.
+   */
+  size?: () => { columns: number; rows: number };
+}
+
+const SYNC_ON = `\u001b[?2026h`;
+const SYNC_OFF = `\u001b[?2026l`;
+
 /** One line of Ink output (text with SGR sequences) as cells. */
-export function parseRow(text: string): { cells: Row; risky: boolean } {
+export function parseRow(text: string, asciiOnly = false): { cells: Row; risky: boolean } {
   const cells: Row = [];
   let attrs = NO_ATTRS;
   let sgr = '';
@@ -86,9 +106,10 @@ export function parseRow(text: string): { cells: Row; risky: boolean } {
       }
       continue; // any other escape sequence is dropped, never passed through
     }
-    const ch = m[3];
-    const code = ch.codePointAt(0) ?? 0;
+    const code = m[3].codePointAt(0) ?? 0;
     if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) continue; // never reaches the terminal
+    const ch = asciiOnly && code > 0x7e ? (charWidth(m[3]) === 0 ? '' : '?') : m[3];
+    if (ch === '') continue;
     const w = charWidth(ch);
     if (isRisky(ch)) risky = true;
     if (w === 0) continue;
@@ -112,14 +133,34 @@ export class FrameWriter {
   private col = 0;
   private sgr = '';
   private started = false;
+  private suspended = false;
 
-  constructor(private readonly write: (data: string) => void) {}
+  constructor(private readonly write: (data: string) => void, private readonly options: WriterOptions = {}) {}
 
-  render(frame: string): void {
-    const next = frame.split('\n').map(parseRow);
+  /** Writes what changed; returns the number of bytes written. */
+  render(frame: string): number {
+    if (this.suspended) return 0;
+    let next = frame.split('\n').map((text) => parseRow(text, this.options.asciiOnly === true));
+    const size = this.options.size?.();
+    if (size !== undefined) {
+      const maxCols = Math.max(1, size.columns - 1);
+      next = next.slice(0, Math.max(1, size.rows - 1)).map((row) => {
+        if (row.cells.reduce((w, c) => w + c.w, 0) <= maxCols) return row;
+        const cells: Cell[] = [];
+        let w = 0;
+        for (const c of row.cells) {
+          if (w + Math.max(1, c.w) > maxCols) break;
+          cells.push(c);
+          w += c.w;
+        }
+        while (cells.length > 0 && cells[cells.length - 1]?.w === 2) cells.pop(); // never half a wide character
+        return { cells, risky: row.risky };
+      });
+    }
     let out = this.started ? '' : `\r${ESC}[?25l`;
     if (!this.started) this.height = 1;
     this.started = true;
+    if (this.options.scrollLines === true) out += this.scrollMoved(next.map((n) => n.cells));
     for (let r = 0; r < next.length; r++) {
       const { cells, risky } = next[r] ?? { cells: [], risky: false };
       const prev = this.rows[r];
@@ -152,7 +193,58 @@ export class FrameWriter {
       out += `${this.moveTo(next.length, 0)}${ESC}[J`;
     }
     this.rows = next.map((n) => n.cells);
-    if (out !== '') this.write(out);
+    if (out === '') return 0;
+    // Several rows at once appear at once where the terminal can hold them back (mode 2026).
+    if (this.options.syncOutput === true && out.length > 64) out = `${SYNC_ON}${out}${SYNC_OFF}`;
+    this.write(out);
+    return Buffer.byteLength(out);
+  }
+
+  /**
+   * Finds the longest band of rows that moved up by k (new row r = old row r+k) and scrolls it
+   * with Delete Line at its top and Insert Line below it, which leaves the rows under the band
+   * where they were. The model is updated so the diff that follows writes only the new rows.
+   */
+  private scrollMoved(next: Row[]): string {
+    const prev = this.rows;
+    const n = Math.min(prev.length, next.length, this.height);
+    if (n < 4) return '';
+    const key = (row: Row | undefined): string => (row ?? []).map((c) => `${c.sgr}\u0000${c.ch}`).join('\u0001');
+    const oldKeys = prev.slice(0, n).map(key);
+    const newKeys = next.slice(0, n).map(key);
+    let best = { top: 0, len: 0, k: 0 };
+    for (let k = 1; k < Math.min(n, 64); k++) {
+      let run = 0;
+      for (let r = 0; r + k < n; r++) {
+        const moved = newKeys[r] === oldKeys[r + k] && newKeys[r] !== oldKeys[r] && (newKeys[r] ?? '') !== '';
+        run = moved ? run + 1 : 0;
+        if (run > best.len) best = { top: r - run + 1, len: run, k };
+      }
+    }
+    // Worth it only when it saves whole rows of text.
+    if (best.len < 3) return '';
+    const { top, len, k } = best;
+    let out = `${this.moveTo(top, 0)}${ESC}[${k === 1 ? '' : k}M${this.moveTo(top + len, 0)}${ESC}[${k === 1 ? '' : k}L`;
+    this.col = -1; // IL/DL put the cursor at the margin on some terminals, not on others
+    const rows = [...prev];
+    for (let r = top; r < top + len; r++) rows[r] = prev[r + k] ?? [];
+    for (let r = top + len; r < top + len + k; r++) rows[r] = [];
+    this.rows = rows;
+    if (this.sgr !== '') {
+      out = `${ESC}[m${out}`;
+      this.sgr = '';
+    }
+    return out;
+  }
+
+  /** While another program owns the terminal (nothing is written); resume redraws whole. */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  resume(): void {
+    this.suspended = false;
+    this.invalidate();
   }
 
   /**

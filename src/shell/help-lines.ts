@@ -9,12 +9,21 @@ export interface HelpInput {
   height: number;
   width: number;
   caps: TerminalCaps;
+  /** Rows scrolled down when every key does not fit. */
+  offset?: number;
 }
 
 const SECTIONS: ReadonlyArray<readonly [Scope, string]> = [
-  ['input', 'Input line'],
+  ['views', 'Every view'],
+  ['plan', 'Plan review (1)'],
+  ['agents', 'Agent panes (2)'],
+  ['snapshots', 'Snapshots (3)'],
+  ['audit', 'Audit and decisions (4)'],
+  ['memory', 'Memory (5)'],
+  ['monitor', 'Monitor (6)'],
+  ['confirm', 'High-risk or irreversible: the second key'],
+  ['input', 'Input line (Emacs keys)'],
   ['emptyInput', 'Empty input line'],
-  ['plan', 'Plan'],
   ['help', 'This help'],
 ];
 
@@ -59,18 +68,23 @@ function splitAt(all: Entry[], room: number): number {
   return best;
 }
 
-export function helpLines({ keymap, height, width, caps }: HelpInput): Line[] {
+export function helpLines({ keymap, height, width, caps, offset = 0 }: HelpInput): Line[] {
   if (height <= 0) return [];
   const { ellipsis } = caps.glyphs;
   const all = entries(keymap, caps.glyphs);
   const keyWidth = Math.min(15, Math.max(...all.map((e) => ('keys' in e ? textWidth(e.keys) : 0))));
   const head = line(`Keys ${caps.glyphs.dash} Esc or ? closes this help`, { bold: true });
   const room = height - 1;
+  if (all.length > room && (width < 60 || Math.ceil(all.length / 2) > room)) {
+    // Too many for the screen: one column, scrolled with the arrows.
+    const start = Math.max(0, Math.min(offset, all.length - (room - 1)));
+    const shown = all.slice(start, start + room - 1).map((e) => render(e, keyWidth, width, ellipsis));
+    const more = all.length - start - shown.length;
+    const hint = line(`${start > 0 ? `${caps.glyphs.up} ` : ''}${more > 0 ? `${caps.glyphs.down} ${more} more` : 'end'} ${caps.glyphs.dash} ${caps.glyphs.up}/${caps.glyphs.down} scroll`, { tone: 'muted' });
+    return [head, ...shown, hint].slice(0, height);
+  }
   if (all.length <= room || width < 60) {
-    const shown = all.length <= room ? all : all.slice(0, Math.max(0, room - 1));
-    const rows = shown.map((e) => render(e, keyWidth, width, ellipsis));
-    if (shown.length < all.length) rows.push(line(`${ellipsis}${all.length - shown.length} more`, { tone: 'muted' }));
-    return [head, ...rows].slice(0, height);
+    return [head, ...all.map((e) => render(e, keyWidth, width, ellipsis))].slice(0, height);
   }
   const colWidth = Math.floor(width / 2);
   const cut = splitAt(all, room);
@@ -90,13 +104,13 @@ export function helpLines({ keymap, height, width, caps }: HelpInput): Line[] {
 
 /** A one-row reminder of the keys that matter in the plan view, from the keymap. */
 export function planHint(keymap: Keymap, glyphs: Glyphs): Line {
-  const pick: Command[] = ['approveAll', 'approveStep', 'rejectStep', 'selectNext', 'focusInput', 'help'];
+  const pick: Command[] = ['approveAll', 'approveStep', 'rejectStep', 'skipStep', 'editStep', 'selectNext', 'focusInput', 'help'];
   const words: Partial<Record<Command, string>> = {
-    approveAll: 'approve all', approveStep: 'approve step', rejectStep: 'reject step',
+    approveAll: 'approve all', approveStep: 'step', rejectStep: 'reject', skipStep: 'skip', editStep: 'edit',
     selectNext: 'select', focusInput: 'back', help: 'keys',
   };
   const first = (c: Command): string | null => {
-    const key = keymap.plan[c]?.[0];
+    const key = keymap.plan[c]?.[0] ?? keymap.views[c]?.[0];
     return key === undefined ? null : describeKey(key, glyphs);
   };
   const parts = pick.flatMap((c) => {

@@ -1,15 +1,54 @@
-// The input line's row: a prompt, the text around the cursor (scrolled to fit), the cursor.
-import { visibleWindow, type EditLine } from './line-edit.js';
+// The input line's rows: a prompt, the text around the cursor (scrolled to fit), the cursor.
+// Multi-line input (Alt-Enter) shows up to `maxRows` rows around the cursor's row.
+import { cursorRowCol, visibleWindow, type EditLine } from './line-edit.js';
 import { seg, type Line } from './styled-lines.js';
 
-const PROMPT = 'goal> ';
+export const GOAL_PROMPT = 'goal> ';
 
-export function inputLine({ line, active, width }: { line: EditLine; active: boolean; width: number }): Line {
-  const prompt = seg(PROMPT, { tone: 'accent', bold: active });
-  if (!active) return [prompt, seg(line.text, { tone: 'muted' })];
-  if (line.text === '') {
-    return [prompt, seg(' ', { inverse: true }), seg(' type what you want done, then Enter', { tone: 'muted' })];
+export interface InputLineProps {
+  line: EditLine;
+  active: boolean;
+  width: number;
+  prompt?: string;
+  placeholder?: string;
+  maxRows?: number;
+}
+
+/** Rows the input wants: one per line of text, at most `maxRows`. */
+export function inputRows(line: EditLine, maxRows = 5): number {
+  let n = 1;
+  for (const ch of line.text) if (ch === '\n') n++;
+  return Math.min(Math.max(1, maxRows), n);
+}
+
+export function inputLines(props: InputLineProps): Line[] {
+  const { line, active, width } = props;
+  const prompt = props.prompt ?? GOAL_PROMPT;
+  const head = seg(prompt, { tone: 'accent', bold: active });
+  const indent = seg(' '.repeat(prompt.length));
+  const room = Math.max(1, width - prompt.length);
+  const { row, col, rows } = cursorRowCol(line);
+  const count = inputRows(line, props.maxRows);
+  const first = Math.max(0, Math.min(row - count + 1, rows.length - count));
+  const out: Line[] = [];
+  for (let r = first; r < first + count; r++) {
+    const chars = rows[r] ?? [];
+    const lead = r === 0 ? head : indent;
+    if (!active) {
+      out.push([lead, seg(chars.join(''), { tone: 'muted' })]);
+    } else if (line.text === '') {
+      out.push([lead, seg(' ', { inverse: true }), seg(` ${props.placeholder ?? 'type what you want done, then Enter'}`, { tone: 'muted' })]);
+    } else if (r === row) {
+      const view = visibleWindow({ text: chars.join(''), cursor: col }, room);
+      out.push([lead, seg(view.before), seg(view.at, { inverse: true }), seg(view.after)]);
+    } else {
+      out.push([lead, seg(chars.join(''))]);
+    }
   }
-  const view = visibleWindow(line, width - PROMPT.length);
-  return [prompt, seg(view.before), seg(view.at, { inverse: true }), seg(view.after)];
+  return out;
+}
+
+/** The single-row form, as the first frame and older callers draw it. */
+export function inputLine(props: { line: EditLine; active: boolean; width: number }): Line {
+  return inputLines({ ...props, maxRows: 1 })[0] ?? [];
 }

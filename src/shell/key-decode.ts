@@ -30,6 +30,7 @@ function nameEscape(seq: string): string {
   const csi = /^\[([0-9;]*)([~A-Za-z])$/.exec(body);
   if (csi === null) {
     if (Array.from(body).length !== 1) return '';
+    if (body === '\r') return 'meta+return';
     return body === '\u007f' || body === '\b' ? 'meta+backspace' : `meta+${body}`;
   }
   const [first = '', mods = ''] = (csi[1] ?? '').split(';');
@@ -42,7 +43,8 @@ function nameEscape(seq: string): string {
 
 function nameControl(ch: string): string {
   const code = ch.charCodeAt(0);
-  if (ch === '\r' || ch === '\n') return 'return';
+  if (ch === '\r') return 'return';
+  if (ch === '\n') return 'ctrl+j';
   if (ch === '\t') return 'tab';
   if (ch === '\u007f' || ch === '\b') return 'backspace';
   if (code === 0) return 'ctrl+space';
@@ -65,8 +67,10 @@ function escapeLength(text: string, i: number): number {
   }
   if (next === 'O') return text[i + 2] === undefined ? -1 : 3;
   // ESC before another control key (ESC ESC, ESC ^D…) is Escape, then that key: a slow reader
-  // can get both in one chunk, and Alt with a control key means nothing here.
-  if (next.charCodeAt(0) < 0x20) return 1;
+  // can get both in one chunk, and Alt with a control key means nothing here — except Alt-Enter
+  // (a new line in the input) and Alt-Backspace.
+  if (next === '\r') return 2;
+  if (next.charCodeAt(0) < 0x20 && next !== '\b') return 1;
   return 2;
 }
 

@@ -1,18 +1,29 @@
 // Key bindings are data: each scope maps commands to key names (as key-decode names them).
 // The help view is generated from the same table, so it cannot drift from what keys do.
 
-export type Focus = 'input' | 'plan' | 'help';
+/** The views the main area can show; `help` lists every key. */
+export type ViewName = 'plan' | 'agents' | 'snapshots' | 'audit' | 'memory' | 'monitor' | 'hatch' | 'help';
 
-/** `emptyInput` bindings win over `input` ones while the input line is empty. */
-export type Scope = 'emptyInput' | 'input' | 'plan' | 'help';
+/** Where the keyboard is: the input line, or the view shown. */
+export type Focus = 'input' | ViewName;
+
+/**
+ * `emptyInput` bindings win over `input` ones while the input line is empty; `views` holds the
+ * keys every view shares (switching views, help, leaving), after the view's own.
+ */
+export type Scope = 'emptyInput' | 'input' | 'views' | 'plan' | 'agents' | 'snapshots' | 'audit' | 'memory' | 'monitor' | 'help' | 'confirm';
 
 export const COMMANDS = {
-  submit: 'submit, see its plan',
-  focusPlan: 'go to the plan',
-  historyPrev: 'older goal (history)',
-  historyNext: 'newer goal (history)',
+  submit: 'submit (goal, search, edited arguments)',
+  newline: 'new line in the input',
+  focusView: 'from the input line to the view',
+  cancelInput: 'cancel, or go to the view',
+  historyPrev: 'older goal (history) / line up',
+  historyNext: 'newer goal (history) / line down',
   cursorLeft: 'cursor left',
   cursorRight: 'cursor right',
+  wordLeft: 'word left',
+  wordRight: 'word right',
   cursorHome: 'start of line',
   cursorEnd: 'end of line',
   deleteBack: 'delete left',
@@ -20,16 +31,45 @@ export const COMMANDS = {
   killToEnd: 'cut to end of line',
   killToStart: 'cut to start of line',
   killWordBack: 'cut previous word',
+  killWordForward: 'cut next word',
+  yank: 'paste what was cut',
+  transpose: 'swap two characters',
   clearLine: 'clear the line',
   focusInput: 'back to the input line',
+  viewPlan: 'goals and plans',
+  viewAgents: 'agent panes',
+  viewSnapshots: 'snapshots',
+  viewAudit: 'audit ledger and decisions',
+  viewMemory: 'memory search',
+  viewMonitor: 'monitor dashboard',
+  viewHatch: 'escape hatch (real shell)',
   approveAll: 'approve whole plan',
   approveStep: 'approve selected step',
   rejectStep: 'reject selected step',
-  selectPrev: 'previous step',
-  selectNext: 'next step',
+  rejectPlan: 'reject whole plan',
+  skipStep: 'skip selected step',
+  editStep: "edit the step's arguments",
+  selectPrev: 'previous item',
+  selectNext: 'next item',
+  pagePrev: 'page up',
+  pageNext: 'page down',
   prevGoal: 'previous goal',
   nextGoal: 'next goal',
-  rollback: 'roll back last goal',
+  rollback: 'roll back the goal shown',
+  traceGoal: "this goal's decision trace",
+  panePrev: 'previous pane',
+  paneNext: 'next pane',
+  paneZoom: 'zoom the pane in or out',
+  scrollTop: 'oldest output',
+  scrollBottom: 'newest output (follow)',
+  search: 'search',
+  searchNext: 'next match (older)',
+  searchPrev: 'previous match (newer)',
+  openItem: 'open the selected item',
+  restoreSnapshot: 'restore the snapshot (asks first)',
+  refresh: 'load again',
+  verifyLedger: 'verify the ledger chain',
+  confirm: 'confirm (capital Y)',
   help: 'show all keys',
   closeHelp: 'close help',
   leave: 'leave the shell',
@@ -39,6 +79,20 @@ export type Command = keyof typeof COMMANDS;
 
 export type Keymap = Readonly<Record<Scope, Readonly<Partial<Record<Command, readonly string[]>>>>>;
 
+const VIEW_KEYS = {
+  viewPlan: ['1', 'f2'],
+  viewAgents: ['2', 'f3'],
+  viewSnapshots: ['3', 'f4'],
+  viewAudit: ['4', 'f5'],
+  viewMemory: ['5', 'f6'],
+  viewMonitor: ['6', 'f7'],
+  viewHatch: ['7', 'f8'],
+} as const;
+
+const FKEYS = {
+  viewPlan: ['f2'], viewAgents: ['f3'], viewSnapshots: ['f4'], viewAudit: ['f5'], viewMemory: ['f6'], viewMonitor: ['f7'], viewHatch: ['f8'],
+} as const;
+
 export const DEFAULT_KEYMAP: Keymap = {
   emptyInput: {
     help: ['?'],
@@ -46,11 +100,15 @@ export const DEFAULT_KEYMAP: Keymap = {
   },
   input: {
     submit: ['return'],
-    focusPlan: ['tab'],
-    historyPrev: ['up'],
-    historyNext: ['down'],
+    newline: ['meta+return', 'ctrl+j'],
+    focusView: ['tab'],
+    cancelInput: ['escape'],
+    historyPrev: ['up', 'ctrl+p'],
+    historyNext: ['down', 'ctrl+n'],
     cursorLeft: ['left', 'ctrl+b'],
     cursorRight: ['right', 'ctrl+f'],
+    wordLeft: ['meta+b', 'ctrl+left', 'meta+left'],
+    wordRight: ['meta+f', 'ctrl+right', 'meta+right'],
     cursorHome: ['home', 'ctrl+a'],
     cursorEnd: ['end', 'ctrl+e'],
     deleteBack: ['backspace'],
@@ -58,25 +116,79 @@ export const DEFAULT_KEYMAP: Keymap = {
     killToEnd: ['ctrl+k'],
     killToStart: ['ctrl+u'],
     killWordBack: ['ctrl+w', 'meta+backspace'],
+    killWordForward: ['meta+d'],
+    yank: ['ctrl+y'],
+    transpose: ['ctrl+t'],
     clearLine: ['ctrl+c'],
     help: ['f1'],
+    ...FKEYS,
+  },
+  views: {
+    focusInput: ['escape', 'tab', 'i', 'ctrl+c'],
+    ...VIEW_KEYS,
+    help: ['?', 'f1'],
+    leave: ['q', 'ctrl+d'],
   },
   plan: {
-    focusInput: ['escape', 'tab', 'ctrl+c'],
     approveAll: ['a'],
     approveStep: ['y'],
     rejectStep: ['n'],
+    rejectPlan: ['x'],
+    skipStep: ['s'],
+    editStep: ['e'],
     selectPrev: ['up', 'k'],
     selectNext: ['down', 'j'],
     prevGoal: ['pageup', '['],
     nextGoal: ['pagedown', ']'],
     rollback: ['r'],
-    help: ['?', 'f1'],
-    leave: ['q', 'ctrl+d'],
+    traceGoal: ['t'],
+  },
+  agents: {
+    panePrev: ['left', 'h', 'shift+tab'],
+    paneNext: ['right', 'l'],
+    paneZoom: ['z', 'return'],
+    selectPrev: ['up', 'k'],
+    selectNext: ['down', 'j'],
+    pagePrev: ['pageup', 'b'],
+    pageNext: ['pagedown', ' '],
+    scrollTop: ['g', 'home'],
+    scrollBottom: ['G', 'end'],
+    search: ['/'],
+    searchNext: ['n'],
+    searchPrev: ['N'],
+  },
+  snapshots: {
+    selectPrev: ['up', 'k'],
+    selectNext: ['down', 'j'],
+    openItem: ['return', 'd'],
+    restoreSnapshot: ['R'],
+    refresh: ['r'],
+  },
+  audit: {
+    selectPrev: ['up', 'k'],
+    selectNext: ['down', 'j'],
+    pagePrev: ['pageup'],
+    pageNext: ['pagedown'],
+    openItem: ['return', 't'],
+    verifyLedger: ['v'],
+    refresh: ['r'],
+  },
+  memory: {
+    search: ['/', 's', 'return'],
+    selectPrev: ['up', 'k'],
+    selectNext: ['down', 'j'],
+  },
+  monitor: {
+    refresh: ['r'],
   },
   help: {
     closeHelp: ['escape', '?', 'q', 'return', 'ctrl+c'],
+    selectPrev: ['up', 'k'],
+    selectNext: ['down', 'j'],
     leave: ['ctrl+d'],
+  },
+  confirm: {
+    confirm: ['Y'],
   },
 };
 
@@ -87,6 +199,14 @@ function find(bindings: Keymap[Scope], key: string): Command | null {
     if (keys.includes(key)) return command;
   }
   return null;
+}
+
+/** The scopes searched, first match wins. */
+export function scopesFor(focus: Focus, context: { inputEmpty: boolean }): Scope[] {
+  if (focus === 'input') return context.inputEmpty ? ['emptyInput', 'input'] : ['input'];
+  if (focus === 'help') return ['help'];
+  if (focus === 'hatch') return ['views'];
+  return [focus, 'views'];
 }
 
 /**
@@ -100,8 +220,7 @@ export function resolveKey(
   context: { inputEmpty: boolean },
   keymap: Keymap = DEFAULT_KEYMAP,
 ): Resolved | null {
-  const scopes: Scope[] = focus === 'input' ? (context.inputEmpty ? ['emptyInput', 'input'] : ['input']) : [focus];
-  for (const scope of scopes) {
+  for (const scope of scopesFor(focus, context)) {
     const command = key === '' ? null : find(keymap[scope], key);
     if (command !== null) return { command };
   }
@@ -110,20 +229,20 @@ export function resolveKey(
 }
 
 const NAMES: Record<string, string> = {
-  return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'BkSp', delete: 'Del',
+  return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'BkSp', delete: 'Del', ' ': 'Space',
   home: 'Home', end: 'End', pageup: 'PgUp', pagedown: 'PgDn', left: 'Left', right: 'Right',
-  f1: 'F1',
+  f1: 'F1', f2: 'F2', f3: 'F3', f4: 'F4', f5: 'F5', f6: 'F6', f7: 'F7', f8: 'F8',
 };
 
 /** A key name as a person reads it: 'ctrl+d' → 'Ctrl-D', 'up' → '↑' (or 'Up'). */
 export function describeKey(key: string, arrows: { up: string; down: string }): string {
   if (key === 'up') return arrows.up;
   if (key === 'down') return arrows.down;
-  const mod = /^(ctrl|meta)\+(.+)$/.exec(key);
+  const mod = /^(ctrl|meta|shift)\+(.+)$/.exec(key);
   if (mod !== null) {
     const base = mod[2] ?? '';
     const label = NAMES[base] ?? base.toUpperCase();
-    return `${mod[1] === 'ctrl' ? 'Ctrl' : 'Alt'}-${label}`;
+    return `${mod[1] === 'ctrl' ? 'Ctrl' : mod[1] === 'meta' ? 'Alt' : 'Shift'}-${label}`;
   }
   return NAMES[key] ?? key;
 }

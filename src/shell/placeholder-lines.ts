@@ -9,6 +9,8 @@ export interface PlaceholderInput {
   height: number;
   width: number;
   caps: TerminalCaps;
+  /** The model's plan as it streams in. */
+  draft?: string | null;
 }
 
 export function placeholderLines(props: PlaceholderInput): Line[] {
@@ -16,6 +18,8 @@ export function placeholderLines(props: PlaceholderInput): Line[] {
   const rows: Line[] = [];
   if (submitting !== null) {
     rows.push(line(`planning${caps.glyphs.ellipsis} ${submitting}`, { tone: 'accent' }));
+    const draft = props.draft ?? '';
+    if (draft !== '') for (const r of textRows(draft, width - 2).slice(-(props.height - 1))) rows.push(line(`  ${r}`, { tone: 'muted' }));
   } else if (connection.kind === 'unreachable') {
     rows.push(line('aiosd cannot be reached; this shell keeps trying and runs nothing by itself.', { tone: 'warn' }));
     for (const r of textRows(connection.reason, width - 2)) rows.push(line(`  ${r}`, { tone: 'muted' }));

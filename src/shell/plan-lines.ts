@@ -24,15 +24,35 @@ function words(state: string): string {
   return state.replace(/_/g, ' ');
 }
 
-function stepHead(step: StepView, selected: boolean, active: boolean, caps: TerminalCaps): Line {
+/**
+ * Each step's depth in the plan's DAG (a step runs after everything it depends on): roots 0,
+ * others one deeper than their deepest dependency. Steps keep the plan's order; the depth is
+ * drawn as tree branches, and a step with several dependencies names them.
+ */
+export function stepDepths(steps: readonly StepView[]): Map<string, number> {
+  const depth = new Map<string, number>();
+  for (const s of steps) depth.set(s.id, s.dependsOn.reduce((d, dep) => Math.max(d, (depth.get(dep) ?? -1) + 1), 0));
+  return depth;
+}
+
+function treePrefix(depth: number, caps: TerminalCaps): string {
+  if (depth <= 0) return '';
+  return caps.glyphs.pipe.repeat(Math.min(depth - 1, 6)) + caps.glyphs.branch;
+}
+
+function stepHead(step: StepView, selected: boolean, active: boolean, caps: TerminalCaps, depth = 0): Line {
   const mark = selected ? caps.glyphs.pointer : ' ';
   const hi = selected && active;
+  const decided = step.approvedBy !== null && step.state !== 'pending' ? ` by ${step.approvedBy}` : '';
   return [
-    seg(`${mark} ${step.id} `, { bold: selected, inverse: hi }),
+    seg(`${mark} `, { bold: selected, inverse: hi }),
+    seg(treePrefix(depth, caps), { tone: 'muted' }),
+    seg(`${step.id} `, { bold: selected, inverse: hi }),
     seg(`${step.agent} ${step.tool}`, { bold: selected, inverse: hi }),
     seg(`  risk ${step.risk}`, { tone: RISK_TONE[step.risk] }),
     seg(step.reversible ? '  reversible' : '  NOT reversible', step.reversible ? {} : { tone: 'danger', bold: true }),
-    seg(`  [${words(step.state)}]`, { tone: STEP_TONE[step.state] }),
+    seg(`  [${words(step.state)}${decided}]`, { tone: STEP_TONE[step.state] }),
+    seg(step.dependsOn.length > 0 ? `  after ${step.dependsOn.join(', ')}` : '', { tone: 'muted' }),
   ];
 }
 
@@ -40,8 +60,8 @@ function argsJson(step: StepView): string {
   return JSON.stringify(step.args);
 }
 
-function compactBlock(step: StepView, caps: TerminalCaps, rows: 1 | 3): Line[] {
-  const head = stepHead(step, false, false, caps);
+function compactBlock(step: StepView, caps: TerminalCaps, rows: 1 | 3, depth = 0): Line[] {
+  const head = stepHead(step, false, false, caps, depth);
   if (rows === 1) return [head];
   return [
     head,
@@ -51,7 +71,7 @@ function compactBlock(step: StepView, caps: TerminalCaps, rows: 1 | 3): Line[] {
 }
 
 /** The selected step in full, cut to `max` rows with a marker when longer. */
-function expandedBlock(step: StepView, input: PlanLinesInput, max: number): Line[] {
+function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth = 0): Line[] {
   const { width, caps } = input;
   const inner = Math.max(10, width - INDENT.length);
   const body: Line[] = [];
@@ -60,11 +80,16 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number): Line
     rows.forEach((r, i) => body.push([seg(i === 0 ? label : cont, { tone: 'muted' }), seg(r, tone ? { tone } : {})]));
   };
   if (step.error !== null) push(textRows(`error: ${step.error}`, inner), 'danger');
+  const policy = step.preview.policy;
+  if (policy !== undefined && policy.decision !== 'allow') {
+    push(textRows(`${policy.decision === 'deny' ? 'policy denies' : 'needs your explicit confirmation'}: ${policy.reasons.join('; ')}`, inner), policy.decision === 'deny' ? 'danger' : 'warn');
+  }
+  if (policy !== undefined && policy.adminReasons.length > 0) push(textRows(`admin only: ${policy.adminReasons.join('; ')}`, inner), 'warn');
   push(textRows(step.preview.summary, inner));
   push(fold(sanitize(argsJson(step), { singleLine: true }), inner - 5), undefined, `${INDENT}args `);
   if (step.preview.detail !== undefined && step.preview.detail !== '') push(textRows(step.preview.detail, inner));
   if (step.rationale !== '') push(textRows(`why: ${step.rationale}`, inner), 'muted');
-  const rows = [stepHead(step, true, input.active, caps), ...body];
+  const rows = [stepHead(step, true, input.active, caps, depth), ...body];
   if (rows.length <= max) return rows;
   const keep = Math.max(1, max - 1);
   const cut = rows.slice(0, keep);
@@ -79,15 +104,17 @@ function stepRows(steps: StepView[], input: PlanLinesInput, budget: number): Lin
   const others = steps.length - 1;
   const selectedStep = steps[sel];
   if (selectedStep === undefined) return [];
+  const depths = stepDepths(steps);
+  const d = (s: StepView): number => depths.get(s.id) ?? 0;
   for (const rows of [3, 1] as const) {
     const room = budget - others * rows;
     if (room >= Math.min(3, budget)) {
-      return steps.flatMap((s, i) => (i === sel ? expandedBlock(s, input, room) : compactBlock(s, input.caps, rows)));
+      return steps.flatMap((s, i) => (i === sel ? expandedBlock(s, input, room, d(s)) : compactBlock(s, input.caps, rows, d(s))));
     }
   }
-  if (budget <= 2) return expandedBlock(selectedStep, input, budget);
+  if (budget <= 2) return expandedBlock(selectedStep, input, budget, d(selectedStep));
   // A window: the selected step (up to half the room), neighbours as one row each, markers.
-  const expanded = expandedBlock(selectedStep, input, Math.max(1, Math.min(budget - 2, Math.ceil(budget / 2))));
+  const expanded = expandedBlock(selectedStep, input, Math.max(1, Math.min(budget - 2, Math.ceil(budget / 2))), d(selectedStep));
   let lo = sel;
   let hi = sel;
   let used = expanded.length;
@@ -105,7 +132,7 @@ function stepRows(steps: StepView[], input: PlanLinesInput, budget: number): Lin
   if (lo > 0) out.push(line(`  ${g.up} ${g.ellipsis}${lo} more`, { tone: 'muted' }));
   for (let i = lo; i <= hi; i++) {
     const s = steps[i];
-    if (s !== undefined) out.push(...(i === sel ? expanded : compactBlock(s, input.caps, 1)));
+    if (s !== undefined) out.push(...(i === sel ? expanded : compactBlock(s, input.caps, 1, d(s))));
   }
   if (hi < steps.length - 1) out.push(line(`  ${g.down} ${g.ellipsis}${steps.length - 1 - hi} more`, { tone: 'muted' }));
   return out.slice(0, budget);

@@ -8,11 +8,14 @@ import { createController } from './controller.js';
 import { firstFrameLines } from './first-frame.js';
 import { FramePump } from './frame-pump.js';
 import { FrameWriter } from './frame-writer.js';
+import { HATCH_LEAVE } from './hatch-session.js';
+import { appendHistory, historyPath, loadHistory } from './history-file.js';
 import type { InkMount } from './ink-root.js';
 import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
 import { DEFAULT_KEYMAP, type Keymap } from './keymap.js';
 import { regions } from './layout.js';
-import { initialState, reduce } from './shell-state.js';
+import { createRenderGate } from './render-gate.js';
+import { initialState, reduce, type MainView } from './shell-state.js';
 import { createStore } from './store.js';
 import { detectCaps } from './terminal-caps.js';
 
@@ -21,6 +24,8 @@ export interface RunShellOptions {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
+  /** The view to open on (`aios top` opens the monitor). */
+  view?: MainView;
 }
 
 export interface ShellDeps {
@@ -32,6 +37,9 @@ export interface ShellDeps {
 
 /** How long an unfinished escape sequence waits for the rest before it counts as Esc. */
 const ESCAPE_WAIT_MS = 25;
+
+/** Background frames' budget when the line's speed is unknown: half a 115200-baud line. */
+export const DEFAULT_STREAM_BYTES_PER_S = 5760;
 
 function connectTo(socketPath: string): Connect {
   return async () => {
@@ -45,46 +53,78 @@ export async function runShell(opts: RunShellOptions): Promise<number> {
   return startShell(opts, {});
 }
 
+function streamBudget(env: NodeJS.ProcessEnv, lineBytesPerS: number | null): number | null {
+  const explicit = Number(env['AIOS_MAX_BYTES_PER_S'] ?? '');
+  if (Number.isFinite(explicit) && explicit > 0) return explicit;
+  if (env['AIOS_MAX_BYTES_PER_S'] === '0') return null;
+  return lineBytesPerS === null ? DEFAULT_STREAM_BYTES_PER_S : Math.max(256, Math.floor(lineBytesPerS / 2));
+}
+
 /** runShell with its dependencies open: another way to reach the daemon, another keymap. */
 export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promise<number> {
   const { stdin, stdout } = opts;
   const caps = detectCaps(opts.env);
+  const connect = deps.connect ?? connectTo(opts.socketPath);
+  if (caps.dumb) {
+    const { runLineMode } = await import('./line-mode.js');
+    return runLineMode({ connect, input: stdin, output: stdout });
+  }
   const keymap = deps.keymap ?? DEFAULT_KEYMAP;
   const size = (): { columns: number; rows: number } => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const store = createStore(reduce, initialState(size().columns, size().rows));
+  const start = initialState(size().columns, size().rows);
+  const store = createStore(reduce, opts.view === undefined ? start : { ...start, view: opts.view, focus: opts.view });
 
-  // The writer puts only changed cells on the terminal; the pump paces frames.
-  const writer = new FrameWriter((data) => stdout.write(data));
-  const pump = new FramePump(writer, caps.maxFps);
+  // The writer puts only changed cells on the terminal; the pump paces frames to the line.
+  const writer = new FrameWriter((data) => stdout.write(data), { asciiOnly: caps.ascii, syncOutput: caps.syncOutput, scrollLines: caps.scrollLines, size });
+  const pump = new FramePump(writer, { maxFps: caps.maxFps, bytesPerS: streamBudget(opts.env, caps.lineBytesPerS) });
+  const gate = createRenderGate(store, 1000 / caps.maxFps);
   // Until Ink has loaded, frames come from the row builders directly (input line, status bar).
   const early = (): string => {
     const state = store.getState();
     return linesToAnsi(firstFrameLines(state, caps), regions(state.size, { feed: 0, flash: false, help: false }).width, caps);
   };
   writer.render(early());
-  const stopEarly = store.subscribe(() => pump.push(early()));
+  const stopEarly = store.subscribe(() => pump.push(early(), true));
 
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
     finish = resolve;
   });
+  const historyFile = historyPath(opts.env);
   const controller = createController({
     store,
-    connect: deps.connect ?? connectTo(opts.socketPath),
+    connect,
     onLeave: (code) => finish(code),
     keymap,
+    term: opts.env['TERM'] ?? 'vt100',
+    remember: (text) => {
+      if (historyFile !== null) appendHistory(historyFile, text).catch(() => undefined);
+    },
     ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
   });
 
   let pending = '';
   let escTimer: ReturnType<typeof setTimeout> | null = null;
   const press = (keys: KeyPress[]): void => {
-    for (const k of keys) if (store.getState().exitCode === null) controller.press(k);
+    gate.urgently(() => {
+      for (const k of keys) if (store.getState().exitCode === null) controller.press(k);
+    });
   };
   const onData = (chunk: string | Buffer): void => {
+    let text = chunk.toString();
+    const state = store.getState();
+    // Inside the escape hatch every byte is the shell's, up to Ctrl-] (which leaves the pane).
+    if (state.focus === 'hatch' && state.hatch?.id != null && state.hatch.ended === null && pending === '') {
+      const cut = text.indexOf(HATCH_LEAVE);
+      controller.hatchInput(cut === -1 ? text : text.slice(0, cut));
+      if (cut === -1) return;
+      gate.urgently(() => store.dispatch({ type: 'focused', focus: 'input' }));
+      text = text.slice(cut + 1);
+      if (text === '') return;
+    }
     if (escTimer !== null) clearTimeout(escTimer);
     escTimer = null;
-    const { keys, rest } = decodeKeys(pending + chunk.toString());
+    const { keys, rest } = decodeKeys(pending + text);
     pending = rest;
     press(keys);
     if (pending !== '') {
@@ -97,10 +137,10 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
     }
   };
   const onEnd = (): void => controller.run({ command: 'leave' });
-  const frames = inkTarget(stdout, (frame) => pump.push(frame));
+  const frames = inkTarget(stdout, (frame) => pump.push(frame, gate.takeUrgent()));
   const onResize = (): void => {
     writer.invalidate();
-    store.dispatch({ type: 'resized', ...size() });
+    gate.urgently(() => store.dispatch({ type: 'resized', ...size() }));
     frames.emit('resize');
   };
 
@@ -112,11 +152,21 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   stdout.on('resize', onResize);
   controller.start();
 
+  // After the first frame: the history file, and the serial line's speed when there is one.
+  if (historyFile !== null) {
+    loadHistory(historyFile).then((h) => { if (h.length > 0) store.dispatch({ type: 'historyLoaded', history: h }); }, () => undefined);
+  }
+  if (caps.lineBytesPerS === null && stdin.isTTY) {
+    import('./line-speed.js').then((m) => m.detectSerialBaud()).then((baud) => {
+      if (baud !== null) pump.setBytesPerS(streamBudget(opts.env, Math.floor(baud / 10)));
+    }, () => undefined);
+  }
+
   // Ink, React and the layout engine load while the daemon is being dialled.
   let ink: InkMount | null = null;
   const loading = import('./ink-root.js').then(({ mountInk }) => {
     stopEarly();
-    if (store.getState().exitCode === null) ink = mountInk(store, caps, keymap, frames, stdin);
+    if (store.getState().exitCode === null) ink = mountInk(gate, caps, keymap, frames, stdin);
   }, (error: unknown) => {
     // Without Ink the early frames go on: the status bar and the input line still work.
     store.dispatch({ type: 'flashed', flash: { level: 'error', text: `cannot load the full view: ${String(error)}` } });
@@ -133,6 +183,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   await loading;
   stopEarly();
   await (ink as InkMount | null)?.unmount();
+  gate.dispose();
   pump.flush();
   writer.finish();
   return code;

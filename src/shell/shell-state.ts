@@ -1,9 +1,16 @@
 // Everything the shell shows, outside React: one state object and one pure reducer over tagged
-// actions. Components render it; the controller dispatches to it.
+// actions. Components render it; the controller dispatches to it. Slices with their own
+// reducers: the input line (input-state.ts), agent panes (panes.ts), view data (view-data.ts).
 import type { GoalView, Role, StepState } from '../protocol/model.js';
 import { EMPTY_BOOK, loadGoals, newestGoalId, patchStep, upsertGoal, type GoalBook } from './goals.js';
-import type { Focus } from './keymap.js';
-import { applyEdit, EMPTY_LINE, type EditLine, type LineEdit } from './line-edit.js';
+import { closePrompt, EMPTY_INPUT, editInput, moveHistory, openPrompt, sent, type InputState, type Prompt } from './input-state.js';
+import type { Focus, ViewName } from './keymap.js';
+import type { LineEdit } from './line-edit.js';
+import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
+import { confirmStillValid, decidedByOther } from './plan-watch.js';
+import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-data.js';
+
+export type { InputState, Prompt } from './input-state.js';
 
 export type Connection =
   | { kind: 'connecting' }
@@ -22,37 +29,66 @@ export interface Health {
   problems: string[];
 }
 
+/** What the status bar shows beyond health, when the daemon reports it. */
+export interface StatusExtras {
+  autonomy: string | null;
+  escapeHatch: string | null;
+  /** Model tiers and whether each is up. */
+  tiers: { name: string; up: boolean }[];
+  budget: { spentUsd: number; limitUsd: number | null } | null;
+}
+
 export interface Flash {
   level: 'info' | 'warning' | 'error';
   text: string;
 }
 
-export interface InputState extends EditLine {
-  /** Oldest first. */
-  history: string[];
-  /** Index into history while browsing it; null while editing a fresh line. */
-  browsing: number | null;
-  /** The unfinished line put aside while browsing history. */
-  draft: string;
+/** A second, explicit key is asked for before this is done. */
+export type Confirm =
+  | { kind: 'decide'; goalId: string; planId: string; planHash: string; stepIds?: string[]; text: string }
+  | { kind: 'restore'; snapshotId: string; text: string };
+
+export interface HatchState {
+  /** null while the daemon is opening it. */
+  id: string | null;
+  rows: string[];
+  cursor: { x: number; y: number } | null;
+  /** Why it ended, once it has. */
+  ended: string | null;
 }
+
+export type MainView = Exclude<ViewName, 'help'>;
 
 export interface ShellState {
   size: { columns: number; rows: number };
   connection: Connection;
   session: Session | null;
   health: Health | null;
+  extras: StatusExtras;
   goals: GoalBook;
   focusedGoalId: string | null;
   /** Text of a goal sent but not yet answered. */
   submitting: string | null;
+  /** A model's plan as it streams in (the tail), while the goal is being planned. */
+  planDraft: { goalId: string; text: string } | null;
+  /** Goals typed while aiosd was unreachable, oldest first: sent once it is back. */
+  queued: readonly string[];
+  /** What the main area shows (also while the input line has the keyboard). */
+  view: MainView;
   focus: Focus;
   /** Where Esc in the help view returns to. */
   helpReturn: Exclude<Focus, 'help'>;
   selectedStep: number;
   input: InputState;
+  confirm: Confirm | null;
   /** Streamed output per `goalId/stepId`, only the tail is kept. */
   outputs: Readonly<Record<string, string>>;
   busyAgents: readonly string[];
+  panes: PaneBook;
+  data: ViewData;
+  hatch: HatchState | null;
+  /** Warnings and critical alerts since the person last looked at the audit view. */
+  alerts: number;
   flash: Flash | null;
   exitCode: number | null;
 }
@@ -63,29 +99,47 @@ export type Action =
   | { type: 'connected'; session: Session }
   | { type: 'disconnected'; reason: string; retryInS: number }
   | { type: 'retryTicked'; retryInS: number }
-  | { type: 'statusLoaded'; health: Health }
+  | { type: 'statusLoaded'; health: Health; extras?: StatusExtras }
   | { type: 'goalsLoaded'; goals: GoalView[] }
   | { type: 'goalUpdated'; goal: GoalView; focus: boolean }
-  | { type: 'stepStarted'; goalId: string; stepId: string }
+  | { type: 'planDelta'; goalId: string; text: string; restart: boolean }
+  | { type: 'stepStarted'; goalId: string; stepId: string; agent?: string; tool?: string }
   | { type: 'stepOutput'; goalId: string; stepId: string; chunk: string }
   | { type: 'stepFinished'; goalId: string; stepId: string; state: StepState; error: string | null }
-  | { type: 'agentStatus'; agent: string; busy: boolean }
+  | { type: 'agentStatus'; agent: string; busy: boolean; task?: string | null }
+  | { type: 'alerted'; flash: Flash; counts: boolean }
   | { type: 'focused'; focus: Exclude<Focus, 'help'> }
+  | { type: 'viewShown'; view: MainView }
   | { type: 'helpOpened' }
   | { type: 'helpClosed' }
   | { type: 'stepSelected'; delta: number }
   | { type: 'goalShown'; delta: number }
-  | { type: 'edited'; edit: LineEdit }
+  | { type: 'edited'; edit: LineEdit | { kind: 'yank' } }
   | { type: 'historyMoved'; delta: -1 | 1 }
+  | { type: 'historyLoaded'; history: string[] }
+  | { type: 'promptOpened'; prompt: Prompt; text: string }
+  | { type: 'promptClosed' }
   | { type: 'goalSubmitting'; text: string }
+  | { type: 'goalQueued'; text: string }
+  | { type: 'queueTaken'; count: number }
+  | { type: 'goalRequeued'; text: string }
   | { type: 'submitFailed'; text: string; message: string }
+  | { type: 'confirmAsked'; confirm: Confirm }
+  | { type: 'confirmCleared' }
+  | { type: 'hatchOpening' }
+  | { type: 'hatchOpened'; id: string }
+  | { type: 'hatchScreen'; rows: string[]; cursor: { x: number; y: number } | null }
+  | { type: 'hatchEnded'; reason: string }
   | { type: 'flashed'; flash: Flash }
   | { type: 'flashCleared' }
-  | { type: 'left'; code: number };
+  | { type: 'left'; code: number }
+  | PaneAction
+  | DataAction;
 
 /** Output kept per step: enough for any screen, bounded for long-running programs. */
 export const OUTPUT_TAIL = 16 * 1024;
-const HISTORY_MAX = 500;
+
+const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null };
 
 export function initialState(columns = 80, rows = 24): ShellState {
   return {
@@ -93,15 +147,24 @@ export function initialState(columns = 80, rows = 24): ShellState {
     connection: { kind: 'connecting' },
     session: null,
     health: null,
+    extras: NO_EXTRAS,
     goals: EMPTY_BOOK,
     focusedGoalId: null,
     submitting: null,
+    planDraft: null,
+    queued: [],
+    view: 'plan',
     focus: 'input',
     helpReturn: 'input',
     selectedStep: 0,
-    input: { ...EMPTY_LINE, history: [], browsing: null, draft: '' },
+    input: EMPTY_INPUT,
+    confirm: null,
     outputs: {},
     busyAgents: [],
+    panes: EMPTY_PANES,
+    data: EMPTY_DATA,
+    hatch: null,
+    alerts: 0,
     flash: null,
     exitCode: null,
   };
@@ -138,40 +201,36 @@ function absorbOutputs(outputs: ShellState['outputs'], goals: readonly GoalView[
   const next = { ...outputs };
   for (const goal of goals) {
     for (const step of goal.plan?.steps ?? []) {
-      if (step.output !== '') next[`${goal.id}/${step.id}`] = tail(step.output);
+      if (step.output !== '') next[stepKey(goal.id, step.id)] = tail(step.output);
     }
   }
   return next;
 }
 
 function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): ShellState {
+  const before = state.goals.byId[goal.id];
   const goals = upsertGoal(state.goals, goal);
-  const next = goals === state.goals
+  let next = goals === state.goals
     ? state // an update older than the one held
     : withGoals({ ...state, outputs: absorbOutputs(state.outputs, [goal]) }, goals);
-  return focus ? { ...showGoal(next, goal.id), submitting: null } : next;
+  if (next.confirm !== null && !confirmStillValid(next.confirm, next.goals)) {
+    next = { ...next, confirm: null, flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' } };
+  }
+  if (goals !== state.goals && goal.id === state.focusedGoalId && before !== undefined) {
+    const other = decidedByOther(before, goal, state.session?.user ?? null);
+    if (other !== null) next = { ...next, flash: { level: 'info', text: other } };
+  }
+  if (focus) return { ...showGoal(next, goal.id), submitting: null };
+  // Someone else's new goal, while this session looks at none: show it (several sessions, one node).
+  if (before === undefined && next.focusedGoalId === null && next.submitting === null) return showGoal(next, goal.id);
+  return next;
 }
 
-function moveHistory(input: InputState, delta: -1 | 1): InputState {
-  const { history } = input;
-  if (history.length === 0) return input;
-  if (input.browsing === null) {
-    if (delta === 1) return input;
-    const text = history[history.length - 1] ?? '';
-    return { ...input, draft: input.text, browsing: history.length - 1, text, cursor: Array.from(text).length };
-  }
-  const at = input.browsing + delta;
-  if (at >= history.length) {
-    return { ...input, browsing: null, text: input.draft, cursor: Array.from(input.draft).length, draft: '' };
-  }
-  const index = Math.max(0, at);
-  const text = history[index] ?? '';
-  return { ...input, browsing: index, text, cursor: Array.from(text).length };
-}
-
-function remember(history: string[], text: string): string[] {
-  if (history[history.length - 1] === text) return history;
-  return [...history, text].slice(-HISTORY_MAX);
+/** The agent behind a step: learnt from step.started, else from the goal's plan. */
+function agentOf(state: ShellState, goalId: string, stepId: string): string {
+  return state.panes.stepAgent[stepKey(goalId, stepId)]
+    ?? state.goals.byId[goalId]?.plan?.steps.find((s) => s.id === stepId)?.agent
+    ?? 'agent';
 }
 
 export function reduce(state: ShellState, action: Action): ShellState {
@@ -191,37 +250,54 @@ export function reduce(state: ShellState, action: Action): ShellState {
         connection: { kind: 'unreachable', reason: action.reason, retryInS: action.retryInS },
         health: null,
         busyAgents: [],
+        hatch: state.hatch === null || state.hatch.ended !== null ? state.hatch : { ...state.hatch, ended: 'aiosd went away; the shell it ran has ended' },
       };
     case 'retryTicked':
       return state.connection.kind === 'unreachable'
         ? { ...state, connection: { ...state.connection, retryInS: action.retryInS } }
         : state;
     case 'statusLoaded':
-      return { ...state, health: action.health };
+      return { ...state, health: action.health, extras: action.extras ?? state.extras };
     case 'goalsLoaded': {
       const next = withGoals({ ...state, outputs: absorbOutputs(state.outputs, action.goals) }, loadGoals(action.goals));
       const keep = next.focusedGoalId !== null && next.goals.byId[next.focusedGoalId] !== undefined;
       return keep ? next : showGoal(next, newestGoalId(next.goals));
     }
-    case 'goalUpdated':
-      return onGoalUpdated(state, action.goal, action.focus);
-    case 'stepStarted':
-      return withGoals(state, patchStep(state.goals, action.goalId, action.stepId, (s) => ({ ...s, state: 'running' })));
+    case 'goalUpdated': {
+      const next = onGoalUpdated(state, action.goal, action.focus);
+      return next.planDraft?.goalId === action.goal.id && action.goal.state !== 'planning' ? { ...next, planDraft: null } : next;
+    }
+    case 'planDelta': {
+      const held = state.planDraft?.goalId === action.goalId && !action.restart ? state.planDraft.text : '';
+      return { ...state, planDraft: { goalId: action.goalId, text: (held + action.text).slice(-2048) } };
+    }
+    case 'stepStarted': {
+      const next = withGoals(state, patchStep(state.goals, action.goalId, action.stepId, (s) => ({ ...s, state: 'running' })));
+      const agent = action.agent ?? agentOf(state, action.goalId, action.stepId);
+      const tool = action.tool ?? next.goals.byId[action.goalId]?.plan?.steps.find((s) => s.id === action.stepId)?.tool ?? '';
+      return { ...next, panes: reducePanes(next.panes, { type: 'paneStep', goalId: action.goalId, stepId: action.stepId, agent, tool }) };
+    }
     case 'stepOutput': {
-      const key = `${action.goalId}/${action.stepId}`;
-      return { ...state, outputs: { ...state.outputs, [key]: tail((state.outputs[key] ?? '') + action.chunk) } };
+      const key = stepKey(action.goalId, action.stepId);
+      const panes = reducePanes(state.panes, { type: 'paneOutput', agent: agentOf(state, action.goalId, action.stepId), chunk: action.chunk });
+      return { ...state, panes, outputs: { ...state.outputs, [key]: tail((state.outputs[key] ?? '') + action.chunk) } };
     }
     case 'stepFinished':
       return withGoals(state, patchStep(state.goals, action.goalId, action.stepId,
         (s) => ({ ...s, state: action.state, error: action.error })));
     case 'agentStatus': {
       const others = state.busyAgents.filter((a) => a !== action.agent);
-      return { ...state, busyAgents: action.busy ? [...others, action.agent] : others };
+      const panes = reducePanes(state.panes, { type: 'paneStatus', agent: action.agent, busy: action.busy, task: action.task ?? null });
+      return { ...state, panes, busyAgents: action.busy ? [...others, action.agent] : others };
     }
+    case 'alerted':
+      return { ...state, flash: action.flash, alerts: state.alerts + (action.counts ? 1 : 0) };
     case 'focused':
-      return { ...state, focus: action.focus };
+      return { ...state, focus: action.focus, view: action.focus === 'input' ? state.view : action.focus };
+    case 'viewShown':
+      return { ...state, view: action.view, focus: action.view, alerts: action.view === 'audit' ? 0 : state.alerts };
     case 'helpOpened':
-      return state.focus === 'help' ? state : { ...state, focus: 'help', helpReturn: state.focus };
+      return state.focus === 'help' ? state : { ...state, focus: 'help', helpReturn: state.focus, data: { ...state.data, helpScroll: 0 } };
     case 'helpClosed':
       return state.focus === 'help' ? { ...state, focus: state.helpReturn } : state;
     case 'stepSelected': {
@@ -236,18 +312,24 @@ export function reduce(state: ShellState, action: Action): ShellState {
       return showGoal(state, order[index] ?? null);
     }
     case 'edited':
-      return { ...state, input: { ...state.input, ...applyEdit(state.input, action.edit), browsing: null } };
+      return { ...state, input: editInput(state.input, action.edit) };
     case 'historyMoved':
       return { ...state, input: moveHistory(state.input, action.delta) };
+    case 'historyLoaded':
+      // What was typed in this session comes after what was on disk.
+      return { ...state, input: { ...state.input, history: [...action.history, ...state.input.history].slice(-500) } };
+    case 'promptOpened':
+      return { ...state, focus: 'input', input: openPrompt(state.input, action.prompt, action.text) };
+    case 'promptClosed':
+      return { ...state, input: closePrompt(state.input) };
     case 'goalSubmitting':
-      return {
-        ...state,
-        submitting: action.text,
-        focus: 'plan',
-        focusedGoalId: null,
-        selectedStep: 0,
-        input: { ...state.input, ...EMPTY_LINE, history: remember(state.input.history, action.text), browsing: null, draft: '' },
-      };
+      return { ...state, submitting: action.text, focus: 'plan', view: 'plan', focusedGoalId: null, selectedStep: 0, input: sent(state.input, action.text) };
+    case 'goalQueued':
+      return { ...state, queued: [...state.queued, action.text], input: sent(state.input, action.text) };
+    case 'queueTaken':
+      return { ...state, queued: state.queued.slice(action.count) };
+    case 'goalRequeued':
+      return { ...state, queued: [action.text, ...state.queued] };
     case 'submitFailed':
       return {
         ...state,
@@ -257,11 +339,37 @@ export function reduce(state: ShellState, action: Action): ShellState {
         input: { ...state.input, text: action.text, cursor: Array.from(action.text).length },
         flash: { level: 'error', text: action.message },
       };
+    case 'confirmAsked':
+      return { ...state, confirm: action.confirm };
+    case 'confirmCleared':
+      return state.confirm === null ? state : { ...state, confirm: null };
+    case 'hatchOpening':
+      return { ...state, hatch: { id: null, rows: [], cursor: null, ended: null }, view: 'hatch', focus: 'hatch' };
+    case 'hatchOpened':
+      return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, id: action.id } };
+    case 'hatchScreen':
+      return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, rows: action.rows, cursor: action.cursor } };
+    case 'hatchEnded':
+      return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, ended: action.reason, cursor: null } };
     case 'flashed':
       return { ...state, flash: action.flash };
     case 'flashCleared':
       return state.flash === null ? state : { ...state, flash: null };
     case 'left':
       return { ...state, exitCode: action.code };
+    case 'paneStep':
+    case 'paneOutput':
+    case 'paneStatus':
+    case 'paneFocused':
+    case 'paneZoomed':
+    case 'paneScrolled':
+    case 'paneSearched': {
+      const panes = reducePanes(state.panes, action);
+      return panes === state.panes ? state : { ...state, panes };
+    }
+    default: {
+      const data = reduceData(state.data, action);
+      return data === state.data ? state : { ...state, data };
+    }
   }
 }

@@ -1,5 +1,6 @@
-// The status bar's one row: is aiosd there, who am I, on which node, in which mode.
-import type { Connection, Health, Session } from './shell-state.js';
+// The status bar's one row: is aiosd there, who am I (and my role), on which node, in which
+// mode, the autonomy level, model tiers up or down, budget left, alerts, and the view shown.
+import type { Connection, Health, Session, StatusExtras } from './shell-state.js';
 import { seg, type Line, type Segment } from './styled-lines.js';
 import type { TerminalCaps } from './terminal-caps.js';
 
@@ -9,6 +10,10 @@ export interface StatusInput {
   health: Health | null;
   busyAgents: readonly string[];
   caps: TerminalCaps;
+  extras?: StatusExtras;
+  alerts?: number;
+  queued?: number;
+  view?: string;
 }
 
 function connectionSegment(connection: Connection, health: Health | null, caps: TerminalCaps): Segment {
@@ -27,12 +32,27 @@ function connectionSegment(connection: Connection, health: Health | null, caps: 
 }
 
 export function statusLine(props: StatusInput): Line {
-  const { session, busyAgents, caps } = props;
+  const { session, busyAgents, caps, extras } = props;
+  const sep = ` ${caps.glyphs.sep} `;
   const parts: Segment[] = [seg(' '), connectionSegment(props.connection, props.health, caps)];
   if (session !== null) {
-    parts.push(seg(` ${caps.glyphs.sep} ${session.user} (${session.role}) @ ${session.node} ${caps.glyphs.sep} ${session.mode} mode`));
+    parts.push(seg(`${sep}${session.user} (${session.role}) @ ${session.node}${sep}${session.mode} mode`));
   }
-  if (busyAgents.length > 0) parts.push(seg(` ${caps.glyphs.sep} ${busyAgents.length} busy`, { tone: 'accent' }));
+  if (props.queued !== undefined && props.queued > 0) parts.push(seg(`${sep}${props.queued} queued`, { tone: 'warn', bold: true }));
+  if (busyAgents.length > 0) parts.push(seg(`${sep}${busyAgents.length} busy`, { tone: 'accent' }));
+  if (props.alerts !== undefined && props.alerts > 0) parts.push(seg(`${sep}${props.alerts} alert${props.alerts === 1 ? '' : 's'}`, { tone: 'danger', bold: true }));
+  if (extras !== undefined) {
+    if (extras.autonomy !== null) parts.push(seg(`${sep}${extras.autonomy}`));
+    if (extras.tiers.length > 0) {
+      parts.push(seg(sep));
+      for (const t of extras.tiers) parts.push(seg(`${t.name}${t.up ? caps.glyphs.up : caps.glyphs.down} `, { tone: t.up ? 'ok' : 'danger' }));
+    }
+    if (extras.budget !== null) {
+      const b = extras.budget;
+      parts.push(seg(b.limitUsd === null ? `${sep}$${b.spentUsd.toFixed(2)} spent` : `${sep}$${Math.max(0, b.limitUsd - b.spentUsd).toFixed(2)} left`));
+    }
+  }
+  if (props.view !== undefined && props.view !== 'plan') parts.push(seg(`${sep}[${props.view}]`, { bold: true }));
   parts.push(seg(`  ? keys`, { tone: 'muted' }));
   return parts.map((s) => ({ ...s, inverse: true }));
 }

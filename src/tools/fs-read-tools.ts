@@ -1,6 +1,6 @@
 // fs.read and fs.list: read-only views of files and directories.
 import { constants } from 'node:fs';
-import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { absolutePath, formatMode } from './fields.js';
@@ -77,8 +77,9 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
     risk: 'low',
     reversible: false,
     mutates: false,
+    paths: (args) => [{ path: args.path, access: 'read' }],
     preview: (args) => Promise.resolve({ summary: `read ${args.path}` }),
-    async execute(args) {
+    async execute(args, ctx) {
       const max = args.maxBytes ?? defaultMax;
       let handle: FileHandle;
       try {
@@ -88,6 +89,9 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
         return fail(describeFsError(error, args.path));
       }
       try {
+        // What was opened, after every link: the policy approved reading that, or nothing is read.
+        const refusal = ctx.checkPath?.(await realpath(`/proc/self/fd/${handle.fd}`), 'read') ?? null;
+        if (refusal !== null) return fail(refusal);
         const st = await handle.stat();
         if (st.isDirectory()) return fail(`${args.path} is a directory; use fs.list to see what it holds`);
         if (!st.isFile()) return fail(`${args.path} is not a regular file (${entryType(st)}); fs.read reads regular files only`);
@@ -129,10 +133,13 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
     risk: 'low',
     reversible: false,
     mutates: false,
+    paths: (args) => [{ path: args.path, access: 'read' }],
     preview: (args) => Promise.resolve({ summary: `list ${args.path}` }),
-    async execute(args) {
+    async execute(args, ctx) {
       let names: string[];
       try {
+        const refusal = ctx.checkPath?.(await realpath(args.path), 'read') ?? null;
+        if (refusal !== null) return fail(refusal);
         names = (await readdir(args.path)).sort();
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return fail(`${args.path} is not a directory; use fs.read for files`);

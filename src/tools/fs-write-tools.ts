@@ -1,15 +1,17 @@
-// fs.write and fs.delete: the two file changes a snapshot of `touches` can undo.
+// fs.write and fs.delete: the two file changes a snapshot of their path can undo. Both act
+// through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
-import type { Stats } from 'node:fs';
-import { lstat, open, readFile, readlink, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
-import { fsyncDir, mayChown, tempPathBeside } from './atomic-file.js';
+import { mayChown } from './atomic-file.js';
 import { absolutePath, formatMode, octalMode } from './fields.js';
 import { decodeText, describeFsError, entryType, fail } from './fs-read-tools.js';
 import { formatBytes } from './format.js';
-import { defineTool, type Tool } from './tool.js';
+import { defineTool, type Tool, type ToolContext } from './tool.js';
+import { PathChangedError, withParent, type VerifiedDir } from './verified-dir.js';
 
 /** New files are world-readable like most of /etc; pass mode "600" for secrets. */
 const NEW_FILE_MODE = 0o644;
@@ -27,11 +29,12 @@ const DeleteArgs = z.strictObject({
   path: absolutePath('Absolute path of the file or symbolic link to remove (never a directory)'),
 });
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
+export function lstatOrNull(path: string): Stats | null {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;
   }
 }
@@ -40,59 +43,102 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
 function refuseWrite(path: string, st: Stats | null): string | null {
   if (st === null || st.isFile()) return null;
   if (st.isDirectory()) return `${path} is a directory; fs.write writes files only`;
-  // Writing through a link would change a file the snapshot of `touches` never saw.
+  // Writing through a link would change a file the snapshot never saw.
   if (st.isSymbolicLink()) return `${path} is a symbolic link; write the file it points to instead`;
   return `${path} is a ${entryType(st)}, not a regular file; fs.write replaces regular files only`;
 }
 
-async function previewWrite(args: WriteArgs): Promise<StepPreview> {
-  const st = await lstatOrNull(args.path);
+function previewWrite(args: WriteArgs): Promise<StepPreview> {
+  const st = lstatOrNull(args.path);
   const refusal = refuseWrite(args.path, st);
-  if (refusal !== null) return { summary: `cannot write: ${refusal}` };
+  if (refusal !== null) return Promise.resolve({ summary: `cannot write: ${refusal}` });
   const newBytes = Buffer.byteLength(args.content);
   const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
   if (st === null) {
-    if (await lstatOrNull(dirname(args.path)) === null) return { summary: `cannot write: directory ${dirname(args.path)} does not exist` };
-    return {
+    if (lstatOrNull(dirname(args.path)) === null) return Promise.resolve({ summary: `cannot write: directory ${dirname(args.path)} does not exist` });
+    return Promise.resolve({
       summary: `create new file ${args.path} (${newBytes} bytes, mode ${formatMode(mode)})`,
       detail: createTwoFilesPatch('/dev/null', args.path, '', args.content),
-    };
+    });
   }
   const modeNote = (st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`;
   if (st.size > MAX_DIFF_BYTES) {
-    return { summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff` };
+    return Promise.resolve({ summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff` });
   }
-  const old = decodeText(await readFile(args.path));
-  if (old === null) {
-    return { summary: `replace binary file ${args.path} (${st.size} → ${newBytes} bytes${modeNote})` };
-  }
-  if (old === args.content && modeNote === '') return { summary: `no change: ${args.path} already has this content` };
-  return {
+  const old = decodeText(readFileSync(args.path));
+  if (old === null) return Promise.resolve({ summary: `replace binary file ${args.path} (${st.size} → ${newBytes} bytes${modeNote})` });
+  if (old === args.content && modeNote === '') return Promise.resolve({ summary: `no change: ${args.path} already has this content` });
+  return Promise.resolve({
     summary: `overwrite ${args.path} (${st.size} → ${newBytes} bytes${modeNote})`,
     detail: createTwoFilesPatch(args.path, args.path, old, args.content, 'current', 'proposed'),
-  };
+  });
 }
 
-/** Temp file beside the target, written and fsynced, renamed over it, directory fsynced. */
-async function writeAtomically(path: string, content: string, mode: number, owner: { uid: number; gid: number } | null): Promise<void> {
-  const temp = tempPathBeside(path, 'write');
-  const handle = await open(temp, 'wx', 0o600);
+/**
+ * A temp file in the verified directory, written and fsynced with its mode and owner set, then
+ * renamed over the leaf and the directory fsynced: readers see the old file or the new one.
+ */
+export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null): void {
+  const temp = `.${dir.leaf}.aios-write-${randomBytes(6).toString('hex')}`;
+  const fd = openSync(dir.at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
-      await handle.writeFile(content);
-      // Mode and owner go on before the rename: the file never appears with the wrong ones.
-      if (owner !== null && mayChown(owner.uid, owner.gid)) await handle.chown(owner.uid, owner.gid);
-      await handle.chmod(mode);
-      await handle.sync();
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      if (owner !== null && mayChown(owner.uid, owner.gid)) fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, mode);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await rename(temp, path);
+    renameSync(dir.at(temp), dir.at(dir.leaf));
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    try { unlinkSync(dir.at(temp)); } catch { /* never created, or already renamed */ }
     throw error;
   }
-  await fsyncDir(dirname(path));
+  dir.sync();
+}
+
+function writeFile(args: WriteArgs, ctx: ToolContext) {
+  if (lstatOrNull(dirname(args.path)) === null) return fail(`directory ${dirname(args.path)} does not exist; fs.write does not create directories`);
+  return withParent(args.path, ctx, (dir) => {
+    const st = lstatOrNull(dir.at(dir.leaf));
+    const refusal = refuseWrite(dir.leafPath, st);
+    if (refusal !== null) return fail(refusal);
+    const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
+    writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid });
+    const bytes = Buffer.byteLength(args.content);
+    return {
+      ok: true as const,
+      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)})`,
+      data: { path: dir.leafPath, bytes, mode: formatMode(mode), created: st === null },
+    };
+  });
+}
+
+function deleteFile(path: string, ctx: ToolContext) {
+  return withParent(path, ctx, (dir) => {
+    const st = lstatOrNull(dir.at(dir.leaf));
+    if (st === null) return fail(`no such file: ${dir.leafPath}`);
+    const refusal = refuseDelete(dir.leafPath, st);
+    if (refusal !== null) return fail(refusal);
+    // unlink removes the directory entry itself: a symlink's target is never touched.
+    unlinkSync(dir.at(dir.leaf));
+    dir.sync();
+    const what = st.isSymbolicLink() ? 'symbolic link' : 'file';
+    return { ok: true as const, output: `removed ${what} ${dir.leafPath}`, data: { path: dir.leafPath, type: entryType(st), size: st.size } };
+  });
+}
+
+/** Runs a file change, turning filesystem errors into the typed failures the planner reads. */
+export function guarded<T>(path: string, fn: () => T): T | ReturnType<typeof fail> {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof PathChangedError) return fail(error.message);
+    return fail(describeFsError(error, path));
+  }
 }
 
 export function createFsWriteTools(): Tool[] {
@@ -104,28 +150,9 @@ export function createFsWriteTools(): Tool[] {
     risk: 'medium',
     reversible: true,
     mutates: true,
-    touches: (args) => [args.path],
+    paths: (args) => [{ path: args.path, access: 'write' }],
     preview: previewWrite,
-    async execute(args) {
-      try {
-        const st = await lstatOrNull(args.path);
-        const refusal = refuseWrite(args.path, st);
-        if (refusal !== null) return fail(refusal);
-        const parent = await lstatOrNull(dirname(args.path));
-        if (parent === null) return fail(`directory ${dirname(args.path)} does not exist; fs.write does not create directories`);
-        const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
-        await writeAtomically(args.path, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid });
-        const bytes = Buffer.byteLength(args.content);
-        const verb = st === null ? 'created' : 'wrote';
-        return {
-          ok: true,
-          output: `${verb} ${args.path} (${bytes} bytes, mode ${formatMode(mode)})`,
-          data: { path: args.path, bytes, mode: formatMode(mode), created: st === null },
-        };
-      } catch (error) {
-        return fail(describeFsError(error, args.path));
-      }
-    },
+    execute: (args, ctx) => Promise.resolve(guarded(args.path, () => writeFile(args, ctx))),
   });
 
   const remove = defineTool({
@@ -136,30 +163,16 @@ export function createFsWriteTools(): Tool[] {
     risk: 'medium',
     reversible: true,
     mutates: true,
-    touches: (args) => [args.path],
-    async preview(args) {
-      const st = await lstatOrNull(args.path);
-      if (st === null) return { summary: `nothing to remove: ${args.path} does not exist` };
+    paths: (args) => [{ path: args.path, access: 'write' }],
+    preview(args) {
+      const st = lstatOrNull(args.path);
+      if (st === null) return Promise.resolve({ summary: `nothing to remove: ${args.path} does not exist` });
       const refusal = refuseDelete(args.path, st);
-      if (refusal !== null) return { summary: `cannot remove: ${refusal}` };
-      if (st.isSymbolicLink()) return { summary: `remove symbolic link ${args.path} -> ${await readlink(args.path)}` };
-      return { summary: `remove file ${args.path} (${st.size} bytes, mode ${formatMode(st.mode)})` };
+      if (refusal !== null) return Promise.resolve({ summary: `cannot remove: ${refusal}` });
+      if (st.isSymbolicLink()) return Promise.resolve({ summary: `remove symbolic link ${args.path} -> ${readlinkSync(args.path)}` });
+      return Promise.resolve({ summary: `remove file ${args.path} (${st.size} bytes, mode ${formatMode(st.mode)})` });
     },
-    async execute(args) {
-      try {
-        const st = await lstatOrNull(args.path);
-        if (st === null) return fail(`no such file: ${args.path}`);
-        const refusal = refuseDelete(args.path, st);
-        if (refusal !== null) return fail(refusal);
-        // unlink removes the directory entry itself: a symlink's target is never touched.
-        await unlink(args.path);
-        await fsyncDir(dirname(args.path));
-        const what = st.isSymbolicLink() ? 'symbolic link' : 'file';
-        return { ok: true, output: `removed ${what} ${args.path}`, data: { path: args.path, type: entryType(st), size: st.size } };
-      } catch (error) {
-        return fail(describeFsError(error, args.path));
-      }
-    },
+    execute: (args, ctx) => Promise.resolve(guarded(args.path, () => deleteFile(args.path, ctx))),
   });
 
   return [write, remove];

@@ -133,3 +133,8 @@ export function parsePasswd(text: string): Map<number, string> {
   }
   return users;
 }
+
+/** gid → name from /etc/group text. */
+export function parseGroups(text: string): Map<number, string> {
+  return parsePasswd(text);
+}

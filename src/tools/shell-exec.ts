@@ -1,6 +1,11 @@
-// shell.exec: run one program from an argv. Named for what operators ask for, but there is no
-// shell: the argv goes to execve as is, so nothing in it is expanded, split or globbed.
+// shell.exec: run a command line, the riskiest tool there is. Policy has parsed it and judged
+// every simple command in it before it gets here; what runs is exactly the approved text. One
+// plain command runs from its argv with no shell at all; anything else runs under the host
+// shell with no profile or rc file, so nothing runs that policy did not see.
 import { z } from 'zod';
+import { hostShell } from '../policy/host-shell.js';
+import { analyseShell } from '../policy/shell-analysis.js';
+import { MAX_COMMAND_LENGTH } from '../policy/shell-check.js';
 import { absolutePath } from './fields.js';
 import { runProgram, type RunResult } from './run-program.js';
 import { defineTool, type Tool, type ToolResult } from './tool.js';
@@ -21,32 +26,52 @@ function describeExit(result: Extract<RunResult, { started: true }>, timeoutMs: 
   return null;
 }
 
+/** The argv that runs a command line: its own argv when it is one plain command, else the host shell. */
+export function argvForCommand(command: string): string[] {
+  const shell = hostShell();
+  const direct = analyseShell(command, shell.variant).direct;
+  return direct ?? [...shell.argv, command];
+}
+
 export function createShellExec(opts: { timeoutMs: number; outputCapBytes: number }): Tool {
   return defineTool({
     name: 'shell.exec',
-    description: 'Run one program with exact arguments (no shell: no pipes, globs, redirection or variable expansion). Cannot be undone by a snapshot.',
+    description: 'Run a shell command line. Every command in it (pipelines, lists, substitutions, bash -c strings…) is parsed and checked by policy first. Cannot be undone by a snapshot.',
     schema: z.strictObject({
-      argv: z.array(z.string()).min(1, 'argv needs at least the program to run')
-        .describe('The program and its arguments, one array element each, e.g. ["systemctl", "restart", "nginx"]'),
+      command: z.string().min(1, 'command is empty').max(MAX_COMMAND_LENGTH).refine((c) => !c.includes('\0'), 'must not contain a NUL byte')
+        .describe('The command line, e.g. "systemctl restart nginx" or "df -h | sort -k5"'),
       cwd: absolutePath('Absolute working directory (default: the daemon\'s)').optional(),
       timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS).optional()
-        .describe(`Kill the program and everything it started after this many milliseconds (default ${opts.timeoutMs})`),
+        .describe(`Kill the command and everything it started after this many milliseconds (default ${opts.timeoutMs})`),
     }),
     capabilities: ['exec'],
     risk: 'high',
     reversible: false,
     mutates: true,
+    shellCommand: (args) => args.command,
+    paths: (args) => (args.cwd === undefined ? [] : [{ path: args.cwd, access: 'read' }]),
     preview(args) {
-      const command = args.argv.map(shellQuote).join(' ');
+      const shell = hostShell();
+      let lines: string[];
+      try {
+        const a = analyseShell(args.command, shell.variant);
+        lines = [
+          a.direct === null ? `runs under ${shell.argv.join(' ')}` : `runs without a shell: argv ${JSON.stringify(a.direct)}`,
+          ...a.commands.map((c) => `  ${c.via.length > 0 ? `${c.via.join(' → ')} → ` : ''}${c.text}${c.context === 'the command line' ? '' : `   (${c.context})`}`),
+          ...a.redirects.map((r) => `  ${r.writes ? 'writes' : 'reads'} ${r.target} (${r.op})`),
+        ];
+      } catch (err) {
+        lines = [`does not parse: ${(err as Error).message}`];
+      }
       const where = args.cwd === undefined ? '' : ` in ${args.cwd}`;
       return Promise.resolve({
-        summary: `run ${command}${where}`,
-        detail: [`argv: ${JSON.stringify(args.argv)}`, `cwd: ${args.cwd ?? '(daemon default)'}`, `timeout: ${(args.timeoutMs ?? opts.timeoutMs) / 1000}s`].join('\n'),
+        summary: `run ${args.command.length > 200 ? `${args.command.slice(0, 200)}…` : args.command}${where}`,
+        detail: [...lines, `timeout: ${(args.timeoutMs ?? opts.timeoutMs) / 1000}s`].join('\n'),
       });
     },
     async execute(args, ctx): Promise<ToolResult> {
       const timeoutMs = args.timeoutMs ?? opts.timeoutMs;
-      const result = await runProgram(args.argv, {
+      const result = await runProgram(argvForCommand(args.command), {
         timeoutMs,
         outputCapBytes: opts.outputCapBytes,
         signal: ctx.signal,

@@ -1,10 +1,17 @@
-// Restoring a snapshot in two phases. Staging prepares every file and link beside its target
-// and checks every blob; only when all of it succeeded does commit rename them into place.
-// A failure while staging removes the temps and leaves every target as it was.
-import { chmodSync, chownSync, closeSync, fsyncSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
-import { fsyncDirSync, mayChown, tempPathBeside } from './atomic-file.js';
-import { removeQuietly, type BlobStore } from './blob-store.js';
+// Restoring the files of a snapshot, all or nothing. Planning compares each recorded path with
+// what is there now and keeps only what differs; staging prepares every file and link beside
+// its target from verified blobs; the journal (restore-journal.ts) records intent before and
+// "committing" after staging; only then do renames put things in place.
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync, chownSync, closeSync, fsyncSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync,
+  rmdirSync, statSync, symlinkSync, unlinkSync, type Stats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fsyncDirSync, mayChown } from './atomic-file.js';
+import { hashFile, removeQuietly, syncFilesystem, type BlobStore } from './blob-store.js';
+import { failpoint } from './failpoints.js';
+import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
 
@@ -18,11 +25,6 @@ export interface SnapshotEntry {
   linkTarget: string | null;
 }
 
-type Staged =
-  | { kind: 'replace'; path: string; temp: string }
-  | { kind: 'remove'; path: string; isDir: boolean }
-  | { kind: 'dir'; path: string; entry: SnapshotEntry };
-
 /** The state of a path in the snapshot could not be brought back; nothing was changed. */
 export class SnapshotRestoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -31,135 +33,253 @@ export class SnapshotRestoreError extends Error {
   }
 }
 
+const SYNC_EACH_LIMIT = 16;
+
 function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function setOwner(entry: SnapshotEntry, chown: (uid: number, gid: number) => void): void {
-  if (entry.uid !== null && entry.gid !== null && mayChown(entry.uid, entry.gid)) chown(entry.uid, entry.gid);
-}
-
-function stageFile(entry: SnapshotEntry, blobs: BlobStore): string {
-  if (entry.sha256 === null) throw new SnapshotRestoreError(`snapshot entry for ${entry.path} has no content hash`);
-  const temp = tempPathBeside(entry.path, 'restore');
-  let fd: number;
-  try {
-    fd = openSync(temp, 'wx', 0o600);
-  } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `its directory ${dirname(entry.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
-    throw new SnapshotRestoreError(`cannot restore ${entry.path}: ${why}`, { cause: error });
-  }
-  try {
-    blobs.copyVerified(entry.sha256, fd, entry.path);
-    setOwner(entry, (uid, gid) => chownSync(temp, uid, gid));
-    if (entry.mode !== null) chmodSync(temp, entry.mode);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    removeQuietly(temp);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;
   }
-  closeSync(fd);
-  return temp;
 }
 
-function stageSymlink(entry: SnapshotEntry): string {
-  if (entry.linkTarget === null) throw new SnapshotRestoreError(`snapshot entry for ${entry.path} has no link target`);
-  const temp = tempPathBeside(entry.path, 'restore');
-  symlinkSync(entry.linkTarget, temp);
-  try {
-    setOwner(entry, (uid, gid) => lchownSync(temp, uid, gid));
-  } catch (error) {
-    removeQuietly(temp);
-    throw error;
+const tempFor = (path: string): string => join(dirname(path), `.${basename(path)}.aios-restore-${randomBytes(6).toString('hex')}`);
+
+/** Owner differences count only where we could put the owner back (as root). */
+function metaDiffers(e: SnapshotEntry, st: Stats): boolean {
+  const modeOff = e.mode !== null && (st.mode & 0o7777) !== e.mode && !st.isSymbolicLink();
+  const ownerOff = e.uid !== null && e.gid !== null && (st.uid !== e.uid || st.gid !== e.gid) && mayChown(e.uid, e.gid);
+  return modeOff || ownerOff;
+}
+
+/** What must change for each entry to match the snapshot; entries that already match need nothing. */
+export function planRestore(entries: readonly SnapshotEntry[], sameContent: (path: string, st: Stats, sha256: string) => boolean): RestoreOp[] {
+  const ops: RestoreOp[] = [];
+  for (const e of entries) {
+    const now = lstatOrNull(e.path);
+    const meta = { mode: e.mode, uid: e.uid, gid: e.gid };
+    switch (e.type) {
+      case 'file':
+        if (e.sha256 === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no content hash`);
+        if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
+        if (now?.isFile() === true && sameContent(e.path, now, e.sha256)) {
+          if (metaDiffers(e, now)) ops.push({ kind: 'meta', path: e.path, ...meta, link: false });
+        } else {
+          ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: e.sha256 });
+        }
+        break;
+      case 'symlink':
+        if (e.linkTarget === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no link target`);
+        if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
+        if (now?.isSymbolicLink() === true && readlinkSync(e.path) === e.linkTarget) {
+          if (metaDiffers(e, now)) ops.push({ kind: 'meta', path: e.path, ...meta, link: true });
+        } else {
+          ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: null });
+        }
+        break;
+      case 'dir':
+        if (now !== null && !now.isDirectory()) throw new SnapshotRestoreError(`cannot restore directory ${e.path}: something else is there now; move it away first`);
+        if (now === null || metaDiffers(e, now)) ops.push({ kind: 'dir', path: e.path, ...meta, created: now === null });
+        break;
+      case 'absent':
+        if (now === null) break;
+        if (now.isDirectory() && readdirSync(e.path).length > 0) throw new SnapshotRestoreError(`cannot restore ${e.path} to absent: a non-empty directory is there now`);
+        ops.push({ kind: 'remove', path: e.path, isDir: now.isDirectory() });
+        break;
+    }
   }
-  return temp;
+  return ops;
 }
 
-/** Checks the path's current state can be replaced, then prepares what will replace it. */
-function stageOne(entry: SnapshotEntry, blobs: BlobStore): Staged {
-  const now = lstatOrNull(entry.path);
-  switch (entry.type) {
-    case 'file':
-    case 'symlink':
-      if (now?.isDirectory() === true) {
-        throw new SnapshotRestoreError(`cannot restore ${entry.path}: a directory is there now; move it away first`);
-      }
-      return { kind: 'replace', path: entry.path, temp: entry.type === 'file' ? stageFile(entry, blobs) : stageSymlink(entry) };
-    case 'absent':
-      if (now?.isDirectory() === true && !isEmptyDir(entry.path)) {
-        throw new SnapshotRestoreError(`cannot restore ${entry.path} to absent: a non-empty directory is there now`);
-      }
-      return { kind: 'remove', path: entry.path, isDir: now?.isDirectory() === true };
-    case 'dir':
-      if (now !== null && !now.isDirectory()) {
-        throw new SnapshotRestoreError(`cannot restore directory ${entry.path}: something else is there now; move it away first`);
-      }
-      return { kind: 'dir', path: entry.path, entry };
+function setOwner(e: { uid: number | null; gid: number | null }, chown: (uid: number, gid: number) => void): void {
+  if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) chown(e.uid, e.gid);
+}
+
+/** Directories staging made (so that files can be staged inside them), removed again when a restore is undone. */
+function undoCreatedDirs(ops: readonly RestoreOp[]): void {
+  const made = ops.filter((o) => o.kind === 'dir' && o.created).sort((a, b) => b.path.length - a.path.length);
+  for (const op of made) {
+    try { rmdirSync(op.path); } catch { /* not empty (someone else's file) or already gone: leave it */ }
   }
-}
-
-function isEmptyDir(path: string): boolean {
-  return readdirSync(path).length === 0;
-}
-
-export function stageAll(entries: readonly SnapshotEntry[], blobs: BlobStore): Staged[] {
-  const staged: Staged[] = [];
-  try {
-    for (const entry of entries) staged.push(stageOne(entry, blobs));
-  } catch (error) {
-    discard(staged);
-    throw error;
-  }
-  return staged;
-}
-
-export function discard(staged: readonly Staged[]): void {
-  for (const s of staged) if (s.kind === 'replace') removeQuietly(s.temp);
 }
 
 /**
- * Puts everything in place: directories first (outermost first) so files land inside them.
- * Each rename is atomic; a failure here (disk gone read-only) is reported with what was left.
+ * Writes each temp (a verified copy of its blob, or a link) with its mode and owner; then makes
+ * them durable. Missing directories are made first (private until commit sets their mode).
  */
-export function commitAll(staged: readonly Staged[]): void {
+export function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore): void {
+  const staged: string[] = [];
+  // Many files: one filesystem-wide sync at the end beats an fsync each.
+  const batch = ops.filter((o) => o.kind === 'replace').length > SYNC_EACH_LIMIT;
   try {
-    commitInOrder(staged);
+    for (const op of ops.filter((o) => o.kind === 'dir' && o.created).sort((a, b) => a.path.length - b.path.length)) {
+      if (lstatOrNull(op.path) === null) mkdirSync(op.path, { mode: 0o700 });
+    }
+    for (const op of ops) {
+      if (op.kind !== 'replace') continue;
+      const e = entries.get(op.path) as SnapshotEntry;
+      failpoint('restore.stage');
+      if (op.sha256 === null) {
+        symlinkSync(e.linkTarget ?? '', op.temp);
+        staged.push(op.temp);
+        setOwner(e, (uid, gid) => lchownSync(op.temp, uid, gid));
+        continue;
+      }
+      let fd: number;
+      try {
+        fd = openSync(op.temp, 'wx', 0o600);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
+        throw new SnapshotRestoreError(`cannot restore ${op.path}: ${why}`, { cause: error });
+      }
+      staged.push(op.temp);
+      try {
+        blobs.copyVerified(op.sha256, fd, op.path);
+        setOwner(e, (uid, gid) => chownSync(op.temp, uid, gid));
+        if (e.mode !== null) chmodSync(op.temp, e.mode);
+        if (!batch) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (batch) syncTemps(staged);
   } catch (error) {
-    discard(staged);
-    throw new SnapshotRestoreError(`restore failed part way through: ${(error as Error).message}; some paths may already be restored`, { cause: error });
+    for (const t of staged) removeQuietly(t);
+    undoCreatedDirs(ops);
+    throw error;
   }
 }
 
-function commitInOrder(staged: readonly Staged[]): void {
-  const dirs = staged.filter((s) => s.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
+/** One syncfs per filesystem the temps live on (falling back to a sync per file). */
+function syncTemps(temps: readonly string[]): void {
+  const byDev = new Map<number, string>();
+  for (const t of temps) byDev.set(statSync(dirname(t)).dev, dirname(t));
+  for (const dir of byDev.values()) {
+    if (syncFilesystem(dir)) continue;
+    for (const t of temps) {
+      const fd = openSync(t, 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+  }
+}
+
+/** Makes the renames in these directories durable: an fsync each, or one syncfs per filesystem when there are many. */
+function syncDirs(dirs: ReadonlySet<string>): void {
+  if (dirs.size > SYNC_EACH_LIMIT) {
+    const byDev = new Map<number, string>();
+    for (const d of dirs) {
+      try { byDev.set(statSync(d).dev, d); } catch { /* removed by a later op */ }
+    }
+    if ([...byDev.values()].every((d) => syncFilesystem(d))) return;
+  }
+  for (const dir of dirs) {
+    try { fsyncDirSync(dir); } catch { /* a parent removed by a later op */ }
+  }
+}
+
+/** Carries out the ops (idempotently: safe to run again after a crash part way through). */
+export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<RestoreOp, { kind: 'replace' }>) => string | null): string[] {
+  const problems: string[] = [];
   const parents = new Set<string>();
-  for (const s of dirs) {
-    if (lstatOrNull(s.path) === null) mkdirSync(s.path, { mode: 0o700 });
-    setOwner(s.entry, (uid, gid) => chownSync(s.path, uid, gid));
-    if (s.entry.mode !== null) chmodSync(s.path, s.entry.mode);
-    parents.add(dirname(s.path));
+  const dirs = ops.filter((o) => o.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
+  for (const op of dirs) {
+    if (lstatOrNull(op.path) === null) mkdirSync(op.path, { mode: 0o700 });
+    setOwner(op, (uid, gid) => chownSync(op.path, uid, gid));
+    if (op.mode !== null) chmodSync(op.path, op.mode);
+    parents.add(dirname(op.path));
+    failpoint('restore.commit');
   }
-  for (const s of staged) {
-    if (s.kind === 'replace') renameSync(s.temp, s.path);
-    else if (s.kind === 'remove') removePath(s.path, s.isDir);
-    else continue;
-    parents.add(dirname(s.path));
+  for (const op of ops) {
+    if (op.kind === 'replace') {
+      if (lstatOrNull(op.temp) !== null) {
+        renameSync(op.temp, op.path);
+      } else {
+        const bad = verify(op);
+        if (bad !== null) problems.push(bad);
+      }
+    } else if (op.kind === 'meta') {
+      setOwner(op, (uid, gid) => (op.link ? lchownSync : chownSync)(op.path, uid, gid));
+      if (op.mode !== null && !op.link) chmodSync(op.path, op.mode);
+    } else {
+      continue;
+    }
+    parents.add(dirname(op.path));
+    failpoint('restore.commit');
   }
-  for (const dir of parents) fsyncDirSync(dir);
+  const removes = ops.filter((o) => o.kind === 'remove').sort((a, b) => b.path.length - a.path.length);
+  for (const op of removes) {
+    try {
+      if (op.isDir) rmdirSync(op.path);
+      else unlinkSync(op.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    parents.add(dirname(op.path));
+    failpoint('restore.commit');
+  }
+  syncDirs(parents);
+  return problems;
 }
 
-function removePath(path: string, isDir: boolean): void {
-  try {
-    if (isDir) rmdirSync(path);
-    else unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+export interface FileRestore {
+  /** Paths changed to match the snapshot. */
+  changed: string[];
+  problems: string[];
 }
+
+/** The whole journaled restore of a snapshot's files. */
+export function restoreFiles(
+  journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
+  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+): FileRestore {
+  const ops = planRestore(entries, sameContent);
+  if (ops.length === 0) return { changed: [], problems: [] };
+  journal.begin(journalId, snapshotId, ops);
+  try {
+    stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs);
+  } catch (error) {
+    journal.finish(journalId);
+    throw error;
+  }
+  journal.committing(journalId);
+  let problems: string[];
+  try {
+    problems = commitAll(ops, (op) => verifyPlaced(op));
+  } catch (error) {
+    // Left in the journal: the next start (or the next restore of anything) finishes it.
+    throw new SnapshotRestoreError(`restore stopped part way through (${(error as Error).message}); aiosd finishes it when it next starts`, { cause: error });
+  }
+  journal.finish(journalId);
+  return { changed: ops.map((o) => o.path), problems };
+}
+
+/** After a crash: the temp of a replace is gone, so the rename happened, or something removed it. */
+export function verifyPlaced(op: Extract<RestoreOp, { kind: 'replace' }>): string | null {
+  if (op.sha256 === null) return lstatOrNull(op.path)?.isSymbolicLink() === true ? null : `${op.path} is not the restored link`;
+  return hashFile(op.path) === op.sha256 ? null : `${op.path} does not hold the restored content`;
+}
+
+/** Finishes (committing) or undoes (staging) restores a crash interrupted; returns what it did. */
+export function recoverRestores(journal: RestoreJournal): string[] {
+  const done: string[] = [];
+  for (const row of journal.pending()) {
+    if (row.state === 'staging') {
+      for (const op of row.ops) if (op.kind === 'replace') removeQuietly(op.temp);
+      undoCreatedDirs(row.ops);
+      journal.finish(row.id);
+      done.push(`undid the interrupted restore of snapshot ${row.snapshotId}: it had not changed anything yet`);
+      continue;
+    }
+    const problems = commitAll(row.ops, verifyPlaced);
+    journal.finish(row.id);
+    done.push(problems.length === 0
+      ? `finished the interrupted restore of snapshot ${row.snapshotId} (${row.ops.length} change(s))`
+      : `finished the interrupted restore of snapshot ${row.snapshotId}, but: ${problems.join('; ')}`);
+  }
+  return done;
+}
+
+export { hashFile };

@@ -1,18 +1,29 @@
-// Snapshots: the state of some paths before a step changed them, and the way back to it.
-// Rows live in SQLite (snapshots, snapshot_entries); file contents live in a BlobStore.
-import { lstatSync, readlinkSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+// Snapshots: the state of some paths (and of packages, services, the firewall) before a step
+// changed them, or of whole trees like /etc on a schedule, and the way back to it. Rows live in
+// SQLite; file contents in a content-addressed BlobStore; a file index lets an unchanged file
+// be recorded again without reading it.
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import type { Db } from '../memory/database.js';
 import type { SnapshotView } from '../protocol/model.js';
-import { BlobStore } from './blob-store.js';
-import { commitAll, stageAll, type SnapshotEntryType, type SnapshotEntry } from './snapshot-restore.js';
+import { BlobStore, hashFile } from './blob-store.js';
+import { RestoreJournal } from './restore-journal.js';
+import { recoverRestores, restoreFiles, type SnapshotEntry, type SnapshotEntryType } from './snapshot-restore.js';
+import type { StateProvider, StateRestoreReport } from './state-provider.js';
+import type { StateUse } from './tool.js';
 
 export { SnapshotBlobError } from './blob-store.js';
 export { SnapshotRestoreError, type SnapshotEntry } from './snapshot-restore.js';
 
 /** Monotonic, so snapshots taken in the same millisecond still list in the order taken. */
 const nextId = monotonicFactory();
+const journalId = monotonicFactory();
+
+/** A file changed this recently may change again within the clock's resolution: not indexed. */
+const RACY_NS = 20_000_000n;
+
+export type SnapshotKind = 'step' | 'manual' | 'auto';
 
 export class SnapshotNotFoundError extends Error {
   constructor(readonly snapshotId: string) {
@@ -21,62 +32,126 @@ export class SnapshotNotFoundError extends Error {
   }
 }
 
-interface SnapshotRow {
-  id: string;
-  label: string;
-  goal_id: string | null;
-  step_id: string | null;
-  created_at: string;
-  restored_at: string | null;
+interface SnapshotRow { id: string; label: string; goal_id: string | null; step_id: string | null; created_at: string; restored_at: string | null; kind: SnapshotKind }
+interface EntryRow { path: string; type: SnapshotEntryType; mode: number | null; uid: number | null; gid: number | null; sha256: string | null; link_target: string | null }
+interface IndexRow { dev: string; ino: string; size: string; mtime_ns: string; ctime_ns: string; sha256: string }
+
+export interface StateRestore extends StateRestoreReport { kind: StateUse['kind'] }
+
+export interface RestoreResult {
+  snapshot: SnapshotView;
+  /** Every path the snapshot records, now as recorded (unless named in problems). */
+  restored: string[];
+  /** The paths that had to change. */
+  changed: string[];
+  states: StateRestore[];
+  /** What could not be brought back. Empty when the node now matches the snapshot. */
+  problems: string[];
 }
 
-interface EntryRow {
-  path: string;
-  type: SnapshotEntryType;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  sha256: string | null;
-  link_target: string | null;
+export interface TreeCapture {
+  snapshot: SnapshotView;
+  entries: number;
+  /** Files hashed and stored because the index did not know them as unchanged. */
+  hashed: number;
+  /** Paths left out (unreadable, or not a file, directory or link), with why. */
+  skipped: string[];
 }
 
 export class SnapshotStore {
-  private readonly blobs: BlobStore;
+  readonly blobs: BlobStore;
+  private readonly journal: RestoreJournal;
+  private readonly providers = new Map<StateUse['kind'], StateProvider>();
+  private readonly sql;
 
-  constructor(private readonly db: Db, blobDir: string) {
-    this.blobs = new BlobStore(blobDir);
+  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = []) {
+    this.blobs = new BlobStore(blobDir, db);
+    this.journal = new RestoreJournal(db);
+    for (const p of providers) this.providers.set(p.kind, p);
+    this.sql = {
+      index: db.prepare<[string], IndexRow>('SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?'),
+      upsertIndex: db.prepare('INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256'),
+      insertEntry: db.prepare('INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    };
   }
 
-  /** Records each path as it is now (lstat: a symlink is saved as a link, never followed). */
-  capture(input: { paths: string[]; label: string; goalId?: string; stepId?: string }): SnapshotView {
+  /** Finishes or undoes restores a crash interrupted. Run at daemon start. */
+  recover(): string[] {
+    return recoverRestores(this.journal);
+  }
+
+  /** Records each path as it is now (lstat: a symlink is saved as a link, never followed), and the given machine state. */
+  async capture(input: { paths: string[]; states?: readonly StateUse[]; label: string; goalId?: string; stepId?: string; kind?: SnapshotKind }): Promise<SnapshotView> {
     for (const p of input.paths) {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
+    const states: { kind: StateUse['kind']; data: unknown }[] = [];
+    for (const use of input.states ?? []) {
+      const provider = this.providers.get(use.kind);
+      if (provider === undefined) throw new Error(`no way to snapshot ${use.kind} state on this node`);
+      states.push({ kind: use.kind, data: await provider.capture(use.keys) });
+    }
     const paths = [...new Set(input.paths.map((p) => resolve(p)))];
-    // Blobs are written before the rows: a row never names content that is not on disk.
-    const entries = paths.map((p) => this.describe(p));
-    const id = nextId();
-    const createdAt = new Date().toISOString();
-    const insertEntry = this.db.prepare(
-      'INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at) VALUES (?, ?, ?, ?, ?, NULL)')
-        .run(id, input.label, input.goalId ?? null, input.stepId ?? null, createdAt);
-      for (const e of entries) insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget);
-    })();
-    return { id, label: input.label, goalId: input.goalId ?? null, stepId: input.stepId ?? null, createdAt, paths, restoredAt: null };
+    const fresh: string[] = [];
+    const indexed: [string, BigIntStats, string][] = [];
+    const entries = paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', { read: 0 }));
+    return this.save({ ...input, kind: input.kind ?? 'step', entries, roots: [], states, fresh, indexed });
   }
 
-  /** Brings every path back to its captured state, or changes none of them. */
-  restore(id: string): { snapshot: SnapshotView; restored: string[] } {
+  /** Records whole trees (every file, directory and link under each root), reusing hashes of unchanged files. */
+  captureTree(input: { roots: string[]; label: string; kind: 'manual' | 'auto' }): TreeCapture {
+    const roots = [...new Set(input.roots.map((r) => resolve(r)))];
+    for (const r of input.roots) if (!isAbsolute(r)) throw new Error(`snapshot paths must be absolute, got "${r}"`);
+    const fresh: string[] = [];
+    const indexed: [string, BigIntStats, string][] = [];
+    const skipped: string[] = [];
+    const entries: SnapshotEntry[] = [];
+    const counter = { read: 0 };
+    const visit = (path: string): void => {
+      let entry: SnapshotEntry;
+      try {
+        entry = this.describe(path, fresh, indexed, 'packed', counter);
+      } catch (error) {
+        skipped.push(`${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        return;
+      }
+      entries.push(entry);
+      if (entry.type !== 'dir') return;
+      let names: string[];
+      try {
+        names = readdirSync(path).sort();
+      } catch (error) {
+        skipped.push(`${path}/: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+        return;
+      }
+      for (const name of names) visit(join(path, name));
+    };
+    for (const root of roots) visit(root);
+    const snapshot = this.save({ label: input.label, kind: input.kind, entries, roots, states: [], fresh, indexed });
+    return { snapshot, entries: entries.length, hashed: counter.read, skipped };
+  }
+
+  /** Brings every path (and saved state) back to the snapshot: files all or nothing, then state. */
+  async restore(id: string): Promise<RestoreResult> {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
+    this.recover();
     const entries = this.entries(id);
-    commitAll(stageAll(entries, this.blobs));
+    const files = restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha));
+    const states: StateRestore[] = [];
+    const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
+    for (const s of saved) {
+      const provider = this.providers.get(s.kind);
+      if (provider === undefined) {
+        states.push({ kind: s.kind, ok: false, actions: [], problems: [`no way to restore ${s.kind} state on this node`] });
+        continue;
+      }
+      states.push({ kind: s.kind, ...(await provider.restore(JSON.parse(s.data) as unknown)) });
+    }
     this.db.prepare('UPDATE snapshots SET restored_at = ? WHERE id = ?').run(new Date().toISOString(), id);
     const snapshot = this.get(id);
     if (snapshot === undefined) throw new SnapshotNotFoundError(id);
-    return { snapshot, restored: entries.map((e) => e.path) };
+    const problems = [...files.problems, ...states.flatMap((s) => s.problems.map((p) => `${s.kind}: ${p}`))];
+    return { snapshot, restored: entries.map((e) => e.path), changed: files.changed, states, problems };
   }
 
   list(limit = 50): SnapshotView[] {
@@ -89,6 +164,10 @@ export class SnapshotStore {
     return row === undefined ? undefined : this.view(row);
   }
 
+  kindOf(id: string): SnapshotKind | undefined {
+    return this.row(id)?.kind;
+  }
+
   /** What was recorded for each path, in capture order. */
   entries(id: string): SnapshotEntry[] {
     const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
@@ -96,36 +175,119 @@ export class SnapshotStore {
     return rows.map((r) => ({ path: r.path, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, sha256: r.sha256, linkTarget: r.link_target }));
   }
 
+  /**
+   * Keeps the newest `keepAuto` automatic snapshots and drops older ones; manual and step
+   * snapshots never expire. Then removes blobs no snapshot names. Returns the ids dropped.
+   */
+  prune(keepAuto: number): { dropped: string[]; blobsRemoved: number } {
+    const old = (this.db.prepare(`SELECT id FROM snapshots WHERE kind = 'auto' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`).all(keepAuto) as { id: string }[]).map((r) => r.id);
+    this.db.transaction(() => {
+      for (const id of old) {
+        for (const table of ['snapshot_entries', 'snapshot_states', 'snapshot_roots']) this.db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
+        this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
+      }
+    })();
+    if (old.length === 0) return { dropped: [], blobsRemoved: 0 };
+    const referenced = new Set((this.db.prepare('SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL').all() as { sha256: string }[]).map((r) => r.sha256));
+    // The index must never promise a blob that is gone.
+    this.db.prepare('DELETE FROM file_index WHERE sha256 NOT IN (SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)').run();
+    return { dropped: old, blobsRemoved: this.blobs.collectGarbage(referenced) };
+  }
+
+  /** The newest snapshot of a kind, for the scheduler. */
+  newest(kind: SnapshotKind): SnapshotView | undefined {
+    const row = this.db.prepare('SELECT * FROM snapshots WHERE kind = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(kind) as SnapshotRow | undefined;
+    return row === undefined ? undefined : this.view(row);
+  }
+
+  private save(input: {
+    label: string; goalId?: string; stepId?: string; kind: SnapshotKind; entries: SnapshotEntry[]; roots: string[];
+    states: { kind: StateUse['kind']; data: unknown }[]; fresh: string[]; indexed: [string, BigIntStats, string][];
+  }): SnapshotView {
+    // Blobs are durable before any row names them.
+    this.blobs.syncBatch(input.fresh);
+    const id = nextId();
+    const createdAt = new Date().toISOString();
+    const write = (): void => {
+      this.db.transaction(() => {
+        this.blobs.writePending();
+        this.db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at, kind) VALUES (?, ?, ?, ?, ?, NULL, ?)')
+          .run(id, input.label, input.goalId ?? null, input.stepId ?? null, createdAt, input.kind);
+        for (const e of input.entries) this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget);
+        for (const root of input.roots) this.db.prepare('INSERT INTO snapshot_roots (snapshot_id, root) VALUES (?, ?)').run(id, root);
+        for (const s of input.states) this.db.prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)').run(id, s.kind, JSON.stringify(s.data));
+        for (const [path, st, sha] of input.indexed) this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, String(st.mtimeNs), String(st.ctimeNs), sha);
+      })();
+    };
+    // A step's snapshot is the undo for a change about to be made: durable at commit.
+    if (input.kind === 'step') {
+      this.db.pragma('synchronous = FULL');
+      try { write(); } finally { this.db.pragma('synchronous = NORMAL'); }
+    } else {
+      write();
+    }
+    const row = this.row(id);
+    if (row === undefined) throw new SnapshotNotFoundError(id);
+    return this.view(row);
+  }
+
   private row(id: string): SnapshotRow | undefined {
     return this.db.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as SnapshotRow | undefined;
   }
 
   private view(row: SnapshotRow): SnapshotView {
+    const roots = (this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(row.id) as { root: string }[]).map((r) => r.root);
     return {
       id: row.id,
       label: row.label,
       goalId: row.goal_id,
       stepId: row.step_id,
       createdAt: row.created_at,
-      paths: this.entries(row.id).map((e) => e.path),
+      // A tree snapshot names its roots; listing thousands of paths helps nobody.
+      paths: roots.length > 0 ? roots : this.entries(row.id).map((e) => e.path),
       restoredAt: row.restored_at,
     };
   }
 
-  private describe(path: string): SnapshotEntry {
-    let st;
+  /** The file's hash from the index when its inode, size and times are unchanged; else null. */
+  private indexedHash(path: string, st: BigIntStats | Stats): string | null {
+    const row = this.sql.index.get(path);
+    if (row === undefined) return null;
+    const big = st as BigIntStats;
+    if (typeof big.mtimeNs !== 'bigint') return null;
+    const same = row.dev === String(big.dev) && row.ino === String(big.ino) && row.size === String(big.size)
+      && row.mtime_ns === String(big.mtimeNs) && row.ctime_ns === String(big.ctimeNs);
+    return same ? row.sha256 : null;
+  }
+
+  private sameContent(path: string, _st: Stats, sha256: string): boolean {
+    const big = lstatSync(path, { bigint: true });
+    return (this.indexedHash(path, big) ?? hashFile(path)) === sha256;
+  }
+
+  /** `how`: a step's undo is a durable file before the change; a tree's small files are packed into its transaction. */
+  private describe(path: string, fresh: string[], indexed: [string, BigIntStats, string][], how: 'durable-file' | 'packed', counter: { read: number }): SnapshotEntry {
+    let st: BigIntStats;
     try {
-      st = lstatSync(path);
+      st = lstatSync(path, { bigint: true });
     } catch (error) {
       // A path that did not exist is part of the state too: restoring removes what a step created.
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
-      }
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
       throw error;
     }
-    const base = { path, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    if (st.isFile()) return { ...base, type: 'file', sha256: this.blobs.putFile(path), linkTarget: null };
+    const base = { path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) };
+    if (st.isFile()) {
+      const known = this.indexedHash(path, st);
+      if (known !== null) return { ...base, type: 'file', sha256: known, linkTarget: null };
+      const put: { sha256: string; fresh?: string | null } = (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
+      counter.read += 1;
+      if (typeof put.fresh === 'string') fresh.push(put.fresh);
+      const after = lstatSync(path, { bigint: true });
+      const stable = after.mtimeNs === st.mtimeNs && after.ctimeNs === st.ctimeNs && after.size === st.size;
+      if (stable && BigInt(Date.now()) * 1_000_000n - after.ctimeNs > RACY_NS) indexed.push([path, after, put.sha256]);
+      return { ...base, type: 'file', sha256: put.sha256, linkTarget: null };
+    }
     if (st.isSymbolicLink()) return { ...base, type: 'symlink', sha256: null, linkTarget: readlinkSync(path) };
     // Only the directory itself (mode, owner, existence): its contents are other paths.
     if (st.isDirectory()) return { ...base, type: 'dir', sha256: null, linkTarget: null };

@@ -1,38 +1,12 @@
-// Read-only views of the machine (processes, disks, memory, listening sockets) and shell.exec.
-import { readdir, readFile, readlink, realpath, statfs } from 'node:fs/promises';
+// Read-only views of disks and memory (the names the reactive rules plan with), and shell.exec.
+import { readFile, realpath, statfs } from 'node:fs/promises';
 import { z } from 'zod';
 import { absolutePath } from './fields.js';
 import { describeFsError, fail } from './fs-read-tools.js';
 import { formatBytes, formatTable } from './format.js';
-import { readProcesses } from './process-table.js';
-import { parseMeminfo, parseMounts, parseNetTable, PSEUDO_FILESYSTEMS, type Mount, type Protocol, type Socket } from './procfs.js';
+import { parseMeminfo, parseMounts, PSEUDO_FILESYSTEMS, type Mount } from './procfs.js';
 import { createShellExec } from './shell-exec.js';
 import { defineTool, type Tool } from './tool.js';
-
-const CPU_SAMPLE_MS = 250;
-
-const processList = defineTool({
-  name: 'process.list',
-  description: 'List running processes with user, state, resident memory and current CPU use, busiest first.',
-  schema: z.strictObject({
-    limit: z.number().int().min(1).max(10_000).optional().describe('How many processes to show (default 20)'),
-    sortBy: z.enum(['cpu', 'memory']).optional().describe('Order by CPU use over a short sample, or by resident memory (default cpu)'),
-  }),
-  capabilities: ['process.read'],
-  risk: 'low',
-  reversible: false,
-  mutates: false,
-  preview: () => Promise.resolve({ summary: 'list processes' }),
-  async execute(args, ctx) {
-    const all = await readProcesses(CPU_SAMPLE_MS, ctx.signal);
-    const sortBy = args.sortBy ?? 'cpu';
-    all.sort((a, b) => (sortBy === 'cpu' ? b.cpuPercent - a.cpuPercent || b.rssBytes - a.rssBytes : b.rssBytes - a.rssBytes) || a.pid - b.pid);
-    const shown = all.slice(0, args.limit ?? 20);
-    const rows = shown.map((p) => [String(p.pid), p.user, p.state, p.cpuPercent.toFixed(1), p.memPercent.toFixed(1), formatBytes(p.rssBytes), p.command.slice(0, 120)]);
-    const output = `${formatTable(['PID', 'USER', 'S', '%CPU', '%MEM', 'RSS', 'COMMAND'], rows, [true, false, false, true, true, true])}\n(${shown.length} of ${all.length} processes, by ${sortBy})`;
-    return { ok: true, output, data: { total: all.length, sortBy, processes: shown } };
-  },
-});
 
 interface DiskUsage {
   filesystem: string;
@@ -119,55 +93,8 @@ const memoryUsage = defineTool({
   },
 });
 
-interface Listener extends Socket {
-  pid: number | null;
-  command: string | null;
-}
-
-/** inode → owning process, from /proc/<pid>/fd links; sockets of other users may stay unknown. */
-async function socketOwners(inodes: ReadonlySet<number>): Promise<Map<number, { pid: number; command: string }>> {
-  const owners = new Map<number, { pid: number; command: string }>();
-  if (inodes.size === 0) return owners;
-  const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
-  await Promise.all(pids.map(async (pid) => {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      const inode = Number(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? NaN);
-      if (!inodes.has(inode) || owners.has(inode)) continue;
-      const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
-      owners.set(inode, { pid: Number(pid), command: comm });
-    }
-  }));
-  return owners;
-}
-
-const netListening = defineTool({
-  name: 'net.listening',
-  description: 'Sockets listening for connections (TCP) or datagrams (UDP), with the owning process where known (like ss -tulpn).',
-  schema: z.strictObject({ port: z.number().int().min(1).max(65_535).optional().describe('Only sockets on this port') }),
-  capabilities: ['net.read'],
-  risk: 'low',
-  reversible: false,
-  mutates: false,
-  preview: (args) => Promise.resolve({ summary: args.port === undefined ? 'list listening sockets' : `show what listens on port ${args.port}` }),
-  async execute(args) {
-    const protocols: Protocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
-    const tables = await Promise.all(protocols.map(async (p) => parseNetTable(await readFile(`/proc/net/${p}`, 'utf8').catch(() => ''), p)));
-    const sockets = tables.flat().filter((s) => args.port === undefined || s.port === args.port);
-    if (args.port !== undefined && sockets.length === 0) {
-      return { ok: true, output: `nothing is listening on port ${args.port} (TCP or UDP, IPv4 or IPv6)`, data: { port: args.port, listeners: [] } };
-    }
-    const owners = await socketOwners(new Set(sockets.map((s) => s.inode)));
-    const listeners: Listener[] = sockets
-      .map((s) => ({ ...s, pid: owners.get(s.inode)?.pid ?? null, command: owners.get(s.inode)?.command ?? null }))
-      .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
-    const rows = listeners.map((l) => [l.protocol, l.address, String(l.port), l.pid === null ? '-' : `${l.pid}/${l.command ?? '?'}`]);
-    const output = listeners.length === 0 ? 'no listening sockets' : formatTable(['Proto', 'Address', 'Port', 'PID/Program'], rows, [false, false, true]);
-    return { ok: true, output, data: { listeners } };
-  },
-});
-
 export function createSystemTools(opts: { timeoutMs: number; outputCapBytes: number }): Tool[] {
-  return [processList, diskUsage, memoryUsage, netListening, createShellExec(opts)];
+  return [diskUsage, memoryUsage, createShellExec(opts)];
 }
+
+export { memoryUsage };

@@ -100,3 +100,14 @@ describe('agent mesh', () => {
     m.stop();
   });
 });
+
+describe('implicit order', () => {
+  it('reads a plan without declared dependencies as a sequence of the steps that will run', async () => {
+    const { withImplicitOrder } = await import('../../src/agents/step-runner.js');
+    const steps = [{ id: 'a', dependsOn: [] }, { id: 'b', dependsOn: [] }, { id: 'c', dependsOn: [] }];
+    expect(withImplicitOrder(steps, () => true).map((s) => s.dependsOn)).toEqual([[], ['a'], ['b']]);
+    expect(withImplicitOrder(steps, (id) => id !== 'b').map((s) => s.dependsOn)).toEqual([[], [], ['a']]);
+    const dag = [{ id: 'a', dependsOn: [] }, { id: 'b', dependsOn: [] }, { id: 'c', dependsOn: ['a', 'b'] }];
+    expect(withImplicitOrder(dag, () => true)).toEqual(dag); // a declared DAG is taken as written
+  });
+});

@@ -72,6 +72,21 @@ describe('aios CLI', () => {
     expect(mem.hits.length).toBeGreaterThan(0);
   });
 
+  it('agents lists the mesh, and goal show prints a goal\'s decision trace', async () => {
+    const agents = JSON.parse((await aios('agents', '--json')).stdout) as { agents: { name: string; state: string; done: number }[]; procedures: { stored: number } };
+    expect(agents.agents.map((a) => a.name)).toEqual(expect.arrayContaining(['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance', 'learning']));
+    expect(agents.agents.find((a) => a.name === 'storage')?.done).toBeGreaterThan(0); // it wrote the files above
+    const file = join(d.dir, 'traced.txt');
+    const goal = JSON.parse((await aios('goal', '--yes', '--json', `create a file ${file} containing traced`)).stdout) as { id: string };
+    const shown = await aios('goal', 'show', goal.id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/decision trace:/);
+    expect(shown.stdout).toMatch(/plan\.approve/);
+    expect(shown.stdout).toMatch(/tool\.call/);
+    const notAnId = await aios('goal', 'show', 'notes.txt'); // "show notes.txt" stays a goal
+    expect(notAnId.stdout).toMatch(/fs\.read/);
+  });
+
   it('says the daemon is not running (exit 3) instead of hanging', async () => {
     const r = await run(process.execPath, [aiosBin, 'status'], { env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nothing.sock') } }).catch((e: unknown) => e as { code: number; stderr: string });
     expect((r as { code: number }).code).toBe(3);

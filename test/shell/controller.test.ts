@@ -70,12 +70,84 @@ describe('controller, connected', () => {
     expect(client.calls('goal/submit')).toEqual([]);
   });
 
-  it('a approves the whole plan bound to the hash shown', async () => {
+  it('a approves the whole plan bound to the hash shown, after Y for its high-risk irreversible step', async () => {
     type('install nginx\r');
     await settle();
     type('a');
     await settle();
-    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve' }]);
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().confirm?.text).toMatch(/press Y to approve s2 service\.restart \(high risk, NOT reversible\)/);
+    type('Y');
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
+    expect(focusedGoal(store.getState())?.state).toBe('running');
+  });
+
+  it('any key but Y cancels the confirmation, and nothing is sent', async () => {
+    type('install nginx\r');
+    await settle();
+    type('ay');
+    await settle();
+    expect(store.getState().confirm).toBeNull();
+    expect(store.getState().flash?.text).toMatch(/cancelled/);
+    expect(client.calls('plan/decide')).toEqual([]);
+  });
+
+  it('s skips a step, x rejects the whole plan', async () => {
+    client.answers['plan/decide'] = () => ({ ...planned, updatedAt: '2025-01-01T00:00:03Z' });
+    type('install nginx\r');
+    await settle();
+    type('s');
+    await settle();
+    type('x');
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([
+      { planId: 'p-g1', planHash: planned.plan?.hash, decision: 'skip', stepIds: ['s1'] },
+      { planId: 'p-g1', planHash: planned.plan?.hash, decision: 'reject' },
+    ]);
+  });
+
+  it('e edits the selected step: JSON in the input line, Enter sends plan/edit, the new plan is shown', async () => {
+    const edited = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, id: 'p-new', hash: 'ffff0000ffff0000' }, updatedAt: '2025-01-01T00:00:07Z' };
+    client.answers['plan/edit'] = () => edited;
+    type('install nginx\r');
+    await settle();
+    type('e');
+    const s = store.getState();
+    expect(s.focus).toBe('input');
+    expect(s.input.prompt).toMatchObject({ kind: 'args', stepId: 's1', planHash: planned.plan?.hash });
+    expect(JSON.parse(s.input.text)).toEqual(planned.plan?.steps[0]?.args);
+    type('\u0015{"path":"/tmp/other","content":"x"}\r');
+    await settle();
+    expect(client.calls('plan/edit')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, stepId: 's1', args: { path: '/tmp/other', content: 'x' } }]);
+    expect(focusedGoal(store.getState())?.plan?.hash).toBe('ffff0000ffff0000');
+    expect(store.getState().input.prompt.kind).toBe('goal');
+    expect(store.getState().flash?.text).toMatch(/new plan.*approve again/);
+  });
+
+  it('e with bad JSON keeps the text and says what is wrong; Esc cancels back to the goal being typed', async () => {
+    type('install nginx\r');
+    await settle();
+    type('e');
+    type('\u0015not json\r');
+    await settle();
+    expect(store.getState().flash?.text).toMatch(/not valid JSON/);
+    expect(store.getState().input.text).toBe('not json');
+    controller.press({ key: 'escape', input: '' });
+    expect(store.getState().input.prompt.kind).toBe('goal');
+    expect(client.calls('plan/edit')).toEqual([]);
+  });
+
+  it('a Conflict answer (someone else decided first) shows the goal as the daemon has it', async () => {
+    const decided = { ...planned, state: 'running' as const, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })) }, updatedAt: '2025-01-01T00:00:06Z' };
+    client.answers['plan/decide'] = () => {
+      throw Object.assign(new Error('goal is running: its plan was already decided'), { code: -32005, data: { goal: decided } });
+    };
+    type('install nginx\r');
+    await settle();
+    type('y');
+    await settle();
+    expect(store.getState().flash?.text).toMatch(/already decided.*decided by bob/);
     expect(focusedGoal(store.getState())?.state).toBe('running');
   });
 
@@ -136,7 +208,7 @@ describe('controller, connected', () => {
     };
     type('install nginx\r');
     await settle();
-    type('a');
+    type('aY');
     await settle();
     expect(store.getState().flash).toEqual({ level: 'error', text: 'approve failed: plan hash mismatch: the plan changed' });
   });
@@ -222,7 +294,7 @@ describe('controller, roles and connection', () => {
   it('when the daemon goes away it reconnects, re-subscribes and reloads the goals', async () => {
     vi.useFakeTimers();
     const first = new FakeClient();
-    const second = new FakeClient({ 'goal/list': () => ({ goals: [awaitingGoal('g2')] }) });
+    const second = new FakeClient({ 'goal/list': () => ({ goals: [awaitingGoal('g2')] }), 'goal/submit': () => awaitingGoal('g3') });
     const clients = [first, second];
     setUp(() => Promise.resolve(clients.shift() ?? second));
     controller.start();
@@ -231,11 +303,13 @@ describe('controller, roles and connection', () => {
     first.hangUp('connection closed');
     expect(store.getState().connection).toMatchObject({ kind: 'unreachable', retryInS: 1 });
     type('x\r');
-    expect(store.getState().flash?.text).toMatch(/not connected/);
+    expect(store.getState().flash?.text).toMatch(/unreachable: the goal is queued \(1\)/);
+    expect(store.getState().queued).toEqual(['x']);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(second.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get']);
+    expect(second.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get', 'goal/submit']);
+    expect(second.calls('goal/submit')).toEqual([{ text: 'x' }]);
     expect(store.getState().connection.kind).toBe('connected');
-    expect(store.getState().goals.order).toEqual(['g2']);
+    expect(store.getState().queued).toEqual([]);
   });
 
   it('counts the backoff down second by second', async () => {

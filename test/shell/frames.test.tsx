@@ -70,7 +70,7 @@ describe('frames at 80x24', () => {
         s2 service service.restart  risk high  NOT reversible  [pending]
           args {"unit":"nginx"}
           systemctl restart nginx
-      a approve all  y approve step  n reject step  ↑/↓ select  Esc back  ? keys
+      a approve all  y step  n reject  s skip  e edit  ↑/↓ select  Esc back  ? keys
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);
@@ -99,30 +99,39 @@ describe('frames at 80x24', () => {
     const text = frame(stateAfter(...connected, { type: 'helpOpened' }));
     expect(plain(text)).toMatchInlineSnapshot(`
       "Keys — Esc or ? closes this help
-      Input line                             Empty input line
-        Enter           submit, see its plan   ?               show all keys
-        Tab             go to the plan         Ctrl-D          leave the shell
-        ↑               older goal (history) Plan
-        ↓               newer goal (history)   Esc Tab Ctrl-C  back to the input line
-        Left Ctrl-B     cursor left            a               approve whole plan
-        Right Ctrl-F    cursor right           y               approve selected step
-        Home Ctrl-A     start of line          n               reject selected step
-        End Ctrl-E      end of line            ↑ k             previous step
-        BkSp            delete left            ↓ j             next step
-        Del Ctrl-D      delete under cursor    PgUp [          previous goal
-        Ctrl-K          cut to end of line     PgDn ]          next goal
-        Ctrl-U          cut to start of line   r               roll back last goal
-        Ctrl-W Alt-BkSp cut previous word      ? F1            show all keys
-        Ctrl-C          clear the line         q Ctrl-D        leave the shell
-        F1              show all keys        This help
-                                               Esc ? q Enter … close help
-                                               Ctrl-D          leave the shell
+      Every view
+        Esc Tab i Ctrl… back to the input line
+        1 F2            goals and plans
+        2 F3            agent panes
+        3 F4            snapshots
+        4 F5            audit ledger and decisions
+        5 F6            memory search
+        6 F7            monitor dashboard
+        7 F8            escape hatch (real shell)
+        ? F1            show all keys
+        q Ctrl-D        leave the shell
+      Plan review (1)
+        a               approve whole plan
+        y               approve selected step
+        n               reject selected step
+        x               reject whole plan
+        s               skip selected step
+        e               edit the step's arguments
+        ↑ k             previous item
+      ↓ 78 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);
     expectFits(text);
-    for (const label of ['Enter', 'Esc', 'Ctrl-D', 'Ctrl-K', 'Ctrl-U', 'Ctrl-W', 'PgUp', 'approve whole plan', 'roll back last goal']) {
-      expect(text).toContain(label);
+    // Every key is reachable by scrolling the help with the arrows.
+    let all = '';
+    for (let offset = 0; offset < 120; offset += 10) {
+      const page = frame(stateAfter(...connected, { type: 'helpOpened' }, { type: 'listMoved', list: 'help', delta: offset }));
+      expectFits(page);
+      all += page;
+    }
+    for (const label of ['Enter', 'Esc', 'Ctrl-D', 'Ctrl-K', 'Ctrl-U', 'Ctrl-W', 'Ctrl-Y', 'Alt-Enter', 'PgUp', 'approve whole plan', 'roll back the goal shown', 'capital Y', 'zoom', 'restore']) {
+      expect(all).toContain(label);
     }
   });
 

@@ -24,10 +24,22 @@ describe('line editing', () => {
     expect(edit(at('abc'), { kind: 'deleteForward' })).toEqual(at('abc'));
   });
   it('kills to the end, to the start, and the word before the cursor', () => {
-    expect(edit(at('hello world', 5), { kind: 'killToEnd' })).toEqual(at('hello', 5));
-    expect(edit(at('hello world', 6), { kind: 'killToStart' })).toEqual(at('world', 0));
-    expect(edit(at('restart  nginx  '), { kind: 'killWordBack' })).toEqual(at('restart  '));
-    expect(edit(at('restart nginx', 7), { kind: 'killWordBack' })).toEqual(at(' nginx', 0));
+    expect(edit(at('hello world', 5), { kind: 'killToEnd' })).toEqual({ ...at('hello', 5), killed: ' world' });
+    expect(edit(at('hello world', 6), { kind: 'killToStart' })).toEqual({ ...at('world', 0), killed: 'hello ' });
+    expect(edit(at('restart  nginx  '), { kind: 'killWordBack' })).toEqual({ ...at('restart  '), killed: 'nginx  ' });
+    expect(edit(at('restart nginx', 7), { kind: 'killWordBack' })).toEqual({ ...at(' nginx', 0), killed: 'restart' });
+  });
+  it('moves and cuts by words, forwards too, and transposes as Emacs does', () => {
+    expect(edit(at('restart the nginx', 3), { kind: 'wordRight' })).toEqual(at('restart the nginx', 7));
+    expect(edit(at('restart the nginx', 12), { kind: 'wordLeft' })).toEqual(at('restart the nginx', 8));
+    expect(edit(at('restart the nginx', 7), { kind: 'killWordForward' })).toEqual({ ...at('restart nginx', 7), killed: ' the' });
+    expect(edit(at('ab'), { kind: 'transpose' })).toEqual(at('ba', 2));
+    expect(edit(at('abc', 1), { kind: 'transpose' })).toEqual(at('bac', 2));
+  });
+  it('moves between the rows of multi-line text, keeping the column', () => {
+    expect(edit(at('first\nsecond', 9), { kind: 'lineUp' })).toEqual(at('first\nsecond', 3));
+    expect(edit(at('first\nsecond', 3), { kind: 'lineDown' })).toEqual(at('first\nsecond', 9));
+    expect(edit(at('first\nsecond', 3), { kind: 'lineUp' })).toEqual(at('first\nsecond', 3));
   });
   it('treats an emoji or CJK character as one character', () => {
     expect(edit(at('a😀b', 2), { kind: 'deleteBack' })).toEqual(at('ab', 1));

@@ -66,8 +66,11 @@ describe('runShell', () => {
     await screen.waitFor('NOT reversible');
     expect(daemon.calls('goal/submit')).toEqual([{ text: 'install nginx' }]);
     screen.type('a');
+    await screen.waitFor('press Y to approve s2');
+    expect(daemon.calls('plan/decide')).toEqual([]);
+    screen.type('Y');
     await screen.waitFor('[running]');
-    expect(daemon.calls('plan/decide')).toEqual([{ planId: 'p-g9', planHash: planned.plan?.hash, decision: 'approve' }]);
+    expect(daemon.calls('plan/decide')).toEqual([{ planId: 'p-g9', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
     screen.type('q');
     expect(await exit).toBe(0);
   });
@@ -179,7 +182,8 @@ describe('runShell', () => {
     await screen.waitFor('aiosd ok');
     screen.type('\t');
     screen.resize(50, 12);
-    const text = await screen.waitFor(/aiosd ok/);
+    // The redraw at the new size (the emulator reflows the old rows until it arrives).
+    const text = await screen.waitFor(/^goal \[awaiting approval\][^\n]*…$/m);
     const rows = text.split('\n');
     expect(rows.length).toBeLessThan(12);
     for (const r of rows) expect(r.length).toBeLessThan(50);

@@ -143,11 +143,11 @@ describe('fs.write', () => {
     expect((await preview('fs.write', { path: join(dir, 'same'), content: 'x' })).summary).toBe(`no change: ${join(dir, 'same')} already has this content`);
   });
 
-  it('touches exactly the normalised path it writes', async () => {
+  it('declares exactly the normalised path it writes', async () => {
     const { registry } = await import('./helpers.js');
     const v = registry.validate('fs.write', { path: '/etc/./aios/../aios/x.conf', content: '' });
     if (!v.ok) throw new Error(v.error);
-    expect(v.tool.touches?.(v.args)).toEqual(['/etc/aios/x.conf']);
+    expect(v.tool.paths?.(v.args)).toEqual([{ path: '/etc/aios/x.conf', access: 'write' }]);
   });
 });
 

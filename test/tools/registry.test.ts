@@ -23,8 +23,8 @@ describe('ToolRegistry', () => {
   });
 
   it('points to nested fields by their path', () => {
-    const v = registry.validate('shell.exec', { argv: ['ls', 7] });
-    expect(v).toEqual({ ok: false, error: 'shell.exec: argv.1: expected string, received number' });
+    const v = registry.validate('pkg.install', { packages: ['hello', 7] });
+    expect(v).toEqual({ ok: false, error: 'pkg.install: packages.1: expected string, received number' });
   });
 
   it('lists the known tools when asked for an unknown one', () => {
@@ -63,9 +63,19 @@ describe('ToolRegistry', () => {
 
   it('describes every tool with a JSON Schema an LLM can follow', () => {
     const described = registry.describe();
-    expect(described.map((d) => d.name)).toEqual([
-      'disk.usage', 'fs.delete', 'fs.list', 'fs.read', 'fs.write', 'memory.usage', 'net.listening', 'process.list', 'shell.exec',
-    ]);
+    const names = described.map((d) => d.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    // Every family of the design, each a name the planner can call.
+    expect(names).toEqual(expect.arrayContaining([
+      'fs.read', 'fs.write', 'fs.delete', 'fs.list', 'fs.stat', 'fs.search', 'fs.chmod', 'fs.chown', 'fs.symlink',
+      'process.list', 'process.info', 'process.signal',
+      'service.list', 'service.status', 'service.start', 'service.stop', 'service.restart', 'service.enable', 'service.disable',
+      'pkg.search', 'pkg.info', 'pkg.install', 'pkg.remove', 'pkg.upgrade',
+      'net.interfaces', 'net.listening', 'net.check_port', 'net.dns_lookup', 'net.http_request', 'net.firewall_rules', 'net.firewall_apply',
+      'sec.file_audit', 'sec.users', 'sec.sshd_audit', 'sec.security_updates',
+      'hw.cpu', 'hw.memory', 'hw.disks', 'hw.gpus', 'monitor.metrics', 'monitor.logs',
+      'disk.usage', 'memory.usage', 'shell.exec',
+    ]));
     const write = described.find((d) => d.name === 'fs.write');
     expect(write).toMatchObject({ risk: 'medium', reversible: true, mutates: true, capabilities: ['fs.write'] });
     expect(write?.inputSchema).toMatchObject({
@@ -79,7 +89,9 @@ describe('ToolRegistry', () => {
       },
     });
     const exec = described.find((d) => d.name === 'shell.exec');
-    expect(exec?.inputSchema).toMatchObject({ properties: { argv: { type: 'array', items: { type: 'string' }, minItems: 1 } } });
+    expect(exec?.inputSchema).toMatchObject({ required: ['command'], properties: { command: { type: 'string', minLength: 1 } } });
+    // Modes are octal strings, as people write them.
+    expect(described.find((d) => d.name === 'fs.chmod')?.inputSchema).toMatchObject({ properties: { mode: { type: 'string', pattern: '^[0-7]{3,4}$' } } });
     for (const d of described) {
       expect(d.description.length).toBeGreaterThan(10);
       const props = (d.inputSchema as { properties?: Record<string, { description?: string }> }).properties ?? {};
@@ -87,11 +99,15 @@ describe('ToolRegistry', () => {
     }
   });
 
-  it('marks read-only tools as low risk with no touches', () => {
-    for (const name of ['fs.read', 'fs.list', 'process.list', 'disk.usage', 'memory.usage', 'net.listening']) {
-      const tool = registry.get(name);
-      expect(tool, name).toMatchObject({ risk: 'low', mutates: false, reversible: false });
-      expect(tool?.touches, name).toBeUndefined();
+  it('marks read-only tools as low risk that write nothing, and every changing tool with what it changes', () => {
+    for (const tool of registry.list().filter((t) => !t.mutates)) {
+      expect(tool, tool.name).toMatchObject({ risk: 'low', reversible: false });
+      expect(tool.states, tool.name).toBeUndefined();
+      for (const use of [{}, { path: '/tmp/x' }].flatMap((a) => { try { return tool.paths?.(a as never) ?? []; } catch { return []; } })) expect(use.access, tool.name).toBe('read');
+    }
+    for (const tool of registry.list().filter((t) => t.mutates && t.reversible)) {
+      // A reversible change must say what a snapshot has to cover.
+      expect(tool.paths !== undefined || tool.states !== undefined, tool.name).toBe(true);
     }
     expect(registry.get('shell.exec')).toMatchObject({ risk: 'high', mutates: true, reversible: false, capabilities: ['exec'] });
   });

@@ -52,10 +52,10 @@ describe('SnapshotStore round trips', () => {
     writeFileSync(file, 'port=80\n');
     chmodSync(file, 0o640);
     const before = fingerprint([file]);
-    const snap = store.capture({ paths: [file], label: 'before fs.write' });
+    const snap = await store.capture({ paths: [file], label: 'before fs.write' });
     ok(await run('fs.write', { path: file, content: 'port=8080\n', mode: '600' }));
     expect(fingerprint([file])).not.toEqual(before);
-    const r = store.restore(snap.id);
+    const r = await store.restore(snap.id);
     expect(r.restored).toEqual([file]);
     expect(fingerprint([file])).toEqual(before);
   });
@@ -63,9 +63,9 @@ describe('SnapshotStore round trips', () => {
   it('removes a file that the step created', async () => {
     const { store, work } = setup();
     const file = join(work, 'new.conf');
-    const snap = store.capture({ paths: [file], label: 'before create' });
+    const snap = await store.capture({ paths: [file], label: 'before create' });
     ok(await run('fs.write', { path: file, content: 'hello' }));
-    store.restore(snap.id);
+    await store.restore(snap.id);
     expect(existsSync(file)).toBe(false);
   });
 
@@ -75,13 +75,13 @@ describe('SnapshotStore round trips', () => {
     writeFileSync(file, 'PRIVATE KEY');
     chmodSync(file, 0o600);
     const before = fingerprint([file]);
-    const snap = store.capture({ paths: [file], label: 'before delete' });
+    const snap = await store.capture({ paths: [file], label: 'before delete' });
     ok(await run('fs.delete', { path: file }));
-    store.restore(snap.id);
+    await store.restore(snap.id);
     expect(fingerprint([file])).toEqual(before);
   });
 
-  it('undoes a chmod, and restores a directory\'s mode', () => {
+  it('undoes a chmod, and restores a directory\'s mode', async () => {
     const { store, work } = setup();
     const file = join(work, 'script.sh');
     const dir = join(work, 'conf.d');
@@ -90,10 +90,10 @@ describe('SnapshotStore round trips', () => {
     mkdirSync(dir);
     chmodSync(dir, 0o750);
     const before = fingerprint([file, dir]);
-    const snap = store.capture({ paths: [file, dir], label: 'before chmod' });
+    const snap = await store.capture({ paths: [file, dir], label: 'before chmod' });
     chmodSync(file, 0o777);
     chmodSync(dir, 0o700);
-    store.restore(snap.id);
+    await store.restore(snap.id);
     expect(fingerprint([file, dir])).toEqual(before);
   });
 
@@ -104,24 +104,24 @@ describe('SnapshotStore round trips', () => {
     writeFileSync(target, 'v1');
     symlinkSync('real', link);
     const before = fingerprint([link, target]);
-    const snap = store.capture({ paths: [link], label: 'before unlink' });
+    const snap = await store.capture({ paths: [link], label: 'before unlink' });
     expect(store.entries(snap.id)).toEqual([expect.objectContaining({ type: 'symlink', linkTarget: 'real', sha256: null })]);
     ok(await run('fs.delete', { path: link }));
     writeFileSync(link, 'a regular file now');
-    store.restore(snap.id);
+    await store.restore(snap.id);
     expect(fingerprint([link, target])).toEqual(before);
   });
 
-  it.skipIf(!isRoot)('restores the owner when running as root', () => {
+  it.skipIf(!isRoot)('restores the owner when running as root', async () => {
     const { store, work } = setup();
     const file = join(work, 'owned');
     writeFileSync(file, 'x');
     chownSync(file, 1234, 5678);
-    const snap = store.capture({ paths: [file], label: 'owner' });
+    const snap = await store.capture({ paths: [file], label: 'owner' });
     unlinkSync(file);
     writeFileSync(file, 'y');
     expect(lstatSync(file).uid).toBe(0);
-    store.restore(snap.id);
+    await store.restore(snap.id);
     expect([lstatSync(file).uid, lstatSync(file).gid]).toEqual([1234, 5678]);
   });
 
@@ -134,23 +134,23 @@ describe('SnapshotStore round trips', () => {
     writeFileSync(b, 'B');
     const paths = [a, b, c];
     const before = fingerprint(paths);
-    const snap = store.capture({ paths, label: 'three', goalId: 'g1', stepId: 's1' });
+    const snap = await store.capture({ paths, label: 'three', goalId: 'g1', stepId: 's1' });
     expect(snap).toMatchObject({ label: 'three', goalId: 'g1', stepId: 's1', paths, restoredAt: null });
     ok(await run('fs.write', { path: a, content: 'A2' }));
     ok(await run('fs.delete', { path: b }));
     ok(await run('fs.write', { path: c, content: 'C' }));
-    const r = store.restore(snap.id);
+    const r = await store.restore(snap.id);
     expect(fingerprint(paths)).toEqual(before);
     expect(r.snapshot.restoredAt).not.toBeNull();
     expect(store.get(snap.id)?.restoredAt).toBe(r.snapshot.restoredAt);
   });
 
-  it('keeps snapshots across a daemon restart and lists newest first', () => {
+  it('keeps snapshots across a daemon restart and lists newest first', async () => {
     const { store, work, blobDir, dbFile } = setup();
     const file = join(work, 'f');
     writeFileSync(file, 'one');
-    const first = store.capture({ paths: [file], label: 'first' });
-    const second = store.capture({ paths: [file], label: 'second' });
+    const first = await store.capture({ paths: [file], label: 'first' });
+    const second = await store.capture({ paths: [file], label: 'second' });
     expect(store.list().map((s) => s.id)).toEqual([second.id, first.id]);
     expect(store.list(1)).toHaveLength(1);
 
@@ -158,89 +158,89 @@ describe('SnapshotStore round trips', () => {
     dbs.push(reopened);
     const again = new SnapshotStore(reopened, blobDir);
     writeFileSync(file, 'two');
-    again.restore(first.id);
+    await again.restore(first.id);
     expect(readFileSync(file, 'utf8')).toBe('one');
   });
 });
 
 describe('SnapshotStore blobs', () => {
-  it('stores content shared by two snapshots once, named by its sha256', () => {
+  it('stores content shared by two snapshots once, named by its sha256', async () => {
     const { store, work, blobDir } = setup();
     const x = join(work, 'x');
     const y = join(work, 'y');
     writeFileSync(x, 'same bytes');
     writeFileSync(y, 'same bytes');
-    store.capture({ paths: [x], label: 'one' });
-    store.capture({ paths: [y], label: 'two' });
+    await store.capture({ paths: [x], label: 'one' });
+    await store.capture({ paths: [y], label: 'two' });
     const hash = sha256('same bytes');
     expect(blobFiles(blobDir)).toEqual([hash]);
     expect(readFileSync(join(blobDir, hash.slice(0, 2), hash), 'utf8')).toBe('same bytes');
     expect(readdirSync(join(blobDir, '.tmp'))).toEqual([]);
   });
 
-  it('refuses a corrupted blob and leaves every target as it was', () => {
+  it('refuses a corrupted blob and leaves every target as it was', async () => {
     const { store, work, blobDir } = setup();
     const good = join(work, 'good');
     const bad = join(work, 'bad');
     writeFileSync(good, 'good original');
     writeFileSync(bad, 'bad original');
-    const snap = store.capture({ paths: [good, bad], label: 'pair' });
+    const snap = await store.capture({ paths: [good, bad], label: 'pair' });
     writeFileSync(good, 'good changed');
     writeFileSync(bad, 'bad changed');
     const after = fingerprint([good, bad]);
     const hash = sha256('bad original');
     writeFileSync(join(blobDir, hash.slice(0, 2), hash), 'tampered');
 
-    expect(() => store.restore(snap.id)).toThrow(SnapshotBlobError);
-    expect(() => store.restore(snap.id)).toThrow(`the saved content of ${bad} is corrupted`);
+    await expect(store.restore(snap.id)).rejects.toThrow(SnapshotBlobError);
+    await expect(store.restore(snap.id)).rejects.toThrow(`the saved content of ${bad} is corrupted`);
     expect(fingerprint([good, bad])).toEqual(after);
     expect(readdirSync(work).sort()).toEqual(['bad', 'good']);
     expect(store.get(snap.id)?.restoredAt).toBeNull();
   });
 
-  it('says which path lost its blob when one is missing', () => {
+  it('says which path lost its blob when one is missing', async () => {
     const { store, work, blobDir } = setup();
     const file = join(work, 'f');
     writeFileSync(file, 'content');
-    const snap = store.capture({ paths: [file], label: 'x' });
+    const snap = await store.capture({ paths: [file], label: 'x' });
     rmSync(join(blobDir, sha256('content').slice(0, 2)), { recursive: true });
     writeFileSync(file, 'changed');
-    expect(() => store.restore(snap.id)).toThrow(`the saved content of ${file} is missing from the snapshot store`);
+    await expect(store.restore(snap.id)).rejects.toThrow(`the saved content of ${file} is missing from the snapshot store`);
     expect(readFileSync(file, 'utf8')).toBe('changed');
   });
 });
 
 describe('SnapshotStore failures', () => {
-  it('names an unknown snapshot and how to list them', () => {
+  it('names an unknown snapshot and how to list them', async () => {
     const { store } = setup();
-    expect(() => store.restore('01NOPE')).toThrow(SnapshotNotFoundError);
-    expect(() => store.restore('01NOPE')).toThrow(`no snapshot "01NOPE"; list them with 'aios snapshots'`);
+    await expect(store.restore('01NOPE')).rejects.toThrow(SnapshotNotFoundError);
+    await expect(store.restore('01NOPE')).rejects.toThrow(`no snapshot "01NOPE"; list them with 'aios snapshots'`);
     expect(store.get('01NOPE')).toBeUndefined();
   });
 
-  it('changes nothing when one path cannot be restored (a directory stands in its place)', () => {
+  it('changes nothing when one path cannot be restored (a directory stands in its place)', async () => {
     const { store, work } = setup();
     const a = join(work, 'a');
     const b = join(work, 'b');
     writeFileSync(a, 'A');
     writeFileSync(b, 'B');
-    const snap = store.capture({ paths: [a, b], label: 'x' });
+    const snap = await store.capture({ paths: [a, b], label: 'x' });
     writeFileSync(a, 'A changed');
     unlinkSync(b);
     mkdirSync(b);
     const after = fingerprint([a, b]);
-    expect(() => store.restore(snap.id)).toThrow(SnapshotRestoreError);
-    expect(() => store.restore(snap.id)).toThrow(`cannot restore ${b}: a directory is there now`);
+    await expect(store.restore(snap.id)).rejects.toThrow(SnapshotRestoreError);
+    await expect(store.restore(snap.id)).rejects.toThrow(`cannot restore ${b}: a directory is there now`);
     expect(fingerprint([a, b])).toEqual(after);
     expect(readdirSync(work).sort()).toEqual(['a', 'b']);
   });
 
-  it('refuses relative paths and things it cannot bring back', () => {
+  it('refuses relative paths and things it cannot bring back', async () => {
     const { store, work } = setup();
-    expect(() => store.capture({ paths: ['etc/passwd'], label: 'x' })).toThrow('snapshot paths must be absolute, got "etc/passwd"');
+    await expect(store.capture({ paths: ['etc/passwd'], label: 'x' })).rejects.toThrow('snapshot paths must be absolute, got "etc/passwd"');
     const fifo = join(work, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    expect(() => store.capture({ paths: [fifo], label: 'x' })).toThrow(`cannot snapshot ${fifo}: it is not a file, directory or symbolic link`);
+    await expect(store.capture({ paths: [fifo], label: 'x' })).rejects.toThrow(`cannot snapshot ${fifo}: it is not a file, directory or symbolic link`);
     expect(store.list()).toEqual([]);
   });
 });

@@ -114,16 +114,20 @@ describe('net.listening', () => {
 });
 
 describe('shell.exec', () => {
-  it('previews the exact argv, quoted so each argument is unambiguous', async () => {
-    const p = await preview('shell.exec', { argv: ['grep', '-r', 'two words', "it's", '/etc'], cwd: '/tmp' });
-    expect(p.summary).toBe(`run grep -r 'two words' 'it'\\''s' /etc in /tmp`);
-    expect(p.detail).toContain('argv: ["grep","-r","two words","it\'s","/etc"]');
-    expect(p.detail).toContain('timeout: 10s');
+  it('previews what runs: without a shell for one plain command, each command of a pipeline otherwise', async () => {
+    const plain = await preview('shell.exec', { command: `grep -r 'two words' "it's" /etc`, cwd: '/tmp' });
+    expect(plain.summary).toBe(`run grep -r 'two words' "it's" /etc in /tmp`);
+    expect(plain.detail).toContain('runs without a shell: argv ["grep","-r","two words","it\'s","/etc"]');
+    expect(plain.detail).toContain('timeout: 10s');
+    const piped = await preview('shell.exec', { command: 'df -h | sort -k5 > /tmp/df.txt' });
+    expect(piped.detail).toContain('runs under /bin/bash --noprofile --norc -c');
+    expect(piped.detail).toContain('  df -h\n  sort -k5');
+    expect(piped.detail).toContain('writes /tmp/df.txt (>)');
   });
 
-  it('runs the program, streams its output and returns it', async () => {
+  it('runs the command line, streams its output and returns it', async () => {
     const chunks: string[] = [];
-    const v = registry.validate('shell.exec', { argv: ['sh', '-c', 'echo hi; echo oops >&2'], cwd: tempDir() });
+    const v = registry.validate('shell.exec', { command: 'echo hi; echo oops >&2', cwd: tempDir() });
     if (!v.ok) throw new Error(v.error);
     const r = ok(await v.tool.execute(v.args, context((c) => chunks.push(c))));
     expect(r.output).toMatch(/^hi\n\n?\[stderr\]\noops\n\n?\[exited with status 0 after \d+\.\ds\]$/);
@@ -131,16 +135,23 @@ describe('shell.exec', () => {
     expect(r.data).toMatchObject({ started: true, exitCode: 0, stdout: 'hi\n', stderr: 'oops\n' });
   });
 
-  it('turns a failing exit, a timeout and a missing program into typed failures', async () => {
-    const failed = await run('shell.exec', { argv: ['sh', '-c', 'echo partial; exit 3'] });
-    expect(failed).toMatchObject({ ok: false, error: 'exited with status 3' });
-    expect(failed.output).toContain('partial');
-    expect(await run('shell.exec', { argv: ['sleep', '30'], timeoutMs: 300 })).toMatchObject({ ok: false, error: 'timed out after 0.3s and was killed' });
-    expect(await run('shell.exec', { argv: ['definitely-not-a-program'] })).toMatchObject({ ok: false, error: 'program not found: definitely-not-a-program' });
+  it('runs one plain command from its argv: nothing in it is expanded', async () => {
+    const dir = tempDir();
+    const r = ok(await run('shell.exec', { command: `printf %s 'literal $HOME *'`, cwd: dir }));
+    expect(r.data).toMatchObject({ stdout: 'literal $HOME *' });
   });
 
-  it('rejects an empty argv and a relative cwd before anything runs', () => {
-    expect(registry.validate('shell.exec', { argv: [] })).toEqual({ ok: false, error: 'shell.exec: argv: argv needs at least the program to run' });
-    expect(registry.validate('shell.exec', { argv: ['ls'], cwd: 'tmp' })).toEqual({ ok: false, error: 'shell.exec: cwd: must be an absolute path (starting with /)' });
+  it('turns a failing exit, a timeout and a missing program into typed failures', async () => {
+    const failed = await run('shell.exec', { command: 'echo partial; exit 3' });
+    expect(failed).toMatchObject({ ok: false, error: 'exited with status 3' });
+    expect(failed.output).toContain('partial');
+    expect(await run('shell.exec', { command: 'sleep 30', timeoutMs: 300 })).toMatchObject({ ok: false, error: 'timed out after 0.3s and was killed' });
+    expect(await run('shell.exec', { command: 'definitely-not-a-program' })).toMatchObject({ ok: false, error: 'program not found: definitely-not-a-program' });
+  });
+
+  it('rejects an empty command and a relative cwd before anything runs', () => {
+    expect(registry.validate('shell.exec', { command: '' })).toEqual({ ok: false, error: 'shell.exec: command: command is empty' });
+    expect(registry.validate('shell.exec', { command: 'ls', cwd: 'tmp' })).toEqual({ ok: false, error: 'shell.exec: cwd: must be an absolute path (starting with /)' });
+    expect(registry.validate('shell.exec', { argv: ['ls'] }).ok).toBe(false);
   });
 });

@@ -1,0 +1,194 @@
+// The intelligence hierarchy's figures, each against a baseline from the same run:
+// - our local runtime (a child process; also as a worker thread) against node-llama-cpp called
+//   directly in this process, same model, prompt, threads and settings, runs interleaved;
+// - how long the daemon's event loop stalls while a model loads and generates, in-process vs ours;
+// - the API gateway's added latency over a direct SDK call to the same local fake.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { ApiConfig } from '../src/config/models-schema.js';
+import { Secret } from '../src/config/secrets.js';
+import { openDatabase } from '../src/memory/database.js';
+import { ApiGateway } from '../src/models/gateway/api-gateway.js';
+import { resolveProviders } from '../src/models/gateway/provider-settings.js';
+import { LocalRuntime } from '../src/models/local/local-runtime.js';
+import type { ModelSettings } from '../src/models/local/model-settings.js';
+import type { Transport } from '../src/models/local/worker-host.js';
+import { FakeProvider } from '../test/models/fakes/fake-provider.js';
+import { fmt, median, percentile, type Row } from './stats.js';
+
+const PROMPT = 'Once upon a time, there was a little girl named Lily. She';
+/** A longer prompt, different in its first words each run so that no evaluated prefix is reused. */
+const longPrompt = (i: number): string => `Story ${i}. ${'Tom and his dog went to the park to play with a big red ball. '.repeat(12)}Then`;
+const TOKENS = Number(process.env['BENCH_MODEL_TOKENS'] ?? 256);
+const RUNS = Number(process.env['BENCH_MODEL_RUNS'] ?? 7);
+
+interface Sample { tokensPerS: number; ttftMs: number }
+
+/**
+ * Largest gap between 1 ms ticks while `work` runs: how long the event loop was blocked. The
+ * ticks cost CPU of their own, so speed is measured in other runs, without them.
+ */
+async function loopStall<T>(work: () => Promise<T>, probe = true): Promise<{ value: T; stallMs: number }> {
+  if (!probe) return { value: await work(), stallMs: 0 };
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  try {
+    const value = await work();
+    return { value, stallMs: worst };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function direct(modelPath: string, threads: number) {
+  const began = performance.now();
+  const { value: llama, stallMs: startStall } = await loopStall(() => getLlama({ build: 'never', gpu: 'auto', logLevel: LlamaLogLevel.error }));
+  const { value: model, stallMs: loadStall } = await loopStall(() => llama.loadModel({ modelPath }));
+  const context = await model.createContext({ contextSize: 2048, threads, sequences: 1 });
+  const sequence = context.getSequence();
+  const startMs = performance.now() - began;
+  return {
+    startMs, stallMs: Math.max(startStall, loadStall), gpu: llama.gpu,
+    async sample(probe = false, prompt = PROMPT): Promise<Sample & { stallMs: number }> {
+      const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      const t0 = performance.now();
+      let first = -1;
+      let tokens = 0;
+      const { stallMs } = await loopStall(() => completion.generateCompletion(prompt, {
+        maxTokens: TOKENS, temperature: 0,
+        onTextChunk: () => { if (first < 0) first = performance.now() - t0; },
+        onToken: (t) => { tokens += t.length; },
+      }), probe);
+      const total = performance.now() - t0;
+      completion.dispose({ disposeSequence: false });
+      return { ttftMs: first, tokensPerS: ((tokens - 1) / (total - first)) * 1000, stallMs };
+    },
+    dispose: () => llama.dispose(),
+  };
+}
+
+async function ours(root: string, modelPath: string, threads: number, transport: Transport) {
+  const settings: ModelSettings = {
+    key: 'operational', name: 'bench', path: modelPath, sha256: null, alwaysLoaded: true, unloadAfterIdleMs: 0,
+    maxTokens: TOKENS, temperature: 0, threads, contextSize: 2048, planAttempts: 1,
+  };
+  const rt = new LocalRuntime({ settings: { gpu: 'auto', models: [settings], problems: [] }, workerScript: join(root, 'dist', 'model-worker.js'), transport });
+  const began = performance.now();
+  const { stallMs } = await loopStall(() => rt.start());
+  const startMs = performance.now() - began;
+  return {
+    startMs, stallMs, rt,
+    async sample(probe = false, prompt = PROMPT): Promise<Sample & { stallMs: number }> {
+      const t0 = performance.now();
+      let first = -1;
+      const { value: r, stallMs: s } = await loopStall(() => rt.generate('operational', { input: { prompt }, maxTokens: TOKENS, temperature: 0 }, {
+        onDelta: () => { if (first < 0) first = performance.now() - t0; },
+      }), probe);
+      const total = performance.now() - t0;
+      return { ttftMs: first, tokensPerS: ((r.tokens - 1) / (total - first)) * 1000, stallMs: s };
+    },
+  };
+}
+
+async function localRuntime(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
+  const modelPath = join(root, '..', 'shared', 'models', 'stories260K.gguf');
+  if (!existsSync(modelPath) || !existsSync(join(root, 'dist', 'model-worker.js'))) {
+    rows.push({ name: 'local runtime vs node-llama-cpp direct', value: 'skipped', baseline: `${modelPath} or dist/model-worker.js absent`, ratio: '—', goal: '≥ 0.95×' });
+    return;
+  }
+  // One thread: on this 2-core VM the only setting that is not starved (see usable-cores.ts).
+  const threads = Number(process.env['BENCH_MODEL_THREADS'] ?? 1);
+  const base = await direct(modelPath, threads);
+  const proc = await ours(root, modelPath, threads, 'process');
+  const thread = await ours(root, modelPath, threads, 'thread');
+  const s = { direct: [] as Sample[], process: [] as Sample[], thread: [] as Sample[] };
+  const stall = { direct: [] as number[], process: [] as number[], thread: [] as number[] };
+  await base.sample();
+  await proc.sample();
+  await thread.sample();
+  for (let i = 0; i < RUNS; i++) {
+    // Interleaved, so drift in the machine's load hits every side alike.
+    for (const [k, runner] of [['direct', base], ['process', proc], ['thread', thread]] as const) s[k].push(await runner.sample());
+  }
+  for (let i = 0; i < 3; i++) {
+    for (const [k, runner] of [['direct', base], ['process', proc], ['thread', thread]] as const) stall[k].push((await runner.sample(true)).stallMs);
+  }
+  const long = { direct: [] as number[], process: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    long.direct.push((await base.sample(false, longPrompt(i))).ttftMs);
+    long.process.push((await proc.sample(false, longPrompt(i))).ttftMs);
+  }
+  const tps = (xs: Sample[]): number => median(xs.map((x) => x.tokensPerS));
+  const ttft = (xs: Sample[]): number => median(xs.map((x) => x.ttftMs));
+  const device = base.gpu === false ? 'cpu' : String(base.gpu);
+  results['localRuntime'] = {
+    device, threads, tokens: TOKENS, runs: RUNS, samples: s, stall, longPromptTtft: long,
+    start: { directMs: base.startMs, processMs: proc.startMs, threadMs: thread.startMs },
+    startStall: { directMs: base.stallMs, processMs: proc.stallMs, threadMs: thread.stallMs },
+  };
+  rows.push({ name: `stories260K tokens/s, our runtime (child process, ${device}, ${threads} thread) (median)`, value: fmt(tps(s.process), 0), baseline: `node-llama-cpp direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.process) / tps(s.direct), 2)}×`, goal: '≥ 0.95×' });
+  rows.push({ name: 'same, time to first token (median ms)', value: fmt(ttft(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'same, time to first token after a ~500-token prompt (median ms)', value: fmt(median(long.process), 2), baseline: `direct: ${fmt(median(long.direct), 2)}`, ratio: `${fmt(median(long.process) / median(long.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'same, runtime as a worker thread instead: tokens/s (median)', value: fmt(tps(s.thread), 0), baseline: `direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.thread) / tps(s.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'same, worker thread: time to first token (median ms)', value: fmt(ttft(s.thread), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.thread) / ttft(s.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'daemon event loop: longest stall while generating (p50 ms)', value: `process ${fmt(median(stall.process), 1)}, thread ${fmt(median(stall.thread), 1)}`, baseline: `in-process: ${fmt(median(stall.direct), 1)}`, ratio: '—', goal: 'no stall' });
+  rows.push({ name: 'daemon event loop: longest stall while the runtime starts and loads (ms)', value: `process ${fmt(proc.stallMs, 0)}, thread ${fmt(thread.stallMs, 0)}`, baseline: `in-process: ${fmt(base.stallMs, 0)}`, ratio: '—', goal: 'no stall' });
+  rows.push({ name: 'runtime start + load + probe (ms)', value: `process ${fmt(proc.startMs, 0)}, thread ${fmt(thread.startMs, 0)}`, baseline: `in-process (no probe): ${fmt(base.startMs, 0)}`, ratio: '—', goal: '—' });
+  await proc.rt.close();
+  await thread.rt.close();
+  await base.dispose();
+}
+
+async function gatewayLatency(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  const fake = await FakeProvider.start('anthropic');
+  const plan = { explanation: 'read it', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'x', depends_on: [] }] };
+  fake.fallback = { kind: 'plan', plan, chunks: 4 };
+  const dir = mkdtempSync(join(tmpdir(), 'aios-bench-gw-'));
+  const db = openDatabase(join(dir, 'aios.db'));
+  const key = new Secret('sk-bench-key');
+  // No cache (every call goes out), no rate limit: what is measured is the gateway's own work.
+  const api = ApiConfig.parse({ claude: { model: 'bench', base_url: fake.baseURL, cache_ttl: '0s', price: { input_per_mtok: 3, output_per_mtok: 15 }, monthly_budget_usd: 1e9 } });
+  const gateway = new ApiGateway({ providers: resolveProviders(api).providers, keys: new Map([['claude', key]]), db, decisionLog: () => undefined });
+  const sdk = new Anthropic({ apiKey: key.reveal(), authToken: null, baseURL: fake.baseURL, maxRetries: 0, logLevel: 'off' });
+  const schema = { type: 'object', properties: {} };
+  const directCall = async (): Promise<void> => {
+    const stream = await sdk.messages.create({
+      model: 'bench', max_tokens: 4096, system: 's', messages: [{ role: 'user', content: 'u' }], stream: true,
+      tools: [{ name: 'submit_plan', description: 'd', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'submit_plan' },
+    });
+    let json = '';
+    for await (const ev of stream) if (ev.type === 'content_block_delta' && ev.delta.type === 'input_json_delta') json += ev.delta.partial_json;
+    JSON.parse(json);
+  };
+  const viaGateway = async (): Promise<void> => { await gateway.plan({ goalId: null, system: 's', user: 'u', schema }); };
+  const time = async (fn: () => Promise<void>): Promise<number> => {
+    const t = performance.now();
+    await fn();
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 30; i++) { await directCall(); await viaGateway(); }
+  const d: number[] = [];
+  const g: number[] = [];
+  for (let block = 0; block < 10; block++) {
+    for (let i = 0; i < 30; i++) d.push(await time(directCall));
+    for (let i = 0; i < 30; i++) g.push(await time(viaGateway));
+  }
+  results['gateway'] = { directP50: percentile(d, 50), gatewayP50: percentile(g, 50), directP99: percentile(d, 99), gatewayP99: percentile(g, 99) };
+  rows.push({ name: 'API gateway: added latency over a direct SDK call, same fake (p50 ms)', value: fmt(percentile(g, 50) - percentile(d, 50), 2), baseline: `direct SDK: ${fmt(percentile(d, 50), 2)} ms`, ratio: `${fmt(percentile(g, 50) / percentile(d, 50), 2)}×`, goal: '≤ 2 ms' });
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  await fake.close();
+}
+
+export async function modelBenchmarks(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
+  await localRuntime(root, rows, results);
+  await gatewayLatency(rows, results);
+}

@@ -1,0 +1,33 @@
+// What every boot phase is handed: where things are, the settings, the supervisor, and which
+// services each phase starts. Built once by the composition root (init/boot/boot.ts).
+import type { AiosConfig } from '../../src/config/config.js';
+import type { InitConfig } from '../../src/config/init-schema.js';
+import type { AiosPaths } from '../../src/config/paths.js';
+import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
+import type { ModelRuntimeProbe } from '../phases/model-runtime.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+export interface BootContext {
+  mode: BootTimeline['mode'];
+  /** Prefix for /proc and /sys when reading the hardware ('/' outside tests). */
+  root: string;
+  paths: AiosPaths;
+  config: AiosConfig;
+  init: InitConfig;
+  supervisor: Supervisor;
+  models: ModelRuntimeProbe;
+  log: (line: string) => void;
+  services: {
+    /** Device discovery, awaited in the hardware phase (udev when PID 1). */
+    devices: string[];
+    /** Started in the hardware phase and not awaited (DHCP). */
+    background: string[];
+    daemon: string;
+    /** Started in the autonomy phase: the gettys and sshd when PID 1. */
+    logins: string[];
+  };
+  /** Mounts the persistent state disk when there is one (PID 1); returns what it did. */
+  mountState: () => string | null;
+  /** Where agent configs live (/etc/aios/agents). */
+  agentsDir: string;
+}

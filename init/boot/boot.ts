@@ -1,0 +1,133 @@
+// The composition root of aios-init: the paths, the settings, the supervisor with its
+// services, the timeline, the phases, and what a signal means in each way of running.
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { InitConfig } from '../../src/config/init-schema.js';
+import { resolvePaths } from '../../src/config/paths.js';
+import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
+import { mountEarly, kernelSettings } from '../pid1/early-mounts.js';
+import { nodeServices } from '../pid1/node-services.js';
+import { powerDown, type PowerAction } from '../pid1/power.js';
+import { rescueRequested, runRescue } from '../pid1/rescue.js';
+import { mountStateDisk } from '../pid1/state-disk.js';
+import { ModelFileProbe } from '../phases/model-runtime.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { TimelineRecorder } from '../timeline/timeline-recorder.js';
+import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
+import type { BootContext } from './boot-context.js';
+import { BOOT_PHASES } from './boot-phases.js';
+import { createInitLog } from './init-log.js';
+import { loadSettings } from './load-settings.js';
+import { runPhases } from './phase-runner.js';
+import { daemonService } from './daemon-service.js';
+
+export interface BootOptions {
+  mode: BootTimeline['mode'];
+  env: NodeJS.ProcessEnv;
+  /** bin/aios.js, which runs aiosd as `aios daemon`. */
+  aiosEntry: string;
+}
+
+const PID1_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Boots, then supervises until a signal asks to stop; resolves with the exit code. */
+export async function runBoot(opts: BootOptions): Promise<number> {
+  const pid1 = opts.mode === 'pid1';
+  const env: NodeJS.ProcessEnv = pid1 ? { PATH: PID1_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'linux', ...opts.env, AIOS_MODE: 'system' } : { ...opts.env };
+  const early: string[] = [];
+  if (pid1) {
+    mountEarly((l) => early.push(l));
+    kernelSettings((l) => early.push(l));
+  }
+  const uptimeAtStart = kernelUptimeS();
+  const perfAtStart = performance.now();
+  const clock = (): number => uptimeAtStart + (performance.now() - perfAtStart) / 1000;
+
+  const paths = resolvePaths({ env, uid: process.getuid?.() ?? 0, home: env['HOME'] ?? homedir() });
+  const logDir = opts.mode === 'foreground' ? paths.stateDir : '/var/log/aios';
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  mkdirSync(logDir, { recursive: true, mode: 0o750 });
+  const log = createInitLog({ file: join(logDir, 'init.log'), console: true, clock });
+  for (const l of early) log.line(l);
+  // PID 1 must not die (the kernel panics when it does): an exception is logged and supervision goes on.
+  if (pid1) process.on('uncaughtException', (err) => { log.line(`uncaught: ${err.stack ?? err.message}`); });
+  const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
+    const on = (sig: NodeJS.Signals, action: PowerAction | 'exit'): void => { process.on(sig, () => { log.line(`${sig}: ${action}`); resolve(action); }); };
+    if (pid1) {
+      on('SIGINT', 'reboot'); // Ctrl-Alt-Del, forwarded by tini
+      on('SIGUSR1', 'reboot');
+      on('SIGTERM', 'poweroff');
+      on('SIGUSR2', 'poweroff');
+      on('SIGPWR', 'poweroff');
+    } else {
+      on('SIGTERM', 'exit');
+      on('SIGINT', 'exit');
+      // Not init here: a stray reboot request must not end the process (their default action).
+      for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => log.line(`${sig} ignored: aios-init is not init here; use systemctl reboot or poweroff`));
+    }
+  });
+
+  if (pid1 && rescueRequested()) {
+    void runRescue((l) => log.line(l));
+    const action = await stopped;
+    return powerDown(action === 'exit' ? 'poweroff' : action, (l) => log.line(l), null);
+  }
+
+  const { config, problem } = loadSettings(paths);
+  if (problem !== null) log.line(`${problem}; booting with the default settings`);
+  const init = InitConfig.parse(config.init ?? {});
+
+  mkdirSync(paths.runtimeDir, { recursive: true, mode: pid1 || opts.mode === 'service' ? 0o755 : 0o700 });
+  const pidFile = join(paths.runtimeDir, 'init.pid');
+  // The mode tells `aios-init reboot` whether this process is init (it is not under systemd).
+  writeFileSync(pidFile, `${process.pid} ${opts.mode}\n`);
+
+  let recorder: TimelineRecorder | null = null;
+  const supervisor = new Supervisor({ log: (l) => log.line(l), onChange: (r) => recorder?.service(r) });
+  const daemonLog = openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
+  supervisor.add(daemonService({ paths, init, env, aiosEntry: opts.aiosEntry, output: daemonLog }));
+  const node = pid1 ? nodeServices(init, { env, output: openSync(join(logDir, 'services.log'), 'a', 0o600) }) : { devices: [], background: [], logins: [] };
+  for (const spec of [...node.devices, ...node.background, ...node.logins]) supervisor.add(spec);
+
+  let stateMount: string | null = null;
+  const ctx: BootContext = {
+    mode: opts.mode, root: '/', paths, config, init, supervisor, log: (l) => log.line(l),
+    models: new ModelFileProbe(join(paths.stateDir, 'models')),
+    services: { devices: node.devices.map((s) => s.name), background: node.background.map((s) => s.name), daemon: 'aiosd', logins: node.logins.map((s) => s.name) },
+    mountState: () => {
+      if (!pid1) return null;
+      try {
+        const r = mountStateDisk(paths.stateDir, (l) => log.line(l));
+        stateMount = r.mounted;
+        return r.line;
+      } catch (err) {
+        return `state: cannot mount the state disk: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    },
+    agentsDir: '/etc/aios/agents',
+  };
+
+  // The timeline starts in the state dir as it is; when the hardware phase mounts the state
+  // disk over it, the next write lands on the disk.
+  recorder = new TimelineRecorder({ stateDir: paths.stateDir, clock, bootId: currentBootId(), mode: opts.mode, node: hostname(), log: (l) => log.line(l) }, BOOT_PHASES);
+  const outcome = await Promise.race([
+    runPhases(BOOT_PHASES, ctx, recorder, { log: (l) => log.line(l), phaseTimeoutMs: (init.ready_timeout_s + 60) * 1000 }),
+    stopped,
+  ]);
+  if (outcome === 'ready' || outcome === 'degraded') {
+    const t = recorder.snapshot();
+    const since = pid1 ? ` (kernel start → autonomy ${(t.readyS ?? 0).toFixed(1)} s)` : '';
+    log.line(`aiOS ${outcome} in ${((t.readyS ?? 0) - t.initStartS).toFixed(1)} s${since}`);
+    // From here the consoles belong to the login prompts and the TUI.
+    if (pid1) log.quietConsole();
+  }
+  const action = await stopped;
+  log.unquietConsole();
+  recorder.finish('stopping');
+  log.line('stopping services');
+  await supervisor.stopAll();
+  rmSync(pidFile, { force: true });
+  if (action === 'exit') return 0;
+  return powerDown(action, (l) => log.line(l), stateMount);
+}

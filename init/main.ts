@@ -1,0 +1,148 @@
+// `aios-init`: boot as init of the aiOS image, run under systemd or in the foreground, install
+// or uninstall the login integration on a Debian host, and ask a running init to reboot.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InitConfig } from '../src/config/init-schema.js';
+import { resolvePaths } from '../src/config/paths.js';
+import { VERSION } from '../src/version.js';
+import { loadSettings } from './boot/load-settings.js';
+import { InstallError, installLogins } from './login/install.js';
+import { uninstallLogins } from './login/uninstall.js';
+
+export interface InitEntry {
+  /** The directory of bin/aios-init.js: aiOS's bin/ (bin/aios.js runs aiosd). */
+  binDir: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function signalInit(sig: NodeJS.Signals, what: string): number {
+  const paths = resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() });
+  const pidFile = join(paths.runtimeDir, 'init.pid');
+  let pid: number;
+  let mode: string | undefined;
+  try {
+    const fields = readFileSync(pidFile, 'utf8').trim().split(' ');
+    pid = Number(fields[0]);
+    mode = fields[1];
+  } catch {
+    process.stderr.write(`aios-init: not running here (no ${pidFile}); on a systemd host use systemctl ${what}\n`);
+    return 1;
+  }
+  if (mode !== 'pid1') {
+    process.stderr.write(`aios-init is not init on this node (it runs as ${mode ?? 'an unknown kind'}); use systemctl ${what}\n`);
+    return 1;
+  }
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    process.stderr.write(`aios-init: cannot signal pid ${pid}: ${(err as Error).message}${(err as NodeJS.ErrnoException).code === 'EPERM' ? ' (run it as root)' : ''}\n`);
+    return 1;
+  }
+  process.stderr.write(`aios-init: ${what} requested\n`);
+  return 0;
+}
+
+export async function runInit(argv: string[], entry: InitEntry): Promise<number> {
+  let code = 0;
+  const aiosEntry = join(entry.binDir, 'aios.js');
+  const boot = async (mode: 'pid1' | 'service' | 'foreground'): Promise<void> => {
+    if (mode !== 'foreground' && process.getuid?.() !== 0) {
+      process.stderr.write(`aios-init ${mode === 'pid1' ? 'boot' : 'service'} must run as root; use aios-init run to try it as yourself\n`);
+      code = 2;
+      return;
+    }
+    const { runBoot } = await import('./boot/boot.js');
+    code = await runBoot({ mode, env: process.env, aiosEntry });
+  };
+  const program = new Command('aios-init')
+    .description('aiOS init: boot phases, supervision of aiosd, and logins that land in the aiOS TUI')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('boot').description('run as init of the aiOS image (PID 1 behind tini): mounts, devices, aiosd, sshd, gettys')
+    .action(() => boot('pid1'));
+  program.command('service').description('run under systemd (the aios-init.service unit): boot phases and supervision of aiosd')
+    .action(() => boot('service'));
+  program.command('run').description('boot phases and a supervised aiosd in the foreground, as yourself (AIOS_* select the instance)')
+    .action(() => boot('foreground'));
+
+  program.command('install').description('make the chosen accounts\' console, serial and SSH logins land in aiOS')
+    .option('--root <dir>', 'the system to change (a mounted image, or a test tree)', '/')
+    .option('--user <name>', 'an account whose login shell becomes aios-shell (repeatable)', collect, [])
+    .option('--all-users', 'root and every account with uid ≥ 1000 and a login shell')
+    .option('--break-glass <name>', 'an account that keeps its normal shell (default: [init] break_glass_user)')
+    .option('--prefix <dir>', 'where aiOS is installed', resolve(entry.binDir, '..'))
+    .option('--bin-dir <dir>', 'where the aios, aios-shell and aios-init wrappers go', '/usr/local/bin')
+    .option('--node <path>', 'the Node.js 20 binary the wrappers run', process.execPath)
+    .addOption(new Option('--init <kind>', 'systemd: an existing host; pid1: the aiOS image').choices(['systemd', 'pid1']).default('systemd'))
+    .option('--console <tty>', 'a console whose getty gets the drop-in (repeatable; default tty1, ttyS0, hvc0)', collect, [])
+    .action((o: { root: string; user: string[]; allUsers?: boolean; breakGlass?: string; prefix: string; binDir: string; node: string; init: 'systemd' | 'pid1'; console: string[] }) => {
+      if (o.root === '/' && process.getuid?.() !== 0) {
+        process.stderr.write('aios-init install changes /etc: run it as root (or pass --root DIR to change another tree)\n');
+        code = 2;
+        return;
+      }
+      try {
+        const { notes } = installLogins({
+          root: resolve(o.root), users: o.user, allUsers: o.allUsers === true, breakGlass: o.breakGlass ?? breakGlassFromConfig(o.root),
+          layout: { prefix: o.prefix, binDir: o.binDir, node: o.node }, initSystem: o.init,
+          consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'],
+        });
+        for (const n of notes) process.stdout.write(`${n}\n`);
+        if (o.root === '/') process.stdout.write('run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n');
+      } catch (err) {
+        process.stderr.write(`aios-init install: ${(err as Error).message}\n`);
+        code = err instanceof InstallError ? 2 : 1;
+      }
+    });
+  program.command('uninstall').description('put back every file install changed (from its manifest and backups)')
+    .option('--root <dir>', 'the system to change', '/')
+    .action((o: { root: string }) => {
+      try {
+        const r = uninstallLogins(resolve(o.root));
+        for (const p of r.restored) process.stdout.write(`restored ${p}\n`);
+        for (const p of r.removed) process.stdout.write(`removed ${p}\n`);
+        for (const p of r.kept) process.stdout.write(`kept ${p}\n`);
+        if (r.kept.length > 0) process.stdout.write(`the backups stay in ${join(o.root, '/var/lib/aios-init/backup')} for comparison\n`);
+      } catch (err) {
+        process.stderr.write(`aios-init uninstall: ${(err as Error).message}\n`);
+        code = 1;
+      }
+    });
+  program.command('reboot').description('ask the running aios-init to stop everything in order and reboot')
+    .action(() => { code = signalInit('SIGUSR1', 'reboot'); });
+  program.command('poweroff').description('ask the running aios-init to stop everything in order and power off')
+    .action(() => { code = signalInit('SIGUSR2', 'poweroff'); });
+
+  // As the kernel's init (no arguments, PID 1 or the child of tini) it boots.
+  const args = argv.length === 0 && (process.pid === 1 || process.ppid === 1) ? ['boot'] : argv;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return code;
+}
+
+/** [init] break_glass_user from the target system's config.toml. */
+function breakGlassFromConfig(root: string): string | null {
+  const { config } = loadSettings({ systemConfigFile: join(root, '/etc/aios/config.toml'), userConfigFile: null }, {});
+  return InitConfig.parse(config.init ?? {}).break_glass_user ?? null;
+}
+
+/** Entry for bin/aios-init.js. */
+export function runInitMain(argv: string[], binUrl: string): void {
+  const binDir = dirname(fileURLToPath(binUrl));
+  runInit(argv, { binDir }).then((c) => { process.exitCode = c; }, (err: unknown) => {
+    process.stderr.write(`aios-init: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,46 @@
+// The end of a boot when aios-init is init: every process asked to stop, then killed, the
+// disks synced and remounted read-only, and the kernel told to reboot or power off. Node has
+// no reboot(2); the kernel's sysrq trigger does the same from a file write (writes to
+// /proc/sysrq-trigger are allowed whatever kernel.sysrq says, which gates only the keyboard).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type PowerAction = 'reboot' | 'poweroff';
+
+const SYSRQ: Record<PowerAction, string> = { reboot: 'b', poweroff: 'o' };
+
+function run(argv: [string, ...string[]], log: (line: string) => void): void {
+  try {
+    execFileSync(argv[0], argv.slice(1), { stdio: 'pipe', timeout: 10_000 });
+  } catch (err) {
+    log(`${argv.join(' ')}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
+/** Signals every process but PID 1 (tini) and this one; false when none was left. */
+function killAll(sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-1, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: nothing left to signal
+  }
+}
+
+/** Stops everything that is left and hands the machine to the kernel; does not return. */
+export async function powerDown(action: PowerAction, log: (line: string) => void, stateMount: string | null): Promise<never> {
+  log(`${action}: stopping every remaining process`);
+  killAll('SIGTERM');
+  await sleep(2000);
+  killAll('SIGKILL');
+  await sleep(200);
+  run(['sync'], log);
+  if (stateMount !== null) run(['umount', stateMount], log);
+  run(['mount', '-o', 'remount,ro', '/'], log);
+  run(['sync'], log);
+  log(`${action} now`);
+  writeFileSync('/proc/sysrq-trigger', SYSRQ[action]);
+  // The kernel acts at once; this is only reached if sysrq is compiled out.
+  for (;;) await sleep(60_000);
+}

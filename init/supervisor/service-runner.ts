@@ -1,0 +1,185 @@
+// One supervised service: spawn, readiness, watchdog, exit, backoff, stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { ServiceRecord } from '../../src/protocol/boot-timeline.js';
+import { decideRestart, type RestartPolicy } from './restart-policy.js';
+import type { ServiceSpec, ServiceState } from './service-spec.js';
+
+const SETTLED: ReadonlySet<ServiceState> = new Set(['running', 'done', 'failed', 'stopped']);
+const MAX_REMEMBERED_STARTS = 64;
+
+interface RunnerHooks {
+  log: (line: string) => void;
+  changed: (runner: ServiceRunner) => void;
+}
+
+/** Resolves or rejects with `promise`, or rejects once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); });
+  });
+}
+
+export class ServiceRunner {
+  state: ServiceState = 'inactive';
+  private child: ChildProcess | null = null;
+  private starts: number[] = [];
+  private totalStarts = 0;
+  private quickFailures = 0;
+  private lastExit: string | null = null;
+  private stopRequested = false;
+  private backoffTimer: ReturnType<typeof setTimeout> | null = null;
+  private waiters: Array<(s: ServiceState) => void> = [];
+  private exitWaiters: Array<() => void> = [];
+
+  constructor(readonly spec: ServiceSpec, private readonly policy: RestartPolicy, private readonly hooks: RunnerHooks) {}
+
+  record(): ServiceRecord {
+    return { name: this.spec.name, state: this.state, pid: this.child?.pid ?? null, starts: this.totalStarts, lastExit: this.lastExit };
+  }
+
+  setState(state: ServiceState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.hooks.changed(this);
+    if (SETTLED.has(state)) for (const w of this.waiters.splice(0)) w(state);
+  }
+
+  /** Resolves once the service is running, done, failed or stopped. */
+  settled(): Promise<ServiceState> {
+    if (SETTLED.has(this.state)) return Promise.resolve(this.state);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  fail(reason: string): void {
+    this.lastExit = reason;
+    this.hooks.log(`${this.spec.name}: failed: ${reason}`);
+    this.setState('failed');
+  }
+
+  launch(): Promise<ServiceState> {
+    this.stopRequested = false;
+    this.spawnOnce();
+    return this.settled();
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    if (this.backoffTimer !== null) {
+      clearTimeout(this.backoffTimer);
+      this.backoffTimer = null;
+    }
+    const child = this.child;
+    if (child === null) {
+      if (this.state === 'backoff' || this.state === 'waiting' || this.state === 'starting') this.setState('stopped');
+      return;
+    }
+    this.setState('stopping');
+    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    this.signal(child, 'SIGTERM');
+    const killer = setTimeout(() => {
+      this.hooks.log(`${this.spec.name}: did not stop within ${this.stopTimeoutMs()} ms of SIGTERM; sending SIGKILL`);
+      this.signal(child, 'SIGKILL');
+    }, this.stopTimeoutMs());
+    await exited;
+    clearTimeout(killer);
+  }
+
+  private stopTimeoutMs(): number {
+    return this.spec.stopTimeoutMs ?? 5000;
+  }
+
+  /** Signals the service's whole process group (it leads one: spawned detached). */
+  private signal(child: ChildProcess, sig: NodeJS.Signals): void {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try { child.kill(sig); } catch { /* already gone */ }
+    }
+  }
+
+  private spawnOnce(): void {
+    const { spec } = this;
+    const startedAt = Date.now();
+    this.starts = [...this.starts, startedAt].slice(-MAX_REMEMBERED_STARTS);
+    this.totalStarts += 1;
+    const out = spec.output ?? 'ignore';
+    const child = spawn(spec.argv[0], spec.argv.slice(1), {
+      detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+    });
+    this.child = child;
+    this.setState('starting');
+    const run = new AbortController();
+    let ended = false;
+    const onEnd = (description: string, failed: boolean): void => {
+      if (ended) return;
+      ended = true;
+      run.abort();
+      this.child = null;
+      this.lastExit = description;
+      for (const w of this.exitWaiters.splice(0)) w();
+      this.afterExit({ startedAt, endedAt: Date.now(), failed }, description);
+    };
+    child.once('error', (err) => onEnd(`could not start: ${err.message}`, true));
+    child.once('exit', (code, sig) => onEnd(sig !== null ? `killed by ${sig}` : `exit ${code ?? '?'}`, sig !== null || code !== 0));
+    if (spec.kind === 'oneshot') return;
+    child.once('spawn', () => {
+      if (spec.ready === undefined) {
+        this.becameReady(child, run.signal);
+        return;
+      }
+      const timeout = spec.readyTimeoutMs ?? 30_000;
+      within(spec.ready(run.signal), timeout, 'readiness').then(() => {
+        if (!ended) this.becameReady(child, run.signal);
+      }, (err: unknown) => {
+        if (ended || this.stopRequested) return;
+        this.hooks.log(`${spec.name}: not ready: ${err instanceof Error ? err.message : String(err)}; killing it`);
+        this.signal(child, 'SIGKILL');
+      });
+    });
+  }
+
+  private becameReady(child: ChildProcess, signal: AbortSignal): void {
+    this.setState('running');
+    const wd = this.spec.watchdog;
+    if (wd === undefined) return;
+    const tick = (): void => {
+      const timer = setTimeout(() => {
+        within(wd.probe(AbortSignal.any([signal, AbortSignal.timeout(wd.timeoutMs)])), wd.timeoutMs, 'watchdog probe').then(() => {
+          if (!signal.aborted) tick();
+        }, (err: unknown) => {
+          if (signal.aborted || this.stopRequested) return;
+          this.hooks.log(`${this.spec.name}: watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
+          this.signal(child, 'SIGKILL');
+        });
+      }, wd.intervalMs);
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    };
+    tick();
+  }
+
+  private afterExit(run: { startedAt: number; endedAt: number; failed: boolean }, description: string): void {
+    if (this.stopRequested) {
+      this.setState('stopped');
+      return;
+    }
+    if (this.spec.kind === 'oneshot' && !run.failed) {
+      this.setState('done');
+      return;
+    }
+    const decision = decideRestart(this.policy, { starts: this.starts, quickFailures: this.quickFailures }, run);
+    if (decision.kind === 'stop') {
+      if (run.failed) this.fail(`${description}; ${decision.reason}`);
+      else this.setState('stopped');
+      return;
+    }
+    this.quickFailures = decision.quickFailures;
+    this.hooks.log(`${this.spec.name}: ${description}; starting again in ${decision.delayMs} ms`);
+    this.setState('backoff');
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = null;
+      this.spawnOnce();
+    }, decision.delayMs);
+  }
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Builds the aiOS node image: a hybrid ISO (BIOS and UEFI) of a minimal Debian bookworm with
+# the kernel, Node 20 (this machine's binary), aiOS with the node_modules it loads at run time,
+# openssh-server, and aios-init as init; plus an empty state disk (ext4, label AIOS-STATE) that
+# the node mounts on /var/lib/aios. Only Debian packages (through mmdebstrap and apt) are
+# downloaded; aiOS, its node_modules and Node come from this checkout and this machine.
+#
+#   sudo iso/build-image.sh [--out DIR] [--cache DIR] [--test-key KEY.pub] [--root-password PW]
+#                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD] [--gpu] [--no-apt]
+#
+# --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$REPO/iso/out"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/aios-image"
+TEST_KEY=""
+ROOT_PASSWORD=""
+USERS=()
+BREAK_GLASS=""
+GPU=""
+APT=1
+COMP=lz4
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+PACKAGES=linux-image-amd64,live-boot,udev,tini,openssh-server,iproute2,isc-dhcp-client,kmod,procps,e2fsprogs,less
+
+die() { echo "build-image: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) OUT=$(realpath -m "$2"); shift 2 ;;
+    --cache) CACHE=$(realpath -m "$2"); shift 2 ;;
+    --test-key) TEST_KEY=$(realpath "$2"); shift 2 ;;
+    --root-password) ROOT_PASSWORD=$2; shift 2 ;;
+    --user) USERS+=("$2"); shift 2 ;;
+    --break-glass) BREAK_GLASS=$2; shift 2 ;;
+    --gpu) GPU=--gpu; shift ;;
+    --compression) COMP=$2; shift 2 ;;
+    --no-apt) APT=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || die "run as root (sudo): the root filesystem is built with real owners and modes"
+[ -z "$TEST_KEY" ] || [ -f "$TEST_KEY" ] || die "--test-key $TEST_KEY does not exist"
+
+START=$(date +%s.%N)
+step_start=$START
+step() {
+  local now; now=$(date +%s.%N)
+  [ -z "${STEP:-}" ] || printf '  %-28s %6.1f s\n' "$STEP" "$(echo "$now - $step_start" | bc)"
+  STEP=$1; step_start=$now
+  echo "==> $1"
+}
+
+step "host tools"
+declare -A NEED=([mmdebstrap]=mmdebstrap [mksquashfs]=squashfs-tools [xorriso]=xorriso [grub-mkrescue]=grub-common
+  [mformat]=mtools [mkfs.vfat]=dosfstools [mkfs.ext4]=e2fsprogs [bc]=bc [qemu-system-x86_64]=qemu-system-x86)
+MISSING=()
+for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null || MISSING+=("${NEED[$cmd]}"); done
+[ -d /usr/lib/grub/i386-pc ] || MISSING+=(grub-pc-bin)
+[ -d /usr/lib/grub/x86_64-efi ] || MISSING+=(grub-efi-amd64-bin)
+if [ ${#MISSING[@]} -gt 0 ]; then
+  [ "$APT" = 1 ] || die "missing host packages: ${MISSING[*]} (drop --no-apt to install them)"
+  echo "installing ${MISSING[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
+fi
+
+step "aiOS build"
+NODE=$(command -v node)
+"$NODE" -e 'process.exit(Number(process.versions.node.split(".")[0]) === 20 ? 0 : 1)' || die "$NODE is not Node 20"
+(cd "$REPO" && "$NODE" scripts/build.mjs --if-stale)
+PEERCRED="$REPO/native/peercred/build/Release/peercred.node"
+[ -f "$PEERCRED" ] || die "$PEERCRED is missing: run npm ci first"
+
+step "Debian base ($SUITE)"
+mkdir -p "$CACHE" "$OUT"
+# Drivers the initramfs needs to find the live medium (CD, USB, virtio, NVMe, SD) and a
+# keyboard; live-boot's hook adds squashfs, overlay, loop and the network drivers. With
+# MODULES=most the initramfs is 41 MB and its udev spends tens of seconds loading modules on
+# an emulated CPU; the root's udev loads the rest once aios-init runs.
+INITRD_MODULES="ata_piix ata_generic ahci sr_mod isofs virtio_pci virtio_blk virtio_scsi nvme usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd sd_mod mmc_block sdhci_pci hid_generic usbhid"
+KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" "$INITRD_MODULES" v2 | sha256sum | cut -c1-16)
+BASE="$CACHE/base-$KEY"
+BASE_CACHED=false
+rm -rf "$BASE.tmp"
+if [ -d "$BASE" ]; then
+  echo "cached: $BASE"
+  BASE_CACHED=true
+else
+  # No documentation, manuals or translations: a node is administered through aiOS.
+  mmdebstrap --variant=minbase --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --customize-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/aios.conf"' \
+    --customize-hook="printf '%s\\n' $INITRD_MODULES > \"\$1/etc/initramfs-tools/modules\"" \
+    --customize-hook='chroot "$1" update-initramfs -u -k all' \
+    --format=directory --include="$PACKAGES" "$SUITE" "$BASE.tmp" "$MIRROR"
+  mv "$BASE.tmp" "$BASE"
+fi
+
+step "root filesystem"
+WORK="$OUT/work"
+ROOTFS="$WORK/rootfs"
+rm -rf "$WORK"
+mkdir -p "$ROOTFS" "$WORK/iso/live" "$WORK/iso/boot/grub"
+cp -a "$BASE/." "$ROOTFS/"
+
+step "aiOS into the image"
+# Without its debug information (99 MB → 86 MB): less to read from the squashfs at boot.
+if command -v strip >/dev/null; then strip -o "$ROOTFS/usr/local/bin/node" "$NODE"; chmod 0755 "$ROOTFS/usr/local/bin/node"
+else install -m 0755 "$NODE" "$ROOTFS/usr/local/bin/node"; fi
+APP="$ROOTFS/opt/aios"
+mkdir -p "$APP/native/peercred/build/Release"
+cp -a "$REPO/dist" "$REPO/bin" "$REPO/package.json" "$APP/"
+cp "$PEERCRED" "$APP/native/peercred/build/Release/"
+(cd "$REPO" && "$NODE" iso/runtime-modules.mjs $GPU | tar -cf - -T -) | tar -xf - -C "$APP"
+# Sources, intermediate objects and other platforms' prebuilt binaries are not loaded at run time.
+rm -rf "$APP/node_modules/better-sqlite3/deps" "$APP/node_modules/better-sqlite3/src" \
+  "$APP/node_modules/node-pty/deps" "$APP/node_modules/node-pty/third_party" "$APP/node_modules/node-pty/src" \
+  "$APP/node_modules/node-pty/prebuilds"
+find "$APP/node_modules" -path '*/build/Release/obj*' -prune -exec rm -rf {} +
+find "$APP/node_modules" -path '*/build/Release/.deps' -prune -exec rm -rf {} +
+install -m 0755 "$REPO/iso/aios-init-pid1" "$ROOTFS/usr/local/sbin/aios-init-pid1"
+install -d -m 0755 "$ROOTFS/etc/aios"
+install -m 0644 "$REPO/iso/node-config.toml" "$ROOTFS/etc/aios/config.toml"
+echo aios-node > "$ROOTFS/etc/hostname"
+# The login prompt names the node; after login the TUI is the first thing on the screen.
+printf 'aiOS node \\n (\\l)\n\n' > "$ROOTFS/etc/issue"
+: > "$ROOTFS/etc/motd"
+rm -f "$ROOTFS"/etc/update-motd.d/*
+# live-boot writes /etc/network/interfaces; ifupdown is not installed, aios-init runs DHCP.
+mkdir -p "$ROOTFS/etc/network"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\taios-node\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
+: > "$ROOTFS/etc/fstab"
+# Host keys are made on each node's first boot (aios-init), never shared through the image.
+rm -f "$ROOTFS"/etc/ssh/ssh_host_*
+printf '# aiOS image: aios-init makes this key on first boot.\nHostKey /etc/ssh/ssh_host_ed25519_key\n' > "$ROOTFS/etc/ssh/sshd_config.d/10-aios-image.conf"
+
+step "accounts and logins"
+CHROOT_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+if [ -n "$ROOT_PASSWORD" ]; then
+  echo "root:$ROOT_PASSWORD" | PATH=$CHROOT_PATH chroot "$ROOTFS" chpasswd
+else
+  PATH=$CHROOT_PATH chroot "$ROOTFS" passwd -l root >/dev/null
+fi
+INSTALL_USERS=(--user root)
+for spec in "${USERS[@]}"; do
+  name=${spec%%:*}
+  PATH=$CHROOT_PATH chroot "$ROOTFS" useradd -m -s /bin/bash "$name"
+  if [ "$spec" != "$name" ]; then echo "$name:${spec#*:}" | PATH=$CHROOT_PATH chroot "$ROOTFS" chpasswd; fi
+  INSTALL_USERS+=(--user "$name")
+done
+BREAK_GLASS_ARGS=()
+if [ -n "$BREAK_GLASS" ]; then
+  name=${BREAK_GLASS%%:*}
+  PATH=$CHROOT_PATH chroot "$ROOTFS" useradd -m -s /bin/bash "$name"
+  echo "$name:${BREAK_GLASS#*:}" | PATH=$CHROOT_PATH chroot "$ROOTFS" chpasswd
+  # [init] is the last table of node-config.toml, so an appended key belongs to it.
+  printf 'break_glass_user = "%s"\n' "$name" >> "$ROOTFS/etc/aios/config.toml"
+  BREAK_GLASS_ARGS=(--break-glass "$name")
+fi
+if [ -n "$TEST_KEY" ]; then
+  for home in /root $(for spec in "${USERS[@]}"; do echo "/home/${spec%%:*}"; done); do
+    install -d -m 0700 "$ROOTFS$home/.ssh"
+    install -m 0600 "$TEST_KEY" "$ROOTFS$home/.ssh/authorized_keys"
+    owner=$(stat -c %u:%g "$ROOTFS$home")
+    chown -R "$owner" "$ROOTFS$home/.ssh"
+  done
+fi
+# The same install an existing host gets, minus systemd: aios-init runs the gettys itself.
+"$NODE" "$REPO/bin/aios-init.js" install --root "$ROOTFS" --init pid1 --prefix /opt/aios --node /usr/local/bin/node \
+  --bin-dir /usr/local/bin "${INSTALL_USERS[@]}" "${BREAK_GLASS_ARGS[@]}"
+rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+
+step "squashfs"
+cp "$ROOTFS"/boot/vmlinuz-* "$WORK/iso/live/vmlinuz"
+cp "$ROOTFS"/boot/initrd.img-* "$WORK/iso/live/initrd.img"
+case "$COMP" in
+  lz4) COMP_ARGS=(-comp lz4 -Xhc) ;;
+  zstd) COMP_ARGS=(-comp zstd -Xcompression-level 15) ;;
+  xz) COMP_ARGS=(-comp xz) ;;
+  *) die "--compression: expected lz4, zstd or xz; got $COMP" ;;
+esac
+mksquashfs "$ROOTFS" "$WORK/iso/live/filesystem.squashfs" "${COMP_ARGS[@]}" -noappend -quiet -no-progress -e boot
+
+step "ISO (BIOS + UEFI)"
+cp "$REPO/iso/grub.cfg" "$WORK/iso/boot/grub/grub.cfg"
+ISO="$OUT/aios-node.iso"
+grub-mkrescue -o "$ISO" "$WORK/iso" -- -volid AIOS_NODE 2>"$WORK/grub-mkrescue.log" || { cat "$WORK/grub-mkrescue.log" >&2; exit 1; }
+
+step "state disk"
+STATE="$OUT/aios-state.img"
+rm -f "$STATE"
+truncate -s 512M "$STATE"
+mkfs.ext4 -q -F -L AIOS-STATE "$STATE"
+
+step "done"
+END=$(date +%s.%N)
+ISO_BYTES=$(stat -c %s "$ISO")
+SQUASH_BYTES=$(stat -c %s "$WORK/iso/live/filesystem.squashfs")
+ROOT_KB=$(du -sk "$ROOTFS" | cut -f1)
+BUILD_S=$(echo "$END - $START" | bc)
+rm -rf "$ROOTFS"
+cat > "$OUT/image-info.json" <<JSON
+{"iso":"$ISO","isoBytes":$ISO_BYTES,"squashfsBytes":$SQUASH_BYTES,"rootfsBytes":$((ROOT_KB * 1024)),"stateDisk":"$STATE","buildSeconds":$BUILD_S,"baseCached":$BASE_CACHED,"testImage":$([ -n "$TEST_KEY" ] && echo true || echo false)}
+JSON
+printf 'image:      %s (%d MiB)\n' "$ISO" $((ISO_BYTES / 1048576))
+printf 'root fs:    %d MiB unpacked, %d MiB as squashfs\n' $((ROOT_KB / 1024)) $((SQUASH_BYTES / 1048576))
+printf 'state disk: %s (512 MiB, ext4 AIOS-STATE)\n' "$STATE"
+printf 'built in:   %.0f s\n' "$BUILD_S"

@@ -1,0 +1,21 @@
+// The [init] table of config.toml: what aios-init checks, how it supervises aiosd, and which
+// logins it starts when it is PID 1. Absent means every default (InitConfig.parse({})).
+import { z } from 'zod';
+
+export const InitConfig = z.strictObject({
+  min_cpus: z.number().int().min(1).default(1),
+  min_memory_mb: z.number().int().min(0).default(512),
+  min_state_free_mb: z.number().int().min(0).default(256),
+  /** aiosd must answer status/get within watchdog_timeout_s, asked every watchdog_interval_s. */
+  watchdog_interval_s: z.number().min(1).max(3600).default(10),
+  watchdog_timeout_s: z.number().min(1).max(3600).default(30),
+  /** How long aiosd may take to answer for the first time. */
+  ready_timeout_s: z.number().min(1).max(3600).default(120),
+  /** Consoles that get a login prompt when aios-init is PID 1 (absent devices are skipped). */
+  gettys: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'expected a tty name such as ttyS0')).default(['tty1', 'ttyS0', 'hvc0']),
+  /** Start sshd when aios-init is PID 1. */
+  ssh: z.boolean().default(true),
+  /** An account that keeps a normal shell for recovery; `aios-init install` never changes it. */
+  break_glass_user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'expected a user name').optional(),
+});
+export type InitConfig = z.output<typeof InitConfig>;

@@ -1,0 +1,65 @@
+// The protocol methods of tools, snapshots and the ledger's export: one tool as a one-step
+// plan, the tool list, manual tree snapshots, restores (all or nothing, then state), and
+// paged export with the signed checkpoints.
+import { OpError } from '../agents/op-error.js';
+import type { GoalEngine } from '../agents/goal-engine.js';
+import type { AuditLedger } from '../memory/audit-ledger.js';
+import { pathTextProblem } from '../policy/path-guard.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { SnapshotNotFoundError, type SnapshotStore } from '../tools/snapshot-store.js';
+import type { Connection, Handlers } from './rpc-server.js';
+
+export interface ToolHandlerDeps {
+  engine: GoalEngine;
+  registry: ToolRegistry;
+  snapshots: SnapshotStore;
+  ledger: AuditLedger;
+}
+
+type ToolMethods = 'snapshot/restore' | 'snapshot/create' | 'tool/list' | 'tool/plan' | 'audit/export';
+
+function mustBeAdmin(conn: Connection, what: string): void {
+  if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is ${conn.actor.role === 'viewer' ? 'a viewer' : 'an operator'}: only an admin may ${what}`);
+}
+
+const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
+  return {
+    // A snapshot may hold any path on the node: putting one back is an admin's decision.
+    'snapshot/restore': async (p, conn) => {
+      mustBeAdmin(conn, 'restore snapshots (roll back your own goals with aios rollback)');
+      d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.begin', subject: p.snapshotId, detail: {} });
+      try {
+        const r = await d.snapshots.restore(p.snapshotId);
+        d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore', subject: p.snapshotId, detail: { paths: r.restored.length, changed: r.changed, problems: r.problems } });
+        return r;
+      } catch (err) {
+        if (err instanceof SnapshotNotFoundError) throw new OpError('NotFound', err.message);
+        d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.failed', subject: p.snapshotId, detail: { error: text(err) } });
+        throw new OpError('Failed', `restore failed: ${text(err)}`);
+      }
+    },
+    // Copies every file it reads into the state directory: only an admin may (think /etc/shadow).
+    'snapshot/create': (p, conn) => {
+      mustBeAdmin(conn, 'take snapshots of arbitrary paths');
+      for (const path of p.paths) {
+        if (!path.startsWith('/')) throw new OpError('InvalidParams', `${path}: snapshot paths must be absolute`);
+        const problem = pathTextProblem(path);
+        if (problem !== null) throw new OpError('InvalidParams', `${JSON.stringify(path)} ${problem}`);
+      }
+      const r = d.snapshots.captureTree({ roots: p.paths, label: p.label ?? `manual: ${p.paths.join(', ')}`, kind: 'manual' });
+      d.ledger.append({ actor: conn.actor.name, action: 'snapshot.create', subject: r.snapshot.id, detail: { roots: p.paths, entries: r.entries, skipped: r.skipped.length } });
+      return r;
+    },
+    'tool/list': () => ({ tools: d.registry.describe().map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })) }),
+    'tool/plan': (p, conn) => {
+      if (conn.actor.role === 'viewer') throw new OpError('Unauthorized', `${conn.actor.name} is a viewer and cannot run tools`);
+      return d.engine.submitDirect(p.tool, p.args, conn.actor);
+    },
+    'audit/export': (p, conn) => {
+      mustBeAdmin(conn, 'export the audit ledger');
+      return d.ledger.exportPage(p.afterSeq, p.limit);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// The ledger's signing key: Ed25519, kept in the state directory (private key 0600), so that
+// signed checkpoints pin the chain's head. Rewriting or truncating the ledger then needs the
+// private key too, and an exported public key lets anyone check a copy elsewhere.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const KEY_FILE = 'audit-key.pem';
+export const PUBLIC_KEY_FILE = 'audit-key.pub.pem';
+
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+  ts: string;
+  keyId: string;
+  signature: string;
+}
+
+/** What a checkpoint's signature covers: the chain head at seq, when, and which key. */
+export function checkpointMessage(c: Omit<Checkpoint, 'signature'>): Buffer {
+  return Buffer.from(`aios-audit-checkpoint\n${c.seq}\n${c.hash}\n${c.ts}\n${c.keyId}\n`);
+}
+
+export function keyIdOf(publicKeyPem: string): string {
+  const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('hex').slice(0, 16);
+}
+
+export function verifyCheckpoint(publicKeyPem: string, c: Checkpoint): boolean {
+  try {
+    return verify(null, checkpointMessage(c), createPublicKey(publicKeyPem), Buffer.from(c.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+export class AuditSigner {
+  readonly keyId: string;
+
+  private constructor(private readonly privateKey: KeyObject, readonly publicKeyPem: string) {
+    this.keyId = keyIdOf(publicKeyPem);
+  }
+
+  /** Loads the key from `dir`, or makes one there (private key readable by its owner only). */
+  static loadOrCreate(dir: string): AuditSigner {
+    const privPath = join(dir, KEY_FILE);
+    const pubPath = join(dir, PUBLIC_KEY_FILE);
+    if (existsSync(privPath)) {
+      const priv = createPrivateKey(readFileSync(privPath));
+      const pub = createPublicKey(priv).export({ type: 'spki', format: 'pem' }).toString();
+      if (!existsSync(pubPath)) writeAtomic(pubPath, pub, 0o644);
+      return new AuditSigner(priv, pub);
+    }
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeAtomic(privPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+    const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    writeAtomic(pubPath, pub, 0o644);
+    return new AuditSigner(privateKey, pub);
+  }
+
+  sign(c: Omit<Checkpoint, 'signature' | 'keyId'>): Checkpoint {
+    const unsigned = { ...c, keyId: this.keyId };
+    return { ...unsigned, signature: sign(null, checkpointMessage(unsigned), this.privateKey).toString('base64') };
+  }
+}
+
+export function writeAtomic(path: string, text: string, mode: number): void {
+  const temp = join(dirname(path), `.${Date.now()}-${process.pid}.tmp`);
+  writeFileSync(temp, text, { mode });
+  chmodSync(temp, mode);
+  renameSync(temp, path);
+}

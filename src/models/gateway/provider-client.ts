@@ -1,0 +1,68 @@
+// One provider's API, reduced to what the gateway needs: ask for a plan in a JSON Schema,
+// stream its text, and report real token usage. Each SDK's errors become ProviderErrors.
+import type { JsonSchema } from '../plan-schema.js';
+import { kindForStatus, ProviderError, retryAfterMs } from './provider-error.js';
+
+export interface PlanCall {
+  system: string;
+  user: string;
+  schema: JsonSchema;
+  maxTokens: number;
+  temperature: number | null;
+  signal?: AbortSignal;
+  /** Partial JSON of the plan as it streams in. */
+  onDelta?: (text: string) => void;
+}
+
+/** The answer as it came: the gateway counts its tokens (billed even when cut short), then parses it. */
+export interface PlanReply {
+  json: string;
+  /** The stream reached its end (message_stop, [DONE]); false when it was cut short. */
+  complete: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  /** The model that answered, as the provider names it. */
+  model: string;
+}
+
+export interface ProviderClient {
+  plan(call: PlanCall): Promise<PlanReply>;
+}
+
+export const PLAN_TOOL = {
+  name: 'submit_plan',
+  description: 'Submit the plan for the operator\'s goal: the steps in order, each one tool call. Nothing runs until the operator approves.',
+} as const;
+
+/** The shape both SDKs give their HTTP errors (status and headers), without importing either. */
+interface SdkApiError { status?: number | undefined; headers?: { get(name: string): string | null } | undefined; message: string; name: string }
+
+/**
+ * Maps an SDK error by its cause. `scrub` removes keys from any text that is kept (an SDK
+ * message can quote a response body that echoes a header).
+ */
+export function toProviderError(err: unknown, scrub: (text: string) => string, signal?: AbortSignal): unknown {
+  if (signal?.aborted === true) return signal.reason;
+  if (err instanceof ProviderError) return err;
+  const e = err as SdkApiError;
+  const message = scrub(err instanceof Error ? err.message : String(err));
+  if (e.name === 'APIUserAbortError' || e.name === 'AbortError') return err;
+  if (e.name === 'APIConnectionTimeoutError') return new ProviderError('timeout', 'no answer in time', null, null, { cause: err });
+  if (e.name === 'APIConnectionError') return new ProviderError('timeout', `cannot connect (${message})`, null, null, { cause: err });
+  if (typeof e.status === 'number') {
+    return new ProviderError(kindForStatus(e.status), `HTTP ${e.status}: ${message.slice(0, 500)}`, e.status, retryAfterMs(e.headers), { cause: err });
+  }
+  if (err instanceof SyntaxError) return new ProviderError('bad_response', `malformed response (${message})`, null, null, { cause: err });
+  return new ProviderError('bad_response', message.slice(0, 500), null, null, { cause: err });
+}
+
+/** The plan's JSON once the stream has ended: it must be whole. */
+export function parsePlanJson(text: string, complete: boolean): unknown {
+  if (!complete) throw new ProviderError('bad_response', 'the response stream ended before the plan was complete');
+  if (text.trim() === '') throw new ProviderError('bad_response', `the answer held no plan (no ${PLAN_TOOL.name} call or JSON content)`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ProviderError('bad_response', `the plan is not valid JSON (${(err as Error).message})`);
+  }
+}

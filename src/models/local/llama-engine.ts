@@ -1,0 +1,164 @@
+// node-llama-cpp itself, as the model runtime process runs it: load, measure threads,
+// generate (optionally under a JSON-Schema grammar), cancel, unload. Runs only inside the
+// runtime process (model-worker.ts), never in the daemon.
+import {
+  getLlama, LlamaChatSession, LlamaCompletion, LlamaLogLevel,
+  type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel,
+} from 'node-llama-cpp';
+import type {
+  GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo,
+} from './worker-protocol.js';
+
+interface Loaded {
+  model: LlamaModel;
+  context: LlamaContext;
+  /** Kept across requests, so a repeated prefix (the planner's system prompt) is evaluated once. */
+  sequence: LlamaContextSequence;
+}
+
+/** What a trial of one thread count generates: enough tokens to time, few enough to be quick. */
+const TRIAL_TOKENS = 12;
+const TRIAL_PROMPT = 'Once upon a time';
+
+export class LlamaEngine {
+  private readonly loaded = new Map<string, Loaded>();
+  private readonly grammars = new Map<string, LlamaGrammar>();
+
+  private constructor(private readonly llama: Llama) {}
+
+  static async start(gpu: GpuSetting, log: (line: string) => void): Promise<{ engine: LlamaEngine; info: ReadyInfo }> {
+    const began = performance.now();
+    // build: 'never': the prebuilt binaries only; a missing one is an error, never a compile.
+    const llama = await getLlama({
+      gpu: gpu === 'off' ? false : gpu, build: 'never', logLevel: LlamaLogLevel.error,
+      logger: (level, message) => { if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(message.trimEnd()); },
+    });
+    const gpuDevices = llama.gpu === false ? [] : await llama.getGpuDeviceNames().catch(() => []);
+    const vram = llama.gpu === false ? null : await llama.getVramState().catch(() => null);
+    return {
+      engine: new LlamaEngine(llama),
+      info: { gpu: llama.gpu, gpuDevices, vramTotalBytes: vram?.total ?? 0, startMs: performance.now() - began },
+    };
+  }
+
+  async load(spec: LoadSpec): Promise<LoadedInfo> {
+    const began = performance.now();
+    await this.unload(spec.key);
+    const model = await this.llama.loadModel({ modelPath: spec.path });
+    try {
+      const contextSize = spec.contextSize ?? Math.min(model.trainContextSize, 8192);
+      const trials = spec.threads === 'auto' ? await this.threadTrials(model, spec.cores) : [];
+      const best = trials.reduce<{ threads: number; tokensPerS: number } | null>((a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a), null);
+      const threads = spec.threads === 'auto' ? best?.threads ?? 1 : spec.threads;
+      const context = await model.createContext({ contextSize, threads, sequences: 1 });
+      this.loaded.set(spec.key, { model, context, sequence: context.getSequence() });
+      return {
+        sizeBytes: model.size, contextSize: context.contextSize, trainContextSize: model.trainContextSize, threads,
+        threadTrials: trials, gpuLayers: model.gpuLayers, loadMs: performance.now() - began,
+      };
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * Times a short generation at 1 thread and at every usable core, and keeps the faster.
+   * llama.cpp's threads busy-wait on each other, so on a small or busy machine fewer
+   * threads can be far faster; only a measurement on this machine can tell.
+   */
+  private async threadTrials(model: LlamaModel, cores: number): Promise<{ threads: number; tokensPerS: number }[]> {
+    const candidates = cores <= 1 ? [1] : [1, cores];
+    if (candidates.length === 1) return [{ threads: 1, tokensPerS: 0 }];
+    const out: { threads: number; tokensPerS: number }[] = [];
+    for (const threads of candidates) {
+      const context = await model.createContext({ contextSize: Math.min(256, model.trainContextSize), threads, sequences: 1 });
+      try {
+        const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+        let first = 0;
+        let tokens = 0;
+        await completion.generateCompletion(TRIAL_PROMPT, {
+          maxTokens: TRIAL_TOKENS, temperature: 0,
+          onToken: (t) => { if (tokens === 0) first = performance.now(); tokens += t.length; },
+        });
+        // From the first token on: generation speed, without the prompt's evaluation.
+        const ms = performance.now() - first;
+        out.push({ threads, tokensPerS: tokens > 1 && ms > 0 ? ((tokens - 1) / ms) * 1000 : 0 });
+      } finally {
+        await context.dispose();
+      }
+    }
+    return out;
+  }
+
+  async generate(spec: GenerateSpec, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
+    const began = performance.now();
+    const entry = this.loaded.get(spec.key);
+    if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
+    const grammar = spec.jsonSchema === undefined ? undefined : await this.grammarFor(spec.jsonSchema);
+    let ttftMs = -1;
+    let tokens = 0;
+    const onTextChunk = (text: string): void => {
+      if (ttftMs < 0) ttftMs = performance.now() - began;
+      onText(text);
+    };
+    const onToken = (t: readonly unknown[]): void => { tokens += t.length; };
+    const options = {
+      maxTokens: spec.maxTokens, temperature: spec.temperature, signal, onTextChunk, onToken,
+      ...(grammar === undefined ? {} : { grammar }), ...(spec.seed === undefined ? {} : { seed: spec.seed }),
+    };
+    const sequence = entry.sequence;
+    if ('prompt' in spec.input) {
+      const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      try {
+        const r = await completion.generateCompletionWithMeta(spec.input.prompt, options);
+        return { text: r.response, tokens, ttftMs: Math.max(ttftMs, 0), totalMs: performance.now() - began, stopReason: r.metadata.stopReason };
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    }
+    const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: spec.input.system, autoDisposeSequence: false });
+    try {
+      const r = await session.promptWithMeta(spec.input.user, options);
+      return { text: r.responseText, tokens, ttftMs: Math.max(ttftMs, 0), totalMs: performance.now() - began, stopReason: r.stopReason };
+    } finally {
+      session.dispose({ disposeSequence: false });
+    }
+  }
+
+  private async grammarFor(schema: object): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    let g = this.grammars.get(key);
+    if (g === undefined) {
+      // The schema is built by plan-schema.ts in the subset node-llama-cpp's grammar supports.
+      g = await this.llama.createGrammarForJsonSchema(schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+      if (this.grammars.size >= 16) this.grammars.clear();
+      this.grammars.set(key, g);
+    }
+    return g;
+  }
+
+  async unload(key: string): Promise<void> {
+    const entry = this.loaded.get(key);
+    if (entry === undefined) return;
+    this.loaded.delete(key);
+    await entry.context.dispose();
+    await entry.model.dispose();
+  }
+
+  memory(): MemoryInfo {
+    return {
+      rssBytes: process.memoryUsage().rss,
+      models: [...this.loaded].map(([key, { model, context }]) => ({
+        key,
+        ramBytes: model.memoryUsage.ram + context.memoryUsage.ram,
+        vramBytes: model.memoryUsage.vram + context.memoryUsage.vram,
+      })),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    for (const key of [...this.loaded.keys()]) await this.unload(key);
+    await this.llama.dispose();
+  }
+}

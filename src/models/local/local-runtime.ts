@@ -1,0 +1,285 @@
+// The local models: started in a runtime process of their own when one is configured,
+// loaded at start (always_loaded) or on first use, probed, queued, unloaded when idle,
+// and measured. With no model configured nothing here starts, and node-llama-cpp is never loaded.
+import type { LocalModelView, RuntimeView } from '../../protocol/intelligence.js';
+import { checkGguf, sha256File } from './gguf-file.js';
+import { InferenceQueue, Priority } from './inference-queue.js';
+import type { ModelKey, ModelSettings, RuntimeSettings } from './model-settings.js';
+import { usableCores } from './usable-cores.js';
+import { RuntimeHost, type Transport } from './worker-host.js';
+import type { GenerateResult, GenerateSpec, LoadedInfo, ReadyInfo } from './worker-protocol.js';
+
+export interface GenerateOptions {
+  priority?: Priority;
+  signal?: AbortSignal;
+  onDelta?: (text: string) => void;
+}
+
+interface ModelState {
+  settings: ModelSettings;
+  state: LocalModelView['state'];
+  problem: string | null;
+  loaded: LoadedInfo | null;
+  memoryBytes: number | null;
+  tokensPerS: number | null;
+  ttftMs: number | null;
+  queue: InferenceQueue;
+  idleTimer: NodeJS.Timeout | null;
+  loading: Promise<void> | null;
+}
+
+/** The health probe: a short prompt that must produce text. */
+export const PROBE_PROMPT = 'Once upon a time';
+const PROBE_TOKENS = 16;
+/** A runtime that died this recently is not restarted on demand (no crash loops). */
+const RESTART_BACKOFF_MS = 30_000;
+
+export class LocalRuntime {
+  private readonly models = new Map<ModelKey, ModelState>();
+  private host: RuntimeHost | null = null;
+  private starting: Promise<RuntimeHost> | null = null;
+  private ready: ReadyInfo | null = null;
+  private runtimeState: RuntimeView['state'] = 'off';
+  private runtimeProblem: string | null = null;
+  private diedAt = 0;
+  private rssBytes: number | null = null;
+  private closed = false;
+  readonly cores: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly opts: {
+    settings: RuntimeSettings;
+    /** dist/model-worker.js */
+    workerScript: string;
+    transport?: Transport;
+    log?: (line: string) => void;
+    cores?: number;
+    /** How long after a crash the runtime is not restarted on demand (no crash loops). */
+    restartBackoffMs?: number;
+  }) {
+    this.cores = opts.cores ?? usableCores();
+    this.backoffMs = opts.restartBackoffMs ?? RESTART_BACKOFF_MS;
+    for (const s of opts.settings.models) {
+      this.models.set(s.key, {
+        settings: s, state: 'configured', problem: null, loaded: null, memoryBytes: null, tokensPerS: null, ttftMs: null,
+        queue: new InferenceQueue(1), idleTimer: null, loading: null,
+      });
+    }
+  }
+
+  get configured(): boolean {
+    return this.models.size > 0;
+  }
+
+  has(key: ModelKey): boolean {
+    return this.models.has(key);
+  }
+
+  settings(key: ModelKey): ModelSettings | undefined {
+    return this.models.get(key)?.settings;
+  }
+
+  /** Starts the runtime and loads and probes the always-loaded models. Never throws: failures become status. */
+  async start(): Promise<void> {
+    if (!this.configured) return;
+    // Every file is checked now, the on-demand ones too: a missing or wrong file is worth knowing at start.
+    await Promise.all([...this.models.values()].map(async (m) => {
+      const c = await checkGguf(m.settings.path);
+      if (!c.ok) this.fail(m, c.problem);
+    }));
+    const always = [...this.models.values()].filter((m) => m.settings.alwaysLoaded && m.state !== 'failed');
+    if (always.length === 0) return;
+    try {
+      await this.runtime();
+    } catch {
+      return;
+    }
+    for (const m of always) {
+      await this.ensureLoaded(m).then(() => this.probe(m)).catch((err: unknown) => this.fail(m, message(err)));
+    }
+  }
+
+  /** Generates with one model, queued behind that model's other requests. */
+  async generate(key: ModelKey, spec: Omit<GenerateSpec, 'key'>, opts: GenerateOptions = {}): Promise<GenerateResult> {
+    const m = this.models.get(key);
+    if (m === undefined) throw new Error(`no [models.${key}] is configured`);
+    return m.queue.run(opts.priority ?? Priority.normal, opts.signal, async () => {
+      opts.signal?.throwIfAborted();
+      if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
+      try {
+        await this.ensureLoaded(m);
+        const host = await this.runtime();
+        const result = await host.generate({ ...spec, key }, {
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+          ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
+        });
+        this.measure(m, result);
+        return result;
+      } finally {
+        this.scheduleIdleUnload(m);
+      }
+    });
+  }
+
+  async unload(key: ModelKey): Promise<void> {
+    const m = this.models.get(key);
+    if (m === undefined || m.state !== 'loaded' || this.host === null) return;
+    await this.host.unload(key);
+    m.state = 'unloaded';
+    m.memoryBytes = null;
+  }
+
+  status(): { runtime: RuntimeView; models: LocalModelView[] } {
+    const gpu = this.ready?.gpu ?? false;
+    const device = this.ready === null ? 'not started' : gpu === false ? 'cpu' : `${gpu}: ${this.ready.gpuDevices.join(', ') || 'unknown device'}`;
+    return {
+      runtime: { state: this.runtimeState, device, cores: this.cores, pid: this.host?.pid ?? null, rssBytes: this.rssBytes, problem: this.runtimeProblem },
+      models: [...this.models.values()].map((m) => ({
+        key: m.settings.key, name: m.settings.name, path: m.settings.path,
+        policy: m.settings.alwaysLoaded ? 'always_loaded' as const : 'load_on_demand' as const,
+        state: m.state, problem: m.problem, sizeBytes: m.loaded?.sizeBytes ?? null, memoryBytes: m.memoryBytes,
+        threads: m.loaded?.threads ?? null, threadTrials: m.loaded?.threadTrials ?? [], contextSize: m.loaded?.contextSize ?? null,
+        tokensPerS: m.tokensPerS, ttftMs: m.ttftMs, loadMs: m.loaded?.loadMs ?? null, queued: m.queue.pending, running: m.queue.active,
+      })),
+    };
+  }
+
+  /** Asks the runtime for its memory use (for `aios models`); status() then shows it. */
+  async refreshMemory(): Promise<void> {
+    if (this.host === null || !this.host.alive) return;
+    const info = await this.host.memory().catch(() => null);
+    if (info === null) return;
+    this.rssBytes = info.rssBytes;
+    for (const m of this.models.values()) {
+      const found = info.models.find((x) => x.key === m.settings.key);
+      m.memoryBytes = found === undefined ? null : found.ramBytes + found.vramBytes;
+    }
+  }
+
+  /** Whether a model can serve now or after a load: configured, file fine, runtime not crash-looping. */
+  usable(key: ModelKey): { up: boolean; detail: string } {
+    const m = this.models.get(key);
+    if (m === undefined) return { up: false, detail: `no [models.${key}] configured` };
+    if (m.state === 'failed') return { up: false, detail: m.problem ?? 'failed' };
+    if (this.runtimeState === 'down' && Date.now() - this.diedAt < this.backoffMs) return { up: false, detail: `runtime stopped: ${this.runtimeProblem ?? 'unknown'}` };
+    if (this.runtimeState === 'starting' || m.state === 'loading') return { up: false, detail: `${m.settings.name} loading` };
+    const speed = m.tokensPerS === null ? '' : `, ${Math.round(m.tokensPerS)} tok/s`;
+    const where = this.ready === null ? '' : ` on ${this.ready.gpu === false ? 'cpu' : this.ready.gpu}`;
+    return { up: true, detail: `${m.settings.name}${where}${m.state === 'loaded' ? '' : ` (${m.state})`}${speed}` };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const m of this.models.values()) {
+      if (m.idleTimer !== null) clearTimeout(m.idleTimer);
+      m.queue.clear(new Error('aiosd is shutting down'));
+    }
+    await this.host?.close();
+  }
+
+  private async runtime(): Promise<RuntimeHost> {
+    if (this.host?.alive === true) return this.host;
+    if (this.closed) throw new Error('the local model runtime is closed');
+    if (this.runtimeState === 'down' && Date.now() - this.diedAt < this.backoffMs) {
+      throw new Error(`the local model runtime stopped ${Math.round((Date.now() - this.diedAt) / 1000)} s ago (${this.runtimeProblem ?? 'unknown'}); it is retried after ${this.backoffMs / 1000} s`);
+    }
+    this.starting ??= this.spawn().finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  private async spawn(): Promise<RuntimeHost> {
+    this.runtimeState = 'starting';
+    try {
+      const { host, info } = await RuntimeHost.start({ script: this.opts.workerScript, transport: this.opts.transport ?? 'process', gpu: this.opts.settings.gpu });
+      this.host = host;
+      this.ready = info;
+      this.runtimeState = 'up';
+      this.runtimeProblem = null;
+      this.opts.log?.(`local model runtime up (pid ${host.pid ?? '-'}, ${info.gpu === false ? 'cpu' : `${info.gpu}: ${info.gpuDevices.join(', ')}`}, ${this.cores} usable core(s), ${Math.round(info.startMs)} ms)`);
+      host.onExit((reason) => this.onRuntimeExit(reason));
+      return host;
+    } catch (err) {
+      this.onRuntimeExit(message(err));
+      throw err;
+    }
+  }
+
+  private onRuntimeExit(reason: string): void {
+    this.runtimeState = 'down';
+    this.runtimeProblem = reason;
+    this.diedAt = Date.now();
+    this.rssBytes = null;
+    for (const m of this.models.values()) {
+      if (m.state === 'loaded' || m.state === 'loading') m.state = 'unloaded';
+      m.memoryBytes = null;
+    }
+    if (!this.closed) this.opts.log?.(`local model runtime stopped: ${reason}`);
+  }
+
+  private async ensureLoaded(m: ModelState): Promise<void> {
+    if (m.state === 'loaded' && this.host?.alive === true) return;
+    m.loading ??= this.load(m).finally(() => { m.loading = null; });
+    return m.loading;
+  }
+
+  private async load(m: ModelState): Promise<void> {
+    const { settings } = m;
+    const check = await checkGguf(settings.path);
+    if (!check.ok) throw this.fail(m, check.problem);
+    if (settings.sha256 !== null) {
+      const actual = await sha256File(settings.path);
+      if (actual !== settings.sha256) throw this.fail(m, `${settings.path} has sha256 ${actual}, not the ${settings.sha256} configured; the file changed or the setting is wrong`);
+    }
+    const host = await this.runtime();
+    m.state = 'loading';
+    try {
+      m.loaded = await host.load({ key: settings.key, path: settings.path, contextSize: settings.contextSize, threads: settings.threads, cores: this.cores });
+    } catch (err) {
+      throw this.fail(m, `cannot load ${settings.path}: ${message(err)}`);
+    }
+    m.state = 'loaded';
+    m.problem = null;
+    const trials = m.loaded.threadTrials.map((t) => `${t.threads}: ${Math.round(t.tokensPerS)} tok/s`).join(', ');
+    this.opts.log?.(`loaded ${settings.key} model ${settings.name} in ${Math.round(m.loaded.loadMs)} ms, ${m.loaded.threads} thread(s)${trials === '' ? '' : ` (measured ${trials})`}`);
+    await this.refreshMemory();
+  }
+
+  private async probe(m: ModelState): Promise<void> {
+    const host = await this.runtime();
+    const r = await host.generate({ key: m.settings.key, input: { prompt: PROBE_PROMPT }, maxTokens: PROBE_TOKENS, temperature: 0 });
+    if (r.tokens === 0 || r.text.trim() === '') throw new Error(`health probe: ${m.settings.name} produced no text for "${PROBE_PROMPT}"`);
+    this.measure(m, r);
+    this.opts.log?.(`probe: ${m.settings.name} answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`);
+  }
+
+  private measure(m: ModelState, r: GenerateResult): void {
+    const genMs = r.totalMs - r.ttftMs;
+    if (r.tokens > 1 && genMs > 0) m.tokensPerS = ((r.tokens - 1) / genMs) * 1000;
+    m.ttftMs = r.ttftMs;
+  }
+
+  private scheduleIdleUnload(m: ModelState): void {
+    if (m.settings.alwaysLoaded || m.settings.unloadAfterIdleMs <= 0 || this.closed) return;
+    if (m.idleTimer !== null) clearTimeout(m.idleTimer);
+    m.idleTimer = setTimeout(() => {
+      m.idleTimer = null;
+      if (m.queue.active > 0 || m.queue.pending > 0) return;
+      this.unload(m.settings.key).then(
+        () => this.opts.log?.(`unloaded ${m.settings.key} model ${m.settings.name} after ${m.settings.unloadAfterIdleMs / 1000} s idle`),
+        (err: unknown) => this.opts.log?.(`unloading ${m.settings.name} failed: ${message(err)}`),
+      );
+    }, m.settings.unloadAfterIdleMs);
+    m.idleTimer.unref();
+  }
+
+  private fail(m: ModelState, problem: string): Error {
+    m.state = 'failed';
+    m.problem = problem;
+    this.opts.log?.(`${m.settings.key} model: ${problem}`);
+    return new Error(problem);
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,74 @@
+// Messages between the daemon and its model runtime process: data only, so the same
+// messages can cross a child process's IPC channel or a worker thread's port.
+export type GpuSetting = 'auto' | 'off' | 'cuda' | 'vulkan';
+
+export interface LoadSpec {
+  /** The tier's name (operational, tactical): one loaded model per key. */
+  key: string;
+  path: string;
+  contextSize: number | null;
+  threads: number | 'auto';
+  /** Cores the daemon found usable; "auto" threads are measured between 1 and this. */
+  cores: number;
+}
+
+export interface GenerateSpec {
+  key: string;
+  /** A raw completion prompt, or a chat turn formatted with the model's own chat template. */
+  input: { prompt: string } | { system: string; user: string };
+  maxTokens: number;
+  temperature: number;
+  /** A JSON Schema the output must follow (as a GBNF grammar). */
+  jsonSchema?: object;
+  seed?: number;
+}
+
+export type HostMessage =
+  | { type: 'init'; gpu: GpuSetting }
+  | { type: 'load'; id: number; spec: LoadSpec }
+  | { type: 'generate'; id: number; spec: GenerateSpec }
+  | { type: 'cancel'; id: number }
+  | { type: 'unload'; id: number; key: string }
+  | { type: 'memory'; id: number };
+
+export interface ReadyInfo {
+  /** 'cuda' | 'vulkan' | 'metal', or false for CPU. */
+  gpu: string | false;
+  gpuDevices: string[];
+  vramTotalBytes: number;
+  startMs: number;
+}
+
+export interface LoadedInfo {
+  sizeBytes: number;
+  contextSize: number;
+  trainContextSize: number;
+  threads: number;
+  /** The measurement behind an "auto" thread count: tokens per second per candidate. */
+  threadTrials: { threads: number; tokensPerS: number }[];
+  gpuLayers: number;
+  loadMs: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  /** From the request reaching the runtime to the first text. */
+  ttftMs: number;
+  totalMs: number;
+  stopReason: string;
+}
+
+export interface MemoryInfo {
+  rssBytes: number;
+  models: { key: string; ramBytes: number; vramBytes: number }[];
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; info: ReadyInfo }
+  | { type: 'loaded'; id: number; info: LoadedInfo }
+  | { type: 'delta'; id: number; text: string }
+  | { type: 'done'; id: number; result: GenerateResult }
+  | { type: 'unloaded'; id: number }
+  | { type: 'memory'; id: number; info: MemoryInfo }
+  | { type: 'error'; id: number | null; message: string; aborted: boolean };

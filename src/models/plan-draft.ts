@@ -1,0 +1,85 @@
+// A model's answer → typed plan steps, or the reasons it is not a plan. The reasons are
+// written for two readers: the model on its next attempt, and the person if all attempts fail.
+import { z } from 'zod';
+import { capabilitiesOf } from '../agents/agent-roster.js';
+import type { PlanStepSpec } from '../protocol/model.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { Capability } from '../tools/tool.js';
+import { dropOptionalNulls, PLAN_LIMITS, type JsonSchema } from './plan-schema.js';
+
+const Draft = z.object({
+  explanation: z.string().max(PLAN_LIMITS.explanation * 2),
+  steps: z.array(z.object({
+    tool: z.string().min(1),
+    args: z.record(z.string(), z.unknown()).default({}),
+    rationale: z.string().max(PLAN_LIMITS.rationale * 2).default(''),
+    depends_on: z.array(z.number().int()).max(PLAN_LIMITS.dependsOn).default([]),
+  })).max(PLAN_LIMITS.steps),
+});
+
+export type DraftOutcome =
+  | { ok: true; steps: PlanStepSpec[]; explanation: string }
+  /** `empty`: the model said the goal cannot be planned (no steps), with its explanation. */
+  | { ok: false; reasons: string[]; empty: boolean };
+
+/** Parses JSON text (a local model's output) and checks it as a draft. */
+export function parseDraftText(text: string, registry: ToolRegistry, opts: { fromGrammar?: boolean } = {}): DraftOutcome {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    return { ok: false, empty: false, reasons: [`the answer is not JSON (${(err as Error).message}): ${JSON.stringify(shown)}`] };
+  }
+  return checkDraft(value, registry, opts);
+}
+
+export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromGrammar?: boolean } = {}): DraftOutcome {
+  const parsed = Draft.safeParse(value);
+  if (!parsed.success) {
+    return { ok: false, empty: false, reasons: parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(plan)'}: ${i.message}`) };
+  }
+  const { explanation, steps } = parsed.data;
+  if (steps.length === 0) return { ok: false, empty: true, reasons: [explanation.trim() === '' ? 'the model proposed no steps' : `the model proposed no steps: ${explanation.trim()}`] };
+  const reasons: string[] = [];
+  const out: PlanStepSpec[] = [];
+  const schemas = new Map(registry.describe().map((d) => [d.name, d.inputSchema as JsonSchema]));
+  steps.forEach((step, i) => {
+    const n = i + 1;
+    const schema = schemas.get(step.tool);
+    const args = opts.fromGrammar === true && schema !== undefined ? dropOptionalNulls(step.args, schema) : step.args;
+    const v = registry.validate(step.tool, args);
+    if (!v.ok) {
+      reasons.push(`step ${n}: ${v.error}`);
+      return;
+    }
+    const later = step.depends_on.find((d) => d < 1 || d >= n);
+    if (later !== undefined) reasons.push(`step ${n}: depends_on ${later} is not an earlier step (use numbers 1 to ${n - 1})`);
+    const agent = agentFor(v.tool.capabilities);
+    if (agent === null) {
+      reasons.push(`step ${n}: no agent may use ${step.tool}`);
+      return;
+    }
+    // Risk and reversibility are the tool's; the goal engine sets them again from the registry.
+    out.push({
+      id: `s${n}`, agent, tool: step.tool, args: args as Record<string, unknown>, rationale: step.rationale.slice(0, 2000),
+      risk: v.tool.risk, reversible: v.tool.reversible || !v.tool.mutates, dependsOn: [...new Set(step.depends_on)].map((d) => `s${d}`),
+    });
+  });
+  if (reasons.length > 0) return { ok: false, empty: false, reasons };
+  return { ok: true, steps: out, explanation: explanation.trim() };
+}
+
+/** The agent that normally owns a tool's family, if it holds every capability the tool needs. */
+const PREFERRED: Record<string, string> = {
+  'fs.read': 'storage', 'fs.write': 'storage', exec: 'system', 'process.read': 'system', 'process.signal': 'system',
+  'system.read': 'monitor', 'net.read': 'network',
+};
+
+export function agentFor(needs: readonly Capability[]): string | null {
+  const holds = (agent: string): boolean => needs.every((c) => capabilitiesOf(agent)?.includes(c) === true);
+  const preferred = needs.map((c) => PREFERRED[c]).find((a): a is string => a !== undefined && holds(a));
+  if (preferred !== undefined) return preferred;
+  for (const agent of ['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance']) if (holds(agent)) return agent;
+  return null;
+}

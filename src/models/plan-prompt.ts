@@ -1,0 +1,46 @@
+// What a model is told when it plans: who it is, the rules, the tools (compactly: the
+// schema itself travels as the grammar, the tool definition or the response format).
+import type { ToolDescription } from '../tools/registry.js';
+import type { JsonSchema } from './plan-schema.js';
+
+export interface PlanPrompt {
+  system: string;
+  user: string;
+}
+
+/**
+ * `brief` leaves out the tools' descriptions, for a model whose context would not hold them
+ * (a small local model); the grammar still holds every tool's exact arguments.
+ */
+export function planSystemPrompt(tools: readonly ToolDescription[], detail: 'full' | 'brief' = 'full'): string {
+  return [
+    'You are the planner of aiOS, which administers this Linux node only through typed tools.',
+    'Turn the operator\'s goal into a short plan of tool calls, as JSON:',
+    '{"explanation": "...", "steps": [{"tool": "...", "args": {...}, "rationale": "...", "depends_on": [numbers of earlier steps]}]}',
+    'Rules: use only these tools, with exactly their arguments. Paths are absolute; relative ones are under the operator\'s home.',
+    'Prefer read-only tools when the goal is a question. If the tools cannot do it, give no steps and say why in explanation.',
+    'Nothing runs until the operator approves the plan.',
+    'Tools (* = required argument):',
+    ...tools.map((t) => `- ${t.name}(${argList(t.inputSchema as JsonSchema)})${detail === 'full' ? `: ${t.description}` : ''}`),
+  ].join('\n');
+}
+
+export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = []): string {
+  const lines = [`Goal: ${goal}`, `Operator's home directory: ${home}`];
+  if (rejected.length > 0) {
+    lines.push('Your previous plan was rejected:', ...rejected.map((r) => `- ${r}`), 'Write a corrected plan.');
+  }
+  return lines.join('\n');
+}
+
+function argList(schema: JsonSchema): string {
+  const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema['required'] ?? []) as string[]);
+  return Object.entries(props).map(([k, v]) => `${k}${required.has(k) ? '*' : ''}: ${typeName(v)}`).join(', ');
+}
+
+function typeName(s: JsonSchema): string {
+  if (Array.isArray(s['enum'])) return s['enum'].map((e) => JSON.stringify(e)).join('|');
+  if (s['type'] === 'array') return `${typeName((s['items'] ?? {}) as JsonSchema)}[]`;
+  return typeof s['type'] === 'string' ? s['type'] : 'any';
+}

@@ -1,0 +1,70 @@
+// Finds every simple command a parsed script would run: at the top level, in pipelines and
+// lists, inside compound commands, and inside every substitution wherever it stands (in
+// arguments, assignments, redirection targets, here-documents, ${…} and $((…))).
+import type { Command, Redirect, Script, SimpleCommand, Word } from './shell-ast.js';
+import { subsOf } from './shell-reader.js';
+
+export type CommandContext = 'command' | 'command substitution' | 'process substitution' | 'here-document';
+
+export interface FoundCommand {
+  cmd: SimpleCommand;
+  context: CommandContext;
+}
+
+export function findCommands(script: Script, context: CommandContext = 'command'): FoundCommand[] {
+  const out: FoundCommand[] = [];
+  walkScript(script, context, out);
+  return out;
+}
+
+function walkScript(script: Script, context: CommandContext, out: FoundCommand[]): void {
+  for (const statement of script.statements) {
+    for (const pipeline of statement.pipelines) {
+      for (const cmd of pipeline.commands) walkCommand(cmd, context, out);
+    }
+  }
+}
+
+function walkCommand(cmd: Command, context: CommandContext, out: FoundCommand[]): void {
+  if (cmd.kind === 'simple') {
+    out.push({ cmd, context });
+    for (const a of cmd.assigns) walkWord(a.value, out);
+    for (const w of cmd.words) walkWord(w, out);
+  } else {
+    for (const body of cmd.bodies) walkScript(body, context, out);
+    for (const w of cmd.words) walkWord(w, out);
+  }
+  for (const r of cmd.redirects) walkRedirect(r, out);
+}
+
+function walkRedirect(r: Redirect, out: FoundCommand[]): void {
+  walkWord(r.target, out);
+  for (const sub of r.heredoc?.subs ?? []) walkScript(sub, 'here-document', out);
+}
+
+function walkWord(word: Word, out: FoundCommand[]): void {
+  for (const part of word.parts) {
+    const context: CommandContext = part.type === 'procsub' ? 'process substitution' : 'command substitution';
+    for (const sub of subsOf(part)) walkScript(sub, context, out);
+  }
+}
+
+/** Redirections of compound commands too: `{ …; } > /etc/x` writes /etc/x. */
+export function allRedirects(script: Script): Redirect[] {
+  const out: Redirect[] = [];
+  const visit = (s: Script): void => {
+    for (const st of s.statements) {
+      for (const p of st.pipelines) {
+        for (const c of p.commands) {
+          out.push(...c.redirects);
+          if (c.kind === 'compound') c.bodies.forEach(visit);
+        }
+      }
+    }
+  };
+  visit(script);
+  for (const found of findCommands(script)) {
+    if (found.context !== 'command') out.push(...found.cmd.redirects);
+  }
+  return [...new Set(out)];
+}

@@ -1,0 +1,204 @@
+// The one place that decides whether a step may run, and on what terms: refused, allowed, or
+// allowed only with an explicit confirmation and/or an admin's approval. It applies the rules
+// in policy-rules.ts to what the tool declares (capabilities, paths, states, programs, shell
+// text, hazards) and to the security mode. The goal engine asks at plan time and at approval;
+// the step runner asks again right before the tool runs.
+import type { SecurityMode } from '../agents/approval-policy.js';
+import type { Tier } from '../protocol/model.js';
+import type { Capability, PathUse, Tool } from '../tools/tool.js';
+import { hostShell } from './host-shell.js';
+import { MvdanParser } from './mvdan-check.js';
+import { canonicalPath, pathTextProblem, type ProtectedPaths } from './path-guard.js';
+import {
+  BUILTIN_CONFIRM, BUILTIN_DANGEROUS, DANGEROUS_VARIABLES, DISK_DEVICE, HARMLESS_TARGETS, MODEL_TIERS, MODES,
+  READ_ONLY_COMMANDS, type ModeRules, type PatternRule,
+} from './policy-rules.js';
+import { realpathSync } from 'node:fs';
+import type { AnalysedCommand } from './shell-analysis.js';
+import { checkShellLine } from './shell-check.js';
+
+export interface PolicyVerdict {
+  decision: 'allow' | 'confirm' | 'deny';
+  /** Why it is refused (deny), or why it needs an explicit confirmation (confirm). */
+  reasons: string[];
+  /** Why only an admin may approve it; empty when any approver may. */
+  adminReasons: string[];
+  /** May run without a person: it only reads, and the mode lets reads run on their own. */
+  autoApprove: boolean;
+  /** The canonical paths it reads and writes, as checked now. */
+  paths: PathUse[];
+  /** Every simple command a shell line or program list would run, normalised. */
+  commands: string[];
+}
+
+export interface PolicyInput {
+  tool: Tool;
+  /** Arguments as parsed by the tool's schema. */
+  args: unknown;
+  agent: string;
+  tier: Tier;
+}
+
+export interface PolicyConfig {
+  mode: () => SecurityMode;
+  /** From [security] dangerous_patterns: refused in every mode. */
+  dangerousPatterns: readonly string[];
+  /** From [security] require_confirm: need an explicit confirmation. */
+  requireConfirm: readonly string[];
+  protectedPaths: ProtectedPaths;
+  capabilitiesOf: (agent: string) => readonly Capability[] | undefined;
+}
+
+interface CompiledRule { re: RegExp; why: string }
+
+const compile = (rules: readonly PatternRule[]): CompiledRule[] => rules.map((r) => ({ re: new RegExp(r.pattern), why: r.why }));
+const userRules = (patterns: readonly string[], why: string): CompiledRule[] => patterns.map((p) => ({ re: new RegExp(p), why: `${why} (${p})` }));
+
+/** Collects what one evaluation finds; the verdict follows from it. */
+class Findings {
+  readonly deny: string[] = [];
+  readonly confirm: string[] = [];
+  readonly admin: string[] = [];
+  readonly paths: PathUse[] = [];
+  readonly commands: string[] = [];
+  readOnlyShell = true;
+
+  add(level: 'deny' | 'confirm' | 'admin', why: string): void {
+    const list = level === 'deny' ? this.deny : level === 'confirm' ? this.confirm : this.admin;
+    if (!list.includes(why)) list.push(why);
+  }
+}
+
+export class PolicyEngine {
+  private readonly dangerous: CompiledRule[];
+  private readonly confirmRules: CompiledRule[];
+
+  constructor(private readonly config: PolicyConfig, private readonly mvdan = new MvdanParser()) {
+    this.dangerous = [...compile(BUILTIN_DANGEROUS), ...userRules(config.dangerousPatterns, 'matches a dangerous pattern from the configuration')];
+    this.confirmRules = [...compile(BUILTIN_CONFIRM), ...userRules(config.requireConfirm, 'matches require_confirm in the configuration')];
+  }
+
+  get mode(): SecurityMode {
+    return this.config.mode();
+  }
+
+  async close(): Promise<void> {
+    await this.mvdan.close();
+  }
+
+  async evaluate(input: PolicyInput): Promise<PolicyVerdict> {
+    const { tool, args, tier } = input;
+    const rules = MODES[this.mode];
+    const f = new Findings();
+    this.capabilities(input, f);
+    for (const h of tool.hazards?.(args) ?? []) f.add(h.level, `${tool.name}: ${h.why}`);
+    const toolDenied = rules.deniedTools[tool.name];
+    if (toolDenied !== undefined) f.add('deny', `${tool.name}: ${toolDenied}`);
+    for (const use of tool.paths?.(args) ?? []) this.path(use, tier, f);
+    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f);
+    const shell = tool.shellCommand?.(args);
+    if (shell !== undefined) await this.shell(shell, tier, rules, f);
+
+    const readOnly = !tool.mutates || (shell !== undefined && f.readOnlyShell);
+    if (tool.mutates && !tool.reversible && !readOnly && rules.confirmIrreversible) {
+      f.add('confirm', `${tool.name} cannot be undone by a snapshot`);
+    }
+    if (tool.mutates && rules.confirmEveryChange) f.add('confirm', `${this.mode} mode confirms every change`);
+    else if (shell !== undefined && rules.confirmShell) f.add('confirm', `${this.mode} mode confirms every command`);
+    const decision = f.deny.length > 0 ? 'deny' : f.confirm.length > 0 ? 'confirm' : 'allow';
+    return {
+      decision,
+      reasons: decision === 'deny' ? f.deny : f.confirm,
+      adminReasons: f.admin,
+      autoApprove: decision === 'allow' && f.admin.length === 0 && !tool.mutates && rules.autoApproveReads,
+      paths: f.paths,
+      commands: f.commands,
+    };
+  }
+
+  private capabilities(input: PolicyInput, f: Findings): void {
+    const granted = this.config.capabilitiesOf(input.agent);
+    if (granted === undefined) {
+      f.add('deny', `unknown agent "${input.agent}"`);
+      return;
+    }
+    const missing = input.tool.capabilities.filter((c) => !granted.includes(c));
+    if (missing.length > 0) f.add('deny', `agent ${input.agent} lacks ${missing.join(', ')} needed by ${input.tool.name}`);
+  }
+
+  private path(use: PathUse, tier: Tier, f: Findings): void {
+    const problem = pathTextProblem(use.path);
+    if (problem !== null) {
+      f.add('deny', `the path ${JSON.stringify(use.path)} ${problem}`);
+      return;
+    }
+    let canonical = canonicalPath(use.path).canonical;
+    // A read follows links to the end; judge where it ends up.
+    if (use.access === 'read') {
+      try { canonical = realpathSync(use.path); } catch { /* does not exist yet: the parent's realpath stands */ }
+    }
+    f.paths.push({ path: canonical, access: use.access });
+    const hit = this.config.protectedPaths.match(canonical) ?? this.config.protectedPaths.match(use.path);
+    if (hit === null) return;
+    if (use.access === 'write' || hit.secret) f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);
+    if (use.access === 'write' && MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan changes ${hit.what} (${hit.path})`);
+  }
+
+  /** A fixed argv a tool runs (apt-get, systemctl): the same command rules as any shell command. */
+  private programArgv(argv: readonly string[], rules: ModeRules, f: Findings): void {
+    const text = argv.join(' ');
+    f.commands.push(text);
+    for (const r of this.dangerous) if (r.re.test(text)) f.add('deny', `${r.why}: ${text}`);
+    if (rules.requireConfirm) for (const r of this.confirmRules) if (r.re.test(text)) f.add('confirm', `${r.why}: ${text}`);
+  }
+
+  private async shell(command: string, tier: Tier, rules: ModeRules, f: Findings): Promise<void> {
+    const check = await checkShellLine(command, hostShell().variant, this.mvdan);
+    if (!check.ok) {
+      f.add('deny', check.reason);
+      f.readOnlyShell = false;
+      return;
+    }
+    const a = check.analysis;
+    for (const problem of a.problems) f.add('deny', problem);
+    if (a.problems.length > 0) f.readOnlyShell = false;
+    for (const name of a.assignments) {
+      if (DANGEROUS_VARIABLES.test(name)) f.add('deny', `setting ${name} changes which program runs or what runs with it`);
+    }
+    for (const cmd of a.commands) this.command(cmd, tier, rules, f);
+    for (const r of a.redirects) {
+      if (!r.writes) continue;
+      if (HARMLESS_TARGETS.has(r.target)) continue;
+      f.readOnlyShell = false;
+      if (DISK_DEVICE.test(r.target)) f.add('deny', `writes over a disk device: ${r.op} ${r.target}`);
+      else if (!r.static) f.add(rules.readOnlyShell ? 'deny' : 'confirm', `writes to a file named at run time: ${r.op} ${r.target}`);
+      else if (rules.readOnlyShell) f.add('deny', `${this.mode} mode allows no writing redirections (${r.op} ${r.target})`);
+      this.protectedWord(r.target, tier, f);
+    }
+  }
+
+  private command(cmd: AnalysedCommand, tier: Tier, rules: ModeRules, f: Findings): void {
+    f.commands.push(cmd.via.length === 0 ? cmd.text : `${cmd.text}   (via ${cmd.via.join(', ')})`);
+    for (const text of cmd.dangerTexts) {
+      for (const r of this.dangerous) if (r.re.test(text)) f.add('deny', `${r.why}: ${text}`);
+    }
+    const readOnly = READ_ONLY_COMMANDS[cmd.program]?.(cmd.argv.slice(1)) === true && cmd.opaque === null;
+    if (!readOnly) f.readOnlyShell = false;
+    const denied = rules.deniedPrograms[cmd.program];
+    if (denied !== undefined) f.add('deny', `${denied}: ${cmd.text}`);
+    if (rules.readOnlyShell && !readOnly) f.add('deny', `${this.mode} mode runs only commands that read, and ${cmd.program} is not one of them`);
+    if (cmd.opaque !== null && rules.opaque !== 'allow') f.add(rules.opaque, `runs code aiOS cannot inspect (${cmd.opaque}): ${cmd.text}`);
+    if (rules.requireConfirm) {
+      for (const r of this.confirmRules) if (r.re.test(cmd.text)) f.add('confirm', `${r.why}: ${cmd.text}`);
+      if (cmd.appendsInput && !readOnly) f.add('confirm', `${cmd.program} gets more arguments from its input, which aiOS cannot see: ${cmd.text}`);
+    }
+    for (const word of cmd.argv.slice(1)) this.protectedWord(word, tier, f);
+  }
+
+  private protectedWord(word: string, tier: Tier, f: Findings): void {
+    const hit = this.config.protectedPaths.matchWord(word);
+    if (hit === null) return;
+    f.add('admin', `a command names ${hit.what} (${hit.path})`);
+    if (MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);
+  }
+}

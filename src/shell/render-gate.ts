@@ -1,0 +1,69 @@
+// Between the store and React: a key's state change renders at once (its frame is marked
+// urgent, so the pump writes it straight away), while changes the daemon causes (streamed
+// output, events) render at most once per frame interval. A pane streaming 100 lines a second
+// thus costs a few layouts a second, and a keystroke never waits behind them.
+import type { Store } from './store.js';
+
+export interface RenderGate<S, A> extends Store<S, A> {
+  /** Runs `fn` (key handling); the renders it causes are immediate and urgent. */
+  urgently(fn: () => void): void;
+  /** True once per urgent render: the next frame Ink writes is the answer to a key. */
+  takeUrgent(): boolean;
+  dispose(): void;
+}
+
+export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, now = () => performance.now()): RenderGate<S, A> {
+  let snapshot = store.getState();
+  const listeners = new Set<() => void>();
+  let urgent = false;
+  let urgentFrame = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastAt = -Infinity;
+
+  const fire = (isUrgent: boolean): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    const next = store.getState();
+    if (next === snapshot) return;
+    snapshot = next;
+    lastAt = now();
+    if (isUrgent) urgentFrame = true;
+    for (const l of listeners) l();
+  };
+
+  const unsubscribe = store.subscribe(() => {
+    if (urgent) return fire(true);
+    if (timer !== null) return;
+    timer = setTimeout(() => fire(false), Math.max(0, lastAt + intervalMs - now()));
+  });
+
+  return {
+    // Before anyone renders, there is nothing to hold back: the latest state is the snapshot.
+    getState: () => {
+      if (listeners.size === 0) snapshot = store.getState();
+      return snapshot;
+    },
+    dispatch: (action) => store.dispatch(action),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    urgently(fn) {
+      urgent = true;
+      try {
+        fn();
+      } finally {
+        urgent = false;
+      }
+    },
+    takeUrgent() {
+      const u = urgentFrame;
+      urgentFrame = false;
+      return u;
+    },
+    dispose() {
+      if (timer !== null) clearTimeout(timer);
+      unsubscribe();
+    },
+  };
+}

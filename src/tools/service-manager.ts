@@ -1,0 +1,130 @@
+// Services through whichever supervisor runs them: systemd where it is PID 1's manager, and a
+// plain "no service manager" otherwise. aios-init's own supervisor plugs in through the same
+// interface when it runs the node.
+import { existsSync } from 'node:fs';
+import { runProgram } from './run-program.js';
+import type { StateProvider, StateRestoreReport } from './state-provider.js';
+
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'enable' | 'disable';
+
+export interface ServiceState {
+  unit: string;
+  /** active, inactive, failed, activating… */
+  active: string;
+  /** enabled, disabled, static, masked…, or "" when the manager has no such notion. */
+  enabled: string;
+  description: string;
+}
+
+export interface ServiceManager {
+  readonly name: string;
+  /** Null when it can act; otherwise why there is no service manager to ask. */
+  unavailable(): string | null;
+  list(): Promise<ServiceState[]>;
+  state(unit: string): Promise<ServiceState>;
+  /** Human-readable status (recent log lines included where the manager has them). */
+  detail(unit: string): Promise<string>;
+  act(action: ServiceAction, unit: string): Promise<{ ok: boolean; output: string }>;
+  /** The argv it would run for an action, for previews and command rules. */
+  argvFor(action: ServiceAction, unit: string): string[];
+}
+
+const RUN = { timeoutMs: 60_000, outputCapBytes: 256 * 1024 };
+
+export class SystemdManager implements ServiceManager {
+  readonly name = 'systemd';
+
+  unavailable(): string | null {
+    return null;
+  }
+
+  async list(): Promise<ServiceState[]> {
+    const r = await runProgram(['systemctl', 'list-units', '--type=service', '--all', '--no-pager', '--no-legend', '--plain'], RUN);
+    if (!r.started) throw new Error(r.error);
+    return r.stdout.split('\n').filter(Boolean).map((line) => {
+      const [unit = '', , active = '', , ...desc] = line.trim().split(/\s+/);
+      return { unit, active, enabled: '', description: desc.join(' ') };
+    });
+  }
+
+  async state(unit: string): Promise<ServiceState> {
+    const r = await runProgram(['systemctl', 'show', unit, '-p', 'Id', '-p', 'ActiveState', '-p', 'UnitFileState', '-p', 'Description', '-p', 'LoadState'], RUN);
+    if (!r.started) throw new Error(r.error);
+    const kv = new Map(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    if (kv.get('LoadState') === 'not-found') throw new Error(`no service "${unit}" is known to systemd`);
+    return { unit: kv.get('Id') ?? unit, active: kv.get('ActiveState') ?? 'unknown', enabled: kv.get('UnitFileState') ?? '', description: kv.get('Description') ?? '' };
+  }
+
+  async detail(unit: string): Promise<string> {
+    const r = await runProgram(['systemctl', 'status', '--no-pager', '--lines=20', unit], RUN);
+    return r.started ? (r.stdout + r.stderr).trimEnd() : r.error;
+  }
+
+  argvFor(action: ServiceAction, unit: string): string[] {
+    return ['systemctl', action, unit];
+  }
+
+  async act(action: ServiceAction, unit: string): Promise<{ ok: boolean; output: string }> {
+    const r = await runProgram(this.argvFor(action, unit), RUN);
+    if (!r.started) return { ok: false, output: r.error };
+    return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).trim() || `systemctl ${action} ${unit}: exit ${r.exitCode ?? '?'}` };
+  }
+}
+
+/** Where nothing supervises services: every call says so, and what would fix it. */
+export class NoServiceManager implements ServiceManager {
+  readonly name = 'none';
+
+  constructor(private readonly why: string) {}
+
+  unavailable(): string { return this.why; }
+  list(): Promise<ServiceState[]> { return Promise.reject(new Error(this.why)); }
+  state(): Promise<ServiceState> { return Promise.reject(new Error(this.why)); }
+  detail(): Promise<string> { return Promise.resolve(this.why); }
+  argvFor(action: ServiceAction, unit: string): string[] { return ['(no service manager)', action, unit]; }
+  act(): Promise<{ ok: boolean; output: string }> { return Promise.resolve({ ok: false, output: this.why }); }
+}
+
+/** systemd when it manages this boot (its runtime directory exists), otherwise none. */
+export function detectServiceManager(root = '/run/systemd/system'): ServiceManager {
+  if (existsSync(root)) return new SystemdManager();
+  return new NoServiceManager(`no service manager is available on this node: systemd is not running (${root} does not exist) and aios-init's supervisor is not connected`);
+}
+
+interface SavedService { unit: string; active: string; enabled: string }
+
+/** Service state for snapshots: whether each unit ran and was enabled, put back by start/stop/enable/disable. */
+export class ServiceStateProvider implements StateProvider {
+  readonly kind = 'services' as const;
+
+  constructor(private readonly manager: ServiceManager) {}
+
+  async capture(keys: readonly string[]): Promise<SavedService[]> {
+    if (this.manager.unavailable() !== null) return [];
+    const out: SavedService[] = [];
+    for (const unit of keys) {
+      const s = await this.manager.state(unit).catch(() => null);
+      if (s !== null) out.push({ unit: s.unit, active: s.active, enabled: s.enabled });
+    }
+    return out;
+  }
+
+  async restore(saved: unknown): Promise<StateRestoreReport> {
+    const report: StateRestoreReport = { ok: true, actions: [], problems: [] };
+    for (const want of saved as SavedService[]) {
+      const now = await this.manager.state(want.unit).catch((err: unknown) => err as Error);
+      if (now instanceof Error) { report.problems.push(`${want.unit}: ${now.message}`); continue; }
+      const steps: ServiceAction[] = [];
+      if (want.enabled !== now.enabled && (want.enabled === 'enabled' || want.enabled === 'disabled')) steps.push(want.enabled === 'enabled' ? 'enable' : 'disable');
+      const wasUp = want.active === 'active';
+      if (wasUp !== (now.active === 'active')) steps.push(wasUp ? 'start' : 'stop');
+      for (const action of steps) {
+        const r = await this.manager.act(action, want.unit);
+        if (r.ok) report.actions.push(`${action} ${want.unit}`);
+        else report.problems.push(`could not ${action} ${want.unit}: ${r.output}`);
+      }
+    }
+    report.ok = report.problems.length === 0;
+    return report;
+  }
+}

@@ -1,0 +1,20 @@
+// Machine state that is not files (installed packages, services, the firewall ruleset): each
+// kind captures what it is now and puts it back, and says plainly what it could not put back.
+import type { StateUse } from './tool.js';
+
+export interface StateRestoreReport {
+  /** True when the state now matches the capture. */
+  ok: boolean;
+  /** What was changed to get back (e.g. "stopped nginx.service", "removed hello"). */
+  actions: string[];
+  /** What could not be brought back, and why, in words a person can act on. */
+  problems: string[];
+}
+
+export interface StateProvider {
+  readonly kind: StateUse['kind'];
+  /** What the state is now, for these keys (all when empty); plain JSON. */
+  capture(keys: readonly string[]): Promise<unknown>;
+  /** Puts the captured state back. */
+  restore(saved: unknown): Promise<StateRestoreReport>;
+}

@@ -1,0 +1,54 @@
+// Builds the test image for `npm run test:image` with iso/build-image.sh: a test SSH key and
+// test passwords baked in (never in a production build). AIOS_IMAGE_REUSE=1 boots the last
+// test image again instead of building one, for working on the test itself.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageOutDir } from '../../iso/image-paths.js';
+import { repoRoot } from '../helpers/daemon.js';
+
+export const TEST_ACCOUNTS = {
+  root: 'aios-root-test',
+  ada: 'aios-ada-test',
+  rescue: 'aios-rescue-test',
+} as const;
+
+export interface TestImage {
+  iso: string;
+  stateDisk: string;
+  kernel: string;
+  key: string;
+  outDir: string;
+  info: { isoBytes: number; squashfsBytes: number; rootfsBytes: number; buildSeconds: number; baseCached: boolean } | null;
+  /** Seconds the build took in this run; null when reused. */
+  builtInS: number | null;
+}
+
+
+function asRoot(argv: string[]): string[] {
+  if (process.getuid?.() === 0) return argv;
+  if (spawnSync('sudo', ['-n', 'true']).status === 0) return ['sudo', '-n', ...argv];
+  throw new Error('npm run test:image builds a root filesystem: run it as root, or with passwordless sudo');
+}
+
+export function buildTestImage(): TestImage {
+  const outDir = imageOutDir();
+  const key = join(outDir, 'test-key');
+  const paths = { iso: join(outDir, 'aios-node.iso'), stateDisk: join(outDir, 'aios-state.img'), kernel: join(outDir, 'work', 'iso', 'live', 'vmlinuz') };
+  const readInfo = (): TestImage['info'] => existsSync(join(outDir, 'image-info.json')) ? JSON.parse(readFileSync(join(outDir, 'image-info.json'), 'utf8')) as TestImage['info'] : null;
+  if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(paths.iso) && existsSync(key)) {
+    return { ...paths, key, outDir, info: readInfo(), builtInS: null };
+  }
+  mkdirSync(outDir, { recursive: true });
+  if (!existsSync(key)) {
+    const k = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'aios-image-test', '-f', key], { encoding: 'utf8' });
+    if (k.status !== 0) throw new Error(`ssh-keygen failed: ${k.stderr}`);
+  }
+  const started = Date.now();
+  const argv = asRoot([join(repoRoot, 'iso', 'build-image.sh'), '--out', outDir, '--test-key', `${key}.pub`,
+    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`]);
+  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
+  process.stderr.write(r.stdout.split('\n').filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l)).join('\n') + '\n');
+  return { ...paths, key, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
+}

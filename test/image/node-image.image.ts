@@ -1,0 +1,189 @@
+// The proof that the image works: build it, boot it under QEMU, and use it the way a person
+// would, through the serial console and SSH. Run with `npm run test:image` (root or
+// passwordless sudo; see the README for what it needs and how long it takes).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOOT_FIGURES } from '../../iso/image-paths.js';
+import { BootTimeline } from '../../src/protocol/boot-timeline.js';
+import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
+import { buildTestImage, TEST_ACCOUNTS, type TestImage } from './image-build.js';
+import { bootNode, kvmWorks, type NodeVm } from './qemu-node.js';
+
+const BOOT_TIMEOUT_MS = 10 * 60_000;
+const testStarted = Date.now();
+let image: TestImage;
+let vm: NodeVm | undefined;
+let work: string;
+const figures: Record<string, unknown> = {};
+
+function sshArgs(port: number, key: string): string[] {
+  return ['-i', key, '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=20'];
+}
+
+/** Waits until sshd answers (any exit but ssh's own 255 means a session was opened). */
+async function waitForSsh(port: number, key: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const r = spawnSync('ssh', [...sshArgs(port, key), 'root@127.0.0.1', 'true'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 255 && r.status !== null) return;
+    if (Date.now() > deadline) throw new Error(`sshd never answered on port ${port}: ${r.stderr}`);
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+}
+
+function sshTui(port: number, key: string, user: string): PtyScreen {
+  return spawnInPty('ssh', [...sshArgs(port, key), '-tt', `${user}@127.0.0.1`], { cols: 80, rows: 24, env: { ...process.env }, term: 'xterm-256color' });
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'aios-image-test-'));
+  image = buildTestImage();
+  figures['isoBytes'] = image.info?.isoBytes;
+  figures['buildSeconds'] = image.builtInS;
+  figures['accel'] = kvmWorks(image.kernel) ? 'kvm' : 'tcg';
+}, 30 * 60_000);
+
+afterAll(() => {
+  vm?.kill();
+  figures['testImageTotalS'] = (Date.now() - testStarted) / 1000;
+  if (image !== undefined) writeFileSync(join(image.outDir, BOOT_FIGURES), JSON.stringify(figures, null, 2) + '\n');
+  process.stderr.write(`image test figures: ${JSON.stringify(figures)}\n`);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the aiOS node image under QEMU', () => {
+  let kernelStartAt = 0;
+
+  it('boots through every phase to a ready node', async () => {
+    vm = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work });
+    const ready = await vm.serial.waitForOutput(/aiOS (ready|degraded) in ([\d.]+) s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
+    const transcript = vm.serial.transcript();
+    expect(transcript).toMatch(/phase hardware: ok — .*cpu: 2 × .*minimum requirements met/);
+    expect(transcript).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
+    expect(transcript).toMatch(/phase ai-runtime: skipped — no model configured/);
+    expect(transcript).toMatch(/phase core-services: ok — aiosd [\d.]+ pid \d+, system mode, health ok/);
+    expect(transcript).toMatch(/phase agent-spawn: ok — planners: reactive/);
+    expect(transcript).toMatch(/phase autonomy: ok — .*logins: .*sshd running.*getty@ttyS0 running/);
+    expect(ready.match[1]).toBe('ready');
+    kernelStartAt = ready.at - Number(ready.match[3]) * 1000;
+    figures['kernelToAutonomyS'] = Number(ready.match[3]);
+    figures['initToAutonomyS'] = Number(ready.match[2]);
+    figures['qemuToReadyS'] = (ready.at - vm.startedAt) / 1000;
+  }, BOOT_TIMEOUT_MS);
+
+  it('a serial console login ends in the aiOS TUI', async () => {
+    if (vm === undefined) throw new Error('no VM');
+    const prompt = await vm.serial.waitForOutput(/aios-node login: /, 120_000);
+    figures['kernelToLoginPromptS'] = (prompt.at - kernelStartAt) / 1000;
+    vm.type('root\r');
+    await vm.serial.waitForOutput(/Password: /, 60_000, prompt.end);
+    const typedAt = Date.now();
+    vm.type(`${TEST_ACCOUNTS.root}\r`);
+    const tuiAt = await vm.serial.waitForScreen(/goal>/, 120_000);
+    await vm.serial.waitForScreen(/aiosd ok.*root \(admin\)/, 60_000);
+    figures['passwordToTuiS'] = (tuiAt - typedAt) / 1000;
+    figures['kernelToTuiS'] = (tuiAt - kernelStartAt) / 1000;
+    expect(vm.serial.screen()).not.toMatch(/root@aios-node|# $/m);
+  }, 5 * 60_000);
+
+  it('a goal typed there becomes a plan, is approved with a key, runs, and is rolled back', async () => {
+    if (vm === undefined) throw new Error('no VM');
+    const file = '/tmp/aios-image-proof.txt';
+    vm.type(`create a file ${file} containing booted on aiOS`);
+    await vm.serial.waitForScreen(/booted on aiOS/, 60_000);
+    vm.type('\r');
+    await vm.serial.waitForScreen(/awaiting approval/, 120_000);
+    expect(vm.serial.screen()).toMatch(/fs\.write/);
+    vm.type('a');
+    await vm.serial.waitForScreen(/\[succeeded\]/, 120_000);
+
+    // A second person, over SSH, sees the file the goal wrote.
+    const ada = sshTui(vm.sshPort, image.key, 'ada');
+    try {
+      await ada.waitFor(/aiosd ok/, 120_000);
+      ada.write(`show ${file}\r`);
+      await ada.waitFor(/booted on aiOS/, 120_000);
+    } finally {
+      ada.kill();
+    }
+
+    vm.type('r');
+    await vm.serial.waitForScreen(/rolled back/, 120_000);
+    const after = sshTui(vm.sshPort, image.key, 'ada');
+    try {
+      await after.waitFor(/aiosd ok/, 120_000);
+      after.write(`show ${file}\r`);
+      await after.waitFor(/no such file|ENOENT|does not exist|not found/i, 120_000);
+    } finally {
+      after.kill();
+    }
+  }, 10 * 60_000);
+
+  it('an SSH login ends in the TUI too, and `ssh node cmd` or scp runs nothing', async () => {
+    if (vm === undefined) throw new Error('no VM');
+    await waitForSsh(vm.sshPort, image.key);
+    const s = sshTui(vm.sshPort, image.key, 'ada');
+    try {
+      await s.waitFor(/goal>/, 120_000);
+      await s.waitFor(/aiosd ok.*ada \(operator\)/, 60_000);
+    } finally {
+      s.kill();
+    }
+    const cmd = spawnSync('ssh', [...sshArgs(vm.sshPort, image.key), 'root@127.0.0.1', 'cat /etc/shadow'], { encoding: 'utf8', timeout: 120_000 });
+    expect(cmd.status).toBe(1);
+    expect(cmd.stdout).not.toMatch(/root:/);
+    expect(cmd.stderr).toMatch(/aios-shell: this account logs in to aiOS; commands are not run through a shell/);
+    const copy = join(work, 'shadow-copy');
+    const scp = spawnSync('scp', [...sshArgs(vm.sshPort, image.key).map((a) => (a === '-p' ? '-P' : a)), 'root@127.0.0.1:/etc/shadow', copy], { encoding: 'utf8', timeout: 120_000 });
+    expect(scp.status).not.toBe(0);
+    expect(existsSync(copy)).toBe(false);
+  }, 10 * 60_000);
+
+  it('leaving the TUI gives the login prompt back, and the break-glass account gets a normal shell', async () => {
+    if (vm === undefined) throw new Error('no VM');
+    const from = vm.serial.transcript().length;
+    vm.type('\u001b'); // Esc: back to the input line, whatever has the focus
+    await new Promise((r) => setTimeout(r, 500));
+    vm.type('\u0004'); // Ctrl-D on an empty line leaves
+    const prompt = await vm.serial.waitForOutput(/aios-node login: /, 120_000, from);
+    vm.type('rescue\r');
+    await vm.serial.waitForOutput(/Password: /, 60_000, prompt.end);
+    vm.type(`${TEST_ACCOUNTS.rescue}\r`);
+    const shell = await vm.serial.waitForOutput(/rescue@aios-node:~\$ /, 120_000, prompt.end);
+    vm.type('echo "shell of $(id -un): $0"\r');
+    await vm.serial.waitForOutput(/shell of rescue: -bash/, 60_000, shell.end);
+    vm.type('exit\r');
+    await vm.serial.waitForOutput(/aios-node login: /, 120_000, shell.end);
+  }, 10 * 60_000);
+
+  it('Ctrl-Alt-Del stops the node in order and reboots it; the timeline is on the state disk', async () => {
+    if (vm === undefined) throw new Error('no VM');
+    const from = vm.serial.transcript().length;
+    await vm.monitor('sendkey ctrl-alt-delete');
+    // The TUI owns the console now, so the shutdown is read from aios-init's own lines.
+    await vm.serial.waitForOutput(/SIGINT: reboot/, 120_000, from);
+    await vm.serial.waitForOutput(/reboot now/, 180_000, from);
+    expect(await vm.exited).toBe(0); // -no-reboot: QEMU exits when the guest reboots
+    vm = undefined;
+    const r = spawnSync('debugfs', ['-R', 'cat /boot-timeline.json', image.stateDisk], { encoding: 'utf8' });
+    const timeline = BootTimeline.parse(JSON.parse(r.stdout));
+    expect(timeline.mode).toBe('pid1');
+    expect(timeline.phases.map((p) => `${p.name} ${p.status}`)).toEqual(['hardware ok', 'ai-runtime skipped', 'core-services ok', 'agent-spawn ok', 'autonomy ok']);
+    expect(timeline.state).toBe('stopping');
+    figures['phases'] = timeline.phases.map((p) => ({ name: p.name, s: (p.endS ?? 0) - (p.startS ?? 0) }));
+  }, 10 * 60_000);
+
+  it('boots under UEFI firmware as well', async () => {
+    const uefi = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, uefi: true });
+    try {
+      const ready = await uefi.serial.waitForOutput(/aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
+      expect(ready.match[1]).toBe('ready');
+      figures['uefiQemuToReadyS'] = (ready.at - uefi.startedAt) / 1000;
+    } finally {
+      uefi.kill();
+    }
+  }, BOOT_TIMEOUT_MS);
+});

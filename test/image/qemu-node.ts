@@ -1,0 +1,80 @@
+// Boots the aiOS node image under QEMU: the ISO as a CD, the state disk on virtio, user-mode
+// networking with SSH forwarded to 127.0.0.1 only, the serial console on QEMU's stdio, and a
+// monitor socket for keys such as Ctrl-Alt-Del. KVM is used when a short probe boots a kernel
+// with it; on this project's machines it does not (an MSR assertion with -cpu host, a hang
+// with the default CPU), so the boot falls back to TCG.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { createSerialConsole, type SerialConsole } from './serial-console.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface NodeVm {
+  serial: SerialConsole;
+  accel: Accel;
+  sshPort: number;
+  /** Host time (ms) at which QEMU was started. */
+  startedAt: number;
+  type(keys: string): void;
+  /** A QEMU monitor command, e.g. `sendkey ctrl-alt-delete`. */
+  monitor(command: string): Promise<void>;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Boots the kernel alone with KVM and waits for it to reach the root mount; false on any failure. */
+export function kvmWorks(kernel: string, timeoutS = 20): boolean {
+  if (!existsSync('/dev/kvm')) return false;
+  const r = spawnSync('qemu-system-x86_64', [
+    '-accel', 'kvm', '-cpu', 'host', '-m', '256', '-nodefaults', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
+    '-kernel', kernel, '-append', 'console=ttyS0 panic=-1',
+  ], { encoding: 'utf8', timeout: timeoutS * 1000 });
+  return /VFS: Unable to mount root|Kernel panic/.test(r.stdout ?? '');
+}
+
+export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number }): Promise<NodeVm> {
+  const sshPort = await freePort();
+  const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
+  const args = [
+    '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-smp', '2', '-m', String(o.memoryMb ?? 2048),
+    ...(o.uefi === true ? ['-bios', '/usr/share/ovmf/OVMF.fd'] : []),
+    '-cdrom', o.iso, '-boot', 'd',
+    '-drive', `file=${o.stateDisk},if=virtio,format=raw`,
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    '-display', 'none', '-serial', 'stdio', '-monitor', `unix:${monitorPath},server=on,wait=off`, '-no-reboot',
+  ];
+  const startedAt = Date.now();
+  const proc: ChildProcess = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const serial = createSerialConsole();
+  const log = createWriteStream(join(o.workDir, `serial-${o.uefi === true ? 'uefi' : 'bios'}.log`));
+  proc.stdout?.on('data', (d: Buffer) => { serial.feed(d); log.write(d); });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { log.end(); resolve(code); }));
+  proc.once('error', (err) => { stderr += err.message; });
+  return {
+    serial, accel: o.accel, sshPort, startedAt, exited,
+    type: (keys) => { proc.stdin?.write(keys); },
+    monitor: (command) => new Promise((resolve, reject) => {
+      const s = connect(monitorPath, () => { s.end(`${command}\n`); });
+      s.on('error', (e) => reject(new Error(`QEMU monitor: ${e.message}; qemu said: ${stderr}`)));
+      s.on('close', () => resolve());
+      s.resume();
+    }),
+    kill: () => { if (proc.exitCode === null) proc.kill('SIGKILL'); },
+  };
+}

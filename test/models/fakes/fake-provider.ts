@@ -1,0 +1,164 @@
+// A local fake of Anthropic's Messages API and OpenAI's Chat Completions API on 127.0.0.1,
+// scripted per request: streamed plans (SSE), errors with Retry-After, 5xx, 529, streams cut
+// short, malformed JSON, hangs. The real SDKs talk to it through their baseURL.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Script =
+  | { kind: 'plan'; plan: unknown; usage?: { input: number; output: number }; chunks?: number; delayMs?: number }
+  | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
+  /** The plan streams, then the connection closes before the end of the message. */
+  | { kind: 'truncated'; plan: unknown }
+  /** A complete stream whose plan text is not JSON. */
+  | { kind: 'malformed' }
+  /** 401 whose error text quotes the key the request carried, as a careless proxy might. */
+  | { kind: 'echo-key' }
+  /** Accepts the request and never answers. */
+  | { kind: 'hang' };
+
+export interface SeenRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export type FakeApi = 'anthropic' | 'openai';
+
+export class FakeProvider {
+  readonly requests: SeenRequest[] = [];
+  private readonly queue: Script[] = [];
+  fallback: Script | null = null;
+  private readonly open = new Set<ServerResponse>();
+
+  private constructor(readonly api: FakeApi, private readonly server: Server, private readonly port: number) {}
+
+  static async start(api: FakeApi): Promise<FakeProvider> {
+    const handlers: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
+    const server = createServer((req, res) => handlers[0]?.(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeProvider(api, server, (server.address() as AddressInfo).port);
+    handlers.push((req, res) => fake.handle(req, res));
+    return fake;
+  }
+
+  /** What the SDK's baseURL must be. */
+  get baseURL(): string {
+    return this.api === 'anthropic' ? `http://127.0.0.1:${this.port}` : `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  push(...scripts: Script[]): this {
+    this.queue.push(...scripts);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    let raw = '';
+    req.on('data', (d: Buffer) => { raw += d.toString(); });
+    req.on('end', () => {
+      const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
+      this.requests.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      const script = this.queue.shift() ?? this.fallback;
+      if (script === null) {
+        this.error(res, 500, 'the fake has no script for this request');
+        return;
+      }
+      this.open.add(res);
+      res.on('close', () => this.open.delete(res));
+      this.respond(script, req, res, body);
+    });
+  }
+
+  private respond(script: Script, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+    switch (script.kind) {
+      case 'status':
+        this.error(res, script.status, script.message ?? `fake ${script.status}`, script.headers);
+        return;
+      case 'echo-key': {
+        const key = String(req.headers['x-api-key'] ?? req.headers['authorization'] ?? '');
+        this.error(res, 401, `invalid api key: ${key}`);
+        return;
+      }
+      case 'hang':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        return;
+      case 'malformed':
+        this.stream(res, body, '{"explanation": "half a plan", "steps": [', { input: 10, output: 5 }, 2, true, 0);
+        return;
+      case 'truncated':
+        this.stream(res, body, JSON.stringify(script.plan), { input: 10, output: 5 }, 3, false, 0);
+        return;
+      case 'plan':
+        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? { input: 1000, output: 200 }, script.chunks ?? 4, true, script.delayMs ?? 0);
+        return;
+    }
+  }
+
+  private error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+    const payload = this.api === 'anthropic'
+      ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error', message } }
+      : { error: { message, type: 'server_error', code: String(status) } };
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(payload));
+  }
+
+  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: { input: number; output: number }, chunks: number, complete: boolean, delayMs: number): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const size = Math.max(1, Math.ceil(json.length / chunks));
+    const parts: string[] = [];
+    for (let i = 0; i < json.length; i += size) parts.push(json.slice(i, i + size));
+    const frames = this.api === 'anthropic' ? anthropicFrames(body, parts, usage, complete) : openAiFrames(body, parts, usage, complete);
+    const write = (i: number): void => {
+      if (i >= frames.length) {
+        res.end();
+        return;
+      }
+      res.write(frames[i]);
+      if (delayMs > 0) setTimeout(() => write(i + 1), delayMs);
+      else write(i + 1);
+    };
+    write(0);
+  }
+}
+
+const sse = (event: string | null, data: unknown): string => `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+
+function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean): string[] {
+  const model = String(body['model'] ?? 'claude-fake');
+  const frames = [
+    sse('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } }),
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_fake', name: 'submit_plan', input: {} } }),
+    ...parts.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } })),
+  ];
+  if (!complete) return frames;
+  return [
+    ...frames,
+    sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: usage.output } }),
+    sse('message_stop', { type: 'message_stop' }),
+  ];
+}
+
+function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean): string[] {
+  const model = String(body['model'] ?? 'gpt-fake');
+  const tools = body['tools'] !== undefined;
+  const chunk = (delta: Record<string, unknown>, finish: string | null): string => sse(null, {
+    id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+  const deltas = parts.map((p, i) => (tools
+    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: 'call_fake', type: 'function' } : {}), function: { ...(i === 0 ? { name: 'submit_plan' } : {}), arguments: p } }] }, null)
+    : chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content: p }, null)));
+  if (!complete) return deltas;
+  return [
+    ...deltas,
+    chunk({}, tools ? 'tool_calls' : 'stop'),
+    sse(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } }),
+    'data: [DONE]\n\n',
+  ];
+}

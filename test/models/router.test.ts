@@ -1,0 +1,114 @@
+// Which tier plans a goal, why, and what happens when a tier is down or fails. The model
+// planners here are replays behind the ModelPlanner interface, as a recorded model would be.
+import { describe, expect, it } from 'vitest';
+import type { PlanOutcome } from '../../src/agents/planner.js';
+import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
+import type { DaemonEvent } from '../../src/protocol/events.js';
+import type { ModelPlanner } from '../../src/models/model-planner.js';
+import { classifyGoal, route, type ModelTier, type TierState } from '../../src/models/route.js';
+import { Router } from '../../src/models/router.js';
+
+const up = (detail = 'ok'): TierState => ({ configured: true, up: true, detail });
+const down = (detail: string): TierState => ({ configured: true, up: false, detail });
+const none: TierState = { configured: false, up: false, detail: 'not configured' };
+
+describe('classifyGoal', () => {
+  it('reads the kind and the likely risk from the words', () => {
+    expect(classifyGoal('why is the disk so full?')).toMatchObject({ kind: 'question', risk: 'low' });
+    expect(classifyGoal('create a backup of nginx.conf')).toMatchObject({ kind: 'change', risk: 'medium', because: '"create"' });
+    expect(classifyGoal('restart nginx')).toMatchObject({ kind: 'change', risk: 'high', because: '"restart"' });
+    expect(classifyGoal('which packages should I upgrade')).toMatchObject({ kind: 'question', risk: 'high' });
+  });
+});
+
+describe('route', () => {
+  const all = { operational: up(), tactical: up(), cloud: up() };
+
+  it('sends questions to the small local model first and risky changes to the strongest', () => {
+    expect(route(classifyGoal('what is using port 80?'), all, null).order).toEqual(['operational', 'tactical', 'cloud']);
+    expect(route(classifyGoal('edit the motd'), all, null).order).toEqual(['tactical', 'cloud', 'operational']);
+    expect(route(classifyGoal('delete old logs in /var/log'), all, null).order).toEqual(['cloud', 'tactical', 'operational']);
+  });
+
+  it('puts the cloud last when little of the budget is left, and says so', () => {
+    const r = route(classifyGoal('delete old logs'), all, 0.05);
+    expect(r.order).toEqual(['tactical', 'operational', 'cloud']);
+    expect(r.why).toContain('cloud last: 5% of the monthly budget left');
+  });
+
+  it('skips tiers that are down or not configured, and names the degradation', () => {
+    const r = route(classifyGoal('restart nginx'), { operational: up(), tactical: none, cloud: down('no API key') }, null);
+    expect(r.order).toEqual(['operational']);
+    expect(r.skipped).toEqual([{ tier: 'cloud', why: 'no API key' }]);
+    expect(r.why).toContain('degraded: cloud down (no API key)');
+  });
+});
+
+function replay(name: ModelTier, outcome: PlanOutcome | Error, deltas: string[] = []): ModelPlanner & { calls: number } {
+  return {
+    tier: name === 'cloud' ? 'cloud' : 'local', name, calls: 0,
+    plan(_req, ctx) {
+      this.calls++;
+      for (const d of deltas) ctx.onDelta?.(d);
+      return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+    },
+  };
+}
+
+const PLAN: PlanOutcome = { kind: 'plan', tier: 'cloud', steps: [], explanation: 'replayed' };
+
+describe('Router', () => {
+  function router(planners: Partial<Record<ModelTier, ModelPlanner>>, states: Partial<Record<ModelTier, TierState>> = {}, budgetLeft: number | null = null) {
+    const log: { type: string; payload: Record<string, unknown> }[] = [];
+    const events: DaemonEvent[] = [];
+    const r = new Router({
+      fixed: [new ReactivePlanner()], planners, help: 'configure a model',
+      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }), budgetLeft: () => budgetLeft,
+      decisionLog: (type, _g, payload) => log.push({ type, payload }), emit: (e) => events.push(e),
+    });
+    return { r, log, events };
+  }
+
+  it('lets the reactive rules answer first, without asking a model', async () => {
+    const cloud = replay('cloud', PLAN);
+    const { r, log } = router({ cloud });
+    const out = await r.plan({ text: 'disk usage', home: '/home/ada', goalId: 'G' });
+    expect(out).toMatchObject({ kind: 'plan', tier: 'reactive' });
+    expect(cloud.calls).toBe(0);
+    expect(log).toEqual([{ type: 'router.decision', payload: { tier: 'reactive', why: 'a built-in rule matched' } }]);
+  });
+
+  it('with no model configured, answers with the rules\' help, as before', async () => {
+    const { r } = router({});
+    const out = await r.plan({ text: 'make the node faster', home: '/h' });
+    expect(out).toMatchObject({ kind: 'not_understood', reason: expect.stringContaining('configure a model') as unknown as string });
+    expect(r.tiers().map((t) => [t.name, t.up])).toEqual([['reactive', true], ['operational', false], ['tactical', false], ['cloud', false]]);
+  });
+
+  it('with no tier up, says which are down and why', async () => {
+    const cloud = replay('cloud', PLAN);
+    const { r } = router({ cloud }, { cloud: down('no API key: set ANTHROPIC_API_KEY') });
+    const out = await r.plan({ text: 'make the node faster', home: '/h' });
+    expect(out).toEqual({ kind: 'not_understood', reason: expect.stringContaining('No model tier is up: cloud: no API key: set ANTHROPIC_API_KEY.') as unknown as string });
+    expect(cloud.calls).toBe(0);
+    expect(r.tiers().find((t) => t.name === 'cloud')).toEqual({ name: 'cloud', up: false, detail: 'no API key: set ANTHROPIC_API_KEY' });
+  });
+
+  it('steps down to the next tier when one fails or finds no plan, and logs each step', async () => {
+    const cloud = replay('cloud', new Error('gateway exploded'));
+    const tactical = replay('tactical', { kind: 'not_understood', reason: 'The tactical model found no plan.' });
+    const operational = replay('operational', { ...PLAN, tier: 'local' }, ['{"expl', 'anation"']);
+    const { r, log, events } = router({ cloud, tactical, operational }, { operational: up(), tactical: up(), cloud: up() });
+    const out = await r.plan({ text: 'restart nginx', home: '/h', goalId: 'G7' });
+    expect(out).toMatchObject({ kind: 'plan', tier: 'local' });
+    expect([cloud.calls, tactical.calls, operational.calls]).toEqual([1, 1, 1]);
+    expect(log.map((l) => l.type)).toEqual(['router.decision', 'router.fallback', 'router.fallback', 'router.planned']);
+    expect(log[0]?.payload).toMatchObject({ order: ['cloud', 'tactical', 'operational'], why: expect.stringContaining('high risk ("restart")') as unknown as string });
+    expect(log[1]?.payload).toMatchObject({ tier: 'cloud', reason: 'The cloud tier failed: gateway exploded.', next: 'tactical' });
+    // The plan streamed to subscribers as it was written.
+    expect(events).toEqual([
+      { type: 'plan.delta', goalId: 'G7', text: '{"expl', restart: true },
+      { type: 'plan.delta', goalId: 'G7', text: 'anation"', restart: false },
+    ]);
+  });
+});

@@ -1,0 +1,98 @@
+// A restore is all or nothing even across kill -9: the daemon is stopped dead in the middle of
+// a restore (a failpoint freezes it there, then SIGKILL), started again, and the files are
+// either all as in the snapshot (it was committing: finished) or all as before (it was still
+// staging: undone). Never a mix, and no temp files left behind.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { fingerprintTree } from './fingerprint.js';
+
+let d: TestDaemon | undefined;
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
+
+const FILES = 12;
+
+function tree(root: string): void {
+  mkdirSync(root, { recursive: true });
+  for (let i = 0; i < FILES; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `original ${i}\n`);
+}
+
+function tamper(root: string): void {
+  for (let i = 0; i < FILES; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `changed ${i}\n`);
+}
+
+async function waitFor(path: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (existsSync(path)) return;
+    await sleep(25);
+  }
+  throw new Error(`${path} never appeared`);
+}
+
+/** Starts a daemon that will freeze at the failpoint, snapshots a tree, changes it, restores, kills -9. */
+async function crashMidRestore(failpoint: string): Promise<{ root: string; original: Record<string, string>; changed: Record<string, string>; midway: Record<string, string> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aios-crash-'));
+  const marker = join(dir, 'frozen');
+  d = await startTestDaemon({ dir, env: { AIOS_FAILPOINT: failpoint, AIOS_FAILPOINT_MARKER: marker } });
+  const root = join(dir, 'tree');
+  tree(root);
+  const original = fingerprintTree(root);
+  const client = await d.client();
+  const snap = await client.call('snapshot/create', { paths: [root] });
+  tamper(root);
+  const changed = fingerprintTree(root);
+  const restoring = client.call('snapshot/restore', { snapshotId: snap.snapshot.id }).then(() => 'returned', () => 'connection lost');
+  await waitFor(marker);
+  const exited = new Promise((r) => d?.proc.once('exit', r));
+  d.proc.kill('SIGKILL');
+  await exited;
+  expect(await restoring).toBe('connection lost');
+  client.close();
+  const midway = fingerprintTree(root);
+  delete d.env['AIOS_FAILPOINT'];
+  await d.restart();
+  return { root, original, changed, midway };
+}
+
+const temps = (root: string): string[] => readdirSync(root).filter((n) => n.includes('.aios-restore-'));
+
+function journalRows(stateDir: string): number {
+  const db = new Database(join(stateDir, 'aios.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM restore_journal').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('an interrupted restore', () => {
+  it('killed while committing, is finished when aiosd starts again', async () => {
+    const { root, original, changed, midway } = await crashMidRestore('restore.commit:3');
+    // Killed part way: some files were already back, the rest still changed, their temps staged.
+    const back = Object.keys(midway).filter((p) => midway[p] === original[p] && original[p] !== changed[p]);
+    expect(back).toHaveLength(3);
+    expect(fingerprintTree(root)).toEqual(original);
+    expect(temps(root)).toEqual([]);
+    expect(d?.log()).toMatch(/finished the interrupted restore of snapshot \w+ \(12 change\(s\)\)/);
+    expect(journalRows(d?.stateDir ?? '')).toBe(0);
+    const client = await d?.client();
+    expect((await client?.call('audit/verify', {}))?.ok).toBe(true);
+    client?.close();
+  });
+
+  it('killed while still staging, is undone: every file stays as it was before the restore', async () => {
+    const { root, changed, midway } = await crashMidRestore('restore.stage:5');
+    expect(Object.entries(midway).filter(([p]) => !p.includes('.aios-restore-'))).toEqual(Object.entries(changed));
+    expect(fingerprintTree(root)).toEqual(changed);
+    expect(temps(root)).toEqual([]);
+    expect(d?.log()).toMatch(/undid the interrupted restore of snapshot \w+: it had not changed anything yet/);
+    expect(journalRows(d?.stateDir ?? '')).toBe(0);
+  });
+});
