@@ -36,6 +36,8 @@ export interface GoalEngineDeps {
   mesh?: AgentMesh;
   /** How long an agent may take over one step before it is isolated (tool timeouts are shorter). */
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
+  /** Wraps a read-only command in the sandbox; null where the sandbox cannot run. */
+  sandbox?: ((argv: readonly string[]) => string[]) | null;
 }
 
 /** skip: the step does not run, the others do (steps that depend on it are skipped too). */

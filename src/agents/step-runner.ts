@@ -27,6 +27,8 @@ export interface StepRunnerDeps {
   /** Absent: steps run directly, one at a time (tests of the runner alone). */
   mesh?: AgentMesh;
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
+  /** Wraps a read-only command's argv in the sandbox; null when the sandbox cannot run here. */
+  sandbox?: ((argv: readonly string[]) => string[]) | null;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -171,6 +173,7 @@ export class StepRunner {
       result = await tool.execute(v.args, {
         signal: controller.signal,
         checkPath: pathGuard(verdict.paths),
+        ...(verdict.readOnlyShell === true && this.deps.sandbox ? { sandbox: this.deps.sandbox } : {}),
         onOutput: (chunk) => {
           streamed = true;
           store.appendOutput(planId, step.id, chunk);

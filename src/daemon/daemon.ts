@@ -9,6 +9,7 @@ import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
+import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
 import { AuditLedger } from '../memory/audit-ledger.js';
 import { AuditSigner } from '../memory/audit-signing.js';
@@ -84,10 +85,14 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
     maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
   });
+  // Read-only commands run in bubblewrap; where it cannot start, say so now and in status.
+  const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
+  log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed, still only with a person's approval`);
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
+    sandbox: sandbox.wrap,
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
   });
@@ -120,7 +125,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
-    planners: () => planner.names, problems: () => intelligence.problems(), clientCount: () => server.clientCount, views,
+    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}`])], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(),
   }));
   intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));

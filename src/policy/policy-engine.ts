@@ -29,6 +29,8 @@ export interface PolicyVerdict {
   paths: PathUse[];
   /** Every simple command a shell line or program list would run, normalised. */
   commands: string[];
+  /** A shell line whose every command only reads: it runs inside the sandbox. */
+  readOnlyShell?: boolean;
 }
 
 export interface PolicyInput {
@@ -113,6 +115,7 @@ export class PolicyEngine {
       autoApprove: decision === 'allow' && f.admin.length === 0 && !tool.mutates && rules.autoApproveReads,
       paths: f.paths,
       commands: f.commands,
+      readOnlyShell: shell !== undefined && f.readOnlyShell,
     };
   }
 

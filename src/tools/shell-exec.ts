@@ -71,7 +71,8 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
     },
     async execute(args, ctx): Promise<ToolResult> {
       const timeoutMs = args.timeoutMs ?? opts.timeoutMs;
-      const result = await runProgram(argvForCommand(args.command), {
+      const argv = argvForCommand(args.command);
+      const result = await runProgram(ctx.sandbox?.(argv) ?? argv, {
         timeoutMs,
         outputCapBytes: opts.outputCapBytes,
         signal: ctx.signal,

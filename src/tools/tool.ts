@@ -36,6 +36,8 @@ export interface ToolContext {
    * policy verdict covered; a reason to refuse, or null. Closes the gap between check and use.
    */
   checkPath?: (canonical: string, access: PathUse['access']) => string | null;
+  /** Set for commands that only read: wraps a program's argv so it runs inside the sandbox. */
+  sandbox?: (argv: readonly string[]) => string[];
 }
 
 /** Something about one call that policy must weigh: it needs an admin, an explicit confirmation, or is refused. */
