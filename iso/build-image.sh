@@ -23,7 +23,8 @@ APT=1
 COMP=lz4
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
-PACKAGES=linux-image-amd64,live-boot,udev,tini,openssh-server,iproute2,isc-dhcp-client,kmod,procps,e2fsprogs,less
+# bubblewrap: aiosd's sandbox for the programs its tools run.
+PACKAGES=linux-image-amd64,live-boot,udev,tini,openssh-server,iproute2,isc-dhcp-client,kmod,procps,e2fsprogs,less,bubblewrap
 
 die() { echo "build-image: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -55,11 +56,14 @@ step() {
 
 step "host tools"
 declare -A NEED=([mmdebstrap]=mmdebstrap [mksquashfs]=squashfs-tools [xorriso]=xorriso [grub-mkrescue]=grub-common
-  [mformat]=mtools [mkfs.vfat]=dosfstools [mkfs.ext4]=e2fsprogs [bc]=bc [qemu-system-x86_64]=qemu-system-x86)
+  [mformat]=mtools [mkfs.vfat]=dosfstools [mkfs.ext4]=e2fsprogs [debugfs]=e2fsprogs [bc]=bc [qemu-system-x86_64]=qemu-system-x86)
 MISSING=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null || MISSING+=("${NEED[$cmd]}"); done
 [ -d /usr/lib/grub/i386-pc ] || MISSING+=(grub-pc-bin)
 [ -d /usr/lib/grub/x86_64-efi ] || MISSING+=(grub-efi-amd64-bin)
+# For npm run test:image: UEFI firmware for QEMU, and ssh/scp/ssh-keygen.
+[ -f /usr/share/ovmf/OVMF.fd ] || MISSING+=(ovmf)
+command -v ssh >/dev/null || MISSING+=(openssh-client)
 if [ ${#MISSING[@]} -gt 0 ]; then
   [ "$APT" = 1 ] || die "missing host packages: ${MISSING[*]} (drop --no-apt to install them)"
   echo "installing ${MISSING[*]}"

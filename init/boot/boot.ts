@@ -49,6 +49,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(logDir, { recursive: true, mode: 0o750 });
   const log = createInitLog({ file: join(logDir, 'init.log'), console: true, clock });
+  log.line(`aios-init ${opts.mode}: Node took ${(process.uptime() * 1000).toFixed(0)} ms to start`);
   for (const l of early) log.line(l);
   // PID 1 must not die (the kernel panics when it does): an exception is logged and supervision goes on.
   if (pid1) process.on('uncaughtException', (err) => { log.line(`uncaught: ${err.stack ?? err.message}`); });

@@ -45,11 +45,11 @@ function readMountinfo(): string {
   }
 }
 
-/** Mounts what is missing; returns one line per mount done or failed. */
+/** Mounts what is missing; a mount that fails is logged and the boot goes on. */
 export function mountEarly(log: (line: string) => void): void {
   // One at a time: /dev/pts needs /dev, and the list of what is mounted needs /proc.
   for (const spec of EARLY_MOUNTS) {
-    if (!missingMounts(readMountinfo(), [spec]).length) continue;
+    if (missingMounts(readMountinfo(), [spec]).length === 0) continue;
     try {
       mkdirSync(spec.target, { recursive: true });
       execFileSync('mount', ['-t', spec.type, '-o', spec.options, spec.source, spec.target], { stdio: 'pipe' });

@@ -58,11 +58,28 @@ export function approvalRefusal(
   return null;
 }
 
+/** How much the agents may do without a person (`[system] autonomy_level`, `autonomy_allow`). */
+export interface Autonomy {
+  level: 'manual' | 'supervised' | 'full';
+  /** Tools that, under `full`, may run without a person when the step is low risk and reversible. */
+  allow: readonly string[];
+}
+
 /**
- * Plans whose every step only reads (and that the policy lets run alone: normal and trusted
- * modes, nothing protected) run without a person. The approver is recorded as the policy.
+ * Who approves a plan when no person does, or null when one must:
+ * - manual: nobody; every plan waits for a person, even one that only reads;
+ * - supervised: plans whose every step only reads, where the security mode lets reads run alone;
+ * - full: also plans whose every step is low risk, reversible, allowed by policy with no admin
+ *   or confirmation needed, and on the allowlist.
+ * The approver is recorded as the policy, in the ledger like a person's approval.
  */
-export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly PolicyVerdict[]): string | null {
-  if (verdicts.length > 0 && verdicts.every((v) => v.autoApprove)) return `policy:read-only(${mode})`;
-  return null;
+export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly PolicyVerdict[], steps: readonly { tool: string; risk: string; reversible: boolean }[] = [], autonomy: Autonomy = { level: 'supervised', allow: [] }): string | null {
+  if (autonomy.level === 'manual' || verdicts.length === 0) return null;
+  if (verdicts.every((v) => v.autoApprove)) return `policy:read-only(${mode})`;
+  if (autonomy.level !== 'full' || steps.length !== verdicts.length) return null;
+  const unattended = steps.every((step, i) => {
+    const v = verdicts[i];
+    return v !== undefined && (v.autoApprove || (v.decision === 'allow' && v.adminReasons.length === 0 && step.risk === 'low' && step.reversible && autonomy.allow.includes(step.tool)));
+  });
+  return unattended ? `policy:autonomy-full(${mode})` : null;
 }

@@ -9,7 +9,7 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
-import { approvalRefusal, autoApprovalPolicy, type Actor, type SecurityMode } from './approval-policy.js';
+import { approvalRefusal, autoApprovalPolicy, type Actor, type Autonomy, type SecurityMode } from './approval-policy.js';
 import { directPlanner } from './direct-planner.js';
 import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';
 import { OpError } from './op-error.js';
@@ -38,6 +38,8 @@ export interface GoalEngineDeps {
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
   /** Wraps a read-only command in the sandbox; null where the sandbox cannot run. */
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** What may run without a person; supervised (read-only plans only) when absent. */
+  autonomy?: () => Autonomy;
 }
 
 /** skip: the step does not run, the others do (steps that depend on it are skipped too). */
@@ -87,7 +89,7 @@ export class GoalEngine {
     const denied = denialMessage(checked.steps, checked.verdicts);
     if (denied !== null) return this.denyPlan(goalId, planId, hash, checked.steps, denied);
     store.setGoalState(goalId, 'awaiting_approval', outcome.explanation);
-    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts);
+    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts, checked.steps, this.deps.autonomy?.());
     if (policy !== null) return this.approve(planId, hash, undefined, { ...actor, name: policy }, 'approve');
     return this.publish(goalId);
   }

@@ -19,6 +19,8 @@ const System = z.strictObject({
   hostname: z.string().min(1).optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
+  /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
+  autonomy_allow: z.array(z.string().min(1)).default([]),
 }).prefault({});
 
 const Security = z.strictObject({

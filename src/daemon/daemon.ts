@@ -93,6 +93,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
+    autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
   });

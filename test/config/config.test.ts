@@ -57,7 +57,7 @@ describe('loadConfig layering', () => {
     expect(config.security).toEqual({ mode: 'paranoid', dangerous_patterns: ['mkfs'], require_confirm: [] });
     expect(config.tools.exec_timeout_ms).toBe(5000);
     expect(config.tools.output_cap_bytes).toBe(1024 * 1024);
-    expect(config.system).toEqual({ log_level: 'warn', autonomy_level: 'manual' });
+    expect(config.system).toMatchObject({ log_level: 'warn', autonomy_level: 'manual' });
     expect(sources).toEqual([systemFile, userFile, 'AIOS_LOG_LEVEL']);
   });
 

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoalEngine } from '../../src/agents/goal-engine.js';
-import type { Actor } from '../../src/agents/approval-policy.js';
+import type { Actor, Autonomy } from '../../src/agents/approval-policy.js';
+import type { Tool } from '../../src/tools/tool.js';
 import type { Planner } from '../../src/agents/planner.js';
 import { ProcedureStore } from '../../src/agents/procedure-store.js';
 import { AuditLedger } from '../../src/memory/audit-ledger.js';
@@ -26,14 +27,17 @@ export interface EngineRig {
   dispose: () => void;
 }
 
-export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner): EngineRig {
+export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: { autonomy?: Autonomy; tools?: (dir: string) => Tool[] } = {}): EngineRig {
   const dir = mkdtempSync(join(tmpdir(), 'aios-engine-'));
   const db = openDatabase(join(dir, 'aios.db'));
   const procedures = new ProcedureStore(db);
   const ledger = new AuditLedger(db);
   const events: DaemonEvent[] = [];
+  const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 1 << 20 });
+  for (const tool of opts.tools?.(dir) ?? []) registry.register(tool);
   const engine = new GoalEngine({
-    store: new GoalStore(db), planner: planner(procedures, dir), registry: createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 1 << 20 }),
+    store: new GoalStore(db), planner: planner(procedures, dir), registry,
+    ...(opts.autonomy === undefined ? {} : { autonomy: () => opts.autonomy as Autonomy }),
     snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger, memory: new MemoryStore(db), procedures,
     emit: (e) => events.push(e), securityMode: () => 'normal',
   });

@@ -64,7 +64,8 @@ describe('the aiOS node image under QEMU', () => {
     expect(transcript).toMatch(/phase hardware: ok — .*cpu: 2 × .*minimum requirements met/);
     expect(transcript).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
     expect(transcript).toMatch(/phase ai-runtime: skipped — no model configured/);
-    expect(transcript).toMatch(/phase core-services: ok — aiosd [\d.]+ pid \d+, system mode, health ok/);
+    // warn: aiosd answers but reports a problem of its own (shown in the TUI's status bar).
+    expect(transcript).toMatch(/phase core-services: (ok|warn) — aiosd [\d.]+ pid \d+, system mode, health/);
     expect(transcript).toMatch(/phase agent-spawn: ok — planners: reactive/);
     expect(transcript).toMatch(/phase autonomy: ok — .*logins: .*sshd running.*getty@ttyS0 running/);
     expect(ready.match[1]).toBe('ready');
@@ -171,7 +172,7 @@ describe('the aiOS node image under QEMU', () => {
     const r = spawnSync('debugfs', ['-R', 'cat /boot-timeline.json', image.stateDisk], { encoding: 'utf8' });
     const timeline = BootTimeline.parse(JSON.parse(r.stdout));
     expect(timeline.mode).toBe('pid1');
-    expect(timeline.phases.map((p) => `${p.name} ${p.status}`)).toEqual(['hardware ok', 'ai-runtime skipped', 'core-services ok', 'agent-spawn ok', 'autonomy ok']);
+    expect(timeline.phases.map((p) => `${p.name} ${p.status}`).join(', ')).toMatch(/^hardware ok, ai-runtime skipped, core-services (ok|warn), agent-spawn ok, autonomy ok$/);
     expect(timeline.state).toBe('stopping');
     figures['phases'] = timeline.phases.map((p) => ({ name: p.name, s: (p.endS ?? 0) - (p.startS ?? 0) }));
   }, 10 * 60_000);

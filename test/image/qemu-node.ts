@@ -50,7 +50,9 @@ export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel
   const sshPort = await freePort();
   const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
   const args = [
-    '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-smp', '2', '-m', String(o.memoryMb ?? 2048),
+    // q35: the CD is on AHCI, several times faster to emulate than the i440fx's IDE, and
+    // there is no floppy drive for live-boot to probe.
+    '-machine', 'q35', '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-smp', '2', '-m', String(o.memoryMb ?? 2048),
     ...(o.uefi === true ? ['-bios', '/usr/share/ovmf/OVMF.fd'] : []),
     '-cdrom', o.iso, '-boot', 'd',
     '-drive', `file=${o.stateDisk},if=virtio,format=raw`,
