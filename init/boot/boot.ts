@@ -54,7 +54,14 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   // PID 1 must not die (the kernel panics when it does): an exception is logged and supervision goes on.
   if (pid1) process.on('uncaughtException', (err) => { log.line(`uncaught: ${err.stack ?? err.message}`); });
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
-    const on = (sig: NodeJS.Signals, action: PowerAction | 'exit'): void => { process.on(sig, () => { log.line(`${sig}: ${action}`); resolve(action); }); };
+    const on = (sig: NodeJS.Signals, action: PowerAction | 'exit'): void => {
+      process.on(sig, () => {
+        // A shutdown is shown on the console again, over whatever the TUI drew there.
+        log.unquietConsole();
+        log.line(`${sig}: ${action}`);
+        resolve(action);
+      });
+    };
     if (pid1) {
       on('SIGINT', 'reboot'); // Ctrl-Alt-Del, forwarded by tini
       on('SIGUSR1', 'reboot');
@@ -124,7 +131,6 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     if (pid1) log.quietConsole();
   }
   const action = await stopped;
-  log.unquietConsole();
   recorder.finish('stopping');
   log.line('stopping services');
   await supervisor.stopAll();

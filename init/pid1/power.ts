@@ -3,7 +3,7 @@
 // no reboot(2); the kernel's sysrq trigger does the same from a file write (writes to
 // /proc/sysrq-trigger are allowed whatever kernel.sysrq says, which gates only the keyboard).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type PowerAction = 'reboot' | 'poweroff';
@@ -28,6 +28,18 @@ function killAll(sig: NodeJS.Signals): boolean {
   }
 }
 
+/** The type of the filesystem mounted last on / (the one in use). */
+function rootFsType(): string | null {
+  let type: string | null = null;
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const [before, after] = line.split(' - ');
+      if (before?.split(' ')[4] === '/') type = after?.split(' ')[0] ?? null;
+    }
+  } catch { /* no /proc */ }
+  return type;
+}
+
 /** Stops everything that is left and hands the machine to the kernel; does not return. */
 export async function powerDown(action: PowerAction, log: (line: string) => void, stateMount: string | null): Promise<never> {
   log(`${action}: stopping every remaining process`);
@@ -37,7 +49,8 @@ export async function powerDown(action: PowerAction, log: (line: string) => void
   await sleep(200);
   run(['sync'], log);
   if (stateMount !== null) run(['umount', stateMount], log);
-  run(['mount', '-o', 'remount,ro', '/'], log);
+  // A live image's root is an overlay on a RAM disk: nothing on it outlives the boot.
+  if (rootFsType() !== 'overlay') run(['mount', '-o', 'remount,ro', '/'], log);
   run(['sync'], log);
   log(`${action} now`);
   writeFileSync('/proc/sysrq-trigger', SYSRQ[action]);
