@@ -2,7 +2,7 @@
 // through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
@@ -12,6 +12,7 @@ import { decodeText, describeFsError, entryType, fail } from './fs-read-tools.js
 import { formatBytes } from './format.js';
 import { defineTool, type Tool, type ToolContext } from './tool.js';
 import { PathChangedError, withParent, type VerifiedDir } from './verified-dir.js';
+import { lstatOrNull } from './lstat-or-null.js';
 
 /** New files are world-readable like most of /etc; pass mode "600" for secrets. */
 const NEW_FILE_MODE = 0o644;
@@ -29,15 +30,6 @@ const DeleteArgs = z.strictObject({
   path: absolutePath('Absolute path of the file or symbolic link to remove (never a directory)'),
 });
 
-export function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
 
 /** Why this path cannot be written, or null when it can. */
 function refuseWrite(path: string, st: Stats | null): string | null {

@@ -4,7 +4,7 @@
 // "committing" after staging; only then do renames put things in place.
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, chownSync, closeSync, fsyncSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync,
+  chmodSync, chownSync, closeSync, fsyncSync, lchownSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync,
   rmdirSync, statSync, symlinkSync, unlinkSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { fsyncDirSync, mayChown } from './atomic-file.js';
 import { hashFile, removeQuietly, syncFilesystem, type BlobStore } from './blob-store.js';
 import { failpoint } from './failpoints.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
+import { lstatOrNull } from './lstat-or-null.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
 
@@ -35,15 +36,6 @@ export class SnapshotRestoreError extends Error {
 
 const SYNC_EACH_LIMIT = 16;
 
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
 
 const tempFor = (path: string): string => join(dirname(path), `.${basename(path)}.aios-restore-${randomBytes(6).toString('hex')}`);
 
