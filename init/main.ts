@@ -52,6 +52,12 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
   let code = 0;
   const aiosEntry = join(entry.binDir, 'aios.js');
   const boot = async (mode: 'pid1' | 'service' | 'foreground'): Promise<void> => {
+    // On a running system `boot` would remount, rename and start a second udev: only as init.
+    if (mode === 'pid1' && process.pid !== 1 && process.ppid !== 1) {
+      process.stderr.write('aios-init boot is the init of the aiOS image (PID 1, or the child of tini); on a running system use aios-init service (systemd) or aios-init run\n');
+      code = 2;
+      return;
+    }
     if (mode !== 'foreground' && process.getuid?.() !== 0) {
       process.stderr.write(`aios-init ${mode === 'pid1' ? 'boot' : 'service'} must run as root; use aios-init run to try it as yourself\n`);
       code = 2;
@@ -96,7 +102,7 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
           consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'],
         });
         for (const n of notes) process.stdout.write(`${n}\n`);
-        if (o.root === '/') process.stdout.write('run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n');
+        if (o.root === '/' && o.init === 'systemd') process.stdout.write('run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n');
       } catch (err) {
         process.stderr.write(`aios-init install: ${(err as Error).message}\n`);
         code = err instanceof InstallError ? 2 : 1;

@@ -40,7 +40,7 @@ const aiRuntime: BootPhase<BootContext> = {
 
 const coreServices: BootPhase<BootContext> = {
   name: 'core-services',
-  title: 'core services (memory, tools, orchestrator: aiosd)',
+  title: 'core services: aiosd (memory, tools, orchestrator)',
   async run(ctx, signal) {
     const state = await ctx.supervisor.start(ctx.services.daemon);
     if (state !== 'running') {

@@ -76,6 +76,11 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     }
   });
 
+  mkdirSync(paths.runtimeDir, { recursive: true, mode: pid1 || opts.mode === 'service' ? 0o755 : 0o700 });
+  const pidFile = join(paths.runtimeDir, 'init.pid');
+  // The mode tells `aios-init reboot` whether this process is init (it is not under systemd).
+  writeFileSync(pidFile, `${process.pid} ${opts.mode}\n`);
+
   if (pid1 && rescueRequested()) {
     void runRescue((l) => log.line(l));
     const action = await stopped;
@@ -85,11 +90,6 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   const { config, problem } = loadSettings(paths);
   if (problem !== null) log.line(`${problem}; booting with the default settings`);
   const init = InitConfig.parse(config.init ?? {});
-
-  mkdirSync(paths.runtimeDir, { recursive: true, mode: pid1 || opts.mode === 'service' ? 0o755 : 0o700 });
-  const pidFile = join(paths.runtimeDir, 'init.pid');
-  // The mode tells `aios-init reboot` whether this process is init (it is not under systemd).
-  writeFileSync(pidFile, `${process.pid} ${opts.mode}\n`);
 
   let recorder: TimelineRecorder | null = null;
   const supervisor = new Supervisor({ log: (l) => log.line(l), onChange: (r) => recorder?.service(r) });

@@ -18,7 +18,7 @@ export async function runRescue(log: (line: string) => void, rounds = Number.POS
   for (let i = 0; i < rounds; i++) {
     log('rescue mode: aiosd is not started; sulogin asks for root\'s password (exit the shell to be asked again; aios-init reboot to leave)');
     // SUSHELL: root's login shell is aios-shell, and rescue must not depend on aiOS.
-    const child = spawn('/usr/sbin/sulogin', ['/dev/console'], { stdio: 'inherit', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SUSHELL: '/bin/bash', TERM: 'linux' } });
+    const child = spawn('/usr/sbin/sulogin', ['/dev/console'], { stdio: 'inherit', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', SUSHELL: '/bin/bash', TERM: 'linux' } });
     const code = await new Promise<number>((resolve) => {
       child.once('exit', (c) => resolve(c ?? 1));
       child.once('error', (err) => { log(`cannot run sulogin: ${err.message}`); resolve(127); });

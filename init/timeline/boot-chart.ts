@@ -56,7 +56,7 @@ export function bootChart(t: BootTimeline, stale: boolean, width = 80): string[]
 export function phaseDetails(t: BootTimeline): string[] {
   const lines: string[] = [];
   for (const p of t.phases) {
-    lines.push(`${p.name} (${p.title}): ${p.status}${p.error === null ? '' : ` — ${clean(p.error)}`}`);
+    lines.push(`${p.title}: ${p.status}${p.error === null ? '' : ` — ${clean(p.error)}`}`);
     for (const d of p.details) lines.push(`    ${clean(d)}`);
   }
   if (t.services.length > 0) {

@@ -177,8 +177,33 @@ describe('the aiOS node image under QEMU', () => {
     figures['phases'] = timeline.phases.map((p) => ({ name: p.name, s: (p.endS ?? 0) - (p.startS ?? 0) }));
   }, 10 * 60_000);
 
+  it('rescue mode asks for root\'s password before it opens a shell, and powers off on request', async () => {
+    const rescue = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, name: 'rescue' });
+    try {
+      await rescue.serial.waitForOutput(/Use the \^ and v keys/, 180_000);
+      rescue.type('\u000e'); // Ctrl-N: the next menu entry, "aiOS rescue"
+      rescue.type('\r');
+      const ask = await rescue.serial.waitForOutput(/Give root password for maintenance/, BOOT_TIMEOUT_MS);
+      expect(rescue.serial.transcript()).toMatch(/rescue mode: aiosd is not started/);
+      rescue.type('\u0004'); // Ctrl-D, "continue": no boot goes on, sulogin asks again
+      const again = await rescue.serial.waitForOutput(/Give root password for maintenance/, 120_000, ask.end);
+      rescue.type('not-the-password\r');
+      const wrong = await rescue.serial.waitForOutput(/Login incorrect/, 120_000, again.end);
+      const prompt = await rescue.serial.waitForOutput(/Give root password for maintenance/, 120_000, wrong.end);
+      expect(rescue.serial.transcript().slice(again.end, prompt.end)).not.toMatch(/root@aios-node/);
+      rescue.type(`${TEST_ACCOUNTS.root}\r`);
+      const shell = await rescue.serial.waitForOutput(/root@aios-node:~# /, 120_000, prompt.end);
+      rescue.type('echo "rescue shell: $0"; aios-init poweroff\r');
+      await rescue.serial.waitForOutput(/rescue shell: -?(\/bin\/)?bash/, 60_000, shell.end);
+      await rescue.serial.waitForOutput(/poweroff now/, 120_000, shell.end);
+      expect(await rescue.exited).toBe(0);
+    } finally {
+      rescue.kill();
+    }
+  }, BOOT_TIMEOUT_MS);
+
   it('boots under UEFI firmware as well', async () => {
-    const uefi = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, uefi: true });
+    const uefi = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, uefi: true, name: 'uefi' });
     try {
       const ready = await uefi.serial.waitForOutput(/aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
       expect(ready.match[1]).toBe('ready');

@@ -46,7 +46,7 @@ export function kvmWorks(kernel: string, timeoutS = 20): boolean {
   return /VFS: Unable to mount root|Kernel panic/.test(r.stdout ?? '');
 }
 
-export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number }): Promise<NodeVm> {
+export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number; name?: string }): Promise<NodeVm> {
   const sshPort = await freePort();
   const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
   const args = [
@@ -62,7 +62,7 @@ export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel
   const startedAt = Date.now();
   const proc: ChildProcess = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const serial = createSerialConsole();
-  const log = createWriteStream(join(o.workDir, `serial-${o.uefi === true ? 'uefi' : 'bios'}.log`));
+  const log = createWriteStream(join(o.workDir, `serial-${o.name ?? 'node'}.log`));
   proc.stdout?.on('data', (d: Buffer) => { serial.feed(d); log.write(d); });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });

@@ -92,6 +92,12 @@ describe('aios-init run', () => {
     expect(aios(['status']).stdout).toMatch(/boot: not started by aios-init/);
   });
 
+  it('`aios-init boot` refuses to run anywhere but as init', () => {
+    const r = spawnSync(process.execPath, [initBin, 'boot'], { env, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/aios-init boot is the init of the aiOS image .*use aios-init service \(systemd\) or aios-init run/);
+  });
+
   it('`aios-init reboot` without a running init says what to do instead', () => {
     const r = spawnSync(process.execPath, [initBin, 'reboot'], { env, encoding: 'utf8' });
     expect(r.status).toBe(1);
