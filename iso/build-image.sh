@@ -6,14 +6,19 @@
 # downloaded; aiOS, its node_modules and Node come from this checkout and this machine.
 #
 #   sudo iso/build-image.sh [--out DIR] [--cache DIR] [--test-key KEY.pub] [--root-password PW]
-#                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD] [--gpu] [--no-apt]
+#                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD]
+#                           [--compression lz4|zstd|xz] [--gpu] [--no-apt]
 #
+# Output goes to ~/.cache/aios-image/out (--out), the cached Debian base to ~/.cache/aios-image.
 # --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
+# Without --root-password root is locked: rescue mode's sulogin refuses, so recovery goes
+# through the break-glass account.
+# lz4 (the default) is the cheapest to decompress on a slow CPU; zstd makes a smaller ISO.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$REPO/iso/out"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/aios-image"
+OUT=""
 TEST_KEY=""
 ROOT_PASSWORD=""
 USERS=()
@@ -38,10 +43,11 @@ while [ $# -gt 0 ]; do
     --gpu) GPU=--gpu; shift ;;
     --compression) COMP=$2; shift 2 ;;
     --no-apt) APT=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+[ -n "$OUT" ] || OUT="$CACHE/out"
 [ "$(id -u)" = 0 ] || die "run as root (sudo): the root filesystem is built with real owners and modes"
 [ -z "$TEST_KEY" ] || [ -f "$TEST_KEY" ] || die "--test-key $TEST_KEY does not exist"
 

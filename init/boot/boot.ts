@@ -82,8 +82,10 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   writeFileSync(pidFile, `${process.pid} ${opts.mode}\n`);
 
   if (pid1 && rescueRequested()) {
-    void runRescue((l) => log.line(l));
+    const leaving = new AbortController();
+    void runRescue((l) => log.line(l), leaving.signal);
     const action = await stopped;
+    leaving.abort();
     return powerDown(action === 'exit' ? 'poweroff' : action, (l) => log.line(l), null);
   }
 

@@ -13,9 +13,9 @@ export function rescueRequested(cmdlineFile = '/proc/cmdline'): boolean {
   }
 }
 
-/** Runs sulogin until it has been left `rounds` times (each exit returns to the prompt). */
-export async function runRescue(log: (line: string) => void, rounds = Number.POSITIVE_INFINITY): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
+/** Runs sulogin again each time it is left, until `stop` aborts (the node is shutting down). */
+export async function runRescue(log: (line: string) => void, stop: AbortSignal): Promise<void> {
+  while (!stop.aborted) {
     log('rescue mode: aiosd is not started; sulogin asks for root\'s password (exit the shell to be asked again; aios-init reboot to leave)');
     // SUSHELL: root's login shell is aios-shell, and rescue must not depend on aiOS.
     const child = spawn('/usr/sbin/sulogin', ['/dev/console'], { stdio: 'inherit', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', SUSHELL: '/bin/bash', TERM: 'linux' } });

@@ -144,17 +144,26 @@ export class ServiceRunner {
     this.setState('running');
     const wd = this.spec.watchdog;
     if (wd === undefined) return;
+    // One listener on the run for its whole life: a listener per probe would pile up on a
+    // daemon that runs for months.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let probe: AbortController | null = null;
+    signal.addEventListener('abort', () => { clearTimeout(timer); probe?.abort(); }, { once: true });
     const tick = (): void => {
-      const timer = setTimeout(() => {
-        within(wd.probe(AbortSignal.any([signal, AbortSignal.timeout(wd.timeoutMs)])), wd.timeoutMs, 'watchdog probe').then(() => {
+      timer = setTimeout(() => {
+        const current = new AbortController();
+        probe = current;
+        const deadline = setTimeout(() => current.abort(), wd.timeoutMs);
+        within(wd.probe(current.signal), wd.timeoutMs, 'watchdog probe').then(() => {
+          clearTimeout(deadline);
           if (!signal.aborted) tick();
         }, (err: unknown) => {
+          clearTimeout(deadline);
           if (signal.aborted || this.stopRequested) return;
           this.hooks.log(`${this.spec.name}: watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
           this.signal(child, 'SIGKILL');
         });
       }, wd.intervalMs);
-      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     };
     tick();
   }

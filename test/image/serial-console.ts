@@ -1,6 +1,7 @@
 // A VM's serial console read like a person reads it: the bytes go through a headless terminal
 // emulator (80x24, what a serial login assumes), and the whole transcript is kept with the
 // host time at which each piece arrived.
+import { StringDecoder } from 'node:string_decoder';
 import xtermHeadless from '@xterm/headless';
 
 const { Terminal } = xtermHeadless;
@@ -22,6 +23,7 @@ const ESCAPES = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\
 
 export function createSerialConsole(): SerialConsole {
   const term = new Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+  const decoder = new StringDecoder('utf8');
   let text = '';
   let pending = 0;
   const arrivals: Array<{ index: number; at: number }> = [];
@@ -49,7 +51,9 @@ export function createSerialConsole(): SerialConsole {
   };
   return {
     feed(chunk) {
-      const s = chunk.toString('utf8');
+      // A character such as "→" can arrive split over two reads; decoding per chunk would turn
+      // it into two replacement characters and hide the line from every pattern.
+      const s = decoder.write(chunk);
       arrivals.push({ index: text.length, at: Date.now() });
       text += s.replace(ESCAPES, '');
       pending++;

@@ -132,6 +132,25 @@ describe('supervisor', () => {
     expect(changes.some((c) => c.state === 'backoff' && c.lastExit === 'killed by SIGKILL')).toBe(true);
   });
 
+  it('keeps probing a healthy daemon without piling up abort listeners', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(`${w.name}: ${w.message}`); };
+    process.on('warning', onWarning);
+    try {
+      const s = supervisor();
+      let probes = 0;
+      s.add(node('healthy', 'setInterval(() => {}, 1000)', {
+        watchdog: { intervalMs: 5, timeoutMs: 1000, probe: (signal) => { probes++; expect(signal.aborted).toBe(false); return Promise.resolve(); } },
+      }));
+      expect(await s.start('healthy')).toBe('running');
+      await until(() => probes >= 40, '40 probes');
+      expect(s.records()[0]?.starts).toBe(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+  });
+
   it('runs a oneshot to completion and reports a program that cannot be started', async () => {
     const s = supervisor();
     s.add({ name: 'once', kind: 'oneshot', argv: [process.execPath, '-e', 'process.exit(0)'] });
