@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
 import { SnapshotBlobError, SnapshotNotFoundError, SnapshotRestoreError, SnapshotStore } from '../../src/tools/snapshot-store.js';
 import { ok, run, tempDir } from './helpers.js';
+import { fingerprint } from './fingerprint.js';
 
 const isRoot = process.getuid?.() === 0;
 const dbs: Db[] = [];
@@ -24,22 +25,6 @@ function setup(): { store: SnapshotStore; work: string; blobDir: string; dbFile:
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
-/** Everything restore promises to bring back: existence, type, content, mode, owner, link target. */
-function fingerprint(paths: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of paths) {
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      out[p] = 'absent';
-      continue;
-    }
-    const what = st.isSymbolicLink() ? `link:${readlinkSync(p)}` : st.isDirectory() ? 'dir' : `file:${sha256(readFileSync(p))}`;
-    out[p] = `${what} mode=${(st.mode & 0o7777).toString(8)} owner=${st.uid}:${st.gid}`;
-  }
-  return out;
-}
 
 function blobFiles(blobDir: string): string[] {
   return readdirSync(blobDir).filter((d) => d !== '.tmp').flatMap((d) => readdirSync(join(blobDir, d)));
