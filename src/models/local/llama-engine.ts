@@ -16,6 +16,17 @@ interface Loaded {
   sequence: LlamaContextSequence;
 }
 
+const GPU_BACKENDS = ['cuda', 'vulkan', 'metal'] as const;
+type GpuBackend = (typeof GPU_BACKENDS)[number];
+
+/** 'auto' without the backends that crashed before; the CPU once none is left. */
+function gpuOption(gpu: GpuSetting, exclude: readonly string[]): GpuBackend | false | 'auto' | { type: 'auto'; exclude: GpuBackend[] } {
+  if (gpu === 'off') return false;
+  if (gpu !== 'auto' || exclude.length === 0) return gpu;
+  const excluded = GPU_BACKENDS.filter((b) => exclude.includes(b));
+  return excluded.length === GPU_BACKENDS.length ? false : { type: 'auto', exclude: excluded };
+}
+
 /** What a trial of one thread count generates: enough tokens to time, few enough to be quick. */
 const TRIAL_TOKENS = 12;
 const TRIAL_PROMPT = 'Once upon a time';
@@ -26,11 +37,11 @@ export class LlamaEngine {
 
   private constructor(private readonly llama: Llama) {}
 
-  static async start(gpu: GpuSetting, log: (line: string) => void): Promise<{ engine: LlamaEngine; info: ReadyInfo }> {
+  static async start(gpu: GpuSetting, log: (line: string) => void, exclude: readonly string[] = []): Promise<{ engine: LlamaEngine; info: ReadyInfo }> {
     const began = performance.now();
     // build: 'never': the prebuilt binaries only; a missing one is an error, never a compile.
     const llama = await getLlama({
-      gpu: gpu === 'off' ? false : gpu, build: 'never', logLevel: LlamaLogLevel.error,
+      gpu: gpuOption(gpu, exclude), build: 'never', logLevel: LlamaLogLevel.error,
       logger: (level, message) => { if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(message.trimEnd()); },
     });
     const gpuDevices = llama.gpu === false ? [] : await llama.getGpuDeviceNames().catch(() => []);

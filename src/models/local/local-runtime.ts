@@ -44,6 +44,14 @@ export class LocalRuntime {
   private diedAt = 0;
   private rssBytes: number | null = null;
   private closed = false;
+  /**
+   * GPU backends that killed the runtime before it ever answered (a prebuilt CUDA binary whose
+   * kernels the installed driver cannot run aborts the process on the first decode), with why.
+   * Under gpu = "auto" the runtime restarts without them at once: the next backend, or the CPU.
+   */
+  private readonly failedBackends = new Map<string, string>();
+  /** Whether the running runtime has generated once: a crash after that is not the backend's fault. */
+  private proven = false;
   readonly cores: number;
   private readonly backoffMs: number;
 
@@ -95,7 +103,7 @@ export class LocalRuntime {
       return;
     }
     for (const m of always) {
-      await this.ensureLoaded(m).then(() => this.probe(m)).catch((err: unknown) => this.fail(m, message(err)));
+      await this.withBackendFallback(() => this.ensureLoaded(m).then(() => this.probe(m))).catch((err: unknown) => this.fail(m, message(err)));
     }
   }
 
@@ -107,14 +115,16 @@ export class LocalRuntime {
       opts.signal?.throwIfAborted();
       if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
       try {
-        await this.ensureLoaded(m);
-        const host = await this.runtime();
-        const result = await host.generate({ ...spec, key }, {
-          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-          ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
+        return await this.withBackendFallback(async () => {
+          await this.ensureLoaded(m);
+          const host = await this.runtime();
+          const result = await host.generate({ ...spec, key }, {
+            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+            ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
+          });
+          this.measure(m, result);
+          return result;
         });
-        this.measure(m, result);
-        return result;
       } finally {
         this.scheduleIdleUnload(m);
       }
@@ -131,7 +141,9 @@ export class LocalRuntime {
 
   status(): { runtime: RuntimeView; models: LocalModelView[] } {
     const gpu = this.ready?.gpu ?? false;
-    const device = this.ready === null ? 'not started' : gpu === false ? 'cpu' : `${gpu}: ${this.ready.gpuDevices.join(', ') || 'unknown device'}`;
+    const chosen = this.ready === null ? 'not started' : gpu === false ? 'cpu' : `${gpu}: ${this.ready.gpuDevices.join(', ') || 'unknown device'}`;
+    const skipped = [...this.failedBackends].map(([b, why]) => `${b} crashed: ${why}`).join('; ');
+    const device = skipped === '' ? chosen : `${chosen} (${skipped})`;
     return {
       runtime: { state: this.runtimeState, device, cores: this.cores, pid: this.host?.pid ?? null, rssBytes: this.rssBytes, problem: this.runtimeProblem },
       models: [...this.models.values()].map((m) => ({
@@ -190,9 +202,12 @@ export class LocalRuntime {
   private async spawn(): Promise<RuntimeHost> {
     this.runtimeState = 'starting';
     try {
-      const { host, info } = await RuntimeHost.start({ script: this.opts.workerScript, transport: this.opts.transport ?? 'process', gpu: this.opts.settings.gpu });
+      const { host, info } = await RuntimeHost.start({
+        script: this.opts.workerScript, transport: this.opts.transport ?? 'process', gpu: this.opts.settings.gpu, exclude: [...this.failedBackends.keys()],
+      });
       this.host = host;
       this.ready = info;
+      this.proven = false;
       this.runtimeState = 'up';
       this.runtimeProblem = null;
       this.opts.log?.(`local model runtime up (pid ${host.pid ?? '-'}, ${info.gpu === false ? 'cpu' : `${info.gpu}: ${info.gpuDevices.join(', ')}`}, ${this.cores} usable core(s), ${Math.round(info.startMs)} ms)`);
@@ -208,6 +223,12 @@ export class LocalRuntime {
     this.runtimeState = 'down';
     this.runtimeProblem = reason;
     this.diedAt = Date.now();
+    const backend = this.ready?.gpu ?? false;
+    if (!this.closed && !this.proven && this.opts.settings.gpu === 'auto' && backend !== false && !this.failedBackends.has(backend)) {
+      this.failedBackends.set(backend, reason);
+      this.diedAt = 0; // no backoff: the next start does not use the backend that failed
+      this.opts.log?.(`the ${backend} backend stopped the model runtime before it answered (${reason}); restarting without it`);
+    }
     this.rssBytes = null;
     for (const m of this.models.values()) {
       if (m.state === 'loaded' || m.state === 'loading') m.state = 'unloaded';
@@ -252,7 +273,23 @@ export class LocalRuntime {
     this.opts.log?.(`probe: ${m.settings.name} answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`);
   }
 
+  /**
+   * Runs `work`; if it failed because a GPU backend took the runtime down (and so was just set
+   * aside), runs it again on the next backend. At most once per backend.
+   */
+  private async withBackendFallback<T>(work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const before = this.failedBackends.size;
+      try {
+        return await work();
+      } catch (err) {
+        if (this.failedBackends.size === before || this.closed) throw err;
+      }
+    }
+  }
+
   private measure(m: ModelState, r: GenerateResult): void {
+    this.proven = true;
     const genMs = r.totalMs - r.ttftMs;
     if (r.tokens > 1 && genMs > 0) m.tokensPerS = ((r.tokens - 1) / genMs) * 1000;
     m.ttftMs = r.ttftMs;

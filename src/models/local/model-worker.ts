@@ -37,7 +37,7 @@ function main(): void {
   port.onMessage((msg) => {
     switch (msg.type) {
       case 'init':
-        ready = LlamaEngine.start(msg.gpu, (line) => process.stderr.write(`${line}\n`)).then(({ engine, info }) => {
+        ready = LlamaEngine.start(msg.gpu, (line) => process.stderr.write(`${line}\n`), msg.exclude).then(({ engine, info }) => {
           port.send({ type: 'ready', info });
           return engine;
         });

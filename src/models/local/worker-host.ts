@@ -39,6 +39,36 @@ const START_TIMEOUT_MS = 60_000;
 const CANCEL_GRACE_MS = 5_000;
 const STDERR_KEEP = 4_000;
 
+/**
+ * Variables that say where the GPU driver is and which devices to use. They hold no secrets, and
+ * without them a runtime on a machine whose driver lives outside the default paths (a container
+ * with /usr/local/nvidia, a host with CUDA_VISIBLE_DEVICES set) would silently fall back to the CPU.
+ */
+const GPU_ENV = [
+  'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'GGML_VK_VISIBLE_DEVICES',
+  'VK_DRIVER_FILES', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES',
+] as const;
+
+function runtimeEnv(): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const name of GPU_ENV) {
+    const v = process.env[name];
+    if (v !== undefined && v !== '') extra[name] = v;
+  }
+  return minimalEnv(extra);
+}
+
+/**
+ * The last lines worth reading of what the runtime wrote before it died. A native abort prints
+ * its backtrace after the cause ("CUDA error: …"), so frames like `lib.so(+0x1c8eb)[0x7f…]` (and
+ * Node's numbered ones) are dropped: three of them would push the cause out of the message.
+ */
+export function meaningfulTail(stderr: string, lines = 3): string {
+  // ggml's frames end in "(+0x…)[0x…]"; Node's own abort report numbers its frames and heads them.
+  const frame = /(\(\+0x[0-9a-f]+\)|\[0x[0-9a-f]+\])\s*$|^\d+: |^-+ (Native|JavaScript) stack trace -+$/i;
+  return stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '' && !frame.test(l)).slice(-lines).join(' | ');
+}
+
 export class RuntimeHost {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -53,11 +83,11 @@ export class RuntimeHost {
     readonly transport: Transport,
   ) {}
 
-  static async start(opts: { script: string; transport: Transport; gpu: GpuSetting }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
+  static async start(opts: { script: string; transport: Transport; gpu: GpuSetting; exclude?: readonly string[] }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
     let host: RuntimeHost;
     if (opts.transport === 'process') {
       const child: ChildProcess = fork(opts.script, [], {
-        env: minimalEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json',
+        env: runtimeEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json',
       });
       host = new RuntimeHost((m) => { child.send(m); }, () => child.kill('SIGKILL'), child.pid ?? null, 'process');
       child.on('message', (m) => host.receive(m as WorkerMessage));
@@ -65,7 +95,7 @@ export class RuntimeHost {
       child.on('exit', (code, signal) => host.died(signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`));
       child.on('error', (err) => host.died(err.message));
     } else {
-      const worker = new Worker(opts.script, { env: minimalEnv(), stderr: true, stdout: false });
+      const worker = new Worker(opts.script, { env: runtimeEnv(), stderr: true, stdout: false });
       host = new RuntimeHost((m) => worker.postMessage(m), () => { void worker.terminate(); }, null, 'thread');
       worker.on('message', (m: WorkerMessage) => host.receive(m));
       worker.stderr.on('data', (d: Buffer) => host.keepStderr(d.toString()));
@@ -78,7 +108,7 @@ export class RuntimeHost {
         reject,
       });
     });
-    host.send({ type: 'init', gpu: opts.gpu });
+    host.send({ type: 'init', gpu: opts.gpu, exclude: [...(opts.exclude ?? [])] });
     const timer = setTimeout(() => host.died(`did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
     try {
       return { host, info: await ready };
@@ -176,7 +206,7 @@ export class RuntimeHost {
 
   private died(reason: string): void {
     if (this.exited !== null) return;
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    const tail = meaningfulTail(this.stderrTail);
     this.exited = tail === '' ? reason : `${reason}; last output: ${tail}`;
     const err = new RuntimeError(`the model runtime stopped (${this.exited})`);
     for (const p of this.pending.values()) p.reject(err);

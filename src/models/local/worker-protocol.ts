@@ -24,7 +24,8 @@ export interface GenerateSpec {
 }
 
 export type HostMessage =
-  | { type: 'init'; gpu: GpuSetting }
+  /** exclude: GPU backends that crashed this runtime before; 'auto' then picks among the rest. */
+  | { type: 'init'; gpu: GpuSetting; exclude?: string[] }
   | { type: 'load'; id: number; spec: LoadSpec }
   | { type: 'generate'; id: number; spec: GenerateSpec }
   | { type: 'cancel'; id: number }
