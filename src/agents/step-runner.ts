@@ -52,7 +52,7 @@ function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed
 }
 
 /** Lets a tool refuse a path that resolves somewhere other than where policy looked. */
-function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
+export function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
   return (canonical, access) => {
     if (paths.some((p) => p.path === canonical && (p.access === access || p.access === 'write'))) return null;
     const checked = paths.filter((p) => p.access === access).map((p) => p.path).join(', ') || '(none)';
