@@ -100,6 +100,7 @@ try {
   await (await import('./models.js')).modelBenchmarks(root, rows, results);
   await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
+  await (await import('./agents.js')).agentBenchmarks(rows, results);
 } finally {
   stop();
 }

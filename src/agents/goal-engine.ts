@@ -127,8 +127,8 @@ export class GoalEngine {
     editable();
     if (plan.hash !== hash) throw new OpError('Conflict', 'the plan changed since it was reviewed (hash mismatch): review the current plan', { hash: plan.hash });
     if (!plan.steps.some((s) => s.id === stepId)) throw new OpError('NotFound', `plan has no step "${stepId}"`);
-    const specs: PlanStepSpec[] = plan.steps.map(({ id, agent, tool, args: old, rationale, risk, reversible, dependsOn }) => (
-      { id, agent, tool, args: id === stepId ? args : old, rationale, risk, reversible, dependsOn }));
+    const specs: PlanStepSpec[] = plan.steps.map(({ id, agent, tool, args: old, rationale, risk, reversible, dependsOn, verify }) => (
+      { id, agent, tool, args: id === stepId ? args : old, rationale, risk, reversible, dependsOn, ...(verify === undefined ? {} : { verify }) }));
     const checked = await this.checkSteps(specs, plan.tier);
     if (typeof checked === 'string') throw new OpError('InvalidParams', `the edited plan does not validate (${checked}); the plan is unchanged`);
     const newHash = planHash(plan.goalId, plan.tier, checked.steps);
@@ -275,7 +275,7 @@ export class GoalEngine {
     const plan = goal?.plan;
     if (this.deps.procedures === undefined || home === undefined || goal === undefined || plan === null || plan === undefined) return;
     if (goal.state !== 'succeeded' || (plan.tier !== 'local' && plan.tier !== 'cloud')) return;
-    const steps = plan.steps.map(({ id, agent, tool, args, rationale, risk, reversible, dependsOn }) => ({ id, agent, tool, args, rationale, risk, reversible, dependsOn }));
+    const steps = plan.steps.map(({ id, agent, tool, args, rationale, risk, reversible, dependsOn, verify }) => ({ id, agent, tool, args, rationale, risk, reversible, dependsOn, ...(verify === undefined ? {} : { verify }) }));
     this.deps.procedures.learn(goal.text, plan.tier, steps, home);
   }
 
@@ -311,9 +311,15 @@ export class GoalEngine {
       const route = this.deps.mesh?.route(step, tool.capabilities);
       if (route !== undefined) routes.push({ stepId: step.id, planned: step.agent, ...route });
       out.push({ ...step, agent: route?.agent ?? step.agent, args: v.args as Record<string, unknown>, risk: tool.risk, reversible: tool.reversible || !tool.mutates });
-      previews.push(await tool.preview(v.args).catch((err: unknown) => ({
+      const preview: StepPreview = await tool.preview(v.args).catch((err: unknown) => ({
         summary: `preview failed: ${err instanceof Error ? err.message : String(err)}`,
-      })));
+      }));
+      if (step.verify !== undefined) {
+        const admitted = await this.runner.verifier.admit(step.verify, tier);
+        if (!admitted.ok) return `step ${step.id}: ${admitted.reason}`;
+        preview.verify = admitted.line;
+      }
+      previews.push(preview);
     }
     const verdicts = await judgeSteps(this.policy, this.deps.registry, out, previews, tier);
     return { steps: out, previews, verdicts, routes };

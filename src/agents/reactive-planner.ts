@@ -2,10 +2,11 @@
 // a goal that matches no rule is answered "not understood", never approximated.
 import { readFile } from 'node:fs/promises';
 import type { PlanStepSpec, Risk } from '../protocol/model.js';
+import type { VerifySpec } from '../protocol/verify.js';
 import type { PlanOutcome, PlanRequest, Planner } from './planner.js';
 import { TOKEN, contentOf, looksLikePath, resolveUserPath } from './goal-text.js';
 
-interface StepDraft { agent: string; tool: string; args: Record<string, unknown>; rationale: string; risk: Risk; reversible: boolean }
+interface StepDraft { agent: string; tool: string; args: Record<string, unknown>; rationale: string; risk: Risk; reversible: boolean; verify?: VerifySpec }
 type RuleResult = StepDraft | { refuse: string } | null;
 
 interface Rule {
@@ -143,6 +144,22 @@ export const rules: readonly Rule[] = [
       if (!m?.[2] || !(m[1] !== undefined || looksLikePath(m[2]))) return null;
       const path = resolveUserPath(m[2], req.home);
       return { agent: 'storage', tool: 'fs.delete', args: { path }, rationale: `remove ${path} (a snapshot keeps it for rollback)`, risk: 'medium', reversible: true };
+    },
+  },
+  {
+    name: 'start a service',
+    examples: ['start the nginx service', 'restart service ssh'],
+    match: (t) => {
+      // Only with the word "service": a bare "restart nginx" is left to the models, which may know better.
+      const m = re(String.raw`(?:please\s+)?(start|restart)\s+(?:the\s+)?(?:service\s+([\w@.:-]+)|([\w@.:-]+)\s+service)`).exec(t);
+      const unit = m?.[2] ?? m?.[3];
+      if (!m?.[1] || unit === undefined) return null;
+      const action = m[1].toLowerCase() as 'start' | 'restart';
+      // "It exited 0" is not "it runs": the service must be active within 10 s for the step to succeed.
+      return {
+        agent: 'system', tool: `service.${action}`, args: { unit }, rationale: `${action} ${unit}, then check that it runs`,
+        risk: action === 'start' ? 'medium' : 'high', reversible: false, verify: { check: 'service', unit, expect: 'active', withinMs: 10_000 },
+      };
     },
   },
 ];

@@ -15,6 +15,7 @@ import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
 import { grantOf } from './approval-grant.js';
 import { runDag } from './dag-executor.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
+import { StepVerifier } from './verify/step-verifier.js';
 
 export interface StepRunnerDeps {
   store: GoalStore;
@@ -51,7 +52,7 @@ function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed
 }
 
 /** Lets a tool refuse a path that resolves somewhere other than where policy looked. */
-function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
+export function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
   return (canonical, access) => {
     if (paths.some((p) => p.path === canonical && (p.access === access || p.access === 'write'))) return null;
     const checked = paths.filter((p) => p.access === access).map((p) => p.path).join(', ') || '(none)';
@@ -77,7 +78,12 @@ export function withImplicitOrder<S extends { id: string; dependsOn: readonly st
 }
 
 export class StepRunner {
-  constructor(private readonly deps: StepRunnerDeps) {}
+  /** Checks each step's verification: at plan time (admit) and after the step ran. */
+  readonly verifier: StepVerifier;
+
+  constructor(private readonly deps: StepRunnerDeps) {
+    this.verifier = new StepVerifier(deps);
+  }
 
   async run(goalId: string, plan: PlanView): Promise<void> {
     const { store } = this.deps;
@@ -100,7 +106,9 @@ export class StepRunner {
       store.setGoalState(goalId, 'succeeded', `${ran} step${ran === 1 ? '' : 's'} succeeded`);
       this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — succeeded: ${plan.steps.map((s) => s.tool).join(', ')}`, metadata: { goalId, planId: plan.id } });
     } else {
-      const undo = plan.steps.some((s) => states.get(s.id) === 'succeeded') ? '; roll back what ran with r (or aios goal rollback)' : '';
+      // A step that ran but failed its verification left its changes, with a snapshot to undo them.
+      const ran = (s: StepView): boolean => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null);
+      const undo = (store.getPlan(plan.id)?.steps ?? []).some(ran) ? '; roll back what ran with r (or aios goal rollback)' : '';
       store.setGoalState(goalId, 'failed', failure + undo);
       this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — failed: ${failure}`, metadata: { goalId, planId: plan.id } });
     }
@@ -196,6 +204,10 @@ export class StepRunner {
       // It ran; say plainly that its result is not in the ledger (a change so recorded fails the step).
       if (result.ok && tool.mutates) error = `ran, but its result could not be written to the audit ledger (${message(err)})`;
       else store.appendOutput(planId, step.id, `\n[the audit ledger cannot be written (${message(err)}); this result is not recorded there]`);
+    }
+    // The exit code said yes: the step's verification, when it has one, has the last word.
+    if (error === null && step.verify !== undefined) {
+      error = await this.verifier.verify({ goalId, planId, stepId: step.id, tier }, step.verify, agentSignal);
     }
     return finish(error === null ? 'succeeded' : 'failed', error);
   }

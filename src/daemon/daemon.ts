@@ -7,6 +7,7 @@ import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
+import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
@@ -70,6 +71,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     emit: (event) => server.broadcast(event),
+    facts: new FactGatherer({ registry, policy, ledger, record: (type, goalId, payload) => store.recordEvent(type, goalId, payload) }),
   });
   const planner = intelligence.router;
   const ownerUid = process.getuid?.() ?? 0;

@@ -2,6 +2,7 @@
 // (only when a model is configured), the API gateway (only when a provider is), and the
 // router over them and the planners that need no model.
 import { join } from 'node:path';
+import type { FactSource } from '../agents/facts/fact-gatherer.js';
 import type { Planner } from '../agents/planner.js';
 import type { AiosConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -46,6 +47,8 @@ export function createIntelligence(opts: {
   /** The daemon's environment: keys are read from it and then removed from it. */
   env?: NodeJS.ProcessEnv;
   workerScript?: string;
+  /** Read-only tools a cloud model may call for facts before it plans. */
+  facts?: FactSource;
 }): Intelligence {
   const { config, paths, registry, log } = opts;
   const problems: string[] = [];
@@ -80,7 +83,7 @@ export function createIntelligence(opts: {
   if (runtime !== null) {
     for (const m of settings.models) planners[m.key] = new LocalPlanner(runtime, m.key, registry);
   }
-  if (gateway !== null) planners.cloud = new CloudPlanner(gateway, registry);
+  if (gateway !== null) planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
   const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)
     ? { configured: false, up: false, detail: `no [models.${key}] configured` }
     : { configured: true, ...runtime.usable(key) });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { capabilitiesOf } from '../agents/agent-roster.js';
 import type { PlanStepSpec } from '../protocol/model.js';
+import { VerifySpec } from '../protocol/verify.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { Capability } from '../tools/tool.js';
 import { dropOptionalNulls, PLAN_LIMITS, type JsonSchema } from './plan-schema.js';
@@ -14,8 +15,15 @@ const Draft = z.object({
     args: z.record(z.string(), z.unknown()).default({}),
     rationale: z.string().max(PLAN_LIMITS.rationale * 2).default(''),
     depends_on: z.array(z.number().int()).max(PLAN_LIMITS.dependsOn).default([]),
+    // A grammar writes null for "none", and null for each optional field it leaves out.
+    verify: z.preprocess(withoutNulls, VerifySpec.nullable().optional()),
   })).max(PLAN_LIMITS.steps),
 });
+
+function withoutNulls(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+}
 
 export type DraftOutcome =
   | { ok: true; steps: PlanStepSpec[]; explanation: string }
@@ -64,6 +72,7 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
     out.push({
       id: `s${n}`, agent, tool: step.tool, args: args as Record<string, unknown>, rationale: step.rationale.slice(0, 2000),
       risk: v.tool.risk, reversible: v.tool.reversible || !v.tool.mutates, dependsOn: [...new Set(step.depends_on)].map((d) => `s${d}`),
+      ...(step.verify === null || step.verify === undefined ? {} : { verify: step.verify }),
     });
   });
   if (reasons.length > 0) return { ok: false, empty: false, reasons };

@@ -1,6 +1,8 @@
 // The JSON Schema of a plan, built from the tool registry: each step names one tool and
 // carries that tool's own input schema. Cloud models get it as a tool or response format;
 // local models get it as a GBNF grammar (node-llama-cpp), so their output always parses.
+import { z } from 'zod';
+import { VerifySpec } from '../protocol/verify.js';
 import type { ToolDescription } from '../tools/registry.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -14,7 +16,12 @@ export interface PlanSchemaOptions {
 
 /** The plan schema for cloud models (full JSON Schema, validation after the fact). */
 export function planJsonSchema(tools: readonly ToolDescription[]): JsonSchema {
-  return planShape(tools.map((t) => stepSchema(t.name, t.description, stripMeta(t.inputSchema as JsonSchema))));
+  return planShape(tools.map((t) => stepSchema(t.name, t.description, stripMeta(t.inputSchema as JsonSchema), PLAN_LIMITS.rationale, verifySchema())));
+}
+
+/** A step's optional verification: a read-only check whose answer decides whether the step worked. */
+function verifySchema(): JsonSchema {
+  return { ...stripMeta(z.toJSONSchema(VerifySpec, { io: 'input' }) as JsonSchema), description: 'Optional: what must hold after this step for it to count as done (a port open, a service active, a URL answering); checked with read-only tools, retried until withinMs' };
 }
 
 /**
@@ -26,7 +33,10 @@ export function planJsonSchema(tools: readonly ToolDescription[]): JsonSchema {
 export function planGrammarSchema(tools: readonly ToolDescription[], opts: PlanSchemaOptions = {}): JsonSchema {
   const bound = opts.boundStrings ?? 2000;
   const limits = { explanation: Math.min(PLAN_LIMITS.explanation, bound), rationale: Math.min(PLAN_LIMITS.rationale, bound) };
-  return planShape(tools.map((t) => stepSchema(t.name, t.description, toGrammar(stripMeta(t.inputSchema as JsonSchema), bound, defsOf(t.inputSchema as JsonSchema)), limits.rationale)), limits.explanation);
+  const verify = verifySchema();
+  // Every key is required in a grammar: "no verification" is written as null.
+  const verifyGrammar = { oneOf: [toGrammar(verify, bound, {}), { type: 'null' }] };
+  return planShape(tools.map((t) => stepSchema(t.name, t.description, toGrammar(stripMeta(t.inputSchema as JsonSchema), bound, defsOf(t.inputSchema as JsonSchema)), limits.rationale, verifyGrammar, true)), limits.explanation);
 }
 
 function planShape(steps: JsonSchema[], explanationMax: number = PLAN_LIMITS.explanation): JsonSchema {
@@ -45,7 +55,7 @@ function planShape(steps: JsonSchema[], explanationMax: number = PLAN_LIMITS.exp
   };
 }
 
-function stepSchema(name: string, description: string, args: JsonSchema, rationaleMax: number = PLAN_LIMITS.rationale): JsonSchema {
+function stepSchema(name: string, description: string, args: JsonSchema, rationaleMax: number, verify: JsonSchema, verifyRequired = false): JsonSchema {
   return {
     type: 'object',
     description,
@@ -54,8 +64,9 @@ function stepSchema(name: string, description: string, args: JsonSchema, rationa
       args,
       rationale: { type: 'string', maxLength: rationaleMax, description: 'Why this step is needed' },
       depends_on: { type: 'array', items: { type: 'integer' }, maxItems: PLAN_LIMITS.dependsOn, description: 'Numbers (1-based) of earlier steps that must succeed first' },
+      verify,
     },
-    required: ['tool', 'args', 'rationale', 'depends_on'],
+    required: ['tool', 'args', 'rationale', 'depends_on', ...(verifyRequired ? ['verify'] : [])],
     additionalProperties: false,
   };
 }

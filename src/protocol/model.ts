@@ -1,6 +1,7 @@
 // The domain objects that cross the socket: goals, plans, steps, snapshots.
 // One zod schema each gives the TypeScript type and the runtime check.
 import { z } from 'zod';
+import { VerifySpec } from './verify.js';
 
 export const Risk = z.enum(['low', 'medium', 'high']);
 export type Risk = z.infer<typeof Risk>;
@@ -21,6 +22,8 @@ export const PlanStepSpec = z.object({
   risk: Risk,
   reversible: z.boolean(),
   dependsOn: z.array(z.string()).default([]),
+  /** A read-only check run after the step: its answer, not the exit code alone, decides success. */
+  verify: VerifySpec.optional(),
 });
 export type PlanStepSpec = z.infer<typeof PlanStepSpec>;
 
@@ -54,6 +57,8 @@ export const StepPreview = z.object({
   /** Exact argv, a diff, or the listing that would be shown: untrusted text, sanitise before display. */
   detail: z.string().optional(),
   policy: PolicyNote.optional(),
+  /** The step's verification, in words: what must hold after it runs for it to count as done. */
+  verify: z.string().optional(),
 });
 export type StepPreview = z.infer<typeof StepPreview>;
 

@@ -86,6 +86,7 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth
   }
   if (policy !== undefined && policy.adminReasons.length > 0) push(textRows(`admin only: ${policy.adminReasons.join('; ')}`, inner), 'warn');
   push(textRows(step.preview.summary, inner));
+  if (step.preview.verify !== undefined) push(textRows(`verify: ${step.preview.verify}`, inner), 'accent');
   push(fold(sanitize(argsJson(step), { singleLine: true }), inner - 5), undefined, `${INDENT}args `);
   if (step.preview.detail !== undefined && step.preview.detail !== '') push(textRows(step.preview.detail, inner));
   if (step.rationale !== '') push(textRows(`why: ${step.rationale}`, inner), 'muted');

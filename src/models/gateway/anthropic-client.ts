@@ -2,7 +2,7 @@
 // schema; its input streams as input_json_delta events, forwarded as they come.
 import Anthropic from '@anthropic-ai/sdk';
 import type { Secret } from '../../config/secrets.js';
-import { PLAN_TOOL, toProviderError, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
+import { PLAN_TOOL, toProviderError, type FactRound, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
 import type { ProviderSettings } from './provider-settings.js';
 
 export class AnthropicClient implements ProviderClient {
@@ -24,9 +24,13 @@ export class AnthropicClient implements ProviderClient {
         max_tokens: call.maxTokens,
         ...(call.temperature === null ? {} : { temperature: call.temperature }),
         system: call.system,
-        messages: [{ role: 'user', content: call.user }],
-        tools: [{ name: PLAN_TOOL.name, description: PLAN_TOOL.description, input_schema: call.schema as Anthropic.Tool.InputSchema }],
-        tool_choice: { type: 'tool', name: PLAN_TOOL.name },
+        messages: [{ role: 'user', content: call.user }, ...factMessages(call.facts)],
+        tools: [
+          ...(call.facts?.tools ?? []).map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
+          { name: PLAN_TOOL.name, description: PLAN_TOOL.description, input_schema: call.schema as Anthropic.Tool.InputSchema },
+        ],
+        // While gathering facts the model picks a tool (a fact or the plan); after that, the plan.
+        tool_choice: call.facts !== undefined && !call.facts.final ? { type: 'any' } : { type: 'tool', name: PLAN_TOOL.name },
         stream: true,
       }, call.signal === undefined ? {} : { signal: call.signal });
       let json = '';
@@ -35,6 +39,9 @@ export class AnthropicClient implements ProviderClient {
       let model = this.settings.model;
       let complete = false;
       let sawTool = false;
+      let factCall: { id: string; name: string } | undefined;
+      // Only the first tool_use block counts: the plan, or one fact call.
+      let block = -1;
       for await (const ev of stream) {
         switch (ev.type) {
           case 'message_start':
@@ -43,12 +50,16 @@ export class AnthropicClient implements ProviderClient {
             outputTokens = ev.message.usage.output_tokens;
             break;
           case 'content_block_start':
-            if (ev.content_block.type === 'tool_use' && ev.content_block.name === PLAN_TOOL.name) sawTool = true;
+            if (ev.content_block.type === 'tool_use' && !sawTool && factCall === undefined) {
+              if (ev.content_block.name === PLAN_TOOL.name) sawTool = true;
+              else if (call.facts !== undefined) factCall = { id: ev.content_block.id, name: ev.content_block.name };
+              if (sawTool || factCall !== undefined) block = ev.index;
+            }
             break;
           case 'content_block_delta':
-            if (ev.delta.type === 'input_json_delta' && sawTool) {
+            if (ev.delta.type === 'input_json_delta' && ev.index === block) {
               json += ev.delta.partial_json;
-              if (ev.delta.partial_json !== '') call.onDelta?.(ev.delta.partial_json);
+              if (ev.delta.partial_json !== '' && sawTool) call.onDelta?.(ev.delta.partial_json);
             }
             break;
           case 'message_delta':
@@ -61,9 +72,17 @@ export class AnthropicClient implements ProviderClient {
             break;
         }
       }
-      return { json, complete, inputTokens, outputTokens, model };
+      return { json, complete, inputTokens, outputTokens, model, ...(factCall === undefined || sawTool ? {} : { factCall }) };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }
   }
+}
+
+/** The fact calls so far, as the conversation the model had: its tool_use, our tool_result. */
+function factMessages(facts: FactRound | undefined): Anthropic.MessageParam[] {
+  return (facts?.turns ?? []).flatMap((t): Anthropic.MessageParam[] => [
+    { role: 'assistant', content: [{ type: 'tool_use', id: t.id, name: t.name, input: t.input }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: t.id, content: t.result, ...(t.refused ? { is_error: true } : {}) }] },
+  ]);
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../memory/database.js';
 import { scrubSecrets, type Secret } from '../../config/secrets.js';
 import type { ProviderView } from '../../protocol/intelligence.js';
 import type { JsonSchema } from '../plan-schema.js';
-import { parsePlanJson, type PlanReply, type ProviderClient } from './provider-client.js';
+import { parsePlanJson, type FactRound, type PlanReply, type ProviderClient } from './provider-client.js';
 import { ProviderError } from './provider-error.js';
 import type { ProviderSettings } from './provider-settings.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -27,6 +27,8 @@ export interface GatewayRequest {
   onRestart?: () => void;
   /** Whether the answer is usable (a valid plan); only usable answers are cached. */
   accept?: (value: unknown) => boolean;
+  /** Read-only tools offered for facts before the plan, and the calls so far. */
+  facts?: FactRound;
 }
 
 export interface GatewayReply {
@@ -35,6 +37,8 @@ export interface GatewayReply {
   model: string;
   cached: boolean;
   usd: number;
+  /** The model asked for a fact (its input is `value`) instead of submitting a plan. */
+  factCall?: { id: string; name: string };
 }
 
 /** Every provider was tried or skipped; `reasons` says why for each. */
@@ -174,7 +178,7 @@ export class ApiGateway {
   }
 
   private keyFor(p: Provider, req: GatewayRequest): string {
-    return cacheKey({ kind: p.s.kind, base: p.s.baseURL, model: p.s.model, system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, output: p.s.output });
+    return cacheKey({ kind: p.s.kind, base: p.s.baseURL, model: p.s.model, system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, output: p.s.output, ...(req.facts === undefined ? {} : { facts: req.facts }) });
   }
 
   private skipReason(p: Provider): string | null {
@@ -211,8 +215,11 @@ export class ApiGateway {
         reply = await client.plan({
           system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, signal,
           ...(req.onDelta === undefined ? {} : { onDelta: req.onDelta }),
+          ...(req.facts === undefined ? {} : { facts: req.facts }),
         });
         const usd = this.charge(p, reply, req.goalId, Math.round(performance.now() - began), attempt);
+        // A fact call is a step of the conversation, not an answer: never cached.
+        if (reply.factCall !== undefined) return { reply: { value: parseFactInput(reply.json, reply.complete), provider: p.s.name, model: reply.model, cached: false, usd, factCall: reply.factCall } };
         const value = parsePlanJson(reply.json, reply.complete);
         if (req.accept === undefined || req.accept(value)) this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
         p.lastError = null;
@@ -252,6 +259,15 @@ export class ApiGateway {
       usd: round6(usd), priced: price !== null, ms, attempt: attempt + 1, monthUsd: round6(month.usd), budgetUsd: p.s.budgetUsd,
     });
     return usd;
+  }
+}
+
+function parseFactInput(json: string, complete: boolean): unknown {
+  if (!complete) throw new ProviderError('bad_response', 'the response stream ended before the tool call was complete');
+  try {
+    return json.trim() === '' ? {} : JSON.parse(json);
+  } catch (err) {
+    throw new ProviderError('bad_response', `the tool call's input is not valid JSON (${(err as Error).message})`);
   }
 }
 

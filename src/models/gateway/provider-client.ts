@@ -12,6 +12,31 @@ export interface PlanCall {
   signal?: AbortSignal;
   /** Partial JSON of the plan as it streams in. */
   onDelta?: (text: string) => void;
+  /** Read-only tools the model may call for facts before it plans, and the calls so far. */
+  facts?: FactRound;
+}
+
+/** A read-only tool offered to the model while it gathers facts. */
+export interface FactTool {
+  name: string;
+  description: string;
+  inputSchema: JsonSchema;
+}
+
+/** One fact call the model made and what it was answered. */
+export interface FactTurn {
+  id: string;
+  name: string;
+  input: unknown;
+  result: string;
+  refused: boolean;
+}
+
+export interface FactRound {
+  tools: FactTool[];
+  turns: FactTurn[];
+  /** The bound is reached: the model must now submit its plan. */
+  final: boolean;
 }
 
 /** The answer as it came: the gateway counts its tokens (billed even when cut short), then parses it. */
@@ -23,6 +48,8 @@ export interface PlanReply {
   outputTokens: number;
   /** The model that answered, as the provider names it. */
   model: string;
+  /** The model asked for a fact instead of submitting its plan (`json` is that call's input). */
+  factCall?: { id: string; name: string };
 }
 
 export interface ProviderClient {

@@ -14,7 +14,9 @@ export type Script =
   /** 401 whose error text quotes the key the request carried, as a careless proxy might. */
   | { kind: 'echo-key' }
   /** Accepts the request and never answers. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** The model calls another tool than submit_plan (a fact call), with this input. */
+  | { kind: 'tool'; name: string; input: unknown };
 
 export interface SeenRequest {
   path: string;
@@ -97,6 +99,9 @@ export class FakeProvider {
       case 'plan':
         this.stream(res, body, JSON.stringify(script.plan), script.usage ?? { input: 1000, output: 200 }, script.chunks ?? 4, true, script.delayMs ?? 0);
         return;
+      case 'tool':
+        this.stream(res, body, JSON.stringify(script.input), { input: 500, output: 50 }, 2, true, 0, script.name);
+        return;
     }
   }
 
@@ -108,12 +113,12 @@ export class FakeProvider {
     res.end(JSON.stringify(payload));
   }
 
-  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: { input: number; output: number }, chunks: number, complete: boolean, delayMs: number): void {
+  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: { input: number; output: number }, chunks: number, complete: boolean, delayMs: number, tool = 'submit_plan'): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const size = Math.max(1, Math.ceil(json.length / chunks));
     const parts: string[] = [];
     for (let i = 0; i < json.length; i += size) parts.push(json.slice(i, i + size));
-    const frames = this.api === 'anthropic' ? anthropicFrames(body, parts, usage, complete) : openAiFrames(body, parts, usage, complete);
+    const frames = this.api === 'anthropic' ? anthropicFrames(body, parts, usage, complete, tool) : openAiFrames(body, parts, usage, complete, tool);
     const write = (i: number): void => {
       if (i >= frames.length) {
         res.end();
@@ -127,13 +132,14 @@ export class FakeProvider {
   }
 }
 
+let toolUseIds = 0;
 const sse = (event: string | null, data: unknown): string => `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 
-function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean): string[] {
+function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean, tool: string): string[] {
   const model = String(body['model'] ?? 'claude-fake');
   const frames = [
     sse('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } }),
-    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_fake', name: 'submit_plan', input: {} } }),
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${++toolUseIds}`, name: tool, input: {} } }),
     ...parts.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } })),
   ];
   if (!complete) return frames;
@@ -145,14 +151,14 @@ function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: 
   ];
 }
 
-function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean): string[] {
+function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean, tool: string): string[] {
   const model = String(body['model'] ?? 'gpt-fake');
   const tools = body['tools'] !== undefined;
   const chunk = (delta: Record<string, unknown>, finish: string | null): string => sse(null, {
     id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
   });
   const deltas = parts.map((p, i) => (tools
-    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: 'call_fake', type: 'function' } : {}), function: { ...(i === 0 ? { name: 'submit_plan' } : {}), arguments: p } }] }, null)
+    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: 'call_fake', type: 'function' } : {}), function: { ...(i === 0 ? { name: tool } : {}), arguments: p } }] }, null)
     : chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content: p }, null)));
   if (!complete) return deltas;
   return [
