@@ -55,13 +55,16 @@ const Shell = z.strictObject({
 const Models = ModelsConfig;
 
 // The monitor agent: how often it samples, how long samples are kept, when it speaks up.
+// A threshold set to false turns that check off (still sampled and charted, never alerted on):
+// a build box that is meant to run at full load should not propose a goal every half minute.
+const pct = (fallback: number) => z.union([z.number().min(1).max(100), z.literal(false)]).default(fallback);
 const Monitor = z.strictObject({
   interval_s: z.number().min(1).max(86_400).default(30),
   keep_hours: z.number().min(1).max(24 * 90).default(24),
-  cpu_pct: z.number().min(1).max(100).default(95),
-  memory_pct: z.number().min(1).max(100).default(90),
-  disk_pct: z.number().min(1).max(100).default(90),
-  load_per_core: z.number().min(0.1).default(4),
+  cpu_pct: pct(95),
+  memory_pct: pct(90),
+  disk_pct: pct(90),
+  load_per_core: z.union([z.number().min(0.1), z.literal(false)]).default(4),
 }).prefault({});
 
 export const AiosConfig = z.strictObject({

@@ -25,6 +25,15 @@ function withoutNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
+/** "step 2: depends_on.0: …", numbered as the model and the person count steps (from 1). */
+function issueReason(issue: z.core.$ZodIssue): string {
+  const [head, index, ...rest] = issue.path.map(String);
+  if (head === 'steps' && index !== undefined && /^\d+$/.test(index)) {
+    return `step ${Number(index) + 1}: ${rest.length === 0 ? '' : `${rest.join('.')}: `}${issue.message}`;
+  }
+  return `${issue.path.map(String).join('.') || '(plan)'}: ${issue.message}`;
+}
+
 export type DraftOutcome =
   | { ok: true; steps: PlanStepSpec[]; explanation: string }
   /** `empty`: the model said the goal cannot be planned (no steps), with its explanation. */
@@ -45,7 +54,7 @@ export function parseDraftText(text: string, registry: ToolRegistry, opts: { fro
 export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromGrammar?: boolean } = {}): DraftOutcome {
   const parsed = Draft.safeParse(value);
   if (!parsed.success) {
-    return { ok: false, empty: false, reasons: parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(plan)'}: ${i.message}`) };
+    return { ok: false, empty: false, reasons: parsed.error.issues.slice(0, 5).map(issueReason) };
   }
   const { explanation, steps } = parsed.data;
   if (steps.length === 0) return { ok: false, empty: true, reasons: [explanation.trim() === '' ? 'the model proposed no steps' : `the model proposed no steps: ${explanation.trim()}`] };

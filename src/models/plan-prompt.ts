@@ -20,7 +20,8 @@ export function planSystemPrompt(tools: readonly ToolDescription[], detail: 'ful
     'Rules: use only these tools, with exactly their arguments. Paths are absolute; relative ones are under the operator\'s home.',
     'Prefer read-only tools when the goal is a question. If the tools cannot do it, give no steps and say why in explanation.',
     'Nothing runs until the operator approves the plan.',
-    'A step that starts a service or opens a port should carry "verify": a read-only check that decides whether it worked, e.g. {"check": "port", "host": "127.0.0.1", "port": 8080, "expect": "open"}, {"check": "service", "unit": "nginx", "expect": "active"}, {"check": "http", "url": "...", "status": 200}.',
+    // Only in the full prompt: a small model's short context is better spent on the tools.
+    ...(detail === 'full' ? ['A step that starts a service or opens a port should carry "verify": a read-only check that decides whether it worked, e.g. {"check": "port", "host": "127.0.0.1", "port": 8080, "expect": "open"}, {"check": "service", "unit": "nginx", "expect": "active"}, {"check": "http", "url": "...", "status": 200}.'] : []),
     'Tools (* = required argument):',
     ...tools.map((t) => `- ${t.name}(${argList(t.inputSchema as JsonSchema)})${detail === 'full' ? `: ${t.description}` : ''}`),
   ].join('\n');

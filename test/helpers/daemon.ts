@@ -1,6 +1,6 @@
 // Starts a real aiosd (the built bin/aios.js) in a fresh temp state dir, and stops it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,17 @@ export interface TestDaemon {
   restart: () => Promise<void>;
 }
 
+/**
+ * The monitor's checks read the real machine: on a busy one (CI, test files in parallel) load and
+ * CPU cross their thresholds, and the monitor proposes goals of its own that a test then sees.
+ * Unless a test sets [monitor] itself, its checks are off (sampling goes on).
+ */
+function quietMonitor(configPath: string): void {
+  const existing = existsSync(configPath) ? readFileSync(configPath, 'utf8') : '';
+  if (/^\s*\[monitor\]/m.test(existing)) return;
+  writeFileSync(configPath, `${existing}\n[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n`);
+}
+
 export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<TestDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'aios-test-'));
   const stateDir = join(dir, 'state');
@@ -28,6 +39,7 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
     ...process.env, AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_MODE: 'user', ...opts.env,
   };
   const socketPath = env['AIOS_SOCKET'] ?? join(stateDir, 'aiosd.sock');
+  quietMonitor(env['AIOS_CONFIG'] ?? join(dir, 'config.toml'));
   let output = '';
   const launch = async (): Promise<ChildProcess> => {
     const proc = spawn(process.execPath, [aiosBin, 'daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

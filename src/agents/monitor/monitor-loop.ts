@@ -4,7 +4,8 @@
 import { statementCache, type Db } from '../../memory/database.js';
 import { sampleSystem, type CpuTimes, type SystemSample } from './system-sample.js';
 
-export interface Thresholds { cpu_pct: number; memory_pct: number; disk_pct: number; load_per_core: number }
+/** false: the check is off. */
+export interface Thresholds { cpu_pct: number | false; memory_pct: number | false; disk_pct: number | false; load_per_core: number | false }
 
 export interface MonitorOptions {
   db: Db;
@@ -67,7 +68,7 @@ export class MonitorLoop {
     for (const check of CHECKS) {
       const v = check.value(s);
       const limit = this.opts.thresholds[check.key];
-      if (v === null) continue;
+      if (v === null || limit === false) continue;
       if (v >= limit && !this.raised.has(check.key)) {
         this.raised.add(check.key);
         const message = `${check.label} is ${v.toFixed(1)}${check.key === 'load_per_core' ? '' : '%'} (threshold ${limit})`;
