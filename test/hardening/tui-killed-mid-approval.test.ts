@@ -50,7 +50,8 @@ describe.each([
     await s.waitFor(/press Y to approve/);
 
     const c = await d.client();
-    const goalId = (await c.call('goal/list', { limit: 5 })).goals[0]?.id;
+    // By its text: on a loaded machine the monitor agent proposes goals of its own meanwhile.
+    const goalId = (await c.call('goal/list', { limit: 50 })).goals.find((g) => g.text.includes(file))?.id;
     if (goalId === undefined) throw new Error('the goal typed in the TUI is not in the store');
     const before = (await c.call('audit/list', { limit: 1000 })).head;
     const daemonPid = d.proc.pid ?? 0;
