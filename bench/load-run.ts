@@ -20,7 +20,23 @@ export interface LoadResult {
   durationMs: number;
 }
 
-function rssKb(pid: number): number {
+/** Tool calls per goal, counted from the ledger itself (not from the goals' own states). */
+export async function toolCallsPerGoal(client: AiosClient): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  let beforeSeq: number | undefined;
+  for (;;) {
+    const page = await client.call('audit/list', beforeSeq === undefined ? { limit: 1000 } : { limit: 1000, beforeSeq });
+    for (const e of page.entries) {
+      const goalId = (e.detail as { goalId?: string }).goalId;
+      if (e.action === 'tool.call' && goalId !== undefined) calls.set(goalId, (calls.get(goalId) ?? 0) + 1);
+    }
+    const oldest = page.entries.at(-1)?.seq;
+    if (oldest === undefined || oldest <= 1) return calls;
+    beforeSeq = oldest;
+  }
+}
+
+export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
 }
@@ -59,19 +75,7 @@ export async function runLoad(opts: { socketPath: string; stateDir: string; work
   const first = sessions[0] as AiosClient;
   const listed = (await first.call('goal/list', { limit: 500 })).goals;
   const states = listed.filter((g) => goalIds.includes(g.id));
-  // Count tool calls per goal from the ledger itself.
-  const calls = new Map<string, number>();
-  let afterSeq: number | undefined;
-  for (;;) {
-    const page = await first.call('audit/list', afterSeq === undefined ? { limit: 1000 } : { limit: 1000, beforeSeq: afterSeq });
-    for (const e of page.entries) {
-      const goalId = (e.detail as { goalId?: string }).goalId;
-      if (e.action === 'tool.call' && goalId !== undefined) calls.set(goalId, (calls.get(goalId) ?? 0) + 1);
-    }
-    const oldest = page.entries.at(-1)?.seq;
-    if (oldest === undefined || oldest <= 1) break;
-    afterSeq = oldest;
-  }
+  const calls = await toolCallsPerGoal(first);
   for (const s of sessions) s.close();
   const wal = join(opts.stateDir, 'aios.db-wal');
   return {

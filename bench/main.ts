@@ -93,6 +93,14 @@ async function plannerOnly(): Promise<void> {
 
 const stop = await startDaemon();
 try {
+  // BENCH_ONLY=soak runs the soak alone (with BENCH_SOAK_S=3600, the hour).
+  if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
+  else await everything();
+} finally {
+  stop();
+}
+
+async function everything(): Promise<void> {
   await startup();
   await roundTrips();
   await plannerOnly();
@@ -101,12 +109,12 @@ try {
   await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
   await (await import('./agents.js')).agentBenchmarks(rows, results);
-} finally {
-  stop();
+  await (await import('./soak.js')).soakBenchmark(root, rows, results);
 }
 const report = table(rows);
 process.stdout.write(`\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ rows, results }, null, 2));
-writeFileSync(join(root, 'bench', 'results', 'latest.md'), report + '\n');
-rmSync(dir, { recursive: true, force: true });
+const resultName = process.env['BENCH_ONLY'] === 'soak' ? 'soak' : 'latest';
+writeFileSync(join(root, 'bench', 'results', `${resultName}.json`), JSON.stringify({ rows, results }, null, 2));
+writeFileSync(join(root, 'bench', 'results', `${resultName}.md`), report + '\n');
+rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // aiosd may still be writing as it stops

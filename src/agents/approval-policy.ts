@@ -70,11 +70,14 @@ export interface Autonomy {
  * - manual: nobody; every plan waits for a person, even one that only reads;
  * - supervised: plans whose every step only reads, where the security mode lets reads run alone;
  * - full: also plans whose every step is low risk, reversible, allowed by policy with no admin
- *   or confirmation needed, and on the allowlist.
+ *   or confirmation needed, and on the allowlist;
+ * - at any level, never a plan with a command that would run unsandboxed (no user namespaces).
  * The approver is recorded as the policy, in the ledger like a person's approval.
  */
 export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly PolicyVerdict[], steps: readonly { tool: string; risk: string; reversible: boolean }[] = [], autonomy: Autonomy = { level: 'supervised', allow: [] }): string | null {
   if (autonomy.level === 'manual' || verdicts.length === 0) return null;
+  // Where the sandbox cannot start, no command line runs without a person, whatever the level.
+  if (verdicts.some((v) => v.unsandboxed === true)) return null;
   if (verdicts.every((v) => v.autoApprove)) return `policy:read-only(${mode})`;
   if (autonomy.level !== 'full' || steps.length !== verdicts.length) return null;
   const unattended = steps.every((step, i) => {

@@ -40,6 +40,14 @@ export interface GoalEngineDeps {
   sandbox?: ((argv: readonly string[]) => string[]) | null;
   /** What may run without a person; supervised (read-only plans only) when absent. */
   autonomy?: () => Autonomy;
+  /** Whether the state directory can take a change's snapshot and records (disk full, read-only); absent: always. */
+  stateSpace?: StateGuard;
+}
+
+/** The state directory's word on writing: why a change cannot be recorded now, or null. */
+export interface StateGuard {
+  problem(): string | null;
+  readonly readOnly: boolean;
 }
 
 /** skip: the step does not run, the others do (steps that depend on it are skipped too). */
@@ -88,7 +96,8 @@ export class GoalEngine {
     for (const r of checked.routes) store.recordEvent('step.routed', goalId, { planId, ...r });
     const denied = denialMessage(checked.steps, checked.verdicts);
     if (denied !== null) return this.denyPlan(goalId, planId, hash, checked.steps, denied);
-    store.setGoalState(goalId, 'awaiting_approval', outcome.explanation);
+    const unrecordable = checked.steps.some((st) => this.mutates(st.tool)) ? this.deps.stateSpace?.problem() ?? null : null;
+    store.setGoalState(goalId, 'awaiting_approval', unrecordable === null ? outcome.explanation : `cannot be approved now: ${unrecordable}`);
     const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts, checked.steps, this.deps.autonomy?.());
     if (policy !== null) return this.approve(planId, hash, undefined, { ...actor, name: policy }, 'approve');
     return this.publish(goalId);
@@ -155,6 +164,11 @@ export class GoalEngine {
     const goal = this.get(goalId);
     if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot roll back goals`);
     if (this.running.has(goalId)) throw new OpError('Conflict', 'the goal is still running; wait for it to finish');
+    // A rollback changes the node; one the ledger cannot record is not done. (A full disk is
+    // fine: the reserve given back leaves room for its records, and it writes its targets, not the state dir.)
+    if (this.deps.stateSpace?.readOnly === true) {
+      throw new OpError('StateUnavailable', `cannot roll back goal ${goalId}: ${this.deps.stateSpace.problem() ?? 'the state directory is read-only'}`);
+    }
     const plan = goal.plan;
     if (plan === null || !['succeeded', 'failed', 'interrupted'].includes(goal.state)) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only a goal that ran can be rolled back`);
@@ -236,6 +250,7 @@ export class GoalEngine {
     }
     const targets = this.selectSteps(plan, stepIds);
     if (decision === 'approve') {
+      this.refuseUnrecordable(planId, hash, targets, actor);
       for (const step of targets) {
         const refusal = approvalRefusal(actor, step, verdictOf(step), confirm);
         if (refusal !== null) {
@@ -265,6 +280,18 @@ export class GoalEngine {
     this.homes.delete(goal.id);
     store.setGoalState(goal.id, 'rejected', `rejected by ${actor.name}`);
     return this.publish(goal.id);
+  }
+
+  /** A change approved now could not have its snapshot and audit record written: refused, saying what to do. */
+  private refuseUnrecordable(planId: string, hash: string, targets: readonly StepView[], actor: Actor): void {
+    const changing = targets.filter((st) => this.mutates(st.tool));
+    const problem = changing.length === 0 ? null : this.deps.stateSpace?.problem() ?? null;
+    if (problem === null) return;
+    const message = `cannot approve ${changing.map((st) => `${st.id} (${st.tool})`).join(', ')}: ${problem}`;
+    try {
+      this.deps.ledger.append({ actor: actor.name, action: 'plan.denied', subject: planId, detail: { reason: message, hash } });
+    } catch { /* a read-only ledger cannot record the refusal; the person is still told */ }
+    throw new OpError('StateUnavailable', message);
   }
 
   /** A goal a model planned, that succeeded, becomes a procedure the next identical goal reuses. */

@@ -24,6 +24,7 @@ export function createPolicy(opts: {
   dangerousPatterns?: readonly string[];
   requireConfirm?: readonly string[];
   protectedPaths?: ProtectedPaths;
+  sandboxed?: () => boolean;
 }): PolicyEngine {
   return new PolicyEngine({
     mode: opts.mode,
@@ -31,6 +32,7 @@ export function createPolicy(opts: {
     requireConfirm: opts.requireConfirm ?? [],
     protectedPaths: opts.protectedPaths ?? aiosProtectedPaths(),
     capabilitiesOf,
+    ...(opts.sandboxed === undefined ? {} : { sandboxed: opts.sandboxed }),
   });
 }
 

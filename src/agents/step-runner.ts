@@ -30,6 +30,8 @@ export interface StepRunnerDeps {
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
   /** Wraps a read-only command's argv in the sandbox; null when the sandbox cannot run here. */
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** Why a change cannot be recorded now (state directory full or read-only), or null. */
+  stateSpace?: { problem(): string | null };
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -85,7 +87,28 @@ export class StepRunner {
     this.verifier = new StepVerifier(deps);
   }
 
+  /** Runs the plan; never rejects, so a state directory that fills mid-run cannot take aiosd down. */
   async run(goalId: string, plan: PlanView): Promise<void> {
+    try {
+      await this.runPlan(goalId, plan);
+    } catch (err) {
+      this.unrecorded(goalId, err);
+    }
+  }
+
+  /** A write of the plan's progress failed (the state dir filled or went read-only): say so on the goal if it can be said. */
+  private unrecorded(goalId: string, err: unknown): void {
+    const why = this.deps.stateSpace?.problem() ?? null; // gives the reserve back, so the failure below can be written
+    try {
+      this.deps.store.setGoalState(goalId, 'failed', `aiosd could not record this goal's progress (${message(err)})${why === null ? '' : `: ${why}`}; see what ran with 'aios goal show', undo it with r (or aios goal rollback)`);
+      const goal = this.deps.store.getGoal(goalId);
+      if (goal !== undefined) this.deps.emit({ type: 'goal.updated', goal });
+    } catch {
+      // Not even that can be written: the goal stays "running" and the next start marks it interrupted.
+    }
+  }
+
+  private async runPlan(goalId: string, plan: PlanView): Promise<void> {
     const { store } = this.deps;
     const initial = new Map<string, StepState>(plan.steps.map((s) => [s.id, s.state]));
     let failure: string | null = null;
@@ -125,6 +148,7 @@ export class StepRunner {
       return await agent.submit({ id: `${goalId}/${step.id}`, deadlineMs, run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, signal) });
     } catch (err) {
       const reason = message(err);
+      this.deps.stateSpace?.problem(); // a full disk may be why: the reserve given back leaves room to record it
       this.deps.store.updateStep(plan.id, step.id, { state: 'failed', error: reason, finishedAt: new Date().toISOString() });
       this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'failed', error: reason });
       return reason;
@@ -160,6 +184,10 @@ export class StepRunner {
     const verdict = await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier });
     const refusal = beyondApproval(verdict, grantOf(ledger, planId, step), step.preview.policy?.writes);
     if (refusal !== null) return deny(refusal);
+
+    // The disk may have filled since the approval: a change whose snapshot and record cannot be written does not start.
+    const unrecordable = tool.mutates ? this.deps.stateSpace?.problem() ?? null : null;
+    if (unrecordable !== null) return finish('failed', `refused before running: ${unrecordable}; nothing was changed`);
 
     // The ledger entry comes first: if it cannot be written, nothing that changes the node runs.
     try {

@@ -22,6 +22,7 @@ import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import { openDatabase, type Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
+import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
 import { createBuiltinRegistry } from '../tools/builtin-tools.js';
 import { createIntelligence } from '../models/intelligence.js';
 import { SnapshotStore } from '../tools/snapshot-store.js';
@@ -49,18 +50,29 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   const { paths, config, log } = opts;
   assertPeerCredAvailable();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase(join(paths.stateDir, 'aios.db'));
+  // A full or read-only state directory refuses changes but still serves what can be read.
+  const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
+  const readOnly = space.readOnly;
+  if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
+  const db = openDatabase(join(paths.stateDir, 'aios.db'), { readOnly });
+  const bestEffort = (what: string, f: () => void): void => {
+    try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
+  };
   const store = new GoalStore(db);
   // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
   const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager();
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()]);
-  for (const line of snapshots.recover()) log(line);
+  bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
   const protectedPaths = aiosProtectedPaths(locations);
+  // Read-only commands run in bubblewrap; where it cannot start, say so now and in status, and judge them strictly.
+  const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
+  log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
+    sandboxed: () => sandbox.available,
   });
   const registry = createBuiltinRegistry({
     timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, serviceManager, isSecret: (p) => protectedPaths.match(p)?.secret === true,
@@ -86,10 +98,8 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   const server = new RpcServer({
     socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
     maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
+    storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
   });
-  // Read-only commands run in bubblewrap; where it cannot start, say so now and in status.
-  const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
-  log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed, still only with a person's approval`);
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
@@ -98,9 +108,15 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
+    stateSpace: space,
   });
-  const interrupted = engine.recoverInterrupted();
-  if (interrupted.length > 0) log(`marked ${interrupted.length} goal(s) interrupted by the last shutdown`);
+  bestEffort('mark goals interrupted by the last shutdown', () => {
+    const interrupted = engine.recoverInterrupted();
+    if (interrupted.length > 0) log(`marked ${interrupted.length} goal(s) interrupted by the last shutdown`);
+  });
+  // Gives the reserve back before writes start failing, and sets it aside again once space is freed.
+  const spaceWatch = setInterval(() => space.problem(), 1000);
+  spaceWatch.unref();
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
   // same planning, policy and approval as anyone's.
@@ -108,7 +124,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   const monitor = new MonitorLoop({
     db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
     alert: (level, message) => {
-      store.recordEvent('alert', null, { level, message });
+      bestEffort('record an alert', () => store.recordEvent('alert', null, { level, message }));
       server.broadcast({ type: 'alert', level, message });
     },
     propose: (goalText, why) => {
@@ -128,7 +144,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
-    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}`])], clientCount: () => server.clientCount, views,
+    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(),
   }));
   intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));
@@ -145,6 +161,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     socketPath: paths.socketPath, db, engine,
     async close() {
       monitor.stop();
+      clearInterval(spaceWatch);
       views.hatches.closeAll();
       await server.close();
       await engine.idle();

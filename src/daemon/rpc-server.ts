@@ -39,6 +39,8 @@ export interface RpcServerOptions {
   /** Maps a verified peer to the actor its requests act as. */
   actorFor: (cred: PeerCred) => Actor;
   log: (line: string) => void;
+  /** What to tell the client when a request failed because the state cannot be written; null for other errors. */
+  storageFailure?: (err: unknown) => string | null;
 }
 
 const MAX_INFLIGHT = 32;
@@ -182,6 +184,12 @@ export class RpcServer {
   private toRpcError(method: string, err: unknown): RpcErrorObject {
     if (err instanceof OpError) {
       return err.data === undefined ? { code: ErrorCode[err.code], message: err.message } : { code: ErrorCode[err.code], message: err.message, data: err.data };
+    }
+    // A full or read-only state directory is not a bug: say what it is and what to do.
+    const storage = this.options.storageFailure?.(err) ?? null;
+    if (storage !== null) {
+      this.options.log(`${method} refused: ${storage}`);
+      return { code: ErrorCode.StateUnavailable, message: storage };
     }
     this.options.log(`internal error in ${method}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     return { code: ErrorCode.InternalError, message: `aiosd failed in ${method}: ${describe(err)}` };

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from './migrations.js';
 
@@ -9,7 +9,8 @@ export type Db = Database.Database;
  * Opens the state database in WAL mode and brings its schema up to date.
  * Each migration runs in its own transaction, so a crash leaves a whole version.
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string, opts: { readOnly?: boolean } = {}): Db {
+  if (opts.readOnly === true) return openReadOnly(file);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -17,6 +18,37 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  return db;
+}
+
+/**
+ * A state directory that cannot be written (a read-only mount): the database is opened only to
+ * read, so goals, the audit and snapshots can still be looked at. Its schema must already be
+ * this aiOS's, since nothing can be migrated.
+ */
+function openReadOnly(file: string): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT 1 FROM schema_version LIMIT 1').get();
+  } catch (err) {
+    // A WAL database closed cleanly has no -wal or -shm file, and SQLite cannot create them on a
+    // read-only mount. With no WAL the file alone is the whole database, and nothing can change
+    // it there: it is read into memory and served from that copy (read-only, like the mount).
+    if ((err as { code?: string }).code !== 'SQLITE_CANTOPEN' || existsSync(`${file}-wal`)) throw err;
+    const image = readFileSync(file);
+    // Bytes 18 and 19 say "WAL"; an in-memory copy cannot have one, so the copy says "rollback journal".
+    image[18] = 1;
+    image[19] = 1;
+    db = new Database(image, { readonly: true });
+  }
+  db.pragma('busy_timeout = 5000');
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (row.v !== latest) {
+    db.close();
+    throw new Error(`the state database is schema version ${row.v ?? 0}, not ${latest}, and cannot be migrated while the state directory is read-only: make it writable and start aiosd again`);
+  }
   return db;
 }
 

@@ -31,6 +31,8 @@ export interface PolicyVerdict {
   commands: string[];
   /** A shell line whose every command only reads: it runs inside the sandbox. */
   readOnlyShell?: boolean;
+  /** A command that would run in the sandbox, but the sandbox cannot start: never run without a person. */
+  unsandboxed?: boolean;
 }
 
 export interface PolicyInput {
@@ -49,7 +51,12 @@ export interface PolicyConfig {
   requireConfirm: readonly string[];
   protectedPaths: ProtectedPaths;
   capabilitiesOf: (agent: string) => readonly Capability[] | undefined;
+  /** False where the sandbox cannot start: commands that would have run in it get the stricter terms. */
+  sandboxed?: () => boolean;
 }
+
+/** Why a read-only command line needs an admin's explicit confirmation where the sandbox cannot start. */
+export const UNSANDBOXED = 'runs UNSANDBOXED (the sandbox cannot start on this node), with the daemon\'s full privileges';
 
 interface CompiledRule { re: RegExp; why: string }
 
@@ -102,6 +109,12 @@ export class PolicyEngine {
     if (shell !== undefined) await this.shell(shell, tier, rules, f);
 
     const readOnly = !tool.mutates || (shell !== undefined && f.readOnlyShell);
+    // No sandbox: the stricter policy, never silence. What would have run confined needs an admin who confirms it.
+    const unsandboxed = shell !== undefined && f.readOnlyShell && this.config.sandboxed?.() === false;
+    if (unsandboxed) {
+      f.add('confirm', `${tool.name}: ${UNSANDBOXED}`);
+      f.add('admin', UNSANDBOXED);
+    }
     if (tool.mutates && !tool.reversible && !readOnly && rules.confirmIrreversible) {
       f.add('confirm', `${tool.name} cannot be undone by a snapshot`);
     }
@@ -116,6 +129,7 @@ export class PolicyEngine {
       paths: f.paths,
       commands: f.commands,
       readOnlyShell: shell !== undefined && f.readOnlyShell,
+      ...(unsandboxed ? { unsandboxed } : {}),
     };
   }
 

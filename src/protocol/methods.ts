@@ -44,6 +44,8 @@ export const methods = {
       escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
       /** The planning tiers (reactive → procedure → operational → tactical → cloud), each up or down and why. */
       tiers: z.array(TierStatus).optional(),
+      /** aiosd's own memory, for the soak and for anyone watching it over days. */
+      memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
     }),
   },
   'events/subscribe': { params: Empty, result: Ok },

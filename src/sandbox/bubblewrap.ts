@@ -19,21 +19,31 @@ export interface SandboxProbe { available: boolean; bwrap: string | null; reason
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
 
-let cached: SandboxProbe | null = null;
+/** Names the bwrap binary to use instead of searching for it (unusual installs, and tests that need it missing). */
+export const BWRAP_ENV = 'AIOS_SANDBOX_BWRAP';
 
-/** Tries a real sandboxed `true` once per process: the only honest test of namespaces here. */
-export function probeSandbox(): SandboxProbe {
-  if (cached !== null) return cached;
-  const bwrap = BWRAP_CANDIDATES.find((p) => existsSync(p)) ?? null;
-  if (bwrap === null) {
-    cached = { available: false, bwrap: null, reason: 'bubblewrap is not installed (Debian package "bubblewrap")' };
-    return cached;
-  }
+const cached = new Map<string, SandboxProbe>();
+
+function probe(bwrap: string | null, named: boolean): SandboxProbe {
+  if (bwrap === null) return { available: false, bwrap: null, reason: 'bubblewrap is not installed (Debian package "bubblewrap")' };
+  if (named && !existsSync(bwrap)) return { available: false, bwrap: null, reason: `bubblewrap not found at ${bwrap} (named by ${BWRAP_ENV})` };
   const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '/bin/true'], { encoding: 'utf8', timeout: 5000 });
-  cached = r.status === 0
+  return r.status === 0
     ? { available: true, bwrap, reason: 'bubblewrap with user namespaces' }
     : { available: false, bwrap, reason: `bubblewrap cannot create namespaces here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}` };
-  return cached;
+}
+
+/** Tries a real sandboxed `true` once per process and binary: the only honest test of namespaces here. */
+export function probeSandbox(env: NodeJS.ProcessEnv = process.env): SandboxProbe {
+  const named = env[BWRAP_ENV];
+  const bwrap = named !== undefined && named !== '' ? named : BWRAP_CANDIDATES.find((p) => existsSync(p)) ?? null;
+  const key = bwrap ?? '';
+  let result = cached.get(key);
+  if (result === undefined) {
+    result = probe(bwrap, named !== undefined && named !== '');
+    cached.set(key, result);
+  }
+  return result;
 }
 
 /** The argv that runs `argv` inside the sandbox; throws if the sandbox is unavailable. */

@@ -16,6 +16,10 @@ export interface PtyScreen {
   resize: (cols: number, rows: number) => void;
   exited: Promise<number>;
   kill: () => void;
+  /** The program's process id: the leader of the pty's session. */
+  pid: number;
+  /** Sends a signal to the program alone, as the kernel or a person would. */
+  signal: (sig: NodeJS.Signals) => void;
 }
 
 export function spawnInPty(file: string, args: string[], opts: { cols: number; rows: number; env: NodeJS.ProcessEnv; term: string }): PtyScreen {
@@ -44,6 +48,8 @@ export function spawnInPty(file: string, args: string[], opts: { cols: number; r
     resize: (cols, rows) => { proc.resize(cols, rows); term.resize(cols, rows); },
     exited,
     kill: () => { try { proc.kill('SIGKILL'); } catch { /* already gone */ } },
+    pid: proc.pid,
+    signal: (sig) => { process.kill(proc.pid, sig); },
     waitFor: async (pattern, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

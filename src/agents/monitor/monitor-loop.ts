@@ -59,12 +59,16 @@ export class MonitorLoop {
     this.prev = s.cpu;
     this.latest = s;
     const insert = this.sql('INSERT INTO metrics (ts, name, value) VALUES (?, ?, ?)');
-    this.opts.db.transaction(() => {
-      for (const [name, value] of [['cpu_pct', s.cpuPct], ['memory_pct', s.memPct], ['disk_pct', s.diskPct], ['load1', s.load1]] as const) {
-        if (value !== null) insert.run(s.ts, name, value);
-      }
-      this.sql('DELETE FROM metrics WHERE ts < ?').run(new Date(Date.now() - this.opts.keepHours * 3_600_000).toISOString());
-    })();
+    try {
+      this.opts.db.transaction(() => {
+        for (const [name, value] of [['cpu_pct', s.cpuPct], ['memory_pct', s.memPct], ['disk_pct', s.diskPct], ['load1', s.load1]] as const) {
+          if (value !== null) insert.run(s.ts, name, value);
+        }
+        this.sql('DELETE FROM metrics WHERE ts < ?').run(new Date(Date.now() - this.opts.keepHours * 3_600_000).toISOString());
+      })();
+    } catch {
+      // A full or read-only state directory loses this sample from the history; the live view and the checks go on.
+    }
     for (const check of CHECKS) {
       const v = check.value(s);
       const limit = this.opts.thresholds[check.key];
