@@ -79,7 +79,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   // The writer puts only changed cells on the terminal; the pump paces frames to the line.
   const writer = new FrameWriter((data) => stdout.write(data), { asciiOnly: caps.ascii, syncOutput: caps.syncOutput, scrollLines: caps.scrollLines, size });
   const pump = new FramePump(writer, { maxFps: caps.maxFps, bytesPerS: streamBudget(opts.env, caps.lineBytesPerS) });
-  const gate = createRenderGate(store, 1000 / caps.maxFps);
+  const gate = createRenderGate(store, 1000 / caps.maxFps, undefined, () => pump.readyIn());
   // Until Ink has loaded, frames come from the row builders directly (input line, status bar).
   const early = (): string => {
     const state = store.getState();
