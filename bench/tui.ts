@@ -5,6 +5,7 @@
 // that streams exactly the same lines the baselines print.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import xtermHeadless from '@xterm/headless';
 import * as pty from 'node-pty';
 import type { GoalView } from '../src/protocol/model.js';
 import { FakeDaemon, HELLO, statusResult } from '../test/shell/fake-daemon.js';
@@ -16,6 +17,11 @@ interface Term {
   bytes: number;
   text: string;
   chunks: { t: number; data: string }[];
+  /** What a terminal shows: a cell-diff writer sends only the cells that changed, so the text
+   *  a program means is on its screen, not in its byte stream. */
+  screen: xtermHeadless.Terminal;
+  /** Bytes not yet given to the screen: parsed only while waiting, never while timing. */
+  unparsed: string[];
 }
 
 const streamLine = (i: number): string => `line ${String(i).padStart(4, '0')} from the agent: compiling module number ${i % 97}`;
@@ -23,8 +29,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function open(file: string, args: string[], env: NodeJS.ProcessEnv): Term {
   const p = pty.spawn(file, args, { name: 'xterm-256color', cols: 80, rows: 24, env: { ...env, TERM: 'xterm-256color' } as Record<string, string> });
-  const term: Term = { p, bytes: 0, text: '', chunks: [] };
+  const term: Term = { p, bytes: 0, text: '', chunks: [], screen: new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true }), unparsed: [] };
   p.onData((d) => {
+    term.unparsed.push(d);
     term.bytes += Buffer.byteLength(d);
     term.text = (term.text + d).slice(-20_000);
     term.chunks.push({ t: performance.now(), data: d });
@@ -32,10 +39,19 @@ function open(file: string, args: string[], env: NodeJS.ProcessEnv): Term {
   return term;
 }
 
+async function screenText(term: Term): Promise<string> {
+  const data = term.unparsed.splice(0).join('');
+  if (data !== '') await new Promise<void>((r) => term.screen.write(data, r));
+  const buf = term.screen.buffer.active;
+  const rows: string[] = [];
+  for (let y = 0; y < term.screen.rows; y++) rows.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
+  return rows.join('\n');
+}
+
 async function waitFor(term: Term, re: RegExp, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // eslint-disable-next-line no-control-regex -- looking at the text, not the escape sequences
-  while (!re.test(term.text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
+  while (!re.test(term.text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')) && !re.test(await screenText(term))) {
     if (Date.now() > deadline) throw new Error(`never saw ${String(re)}: ${JSON.stringify(term.text.slice(-400))}`);
     await sleep(10);
   }

@@ -16,6 +16,17 @@ function burstFor(bytesPerS: number | null): number {
   return bytesPerS === null ? Infinity : Math.max(256, bytesPerS / 4);
 }
 
+/**
+ * The share of the budget background frames refill at. The rest is headroom: a key's frame is
+ * written at once and a burst may be spent at once, and with them any stretch of time still
+ * stays within the budget.
+ */
+const BACKGROUND_SHARE = 0.85;
+
+function refillRate(bytesPerS: number | null): number | null {
+  return bytesPerS === null ? null : bytesPerS * BACKGROUND_SHARE;
+}
+
 export class FramePump {
   private latest: string | null = null;
   private lastAt = -Infinity;
@@ -34,8 +45,8 @@ export class FramePump {
     const o = typeof maxFpsOrOptions === 'number' ? { maxFps: maxFpsOrOptions, bytesPerS: null } : maxFpsOrOptions;
     this.interval = 1000 / Math.max(1, o.maxFps);
     this.now = o.now ?? (() => performance.now());
-    this.rate = o.bytesPerS;
-    this.burst = burstFor(o.bytesPerS);
+    this.rate = refillRate(o.bytesPerS);
+    this.burst = burstFor(this.rate);
     this.tokens = this.burst;
     this.tokensAt = this.now();
   }
@@ -45,8 +56,8 @@ export class FramePump {
   /** A new budget, once the line's speed is known. */
   setBytesPerS(bytesPerS: number | null): void {
     this.refill();
-    this.rate = bytesPerS;
-    this.burst = burstFor(bytesPerS);
+    this.rate = refillRate(bytesPerS);
+    this.burst = burstFor(this.rate);
     this.tokens = Math.min(this.tokens, this.burst);
   }
 
@@ -74,6 +85,11 @@ export class FramePump {
     this.bytes += written;
     this.frames += written > 0 ? 1 : 0;
     this.tokens -= written;
+  }
+
+  /** Milliseconds until a background frame may go out: renders wait for it (no frame drawn only to be held). */
+  readyIn(): number {
+    return this.wait();
   }
 
   /** Milliseconds until a background frame may go out. */

@@ -120,6 +120,58 @@ export function parseRow(text: string, asciiOnly = false): { cells: Row; risky: 
   return { cells, risky };
 }
 
+/** What the writer believes is on the screen, and where the cursor is. */
+interface CursorModel {
+  rows: Row[];
+  height: number;
+  row: number;
+  col: number;
+  sgr: string;
+}
+
+/** Bytes on the wire: the tty turns each line feed into CR LF (ONLCR), so count it twice. */
+function wireBytes(s: string): number {
+  let n = s.length;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The shortest move along the row from column `from` (-1: not known) to `to`. */
+function horizontal(from: number, to: number): string {
+  if (from === to) return '';
+  const viaCr = to === 0 ? '\r' : `\r${ESC}[${to === 1 ? '' : to}C`;
+  if (from === -1) return viaCr;
+  const d = to - from;
+  const rel = d < 0 ? (-d <= 3 ? '\b'.repeat(-d) : `${ESC}[${-d}D`) : `${ESC}[${d === 1 ? '' : d}C`;
+  return rel.length <= viaCr.length ? rel : viaCr;
+}
+
+/**
+ * The runs of cells that differ between two versions of a row, as [from, to) column spans;
+ * cells past the end of the new row are not included (the caller erases them). Runs closer
+ * than a cursor move costs are joined: rewriting a few same cells is cheaper than jumping them.
+ */
+export function changedSpans(prev: readonly Cell[], cells: readonly Cell[]): { from: number; to: number }[] {
+  const spans: { from: number; to: number }[] = [];
+  const JOIN = 4;
+  let i = 0;
+  while (i < cells.length) {
+    if (sameCell(cells[i], prev[i])) {
+      i++;
+      continue;
+    }
+    let from = i;
+    while (from > 0 && cells[from]?.w === 0) from--; // never start on half a wide character
+    let to = i + 1;
+    while (to < cells.length && (!sameCell(cells[to], prev[to]) || cells[to]?.w === 0)) to++;
+    const last = spans[spans.length - 1];
+    if (last !== undefined && from - last.to <= JOIN && cells.slice(last.to, from).every((c) => c.sgr === cells[last.to - 1]?.sgr)) last.to = to;
+    else spans.push({ from, to });
+    i = to;
+  }
+  return spans;
+}
+
 function sameCell(a: Cell | undefined, b: Cell | undefined): boolean {
   return a !== undefined && b !== undefined && a.ch === b.ch && a.sgr === b.sgr;
 }
@@ -160,44 +212,85 @@ export class FrameWriter {
     let out = this.started ? '' : `\r${ESC}[?25l`;
     if (!this.started) this.height = 1;
     this.started = true;
-    if (this.options.scrollLines === true) out += this.scrollMoved(next.map((n) => n.cells));
-    for (let r = 0; r < next.length; r++) {
-      const { cells, risky } = next[r] ?? { cells: [], risky: false };
-      const prev = this.rows[r];
-      let start = 0;
-      if (prev !== undefined) {
-        if (prev.length === cells.length && cells.every((c, i) => sameCell(c, prev[i]))) continue;
-        if (!risky) {
-          while (start < cells.length && sameCell(cells[start], prev[start])) start++;
-          while (start > 0 && cells[start]?.w === 0) start--;
-        }
+    const rows = next.map((n) => n.cells);
+    const risky = next.map((n) => n.risky);
+    if (this.options.scrollLines === true) {
+      // Scrolling a band and writing only its new rows usually wins, but not always (a few
+      // lines moved under many that changed little): both are composed, the shorter is sent.
+      const before = this.snapshot();
+      const scrolled = this.scrollMoved(rows);
+      if (scrolled === '') out += this.diffRows(rows, risky);
+      else {
+        const viaScroll = scrolled + this.diffRows(rows, risky);
+        const afterScroll = this.snapshot();
+        this.restore(before);
+        const inPlace = this.diffRows(rows, risky);
+        if (wireBytes(viaScroll) < wireBytes(inPlace)) {
+          this.restore(afterScroll);
+          out += viaScroll;
+        } else out += inPlace;
       }
-      out += this.moveTo(r, start);
-      for (let i = start; i < cells.length; i++) {
-        const cell = cells[i];
-        if (cell === undefined || cell.w === 0) continue;
-        if (cell.sgr !== this.sgr) {
-          out += `${ESC}[${cell.sgr === '' ? '' : `0;${cell.sgr}`}m`;
-          this.sgr = cell.sgr;
-        }
-        out += cell.ch;
-        this.col = risky ? -1 : this.col + cell.w;
-      }
-      if (this.sgr !== '') {
-        out += `${ESC}[m`;
-        this.sgr = '';
-      }
-      if (prev !== undefined && (prev.length > cells.length || risky)) out += `${ESC}[K`;
-    }
+    } else out += this.diffRows(rows, risky);
     if (next.length < this.height && this.rows.length > next.length) {
       out += `${this.moveTo(next.length, 0)}${ESC}[J`;
     }
-    this.rows = next.map((n) => n.cells);
+    this.rows = rows;
     if (out === '') return 0;
     // Several rows at once appear at once where the terminal can hold them back (mode 2026).
     if (this.options.syncOutput === true && out.length > 64) out = `${SYNC_ON}${out}${SYNC_OFF}`;
     this.write(out);
     return Buffer.byteLength(out);
+  }
+
+  private snapshot(): CursorModel {
+    return { rows: this.rows, height: this.height, row: this.row, col: this.col, sgr: this.sgr };
+  }
+
+  private restore(m: CursorModel): void {
+    this.rows = m.rows;
+    this.height = m.height;
+    this.row = m.row;
+    this.col = m.col;
+    this.sgr = m.sgr;
+  }
+
+  /** The bytes that turn the rows on the screen (this.rows) into `next`, row by row. */
+  private diffRows(next: Row[], risky: boolean[]): string {
+    let out = '';
+    for (let r = 0; r < next.length; r++) {
+      const cells = next[r] ?? [];
+      const prev = this.rows[r];
+      if (prev !== undefined && prev.length === cells.length && cells.every((c, i) => sameCell(c, prev[i]))) continue;
+      // A row with characters of disputed width is written whole, from its start.
+      const spans = prev === undefined || risky[r] === true ? [{ from: 0, to: cells.length }] : changedSpans(prev, cells);
+      for (const { from, to } of spans) {
+        out += this.moveTo(r, from);
+        out += this.cellsText(cells, from, to, risky[r] === true);
+      }
+      if (this.sgr !== '') {
+        out += `${ESC}[m`;
+        this.sgr = '';
+      }
+      // After a risky row the terminal's cursor is wherever its widths put it: erase from there.
+      if (prev !== undefined && risky[r] === true) out += `${ESC}[K`;
+      else if (prev !== undefined && prev.length > cells.length) out += `${this.moveTo(r, cells.length)}${ESC}[K`;
+    }
+    return out;
+  }
+
+  private cellsText(cells: Row, from: number, to: number, risky: boolean): string {
+    let out = '';
+    for (let i = from; i < to; i++) {
+      const cell = cells[i];
+      if (cell === undefined || cell.w === 0) continue;
+      if (cell.sgr !== this.sgr) {
+        out += `${ESC}[${cell.sgr === '' ? '' : `0;${cell.sgr}`}m`;
+        this.sgr = cell.sgr;
+      }
+      out += cell.ch;
+      this.col = risky ? -1 : this.col + cell.w;
+    }
+    return out;
   }
 
   /**
@@ -282,13 +375,18 @@ export class FrameWriter {
         this.col = 0;
       }
     }
+    // One row down to a row the region already has (so a line feed cannot scroll the screen):
+    // CR LF and a move right can be shorter than a move down and one across.
+    if (r === this.row + 1 && r < this.height) {
+      const viaCrLf = `\r\n${horizontal(0, c)}`;
+      const viaDown = `${ESC}[B${horizontal(this.col, c)}`;
+      this.row = r;
+      const best = wireBytes(viaCrLf) <= wireBytes(viaDown) ? viaCrLf : viaDown;
+      this.col = c;
+      return out + best;
+    }
     out += this.vertical(r);
-    if (this.col === c) return out;
-    if (c === 0) out += '\r';
-    else if (this.col === -1) out += `\r${ESC}[${c}C`;
-    else if (c < this.col && this.col - c <= 3) out += '\b'.repeat(this.col - c);
-    else if (c < this.col) out += `${ESC}[${this.col - c}D`;
-    else out += `${ESC}[${c - this.col}C`;
+    out += horizontal(this.col, c);
     this.col = c;
     return out;
   }

@@ -1,7 +1,9 @@
 // Between the store and React: a key's state change renders at once (its frame is marked
 // urgent, so the pump writes it straight away), while changes the daemon causes (streamed
 // output, events) render at most once per frame interval. A pane streaming 100 lines a second
-// thus costs a few layouts a second, and a keystroke never waits behind them.
+// thus costs a few layouts a second, and a keystroke never waits behind them. When the frame
+// pump is holding frames back (the line's byte budget is spent), background renders wait for
+// it too: a frame laid out only to be replaced before it is written is work a key waits on.
 import type { Store } from './store.js';
 
 export interface RenderGate<S, A> extends Store<S, A> {
@@ -12,7 +14,7 @@ export interface RenderGate<S, A> extends Store<S, A> {
   dispose(): void;
 }
 
-export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, now = () => performance.now()): RenderGate<S, A> {
+export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, now = () => performance.now(), holdMs: () => number = () => 0): RenderGate<S, A> {
   let snapshot = store.getState();
   const listeners = new Set<() => void>();
   let urgent = false;
@@ -34,7 +36,7 @@ export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, n
   const unsubscribe = store.subscribe(() => {
     if (urgent) return fire(true);
     if (timer !== null) return;
-    timer = setTimeout(() => fire(false), Math.max(0, lastAt + intervalMs - now()));
+    timer = setTimeout(() => fire(false), Math.max(0, lastAt + intervalMs - now(), holdMs()));
   });
 
   return {

@@ -9,6 +9,7 @@ import { firstFrameLines } from './first-frame.js';
 import { FramePump } from './frame-pump.js';
 import { FrameWriter } from './frame-writer.js';
 import { HATCH_LEAVE } from './hatch-session.js';
+import { keepYoungGenerationSmall } from './heap-flags.js';
 import { appendHistory, historyPath, loadHistory } from './history-file.js';
 import type { InkMount } from './ink-root.js';
 import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
@@ -62,6 +63,7 @@ function streamBudget(env: NodeJS.ProcessEnv, lineBytesPerS: number | null): num
 
 /** runShell with its dependencies open: another way to reach the daemon, another keymap. */
 export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promise<number> {
+  keepYoungGenerationSmall();
   const { stdin, stdout } = opts;
   const caps = detectCaps(opts.env);
   const connect = deps.connect ?? connectTo(opts.socketPath);
@@ -77,7 +79,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   // The writer puts only changed cells on the terminal; the pump paces frames to the line.
   const writer = new FrameWriter((data) => stdout.write(data), { asciiOnly: caps.ascii, syncOutput: caps.syncOutput, scrollLines: caps.scrollLines, size });
   const pump = new FramePump(writer, { maxFps: caps.maxFps, bytesPerS: streamBudget(opts.env, caps.lineBytesPerS) });
-  const gate = createRenderGate(store, 1000 / caps.maxFps);
+  const gate = createRenderGate(store, 1000 / caps.maxFps, undefined, () => pump.readyIn());
   // Until Ink has loaded, frames come from the row builders directly (input line, status bar).
   const early = (): string => {
     const state = store.getState();

@@ -3,7 +3,9 @@
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { FramePump } from '../../src/shell/frame-pump.js';
-import { FrameWriter } from '../../src/shell/frame-writer.js';
+import { changedSpans, FrameWriter, parseRow } from '../../src/shell/frame-writer.js';
+import { createRenderGate } from '../../src/shell/render-gate.js';
+import { createStore } from '../../src/shell/store.js';
 
 async function screenOf(writes: string[], cols = 40, rows = 12): Promise<string[]> {
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
@@ -42,6 +44,33 @@ describe('frame writer: scrolling a band that moved', () => {
     expect((await screenOf(writes)).slice(0, 11)).toEqual(frameOf(2).split('\n'));
   });
 
+  it('rewrites rows in place when that is shorter than scrolling them (many rows moved, few cells changed)', async () => {
+    // Every row moved up by 6, but each differs from the row now under it in two digits only.
+    const frame = (from: number): string => ['title', ...Array.from({ length: 9 }, (_, i) => `entry ${String(from + i).padStart(2, '0')} of the long build log, step ${from + i}`), 'status'].join('\n');
+    const scrolling: string[] = [];
+    const w = new FrameWriter((d) => scrolling.push(d), { scrollLines: true });
+    w.render(frame(10));
+    const before = scrolling.length;
+    const bytes = w.render(frame(16));
+    const step = scrolling.slice(before).join('');
+    // eslint-disable-next-line no-control-regex -- looking for Insert/Delete Line sequences
+    expect(step).not.toMatch(/\u001b\[\d*[LM]/);
+    expect(bytes).toBeLessThan(9 * 20);
+    expect((await screenOf(scrolling)).slice(0, 11)).toEqual(frame(16).split('\n'));
+  });
+
+  it('writes only the changed runs of a row, joining runs closer than a cursor move', async () => {
+    const cells = (t: string) => parseRow(t).cells;
+    expect(changedSpans(cells('abcdefghijklmnop'), cells('aXcdefghijklmnYp'))).toEqual([{ from: 1, to: 2 }, { from: 14, to: 15 }]);
+    expect(changedSpans(cells('abcdefghijklmnop'), cells('aXcdYfghijklmnop'))).toEqual([{ from: 1, to: 5 }]);
+    const writes: string[] = [];
+    const w = new FrameWriter((d) => writes.push(d));
+    w.render('abcdefghijklmnopqrstuvwxyz\nnext');
+    w.render('aXcdefghijklmnopqrstuvwxYz\nnext');
+    expect((await screenOf(writes)).slice(0, 2)).toEqual(['aXcdefghijklmnopqrstuvwxYz', 'next']);
+    expect(writes.at(-1)?.length).toBeLessThan(16);
+  });
+
   it('clips a frame laid out for a larger terminal, so nothing wraps', async () => {
     const writes: string[] = [];
     const w = new FrameWriter((d) => writes.push(d), { size: () => ({ columns: 20, rows: 5 }) });
@@ -55,6 +84,27 @@ describe('frame writer: scrolling a band that moved', () => {
     new FrameWriter((d) => writes.push(d), { asciiOnly: true }).render('héllo — 日本');
     // eslint-disable-next-line no-control-regex -- every byte must be 7-bit
     expect(writes.join('')).toMatch(/^[\x00-\x7f]*$/);
+  });
+});
+
+describe('render gate', () => {
+  it('holds background renders while the pump holds frames, and never holds a key', async () => {
+    const store = createStore((n: number, a: number) => n + a, 0);
+    let hold = 60;
+    const gate = createRenderGate(store, 1, undefined, () => hold);
+    let renders = 0;
+    gate.subscribe(() => renders++);
+    store.dispatch(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(renders).toBe(0); // the pump has no room for it yet
+    gate.urgently(() => store.dispatch(1));
+    expect(renders).toBe(1); // a key renders at once, with everything held so far
+    expect(gate.getState()).toBe(2);
+    hold = 0;
+    store.dispatch(1);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(renders).toBe(2);
+    gate.dispose();
   });
 });
 

@@ -30,6 +30,19 @@ describe('line ring', () => {
     expect(performance.now() - t).toBeLessThan(2000); // a bound, not a timing target
   });
 
+  it('seals full chunks compactly and finds matches in any of them, both ways, past chunks without one', () => {
+    let r = emptyRing(100_000);
+    for (let c = 0; c < 10; c++) r = appendText(r, Array.from({ length: 1000 }, (_, j) => `step ${c * 1000 + j}: compiling module ${j % 97}${c * 1000 + j === 1500 ? ' NEEDLE' : ''}\n`).join(''));
+    expect(r.sealed.length).toBe(9);
+    expect(r.sealed.reduce((n, s) => n + s.packed.length, 0)).toBeLessThan(9 * 1024 * 30 / 4); // well under the text's size
+    expect(findLine(r, 'needle', ringLength(r) - 1, -1)).toBe(1500);
+    expect(findLine(r, 'needle', 0, 1)).toBe(1500);
+    expect(findLine(r, 'needle', 1499, -1)).toBeNull();
+    expect(findLine(r, 'needle', 1501, 1)).toBeNull();
+    expect(ringLine(r, 1500)).toBe('step 1500: compiling module 15 NEEDLE');
+    expect(ringLine(r, 9999)).toBe('step 9999: compiling module 29');
+  });
+
   it('never copies more than a chunk per append: the old ring is untouched', () => {
     const a = appendText(emptyRing(), 'x\n');
     const b = appendText(a, 'y\n');
