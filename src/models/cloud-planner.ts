@@ -31,6 +31,7 @@ export class CloudPlanner implements ModelPlanner {
             ...(c.onRestart === undefined ? {} : { onRestart: c.onRestart }),
           });
           via = `${r.provider} (${r.model}${r.cached ? ', cached answer' : `, $${r.usd.toFixed(4)}`})`;
+          c.onCost?.({ usd: r.usd, tokens: r.tokens, via: `${r.provider} (${r.model}${r.cached ? ', cached' : ''})` });
           return { value: r.value };
         },
       });

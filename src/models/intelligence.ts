@@ -33,7 +33,7 @@ export interface Intelligence {
   close(): Promise<void>;
 }
 
-export function createIntelligence(opts: {
+export interface IntelligenceOptions {
   config: AiosConfig;
   paths: AiosPaths;
   db: Db;
@@ -46,7 +46,9 @@ export function createIntelligence(opts: {
   /** The daemon's environment: keys are read from it and then removed from it. */
   env?: NodeJS.ProcessEnv;
   workerScript?: string;
-}): Intelligence {
+}
+
+export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   const { config, paths, registry, log } = opts;
   const problems: string[] = [];
 

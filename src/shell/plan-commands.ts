@@ -142,3 +142,23 @@ export function rollback(ctx: CommandContext): void {
     (error: unknown) => reportFailure(ctx, 'rollback failed', error),
   ).catch(() => undefined);
 }
+
+/** `c` (or Ctrl-C on an empty input line): the goal shown if it is being planned, else the newest one that is. */
+export function cancelPlanning(ctx: CommandContext): void {
+  const state = ctx.store.getState();
+  const shown = focusedGoal(state);
+  const planning = shown?.state === 'planning'
+    ? shown
+    : [...state.goals.order].reverse().map((id) => state.goals.byId[id]).find((g) => g?.state === 'planning') ?? null;
+  if (planning === null || planning === undefined) return ctx.flash('info', 'no goal is being planned — nothing to cancel');
+  if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
+  const c = ctx.client();
+  if (c === null) return;
+  c.call('goal/cancel', { goalId: planning.id }).then(
+    (updated) => {
+      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false });
+      ctx.flash('info', `cancelled: ${planning.text}`);
+    },
+    (error: unknown) => reportFailure(ctx, 'cancel failed', error),
+  ).catch(() => undefined);
+}

@@ -35,6 +35,8 @@ export interface GatewayReply {
   model: string;
   cached: boolean;
   usd: number;
+  /** Tokens in and out that this answer cost (0 when cached). */
+  tokens: number;
 }
 
 /** Every provider was tried or skipped; `reasons` says why for each. */
@@ -158,7 +160,7 @@ export class ApiGateway {
         const value: unknown = JSON.parse(hit);
         if (req.accept === undefined || req.accept(value)) {
           this.deps.decisionLog('model.cost', req.goalId, { provider: p.s.name, model: p.s.model, cached: true, usd: 0, inputTokens: 0, outputTokens: 0 });
-          return { value, provider: p.s.name, model: p.s.model, cached: true, usd: 0 };
+          return { value, provider: p.s.name, model: p.s.model, cached: true, usd: 0, tokens: 0 };
         }
       }
       const skip = this.skipReason(p);
@@ -216,7 +218,7 @@ export class ApiGateway {
         const value = parsePlanJson(reply.json, reply.complete);
         if (req.accept === undefined || req.accept(value)) this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
         p.lastError = null;
-        return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd } };
+        return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens } };
       } catch (caught) {
         if (req.signal?.aborted === true) throw req.signal.reason;
         const err: unknown = deadline.signal.aborted ? deadline.signal.reason : caught;
