@@ -58,6 +58,7 @@ export const COMMANDS = {
   rollback: 'roll back the goal shown',
   traceGoal: "this goal's decision trace",
   cancelGoal: 'cancel the goal being planned (stops the model)',
+  cancelOrLeave: 'cancel the goal being planned, else back to the input line',
   panePrev: 'previous pane',
   paneNext: 'next pane',
   paneZoom: 'zoom the pane in or out',
@@ -145,6 +146,7 @@ export const DEFAULT_KEYMAP: Keymap = {
     rollback: ['r'],
     traceGoal: ['t'],
     cancelGoal: ['c'],
+    cancelOrLeave: ['ctrl+c'],
   },
   agents: {
     panePrev: ['left', 'h', 'shift+tab'],

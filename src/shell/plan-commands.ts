@@ -4,7 +4,7 @@
 import type { GoalState, GoalView, PlanView, StepState, StepView } from '../protocol/model.js';
 import { reportFailure, type CommandContext } from './command-context.js';
 import { lastRanGoal } from './goals.js';
-import { focusedGoal, type Confirm } from './shell-state.js';
+import { focusedGoal, type Confirm, type ShellState } from './shell-state.js';
 
 export const VIEWER_REFUSAL =
   'your role is viewer: you can review plans but not approve or reject them — ask an operator or admin';
@@ -143,14 +143,18 @@ export function rollback(ctx: CommandContext): void {
   ).catch(() => undefined);
 }
 
-/** `c` (or Ctrl-C on an empty input line): the goal shown if it is being planned, else the newest one that is. */
+/** The goal shown if it is being planned, else the newest one that is. */
+export function planningGoal(state: ShellState): GoalView | null {
+  const shown = focusedGoal(state);
+  if (shown?.state === 'planning') return shown;
+  return [...state.goals.order].reverse().map((id) => state.goals.byId[id]).find((g) => g?.state === 'planning') ?? null;
+}
+
+/** `c` (or Ctrl-C while a goal is planned): stops the model writing its plan; the daemon runs nothing. */
 export function cancelPlanning(ctx: CommandContext): void {
   const state = ctx.store.getState();
-  const shown = focusedGoal(state);
-  const planning = shown?.state === 'planning'
-    ? shown
-    : [...state.goals.order].reverse().map((id) => state.goals.byId[id]).find((g) => g?.state === 'planning') ?? null;
-  if (planning === null || planning === undefined) return ctx.flash('info', 'no goal is being planned — nothing to cancel');
+  const planning = planningGoal(state);
+  if (planning === null) return ctx.flash('info', 'no goal is being planned — nothing to cancel');
   if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
   const c = ctx.client();
   if (c === null) return;

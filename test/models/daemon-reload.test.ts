@@ -10,18 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
+import { until } from './helpers/until.js';
 
 const run = promisify(execFile);
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const operational = async (c: AiosClient) => (await c.call('models/list', {})).models.find((m) => m.key === 'operational');
 
