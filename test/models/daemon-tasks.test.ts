@@ -11,6 +11,7 @@ import type { GoalView, TraceItem } from '../../src/protocol/model.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { FakeProvider } from './fakes/fake-provider.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
+import { until } from './helpers/until.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-tasks-test-6b6b6b6b6b6b';
@@ -91,7 +92,8 @@ describe.skipIf(storiesMissing !== null)('routing per task: a revise after the c
     fake.fallback = { kind: 'status', status: 400, message: 'bad request' };
     const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
     writeFileSync(join(dir, 'config.toml'), claudeConfig(fake, [
-      '[models.operational]', `path = ${JSON.stringify(storiesPath)}`, `sha256 = "${STORIES_SHA256}"`, 'max_tokens = 128', 'plan_attempts = 1', '',
+      // One thread: no thread trial at load (2 threads crawl on a busy 2-core machine).
+      '[models.operational]', `path = ${JSON.stringify(storiesPath)}`, `sha256 = "${STORIES_SHA256}"`, 'max_tokens = 128', 'plan_attempts = 1', 'threads = 1', '',
     ]));
     d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
   });
@@ -100,9 +102,9 @@ describe.skipIf(storiesMissing !== null)('routing per task: a revise after the c
     await fake.close();
   });
 
-  it('records one decision per task, each with its reason, and a cost line per tier tried', async () => {
+  it('records one decision per task, each with its reason, and a cost line per tier tried', { timeout: 90_000 }, async () => {
     const c = await (d as TestDaemon).client();
-    for (let i = 0; i < 400 && (await c.call('models/list', {})).models[0]?.state !== 'loaded'; i++) await new Promise((r) => setTimeout(r, 50));
+    await until('the model to load', () => c.call('models/list', {}), (l) => l.models[0]?.state === 'loaded', 60_000);
     const g = await c.call('goal/submit', { text: GOAL });
     const trace = decisions((await c.call('goal/trace', { goalId: g.id })).items);
     expect(trace[0]).toMatchObject({ kind: 'router.decision', payload: { task: 'plan', order: ['cloud', 'operational'] } });
