@@ -24,8 +24,11 @@ const PROMPT = 'Once upon a time, there was a little girl named Lily. She';
 const longPrompt = (i: number): string => `Story ${i}. ${'Tom and his dog went to the park to play with a big red ball. '.repeat(12)}Then`;
 const TOKENS = Number(process.env['BENCH_MODEL_TOKENS'] ?? 256);
 const RUNS = Number(process.env['BENCH_MODEL_RUNS'] ?? 7);
+/** How long everything idles before an "idle" sample. */
+const IDLE_MS = 200;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Sample { tokensPerS: number; ttftMs: number }
+interface Sample { tokensPerS: number; ttftMs: number; /** Ours only: measured inside the runtime, from the request's arrival to the first text. */ innerTtftMs?: number }
 
 /**
  * Largest gap between 1 ms ticks while `work` runs: how long the event loop was blocked. The
@@ -93,7 +96,13 @@ async function ours(root: string, modelPath: string, threads: number, transport:
         onDelta: () => { if (first < 0) first = performance.now() - t0; },
       }), probe);
       const total = performance.now() - t0;
-      return { ttftMs: first, tokensPerS: ((r.tokens - 1) / (total - first)) * 1000, stallMs: s };
+      return { ttftMs: first, innerTtftMs: r.ttftMs, tokensPerS: ((r.tokens - 1) / (total - first)) * 1000, stallMs: s };
+    },
+    /** One request to the runtime and its answer with no model work (memory figures): the IPC floor. */
+    async roundTrip(): Promise<number> {
+      const t0 = performance.now();
+      await rt.refreshMemory();
+      return performance.now() - t0;
     },
   };
 }
@@ -111,15 +120,42 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
   const thread = await ours(root, modelPath, threads, 'thread');
   const s = { direct: [] as Sample[], process: [] as Sample[], thread: [] as Sample[] };
   const stall = { direct: [] as number[], process: [] as number[], thread: [] as number[] };
-  await base.sample();
-  await proc.sample();
-  await thread.sample();
+  // Warm-up: the first generations run node-llama-cpp's JavaScript cold (not yet compiled by V8).
+  const WARM = Number(process.env['BENCH_MODEL_WARMUP'] ?? 1);
+  for (let i = 0; i < WARM; i++) {
+    await base.sample();
+    await proc.sample();
+    await thread.sample();
+  }
   for (let i = 0; i < RUNS; i++) {
     // Interleaved, so drift in the machine's load hits every side alike.
     for (const [k, runner] of [['direct', base], ['process', proc], ['thread', thread]] as const) s[k].push(await runner.sample());
   }
   for (let i = 0; i < 3; i++) {
     for (const [k, runner] of [['direct', base], ['process', proc], ['thread', thread]] as const) stall[k].push((await runner.sample(true)).stallMs);
+  }
+  // The bare cost of the hops: back to back (both ends awake), and after idling (both asleep, as
+  // before a planner's request).
+  const trips = { process: [] as number[], thread: [] as number[], processIdle: [] as number[] };
+  for (let i = 0; i < 50; i++) {
+    trips.process.push(await proc.roundTrip());
+    trips.thread.push(await thread.roundTrip());
+  }
+  for (let i = 0; i < RUNS; i++) {
+    await sleep(IDLE_MS);
+    trips.processIdle.push(await proc.roundTrip());
+  }
+  // The same short prompt after the whole bench has been idle a while, as a planner's request comes
+  // after a person typed: every side starts equally cold (above, only the child idles between its
+  // samples, while this process stays busy serving the other two runners).
+  const idle = { direct: [] as number[], process: [] as number[], processInner: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    await sleep(IDLE_MS);
+    idle.direct.push((await base.sample()).ttftMs);
+    await sleep(IDLE_MS);
+    const p = await proc.sample();
+    idle.process.push(p.ttftMs);
+    idle.processInner.push(p.innerTtftMs ?? 0);
   }
   const long = { direct: [] as number[], process: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
@@ -130,12 +166,17 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
   const ttft = (xs: Sample[]): number => median(xs.map((x) => x.ttftMs));
   const device = base.gpu === false ? 'cpu' : String(base.gpu);
   results['localRuntime'] = {
-    device, threads, tokens: TOKENS, runs: RUNS, samples: s, stall, longPromptTtft: long,
+    device, threads, tokens: TOKENS, runs: RUNS, samples: s, stall, longPromptTtft: long, roundTrips: trips, idleTtft: idle,
     start: { directMs: base.startMs, processMs: proc.startMs, threadMs: thread.startMs },
     startStall: { directMs: base.stallMs, processMs: proc.stallMs, threadMs: thread.stallMs },
   };
   rows.push({ name: `stories260K tokens/s, our runtime (child process, ${device}, ${threads} thread) (median)`, value: fmt(tps(s.process), 0), baseline: `node-llama-cpp direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.process) / tps(s.direct), 2)}×`, goal: '≥ 0.95×' });
   rows.push({ name: 'same, time to first token (median ms)', value: fmt(ttft(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
+  const inner = (xs: Sample[]): number => median(xs.map((x) => x.innerTtftMs ?? 0));
+  rows.push({ name: 'same, of which inside the runtime: request arrived → first text (median ms)', value: fmt(inner(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(inner(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'IPC round trip to the runtime, no model work, back to back (median ms of 50)', value: `process ${fmt(median(trips.process), 2)}, thread ${fmt(median(trips.thread), 2)}`, baseline: '—', ratio: '—', goal: '—' });
+  rows.push({ name: `same, child process, after ${IDLE_MS} ms idle (median ms)`, value: fmt(median(trips.processIdle), 2), baseline: '—', ratio: '—', goal: '—' });
+  rows.push({ name: `same, time to first token after ${IDLE_MS} ms idle, both sides (median ms)`, value: `${fmt(median(idle.process), 2)} (inside the runtime ${fmt(median(idle.processInner), 2)})`, baseline: `direct: ${fmt(median(idle.direct), 2)}`, ratio: `${fmt(median(idle.process) / median(idle.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, time to first token after a ~500-token prompt (median ms)', value: fmt(median(long.process), 2), baseline: `direct: ${fmt(median(long.direct), 2)}`, ratio: `${fmt(median(long.process) / median(long.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, runtime as a worker thread instead: tokens/s (median)', value: fmt(tps(s.thread), 0), baseline: `direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.thread) / tps(s.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, worker thread: time to first token (median ms)', value: fmt(ttft(s.thread), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.thread) / ttft(s.direct), 2)}×`, goal: '—' });

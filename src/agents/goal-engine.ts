@@ -55,6 +55,8 @@ export type Decision = 'approve' | 'reject' | 'skip';
 
 export class GoalEngine {
   private readonly running = new Map<string, Promise<void>>();
+  /** Goals being planned now: cancelling one aborts its model call in flight. */
+  private readonly planning = new Map<string, AbortController>();
   /** The submitter's home per goal: relative paths in its plan were resolved against it. */
   private readonly homes = new Map<string, string>();
   private readonly runner: StepRunner;
@@ -70,15 +72,22 @@ export class GoalEngine {
     return this.submit(`aios tool ${tool} ${JSON.stringify(args)}`, actor, directPlanner(tool, args, this.deps.registry));
   }
 
-  async submit(text: string, actor: Actor, planner: Planner = this.deps.planner): Promise<GoalView> {
+  /** `task`: analyse for goals that diagnose output (the monitor's), so the router picks for reading, not changing. */
+  async submit(text: string, actor: Actor, planner: Planner = this.deps.planner, opts: { task?: 'plan' | 'analyse' } = {}): Promise<GoalView> {
     const { store } = this.deps;
     const goalId = ulid();
     store.createGoal({ id: goalId, text, state: 'planning', submittedBy: actor.name, submittedUid: actor.uid });
     this.homes.set(goalId, actor.home);
     this.publish(goalId);
-    const outcome = await planner.plan({ text, home: actor.home, goalId }).catch((err: unknown) => ({
-      kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.`,
-    }));
+    const abort = new AbortController();
+    this.planning.set(goalId, abort);
+    const outcome = await planner.plan({ text, home: actor.home, goalId, signal: abort.signal, ...(opts.task === undefined ? {} : { task: opts.task }) })
+      .catch((err: unknown) => ({
+        kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.`,
+      }))
+      .finally(() => this.planning.delete(goalId));
+    // Cancelled while it was planned: cancel() already closed the goal; whatever came back is dropped.
+    if (abort.signal.aborted) return this.get(goalId);
     if (outcome.kind === 'not_understood') {
       this.homes.delete(goalId);
       store.setGoalState(goalId, 'not_understood', outcome.reason);
@@ -100,6 +109,25 @@ export class GoalEngine {
     store.setGoalState(goalId, 'awaiting_approval', unrecordable === null ? outcome.explanation : `cannot be approved now: ${unrecordable}`);
     const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts, checked.steps, this.deps.autonomy?.());
     if (policy !== null) return this.approve(planId, hash, undefined, { ...actor, name: policy }, 'approve');
+    return this.publish(goalId);
+  }
+
+  /**
+   * Stops a goal while it is planned: the model call in flight is aborted, the goal is closed
+   * as cancelled, and nothing of it runs. Audited with who cancelled it.
+   */
+  cancel(goalId: string, actor: Actor): GoalView {
+    const goal = this.get(goalId);
+    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot cancel goals`);
+    const abort = this.planning.get(goalId);
+    if (goal.state !== 'planning' || abort === undefined) {
+      throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a goal being planned can be cancelled${goal.state === 'awaiting_approval' ? ' (reject its plan instead)' : ''}`);
+    }
+    this.planning.delete(goalId);
+    this.homes.delete(goalId);
+    this.deps.ledger.append({ actor: actor.name, action: 'goal.cancel', subject: goalId, detail: { state: goal.state, text: goal.text } });
+    this.deps.store.setGoalState(goalId, 'cancelled', `cancelled by ${actor.name} while it was planned`);
+    abort.abort(new Error(`cancelled by ${actor.name}`));
     return this.publish(goalId);
   }
 

@@ -8,6 +8,10 @@ export interface PlanRequest {
   home: string;
   /** The goal being planned: model tiers stream the plan as it is written (plan.delta events). */
   goalId?: string;
+  /** What the model tiers are asked to do: plan a person's goal, or analyse output (a monitor alert). */
+  task?: 'plan' | 'analyse';
+  /** Aborted when the goal is cancelled while it is planned: the model call in flight stops. */
+  signal?: AbortSignal;
 }
 
 export type PlanOutcome =

@@ -12,7 +12,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -185,6 +185,15 @@ export function goalResumeCommand(socketPath: string, goalId: string, io: Io): P
     const final = TERMINAL.has(g.state) ? g : await waitForGoal(client, g.id, io);
     if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
     return final.state === 'succeeded' ? 0 : 1;
+  });
+}
+
+/** Stops a goal while a model writes its plan; the daemon aborts the call and runs nothing. */
+export function goalCancelCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const g = await client.call('goal/cancel', { goalId });
+    if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
+    return 0;
   });
 }
 

@@ -20,16 +20,21 @@ export async function runDaemonForeground(paths: AiosPaths, configFiles: { syste
     }
     throw err;
   }
-  const daemon = await startDaemon({ paths, config: loaded.config, log }).catch((err: unknown) => {
+  const reloadConfig = () => loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;
+  const daemon = await startDaemon({ paths, config: loaded.config, log, reloadConfig }).catch((err: unknown) => {
     log(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return null;
   });
   if (daemon === null) return 1;
+  // SIGHUP: read the model settings again, as `aios models add` asks over the socket.
+  const onHup = (): void => { daemon.reloadModels().then((r) => log(`SIGHUP: ${r.message}`), (err: unknown) => log(`SIGHUP: ${String(err)}`)); };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => { log(`${sig}: shutting down`); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', onHup);
   await daemon.close();
   return 0;
 }

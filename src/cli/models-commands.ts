@@ -110,10 +110,38 @@ export async function modelsAddCommand(paths: AiosPaths, file: string, opts: { t
     rmSync(tmp, { force: true });
     return fail(`could not write ${target}: ${err instanceof Error ? err.message : String(err)}; nothing was changed`);
   }
-  const result = { tier: opts.tier, name, path, sha256, sizeBytes: check.sizeBytes, ggufVersion: check.version, config: target };
+  const reload = await askReload(paths.socketPath);
+  const result = { tier: opts.tier, name, path, sha256, sizeBytes: check.sizeBytes, ggufVersion: check.version, config: target, reload };
   if (io.json) io.out(JSON.stringify(result));
-  else io.out(`added [models.${opts.tier}] ${name}: ${mb(check.sizeBytes)}, GGUF v${check.version}\n  sha256 ${sha256}\n  written to ${target}\nRestart aiosd to load it; then see it with: aios models`);
+  else io.out(`added [models.${opts.tier}] ${name}: ${mb(check.sizeBytes)}, GGUF v${check.version}\n  sha256 ${sha256}\n  written to ${target}\n${reloadWords(reload)}`);
   return 0;
+}
+
+type ReloadAnswer = { daemon: 'down' } | { daemon: 'refused'; message: string } | { daemon: 'up'; reloaded: boolean; message: string; problems: string[] };
+
+/** A running aiosd is asked to read the config again, so the model is used without a restart. */
+async function askReload(socketPath: string): Promise<ReloadAnswer> {
+  let client;
+  try {
+    client = await connectDaemon(socketPath, 'aios-models-add');
+  } catch {
+    return { daemon: 'down' };
+  }
+  try {
+    const r = await client.call('models/reload', {});
+    return { daemon: 'up', reloaded: r.reloaded, message: r.message, problems: r.problems };
+  } catch (err) {
+    return { daemon: 'refused', message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    client.close();
+  }
+}
+
+function reloadWords(r: ReloadAnswer): string {
+  if (r.daemon === 'down') return 'aiosd is not running: it loads the model when it starts; then see it with: aios models';
+  if (r.daemon === 'refused') return `aiosd did not reload (${one(r.message)}): restart it to load the model`;
+  const problems = r.problems.map((p) => `\n  problem: ${one(p)}`).join('');
+  return `aiosd: ${one(r.message)}${problems}${r.reloaded ? '\nSee it with: aios models' : ''}`;
 }
 
 /** The text without the table `[name]` (its header up to the next table header), or null if it has no such header. */

@@ -24,7 +24,7 @@ import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
 import { createBuiltinRegistry } from '../tools/builtin-tools.js';
-import { createIntelligence } from '../models/intelligence.js';
+import { ReloadableIntelligence } from '../models/reloadable-intelligence.js';
 import { SnapshotStore } from '../tools/snapshot-store.js';
 import type { AiosConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -39,6 +39,8 @@ export interface RunningDaemon {
   socketPath: string;
   db: Db;
   engine: GoalEngine;
+  /** Re-reads the model settings (SIGHUP); the running ones stay if the new ones are broken. */
+  reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,11 @@ export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples().map((e) => `"${e}"`).join(', ')}. ` +
   'For anything else, configure a model: a local GGUF under [models.operational] in config.toml, or an API key in secrets.toml (see the README).';
 
-export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; log: (line: string) => void }): Promise<RunningDaemon> {
+export async function startDaemon(opts: {
+  paths: AiosPaths; config: AiosConfig; log: (line: string) => void;
+  /** Reads the config files again (models/reload, SIGHUP); throws when they do not load. */
+  reloadConfig?: () => AiosConfig;
+}): Promise<RunningDaemon> {
   const { paths, config, log } = opts;
   assertPeerCredAvailable();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
@@ -79,13 +85,13 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
   });
   const procedures = new ProcedureStore(db);
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
-  const intelligence = createIntelligence({
-    config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
+  const intelligence = new ReloadableIntelligence({
+    loadConfig: opts.reloadConfig ?? (() => config), config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     emit: (event) => server.broadcast(event),
     facts: new FactGatherer({ registry, policy, ledger, record: (type, goalId, payload) => store.recordEvent(type, goalId, payload) }),
   });
-  const planner = intelligence.router;
+  const planner = intelligence;
   const ownerUid = process.getuid?.() ?? 0;
 
   const actorFor = (cred: { uid: number }): Actor => {
@@ -128,7 +134,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
       server.broadcast({ type: 'alert', level, message });
     },
     propose: (goalText, why) => {
-      engine.submit(goalText, monitorActor).then(
+      engine.submit(goalText, monitorActor, undefined, { task: 'analyse' }).then(
         (g) => log(`monitor proposed "${goalText}" (${why}): goal ${g.id} ${g.state}`),
         (err: unknown) => log(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
       );
@@ -145,7 +151,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
-    tiers: () => intelligence.tiers(), models: () => intelligence.list(),
+    tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
   }));
   intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
@@ -159,6 +165,7 @@ export async function startDaemon(opts: { paths: AiosPaths; config: AiosConfig; 
 
   return {
     socketPath: paths.socketPath, db, engine,
+    reloadModels: () => intelligence.reload(),
     async close() {
       monitor.stop();
       clearInterval(spaceWatch);

@@ -37,6 +37,8 @@ export interface HandlerDeps {
   /** The planning tiers for the status bar, and `aios models` (src/models). */
   tiers: () => TierStatus[];
   models: () => Promise<ModelsListResult>;
+  /** Reads config.toml again and rebuilds the model tiers if it is whole (`aios models add`, SIGHUP). */
+  reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
 }
@@ -110,6 +112,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     }),
     'memory/search': (p) => ({ hits: d.memory.search(p.query, p.limit) }),
     'models/list': () => d.models(),
+    'goal/cancel': (p, conn) => d.engine.cancel(p.goalId, conn.actor),
+    'models/reload': (_p, conn) => {
+      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot reload the model settings`);
+      return d.reloadModels();
+    },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
   };

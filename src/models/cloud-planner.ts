@@ -39,6 +39,7 @@ export class CloudPlanner implements ModelPlanner {
           const r = session === null ? await this.gateway.plan(req) : await session.ask(this.gateway, req);
           if ('problem' in r) return r;
           via = `${r.provider} (${r.model}${r.cached ? ', cached answer' : `, $${r.usd.toFixed(4)}`})`;
+          c.onCost?.({ usd: r.usd, tokens: r.tokens, via: `${r.provider} (${r.model}${r.cached ? ', cached' : ''})` });
           return { value: r.value };
         },
       });

@@ -34,7 +34,7 @@ export interface Intelligence {
   close(): Promise<void>;
 }
 
-export function createIntelligence(opts: {
+export interface IntelligenceOptions {
   config: AiosConfig;
   paths: AiosPaths;
   db: Db;
@@ -49,7 +49,9 @@ export function createIntelligence(opts: {
   workerScript?: string;
   /** Read-only tools a cloud model may call for facts before it plans. */
   facts?: FactSource;
-}): Intelligence {
+}
+
+export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   const { config, paths, registry, log } = opts;
   const problems: string[] = [];
 

@@ -33,6 +33,7 @@ export class LocalPlanner implements ModelPlanner {
           ...(c.signal === undefined ? {} : { signal: c.signal }),
           ...(c.onDelta === undefined ? {} : { onDelta: c.onDelta }),
         });
+        c.onCost?.({ usd: 0, tokens: r.tokens, via: `local ${settings.name}` });
         if (r.stopReason === 'maxTokens') {
           return { problem: `the plan was cut off at max_tokens = ${settings.maxTokens} before it was complete (raise [models.${this.name}] max_tokens)` };
         }

@@ -7,10 +7,19 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { checkDraft, parseDraftText, type DraftOutcome } from './plan-draft.js';
 import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
 
+/** One model call's cost: dollars (0 locally), tokens in and out, and who answered. */
+export interface ModelCost {
+  usd: number;
+  tokens: number;
+  via: string;
+}
+
 /** What the router hands a model planner besides the request. */
 export interface PlanContext {
   goalId: string | null;
   signal?: AbortSignal;
+  /** Told after each model call, for the cost line in the decision log. */
+  onCost?: (cost: ModelCost) => void;
   /** Text of the plan as the model writes it (partial JSON), for the TUI. */
   onDelta?: (text: string) => void;
   /** A new attempt (retry, next provider) starts: the text streamed so far is void. */

@@ -1,10 +1,23 @@
-// Which model tier plans a goal, decided before any model runs: from the goal's kind (a
+// Which model tier does a task, decided before any model runs: from the task's kind (plan a
+// goal, re-plan after a tier failed, analyse output, probe a model), the goal's kind (a
 // question, or a change) and its likely risk, the tiers configured and up, and the budget
-// left. Pure, so every rule is tested directly; the router records the result as a decision.
+// left. Pure, so every rule is tested directly; the router records each result as a decision.
 import type { Risk } from '../protocol/model.js';
 
 export type ModelTier = 'operational' | 'tactical' | 'cloud';
 export type GoalKind = 'question' | 'change';
+/**
+ * plan: write a goal's plan. revise: plan it again after a tier failed or found no plan.
+ * analyse: read output (a monitor alert, a failed step) and diagnose it. probe: a health check.
+ */
+export type TaskKind = 'plan' | 'revise' | 'analyse' | 'probe';
+
+export interface Task {
+  kind: TaskKind;
+  goal: GoalClass;
+  /** revise: the tier whose attempt failed, and why. */
+  failed?: { tier: ModelTier; reason: string };
+}
 
 export interface GoalClass {
   kind: GoalKind;
@@ -52,10 +65,40 @@ const PREFERENCE: Record<Risk, ModelTier[]> = {
   high: ['cloud', 'tactical', 'operational'],
 };
 
-export function route(goal: GoalClass, tiers: Record<ModelTier, TierState>, budgetLeft: number | null): Route {
-  let order = [...PREFERENCE[goal.risk]];
-  const notes = [`${goal.kind}, ${goal.risk} risk (${goal.because})`];
-  if (budgetLeft !== null && budgetLeft < LOW_BUDGET && tiers.cloud.configured) {
+/** Weakest to strongest: a revise climbs from the tier that failed. */
+const STRENGTH: readonly ModelTier[] = ['operational', 'tactical', 'cloud'];
+
+/** The order a task prefers before availability and budget, and why. */
+function preference(task: Task): { order: ModelTier[]; note: string } {
+  const { goal } = task;
+  const what = `${goal.kind}, ${goal.risk} risk (${goal.because})`;
+  switch (task.kind) {
+    case 'plan':
+      return { order: [...PREFERENCE[goal.risk]], note: `plan: ${what}` };
+    case 'revise': {
+      // The tier that failed is not asked again; stronger tiers first, then the weaker ones.
+      const failed = task.failed?.tier ?? 'operational';
+      const i = STRENGTH.indexOf(failed);
+      const order = [...STRENGTH.slice(i + 1), ...STRENGTH.slice(0, i).reverse()];
+      return { order, note: `revise after ${failed} failed (${task.failed?.reason ?? 'no plan'}): stronger tiers first; ${what}` };
+    }
+    case 'analyse':
+      // Machine output may hold private data and is long: read it locally first; the cloud last.
+      return {
+        order: goal.risk === 'low' ? ['operational', 'tactical', 'cloud'] : ['tactical', 'operational', 'cloud'],
+        note: `analyse output locally first, the cloud last; ${what}`,
+      };
+    case 'probe':
+      // A health check costs nothing locally and money in the cloud: local tiers only.
+      return { order: ['operational', 'tactical'], note: 'probe: local tiers only, never a paid call' };
+  }
+}
+
+export function route(task: Task, tiers: Record<ModelTier, TierState>, budgetLeft: number | null): Route {
+  const pref = preference(task);
+  let order = pref.order;
+  const notes = [pref.note];
+  if (budgetLeft !== null && budgetLeft < LOW_BUDGET && tiers.cloud.configured && order.includes('cloud')) {
     order = [...order.filter((t) => t !== 'cloud'), 'cloud'];
     notes.push(`cloud last: ${Math.round(budgetLeft * 100)}% of the monthly budget left`);
   }

@@ -1,13 +1,14 @@
 // The intelligence hierarchy behind the one Planner interface: the reactive rules first,
-// always, then learned procedures, then the model tiers in the order route() picks for the
-// goal, stepping down past tiers that are down or fail. Every choice goes to the decision log.
+// always, then learned procedures, then the model tiers route() picks per task: the plan (or
+// analysis) first, then a revise after each tier that fails, past tiers that are down. Every
+// choice goes to the decision log with its reason and what it cost.
 import type { PlanOutcome, PlanRequest, Planner } from '../agents/planner.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { TierStatus } from '../protocol/intelligence.js';
 import type { Tier } from '../protocol/model.js';
 import type { DecisionLog } from './gateway/api-gateway.js';
-import type { ModelPlanner, PlanContext } from './model-planner.js';
-import { classifyGoal, route, type ModelTier, type TierState } from './route.js';
+import type { ModelCost, ModelPlanner, PlanContext } from './model-planner.js';
+import { classifyGoal, route, type ModelTier, type Task, type TierState } from './route.js';
 
 export interface RouterDeps {
   /** Planners that need no model, tried first in this order (reactive rules, procedures). */
@@ -24,6 +25,15 @@ export interface RouterDeps {
 }
 
 const MODEL_TIERS: readonly ModelTier[] = ['operational', 'tactical', 'cloud'];
+
+/** What one tier's attempts cost, for the decision log: "$0.0123: claude (claude-test) 2100 tokens". */
+export function costLine(costs: readonly ModelCost[]): string {
+  if (costs.length === 0) return '$0: no model call was made';
+  const usd = costs.reduce((n, c) => n + c.usd, 0);
+  const tokens = costs.reduce((n, c) => n + c.tokens, 0);
+  const via = [...new Set(costs.map((c) => c.via))].join(', ');
+  return `$${usd.toFixed(4)}: ${via}, ${tokens} token(s) in ${costs.length} call(s)`;
+}
 
 export class Router implements Planner {
   readonly tier: Tier = 'reactive';
@@ -62,37 +72,52 @@ export class Router implements Planner {
     if (!this.hasModels) return { kind: 'not_understood', reason: [...reasons, this.d.help].join(' ') };
 
     const goal = classifyGoal(request.text);
-    const r = route(goal, this.tierStates(), this.d.budgetLeft());
-    this.d.decisionLog('router.decision', goalId, { order: r.order, skipped: r.skipped, why: r.why });
-    if (r.order.length === 0) {
-      return { kind: 'not_understood', reason: [...reasons, `No model tier is up: ${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ')}.`].join(' ') };
-    }
+    const states = this.tierStates();
+    const budgetLeft = this.d.budgetLeft();
+    let task: Task = { kind: request.task ?? 'plan', goal };
+    const tried = new Set<ModelTier>();
     const modelReasons: string[] = [];
-    for (const t of r.order) {
+    // One decision per task: the first plan (or analysis), then a revise after each tier that fails.
+    for (;;) {
+      const r = route(task, states, budgetLeft);
+      const order = r.order.filter((t) => !tried.has(t));
+      this.d.decisionLog('router.decision', goalId, { task: task.kind, order, skipped: r.skipped, why: r.why });
+      const t = order[0];
+      if (t === undefined) {
+        if (tried.size > 0) return { kind: 'not_understood', reason: modelReasons.join(' ') };
+        return { kind: 'not_understood', reason: [...reasons, `No model tier is up: ${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ')}.`].join(' ') };
+      }
+      tried.add(t);
       const planner = this.d.planners[t] as ModelPlanner;
       const began = performance.now();
+      const costs: ModelCost[] = [];
       let out: PlanOutcome;
       try {
-        out = await planner.plan(request, this.context(goalId));
+        out = await planner.plan(request, this.context(goalId, request.signal, (c) => costs.push(c)));
       } catch (err) {
         out = { kind: 'not_understood', reason: `The ${t} tier failed: ${err instanceof Error ? err.message : String(err)}.` };
       }
-      const ms = Math.round(performance.now() - began);
+      const record = { task: task.kind, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
+      if (request.signal?.aborted === true) {
+        this.d.decisionLog('router.cancelled', goalId, record);
+        return { kind: 'not_understood', reason: 'Planning was cancelled.' };
+      }
       if (out.kind === 'plan') {
-        this.d.decisionLog('router.planned', goalId, { tier: t, steps: out.steps.length, ms });
+        this.d.decisionLog('router.planned', goalId, { ...record, steps: out.steps.length });
         return out;
       }
-      this.d.decisionLog('router.fallback', goalId, { tier: t, reason: out.reason, ms, next: r.order[r.order.indexOf(t) + 1] ?? null });
+      this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       modelReasons.push(out.reason);
+      task = { kind: 'revise', goal, failed: { tier: t, reason: out.reason } };
     }
-    return { kind: 'not_understood', reason: modelReasons.join(' ') };
   }
 
-  private context(goalId: string | null): PlanContext {
-    if (goalId === null) return { goalId };
+  private context(goalId: string | null, signal: AbortSignal | undefined, onCost: (c: ModelCost) => void): PlanContext {
+    const base = { onCost, ...(signal === undefined ? {} : { signal }) };
+    if (goalId === null) return { goalId, ...base };
     let restart = true;
     return {
-      goalId,
+      goalId, ...base,
       onDelta: (text) => {
         this.d.emit({ type: 'plan.delta', goalId, text, restart });
         restart = false;

@@ -190,6 +190,17 @@ export const methods = {
   },
   // Local models (loaded, memory, measured speed, cpu or gpu), cloud providers (spend, budget), tiers.
   'models/list': { params: Empty, result: ModelsListResult },
+  'goal/cancel': {
+    // Stops a goal while it is planned: the model call in flight is aborted, nothing runs.
+    params: z.object({ goalId: z.string() }).strict(),
+    result: GoalView,
+  },
+  'models/reload': {
+    // Reads config.toml again and rebuilds the model tiers; a config that does not load is
+    // reported and the running one kept.
+    params: Empty,
+    result: z.object({ reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
+  },
   'boot/timeline': {
     // What aios-init recorded for this boot (null when it did not start this node); stale: from an earlier boot.
     params: Empty,

@@ -34,7 +34,7 @@ export type StepState = z.infer<typeof StepState>;
 
 export const GoalState = z.enum([
   'planning', 'not_understood', 'awaiting_approval', 'running', 'succeeded', 'failed',
-  'rejected', 'rolled_back', 'interrupted',
+  'rejected', 'rolled_back', 'interrupted', 'cancelled',
 ]);
 export type GoalState = z.infer<typeof GoalState>;
 

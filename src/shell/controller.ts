@@ -9,7 +9,7 @@ import type { KeyPress } from './key-decode.js';
 import { DEFAULT_KEYMAP, resolveKey, type Command, type Keymap, type Resolved } from './keymap.js';
 import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
-import { decide, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
+import { cancelPlanning, decide, planningGoal, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
 import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
 import type { Store } from './store.js';
 import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
@@ -277,6 +277,11 @@ export function createController(deps: ControllerDeps): Controller {
         return rollback(ctx);
       case 'traceGoal':
         return openTrace(ctx, 'plan');
+      case 'cancelGoal':
+        return cancelPlanning(ctx);
+      case 'cancelOrLeave':
+        // Ctrl-C in the plan view keeps its old meaning unless a model is writing a plan.
+        return planningGoal(store.getState()) === null ? dispatch({ type: 'focused', focus: 'input' }) : cancelPlanning(ctx);
       case 'panePrev':
         return dispatch({ type: 'paneFocused', delta: -1 });
       case 'paneNext':

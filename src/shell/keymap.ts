@@ -57,6 +57,8 @@ export const COMMANDS = {
   nextGoal: 'next goal',
   rollback: 'roll back the goal shown',
   traceGoal: "this goal's decision trace",
+  cancelGoal: 'cancel the goal being planned (stops the model)',
+  cancelOrLeave: 'cancel the goal being planned, else back to the input line',
   panePrev: 'previous pane',
   paneNext: 'next pane',
   paneZoom: 'zoom the pane in or out',
@@ -97,6 +99,7 @@ export const DEFAULT_KEYMAP: Keymap = {
   emptyInput: {
     help: ['?'],
     leave: ['ctrl+d'],
+    cancelGoal: ['ctrl+c'],
   },
   input: {
     submit: ['return'],
@@ -142,6 +145,8 @@ export const DEFAULT_KEYMAP: Keymap = {
     nextGoal: ['pagedown', ']'],
     rollback: ['r'],
     traceGoal: ['t'],
+    cancelGoal: ['c'],
+    cancelOrLeave: ['ctrl+c'],
   },
   agents: {
     panePrev: ['left', 'h', 'shift+tab'],

@@ -4,7 +4,7 @@
 import type { GoalState, GoalView, PlanView, StepState, StepView } from '../protocol/model.js';
 import { reportFailure, type CommandContext } from './command-context.js';
 import { lastRanGoal } from './goals.js';
-import { focusedGoal, type Confirm } from './shell-state.js';
+import { focusedGoal, type Confirm, type ShellState } from './shell-state.js';
 
 export const VIEWER_REFUSAL =
   'your role is viewer: you can review plans but not approve or reject them — ask an operator or admin';
@@ -140,5 +140,29 @@ export function rollback(ctx: CommandContext): void {
       ctx.flash('info', `rolled back: ${ran.text}`);
     },
     (error: unknown) => reportFailure(ctx, 'rollback failed', error),
+  ).catch(() => undefined);
+}
+
+/** The goal shown if it is being planned, else the newest one that is. */
+export function planningGoal(state: ShellState): GoalView | null {
+  const shown = focusedGoal(state);
+  if (shown?.state === 'planning') return shown;
+  return [...state.goals.order].reverse().map((id) => state.goals.byId[id]).find((g) => g?.state === 'planning') ?? null;
+}
+
+/** `c` (or Ctrl-C while a goal is planned): stops the model writing its plan; the daemon runs nothing. */
+export function cancelPlanning(ctx: CommandContext): void {
+  const state = ctx.store.getState();
+  const planning = planningGoal(state);
+  if (planning === null) return ctx.flash('info', 'no goal is being planned — nothing to cancel');
+  if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
+  const c = ctx.client();
+  if (c === null) return;
+  c.call('goal/cancel', { goalId: planning.id }).then(
+    (updated) => {
+      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false });
+      ctx.flash('info', `cancelled: ${planning.text}`);
+    },
+    (error: unknown) => reportFailure(ctx, 'cancel failed', error),
   ).catch(() => undefined);
 }

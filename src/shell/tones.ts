@@ -12,6 +12,7 @@ export const GOAL_TONE: Record<GoalState, Tone> = {
   rejected: 'muted',
   rolled_back: 'muted',
   interrupted: 'danger',
+  cancelled: 'muted',
 };
 
 export const STEP_TONE: Record<StepState, Tone> = {

@@ -12,20 +12,11 @@ import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '..
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider } from './fakes/fake-provider.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
+import { until } from './helpers/until.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-daemon-test-5a5a5a5a5a5a';
 const PLAN = { explanation: 'read the hostname', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('aiosd with no model and no key', () => {
   let d: TestDaemon | undefined;

@@ -5,8 +5,9 @@ import type { PlanOutcome } from '../../src/agents/planner.js';
 import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
 import type { DaemonEvent } from '../../src/protocol/events.js';
 import type { ModelPlanner } from '../../src/models/model-planner.js';
-import { classifyGoal, route, type ModelTier, type TierState } from '../../src/models/route.js';
+import { classifyGoal, route, type ModelTier, type Task, type TierState } from '../../src/models/route.js';
 import { Router } from '../../src/models/router.js';
+import { engineRig } from '../helpers/engine.js';
 
 const up = (detail = 'ok'): TierState => ({ configured: true, up: true, detail });
 const down = (detail: string): TierState => ({ configured: true, up: false, detail });
@@ -21,23 +22,42 @@ describe('classifyGoal', () => {
   });
 });
 
+const plan = (text: string): Task => ({ kind: 'plan', goal: classifyGoal(text) });
+
 describe('route', () => {
   const all = { operational: up(), tactical: up(), cloud: up() };
 
+  it('routes each task kind by its own rule, and says which task it decided', () => {
+    const question = classifyGoal('why is the disk full?');
+    const risky = classifyGoal('delete old logs');
+    // A revise climbs from the tier that failed, and never asks it again.
+    const revise = route({ kind: 'revise', goal: question, failed: { tier: 'operational', reason: 'bad plan' } }, all, null);
+    expect(revise.order).toEqual(['tactical', 'cloud']);
+    expect(revise.why).toContain('revise after operational failed (bad plan)');
+    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'tactical', reason: 'x' } }, all, null).order).toEqual(['cloud', 'operational']);
+    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'cloud', reason: 'x' } }, all, null).order).toEqual(['tactical', 'operational']);
+    // Output is read locally first whatever the risk; the cloud last.
+    expect(route({ kind: 'analyse', goal: question }, all, null).order).toEqual(['operational', 'tactical', 'cloud']);
+    expect(route({ kind: 'analyse', goal: risky }, all, null)).toMatchObject({ order: ['tactical', 'operational', 'cloud'], why: expect.stringContaining('analyse output locally first') as unknown as string });
+    // A probe never makes a paid call.
+    expect(route({ kind: 'probe', goal: risky }, all, null).order).toEqual(['operational', 'tactical']);
+    expect(route({ kind: 'probe', goal: risky }, { ...all, operational: none, tactical: none }, null).order).toEqual([]);
+  });
+
   it('sends questions to the small local model first and risky changes to the strongest', () => {
-    expect(route(classifyGoal('what is using port 80?'), all, null).order).toEqual(['operational', 'tactical', 'cloud']);
-    expect(route(classifyGoal('edit the motd'), all, null).order).toEqual(['tactical', 'cloud', 'operational']);
-    expect(route(classifyGoal('delete old logs in /var/log'), all, null).order).toEqual(['cloud', 'tactical', 'operational']);
+    expect(route(plan('what is using port 80?'), all, null).order).toEqual(['operational', 'tactical', 'cloud']);
+    expect(route(plan('edit the motd'), all, null).order).toEqual(['tactical', 'cloud', 'operational']);
+    expect(route(plan('delete old logs in /var/log'), all, null).order).toEqual(['cloud', 'tactical', 'operational']);
   });
 
   it('puts the cloud last when little of the budget is left, and says so', () => {
-    const r = route(classifyGoal('delete old logs'), all, 0.05);
+    const r = route(plan('delete old logs'), all, 0.05);
     expect(r.order).toEqual(['tactical', 'operational', 'cloud']);
     expect(r.why).toContain('cloud last: 5% of the monthly budget left');
   });
 
   it('skips tiers that are down or not configured, and names the degradation', () => {
-    const r = route(classifyGoal('restart nginx'), { operational: up(), tactical: none, cloud: down('no API key') }, null);
+    const r = route(plan('restart nginx'), { operational: up(), tactical: none, cloud: down('no API key') }, null);
     expect(r.order).toEqual(['operational']);
     expect(r.skipped).toEqual([{ tier: 'cloud', why: 'no API key' }]);
     expect(r.why).toContain('degraded: cloud down (no API key)');
@@ -102,13 +122,42 @@ describe('Router', () => {
     const out = await r.plan({ text: 'restart nginx', home: '/h', goalId: 'G7' });
     expect(out).toMatchObject({ kind: 'plan', tier: 'local' });
     expect([cloud.calls, tactical.calls, operational.calls]).toEqual([1, 1, 1]);
-    expect(log.map((l) => l.type)).toEqual(['router.decision', 'router.fallback', 'router.fallback', 'router.planned']);
-    expect(log[0]?.payload).toMatchObject({ order: ['cloud', 'tactical', 'operational'], why: expect.stringContaining('high risk ("restart")') as unknown as string });
-    expect(log[1]?.payload).toMatchObject({ tier: 'cloud', reason: 'The cloud tier failed: gateway exploded.', next: 'tactical' });
+    expect(log.map((l) => l.type)).toEqual(['router.decision', 'router.fallback', 'router.decision', 'router.fallback', 'router.decision', 'router.planned']);
+    expect(log[0]?.payload).toMatchObject({ task: 'plan', order: ['cloud', 'tactical', 'operational'], why: expect.stringContaining('high risk ("restart")') as unknown as string });
+    expect(log[1]?.payload).toMatchObject({ task: 'plan', tier: 'cloud', reason: 'The cloud tier failed: gateway exploded.', cost: '$0: no model call was made' });
+    // Each failure is a new task, a revise, decided again with its own reason.
+    expect(log[2]?.payload).toMatchObject({ task: 'revise', order: ['tactical', 'operational'], why: expect.stringContaining('revise after cloud failed') as unknown as string });
+    expect(log[4]?.payload).toMatchObject({ task: 'revise', order: ['operational'] });
+    expect(log[5]?.payload).toMatchObject({ task: 'revise', tier: 'operational', steps: 0 });
     // The plan streamed to subscribers as it was written.
     expect(events).toEqual([
       { type: 'plan.delta', goalId: 'G7', text: '{"expl', restart: true },
       { type: 'plan.delta', goalId: 'G7', text: 'anation"', restart: false },
     ]);
+  });
+});
+
+describe('Router under the goal engine: the task comes from who asked', () => {
+  it("plans a person's risky goal in the cloud first, and analyses the monitor's locally first", async () => {
+    const log: { type: string; payload: Record<string, unknown> }[] = [];
+    const operational = replay('operational', { kind: 'plan', tier: 'local', steps: [], explanation: 'local' });
+    const cloud = replay('cloud', PLAN);
+    const rig = engineRig(() => new Router({
+      fixed: [], planners: { operational, cloud }, help: 'configure a model',
+      availability: () => ({ operational: up(), tactical: none, cloud: up() }), budgetLeft: () => null,
+      decisionLog: (type, _g, payload) => log.push({ type, payload }), emit: () => undefined,
+    }));
+    try {
+      const text = 'diagnose why the disk filled up and delete what caused it';
+      await rig.engine.submit(text, rig.actor);
+      expect(log[0]?.payload).toMatchObject({ task: 'plan', order: ['cloud', 'operational'] });
+      log.length = 0;
+      await rig.engine.submit(text, { ...rig.actor, name: 'monitor-agent' }, undefined, { task: 'analyse' });
+      expect(log[0]?.payload).toMatchObject({ task: 'analyse', order: ['operational', 'cloud'], why: expect.stringContaining('analyse output locally first') as unknown as string });
+      expect(log[1]).toMatchObject({ type: 'router.planned', payload: { task: 'analyse', tier: 'operational' } });
+      expect([operational.calls, cloud.calls]).toEqual([1, 1]);
+    } finally {
+      rig.dispose();
+    }
   });
 });

@@ -39,6 +39,8 @@ export interface GatewayReply {
   usd: number;
   /** The model asked for a fact (its input is `value`) instead of submitting a plan. */
   factCall?: { id: string; name: string };
+  /** Tokens in and out that this answer cost (0 when cached). */
+  tokens: number;
 }
 
 /** Every provider was tried or skipped; `reasons` says why for each. */
@@ -162,7 +164,7 @@ export class ApiGateway {
         const value: unknown = JSON.parse(hit);
         if (req.accept === undefined || req.accept(value)) {
           this.deps.decisionLog('model.cost', req.goalId, { provider: p.s.name, model: p.s.model, cached: true, usd: 0, inputTokens: 0, outputTokens: 0 });
-          return { value, provider: p.s.name, model: p.s.model, cached: true, usd: 0 };
+          return { value, provider: p.s.name, model: p.s.model, cached: true, usd: 0, tokens: 0 };
         }
       }
       const skip = this.skipReason(p);
@@ -219,11 +221,11 @@ export class ApiGateway {
         });
         const usd = this.charge(p, reply, req.goalId, Math.round(performance.now() - began), attempt);
         // A fact call is a step of the conversation, not an answer: never cached.
-        if (reply.factCall !== undefined) return { reply: { value: parseFactInput(reply.json, reply.complete), provider: p.s.name, model: reply.model, cached: false, usd, factCall: reply.factCall } };
+        if (reply.factCall !== undefined) return { reply: { value: parseFactInput(reply.json, reply.complete), provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens, factCall: reply.factCall } };
         const value = parsePlanJson(reply.json, reply.complete);
         if (req.accept === undefined || req.accept(value)) this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
         p.lastError = null;
-        return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd } };
+        return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens } };
       } catch (caught) {
         if (req.signal?.aborted === true) throw req.signal.reason;
         const err: unknown = deadline.signal.aborted ? deadline.signal.reason : caught;

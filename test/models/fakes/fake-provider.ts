@@ -31,6 +31,8 @@ export class FakeProvider {
   readonly requests: SeenRequest[] = [];
   private readonly queue: Script[] = [];
   fallback: Script | null = null;
+  /** Responses the client closed before they ended (an aborted call). */
+  abandoned = 0;
   private readonly open = new Set<ServerResponse>();
 
   private constructor(readonly api: FakeApi, private readonly server: Server, private readonly port: number) {}
@@ -71,7 +73,10 @@ export class FakeProvider {
         return;
       }
       this.open.add(res);
-      res.on('close', () => this.open.delete(res));
+      res.on('close', () => {
+        this.open.delete(res);
+        if (!res.writableEnded) this.abandoned++;
+      });
       this.respond(script, req, res, body);
     });
   }
