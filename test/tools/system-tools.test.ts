@@ -16,9 +16,16 @@ describe('process.list', () => {
     const busy = spawn(process.execPath, ['-e', 'for(;;){}', 'aios-busy-marker'], { stdio: 'ignore' });
     children.push(busy);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const r = ok(await run('process.list', { limit: 500 }));
-    const data = r.data as { total: number; sortBy: string; processes: ProcessInfo[] };
-    const mine = data.processes.find((p) => p.pid === busy.pid);
+    // On a machine loaded by other work the busy loop can be starved for a whole sampling window:
+    // sample again (a few times at most) until it has run in one.
+    let r = ok(await run('process.list', { limit: 500 }));
+    let data = r.data as { total: number; sortBy: string; processes: ProcessInfo[] };
+    let mine = data.processes.find((p) => p.pid === busy.pid);
+    for (let i = 0; i < 5 && (mine?.cpuPercent ?? 0) <= 5; i++) {
+      r = ok(await run('process.list', { limit: 500 }));
+      data = r.data as typeof data;
+      mine = data.processes.find((p) => p.pid === busy.pid);
+    }
     expect(mine).toMatchObject({ ppid: process.pid, uid: process.getuid?.(), state: 'R' });
     expect(mine?.command).toContain('for(;;){} aios-busy-marker');
     expect(mine?.cpuPercent).toBeGreaterThan(5);
