@@ -25,3 +25,12 @@ export async function forEachBounded<T>(items: readonly T[], limit: number, fn: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   if (failure !== null) throw (failure as { error: unknown }).error;
 }
+
+/**
+ * The environment to start aiosd with: libuv's threadpool sized for restores (16 unless set).
+ * libuv reads UV_THREADPOOL_SIZE once, at the process's first file operation (loading its own
+ * code), so only whoever starts aiosd can set it; aios-init and service units should do the same.
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { UV_THREADPOOL_SIZE: '16', ...env };
+}
