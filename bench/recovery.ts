@@ -37,7 +37,8 @@ function lstatWalk(path: string): number {
   return 1 + readdirSync(path).reduce((n, name) => n + lstatWalk(join(path, name)), 0);
 }
 
-export async function recoveryBenchmarks(rows: Row[], results: Record<string, unknown>): Promise<void> {
+/** `audit: false` runs the snapshot part alone (see bench/recovery-alone.mjs). */
+export async function recoveryBenchmarks(rows: Row[], results: Record<string, unknown>, opts: { audit?: boolean } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-recovery-'));
   try {
     const tree = join(dir, 'etc');
@@ -82,5 +83,5 @@ export async function recoveryBenchmarks(rows: Row[], results: Record<string, un
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  await auditBenchmarks(rows, results);
+  if (opts.audit !== false) await auditBenchmarks(rows, results);
 }

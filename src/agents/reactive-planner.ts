@@ -1,5 +1,6 @@
 // The reactive tier: deterministic intent rules for everyday goals. No model, no guess:
 // a goal that matches no rule is answered "not understood", never approximated.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { PlanStepSpec, Risk } from '../protocol/model.js';
 import type { VerifySpec } from '../protocol/verify.js';
@@ -67,9 +68,20 @@ export const rules: readonly Rule[] = [
       const m = re(String.raw`(?:please\s+)?(?:append|add)\s+(.+?)\s+to\s+(?:the\s+)?(?:end\s+of\s+)?(?:file\s+)?(${TOKEN})`).exec(t);
       if (!m?.[1] || !m[2] || !looksLikePath(m[2])) return null;
       const path = resolveUserPath(m[2], req.home);
-      const before = await readFile(path, 'utf8').catch(() => '');
-      const sep = before === '' || before.endsWith('\n') ? '' : '\n';
-      return write(path, before + sep + contentOf(m[1]), `append the requested line to ${path}`);
+      let before: Buffer | null;
+      try {
+        before = await readFile(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') return { refuse: `cannot append to ${path}: it cannot be read (${code ?? String(error)})` };
+        before = null;
+      }
+      const text = before?.toString('utf8') ?? '';
+      const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+      // The new content is computed now: the write must fail if the file changes before it runs.
+      const ifMatch = before === null ? 'absent' : createHash('sha256').update(before).digest('hex');
+      const step = write(path, text + sep + contentOf(m[1]), `append the requested line to ${path}`);
+      return { ...step, args: { ...step.args, ifMatch } };
     },
   },
   {

@@ -4,6 +4,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiosClient } from '../protocol/client.js';
+import { daemonEnv } from '../tools/io-pool.js';
 import type { AiosPaths } from '../config/paths.js';
 
 export async function runDaemonForeground(paths: AiosPaths, configFiles: { systemFile: string; userFile: string | null }): Promise<number> {
@@ -55,7 +56,7 @@ export async function ensureDaemon(paths: AiosPaths, cliEntry: string): Promise<
   if (await reachable(paths.socketPath)) return { started: false, log: logFile };
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const fd = openSync(logFile, 'a', 0o600);
-  const child = spawn(process.execPath, [cliEntry, 'daemon'], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+  const child = spawn(process.execPath, [cliEntry, 'daemon'], { detached: true, stdio: ['ignore', fd, fd], env: daemonEnv(process.env) });
   let exited: number | null = null;
   child.once('exit', (code) => { exited = code ?? 1; });
   child.unref();

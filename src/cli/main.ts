@@ -31,3 +31,6 @@ export function runMain(argv: string[]): void {
     process.exitCode = 1;
   });
 }
+
+/** Only for the kill -9 tests' own entry (test/helpers/failpoint-daemon.mjs); bin/aios.js never arms one. */
+export { armFailpoint } from '../tools/failpoints.js';

@@ -1,8 +1,8 @@
 // fs.write and fs.delete: the two file changes a snapshot of their path can undo. Both act
 // through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
@@ -23,6 +23,8 @@ const WriteArgs = z.strictObject({
   path: absolutePath('Absolute path of the file to create or replace'),
   content: z.string().describe('The complete new content of the file (UTF-8 text)'),
   mode: octalMode.optional().describe('Permission bits in octal, e.g. "644"; default: keep the current mode, or 644 for a new file'),
+  ifMatch: z.union([z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex'), z.literal('absent')]).optional()
+    .describe('Write only if the file still holds the content this sha256 names ("absent": only if there is no file); for content computed from what the file held when the plan was made'),
 });
 type WriteArgs = z.infer<typeof WriteArgs>;
 
@@ -44,6 +46,7 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
   const st = lstatOrNull(args.path);
   const refusal = refuseWrite(args.path, st);
   if (refusal !== null) return Promise.resolve({ summary: `cannot write: ${refusal}` });
+  if (args.ifMatch !== undefined && versionOf(args.path, st).tag !== args.ifMatch) return Promise.resolve({ summary: `cannot write: ${changedSincePlan(args.path)}` });
   const newBytes = Buffer.byteLength(args.content);
   const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
   if (st === null) {
@@ -70,7 +73,7 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
  * A temp file in the verified directory, written and fsynced with its mode and owner set, then
  * renamed over the leaf and the directory fsynced: readers see the old file or the new one.
  */
-export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null): void {
+export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void): void {
   const temp = `.${dir.leaf}.aios-write-${randomBytes(6).toString('hex')}`;
   const fd = openSync(dir.at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
@@ -84,6 +87,7 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
     } finally {
       closeSync(fd);
     }
+    beforeRename?.();
     renameSync(dir.at(temp), dir.at(dir.leaf));
   } catch (error) {
     try { unlinkSync(dir.at(temp)); } catch { /* never created, or already renamed */ }
@@ -99,7 +103,17 @@ function writeFile(args: WriteArgs, ctx: ToolContext) {
     const refusal = refuseWrite(dir.leafPath, st);
     if (refusal !== null) return fail(refusal);
     const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
-    writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid });
+    let unchanged: (() => void) | undefined;
+    if (args.ifMatch !== undefined) {
+      // Hashed through the verified directory; then, just before the rename, the same inode
+      // with the same size and times must still be there: a write in between fails the step.
+      const seen = versionOf(dir.at(dir.leaf), st);
+      if (seen.tag !== args.ifMatch) return fail(changedSincePlan(dir.leafPath));
+      unchanged = () => {
+        if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true))) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
+      };
+    }
+    writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged);
     const bytes = Buffer.byteLength(args.content);
     return {
       ok: true as const,
@@ -128,7 +142,7 @@ export function guarded<T>(path: string, fn: () => T): T | ReturnType<typeof fai
   try {
     return fn();
   } catch (error) {
-    if (error instanceof PathChangedError) return fail(error.message);
+    if (error instanceof PathChangedError || error instanceof ChangedSincePlanError) return fail(error.message);
     return fail(describeFsError(error, path));
   }
 }
@@ -168,6 +182,37 @@ export function createFsWriteTools(): Tool[] {
   });
 
   return [write, remove];
+}
+
+/** The file is not what the plan was made from (if-match failed). */
+class ChangedSincePlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangedSincePlanError';
+  }
+}
+
+const changedSincePlan = (path: string): string =>
+  `the file changed since the plan was approved: ${path} no longer holds the content this step was planned from, so writing it would lose that change; nothing was written (plan the goal again)`;
+
+interface FileVersion { tag: string; st: BigIntStats | null }
+
+/** What the if-match of a write compares: the sha256 of the content, or "absent"; and the stat it was read under. */
+function versionOf(path: string, st: Stats | null): FileVersion {
+  if (st === null) return { tag: 'absent', st: null };
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    return { tag: createHash('sha256').update(readFileSync(fd)).digest('hex'), st: before };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sameVersion(seen: FileVersion, now: BigIntStats | null): boolean {
+  if (seen.st === null || now === null) return seen.st === now;
+  return now.dev === seen.st.dev && now.ino === seen.st.ino && now.size === seen.st.size
+    && now.mtimeNs === seen.st.mtimeNs && now.ctimeNs === seen.st.ctimeNs;
 }
 
 function refuseDelete(path: string, st: Stats): string | null {

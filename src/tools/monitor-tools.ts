@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { describeFsError, fail } from './fs-read-tools.js';
 import { formatBytes } from './format.js';
-import { parseMeminfo } from './procfs.js';
+import { busyPercent, parseCpuTimes, parseMeminfo, type CpuTimes } from './procfs.js';
 import { runProgram } from './run-program.js';
 import { defineTool, type Tool } from './tool.js';
 import { unitName } from './fields.js';
@@ -16,11 +16,8 @@ const LOG_DIR = '/var/log';
 const SAMPLE_MS = 250;
 const TAIL_BYTES = 8 * 1024 * 1024;
 
-async function cpuTimes(): Promise<{ idle: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const nums = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (nums[3] ?? 0) + (nums[4] ?? 0);
-  return { idle, total: nums.reduce((a, b) => a + b, 0) };
+async function cpuTimes(): Promise<CpuTimes | undefined> {
+  return parseCpuTimes(await readFile('/proc/stat', 'utf8'))[0];
 }
 
 export function hasJournal(): boolean {
@@ -56,7 +53,7 @@ export function createMonitorTools(): Tool[] {
       const a = await cpuTimes();
       await new Promise((r) => setTimeout(r, ctx.signal.aborted ? 0 : SAMPLE_MS));
       const b = await cpuTimes();
-      const busy = b.total === a.total ? 0 : (1 - (b.idle - a.idle) / (b.total - a.total)) * 100;
+      const busy = busyPercent(a, b) ?? 0;
       const mem = parseMeminfo(await readFile('/proc/meminfo', 'utf8'));
       const total = mem.get('MemTotal') ?? 0;
       const avail = mem.get('MemAvailable') ?? 0;

@@ -1,6 +1,47 @@
 // Parsers for the /proc files the system tools read. Pure functions over text, so each format
 // is tested against real /proc output and against fixed lines.
 
+export interface CpuTimes { idle: number; total: number }
+
+/** /proc/stat: the aggregate `cpu` line first, then one per core. */
+export function parseCpuTimes(text: string): CpuTimes[] {
+  const out: CpuTimes[] = [];
+  for (const line of text.split('\n')) {
+    if (!/^cpu\d*\s/.test(line)) continue;
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    const total = fields.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    out.push({ idle: (fields[3] ?? 0) + (fields[4] ?? 0), total });
+  }
+  return out;
+}
+
+/** The busy share of the time between two readings, 0-100; null without two readings. */
+export function busyPercent(a: CpuTimes | null | undefined, b: CpuTimes | undefined): number | null {
+  if (a === null || a === undefined || b === undefined) return null;
+  const total = b.total - a.total;
+  return total <= 0 ? null : 100 * Math.max(0, Math.min(1, 1 - (b.idle - a.idle) / total));
+}
+
+/** /proc/net/dev: bytes received and sent, summed over every interface but loopback. */
+export function parseNetDev(text: string): { rx: number; tx: number } {
+  let rx = 0;
+  let tx = 0;
+  for (const line of text.split('\n').slice(2)) {
+    const m = /^\s*([^:]+):\s*(.*)$/.exec(line);
+    if (m === null || m[1] === 'lo') continue;
+    const f = (m[2] ?? '').trim().split(/\s+/).map(Number);
+    rx += f[0] ?? 0;
+    tx += f[8] ?? 0;
+  }
+  return { rx, tx };
+}
+
+export function parseLoadavg(text: string): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = text.trim().split(/\s+/).slice(0, 3).map(Number);
+  return [a, b, c];
+}
+
 /** /proc/meminfo values, in bytes. */
 export function parseMeminfo(text: string): Map<string, number> {
   const out = new Map<string, number>();

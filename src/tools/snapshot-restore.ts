@@ -4,13 +4,14 @@
 // "committing" after staging; only then do renames put things in place.
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, chownSync, closeSync, fsyncSync, lchownSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync,
-  rmdirSync, statSync, symlinkSync, unlinkSync, type Stats,
+  chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, statSync, unlinkSync, type Stats,
 } from 'node:fs';
+import { lchown, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirSync, mayChown } from './atomic-file.js';
-import { hashFile, removeQuietly, syncFilesystem, type BlobStore } from './blob-store.js';
+import { hashFile, removeQuietly, syncFilesystem, syncFilesystemAsync, writeAll, type BlobStore } from './blob-store.js';
 import { failpoint } from './failpoints.js';
+import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { lstatOrNull } from './lstat-or-null.js';
 
@@ -97,47 +98,69 @@ function undoCreatedDirs(ops: readonly RestoreOp[]): void {
   }
 }
 
-/**
- * Writes each temp (a verified copy of its blob, or a link) with its mode and owner; then makes
- * them durable. Missing directories are made first (private until commit sets their mode).
- */
-export function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore): void {
-  const staged: string[] = [];
-  // Many files: one filesystem-wide sync at the end beats an fsync each.
-  const batch = ops.filter((o) => o.kind === 'replace').length > SYNC_EACH_LIMIT;
-  try {
-    for (const op of ops.filter((o) => o.kind === 'dir' && o.created).sort((a, b) => a.path.length - b.path.length)) {
-      if (lstatOrNull(op.path) === null) mkdirSync(op.path, { mode: 0o700 });
-    }
-    for (const op of ops) {
-      if (op.kind !== 'replace') continue;
-      const e = entries.get(op.path) as SnapshotEntry;
-      failpoint('restore.stage');
-      if (op.sha256 === null) {
-        symlinkSync(e.linkTarget ?? '', op.temp);
-        staged.push(op.temp);
-        setOwner(e, (uid, gid) => lchownSync(op.temp, uid, gid));
-        continue;
-      }
-      let fd: number;
+/** Makes the missing directories, parents first (each depth at once); private until commit sets their mode. */
+async function makeDirs(ops: readonly RestoreOp[], width: number): Promise<void> {
+  const byDepth = new Map<number, string[]>();
+  for (const op of ops) {
+    if (op.kind !== 'dir' || !op.created) continue;
+    const depth = op.path.split('/').length;
+    byDepth.set(depth, [...(byDepth.get(depth) ?? []), op.path]);
+  }
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    await forEachBounded(byDepth.get(depth) ?? [], width, async (path) => {
       try {
-        fd = openSync(op.temp, 'wx', 0o600);
+        await mkdir(path, { mode: 0o700 });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
-        throw new SnapshotRestoreError(`cannot restore ${op.path}: ${why}`, { cause: error });
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      staged.push(op.temp);
-      try {
-        blobs.copyVerified(op.sha256, fd, op.path);
-        setOwner(e, (uid, gid) => chownSync(op.temp, uid, gid));
-        if (e.mode !== null) chmodSync(op.temp, e.mode);
-        if (!batch) fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    if (batch) syncTemps(staged);
+    });
+  }
+}
+
+/** Stages one file or link as its temp (chown before chmod: a chown clears setuid bits). */
+async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean): Promise<void> {
+  failpoint('restore.stage');
+  if (op.sha256 === null) {
+    await symlink(e.linkTarget ?? '', op.temp);
+    staged.push(op.temp);
+    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await lchown(op.temp, e.uid, e.gid);
+    return;
+  }
+  // Checked before the temp exists: a corrupted blob costs nothing to undo.
+  const packed = blobs.packedVerified(op.sha256, op.path);
+  let fh: FileHandle;
+  try {
+    fh = await open(op.temp, 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
+    throw new SnapshotRestoreError(`cannot restore ${op.path}: ${why}`, { cause: error });
+  }
+  staged.push(op.temp);
+  try {
+    if (packed !== undefined) await writeAll(fh, packed);
+    else await blobs.copyFileVerified(op.sha256, fh, op.path);
+    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await fh.chown(e.uid, e.gid);
+    if (e.mode !== null) await fh.chmod(e.mode);
+    if (durable) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes each temp (a verified copy of its blob, or a link) with its mode and owner, several at
+ * once; then makes them durable. On any failure every temp and made directory is removed again.
+ */
+export async function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth()): Promise<void> {
+  const staged: string[] = [];
+  const replaces = ops.filter((o): o is Extract<RestoreOp, { kind: 'replace' }> => o.kind === 'replace');
+  // Many files: one filesystem-wide sync at the end beats an fsync each.
+  const batch = replaces.length > SYNC_EACH_LIMIT;
+  try {
+    await makeDirs(ops, width);
+    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch));
+    if (batch) await syncTemps(staged);
   } catch (error) {
     for (const t of staged) removeQuietly(t);
     undoCreatedDirs(ops);
@@ -145,16 +168,16 @@ export function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string,
   }
 }
 
-/** One syncfs per filesystem the temps live on (falling back to a sync per file). */
-function syncTemps(temps: readonly string[]): void {
+/** One syncfs per filesystem the temps live on (falling back to an fsync per file). */
+async function syncTemps(temps: readonly string[]): Promise<void> {
   const byDev = new Map<number, string>();
-  for (const t of temps) byDev.set(statSync(dirname(t)).dev, dirname(t));
+  for (const dir of new Set(temps.map((t) => dirname(t)))) byDev.set(statSync(dir).dev, dir);
   for (const dir of byDev.values()) {
-    if (syncFilesystem(dir)) continue;
-    for (const t of temps) {
-      const fd = openSync(t, 'r');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
-    }
+    if (await syncFilesystemAsync(dir)) continue;
+    await forEachBounded(temps, ioPoolWidth(), async (t) => {
+      const fh = await open(t, 'r');
+      try { await fh.sync(); } finally { await fh.close(); }
+    });
   }
 }
 
@@ -186,9 +209,11 @@ export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<Restor
   }
   for (const op of ops) {
     if (op.kind === 'replace') {
-      if (lstatOrNull(op.temp) !== null) {
+      try {
         renameSync(op.temp, op.path);
-      } else {
+      } catch (error) {
+        // The temp is gone: renamed before a crash (or removed by someone): check what is there.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         const bad = verify(op);
         if (bad !== null) problems.push(bad);
       }
@@ -223,15 +248,15 @@ export interface FileRestore {
 }
 
 /** The whole journaled restore of a snapshot's files. */
-export function restoreFiles(
+export async function restoreFiles(
   journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
   sameContent: (path: string, st: Stats, sha256: string) => boolean,
-): FileRestore {
+): Promise<FileRestore> {
   const ops = planRestore(entries, sameContent);
   if (ops.length === 0) return { changed: [], problems: [] };
   journal.begin(journalId, snapshotId, ops);
   try {
-    stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs);
+    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs);
   } catch (error) {
     journal.finish(journalId);
     throw error;

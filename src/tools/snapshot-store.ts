@@ -63,6 +63,7 @@ export class SnapshotStore {
   private readonly journal: RestoreJournal;
   private readonly providers = new Map<StateUse['kind'], StateProvider>();
   private readonly sql;
+  private restoring: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = []) {
     this.blobs = new BlobStore(blobDir, db);
@@ -131,12 +132,22 @@ export class SnapshotStore {
     return { snapshot, entries: entries.length, hashed: counter.read, skipped };
   }
 
-  /** Brings every path (and saved state) back to the snapshot: files all or nothing, then state. */
-  async restore(id: string): Promise<RestoreResult> {
+  /**
+   * Brings every path (and saved state) back to the snapshot: files all or nothing, then state.
+   * One restore at a time: staging yields to the event loop, and a second restore starting then
+   * would take the first one's journal row for a crashed restore and undo it.
+   */
+  restore(id: string): Promise<RestoreResult> {
+    const run = this.restoring.then(() => this.restoreNow(id));
+    this.restoring = run.catch(() => undefined);
+    return run;
+  }
+
+  private async restoreNow(id: string): Promise<RestoreResult> {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
-    const files = restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha));
+    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha));
     const states: StateRestore[] = [];
     const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
     for (const s of saved) {

@@ -15,6 +15,8 @@ export interface TestDaemon {
   socketPath: string;
   env: NodeJS.ProcessEnv;
   proc: ChildProcess;
+  /** What node runs (after its own path); change it before restart() to start something else. */
+  argv: string[];
   log: () => string;
   client: (name?: string) => Promise<AiosClient>;
   stop: () => Promise<void>;
@@ -32,7 +34,7 @@ function quietMonitor(configPath: string): void {
   writeFileSync(configPath, `${existing}\n[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n`);
 }
 
-export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string; argv?: string[] } = {}): Promise<TestDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'aios-test-'));
   const stateDir = join(dir, 'state');
   const env: NodeJS.ProcessEnv = {
@@ -41,8 +43,9 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
   const socketPath = env['AIOS_SOCKET'] ?? join(stateDir, 'aiosd.sock');
   quietMonitor(env['AIOS_CONFIG'] ?? join(dir, 'config.toml'));
   let output = '';
-  const launch = async (): Promise<ChildProcess> => {
-    const proc = spawn(process.execPath, [aiosBin, 'daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = opts.argv ?? [aiosBin, 'daemon'];
+  const launch = async (args: string[]): Promise<ChildProcess> => {
+    const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
     proc.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
     for (let i = 0; i < 200; i++) {
@@ -59,7 +62,7 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
     throw new Error(`aiosd did not come up:\n${output}`);
   };
   const d: TestDaemon = {
-    dir, stateDir, socketPath, env, proc: await launch(),
+    dir, stateDir, socketPath, env, argv, proc: await launch(argv),
     log: () => output,
     client: (name = 'test') => AiosClient.connect({ socketPath, clientName: name }),
     stop: async () => {
@@ -70,7 +73,7 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
     },
     restart: async () => {
       await d.stop();
-      d.proc = await launch();
+      d.proc = await launch(d.argv);
     },
   };
   return d;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { fingerprintTree } from './fingerprint.js';
 
 let d: TestDaemon | undefined;
@@ -18,14 +18,15 @@ afterEach(async () => {
 });
 
 const FILES = 12;
+const failpointDaemon = join(repoRoot, 'test', 'helpers', 'failpoint-daemon.mjs');
 
-function tree(root: string): void {
+function tree(root: string, files = FILES): void {
   mkdirSync(root, { recursive: true });
-  for (let i = 0; i < FILES; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `original ${i}\n`);
+  for (let i = 0; i < files; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `original ${i}\n`);
 }
 
-function tamper(root: string): void {
-  for (let i = 0; i < FILES; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `changed ${i}\n`);
+function tamper(root: string, files = FILES): void {
+  for (let i = 0; i < files; i++) writeFileSync(join(root, `f${String(i).padStart(2, '0')}.conf`), `changed ${i}\n`);
 }
 
 async function waitFor(path: string): Promise<void> {
@@ -37,16 +38,17 @@ async function waitFor(path: string): Promise<void> {
 }
 
 /** Starts a daemon that will freeze at the failpoint, snapshots a tree, changes it, restores, kills -9. */
-async function crashMidRestore(failpoint: string): Promise<{ root: string; original: Record<string, string>; changed: Record<string, string>; midway: Record<string, string> }> {
+async function crashMidRestore(failpoint: string, files = FILES): Promise<{ root: string; original: Record<string, string>; changed: Record<string, string>; midway: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-crash-'));
   const marker = join(dir, 'frozen');
-  d = await startTestDaemon({ dir, env: { AIOS_FAILPOINT: failpoint, AIOS_FAILPOINT_MARKER: marker } });
+  // The tests' own entry arms the failpoint; bin/aios.js cannot (see failpoints.ts).
+  d = await startTestDaemon({ dir, argv: [failpointDaemon, failpoint, marker] });
   const root = join(dir, 'tree');
-  tree(root);
+  tree(root, files);
   const original = fingerprintTree(root);
   const client = await d.client();
   const snap = await client.call('snapshot/create', { paths: [root] });
-  tamper(root);
+  tamper(root, files);
   const changed = fingerprintTree(root);
   const restoring = client.call('snapshot/restore', { snapshotId: snap.snapshot.id }).then(() => 'returned', () => 'connection lost');
   await waitFor(marker);
@@ -56,7 +58,7 @@ async function crashMidRestore(failpoint: string): Promise<{ root: string; origi
   expect(await restoring).toBe('connection lost');
   client.close();
   const midway = fingerprintTree(root);
-  delete d.env['AIOS_FAILPOINT'];
+  d.argv = [aiosBin, 'daemon'];
   await d.restart();
   return { root, original, changed, midway };
 }
@@ -94,5 +96,31 @@ describe('an interrupted restore', () => {
     expect(temps(root)).toEqual([]);
     expect(d?.log()).toMatch(/undid the interrupted restore of snapshot \w+: it had not changed anything yet/);
     expect(journalRows(d?.stateDir ?? '')).toBe(0);
+  });
+
+  it('killed while staging a larger set (several files staged at once, one sync for all), is undone', async () => {
+    const { root, changed, midway } = await crashMidRestore('restore.stage:30', 60);
+    // Stopped with many temps staged beside their targets, none renamed yet.
+    expect(Object.keys(midway).filter((p) => p.includes('.aios-restore-')).length).toBeGreaterThanOrEqual(29);
+    expect(Object.entries(midway).filter(([p]) => !p.includes('.aios-restore-'))).toEqual(Object.entries(changed));
+    expect(fingerprintTree(root)).toEqual(changed);
+    expect(temps(root)).toEqual([]);
+    expect(journalRows(d?.stateDir ?? '')).toBe(0);
+  });
+
+  it('cannot be armed in a production aiosd: the old environment variables do nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aios-crash-'));
+    d = await startTestDaemon({ dir, env: { AIOS_FAILPOINT: 'restore.stage:1', AIOS_FAILPOINT_MARKER: join(dir, 'frozen') } });
+    const root = join(dir, 'tree');
+    tree(root);
+    const original = fingerprintTree(root);
+    const client = await d.client();
+    const snap = await client.call('snapshot/create', { paths: [root] });
+    tamper(root);
+    const restored = await client.call('snapshot/restore', { snapshotId: snap.snapshot.id });
+    client.close();
+    expect(restored.problems).toEqual([]);
+    expect(fingerprintTree(root)).toEqual(original);
+    expect(existsSync(join(dir, 'frozen'))).toBe(false);
   });
 });

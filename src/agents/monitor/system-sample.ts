@@ -1,10 +1,69 @@
-// One reading of the node's vital signs, straight from the kernel (/proc, statfs).
-// CPU needs two readings: the busy share of the time between them.
+// The node's vital signs, straight from the kernel (/proc, statfs): the one sampler behind both
+// the monitor agent's threshold checks (sampleSystem) and the dashboard (daemon/metrics.ts).
+// CPU and network are counters: a figure is the change between two readings.
 import { readFileSync, statfsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Metrics } from '../../protocol/model.js';
+import { busyPercent, parseCpuTimes, parseLoadavg, parseMeminfo, parseMounts, parseNetDev, type CpuTimes } from '../../tools/procfs.js';
 
-export interface CpuTimes { busy: number; total: number }
+export type { CpuTimes };
 
+/** /proc/meminfo in bytes: total, available (what programs can still get), swap. */
+export function parseMemory(text: string): Metrics['memory'] {
+  const kb = parseMeminfo(text);
+  const total = kb.get('MemTotal') ?? 0;
+  const available = kb.get('MemAvailable') || (kb.get('MemFree') ?? 0);
+  const swapTotal = kb.get('SwapTotal') ?? 0;
+  return { totalBytes: total, usedBytes: Math.max(0, total - available), availableBytes: available, swapTotalBytes: swapTotal, swapUsedBytes: Math.max(0, swapTotal - (kb.get('SwapFree') ?? 0)) };
+}
+
+const DISK_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'overlay', 'nfs', 'nfs4', 'cifs', '9p', 'virtiofs', 'fuseblk']);
+
+/** Storage mounts from /proc/self/mounts, one per device, at most `max`. */
+export function storageMounts(mountsText: string, max = 6): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const m of parseMounts(mountsText)) {
+    if (!DISK_TYPES.has(m.fstype) || seen.has(m.device)) continue;
+    seen.add(m.device);
+    out.push(m.mountpoint);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export interface DiskUsage { mount: string; totalBytes: number; usedBytes: number; availableBytes: number }
+
+/** statfs of one mount; null when it cannot be read or has no size. */
+export function diskUsage(mount: string): DiskUsage | null {
+  try {
+    const s = statfsSync(mount);
+    const total = s.blocks * s.bsize;
+    return total > 0 ? { mount, totalBytes: total, usedBytes: (s.blocks - s.bfree) * s.bsize, availableBytes: s.bavail * s.bsize } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** df's "use%": used against what non-root users may use. */
+export const diskPercent = (d: DiskUsage): number => (d.usedBytes + d.availableBytes === 0 ? 0 : (100 * d.usedBytes) / (d.usedBytes + d.availableBytes));
+
+export function readProc(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The counters (CPU per core, network) read at one moment; figures come from two of these. */
+export interface Counters { at: number; cpus: CpuTimes[]; net: { rx: number; tx: number } }
+
+export function readCounters(proc = '/proc'): Counters {
+  return { at: Date.now(), cpus: parseCpuTimes(readProc(`${proc}/stat`)), net: parseNetDev(readProc(`${proc}/net/dev`)) };
+}
+
+/** What the monitor agent checks against its thresholds, once per tick. */
 export interface SystemSample {
   ts: string;
   cpuPct: number | null;
@@ -19,56 +78,20 @@ export interface SystemSample {
   loadPerCore: number;
   netRxBytes: number;
   netTxBytes: number;
+  /** The aggregate CPU counters, to pass back as `previous` next time. */
   cpu: CpuTimes;
 }
 
-export function readCpuTimes(stat = readFileSync('/proc/stat', 'utf8')): CpuTimes {
-  const line = stat.split('\n').find((l) => l.startsWith('cpu ')) ?? '';
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-function meminfo(): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of readFileSync('/proc/meminfo', 'utf8').split('\n')) {
-    const match = /^(\w+):\s+(\d+)/.exec(line);
-    if (match?.[1] && match[2]) m.set(match[1], Number(match[2]) * 1024);
-  }
-  return m;
-}
-
-function netBytes(): { rx: number; tx: number } {
-  let rx = 0;
-  let tx = 0;
-  for (const line of readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
-    const [name, rest] = line.split(':');
-    if (rest === undefined || name?.trim() === 'lo') continue;
-    const f = rest.trim().split(/\s+/).map(Number);
-    rx += f[0] ?? 0;
-    tx += f[8] ?? 0;
-  }
-  return { rx, tx };
-}
-
-export function sampleSystem(previous: CpuTimes | null, diskPath = '/'): SystemSample {
-  const cpu = readCpuTimes();
-  const dt = previous === null ? 0 : cpu.total - previous.total;
-  const cpuPct = previous === null || dt <= 0 ? null : (100 * (cpu.busy - previous.busy)) / dt;
-  const mem = meminfo();
-  const memTotal = mem.get('MemTotal') ?? 0;
-  const memUsed = memTotal - (mem.get('MemAvailable') ?? 0);
-  const fs = statfsSync(diskPath);
-  const diskTotal = fs.blocks * fs.bsize;
-  const diskUsed = (fs.blocks - fs.bfree) * fs.bsize;
-  // df's "use%" counts against what non-root users may use.
-  const diskPct = diskUsed + fs.bavail * fs.bsize === 0 ? 0 : (100 * diskUsed) / (diskUsed + fs.bavail * fs.bsize);
-  const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? 0);
-  const net = netBytes();
+export function sampleSystem(previous: CpuTimes | null, diskPath = '/', proc = '/proc'): SystemSample {
+  const counters = readCounters(proc);
+  const cpu = counters.cpus[0] ?? { idle: 0, total: 0 };
+  const mem = parseMemory(readProc(`${proc}/meminfo`));
+  const disk = diskUsage(diskPath) ?? { mount: diskPath, totalBytes: 0, usedBytes: 0, availableBytes: 0 };
+  const [load1] = parseLoadavg(readProc(`${proc}/loadavg`));
   return {
-    ts: new Date().toISOString(), cpuPct, memPct: memTotal === 0 ? 0 : (100 * memUsed) / memTotal, memUsedBytes: memUsed, memTotalBytes: memTotal,
-    swapUsedBytes: (mem.get('SwapTotal') ?? 0) - (mem.get('SwapFree') ?? 0), diskPct, diskUsedBytes: diskUsed, diskTotalBytes: diskTotal,
-    load1, loadPerCore: load1 / availableParallelism(), netRxBytes: net.rx, netTxBytes: net.tx, cpu,
+    ts: new Date(counters.at).toISOString(), cpuPct: busyPercent(previous, cpu),
+    memPct: mem.totalBytes === 0 ? 0 : (100 * mem.usedBytes) / mem.totalBytes, memUsedBytes: mem.usedBytes, memTotalBytes: mem.totalBytes,
+    swapUsedBytes: mem.swapUsedBytes, diskPct: diskPercent(disk), diskUsedBytes: disk.usedBytes, diskTotalBytes: disk.totalBytes,
+    load1, loadPerCore: load1 / availableParallelism(), netRxBytes: counters.net.rx, netTxBytes: counters.net.tx, cpu,
   };
 }
