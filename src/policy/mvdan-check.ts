@@ -11,6 +11,12 @@ export type MvdanResult =
   | { ok: false; reason: string };
 
 const DEFAULT_TIMEOUT_MS = 2000;
+/**
+ * Starting a worker compiles mvdan's WASM (megabytes of Go), which on a busy 2-core machine can
+ * take longer than a parse may. That is not the parse hanging, so it has its own, wider bound and
+ * the parse's clock starts only once the parser is ready.
+ */
+const START_TIMEOUT_MS = 20_000;
 /** Each parse leaves a little of the Go runtime behind; a fresh worker now and then keeps memory flat. */
 const PARSES_PER_WORKER = 500;
 
@@ -21,6 +27,7 @@ const { readFileSync } = require('node:fs');
 const sh = require(workerData.entry);
 const module_ = new WebAssembly.Module(readFileSync(workerData.wasm));
 const parse = sh.getProcessor((imports) => new WebAssembly.Instance(module_, imports));
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async ({ id, text, variant }) => {
   try {
     const file = await parse(text, { variant, keepComments: false });
@@ -34,6 +41,8 @@ interface Pending { resolve: (r: MvdanResult) => void; timer: NodeJS.Timeout }
 
 export class MvdanParser {
   private worker: Worker | null = null;
+  /** Settles once the current worker has compiled the parser (true) or could not (false). */
+  private ready: Promise<boolean> = Promise.resolve(false);
   private parses = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -47,6 +56,11 @@ export class MvdanParser {
       worker = this.ensureWorker();
     } catch (err) {
       return { ok: false, reason: `the shell parser could not start: ${(err as Error).message}` };
+    }
+    const started = await Promise.race([this.ready, new Promise<false>((r) => { setTimeout(r, START_TIMEOUT_MS, false).unref(); })]);
+    if (!started) {
+      this.restart();
+      return { ok: false, reason: `the shell parser did not start within ${START_TIMEOUT_MS / 1000} s` };
     }
     const id = this.nextId++;
     // LangBash is 1 and LangPOSIX 2 in mvdan/sh 3.13's bit flags.
@@ -88,15 +102,22 @@ export class MvdanParser {
       workerData: { entry: require.resolve('sh-syntax'), wasm: require.resolve('sh-syntax/main.wasm') },
     });
     worker.unref();
-    worker.on('message', (msg: { id: number } & MvdanResult) => {
+    // This worker's own resolver: an old worker exiting must not settle a new one's start.
+    let markReady: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise<boolean>((resolve) => { markReady = resolve; });
+    worker.on('message', (msg: ({ id: number } & MvdanResult) | { ready: true }) => {
+      if ('ready' in msg) {
+        markReady(true);
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (p === undefined) return;
       clearTimeout(p.timer);
       this.pending.delete(msg.id);
       p.resolve(msg.ok ? { ok: true, statements: msg.statements } : { ok: false, reason: msg.reason });
     });
-    worker.on('error', (err) => this.failAll(`the shell parser crashed: ${err.message}`));
-    worker.on('exit', () => { if (this.worker === worker) this.worker = null; });
+    worker.on('error', (err) => { markReady(false); this.failAll(`the shell parser crashed: ${err.message}`); });
+    worker.on('exit', () => { markReady(false); if (this.worker === worker) this.worker = null; });
     this.worker = worker;
     this.parses = 1;
     return worker;

@@ -130,6 +130,12 @@ describe.skipIf(refusal !== null)(`the state directory on a ${SIZE_MB} MiB files
     // A step already running when the disk fills, still writing its output: aiosd must not fall over.
     const streaming = await c.call('goal/submit', { text: '!sh -c "sleep 1; head -c 3000000 /dev/zero | od"' });
     await c.call('plan/decide', { planId: streaming.plan?.id ?? '', planHash: streaming.plan?.hash ?? '', decision: 'approve', confirm: true });
+    // Fill only once the step runs (it sleeps 1 s first): on a busy machine it may not have started yet.
+    for (let i = 0; i < 200; i++) {
+      const g = await c.call('goal/get', { goalId: streaming.id });
+      if (g.plan?.steps[0]?.state !== 'pending' && g.plan?.steps[0]?.state !== 'approved') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const filler = join(state, 'filler');
     expect(fill(filler)).toBeGreaterThan(0);
     const streamed = await waitForGoal(c, streaming.id, 30_000);

@@ -89,9 +89,12 @@ describe('supervisor', () => {
   it('stops dependents before what they require', async () => {
     const s = supervisor();
     const order = join(dir, 'order');
-    const script = (name: string): string => `process.on('SIGTERM', () => { require('fs').appendFileSync(process.env.DIR + '/order', '${name}\\n'); process.exit(0); }); setInterval(() => {}, 1000)`;
-    s.add(node('base', script('base'), { ready: () => new Promise((r) => setTimeout(r, 200)) }));
-    s.add(node('top', script('top'), { requires: ['base'], ready: () => new Promise((r) => setTimeout(r, 200)) }));
+    // Each says it is ready once its SIGTERM handler is in place: on a busy machine Node can take
+    // longer to start than any fixed wait, and a SIGTERM before that would kill it silently.
+    const script = (name: string): string => `process.on('SIGTERM', () => { require('fs').appendFileSync(process.env.DIR + '/order', '${name}\\n'); process.exit(0); }); require('fs').writeFileSync(process.env.DIR + '/${name}.up', ''); setInterval(() => {}, 1000)`;
+    const up = (name: string) => () => until(() => existsSync(join(dir, `${name}.up`)), `${name} to start`);
+    s.add(node('base', script('base'), { ready: up('base') }));
+    s.add(node('top', script('top'), { requires: ['base'], ready: up('top') }));
     expect(await s.start('top')).toBe('running');
     await s.stopAll();
     expect(readFileSync(order, 'utf8')).toBe('top\nbase\n');

@@ -30,6 +30,12 @@ function gpuOption(gpu: GpuSetting, exclude: readonly string[]): GpuBackend | fa
 /** What a trial of one thread count generates: enough tokens to time, few enough to be quick. */
 const TRIAL_TOKENS = 12;
 const TRIAL_PROMPT = 'Once upon a time';
+/**
+ * A trial stops after this long and is judged on what it generated so far: a thread count that
+ * busy-waits on a starved machine can make 12 tokens take a minute, and the model is loading
+ * (its tier down) for as long as the trials run.
+ */
+const TRIAL_BUDGET_MS = 1500;
 
 export class LlamaEngine {
   private readonly loaded = new Map<string, Loaded>();
@@ -88,8 +94,9 @@ export class LlamaEngine {
         const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
         let first = 0;
         let tokens = 0;
+        const budget = AbortSignal.timeout(TRIAL_BUDGET_MS);
         await completion.generateCompletion(TRIAL_PROMPT, {
-          maxTokens: TRIAL_TOKENS, temperature: 0,
+          maxTokens: TRIAL_TOKENS, temperature: 0, signal: budget, stopOnAbortSignal: true,
           onToken: (t) => { if (tokens === 0) first = performance.now(); tokens += t.length; },
         });
         // From the first token on: generation speed, without the prompt's evaluation.
