@@ -149,6 +149,13 @@ describe.skipIf(storiesMissing !== null)('procedure matching by embedding (stori
 });
 
 describe('procedure matching without a local model', () => {
+  it('takes its threshold from [models] procedure_similarity, a cosine between 0 and 1', () => {
+    expect(ModelsConfig.parse({ procedure_similarity: 0.95 }).procedure_similarity).toBe(0.95);
+    expect(() => ModelsConfig.parse({ procedure_similarity: 1.5 })).toThrow();
+    expect(localEmbedder(new LocalRuntime({ settings: { gpu: 'off', models: [], problems: [] }, workerScript }))()).toBeNull();
+  });
+
+
   it('is FTS only, as before: the reworded goal goes to the model and nothing is embedded', async () => {
     const r = routedRig(() => null);
     rig = r.rig;
