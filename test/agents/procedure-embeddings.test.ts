@@ -126,13 +126,12 @@ describe.skipIf(storiesMissing !== null)('procedure matching by embedding (stori
     await runToEnd(rig, LEARNED);
     await rig.procedures.settled();
     identity = 'model-b'; // the same vectors, but labelled as another model's: not to be compared
-    expect(await runToEnd(rig, REWORDED)).toMatchObject({ tier: 'local' });
-    expect(r.model().calls).toBe(2);
+    expect(await rig.procedures.find(REWORDED, rig.actor.home)).toBeNull();
     await rig.procedures.settled(); // the lookup queued the backfill for model-b
     const models = (rig.db.prepare('SELECT DISTINCT model FROM procedure_embeddings ORDER BY model').all() as { model: string }[]).map((m) => m.model);
     expect(models).toEqual(['model-a', 'model-b']);
-    expect(await runToEnd(rig, 'write the greeting files please!')).toMatchObject({ tier: 'procedure' });
-    expect(r.model().calls).toBe(2);
+    expect((await rig.procedures.find(REWORDED, rig.actor.home))?.match).toMatchObject({ by: 'embedding' });
+    expect(r.model().calls).toBe(1);
   });
 
   it('an embedding that does not come in time falls through to the model tiers', async () => {
@@ -153,6 +152,9 @@ describe('procedure matching without a local model', () => {
     expect(ModelsConfig.parse({ procedure_similarity: 0.95 }).procedure_similarity).toBe(0.95);
     expect(() => ModelsConfig.parse({ procedure_similarity: 1.5 })).toThrow();
     expect(localEmbedder(new LocalRuntime({ settings: { gpu: 'off', models: [], problems: [] }, workerScript }))()).toBeNull();
+    // Configured but not loaded (on demand): matching does not load a model to embed a goal.
+    const onDemand = modelSettings(ModelsConfig.parse({ tactical: { path: storiesPath } }), '/nonexistent');
+    expect(localEmbedder(new LocalRuntime({ settings: onDemand, workerScript }))()).toBeNull();
   });
 
 

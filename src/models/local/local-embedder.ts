@@ -1,5 +1,6 @@
 // The local runtime as the procedure store's embedder: the operational model, else the
-// tactical one, and only while it can serve (never a restart loop or a failed file).
+// tactical one, and only while it is loaded: matching never makes a model load (seconds, and
+// gigabytes for a large one); what was stored meanwhile is embedded lazily once one is.
 import type { GoalEmbedder } from '../../agents/goal-embedding.js';
 import { Priority } from './inference-queue.js';
 import type { LocalRuntime } from './local-runtime.js';
@@ -10,8 +11,8 @@ export const DEFAULT_PROCEDURE_SIMILARITY = 0.92;
 
 export function localEmbedder(runtime: LocalRuntime, minSimilarity = DEFAULT_PROCEDURE_SIMILARITY): () => GoalEmbedder | null {
   return () => {
-    const key = MODEL_KEYS.find((k) => runtime.has(k));
-    if (key === undefined || !runtime.usable(key).up) return null;
+    const key = MODEL_KEYS.find((k) => runtime.loaded(k));
+    if (key === undefined) return null;
     return {
       minSimilarity,
       identity: () => runtime.identity(key),

@@ -84,6 +84,11 @@ export class LocalRuntime {
     return this.models.has(key);
   }
 
+  /** Loaded in a running runtime now: it answers without a load first. */
+  loaded(key: ModelKey): boolean {
+    return this.models.get(key)?.state === 'loaded' && this.host?.alive === true;
+  }
+
   settings(key: ModelKey): ModelSettings | undefined {
     return this.models.get(key)?.settings;
   }
