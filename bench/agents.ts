@@ -4,7 +4,9 @@
 //   route, preview, judge, hash), as a ratio;
 // - 100 goals of 4 steps queued at once across the agents of the mesh (storage, monitor,
 //   network), against the same tool calls run one after another with no engine at all; and a
-//   check, printed with the figures, that no step was lost or run twice.
+//   check, printed with the figures, that no step was lost or run twice;
+// - a procedure lookup that matches by embedding (stories260K in the real runtime process) vs one
+//   that matches by words (FTS), when the shared model is there.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { meshAgents } from '../src/agents/mesh/mesh-config.js';
 import { PlannerChain, type Planner, type PlanOutcome, type PlanRequest } from '../src/agents/planner.js';
 import { ProcedurePlanner } from '../src/agents/procedure-planner.js';
 import { ProcedureStore } from '../src/agents/procedure-store.js';
-import { ApiConfig } from '../src/config/models-schema.js';
+import { ApiConfig, ModelsConfig } from '../src/config/models-schema.js';
 import { Secret } from '../src/config/secrets.js';
 import { AuditLedger } from '../src/memory/audit-ledger.js';
 import { openDatabase, type Db } from '../src/memory/database.js';
@@ -24,6 +26,9 @@ import { MemoryStore } from '../src/memory/memory-store.js';
 import { CloudPlanner } from '../src/models/cloud-planner.js';
 import { ApiGateway } from '../src/models/gateway/api-gateway.js';
 import { resolveProviders } from '../src/models/gateway/provider-settings.js';
+import { localEmbedder } from '../src/models/local/local-embedder.js';
+import { LocalRuntime } from '../src/models/local/local-runtime.js';
+import { modelSettings } from '../src/models/local/model-settings.js';
 import type { PlanStepSpec } from '../src/protocol/model.js';
 import { createBuiltinRegistry } from '../src/tools/builtin-tools.js';
 import type { ToolRegistry } from '../src/tools/registry.js';
@@ -146,7 +151,47 @@ async function queuedGoals(rows: Row[], results: Record<string, unknown>): Promi
   }
 }
 
+/** What matching by embedding adds to a lookup: the local model's embedding of the goal and the cosines. */
+async function embeddingLookup(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  const { storiesMissing, storiesPath, workerScript } = await import('../test/models/helpers/stories-model.js');
+  if (storiesMissing !== null) {
+    rows.push({ name: 'procedure lookup by embedding', value: 'skipped', baseline: storiesMissing, ratio: '-', goal: '-' });
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'aios-bench-embed-'));
+  const runtime = new LocalRuntime({ settings: modelSettings(ModelsConfig.parse({ operational: { path: storiesPath, threads: 1 } }), dir), workerScript });
+  const db = openDatabase(join(dir, 'aios.db'));
+  try {
+    await runtime.start();
+    const store = new ProcedureStore(db, { embedder: localEmbedder(runtime, 0.99) });
+    store.learn('write the greeting file please', 'cloud', [], dir);
+    await store.settled();
+    const byWords: number[] = [];
+    const byEmbedding: number[] = [];
+    const time = async (text: string, by: string): Promise<number> => {
+      const t = performance.now();
+      const found = await store.find(text, dir);
+      const ms = performance.now() - t;
+      if (found?.match.by !== by) throw new Error(`bench: "${text}" matched ${found === null ? 'nothing' : found.match.by}, not ${by}`);
+      return ms;
+    };
+    for (let i = 0; i < PLAN_RUNS; i++) {
+      byWords.push(await time('write the greeting file', 'fts'));
+      byEmbedding.push(await time('write the greeting files please', 'embedding'));
+    }
+    const w = median(byWords);
+    const e = median(byEmbedding);
+    results['procedureEmbeddingLookup'] = { ftsMs: w, embeddingMs: e, runs: PLAN_RUNS };
+    rows.push({ name: 'procedure lookup matched by embedding (median ms, stories260K, 1 thread)', value: fmt(e, 2), baseline: `matched by words (FTS): ${fmt(w, 3)}`, ratio: `${fmt(e / w, 0)}×`, goal: 'well under the model call it saves' });
+  } finally {
+    await runtime.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function agentBenchmarks(rows: Row[], results: Record<string, unknown>): Promise<void> {
   await procedureVsModel(rows, results);
+  await embeddingLookup(rows, results);
   await queuedGoals(rows, results);
 }

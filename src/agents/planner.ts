@@ -15,7 +15,11 @@ export interface PlanRequest {
 }
 
 export type PlanOutcome =
-  | { kind: 'plan'; tier: Tier; steps: PlanStepSpec[]; explanation: string }
+  | {
+    kind: 'plan'; tier: Tier; steps: PlanStepSpec[]; explanation: string;
+    /** A learned procedure's: how the goal matched it (for the decision log). */
+    match?: { by: 'fts' | 'embedding'; score?: number };
+  }
   | { kind: 'not_understood'; reason: string };
 
 export interface Planner {

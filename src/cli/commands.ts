@@ -210,7 +210,7 @@ export function agentsCommand(socketPath: string, io: Io): Promise<number> {
       return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
     });
     const p = r.procedures;
-    io.out([`agents (${r.agents.length}):`, ...rows, `learned procedures: ${p.stored} stored, ${p.hits}/${p.lookups} lookups reused (${(p.hitRate * 100).toFixed(0)}%)`].join('\n'));
+    io.out([`agents (${r.agents.length}):`, ...rows, `learned procedures: ${p.stored} stored, ${p.hits}/${p.lookups} lookups reused (${(p.hitRate * 100).toFixed(0)}%: ${p.ftsHits} by words, ${p.embeddingHits} by embedding)`].join('\n'));
     return 0;
   });
 }

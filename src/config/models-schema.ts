@@ -37,6 +37,12 @@ export const ModelsConfig = z.strictObject({
   gpu: z.enum(['auto', 'off', 'cuda', 'vulkan']).optional(),
   operational: LocalModel.optional(),
   tactical: LocalModel.optional(),
+  /**
+   * Learned procedures: a goal whose words match no stored one is compared by the local model's
+   * embedding (operational, else tactical) and reuses a procedure at or above this cosine similarity.
+   * Optional so configs written before it compare unchanged; absent means 0.92.
+   */
+  procedure_similarity: z.number().min(0).max(1).optional(),
 }).prefault({});
 export type ModelsConfig = z.output<typeof ModelsConfig>;
 

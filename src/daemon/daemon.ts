@@ -7,6 +7,7 @@ import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
+import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
@@ -83,7 +84,8 @@ export async function startDaemon(opts: {
   const registry = createBuiltinRegistry({
     timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, serviceManager, isSecret: (p) => protectedPaths.match(p)?.secret === true,
   });
-  const procedures = new ProcedureStore(db);
+  // Matched by embedding too while a local model is up (the intelligence below, built next).
+  const procedures: ProcedureStore = new ProcedureStore(db, { embedder: (): GoalEmbedder | null => intelligence.embedder(), log });
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
   const intelligence = new ReloadableIntelligence({
     loadConfig: opts.reloadConfig ?? (() => config), config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],

@@ -243,4 +243,21 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'learned procedures: embeddings of goal text per local model',
+    sql: `
+      -- A procedure's normalised goal text as one local model embeds it (Float32 little-endian).
+      -- model names the file and its sha256 (or size and mtime): vectors of different models are
+      -- never compared, and a changed model file makes new ones.
+      CREATE TABLE procedure_embeddings (
+        procedure_id TEXT NOT NULL REFERENCES procedures(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dims INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, procedure_id)
+      );
+    `,
+  },
 ];

@@ -3,6 +3,7 @@
 // router over them and the planners that need no model.
 import { join } from 'node:path';
 import type { FactSource } from '../agents/facts/fact-gatherer.js';
+import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import type { Planner } from '../agents/planner.js';
 import type { AiosConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -14,6 +15,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { CloudPlanner } from './cloud-planner.js';
 import { ApiGateway, type DecisionLog } from './gateway/api-gateway.js';
 import { resolveProviders } from './gateway/provider-settings.js';
+import { localEmbedder } from './local/local-embedder.js';
 import { LocalRuntime } from './local/local-runtime.js';
 import { modelSettings, type ModelKey } from './local/model-settings.js';
 import { defaultWorkerScript } from './local/worker-script.js';
@@ -24,6 +26,8 @@ import { Router } from './router.js';
 
 export interface Intelligence {
   router: Router;
+  /** The local model that embeds goals for procedure matching, while one is configured and up. */
+  embedder(): GoalEmbedder | null;
   /** Loads and probes the always-loaded models in the background; resolves when done. */
   start(): Promise<void>;
   tiers(): TierStatus[];
@@ -98,8 +102,10 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     budgetLeft: () => gateway?.budgetLeftFraction() ?? null,
   });
 
+  const embedder = runtime === null ? null : localEmbedder(runtime, config.models.procedure_similarity);
   return {
     router,
+    embedder: () => embedder?.() ?? null,
     start: async () => { await runtime?.start(); },
     tiers: () => router.tiers(),
     problems: () => [

@@ -3,6 +3,7 @@
 // a model table without a file, or a file that is not a GGUF is reported and the running tiers
 // kept. Goals planned while the swap happens finish on the tiers they started with.
 import { join } from 'node:path';
+import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import type { PlanOutcome, PlanRequest, Planner } from '../agents/planner.js';
 import type { AiosConfig } from '../config/config.js';
 import type { Tier } from '../protocol/model.js';
@@ -65,6 +66,11 @@ export class ReloadableIntelligence implements Planner {
 
   start(): Promise<void> {
     return this.current.intel.start();
+  }
+
+  /** The current generation's: a reload that drops or changes the local model changes it too. */
+  embedder(): GoalEmbedder | null {
+    return this.current.intel.embedder();
   }
 
   tiers(): TierStatus[] {

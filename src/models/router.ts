@@ -64,7 +64,9 @@ export class Router implements Planner {
     for (const p of this.d.fixed) {
       const out = await p.plan(request);
       if (out.kind === 'plan') {
-        this.d.decisionLog('router.decision', goalId, { tier: p.tier, why: p.tier === 'reactive' ? 'a built-in rule matched' : 'a learned procedure matched' });
+        this.d.decisionLog('router.decision', goalId, {
+          tier: p.tier, why: p.tier === 'reactive' ? 'a built-in rule matched' : 'a learned procedure matched', ...(out.match === undefined ? {} : { match: out.match }),
+        });
         return out;
       }
       if (out.reason !== '') reasons.push(out.reason);

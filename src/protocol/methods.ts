@@ -181,7 +181,7 @@ export const methods = {
         queued: z.number(), lastHeartbeat: z.string(), done: z.number(), failed: z.number(), restarts: z.number(), lastError: z.string().nullable(),
         capabilities: z.array(z.string()),
       })),
-      procedures: z.object({ lookups: z.number(), hits: z.number(), hitRate: z.number(), stored: z.number() }),
+      procedures: z.object({ lookups: z.number(), hits: z.number(), hitRate: z.number(), stored: z.number(), ftsHits: z.number(), embeddingHits: z.number() }),
     }),
   },
   'memory/search': {

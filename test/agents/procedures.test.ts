@@ -1,26 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlannerChain, type Planner, type PlanOutcome, type PlanRequest } from '../../src/agents/planner.js';
+import { PlannerChain } from '../../src/agents/planner.js';
 import { ProcedurePlanner } from '../../src/agents/procedure-planner.js';
 import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
 import { normalizeGoal } from '../../src/agents/procedure-store.js';
 import { engineRig, type EngineRig } from '../helpers/engine.js';
-
-/** A scripted "local model": deterministic, and it counts how often it was asked. */
-class ScriptedModel implements Planner {
-  readonly tier = 'local' as const;
-  calls = 0;
-  constructor(private readonly dir: string) {}
-  plan(req: PlanRequest): Promise<PlanOutcome> {
-    this.calls++;
-    if (!/greeting/.test(req.text)) return Promise.resolve({ kind: 'not_understood', reason: 'the model could not plan it' });
-    return Promise.resolve({
-      kind: 'plan', tier: 'local', explanation: 'scripted',
-      steps: [{ id: 's1', agent: 'storage', tool: 'fs.write', args: { path: join(this.dir, 'greeting.txt'), content: 'hi\n' }, rationale: 'write it', risk: 'medium', reversible: true, dependsOn: [] }],
-    });
-  }
-}
+import { ScriptedModel } from './helpers/scripted-model.js';
 
 let rig: EngineRig | undefined;
 afterEach(() => { rig?.dispose(); rig = undefined; });

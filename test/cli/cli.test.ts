@@ -76,6 +76,8 @@ describe('aios CLI', () => {
     const agents = JSON.parse((await aios('agents', '--json')).stdout) as { agents: { name: string; state: string; done: number }[]; procedures: { stored: number } };
     expect(agents.agents.map((a) => a.name)).toEqual(expect.arrayContaining(['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance', 'learning']));
     expect(agents.agents.find((a) => a.name === 'storage')?.done).toBeGreaterThan(0); // it wrote the files above
+    expect(agents.procedures).toMatchObject({ ftsHits: expect.any(Number), embeddingHits: 0 }); // no local model here
+    expect((await aios('agents')).stdout).toMatch(/learned procedures: \d+ stored, \d+\/\d+ lookups reused \(\d+%: \d+ by words, 0 by embedding\)/);
     const file = join(d.dir, 'traced.txt');
     const goal = JSON.parse((await aios('goal', '--yes', '--json', `create a file ${file} containing traced`)).stdout) as { id: string };
     const shown = await aios('goal', 'show', goal.id);

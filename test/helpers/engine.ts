@@ -7,7 +7,7 @@ import { GoalEngine } from '../../src/agents/goal-engine.js';
 import type { Actor, Autonomy } from '../../src/agents/approval-policy.js';
 import type { Tool } from '../../src/tools/tool.js';
 import type { Planner } from '../../src/agents/planner.js';
-import { ProcedureStore } from '../../src/agents/procedure-store.js';
+import { ProcedureStore, type ProcedureStoreOptions } from '../../src/agents/procedure-store.js';
 import { AuditLedger } from '../../src/memory/audit-ledger.js';
 import { openDatabase, type Db } from '../../src/memory/database.js';
 import { GoalStore } from '../../src/memory/goal-store.js';
@@ -27,10 +27,10 @@ export interface EngineRig {
   dispose: () => void;
 }
 
-export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: { autonomy?: Autonomy; tools?: (dir: string) => Tool[] } = {}): EngineRig {
+export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: { autonomy?: Autonomy; tools?: (dir: string) => Tool[]; procedures?: ProcedureStoreOptions } = {}): EngineRig {
   const dir = mkdtempSync(join(tmpdir(), 'aios-engine-'));
   const db = openDatabase(join(dir, 'aios.db'));
-  const procedures = new ProcedureStore(db);
+  const procedures = new ProcedureStore(db, opts.procedures);
   const ledger = new AuditLedger(db);
   const events: DaemonEvent[] = [];
   const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 1 << 20 });

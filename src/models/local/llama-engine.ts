@@ -3,10 +3,10 @@
 // runtime process (model-worker.ts), never in the daemon.
 import {
   getLlama, LlamaChatSession, LlamaCompletion, LlamaLogLevel,
-  type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel,
+  type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel,
 } from 'node-llama-cpp';
 import type {
-  GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo,
+  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo,
 } from './worker-protocol.js';
 
 interface Loaded {
@@ -14,7 +14,13 @@ interface Loaded {
   context: LlamaContext;
   /** Kept across requests, so a repeated prefix (the planner's system prompt) is evaluated once. */
   sequence: LlamaContextSequence;
+  threads: number;
+  /** Made on the first embed request and kept with the model (procedure matching asks often). */
+  embedding: Promise<LlamaEmbeddingContext> | null;
 }
+
+/** Goals are a sentence or two: a small context keeps the embedding context cheap in memory. */
+const EMBED_CONTEXT_TOKENS = 512;
 
 const GPU_BACKENDS = ['cuda', 'vulkan', 'metal'] as const;
 type GpuBackend = (typeof GPU_BACKENDS)[number];
@@ -68,7 +74,7 @@ export class LlamaEngine {
       const best = trials.reduce<{ threads: number; tokensPerS: number } | null>((a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a), null);
       const threads = spec.threads === 'auto' ? best?.threads ?? 1 : spec.threads;
       const context = await model.createContext({ contextSize, threads, sequences: 1 });
-      this.loaded.set(spec.key, { model, context, sequence: context.getSequence() });
+      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null });
       return {
         sizeBytes: model.size, contextSize: context.contextSize, trainContextSize: model.trainContextSize, threads,
         threadTrials: trials, gpuLayers: model.gpuLayers, loadMs: performance.now() - began,
@@ -144,6 +150,27 @@ export class LlamaEngine {
     }
   }
 
+  /**
+   * The model's embedding of the text. node-llama-cpp's getEmbeddingFor takes no signal, so a
+   * cancelled request finishes its (short) evaluation and is then answered as aborted.
+   */
+  async embed(spec: EmbedSpec, signal: AbortSignal): Promise<number[]> {
+    const entry = this.loaded.get(spec.key);
+    if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
+    signal.throwIfAborted();
+    entry.embedding ??= entry.model.createEmbeddingContext({
+      contextSize: Math.min(EMBED_CONTEXT_TOKENS, entry.model.trainContextSize), threads: entry.threads,
+    });
+    entry.embedding.catch(() => { entry.embedding = null; });
+    const context = await entry.embedding;
+    let tokens = entry.model.tokenize(spec.text);
+    const room = Math.min(EMBED_CONTEXT_TOKENS, entry.model.trainContextSize) - 2;
+    if (context.calculateInputLength(tokens) > room) tokens = tokens.slice(0, room);
+    const { vector } = await context.getEmbeddingFor(tokens);
+    signal.throwIfAborted();
+    return [...vector];
+  }
+
   private async grammarFor(schema: object): Promise<LlamaGrammar> {
     const key = JSON.stringify(schema);
     let g = this.grammars.get(key);
@@ -160,6 +187,8 @@ export class LlamaEngine {
     const entry = this.loaded.get(key);
     if (entry === undefined) return;
     this.loaded.delete(key);
+    const embedding = await entry.embedding?.catch(() => null);
+    await embedding?.dispose();
     await entry.context.dispose();
     await entry.model.dispose();
   }

@@ -1,6 +1,7 @@
 // The local models: started in a runtime process of their own when one is configured,
 // loaded at start (always_loaded) or on first use, probed, queued, unloaded when idle,
 // and measured. With no model configured nothing here starts, and node-llama-cpp is never loaded.
+import { stat } from 'node:fs/promises';
 import type { LocalModelView, RuntimeView } from '../../protocol/intelligence.js';
 import { checkGguf, sha256File } from './gguf-file.js';
 import { InferenceQueue, Priority } from './inference-queue.js';
@@ -83,6 +84,11 @@ export class LocalRuntime {
     return this.models.has(key);
   }
 
+  /** Loaded in a running runtime now: it answers without a load first. */
+  loaded(key: ModelKey): boolean {
+    return this.models.get(key)?.state === 'loaded' && this.host?.alive === true;
+  }
+
   settings(key: ModelKey): ModelSettings | undefined {
     return this.models.get(key)?.settings;
   }
@@ -109,26 +115,55 @@ export class LocalRuntime {
 
   /** Generates with one model, queued behind that model's other requests. */
   async generate(key: ModelKey, spec: Omit<GenerateSpec, 'key'>, opts: GenerateOptions = {}): Promise<GenerateResult> {
-    const m = this.models.get(key);
-    if (m === undefined) throw new Error(`no [models.${key}] is configured`);
-    return m.queue.run(opts.priority ?? Priority.normal, opts.signal, async () => {
-      opts.signal?.throwIfAborted();
+    return this.withModel(key, opts.priority ?? Priority.normal, opts.signal, async (host) => {
+      const m = this.state(key);
+      const result = await host.generate({ ...spec, key }, {
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
+      });
+      this.measure(m, result);
+      return result;
+    });
+  }
+
+  /** The model's embedding of the text, queued behind its generations (background by default). */
+  async embed(key: ModelKey, text: string, opts: { priority?: Priority; signal?: AbortSignal } = {}): Promise<Float32Array> {
+    return this.withModel(key, opts.priority ?? Priority.background, opts.signal, async (host) => {
+      const vector = await host.embed({ key, text }, opts.signal === undefined ? {} : { signal: opts.signal });
+      this.proven = true;
+      return Float32Array.from(vector);
+    });
+  }
+
+  /** What vectors from this model are labelled with: the file and its sha256, or its size and mtime. */
+  async identity(key: ModelKey): Promise<string> {
+    const s = this.state(key).settings;
+    if (s.sha256 !== null) return `${s.path} sha256:${s.sha256}`;
+    const st = await stat(s.path);
+    return `${s.path} size:${st.size} mtime:${Math.trunc(st.mtimeMs)}`;
+  }
+
+  /** Runs work on a loaded model in its queue: loaded on demand, on the next GPU backend if one crashed. */
+  private withModel<T>(key: ModelKey, priority: Priority, signal: AbortSignal | undefined, work: (host: RuntimeHost) => Promise<T>): Promise<T> {
+    const m = this.state(key);
+    return m.queue.run(priority, signal, async () => {
+      signal?.throwIfAborted();
       if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
       try {
         return await this.withBackendFallback(async () => {
           await this.ensureLoaded(m);
-          const host = await this.runtime();
-          const result = await host.generate({ ...spec, key }, {
-            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-            ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
-          });
-          this.measure(m, result);
-          return result;
+          return work(await this.runtime());
         });
       } finally {
         this.scheduleIdleUnload(m);
       }
     });
+  }
+
+  private state(key: ModelKey): ModelState {
+    const m = this.models.get(key);
+    if (m === undefined) throw new Error(`no [models.${key}] is configured`);
+    return m;
   }
 
   async unload(key: ModelKey): Promise<void> {

@@ -55,6 +55,15 @@ function main(): void {
       case 'cancel':
         running.get(msg.id)?.abort(new Error('cancelled'));
         return;
+      case 'embed': {
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        need()
+          .then((e) => e.embed(msg.spec, ac.signal))
+          .then((vector) => port.send({ type: 'embedded', id: msg.id, vector }), (err: unknown) => fail(msg.id, err, ac.signal.aborted))
+          .finally(() => running.delete(msg.id));
+        return;
+      }
       case 'generate': {
         const ac = new AbortController();
         running.set(msg.id, ac);

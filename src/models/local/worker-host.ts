@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { minimalEnv } from '../../tools/run-program.js';
 import type {
-  GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo, WorkerMessage,
+  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo, WorkerMessage,
 } from './worker-protocol.js';
 
 export type Transport = 'process' | 'thread';
@@ -146,7 +146,23 @@ export class RuntimeHost {
 
   /** Rejects with the signal's reason when aborted, once the runtime has stopped generating. */
   async generate(spec: GenerateSpec, opts: { signal?: AbortSignal; onDelta?: (text: string) => void } = {}): Promise<GenerateResult> {
-    const { signal } = opts;
+    const m = await this.cancellable((id) => ({ type: 'generate', id, spec }), opts.signal, opts.onDelta);
+    if (m.type !== 'done') throw new RuntimeError(`unexpected answer to generate: ${m.type}`);
+    return m.result;
+  }
+
+  /** The model's embedding of the text; cancelled like a generation. */
+  async embed(spec: EmbedSpec, opts: { signal?: AbortSignal } = {}): Promise<number[]> {
+    const m = await this.cancellable((id) => ({ type: 'embed', id, spec }), opts.signal);
+    if (m.type !== 'embedded') throw new RuntimeError(`unexpected answer to embed: ${m.type}`);
+    return m.vector;
+  }
+
+  /**
+   * A request the signal can cancel: the runtime is told, and killed if it has not stopped
+   * within the grace period. Rejects with the signal's reason when aborted.
+   */
+  private async cancellable(build: (id: number) => HostMessage, signal: AbortSignal | undefined, onDelta?: (text: string) => void): Promise<WorkerMessage> {
     signal?.throwIfAborted();
     let id = 0;
     let killTimer: NodeJS.Timeout | null = null;
@@ -155,13 +171,11 @@ export class RuntimeHost {
       killTimer = setTimeout(() => this.kill(), CANCEL_GRACE_MS);
     };
     try {
-      const m = await this.request((i) => {
+      return await this.request((i) => {
         id = i;
         signal?.addEventListener('abort', onAbort, { once: true });
-        return { type: 'generate', id: i, spec };
-      }, opts.onDelta);
-      if (m.type !== 'done') throw new RuntimeError(`unexpected answer to generate: ${m.type}`);
-      return m.result;
+        return build(i);
+      }, onDelta);
     } catch (err) {
       if (signal?.aborted === true) throw signal.reason;
       throw err;

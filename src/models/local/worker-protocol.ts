@@ -23,11 +23,18 @@ export interface GenerateSpec {
   seed?: number;
 }
 
+export interface EmbedSpec {
+  key: string;
+  /** Cut to the embedding context's size (in tokens) when longer. */
+  text: string;
+}
+
 export type HostMessage =
   /** exclude: GPU backends that crashed this runtime before; 'auto' then picks among the rest. */
   | { type: 'init'; gpu: GpuSetting; exclude?: string[] }
   | { type: 'load'; id: number; spec: LoadSpec }
   | { type: 'generate'; id: number; spec: GenerateSpec }
+  | { type: 'embed'; id: number; spec: EmbedSpec }
   | { type: 'cancel'; id: number }
   | { type: 'unload'; id: number; key: string }
   | { type: 'memory'; id: number };
@@ -70,6 +77,7 @@ export type WorkerMessage =
   | { type: 'loaded'; id: number; info: LoadedInfo }
   | { type: 'delta'; id: number; text: string }
   | { type: 'done'; id: number; result: GenerateResult }
+  | { type: 'embedded'; id: number; vector: number[] }
   | { type: 'unloaded'; id: number }
   | { type: 'memory'; id: number; info: MemoryInfo }
   | { type: 'error'; id: number | null; message: string; aborted: boolean };
