@@ -20,6 +20,18 @@ export function normalizeGoal(text: string): string {
   return text.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}/._~-]+/gu, ' ').trim().replace(/\s+/g, ' ');
 }
 
+/**
+ * What an embedding match may not change: the action (the first word that is not filler) and
+ * every literal the plan acts on (paths, names with dots, numbers). A small model's embedding
+ * scores "delete the greeting file" 0.998 against "write the greeting file", and a stored plan
+ * replays its own paths, so similarity alone could offer the opposite action or another target.
+ */
+export function matchAnchors(normalized: string): string {
+  const words = normalized.split(' ').filter((w) => w !== '' && !FILLER.has(w));
+  const literals = words.filter((w) => /[/.\d~]/.test(w));
+  return [words[0] ?? '', ...[...new Set(literals)].sort()].join(' ');
+}
+
 function contentWords(normalized: string): string {
   return [...new Set(normalized.split(' ').filter((w) => w !== '' && !FILLER.has(w)))].sort().join(' ');
 }
@@ -119,8 +131,9 @@ export class ProcedureStore {
       const goal = await embedder.embed(normalized, { signal: signal === undefined ? bound : AbortSignal.any([signal, bound]), background: false });
       const stored = this.sql(`SELECT p.*, e.vector FROM procedure_embeddings e JOIN procedures p ON p.id = e.procedure_id
         WHERE e.model = ? AND e.dims = ?`).all(model, goal.length) as (Row & { vector: Buffer })[];
+      const anchors = matchAnchors(normalized);
       const ranked = stored.map((r) => ({ row: r, score: cosineSimilarity(goal, blobToVector(r.vector)) }))
-        .filter((c) => c.score >= embedder.minSimilarity).sort((a, b) => b.score - a.score);
+        .filter((c) => c.score >= embedder.minSimilarity && matchAnchors(c.row.normalized) === anchors).sort((a, b) => b.score - a.score);
       this.embedMissing(embedder);
       for (const { row, score } of ranked) {
         const procedure = this.reuse(row, home);

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalEmbedder } from '../../src/agents/goal-embedding.js';
 import { cosineSimilarity } from '../../src/agents/goal-embedding.js';
 import { ProcedurePlanner } from '../../src/agents/procedure-planner.js';
+import { matchAnchors } from '../../src/agents/procedure-store.js';
 import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
 import { ModelsConfig } from '../../src/config/models-schema.js';
 import { localEmbedder } from '../../src/models/local/local-embedder.js';
@@ -26,6 +27,7 @@ import { STORIES_SHA256, storiesMissing, storiesPath, workerScript } from '../mo
 const TEST_SIMILARITY = 0.99;
 const LEARNED = 'Write the greeting file please';
 const REWORDED = 'write the greeting files please'; // "files": other content words, so FTS misses it
+const OPPOSITE = 'delete the greeting file please'; // 0.998: this model reads the last words, not the verb
 const UNRELATED = 'restart the greeting web server'; // 0.79 against "write the greeting file": the last words decide
 
 interface Logged { type: string; payload: unknown }
@@ -113,6 +115,19 @@ describe.skipIf(storiesMissing !== null)('procedure matching by embedding (stori
     expect(await runToEnd(rig, UNRELATED)).toMatchObject({ tier: 'local' });
     expect(r.model().calls).toBe(2);
     expect(rig.procedures.stats()).toMatchObject({ lookups: 4, hits: 2, ftsHits: 1, embeddingHits: 1 });
+
+    // The opposite action embeds at 0.998 with this model, above the threshold: the anchors
+    // (the action word and the literals acted on) must agree, so the model plans it instead.
+    expect(await runToEnd(rig, OPPOSITE)).toMatchObject({ tier: 'local' });
+    expect(r.model().calls).toBe(3);
+  });
+
+  it('an embedding match keeps the action and every literal the plan acts on', () => {
+    expect(matchAnchors('write the greeting files please')).toBe(matchAnchors('write the greeting file please'));
+    expect(matchAnchors('delete the greeting file please')).not.toBe(matchAnchors('write the greeting file please'));
+    expect(matchAnchors('create a file /tmp/a containing 1')).not.toBe(matchAnchors('create a file /tmp/b containing 1'));
+    expect(matchAnchors('create a file /tmp/a containing 1')).not.toBe(matchAnchors('create a file /tmp/a containing 2'));
+    expect(matchAnchors('please restart nginx.service now')).toBe('restart nginx.service');
   });
 
   it('vectors of another model identity are never compared; that model\'s are backfilled lazily', async () => {
