@@ -7,12 +7,15 @@
 #
 #   sudo iso/build-image.sh [--out DIR] [--cache DIR] [--test-key KEY.pub] [--root-password PW]
 #                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD]
-#                           [--compression lz4|zstd|xz] [--gpu] [--no-apt]
+#                           [--grub-password PW] [--compression lz4|zstd|xz] [--gpu] [--no-apt]
 #
 # Output goes to ~/.cache/aios-image/out (--out), the cached Debian base to ~/.cache/aios-image.
 # --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
 # Without --root-password root is locked: rescue mode's sulogin refuses, so recovery goes
 # through the break-glass account.
+# The GRUB menu boots its entries without a password, but editing an entry (a kernel command
+# line with init=/bin/sh) or GRUB's command line needs the user "root" and --grub-password;
+# without one a random password is made and left in OUT/grub-password (mode 0600).
 # lz4 (the default) is the cheapest to decompress on a slow CPU; zstd makes a smaller ISO.
 set -euo pipefail
 
@@ -23,6 +26,7 @@ TEST_KEY=""
 ROOT_PASSWORD=""
 USERS=()
 BREAK_GLASS=""
+GRUB_PASSWORD=""
 GPU=""
 APT=1
 COMP=lz4
@@ -40,10 +44,11 @@ while [ $# -gt 0 ]; do
     --root-password) ROOT_PASSWORD=$2; shift 2 ;;
     --user) USERS+=("$2"); shift 2 ;;
     --break-glass) BREAK_GLASS=$2; shift 2 ;;
+    --grub-password) GRUB_PASSWORD=$2; shift 2 ;;
     --gpu) GPU=--gpu; shift ;;
     --compression) COMP=$2; shift 2 ;;
     --no-apt) APT=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -90,7 +95,8 @@ mkdir -p "$CACHE" "$OUT"
 # keyboard; live-boot's hook adds squashfs, overlay, loop and the network drivers. With
 # MODULES=most the initramfs is 41 MB and its udev spends tens of seconds loading modules on
 # an emulated CPU; the root's udev loads the rest once aios-init runs.
-INITRD_MODULES="ata_piix ata_generic ahci sr_mod isofs virtio_pci virtio_blk virtio_scsi nvme usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd sd_mod mmc_block sdhci_pci hid_generic usbhid"
+# virtio_console: /dev/hvc0 must exist when aios-init picks the consoles that get a getty.
+INITRD_MODULES="ata_piix ata_generic ahci sr_mod isofs virtio_pci virtio_blk virtio_scsi virtio_console nvme usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd sd_mod mmc_block sdhci_pci hid_generic usbhid"
 KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" "$INITRD_MODULES" v2 | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$KEY"
 BASE_CACHED=false
@@ -197,7 +203,14 @@ esac
 mksquashfs "$ROOTFS" "$WORK/iso/live/filesystem.squashfs" "${COMP_ARGS[@]}" -noappend -quiet -no-progress -e boot
 
 step "ISO (BIOS + UEFI)"
-cp "$REPO/iso/grub.cfg" "$WORK/iso/boot/grub/grub.cfg"
+if [ -z "$GRUB_PASSWORD" ]; then
+  GRUB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+  (umask 077; echo "$GRUB_PASSWORD" > "$OUT/grub-password")
+  echo "GRUB password (user root): in $OUT/grub-password"
+fi
+GRUB_HASH=$(printf '%s\n%s\n' "$GRUB_PASSWORD" "$GRUB_PASSWORD" | grub-mkpasswd-pbkdf2 | sed -n 's/.*is \(grub\.pbkdf2\..*\)$/\1/p')
+[ -n "$GRUB_HASH" ] || die "grub-mkpasswd-pbkdf2 gave no hash"
+sed "s|@GRUB_PASSWORD_HASH@|$GRUB_HASH|" "$REPO/iso/grub.cfg" > "$WORK/iso/boot/grub/grub.cfg"
 ISO="$OUT/aios-node.iso"
 grub-mkrescue -o "$ISO" "$WORK/iso" -- -volid AIOS_NODE 2>"$WORK/grub-mkrescue.log" || { cat "$WORK/grub-mkrescue.log" >&2; exit 1; }
 

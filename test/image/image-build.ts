@@ -11,6 +11,8 @@ export const TEST_ACCOUNTS = {
   root: 'aios-root-test',
   ada: 'aios-ada-test',
   rescue: 'aios-rescue-test',
+  /** GRUB's superuser "root", for editing a menu entry. */
+  grub: 'aios-grub-test',
 } as const;
 
 export interface TestImage {
@@ -46,7 +48,8 @@ export function buildTestImage(): TestImage {
   }
   const started = Date.now();
   const argv = asRoot([join(repoRoot, 'iso', 'build-image.sh'), '--out', outDir, '--test-key', `${key}.pub`,
-    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`]);
+    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`,
+    '--grub-password', TEST_ACCOUNTS.grub]);
   const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
   process.stderr.write(r.stdout.split('\n').filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l)).join('\n') + '\n');
