@@ -203,7 +203,12 @@ fi
 if [ "$INIT" = systemd ]; then
   # What aios-init does itself as PID 1, done the systemd way: the state disk, DHCP, and the
   # node's own SSH host key on first boot.
-  echo 'LABEL=AIOS-STATE /var/lib/aios ext4 nofail,nosuid,nodev,x-systemd.device-timeout=20s 0 2' > "$ROOTFS/etc/fstab"
+  # nofail: without the disk the node boots with its state in memory, as under aios-init. The
+  # drop-in holds aios-init back until the mount has succeeded or given up, so aiosd never
+  # opens its database on the RAM overlay under a disk about to be mounted over it.
+  echo 'LABEL=AIOS-STATE /var/lib/aios ext4 nofail,nosuid,nodev,x-systemd.device-timeout=90s 0 2' > "$ROOTFS/etc/fstab"
+  mkdir -p "$ROOTFS/etc/systemd/system/aios-init.service.d"
+  printf '[Unit]\nWants=var-lib-aios.mount\nAfter=var-lib-aios.mount\n' > "$ROOTFS/etc/systemd/system/aios-init.service.d/10-aios-image-state.conf"
   mkdir -p "$ROOTFS/etc/systemd/network"
   printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' > "$ROOTFS/etc/systemd/network/50-aios-dhcp.network"
   cat > "$ROOTFS/etc/systemd/system/aios-ssh-hostkey.service" <<'UNIT'

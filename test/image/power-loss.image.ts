@@ -12,15 +12,15 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/jsonrpc.js';
 import { readCrashedState } from './crashed-state.js';
-import type { TestImage } from './image-build.js';
+import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type Accel, type NodeVm } from './qemu-node.js';
-import { sshArgs, waitForSsh } from './ssh.js';
+import { passwordLogin, waitForSsh } from './ssh.js';
 
 const CYCLES = Number(process.env['AIOS_POWER_LOSS_CYCLES'] ?? 3);
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const DRIVER = join(import.meta.dirname, 'power-loss-driver.mjs');
-// The break-glass account has a normal shell, so it can run the driver; to aiosd it is an
-// operator, who may approve reversible writes in their own home directory.
+// The break-glass account has a normal shell, so it can run the driver (logging in with its
+// password); to aiosd it is an operator, who may approve reversible writes in their own home.
 const USER = 'rescue';
 
 interface Ack { goalId: string; planId: string; cycle: number }
@@ -33,8 +33,12 @@ let vm: NodeVm | undefined;
 const acked: Ack[] = [];
 const figures: Record<string, unknown> = { cycles: [] as unknown[] };
 
+function login(port: number): { args: string[]; env: NodeJS.ProcessEnv } {
+  return passwordLogin(port, TEST_ACCOUNTS.rescue, work);
+}
+
 function driverArgs(port: number, socket: string, mode: string, arg: string): string[] {
-  return [...sshArgs(port, image.key), `${USER}@127.0.0.1`, `node --input-type=module - ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`];
+  return [...login(port).args, `${USER}@127.0.0.1`, `node --input-type=module - ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`];
 }
 
 async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }> {
@@ -43,8 +47,8 @@ async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }
   const ready = await node.serial.waitForOutput(/aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
   expect(ready.match[1]).toBe('ready');
   expect(node.serial.transcript()).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
-  await waitForSsh(node.sshPort, image.key, USER);
-  const status = spawnSync('ssh', [...sshArgs(node.sshPort, image.key), `${USER}@127.0.0.1`, 'aios status --json'], { encoding: 'utf8', timeout: 120_000 });
+  await waitForSsh(node.sshPort, image.key, USER, 300_000, login(node.sshPort));
+  const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], { encoding: 'utf8', timeout: 120_000, env: login(node.sshPort).env });
   expect(status.status, status.stderr).toBe(0);
   return { vm: node, socket: (JSON.parse(status.stdout) as { socket: string }).socket };
 }
@@ -52,7 +56,7 @@ async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }
 /** What aiosd, after a boot, says about every approval acknowledged so far, and its ledger. */
 function checkThroughDaemon(node: NodeVm, socket: string): void {
   const ids = JSON.stringify(acked.map((a) => a.goalId));
-  const script = spawnSync('ssh', driverArgs(node.sshPort, socket, 'check', ids), { encoding: 'utf8', timeout: 300_000, input: readFileSync(DRIVER, 'utf8') });
+  const script = spawnSync('ssh', driverArgs(node.sshPort, socket, 'check', ids), { encoding: 'utf8', timeout: 300_000, input: readFileSync(DRIVER, 'utf8'), env: login(node.sshPort).env });
   expect(script.status, script.stderr).toBe(0);
   const lines = script.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   for (const a of acked) {
@@ -68,7 +72,7 @@ function checkThroughDaemon(node: NodeVm, socket: string): void {
 
 /** Goals approved back to back until the `stopAfter`-th acknowledgement, then QEMU is killed a moment later. */
 async function loadThenPullThePlug(node: NodeVm, socket: string, cycle: number, stopAfter: number, delayMs: number): Promise<{ acks: number; done: number; stepRunning: boolean }> {
-  const driver: ChildProcess = spawn('ssh', driverArgs(node.sshPort, socket, 'load', `pl${cycle}`), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const driver: ChildProcess = spawn('ssh', driverArgs(node.sshPort, socket, 'load', `pl${cycle}`), { stdio: ['pipe', 'pipe', 'pipe'], env: login(node.sshPort).env });
   createReadStream(DRIVER).pipe(driver.stdin!);
   let stderr = '';
   driver.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });

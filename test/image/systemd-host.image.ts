@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BootTimeline } from '../../src/protocol/boot-timeline.js';
 import { buildTestImage, TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type NodeVm } from './qemu-node.js';
-import { sshArgs, waitForSsh } from './ssh.js';
+import { passwordLogin, sshArgs, waitForSsh } from './ssh.js';
 
 const BOOT_TIMEOUT_MS = 12 * 60_000;
 let image: TestImage;
@@ -45,8 +45,9 @@ describe('aiOS under systemd (aios-init.service), booted under QEMU', () => {
     await vm.serial.waitForScreen(/aiosd ok.*root \(admin\)/, 300_000);
     expect(vm.serial.screen()).not.toMatch(/root@aios-node/);
 
-    await waitForSsh(vm.sshPort, image.key, 'rescue', 300_000);
-    const boot = spawnSync('ssh', [...sshArgs(vm.sshPort, image.key), 'rescue@127.0.0.1', 'aios boot --json; systemctl is-active aios-init.service; findmnt -no SOURCE,TARGET /var/lib/aios'], { encoding: 'utf8', timeout: 120_000 });
+    const rescue = passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work);
+    await waitForSsh(vm.sshPort, image.key, 'rescue', 300_000, rescue);
+    const boot = spawnSync('ssh', [...rescue.args, 'rescue@127.0.0.1', 'aios boot --json; systemctl is-active aios-init.service; findmnt -no SOURCE,TARGET /var/lib/aios'], { encoding: 'utf8', timeout: 120_000, env: rescue.env });
     const [json = '', active, mount] = boot.stdout.trim().split('\n');
     const timeline = BootTimeline.parse(JSON.parse(json));
     expect(timeline.mode).toBe('service');
