@@ -1,6 +1,6 @@
 // Power loss (issue #8): the node image under QEMU, its state on a disk, goals approved and
 // run back to back over SSH, and the VM hard-stopped (QEMU killed: no guest shutdown, no
-// flush) while a step runs, AIOS_POWER_LOSS_CYCLES times (default 3). After each stop the
+// flush) while goals run, AIOS_POWER_LOSS_CYCLES times (default 3). After each stop the
 // disk must hold a sound database (PRAGMA integrity_check) with every approval aiosd had
 // acknowledged, and after the next boot aiosd must answer for all of them and its ledger
 // must verify.
@@ -63,7 +63,7 @@ function checkThroughDaemon(node: NodeVm, socket: string): void {
     const g = lines.find((l) => l['goal'] === a.goalId);
     expect(g, `goal ${a.goalId} (approved in cycle ${a.cycle})`).toBeDefined();
     expect(g?.['missing'], `goal ${a.goalId}`).toBeUndefined();
-    expect((g?.['approvedBy'] as Array<string | null>).every((by) => by !== null && by.startsWith(`${USER} (operator)`)), `approvals of ${a.goalId}: ${JSON.stringify(g)}`).toBe(true);
+    expect((g?.['approvedBy'] as Array<string | null>).every((by) => by === USER), `approvals of ${a.goalId}: ${JSON.stringify(g)}`).toBe(true);
   }
   const verify = lines.find((l) => 'verify' in l)?.['verify'] as { ok: boolean; entries: number; firstBad: unknown };
   expect(verify.firstBad).toBeNull();
@@ -140,9 +140,10 @@ describe(`power loss under QEMU (${CYCLES} hard stops)`, () => {
   it('loses no acknowledged approval and leaves a sound database and ledger', async () => {
     let booted = await bootAndWait('power-loss-1');
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      // A different moment each time: after the 2nd to 4th approval, 0 to 1.5 s into its step.
+      // A different moment each time: after the 2nd to 4th approval, 0 to 0.5 s into its step
+      // (a goal here takes a few hundred ms, so a later stop lands in a later goal).
       const stopAfter = 2 + (cycle % 3);
-      const delayMs = Math.floor(Math.random() * 1500);
+      const delayMs = Math.floor(Math.random() * 500);
       const load = await loadThenPullThePlug(booted.vm, booted.socket, cycle, stopAfter, delayMs);
       vm = undefined;
 
