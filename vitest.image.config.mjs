@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/image/**/*.image.ts'],
+    // The image is built once (minutes) and shared by every file.
+    globalSetup: ['test/image/global-setup.ts'],
     testTimeout: 10 * 60_000,
     hookTimeout: 30 * 60_000,
     pool: 'forks',

@@ -7,12 +7,19 @@
 #
 #   sudo iso/build-image.sh [--out DIR] [--cache DIR] [--test-key KEY.pub] [--root-password PW]
 #                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD]
-#                           [--compression lz4|zstd|xz] [--gpu] [--no-apt]
+#                           [--grub-password PW] [--init pid1|systemd] [--compression lz4|zstd|xz]
+#                           [--gpu] [--no-apt]
 #
 # Output goes to ~/.cache/aios-image/out (--out), the cached Debian base to ~/.cache/aios-image.
 # --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
 # Without --root-password root is locked: rescue mode's sulogin refuses, so recovery goes
 # through the break-glass account.
+# The GRUB menu boots its entries without a password, but editing an entry (a kernel command
+# line with init=/bin/sh) or GRUB's command line needs the user "root" and --grub-password;
+# without one a random password is made and left in OUT/grub-password (mode 0600).
+# --init systemd builds the other way aiOS runs: Debian's systemd as PID 1 and aios-init as
+# the aios-init.service unit, installed by `aios-init install --init systemd` as on an existing
+# host (systemd's gettys, sshd and networkd; the state disk through /etc/fstab).
 # lz4 (the default) is the cheapest to decompress on a slow CPU; zstd makes a smaller ISO.
 set -euo pipefail
 
@@ -23,6 +30,8 @@ TEST_KEY=""
 ROOT_PASSWORD=""
 USERS=()
 BREAK_GLASS=""
+GRUB_PASSWORD=""
+INIT=pid1
 GPU=""
 APT=1
 COMP=lz4
@@ -40,14 +49,21 @@ while [ $# -gt 0 ]; do
     --root-password) ROOT_PASSWORD=$2; shift 2 ;;
     --user) USERS+=("$2"); shift 2 ;;
     --break-glass) BREAK_GLASS=$2; shift 2 ;;
+    --grub-password) GRUB_PASSWORD=$2; shift 2 ;;
+    --init) INIT=$2; shift 2 ;;
     --gpu) GPU=--gpu; shift ;;
     --compression) COMP=$2; shift 2 ;;
     --no-apt) APT=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
 [ -n "$OUT" ] || OUT="$CACHE/out"
+case "$INIT" in
+  pid1) ;;
+  systemd) PACKAGES=$PACKAGES,systemd,systemd-sysv ;;
+  *) die "--init: expected pid1 or systemd; got $INIT" ;;
+esac
 [ "$(id -u)" = 0 ] || die "run as root (sudo): the root filesystem is built with real owners and modes"
 [ -z "$TEST_KEY" ] || [ -f "$TEST_KEY" ] || die "--test-key $TEST_KEY does not exist"
 
@@ -90,7 +106,8 @@ mkdir -p "$CACHE" "$OUT"
 # keyboard; live-boot's hook adds squashfs, overlay, loop and the network drivers. With
 # MODULES=most the initramfs is 41 MB and its udev spends tens of seconds loading modules on
 # an emulated CPU; the root's udev loads the rest once aios-init runs.
-INITRD_MODULES="ata_piix ata_generic ahci sr_mod isofs virtio_pci virtio_blk virtio_scsi nvme usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd sd_mod mmc_block sdhci_pci hid_generic usbhid"
+# virtio_console: /dev/hvc0 must exist when aios-init picks the consoles that get a getty.
+INITRD_MODULES="ata_piix ata_generic ahci sr_mod isofs virtio_pci virtio_blk virtio_scsi virtio_console nvme usb_storage uas xhci_pci ehci_pci ohci_pci uhci_hcd sd_mod mmc_block sdhci_pci hid_generic usbhid"
 KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" "$INITRD_MODULES" v2 | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$KEY"
 BASE_CACHED=false
@@ -181,8 +198,34 @@ if [ -n "$TEST_KEY" ]; then
   done
 fi
 # The same install an existing host gets, minus systemd: aios-init runs the gettys itself.
-"$NODE" "$REPO/bin/aios-init.js" install --root "$ROOTFS" --init pid1 --prefix /opt/aios --node /usr/local/bin/node \
+"$NODE" "$REPO/bin/aios-init.js" install --root "$ROOTFS" --init "$INIT" --prefix /opt/aios --node /usr/local/bin/node \
   --bin-dir /usr/local/bin "${INSTALL_USERS[@]}" "${BREAK_GLASS_ARGS[@]}"
+if [ "$INIT" = systemd ]; then
+  # What aios-init does itself as PID 1, done the systemd way: the state disk, DHCP, and the
+  # node's own SSH host key on first boot.
+  # nofail: without the disk the node boots with its state in memory, as under aios-init. The
+  # drop-in holds aios-init back until the mount has succeeded or given up, so aiosd never
+  # opens its database on the RAM overlay under a disk about to be mounted over it.
+  echo 'LABEL=AIOS-STATE /var/lib/aios ext4 nofail,nosuid,nodev,x-systemd.device-timeout=90s 0 2' > "$ROOTFS/etc/fstab"
+  mkdir -p "$ROOTFS/etc/systemd/system/aios-init.service.d"
+  printf '[Unit]\nWants=var-lib-aios.mount\nAfter=var-lib-aios.mount\n' > "$ROOTFS/etc/systemd/system/aios-init.service.d/10-aios-image-state.conf"
+  mkdir -p "$ROOTFS/etc/systemd/network"
+  printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' > "$ROOTFS/etc/systemd/network/50-aios-dhcp.network"
+  cat > "$ROOTFS/etc/systemd/system/aios-ssh-hostkey.service" <<'UNIT'
+[Unit]
+Description=aiOS image: this node's SSH host key, made on first boot
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  PATH=$CHROOT_PATH chroot "$ROOTFS" systemctl enable -q systemd-networkd aios-ssh-hostkey.service
+fi
 rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
 
 step "squashfs"
@@ -197,7 +240,17 @@ esac
 mksquashfs "$ROOTFS" "$WORK/iso/live/filesystem.squashfs" "${COMP_ARGS[@]}" -noappend -quiet -no-progress -e boot
 
 step "ISO (BIOS + UEFI)"
-cp "$REPO/iso/grub.cfg" "$WORK/iso/boot/grub/grub.cfg"
+if [ -z "$GRUB_PASSWORD" ]; then
+  GRUB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+  (umask 077; echo "$GRUB_PASSWORD" > "$OUT/grub-password")
+  echo "GRUB password (user root): in $OUT/grub-password"
+fi
+GRUB_HASH=$(printf '%s\n%s\n' "$GRUB_PASSWORD" "$GRUB_PASSWORD" | grub-mkpasswd-pbkdf2 | sed -n 's/.*is \(grub\.pbkdf2\..*\)$/\1/p')
+[ -n "$GRUB_HASH" ] || die "grub-mkpasswd-pbkdf2 gave no hash"
+GRUB_EDIT=("s|@GRUB_PASSWORD_HASH@|$GRUB_HASH|")
+# Under systemd the kernel starts /sbin/init, and rescue is systemd's rescue.target (sulogin).
+[ "$INIT" = pid1 ] || GRUB_EDIT+=('s| init=/usr/local/sbin/aios-init-pid1||' 's|aios\.rescue|systemd.unit=rescue.target|')
+sed "${GRUB_EDIT[@]/#/-e}" "$REPO/iso/grub.cfg" > "$WORK/iso/boot/grub/grub.cfg"
 ISO="$OUT/aios-node.iso"
 grub-mkrescue -o "$ISO" "$WORK/iso" -- -volid AIOS_NODE 2>"$WORK/grub-mkrescue.log" || { cat "$WORK/grub-mkrescue.log" >&2; exit 1; }
 
@@ -215,7 +268,7 @@ ROOT_KB=$(du -sk "$ROOTFS" | cut -f1)
 BUILD_S=$(echo "$END - $START" | bc)
 rm -rf "$ROOTFS"
 cat > "$OUT/image-info.json" <<JSON
-{"iso":"$ISO","isoBytes":$ISO_BYTES,"squashfsBytes":$SQUASH_BYTES,"rootfsBytes":$((ROOT_KB * 1024)),"stateDisk":"$STATE","buildSeconds":$BUILD_S,"baseCached":$BASE_CACHED,"testImage":$([ -n "$TEST_KEY" ] && echo true || echo false)}
+{"iso":"$ISO","init":"$INIT","isoBytes":$ISO_BYTES,"squashfsBytes":$SQUASH_BYTES,"rootfsBytes":$((ROOT_KB * 1024)),"stateDisk":"$STATE","buildSeconds":$BUILD_S,"baseCached":$BASE_CACHED,"testImage":$([ -n "$TEST_KEY" ] && echo true || echo false)}
 JSON
 printf 'image:      %s (%d MiB)\n' "$ISO" $((ISO_BYTES / 1048576))
 printf 'root fs:    %d MiB unpacked, %d MiB as squashfs\n' $((ROOT_KB / 1024)) $((SQUASH_BYTES / 1048576))

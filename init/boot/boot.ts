@@ -9,6 +9,7 @@ import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
 import { mountEarly, kernelSettings } from '../pid1/early-mounts.js';
 import { nodeServices } from '../pid1/node-services.js';
 import { powerDown, type PowerAction } from '../pid1/power.js';
+import { watchPowerButton } from '../pid1/power-button.js';
 import { rescueRequested, runRescue } from '../pid1/rescue.js';
 import { mountStateDisk } from '../pid1/state-disk.js';
 import { ModelFileProbe } from '../phases/model-runtime.js';
@@ -53,14 +54,16 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   for (const l of early) log.line(l);
   // PID 1 must not die (the kernel panics when it does): an exception is logged and supervision goes on.
   if (pid1) process.on('uncaughtException', (err) => { log.line(`uncaught: ${err.stack ?? err.message}`); });
+  let requestStop: (why: string, action: PowerAction | 'exit') => void = () => undefined;
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
+    requestStop = (why, action) => {
+      // A shutdown is shown on the console again, over whatever the TUI drew there.
+      log.unquietConsole();
+      log.line(`${why}: ${action}`);
+      resolve(action);
+    };
     const on = (sig: NodeJS.Signals, action: PowerAction | 'exit'): void => {
-      process.on(sig, () => {
-        // A shutdown is shown on the console again, over whatever the TUI drew there.
-        log.unquietConsole();
-        log.line(`${sig}: ${action}`);
-        resolve(action);
-      });
+      process.on(sig, () => requestStop(sig, action));
     };
     if (pid1) {
       on('SIGINT', 'reboot'); // Ctrl-Alt-Del, forwarded by tini
@@ -125,6 +128,8 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     runPhases(BOOT_PHASES, ctx, recorder, { log: (l) => log.line(l), phaseTimeoutMs: (init.ready_timeout_s + 60) * 1000 }),
     stopped,
   ]);
+  const buttonWatch = new AbortController();
+  if (pid1) void watchPowerButton({ onPress: () => requestStop('power button', 'poweroff'), log: (l) => log.line(l), signal: buttonWatch.signal });
   if (outcome === 'ready' || outcome === 'degraded') {
     const t = recorder.snapshot();
     const since = pid1 ? ` (kernel start → autonomy ${(t.readyS ?? 0).toFixed(1)} s)` : '';
@@ -133,6 +138,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     if (pid1) log.quietConsole();
   }
   const action = await stopped;
+  buttonWatch.abort();
   recorder.finish('stopping');
   log.line('stopping services');
   await supervisor.stopAll();

@@ -53,6 +53,9 @@ export async function powerDown(action: PowerAction, log: (line: string) => void
   if (rootFsType() !== 'overlay') run(['mount', '-o', 'remount,ro', '/'], log);
   run(['sync'], log);
   log(`${action} now`);
+  // write() to the console returns once the line is in the tty's buffer; the serial port
+  // sends it later, and the kernel resets or powers off without waiting for it.
+  await sleep(1000);
   writeFileSync('/proc/sysrq-trigger', SYSRQ[action]);
   // The kernel acts at once; this is only reached if sysrq is compiled out.
   for (;;) await sleep(60_000);

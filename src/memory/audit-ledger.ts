@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuditVerifyResult } from '../protocol/model.js';
 import { canonicalJson } from '../text/canonical-json.js';
 import { verifyCheckpoint, writeAtomic, type AuditSigner, type Checkpoint } from './audit-signing.js';
-import type { Db } from './database.js';
+import { durably, type Db } from './database.js';
 import { redact } from './redact.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -130,7 +130,9 @@ export class AuditLedger {
     // Prepared before taking the write lock, which other connections may be waiting for.
     const pending = entries.map(({ actor, action, subject, detail }) => ({ actor, action, subject, detail: plainRedacted(detail) }));
     // IMMEDIATE takes the write lock up front; a deferred read-then-write could fail with SQLITE_BUSY.
-    const written = this.writeBatch.immediate(pending);
+    // The ledger is the record of every approval (the executor reads it back): once append
+    // returns, the entry must survive a power loss (test/image/power-loss.image.ts).
+    const written = durably(this.db, () => this.writeBatch.immediate(pending));
     this.tip = written.at(-1) ?? this.tip;
     if (this.signing !== null && (this.tip?.seq ?? 0) - this.lastCheckpoint >= this.signing.every) this.checkpoint();
     return written;

@@ -52,6 +52,23 @@ function openReadOnly(file: string): Db {
   return db;
 }
 
+/**
+ * Runs `fn` with synchronous=FULL, so that its commit is on the disk when it returns. In WAL
+ * mode NORMAL syncs the WAL only at checkpoints: a power loss can take back the last commits.
+ * FULL fsyncs the WAL at commit, which also makes every earlier commit durable. Inside an
+ * outer transaction the outer commit decides, and the setting is left alone.
+ */
+export function durably<T>(db: Db, fn: () => T): T {
+  const before = db.pragma('synchronous', { simple: true }) as number;
+  if (db.inTransaction || before >= 2) return fn();
+  db.pragma('synchronous = FULL');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`synchronous = ${before}`);
+  }
+}
+
 export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)');
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };

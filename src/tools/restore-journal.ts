@@ -3,7 +3,7 @@
 // stages, then records "committing", then renames. Started again after a crash, aiosd undoes
 // a restore that was still staging (nothing had changed yet: it removes the temps) and finishes
 // one that was committing (every temp was durable before the first rename, so it can).
-import type { Db } from '../memory/database.js';
+import { durably, type Db } from '../memory/database.js';
 
 export type RestoreOp =
   /** Put the staged temp (a file or a link) in place of path. */
@@ -54,11 +54,6 @@ export class RestoreJournal {
    * not, so it is written with synchronous=FULL (the WAL is fsynced at commit).
    */
   private durably(fn: () => void): void {
-    this.db.pragma('synchronous = FULL');
-    try {
-      this.db.transaction(fn)();
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
-    }
+    durably(this.db, () => this.db.transaction(fn)());
   }
 }

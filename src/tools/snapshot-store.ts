@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
-import type { Db } from '../memory/database.js';
+import { durably, type Db } from '../memory/database.js';
 import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
@@ -232,8 +232,7 @@ export class SnapshotStore {
     };
     // A step's snapshot is the undo for a change about to be made: durable at commit.
     if (input.kind === 'step') {
-      this.db.pragma('synchronous = FULL');
-      try { write(); } finally { this.db.pragma('synchronous = NORMAL'); }
+      durably(this.db, write);
     } else {
       write();
     }

@@ -11,6 +11,8 @@ export const TEST_ACCOUNTS = {
   root: 'aios-root-test',
   ada: 'aios-ada-test',
   rescue: 'aios-rescue-test',
+  /** GRUB's superuser "root", for editing a menu entry. */
+  grub: 'aios-grub-test',
 } as const;
 
 export interface TestImage {
@@ -31,9 +33,11 @@ function asRoot(argv: string[]): string[] {
   throw new Error('npm run test:image builds a root filesystem: run it as root, or with passwordless sudo');
 }
 
-export function buildTestImage(): TestImage {
-  const outDir = imageOutDir();
-  const key = join(outDir, 'test-key');
+/** `init: 'systemd'`: the variant with systemd as PID 1 and aios-init as its service (in OUT/systemd). */
+export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage {
+  const init = o.init ?? 'pid1';
+  const outDir = init === 'pid1' ? imageOutDir() : join(imageOutDir(), init);
+  const key = join(imageOutDir(), 'test-key');
   const paths = { iso: join(outDir, 'aios-node.iso'), stateDisk: join(outDir, 'aios-state.img'), kernel: join(outDir, 'work', 'iso', 'live', 'vmlinuz') };
   const readInfo = (): TestImage['info'] => existsSync(join(outDir, 'image-info.json')) ? JSON.parse(readFileSync(join(outDir, 'image-info.json'), 'utf8')) as TestImage['info'] : null;
   if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(paths.iso) && existsSync(key)) {
@@ -46,7 +50,8 @@ export function buildTestImage(): TestImage {
   }
   const started = Date.now();
   const argv = asRoot([join(repoRoot, 'iso', 'build-image.sh'), '--out', outDir, '--test-key', `${key}.pub`,
-    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`]);
+    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`,
+    '--grub-password', TEST_ACCOUNTS.grub, '--init', init]);
   const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
   process.stderr.write(r.stdout.split('\n').filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l)).join('\n') + '\n');

@@ -13,6 +13,8 @@ export type Accel = 'kvm' | 'tcg';
 
 export interface NodeVm {
   serial: SerialConsole;
+  /** The virtio console (hvc0), when booted with `hvc: true`: open it to read and type. */
+  hvc(): Promise<{ console: SerialConsole; type(keys: string): void; close(): void }>;
   accel: Accel;
   sshPort: number;
   /** Host time (ms) at which QEMU was started. */
@@ -46,9 +48,10 @@ export function kvmWorks(kernel: string, timeoutS = 20): boolean {
   return /VFS: Unable to mount root|Kernel panic/.test(r.stdout ?? '');
 }
 
-export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number; name?: string }): Promise<NodeVm> {
+export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number; name?: string; hvc?: boolean }): Promise<NodeVm> {
   const sshPort = await freePort();
   const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
+  const hvcPath = join(o.workDir, `hvc-${sshPort}.sock`);
   const args = [
     // q35: the CD is on AHCI, several times faster to emulate than the i440fx's IDE, and
     // there is no floppy drive for live-boot to probe.
@@ -57,6 +60,8 @@ export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel
     '-cdrom', o.iso, '-boot', 'd',
     '-drive', `file=${o.stateDisk},if=virtio,format=raw`,
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    // A virtio console, /dev/hvc0 in the guest (the console of most hypervisors' VMs).
+    ...(o.hvc === true ? ['-device', 'virtio-serial-pci', '-chardev', `socket,id=hvc0,path=${hvcPath},server=on,wait=off`, '-device', 'virtconsole,chardev=hvc0'] : []),
     '-display', 'none', '-serial', 'stdio', '-monitor', `unix:${monitorPath},server=on,wait=off`, '-no-reboot',
   ];
   const startedAt = Date.now();
@@ -78,5 +83,15 @@ export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel
       s.resume();
     }),
     kill: () => { if (proc.exitCode === null) proc.kill('SIGKILL'); },
+    hvc: () => new Promise((resolve, reject) => {
+      const s = connect(hvcPath, () => {
+        const console = createSerialConsole();
+        const hvcLog = createWriteStream(join(o.workDir, `hvc-${o.name ?? 'node'}.log`));
+        s.on('data', (d: Buffer) => { console.feed(d); hvcLog.write(d); });
+        s.on('close', () => hvcLog.end());
+        resolve({ console, type: (keys) => { s.write(keys); }, close: () => { s.destroy(); } });
+      });
+      s.once('error', (e) => reject(new Error(`QEMU virtio console: ${e.message}`)));
+    }),
   };
 }
