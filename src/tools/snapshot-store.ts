@@ -6,6 +6,7 @@ import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } fr
 import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { durably, type Db } from '../memory/database.js';
+import { failpoint } from './failpoints.js';
 import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
@@ -215,6 +216,8 @@ export class SnapshotStore {
     label: string; goalId?: string; stepId?: string; kind: SnapshotKind; entries: SnapshotEntry[]; roots: string[];
     states: { kind: StateUse['kind']; data: unknown }[]; fresh: string[]; indexed: [string, BigIntStats, string][];
   }): SnapshotView {
+    // Blobs are written (not yet synced) and no row names them: a crash here must leave no snapshot.
+    failpoint(`snapshot.save.${input.kind}`);
     // Blobs are durable before any row names them.
     this.blobs.syncBatch(input.fresh);
     const id = nextId();
