@@ -20,12 +20,18 @@ const dir = mkdtempSync(join(tmpdir(), 'aios-bench-'));
 const env: NodeJS.ProcessEnv = { ...process.env, AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), AIOS_MODE: 'user', HOME: dir };
 const socketPath = join(dir, 'state', 'aiosd.sock');
 
-async function startDaemon(): Promise<() => void> {
+async function startDaemon(): Promise<() => Promise<void>> {
   const p = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {
       (await LineClient.open(socketPath)).close();
-      return () => p.kill('SIGTERM');
+      // Waits for aiosd to exit, so that removing its state directory afterwards cannot race it.
+      return async () => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await exited;
+      };
     } catch {
       await sleep(50);
     }
@@ -94,10 +100,12 @@ async function plannerOnly(): Promise<void> {
 const stop = await startDaemon();
 try {
   // BENCH_ONLY=soak runs the soak alone (with BENCH_SOAK_S=3600, the hour).
+  // BENCH_ONLY=tui runs the TUI figures alone.
   if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
   else await everything();
 } finally {
-  stop();
+  await stop();
 }
 
 async function everything(): Promise<void> {
@@ -114,7 +122,7 @@ async function everything(): Promise<void> {
 const report = table(rows);
 process.stdout.write(`\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-const resultName = process.env['BENCH_ONLY'] === 'soak' ? 'soak' : 'latest';
+const resultName = process.env['BENCH_ONLY'] === undefined ? 'latest' : process.env['BENCH_ONLY'];
 writeFileSync(join(root, 'bench', 'results', `${resultName}.json`), JSON.stringify({ rows, results }, null, 2));
 writeFileSync(join(root, 'bench', 'results', `${resultName}.md`), report + '\n');
 rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // aiosd may still be writing as it stops

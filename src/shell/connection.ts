@@ -3,6 +3,7 @@
 import type { Connect, ShellClient } from './client-port.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import { eventAction } from './event-actions.js';
+import { noteOutput } from './heap-flags.js';
 import type { Action } from './shell-state.js';
 import { statusExtras } from './status-extras.js';
 
@@ -58,6 +59,7 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
   const setUp = async (client: ShellClient): Promise<void> => {
     client.onEvent((event) => {
       if (live !== client) return;
+      if (event.type === 'step.output') noteOutput(event.chunk.length);
       const action = eventAction(event) as Action | null | undefined; // a newer daemon may send more types
       if (action !== null && action !== undefined) dispatch(action);
       onEvent?.(event);

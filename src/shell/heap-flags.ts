@@ -1,12 +1,45 @@
-// The client's heap, tuned for a process that lives for a whole login and mostly waits. V8
-// doubles its young generation (up to 2 x 16 MB) whenever a burst of allocation survives a
-// scavenge, as a pane ingesting a big chunk of output does, and never gives it back: that
-// alone is 30 MB of RSS held for the rest of the session. Keeping it at its first size costs
-// a few more (short) scavenges during such a burst and nothing when idle. The flag is read
-// when the young generation would grow, so setting it at run time works (and an unknown flag
-// in another V8 is ignored).
+// The client's heap, tuned for a process that lives for a whole login and mostly waits.
+//
+// - Young generation: V8 doubles it (up to 2 x 16 MB) whenever a burst of allocation survives a
+//   scavenge, as a pane ingesting a big chunk of output does, and never gives it back: that alone
+//   is 30 MB of RSS held for the rest of the session. Keeping it at its first size costs a few
+//   more (short) scavenges during such a burst and nothing when idle. The flag is read when the
+//   young generation would grow, so setting it at run time works (an unknown flag is ignored).
+// - After a burst: the decoded chunks, the lines split from them and the frames written for them
+//   are garbage the moment the pane has stored its compressed copy, but V8 collects the old
+//   generation only when it next needs room, which for a shell that then sits idle is never. Once
+//   a megabyte or more of output has come in and a second passes with none, one full collection
+//   returns that memory. It runs only when idle, so no keystroke waits on it.
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const BURST_BYTES = 1_000_000;
+const QUIET_MS = 1000;
+
+let collect: (() => void) | null = null;
+let owed = 0;
+let timer: NodeJS.Timeout | null = null;
 
 export function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
+  try {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  } catch {
+    collect = null; // another V8: no idle collection, nothing else changes
+  }
+}
+
+/** Output has come in: once enough has, a full collection follows the next quiet second. */
+export function noteOutput(bytes: number): void {
+  if (collect === null) return;
+  owed += bytes;
+  if (owed < BURST_BYTES) return;
+  if (timer !== null) clearTimeout(timer);
+  timer = setTimeout(() => {
+    timer = null;
+    owed = 0;
+    collect?.();
+  }, QUIET_MS);
+  timer.unref();
 }
