@@ -36,7 +36,7 @@ export class OpenAiClient implements ProviderClient {
       const stream = await this.client.chat.completions.create(body, call.signal === undefined ? {} : { signal: call.signal });
       let content = '';
       let args = '';
-      // Only the first tool call counts (index 0): the plan, or one fact call.
+      // Only the first tool call counts (index 0): the plan, or one fact call (a server may leave out its id).
       let toolId = '';
       let toolName = '';
       let inputTokens = 0;
@@ -69,7 +69,7 @@ export class OpenAiClient implements ProviderClient {
       }
       const asked = call.facts !== undefined && toolName !== '' && toolName !== PLAN_TOOL.name;
       const json = asked || this.settings.output === 'tools' ? args : content;
-      return { json, complete: finished, inputTokens, outputTokens, model, ...(asked ? { factCall: { id: toolId || 'call_0', name: toolNameFromWire(toolName) } } : {}) };
+      return { json, complete: finished, inputTokens, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }
