@@ -81,7 +81,7 @@ async function direct(modelPath: string, threads: number) {
 async function ours(root: string, modelPath: string, threads: number, transport: Transport) {
   const settings: ModelSettings = {
     key: 'operational', name: 'bench', path: modelPath, sha256: null, alwaysLoaded: true, unloadAfterIdleMs: 0,
-    maxTokens: TOKENS, temperature: 0, threads, contextSize: 2048, planAttempts: 1,
+    maxTokens: TOKENS, temperature: 0, threads, contextSize: 2048, planAttempts: 1, facts: false,
   };
   const rt = new LocalRuntime({ settings: { gpu: 'auto', models: [settings], problems: [] }, workerScript: join(root, 'dist', 'model-worker.js'), transport });
   const began = performance.now();

@@ -28,6 +28,8 @@ const LocalModel = z.strictObject({
   context_size: z.number().int().min(256).max(262_144).optional(),
   /** Attempts at a valid plan before the goal is answered "not understood" with the reasons. */
   plan_attempts: z.number().int().min(1).max(5).default(3),
+  /** Before planning, one grammar-bound round of read-only fact calls (an extra generation). */
+  facts: z.boolean().default(false),
 });
 export type LocalModelConfig = z.output<typeof LocalModel>;
 

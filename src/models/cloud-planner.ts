@@ -5,7 +5,7 @@ import type { PlanOutcome, PlanRequest } from '../agents/planner.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { GatewayUnavailable, type ApiGateway } from './gateway/api-gateway.js';
 import { planWithRetries, type ModelPlanner, type PlanContext } from './model-planner.js';
-import { FACT_LIMITS, FactSession } from './fact-loop.js';
+import { FACT_LIMITS, factCallsNote, FactSession } from './fact-loop.js';
 import { checkDraft } from './plan-draft.js';
 import { planJsonSchema } from './plan-schema.js';
 
@@ -43,7 +43,8 @@ export class CloudPlanner implements ModelPlanner {
           return { value: r.value };
         },
       });
-      const facts = session === null || session.calls === 0 ? '' : `, after ${session.calls} read-only fact call${session.calls === 1 ? '' : 's'}`;
+      const note = factCallsNote(session?.calls ?? 0);
+      const facts = note === '' ? '' : `, ${note}`;
       return out.kind === 'plan' ? { ...out, explanation: `${out.explanation} [${via}${facts}]` } : out;
     } catch (err) {
       if (err instanceof GatewayUnavailable) return { kind: 'not_understood', reason: `The cloud tier is unavailable: ${err.reasons.join('; ')}.` };

@@ -19,21 +19,41 @@ export class FactSession {
     return this.turns.length;
   }
 
+  /** The calls so far and their answers, in order. */
+  get answered(): readonly FactTurn[] {
+    return this.turns;
+  }
+
+  /** A bound is reached: no more fact calls. */
+  get spent(): boolean {
+    return this.turns.length >= this.limits.rounds || this.bytes >= this.limits.bytes || performance.now() - this.began >= this.limits.wallMs;
+  }
+
   /** The plan, after at most `rounds` fact calls; a problem when the model will not stop asking. */
   async ask(gateway: ApiGateway, req: GatewayRequest): Promise<GatewayReply | { problem: string }> {
     const tools = this.source.tools();
     for (;;) {
-      const final = this.turns.length >= this.limits.rounds || this.bytes >= this.limits.bytes || performance.now() - this.began >= this.limits.wallMs;
+      const final = this.spent;
       const reply = await gateway.plan({ ...req, facts: { tools, turns: [...this.turns], final } });
       if (reply.factCall === undefined) return reply;
       if (final) return { problem: `the model kept asking for facts after ${this.turns.length} call(s) and submitted no plan (at most ${this.limits.rounds} rounds, ${this.limits.bytes} bytes, ${this.limits.wallMs / 1000} s)` };
-      const answer = await this.source.call(req.goalId, reply.factCall.name, reply.value, req.signal);
-      const room = Math.max(0, Math.min(this.limits.perCallBytes, this.limits.bytes - this.bytes));
-      const text = cut(answer.text, room);
-      this.bytes += Buffer.byteLength(text);
-      this.turns.push({ id: reply.factCall.id, name: reply.factCall.name, input: reply.value, result: text, refused: answer.refused });
+      await this.answer(req.goalId, { ...reply.factCall, input: reply.value }, req.signal);
     }
   }
+
+  /** Makes one fact call (the source refuses what is not read-only) and keeps its answer, cut to the bounds. */
+  async answer(goalId: string | null, call: { id: string; name: string; input: unknown }, signal?: AbortSignal): Promise<void> {
+    const answer = await this.source.call(goalId, call.name, call.input, signal);
+    const room = Math.max(0, Math.min(this.limits.perCallBytes, this.limits.bytes - this.bytes));
+    const text = cut(answer.text, room);
+    this.bytes += Buffer.byteLength(text);
+    this.turns.push({ id: call.id, name: call.name, input: call.input, result: text, refused: answer.refused });
+  }
+}
+
+/** For a plan's explanation: how many fact calls came before it ('' for none). */
+export function factCallsNote(calls: number): string {
+  return calls === 0 ? '' : `after ${calls} read-only fact call${calls === 1 ? '' : 's'}`;
 }
 
 function cut(text: string, bytes: number): string {

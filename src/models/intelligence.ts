@@ -51,7 +51,7 @@ export interface IntelligenceOptions {
   /** The daemon's environment: keys are read from it and then removed from it. */
   env?: NodeJS.ProcessEnv;
   workerScript?: string;
-  /** Read-only tools a cloud model may call for facts before it plans. */
+  /** Read-only tools a model may call for facts before it plans (local tiers: with facts = true). */
   facts?: FactSource;
 }
 
@@ -87,7 +87,7 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
 
   const planners: Partial<Record<ModelTier, ModelPlanner>> = {};
   if (runtime !== null) {
-    for (const m of settings.models) planners[m.key] = new LocalPlanner(runtime, m.key, registry);
+    for (const m of settings.models) planners[m.key] = new LocalPlanner(runtime, m.key, registry, opts.facts);
   }
   if (gateway !== null) planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
   const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)

@@ -1,18 +1,23 @@
 // The local tiers (operational, tactical): a GGUF model in the runtime process, writing
 // the plan under a grammar made from the plan's JSON Schema, so its output always parses.
+// With `facts = true`, a grammar-bound round of read-only fact calls comes first.
+import type { FactSource } from '../agents/facts/fact-gatherer.js';
 import type { PlanOutcome, PlanRequest } from '../agents/planner.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { factCallsNote } from './fact-loop.js';
+import { factsPromptSection, gatherLocalFacts, MIN_LOCAL_FACT_ROOM } from './local-facts.js';
 import { Priority } from './local/inference-queue.js';
 import type { LocalRuntime } from './local/local-runtime.js';
 import type { ModelKey } from './local/model-settings.js';
 import { planWithRetries, type ModelPlanner, type PlanContext } from './model-planner.js';
 import { planGrammarSchema } from './plan-schema.js';
-import { planSystemPrompt } from './plan-prompt.js';
+import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
 
 export class LocalPlanner implements ModelPlanner {
   readonly tier = 'local' as const;
 
-  constructor(private readonly runtime: LocalRuntime, readonly name: ModelKey, private readonly registry: ToolRegistry) {}
+  /** `facts`: read-only tools the model may ask for before it plans, when its settings say so. */
+  constructor(private readonly runtime: LocalRuntime, readonly name: ModelKey, private readonly registry: ToolRegistry, private readonly facts?: FactSource) {}
 
   async plan(request: PlanRequest, ctx: PlanContext): Promise<PlanOutcome> {
     const settings = this.runtime.settings(this.name);
@@ -20,9 +25,14 @@ export class LocalPlanner implements ModelPlanner {
     const tools = this.registry.describe();
     // Strings are bounded so that a plan always ends within max_tokens (a token is at least a character or so).
     const jsonSchema = planGrammarSchema(tools, { boundStrings: Math.max(64, Math.floor(settings.maxTokens / 4)) });
-    return planWithRetries({
-      tier: 'local', name: `${this.name} (${settings.name})`, registry: this.registry, request, ctx,
-      attempts: settings.planAttempts, fromGrammar: true, promptDetail: this.promptDetail(tools, settings.maxTokens),
+    const room = this.factRoom(tools, settings.maxTokens, request);
+    const turns = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM
+      ? await gatherLocalFacts({ runtime: this.runtime, key: this.name, settings, source: this.facts, goal: request.text, home: request.home, ctx, roomBytes: room })
+      : [];
+    const facts = factsPromptSection(turns);
+    const out = await planWithRetries({
+      tier: 'local', name: `${this.name} (${settings.name})`, registry: this.registry, request, ctx, facts,
+      attempts: settings.planAttempts, fromGrammar: true, promptDetail: this.promptDetail(tools, settings.maxTokens, facts.length),
       ask: async (prompt, attempt, c) => {
         const r = await this.runtime.generate(this.name, {
           input: prompt, maxTokens: settings.maxTokens, temperature: settings.temperature, jsonSchema,
@@ -40,14 +50,29 @@ export class LocalPlanner implements ModelPlanner {
         return { text: r.text };
       },
     });
+    const note = factCallsNote(turns.length);
+    return out.kind === 'plan' && note !== '' ? { ...out, explanation: `${out.explanation} [${note}]` } : out;
   }
 
   /**
    * The full prompt when it and the longest plan fit in the model's context, else the brief
    * one. Tokens are estimated at 2 characters each: small models' vocabularies split text finely.
    */
-  private promptDetail(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number): 'full' | 'brief' {
-    const context = this.runtime.status().models.find((m) => m.key === this.name)?.contextSize ?? this.runtime.settings(this.name)?.contextSize ?? 8192;
-    return planSystemPrompt(tools, 'full').length / 2 + maxTokens + 256 <= context ? 'full' : 'brief';
+  private promptDetail(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number, factChars: number): 'full' | 'brief' {
+    return planSystemPrompt(tools, 'full').length / 2 + factChars + maxTokens + 256 <= this.contextSize() ? 'full' : 'brief';
+  }
+
+  /**
+   * Bytes of fact answers the plan's prompt has room for beside the brief prompt and the
+   * longest plan. Answers (file text, JSON) are counted a token a byte: they split worse than prose.
+   */
+  private factRoom(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number, request: PlanRequest): number {
+    const prompt = (planSystemPrompt(tools, 'brief').length + planUserPrompt(request.text, request.home).length) / 2;
+    // Room is also kept for the reasons a retry quotes (a few hundred characters).
+    return Math.max(0, Math.floor(this.contextSize() - maxTokens - 256 - prompt - 300));
+  }
+
+  private contextSize(): number {
+    return this.runtime.status().models.find((m) => m.key === this.name)?.contextSize ?? this.runtime.settings(this.name)?.contextSize ?? 8192;
   }
 }

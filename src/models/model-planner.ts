@@ -48,6 +48,8 @@ export async function planWithRetries(opts: {
   attempts: number;
   fromGrammar: boolean;
   promptDetail?: 'full' | 'brief';
+  /** Answers of read-only fact calls made before planning, for the user prompt. */
+  facts?: string;
   ask: Ask;
 }): Promise<PlanOutcome> {
   const { registry, request, ctx } = opts;
@@ -57,7 +59,7 @@ export async function planWithRetries(opts: {
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     ctx.signal?.throwIfAborted();
     if (attempt > 1) ctx.onRestart?.();
-    const answer = await opts.ask({ system, user: planUserPrompt(request.text, request.home, rejected) }, attempt, ctx);
+    const answer = await opts.ask({ system, user: planUserPrompt(request.text, request.home, rejected, opts.facts) }, attempt, ctx);
     const draft: DraftOutcome = 'problem' in answer
       ? { ok: false, empty: false, reasons: [answer.problem] }
       : 'text' in answer ? parseDraftText(answer.text, registry, { fromGrammar: opts.fromGrammar }) : checkDraft(answer.value, registry);

@@ -27,8 +27,21 @@ export function planSystemPrompt(tools: readonly ToolDescription[], detail: 'ful
   ].join('\n');
 }
 
-export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = []): string {
+/** The first phase of a local plan with facts: which read-only tools to call, as JSON. */
+export function factsSystemPrompt(tools: readonly { name: string; inputSchema: JsonSchema }[], maxFacts: number): string {
+  return [
+    'You are the planner of aiOS, which administers this Linux node only through typed tools.',
+    `Before you plan the operator's goal you may learn facts about this node with up to ${maxFacts} read-only tool calls, as JSON:`,
+    '{"facts": [{"tool": "...", "args": {...}}]}, or {"facts": []} when you need none. Nothing here changes the node; the plan comes next.',
+    'Read-only tools (* = required argument):',
+    ...tools.map((t) => `- ${t.name}(${argList(t.inputSchema)})`),
+  ].join('\n');
+}
+
+/** `facts`: what read-only tools answered before this plan (a local model's first phase). */
+export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = [], facts = ''): string {
   const lines = [`Goal: ${goal}`, `Operator's home directory: ${home}`];
+  if (facts !== '') lines.push(facts);
   if (rejected.length > 0) {
     lines.push('Your previous plan was rejected:', ...rejected.map((r) => `- ${r}`), 'Write a corrected plan.');
   }

@@ -39,6 +39,26 @@ export function planGrammarSchema(tools: readonly ToolDescription[], opts: PlanS
   return planShape(tools.map((t) => stepSchema(t.name, t.description, toGrammar(stripMeta(t.inputSchema as JsonSchema), bound, defsOf(t.inputSchema as JsonSchema)), limits.rationale, verifyGrammar, true)), limits.explanation);
 }
 
+/**
+ * The first phase of a local plan under facts: which read-only tools to call, at most
+ * `maxFacts`, or none ({"facts": []}). Each entry is one of the offered tools, its name a
+ * constant and its args that tool's own: the grammar cannot name any other tool.
+ */
+export function factsGrammarSchema(tools: readonly { name: string; inputSchema: JsonSchema }[], opts: { maxFacts: number; boundStrings: number }): JsonSchema {
+  const calls = tools.map((t): JsonSchema => ({
+    type: 'object',
+    properties: { tool: { const: t.name }, args: toGrammar(stripMeta(t.inputSchema), opts.boundStrings, defsOf(t.inputSchema)) },
+    required: ['tool', 'args'],
+    additionalProperties: false,
+  }));
+  return {
+    type: 'object',
+    properties: { facts: { type: 'array', minItems: 0, maxItems: opts.maxFacts, items: calls.length === 1 ? calls[0] : { oneOf: calls } } },
+    required: ['facts'],
+    additionalProperties: false,
+  };
+}
+
 function planShape(steps: JsonSchema[], explanationMax: number = PLAN_LIMITS.explanation): JsonSchema {
   return {
     type: 'object',

@@ -10,7 +10,7 @@ describe('idle collection after a burst of output', () => {
     const majors: number[] = [];
     const seen = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        if ((e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
+        if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
       }
     });
     seen.observe({ entryTypes: ['gc'] });

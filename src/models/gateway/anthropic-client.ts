@@ -2,7 +2,7 @@
 // schema; its input streams as input_json_delta events, forwarded as they come.
 import Anthropic from '@anthropic-ai/sdk';
 import type { Secret } from '../../config/secrets.js';
-import { PLAN_TOOL, toProviderError, type FactRound, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
+import { PLAN_TOOL, toolNameFromWire, toProviderError, wireToolName, type FactRound, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
 import type { ProviderSettings } from './provider-settings.js';
 
 export class AnthropicClient implements ProviderClient {
@@ -26,7 +26,7 @@ export class AnthropicClient implements ProviderClient {
         system: call.system,
         messages: [{ role: 'user', content: call.user }, ...factMessages(call.facts)],
         tools: [
-          ...(call.facts?.tools ?? []).map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
+          ...(call.facts?.tools ?? []).map((t) => ({ name: wireToolName(t.name), description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
           { name: PLAN_TOOL.name, description: PLAN_TOOL.description, input_schema: call.schema as Anthropic.Tool.InputSchema },
         ],
         // While gathering facts the model picks a tool (a fact or the plan); after that, the plan.
@@ -52,7 +52,7 @@ export class AnthropicClient implements ProviderClient {
           case 'content_block_start':
             if (ev.content_block.type === 'tool_use' && !sawTool && factCall === undefined) {
               if (ev.content_block.name === PLAN_TOOL.name) sawTool = true;
-              else if (call.facts !== undefined) factCall = { id: ev.content_block.id, name: ev.content_block.name };
+              else if (call.facts !== undefined) factCall = { id: ev.content_block.id, name: toolNameFromWire(ev.content_block.name) };
               if (sawTool || factCall !== undefined) block = ev.index;
             }
             break;
@@ -82,7 +82,7 @@ export class AnthropicClient implements ProviderClient {
 /** The fact calls so far, as the conversation the model had: its tool_use, our tool_result. */
 function factMessages(facts: FactRound | undefined): Anthropic.MessageParam[] {
   return (facts?.turns ?? []).flatMap((t): Anthropic.MessageParam[] => [
-    { role: 'assistant', content: [{ type: 'tool_use', id: t.id, name: t.name, input: t.input }] },
+    { role: 'assistant', content: [{ type: 'tool_use', id: t.id, name: wireToolName(t.name), input: t.input }] },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: t.id, content: t.result, ...(t.refused ? { is_error: true } : {}) }] },
   ]);
 }

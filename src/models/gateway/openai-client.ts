@@ -1,9 +1,10 @@
 // OpenAI Chat Completions, and any server that speaks it (llama-server, vLLM, Ollama): the
 // plan is a forced function call, or, for servers without tool calls, a json_schema
-// response format. Arguments or content stream as deltas, forwarded as they come.
+// response format. Arguments or content stream as deltas, forwarded as they come. While the
+// model gathers facts, the read-only tools are offered as function tools beside the plan.
 import OpenAI from 'openai';
 import type { Secret } from '../../config/secrets.js';
-import { PLAN_TOOL, toProviderError, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
+import { PLAN_TOOL, toolNameFromWire, toProviderError, wireToolName, type FactRound, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
 import type { ProviderSettings } from './provider-settings.js';
 
 export class OpenAiClient implements ProviderClient {
@@ -20,25 +21,24 @@ export class OpenAiClient implements ProviderClient {
   }
 
   async plan(call: PlanCall): Promise<PlanReply> {
-    const { kind, output } = this.settings;
+    const { kind } = this.settings;
     const body: OpenAI.ChatCompletionCreateParamsStreaming = {
       model: this.settings.model,
-      messages: [{ role: 'system', content: call.system }, { role: 'user', content: call.user }],
+      messages: [{ role: 'system', content: call.system }, { role: 'user', content: call.user }, ...factMessages(call.facts)],
       stream: true,
       stream_options: { include_usage: true },
       // OpenAI's newer models refuse max_tokens; most compatible servers know only max_tokens.
       ...(kind === 'openai' ? { max_completion_tokens: call.maxTokens } : { max_tokens: call.maxTokens }),
       ...(call.temperature === null ? {} : { temperature: call.temperature }),
-      ...(output === 'tools'
-        ? {
-          tools: [{ type: 'function' as const, function: { name: PLAN_TOOL.name, description: PLAN_TOOL.description, parameters: call.schema } }],
-          tool_choice: { type: 'function' as const, function: { name: PLAN_TOOL.name } },
-        }
-        : { response_format: { type: 'json_schema' as const, json_schema: { name: 'plan', schema: call.schema, strict: false } } }),
+      ...this.planOutput(call),
     };
     try {
       const stream = await this.client.chat.completions.create(body, call.signal === undefined ? {} : { signal: call.signal });
-      let json = '';
+      let content = '';
+      let args = '';
+      // Only the first tool call counts (index 0): the plan, or one fact call (a server may leave out its id).
+      let toolId = '';
+      let toolName = '';
       let inputTokens = 0;
       let outputTokens = 0;
       let model = this.settings.model;
@@ -51,18 +51,62 @@ export class OpenAiClient implements ProviderClient {
         }
         const choice = chunk.choices[0];
         if (choice === undefined) continue;
-        const text = output === 'tools'
-          ? (choice.delta.tool_calls ?? []).filter((t) => t.index === 0).map((t) => t.function?.arguments ?? '').join('')
-          : choice.delta.content ?? '';
-        if (text !== '') {
-          json += text;
+        for (const t of choice.delta.tool_calls ?? []) {
+          if (t.index !== 0) continue;
+          if (t.id) toolId = t.id;
+          if (t.function?.name) toolName = t.function.name;
+          const text = t.function?.arguments ?? '';
+          args += text;
+          // A fact call's arguments are not the plan: only the plan streams to the screen.
+          if (text !== '' && toolName === PLAN_TOOL.name) call.onDelta?.(text);
+        }
+        const text = choice.delta.content ?? '';
+        if (text !== '' && this.settings.output === 'json_schema') {
+          content += text;
           call.onDelta?.(text);
         }
         if (choice.finish_reason !== null && choice.finish_reason !== undefined) finished = choice.finish_reason !== 'length';
       }
-      return { json, complete: finished, inputTokens, outputTokens, model };
+      const asked = call.facts !== undefined && toolName !== '' && toolName !== PLAN_TOOL.name;
+      const json = asked || this.settings.output === 'tools' ? args : content;
+      return { json, complete: finished, inputTokens, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }
   }
+
+  /**
+   * How the plan is asked for: a forced submit_plan call, or a json_schema response format.
+   * While facts may be gathered the model chooses between a read-only tool and the plan; at
+   * the bound it must give the plan (the tools stay listed: the conversation names them).
+   */
+  private planOutput(call: PlanCall): Partial<OpenAI.ChatCompletionCreateParamsStreaming> {
+    const facts = call.facts;
+    const gathering = facts !== undefined && !facts.final;
+    const factTools: OpenAI.ChatCompletionTool[] = (facts?.tools ?? []).map((t) => ({
+      type: 'function', function: { name: wireToolName(t.name), description: t.description, parameters: t.inputSchema },
+    }));
+    // One call a turn: the loop answers one fact at a time, and counts them against the bound.
+    const oneAtATime = factTools.length > 0 && this.settings.kind === 'openai' ? { parallel_tool_calls: false } : {};
+    if (this.settings.output === 'tools') {
+      return {
+        tools: [...factTools, { type: 'function', function: { name: PLAN_TOOL.name, description: PLAN_TOOL.description, parameters: call.schema } }],
+        tool_choice: gathering ? 'required' : { type: 'function', function: { name: PLAN_TOOL.name } },
+        ...oneAtATime,
+      };
+    }
+    return {
+      response_format: { type: 'json_schema', json_schema: { name: 'plan', schema: call.schema, strict: false } },
+      ...(factTools.length === 0 ? {} : { tools: factTools, tool_choice: gathering ? 'auto' : 'none', ...oneAtATime }),
+    };
+  }
+}
+
+/** The fact calls so far, as the conversation the model had: its tool call, our `tool` answer. */
+function factMessages(facts: FactRound | undefined): OpenAI.ChatCompletionMessageParam[] {
+  return (facts?.turns ?? []).flatMap((t): OpenAI.ChatCompletionMessageParam[] => [
+    { role: 'assistant', content: null, tool_calls: [{ id: t.id, type: 'function', function: { name: wireToolName(t.name), arguments: JSON.stringify(t.input ?? {}) } }] },
+    // Chat Completions has no error flag on a tool's answer: a refusal says so in its text ("refused: ...").
+    { role: 'tool', tool_call_id: t.id, content: t.result },
+  ]);
 }

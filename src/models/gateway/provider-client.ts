@@ -61,6 +61,13 @@ export const PLAN_TOOL = {
   description: 'Submit the plan for the operator\'s goal: the steps in order, each one tool call. Nothing runs until the operator approves.',
 } as const;
 
+/**
+ * Both APIs take tool names of letters, digits, `_` and `-` only; ours have dots (`fs.read`),
+ * so they go out as `fs__read` and come back through `toolNameFromWire`. No tool name holds `__`.
+ */
+export const wireToolName = (name: string): string => name.replaceAll('.', '__');
+export const toolNameFromWire = (name: string): string => name.replaceAll('__', '.');
+
 /** The shape both SDKs give their HTTP errors (status and headers), without importing either. */
 interface SdkApiError { status?: number | undefined; headers?: { get(name: string): string | null } | undefined; message: string; name: string }
 

@@ -21,6 +21,8 @@ export interface ModelSettings {
   threads: number | 'auto';
   contextSize: number | null;
   planAttempts: number;
+  /** A round of read-only fact calls before the plan. */
+  facts: boolean;
 }
 
 export interface RuntimeSettings {
@@ -48,7 +50,7 @@ export function modelSettings(config: ModelsConfig, defaultModelDir: string): Ru
       // The seed's defaults: the operational model stays loaded, the tactical one comes and goes.
       alwaysLoaded: m.always_loaded ?? (m.load_on_demand === undefined ? key === 'operational' : !m.load_on_demand),
       unloadAfterIdleMs: durationMs(m.unload_after_idle), maxTokens: m.max_tokens, temperature: m.temperature,
-      threads: m.threads, contextSize: m.context_size ?? null, planAttempts: m.plan_attempts,
+      threads: m.threads, contextSize: m.context_size ?? null, planAttempts: m.plan_attempts, facts: m.facts,
     });
   }
   return { gpu: config.gpu ?? 'auto', models, problems };

@@ -67,6 +67,12 @@ export class FakeProvider {
     req.on('end', () => {
       const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
       this.requests.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      // As both real APIs do: a tool name outside [a-zA-Z0-9_-] is a 400 before any model runs.
+      const badName = toolNames(body).find((n) => !/^[a-zA-Z0-9_-]{1,64}$/.test(n));
+      if (badName !== undefined) {
+        this.error(res, 400, `tools: name "${badName}" does not match ^[a-zA-Z0-9_-]{1,64}$`);
+        return;
+      }
       const script = this.queue.shift() ?? this.fallback;
       if (script === null) {
         this.error(res, 500, 'the fake has no script for this request');
@@ -137,6 +143,12 @@ export class FakeProvider {
   }
 }
 
+/** The tool names a request offers, in either API's shape. */
+function toolNames(body: Record<string, unknown>): string[] {
+  const tools = Array.isArray(body['tools']) ? body['tools'] as { name?: string; function?: { name?: string } }[] : [];
+  return tools.map((t) => t.function?.name ?? t.name ?? '');
+}
+
 let toolUseIds = 0;
 const sse = (event: string | null, data: unknown): string => `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 
@@ -158,12 +170,14 @@ function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: 
 
 function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean, tool: string): string[] {
   const model = String(body['model'] ?? 'gpt-fake');
-  const tools = body['tools'] !== undefined;
+  // The plan comes as a submit_plan call when that tool is offered, else as content (json_schema);
+  // a fact call is always a tool call.
+  const tools = tool !== 'submit_plan' || toolNames(body).includes('submit_plan');
   const chunk = (delta: Record<string, unknown>, finish: string | null): string => sse(null, {
     id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
   });
   const deltas = parts.map((p, i) => (tools
-    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: 'call_fake', type: 'function' } : {}), function: { ...(i === 0 ? { name: tool } : {}), arguments: p } }] }, null)
+    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: `call_fake_${++toolUseIds}`, type: 'function' } : {}), function: { ...(i === 0 ? { name: tool } : {}), arguments: p } }] }, null)
     : chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content: p }, null)));
   if (!complete) return deltas;
   return [
