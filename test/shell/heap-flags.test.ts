@@ -1,6 +1,6 @@
 // The client collects its garbage once a burst of pane output has gone quiet: seen here as a
 // real major GC reported by V8's performance entries, not as a call to a stub.
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { keepYoungGenerationSmall, noteOutput } from '../../src/shell/heap-flags.js';
 
