@@ -14,7 +14,8 @@ import { directPlanner } from './direct-planner.js';
 import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';
 import { OpError } from './op-error.js';
 import { planHash } from './plan-hash.js';
-import type { Planner } from './planner.js';
+import type { PlanOutcome, Planner } from './planner.js';
+import { revisionContext } from './revision-context.js';
 import type { ProcedureStore } from './procedure-store.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepRunner } from './step-runner.js';
@@ -93,15 +94,29 @@ export class GoalEngine {
       store.setGoalState(goalId, 'not_understood', outcome.reason);
       return this.publish(goalId);
     }
+    const proposed = await this.propose(goalId, outcome, actor);
+    if (typeof proposed !== 'string') return proposed;
+    store.setGoalState(goalId, 'not_understood', `The ${outcome.tier} planner proposed an invalid plan: ${proposed}`);
+    return this.publish(goalId);
+  }
+
+  /**
+   * A planned outcome through everything any plan goes through: validation, previews, routing,
+   * the hash, policy, and approval (by a person, or the autonomy policy). `revises`: the failed
+   * plan this one replaces (goal/revise). A string: why the plan does not validate (nothing saved).
+   */
+  private async propose(goalId: string, outcome: Extract<PlanOutcome, { kind: 'plan' }>, actor: Actor, revises?: { plan: PlanView; why: string }): Promise<GoalView | string> {
+    const { store } = this.deps;
     const checked = await this.checkSteps(outcome.steps, outcome.tier);
-    if (typeof checked === 'string') {
-      store.setGoalState(goalId, 'not_understood', `The ${outcome.tier} planner proposed an invalid plan: ${checked}`);
-      return this.publish(goalId);
-    }
+    if (typeof checked === 'string') return checked;
     const planId = ulid();
-    const hash = planHash(goalId, outcome.tier, checked.steps);
+    const hash = planHash(goalId, outcome.tier, checked.steps, revises?.plan.id);
     store.savePlan({ id: planId, goalId, tier: outcome.tier, hash, steps: checked.steps, previews: checked.previews });
     store.recordEvent('plan.proposed', goalId, { planId, hash, tier: outcome.tier });
+    if (revises !== undefined) {
+      store.recordEvent('plan.revised', goalId, { from: revises.plan.id, fromHash: revises.plan.hash, planId, hash, tier: outcome.tier, why: revises.why, by: actor.name });
+      this.deps.ledger.append({ actor: actor.name, action: 'plan.revise', subject: goalId, detail: { from: revises.plan.id, planId, hash, previousHash: revises.plan.hash, why: revises.why } });
+    }
     for (const r of checked.routes) store.recordEvent('step.routed', goalId, { planId, ...r });
     const denied = denialMessage(checked.steps, checked.verdicts);
     if (denied !== null) return this.denyPlan(goalId, planId, hash, checked.steps, denied);
@@ -129,6 +144,40 @@ export class GoalEngine {
     this.deps.store.setGoalState(goalId, 'cancelled', `cancelled by ${actor.name} while it was planned`);
     abort.abort(new Error(`cancelled by ${actor.name}`));
     return this.publish(goalId);
+  }
+
+  /**
+   * Asks the planner for a new plan for a goal whose plan failed (or was interrupted), with the
+   * failure as context. The new plan is attached to the same goal and needs approving like any
+   * plan: the old approval covers the old plan only. Without a new plan the goal stays as it was.
+   */
+  async revise(goalId: string, actor: Actor): Promise<GoalView> {
+    const { store } = this.deps;
+    const goal = this.get(goalId);
+    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot revise plans`);
+    const old = goal.plan;
+    if (old === null || (goal.state !== 'failed' && goal.state !== 'interrupted') || this.running.has(goalId)) {
+      throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a failed or interrupted goal can be revised${goal.state === 'succeeded' ? ' (it needs no new plan)' : ''}`);
+    }
+    const revision = revisionContext(old);
+    const restore = (why: string): never => {
+      store.setGoalState(goalId, goal.state, goal.message);
+      store.recordEvent('plan.revise_failed', goalId, { from: old.id, why: revision.why, reason: why, by: actor.name });
+      this.publish(goalId);
+      throw new OpError('Failed', `no revised plan for goal ${goalId}: ${why}; the goal is ${goal.state} as before`);
+    };
+    this.homes.set(goalId, actor.home);
+    store.setGoalState(goalId, 'planning', `revising the plan for ${actor.name} after the failure`);
+    this.publish(goalId);
+    const abort = new AbortController();
+    this.planning.set(goalId, abort);
+    const outcome = await this.deps.planner.plan({ text: goal.text, home: actor.home, goalId, signal: abort.signal, task: 'revise', revision })
+      .catch((err: unknown) => ({ kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.` }))
+      .finally(() => this.planning.delete(goalId));
+    if (abort.signal.aborted) return this.get(goalId);
+    if (outcome.kind === 'not_understood') return restore(outcome.reason);
+    const proposed = await this.propose(goalId, { ...outcome, explanation: `revised plan: ${outcome.explanation}` }, actor, { plan: old, why: revision.why });
+    return typeof proposed === 'string' ? restore(`the ${outcome.tier} planner proposed an invalid plan: ${proposed}`) : proposed;
   }
 
   /** `confirm`: the person explicitly confirmed the steps that need it (irreversible, require_confirm…). */
@@ -267,7 +316,7 @@ export class GoalEngine {
     if (plan === undefined) throw new OpError('NotFound', `no plan "${planId}"`);
     const goal = this.get(plan.goalId);
     if (goal.plan !== null && goal.plan.id !== planId) {
-      throw new OpError('Conflict', 'this plan was replaced by an edited one: review the new plan and approve it', { goal });
+      throw new OpError('Conflict', 'this plan was replaced by an edited or revised one: review the new plan and approve it', { goal });
     }
     if (plan.hash !== hash) {
       ledger.append({ actor: actor.name, action: 'plan.denied', subject: planId, detail: { reason: 'hash mismatch', offered: hash, current: plan.hash } });

@@ -8,8 +8,10 @@ export interface PlanRequest {
   home: string;
   /** The goal being planned: model tiers stream the plan as it is written (plan.delta events). */
   goalId?: string;
-  /** What the model tiers are asked to do: plan a person's goal, or analyse output (a monitor alert). */
-  task?: 'plan' | 'analyse';
+  /** What the model tiers are asked to do: plan a person's goal, analyse output (a monitor alert), or revise a plan that failed. */
+  task?: 'plan' | 'analyse' | 'revise';
+  /** revise: the failure the new plan answers (revision-context.ts): data for the model's prompt, and a line for the decision log. */
+  revision?: { context: string; why: string };
   /** Aborted when the goal is cancelled while it is planned: the model call in flight stops. */
   signal?: AbortSignal;
 }

@@ -50,26 +50,40 @@ export function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise
 export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io, confirm = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     await client.call('events/subscribe', {});
-    let goal = await client.call('goal/submit', { text });
+    const goal = await client.call('goal/submit', { text });
     if (goal.state === 'not_understood') {
       if (io.json) io.out(JSON.stringify(goal)); else io.err(formatGoal(goal));
       return 1;
     }
-    if (goal.state === 'awaiting_approval' && goal.plan !== null) {
-      if (!yes) {
-        if (io.json) io.out(JSON.stringify(goal));
-        else io.out(`${formatGoal(goal)}\n\nApprove it in the TUI (aios shell), or run again with --yes.`);
-        return 0;
-      }
-      if (!io.json) io.out(formatGoal(goal));
-      goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', ...(confirm ? { confirm } : {}) });
-    } else if (!io.json) {
-      io.out(formatGoal(goal));
+    return reviewOrRun(client, goal, yes, io, confirm);
+  });
+}
+
+/** A freshly planned goal: printed for review, or (--yes) approved, run and its result printed. */
+async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
+  let goal = planned;
+  if (goal.state === 'awaiting_approval' && goal.plan !== null) {
+    if (!yes) {
+      if (io.json) io.out(JSON.stringify(goal));
+      else io.out(`${formatGoal(goal)}\n\n${hint}`);
+      return 0;
     }
-    const final = TERMINAL.has(goal.state) ? goal : await waitForGoal(client, goal.id, io);
-    if (io.json) io.out(JSON.stringify(final));
-    else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}`);
-    return final.state === 'succeeded' ? 0 : 1;
+    if (!io.json) io.out(formatGoal(goal));
+    goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', ...(confirm ? { confirm } : {}) });
+  } else if (!io.json) {
+    io.out(formatGoal(goal));
+  }
+  const final = TERMINAL.has(goal.state) ? goal : await waitForGoal(client, goal.id, io);
+  if (io.json) io.out(JSON.stringify(final));
+  else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}`);
+  return final.state === 'succeeded' ? 0 : 1;
+}
+
+/** A new plan for a failed or interrupted goal, with the failure as context; reviewed (or --yes approved) like any plan. */
+export function goalReviseCommand(socketPath: string, goalId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    await client.call('events/subscribe', {});
+    return reviewOrRun(client, await client.call('goal/revise', { goalId }), yes, io, confirm, 'Approve it in the TUI (aios shell): the approval of the failed plan does not carry over.');
   });
 }
 

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  agentsCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
@@ -64,7 +64,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const { runShell } = await import('../shell/run-shell.js');
           code = await runShell({ socketPath: sock(), stdin: process.stdin, stdout: process.stdout, env: process.env, view: 'monitor' });
         });
-      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id>`: resume an interrupted goal; `goal cancel <id>`: stop a goal while it is planned')
+      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id>`: resume an interrupted goal; `goal cancel <id>`: stop a goal while it is planned; `goal revise <id>`: a new plan for a failed goal (approved again)')
         .argument('<text...>', 'the goal, in plain words')
         .option('-y, --yes', 'approve the whole plan and run it')
         .option('--confirm', 'with --yes: also explicitly confirm steps that need it (irreversible, require_confirm)')
@@ -73,8 +73,9 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           // `goal show <id>` and `goal resume <id>` are verbs only with a goal id after them:
           // "show /etc/hostname" stays a goal.
           const [verb, id] = text;
-          if (text.length === 2 && id !== undefined && GOAL_ID.test(id) && (verb === 'show' || verb === 'resume' || verb === 'cancel')) {
-            code = verb === 'show' ? await goalShowCommand(sock(), id, io(o.json))
+          if (text.length === 2 && id !== undefined && GOAL_ID.test(id) && (verb === 'show' || verb === 'resume' || verb === 'cancel' || verb === 'revise')) {
+            code = verb === 'revise' ? await goalReviseCommand(sock(), id, o.yes === true, io(o.json), o.confirm === true)
+              : verb === 'show' ? await goalShowCommand(sock(), id, io(o.json))
               : verb === 'cancel' ? await goalCancelCommand(sock(), id, io(o.json)) : await goalResumeCommand(sock(), id, io(o.json));
             return;
           }

@@ -119,6 +119,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
+    'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
   };
 }
 

@@ -67,7 +67,7 @@ export class LocalPlanner implements ModelPlanner {
    * longest plan. Answers (file text, JSON) are counted a token a byte: they split worse than prose.
    */
   private factRoom(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number, request: PlanRequest): number {
-    const prompt = (planSystemPrompt(tools, 'brief').length + planUserPrompt(request.text, request.home).length) / 2;
+    const prompt = (planSystemPrompt(tools, 'brief').length + planUserPrompt(request.text, request.home, [], '', request.revision?.context).length) / 2;
     // Room is also kept for the reasons a retry quotes (a few hundred characters).
     return Math.max(0, Math.floor(this.contextSize() - maxTokens - 256 - prompt - 300));
   }

@@ -59,7 +59,7 @@ export async function planWithRetries(opts: {
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     ctx.signal?.throwIfAborted();
     if (attempt > 1) ctx.onRestart?.();
-    const answer = await opts.ask({ system, user: planUserPrompt(request.text, request.home, rejected, opts.facts) }, attempt, ctx);
+    const answer = await opts.ask({ system, user: planUserPrompt(request.text, request.home, rejected, opts.facts, request.revision?.context) }, attempt, ctx);
     const draft: DraftOutcome = 'problem' in answer
       ? { ok: false, empty: false, reasons: [answer.problem] }
       : 'text' in answer ? parseDraftText(answer.text, registry, { fromGrammar: opts.fromGrammar }) : checkDraft(answer.value, registry);

@@ -38,9 +38,13 @@ export function factsSystemPrompt(tools: readonly { name: string; inputSchema: J
   ].join('\n');
 }
 
-/** `facts`: what read-only tools answered before this plan (a local model's first phase). */
-export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = [], facts = ''): string {
+/**
+ * `facts`: what read-only tools answered before this plan (a local model's first phase).
+ * `revision`: why the previous plan failed, already sanitised and framed as data (revision-context.ts).
+ */
+export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = [], facts = '', revision = ''): string {
   const lines = [`Goal: ${goal}`, `Operator's home directory: ${home}`];
+  if (revision !== '') lines.push(revision);
   if (facts !== '') lines.push(facts);
   if (rejected.length > 0) {
     lines.push('Your previous plan was rejected:', ...rejected.map((r) => `- ${r}`), 'Write a corrected plan.');

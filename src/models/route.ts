@@ -17,6 +17,8 @@ export interface Task {
   goal: GoalClass;
   /** revise: the tier whose attempt failed, and why. */
   failed?: { tier: ModelTier; reason: string };
+  /** revise: a step of the approved plan failed when it ran (goal/revise), and how. */
+  stepFailed?: string;
 }
 
 export interface GoalClass {
@@ -76,6 +78,10 @@ function preference(task: Task): { order: ModelTier[]; note: string } {
     case 'plan':
       return { order: [...PREFERENCE[goal.risk]], note: `plan: ${what}` };
     case 'revise': {
+      // A plan that failed on the node is planned again by the strongest model first.
+      if (task.failed === undefined && task.stepFailed !== undefined) {
+        return { order: ['cloud', 'tactical', 'operational'], note: `${task.stepFailed}: stronger tiers first; ${what}` };
+      }
       // The tier that failed is not asked again; stronger tiers first, then the weaker ones.
       const failed = task.failed?.tier ?? 'operational';
       const i = STRENGTH.indexOf(failed);

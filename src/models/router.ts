@@ -66,6 +66,7 @@ export class Router implements Planner {
       if (out.kind === 'plan') {
         this.d.decisionLog('router.decision', goalId, {
           tier: p.tier, why: p.tier === 'reactive' ? 'a built-in rule matched' : 'a learned procedure matched', ...(out.match === undefined ? {} : { match: out.match }),
+          ...(request.revision === undefined ? {} : { task: 'revise', revise: request.revision.why }),
         });
         return out;
       }
@@ -76,7 +77,7 @@ export class Router implements Planner {
     const goal = classifyGoal(request.text);
     const states = this.tierStates();
     const budgetLeft = this.d.budgetLeft();
-    let task: Task = { kind: request.task ?? 'plan', goal };
+    let task: Task = { kind: request.task ?? 'plan', goal, ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }) };
     const tried = new Set<ModelTier>();
     const modelReasons: string[] = [];
     // One decision per task: the first plan (or analysis), then a revise after each tier that fails.
@@ -110,7 +111,7 @@ export class Router implements Planner {
       }
       this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       modelReasons.push(out.reason);
-      task = { kind: 'revise', goal, failed: { tier: t, reason: out.reason } };
+      task = { kind: 'revise', goal, failed: { tier: t, reason: out.reason }, ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }) };
     }
   }
 

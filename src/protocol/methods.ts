@@ -206,6 +206,12 @@ export const methods = {
     params: Empty,
     result: z.object({ timeline: BootTimeline.nullable(), stale: z.boolean() }),
   },
+  'goal/revise': {
+    // A failed or interrupted goal: the planner writes a new plan with the failure as context;
+    // it is attached to the same goal and needs approving again (the old approval does not carry over).
+    params: z.object({ goalId: z.string() }).strict(),
+    result: GoalView,
+  },
 } as const;
 
 export type Methods = typeof methods;

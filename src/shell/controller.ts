@@ -9,7 +9,7 @@ import type { KeyPress } from './key-decode.js';
 import { DEFAULT_KEYMAP, resolveKey, type Command, type Keymap, type Resolved } from './keymap.js';
 import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
-import { cancelPlanning, decide, planningGoal, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
+import { cancelPlanning, decide, planningGoal, revise, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
 import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
 import type { Store } from './store.js';
 import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
@@ -275,6 +275,8 @@ export function createController(deps: ControllerDeps): Controller {
         return dispatch({ type: 'goalShown', delta: 1 });
       case 'rollback':
         return rollback(ctx);
+      case 'reviseGoal':
+        return revise(ctx);
       case 'traceGoal':
         return openTrace(ctx, 'plan');
       case 'cancelGoal':

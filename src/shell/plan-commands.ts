@@ -143,6 +143,27 @@ export function rollback(ctx: CommandContext): void {
   ).catch(() => undefined);
 }
 
+/** `v`: a new plan for the failed (or interrupted) goal shown, planned with the failure as context and shown for review. */
+export function revise(ctx: CommandContext): void {
+  const state = ctx.store.getState();
+  const shown = focusedGoal(state);
+  if (shown === null || (shown.state !== 'failed' && shown.state !== 'interrupted')) {
+    return ctx.flash('info', 'only a failed or interrupted goal can be revised: show one with [ and ]');
+  }
+  if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot revise plans');
+  const c = ctx.client();
+  if (c === null) return;
+  ctx.flash('info', `asking for a revised plan: ${shown.text}`);
+  c.call('goal/revise', { goalId: shown.id }).then(
+    (goal) => {
+      ctx.dispatch({ type: 'goalUpdated', goal, focus: true });
+      ctx.dispatch({ type: 'focused', focus: 'plan' });
+      ctx.flash('info', `revised plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve it (the old approval does not carry over)`);
+    },
+    (error: unknown) => reportFailure(ctx, 'revise failed', error),
+  ).catch(() => undefined);
+}
+
 /** The goal shown if it is being planned, else the newest one that is. */
 export function planningGoal(state: ShellState): GoalView | null {
   const shown = focusedGoal(state);

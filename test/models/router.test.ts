@@ -36,6 +36,10 @@ describe('route', () => {
     expect(revise.why).toContain('revise after operational failed (bad plan)');
     expect(route({ kind: 'revise', goal: risky, failed: { tier: 'tactical', reason: 'x' } }, all, null).order).toEqual(['cloud', 'operational']);
     expect(route({ kind: 'revise', goal: risky, failed: { tier: 'cloud', reason: 'x' } }, all, null).order).toEqual(['tactical', 'operational']);
+    // A plan whose step failed on the node (goal/revise): the strongest tier first, whatever the risk.
+    const afterStep = route({ kind: 'revise', goal: question, stepFailed: 'revise after s1 (fs.write) failed: no such directory' }, all, null);
+    expect(afterStep.order).toEqual(['cloud', 'tactical', 'operational']);
+    expect(afterStep.why).toContain('revise after s1 (fs.write) failed: no such directory: stronger tiers first');
     // Output is read locally first whatever the risk; the cloud last.
     expect(route({ kind: 'analyse', goal: question }, all, null).order).toEqual(['operational', 'tactical', 'cloud']);
     expect(route({ kind: 'analyse', goal: risky }, all, null)).toMatchObject({ order: ['tactical', 'operational', 'cloud'], why: expect.stringContaining('analyse output locally first') as unknown as string });

@@ -42,6 +42,7 @@ describe('controller, connected', () => {
       'goal/submit': () => planned,
       'plan/decide': () => ({ ...planned, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
       'goal/rollback': () => ({ ...planned, state: 'rolled_back', updatedAt: '2025-01-01T00:00:09Z' }),
+      'goal/revise': () => ({ ...planned, id: 'failed1', plan: planned.plan === null ? null : { ...planned.plan, id: 'p-revised', hash: 'feedc0de'.repeat(8) }, updatedAt: '2025-01-01T00:00:10Z' }),
     });
     setUp(() => Promise.resolve(client));
     controller.start();
@@ -184,6 +185,25 @@ describe('controller, connected', () => {
     type('r');
     await settle();
     expect(client.calls('goal/rollback')).toEqual([{ goalId: 'old' }]);
+  });
+
+  it('v on a failed goal asks for a revised plan and shows it for review', async () => {
+    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'failed1', state: 'failed' }), focus: true });
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('v');
+    await settle();
+    expect(client.calls('goal/revise')).toEqual([{ goalId: 'failed1' }]);
+    const shown = focusedGoal(store.getState());
+    expect(shown).toMatchObject({ id: 'failed1', state: 'awaiting_approval', plan: { id: 'p-revised' } });
+    expect(store.getState().flash?.text).toMatch(/revised plan, hash feedc0defeed: review it and approve it/);
+  });
+
+  it('v on a goal that did not fail says so and sends nothing', () => {
+    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'ok1', state: 'succeeded' }), focus: true });
+    store.dispatch({ type: 'focused', focus: 'plan' });
+    type('v');
+    expect(client.calls('goal/revise')).toEqual([]);
+    expect(store.getState().flash?.text).toMatch(/only a failed or interrupted goal can be revised/);
   });
 
   it('r with nothing that ran says so and sends nothing', () => {

@@ -118,7 +118,7 @@ describe('frames at 80x24', () => {
         s               skip selected step
         e               edit the step's arguments
         ↑ k             previous item
-      ↓ 81 more — ↑/↓ scroll
+      ↓ 82 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);

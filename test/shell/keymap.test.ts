@@ -21,6 +21,7 @@ describe('keymap', () => {
     expect(cmd('k', 'plan')).toBe('selectPrev');
     expect(cmd('up', 'plan')).toBe('selectPrev');
     expect(cmd('r', 'plan')).toBe('rollback');
+    expect(cmd('v', 'plan')).toBe('reviseGoal');
     expect(cmd('?', 'plan')).toBe('help');
     expect(cmd('q', 'plan')).toBe('leave');
     expect(cmd('ctrl+d', 'plan')).toBe('leave');

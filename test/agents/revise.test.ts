@@ -1,0 +1,103 @@
+// Revising a failed plan in the goal engine (real stores): what the planner is told about the
+// failure (bounded, sanitised, framed as data; what already ran), who may ask, and what happens
+// when no new plan comes back (the goal stays as it was).
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { PlanOutcome, PlanRequest, Planner } from '../../src/agents/planner.js';
+import { OUTPUT_TAIL_CHARS } from '../../src/agents/revision-context.js';
+import type { GoalView, PlanStepSpec } from '../../src/protocol/model.js';
+import { defineTool } from '../../src/tools/tool.js';
+import { engineRig, type EngineRig } from '../helpers/engine.js';
+
+let rig: EngineRig | undefined;
+afterEach(() => {
+  rig?.dispose();
+  rig = undefined;
+});
+
+/** Fails, with a long output that ends in an escape sequence (untrusted text). */
+const breaks = defineTool({
+  name: 'test.break', description: 'fails', schema: z.strictObject({ n: z.number().int() }),
+  capabilities: ['exec'], risk: 'medium', reversible: false, mutates: true,
+  preview: () => Promise.resolve({ summary: 'fails' }),
+  execute: () => Promise.resolve({ ok: false, output: `${'x'.repeat(5000)}\nlast line \u001b[2J done\n`, error: 'it broke\u0007' }),
+});
+const works = defineTool({
+  name: 'test.work', description: 'works', schema: z.strictObject({ n: z.number().int() }),
+  capabilities: ['exec'], risk: 'medium', reversible: false, mutates: true,
+  preview: () => Promise.resolve({ summary: 'works' }),
+  execute: () => Promise.resolve({ ok: true, output: 'fine\n' }),
+});
+
+const step = (id: string, tool: string, dependsOn: string[] = []): PlanStepSpec => (
+  { id, agent: 'system', tool, args: { n: 1 }, rationale: '', risk: 'low', reversible: false, dependsOn });
+
+/** Answers each request from its list in turn, and keeps every request it was given. */
+function scripted(answers: PlanOutcome[]): Planner & { requests: PlanRequest[] } {
+  const requests: PlanRequest[] = [];
+  return {
+    tier: 'local', requests,
+    plan: (r) => {
+      requests.push(r);
+      return Promise.resolve(answers.shift() ?? { kind: 'not_understood', reason: 'no more answers' });
+    },
+  };
+}
+
+async function failedGoal(planner: ReturnType<typeof scripted>): Promise<{ r: EngineRig; goal: GoalView }> {
+  const r = engineRig(() => planner, { tools: () => [breaks, works] });
+  rig = r;
+  const planned = await r.engine.submit('do the thing', r.actor);
+  if (planned.plan === null) throw new Error('no plan');
+  r.engine.decide(planned.plan.id, planned.plan.hash, 'approve', undefined, r.actor, true);
+  await r.engine.idle();
+  const goal = r.engine.get(planned.id);
+  expect(goal.state).toBe('failed');
+  return { r, goal };
+}
+
+const first: PlanOutcome = { kind: 'plan', tier: 'local', steps: [step('s1', 'test.work'), step('s2', 'test.break', ['s1']), step('s3', 'test.work', ['s2'])], explanation: 'first' };
+
+describe('goal revise (engine)', () => {
+  it('tells the planner what failed, bounded and sanitised, and what already ran', async () => {
+    const planner = scripted([first, { kind: 'plan', tier: 'local', steps: [step('s1', 'test.work')], explanation: 'second' }]);
+    const { r, goal } = await failedGoal(planner);
+    const revised = await r.engine.revise(goal.id, r.actor);
+    expect(revised).toMatchObject({ id: goal.id, state: 'awaiting_approval', message: 'revised plan: second' });
+
+    const req = planner.requests[1];
+    expect(req).toMatchObject({ text: 'do the thing', task: 'revise', goalId: goal.id });
+    const context = req?.revision?.context ?? '';
+    expect(context).toMatch(/^The previous plan for this goal failed\. .*DATA/s);
+    expect(context).toContain('Failed step s2: test.break {"n":1}');
+    expect(context).toContain('error: it broke^G');
+    expect(context).toContain('last line ^[[2J done');
+    expect(context).toContain('Already ran and still in effect: step s1: test.work {"n":1}');
+    expect(context).toContain('Did not run (skipped): step s3: test.work');
+    expect(context).toMatch(/steps that already ran are still in effect/);
+    // Only the tail of the output, and no raw control character anywhere.
+    expect(context.length).toBeLessThan(OUTPUT_TAIL_CHARS + 1500);
+    expect([...context].filter((ch) => ch !== '\n' && (ch < ' ' || ch === '\u007f'))).toEqual([]);
+    expect(req?.revision?.why).toBe('revise after s2 (test.break) failed: it broke^G');
+  });
+
+  it('a viewer cannot revise, and nothing is asked of the planner', async () => {
+    const planner = scripted([first]);
+    const { r, goal } = await failedGoal(planner);
+    await expect(r.engine.revise(goal.id, { ...r.actor, name: 'vera', role: 'viewer' })).rejects.toThrow('vera is a viewer and cannot revise plans');
+    expect(planner.requests).toHaveLength(1);
+    expect(r.engine.get(goal.id)).toEqual(goal);
+  });
+
+  it('without a new plan the goal stays failed, with its plan and message, and the attempt is recorded', async () => {
+    const planner = scripted([first, { kind: 'not_understood', reason: 'The model found nothing better.' }]);
+    const { r, goal } = await failedGoal(planner);
+    await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(`no revised plan for goal ${goal.id}: The model found nothing better.; the goal is failed as before`);
+    const after = r.engine.get(goal.id);
+    expect(after).toMatchObject({ state: 'failed', message: goal.message, plan: { id: goal.plan?.id, hash: goal.plan?.hash } });
+    const row = r.db.prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'").get(goal.id) as { payload: string } | undefined;
+    expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ from: goal.plan?.id, reason: 'The model found nothing better.' });
+    // It can be asked again.
+    await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(/no more answers/);
+  });
+});
