@@ -161,6 +161,7 @@ export class GoalEngine {
     }
     const revision = revisionContext(old);
     const restore = (why: string): never => {
+      this.homes.delete(goalId);
       store.setGoalState(goalId, goal.state, goal.message);
       store.recordEvent('plan.revise_failed', goalId, { from: old.id, why: revision.why, reason: why, by: actor.name });
       this.publish(goalId);

@@ -1,7 +1,7 @@
 // The TUI as people use it: under real pseudo-terminals, read through a headless terminal
 // emulator, driven only by keystrokes, against a real aiosd. Sizes 80x24 and 200x50; TERM
 // linux, vt100 and xterm-256color; two sessions on one node; a daemon restart.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -94,6 +94,26 @@ describe('plan review by keys', () => {
     await s.waitFor(/\[succeeded\]/);
     expect(existsSync(second)).toBe(true);
     expect(existsSync(first)).toBe(false);
+  });
+
+  it('v on a failed goal asks for a revised plan with a new hash, which is approved again and runs', async () => {
+    const file = join(d.dir, 'not-yet', 'revised.txt');
+    const s = openShell('xterm-256color', 120, 30);
+    await connected(s);
+    s.write(`create a file ${file} containing revised\r`);
+    await s.waitFor(/awaiting approval/);
+    const oldHash = /hash ([0-9a-f]{12})/.exec(s.text())?.[1];
+    s.write('a');
+    await s.waitFor(/\[failed\]/);
+    mkdirSync(join(d.dir, 'not-yet'));
+    s.write('v');
+    await s.waitFor(/revised plan, hash [0-9a-f]{12}: review it/);
+    const newHash = /revised plan, hash ([0-9a-f]{12})/.exec(s.text())?.[1];
+    expect(newHash).not.toBe(oldHash);
+    await s.waitFor(/awaiting approval/);
+    s.write('a');
+    await s.waitFor(/\[succeeded\]/);
+    expect(readFileSync(file, 'utf8')).toBe('revised\n');
   });
 });
 
