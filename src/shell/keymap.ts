@@ -145,10 +145,10 @@ export const DEFAULT_KEYMAP: Keymap = {
     prevGoal: ['pageup', '['],
     nextGoal: ['pagedown', ']'],
     rollback: ['r'],
-    reviseGoal: ['v'],
     traceGoal: ['t'],
     cancelGoal: ['c'],
     cancelOrLeave: ['ctrl+c'],
+    reviseGoal: ['v'],
   },
   agents: {
     panePrev: ['left', 'h', 'shift+tab'],

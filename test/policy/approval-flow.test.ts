@@ -79,7 +79,7 @@ describe('approval is bound to the plan', () => {
     const second = planOf(edited);
     expect(second.hash).not.toBe(first.hash);
     // The old approval, replayed on the old plan and on the new one.
-    expect(() => r?.engine.decide(first.id, first.hash, 'approve', undefined, r.admin)).toThrow(/replaced by an edited one/);
+    expect(() => r?.engine.decide(first.id, first.hash, 'approve', undefined, r.admin)).toThrow(/replaced by an edited or revised one/);
     let refusal: unknown;
     try {
       r.engine.decide(second.id, first.hash, 'approve', undefined, r.admin);
