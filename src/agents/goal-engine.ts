@@ -58,6 +58,8 @@ export class GoalEngine {
   private readonly running = new Map<string, Promise<void>>();
   /** Goals being planned now: cancelling one aborts its model call in flight. */
   private readonly planning = new Map<string, AbortController>();
+  /** Goals being revised now, with the state they go back to if the revision is cancelled. */
+  private readonly revising = new Map<string, { state: GoalView['state']; message: string | null }>();
   /** The submitter's home per goal: relative paths in its plan were resolved against it. */
   private readonly homes = new Map<string, string>();
   private readonly runner: StepRunner;
@@ -141,7 +143,14 @@ export class GoalEngine {
     this.planning.delete(goalId);
     this.homes.delete(goalId);
     this.deps.ledger.append({ actor: actor.name, action: 'goal.cancel', subject: goalId, detail: { state: goal.state, text: goal.text } });
-    this.deps.store.setGoalState(goalId, 'cancelled', `cancelled by ${actor.name} while it was planned`);
+    // A cancelled revision leaves the goal as it was (failed, with its plan, which can still be rolled back).
+    const before = this.revising.get(goalId);
+    if (before !== undefined) {
+      this.deps.store.recordEvent('plan.revise_failed', goalId, { from: goal.plan?.id ?? null, reason: `cancelled by ${actor.name}`, by: actor.name });
+      this.deps.store.setGoalState(goalId, before.state, before.message);
+    } else {
+      this.deps.store.setGoalState(goalId, 'cancelled', `cancelled by ${actor.name} while it was planned`);
+    }
     abort.abort(new Error(`cancelled by ${actor.name}`));
     return this.publish(goalId);
   }
@@ -172,9 +181,13 @@ export class GoalEngine {
     this.publish(goalId);
     const abort = new AbortController();
     this.planning.set(goalId, abort);
+    this.revising.set(goalId, { state: goal.state, message: goal.message });
     const outcome = await this.deps.planner.plan({ text: goal.text, home: actor.home, goalId, signal: abort.signal, task: 'revise', revision })
       .catch((err: unknown) => ({ kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.` }))
-      .finally(() => this.planning.delete(goalId));
+      .finally(() => {
+        this.planning.delete(goalId);
+        this.revising.delete(goalId);
+      });
     if (abort.signal.aborted) return this.get(goalId);
     if (outcome.kind === 'not_understood') return restore(outcome.reason);
     const proposed = await this.propose(goalId, { ...outcome, explanation: `revised plan: ${outcome.explanation}` }, actor, { plan: old, why: revision.why });

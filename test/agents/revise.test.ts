@@ -81,6 +81,20 @@ describe('goal revise (engine)', () => {
     expect(req?.revision?.why).toBe('revise after s2 (test.break) failed: it broke^G');
   });
 
+  it('a revision cancelled while it is planned leaves the goal failed, with its plan', async () => {
+    const planner = scripted([first]);
+    const { r, goal } = await failedGoal(planner);
+    // The next answer never comes: the planner waits until it is aborted, as a model call does.
+    planner.plan = (req) => new Promise((_resolve, reject) => req.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    const revising = r.engine.revise(goal.id, r.actor);
+    expect(r.engine.get(goal.id).state).toBe('planning');
+    const cancelled = r.engine.cancel(goal.id, r.actor);
+    expect(cancelled).toMatchObject({ state: 'failed', message: goal.message, plan: { id: goal.plan?.id } });
+    expect(await revising).toMatchObject({ state: 'failed', plan: { id: goal.plan?.id } });
+    const row = r.db.prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'").get(goal.id) as { payload: string } | undefined;
+    expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ reason: 'cancelled by tester' });
+  });
+
   it('a viewer cannot revise, and nothing is asked of the planner', async () => {
     const planner = scripted([first]);
     const { r, goal } = await failedGoal(planner);
