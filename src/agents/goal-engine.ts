@@ -264,15 +264,20 @@ export class GoalEngine {
     if (plan === null || !['succeeded', 'failed', 'interrupted'].includes(goal.state)) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only a goal that ran can be rolled back`);
     }
-    const done = plan.steps.filter((s) => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null));
-    const undoable = done.filter((s) => s.snapshotId !== null).reverse();
-    const irreversible = done.filter((s) => s.snapshotId === null && this.mutates(s.tool));
+    // Every plan that ran counts, newest first: a revised plan runs after the failed one it
+    // replaced, and what the failed one changed is still in effect until this undoes it.
+    const ran = this.deps.store.plansOf(goalId).flatMap((p) => p.steps
+      .filter((s) => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null))
+      .map((s) => ({ ...s, planId: p.id }))
+      .reverse());
+    const undoable = ran.filter((s) => s.snapshotId !== null);
+    const irreversible = ran.filter((s) => s.snapshotId === null && this.mutates(s.tool));
     if (undoable.length === 0) {
       throw new OpError('Conflict', irreversible.length > 0
         ? `nothing reversible to roll back: ${irreversible.map((s) => `${s.id} (${s.tool})`).join(', ')} cannot be undone`
         : 'nothing to roll back: this goal changed nothing');
     }
-    this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback', subject: goalId, detail: { planId: plan.id, steps: undoable.map((s) => s.id) } });
+    this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback', subject: goalId, detail: { planId: plan.id, steps: undoable.map((s) => (s.planId === plan.id ? s.id : `${s.planId}/${s.id}`)) } });
     const restored: string[] = [];
     const problems: string[] = [];
     for (const step of undoable) {
@@ -280,8 +285,8 @@ export class GoalEngine {
       const r = await this.deps.snapshots.restore(snapshotId);
       restored.push(...r.restored);
       problems.push(...r.problems);
-      this.deps.store.updateStep(plan.id, step.id, { state: 'rolled_back' });
-      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, stepId: step.id, paths: r.restored } });
+      this.deps.store.updateStep(step.planId, step.id, { state: 'rolled_back' });
+      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, planId: step.planId, stepId: step.id, paths: r.restored } });
     }
     const note = (irreversible.length > 0 ? `; not reversible, left as is: ${irreversible.map((s) => s.id).join(', ')}` : '')
       + (problems.length > 0 ? `; NOT brought back: ${problems.join('; ')}` : '');

@@ -107,6 +107,12 @@ export class GoalStore {
     return row === undefined ? undefined : this.view(row);
   }
 
+  /** Every plan the goal has had, newest first: a revision or an edit keeps the ones before it. */
+  plansOf(goalId: string): PlanView[] {
+    const rows = this.sql('SELECT id FROM plans WHERE goal_id = ? ORDER BY created_at DESC, rowid DESC').all(goalId) as { id: string }[];
+    return rows.flatMap((r) => this.getPlan(r.id) ?? []);
+  }
+
   getPlan(planId: string): PlanView | undefined {
     const row = this.sql('SELECT * FROM plans WHERE id = ?').get(planId) as PlanRow | undefined;
     return row === undefined ? undefined : this.planView(row);

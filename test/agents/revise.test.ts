@@ -1,6 +1,8 @@
 // Revising a failed plan in the goal engine (real stores): what the planner is told about the
 // failure (bounded, sanitised, framed as data; what already ran), who may ask, and what happens
 // when no new plan comes back (the goal stays as it was).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { PlanOutcome, PlanRequest, Planner } from '../../src/agents/planner.js';
@@ -113,5 +115,42 @@ describe('goal revise (engine)', () => {
     expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ from: goal.plan?.id, reason: 'The model found nothing better.' });
     // It can be asked again.
     await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(/no more answers/);
+  });
+
+  it('a rollback after a revision undoes both plans, the revised one first', async () => {
+    const answers: PlanOutcome[] = [];
+    const planner = scripted(answers);
+    const r = engineRig(() => planner, { tools: () => [breaks] });
+    rig = r;
+    const a = join(r.dir, 'a.txt');
+    const b = join(r.dir, 'b.txt');
+    writeFileSync(a, 'a before\n');
+    writeFileSync(b, 'b before\n');
+    const write = (id: string, path: string, content: string, dependsOn: string[] = []): PlanStepSpec => (
+      { id, agent: 'storage', tool: 'fs.write', args: { path, content }, rationale: '', risk: 'medium', reversible: true, dependsOn });
+    answers.push(
+      { kind: 'plan', tier: 'local', explanation: 'first', steps: [write('s1', a, 'a changed\n'), step('s2', 'test.break', ['s1'])] },
+      { kind: 'plan', tier: 'local', explanation: 'revised', steps: [write('s1', b, 'b changed\n')] },
+    );
+    const planned = await r.engine.submit('change a and b', r.actor);
+    if (planned.plan === null) throw new Error('no plan');
+    r.engine.decide(planned.plan.id, planned.plan.hash, 'approve', undefined, r.actor, true);
+    await r.engine.idle();
+    expect(r.engine.get(planned.id).state).toBe('failed');
+    expect(readFileSync(a, 'utf8')).toBe('a changed\n'); // the failed plan's first step ran
+
+    const revised = await r.engine.revise(planned.id, r.actor);
+    if (revised.plan === null) throw new Error('no revised plan');
+    r.engine.decide(revised.plan.id, revised.plan.hash, 'approve', undefined, r.actor, true);
+    await r.engine.idle();
+    expect(r.engine.get(planned.id).state).toBe('succeeded');
+    expect(readFileSync(b, 'utf8')).toBe('b changed\n');
+
+    const back = await r.engine.rollback(planned.id, r.actor);
+    expect(back.state).toBe('rolled_back');
+    expect(readFileSync(a, 'utf8')).toBe('a before\n');
+    expect(readFileSync(b, 'utf8')).toBe('b before\n');
+    const row = r.db.prepare("SELECT detail FROM audit WHERE action = 'goal.rollback'").get() as { detail: string } | undefined;
+    expect(JSON.parse(row?.detail ?? '{}')).toMatchObject({ steps: ['s1', `${planned.plan.id}/s1`] });
   });
 });
