@@ -84,15 +84,21 @@ describe('aiOS under systemd (aios-init.service), booted under QEMU', () => {
       return r.stdout;
     };
     const unit = 'aios-probe.service';
-    const goal = (stdout: string): GoalView => GoalView.parse(JSON.parse(stdout));
+    const goal = (stdout: string, why: string): GoalView => {
+      try {
+        return GoalView.parse(JSON.parse(stdout));
+      } catch (err) {
+        throw new Error(`not a goal (${(err as Error).message}): ${stdout}${why}`);
+      }
+    };
     const tool = (name: string, args: Record<string, unknown>): GoalView => {
       const r = runAsRoot(login, 'rescue', TEST_ACCOUNTS.root, `aios tool ${name} --args ${shQuote(JSON.stringify(args))} --yes --confirm --json`);
-      const g = goal(r.stdout);
+      const g = goal(r.stdout, r.stderr);
       expect(g.state, `${name}: ${g.message ?? ''} ${g.plan?.steps[0]?.error ?? ''}`).toBe('succeeded');
       return g;
     };
     const rollback = (g: GoalView): GoalView => {
-      const back = goal(root(`aios rollback ${g.id} --json`));
+      const back = goal(root(`aios rollback ${g.id} --json`), '');
       expect(back.state, back.message ?? '').toBe('rolled_back');
       expect(back.message).not.toMatch(/NOT brought back/);
       return back;
