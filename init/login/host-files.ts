@@ -9,7 +9,7 @@ export interface InstallLayout {
   node: string;
 }
 
-function shQuote(s: string): string {
+export function shQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -283,14 +283,17 @@ export class GoalEngine {
     for (const step of undoable) {
       const snapshotId = step.snapshotId as string;
       const r = await this.deps.snapshots.restore(snapshotId);
-      restored.push(...r.restored);
+      // Machine state (services, packages, the firewall) is named by what was done to bring it
+      // back: a service rollback restores no path, and "restored " alone would hide it.
+      const stateActions = r.states.flatMap((s) => s.actions.map((a) => `${s.kind}: ${a}`));
+      restored.push(...r.restored, ...stateActions);
       problems.push(...r.problems);
       this.deps.store.updateStep(step.planId, step.id, { state: 'rolled_back' });
-      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, planId: step.planId, stepId: step.id, paths: r.restored } });
+      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, planId: step.planId, stepId: step.id, paths: r.restored, states: stateActions } });
     }
     const note = (irreversible.length > 0 ? `; not reversible, left as is: ${irreversible.map((s) => s.id).join(', ')}` : '')
       + (problems.length > 0 ? `; NOT brought back: ${problems.join('; ')}` : '');
-    this.deps.store.setGoalState(goalId, 'rolled_back', `rolled back by ${actor.name}: restored ${restored.join(', ')}${note}`);
+    this.deps.store.setGoalState(goalId, 'rolled_back', `rolled back by ${actor.name}: restored ${restored.length === 0 ? 'nothing (already as before)' : restored.join(', ')}${note}`);
     return this.publish(goalId);
   }
 

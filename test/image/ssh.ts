@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shQuote } from '../../init/login/host-files.js';
 
 const COMMON = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=20'];
 
@@ -33,4 +34,15 @@ export async function waitForSsh(port: number, key: string, user = 'root', timeo
     if (Date.now() > deadline) throw new Error(`sshd never answered on port ${port}: ${r.stderr}`);
     await new Promise((res) => setTimeout(res, 2000));
   }
+}
+
+/**
+ * Runs a command as root on a node whose root logs in to aiOS (its shell refuses commands):
+ * through the break-glass account, then su with root's password on stdin and /bin/sh named
+ * as the shell, the way a person with both passwords would.
+ */
+export function runAsRoot(login: { args: string[]; env: NodeJS.ProcessEnv }, user: string, rootPassword: string, command: string, timeoutMs = 180_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('ssh', [...login.args, `${user}@127.0.0.1`, `su -s /bin/sh -c ${shQuote(command)} root`],
+    { encoding: 'utf8', timeout: timeoutMs, env: login.env, input: `${rootPassword}\n` });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -85,8 +85,8 @@ describe('services', () => {
     expect(stop.state).toBe('succeeded');
     const disable = await apply(r, 'service.disable', { unit: 'web' });
     expect(manager.table.get('web')).toEqual({ active: false, enabled: false });
-    await r.engine.rollback(disable.id, r.admin);
-    await r.engine.rollback(stop.id, r.admin);
+    expect((await r.engine.rollback(disable.id, r.admin)).message).toMatch(/restored services: enable web$/);
+    expect((await r.engine.rollback(stop.id, r.admin)).message).toMatch(/restored services: start web$/);
     expect(manager.table.get('web')).toEqual({ active: true, enabled: true });
   });
 
