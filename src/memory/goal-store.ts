@@ -131,7 +131,14 @@ export class GoalStore {
   /** After a crash or restart: goals caught mid-run are marked interrupted, their steps kept. */
   markInterrupted(): string[] {
     const ids = (this.sql(`SELECT id FROM goals WHERE state = 'running'`).all() as { id: string }[]).map((r) => r.id);
+    // A goal caught while its plan was written has nothing to resume: no model call survives a
+    // restart. A first plan is cancelled; a revision leaves the goal failed, with the plan it had.
+    const planning = this.sql(`SELECT id, plan_id FROM goals WHERE state = 'planning'`).all() as { id: string; plan_id: string | null }[];
     this.db.transaction(() => {
+      for (const g of planning) {
+        if (g.plan_id === null) this.setGoalState(g.id, 'cancelled', 'aiosd stopped while this goal was being planned; nothing ran: submit it again');
+        else this.setGoalState(g.id, 'failed', 'aiosd stopped while a revised plan was being written; the goal is as it was: revise it again');
+      }
       for (const id of ids) {
         this.setGoalState(id, 'interrupted', 'aiosd stopped while this goal was running; finished steps and their snapshots are kept');
         this.sql(`UPDATE steps SET state = 'failed', error = 'interrupted by a daemon restart'
