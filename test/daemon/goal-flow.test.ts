@@ -1,22 +1,15 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RpcError, type AiosClient } from '../../src/protocol/client.js';
 import { ErrorCode } from '../../src/protocol/jsonrpc.js';
 import type { DaemonEvent } from '../../src/protocol/events.js';
-import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { daemonForSuite, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon;
 let c: AiosClient;
-beforeAll(async () => {
-  d = await startTestDaemon();
-  c = await d.client();
-});
-afterAll(async () => {
-  c.close();
-  await disposeTestDaemon(d);
-});
+daemonForSuite((daemon, client) => { d = daemon; c = client; });
 
 async function rpcCode(p: Promise<unknown>): Promise<number | null> {
   try {

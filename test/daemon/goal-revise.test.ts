@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcError, type AiosClient } from '../../src/protocol/client.js';
 import { ErrorCode } from '../../src/protocol/jsonrpc.js';
 import type { GoalView, TraceItem } from '../../src/protocol/model.js';
-import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { aiosBin, daemonForSuite, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider } from '../models/fakes/fake-provider.js';
 
@@ -41,14 +41,7 @@ async function approveAndRun(c: AiosClient, goal: GoalView): Promise<GoalView> {
 describe('goal/revise with the reactive tier', () => {
   let d: TestDaemon;
   let c: AiosClient;
-  beforeAll(async () => {
-    d = await startTestDaemon();
-    c = await d.client();
-  });
-  afterAll(async () => {
-    c.close();
-    await disposeTestDaemon(d);
-  });
+  daemonForSuite((daemon, client) => { d = daemon; c = client; });
 
   it('a failed write gets a new plan with a new hash, approved again, that then runs', async () => {
     const file = join(d.dir, 'later', 'hello.txt');

@@ -3,22 +3,15 @@
 // decision trace, what a snapshot holds against now, metrics, and the recorded escape hatch.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import type { DaemonEvent } from '../../src/protocol/events.js';
-import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { daemonForSuite, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon;
 let c: AiosClient;
-beforeAll(async () => {
-  d = await startTestDaemon();
-  c = await d.client();
-});
-afterAll(async () => {
-  c.close();
-  await disposeTestDaemon(d);
-});
+daemonForSuite((daemon, client) => { d = daemon; c = client; });
 
 describe('plan/edit and skip', () => {
   it('new arguments make a new plan with a new hash; the old plan can no longer be approved', async () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { AiosClient } from '../../src/protocol/client.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -83,4 +84,23 @@ export async function disposeTestDaemon(d: TestDaemon | undefined): Promise<void
   if (d === undefined) return;
   await d.stop();
   rmSync(d.dir, { recursive: true, force: true });
+}
+
+/**
+ * One daemon and one client for all the tests of the enclosing describe block (or file):
+ * started before the first, stopped after the last. `use` hands both over. A client a test
+ * opens itself (after a restart, say) is closed by the daemon as it stops.
+ */
+export function daemonForSuite(use: (d: TestDaemon, c: AiosClient) => void): void {
+  let daemon: TestDaemon | undefined;
+  let client: AiosClient | undefined;
+  beforeAll(async () => {
+    daemon = await startTestDaemon();
+    client = await daemon.client();
+    use(daemon, client);
+  });
+  afterAll(async () => {
+    client?.close();
+    await disposeTestDaemon(daemon);
+  });
 }

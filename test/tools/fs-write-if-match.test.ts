@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
 import type { AiosClient } from '../../src/protocol/client.js';
-import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { daemonForSuite, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 import { ok, preview, run, tempDir } from './helpers.js';
 
@@ -69,14 +69,7 @@ describe('fs.write with if-match', () => {
 describe('through the daemon: a file changed between approval and run', () => {
   let d: TestDaemon;
   let c: AiosClient;
-  beforeAll(async () => {
-    d = await startTestDaemon();
-    c = await d.client();
-  });
-  afterAll(async () => {
-    c.close();
-    await disposeTestDaemon(d);
-  });
+  daemonForSuite((daemon, client) => { d = daemon; c = client; });
 
   it('the approved plan carries the if-match in its hash, and the step fails rather than lose the change', async () => {
     const file = join(d.dir, 'log.txt');
