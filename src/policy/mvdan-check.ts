@@ -57,8 +57,7 @@ export class MvdanParser {
     } catch (err) {
       return { ok: false, reason: `the shell parser could not start: ${(err as Error).message}` };
     }
-    const started = await Promise.race([this.ready, new Promise<false>((r) => { setTimeout(r, START_TIMEOUT_MS, false).unref(); })]);
-    if (!started) {
+    if (!(await this.ready)) {
       this.restart();
       return { ok: false, reason: `the shell parser did not start within ${START_TIMEOUT_MS / 1000} s` };
     }
@@ -102,9 +101,15 @@ export class MvdanParser {
       workerData: { entry: require.resolve('sh-syntax'), wasm: require.resolve('sh-syntax/main.wasm') },
     });
     worker.unref();
-    // This worker's own resolver: an old worker exiting must not settle a new one's start.
-    let markReady: (ok: boolean) => void = () => undefined;
-    this.ready = new Promise<boolean>((resolve) => { markReady = resolve; });
+    // This worker's own resolver: an old worker exiting must not settle a new one's start. One
+    // start timer per worker, not per parse: once it is ready, a parse only awaits a settled promise.
+    let settle: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise<boolean>((resolve) => { settle = resolve; });
+    const startTimer = setTimeout(() => settle(false), START_TIMEOUT_MS).unref();
+    const markReady = (ok: boolean): void => {
+      clearTimeout(startTimer);
+      settle(ok);
+    };
     worker.on('message', (msg: ({ id: number } & MvdanResult) | { ready: true }) => {
       if ('ready' in msg) {
         markReady(true);
