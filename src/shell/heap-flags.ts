@@ -35,7 +35,11 @@ export function noteOutput(bytes: number): void {
   if (collect === null) return;
   owed += bytes;
   if (owed < BURST_BYTES) return;
-  if (timer !== null) clearTimeout(timer);
+  // Each chunk pushes the quiet second back: one timer, restarted, not one per chunk.
+  if (timer !== null) {
+    timer.refresh();
+    return;
+  }
   timer = setTimeout(() => {
     timer = null;
     owed = 0;
