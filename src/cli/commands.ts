@@ -12,7 +12,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
+const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -30,7 +30,7 @@ export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient)
 }
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
-export function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
+function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
       if (ev.type === 'step.output' && ev.goalId === goalId && !io.json) io.out(sanitize(ev.chunk).replace(/\n$/, ''));
@@ -60,7 +60,8 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
 }
 
 /** A freshly planned goal: printed for review, or (--yes) approved, run and its result printed. */
-async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
+/** Prints a plan and stops (or, with --yes, approves it), then waits for the goal and prints how it ended. */
+export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
   let goal = planned;
   if (goal.state === 'awaiting_approval' && goal.plan !== null) {
     if (!yes) {

@@ -1,7 +1,7 @@
 // The CLI verbs of tools, manual snapshots and the ledger export. Like every verb they ask
 // aiosd; none acts on the node itself.
 import { sanitize } from '../text/sanitize.js';
-import { TERMINAL, waitForGoal as finished, withClient, type Io } from './commands.js';
+import { reviewOrRun, withClient, type Io } from './commands.js';
 import { formatGoal } from './format.js';
 
 /** Parses --args: a JSON object, or a clear error saying how to write one. */
@@ -25,26 +25,13 @@ export function toolCommand(socketPath: string, tool: string, argsText: string, 
   }
   return withClient(socketPath, io, async (client) => {
     await client.call('events/subscribe', {});
-    let goal = await client.call('tool/plan', { tool, args });
+    const goal = await client.call('tool/plan', { tool, args });
     if (goal.state === 'not_understood' || goal.state === 'rejected') {
       if (io.json) io.out(JSON.stringify(goal)); else io.err(formatGoal(goal));
       return 1;
     }
-    if (goal.state === 'awaiting_approval' && goal.plan !== null) {
-      if (!opts.yes) {
-        if (io.json) io.out(JSON.stringify(goal));
-        else io.out(`${formatGoal(goal)}\n\nApprove it in the TUI (aios shell), or run again with --yes${goal.plan.steps.some((s) => s.preview.policy?.decision === 'confirm') ? ' --confirm' : ''}.`);
-        return 0;
-      }
-      if (!io.json) io.out(formatGoal(goal));
-      goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', ...(opts.confirm ? { confirm: true } : {}) });
-    } else if (!io.json) {
-      io.out(formatGoal(goal));
-    }
-    const final = TERMINAL.has(goal.state) ? goal : await finished(client, goal.id, io);
-    if (io.json) io.out(JSON.stringify(final));
-    else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}`);
-    return final.state === 'succeeded' ? 0 : 1;
+    const needsConfirm = goal.plan?.steps.some((s) => s.preview.policy?.decision === 'confirm') === true;
+    return reviewOrRun(client, goal, opts.yes, io, opts.confirm, `Approve it in the TUI (aios shell), or run again with --yes${needsConfirm ? ' --confirm' : ''}.`);
   });
 }
 
