@@ -63,6 +63,15 @@ export function lastRanGoal(book: GoalBook): GoalView | null {
   return null;
 }
 
+/** The newest goal still being planned: what Ctrl-C or `cancel` stops. */
+export function newestPlanning(book: GoalBook): GoalView | null {
+  for (let i = book.order.length - 1; i >= 0; i--) {
+    const g = book.byId[book.order[i] ?? ''];
+    if (g?.state === 'planning') return g;
+  }
+  return null;
+}
+
 export function newestGoalId(book: GoalBook): string | null {
   return book.order[book.order.length - 1] ?? null;
 }

@@ -1,97 +1,164 @@
 // The shell on a terminal that cannot move its cursor (TERM=dumb, an emacs buffer, a logging
-// serial capture): plain lines in, plain lines out. Goals, plans, approval (with the same
-// second confirmation for high-risk and irreversible steps), rollback; nothing else is needed
-// to run the node. Like the full-screen shell it never runs anything itself.
+// serial capture): plain lines in, plain lines out. The full shell's plan actions as typed
+// commands (line-grammar.ts): approve, reject, skip, edit, cancel, revise, rollback, show,
+// trace, with the same second confirmation for high-risk and irreversible steps. Like the
+// full-screen shell it never runs anything itself: every action is a call to aiosd.
 import { createInterface } from 'node:readline';
-import type { GoalView, PlanView } from '../protocol/model.js';
+import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Connect, ShellClient } from './client-port.js';
+import { conflictGoal } from './command-context.js';
 import { messageOf } from './connection.js';
-import { needsConfirm } from './plan-commands.js';
+import { EMPTY_BOOK, lastRanGoal, newestPlanning, upsertGoal, type GoalBook } from './goals.js';
+import { BANNER, formatGoalList, formatPlan, formatTrace, HELP, shortId, stateWords } from './line-format.js';
+import { parseLine, type Decision, type LineCommand } from './line-grammar.js';
+import { needsConfirm, VIEWER_REFUSAL } from './plan-commands.js';
 
 export interface LineModeOptions {
   connect: Connect;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   retryMs?: number;
+  /** Where Ctrl-C arrives as SIGINT (the process, on a real terminal): it cancels planning instead of leaving. */
+  interrupts?: NodeJS.EventEmitter;
 }
 
-const HELP = [
-  'Type a goal in plain words and press Enter; its plan is printed, and nothing runs until you approve.',
-  'Commands: approve [step]  reject [step]  skip <step>  show  rollback  help  quit',
-].join('\n');
-
-export function formatPlan(goal: GoalView): string {
-  const out = [`goal ${goal.id.slice(-8)} [${goal.state.replace(/_/g, ' ')}] ${goal.text}`];
-  if (goal.message !== null && goal.message !== '') out.push(`  ${goal.message}`);
-  const plan: PlanView | null = goal.plan;
-  if (plan !== null) {
-    out.push(`plan ${plan.id} hash ${plan.hash.slice(0, 12)}`);
-    for (const s of plan.steps) {
-      out.push(`  ${s.id} ${s.agent} ${s.tool}  risk ${s.risk}  ${s.reversible ? 'reversible' : 'NOT reversible'}  [${s.state}]${s.dependsOn.length > 0 ? `  after ${s.dependsOn.join(', ')}` : ''}`);
-      out.push(`      args ${JSON.stringify(s.args)}`);
-      out.push(`      ${s.preview.summary}`);
-      if (s.preview.detail !== undefined) for (const l of s.preview.detail.split('\n').slice(0, 20)) out.push(`      ${l}`);
-    }
-  }
-  return sanitize(out.join('\n'));
-}
+const one = (text: string): string => sanitize(text, { singleLine: true });
+const APPROVE_HINT = "approve with 'approve', reject with 'reject' ('help' lists every command)";
+const RAN = new Set(['succeeded', 'failed', 'interrupted']);
+const REVISABLE = new Set(['failed', 'interrupted']);
 
 export async function runLineMode(opts: LineModeOptions): Promise<number> {
+  // Step output need not end its lines: what is said next starts on a line of its own.
+  let atLineStart = true;
+  const write = (text: string): void => {
+    if (text === '') return;
+    opts.output.write(text);
+    atLineStart = text.endsWith('\n');
+  };
   const say = (text: string): void => {
-    opts.output.write(`${text}\n`);
+    write(`${atLineStart ? '' : '\n'}${text}\n`);
   };
   let client: ShellClient | null = null;
-  let current: GoalView | null = null;
+  let connectedOnce = false;
+  let outageSaid = false;
+  let book: GoalBook = EMPTY_BOOK;
+  /** The goal shown: what approve, reject, skip, edit, show and trace act on. */
+  let shownId: string | null = null;
+  /** Goals shown here, in the order they were: revise's default is the last that failed. */
+  const shownOrder: string[] = [];
+  /** Goals whose changes of state are printed: the ones typed, decided or revised here. */
+  const followed = new Set<string>();
+  /** Goals whose call is in flight: its answer shows the whole goal, so their events stay quiet. */
+  const quiet = new Set<string>();
+  /** Texts submitted here and not answered yet: their goal is adopted when aiosd announces it. */
+  const submitting = new Map<string, number>();
+  /** The state last printed for each goal, so one change is said once. */
+  const said = new Map<string, string>();
   const queued: string[] = [];
   let pendingConfirm: (() => void) | null = null;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
-  const submit = (c: ShellClient, text: string): void => {
-    c.call('goal/submit', { text }).then((g) => {
-      current = g;
-      say(formatPlan(g));
-      if (g.state === 'awaiting_approval') say("approve with 'approve', reject with 'reject'");
-    }, (e: unknown) => say(`! ${messageOf(e)}`)).catch(() => undefined);
+  const goal = (id: string | null): GoalView | null => (id === null ? null : book.byId[id] ?? null);
+  const learn = (g: GoalView): GoalView => {
+    book = upsertGoal(book, g);
+    return book.byId[g.id] ?? g;
+  };
+  const sayState = (g: GoalView): void => {
+    if (said.get(g.id) === g.state) return;
+    said.set(g.id, g.state);
+    say(`goal ${shortId(g.id)} is now ${stateWords(g.state)}${g.message === null || g.message === '' ? '' : `: ${sanitize(g.message)}`}`);
+  };
+  const show = (reply: GoalView): void => {
+    const g = learn(reply);
+    shownId = g.id;
+    shownOrder.push(g.id);
+    followed.add(g.id);
+    said.set(g.id, g.state);
+    say(formatPlan(g));
+    if (g.state === 'awaiting_approval' && g.plan !== null) say(APPROVE_HINT);
+  };
+  const fail = (what: string, error: unknown): void => {
+    const g = conflictGoal(error);
+    const by = g?.plan?.steps.find((s) => s.approvedBy !== null)?.approvedBy ?? null;
+    if (g !== null) learn(g);
+    say(`! ${what}: ${sanitize(messageOf(error))}${by === null ? '' : ` (decided by ${one(by)})`}`);
+  };
+  /** The client for an action that changes something, or null after saying why not. */
+  const acting = (refusal: string): ShellClient | null => {
+    if (client === null) {
+      say('! not connected to aiosd (reconnecting): try again when it is back');
+      return null;
+    }
+    if (client.initialized?.user.role === 'viewer') {
+      say(`! ${refusal}`);
+      return null;
+    }
+    return client;
+  };
+  const lastFailedShown = (): GoalView | null => {
+    for (let i = shownOrder.length - 1; i >= 0; i--) {
+      const g = goal(shownOrder[i] ?? null);
+      if (g !== null && REVISABLE.has(g.state)) return g;
+    }
+    return null;
+  };
+  /** The goal being planned: the one shown, else the newest of this session's, else the node's newest. */
+  const planningHere = (): GoalView | null => {
+    const shown = goal(shownId);
+    if (shown?.state === 'planning') return shown;
+    const mine = newestPlanning({ ...book, order: book.order.filter((id) => followed.has(id)) });
+    return mine ?? newestPlanning(book);
   };
 
-  const dial = (): void => {
-    if (stopped) return;
-    opts.connect().then(async (c) => {
-      c.onEvent((ev) => {
-        if (ev.type === 'goal.updated' && current !== null && ev.goal.id === current.id) {
-          if (ev.goal.state !== current.state) say(`goal ${ev.goal.id.slice(-8)} is now ${ev.goal.state.replace(/_/g, ' ')}${ev.goal.message === null ? '' : `: ${sanitize(ev.goal.message)}`}`);
-          current = ev.goal;
-        } else if (ev.type === 'step.output' && current !== null && ev.goalId === current.id) {
-          opts.output.write(sanitize(ev.chunk));
-        }
-      });
-      c.onClose(() => {
-        client = null;
-        say('! aiosd went away; retrying (goals typed meanwhile are queued)');
-        timer = setTimeout(dial, opts.retryMs ?? 2000);
-      });
-      await c.call('events/subscribe', {});
-      client = c;
-      say(`connected to aiosd as ${c.initialized?.user.name ?? '?'} (${c.initialized?.user.role ?? '?'}) on ${c.initialized?.node ?? '?'}`);
-      for (const text of queued.splice(0)) submit(c, text);
+  const submit = (c: ShellClient, text: string): void => {
+    submitting.set(text, (submitting.get(text) ?? 0) + 1);
+    let adopted: string | null = null;
+    const slow = setTimeout(() => say(`planning "${one(text)}"... type 'cancel' (or Ctrl-C) to stop it`), 400);
+    const settle = (): void => {
+      clearTimeout(slow);
+      const left = (submitting.get(text) ?? 1) - 1;
+      if (left > 0) submitting.set(text, left);
+      else submitting.delete(text);
+    };
+    // Adopted from the goal.updated that announces it, before the answer comes back.
+    const off = c.onEvent((ev) => {
+      if (adopted === null && ev.type === 'goal.updated' && ev.goal.state === 'planning' && ev.goal.text === text && !followed.has(ev.goal.id)) {
+        adopted = ev.goal.id;
+        followed.add(adopted);
+        quiet.add(adopted);
+      }
+    });
+    c.call('goal/submit', { text }).then((g) => {
+      settle();
+      show(g);
     }, (e: unknown) => {
-      say(`! aiosd unreachable: ${messageOf(e)}; retrying`);
-      timer = setTimeout(dial, opts.retryMs ?? 2000);
+      settle();
+      fail('goal not submitted', e);
+    }).finally(() => {
+      off();
+      if (adopted !== null) quiet.delete(adopted);
     }).catch(() => undefined);
   };
 
-  const decide = (decision: 'approve' | 'reject' | 'skip', stepId: string | undefined): void => {
-    const c = client;
-    const plan = current?.plan ?? null;
-    if (c === null) return say('! not connected to aiosd');
-    if (current === null || plan === null) return say('no plan to decide: type a goal first');
+  const decide = (decision: Decision, stepId: string | undefined): void => {
+    const shown = goal(shownId);
+    const plan = shown?.plan ?? null;
+    if (shown === null || plan === null) return say('no plan shown: type a goal first');
+    if (acting(VIEWER_REFUSAL) === null) return;
+    if (shown.state !== 'awaiting_approval') return say(`nothing to decide: goal ${shortId(shown.id)} is ${stateWords(shown.state)}`);
     const targets = plan.steps.filter((s) => s.state === 'pending' && (stepId === undefined || s.id === stepId));
-    if (targets.length === 0) return say(stepId === undefined ? 'nothing pending' : `no pending step ${stepId}`);
+    if (targets.length === 0) return say(stepId === undefined ? 'nothing pending' : `no pending step ${stepId} in this plan`);
     const send = (confirmed: boolean): void => {
+      const c = acting(VIEWER_REFUSAL);
+      if (c === null) return;
+      followed.add(shown.id);
       c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision, ...(stepId === undefined ? {} : { stepIds: [stepId] }), ...(confirmed ? { confirm: true } : {}) })
-        .then((g) => { current = g; say(`${decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected'}: goal is ${g.state.replace(/_/g, ' ')}`); }, (e: unknown) => say(`! ${decision} failed: ${messageOf(e)}`))
+        .then((g) => {
+          say(`${decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected'}${stepId === undefined ? '' : ` ${stepId}`}`);
+          sayState(learn(g));
+        }, (e: unknown) => fail(`${decision} failed`, e))
         .catch(() => undefined);
     };
     const risky = decision === 'approve' ? targets.filter(needsConfirm) : [];
@@ -100,45 +167,186 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     say(`${risky.map((s) => `${s.id} ${s.tool}`).join(', ')} ${risky.length === 1 ? 'is' : 'are'} high risk or NOT reversible. Type YES to approve; anything else cancels.`);
   };
 
+  const edit = (stepId: string, json: string): void => {
+    const shown = goal(shownId);
+    const plan = shown?.plan ?? null;
+    if (shown === null || plan === null) return say('no plan shown: type a goal first');
+    let args: unknown;
+    try {
+      args = JSON.parse(json);
+    } catch (error) {
+      return say(`! not valid JSON (${messageOf(error)}): nothing was changed`);
+    }
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) return say('! the arguments must be a JSON object, like {"path": "/tmp/x"}: nothing was changed');
+    const c = acting(VIEWER_REFUSAL);
+    if (c === null) return;
+    c.call('plan/edit', { planId: plan.id, planHash: plan.hash, stepId, args: args as Record<string, unknown> }).then((g) => {
+      show(g);
+      say(`new plan, hash ${g.plan?.hash.slice(0, 12) ?? '?'}: review it and approve again`);
+    }, (e: unknown) => fail('edit refused', e)).catch(() => undefined);
+  };
+
+  /** revise, rollback, cancel: aiosd's answer shows the goal, so its events stay quiet meanwhile. */
+  const actOn = (target: string, what: string, starting: string | null, call: (c: ShellClient) => Promise<GoalView>, done: (g: GoalView) => void): void => {
+    const c = acting(`your role is viewer: you cannot ${what} goals`);
+    if (c === null) return;
+    if (starting !== null) say(starting);
+    followed.add(target);
+    quiet.add(target);
+    call(c).finally(() => quiet.delete(target)).then((g) => {
+      const now = learn(g);
+      said.set(now.id, now.state);
+      done(now);
+    }, (e: unknown) => fail(`${what} failed`, e)).catch(() => undefined);
+  };
+
+  const revise = (goalId: string | undefined): void => {
+    const target = goalId ?? lastFailedShown()?.id ?? null;
+    if (target === null) return say("no failed goal shown: 'revise <goal>' ('goals' lists them with their ids)");
+    const starting = `asking for a revised plan for goal ${shortId(target)}, with its failure as context... type 'cancel' to stop it`;
+    actOn(target, 'revise', starting, (c) => c.call('goal/revise', { goalId: target }), (g) => {
+      show(g);
+      if (g.state === 'awaiting_approval') say('this is a new plan: the approval of the failed one does not carry over');
+    });
+  };
+
+  const rollback = (goalId: string | undefined): void => {
+    const shown = goal(shownId);
+    const target = goalId ?? (shown !== null && RAN.has(shown.state) ? shown.id : lastRanGoal(book)?.id ?? null);
+    if (target === null) return say('no goal has run yet: nothing to roll back');
+    actOn(target, 'roll back', `rolling back goal ${shortId(target)}...`, (c) => c.call('goal/rollback', { goalId: target }), (g) => {
+      shownId = g.id;
+      say(`rolled back goal ${shortId(g.id)}: ${sanitize(g.message ?? stateWords(g.state))}`);
+    });
+  };
+
+  const cancel = (goalId: string | undefined): void => {
+    const target = goalId ?? planningHere()?.id ?? null;
+    if (target === null) return say('no goal is being planned: nothing to cancel');
+    actOn(target, 'cancel', null, (c) => c.call('goal/cancel', { goalId: target }), (g) => say(`cancelled goal ${shortId(g.id)}: ${one(g.text)} (nothing ran)`));
+  };
+
+  /** show and trace: a goal this session knows, or asks aiosd about one it does not. */
+  const lookAt = (kind: 'show' | 'trace', goalId: string | undefined): void => {
+    const id = goalId ?? shownId;
+    if (id === null) return say(`no goal shown yet: '${kind} <goal>' ('goals' lists them with their ids)`);
+    const known = goal(id);
+    if (kind === 'show' && known !== null) return show(known);
+    if (client === null) return say('! not connected to aiosd (reconnecting): try again when it is back');
+    if (kind === 'show') {
+      client.call('goal/get', { goalId: id }).then(show, (e: unknown) => fail('show failed', e)).catch(() => undefined);
+      return;
+    }
+    client.call('goal/trace', { goalId: id }).then((t) => say(formatTrace(learn(t.goal), t.items)), (e: unknown) => fail('trace failed', e)).catch(() => undefined);
+  };
+
+  const run = (command: LineCommand, finish: (code: number) => void): void => {
+    switch (command.kind) {
+      case 'goal':
+        if (command.note !== undefined) say(`(${one(command.note)})`);
+        if (client === null) {
+          queued.push(command.text);
+          return say(`${connectedOnce ? 'aiosd is unreachable' : 'not connected to aiosd yet'}: queued (${queued.length}); it is sent when aiosd is there`);
+        }
+        return submit(client, command.text);
+      case 'usage': return say(`! ${one(command.message)}`);
+      case 'help': return say(HELP);
+      case 'quit': return finish(0);
+      case 'goals': return say(formatGoalList(book.order.slice(-20).map((id) => book.byId[id]).filter((g): g is GoalView => g !== undefined)));
+      case 'decide': return decide(command.decision, command.stepId);
+      case 'edit': return edit(command.stepId, command.json);
+      case 'revise': return revise(command.goalId);
+      case 'rollback': return rollback(command.goalId);
+      case 'cancel': return cancel(command.goalId);
+      case 'show':
+      case 'trace':
+        return lookAt(command.kind, command.goalId);
+    }
+  };
+
+  /** The full id of a goal this session knows, by the 8 characters printed or the whole id. */
+  const resolveGoal = (typed: string): string | null => {
+    const id = typed.toUpperCase();
+    if (book.byId[id] !== undefined) return id;
+    if (id.length !== 8) return null;
+    return book.order.find((known) => known.endsWith(id)) ?? null;
+  };
+
+  const dial = (): void => {
+    if (stopped) return;
+    const retry = (why: string): void => {
+      if (!outageSaid) say(`! aiosd unreachable: ${one(why)}; retrying (goals typed meanwhile are queued)`);
+      outageSaid = true;
+      timer = setTimeout(dial, opts.retryMs ?? 2000);
+    };
+    opts.connect().then(async (c) => {
+      c.onEvent((ev) => {
+        if (ev.type === 'goal.updated') {
+          const g = learn(ev.goal);
+          if (followed.has(g.id) && !quiet.has(g.id)) sayState(g);
+        } else if (ev.type === 'step.output' && ev.goalId === shownId) {
+          write(sanitize(ev.chunk));
+        }
+      });
+      c.onClose(() => {
+        if (client !== c) return;
+        client = null;
+        if (stopped) return;
+        say('! aiosd went away (restarting?): reconnecting; goals typed meanwhile are queued');
+        outageSaid = true;
+        timer = setTimeout(dial, opts.retryMs ?? 2000);
+      });
+      try {
+        await c.call('events/subscribe', {});
+        for (const g of (await c.call('goal/list', { limit: 50 })).goals) learn(g);
+      } catch (error) {
+        c.close();
+        return retry(messageOf(error));
+      }
+      if (stopped) return c.close();
+      client = c;
+      const who = `${one(c.initialized?.user.name ?? '?')} (${one(c.initialized?.user.role ?? '?')}) on ${one(c.initialized?.node ?? '?')}`;
+      say(connectedOnce ? `aiosd is back: reconnected as ${who}` : `connected to aiosd as ${who}`);
+      connectedOnce = true;
+      outageSaid = false;
+      // Where this session was: how the goals it follows stand now (a restart interrupts what ran).
+      for (const id of followed) {
+        const g = goal(id);
+        if (g !== null) sayState(g);
+      }
+      for (const text of queued.splice(0)) submit(c, text);
+    }, (e: unknown) => retry(messageOf(e))).catch(() => undefined);
+  };
+
   const rl = createInterface({ input: opts.input, terminal: false });
-  say(`aiOS line mode ${sanitize('(this terminal cannot move the cursor)')}.\n${HELP}`);
+  say(BANNER);
   dial();
   return new Promise<number>((resolve) => {
+    const onInterrupt = (): void => {
+      if (planningHere() !== null) return cancel(undefined);
+      say("(Ctrl-C: nothing is being planned; type 'quit' to leave)");
+    };
+    opts.interrupts?.on('SIGINT', onInterrupt);
     const finish = (code: number): void => {
       if (stopped) return;
       stopped = true;
       if (timer !== null) clearTimeout(timer);
+      opts.interrupts?.off('SIGINT', onInterrupt);
       rl.close();
       client?.close();
       resolve(code);
     };
     rl.on('close', () => finish(0));
     rl.on('line', (raw) => {
-      const text = raw.trim();
       if (pendingConfirm !== null) {
         const go = pendingConfirm;
         pendingConfirm = null;
-        if (text === 'YES') go();
+        if (raw.trim() === 'YES') go();
         else say('cancelled: nothing was approved');
         return;
       }
-      const [word = '', arg] = text.split(/\s+/, 2);
-      if (text === '') return;
-      if (word === 'quit' || word === 'exit') return finish(0);
-      if (word === 'help') return say(HELP);
-      if (word === 'approve' || word === 'reject') return decide(word, arg);
-      if (word === 'skip' && arg !== undefined) return decide('skip', arg);
-      if (word === 'show') return say(current === null ? 'no goal yet' : formatPlan(current));
-      if (word === 'rollback') {
-        if (client === null || current === null) return say('! nothing to roll back here');
-        client.call('goal/rollback', { goalId: current.id }).then((g) => { current = g; say(`rolled back: ${sanitize(g.message ?? '')}`); }, (e: unknown) => say(`! rollback failed: ${messageOf(e)}`)).catch(() => undefined);
-        return;
-      }
-      if (client === null) {
-        queued.push(text);
-        return say(`aiosd is unreachable: queued (${queued.length}); it is sent when aiosd is back`);
-      }
-      submit(client, text);
+      const command = parseLine(raw, resolveGoal);
+      if (command !== null) run(command, finish);
     });
   });
 }

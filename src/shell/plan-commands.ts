@@ -3,7 +3,7 @@
 // and irreversible steps ask for a second, explicit key before anything is sent.
 import type { GoalState, GoalView, PlanView, StepState, StepView } from '../protocol/model.js';
 import { reportFailure, type CommandContext } from './command-context.js';
-import { lastRanGoal } from './goals.js';
+import { lastRanGoal, newestPlanning } from './goals.js';
 import { focusedGoal, type Confirm, type ShellState } from './shell-state.js';
 
 export const VIEWER_REFUSAL =
@@ -168,7 +168,7 @@ export function revise(ctx: CommandContext): void {
 export function planningGoal(state: ShellState): GoalView | null {
   const shown = focusedGoal(state);
   if (shown?.state === 'planning') return shown;
-  return [...state.goals.order].reverse().map((id) => state.goals.byId[id]).find((g) => g?.state === 'planning') ?? null;
+  return newestPlanning(state.goals);
 }
 
 /** `c` (or Ctrl-C while a goal is planned): stops the model writing its plan; the daemon runs nothing. */

@@ -69,7 +69,8 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   const connect = deps.connect ?? connectTo(opts.socketPath);
   if (caps.dumb) {
     const { runLineMode } = await import('./line-mode.js');
-    return runLineMode({ connect, input: stdin, output: stdout });
+    // On a real terminal Ctrl-C is a SIGINT to the process: it cancels planning rather than ending the login shell.
+    return runLineMode({ connect, input: stdin, output: stdout, ...(stdin === process.stdin ? { interrupts: process } : {}) });
   }
   const keymap = deps.keymap ?? DEFAULT_KEYMAP;
   const size = (): { columns: number; rows: number } => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });

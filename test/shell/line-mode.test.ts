@@ -1,0 +1,168 @@
+// Line mode's session with a scripted client: what it refuses before sending anything (a viewer's
+// approval, a risky step without YES), what untrusted text looks like when printed, Ctrl-C while
+// a goal is planned, and a hang-up followed by a reconnect. The real daemon and pty: test/e2e/line-mode.test.ts.
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GoalView } from '../../src/protocol/model.js';
+import { runLineMode } from '../../src/shell/line-mode.js';
+import { FakeClient } from './fake-client.js';
+import { awaitingGoal, goal } from './fixtures.js';
+
+const ID = '01M86CE1SS4RNT3XYAMRHWD5E8';
+
+interface Session {
+  type: (line: string) => void;
+  printed: () => string;
+  until: (pattern: RegExp) => Promise<void>;
+  done: Promise<number>;
+  interrupts: EventEmitter;
+}
+
+const open: Session[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) {
+    s.type('quit');
+    await s.done;
+  }
+});
+
+/** Each dial gets the next client; a promise is a dial that waits until the test settles it. */
+function session(clients: (FakeClient | Promise<FakeClient>)[]): Session {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d: Buffer) => { text += d.toString(); });
+  const interrupts = new EventEmitter();
+  const queue = [...clients];
+  const done = runLineMode({
+    connect: () => {
+      const next = queue.shift();
+      return next === undefined ? Promise.reject(new Error('connection refused')) : Promise.resolve(next);
+    },
+    input, output, retryMs: 5, interrupts,
+  });
+  const s: Session = {
+    type: (line) => { input.write(`${line}\n`); },
+    printed: () => text,
+    until: async (pattern) => {
+      for (let i = 0; i < 200; i++) {
+        if (pattern.test(text)) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`never printed ${pattern}; printed:\n${text}`);
+    },
+    done,
+    interrupts,
+  };
+  open.push(s);
+  return s;
+}
+
+describe('line mode', () => {
+  it('refuses a viewer before an approval, a rejection or a rollback is sent', async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const c = new FakeClient({ 'goal/submit': () => shown }, 'viewer');
+    const s = session([c]);
+    await s.until(/connected to aiosd as alice \(viewer\)/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('approve');
+    await s.until(/your role is viewer: you can review plans but not approve or reject them/);
+    s.type('reject s1');
+    s.type('rollback');
+    s.type('revise');
+    await s.until(/no failed goal shown/);
+    expect(c.calls('plan/decide')).toEqual([]);
+    expect(c.calls('goal/rollback')).toEqual([]);
+    expect(c.calls('goal/revise')).toEqual([]);
+  });
+
+  it('approves a high-risk step only after YES; anything else sends nothing', async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const c = new FakeClient({ 'goal/submit': () => shown, 'plan/decide': () => ({ ...shown, state: 'running' }) });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('approve s2');
+    await s.until(/s2 service\.restart is high risk or NOT reversible\. Type YES/);
+    s.type('yes');
+    await s.until(/cancelled: nothing was approved/);
+    expect(c.calls('plan/decide')).toEqual([]);
+    s.type('approve s2');
+    s.type('YES');
+    await s.until(/approved s2/);
+    expect(c.calls('plan/decide')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true }]);
+  });
+
+  it('prints untrusted text from the daemon harmlessly: no escape, no OSC 52, bidi and zero-width shown', async () => {
+    const evil: GoalView = goal({
+      id: ID,
+      text: 'read \u001b[2J\u001b[Hthe file',
+      state: 'failed',
+      message: 'APPROVED\u001b]52;c;ZXZpbA==\u0007 by admin\u202E\u200B',
+    });
+    const c = new FakeClient({
+      'goal/submit': () => evil,
+      'goal/trace': () => ({ goal: evil, items: [{ ts: 't', source: 'tool', kind: 'fs.read', actor: 'root\u001b[31m', summary: 'x\u001b]0;title\u0007', seq: 3 }] }),
+      'goal/rollback': () => { throw new Error('refused: \u001b[2Jnope'); },
+    });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('read the file');
+    await s.until(/\[failed\]/);
+    s.type('trace');
+    await s.until(/decision trace/);
+    s.type('rollback');
+    await s.until(/roll back failed/);
+    const text = s.printed();
+    // eslint-disable-next-line no-control-regex -- the point is that none of these reach the terminal
+    expect(text).not.toMatch(/[\u001b\u0007\u202e\u200b]/);
+    expect(text).toContain('read ^[[2J^[[Hthe file');
+    expect(text).toContain('^[]52;c;ZXZpbA==^G by admin<U+202E><U+200B>');
+    expect(text).toContain('root^[[31m: x^[]0;title^G');
+    expect(text).toContain('! roll back failed: refused: ^[[2Jnope');
+  });
+
+  it('Ctrl-C while a goal is planned cancels it instead of leaving', async () => {
+    let answer: (g: GoalView) => void = () => undefined;
+    const planning = goal({ id: ID, text: 'tidy the logs', state: 'planning' });
+    const c = new FakeClient({
+      'goal/submit': () => new Promise<GoalView>((r) => { answer = r; }),
+      'goal/cancel': () => ({ ...planning, state: 'cancelled', updatedAt: '2025-01-01T00:00:02.000Z' }),
+    });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.interrupts.emit('SIGINT');
+    await s.until(/nothing is being planned; type 'quit' to leave/);
+    s.type('tidy the logs');
+    c.emit({ type: 'goal.updated', goal: planning });
+    await s.until(/planning "tidy the logs"\.\.\. type 'cancel'/);
+    s.interrupts.emit('SIGINT');
+    await s.until(/cancelled goal MRHWD5E8: tidy the logs \(nothing ran\)/);
+    expect(c.calls('goal/cancel')).toEqual([{ goalId: ID }]);
+    answer({ ...planning, state: 'cancelled', updatedAt: '2025-01-01T00:00:02.000Z' });
+    await s.until(/\[cancelled\] tidy the logs/);
+    expect(s.interrupts.listenerCount('SIGINT')).toBe(1);
+  });
+
+  it('says when aiosd goes away, queues goals typed meanwhile, and sends them once it is back', async () => {
+    const first = new FakeClient({});
+    const second = new FakeClient({ 'goal/submit': (p) => goal({ id: ID, text: (p as { text: string }).text, state: 'not_understood', message: 'no rule' }) });
+    let back: (c: FakeClient) => void = () => undefined;
+    const s = session([first, new Promise<FakeClient>((r) => { back = r; })]);
+    await s.until(/connected to aiosd/);
+    first.hangUp('aiosd stopped');
+    await s.until(/aiosd went away/);
+    s.type('disk usage');
+    await s.until(/aiosd is unreachable: queued \(1\)/);
+    s.type('approve');
+    await s.until(/no plan shown/);
+    back(second);
+    await s.until(/aiosd is back: reconnected as alice/);
+    await s.until(/\[not understood\] disk usage/);
+    expect(second.calls('goal/submit')).toEqual([{ text: 'disk usage' }]);
+    expect(first.calls('goal/submit')).toEqual([]);
+  });
+});
