@@ -9,8 +9,8 @@ import { sanitize } from '../text/sanitize.js';
 import type { Connect, ShellClient } from './client-port.js';
 import { conflictGoal } from './command-context.js';
 import { messageOf } from './connection.js';
-import { EMPTY_BOOK, lastRanGoal, newestPlanning, upsertGoal, type GoalBook } from './goals.js';
 import { BANNER, formatGoalList, formatPlan, formatTrace, HELP, shortId, stateWords } from './line-format.js';
+import { LineGoals } from './line-goals.js';
 import { parseLine, type Decision, type LineCommand } from './line-grammar.js';
 import { needsConfirm, VIEWER_REFUSAL } from './plan-commands.js';
 
@@ -25,8 +25,6 @@ export interface LineModeOptions {
 
 const one = (text: string): string => sanitize(text, { singleLine: true });
 const APPROVE_HINT = "approve with 'approve', reject with 'reject' ('help' lists every command)";
-const RAN = new Set(['succeeded', 'failed', 'interrupted']);
-const REVISABLE = new Set(['failed', 'interrupted']);
 
 export async function runLineMode(opts: LineModeOptions): Promise<number> {
   // Step output need not end its lines: what is said next starts on a line of its own.
@@ -42,47 +40,26 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   let client: ShellClient | null = null;
   let connectedOnce = false;
   let outageSaid = false;
-  let book: GoalBook = EMPTY_BOOK;
-  /** The goal shown: what approve, reject, skip, edit, show and trace act on. */
-  let shownId: string | null = null;
-  /** Goals shown here, in the order they were: revise's default is the last that failed. */
-  const shownOrder: string[] = [];
-  /** Goals whose changes of state are printed: the ones typed, decided or revised here. */
-  const followed = new Set<string>();
-  /** Goals whose call is in flight: its answer shows the whole goal, so their events stay quiet. */
-  const quiet = new Set<string>();
-  /** Texts submitted here and not answered yet: their goal is adopted when aiosd announces it. */
-  const submitting = new Map<string, number>();
-  /** The state last printed for each goal, so one change is said once. */
-  const said = new Map<string, string>();
+  const goals = new LineGoals();
   const queued: string[] = [];
   let pendingConfirm: (() => void) | null = null;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
-  const goal = (id: string | null): GoalView | null => (id === null ? null : book.byId[id] ?? null);
-  const learn = (g: GoalView): GoalView => {
-    book = upsertGoal(book, g);
-    return book.byId[g.id] ?? g;
-  };
   const sayState = (g: GoalView): void => {
-    if (said.get(g.id) === g.state) return;
-    said.set(g.id, g.state);
+    if (!goals.newState(g)) return;
     say(`goal ${shortId(g.id)} is now ${stateWords(g.state)}${g.message === null || g.message === '' ? '' : `: ${sanitize(g.message)}`}`);
   };
   const show = (reply: GoalView): void => {
-    const g = learn(reply);
-    shownId = g.id;
-    shownOrder.push(g.id);
-    followed.add(g.id);
-    said.set(g.id, g.state);
+    const g = goals.learn(reply);
+    goals.showing(g);
     say(formatPlan(g));
     if (g.state === 'awaiting_approval' && g.plan !== null) say(APPROVE_HINT);
   };
   const fail = (what: string, error: unknown): void => {
     const g = conflictGoal(error);
     const by = g?.plan?.steps.find((s) => s.approvedBy !== null)?.approvedBy ?? null;
-    if (g !== null) learn(g);
+    if (g !== null) goals.learn(g);
     say(`! ${what}: ${sanitize(messageOf(error))}${by === null ? '' : ` (decided by ${one(by)})`}`);
   };
   /** The client for an action that changes something, or null after saying why not. */
@@ -97,53 +74,26 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     }
     return client;
   };
-  const lastFailedShown = (): GoalView | null => {
-    for (let i = shownOrder.length - 1; i >= 0; i--) {
-      const g = goal(shownOrder[i] ?? null);
-      if (g !== null && REVISABLE.has(g.state)) return g;
-    }
-    return null;
-  };
-  /** The goal being planned: the one shown, else the newest of this session's, else the node's newest. */
-  const planningHere = (): GoalView | null => {
-    const shown = goal(shownId);
-    if (shown?.state === 'planning') return shown;
-    const mine = newestPlanning({ ...book, order: book.order.filter((id) => followed.has(id)) });
-    return mine ?? newestPlanning(book);
-  };
-
   const submit = (c: ShellClient, text: string): void => {
-    submitting.set(text, (submitting.get(text) ?? 0) + 1);
     let adopted: string | null = null;
     const slow = setTimeout(() => say(`planning "${one(text)}"... type 'cancel' (or Ctrl-C) to stop it`), 400);
-    const settle = (): void => {
-      clearTimeout(slow);
-      const left = (submitting.get(text) ?? 1) - 1;
-      if (left > 0) submitting.set(text, left);
-      else submitting.delete(text);
-    };
     // Adopted from the goal.updated that announces it, before the answer comes back.
     const off = c.onEvent((ev) => {
-      if (adopted === null && ev.type === 'goal.updated' && ev.goal.state === 'planning' && ev.goal.text === text && !followed.has(ev.goal.id)) {
+      if (adopted === null && ev.type === 'goal.updated' && ev.goal.state === 'planning' && ev.goal.text === text && !goals.followed.has(ev.goal.id)) {
         adopted = ev.goal.id;
-        followed.add(adopted);
-        quiet.add(adopted);
+        goals.followed.add(adopted);
+        goals.quiet.add(adopted);
       }
     });
-    c.call('goal/submit', { text }).then((g) => {
-      settle();
-      show(g);
-    }, (e: unknown) => {
-      settle();
-      fail('goal not submitted', e);
-    }).finally(() => {
+    c.call('goal/submit', { text }).finally(() => {
+      clearTimeout(slow);
       off();
-      if (adopted !== null) quiet.delete(adopted);
-    }).catch(() => undefined);
+      if (adopted !== null) goals.quiet.delete(adopted);
+    }).then(show, (e: unknown) => fail('goal not submitted', e)).catch(() => undefined);
   };
 
   const decide = (decision: Decision, stepId: string | undefined): void => {
-    const shown = goal(shownId);
+    const shown = goals.shown();
     const plan = shown?.plan ?? null;
     if (shown === null || plan === null) return say('no plan shown: type a goal first');
     if (acting(VIEWER_REFUSAL) === null) return;
@@ -153,11 +103,11 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     const send = (confirmed: boolean): void => {
       const c = acting(VIEWER_REFUSAL);
       if (c === null) return;
-      followed.add(shown.id);
+      goals.followed.add(shown.id);
       c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision, ...(stepId === undefined ? {} : { stepIds: [stepId] }), ...(confirmed ? { confirm: true } : {}) })
         .then((g) => {
           say(`${decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected'}${stepId === undefined ? '' : ` ${stepId}`}`);
-          sayState(learn(g));
+          sayState(goals.learn(g));
         }, (e: unknown) => fail(`${decision} failed`, e))
         .catch(() => undefined);
     };
@@ -168,7 +118,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   };
 
   const edit = (stepId: string, json: string): void => {
-    const shown = goal(shownId);
+    const shown = goals.shown();
     const plan = shown?.plan ?? null;
     if (shown === null || plan === null) return say('no plan shown: type a goal first');
     let args: unknown;
@@ -191,17 +141,17 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     const c = acting(`your role is viewer: you cannot ${what} goals`);
     if (c === null) return;
     if (starting !== null) say(starting);
-    followed.add(target);
-    quiet.add(target);
-    call(c).finally(() => quiet.delete(target)).then((g) => {
-      const now = learn(g);
-      said.set(now.id, now.state);
+    goals.followed.add(target);
+    goals.quiet.add(target);
+    call(c).finally(() => goals.quiet.delete(target)).then((g) => {
+      const now = goals.learn(g);
+      goals.newState(now);
       done(now);
     }, (e: unknown) => fail(`${what} failed`, e)).catch(() => undefined);
   };
 
   const revise = (goalId: string | undefined): void => {
-    const target = goalId ?? lastFailedShown()?.id ?? null;
+    const target = goalId ?? goals.lastFailedShown()?.id ?? null;
     if (target === null) return say("no failed goal shown: 'revise <goal>' ('goals' lists them with their ids)");
     const starting = `asking for a revised plan for goal ${shortId(target)}, with its failure as context... type 'cancel' to stop it`;
     actOn(target, 'revise', starting, (c) => c.call('goal/revise', { goalId: target }), (g) => {
@@ -211,33 +161,32 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   };
 
   const rollback = (goalId: string | undefined): void => {
-    const shown = goal(shownId);
-    const target = goalId ?? (shown !== null && RAN.has(shown.state) ? shown.id : lastRanGoal(book)?.id ?? null);
+    const target = goalId ?? goals.toRollBack()?.id ?? null;
     if (target === null) return say('no goal has run yet: nothing to roll back');
     actOn(target, 'roll back', `rolling back goal ${shortId(target)}...`, (c) => c.call('goal/rollback', { goalId: target }), (g) => {
-      shownId = g.id;
+      goals.shownId = g.id;
       say(`rolled back goal ${shortId(g.id)}: ${sanitize(g.message ?? stateWords(g.state))}`);
     });
   };
 
   const cancel = (goalId: string | undefined): void => {
-    const target = goalId ?? planningHere()?.id ?? null;
+    const target = goalId ?? goals.planning()?.id ?? null;
     if (target === null) return say('no goal is being planned: nothing to cancel');
     actOn(target, 'cancel', null, (c) => c.call('goal/cancel', { goalId: target }), (g) => say(`cancelled goal ${shortId(g.id)}: ${one(g.text)} (nothing ran)`));
   };
 
   /** show and trace: a goal this session knows, or asks aiosd about one it does not. */
   const lookAt = (kind: 'show' | 'trace', goalId: string | undefined): void => {
-    const id = goalId ?? shownId;
+    const id = goalId ?? goals.shownId;
     if (id === null) return say(`no goal shown yet: '${kind} <goal>' ('goals' lists them with their ids)`);
-    const known = goal(id);
+    const known = goals.get(id);
     if (kind === 'show' && known !== null) return show(known);
     if (client === null) return say('! not connected to aiosd (reconnecting): try again when it is back');
     if (kind === 'show') {
       client.call('goal/get', { goalId: id }).then(show, (e: unknown) => fail('show failed', e)).catch(() => undefined);
       return;
     }
-    client.call('goal/trace', { goalId: id }).then((t) => say(formatTrace(learn(t.goal), t.items)), (e: unknown) => fail('trace failed', e)).catch(() => undefined);
+    client.call('goal/trace', { goalId: id }).then((t) => say(formatTrace(goals.learn(t.goal), t.items)), (e: unknown) => fail('trace failed', e)).catch(() => undefined);
   };
 
   const run = (command: LineCommand, finish: (code: number) => void): void => {
@@ -252,7 +201,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       case 'usage': return say(`! ${one(command.message)}`);
       case 'help': return say(HELP);
       case 'quit': return finish(0);
-      case 'goals': return say(formatGoalList(book.order.slice(-20).map((id) => book.byId[id]).filter((g): g is GoalView => g !== undefined)));
+      case 'goals': return say(formatGoalList(goals.recent(20)));
       case 'decide': return decide(command.decision, command.stepId);
       case 'edit': return edit(command.stepId, command.json);
       case 'revise': return revise(command.goalId);
@@ -262,14 +211,6 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       case 'trace':
         return lookAt(command.kind, command.goalId);
     }
-  };
-
-  /** The full id of a goal this session knows, by the 8 characters printed or the whole id. */
-  const resolveGoal = (typed: string): string | null => {
-    const id = typed.toUpperCase();
-    if (book.byId[id] !== undefined) return id;
-    if (id.length !== 8) return null;
-    return book.order.find((known) => known.endsWith(id)) ?? null;
   };
 
   const dial = (): void => {
@@ -282,9 +223,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     opts.connect().then(async (c) => {
       c.onEvent((ev) => {
         if (ev.type === 'goal.updated') {
-          const g = learn(ev.goal);
-          if (followed.has(g.id) && !quiet.has(g.id)) sayState(g);
-        } else if (ev.type === 'step.output' && ev.goalId === shownId) {
+          const g = goals.learn(ev.goal);
+          if (goals.followed.has(g.id) && !goals.quiet.has(g.id)) sayState(g);
+        } else if (ev.type === 'step.output' && ev.goalId === goals.shownId) {
           write(sanitize(ev.chunk));
         }
       });
@@ -298,7 +239,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       });
       try {
         await c.call('events/subscribe', {});
-        for (const g of (await c.call('goal/list', { limit: 50 })).goals) learn(g);
+        for (const g of (await c.call('goal/list', { limit: 50 })).goals) goals.learn(g);
       } catch (error) {
         c.close();
         return retry(messageOf(error));
@@ -310,8 +251,8 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       connectedOnce = true;
       outageSaid = false;
       // Where this session was: how the goals it follows stand now (a restart interrupts what ran).
-      for (const id of followed) {
-        const g = goal(id);
+      for (const id of goals.followed) {
+        const g = goals.get(id);
         if (g !== null) sayState(g);
       }
       for (const text of queued.splice(0)) submit(c, text);
@@ -323,7 +264,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   dial();
   return new Promise<number>((resolve) => {
     const onInterrupt = (): void => {
-      if (planningHere() !== null) return cancel(undefined);
+      if (goals.planning() !== null) return cancel(undefined);
       say("(Ctrl-C: nothing is being planned; type 'quit' to leave)");
     };
     opts.interrupts?.on('SIGINT', onInterrupt);
@@ -345,7 +286,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
         else say('cancelled: nothing was approved');
         return;
       }
-      const command = parseLine(raw, resolveGoal);
+      const command = parseLine(raw, (typed) => goals.resolve(typed));
       if (command !== null) run(command, finish);
     });
   });
