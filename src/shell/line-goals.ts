@@ -64,11 +64,15 @@ export class LineGoals {
     return shown !== null && RAN.has(shown.state) ? shown : lastRanGoal(this.book);
   }
 
-  /** cancel's default: the goal shown if it is being planned, else the newest of this session's, else the node's. */
-  planning(): GoalView | null {
+  /**
+   * cancel's default: the goal shown if it is being planned, else the newest of this session's,
+   * else (unless `mineOnly`: Ctrl-C is too easy a key to stop another session's goal) the node's.
+   */
+  planning(mineOnly = false): GoalView | null {
     const shown = this.shown();
     if (shown?.state === 'planning') return shown;
-    return newestPlanning({ ...this.book, order: this.book.order.filter((id) => this.followed.has(id)) }) ?? newestPlanning(this.book);
+    const mine = newestPlanning({ ...this.book, order: this.book.order.filter((id) => this.followed.has(id)) });
+    return mine ?? (mineOnly ? null : newestPlanning(this.book));
   }
 
   /** The full id of a goal known here, by the 8 characters printed or the whole id. */

@@ -264,8 +264,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   dial();
   return new Promise<number>((resolve) => {
     const onInterrupt = (): void => {
-      if (goals.planning() !== null) return cancel(undefined);
-      say("(Ctrl-C: nothing is being planned; type 'quit' to leave)");
+      const mine = goals.planning(true);
+      if (mine !== null) return cancel(mine.id);
+      say("(Ctrl-C: nothing of yours is being planned; type 'quit' to leave)");
     };
     opts.interrupts?.on('SIGINT', onInterrupt);
     const finish = (code: number): void => {

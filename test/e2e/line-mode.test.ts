@@ -143,6 +143,16 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     for (let i = 0; i < 50 && fake.abandoned === abandoned; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fake.abandoned).toBe(abandoned + 1);
     expect(existsSync(file)).toBe(false);
+
+    // Ctrl-C is a SIGINT from the terminal: it cancels the goal being planned, and the shell stays.
+    fake.push({ kind: 'plan', plan: { explanation: 'slowly', steps: [step(file, 'no\n')] }, chunks: 100, delayMs: 100 });
+    s.write('draft another slow memo\r');
+    await s.waitFor(/planning "draft another slow memo"\.\.\. type 'cancel'/);
+    s.write('\u0003');
+    await s.waitFor(/cancelled goal \w{8}: draft another slow memo \(nothing ran\)/);
+    expect(await newestGoal('draft another slow memo')).toMatchObject({ state: 'cancelled', plan: null });
+    s.write('goals\r');
+    await s.waitFor(/\[cancelled\] draft another slow memo\n/);
   });
 
   it('help lists every command; a command word with the wrong shape gets a clear answer, not an action', async () => {

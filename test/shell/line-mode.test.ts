@@ -96,6 +96,42 @@ describe('line mode', () => {
     expect(c.calls('plan/decide')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true }]);
   });
 
+  it('edit sends new arguments (checked to be a JSON object first) and shows the new plan to approve again', async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const edited = { ...shown, plan: shown.plan === null ? null : { ...shown.plan, id: 'p-edited', hash: 'ffee00112233445566778899' } };
+    const c = new FakeClient({ 'goal/submit': () => shown, 'plan/edit': () => edited });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('edit s1 {"path": "/etc/nginx/conf.d/other.conf"');
+    await s.until(/! not valid JSON .*: nothing was changed/);
+    s.type('edit s1 {} extra');
+    await s.until(/! not valid JSON/);
+    expect(c.calls('plan/edit')).toEqual([]);
+    s.type('edit s1 {"path": "/etc/nginx/conf.d/other.conf", "content": "x"}');
+    await s.until(/new plan, hash ffee00112233: review it and approve again/);
+    expect(c.calls('plan/edit')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, stepId: 's1', args: { path: '/etc/nginx/conf.d/other.conf', content: 'x' } }]);
+  });
+
+  it('another session decided first: says so and by whom', async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const decided = { ...shown, state: 'running' as const, updatedAt: '2025-01-01T00:00:06.000Z', plan: shown.plan === null ? null : { ...shown.plan, steps: shown.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })) } };
+    const c = new FakeClient({
+      'goal/submit': () => shown,
+      'plan/decide': () => { throw Object.assign(new Error('goal is running: its plan was already decided'), { code: -32005, data: { goal: decided } }); },
+    });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('reject');
+    await s.until(/! reject failed: goal is running: its plan was already decided \(decided by bob\)/);
+    s.type('reject');
+    await s.until(/nothing to decide: goal MRHWD5E8 is running/);
+    expect(c.calls('plan/decide')).toHaveLength(1);
+  });
+
   it('prints untrusted text from the daemon harmlessly: no escape, no OSC 52, bidi and zero-width shown', async () => {
     const evil: GoalView = goal({
       id: ID,
@@ -135,7 +171,7 @@ describe('line mode', () => {
     const s = session([c]);
     await s.until(/connected/);
     s.interrupts.emit('SIGINT');
-    await s.until(/nothing is being planned; type 'quit' to leave/);
+    await s.until(/nothing of yours is being planned; type 'quit' to leave/);
     s.type('tidy the logs');
     c.emit({ type: 'goal.updated', goal: planning });
     await s.until(/planning "tidy the logs"\.\.\. type 'cancel'/);
