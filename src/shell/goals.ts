@@ -63,11 +63,11 @@ export function lastRanGoal(book: GoalBook): GoalView | null {
   return null;
 }
 
-/** The newest goal still being planned: what Ctrl-C or `cancel` stops. */
-export function newestPlanning(book: GoalBook): GoalView | null {
+/** The newest goal still being planned (of those `which` accepts): what Ctrl-C or `cancel` stops. */
+export function newestPlanning(book: GoalBook, which: (g: GoalView) => boolean = () => true): GoalView | null {
   for (let i = book.order.length - 1; i >= 0; i--) {
     const g = book.byId[book.order[i] ?? ''];
-    if (g?.state === 'planning') return g;
+    if (g?.state === 'planning' && which(g)) return g;
   }
   return null;
 }

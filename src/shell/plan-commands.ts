@@ -164,11 +164,15 @@ export function revise(ctx: CommandContext): void {
   ).catch(() => undefined);
 }
 
-/** The goal shown if it is being planned, else the newest one that is. */
+/**
+ * The goal shown if it is being planned, else the newest one this user submitted that is:
+ * Ctrl-C must not stop a plan another person is waiting on just because it is newer.
+ */
 export function planningGoal(state: ShellState): GoalView | null {
   const shown = focusedGoal(state);
   if (shown?.state === 'planning') return shown;
-  return newestPlanning(state.goals);
+  const user = state.session?.user;
+  return user === undefined ? null : newestPlanning(state.goals, (g) => g.submittedBy === user);
 }
 
 /** `c` (or Ctrl-C while a goal is planned): stops the model writing its plan; the daemon runs nothing. */

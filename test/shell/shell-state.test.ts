@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastRanGoal } from '../../src/shell/goals.js';
+import { planningGoal } from '../../src/shell/plan-commands.js';
 import { focusedGoal, initialState, OUTPUT_TAIL, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
@@ -137,6 +138,17 @@ describe('shell state', () => {
     s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'c', state: 'rejected', createdAt: '3', plan: plan('c', [step({ id: 's', state: 'succeeded' })]) }), focus: false });
     expect(lastRanGoal(s.goals)?.id).toBe('c');
     expect(lastRanGoal(run().goals)).toBeNull();
+  });
+
+  it('Ctrl-C cancels the goal shown, else only a goal this user is having planned, never a newer one of someone else', () => {
+    let s = run({ type: 'connected', session: { user: 'alice', role: 'operator', node: 'n', mode: 'user' } });
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', state: 'planning', submittedBy: 'alice', createdAt: '1' }), focus: false });
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', state: 'planning', submittedBy: 'bob', createdAt: '2' }), focus: false });
+    expect(planningGoal(s)?.id).toBe('mine');
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', state: 'cancelled', submittedBy: 'alice', createdAt: '1', updatedAt: '2025-03-01T00:00:00Z' }), focus: false });
+    expect(planningGoal(s)).toBeNull();
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', state: 'planning', submittedBy: 'bob', createdAt: '2', updatedAt: '2025-03-01T00:00:01Z' }), focus: true });
+    expect(planningGoal(s)?.id).toBe('bobs');
   });
 
   it('tracks busy agents and flashes', () => {
