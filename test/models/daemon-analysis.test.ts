@@ -145,6 +145,26 @@ describe('the analyse task in the cloud', () => {
     expect(b.goal.plan?.steps[0]?.analysis?.reason).toMatch(/^cloud: claude: the answer is not a diagnosis: .*summary is empty/);
     c.close();
   });
+
+  it('stops a diagnosis in flight on goal/cancel, records it as cancelled, and leaves the goal failed', async () => {
+    const daemon = d as TestDaemon;
+    const c = await daemon.client();
+    fake.requests.length = 0;
+    fake.abandoned = 0;
+    fake.push({ kind: 'plan', plan: planOf('ls /nonexistent-aios-analysis-dir') }, { kind: 'hang' });
+    const failed = await failedGoal(c, 'restart the search for the hanging dir');
+    await until('the diagnosis request', () => Promise.resolve(fake.requests.length), (n) => n >= 2);
+    const { stdout } = await run(process.execPath, [aiosBin, 'goal', 'cancel', failed.id, '--json'], { env: daemon.env });
+    expect(JSON.parse(stdout)).toMatchObject({ id: failed.id, state: 'failed', message: failed.message });
+    const { goal, items } = await analysed(c, failed.id);
+    expect(goal).toMatchObject({ state: 'failed', message: failed.message });
+    expect(goal.plan?.steps[0]?.analysis).toMatchObject({ ok: false, reason: expect.stringMatching(/^cancelled: cancelled by .+/) as unknown as string });
+    expect(events(items, 'router.cancelled')).toEqual([expect.objectContaining({ task: 'analyse', tier: 'cloud' })]);
+    expect(items.find((i) => i.source === 'audit' && i.kind === 'goal.cancel')?.summary).toContain('"stopped":"step analysis"');
+    // The HTTP request was cut, not left to hang.
+    await until('the request to be abandoned', () => Promise.resolve(fake.abandoned), (n) => n === 1);
+    c.close();
+  });
 });
 
 describe('the analyse task with no model configured', () => {
@@ -216,6 +236,8 @@ describe.skipIf(storiesMissing !== null)('the analyse and probe tasks with stori
 
   it('reads a failed step with the local model first, the cloud last', { timeout: 90_000 }, async () => {
     const c = await (d as TestDaemon).client();
+    // While a model loads its tier is down, and skipped: this is about the order once both are up.
+    await until('the model to load', () => c.call('models/list', {}), (l) => l.models[0]?.state === 'loaded', 60_000);
     // The plan comes from the rules; a command is read as a medium-risk change, so the tactical model reads it first.
     const failed = await failedGoal(c, '!ls /nonexistent-aios-analysis-dir');
     const { goal, items } = await analysed(c, failed.id);
