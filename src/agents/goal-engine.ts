@@ -11,6 +11,7 @@ import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import { approvalRefusal, autoApprovalPolicy, type Actor, type Autonomy, type SecurityMode } from './approval-policy.js';
 import { directPlanner } from './direct-planner.js';
+import type { FailureAnalysis } from './failure-analysis.js';
 import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';
 import { OpError } from './op-error.js';
 import { planHash } from './plan-hash.js';
@@ -43,6 +44,8 @@ export interface GoalEngineDeps {
   autonomy?: () => Autonomy;
   /** Whether the state directory can take a change's snapshot and records (disk full, read-only); absent: always. */
   stateSpace?: StateGuard;
+  /** Diagnoses a failed goal's failed steps in the background (the analyse task); absent: none. */
+  analysis?: Pick<FailureAnalysis, 'start' | 'settled' | 'cancel'>;
 }
 
 /** The state directory's word on writing: why a change cannot be recorded now, or null. */
@@ -137,6 +140,11 @@ export class GoalEngine {
     const goal = this.get(goalId);
     if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot cancel goals`);
     const abort = this.planning.get(goalId);
+    // A failed goal whose steps a model is diagnosing: the diagnosis stops; the goal stays as it is.
+    if ((goal.state !== 'planning' || abort === undefined) && this.deps.analysis?.cancel(goalId, `cancelled by ${actor.name}`) === true) {
+      this.deps.ledger.append({ actor: actor.name, action: 'goal.cancel', subject: goalId, detail: { state: goal.state, text: goal.text, stopped: 'step analysis' } });
+      return goal;
+    }
     if (goal.state !== 'planning' || abort === undefined) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a goal being planned can be cancelled${goal.state === 'awaiting_approval' ? ' (reject its plan instead)' : ''}`);
     }
@@ -168,7 +176,7 @@ export class GoalEngine {
     if (old === null || (goal.state !== 'failed' && goal.state !== 'interrupted') || this.running.has(goalId)) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a failed or interrupted goal can be revised${goal.state === 'succeeded' ? ' (it needs no new plan)' : ''}`);
     }
-    const revision = revisionContext(old);
+    let revision = revisionContext(old);
     const restore = (why: string): never => {
       this.homes.delete(goalId);
       store.setGoalState(goalId, goal.state, goal.message);
@@ -182,7 +190,13 @@ export class GoalEngine {
     const abort = new AbortController();
     this.planning.set(goalId, abort);
     this.revising.set(goalId, { state: goal.state, message: goal.message });
-    const outcome = await this.deps.planner.plan({ text: goal.text, home: actor.home, goalId, signal: abort.signal, task: 'revise', revision })
+    // A diagnosis of the failure still being written is waited for: it is part of what the new plan is told.
+    const ask = (): Promise<PlanOutcome> => {
+      revision = revisionContext(store.getPlan(old.id) ?? old);
+      return this.deps.planner.plan({ text: goal.text, home: actor.home, goalId, signal: abort.signal, task: 'revise', revision });
+    };
+    const diagnosing = this.deps.analysis?.settled(goalId, abort.signal) ?? null;
+    const outcome = await (diagnosing === null ? ask() : diagnosing.then(() => (abort.signal.aborted ? { kind: 'not_understood' as const, reason: 'cancelled' } : ask())))
       .catch((err: unknown) => ({ kind: 'not_understood' as const, reason: `The planner failed: ${err instanceof Error ? err.message : String(err)}.` }))
       .finally(() => {
         this.planning.delete(goalId);
@@ -315,7 +329,7 @@ export class GoalEngine {
     if (!after.steps.some((s) => s.state === 'approved')) throw new OpError('Conflict', 'nothing left to run: every step finished before the interruption');
     this.deps.ledger.append({ actor: actor.name, action: 'goal.resume', subject: goalId, detail: { planId: plan.id, hash: plan.hash } });
     this.deps.store.setGoalState(goalId, 'running', `resumed by ${actor.name}`);
-    const run = this.runner.run(goalId, after).finally(() => this.running.delete(goalId));
+    const run = this.runner.run(goalId, after).then(() => this.deps.analysis?.start(goalId)).finally(() => this.running.delete(goalId));
     this.running.set(goalId, run);
     return this.publish(goalId);
   }
@@ -372,7 +386,7 @@ export class GoalEngine {
     if (after.steps.some((s) => s.state === 'pending')) return this.publish(goal.id);
     if (after.steps.some((s) => s.state === 'approved')) {
       store.setGoalState(goal.id, 'running', null);
-      const run = this.runner.run(goal.id, after).then(() => this.learn(goal.id)).finally(() => this.running.delete(goal.id));
+      const run = this.runner.run(goal.id, after).then(() => this.afterRun(goal.id)).finally(() => this.running.delete(goal.id));
       this.running.set(goal.id, run);
       return this.publish(goal.id);
     }
@@ -391,6 +405,12 @@ export class GoalEngine {
       this.deps.ledger.append({ actor: actor.name, action: 'plan.denied', subject: planId, detail: { reason: message, hash } });
     } catch { /* a read-only ledger cannot record the refusal; the person is still told */ }
     throw new OpError('StateUnavailable', message);
+  }
+
+  /** A plan ran to its end: a success is learned; a failure is diagnosed in the background, its state untouched. */
+  private afterRun(goalId: string): void {
+    this.learn(goalId);
+    this.deps.analysis?.start(goalId);
   }
 
   /** A goal a model planned, that succeeded, becomes a procedure the next identical goal reuses. */

@@ -1,14 +1,17 @@
 // What a planner is told when it revises a plan that failed: which steps failed (tool, args,
-// error, the tail of their output) and which already ran and are still in effect. All of it
-// is untrusted text (program output, error messages), so it is sanitised, bounded, and framed
-// as data for the model, never as instructions.
+// error, the tail of their output, a model's diagnosis when one was written) and which
+// already ran and are still in effect. All of it is untrusted text (program output, error
+// messages), so it is redacted, sanitised, bounded, and framed as data for the model, never
+// as instructions.
 import type { PlanView, StepView } from '../protocol/model.js';
+import { redact, redactText } from '../memory/redact.js';
 import { sanitize } from '../text/sanitize.js';
 
 /** The end of a failed step's output that the model sees: the end is where the reason usually is. */
 export const OUTPUT_TAIL_CHARS = 1500;
 const ARGS_CHARS = 600;
 const ERROR_CHARS = 600;
+const DIAGNOSIS_CHARS = 400;
 
 export interface Revision {
   /** The failure as data for the model's user prompt. */
@@ -21,7 +24,7 @@ const bounded = (text: string, max: number, keep: 'head' | 'tail'): string => {
   if (text.length <= max) return text;
   return keep === 'head' ? `${text.slice(0, max)}…(cut)` : `(cut)…${text.slice(-max)}`;
 };
-const argsOf = (step: StepView): string => sanitize(bounded(JSON.stringify(step.args), ARGS_CHARS, 'head'), { singleLine: true });
+const argsOf = (step: StepView): string => sanitize(bounded(redactText(JSON.stringify(redact(step.args))), ARGS_CHARS, 'head'), { singleLine: true });
 
 export function revisionContext(plan: PlanView): Revision {
   const failed = plan.steps.filter((s) => s.state === 'failed');
@@ -37,7 +40,15 @@ export function revisionContext(plan: PlanView): Revision {
     lines.push(`  error: ${sanitize(bounded(s.error ?? 'no error message', ERROR_CHARS, 'head'), { singleLine: true })}`);
     const output = s.output.trim();
     // Many tools' output on failure is the error itself: said once.
-    if (output !== '' && output !== s.error?.trim()) lines.push('  output (tail):', ...sanitize(bounded(output, OUTPUT_TAIL_CHARS, 'tail')).split('\n').map((l) => `    ${l}`));
+    if (output !== '' && output !== s.error?.trim()) lines.push('  output (tail):', ...sanitize(bounded(redactText(output), OUTPUT_TAIL_CHARS, 'tail')).split('\n').map((l) => `    ${l}`));
+    // A model's diagnosis of it (the analyse task), written from the data above: data too, advice only.
+    const a = s.analysis;
+    if (a?.ok === true) {
+      lines.push(`  diagnosis (by the ${a.tier ?? 'model'} tier, advice only):`);
+      for (const [label, text] of [['summary', a.summary], ['likely cause', a.likelyCause], ['suggested next step', a.nextStep]] as const) {
+        lines.push(`    ${label}: ${sanitize(bounded(text, DIAGNOSIS_CHARS, 'head'), { singleLine: true })}`);
+      }
+    }
   }
   for (const s of ran) lines.push(`Already ran and still in effect: step ${s.id}: ${s.tool} ${argsOf(s)}`);
   for (const s of notRun) lines.push(`Did not run (${s.state}): step ${s.id}: ${s.tool} ${argsOf(s)}`);

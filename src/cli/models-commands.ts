@@ -52,6 +52,7 @@ export function formatModels(r: ModelsListResult): string {
     lines.push(`              ${one(m.path)}`);
     lines.push(`              memory ${mb(m.memoryBytes)}, file ${mb(m.sizeBytes)}, context ${m.contextSize ?? '-'}, ${m.threads ?? '-'} thread(s)${trials}`);
     lines.push(`              ${speed}${m.queued + m.running > 0 ? `; ${m.running} running, ${m.queued} queued` : ''}`);
+    if (m.probe !== null && m.probe !== undefined) lines.push(`              health probe ${m.probe.ok ? 'ok' : 'FAILED'}: ${one(m.probe.detail)} (${m.probe.at})`);
     if (m.problem !== null) lines.push(`              problem: ${one(m.problem)}`);
   }
   lines.push(r.providers.length === 0 ? 'cloud providers: none configured ([api.<name>] in config.toml, key in secrets.toml)' : 'cloud providers:');

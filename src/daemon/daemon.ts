@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
+import { FailureAnalysis } from '../agents/failure-analysis.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
@@ -109,6 +110,8 @@ export async function startDaemon(opts: {
     storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
   });
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
+  // A failed goal's failed steps are diagnosed by a model in the background (the analyse task).
+  const analysis = new FailureAnalysis({ store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
@@ -117,6 +120,7 @@ export async function startDaemon(opts: {
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
     stateSpace: space,
+    analysis,
   });
   bestEffort('mark goals interrupted by the last shutdown', () => {
     const interrupted = engine.recoverInterrupted();
@@ -174,6 +178,7 @@ export async function startDaemon(opts: {
       views.hatches.closeAll();
       await server.close();
       await engine.idle();
+      await analysis.close();
       mesh.stop();
       await intelligence.close();
       scheduler.stop();

@@ -1,7 +1,7 @@
 // Persistence of goals, their plans and steps: the working memory the goal engine drives.
 import { statementCache, type Db } from './database.js';
 import type {
-  GoalState, GoalView, PlanStepSpec, PlanView, StepPreview, StepState, StepView, Tier,
+  GoalState, GoalView, PlanStepSpec, PlanView, StepAnalysis, StepPreview, StepState, StepView, Tier,
 } from '../protocol/model.js';
 
 interface GoalRow {
@@ -160,8 +160,10 @@ export class GoalStore {
     const specs = JSON.parse(row.spec) as PlanStepSpec[];
     const rows = this.sql('SELECT * FROM steps WHERE plan_id = ? ORDER BY ord').all(row.id) as StepRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
+    const analyses = rows.some((r) => r.state === 'failed') ? this.analyses(row.goal_id, row.id) : new Map<string, StepAnalysis>();
     const steps: StepView[] = specs.map((spec) => {
       const s = byId.get(spec.id);
+      const analysis = analyses.get(spec.id);
       return {
         ...spec,
         state: s?.state ?? 'pending',
@@ -170,8 +172,26 @@ export class GoalStore {
         output: s?.output ?? '',
         error: s?.error ?? null,
         approvedBy: s?.approved_by ?? null,
+        ...(analysis === undefined ? {} : { analysis }),
       };
     });
     return { id: row.id, goalId: row.goal_id, tier: row.tier, hash: row.hash, createdAt: row.created_at, steps };
+  }
+
+  /** The latest diagnosis recorded for each failed step of a plan (step.analysis events). */
+  private analyses(goalId: string, planId: string): Map<string, StepAnalysis> {
+    const out = new Map<string, StepAnalysis>();
+    const rows = this.sql(`SELECT payload FROM events WHERE goal_id = ? AND type = 'step.analysis' ORDER BY id`).all(goalId) as { payload: string }[];
+    for (const r of rows) {
+      const p = JSON.parse(r.payload) as Record<string, unknown>;
+      if (p['planId'] !== planId || typeof p['stepId'] !== 'string') continue;
+      const str = (k: string): string => (typeof p[k] === 'string' ? p[k] : '');
+      out.set(p['stepId'], {
+        ok: p['ok'] === true, tier: typeof p['tier'] === 'string' ? p['tier'] : null,
+        summary: str('summary'), likelyCause: str('likely_cause'), nextStep: str('next_step'),
+        reason: typeof p['reason'] === 'string' ? p['reason'] : null, cost: str('cost'),
+      });
+    }
+    return out;
   }
 }

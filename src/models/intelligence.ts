@@ -12,6 +12,7 @@ import type { Db } from '../memory/database.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { CloudAnalyst } from './cloud-analyst.js';
 import { CloudPlanner } from './cloud-planner.js';
 import { ApiGateway, type DecisionLog } from './gateway/api-gateway.js';
 import { resolveProviders } from './gateway/provider-settings.js';
@@ -19,16 +20,18 @@ import { localEmbedder } from './local/local-embedder.js';
 import { LocalRuntime } from './local/local-runtime.js';
 import { modelSettings, type ModelKey } from './local/model-settings.js';
 import { defaultWorkerScript } from './local/worker-script.js';
+import { LocalAnalyst } from './local-analyst.js';
 import { LocalPlanner } from './local-planner.js';
+import type { ModelAnalyst } from './model-analyst.js';
 import type { ModelPlanner } from './model-planner.js';
 import type { ModelTier, TierState } from './route.js';
-import { Router } from './router.js';
+import { Router, type LocalTier, type Prober } from './router.js';
 
 export interface Intelligence {
   router: Router;
   /** The local model that embeds goals for procedure matching, while one is configured and up. */
   embedder(): GoalEmbedder | null;
-  /** Loads and probes the always-loaded models in the background; resolves when done. */
+  /** Checks the model files, then loads and probes the always-loaded models (the router's probe task); resolves when done. */
   start(): Promise<void>;
   tiers(): TierStatus[];
   problems(): string[];
@@ -86,15 +89,29 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   }
 
   const planners: Partial<Record<ModelTier, ModelPlanner>> = {};
+  const analysts: Partial<Record<ModelTier, ModelAnalyst>> = {};
+  const probers: Partial<Record<LocalTier, Prober>> = {};
   if (runtime !== null) {
-    for (const m of settings.models) planners[m.key] = new LocalPlanner(runtime, m.key, registry, opts.facts);
+    const rt = runtime;
+    for (const m of settings.models) {
+      planners[m.key] = new LocalPlanner(rt, m.key, registry, opts.facts);
+      analysts[m.key] = new LocalAnalyst(rt, m.key);
+      probers[m.key] = async (onCost) => {
+        const r = await rt.probe(m.key);
+        if (r.ok) onCost({ usd: 0, tokens: r.tokens, via: `local ${m.name}` });
+        return r;
+      };
+    }
   }
-  if (gateway !== null) planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
+  if (gateway !== null) {
+    planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
+    analysts.cloud = new CloudAnalyst(gateway);
+  }
   const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)
     ? { configured: false, up: false, detail: `no [models.${key}] configured` }
     : { configured: true, ...runtime.usable(key) });
   const router = new Router({
-    fixed: opts.fixed, planners, decisionLog: opts.decisionLog, emit: opts.emit, help: opts.help,
+    fixed: opts.fixed, planners, analysts, probers, decisionLog: opts.decisionLog, emit: opts.emit, help: opts.help,
     availability: () => ({
       operational: local('operational'), tactical: local('tactical'),
       cloud: gateway === null ? { configured: false, up: false, detail: 'no [api.*] provider configured' } : { configured: true, ...gateway.available() },
@@ -106,7 +123,10 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   return {
     router,
     embedder: () => embedder?.() ?? null,
-    start: async () => { await runtime?.start(); },
+    start: async () => {
+      if (runtime === null) return;
+      await router.probe(await runtime.prepare());
+    },
     tiers: () => router.tiers(),
     problems: () => [
       ...problems,

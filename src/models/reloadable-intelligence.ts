@@ -12,6 +12,7 @@ import { resolveProviders } from './gateway/provider-settings.js';
 import { checkGguf } from './local/gguf-file.js';
 import { modelSettings } from './local/model-settings.js';
 import { createIntelligence, type Intelligence, type IntelligenceOptions } from './intelligence.js';
+import type { AnalyseOutcome, AnalyseRequest } from './router.js';
 
 export interface ReloadResult {
   reloaded: boolean;
@@ -53,11 +54,21 @@ export class ReloadableIntelligence implements Planner {
     return this.current.intel.router.names;
   }
 
-  async plan(request: PlanRequest): Promise<PlanOutcome> {
+  plan(request: PlanRequest): Promise<PlanOutcome> {
+    return this.onCurrent((router) => router.plan(request));
+  }
+
+  /** The analyse task for a failed step (Router.analyse), on the tiers of now. */
+  analyse(request: AnalyseRequest): Promise<AnalyseOutcome> {
+    return this.onCurrent((router) => router.analyse(request));
+  }
+
+  /** Work on the current generation's router; a generation retired meanwhile closes after it. */
+  private async onCurrent<T>(work: (router: Intelligence['router']) => Promise<T>): Promise<T> {
     const gen = this.current;
     gen.inFlight++;
     try {
-      return await gen.intel.router.plan(request);
+      return await work(gen.intel.router);
     } finally {
       gen.inFlight--;
       if (gen.retired && gen.inFlight === 0) void this.retire(gen);

@@ -1,19 +1,45 @@
 // The intelligence hierarchy behind the one Planner interface: the reactive rules first,
 // always, then learned procedures, then the model tiers route() picks per task: the plan (or
-// analysis) first, then a revise after each tier that fails, past tiers that are down. Every
-// choice goes to the decision log with its reason and what it cost.
+// analysis) first, then a revise after each tier that fails, past tiers that are down. The
+// diagnosis of a failed step (analyse) and the health probe of the local models (probe) are
+// routed here too. Every choice goes to the decision log with its reason and what it cost.
 import type { PlanOutcome, PlanRequest, Planner } from '../agents/planner.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { TierStatus } from '../protocol/intelligence.js';
 import type { Tier } from '../protocol/model.js';
 import type { DecisionLog } from './gateway/api-gateway.js';
+import type { ProbeResult } from './local/local-runtime.js';
+import type { AnalystAnswer, ModelAnalyst } from './model-analyst.js';
 import type { ModelCost, ModelPlanner, PlanContext } from './model-planner.js';
 import { classifyGoal, route, type ModelTier, type Task, type TierState } from './route.js';
+import type { FailedStep, StepDiagnosis } from './step-diagnosis.js';
+
+export type LocalTier = Exclude<ModelTier, 'cloud'>;
+
+/** Loads a local model and asks it the health probe; the model's cost is told through onCost. */
+export type Prober = (onCost: (c: ModelCost) => void) => Promise<ProbeResult>;
+
+export interface AnalyseRequest {
+  goalId: string;
+  step: FailedStep;
+  signal?: AbortSignal;
+}
+
+/** What the analyse task came to; `cost` sums every tier tried. */
+export type AnalyseOutcome =
+  | { kind: 'diagnosis'; tier: ModelTier; diagnosis: StepDiagnosis; cost: string }
+  | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
+  /** No model tier is configured: nothing is asked and nothing recorded. */
+  | { kind: 'skipped' };
 
 export interface RouterDeps {
   /** Planners that need no model, tried first in this order (reactive rules, procedures). */
   fixed: readonly Planner[];
   planners: Partial<Record<ModelTier, ModelPlanner>>;
+  /** The analyse task's side of each model tier (configured with its planner). */
+  analysts?: Partial<Record<ModelTier, ModelAnalyst>>;
+  /** The health probe of each local tier. */
+  probers?: Partial<Record<LocalTier, Prober>>;
   /** Whether each model tier is configured and up now (the runtime's and the gateway's word). */
   availability: () => Record<ModelTier, TierState>;
   /** The smallest share of a monthly cloud budget left, or null without budgets. */
@@ -112,6 +138,70 @@ export class Router implements Planner {
       this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       modelReasons.push(out.reason);
       task = { kind: 'revise', goal, failed: { tier: t, reason: out.reason }, ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }) };
+    }
+  }
+
+  /**
+   * The analyse task for a step that failed: local tiers first, the cloud last (route.ts),
+   * each tier that gives no usable diagnosis followed by the next. Decisions and cost lines go
+   * to the decision log as for plans. With no model tier configured, nothing happens.
+   */
+  async analyse(request: AnalyseRequest): Promise<AnalyseOutcome> {
+    if (!this.hasModels) return { kind: 'skipped' };
+    const { goalId, step, signal } = request;
+    const r = route({ kind: 'analyse', goal: classifyGoal(step.goal) }, this.tierStates(), this.d.budgetLeft());
+    const order = r.order.filter((t) => this.d.analysts?.[t] !== undefined);
+    this.d.decisionLog('router.decision', goalId, { task: 'analyse', step: step.stepId, order, skipped: r.skipped, why: r.why });
+    const all: ModelCost[] = [];
+    const reasons: string[] = [];
+    for (const t of order) {
+      const analyst = this.d.analysts?.[t] as ModelAnalyst;
+      const began = performance.now();
+      const costs: ModelCost[] = [];
+      let out: AnalystAnswer;
+      try {
+        out = await analyst.analyse(step, { goalId, onCost: (c) => costs.push(c), ...(signal === undefined ? {} : { signal }) });
+      } catch (err) {
+        out = { ok: false, reason: `the ${t} tier failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      all.push(...costs);
+      const record = { task: 'analyse', step: step.stepId, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
+      if (signal?.aborted === true) {
+        this.d.decisionLog('router.cancelled', goalId, record);
+        const why: unknown = signal.reason;
+        return { kind: 'cancelled', reason: why instanceof Error ? why.message : 'cancelled', cost: costLine(all) };
+      }
+      if (out.ok) {
+        this.d.decisionLog('router.analysed', goalId, record);
+        return { kind: 'diagnosis', tier: t, diagnosis: out.diagnosis, cost: costLine(all) };
+      }
+      this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
+      reasons.push(`${t}: ${out.reason}`);
+    }
+    const reason = order.length === 0 ? `no model tier is up (${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ') || 'none configured'})` : reasons.join('; ');
+    return { kind: 'failed', reason, cost: costLine(all) };
+  }
+
+  /**
+   * The probe task: the health check of the always-loaded local models, at start and after a
+   * reload. route() gives local tiers only, so a probe is never a paid call; tiers loaded on
+   * demand are not loaded for it. The decision and each result go to the decision log.
+   */
+  async probe(alwaysLoaded: readonly LocalTier[]): Promise<void> {
+    const probers = this.d.probers ?? {};
+    const configured = (Object.keys(probers) as LocalTier[]);
+    if (configured.length === 0) return;
+    const r = route({ kind: 'probe', goal: { kind: 'question', risk: 'low', because: 'a health check' } }, this.tierStates(), null);
+    const order = r.order.filter((t): t is LocalTier => t !== 'cloud' && alwaysLoaded.includes(t) && probers[t] !== undefined);
+    const onDemand = r.order.filter((t) => !order.includes(t as LocalTier) && t !== 'cloud');
+    const why = onDemand.length === 0 ? r.why : `${r.why}; not loaded for it (load on demand): ${onDemand.join(', ')}`;
+    this.d.decisionLog('router.decision', null, { task: 'probe', order, skipped: r.skipped, why });
+    for (const t of order) {
+      const began = performance.now();
+      const costs: ModelCost[] = [];
+      const out = await (probers[t] as Prober)((c) => costs.push(c));
+      const record = { task: 'probe', tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
+      this.d.decisionLog('router.probed', null, out.ok ? { ...record, ok: true, detail: out.detail } : { ...record, ok: false, reason: out.reason });
     }
   }
 

@@ -31,6 +31,8 @@ export const LocalModelView = z.object({
   loadMs: z.number().nullable(),
   queued: z.number(),
   running: z.number(),
+  /** The last health probe (the router's `probe` task): whether it answered, and what, or why not. */
+  probe: z.object({ ok: z.boolean(), detail: z.string(), at: z.string() }).nullable().optional(),
 });
 export type LocalModelView = z.infer<typeof LocalModelView>;
 

@@ -62,6 +62,21 @@ export const StepPreview = z.object({
 });
 export type StepPreview = z.infer<typeof StepPreview>;
 
+/** A model's diagnosis of a failed step (the `analyse` task): advice in words, never run. Untrusted text. */
+export const StepAnalysis = z.object({
+  ok: z.boolean(),
+  /** The tier that wrote it; null when none did. */
+  tier: z.string().nullable(),
+  summary: z.string(),
+  likelyCause: z.string(),
+  nextStep: z.string(),
+  /** Why there is no diagnosis (ok false). */
+  reason: z.string().nullable(),
+  /** What it cost, as the decision log's cost line. */
+  cost: z.string(),
+});
+export type StepAnalysis = z.infer<typeof StepAnalysis>;
+
 export const StepView = PlanStepSpec.extend({
   state: StepState,
   preview: StepPreview,
@@ -69,6 +84,8 @@ export const StepView = PlanStepSpec.extend({
   output: z.string(),
   error: z.string().nullable(),
   approvedBy: z.string().nullable(),
+  /** A failed step's diagnosis, once one was asked for and recorded. */
+  analysis: StepAnalysis.optional(),
 });
 export type StepView = z.infer<typeof StepView>;
 

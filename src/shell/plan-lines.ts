@@ -80,6 +80,14 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth
     rows.forEach((r, i) => body.push([seg(i === 0 ? label : cont, { tone: 'muted' }), seg(r, tone ? { tone } : {})]));
   };
   if (step.error !== null) push(textRows(`error: ${step.error}`, inner), 'danger');
+  const a = step.analysis;
+  if (a?.ok === true) {
+    push(textRows(`diagnosis (${a.tier ?? 'model'}; advice, never run): ${a.summary}`, inner), 'accent');
+    push(textRows(`likely cause: ${a.likelyCause}`, inner), 'accent');
+    push(textRows(`next step: ${a.nextStep}`, inner), 'accent');
+  } else if (a !== undefined) {
+    push(textRows(`no diagnosis: ${a.reason ?? 'unknown'}`, inner), 'muted');
+  }
   const policy = step.preview.policy;
   if (policy !== undefined && policy.decision !== 'allow') {
     push(textRows(`${policy.decision === 'deny' ? 'policy denies' : 'needs your explicit confirmation'}: ${policy.reasons.join('; ')}`, inner), policy.decision === 'deny' ? 'danger' : 'warn');

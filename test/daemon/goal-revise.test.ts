@@ -15,6 +15,7 @@ import type { GoalView, TraceItem } from '../../src/protocol/model.js';
 import { aiosBin, daemonForSuite, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider } from '../models/fakes/fake-provider.js';
+import { until } from '../models/helpers/until.js';
 
 const run = promisify(execFile);
 
@@ -133,13 +134,16 @@ describe('goal/revise with a (fake) cloud model', () => {
     const work = mkdtempSync(join(tmpdir(), 'aios-revise-'));
     const target = join(work, 'missing-dir', 'greeting.txt');
     const write = { tool: 'fs.write', args: { path: target, content: 'hi\u001b[2J there\n' }, rationale: 'the greeting', depends_on: [] };
-    fake.push({ kind: 'plan', plan: { explanation: 'write the greeting', steps: [write] } });
+    // The plan, then the diagnosis of its failed step (the analyse task, asked after any failure).
+    const diagnosis = { summary: 'The folder is missing.', likely_cause: 'missing-dir was never made.', next_step: 'Make the folder first.' };
+    fake.push({ kind: 'plan', plan: { explanation: 'write the greeting', steps: [write] } }, { kind: 'plan', plan: diagnosis });
     const goal = await c.call('goal/submit', { text: 'leave a greeting for the team in the missing folder' });
     expect(goal.plan?.tier).toBe('cloud');
     const failed = await approveAndRun(c, goal);
     expect(failed.state).toBe('failed');
     const error = failed.plan?.steps[0]?.error ?? '';
     expect(error).not.toBe('');
+    await until('the diagnosis', () => c.call('goal/get', { goalId: failed.id }), (g) => g.plan?.steps[0]?.analysis !== undefined);
 
     mkdirSync(join(work, 'missing-dir'));
     fake.push({ kind: 'plan', plan: { explanation: 'write it now that the folder exists', steps: [write] } });
@@ -157,6 +161,7 @@ describe('goal/revise with a (fake) cloud model', () => {
     expect(prompt).toContain(`Failed step s1: fs.write`);
     expect(prompt).toContain(error.slice(0, 40).replace(/"/g, '\\"'));
     expect(prompt).toContain('it is DATA');
+    expect(prompt).toContain('suggested next step: Make the folder first.');
     // Arguments travel as exact JSON: the escape in them is JSON-escaped text, never a raw control character.
     const content = String((fake.requests[before]?.body['messages'] as { content: unknown }[])[0]?.content);
     expect(content).toContain('"content":"hi\\u001b[2J there\\n"');

@@ -6,7 +6,10 @@ import { ReactivePlanner } from '../../src/agents/reactive-planner.js';
 import type { DaemonEvent } from '../../src/protocol/events.js';
 import type { ModelPlanner } from '../../src/models/model-planner.js';
 import { classifyGoal, route, type ModelTier, type Task, type TierState } from '../../src/models/route.js';
-import { Router } from '../../src/models/router.js';
+import type { ProbeResult } from '../../src/models/local/local-runtime.js';
+import type { AnalystAnswer, ModelAnalyst } from '../../src/models/model-analyst.js';
+import { Router, type LocalTier, type Prober, type RouterDeps } from '../../src/models/router.js';
+import type { FailedStep } from '../../src/models/step-diagnosis.js';
 import { engineRig } from '../helpers/engine.js';
 
 const up = (detail = 'ok'): TierState => ({ configured: true, up: true, detail });
@@ -163,5 +166,82 @@ describe('Router under the goal engine: the task comes from who asked', () => {
     } finally {
       rig.dispose();
     }
+  });
+});
+
+describe('Router: the analyse task for a failed step, and the probe task', () => {
+  const STEP: FailedStep = { goal: 'why is the disk full?', stepId: 's1', tool: 'shell.exec', args: { command: 'du -sh /' }, error: 'exited with status 1', output: 'du: cannot read' };
+  const DIAGNOSIS = { summary: 'du could not read a directory', likely_cause: 'permissions', next_step: 'run it as an admin' };
+
+  function analyst(name: ModelTier, answer: AnalystAnswer | Error | 'hang'): ModelAnalyst & { calls: number } {
+    return {
+      name, calls: 0,
+      analyse(_step, ctx) {
+        this.calls++;
+        ctx.onCost?.({ usd: name === 'cloud' ? 0.002 : 0, tokens: 120, via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}` });
+        if (answer === 'hang') return new Promise((_r, reject) => ctx.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+      },
+    };
+  }
+
+  function router(analysts: Partial<Record<ModelTier, ModelAnalyst>>, states: Partial<Record<ModelTier, TierState>>, probers: RouterDeps['probers'] = {}) {
+    const log: { type: string; goalId: string | null; payload: Record<string, unknown> }[] = [];
+    const planners = Object.fromEntries(Object.keys({ ...analysts, ...probers }).map((t) => [t, replay(t as ModelTier, PLAN)]));
+    const r = new Router({
+      fixed: [], planners, analysts, probers, help: 'configure a model',
+      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }), budgetLeft: () => null,
+      decisionLog: (type, goalId, payload) => log.push({ type, goalId, payload }), emit: () => undefined,
+    });
+    return { r, log };
+  }
+
+  it('reads the step locally first, and goes on to the next tier when one gives no usable diagnosis', async () => {
+    const operational = analyst('operational', { ok: false, reason: 'the answer is not a diagnosis: summary: summary is empty' });
+    const tactical = analyst('tactical', new Error('runtime stopped'));
+    const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
+    const { r, log } = router({ operational, tactical, cloud }, { operational: up(), tactical: up(), cloud: up() });
+    const out = await r.analyse({ goalId: 'G1', step: STEP });
+    expect(out).toEqual({ kind: 'diagnosis', tier: 'cloud', diagnosis: DIAGNOSIS, cost: '$0.0020: local operational, local tactical, claude (claude-test), 360 token(s) in 3 call(s)' });
+    expect(log.map((l) => [l.type, l.goalId])).toEqual([['router.decision', 'G1'], ['router.fallback', 'G1'], ['router.fallback', 'G1'], ['router.analysed', 'G1']]);
+    expect(log[0]?.payload).toMatchObject({ task: 'analyse', step: 's1', order: ['operational', 'tactical', 'cloud'] });
+    expect(log[1]?.payload).toMatchObject({ task: 'analyse', tier: 'operational', reason: 'the answer is not a diagnosis: summary: summary is empty', cost: '$0.0000: local operational, 120 token(s) in 1 call(s)' });
+    expect(log[2]?.payload).toMatchObject({ tier: 'tactical', reason: 'the tactical tier failed: runtime stopped' });
+    expect(log[3]?.payload).toMatchObject({ task: 'analyse', tier: 'cloud', cost: '$0.0020: claude (claude-test), 120 token(s) in 1 call(s)' });
+  });
+
+  it('asks nothing and records nothing with no model tier; says why when every tier is down; stops when cancelled', async () => {
+    expect(await router({}, {}).r.analyse({ goalId: 'G', step: STEP })).toEqual({ kind: 'skipped' });
+
+    const down1 = router({ cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) }, { cloud: down('monthly budget exhausted') });
+    expect(await down1.r.analyse({ goalId: 'G', step: STEP })).toEqual({ kind: 'failed', reason: 'no model tier is up (cloud: monthly budget exhausted)', cost: '$0: no model call was made' });
+    expect(down1.log.map((l) => l.type)).toEqual(['router.decision']);
+
+    const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
+    const { r, log } = router({ operational: analyst('operational', 'hang'), cloud }, { operational: up(), cloud: up() });
+    const abort = new AbortController();
+    const pending = r.analyse({ goalId: 'G', step: STEP, signal: abort.signal });
+    abort.abort(new Error('cancelled by ada'));
+    expect(await pending).toMatchObject({ kind: 'cancelled', reason: 'cancelled by ada' });
+    expect(log.map((l) => l.type)).toEqual(['router.decision', 'router.cancelled']);
+    expect(cloud.calls).toBe(0);
+  });
+
+  it('probes the always-loaded local tiers only, never the cloud, and logs each result', async () => {
+    const probed: string[] = [];
+    const prober = (tier: LocalTier, result: ProbeResult): Prober => (onCost) => {
+      probed.push(tier);
+      onCost({ usd: 0, tokens: 16, via: `local ${tier}` });
+      return Promise.resolve(result);
+    };
+    const { r, log } = router({ cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) }, { operational: up(), tactical: up(), cloud: up() }, {
+      operational: prober('operational', { ok: false, reason: 'health probe: m produced no text' }),
+      tactical: prober('tactical', { ok: true, tokens: 16, detail: 'answered' }),
+    });
+    await r.probe(['operational']);
+    expect(probed).toEqual(['operational']);
+    expect(log.map((l) => [l.type, l.goalId])).toEqual([['router.decision', null], ['router.probed', null]]);
+    expect(log[0]?.payload).toMatchObject({ task: 'probe', order: ['operational'], why: 'probe: local tiers only, never a paid call; not loaded for it (load on demand): tactical' });
+    expect(log[1]?.payload).toEqual({ task: 'probe', tier: 'operational', ok: false, reason: 'health probe: m produced no text', ms: expect.any(Number) as unknown as number, cost: '$0.0000: local operational, 16 token(s) in 1 call(s)' });
   });
 });

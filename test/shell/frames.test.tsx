@@ -167,6 +167,24 @@ describe('frames at 80x24', () => {
     expectFits(text);
   });
 
+  it("a failed step shows the model's diagnosis under its error, as untrusted text", () => {
+    const g = goal({
+      id: 'g5', state: 'failed', message: 'step s1 (shell.exec) failed: exited with status 2',
+      plan: plan('g5', [step({
+        id: 's1', state: 'failed', tool: 'shell.exec', args: { command: 'ls /srv/site' }, error: 'exited with status 2',
+        analysis: { ok: true, tier: 'cloud', summary: 'No /srv/site here.\u001b[2J', likelyCause: 'The site was never deployed.', nextStep: 'Deploy it first.', reason: null, cost: '$0.0036: claude' },
+      })]),
+    });
+    const text = frame(stateAfter(...connected, ...show(g)));
+    expect(plain(text)).not.toContain('\u001b');
+    expect(plain(text)).toContain('diagnosis (cloud; advice, never run): No /srv/site here.^[[2J');
+    expect(plain(text)).toContain('likely cause: The site was never deployed.');
+    expect(plain(text)).toContain('next step: Deploy it first.');
+    const none = goal({ ...g, plan: plan('g5', [step({ id: 's1', state: 'failed', error: 'exited with status 2', analysis: { ok: false, tier: null, summary: '', likelyCause: '', nextStep: '', reason: 'cloud: the cloud tier is unavailable', cost: '$0' } })]) });
+    expect(plain(frame(stateAfter(...connected, ...show(none))))).toContain('no diagnosis: cloud: the cloud tier is unavailable');
+    expectFits(text);
+  });
+
   it('a long plan stays inside the terminal and says how much is hidden', () => {
     const steps = Array.from({ length: 30 }, (_, i) => step({ id: `s${i + 1}`, preview: { summary: `step ${i + 1}`, detail: 'x\n'.repeat(40) } }));
     const g = goal({ id: 'g4', plan: plan('g4', steps) });

@@ -18,6 +18,7 @@ export class AnthropicClient implements ProviderClient {
   }
 
   async plan(call: PlanCall): Promise<PlanReply> {
+    const answer = call.tool ?? PLAN_TOOL;
     try {
       const stream = await this.client.messages.create({
         model: this.settings.model,
@@ -27,10 +28,10 @@ export class AnthropicClient implements ProviderClient {
         messages: [{ role: 'user', content: call.user }, ...factMessages(call.facts)],
         tools: [
           ...(call.facts?.tools ?? []).map((t) => ({ name: wireToolName(t.name), description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
-          { name: PLAN_TOOL.name, description: PLAN_TOOL.description, input_schema: call.schema as Anthropic.Tool.InputSchema },
+          { name: answer.name, description: answer.description, input_schema: call.schema as Anthropic.Tool.InputSchema },
         ],
         // While gathering facts the model picks a tool (a fact or the plan); after that, the plan.
-        tool_choice: call.facts !== undefined && !call.facts.final ? { type: 'any' } : { type: 'tool', name: PLAN_TOOL.name },
+        tool_choice: call.facts !== undefined && !call.facts.final ? { type: 'any' } : { type: 'tool', name: answer.name },
         stream: true,
       }, call.signal === undefined ? {} : { signal: call.signal });
       let json = '';
@@ -51,7 +52,7 @@ export class AnthropicClient implements ProviderClient {
             break;
           case 'content_block_start':
             if (ev.content_block.type === 'tool_use' && !sawTool && factCall === undefined) {
-              if (ev.content_block.name === PLAN_TOOL.name) sawTool = true;
+              if (ev.content_block.name === answer.name) sawTool = true;
               else if (call.facts !== undefined) factCall = { id: ev.content_block.id, name: toolNameFromWire(ev.content_block.name) };
               if (sawTool || factCall !== undefined) block = ev.index;
             }

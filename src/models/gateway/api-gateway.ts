@@ -6,7 +6,7 @@ import type { Db } from '../../memory/database.js';
 import { scrubSecrets, type Secret } from '../../config/secrets.js';
 import type { ProviderView } from '../../protocol/intelligence.js';
 import type { JsonSchema } from '../plan-schema.js';
-import { parsePlanJson, type FactRound, type PlanReply, type ProviderClient } from './provider-client.js';
+import { parsePlanJson, type AnswerTool, type FactRound, type PlanReply, type ProviderClient } from './provider-client.js';
 import { ProviderError } from './provider-error.js';
 import type { ProviderSettings } from './provider-settings.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -29,6 +29,8 @@ export interface GatewayRequest {
   accept?: (value: unknown) => boolean;
   /** Read-only tools offered for facts before the plan, and the calls so far. */
   facts?: FactRound;
+  /** The tool whose input is the answer: submit_plan when absent (the analyse task names its own). */
+  tool?: AnswerTool;
 }
 
 export interface GatewayReply {
@@ -180,7 +182,7 @@ export class ApiGateway {
   }
 
   private keyFor(p: Provider, req: GatewayRequest): string {
-    return cacheKey({ kind: p.s.kind, base: p.s.baseURL, model: p.s.model, system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, output: p.s.output, ...(req.facts === undefined ? {} : { facts: req.facts }) });
+    return cacheKey({ kind: p.s.kind, base: p.s.baseURL, model: p.s.model, system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, output: p.s.output, ...(req.facts === undefined ? {} : { facts: req.facts }), ...(req.tool === undefined ? {} : { tool: req.tool.name }) });
   }
 
   private skipReason(p: Provider): string | null {
@@ -218,11 +220,12 @@ export class ApiGateway {
           system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, signal,
           ...(req.onDelta === undefined ? {} : { onDelta: req.onDelta }),
           ...(req.facts === undefined ? {} : { facts: req.facts }),
+          ...(req.tool === undefined ? {} : { tool: req.tool }),
         });
         const usd = this.charge(p, reply, req.goalId, Math.round(performance.now() - began), attempt);
         // A fact call is a step of the conversation, not an answer: never cached.
         if (reply.factCall !== undefined) return { reply: { value: parseFactInput(reply.json, reply.complete), provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens, factCall: reply.factCall } };
-        const value = parsePlanJson(reply.json, reply.complete);
+        const value = parsePlanJson(reply.json, reply.complete, req.tool);
         if (req.accept === undefined || req.accept(value)) this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
         p.lastError = null;
         return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens } };

@@ -22,6 +22,7 @@ export class OpenAiClient implements ProviderClient {
 
   async plan(call: PlanCall): Promise<PlanReply> {
     const { kind } = this.settings;
+    const answer = call.tool ?? PLAN_TOOL;
     const body: OpenAI.ChatCompletionCreateParamsStreaming = {
       model: this.settings.model,
       messages: [{ role: 'system', content: call.system }, { role: 'user', content: call.user }, ...factMessages(call.facts)],
@@ -58,7 +59,7 @@ export class OpenAiClient implements ProviderClient {
           const text = t.function?.arguments ?? '';
           args += text;
           // A fact call's arguments are not the plan: only the plan streams to the screen.
-          if (text !== '' && toolName === PLAN_TOOL.name) call.onDelta?.(text);
+          if (text !== '' && toolName === answer.name) call.onDelta?.(text);
         }
         const text = choice.delta.content ?? '';
         if (text !== '' && this.settings.output === 'json_schema') {
@@ -67,7 +68,7 @@ export class OpenAiClient implements ProviderClient {
         }
         if (choice.finish_reason !== null && choice.finish_reason !== undefined) finished = choice.finish_reason !== 'length';
       }
-      const asked = call.facts !== undefined && toolName !== '' && toolName !== PLAN_TOOL.name;
+      const asked = call.facts !== undefined && toolName !== '' && toolName !== answer.name;
       const json = asked || this.settings.output === 'tools' ? args : content;
       return { json, complete: finished, inputTokens, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
     } catch (err) {
@@ -82,6 +83,7 @@ export class OpenAiClient implements ProviderClient {
    */
   private planOutput(call: PlanCall): Partial<OpenAI.ChatCompletionCreateParamsStreaming> {
     const facts = call.facts;
+    const answer = call.tool ?? PLAN_TOOL;
     const gathering = facts !== undefined && !facts.final;
     const factTools: OpenAI.ChatCompletionTool[] = (facts?.tools ?? []).map((t) => ({
       type: 'function', function: { name: wireToolName(t.name), description: t.description, parameters: t.inputSchema },
@@ -90,13 +92,13 @@ export class OpenAiClient implements ProviderClient {
     const oneAtATime = factTools.length > 0 && this.settings.kind === 'openai' ? { parallel_tool_calls: false } : {};
     if (this.settings.output === 'tools') {
       return {
-        tools: [...factTools, { type: 'function', function: { name: PLAN_TOOL.name, description: PLAN_TOOL.description, parameters: call.schema } }],
-        tool_choice: gathering ? 'required' : { type: 'function', function: { name: PLAN_TOOL.name } },
+        tools: [...factTools, { type: 'function', function: { name: answer.name, description: answer.description, parameters: call.schema } }],
+        tool_choice: gathering ? 'required' : { type: 'function', function: { name: answer.name } },
         ...oneAtATime,
       };
     }
     return {
-      response_format: { type: 'json_schema', json_schema: { name: 'plan', schema: call.schema, strict: false } },
+      response_format: { type: 'json_schema', json_schema: { name: answer === PLAN_TOOL ? 'plan' : answer.name.replace(/^submit_/, ''), schema: call.schema, strict: false } },
       ...(factTools.length === 0 ? {} : { tools: factTools, tool_choice: gathering ? 'auto' : 'none', ...oneAtATime }),
     };
   }

@@ -14,6 +14,13 @@ export interface PlanCall {
   onDelta?: (text: string) => void;
   /** Read-only tools the model may call for facts before it plans, and the calls so far. */
   facts?: FactRound;
+  /** The tool whose input is the answer (submit_plan when absent; submit_diagnosis for the analyse task). */
+  tool?: AnswerTool;
+}
+
+export interface AnswerTool {
+  name: string;
+  description: string;
 }
 
 /** A read-only tool offered to the model while it gathers facts. */
@@ -56,10 +63,10 @@ export interface ProviderClient {
   plan(call: PlanCall): Promise<PlanReply>;
 }
 
-export const PLAN_TOOL = {
+export const PLAN_TOOL: AnswerTool = {
   name: 'submit_plan',
   description: 'Submit the plan for the operator\'s goal: the steps in order, each one tool call. Nothing runs until the operator approves.',
-} as const;
+};
 
 /**
  * Both APIs take tool names of letters, digits, `_` and `-` only; ours have dots (`fs.read`),
@@ -91,9 +98,9 @@ export function toProviderError(err: unknown, scrub: (text: string) => string, s
 }
 
 /** The plan's JSON once the stream has ended: it must be whole. */
-export function parsePlanJson(text: string, complete: boolean): unknown {
+export function parsePlanJson(text: string, complete: boolean, tool: AnswerTool = PLAN_TOOL): unknown {
   if (!complete) throw new ProviderError('bad_response', 'the response stream ended before the plan was complete');
-  if (text.trim() === '') throw new ProviderError('bad_response', `the answer held no plan (no ${PLAN_TOOL.name} call or JSON content)`);
+  if (text.trim() === '') throw new ProviderError('bad_response', `the answer held no plan (no ${tool.name} call or JSON content)`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -27,7 +27,11 @@ interface ModelState {
   queue: InferenceQueue;
   idleTimer: NodeJS.Timeout | null;
   loading: Promise<void> | null;
+  probe: LocalModelView['probe'];
 }
+
+/** One health probe's result: the text came, or why not. */
+export type ProbeResult = { ok: true; tokens: number; detail: string } | { ok: false; reason: string };
 
 /** The health probe: a short prompt that must produce text. */
 export const PROBE_PROMPT = 'Once upon a time';
@@ -71,7 +75,7 @@ export class LocalRuntime {
     for (const s of opts.settings.models) {
       this.models.set(s.key, {
         settings: s, state: 'configured', problem: null, loaded: null, memoryBytes: null, tokensPerS: null, ttftMs: null,
-        queue: new InferenceQueue(1), idleTimer: null, loading: null,
+        queue: new InferenceQueue(1), idleTimer: null, loading: null, probe: null,
       });
     }
   }
@@ -93,24 +97,48 @@ export class LocalRuntime {
     return this.models.get(key)?.settings;
   }
 
-  /** Starts the runtime and loads and probes the always-loaded models. Never throws: failures become status. */
-  async start(): Promise<void> {
-    if (!this.configured) return;
-    // Every file is checked now, the on-demand ones too: a missing or wrong file is worth knowing at start.
+  /**
+   * Checks every configured file (the on-demand ones too: a missing or wrong file is worth
+   * knowing at start) and names the always-loaded models left to load and probe. In aiosd the
+   * router then routes the `probe` task over them (Router.probe); nothing is loaded here.
+   */
+  async prepare(): Promise<ModelKey[]> {
+    if (!this.configured) return [];
     await Promise.all([...this.models.values()].map(async (m) => {
       const c = await checkGguf(m.settings.path);
       if (!c.ok) this.fail(m, c.problem);
     }));
-    const always = [...this.models.values()].filter((m) => m.settings.alwaysLoaded && m.state !== 'failed');
-    if (always.length === 0) return;
+    return [...this.models.values()].filter((m) => m.settings.alwaysLoaded && m.state !== 'failed').map((m) => m.settings.key);
+  }
+
+  /**
+   * Loads a model and asks it the health probe. Never throws: a model that fails is marked
+   * failed with the reason; a runtime that cannot start leaves the model as it was (it is
+   * started again on demand).
+   */
+  async probe(key: ModelKey): Promise<ProbeResult> {
+    const m = this.state(key);
+    const done = (r: ProbeResult): ProbeResult => {
+      m.probe = { ok: r.ok, detail: r.ok ? r.detail : r.reason, at: new Date().toISOString() };
+      return r;
+    };
     try {
       await this.runtime();
-    } catch {
-      return;
+    } catch (err) {
+      return done({ ok: false, reason: message(err) });
     }
-    for (const m of always) {
-      await this.withBackendFallback(() => this.ensureLoaded(m).then(() => this.probe(m))).catch((err: unknown) => this.fail(m, message(err)));
+    try {
+      const r = await this.withBackendFallback(() => this.ensureLoaded(m).then(() => this.probeOnce(m)));
+      return done({ ok: true, tokens: r.tokens, detail: `answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms` });
+    } catch (err) {
+      const reason = m.state === 'failed' && m.problem !== null ? m.problem : message(this.fail(m, message(err)));
+      return done({ ok: false, reason });
     }
+  }
+
+  /** Checks, loads and probes the always-loaded models without a router (tests, benchmarks). Never throws. */
+  async start(): Promise<void> {
+    for (const key of await this.prepare()) await this.probe(key);
   }
 
   /** Generates with one model, queued behind that model's other requests. */
@@ -187,6 +215,7 @@ export class LocalRuntime {
         state: m.state, problem: m.problem, sizeBytes: m.loaded?.sizeBytes ?? null, memoryBytes: m.memoryBytes,
         threads: m.loaded?.threads ?? null, threadTrials: m.loaded?.threadTrials ?? [], contextSize: m.loaded?.contextSize ?? null,
         tokensPerS: m.tokensPerS, ttftMs: m.ttftMs, loadMs: m.loaded?.loadMs ?? null, queued: m.queue.pending, running: m.queue.active,
+        probe: m.probe,
       })),
     };
   }
@@ -300,12 +329,13 @@ export class LocalRuntime {
     await this.refreshMemory();
   }
 
-  private async probe(m: ModelState): Promise<void> {
+  private async probeOnce(m: ModelState): Promise<GenerateResult> {
     const host = await this.runtime();
     const r = await host.generate({ key: m.settings.key, input: { prompt: PROBE_PROMPT }, maxTokens: PROBE_TOKENS, temperature: 0 });
     if (r.tokens === 0 || r.text.trim() === '') throw new Error(`health probe: ${m.settings.name} produced no text for "${PROBE_PROMPT}"`);
     this.measure(m, r);
     this.opts.log?.(`probe: ${m.settings.name} answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`);
+    return r;
   }
 
   /**

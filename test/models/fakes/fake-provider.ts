@@ -102,13 +102,13 @@ export class FakeProvider {
         res.flushHeaders();
         return;
       case 'malformed':
-        this.stream(res, body, '{"explanation": "half a plan", "steps": [', { input: 10, output: 5 }, 2, true, 0);
+        this.stream(res, body, '{"explanation": "half a plan", "steps": [', { input: 10, output: 5 }, 2, true, 0, forcedTool(body));
         return;
       case 'truncated':
         this.stream(res, body, JSON.stringify(script.plan), { input: 10, output: 5 }, 3, false, 0);
         return;
       case 'plan':
-        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? { input: 1000, output: 200 }, script.chunks ?? 4, true, script.delayMs ?? 0);
+        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? { input: 1000, output: 200 }, script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
         return;
       case 'tool':
         this.stream(res, body, JSON.stringify(script.input), { input: 500, output: 50 }, 2, true, 0, script.name);
@@ -143,6 +143,13 @@ export class FakeProvider {
   }
 }
 
+/** The tool a request forces (as both real APIs answer with it): submit_plan unless it names another. */
+function forcedTool(body: Record<string, unknown>): string {
+  const choice = body['tool_choice'] as { name?: string; function?: { name?: string } } | string | undefined;
+  const named = typeof choice === 'object' ? choice.function?.name ?? choice.name : undefined;
+  return named ?? 'submit_plan';
+}
+
 /** The tool names a request offers, in either API's shape. */
 function toolNames(body: Record<string, unknown>): string[] {
   const tools = Array.isArray(body['tools']) ? body['tools'] as { name?: string; function?: { name?: string } }[] : [];
@@ -172,7 +179,7 @@ function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { i
   const model = String(body['model'] ?? 'gpt-fake');
   // The plan comes as a submit_plan call when that tool is offered, else as content (json_schema);
   // a fact call is always a tool call.
-  const tools = tool !== 'submit_plan' || toolNames(body).includes('submit_plan');
+  const tools = tool !== forcedTool(body) || toolNames(body).includes(tool);
   const chunk = (delta: Record<string, unknown>, finish: string | null): string => sse(null, {
     id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
   });
