@@ -1,6 +1,7 @@
 // The local runtime with the real stories260K model in a real runtime process.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Priority } from '../../src/models/local/inference-queue.js';
@@ -171,5 +172,24 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime when the runtime process 
     expect(again.tokens).toBeGreaterThan(0);
     expect(rt.status().runtime.pid).not.toBe(pid);
     await rt.close();
+  });
+});
+
+describe.skipIf(storiesMissing !== null)('LocalRuntime closed while its runtime is starting', () => {
+  const runtimeChildren = (): string[] => {
+    const r = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    return r.stdout.split('\n').filter((l) => l.includes(workerScript));
+  };
+
+  it('kills the runtime process being started instead of leaving it to hold aiosd up', async () => {
+    const rt = runtime({ operational: { name: 'stories260K', path: storiesPath, max_tokens: 16 } });
+    // start() never throws: a runtime that could not start leaves the probe failed with why.
+    const starting = rt.start();
+    await until('the runtime process to be forked', () => runtimeChildren().length > 0);
+    await rt.close();
+    await starting;
+    await until('the runtime process to be gone', () => runtimeChildren().length === 0, 5_000);
+    expect(rt.status().runtime.state).not.toBe('up');
+    expect(rt.status().models[0]?.state).not.toBe('loaded');
   });
 });

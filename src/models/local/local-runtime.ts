@@ -49,6 +49,8 @@ export class LocalRuntime {
   private diedAt = 0;
   private rssBytes: number | null = null;
   private closed = false;
+  /** Aborted by close(): a runtime still starting is killed rather than left running behind aiosd's back. */
+  private readonly closing = new AbortController();
   /**
    * GPU backends that killed the runtime before it ever answered (a prebuilt CUDA binary whose
    * kernels the installed driver cannot run aborts the process on the first decode), with why.
@@ -246,6 +248,8 @@ export class LocalRuntime {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
+    await this.starting?.catch(() => undefined);
     for (const m of this.models.values()) {
       if (m.idleTimer !== null) clearTimeout(m.idleTimer);
       m.queue.clear(new Error('aiosd is shutting down'));
@@ -268,6 +272,7 @@ export class LocalRuntime {
     try {
       const { host, info } = await RuntimeHost.start({
         script: this.opts.workerScript, transport: this.opts.transport ?? 'process', gpu: this.opts.settings.gpu, exclude: [...this.failedBackends.keys()],
+        signal: this.closing.signal,
       });
       this.host = host;
       this.ready = info;

@@ -83,7 +83,7 @@ export class RuntimeHost {
     readonly transport: Transport,
   ) {}
 
-  static async start(opts: { script: string; transport: Transport; gpu: GpuSetting; exclude?: readonly string[] }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
+  static async start(opts: { script: string; transport: Transport; gpu: GpuSetting; exclude?: readonly string[]; signal?: AbortSignal }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
     let host: RuntimeHost;
     if (opts.transport === 'process') {
       const child: ChildProcess = fork(opts.script, [], {
@@ -110,6 +110,10 @@ export class RuntimeHost {
     });
     host.send({ type: 'init', gpu: opts.gpu, exclude: [...(opts.exclude ?? [])] });
     const timer = setTimeout(() => host.died(`did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+    // Closed while starting (aiosd stopping): the child must not outlive it, holding the exit up.
+    const onAbort = (): void => host.died('closed while starting');
+    if (opts.signal?.aborted === true) onAbort();
+    opts.signal?.addEventListener('abort', onAbort);
     try {
       return { host, info: await ready };
     } catch (err) {
@@ -117,6 +121,7 @@ export class RuntimeHost {
       throw err;
     } finally {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 
