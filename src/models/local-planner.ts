@@ -23,10 +23,16 @@ export class LocalPlanner implements ModelPlanner {
     const settings = this.runtime.settings(this.name);
     if (settings === undefined) return { kind: 'not_understood', reason: `no [models.${this.name}] is configured` };
     const tools = this.registry.describe();
+    const room = this.factRoom(tools, settings.maxTokens, request);
+    const withFacts = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM;
+    // First, before the schema and prompts are built: the runtime wakes (loading the model if it
+    // is not) and evaluates the plan's system prompt, unless its sequence holds it already. With
+    // facts, a facts prompt comes first, so it only wakes.
+    const system = withFacts ? {} : { system: planSystemPrompt(tools, this.promptDetail(tools, settings.maxTokens, 0)) };
+    void this.runtime.prepare(this.name, { ...system, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
     // Strings are bounded so that a plan always ends within max_tokens (a token is at least a character or so).
     const jsonSchema = planGrammarSchema(tools, { boundStrings: Math.max(64, Math.floor(settings.maxTokens / 4)) });
-    const room = this.factRoom(tools, settings.maxTokens, request);
-    const turns = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM
+    const turns = withFacts
       ? await gatherLocalFacts({ runtime: this.runtime, key: this.name, settings, source: this.facts, goal: request.text, home: request.home, ctx, roomBytes: room })
       : [];
     const facts = factsPromptSection(turns);
