@@ -22,6 +22,8 @@ interface Loaded {
    * generations itself, but a prepare is a hint sent beside that queue.
    */
   turn: Promise<unknown>;
+  /** The system prompt whose chat prefix the sequence holds, as far as this engine knows. */
+  held: string | null;
 }
 
 /** Runs `work` once the sequence's previous user is done (whether it succeeded or not). */
@@ -86,7 +88,7 @@ export class LlamaEngine {
       const best = trials.reduce<{ threads: number; tokensPerS: number } | null>((a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a), null);
       const threads = spec.threads === 'auto' ? best?.threads ?? 1 : spec.threads;
       const context = await model.createContext({ contextSize, threads, sequences: 1 });
-      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null, turn: Promise.resolve() });
+      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null, turn: Promise.resolve(), held: null });
       return {
         sizeBytes: model.size, contextSize: context.contextSize, trainContextSize: model.trainContextSize, threads,
         threadTrials: trials, gpuLayers: model.gpuLayers, loadMs: performance.now() - began,
@@ -142,6 +144,10 @@ export class LlamaEngine {
     return takeTurn(entry, async () => {
       signal.throwIfAborted();
       const sequence = entry.sequence;
+      // Held already: node-llama-cpp would still decode the prefix's last token again, a wasted
+      // step on a request's critical path.
+      if (entry.held === system) return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
+      entry.held = null;
       const before = sequence.tokenMeter.usedInputTokens;
       const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: false });
       try {
@@ -149,6 +155,7 @@ export class LlamaEngine {
       } finally {
         session.dispose({ disposeSequence: false });
       }
+      entry.held = system;
       return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before, ms: performance.now() - began };
     });
   }
@@ -174,8 +181,13 @@ export class LlamaEngine {
       if (ttftMs < 0) ttftMs = performance.now() - began;
       onText(text);
     };
+    const system = 'system' in spec.input ? spec.input.system : null;
+    entry.held = null;
     const onToken = (t: readonly unknown[]): void => {
-      if (promptTokens < 0) promptTokens = meter.usedInputTokens - evaluatedBefore;
+      if (promptTokens < 0) {
+        promptTokens = meter.usedInputTokens - evaluatedBefore;
+        entry.held = system;
+      }
       tokens += t.length;
     };
     const options = {
