@@ -39,12 +39,14 @@ interface PlanBuild { system: string; user: string; schema: object }
  * descriptions, the grammar's schema, the system and user prompts (local-planner.ts). A few file
  * tools keep the system prompt near 500 tokens, within stories260K's context with the plan.
  */
-function planBuilder(): (goal: number) => PlanBuild {
+function planBuilder(): (goal: number, onSystem?: (system: string) => void) => PlanBuild {
   const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
-  return (goal) => {
+  return (goal, onSystem) => {
     const tools = registry.describe().filter((t) => t.name.startsWith('fs.')).slice(0, 4);
+    const system = planSystemPrompt(tools, 'brief');
+    onSystem?.(system);
     const schema = planGrammarSchema(tools, { boundStrings: 64 });
-    return { system: planSystemPrompt(tools, 'brief'), user: planUserPrompt(`show me the files of project ${goal}`, '/home/op', [], '', undefined), schema };
+    return { system, user: planUserPrompt(`show me the files of project ${goal}`, '/home/op', [], '', undefined), schema };
   };
 }
 
@@ -137,10 +139,10 @@ async function ours(root: string, modelPath: string, threads: number, transport:
       return { ttftMs: first, innerTtftMs: r.ttftMs, tokensPerS: ((r.tokens - 1) / (total - first)) * 1000, stallMs: s };
     },
     /** The same plan request through the runtime; with `prepare`, the planner's hint goes first. */
-    async plan(build: () => PlanBuild, prepare: boolean): Promise<number> {
+    async plan(build: (onSystem?: (system: string) => void) => PlanBuild, prepare: boolean): Promise<number> {
       const t0 = performance.now();
-      if (prepare) void rt.prepare('operational', { system: build().system });
-      const b = build();
+      // As local-planner.ts does: the hint goes as soon as the system prompt is known, before the rest is built.
+      const b = build(prepare ? (system) => { void rt.prepare('operational', { system }); } : undefined);
       let first = -1;
       await rt.generate('operational', { input: { system: b.system, user: b.user }, maxTokens: PLAN_TOKENS, temperature: 0, jsonSchema: b.schema }, {
         onDelta: () => { if (first < 0) first = performance.now() - t0; },
@@ -223,8 +225,8 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
   let goal = 0;
   const planSides = {
     direct: () => { const g = goal++; return base.plan(() => build(g)); },
-    ours: () => { const g = goal++; return proc.plan(() => build(g), false); },
-    prepared: () => { const g = goal++; return proc.plan(() => build(g), true); },
+    ours: () => { const g = goal++; return proc.plan((on) => build(g, on), false); },
+    prepared: () => { const g = goal++; return proc.plan((on) => build(g, on), true); },
   };
   const buildMs: number[] = [];
   for (let i = 0; i < 50; i++) {
