@@ -217,35 +217,35 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
   // chosen the tier) to the first token, after IDLE_MS of idling on every side, interleaved.
   // "held": the previous request was a plan too, so each side's sequence holds the system prompt
   // (node-llama-cpp reuses it on both). "evicted": another prompt ran in between (a facts round,
-  // the probe), so the system prompt must be evaluated again: with the prepare hint, ours starts on
-  // it while the planner is still building the request.
+  // the probe at start), so the system prompt is evaluated again; "hint" sends the prepare just
+  // before building the request; "warmed" prepared it while idle (LocalPlanner.warm after start).
   const build = planBuilder();
   // Every request asks a goal of its own: a request repeating the last one's user prompt would
   // find that in the sequence too.
   let goal = 0;
-  const planSides = {
-    direct: () => { const g = goal++; return base.plan(() => build(g)); },
-    ours: () => { const g = goal++; return proc.plan((on) => build(g, on), false); },
-    prepared: () => { const g = goal++; return proc.plan((on) => build(g, on), true); },
-  };
   const buildMs: number[] = [];
   for (let i = 0; i < 50; i++) {
     const t = performance.now();
     build(1000 + i);
     buildMs.push(performance.now() - t);
   }
-  const plans = { held: { direct: [] as number[], ours: [] as number[], prepared: [] as number[] }, evicted: { direct: [] as number[], ours: [] as number[], prepared: [] as number[] } };
-  for (const side of Object.values(planSides)) await side();
+  const system = build(0).system;
+  type PlanSide = 'direct' | 'ours' | 'hint' | 'warmed';
+  const planOnce = async (side: PlanSide, evict: boolean): Promise<number> => {
+    if (evict) await (side === 'direct' ? base : proc).sample(false, longPrompt(100 + goal));
+    if (side === 'warmed') await proc.rt.prepare('operational', { system });
+    await sleep(IDLE_MS);
+    const g = goal++;
+    return side === 'direct' ? base.plan(() => build(g)) : proc.plan((on) => build(g, on), side === 'hint');
+  };
+  const plans = { held: { direct: [] as number[], ours: [] as number[], hint: [] as number[] }, evicted: { direct: [] as number[], ours: [] as number[], hint: [] as number[], warmed: [] as number[] } };
+  await planOnce('direct', false);
+  await planOnce('ours', false);
   for (let i = 0; i < RUNS; i++) {
-    for (const c of ['held', 'evicted'] as const) {
-      for (const [k, side] of Object.entries(planSides) as [keyof typeof planSides, () => Promise<number>][]) {
-        if (c === 'evicted') await (k === 'direct' ? base : proc).sample(false, longPrompt(100 + i));
-        await sleep(IDLE_MS);
-        plans[c][k].push(await side());
-      }
-    }
+    for (const side of ['direct', 'ours', 'hint'] as const) plans.held[side].push(await planOnce(side, false));
+    for (const side of ['direct', 'ours', 'hint', 'warmed'] as const) plans.evicted[side].push(await planOnce(side, true));
   }
-  const systemTokens = base.tokens(build(0).system);
+  const systemTokens = base.tokens(system);
   const tps = (xs: Sample[]): number => median(xs.map((x) => x.tokensPerS));
   const ttft = (xs: Sample[]): number => median(xs.map((x) => x.ttftMs));
   const device = base.gpu === false ? 'cpu' : String(base.gpu);
@@ -262,10 +262,13 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
   rows.push({ name: `same, child process, after ${IDLE_MS} ms idle (median ms)`, value: fmt(median(trips.processIdle), 2), baseline: '—', ratio: '—', goal: '—' });
   rows.push({ name: `same, time to first token, fair: both sides idle ${IDLE_MS} ms before each request, interleaved (median ms)`, value: `${fmt(median(idle.process), 2)} (inside the runtime ${fmt(median(idle.processInner), 2)})`, baseline: `direct: ${fmt(median(idle.direct), 2)}`, ratio: `${fmt(median(idle.process) / median(idle.direct), 2)}×`, goal: '—' });
   const ratio = (a: number[], b: number[]): string => `${fmt(median(a) / median(b), 2)}×`;
-  for (const c of ['held', 'evicted'] as const) {
-    const what = c === 'held' ? `system prompt (${systemTokens} tokens) held from the last plan` : `system prompt (${systemTokens} tokens) evicted by another prompt`;
-    rows.push({ name: `plan request, planner's start → first token (building it takes ${fmt(median(buildMs), 2)} ms), ${IDLE_MS} ms idle, ${what} (median ms)`, value: `${fmt(median(plans[c].ours), 2)}; with prepare ${fmt(median(plans[c].prepared), 2)}`, baseline: `direct: ${fmt(median(plans[c].direct), 2)}`, ratio: `${ratio(plans[c].ours, plans[c].direct)}; ${ratio(plans[c].prepared, plans[c].direct)}`, goal: '—' });
-  }
+  const planRow = (what: string, xs: number[]): Row => ({ name: `plan request (${systemTokens}-token system prompt), planner's start → first token, ${IDLE_MS} ms idle: ${what} (median ms)`, value: fmt(median(xs), 1), baseline: `direct: ${fmt(median(plans.evicted.direct), 1)}`, ratio: ratio(xs, plans.evicted.direct), goal: '≤ 1.05× (≥ 0.95× speed)' });
+  rows.push({ ...planRow('system prompt held from the last plan', plans.held.ours), baseline: `direct: ${fmt(median(plans.held.direct), 1)}`, ratio: ratio(plans.held.ours, plans.held.direct) });
+  rows.push({ ...planRow('same, prepare hint sent first', plans.held.hint), baseline: `direct: ${fmt(median(plans.held.direct), 1)}`, ratio: ratio(plans.held.hint, plans.held.direct) });
+  rows.push(planRow('system prompt evicted by another prompt', plans.evicted.ours));
+  rows.push(planRow('same, prepare hint sent first', plans.evicted.hint));
+  rows.push(planRow('same, prefix prepared while idle (as after start)', plans.evicted.warmed));
+  rows.push({ name: 'building a plan request (tools described, grammar schema, prompts) (median ms)', value: fmt(median(buildMs), 2), baseline: '—', ratio: '—', goal: '—' });
   rows.push({ name: 'same, time to first token after a ~500-token prompt (median ms)', value: fmt(median(long.process), 2), baseline: `direct: ${fmt(median(long.direct), 2)}`, ratio: `${fmt(median(long.process) / median(long.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, runtime as a worker thread instead: tokens/s (median)', value: fmt(tps(s.thread), 0), baseline: `direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.thread) / tps(s.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, worker thread: time to first token (median ms)', value: fmt(ttft(s.thread), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.thread) / ttft(s.direct), 2)}×`, goal: '—' });

@@ -89,6 +89,7 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   if (runtime !== null) {
     for (const m of settings.models) planners[m.key] = new LocalPlanner(runtime, m.key, registry, opts.facts);
   }
+  const localPlanners = Object.values(planners).filter((p): p is LocalPlanner => p instanceof LocalPlanner);
   if (gateway !== null) planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
   const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)
     ? { configured: false, up: false, detail: `no [models.${key}] configured` }
@@ -106,7 +107,11 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
   return {
     router,
     embedder: () => embedder?.() ?? null,
-    start: async () => { await runtime?.start(); },
+    start: async () => {
+      await runtime?.start();
+      // The loaded models' sequences take the plan's system prompt while nothing waits.
+      for (const p of localPlanners) void p.warm();
+    },
     tiers: () => router.tiers(),
     problems: () => [
       ...problems,

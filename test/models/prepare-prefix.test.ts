@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelsConfig } from '../../src/config/models-schema.js';
 import { LocalRuntime } from '../../src/models/local/local-runtime.js';
 import { modelSettings } from '../../src/models/local/model-settings.js';
+import { LocalPlanner } from '../../src/models/local-planner.js';
+import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 import { storiesMissing, storiesPath, workerScript } from './helpers/stories-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aios-prepare-'));
@@ -56,6 +58,17 @@ describe.skipIf(storiesMissing !== null)('prepare: a request\'s system prompt ev
     const woken = await rt.prepare('operational');
     expect(woken).toMatchObject({ evaluatedTokens: 0 });
     expect((await rt.prepare('operational', { system: SYSTEM }))?.evaluatedTokens).toBe(0);
+  });
+
+  it('a planner warms a loaded model with its plan system prompt, and leaves an unloaded one alone', async () => {
+    const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
+    await rt.generate('operational', { input: { prompt: OTHER }, maxTokens: 2, temperature: 0 });
+    const planner = new LocalPlanner(rt, 'operational', registry);
+    expect((await planner.warm())?.evaluatedTokens).toBeGreaterThan(100);
+    // The same system prompt again: the sequence holds it.
+    expect((await planner.warm())?.evaluatedTokens).toBe(0);
+    expect(await new LocalPlanner(rt, 'tactical', registry).warm()).toBeNull();
+    expect(rt.status().models.find((m) => m.key === 'tactical')?.state).toBe('configured');
   });
 
   it('loads an unloaded model once when a request follows at once, and the request is served', async () => {
