@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
+import { getLlama, LlamaChatSession, LlamaCompletion, LlamaLogLevel, type LlamaGrammar } from 'node-llama-cpp';
 import { ApiConfig } from '../src/config/models-schema.js';
 import { Secret } from '../src/config/secrets.js';
 import { openDatabase } from '../src/memory/database.js';
@@ -16,6 +16,9 @@ import { resolveProviders } from '../src/models/gateway/provider-settings.js';
 import { LocalRuntime } from '../src/models/local/local-runtime.js';
 import type { ModelSettings } from '../src/models/local/model-settings.js';
 import type { Transport } from '../src/models/local/worker-host.js';
+import { planGrammarSchema } from '../src/models/plan-schema.js';
+import { planSystemPrompt, planUserPrompt } from '../src/models/plan-prompt.js';
+import { createBuiltinRegistry } from '../src/tools/builtin-tools.js';
 import { FakeProvider } from '../test/models/fakes/fake-provider.js';
 import { fmt, median, percentile, type Row } from './stats.js';
 
@@ -27,6 +30,25 @@ const RUNS = Number(process.env['BENCH_MODEL_RUNS'] ?? 7);
 /** How long everything idles before an "idle" sample. */
 const IDLE_MS = 200;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A plan's first tokens are what is timed; the rest of the plan is the tokens/s figure's business. */
+const PLAN_TOKENS = 8;
+
+interface PlanBuild { system: string; user: string; schema: object }
+/**
+ * What the local planner builds between the router's choice and its request: the tools'
+ * descriptions, the grammar's schema, the system and user prompts (local-planner.ts). A few file
+ * tools keep the system prompt near 500 tokens, within stories260K's context with the plan.
+ */
+function planBuilder(): (goal: number, onSystem?: (system: string) => void) => PlanBuild {
+  const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
+  return (goal, onSystem) => {
+    const tools = registry.describe().filter((t) => t.name.startsWith('fs.')).slice(0, 4);
+    const system = planSystemPrompt(tools, 'brief');
+    onSystem?.(system);
+    const schema = planGrammarSchema(tools, { boundStrings: 64 });
+    return { system, user: planUserPrompt(`show me the files of project ${goal}`, '/home/op', [], '', undefined), schema };
+  };
+}
 
 interface Sample { tokensPerS: number; ttftMs: number; /** Ours only: measured inside the runtime, from the request's arrival to the first text. */ innerTtftMs?: number }
 
@@ -57,6 +79,7 @@ async function direct(modelPath: string, threads: number) {
   const { value: model, stallMs: loadStall } = await loopStall(() => llama.loadModel({ modelPath }));
   const context = await model.createContext({ contextSize: 2048, threads, sequences: 1 });
   const sequence = context.getSequence();
+  const grammars = new Map<string, LlamaGrammar>();
   const startMs = performance.now() - began;
   return {
     startMs, stallMs: Math.max(startStall, loadStall), gpu: llama.gpu,
@@ -74,6 +97,23 @@ async function direct(modelPath: string, threads: number) {
       completion.dispose({ disposeSequence: false });
       return { ttftMs: first, tokensPerS: ((tokens - 1) / (total - first)) * 1000, stallMs };
     },
+    /** A plan request as the local planner makes it, timed from the planner's start (see planRequest). */
+    async plan(build: () => PlanBuild): Promise<number> {
+      const t0 = performance.now();
+      const b = build();
+      const key = JSON.stringify(b.schema);
+      let grammar = grammars.get(key);
+      if (grammar === undefined) {
+        grammar = await llama.createGrammarForJsonSchema(b.schema as Parameters<typeof llama.createGrammarForJsonSchema>[0]);
+        grammars.set(key, grammar);
+      }
+      const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: b.system, autoDisposeSequence: false });
+      let first = -1;
+      await session.prompt(b.user, { maxTokens: PLAN_TOKENS, temperature: 0, grammar, onTextChunk: () => { if (first < 0) first = performance.now() - t0; } });
+      session.dispose({ disposeSequence: false });
+      return first;
+    },
+    tokens: (text: string): number => model.tokenize(text).length,
     dispose: () => llama.dispose(),
   };
 }
@@ -97,6 +137,17 @@ async function ours(root: string, modelPath: string, threads: number, transport:
       }), probe);
       const total = performance.now() - t0;
       return { ttftMs: first, innerTtftMs: r.ttftMs, tokensPerS: ((r.tokens - 1) / (total - first)) * 1000, stallMs: s };
+    },
+    /** The same plan request through the runtime; with `prepare`, the planner's hint goes first. */
+    async plan(build: (onSystem?: (system: string) => void) => PlanBuild, prepare: boolean): Promise<number> {
+      const t0 = performance.now();
+      // As local-planner.ts does: the hint goes as soon as the system prompt is known, before the rest is built.
+      const b = build(prepare ? (system) => { void rt.prepare('operational', { system }); } : undefined);
+      let first = -1;
+      await rt.generate('operational', { input: { system: b.system, user: b.user }, maxTokens: PLAN_TOKENS, temperature: 0, jsonSchema: b.schema }, {
+        onDelta: () => { if (first < 0) first = performance.now() - t0; },
+      });
+      return first;
     },
     /** One request to the runtime and its answer with no model work (memory figures): the IPC floor. */
     async roundTrip(): Promise<number> {
@@ -162,21 +213,62 @@ async function localRuntime(root: string, rows: Row[], results: Record<string, u
     long.direct.push((await base.sample(false, longPrompt(i))).ttftMs);
     long.process.push((await proc.sample(false, longPrompt(i))).ttftMs);
   }
+  // A plan request from the planner's point of view: from the start of its call (the router has
+  // chosen the tier) to the first token, after IDLE_MS of idling on every side, interleaved.
+  // "held": the previous request was a plan too, so each side's sequence holds the system prompt
+  // (node-llama-cpp reuses it on both). "evicted": another prompt ran in between (a facts round,
+  // the probe at start), so the system prompt is evaluated again; "hint" sends the prepare just
+  // before building the request; "warmed" prepared it while idle (LocalPlanner.warm after start).
+  const build = planBuilder();
+  // Every request asks a goal of its own: a request repeating the last one's user prompt would
+  // find that in the sequence too.
+  let goal = 0;
+  const buildMs: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now();
+    build(1000 + i);
+    buildMs.push(performance.now() - t);
+  }
+  const system = build(0).system;
+  type PlanSide = 'direct' | 'ours' | 'hint' | 'warmed';
+  const planOnce = async (side: PlanSide, evict: boolean): Promise<number> => {
+    if (evict) await (side === 'direct' ? base : proc).sample(false, longPrompt(100 + goal));
+    if (side === 'warmed') await proc.rt.prepare('operational', { system });
+    await sleep(IDLE_MS);
+    const g = goal++;
+    return side === 'direct' ? base.plan(() => build(g)) : proc.plan((on) => build(g, on), side === 'hint');
+  };
+  const plans = { held: { direct: [] as number[], ours: [] as number[], hint: [] as number[] }, evicted: { direct: [] as number[], ours: [] as number[], hint: [] as number[], warmed: [] as number[] } };
+  await planOnce('direct', false);
+  await planOnce('ours', false);
+  for (let i = 0; i < RUNS; i++) {
+    for (const side of ['direct', 'ours', 'hint'] as const) plans.held[side].push(await planOnce(side, false));
+    for (const side of ['direct', 'ours', 'hint', 'warmed'] as const) plans.evicted[side].push(await planOnce(side, true));
+  }
+  const systemTokens = base.tokens(system);
   const tps = (xs: Sample[]): number => median(xs.map((x) => x.tokensPerS));
   const ttft = (xs: Sample[]): number => median(xs.map((x) => x.ttftMs));
   const device = base.gpu === false ? 'cpu' : String(base.gpu);
   results['localRuntime'] = {
-    device, threads, tokens: TOKENS, runs: RUNS, samples: s, stall, longPromptTtft: long, roundTrips: trips, idleTtft: idle,
+    device, threads, tokens: TOKENS, runs: RUNS, samples: s, stall, longPromptTtft: long, roundTrips: trips, idleTtft: idle, planTtft: plans, systemTokens, planBuildMs: median(buildMs),
     start: { directMs: base.startMs, processMs: proc.startMs, threadMs: thread.startMs },
     startStall: { directMs: base.stallMs, processMs: proc.stallMs, threadMs: thread.stallMs },
   };
   rows.push({ name: `stories260K tokens/s, our runtime (child process, ${device}, ${threads} thread) (median)`, value: fmt(tps(s.process), 0), baseline: `node-llama-cpp direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.process) / tps(s.direct), 2)}×`, goal: '≥ 0.95×' });
-  rows.push({ name: 'same, time to first token (median ms)', value: fmt(ttft(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
+  rows.push({ name: 'same, time to first token, back to back (this process never idles) (median ms)', value: fmt(ttft(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
   const inner = (xs: Sample[]): number => median(xs.map((x) => x.innerTtftMs ?? 0));
   rows.push({ name: 'same, of which inside the runtime: request arrived → first text (median ms)', value: fmt(inner(s.process), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(inner(s.process) / ttft(s.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'IPC round trip to the runtime, no model work, back to back (median ms of 50)', value: `process ${fmt(median(trips.process), 2)}, thread ${fmt(median(trips.thread), 2)}`, baseline: '—', ratio: '—', goal: '—' });
   rows.push({ name: `same, child process, after ${IDLE_MS} ms idle (median ms)`, value: fmt(median(trips.processIdle), 2), baseline: '—', ratio: '—', goal: '—' });
-  rows.push({ name: `same, time to first token after ${IDLE_MS} ms idle, both sides (median ms)`, value: `${fmt(median(idle.process), 2)} (inside the runtime ${fmt(median(idle.processInner), 2)})`, baseline: `direct: ${fmt(median(idle.direct), 2)}`, ratio: `${fmt(median(idle.process) / median(idle.direct), 2)}×`, goal: '—' });
+  rows.push({ name: `same, time to first token, fair: both sides idle ${IDLE_MS} ms before each request, interleaved (median ms)`, value: `${fmt(median(idle.process), 2)} (inside the runtime ${fmt(median(idle.processInner), 2)})`, baseline: `direct: ${fmt(median(idle.direct), 2)}`, ratio: `${fmt(median(idle.process) / median(idle.direct), 2)}×`, goal: '—' });
+  const ratio = (a: number[], b: number[]): string => `${fmt(median(a) / median(b), 2)}×`;
+  const planRow = (what: string, xs: number[]): Row => ({ name: `plan request (${systemTokens}-token system prompt), planner's start → first token, ${IDLE_MS} ms idle: ${what} (median ms)`, value: fmt(median(xs), 1), baseline: `direct: ${fmt(median(plans.evicted.direct), 1)}`, ratio: ratio(xs, plans.evicted.direct), goal: '≤ 1.05× (≥ 0.95× speed)' });
+  rows.push({ ...planRow('system prompt held from the last plan', plans.held.ours), baseline: `direct: ${fmt(median(plans.held.direct), 1)}`, ratio: ratio(plans.held.ours, plans.held.direct) });
+  rows.push({ ...planRow('same, prepare hint sent first', plans.held.hint), baseline: `direct: ${fmt(median(plans.held.direct), 1)}`, ratio: ratio(plans.held.hint, plans.held.direct) });
+  rows.push(planRow('system prompt evicted by another prompt', plans.evicted.ours));
+  rows.push(planRow('same, prepare hint sent first', plans.evicted.hint));
+  rows.push(planRow('same, prefix prepared while idle (as after start)', plans.evicted.warmed));
+  rows.push({ name: 'building a plan request (tools described, grammar schema, prompts) (median ms)', value: fmt(median(buildMs), 2), baseline: '—', ratio: '—', goal: '—' });
   rows.push({ name: 'same, time to first token after a ~500-token prompt (median ms)', value: fmt(median(long.process), 2), baseline: `direct: ${fmt(median(long.direct), 2)}`, ratio: `${fmt(median(long.process) / median(long.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, runtime as a worker thread instead: tokens/s (median)', value: fmt(tps(s.thread), 0), baseline: `direct: ${fmt(tps(s.direct), 0)}`, ratio: `${fmt(tps(s.thread) / tps(s.direct), 2)}×`, goal: '—' });
   rows.push({ name: 'same, worker thread: time to first token (median ms)', value: fmt(ttft(s.thread), 2), baseline: `direct: ${fmt(ttft(s.direct), 2)}`, ratio: `${fmt(ttft(s.thread) / ttft(s.direct), 2)}×`, goal: '—' });

@@ -107,6 +107,7 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     planners.cloud = new CloudPlanner(gateway, registry, opts.facts);
     analysts.cloud = new CloudAnalyst(gateway);
   }
+  const localPlanners = Object.values(planners).filter((p): p is LocalPlanner => p instanceof LocalPlanner);
   const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)
     ? { configured: false, up: false, detail: `no [models.${key}] configured` }
     : { configured: true, ...runtime.usable(key) });
@@ -125,7 +126,9 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     embedder: () => embedder?.() ?? null,
     start: async () => {
       if (runtime === null) return;
-      await router.probe(await runtime.prepare());
+      await router.probe(await runtime.checkFiles());
+      // The loaded models' sequences take the plan's system prompt while nothing waits.
+      for (const p of localPlanners) void p.warm();
     },
     tiers: () => router.tiers(),
     problems: () => [

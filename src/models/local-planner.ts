@@ -9,6 +9,7 @@ import { factsPromptSection, gatherLocalFacts, MIN_LOCAL_FACT_ROOM } from './loc
 import { Priority } from './local/inference-queue.js';
 import type { LocalRuntime } from './local/local-runtime.js';
 import type { ModelKey } from './local/model-settings.js';
+import type { PreparedInfo } from './local/worker-protocol.js';
 import { planWithRetries, type ModelPlanner, type PlanContext } from './model-planner.js';
 import { planGrammarSchema } from './plan-schema.js';
 import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
@@ -23,10 +24,11 @@ export class LocalPlanner implements ModelPlanner {
     const settings = this.runtime.settings(this.name);
     if (settings === undefined) return { kind: 'not_understood', reason: `no [models.${this.name}] is configured` };
     const tools = this.registry.describe();
+    const room = this.factRoom(tools, settings.maxTokens, request);
+    const withFacts = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM;
     // Strings are bounded so that a plan always ends within max_tokens (a token is at least a character or so).
     const jsonSchema = planGrammarSchema(tools, { boundStrings: Math.max(64, Math.floor(settings.maxTokens / 4)) });
-    const room = this.factRoom(tools, settings.maxTokens, request);
-    const turns = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM
+    const turns = withFacts
       ? await gatherLocalFacts({ runtime: this.runtime, key: this.name, settings, source: this.facts, goal: request.text, home: request.home, ctx, roomBytes: room })
       : [];
     const facts = factsPromptSection(turns);
@@ -52,6 +54,20 @@ export class LocalPlanner implements ModelPlanner {
     });
     const note = factCallsNote(turns.length);
     return out.kind === 'plan' && note !== '' ? { ...out, explanation: `${out.explanation} [${note}]` } : out;
+  }
+
+  /**
+   * Evaluates the plan's system prompt into the loaded model's sequence while nothing waits (after
+   * start), so that the first plan evaluates only its own goal. Sent just before a request instead,
+   * it saved nothing: building the request takes under a millisecond, and evaluating in two parts
+   * cost more than in one (bench/models.ts). Not for a model that is not loaded, nor with facts on
+   * (a facts prompt comes first then).
+   */
+  async warm(): Promise<PreparedInfo | null> {
+    const settings = this.runtime.settings(this.name);
+    if (settings === undefined || !this.runtime.loaded(this.name) || (this.facts !== undefined && settings.facts)) return null;
+    const tools = this.registry.describe();
+    return this.runtime.prepare(this.name, { system: planSystemPrompt(tools, this.promptDetail(tools, settings.maxTokens, 0)) });
   }
 
   /**

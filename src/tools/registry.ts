@@ -20,10 +20,16 @@ export interface ToolDescription {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
+  /**
+   * describe()'s answer, made once: turning every zod schema into JSON Schema took 6 to 37 ms,
+   * and a local plan asks twice before its request reaches the model (its time to first token).
+   */
+  private described: readonly ToolDescription[] | null = null;
 
   register(tool: Tool): void {
     if (this.tools.has(tool.name)) throw new Error(`tool "${tool.name}" is already registered`);
     this.tools.set(tool.name, tool);
+    this.described = null;
   }
 
   get(name: string): Tool | undefined {
@@ -50,8 +56,9 @@ export class ToolRegistry {
     return tool.capabilities.filter((c) => !granted.includes(c));
   }
 
+  /** A new array each time; the descriptions in it are shared by every caller, and so frozen. */
   describe(): ToolDescription[] {
-    return this.list().map((tool) => ({
+    this.described ??= this.list().map((tool) => deepFreeze({
       name: tool.name,
       description: tool.description,
       risk: tool.risk,
@@ -61,7 +68,16 @@ export class ToolRegistry {
       // The model writes the input side; transforms (path normalising) happen after it.
       inputSchema: z.toJSONSchema(tool.schema, { io: 'input', unrepresentable: 'any' }),
     }));
+    return [...this.described];
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** `fs.write: content: expected string, received undefined`: where, then what. */

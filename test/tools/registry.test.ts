@@ -61,6 +61,23 @@ describe('ToolRegistry', () => {
     expect(() => r.register(tool)).toThrow('tool "x.y" is already registered');
   });
 
+  it('describes once and again after a new tool; callers share the descriptions, which are frozen', () => {
+    const r = new ToolRegistry();
+    const tool = (name: string) => defineTool({
+      name, description: 'd', schema: z.strictObject({ path: z.string() }), capabilities: [], risk: 'low', reversible: false, mutates: false,
+      preview: () => Promise.resolve({ summary: 's' }), execute: () => Promise.resolve({ ok: true, output: '' }),
+    });
+    r.register(tool('a.one'));
+    const first = r.describe();
+    const again = r.describe();
+    expect(again).not.toBe(first);
+    expect(again[0]).toBe(first[0]);
+    expect(() => { (first[0]?.inputSchema as { type: string }).type = 'array'; }).toThrow(TypeError);
+    expect(() => first.pop()).not.toThrow();
+    r.register(tool('b.two'));
+    expect(r.describe().map((d) => d.name)).toEqual(['a.one', 'b.two']);
+  });
+
   it('describes every tool with a JSON Schema an LLM can follow', () => {
     const described = registry.describe();
     const names = described.map((d) => d.name);

@@ -6,7 +6,7 @@ import {
   type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel,
 } from 'node-llama-cpp';
 import type {
-  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo,
+  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo,
 } from './worker-protocol.js';
 
 interface Loaded {
@@ -17,6 +17,20 @@ interface Loaded {
   threads: number;
   /** Made on the first embed request and kept with the model (procedure matching asks often). */
   embedding: Promise<LlamaEmbeddingContext> | null;
+  /**
+   * The sequence's last user: a prepare and a generation take turns on it. The daemon queues
+   * generations itself, but a prepare is a hint sent beside that queue.
+   */
+  turn: Promise<unknown>;
+  /** The system prompt whose chat prefix the sequence holds, as far as this engine knows. */
+  held: string | null;
+}
+
+/** Runs `work` once the sequence's previous user is done (whether it succeeded or not). */
+function takeTurn<T>(entry: Loaded, work: () => Promise<T>): Promise<T> {
+  const run = entry.turn.then(work, work);
+  entry.turn = run.catch(() => undefined);
+  return run;
 }
 
 /** Goals are a sentence or two: a small context keeps the embedding context cheap in memory. */
@@ -74,7 +88,7 @@ export class LlamaEngine {
       const best = trials.reduce<{ threads: number; tokensPerS: number } | null>((a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a), null);
       const threads = spec.threads === 'auto' ? best?.threads ?? 1 : spec.threads;
       const context = await model.createContext({ contextSize, threads, sequences: 1 });
-      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null });
+      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null, turn: Promise.resolve(), held: null });
       return {
         sizeBytes: model.size, contextSize: context.contextSize, trainContextSize: model.trainContextSize, threads,
         threadTrials: trials, gpuLayers: model.gpuLayers, loadMs: performance.now() - began,
@@ -115,10 +129,51 @@ export class LlamaEngine {
     return out;
   }
 
+  /**
+   * Evaluates the chat prefix that a request with this system prompt will start with (the
+   * system turn and the user turn's header) into the kept sequence, unless it holds it already.
+   * Without a system prompt it only wakes the runtime. Output is unchanged: node-llama-cpp
+   * evaluates whatever part of a prompt the sequence does not hold, and reuses the rest.
+   */
+  async prepare(spec: PrepareSpec, signal: AbortSignal): Promise<PreparedInfo> {
+    const began = performance.now();
+    const entry = this.loaded.get(spec.key);
+    if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
+    const system = spec.system;
+    if (system === undefined) return { prefixTokens: entry.sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
+    return takeTurn(entry, async () => {
+      signal.throwIfAborted();
+      const sequence = entry.sequence;
+      // Held already: node-llama-cpp would still decode the prefix's last token again, a wasted
+      // step on a request's critical path.
+      if (entry.held === system) return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
+      entry.held = null;
+      const before = sequence.tokenMeter.usedInputTokens;
+      const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: false });
+      try {
+        await session.preloadPrompt('', { signal });
+      } finally {
+        session.dispose({ disposeSequence: false });
+      }
+      entry.held = system;
+      return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before, ms: performance.now() - began };
+    });
+  }
+
   async generate(spec: GenerateSpec, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
     const began = performance.now();
     const entry = this.loaded.get(spec.key);
     if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
+    return takeTurn(entry, () => this.generateOn(entry, spec, signal, onText, began));
+  }
+
+  private async generateOn(entry: Loaded, spec: GenerateSpec, signal: AbortSignal, onText: (text: string) => void, began: number): Promise<GenerateResult> {
+    signal.throwIfAborted();
+    // Counted at the first token: the prompt is evaluated by then, and generated tokens are not yet.
+    const meter = entry.sequence.tokenMeter;
+    const evaluatedBefore = meter.usedInputTokens;
+    let promptTokens = -1;
+    const evaluated = (): number => (promptTokens < 0 ? meter.usedInputTokens - evaluatedBefore : promptTokens);
     const grammar = spec.jsonSchema === undefined ? undefined : await this.grammarFor(spec.jsonSchema);
     let ttftMs = -1;
     let tokens = 0;
@@ -126,7 +181,15 @@ export class LlamaEngine {
       if (ttftMs < 0) ttftMs = performance.now() - began;
       onText(text);
     };
-    const onToken = (t: readonly unknown[]): void => { tokens += t.length; };
+    const system = 'system' in spec.input ? spec.input.system : null;
+    entry.held = null;
+    const onToken = (t: readonly unknown[]): void => {
+      if (promptTokens < 0) {
+        promptTokens = meter.usedInputTokens - evaluatedBefore;
+        entry.held = system;
+      }
+      tokens += t.length;
+    };
     const options = {
       maxTokens: spec.maxTokens, temperature: spec.temperature, signal, onTextChunk, onToken,
       ...(grammar === undefined ? {} : { grammar }), ...(spec.seed === undefined ? {} : { seed: spec.seed }),
@@ -136,7 +199,7 @@ export class LlamaEngine {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
         const r = await completion.generateCompletionWithMeta(spec.input.prompt, options);
-        return { text: r.response, tokens, ttftMs: Math.max(ttftMs, 0), totalMs: performance.now() - began, stopReason: r.metadata.stopReason };
+        return { text: r.response, tokens, ttftMs: Math.max(ttftMs, 0), evaluatedTokens: evaluated(), totalMs: performance.now() - began, stopReason: r.metadata.stopReason };
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -144,7 +207,7 @@ export class LlamaEngine {
     const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: spec.input.system, autoDisposeSequence: false });
     try {
       const r = await session.promptWithMeta(spec.input.user, options);
-      return { text: r.responseText, tokens, ttftMs: Math.max(ttftMs, 0), totalMs: performance.now() - began, stopReason: r.stopReason };
+      return { text: r.responseText, tokens, ttftMs: Math.max(ttftMs, 0), evaluatedTokens: evaluated(), totalMs: performance.now() - began, stopReason: r.stopReason };
     } finally {
       session.dispose({ disposeSequence: false });
     }

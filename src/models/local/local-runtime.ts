@@ -8,7 +8,7 @@ import { InferenceQueue, Priority } from './inference-queue.js';
 import type { ModelKey, ModelSettings, RuntimeSettings } from './model-settings.js';
 import { usableCores } from './usable-cores.js';
 import { RuntimeHost, type Transport } from './worker-host.js';
-import type { GenerateResult, GenerateSpec, LoadedInfo, ReadyInfo } from './worker-protocol.js';
+import type { GenerateResult, GenerateSpec, LoadedInfo, PreparedInfo, ReadyInfo } from './worker-protocol.js';
 
 export interface GenerateOptions {
   priority?: Priority;
@@ -104,7 +104,7 @@ export class LocalRuntime {
    * knowing at start) and names the always-loaded models left to load and probe. In aiosd the
    * router then routes the `probe` task over them (Router.probe); nothing is loaded here.
    */
-  async prepare(): Promise<ModelKey[]> {
+  async checkFiles(): Promise<ModelKey[]> {
     if (!this.configured) return [];
     await Promise.all([...this.models.values()].map(async (m) => {
       const c = await checkGguf(m.settings.path);
@@ -140,7 +140,7 @@ export class LocalRuntime {
 
   /** Checks, loads and probes the always-loaded models without a router (tests, benchmarks). Never throws. */
   async start(): Promise<void> {
-    for (const key of await this.prepare()) await this.probe(key);
+    for (const key of await this.checkFiles()) await this.probe(key);
   }
 
   /** Generates with one model, queued behind that model's other requests. */
@@ -154,6 +154,28 @@ export class LocalRuntime {
       this.measure(m, result);
       return result;
     });
+  }
+
+  /**
+   * A request for this model is coming (the router chose its tier): load it if it is not, wake
+   * the runtime, and evaluate the system prompt's tokens while the caller builds the rest of the
+   * request. A hint, outside the queue: skipped (null) while the model is busy, since its own
+   * requests keep it awake and evaluating now would only delay them; never throws.
+   */
+  async prepare(key: ModelKey, opts: { system?: string; signal?: AbortSignal } = {}): Promise<PreparedInfo | null> {
+    const m = this.models.get(key);
+    if (m === undefined || m.state === 'failed' || this.closed || m.queue.active > 0 || m.queue.pending > 0) return null;
+    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
+    try {
+      await this.ensureLoaded(m);
+      const host = await this.runtime();
+      return await host.prepare({ key, ...(opts.system === undefined ? {} : { system: opts.system }) }, opts.signal === undefined ? {} : { signal: opts.signal });
+    } catch {
+      // Whatever failed here fails the request too, which says why.
+      return null;
+    } finally {
+      this.scheduleIdleUnload(m);
+    }
   }
 
   /** The model's embedding of the text, queued behind its generations (background by default). */

@@ -64,6 +64,15 @@ function main(): void {
           .finally(() => running.delete(msg.id));
         return;
       }
+      case 'prepare': {
+        const ac = new AbortController();
+        running.set(msg.id, ac);
+        need()
+          .then((e) => e.prepare(msg.spec, ac.signal))
+          .then((info) => port.send({ type: 'prepared', id: msg.id, info }), (err: unknown) => fail(msg.id, err, ac.signal.aborted))
+          .finally(() => running.delete(msg.id));
+        return;
+      }
       case 'generate': {
         const ac = new AbortController();
         running.set(msg.id, ac);

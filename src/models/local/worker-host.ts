@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { minimalEnv } from '../../tools/run-program.js';
 import type {
-  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, ReadyInfo, WorkerMessage,
+  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo, WorkerMessage,
 } from './worker-protocol.js';
 
 export type Transport = 'process' | 'thread';
@@ -154,6 +154,13 @@ export class RuntimeHost {
     const m = await this.cancellable((id) => ({ type: 'generate', id, spec }), opts.signal, opts.onDelta);
     if (m.type !== 'done') throw new RuntimeError(`unexpected answer to generate: ${m.type}`);
     return m.result;
+  }
+
+  /** Wakes the runtime and evaluates a coming request's prefix (see PrepareSpec); cancelled like a generation. */
+  async prepare(spec: PrepareSpec, opts: { signal?: AbortSignal } = {}): Promise<PreparedInfo> {
+    const m = await this.cancellable((id) => ({ type: 'prepare', id, spec }), opts.signal);
+    if (m.type !== 'prepared') throw new RuntimeError(`unexpected answer to prepare: ${m.type}`);
+    return m.info;
   }
 
   /** The model's embedding of the text; cancelled like a generation. */

@@ -23,6 +23,16 @@ export interface GenerateSpec {
   seed?: number;
 }
 
+/**
+ * A hint that a request for this model is coming: the runtime wakes, and with a system prompt it
+ * evaluates that prompt's tokens into the model's kept sequence now, so the request that follows
+ * with the same system prompt evaluates only its own part (node-llama-cpp reuses the common prefix).
+ */
+export interface PrepareSpec {
+  key: string;
+  system?: string;
+}
+
 export interface EmbedSpec {
   key: string;
   /** Cut to the embedding context's size (in tokens) when longer. */
@@ -35,6 +45,7 @@ export type HostMessage =
   | { type: 'load'; id: number; spec: LoadSpec }
   | { type: 'generate'; id: number; spec: GenerateSpec }
   | { type: 'embed'; id: number; spec: EmbedSpec }
+  | { type: 'prepare'; id: number; spec: PrepareSpec }
   | { type: 'cancel'; id: number }
   | { type: 'unload'; id: number; key: string }
   | { type: 'memory'; id: number };
@@ -63,8 +74,18 @@ export interface GenerateResult {
   tokens: number;
   /** From the request reaching the runtime to the first text. */
   ttftMs: number;
+  /** Prompt tokens this request evaluated: fewer than its prompt when a kept prefix was reused. */
+  evaluatedTokens: number;
   totalMs: number;
   stopReason: string;
+}
+
+export interface PreparedInfo {
+  /** Tokens of the model's sequence that now hold the prepared prefix. */
+  prefixTokens: number;
+  /** Of those, how many were evaluated now (0 when the sequence already held them). */
+  evaluatedTokens: number;
+  ms: number;
 }
 
 export interface MemoryInfo {
@@ -78,6 +99,7 @@ export type WorkerMessage =
   | { type: 'delta'; id: number; text: string }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'embedded'; id: number; vector: number[] }
+  | { type: 'prepared'; id: number; info: PreparedInfo }
   | { type: 'unloaded'; id: number }
   | { type: 'memory'; id: number; info: MemoryInfo }
   | { type: 'error'; id: number | null; message: string; aborted: boolean };
