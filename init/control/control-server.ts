@@ -105,7 +105,8 @@ export class ControlServer {
     });
   }
 
+  /** Says why, then closes: once written, not on the peer's say-so (a refused socket is never read). */
   private refuse(socket: Socket, error: string): void {
-    socket.end(encodeFrame({ id: null, ok: false, error } satisfies InitControlResponse));
+    socket.end(encodeFrame({ id: null, ok: false, error } satisfies InitControlResponse), () => socket.destroy());
   }
 }
