@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlServer, peerAllowed } from '../../init/control/control-server.js';
 import { ServiceControl } from '../../init/control/service-control.js';
+import { configuredServices } from '../../init/boot/configured-services.js';
+import { InitConfig } from '../../src/config/init-schema.js';
 import { BootEnablement } from '../../init/supervisor/boot-enablement.js';
 import { Supervisor } from '../../init/supervisor/supervisor.js';
 import { InitControlResponse } from '../../src/protocol/init-control.js';
 import { AiosInitManager } from '../../src/tools/aios-init-manager.js';
 import { askInit } from '../../src/tools/init-control-client.js';
+import { detectServiceManager } from '../../src/tools/service-manager.js';
 
 let dir: string;
 let logs: string[];
@@ -196,3 +199,35 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('which service manager aiosd uses', () => {
+  const none = '/nonexistent/systemd';
+  it('systemd where it runs, else aios-init when named or its socket is there, else none', () => {
+    expect(detectServiceManager({ env: {}, systemdDir: dir }).name).toBe('systemd');
+    expect(detectServiceManager({ env: { AIOS_INIT_SOCKET: socketPath }, systemdDir: none }).name).toBe('aios-init');
+    expect(detectServiceManager({ env: {}, systemdDir: none, initSocket: socketPath }).name).toBe('aios-init');
+    const missing = detectServiceManager({ env: {}, systemdDir: none, initSocket: join(dir, 'absent.sock') });
+    expect(missing.unavailable()).toMatch(/systemd is not running .* and aios-init's supervisor is not reachable \(.*absent\.sock does not exist\)/);
+    expect(detectServiceManager({ env: { AIOS_SERVICE_MANAGER: 'aios-init', AIOS_INIT_SOCKET: socketPath }, systemdDir: dir }).name).toBe('aios-init');
+    expect(detectServiceManager({ env: { AIOS_SERVICE_MANAGER: 'upstart' }, systemdDir: dir }).unavailable()).toMatch(/is not one of systemd, aios-init, none/);
+  });
+
+  it('a named socket that is gone says so on every call instead of failing obscurely', async () => {
+    await server.close();
+    const m = detectServiceManager({ env: { AIOS_INIT_SOCKET: socketPath }, systemdDir: '/nonexistent/systemd' });
+    expect(m.unavailable()).toMatch(/control socket .*init\.sock does not exist/);
+    await expect(askInit(socketPath, { op: 'list' })).rejects.toThrow(/does not exist: aios-init is not running this node's services/);
+  });
+});
+
+describe('[[init.services]]', () => {
+  it('become supervised services; a name a built-in one has is skipped and said', () => {
+    const said: string[] = [];
+    const init = InitConfig.parse({ services: [{ name: 'web', argv: ['sleep', '1'] }, { name: 'aiosd', argv: ['true'] }, { name: 'job', argv: ['true'], kind: 'oneshot', restart: 'never', enabled: false }] });
+    const specs = configuredServices(init, { env: {}, output: 'ignore', taken: new Set(['aiosd']), log: (l) => said.push(l) });
+    expect(specs.map((s) => `${s.name} ${s.kind} ${s.policy?.restart ?? '?'} ${String(s.keepOutput)}`)).toEqual(['web daemon on-failure true', 'job oneshot never true']);
+    expect(said).toEqual(['[[init.services]] aiosd: a service of that name exists already; this one is not run']);
+    expect(() => InitConfig.parse({ services: [{ name: 'bad name', argv: ['x'] }] })).toThrow(/expected a service name/);
+    expect(() => InitConfig.parse({ services: [{ name: 'x', argv: [] }] })).toThrow();
+  });
+});
