@@ -14,6 +14,9 @@ const EnablementFile = z.strictObject({
 });
 
 export class BootEnablement {
+  /** The last problem logged: a broken file is said once, not at every service it is asked about. */
+  private lastProblem: string | null = null;
+
   constructor(
     readonly file: string,
     /** Whether a service starts at boot when nobody enabled or disabled it. */
@@ -46,14 +49,21 @@ export class BootEnablement {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`cannot read ${this.file}: ${(err as Error).message}; every service keeps its default`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.problem(`cannot read ${this.file}: ${(err as Error).message}; every service keeps its default`);
       return {};
     }
     try {
-      return EnablementFile.parse(JSON.parse(text)).services;
+      const services = EnablementFile.parse(JSON.parse(text)).services;
+      this.lastProblem = null;
+      return services;
     } catch (err) {
-      this.log(`${this.file} is not a valid enablement file (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); every service keeps its default`);
+      this.problem(`${this.file} is not a valid enablement file (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); every service keeps its default`);
       return {};
     }
+  }
+
+  private problem(text: string): void {
+    if (text !== this.lastProblem) this.log(text);
+    this.lastProblem = text;
   }
 }

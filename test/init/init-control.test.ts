@@ -159,6 +159,7 @@ describe('the control socket', () => {
     const e = new BootEnablement(file, (n) => n !== 'off', (l) => said.push(l));
     expect(e.enabled('x')).toBe(true);
     expect(e.enabled('off')).toBe(false);
+    expect(said).toHaveLength(1);
     expect(said[0]).toMatch(/broken\.json is not a valid enablement file .*every service keeps its default/);
   });
 });
