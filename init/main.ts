@@ -1,12 +1,16 @@
 // `aios-init`: boot as init of the aiOS image, run under systemd or in the foreground, install
 // or uninstall the login integration on a Debian host, and ask a running init to reboot.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InitConfig } from '../src/config/init-schema.js';
 import { resolvePaths } from '../src/config/paths.js';
+import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../src/protocol/init-control.js';
+import { AiosInitManager } from '../src/tools/aios-init-manager.js';
+import { formatTable } from '../src/tools/format.js';
+import type { ServiceAction } from '../src/tools/service-manager.js';
 import { VERSION } from '../src/version.js';
 import { loadSettings } from './boot/load-settings.js';
 import { InstallError, installLogins } from './login/install.js';
@@ -46,6 +50,42 @@ function signalInit(sig: NodeJS.Signals, what: string): number {
   }
   process.stderr.write(`aios-init: ${what} requested\n`);
   return 0;
+}
+
+const CTL_ACTIONS = ['list', 'status', 'start', 'stop', 'restart', 'enable', 'disable'] as const;
+
+/** `aios-init ctl`: the control socket by hand, as aiosd's service.* tools use it. */
+async function control(action: string, unit: string | undefined, socketOption: string | undefined): Promise<number> {
+  const named = process.env[INIT_SOCKET_ENV];
+  const socket = socketOption ?? (named !== undefined && named !== '' ? named
+    : join(resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() }).runtimeDir, INIT_SOCKET_NAME));
+  const manager = new AiosInitManager(socket);
+  const why = manager.unavailable();
+  if (why !== null) {
+    process.stderr.write(`aios-init ctl: ${why}\n`);
+    return 1;
+  }
+  try {
+    if (action === 'list') {
+      const all = await manager.list();
+      process.stdout.write(`${formatTable(['UNIT', 'ACTIVE', 'BOOT', 'DESCRIPTION'], all.map((s) => [s.unit, s.active, s.enabled, s.description]))}\n`);
+      return 0;
+    }
+    if (unit === undefined) {
+      process.stderr.write(`aios-init ctl ${action} needs a service name\n`);
+      return 2;
+    }
+    if (action === 'status') {
+      process.stdout.write(`${await manager.detail(unit)}\n`);
+      return 0;
+    }
+    const r = await manager.act(action as ServiceAction, unit);
+    (r.ok ? process.stdout : process.stderr).write(`${r.ok ? '' : 'aios-init ctl: '}${r.output}\n`);
+    return r.ok ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`aios-init ctl: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }
 
 export async function runInit(argv: string[], entry: InitEntry): Promise<number> {
@@ -122,6 +162,11 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
         code = 1;
       }
     });
+  program.command('ctl').description("list, inspect, start, stop, restart, enable or disable the services aios-init runs (root or aios-init's user)")
+    .addArgument(new Argument('<action>', 'what to do').choices(CTL_ACTIONS))
+    .argument('[unit]', 'the service (all but list)')
+    .option('--socket <path>', `the control socket (default: $${INIT_SOCKET_ENV}, else ${INIT_SOCKET_NAME} in the runtime directory)`)
+    .action(async (action: string, unit: string | undefined, o: { socket?: string }) => { code = await control(action, unit, o.socket); });
   program.command('reboot').description('ask the running aios-init to stop everything in order and reboot')
     .action(() => { code = signalInit('SIGUSR1', 'reboot'); });
   program.command('poweroff').description('ask the running aios-init to stop everything in order and power off')

@@ -5,6 +5,7 @@ import type { InitConfig } from '../../src/config/init-schema.js';
 import type { AiosPaths } from '../../src/config/paths.js';
 import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
 import type { ModelRuntimeProbe } from '../phases/model-runtime.js';
+import type { BootEnablement } from '../supervisor/boot-enablement.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface BootContext {
@@ -15,6 +16,8 @@ export interface BootContext {
   config: AiosConfig;
   init: InitConfig;
   supervisor: Supervisor;
+  /** Which services start at boot (service.enable/disable); read when each phase starts them. */
+  enablement: BootEnablement;
   models: ModelRuntimeProbe;
   log: (line: string) => void;
   services: {
@@ -25,6 +28,8 @@ export interface BootContext {
     daemon: string;
     /** Started in the autonomy phase: the gettys and sshd when PID 1. */
     logins: string[];
+    /** [[init.services]] from config.toml, started in the autonomy phase. */
+    configured: string[];
   };
   /** Mounts the persistent state disk when there is one (PID 1); returns what it did. */
   mountState: () => string | null;

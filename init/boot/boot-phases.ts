@@ -7,8 +7,14 @@ import type { BootContext } from './boot-context.js';
 import type { BootPhase } from './phase-runner.js';
 
 async function startAll(ctx: BootContext, names: string[]): Promise<string[]> {
-  const settled = await Promise.all(names.map(async (n) => `${n} ${await ctx.supervisor.start(n)}`));
+  const settled = await Promise.all(names.filter((n) => ctx.enablement.enabled(n)).map(async (n) => `${n} ${await ctx.supervisor.start(n)}`));
   return settled;
+}
+
+/** The services of `names` that were disabled at boot (service.disable), said in one detail line. */
+function disabledOf(ctx: BootContext, names: string[]): string[] {
+  const off = names.filter((n) => !ctx.enablement.enabled(n));
+  return off.length === 0 ? [] : [`disabled at boot, not started: ${off.join(', ')}`];
 }
 
 const hardware: BootPhase<BootContext> = {
@@ -19,7 +25,8 @@ const hardware: BootPhase<BootContext> = {
     if (ctx.services.devices.length > 0) details.push(`devices: ${(await startAll(ctx, ctx.services.devices)).join(', ')}`);
     const mounted = ctx.mountState();
     if (mounted !== null) details.push(mounted);
-    for (const name of ctx.services.background) void ctx.supervisor.start(name);
+    for (const name of ctx.services.background) if (ctx.enablement.enabled(name)) void ctx.supervisor.start(name);
+    details.push(...disabledOf(ctx, ctx.services.background));
     const inv = readInventory(ctx.root, ctx.paths.stateDir);
     details.push(...describeInventory(inv));
     const unmet = unmetMinimums(inv, { cpus: ctx.init.min_cpus, memoryMb: ctx.init.min_memory_mb, stateFreeMb: ctx.init.min_state_free_mb });
@@ -96,7 +103,10 @@ const autonomy: BootPhase<BootContext> = {
     // account still works.
     const logins = await startAll(ctx, ctx.services.logins);
     if (logins.length > 0) details.push(`logins: ${logins.join(', ')}`);
-    const bad = logins.filter((l) => !l.endsWith(' running') && !l.endsWith(' done'));
+    const configured = await startAll(ctx, ctx.services.configured);
+    if (configured.length > 0) details.push(`services: ${configured.join(', ')}`);
+    details.push(...disabledOf(ctx, [...ctx.services.logins, ...ctx.services.configured]));
+    const bad = [...logins, ...configured].filter((l) => !l.endsWith(' running') && !l.endsWith(' done'));
     if (bad.length > 0) return { status: 'warn', details, error: `not running: ${bad.join(', ')}` };
     return { status: 'ok', details };
   },

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
+import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../../src/protocol/init-control.js';
+import { ControlServer } from '../control/control-server.js';
+import { ServiceControl } from '../control/service-control.js';
+import { BootEnablement } from '../supervisor/boot-enablement.js';
 import { mountEarly, kernelSettings } from '../pid1/early-mounts.js';
 import { nodeServices } from '../pid1/node-services.js';
 import { powerDown, type PowerAction } from '../pid1/power.js';
@@ -21,6 +25,7 @@ import { BOOT_PHASES } from './boot-phases.js';
 import { createInitLog } from './init-log.js';
 import { loadSettings } from './load-settings.js';
 import { runPhases } from './phase-runner.js';
+import { configuredServices } from './configured-services.js';
 import { daemonService } from './daemon-service.js';
 
 export interface BootOptions {
@@ -98,16 +103,36 @@ export async function runBoot(opts: BootOptions): Promise<number> {
 
   let recorder: TimelineRecorder | null = null;
   const supervisor = new Supervisor({ log: (l) => log.line(l), onChange: (r) => recorder?.service(r) });
+  // Under systemd, systemd runs the node's services; as init or by hand, aios-init does, and
+  // aiosd's service.* tools reach its supervisor through the control socket.
+  const supervisesNode = opts.mode !== 'service';
+  const controlSocket = join(paths.runtimeDir, INIT_SOCKET_NAME);
+  const daemonEnv = supervisesNode ? { ...env, [INIT_SOCKET_ENV]: controlSocket } : env;
   const daemonLog = openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
-  supervisor.add(daemonService({ paths, init, env, aiosEntry: opts.aiosEntry, output: daemonLog }));
-  const node = pid1 ? nodeServices(init, { env, output: openSync(join(logDir, 'services.log'), 'a', 0o600) }) : { devices: [], background: [], logins: [] };
+  supervisor.add(daemonService({ paths, init, env: daemonEnv, aiosEntry: opts.aiosEntry, output: daemonLog }));
+  const servicesLog = supervisesNode ? openSync(join(logDir, 'services.log'), 'a', 0o600) : 'ignore';
+  const node = pid1 ? nodeServices(init, { env, output: servicesLog }) : { devices: [], background: [], logins: [] };
   for (const spec of [...node.devices, ...node.background, ...node.logins]) supervisor.add(spec);
+  if (!supervisesNode && init.services.length > 0) log.line('[[init.services]] are not run under systemd: make them systemd units');
+  const configured = supervisesNode ? configuredServices(init, { env, output: servicesLog, taken: new Set(supervisor.records().map((r) => r.name)), log: (l) => log.line(l) }) : [];
+  for (const spec of configured) supervisor.add(spec);
+  const enabledByDefault = new Map(init.services.map((c) => [c.name, c.enabled]));
+  const enablement = new BootEnablement(join(paths.stateDir, 'init-services.json'), (name) => enabledByDefault.get(name) ?? true, (l) => log.line(l));
+  const control = supervisesNode ? new ControlServer({ socketPath: controlSocket, control: new ServiceControl(supervisor, enablement), log: (l) => log.line(l) }) : null;
+  try {
+    await control?.listen();
+  } catch (err) {
+    log.line(`control socket ${controlSocket}: ${err instanceof Error ? err.message : String(err)}; service.* in aiosd cannot reach the supervisor`);
+  }
 
   let stateMount: string | null = null;
   const ctx: BootContext = {
-    mode: opts.mode, root: '/', paths, config, init, supervisor, log: (l) => log.line(l),
+    mode: opts.mode, root: '/', paths, config, init, supervisor, enablement, log: (l) => log.line(l),
     models: new ModelFileProbe(join(paths.stateDir, 'models')),
-    services: { devices: node.devices.map((s) => s.name), background: node.background.map((s) => s.name), daemon: 'aiosd', logins: node.logins.map((s) => s.name) },
+    services: {
+      devices: node.devices.map((s) => s.name), background: node.background.map((s) => s.name), daemon: 'aiosd', logins: node.logins.map((s) => s.name),
+      configured: configured.map((s) => s.name),
+    },
     mountState: () => {
       if (!pid1) return null;
       try {
@@ -142,6 +167,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   recorder.finish('stopping');
   log.line('stopping services');
   await supervisor.stopAll();
+  await control?.close();
   rmSync(pidFile, { force: true });
   if (action === 'exit') return 0;
   return powerDown(action, (l) => log.line(l), stateMount);

@@ -9,6 +9,10 @@ export function daemonService(o: { paths: AiosPaths; init: InitConfig; env: Node
   const socket = o.paths.socketPath;
   return {
     name: 'aiosd',
+    description: 'the aiOS daemon: goals, tools, memory and the audit ledger',
+    // service.stop aiosd would be aiosd stopping itself through its own tool: the goal ends
+    // mid-step and, stopped on request, nothing starts it again until the next boot.
+    critical: 'aiosd must keep running: stopped, restarted or disabled through the control channel (which its own service tools use), it would end the running goal mid-step and nothing would start it again; aios-init restarts it when it fails, and `aios-init reboot` restarts the node',
     kind: 'daemon',
     argv: [process.execPath, o.aiosEntry, 'daemon'],
     env: o.env,

@@ -1,6 +1,8 @@
 // One supervised service: spawn, readiness, watchdog, exit, backoff, stop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { write } from 'node:fs';
 import type { ServiceRecord } from '../../src/protocol/boot-timeline.js';
+import { RecentLines } from './recent-lines.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import type { ServiceSpec, ServiceState } from './service-spec.js';
 
@@ -31,6 +33,8 @@ export class ServiceRunner {
   private backoffTimer: ReturnType<typeof setTimeout> | null = null;
   private waiters: Array<(s: ServiceState) => void> = [];
   private exitWaiters: Array<() => void> = [];
+  /** What `service.status` shows: the supervisor's notes and, with keepOutput, the output. */
+  readonly recent = new RecentLines();
 
   constructor(readonly spec: ServiceSpec, private readonly policy: RestartPolicy, private readonly hooks: RunnerHooks) {}
 
@@ -53,8 +57,14 @@ export class ServiceRunner {
 
   fail(reason: string): void {
     this.lastExit = reason;
-    this.hooks.log(`${this.spec.name}: failed: ${reason}`);
+    this.note(`failed: ${reason}`);
     this.setState('failed');
+  }
+
+  /** A line about this service: to aios-init's log and to the service's recent lines. */
+  note(text: string): void {
+    this.recent.add(`${new Date().toISOString()} ${text}`);
+    this.hooks.log(`${this.spec.name}: ${text}`);
   }
 
   launch(): Promise<ServiceState> {
@@ -78,7 +88,7 @@ export class ServiceRunner {
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     this.signal(child, 'SIGTERM');
     const killer = setTimeout(() => {
-      this.hooks.log(`${this.spec.name}: did not stop within ${this.stopTimeoutMs()} ms of SIGTERM; sending SIGKILL`);
+      this.note(`did not stop within ${this.stopTimeoutMs()} ms of SIGTERM; sending SIGKILL`);
       this.signal(child, 'SIGKILL');
     }, this.stopTimeoutMs());
     await exited;
@@ -104,11 +114,12 @@ export class ServiceRunner {
     const startedAt = Date.now();
     this.starts = [...this.starts, startedAt].slice(-MAX_REMEMBERED_STARTS);
     this.totalStarts += 1;
-    const out = spec.output ?? 'ignore';
+    const out = spec.keepOutput === true ? 'pipe' : spec.output ?? 'ignore';
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
     });
     this.child = child;
+    if (spec.keepOutput === true) this.keepOutputOf(child);
     this.setState('starting');
     const run = new AbortController();
     let ended = false;
@@ -121,6 +132,7 @@ export class ServiceRunner {
       for (const w of this.exitWaiters.splice(0)) w();
       this.afterExit({ startedAt, endedAt: Date.now(), failed }, description);
     };
+    child.once('spawn', () => this.recent.add(`${new Date().toISOString()} started: pid ${child.pid ?? '?'}`));
     child.once('error', (err) => onEnd(`could not start: ${err.message}`, true));
     child.once('exit', (code, sig) => onEnd(sig !== null ? `killed by ${sig}` : `exit ${code ?? '?'}`, sig !== null || code !== 0));
     if (spec.kind === 'oneshot') return;
@@ -134,7 +146,7 @@ export class ServiceRunner {
         if (!ended) this.becameReady(child, run.signal);
       }, (err: unknown) => {
         if (ended || this.stopRequested) return;
-        this.hooks.log(`${spec.name}: not ready: ${err instanceof Error ? err.message : String(err)}; killing it`);
+        this.note(`not ready: ${err instanceof Error ? err.message : String(err)}; killing it`);
         this.signal(child, 'SIGKILL');
       });
     });
@@ -160,7 +172,7 @@ export class ServiceRunner {
         }, (err: unknown) => {
           clearTimeout(deadline);
           if (signal.aborted || this.stopRequested) return;
-          this.hooks.log(`${this.spec.name}: watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
+          this.note(`watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
           this.signal(child, 'SIGKILL');
         });
       }, wd.intervalMs);
@@ -168,23 +180,39 @@ export class ServiceRunner {
     tick();
   }
 
+  /** Output lines into the recent lines, and on to the log file descriptor when there is one. */
+  private keepOutputOf(child: ChildProcess): void {
+    const fd = this.spec.output;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.recent.addOutput(chunk.toString('utf8'));
+        if (typeof fd === 'number') write(fd, chunk, () => undefined); // a full disk must not stop the service
+      });
+    }
+  }
+
   private afterExit(run: { startedAt: number; endedAt: number; failed: boolean }, description: string): void {
     if (this.stopRequested) {
+      this.recent.add(`${new Date().toISOString()} stopped: ${description}`);
       this.setState('stopped');
       return;
     }
     if (this.spec.kind === 'oneshot' && !run.failed) {
+      this.recent.add(`${new Date().toISOString()} finished: ${description}`);
       this.setState('done');
       return;
     }
     const decision = decideRestart(this.policy, { starts: this.starts, quickFailures: this.quickFailures }, run);
     if (decision.kind === 'stop') {
       if (run.failed) this.fail(`${description}; ${decision.reason}`);
-      else this.setState('stopped');
+      else {
+        this.recent.add(`${new Date().toISOString()} ended: ${description}; ${decision.reason}`);
+        this.setState('stopped');
+      }
       return;
     }
     this.quickFailures = decision.quickFailures;
-    this.hooks.log(`${this.spec.name}: ${description}; starting again in ${decision.delayMs} ms`);
+    this.note(`${description}; starting again in ${decision.delayMs} ms`);
     this.setState('backoff');
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = null;

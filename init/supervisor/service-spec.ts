@@ -23,6 +23,13 @@ export interface WatchdogSpec {
 
 export interface ServiceSpec {
   name: string;
+  /** One line for `service.list`. */
+  description?: string;
+  /**
+   * Why this service may not be stopped, restarted or disabled through the control channel
+   * (aiosd, the login prompts); absent when it may.
+   */
+  critical?: string;
   argv: readonly [string, ...string[]];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -39,4 +46,9 @@ export interface ServiceSpec {
   stopTimeoutMs?: number;
   /** A file descriptor for stdout and stderr, or where to send them. */
   output?: number | 'inherit' | 'ignore';
+  /**
+   * Pipe stdout and stderr through aios-init, keep the last lines for `service.status`, and
+   * copy them to `output` when that is a file descriptor.
+   */
+  keepOutput?: boolean;
 }

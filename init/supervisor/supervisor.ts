@@ -12,6 +12,8 @@ export interface SupervisorOptions {
   defaultPolicy?: RestartPolicy;
 }
 
+export interface SupervisedService { spec: ServiceSpec; record: ServiceRecord; recent: string[] }
+
 /** A service that was asked for but is not known, or a requirement cycle. */
 export class SupervisorError extends Error {
   override readonly name = 'SupervisorError';
@@ -38,15 +40,30 @@ export class Supervisor {
     return this.runners.has(name);
   }
 
-  /** Starts a service after what it requires; resolves with the state it settled in. */
-  async start(name: string, chain: string[] = []): Promise<ServiceState> {
+  /**
+   * Starts a service after what it requires; resolves with the state it settled in. The boot
+   * starts each service once; `again` (a person's start) also starts one that failed or, a
+   * oneshot, finished, and what it requires likewise.
+   */
+  start(name: string, opts: { again?: boolean } = {}): Promise<ServiceState> {
+    return this.startAfterRequirements(name, opts.again === true, []);
+  }
+
+  /** Stops a service and starts it again. */
+  async restart(name: string): Promise<ServiceState> {
+    await this.stop(name);
+    return this.start(name, { again: true });
+  }
+
+  private async startAfterRequirements(name: string, again: boolean, chain: string[]): Promise<ServiceState> {
     const runner = this.runner(name);
     if (chain.includes(name)) throw new SupervisorError(`requirement cycle: ${[...chain, name].join(' → ')}`);
     if (this.shuttingDown) return runner.state;
-    if (runner.state !== 'inactive' && runner.state !== 'stopped') return runner.settled();
+    const startable = runner.state === 'inactive' || runner.state === 'stopped' || (again && (runner.state === 'failed' || runner.state === 'done'));
+    if (!startable) return runner.settled();
     runner.setState('waiting');
     for (const dep of runner.spec.requires ?? []) {
-      const depState = await this.start(dep, [...chain, name]);
+      const depState = await this.startAfterRequirements(dep, again, [...chain, name]);
       if (depState !== 'running' && depState !== 'done') {
         runner.fail(`requirement ${dep} is ${depState}`);
         return runner.state;
@@ -72,6 +89,22 @@ export class Supervisor {
 
   records(): ServiceRecord[] {
     return [...this.runners.values()].map((r) => r.record());
+  }
+
+  /** A line about one service, to the log and its recent lines (who asked for a stop, say). */
+  note(name: string, text: string): void {
+    this.runner(name).note(text);
+  }
+
+  /** One service's spec, record and recent lines. */
+  service(name: string): SupervisedService {
+    const r = this.runner(name);
+    return { spec: r.spec, record: r.record(), recent: r.recent.all() };
+  }
+
+  /** Every service, in the order they were added. */
+  services(): SupervisedService[] {
+    return [...this.runners.keys()].map((n) => this.service(n));
   }
 
   private runner(name: string): ServiceRunner {

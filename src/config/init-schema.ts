@@ -2,6 +2,20 @@
 // logins it starts when it is PID 1. Absent means every default (InitConfig.parse({})).
 import { z } from 'zod';
 
+/** A service aios-init runs itself where it supervises the node (as init, or `aios-init run`). */
+export const InitServiceConfig = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,63}$/, 'expected a service name such as "web" or "backup@daily"'),
+  description: z.string().default(''),
+  /** The program and its arguments, run directly (no shell). */
+  argv: z.array(z.string().min(1)).min(1),
+  /** daemon: runs until stopped. oneshot: runs to completion. */
+  kind: z.enum(['daemon', 'oneshot']).default('daemon'),
+  restart: z.enum(['always', 'on-failure', 'never']).default('on-failure'),
+  /** Started at boot unless disabled; service.enable and service.disable override this. */
+  enabled: z.boolean().default(true),
+});
+export type InitServiceConfig = z.output<typeof InitServiceConfig>;
+
 export const InitConfig = z.strictObject({
   min_cpus: z.number().int().min(1).default(1),
   min_memory_mb: z.number().int().min(0).default(512),
@@ -17,5 +31,7 @@ export const InitConfig = z.strictObject({
   ssh: z.boolean().default(true),
   /** An account that keeps a normal shell for recovery; `aios-init install` never changes it. */
   break_glass_user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'expected a user name').optional(),
+  /** [[init.services]]: more services for aios-init to run, managed by service.* like the built-in ones. */
+  services: z.array(InitServiceConfig).default([]),
 });
 export type InitConfig = z.output<typeof InitConfig>;

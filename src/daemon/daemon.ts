@@ -20,6 +20,7 @@ import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
+import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import { openDatabase, type Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
@@ -70,7 +71,7 @@ export async function startDaemon(opts: {
   // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
   const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
   const memory = new MemoryStore(db);
-  const serviceManager = detectServiceManager();
+  const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()]);
   bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };

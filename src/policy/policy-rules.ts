@@ -28,6 +28,7 @@ export const BUILTIN_CONFIRM: readonly PatternRule[] = [
   { pattern: String.raw`^(sudo|su|doas|pkexec|runuser)( |$)`, why: 'runs with another user\'s rights' },
   { pattern: String.raw`^systemctl( \S+)* (start|stop|restart|reload|try-restart|reload-or-restart|enable|disable|mask|unmask|kill|isolate|daemon-reload|set-default|poweroff|reboot|halt|edit|set-property)( |$)`, why: 'changes a service' },
   { pattern: String.raw`^service \S+ (start|stop|restart|reload)( |$)`, why: 'changes a service' },
+  { pattern: String.raw`^aios-init ctl (start|stop|restart|enable|disable)( |$)`, why: 'changes a service' },
   { pattern: String.raw`^(apt|apt-get|aptitude|dpkg|snap|pip3?|npm|gem)( \S+)* (install|remove|purge|upgrade|dist-upgrade|full-upgrade|autoremove|-i|-r|-P|--install|--remove|--purge|uninstall)( |$)`, why: 'changes installed software' },
   { pattern: String.raw`^(reboot|poweroff|halt|shutdown|telinit)( |$)|^init [0-6]$`, why: 'reboots or stops the node' },
   { pattern: String.raw`^(iptables|ip6tables|nft|ufw|firewall-cmd)( \S+)* (-A|-I|-D|-F|-X|-P|-R|add|delete|flush|insert|replace|enable|disable|--add|--remove|-f)( |$)`, why: 'changes the firewall' },
@@ -79,7 +80,7 @@ export const READ_ONLY_COMMANDS: Readonly<Record<string, (args: readonly string[
 /** What safe mode refuses: privilege changes, service control and destructive programs. */
 export const SAFE_MODE_DENIED_PROGRAMS: Readonly<Record<string, string>> = Object.fromEntries([
   ...['sudo', 'su', 'doas', 'pkexec', 'runuser'].map((p) => [p, 'safe mode allows no change of user (sudo, su…)']),
-  ...['systemctl', 'service', 'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'telinit'].map((p) => [p, 'safe mode allows no service or power control']),
+  ...['systemctl', 'service', 'aios-init', 'reboot', 'shutdown', 'halt', 'poweroff', 'init', 'telinit'].map((p) => [p, 'safe mode allows no service or power control']),
   ...['rm', 'rmdir', 'dd', 'shred', 'wipefs', 'fdisk', 'sfdisk', 'parted', 'truncate', 'kill', 'pkill', 'killall', 'mkfs', 'mkswap'].map((p) => [p, 'safe mode allows no destructive commands']),
 ]);
 

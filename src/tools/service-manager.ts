@@ -1,7 +1,9 @@
-// Services through whichever supervisor runs them: systemd where it is PID 1's manager, and a
-// plain "no service manager" otherwise. aios-init's own supervisor plugs in through the same
-// interface when it runs the node.
+// Services through whichever supervisor runs them: systemd where it is PID 1's manager,
+// aios-init's own supervisor (over its control socket) where aios-init runs the node, and a
+// plain "no service manager" otherwise.
 import { existsSync } from 'node:fs';
+import { INIT_SOCKET_ENV } from '../protocol/init-control.js';
+import { AiosInitManager } from './aios-init-manager.js';
 import { runProgram } from './run-program.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
 
@@ -85,10 +87,37 @@ export class NoServiceManager implements ServiceManager {
   act(): Promise<{ ok: boolean; output: string }> { return Promise.resolve({ ok: false, output: this.why }); }
 }
 
-/** systemd when it manages this boot (its runtime directory exists), otherwise none. */
-export function detectServiceManager(root = '/run/systemd/system'): ServiceManager {
-  if (existsSync(root)) return new SystemdManager();
-  return new NoServiceManager(`no service manager is available on this node: systemd is not running (${root} does not exist) and aios-init's supervisor is not connected`);
+export interface DetectOptions {
+  /** AIOS_SERVICE_MANAGER (systemd, aios-init or none; unset: decide) and AIOS_INIT_SOCKET. */
+  env?: NodeJS.ProcessEnv;
+  /** Exists while systemd manages this boot. */
+  systemdDir?: string;
+  /** Where aios-init's control socket is when AIOS_INIT_SOCKET does not say (the runtime dir's init.sock). */
+  initSocket?: string;
+}
+
+/**
+ * systemd when it manages this boot; otherwise aios-init's supervisor when aios-init named its
+ * socket (it does so for the aiosd it starts) or the socket is where it would be; otherwise none.
+ * AIOS_SERVICE_MANAGER picks one outright.
+ */
+export function detectServiceManager(opts: DetectOptions = {}): ServiceManager {
+  const env = opts.env ?? process.env;
+  const systemdDir = opts.systemdDir ?? '/run/systemd/system';
+  const named = env[INIT_SOCKET_ENV] ?? '';
+  const initSocket = named !== '' ? named : opts.initSocket ?? null;
+  const choice = env['AIOS_SERVICE_MANAGER'] ?? '';
+  const noInit = `aios-init's supervisor is not reachable (${initSocket === null ? `${INIT_SOCKET_ENV} is not set` : `${initSocket} does not exist`})`;
+  switch (choice) {
+    case 'systemd': return new SystemdManager();
+    case 'aios-init': return initSocket === null ? new NoServiceManager(`AIOS_SERVICE_MANAGER=aios-init, but ${noInit}`) : new AiosInitManager(initSocket);
+    case 'none': return new NoServiceManager('no service manager: AIOS_SERVICE_MANAGER=none');
+    case '': break;
+    default: return new NoServiceManager(`AIOS_SERVICE_MANAGER=${JSON.stringify(choice)} is not one of systemd, aios-init, none`);
+  }
+  if (existsSync(systemdDir)) return new SystemdManager();
+  if (initSocket !== null && (named !== '' || existsSync(initSocket))) return new AiosInitManager(initSocket);
+  return new NoServiceManager(`no service manager is available on this node: systemd is not running (${systemdDir} does not exist) and ${noInit}`);
 }
 
 interface SavedService { unit: string; active: string; enabled: string }

@@ -11,7 +11,9 @@ import { BootTimeline } from '../../src/protocol/boot-timeline.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
 import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type NodeVm } from './qemu-node.js';
-import { sshArgs, waitForSsh } from './ssh.js';
+import { shQuote } from '../../init/login/host-files.js';
+import { GoalView } from '../../src/protocol/model.js';
+import { passwordLogin, runAsRoot, sshArgs, waitForSsh } from './ssh.js';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const testStarted = Date.now();
@@ -148,6 +150,41 @@ describe('the aiOS node image under QEMU', () => {
     const scp = spawnSync('scp', [...sshArgs(vm.sshPort, image.key).map((a) => (a === '-p' ? '-P' : a)), 'root@127.0.0.1:/etc/shadow', copy], { encoding: 'utf8', timeout: 120_000 });
     expect(scp.status).not.toBe(0);
     expect(existsSync(copy)).toBe(false);
+  }, 10 * 60_000);
+
+  // service.* where aios-init is init: through aiOS's CLI as root, against aios-init's own
+  // supervisor over /run/aios/init.sock. Only sshd-keys (a oneshot that has nothing left to do
+  // once the host key exists) is changed: stopping sshd or a getty would cut the test off.
+  it('service.* go through aios-init\'s supervisor: lists, refuses to stop aiosd, and a disable rolls back', () => {
+    if (vm === undefined) throw new Error('no VM');
+    const login = passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work);
+    const root = (command: string): { status: number | null; stdout: string; stderr: string } => runAsRoot(login, 'rescue', TEST_ACCOUNTS.root, command);
+    const tool = (name: string, args: Record<string, unknown>): GoalView => {
+      const r = root(`aios tool ${name} --args ${shQuote(JSON.stringify(args))} --yes --confirm --json`);
+      return GoalView.parse(JSON.parse(r.stdout));
+    };
+    const list = tool('service.list', {});
+    expect(list.state).toBe('succeeded');
+    expect(list.plan?.steps[0]?.preview.summary).toBe('list services (aios-init)');
+    expect(list.plan?.steps[0]?.output).toMatch(/^aiosd +active/m);
+    expect(list.plan?.steps[0]?.output).toMatch(/^sshd +active/m);
+    expect(list.plan?.steps[0]?.output).toMatch(/^getty@ttyS0 +active/m);
+    const stop = tool('service.stop', { unit: 'aiosd' });
+    expect(stop.state).toBe('failed');
+    expect(stop.plan?.steps[0]?.error).toMatch(/refusing to stop aiosd: aiosd must keep running/);
+    const getty = tool('service.disable', { unit: 'getty@ttyS0' });
+    expect(getty.plan?.steps[0]?.error).toMatch(/refusing to disable getty@ttyS0: the login prompt on ttyS0/);
+    const socket = root('stat -c %a:%U /run/aios/init.sock');
+    expect(socket.stdout.trim()).toBe('600:root');
+
+    const disable = tool('service.disable', { unit: 'sshd-keys' });
+    expect(disable.state, disable.message ?? '').toBe('succeeded');
+    expect(root('aios-init ctl status sshd-keys').stdout).toMatch(/disabled at boot through the control channel \(uid 0\)/);
+    expect(JSON.parse(root('cat /var/lib/aios/init-services.json').stdout)).toEqual({ version: 1, services: { 'sshd-keys': false } });
+    const back = GoalView.parse(JSON.parse(root(`aios rollback ${disable.id} --json`).stdout));
+    expect(back.state, back.message ?? '').toBe('rolled_back');
+    expect(back.message).toMatch(/restored services: enable sshd-keys/);
+    expect(root('aios-init ctl list').stdout).toMatch(/^sshd-keys +inactive +enabled/m);
   }, 10 * 60_000);
 
   it('leaving the TUI gives the login prompt back, and the break-glass account gets a normal shell', async () => {
