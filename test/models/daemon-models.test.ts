@@ -2,11 +2,11 @@
 // from a fake Anthropic through the real SDK, the local model loaded at start, and keys that
 // stay in the daemon.
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { DaemonEvent } from '../../src/protocol/events.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
@@ -117,6 +117,7 @@ describe.skipIf(storiesMissing !== null)('aiosd with stories260K and a (fake) An
 describe.skipIf(storiesMissing !== null)('aios models add', () => {
   it('checks the GGUF, shows its sha256 and writes it into the config; refuses a second without --replace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-add-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, 'config.toml');
     writeFileSync(config, '# my settings\n[security]\nmode = "safe"\n');
     const env = { ...process.env, AIOS_CONFIG: config, AIOS_STATE_DIR: join(dir, 'state'), AIOS_MODE: 'user', HOME: dir };

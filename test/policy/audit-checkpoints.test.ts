@@ -5,7 +5,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AuditLedger } from '../../src/memory/audit-ledger.js';
 import { AuditSigner, checkpointMessage, KEY_FILE } from '../../src/memory/audit-signing.js';
 import { openDatabase, type Db } from '../../src/memory/database.js';
@@ -97,7 +97,9 @@ describe('signed checkpoints', () => {
 
   it('detects a checkpoint re-signed with another key', () => {
     appendN(10);
-    const other = AuditSigner.loadOrCreate(mkdtempSync(join(tmpdir(), 'aios-other-key-')));
+    const keyDir = mkdtempSync(join(tmpdir(), 'aios-other-key-'));
+    onTestFinished(() => rmSync(keyDir, { recursive: true, force: true }));
+    const other = AuditSigner.loadOrCreate(keyDir);
     const forged = other.sign({ seq: 10, hash: rows()[9]?.hash ?? '', ts: new Date().toISOString() });
     db.prepare('UPDATE audit_checkpoints SET signature = ?, key_id = ? WHERE seq = 10').run(forged.signature, forged.keyId);
     expect(ledger.verify().firstBad).toMatchObject({ seq: 10, reason: expect.stringMatching(/^the checkpoint at entry 10 has a bad signature/) as unknown });
