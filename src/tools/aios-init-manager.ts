@@ -8,7 +8,7 @@ import { askInit } from './init-control-client.js';
 import type { ServiceAction, ServiceManager, ServiceState } from './service-manager.js';
 
 function toState(s: InitServiceInfo): ServiceState {
-  return { unit: s.unit, active: s.active, enabled: s.enabled, description: s.description };
+  return { unit: s.unit, active: s.active, enabled: s.enabled, description: s.description, ...(s.critical === null ? {} : { keptRunning: s.critical }) };
 }
 
 export class AiosInitManager implements ServiceManager {

@@ -16,6 +16,8 @@ export interface ServiceState {
   /** enabled, disabled, static, masked…, or "" when the manager has no such notion. */
   enabled: string;
   description: string;
+  /** Why the manager will refuse to stop, restart or disable it (aios-init's own critical services); absent when it will not. */
+  keptRunning?: string;
 }
 
 export interface ServiceManager {

@@ -60,6 +60,8 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
     },
   });
 
+  /** What aios-init refuses to do to a service it must keep running (init/control/service-control.ts). */
+  const REFUSED_FOR_CRITICAL: ReadonlySet<ServiceAction> = new Set(['stop', 'restart', 'disable']);
   const actions = (Object.keys(ACTIONS) as ServiceAction[]).map((action) => defineTool({
     name: `service.${action}`,
     description: ACTIONS[action].description,
@@ -75,6 +77,8 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
       if (why !== null) return { summary: `cannot ${action} ${args.unit}: ${why}` };
       const s = await manager.state(args.unit).catch((err: unknown) => err as Error);
       if (s instanceof Error) return { summary: `cannot ${action} ${args.unit}: ${s.message}` };
+      // Said before approval: the step would only fail when it runs.
+      if (s.keptRunning !== undefined && REFUSED_FOR_CRITICAL.has(action)) return { summary: `cannot ${action} ${s.unit}: ${manager.name} refuses (${s.keptRunning})` };
       return { summary: `${action} ${s.unit} (now ${s.active}${s.enabled === '' ? '' : `, ${s.enabled}`})`, detail: `argv: ${JSON.stringify(manager.argvFor(action, args.unit))}` };
     },
     async execute(args) {

@@ -156,6 +156,8 @@ describe('service.* through aios-init\'s supervisor', () => {
       const g = await tool(name, { unit: 'aiosd' });
       expect(g.state).toBe('failed');
       expect(g.plan.steps[0]?.error).toMatch(new RegExp(`refusing to ${name.slice('service.'.length)} aiosd: aiosd must keep running`));
+      // The preview said so before anyone approved it.
+      expect(g.plan.steps[0]?.preview.summary).toMatch(new RegExp(`cannot ${name.slice('service.'.length)} aiosd: aios-init refuses \\(aiosd must keep running`));
     }
     const now = (await services())['aiosd'];
     expect(now).toMatchObject({ active: 'active', enabled: 'enabled', pid });
