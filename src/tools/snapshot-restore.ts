@@ -14,6 +14,7 @@ import { failpoint } from './failpoints.js';
 import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { lstatOrNull } from './lstat-or-null.js';
+import type { SpareOpener, SparePool } from './spare-files.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
 
@@ -118,19 +119,21 @@ async function makeDirs(ops: readonly RestoreOp[], width: number): Promise<void>
 }
 
 /** Stages one file or link as its temp (chown before chmod: a chown clears setuid bits). */
-async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean): Promise<void> {
+async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean, spares: SpareOpener | null): Promise<void> {
   failpoint('restore.stage');
+  const owner = e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid) ? { uid: e.uid, gid: e.gid } : null;
   if (op.sha256 === null) {
     await symlink(e.linkTarget ?? '', op.temp);
     staged.push(op.temp);
-    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await lchown(op.temp, e.uid, e.gid);
+    if (owner !== null) await lchown(op.temp, owner.uid, owner.gid);
     return;
   }
   // Checked before the temp exists: a corrupted blob costs nothing to undo.
   const packed = blobs.packedVerified(op.sha256, op.path);
   let fh: FileHandle;
   try {
-    fh = await open(op.temp, 'wx', 0o600);
+    // Created exclusively either way: a spare is linked in (link never replaces), else a new file.
+    fh = (await spares?.(op.temp, owner !== null)) ?? await open(op.temp, 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
@@ -140,7 +143,7 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
   try {
     if (packed !== undefined) await writeAll(fh, packed);
     else await blobs.copyFileVerified(op.sha256, fh, op.path);
-    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await fh.chown(e.uid, e.gid);
+    if (owner !== null) await fh.chown(owner.uid, owner.gid);
     if (e.mode !== null) await fh.chmod(e.mode);
     if (durable) await fh.sync();
   } finally {
@@ -152,14 +155,19 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
  * Writes each temp (a verified copy of its blob, or a link) with its mode and owner, several at
  * once; then makes them durable. On any failure every temp and made directory is removed again.
  */
-export async function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth()): Promise<void> {
+export async function stageAll(
+  ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth(), spares: SparePool | null = null,
+): Promise<void> {
   const staged: string[] = [];
   const replaces = ops.filter((o): o is Extract<RestoreOp, { kind: 'replace' }> => o.kind === 'replace');
-  // Many files: one filesystem-wide sync at the end beats an fsync each.
+  // Many files: one filesystem-wide sync at the end beats an fsync each. Spares only then:
+  // syncfs makes their new names durable with everything else, with no reliance on what an
+  // fsync of a linked inode covers on each filesystem (and a few new files cost little).
   const batch = replaces.length > SYNC_EACH_LIMIT;
+  const opener = batch ? spares?.opener() ?? null : null;
   try {
     await makeDirs(ops, width);
-    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch));
+    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch, opener));
     if (batch) await syncTemps(staged);
   } catch (error) {
     for (const t of staged) removeQuietly(t);
@@ -250,13 +258,13 @@ export interface FileRestore {
 /** The whole journaled restore of a snapshot's files. */
 export async function restoreFiles(
   journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: Stats, sha256: string) => boolean, spares: SparePool | null = null,
 ): Promise<FileRestore> {
   const ops = planRestore(entries, sameContent);
   if (ops.length === 0) return { changed: [], problems: [] };
   journal.begin(journalId, snapshotId, ops);
   try {
-    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs);
+    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares);
   } catch (error) {
     journal.finish(journalId);
     throw error;
