@@ -3,12 +3,13 @@
 // tree was deleted, against ~25 µs for a link or rename, and parallel creates serialise). So the
 // snapshot store keeps a pool of empty files, made ahead of time in the background, in a private
 // directory beside its blobs; a restore after a disaster links a spare in as its temp instead of
-// creating one. A spare is used only on the filesystem it lives on, only when it is still empty,
-// 0600, owned by us and linked nowhere else, and never where SELinux is on (an inode keeps the
-// label of the directory it was created in).
+// creating one; and a few empty directories, renamed into place for the directories it must
+// make. A spare is used only on the filesystem it lives on, only when it is still empty, 0600
+// (0700 for a directory), owned by us and linked nowhere else, and never where SELinux is on (an
+// inode keeps the label of the directory it was created in).
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -16,6 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const BATCH = 50;
 const BATCH_PAUSE_MS = 20;
 const NAME = /^[0-9a-f]{16}$/;
+const DIR_NAME = /^d[0-9a-f]{16}$/;
+/** One spare directory for this many spare files: /etc holds about one directory for every five files. */
+const FILES_PER_DIR = 6;
 const SELINUX_ENFORCE = '/sys/fs/selinux/enforce';
 
 export interface SparePoolOptions {
@@ -26,10 +30,19 @@ export interface SparePoolOptions {
   selinuxFile?: string;
 }
 
-/** Opens a spare as the temp `temp` (null: create the temp as usual); `ownerSet`: the restore chowns it. */
-export type SpareOpener = (temp: string, ownerSet: boolean) => Promise<FileHandle | null>;
+/** The spares one restore may use; directory facts are looked up once per restore. */
+export interface SpareUse {
+  /**
+   * A checked spare linked in as `temp` (no longer in the pool), open for writing; null: create
+   * the temp as usual. Throws EEXIST when something is at `temp`, as an exclusive create would.
+   * `ownerSet`: the restore sets the file's owner itself.
+   */
+  file(temp: string, ownerSet: boolean): Promise<FileHandle | null>;
+  /** Whether a checked empty spare directory was renamed to `path`; false: make it as usual. */
+  dir(path: string, ownerSet: boolean): Promise<boolean>;
+}
 
-export interface SpareCounts { ready: number; used: number; discarded: number; made: number }
+export interface SpareCounts { ready: number; readyDirs: number; used: number; usedDirs: number; discarded: number; made: number }
 
 /** Why spares cannot be used here, or null: SELinux labels an inode where it is created. */
 function selinuxReason(file: string): string | null {
@@ -41,21 +54,24 @@ function selinuxReason(file: string): string | null {
 
 export class SparePool {
   private names: string[] = [];
+  private dirNames: string[] = [];
+  private readonly dirTarget: number;
   private dev: number | null = null;
   private readonly uid = process.geteuid?.() ?? -1;
   private paused = 0;
   private stopped = false;
   private filling: Promise<void> | null = null;
-  private readonly counts = { used: 0, discarded: 0, made: 0 };
+  private readonly counts = { used: 0, usedDirs: 0, discarded: 0, made: 0 };
   /** Why the pool is not used (off, SELinux, a bad directory), or null. */
   readonly off: string | null;
 
   constructor(readonly dir: string, private readonly opts: SparePoolOptions) {
     this.off = opts.target <= 0 ? 'spare_files is 0' : selinuxReason(opts.selinuxFile ?? SELINUX_ENFORCE);
+    this.dirTarget = Math.ceil(Math.max(0, opts.target) / FILES_PER_DIR);
   }
 
   stats(): SpareCounts {
-    return { ready: this.names.length, ...this.counts };
+    return { ready: this.names.length, readyDirs: this.dirNames.length, ...this.counts };
   }
 
   /**
@@ -78,7 +94,7 @@ export class SparePool {
   /** The restore ended: fill again if it used spares. */
   resume(): void {
     this.paused = Math.max(0, this.paused - 1);
-    if (this.paused === 0 && this.dev !== null && this.names.length < this.opts.target) void this.refill();
+    if (this.paused === 0 && this.dev !== null && this.short()) void this.refill();
   }
 
   /** Stops filling and waits for the file being made. */
@@ -87,24 +103,23 @@ export class SparePool {
     await this.filling;
   }
 
-  /**
-   * For one restore: links a checked spare in as each temp, where the temp's directory is on
-   * the pool's filesystem. Directory facts are looked up once per restore.
-   */
-  opener(): SpareOpener | null {
+  /** For one restore: spares only where the target's directory is on the pool's filesystem. */
+  forRestore(): SpareUse | null {
     if (this.off !== null || this.dev === null) return null;
     const dirs = new Map<string, Promise<{ dev: number; setgid: boolean } | null>>();
-    return async (temp, ownerSet) => {
-      const dir = dirname(temp);
+    const usableIn = async (dir: string, ownerSet: boolean): Promise<boolean> => {
       let facts = dirs.get(dir);
       if (facts === undefined) {
         facts = stat(dir).then((st) => ({ dev: st.dev, setgid: (st.mode & 0o2000) !== 0 }), () => null);
         dirs.set(dir, facts);
       }
       const where = await facts;
-      // A file made in a setgid directory takes its group; a spare would not, unless the restore sets the owner.
-      if (where === null || where.dev !== this.dev || (where.setgid && !ownerSet)) return null;
-      return this.take(temp);
+      // What is made in a setgid directory takes its group; a spare would not, unless the restore sets the owner.
+      return where !== null && where.dev === this.dev && (!where.setgid || ownerSet);
+    };
+    return {
+      file: async (temp, ownerSet) => (await usableIn(dirname(temp), ownerSet) ? this.take(temp) : null),
+      dir: async (path, ownerSet) => (await usableIn(dirname(path), ownerSet)) && this.takeDir(path),
     };
   }
 
@@ -154,6 +169,36 @@ export class SparePool {
   }
 
   /** Empty, 0600, ours, on the pool's filesystem, and reachable by one name only. */
+  /**
+   * Renames the first usable spare directory to `path`. rename() would replace an empty
+   * directory made there since the restore was planned (mkdir would have used it): either way
+   * an empty directory is there, and commit sets its mode and owner.
+   */
+  private async takeDir(path: string): Promise<boolean> {
+    for (;;) {
+      const name = this.dirNames.pop();
+      if (name === undefined) return false;
+      const spare = join(this.dir, name);
+      // In our private directory: nobody else can change it between this look and the rename.
+      const st = await lstat(spare).catch(() => null);
+      if (st === null || !st.isDirectory() || st.uid !== this.uid || (st.mode & 0o7777) !== 0o700 || st.nlink !== 2 || st.dev !== this.dev
+        || (await readdir(spare).catch(() => ['?'])).length > 0) {
+        this.counts.discarded += 1;
+        await rm(spare, { recursive: true, force: true }).catch(() => undefined);
+        continue;
+      }
+      try {
+        await rename(spare, path);
+      } catch {
+        // Something else is there, or another mount: mkdir decides, as without spares.
+        this.dirNames.push(name);
+        return false;
+      }
+      this.counts.usedDirs += 1;
+      return true;
+    }
+  }
+
   private usable(st: { isFile(): boolean; size: number; uid: number; mode: number; nlink: number; dev: number }): boolean {
     return st.isFile() && st.size === 0 && st.uid === this.uid && (st.mode & 0o7777) === 0o600 && st.nlink === 1 && st.dev === this.dev;
   }
@@ -170,11 +215,19 @@ export class SparePool {
       return;
     }
     if (this.dev === null) await this.load();
-    while (!this.stopped && this.paused === 0 && this.names.length < this.opts.target) {
-      const n = Math.min(BATCH, this.opts.target - this.names.length);
-      for (let i = 0; i < n && !this.stopped && this.paused === 0; i++) this.names.push(await this.make());
+    while (!this.stopped && this.paused === 0 && this.short()) {
+      for (let i = 0; i < BATCH && !this.stopped && this.paused === 0 && this.short(); i++) {
+        // Directories keep pace with files, so that a restore cut short by a stop finds some of each.
+        const dir = this.dirNames.length < this.dirTarget && (this.names.length >= this.opts.target || this.dirNames.length * FILES_PER_DIR < this.names.length);
+        if (dir) this.dirNames.push(await this.makeDir());
+        else this.names.push(await this.make());
+      }
       await sleep(BATCH_PAUSE_MS);
     }
+  }
+
+  private short(): boolean {
+    return this.names.length < this.opts.target || this.dirNames.length < this.dirTarget;
   }
 
   /** Makes the private directory (or checks the one there) and learns the spares left from before. */
@@ -185,7 +238,17 @@ export class SparePool {
       throw new Error(`${this.dir} is not a private directory of ours (0700); not using spare files`);
     }
     this.dev = st.dev;
-    this.names = (await readdir(this.dir)).filter((n) => NAME.test(n));
+    const names = await readdir(this.dir);
+    this.names = names.filter((n) => NAME.test(n));
+    this.dirNames = names.filter((n) => DIR_NAME.test(n));
+  }
+
+  private async makeDir(): Promise<string> {
+    const name = `d${randomBytes(8).toString('hex')}`;
+    await mkdir(join(this.dir, name), { mode: 0o700 });
+    await chmod(join(this.dir, name), 0o700);
+    this.counts.made += 1;
+    return name;
   }
 
   private async make(): Promise<string> {
@@ -204,11 +267,12 @@ export class SparePool {
   private async removeAll(): Promise<void> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((n) => NAME.test(n));
+      names = (await readdir(this.dir)).filter((n) => NAME.test(n) || DIR_NAME.test(n));
     } catch {
       return;
     }
-    for (const n of names) await unlink(join(this.dir, n)).catch(() => undefined);
+    for (const n of names) await rm(join(this.dir, n), { recursive: true, force: true }).catch(() => undefined);
     this.names = [];
+    this.dirNames = [];
   }
 }

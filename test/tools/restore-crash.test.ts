@@ -54,7 +54,7 @@ async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0)
   tamper(root, files);
   const changed = fingerprintTree(root);
   // The daemon fills its pool after it starts; a restore uses what is there.
-  for (let i = 0; i < 400 && spareFiles > 0 && spares(d.stateDir).length < spareFiles; i++) await sleep(25);
+  await poolFilled(d.stateDir, spareFiles);
   const spareInodes = new Set(spares(d.stateDir).map((p) => lstatSync(p).ino));
   const restoring = client.call('snapshot/restore', { snapshotId: snap.snapshot.id }).then(() => 'returned', () => 'connection lost');
   await waitFor(marker);
@@ -71,7 +71,15 @@ async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0)
 }
 
 const spareDir = (stateDir: string): string => join(stateDir, 'snapshots', '.spare');
+/** The pool's entries: spare files (16 hex digits) and spare directories ('d' and 16 hex digits). */
 const spares = (stateDir: string): string[] => (existsSync(spareDir(stateDir)) ? readdirSync(spareDir(stateDir)).map((n) => join(spareDir(stateDir), n)) : []);
+const spareFilesIn = (stateDir: string): string[] => spares(stateDir).filter((p) => /\/[0-9a-f]{16}$/.test(p));
+const spareDirsIn = (stateDir: string): string[] => spares(stateDir).filter((p) => /\/d[0-9a-f]{16}$/.test(p));
+
+/** Waits for the pool aiosd fills after it starts: the files and a sixth as many directories. */
+async function poolFilled(stateDir: string, files: number): Promise<void> {
+  for (let i = 0; i < 400 && spares(stateDir).length < files + Math.ceil(files / 6); i++) await sleep(25);
+}
 
 const temps = (root: string): string[] => readdirSync(root).filter((n) => n.includes('.aios-restore-'));
 
@@ -126,7 +134,8 @@ describe('an interrupted restore', () => {
     expect(fingerprintTree(root)).toEqual(changed);
     expect(temps(root)).toEqual([]);
     expect(journalRows(d?.stateDir ?? '')).toBe(0);
-    for (const p of spares(d?.stateDir ?? '')) expect(lstatSync(p)).toMatchObject({ size: 0, nlink: 1, mode: 0o100600 });
+    for (const p of spareFilesIn(d?.stateDir ?? '')) expect(lstatSync(p)).toMatchObject({ size: 0, nlink: 1, mode: 0o100600 });
+    for (const p of spareDirsIn(d?.stateDir ?? '')) expect(readdirSync(p)).toEqual([]);
   });
 
   it('killed while committing a restore that used spare files, is finished', async () => {
@@ -137,8 +146,9 @@ describe('an interrupted restore', () => {
     expect(readdirSync(root).filter((n) => spareInodes.has(lstatSync(join(root, n)).ino))).toHaveLength(60);
     expect(journalRows(d?.stateDir ?? '')).toBe(0);
     // Started again, aiosd fills its pool back up.
-    for (let i = 0; i < 400 && spares(d?.stateDir ?? '').length < 100; i++) await sleep(25);
-    expect(spares(d?.stateDir ?? '')).toHaveLength(100);
+    await poolFilled(d?.stateDir ?? '', 100);
+    expect(spareFilesIn(d?.stateDir ?? '')).toHaveLength(100);
+    expect(spares(d?.stateDir ?? '')).toHaveLength(117);
   });
 
   it('cannot be armed in a production aiosd: the old environment variables do nothing', async () => {

@@ -57,48 +57,62 @@ async function deleteAndRestore(store: SnapshotStore, files: number, parent = te
 
 const inodes = (dir: string): Set<number> => new Set(readdirSync(dir).map((n) => lstatSync(join(dir, n)).ino));
 
-function filesUnder(root: string): string[] {
-  const out: string[] = [];
+/** The files (or the directories, root included) under root. */
+function under(root: string, kind: 'files' | 'dirs' = 'files'): string[] {
+  const out: string[] = kind === 'dirs' ? [root] : [];
   const walk = (p: string): void => {
     for (const name of readdirSync(p)) {
       const full = join(p, name);
       const st = lstatSync(full);
-      if (st.isDirectory()) walk(full);
-      else if (st.isFile()) out.push(full);
+      if (st.isDirectory()) {
+        if (kind === 'dirs') out.push(full);
+        walk(full);
+      } else if (st.isFile() && kind === 'files') {
+        out.push(full);
+      }
     }
   };
   walk(root);
   return out;
 }
+const filesUnder = (root: string): string[] => under(root);
+// Spare files are named by 16 hex digits, spare directories by a 'd' and 16 hex digits.
+const spareFiles = (spareDir: string): string[] => readdirSync(spareDir).filter((n) => n.length === 16).map((n) => join(spareDir, n));
+const spareDirs = (spareDir: string): string[] => readdirSync(spareDir).filter((n) => n.length === 17).map((n) => join(spareDir, n));
 
 describe('spare files for restores', () => {
   it('a restore of a deleted tree links spares in, and the tree comes back exactly; then the pool fills again', async () => {
     const { store, spareDir } = setup({ target: 100 });
     await store.spares.refill();
-    expect(store.spares.stats()).toMatchObject({ ready: 100, made: 100 });
-    const spares = readdirSync(spareDir);
-    expect(spares).toHaveLength(100);
-    for (const n of spares) expect(lstatSync(join(spareDir, n))).toMatchObject({ size: 0, mode: 0o100600, nlink: 1 });
+    // A sixth as many directories as files.
+    expect(store.spares.stats()).toMatchObject({ ready: 100, readyDirs: 17, made: 117 });
+    expect(spareFiles(spareDir)).toHaveLength(100);
+    for (const p of spareFiles(spareDir)) expect(lstatSync(p)).toMatchObject({ size: 0, mode: 0o100600, nlink: 1 });
+    for (const p of spareDirs(spareDir)) expect(lstatSync(p)).toMatchObject({ mode: 0o40700, nlink: 2 });
+    expect(spareDirs(spareDir)).toHaveLength(17);
     expect(statSync(spareDir).mode & 0o777).toBe(0o700);
     const spareInodes = inodes(spareDir);
 
     const root = await deleteAndRestore(store, 60);
-    // Every restored file is one of the spares' inodes, linked only where it belongs.
+    // Every restored file and directory is one of the spares' inodes; each file linked only where it belongs.
     const restored = filesUnder(root);
     expect(restored).toHaveLength(60);
     for (const f of restored) {
       expect(spareInodes.has(lstatSync(f).ino)).toBe(true);
       expect(lstatSync(f).nlink).toBe(1);
     }
-    expect(store.spares.stats()).toMatchObject({ used: 60, discarded: 0 });
-    expect(readdirSync(spareDir).filter((n) => spareInodes.has(lstatSync(join(spareDir, n)).ino))).toHaveLength(40);
+    const dirs = under(root, 'dirs');
+    expect(dirs).toHaveLength(9);
+    for (const d of dirs) expect(spareInodes.has(lstatSync(d).ino)).toBe(true);
+    expect(store.spares.stats()).toMatchObject({ used: 60, usedDirs: 9, discarded: 0 });
+    expect(readdirSync(spareDir).filter((n) => spareInodes.has(lstatSync(join(spareDir, n)).ino))).toHaveLength(40 + 8);
     // No temps left beside the targets.
     expect(filesUnder(root).filter((p) => p.includes('.aios-restore-'))).toEqual([]);
 
     // The restore's end starts the refill; wait for it.
     await store.spares.refill();
-    expect(store.spares.stats()).toMatchObject({ ready: 100, made: 160 });
-    expect(readdirSync(spareDir)).toHaveLength(100);
+    expect(store.spares.stats()).toMatchObject({ ready: 100, readyDirs: 17, made: 117 + 69 });
+    expect(readdirSync(spareDir)).toHaveLength(117);
   });
 
   it('fills in the background after a restore that used spares, without being asked', async () => {
@@ -106,8 +120,9 @@ describe('spare files for restores', () => {
     await store.spares.refill();
     await deleteAndRestore(store, 30);
     expect(store.spares.stats().used).toBe(30);
-    for (let i = 0; i < 200 && readdirSync(spareDir).length < 40; i++) await sleep(25);
-    expect(readdirSync(spareDir)).toHaveLength(40);
+    for (let i = 0; i < 200 && readdirSync(spareDir).length < 40 + 7; i++) await sleep(25);
+    expect(spareFiles(spareDir)).toHaveLength(40);
+    expect(spareDirs(spareDir)).toHaveLength(7);
   });
 
   it('ignores a pool on another filesystem and creates the files as usual', async (ctx) => {
@@ -124,14 +139,18 @@ describe('spare files for restores', () => {
     const { store } = setup({ target: 50 }, shm);
     await store.spares.refill();
     await deleteAndRestore(store, 30, tree);
-    expect(store.spares.stats()).toMatchObject({ ready: 50, used: 0 });
+    expect(store.spares.stats()).toMatchObject({ ready: 50, readyDirs: 9, used: 0, usedDirs: 0 });
   });
 
   it('discards a spare that is not empty, has the wrong mode or owner, or is linked elsewhere, and never writes through it', async () => {
     const { store, spareDir } = setup({ target: 20 });
     await store.spares.refill();
-    const names = readdirSync(spareDir).sort();
-    const [written, loose, otherOwner, linked] = names.map((n) => join(spareDir, n)) as [string, string, string, string];
+    const names = spareFiles(spareDir).sort();
+    const [written, loose, otherOwner, linked] = names as [string, string, string, string];
+    // Directories: one not empty, one not private.
+    const [full, open] = spareDirs(spareDir) as [string, string];
+    writeFileSync(join(full, 'planted'), 'x');
+    chmodSync(open, 0o755);
     writeFileSync(written, 'left here by someone\n');
     chmodSync(loose, 0o644);
     if (isRoot) chownSync(otherOwner, 1234, 1234);
@@ -139,16 +158,17 @@ describe('spare files for restores', () => {
     linkSync(linked, elsewhere);
     const tampered = new Set([written, loose, linked, ...(isRoot ? [otherOwner] : [])].map((p) => lstatSync(p).ino));
     // Held open, so that a discarded spare's inode number cannot be reused by a file created instead.
-    const held = names.slice(0, 4).map((n) => openSync(join(spareDir, n), 'r'));
+    const held = names.slice(0, 4).map((p) => openSync(p, 'r'));
 
     // More files than spares: every spare is looked at.
     const root = await deleteAndRestore(store, 30);
-    expect(store.spares.stats()).toMatchObject({ discarded: tampered.size, used: 20 - tampered.size });
+    expect(store.spares.stats()).toMatchObject({ discarded: tampered.size + 2, used: 20 - tampered.size, usedDirs: 2 });
     for (const f of filesUnder(root)) expect(tampered.has(lstatSync(f).ino)).toBe(false);
     for (const fd of held) closeSync(fd);
     // The second name still holds only what it held: nothing restored went through it.
     expect(readFileSync(elsewhere, 'utf8')).toBe('');
-    for (const p of [written, loose, linked]) expect(() => lstatSync(p)).toThrow(/ENOENT/);
+    for (const p of [written, loose, linked, full, open]) expect(() => lstatSync(p)).toThrow(/ENOENT/);
+    expect(under(root, 'dirs').flatMap((d) => readdirSync(d))).not.toContain('planted');
   });
 
   it('never replaces what is at the temp name, and keeps the spare', async () => {
@@ -157,16 +177,18 @@ describe('spare files for restores', () => {
     const dir = tempDir();
     const planted = join(dir, '.target.aios-restore-planted');
     symlinkSync('/etc/passwd', planted);
-    const open = store.spares.opener();
-    await expect(open?.(planted, true)).rejects.toMatchObject({ code: 'EEXIST' });
+    const use = store.spares.forRestore();
+    await expect(use?.file(planted, true)).rejects.toMatchObject({ code: 'EEXIST' });
     expect(lstatSync(planted).isSymbolicLink()).toBe(true);
     expect(store.spares.stats()).toMatchObject({ ready: 3, used: 0 });
     // A setgid directory gives new files its group; a spare would not, so none is used there unless the restore sets the owner.
     const shared = join(dir, 'shared');
     mkdirSync(shared);
     chmodSync(shared, 0o2775);
-    expect(await open?.(join(shared, '.x.aios-restore-1'), false)).toBeNull();
-    const fh = await open?.(join(shared, '.x.aios-restore-2'), true);
+    expect(await use?.file(join(shared, '.x.aios-restore-1'), false)).toBeNull();
+    expect(await use?.dir(join(shared, 'sub1'), false)).toBe(false);
+    expect(await use?.dir(join(shared, 'sub2'), true)).toBe(true);
+    const fh = await use?.file(join(shared, '.x.aios-restore-2'), true);
     expect(fh).not.toBeNull();
     await fh?.close();
   });
@@ -186,7 +208,7 @@ describe('spare files for restores', () => {
     const parent = tempDir();
     const first = setup({ target: 15 }, parent);
     await first.store.spares.refill();
-    expect(readdirSync(first.spareDir)).toHaveLength(15);
+    expect(readdirSync(first.spareDir)).toHaveLength(15 + 3);
     const second = setup({ target: 0 }, parent);
     await second.store.spares.refill();
     expect(readdirSync(second.spareDir)).toEqual([]);
