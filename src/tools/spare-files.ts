@@ -1,12 +1,12 @@
 // Spare inodes for restores. On some filesystems creating a file is the slow part of a restore
 // (measured on the project's ext4 VM: 0.6-0.8 ms of kernel time per new inode right after a
 // tree was deleted, against ~25 µs for a link or rename, and parallel creates serialise). So the
-// snapshot store keeps a pool of empty files, made ahead of time in the background, in a private
-// directory beside its blobs; a restore after a disaster links a spare in as its temp instead of
-// creating one; and a few empty directories, renamed into place for the directories it must
-// make. A spare is used only on the filesystem it lives on, only when it is still empty, 0600
-// (0700 for a directory), owned by us and linked nowhere else, and never where SELinux is on (an
-// inode keeps the label of the directory it was created in).
+// snapshot store keeps a pool of empty files and directories, made ahead of time in the
+// background, in a private directory beside its blobs: a restore after a disaster links a spare
+// file in as each temp and renames a spare directory into place for each directory it must
+// make, instead of creating them. A spare is used only on the filesystem it lives on, only when
+// it is still empty, 0600 (0700 for a directory), owned by us and linked nowhere else, and never
+// where SELinux is on (an inode keeps the label of the directory it was created in).
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -62,7 +62,7 @@ export class SparePool {
   private stopped = false;
   private filling: Promise<void> | null = null;
   private readonly counts = { used: 0, usedDirs: 0, discarded: 0, made: 0 };
-  /** Why the pool is not used (off, SELinux, a bad directory), or null. */
+  /** Why the pool is not used (turned off, SELinux), or null. */
   readonly off: string | null;
 
   constructor(readonly dir: string, private readonly opts: SparePoolOptions) {
@@ -168,7 +168,6 @@ export class SparePool {
     }
   }
 
-  /** Empty, 0600, ours, on the pool's filesystem, and reachable by one name only. */
   /**
    * Renames the first usable spare directory to `path`. rename() would replace an empty
    * directory made there since the restore was planned (mkdir would have used it): either way
@@ -199,6 +198,7 @@ export class SparePool {
     }
   }
 
+  /** Empty, 0600, ours, on the pool's filesystem, and reachable by one name only. */
   private usable(st: { isFile(): boolean; size: number; uid: number; mode: number; nlink: number; dev: number }): boolean {
     return st.isFile() && st.size === 0 && st.uid === this.uid && (st.mode & 0o7777) === 0o600 && st.nlink === 1 && st.dev === this.dev;
   }
@@ -217,7 +217,7 @@ export class SparePool {
     if (this.dev === null) await this.load();
     while (!this.stopped && this.paused === 0 && this.short()) {
       for (let i = 0; i < BATCH && !this.stopped && this.paused === 0 && this.short(); i++) {
-        // Directories keep pace with files, so that a restore cut short by a stop finds some of each.
+        // Directories keep pace with files, so that a restore that comes while the pool fills finds some of each.
         const dir = this.dirNames.length < this.dirTarget && (this.names.length >= this.opts.target || this.dirNames.length * FILES_PER_DIR < this.names.length);
         if (dir) this.dirNames.push(await this.makeDir());
         else this.names.push(await this.make());

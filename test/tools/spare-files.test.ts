@@ -22,11 +22,11 @@ afterEach(() => {
   for (const d of shmDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(spares: SparePoolOptions, blobParent = tempDir()): { store: SnapshotStore; spareDir: string } {
+function setup(spares: SparePoolOptions, blobParent = tempDir()): { store: SnapshotStore; spareDir: string; db: Db } {
   const db = openDatabase(join(tempDir(), 'aios.db'));
   dbs.push(db);
   const store = new SnapshotStore(db, join(blobParent, 'blobs'), [], spares);
-  return { store, spareDir: join(blobParent, 'blobs', '.spare') };
+  return { store, spareDir: join(blobParent, 'blobs', '.spare'), db };
 }
 
 /** More files than one batch that fsyncs each (16), in nested directories, with several modes and owners. */
@@ -202,6 +202,22 @@ describe('spare files for restores', () => {
     expect(() => readdirSync(spareDir)).toThrow(/ENOENT/);
     await deleteAndRestore(store, 20);
     expect(store.spares.stats().used).toBe(0);
+  });
+
+  it('a restore that fails part way (a corrupted blob) removes the spares it linked in and the directories it renamed in', async () => {
+    const { store, db } = setup({ target: 100 });
+    await store.spares.refill();
+    const root = join(tempDir(), 'etc');
+    makeTree(root, 60);
+    const snap = store.captureTree({ roots: [root], label: 'before', kind: 'manual' });
+    const last = store.entries(snap.snapshot.id).filter((e) => e.type === 'file').at(-1);
+    db.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(Buffer.from('corrupted'), last?.sha256);
+    rmSync(root, { recursive: true });
+    await expect(store.restore(snap.snapshot.id)).rejects.toThrow(/corrupted/);
+    // As before the restore: the tree is not there, nothing half-made is.
+    expect(() => lstatSync(root)).toThrow(/ENOENT/);
+    expect(store.spares.stats().usedDirs).toBe(9);
+    expect(store.spares.stats().used).toBeGreaterThan(0);
   });
 
   it('with spare_files = 0, removes the spares left from before', async () => {
