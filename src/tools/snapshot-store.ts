@@ -67,7 +67,7 @@ export class SnapshotStore {
   private readonly sql;
   private restoring: Promise<unknown> = Promise.resolve();
 
-  /** Empty files made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
+  /** Empty files and directories made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
   readonly spares: SparePool;
 
   constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }) {
