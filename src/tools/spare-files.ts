@@ -212,6 +212,7 @@ export class SparePool {
   private async fill(): Promise<void> {
     if (this.off !== null) {
       if (this.opts.target <= 0) await this.removeAll();
+      else this.opts.log?.(`spare files for restores are off: ${this.off}`);
       return;
     }
     if (this.dev === null) await this.load();

@@ -196,9 +196,11 @@ describe('spare files for restores', () => {
   it('is off where SELinux is on: a moved inode keeps the label of where it was made', async () => {
     const enforce = join(tempDir(), 'enforce');
     writeFileSync(enforce, '1\n');
-    const { store, spareDir } = setup({ target: 10, selinuxFile: enforce });
+    const said: string[] = [];
+    const { store, spareDir } = setup({ target: 10, selinuxFile: enforce, log: (line) => said.push(line) });
     expect(store.spares.off).toMatch(/SELinux is enforcing/);
     await store.spares.refill();
+    expect(said).toEqual([expect.stringMatching(/^spare files for restores are off: SELinux is enforcing/)]);
     expect(() => readdirSync(spareDir)).toThrow(/ENOENT/);
     await deleteAndRestore(store, 20);
     expect(store.spares.stats().used).toBe(0);
