@@ -201,6 +201,9 @@ describe('spare files for restores', () => {
     expect(store.spares.off).toMatch(/SELinux is enforcing/);
     await store.spares.refill();
     expect(said).toEqual([expect.stringMatching(/^spare files for restores are off: SELinux is enforcing/)]);
+    // Permissive too: the labels would be wrong the day it is switched to enforcing.
+    writeFileSync(enforce, '0\n');
+    expect(setup({ target: 10, selinuxFile: enforce }).store.spares.off).toMatch(/SELinux is permissive/);
     expect(() => readdirSync(spareDir)).toThrow(/ENOENT/);
     await deleteAndRestore(store, 20);
     expect(store.spares.stats().used).toBe(0);
