@@ -39,6 +39,8 @@ const Recovery = z.strictObject({
   max_snapshots: z.number().int().min(1).default(24),
   /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
   snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
+  /** Empty files (and a sixth as many directories) kept ready so a restore of a deleted tree need not create inodes; 0 turns it off. */
+  spare_files: z.number().int().min(0).max(1_000_000).default(6000),
 }).prefault({});
 
 const Daemon = z.strictObject({

@@ -72,7 +72,7 @@ export async function startDaemon(opts: {
   const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
-  const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()]);
+  const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()], { target: config.recovery.spare_files, log });
   bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
   const protectedPaths = aiosProtectedPaths(locations);
@@ -168,6 +168,8 @@ export async function startDaemon(opts: {
     onError: (err) => log(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
+  // Spare inodes for restores, made in the background (removed when spare_files is 0).
+  if (!readOnly) void snapshots.spares.refill();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
 
   return {
@@ -183,6 +185,7 @@ export async function startDaemon(opts: {
       mesh.stop();
       await intelligence.close();
       scheduler.stop();
+      await snapshots.spares.stop();
       await policy.close();
       // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
       try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }

@@ -14,6 +14,7 @@ import { failpoint } from './failpoints.js';
 import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { lstatOrNull } from './lstat-or-null.js';
+import type { SparePool, SpareUse } from './spare-files.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
 
@@ -86,8 +87,13 @@ export function planRestore(entries: readonly SnapshotEntry[], sameContent: (pat
   return ops;
 }
 
+/** Whether a restore sets this owner (as root, or when it is our own). */
+function ownerSettable(e: { uid: number | null; gid: number | null }): e is { uid: number; gid: number } {
+  return e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid);
+}
+
 function setOwner(e: { uid: number | null; gid: number | null }, chown: (uid: number, gid: number) => void): void {
-  if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) chown(e.uid, e.gid);
+  if (ownerSettable(e)) chown(e.uid, e.gid);
 }
 
 /** Directories staging made (so that files can be staged inside them), removed again when a restore is undone. */
@@ -98,18 +104,21 @@ function undoCreatedDirs(ops: readonly RestoreOp[]): void {
   }
 }
 
-/** Makes the missing directories, parents first (each depth at once); private until commit sets their mode. */
-async function makeDirs(ops: readonly RestoreOp[], width: number): Promise<void> {
-  const byDepth = new Map<number, string[]>();
+/** Makes the missing directories (or renames spares in), parents first, each depth at once; private until commit sets their mode. */
+async function makeDirs(ops: readonly RestoreOp[], width: number, spares: SpareUse | null): Promise<void> {
+  const byDepth = new Map<number, Extract<RestoreOp, { kind: 'dir' }>[]>();
   for (const op of ops) {
     if (op.kind !== 'dir' || !op.created) continue;
     const depth = op.path.split('/').length;
-    byDepth.set(depth, [...(byDepth.get(depth) ?? []), op.path]);
+    const level = byDepth.get(depth) ?? [];
+    level.push(op);
+    byDepth.set(depth, level);
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    await forEachBounded(byDepth.get(depth) ?? [], width, async (path) => {
+    await forEachBounded(byDepth.get(depth) ?? [], width, async (op) => {
+      if (await spares?.dir(op.path, ownerSettable(op))) return;
       try {
-        await mkdir(path, { mode: 0o700 });
+        await mkdir(op.path, { mode: 0o700 });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -118,19 +127,21 @@ async function makeDirs(ops: readonly RestoreOp[], width: number): Promise<void>
 }
 
 /** Stages one file or link as its temp (chown before chmod: a chown clears setuid bits). */
-async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean): Promise<void> {
+async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean, spares: SpareUse | null): Promise<void> {
   failpoint('restore.stage');
+  const owner = ownerSettable(e) ? { uid: e.uid, gid: e.gid } : null;
   if (op.sha256 === null) {
     await symlink(e.linkTarget ?? '', op.temp);
     staged.push(op.temp);
-    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await lchown(op.temp, e.uid, e.gid);
+    if (owner !== null) await lchown(op.temp, owner.uid, owner.gid);
     return;
   }
   // Checked before the temp exists: a corrupted blob costs nothing to undo.
   const packed = blobs.packedVerified(op.sha256, op.path);
   let fh: FileHandle;
   try {
-    fh = await open(op.temp, 'wx', 0o600);
+    // Created exclusively either way: a spare is linked in (link never replaces), else a new file.
+    fh = (await spares?.file(op.temp, owner !== null)) ?? await open(op.temp, 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
@@ -140,7 +151,7 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
   try {
     if (packed !== undefined) await writeAll(fh, packed);
     else await blobs.copyFileVerified(op.sha256, fh, op.path);
-    if (e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid)) await fh.chown(e.uid, e.gid);
+    if (owner !== null) await fh.chown(owner.uid, owner.gid);
     if (e.mode !== null) await fh.chmod(e.mode);
     if (durable) await fh.sync();
   } finally {
@@ -152,14 +163,19 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
  * Writes each temp (a verified copy of its blob, or a link) with its mode and owner, several at
  * once; then makes them durable. On any failure every temp and made directory is removed again.
  */
-export async function stageAll(ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth()): Promise<void> {
+export async function stageAll(
+  ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth(), spares: SparePool | null = null,
+): Promise<void> {
   const staged: string[] = [];
   const replaces = ops.filter((o): o is Extract<RestoreOp, { kind: 'replace' }> => o.kind === 'replace');
-  // Many files: one filesystem-wide sync at the end beats an fsync each.
+  // Many files: one filesystem-wide sync at the end beats an fsync each. Spares only then:
+  // syncfs makes their new names durable with everything else, with no reliance on what an
+  // fsync of a linked inode covers on each filesystem (and a few new files cost little).
   const batch = replaces.length > SYNC_EACH_LIMIT;
+  const use = batch ? spares?.forRestore() ?? null : null;
   try {
-    await makeDirs(ops, width);
-    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch));
+    await makeDirs(ops, width, use);
+    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch, use));
     if (batch) await syncTemps(staged);
   } catch (error) {
     for (const t of staged) removeQuietly(t);
@@ -250,13 +266,13 @@ export interface FileRestore {
 /** The whole journaled restore of a snapshot's files. */
 export async function restoreFiles(
   journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: Stats, sha256: string) => boolean, spares: SparePool | null = null,
 ): Promise<FileRestore> {
   const ops = planRestore(entries, sameContent);
   if (ops.length === 0) return { changed: [], problems: [] };
   journal.begin(journalId, snapshotId, ops);
   try {
-    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs);
+    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares);
   } catch (error) {
     journal.finish(journalId);
     throw error;

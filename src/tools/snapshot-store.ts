@@ -10,6 +10,7 @@ import { failpoint } from './failpoints.js';
 import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
+import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { recoverRestores, restoreFiles, type SnapshotEntry, type SnapshotEntryType } from './snapshot-restore.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
 import type { StateUse } from './tool.js';
@@ -66,8 +67,12 @@ export class SnapshotStore {
   private readonly sql;
   private restoring: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = []) {
+  /** Empty files and directories made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
+  readonly spares: SparePool;
+
+  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }) {
     this.blobs = new BlobStore(blobDir, db);
+    this.spares = new SparePool(join(blobDir, '.spare'), spares);
     this.journal = new RestoreJournal(db);
     for (const p of providers) this.providers.set(p.kind, p);
     this.sql = {
@@ -139,7 +144,15 @@ export class SnapshotStore {
    * would take the first one's journal row for a crashed restore and undo it.
    */
   restore(id: string): Promise<RestoreResult> {
-    const run = this.restoring.then(() => this.restoreNow(id));
+    const run = this.restoring.then(async () => {
+      // No new spares while a restore wants the disk; filled again after it.
+      this.spares.pause();
+      try {
+        return await this.restoreNow(id);
+      } finally {
+        this.spares.resume();
+      }
+    });
     this.restoring = run.catch(() => undefined);
     return run;
   }
@@ -148,7 +161,7 @@ export class SnapshotStore {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
-    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha));
+    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha), this.spares);
     const states: StateRestore[] = [];
     const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
     for (const s of saved) {

@@ -24,15 +24,11 @@ export interface TestDaemon {
   restart: () => Promise<void>;
 }
 
-/**
- * The monitor's checks read the real machine: on a busy one (CI, test files in parallel) load and
- * CPU cross their thresholds, and the monitor proposes goals of its own that a test then sees.
- * Unless a test sets [monitor] itself, its checks are off (sampling goes on).
- */
-function quietMonitor(configPath: string): void {
+/** Adds a [section] to the test's config unless the test set that section itself. */
+function defaultSection(configPath: string, section: string, body: string): void {
   const existing = existsSync(configPath) ? readFileSync(configPath, 'utf8') : '';
-  if (/^\s*\[monitor\]/m.test(existing)) return;
-  writeFileSync(configPath, `${existing}\n[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n`);
+  if (new RegExp(`^\\s*\\[${section}\\]`, 'm').test(existing)) return;
+  writeFileSync(configPath, `${existing}\n[${section}]\n${body}`);
 }
 
 export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string; argv?: string[] } = {}): Promise<TestDaemon> {
@@ -42,7 +38,12 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
     ...process.env, AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_MODE: 'user', ...opts.env,
   };
   const socketPath = env['AIOS_SOCKET'] ?? join(stateDir, 'aiosd.sock');
-  quietMonitor(env['AIOS_CONFIG'] ?? join(dir, 'config.toml'));
+  const configPath = env['AIOS_CONFIG'] ?? join(dir, 'config.toml');
+  // The monitor's checks read the real machine: on a busy one (CI, test files in parallel) load and
+  // CPU cross their thresholds, and the monitor proposes goals of its own that a test then sees.
+  defaultSection(configPath, 'monitor', 'cpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n');
+  // Spare files for restores would cost each test daemon thousands of inodes.
+  defaultSection(configPath, 'recovery', 'spare_files = 0\n');
   let output = '';
   const argv = opts.argv ?? [aiosBin, 'daemon'];
   const launch = async (args: string[]): Promise<ChildProcess> => {
