@@ -12,7 +12,7 @@ import { FrameWriter } from './frame-writer.js';
 import { HATCH_LEAVE } from './hatch-session.js';
 import { keepYoungGenerationSmall } from './heap-flags.js';
 import { appendHistory, historyPath, loadHistory } from './history-file.js';
-import type { InkMount } from './ink-root.js';
+import type { InkMount, mountInk } from './ink-root.js';
 import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
 import { DEFAULT_KEYMAP, type Keymap } from './keymap.js';
 import { regions } from './layout.js';
@@ -181,7 +181,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   }
 
   // Ink, React and the layout engine load while the daemon is being dialled.
-  const loading = import('./ink-root.js').then(({ mountInk }) => {
+  const loading = importInk().then(({ mountInk }) => {
     stopEarly();
     if (store.getState().exitCode === null) ink = mountInk(gate, caps, keymap, frames, stdin);
   }, (error: unknown) => {
@@ -204,6 +204,21 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   pump.flush();
   writer.finish();
   return code;
+}
+
+/**
+ * Loads Ink with Node's fetch out of sight: the layout engine's loader fetches its own inlined
+ * WebAssembly through fetch when there is one, which loads Node's whole HTTP client (megabytes
+ * of memory for the rest of the session); without it, it decodes the same bytes directly.
+ */
+async function importInk(): Promise<{ mountInk: typeof mountInk }> {
+  const held = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await import('./ink-root.js');
+  } finally {
+    if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', held);
+  }
 }
 
 /** What Ink writes to: a stream-like object that passes each whole frame on. */
