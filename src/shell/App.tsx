@@ -6,11 +6,10 @@ import { FlashLine } from './FlashLine.js';
 import { GoalFeed } from './GoalFeed.js';
 import { GoalInput } from './GoalInput.js';
 import { HelpView } from './HelpView.js';
-import { inputRows } from './input-line.js';
 import type { Keymap } from './keymap.js';
-import { regions } from './layout.js';
 import { MainView } from './MainView.js';
 import { PlanView } from './PlanView.js';
+import { screenRegions } from './screen-regions.js';
 import { focusedGoal, type ShellState } from './shell-state.js';
 import { StatusBar } from './StatusBar.js';
 import type { TerminalCaps } from './terminal-caps.js';
@@ -23,12 +22,7 @@ export interface AppProps {
 
 export function App({ state, caps, keymap }: AppProps) {
   const help = state.focus === 'help';
-  const goalsView = state.view === 'plan' && !help;
-  // One goal is already in the plan's header; the feed earns its rows from the second on.
-  const goalCount = state.goals.order.length + state.queued.length;
-  const feed = goalsView && goalCount >= 2 ? goalCount : goalsView ? state.queued.length : 0;
-  const message = state.confirm !== null || state.flash !== null;
-  const area = regions(state.size, { feed, flash: message, help, inputRows: inputRows(state.input) });
+  const area = screenRegions(state);
   const { width } = area;
   const active = state.focus === state.view;
   let main;

@@ -41,7 +41,7 @@ export class FramePump {
   bytes = 0;
   frames = 0;
 
-  constructor(private readonly writer: Pick<FrameWriter, 'render'>, maxFpsOrOptions: number | PumpOptions) {
+  constructor(private readonly writer: Pick<FrameWriter, 'render' | 'patch'>, maxFpsOrOptions: number | PumpOptions) {
     const o = typeof maxFpsOrOptions === 'number' ? { maxFps: maxFpsOrOptions, bytesPerS: null } : maxFpsOrOptions;
     this.interval = 1000 / Math.max(1, o.maxFps);
     this.now = o.now ?? (() => performance.now());
@@ -85,6 +85,23 @@ export class FramePump {
     this.bytes += written;
     this.frames += written > 0 ? 1 : 0;
     this.tokens -= written;
+  }
+
+  /**
+   * A key's echo, written now, ahead of its frame (see FrameWriter.patch); false when the screen
+   * does not show what the echo expects. A frame held back is dropped: it shows the line as it
+   * was before the key, and the frame that follows the key has everything it had.
+   */
+  echo(expected: string[], rows: string[], below: number): boolean {
+    this.refill();
+    const written = this.writer.patch(expected, rows, below);
+    if (written === null) return false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.latest = null;
+    this.bytes += written;
+    this.tokens -= written;
+    return true;
   }
 
   /** Milliseconds until a background frame may go out: renders wait for it (no frame drawn only to be held). */

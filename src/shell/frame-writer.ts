@@ -189,26 +189,30 @@ export class FrameWriter {
 
   constructor(private readonly write: (data: string) => void, private readonly options: WriterOptions = {}) {}
 
+  /** Rows of text as cells, clipped to the terminal's size now. */
+  private parseRows(texts: string[]): { cells: Row; risky: boolean }[] {
+    const next = texts.map((text) => parseRow(text, this.options.asciiOnly === true));
+    const size = this.options.size?.();
+    if (size === undefined) return next;
+    const maxCols = Math.max(1, size.columns - 1);
+    return next.slice(0, Math.max(1, size.rows - 1)).map((row) => {
+      if (row.cells.reduce((w, c) => w + c.w, 0) <= maxCols) return row;
+      const cells: Cell[] = [];
+      let w = 0;
+      for (const c of row.cells) {
+        if (w + Math.max(1, c.w) > maxCols) break;
+        cells.push(c);
+        w += c.w;
+      }
+      while (cells.length > 0 && cells[cells.length - 1]?.w === 2) cells.pop(); // never half a wide character
+      return { cells, risky: row.risky };
+    });
+  }
+
   /** Writes what changed; returns the number of bytes written. */
   render(frame: string): number {
     if (this.suspended) return 0;
-    let next = frame.split('\n').map((text) => parseRow(text, this.options.asciiOnly === true));
-    const size = this.options.size?.();
-    if (size !== undefined) {
-      const maxCols = Math.max(1, size.columns - 1);
-      next = next.slice(0, Math.max(1, size.rows - 1)).map((row) => {
-        if (row.cells.reduce((w, c) => w + c.w, 0) <= maxCols) return row;
-        const cells: Cell[] = [];
-        let w = 0;
-        for (const c of row.cells) {
-          if (w + Math.max(1, c.w) > maxCols) break;
-          cells.push(c);
-          w += c.w;
-        }
-        while (cells.length > 0 && cells[cells.length - 1]?.w === 2) cells.pop(); // never half a wide character
-        return { cells, risky: row.risky };
-      });
-    }
+    const next = this.parseRows(frame.split('\n'));
     let out = this.started ? '' : `\r${ESC}[?25l`;
     if (!this.started) this.height = 1;
     this.started = true;
@@ -235,9 +239,38 @@ export class FrameWriter {
       out += `${this.moveTo(next.length, 0)}${ESC}[J`;
     }
     this.rows = rows;
-    if (out === '') return 0;
+    return this.send(out);
+  }
+
+  /**
+   * Replaces a band of rows that ends `below` rows above the region's last row, without a
+   * frame: a key's echo, written before its frame is laid out. Only when the screen shows
+   * exactly `expected` there (otherwise the band is not where the caller thinks, and nothing is
+   * written: null). The frame that follows finds these cells already right.
+   */
+  patch(expected: string[], rows: string[], below: number): number | null {
+    if (this.suspended || !this.started || expected.length !== rows.length) return null;
+    const top = this.rows.length - below - rows.length;
+    if (top < 0) return null;
+    const was = this.parseRows(expected);
+    const now = this.parseRows(rows);
+    if (was.length !== rows.length || now.length !== rows.length || [...was, ...now].some((r) => r.risky)) return null;
+    const shown = was.every((r, i) => {
+      const held = this.rows[top + i];
+      return held !== undefined && held.length === r.cells.length && r.cells.every((c, j) => sameCell(c, held[j]));
+    });
+    if (!shown) return null;
+    const next = [...this.rows];
+    now.forEach((r, i) => { next[top + i] = r.cells; });
+    const out = this.diffRows(next, next.map(() => false), top);
+    this.rows = next;
+    return this.send(out);
+  }
+
+  private send(data: string): number {
+    if (data === '') return 0;
     // Several rows at once appear at once where the terminal can hold them back (mode 2026).
-    if (this.options.syncOutput === true && out.length > 64) out = `${SYNC_ON}${out}${SYNC_OFF}`;
+    const out = this.options.syncOutput === true && data.length > 64 ? `${SYNC_ON}${data}${SYNC_OFF}` : data;
     this.write(out);
     return Buffer.byteLength(out);
   }
@@ -254,10 +287,10 @@ export class FrameWriter {
     this.sgr = m.sgr;
   }
 
-  /** The bytes that turn the rows on the screen (this.rows) into `next`, row by row. */
-  private diffRows(next: Row[], risky: boolean[]): string {
+  /** The bytes that turn the rows on the screen (this.rows) into `next`, row by row from `from`. */
+  private diffRows(next: Row[], risky: boolean[], from = 0): string {
     let out = '';
-    for (let r = 0; r < next.length; r++) {
+    for (let r = from; r < next.length; r++) {
       const cells = next[r] ?? [];
       const prev = this.rows[r];
       if (prev !== undefined && prev.length === cells.length && cells.every((c, i) => sameCell(c, prev[i]))) continue;

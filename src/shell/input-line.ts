@@ -1,9 +1,18 @@
 // The input line's rows: a prompt, the text around the cursor (scrolled to fit), the cursor.
 // Multi-line input (Alt-Enter) shows up to `maxRows` rows around the cursor's row.
+import type { InputState } from './input-state.js';
 import { cursorRowCol, visibleWindow, type EditLine } from './line-edit.js';
 import { seg, type Line } from './styled-lines.js';
 
 export const GOAL_PROMPT = 'goal> ';
+
+const PROMPTS = { goal: GOAL_PROMPT, args: 'args> ', search: 'find> ', memory: 'search> ' } as const;
+const PLACEHOLDERS = {
+  goal: 'type what you want done, then Enter',
+  args: 'the step arguments as JSON, then Enter',
+  search: 'text to find in the pane, then Enter',
+  memory: 'words to look for, then Enter',
+} as const;
 
 export interface InputLineProps {
   line: EditLine;
@@ -51,4 +60,11 @@ export function inputLines(props: InputLineProps): Line[] {
 /** The single-row form, as the first frame and older callers draw it. */
 export function inputLine(props: { line: EditLine; active: boolean; width: number }): Line {
   return inputLines({ ...props, maxRows: 1 })[0] ?? [];
+}
+
+/** The input line with the prompt of what Enter will do, in `rows` rows: as the screen shows it. */
+export function promptInputLines(input: InputState, active: boolean, rows: number, width: number): Line[] {
+  const p = input.prompt;
+  const prompt = p.kind === 'args' ? `args ${p.stepId}> ` : PROMPTS[p.kind];
+  return inputLines({ line: input, active, width, prompt, placeholder: PLACEHOLDERS[p.kind], maxRows: rows });
 }

@@ -7,8 +7,12 @@
 import type { Store } from './store.js';
 
 export interface RenderGate<S, A> extends Store<S, A> {
-  /** Runs `fn` (key handling); the renders it causes are immediate and urgent. */
-  urgently(fn: () => void): void;
+  /**
+   * Runs `fn` (key handling); what it changed renders at once, in one urgent render. Unless
+   * `echoed` says the key's echo is already on the screen by other means (the fast echo path):
+   * then its frame is coalesced with the others, like a change the daemon caused.
+   */
+  urgently(fn: () => void, echoed?: () => boolean): void;
   /** True once per urgent render: the next frame Ink writes is the answer to a key. */
   takeUrgent(): boolean;
   dispose(): void;
@@ -17,7 +21,7 @@ export interface RenderGate<S, A> extends Store<S, A> {
 export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, now = () => performance.now(), holdMs: () => number = () => 0): RenderGate<S, A> {
   let snapshot = store.getState();
   const listeners = new Set<() => void>();
-  let urgent = false;
+  let holding = false;
   let urgentFrame = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let lastAt = -Infinity;
@@ -33,10 +37,13 @@ export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, n
     for (const l of listeners) l();
   };
 
-  const unsubscribe = store.subscribe(() => {
-    if (urgent) return fire(true);
+  const schedule = (): void => {
     if (timer !== null) return;
     timer = setTimeout(() => fire(false), Math.max(0, lastAt + intervalMs - now(), holdMs()));
+  };
+
+  const unsubscribe = store.subscribe(() => {
+    if (!holding) schedule();
   });
 
   return {
@@ -50,12 +57,16 @@ export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, n
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    urgently(fn) {
-      urgent = true;
+    urgently(fn, echoed) {
+      holding = true;
       try {
         fn();
       } finally {
-        urgent = false;
+        holding = false;
+        if (store.getState() !== snapshot) {
+          if (echoed?.() === true) schedule();
+          else fire(true);
+        }
       }
     },
     takeUrgent() {

@@ -5,18 +5,19 @@ import { EventEmitter } from 'node:events';
 import { linesToAnsi } from './ansi.js';
 import type { Connect } from './client-port.js';
 import { createController } from './controller.js';
+import { echoFor } from './fast-echo.js';
 import { firstFrameLines } from './first-frame.js';
 import { FramePump } from './frame-pump.js';
 import { FrameWriter } from './frame-writer.js';
 import { HATCH_LEAVE } from './hatch-session.js';
 import { keepYoungGenerationSmall } from './heap-flags.js';
 import { appendHistory, historyPath, loadHistory } from './history-file.js';
-import type { InkMount } from './ink-root.js';
+import type { InkMount, mountInk } from './ink-root.js';
 import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
 import { DEFAULT_KEYMAP, type Keymap } from './keymap.js';
 import { regions } from './layout.js';
 import { createRenderGate } from './render-gate.js';
-import { initialState, reduce, type MainView } from './shell-state.js';
+import { initialState, reduce, type MainView, type ShellState } from './shell-state.js';
 import { createStore } from './store.js';
 import { detectCaps } from './terminal-caps.js';
 
@@ -34,6 +35,8 @@ export interface ShellDeps {
   connect?: Connect;
   keymap?: Keymap;
   backoffS?: (failures: number) => number;
+  /** Told each time a key's echo went out ahead of its frame (the fast echo path), with its rows. */
+  onEcho?: (rows: number) => void;
 }
 
 /** How long an unfinished escape sequence waits for the rest before it counts as Esc. */
@@ -108,10 +111,21 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
 
   let pending = '';
   let escTimer: ReturnType<typeof setTimeout> | null = null;
+  // Once Ink draws the frames, keys that change only the input line are echoed without one.
+  let ink: InkMount | null = null;
+  const fastEcho = opts.env['AIOS_FAST_ECHO'] !== '0';
+  const echo = (before: ShellState): boolean => {
+    if (!fastEcho || ink === null) return false;
+    const e = echoFor(before, store.getState(), caps);
+    if (e === null || !pump.echo(e.expected, e.rows, e.below)) return false;
+    deps.onEcho?.(e.rows.length);
+    return true;
+  };
   const press = (keys: KeyPress[]): void => {
+    const before = store.getState();
     gate.urgently(() => {
       for (const k of keys) if (store.getState().exitCode === null) controller.press(k);
-    });
+    }, () => echo(before));
   };
   const onData = (chunk: string | Buffer): void => {
     let text = chunk.toString();
@@ -143,8 +157,10 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   const frames = inkTarget(stdout, (frame) => pump.push(frame, gate.takeUrgent()));
   const onResize = (): void => {
     writer.invalidate();
-    gate.urgently(() => store.dispatch({ type: 'resized', ...size() }));
+    // Ink lays out the tree it has at the new width first: that frame may predate keys echoed
+    // by the fast path, so it waits in the pump and the urgent frame of the new size replaces it.
     frames.emit('resize');
+    gate.urgently(() => store.dispatch({ type: 'resized', ...size() }));
   };
 
   if (stdin.isTTY) stdin.setRawMode(true);
@@ -166,8 +182,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   }
 
   // Ink, React and the layout engine load while the daemon is being dialled.
-  let ink: InkMount | null = null;
-  const loading = import('./ink-root.js').then(({ mountInk }) => {
+  const loading = importInk().then(({ mountInk }) => {
     stopEarly();
     if (store.getState().exitCode === null) ink = mountInk(gate, caps, keymap, frames, stdin);
   }, (error: unknown) => {
@@ -190,6 +205,21 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   pump.flush();
   writer.finish();
   return code;
+}
+
+/**
+ * Loads Ink with Node's fetch out of sight: the layout engine's loader fetches its own inlined
+ * WebAssembly through fetch when there is one, which loads Node's whole HTTP client (megabytes
+ * of memory for the rest of the session); without it, it decodes the same bytes directly.
+ */
+async function importInk(): Promise<{ mountInk: typeof mountInk }> {
+  const held = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await import('./ink-root.js');
+  } finally {
+    if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', held);
+  }
 }
 
 /** What Ink writes to: a stream-like object that passes each whole frame on. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
+import { ECHO_KEYS, ECHO_TERMINALS } from '../helpers/echo-keys.js';
 
 let d: TestDaemon;
 const opened: PtyScreen[] = [];
@@ -163,6 +164,25 @@ describe('several sessions, one node', () => {
     expect(text).toContain('still typing'); // the input line kept its text
     expect(text).toContain(`create a file ${file}`); // the goal shown is still shown
     expect(text).not.toContain('[queued]'); // the queued goal was sent
+  });
+});
+
+describe.each(ECHO_TERMINALS)('TERM=%s at %ix%i: the fast echo of the input line', (term, cols, rows) => {
+  it('shows exactly the screen the whole frame alone shows: typing, Backspace, Ctrl-A/E, a second line, a resize', async () => {
+    const fast = openShell(term, cols, rows);
+    const frameOnly = openShell(term, cols, rows, { AIOS_FAST_ECHO: '0' });
+    await Promise.all([connected(fast), connected(frameOnly)]);
+    await Promise.all([fast.settled(300), frameOnly.settled(300)]);
+    const script = ECHO_KEYS;
+    for (const keys of script) {
+      for (const s of [fast, frameOnly]) {
+        if (keys === 'resize') s.resize(cols + 20, rows + 3);
+        else s.write(keys);
+      }
+      await Promise.all([fast.settled(), frameOnly.settled()]);
+      expect(await fast.styled(), `after ${JSON.stringify(keys)}`).toEqual(await frameOnly.styled());
+    }
+    expect(fast.text()).toMatch(/goal> /);
   });
 });
 

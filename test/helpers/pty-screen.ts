@@ -2,6 +2,7 @@
 // terminal emulator, as a person at the console would see it.
 import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
+import { styledRows } from './styled-screen.js';
 
 const { Terminal } = xtermHeadless;
 
@@ -10,6 +11,10 @@ export interface PtyScreen {
   /** The visible screen, one string per row, trailing spaces trimmed. */
   screen: () => string[];
   text: () => string;
+  /** The visible screen with its styles (see styledRows), once what was written is drawn. */
+  styled: () => Promise<string[]>;
+  /** Waits until the program has written nothing for `quietMs` (at most `timeoutMs`). */
+  settled: (quietMs?: number, timeoutMs?: number) => Promise<void>;
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
   /** Every byte the program wrote to the terminal so far. */
   bytesWritten: () => number;
@@ -44,6 +49,18 @@ export function spawnInPty(file: string, args: string[], opts: { cols: number; r
     write: (keys) => proc.write(keys),
     screen,
     text: () => screen().join('\n'),
+    styled: async () => {
+      while (pendingWrites > 0) await new Promise((r) => setTimeout(r, 5));
+      return styledRows(term);
+    },
+    settled: async (quietMs = 120, timeoutMs = 3000) => {
+      const deadline = Date.now() + timeoutMs;
+      let seen = -1;
+      while (seen !== bytes && Date.now() < deadline) {
+        seen = bytes;
+        await new Promise((r) => setTimeout(r, quietMs));
+      }
+    },
     bytesWritten: () => bytes,
     resize: (cols, rows) => { proc.resize(cols, rows); term.resize(cols, rows); },
     exited,

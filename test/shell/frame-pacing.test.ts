@@ -112,7 +112,7 @@ describe('frame pump', () => {
   it('keeps background frames within the byte budget; a key frame goes out at once', () => {
     let now = 0;
     const written: string[] = [];
-    const writer = { render: (f: string): number => { written.push(f); return f.length; } };
+    const writer = { render: (f: string): number => { written.push(f); return f.length; }, patch: (): null => null };
     const pump = new FramePump(writer, { maxFps: 1000, bytesPerS: 1000, now: () => now });
     const big = 'x'.repeat(600);
     pump.push(big);

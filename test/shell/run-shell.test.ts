@@ -1,10 +1,11 @@
 // runShell end to end over a real Unix socket, drawn into a headless 80x24 terminal.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
-import { runShell } from '../../src/shell/run-shell.js';
+import { runShell, startShell } from '../../src/shell/run-shell.js';
 import { FakeDaemon, HELLO, statusResult, type Handler } from './fake-daemon.js';
 import { awaitingGoal } from './fixtures.js';
 import { Screen } from './screen.js';
+import { ECHO_KEYS, ECHO_LAYOUT_KEYS, ECHO_TERMINALS } from '../helpers/echo-keys.js';
 
 // Styles on, as on a real terminal: Ink decides colour support when it is first loaded, which
 // runShell does lazily, so the variable stays set for this file's tests.
@@ -35,6 +36,16 @@ function start(screen: Screen, socketPath: string, env: NodeJS.ProcessEnv = { TE
 
 async function quiet(ms = 120): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Waits until the shell has written nothing for `ms` (at most two seconds). */
+async function settled(screen: Screen, ms = 120): Promise<void> {
+  const start = Date.now();
+  let seen = -1;
+  while (seen !== screen.written.length && Date.now() - start < 2000) {
+    seen = screen.written.length;
+    await quiet(ms);
+  }
 }
 
 describe('runShell', () => {
@@ -201,5 +212,50 @@ describe('runShell', () => {
     expect(/^[\u0000-\u007f]*$/.test(screen.written)).toBe(true);
     screen.type('\u0004');
     expect(await exit).toBe(0);
+  });
+
+  describe.each(ECHO_TERMINALS)('TERM=%s at %ix%i: keys that change only the input line', (term, columns, rows) => {
+    it('are echoed ahead of their frame, and every screen is the one the frame alone draws', async () => {
+      daemon = new FakeDaemon(handlers({ 'goal/list': () => ({ goals: [awaitingGoal('g1')] }) }));
+      await daemon.listen();
+      const script = ECHO_KEYS;
+      const run = async (fast: boolean): Promise<{ screens: string[][]; echoes: number; fixedAfterEcho: number[] }> => {
+        const screen = new Screen(columns, rows);
+        let echoes = 0;
+        let echoedAt: number | null = null;
+        const fixedAfterEcho: number[] = [];
+        const env = { TERM: term, ...(fast ? {} : { AIOS_FAST_ECHO: '0' }) };
+        const onEcho = (): void => {
+          echoes++;
+          echoedAt = screen.sent.length;
+        };
+        const exit = startShell({ socketPath: daemon?.socketPath ?? '', stdin: screen.stdin, stdout: screen.stdout, env }, { onEcho });
+        await screen.waitFor('aiosd ok');
+        await screen.waitFor('awaiting approval'); // Ink has loaded and drawn the goal
+        await quiet(200);
+        const screens: string[][] = [];
+        for (const keys of script) {
+          if (keys === 'resize') screen.resize(columns + 20, rows + 3);
+          else screen.type(keys);
+          await settled(screen);
+          screens.push(await screen.styled());
+          // What the key's frame still had to write after its echo: nothing, if the echo was exact.
+          if (echoedAt !== null) fixedAfterEcho.push(screen.sent.length - echoedAt);
+          echoedAt = null;
+        }
+        screen.type('\u0003\u0004'); // Ctrl-C empties the line, Ctrl-D on an empty line leaves
+        expect(await exit).toBe(0);
+        return { screens, echoes, fixedAfterEcho };
+      };
+      const fast = await run(true);
+      const frameOnly = await run(false);
+      expect(fast.screens).toEqual(frameOnly.screens);
+      expect(fast.screens.at(-1)?.join('\n')).toContain('goal> ');
+      expect(fast.screens.at(-1)?.join('\n')).toMatch(/z/);
+      // All but the keys that change the layout (the second line, Ctrl-U taking it away) took the fast path.
+      expect(fast.echoes).toBeGreaterThanOrEqual(script.length - ECHO_LAYOUT_KEYS);
+      expect(fast.fixedAfterEcho).toEqual(fast.fixedAfterEcho.map(() => 0));
+      expect(frameOnly.echoes).toBe(0);
+    });
   });
 });

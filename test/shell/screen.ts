@@ -2,13 +2,16 @@
 // readable "TTY" to type into. What the test reads back is what a person would see.
 import { PassThrough, Writable } from 'node:stream';
 import xterm from '@xterm/headless';
+import { styledRows } from '../helpers/styled-screen.js';
 
 export class Screen {
   readonly term: xterm.Terminal;
   readonly stdout: NodeJS.WriteStream;
   readonly stdin: NodeJS.ReadStream;
-  /** Every byte the program wrote, in order. */
+  /** Every byte the program wrote, in order, once the terminal has it. */
   written = '';
+  /** The same, at the moment the program called write. */
+  sent = '';
 
   constructor(public columns = 80, public rows = 24) {
     this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, convertEol: true });
@@ -19,7 +22,12 @@ export class Screen {
         this.term.write(text, () => done());
       },
     });
-    Object.assign(out, { isTTY: true, columns, rows });
+    // What the program wrote, recorded as it calls write (the stream may queue it a while).
+    const write = out.write.bind(out) as (chunk: string | Buffer, ...rest: never[]) => boolean;
+    Object.assign(out, { isTTY: true, columns, rows, write: (chunk: string | Buffer, ...rest: never[]) => {
+      this.sent += chunk.toString();
+      return write(chunk, ...rest);
+    } });
     this.stdout = out as unknown as NodeJS.WriteStream;
     const input = new PassThrough();
     Object.assign(input, { isTTY: true, isRaw: false, setRawMode: (on: boolean) => Object.assign(input, { isRaw: on }) });
@@ -44,6 +52,12 @@ export class Screen {
     const rows: string[] = [];
     for (let y = 0; y < this.rows; y++) rows.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
     return rows.join('\n').replace(/\n+$/, '');
+  }
+
+  /** The visible screen with its styles (see styledRows), for comparing two screens exactly. */
+  async styled(): Promise<string[]> {
+    await new Promise<void>((r) => this.term.write('', r)); // what was written is drawn
+    return styledRows(this.term);
   }
 
   /** Waits until the screen shows `needle` (polling; the shell renders asynchronously). */
