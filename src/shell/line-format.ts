@@ -1,6 +1,7 @@
 // What line mode prints: goals, plans, decision traces and the help, as plain lines. Everything
 // that came from the daemon, a model or a file is sanitised here, so no printed text can move
 // the cursor, write the clipboard or fake a prompt.
+import { analysisText } from './analysis-text.js';
 import type { GoalView, TraceItem } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import { USAGE } from './line-grammar.js';
@@ -47,6 +48,7 @@ export function formatPlan(goal: GoalView): string {
       out.push(`      ${one(s.preview.summary)}`);
       if (s.preview.detail !== undefined) for (const l of sanitize(s.preview.detail).split('\n').slice(0, 20)) out.push(`      ${l}`);
       if (s.error !== null) out.push(`      error: ${one(s.error)}`);
+      if (s.analysis !== undefined) for (const r of analysisText(s.analysis).rows) out.push(`      ${one(r)}`);
     }
   }
   return out.join('\n');

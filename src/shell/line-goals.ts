@@ -1,7 +1,7 @@
 // What a line-mode session knows about goals: every goal on the node (from aiosd's events), the
 // one shown (what approve, show and trace act on), the ones it follows (their changes are
 // printed), and which goal each command means when no id is typed. Pure state; nothing printed.
-import type { GoalView } from '../protocol/model.js';
+import type { GoalView, StepAnalysis } from '../protocol/model.js';
 import { EMPTY_BOOK, lastRanGoal, newestPlanning, upsertGoal, type GoalBook } from './goals.js';
 
 const RAN = new Set(['succeeded', 'failed', 'interrupted']);
@@ -19,6 +19,7 @@ export class LineGoals {
   readonly quiet = new Set<string>();
   /** The state last printed for each goal, so one change is said once. */
   private readonly said = new Map<string, string>();
+  private readonly saidAnalyses = new Set<string>();
 
   get(id: string | null): GoalView | null {
     return id === null ? null : this.book.byId[id] ?? null;
@@ -40,6 +41,7 @@ export class LineGoals {
     this.shownOrder.push(goal.id);
     this.followed.add(goal.id);
     this.said.set(goal.id, goal.state);
+    this.newAnalyses(goal);
   }
 
   /** True the first time a goal is in this state: that change is to be said. */
@@ -47,6 +49,18 @@ export class LineGoals {
     if (this.said.get(goal.id) === goal.state) return false;
     this.said.set(goal.id, goal.state);
     return true;
+  }
+
+  /** Diagnoses of failed steps not printed yet (each is said once, when it arrives). */
+  newAnalyses(goal: GoalView): { stepId: string; analysis: StepAnalysis }[] {
+    const fresh: { stepId: string; analysis: StepAnalysis }[] = [];
+    for (const s of goal.plan?.steps ?? []) {
+      const key = `${goal.id}/${s.id}`;
+      if (s.analysis === undefined || this.saidAnalyses.has(key)) continue;
+      this.saidAnalyses.add(key);
+      fresh.push({ stepId: s.id, analysis: s.analysis });
+    }
+    return fresh;
   }
 
   /** revise's default: the last goal shown here that failed or was interrupted. */

@@ -3,6 +3,7 @@
 // commands (line-grammar.ts): approve, reject, skip, edit, cancel, revise, rollback, show,
 // trace, with the same second confirmation for high-risk and irreversible steps. Like the
 // full-screen shell it never runs anything itself: every action is a call to aiosd.
+import { analysisText } from './analysis-text.js';
 import { createInterface } from 'node:readline';
 import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
@@ -47,8 +48,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const sayState = (g: GoalView): void => {
-    if (!goals.newState(g)) return;
-    say(`goal ${shortId(g.id)} is now ${stateWords(g.state)}${g.message === null || g.message === '' ? '' : `: ${sanitize(g.message)}`}`);
+    if (goals.newState(g)) say(`goal ${shortId(g.id)} is now ${stateWords(g.state)}${g.message === null || g.message === '' ? '' : `: ${sanitize(g.message)}`}`);
+    // A diagnosis comes after the failure, as an update that leaves the state as it was.
+    for (const { stepId, analysis } of goals.newAnalyses(g)) say(analysisText(analysis).rows.map((r, i) => `${i === 0 ? `goal ${shortId(g.id)} ${stepId} ` : '  '}${sanitize(r, { singleLine: true })}`).join('\n'));
   };
   const show = (reply: GoalView): void => {
     const g = goals.learn(reply);

@@ -1,6 +1,7 @@
 // A goal and its plan as rows that fit a given height: the header, the daemon's message, every
 // step (id, agent, tool, exact args as JSON, risk, reversibility, state, preview) with the
 // selected one expanded, trimmed around the selection with "…N more" markers when tall.
+import { analysisText } from './analysis-text.js';
 import type { GoalView, StepView } from '../protocol/model.js';
 import { headRows, line, seg, textRows, type Line, type Tone } from './styled-lines.js';
 import { sanitize } from '../text/sanitize.js';
@@ -80,13 +81,9 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth
     rows.forEach((r, i) => body.push([seg(i === 0 ? label : cont, { tone: 'muted' }), seg(r, tone ? { tone } : {})]));
   };
   if (step.error !== null) push(textRows(`error: ${step.error}`, inner), 'danger');
-  const a = step.analysis;
-  if (a?.ok === true) {
-    push(textRows(`diagnosis (${a.tier ?? 'model'}; advice, never run): ${a.summary}`, inner), 'accent');
-    push(textRows(`likely cause: ${a.likelyCause}`, inner), 'accent');
-    push(textRows(`next step: ${a.nextStep}`, inner), 'accent');
-  } else if (a !== undefined) {
-    push(textRows(`no diagnosis: ${a.reason ?? 'unknown'}`, inner), 'muted');
+  if (step.analysis !== undefined) {
+    const { rows, ok } = analysisText(step.analysis);
+    for (const r of rows) push(textRows(r, inner), ok ? 'accent' : 'muted');
   }
   const policy = step.preview.policy;
   if (policy !== undefined && policy.decision !== 'allow') {

@@ -62,11 +62,15 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     const target = join(work, 'later', 'note.txt');
     s = openLineMode();
     await s.waitFor(/connected to aiosd/);
-    fake.push({ kind: 'plan', plan: { explanation: 'write the note', steps: [step(target, 'revised\n')] } });
+    // The plan, then the diagnosis of its failed step (the analyse task, asked after any failure).
+    const diagnosis = { summary: 'The folder is missing.', likely_cause: 'later/ was never made.', next_step: 'Make the folder first.' };
+    fake.push({ kind: 'plan', plan: { explanation: 'write the note', steps: [step(target, 'revised\n')] } }, { kind: 'plan', plan: diagnosis });
     s.write('leave a note for the team in the later folder\r');
     await s.waitFor(/approve with 'approve'/);
     s.write('approve\r');
     await s.waitFor(/is now failed/);
+    // The diagnosis is said when it arrives, once, as advice.
+    await s.waitFor(/s1 diagnosis \(cloud; advice, never run\): The folder is missing\.\s+likely cause: later\/ was never made\.\s+next step: Make the folder first\./);
     const failed = await newestGoal('leave a note for the team in the later folder');
     expect(failed.state).toBe('failed');
 

@@ -128,13 +128,14 @@ describe.skipIf(refusal !== null)(`the state directory on a ${SIZE_MB} MiB files
     expect(readFileSync(target, 'utf8')).toBe('changed\n');
 
     // A step already running when the disk fills, still writing its output: aiosd must not fall over.
-    const streaming = await c.call('goal/submit', { text: '!sh -c "sleep 1; head -c 3000000 /dev/zero | od"' });
+    const streaming = await c.call('goal/submit', { text: '!sh -c "echo started; sleep 1; head -c 3000000 /dev/zero | od"' });
     await c.call('plan/decide', { planId: streaming.plan?.id ?? '', planHash: streaming.plan?.hash ?? '', decision: 'approve', confirm: true });
-    // Fill only once the step runs (it sleeps 1 s first): on a busy machine it may not have started yet.
-    // Bounded by time, not tries: under a full test run a step has taken over 5 s to start.
+    // Fill only once the command itself runs (its first line is out; then it sleeps 1 s): a step
+    // marked running is still checked for space before its command starts, and on a busy machine
+    // that check came after the fill.
     for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       const g = await c.call('goal/get', { goalId: streaming.id });
-      if (g.plan?.steps[0]?.state !== 'pending' && g.plan?.steps[0]?.state !== 'approved') break;
+      if (g.plan?.steps[0]?.output.includes('started') === true || g.state === 'succeeded' || g.state === 'failed') break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const filler = join(state, 'filler');
