@@ -155,14 +155,21 @@ describe('the aiOS node image under QEMU', () => {
   // service.* where aios-init is init: through aiOS's CLI as root, against aios-init's own
   // supervisor over /run/aios/init.sock. Only sshd-keys (a oneshot that has nothing left to do
   // once the host key exists) is changed: stopping sshd or a getty would cut the test off.
-  it('service.* go through aios-init\'s supervisor: lists, refuses to stop aiosd, and a disable rolls back', () => {
+  it('service.* go through aios-init\'s supervisor: lists, refuses to stop aiosd, and a disable rolls back', async () => {
     if (vm === undefined) throw new Error('no VM');
     const login = passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work);
+    // Run alone (vitest -t), this case may come before sshd answers.
+    await waitForSsh(vm.sshPort, image.key, 'rescue', 300_000, login);
     const root = (command: string): { status: number | null; stdout: string; stderr: string } => runAsRoot(login, 'rescue', TEST_ACCOUNTS.root, command);
-    const tool = (name: string, args: Record<string, unknown>): GoalView => {
-      const r = root(`aios tool ${name} --args ${shQuote(JSON.stringify(args))} --yes --confirm --json`);
-      return GoalView.parse(JSON.parse(r.stdout));
+    const goal = (command: string): GoalView => {
+      const r = root(command);
+      try {
+        return GoalView.parse(JSON.parse(r.stdout));
+      } catch (err) {
+        throw new Error(`${command}: not a goal (${(err as Error).message}); exit ${r.status}: ${r.stdout}${r.stderr}`);
+      }
     };
+    const tool = (name: string, args: Record<string, unknown>): GoalView => goal(`aios tool ${name} --args ${shQuote(JSON.stringify(args))} --yes --confirm --json`);
     const list = tool('service.list', {});
     expect(list.state).toBe('succeeded');
     expect(list.plan?.steps[0]?.preview.summary).toBe('list services (aios-init)');
@@ -181,7 +188,7 @@ describe('the aiOS node image under QEMU', () => {
     expect(disable.state, disable.message ?? '').toBe('succeeded');
     expect(root('aios-init ctl status sshd-keys').stdout).toMatch(/disabled at boot through the control channel \(uid 0\)/);
     expect(JSON.parse(root('cat /var/lib/aios/init-services.json').stdout)).toEqual({ version: 1, services: { 'sshd-keys': false } });
-    const back = GoalView.parse(JSON.parse(root(`aios rollback ${disable.id} --json`).stdout));
+    const back = goal(`aios rollback ${disable.id} --json`);
     expect(back.state, back.message ?? '').toBe('rolled_back');
     expect(back.message).toMatch(/restored services: enable sshd-keys/);
     expect(root('aios-init ctl list').stdout).toMatch(/^sshd-keys +inactive +enabled/m);
