@@ -16,6 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Files made between pauses: each costs up to ~1 ms of kernel time, and a pause gives the disk to others. */
 const BATCH = 50;
 const BATCH_PAUSE_MS = 20;
+/** The pause after a batch, as a multiple of the time the batch took. */
+const IDLE_SHARE = 4;
 const NAME = /^[0-9a-f]{16}$/;
 const DIR_NAME = /^d[0-9a-f]{16}$/;
 /** One spare directory for this many spare files: /etc holds about one directory for every five files. */
@@ -217,13 +219,16 @@ export class SparePool {
     }
     if (this.dev === null) await this.load();
     while (!this.stopped && this.paused === 0 && this.short()) {
+      const started = performance.now();
       for (let i = 0; i < BATCH && !this.stopped && this.paused === 0 && this.short(); i++) {
         // Directories keep pace with files, so that a restore that comes while the pool fills finds some of each.
         const dir = this.dirNames.length < this.dirTarget && (this.names.length >= this.opts.target || this.dirNames.length * FILES_PER_DIR < this.names.length);
         if (dir) this.dirNames.push(await this.makeDir());
         else this.names.push(await this.make());
       }
-      await sleep(BATCH_PAUSE_MS);
+      // At most a fifth of the filesystem's time: where creating an inode is slow (a busy or
+      // emulated disk), the ledger's and the database's syncs must not queue behind the fill.
+      await sleep(Math.max(BATCH_PAUSE_MS, (performance.now() - started) * IDLE_SHARE));
     }
   }
 
