@@ -23,7 +23,15 @@ export interface LinkDeps {
   onEvent?: (event: DaemonEvent) => void;
   /** Once a connection is set up (first time and after every reconnect). */
   onConnected?: (client: ShellClient) => void;
+  setupDeadlineMs?: number;
 }
+
+/**
+ * How long connecting, the handshake, the subscription and the first loads may take in all. A
+ * daemon that accepts the connection but never answers (stalled on a disk, say) would otherwise
+ * leave "connecting…" on the screen for good; past this the shell says so and tries again.
+ */
+export const SETUP_DEADLINE_MS = 15_000;
 
 export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
 
@@ -31,7 +39,23 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected }: LinkDeps): Link {
+/** Rejects with `why` if `work` has not settled within `ms`; `late` gets what it resolves to afterwards. */
+function within<T>(work: Promise<T>, ms: number, why: string, late: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let expired = false;
+    const timer = setTimeout(() => { expired = true; reject(new Error(why)); }, ms);
+    work.then((value) => {
+      clearTimeout(timer);
+      if (expired) late(value);
+      else resolve(value);
+    }, (error: unknown) => {
+      clearTimeout(timer);
+      if (!expired) reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
+export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected, setupDeadlineMs = SETUP_DEADLINE_MS }: LinkDeps): Link {
   let live: ShellClient | null = null;
   let stopped = true;
   let failures = 0;
@@ -56,7 +80,7 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
     countdown(wait);
   };
 
-  const setUp = async (client: ShellClient): Promise<void> => {
+  const setUp = async (client: ShellClient, abandoned: () => boolean): Promise<void> => {
     client.onEvent((event) => {
       if (live !== client) return;
       if (event.type === 'step.output') noteOutput(event.chunk.length);
@@ -74,6 +98,7 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
       client.call('goal/list', { limit: 100 }),
       client.call('status/get', {}),
     ]);
+    if (abandoned()) return;
     const hello = client.initialized;
     const user = hello?.user ?? status.user;
     live = client;
@@ -90,9 +115,11 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
   const attempt = async (): Promise<void> => {
     if (stopped) return;
     dispatch({ type: 'connecting' });
+    const deadline = Date.now() + setupDeadlineMs;
+    const noAnswer = `aiosd did not answer within ${setupDeadlineMs >= 1000 ? `${Math.round(setupDeadlineMs / 1000)} s` : `${setupDeadlineMs} ms`}`;
     let client: ShellClient;
     try {
-      client = await connect();
+      client = await within(connect(), setupDeadlineMs, noAnswer, (late) => late.close());
     } catch (error) {
       retry(messageOf(error));
       return;
@@ -101,8 +128,12 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
       client.close();
       return;
     }
+    let expired = false;
     try {
-      await setUp(client);
+      await within(setUp(client, () => expired), Math.max(1, deadline - Date.now()), noAnswer, () => undefined).catch((error: unknown) => {
+        expired = true;
+        throw error;
+      });
       if (stopped && live === client) {
         live = null;
         client.close();
