@@ -33,6 +33,8 @@ export interface LinkDeps {
  */
 export const SETUP_DEADLINE_MS = 15_000;
 
+export const noAnswerIn = (ms: number): string => `aiosd did not answer within ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}`;
+
 export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
 
 export function messageOf(error: unknown): string {
@@ -40,7 +42,7 @@ export function messageOf(error: unknown): string {
 }
 
 /** Rejects with `why` if `work` has not settled within `ms`; `late` gets what it resolves to afterwards. */
-function within<T>(work: Promise<T>, ms: number, why: string, late: (value: T) => void): Promise<T> {
+export function within<T>(work: Promise<T>, ms: number, why: string, late: (value: T) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let expired = false;
     const timer = setTimeout(() => { expired = true; reject(new Error(why)); }, ms);
@@ -116,7 +118,7 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
     if (stopped) return;
     dispatch({ type: 'connecting' });
     const deadline = Date.now() + setupDeadlineMs;
-    const noAnswer = `aiosd did not answer within ${setupDeadlineMs >= 1000 ? `${Math.round(setupDeadlineMs / 1000)} s` : `${setupDeadlineMs} ms`}`;
+    const noAnswer = noAnswerIn(setupDeadlineMs);
     let client: ShellClient;
     try {
       client = await within(connect(), setupDeadlineMs, noAnswer, (late) => late.close());

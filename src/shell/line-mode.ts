@@ -9,7 +9,7 @@ import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Connect, ShellClient } from './client-port.js';
 import { conflictGoal } from './command-context.js';
-import { messageOf } from './connection.js';
+import { messageOf, noAnswerIn, SETUP_DEADLINE_MS, within } from './connection.js';
 import { BANNER, formatGoalList, formatPlan, formatTrace, HELP, shortId, stateWords } from './line-format.js';
 import { LineGoals } from './line-goals.js';
 import { parseLine, type Decision, type LineCommand } from './line-grammar.js';
@@ -20,6 +20,8 @@ export interface LineModeOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   retryMs?: number;
+  /** How long connecting, the subscription and the goal list may take before it says so and retries. */
+  setupDeadlineMs?: number;
   /** Where Ctrl-C arrives as SIGINT (the process, on a real terminal): it cancels planning instead of leaving. */
   interrupts?: NodeJS.EventEmitter;
 }
@@ -222,7 +224,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       outageSaid = true;
       timer = setTimeout(dial, opts.retryMs ?? 2000);
     };
-    opts.connect().then(async (c) => {
+    // As in the full shell: a daemon that accepts but never answers is said and retried.
+    const deadlineMs = opts.setupDeadlineMs ?? SETUP_DEADLINE_MS;
+    within(opts.connect(), deadlineMs, noAnswerIn(deadlineMs), (late) => late.close()).then(async (c) => {
       c.onEvent((ev) => {
         if (ev.type === 'goal.updated') {
           const g = goals.learn(ev.goal);
@@ -240,8 +244,11 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
         timer = setTimeout(dial, opts.retryMs ?? 2000);
       });
       try {
-        await c.call('events/subscribe', {});
-        for (const g of (await c.call('goal/list', { limit: 50 })).goals) goals.learn(g);
+        const loaded = within((async () => {
+          await c.call('events/subscribe', {});
+          return (await c.call('goal/list', { limit: 50 })).goals;
+        })(), deadlineMs, noAnswerIn(deadlineMs), () => undefined);
+        for (const g of await loaded) goals.learn(g);
       } catch (error) {
         c.close();
         return retry(messageOf(error));

@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 /** Each dial gets the next client; a promise is a dial that waits until the test settles it. */
-function session(clients: (FakeClient | Promise<FakeClient>)[]): Session {
+function session(clients: (FakeClient | Promise<FakeClient>)[], setupDeadlineMs?: number): Session {
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -40,7 +40,7 @@ function session(clients: (FakeClient | Promise<FakeClient>)[]): Session {
       const next = queue.shift();
       return next === undefined ? Promise.reject(new Error('connection refused')) : Promise.resolve(next);
     },
-    input, output, retryMs: 5, interrupts,
+    input, output, retryMs: 5, interrupts, ...(setupDeadlineMs === undefined ? {} : { setupDeadlineMs }),
   });
   const s: Session = {
     type: (line) => { input.write(`${line}\n`); },
@@ -60,6 +60,14 @@ function session(clients: (FakeClient | Promise<FakeClient>)[]): Session {
 }
 
 describe('line mode', () => {
+  it('says so and retries when aiosd accepts the connection but never answers', async () => {
+    const stalled = new FakeClient({ 'events/subscribe': () => new Promise(() => undefined) });
+    const s = session([stalled, new FakeClient()], 100);
+    await s.until(/aiosd unreachable: aiosd did not answer within 100 ms; retrying/);
+    await s.until(/connected to aiosd as alice/);
+    expect(stalled.closed).toBe(true);
+  });
+
   it('refuses a viewer before an approval, a rejection or a rollback is sent', async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
     const c = new FakeClient({ 'goal/submit': () => shown }, 'viewer');
