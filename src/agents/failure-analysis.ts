@@ -15,6 +15,8 @@ export interface FailureAnalysisDeps {
   analyse: (request: AnalyseRequest) => Promise<AnalyseOutcome>;
   emit: (event: DaemonEvent) => void;
   log: (line: string) => void;
+  /** How many failed steps to diagnose per goal ([models] diagnose_failures); 0 asks nothing. */
+  maxSteps?: () => number;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -29,7 +31,7 @@ export class FailureAnalysis {
     if (this.inFlight.has(goalId)) return;
     const goal = this.d.store.getGoal(goalId);
     if (goal?.state !== 'failed' || goal.plan === null) return;
-    const steps = goal.plan.steps.filter((s) => s.state === 'failed' && s.analysis === undefined).slice(0, MAX_ANALYSED_STEPS);
+    const steps = goal.plan.steps.filter((s) => s.state === 'failed' && s.analysis === undefined).slice(0, this.d.maxSteps?.() ?? MAX_ANALYSED_STEPS);
     if (steps.length === 0) return;
     const abort = new AbortController();
     const done = this.run(goal, goal.plan.id, steps, abort.signal)

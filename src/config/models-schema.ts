@@ -45,6 +45,11 @@ export const ModelsConfig = z.strictObject({
    * Optional so configs written before it compare unchanged; absent means 0.92.
    */
   procedure_similarity: z.number().min(0).max(1).optional(),
+  /**
+   * How many failed steps of a failed goal a model is asked to diagnose (the analyse task: one
+   * call each, local tiers first); 0 asks none. Absent means 3.
+   */
+  diagnose_failures: z.number().int().min(0).max(10).optional(),
 }).prefault({});
 export type ModelsConfig = z.output<typeof ModelsConfig>;
 

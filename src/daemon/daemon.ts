@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
-import { FailureAnalysis } from '../agents/failure-analysis.js';
+import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
@@ -112,7 +112,10 @@ export async function startDaemon(opts: {
   });
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
   // A failed goal's failed steps are diagnosed by a model in the background (the analyse task).
-  const analysis = new FailureAnalysis({ store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log });
+  const analysis = new FailureAnalysis({
+    store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
+    maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
+  });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),

@@ -188,6 +188,33 @@ describe('the analyse task with no model configured', () => {
   });
 });
 
+describe('[models] diagnose_failures = 0', () => {
+  let d: TestDaemon | undefined;
+  let fake: FakeProvider;
+  beforeAll(async () => {
+    fake = await FakeProvider.start('anthropic');
+    fake.fallback = { kind: 'plan', plan: DIAGNOSIS };
+    const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
+    writeFileSync(join(dir, 'config.toml'), config(fake, ['[models]', 'diagnose_failures = 0', '']));
+    d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
+  });
+  afterAll(async () => {
+    await disposeTestDaemon(d);
+    await fake.close();
+  });
+
+  it('asks no model about a failed step, though one is configured', async () => {
+    const c = await (d as TestDaemon).client();
+    const failed = await failedGoal(c, '!ls /nonexistent-aios-analysis-dir');
+    expect((await finished(c, '!ls /tmp')).state).toBe('succeeded');
+    const t = await c.call('goal/trace', { goalId: failed.id });
+    expect(events(t.items, 'step.analysis')).toEqual([]);
+    expect(t.goal.plan?.steps[0]?.analysis).toBeUndefined();
+    expect(fake.requests).toHaveLength(0);
+    c.close();
+  });
+});
+
 describe.skipIf(storiesMissing !== null)('the analyse and probe tasks with stories260K as the local tier', () => {
   let d: TestDaemon | undefined;
   let fake: FakeProvider;
