@@ -53,19 +53,41 @@ async function analysed(c: AiosClient, goalId: string): Promise<{ goal: GoalView
   return until('the step analysis', () => c.call('goal/trace', { goalId }), (t) => events(t.items, 'step.analysis').length > 0, 30_000);
 }
 
-describe('the analyse task in the cloud', () => {
+/** A goal that fails, then one more through the daemon (the failed one's after-run work has had its turn): no diagnosis was recorded. */
+async function failedWithoutDiagnosis(c: AiosClient): Promise<{ failed: GoalView; t: { goal: GoalView; items: TraceItem[] } }> {
+  const failed = await failedGoal(c, '!ls /nonexistent-aios-analysis-dir');
+  expect((await finished(c, '!ls /tmp')).state).toBe('succeeded');
+  const t = await c.call('goal/trace', { goalId: failed.id });
+  expect(events(t.items, 'step.analysis')).toEqual([]);
+  expect(t.goal.plan?.steps[0]?.analysis).toBeUndefined();
+  return { failed, t };
+}
+
+/**
+ * A daemon for the suite whose cloud tier is a fake Anthropic (`extra` config first); `diagnose`:
+ * the fake answers anything unscripted with DIAGNOSIS. `set` receives both once they are up.
+ */
+function fakeCloudSuite(extra: string[], diagnose: boolean, set: (d: TestDaemon, fake: FakeProvider) => void): void {
   let d: TestDaemon | undefined;
-  let fake: FakeProvider;
+  let fake: FakeProvider | undefined;
   beforeAll(async () => {
     fake = await FakeProvider.start('anthropic');
+    if (diagnose) fake.fallback = { kind: 'plan', plan: DIAGNOSIS };
     const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-    writeFileSync(join(dir, 'config.toml'), config(fake));
+    writeFileSync(join(dir, 'config.toml'), config(fake, extra));
     d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
+    set(d, fake);
   });
   afterAll(async () => {
     await disposeTestDaemon(d);
-    await fake.close();
+    await fake?.close();
   });
+}
+
+describe('the analyse task in the cloud', () => {
+  let d: TestDaemon | undefined;
+  let fake: FakeProvider;
+  fakeCloudSuite([], false, (dd, ff) => { d = dd; fake = ff; });
 
   it('diagnoses a failed step from its redacted output, records it with its cost, shows it, and leaves the goal failed', async () => {
     const daemon = d as TestDaemon;
@@ -174,15 +196,10 @@ describe('the analyse task with no model configured', () => {
 
   it('asks nothing, records nothing, and says nothing', async () => {
     const c = await (d as TestDaemon).client();
-    const failed = await failedGoal(c, '!ls /nonexistent-aios-analysis-dir');
-    // Another goal through the daemon after it: the failed one's after-run work has had its turn.
-    expect((await finished(c, '!ls /tmp')).state).toBe('succeeded');
-    const t = await c.call('goal/trace', { goalId: failed.id });
-    expect(events(t.items, 'step.analysis')).toEqual([]);
+    const { failed, t } = await failedWithoutDiagnosis(c);
     // The plan's own decision (a built-in rule) is there; nothing about an analysis.
     expect(t.items.filter((i) => i.kind.startsWith('router.')).map((i) => i.summary)).toEqual(['{"tier":"reactive","why":"a built-in rule matched"}']);
     expect(t.goal).toMatchObject({ state: 'failed', message: failed.message });
-    expect(t.goal.plan?.steps[0]?.analysis).toBeUndefined();
     expect((d as TestDaemon).log()).not.toMatch(/diagnose|analys/i);
     c.close();
   });
@@ -191,25 +208,11 @@ describe('the analyse task with no model configured', () => {
 describe('[models] diagnose_failures = 0', () => {
   let d: TestDaemon | undefined;
   let fake: FakeProvider;
-  beforeAll(async () => {
-    fake = await FakeProvider.start('anthropic');
-    fake.fallback = { kind: 'plan', plan: DIAGNOSIS };
-    const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-    writeFileSync(join(dir, 'config.toml'), config(fake, ['[models]', 'diagnose_failures = 0', '']));
-    d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
-  });
-  afterAll(async () => {
-    await disposeTestDaemon(d);
-    await fake.close();
-  });
+  fakeCloudSuite(['[models]', 'diagnose_failures = 0', ''], true, (dd, ff) => { d = dd; fake = ff; });
 
   it('asks no model about a failed step, though one is configured', async () => {
     const c = await (d as TestDaemon).client();
-    const failed = await failedGoal(c, '!ls /nonexistent-aios-analysis-dir');
-    expect((await finished(c, '!ls /tmp')).state).toBe('succeeded');
-    const t = await c.call('goal/trace', { goalId: failed.id });
-    expect(events(t.items, 'step.analysis')).toEqual([]);
-    expect(t.goal.plan?.steps[0]?.analysis).toBeUndefined();
+    await failedWithoutDiagnosis(c);
     expect(fake.requests).toHaveLength(0);
     c.close();
   });
@@ -218,21 +221,11 @@ describe('[models] diagnose_failures = 0', () => {
 describe.skipIf(storiesMissing !== null)('the analyse and probe tasks with stories260K as the local tier', () => {
   let d: TestDaemon | undefined;
   let fake: FakeProvider;
-  beforeAll(async () => {
-    fake = await FakeProvider.start('anthropic');
-    fake.fallback = { kind: 'plan', plan: DIAGNOSIS };
-    const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-    writeFileSync(join(dir, 'config.toml'), config(fake, [
-      // One thread: no thread trial at load (2 threads crawl on a busy 2-core machine).
-      '[models.operational]', `path = ${JSON.stringify(storiesPath)}`, `sha256 = "${STORIES_SHA256}"`, 'max_tokens = 128', 'threads = 1', '',
-      '[models.tactical]', `path = ${JSON.stringify(storiesPath)}`, 'threads = 1', '',
-    ]));
-    d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
-  });
-  afterAll(async () => {
-    await disposeTestDaemon(d);
-    await fake.close();
-  });
+  fakeCloudSuite([
+    // One thread: no thread trial at load (2 threads crawl on a busy 2-core machine).
+    '[models.operational]', `path = ${JSON.stringify(storiesPath)}`, `sha256 = "${STORIES_SHA256}"`, 'max_tokens = 128', 'threads = 1', '',
+    '[models.tactical]', `path = ${JSON.stringify(storiesPath)}`, 'threads = 1', '',
+  ], true, (dd, ff) => { d = dd; fake = ff; });
 
   it('probes the always-loaded model through the router, never the cloud, and reports the result', { timeout: 90_000 }, async () => {
     const daemon = d as TestDaemon;
