@@ -33,6 +33,18 @@ function main(): void {
     port.send({ type: 'error', id, message: err instanceof Error ? err.message : String(err), aborted });
   };
   const need = (): Promise<LlamaEngine> => ready ?? Promise.reject(new Error('the runtime was not initialised'));
+  /**
+   * A request `cancel` can stop: its answer, or its error marked aborted when it was cancelled.
+   * `settle` runs first either way (generate's last batched deltas go before its end).
+   */
+  const cancellable = <T>(id: number, work: (e: LlamaEngine, signal: AbortSignal) => Promise<T>, answer: (value: T) => void, settle: () => void = () => undefined): void => {
+    const ac = new AbortController();
+    running.set(id, ac);
+    need()
+      .then((e) => work(e, ac.signal))
+      .then((value) => { settle(); answer(value); }, (err: unknown) => { settle(); fail(id, err, ac.signal.aborted); })
+      .finally(() => running.delete(id));
+  };
 
   port.onMessage((msg) => {
     switch (msg.type) {
@@ -55,34 +67,13 @@ function main(): void {
       case 'cancel':
         running.get(msg.id)?.abort(new Error('cancelled'));
         return;
-      case 'embed': {
-        const ac = new AbortController();
-        running.set(msg.id, ac);
-        need()
-          .then((e) => e.embed(msg.spec, ac.signal))
-          .then((vector) => port.send({ type: 'embedded', id: msg.id, vector }), (err: unknown) => fail(msg.id, err, ac.signal.aborted))
-          .finally(() => running.delete(msg.id));
-        return;
-      }
-      case 'prepare': {
-        const ac = new AbortController();
-        running.set(msg.id, ac);
-        need()
-          .then((e) => e.prepare(msg.spec, ac.signal))
-          .then((info) => port.send({ type: 'prepared', id: msg.id, info }), (err: unknown) => fail(msg.id, err, ac.signal.aborted))
-          .finally(() => running.delete(msg.id));
-        return;
-      }
+      case 'embed':
+        return cancellable(msg.id, (e, signal) => e.embed(msg.spec, signal), (vector) => port.send({ type: 'embedded', id: msg.id, vector }));
+      case 'prepare':
+        return cancellable(msg.id, (e, signal) => e.prepare(msg.spec, signal), (info) => port.send({ type: 'prepared', id: msg.id, info }));
       case 'generate': {
-        const ac = new AbortController();
-        running.set(msg.id, ac);
         const deltas = deltaBatcher((text) => port.send({ type: 'delta', id: msg.id, text }));
-        need()
-          .then((e) => e.generate(msg.spec, ac.signal, deltas.push))
-          .then((result) => { deltas.flush(); port.send({ type: 'done', id: msg.id, result }); },
-            (err: unknown) => { deltas.flush(); fail(msg.id, err, ac.signal.aborted); })
-          .finally(() => running.delete(msg.id));
-        return;
+        return cancellable(msg.id, (e, signal) => e.generate(msg.spec, signal, deltas.push), (result) => port.send({ type: 'done', id: msg.id, result }), deltas.flush);
       }
     }
   });
