@@ -4,7 +4,8 @@
 // messages), so it is redacted, sanitised, bounded, and framed as data for the model, never
 // as instructions.
 import type { PlanView, StepView } from '../protocol/model.js';
-import { redact, redactText } from '../memory/redact.js';
+import { redactedArgsJson, redactText } from '../memory/redact.js';
+import { bounded } from '../text/bounded.js';
 import { sanitize } from '../text/sanitize.js';
 
 /** The end of a failed step's output that the model sees: the end is where the reason usually is. */
@@ -20,11 +21,7 @@ export interface Revision {
   why: string;
 }
 
-const bounded = (text: string, max: number, keep: 'head' | 'tail'): string => {
-  if (text.length <= max) return text;
-  return keep === 'head' ? `${text.slice(0, max)}…(cut)` : `(cut)…${text.slice(-max)}`;
-};
-const argsOf = (step: StepView): string => sanitize(bounded(redactText(JSON.stringify(redact(step.args))), ARGS_CHARS, 'head'), { singleLine: true });
+const argsOf = (step: StepView): string => sanitize(bounded(redactedArgsJson(step.args), ARGS_CHARS, 'head'), { singleLine: true });
 
 export function revisionContext(plan: PlanView): Revision {
   const failed = plan.steps.filter((s) => s.state === 'failed');
