@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { write } from 'node:fs';
 import type { ServiceRecord } from '../../src/protocol/boot-timeline.js';
 import { RecentLines } from './recent-lines.js';
+import { within } from '../../src/async/within.js';
 import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import type { ServiceSpec, ServiceState } from './service-spec.js';
 
@@ -12,14 +13,6 @@ const MAX_REMEMBERED_STARTS = 64;
 interface RunnerHooks {
   log: (line: string) => void;
   changed: (runner: ServiceRunner) => void;
-}
-
-/** Resolves or rejects with `promise`, or rejects once `ms` have passed. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); });
-  });
 }
 
 export class ServiceRunner {
@@ -142,7 +135,7 @@ export class ServiceRunner {
         return;
       }
       const timeout = spec.readyTimeoutMs ?? 30_000;
-      within(spec.ready(run.signal), timeout, 'readiness').then(() => {
+      within(spec.ready(run.signal), timeout, `readiness: no answer within ${timeout} ms`).then(() => {
         if (!ended) this.becameReady(child, run.signal);
       }, (err: unknown) => {
         if (ended || this.stopRequested) return;
@@ -166,7 +159,7 @@ export class ServiceRunner {
         const current = new AbortController();
         probe = current;
         const deadline = setTimeout(() => current.abort(), wd.timeoutMs);
-        within(wd.probe(current.signal), wd.timeoutMs, 'watchdog probe').then(() => {
+        within(wd.probe(current.signal), wd.timeoutMs, `watchdog probe: no answer within ${wd.timeoutMs} ms`).then(() => {
           clearTimeout(deadline);
           if (!signal.aborted) tick();
         }, (err: unknown) => {

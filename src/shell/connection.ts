@@ -1,5 +1,6 @@
 // Keeps the shell connected to aiosd: connect, subscribe, load the goals; when the daemon is
 // unreachable or goes away, say so and try again with backoff. It never runs anything itself.
+import { within } from '../async/within.js';
 import type { Connect, ShellClient } from './client-port.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import { eventAction } from './event-actions.js';
@@ -39,22 +40,6 @@ export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** M
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Rejects with `why` if `work` has not settled within `ms`; `late` gets what it resolves to afterwards. */
-export function within<T>(work: Promise<T>, ms: number, why: string, late: (value: T) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let expired = false;
-    const timer = setTimeout(() => { expired = true; reject(new Error(why)); }, ms);
-    work.then((value) => {
-      clearTimeout(timer);
-      if (expired) late(value);
-      else resolve(value);
-    }, (error: unknown) => {
-      clearTimeout(timer);
-      if (!expired) reject(error instanceof Error ? error : new Error(String(error)));
-    });
-  });
 }
 
 export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected, setupDeadlineMs = SETUP_DEADLINE_MS }: LinkDeps): Link {
