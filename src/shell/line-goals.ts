@@ -85,7 +85,7 @@ export class LineGoals {
   planning(mineOnly = false): GoalView | null {
     const shown = this.shown();
     if (shown?.state === 'planning') return shown;
-    const mine = newestPlanning({ ...this.book, order: this.book.order.filter((id) => this.followed.has(id)) });
+    const mine = newestPlanning(this.book, (g) => this.followed.has(g.id));
     return mine ?? (mineOnly ? null : newestPlanning(this.book));
   }
 
