@@ -20,6 +20,7 @@ import { planGrammarSchema } from '../src/models/plan-schema.js';
 import { planSystemPrompt, planUserPrompt } from '../src/models/plan-prompt.js';
 import { createBuiltinRegistry } from '../src/tools/builtin-tools.js';
 import { FakeProvider } from '../test/models/fakes/fake-provider.js';
+import { SMALL_MODEL, writeSyntheticLlama } from './fixtures/synthetic-llama.js';
 import { fmt, median, percentile, type Row } from './stats.js';
 
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She';
@@ -83,13 +84,13 @@ async function direct(modelPath: string, threads: number) {
   const startMs = performance.now() - began;
   return {
     startMs, stallMs: Math.max(startStall, loadStall), gpu: llama.gpu,
-    async sample(probe = false, prompt = PROMPT): Promise<Sample & { stallMs: number }> {
+    async sample(probe = false, prompt = PROMPT, maxTokens = TOKENS): Promise<Sample & { stallMs: number }> {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       const t0 = performance.now();
       let first = -1;
       let tokens = 0;
       const { stallMs } = await loopStall(() => completion.generateCompletion(prompt, {
-        maxTokens: TOKENS, temperature: 0,
+        maxTokens, temperature: 0,
         onTextChunk: () => { if (first < 0) first = performance.now() - t0; },
         onToken: (t) => { tokens += t.length; },
       }), probe);
@@ -129,10 +130,10 @@ async function ours(root: string, modelPath: string, threads: number, transport:
   const startMs = performance.now() - began;
   return {
     startMs, stallMs, rt,
-    async sample(probe = false, prompt = PROMPT): Promise<Sample & { stallMs: number }> {
+    async sample(probe = false, prompt = PROMPT, maxTokens = TOKENS): Promise<Sample & { stallMs: number }> {
       const t0 = performance.now();
       let first = -1;
-      const { value: r, stallMs: s } = await loopStall(() => rt.generate('operational', { input: { prompt }, maxTokens: TOKENS, temperature: 0 }, {
+      const { value: r, stallMs: s } = await loopStall(() => rt.generate('operational', { input: { prompt }, maxTokens, temperature: 0 }, {
         onDelta: () => { if (first < 0) first = performance.now() - t0; },
       }), probe);
       const total = performance.now() - t0;
@@ -321,7 +322,64 @@ async function gatewayLatency(rows: Row[], results: Record<string, unknown>): Pr
   await fake.close();
 }
 
+/**
+ * Time to first token as a prompt's cost grows: the same 15-token prompt, new each time (no
+ * prefix held) or repeated (the sequence holds all but its last token), on stories260K and on a
+ * model of a small real model's size (fixtures/synthetic-llama.ts), after IDLE_MS of idling on
+ * every side, interleaved. What the hop to the runtime costs is fixed; these rows show what
+ * share of a first token it is.
+ */
+async function firstTokenBySize(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
+  const template = join(root, '..', 'shared', 'models', 'stories260K.gguf');
+  if (!existsSync(template) || !existsSync(join(root, 'dist', 'model-worker.js'))) return;
+  const dir = mkdtempSync(join(tmpdir(), 'aios-bench-model-'));
+  try {
+    const synthetic = join(dir, 'synthetic-38m.gguf');
+    const params = writeSyntheticLlama(template, synthetic, SMALL_MODEL);
+    const threads = Number(process.env['BENCH_MODEL_THREADS'] ?? 1);
+    const out: Record<string, unknown> = {};
+    for (const [label, path, genTokens] of [['stories260K', template, 64], [`${(params / 1e6).toFixed(0)}M-parameter Llama (synthetic, F16)`, synthetic, 32]] as const) {
+      const base = await direct(path, threads);
+      const proc = await ours(root, path, threads, 'process');
+      try {
+        const fresh = { direct: [] as number[], ours: [] as number[] };
+        const held = { direct: [] as number[], ours: [] as number[] };
+        const speed = { direct: [] as number[], ours: [] as number[] };
+        // The runs' prompts differ in their first word, so neither side holds any of it.
+        const freshPrompt = (i: number): string => `${['Yesterday', 'Today', 'Tomorrow', 'Later', 'Once', 'Then', 'Soon', 'Now', 'Before', 'After', 'Again'][i % 11]} ${i}, there was a little girl named Lily. She`;
+        await base.sample(false, freshPrompt(99), genTokens);
+        await proc.sample(false, freshPrompt(98), genTokens);
+        for (let i = 0; i < RUNS; i++) {
+          for (const [side, runner] of [['direct', base], ['ours', proc]] as const) {
+            await sleep(IDLE_MS);
+            const f = await runner.sample(false, freshPrompt(i * 2 + (side === 'ours' ? 1 : 0)), genTokens);
+            fresh[side].push(f.ttftMs);
+            speed[side].push(f.tokensPerS);
+            await sleep(IDLE_MS);
+            held[side].push((await runner.sample(false, freshPrompt(i * 2 + (side === 'ours' ? 1 : 0)), genTokens)).ttftMs);
+          }
+        }
+        out[label] = { fresh, held, speed };
+        const row = (what: string, xs: { direct: number[]; ours: number[] }): Row => ({
+          name: `${label}: ${what} (median ms)`, value: fmt(median(xs.ours), 2), baseline: `direct: ${fmt(median(xs.direct), 2)}`,
+          ratio: `${fmt(median(xs.ours) / median(xs.direct), 2)}× (+${fmt(median(xs.ours) - median(xs.direct), 2)} ms)`, goal: '≤ 1.05× (≥ 0.95× speed)',
+        });
+        rows.push(row(`time to first token, 15-token prompt, new each time, ${IDLE_MS} ms idle`, fresh));
+        rows.push(row('same prompt again (all but its last token held)', held));
+        rows.push({ name: `${label}: tokens/s, ${genTokens} tokens (median)`, value: fmt(median(speed.ours), 0), baseline: `direct: ${fmt(median(speed.direct), 0)}`, ratio: `${fmt(median(speed.ours) / median(speed.direct), 2)}×`, goal: '≥ 0.95×' });
+      } finally {
+        await proc.rt.close();
+        await base.dispose();
+      }
+    }
+    results['firstTokenBySize'] = { params, shape: SMALL_MODEL, threads, ...out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function modelBenchmarks(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
   await localRuntime(root, rows, results);
+  await firstTokenBySize(root, rows, results);
   await gatewayLatency(rows, results);
 }
