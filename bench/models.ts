@@ -373,7 +373,9 @@ async function firstTokenBySize(root: string, rows: Row[], results: Record<strin
         await proc.sample(false, freshPrompt(98), genTokens);
         await twin.sample(false, freshPrompt(97), genTokens);
         for (let i = 0; i < RUNS; i++) {
-          for (const [n, side, runner] of [[0, 'direct', base], [1, 'ours', proc], [2, 'twin', twin]] as const) {
+          // Each run starts with a different side, so that none always follows the same other.
+          const order = [[0, 'direct', base], [1, 'ours', proc], [2, 'twin', twin]] as const;
+          for (const [n, side, runner] of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
             const prompt = freshPrompt(i * 3 + n);
             for (const into of [fresh, held]) {
               await sleep(IDLE_MS);
