@@ -89,6 +89,8 @@ export class ApiGateway {
     providers: readonly ProviderSettings[];
     keys: ReadonlyMap<string, Secret>;
     keySources?: ReadonlyMap<string, string>;
+    /** Why secrets.toml was not read (readable by others, unparsable), told beside a missing key. */
+    secretsProblems?: readonly string[];
     db: Db;
     decisionLog: DecisionLog;
     clientFactory?: ClientFactory;
@@ -103,11 +105,13 @@ export class ApiGateway {
     this.cache = new ResponseCache(deps.db, this.now);
     this.secrets = [...deps.keys.values()];
     const factory = deps.clientFactory ?? defaultClient;
+    // A key may be in a secrets.toml that was refused: the provider's reason says so, not only the daemon's problems.
+    const secretsNote = (deps.secretsProblems ?? []).map((p) => ` (${p})`).join('');
     this.providers = deps.providers.map((s) => {
       const key = deps.keys.get(s.name) ?? null;
       const needsKey = s.kind !== 'openai-compatible';
       const problem = needsKey && key === null
-        ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml`
+        ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml${secretsNote}`
         : null;
       return {
         s, problem, keySource: deps.keySources?.get(s.name) ?? null, coolUntil: 0, lastError: null,
