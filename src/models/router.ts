@@ -43,7 +43,7 @@ export interface RouterDeps {
   probers?: Partial<Record<LocalTier, Prober>>;
   /** Whether each model tier is configured and up now (the runtime's and the gateway's word). */
   availability: () => Record<ModelTier, TierState>;
-  /** The smallest share of a monthly cloud budget left, or null without budgets. */
+  /** The share of a monthly cloud budget left (the most any provider has), or null with none to run short of. */
   budgetLeft: () => number | null;
   decisionLog: DecisionLog;
   emit: (event: DaemonEvent) => void;

@@ -188,6 +188,17 @@ describe('budgets, cache and rate limits', () => {
     expect(anthropic.requests).toHaveLength(1);
   });
 
+  it('tells the router how much budget the cloud has left: the most any provider has, none when one has no budget', async () => {
+    anthropic.fallback = { kind: 'plan', plan: GOOD_PLAN, usage: { input: 1000, output: 0 } };
+    // $0.003 of $0.004 spent: a quarter left.
+    const claudeOnly = { claude: { monthly_budget_usd: 0.004 } };
+    await ask(gateway(claudeOnly), 'Goal: spend');
+    expect(gateway(claudeOnly).budgetLeftFraction()).toBeNull();
+    expect(gateway({ ...claudeOnly, openai: { monthly_budget_usd: 1 } }).budgetLeftFraction()).toBe(1);
+    const spentElsewhere = gateway({ ...claudeOnly, openai: { monthly_budget_usd: 0 } });
+    expect(spentElsewhere.budgetLeftFraction()).toBeCloseTo(0.25);
+  });
+
   it('answers a repeated request from the cache without calling the provider', async () => {
     anthropic.push({ kind: 'plan', plan: GOOD_PLAN });
     const g = gateway();

@@ -136,9 +136,15 @@ export class ApiGateway {
     return { up: false, detail: views.map((v) => `${v.name}: ${v.detail}`).join('; ') };
   }
 
-  /** The smallest share of a monthly budget left across usable providers (null: no budgets). */
+  /**
+   * How much of a monthly budget the cloud tier has left: the largest share across providers with a
+   * key, since the gateway goes on to the next one when one is spent. Null when there is no budget to
+   * run short of: no provider has one, or one that could answer has none (it is never short).
+   */
   budgetLeftFraction(): number | null {
-    const left = this.providers.filter((p) => p.client !== null && p.s.budgetUsd !== null && p.s.budgetUsd > 0)
+    const usable = this.providers.filter((p) => p.client !== null);
+    if (usable.some((p) => p.s.budgetUsd === null)) return null;
+    const left = usable.filter((p) => (p.s.budgetUsd as number) > 0)
       .map((p) => Math.max(0, 1 - this.spend.get(p.s.name).usd / (p.s.budgetUsd as number)));
     return left.length === 0 ? null : Math.max(...left);
   }
