@@ -24,8 +24,20 @@ export async function main(argv: string[]): Promise<number> {
   return buildProgram({ paths: verbOf(argv) === 'daemon' ? daemonPaths : paths, shell }).run(argv);
 }
 
+/**
+ * A reader that stopped reading (`aios goal … | head`) ends a command quietly, with the status a
+ * command killed by SIGPIPE has, instead of a stack trace. Not for aiosd, whose output is its log.
+ */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(141);
+  });
+}
+
 /** Run when this module is the process's entry (bin/aios.js, bin/aios-shell.js). */
 export function runMain(argv: string[]): void {
+  if (verbOf(argv) !== 'daemon') endQuietlyOnClosedPipe();
   main(argv).then((code) => { process.exitCode = code; }, (err: unknown) => {
     process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -48,7 +48,7 @@ export function formatModels(r: ModelsListResult): string {
   for (const m of r.models) {
     const speed = m.tokensPerS === null ? 'speed not measured yet' : `${bar(m.tokensPerS / fastest, 10)} ${Math.round(m.tokensPerS)} tok/s, first token ${m.ttftMs?.toFixed(1) ?? '-'} ms`;
     const trials = m.threadTrials.length > 1 ? ` (measured: ${m.threadTrials.map((t) => `${t.threads} → ${Math.round(t.tokensPerS)} tok/s`).join(', ')})` : '';
-    lines.push(`  ${m.key.padEnd(11)} ${one(m.name)}  ${m.state}, ${m.policy.replace('_', ' ')}`);
+    lines.push(`  ${m.key.padEnd(11)} ${one(m.name)}  ${m.state}, ${m.policy.replaceAll('_', ' ')}`);
     lines.push(`              ${one(m.path)}`);
     lines.push(`              memory ${mb(m.memoryBytes)}, file ${mb(m.sizeBytes)}, context ${m.contextSize ?? '-'}, ${m.threads ?? '-'} thread(s)${trials}`);
     lines.push(`              ${speed}${m.queued + m.running > 0 ? `; ${m.running} running, ${m.queued} queued` : ''}`);

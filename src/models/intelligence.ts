@@ -82,7 +82,7 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
       requests: resolved.providers.map((p) => ({ provider: p.name, envVar: p.envVar })),
     });
     problems.push(...secrets.problems);
-    gateway = new ApiGateway({ providers: resolved.providers, keys: secrets.keys, keySources: secrets.sources, db: opts.db, decisionLog: opts.decisionLog });
+    gateway = new ApiGateway({ providers: resolved.providers, keys: secrets.keys, keySources: secrets.sources, secretsProblems: secrets.problems, db: opts.db, decisionLog: opts.decisionLog });
   } else {
     // No provider configured: keys in the environment are still not for children to see.
     for (const v of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']) Reflect.deleteProperty(opts.env ?? process.env, v);

@@ -23,6 +23,10 @@ export class LocalPlanner implements ModelPlanner {
   async plan(request: PlanRequest, ctx: PlanContext): Promise<PlanOutcome> {
     const settings = this.runtime.settings(this.name);
     if (settings === undefined) return { kind: 'not_understood', reason: `no [models.${this.name}] is configured` };
+    // The prompt is sized by the model's context, which an on-demand model's file says only once it is
+    // loaded: guessed before, the full prompt overflowed a small model's context.
+    if (!this.runtime.loaded(this.name)) await this.runtime.loadNow(this.name);
+    ctx.signal?.throwIfAborted();
     const tools = this.registry.describe();
     const room = this.factRoom(tools, settings.maxTokens, request);
     const withFacts = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM;

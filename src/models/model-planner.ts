@@ -6,6 +6,7 @@ import type { Tier } from '../protocol/model.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { checkDraft, parseDraftText, type DraftOutcome } from './plan-draft.js';
 import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
+import { sentence } from '../text/sentence.js';
 
 /** One model call's cost: dollars (0 locally), tokens in and out, and who answered. */
 export interface ModelCost {
@@ -68,9 +69,9 @@ export async function planWithRetries(opts: {
       return { kind: 'plan', tier: opts.tier, steps: draft.steps, explanation: `${draft.explanation || `planned by the ${opts.name} model`}${note}` };
     }
     // The model itself says the tools cannot do it: asking again would not help.
-    if (draft.empty) return { kind: 'not_understood', reason: `The ${opts.name} model found no plan: ${draft.reasons.join('; ')}.` };
+    if (draft.empty) return { kind: 'not_understood', reason: sentence(`The ${opts.name} model found no plan: ${draft.reasons.join('; ')}`) };
     rejected = draft.reasons;
     history.push(`attempt ${attempt}: ${draft.reasons.join('; ')}`);
   }
-  return { kind: 'not_understood', reason: `The ${opts.name} model proposed no valid plan in ${opts.attempts} attempt(s): ${history.join(' | ')}.` };
+  return { kind: 'not_understood', reason: sentence(`The ${opts.name} model proposed no valid plan in ${opts.attempts} attempt(s): ${history.join(' | ')}`) };
 }

@@ -13,6 +13,7 @@ import type { AnalystAnswer, ModelAnalyst } from './model-analyst.js';
 import type { ModelCost, ModelPlanner, PlanContext } from './model-planner.js';
 import { classifyGoal, route, type ModelTier, type Task, type TierState } from './route.js';
 import type { FailedStep, StepDiagnosis } from './step-diagnosis.js';
+import { sentence } from '../text/sentence.js';
 
 export type LocalTier = Exclude<ModelTier, 'cloud'>;
 
@@ -42,7 +43,7 @@ export interface RouterDeps {
   probers?: Partial<Record<LocalTier, Prober>>;
   /** Whether each model tier is configured and up now (the runtime's and the gateway's word). */
   availability: () => Record<ModelTier, TierState>;
-  /** The smallest share of a monthly cloud budget left, or null without budgets. */
+  /** The share of a monthly cloud budget left (the most any provider has), or null with none to run short of. */
   budgetLeft: () => number | null;
   decisionLog: DecisionLog;
   emit: (event: DaemonEvent) => void;
@@ -124,7 +125,7 @@ export class Router implements Planner {
       try {
         out = await planner.plan(request, this.context(goalId, request.signal, (c) => costs.push(c)));
       } catch (err) {
-        out = { kind: 'not_understood', reason: `The ${t} tier failed: ${err instanceof Error ? err.message : String(err)}.` };
+        out = { kind: 'not_understood', reason: sentence(`The ${t} tier failed: ${err instanceof Error ? err.message : String(err)}`) };
       }
       const record = { task: task.kind, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
       if (request.signal?.aborted === true) {

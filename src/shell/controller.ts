@@ -11,6 +11,7 @@ import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
 import { cancelPlanning, decide, planningGoal, revise, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
 import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
+import { statusExtras } from './status-extras.js';
 import type { Store } from './store.js';
 import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
 
@@ -115,21 +116,36 @@ export function createController(deps: ControllerDeps): Controller {
 
   const link: Link = createLink({
     connect: deps.connect, dispatch, ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
-    onEvent: (event) => hatch.onEvent(event),
+    onEvent: (event) => {
+      hatch.onEvent(event);
+      // A goal whose planning ended may have found a tier down (a crash, a budget spent, a provider
+      // asking to wait): the status bar shows the tiers as they are now, not as at connect.
+      if (event.type === 'goal.updated' && event.goal.state !== 'planning' && event.goal.state !== 'running') refreshStatus();
+    },
     onConnected: (c) => {
       flushQueue(c);
       loadView(ctx, store.getState().view);
     },
   });
 
+  // One status/get at a time: a burst of finished goals asks once, and once more after it if asked meanwhile.
+  let statusAsked: 'no' | 'yes' | 'again' = 'no';
   const refreshStatus = (): void => {
     const c = store.getState().connection.kind === 'connected' ? link.client() : null;
-    c?.call('status/get', {}).then((status) => {
-      const { health } = store.getState();
-      if (health === null || health.health !== status.health || health.problems.join() !== status.problems.join()) {
-        dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems } });
+    if (c === null) return;
+    if (statusAsked !== 'no') { statusAsked = 'again'; return; }
+    statusAsked = 'yes';
+    c.call('status/get', {}).then((status) => {
+      const { health, extras } = store.getState();
+      const now = statusExtras(status);
+      if (health === null || health.health !== status.health || health.problems.join() !== status.problems.join() || JSON.stringify(now) !== JSON.stringify(extras)) {
+        dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems }, extras: now });
       }
-    }, () => undefined).catch(() => undefined);
+    }, () => undefined).catch(() => undefined).finally(() => {
+      const again = statusAsked === 'again';
+      statusAsked = 'no';
+      if (again) refreshStatus();
+    });
   };
 
   const submit = (): void => {

@@ -1,9 +1,11 @@
 // The API gateway and the cloud planner through the real Anthropic and OpenAI SDKs, against
 // local fakes of both APIs: plans, streaming, fallback, budgets, cache, rate limits, keys.
-import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ApiConfig } from '../../src/config/models-schema.js';
-import { Secret } from '../../src/config/secrets.js';
+import { loadSecrets, Secret } from '../../src/config/secrets.js';
 import { GoalStore } from '../../src/memory/goal-store.js';
 import { CloudPlanner } from '../../src/models/cloud-planner.js';
 import { ApiGateway, GatewayUnavailable } from '../../src/models/gateway/api-gateway.js';
@@ -186,6 +188,17 @@ describe('budgets, cache and rate limits', () => {
     expect(anthropic.requests).toHaveLength(1);
   });
 
+  it('tells the router how much budget the cloud has left: the most any provider has, none when one has no budget', async () => {
+    anthropic.fallback = { kind: 'plan', plan: GOOD_PLAN, usage: { input: 1000, output: 0 } };
+    // $0.003 of $0.004 spent: a quarter left.
+    const claudeOnly = { claude: { monthly_budget_usd: 0.004 } };
+    await ask(gateway(claudeOnly), 'Goal: spend');
+    expect(gateway(claudeOnly).budgetLeftFraction()).toBeNull();
+    expect(gateway({ ...claudeOnly, openai: { monthly_budget_usd: 1 } }).budgetLeftFraction()).toBe(1);
+    const spentElsewhere = gateway({ ...claudeOnly, openai: { monthly_budget_usd: 0 } });
+    expect(spentElsewhere.budgetLeftFraction()).toBeCloseTo(0.25);
+  });
+
   it('answers a repeated request from the cache without calling the provider', async () => {
     anthropic.push({ kind: 'plan', plan: GOOD_PLAN });
     const g = gateway();
@@ -195,6 +208,18 @@ describe('budgets, cache and rate limits', () => {
     expect(second).toMatchObject({ cached: true, usd: 0, value: GOOD_PLAN });
     expect(anthropic.requests).toHaveLength(1);
     expect(events('model.cost').map((e) => e['cached'])).toEqual([false, true]);
+  });
+
+  it('keeps its cache across a restart, and asks every time with cache_ttl = "0s"', async () => {
+    anthropic.fallback = { kind: 'plan', plan: GOOD_PLAN };
+    await ask(gateway(), 'Goal: cached');
+    // A new gateway on the same database, as after a daemon restart.
+    expect(await ask(gateway(), 'Goal: cached')).toMatchObject({ cached: true, usd: 0 });
+    expect(anthropic.requests).toHaveLength(1);
+    const uncached = gateway({ claude: { cache_ttl: '0s' } });
+    expect((await ask(uncached, 'Goal: not kept')).cached).toBe(false);
+    expect((await ask(uncached, 'Goal: not kept')).cached).toBe(false);
+    expect(anthropic.requests).toHaveLength(3);
   });
 
   it('does not cache an answer the planner rejected', async () => {
@@ -246,5 +271,21 @@ describe('keys', () => {
       providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers, keys: new Map(), db: tdb.db, decisionLog: () => undefined,
     });
     expect(g.available()).toEqual({ up: false, detail: expect.stringContaining('no API key: set ANTHROPIC_API_KEY') as unknown as string });
+  });
+
+  it('says beside the missing key that secrets.toml was refused, and why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aios-secrets-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'secrets.toml');
+    writeFileSync(file, `[api.claude]\napi_key = "${ANTHROPIC_KEY}"\n`, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const secrets = loadSecrets({ file, env: {}, requests: [{ provider: 'claude', envVar: 'ANTHROPIC_API_KEY' }] });
+    const g = new ApiGateway({
+      providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers, keys: secrets.keys, secretsProblems: secrets.problems,
+      db: tdb.db, decisionLog: () => undefined,
+    });
+    const detail = g.status()[0]?.detail ?? '';
+    expect(detail).toContain(`no API key: set ANTHROPIC_API_KEY in aiosd's environment or [api.claude] api_key in secrets.toml (${file} is readable or writable by group or others (mode 0644); its API keys are not used: run chmod 600 ${file})`);
+    expect(detail).not.toContain(ANTHROPIC_KEY);
   });
 });

@@ -84,8 +84,13 @@ describe.skipIf(storiesMissing !== null)('aiosd with stories260K and a (fake) An
     const deltas = seen.filter((e): e is Extract<DaemonEvent, { type: 'plan.delta' }> => e.type === 'plan.delta' && e.goalId === g.id);
     expect(deltas.length).toBeGreaterThan(1);
     expect(JSON.parse(deltas.map((e) => e.text).join(''))).toEqual(PLAN);
-    const trace = await c.call('goal/trace', { goalId: g.id }).catch(() => null);
-    if (trace !== null) expect(JSON.stringify(trace.items)).toContain('model.cost');
+    const trace = await c.call('goal/trace', { goalId: g.id });
+    const kinds = trace.items.map((i) => i.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['router.decision', 'model.cost', 'router.planned']));
+    const planned = trace.items.find((i) => i.kind === 'router.planned');
+    // 2000 × $3/M + 100 × $15/M = $0.0075
+    expect(planned?.summary).toContain('"cost":"$0.0075: claude (claude-test), 2100 token(s) in 1 call(s)"');
+    expect(trace.items.find((i) => i.kind === 'router.decision')?.summary).toMatch(/"why":"plan: change, high risk \(\\"restart\\"\)/);
     const status = await c.call('status/get', {});
     expect(status.tiers?.find((t) => t.name === 'cloud')?.detail).toMatch(/claude \(claude-test\), \$0\.01 of \$10\.00/);
     c.close();
@@ -111,6 +116,9 @@ describe.skipIf(storiesMissing !== null)('aiosd with stories260K and a (fake) An
     expect(db).toContain('model.cost');
     expect(db).not.toContain(KEY);
     expect(daemon.log()).not.toContain(KEY);
+    // Nor in a prompt: the key goes in the request's headers, never its body.
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(JSON.stringify(fake.requests.map((r) => r.body))).not.toContain(KEY);
   });
 });
 

@@ -64,3 +64,23 @@ describe.skipIf(storiesMissing !== null)('local plans with stories260K', () => {
     }
   });
 });
+
+describe.skipIf(storiesMissing !== null)('a local plan from a model loaded on demand (stories260K)', () => {
+  let rt: LocalRuntime;
+  beforeAll(() => {
+    // Defaults: max_tokens 1024; the context is the file's own (2,048 tokens), known only once it is loaded.
+    rt = new LocalRuntime({
+      settings: modelSettings(ModelsConfig.parse({ tactical: { name: 'stories260K', path: storiesPath, threads: 1, plan_attempts: 1 } }), '/tmp'),
+      workerScript,
+    });
+  });
+  afterAll(async () => { await rt.close(); });
+
+  it('sizes its prompt by the context of the model as loaded, not a guess made before', async () => {
+    expect(rt.loaded('tactical')).toBe(false);
+    const planner = new LocalPlanner(rt, 'tactical', registry);
+    const out = await planner.plan({ text: 'make the node faster', home: '/home/ada' }, { goalId: null });
+    expect(rt.status().models[0]?.contextSize).toBe(2048);
+    if (out.kind !== 'plan') expect(out.reason).not.toMatch(/context|too long/i);
+  }, 60_000);
+});

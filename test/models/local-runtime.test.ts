@@ -109,6 +109,13 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     expect(after.tokens).toBeGreaterThan(0);
   });
 
+  it('says a prompt too long for the context in the config\'s terms, and keeps serving', async () => {
+    const tooLong = rt.generate('operational', { input: { system: 'Tom and Lily went to the park. '.repeat(400), user: 'Once' }, maxTokens: 16, temperature: 0 });
+    await expect(tooLong).rejects.toThrow(/^the prompt \(about \d+ tokens\) and up to max_tokens = 16 of answer do not fit the model's context of 2048 tokens: raise \[models\.operational\] context_size or lower its max_tokens$/);
+    const after = await rt.generate('operational', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
+    expect(after.tokens).toBeGreaterThan(0);
+  });
+
   it('loads an on-demand model at first use and unloads it after its idle time', async () => {
     await rt.generate('tactical', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
     const state = (): string | undefined => rt.status().models.find((m) => m.key === 'tactical')?.state;

@@ -101,4 +101,14 @@ describe('planWithRetries', () => {
     expect(out.kind).toBe('not_understood');
     if (out.kind === 'not_understood') expect(out.reason).toMatch(/^The operational \(tiny\) model proposed no valid plan in 2 attempt\(s\): attempt 1: step 1: fs.read: path: .* \| attempt 2: /);
   });
+
+  it('answers an empty plan at once with the model\'s reason, ending the sentence once', async () => {
+    let calls = 0;
+    const out = await planWithRetries({
+      tier: 'local', name: 'operational (tiny)', registry, request, attempts: 3, fromGrammar: true, ctx: { goalId: null },
+      ask: () => { calls++; return Promise.resolve({ text: JSON.stringify({ explanation: 'No tool reads the weather.', steps: [] }) }); },
+    });
+    expect(calls).toBe(1);
+    expect(out).toEqual({ kind: 'not_understood', reason: 'The operational (tiny) model found no plan: the model proposed no steps: No tool reads the weather.' });
+  });
 });

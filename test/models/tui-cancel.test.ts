@@ -41,6 +41,8 @@ describe('the TUI cancels a goal while a model plans it', () => {
     await s.waitFor(/Type what you want done/);
     s.write('restart the thing that names this node\r');
     await s.waitFor(/Ctrl-C cancels it/);
+    // The plan's own text, as the model writes it.
+    await s.waitFor(/\{"explanation":"read the/);
     s.write('\x03');
     await s.waitFor(/cancelled/);
     const c = await daemon.client();

@@ -5,6 +5,9 @@ import { decodeKeys } from '../../src/shell/key-decode.js';
 import { focusedGoal, initialState, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
 import { createStore, type Store } from '../../src/shell/store.js';
 import { FakeClient } from './fake-client.js';
+import { statusResult } from './fake-daemon.js';
+import { statusLine } from '../../src/shell/status-line.js';
+import { detectCaps } from '../../src/shell/terminal-caps.js';
 import { awaitingGoal, goal } from './fixtures.js';
 
 let store: Store<ShellState, Action>;
@@ -345,5 +348,43 @@ describe('controller, roles and connection', () => {
     expect(store.getState().connection).toMatchObject({ retryInS: 2 });
     await vi.advanceTimersByTimeAsync(1000);
     expect(store.getState().connection).toMatchObject({ retryInS: 1 });
+  });
+});
+
+describe('controller, the model tiers in the status bar', () => {
+  const tiers = (operational: boolean) => [
+    { name: 'reactive', up: true, detail: 'built-in rules' },
+    { name: 'operational', up: operational, detail: operational ? 'tiny on cpu' : 'runtime stopped: signal SIGKILL' },
+    { name: 'cloud', up: true, detail: 'claude (claude-test)' },
+  ];
+  const bar = (): string => {
+    const s = store.getState();
+    return statusLine({ connection: s.connection, session: s.session, health: s.health, busyAgents: [], caps: detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' }), extras: s.extras })
+      .map((seg) => seg.text).join('');
+  };
+
+  it('shows a tier that went down once a goal has been planned, and again on the periodic check', async () => {
+    vi.useFakeTimers();
+    let operationalUp = true;
+    const client = new FakeClient({ 'status/get': () => statusResult({ tiers: tiers(operationalUp) }) });
+    store = createStore(reduce, initialState(80, 24));
+    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: () => undefined, backoffS: () => 1, statusEveryMs: 10_000 });
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bar()).toContain('operational↑');
+
+    // The runtime died while a goal was being planned: the router went past it, and the bar says so.
+    operationalUp = false;
+    client.emit({ type: 'goal.updated', goal: goal({ id: 'g1', state: 'planning' }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bar()).toContain('operational↑');
+    client.emit({ type: 'goal.updated', goal: goal({ id: 'g1', state: 'awaiting_approval' }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bar()).toContain('operational↓');
+
+    // Back up with no goal planned: the periodic check shows it.
+    operationalUp = true;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(bar()).toContain('operational↑');
   });
 });

@@ -89,6 +89,8 @@ export class ApiGateway {
     providers: readonly ProviderSettings[];
     keys: ReadonlyMap<string, Secret>;
     keySources?: ReadonlyMap<string, string>;
+    /** Why secrets.toml was not read (readable by others, unparsable), told beside a missing key. */
+    secretsProblems?: readonly string[];
     db: Db;
     decisionLog: DecisionLog;
     clientFactory?: ClientFactory;
@@ -103,11 +105,13 @@ export class ApiGateway {
     this.cache = new ResponseCache(deps.db, this.now);
     this.secrets = [...deps.keys.values()];
     const factory = deps.clientFactory ?? defaultClient;
+    // A key may be in a secrets.toml that was refused: the provider's reason says so, not only the daemon's problems.
+    const secretsNote = (deps.secretsProblems ?? []).map((p) => ` (${p})`).join('');
     this.providers = deps.providers.map((s) => {
       const key = deps.keys.get(s.name) ?? null;
       const needsKey = s.kind !== 'openai-compatible';
       const problem = needsKey && key === null
-        ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml`
+        ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml${secretsNote}`
         : null;
       return {
         s, problem, keySource: deps.keySources?.get(s.name) ?? null, coolUntil: 0, lastError: null,
@@ -132,9 +136,15 @@ export class ApiGateway {
     return { up: false, detail: views.map((v) => `${v.name}: ${v.detail}`).join('; ') };
   }
 
-  /** The smallest share of a monthly budget left across usable providers (null: no budgets). */
+  /**
+   * How much of a monthly budget the cloud tier has left: the largest share across providers with a
+   * key, since the gateway goes on to the next one when one is spent. Null when there is no budget to
+   * run short of: no provider has one, or one that could answer has none (it is never short).
+   */
   budgetLeftFraction(): number | null {
-    const left = this.providers.filter((p) => p.client !== null && p.s.budgetUsd !== null && p.s.budgetUsd > 0)
+    const usable = this.providers.filter((p) => p.client !== null);
+    if (usable.some((p) => p.s.budgetUsd === null)) return null;
+    const left = usable.filter((p) => (p.s.budgetUsd as number) > 0)
       .map((p) => Math.max(0, 1 - this.spend.get(p.s.name).usd / (p.s.budgetUsd as number)));
     return left.length === 0 ? null : Math.max(...left);
   }

@@ -208,6 +208,9 @@ export class LlamaEngine {
     try {
       const r = await session.promptWithMeta(spec.input.user, options);
       return { text: r.responseText, tokens, ttftMs: Math.max(ttftMs, 0), evaluatedTokens: evaluated(), totalMs: performance.now() - began, stopReason: r.stopReason };
+    } catch (err) {
+      if (err instanceof Error && /context shift|too long prompt/i.test(err.message)) throw promptTooLong(entry, spec.key, spec.input, spec.maxTokens);
+      throw err;
     } finally {
       session.dispose({ disposeSequence: false });
     }
@@ -271,4 +274,14 @@ export class LlamaEngine {
     for (const key of [...this.loaded.keys()]) await this.unload(key);
     await this.llama.dispose();
   }
+}
+
+/**
+ * node-llama-cpp says a prompt that does not fit the context in its own terms ("Failed to compress
+ * chat history for context shift…"); this says it in the config's: how long the prompt is, the
+ * context, and which setting to change.
+ */
+function promptTooLong(entry: Loaded, key: string, input: { system: string; user: string }, maxTokens: number): Error {
+  const promptTokens = entry.model.tokenize(`${input.system}\n${input.user}`).length;
+  return new Error(`the prompt (about ${promptTokens} tokens) and up to max_tokens = ${maxTokens} of answer do not fit the model's context of ${entry.context.contextSize} tokens: raise [models.${key}] context_size or lower its max_tokens`);
 }

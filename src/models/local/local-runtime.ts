@@ -178,6 +178,21 @@ export class LocalRuntime {
     }
   }
 
+  /**
+   * Loads the model now unless it is loaded (a load in progress is shared, not repeated), outside
+   * its queue; an on-demand model is unloaded again after its idle time. Throws why it cannot load.
+   * A planner calls this first: its prompt is sized by the model's context, known only once loaded.
+   */
+  async loadNow(key: ModelKey): Promise<void> {
+    const m = this.state(key);
+    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
+    try {
+      await this.withBackendFallback(() => this.ensureLoaded(m));
+    } finally {
+      this.scheduleIdleUnload(m);
+    }
+  }
+
   /** The model's embedding of the text, queued behind its generations (background by default). */
   async embed(key: ModelKey, text: string, opts: { priority?: Priority; signal?: AbortSignal } = {}): Promise<Float32Array> {
     return this.withModel(key, opts.priority ?? Priority.background, opts.signal, async (host) => {
