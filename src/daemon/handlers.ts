@@ -36,6 +36,8 @@ export interface HandlerDeps {
   clientCount: () => number;
   /** The planning tiers for the status bar, and `aios models` (src/models). */
   tiers: () => TierStatus[];
+  /** The cloud's spend this month against its budgets, for the status bar (null: no provider configured). */
+  budget?: () => { spentUsd: number; limitUsd: number | null } | null;
   models: () => Promise<ModelsListResult>;
   /** Reads config.toml again and rebuilds the model tiers if it is whole (`aios models add`, SIGHUP). */
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
@@ -60,11 +62,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'status/get': (_p, conn) => {
       const problems = d.problems();
+      const budget = d.budget?.() ?? null;
       return {
         version: d.version, pid: process.pid, uptimeMs: Date.now() - d.startedAt, node: d.nodeName || hostname(), mode: d.mode,
         user: userOf(conn), stateDir: d.stateDir, socket: d.socketPath, clients: d.clientCount(),
         goals: d.store.countByState(), planners: d.planners(), health: problems.length === 0 ? 'ok' : 'degraded', problems,
-        ...d.views.settings(), tiers: d.tiers(),
+        ...d.views.settings(), tiers: d.tiers(), ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
       };
     },

@@ -44,6 +44,11 @@ export const methods = {
       escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
       /** The planning tiers (reactive → procedure → operational → tactical → cloud), each up or down and why. */
       tiers: z.array(TierStatus).optional(),
+      /**
+       * This month's cloud spend, and what is left of the monthly budgets (null: some provider has
+       * none, so only the spend is shown). Absent without a provider configured.
+       */
+      budget: z.object({ spentUsd: z.number(), limitUsd: z.number().nullable() }).optional(),
       /** aiosd's own memory, for the soak and for anyone watching it over days. */
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
     }),

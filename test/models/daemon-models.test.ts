@@ -93,6 +93,8 @@ describe.skipIf(storiesMissing !== null)('aiosd with stories260K and a (fake) An
     expect(trace.items.find((i) => i.kind === 'router.decision')?.summary).toMatch(/"why":"plan: change, high risk \(\\"restart\\"\)/);
     const status = await c.call('status/get', {});
     expect(status.tiers?.find((t) => t.name === 'cloud')?.detail).toMatch(/claude \(claude-test\), \$0\.01 of \$10\.00/);
+    // The status bar's "$… left" comes from this.
+    expect(status.budget).toEqual({ spentUsd: expect.closeTo(0.0075, 6) as number, limitUsd: 10 });
     c.close();
   });
 

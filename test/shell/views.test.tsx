@@ -10,6 +10,7 @@ import { COMMANDS, DEFAULT_KEYMAP, type Command } from '../../src/shell/keymap.j
 import { regions } from '../../src/shell/layout.js';
 import { planLines } from '../../src/shell/plan-lines.js';
 import { initialState, reduce } from '../../src/shell/shell-state.js';
+import { statusExtras } from '../../src/shell/status-extras.js';
 import { statusLine } from '../../src/shell/status-line.js';
 import { fitLine, type Line } from '../../src/shell/styled-lines.js';
 import { detectCaps } from '../../src/shell/terminal-caps.js';
@@ -88,6 +89,14 @@ describe('row builders', () => {
     const degraded = statusLine({ ...base, connection: { kind: 'connected' }, health: { health: 'degraded', problems: ['a', 'b'] }, busyAgents: ['x'] });
     expect(text(degraded)).toContain('aiosd degraded (2 problems)');
     expect(text(degraded)).toContain('1 busy');
+  });
+
+  it("status bar: the cloud budget left from status/get's budget, or the spend alone when a provider has no budget", () => {
+    const base = { session: null, health: null, busyAgents: [], caps, connection: { kind: 'connected' as const } };
+    const status = (budget: unknown): Parameters<typeof statusExtras>[0] => ({ budget } as unknown as Parameters<typeof statusExtras>[0]);
+    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 0.0075, limitUsd: 10 })) }))).toContain('$9.99 left');
+    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 1.5, limitUsd: null })) }))).toContain('$1.50 spent');
+    expect(text(statusLine({ ...base, extras: statusExtras(status(undefined)) }))).not.toContain('$');
   });
 
   it('keeps the live region one row shorter than the terminal', () => {

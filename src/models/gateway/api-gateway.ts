@@ -149,10 +149,15 @@ export class ApiGateway {
     return left.length === 0 ? null : Math.max(...left);
   }
 
+  /**
+   * This month's spend across providers, and the sum of their budgets: null when any provider has
+   * none, since its spend has no limit to be measured against.
+   */
   totals(): { spentUsd: number; budgetUsd: number | null } {
     const spentUsd = this.providers.reduce((a, p) => a + this.spend.get(p.s.name).usd, 0);
-    const budgets = this.providers.map((p) => p.s.budgetUsd).filter((b): b is number => b !== null);
-    return { spentUsd, budgetUsd: budgets.length === 0 ? null : budgets.reduce((a, b) => a + b, 0) };
+    const budgets = this.providers.map((p) => p.s.budgetUsd);
+    const unbounded = budgets.length === 0 || budgets.some((b) => b === null);
+    return { spentUsd, budgetUsd: unbounded ? null : budgets.reduce<number>((a, b) => a + (b ?? 0), 0) };
   }
 
   status(): ProviderView[] {
