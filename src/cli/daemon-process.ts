@@ -7,9 +7,24 @@ import { AiosClient } from '../protocol/client.js';
 import { daemonEnv } from '../tools/io-pool.js';
 import type { AiosPaths } from '../config/paths.js';
 
+/**
+ * aiosd's output is its log. The reader of that log going away (a terminal closed, `aios daemon
+ * 2>&1 | less` quit, a serial console hung up) is no reason to stop serving every other client:
+ * further log lines are dropped, and anything other than a closed reader still surfaces.
+ */
+function keepServingWhenLogReaderGoes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+      stream.write = () => true;
+    });
+  }
+}
+
 export async function runDaemonForeground(paths: AiosPaths, configFiles: { systemFile: string; userFile: string | null }): Promise<number> {
   const { loadConfig, ConfigError } = await import('../config/config.js');
   const { startDaemon } = await import('../daemon/daemon.js');
+  keepServingWhenLogReaderGoes();
   const log = (line: string): void => { process.stderr.write(`${new Date().toISOString()} aiosd: ${line}\n`); };
   let loaded;
   try {
