@@ -10,7 +10,7 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider } from '../models/fakes/fake-provider.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from '../models/helpers/stories-model.js';
-import { until } from '../models/helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'sk-ant-embedding-test-5a5a5a5a';
 const out = mkdtempSync(join(tmpdir(), 'aios-out-'));

@@ -15,7 +15,7 @@ import type { GoalView, TraceItem } from '../../src/protocol/model.js';
 import { aiosBin, daemonForSuite, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider } from '../models/fakes/fake-provider.js';
-import { until } from '../models/helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 

@@ -17,6 +17,7 @@ import { Supervisor } from '../../init/supervisor/supervisor.js';
 import { InitControlResponse } from '../../src/protocol/init-control.js';
 import { AiosInitManager } from '../../src/tools/aios-init-manager.js';
 import { askInit } from '../../src/tools/init-control-client.js';
+import { until as untilValue } from '../helpers/until.js';
 import { detectServiceManager } from '../../src/tools/service-manager.js';
 
 let dir: string;
@@ -123,7 +124,8 @@ describe('the control socket', () => {
     const second = pidOf('worker');
     expect(await m.act('restart', 'worker')).toMatchObject({ ok: true, output: 'restarted worker' });
     expect(pidOf('worker')).not.toBe(second);
-    const detail = await m.detail('worker');
+    // The output is the service's own: a busy machine may show the detail before sh has echoed.
+    const detail = await untilValue('the worker to have written its greeting', () => m.detail('worker'), (d) => d.includes('hello from worker'), 10_000);
     expect(detail).toMatch(/state: running \(pid \d+\); started 3 time\(s\)/);
     expect(detail).toMatch(/stop requested through the control channel \(uid \d+\)/);
     expect(detail).toContain('hello from worker');

@@ -12,7 +12,7 @@ import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '..
 import { waitForGoal } from '../helpers/wait.js';
 import { FakeProvider, type SeenRequest } from './fakes/fake-provider.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
-import { until } from './helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-analysis-test-7c7c7c7c7c7c';

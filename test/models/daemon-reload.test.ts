@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
-import { until } from './helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 

@@ -11,7 +11,7 @@ import type { GoalView, TraceItem } from '../../src/protocol/model.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { FakeProvider } from './fakes/fake-provider.js';
 import { STORIES_SHA256, storiesMissing, storiesPath } from './helpers/stories-model.js';
-import { until } from './helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-tasks-test-6b6b6b6b6b6b';
