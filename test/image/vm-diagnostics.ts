@@ -41,7 +41,9 @@ const AS_ROOT = [
   'echo "== aios-init ctl list"; timeout 20 aios-init ctl list 2>&1',
   'echo "== sockets"; ls -l /run/aios/ 2>&1',
   'echo "== load, memory, state disk"; cat /proc/loadavg; free -m; df -h /var/lib/aios 2>&1',
-  'echo "== processes (no kernel threads)"; ps -N -p 2 --ppid 2 -o pid,ppid,stat,etime,time,rss,args --sort=start_time | cut -c1-200',
+  'echo "== processes (no kernel threads)"; ps -N -p 2 --ppid 2 -o pid,ppid,stat,wchan:16,etime,time,rss,args --sort=start_time | cut -c1-200',
+  // Which processes hold a connection on a unix socket (a TUI without one to aiosd is not connected at all).
+  'echo "== unix sockets of node processes"; ss -xp 2>&1 | grep -E "^Netid|node" | cut -c1-200',
   'for f in aiosd.log init.log services.log; do echo "== /var/log/aios/$f (last 60 lines)"; tail -n 60 /var/log/aios/$f 2>&1; done',
   'if [ -d /run/systemd/system ]; then echo "== journalctl -u aios-init (last 60)"; journalctl -u aios-init -n 60 --no-pager 2>&1; fi',
   'echo "== dmesg (last 20)"; dmesg 2>&1 | tail -n 20',
