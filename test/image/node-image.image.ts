@@ -14,16 +14,26 @@ import { bootNode, type NodeVm } from './qemu-node.js';
 import { shQuote } from '../../init/login/host-files.js';
 import { GoalView } from '../../src/protocol/model.js';
 import { passwordLogin, runAsRoot, sshArgs, waitForSsh } from './ssh.js';
+import { diagnoseFailures } from './vm-diagnostics.js';
 
 const BOOT_TIMEOUT_MS = 10 * 60_000;
 const testStarted = Date.now();
 let image: TestImage;
 let vm: NodeVm | undefined;
+/** A second boot of the same image (rescue mode, UEFI) while its test runs. */
+let sideVm: NodeVm | undefined;
 let work: string;
 const figures: Record<string, unknown> = {};
+const failures = diagnoseFailures(() => {
+  const node = vm ?? sideVm;
+  return node === undefined ? null : { vm: node, login: passwordLogin(node.sshPort, TEST_ACCOUNTS.rescue, work), user: 'rescue', rootPassword: TEST_ACCOUNTS.root };
+});
 
-function sshTui(port: number, key: string, user: string): PtyScreen {
-  return spawnInPty('ssh', [...sshArgs(port, key), '-tt', `${user}@127.0.0.1`], { cols: 80, rows: 24, env: { ...process.env }, term: 'xterm-256color' });
+/** A TUI over SSH; its screen is shown if the test fails (it stays readable after kill()). */
+function sshTui(port: number, key: string, user: string, name: string): PtyScreen {
+  const tui = spawnInPty('ssh', [...sshArgs(port, key), '-tt', `${user}@127.0.0.1`], { cols: 80, rows: 24, env: { ...process.env }, term: 'xterm-256color' });
+  failures.screen(name, tui.text);
+  return tui;
 }
 
 beforeAll(() => {
@@ -84,13 +94,16 @@ describe('the aiOS node image under QEMU', () => {
     vm.type(`create a file ${file} containing booted on aiOS`);
     await vm.serial.waitForScreen(/booted on aiOS/, 60_000);
     vm.type('\r');
-    await vm.serial.waitForScreen(/awaiting approval/, 120_000);
-    expect(vm.serial.screen()).toMatch(/fs\.write/);
+    // The goal's own header, not its row in the list above it: the row can show the new state a
+    // frame before the submit's answer brings the plan up (and, on a state disk used before,
+    // older goals' rows say succeeded and rolled back already).
+    // One frame can arrive over the serial line in several reads: wait for the step too.
+    await vm.serial.waitForScreen(/^goal \[awaiting approval\] create a file[\s\S]*fs\.write/m, 120_000);
     vm.type('a');
-    await vm.serial.waitForScreen(/\[succeeded\]/, 120_000);
+    await vm.serial.waitForScreen(/^goal \[succeeded\] create a file/m, 120_000);
 
     // A second person, over SSH, sees the file the goal wrote.
-    const ada = sshTui(vm.sshPort, image.key, 'ada');
+    const ada = sshTui(vm.sshPort, image.key, 'ada', 'ada over SSH, before the rollback');
     try {
       await ada.waitFor(/aiosd ok/, 120_000);
       ada.write(`show ${file}\r`);
@@ -100,8 +113,8 @@ describe('the aiOS node image under QEMU', () => {
     }
 
     vm.type('r');
-    await vm.serial.waitForScreen(/rolled back/, 120_000);
-    const after = sshTui(vm.sshPort, image.key, 'ada');
+    await vm.serial.waitForScreen(/^goal \[rolled back\] create a file/m, 120_000);
+    const after = sshTui(vm.sshPort, image.key, 'ada', 'ada over SSH, after the rollback');
     try {
       await after.waitFor(/aiosd ok/, 120_000);
       after.write(`show ${file}\r`);
@@ -114,6 +127,7 @@ describe('the aiOS node image under QEMU', () => {
   it('a login on the virtio console (hvc0) ends in the TUI too', async () => {
     if (vm === undefined) throw new Error('no VM');
     const hvc = await vm.hvc();
+    failures.screen('the virtio console (hvc0)', hvc.console.screen);
     try {
       hvc.type('\r'); // agetty prints its prompt again on a new line
       const prompt = await hvc.console.waitForOutput(/aios-node login: /, 120_000);
@@ -135,7 +149,7 @@ describe('the aiOS node image under QEMU', () => {
   it('an SSH login ends in the TUI too, and `ssh node cmd` or scp runs nothing', async () => {
     if (vm === undefined) throw new Error('no VM');
     await waitForSsh(vm.sshPort, image.key);
-    const s = sshTui(vm.sshPort, image.key, 'ada');
+    const s = sshTui(vm.sshPort, image.key, 'ada', 'ada over SSH');
     try {
       await s.waitFor(/goal>/, 120_000);
       await s.waitFor(/aiosd ok.*ada \(operator\)/, 60_000);
@@ -230,6 +244,7 @@ describe('the aiOS node image under QEMU', () => {
 
   it('rescue mode asks for root\'s password before it opens a shell, and powers off on request', async () => {
     const rescue = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, name: 'rescue' });
+    sideVm = rescue;
     try {
       const menu = await rescue.serial.waitForOutput(/Use the \^ and v keys/, 180_000);
       // Editing an entry (to add init=/bin/sh) needs GRUB's superuser; a wrong password gets the menu back.
@@ -268,6 +283,7 @@ describe('the aiOS node image under QEMU', () => {
 
   it('boots under UEFI firmware as well, and the ACPI power button powers it off in order', async () => {
     const uefi = await bootNode({ iso: image.iso, stateDisk: image.stateDisk, accel: figures['accel'] as 'kvm' | 'tcg', workDir: work, uefi: true, name: 'uefi' });
+    sideVm = uefi;
     try {
       const ready = await uefi.serial.waitForOutput(/aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
       expect(ready.match[1]).toBe('ready');

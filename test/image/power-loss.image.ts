@@ -15,6 +15,7 @@ import { readCrashedState } from './crashed-state.js';
 import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type Accel, type NodeVm } from './qemu-node.js';
 import { passwordLogin, waitForSsh } from './ssh.js';
+import { diagnoseFailures } from './vm-diagnostics.js';
 
 const CYCLES = Number(process.env['AIOS_POWER_LOSS_CYCLES'] ?? 3);
 const BOOT_TIMEOUT_MS = 10 * 60_000;
@@ -32,6 +33,7 @@ let disk: string;
 let vm: NodeVm | undefined;
 const acked: Ack[] = [];
 const figures: Record<string, unknown> = { cycles: [] as unknown[] };
+diagnoseFailures(() => (vm === undefined ? null : { vm, login: login(vm.sshPort), user: USER, rootPassword: TEST_ACCOUNTS.root }));
 
 function login(port: number): { args: string[]; env: NodeJS.ProcessEnv } {
   return passwordLogin(port, TEST_ACCOUNTS.rescue, work);

@@ -14,6 +14,7 @@ import { GoalView } from '../../src/protocol/model.js';
 import { buildTestImage, TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type NodeVm } from './qemu-node.js';
 import { passwordLogin, runAsRoot, sshArgs, waitForSsh } from './ssh.js';
+import { diagnoseFailures } from './vm-diagnostics.js';
 
 const BOOT_TIMEOUT_MS = 12 * 60_000;
 let image: TestImage;
@@ -22,6 +23,7 @@ let vm: NodeVm | undefined;
 let rescue: ReturnType<typeof passwordLogin> | undefined;
 let work: string;
 const figures: Record<string, unknown> = {};
+diagnoseFailures(() => (vm === undefined ? null : { vm, login: rescue ?? passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work), user: 'rescue', rootPassword: TEST_ACCOUNTS.root }));
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'aios-systemd-image-'));
