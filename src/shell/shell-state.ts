@@ -69,6 +69,11 @@ export interface ShellState {
   focusedGoalId: string | null;
   /** Text of a goal sent but not yet answered. */
   submitting: string | null;
+  /**
+   * The goal that text became, once its first event has come (events can come before the
+   * submit's answer): it is shown as soon as its planning ends, not a round trip later.
+   */
+  submittedGoalId: string | null;
   /** A model's plan as it streams in (the tail), while the goal is being planned. */
   planDraft: { goalId: string; text: string } | null;
   /** Goals typed while aiosd was unreachable, oldest first: sent once it is back. */
@@ -151,6 +156,7 @@ export function initialState(columns = 80, rows = 24): ShellState {
     goals: EMPTY_BOOK,
     focusedGoalId: null,
     submitting: null,
+    submittedGoalId: null,
     planDraft: null,
     queued: [],
     view: 'plan',
@@ -220,7 +226,15 @@ function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): Shell
     const other = decidedByOther(before, goal, state.session?.user ?? null);
     if (other !== null) next = { ...next, flash: { level: 'info', text: other } };
   }
-  if (focus) return { ...showGoal(next, goal.id), submitting: null };
+  if (focus) return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
+  if (state.submitting !== null && state.submittedGoalId === null && before === undefined
+    && goal.text === state.submitting && goal.submittedBy === state.session?.user) {
+    next = { ...next, submittedGoalId: goal.id };
+  }
+  // Its planning is over (a plan to review, or why there is none): show it now. The list would
+  // otherwise say "awaiting approval" while this pane still says "planning…" until the answer
+  // comes, and on a serial line that frame can stay on screen for a while.
+  if (next.submittedGoalId === goal.id && goal.state !== 'planning') return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
   // Someone else's new goal, while this session looks at none: show it (several sessions, one node).
   if (before === undefined && next.focusedGoalId === null && next.submitting === null) return showGoal(next, goal.id);
   return next;
@@ -323,7 +337,7 @@ export function reduce(state: ShellState, action: Action): ShellState {
     case 'promptClosed':
       return { ...state, input: closePrompt(state.input) };
     case 'goalSubmitting':
-      return { ...state, submitting: action.text, focus: 'plan', view: 'plan', focusedGoalId: null, selectedStep: 0, input: sent(state.input, action.text) };
+      return { ...state, submitting: action.text, submittedGoalId: null, focus: 'plan', view: 'plan', focusedGoalId: null, selectedStep: 0, input: sent(state.input, action.text) };
     case 'goalQueued':
       return { ...state, queued: [...state.queued, action.text], input: sent(state.input, action.text) };
     case 'queueTaken':
@@ -334,6 +348,7 @@ export function reduce(state: ShellState, action: Action): ShellState {
       return {
         ...state,
         submitting: null,
+        submittedGoalId: null,
         focus: 'input',
         focusedGoalId: state.focusedGoalId ?? newestGoalId(state.goals),
         input: { ...state.input, text: action.text, cursor: Array.from(action.text).length },

@@ -51,6 +51,30 @@ describe('shell state', () => {
     expect(s.focus).toBe('plan');
   });
 
+  it("shows this session's new goal as soon as its planning ends, before the submit's answer comes", () => {
+    const text = 'install nginx and start it';
+    const alice = { user: 'alice', role: 'operator' as const, node: 'n', mode: 'user' as const };
+    const old = goal({ id: 'old', text, state: 'succeeded', createdAt: '0' });
+    let s = run({ type: 'connected', session: alice }, { type: 'goalUpdated', goal: old, focus: false }, typed(text), { type: 'goalSubmitting', text });
+    // Someone else's goal with the same words, and an old one of alice's, are not taken for it.
+    s = reduce(s, { type: 'goalUpdated', goal: { ...old, state: 'rolled_back', updatedAt: '2025-02-01T00:00:00Z' }, focus: false });
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', text, state: 'planning', submittedBy: 'bob', createdAt: '1' }), focus: false });
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', text, state: 'awaiting_approval', submittedBy: 'bob', createdAt: '1', updatedAt: '2025-02-01T00:00:00Z' }), focus: false });
+    expect(s.submitting).toBe(text);
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'planning', createdAt: '2' }), focus: false });
+    // While it is planned, the pane still says "planning…" (and shows the model's draft).
+    expect(s.submitting).toBe(text);
+    expect(s.focusedGoalId).toBeNull();
+    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }), focus: false });
+    expect(s.submitting).toBeNull();
+    expect(s.focusedGoalId).toBe('mine');
+    expect(s.focus).toBe('plan');
+    // The answer to the submit, coming after, changes nothing.
+    const answered = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }), focus: true });
+    expect(answered.focusedGoalId).toBe('mine');
+    expect(answered.submitting).toBeNull();
+  });
+
   it('a failed submit puts the text back and says why', () => {
     const s = run(typed('x'), { type: 'goalSubmitting', text: 'x' }, { type: 'submitFailed', text: 'x', message: 'boom' });
     expect(s.focus).toBe('input');
