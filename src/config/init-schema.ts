@@ -2,15 +2,22 @@
 // logins it starts when it is PID 1. Absent means every default (InitConfig.parse({})).
 import { z } from 'zod';
 
+const ServiceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,63}$/, 'expected a service name such as "web" or "backup@daily"');
+
 /** A service aios-init runs itself where it supervises the node (as init, or `aios-init run`). */
 export const InitServiceConfig = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,63}$/, 'expected a service name such as "web" or "backup@daily"'),
+  name: ServiceName,
   description: z.string().default(''),
   /** The program and its arguments, run directly (no shell). */
   argv: z.array(z.string().min(1)).min(1),
   /** daemon: runs until stopped. oneshot: runs to completion. */
   kind: z.enum(['daemon', 'oneshot']).default('daemon'),
   restart: z.enum(['always', 'on-failure', 'never']).default('on-failure'),
+  /**
+   * Services that must be ready (a daemon) or done (a oneshot) first: built-in ones such as
+   * "aiosd", or other [[init.services]]. If one fails, this one is not started.
+   */
+  requires: z.array(ServiceName).default([]),
   /** Started at boot unless disabled; service.enable and service.disable override this. */
   enabled: z.boolean().default(true),
 });

@@ -233,4 +233,39 @@ describe('[[init.services]]', () => {
     expect(() => InitConfig.parse({ services: [{ name: 'bad name', argv: ['x'] }] })).toThrow(/expected a service name/);
     expect(() => InitConfig.parse({ services: [{ name: 'x', argv: [] }] })).toThrow();
   });
+
+  it('keep what they require; one that requires no such service, or is in a cycle, is skipped and said, with what requires it', () => {
+    const said: string[] = [];
+    const init = InitConfig.parse({ services: [
+      { name: 'db', argv: ['true'], requires: ['aiosd'] },
+      { name: 'web', argv: ['true'], requires: ['db'] },
+      { name: 'typo', argv: ['true'], requires: ['dbb'] },
+      { name: 'after-typo', argv: ['true'], requires: ['typo'] },
+      { name: 'a', argv: ['true'], requires: ['b'] },
+      { name: 'b', argv: ['true'], requires: ['a'] },
+    ] });
+    const specs = configuredServices(init, { env: {}, output: 'ignore', taken: new Set(['aiosd']), log: (l) => said.push(l) });
+    expect(specs.map((s) => `${s.name} <- ${(s.requires ?? []).join(',')}`)).toEqual(['db <- aiosd', 'web <- db']);
+    expect(said).toEqual([
+      '[[init.services]] typo: it requires dbb, which is not a service here; this one is not run',
+      '[[init.services]] a: its requirements go round in a cycle (a → b → a); this one is not run',
+      '[[init.services]] b: its requirements go round in a cycle (b → a → b); this one is not run',
+      '[[init.services]] after-typo: it requires typo, which is not a service here; this one is not run',
+    ]);
+    expect(() => InitConfig.parse({ services: [{ name: 'x', argv: ['true'], requires: ['no good'] }] })).toThrow(/expected a service name/);
+  });
+
+  it('start after what they require, under the real supervisor', async () => {
+    // "second" succeeds only if "first" has finished (and written its mark) before it starts.
+    const mark = join(dir, 'first-done');
+    const init = InitConfig.parse({ services: [
+      { name: 'second', argv: ['test', '-f', mark], kind: 'oneshot', restart: 'never', requires: ['first'] },
+      { name: 'first', argv: ['sh', '-c', `sleep 0.3 && touch ${mark}`], kind: 'oneshot', restart: 'never' },
+    ] });
+    const s = new Supervisor({ log: () => undefined });
+    for (const spec of configuredServices(init, { env: process.env, output: 'ignore', taken: new Set(), log: () => undefined })) s.add(spec);
+    expect(await s.start('second')).toBe('done');
+    expect(s.state('first')).toBe('done');
+    await s.stopAll();
+  });
 });
