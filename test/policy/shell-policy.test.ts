@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MvdanParser } from '../../src/policy/mvdan-check.js';
 import { analyseShell } from '../../src/policy/shell-analysis.js';
-import { checkShellLine } from '../../src/policy/shell-check.js';
+import { checkShellLine, MAX_COMMAND_LENGTH } from '../../src/policy/shell-check.js';
 import { judge, policy } from './helpers.js';
 
 const normal = policy('normal');
@@ -114,8 +114,12 @@ describe('what cannot be analysed is denied, not asked about', () => {
 
   it('denies when the second parser does not answer in time', async () => {
     const slow = new MvdanParser(1);
+    // A command near the length limit takes the parser 5 to 25 ms here, well past the 1 ms
+    // allowed (a short one can be parsed within 1 ms, and the test would race the parser).
+    const long = `ls ${Array.from({ length: 2100 }, (_, i) => `"a${i}"`).join(' ')}`;
+    expect(long.length).toBeLessThanOrEqual(MAX_COMMAND_LENGTH);
     try {
-      const r = await checkShellLine('ls -l /tmp', 'bash', slow);
+      const r = await checkShellLine(long, 'bash', slow);
       expect(r.ok).toBe(false);
       expect(!r.ok && r.reason).toMatch(/the shell parser did not finish within 1 ms/);
     } finally {
