@@ -126,6 +126,28 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     expect(state()).toBe('loaded');
   });
 
+  it('measures threads at the first load of an on-demand model, and reuses the choice when it loads it again', async () => {
+    const log: string[] = [];
+    const settings = modelSettings(ModelsConfig.parse({ tactical: { name: 'auto-threads', path: storiesPath, unload_after_idle: '200ms' } }), dir);
+    const own = new LocalRuntime({ settings, workerScript, log: (l) => log.push(l) });
+    try {
+      const tactical = () => own.status().models.find((m) => m.key === 'tactical');
+      await own.generate('tactical', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
+      const first = tactical();
+      expect(first?.threadTrials.map((t) => t.threads)).toEqual(own.cores > 1 ? [1, own.cores] : [1]);
+      await until('the model to unload', () => tactical()?.state === 'unloaded');
+      await own.generate('tactical', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
+      // Same threads and the same trials shown, and the log says they were not run again.
+      expect(tactical()).toMatchObject({ state: 'loaded', threads: first?.threads, threadTrials: first?.threadTrials });
+      const loads = log.filter((l) => l.startsWith('loaded tactical'));
+      expect(loads).toHaveLength(2);
+      expect(loads[0]).toMatch(/\(measured 1: \d+ tok\/s/);
+      expect(loads[1]).toMatch(/\(measured at an earlier load 1: \d+ tok\/s/);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('reports memory for loaded models', async () => {
     await rt.refreshMemory();
     const { runtime: r, models } = rt.status();

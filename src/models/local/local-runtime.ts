@@ -28,6 +28,12 @@ interface ModelState {
   idleTimer: NodeJS.Timeout | null;
   loading: Promise<void> | null;
   probe: LocalModelView['probe'];
+  /**
+   * The thread count an earlier load of this same file measured ("auto"), for the loads after
+   * it: the trials cost a real model seconds, and an on-demand model pays them again after
+   * every idle unload, in front of the request that loads it.
+   */
+  measured: { identity: string; threads: number; trials: LoadedInfo['threadTrials'] } | null;
 }
 
 /** One health probe's result: the text came, or why not. */
@@ -77,7 +83,7 @@ export class LocalRuntime {
     for (const s of opts.settings.models) {
       this.models.set(s.key, {
         settings: s, state: 'configured', problem: null, loaded: null, memoryBytes: null, tokensPerS: null, ttftMs: null,
-        queue: new InferenceQueue(1), idleTimer: null, loading: null, probe: null,
+        queue: new InferenceQueue(1), idleTimer: null, loading: null, probe: null, measured: null,
       });
     }
   }
@@ -359,15 +365,21 @@ export class LocalRuntime {
     }
     const host = await this.runtime();
     m.state = 'loading';
+    // The same file on the same device (a GPU backend set aside changes the answer) and cores.
+    const identity = settings.threads === 'auto' ? `${await this.identity(settings.key)} on ${String(this.ready?.gpu ?? false)}, ${this.cores} cores` : null;
+    const known = identity !== null && m.measured?.identity === identity ? m.measured : null;
     try {
-      m.loaded = await host.load({ key: settings.key, path: settings.path, contextSize: settings.contextSize, threads: settings.threads, cores: this.cores });
+      m.loaded = await host.load({ key: settings.key, path: settings.path, contextSize: settings.contextSize, threads: known?.threads ?? settings.threads, cores: this.cores });
     } catch (err) {
       throw this.fail(m, `cannot load ${settings.path}: ${message(err)}`);
     }
+    if (known !== null) m.loaded = { ...m.loaded, threadTrials: known.trials };
+    else if (identity !== null) m.measured = { identity, threads: m.loaded.threads, trials: m.loaded.threadTrials };
     m.state = 'loaded';
     m.problem = null;
     const trials = m.loaded.threadTrials.map((t) => `${t.threads}: ${Math.round(t.tokensPerS)} tok/s`).join(', ');
-    this.opts.log?.(`loaded ${settings.key} model ${settings.name} in ${Math.round(m.loaded.loadMs)} ms, ${m.loaded.threads} thread(s)${trials === '' ? '' : ` (measured ${trials})`}`);
+    const measuredWhen = known === null ? 'measured' : 'measured at an earlier load';
+    this.opts.log?.(`loaded ${settings.key} model ${settings.name} in ${Math.round(m.loaded.loadMs)} ms, ${m.loaded.threads} thread(s)${trials === '' ? '' : ` (${measuredWhen} ${trials})`}`);
     await this.refreshMemory();
   }
 
