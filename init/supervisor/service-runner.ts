@@ -56,8 +56,13 @@ export class ServiceRunner {
 
   /** A line about this service: to aios-init's log and to the service's recent lines. */
   note(text: string): void {
-    this.recent.add(`${new Date().toISOString()} ${text}`);
+    this.remember(text);
     this.hooks.log(`${this.spec.name}: ${text}`);
+  }
+
+  /** A line about this service, timed, for its recent lines only (routine: not worth the log). */
+  private remember(text: string): void {
+    this.recent.add(`${new Date().toISOString()} ${text}`);
   }
 
   launch(): Promise<ServiceState> {
@@ -125,7 +130,7 @@ export class ServiceRunner {
       for (const w of this.exitWaiters.splice(0)) w();
       this.afterExit({ startedAt, endedAt: Date.now(), failed }, description);
     };
-    child.once('spawn', () => this.recent.add(`${new Date().toISOString()} started: pid ${child.pid ?? '?'}`));
+    child.once('spawn', () => this.remember(`started: pid ${child.pid ?? '?'}`));
     child.once('error', (err) => onEnd(`could not start: ${err.message}`, true));
     child.once('exit', (code, sig) => onEnd(sig !== null ? `killed by ${sig}` : `exit ${code ?? '?'}`, sig !== null || code !== 0));
     if (spec.kind === 'oneshot') return;
@@ -186,12 +191,12 @@ export class ServiceRunner {
 
   private afterExit(run: { startedAt: number; endedAt: number; failed: boolean }, description: string): void {
     if (this.stopRequested) {
-      this.recent.add(`${new Date().toISOString()} stopped: ${description}`);
+      this.remember(`stopped: ${description}`);
       this.setState('stopped');
       return;
     }
     if (this.spec.kind === 'oneshot' && !run.failed) {
-      this.recent.add(`${new Date().toISOString()} finished: ${description}`);
+      this.remember(`finished: ${description}`);
       this.setState('done');
       return;
     }
@@ -199,7 +204,7 @@ export class ServiceRunner {
     if (decision.kind === 'stop') {
       if (run.failed) this.fail(`${description}; ${decision.reason}`);
       else {
-        this.recent.add(`${new Date().toISOString()} ended: ${description}; ${decision.reason}`);
+        this.remember(`ended: ${description}; ${decision.reason}`);
         this.setState('stopped');
       }
       return;
