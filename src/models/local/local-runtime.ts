@@ -171,17 +171,11 @@ export class LocalRuntime {
   async prepare(key: ModelKey, opts: { system?: string; signal?: AbortSignal } = {}): Promise<PreparedInfo | null> {
     const m = this.models.get(key);
     if (m === undefined || m.state === 'failed' || this.closed || m.queue.active > 0 || m.queue.pending > 0) return null;
-    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
-    try {
+    return this.kept(m, async () => {
       await this.ensureLoaded(m);
       const host = await this.runtime();
       return await host.prepare({ key, ...(opts.system === undefined ? {} : { system: opts.system }) }, opts.signal === undefined ? {} : { signal: opts.signal });
-    } catch {
-      // Whatever failed here fails the request too, which says why.
-      return null;
-    } finally {
-      this.scheduleIdleUnload(m);
-    }
+    }).catch(() => null); // whatever failed here fails the request too, which says why
   }
 
   /**
@@ -191,12 +185,7 @@ export class LocalRuntime {
    */
   async loadNow(key: ModelKey): Promise<void> {
     const m = this.state(key);
-    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
-    try {
-      await this.withBackendFallback(() => this.ensureLoaded(m));
-    } finally {
-      this.scheduleIdleUnload(m);
-    }
+    await this.kept(m, () => this.withBackendFallback(() => this.ensureLoaded(m)));
   }
 
   /** The model's embedding of the text, queued behind its generations (background by default). */
@@ -221,16 +210,21 @@ export class LocalRuntime {
     const m = this.state(key);
     return m.queue.run(priority, signal, async () => {
       signal?.throwIfAborted();
-      if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
-      try {
-        return await this.withBackendFallback(async () => {
-          await this.ensureLoaded(m);
-          return work(await this.runtime());
-        });
-      } finally {
-        this.scheduleIdleUnload(m);
-      }
+      return this.kept(m, () => this.withBackendFallback(async () => {
+        await this.ensureLoaded(m);
+        return work(await this.runtime());
+      }));
     });
+  }
+
+  /** Runs `work` with the model's idle unload held off, and its idle time counted again from the end. */
+  private async kept<T>(m: ModelState, work: () => Promise<T>): Promise<T> {
+    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
+    try {
+      return await work();
+    } finally {
+      this.scheduleIdleUnload(m);
+    }
   }
 
   private state(key: ModelKey): ModelState {
