@@ -226,15 +226,14 @@ function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): Shell
     const other = decidedByOther(before, goal, state.session?.user ?? null);
     if (other !== null) next = { ...next, flash: { level: 'info', text: other } };
   }
-  if (focus) return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
-  if (state.submitting !== null && state.submittedGoalId === null && before === undefined
+  if (!focus && state.submitting !== null && state.submittedGoalId === null && before === undefined
     && goal.text === state.submitting && goal.submittedBy === state.session?.user) {
     next = { ...next, submittedGoalId: goal.id };
   }
-  // Its planning is over (a plan to review, or why there is none): show it now. The list would
-  // otherwise say "awaiting approval" while this pane still says "planning…" until the answer
-  // comes, and on a serial line that frame can stay on screen for a while.
-  if (next.submittedGoalId === goal.id && goal.state !== 'planning') return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
+  // The submit's answer, or this session's new goal once its planning is over (a plan to review,
+  // or why there is none), ahead of that answer. The list would otherwise say "awaiting approval"
+  // while this pane still says "planning…", and on a serial line that frame can stay up a while.
+  if (focus || (next.submittedGoalId === goal.id && goal.state !== 'planning')) return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
   // Someone else's new goal, while this session looks at none: show it (several sessions, one node).
   if (before === undefined && next.focusedGoalId === null && next.submitting === null) return showGoal(next, goal.id);
   return next;
