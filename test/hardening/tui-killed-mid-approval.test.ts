@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
 import { descendants, inSession, isAlive } from './proc-table.js';
+import { eventually } from '../helpers/until.js';
 
 let d: TestDaemon;
 const opened: PtyScreen[] = [];
@@ -28,12 +29,7 @@ function openShell(): PtyScreen {
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'busybox']);
 
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !ok();) {
-    if (Date.now() > deadline) throw new Error(`${what} never happened`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, ok: () => boolean): Promise<boolean> => eventually(what, ok, 5000);
 
 describe.each([
   ['kill -9', 'SIGKILL'],

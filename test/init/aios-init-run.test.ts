@@ -13,6 +13,7 @@ import { readTimeline } from '../../init/timeline/timeline-store.js';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import { aiosBin, repoRoot } from '../helpers/daemon.js';
+import { eventually } from '../helpers/until.js';
 
 const initBin = join(repoRoot, 'bin', 'aios-init.js');
 let dir: string;
@@ -33,15 +34,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(check: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(check: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> => eventually(what, check, ms);
 
 const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch { return false; }

@@ -17,7 +17,7 @@ import { Supervisor } from '../../init/supervisor/supervisor.js';
 import { InitControlResponse } from '../../src/protocol/init-control.js';
 import { AiosInitManager } from '../../src/tools/aios-init-manager.js';
 import { askInit } from '../../src/tools/init-control-client.js';
-import { until as untilValue } from '../helpers/until.js';
+import { eventually, until } from '../helpers/until.js';
 import { detectServiceManager } from '../../src/tools/service-manager.js';
 
 let dir: string;
@@ -125,7 +125,7 @@ describe('the control socket', () => {
     expect(await m.act('restart', 'worker')).toMatchObject({ ok: true, output: 'restarted worker' });
     expect(pidOf('worker')).not.toBe(second);
     // The output is the service's own: a busy machine may show the detail before sh has echoed.
-    const detail = await untilValue('the worker to have written its greeting', () => m.detail('worker'), (d) => d.includes('hello from worker'), 10_000);
+    const detail = await until('the worker to have written its greeting', () => m.detail('worker'), (d) => d.includes('hello from worker'), 10_000);
     expect(detail).toMatch(/state: running \(pid \d+\); started 3 time\(s\)/);
     expect(detail).toMatch(/stop requested through the control channel \(uid \d+\)/);
     expect(detail).toContain('hello from worker');
@@ -135,7 +135,7 @@ describe('the control socket', () => {
   it('starts again a service that failed', async () => {
     sup.add({ name: 'flaky', kind: 'daemon', argv: ['sh', '-c', `test -e ${join(dir, 'ok')} && exec sleep 300 || exit 3`], policy: { restart: 'never' } });
     await sup.start('flaky');
-    await until(() => sup.state('flaky') === 'failed');
+    await eventually(() => `the flaky service to fail; log:\n${logs.join('\n')}`, () => sup.state('flaky') === 'failed', 10_000);
     writeFileSync(join(dir, 'ok'), '');
     const a = await askInit(socketPath, { op: 'start', unit: 'flaky' });
     expect(a.service).toMatchObject({ active: 'active', starts: 2 });
@@ -193,14 +193,6 @@ describe('who may use it', () => {
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out; log:\n${logs.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('which service manager aiosd uses', () => {

@@ -13,6 +13,7 @@ import { readTimeline } from '../../init/timeline/timeline-store.js';
 import type { InitServiceInfo } from '../../src/protocol/init-control.js';
 import { askInit } from '../../src/tools/init-control-client.js';
 import { aiosBin, repoRoot } from '../helpers/daemon.js';
+import { eventually } from '../helpers/until.js';
 
 const exec = promisify(execFile);
 const initBin = join(repoRoot, 'bin', 'aios-init.js');
@@ -40,15 +41,8 @@ disk_pct = false
 load_per_core = false
 `;
 
-async function until<T>(check: () => T | null | undefined | false | Promise<T | false>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; aios-init said:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(check: () => T | null | undefined | false | Promise<T | false>, what: string): Promise<T> =>
+  eventually(() => `${what}; aios-init said:\n${output}`, check);
 
 async function bootInit(): Promise<void> {
   rmSync(join(dir, 'state', 'boot-timeline.json'), { force: true });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceRecord } from '../../src/protocol/boot-timeline.js';
 import type { ServiceSpec } from '../../init/supervisor/service-spec.js';
 import { Supervisor } from '../../init/supervisor/supervisor.js';
+import { eventually } from '../helpers/until.js';
 
 let dir: string;
 let logs: string[];
@@ -32,13 +33,7 @@ function supervisor(onChange?: (r: ServiceRecord) => void): Supervisor {
   return sup;
 }
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; log:\n${logs.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = async (check: () => boolean, what: string): Promise<void> => { await eventually(() => `${what}; log:\n${logs.join('\n')}`, check, 10_000); };
 
 const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch { return false; }

@@ -9,6 +9,7 @@ import { LocalRuntime } from '../../src/models/local/local-runtime.js';
 import { modelSettings } from '../../src/models/local/model-settings.js';
 import { ModelsConfig } from '../../src/config/models-schema.js';
 import { STORIES_SHA256, storiesMissing, storiesPath, storiesSha256, workerScript } from './helpers/stories-model.js';
+import { eventually } from '../helpers/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aios-models-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,13 +19,7 @@ function runtime(models: unknown): LocalRuntime {
   return new LocalRuntime({ settings, workerScript });
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean, timeoutMs = 10_000): Promise<boolean> => eventually(what, check, timeoutMs);
 
 describe.skipIf(storiesSha256 === null)('the shared test model', () => {
   it('is the stories260K file whose sha256 the tests expect', () => {
