@@ -27,7 +27,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 await build({
   // model-worker: the local model runtime, started by aiosd as a child process (src/models/local).
   // aios-init: boot phases, supervision and login integration (init/main.ts), run by bin/aios-init.js.
-  entryPoints: { aios: join(root, 'src/cli/main.ts'), 'model-worker': join(root, 'src/models/local/model-worker.ts'), 'aios-init': join(root, 'init/main.ts') },
+  // runas-helper: runs an operator's steps with the operator's credentials (src/runas), started by aiosd.
+  entryPoints: { aios: join(root, 'src/cli/main.ts'), 'model-worker': join(root, 'src/models/local/model-worker.ts'), 'aios-init': join(root, 'init/main.ts'), 'runas-helper': join(root, 'src/runas/helper-main.ts') },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,

@@ -31,9 +31,12 @@ export function parseApprover(text: string | null): Approver | null {
   return { name: m[1], role: m[2] as Approver['role'], confirmed: m[3] !== undefined };
 }
 
-const under = (root: string, p: string): boolean => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
-
-/** Null when the actor may approve the step as asked; otherwise why not, and what to do. */
+/**
+ * Null when the actor may approve the step as asked; otherwise why not, and what to do. Where
+ * an operator may write is not decided here: an operator's goal runs with the operator's own
+ * credentials (src/runas), so the kernel decides. The paths only an admin may touch (aiOS's
+ * config, state and secrets, the node's protected files) come as adminReasons from policy.
+ */
 export function approvalRefusal(
   actor: Actor,
   step: Pick<StepView, 'id' | 'risk' | 'reversible' | 'tool'>,
@@ -47,10 +50,6 @@ export function approvalRefusal(
   }
   if (actor.role !== 'admin' && verdict.adminReasons.length > 0) {
     return `step ${step.id} (${step.tool}) ${verdict.adminReasons.join('; ')}: only an admin may approve it`;
-  }
-  if (actor.role === 'operator') {
-    const outside = verdict.paths.filter((p) => p.access === 'write' && !under(actor.home, p.path));
-    if (outside.length > 0) return `step ${step.id} (${step.tool}) changes ${outside.map((p) => p.path).join(', ')}, outside your home directory: only an admin may approve it`;
   }
   if (verdict.decision === 'confirm' && !confirmed) {
     return `step ${step.id} (${step.tool}) needs an explicit confirmation: ${verdict.reasons.join('; ')}. Approve it again with confirm (aios … --confirm)`;

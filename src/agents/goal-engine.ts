@@ -20,6 +20,7 @@ import { revisionContext } from './revision-context.js';
 import type { ProcedureStore } from './procedure-store.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepRunner } from './step-runner.js';
+import { hostOf, type RunAs } from '../runas/step-host.js';
 
 export interface GoalEngineDeps {
   store: GoalStore;
@@ -46,6 +47,8 @@ export interface GoalEngineDeps {
   stateSpace?: StateGuard;
   /** Diagnoses a failed goal's failed steps in the background (the analyse task); absent: none. */
   analysis?: Pick<FailureAnalysis, 'start' | 'settled' | 'cancel'>;
+  /** Whose credentials a goal's steps and previews run with (its owner's); absent: the daemon's. */
+  runAs?: RunAs;
 }
 
 /** The state directory's word on writing: why a change cannot be recorded now, or null. */
@@ -112,7 +115,7 @@ export class GoalEngine {
    */
   private async propose(goalId: string, outcome: Extract<PlanOutcome, { kind: 'plan' }>, actor: Actor, revises?: { plan: PlanView; why: string }): Promise<GoalView | string> {
     const { store } = this.deps;
-    const checked = await this.checkSteps(outcome.steps, outcome.tier);
+    const checked = await this.checkSteps(outcome.steps, outcome.tier, goalId);
     if (typeof checked === 'string') return checked;
     const planId = ulid();
     const hash = planHash(goalId, outcome.tier, checked.steps, revises?.plan.id);
@@ -243,7 +246,7 @@ export class GoalEngine {
     if (!plan.steps.some((s) => s.id === stepId)) throw new OpError('NotFound', `plan has no step "${stepId}"`);
     const specs: PlanStepSpec[] = plan.steps.map(({ id, agent, tool, args: old, rationale, risk, reversible, dependsOn, verify }) => (
       { id, agent, tool, args: id === stepId ? args : old, rationale, risk, reversible, dependsOn, ...(verify === undefined ? {} : { verify }) }));
-    const checked = await this.checkSteps(specs, plan.tier);
+    const checked = await this.checkSteps(specs, plan.tier, plan.goalId);
     if (typeof checked === 'string') throw new OpError('InvalidParams', `the edited plan does not validate (${checked}); the plan is unchanged`);
     const newHash = planHash(plan.goalId, plan.tier, checked.steps);
     if (newHash === plan.hash) throw new OpError('InvalidParams', 'those arguments are the ones the plan already has; nothing was changed');
@@ -440,7 +443,7 @@ export class GoalEngine {
   }
 
   /** Validates each proposed step against the registry and takes risk and reversibility from the tool, not the planner. */
-  private async checkSteps(steps: PlanStepSpec[], tier: Tier): Promise<{ steps: PlanStepSpec[]; previews: StepPreview[]; verdicts: PolicyVerdict[]; routes: { stepId: string; planned: string; agent: string; reason: string }[] } | string> {
+  private async checkSteps(steps: PlanStepSpec[], tier: Tier, goalId: string): Promise<{ steps: PlanStepSpec[]; previews: StepPreview[]; verdicts: PolicyVerdict[]; routes: { stepId: string; planned: string; agent: string; reason: string }[] } | string> {
     const out: PlanStepSpec[] = [];
     const previews: StepPreview[] = [];
     const routes: { stepId: string; planned: string; agent: string; reason: string }[] = [];
@@ -457,7 +460,8 @@ export class GoalEngine {
       const route = this.deps.mesh?.route(step, tool.capabilities);
       if (route !== undefined) routes.push({ stepId: step.id, planned: step.agent, ...route });
       out.push({ ...step, agent: route?.agent ?? step.agent, args: v.args as Record<string, unknown>, risk: tool.risk, reversible: tool.reversible || !tool.mutates });
-      const preview: StepPreview = await tool.preview(v.args).catch((err: unknown) => ({
+      // As the goal's owner: a diff shows only what its owner may read.
+      const preview: StepPreview = await hostOf(this.deps, goalId).preview(tool, v.args).catch((err: unknown) => ({
         summary: `preview failed: ${err instanceof Error ? err.message : String(err)}`,
       }));
       if (step.verify !== undefined) {

@@ -11,7 +11,8 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
-import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
+import type { Tool, ToolResult } from '../tools/tool.js';
+import { hostOf, type RunAs } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
 import { runDag } from './dag-executor.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
@@ -32,6 +33,8 @@ export interface StepRunnerDeps {
   sandbox?: ((argv: readonly string[]) => string[]) | null;
   /** Why a change cannot be recorded now (state directory full or read-only), or null. */
   stateSpace?: { problem(): string | null };
+  /** Whose credentials a goal's tool calls run with (its owner's); absent: all in the daemon. */
+  runAs?: RunAs;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -53,14 +56,7 @@ function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed
   return null;
 }
 
-/** Lets a tool refuse a path that resolves somewhere other than where policy looked. */
-export function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
-  return (canonical, access) => {
-    if (paths.some((p) => p.path === canonical && (p.access === access || p.access === 'write'))) return null;
-    const checked = paths.filter((p) => p.access === access).map((p) => p.path).join(', ') || '(none)';
-    return `the path resolves to ${canonical} now, not to what policy checked (${checked}): it changed between check and use; nothing was done`;
-  };
-}
+export { pathGuard } from '../runas/checked-paths.js';
 
 /**
  * A plan that declares no dependencies at all is read as a sequence, in the order written:
@@ -206,10 +202,11 @@ export class StepRunner {
     let result: ToolResult;
     let streamed = false;
     try {
-      result = await tool.execute(v.args, {
+      // As the goal's owner: an operator's step runs in their helper, with their credentials.
+      result = await hostOf(this.deps, goalId).execute(tool, v.args, {
         signal: controller.signal,
-        checkPath: pathGuard(verdict.paths),
-        ...(verdict.readOnlyShell === true && this.deps.sandbox ? { sandbox: this.deps.sandbox } : {}),
+        paths: verdict.paths,
+        sandboxed: verdict.readOnlyShell === true,
         onOutput: (chunk) => {
           streamed = true;
           store.appendOutput(planId, step.id, chunk);

@@ -36,6 +36,8 @@ import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
+import { HelperPool } from '../runas/helper-pool.js';
+import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
 
 export interface RunningDaemon {
@@ -77,7 +79,8 @@ export async function startDaemon(opts: {
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
   const protectedPaths = aiosProtectedPaths(locations);
   // Read-only commands run in bubblewrap; where it cannot start, say so now and in status, and judge them strictly.
-  const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
+  const sandboxOptions = { hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 };
+  const sandbox = readOnlySandbox(sandboxOptions);
   log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
@@ -86,6 +89,23 @@ export async function startDaemon(opts: {
   const registry = createBuiltinRegistry({
     timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, serviceManager, isSecret: (p) => protectedPaths.match(p)?.secret === true,
   });
+  const ownerUid = process.getuid?.() ?? 0;
+  // An operator's goal runs with the operator's credentials, in a helper per uid that drops
+  // root before it does anything (src/runas). Only a root daemon in system mode can become
+  // someone else; in user mode the daemon already is its one user.
+  const initSocket = join(paths.runtimeDir, INIT_SOCKET_NAME);
+  const helpers = paths.mode === 'system' && ownerUid === 0
+    ? new HelperPool({
+      log,
+      tools: {
+        timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, initSocket, locations,
+        serviceEnv: Object.fromEntries(['AIOS_SERVICE_MANAGER', 'AIOS_INIT_SOCKET'].flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]]))),
+        sandbox: sandbox.available ? sandboxOptions : null,
+      },
+    })
+    : null;
+  // Root, admins, and the daemon's own actors (the monitor, schedules) run in the daemon.
+  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, runsAsRoot: (uid) => uid === ownerUid || roleFor(lookupUser(uid), paths.mode) === 'admin' });
   // Matched by embedding too while a local model is up (the intelligence below, built next).
   const procedures: ProcedureStore = new ProcedureStore(db, { embedder: (): GoalEmbedder | null => intelligence.embedder(), log });
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
@@ -93,10 +113,12 @@ export async function startDaemon(opts: {
     loadConfig: opts.reloadConfig ?? (() => config), config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     emit: (event) => server.broadcast(event),
-    facts: new FactGatherer({ registry, policy, ledger, record: (type, goalId, payload) => store.recordEvent(type, goalId, payload) }),
+    facts: new FactGatherer({
+      registry, policy, ledger, record: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
+      hostFor: (goalId) => hostOf({ runAs: owners, sandbox: sandbox.wrap, store }, goalId),
+    }),
   });
   const planner = intelligence;
-  const ownerUid = process.getuid?.() ?? 0;
 
   const actorFor = (cred: { uid: number }): Actor => {
     const user = lookupUser(cred.uid);
@@ -125,6 +147,7 @@ export async function startDaemon(opts: {
     securityMode: () => config.security.mode as SecurityMode,
     stateSpace: space,
     analysis,
+    runAs: owners,
   });
   bestEffort('mark goals interrupted by the last shutdown', () => {
     const interrupted = engine.recoverInterrupted();
@@ -188,6 +211,7 @@ export async function startDaemon(opts: {
       views.hatches.closeAll();
       await server.close();
       await engine.idle();
+      helpers?.close();
       await analysis.close();
       mesh.stop();
       await intelligence.close();

@@ -48,6 +48,12 @@ export class GoalStore {
       VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?)`).run(g.id, g.text, g.state, g.submittedBy, g.submittedUid, now, now);
   }
 
+  /** The uid that submitted the goal: whose credentials its steps run with. Undefined for no such goal. */
+  ownerUid(goalId: string): number | undefined {
+    const row = this.sql('SELECT submitted_uid FROM goals WHERE id = ?').get(goalId) as { submitted_uid: number } | undefined;
+    return row?.submitted_uid;
+  }
+
   setGoalState(goalId: string, state: GoalState, message?: string | null): void {
     const now = new Date().toISOString();
     if (message === undefined) {

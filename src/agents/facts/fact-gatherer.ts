@@ -7,8 +7,8 @@ import type { AuditLedger } from '../../memory/audit-ledger.js';
 import type { PolicyEngine } from '../../policy/policy-engine.js';
 import type { ToolRegistry } from '../../tools/registry.js';
 import type { ToolResult } from '../../tools/tool.js';
+import { inDaemon, type StepHost } from '../../runas/step-host.js';
 import { agentFor } from '../agent-roster.js';
-import { pathGuard } from '../step-runner.js';
 
 /** A read-only tool as the model is offered it. */
 export interface FactToolSpec {
@@ -37,6 +37,8 @@ export interface FactGathererDeps {
   record: (type: string, goalId: string | null, payload: Record<string, unknown>) => void;
   /** One fact call's own time limit. */
   callTimeoutMs?: number;
+  /** Where the goal's calls run: as its owner (an operator's helper) or in the daemon; absent: the daemon. */
+  hostFor?: (goalId: string | null) => StepHost;
 }
 
 const ACTOR = 'planner';
@@ -73,8 +75,9 @@ export class FactGatherer implements FactSource {
     ledger.append({ actor: ACTOR, action: 'fact.call', subject: name, detail: { goalId, args: v.args, agent } });
     const began = performance.now();
     const timeout = AbortSignal.timeout(this.deps.callTimeoutMs ?? 10_000);
-    const result: ToolResult = await tool.execute(v.args, {
-      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]), onOutput: () => undefined, checkPath: pathGuard(verdict.paths),
+    const host = this.deps.hostFor?.(goalId) ?? inDaemon(null);
+    const result: ToolResult = await host.execute(tool, v.args, {
+      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]), onOutput: () => undefined, paths: verdict.paths,
     }).catch((err: unknown) => ({ ok: false, output: '', error: `the tool crashed: ${err instanceof Error ? err.message : String(err)}` }));
     const text = result.ok ? result.output : `failed: ${result.error}${result.output === '' ? '' : `\n${result.output}`}`;
     record('fact.result', goalId, { tool: name, args: v.args, ok: result.ok, bytes: Buffer.byteLength(text), ms: Math.round(performance.now() - began) });

@@ -12,6 +12,7 @@ import type { GoalStore } from '../../memory/goal-store.js';
 import type { PolicyEngine } from '../../policy/policy-engine.js';
 import type { ToolRegistry } from '../../tools/registry.js';
 import type { Tool, ToolResult } from '../../tools/tool.js';
+import { hostOf, type RunAs } from '../../runas/step-host.js';
 import { agentFor } from '../agent-roster.js';
 import { checkCall, describeVerify } from './verify-check.js';
 
@@ -22,6 +23,8 @@ export interface StepVerifierDeps {
   store: GoalStore;
   emit: (event: DaemonEvent) => void;
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** A check reads as the step did: with the goal owner's credentials. */
+  runAs?: RunAs;
 }
 
 interface PreparedCheck {
@@ -65,9 +68,8 @@ export class StepVerifier {
       for (;;) {
         attempts++;
         const startedAt = new Date().toISOString();
-        const result = await p.tool.execute(p.args, {
-          signal: signal ?? new AbortController().signal, onOutput: () => undefined,
-          ...(p.sandboxed && this.deps.sandbox ? { sandbox: this.deps.sandbox } : {}),
+        const result = await hostOf(this.deps, at.goalId).execute(p.tool, p.args, {
+          signal: signal ?? new AbortController().signal, onOutput: () => undefined, sandboxed: p.sandboxed,
         }).catch((err: unknown): ToolResult => ({ ok: false, output: '', error: `check crashed: ${err instanceof Error ? err.message : String(err)}` }));
         reason = p.judge(result);
         const left = within - (performance.now() - began);

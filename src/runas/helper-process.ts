@@ -1,0 +1,144 @@
+// aiosd's side of one run-as helper: starts it (as root, which it leaves at once), hands it
+// tool calls, streams their output and process reports back, forwards cancellation, and fails
+// every call in flight, clearly, the moment the helper ends for any reason.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { StepPreview } from '../protocol/model.js';
+import type { PathUse, ToolResult } from '../tools/tool.js';
+import { helperEnv } from './identity.js';
+import type { HelperToolOptions, ProcessReport, RunAsIdentity, ToDaemon, ToHelper } from './messages.js';
+
+/** A cancelled call that has not answered after this long ends the helper (and so the call). */
+const ABORT_GRACE_MS = 10_000;
+/** A helper that has not dropped privileges and built its tools in this long is given up on. */
+const START_TIMEOUT_MS = 30_000;
+
+export interface CallContext {
+  signal: AbortSignal;
+  onOutput: (chunk: string) => void;
+  onProcess?: (p: ProcessReport) => void;
+}
+
+interface Pending {
+  resolve: (value: ToolResult | StepPreview) => void;
+  reject: (err: Error) => void;
+  ctx: CallContext | null;
+}
+
+export class HelperEndedError extends Error {}
+
+export class RunAsHelper {
+  /** Resolves once the helper runs as its identity and has its tools; rejects if it never does. */
+  readonly ready: Promise<{ uid: number; gid: number; groups: number[] }>;
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private endedWhy: string | null = null;
+  private readonly startedAt = performance.now();
+  /** Milliseconds from spawn to ready (the cold start); null until ready. */
+  startMs: number | null = null;
+
+  constructor(readonly who: RunAsIdentity, options: HelperToolOptions, script: string, private readonly onEnd: (why: string) => void) {
+    // fds 0-2 are /dev/null and fd 3 the channel: nothing else of the daemon's crosses (node
+    // marks its own descriptors close-on-exec), and the environment is built from scratch.
+    this.child = spawn(process.execPath, [script, String(who.uid), String(who.gid), who.name ?? ''], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'advanced', env: helperEnv(who), cwd: '/',
+    });
+    let started: (who: { uid: number; gid: number; groups: number[] }) => void = () => undefined;
+    let notStarted: (err: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => { started = resolve; notStarted = reject; });
+    this.ready.catch(() => undefined); // a helper nobody waits on may fail to start unobserved
+    const startTimer = setTimeout(() => this.kill(`it did not start within ${START_TIMEOUT_MS / 1000}s`), START_TIMEOUT_MS);
+    this.child.on('message', (msg: ToDaemon) => {
+      if (msg.type === 'ready') {
+        clearTimeout(startTimer);
+        this.startMs = performance.now() - this.startedAt;
+        started(msg);
+      } else if (msg.type === 'failed') {
+        this.endedWhy ??= msg.error;
+      } else {
+        this.answer(msg);
+      }
+    });
+    const ended = (why: string): void => {
+      clearTimeout(startTimer);
+      this.endedWhy ??= why;
+      const error = new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy}`);
+      notStarted(error);
+      for (const p of this.pending.values()) p.reject(new HelperEndedError(`${error.message}; what the call did before that is unknown`));
+      this.pending.clear();
+      this.onEnd(this.endedWhy);
+    };
+    this.child.once('exit', (code, signal) => ended(signal !== null ? `killed by ${signal}` : `exited with status ${code ?? '?'}`));
+    this.child.once('error', (err) => { ended(`could not run it: ${err.message}`); this.child.kill('SIGKILL'); });
+    this.child.send({ type: 'init', options } satisfies ToHelper);
+  }
+
+  get label(): string {
+    return `${this.who.name ?? 'an account with no passwd entry'} (uid ${this.who.uid})`;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.endedWhy === null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get busy(): number {
+    return this.pending.size;
+  }
+
+  async execute(tool: string, args: unknown, paths: readonly PathUse[], sandboxed: boolean, ctx: CallContext): Promise<ToolResult> {
+    return (await this.request(ctx, (id) => ({ type: 'execute', id, tool, args, paths: [...paths], sandboxed }))) as ToolResult;
+  }
+
+  async preview(tool: string, args: unknown): Promise<StepPreview> {
+    return (await this.request(null, (id) => ({ type: 'preview', id, tool, args }))) as StepPreview;
+  }
+
+  /** Ends the helper: what is in flight fails with `why`. */
+  kill(why: string): void {
+    this.endedWhy ??= why;
+    this.child.kill('SIGKILL');
+  }
+
+  /** The channel closes; the helper cancels what it runs and exits on its own. */
+  end(): void {
+    this.endedWhy ??= 'it was idle and was ended';
+    if (this.child.connected) this.child.disconnect();
+  }
+
+  private async request(ctx: CallContext | null, build: (id: number) => ToHelper): Promise<ToolResult | StepPreview> {
+    await this.ready;
+    if (!this.alive) throw new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy ?? 'unknown'}`);
+    const id = this.nextId++;
+    const answer = new Promise<ToolResult | StepPreview>((resolve, reject) => this.pending.set(id, { resolve, reject, ctx }));
+    const signal = ctx?.signal;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      if (!this.child.connected) return;
+      this.child.send({ type: 'abort', id, reason: String(signal?.reason ?? 'cancelled') } satisfies ToHelper);
+      graceTimer = setTimeout(() => this.kill(`a cancelled call did not stop within ${ABORT_GRACE_MS / 1000}s`), ABORT_GRACE_MS);
+    };
+    this.child.send(build(id));
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return answer.finally(() => {
+      clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
+  private answer(msg: Exclude<ToDaemon, { type: 'ready' | 'failed' }>): void {
+    const p = this.pending.get(msg.id);
+    if (p === undefined) return;
+    switch (msg.type) {
+      case 'output': p.ctx?.onOutput(msg.chunk); return;
+      case 'process': p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid }); return;
+      case 'result': this.pending.delete(msg.id); p.resolve(msg.result); return;
+      case 'preview': this.pending.delete(msg.id); p.resolve(msg.preview); return;
+      case 'error': this.pending.delete(msg.id); p.reject(new Error(msg.error)); return;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// The run-as helper after it dropped privileges: builds the same tools as the daemon and runs
+// what it is sent (tool executions and previews), streaming output and process reports back.
+// The kernel decides what each call may read or write; a cancellation aborts the call.
+import process from 'node:process';
+import { protectedRules, ProtectedPaths } from '../policy/path-guard.js';
+import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
+import { createBuiltinRegistry } from '../tools/builtin-tools.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { detectServiceManager } from '../tools/service-manager.js';
+import type { ToolContext, ToolResult } from '../tools/tool.js';
+import { pathGuard } from './checked-paths.js';
+import type { HelperToolOptions, ProcessReport, ToDaemon, ToHelper } from './messages.js';
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** After the channel closes, how long calls in flight get to stop before the helper exits. */
+const WIND_DOWN_MS = 3000;
+
+function send(msg: ToDaemon): void {
+  if (!process.connected) return; // the daemon is gone: nobody to tell
+  try {
+    process.send?.(msg);
+  } catch (err) {
+    // A result holding something that cannot be cloned still reports, without its data.
+    if (msg.type === 'result') process.send?.({ ...msg, result: msg.result.ok ? { ok: true, output: msg.result.output } : msg.result });
+    else throw err;
+  }
+}
+
+interface Tools {
+  registry: ToolRegistry;
+  sandbox: ((argv: readonly string[]) => string[]) | null;
+  sandboxProblem: string;
+}
+
+function buildTools(o: HelperToolOptions): Tools {
+  const protectedPaths = new ProtectedPaths(protectedRules(o.locations));
+  const registry = createBuiltinRegistry({
+    timeoutMs: o.timeoutMs, outputCapBytes: o.outputCapBytes,
+    serviceManager: detectServiceManager({ initSocket: o.initSocket, env: o.serviceEnv }),
+    isSecret: (p) => protectedPaths.match(p)?.secret === true,
+  });
+  const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
+  return { registry, sandbox: sandbox?.wrap ?? null, sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox' };
+}
+
+export function serve(who: { uid: number; gid: number; groups: number[] }): void {
+  let tools: Tools | null = null;
+  const running = new Map<number, AbortController>();
+
+  const execute = async (msg: Extract<ToHelper, { type: 'execute' }>, t: Tools): Promise<ToolResult> => {
+    const tool = t.registry.get(msg.tool);
+    if (tool === undefined) return { ok: false, output: '', error: `the run-as helper has no tool "${msg.tool}"` };
+    // What the daemon's policy judged to run sandboxed never runs here without the sandbox.
+    if (msg.sandboxed && t.sandbox === null) return { ok: false, output: '', error: `the sandbox cannot start as uid ${who.uid} (${t.sandboxProblem}); nothing ran` };
+    const controller = new AbortController();
+    running.set(msg.id, controller);
+    const ctx: ToolContext & { onProcess: (p: ProcessReport) => void } = {
+      signal: controller.signal,
+      onOutput: (chunk) => send({ type: 'output', id: msg.id, chunk }),
+      onProcess: (p) => send({ type: 'process', id: msg.id, pid: p.pid, pgid: p.pgid }),
+      checkPath: pathGuard(msg.paths),
+      ...(msg.sandboxed && t.sandbox !== null ? { sandbox: t.sandbox } : {}),
+    };
+    try {
+      return await tool.execute(msg.args, ctx);
+    } finally {
+      running.delete(msg.id);
+    }
+  };
+
+  process.on('message', (raw: ToHelper) => {
+    if (raw.type === 'init') {
+      try {
+        tools = buildTools(raw.options);
+        send({ type: 'ready', ...who });
+      } catch (err) {
+        send({ type: 'failed', error: `the run-as helper could not set up its tools: ${message(err)}` });
+        process.disconnect?.();
+      }
+      return;
+    }
+    if (raw.type === 'abort') {
+      running.get(raw.id)?.abort(new Error(raw.reason));
+      return;
+    }
+    const t = tools;
+    if (t === null) {
+      send({ type: 'error', id: raw.id, error: 'the run-as helper was sent work before it was set up' });
+      return;
+    }
+    if (raw.type === 'execute') {
+      execute(raw, t).then((result) => send({ type: 'result', id: raw.id, result }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+      return;
+    }
+    const tool = t.registry.get(raw.tool);
+    if (tool === undefined) {
+      send({ type: 'error', id: raw.id, error: `the run-as helper has no tool "${raw.tool}"` });
+      return;
+    }
+    tool.preview(raw.args).then((preview) => send({ type: 'preview', id: raw.id, preview }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+  });
+  // The daemon went away: what runs is cancelled (its processes killed), then the helper ends.
+  process.on('disconnect', () => {
+    for (const c of running.values()) c.abort(new Error('aiosd closed the channel'));
+    setTimeout(() => process.exit(0), running.size === 0 ? 0 : WIND_DOWN_MS).unref();
+  });
+}
