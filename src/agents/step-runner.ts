@@ -12,7 +12,7 @@ import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { Tool, ToolResult } from '../tools/tool.js';
-import { hostOf, type RunAs } from '../runas/step-host.js';
+import { hostOf, type RunAs, type StepHost } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
 import { runDag } from './dag-executor.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
@@ -193,7 +193,9 @@ export class StepRunner {
       store.appendOutput(planId, step.id, `[the audit ledger cannot be written (${message(err)}); this read-only step runs unrecorded]\n`);
     }
 
-    const snapshotError = await this.snapshot(tool, v.args, verdict, goalId, planId, step);
+    // As the goal's owner: an operator's step runs in their helper, with their credentials.
+    const host = hostOf(this.deps, goalId);
+    const snapshotError = await this.snapshot(tool, v.args, verdict, goalId, planId, step, host);
     if (snapshotError !== null) return finish('failed', snapshotError);
 
     const controller = new AbortController();
@@ -202,8 +204,7 @@ export class StepRunner {
     let result: ToolResult;
     let streamed = false;
     try {
-      // As the goal's owner: an operator's step runs in their helper, with their credentials.
-      result = await hostOf(this.deps, goalId).execute(tool, v.args, {
+      result = await host.execute(tool, v.args, {
         signal: controller.signal,
         paths: verdict.paths,
         sandboxed: verdict.readOnlyShell === true,
@@ -238,11 +239,15 @@ export class StepRunner {
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */
-  private async snapshot(tool: Tool, args: unknown, verdict: PolicyVerdict, goalId: string, planId: string, step: StepView): Promise<string | null> {
+  private async snapshot(tool: Tool, args: unknown, verdict: PolicyVerdict, goalId: string, planId: string, step: StepView, host: StepHost): Promise<string | null> {
     if (!tool.mutates) return null;
     const paths = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
     const states = tool.states?.(args) ?? [];
     if (paths.length === 0 && states.length === 0) return null;
+    // The daemon snapshots as root: only what the owner may write, or a later rollback would put
+    // back (as root) a file the owner could never have changed.
+    const refused = await host.mayWrite(paths).catch((err: unknown) => `could not ask whether ${host.runsAs} may write ${paths.join(', ')} (${message(err)})`);
+    if (refused !== null) return `${refused}; nothing was changed`;
     try {
       const snap = await this.deps.snapshots.capture({ paths, states, label: `before ${step.tool} (${goalId}/${step.id})`, goalId, stepId: step.id });
       this.deps.store.updateStep(planId, step.id, { snapshotId: snap.id });

@@ -19,7 +19,7 @@ export interface CallContext {
 }
 
 interface Pending {
-  resolve: (value: ToolResult | StepPreview) => void;
+  resolve: (value: ToolResult | StepPreview | string | null) => void;
   reject: (err: Error) => void;
   ctx: CallContext | null;
 }
@@ -97,6 +97,10 @@ export class RunAsHelper {
     return (await this.request(null, (id) => ({ type: 'preview', id, tool, args }))) as StepPreview;
   }
 
+  async mayWrite(paths: readonly string[]): Promise<string | null> {
+    return (await this.request(null, (id) => ({ type: 'access', id, paths: [...paths] }))) as string | null;
+  }
+
   /** Ends the helper: what is in flight fails with `why`. */
   kill(why: string): void {
     this.endedWhy ??= why;
@@ -109,11 +113,11 @@ export class RunAsHelper {
     if (this.child.connected) this.child.disconnect();
   }
 
-  private async request(ctx: CallContext | null, build: (id: number) => ToHelper): Promise<ToolResult | StepPreview> {
+  private async request(ctx: CallContext | null, build: (id: number) => ToHelper): Promise<ToolResult | StepPreview | string | null> {
     await this.ready;
     if (!this.alive) throw new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy ?? 'unknown'}`);
     const id = this.nextId++;
-    const answer = new Promise<ToolResult | StepPreview>((resolve, reject) => this.pending.set(id, { resolve, reject, ctx }));
+    const answer = new Promise<ToolResult | StepPreview | string | null>((resolve, reject) => this.pending.set(id, { resolve, reject, ctx }));
     const signal = ctx?.signal;
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
@@ -138,6 +142,7 @@ export class RunAsHelper {
       case 'process': p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid }); return;
       case 'result': this.pending.delete(msg.id); p.resolve(msg.result); return;
       case 'preview': this.pending.delete(msg.id); p.resolve(msg.preview); return;
+      case 'access': this.pending.delete(msg.id); p.resolve(msg.refusal); return;
       case 'error': this.pending.delete(msg.id); p.reject(new Error(msg.error)); return;
     }
   }

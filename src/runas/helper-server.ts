@@ -1,6 +1,8 @@
 // The run-as helper after it dropped privileges: builds the same tools as the daemon and runs
 // what it is sent (tool executions and previews), streaming output and process reports back.
 // The kernel decides what each call may read or write; a cancellation aborts the call.
+import { access, constants, lstat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import process from 'node:process';
 import { protectedRules, ProtectedPaths } from '../policy/path-guard.js';
 import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
@@ -42,6 +44,23 @@ function buildTools(o: HelperToolOptions): Tools {
   });
   const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
   return { registry, sandbox: sandbox?.wrap ?? null, sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox' };
+}
+
+/** Whether this process may change `path`: the file itself if it exists, else create it in its nearest existing directory. */
+async function writeRefusal(path: string): Promise<string | null> {
+  let target = path;
+  let creating = false;
+  for (;;) {
+    const there = await lstat(target).then(() => true, () => false);
+    if (there || target === '/') break;
+    creating = true;
+    target = dirname(target);
+  }
+  const mode = creating ? constants.W_OK | constants.X_OK : constants.W_OK;
+  return access(target, mode).then(() => null, (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    return `${code}: uid ${process.getuid?.()} may not ${creating ? `create ${path} (in ${target})` : `write ${path}`}`;
+  });
 }
 
 export function serve(who: { uid: number; gid: number; groups: number[] }): void {
@@ -91,6 +110,13 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
     }
     if (raw.type === 'execute') {
       execute(raw, t).then((result) => send({ type: 'result', id: raw.id, result }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+      return;
+    }
+    if (raw.type === 'access') {
+      Promise.all(raw.paths.map(writeRefusal)).then(
+        (refusals) => send({ type: 'access', id: raw.id, refusal: refusals.find((r) => r !== null) ?? null }),
+        (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }),
+      );
       return;
     }
     const tool = t.registry.get(raw.tool);

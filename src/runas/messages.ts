@@ -33,12 +33,14 @@ export type ToDaemon =
   | { type: 'process'; id: number; pid: number; pgid: number }
   | { type: 'result'; id: number; result: ToolResult }
   | { type: 'preview'; id: number; preview: StepPreview }
+  | { type: 'access'; id: number; refusal: string | null }
   | { type: 'error'; id: number; error: string };
 
 export type ToHelper =
   | { type: 'init'; options: HelperToolOptions }
   | { type: 'execute'; id: number; tool: string; args: unknown; paths: PathUse[]; sandboxed: boolean }
   | { type: 'preview'; id: number; tool: string; args: unknown }
+  | { type: 'access'; id: number; paths: string[] }
   | { type: 'abort'; id: number; reason: string };
 
 /** A tool context with wt-brakes' process report: present once that lands in ToolContext, harmless before. */

@@ -24,6 +24,8 @@ export interface StepHost {
   readonly runsAs: string;
   execute(tool: Tool, args: unknown, call: HostCall): Promise<ToolResult>;
   preview(tool: Tool, args: unknown): Promise<StepPreview>;
+  /** Null when these credentials may write (or create) every path; else the kernel's refusal. */
+  mayWrite(paths: readonly string[]): Promise<string | null>;
 }
 
 /** Runs the tool in the daemon's own process, with the daemon's credentials. */
@@ -41,6 +43,7 @@ export function inDaemon(sandbox: ((argv: readonly string[]) => string[]) | null
       return tool.execute(args, ctx);
     },
     preview: (tool, args) => tool.preview(args),
+    mayWrite: () => Promise.resolve(null),
   };
 }
 
@@ -59,6 +62,7 @@ export function inHelper(pool: HelperPool, uid: number, sandboxAvailable: boolea
       signal: call.signal, onOutput: call.onOutput, ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
     })),
     preview: (tool, args) => around(() => pool.get(uid).preview(tool.name, args)),
+    mayWrite: (paths) => around(() => pool.get(uid).mayWrite(paths)),
   };
 }
 

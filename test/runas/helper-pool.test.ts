@@ -104,6 +104,10 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     const cron = await run(pool.get(account.uid), 'fs.write', { path: '/etc/cron.d/aios-runas-test', content: '* * * * * root true\n' });
     expect(cron.ok).toBe(false);
     expect(() => statSync('/etc/cron.d/aios-runas-test')).toThrow();
+    // Asked before the daemon snapshots: the kernel's answer, for a new file and an existing one.
+    expect(await pool.get(account.uid).mayWrite([join(account.home, 'a', 'b')])).toBeNull();
+    expect(await pool.get(account.uid).mayWrite(['/etc/cron.d/aios-runas-test'])).toMatch(/^EACCES: .*may not create \/etc\/cron.d\/aios-runas-test/);
+    expect(await pool.get(account.uid).mayWrite(['/etc/hostname'])).toMatch(/^EACCES: .*may not write \/etc\/hostname/);
   });
 
   it('streams output, forwards cancellation, and previews as the account', async () => {
