@@ -100,9 +100,10 @@ async function plannerOnly(): Promise<void> {
 const stop = await startDaemon();
 try {
   // BENCH_ONLY=soak runs the soak alone (with BENCH_SOAK_S=3600, the hour).
-  // BENCH_ONLY=tui runs the TUI figures alone.
+  // BENCH_ONLY=tui runs the TUI figures alone; BENCH_ONLY=runas the run-as-owner figures.
   if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
   else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'runas') await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
   else await everything();
 } finally {
   await stop();
@@ -117,6 +118,7 @@ async function everything(): Promise<void> {
   await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
   await (await import('./agents.js')).agentBenchmarks(rows, results);
+  await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
   await (await import('./soak.js')).soakBenchmark(root, rows, results);
 }
 const report = table(rows);
