@@ -124,7 +124,13 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
       send({ type: 'error', id: raw.id, error: `the run-as helper has no tool "${raw.tool}"` });
       return;
     }
-    tool.preview(raw.args).then((preview) => send({ type: 'preview', id: raw.id, preview }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+    // Some previews throw before they return a promise: caught the same way.
+    Promise.resolve().then(() => tool.preview(raw.args)).then((preview) => send({ type: 'preview', id: raw.id, preview }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+  });
+  // A bug of ours, not a tool's failure: the daemon hears what it was, then the helper ends.
+  process.on('uncaughtException', (err) => {
+    if (process.connected) process.send?.({ type: 'failed', error: `the run-as helper failed: ${message(err)}` } satisfies ToDaemon, () => process.exit(1));
+    else process.exit(1);
   });
   // The daemon went away: what runs is cancelled (its processes killed), then the helper ends.
   process.on('disconnect', () => {

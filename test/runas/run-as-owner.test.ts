@@ -82,6 +82,14 @@ describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
     expect(JSON.stringify(g)).not.toContain('ROOT-SECRET');
   }, 60_000);
 
+  it('previews as the operator: a diff over a file they cannot read shows none of it', async () => {
+    const g = await asOp.call<GoalView>('tool/plan', { tool: 'fs.write', args: { path: join(files, 'root-only'), content: 'overwritten\n' } });
+    expect(g.state).toBe('awaiting_approval');
+    expect(JSON.stringify(g.plan?.steps[0]?.preview)).toMatch(/EACCES|permission denied/i);
+    expect(JSON.stringify(g)).not.toContain('ROOT-SECRET');
+    if (g.plan !== null) await asOp.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'reject' });
+  }, 60_000);
+
   it('reads what a supplementary group of the operator may read', async () => {
     const g = await operatorRuns('fs.read', { path: join(files, 'group-only') });
     expect(g.state).toBe('succeeded');
