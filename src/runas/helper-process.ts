@@ -2,6 +2,7 @@
 // tool calls, streams their output and process reports back, forwards cancellation, and fails
 // every call in flight, clearly, the moment the helper ends for any reason.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { StepPreview } from '../protocol/model.js';
 import type { PathUse, ToolResult } from '../tools/tool.js';
 import { helperEnv } from './identity.js';
@@ -134,12 +135,28 @@ export class RunAsHelper {
     });
   }
 
+  /**
+   * The daemon may kill a reported process group as root: only a process that is the helper's
+   * uid's, in the group named, is passed on, whatever the helper says. (The helper cannot be
+   * traced by its uid, having changed credentials, but the daemon does not rely on that.)
+   */
+  private owns(report: ProcessReport): boolean {
+    try {
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${report.pid}/status`, 'utf8'))?.[1];
+      const stat = readFileSync(`/proc/${report.pid}/stat`, 'utf8');
+      const pgrp = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2];
+      return uid === String(this.who.uid) && pgrp === String(report.pgid);
+    } catch {
+      return false; // gone already: nothing of it to stop
+    }
+  }
+
   private answer(msg: Exclude<ToDaemon, { type: 'ready' | 'failed' }>): void {
     const p = this.pending.get(msg.id);
     if (p === undefined) return;
     switch (msg.type) {
       case 'output': p.ctx?.onOutput(msg.chunk); return;
-      case 'process': p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid }); return;
+      case 'process': if (this.owns(msg)) p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid }); return;
       case 'result': this.pending.delete(msg.id); p.resolve(msg.result); return;
       case 'preview': this.pending.delete(msg.id); p.resolve(msg.preview); return;
       case 'access': this.pending.delete(msg.id); p.resolve(msg.refusal); return;

@@ -4,7 +4,7 @@
 import { chmodSync, chownSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 import { HelperPool } from '../../src/runas/helper-pool.js';
@@ -64,6 +64,9 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     expect(status).toMatch(new RegExp(`^Gid:\\s+${account.gid}\\s+${account.gid}\\s+${account.gid}\\s+${account.gid}$`, 'm'));
     expect(status).toMatch(/^CapEff:\s+0+$/m);
     expect(status).toMatch(/^CapPrm:\s+0+$/m);
+    // Having changed credentials it is not dumpable: the account cannot trace it or read its memory.
+    const peek = spawnSync('cat', [`/proc/${h.pid}/environ`], { uid: account.uid, gid: account.gid, encoding: 'utf8' });
+    expect(peek.stderr).toMatch(/Permission denied/);
   });
 
   it('inherits no descriptor but its channel, and only a minimal environment', async () => {
@@ -135,6 +138,19 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     const again = pool.get(account.uid);
     expect(again.pid).not.toBe(pid);
     await expect(again.ready).resolves.toMatchObject({ uid: account.uid });
+  });
+
+  it('passes on a process report only for a process of the helper’s uid, in the group it names', async () => {
+    const hostile = new HelperPool({ script: join(import.meta.dirname, 'fixtures', 'hostile-helper.mjs'), tools: { timeoutMs: 1000, outputCapBytes: 1024, initSocket: '', serviceEnv: {}, locations: { stateDir: dir, configDirs: [], secretsFile: '' }, sandbox: null } });
+    try {
+      const reports: { pid: number; pgid: number }[] = [];
+      const r = await hostile.get(account.uid).execute('shell.exec', {}, [], false, { ...quiet, onProcess: (p) => reports.push(p) });
+      expect(r.ok).toBe(true);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]?.pid).not.toBe(1);
+    } finally {
+      hostile.close();
+    }
   });
 
   it('ends a helper left idle', async () => {
