@@ -56,8 +56,6 @@ function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed
   return null;
 }
 
-export { pathGuard } from '../runas/checked-paths.js';
-
 /**
  * A plan that declares no dependencies at all is read as a sequence, in the order written:
  * a planner that means "then" without saying so must not see its steps race. The chain

@@ -62,7 +62,7 @@ export function inHelper(pool: HelperPool, uid: number, sandboxAvailable: boolea
       signal: call.signal, onOutput: call.onOutput, ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
     })),
     preview: (tool, args) => around(() => pool.get(uid).preview(tool.name, args)),
-    mayWrite: (paths) => around(() => pool.get(uid).mayWrite(paths)),
+    mayWrite: (paths) => (paths.length === 0 ? Promise.resolve(null) : around(() => pool.get(uid).mayWrite(paths))),
   };
 }
 
