@@ -153,6 +153,16 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     }
   });
 
+  it('an account NSS does not know gets only its own gid; root is refused, saying why, and runs nothing', async () => {
+    const odd = new HelperPool({ identity: (uid) => ({ uid, gid: uid, name: 'ar-no-such-account', home: '/' }), tools: { timeoutMs: 1000, outputCapBytes: 1024, initSocket: '', serviceEnv: {}, locations: { stateDir: dir, configDirs: [], secretsFile: '' }, sandbox: null } });
+    try {
+      await expect(odd.get(61_999).ready).resolves.toEqual({ type: 'ready', uid: 61_999, gid: 61_999, groups: [61_999] });
+      await expect(run(odd.get(0), 'fs.read', { path: '/etc/hostname' })).rejects.toThrow(/ended: run-as helper: refusing to run steps as root/);
+    } finally {
+      odd.close();
+    }
+  });
+
   it('ends a helper left idle', async () => {
     const h = pool.get(account.uid);
     await h.ready;
