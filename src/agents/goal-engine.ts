@@ -297,8 +297,16 @@ export class GoalEngine {
     this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback', subject: goalId, detail: { planId: plan.id, steps: undoable.map((s) => (s.planId === plan.id ? s.id : `${s.planId}/${s.id}`)) } });
     const restored: string[] = [];
     const problems: string[] = [];
+    // Judged as the person rolling back: the daemon restores as root, so only where the kernel
+    // lets that person write now (an admin's and the daemon's own rollbacks: everywhere).
+    const judge = this.deps.runAs?.hostFor(actor.uid);
     for (const step of undoable) {
       const snapshotId = step.snapshotId as string;
+      const refused = await judge?.mayWrite(this.deps.snapshots.entries(snapshotId).map((e) => e.path)).catch((err: unknown) => String(err)) ?? null;
+      if (refused !== null) {
+        problems.push(`${step.id}: ${refused}`);
+        continue;
+      }
       const r = await this.deps.snapshots.restore(snapshotId);
       // Machine state (services, packages, the firewall) is named by what was done to bring it
       // back: a service rollback restores no path, and "restored " alone would hide it.

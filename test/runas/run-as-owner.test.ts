@@ -2,8 +2,8 @@
 // accounts (prefix ar, members of aios-operator) that connect as themselves. The kernel, not
 // a path rule, decides what an operator's steps may read and write; an admin's goal runs as root.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import type { GoalView } from '../../src/protocol/model.js';
@@ -111,6 +111,23 @@ describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
     expect(existsSync(cron)).toBe(false);
     // Nothing of it was snapshotted as root, so no rollback of this goal can touch /etc/cron.d.
     expect(g.plan?.steps[0]?.snapshotId).toBeNull();
+  }, 60_000);
+
+  it('a rollback is judged as the operator: a directory swapped for a link to /etc/cron.d gets nothing restored there', async () => {
+    const dir = join(op.home, 'jobs');
+    mkdirSync(dir);
+    chownSync(dir, op.uid, op.gid);
+    const payload = join(dir, basename(cron));
+    writeFileSync(payload, '* * * * * root touch /tmp/pwned\n');
+    chownSync(payload, op.uid, op.gid);
+    const g = await operatorRuns('fs.write', { path: payload, content: 'harmless\n' });
+    expect(g.state).toBe('succeeded');
+    // What the operator could do themselves: their directory becomes a link to one root owns.
+    renameSync(dir, `${dir}.old`);
+    symlinkSync('/etc/cron.d', dir);
+    const rolled = await asOp.call<GoalView>('goal/rollback', { goalId: g.id });
+    expect(rolled.message).toMatch(/NOT brought back: .*EACCES/);
+    expect(existsSync(cron)).toBe(false);
   }, 60_000);
 
   it('the helper holds only its channel, a minimal environment and the operator’s credentials', async () => {
