@@ -124,7 +124,10 @@ export async function startDaemon(opts: {
     const user = lookupUser(cred.uid);
     // In user mode the owner's $HOME wins over /etc/passwd, as it does for every other program.
     const home = paths.mode === 'user' && cred.uid === ownerUid ? homedir() : user.home;
-    return { uid: cred.uid, name: user.name, role: roleFor(user, paths.mode), home };
+    const actor: Actor = { uid: cred.uid, name: user.name, role: roleFor(user, paths.mode), home };
+    // An operator who connects is about to plan: their first preview need not wait for a cold helper.
+    if (actor.role === 'operator' && !owners.runsAsRoot(cred.uid)) helpers?.warm(cred.uid);
+    return actor;
   };
 
   const server = new RpcServer({

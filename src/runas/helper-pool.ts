@@ -53,6 +53,17 @@ export class HelperPool {
     return helper;
   }
 
+  /** Starts the uid's helper ahead of its first call (an operator connected), unless it is up. */
+  warm(uid: number): void {
+    if (this.closed) return;
+    try {
+      this.get(uid);
+      this.settle(uid);
+    } catch (err) {
+      this.opts.log?.(`could not start the run-as helper for uid ${uid}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /** Called when a call ends: a helper left with nothing to do is ended after the idle time. */
   settle(uid: number): void {
     const helper = this.helpers.get(uid);

@@ -69,6 +69,8 @@ export function inHelper(pool: HelperPool, uid: number, sandboxAvailable: boolea
 /** Picks the host for a goal's owner. */
 export interface RunAs {
   hostFor(ownerUid: number | null): StepHost;
+  /** True when this owner's calls run in the daemon (root, admins, the daemon's own actors). */
+  runsAsRoot(uid: number): boolean;
 }
 
 export interface RunAsOptions {
@@ -86,6 +88,7 @@ export interface RunAsOptions {
 export function runAs(opts: RunAsOptions): RunAs {
   const daemon = inDaemon(opts.sandbox);
   return {
+    runsAsRoot: opts.runsAsRoot,
     hostFor: (ownerUid) => {
       if (opts.pool === null || ownerUid === null || opts.runsAsRoot(ownerUid)) return daemon;
       return inHelper(opts.pool, ownerUid, opts.sandbox !== null);
