@@ -18,20 +18,30 @@ export const lowest = (problems: readonly (Problem | null)[]): Problem | null =>
   problems.reduce<Problem | null>((a, p) => (p === null || (a !== null && a.seq <= p.seq) ? a : p), null);
 
 /**
- * The head log against the database: its newest head must be there with the same hash, and
- * its newest checkpoint too. Only when the newest head disagrees is the whole log read again,
- * to find the first recorded head that disagrees: the range ending there is where it went bad.
+ * What is wrong with the entries: the lowest of `entries`; only when none is, a missing
+ * checkpoint (the entries it signed may be whole: the head log vouches for them).
+ */
+export const firstProblem = (entries: readonly (Problem | null)[], checkpoints: readonly (Problem | null)[]): Problem | null =>
+  lowest(entries) ?? lowest(checkpoints);
+
+/**
+ * The head log against the database: its newest head must be there with the same hash. Only
+ * when it disagrees is the whole log read again, to find the first recorded head that
+ * disagrees: the range ending there is where it went bad.
  */
 export function headLogProblem(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
   const s = log.state;
   const damage = s.damage === null ? null : { seq: (s.lastHead?.seq ?? 0) + 1, reason: `${s.damage}: the head log was damaged or edited` };
-  const c = s.lastCheckpoint;
-  const checkpoint = c === null || c.seq <= sealedThrough || rows.hasCheckpoint(c.seq, c.signature)
-    ? null
-    : { seq: c.seq, reason: `the checkpoint signed at entry ${c.seq} is missing from the database: checkpoints or entries were removed` };
   const last = s.lastHead;
   const heads = last === null || last.seq <= sealedThrough || rows.hashAt(last.seq) === last.hash ? null : firstDivergence(log, rows, sealedThrough);
-  return lowest([damage, checkpoint, heads]);
+  return lowest([damage, heads]);
+}
+
+/** The newest checkpoint the head log recorded must still be in the database. */
+export function headLogCheckpointProblem(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
+  const c = log.state.lastCheckpoint;
+  if (c === null || c.seq <= sealedThrough || rows.hasCheckpoint(c.seq, c.signature)) return null;
+  return { seq: c.seq, reason: `the checkpoint signed at entry ${c.seq} is missing from the database: checkpoints or entries were removed` };
 }
 
 function firstDivergence(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
@@ -84,7 +94,7 @@ export function sealedStart(seals: readonly Seal[], firstRow: number | null, pub
   const start = ends.get(first - 1);
   if (start === undefined) {
     const from = first - 1 > prev.seq ? prev.seq + 1 : 1;
-    return { start: genesis, problem: { seq: from, reason: `entries ${from} to ${first - 1} are missing and no seal covers them` }, sealedThrough: prev.seq };
+    return { start: from === 1 ? genesis : prev, problem: { seq: from, reason: `entries ${from} to ${first - 1} are missing and no seal covers them` }, sealedThrough: prev.seq };
   }
   return { start, problem: null, sealedThrough: prev.seq };
 }

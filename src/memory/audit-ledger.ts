@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuditVerifyResult } from '../protocol/model.js';
 import { canonicalJson } from '../text/canonical-json.js';
 import type { Ack, HeadLog, HeadRecord } from './audit-head-log.js';
-import { headLogProblem, lowest, sealedStart, type LedgerRows, type Problem } from './audit-integrity.js';
+import { firstProblem, headLogCheckpointProblem, headLogProblem, sealedStart, type LedgerRows, type Problem } from './audit-integrity.js';
 import { verifyCheckpoint, writeAtomic, type AuditSigner, type Checkpoint, type Seal } from './audit-signing.js';
 import { durably, type Db } from './database.js';
 import { redact } from './redact.js';
@@ -149,7 +149,11 @@ export class AuditLedger {
     if (log === undefined) return null;
     if (this.broken !== null) return this.broken;
     const sealed = sealedStart(log.state.seals, this.firstRow(), this.signing?.signer.publicKeyPem ?? null);
-    const problem = lowest([sealed.problem, headLogProblem(log, this.rows(), sealed.sealedThrough), this.outsideCheckpointProblem(this.checkpoints())]);
+    const rows = this.rows();
+    const problem = firstProblem(
+      [sealed.problem, headLogProblem(log, rows, sealed.sealedThrough)],
+      [headLogCheckpointProblem(log, rows, sealed.sealedThrough), this.outsideCheckpointProblem(this.checkpoints())],
+    );
     const head = this.head();
     if (problem !== null) {
       log.append([{ k: 'broken', seq: problem.seq, reason: problem.reason, ts: new Date().toISOString() }]);
@@ -308,18 +312,24 @@ export class AuditLedger {
     if (this.signing === null) return chain;
     const checkpoints = this.checkpoints();
     const signed = { checkpoints: checkpoints.length, signedThrough: checkpoints.at(-1)?.seq ?? 0, ...(acks.length === 0 ? {} : { acknowledged: acks }) };
-    const problems = [chain.firstBad, sealed.problem, this.broken, this.sealMismatch(log?.state.seals ?? []), this.checkCheckpoints(checkpoints, chain.entries, since)];
-    if (log !== undefined) problems.push(headLogProblem(log, this.rows(), sealed.sealedThrough));
-    const firstBad = lowest(problems.filter((p) => p === null || p.seq >= since || p === this.broken));
+    const history = { since, ackAt: acks.at(-1)?.at ?? '', sealedThrough: sealed.sealedThrough };
+    const rows = this.rows();
+    const current = (p: Problem | null): boolean => p !== null && (p.seq >= since || p === this.broken);
+    const firstBad = firstProblem(
+      [sealed.problem, chain.firstBad, this.broken, this.sealMismatch(log?.state.seals ?? []), this.checkCheckpoints(checkpoints, chain.entries, history), log === undefined ? null : headLogProblem(log, rows, sealed.sealedThrough)].filter(current),
+      [this.outsideCheckpointProblem(checkpoints), log === undefined ? null : headLogCheckpointProblem(log, rows, sealed.sealedThrough)].filter(current),
+    );
     return { ok: firstBad === null, entries: chain.entries, firstBad, ...signed };
   }
 
-  private checkCheckpoints(checkpoints: readonly Checkpoint[], entries: number, since: number): Problem | null {
-    const outsideProblem = this.outsideCheckpointProblem(checkpoints);
-    if (outsideProblem !== null) return outsideProblem;
+  /**
+   * Checkpoints signed before the last acknowledgement vouch for the past it accepted, and
+   * those over a sealed range for what the seal covers; the rest must match the chain.
+   */
+  private checkCheckpoints(checkpoints: readonly Checkpoint[], entries: number, history: { since: number; ackAt: string; sealedThrough: number }): Problem | null {
     const signing = this.signing as LedgerSigning;
     for (const c of checkpoints) {
-      if (c.seq < since) continue;
+      if (c.seq < history.since || c.ts < history.ackAt || c.seq <= history.sealedThrough) continue;
       if (!verifyCheckpoint(signing.signer.publicKeyPem, c)) return { seq: c.seq, reason: `the checkpoint at entry ${c.seq} has a bad signature (key ${c.keyId})` };
       if (c.seq > entries) {
         return { seq: entries + 1, reason: `the ledger ends at entry ${entries}, but entry ${c.seq} was signed: entries ${entries + 1} to ${c.seq} were cut off` };
