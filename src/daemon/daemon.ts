@@ -16,6 +16,8 @@ import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
 import { AuditLedger } from '../memory/audit-ledger.js';
 import { AuditSigner } from '../memory/audit-signing.js';
+import { HEAD_LOG, HeadLog } from '../memory/audit-head-log.js';
+import { DatabaseWatch } from '../memory/database-watch.js';
 import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
@@ -34,6 +36,7 @@ import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
+import { lockStateDir } from './state-lock.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
 import { VERSION } from '../version.js';
@@ -46,6 +49,8 @@ export interface RunningDaemon {
   reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
+
+const GOAL_ENDS: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'interrupted', 'cancelled', 'not_understood']);
 
 export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples().map((e) => `"${e}"`).join(', ')}. ` +
@@ -63,13 +68,36 @@ export async function startDaemon(opts: {
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
   if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
-  const db = openDatabase(join(paths.stateDir, 'aios.db'), { readOnly });
+  // One aiosd per state directory, held until this process ends: taken before the database opens.
+  const lock = lockStateDir(paths.stateDir, { readOnly });
+  const dbPath = join(paths.stateDir, 'aios.db');
+  let db: Db;
+  try {
+    db = openDatabase(dbPath, { readOnly });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const dbWatch = new DatabaseWatch(dbPath, (problem) => log(problem));
   const bestEffort = (what: string, f: () => void): void => {
     try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
   };
   const store = new GoalStore(db);
-  // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
-  const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
+  // Signed checkpoints every 1000 entries, at each goal's end and at shutdown; the key lives in
+  // the state dir. Every commit's head goes to the head log, and a start compares the two.
+  const headLog = readOnly ? undefined : HeadLog.open(join(paths.stateDir, HEAD_LOG));
+  const ledger = new AuditLedger(
+    db,
+    { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json'), ...(headLog === undefined ? {} : { headLog }) },
+    { beforeCommit: () => dbWatch.assertSame() },
+  );
+  bestEffort('compare the audit ledger with its head log', () => {
+    const broken = ledger.startCheck();
+    if (broken !== null) log(ledger.problem() ?? `the audit ledger is BROKEN at entry ${broken.seq}`);
+  });
+  // Changes wait while the state dir cannot record them, the database is gone, or the ledger is broken.
+  const integrity = (): string | null => dbWatch.problem() ?? ledger.problem();
+  const guard = { get readOnly() { return space.readOnly || integrity() !== null; }, problem: () => space.problem() ?? integrity() };
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()], { target: config.recovery.spare_files, log });
@@ -121,9 +149,13 @@ export async function startDaemon(opts: {
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
-    emit: (event) => server.broadcast(event),
+    emit: (event) => {
+      // A goal's end is signed, so that what it did is pinned before the next one starts.
+      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state)) bestEffort('sign the audit ledger at a goal\'s end', () => ledger.checkpoint());
+      server.broadcast(event);
+    },
     securityMode: () => config.security.mode as SecurityMode,
-    stateSpace: space,
+    stateSpace: guard,
     analysis,
   });
   bestEffort('mark goals interrupted by the last shutdown', () => {
@@ -131,7 +163,8 @@ export async function startDaemon(opts: {
     if (interrupted.length > 0) log(`marked ${interrupted.length} goal(s) interrupted by the last shutdown`);
   });
   // Gives the reserve back before writes start failing, and sets it aside again once space is freed.
-  const spaceWatch = setInterval(() => space.problem(), 1000);
+  // The same tick sees a deleted or replaced database within a second or two.
+  const spaceWatch = setInterval(() => { space.problem(); dbWatch.problem(); }, 1000);
   spaceWatch.unref();
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
@@ -160,7 +193,8 @@ export async function startDaemon(opts: {
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
-    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
+    unrecordable: () => dbWatch.problem(),
+    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
     budget: () => {
       const f = intelligence.figures();
@@ -196,7 +230,9 @@ export async function startDaemon(opts: {
       await policy.close();
       // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
       try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
+      headLog?.close();
       db.close();
+      lock.release();
     },
   };
 }

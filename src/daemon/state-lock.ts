@@ -23,10 +23,13 @@ export interface StateLock {
   release(): void;
 }
 
-/** Takes the lock or throws StateDirLocked naming the pid that holds it. */
-export function lockStateDir(stateDir: string): StateLock {
+/**
+ * Takes the lock or throws StateDirLocked naming the pid that holds it. On a read-only state
+ * directory the lock file is only read (flock needs no write access), and the pid not written.
+ */
+export function lockStateDir(stateDir: string, opts: { readOnly?: boolean } = {}): StateLock {
   const path = join(stateDir, LOCK_FILE);
-  const fd = openSync(path, 'a+', 0o600);
+  const fd = openSync(path, opts.readOnly === true ? 'r' : 'a+', 0o600);
   let held = false;
   try {
     held = (loadAddon() as unknown as FlockAddon).flockExclusive(fd);
@@ -34,9 +37,11 @@ export function lockStateDir(stateDir: string): StateLock {
     if (!held) closeSync(fd);
   }
   if (!held) throw new StateDirLocked(stateDir, holderOf(path));
-  // 'a+' appends every write, so the old pid is cut away first and ours is the whole file.
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${process.pid}\n`);
+  if (opts.readOnly !== true) {
+    // 'a+' appends every write, so the old pid is cut away first and ours is the whole file.
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`);
+  }
   let open = true;
   return {
     path,

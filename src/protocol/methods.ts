@@ -134,6 +134,12 @@ export const methods = {
     }),
   },
   'audit/verify': { params: Empty, result: AuditVerifyResult },
+  'audit/acknowledge': {
+    // An admin accepts a BROKEN ledger (entries cut off or rewritten), audited under their name:
+    // changes are allowed again, and the ledger is checked and signed again from this entry on.
+    params: z.object({ note: z.string().max(1000).optional() }).strict(),
+    result: z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() }),
+  },
   'plan/edit': {
     // New arguments for one pending step: re-validated, re-previewed, and saved as a new plan
     // with a new hash that needs approving again. Bound to the hash the person edited.

@@ -7,10 +7,11 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLedger, entryHash } from '../../src/memory/audit-ledger.js';
+import { AuditLedger } from '../../src/memory/audit-ledger.js';
 import { HEAD_LOG, HeadLog } from '../../src/memory/audit-head-log.js';
 import { AuditSigner } from '../../src/memory/audit-signing.js';
 import { openDatabase, type Db } from '../../src/memory/database.js';
+import { rehashFrom as rehash } from '../helpers/ledger-tamper.js';
 
 let dir: string;
 let db: Db;
@@ -44,17 +45,7 @@ function appendN(n: number): void {
   for (let i = 0; i < n; i++) ledger.append({ actor: 'ada', action: 'tool.call', subject: `s${i}`, detail: { i } });
 }
 
-/** Rewrites entry k's actor and rehashes every entry after it, as someone with the database but not the key would. */
-function rehashFrom(k: number): void {
-  const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq').all(k) as { seq: number; ts: string; actor: string; action: string; subject: string; detail: string; prev_hash: string }[];
-  let prev = (db.prepare('SELECT hash FROM audit WHERE seq = ?').get(k - 1) as { hash: string }).hash;
-  for (const r of rows) {
-    const actor = r.seq === k ? 'mallory' : r.actor;
-    const hash = entryHash(r.seq, r.ts, actor, r.action, r.subject, JSON.parse(r.detail), prev);
-    db.prepare('UPDATE audit SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(actor, prev, hash, r.seq);
-    prev = hash;
-  }
-}
+const rehashFrom = (k: number): void => rehash(db, k);
 
 describe('the head log', () => {
   it('records one line per commit, and a batch as one line', () => {
