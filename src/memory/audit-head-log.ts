@@ -5,7 +5,7 @@
 // restarts later. It also keeps the signed checkpoints, the breaks found, their
 // acknowledgements, and the seals of ranges archived out of the database.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Checkpoint, Seal } from './audit-signing.js';
 
 export const HEAD_LOG = 'audit-heads.log';
@@ -64,14 +64,24 @@ export class HeadLog {
   append(records: readonly HeadRecord[]): void {
     if (records.length === 0) return;
     let text = '';
+    let link = this.lastLink;
     for (const r of records) {
-      const line = JSON.stringify({ ...r, link: this.lastLink });
+      const line = JSON.stringify({ ...r, link });
       text += `${line}\n`;
-      this.lastLink = linkOf(line);
-      apply(this.state, r);
+      link = linkOf(line);
     }
-    writeSync(this.fd, text);
-    fdatasyncSync(this.fd);
+    const bytes = Buffer.from(text);
+    const before = fstatSync(this.fd).size;
+    try {
+      if (writeSync(this.fd, bytes) !== bytes.length) throw new Error(`the head log ${this.path} took only part of a line`);
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      // A part of a line (a full disk) would break the chain of every line after it.
+      try { ftruncateSync(this.fd, before); } catch { /* cut off at the next open, as a torn line */ }
+      throw err;
+    }
+    this.lastLink = link;
+    for (const r of records) apply(this.state, r);
   }
 
   close(): void {

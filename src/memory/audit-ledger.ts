@@ -156,8 +156,8 @@ export class AuditLedger {
     );
     const head = this.head();
     if (problem !== null) {
-      log.append([{ k: 'broken', seq: problem.seq, reason: problem.reason, ts: new Date().toISOString() }]);
       this.broken = problem;
+      log.append([{ k: 'broken', seq: problem.seq, reason: problem.reason, ts: new Date().toISOString() }]);
     } else if (log.state.lastHead === null && log.state.acks.length === 0 && head.seq > 0) {
       // A ledger from before the head log: its head as it stands now is where the record starts.
       log.append([{ k: 'origin', seq: head.seq, hash: head.hash, ts: new Date().toISOString() }]);
@@ -240,8 +240,14 @@ export class AuditLedger {
     const records: HeadRecord[] = [];
     if (checkpoint !== null) records.push({ k: 'checkpoint', ...checkpoint });
     else if (this.tip !== null) records.push({ k: 'head', seq: this.tip.seq, hash: this.tip.hash });
-    this.headUnlogged = false;
-    log.append(records);
+    try {
+      log.append(records);
+      this.headUnlogged = false;
+    } catch {
+      // The entries are committed; a head log that cannot take the line now (a full disk)
+      // only lags, which hides nothing that was there. The next commit's head covers these.
+      this.headUnlogged = true;
+    }
   }
 
   /**

@@ -139,6 +139,21 @@ describe('a single daemon', () => {
     expect((await c.call('status/get', {})).pid).toBe(d.proc.pid);
     c.close();
   });
+
+  it('ends within the bound on SIGTERM while a step is still running', async () => {
+    d = await startTestDaemon();
+    const c = await d.client();
+    const goal = await c.call('goal/submit', { text: '!sleep 25' });
+    const plan = goal.plan;
+    if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
+    await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
+    await eventually('the step to run', async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running');
+    const started = Date.now();
+    await d.stop();
+    // aiosd's own bound is 10 s (SHUTDOWN_BOUND_MS); the rest is slack for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    c.close();
+  });
 });
 
 describe('the database watched', () => {
