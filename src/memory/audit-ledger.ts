@@ -96,6 +96,8 @@ export interface Acknowledged { brokenAt: number; reason: string; by: string; at
 export interface AuditExport {
   entries: AuditEntry[];
   checkpoints: Checkpoint[];
+  /** Ranges archived out of the database: the chain in `entries` starts after the last one. */
+  seals: Seal[];
   publicKey: string | null;
   keyId: string | null;
   head: AuditHead;
@@ -113,7 +115,8 @@ export class AuditLedger {
   private readonly writeBatch;
   private readonly readSnapshot;
 
-  private lastCheckpoint = 0;
+  /** The newest head signed; by hash too, since an acknowledged break may leave a checkpoint above the new head. */
+  private lastCheckpoint: AuditHead = { seq: 0, hash: GENESIS_HASH };
   /** Found at start or recorded in the head log, and not yet acknowledged: nothing is signed over it. */
   private broken: Problem | null = null;
   /** An append inside an outer transaction: its head is logged after a later commit, never before its own. */
@@ -135,7 +138,7 @@ export class AuditLedger {
     this.writeBatch = db.transaction((entries: readonly PendingEntry[]) => this.chain(entries));
     // One read transaction, so entries appended mid-walk cannot make a sound chain look broken.
     this.readSnapshot = db.transaction(() => this.verifyNow());
-    if (signing !== null) this.lastCheckpoint = (db.prepare('SELECT max(seq) AS s FROM audit_checkpoints').get() as { s: number | null }).s ?? 0;
+    if (signing !== null) this.lastCheckpoint = db.prepare<[], AuditHead>('SELECT seq, hash FROM audit_checkpoints ORDER BY ts DESC, seq DESC LIMIT 1').get() ?? this.lastCheckpoint;
     this.broken = signing?.headLog?.state.broken ?? null;
   }
 
@@ -183,7 +186,6 @@ export class AuditLedger {
     const ack: Ack = { k: 'ack', by, ts: new Date().toISOString(), brokenAt: b.seq, reason: b.reason, seq: entry.seq };
     log.append([ack]);
     this.broken = null;
-    this.lastCheckpoint = 0;
     this.checkpoint();
     return acknowledged(ack);
   }
@@ -223,7 +225,7 @@ export class AuditLedger {
     this.opts.beforeCommit?.();
     const written = durably(this.db, () => this.writeBatch.immediate(pending));
     this.tip = written.at(-1) ?? this.tip;
-    const due = this.signing !== null && (this.tip?.seq ?? 0) - this.lastCheckpoint >= this.signing.every;
+    const due = this.signing !== null && (this.tip?.seq ?? 0) - this.lastCheckpoint.seq >= this.signing.every;
     // The head and a checkpoint due with it go to the head log in one write and one sync.
     this.logHead(due ? this.signCheckpoint() : null);
     return written;
@@ -263,11 +265,11 @@ export class AuditLedger {
   private signCheckpoint(): Checkpoint | null {
     if (this.signing === null || this.broken !== null) return null;
     const head = this.head();
-    if (head.seq === 0 || head.seq === this.lastCheckpoint) return null;
+    if (head.seq === 0 || (head.seq === this.lastCheckpoint.seq && head.hash === this.lastCheckpoint.hash)) return null;
     const c = this.signing.signer.sign({ seq: head.seq, hash: head.hash, ts: new Date().toISOString() });
     this.db.prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)').run(c.seq, c.hash, c.ts, c.keyId, c.signature);
     writeAtomic(this.signing.headFile, JSON.stringify(c) + '\n', 0o600);
-    this.lastCheckpoint = head.seq;
+    this.lastCheckpoint = head;
     return c;
   }
 
@@ -287,6 +289,7 @@ export class AuditLedger {
     return {
       entries: this.list({ afterSeq, limit }),
       checkpoints: this.checkpoints(),
+      seals: [...(this.signing?.headLog?.state.seals ?? [])],
       publicKey: this.signing?.signer.publicKeyPem ?? null,
       keyId: this.signing?.signer.keyId ?? null,
       head: this.head(),

@@ -128,6 +128,8 @@ export const methods = {
     result: z.object({
       entries: z.array(z.object({ seq: z.number(), ts: z.string(), actor: z.string(), action: z.string(), subject: z.string(), detail: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string() })),
       checkpoints: z.array(z.object({ seq: z.number(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })),
+      /** Signed seals over ranges archived out of the database (the upkeep's collection). */
+      seals: z.array(z.object({ from: z.number(), to: z.number(), prevHash: z.string(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })).optional(),
       publicKey: z.string().nullable(),
       keyId: z.string().nullable(),
       head: z.object({ seq: z.number(), hash: z.string() }),

@@ -141,6 +141,8 @@ describe('seals', () => {
     expect(seal).toMatchObject({ from: 1, to: 12 });
     db.prepare('DELETE FROM audit WHERE seq <= 12').run();
     expect(restart().verify()).toMatchObject({ ok: true, entries: 25 });
+    // An export carries the seal, so a copy elsewhere can check a chain that starts at 13.
+    expect(ledger.exportPage(0, 5)).toMatchObject({ seals: [seal], entries: [{ seq: 13 }, { seq: 14 }, { seq: 15 }, { seq: 16 }, { seq: 17 }] });
     expect(ledger.seal(20)).toMatchObject({ from: 13, to: 20 });
     db.prepare('DELETE FROM audit WHERE seq <= 21').run();
     expect(restart().verify()).toMatchObject({ ok: false, firstBad: { seq: 21, reason: 'entries 21 to 21 are missing and no seal covers them' } });
