@@ -117,6 +117,7 @@ function apply(s: HeadLogState, r: HeadRecord): void {
     case 'ack':
       s.acks.push(r);
       s.broken = null;
+      s.damage = null; // the acknowledged break may have been this damage; lines from here on chain again
       s.lastHead = null;
       s.lastCheckpoint = null;
       return;

@@ -58,7 +58,8 @@ function firstDivergence(log: HeadLog, rows: LedgerRows, sealedThrough: number):
     }
     const from = matched + 1;
     if (have === undefined && dbHead < h.seq) {
-      return { seq: Math.min(from, dbHead + 1), reason: `the ledger ends at entry ${dbHead}, but the head log recorded entry ${newest}: entries ${dbHead + 1} to ${newest} were cut off` };
+      // Entries up to the database's head are there, and no recorded head contradicts them.
+      return { seq: dbHead + 1, reason: `the ledger ends at entry ${dbHead}, but the head log recorded entry ${newest}: entries ${dbHead + 1} to ${newest} were cut off` };
     }
     if (have === undefined) return { seq: from, reason: `entry ${h.seq}, recorded in the head log, is missing from the database` };
     return {

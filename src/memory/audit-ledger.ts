@@ -158,10 +158,8 @@ export class AuditLedger {
       [headLogCheckpointProblem(log, rows, sealed.sealedThrough), this.outsideCheckpointProblem(this.checkpoints())],
     );
     const head = this.head();
-    if (problem !== null) {
-      this.broken = problem;
-      log.append([{ k: 'broken', seq: problem.seq, reason: problem.reason, ts: new Date().toISOString() }]);
-    } else if (log.state.lastHead === null && log.state.acks.length === 0 && head.seq > 0) {
+    if (problem !== null) this.recordBreak(problem);
+    else if (log.state.lastHead === null && log.state.acks.length === 0 && head.seq > 0) {
       // A ledger from before the head log: its head as it stands now is where the record starts.
       log.append([{ k: 'origin', seq: head.seq, hash: head.hash, ts: new Date().toISOString() }]);
     }
@@ -307,7 +305,18 @@ export class AuditLedger {
    * reported as such, and the chain is held to be whole again from the acknowledgement on.
    */
   verify(): AuditVerifyResult {
-    return this.readSnapshot();
+    const result = this.readSnapshot();
+    // Found now (an entry altered in place, which the start's check of heads cannot see): it
+    // is a break like any other, shown in status and kept until acknowledged.
+    if (result.firstBad !== null && this.broken === null) this.recordBreak(result.firstBad);
+    return result;
+  }
+
+  private recordBreak(problem: Problem): void {
+    const log = this.signing?.headLog;
+    if (log === undefined) return;
+    this.broken = problem;
+    log.append([{ k: 'broken', seq: problem.seq, reason: problem.reason, ts: new Date().toISOString() }]);
   }
 
   private verifyNow(): AuditVerifyResult {

@@ -125,12 +125,36 @@ describe('the head log', () => {
     expect(restart().verify()).toMatchObject({ ok: true, entries: 6 });
   });
 
-  it('says BROKEN when a line in the middle was edited', () => {
+  it('says BROKEN when a line in the middle was edited, until acknowledged', () => {
     appendN(5);
     const path = join(dir, HEAD_LOG);
     writeLines(path, readFileSync(path, 'utf8').replace('"seq":2', '"seq":2 '));
     expect(restart().verify()).toMatchObject({ ok: false });
     expect(ledger.problem()).toMatch(/line 3 of the head log does not follow line 2/);
+    ledger.acknowledge('root', 'edited by hand');
+    expect(restart().problem()).toBeNull();
+    expect(ledger.verify().ok).toBe(true);
+  });
+
+  it('starts over a ledger from before the head log at its head, and guards it from there', () => {
+    stop();
+    rmSync(join(dir, HEAD_LOG));
+    db = openDatabase(join(dir, 'aios.db'));
+    new AuditLedger(db).appendMany([1, 2, 3].map((i) => ({ actor: 'ada', action: 'a', subject: 's', detail: { i } })));
+    db.close();
+    start();
+    expect(JSON.parse(readFileSync(join(dir, HEAD_LOG), 'utf8').trim()) as unknown).toMatchObject({ k: 'origin', seq: 3 });
+    expect(ledger.verify().ok).toBe(true);
+    db.prepare('DELETE FROM audit WHERE seq = 3').run();
+    expect(restart().problem()).toMatch(/BROKEN at entry 3/);
+  });
+
+  it('records what verify finds as a break, shown until acknowledged', () => {
+    appendN(5);
+    db.prepare("UPDATE audit SET subject = 'x' WHERE seq = 3").run();
+    expect(ledger.problem()).toBeNull(); // the start's check compares heads, not every entry
+    expect(ledger.verify().firstBad?.seq).toBe(3);
+    expect(restart().problem()).toMatch(/BROKEN at entry 3: entry 3 was altered/);
   });
 });
 
