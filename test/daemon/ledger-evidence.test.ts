@@ -95,7 +95,7 @@ describe('a ledger whose tail cannot be cut', () => {
     expect(cli.stdout).toMatch(new RegExp(`broken at entry ${keep + 1} .*acknowledged by .* intact since entry ${ack.intactSince}`));
     expect(cli.status).toBe(0);
     c.close();
-  });
+  }, 120_000); // four starts of aiosd, and a dozen goals
 
   it('reports a rehash from entry K at K', async () => {
     d = await startTestDaemon();
