@@ -14,17 +14,13 @@ import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
-import { AuditLedger } from '../memory/audit-ledger.js';
-import { AuditSigner } from '../memory/audit-signing.js';
-import { HEAD_LOG, HeadLog } from '../memory/audit-head-log.js';
-import { DatabaseWatch } from '../memory/database-watch.js';
 import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
 import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
-import { openDatabase, type Db } from '../memory/database.js';
+import type { Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
@@ -36,7 +32,7 @@ import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
-import { lockStateDir } from './state-lock.js';
+import { openStateStore } from './state-store.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
 import { VERSION } from '../version.js';
@@ -68,36 +64,13 @@ export async function startDaemon(opts: {
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
   if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
-  // One aiosd per state directory, held until this process ends: taken before the database opens.
-  const lock = lockStateDir(paths.stateDir, { readOnly });
-  const dbPath = join(paths.stateDir, 'aios.db');
-  let db: Db;
-  try {
-    db = openDatabase(dbPath, { readOnly });
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-  const dbWatch = new DatabaseWatch(dbPath, (problem) => log(problem));
+  // Locked, watched, and the ledger compared with its head log (a broken one refuses changes via guard).
+  const state = openStateStore(paths.stateDir, space, log);
+  const { db, ledger, dbWatch, integrity, guard } = state;
   const bestEffort = (what: string, f: () => void): void => {
     try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
   };
   const store = new GoalStore(db);
-  // Signed checkpoints every 1000 entries, at each goal's end and at shutdown; the key lives in
-  // the state dir. Every commit's head goes to the head log, and a start compares the two.
-  const headLog = readOnly ? undefined : HeadLog.open(join(paths.stateDir, HEAD_LOG));
-  const ledger = new AuditLedger(
-    db,
-    { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json'), ...(headLog === undefined ? {} : { headLog }) },
-    { beforeCommit: () => dbWatch.assertSame() },
-  );
-  bestEffort('compare the audit ledger with its head log', () => {
-    const broken = ledger.startCheck();
-    if (broken !== null) log(ledger.problem() ?? `the audit ledger is BROKEN at entry ${broken.seq}`);
-  });
-  // Changes wait while the state dir cannot record them, the database is gone, or the ledger is broken.
-  const integrity = (): string | null => dbWatch.problem() ?? ledger.problem();
-  const guard = { get readOnly() { return space.readOnly || integrity() !== null; }, problem: () => space.problem() ?? integrity() };
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()], { target: config.recovery.spare_files, log });
@@ -228,11 +201,7 @@ export async function startDaemon(opts: {
       scheduler.stop();
       await snapshots.spares.stop();
       await policy.close();
-      // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
-      try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
-      headLog?.close();
-      db.close();
-      lock.release();
+      state.close();
     },
   };
 }
