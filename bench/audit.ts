@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AuditLedger } from '../src/memory/audit-ledger.js';
 import { AuditSigner } from '../src/memory/audit-signing.js';
 import { openDatabase } from '../src/memory/database.js';
+import { headLogBenchmarks } from './audit-heads.js';
 import { fmt, type Row } from './stats.js';
 
 const ENTRIES = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 1_000_000);
@@ -54,6 +55,7 @@ export async function auditBenchmarks(rows: Row[], results: Record<string, unkno
     const rate = ENTRIES / appendS;
     rows.push({ name: `audit append, batches of ${BATCH} (entries/s, ${ENTRIES} entries)`, value: fmt(rate, 0), baseline: `raw insert: ${fmt(ENTRIES / rawS, 0)}/s`, ratio: `${fmt(rawS / appendS, 2)}×`, goal: '≥ 20000/s' });
     rows.push({ name: `audit verify of ${ENTRIES} entries (s)`, value: fmt(verifyS, 2), baseline: `bare read: ${fmt(readS, 2)}`, ratio: `${fmt(verifyS / readS, 2)}×`, goal: '≤ 5 s' });
+    headLogBenchmarks(rows, results);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "peercred",
-      "sources": ["peercred.c"],
+      "sources": ["peercred.c", "flock.c"],
       "cflags": ["-O2", "-Wall"]
     }
   ]

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <string.h>
+#include "flock.h"
 
 static napi_value get_peer_cred(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -37,6 +38,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "getPeerCred", NAPI_AUTO_LENGTH, get_peer_cred, NULL, &fn);
   napi_set_named_property(env, exports, "getPeerCred", fn);
+  register_flock(env, exports);
   return exports;
 }
 

@@ -153,8 +153,21 @@ export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> 
     const r = await client.call('audit/verify', {});
     const signed = r.checkpoints === undefined ? '' : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`;
     if (io.json) io.out(JSON.stringify(r));
-    else io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact${signed}` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+    else {
+      // Acknowledged breaks first: "broken at N, acknowledged by X at T, intact since M".
+      for (const a of r.acknowledged ?? []) io.out(`audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}), acknowledged by ${sanitize(a.by, { singleLine: true })} at ${a.at}, intact since entry ${a.intactSince}`);
+      io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact${signed}` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+    }
     return r.ok ? 0 : 1;
+  });
+}
+
+export function auditAcknowledgeCommand(socketPath: string, note: string | undefined, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    const a = await client.call('audit/acknowledge', note === undefined ? {} : { note });
+    if (io.json) io.out(JSON.stringify(a));
+    else io.out(`acknowledged: the audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}); checked and signed again from entry ${a.intactSince}, and changes are allowed again`);
+    return 0;
   });
 }
 

@@ -51,8 +51,24 @@ export async function runDaemonForeground(paths: AiosPaths, configFiles: { syste
     process.once('SIGINT', () => stop('SIGINT'));
   });
   process.off('SIGHUP', onHup);
+  // Drain, then stop, within a bound: a shutdown that hangs (or a handle left open after it)
+  // must not keep the state directory's lock, and the database, for minutes.
+  exitAfter(SHUTDOWN_BOUND_MS, 1, log, 'shutdown did not finish');
+  process.once('SIGTERM', () => { log('SIGTERM again: stopping now'); process.exit(1); });
   await daemon.close();
+  exitAfter(LINGER_MS, 0, log, 'shut down, but something kept the process alive');
   return 0;
+}
+
+/** How long SIGTERM may take from the signal to the exit: running work drains meanwhile. */
+export const SHUTDOWN_BOUND_MS = 10_000;
+const LINGER_MS = 2000;
+
+function exitAfter(ms: number, code: number, log: (line: string) => void, what: string): void {
+  setTimeout(() => {
+    log(`${what} within ${ms / 1000} s (still open: ${process.getActiveResourcesInfo().join(', ') || 'nothing'}): exiting now`);
+    process.exit(code);
+  }, ms).unref();
 }
 
 async function reachable(socketPath: string): Promise<boolean> {

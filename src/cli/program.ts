@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  agentsCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, auditAcknowledgeCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
@@ -128,6 +128,9 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (o: { json?: boolean }) => { code = await auditExportCommand(sock(), io(o.json)); });
       audit.command('verify').description('walk the ledger and name the first bad entry, if any').option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await auditVerifyCommand(sock(), io(o.json)); });
+      audit.command('acknowledge').description('accept a BROKEN ledger (admin): audited under your name, after which it is checked and signed again from there and changes are allowed again')
+        .option('--note <text>', 'why: kept in the acknowledgement\'s audit entry').option('--json', 'machine-readable output')
+        .action(async (o: { note?: string; json?: boolean }) => { code = await auditAcknowledgeCommand(sock(), o.note, io(o.json)); });
       const memory = program.command('memory').description('long-term memory');
       memory.command('search').description('full-text search of goals and notes').argument('<query...>').option('--json', 'machine-readable output')
         .action(async (q: string[], o: { json?: boolean }) => { code = await memorySearchCommand(sock(), q.join(' '), io(o.json)); });

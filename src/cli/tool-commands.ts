@@ -64,7 +64,7 @@ export function snapshotCreateCommand(socketPath: string, paths: string[], label
 export function auditExportCommand(socketPath: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     let page = await client.call('audit/export', { afterSeq: 0, limit: 1000 });
-    if (io.json) io.out(`{"publicKey":${JSON.stringify(page.publicKey)},"keyId":${JSON.stringify(page.keyId)},"head":${JSON.stringify(page.head)},"checkpoints":${JSON.stringify(page.checkpoints)},"entries":[`);
+    if (io.json) io.out(`{"publicKey":${JSON.stringify(page.publicKey)},"keyId":${JSON.stringify(page.keyId)},"head":${JSON.stringify(page.head)},"checkpoints":${JSON.stringify(page.checkpoints)},"seals":${JSON.stringify(page.seals ?? [])},"entries":[`);
     else io.out(`# aiOS audit ledger: ${page.head.seq} entries, ${page.checkpoints.length} signed checkpoint(s), key ${page.keyId ?? '(none)'}\n${page.publicKey ?? ''}`);
     let first = true;
     for (;;) {
@@ -78,7 +78,10 @@ export function auditExportCommand(socketPath: string, io: Io): Promise<number> 
       page = await client.call('audit/export', { afterSeq: last.seq, limit: 1000 });
     }
     if (io.json) io.out(']}');
-    else for (const c of page.checkpoints) io.out(`# checkpoint ${c.seq} ${c.hash} ${c.ts} ${c.keyId} ${c.signature}`);
+    else {
+      for (const c of page.checkpoints) io.out(`# checkpoint ${c.seq} ${c.hash} ${c.ts} ${c.keyId} ${c.signature}`);
+      for (const s of page.seals ?? []) io.out(`# seal ${s.from}-${s.to} ${s.prevHash} ${s.hash} ${s.ts} ${s.keyId} ${s.signature}`);
+    }
     return 0;
   });
 }

@@ -14,15 +14,13 @@ import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
-import { AuditLedger } from '../memory/audit-ledger.js';
-import { AuditSigner } from '../memory/audit-signing.js';
 import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
 import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
-import { openDatabase, type Db } from '../memory/database.js';
+import type { Db } from '../memory/database.js';
 import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
@@ -34,6 +32,7 @@ import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
+import { openStateStore } from './state-store.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
 import { HelperPool } from '../runas/helper-pool.js';
@@ -48,6 +47,8 @@ export interface RunningDaemon {
   reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
+
+const GOAL_ENDS: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'interrupted', 'cancelled', 'not_understood']);
 
 export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples().map((e) => `"${e}"`).join(', ')}. ` +
@@ -65,13 +66,13 @@ export async function startDaemon(opts: {
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
   if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
-  const db = openDatabase(join(paths.stateDir, 'aios.db'), { readOnly });
+  // Locked, watched, and the ledger compared with its head log (a broken one refuses changes via guard).
+  const state = openStateStore(paths.stateDir, space, log);
+  const { db, ledger, dbWatch, integrity, guard } = state;
   const bestEffort = (what: string, f: () => void): void => {
     try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
   };
   const store = new GoalStore(db);
-  // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
-  const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(paths.stateDir), every: 1000, headFile: join(paths.stateDir, 'audit-head.json') });
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
   const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()], { target: config.recovery.spare_files, log });
@@ -146,9 +147,13 @@ export async function startDaemon(opts: {
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
-    emit: (event) => server.broadcast(event),
+    emit: (event) => {
+      // A goal's end is signed, so that what it did is pinned before the next one starts.
+      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state)) bestEffort('sign the audit ledger at a goal\'s end', () => ledger.checkpoint());
+      server.broadcast(event);
+    },
     securityMode: () => config.security.mode as SecurityMode,
-    stateSpace: space,
+    stateSpace: guard,
     analysis,
     runAs: owners,
   });
@@ -157,7 +162,8 @@ export async function startDaemon(opts: {
     if (interrupted.length > 0) log(`marked ${interrupted.length} goal(s) interrupted by the last shutdown`);
   });
   // Gives the reserve back before writes start failing, and sets it aside again once space is freed.
-  const spaceWatch = setInterval(() => space.problem(), 1000);
+  // The same tick sees a deleted or replaced database within a second or two.
+  const spaceWatch = setInterval(() => { space.problem(); dbWatch.problem(); }, 1000);
   spaceWatch.unref();
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
@@ -186,7 +192,8 @@ export async function startDaemon(opts: {
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
-    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
+    unrecordable: () => dbWatch.problem(),
+    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
     budget: () => {
       const f = intelligence.figures();
@@ -221,9 +228,7 @@ export async function startDaemon(opts: {
       scheduler.stop();
       await snapshots.spares.stop();
       await policy.close();
-      // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
-      try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
-      db.close();
+      state.close();
     },
   };
 }

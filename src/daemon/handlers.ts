@@ -43,6 +43,8 @@ export interface HandlerDeps {
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
+  /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
+  unrecordable?: () => string | null;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -77,6 +79,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'goal/submit': async (p, conn) => {
       mustAct(conn, 'submit goals');
+      const gone = d.unrecordable?.() ?? null;
+      if (gone !== null) throw new OpError('StateUnavailable', gone);
       return d.engine.submit(p.text, conn.actor);
     },
     'goal/list': (p) => ({ goals: d.store.listGoals(p.limit) }),
@@ -109,6 +113,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
     'audit/verify': () => d.ledger.verify(),
+    'audit/acknowledge': (p, conn) => {
+      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot acknowledge a broken audit ledger`);
+      if (d.ledger.problem() === null) throw new OpError('Conflict', 'the audit ledger is not broken: there is nothing to acknowledge (aios audit verify)');
+      return d.ledger.acknowledge(conn.actor.name, p.note);
+    },
     'agents/list': () => ({
       agents: d.mesh.list().map((a) => ({ ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])] })),
       procedures: d.procedures.stats(),

@@ -12,7 +12,7 @@ interface Addon { getPeerCred(fd: number): PeerCred }
 
 let addon: Addon | undefined;
 
-function loadAddon(): Addon {
+export function loadAddon(): Addon {
   if (addon !== undefined) return addon;
   // Found from the source tree (tests) and from the bundle in dist/ alike.
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -21,14 +21,41 @@ export function checkpointMessage(c: Omit<Checkpoint, 'signature'>): Buffer {
   return Buffer.from(`aios-audit-checkpoint\n${c.seq}\n${c.hash}\n${c.ts}\n${c.keyId}\n`);
 }
 
+/**
+ * A signed statement that entries `from`..`to` were whole when they were sealed, so that
+ * collection may archive them out of the database: the chain before them ended at `prevHash`
+ * and entry `to` hashed to `hash`. Verify then starts the chain at `to + 1` from `hash`.
+ */
+export interface Seal {
+  from: number;
+  to: number;
+  prevHash: string;
+  hash: string;
+  ts: string;
+  keyId: string;
+  signature: string;
+}
+
+export function sealMessage(s: Omit<Seal, 'signature'>): Buffer {
+  return Buffer.from(`aios-audit-seal\n${s.from}\n${s.to}\n${s.prevHash}\n${s.hash}\n${s.ts}\n${s.keyId}\n`);
+}
+
+export function verifySeal(publicKeyPem: string, s: Seal): boolean {
+  return verifyMessage(publicKeyPem, sealMessage(s), s.signature);
+}
+
 export function keyIdOf(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('hex').slice(0, 16);
 }
 
 export function verifyCheckpoint(publicKeyPem: string, c: Checkpoint): boolean {
+  return verifyMessage(publicKeyPem, checkpointMessage(c), c.signature);
+}
+
+function verifyMessage(publicKeyPem: string, message: Buffer, signature: string): boolean {
   try {
-    return verify(null, checkpointMessage(c), createPublicKey(publicKeyPem), Buffer.from(c.signature, 'base64'));
+    return verify(null, message, createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }
@@ -62,6 +89,11 @@ export class AuditSigner {
   sign(c: Omit<Checkpoint, 'signature' | 'keyId'>): Checkpoint {
     const unsigned = { ...c, keyId: this.keyId };
     return { ...unsigned, signature: sign(null, checkpointMessage(unsigned), this.privateKey).toString('base64') };
+  }
+
+  seal(s: Omit<Seal, 'signature' | 'keyId'>): Seal {
+    const unsigned = { ...s, keyId: this.keyId };
+    return { ...unsigned, signature: sign(null, sealMessage(unsigned), this.privateKey).toString('base64') };
   }
 }
 

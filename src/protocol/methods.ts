@@ -128,12 +128,20 @@ export const methods = {
     result: z.object({
       entries: z.array(z.object({ seq: z.number(), ts: z.string(), actor: z.string(), action: z.string(), subject: z.string(), detail: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string() })),
       checkpoints: z.array(z.object({ seq: z.number(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })),
+      /** Signed seals over ranges archived out of the database (the upkeep's collection). */
+      seals: z.array(z.object({ from: z.number(), to: z.number(), prevHash: z.string(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })).optional(),
       publicKey: z.string().nullable(),
       keyId: z.string().nullable(),
       head: z.object({ seq: z.number(), hash: z.string() }),
     }),
   },
   'audit/verify': { params: Empty, result: AuditVerifyResult },
+  'audit/acknowledge': {
+    // An admin accepts a BROKEN ledger (entries cut off or rewritten), audited under their name:
+    // changes are allowed again, and the ledger is checked and signed again from this entry on.
+    params: z.object({ note: z.string().max(1000).optional() }).strict(),
+    result: z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() }),
+  },
   'plan/edit': {
     // New arguments for one pending step: re-validated, re-previewed, and saved as a new plan
     // with a new hash that needs approving again. Bound to the hash the person edited.

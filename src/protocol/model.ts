@@ -130,6 +130,8 @@ export const AuditVerifyResult = z.object({
   /** Signed checkpoints found, and the newest entry one of them covers (absent without a signing key). */
   checkpoints: z.number().optional(),
   signedThrough: z.number().optional(),
+  /** Breaks an admin acknowledged (`aios audit acknowledge`): the chain is checked again from intactSince on. */
+  acknowledged: z.array(z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() })).optional(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 

@@ -1,0 +1,151 @@
+// The ledger's heads, kept outside the database: an append-only file (O_APPEND, fdatasync'd)
+// beside it, one JSON line per commit of audit entries, each line chained to the one before
+// by its hash. Deleting rows (and the checkpoint rows with them) cannot lower what this file
+// has seen, so a cut tail or a rewritten range is found at the next start, however many
+// restarts later. It also keeps the signed checkpoints, the breaks found, their
+// acknowledgements, and the seals of ranges archived out of the database.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { Checkpoint, Seal } from './audit-signing.js';
+
+export const HEAD_LOG = 'audit-heads.log';
+
+export type HeadRecord =
+  | { k: 'head'; seq: number; hash: string }
+  | ({ k: 'checkpoint' } & Checkpoint)
+  /** The head log was started over a ledger that already had entries (an upgrade). */
+  | { k: 'origin'; seq: number; hash: string; ts: string }
+  | { k: 'broken'; seq: number; reason: string; ts: string }
+  /** An admin accepted the break; entries from `seq` (the acknowledgement's own entry) on are checked again. */
+  | { k: 'ack'; by: string; ts: string; brokenAt: number; reason: string; seq: number }
+  | ({ k: 'seal' } & Seal);
+
+export type Ack = Extract<HeadRecord, { k: 'ack' }>;
+type Linked = HeadRecord & { link: string };
+
+/** What a read of the whole file found; records before the last acknowledgement are history. */
+export interface HeadLogState {
+  /** The newest head (or checkpoint) recorded since the last acknowledgement. */
+  lastHead: { seq: number; hash: string } | null;
+  lastCheckpoint: Checkpoint | null;
+  broken: { seq: number; reason: string } | null;
+  acks: Ack[];
+  seals: Seal[];
+  /** A line in the middle that does not parse or does not chain: the file was edited or damaged. */
+  damage: string | null;
+}
+
+const linkOf = (line: string): string => createHash('sha256').update(line).digest('hex').slice(0, 32);
+
+export class HeadLog {
+  private fd: number;
+  private lastLink: string;
+
+  private constructor(readonly path: string, readonly existed: boolean, readonly state: HeadLogState, lastLink: string) {
+    this.fd = openSync(path, 'a', 0o600);
+    this.lastLink = lastLink;
+  }
+
+  /** Reads the file (a torn last line from a crash mid-write is cut off) and opens it to append. */
+  static open(path: string): HeadLog {
+    const existed = existsSync(path);
+    const text = existed ? readFileSync(path, 'utf8') : '';
+    const end = text.lastIndexOf('\n') + 1;
+    if (end < text.length) {
+      // Never completed, so never fsync'd as a whole line: not a record anyone relied on.
+      const fd = openSync(path, 'r+');
+      try { ftruncateSync(fd, Buffer.byteLength(text.slice(0, end))); } finally { closeSync(fd); }
+    }
+    const { state, lastLink } = readState(text.slice(0, end));
+    return new HeadLog(path, existed, state, lastLink);
+  }
+
+  /** Appends the records with one write and one fdatasync: a batch of entries costs one sync. */
+  append(records: readonly HeadRecord[]): void {
+    if (records.length === 0) return;
+    let text = '';
+    let link = this.lastLink;
+    for (const r of records) {
+      const line = JSON.stringify({ ...r, link });
+      text += `${line}\n`;
+      link = linkOf(line);
+    }
+    const bytes = Buffer.from(text);
+    const before = fstatSync(this.fd).size;
+    try {
+      if (writeSync(this.fd, bytes) !== bytes.length) throw new Error(`the head log ${this.path} took only part of a line`);
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      // A part of a line (a full disk) would break the chain of every line after it.
+      try { ftruncateSync(this.fd, before); } catch { /* cut off at the next open, as a torn line */ }
+      throw err;
+    }
+    this.lastLink = link;
+    for (const r of records) apply(this.state, r);
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Every head and checkpoint since the last acknowledgement, oldest first: read again from the file, for the rare search for where a range went bad. */
+  headsSinceAck(): { seq: number; hash: string }[] {
+    const heads: { seq: number; hash: string }[] = [];
+    readState(readFileSync(this.path, 'utf8'), (r) => {
+      if (r.k === 'ack') heads.length = 0;
+      else if (r.k === 'head' || r.k === 'origin' || r.k === 'checkpoint') heads.push({ seq: r.seq, hash: r.hash });
+    });
+    return heads;
+  }
+}
+
+function apply(s: HeadLogState, r: HeadRecord): void {
+  switch (r.k) {
+    case 'head':
+    case 'origin':
+      s.lastHead = { seq: r.seq, hash: r.hash };
+      return;
+    case 'checkpoint':
+      s.lastHead = { seq: r.seq, hash: r.hash };
+      s.lastCheckpoint = { seq: r.seq, hash: r.hash, ts: r.ts, keyId: r.keyId, signature: r.signature };
+      return;
+    case 'broken':
+      s.broken ??= { seq: r.seq, reason: r.reason };
+      return;
+    case 'ack':
+      s.acks.push(r);
+      s.broken = null;
+      s.damage = null; // the acknowledged break may have been this damage; lines from here on chain again
+      s.lastHead = null;
+      s.lastCheckpoint = null;
+      return;
+    case 'seal':
+      s.seals.push({ from: r.from, to: r.to, prevHash: r.prevHash, hash: r.hash, ts: r.ts, keyId: r.keyId, signature: r.signature });
+      return;
+  }
+}
+
+function readState(text: string, each?: (r: HeadRecord) => void): { state: HeadLogState; lastLink: string } {
+  const state: HeadLogState = { lastHead: null, lastCheckpoint: null, broken: null, acks: [], seals: [], damage: null };
+  let link = '';
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    n += 1;
+    let r: Linked;
+    try {
+      r = JSON.parse(line) as Linked;
+    } catch {
+      state.damage ??= `line ${n} of the head log is not a record`;
+      continue;
+    }
+    if (r.link !== link) state.damage ??= `line ${n} of the head log does not follow line ${n - 1}: lines were removed, reordered or edited`;
+    link = linkOf(line);
+    const { link: _unused, ...record } = r;
+    apply(state, record as HeadRecord);
+    each?.(record as HeadRecord);
+  }
+  return { state, lastLink: link };
+}
