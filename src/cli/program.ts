@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  agentsCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, agentsStopCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
