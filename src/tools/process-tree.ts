@@ -50,7 +50,8 @@ function groupMembers(pgids: ReadonlySet<number>): number[] {
   return out;
 }
 
-let base: { path: string | null; why: string } | undefined;
+/** By the AIOS_STEP_CGROUPS asked for ('' for none): found once each. */
+const bases = new Map<string, { path: string | null; why: string }>();
 
 /**
  * Where step cgroups are made: AIOS_STEP_CGROUPS (aios-init names one it cleans before each
@@ -58,9 +59,10 @@ let base: { path: string | null; why: string } | undefined;
  * is no cgroup v2, no cgroup.kill (Linux before 5.14) or it cannot be written.
  */
 export function stepCgroupBase(env: NodeJS.ProcessEnv = process.env): { path: string | null; why: string } {
-  if (base !== undefined) return base;
-  base = findBase(env);
-  return base;
+  const key = env.AIOS_STEP_CGROUPS ?? '';
+  const known = bases.get(key) ?? findBase(env);
+  bases.set(key, known);
+  return known;
 }
 
 function findBase(env: NodeJS.ProcessEnv): { path: string | null; why: string } {
