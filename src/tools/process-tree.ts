@@ -116,6 +116,9 @@ export function killCgroupsUnder(dir: string): string[] {
     if (tree.running().length > 0) {
       killed.push(name);
       try { writeFileSync(join(dir, name, 'cgroup.kill'), '1'); } catch { /* gone meanwhile */ }
+      // SIGKILL is delivered at once, but the exits take a moment; a second at most, then go on.
+      const wait = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 50 && tree.running().length > 0; i++) Atomics.wait(wait, 0, 0, 20);
     }
     tree.release();
   }
