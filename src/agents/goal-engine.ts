@@ -182,9 +182,10 @@ export class GoalEngine {
     const audit = (detail: Record<string, unknown>): void => {
       ledger.append({ actor: actor.name, action: 'goal.cancel', subject: goal.id, detail: { state: goal.state, text: goal.text, afterStep, ...detail } });
     };
-    if (goal.state === 'running' && this.running.has(goal.id)) {
-      const stopped = this.runner.stop(goal.id, actor.name, afterStep);
-      audit({ stopping: stopped?.stopping ?? [], dequeued: stopped?.dequeued ?? [] });
+    // Its run may have just ended (the goal is about to say how): then there is nothing to stop.
+    const stopped = goal.state === 'running' ? this.runner.stop(goal.id, actor.name, afterStep) : null;
+    if (stopped !== null) {
+      audit({ stopping: stopped.stopping, dequeued: stopped.dequeued });
       store.setGoalState(goal.id, 'running', afterStep ? `cancelled by ${actor.name}: the running step finishes, nothing more starts` : `cancelled by ${actor.name}: its running steps are being stopped`);
       return this.publish(goal.id);
     }

@@ -283,7 +283,10 @@ export class StepRunner {
     try {
       journalId = this.deps.journal?.starting({ goalId, planId, stepId: step.id, tool: step.tool, cgroup: tree.cgroup }) ?? null;
     } catch (err) {
-      if (tool.mutates) return (tree.release(), finish('failed', `the execution journal cannot be written (${message(err)}); refusing to run a step that changes the node, since a crash could not tell whether it ran`));
+      if (tool.mutates) {
+        tree.release();
+        return finish('failed', `the execution journal cannot be written (${message(err)}); refusing to run a step that changes the node, since a crash could not tell whether it ran`);
+      }
     }
     const controller = active.abort;
     // The agent's deadline aborts the tool too, so a hung step does not keep running unseen.
