@@ -67,7 +67,9 @@ export const methods = {
     result: GoalView,
   },
   'goal/resume': {
-    // Runs the approved steps of an interrupted goal that did not finish; the approval stands.
+    // Runs the approved steps of an interrupted goal that never started; the approval stands. A step
+    // whose outcome is unknown (it started, aiosd stopped) runs only once approved again (plan/decide
+    // approve with its id in stepIds and confirm).
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
   },
