@@ -145,6 +145,22 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
     expect(r.ledger.lastEntry('goal.cancel', goal.id)?.detail).toMatchObject({ afterStep: true });
   }, 30_000);
 
+  it('cancels a goal whose approved step waits in its agent\'s queue: taken off it, never started', async () => {
+    r = rig();
+    const file = join(r.dir, 'F');
+    const a = await run(r, [`sleep 20; echo a >> ${file}`]);
+    const b = await run(r, [`echo b >> ${file}`]);
+    await eventually('a to run', () => stepOf(r as Rig, a.id, 's1')?.state === 'running', 10_000);
+    r.engine.cancel(b.id, r.admin);
+    await eventually('b to end cancelled', () => (r as Rig).engine.get(b.id).state === 'cancelled', 5000);
+    expect(stepOf(r, b.id, 's1')).toMatchObject({ state: 'skipped', error: 'never started: the goal was cancelled by root' });
+    expect(r.ledger.lastEntry('goal.cancel', b.id)?.detail).toMatchObject({ dequeued: [`${b.id}/s1`] });
+    expect(stepOf(r, a.id, 's1')?.state).toBe('running');
+    r.engine.cancel(a.id, r.admin);
+    await r.engine.idle();
+    expect(lines(file)).toEqual([]);
+  }, 30_000);
+
   it('cancels a goal whose plan awaits approval: nothing runs', async () => {
     r = rig();
     const planner = scripted('local', [{ id: 's1', agent: 'system', tool: 'shell.exec', args: { command: 'true' }, rationale: 'test' }]);
