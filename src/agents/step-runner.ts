@@ -198,11 +198,7 @@ export class StepRunner {
     } catch (err) {
       const reason = message(err);
       // Taken off the queue by a stop: it never started, so it is skipped, not failed.
-      if (err instanceof AgentTaskError && err.kind === 'cancelled') {
-        this.deps.store.updateStep(plan.id, step.id, { state: 'skipped', error: reason });
-        this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
-        return reason;
-      }
+      if (err instanceof AgentTaskError && err.kind === 'cancelled') return this.skipped(goalId, plan.id, step, reason);
       this.deps.stateSpace?.problem(); // a full disk may be why: the reserve given back leaves room to record it
       this.deps.store.updateStep(plan.id, step.id, { state: 'failed', error: reason, finishedAt: new Date().toISOString() });
       this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'failed', error: reason });
