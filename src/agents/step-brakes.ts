@@ -48,11 +48,13 @@ export function cancelledSummary(by: string, afterStep: boolean, steps: readonly
   const ran = ids((s) => s.state === 'succeeded' || s.state === 'failed');
   const stopped = ids((s) => s.state === 'cancelled');
   const never = ids((s) => s.state === 'skipped' || s.state === 'approved' || s.state === 'pending');
-  const undo = steps.some((s) => s.snapshotId !== null && ['succeeded', 'failed', 'cancelled'].includes(s.state))
+  const unknown = ids((s) => s.state === 'outcome_unknown');
+  const undo = steps.some((s) => s.snapshotId !== null && ['succeeded', 'failed', 'cancelled', 'outcome_unknown'].includes(s.state))
     ? '; roll back what ran with r (or aios goal rollback)' : '';
   const parts = [
     ran === '' ? 'nothing had finished' : `ran ${ran}`,
     ...(stopped === '' ? [] : [`stopped ${stopped} (its processes were ended)`]),
+    ...(unknown === '' ? [] : [`outcome unknown ${unknown} (it may have run)`]),
     ...(never === '' ? [] : [`never started ${never}`]),
   ];
   return `cancelled by ${by}${afterStep ? ' after the running step' : ''}: ${parts.join('; ')}${undo}`;
