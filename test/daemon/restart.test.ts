@@ -40,7 +40,9 @@ describe('daemon restart mid-goal', () => {
   it('marks the goal interrupted and the step outcome unknown; resume does not run it again; the command ran once', async () => {
     d = await startTestDaemon();
     const file = join(d.dir, 'F');
-    const goal = await killMidStep(d, `sleep 4; echo ran >> ${file}`);
+    const go = join(d.dir, 'GO');
+    // It waits for GO, so it surely outlives aiosd however slow the machine is; GO is made once it was adopted.
+    const goal = await killMidStep(d, `while ! test -e ${go}; do sleep 0.1; done; echo ran >> ${file}`);
     await d.restart();
     const c = await d.client();
     const after = await c.call('goal/get', { goalId: goal.id });
@@ -52,6 +54,7 @@ describe('daemon restart mid-goal', () => {
     // Its program outlived aiosd: adopted, watched until it ends, and that end recorded.
     expect(after.plan?.steps[0]?.output).toMatch(/aiosd restarted while this step ran; its processes \(\d+.*\) still run/);
     await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(/still runs: its processes outlived the last aiosd/);
+    writeFileSync(go, '');
     await eventually('the adopted program to end', async () => /ended at .* while aiosd was away from it.*exit status is unknown/.test((await stepOf(c, goal.id))?.steps[0]?.output ?? ''), 20_000);
     expect(lines(file)).toEqual(['ran']);
 
