@@ -38,6 +38,8 @@ RestartSec=2
 # SIGTERM to aios-init, which stops aiosd in order; whatever is left is killed after the timeout.
 KillMode=mixed
 TimeoutStopSec=45
+# aiosd runs each step in a cgroup of its own under this unit's (cgroup.kill ends a step's whole tree).
+Delegate=yes
 
 [Install]
 WantedBy=multi-user.target

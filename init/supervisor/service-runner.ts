@@ -112,6 +112,12 @@ export class ServiceRunner {
     const startedAt = Date.now();
     this.starts = [...this.starts, startedAt].slice(-MAX_REMEMBERED_STARTS);
     this.totalStarts += 1;
+    try {
+      const before = spec.beforeStart?.() ?? null;
+      if (before !== null) this.note(before);
+    } catch (err) {
+      this.note(`before start: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const out = spec.keepOutput === true ? 'pipe' : spec.output ?? 'ignore';
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),

@@ -42,6 +42,11 @@ export interface ServiceSpec {
   ready?: (signal: AbortSignal) => Promise<void>;
   readyTimeoutMs?: number;
   watchdog?: WatchdogSpec;
+  /**
+   * Runs before each start (the first and every restart); returns a line for the log, or null.
+   * aiosd's ends what its steps left running in their cgroups when it died.
+   */
+  beforeStart?: () => string | null;
   /** SIGTERM, then SIGKILL after this long. */
   stopTimeoutMs?: number;
   /** A file descriptor for stdout and stderr, or where to send them. */

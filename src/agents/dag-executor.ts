@@ -1,6 +1,6 @@
 // Runs a plan as a DAG: every approved step whose dependencies succeeded starts at once on
 // its agent, so independent steps overlap; a failed or skipped step skips its dependants,
-// while independent branches run to the end.
+// while independent branches run to the end. A stop (goal/cancel) starts nothing more.
 import type { StepState } from '../protocol/model.js';
 
 export interface DagStep {
@@ -12,7 +12,12 @@ export interface DagCallbacks<S extends DagStep> {
   /** Runs one step; resolves to null on success or the failure's reason. */
   run: (step: S) => Promise<string | null>;
   skip: (step: S, reason: string) => void;
+  /** Why no further step may start (the goal is being cancelled), or null: steps not started are skipped with it. */
+  stopped?: () => string | null;
 }
+
+/** States of a dependency that its dependants can never run after. */
+const DEAD: ReadonlySet<StepState> = new Set(['failed', 'skipped', 'rejected', 'pending', 'cancelled', 'outcome_unknown']);
 
 /** Returns the final state of every step that was approved when the run began. */
 export async function runDag<S extends DagStep>(steps: readonly S[], initial: ReadonlyMap<string, StepState>, cb: DagCallbacks<S>): Promise<Map<string, StepState>> {
@@ -22,10 +27,17 @@ export async function runDag<S extends DagStep>(steps: readonly S[], initial: Re
   const inflight = new Map<string, Promise<void>>();
 
   const settle = (): void => {
+    const stop = cb.stopped?.() ?? null;
     for (const id of [...pending]) {
       const step = byId.get(id) as S;
+      if (stop !== null) {
+        pending.delete(id);
+        states.set(id, 'skipped');
+        cb.skip(step, stop);
+        continue;
+      }
       const deps = step.dependsOn.map((d) => states.get(d));
-      const dead = step.dependsOn.find((d) => ['failed', 'skipped', 'rejected', 'pending'].includes(states.get(d) ?? 'pending') && !pending.has(d) && !inflight.has(d));
+      const dead = step.dependsOn.find((d) => DEAD.has(states.get(d) ?? 'pending') && !pending.has(d) && !inflight.has(d));
       if (dead !== undefined) {
         pending.delete(id);
         states.set(id, 'skipped');

@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { GoalView, PlanStepSpec, PlanView, StepPreview, StepView, Tier } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
+import type { ExecJournal } from '../memory/exec-journal.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -21,6 +22,8 @@ import type { ProcedureStore } from './procedure-store.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepRunner } from './step-runner.js';
 import { hostOf, type RunAs } from '../runas/step-host.js';
+import { cancelledSummary } from './step-brakes.js';
+import { StepRecovery } from './step-recovery.js';
 
 export interface GoalEngineDeps {
   store: GoalStore;
@@ -49,6 +52,8 @@ export interface GoalEngineDeps {
   analysis?: Pick<FailureAnalysis, 'start' | 'settled' | 'cancel'>;
   /** Whose credentials a goal's steps and previews run with (its owner's); absent: the daemon's. */
   runAs?: RunAs;
+  /** Each step's start, processes and end, durably: after a crash, what started and never ended is an outcome unknown. */
+  journal?: ExecJournal;
 }
 
 /** The state directory's word on writing: why a change cannot be recorded now, or null. */
@@ -70,10 +75,13 @@ export class GoalEngine {
   private readonly homes = new Map<string, string>();
   private readonly runner: StepRunner;
   private readonly policy: PolicyEngine;
+  /** Steps a previous aiosd left running: settled from the journal, their processes adopted. */
+  private readonly recovery: StepRecovery | null;
 
   constructor(private readonly deps: GoalEngineDeps) {
     this.policy = deps.policy ?? createPolicy({ mode: deps.securityMode });
     this.runner = new StepRunner({ ...deps, policy: this.policy });
+    this.recovery = deps.journal === undefined ? null : new StepRecovery({ ...deps, journal: deps.journal });
   }
 
   /** One tool call as a one-step plan (the 'direct' tier), through the same checks as any plan. */
@@ -136,12 +144,17 @@ export class GoalEngine {
   }
 
   /**
-   * Stops a goal while it is planned: the model call in flight is aborted, the goal is closed
-   * as cancelled, and nothing of it runs. Audited with who cancelled it.
+   * Stops a goal in any state, audited with who asked. Planning: the model call in flight is
+   * aborted and nothing runs. Awaiting approval: nothing runs. Running (or queued on its agents):
+   * nothing more starts, and each running step's process tree is ended (afterStep: running steps
+   * finish first); the goal ends cancelled when its run does. Interrupted: it will not be resumed,
+   * and processes adopted at the restart are ended.
    */
-  cancel(goalId: string, actor: Actor): GoalView {
+  cancel(goalId: string, actor: Actor, opts: { afterStep?: boolean } = {}): GoalView {
     const goal = this.get(goalId);
     if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot cancel goals`);
+    const brakes = this.brake(goal, actor, opts.afterStep === true);
+    if (brakes !== null) return brakes;
     const abort = this.planning.get(goalId);
     // A failed goal whose steps a model is diagnosing: the diagnosis stops; the goal stays as it is.
     if ((goal.state !== 'planning' || abort === undefined) && this.deps.analysis?.cancel(goalId, `cancelled by ${actor.name}`) === true) {
@@ -149,7 +162,7 @@ export class GoalEngine {
       return goal;
     }
     if (goal.state !== 'planning' || abort === undefined) {
-      throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a goal being planned can be cancelled${goal.state === 'awaiting_approval' ? ' (reject its plan instead)' : ''}`);
+      throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: it has ended; there is nothing to cancel`);
     }
     this.planning.delete(goalId);
     this.homes.delete(goalId);
@@ -164,6 +177,63 @@ export class GoalEngine {
     }
     abort.abort(new Error(`cancelled by ${actor.name}`));
     return this.publish(goalId);
+  }
+
+  /** cancel() for a goal that is past planning: running, queued, awaiting approval or interrupted; null for the others. */
+  private brake(goal: GoalView, actor: Actor, afterStep: boolean): GoalView | null {
+    const { store, ledger } = this.deps;
+    const audit = (detail: Record<string, unknown>): void => {
+      ledger.append({ actor: actor.name, action: 'goal.cancel', subject: goal.id, detail: { state: goal.state, text: goal.text, afterStep, ...detail } });
+    };
+    // Its run may have just ended (the goal is about to say how): then there is nothing to stop.
+    const stopped = goal.state === 'running' ? this.runner.stop(goal.id, actor.name, afterStep) : null;
+    if (stopped !== null) {
+      audit({ stopping: stopped.stopping, dequeued: stopped.dequeued });
+      store.setGoalState(goal.id, 'running', afterStep ? `cancelled by ${actor.name}: the running step finishes, nothing more starts` : `cancelled by ${actor.name}: its running steps are being stopped`);
+      return this.publish(goal.id);
+    }
+    if (goal.state === 'awaiting_approval' || goal.state === 'interrupted') {
+      const plan = goal.plan;
+      const adopted = this.recovery?.watching(goal.id) ?? [];
+      audit({ adopted });
+      for (const step of plan?.steps ?? []) {
+        if (step.state === 'pending' || step.state === 'approved') store.updateStep(plan?.id ?? '', step.id, { state: 'skipped', error: `never started: the goal was cancelled by ${actor.name}` });
+      }
+      this.homes.delete(goal.id);
+      const summary = (): void => {
+        const steps = store.getPlan(plan?.id ?? '')?.steps ?? [];
+        store.setGoalState(goal.id, 'cancelled', cancelledSummary(actor.name, false, steps) + (adopted.length > 0 ? `; ended the processes of ${adopted.join(', ')} that outlived the last aiosd` : ''));
+        this.publish(goal.id);
+      };
+      if (adopted.length === 0) {
+        summary();
+      } else {
+        // Its processes are ended in the background (SIGTERM, then SIGKILL): the goal says so when they are gone.
+        store.setGoalState(goal.id, 'interrupted', `cancelled by ${actor.name}: ending the processes of ${adopted.join(', ')} that outlived the last aiosd`);
+        void this.recovery?.stop(goal.id).then(summary, summary);
+      }
+      return this.publish(goal.id);
+    }
+    return null;
+  }
+
+  /**
+   * aios agents stop: every step queued on the agent never starts, every step it runs is stopped
+   * (process tree and all); with hold it takes no new work until agents/start. Audited.
+   */
+  stopAgent(name: string, actor: Actor, hold: boolean): { agent: string; stopped: string[]; cancelled: string[]; held: boolean } {
+    const r = this.runner.stopAgent(name, actor.name, hold);
+    this.deps.ledger.append({ actor: actor.name, action: 'agents.stop', subject: name, detail: { hold, stopped: r.stopped, cancelled: r.cancelled } });
+    return { agent: name, ...r, held: hold };
+  }
+
+  /** An agent held by stopAgent takes work again. Audited. */
+  startAgent(name: string, actor: Actor): { agent: string; held: boolean } {
+    const agent = this.deps.mesh?.get(name);
+    if (agent === undefined) throw new OpError('NotFound', `no agent "${name}"; list them with 'aios agents'`);
+    agent.hold(null);
+    this.deps.ledger.append({ actor: actor.name, action: 'agents.start', subject: name, detail: {} });
+    return { agent: name, held: false };
   }
 
   /**
@@ -213,7 +283,46 @@ export class GoalEngine {
 
   /** `confirm`: the person explicitly confirmed the steps that need it (irreversible, require_confirm…). */
   decide(planId: string, hash: string, decision: Decision, stepIds: string[] | undefined, actor: Actor, confirm = false): GoalView {
+    const goal = this.deps.store.getPlan(planId) === undefined ? undefined : this.get((this.deps.store.getPlan(planId) as PlanView).goalId);
+    if (goal?.state === 'interrupted' && decision === 'approve') return this.reapprove(planId, hash, stepIds, actor, confirm);
     return this.approve(planId, hash, stepIds, actor, decision, confirm);
+  }
+
+  /**
+   * Approves again steps of an interrupted goal whose outcome is unknown: each must be named,
+   * and confirm must say that the person knows it may already have run. They run on resume.
+   */
+  private reapprove(planId: string, hash: string, stepIds: string[] | undefined, actor: Actor, confirm: boolean): GoalView {
+    const { store, ledger } = this.deps;
+    const plan = store.getPlan(planId) as PlanView;
+    if (plan.hash !== hash) throw new OpError('Conflict', 'the plan changed since it was reviewed (hash mismatch): review the current plan and approve again', { hash: plan.hash });
+    const unknown = plan.steps.filter((s) => s.state === 'outcome_unknown');
+    if (stepIds === undefined || stepIds.length === 0) {
+      throw new OpError('InvalidParams', `name the steps to run again: ${unknown.map((s) => s.id).join(', ') || 'none has an unknown outcome'}; each may already have run`);
+    }
+    const targets = stepIds.map((id) => {
+      const step = plan.steps.find((s) => s.id === id);
+      if (step === undefined) throw new OpError('NotFound', `plan has no step "${id}"`);
+      if (step.state !== 'outcome_unknown') throw new OpError('Conflict', `step ${id} is ${step.state.replace(/_/g, ' ')}: only a step whose outcome is unknown is approved again (resume runs the ones that never started)`);
+      return step;
+    });
+    if (!confirm) {
+      throw new OpError('Conflict', `${targets.map((s) => s.id).join(', ')} may already have run, in full or in part (aiosd stopped while ${targets.length === 1 ? 'it' : 'they'} ran); approving again means running again: confirm to do it`);
+    }
+    this.refuseUnrecordable(planId, hash, targets, actor);
+    for (const step of targets) {
+      const refusal = approvalRefusal(actor, step, verdictOf(step), true);
+      if (refusal !== null) throw new OpError('Unauthorized', refusal);
+    }
+    for (const step of targets) {
+      store.updateStep(planId, step.id, { state: 'approved', approvedBy: actor.name, error: null });
+      ledger.append({
+        actor: actor.name, action: 'plan.approve', subject: `${planId}/${step.id}`,
+        detail: { goalId: plan.goalId, hash, tool: step.tool, args: step.args, risk: step.risk, role: actor.role, confirmed: true, again: 'its outcome was unknown: it may already have run' },
+      });
+    }
+    store.setGoalState(plan.goalId, 'interrupted', `${targets.map((s) => s.id).join(', ')} approved again by ${actor.name}, knowing ${targets.length === 1 ? 'it' : 'they'} may already have run; resume to run ${targets.length === 1 ? 'it' : 'them'}`);
+    return this.publish(plan.goalId);
   }
 
   /** A plan with a step the policy refuses cannot be approved: it is recorded, audited and closed. */
@@ -278,13 +387,13 @@ export class GoalEngine {
       throw new OpError('StateUnavailable', `cannot roll back goal ${goalId}: ${this.deps.stateSpace.problem() ?? 'the state directory is read-only'}`);
     }
     const plan = goal.plan;
-    if (plan === null || !['succeeded', 'failed', 'interrupted'].includes(goal.state)) {
+    if (plan === null || !['succeeded', 'failed', 'interrupted', 'cancelled'].includes(goal.state)) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only a goal that ran can be rolled back`);
     }
     // Every plan that ran counts, newest first: a revised plan runs after the failed one it
     // replaced, and what the failed one changed is still in effect until this undoes it.
     const ran = this.deps.store.plansOf(goalId).flatMap((p) => p.steps
-      .filter((s) => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null))
+      .filter((s) => s.state === 'succeeded' || (['failed', 'cancelled', 'outcome_unknown'].includes(s.state) && s.snapshotId !== null))
       .map((s) => ({ ...s, planId: p.id }))
       .reverse());
     const undoable = ran.filter((s) => s.snapshotId !== null);
@@ -323,21 +432,26 @@ export class GoalEngine {
   }
 
   /**
-   * Picks an interrupted goal up where it stopped: steps cut off by the restart, and
-   * approved steps that never started, run again under the approval they already had.
+   * Picks an interrupted goal up where it stopped: approved steps that never started run under
+   * the approval they already had. A step whose outcome is unknown (it started, and aiosd
+   * stopped before its end was recorded) is not run again unless it was approved again.
    */
   resume(goalId: string, actor: Actor): GoalView {
     const goal = this.get(goalId);
     if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot resume goals`);
     if (goal.state !== 'interrupted' || goal.plan === null) throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only an interrupted goal can be resumed`);
     const plan = goal.plan;
-    for (const step of plan.steps) {
-      if (step.state === 'failed' && step.error === 'interrupted by a daemon restart') {
-        this.deps.store.updateStep(plan.id, step.id, { state: 'approved', error: null });
-      }
+    const adopted = this.recovery?.watching(goalId) ?? [];
+    if (adopted.length > 0) {
+      throw new OpError('Conflict', `step ${adopted.join(', ')} still runs: its processes outlived the last aiosd and are watched until they end; wait for them, or cancel the goal to end them`);
     }
     const after = this.deps.store.getPlan(plan.id) as PlanView;
-    if (!after.steps.some((s) => s.state === 'approved')) throw new OpError('Conflict', 'nothing left to run: every step finished before the interruption');
+    if (!after.steps.some((s) => s.state === 'approved')) {
+      const unknown = after.steps.filter((s) => s.state === 'outcome_unknown').map((s) => s.id);
+      throw new OpError('Conflict', unknown.length > 0
+        ? `nothing left to run that never started; ${unknown.join(', ')} may already have run (outcome unknown): to run ${unknown.length === 1 ? 'it' : 'them'} again, approve ${unknown.length === 1 ? 'it' : 'them'} again with confirm (aios goal resume ${goalId} --rerun ${unknown.join(',')})`
+        : 'nothing left to run: every step finished before the interruption');
+    }
     this.deps.ledger.append({ actor: actor.name, action: 'goal.resume', subject: goalId, detail: { planId: plan.id, hash: plan.hash } });
     this.deps.store.setGoalState(goalId, 'running', `resumed by ${actor.name}`);
     const run = this.runner.run(goalId, after).then(() => this.deps.analysis?.start(goalId)).finally(() => this.running.delete(goalId));
@@ -345,13 +459,19 @@ export class GoalEngine {
     return this.publish(goalId);
   }
 
-  /** Resolves when every goal now running has finished (for orderly shutdown and tests). */
+  /** Resolves when every goal now running has finished (for orderly shutdown and tests); adopted processes are no longer watched. */
   async idle(): Promise<void> {
     await Promise.all([...this.running.values()]);
+    this.recovery?.close();
   }
 
-  /** Marks goals caught mid-run by a previous daemon as interrupted. */
+  /**
+   * Marks goals caught mid-run by a previous daemon as interrupted; first, each step it left
+   * running is settled from the execution journal (never started, or outcome unknown, its
+   * processes adopted if they still run).
+   */
   recoverInterrupted(): string[] {
+    this.recovery?.settle();
     const ids = this.deps.store.markInterrupted();
     for (const id of ids) this.deps.ledger.append({ actor: 'aiosd', action: 'goal.interrupted', subject: id, detail: {} });
     return ids;

@@ -6,16 +6,21 @@ import { ulid } from 'ulid';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { PlanView, StepState, StepView, Tier } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
+import type { ExecJournal, JournalOutcome } from '../memory/exec-journal.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
-import type { Tool, ToolResult } from '../tools/tool.js';
+import { ProcessTree } from '../tools/process-tree.js';
+import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
 import { hostOf, type RunAs, type StepHost } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
 import { runDag } from './dag-executor.js';
+import { AgentTaskError } from './mesh/agent-worker.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
+import { cancelledSummary, GoalRun, type ActiveStep } from './step-brakes.js';
+import { OpError } from './op-error.js';
 import { StepVerifier } from './verify/step-verifier.js';
 
 export interface StepRunnerDeps {
@@ -35,6 +40,8 @@ export interface StepRunnerDeps {
   stateSpace?: { problem(): string | null };
   /** Whose credentials a goal's tool calls run with (its owner's); absent: all in the daemon. */
   runAs?: RunAs;
+  /** Where each step's start, processes and end are recorded durably; absent: not journalled (tests of the runner alone). */
+  journal?: ExecJournal;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -76,6 +83,8 @@ export function withImplicitOrder<S extends { id: string; dependsOn: readonly st
 export class StepRunner {
   /** Checks each step's verification: at plan time (admit) and after the step ran. */
   readonly verifier: StepVerifier;
+  /** Goals running now, with what can be stopped. */
+  private readonly runs = new Map<string, GoalRun>();
 
   constructor(private readonly deps: StepRunnerDeps) {
     this.verifier = new StepVerifier(deps);
@@ -83,11 +92,47 @@ export class StepRunner {
 
   /** Runs the plan; never rejects, so a state directory that fills mid-run cannot take aiosd down. */
   async run(goalId: string, plan: PlanView): Promise<void> {
+    const run = new GoalRun();
+    this.runs.set(goalId, run);
     try {
-      await this.runPlan(goalId, plan);
+      await this.runPlan(goalId, plan, run);
     } catch (err) {
       this.unrecorded(goalId, err);
+    } finally {
+      this.runs.delete(goalId);
     }
+  }
+
+  /**
+   * Stops a running goal: nothing more starts, steps queued on agents are taken off, and
+   * (unless afterStep) each running step's tool is aborted and its process tree ended. The
+   * goal ends cancelled when its run does. Null when the goal does not run here.
+   */
+  stop(goalId: string, by: string, afterStep: boolean): { stopping: string[]; dequeued: string[] } | null {
+    const run = this.runs.get(goalId);
+    if (run === undefined) return null;
+    const stopping = run.requestStop(by, afterStep);
+    const dequeued: string[] = [];
+    for (const agent of this.deps.mesh?.list() ?? []) {
+      dequeued.push(...(this.deps.mesh?.get(agent.name)?.cancelQueued(run.stop?.reason ?? 'cancelled', (id) => id.startsWith(`${goalId}/`)) ?? []));
+    }
+    return { stopping, dequeued };
+  }
+
+  /**
+   * aios agents stop: every step queued on the agent is taken off its queue (never started) and
+   * every step it runs is stopped, process tree and all; with hold it then takes no new work.
+   */
+  stopAgent(name: string, by: string, hold: boolean): { stopped: string[]; cancelled: string[] } {
+    const agent = this.deps.mesh?.get(name);
+    if (agent === undefined) throw new OpError('NotFound', `no agent "${name}"; list them with 'aios agents'`);
+    const cancelled = agent.cancelQueued(`never started: agent ${name} was stopped by ${by}`);
+    const stopped = agent.runningIds().filter((task) => {
+      const [goalId = '', stepId = ''] = task.split('/');
+      return this.runs.get(goalId)?.stopStep(stepId, `stopped by ${by} (aios agents stop ${name})`) === true;
+    });
+    agent.hold(hold ? `held by ${by} since ${new Date().toISOString()} (aios agents start ${name})` : null);
+    return { stopped, cancelled };
   }
 
   /** A write of the plan's progress failed (the state dir filled or went read-only): say so on the goal if it can be said. */
@@ -102,16 +147,17 @@ export class StepRunner {
     }
   }
 
-  private async runPlan(goalId: string, plan: PlanView): Promise<void> {
+  private async runPlan(goalId: string, plan: PlanView, run: GoalRun): Promise<void> {
     const { store } = this.deps;
     const initial = new Map<string, StepState>(plan.steps.map((s) => [s.id, s.state]));
     let failure: string | null = null;
     const states = await runDag(withImplicitOrder(plan.steps, (id) => initial.get(id) === 'approved'), initial, {
       run: async (step) => {
-        const error = await this.onAgent(goalId, plan, step);
+        const error = await this.onAgent(goalId, plan, step, run);
         if (error !== null) failure ??= `step ${step.id} (${step.tool}) failed: ${error}`;
         return error;
       },
+      stopped: () => run.stop?.reason ?? null,
       skip: (step, reason) => {
         store.updateStep(plan.id, step.id, { state: 'skipped', error: reason });
         this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
@@ -119,7 +165,10 @@ export class StepRunner {
     });
     const ran = [...states.values()].filter((s) => s === 'succeeded').length;
     const goal = store.getGoal(goalId);
-    if (failure === null) {
+    if (run.stop !== null) {
+      store.setGoalState(goalId, 'cancelled', cancelledSummary(run.stop.by, run.stop.afterStep, store.getPlan(plan.id)?.steps ?? []));
+      this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — cancelled by ${run.stop.by}`, metadata: { goalId, planId: plan.id } });
+    } else if (failure === null) {
       store.setGoalState(goalId, 'succeeded', `${ran} step${ran === 1 ? '' : 's'} succeeded`);
       this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — succeeded: ${plan.steps.map((s) => s.tool).join(', ')}`, metadata: { goalId, planId: plan.id } });
     } else {
@@ -134,14 +183,16 @@ export class StepRunner {
   }
 
   /** Runs the step on its agent's queue; an agent that throws or overruns fails only this step. */
-  private async onAgent(goalId: string, plan: PlanView, step: StepView): Promise<string | null> {
+  private async onAgent(goalId: string, plan: PlanView, step: StepView, run: GoalRun): Promise<string | null> {
     const agent = this.deps.mesh?.get(step.agent);
-    if (agent === undefined) return this.runStep(goalId, plan.id, plan.tier, step);
+    if (agent === undefined) return this.runStep(goalId, plan.id, plan.tier, step, run);
     const deadlineMs = this.deps.stepDeadlineMs?.(step.tool, step.args) ?? 15 * 60_000;
     try {
-      return await agent.submit({ id: `${goalId}/${step.id}`, deadlineMs, run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, signal) });
+      return await agent.submit({ id: `${goalId}/${step.id}`, deadlineMs, run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, run, signal) });
     } catch (err) {
       const reason = message(err);
+      // Taken off the queue by a stop: it never started, so it is skipped, not failed.
+      if (err instanceof AgentTaskError && err.kind === 'cancelled') return this.skipped(goalId, plan.id, step, reason);
       this.deps.stateSpace?.problem(); // a full disk may be why: the reserve given back leaves room to record it
       this.deps.store.updateStep(plan.id, step.id, { state: 'failed', error: reason, finishedAt: new Date().toISOString() });
       this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'failed', error: reason });
@@ -150,13 +201,32 @@ export class StepRunner {
   }
 
   /** Returns null on success, or why the step failed. */
-  private async runStep(goalId: string, planId: string, tier: Tier, step: StepView, agentSignal?: AbortSignal): Promise<string | null> {
-    const { store, registry, ledger, emit } = this.deps;
+  private async runStep(goalId: string, planId: string, tier: Tier, step: StepView, run: GoalRun, agentSignal?: AbortSignal): Promise<string | null> {
+    const { store, emit } = this.deps;
+    // Cancelled while it waited for its agent: it never starts.
+    if (run.stop !== null) return this.skipped(goalId, planId, step, run.stop.reason);
+    const active: ActiveStep = { abort: new AbortController(), tree: null, stopped: null };
+    run.active.set(step.id, active);
     const startedAt = new Date().toISOString();
     store.updateStep(planId, step.id, { state: 'running', startedAt });
     emit({ type: 'step.started', goalId, stepId: step.id, agent: step.agent, tool: step.tool });
     emit({ type: 'agent.status', agent: step.agent, status: 'busy', task: `${goalId}/${step.id}` });
-    const finish = (state: 'succeeded' | 'failed', error: string | null): string | null => {
+    try {
+      return await this.checkAndRun(goalId, planId, tier, step, active, startedAt, agentSignal);
+    } finally {
+      run.active.delete(step.id);
+    }
+  }
+
+  private skipped(goalId: string, planId: string, step: StepView, reason: string): string {
+    this.deps.store.updateStep(planId, step.id, { state: 'skipped', error: reason });
+    this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
+    return reason;
+  }
+
+  private async checkAndRun(goalId: string, planId: string, tier: Tier, step: StepView, active: ActiveStep, startedAt: string, agentSignal?: AbortSignal): Promise<string | null> {
+    const { store, registry, ledger, emit } = this.deps;
+    const finish = (state: 'succeeded' | 'failed' | 'cancelled' | 'skipped', error: string | null): string | null => {
       store.updateStep(planId, step.id, { state, error, finishedAt: new Date().toISOString() });
       emit({ type: 'step.finished', goalId, stepId: step.id, state, error });
       emit({ type: 'agent.status', agent: step.agent, status: 'idle', task: null });
@@ -196,9 +266,23 @@ export class StepRunner {
     const snapshotError = await this.snapshot(tool, v.args, verdict, goalId, planId, step, host);
     if (snapshotError !== null) return finish('failed', snapshotError);
 
-    const controller = new AbortController();
+    // Stopped while it was checked and snapshotted: its tool never starts.
+    if (active.stopped !== null) return finish('skipped', `never started: ${active.stopped}`);
+    const tree = ProcessTree.create(`${goalId}.${step.id}.${ulid()}`);
+    active.tree = tree;
+    // The journal first, on the disk: after a crash, a start with no end is an outcome unknown, never a failure to retry.
+    let journalId: string | null = null;
+    try {
+      journalId = this.deps.journal?.starting({ goalId, planId, stepId: step.id, tool: step.tool, cgroup: tree.cgroup }) ?? null;
+    } catch (err) {
+      if (tool.mutates) {
+        tree.release();
+        return finish('failed', `the execution journal cannot be written (${message(err)}); refusing to run a step that changes the node, since a crash could not tell whether it ran`);
+      }
+    }
+    const controller = active.abort;
     // The agent's deadline aborts the tool too, so a hung step does not keep running unseen.
-    agentSignal?.addEventListener('abort', () => controller.abort(), { once: true });
+    agentSignal?.addEventListener('abort', () => { controller.abort(); void tree.end(); }, { once: true });
     let result: ToolResult;
     let streamed = false;
     try {
@@ -211,9 +295,29 @@ export class StepRunner {
           store.appendOutput(planId, step.id, chunk);
           emit({ type: 'step.output', goalId, stepId: step.id, chunk });
         },
+        onProcess: (p) => {
+          const ref = tree.add(p.pid, p.pgid);
+          if (journalId !== null) this.journalled(() => this.deps.journal?.process(journalId as string, ref));
+        },
+        ...(tree.cgroup === null ? {} : { cgroup: tree.cgroup }),
       });
     } catch (err) {
       result = { ok: false, output: '', error: `tool crashed: ${message(err)}` };
+    }
+    // Whatever it left running (a daemonised child, a descendant that left its group) ends with it.
+    const leftovers = await tree.end();
+    tree.release();
+    if (active.stopped !== null) {
+      const how = `${active.stopped}: its processes were ended (SIGTERM${leftovers.killed ? ', then SIGKILL' : ''})`;
+      if (journalId !== null) this.journalled(() => this.deps.journal?.ended(journalId as string, 'cancelled', how));
+      this.stoppedInLedger(step, goalId, planId, active.stopped, tree);
+      store.recordToolCall({ id: ulid(), goalId, planId, stepId: step.id, tool: step.tool, args: step.args, ok: false, output: result.output, error: how, startedAt, finishedAt: new Date().toISOString() });
+      if (!streamed && result.output !== '') store.appendOutput(planId, step.id, result.output);
+      return finish('cancelled', how);
+    }
+    if (journalId !== null) {
+      const outcome: JournalOutcome = result.ok ? 'succeeded' : 'failed';
+      this.journalled(() => this.deps.journal?.ended(journalId as string, outcome, result.ok ? null : result.error));
     }
     // Streaming tools already sent their output chunk by chunk; the rest send it once here.
     if (!streamed && result.output !== '') {
@@ -234,6 +338,18 @@ export class StepRunner {
       error = await this.verifier.verify({ goalId, planId, stepId: step.id, tier }, step.verify, agentSignal);
     }
     return finish(error === null ? 'succeeded' : 'failed', error);
+  }
+
+  /** A journal write after the start: a failure leaves the entry open, which a restart reads as unknown (the safe side). */
+  private journalled(write: () => void): void {
+    try { write(); } catch { /* the start is on the disk; what is missing after it reads as unknown */ }
+  }
+
+  /** Who stopped the step and which processes it had, in the ledger. */
+  private stoppedInLedger(step: StepView, goalId: string, planId: string, why: string, tree: ProcessTree): void {
+    try {
+      this.deps.ledger.append({ actor: step.agent, action: 'step.stopped', subject: `${planId}/${step.id}`, detail: { goalId, why, processes: tree.processes, cgroup: tree.cgroup } });
+    } catch { /* the stop itself was recorded (goal.cancel / agents.stop) when it was asked for */ }
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */

@@ -30,11 +30,13 @@ export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient)
 }
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
-function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
+/** `also`: a further test of a terminal state (a cancel waits past "interrupted"). */
+function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (state: string) => boolean = () => true): Promise<GoalView> {
+  const done = (state: string): boolean => TERMINAL.has(state) && also(state);
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
       if (ev.type === 'step.output' && ev.goalId === goalId && !io.json) io.out(sanitize(ev.chunk).replace(/\n$/, ''));
-      if (ev.type === 'goal.updated' && ev.goal.id === goalId && TERMINAL.has(ev.goal.state)) {
+      if (ev.type === 'goal.updated' && ev.goal.id === goalId && done(ev.goal.state)) {
         off();
         resolve(ev.goal);
       }
@@ -42,7 +44,7 @@ function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalVi
     client.onClose((reason) => reject(new Error(`lost aiosd while waiting: ${reason}`)));
     // The goal may have finished before the subscription saw it.
     client.call('goal/get', { goalId }).then((g) => {
-      if (TERMINAL.has(g.state)) { off(); resolve(g); }
+      if (done(g.state)) { off(); resolve(g); }
     }, reject);
   });
 }
@@ -206,9 +208,16 @@ export function goalShowCommand(socketPath: string, goalId: string, io: Io): Pro
   });
 }
 
-export function goalResumeCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+/** `rerun`: steps whose outcome is unknown, approved again (with confirm) before the resume; they may already have run. */
+export function goalResumeCommand(socketPath: string, goalId: string, io: Io, rerun: readonly string[] = []): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     await client.call('events/subscribe', {});
+    if (rerun.length > 0) {
+      const goal = await client.call('goal/get', { goalId });
+      if (goal.plan === null) throw new Error(`goal ${goalId} has no plan`);
+      if (!io.json) io.err(`running ${rerun.join(', ')} again, as asked: ${rerun.length === 1 ? 'it' : 'they'} may already have run (outcome unknown)`);
+      await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', stepIds: [...rerun], confirm: true });
+    }
     const g = await client.call('goal/resume', { goalId });
     const final = TERMINAL.has(g.state) ? g : await waitForGoal(client, g.id, io);
     if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
@@ -216,11 +225,39 @@ export function goalResumeCommand(socketPath: string, goalId: string, io: Io): P
   });
 }
 
-/** Stops a goal while a model writes its plan; the daemon aborts the call and runs nothing. */
-export function goalCancelCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+/**
+ * Stops a goal in any state and waits for it to end: a running step's processes are ended
+ * (afterStep: the running step finishes first), steps not started are skipped.
+ */
+export function goalCancelCommand(socketPath: string, goalId: string, io: Io, afterStep = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
-    const g = await client.call('goal/cancel', { goalId });
-    if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
+    await client.call('events/subscribe', {});
+    const g = await client.call('goal/cancel', { goalId, ...(afterStep ? { afterStep } : {}) });
+    const final = TERMINAL.has(g.state) && g.state !== 'interrupted' ? g : await waitForGoal(client, g.id, io, (s) => s !== 'interrupted');
+    if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
+    // A failed goal whose diagnosis was stopped stays failed: the cancel still did what was asked.
+    return 0;
+  });
+}
+
+/** aios agents stop|start <agent>: queued steps cancelled, running ones stopped; --hold keeps it from new work. */
+export function agentsStopCommand(socketPath: string, verb: 'stop' | 'start', agent: string, hold: boolean, io: Io): Promise<number> {
+  return withClient(socketPath, io, async (client) => {
+    if (verb === 'start') {
+      const r = await client.call('agents/start', { agent });
+      if (io.json) io.out(JSON.stringify(r)); else io.out(`agent ${r.agent} takes work again`);
+      return 0;
+    }
+    const r = await client.call('agents/stop', { agent, ...(hold ? { hold } : {}) });
+    if (io.json) {
+      io.out(JSON.stringify(r));
+      return 0;
+    }
+    const list = (ids: string[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
+    io.out([
+      `agent ${r.agent}: stopped ${list(r.stopped)}; cancelled before they started: ${list(r.cancelled)}`,
+      r.held ? `it takes no new work until 'aios agents start ${r.agent}'` : 'it takes new work again',
+    ].join('\n'));
     return 0;
   });
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  agentsCommand, auditAcknowledgeCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, agentsStopCommand, auditAcknowledgeCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
@@ -64,19 +64,22 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const { runShell } = await import('../shell/run-shell.js');
           code = await runShell({ socketPath: sock(), stdin: process.stdin, stdout: process.stdout, env: process.env, view: 'monitor' });
         });
-      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id>`: resume an interrupted goal; `goal cancel <id>`: stop a goal while it is planned; `goal revise <id>`: a new plan for a failed goal (approved again)')
+      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id> [--rerun <steps>]`: resume an interrupted goal; `goal cancel <id> [--after-step]`: stop a goal in any state, its running processes with it; `goal revise <id>`: a new plan for a failed goal (approved again)')
         .argument('<text...>', 'the goal, in plain words')
         .option('-y, --yes', 'approve the whole plan and run it')
         .option('--confirm', 'with --yes: also explicitly confirm steps that need it (irreversible, require_confirm)')
+        .option('--after-step', 'with cancel: let the running step finish (dpkg is not killed mid-run), start nothing more')
+        .option('--rerun <steps>', 'with resume: approve again these steps whose outcome is unknown (comma-separated), knowing they may already have run')
         .option('--json', 'machine-readable output')
-        .action(async (text: string[], o: { yes?: boolean; confirm?: boolean; json?: boolean }) => {
+        .action(async (text: string[], o: { yes?: boolean; confirm?: boolean; json?: boolean; afterStep?: boolean; rerun?: string }) => {
           // `goal show <id>` and `goal resume <id>` are verbs only with a goal id after them:
           // "show /etc/hostname" stays a goal.
           const [verb, id] = text;
           if (text.length === 2 && id !== undefined && GOAL_ID.test(id) && (verb === 'show' || verb === 'resume' || verb === 'cancel' || verb === 'revise')) {
             code = verb === 'revise' ? await goalReviseCommand(sock(), id, o.yes === true, io(o.json), o.confirm === true)
               : verb === 'show' ? await goalShowCommand(sock(), id, io(o.json))
-              : verb === 'cancel' ? await goalCancelCommand(sock(), id, io(o.json)) : await goalResumeCommand(sock(), id, io(o.json));
+              : verb === 'cancel' ? await goalCancelCommand(sock(), id, io(o.json), o.afterStep === true)
+              : await goalResumeCommand(sock(), id, io(o.json), o.rerun?.split(',').map((x) => x.trim()).filter((x) => x !== '') ?? []);
             return;
           }
           code = await goalCommand(sock(), text.join(' '), o.yes === true, io(o.json), o.confirm === true);
@@ -121,8 +124,18 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       snapshot.command('create').description('snapshot whole trees (every file, directory and link under each path)')
         .argument('<path...>', 'absolute paths, e.g. /etc').option('--label <text>', 'what it is for').option('--json', 'machine-readable output')
         .action(async (paths: string[], o: { label?: string; json?: boolean }) => { code = await snapshotCreateCommand(sock(), paths, o.label, io(o.json)); });
-      program.command('agents').description('the agent mesh: each agent\'s state, current task, last heartbeat and counts').option('--json', 'machine-readable output')
-        .action(async (o: { json?: boolean }) => { code = await agentsCommand(sock(), io(o.json)); });
+      program.command('agents').description('the agent mesh: each agent\'s state, current task, last heartbeat and counts. `agents stop <agent> [--hold]`: cancel every step queued on it and stop the ones it runs; `agents start <agent>`: a held agent takes work again')
+        .argument('[verb]', 'stop or start').argument('[agent]', 'the agent (aios agents lists them)')
+        .option('--hold', 'with stop: the agent takes no new work until `aios agents start`').option('--json', 'machine-readable output')
+        .action(async (verb: string | undefined, agent: string | undefined, o: { hold?: boolean; json?: boolean }) => {
+          if (verb === undefined) { code = await agentsCommand(sock(), io(o.json)); return; }
+          if ((verb !== 'stop' && verb !== 'start') || agent === undefined) {
+            process.stderr.write(`aios agents: expected 'stop <agent>' or 'start <agent>', not '${[verb, agent].filter((x) => x !== undefined).join(' ')}'\n`);
+            code = 2;
+            return;
+          }
+          code = await agentsStopCommand(sock(), verb, agent, o.hold === true, io(o.json));
+        });
       const audit = program.command('audit').description('the hash-chained audit ledger');
       audit.command('export').description('every entry, the signed checkpoints and the public key that verifies them').option('--json', 'one JSON document')
         .action(async (o: { json?: boolean }) => { code = await auditExportCommand(sock(), io(o.json)); });

@@ -21,6 +21,7 @@ import { detectServiceManager, ServiceStateProvider } from '../tools/service-man
 import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
+import { ExecJournal } from '../memory/exec-journal.js';
 import { GoalStore } from '../memory/goal-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
@@ -156,6 +157,7 @@ export async function startDaemon(opts: {
     stateSpace: guard,
     analysis,
     runAs: owners,
+    journal: new ExecJournal(db),
   });
   bestEffort('mark goals interrupted by the last shutdown', () => {
     const interrupted = engine.recoverInterrupted();

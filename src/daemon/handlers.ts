@@ -124,7 +124,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
     }),
     'memory/search': (p) => ({ hits: d.memory.search(p.query, p.limit) }),
     'models/list': () => d.models(),
-    'goal/cancel': (p, conn) => d.engine.cancel(p.goalId, conn.actor),
+    'goal/cancel': (p, conn) => d.engine.cancel(p.goalId, conn.actor, { afterStep: p.afterStep === true }),
+    // Stops work of every goal on the agent: an admin's call (to be folded into the permission table).
+    'agents/stop': (p, conn) => {
+      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot stop an agent`);
+      return d.engine.stopAgent(p.agent, conn.actor, p.hold === true);
+    },
+    'agents/start': (p, conn) => {
+      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot start an agent`);
+      return d.engine.startAgent(p.agent, conn.actor);
+    },
     'models/reload': (_p, conn) => {
       if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot reload the model settings`);
       return d.reloadModels();

@@ -260,4 +260,26 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'execution journal: each step start (with its processes) and end, written before and after it runs',
+    sql: `
+      -- A step that started and has no end here was cut off by a crash: its outcome is unknown.
+      CREATE TABLE exec_journal (
+        id TEXT PRIMARY KEY,
+        goal_id TEXT NOT NULL,
+        plan_id TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        cgroup TEXT,                   -- the step's cgroup v2 directory, null where there is none
+        processes TEXT NOT NULL DEFAULT '[]', -- JSON [{pid, pgid, startTime}] as each was spawned
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        outcome TEXT,                  -- succeeded | failed | cancelled | unknown
+        detail TEXT
+      );
+      CREATE INDEX exec_journal_step ON exec_journal(plan_id, step_id);
+      CREATE INDEX exec_journal_open ON exec_journal(started_at) WHERE ended_at IS NULL;
+    `,
+  },
 ];

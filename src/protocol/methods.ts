@@ -67,7 +67,9 @@ export const methods = {
     result: GoalView,
   },
   'goal/resume': {
-    // Runs the approved steps of an interrupted goal that did not finish; the approval stands.
+    // Runs the approved steps of an interrupted goal that never started; the approval stands. A step
+    // whose outcome is unknown (it started, aiosd stopped) runs only once approved again (plan/decide
+    // approve with its id in stepIds and confirm).
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
   },
@@ -193,6 +195,8 @@ export const methods = {
         name: z.string(), domain: z.string(), state: z.enum(['idle', 'busy', 'restarting', 'stopped']), currentTasks: z.array(z.string()),
         queued: z.number(), lastHeartbeat: z.string(), done: z.number(), failed: z.number(), restarts: z.number(), lastError: z.string().nullable(),
         capabilities: z.array(z.string()),
+        /** Why it takes no new work (stopped with hold), absent or null when it does. */
+        held: z.string().nullable().optional(),
       })),
       procedures: z.object({ lookups: z.number(), hits: z.number(), hitRate: z.number(), stored: z.number(), ftsHits: z.number(), embeddingHits: z.number() }),
     }),
@@ -204,9 +208,23 @@ export const methods = {
   // Local models (loaded, memory, measured speed, cpu or gpu), cloud providers (spend, budget), tiers.
   'models/list': { params: Empty, result: ModelsListResult },
   'goal/cancel': {
-    // Stops a goal while it is planned: the model call in flight is aborted, nothing runs.
-    params: z.object({ goalId: z.string() }).strict(),
+    // Stops a goal in any state: planning (the model call is aborted), awaiting approval, queued,
+    // running (each running step's whole process tree is ended: SIGTERM, then SIGKILL), or
+    // interrupted (processes adopted after a restart are ended). Steps not started are skipped;
+    // the goal ends cancelled. afterStep: running steps finish, nothing more starts.
+    params: z.object({ goalId: z.string(), afterStep: z.boolean().optional() }).strict(),
     result: GoalView,
+  },
+  'agents/stop': {
+    // Cancels every step queued on the agent and stops the ones it runs (their process trees are
+    // ended); with hold the agent takes no new work until agents/start.
+    params: z.object({ agent: z.string().min(1).max(64), hold: z.boolean().optional() }).strict(),
+    result: z.object({ agent: z.string(), stopped: z.array(z.string()), cancelled: z.array(z.string()), held: z.boolean() }),
+  },
+  'agents/start': {
+    // An agent held by agents/stop takes work again.
+    params: z.object({ agent: z.string().min(1).max(64) }).strict(),
+    result: z.object({ agent: z.string(), held: z.boolean() }),
   },
   'models/reload': {
     // Reads config.toml again and rebuilds the model tiers; a config that does not load is

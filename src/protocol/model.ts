@@ -27,8 +27,13 @@ export const PlanStepSpec = z.object({
 });
 export type PlanStepSpec = z.infer<typeof PlanStepSpec>;
 
+/**
+ * cancelled: stopped while it ran (its processes were ended). outcome_unknown: it started and
+ * aiosd stopped before its end was recorded; it may have run in full, in part or not at all,
+ * so it is never run again without a new, explicit approval that says so.
+ */
 export const StepState = z.enum([
-  'pending', 'approved', 'rejected', 'running', 'succeeded', 'failed', 'skipped', 'rolled_back',
+  'pending', 'approved', 'rejected', 'running', 'succeeded', 'failed', 'skipped', 'rolled_back', 'cancelled', 'outcome_unknown',
 ]);
 export type StepState = z.infer<typeof StepState>;
 

@@ -17,6 +17,11 @@ export interface HostCall {
   paths?: readonly PathUse[];
   /** Policy judged it a read-only command line: it runs inside the sandbox. */
   sandboxed?: boolean;
+  /**
+   * The step's cgroup, which the tool's programs start in. In the daemon only: an operator's
+   * helper cannot write a root-owned cgroup, so the daemon moves each process it reports instead.
+   */
+  cgroup?: string;
 }
 
 export interface StepHost {
@@ -39,6 +44,7 @@ export function inDaemon(sandbox: ((argv: readonly string[]) => string[]) | null
         ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
         ...(call.paths === undefined ? {} : { checkPath: pathGuard(call.paths) }),
         ...(call.sandboxed === true && sandbox ? { sandbox } : {}),
+        ...(call.cgroup === undefined ? {} : { cgroup: call.cgroup }),
       };
       return tool.execute(args, ctx);
     },

@@ -80,7 +80,9 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth
     const cont = ' '.repeat(label.length);
     rows.forEach((r, i) => body.push([seg(i === 0 ? label : cont, { tone: 'muted' }), seg(r, tone ? { tone } : {})]));
   };
-  if (step.error !== null) push(textRows(`error: ${step.error}`, inner), 'danger');
+  // An unknown outcome is not an error: its note says it may already have run and how to run it again.
+  const unknown = step.state === 'outcome_unknown';
+  if (step.error !== null) push(textRows(unknown ? step.error : `error: ${step.error}`, inner), unknown ? 'warn' : 'danger');
   if (step.analysis !== undefined) {
     const { rows, ok } = analysisText(step.analysis);
     for (const r of rows) push(textRows(r, inner), ok ? 'accent' : 'muted');

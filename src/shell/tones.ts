@@ -24,6 +24,8 @@ export const STEP_TONE: Record<StepState, Tone> = {
   failed: 'danger',
   skipped: 'muted',
   rolled_back: 'muted',
+  cancelled: 'muted',
+  outcome_unknown: 'warn',
 };
 
 export const RISK_TONE: Record<Risk, Tone> = { low: 'ok', medium: 'warn', high: 'danger' };

@@ -1,7 +1,7 @@
 // apt and dpkg: the installed set (name → version), a simulated transaction (apt-get -s), and
 // putting a recorded set back. Exact old versions may no longer be downloadable (offline, or
 // gone from the mirror): the restore says so by name rather than claim success.
-import { runProgram, type RunResult } from './run-program.js';
+import { runProgram, type RunOptions, type RunResult } from './run-program.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none' };
@@ -21,8 +21,9 @@ export function aptAvailable(): Promise<boolean> {
   return runProgram(['dpkg-query', '--version'], SHORT).then((r) => r.started && r.exitCode === 0);
 }
 
-export function runApt(argv: string[], signal?: AbortSignal, onOutput?: (chunk: string) => void): Promise<RunResult> {
-  return runProgram(argv, { ...LONG, ...(signal !== undefined ? { signal } : {}), ...(onOutput !== undefined ? { onOutput } : {}) });
+/** `step`: the step's signal, output, process reports and cgroup, when a step runs it. */
+export function runApt(argv: string[], step: Pick<RunOptions, 'signal' | 'onOutput' | 'onProcess' | 'cgroup'> = {}): Promise<RunResult> {
+  return runProgram(argv, { ...LONG, ...step });
 }
 
 /** Every package dpkg knows as installed (or half-installed), with its version and status letters. */

@@ -79,7 +79,9 @@ export function createPkgTools(): Tool[] {
     },
     async execute(args, ctx) {
       const argv = argvFor(verb, (args as { packages?: string[] }).packages);
-      const r = await runApt(argv, ctx.signal, ctx.onOutput);
+      const r = await runApt(argv, {
+        signal: ctx.signal, onOutput: ctx.onOutput, ...(ctx.onProcess === undefined ? {} : { onProcess: ctx.onProcess }), ...(ctx.cgroup === undefined ? {} : { cgroup: ctx.cgroup }),
+      });
       if (!r.started) return fail(r.error);
       if (r.exitCode !== 0) return fail(`apt-get ${verb} failed (exit ${r.exitCode ?? '?'}): ${(r.stderr.split('\n').filter((l) => /^E:/.test(l)).join('; ')) || r.stderr.trim().slice(-500)}`);
       return { ok: true, output: r.stdout.trim().split('\n').slice(-20).join('\n'), data: { argv } };

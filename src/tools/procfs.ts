@@ -151,6 +151,8 @@ export interface ProcStat {
   pgrp: number;
   /** utime + stime, in clock ticks. */
   cpuTicks: number;
+  /** When it started, in clock ticks after boot: with the pid, names one process (pids are reused). */
+  startTime: number;
 }
 
 /** /proc/<pid>/stat; comm is in parentheses and may itself hold spaces and ')'. */
@@ -162,7 +164,7 @@ export function parseProcStat(text: string): ProcStat | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (rest[0] === undefined || Number.isNaN(utime) || Number.isNaN(stime)) return null;
-  return { comm: text.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]), cpuTicks: utime + stime };
+  return { comm: text.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]), cpuTicks: utime + stime, startTime: Number(rest[19]) };
 }
 
 /** uid → name from /etc/passwd text. */

@@ -1,8 +1,9 @@
 // Runs one program from an argv: never through a shell, never with the daemon's environment,
 // always bounded in time and in the output it keeps, and never leaving its children behind.
 import { execa } from 'execa';
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { parseProcStat } from './procfs.js';
 
@@ -15,6 +16,10 @@ export interface RunOptions {
   cwd?: string;
   /** Added to (and overriding) the minimal environment. */
   env?: Record<string, string>;
+  /** Told the program's pid and process group right after it is spawned (the step's journal and brakes). */
+  onProcess?: (p: { pid: number; pgid: number }) => void;
+  /** A cgroup v2 directory the program starts in, before it runs a single instruction of its own. */
+  cgroup?: string;
 }
 
 export type RunResult =
@@ -56,16 +61,26 @@ export function minimalEnv(extra: Record<string, string> = {}): Record<string, s
 export async function runProgram(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
   const began = Date.now();
   const elapsed = (): number => Date.now() - began;
-  const [file, ...args] = argv;
+  const [file] = argv;
   if (file === undefined || file === '') return { started: false, error: 'empty argv: nothing to run', durationMs: 0 };
   if (opts.signal?.aborted === true) return { started: false, error: 'cancelled before it started', durationMs: 0 };
   if (opts.cwd !== undefined && !isDirectory(opts.cwd)) {
     return { started: false, error: `working directory not found: ${opts.cwd}`, durationMs: 0 };
   }
 
+  // In a cgroup, a fixed prelude moves the shell into it and execs the program (argv passed
+  // as arguments, never read as shell text), so not even its first fork happens outside. The
+  // prelude would turn a missing program into exit 127: that is found out here first.
+  let spawnArgv: readonly string[] = argv;
+  if (opts.cgroup !== undefined) {
+    const missing = unrunnable(file, opts.env?.PATH ?? minimalEnv().PATH ?? DEFAULT_PATH);
+    if (missing !== null) return { started: false, error: spawnError(file, missing), durationMs: 0 };
+    spawnArgv = ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" 2>/dev/null; exec "$@"', opts.cgroup, ...argv];
+  }
+  const [spawnFile = file, ...spawnArgs] = spawnArgv;
   // detached puts the child in its own process group, so one kill(-pgid) reaches every
   // descendant that did not deliberately leave the group.
-  const child = execa(file, args, {
+  const child = execa(spawnFile, spawnArgs, {
     shell: false,
     stdin: 'ignore',
     buffer: false,
@@ -76,6 +91,7 @@ export async function runProgram(argv: readonly string[], opts: RunOptions): Pro
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
   });
 
+  if (child.pid !== undefined) opts.onProcess?.({ pid: child.pid, pgid: child.pid });
   const capture = new OutputCapture(opts.outputCapBytes, opts.onOutput);
   child.stdout?.on('data', (chunk: Buffer | string) => capture.add('stdout', chunk));
   child.stderr?.on('data', (chunk: Buffer | string) => capture.add('stderr', chunk));
@@ -129,6 +145,21 @@ function spawnError(file: string, code: string | undefined): string {
     case 'EACCES': return `program not executable: ${file}`;
     default: return `could not start ${file}: ${code ?? 'unknown error'}`;
   }
+}
+
+/** Why `file` cannot be run (ENOENT, EACCES), looked up on PATH as execvp would; null when it can. */
+function unrunnable(file: string, path: string): string | null {
+  const candidates = file.includes('/') ? [file] : path.split(delimiter).filter((d) => d !== '').map((d) => join(d, file));
+  let code = 'ENOENT';
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (!isDirectory(c)) return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') code = 'EACCES';
+    }
+  }
+  return code;
 }
 
 function isDirectory(path: string): boolean {

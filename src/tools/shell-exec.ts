@@ -77,6 +77,8 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
         outputCapBytes: opts.outputCapBytes,
         signal: ctx.signal,
         onOutput: ctx.onOutput,
+        ...(ctx.onProcess !== undefined ? { onProcess: ctx.onProcess } : {}),
+        ...(ctx.cgroup !== undefined ? { cgroup: ctx.cgroup } : {}),
         ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
       });
       if (!result.started) return { ok: false, output: result.error, error: result.error };

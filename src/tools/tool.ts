@@ -38,6 +38,13 @@ export interface ToolContext {
   checkPath?: (canonical: string, access: PathUse['access']) => string | null;
   /** Set for commands that only read: wraps a program's argv so it runs inside the sandbox. */
   sandbox?: (argv: readonly string[]) => string[];
+  /**
+   * Told of every program the tool starts, right after it is spawned: the daemon journals it
+   * and ends its whole tree (by pid, group and cgroup) when the step is stopped, whoever spawned it.
+   */
+  onProcess?: (p: { pid: number; pgid: number }) => void;
+  /** The step's cgroup v2 directory, where the node has one: programs start inside it. */
+  cgroup?: string;
 }
 
 /** Something about one call that policy must weigh: it needs an admin, an explicit confirmation, or is refused. */

@@ -1,38 +1,107 @@
 // kill -9 of the daemon in the middle of a step: on restart the goal is interrupted, what
-// finished is kept, and the goal can be resumed under its original approval.
+// finished is kept, the ledger is whole, and the step cut off is an outcome unknown: resume does
+// not run it again (the command ran at most once), its processes that outlived aiosd are adopted
+// and their end recorded, and running it again takes an approval that says it may have run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AiosClient } from '../../src/protocol/client.js';
+import type { GoalView } from '../../src/protocol/model.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
 afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
 
+const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+/** Submits `!command`, approves it, waits until its program runs, and kill -9s aiosd. */
+async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalView> {
+  const c = await daemon.client();
+  const goal = await c.call('goal/submit', { text: `!${command}` });
+  const plan = goal.plan;
+  if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
+  await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true });
+  await eventually('the step to run', async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running', 10_000);
+  await new Promise((r) => setTimeout(r, 500)); // its program is spawned and journalled
+  c.close();
+  const exited = new Promise((r) => daemon.proc.once('exit', r));
+  daemon.proc.kill('SIGKILL');
+  await exited;
+  return goal;
+}
+
+async function stepOf(c: AiosClient, goalId: string): Promise<GoalView['plan']> {
+  return (await c.call('goal/get', { goalId })).plan;
+}
+
 describe('daemon restart mid-goal', () => {
-  it('marks the running goal interrupted, keeps the ledger whole, and resumes it', async () => {
+  it('marks the goal interrupted and the step outcome unknown; resume does not run it again; the command ran once', async () => {
     d = await startTestDaemon();
-    let c = await d.client();
-    const goal = await c.call('goal/submit', { text: '!sleep 1' });
-    const plan = goal.plan;
-    if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
-    await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
-    for (let i = 0; i < 100 && (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state !== 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    c.close();
-    const exited = new Promise((r) => d?.proc.once('exit', r));
-    d.proc.kill('SIGKILL');
-    await exited;
+    const file = join(d.dir, 'F');
+    const go = join(d.dir, 'GO');
+    // It waits for GO, so it surely outlives aiosd however slow the machine is; GO is made once it was adopted.
+    const goal = await killMidStep(d, `while ! test -e ${go}; do sleep 0.1; done; echo ran >> ${file}`);
     await d.restart();
-    c = await d.client();
+    const c = await d.client();
     const after = await c.call('goal/get', { goalId: goal.id });
     expect(after.state).toBe('interrupted');
     expect(after.message).toMatch(/stopped while this goal was running/);
-    expect(after.plan?.steps[0]).toMatchObject({ state: 'failed', error: 'interrupted by a daemon restart', approvedBy: expect.any(String) });
+    expect(after.plan?.steps[0]).toMatchObject({ state: 'outcome_unknown', error: expect.stringMatching(/may already have run/), approvedBy: expect.any(String) });
     expect((await c.call('audit/verify', {})).ok).toBe(true);
 
-    const resumed = await c.call('goal/resume', { goalId: goal.id });
-    expect(resumed.state).toBe('running');
-    expect((await waitForGoal(c, goal.id)).state).toBe('succeeded');
+    // Its program outlived aiosd: adopted, watched until it ends, and that end recorded.
+    expect(after.plan?.steps[0]?.output).toMatch(/aiosd restarted while this step ran; its processes \(\d+.*\) still run/);
+    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(/still runs: its processes outlived the last aiosd/);
+    writeFileSync(go, '');
+    await eventually('the adopted program to end', async () => /ended at .* while aiosd was away from it.*exit status is unknown/.test((await stepOf(c, goal.id))?.steps[0]?.output ?? ''), 20_000);
+    expect(lines(file)).toEqual(['ran']);
+
+    // Nothing that never started is left: resume says so, and how to run the unknown step again.
+    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(/s1 may already have run \(outcome unknown\).*--rerun s1/);
+    const plan = after.plan;
+    if (plan === null) throw new Error('no plan');
+    await expect(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'] })).rejects.toThrow(/may already have run.*confirm/);
+    expect(lines(file)).toEqual(['ran']);
+
+    // Approved again, knowingly: it runs again.
+    const again = await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'], confirm: true });
+    expect(again.message).toMatch(/approved again by .* may already have run; resume/);
+    await c.call('goal/resume', { goalId: goal.id });
+    expect((await waitForGoal(c, goal.id, 20_000)).state).toBe('succeeded');
+    expect(lines(file)).toEqual(['ran', 'ran']);
     c.close();
-  });
+  }, 60_000);
+
+  it('a step whose processes were gone at the restart is outcome unknown, ended while aiosd was away', async () => {
+    d = await startTestDaemon();
+    const file = join(d.dir, 'G');
+    const goal = await killMidStep(d, `sleep 30; echo ran >> ${file}`);
+    // What aios-init's supervisor does before it starts aiosd again: the step's processes are ended.
+    const { liveStat } = await import('../../src/tools/process-tree.js');
+    const { openDatabase } = await import('../../src/memory/database.js');
+    const { ExecJournal } = await import('../../src/memory/exec-journal.js');
+    const db = openDatabase(join(d.stateDir, 'aios.db'));
+    const open = new ExecJournal(db).open();
+    db.close();
+    expect(open).toHaveLength(1);
+    for (const p of open[0]?.processes ?? []) process.kill(-p.pgid, 'SIGKILL');
+    const cgroup = open[0]?.cgroup ?? null;
+    if (cgroup !== null) writeFileSync(join(cgroup, 'cgroup.kill'), '1');
+    await eventually('the step\'s processes to go', () => (open[0]?.processes ?? []).every((p) => liveStat(p.pid) === null), 5000);
+
+    await d.restart();
+    const c = await d.client();
+    const after = await c.call('goal/get', { goalId: goal.id });
+    expect(after.state).toBe('interrupted');
+    expect(after.plan?.steps[0]?.state).toBe('outcome_unknown');
+    const db2 = openDatabase(join(d.stateDir, 'aios.db'));
+    expect(new ExecJournal(db2).latest(after.plan?.id ?? '', 's1')).toMatchObject({ outcome: 'unknown', detail: expect.stringMatching(/nothing of it was running at the restart/) });
+    db2.close();
+    const cancelled = await c.call('goal/cancel', { goalId: goal.id });
+    expect(cancelled.state).toBe('cancelled');
+    expect(lines(file)).toEqual([]);
+    c.close();
+  }, 60_000);
 });

@@ -75,9 +75,9 @@ describe('cancelling a goal while the cloud model writes its plan', () => {
     // Nothing else happened to the goal: no plan decided, no tool run.
     expect(audit.entries.filter((e) => JSON.stringify(e).includes(goalId)).map((e) => e.action)).toEqual(['goal.cancel']);
 
-    // Only a goal being planned can be cancelled.
+    // A goal that has ended cannot be cancelled again.
     const again = await run(process.execPath, [aiosBin, 'goal', 'cancel', goalId], { env: daemon.env }).catch((e: { code: number; stderr: string }) => e);
-    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('is cancelled: only a goal being planned can be cancelled') as unknown as string });
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('is cancelled: it has ended; there is nothing to cancel') as unknown as string });
     watcher.close();
     submitter.close();
   });

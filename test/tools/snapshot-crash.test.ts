@@ -56,6 +56,8 @@ describe('kill -9 during a snapshot', () => {
     c = await d.client();
     const goal = await c.call('goal/get', { goalId });
     expect(goal.state).toBe('interrupted');
+    // Its tool never started (no start in the execution journal): it is approved still, for resume.
+    expect(goal.plan?.steps[0]?.state).toBe('approved');
     expect(readFileSync(target, 'utf8')).toBe('before\n');
     const listed = (await c.call('snapshot/list', { limit: 100 })).snapshots;
     expect(listed.map((s) => s.id)).toEqual([manual.snapshot.id]);

@@ -21,10 +21,13 @@ export interface AgentSnapshot {
   failed: number;
   restarts: number;
   lastError: string | null;
+  /** Why it takes no new work (aios agents stop --hold), or null. */
+  held: string | null;
 }
 
 export class AgentTaskError extends Error {
-  constructor(message: string, readonly agent: string, readonly kind: 'threw' | 'deadline' | 'stopped') {
+  /** cancelled: taken off the queue before it started (a stop); held: the agent takes no work now. */
+  constructor(message: string, readonly agent: string, readonly kind: 'threw' | 'deadline' | 'stopped' | 'cancelled' | 'held') {
     super(message);
     this.name = 'AgentTaskError';
   }
@@ -54,6 +57,8 @@ export class AgentWorker {
   private failed = 0;
   private restarts = 0;
   private lastError: string | null = null;
+  /** Why it takes no new work (aios agents stop --hold), or null. */
+  private held: string | null = null;
 
   constructor(private readonly opts: AgentWorkerOptions) {}
 
@@ -61,6 +66,7 @@ export class AgentWorker {
 
   submit<T>(task: AgentTask<T>): Promise<T> {
     if (this.state === 'stopped') return Promise.reject(new AgentTaskError(`agent ${this.name} is stopped`, this.name, 'stopped'));
+    if (this.held !== null) return Promise.reject(new AgentTaskError(`agent ${this.name} takes no work: ${this.held}`, this.name, 'held'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ task: task as AgentTask<unknown>, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
@@ -86,10 +92,31 @@ export class AgentWorker {
     this.opts.onChange(this);
   }
 
+  /** Takes every queued task off the queue (none of them started); they fail as cancelled. Returns their ids. */
+  cancelQueued(reason: string, match: (id: string) => boolean = () => true): string[] {
+    const gone = this.queue.filter((q) => match(q.task.id));
+    if (gone.length === 0) return [];
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((q) => !gone.includes(q)));
+    for (const q of gone) q.reject(new AgentTaskError(reason, this.name, 'cancelled'));
+    this.opts.onChange(this);
+    return gone.map((q) => q.task.id);
+  }
+
+  /** The ids of the tasks it runs now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** null: it takes work again; a reason: it refuses new tasks until released. */
+  hold(reason: string | null): void {
+    this.held = reason;
+    this.opts.onChange(this);
+  }
+
   snapshot(): AgentSnapshot {
     return {
-      name: this.name, domain: this.opts.domain, state: this.state, currentTasks: [...this.running.keys()], queued: this.queue.length,
-      lastHeartbeat: this.heartbeat.toISOString(), done: this.done, failed: this.failed, restarts: this.restarts, lastError: this.lastError,
+      name: this.name, domain: this.opts.domain, state: this.held !== null && this.state === 'idle' ? 'stopped' : this.state, currentTasks: [...this.running.keys()], queued: this.queue.length,
+      lastHeartbeat: this.heartbeat.toISOString(), done: this.done, failed: this.failed, restarts: this.restarts, lastError: this.lastError, held: this.held,
     };
   }
 
