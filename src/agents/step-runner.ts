@@ -13,7 +13,7 @@ import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import { ProcessTree } from '../tools/process-tree.js';
-import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
+import type { Tool, ToolResult } from '../tools/tool.js';
 import { hostOf, type RunAs, type StepHost } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
 import { runDag } from './dag-executor.js';
