@@ -51,31 +51,7 @@ export const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper\/|di
 /** Places output may go that change nothing. */
 export const HARMLESS_TARGETS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty']);
 
-const noArgs = (args: readonly string[]): boolean => args.length === 0;
-const any = (): boolean => true;
-const without = (re: RegExp) => (args: readonly string[]): boolean => !args.some((a) => re.test(a));
-const firstIs = (re: RegExp) => (args: readonly string[]): boolean => args.length === 0 || re.test(args.find((a) => !a.startsWith('-')) ?? '');
-const atMostOneOperand = (args: readonly string[]): boolean => args.filter((a) => !a.startsWith('-')).length <= 1;
-
-/** Programs that only read, with the arguments under which that holds. Paranoid mode allows only these. */
-export const READ_ONLY_COMMANDS: Readonly<Record<string, (args: readonly string[]) => boolean>> = {
-  ls: any, cat: any, head: any, tail: any, grep: any, egrep: any, fgrep: any, zgrep: any, rg: any, wc: any,
-  sort: without(/^(-o|--output)/), uniq: atMostOneOperand, cut: any, tr: any, echo: any, printf: without(/^-v$/), pwd: any,
-  id: any, whoami: any, groups: any, hostname: noArgs, uname: any, uptime: any, date: without(/^(-s|--set)/),
-  df: any, du: any, free: any, ps: any, pgrep: any, pidof: any, stat: any, file: any, which: any, true: any, false: any,
-  test: any, '[': any, printenv: any, env: noArgs, ss: any, netstat: any, lsblk: any, lscpu: any, lsmod: any, lspci: any,
-  lsusb: any, lsof: any, findmnt: any, mount: noArgs, nproc: any, tree: any, seq: any, sleep: any, basename: any, dirname: any,
-  realpath: any, readlink: any, diff: any, cmp: any, sha256sum: any, sha1sum: any, sha512sum: any, md5sum: any, cksum: any, b2sum: any,
-  getent: any, last: any, lastlog: any, w: any, who: any, dmesg: without(/^(-c|-C|--clear|--read-clear|-n|--console-level|-D|-E)/),
-  journalctl: without(/^--(rotate|vacuum|flush|sync|relinquish|setup-keys|update-catalog)/),
-  systemctl: firstIs(/^(status|show|list-units|list-unit-files|list-timers|list-sockets|is-active|is-enabled|is-failed|cat|list-dependencies)$/),
-  dpkg: (args) => args.length > 0 && args.every((a) => !a.startsWith('-') || /^(-l|-L|-s|-S|-p|--list|--listfiles|--status|--search|--print-avail|--get-selections|--print-architecture)$/.test(a)),
-  'dpkg-query': any, 'apt-cache': any, apt: firstIs(/^(list|show|search|policy)$/),
-  ip: (args) => !args.some((a) => /^(add|del|delete|set|flush|change|replace|append|save|restore)$/.test(a)),
-  find: without(/^-(exec|execdir|ok|okdir|delete|fprint|fprint0|fprintf|fls)$/),
-  timedatectl: firstIs(/^(status|show|list-timezones)$/), hostnamectl: firstIs(/^(status)$/),
-  dig: any, host: any, nslookup: any, ping: any, traceroute: any, tracepath: any,
-};
+export { READ_ONLY_COMMANDS } from './read-only-programs.js';
 
 /** What safe mode refuses: privilege changes, service control and destructive programs. */
 export const SAFE_MODE_DENIED_PROGRAMS: Readonly<Record<string, string>> = Object.fromEntries([
