@@ -36,7 +36,7 @@ export function resolveDevice(text: string): ResolvedPath {
   if (!text.startsWith('/')) return { path: text, device: null };
   const lexical = lexicalPath(text);
   let real = lexical;
-  try { real = realpathSync(lexical); } catch { /* does not exist (yet): the text is what it names */ }
+  try { real = realpathSync.native(lexical); } catch { /* does not exist (yet): the text is what it names */ }
   for (const p of [real, lexical]) {
     if (MEMORY_DEVICE.test(p)) return { path: p, device: 'memory' };
     if (HARMLESS_CHAR.has(p) || /^\/dev\/(fd|pts)\//.test(p) || /^\/proc\/(self|thread-self|[0-9]+)\/fd\//.test(p)) return { path: p, device: null };

@@ -77,6 +77,11 @@ function sshOptionCode(args: readonly ExpandedWord[]): CodeRun[] {
   return codeOf('ssh', valuesOf(args, 'o', []), (v) => /^(ProxyCommand|LocalCommand|KnownHostsCommand)[ =](.*)$/is.exec(v)?.[2] ?? null);
 }
 
+/** The programs embeddedCode reads. */
+export const EMBEDDED_CODE_PROGRAMS: ReadonlySet<string> = new Set([
+  'tar', 'gtar', 'bsdtar', 'git', 'less', 'man', 'rsync', 'ssh', 'scp', 'sftp', 'alias', 'export', 'declare', 'typeset', 'local', 'readonly', 'env',
+]);
+
 /** Shell code inside this program's options (besides -c forms, which code-runners.ts reads). */
 export function embeddedCode(program: string, args: readonly ExpandedWord[]): CodeRun[] {
   switch (program) {

@@ -9,10 +9,16 @@ export interface PatternRule {
   why: string;
 }
 
+/** The FHS top-level directories (and their contents as a glob): removing one recursively breaks the node. */
+const TOP_LEVEL = String.raw`/(bin|boot|dev|etc|home|lib[a-z0-9]*|media|mnt|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)(/|/\*|/\.\*)?`;
+/** rm's recursive option, clustered or long. */
+const RECURSIVE = String.raw`(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)`;
+
 /** Always refused, in every mode, wherever they appear (also inside wrappers and shell strings). */
 export const BUILTIN_DANGEROUS: readonly PatternRule[] = [
   { pattern: String.raw`^rm( \S+)* (/|/\*|/\.\*)( |$)`, why: 'removes everything from the root directory' },
   { pattern: String.raw`^rm( \S+)* --no-preserve-root( |$)`, why: 'removes the root directory' },
+  { pattern: `^rm( \\S+)* ${RECURSIVE}( \\S+)* ${TOP_LEVEL}( |$)|^rm( \\S+)* ${TOP_LEVEL}( \\S+)* ${RECURSIVE}( |$)`, why: 'removes a top-level system directory (/usr, /etc, /home…) recursively' },
   { pattern: String.raw`^rm( \S+)* (~|~/|\$HOME|\$\{HOME\})/?( |$)`, why: 'removes a home directory' },
   { pattern: String.raw`^(mkfs(\.\S+)?|mke2fs|mkswap|wipefs|blkdiscard|mkdosfs|mkntfs)( |$)`, why: 'formats or wipes a device' },
   { pattern: String.raw`^dd( \S+)* of=/dev/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper/|disk/|loop)`, why: 'writes raw data over a disk device' },
@@ -31,7 +37,7 @@ export const BUILTIN_CONFIRM: readonly PatternRule[] = [
   { pattern: String.raw`^aios-init ctl (start|stop|restart|enable|disable)( |$)`, why: 'changes a service' },
   { pattern: String.raw`^(apt|apt-get|aptitude|dpkg|snap|pip3?|npm|gem)( \S+)* (install|remove|purge|upgrade|dist-upgrade|full-upgrade|autoremove|-i|-r|-P|--install|--remove|--purge|uninstall)( |$)`, why: 'changes installed software' },
   { pattern: String.raw`^(reboot|poweroff|halt|shutdown|telinit)( |$)|^init [0-6]$`, why: 'reboots or stops the node' },
-  { pattern: String.raw`^(iptables|ip6tables|nft|ufw|firewall-cmd)( \S+)* (-A|-I|-D|-F|-X|-P|-R|add|delete|flush|insert|replace|enable|disable|--add|--remove|-f)( |$)`, why: 'changes the firewall' },
+  { pattern: String.raw`^(at|batch)( |$)`, why: 'schedules commands to run later, outside this goal' },
   { pattern: String.raw`^(useradd|userdel|usermod|groupadd|groupdel|groupmod|passwd|chpasswd|chage|visudo|vipw|gpasswd)( |$)`, why: 'changes accounts or passwords' },
   { pattern: String.raw`^rm( \S+)* (-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)( |$)`, why: 'removes directories recursively' },
   { pattern: String.raw`^(fdisk|sfdisk|cfdisk|parted|gdisk|sgdisk|mkpart|lvremove|vgremove|pvremove|cryptsetup|mdadm)( |$)`, why: 'changes disks or volumes' },
@@ -44,9 +50,6 @@ export const BUILTIN_CONFIRM: readonly PatternRule[] = [
 
 /** Setting these changes which program runs or what runs before it: refused. */
 export const DANGEROUS_VARIABLES = /^(PATH|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|BASH_ENV|ENV|IFS|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|GCONV_PATH|HOSTALIASES|NODE_OPTIONS|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYOPT|BASH_FUNC_.*)$/;
-
-/** Disk devices: writing to one is refused outright. */
-export const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper\/|disk\/|loop)/;
 
 /** Places output may go that change nothing. */
 export const HARMLESS_TARGETS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty']);
