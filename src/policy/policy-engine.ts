@@ -8,7 +8,7 @@ import type { Tier } from '../protocol/model.js';
 import type { Capability, PathUse, Tool } from '../tools/tool.js';
 import { hostShell } from './host-shell.js';
 import { MvdanParser } from './mvdan-check.js';
-import { globMayName } from './glob-expand.js';
+import { expandGlob, globMayName } from './glob-expand.js';
 import { canonicalPath, pathTextProblem, PROTECTED_FILE_NAMES, type ProtectedPaths } from './path-guard.js';
 import {
   BUILTIN_CONFIRM, BUILTIN_DANGEROUS, DANGEROUS_VARIABLES, HARMLESS_TARGETS, MODEL_TIERS, MODES,
@@ -223,7 +223,8 @@ export class PolicyEngine {
       if (HARMLESS_TARGETS.has(r.target)) continue;
       if (r.static) this.devices(redirectDevices(r.op, r.target, r.writes), f);
       if (!r.writes) {
-        this.protectedWord(r.target, tier, f);
+        // `cat < /etc/shad*`: bash expands a redirection's glob too.
+        for (const target of [r.target, ...(/[*?[]/.test(r.target) ? expandGlob(r.target) : [])]) this.protectedWord(target, tier, f);
         continue;
       }
       f.readOnlyShell = false;

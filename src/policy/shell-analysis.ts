@@ -9,6 +9,7 @@ import { findExecs, findStartPaths, unwrap } from './command-wrappers.js';
 import { lexicalPath } from './device-paths.js';
 import { EMBEDDED_CODE_PROGRAMS, embeddedCode, variableCode } from './embedded-code.js';
 import { expandGlob } from './glob-expand.js';
+import { runLine, runWords } from './run-line.js';
 import type { Redirect, Script, ShellVariant, SimpleCommand } from './shell-ast.js';
 import { parseShell } from './shell-parser.js';
 import { BraceExpansionError, expandWord, staticText, type ExpandedWord } from './shell-words.js';
@@ -64,6 +65,8 @@ export interface ShellAnalysis {
   statementStarts: number[];
   /** Shell code found in arguments (bash -c, eval, su -c…), each parsed in turn. */
   codeTexts: string[];
+  /** The line a shell runs when `direct` is null: absolute globs already expanded, as judged (run-line.ts). */
+  runText: string;
 }
 
 const WRITE_OPS = new Set(['>', '>>', '>|', '<>', '&>', '&>>']);
@@ -103,7 +106,7 @@ function stdinText(redirects: readonly Redirect[]): string | null {
 interface Inherited { stdin: string | null; opaque: string | null }
 
 class Analyser {
-  readonly out: ShellAnalysis = { commands: [], redirects: [], assignments: [], problems: [], direct: null, statementStarts: [], codeTexts: [] };
+  readonly out: ShellAnalysis = { commands: [], redirects: [], assignments: [], problems: [], direct: null, statementStarts: [], codeTexts: [], runText: '' };
   private readonly seenCode = new Set<string>();
 
   constructor(private readonly variant: ShellVariant, private readonly budget: Pick<Budget, 'check'>) {}
@@ -273,9 +276,13 @@ function directArgv(script: Script, variant: ShellVariant): string[] | null {
   if (pipeline === undefined || pipeline.negated || pipeline.commands.length !== 1) return null;
   const cmd = pipeline.commands[0];
   if (cmd?.kind !== 'simple' || cmd.assigns.length > 0 || cmd.redirects.length > 0) return null;
-  const words = cmd.words.flatMap((w) => expandWord(w, variant));
-  if (words.length === 0 || !words.every((w) => w.static)) return null;
-  const argv = words.map((w) => w.text);
+  const argv: string[] = [];
+  for (const w of cmd.words) {
+    const words = runWords(w, variant);
+    if (words === null) return null;
+    argv.push(...words);
+  }
+  if (argv.length === 0 || cmd.words[0] === undefined || expandWord(cmd.words[0], variant).some((w) => !w.static)) return null;
   return SHELL_ONLY.has(argv[0] ?? '') ? null : argv;
 }
 
@@ -291,8 +298,10 @@ export function analyseShell(text: string, variant: ShellVariant = 'bash', budge
   a.out.statementStarts = script.statements.map((st) => st.start);
   try {
     a.out.direct = directArgv(script, variant);
+    a.out.runText = runLine(text, script, variant);
   } catch {
     a.out.direct = null;
+    a.out.runText = text;
   }
   return a.out;
 }

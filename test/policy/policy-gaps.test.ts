@@ -150,3 +150,26 @@ describe('paths are judged as what they resolve to', () => {
     expect(v.adminReasons.join()).toMatch(/password hashes/);
   });
 });
+
+describe('the run gets the expansion that was judged', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aios-run-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs one plain command with its globs expanded, and a shell line with the matches quoted in', async () => {
+    const { analyseShell } = await import('../../src/policy/shell-analysis.js');
+    const { argvForCommand } = await import('../../src/tools/shell-exec.js');
+    writeFileSync(join(dir, 'a b.log'), '');
+    writeFileSync(join(dir, 'c.log'), '');
+    writeFileSync(join(dir, '.hidden.log'), '');
+    expect(argvForCommand(`cat ${dir}/*.log`)).toEqual(['cat', `${dir}/a b.log`, `${dir}/c.log`]);
+    const line = analyseShell(`cat ${dir}/*.log | wc -l; ls ${dir}/*.none "${dir}"/*.log '*'`);
+    expect(line.direct).toBeNull();
+    expect(line.runText).toBe(`cat '${dir}/a b.log' ${dir}/c.log | wc -l; ls '${dir}/*.none' '${dir}/a b.log' ${dir}/c.log '*'`);
+    // A glob next to a variable, or a relative one, is left to the shell.
+    expect(analyseShell(`ls $D/*.log *.log`).runText).toBe('ls $D/*.log *.log');
+  });
+
+  it('judges a protected file read through a globbed redirection', async () => {
+    expect(verdictOf(await judge(normal, 'wc -l < /etc/shad*'))).toBe('admin');
+  });
+});
