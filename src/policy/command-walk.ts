@@ -68,3 +68,27 @@ export function allRedirects(script: Script): Redirect[] {
   }
   return [...new Set(out)];
 }
+
+/** The words of every `for x in …` loop, nested ones and those inside substitutions included. */
+export function loopWords(script: Script): Word[] {
+  const out: Word[] = [];
+  const visit = (s: Script): void => {
+    for (const st of s.statements) {
+      for (const p of st.pipelines) {
+        for (const c of p.commands) {
+          if (c.kind !== 'compound') continue;
+          if (c.type === 'for') out.push(...c.words);
+          c.bodies.forEach(visit);
+        }
+      }
+    }
+  };
+  visit(script);
+  for (const found of findCommands(script)) {
+    if (found.context !== 'command') continue;
+    for (const w of [...found.cmd.words, ...found.cmd.assigns.map((a) => a.value)]) {
+      for (const part of w.parts) for (const sub of subsOf(part)) visit(sub);
+    }
+  }
+  return [...new Set(out)];
+}

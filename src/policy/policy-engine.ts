@@ -218,6 +218,10 @@ export class PolicyEngine {
       if (DANGEROUS_VARIABLES.test(name)) f.add('deny', `setting ${name} changes which program runs or what runs with it`);
     }
     for (const cmd of a.commands) this.command(cmd, tier, rules, f, budget);
+    for (const item of a.loopItems) {
+      budget.check();
+      this.protectedWord(item, tier, f);
+    }
     for (const r of a.redirects) {
       budget.check();
       if (HARMLESS_TARGETS.has(r.target)) continue;

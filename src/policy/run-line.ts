@@ -3,7 +3,7 @@
 // quoted, by the same expansion policy judged. The shell then has nothing left to expand, so
 // a file that appears between the judgment and the run is not read unseen. Globs aiOS cannot
 // expand first (relative ones, or next to a $variable) are left to the shell.
-import { findCommands } from './command-walk.js';
+import { findCommands, loopWords } from './command-walk.js';
 import { expandGlob } from './glob-expand.js';
 import type { Script, ShellVariant, Word } from './shell-ast.js';
 import { expandWord } from './shell-words.js';
@@ -27,13 +27,11 @@ export function runWords(word: Word, variant: ShellVariant): string[] | null {
 /** The text to run: `src` with every expandable glob word replaced by its quoted matches. */
 export function runLine(src: string, script: Script, variant: ShellVariant): string {
   const edits: { start: number; end: number; text: string }[] = [];
-  for (const { cmd } of findCommands(script)) {
-    for (const word of cmd.words) {
-      // Words from a backquoted body or a here-document were parsed from another text: their offsets are not src's.
-      if (src.slice(word.start, word.end) !== word.raw || !expandWord(word, variant).some((w) => w.glob !== undefined)) continue;
-      const words = runWords(word, variant);
-      if (words !== null) edits.push({ start: word.start, end: word.end, text: words.map(quote).join(' ') });
-    }
+  for (const word of [...findCommands(script).flatMap(({ cmd }) => cmd.words), ...loopWords(script)]) {
+    // Words from a backquoted body or a here-document were parsed from another text: their offsets are not src's.
+    if (src.slice(word.start, word.end) !== word.raw || !expandWord(word, variant).some((w) => w.glob !== undefined)) continue;
+    const words = runWords(word, variant);
+    if (words !== null) edits.push({ start: word.start, end: word.end, text: words.map(quote).join(' ') });
   }
   let out = src;
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);

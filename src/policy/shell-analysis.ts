@@ -2,7 +2,7 @@
 // normalised argv, the wrappers around it, the code it runs from text (parsed recursively),
 // its redirections and assignments, and the problems that make the whole line unrunnable.
 import { posix } from 'node:path';
-import { allRedirects, findCommands, type CommandContext } from './command-walk.js';
+import { allRedirects, findCommands, loopWords, type CommandContext } from './command-walk.js';
 import { UNLIMITED, type Budget } from './budget.js';
 import { codeRunOf, mayRunCode, SHELL_PROGRAMS, type CodeRun } from './code-runners.js';
 import { findExecs, findStartPaths, unwrap } from './command-wrappers.js';
@@ -67,6 +67,8 @@ export interface ShellAnalysis {
   codeTexts: string[];
   /** The line a shell runs when `direct` is null: absolute globs already expanded, as judged (run-line.ts). */
   runText: string;
+  /** What `for x in …` loops go over, globs expanded: the body may read any of them. */
+  loopItems: string[];
 }
 
 const WRITE_OPS = new Set(['>', '>>', '>|', '<>', '&>', '&>>']);
@@ -106,13 +108,16 @@ function stdinText(redirects: readonly Redirect[]): string | null {
 interface Inherited { stdin: string | null; opaque: string | null }
 
 class Analyser {
-  readonly out: ShellAnalysis = { commands: [], redirects: [], assignments: [], problems: [], direct: null, statementStarts: [], codeTexts: [], runText: '' };
+  readonly out: ShellAnalysis = { commands: [], redirects: [], assignments: [], problems: [], direct: null, statementStarts: [], codeTexts: [], runText: '', loopItems: [] };
   private readonly seenCode = new Set<string>();
 
   constructor(private readonly variant: ShellVariant, private readonly budget: Pick<Budget, 'check'>) {}
 
   script(script: Script, depth: number, context: string): void {
     this.budget.check();
+    for (const word of loopWords(script)) {
+      for (const w of expandWord(word, this.variant)) this.out.loopItems.push(w.text, ...(w.glob === undefined ? [] : expandGlob(w.glob)));
+    }
     for (const found of findCommands(script)) this.simple(found.cmd, depth, found.context === 'command' ? context : `${found.context} in ${context}`);
     for (const r of allRedirects(script)) {
       const target = staticText(r.target);

@@ -105,6 +105,7 @@ const ROWS: [command: string, expected: Expected][] = [
   ['cat /e*/gshado[w]', 'admin'],
   ['cat shad*', 'admin'],
   ['head -1 /etc/{shad,pass}*', 'admin'],
+  ['for f in /etc/shad*; do cat "$f"; done', 'admin'],
 ];
 
 describe('the policy gaps, each with its verdict', () => {
@@ -165,6 +166,7 @@ describe('the run gets the expansion that was judged', () => {
     const line = analyseShell(`cat ${dir}/*.log | wc -l; ls ${dir}/*.none "${dir}"/*.log '*'`);
     expect(line.direct).toBeNull();
     expect(line.runText).toBe(`cat '${dir}/a b.log' ${dir}/c.log | wc -l; ls '${dir}/*.none' '${dir}/a b.log' ${dir}/c.log '*'`);
+    expect(analyseShell(`for f in ${dir}/c*; do cat "$f"; done`).runText).toBe(`for f in ${dir}/c.log; do cat "$f"; done`);
     // A glob next to a variable, or a relative one, is left to the shell.
     expect(analyseShell(`ls $D/*.log *.log`).runText).toBe('ls $D/*.log *.log');
   });
