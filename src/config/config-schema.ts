@@ -1,17 +1,16 @@
 // The whole of config.toml. Keys are snake_case as written in TOML, and every table is strict
 // so that a misspelt key is an error instead of a setting silently ignored.
 import { z } from 'zod';
+import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 
 const MiB = 1024 * 1024;
 
+// Policy patterns are RE2 (linear-time matching): one RE2 cannot compile is refused at load, named.
 const regexSource = z.string().superRefine((source, ctx) => {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
-  }
+  const compiled = compilePattern(source);
+  if (!compiled.ok) ctx.addIssue({ code: 'custom', message: compiled.reason });
 });
 
 // Tables use prefault, not default: zod 4 returns a default as-is, so {} would skip the inner defaults.

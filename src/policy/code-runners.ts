@@ -8,7 +8,7 @@ export type CodeRun =
   | { kind: 'opaque'; why: string }
   | { kind: 'refused'; why: string };
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh', 'yash', 'posh', 'rbash']);
+export const SHELL_PROGRAMS: ReadonlySet<string> = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh', 'yash', 'posh', 'rbash']);
 const OTHER_SHELLS = new Set(['fish', 'csh', 'tcsh', 'nu', 'elvish', 'xonsh', 'pwsh', 'powershell']);
 
 /** Shell options that take an argument, in every shell we parse for. */
@@ -58,9 +58,18 @@ const INLINE_CODE: { match: RegExp; options: RegExp; language: string }[] = [
 ];
 const INTERPRETERS = /^(python[0-9.]*|pypy[0-9]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|php[0-9.]*|lua[0-9.]*|luajit|tclsh|irb)$/;
 
+/** Programs codeRunOf looks into besides shells, interpreters, awk and sed. */
+const CODE_PROGRAMS = new Set(['eval', 'trap', 'su', 'runuser', 'script', 'watch', 'ssh', 'source', '.']);
+
+/** Whether codeRunOf could find code for this program (a cheap test before building its arguments). */
+export function mayRunCode(program: string): boolean {
+  return SHELL_PROGRAMS.has(program) || OTHER_SHELLS.has(program) || CODE_PROGRAMS.has(program) || INTERPRETERS.test(program)
+    || INLINE_CODE.some((l) => l.match.test(program)) || /^[gmn]?awk$/.test(program) || program === 'sed';
+}
+
 /** How `program args` runs code from text, if it does. */
 export function codeRunOf(program: string, args: readonly ExpandedWord[]): CodeRun | null {
-  if (SHELLS.has(program)) return shellCode(program, args);
+  if (SHELL_PROGRAMS.has(program)) return shellCode(program, args);
   if (OTHER_SHELLS.has(program)) return { kind: 'opaque', why: `${program} code is not parsed by aiOS` };
   if (program === 'eval') {
     if (!args.every((a) => a.static)) return { kind: 'refused', why: 'eval of text computed at run time' };

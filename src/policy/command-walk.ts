@@ -49,22 +49,39 @@ function walkWord(word: Word, out: FoundCommand[]): void {
   }
 }
 
+/** Every command of a script, compound ones and the commands inside them (not inside substitutions). */
+function eachCommand(script: Script, visit: (c: Command) => void): void {
+  for (const st of script.statements) {
+    for (const p of st.pipelines) {
+      for (const c of p.commands) {
+        visit(c);
+        if (c.kind === 'compound') for (const body of c.bodies) eachCommand(body, visit);
+      }
+    }
+  }
+}
+
 /** Redirections of compound commands too: `{ …; } > /etc/x` writes /etc/x. */
 export function allRedirects(script: Script): Redirect[] {
   const out: Redirect[] = [];
-  const visit = (s: Script): void => {
-    for (const st of s.statements) {
-      for (const p of st.pipelines) {
-        for (const c of p.commands) {
-          out.push(...c.redirects);
-          if (c.kind === 'compound') c.bodies.forEach(visit);
-        }
-      }
-    }
-  };
-  visit(script);
+  eachCommand(script, (c) => out.push(...c.redirects));
   for (const found of findCommands(script)) {
     if (found.context !== 'command') out.push(...found.cmd.redirects);
+  }
+  return [...new Set(out)];
+}
+
+/** The words of every `for x in …` loop, nested ones and those inside substitutions included. */
+export function loopWords(script: Script): Word[] {
+  const out: Word[] = [];
+  const visit = (s: Script): void => eachCommand(s, (c) => {
+    if (c.kind === 'compound' && c.type === 'for') out.push(...c.words);
+  });
+  visit(script);
+  for (const found of findCommands(script)) {
+    for (const w of [...found.cmd.words, ...found.cmd.assigns.map((a) => a.value)]) {
+      for (const part of w.parts) for (const sub of subsOf(part)) visit(sub);
+    }
   }
   return [...new Set(out)];
 }

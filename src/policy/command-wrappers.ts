@@ -115,6 +115,7 @@ const joined = (words: readonly ExpandedWord[]): string => words.map((w) => w.te
 /** What a wrapper runs, given its own name and its arguments; null when `program` is no wrapper. */
 export function unwrap(program: string, args: readonly ExpandedWord[]): Unwrapped | null {
   if (program === 'busybox') return args.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...args], appendsInput: false };
+  if (program === 'ip') return ipExec(args);
   const spec = SPECS[program];
   if (spec === undefined) return null;
   const scan = scanOptions(args, spec, program);
@@ -169,4 +170,35 @@ export function findExecs(args: readonly ExpandedWord[]): ExpandedWord[][] {
     i = end;
   }
   return out;
+}
+
+/** find's start paths (the operands before its first test or action); `.` when there are none. */
+export function findStartPaths(args: readonly ExpandedWord[]): ExpandedWord[] {
+  const starts: ExpandedWord[] = [];
+  for (const a of args) {
+    // -H, -L, -P and -D/-O come before the paths; anything else starting with - ( or ! begins the expression.
+    if (starts.length === 0 && /^-([HLP]|D|O[0-9]*)$/.test(a.text)) continue;
+    if (/^[-(!),]/.test(a.text)) break;
+    starts.push(a);
+  }
+  return starts.length > 0 ? starts : [{ text: '.', static: true }];
+}
+
+/** ip's global options that take a value (ip accepts any prefix of an option's name). */
+const IP_VALUE_OPTIONS = ['family', 'netns', 'rcvbuf', 'loops', 'batch'];
+
+/** `ip netns exec NAME cmd…` and `ip vrf exec NAME cmd…` run cmd (with -all, in every namespace and no NAME). */
+export function ipExec(args: readonly ExpandedWord[]): Unwrapped | null {
+  let i = 0;
+  let all = false;
+  for (; i < args.length && (args[i]?.text ?? '').startsWith('-'); i++) {
+    const name = (args[i]?.text ?? '').replace(/^-+/, '');
+    if (name !== '' && 'all'.startsWith(name)) all = true;
+    else if (name.length > 0 && IP_VALUE_OPTIONS.some((o) => o.startsWith(name)) && !'all'.startsWith(name)) i += 1;
+  }
+  const object = args[i]?.text ?? '';
+  const verb = args[i + 1]?.text ?? '';
+  if (!((object.length >= 3 && 'netns'.startsWith(object)) || object === 'vrf') || verb === '' || !'exec'.startsWith(verb)) return null;
+  const inner = args.slice(i + (all ? 2 : 3));
+  return inner.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...inner], appendsInput: false };
 }

@@ -34,7 +34,7 @@ export function canonicalPath(path: string): CanonicalPath {
 
 function realAncestor(dir: string): string {
   try {
-    return realpathSync(dir);
+    return realpathSync.native(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if ((code === 'ENOENT' || code === 'ENOTDIR') && dir !== '/') return join(realAncestor(dirname(dir)), basename(dir));
@@ -62,7 +62,17 @@ const exactly = (...paths: string[]) => (p: string): boolean => paths.includes(p
 
 /** The node's own protected files, and aiOS's (its state directory, config and secrets). */
 export function protectedRules(aios: { stateDir: string; configDirs: readonly string[]; secretsFile: string }): ProtectedRule[] {
-  const real = (p: string): string => canonicalPath(p).canonical;
+  // Where aiOS's own paths really are, asked again at most every second: a glob can make
+  // thousands of paths to check in one evaluation, and each would otherwise re-resolve these.
+  const known = new Map<string, { at: number; canonical: string }>();
+  const real = (p: string): string => {
+    const now = performance.now();
+    const hit = known.get(p);
+    if (hit !== undefined && now - hit.at < 1000) return hit.canonical;
+    const canonical = canonicalPath(p).canonical;
+    known.set(p, { at: now, canonical });
+    return canonical;
+  };
   return [
     { what: 'the aiOS state directory (audit ledger, snapshots, signing key)', secret: true, matches: (p) => under(aios.stateDir)(p) || under(real(aios.stateDir))(p) },
     { what: 'the aiOS secrets file', secret: true, matches: (p) => p === aios.secretsFile || p === real(aios.secretsFile) },
@@ -76,7 +86,10 @@ export function protectedRules(aios: { stateDir: string; configDirs: readonly st
 }
 
 /** Names that are protected wherever they stand: a relative argument in a shell command is checked by these. */
-const PROTECTED_NAMES = /^(shadow-?|gshadow-?|sudoers|authorized_keys2?|secrets\.toml|aios\.db(-wal|-shm)?|audit-key\.pem)$/;
+export const PROTECTED_FILE_NAMES: readonly string[] = [
+  'shadow', 'shadow-', 'gshadow', 'gshadow-', 'sudoers', 'authorized_keys', 'authorized_keys2', 'secrets.toml', 'aios.db', 'aios.db-wal', 'aios.db-shm', 'audit-key.pem',
+];
+const PROTECTED_NAMES = new Set(PROTECTED_FILE_NAMES);
 
 export class ProtectedPaths {
   constructor(private readonly rules: readonly ProtectedRule[]) {}
@@ -99,7 +112,7 @@ export class ProtectedPaths {
         if (m !== null) return m;
       }
       const name = basename(candidate);
-      if (PROTECTED_NAMES.test(name)) return { path: candidate, what: `a file named ${name}, which aiOS protects`, secret: true };
+      if (PROTECTED_NAMES.has(name)) return { path: candidate, what: `a file named ${name}, which aiOS protects`, secret: true };
     }
     return null;
   }

@@ -8,12 +8,17 @@ import type { Tier } from '../protocol/model.js';
 import type { Capability, PathUse, Tool } from '../tools/tool.js';
 import { hostShell } from './host-shell.js';
 import { MvdanParser } from './mvdan-check.js';
-import { canonicalPath, pathTextProblem, type ProtectedPaths } from './path-guard.js';
+import { expandGlob, globMayName } from './glob-expand.js';
+import { canonicalPath, pathTextProblem, PROTECTED_FILE_NAMES, type ProtectedPaths } from './path-guard.js';
 import {
-  BUILTIN_CONFIRM, BUILTIN_DANGEROUS, DANGEROUS_VARIABLES, DISK_DEVICE, HARMLESS_TARGETS, MODEL_TIERS, MODES,
+  BUILTIN_CONFIRM, BUILTIN_DANGEROUS, DANGEROUS_VARIABLES, HARMLESS_TARGETS, MODEL_TIERS, MODES,
   READ_ONLY_COMMANDS, type ModeRules, type PatternRule,
 } from './policy-rules.js';
 import { realpathSync } from 'node:fs';
+import { Budget, PolicyBudgetExceeded } from './budget.js';
+import { commandDevices, DEVICE_METADATA_PROGRAMS, redirectDevices, type DeviceFinding } from './device-use.js';
+import { firewallUse } from './firewall-programs.js';
+import { compilePattern, mustCompile, type SafeRegex } from './safe-regex.js';
 import type { AnalysedCommand } from './shell-analysis.js';
 import { checkShellLine } from './shell-check.js';
 
@@ -58,10 +63,21 @@ export interface PolicyConfig {
 /** Why a read-only command line needs an admin's explicit confirmation where the sandbox cannot start. */
 export const UNSANDBOXED = 'runs UNSANDBOXED (the sandbox cannot start on this node), with the daemon\'s full privileges';
 
-interface CompiledRule { re: RegExp; why: string }
+interface CompiledRule {
+  re: SafeRegex;
+  why: string;
+  /** Tied to where the text starts (^, \\A): it must also see each inner command on its own. */
+  anchored: boolean;
+}
 
-const compile = (rules: readonly PatternRule[]): CompiledRule[] => rules.map((r) => ({ re: new RegExp(r.pattern), why: r.why }));
-const userRules = (patterns: readonly string[], why: string): CompiledRule[] => patterns.map((p) => ({ re: new RegExp(p), why: `${why} (${p})` }));
+const anchored = (source: string): boolean => source.includes('^') || source.includes('\\A');
+const compile = (rules: readonly PatternRule[]): CompiledRule[] => rules.map((r) => ({ re: mustCompile(r.pattern), why: r.why, anchored: anchored(r.pattern) }));
+/** Configured patterns are RE2; one that does not compile is refused here too, not only at config load. */
+const userRules = (patterns: readonly string[], why: string): CompiledRule[] => patterns.map((p) => {
+  const c = compilePattern(p);
+  if (!c.ok) throw new Error(c.reason);
+  return { re: c.regex, why: `${why} (${p})`, anchored: anchored(p) };
+});
 
 /** Collects what one evaluation finds; the verdict follows from it. */
 class Findings {
@@ -96,6 +112,15 @@ export class PolicyEngine {
   }
 
   async evaluate(input: PolicyInput): Promise<PolicyVerdict> {
+    try {
+      return await this.judge(input);
+    } catch (err) {
+      if (!(err instanceof PolicyBudgetExceeded)) throw err;
+      return { decision: 'deny', reasons: [err.message], adminReasons: [], autoApprove: false, paths: [], commands: [] };
+    }
+  }
+
+  private async judge(input: PolicyInput): Promise<PolicyVerdict> {
     const { tool, args, tier } = input;
     const rules = MODES[this.mode];
     const f = new Findings();
@@ -104,7 +129,7 @@ export class PolicyEngine {
     const toolDenied = rules.deniedTools[tool.name];
     if (toolDenied !== undefined) f.add('deny', `${tool.name}: ${toolDenied}`);
     for (const use of tool.paths?.(args) ?? []) this.path(use, tier, f);
-    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f);
+    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f, new Budget());
     const shell = tool.shellCommand?.(args);
     if (shell !== undefined) await this.shell(shell, tier, rules, f);
 
@@ -152,7 +177,7 @@ export class PolicyEngine {
     let canonical = canonicalPath(use.path).canonical;
     // A read follows links to the end; judge where it ends up.
     if (use.access === 'read') {
-      try { canonical = realpathSync(use.path); } catch { /* does not exist yet: the parent's realpath stands */ }
+      try { canonical = realpathSync.native(use.path); } catch { /* does not exist yet: the parent's realpath stands */ }
     }
     f.paths.push({ path: canonical, access: use.access });
     const hit = this.config.protectedPaths.match(canonical) ?? this.config.protectedPaths.match(use.path);
@@ -162,11 +187,19 @@ export class PolicyEngine {
   }
 
   /** A fixed argv a tool runs (apt-get, systemctl): the same command rules as any shell command. */
-  private programArgv(argv: readonly string[], rules: ModeRules, f: Findings): void {
+  private programArgv(argv: readonly string[], rules: ModeRules, f: Findings, budget: Budget): void {
     const text = argv.join(' ');
     f.commands.push(text);
-    for (const r of this.dangerous) if (r.re.test(text)) f.add('deny', `${r.why}: ${text}`);
-    if (rules.requireConfirm) for (const r of this.confirmRules) if (r.re.test(text)) f.add('confirm', `${r.why}: ${text}`);
+    this.match(this.dangerous, text, budget, (why) => f.add('deny', `${why}: ${text}`));
+    if (rules.requireConfirm) this.match(this.confirmRules, text, budget, (why) => f.add('confirm', `${why}: ${text}`));
+  }
+
+  /** Each rule that matches text, within the evaluation's budget (RE2 keeps each match linear). */
+  private match(rules: readonly CompiledRule[], text: string, budget: Budget, hit: (why: string) => void): void {
+    for (const r of rules) {
+      budget.check();
+      if (r.re.test(text)) hit(r.why);
+    }
   }
 
   private async shell(command: string, tier: Tier, rules: ModeRules, f: Findings): Promise<void> {
@@ -176,44 +209,76 @@ export class PolicyEngine {
       f.readOnlyShell = false;
       return;
     }
+    // The parse was awaited: judging what it found is one synchronous stretch with its own budget.
+    const budget = new Budget();
     const a = check.analysis;
     for (const problem of a.problems) f.add('deny', problem);
     if (a.problems.length > 0) f.readOnlyShell = false;
     for (const name of a.assignments) {
       if (DANGEROUS_VARIABLES.test(name)) f.add('deny', `setting ${name} changes which program runs or what runs with it`);
     }
-    for (const cmd of a.commands) this.command(cmd, tier, rules, f);
+    for (const cmd of a.commands) this.command(cmd, tier, rules, f, budget);
+    for (const item of a.loopItems) {
+      budget.check();
+      this.protectedWord(item, tier, f);
+    }
     for (const r of a.redirects) {
-      if (!r.writes) continue;
+      budget.check();
       if (HARMLESS_TARGETS.has(r.target)) continue;
+      if (r.static) this.devices(redirectDevices(r.op, r.target, r.writes), f);
+      if (!r.writes) {
+        // `cat < /etc/shad*`: bash expands a redirection's glob too.
+        for (const target of [r.target, ...(/[*?[]/.test(r.target) ? expandGlob(r.target) : [])]) this.protectedWord(target, tier, f);
+        continue;
+      }
       f.readOnlyShell = false;
-      if (DISK_DEVICE.test(r.target)) f.add('deny', `writes over a disk device: ${r.op} ${r.target}`);
-      else if (!r.static) f.add(rules.readOnlyShell ? 'deny' : 'confirm', `writes to a file named at run time: ${r.op} ${r.target}`);
+      if (!r.static) f.add(rules.readOnlyShell ? 'deny' : 'confirm', `writes to a file named at run time: ${r.op} ${r.target}`);
       else if (rules.readOnlyShell) f.add('deny', `${this.mode} mode allows no writing redirections (${r.op} ${r.target})`);
       this.protectedWord(r.target, tier, f);
     }
   }
 
-  private command(cmd: AnalysedCommand, tier: Tier, rules: ModeRules, f: Findings): void {
+  private command(cmd: AnalysedCommand, tier: Tier, rules: ModeRules, f: Findings, budget: Budget): void {
     f.commands.push(cmd.via.length === 0 ? cmd.text : `${cmd.text}   (via ${cmd.via.join(', ')})`);
-    for (const text of cmd.dangerTexts) {
-      for (const r of this.dangerous) if (r.re.test(text)) f.add('deny', `${r.why}: ${text}`);
-    }
-    const readOnly = READ_ONLY_COMMANDS[cmd.program]?.(cmd.argv.slice(1)) === true && cmd.opaque === null;
+    for (const text of cmd.dangerTexts) this.match(this.dangerous, text, budget, (why) => f.add('deny', `${why}: ${text}`));
+    // An unanchored pattern that matches an inner command matches the whole text it is part of.
+    const anchoredRules = this.dangerous.filter((r) => r.anchored);
+    for (const text of cmd.innerTexts) this.match(anchoredRules, text, budget, (why) => f.add('deny', `${why}: ${text}`));
+    const args = cmd.argv.slice(1);
+    const readOnly = READ_ONLY_COMMANDS[cmd.program]?.(args) === true && cmd.opaque === null;
     if (!readOnly) f.readOnlyShell = false;
     const denied = rules.deniedPrograms[cmd.program];
     if (denied !== undefined) f.add('deny', `${denied}: ${cmd.text}`);
     if (rules.readOnlyShell && !readOnly) f.add('deny', `${this.mode} mode runs only commands that read, and ${cmd.program} is not one of them`);
     if (cmd.opaque !== null && rules.opaque !== 'allow') f.add(rules.opaque, `runs code aiOS cannot inspect (${cmd.opaque}): ${cmd.text}`);
+    // A change to the firewall needs an admin in every mode; which spelling of the tool does not matter.
+    if (firewallUse(cmd.program, args) === 'changes') {
+      f.add('admin', `changes the firewall: ${cmd.text}`);
+      if (rules.requireConfirm) f.add('confirm', `changes the firewall: ${cmd.text}`);
+    }
+    if (!DEVICE_METADATA_PROGRAMS.has(cmd.program)) this.devices(commandDevices(cmd.program, cmd.text, args), f);
     if (rules.requireConfirm) {
-      for (const r of this.confirmRules) if (r.re.test(cmd.text)) f.add('confirm', `${r.why}: ${cmd.text}`);
+      this.match(this.confirmRules, cmd.text, budget, (why) => f.add('confirm', `${why}: ${cmd.text}`));
       if (cmd.appendsInput && !readOnly) f.add('confirm', `${cmd.program} gets more arguments from its input, which aiOS cannot see: ${cmd.text}`);
     }
-    for (const word of cmd.argv.slice(1)) this.protectedWord(word, tier, f);
+    for (const word of [...args, ...cmd.globbed]) {
+      budget.check();
+      this.protectedWord(word, tier, f);
+      // A glob is judged by the files it matches now (cmd.globbed) and, relative ones, by the protected names it could match.
+      if (/[*?[]/.test(word)) for (const name of PROTECTED_FILE_NAMES) if (globMayName(word, name)) this.protectedWord(name, tier, f);
+    }
+  }
+
+  private devices(found: readonly DeviceFinding[], f: Findings): void {
+    for (const d of found) f.add(d.level, d.why);
   }
 
   private protectedWord(word: string, tier: Tier, f: Findings): void {
-    const hit = this.config.protectedPaths.matchWord(word);
+    // A program reading a path follows links to the end: /tmp/x -> /etc/shadow is /etc/shadow.
+    let hit = this.config.protectedPaths.matchWord(word);
+    if (hit === null && word.startsWith('/')) {
+      try { hit = this.config.protectedPaths.match(realpathSync.native(word)); } catch { /* does not exist: its name was judged */ }
+    }
     if (hit === null) return;
     f.add('admin', `a command names ${hit.what} (${hit.path})`);
     if (MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);

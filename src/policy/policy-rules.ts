@@ -9,10 +9,16 @@ export interface PatternRule {
   why: string;
 }
 
+/** The FHS top-level directories (and their contents as a glob): removing one recursively breaks the node. */
+const TOP_LEVEL = String.raw`/(bin|boot|dev|etc|home|lib[a-z0-9]*|media|mnt|opt|proc|root|run|sbin|srv|sys|tmp|usr|var)(/|/\*|/\.\*)?`;
+/** rm's recursive option, clustered or long. */
+const RECURSIVE = String.raw`(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)`;
+
 /** Always refused, in every mode, wherever they appear (also inside wrappers and shell strings). */
 export const BUILTIN_DANGEROUS: readonly PatternRule[] = [
   { pattern: String.raw`^rm( \S+)* (/|/\*|/\.\*)( |$)`, why: 'removes everything from the root directory' },
   { pattern: String.raw`^rm( \S+)* --no-preserve-root( |$)`, why: 'removes the root directory' },
+  { pattern: `^rm( \\S+)* ${RECURSIVE}( \\S+)* ${TOP_LEVEL}( |$)|^rm( \\S+)* ${TOP_LEVEL}( \\S+)* ${RECURSIVE}( |$)`, why: 'removes a top-level system directory (/usr, /etc, /home…) recursively' },
   { pattern: String.raw`^rm( \S+)* (~|~/|\$HOME|\$\{HOME\})/?( |$)`, why: 'removes a home directory' },
   { pattern: String.raw`^(mkfs(\.\S+)?|mke2fs|mkswap|wipefs|blkdiscard|mkdosfs|mkntfs)( |$)`, why: 'formats or wipes a device' },
   { pattern: String.raw`^dd( \S+)* of=/dev/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper/|disk/|loop)`, why: 'writes raw data over a disk device' },
@@ -31,7 +37,7 @@ export const BUILTIN_CONFIRM: readonly PatternRule[] = [
   { pattern: String.raw`^aios-init ctl (start|stop|restart|enable|disable)( |$)`, why: 'changes a service' },
   { pattern: String.raw`^(apt|apt-get|aptitude|dpkg|snap|pip3?|npm|gem)( \S+)* (install|remove|purge|upgrade|dist-upgrade|full-upgrade|autoremove|-i|-r|-P|--install|--remove|--purge|uninstall)( |$)`, why: 'changes installed software' },
   { pattern: String.raw`^(reboot|poweroff|halt|shutdown|telinit)( |$)|^init [0-6]$`, why: 'reboots or stops the node' },
-  { pattern: String.raw`^(iptables|ip6tables|nft|ufw|firewall-cmd)( \S+)* (-A|-I|-D|-F|-X|-P|-R|add|delete|flush|insert|replace|enable|disable|--add|--remove|-f)( |$)`, why: 'changes the firewall' },
+  { pattern: String.raw`^(at|batch)( |$)`, why: 'schedules commands to run later, outside this goal' },
   { pattern: String.raw`^(useradd|userdel|usermod|groupadd|groupdel|groupmod|passwd|chpasswd|chage|visudo|vipw|gpasswd)( |$)`, why: 'changes accounts or passwords' },
   { pattern: String.raw`^rm( \S+)* (-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)( |$)`, why: 'removes directories recursively' },
   { pattern: String.raw`^(fdisk|sfdisk|cfdisk|parted|gdisk|sgdisk|mkpart|lvremove|vgremove|pvremove|cryptsetup|mdadm)( |$)`, why: 'changes disks or volumes' },
@@ -45,37 +51,10 @@ export const BUILTIN_CONFIRM: readonly PatternRule[] = [
 /** Setting these changes which program runs or what runs before it: refused. */
 export const DANGEROUS_VARIABLES = /^(PATH|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|BASH_ENV|ENV|IFS|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|GCONV_PATH|HOSTALIASES|NODE_OPTIONS|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYOPT|BASH_FUNC_.*)$/;
 
-/** Disk devices: writing to one is refused outright. */
-export const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper\/|disk\/|loop)/;
-
 /** Places output may go that change nothing. */
 export const HARMLESS_TARGETS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty']);
 
-const noArgs = (args: readonly string[]): boolean => args.length === 0;
-const any = (): boolean => true;
-const without = (re: RegExp) => (args: readonly string[]): boolean => !args.some((a) => re.test(a));
-const firstIs = (re: RegExp) => (args: readonly string[]): boolean => args.length === 0 || re.test(args.find((a) => !a.startsWith('-')) ?? '');
-const atMostOneOperand = (args: readonly string[]): boolean => args.filter((a) => !a.startsWith('-')).length <= 1;
-
-/** Programs that only read, with the arguments under which that holds. Paranoid mode allows only these. */
-export const READ_ONLY_COMMANDS: Readonly<Record<string, (args: readonly string[]) => boolean>> = {
-  ls: any, cat: any, head: any, tail: any, grep: any, egrep: any, fgrep: any, zgrep: any, rg: any, wc: any,
-  sort: without(/^(-o|--output)/), uniq: atMostOneOperand, cut: any, tr: any, echo: any, printf: without(/^-v$/), pwd: any,
-  id: any, whoami: any, groups: any, hostname: noArgs, uname: any, uptime: any, date: without(/^(-s|--set)/),
-  df: any, du: any, free: any, ps: any, pgrep: any, pidof: any, stat: any, file: any, which: any, true: any, false: any,
-  test: any, '[': any, printenv: any, env: noArgs, ss: any, netstat: any, lsblk: any, lscpu: any, lsmod: any, lspci: any,
-  lsusb: any, lsof: any, findmnt: any, mount: noArgs, nproc: any, tree: any, seq: any, sleep: any, basename: any, dirname: any,
-  realpath: any, readlink: any, diff: any, cmp: any, sha256sum: any, sha1sum: any, sha512sum: any, md5sum: any, cksum: any, b2sum: any,
-  getent: any, last: any, lastlog: any, w: any, who: any, dmesg: without(/^(-c|-C|--clear|--read-clear|-n|--console-level|-D|-E)/),
-  journalctl: without(/^--(rotate|vacuum|flush|sync|relinquish|setup-keys|update-catalog)/),
-  systemctl: firstIs(/^(status|show|list-units|list-unit-files|list-timers|list-sockets|is-active|is-enabled|is-failed|cat|list-dependencies)$/),
-  dpkg: (args) => args.length > 0 && args.every((a) => !a.startsWith('-') || /^(-l|-L|-s|-S|-p|--list|--listfiles|--status|--search|--print-avail|--get-selections|--print-architecture)$/.test(a)),
-  'dpkg-query': any, 'apt-cache': any, apt: firstIs(/^(list|show|search|policy)$/),
-  ip: (args) => !args.some((a) => /^(add|del|delete|set|flush|change|replace|append|save|restore)$/.test(a)),
-  find: without(/^-(exec|execdir|ok|okdir|delete|fprint|fprint0|fprintf|fls)$/),
-  timedatectl: firstIs(/^(status|show|list-timezones)$/), hostnamectl: firstIs(/^(status)$/),
-  dig: any, host: any, nslookup: any, ping: any, traceroute: any, tracepath: any,
-};
+export { READ_ONLY_COMMANDS } from './read-only-programs.js';
 
 /** What safe mode refuses: privilege changes, service control and destructive programs. */
 export const SAFE_MODE_DENIED_PROGRAMS: Readonly<Record<string, string>> = Object.fromEntries([

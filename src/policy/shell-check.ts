@@ -1,6 +1,7 @@
 // One verdict on whether a command line can be analysed at all: aiOS's parser must read it,
 // find nothing it refuses, and agree with mvdan/sh on where every statement starts, for the
 // line and for every piece of shell code inside it (bash -c '…', eval …).
+import { Budget } from './budget.js';
 import type { ShellVariant } from './shell-ast.js';
 import { analyseShell, type ShellAnalysis } from './shell-analysis.js';
 import type { MvdanParser } from './mvdan-check.js';
@@ -14,7 +15,7 @@ export async function checkShellLine(text: string, variant: ShellVariant, mvdan:
   if (text.length > MAX_COMMAND_LENGTH) return { ok: false, reason: `the command is longer than ${MAX_COMMAND_LENGTH} characters` };
   let analysis: ShellAnalysis;
   try {
-    analysis = analyseShell(text, variant);
+    analysis = analyseShell(text, variant, new Budget());
   } catch (err) {
     if (err instanceof ShellSyntaxError) return { ok: false, reason: `the command does not parse: ${err.message} (at character ${err.offset + 1})` };
     // Anything else (nesting deep enough to exhaust the stack, say): what cannot be analysed does not run.

@@ -12,10 +12,12 @@ export interface ExpandedWord {
   static: boolean;
   /** The word with each computed part replaced by `value` (what a hostile value would make of it). */
   probe?: (value: string) => string;
+  /** When only unquoted *, ? or [ make it computed: the pattern the shell matches against files (quoted parts escaped). */
+  glob?: string;
 }
 
-/** A piece of a word: one unquoted character (which may be brace syntax) or an opaque chunk. */
-interface Token { text: string; static: boolean; brace: boolean }
+/** A piece of a word: one unquoted character (which may be brace syntax) or an opaque chunk (quoted text, an expansion). */
+interface Token { text: string; static: boolean; brace: boolean; unquoted?: boolean }
 
 const GLOB = /[*?[]/;
 
@@ -52,7 +54,7 @@ function tokens(word: Word): Token[] {
     if (part.type === 'lit' && !part.quoted) {
       for (const [j, ch] of [...part.value].entries()) {
         const dynamic = GLOB.test(ch) || (i === 0 && j === 0 && ch === '~');
-        out.push({ text: ch, static: !dynamic, brace: ch === '{' || ch === '}' || ch === ',' });
+        out.push({ text: ch, static: !dynamic, brace: ch === '{' || ch === '}' || ch === ',', unquoted: true });
       }
     } else {
       const r = renderPart(part);
@@ -66,11 +68,22 @@ function tokens(word: Word): Token[] {
 export function expandWord(word: Word, variant: ShellVariant): ExpandedWord[] {
   const toks = tokens(word);
   const seqs = variant === 'bash' ? braceExpand(toks, 0) : [toks];
-  return seqs.map((seq) => ({
-    text: seq.map((t) => t.text).join(''),
-    static: seq.every((t) => t.static),
-    probe: (value: string) => seq.map((t) => (t.static ? t.text : value)).join(''),
-  }));
+  return seqs.map((seq) => {
+    const expanded: ExpandedWord = {
+      text: seq.map((t) => t.text).join(''),
+      static: seq.every((t) => t.static),
+      probe: (value: string) => seq.map((t) => (t.static ? t.text : value)).join(''),
+    };
+    const glob = globPattern(seq);
+    return glob === null ? expanded : { ...expanded, glob };
+  });
+}
+
+/** The pattern a word is when its only computed parts are unquoted glob characters; else null. */
+function globPattern(seq: readonly Token[]): string | null {
+  if (!seq.some((t) => t.unquoted === true && GLOB.test(t.text))) return null;
+  if (seq.some((t) => !t.static && !(t.unquoted === true && GLOB.test(t.text)))) return null;
+  return seq.map((t) => (t.unquoted === true ? t.text : t.text.replace(/[*?[\\\]]/g, '\\$&'))).join('');
 }
 
 export class BraceExpansionError extends Error {}

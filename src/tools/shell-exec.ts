@@ -26,11 +26,14 @@ function describeExit(result: Extract<RunResult, { started: true }>, timeoutMs: 
   return null;
 }
 
-/** The argv that runs a command line: its own argv when it is one plain command, else the host shell. */
+/**
+ * The argv that runs a command line: its own argv when it is one plain command, else the host
+ * shell. Either way its absolute globs are already expanded, the way policy judged them.
+ */
 export function argvForCommand(command: string): string[] {
   const shell = hostShell();
-  const direct = analyseShell(command, shell.variant).direct;
-  return direct ?? [...shell.argv, command];
+  const a = analyseShell(command, shell.variant);
+  return a.direct ?? [...shell.argv, a.runText];
 }
 
 export function createShellExec(opts: { timeoutMs: number; outputCapBytes: number }): Tool {
