@@ -25,6 +25,7 @@ export function createPolicy(opts: {
   requireConfirm?: readonly string[];
   protectedPaths?: ProtectedPaths;
   sandboxed?: () => boolean;
+  budgetMs?: number;
 }): PolicyEngine {
   return new PolicyEngine({
     mode: opts.mode,
@@ -33,6 +34,7 @@ export function createPolicy(opts: {
     protectedPaths: opts.protectedPaths ?? aiosProtectedPaths(),
     capabilitiesOf,
     ...(opts.sandboxed === undefined ? {} : { sandboxed: opts.sandboxed }),
+    ...(opts.budgetMs === undefined ? {} : { budgetMs: opts.budgetMs }),
   });
 }
 

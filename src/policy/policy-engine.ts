@@ -58,6 +58,8 @@ export interface PolicyConfig {
   capabilitiesOf: (agent: string) => readonly Capability[] | undefined;
   /** False where the sandbox cannot start: commands that would have run in it get the stricter terms. */
   sandboxed?: () => boolean;
+  /** How long judging one call may take (ms; default POLICY_BUDGET_MS). */
+  budgetMs?: number;
 }
 
 /** Why a read-only command line needs an admin's explicit confirmation where the sandbox cannot start. */
@@ -129,7 +131,7 @@ export class PolicyEngine {
     const toolDenied = rules.deniedTools[tool.name];
     if (toolDenied !== undefined) f.add('deny', `${tool.name}: ${toolDenied}`);
     for (const use of tool.paths?.(args) ?? []) this.path(use, tier, f);
-    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f, new Budget());
+    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f, new Budget(this.config.budgetMs));
     const shell = tool.shellCommand?.(args);
     if (shell !== undefined) await this.shell(shell, tier, rules, f);
 
@@ -203,14 +205,14 @@ export class PolicyEngine {
   }
 
   private async shell(command: string, tier: Tier, rules: ModeRules, f: Findings): Promise<void> {
-    const check = await checkShellLine(command, hostShell().variant, this.mvdan);
+    const check = await checkShellLine(command, hostShell().variant, this.mvdan, this.config.budgetMs);
     if (!check.ok) {
       f.add('deny', check.reason);
       f.readOnlyShell = false;
       return;
     }
     // The parse was awaited: judging what it found is one synchronous stretch with its own budget.
-    const budget = new Budget();
+    const budget = new Budget(this.config.budgetMs);
     const a = check.analysis;
     for (const problem of a.problems) f.add('deny', problem);
     if (a.problems.length > 0) f.readOnlyShell = false;

@@ -11,11 +11,11 @@ export type ShellCheck = { ok: true; analysis: ShellAnalysis } | { ok: false; re
 
 export const MAX_COMMAND_LENGTH = 16 * 1024;
 
-export async function checkShellLine(text: string, variant: ShellVariant, mvdan: MvdanParser): Promise<ShellCheck> {
+export async function checkShellLine(text: string, variant: ShellVariant, mvdan: MvdanParser, budgetMs?: number): Promise<ShellCheck> {
   if (text.length > MAX_COMMAND_LENGTH) return { ok: false, reason: `the command is longer than ${MAX_COMMAND_LENGTH} characters` };
   let analysis: ShellAnalysis;
   try {
-    analysis = analyseShell(text, variant, new Budget());
+    analysis = analyseShell(text, variant, new Budget(budgetMs));
   } catch (err) {
     if (err instanceof ShellSyntaxError) return { ok: false, reason: `the command does not parse: ${err.message} (at character ${err.offset + 1})` };
     // Anything else (nesting deep enough to exhaust the stack, say): what cannot be analysed does not run.

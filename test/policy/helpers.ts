@@ -15,7 +15,7 @@ afterAll(async () => {
   for (const e of engines.splice(0)) await e.close();
 });
 
-export function policy(mode: SecurityMode = 'normal', extra: { dangerousPatterns?: string[]; requireConfirm?: string[] } = {}): PolicyEngine {
+export function policy(mode: SecurityMode = 'normal', extra: { dangerousPatterns?: string[]; requireConfirm?: string[]; budgetMs?: number } = {}): PolicyEngine {
   const e = createPolicy({ mode: () => mode, protectedPaths: aiosProtectedPaths(AIOS), ...extra });
   engines.push(e);
   return e;

@@ -76,12 +76,13 @@ describe('judging cannot stall', () => {
   it('refuses a line that would take longer than the budget to judge, and says so', async () => {
     // Hundreds of anchored patterns, each tried on every inner command of a 7000-word line.
     const patterns = Array.from({ length: 300 }, (_, i) => `^x${i}( |$)`);
-    const engine = policy('normal', { dangerousPatterns: patterns });
+    // A budget of 1 ms, so that the refusal does not depend on how fast this machine is.
+    const engine = policy('normal', { dangerousPatterns: patterns, budgetMs: 1 });
     const started = performance.now();
     const v = await judge(engine, `echo ${'a '.repeat(7000)}`);
     expect(v.decision).toBe('deny');
-    expect(v.reasons.join()).toMatch(new RegExp(`longer than ${POLICY_BUDGET_MS} ms`));
-    // Past the budget by at most one pattern over one text (and the parser's own await).
+    expect(v.reasons.join()).toMatch(/longer than 1 ms/);
+    // Past the budget by at most one pattern over one text (and the parser's own await): a liveness bound.
     expect(performance.now() - started).toBeLessThan(POLICY_BUDGET_MS * 2 + 5000);
   });
 });
