@@ -13,6 +13,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { PathUse, Tool, ToolContext, ToolResult } from '../tools/tool.js';
 import { grantOf } from './approval-grant.js';
+import { withStepRules } from './approval-policy.js';
 import { runDag } from './dag-executor.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepVerifier } from './verify/step-verifier.js';
@@ -181,7 +182,7 @@ export class StepRunner {
     if (!v.ok) return deny(v.error);
     const tool = v.tool;
     // The policy again, now: the node may have changed since the plan was judged and approved.
-    const verdict = await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier });
+    const verdict = withStepRules(await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier }), tool);
     const refusal = beyondApproval(verdict, grantOf(ledger, planId, step), step.preview.policy?.writes);
     if (refusal !== null) return deny(refusal);
 

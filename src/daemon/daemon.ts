@@ -35,7 +35,8 @@ import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { RpcServer } from './rpc-server.js';
-import { lookupUser, roleFor } from './users.js';
+import { accessFor, loginUidRange } from './users.js';
+import { eventViews } from './visibility.js';
 import { VERSION } from '../version.js';
 
 export interface RunningDaemon {
@@ -98,16 +99,26 @@ export async function startDaemon(opts: {
   const planner = intelligence;
   const ownerUid = process.getuid?.() ?? 0;
 
-  const actorFor = (cred: { uid: number }): Actor => {
-    const user = lookupUser(cred.uid);
+  const uidRange = loginUidRange();
+  const accessOf = (cred: { uid: number }) => {
+    const access = accessFor(cred.uid, paths.mode, uidRange);
+    if (!access.ok) return access;
+    const { user, role } = access;
     // In user mode the owner's $HOME wins over /etc/passwd, as it does for every other program.
     const home = paths.mode === 'user' && cred.uid === ownerUid ? homedir() : user.home;
-    return { uid: cred.uid, name: user.name, role: roleFor(user, paths.mode), home };
+    const actor: Actor = { uid: cred.uid, gid: user.gid, groups: user.groups.map((g) => g.gid), name: user.name, role, home };
+    return { ok: true as const, actor };
   };
 
   const server = new RpcServer({
-    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
-    maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
+    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, accessFor: accessOf,
+    limits: {
+      maxClients: config.daemon.max_clients, maxPerUid: config.daemon.max_clients_per_uid,
+      adminReserve: config.daemon.admin_reserved_clients, handshakeMs: config.daemon.handshake_timeout_ms,
+    },
+    maxFrameBytes: config.daemon.max_frame_bytes,
+    ownerOf: (ref) => store.ownerOf(ref),
+    eventViews: (event) => eventViews(event, (goalId) => store.ownerOf({ goalId })),
     storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
   });
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
@@ -136,7 +147,7 @@ export async function startDaemon(opts: {
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
   // same planning, policy and approval as anyone's.
-  const monitorActor: Actor = { uid: ownerUid, name: 'monitor-agent', role: 'operator', home: homedir() };
+  const monitorActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'monitor-agent', role: 'operator', home: homedir() };
   const monitor = new MonitorLoop({
     db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
     alert: (level, message) => {
