@@ -1,14 +1,15 @@
 // Least privilege on a system-mode node, tried as real accounts would (real uids made for the
 // test, real processes, SO_PEERCRED): a role only by explicit grant, who may act on whose goal,
 // who sees what, and one account unable to lock the others out.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
 import { asUser, listenAsUser } from '../helpers/as-user.js';
-import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { formatPlan } from '../../src/shell/line-format.js';
+import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { createAccount, isRoot, unusedUid, type TestAccount } from '../helpers/system-users.js';
 import { eventually, until } from '../helpers/until.js';
 
@@ -142,6 +143,38 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     for (const answer of [got, trace, list]) expect(JSON.stringify(answer)).not.toContain('TOPSECRET-4711');
   });
 
+  it('an admin’s edit of an operator’s plan is shown to the owner with who made it, and needs approving again', async () => {
+    const target = join(operator.home, 'note.txt');
+    const [, planned] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'tool/plan', { tool: 'fs.write', args: { path: target, content: 'mine\n' } })], { timeoutMs: 30_000 });
+    const plan = (planned as { result: GoalView }).result.plan as NonNullable<GoalView['plan']>;
+    const c = await daemon().client();
+    try {
+      await c.call('plan/edit', { planId: plan.id, planHash: plan.hash, stepId: plan.steps[0]?.id ?? 's1', args: { path: target, content: 'the admin’s\n' } });
+    } finally {
+      c.close();
+    }
+    const [, got] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'goal/get', { goalId: plan.goalId })]);
+    const goal = (got as { result: GoalView }).result;
+    expect(goal.plan?.editedBy).toEqual({ name: 'root', uid: 0 });
+    expect(goal.plan?.steps.every((s) => s.state === 'pending')).toBe(true);
+    expect(formatPlan(goal)).toContain(`this plan was edited by root, not by ${operator.name}`);
+  });
+
+  it('a login whose account has no role is told who can grant one, and the session ends', async () => {
+    // stdin stays open, as a terminal's does: the session ends because it was refused, not because input ran out.
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
+      uid: roleless.uid, gid: roleless.gid, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: roleless.home, TERM: 'dumb', AIOS_SOCKET: daemon().socketPath },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(killer);
+    expect(out).toMatch(/aiOS refused this login: .*no aiOS role.*aios-operator.*usermod -aG/);
+    expect(code).toBe(1);
+  });
+
   it('500 idle connections from one operator leave root’s aios status answering, and the refusal is logged', async () => {
     const flood = `
       const net = require('node:net');
@@ -151,7 +184,6 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       setTimeout(() => process.stderr.write('opened\\n'), 1000);
       setTimeout(() => process.exit(0), 60000);
     `;
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, ['-e', flood], { uid: operator.uid, gid: operator.gid, cwd: '/', stdio: ['pipe', 'ignore', 'pipe'] });
     try {
       await new Promise<void>((resolve) => child.stderr.on('data', (b: Buffer) => { if (b.toString().includes('opened')) resolve(); }));
