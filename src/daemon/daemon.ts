@@ -35,7 +35,7 @@ import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { RpcServer } from './rpc-server.js';
-import { accessFor, loginUidRange } from './users.js';
+import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
 import { VERSION } from '../version.js';
 
@@ -99,9 +99,9 @@ export async function startDaemon(opts: {
   const planner = intelligence;
   const ownerUid = process.getuid?.() ?? 0;
 
-  const uidRange = loginUidRange();
+  const lookup = cachedAccess(paths.mode);
   const accessOf = (cred: { uid: number }) => {
-    const access = accessFor(cred.uid, paths.mode, uidRange);
+    const access = lookup(cred.uid);
     if (!access.ok) return access;
     const { user, role } = access;
     // In user mode the owner's $HOME wins over /etc/passwd, as it does for every other program.

@@ -46,6 +46,22 @@ export function loginUidRange(file = '/etc/login.defs'): { min: number; max: num
 export type Access = { ok: true; user: UserInfo; role: Role } | { ok: false; name: string; refusal: string };
 
 /**
+ * accessFor, remembered per uid for a few seconds: a burst of connections from one account asks
+ * NSS (perhaps an LDAP server) once, and a role granted or taken away counts within `ttlMs`.
+ */
+export function cachedAccess(mode: 'user' | 'system', ttlMs = 5000, range = loginUidRange()): (uid: number, now?: number) => Access {
+  const seen = new Map<number, { at: number; access: Access }>();
+  return (uid, now = Date.now()) => {
+    const hit = seen.get(uid);
+    if (hit !== undefined && now - hit.at < ttlMs) return hit.access;
+    if (seen.size > 4096) seen.clear(); // bounded: uids are many, a daemon's callers few
+    const access = accessFor(uid, mode, range);
+    seen.set(uid, { at: now, access });
+    return access;
+  };
+}
+
+/**
  * Who may use aiosd, and as what. User mode: only the daemon's owner (checked before this), as
  * admin of their own files. System mode: root is admin; any other account needs a role group and
  * must be a login account; a uid without an account, `nobody` and system accounts are refused.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withStepRules } from '../../src/agents/approval-policy.js';
-import { accessFor, loginUidRange } from '../../src/daemon/users.js';
+import { accessFor, cachedAccess, loginUidRange } from '../../src/daemon/users.js';
 import type { PolicyVerdict } from '../../src/policy/policy-engine.js';
 
 describe('accounts and roles', () => {
@@ -20,6 +20,14 @@ describe('accounts and roles', () => {
     expect(accessFor(0, 'system')).toMatchObject({ ok: true, role: 'admin', user: { name: 'root', uid: 0 } });
     const me = process.getuid?.() ?? 0;
     expect(accessFor(me, 'user')).toMatchObject({ ok: true, role: 'admin' });
+  });
+
+  it('asks NSS once per account in a burst, and again once the answer is a few seconds old', () => {
+    const access = cachedAccess('system', 1000);
+    const first = access(0, 10_000);
+    expect(access(0, 10_500)).toBe(first);
+    expect(access(0, 11_500)).not.toBe(first);
+    expect(access(0, 11_500)).toEqual(first);
   });
 
   it('refuses a system account by its uid range', () => {
