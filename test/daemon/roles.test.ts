@@ -10,6 +10,7 @@ import type { GoalView } from '../../src/protocol/model.js';
 import { asUser, listenAsUser } from '../helpers/as-user.js';
 import { formatPlan } from '../../src/shell/line-format.js';
 import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { spawnInPty } from '../helpers/pty-screen.js';
 import { createAccount, isRoot, unusedUid, type TestAccount } from '../helpers/system-users.js';
 import { eventually, until } from '../helpers/until.js';
 
@@ -173,6 +174,20 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     clearTimeout(killer);
     expect(out).toMatch(/aiOS refused this login: .*no aiOS role.*aios-operator.*usermod -aG/);
     expect(code).toBe(1);
+  });
+
+  it('the same in the full-screen TUI, under a real terminal', async () => {
+    const s = spawnInPty('setpriv', ['--reuid', String(roleless.uid), '--regid', String(roleless.gid), '--init-groups', process.execPath, join(repoRoot, 'bin', 'aios-shell.js')], {
+      cols: 400, rows: 24, term: 'xterm-256color',
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: roleless.home, AIOS_SOCKET: daemon().socketPath },
+    });
+    try {
+      expect(await s.exited).toBe(1);
+      await s.settled(100, 2000);
+      expect(s.text().replace(/\s+/g, ' ')).toMatch(/aiOS refused this login: .*no aiOS role.*usermod -aG aios-operator NAME/);
+    } finally {
+      s.kill();
+    }
   });
 
   it('500 idle connections from one operator leave root’s aios status answering, and the refusal is logged', async () => {
