@@ -46,7 +46,7 @@ const Recovery = z.strictObject({
 const Daemon = z.strictObject({
   max_clients: z.number().int().min(1).max(4096).default(64),
   max_frame_bytes: z.number().int().min(1024).max(64 * MiB).default(MiB),
-  /** Connections one account may hold; root is not capped. One account cannot take every slot. */
+  /** Connections one account may hold in system mode; root is not capped. One account cannot take every slot. */
   max_clients_per_uid: z.number().int().min(1).max(4096).default(16),
   /** Of max_clients, how many only admins may take, so an admin can always get in. */
   admin_reserved_clients: z.number().int().min(0).max(4096).default(8),

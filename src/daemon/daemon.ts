@@ -113,7 +113,8 @@ export async function startDaemon(opts: {
   const server = new RpcServer({
     socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, accessFor: accessOf,
     limits: {
-      maxClients: config.daemon.max_clients, maxPerUid: config.daemon.max_clients_per_uid,
+      // In user mode the owner is the only account that may connect: there is nobody to lock out.
+      maxClients: config.daemon.max_clients, maxPerUid: paths.mode === 'user' ? config.daemon.max_clients : config.daemon.max_clients_per_uid,
       adminReserve: config.daemon.admin_reserved_clients, handshakeMs: config.daemon.handshake_timeout_ms,
     },
     maxFrameBytes: config.daemon.max_frame_bytes,
