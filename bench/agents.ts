@@ -47,7 +47,7 @@ function rig(dir: string, planner: (procedures: ProcedureStore, registry: ToolRe
     store: new GoalStore(db), planner: planner(procedures, registry), registry, snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger: new AuditLedger(db),
     memory: new MemoryStore(db), procedures, emit: () => undefined, securityMode: () => 'normal', ...(mesh === undefined ? {} : { mesh }),
   });
-  return { engine, db, procedures, actor: { uid: process.getuid?.() ?? 0, name: 'bench', role: 'admin', home: dir } };
+  return { engine, db, procedures, actor: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: [], name: 'bench', role: 'admin', home: dir } };
 }
 
 async function procedureVsModel(rows: Row[], results: Record<string, unknown>): Promise<void> {

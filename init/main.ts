@@ -129,7 +129,8 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
     .option('--node <path>', 'the Node.js 20 binary the wrappers run', process.execPath)
     .addOption(new Option('--init <kind>', 'systemd: an existing host; pid1: the aiOS image').choices(['systemd', 'pid1']).default('systemd'))
     .option('--console <tty>', 'a console whose getty gets the drop-in (repeatable; default tty1, ttyS0, hvc0)', collect, [])
-    .action((o: { root: string; user: string[]; allUsers?: boolean; breakGlass?: string; prefix: string; binDir: string; node: string; init: 'systemd' | 'pid1'; console: string[] }) => {
+    .addOption(new Option('--role <role>', 'the aiOS role the accounts are granted (group aios-ROLE; root is always admin)').choices(['admin', 'operator', 'viewer']).default('operator'))
+    .action((o: { root: string; user: string[]; allUsers?: boolean; breakGlass?: string; prefix: string; binDir: string; node: string; init: 'systemd' | 'pid1'; console: string[]; role: 'admin' | 'operator' | 'viewer' }) => {
       if (o.root === '/' && process.getuid?.() !== 0) {
         process.stderr.write('aios-init install changes /etc: run it as root (or pass --root DIR to change another tree)\n');
         code = 2;
@@ -139,7 +140,7 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
         const { notes } = installLogins({
           root: resolve(o.root), users: o.user, allUsers: o.allUsers === true, breakGlass: o.breakGlass ?? breakGlassFromConfig(o.root),
           layout: { prefix: o.prefix, binDir: o.binDir, node: o.node }, initSystem: o.init,
-          consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'],
+          consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'], role: o.role,
         });
         for (const n of notes) process.stdout.write(`${n}\n`);
         if (o.root === '/' && o.init === 'systemd') process.stdout.write('run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n');

@@ -198,6 +198,8 @@ if [ -n "$TEST_KEY" ]; then
   done
 fi
 # The same install an existing host gets, minus systemd: aios-init runs the gettys itself.
+# It creates the role groups and puts each --user account in aios-operator (root is admin), so
+# every account the image is built with has a role; an admin grants others with usermod -aG.
 "$NODE" "$REPO/bin/aios-init.js" install --root "$ROOTFS" --init "$INIT" --prefix /opt/aios --node /usr/local/bin/node \
   --bin-dir /usr/local/bin "${INSTALL_USERS[@]}" "${BREAK_GLASS_ARGS[@]}"
 if [ "$INIT" = systemd ]; then

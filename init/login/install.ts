@@ -1,6 +1,7 @@
 // `aios-init install`: makes the chosen accounts' logins (console, serial, SSH) end in the
 // aiOS TUI through standard mechanisms: aios-shell in /etc/shells and as their login shell,
-// the aios-admin and aios-viewer groups for roles, an sshd drop-in, and on a systemd host the
+// the aios-admin, aios-operator and aios-viewer groups for roles (each account it changes is
+// granted one, so nobody lands in a TUI that refuses them), an sshd drop-in, and on a systemd host the
 // aios-init unit plus getty drop-ins and serial-getty enablement. Everything is recorded in a
 // manifest with backups so that uninstall restores it.
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { FileChanges } from './file-changes.js';
 import { gettyDropIn, sshdDropIn, systemdUnit, wrapperScript, type InstallLayout } from './host-files.js';
 import { manifestFile, readManifest, writeManifest, type Manifest } from './manifest.js';
-import { freeSystemId, hasGroup, passwdEntry, type TextEdit } from './text-edits.js';
+import { freeSystemId, hasGroup, isMember, passwdEntry, type TextEdit } from './text-edits.js';
 import { uninstallLogins } from './uninstall.js';
 
 export interface InstallOptions {
@@ -20,6 +21,8 @@ export interface InstallOptions {
   /** systemd: an existing host. pid1: the aiOS image, where aios-init itself runs the gettys. */
   initSystem: 'systemd' | 'pid1';
   consoles: readonly string[];
+  /** The role the chosen accounts are granted (root is always admin); default operator. */
+  role?: 'admin' | 'operator' | 'viewer';
 }
 
 /** A request install cannot carry out; nothing has been changed when it is thrown. */
@@ -28,7 +31,8 @@ export class InstallError extends Error {
 }
 
 const SYSTEMD_DIR = '/etc/systemd/system';
-const ROLE_GROUPS = ['aios-admin', 'aios-viewer'] as const;
+// Created in this order, so ids already handed out on earlier installs stay as they were.
+const ROLE_GROUPS = ['aios-admin', 'aios-viewer', 'aios-operator'] as const;
 
 function readText(root: string, path: string): string {
   try {
@@ -94,6 +98,14 @@ export function installLogins(o: InstallOptions): { manifest: Manifest; notes: s
       groupEdits.push({ type: 'add-line', line });
       gshadowEdits.push({ type: 'add-line', line: `${g}:!::` });
       groupText += `${line}\n`;
+    }
+    // Every account whose login now lands in aiOS gets a role; root is an admin without one.
+    const roleGroup = `aios-${o.role ?? 'operator'}`;
+    for (const user of users) {
+      if (user === 'root' || isMember(groupText, roleGroup, user)) continue;
+      groupEdits.push({ type: 'add-member', group: roleGroup, user });
+      gshadowEdits.push({ type: 'add-member', group: roleGroup, user });
+      notes.push(`${user} is now in ${roleGroup}`);
     }
     if (groupEdits.length > 0) changes.edit('/etc/group', groupEdits);
     if (gshadowEdits.length > 0 && existsSync(join(root, '/etc/gshadow'))) changes.edit('/etc/gshadow', gshadowEdits, 0o640);

@@ -11,6 +11,7 @@ const TextEditSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ensure-line'), line: z.string() }),
   z.object({ type: z.literal('set-shell'), user: z.string(), from: z.string(), to: z.string() }),
   z.object({ type: z.literal('add-line'), line: z.string() }),
+  z.object({ type: z.literal('add-member'), group: z.string(), user: z.string() }),
   z.object({ type: z.literal('whole-file') }),
 ]);
 

@@ -6,6 +6,8 @@ export type TextEdit =
   | { type: 'ensure-line'; line: string }
   | { type: 'set-shell'; user: string; from: string; to: string }
   | { type: 'add-line'; line: string }
+  /** Adds `user` to the member list (the fourth field) of `group` in /etc/group or /etc/gshadow. */
+  | { type: 'add-member'; group: string; user: string }
   | { type: 'whole-file' };
 
 function lines(text: string): string[] {
@@ -36,9 +38,28 @@ export function applyEdit(text: string, edit: TextEdit): string {
         f[6] = edit.to;
         return f.join(':');
       }));
+    case 'add-member':
+      return editMembers(text, edit.group, (members) => (members.includes(edit.user) ? members : [...members, edit.user]));
     case 'whole-file':
       return text;
   }
+}
+
+function editMembers(text: string, group: string, change: (members: string[]) => string[]): string {
+  return join(lines(text).map((l) => {
+    const f = l.split(':');
+    if (f[0] !== group || f.length !== 4) return l;
+    f[3] = change((f[3] ?? '').split(',').filter(Boolean)).join(',');
+    return f.join(':');
+  }));
+}
+
+/** Whether `user` is listed as a member of `group` (not counting a primary group). */
+export function isMember(groupText: string, group: string, user: string): boolean {
+  return lines(groupText).some((l) => {
+    const f = l.split(':');
+    return f[0] === group && (f[3] ?? '').split(',').includes(user);
+  });
 }
 
 /** Undoes one edit on the file as it is now; `kept` says why an edit was left in place. */
@@ -58,6 +79,8 @@ export function revertEdit(text: string, edit: TextEdit): { text: string; kept: 
       if (entry[6] !== edit.to) return { text, kept: `${edit.user}'s shell is now ${entry[6] ?? ''}, not ${edit.to}; left as it is` };
       return { text: applyEdit(text, { type: 'set-shell', user: edit.user, from: edit.to, to: edit.from }), kept: null };
     }
+    case 'add-member':
+      return { text: editMembers(text, edit.group, (members) => members.filter((m) => m !== edit.user)), kept: null };
     case 'whole-file':
       return { text, kept: 'the file was changed after install; left as it is' };
   }

@@ -5,8 +5,12 @@ import type { PolicyVerdict } from '../policy/policy-engine.js';
 
 export type SecurityMode = 'safe' | 'normal' | 'paranoid' | 'trusted';
 
+/** Who a request acts as: the account behind the connection (kernel-verified uid) and its role. */
 export interface Actor {
   uid: number;
+  /** The account's primary group, and every group it is in (numeric), as NSS lists them. */
+  gid: number;
+  groups: number[];
   name: string;
   role: Role;
   home: string;
@@ -29,6 +33,25 @@ export function parseApprover(text: string | null): Approver | null {
   const m = /^(.*) \((admin|operator|viewer|policy)(, confirmed)?\)$/.exec(text);
   if (m?.[1] === undefined || m[2] === undefined) return null;
   return { name: m[1], role: m[2] as Approver['role'], confirmed: m[3] !== undefined };
+}
+
+/**
+ * Tool families whose changes reach the whole node (packages, services, network and firewall,
+ * security settings): whatever the kernel would let the goal's owner do, only an admin approves
+ * them. Their read-only tools (pkg.search, service.status, …) stay open to every approver.
+ */
+const ADMIN_FAMILIES: Record<string, string> = {
+  pkg: "changes the node's packages",
+  service: "changes the node's services",
+  net: "changes the node's network or firewall",
+  sec: "changes the node's security settings",
+};
+
+/** The verdict with the per-step rules that depend on the tool itself added to its admin reasons. */
+export function withStepRules(verdict: PolicyVerdict, tool: { name: string; mutates: boolean }): PolicyVerdict {
+  const why = tool.mutates ? ADMIN_FAMILIES[tool.name.split('.')[0] ?? ''] : undefined;
+  if (why === undefined) return verdict;
+  return { ...verdict, adminReasons: [...verdict.adminReasons, `${tool.name} ${why}`], autoApprove: false };
 }
 
 /**

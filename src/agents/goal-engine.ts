@@ -152,7 +152,6 @@ export class GoalEngine {
    */
   cancel(goalId: string, actor: Actor, opts: { afterStep?: boolean } = {}): GoalView {
     const goal = this.get(goalId);
-    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot cancel goals`);
     const brakes = this.brake(goal, actor, opts.afterStep === true);
     if (brakes !== null) return brakes;
     const abort = this.planning.get(goalId);
@@ -244,7 +243,6 @@ export class GoalEngine {
   async revise(goalId: string, actor: Actor): Promise<GoalView> {
     const { store } = this.deps;
     const goal = this.get(goalId);
-    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot revise plans`);
     const old = goal.plan;
     if (old === null || (goal.state !== 'failed' && goal.state !== 'interrupted') || this.running.has(goalId)) {
       throw new OpError('Conflict', `goal ${goalId} is ${goal.state.replace(/_/g, ' ')}: only a failed or interrupted goal can be revised${goal.state === 'succeeded' ? ' (it needs no new plan)' : ''}`);
@@ -340,7 +338,6 @@ export class GoalEngine {
    */
   async editStep(planId: string, hash: string, stepId: string, args: Record<string, unknown>, actor: Actor): Promise<GoalView> {
     const { store, ledger } = this.deps;
-    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot edit plans`);
     const plan = store.getPlan(planId);
     if (plan === undefined) throw new OpError('NotFound', `no plan "${planId}"`);
     const editable = (): void => {
@@ -362,7 +359,7 @@ export class GoalEngine {
     editable(); // again: someone may have decided the plan while the previews were computed
     const newId = ulid();
     store.savePlan({ id: newId, goalId: plan.goalId, tier: plan.tier, hash: newHash, steps: checked.steps, previews: checked.previews });
-    store.recordEvent('plan.edited', plan.goalId, { from: planId, fromHash: hash, planId: newId, hash: newHash, stepId, by: actor.name });
+    store.recordEvent('plan.edited', plan.goalId, { from: planId, fromHash: hash, planId: newId, hash: newHash, stepId, by: actor.name, byUid: actor.uid });
     ledger.append({
       actor: actor.name, action: 'plan.edit', subject: `${planId}/${stepId}`,
       detail: { goalId: plan.goalId, planId: newId, hash: newHash, previousHash: hash, args: checked.steps.find((s) => s.id === stepId)?.args ?? args },
@@ -379,7 +376,6 @@ export class GoalEngine {
   /** Undo every reversible step of a goal that ran, last first. */
   async rollback(goalId: string, actor: Actor): Promise<GoalView> {
     const goal = this.get(goalId);
-    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot roll back goals`);
     if (this.running.has(goalId)) throw new OpError('Conflict', 'the goal is still running; wait for it to finish');
     // A rollback changes the node; one the ledger cannot record is not done. (A full disk is
     // fine: the reserve given back leaves room for its records, and it writes its targets, not the state dir.)
@@ -402,6 +398,13 @@ export class GoalEngine {
       throw new OpError('Conflict', irreversible.length > 0
         ? `nothing reversible to roll back: ${irreversible.map((s) => `${s.id} (${s.tool})`).join(', ')} cannot be undone`
         : 'nothing to roll back: this goal changed nothing');
+    }
+    // Undoing a step changes the node as much as doing it: judged as the person rolling back.
+    for (const step of undoable) {
+      const refusal = approvalRefusal(actor, step, verdictOf(step), true);
+      if (refusal === null) continue;
+      this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback_denied', subject: goalId, detail: { planId: step.planId, stepId: step.id, reason: refusal } });
+      throw new OpError('Unauthorized', `cannot roll back goal ${goalId}: ${refusal}`);
     }
     this.deps.ledger.append({ actor: actor.name, action: 'goal.rollback', subject: goalId, detail: { planId: plan.id, steps: undoable.map((s) => (s.planId === plan.id ? s.id : `${s.planId}/${s.id}`)) } });
     const restored: string[] = [];
@@ -438,7 +441,6 @@ export class GoalEngine {
    */
   resume(goalId: string, actor: Actor): GoalView {
     const goal = this.get(goalId);
-    if (actor.role === 'viewer') throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot resume goals`);
     if (goal.state !== 'interrupted' || goal.plan === null) throw new OpError('Conflict', `goal ${goalId} is ${goal.state}: only an interrupted goal can be resumed`);
     const plan = goal.plan;
     const adopted = this.recovery?.watching(goalId) ?? [];
@@ -502,8 +504,6 @@ export class GoalEngine {
           throw new OpError('Unauthorized', refusal);
         }
       }
-    } else if (actor.role === 'viewer') {
-      throw new OpError('Unauthorized', `${actor.name} is a viewer and cannot decide plans`);
     }
     const state = decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected';
     for (const step of targets) {

@@ -8,7 +8,7 @@ import { ProtectedPaths, protectedRules } from '../policy/path-guard.js';
 import { PolicyEngine, type PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { capabilitiesOf } from './agent-roster.js';
-import type { SecurityMode } from './approval-policy.js';
+import { withStepRules, type SecurityMode } from './approval-policy.js';
 
 export interface AiosLocations { stateDir: string; configDirs: string[]; secretsFile: string }
 
@@ -46,7 +46,7 @@ export async function judgeSteps(policy: PolicyEngine, registry: ToolRegistry, s
   for (const [i, step] of steps.entries()) {
     const v = registry.validate(step.tool, step.args);
     const verdict: PolicyVerdict = v.ok
-      ? await policy.evaluate({ tool: v.tool, args: v.args, agent: step.agent, tier })
+      ? withStepRules(await policy.evaluate({ tool: v.tool, args: v.args, agent: step.agent, tier }), v.tool)
       : { decision: 'deny', reasons: [v.error], adminReasons: [], autoApprove: false, paths: [], commands: [] };
     verdicts.push(verdict);
     const preview = previews[i] ?? { summary: '' };

@@ -16,6 +16,7 @@ import { ProcessTree } from '../tools/process-tree.js';
 import type { Tool, ToolResult } from '../tools/tool.js';
 import { hostOf, type RunAs, type StepHost } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
+import { withStepRules } from './approval-policy.js';
 import { runDag } from './dag-executor.js';
 import { AgentTaskError } from './mesh/agent-worker.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
@@ -245,7 +246,7 @@ export class StepRunner {
     if (!v.ok) return deny(v.error);
     const tool = v.tool;
     // The policy again, now: the node may have changed since the plan was judged and approved.
-    const verdict = await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier });
+    const verdict = withStepRules(await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier }), tool);
     const refusal = beyondApproval(verdict, grantOf(ledger, planId, step), step.preview.policy?.writes);
     if (refusal !== null) return deny(refusal);
 

@@ -45,6 +45,15 @@ const Recovery = z.strictObject({
 const Daemon = z.strictObject({
   max_clients: z.number().int().min(1).max(4096).default(64),
   max_frame_bytes: z.number().int().min(1024).max(64 * MiB).default(MiB),
+  /** Connections one account may hold in system mode; root is not capped. One account cannot take every slot. */
+  max_clients_per_uid: z.number().int().min(1).max(4096).default(16),
+  /** Of max_clients, how many only admins may take, so an admin can always get in. */
+  admin_reserved_clients: z.number().int().min(0).max(4096).default(8),
+  /** A connection that has not sent initialize within this long is closed. */
+  handshake_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+}).refine((d) => d.admin_reserved_clients < d.max_clients, {
+  message: 'admin_reserved_clients must be less than max_clients, or nobody but admins could connect',
+  path: ['admin_reserved_clients'],
 }).prefault({});
 
 const Shell = z.strictObject({

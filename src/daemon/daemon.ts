@@ -35,7 +35,8 @@ import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { openStateStore } from './state-store.js';
 import { RpcServer } from './rpc-server.js';
-import { lookupUser, roleFor } from './users.js';
+import { cachedAccess } from './users.js';
+import { eventViews } from './visibility.js';
 import { HelperPool } from '../runas/helper-pool.js';
 import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
@@ -107,7 +108,8 @@ export async function startDaemon(opts: {
     })
     : null;
   // Root, admins, and the daemon's own actors (the monitor, schedules) run in the daemon.
-  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, runsAsRoot: (uid) => uid === ownerUid || roleFor(lookupUser(uid), paths.mode) === 'admin' });
+  const lookup = cachedAccess(paths.mode);
+  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, runsAsRoot: (uid) => { const a = lookup(uid); return uid === ownerUid || (a.ok && a.role === 'admin'); } });
   // Matched by embedding too while a local model is up (the intelligence below, built next).
   const procedures: ProcedureStore = new ProcedureStore(db, { embedder: (): GoalEmbedder | null => intelligence.embedder(), log });
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
@@ -122,19 +124,28 @@ export async function startDaemon(opts: {
   });
   const planner = intelligence;
 
-  const actorFor = (cred: { uid: number }): Actor => {
-    const user = lookupUser(cred.uid);
+  const accessOf = (cred: { uid: number }) => {
+    const access = lookup(cred.uid);
+    if (!access.ok) return access;
+    const { user, role } = access;
     // In user mode the owner's $HOME wins over /etc/passwd, as it does for every other program.
     const home = paths.mode === 'user' && cred.uid === ownerUid ? homedir() : user.home;
-    const actor: Actor = { uid: cred.uid, name: user.name, role: roleFor(user, paths.mode), home };
+    const actor: Actor = { uid: cred.uid, gid: user.gid, groups: user.groups.map((g) => g.gid), name: user.name, role, home };
     // An operator who connects is about to plan: their first preview need not wait for a cold helper.
     if (actor.role === 'operator' && !owners.runsAsRoot(cred.uid)) helpers?.warm(cred.uid);
-    return actor;
+    return { ok: true as const, actor };
   };
 
   const server = new RpcServer({
-    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
-    maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
+    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, accessFor: accessOf,
+    limits: {
+      // In user mode the owner is the only account that may connect: there is nobody to lock out.
+      maxClients: config.daemon.max_clients, maxPerUid: paths.mode === 'user' ? config.daemon.max_clients : config.daemon.max_clients_per_uid,
+      adminReserve: config.daemon.admin_reserved_clients, handshakeMs: config.daemon.handshake_timeout_ms,
+    },
+    maxFrameBytes: config.daemon.max_frame_bytes,
+    ownerOf: (ref) => store.ownerOf(ref),
+    eventViews: (event) => eventViews(event, (goalId) => store.ownerOf({ goalId })),
     storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
   });
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
@@ -170,7 +181,7 @@ export async function startDaemon(opts: {
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
   // same planning, policy and approval as anyone's.
-  const monitorActor: Actor = { uid: ownerUid, name: 'monitor-agent', role: 'operator', home: homedir() };
+  const monitorActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'monitor-agent', role: 'operator', home: homedir() };
   const monitor = new MonitorLoop({
     db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
     alert: (level, message) => {

@@ -13,6 +13,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
+import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
@@ -49,10 +50,6 @@ export interface HandlerDeps {
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
 
-function mustAct(conn: Connection, what: string): void {
-  if (conn.actor.role === 'viewer') throw new OpError('Unauthorized', `${conn.actor.name} is a viewer and cannot ${what}`);
-}
-
 export function createHandlers(d: HandlerDeps): Handlers {
   return {
     initialize: (params, conn) => {
@@ -77,20 +74,27 @@ export function createHandlers(d: HandlerDeps): Handlers {
       conn.subscribed = true;
       return { ok: true as const };
     },
+    // Who may call each method is checked before dispatch (the perm beside its schema in
+    // src/protocol/methods.ts); what each caller may see of a goal is decided here (visibility.ts).
     'goal/submit': async (p, conn) => {
-      mustAct(conn, 'submit goals');
       const gone = d.unrecordable?.() ?? null;
       if (gone !== null) throw new OpError('StateUnavailable', gone);
       return d.engine.submit(p.text, conn.actor);
     },
-    'goal/list': (p) => ({ goals: d.store.listGoals(p.limit) }),
-    'goal/get': (p) => d.engine.get(p.goalId),
+    'goal/list': (p, conn) => ({ goals: d.store.listGoals(p.limit).map((g) => goalFor(conn.actor, g)) }),
+    'goal/get': (p, conn) => goalFor(conn.actor, d.engine.get(p.goalId)),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
     'goal/resume': (p, conn) => d.engine.resume(p.goalId, conn.actor),
     'plan/decide': (p, conn) => d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor, p.confirm === true),
     'plan/edit': (p, conn) => d.engine.editStep(p.planId, p.planHash, p.stepId, p.args, conn.actor),
-    'audit/list': (p) => d.views.auditPage(p.beforeSeq, p.limit),
-    'goal/trace': (p) => ({ goal: d.engine.get(p.goalId), items: d.views.trace(p.goalId) }),
+    'audit/list': (p, conn) => {
+      const page = d.views.auditPage(p.beforeSeq, p.limit);
+      return { ...page, entries: auditFor(conn.actor, page.entries) };
+    },
+    'goal/trace': (p, conn) => {
+      const goal = d.engine.get(p.goalId);
+      return { goal: goalFor(conn.actor, goal), items: traceFor(conn.actor, goal.ownerUid, d.views.trace(p.goalId)) };
+    },
     'snapshot/get': (p, conn) => {
       const detail = d.views.snapshot(p.snapshotId, conn.actor.role === 'admin');
       if (detail === undefined) throw new OpError('NotFound', `no snapshot "${p.snapshotId}"; list them with 'aios snapshots'`);
@@ -122,22 +126,19 @@ export function createHandlers(d: HandlerDeps): Handlers {
       agents: d.mesh.list().map((a) => ({ ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])] })),
       procedures: d.procedures.stats(),
     }),
-    'memory/search': (p) => ({ hits: d.memory.search(p.query, p.limit) }),
+    // A memory of someone else's goal may quote its output: only admins and the goal's owner see it.
+    'memory/search': (p, conn) => ({
+      hits: d.memory.search(p.query, p.limit).filter((hit) => {
+        const goalId = d.memory.goalOf(hit.id);
+        return goalId === null || seesDetail(conn.actor, d.store.ownerOf({ goalId }));
+      }),
+    }),
     'models/list': () => d.models(),
     'goal/cancel': (p, conn) => d.engine.cancel(p.goalId, conn.actor, { afterStep: p.afterStep === true }),
-    // Stops work of every goal on the agent: an admin's call (to be folded into the permission table).
-    'agents/stop': (p, conn) => {
-      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot stop an agent`);
-      return d.engine.stopAgent(p.agent, conn.actor, p.hold === true);
-    },
-    'agents/start': (p, conn) => {
-      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot start an agent`);
-      return d.engine.startAgent(p.agent, conn.actor);
-    },
-    'models/reload': (_p, conn) => {
-      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot reload the model settings`);
-      return d.reloadModels();
-    },
+    // Stops work of every goal on the agent (admins only: the perm in methods.ts).
+    'agents/stop': (p, conn) => d.engine.stopAgent(p.agent, conn.actor, p.hold === true),
+    'agents/start': (p, conn) => d.engine.startAgent(p.agent, conn.actor),
+    'models/reload': () => d.reloadModels(),
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),

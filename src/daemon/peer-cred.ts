@@ -8,7 +8,9 @@ import type { Socket } from 'node:net';
 
 export interface PeerCred { pid: number; uid: number; gid: number }
 
-interface Addon { getPeerCred(fd: number): PeerCred }
+interface NssUser { uid: number; gid: number; name: string; home: string; shell: string; groups: { gid: number; name: string }[] }
+
+interface Addon { getPeerCred(fd: number): PeerCred; lookupUser(uid: number): NssUser | null }
 
 let addon: Addon | undefined;
 
@@ -19,7 +21,12 @@ export function loadAddon(): Addon {
   for (let i = 0; i < 5; i++) {
     const candidate = join(dir, 'native', 'peercred', 'build', 'Release', 'peercred.node');
     if (existsSync(candidate)) {
-      addon = createRequire(import.meta.url)(candidate) as Addon;
+      const loaded = createRequire(import.meta.url)(candidate) as Partial<Addon>;
+      // A build from before the NSS look-ups were added must be rebuilt, not half used.
+      if (typeof loaded.lookupUser !== 'function' || typeof loaded.getPeerCred !== 'function') {
+        throw new Error(`the peercred native addon at ${candidate} is out of date; run 'npm run install' in the aiOS directory to rebuild it`);
+      }
+      addon = loaded as Addon;
       return addon;
     }
     dir = dirname(dir);
@@ -33,6 +40,13 @@ export function peerCredOf(socket: Socket): PeerCred {
   const fd = handle?.fd;
   if (typeof fd !== 'number' || fd < 0) throw new Error('socket has no file descriptor');
   return loadAddon().getPeerCred(fd);
+}
+
+/** The account NSS has for `uid` (passwd, then every group it is in), or null when there is none. */
+export function nssLookup(uid: number): { uid: number; gid: number; name: string; home: string; groups: { gid: number; name: string }[] } | null {
+  const found = loadAddon().lookupUser(uid);
+  if (found === null) return null;
+  return { uid: found.uid, gid: found.gid, name: found.name, home: found.home || '/', groups: found.groups };
 }
 
 /** Loads the addon at start-up so a missing build fails loudly before any client connects. */

@@ -8,15 +8,18 @@ import type { z } from 'zod';
 import { EVENT_METHOD, type DaemonEvent } from '../protocol/events.js';
 import { encodeFrame, LineDecoder } from '../protocol/framing.js';
 import { ErrorCode, type RpcErrorObject, type RpcId } from '../protocol/jsonrpc.js';
-import { isMethodName, methods, type MethodName, type Methods, type ResultOf } from '../protocol/methods.js';
+import { isMethodName, methods, permissionOf, type MethodName, type Methods, type ResultOf } from '../protocol/methods.js';
 import { OpError } from '../agents/op-error.js';
 import type { Actor } from '../agents/approval-policy.js';
 import { peerCredOf, type PeerCred } from './peer-cred.js';
+import { ConnectionLimits, type LimitSettings } from './connection-limits.js';
 
 export interface Connection {
   id: number;
   cred: PeerCred;
   actor: Actor;
+  /** Why this account may not use aiosd (no role, no account, a system account); told at initialize. */
+  refusal: string | null;
   initialized: boolean;
   subscribed: boolean;
   inflight: number;
@@ -34,10 +37,15 @@ export interface RpcServerOptions {
   socketPath: string;
   mode: 'user' | 'system';
   ownerUid: number;
-  maxClients: number;
+  /** Connection caps: in all, per uid, kept for admins, and the handshake deadline. */
+  limits: LimitSettings;
   maxFrameBytes: number;
-  /** Maps a verified peer to the actor its requests act as. */
-  actorFor: (cred: PeerCred) => Actor;
+  /** Maps a verified peer to the actor its requests act as, or to why it may not use aiosd. */
+  accessFor: (cred: PeerCred) => { ok: true; actor: Actor } | { ok: false; name: string; refusal: string };
+  /** The uid that owns the goal a request names (by goalId or planId); undefined when there is none. */
+  ownerOf: (ref: { goalId?: string; planId?: string }) => number | undefined;
+  /** How a broadcast event reaches each connection: as is, redacted, or not at all (null). */
+  eventViews?: (event: DaemonEvent) => (actor: Actor) => DaemonEvent | null;
   log: (line: string) => void;
   /** What to tell the client when a request failed because the state cannot be written; null for other errors. */
   storageFailure?: (err: unknown) => string | null;
@@ -47,6 +55,8 @@ const MAX_INFLIGHT = 32;
 /** A subscriber that stops reading is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+const RANK = { viewer: 0, operator: 1, admin: 2 } as const;
+
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class RpcServer {
@@ -54,8 +64,11 @@ export class RpcServer {
   private readonly sockets = new Map<Socket, Connection>();
   private nextId = 1;
   private handlers: Handlers | null = null;
+  private readonly limits: ConnectionLimits;
 
-  constructor(private readonly options: RpcServerOptions) {}
+  constructor(private readonly options: RpcServerOptions) {
+    this.limits = new ConnectionLimits(options.limits, options.log);
+  }
 
   get clientCount(): number {
     return this.sockets.size;
@@ -82,9 +95,21 @@ export class RpcServer {
     this.server = server;
   }
 
+  /** Sends an event to every subscriber, each getting what its account may see of it. */
   broadcast(event: DaemonEvent): void {
-    const frame = encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event });
-    for (const [socket, conn] of this.sockets) if (conn.subscribed) this.write(socket, frame);
+    const view = this.options.eventViews?.(event) ?? (() => event);
+    const frames = new Map<DaemonEvent, string>();
+    for (const [socket, conn] of this.sockets) {
+      if (!conn.subscribed || !conn.initialized) continue;
+      const seen = view(conn.actor);
+      if (seen === null) continue;
+      let frame = frames.get(seen);
+      if (frame === undefined) {
+        frame = encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: seen });
+        frames.set(seen, frame);
+      }
+      this.write(socket, frame);
+    }
   }
 
   async close(): Promise<void> {
@@ -106,16 +131,26 @@ export class RpcServer {
       this.options.log(`refused uid ${cred.uid} (pid ${cred.pid}): this aiosd serves uid ${this.options.ownerUid} only`);
       return this.refuse(socket, ErrorCode.Unauthorized, `this aiosd runs in user mode and serves uid ${this.options.ownerUid} only`);
     }
-    if (this.sockets.size >= this.options.maxClients) {
-      return this.refuse(socket, ErrorCode.Overloaded, `aiosd has ${this.sockets.size} clients, its limit; try again shortly`);
-    }
-    const closers: (() => void)[] = [];
+    const access = this.options.accessFor(cred);
+    // Refused accounts still get a connection, so that initialize can tell them why; they count as non-admins.
+    const actor: Actor = access.ok ? access.actor : { uid: cred.uid, gid: cred.gid, groups: [], name: access.name, role: 'viewer', home: '/' };
+    const capped = this.limits.admit(cred, actor.name, access.ok && actor.role === 'admin');
+    if (capped !== null) return this.refuse(socket, ErrorCode.Overloaded, capped);
+    const closers: (() => void)[] = [() => this.limits.release(cred.uid)];
     const conn: Connection = {
-      id: this.nextId++, cred, actor: this.options.actorFor(cred), initialized: false, subscribed: false, inflight: 0,
+      id: this.nextId++, cred, actor, refusal: access.ok ? null : access.refusal, initialized: false, subscribed: false, inflight: 0,
       notify: (event) => this.write(socket, encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event })),
       onClose: (fn) => { closers.push(fn); },
     };
     this.sockets.set(socket, conn);
+    // A connection that never says who it is for holds a slot for nothing: closed at the deadline.
+    const handshake = setTimeout(() => {
+      if (conn.initialized || socket.destroyed) return;
+      this.limits.note(`closed a connection from ${actor.name} (uid ${cred.uid}, pid ${cred.pid}) that did not initialize within ${this.options.limits.handshakeMs} ms`, `handshake:${cred.uid}`);
+      socket.destroy();
+    }, this.options.limits.handshakeMs);
+    handshake.unref();
+    closers.push(() => clearTimeout(handshake));
     const decoder = new LineDecoder(this.options.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => {
       for (const ev of decoder.push(chunk)) {
@@ -161,6 +196,12 @@ export class RpcServer {
     if (!conn.initialized && method !== 'initialize') {
       return this.reply(socket, id, { code: ErrorCode.NotInitialized, message: 'send "initialize" first' });
     }
+    if (conn.refusal !== null) {
+      this.limits.note(`refused ${conn.actor.name} (uid ${conn.cred.uid}, pid ${conn.cred.pid}) at initialize: ${conn.refusal}`, `refused:${conn.cred.uid}`);
+      this.reply(socket, id, { code: ErrorCode.Unauthorized, message: conn.refusal });
+      socket.end();
+      return;
+    }
     if (conn.inflight >= MAX_INFLIGHT) {
       return this.reply(socket, id, { code: ErrorCode.Overloaded, message: `more than ${MAX_INFLIGHT} requests in flight on this connection; wait for answers` });
     }
@@ -169,11 +210,33 @@ export class RpcServer {
       const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`).join('; ');
       return this.reply(socket, id, { code: ErrorCode.InvalidParams, message: `${method}: ${issues}` });
     }
+    const denied = this.permissionRefusal(method, parsed.data as Record<string, unknown>, conn.actor);
+    if (denied !== null) {
+      this.options.log(`refused ${method} for ${conn.actor.name} (uid ${conn.cred.uid}, ${conn.actor.role}): ${denied}`);
+      return this.reply(socket, id, { code: ErrorCode.Unauthorized, message: denied });
+    }
     conn.inflight++;
     void this.dispatch(method, parsed.data, conn)
       .then((result) => this.write(socket, encodeFrame({ jsonrpc: '2.0', id, result })),
         (err: unknown) => this.reply(socket, id, this.toRpcError(method, err)))
       .finally(() => { conn.inflight--; });
+  }
+
+  /** The method's declared permission (src/protocol/methods.ts) held against the caller: null when it may. */
+  private permissionRefusal(method: MethodName, params: Record<string, unknown>, actor: Actor): string | null {
+    const perm = permissionOf(method);
+    if (RANK[actor.role] < RANK[perm.role]) {
+      return `${actor.name} is ${actor.role === 'admin' ? 'an' : 'a'} ${actor.role} and ${method} needs the ${perm.role} role; ask an aiOS admin (see docs/security.md)`;
+    }
+    if (perm.owner !== true || actor.role === 'admin') return null;
+    const ref = {
+      ...(typeof params['goalId'] === 'string' ? { goalId: params['goalId'] } : {}),
+      ...(typeof params['planId'] === 'string' ? { planId: params['planId'] } : {}),
+    };
+    const owner = this.options.ownerOf(ref);
+    // No such goal: the handler says so.
+    if (owner === undefined || owner === actor.uid) return null;
+    return `${method}: that goal belongs to someone else; only its owner or an admin may act on it`;
   }
 
   private async dispatch(method: MethodName, params: unknown, conn: Connection): Promise<unknown> {

@@ -7,7 +7,7 @@ import type { AuditLedger } from '../memory/audit-ledger.js';
 import { pathTextProblem } from '../policy/path-guard.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { SnapshotNotFoundError, type SnapshotStore } from '../tools/snapshot-store.js';
-import type { Connection, Handlers } from './rpc-server.js';
+import type { Handlers } from './rpc-server.js';
 
 export interface ToolHandlerDeps {
   engine: GoalEngine;
@@ -18,17 +18,12 @@ export interface ToolHandlerDeps {
 
 type ToolMethods = 'snapshot/restore' | 'snapshot/create' | 'tool/list' | 'tool/plan' | 'audit/export';
 
-function mustBeAdmin(conn: Connection, what: string): void {
-  if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is ${conn.actor.role === 'viewer' ? 'a viewer' : 'an operator'}: only an admin may ${what}`);
-}
-
 const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
   return {
-    // A snapshot may hold any path on the node: putting one back is an admin's decision.
+    // A snapshot may hold any path on the node: putting one back is an admin's decision (methods.ts).
     'snapshot/restore': async (p, conn) => {
-      mustBeAdmin(conn, 'restore snapshots (roll back your own goals with aios rollback)');
       d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.begin', subject: p.snapshotId, detail: {} });
       try {
         const r = await d.snapshots.restore(p.snapshotId);
@@ -40,9 +35,8 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
         throw new OpError('Failed', `restore failed: ${text(err)}`);
       }
     },
-    // Copies every file it reads into the state directory: only an admin may (think /etc/shadow).
+    // Copies every file it reads into the state directory: only an admin may (think /etc/shadow; methods.ts).
     'snapshot/create': (p, conn) => {
-      mustBeAdmin(conn, 'take snapshots of arbitrary paths');
       for (const path of p.paths) {
         if (!path.startsWith('/')) throw new OpError('InvalidParams', `${path}: snapshot paths must be absolute`);
         const problem = pathTextProblem(path);
@@ -53,13 +47,7 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
       return r;
     },
     'tool/list': () => ({ tools: d.registry.describe().map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })) }),
-    'tool/plan': (p, conn) => {
-      if (conn.actor.role === 'viewer') throw new OpError('Unauthorized', `${conn.actor.name} is a viewer and cannot run tools`);
-      return d.engine.submitDirect(p.tool, p.args, conn.actor);
-    },
-    'audit/export': (p, conn) => {
-      mustBeAdmin(conn, 'export the audit ledger');
-      return d.ledger.exportPage(p.afterSeq, p.limit);
-    },
+    'tool/plan': (p, conn) => d.engine.submitDirect(p.tool, p.args, conn.actor),
+    'audit/export': (p) => d.ledger.exportPage(p.afterSeq, p.limit),
   };
 }

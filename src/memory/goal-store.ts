@@ -108,6 +108,16 @@ export class GoalStore {
       .run(new Date().toISOString(), type, goalId, JSON.stringify(payload));
   }
 
+  /** The uid that submitted the goal named by id or by one of its plans; undefined when there is none. */
+  ownerOf(ref: { goalId?: string; planId?: string }): number | undefined {
+    const row = ref.goalId !== undefined
+      ? this.sql('SELECT submitted_uid AS uid FROM goals WHERE id = ?').get(ref.goalId)
+      : ref.planId !== undefined
+        ? this.sql('SELECT g.submitted_uid AS uid FROM plans p JOIN goals g ON g.id = p.goal_id WHERE p.id = ?').get(ref.planId)
+        : undefined;
+    return (row as { uid: number } | undefined)?.uid;
+  }
+
   getGoal(goalId: string): GoalView | undefined {
     const row = this.sql('SELECT * FROM goals WHERE id = ?').get(goalId) as GoalRow | undefined;
     return row === undefined ? undefined : this.view(row);
@@ -157,7 +167,7 @@ export class GoalStore {
   private view(row: GoalRow): GoalView {
     const plan = row.plan_id === null ? null : this.getPlan(row.plan_id) ?? null;
     return {
-      id: row.id, text: row.text, state: row.state, message: row.message, submittedBy: row.submitted_by,
+      id: row.id, text: row.text, state: row.state, message: row.message, submittedBy: row.submitted_by, ownerUid: row.submitted_uid,
       createdAt: row.created_at, updatedAt: row.updated_at, plan,
     };
   }
@@ -181,7 +191,18 @@ export class GoalStore {
         ...(analysis === undefined ? {} : { analysis }),
       };
     });
-    return { id: row.id, goalId: row.goal_id, tier: row.tier, hash: row.hash, createdAt: row.created_at, steps };
+    const editedBy = this.editor(row.goal_id, row.id);
+    return { id: row.id, goalId: row.goal_id, tier: row.tier, hash: row.hash, createdAt: row.created_at, steps, ...(editedBy === null ? {} : { editedBy }) };
+  }
+
+  /** Who made this plan by editing another (its plan.edited event), or null when it was planned. */
+  private editor(goalId: string, planId: string): { name: string; uid: number } | null {
+    const rows = this.sql(`SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.edited'`).all(goalId) as { payload: string }[];
+    for (const r of rows) {
+      const p = JSON.parse(r.payload) as Record<string, unknown>;
+      if (p['planId'] === planId && typeof p['by'] === 'string') return { name: p['by'], uid: typeof p['byUid'] === 'number' ? p['byUid'] : -1 };
+    }
+    return null;
   }
 
   /** The latest diagnosis recorded for each failed step of a plan (step.analysis events). */

@@ -19,11 +19,13 @@ const MAX_LIMIT = 500;
 export class MemoryStore {
   private readonly insertStmt;
   private readonly searchStmt;
+  private readonly goalStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[string, string, string, string, string]>(
       'INSERT INTO memories (id, kind, content, metadata, created_at) VALUES (?, ?, ?, ?, ?)',
     );
+    this.goalStmt = db.prepare<[string]>(`SELECT json_extract(metadata, '$.goalId') AS goalId FROM memories WHERE id = ?`);
     this.searchStmt = db.prepare<[string, number], MemoryHit>(`
       SELECT m.id, m.kind, m.content, m.created_at AS createdAt,
              snippet(memories_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
@@ -37,6 +39,12 @@ export class MemoryStore {
     const id = ulid();
     this.insertStmt.run(id, memory.kind, memory.content, JSON.stringify(memory.metadata ?? {}), new Date().toISOString());
     return id;
+  }
+
+  /** The goal a memory was recorded for, or null when it belongs to none. */
+  goalOf(id: string): string | null {
+    const row = this.goalStmt.get(id) as { goalId: unknown } | undefined;
+    return typeof row?.goalId === 'string' ? row.goalId : null;
   }
 
   /** Best matches first. Any text is a valid query; one with no words finds nothing. */

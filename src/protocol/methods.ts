@@ -2,15 +2,28 @@
 import { z } from 'zod';
 import { BootTimeline } from './boot-timeline.js';
 import {
-  AuditEntryView, AuditVerifyResult, ClientUser, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem,
+  AuditEntryView, AuditVerifyResult, ClientUser, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem, type Role,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
+
+/**
+ * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
+ * the caller must own the goal the request names (its goalId or planId); admins always may.
+ * What depends on a step rather than a method (admin-only tool families) is judged per step by
+ * the approval policy (src/agents/approval-policy.ts).
+ */
+export interface Permission { role: Role; owner?: true }
+const viewer = { role: 'viewer' } as const satisfies Permission;
+const operator = { role: 'operator' } as const satisfies Permission;
+const ownerOrAdmin = { role: 'operator', owner: true } as const satisfies Permission;
+const admin = { role: 'admin' } as const satisfies Permission;
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 
 export const methods = {
   initialize: {
+    perm: viewer,
     params: z.object({
       protocolVersion: z.number().int(),
       client: z.object({ name: z.string().max(64), version: z.string().max(32) }),
@@ -24,6 +37,7 @@ export const methods = {
     }),
   },
   'status/get': {
+    perm: viewer,
     params: Empty,
     result: z.object({
       version: z.string(),
@@ -53,20 +67,24 @@ export const methods = {
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
     }),
   },
-  'events/subscribe': { params: Empty, result: Ok },
+  'events/subscribe': { perm: viewer, params: Empty, result: Ok },
   'goal/submit': {
+    perm: operator,
     params: z.object({ text: z.string().min(1).max(8192) }).strict(),
     result: GoalView,
   },
   'goal/list': {
+    perm: viewer,
     params: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
     result: z.object({ goals: z.array(GoalView) }),
   },
   'goal/get': {
+    perm: viewer,
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
   },
   'goal/resume': {
+    perm: ownerOrAdmin,
     // Runs the approved steps of an interrupted goal that never started; the approval stands. A step
     // whose outcome is unknown (it started, aiosd stopped) runs only once approved again (plan/decide
     // approve with its id in stepIds and confirm).
@@ -74,10 +92,12 @@ export const methods = {
     result: GoalView,
   },
   'goal/rollback': {
+    perm: ownerOrAdmin,
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
   },
   'plan/decide': {
+    perm: ownerOrAdmin,
     // Approve or reject steps of a plan; bound to the hash the person reviewed.
     params: z.object({
       planId: z.string(),
@@ -92,10 +112,12 @@ export const methods = {
     result: GoalView,
   },
   'snapshot/list': {
+    perm: viewer,
     params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     result: z.object({ snapshots: z.array(SnapshotView) }),
   },
   'snapshot/restore': {
+    perm: admin,
     params: z.object({ snapshotId: z.string() }).strict(),
     result: z.object({
       snapshot: SnapshotView,
@@ -108,11 +130,13 @@ export const methods = {
     }),
   },
   'snapshot/create': {
+    perm: admin,
     // A manual snapshot of whole trees (never pruned); needs an admin, since it copies what it reads.
     params: z.object({ paths: z.array(z.string().min(1)).min(1).max(64), label: z.string().max(200).optional() }).strict(),
     result: z.object({ snapshot: SnapshotView, entries: z.number(), hashed: z.number(), skipped: z.array(z.string()) }),
   },
   'tool/list': {
+    perm: viewer,
     params: Empty,
     result: z.object({ tools: z.array(z.object({
       name: z.string(), description: z.string(), risk: z.string(), reversible: z.boolean(), mutates: z.boolean(),
@@ -120,11 +144,13 @@ export const methods = {
     })) }),
   },
   'tool/plan': {
+    perm: operator,
     // One tool call as a one-step plan (the 'direct' tier): schema check, policy, preview, approval, audit.
     params: z.object({ tool: z.string().min(1).max(128), args: z.record(z.string(), z.unknown()) }).strict(),
     result: GoalView,
   },
   'audit/export': {
+    perm: admin,
     // A page of the ledger with every signed checkpoint and the public key that verifies them.
     params: z.object({ afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(1000) }).strict(),
     result: z.object({
@@ -137,14 +163,16 @@ export const methods = {
       head: z.object({ seq: z.number(), hash: z.string() }),
     }),
   },
-  'audit/verify': { params: Empty, result: AuditVerifyResult },
+  'audit/verify': { perm: viewer, params: Empty, result: AuditVerifyResult },
   'audit/acknowledge': {
+    perm: admin,
     // An admin accepts a BROKEN ledger (entries cut off or rewritten), audited under their name:
     // changes are allowed again, and the ledger is checked and signed again from this entry on.
     params: z.object({ note: z.string().max(1000).optional() }).strict(),
     result: z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() }),
   },
   'plan/edit': {
+    perm: ownerOrAdmin,
     // New arguments for one pending step: re-validated, re-previewed, and saved as a new plan
     // with a new hash that needs approving again. Bound to the hash the person edited.
     params: z.object({
@@ -156,20 +184,24 @@ export const methods = {
     result: GoalView,
   },
   'audit/list': {
+    perm: viewer,
     // Newest entries first, before `beforeSeq` (default: the tip), with where the chain stands.
     params: z.object({ beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: z.object({ entries: z.array(AuditEntryView), head: z.number() }),
   },
   'goal/trace': {
+    perm: viewer,
     params: z.object({ goalId: z.string() }).strict(),
     result: z.object({ goal: GoalView, items: z.array(TraceItem) }),
   },
   'snapshot/get': {
+    perm: viewer,
     params: z.object({ snapshotId: z.string() }).strict(),
     result: z.object({ snapshot: SnapshotView, entries: z.array(SnapshotEntryView) }),
   },
-  'metrics/get': { params: Empty, result: Metrics },
+  'metrics/get': { perm: viewer, params: Empty, result: Metrics },
   'hatch/open': {
+    perm: operator,
     // An audited real shell, spawned by the daemon as the asking user, recorded like sudo's I/O logs.
     // Output arrives as hatch.output events on this connection only.
     params: z.object({
@@ -180,15 +212,18 @@ export const methods = {
     result: z.object({ hatchId: z.string(), shell: z.string(), logDir: z.string() }),
   },
   'hatch/input': {
+    perm: operator,
     params: z.object({ hatchId: z.string(), data: z.string().max(65536) }).strict(),
     result: Ok,
   },
   'hatch/resize': {
+    perm: operator,
     params: z.object({ hatchId: z.string(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
     result: Ok,
   },
-  'hatch/close': { params: z.object({ hatchId: z.string() }).strict(), result: Ok },
+  'hatch/close': { perm: operator, params: z.object({ hatchId: z.string() }).strict(), result: Ok },
   'agents/list': {
+    perm: viewer,
     params: Empty,
     result: z.object({
       agents: z.array(z.object({
@@ -202,12 +237,14 @@ export const methods = {
     }),
   },
   'memory/search': {
+    perm: viewer,
     params: z.object({ query: z.string().min(1).max(1000), limit: z.number().int().min(1).max(200).default(20) }).strict(),
     result: z.object({ hits: z.array(MemoryHit) }),
   },
   // Local models (loaded, memory, measured speed, cpu or gpu), cloud providers (spend, budget), tiers.
-  'models/list': { params: Empty, result: ModelsListResult },
+  'models/list': { perm: viewer, params: Empty, result: ModelsListResult },
   'goal/cancel': {
+    perm: ownerOrAdmin,
     // Stops a goal in any state: planning (the model call is aborted), awaiting approval, queued,
     // running (each running step's whole process tree is ended: SIGTERM, then SIGKILL), or
     // interrupted (processes adopted after a restart are ended). Steps not started are skipped;
@@ -216,28 +253,33 @@ export const methods = {
     result: GoalView,
   },
   'agents/stop': {
+    perm: admin,
     // Cancels every step queued on the agent and stops the ones it runs (their process trees are
     // ended); with hold the agent takes no new work until agents/start.
     params: z.object({ agent: z.string().min(1).max(64), hold: z.boolean().optional() }).strict(),
     result: z.object({ agent: z.string(), stopped: z.array(z.string()), cancelled: z.array(z.string()), held: z.boolean() }),
   },
   'agents/start': {
+    perm: admin,
     // An agent held by agents/stop takes work again.
     params: z.object({ agent: z.string().min(1).max(64) }).strict(),
     result: z.object({ agent: z.string(), held: z.boolean() }),
   },
   'models/reload': {
+    perm: admin,
     // Reads config.toml again and rebuilds the model tiers; a config that does not load is
     // reported and the running one kept.
     params: Empty,
     result: z.object({ reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
   },
   'boot/timeline': {
+    perm: viewer,
     // What aios-init recorded for this boot (null when it did not start this node); stale: from an earlier boot.
     params: Empty,
     result: z.object({ timeline: BootTimeline.nullable(), stale: z.boolean() }),
   },
   'goal/revise': {
+    perm: ownerOrAdmin,
     // A failed or interrupted goal: the planner writes a new plan with the failure as context;
     // it is attached to the same goal and needs approving again (the old approval does not carry over).
     params: z.object({ goalId: z.string() }).strict(),
@@ -249,6 +291,11 @@ export type Methods = typeof methods;
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
 export type ResultOf<M extends MethodName> = z.infer<Methods[M]['result']>;
+
+/** The permission every method declares, as data (for the RPC server and the docs' table). */
+export function permissionOf(method: MethodName): Permission {
+  return methods[method].perm;
+}
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);

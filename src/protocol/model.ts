@@ -101,6 +101,8 @@ export const PlanView = z.object({
   hash: z.string(),
   createdAt: z.string(),
   steps: z.array(StepView),
+  /** This plan came from an edit: who made it. Shown to the goal's owner when it was someone else. */
+  editedBy: z.object({ name: z.string(), uid: z.number() }).optional(),
 });
 export type PlanView = z.infer<typeof PlanView>;
 
@@ -110,6 +112,10 @@ export const GoalView = z.object({
   state: GoalState,
   message: z.string().nullable(),
   submittedBy: z.string(),
+  /** The uid that submitted the goal: its owner, who with admins decides it and sees its output. */
+  ownerUid: z.number().optional(),
+  /** Step output, previews and gathered facts were withheld: the caller is neither the owner nor an admin. */
+  redacted: z.boolean().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   plan: PlanView.nullable(),

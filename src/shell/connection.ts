@@ -1,6 +1,7 @@
 // Keeps the shell connected to aiosd: connect, subscribe, load the goals; when the daemon is
 // unreachable or goes away, say so and try again with backoff. It never runs anything itself.
 import { within } from '../async/within.js';
+import { ErrorCode } from '../protocol/jsonrpc.js';
 import type { Connect, ShellClient } from './client-port.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import { eventAction } from './event-actions.js';
@@ -25,6 +26,8 @@ export interface LinkDeps {
   /** Once a connection is set up (first time and after every reconnect). */
   onConnected?: (client: ShellClient) => void;
   setupDeadlineMs?: number;
+  /** aiosd refused this account (no role, no account): the session ends with its message; no retry. */
+  onRefused?: (message: string) => void;
 }
 
 /**
@@ -38,11 +41,17 @@ export const noAnswerIn = (ms: number): string => `aiosd did not answer within $
 
 export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
 
+/** aiosd's refusal of this account at initialize (it says which groups grant a role), or null. */
+export function refusalOf(error: unknown): string | null {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e !== null && typeof e === 'object' && e.code === ErrorCode.Unauthorized && typeof e.message === 'string' ? e.message : null;
+}
+
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected, setupDeadlineMs = SETUP_DEADLINE_MS }: LinkDeps): Link {
+export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected, setupDeadlineMs = SETUP_DEADLINE_MS, onRefused }: LinkDeps): Link {
   let live: ShellClient | null = null;
   let stopped = true;
   let failures = 0;
@@ -108,6 +117,12 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
     try {
       client = await within(connect(), setupDeadlineMs, noAnswer, (late) => late.close());
     } catch (error) {
+      const refused = refusalOf(error);
+      if (refused !== null && onRefused !== undefined) {
+        stopped = true;
+        onRefused(refused);
+        return;
+      }
       retry(messageOf(error));
       return;
     }

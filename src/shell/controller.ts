@@ -34,6 +34,8 @@ export interface ControllerDeps {
   connect: Connect;
   /** Called once when the person leaves, with the exit code. */
   onLeave: (code: number) => void;
+  /** aiosd refused this account: told before the session ends (exit code 1). */
+  onRefused?: (message: string) => void;
   keymap?: Keymap;
   backoffS?: (failures: number) => number;
   /** Where each goal is appended, for the history of the next session. */
@@ -116,6 +118,11 @@ export function createController(deps: ControllerDeps): Controller {
 
   const link: Link = createLink({
     connect: deps.connect, dispatch, ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
+    // No role, no fallback shell: the login ends, saying who can grant one.
+    onRefused: (message) => {
+      deps.onRefused?.(message);
+      leave(1);
+    },
     onEvent: (event) => {
       hatch.onEvent(event);
       // A goal whose planning ended may have found a tier down (a crash, a budget spent, a provider

@@ -4,6 +4,7 @@
 import { analysisText } from './analysis-text.js';
 import type { GoalView, TraceItem } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
+import { editedByOther } from './plan-editor.js';
 import { USAGE } from './line-grammar.js';
 
 const one = (text: string): string => sanitize(text, { singleLine: true });
@@ -41,6 +42,8 @@ export function formatPlan(goal: GoalView): string {
   const plan = goal.plan;
   if (plan !== null) {
     out.push(`plan ${plan.id} (${plan.tier} tier) hash ${plan.hash.slice(0, 12)}`);
+    const edited = editedByOther(goal);
+    if (edited !== null) out.push(`  ! ${edited}`);
     for (const s of plan.steps) {
       const after = s.dependsOn.length > 0 ? `  after ${s.dependsOn.join(', ')}` : '';
       out.push(`  ${s.id} ${s.agent} ${s.tool}  risk ${s.risk}  ${s.reversible ? 'reversible' : 'NOT reversible'}  [${stateWords(s.state)}]${after}`);

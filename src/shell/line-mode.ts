@@ -10,7 +10,7 @@ import { sanitize } from '../text/sanitize.js';
 import type { Connect, ShellClient } from './client-port.js';
 import { conflictGoal } from './command-context.js';
 import { within } from '../async/within.js';
-import { messageOf, noAnswerIn, SETUP_DEADLINE_MS } from './connection.js';
+import { messageOf, noAnswerIn, refusalOf, SETUP_DEADLINE_MS } from './connection.js';
 import { BANNER, formatGoalList, formatPlan, formatTrace, HELP, shortId, stateWords } from './line-format.js';
 import { LineGoals } from './line-goals.js';
 import { parseLine, type Decision, type LineCommand } from './line-grammar.js';
@@ -266,9 +266,16 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
         if (g !== null) sayState(g);
       }
       for (const text of queued.splice(0)) submit(c, text);
-    }, (e: unknown) => retry(messageOf(e))).catch(() => undefined);
+    }, (e: unknown) => {
+      // No role, no fallback shell: said once, and the session ends.
+      const refused = refusalOf(e);
+      if (refused === null) return retry(messageOf(e));
+      say(`! aiOS refused this login: ${one(refused)}`);
+      endSession(1);
+    }).catch(() => undefined);
   };
 
+  let endSession: (code: number) => void = () => undefined;
   const rl = createInterface({ input: opts.input, terminal: false });
   say(BANNER);
   dial();
@@ -288,6 +295,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
       client?.close();
       resolve(code);
     };
+    endSession = finish;
     rl.on('close', () => finish(0));
     rl.on('line', (raw) => {
       if (pendingConfirm !== null) {

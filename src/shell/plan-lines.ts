@@ -5,6 +5,7 @@ import { analysisText } from './analysis-text.js';
 import type { GoalView, StepView } from '../protocol/model.js';
 import { headRows, line, seg, textRows, type Line, type Tone } from './styled-lines.js';
 import { sanitize } from '../text/sanitize.js';
+import { editedByOther } from './plan-editor.js';
 import type { TerminalCaps } from './terminal-caps.js';
 import { fold } from './text-width.js';
 import { GOAL_TONE, RISK_TONE, STEP_TONE } from './tones.js';
@@ -159,6 +160,8 @@ export function planLines(input: PlanLinesInput): Line[] {
   if (plan !== null) {
     const n = plan.steps.length;
     out.push(line(`plan ${plan.id} ${g.sep} ${plan.tier} ${g.sep} hash ${plan.hash.slice(0, 12)} ${g.sep} ${n} step${n === 1 ? '' : 's'}`, { tone: 'muted' }));
+    const edited = editedByOther(goal);
+    if (edited !== null) for (const r of textRows(edited, width - 2)) out.push([seg('  '), seg(r, { tone: 'warn', bold: true })]);
   }
   if (goal.message !== null && goal.message !== '') {
     const tone: Tone = goal.state === 'not_understood' || goal.state === 'failed' ? 'warn' : 'accent';

@@ -93,6 +93,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   const stopEarly = store.subscribe(() => pump.push(early(), true));
 
   let finish: (code: number) => void = () => undefined;
+  let refusal: string | null = null;
   const done = new Promise<number>((resolve) => {
     finish = resolve;
   });
@@ -101,6 +102,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
     store,
     connect,
     onLeave: (code) => finish(code),
+    onRefused: (message) => { refusal = message; },
     keymap,
     term: opts.env['TERM'] ?? 'vt100',
     remember: (text) => {
@@ -204,6 +206,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   gate.dispose();
   pump.flush();
   writer.finish();
+  if (refusal !== null) stdout.write(`aiOS refused this login: ${refusal}\n`);
   return code;
 }
 

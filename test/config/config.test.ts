@@ -44,9 +44,14 @@ describe('loadConfig layering', () => {
       security: { mode: 'normal', dangerous_patterns: [], require_confirm: [] },
       tools: { exec_timeout_ms: 30_000, output_cap_bytes: 1024 * 1024 },
       recovery: { snapshot_interval: 'hourly', max_snapshots: 24 },
-      daemon: { max_clients: 64, max_frame_bytes: 1_048_576 },
+      daemon: { max_clients: 64, max_frame_bytes: 1_048_576, max_clients_per_uid: 16, admin_reserved_clients: 8, handshake_timeout_ms: 10_000 },
       monitor: { interval_s: 30, keep_hours: 24, cpu_pct: 95, memory_pct: 90, disk_pct: 90, load_per_core: 4 },
     });
+  });
+
+  it('refuses an admin reserve that would leave no connection for anyone else', () => {
+    const err = configError(() => load({ system: '[daemon]\nmax_clients = 8\nadmin_reserved_clients = 8\n' }));
+    expect(err.message).toMatch(/daemon\.admin_reserved_clients: admin_reserved_clients must be less than max_clients/);
   });
 
   it('merges defaults < system file < user file < environment, table by table', () => {

@@ -43,7 +43,7 @@ export function engineRig(planner: (procedures: ProcedureStore, dir: string) => 
   });
   return {
     dir, db, engine, procedures, ledger, events,
-    actor: { uid: process.getuid?.() ?? 0, name: 'tester', role: 'admin', home: dir },
+    actor: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: [], name: 'tester', role: 'admin', home: dir },
     dispose: () => { db.close(); rmSync(dir, { recursive: true, force: true }); },
   };
 }

@@ -81,6 +81,9 @@ describe('aios-init install', () => {
     expect(read('/etc/group')).toMatch(/^aios-admin:x:999:$/m);
     expect(read('/etc/group')).toMatch(/^aios-viewer:x:998:$/m);
     expect(read('/etc/gshadow')).toMatch(/^aios-admin:!::$/m);
+    // Every account whose login lands in aiOS gets a role (operator unless --role says otherwise); root is admin without one.
+    expect(read('/etc/group')).toMatch(/^aios-operator:x:997:ada$/m);
+    expect(read('/etc/gshadow')).toMatch(/^aios-operator:!::ada$/m);
     expect(read('/usr/local/bin/aios-shell')).toContain(`exec '/usr/bin/node' '/opt/aios/bin/aios-shell.js' "$@"`);
     expect(lstatSync(join(root, '/usr/local/bin/aios-shell')).mode & 0o777).toBe(0o755);
     expect(read('/etc/ssh/sshd_config.d/50-aios.conf')).toMatch(/Match User ada,root\n\s+DisableForwarding yes/);
@@ -91,6 +94,16 @@ describe('aios-init install', () => {
     for (const unit of ['getty@tty1', 'serial-getty@ttyS0', 'serial-getty@hvc0']) {
       expect(read(`/etc/systemd/system/${unit}.service.d/50-aios.conf`)).toContain('After=aios-init.service');
     }
+  });
+
+  it('grants the role given, once, and uninstall takes the membership back', () => {
+    writeFileSync(join(root, '/etc/group'), `${read('/etc/group')}aios-admin:x:990:ada\n`);
+    installLogins(options({ users: ['root', 'ada', 'rescue'], breakGlass: null, role: 'admin' }));
+    expect(read('/etc/group')).toMatch(/^aios-admin:x:990:ada,rescue$/m);
+    expect(read('/etc/group')).toMatch(/^aios-operator:x:\d+:$/m);
+    uninstallLogins(root);
+    expect(read('/etc/group')).toMatch(/^aios-admin:x:990:ada$/m);
+    expect(read('/etc/group')).not.toMatch(/aios-operator/);
   });
 
   it('is undone byte for byte by uninstall: files, modes, owners, links and directories', () => {

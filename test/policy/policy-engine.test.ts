@@ -14,9 +14,9 @@ const normal = policy('normal');
 const work = mkdtempSync(join(tmpdir(), 'aios-policy-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const admin: Actor = { uid: 0, name: 'root', role: 'admin', home: '/root' };
-const operator: Actor = { uid: 1000, name: 'ada', role: 'operator', home: work };
-const viewer: Actor = { uid: 1001, name: 'vic', role: 'viewer', home: '/home/vic' };
+const admin: Actor = { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: '/root' };
+const operator: Actor = { uid: 1000, gid: 1000, groups: [], name: 'ada', role: 'operator', home: work };
+const viewer: Actor = { uid: 1001, gid: 1001, groups: [], name: 'vic', role: 'viewer', home: '/home/vic' };
 
 describe('per-agent capabilities', () => {
   it('refuses a tool to an agent that lacks its capability, and an unknown agent', async () => {

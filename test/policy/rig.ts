@@ -66,8 +66,8 @@ export function rig(opts: { mode?: SecurityMode; planner?: Planner; serviceManag
   });
   return {
     dir, configDir, db, engine, ledger, snapshots,
-    admin: { uid: 0, name: 'root', role: 'admin', home: dir },
-    operator: { uid: 1000, name: 'ada', role: 'operator', home: dir },
+    admin: { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: dir },
+    operator: { uid: 1000, gid: 1000, groups: [], name: 'ada', role: 'operator', home: dir },
     setMode: (m) => { mode = m; },
     settle: async (goalId) => {
       await engine.idle();

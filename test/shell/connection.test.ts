@@ -45,4 +45,22 @@ describe('the link to aiosd', () => {
     expect(link.client()).toBeNull();
     link.stop();
   });
+
+  it('ends the session, without retrying, when aiosd refuses the account', async () => {
+    const actions: Action[] = [];
+    const refusals: string[] = [];
+    let dials = 0;
+    const refusal = Object.assign(new Error('ada has no aiOS role: ask an aiOS admin'), { code: -32003 });
+    const link = createLink({
+      connect: () => { dials++; return Promise.reject(refusal); }, dispatch: (a) => actions.push(a), backoffS: () => 1,
+      onRefused: (message) => refusals.push(message),
+    });
+    link.start();
+    await until('the refusal', () => refusals.length > 0);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(refusals).toEqual(['ada has no aiOS role: ask an aiOS admin']);
+    expect(dials).toBe(1);
+    expect(actions.some((a) => a.type === 'disconnected')).toBe(false);
+    link.stop();
+  });
 });
