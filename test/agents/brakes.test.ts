@@ -44,7 +44,7 @@ function rig(): Rig {
     securityMode: () => 'normal', mesh, journal,
   });
   return {
-    dir, db, engine, mesh, ledger, journal, admin: { uid: 0, name: 'root', role: 'admin', home: dir },
+    dir, db, engine, mesh, ledger, journal, admin: { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: dir },
     dispose: async () => {
       await engine.idle();
       mesh.stop();
