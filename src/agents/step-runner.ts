@@ -30,6 +30,8 @@ export interface StepRunnerDeps {
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
   /** Wraps a read-only command's argv in the sandbox; null when the sandbox cannot run here. */
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** Wraps a writing command's argv in the sandbox with only these paths writable; null when the sandbox cannot run here. */
+  writeSandbox?: ((argv: readonly string[], writable: readonly string[]) => string[]) | null;
   /** Why a change cannot be recorded now (state directory full or read-only), or null. */
   stateSpace?: { problem(): string | null };
 }
@@ -209,7 +211,7 @@ export class StepRunner {
       result = await tool.execute(v.args, {
         signal: controller.signal,
         checkPath: pathGuard(verdict.paths),
-        ...(verdict.readOnlyShell === true && this.deps.sandbox ? { sandbox: this.deps.sandbox } : {}),
+        ...this.sandboxFor(tool, verdict),
         onOutput: (chunk) => {
           streamed = true;
           store.appendOutput(planId, step.id, chunk);
@@ -238,6 +240,18 @@ export class StepRunner {
       error = await this.verifier.verify({ goalId, planId, stepId: step.id, tier }, step.verify, agentSignal);
     }
     return finish(error === null ? 'succeeded' : 'failed', error);
+  }
+
+  /**
+   * A shell line that only reads runs in the read-only sandbox; one that writes, in a sandbox
+   * where only the paths policy checked (and the snapshot recorded) are writable.
+   */
+  private sandboxFor(tool: Tool, verdict: PolicyVerdict): Pick<ToolContext, 'sandbox'> {
+    if (verdict.readOnlyShell === true) return this.deps.sandbox ? { sandbox: this.deps.sandbox } : {};
+    const wrap = this.deps.writeSandbox;
+    if (tool.shellCommand === undefined || !wrap) return {};
+    const writable = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
+    return { sandbox: (argv) => wrap(argv, writable) };
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */

@@ -12,7 +12,7 @@ import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
-import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
+import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
 import { AuditLedger } from '../memory/audit-ledger.js';
 import { AuditSigner } from '../memory/audit-signing.js';
@@ -34,6 +34,7 @@ import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
+import { assertFsMetaAvailable } from '../tools/fs-meta.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
 import { VERSION } from '../version.js';
@@ -58,6 +59,8 @@ export async function startDaemon(opts: {
 }): Promise<RunningDaemon> {
   const { paths, config, log } = opts;
   assertPeerCredAvailable();
+  // Snapshots record xattrs and ACLs through it: a missing build fails here, not at the first step.
+  assertFsMetaAvailable();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   // A full or read-only state directory refuses changes but still serves what can be read.
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
@@ -76,8 +79,12 @@ export async function startDaemon(opts: {
   bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
   const protectedPaths = aiosProtectedPaths(locations);
-  // Read-only commands run in bubblewrap; where it cannot start, say so now and in status, and judge them strictly.
-  const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
+  // Shell commands run in bubblewrap (read-only, or with only their declared files writable);
+  // where it cannot start, say so now and in status, and judge them strictly.
+  const hide = [paths.stateDir, ...locations.configDirs, paths.secretsFile];
+  const sandbox = readOnlySandbox({ hide, cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
+  // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time.
+  const writing = writeSandbox({ hide, cpuSeconds: 3600 + 5 });
   log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
@@ -120,6 +127,7 @@ export async function startDaemon(opts: {
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
+    writeSandbox: writing.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,

@@ -260,4 +260,19 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'snapshots record times, xattrs (ACLs among them) and hard links',
+    sql: `
+      -- NULL in rows written before this version: that attribute was not recorded, and a
+      -- restore leaves it as it is now. xattrs is JSON [[name, base64], ...], "[]" for none.
+      ALTER TABLE snapshot_entries ADD COLUMN mtime_ns TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN atime_ns TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN xattrs TEXT;
+      -- A file's link count and inode when recorded: a restore keeps a hard link a link.
+      ALTER TABLE snapshot_entries ADD COLUMN nlink INTEGER;
+      ALTER TABLE snapshot_entries ADD COLUMN dev TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN ino TEXT;
+    `,
+  },
 ];

@@ -2,7 +2,7 @@
 // through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
@@ -56,7 +56,7 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
       detail: createTwoFilesPatch('/dev/null', args.path, '', args.content),
     });
   }
-  const modeNote = (st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`;
+  const modeNote = ((st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`) + linksNote(st);
   if (st.size > MAX_DIFF_BYTES) {
     return Promise.resolve({ summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff` });
   }
@@ -67,6 +67,29 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
     summary: `overwrite ${args.path} (${st.size} → ${newBytes} bytes${modeNote})`,
     detail: createTwoFilesPatch(args.path, args.path, old, args.content, 'current', 'proposed'),
   });
+}
+
+/** A file with several hard links is written in place, so that the link holds: the preview says so. */
+const linksNote = (st: Stats): string => (st.nlink > 1 ? `; it has ${st.nlink} hard links: written in place (not atomically), so every name sees the new content` : '');
+
+/**
+ * Writes into the file itself (the same inode): every hard link to it sees the new content, and
+ * the link count stays. Not atomic, unlike a rename; the step's snapshot brings it back the same way.
+ */
+function writeInPlace(dir: VerifiedDir, content: string | Buffer, mode: number, expected: Stats, beforeWrite?: () => void): void {
+  const fd = openSync(dir.at(dir.leaf), constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile() || now.ino !== expected.ino || now.dev !== expected.dev) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
+    beforeWrite?.();
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written, written);
+    ftruncateSync(fd, bytes.length);
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -113,11 +136,12 @@ function writeFile(args: WriteArgs, ctx: ToolContext) {
         if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true))) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
       };
     }
-    writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged);
+    if (st !== null && st.nlink > 1) writeInPlace(dir, args.content, mode, st, unchanged);
+    else writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged);
     const bytes = Buffer.byteLength(args.content);
     return {
       ok: true as const,
-      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)})`,
+      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)}${st !== null && st.nlink > 1 ? `, in place: ${st.nlink} hard links keep it` : ''})`,
       data: { path: dir.leafPath, bytes, mode: formatMode(mode), created: st === null },
     };
   });
