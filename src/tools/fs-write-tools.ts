@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
 import { mayChown } from './atomic-file.js';
+import { applyXattrs, xattrsNow } from './fs-meta.js';
 import { absolutePath, formatMode, octalMode } from './fields.js';
 import { decodeText, describeFsError, entryType, fail } from './fs-read-tools.js';
 import { formatBytes } from './format.js';
@@ -96,7 +97,8 @@ function writeInPlace(dir: VerifiedDir, content: string | Buffer, mode: number, 
  * A temp file in the verified directory, written and fsynced with its mode and owner set, then
  * renamed over the leaf and the directory fsynced: readers see the old file or the new one.
  */
-export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void): void {
+export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void, keepXattrs = false): string[] {
+  let problems: string[] = [];
   const temp = `.${dir.leaf}.aios-write-${randomBytes(6).toString('hex')}`;
   const fd = openSync(dir.at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
@@ -106,6 +108,8 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       if (owner !== null && mayChown(owner.uid, owner.gid)) fchownSync(fd, owner.uid, owner.gid);
       fchmodSync(fd, mode);
+      // The file it replaces keeps its ACLs and xattrs: a new inode would otherwise drop them.
+      if (keepXattrs) problems = applyXattrs(dir.at(temp), xattrsNow(dir.at(dir.leaf))).map((p) => p.replace(dir.at(temp), dir.leafPath));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -117,6 +121,7 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
     throw error;
   }
   dir.sync();
+  return problems;
 }
 
 function writeFile(args: WriteArgs, ctx: ToolContext) {
@@ -136,12 +141,13 @@ function writeFile(args: WriteArgs, ctx: ToolContext) {
         if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true))) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
       };
     }
+    let problems: string[] = [];
     if (st !== null && st.nlink > 1) writeInPlace(dir, args.content, mode, st, unchanged);
-    else writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged);
+    else problems = writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged, st !== null);
     const bytes = Buffer.byteLength(args.content);
     return {
       ok: true as const,
-      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)}${st !== null && st.nlink > 1 ? `, in place: ${st.nlink} hard links keep it` : ''})`,
+      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)}${st !== null && st.nlink > 1 ? `, in place: ${st.nlink} hard links keep it` : ''})${problems.length > 0 ? `; not carried over: ${problems.join('; ')}` : ''}`,
       data: { path: dir.leafPath, bytes, mode: formatMode(mode), created: st === null },
     };
   });
