@@ -34,14 +34,14 @@ const MAX_WRITES = 64;
 
 /**
  * The files a command line may change: those declared in `writes`, and the absolute files its
- * redirections write to (the private /tmp and harmless devices aside). Nothing else is writable
- * in its sandbox, and these are what its snapshot records.
+ * redirections write to (devices aside). Nothing else is writable in its sandbox, and these are
+ * what its snapshot records.
  */
 export function declaredWrites(args: { command: string; writes?: readonly string[] | undefined }): string[] {
   const out = new Set(args.writes ?? []);
   try {
     for (const r of analyseShell(args.command, hostShell().variant).redirects) {
-      if (r.writes && r.static && isAbsolute(r.target) && !HARMLESS_TARGETS.has(r.target) && !r.target.startsWith('/tmp/') && !r.target.startsWith('/dev/')) out.add(r.target);
+      if (r.writes && r.static && isAbsolute(r.target) && !HARMLESS_TARGETS.has(r.target) && !r.target.startsWith('/dev/')) out.add(r.target);
     }
   } catch {
     // A line that does not parse is refused by policy; it declares only what it names.
