@@ -43,6 +43,11 @@ export function readXattrs(path: string): Xattr[] {
   return loadAddon().list(path).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Sets one xattr (not following a link); throws with the errno's name as code. */
+export function setXattr(path: string, name: string, value: Buffer): void {
+  loadAddon().set(path, name, value);
+}
+
 /** Sets the times of the path (not following a link) to the nanosecond; null leaves that time as it is. */
 export function setTimes(path: string, atimeNs: bigint | null, mtimeNs: bigint | null): void {
   loadAddon().setTimes(path, atimeNs, mtimeNs);

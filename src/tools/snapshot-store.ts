@@ -74,7 +74,12 @@ export class SnapshotStore {
   /** Empty files and directories made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
   readonly spares: SparePool;
 
-  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }) {
+  /**
+   * `metadata: false` records what snapshots recorded before schema 6 (mode and owner only, no
+   * times, xattrs or inodes), and a restore of such a snapshot leaves those as they are: the
+   * benchmark's baseline, and what rows written before version 6 get anyway.
+   */
+  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }, private readonly opts: { metadata?: boolean } = {}) {
     this.blobs = new BlobStore(blobDir, db);
     this.spares = new SparePool(join(blobDir, '.spare'), spares);
     this.journal = new RestoreJournal(db);
@@ -315,8 +320,10 @@ export class SnapshotStore {
     // Times, xattrs (ACLs among them) and the inode as they were: a restore puts them back too.
     const base = {
       path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
-      mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), xattrs: encodeXattrs(readXattrs(path)),
-      nlink: Number(st.nlink), dev: String(st.dev), ino: String(st.ino),
+      ...(this.opts.metadata === false ? {} : {
+        mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), xattrs: encodeXattrs(readXattrs(path)),
+        nlink: Number(st.nlink), dev: String(st.dev), ino: String(st.ino),
+      }),
     };
     if (st.isFile()) {
       const known = this.indexedHash(path, st);
