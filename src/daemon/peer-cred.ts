@@ -1,31 +1,13 @@
 // Who is on the other end of a Unix socket, as the kernel recorded it at connect time
 // (SO_PEERCRED). A client cannot forge this, unlike anything it could send in a message.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
+import { loadNativeAddon } from '../native-addon.js';
 
 export interface PeerCred { pid: number; uid: number; gid: number }
 
 interface Addon { getPeerCred(fd: number): PeerCred }
 
-let addon: Addon | undefined;
-
-function loadAddon(): Addon {
-  if (addon !== undefined) return addon;
-  // Found from the source tree (tests) and from the bundle in dist/ alike.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'native', 'peercred', 'build', 'Release', 'peercred.node');
-    if (existsSync(candidate)) {
-      addon = createRequire(import.meta.url)(candidate) as Addon;
-      return addon;
-    }
-    dir = dirname(dir);
-  }
-  throw new Error("the peercred native addon is not built; run 'npm ci' (or 'npm run install') in the aiOS directory");
-}
+const loadAddon = (): Addon => loadNativeAddon<Addon>('peercred');
 
 /** Throws if the credentials cannot be read: the caller must then refuse the connection. */
 export function peerCredOf(socket: Socket): PeerCred {

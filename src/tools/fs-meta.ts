@@ -2,10 +2,7 @@
 // security.*, and POSIX ACLs, which are the xattrs system.posix_acl_access/_default) and
 // nanosecond times. Read and written through the fsmeta native addon (native/fsmeta): Node has
 // no xattr calls, and its utimes rounds times through a double. Nothing here follows a link.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../native-addon.js';
 
 export interface Xattr { name: string; value: Buffer }
 
@@ -16,22 +13,7 @@ interface Addon {
   setTimes(path: string, atimeNs: bigint | null, mtimeNs: bigint | null): void;
 }
 
-let addon: Addon | undefined;
-
-function loadAddon(): Addon {
-  if (addon !== undefined) return addon;
-  // Found from the source tree (tests) and from the bundle in dist/ alike.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'native', 'fsmeta', 'build', 'Release', 'fsmeta.node');
-    if (existsSync(candidate)) {
-      addon = createRequire(import.meta.url)(candidate) as Addon;
-      return addon;
-    }
-    dir = dirname(dir);
-  }
-  throw new Error("the fsmeta native addon is not built; run 'npm ci' (or 'npm run install') in the aiOS directory");
-}
+const loadAddon = (): Addon => loadNativeAddon<Addon>('fsmeta');
 
 /** Loads the addon at start-up so a missing build fails loudly before any snapshot is taken. */
 export function assertFsMetaAvailable(): void {

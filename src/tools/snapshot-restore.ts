@@ -33,6 +33,8 @@ export interface SnapshotEntry {
   /** Nanoseconds since the epoch as decimal text; null or absent: not recorded (snapshots before schema 6). */
   mtimeNs?: string | null;
   atimeNs?: string | null;
+  /** With dev and ino: a restore skips comparing the metadata of an inode whose ctime has not moved. */
+  ctimeNs?: string | null;
   /** Every xattr (POSIX ACLs among them), as fs-meta.ts encodes them; "[]" for none. */
   xattrs?: string | null;
   /** For a file: its link count and inode when recorded, so that a restore keeps a hard link a link. */

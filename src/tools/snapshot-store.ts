@@ -38,7 +38,7 @@ export class SnapshotNotFoundError extends Error {
 interface SnapshotRow { id: string; label: string; goal_id: string | null; step_id: string | null; created_at: string; restored_at: string | null; kind: SnapshotKind }
 interface EntryRow {
   path: string; type: SnapshotEntryType; mode: number | null; uid: number | null; gid: number | null; sha256: string | null; link_target: string | null;
-  mtime_ns: string | null; atime_ns: string | null; xattrs: string | null; nlink: number | null; dev: string | null; ino: string | null;
+  mtime_ns: string | null; atime_ns: string | null; ctime_ns: string | null; xattrs: string | null; nlink: number | null; dev: string | null; ino: string | null;
 }
 interface IndexRow { dev: string; ino: string; size: string; mtime_ns: string; ctime_ns: string; sha256: string }
 
@@ -87,8 +87,8 @@ export class SnapshotStore {
     this.sql = {
       index: db.prepare<[string], IndexRow>('SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?'),
       upsertIndex: db.prepare('INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256'),
-      insertEntry: db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, xattrs, nlink, dev, ino)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertEntry: db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
   }
 
@@ -205,11 +205,11 @@ export class SnapshotStore {
 
   /** What was recorded for each path, in capture order. */
   entries(id: string): SnapshotEntry[] {
-    const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
+    const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
       .all(id) as EntryRow[];
     return rows.map((r) => ({
       path: r.path, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, sha256: r.sha256, linkTarget: r.link_target,
-      mtimeNs: r.mtime_ns, atimeNs: r.atime_ns, xattrs: r.xattrs, nlink: r.nlink, dev: r.dev, ino: r.ino,
+      mtimeNs: r.mtime_ns, atimeNs: r.atime_ns, ctimeNs: r.ctime_ns, xattrs: r.xattrs, nlink: r.nlink, dev: r.dev, ino: r.ino,
     }));
   }
 
@@ -254,7 +254,7 @@ export class SnapshotStore {
         this.db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at, kind) VALUES (?, ?, ?, ?, ?, NULL, ?)')
           .run(id, input.label, input.goalId ?? null, input.stepId ?? null, createdAt, input.kind);
         for (const e of input.entries) {
-          this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget, e.mtimeNs ?? null, e.atimeNs ?? null, e.xattrs ?? null, e.nlink ?? null, e.dev ?? null, e.ino ?? null);
+          this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget, e.mtimeNs ?? null, e.atimeNs ?? null, e.ctimeNs ?? null, e.xattrs ?? null, e.nlink ?? null, e.dev ?? null, e.ino ?? null);
         }
         for (const root of input.roots) this.db.prepare('INSERT INTO snapshot_roots (snapshot_id, root) VALUES (?, ?)').run(id, root);
         for (const s of input.states) this.db.prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)').run(id, s.kind, JSON.stringify(s.data));
@@ -321,7 +321,7 @@ export class SnapshotStore {
     const base = {
       path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
       ...(this.opts.metadata === false ? {} : {
-        mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), xattrs: encodeXattrs(readXattrs(path)),
+        mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), ctimeNs: String(st.ctimeNs), xattrs: encodeXattrs(readXattrs(path)),
         nlink: Number(st.nlink), dev: String(st.dev), ino: String(st.ino),
       }),
     };
