@@ -99,6 +99,8 @@ NODE=$(command -v node)
 (cd "$REPO" && "$NODE" scripts/build.mjs --if-stale)
 PEERCRED="$REPO/native/peercred/build/Release/peercred.node"
 [ -f "$PEERCRED" ] || die "$PEERCRED is missing: run npm ci first"
+FSMETA="$REPO/native/fsmeta/build/Release/fsmeta.node"
+[ -f "$FSMETA" ] || die "$FSMETA is missing: run npm ci first"
 
 step "Debian base ($SUITE)"
 mkdir -p "$CACHE" "$OUT"
@@ -140,9 +142,10 @@ step "aiOS into the image"
 if command -v strip >/dev/null; then strip -o "$ROOTFS/usr/local/bin/node" "$NODE"; chmod 0755 "$ROOTFS/usr/local/bin/node"
 else install -m 0755 "$NODE" "$ROOTFS/usr/local/bin/node"; fi
 APP="$ROOTFS/opt/aios"
-mkdir -p "$APP/native/peercred/build/Release"
+mkdir -p "$APP/native/peercred/build/Release" "$APP/native/fsmeta/build/Release"
 cp -a "$REPO/dist" "$REPO/bin" "$REPO/package.json" "$APP/"
 cp "$PEERCRED" "$APP/native/peercred/build/Release/"
+cp "$FSMETA" "$APP/native/fsmeta/build/Release/"
 (cd "$REPO" && "$NODE" iso/runtime-modules.mjs $GPU | tar -cf - -T -) | tar -xf - -C "$APP"
 # Sources, intermediate objects and other platforms' prebuilt binaries are not loaded at run time.
 rm -rf "$APP/node_modules/better-sqlite3/deps" "$APP/node_modules/better-sqlite3/src" \

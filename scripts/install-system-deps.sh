@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages aiOS uses at run time and in its tests: bubblewrap (the sandbox for
-# read-only commands) and nftables (the firewall tools). Installs only what is missing; needs root (apt-get).
+# Debian packages aiOS uses at run time and in its tests: bubblewrap (the sandbox for shell
+# commands) and nftables (the firewall tools); acl (setfacl/getfacl) only for the tests that
+# check a rollback brings ACLs back (aiOS itself reads and writes ACLs as xattrs, natively).
+# Installs only what is missing; needs root (apt-get).
 set -euo pipefail
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v setfacl >/dev/null 2>&1 || need+=(acl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "aiOS: please install: ${need[*]} (sudo apt-get install ${need[*]})" >&2

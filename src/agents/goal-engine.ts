@@ -44,6 +44,8 @@ export interface GoalEngineDeps {
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
   /** Wraps a read-only command in the sandbox; null where the sandbox cannot run. */
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** Wraps a writing command in the sandbox with only these paths writable; null where the sandbox cannot run. */
+  writeSandbox?: ((argv: readonly string[], writable: readonly string[]) => string[]) | null;
   /** What may run without a person; supervised (read-only plans only) when absent. */
   autonomy?: () => Autonomy;
   /** Whether the state directory can take a change's snapshot and records (disk full, read-only); absent: always. */
@@ -426,7 +428,7 @@ export class GoalEngine {
       restored.push(...r.restored, ...stateActions);
       problems.push(...r.problems);
       this.deps.store.updateStep(step.planId, step.id, { state: 'rolled_back' });
-      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, planId: step.planId, stepId: step.id, paths: r.restored, states: stateActions } });
+      this.deps.ledger.append({ actor: actor.name, action: 'snapshot.restore', subject: snapshotId, detail: { goalId, planId: step.planId, stepId: step.id, paths: r.restored, states: stateActions, problems: r.problems } });
     }
     const note = (irreversible.length > 0 ? `; not reversible, left as is: ${irreversible.map((s) => s.id).join(', ')}` : '')
       + (problems.length > 0 ? `; NOT brought back: ${problems.join('; ')}` : '');

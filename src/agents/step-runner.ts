@@ -37,6 +37,8 @@ export interface StepRunnerDeps {
   stepDeadlineMs?: (tool: string, args: Record<string, unknown>) => number;
   /** Wraps a read-only command's argv in the sandbox; null when the sandbox cannot run here. */
   sandbox?: ((argv: readonly string[]) => string[]) | null;
+  /** Wraps a writing command's argv in the sandbox with only these paths writable; null when the sandbox cannot run here. */
+  writeSandbox?: ((argv: readonly string[], writable: readonly string[]) => string[]) | null;
   /** Why a change cannot be recorded now (state directory full or read-only), or null. */
   stateSpace?: { problem(): string | null };
   /** Whose credentials a goal's tool calls run with (its owner's); absent: all in the daemon. */
@@ -291,6 +293,7 @@ export class StepRunner {
         signal: controller.signal,
         paths: verdict.paths,
         sandboxed: verdict.readOnlyShell === true,
+        ...this.writableFor(tool, verdict),
         onOutput: (chunk) => {
           streamed = true;
           store.appendOutput(planId, step.id, chunk);
@@ -351,6 +354,15 @@ export class StepRunner {
     try {
       this.deps.ledger.append({ actor: step.agent, action: 'step.stopped', subject: `${planId}/${step.id}`, detail: { goalId, why, processes: tree.processes, cgroup: tree.cgroup } });
     } catch { /* the stop itself was recorded (goal.cancel / agents.stop) when it was asked for */ }
+  }
+
+  /**
+   * A shell line that writes runs in a sandbox where only the paths policy checked (and the
+   * snapshot recorded) are writable; one that only reads runs in the read-only sandbox (sandboxed).
+   */
+  private writableFor(tool: Tool, verdict: PolicyVerdict): { writable?: string[] } {
+    if (verdict.readOnlyShell === true || tool.shellCommand === undefined) return {};
+    return { writable: verdict.paths.filter((p) => p.access === 'write').map((p) => p.path) };
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */

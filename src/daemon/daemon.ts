@@ -12,7 +12,7 @@ import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
-import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
+import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
 import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
@@ -34,6 +34,7 @@ import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { openStateStore } from './state-store.js';
+import { assertFsMetaAvailable } from '../tools/fs-meta.js';
 import { RpcServer } from './rpc-server.js';
 import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
@@ -63,6 +64,8 @@ export async function startDaemon(opts: {
 }): Promise<RunningDaemon> {
   const { paths, config, log } = opts;
   assertPeerCredAvailable();
+  // Snapshots record xattrs and ACLs through it: a missing build fails here, not at the first step.
+  assertFsMetaAvailable();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   // A full or read-only state directory refuses changes but still serves what can be read.
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
@@ -81,9 +84,13 @@ export async function startDaemon(opts: {
   bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
   const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
   const protectedPaths = aiosProtectedPaths(locations);
-  // Read-only commands run in bubblewrap; where it cannot start, say so now and in status, and judge them strictly.
+  // Shell commands run in bubblewrap (read-only, or with only their declared files writable);
+  // where it cannot start, say so now and in status, and judge them strictly. An operator's
+  // helper builds the same two sandboxes from sandboxOptions.
   const sandboxOptions = { hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 };
   const sandbox = readOnlySandbox(sandboxOptions);
+  // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time.
+  const writing = writeSandbox({ hide: sandboxOptions.hide, cpuSeconds: 3600 + 5 });
   log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
@@ -109,7 +116,7 @@ export async function startDaemon(opts: {
     : null;
   // Root, admins, and the daemon's own actors (the monitor, schedules) run in the daemon.
   const lookup = cachedAccess(paths.mode);
-  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, runsAsRoot: (uid) => { const a = lookup(uid); return uid === ownerUid || (a.ok && a.role === 'admin'); } });
+  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, writeSandbox: writing.wrap, runsAsRoot: (uid) => { const a = lookup(uid); return uid === ownerUid || (a.ok && a.role === 'admin'); } });
   // Matched by embedding too while a local model is up (the intelligence below, built next).
   const procedures: ProcedureStore = new ProcedureStore(db, { embedder: (): GoalEmbedder | null => intelligence.embedder(), log });
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
@@ -158,6 +165,7 @@ export async function startDaemon(opts: {
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
+    writeSandbox: writing.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.

@@ -1,10 +1,7 @@
 // Who is on the other end of a Unix socket, as the kernel recorded it at connect time
 // (SO_PEERCRED). A client cannot forge this, unlike anything it could send in a message.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
+import { loadNativeAddon } from '../native-addon.js';
 
 export interface PeerCred { pid: number; uid: number; gid: number }
 
@@ -12,26 +9,13 @@ interface NssUser { uid: number; gid: number; name: string; home: string; shell:
 
 interface Addon { getPeerCred(fd: number): PeerCred; lookupUser(uid: number): NssUser | null }
 
-let addon: Addon | undefined;
-
 export function loadAddon(): Addon {
-  if (addon !== undefined) return addon;
-  // Found from the source tree (tests) and from the bundle in dist/ alike.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'native', 'peercred', 'build', 'Release', 'peercred.node');
-    if (existsSync(candidate)) {
-      const loaded = createRequire(import.meta.url)(candidate) as Partial<Addon>;
-      // A build from before the NSS look-ups were added must be rebuilt, not half used.
-      if (typeof loaded.lookupUser !== 'function' || typeof loaded.getPeerCred !== 'function') {
-        throw new Error(`the peercred native addon at ${candidate} is out of date; run 'npm run install' in the aiOS directory to rebuild it`);
-      }
-      addon = loaded as Addon;
-      return addon;
-    }
-    dir = dirname(dir);
+  const loaded = loadNativeAddon<Partial<Addon>>('peercred');
+  // A build from before the NSS look-ups were added must be rebuilt, not half used.
+  if (typeof loaded.lookupUser !== 'function' || typeof loaded.getPeerCred !== 'function') {
+    throw new Error("the peercred native addon is out of date; run 'npm run install' in the aiOS directory to rebuild it");
   }
-  throw new Error("the peercred native addon is not built; run 'npm ci' (or 'npm run install') in the aiOS directory");
+  return loaded as Addon;
 }
 
 /** Throws if the credentials cannot be read: the caller must then refuse the connection. */

@@ -282,4 +282,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX exec_journal_open ON exec_journal(started_at) WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'snapshots record times, xattrs (ACLs among them) and hard links',
+    sql: `
+      -- NULL in rows written before this version: that attribute was not recorded, and a
+      -- restore leaves it as it is now. xattrs is JSON [[name, base64], ...], "[]" for none.
+      ALTER TABLE snapshot_entries ADD COLUMN mtime_ns TEXT;
+      -- With dev and ino: an inode whose ctime is still this one has had nothing changed since.
+      ALTER TABLE snapshot_entries ADD COLUMN ctime_ns TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN atime_ns TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN xattrs TEXT;
+      -- A file's link count and inode when recorded: a restore keeps a hard link a link.
+      ALTER TABLE snapshot_entries ADD COLUMN nlink INTEGER;
+      ALTER TABLE snapshot_entries ADD COLUMN dev TEXT;
+      ALTER TABLE snapshot_entries ADD COLUMN ino TEXT;
+    `,
+  },
 ];

@@ -65,6 +65,9 @@ export interface PolicyConfig {
 /** Why a read-only command line needs an admin's explicit confirmation where the sandbox cannot start. */
 export const UNSANDBOXED = 'runs UNSANDBOXED (the sandbox cannot start on this node), with the daemon\'s full privileges';
 
+/** Why a writing command line needs an admin's explicit confirmation where the sandbox cannot start. */
+export const UNCONFINED_WRITES = 'runs UNSANDBOXED (the sandbox cannot start on this node): what it changes outside the files it declares writable will not be rolled back';
+
 interface CompiledRule {
   re: SafeRegex;
   why: string;
@@ -141,6 +144,12 @@ export class PolicyEngine {
     if (unsandboxed) {
       f.add('confirm', `${tool.name}: ${UNSANDBOXED}`);
       f.add('admin', UNSANDBOXED);
+    }
+    // A writing command is confined to its declared files only inside the sandbox: without it, a rollback covers those and nothing else.
+    if (shell !== undefined && !f.readOnlyShell && tool.mutates && this.config.sandboxed?.() === false) {
+      const declared = f.paths.filter((p) => p.access === 'write').map((p) => p.path);
+      f.add('confirm', `${tool.name}: ${UNCONFINED_WRITES} (declared: ${declared.join(', ') || 'none'})`);
+      f.add('admin', UNCONFINED_WRITES);
     }
     if (tool.mutates && !tool.reversible && !readOnly && rules.confirmIrreversible) {
       f.add('confirm', `${tool.name} cannot be undone by a snapshot`);

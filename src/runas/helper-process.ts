@@ -90,8 +90,8 @@ export class RunAsHelper {
     return this.pending.size;
   }
 
-  async execute(tool: string, args: unknown, paths: readonly PathUse[], sandboxed: boolean, ctx: CallContext): Promise<ToolResult> {
-    return (await this.request(ctx, (id) => ({ type: 'execute', id, tool, args, paths: [...paths], sandboxed }))) as ToolResult;
+  async execute(tool: string, args: unknown, paths: readonly PathUse[], box: { sandboxed: boolean; writable?: string[] }, ctx: CallContext): Promise<ToolResult> {
+    return (await this.request(ctx, (id) => ({ type: 'execute', id, tool, args, paths: [...paths], ...box }))) as ToolResult;
   }
 
   async preview(tool: string, args: unknown): Promise<StepPreview> {

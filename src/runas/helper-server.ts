@@ -5,7 +5,7 @@ import { access, constants, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import process from 'node:process';
 import { protectedRules, ProtectedPaths } from '../policy/path-guard.js';
-import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
+import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { createBuiltinRegistry } from '../tools/builtin-tools.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { detectServiceManager } from '../tools/service-manager.js';
@@ -32,6 +32,7 @@ function send(msg: ToDaemon): void {
 interface Tools {
   registry: ToolRegistry;
   sandbox: ((argv: readonly string[]) => string[]) | null;
+  writeSandbox: ((argv: readonly string[], writable: readonly string[]) => string[]) | null;
   sandboxProblem: string;
 }
 
@@ -43,7 +44,9 @@ function buildTools(o: HelperToolOptions): Tools {
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
   });
   const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
-  return { registry, sandbox: sandbox?.wrap ?? null, sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox' };
+  // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time, as in the daemon.
+  const writing = o.sandbox === null ? null : writeSandbox({ hide: o.sandbox.hide, cpuSeconds: 3600 + 5 });
+  return { registry, sandbox: sandbox?.wrap ?? null, writeSandbox: writing?.wrap ?? null, sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox' };
 }
 
 /** Whether this process may change `path`: the file itself if it exists, else create it in its nearest existing directory. */
@@ -71,7 +74,11 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
     const tool = t.registry.get(msg.tool);
     if (tool === undefined) return { ok: false, output: '', error: `the run-as helper has no tool "${msg.tool}"` };
     // What the daemon's policy judged to run sandboxed never runs here without the sandbox.
-    if (msg.sandboxed && t.sandbox === null) return { ok: false, output: '', error: `the sandbox cannot start as uid ${who.uid} (${t.sandboxProblem}); nothing ran` };
+    if ((msg.sandboxed && t.sandbox === null) || (msg.writable !== undefined && t.writeSandbox === null)) {
+      return { ok: false, output: '', error: `the sandbox cannot start as uid ${who.uid} (${t.sandboxProblem}); nothing ran` };
+    }
+    const writing = t.writeSandbox;
+    const writable = msg.writable;
     const controller = new AbortController();
     running.set(msg.id, controller);
     const ctx: ToolContext & { onProcess: (p: ProcessReport) => void } = {
@@ -80,6 +87,7 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
       onProcess: (p) => send({ type: 'process', id: msg.id, pid: p.pid, pgid: p.pgid }),
       checkPath: pathGuard(msg.paths),
       ...(msg.sandboxed && t.sandbox !== null ? { sandbox: t.sandbox } : {}),
+      ...(!msg.sandboxed && writable !== undefined && writing !== null ? { sandbox: (argv: readonly string[]) => writing(argv, writable) } : {}),
     };
     try {
       return await tool.execute(msg.args, ctx);

@@ -38,7 +38,8 @@ export type ToDaemon =
 
 export type ToHelper =
   | { type: 'init'; options: HelperToolOptions }
-  | { type: 'execute'; id: number; tool: string; args: unknown; paths: PathUse[]; sandboxed: boolean }
+  /** sandboxed: in the read-only sandbox; writable: in the write sandbox, only these paths writable. */
+  | { type: 'execute'; id: number; tool: string; args: unknown; paths: PathUse[]; sandboxed: boolean; writable?: string[] }
   | { type: 'preview'; id: number; tool: string; args: unknown }
   | { type: 'access'; id: number; paths: string[] }
   | { type: 'abort'; id: number; reason: string };

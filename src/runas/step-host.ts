@@ -17,6 +17,8 @@ export interface HostCall {
   paths?: readonly PathUse[];
   /** Policy judged it a read-only command line: it runs inside the sandbox. */
   sandboxed?: boolean;
+  /** A command line that writes: it runs in the write sandbox, where only these paths are writable. */
+  writable?: readonly string[];
   /**
    * The step's cgroup, which the tool's programs start in. In the daemon only: an operator's
    * helper cannot write a root-owned cgroup, so the daemon moves each process it reports instead.
@@ -33,8 +35,21 @@ export interface StepHost {
   mayWrite(paths: readonly string[]): Promise<string | null>;
 }
 
+type ReadSandbox = ((argv: readonly string[]) => string[]) | null | undefined;
+type WriteSandbox = ((argv: readonly string[], writable: readonly string[]) => string[]) | null | undefined;
+
+/** The sandbox a call's programs run in: read-only, writing only its declared paths, or none. */
+function sandboxOf(call: HostCall, sandbox: ReadSandbox, writing: WriteSandbox): Pick<ToolContext, 'sandbox'> {
+  if (call.sandboxed === true) return sandbox ? { sandbox } : {};
+  if (call.writable !== undefined && writing) {
+    const writable = call.writable;
+    return { sandbox: (argv) => writing(argv, writable) };
+  }
+  return {};
+}
+
 /** Runs the tool in the daemon's own process, with the daemon's credentials. */
-export function inDaemon(sandbox: ((argv: readonly string[]) => string[]) | null | undefined): StepHost {
+export function inDaemon(sandbox: ReadSandbox, writing?: WriteSandbox): StepHost {
   return {
     runsAs: 'the daemon',
     execute: (tool, args, call) => {
@@ -43,7 +58,7 @@ export function inDaemon(sandbox: ((argv: readonly string[]) => string[]) | null
         onOutput: call.onOutput,
         ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
         ...(call.paths === undefined ? {} : { checkPath: pathGuard(call.paths) }),
-        ...(call.sandboxed === true && sandbox ? { sandbox } : {}),
+        ...sandboxOf(call, sandbox, writing),
         ...(call.cgroup === undefined ? {} : { cgroup: call.cgroup }),
       };
       return tool.execute(args, ctx);
@@ -64,7 +79,7 @@ export function inHelper(pool: HelperPool, uid: number, sandboxAvailable: boolea
   };
   return {
     runsAs: `uid ${uid}`,
-    execute: (tool, args, call) => around(() => pool.get(uid).execute(tool.name, args, call.paths ?? [], call.sandboxed === true && sandboxAvailable, {
+    execute: (tool, args, call) => around(() => pool.get(uid).execute(tool.name, args, call.paths ?? [], { sandboxed: call.sandboxed === true && sandboxAvailable, ...(call.writable === undefined ? {} : { writable: [...call.writable] }) }, {
       signal: call.signal, onOutput: call.onOutput, ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
     })),
     preview: (tool, args) => around(() => pool.get(uid).preview(tool.name, args)),
@@ -84,6 +99,8 @@ export interface RunAsOptions {
   /** True for owners whose steps run in the daemon as root: root, admins. */
   runsAsRoot: (uid: number) => boolean;
   sandbox: ((argv: readonly string[]) => string[]) | null;
+  /** Shell commands that write run here with only their declared paths writable. */
+  writeSandbox?: WriteSandbox;
 }
 
 /**
@@ -92,7 +109,7 @@ export interface RunAsOptions {
  * gets their own helper. A goal with no recorded owner (none exist) would run in the daemon.
  */
 export function runAs(opts: RunAsOptions): RunAs {
-  const daemon = inDaemon(opts.sandbox);
+  const daemon = inDaemon(opts.sandbox, opts.writeSandbox);
   return {
     runsAsRoot: opts.runsAsRoot,
     hostFor: (ownerUid) => {
@@ -103,7 +120,7 @@ export function runAs(opts: RunAsOptions): RunAs {
 }
 
 /** Where this goal's tool calls run: its owner's helper, or the daemon (`runAs` absent: always). */
-export function hostOf(deps: { runAs?: RunAs; sandbox?: ((argv: readonly string[]) => string[]) | null; store: { ownerUid(goalId: string): number | undefined } }, goalId: string | null): StepHost {
-  if (deps.runAs === undefined) return inDaemon(deps.sandbox);
+export function hostOf(deps: { runAs?: RunAs; sandbox?: ReadSandbox; writeSandbox?: WriteSandbox; store: { ownerUid(goalId: string): number | undefined } }, goalId: string | null): StepHost {
+  if (deps.runAs === undefined) return inDaemon(deps.sandbox, deps.writeSandbox);
   return deps.runAs.hostFor(goalId === null ? null : deps.store.ownerUid(goalId) ?? null);
 }

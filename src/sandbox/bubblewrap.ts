@@ -13,7 +13,25 @@ export interface SandboxPolicy {
   network: boolean;
   cpuSeconds: number;
   memoryBytes: number;
+  /**
+   * Keep root's power over the files it may write (a writing command as root): no user
+   * namespace, and only the capabilities that could undo the confinement are dropped.
+   */
+  privileged?: boolean;
 }
+
+/**
+ * Files every sandbox hides whatever the caller asks: the password and group hashes (and the
+ * backups the shadow tools keep beside them). Bound to /dev/null: they read as empty.
+ */
+export const SYSTEM_SECRETS: readonly string[] = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-'];
+
+/**
+ * What a privileged sandbox drops: mounting or remounting (SYS_ADMIN), handles that reach
+ * outside the mount namespace (DAC_READ_SEARCH: open_by_handle_at), device nodes and raw I/O
+ * (MKNOD, SYS_RAWIO), kernel modules, tracing other processes, BPF, rebooting.
+ */
+const ESCAPE_CAPS = ['CAP_SYS_ADMIN', 'CAP_DAC_READ_SEARCH', 'CAP_MKNOD', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_SYS_PTRACE', 'CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_BOOT'];
 
 export interface SandboxProbe { available: boolean; bwrap: string | null; reason: string }
 
@@ -50,19 +68,22 @@ export function probeSandbox(env: NodeJS.ProcessEnv = process.env): SandboxProbe
 export function sandboxArgv(argv: readonly string[], policy: SandboxPolicy): string[] {
   const probe = probeSandbox();
   if (!probe.available || probe.bwrap === null) throw new Error(`sandbox unavailable: ${probe.reason}`);
+  const privileged = policy.privileged === true && process.geteuid?.() === 0;
   const args = [
     probe.bwrap,
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
-    '--unshare-all',
-    ...(policy.network ? ['--share-net'] : []),
+    ...(privileged
+      ? ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', ...(policy.network ? [] : ['--unshare-net'])]
+      : ['--unshare-all', ...(policy.network ? ['--share-net'] : [])]),
     '--die-with-parent',
     '--new-session',
-    '--cap-drop', 'ALL',
+    ...(privileged ? ESCAPE_CAPS.flatMap((c) => ['--cap-drop', c]) : ['--cap-drop', 'ALL']),
   ];
-  for (const h of policy.hidden) {
+  const hidden = [...policy.hidden, ...SYSTEM_SECRETS.map((path) => ({ path, kind: 'file' as const }))];
+  for (const h of hidden) {
     if (!existsSync(h.path)) continue;
     args.push(...(h.kind === 'dir' ? ['--tmpfs', h.path] : ['--ro-bind', '/dev/null', h.path]));
   }

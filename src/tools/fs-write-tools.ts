@@ -2,11 +2,12 @@
 // through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
 import { mayChown } from './atomic-file.js';
+import { applyXattrs, xattrsNow } from './fs-meta.js';
 import { absolutePath, formatMode, octalMode } from './fields.js';
 import { decodeText, describeFsError, entryType, fail } from './fs-read-tools.js';
 import { formatBytes } from './format.js';
@@ -56,7 +57,7 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
       detail: createTwoFilesPatch('/dev/null', args.path, '', args.content),
     });
   }
-  const modeNote = (st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`;
+  const modeNote = ((st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`) + linksNote(st);
   if (st.size > MAX_DIFF_BYTES) {
     return Promise.resolve({ summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff` });
   }
@@ -69,11 +70,35 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
   });
 }
 
+/** A file with several hard links is written in place, so that the link holds: the preview says so. */
+const linksNote = (st: Stats): string => (st.nlink > 1 ? `; it has ${st.nlink} hard links: written in place (not atomically), so every name sees the new content` : '');
+
+/**
+ * Writes into the file itself (the same inode): every hard link to it sees the new content, and
+ * the link count stays. Not atomic, unlike a rename; the step's snapshot brings it back the same way.
+ */
+function writeInPlace(dir: VerifiedDir, content: string | Buffer, mode: number, expected: Stats, beforeWrite?: () => void): void {
+  const fd = openSync(dir.at(dir.leaf), constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile() || now.ino !== expected.ino || now.dev !== expected.dev) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
+    beforeWrite?.();
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written, written);
+    ftruncateSync(fd, bytes.length);
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A temp file in the verified directory, written and fsynced with its mode and owner set, then
  * renamed over the leaf and the directory fsynced: readers see the old file or the new one.
  */
-export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void): void {
+export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void, keepXattrs = false): string[] {
+  let problems: string[] = [];
   const temp = `.${dir.leaf}.aios-write-${randomBytes(6).toString('hex')}`;
   const fd = openSync(dir.at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
@@ -83,6 +108,8 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       if (owner !== null && mayChown(owner.uid, owner.gid)) fchownSync(fd, owner.uid, owner.gid);
       fchmodSync(fd, mode);
+      // The file it replaces keeps its ACLs and xattrs: a new inode would otherwise drop them.
+      if (keepXattrs) problems = applyXattrs(dir.at(temp), xattrsNow(dir.at(dir.leaf))).map((p) => p.replace(dir.at(temp), dir.leafPath));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -94,6 +121,7 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
     throw error;
   }
   dir.sync();
+  return problems;
 }
 
 function writeFile(args: WriteArgs, ctx: ToolContext) {
@@ -113,11 +141,13 @@ function writeFile(args: WriteArgs, ctx: ToolContext) {
         if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true))) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
       };
     }
-    writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged);
+    let problems: string[] = [];
+    if (st !== null && st.nlink > 1) writeInPlace(dir, args.content, mode, st, unchanged);
+    else problems = writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged, st !== null);
     const bytes = Buffer.byteLength(args.content);
     return {
       ok: true as const,
-      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)})`,
+      output: `${st === null ? 'created' : 'wrote'} ${dir.leafPath} (${bytes} bytes, mode ${formatMode(mode)}${st !== null && st.nlink > 1 ? `, in place: ${st.nlink} hard links keep it` : ''})${problems.length > 0 ? `; not carried over: ${problems.join('; ')}` : ''}`,
       data: { path: dir.leafPath, bytes, mode: formatMode(mode), created: st === null },
     };
   });

@@ -5,15 +5,31 @@
 // one that was committing (every temp was durable before the first rename, so it can).
 import { durably, type Db } from '../memory/database.js';
 
+/**
+ * What a restore puts back beyond mode and owner; null or absent where the snapshot did not
+ * record it (rows from before version 6, or atime when the restore was not asked to).
+ * Times are nanoseconds since the epoch as decimal text; xattrs as fs-meta.ts encodes them.
+ */
+export interface ExtraMeta { mtimeNs?: string | null; atimeNs?: string | null; xattrs?: string | null }
+
+export interface Meta extends ExtraMeta { mode: number | null; uid: number | null; gid: number | null }
+
 export type RestoreOp =
   /** Put the staged temp (a file or a link) in place of path. */
   | { kind: 'replace'; path: string; temp: string; sha256: string | null }
+  /** Copy the staged temp's content into the file at path, the same inode: its other hard links see it too. */
+  | ({ kind: 'inplace'; path: string; temp: string; sha256: string } & Meta)
+  /** Make path another name of target (a hard link the snapshot recorded), through temp. */
+  | { kind: 'link'; path: string; target: string; temp: string }
   /** Remove what is at path (the snapshot says it did not exist). */
   | { kind: 'remove'; path: string; isDir: boolean }
-  /** Make sure a directory exists with this mode and owner; `created` when staging had to make it (files go inside). */
-  | { kind: 'dir'; path: string; mode: number | null; uid: number | null; gid: number | null; created: boolean }
-  /** Content is right; only mode and owner are put back. */
-  | { kind: 'meta'; path: string; mode: number | null; uid: number | null; gid: number | null; link: boolean };
+  /**
+   * Make sure a directory exists with this mode and owner; `created` when staging had to make it
+   * (files go inside); `timesOnly` when it matched and only needs its times back after the changes inside it.
+   */
+  | ({ kind: 'dir'; path: string; created: boolean; timesOnly?: boolean } & Meta)
+  /** Content is right; only mode, owner, xattrs and times are put back. */
+  | ({ kind: 'meta'; path: string; link: boolean } & Meta);
 
 export interface JournalRow {
   id: string;

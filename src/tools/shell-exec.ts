@@ -1,9 +1,13 @@
 // shell.exec: run a command line, the riskiest tool there is. Policy has parsed it and judged
 // every simple command in it before it gets here; what runs is exactly the approved text. One
 // plain command runs from its argv with no shell at all; anything else runs under the host
-// shell with no profile or rc file, so nothing runs that policy did not see.
+// shell with no profile or rc file, so nothing runs that policy did not see. A command that
+// writes runs in a sandbox where only the files it declares (and the absolute files its
+// redirections name) are writable: exactly what its step's snapshot records.
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { hostShell } from '../policy/host-shell.js';
+import { HARMLESS_TARGETS } from '../policy/policy-rules.js';
 import { analyseShell } from '../policy/shell-analysis.js';
 import { MAX_COMMAND_LENGTH } from '../policy/shell-check.js';
 import { absolutePath } from './fields.js';
@@ -26,6 +30,25 @@ function describeExit(result: Extract<RunResult, { started: true }>, timeoutMs: 
   return null;
 }
 
+const MAX_WRITES = 64;
+
+/**
+ * The files a command line may change: those declared in `writes`, and the absolute files its
+ * redirections write to (devices aside). Nothing else is writable in its sandbox, and these are
+ * what its snapshot records.
+ */
+export function declaredWrites(args: { command: string; writes?: readonly string[] | undefined }): string[] {
+  const out = new Set(args.writes ?? []);
+  try {
+    for (const r of analyseShell(args.command, hostShell().variant).redirects) {
+      if (r.writes && r.static && isAbsolute(r.target) && !HARMLESS_TARGETS.has(r.target) && !r.target.startsWith('/dev/')) out.add(r.target);
+    }
+  } catch {
+    // A line that does not parse is refused by policy; it declares only what it names.
+  }
+  return [...out];
+}
+
 /**
  * The argv that runs a command line: its own argv when it is one plain command, else the host
  * shell. Either way its absolute globs are already expanded, the way policy judged them.
@@ -44,6 +67,8 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
       command: z.string().min(1, 'command is empty').max(MAX_COMMAND_LENGTH).refine((c) => !c.includes('\0'), 'must not contain a NUL byte')
         .describe('The command line, e.g. "systemctl restart nginx" or "df -h | sort -k5"'),
       cwd: absolutePath('Absolute working directory (default: the daemon\'s)').optional(),
+      writes: z.array(absolutePath('Absolute path of an existing file the command changes')).max(MAX_WRITES).optional()
+        .describe('Every existing file the command changes (files its redirections name are added). Nothing else is writable to it: it runs in a sandbox, and these files are snapshotted first'),
       timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS).optional()
         .describe(`Kill the command and everything it started after this many milliseconds (default ${opts.timeoutMs})`),
     }),
@@ -52,7 +77,10 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
     reversible: false,
     mutates: true,
     shellCommand: (args) => args.command,
-    paths: (args) => (args.cwd === undefined ? [] : [{ path: args.cwd, access: 'read' }]),
+    paths: (args) => [
+      ...(args.cwd === undefined ? [] : [{ path: args.cwd, access: 'read' as const }]),
+      ...declaredWrites(args).map((path) => ({ path, access: 'write' as const })),
+    ],
     preview(args) {
       const shell = hostShell();
       let lines: string[];
@@ -67,15 +95,29 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
         lines = [`does not parse: ${(err as Error).message}`];
       }
       const where = args.cwd === undefined ? '' : ` in ${args.cwd}`;
+      const writes = declaredWrites(args);
       return Promise.resolve({
         summary: `run ${args.command.length > 200 ? `${args.command.slice(0, 200)}…` : args.command}${where}`,
-        detail: [...lines, `timeout: ${(args.timeoutMs ?? opts.timeoutMs) / 1000}s`].join('\n'),
+        detail: [
+          ...lines,
+          // Shown for every command: if it turns out to write, this is all it may change.
+          writes.length === 0 ? 'writable: nothing but a private /tmp (if it writes, it runs sandboxed)' : `writable: only ${writes.join(', ')} and a private /tmp (if it writes, it runs sandboxed)`,
+          `timeout: ${(args.timeoutMs ?? opts.timeoutMs) / 1000}s`,
+        ].join('\n'),
       });
     },
     async execute(args, ctx): Promise<ToolResult> {
       const timeoutMs = args.timeoutMs ?? opts.timeoutMs;
       const argv = argvForCommand(args.command);
-      const result = await runProgram(ctx.sandbox?.(argv) ?? argv, {
+      let run: string[];
+      try {
+        run = ctx.sandbox?.(argv) ?? argv;
+      } catch (error) {
+        // A declared path the sandbox cannot make writable: nothing ran.
+        const why = `not run: ${(error as Error).message}`;
+        return { ok: false, output: why, error: why };
+      }
+      const result = await runProgram(run, {
         timeoutMs,
         outputCapBytes: opts.outputCapBytes,
         signal: ctx.signal,

@@ -1,18 +1,22 @@
 // Restoring the files of a snapshot, all or nothing. Planning compares each recorded path with
 // what is there now and keeps only what differs; staging prepares every file and link beside
 // its target from verified blobs; the journal (restore-journal.ts) records intent before and
-// "committing" after staging; only then do renames put things in place.
+// "committing" after staging; only then do renames put things in place. Metadata (owner, mode,
+// xattrs and ACLs, times) goes on each temp before it is renamed, and on what is kept in place
+// at commit (restore-meta.ts); what cannot be put back is named in the result, never dropped.
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, statSync, unlinkSync, type Stats,
+  closeSync, constants, ftruncateSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, statSync,
+  unlinkSync, writeSync, type BigIntStats, type Stats,
 } from 'node:fs';
 import { lchown, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncDirSync, mayChown } from './atomic-file.js';
+import { fsyncDirSync } from './atomic-file.js';
 import { hashFile, removeQuietly, syncFilesystem, syncFilesystemAsync, writeAll, type BlobStore } from './blob-store.js';
 import { failpoint } from './failpoints.js';
 import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
+import { applyExtra, applyMeta, metaDiffers, metaOf, ownerSettable } from './restore-meta.js';
 import { lstatOrNull } from './lstat-or-null.js';
 import type { SparePool, SpareUse } from './spare-files.js';
 
@@ -26,6 +30,22 @@ export interface SnapshotEntry {
   gid: number | null;
   sha256: string | null;
   linkTarget: string | null;
+  /** Nanoseconds since the epoch as decimal text; null or absent: not recorded (snapshots before schema 6). */
+  mtimeNs?: string | null;
+  atimeNs?: string | null;
+  /** With dev and ino: a restore skips comparing the metadata of an inode whose ctime has not moved. */
+  ctimeNs?: string | null;
+  /** Every xattr (POSIX ACLs among them), as fs-meta.ts encodes them; "[]" for none. */
+  xattrs?: string | null;
+  /** For a file: its link count and inode when recorded, so that a restore keeps a hard link a link. */
+  nlink?: number | null;
+  dev?: string | null;
+  ino?: string | null;
+}
+
+export interface RestoreOptions {
+  /** Put access times back too (they change whenever a file is read, so only when asked). */
+  atime?: boolean;
 }
 
 /** The state of a path in the snapshot could not be brought back; nothing was changed. */
@@ -41,41 +61,80 @@ const SYNC_EACH_LIMIT = 16;
 
 const tempFor = (path: string): string => join(dirname(path), `.${basename(path)}.aios-restore-${randomBytes(6).toString('hex')}`);
 
-/** Owner differences count only where we could put the owner back (as root). */
-function metaDiffers(e: SnapshotEntry, st: Stats): boolean {
-  const modeOff = e.mode !== null && (st.mode & 0o7777) !== e.mode && !st.isSymbolicLink();
-  const ownerOff = e.uid !== null && e.gid !== null && (st.uid !== e.uid || st.gid !== e.gid) && mayChown(e.uid, e.gid);
-  return modeOff || ownerOff;
+const inode = (st: BigIntStats | null): string | null => (st === null ? null : `${st.dev}:${st.ino}`);
+
+export interface RestorePlan {
+  ops: RestoreOp[];
+  /** What the plan already knows it cannot bring back (hard links whose other names are not recorded). */
+  problems: string[];
+  /** The paths that differ from the snapshot (not the directories whose times only the restore itself disturbs). */
+  changed: string[];
 }
 
-/** What must change for each entry to match the snapshot; entries that already match need nothing. */
-export function planRestore(entries: readonly SnapshotEntry[], sameContent: (path: string, st: Stats, sha256: string) => boolean): RestoreOp[] {
+/**
+ * What must change for each entry to match the snapshot; entries that already match need
+ * nothing. Names a snapshot recorded as one inode (a tree holding both names of a hard link)
+ * become one inode again; a file recorded with more links than the snapshot names is written
+ * in place while it is still that inode, so that its other names see the old content too.
+ */
+export function planRestore(entries: readonly SnapshotEntry[], sameContent: (path: string, st: Stats, sha256: string) => boolean, opts: RestoreOptions = {}): RestorePlan {
   const ops: RestoreOp[] = [];
+  const problems: string[] = [];
+  const atime = opts.atime === true;
+  const recorded = (e: SnapshotEntry): string | null => (e.dev != null && e.ino != null ? `${e.dev}:${e.ino}` : null);
+  // The first name of each recorded inode with several links, and how many names the snapshot holds for it.
+  const firstName = new Map<string, string>();
+  const names = new Map<string, number>();
   for (const e of entries) {
-    const now = lstatOrNull(e.path);
-    const meta = { mode: e.mode, uid: e.uid, gid: e.gid };
+    const key = recorded(e);
+    if (e.type !== 'file' || key === null || (e.nlink ?? 1) < 2) continue;
+    if (!firstName.has(key)) firstName.set(key, e.path);
+    names.set(key, (names.get(key) ?? 0) + 1);
+  }
+  const replaced = new Set<string>();
+  for (const e of entries) {
+    const now = lstatOrNull(e.path, true);
+    const meta = metaOf(e, atime);
     switch (e.type) {
-      case 'file':
+      case 'file': {
         if (e.sha256 === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no content hash`);
         if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
-        if (now?.isFile() === true && sameContent(e.path, now, e.sha256)) {
-          if (metaDiffers(e, now)) ops.push({ kind: 'meta', path: e.path, ...meta, link: false });
-        } else {
-          ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: e.sha256 });
+        const key = recorded(e);
+        const first = key === null ? undefined : firstName.get(key);
+        if (first !== undefined && first !== e.path) {
+          // Another name of an inode restored under its first name: linked to it again unless it still is.
+          if (replaced.has(first) || inode(now) !== inode(lstatOrNull(first, true))) ops.push({ kind: 'link', path: e.path, target: first, temp: tempFor(e.path) });
+          break;
+        }
+        if (now?.isFile() === true && sameContent(e.path, now as unknown as Stats, e.sha256)) {
+          if (metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'meta', path: e.path, ...meta, link: false });
+          break;
+        }
+        const links = e.nlink ?? 1;
+        if (links > 1 && now?.isFile() === true && key !== null && inode(now) === key) {
+          ops.push({ kind: 'inplace', path: e.path, temp: tempFor(e.path), sha256: e.sha256, ...meta });
+          break;
+        }
+        ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: e.sha256 });
+        replaced.add(e.path);
+        const named = key === null ? 1 : names.get(key) ?? 1;
+        if (links > named) {
+          problems.push(`${e.path}: had ${links} hard links; it is no longer that file, and the snapshot does not know its other ${links - named === 1 ? 'name' : `${links - named} names`}, so it comes back as a file of its own and they keep what they hold now`);
         }
         break;
+      }
       case 'symlink':
         if (e.linkTarget === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no link target`);
         if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
         if (now?.isSymbolicLink() === true && readlinkSync(e.path) === e.linkTarget) {
-          if (metaDiffers(e, now)) ops.push({ kind: 'meta', path: e.path, ...meta, link: true });
+          if (metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'meta', path: e.path, ...meta, link: true });
         } else {
           ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: null });
         }
         break;
       case 'dir':
         if (now !== null && !now.isDirectory()) throw new SnapshotRestoreError(`cannot restore directory ${e.path}: something else is there now; move it away first`);
-        if (now === null || metaDiffers(e, now)) ops.push({ kind: 'dir', path: e.path, ...meta, created: now === null });
+        if (now === null || metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'dir', path: e.path, ...meta, created: now === null });
         break;
       case 'absent':
         if (now === null) break;
@@ -84,16 +143,27 @@ export function planRestore(entries: readonly SnapshotEntry[], sameContent: (pat
         break;
     }
   }
-  return ops;
+  return { ops: withParentTimes(ops, entries, atime), problems, changed: ops.map((o) => o.path) };
 }
 
-/** Whether a restore sets this owner (as root, or when it is our own). */
-function ownerSettable(e: { uid: number | null; gid: number | null }): e is { uid: number; gid: number } {
-  return e.uid !== null && e.gid !== null && mayChown(e.uid, e.gid);
-}
-
-function setOwner(e: { uid: number | null; gid: number | null }, chown: (uid: number, gid: number) => void): void {
-  if (ownerSettable(e)) chown(e.uid, e.gid);
+/**
+ * Staging and renames change the times of the directories they happen in: each recorded
+ * directory that holds a change gets its times put back last, even when it matched at planning.
+ */
+function withParentTimes(ops: RestoreOp[], entries: readonly SnapshotEntry[], atime: boolean): RestoreOp[] {
+  if (ops.length === 0) return ops;
+  const dirs = new Map(entries.filter((e) => e.type === 'dir' && e.mtimeNs != null).map((e) => [e.path, e]));
+  if (dirs.size === 0) return ops;
+  const planned = new Set(ops.filter((o) => o.kind === 'dir').map((o) => o.path));
+  const extra: RestoreOp[] = [];
+  for (const op of ops) {
+    const parent = dirname(op.path);
+    const e = dirs.get(parent);
+    if (e === undefined || planned.has(parent)) continue;
+    planned.add(parent);
+    extra.push({ kind: 'dir', path: parent, ...metaOf(e, atime), created: false, timesOnly: true });
+  }
+  return [...ops, ...extra];
 }
 
 /** Directories staging made (so that files can be staged inside them), removed again when a restore is undone. */
@@ -126,14 +196,27 @@ async function makeDirs(ops: readonly RestoreOp[], width: number, spares: SpareU
   }
 }
 
-/** Stages one file or link as its temp (chown before chmod: a chown clears setuid bits). */
-async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: SnapshotEntry, blobs: BlobStore, staged: string[], durable: boolean, spares: SpareUse | null): Promise<void> {
+type Staged = Extract<RestoreOp, { kind: 'replace' | 'inplace' }>;
+
+/** What staging shares: temps made so far (removed on failure) and what could not be put on them. */
+interface StageRun { staged: string[]; problems: string[]; durable: boolean; atime: boolean; spares: SpareUse | null }
+
+/**
+ * Stages one file or link as its temp with the recorded metadata (chown before chmod: a chown
+ * clears setuid bits). An in-place op's temp only carries content: its metadata is set on the
+ * file itself at commit.
+ */
+async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: StageRun): Promise<void> {
   failpoint('restore.stage');
-  const owner = ownerSettable(e) ? { uid: e.uid, gid: e.gid } : null;
+  const { staged, durable, spares } = run;
+  const withMeta = op.kind === 'replace';
+  const owner = withMeta && ownerSettable(e) ? { uid: e.uid, gid: e.gid } : null;
+  const extra = withMeta ? metaOf(e, run.atime) : {};
   if (op.sha256 === null) {
     await symlink(e.linkTarget ?? '', op.temp);
     staged.push(op.temp);
     if (owner !== null) await lchown(op.temp, owner.uid, owner.gid);
+    run.problems.push(...applyExtra(op.temp, extra).map((p) => p.replace(op.temp, op.path)));
     return;
   }
   // Checked before the temp exists: a corrupted blob costs nothing to undo.
@@ -152,7 +235,9 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
     if (packed !== undefined) await writeAll(fh, packed);
     else await blobs.copyFileVerified(op.sha256, fh, op.path);
     if (owner !== null) await fh.chown(owner.uid, owner.gid);
-    if (e.mode !== null) await fh.chmod(e.mode);
+    if (withMeta && e.mode !== null) await fh.chmod(e.mode);
+    // Xattrs (ACLs) and times on the temp, before the sync that makes it durable; problems name the real path.
+    run.problems.push(...applyExtra(op.temp, extra).map((p) => p.replace(op.temp, op.path)));
     if (durable) await fh.sync();
   } finally {
     await fh.close();
@@ -165,9 +250,11 @@ async function stageOne(op: Extract<RestoreOp, { kind: 'replace' }>, e: Snapshot
  */
 export async function stageAll(
   ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth(), spares: SparePool | null = null,
-): Promise<void> {
+  opts: RestoreOptions = {},
+): Promise<string[]> {
   const staged: string[] = [];
-  const replaces = ops.filter((o): o is Extract<RestoreOp, { kind: 'replace' }> => o.kind === 'replace');
+  const problems: string[] = [];
+  const replaces = ops.filter((o): o is Staged => o.kind === 'replace' || o.kind === 'inplace');
   // Many files: one filesystem-wide sync at the end beats an fsync each. Spares only then:
   // syncfs makes their new names durable with everything else, with no reliance on what an
   // fsync of a linked inode covers on each filesystem (and a few new files cost little).
@@ -175,13 +262,15 @@ export async function stageAll(
   const use = batch ? spares?.forRestore() ?? null : null;
   try {
     await makeDirs(ops, width, use);
-    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, staged, !batch, use));
+    const run: StageRun = { staged, problems, durable: !batch, atime: opts.atime === true, spares: use };
+    await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, run));
     if (batch) await syncTemps(staged);
   } catch (error) {
     for (const t of staged) removeQuietly(t);
     undoCreatedDirs(ops);
     throw error;
   }
+  return problems;
 }
 
 /** One syncfs per filesystem the temps live on (falling back to an fsync per file). */
@@ -217,9 +306,10 @@ export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<Restor
   const parents = new Set<string>();
   const dirs = ops.filter((o) => o.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
   for (const op of dirs) {
+    if (op.timesOnly === true) continue;
     if (lstatOrNull(op.path) === null) mkdirSync(op.path, { mode: 0o700 });
-    setOwner(op, (uid, gid) => chownSync(op.path, uid, gid));
-    if (op.mode !== null) chmodSync(op.path, op.mode);
+    // Its times last of all: what is renamed into it below changes them.
+    problems.push(...applyMeta(op.path, op, false, false));
     parents.add(dirname(op.path));
     failpoint('restore.commit');
   }
@@ -233,9 +323,16 @@ export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<Restor
         const bad = verify(op);
         if (bad !== null) problems.push(bad);
       }
+    } else if (op.kind === 'inplace') {
+      const bad = lstatOrNull(op.temp) === null ? verifyInPlace(op) : copyInPlace(op);
+      if (bad !== null) problems.push(bad);
+      else problems.push(...applyMeta(op.path, op, false));
+      removeQuietly(op.temp);
+    } else if (op.kind === 'link') {
+      const bad = relink(op);
+      if (bad !== null) problems.push(bad);
     } else if (op.kind === 'meta') {
-      setOwner(op, (uid, gid) => (op.link ? lchownSync : chownSync)(op.path, uid, gid));
-      if (op.mode !== null && !op.link) chmodSync(op.path, op.mode);
+      problems.push(...applyMeta(op.path, op, op.link));
     } else {
       continue;
     }
@@ -253,8 +350,59 @@ export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<Restor
     parents.add(dirname(op.path));
     failpoint('restore.commit');
   }
+  // Deepest first: setting a directory's times changes nothing in its parent.
+  for (const op of [...dirs].reverse()) problems.push(...applyExtra(op.path, { mtimeNs: op.mtimeNs ?? null, atimeNs: op.atimeNs ?? null }));
   syncDirs(parents);
   return problems;
+}
+
+/**
+ * Writes the staged content into the file itself (the same inode, so every hard link to it sees
+ * it), then syncs it. Not atomic, unlike a rename: run again after a crash (the temp is kept until done).
+ */
+function copyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | null {
+  let dst: number;
+  try {
+    dst = openSync(op.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return `${op.path}: could not be written in place (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it was not restored`;
+  }
+  const src = openSync(op.temp, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    let pos = 0;
+    for (let n = readSync(src, buffer, 0, buffer.length, null); n > 0; n = readSync(src, buffer, 0, buffer.length, null)) {
+      for (let w = 0; w < n;) w += writeSync(dst, buffer, w, n - w, pos + w);
+      pos += n;
+    }
+    ftruncateSync(dst, pos);
+    fsyncSync(dst);
+  } finally {
+    closeSync(src);
+    closeSync(dst);
+  }
+  return null;
+}
+
+function verifyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | null {
+  return hashFile(op.path) === op.sha256 ? null : `${op.path} does not hold the restored content`;
+}
+
+/** Makes path a name of target again (a hard link the snapshot recorded); idempotent. */
+function relink(op: Extract<RestoreOp, { kind: 'link' }>): string | null {
+  const target = lstatOrNull(op.target, true);
+  if (target === null || !target.isFile()) return `${op.path}: could not be made a hard link of ${op.target} again (${op.target} is not a file now)`;
+  const now = lstatOrNull(op.path, true);
+  if (now !== null && inode(now) === inode(target)) return null;
+  removeQuietly(op.temp);
+  try {
+    linkSync(op.target, op.temp);
+    renameSync(op.temp, op.path);
+  } catch (error) {
+    removeQuietly(op.temp);
+    return `${op.path}: could not be made a hard link of ${op.target} again (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  return null;
 }
 
 export interface FileRestore {
@@ -266,13 +414,15 @@ export interface FileRestore {
 /** The whole journaled restore of a snapshot's files. */
 export async function restoreFiles(
   journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean, spares: SparePool | null = null,
+  sameContent: (path: string, st: Stats, sha256: string) => boolean, spares: SparePool | null = null, opts: RestoreOptions = {},
 ): Promise<FileRestore> {
-  const ops = planRestore(entries, sameContent);
-  if (ops.length === 0) return { changed: [], problems: [] };
+  const plan = planRestore(entries, sameContent, opts);
+  const ops = plan.ops;
+  if (ops.length === 0) return { changed: [], problems: plan.problems };
   journal.begin(journalId, snapshotId, ops);
+  let staging: string[];
   try {
-    await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares);
+    staging = await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares, opts);
   } catch (error) {
     journal.finish(journalId);
     throw error;
@@ -286,7 +436,7 @@ export async function restoreFiles(
     throw new SnapshotRestoreError(`restore stopped part way through (${(error as Error).message}); aiosd finishes it when it next starts`, { cause: error });
   }
   journal.finish(journalId);
-  return { changed: ops.map((o) => o.path), problems };
+  return { changed: plan.changed, problems: [...plan.problems, ...staging, ...problems] };
 }
 
 /** After a crash: the temp of a replace is gone, so the rename happened, or something removed it. */
@@ -300,7 +450,7 @@ export function recoverRestores(journal: RestoreJournal): string[] {
   const done: string[] = [];
   for (const row of journal.pending()) {
     if (row.state === 'staging') {
-      for (const op of row.ops) if (op.kind === 'replace') removeQuietly(op.temp);
+      for (const op of row.ops) if (op.kind === 'replace' || op.kind === 'inplace') removeQuietly(op.temp);
       undoCreatedDirs(row.ops);
       journal.finish(row.id);
       done.push(`undid the interrupted restore of snapshot ${row.snapshotId}: it had not changed anything yet`);
@@ -309,7 +459,7 @@ export function recoverRestores(journal: RestoreJournal): string[] {
     const problems = commitAll(row.ops, verifyPlaced);
     journal.finish(row.id);
     done.push(problems.length === 0
-      ? `finished the interrupted restore of snapshot ${row.snapshotId} (${row.ops.length} change(s))`
+      ? `finished the interrupted restore of snapshot ${row.snapshotId} (${row.ops.filter((o) => !(o.kind === 'dir' && o.timesOnly === true)).length} change(s))`
       : `finished the interrupted restore of snapshot ${row.snapshotId}, but: ${problems.join('; ')}`);
   }
   return done;

@@ -11,12 +11,13 @@ import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
-import { recoverRestores, restoreFiles, type SnapshotEntry, type SnapshotEntryType } from './snapshot-restore.js';
+import { readXattrs, encodeXattrs } from './fs-meta.js';
+import { recoverRestores, restoreFiles, type RestoreOptions, type SnapshotEntry, type SnapshotEntryType } from './snapshot-restore.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
 import type { StateUse } from './tool.js';
 
 export { SnapshotBlobError } from './blob-store.js';
-export { SnapshotRestoreError, type SnapshotEntry } from './snapshot-restore.js';
+export { SnapshotRestoreError, type RestoreOptions, type SnapshotEntry } from './snapshot-restore.js';
 
 /** Monotonic, so snapshots taken in the same millisecond still list in the order taken. */
 const nextId = monotonicFactory();
@@ -35,7 +36,10 @@ export class SnapshotNotFoundError extends Error {
 }
 
 interface SnapshotRow { id: string; label: string; goal_id: string | null; step_id: string | null; created_at: string; restored_at: string | null; kind: SnapshotKind }
-interface EntryRow { path: string; type: SnapshotEntryType; mode: number | null; uid: number | null; gid: number | null; sha256: string | null; link_target: string | null }
+interface EntryRow {
+  path: string; type: SnapshotEntryType; mode: number | null; uid: number | null; gid: number | null; sha256: string | null; link_target: string | null;
+  mtime_ns: string | null; atime_ns: string | null; ctime_ns: string | null; xattrs: string | null; nlink: number | null; dev: string | null; ino: string | null;
+}
 interface IndexRow { dev: string; ino: string; size: string; mtime_ns: string; ctime_ns: string; sha256: string }
 
 export interface StateRestore extends StateRestoreReport { kind: StateUse['kind'] }
@@ -70,7 +74,12 @@ export class SnapshotStore {
   /** Empty files and directories made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
   readonly spares: SparePool;
 
-  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }) {
+  /**
+   * `metadata: false` records what snapshots recorded before schema 6 (mode and owner only, no
+   * times, xattrs or inodes), and a restore of such a snapshot leaves those as they are: the
+   * benchmark's baseline, and what rows written before version 6 get anyway.
+   */
+  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }, private readonly opts: { metadata?: boolean } = {}) {
     this.blobs = new BlobStore(blobDir, db);
     this.spares = new SparePool(join(blobDir, '.spare'), spares);
     this.journal = new RestoreJournal(db);
@@ -78,7 +87,8 @@ export class SnapshotStore {
     this.sql = {
       index: db.prepare<[string], IndexRow>('SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?'),
       upsertIndex: db.prepare('INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256'),
-      insertEntry: db.prepare('INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertEntry: db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
   }
 
@@ -143,12 +153,12 @@ export class SnapshotStore {
    * One restore at a time: staging yields to the event loop, and a second restore starting then
    * would take the first one's journal row for a crashed restore and undo it.
    */
-  restore(id: string): Promise<RestoreResult> {
+  restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
     const run = this.restoring.then(async () => {
       // No new spares while a restore wants the disk; filled again after it.
       this.spares.pause();
       try {
-        return await this.restoreNow(id);
+        return await this.restoreNow(id, opts);
       } finally {
         this.spares.resume();
       }
@@ -157,11 +167,11 @@ export class SnapshotStore {
     return run;
   }
 
-  private async restoreNow(id: string): Promise<RestoreResult> {
+  private async restoreNow(id: string, opts: RestoreOptions): Promise<RestoreResult> {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
-    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha), this.spares);
+    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha), this.spares, opts);
     const states: StateRestore[] = [];
     const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
     for (const s of saved) {
@@ -195,9 +205,12 @@ export class SnapshotStore {
 
   /** What was recorded for each path, in capture order. */
   entries(id: string): SnapshotEntry[] {
-    const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
+    const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
       .all(id) as EntryRow[];
-    return rows.map((r) => ({ path: r.path, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, sha256: r.sha256, linkTarget: r.link_target }));
+    return rows.map((r) => ({
+      path: r.path, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, sha256: r.sha256, linkTarget: r.link_target,
+      mtimeNs: r.mtime_ns, atimeNs: r.atime_ns, ctimeNs: r.ctime_ns, xattrs: r.xattrs, nlink: r.nlink, dev: r.dev, ino: r.ino,
+    }));
   }
 
   /**
@@ -240,7 +253,9 @@ export class SnapshotStore {
         this.blobs.writePending();
         this.db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at, kind) VALUES (?, ?, ?, ?, ?, NULL, ?)')
           .run(id, input.label, input.goalId ?? null, input.stepId ?? null, createdAt, input.kind);
-        for (const e of input.entries) this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget);
+        for (const e of input.entries) {
+          this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget, e.mtimeNs ?? null, e.atimeNs ?? null, e.ctimeNs ?? null, e.xattrs ?? null, e.nlink ?? null, e.dev ?? null, e.ino ?? null);
+        }
         for (const root of input.roots) this.db.prepare('INSERT INTO snapshot_roots (snapshot_id, root) VALUES (?, ?)').run(id, root);
         for (const s of input.states) this.db.prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)').run(id, s.kind, JSON.stringify(s.data));
         for (const [path, st, sha] of input.indexed) this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, String(st.mtimeNs), String(st.ctimeNs), sha);
@@ -302,7 +317,14 @@ export class SnapshotStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
       throw error;
     }
-    const base = { path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) };
+    // Times, xattrs (ACLs among them) and the inode as they were: a restore puts them back too.
+    const base = {
+      path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
+      ...(this.opts.metadata === false ? {} : {
+        mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), ctimeNs: String(st.ctimeNs), xattrs: encodeXattrs(readXattrs(path)),
+        nlink: Number(st.nlink), dev: String(st.dev), ino: String(st.ino),
+      }),
+    };
     if (st.isFile()) {
       const known = this.indexedHash(path, st);
       if (known !== null) return { ...base, type: 'file', sha256: known, linkTarget: null };

@@ -59,22 +59,24 @@ describe.each(['xterm-256color', 'linux', 'vt100'])('TERM=%s at 200x50', (term) 
 
 describe('plan review by keys', () => {
   it('a high-risk irreversible step needs a then Y; any other key cancels', async () => {
+    // A writing command changes only the files it declares (its redirection's, here): one that exists.
     const file = join(d.dir, 'touched-by-exec');
+    writeFileSync(file, '');
     const s = openShell('xterm-256color');
     await connected(s);
-    s.write(`!touch ${file}\r`);
+    s.write(`!echo touched >> ${file}\r`);
     await s.waitFor(/NOT reversible/);
     s.write('a');
     await s.waitFor(/press Y to approve/);
     s.write('n'); // not Y: cancels, nothing approved
     await s.waitFor(/cancelled/);
     await pause(200);
-    expect(existsSync(file)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('');
     s.write('a');
     await s.waitFor(/press Y to approve/);
     s.write('Y');
     await s.waitFor(/\[succeeded\]/);
-    expect(existsSync(file)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe('touched\n');
   });
 
   it('e edits a step: the daemon re-validates, a new hash is shown, approval is asked again', async () => {

@@ -1,6 +1,8 @@
 // Where the sandbox cannot start, aiOS says so (at start, in `aios status`, in the plan) and
 // falls back to the stricter policy: a read-only command line, which would have run confined,
-// now needs an admin's explicit confirmation and is never approved by any autonomy level.
+// now needs an admin's explicit confirmation and is never approved by any autonomy level; a
+// writing one needs the same, its preview saying that what it changes outside its declared
+// files will not be rolled back.
 // The sandbox is made unavailable for real: the daemon is pointed at a bwrap that is not there.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { autoApprovalPolicy } from '../../src/agents/approval-policy.js';
 import { createPolicy } from '../../src/agents/plan-policy.js';
 import { BWRAP_ENV, probeSandbox } from '../../src/sandbox/bubblewrap.js';
-import { UNSANDBOXED } from '../../src/policy/policy-engine.js';
+import { UNCONFINED_WRITES, UNSANDBOXED } from '../../src/policy/policy-engine.js';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { judge } from '../policy/helpers.js';
 import { waitForGoal } from '../helpers/wait.js';
@@ -43,9 +45,15 @@ describe('the policy without a sandbox', () => {
         // Even a verdict otherwise marked to run alone, on the allowlist, at full autonomy.
         expect(autoApprovalPolicy('trusted', [{ ...without, decision: 'allow', autoApprove: true, adminReasons: [] }], [step], { level, allow: ['shell.exec'] })).toBeNull();
       }
-      // A command that writes was never sandboxed: its terms do not change.
+      // A command that writes is confined to its declared files only inside the sandbox: without
+      // it, it needs an admin who confirms that what it changes elsewhere will not be rolled back.
       const writes = await judge(strict, 'touch /tmp/aios-fallback-x');
       expect(writes.unsandboxed).toBeUndefined();
+      expect(writes.decision).toBe('confirm');
+      expect(writes.reasons.join()).toContain(UNCONFINED_WRITES);
+      expect(writes.adminReasons).toContain(UNCONFINED_WRITES);
+      const confined = await judge(usual, 'touch /tmp/aios-fallback-x');
+      expect(confined.adminReasons).not.toContain(UNCONFINED_WRITES);
     } finally {
       await strict.close();
       await usual.close();

@@ -27,7 +27,11 @@ export interface EngineRig {
   dispose: () => void;
 }
 
-export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: { autonomy?: Autonomy; tools?: (dir: string) => Tool[]; procedures?: ProcedureStoreOptions } = {}): EngineRig {
+export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: {
+  autonomy?: Autonomy; tools?: (dir: string) => Tool[]; procedures?: ProcedureStoreOptions;
+  /** The sandbox writing shell commands run in (the daemon's writeSandbox().wrap); absent: they run unconfined. */
+  writeSandbox?: (argv: readonly string[], writable: readonly string[]) => string[];
+} = {}): EngineRig {
   const dir = mkdtempSync(join(tmpdir(), 'aios-engine-'));
   const db = openDatabase(join(dir, 'aios.db'));
   const procedures = new ProcedureStore(db, opts.procedures);
@@ -40,6 +44,7 @@ export function engineRig(planner: (procedures: ProcedureStore, dir: string) => 
     ...(opts.autonomy === undefined ? {} : { autonomy: () => opts.autonomy as Autonomy }),
     snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger, memory: new MemoryStore(db), procedures,
     emit: (e) => events.push(e), securityMode: () => 'normal',
+    ...(opts.writeSandbox === undefined ? {} : { writeSandbox: opts.writeSandbox }),
   });
   return {
     dir, db, engine, procedures, ledger, events,

@@ -69,7 +69,8 @@ describe('tree snapshots', () => {
     rmSync(join(root, 'current'));
     symlinkSync('/etc/passwd', join(root, 'current'));
     const r = await store.restore(snap.snapshot.id);
-    expect(r.changed.sort()).toEqual([join(root, 'current'), join(root, 'd0', 'f0.conf'), join(root, 'd3', 'f3.conf'), join(root, 'd4', 'f4.conf')].sort());
+    // The root and d4 lost an entry (and the root got a new link): their mtimes differ too, and come back.
+    expect(r.changed.sort()).toEqual([root, join(root, 'current'), join(root, 'd0', 'f0.conf'), join(root, 'd3', 'f3.conf'), join(root, 'd4'), join(root, 'd4', 'f4.conf')].sort());
     expect(r.problems).toEqual([]);
     expect(fingerprintTree(root)).toEqual(before);
   });

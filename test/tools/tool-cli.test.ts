@@ -62,14 +62,16 @@ describe('aios tool', () => {
   });
 
   it('needs --confirm for an irreversible step, and runs exactly the approved command with it', async () => {
+    // A writing command may change only the files it declares (it runs sandboxed): one that exists.
     const file = join(d.dir, 'touched');
-    const args = JSON.stringify({ command: `touch ${file}` });
+    writeFileSync(file, '');
+    const args = JSON.stringify({ command: `touch -d 2001-02-03T04:05:06Z ${file}`, writes: [file] });
     const without = await aios('tool', 'shell.exec', '--args', args, '--yes');
     expect(without.code).toBe(1);
     expect(without.stderr).toMatch(/needs an explicit confirmation: shell.exec cannot be undone by a snapshot/);
     const withConfirm = await aios('tool', 'shell.exec', '--args', args, '--yes', '--confirm');
     expect(withConfirm.code).toBe(0);
-    expect(statSync(file).isFile()).toBe(true);
+    expect(statSync(file).mtime.toISOString()).toBe('2001-02-03T04:05:06.000Z');
   });
 
   it('lists every tool with what it changes', async () => {
