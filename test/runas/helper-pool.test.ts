@@ -32,7 +32,7 @@ describe.skipIf(!isRoot)('run-as helper', () => {
   const quiet = { signal: new AbortController().signal, onOutput: () => undefined };
   // The paths as policy would have checked them: the helper refuses any other at the moment of use.
   const run = (h: RunAsHelper, name: string, args: unknown, signal = quiet.signal) =>
-    h.execute(name, parsed(name, args), tool(name).paths?.(parsed(name, args)) ?? [], false, { ...quiet, signal });
+    h.execute(name, parsed(name, args), tool(name).paths?.(parsed(name, args)) ?? [], { sandboxed: false }, { ...quiet, signal });
 
   beforeAll(() => {
     ensureGroup(group);
@@ -117,7 +117,7 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     const h = pool.get(account.uid);
     const chunks: string[] = [];
     const controller = new AbortController();
-    const running = h.execute('shell.exec', parsed('shell.exec', { command: 'echo started; sleep 30' }), [], false, {
+    const running = h.execute('shell.exec', parsed('shell.exec', { command: 'echo started; sleep 30' }), [], { sandboxed: false }, {
       signal: controller.signal, onOutput: (c) => { chunks.push(c); if (c.includes('started')) controller.abort(new Error('stop')); },
     });
     const r = await running;
@@ -144,7 +144,7 @@ describe.skipIf(!isRoot)('run-as helper', () => {
     const hostile = new HelperPool({ script: join(import.meta.dirname, 'fixtures', 'hostile-helper.mjs'), tools: { timeoutMs: 1000, outputCapBytes: 1024, initSocket: '', serviceEnv: {}, locations: { stateDir: dir, configDirs: [], secretsFile: '' }, sandbox: null } });
     try {
       const reports: { pid: number; pgid: number }[] = [];
-      const r = await hostile.get(account.uid).execute('shell.exec', {}, [], false, { ...quiet, onProcess: (p) => reports.push(p) });
+      const r = await hostile.get(account.uid).execute('shell.exec', {}, [], { sandboxed: false }, { ...quiet, onProcess: (p) => reports.push(p) });
       expect(r.ok).toBe(true);
       expect(reports).toHaveLength(1);
       expect(reports[0]?.pid).not.toBe(1);

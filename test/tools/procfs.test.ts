@@ -31,7 +31,7 @@ describe('procfs parsers', () => {
 
   it('reads a process name with spaces and parentheses from /proc/<pid>/stat', () => {
     const line = '42 (my (odd) name) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 10';
-    expect(parseProcStat(line)).toEqual({ comm: 'my (odd) name', state: 'S', ppid: 1, pgrp: 42, cpuTicks: 300 });
+    expect(parseProcStat(line)).toEqual({ comm: 'my (odd) name', state: 'S', ppid: 1, pgrp: 42, cpuTicks: 300, startTime: 100 });
     expect(parseProcStat(readFileSync('/proc/self/stat', 'utf8'))).toMatchObject({ ppid: process.ppid, state: 'R' });
   });
 
