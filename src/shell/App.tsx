@@ -35,6 +35,7 @@ export function App({ state, caps, keymap }: AppProps) {
         connection={state.connection}
         selected={state.selectedStep}
         active={state.focus === 'plan'}
+        armed={state.guardArmed}
         outputs={state.outputs}
         draft={state.planDraft?.text ?? null}
         keymap={keymap}
