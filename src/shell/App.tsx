@@ -51,7 +51,7 @@ export function App({ state, caps, keymap }: AppProps) {
     <Box flexDirection="column" width={width}>
       <GoalFeed goals={state.goals} focusedGoalId={state.focusedGoalId} queued={state.queued} height={area.feed} width={width} caps={caps} />
       {main}
-      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} caps={caps} />
+      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} rows={area.flashRows} caps={caps} />
       <GoalInput line={state.input} active={state.focus === 'input'} rows={area.input} width={width} caps={caps} />
       <StatusBar
         connection={state.connection}

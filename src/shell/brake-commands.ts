@@ -20,11 +20,11 @@ export function previewText(p: RollbackPreview): string {
     p.restore.length > 0 ? `restores ${some(p.restore)}` : '',
     p.remove.length > 0 ? `removes ${some(p.remove)}` : '',
     p.create.length > 0 ? `makes again ${some(p.create)}` : '',
-    ...p.states.map((s) => `${s.kind}: ${some(s.changes, 2)}`),
+    ...p.states.map((s) => `puts back ${s.kind} (${some(s.changes, 2)})`),
     p.irreversible.length > 0 ? `cannot undo ${some(p.irreversible)}` : '',
-    p.problems.length > 0 ? `PROBLEM: ${some(p.problems, 2)}` : '',
+    p.problems.length > 0 ? `may fail: ${some(p.problems, 2)}` : '',
   ].filter((s) => s !== '');
-  return parts.length === 0 ? 'nothing differs from before the goal' : parts.join('; ');
+  return parts.length === 0 ? 'changes nothing: all is as before the goal' : parts.join('; ');
 }
 
 /** `r`: asks aiosd what rolling back the goal shown (if it ran, else the last that ran) would do, and asks for Y. */
@@ -39,7 +39,7 @@ export function askRollback(ctx: CommandContext): void {
   c.call('rollback/preview', { goalId: ran.id }).then(
     (preview) => ctx.dispatch({
       type: 'confirmAsked',
-      confirm: { kind: 'rollback', goalId: ran.id, text: `roll back "${ran.text}": ${previewText(preview)}. Press Y to roll back; ${ANY_OTHER}` },
+      confirm: { kind: 'rollback', goalId: ran.id, text: `press Y to roll back "${ran.text}", ${ANY_OTHER}. It ${previewText(preview)}.` },
     }),
     (error: unknown) => reportFailure(ctx, 'cannot preview the rollback', error),
   ).catch(() => undefined);
@@ -80,7 +80,7 @@ export function askCancel(ctx: CommandContext): void {
   if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
   ctx.dispatch({
     type: 'confirmAsked',
-    confirm: { kind: 'cancel', goalId: goal.id, text: `cancel goal "${goal.text}" (${goal.state.replace(/_/g, ' ')})? Press Y to cancel it; ${ANY_OTHER}` },
+    confirm: { kind: 'cancel', goalId: goal.id, text: `press Y to cancel goal "${goal.text}" (${goal.state.replace(/_/g, ' ')}), ${ANY_OTHER}` },
   });
 }
 
@@ -110,5 +110,5 @@ export function askLeave(ctx: CommandContext, leave: () => void): void {
   const pending = pendingOfMine(ctx.store.getState());
   if (pending.length === 0) return leave();
   const what = some(pending.map((g) => `"${g.text}" ${g.state === 'running' ? 'runs' : 'awaits approval'}`), 2);
-  ctx.dispatch({ type: 'confirmAsked', confirm: { kind: 'leave', text: `${what}. Press Y to leave anyway (it stays with aiosd); any other key stays` } });
+  ctx.dispatch({ type: 'confirmAsked', confirm: { kind: 'leave', text: `press Y to leave anyway, any other key stays: ${what} (it stays with aiosd)` } });
 }

@@ -203,7 +203,7 @@ describe('controller, connected', () => {
     await settle();
     expect(client.calls('rollback/preview')).toEqual([{ goalId: 'old' }]);
     expect(client.calls('goal/rollback')).toEqual([]);
-    expect(store.getState().confirm?.text).toMatch(/roll back .*: restores \/etc\/motd; removes \/tmp\/new\. Press Y to roll back/);
+    expect(store.getState().confirm?.text).toMatch(/press Y to roll back ".*", any other key keeps it\. It restores \/etc\/motd; removes \/tmp\/new\./);
     type('n'); // anything but Y: nothing rolled back, the key is text
     await settle();
     expect(store.getState().confirm).toBeNull();
@@ -327,7 +327,7 @@ describe('controller, connected', () => {
     type('install nginx\r');
     await settle();
     type('c');
-    expect(store.getState().confirm?.text).toMatch(/cancel goal "install nginx and start it" \(awaiting approval\)\? Press Y/);
+    expect(store.getState().confirm?.text).toMatch(/press Y to cancel goal "install nginx and start it" \(awaiting approval\)/);
     expect(client.calls('goal/cancel')).toEqual([]);
     type('Y');
     await settle();
@@ -354,7 +354,7 @@ describe('controller, connected', () => {
     await settle();
     type('q');
     expect(left).toEqual([]);
-    expect(store.getState().confirm?.text).toMatch(/"install nginx and start it" awaits approval\. Press Y to leave anyway/);
+    expect(store.getState().confirm?.text).toMatch(/press Y to leave anyway, any other key stays: "install nginx and start it" awaits approval/);
     type('Y');
     expect(left).toEqual([0]);
   });
