@@ -362,6 +362,8 @@ export function createController(deps: ControllerDeps): Controller {
       case 'closeHelp':
         return dispatch({ type: 'helpClosed' });
       case 'leave':
+        return leave(0);
+      case 'quit':
         return askLeave(ctx, () => leave(0));
       default:
         return;

@@ -76,6 +76,7 @@ export const COMMANDS = {
   help: 'show all keys',
   closeHelp: 'close help',
   leave: 'leave the shell',
+  quit: 'leave the shell (asks first if a goal of yours is pending)',
 } as const;
 
 export type Command = keyof typeof COMMANDS;
@@ -131,7 +132,8 @@ export const DEFAULT_KEYMAP: Keymap = {
     focusInput: ['escape', 'tab', 'i', 'ctrl+c'],
     ...VIEW_KEYS,
     help: ['?', 'f1'],
-    leave: ['q', 'ctrl+d'],
+    quit: ['q'],
+    leave: ['ctrl+d'],
   },
   plan: {
     approveAll: ['a'],
