@@ -6,7 +6,7 @@ import type { CommandContext } from './command-context.js';
 import { createLink, messageOf, type Link } from './connection.js';
 import { HatchSession } from './hatch-session.js';
 import type { KeyPress } from './key-decode.js';
-import { DEFAULT_KEYMAP, resolveKey, type Command, type Keymap, type Resolved } from './keymap.js';
+import { DEFAULT_KEYMAP, type Command, type Keymap, type Resolved } from './keymap.js';
 import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
 import { askCancel, askLeave, askRollback, cancelGoal, goalToCancel, rollback } from './brake-commands.js';
