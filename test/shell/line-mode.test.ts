@@ -104,6 +104,24 @@ describe('line mode', () => {
     expect(c.calls('plan/decide')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true }]);
   });
 
+  it("cancel sends goal/cancel for the goal shown while it awaits approval, and prints aiosd's answer", async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const c = new FakeClient({
+      'goal/submit': () => shown,
+      'goal/cancel': () => { throw new Error('only a goal being planned can be cancelled'); },
+    });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('cancel');
+    await s.until(/! cancel failed: only a goal being planned can be cancelled/);
+    expect(c.calls('goal/cancel')).toEqual([{ goalId: ID }]);
+    c.answers['goal/cancel'] = () => ({ ...shown, state: 'cancelled', message: 'cancelled by alice: nothing ran', updatedAt: '2025-01-01T00:00:03.000Z' });
+    s.type('cancel');
+    await s.until(/cancelled goal MRHWD5E8: install nginx and start it \(cancelled by alice: nothing ran\)/);
+  });
+
   it('edit sends new arguments (checked to be a JSON object first) and shows the new plan to approve again', async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
     const edited = { ...shown, plan: shown.plan === null ? null : { ...shown.plan, id: 'p-edited', hash: 'ffee00112233445566778899' } };
