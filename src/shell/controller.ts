@@ -13,7 +13,7 @@ import { askCancel, askLeave, askRollback, cancelGoal, goalToCancel, rollback } 
 import { NO_GUARD, realClock, type GuardClock, type GuardTimes } from './key-guard.js';
 import { createKeyRouter } from './key-router.js';
 import { decide, revise, startEdit, submitApproval, submitEdit } from './plan-commands.js';
-import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
+import { type Action, type Flash, type MainView, type ShellState, type StatusExtras } from './shell-state.js';
 import { statusExtras } from './status-extras.js';
 import type { Store } from './store.js';
 import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
@@ -150,9 +150,6 @@ export function createController(deps: ControllerDeps): Controller {
     c.call('status/get', {}).then((status) => {
       const { health, extras } = store.getState();
       const now = statusExtras(status);
-      if (deps.guard !== undefined && deps.guard.fixed !== true && status.guardMs !== undefined && status.burstMs !== undefined) {
-        router.configure({ guardMs: status.guardMs, burstMs: status.burstMs });
-      }
       if (health === null || health.health !== status.health || health.problems.join() !== status.problems.join() || JSON.stringify(now) !== JSON.stringify(extras)) {
         dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems }, extras: now });
       }
@@ -380,8 +377,14 @@ export function createController(deps: ControllerDeps): Controller {
   let lastConnected = false;
   let running = false;
   let metricsTimer: ReturnType<typeof setInterval> | null = null;
+  let guardFromDaemon: StatusExtras['guard'] = null;
   const unsubscribe = store.subscribe(() => {
     const s = store.getState();
+    // aiosd's [shell] guard_ms and burst_ms, unless this shell was given its own.
+    if (s.extras.guard !== guardFromDaemon) {
+      guardFromDaemon = s.extras.guard;
+      if (guardFromDaemon !== null && deps.guard !== undefined && deps.guard.fixed !== true) router.configure(guardFromDaemon);
+    }
     // The hatch pane follows the terminal's size; the shell in it ends with the connection.
     if (s.view === 'hatch' && hatch.openId !== null) {
       const { cols, rows } = hatchSize();

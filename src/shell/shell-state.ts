@@ -36,6 +36,8 @@ export interface StatusExtras {
   /** Model tiers and whether each is up. */
   tiers: { name: string; up: boolean }[];
   budget: { spentUsd: number; limitUsd: number | null } | null;
+  /** The key guard's timings from config ([shell] guard_ms, burst_ms). */
+  guard: { guardMs: number; burstMs: number } | null;
 }
 
 export interface Flash {
@@ -149,7 +151,7 @@ export type Action =
 /** Output kept per step: enough for any screen, bounded for long-running programs. */
 export const OUTPUT_TAIL = 16 * 1024;
 
-const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null };
+const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null, guard: null };
 
 export function initialState(columns = 80, rows = 24): ShellState {
   return {

@@ -530,3 +530,21 @@ describe('controller, with the key guard on its default timings', () => {
     expect(store.getState().input.text).toBe('a\nq');
   });
 });
+
+describe('controller, the guard timings from aiosd', () => {
+  it("takes [shell] guard_ms and burst_ms from status/get unless the shell's own were given", async () => {
+    const planned = awaitingGoal('g1');
+    const safe = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') } };
+    const client = new FakeClient({ 'goal/submit': () => safe, 'status/get': () => statusResult({ guardMs: 0, burstMs: 0 }) });
+    store = createStore(reduce, initialState(80, 24));
+    left = [];
+    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: (code) => left.push(code), guard: { ...DEFAULT_GUARD, clock: new ManualClock() } });
+    controller.start();
+    await settle();
+    type('tidy the logs\r');
+    await settle();
+    type('a'); // no time has passed, but aiosd said 0 and 0: it acts at once
+    await settle();
+    expect(client.calls('plan/decide')).toHaveLength(1);
+  });
+});
