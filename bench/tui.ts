@@ -153,7 +153,8 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
   });
   await daemon.listen();
   const shellArgs = [join(root, 'bin', 'aios-shell.js')];
-  const shellEnv = { ...env, AIOS_SOCKET: daemon.socketPath, AIOS_HISTORY_FILE: '' };
+  // The key guard off: these figures are about drawing, and the keys below switch views fast.
+  const shellEnv = { ...env, AIOS_SOCKET: daemon.socketPath, AIOS_HISTORY_FILE: '', AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' };
   const inkStream = join(root, 'bench', '.build', 'ink-stream.js');
   const stream = (seconds: number): (() => void) => () => {
     daemon.emit({ type: 'step.started', goalId: 'gbench', stepId: 's1', agent: 'system', tool: 'fs.write' });
@@ -233,4 +234,5 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
   } finally {
     await daemon.dispose();
   }
+  await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
 }

@@ -2,6 +2,7 @@
 // It persists every transition, audits every decision and tool call, and streams events.
 import { ulid } from 'ulid';
 import type { DaemonEvent } from '../protocol/events.js';
+import type { RollbackPreview } from '../protocol/methods.js';
 import type { GoalView, PlanStepSpec, PlanView, StepPreview, StepView, Tier } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { ExecJournal } from '../memory/exec-journal.js';
@@ -18,6 +19,7 @@ import { OpError } from './op-error.js';
 import { planHash } from './plan-hash.js';
 import type { PlanOutcome, Planner } from './planner.js';
 import { revisionContext } from './revision-context.js';
+import { previewRollback, undoPlan } from './rollback-preview.js';
 import type { ProcedureStore } from './procedure-store.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { StepRunner } from './step-runner.js';
@@ -390,12 +392,7 @@ export class GoalEngine {
     }
     // Every plan that ran counts, newest first: a revised plan runs after the failed one it
     // replaced, and what the failed one changed is still in effect until this undoes it.
-    const ran = this.deps.store.plansOf(goalId).flatMap((p) => p.steps
-      .filter((s) => s.state === 'succeeded' || (['failed', 'cancelled', 'outcome_unknown'].includes(s.state) && s.snapshotId !== null))
-      .map((s) => ({ ...s, planId: p.id }))
-      .reverse());
-    const undoable = ran.filter((s) => s.snapshotId !== null);
-    const irreversible = ran.filter((s) => s.snapshotId === null && this.mutates(s.tool));
+    const { undoable, irreversible } = undoPlan(this.deps.store, goalId, (t) => this.mutates(t));
     if (undoable.length === 0) {
       throw new OpError('Conflict', irreversible.length > 0
         ? `nothing reversible to roll back: ${irreversible.map((s) => `${s.id} (${s.tool})`).join(', ')} cannot be undone`
@@ -434,6 +431,12 @@ export class GoalEngine {
       + (problems.length > 0 ? `; NOT brought back: ${problems.join('; ')}` : '');
     this.deps.store.setGoalState(goalId, 'rolled_back', `rolled back by ${actor.name}: restored ${restored.length === 0 ? 'nothing (already as before)' : restored.join(', ')}${note}`);
     return this.publish(goalId);
+  }
+
+  /** What rollback() would restore and remove now, computed from the goal's snapshots; changes nothing. */
+  rollbackPreview(goalId: string): Promise<RollbackPreview> {
+    this.get(goalId);
+    return previewRollback(goalId, undoPlan(this.deps.store, goalId, (t) => this.mutates(t)), this.deps.snapshots);
   }
 
   /**

@@ -59,6 +59,10 @@ const Daemon = z.strictObject({
 const Shell = z.strictObject({
   /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
   escape_hatch: z.enum(['never', 'admin', 'always']).default('admin'),
+  /** The TUI's key guard: a command key acts only this long after the plan (or the previous key) changed... */
+  guard_ms: z.number().int().min(0).max(10_000).default(700),
+  /** ...and only when no other key follows it within this long (a burst of typing is text). */
+  burst_ms: z.number().int().min(0).max(2_000).default(250),
 });
 
 // [models] and [api.*]: local GGUF models and cloud providers (src/config/models-schema.ts).

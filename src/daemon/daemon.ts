@@ -207,7 +207,10 @@ export async function startDaemon(opts: {
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
     db, ledger, snapshots, stateDir: paths.stateDir, mode: paths.mode,
-    settings: () => ({ autonomy: config.system.autonomy_level, escapeHatch: config.shell?.escape_hatch ?? 'admin' }),
+    settings: () => ({
+      autonomy: config.system.autonomy_level, escapeHatch: config.shell?.escape_hatch ?? 'admin',
+      guardMs: config.shell?.guard_ms ?? 700, burstMs: config.shell?.burst_ms ?? 250,
+    }),
     models: () => intelligence.figures(),
   });
   await server.listen(createHandlers({

@@ -84,6 +84,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'goal/list': (p, conn) => ({ goals: d.store.listGoals(p.limit).map((g) => goalFor(conn.actor, g)) }),
     'goal/get': (p, conn) => goalFor(conn.actor, d.engine.get(p.goalId)),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
+    'rollback/preview': (p) => d.engine.rollbackPreview(p.goalId),
     'goal/resume': (p, conn) => d.engine.resume(p.goalId, conn.actor),
     'plan/decide': (p, conn) => d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor, p.confirm === true),
     'plan/edit': (p, conn) => d.engine.editStep(p.planId, p.planHash, p.stepId, p.args, conn.actor),

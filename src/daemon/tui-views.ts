@@ -14,6 +14,9 @@ import { snapshotDetail } from './snapshot-detail.js';
 export interface TuiSettings {
   autonomy: 'manual' | 'supervised' | 'full';
   escapeHatch: HatchPolicy;
+  /** The shell's key guard ([shell] guard_ms, burst_ms). */
+  guardMs?: number;
+  burstMs?: number;
 }
 
 export interface TuiViews {

@@ -19,6 +19,26 @@ const ownerOrAdmin = { role: 'operator', owner: true } as const satisfies Permis
 const admin = { role: 'admin' } as const satisfies Permission;
 
 const Empty = z.object({}).strict();
+
+/** What rolling a goal back would change: each list as paths or states, nothing changed yet. */
+export const RollbackPreview = z.object({
+  goalId: z.string(),
+  /** The steps whose snapshots would be restored, newest first. */
+  steps: z.array(z.string()),
+  /** Paths written back to what they held before the goal (content, link, mode or owner). */
+  restore: z.array(z.string()),
+  /** Paths the goal created, removed again. */
+  remove: z.array(z.string()),
+  /** Directories made again. */
+  create: z.array(z.string()),
+  /** Packages, services, firewall: what putting them back as before the step would change, in words. */
+  states: z.array(z.object({ kind: z.string(), changes: z.array(z.string()), step: z.string() })),
+  /** Steps that changed something and cannot be undone: left as they are. */
+  irreversible: z.array(z.string()),
+  /** What would stop the rollback or could not be brought back, in words. */
+  problems: z.array(z.string()),
+});
+export type RollbackPreview = z.infer<typeof RollbackPreview>;
 const Ok = z.object({ ok: z.literal(true) });
 
 export const methods = {
@@ -56,6 +76,9 @@ export const methods = {
       /** From config: how much the agents may do on their own, and who may open the escape hatch. */
       autonomy: z.enum(['manual', 'supervised', 'full']).optional(),
       escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
+      /** From config [shell]: how long a command key waits to stand alone (the shell's key guard). */
+      guardMs: z.number().optional(),
+      burstMs: z.number().optional(),
       /** The planning tiers (reactive → procedure → operational → tactical → cloud), each up or down and why. */
       tiers: z.array(TierStatus).optional(),
       /**
@@ -95,6 +118,13 @@ export const methods = {
     perm: ownerOrAdmin,
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
+  },
+  'rollback/preview': {
+    // Owner or admin: it names the paths the goal changed, which only they may see.
+    perm: ownerOrAdmin,
+    // What goal/rollback would do now, computed from the goal's snapshots; changes nothing.
+    params: z.object({ goalId: z.string() }).strict(),
+    result: RollbackPreview,
   },
   'plan/decide': {
     perm: ownerOrAdmin,

@@ -35,6 +35,7 @@ export function App({ state, caps, keymap }: AppProps) {
         connection={state.connection}
         selected={state.selectedStep}
         active={state.focus === 'plan'}
+        armed={state.guardArmed}
         outputs={state.outputs}
         draft={state.planDraft?.text ?? null}
         keymap={keymap}
@@ -50,7 +51,7 @@ export function App({ state, caps, keymap }: AppProps) {
     <Box flexDirection="column" width={width}>
       <GoalFeed goals={state.goals} focusedGoalId={state.focusedGoalId} queued={state.queued} height={area.feed} width={width} caps={caps} />
       {main}
-      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} caps={caps} />
+      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} rows={area.flashRows} caps={caps} />
       <GoalInput line={state.input} active={state.focus === 'input'} rows={area.input} width={width} caps={caps} />
       <StatusBar
         connection={state.connection}

@@ -19,6 +19,8 @@ export interface PlanViewProps {
   connection: Connection;
   selected: number;
   active: boolean;
+  /** Whether a command key pressed alone now would act (the key guard): the hint lights up. */
+  armed?: boolean;
   outputs: Readonly<Record<string, string>>;
   draft?: string | null;
   keymap: Keymap;
@@ -39,7 +41,7 @@ export const PlanView = memo(function PlanView(props: PlanViewProps) {
   const hint = goal.state === 'awaiting_approval' && props.active;
   const reserve = Math.min(wantOut, Math.max(3, Math.floor(height * 0.4)));
   const plan = planLines({ goal, selected: props.selected, active: props.active, width, height: height - reserve - (hint ? 1 : 0), caps });
-  const lines = hint ? [...plan, planHint(props.keymap, caps.glyphs)] : plan;
+  const lines = hint ? [...plan, planHint(props.keymap, caps.glyphs, props.armed ?? true)] : plan;
   const outHeight = Math.min(wantOut, height - lines.length);
   return (
     <Box flexDirection="column">

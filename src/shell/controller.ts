@@ -6,11 +6,14 @@ import type { CommandContext } from './command-context.js';
 import { createLink, messageOf, type Link } from './connection.js';
 import { HatchSession } from './hatch-session.js';
 import type { KeyPress } from './key-decode.js';
-import { DEFAULT_KEYMAP, resolveKey, type Command, type Keymap, type Resolved } from './keymap.js';
+import { DEFAULT_KEYMAP, type Command, type Keymap, type Resolved } from './keymap.js';
 import { regions } from './layout.js';
 import type { LineEdit } from './line-edit.js';
-import { cancelPlanning, decide, planningGoal, revise, rollback, sendDecision, startEdit, submitEdit } from './plan-commands.js';
-import { type Action, type Flash, type MainView, type ShellState } from './shell-state.js';
+import { askCancel, askLeave, askRollback, cancelGoal, goalToCancel, rollback } from './brake-commands.js';
+import { NO_GUARD, realClock, type GuardClock, type GuardTimes } from './key-guard.js';
+import { createKeyRouter } from './key-router.js';
+import { decide, revise, startEdit, submitApproval, submitEdit } from './plan-commands.js';
+import { type Action, type Flash, type MainView, type ShellState, type StatusExtras } from './shell-state.js';
 import { statusExtras } from './status-extras.js';
 import type { Store } from './store.js';
 import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
@@ -23,6 +26,8 @@ export interface Controller {
   stop(): void;
   press(key: KeyPress): void;
   run(resolved: Resolved): void;
+  /** Leaves at once, asking nothing (the terminal closed). */
+  leave(code: number): void;
   /** Raw keys for the escape hatch's shell. */
   hatchInput(data: string): void;
   /** The link to the daemon, for tests and the composition root. */
@@ -45,6 +50,13 @@ export interface ControllerDeps {
   /** Milliseconds between monitor samples and between status refreshes. */
   metricsEveryMs?: number;
   statusEveryMs?: number;
+  /**
+   * The key guard's timings (key-guard.ts); absent: no guard, every key acts at once. `fixed`:
+   * they stay as given, else the daemon's [shell] settings replace them once status/get says them.
+   */
+  guard?: GuardTimes & { fixed?: boolean; clock?: GuardClock };
+  /** Runs key handling that a timer started (a key the guard held) as a key's own frame. */
+  urgently?: (fn: () => void) => void;
 }
 
 const EDITS = {
@@ -162,6 +174,8 @@ export function createController(deps: ControllerDeps): Controller {
     switch (prompt.kind) {
       case 'args':
         return submitEdit(ctx, prompt, state.input.text);
+      case 'approve':
+        return submitApproval(ctx, prompt, state.input.text);
       case 'search':
         dispatch({ type: 'promptClosed' });
         dispatch({ type: 'viewShown', view: 'agents' });
@@ -245,9 +259,16 @@ export function createController(deps: ControllerDeps): Controller {
     const confirm = store.getState().confirm;
     dispatch({ type: 'confirmCleared' });
     if (confirm === null) return;
-    if (confirm.kind === 'restore') return restore(ctx, confirm.snapshotId);
-    sendDecision(ctx, confirm.planId, confirm.planHash, 'approve', confirm.stepIds, true);
-    if (confirm.stepIds !== undefined) dispatch({ type: 'stepSelected', delta: 1 });
+    switch (confirm.kind) {
+      case 'restore':
+        return restore(ctx, confirm.snapshotId);
+      case 'rollback':
+        return rollback(ctx, confirm.goalId);
+      case 'cancel':
+        return cancelGoal(ctx, confirm.goalId);
+      case 'leave':
+        return leave(0);
+    }
   };
 
   const run = (resolved: Resolved): void => {
@@ -297,16 +318,16 @@ export function createController(deps: ControllerDeps): Controller {
       case 'nextGoal':
         return dispatch({ type: 'goalShown', delta: 1 });
       case 'rollback':
-        return rollback(ctx);
+        return askRollback(ctx);
       case 'reviseGoal':
         return revise(ctx);
       case 'traceGoal':
         return openTrace(ctx, 'plan');
       case 'cancelGoal':
-        return cancelPlanning(ctx);
+        return askCancel(ctx);
       case 'cancelOrLeave':
-        // Ctrl-C in the plan view keeps its old meaning unless a model is writing a plan.
-        return planningGoal(store.getState()) === null ? dispatch({ type: 'focused', focus: 'input' }) : cancelPlanning(ctx);
+        // Ctrl-C in the plan view keeps its old meaning unless there is a goal to stop.
+        return goalToCancel(store.getState()) === null ? dispatch({ type: 'focused', focus: 'input' }) : askCancel(ctx);
       case 'panePrev':
         return dispatch({ type: 'paneFocused', delta: -1 });
       case 'paneNext':
@@ -346,36 +367,31 @@ export function createController(deps: ControllerDeps): Controller {
         return dispatch({ type: 'helpClosed' });
       case 'leave':
         return leave(0);
+      case 'quit':
+        return askLeave(ctx, () => leave(0));
       default:
         return;
     }
   };
 
-  const press = (key: KeyPress): void => {
-    const state = store.getState();
-    if (state.confirm !== null) {
-      // The second key: exactly the confirm key goes ahead; anything else cancels.
-      const resolved = key.key === '' ? null : resolveKey('', key.key, 'help', { inputEmpty: true }, { ...keymap, help: keymap.confirm });
-      if (resolved?.command === 'confirm') return confirmed();
-      dispatch({ type: 'confirmCleared' });
-      return flash('info', 'cancelled: nothing was approved or restored');
-    }
-    if (key.key === '' && state.focus !== 'input') {
-      // A run of text typed outside the input line: each character is its own key.
-      for (const ch of Array.from(key.input)) press({ key: ch, input: ch });
-      return;
-    }
-    const resolved = resolveKey(key.input, key.key, state.focus, { inputEmpty: state.input.text === '' }, keymap);
-    if (resolved === null) return;
-    dispatch({ type: 'flashCleared' });
-    run(resolved);
-  };
+  const router = createKeyRouter({
+    store, keymap, run, confirmed,
+    times: deps.guard ?? NO_GUARD,
+    clock: deps.guard?.clock ?? realClock,
+    urgently: deps.urgently ?? ((fn) => fn()),
+  });
 
   let lastConnected = false;
   let running = false;
   let metricsTimer: ReturnType<typeof setInterval> | null = null;
+  let guardFromDaemon: StatusExtras['guard'] = null;
   const unsubscribe = store.subscribe(() => {
     const s = store.getState();
+    // aiosd's [shell] guard_ms and burst_ms, unless this shell was given its own.
+    if (s.extras.guard !== guardFromDaemon) {
+      guardFromDaemon = s.extras.guard;
+      if (guardFromDaemon !== null && deps.guard !== undefined && deps.guard.fixed !== true) router.configure(guardFromDaemon);
+    }
     // The hatch pane follows the terminal's size; the shell in it ends with the connection.
     if (s.view === 'hatch' && hatch.openId !== null) {
       const { cols, rows } = hatchSize();
@@ -406,10 +422,12 @@ export function createController(deps: ControllerDeps): Controller {
       if (metricsTimer !== null) clearInterval(metricsTimer);
       metricsTimer = null;
       unsubscribe();
+      router.dispose();
       link.stop();
     },
-    press,
+    press: (key) => router.press(key),
     run,
+    leave,
     hatchInput: (data) => hatch.input(data),
     link,
   };

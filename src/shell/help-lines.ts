@@ -102,8 +102,12 @@ export function helpLines({ keymap, height, width, caps, offset = 0 }: HelpInput
   return [head, ...rows];
 }
 
-/** A one-row reminder of the keys that matter in the plan view, from the keymap. */
-export function planHint(keymap: Keymap, glyphs: Glyphs): Line {
+/**
+ * A one-row reminder of the keys that matter in the plan view, from the keymap: dimmed while
+ * the key guard would turn a key away (the plan just changed, a key was just pressed), lit once
+ * a key pressed alone would act.
+ */
+export function planHint(keymap: Keymap, glyphs: Glyphs, armed = true): Line {
   const pick: Command[] = ['approveAll', 'approveStep', 'rejectStep', 'skipStep', 'editStep', 'selectNext', 'focusInput', 'help'];
   const words: Partial<Record<Command, string>> = {
     approveAll: 'approve all', approveStep: 'step', rejectStep: 'reject', skipStep: 'skip', editStep: 'edit',
@@ -119,5 +123,5 @@ export function planHint(keymap: Keymap, glyphs: Glyphs): Line {
     const prev = c === 'selectNext' ? first('selectPrev') : null;
     return [`${prev === null ? '' : `${prev}/`}${key} ${words[c] ?? c}`];
   });
-  return line(parts.join(`  `), { tone: 'muted' });
+  return line(parts.join(`  `), armed ? { bold: true } : { tone: 'muted' });
 }

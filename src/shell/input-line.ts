@@ -6,12 +6,13 @@ import { seg, type Line } from './styled-lines.js';
 
 export const GOAL_PROMPT = 'goal> ';
 
-const PROMPTS = { goal: GOAL_PROMPT, args: 'args> ', search: 'find> ', memory: 'search> ' } as const;
+const PROMPTS = { goal: GOAL_PROMPT, args: 'args> ', search: 'find> ', memory: 'search> ', approve: 'approve> ' } as const;
 const PLACEHOLDERS = {
   goal: 'type what you want done, then Enter',
   args: 'the step arguments as JSON, then Enter',
   search: 'text to find in the pane, then Enter',
   memory: 'words to look for, then Enter',
+  approve: "type the step's id or yes, then Enter; Esc cancels",
 } as const;
 
 export interface InputLineProps {
@@ -65,6 +66,7 @@ export function inputLine(props: { line: EditLine; active: boolean; width: numbe
 /** The input line with the prompt of what Enter will do, in `rows` rows: as the screen shows it. */
 export function promptInputLines(input: InputState, active: boolean, rows: number, width: number): Line[] {
   const p = input.prompt;
-  const prompt = p.kind === 'args' ? `args ${p.stepId}> ` : PROMPTS[p.kind];
-  return inputLines({ line: input, active, width, prompt, placeholder: PLACEHOLDERS[p.kind], maxRows: rows });
+  const prompt = p.kind === 'args' ? `args ${p.stepId}> ` : p.kind === 'approve' ? `approve ${p.risky.join(' ')}? ` : PROMPTS[p.kind];
+  const placeholder = p.kind === 'approve' ? `type ${p.risky.join(' ')} or yes, then Enter; Esc cancels` : PLACEHOLDERS[p.kind];
+  return inputLines({ line: input, active, width, prompt, placeholder, maxRows: rows });
 }

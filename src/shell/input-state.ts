@@ -8,7 +8,9 @@ export type Prompt =
   | { kind: 'goal' }
   | { kind: 'args'; goalId: string; planId: string; planHash: string; stepId: string }
   | { kind: 'search'; agent: string }
-  | { kind: 'memory' };
+  | { kind: 'memory' }
+  /** A high-risk approval: Enter approves only when the line holds the steps' ids or `yes`. */
+  | { kind: 'approve'; goalId: string; planId: string; planHash: string; stepIds?: string[]; risky: string[] };
 
 export interface InputState extends EditLine {
   /** Oldest first. */

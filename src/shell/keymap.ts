@@ -55,11 +55,11 @@ export const COMMANDS = {
   pageNext: 'page down',
   prevGoal: 'previous goal',
   nextGoal: 'next goal',
-  rollback: 'roll back the goal shown',
+  rollback: 'roll back the goal shown (shows what it restores and removes, asks Y)',
   reviseGoal: 'ask for a revised plan for the failed goal shown',
   traceGoal: "this goal's decision trace",
-  cancelGoal: 'cancel the goal being planned (stops the model)',
-  cancelOrLeave: 'cancel the goal being planned, else back to the input line',
+  cancelGoal: 'cancel the goal shown, or yours being planned (asks Y)',
+  cancelOrLeave: 'cancel the goal shown (asks Y), else back to the input line',
   panePrev: 'previous pane',
   paneNext: 'next pane',
   paneZoom: 'zoom the pane in or out',
@@ -76,6 +76,7 @@ export const COMMANDS = {
   help: 'show all keys',
   closeHelp: 'close help',
   leave: 'leave the shell',
+  quit: 'leave the shell (asks first if a goal of yours is pending)',
 } as const;
 
 export type Command = keyof typeof COMMANDS;
@@ -131,7 +132,8 @@ export const DEFAULT_KEYMAP: Keymap = {
     focusInput: ['escape', 'tab', 'i', 'ctrl+c'],
     ...VIEW_KEYS,
     help: ['?', 'f1'],
-    leave: ['q', 'ctrl+d'],
+    quit: ['q'],
+    leave: ['ctrl+d'],
   },
   plan: {
     approveAll: ['a'],

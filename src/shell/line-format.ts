@@ -25,7 +25,9 @@ export const HELP = [
   ...Object.values(USAGE).map((u) => `  ${u}`),
   '[goal]: the 8 characters printed after "goal" (or the whole id). Left out: the',
   'goal shown; for revise the last that failed, for rollback the last that ran, for',
-  'cancel the one being planned. Risky steps are approved only after you type YES.',
+  'cancel the one shown while it can be stopped, else the one being planned. Risky',
+  "steps are approved only after you type the step's id or yes; a rollback says what",
+  'it would restore and remove, and asks for yes.',
 ].join('\n');
 
 /** What line mode says as it starts: short, so it fits an 80x24 screen with room to work. */

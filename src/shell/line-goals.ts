@@ -89,6 +89,13 @@ export class LineGoals {
     return mine ?? (mineOnly ? null : newestPlanning(this.book));
   }
 
+  /** cancel's default: the goal shown while it can still be stopped (awaiting approval, running), else as planning(). */
+  stoppable(): GoalView | null {
+    const shown = this.shown();
+    if (shown?.state === 'awaiting_approval' || shown?.state === 'running') return shown;
+    return this.planning();
+  }
+
   /** The full id of a goal known here, by the 8 characters printed or the whole id. */
   resolve(typed: string): string | null {
     const id = typed.toUpperCase();

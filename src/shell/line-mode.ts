@@ -1,7 +1,8 @@
 // The shell on a terminal that cannot move its cursor (TERM=dumb, an emacs buffer, a logging
 // serial capture): plain lines in, plain lines out. The full shell's plan actions as typed
 // commands (line-grammar.ts): approve, reject, skip, edit, cancel, revise, rollback, show,
-// trace, with the same second confirmation for high-risk and irreversible steps. Like the
+// trace, with the same typed confirmation for high-risk and irreversible steps (the step's id
+// or yes) and the same review before a rollback. Like the
 // full-screen shell it never runs anything itself: every action is a call to aiosd.
 import { analysisText } from './analysis-text.js';
 import { createInterface } from 'node:readline';
@@ -14,7 +15,8 @@ import { messageOf, noAnswerIn, refusalOf, SETUP_DEADLINE_MS } from './connectio
 import { BANNER, formatGoalList, formatPlan, formatTrace, HELP, shortId, stateWords } from './line-format.js';
 import { LineGoals } from './line-goals.js';
 import { parseLine, type Decision, type LineCommand } from './line-grammar.js';
-import { needsConfirm, VIEWER_REFUSAL } from './plan-commands.js';
+import { previewText } from './brake-commands.js';
+import { confirmsApproval, needsConfirm, VIEWER_REFUSAL } from './plan-commands.js';
 
 export interface LineModeOptions {
   connect: Connect;
@@ -46,7 +48,8 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   let outageSaid = false;
   const goals = new LineGoals();
   const queued: string[] = [];
-  let pendingConfirm: (() => void) | null = null;
+  /** A question asked: the next line is its answer. */
+  let pendingConfirm: ((answer: string) => void) | null = null;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -118,8 +121,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     };
     const risky = decision === 'approve' ? targets.filter(needsConfirm) : [];
     if (risky.length === 0) return send(false);
-    pendingConfirm = () => send(true);
-    say(`${risky.map((s) => `${s.id} ${s.tool}`).join(', ')} ${risky.length === 1 ? 'is' : 'are'} high risk or NOT reversible. Type YES to approve; anything else cancels.`);
+    const ids = risky.map((s) => s.id);
+    pendingConfirm = (answer) => (confirmsApproval(answer, ids) ? send(true) : say(`cancelled: nothing was approved (it takes ${ids.join(' ')} or yes)`));
+    say(`${risky.map((s) => `${s.id} ${s.tool}`).join(', ')} ${risky.length === 1 ? 'is' : 'are'} high risk or NOT reversible. Type ${ids.join(' ')} (the step's id) or yes to approve; anything else cancels.`);
   };
 
   const edit = (stepId: string, json: string): void => {
@@ -168,16 +172,29 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
   const rollback = (goalId: string | undefined): void => {
     const target = goalId ?? goals.toRollBack()?.id ?? null;
     if (target === null) return say('no goal has run yet: nothing to roll back');
-    actOn(target, 'roll back', `rolling back goal ${shortId(target)}...`, (c) => c.call('goal/rollback', { goalId: target }), (g) => {
-      goals.shownId = g.id;
-      say(`rolled back goal ${shortId(g.id)}: ${sanitize(g.message ?? stateWords(g.state))}`);
-    });
+    const c = acting('your role is viewer: you cannot roll back goals');
+    if (c === null) return;
+    // Said before it is asked: what the rollback would restore and remove, as aiosd sees it now.
+    c.call('rollback/preview', { goalId: target }).then((preview) => {
+      say(`rolling back goal ${shortId(target)}: ${sanitize(previewText(preview))}.`);
+      say('Type yes to roll back; anything else cancels.');
+      pendingConfirm = (answer) => {
+        if (answer.trim().toLowerCase() !== 'yes') return say('cancelled: nothing was rolled back');
+        actOn(target, 'roll back', `rolling back goal ${shortId(target)}...`, (cl) => cl.call('goal/rollback', { goalId: target }), (g) => {
+          goals.shownId = g.id;
+          say(`rolled back goal ${shortId(g.id)}: ${sanitize(g.message ?? stateWords(g.state))}`);
+        });
+      };
+    }, (e: unknown) => fail('cannot preview the rollback', e)).catch(() => undefined);
   };
 
   const cancel = (goalId: string | undefined): void => {
-    const target = goalId ?? goals.planning()?.id ?? null;
-    if (target === null) return say('no goal is being planned: nothing to cancel');
-    actOn(target, 'cancel', null, (c) => c.call('goal/cancel', { goalId: target }), (g) => say(`cancelled goal ${shortId(g.id)}: ${one(g.text)} (nothing ran)`));
+    const target = goalId ?? goals.stoppable()?.id ?? null;
+    if (target === null) return say('no goal is being planned, awaits approval or runs: nothing to cancel');
+    actOn(target, 'cancel', null, (c) => c.call('goal/cancel', { goalId: target }), (g) => {
+      const how = g.plan === null ? '(nothing ran)' : `(${sanitize(g.message ?? stateWords(g.state))})`;
+      say(g.state === 'cancelled' ? `cancelled goal ${shortId(g.id)}: ${one(g.text)} ${how}` : `goal ${shortId(g.id)} is ${stateWords(g.state)}: ${one(g.text)} ${how}`);
+    });
   };
 
   /** show and trace: a goal this session knows, or asks aiosd about one it does not. */
@@ -299,11 +316,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     rl.on('close', () => finish(0));
     rl.on('line', (raw) => {
       if (pendingConfirm !== null) {
-        const go = pendingConfirm;
+        const answer = pendingConfirm;
         pendingConfirm = null;
-        if (raw.trim() === 'YES') go();
-        else say('cancelled: nothing was approved');
-        return;
+        return answer(raw);
       }
       const command = parseLine(raw, (typed) => goals.resolve(typed));
       if (command !== null) run(command, finish);

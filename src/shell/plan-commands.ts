@@ -1,10 +1,11 @@
 // The plan review's commands: approve all or one step, reject, skip, edit a step's arguments
-// (the daemon re-validates and answers with a new plan, new hash), roll back, trace. High-risk
-// and irreversible steps ask for a second, explicit key before anything is sent.
+// (the daemon re-validates and answers with a new plan, new hash), revise. High-risk and
+// irreversible steps are approved only by typing their id (or `yes`) on the input line and
+// Enter: no single key, however it is pressed, approves them.
 import type { GoalState, GoalView, PlanView, StepState, StepView } from '../protocol/model.js';
 import { reportFailure, type CommandContext } from './command-context.js';
-import { lastRanGoal, newestPlanning } from './goals.js';
-import { focusedGoal, type Confirm, type ShellState } from './shell-state.js';
+import type { Prompt } from './input-state.js';
+import { focusedGoal } from './shell-state.js';
 
 export const VIEWER_REFUSAL =
   'your role is viewer: you can review plans but not approve or reject them — ask an operator or admin';
@@ -15,7 +16,7 @@ function stateWords(state: GoalState | StepState): string {
   return state.replace(/_/g, ' ');
 }
 
-/** Steps that need the second key: they cannot be undone, could do real harm, or the policy says so. */
+/** Steps that need a typed confirmation: they cannot be undone, could do real harm, or the policy says so. */
 export function needsConfirm(step: Pick<StepView, 'risk' | 'reversible' | 'preview'>): boolean {
   return step.risk === 'high' || !step.reversible || step.preview.policy?.decision === 'confirm';
 }
@@ -71,17 +72,36 @@ export function decide(ctx: CommandContext, decision: Decision, scope: 'plan' | 
   if (decision === 'approve') {
     const risky = targets.filter(needsConfirm);
     if (risky.length > 0) {
-      const confirm: Confirm = {
-        kind: 'decide', goalId: goal.id, planId: plan.id, planHash: plan.hash,
-        ...(stepIds === undefined ? {} : { stepIds }),
-        text: `press Y to approve ${risky.map(why).join(', ')}; any other key cancels`,
+      const prompt: Prompt = {
+        kind: 'approve', goalId: goal.id, planId: plan.id, planHash: plan.hash,
+        ...(stepIds === undefined ? {} : { stepIds }), risky: risky.map((s) => s.id),
       };
-      ctx.dispatch({ type: 'confirmAsked', confirm });
+      ctx.dispatch({ type: 'promptOpened', prompt, text: '' });
+      ctx.flash('warning', `to approve ${risky.map(why).join(', ')}: type ${risky.length === 1 ? 'its id' : 'their ids'} or yes, then Enter; Esc cancels`);
       return;
     }
   }
   sendDecision(ctx, plan.id, plan.hash, decision, stepIds);
   if (scope === 'step') ctx.dispatch({ type: 'stepSelected', delta: 1 });
+}
+
+/** Whether a typed line confirms a high-risk approval: `yes`, or exactly the ids of the steps that need it. */
+export function confirmsApproval(typed: string, risky: readonly string[]): boolean {
+  const words = typed.trim().toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+  if (words.length === 1 && words[0] === 'yes') return true;
+  const ids = risky.map((id) => id.toLowerCase());
+  return words.length === ids.length && ids.every((id) => words.includes(id));
+}
+
+/** Enter on the approval line: approves when it says so, otherwise nothing is approved. */
+export function submitApproval(ctx: CommandContext, prompt: Extract<Prompt, { kind: 'approve' }>, typed: string): void {
+  ctx.dispatch({ type: 'promptClosed' });
+  ctx.dispatch({ type: 'focused', focus: 'plan' });
+  if (!confirmsApproval(typed, prompt.risky)) {
+    return ctx.flash('info', `cancelled: nothing was approved (it takes ${prompt.risky.join(' ')} or yes)`);
+  }
+  sendDecision(ctx, prompt.planId, prompt.planHash, 'approve', prompt.stepIds, true);
+  if (prompt.stepIds !== undefined) ctx.dispatch({ type: 'stepSelected', delta: 1 });
 }
 
 /** `e`: the selected step's arguments in the input line, as JSON, to edit and send with Enter. */
@@ -124,25 +144,6 @@ export function submitEdit(ctx: CommandContext, prompt: { goalId: string; planId
   ).catch(() => undefined);
 }
 
-/** `r`: the goal shown if it ran, else the last goal that ran. */
-export function rollback(ctx: CommandContext): void {
-  const state = ctx.store.getState();
-  const shown = focusedGoal(state);
-  const ran = shown !== null && ['succeeded', 'failed', 'interrupted'].includes(shown.state) ? shown : lastRanGoal(state.goals);
-  if (ran === null) return ctx.flash('info', 'no goal has run yet — nothing to roll back');
-  if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot roll back goals');
-  const c = ctx.client();
-  if (c === null) return;
-  ctx.flash('info', `rolling back: ${ran.text}`);
-  c.call('goal/rollback', { goalId: ran.id }).then(
-    (updated) => {
-      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: true });
-      ctx.flash('info', `rolled back: ${ran.text}`);
-    },
-    (error: unknown) => reportFailure(ctx, 'rollback failed', error),
-  ).catch(() => undefined);
-}
-
 /** `v`: a new plan for the failed (or interrupted) goal shown, planned with the failure as context and shown for review. */
 export function revise(ctx: CommandContext): void {
   const state = ctx.store.getState();
@@ -161,33 +162,5 @@ export function revise(ctx: CommandContext): void {
       ctx.flash('info', `revised plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve it (the old approval does not carry over)`);
     },
     (error: unknown) => reportFailure(ctx, 'revise failed', error),
-  ).catch(() => undefined);
-}
-
-/**
- * The goal shown if it is being planned, else the newest one this user submitted that is:
- * Ctrl-C must not stop a plan another person is waiting on just because it is newer.
- */
-export function planningGoal(state: ShellState): GoalView | null {
-  const shown = focusedGoal(state);
-  if (shown?.state === 'planning') return shown;
-  const user = state.session?.user;
-  return user === undefined ? null : newestPlanning(state.goals, (g) => g.submittedBy === user);
-}
-
-/** `c` (or Ctrl-C while a goal is planned): stops the model writing its plan; the daemon runs nothing. */
-export function cancelPlanning(ctx: CommandContext): void {
-  const state = ctx.store.getState();
-  const planning = planningGoal(state);
-  if (planning === null) return ctx.flash('info', 'no goal is being planned — nothing to cancel');
-  if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
-  const c = ctx.client();
-  if (c === null) return;
-  c.call('goal/cancel', { goalId: planning.id }).then(
-    (updated) => {
-      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false });
-      ctx.flash('info', `cancelled: ${planning.text}`);
-    },
-    (error: unknown) => reportFailure(ctx, 'cancel failed', error),
   ).catch(() => undefined);
 }

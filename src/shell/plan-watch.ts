@@ -1,12 +1,13 @@
 // Watching plans change under the person's eyes, when several people share a node: a pending
-// confirmation holds only while the plan it names is unchanged, and a decision made in another
+// confirmation (the typed one for a high-risk step) holds only while the plan it names is unchanged, and a decision made in another
 // session is said out loud the moment it arrives.
 import type { GoalView } from '../protocol/model.js';
 import type { GoalBook } from './goals.js';
+import type { Prompt } from './input-state.js';
 import type { Confirm } from './shell-state.js';
 
-export function confirmStillValid(confirm: Confirm, goals: GoalBook): boolean {
-  if (confirm.kind !== 'decide') return true;
+export function confirmStillValid(confirm: Confirm | Prompt, goals: GoalBook): boolean {
+  if (confirm.kind !== 'approve') return true;
   const goal = goals.byId[confirm.goalId];
   return goal !== undefined && goal.state === 'awaiting_approval' && goal.plan?.id === confirm.planId && goal.plan.hash === confirm.planHash;
 }

@@ -14,6 +14,7 @@ import { keepYoungGenerationSmall } from './heap-flags.js';
 import { appendHistory, historyPath, loadHistory } from './history-file.js';
 import type { InkMount, mountInk } from './ink-root.js';
 import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
+import { DEFAULT_GUARD, type GuardTimes } from './key-guard.js';
 import { DEFAULT_KEYMAP, type Keymap } from './keymap.js';
 import { regions } from './layout.js';
 import { createRenderGate } from './render-gate.js';
@@ -41,6 +42,26 @@ export interface ShellDeps {
 
 /** How long an unfinished escape sequence waits for the rest before it counts as Esc. */
 const ESCAPE_WAIT_MS = 25;
+
+/** Turns bracketed paste on (and off): a paste arrives marked, and is text however it begins. */
+const PASTE_ON = '\u001b[?2004h';
+const PASTE_OFF = '\u001b[?2004l';
+
+/**
+ * The key guard's timings: AIOS_GUARD_MS / AIOS_BURST_MS when set (they then stay), else the
+ * defaults until aiosd says its [shell] guard_ms and burst_ms.
+ */
+export function guardTimes(env: NodeJS.ProcessEnv): GuardTimes & { fixed: boolean } {
+  const read = (name: string): number | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return null;
+    const n = Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : null;
+  };
+  const guardMs = read('AIOS_GUARD_MS');
+  const burstMs = read('AIOS_BURST_MS');
+  return { guardMs: guardMs ?? DEFAULT_GUARD.guardMs, burstMs: burstMs ?? DEFAULT_GUARD.burstMs, fixed: guardMs !== null || burstMs !== null };
+}
 
 /** Background frames' budget when the line's speed is unknown: half a 115200-baud line. */
 export const DEFAULT_STREAM_BYTES_PER_S = 5760;
@@ -105,6 +126,8 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
     onRefused: (message) => { refusal = message; },
     keymap,
     term: opts.env['TERM'] ?? 'vt100',
+    guard: guardTimes(opts.env),
+    urgently: (fn) => gate.urgently(fn),
     remember: (text) => {
       if (historyFile !== null) appendHistory(historyFile, text).catch(() => undefined);
     },
@@ -155,7 +178,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
       }, ESCAPE_WAIT_MS);
     }
   };
-  const onEnd = (): void => controller.run({ command: 'leave' });
+  const onEnd = (): void => controller.leave(0);
   const frames = inkTarget(stdout, (frame) => pump.push(frame, gate.takeUrgent()));
   const onResize = (): void => {
     writer.invalidate();
@@ -166,6 +189,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   };
 
   if (stdin.isTTY) stdin.setRawMode(true);
+  stdout.write(PASTE_ON);
   stdin.setEncoding('utf8');
   stdin.on('data', onData);
   stdin.on('end', onEnd);
@@ -199,6 +223,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   stdin.off('end', onEnd);
   stdout.off('resize', onResize);
   if (stdin.isTTY) stdin.setRawMode(false);
+  stdout.write(PASTE_OFF);
   stdin.pause();
   await loading;
   stopEarly();

@@ -36,6 +36,8 @@ export interface StatusExtras {
   /** Model tiers and whether each is up. */
   tiers: { name: string; up: boolean }[];
   budget: { spentUsd: number; limitUsd: number | null } | null;
+  /** The key guard's timings from config ([shell] guard_ms, burst_ms). */
+  guard: { guardMs: number; burstMs: number } | null;
 }
 
 export interface Flash {
@@ -43,10 +45,12 @@ export interface Flash {
   text: string;
 }
 
-/** A second, explicit key is asked for before this is done. */
+/** A second, explicit (and guarded) key is asked for before this is done. */
 export type Confirm =
-  | { kind: 'decide'; goalId: string; planId: string; planHash: string; stepIds?: string[]; text: string }
-  | { kind: 'restore'; snapshotId: string; text: string };
+  | { kind: 'restore'; snapshotId: string; text: string }
+  | { kind: 'rollback'; goalId: string; text: string }
+  | { kind: 'cancel'; goalId: string; text: string }
+  | { kind: 'leave'; text: string };
 
 export interface HatchState {
   /** null while the daemon is opening it. */
@@ -86,6 +90,8 @@ export interface ShellState {
   selectedStep: number;
   input: InputState;
   confirm: Confirm | null;
+  /** Whether a command key pressed now would act (key-guard.ts): the plan's key hint lights up. */
+  guardArmed: boolean;
   /** Streamed output per `goalId/stepId`, only the tail is kept. */
   outputs: Readonly<Record<string, string>>;
   busyAgents: readonly string[];
@@ -131,6 +137,7 @@ export type Action =
   | { type: 'submitFailed'; text: string; message: string }
   | { type: 'confirmAsked'; confirm: Confirm }
   | { type: 'confirmCleared' }
+  | { type: 'guardArmed'; armed: boolean }
   | { type: 'hatchOpening' }
   | { type: 'hatchOpened'; id: string }
   | { type: 'hatchScreen'; rows: string[]; cursor: { x: number; y: number } | null }
@@ -144,7 +151,7 @@ export type Action =
 /** Output kept per step: enough for any screen, bounded for long-running programs. */
 export const OUTPUT_TAIL = 16 * 1024;
 
-const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null };
+const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null, guard: null };
 
 export function initialState(columns = 80, rows = 24): ShellState {
   return {
@@ -165,6 +172,7 @@ export function initialState(columns = 80, rows = 24): ShellState {
     selectedStep: 0,
     input: EMPTY_INPUT,
     confirm: null,
+    guardArmed: false,
     outputs: {},
     busyAgents: [],
     panes: EMPTY_PANES,
@@ -221,6 +229,10 @@ function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): Shell
     : withGoals({ ...state, outputs: absorbOutputs(state.outputs, [goal]) }, goals);
   if (next.confirm !== null && !confirmStillValid(next.confirm, next.goals)) {
     next = { ...next, confirm: null, flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' } };
+  }
+  const prompt = next.input.prompt;
+  if (prompt.kind === 'approve' && !confirmStillValid(prompt, next.goals)) {
+    next = { ...next, input: closePrompt(next.input), flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' } };
   }
   if (goals !== state.goals && goal.id === state.focusedGoalId && before !== undefined) {
     const other = decidedByOther(before, goal, state.session?.user ?? null);
@@ -357,6 +369,8 @@ export function reduce(state: ShellState, action: Action): ShellState {
       return { ...state, confirm: action.confirm };
     case 'confirmCleared':
       return state.confirm === null ? state : { ...state, confirm: null };
+    case 'guardArmed':
+      return state.guardArmed === action.armed ? state : { ...state, guardArmed: action.armed };
     case 'hatchOpening':
       return { ...state, hatch: { id: null, rows: [], cursor: null, ended: null }, view: 'hatch', focus: 'hatch' };
     case 'hatchOpened':

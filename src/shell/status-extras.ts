@@ -1,6 +1,7 @@
 // The parts of status/get the status bar shows beyond health: autonomy, who may open the
-// escape hatch, model tiers up or down, budget left. Read loosely: a daemon that does not
-// report a part (or reports it in a newer shape) leaves it out, never breaks the bar.
+// escape hatch, model tiers up or down, budget left; and the key guard's timings. Read loosely:
+// a daemon that does not report a part (or reports it in a newer shape) leaves it out, never
+// breaks the bar.
 import type { ResultOf } from '../protocol/methods.js';
 import type { StatusExtras } from './shell-state.js';
 
@@ -46,6 +47,10 @@ function budgetOf(raw: unknown): StatusExtras['budget'] {
   return spent === null ? null : { spentUsd: spent, limitUsd: limit };
 }
 
+function guardOf(guardMs: number | null, burstMs: number | null): StatusExtras['guard'] {
+  return guardMs === null || burstMs === null || guardMs < 0 || burstMs < 0 ? null : { guardMs, burstMs };
+}
+
 export function statusExtras(status: ResultOf<'status/get'>): StatusExtras {
   const loose = status as unknown as Loose;
   return {
@@ -53,5 +58,6 @@ export function statusExtras(status: ResultOf<'status/get'>): StatusExtras {
     escapeHatch: typeof loose['escapeHatch'] === 'string' ? loose['escapeHatch'] : null,
     tiers: tiersOf(loose['tiers']),
     budget: budgetOf(loose['budget'] ?? loose['spend']),
+    guard: guardOf(num(loose['guardMs']), num(loose['burstMs'])),
   };
 }

@@ -86,6 +86,17 @@ export class PackageStateProvider implements StateProvider {
     return installedPackages();
   }
 
+  async preview(saved: unknown): Promise<string[]> {
+    const want = saved as PackageSet;
+    const now = await installedPackages();
+    const added = Object.keys(now).filter((n) => want[n] === undefined);
+    const changed = Object.keys(want).filter((n) => want[n]?.status[1] === 'i' && now[n]?.version !== want[n]?.version);
+    return [
+      ...(added.length > 0 ? [`remove ${added.join(', ')}`] : []),
+      ...(changed.length > 0 ? [`reinstall ${changed.map((n) => `${n}=${want[n]?.version ?? ''}`).join(', ')}`] : []),
+    ];
+  }
+
   async restore(saved: unknown): Promise<StateRestoreReport> {
     const want = saved as PackageSet;
     const now = await installedPackages();

@@ -41,6 +41,11 @@ export async function nftScript(script: string, check: boolean): Promise<{ ok: b
 export class FirewallStateProvider implements StateProvider {
   readonly kind = 'firewall' as const;
 
+  async preview(saved: unknown): Promise<string[]> {
+    const now = await this.capture();
+    return JSON.stringify(now) === JSON.stringify(saved) ? [] : ['the ruleset put back as it was'];
+  }
+
   async capture(): Promise<{ ruleset: string } | { unavailable: string }> {
     const r = await nftRuleset();
     return r.ok ? { ruleset: r.text } : { unavailable: r.error };

@@ -130,6 +130,10 @@ export class ServiceStateProvider implements StateProvider {
 
   constructor(private readonly manager: ServiceManager) {}
 
+  async preview(saved: unknown): Promise<string[]> {
+    return (saved as SavedService[]).map((s) => `${s.unit} back to ${s.active}, ${s.enabled}`);
+  }
+
   async capture(keys: readonly string[]): Promise<SavedService[]> {
     if (this.manager.unavailable() !== null) return [];
     const out: SavedService[] = [];

@@ -213,6 +213,19 @@ export class SnapshotStore {
     }));
   }
 
+  /** What restoring a snapshot's machine state (packages, services, firewall) would change now, in words; changes nothing. */
+  async stateChanges(id: string): Promise<{ kind: StateUse['kind']; changes: string[] }[]> {
+    const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
+    const out: { kind: StateUse['kind']; changes: string[] }[] = [];
+    for (const s of saved) {
+      const provider = this.providers.get(s.kind);
+      const changes = provider === undefined ? [`no way to restore ${s.kind} state on this node`]
+        : provider.preview === undefined ? [`${s.kind} put back as saved`] : await provider.preview(JSON.parse(s.data) as unknown);
+      out.push({ kind: s.kind, changes });
+    }
+    return out;
+  }
+
   /**
    * Keeps the newest `keepAuto` automatic snapshots and drops older ones; manual and step
    * snapshots never expire. Then removes blobs no snapshot names. Returns the ids dropped.
@@ -342,3 +355,4 @@ export class SnapshotStore {
     throw new Error(`cannot snapshot ${path}: it is not a file, directory or symbolic link`);
   }
 }
+

@@ -17,4 +17,6 @@ export interface StateProvider {
   capture(keys: readonly string[]): Promise<unknown>;
   /** Puts the captured state back. */
   restore(saved: unknown): Promise<StateRestoreReport>;
+  /** What restore() would change now, in words ("remove hello"); changes nothing. */
+  preview?(saved: unknown): Promise<string[]>;
 }

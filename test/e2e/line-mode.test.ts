@@ -125,6 +125,10 @@ describe('line mode (TERM=dumb) under a real pty', () => {
 
     // The command, with the id as line mode printed it.
     s.write(`rollback ${created.id.slice(-8)}\r`);
+    // Said before it is asked: what the rollback would remove.
+    await s.waitFor(new RegExp(`rolling back goal \\w{8}: removes ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await s.waitFor(/Type yes to roll back/);
+    s.write('yes\r');
     await s.waitFor(/rolled back goal/);
     expect(existsSync(file)).toBe(false);
     expect((await c.call('goal/get', { goalId: created.id })).state).toBe('rolled_back');
@@ -172,7 +176,7 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     s.write('goal\r');
     await s.waitFor(/! say what the goal is/);
     s.write('cancel\r');
-    await s.waitFor(/no goal is being planned: nothing to cancel/);
+    await s.waitFor(/no goal is being planned, awaits approval or runs: nothing to cancel/);
     expect((await c.call('goal/list', { limit: 500 })).goals.length).toBe(before);
   });
 

@@ -17,14 +17,19 @@ async function connected(s: PtyScreen): Promise<void> {
   await s.waitFor(/aiosd ok/);
 }
 
-function openShell(term: string, cols = 80, rows = 24): PtyScreen {
-  return spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], { cols, rows, env: d.env, term });
+/** `guarded`: the key guard on its real timings (700 and 250 ms); otherwise off, so keys may come fast. */
+function openShell(term: string, cols = 80, rows = 24, guarded = false): PtyScreen {
+  const guard = guarded ? {} : { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' };
+  return spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], { cols, rows, env: { ...d.env, ...guard }, term });
 }
 
+/** Longer than the key guard's 700 ms: a key pressed after it stands alone. */
+const alone = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
+
 describe.each(['xterm-256color', 'linux', 'vt100'])('aios shell on TERM=%s at 80x24', (term) => {
-  it('types a goal, approves it with keys, checks the file, rolls back, checks again', async () => {
+  it('types a goal, approves it with keys (each alone, as the guard asks), checks the file, rolls back after Y, checks again', async () => {
     const file = join(d.dir, `e2e-${term}.txt`);
-    const s = openShell(term);
+    const s = openShell(term, 80, 24, true);
     try {
       await connected(s);
       s.write(`create a file ${file} containing typed at a terminal`);
@@ -34,12 +39,18 @@ describe.each(['xterm-256color', 'linux', 'vt100'])('aios shell on TERM=%s at 80
       expect(s.text()).toMatch(/fs\.write/);
       expect(s.text()).toMatch(/risk medium/);
       expect(existsSync(file)).toBe(false);
+      await alone();
       s.write('a');
       await s.waitFor(/\[succeeded\]/);
       expect(readFileSync(file, 'utf8')).toBe('typed at a terminal\n');
+      await alone();
       s.write('r');
+      await s.waitFor(/press Y to roll back/);
+      await alone();
+      s.write('Y');
       await s.waitFor(/rolled back/);
       expect(existsSync(file)).toBe(false);
+      await alone();
       s.write('q');
       expect(await s.exited).toBe(0);
     } finally {
@@ -90,7 +101,7 @@ describe('aios shell safety', () => {
 
   it('says when the daemon is unreachable and never opens a shell', async () => {
     const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-      cols: 80, rows: 24, term: 'xterm-256color', env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nobody-home.sock') },
+      cols: 80, rows: 24, term: 'xterm-256color', env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nobody-home.sock'), AIOS_GUARD_MS: '0' },
     });
     try {
       await s.waitFor(/unreachable/);

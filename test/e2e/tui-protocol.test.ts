@@ -1,6 +1,7 @@
 // The protocol methods the TUI's views use, against a real aiosd over its socket: editing a
 // step's arguments (a new plan, a new hash, approval again), skip, the ledger page, a goal's
-// decision trace, what a snapshot holds against now, metrics, and the recorded escape hatch.
+// decision trace, what a snapshot holds against now, metrics, the recorded escape hatch, and
+// what a rollback would restore and remove, said before anything is changed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,43 @@ import { waitForGoal } from '../helpers/wait.js';
 let d: TestDaemon;
 let c: AiosClient;
 daemonForSuite((daemon, client) => { d = daemon; c = client; });
+
+describe('rollback/preview', () => {
+  /** Submits a goal, approves it, waits for it to finish. */
+  async function ran(text: string): Promise<string> {
+    const goal = await c.call('goal/submit', { text });
+    const plan = goal.plan;
+    if (plan === null) throw new Error('no plan');
+    await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
+    await waitForGoal(c, goal.id);
+    return goal.id;
+  }
+
+  it('says which paths a rollback would remove and which it would restore, and changes nothing', async () => {
+    const created = join(d.dir, 'preview-created.txt');
+    const changed = join(d.dir, 'preview-changed.txt');
+    writeFileSync(changed, 'before\n');
+    const one = await ran(`create a file ${created} containing new`);
+    const two = await ran(`write a file ${changed} containing after`);
+    expect(readFileSync(changed, 'utf8')).toBe('after\n');
+
+    const p1 = await c.call('rollback/preview', { goalId: one });
+    expect(p1).toMatchObject({ goalId: one, remove: [created], restore: [], irreversible: [], problems: [] });
+    expect(p1.steps).toHaveLength(1);
+    const p2 = await c.call('rollback/preview', { goalId: two });
+    expect(p2.restore).toEqual([changed]);
+    expect(p2.remove).toEqual([]);
+    // Nothing was changed by asking.
+    expect(existsSync(created)).toBe(true);
+    expect(readFileSync(changed, 'utf8')).toBe('after\n');
+    expect((await c.call('goal/get', { goalId: one })).state).toBe('succeeded');
+
+    // Once the file is as before, the preview says there is nothing left to change.
+    writeFileSync(changed, 'before\n');
+    expect((await c.call('rollback/preview', { goalId: two })).restore).toEqual([]);
+    await expect(c.call('rollback/preview', { goalId: 'no-such-goal' })).rejects.toThrow(/no goal "no-such-goal"/);
+  });
+});
 
 describe('plan/edit and skip', () => {
   it('new arguments make a new plan with a new hash; the old plan can no longer be approved', async () => {

@@ -1,6 +1,8 @@
 // The TUI as people use it: under real pseudo-terminals, read through a headless terminal
 // emulator, driven only by keystrokes, against a real aiosd. Sizes 80x24 and 200x50; TERM
-// linux, vt100 and xterm-256color; two sessions on one node; a daemon restart.
+// linux, vt100 and xterm-256color; two sessions on one node; a daemon restart. The key guard
+// (a command key acts only when it stands alone) on its real timings has its own tests here;
+// the others turn it off (AIOS_GUARD_MS=0) so that they can press keys as fast as they like.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,9 +18,13 @@ afterEach(async () => {
   await disposeTestDaemon(d);
 });
 
+const NO_GUARD = { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' };
+/** The guard as shipped: the daemon's [shell] defaults, 700 and 250 ms. */
+const REAL_GUARD = { AIOS_GUARD_MS: '', AIOS_BURST_MS: '' };
+
 function openShell(term: string, cols = 80, rows = 24, env: NodeJS.ProcessEnv = {}): PtyScreen {
   const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-    cols, rows, term, env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), ...env },
+    cols, rows, term, env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), ...NO_GUARD, ...env },
   });
   opened.push(s);
   return s;
@@ -48,6 +54,8 @@ describe.each(['xterm-256color', 'linux', 'vt100'])('TERM=%s at 200x50', (term) 
     await s.waitFor(/\[succeeded\]/);
     expect(readFileSync(file, 'utf8')).toBe('wide screen\n');
     s.write('r');
+    await s.waitFor(/press Y to roll back/);
+    s.write('Y');
     await s.waitFor(/rolled back/);
     expect(existsSync(file)).toBe(false);
     for (const row of s.screen()) expect(row.length).toBeLessThan(200);
@@ -58,27 +66,6 @@ describe.each(['xterm-256color', 'linux', 'vt100'])('TERM=%s at 200x50', (term) 
 });
 
 describe('plan review by keys', () => {
-  it('a high-risk irreversible step needs a then Y; any other key cancels', async () => {
-    // A writing command changes only the files it declares (its redirection's, here): one that exists.
-    const file = join(d.dir, 'touched-by-exec');
-    writeFileSync(file, '');
-    const s = openShell('xterm-256color');
-    await connected(s);
-    s.write(`!echo touched >> ${file}\r`);
-    await s.waitFor(/NOT reversible/);
-    s.write('a');
-    await s.waitFor(/press Y to approve/);
-    s.write('n'); // not Y: cancels, nothing approved
-    await s.waitFor(/cancelled/);
-    await pause(200);
-    expect(readFileSync(file, 'utf8')).toBe('');
-    s.write('a');
-    await s.waitFor(/press Y to approve/);
-    s.write('Y');
-    await s.waitFor(/\[succeeded\]/);
-    expect(readFileSync(file, 'utf8')).toBe('touched\n');
-  });
-
   it('e edits a step: the daemon re-validates, a new hash is shown, approval is asked again', async () => {
     const first = join(d.dir, 'first.txt');
     const second = join(d.dir, 'second.txt');
@@ -246,11 +233,118 @@ describe('views and terminals', () => {
     s.write('disk usage\r');
     await s.waitFor(/\[succeeded\]|awaiting approval/);
     s.write('q');
+    // Leaving while the goal awaits approval is asked first.
+    if (/awaiting approval/.test(s.text())) {
+      await s.waitFor(/press Y to leave anyway/);
+      s.write('Y');
+    }
     await s.exited;
     const again = openShell('xterm-256color');
     await connected(again);
     again.write('\u001b[A'); // up: the last goal of the previous session
     await again.waitFor(/goal> disk usage/);
     expect(readFileSync(join(d.dir, 'xdg-state', 'aios', 'shell-history'), 'utf8')).toContain('"disk usage"');
+  });
+});
+
+/** Types text a key at a time, `gapMs` apart, as a person does. */
+async function typeSlowly(s: PtyScreen, text: string, gapMs = 40): Promise<void> {
+  for (const ch of text) {
+    s.write(ch);
+    await pause(gapMs);
+  }
+}
+
+/** Longer than the guard's 700 ms: a key pressed after it stands alone. */
+const ALONE_MS = 1000;
+
+describe('the key guard, on its real timings: approval you cannot give by accident', () => {
+  it('typing a goal right after a plan appears approves nothing: the text lands in the input line; Esc, a pause, then a approves', async () => {
+    const file = join(d.dir, 'guarded.txt');
+    const s = openShell('xterm-256color', 100, 30, REAL_GUARD);
+    await connected(s);
+    s.write(`create a file ${file} containing guarded\r`);
+    await s.waitFor(/awaiting approval/);
+    await typeSlowly(s, 'make a note');
+    await s.waitFor(/goal> make a note/);
+    await pause(ALONE_MS);
+    expect(existsSync(file)).toBe(false);
+    expect(s.text()).toMatch(/awaiting approval/);
+    expect(s.text()).not.toMatch(/args s1>/); // the e in "make" opened no editor
+    s.write('\u001b'); // Esc: back to the plan shown
+    await pause(ALONE_MS);
+    s.write('a');
+    await s.waitFor(/\[succeeded\]/);
+    expect(readFileSync(file, 'utf8')).toBe('guarded\n');
+    expect(s.text()).toMatch(/goal> make a note/); // what was typed is still there
+  });
+
+  it('a burst that starts with a, long after the plan was shown, approves nothing and is text', async () => {
+    const file = join(d.dir, 'burst.txt');
+    const s = openShell('linux', 80, 24, REAL_GUARD);
+    await connected(s);
+    s.write(`create a file ${file} containing burst\r`);
+    await s.waitFor(/awaiting approval/);
+    await pause(1500);
+    await typeSlowly(s, 'add a user', 60);
+    await s.waitFor(/goal> add a user/);
+    await pause(ALONE_MS);
+    expect(existsSync(file)).toBe(false);
+    expect(s.text()).toMatch(/awaiting approval/);
+  });
+
+  it.each(['xterm-256color', 'vt100'])('TERM=%s: r shows what the rollback restores and removes and waits for Y; r alone rolls nothing back', async (term) => {
+    const file = join(d.dir, `rollback-${term}.txt`);
+    const s = openShell(term, 120, 30, REAL_GUARD);
+    await connected(s);
+    s.write(`create a file ${file} containing keep me\r`);
+    await s.waitFor(/awaiting approval/);
+    await pause(ALONE_MS);
+    s.write('a');
+    await s.waitFor(/\[succeeded\]/);
+    await pause(ALONE_MS);
+    s.write('r');
+    await s.waitFor(/press Y to roll back/);
+    expect(s.text().replace(/\s+/g, ' ')).toContain(`removes ${file}`);
+    s.write('Y'); // too close to the question: text, not a yes
+    await pause(ALONE_MS);
+    expect(existsSync(file)).toBe(true); // r alone rolled nothing back
+    await s.waitFor(/goal> Y/);
+    s.write('\u0015\u001b'); // clear the line, back to the plan
+    await pause(ALONE_MS);
+    s.write('r');
+    await s.waitFor(/press Y to roll back/);
+    await pause(ALONE_MS);
+    s.write('Y');
+    await s.waitFor(/rolled back/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('a high-risk irreversible step is not approved by letters alone: it takes its id (or yes) and Enter', async () => {
+    // A writing command changes only the files it declares (its redirection's, here): one that exists.
+    const file = join(d.dir, 'touched-by-exec');
+    writeFileSync(file, '');
+    const s = openShell('xterm-256color', 100, 30, REAL_GUARD);
+    await connected(s);
+    s.write(`!echo touched >> ${file}\r`);
+    await s.waitFor(/NOT reversible/);
+    await pause(ALONE_MS);
+    s.write('a');
+    await s.waitFor(/approve s1\?/);
+    for (const key of ['Y', 'y', 'a']) {
+      await pause(ALONE_MS);
+      s.write(key);
+    }
+    await pause(ALONE_MS);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    s.write('\r');
+    await s.waitFor(/cancelled: nothing was approved/);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    await pause(ALONE_MS); // the focus is back on the plan
+    s.write('a');
+    await s.waitFor(/approve s1\?/);
+    s.write('s1\r');
+    await s.waitFor(/\[succeeded\]/);
+    expect(readFileSync(file, 'utf8')).toBe('touched\n');
   });
 });

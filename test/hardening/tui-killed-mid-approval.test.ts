@@ -21,7 +21,8 @@ afterEach(async () => {
 
 function openShell(): PtyScreen {
   const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-    cols: 100, rows: 30, term: 'xterm-256color', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state') },
+    // The key guard off (test/e2e/tui-pty.test.ts tries it): `a` comes right after the plan.
+    cols: 100, rows: 30, term: 'xterm-256color', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
   });
   opened.push(s);
   return s;
@@ -43,7 +44,7 @@ describe.each([
     s.write(`!touch ${file}\r`);
     await s.waitFor(/NOT reversible/);
     s.write('a');
-    await s.waitFor(/press Y to approve/);
+    await s.waitFor(/approve s1\?/); // the high-risk step waits for its id (or yes) to be typed
 
     const c = await d.client();
     // By its text: on a loaded machine the monitor agent proposes goals of its own meanwhile.

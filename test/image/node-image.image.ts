@@ -99,6 +99,8 @@ describe('the aiOS node image under QEMU', () => {
     // older goals' rows say succeeded and rolled back already).
     // One frame can arrive over the serial line in several reads: wait for the step too.
     await vm.serial.waitForScreen(/^goal \[awaiting approval\] create a file[\s\S]*fs\.write/m, 120_000);
+    // The key guard: a command key acts only when pressed alone, well after the plan appeared.
+    await new Promise((r) => setTimeout(r, 1500));
     vm.type('a');
     await vm.serial.waitForScreen(/^goal \[succeeded\] create a file/m, 120_000);
 
@@ -113,6 +115,10 @@ describe('the aiOS node image under QEMU', () => {
     }
 
     vm.type('r');
+    // r shows what the rollback would do and waits for Y, itself pressed alone.
+    await vm.serial.waitForScreen(/press Y to roll back/, 120_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    vm.type('Y');
     await vm.serial.waitForScreen(/^goal \[rolled back\] create a file/m, 120_000);
     const after = sshTui(vm.sshPort, image.key, 'ada', 'ada over SSH, after the rollback');
     try {

@@ -31,11 +31,14 @@ describe('the TUI cancels a goal while a model plans it', () => {
   it('shows the plan streaming with how to stop it; Ctrl-C stops the model and nothing runs', async () => {
     const daemon = d as TestDaemon;
     s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-      cols: 100, rows: 30, term: 'xterm-256color', env: { ...daemon.env, XDG_STATE_HOME: join(daemon.dir, 'xdg-state') },
+      // The key guard off (test/e2e/tui-pty.test.ts tries it): the keys here come fast.
+      cols: 100, rows: 30, term: 'xterm-256color', env: { ...daemon.env, XDG_STATE_HOME: join(daemon.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
     });
     await s.waitFor(/aiosd ok/);
     s.write('?');
-    await s.waitFor(/cancel the goal being planned/);
+    await s.waitFor(/Keys/);
+    s.write('\u001b[B\u001b[B\u001b[B\u001b[B'); // a few rows down the help
+    await s.waitFor(/cancel the goal shown/);
     s.write('\x1b');
     // Esc then a letter at once would read as Alt-letter: the help closes first.
     await s.waitFor(/Type what you want done/);
@@ -44,6 +47,8 @@ describe('the TUI cancels a goal while a model plans it', () => {
     // The plan's own text, as the model writes it.
     await s.waitFor(/\{"explanation":"read the/);
     s.write('\x03');
+    await s.waitFor(/press Y to cancel goal "restart the thing that names this node"/);
+    s.write('Y');
     await s.waitFor(/cancelled/);
     const c = await daemon.client();
     const goal = (await c.call('goal/list', { limit: 5 })).goals[0];

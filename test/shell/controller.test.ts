@@ -9,6 +9,8 @@ import { statusResult } from './fake-daemon.js';
 import { statusLine } from '../../src/shell/status-line.js';
 import { detectCaps } from '../../src/shell/terminal-caps.js';
 import { awaitingGoal, goal } from './fixtures.js';
+import { DEFAULT_GUARD } from '../../src/shell/key-guard.js';
+import { ManualClock } from './manual-clock.js';
 
 let store: Store<ShellState, Action>;
 let controller: Controller;
@@ -74,25 +76,36 @@ describe('controller, connected', () => {
     expect(client.calls('goal/submit')).toEqual([]);
   });
 
-  it('a approves the whole plan bound to the hash shown, after Y for its high-risk irreversible step', async () => {
+  it('a approves the whole plan bound to the hash shown, once its high-risk irreversible step is named (or yes typed)', async () => {
     type('install nginx\r');
     await settle();
     type('a');
     await settle();
     expect(client.calls('plan/decide')).toEqual([]);
-    expect(store.getState().confirm?.text).toMatch(/press Y to approve s2 service\.restart \(high risk, NOT reversible\)/);
-    type('Y');
+    expect(store.getState().flash?.text).toMatch(/to approve s2 service\.restart \(high risk, NOT reversible\): type its id or yes/);
+    expect(store.getState().input.prompt).toMatchObject({ kind: 'approve', risky: ['s2'] });
+    expect(store.getState().focus).toBe('input');
+    type('s2\r');
     await settle();
     expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
     expect(focusedGoal(store.getState())?.state).toBe('running');
   });
 
-  it('any key but Y cancels the confirmation, and nothing is sent', async () => {
+  it('letters alone never approve a high-risk step: anything but its id or yes, then Enter, sends nothing', async () => {
     type('install nginx\r');
     await settle();
-    type('ay');
+    type('a');
+    type('Y');
     await settle();
-    expect(store.getState().confirm).toBeNull();
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().input.text).toBe('Y');
+    type('\r');
+    await settle();
+    expect(store.getState().flash?.text).toMatch(/cancelled: nothing was approved \(it takes s2 or yes\)/);
+    expect(store.getState().input.prompt.kind).toBe('goal');
+    type('a');
+    controller.press({ key: 'escape', input: '' });
+    await settle();
     expect(store.getState().flash?.text).toMatch(/cancelled/);
     expect(client.calls('plan/decide')).toEqual([]);
   });
@@ -185,7 +198,21 @@ describe('controller, connected', () => {
     store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'old', state: 'succeeded', createdAt: '2024' }), focus: false });
     store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'new', state: 'awaiting_approval', createdAt: '2025' }), focus: true });
     store.dispatch({ type: 'focused', focus: 'plan' });
+    client.answers['rollback/preview'] = () => ({ goalId: 'old', steps: ['s1'], restore: ['/etc/motd'], remove: ['/tmp/new'], create: [], states: [], irreversible: [], problems: [] });
     type('r');
+    await settle();
+    expect(client.calls('rollback/preview')).toEqual([{ goalId: 'old' }]);
+    expect(client.calls('goal/rollback')).toEqual([]);
+    expect(store.getState().confirm?.text).toMatch(/press Y to roll back ".*", any other key keeps it\. It restores \/etc\/motd; removes \/tmp\/new\./);
+    type('n'); // anything but Y: nothing rolled back, the key is text
+    await settle();
+    expect(store.getState().confirm).toBeNull();
+    expect(client.calls('goal/rollback')).toEqual([]);
+    type('\u0015');
+    controller.press({ key: 'escape', input: '' });
+    type('r');
+    await settle();
+    type('Y');
     await settle();
     expect(client.calls('goal/rollback')).toEqual([{ goalId: 'old' }]);
   });
@@ -231,7 +258,8 @@ describe('controller, connected', () => {
     };
     type('install nginx\r');
     await settle();
-    type('aY');
+    type('a');
+    type('yes\r');
     await settle();
     expect(store.getState().flash).toEqual({ level: 'error', text: 'approve failed: plan hash mismatch: the plan changed' });
   });
@@ -274,11 +302,60 @@ describe('controller, connected', () => {
     expect(store.getState().focus).toBe('input');
   });
 
-  it('text typed fast on the plan runs as separate keys', async () => {
+  it('text arriving at once on the plan is typing: it goes to the input line, no key of it is a command', async () => {
     type('install nginx\r');
     await settle();
     controller.press({ key: '', input: 'jq' });
-    expect(store.getState().selectedStep).toBe(1);
+    expect(store.getState().selectedStep).toBe(0);
+    expect(left).toEqual([]);
+    expect(store.getState().focus).toBe('input');
+    expect(store.getState().input.text).toBe('jq');
+  });
+
+  it('a letter that is no command of the plan goes to the input line, which takes the focus', async () => {
+    type('install nginx\r');
+    await settle();
+    type('m');
+    expect(store.getState().focus).toBe('input');
+    expect(store.getState().input.text).toBe('m');
+    controller.press({ key: 'escape', input: '' }); // back to the plan shown
+    expect(store.getState().focus).toBe('plan');
+  });
+
+  it('c asks, naming the goal, and Y sends goal/cancel for the goal shown', async () => {
+    client.answers['goal/cancel'] = () => ({ ...planned, state: 'cancelled', message: 'cancelled by alice', updatedAt: '2025-01-01T00:00:06Z' });
+    type('install nginx\r');
+    await settle();
+    type('c');
+    expect(store.getState().confirm?.text).toMatch(/press Y to cancel goal "install nginx and start it" \(awaiting approval\)/);
+    expect(client.calls('goal/cancel')).toEqual([]);
+    type('Y');
+    await settle();
+    expect(client.calls('goal/cancel')).toEqual([{ goalId: 'g1' }]);
+    expect(store.getState().flash?.text).toMatch(/cancelled: cancelled by alice/);
+  });
+
+  it('Ctrl-C on an empty input line asks the same question; the daemon\'s refusal is shown', async () => {
+    client.answers['goal/cancel'] = () => { throw new Error('only a goal being planned can be cancelled'); };
+    type('install nginx\r');
+    await settle();
+    type('\t'); // plan → input line
+    type('\u0003');
+    expect(store.getState().confirm?.kind).toBe('cancel');
+    type('Y');
+    await settle();
+    expect(client.calls('goal/cancel')).toEqual([{ goalId: 'g1' }]);
+    expect(store.getState().flash?.text).toMatch(/cancel failed: only a goal being planned/);
+  });
+
+  it('q asks first while a goal of yours awaits approval; Y leaves', async () => {
+    client.answers['goal/submit'] = () => ({ ...planned, submittedBy: 'alice' });
+    type('install nginx\r');
+    await settle();
+    type('q');
+    expect(left).toEqual([]);
+    expect(store.getState().confirm?.text).toMatch(/press Y to leave anyway, any other key stays: "install nginx and start it" awaits approval/);
+    type('Y');
     expect(left).toEqual([0]);
   });
 });
@@ -386,5 +463,88 @@ describe('controller, the model tiers in the status bar', () => {
     operationalUp = true;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(bar()).toContain('operational↑');
+  });
+});
+
+describe('controller, with the key guard on its default timings', () => {
+  let client: FakeClient;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    const planned = awaitingGoal('g1');
+    const safe = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') } };
+    client = new FakeClient({ 'goal/submit': () => safe, 'plan/decide': () => ({ ...safe, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }) });
+    clock = new ManualClock();
+    store = createStore(reduce, initialState(80, 24));
+    left = [];
+    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: (code) => left.push(code), backoffS: () => 1, guard: { ...DEFAULT_GUARD, fixed: true, clock } });
+    controller.start();
+    await settle();
+    type('tidy the logs\r');
+    await settle();
+    expect(store.getState().focus).toBe('plan');
+  });
+
+  it('a goal typed right after the plan appears approves nothing: the text is on the input line', async () => {
+    clock.advance(100);
+    for (const ch of 'make a note') {
+      type(ch);
+      clock.advance(60);
+    }
+    clock.advance(2000);
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().focus).toBe('input');
+    expect(store.getState().input.text).toBe('make a note');
+  });
+
+  it('a burst starting with a, long after the plan appeared, is text; Esc, a pause, then a alone approves', async () => {
+    clock.advance(5000);
+    expect(store.getState().guardArmed).toBe(true);
+    type('a');
+    clock.advance(80);
+    type('d');
+    clock.advance(2000);
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(store.getState().input.text).toBe('ad');
+    controller.press({ key: 'escape', input: '' });
+    expect(store.getState().focus).toBe('plan');
+    expect(store.getState().guardArmed).toBe(false);
+    clock.advance(800);
+    expect(store.getState().guardArmed).toBe(true);
+    type('a');
+    expect(client.calls('plan/decide')).toEqual([]);
+    clock.advance(250);
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: focusedGoal(store.getState())?.plan?.hash, decision: 'approve' }]);
+  });
+
+  it('a bracketed paste is text even when it begins with a command key', async () => {
+    clock.advance(5000);
+    type('\u001b[200~a\rq\u001b[201~');
+    clock.advance(2000);
+    await settle();
+    expect(client.calls('plan/decide')).toEqual([]);
+    expect(left).toEqual([]);
+    expect(store.getState().input.text).toBe('a\nq');
+  });
+});
+
+describe('controller, the guard timings from aiosd', () => {
+  it("takes [shell] guard_ms and burst_ms from status/get unless the shell's own were given", async () => {
+    const planned = awaitingGoal('g1');
+    const safe = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') } };
+    const client = new FakeClient({ 'goal/submit': () => safe, 'status/get': () => statusResult({ guardMs: 0, burstMs: 0 }) });
+    store = createStore(reduce, initialState(80, 24));
+    left = [];
+    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: (code) => left.push(code), guard: { ...DEFAULT_GUARD, clock: new ManualClock() } });
+    controller.start();
+    await settle();
+    type('tidy the logs\r');
+    await settle();
+    type('a'); // no time has passed, but aiosd said 0 and 0: it acts at once
+    await settle();
+    expect(client.calls('plan/decide')).toHaveLength(1);
   });
 });

@@ -109,7 +109,8 @@ describe('frames at 80x24', () => {
         6 F7            monitor dashboard
         7 F8            escape hatch (real shell)
         ? F1            show all keys
-        q Ctrl-D        leave the shell
+        q               leave the shell (asks first if a goal of yours is pending)
+        Ctrl-D          leave the shell
       Plan review (1)
         a               approve whole plan
         y               approve selected step
@@ -117,8 +118,7 @@ describe('frames at 80x24', () => {
         x               reject whole plan
         s               skip selected step
         e               edit the step's arguments
-        ↑ k             previous item
-      ↓ 82 more — ↑/↓ scroll
+      ↓ 83 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);

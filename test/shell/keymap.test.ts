@@ -23,7 +23,7 @@ describe('keymap', () => {
     expect(cmd('r', 'plan')).toBe('rollback');
     expect(cmd('v', 'plan')).toBe('reviseGoal');
     expect(cmd('?', 'plan')).toBe('help');
-    expect(cmd('q', 'plan')).toBe('leave');
+    expect(cmd('q', 'plan')).toBe('quit');
     expect(cmd('ctrl+d', 'plan')).toBe('leave');
     expect(cmd('escape', 'plan')).toBe('focusInput');
   });

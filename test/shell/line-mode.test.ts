@@ -86,7 +86,7 @@ describe('line mode', () => {
     expect(c.calls('goal/revise')).toEqual([]);
   });
 
-  it('approves a high-risk step only after YES; anything else sends nothing', async () => {
+  it("approves a high-risk step only after its id or yes is typed; anything else sends nothing", async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
     const c = new FakeClient({ 'goal/submit': () => shown, 'plan/decide': () => ({ ...shown, state: 'running' }) });
     const s = session([c]);
@@ -94,14 +94,32 @@ describe('line mode', () => {
     s.type('install nginx and start it');
     await s.until(/approve with 'approve'/);
     s.type('approve s2');
-    await s.until(/s2 service\.restart is high risk or NOT reversible\. Type YES/);
-    s.type('yes');
-    await s.until(/cancelled: nothing was approved/);
+    await s.until(/s2 service\.restart is high risk or NOT reversible\. Type s2 \(the step's id\) or yes/);
+    s.type('Y');
+    await s.until(/cancelled: nothing was approved \(it takes s2 or yes\)/);
     expect(c.calls('plan/decide')).toEqual([]);
     s.type('approve s2');
-    s.type('YES');
+    s.type('s2');
     await s.until(/approved s2/);
     expect(c.calls('plan/decide')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true }]);
+  });
+
+  it("cancel sends goal/cancel for the goal shown while it awaits approval, and prints aiosd's answer", async () => {
+    const shown = { ...awaitingGoal(ID), id: ID };
+    const c = new FakeClient({
+      'goal/submit': () => shown,
+      'goal/cancel': () => { throw new Error('only a goal being planned can be cancelled'); },
+    });
+    const s = session([c]);
+    await s.until(/connected/);
+    s.type('install nginx and start it');
+    await s.until(/approve with 'approve'/);
+    s.type('cancel');
+    await s.until(/! cancel failed: only a goal being planned can be cancelled/);
+    expect(c.calls('goal/cancel')).toEqual([{ goalId: ID }]);
+    c.answers['goal/cancel'] = () => ({ ...shown, state: 'cancelled', message: 'cancelled by alice: nothing ran', updatedAt: '2025-01-01T00:00:03.000Z' });
+    s.type('cancel');
+    await s.until(/cancelled goal MRHWD5E8: install nginx and start it \(cancelled by alice: nothing ran\)/);
   });
 
   it('edit sends new arguments (checked to be a JSON object first) and shows the new plan to approve again', async () => {
@@ -150,6 +168,7 @@ describe('line mode', () => {
     const c = new FakeClient({
       'goal/submit': () => evil,
       'goal/trace': () => ({ goal: evil, items: [{ ts: 't', source: 'tool', kind: 'fs.read', actor: 'root\u001b[31m', summary: 'x\u001b]0;title\u0007', seq: 3 }] }),
+      'rollback/preview': () => ({ goalId: ID, steps: ['s1'], restore: ['/tmp/\u001b[2Jx'], remove: [], create: [], states: [], irreversible: [], problems: [] }),
       'goal/rollback': () => { throw new Error('refused: \u001b[2Jnope'); },
     });
     const s = session([c]);
@@ -159,6 +178,8 @@ describe('line mode', () => {
     s.type('trace');
     await s.until(/decision trace/);
     s.type('rollback');
+    await s.until(/Type yes to roll back/);
+    s.type('yes');
     await s.until(/roll back failed/);
     const text = s.printed();
     // eslint-disable-next-line no-control-regex -- the point is that none of these reach the terminal
@@ -167,6 +188,7 @@ describe('line mode', () => {
     expect(text).toContain('^[]52;c;ZXZpbA==^G by admin<U+202E><U+200B>');
     expect(text).toContain('root^[[31m: x^[]0;title^G');
     expect(text).toContain('! roll back failed: refused: ^[[2Jnope');
+    expect(text).toContain('restores /tmp/^[[2Jx');
   });
 
   it('Ctrl-C while a goal is planned cancels it instead of leaving', async () => {

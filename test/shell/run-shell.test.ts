@@ -30,8 +30,9 @@ function handlers(over: Record<string, Handler> = {}): Record<string, Handler> {
   };
 }
 
+/** The key guard is off here (these tests type fast); test/e2e/tui-pty.test.ts tries it on its real timings. */
 function start(screen: Screen, socketPath: string, env: NodeJS.ProcessEnv = { TERM: 'xterm-256color' }): Promise<number> {
-  return runShell({ socketPath, stdin: screen.stdin, stdout: screen.stdout, env });
+  return runShell({ socketPath, stdin: screen.stdin, stdout: screen.stdout, env: { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0', ...env } });
 }
 
 async function quiet(ms = 120): Promise<void> {
@@ -77,12 +78,15 @@ describe('runShell', () => {
     await screen.waitFor('NOT reversible');
     expect(daemon.calls('goal/submit')).toEqual([{ text: 'install nginx' }]);
     screen.type('a');
-    await screen.waitFor('press Y to approve s2');
+    await screen.waitFor('approve s2?');
     expect(daemon.calls('plan/decide')).toEqual([]);
-    screen.type('Y');
+    screen.type('s2');
+    screen.type('\r');
     await screen.waitFor('[running]');
     expect(daemon.calls('plan/decide')).toEqual([{ planId: 'p-g9', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
-    screen.type('q');
+    screen.type('q'); // a goal of this user's runs: leaving is asked first
+    await screen.waitFor('press Y to leave anyway');
+    screen.type('Y');
     expect(await exit).toBe(0);
   });
 
@@ -199,7 +203,9 @@ describe('runShell', () => {
     expect(rows.length).toBeLessThan(12);
     for (const r of rows) expect(r.length).toBeLessThan(50);
     expect(text).toContain('goal [awaiting approval]');
-    screen.type('q');
+    screen.type('q'); // alice's goal awaits approval: leaving is asked first
+    await screen.waitFor('press Y to leave anyway');
+    screen.type('Y');
     expect(await exit).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastRanGoal } from '../../src/shell/goals.js';
-import { planningGoal } from '../../src/shell/plan-commands.js';
+import { goalToCancel as planningGoal } from '../../src/shell/brake-commands.js';
 import { focusedGoal, initialState, OUTPUT_TAIL, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
