@@ -4,6 +4,7 @@ import type { AiosClient } from '../protocol/client.js';
 import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
+import { resolveGoalId } from './goal-id.js';
 import { formatGoal, formatSnapshot } from './format.js';
 
 export interface Io {
@@ -12,7 +13,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -30,7 +31,7 @@ export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient)
 }
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
-function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
+export function waitForGoal(client: AiosClient, goalId: string, io: Io): Promise<GoalView> {
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
       if (ev.type === 'step.output' && ev.goalId === goalId && !io.json) io.out(sanitize(ev.chunk).replace(/\n$/, ''));
@@ -59,14 +60,13 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
   });
 }
 
-/** A freshly planned goal: printed for review, or (--yes) approved, run and its result printed. */
 /** Prints a plan and stops (or, with --yes, approves it), then waits for the goal and prints how it ended. */
 export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
   let goal = planned;
   if (goal.state === 'awaiting_approval' && goal.plan !== null) {
     if (!yes) {
       if (io.json) io.out(JSON.stringify(goal));
-      else io.out(`${formatGoal(goal)}\n\n${hint}`);
+      else io.out(`${formatGoal(goal)}\n\n${hint}\nFrom a script: aios goal approve ${goal.id.slice(-8)} --hash ${goal.plan.hash.slice(0, 16)}`);
       return 0;
     }
     if (!io.json) io.out(formatGoal(goal));
@@ -81,8 +81,9 @@ export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: bo
 }
 
 /** A new plan for a failed or interrupted goal, with the failure as context; reviewed (or --yes approved) like any plan. */
-export function goalReviseCommand(socketPath: string, goalId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
+export function goalReviseCommand(socketPath: string, typedId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     return reviewOrRun(client, await client.call('goal/revise', { goalId }), yes, io, confirm, 'Approve it in the TUI (aios shell): the approval of the failed plan does not carry over.');
   });
@@ -167,8 +168,9 @@ export function memorySearchCommand(socketPath: string, query: string, io: Io): 
   });
 }
 
-export function rollbackCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function rollbackCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     const g = await client.call('goal/rollback', { goalId });
     if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
     return 0;
@@ -176,8 +178,9 @@ export function rollbackCommand(socketPath: string, goalId: string, io: Io): Pro
 }
 
 /** The decision log of one goal: tier → plan → approvals → steps → results → outcome. */
-export function goalShowCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function goalShowCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     const t = await client.call('goal/trace', { goalId });
     if (io.json) {
       io.out(JSON.stringify(t));
@@ -193,8 +196,9 @@ export function goalShowCommand(socketPath: string, goalId: string, io: Io): Pro
   });
 }
 
-export function goalResumeCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function goalResumeCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     const g = await client.call('goal/resume', { goalId });
     const final = TERMINAL.has(g.state) ? g : await waitForGoal(client, g.id, io);
@@ -204,8 +208,9 @@ export function goalResumeCommand(socketPath: string, goalId: string, io: Io): P
 }
 
 /** Stops a goal while a model writes its plan; the daemon aborts the call and runs nothing. */
-export function goalCancelCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function goalCancelCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     const g = await client.call('goal/cancel', { goalId });
     if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
     return 0;

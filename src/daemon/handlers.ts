@@ -79,7 +79,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
       mustAct(conn, 'submit goals');
       return d.engine.submit(p.text, conn.actor);
     },
-    'goal/list': (p) => ({ goals: d.store.listGoals(p.limit) }),
+    'goal/list': (p, conn) => ({
+      goals: d.store.listGoals(p.limit, {
+        ...(p.state === undefined ? {} : { state: p.state }), ...(p.id === undefined ? {} : { id: p.id }),
+        ...(p.mine === true ? { submittedBy: { uid: conn.actor.uid, name: conn.actor.name } } : {}),
+      }),
+    }),
     'goal/get': (p) => d.engine.get(p.goalId),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
     'goal/resume': (p, conn) => d.engine.resume(p.goalId, conn.actor),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BootTimeline } from './boot-timeline.js';
 import {
-  AuditEntryView, AuditVerifyResult, ClientUser, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem,
+  AuditEntryView, AuditVerifyResult, ClientUser, GoalState, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
 
@@ -59,7 +59,14 @@ export const methods = {
     result: GoalView,
   },
   'goal/list': {
-    params: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    params: z.object({
+      limit: z.number().int().min(1).max(500).default(50),
+      state: GoalState.optional(),
+      /** Only the goals the asking account submitted. */
+      mine: z.boolean().optional(),
+      /** The whole id, or 8 or more characters of its end (as the TUI prints it) or of its start. */
+      id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{8,26}$/i, 'a goal id is 8 to 26 characters of 0-9 and A-Z without I, L, O, U').optional(),
+    }).strict(),
     result: z.object({ goals: z.array(GoalView) }),
   },
   'goal/get': {
