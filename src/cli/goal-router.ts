@@ -1,6 +1,7 @@
 // Which `aios goal …` is a verb and which is a goal. The eight words below are always verbs
 // after `aios goal`; `aios goal -- <text>` submits any text, those words included.
 import { goalCancelCommand, goalCommand, goalResumeCommand, goalReviseCommand, goalShowCommand, rollbackCommand, type Io } from './commands.js';
+import { verbIndex } from '../config/client-paths.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { goalApproveCommand, goalListCommand, goalRejectCommand } from './goal-verbs.js';
 
@@ -80,14 +81,4 @@ export function operandsAfterDashes(argv: readonly string[]): number {
   const goalAt = verbIndex(argv);
   const dashes = goalAt < 0 ? -1 : argv.indexOf('--', goalAt + 1);
   return dashes < 0 ? 0 : argv.length - dashes - 1;
-}
-
-// As verbOf (config/client-paths.ts) finds the verb: past the global options and their values.
-function verbIndex(argv: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (a === '--socket' || a === '--state-dir' || a === '--config') i++;
-    else if (!a.startsWith('-')) return i;
-  }
-  return -1;
 }
