@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
+import { MetricsConfig } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -18,6 +19,8 @@ const regexSource = z.string().superRefine((source, ctx) => {
 const System = z.strictObject({
   hostname: z.string().min(1).optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
+  log_format: z.enum(['text', 'json']).default('text'),
   autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
   /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
   autonomy_allow: z.array(z.string().min(1)).default([]),
@@ -82,5 +85,7 @@ export const AiosConfig = z.strictObject({
   shell: Shell.optional(),
   models: Models,
   api: ApiConfig,
+  // Optional so configs written before it compare unchanged; absent means no metrics endpoint.
+  metrics: MetricsConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

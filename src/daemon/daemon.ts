@@ -37,6 +37,9 @@ import { assertPeerCredAvailable } from './peer-cred.js';
 import { RpcServer } from './rpc-server.js';
 import { lookupUser, roleFor } from './users.js';
 import { VERSION } from '../version.js';
+import type { Logger } from './logger.js';
+import { MetricsExport } from './metrics-export.js';
+import { parseListen } from '../config/listen-address.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -52,7 +55,7 @@ export const NOT_UNDERSTOOD_HELP =
   'For anything else, configure a model: a local GGUF under [models.operational] in config.toml, or an API key in secrets.toml (see the README).';
 
 export async function startDaemon(opts: {
-  paths: AiosPaths; config: AiosConfig; log: (line: string) => void;
+  paths: AiosPaths; config: AiosConfig; log: Logger;
   /** Reads the config files again (models/reload, SIGHUP); throws when they do not load. */
   reloadConfig?: () => AiosConfig;
 }): Promise<RunningDaemon> {
@@ -62,10 +65,10 @@ export async function startDaemon(opts: {
   // A full or read-only state directory refuses changes but still serves what can be read.
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
-  if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
+  if (readOnly) log.warn(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
   const db = openDatabase(join(paths.stateDir, 'aios.db'), { readOnly });
   const bestEffort = (what: string, f: () => void): void => {
-    try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
+    try { f(); } catch (err) { log.warn(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
   };
   const store = new GoalStore(db);
   // Signed checkpoints every 1000 entries and at shutdown; the key lives in the state dir.
@@ -78,7 +81,7 @@ export async function startDaemon(opts: {
   const protectedPaths = aiosProtectedPaths(locations);
   // Read-only commands run in bubblewrap; where it cannot start, say so now and in status, and judge them strictly.
   const sandbox = readOnlySandbox({ hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 });
-  log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
+  (sandbox.available ? log.info : log.warn)(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
     sandboxed: () => sandbox.available,
@@ -106,7 +109,7 @@ export async function startDaemon(opts: {
   };
 
   const server = new RpcServer({
-    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, actorFor,
+    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log: log.with({ component: 'rpc' }).warn, actorFor,
     maxClients: config.daemon.max_clients, maxFrameBytes: config.daemon.max_frame_bytes,
     storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
   });
@@ -116,12 +119,16 @@ export async function startDaemon(opts: {
     store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
     maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
   });
+  // [metrics] listen: figures for Prometheus; approval latency is observed from the engine's events.
+  const metricsExport = config.metrics?.listen === undefined ? null : new MetricsExport({
+    db, agents: () => mesh.list(), sessions: () => server.clientCount, models: () => intelligence.figures(), blobDir: join(paths.stateDir, 'snapshots'),
+  });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
-    emit: (event) => server.broadcast(event),
+    emit: (event) => { metricsExport?.observe(event); server.broadcast(event); },
     securityMode: () => config.security.mode as SecurityMode,
     stateSpace: space,
     analysis,
@@ -146,7 +153,7 @@ export async function startDaemon(opts: {
     propose: (goalText, why) => {
       engine.submit(goalText, monitorActor, undefined, { task: 'analyse' }).then(
         (g) => log(`monitor proposed "${goalText}" (${why}): goal ${g.id} ${g.state}`),
-        (err: unknown) => log(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
+        (err: unknown) => log.warn(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
       );
     },
   });
@@ -167,12 +174,20 @@ export async function startDaemon(opts: {
       return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };
     },
   }));
-  intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));
+  const metricsAt = config.metrics?.listen === undefined ? null : parseListen(config.metrics.listen);
+  if (metricsExport !== null && metricsAt !== null && typeof metricsAt !== 'string') {
+    // A metrics port taken by something else is said, not fatal: the node goes on without its figures.
+    await metricsExport.listen(metricsAt).then(
+      (where) => log(`metrics for Prometheus: GET ${metricsAt.kind === 'unix' ? `/metrics over the Unix socket ${where}` : `http://${where}/metrics`}`, { component: 'metrics' }),
+      (err: unknown) => log.error(`metrics endpoint not started on ${config.metrics?.listen ?? ''}: ${err instanceof Error ? err.message : String(err)}`, { component: 'metrics' }),
+    );
+  }
+  intelligence.start().catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
   const scheduler = new SnapshotScheduler({
     snapshots, interval: config.recovery.snapshot_interval, keep: config.recovery.max_snapshots, roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) => ledger.append({ actor: 'aiosd', action: 'snapshot.auto', subject: r.snapshot.id, detail: { roots: config.recovery.snapshot_paths, entries: r.entries, hashed: r.hashed, skipped: r.skipped.length, pruned } }),
-    onError: (err) => log(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
+    onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
@@ -185,6 +200,7 @@ export async function startDaemon(opts: {
     async close() {
       monitor.stop();
       clearInterval(spaceWatch);
+      await metricsExport?.close();
       views.hatches.closeAll();
       await server.close();
       await engine.idle();
@@ -195,7 +211,7 @@ export async function startDaemon(opts: {
       await snapshots.spares.stop();
       await policy.close();
       // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
-      try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
+      try { ledger.checkpoint(); } catch (err) { log.error(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
       db.close();
     },
   };
