@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
-import { MetricsConfig } from './operations-schema.js';
+import { MetricsConfig, MonitorServices, MonitorThreshold } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -70,6 +70,9 @@ const Monitor = z.strictObject({
   memory_pct: pct(90),
   disk_pct: pct(90),
   load_per_core: z.union([z.number().min(0.1), z.literal(false)]).default(4),
+  // Optional so configs written before them compare unchanged; absent means none (src/config/operations-schema.ts).
+  services: MonitorServices.optional(),
+  threshold: z.array(MonitorThreshold).max(64).optional(),
 }).prefault({});
 
 export const AiosConfig = z.strictObject({

@@ -1,4 +1,5 @@
-// The tables for running a node unattended: metrics export (and, with it, the log's format in [system]).
+// The tables for running a node unattended: metrics export (and, with it, the log's format in
+// [system]), and what the monitor watches beyond its four built-in thresholds.
 import { z } from 'zod';
 import { parseListen } from './listen-address.js';
 
@@ -10,3 +11,20 @@ export const MetricsConfig = z.strictObject({
   }).optional(),
 });
 export type MetricsConfig = z.output<typeof MetricsConfig>;
+
+/** [monitor] services: units that should be running; one that is not raises an alert and a proposed restart. */
+export const MonitorServices = z.array(z.string().regex(/^[A-Za-z0-9@._:-]+$/, 'expected a service name such as "nginx" or "getty@tty1.service"')).max(256);
+
+/** [[monitor.threshold]]: a check of one's own, e.g. a second filesystem at its own limit. */
+export const MonitorThreshold = z.strictObject({
+  metric: z.enum(['cpu_pct', 'memory_pct', 'disk_pct', 'load_per_core']),
+  /** disk_pct only: the filesystem that holds this path (default /). */
+  path: z.string().regex(/^\//, 'must be an absolute path').optional(),
+  above: z.number().min(0),
+  /** The goal proposed when it is crossed, in plain words (default: the metric's own diagnostic goal). */
+  goal: z.string().min(1).max(500).optional(),
+}).superRefine((t, ctx) => {
+  if (t.path !== undefined && t.metric !== 'disk_pct') ctx.addIssue({ code: 'custom', path: ['path'], message: 'path is for disk_pct only' });
+  if (t.metric !== 'load_per_core' && t.above > 100) ctx.addIssue({ code: 'custom', path: ['above'], message: 'a percentage: at most 100' });
+});
+export type MonitorThreshold = z.output<typeof MonitorThreshold>;

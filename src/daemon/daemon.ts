@@ -146,6 +146,7 @@ export async function startDaemon(opts: {
   const monitorActor: Actor = { uid: ownerUid, name: 'monitor-agent', role: 'operator', home: homedir() };
   const monitor = new MonitorLoop({
     db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
+    custom: config.monitor.threshold ?? [], services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
     alert: (level, message) => {
       bestEffort('record an alert', () => store.recordEvent('alert', null, { level, message }));
       server.broadcast({ type: 'alert', level, message });

@@ -62,3 +62,21 @@ describe('the log', () => {
     expect(lines).toEqual(['2026-01-02T03:04:05.000Z aiosd: error: broken path=/x\n']);
   });
 });
+
+describe('[monitor] services and thresholds', () => {
+  it('loads a list of services and thresholds of one\'s own', () => {
+    const { monitor } = load('[monitor]\nservices = ["nginx", "getty@tty1.service"]\n[[monitor.threshold]]\nmetric = "disk_pct"\npath = "/var"\nabove = 80\ngoal = "what uses the most space under /var"\n').config;
+    expect(monitor.services).toEqual(['nginx', 'getty@tty1.service']);
+    expect(monitor.threshold).toEqual([{ metric: 'disk_pct', path: '/var', above: 80, goal: 'what uses the most space under /var' }]);
+  });
+
+  it.each([
+    ['[monitor]\nservices = ["nginx; reboot"]\n', /monitor\.services\[0\]/],
+    ['[[monitor.threshold]]\nmetric = "cpu_pct"\npath = "/var"\nabove = 80\n', /monitor\.threshold\[0\]\.path: path is for disk_pct only/],
+    ['[[monitor.threshold]]\nmetric = "memory_pct"\nabove = 180\n', /monitor\.threshold\[0\]\.above/],
+    ['[[monitor.threshold]]\nmetric = "swap_pct"\nabove = 80\n', /monitor\.threshold\[0\]\.metric/],
+    ['[[monitor.threshold]]\nmetric = "disk_pct"\nabove = 80\nlimit = 3\n', /monitor\.threshold\[0\]\.limit: unknown key/],
+  ])('refuses %j', (text, why) => {
+    expect(() => load(text)).toThrow(why);
+  });
+});

@@ -2,13 +2,14 @@
 // whether or not it succeeded.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { aiosBin, type TestDaemon } from './daemon.js';
+import { aiosBin } from './daemon.js';
 
 const exec = promisify(execFile);
 
 export interface CliRun { code: number; stdout: string; stderr: string }
 
-export async function runCli(d: TestDaemon, args: string[], bin = aiosBin): Promise<CliRun> {
+/** `d`: a test daemon, or anything with the environment that names the instance. */
+export async function runCli(d: { env: NodeJS.ProcessEnv }, args: string[], bin = aiosBin): Promise<CliRun> {
   try {
     const r = await exec(process.execPath, [bin, ...args], { env: d.env, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
