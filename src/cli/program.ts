@@ -7,6 +7,7 @@ import {
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
+import { scheduleListCommand } from './schedule-commands.js';
 import { modelsAddCommand, modelsListCommand } from './models-commands.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
@@ -125,6 +126,9 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       const memory = program.command('memory').description('long-term memory');
       memory.command('search').description('full-text search of goals and notes').argument('<query...>').option('--json', 'machine-readable output')
         .action(async (q: string[], o: { json?: boolean }) => { code = await memorySearchCommand(sock(), q.join(' '), io(o.json)); });
+      const schedule = program.command('schedule').description('goals submitted on their own ([[schedule]] in config.toml)');
+      schedule.command('list').description('each entry: when it fires next, its last goal and how that went').option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => { code = await scheduleListCommand(sock(), io(o.json)); });
       const models = program.command('models').description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
         .option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await modelsListCommand(sock(), io(o.json)); });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
-import { MetricsConfig, MonitorServices, MonitorThreshold } from './operations-schema.js';
+import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -90,5 +90,7 @@ export const AiosConfig = z.strictObject({
   api: ApiConfig,
   // Optional so configs written before it compare unchanged; absent means no metrics endpoint.
   metrics: MetricsConfig.optional(),
+  // [[schedule]]: optional for the same reason; absent means no schedules.
+  schedule: z.array(ScheduleEntry).max(256).optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

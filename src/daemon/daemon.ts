@@ -11,6 +11,7 @@ import { ProcedureStore } from '../agents/procedure-store.js';
 import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
+import { Scheduler } from '../agents/schedule/scheduler.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
@@ -159,6 +160,19 @@ export async function startDaemon(opts: {
     },
   });
 
+  // [[schedule]]: goals submitted on their own, as the schedule actor, through the same approval as anyone's.
+  const scheduleActor: Actor = { uid: ownerUid, name: 'schedule', role: 'operator', home: homedir() };
+  const schedules = new Scheduler({
+    entries: config.schedule ?? [], nodeAutonomy: config.system.autonomy_level, log: log.warn,
+    stateOf: (goalId) => store.getGoal(goalId)?.state,
+    submit: async (entry) => {
+      const g = await engine.submit(entry.goal, scheduleActor, undefined, entry.autonomy === undefined ? {} : { autonomy: entry.autonomy });
+      bestEffort('record a scheduled goal', () => ledger.append({ actor: 'schedule', action: 'schedule.fire', subject: g.id, detail: { name: entry.name, goal: entry.goal, autonomy: entry.autonomy ?? config.system.autonomy_level, state: g.state } }));
+      log(`schedule "${entry.name}" submitted "${entry.goal}": goal ${g.id} ${g.state}`, { component: 'schedule' });
+      return g;
+    },
+  });
+
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
     db, ledger, snapshots, stateDir: paths.stateDir, mode: paths.mode,
@@ -167,7 +181,7 @@ export async function startDaemon(opts: {
   });
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
-    engine, store, snapshots, ledger, memory, registry, mesh, procedures,
+    engine, store, snapshots, ledger, memory, registry, mesh, procedures, schedules: () => schedules.list(),
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
     budget: () => {
@@ -185,6 +199,7 @@ export async function startDaemon(opts: {
   }
   intelligence.start().catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
+  schedules.start();
   const scheduler = new SnapshotScheduler({
     snapshots, interval: config.recovery.snapshot_interval, keep: config.recovery.max_snapshots, roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) => ledger.append({ actor: 'aiosd', action: 'snapshot.auto', subject: r.snapshot.id, detail: { roots: config.recovery.snapshot_paths, entries: r.entries, hashed: r.hashed, skipped: r.skipped.length, pruned } }),
@@ -200,6 +215,7 @@ export async function startDaemon(opts: {
     reloadModels: () => intelligence.reload(),
     async close() {
       monitor.stop();
+      schedules.stop();
       clearInterval(spaceWatch);
       await metricsExport?.close();
       views.hatches.closeAll();

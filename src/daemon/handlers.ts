@@ -14,6 +14,7 @@ import { toolHandlers } from './tool-handlers.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
+import type { ScheduleView } from '../protocol/schedule.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
 export interface HandlerDeps {
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
+  /** The [[schedule]] entries (src/agents/schedule). */
+  schedules?: () => ScheduleView[];
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -128,6 +131,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
+    'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   AuditEntryView, AuditVerifyResult, ClientUser, GoalState, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
+import { ScheduleView } from './schedule.js';
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -223,6 +224,11 @@ export const methods = {
     // it is attached to the same goal and needs approving again (the old approval does not carry over).
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
+  },
+  'schedule/list': {
+    // The [[schedule]] entries: when each fires next, its last goal and how that went.
+    params: Empty,
+    result: z.object({ schedules: z.array(ScheduleView) }),
   },
 } as const;
 

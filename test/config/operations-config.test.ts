@@ -80,3 +80,20 @@ describe('[monitor] services and thresholds', () => {
     expect(() => load(text)).toThrow(why);
   });
 });
+
+describe('[[schedule]]', () => {
+  it('loads entries with every or at', () => {
+    const { schedule } = load('[[schedule]]\ngoal = "disk usage"\nevery = "6h"\n[[schedule]]\ngoal = "list processes"\nat = "0 3 * * *"\nautonomy = "manual"\n').config;
+    expect(schedule).toEqual([{ goal: 'disk usage', every: '6h' }, { goal: 'list processes', at: '0 3 * * *', autonomy: 'manual' }]);
+  });
+
+  it.each([
+    ['[[schedule]]\ngoal = "x"\n', /schedule\[0\]: give exactly one of every/],
+    ['[[schedule]]\ngoal = "x"\nevery = "1h"\nat = "* * * * *"\n', /give exactly one/],
+    ['[[schedule]]\ngoal = "x"\nevery = "soon"\n', /schedule\[0\]\.every/],
+    ['[[schedule]]\ngoal = "x"\nat = "0 25 * * *"\n', /schedule\[0\]\.at: hour: "25" is outside 0-23/],
+    ['[[schedule]]\ngoal = "x"\nevery = "1h"\nautonomy = "yolo"\n', /schedule\[0\]\.autonomy/],
+  ])('refuses %j', (text, why) => {
+    expect(() => load(text)).toThrow(why);
+  });
+});
