@@ -73,6 +73,8 @@ export class GoalEngine {
   private readonly running = new Map<string, Promise<void>>();
   /** Goals being planned now: cancelling one aborts its model call in flight. */
   private readonly planning = new Map<string, AbortController>();
+  /** Goals submitted with a lower autonomy than the node's, until their first plan is proposed. */
+  private readonly autonomyOf = new Map<string, Autonomy['level']>();
   /** Goals being revised now, with the state they go back to if the revision is cancelled. */
   private readonly revising = new Map<string, { state: GoalView['state']; message: string | null }>();
   /** The submitter's home per goal: relative paths in its plan were resolved against it. */
@@ -93,10 +95,14 @@ export class GoalEngine {
     return this.submit(`aios tool ${tool} ${JSON.stringify(args)}`, actor, directPlanner(tool, args, this.deps.registry));
   }
 
-  /** `task`: analyse for goals that diagnose output (the monitor's), so the router picks for reading, not changing. */
-  async submit(text: string, actor: Actor, planner: Planner = this.deps.planner, opts: { task?: 'plan' | 'analyse' } = {}): Promise<GoalView> {
+  /**
+   * `task`: analyse for goals that diagnose output (the monitor's), so the router picks for reading, not changing.
+   * `autonomy`: a lower level than the node's for this goal's first plan (a [[schedule]] entry's); never a higher one.
+   */
+  async submit(text: string, actor: Actor, planner: Planner = this.deps.planner, opts: { task?: 'plan' | 'analyse'; autonomy?: Autonomy['level'] } = {}): Promise<GoalView> {
     const { store } = this.deps;
     const goalId = ulid();
+    if (opts.autonomy !== undefined) this.autonomyOf.set(goalId, opts.autonomy);
     store.createGoal({ id: goalId, text, state: 'planning', submittedBy: actor.name, submittedUid: actor.uid });
     this.homes.set(goalId, actor.home);
     this.publish(goalId);
@@ -108,13 +114,14 @@ export class GoalEngine {
       }))
       .finally(() => this.planning.delete(goalId));
     // Cancelled while it was planned: cancel() already closed the goal; whatever came back is dropped.
+    if (abort.signal.aborted || outcome.kind === 'not_understood') this.autonomyOf.delete(goalId);
     if (abort.signal.aborted) return this.get(goalId);
     if (outcome.kind === 'not_understood') {
       this.homes.delete(goalId);
       store.setGoalState(goalId, 'not_understood', outcome.reason);
       return this.publish(goalId);
     }
-    const proposed = await this.propose(goalId, outcome, actor);
+    const proposed = await this.propose(goalId, outcome, actor).finally(() => this.autonomyOf.delete(goalId));
     if (typeof proposed !== 'string') return proposed;
     store.setGoalState(goalId, 'not_understood', `The ${outcome.tier} planner proposed an invalid plan: ${proposed}`);
     return this.publish(goalId);
@@ -142,7 +149,7 @@ export class GoalEngine {
     if (denied !== null) return this.denyPlan(goalId, planId, hash, checked.steps, denied);
     const unrecordable = checked.steps.some((st) => this.mutates(st.tool)) ? this.deps.stateSpace?.problem() ?? null : null;
     store.setGoalState(goalId, 'awaiting_approval', unrecordable === null ? outcome.explanation : `cannot be approved now: ${unrecordable}`);
-    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts, checked.steps, this.deps.autonomy?.());
+    const policy = autoApprovalPolicy(this.deps.securityMode(), checked.verdicts, checked.steps, this.autonomyFor(goalId));
     if (policy !== null) return this.approve(planId, hash, undefined, { ...actor, name: policy }, 'approve');
     return this.publish(goalId);
   }
@@ -369,6 +376,16 @@ export class GoalEngine {
       detail: { goalId: plan.goalId, planId: newId, hash: newHash, previousHash: hash, args: checked.steps.find((s) => s.id === stepId)?.args ?? args },
     });
     return this.publish(plan.goalId);
+  }
+
+  /** The node's autonomy, lowered for a goal submitted with less (never raised: the lower level wins). */
+  private autonomyFor(goalId: string): Autonomy | undefined {
+    const node = this.deps.autonomy?.();
+    const asked = this.autonomyOf.get(goalId);
+    if (asked === undefined) return node;
+    const base = node ?? { level: 'supervised', allow: [] }; // autoApprovalPolicy's own default
+    const rank = { manual: 0, supervised: 1, full: 2 } as const;
+    return { level: rank[asked] < rank[base.level] ? asked : base.level, allow: base.allow };
   }
 
   get(goalId: string): GoalView {

@@ -142,7 +142,7 @@ export class StepRunner {
   private unrecorded(goalId: string, err: unknown): void {
     const why = this.deps.stateSpace?.problem() ?? null; // gives the reserve back, so the failure below can be written
     try {
-      this.deps.store.setGoalState(goalId, 'failed', `aiosd could not record this goal's progress (${message(err)})${why === null ? '' : `: ${why}`}; see what ran with 'aios goal show', undo it with r (or aios goal rollback)`);
+      this.deps.store.setGoalState(goalId, 'failed', `aiosd could not record this goal's progress (${message(err)})${why === null ? '' : `: ${why}`}; see what ran with 'aios goal show ${goalId.slice(-8)}', undo it with r (or aios goal rollback ${goalId.slice(-8)})`);
       const goal = this.deps.store.getGoal(goalId);
       if (goal !== undefined) this.deps.emit({ type: 'goal.updated', goal });
     } catch {
@@ -177,7 +177,7 @@ export class StepRunner {
     } else {
       // A step that ran but failed its verification left its changes, with a snapshot to undo them.
       const ran = (s: StepView): boolean => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null);
-      const undo = (store.getPlan(plan.id)?.steps ?? []).some(ran) ? '; roll back what ran with r (or aios goal rollback)' : '';
+      const undo = (store.getPlan(plan.id)?.steps ?? []).some(ran) ? `; roll back what ran with r (or aios goal rollback ${goalId.slice(-8)})` : '';
       store.setGoalState(goalId, 'failed', failure + undo);
       this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — failed: ${failure}`, metadata: { goalId, planId: plan.id } });
     }

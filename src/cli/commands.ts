@@ -4,6 +4,7 @@ import type { AiosClient } from '../protocol/client.js';
 import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
+import { resolveGoalId } from './goal-id.js';
 import { formatGoal, formatSnapshot } from './format.js';
 
 export interface Io {
@@ -12,7 +13,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
+export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -31,7 +32,7 @@ export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient)
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
 /** `also`: a further test of a terminal state (a cancel waits past "interrupted"). */
-function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (state: string) => boolean = () => true): Promise<GoalView> {
+export function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (state: string) => boolean = () => true): Promise<GoalView> {
   const done = (state: string): boolean => TERMINAL.has(state) && also(state);
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
@@ -61,14 +62,13 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
   });
 }
 
-/** A freshly planned goal: printed for review, or (--yes) approved, run and its result printed. */
 /** Prints a plan and stops (or, with --yes, approves it), then waits for the goal and prints how it ended. */
 export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
   let goal = planned;
   if (goal.state === 'awaiting_approval' && goal.plan !== null) {
     if (!yes) {
       if (io.json) io.out(JSON.stringify(goal));
-      else io.out(`${formatGoal(goal)}\n\n${hint}`);
+      else io.out(`${formatGoal(goal)}\n\n${hint}\nFrom a script: aios goal approve ${goal.id.slice(-8)} --hash ${goal.plan.hash.slice(0, 16)}`);
       return 0;
     }
     if (!io.json) io.out(formatGoal(goal));
@@ -83,8 +83,9 @@ export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: bo
 }
 
 /** A new plan for a failed or interrupted goal, with the failure as context; reviewed (or --yes approved) like any plan. */
-export function goalReviseCommand(socketPath: string, goalId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
+export function goalReviseCommand(socketPath: string, typedId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     return reviewOrRun(client, await client.call('goal/revise', { goalId }), yes, io, confirm, 'Approve it in the TUI (aios shell): the approval of the failed plan does not carry over.');
   });
@@ -182,8 +183,9 @@ export function memorySearchCommand(socketPath: string, query: string, io: Io): 
   });
 }
 
-export function rollbackCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function rollbackCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     const g = await client.call('goal/rollback', { goalId });
     if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
     return 0;
@@ -191,8 +193,9 @@ export function rollbackCommand(socketPath: string, goalId: string, io: Io): Pro
 }
 
 /** The decision log of one goal: tier → plan → approvals → steps → results → outcome. */
-export function goalShowCommand(socketPath: string, goalId: string, io: Io): Promise<number> {
+export function goalShowCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     const t = await client.call('goal/trace', { goalId });
     if (io.json) {
       io.out(JSON.stringify(t));
@@ -209,8 +212,9 @@ export function goalShowCommand(socketPath: string, goalId: string, io: Io): Pro
 }
 
 /** `rerun`: steps whose outcome is unknown, approved again (with confirm) before the resume; they may already have run. */
-export function goalResumeCommand(socketPath: string, goalId: string, io: Io, rerun: readonly string[] = []): Promise<number> {
+export function goalResumeCommand(socketPath: string, typedId: string, io: Io, rerun: readonly string[] = []): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     if (rerun.length > 0) {
       const goal = await client.call('goal/get', { goalId });
@@ -229,8 +233,9 @@ export function goalResumeCommand(socketPath: string, goalId: string, io: Io, re
  * Stops a goal in any state and waits for it to end: a running step's processes are ended
  * (afterStep: the running step finishes first), steps not started are skipped.
  */
-export function goalCancelCommand(socketPath: string, goalId: string, io: Io, afterStep = false): Promise<number> {
+export function goalCancelCommand(socketPath: string, typedId: string, io: Io, afterStep = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
+    const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     const g = await client.call('goal/cancel', { goalId, ...(afterStep ? { afterStep } : {}) });
     const final = TERMINAL.has(g.state) && g.state !== 'interrupted' ? g : await waitForGoal(client, g.id, io, (s) => s !== 'interrupted');

@@ -25,7 +25,8 @@ export async function runDaemonForeground(paths: AiosPaths, configFiles: { syste
   const { loadConfig, ConfigError } = await import('../config/config.js');
   const { startDaemon } = await import('../daemon/daemon.js');
   keepServingWhenLogReaderGoes();
-  const log = (line: string): void => { process.stderr.write(`${new Date().toISOString()} aiosd: ${line}\n`); };
+  const { createLogger } = await import('../daemon/logger.js');
+  const write = (line: string): void => { process.stderr.write(line); };
   let loaded;
   try {
     loaded = loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env });
@@ -36,14 +37,17 @@ export async function runDaemonForeground(paths: AiosPaths, configFiles: { syste
     }
     throw err;
   }
+  const log = createLogger({ level: loaded.config.system.log_level, format: loaded.config.system.log_format, write });
+  for (const w of loaded.warnings) log.warn(`${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`, { component: 'config', key: w.key });
+  log.debug(`configuration from ${loaded.sources.length === 0 ? 'the defaults only' : loaded.sources.join(', ')}`);
   const reloadConfig = () => loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;
   const daemon = await startDaemon({ paths, config: loaded.config, log, reloadConfig }).catch((err: unknown) => {
-    log(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    log.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return null;
   });
   if (daemon === null) return 1;
   // SIGHUP: read the model settings again, as `aios models add` asks over the socket.
-  const onHup = (): void => { daemon.reloadModels().then((r) => log(`SIGHUP: ${r.message}`), (err: unknown) => log(`SIGHUP: ${String(err)}`)); };
+  const onHup = (): void => { daemon.reloadModels().then((r) => log(`SIGHUP: ${r.message}`), (err: unknown) => log.warn(`SIGHUP: ${String(err)}`)); };
   process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => { log(`${sig}: shutting down`); resolve(); };

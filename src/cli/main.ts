@@ -44,5 +44,28 @@ export function runMain(argv: string[]): void {
   });
 }
 
+/**
+ * The login shell (bin/aios-shell.js). Without -c: the TUI. With `-c '<line>'` (what sshd runs
+ * for `ssh node <command>`): the line runs only if it is exactly an `aios …` invocation
+ * (login-command.ts), in this process, as the logged-in user; anything else is refused.
+ */
+export function runLoginShell(args: string[]): void {
+  const at = args.indexOf('-c');
+  if (at < 0) {
+    runMain(['shell']);
+    return;
+  }
+  const line = args[at + 1];
+  void import('./login-command.js').then(({ loginCommand }) => {
+    const r = line === undefined ? { refused: '-c needs a command' } : loginCommand(line);
+    if ('argv' in r) {
+      runMain(r.argv);
+      return;
+    }
+    process.stderr.write(`aios-shell: this account logs in to aiOS; commands are not run through a shell, and this one was refused: ${r.refused}. Over ssh, run exactly one aios command, e.g. ssh node aios goal list --json.\n`);
+    process.exitCode = 1;
+  });
+}
+
 /** Only for the kill -9 tests' own entry (test/helpers/failpoint-daemon.mjs); bin/aios.js never arms one. */
 export { armFailpoint } from '../tools/failpoints.js';

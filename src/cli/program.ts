@@ -2,15 +2,14 @@ import { Command, CommanderError } from 'commander';
 import type { AiosPaths } from '../config/paths.js';
 import { VERSION } from '../version.js';
 import {
-  agentsCommand, agentsStopCommand, auditAcknowledgeCommand, auditVerifyCommand, goalCommand, goalResumeCommand, goalCancelCommand, goalReviseCommand, goalShowCommand, memorySearchCommand, restoreCommand, rollbackCommand,
+  agentsCommand, agentsStopCommand, auditAcknowledgeCommand, auditVerifyCommand, memorySearchCommand, restoreCommand, rollbackCommand,
   snapshotsCommand, statusCommand, type Io,
 } from './commands.js';
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
+import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
+import { scheduleListCommand } from './schedule-commands.js';
 import { modelsAddCommand, modelsListCommand } from './models-commands.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
-
-/** A ULID, as goal ids are. */
-const GOAL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 
 interface ProgramDeps {
   paths: () => AiosPaths;
@@ -64,25 +63,20 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const { runShell } = await import('../shell/run-shell.js');
           code = await runShell({ socketPath: sock(), stdin: process.stdin, stdout: process.stdout, env: process.env, view: 'monitor' });
         });
-      program.command('goal').description('submit a goal and print its plan; --yes approves, runs and prints the result. `goal show <id>`: its decision trace; `goal resume <id> [--rerun <steps>]`: resume an interrupted goal; `goal cancel <id> [--after-step]`: stop a goal in any state, its running processes with it; `goal revise <id>`: a new plan for a failed goal (approved again)')
-        .argument('<text...>', 'the goal, in plain words')
-        .option('-y, --yes', 'approve the whole plan and run it')
-        .option('--confirm', 'with --yes: also explicitly confirm steps that need it (irreversible, require_confirm)')
-        .option('--after-step', 'with cancel: let the running step finish (dpkg is not killed mid-run), start nothing more')
-        .option('--rerun <steps>', 'with resume: approve again these steps whose outcome is unknown (comma-separated), knowing they may already have run')
+      program.command('goal').description('submit a goal and print its plan (--yes approves, runs and prints the result), or act on one by id: list, show, approve, reject, rollback, cancel, resume, revise. `aios goal -- <text>` submits any text')
+        .argument('<words...>', 'the goal in plain words, or a verb and a goal id (the whole id or the 8 characters the TUI prints)')
+        .option('-y, --yes', 'approve the whole plan and run it (a new goal, revise)')
+        .option('--confirm', 'also explicitly confirm steps that need it (irreversible, require_confirm)')
+        .option('--hash <hash>', 'approve, reject: the plan hash the script reviewed (16 or more hex characters); a changed plan is refused with exit 5')
+        .option('--step <ids...>', 'approve, reject: only these steps (default: every pending step)')
+        .option('--state <state>', 'list: only goals in this state')
+        .option('--mine', 'list: only goals you submitted')
+        .option('--limit <n>', 'list: at most this many, newest first (default 50)')
+        .option('--after-step', 'cancel: let the running step finish (dpkg is not killed mid-run), start nothing more')
+        .option('--rerun <steps>', 'resume: approve again these steps whose outcome is unknown (comma-separated), knowing they may already have run')
         .option('--json', 'machine-readable output')
-        .action(async (text: string[], o: { yes?: boolean; confirm?: boolean; json?: boolean; afterStep?: boolean; rerun?: string }) => {
-          // `goal show <id>` and `goal resume <id>` are verbs only with a goal id after them:
-          // "show /etc/hostname" stays a goal.
-          const [verb, id] = text;
-          if (text.length === 2 && id !== undefined && GOAL_ID.test(id) && (verb === 'show' || verb === 'resume' || verb === 'cancel' || verb === 'revise')) {
-            code = verb === 'revise' ? await goalReviseCommand(sock(), id, o.yes === true, io(o.json), o.confirm === true)
-              : verb === 'show' ? await goalShowCommand(sock(), id, io(o.json))
-              : verb === 'cancel' ? await goalCancelCommand(sock(), id, io(o.json), o.afterStep === true)
-              : await goalResumeCommand(sock(), id, io(o.json), o.rerun?.split(',').map((x) => x.trim()).filter((x) => x !== '') ?? []);
-            return;
-          }
-          code = await goalCommand(sock(), text.join(' '), o.yes === true, io(o.json), o.confirm === true);
+        .action(async (words: string[], o: GoalOptions) => {
+          code = await runGoal(sock(), words, operandsAfterDashes(argv), o, io(o.json));
         });
       program.command('status').description('daemon health, mode, user and goal counts').option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => {
@@ -107,8 +101,8 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (id: string, o: { yes?: boolean; json?: boolean }) => {
           code = await restoreCommand(sock(), id, o.yes === true, io(o.json), process.stdin.isTTY === true);
         });
-      program.command('rollback').description('roll back every reversible step of a goal, last first')
-        .argument('<goal-id>', 'goal id').option('--json', 'machine-readable output')
+      program.command('rollback').description('roll back every reversible step of a goal, last first (the same as aios goal rollback)')
+        .argument('<goal-id>', 'goal id (the whole id or the 8 characters the TUI prints)').option('--json', 'machine-readable output')
         .action(async (id: string, o: { json?: boolean }) => { code = await rollbackCommand(sock(), id, io(o.json)); });
       program.command('tool').description('run one tool as a one-step plan: the same checks, policy, preview, approval and audit as any plan')
         .argument('<name>', 'tool name (aios tools lists them), e.g. fs.chmod')
@@ -147,6 +141,9 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       const memory = program.command('memory').description('long-term memory');
       memory.command('search').description('full-text search of goals and notes').argument('<query...>').option('--json', 'machine-readable output')
         .action(async (q: string[], o: { json?: boolean }) => { code = await memorySearchCommand(sock(), q.join(' '), io(o.json)); });
+      const schedule = program.command('schedule').description('goals submitted on their own ([[schedule]] in config.toml)');
+      schedule.command('list').description('each entry: when it fires next, its last goal and how that went').option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => { code = await scheduleListCommand(sock(), io(o.json)); });
       const models = program.command('models').description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
         .option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await modelsListCommand(sock(), io(o.json)); });

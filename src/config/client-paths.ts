@@ -19,10 +19,16 @@ export function clientPaths(input: PathsInput, socketExists: (path: string) => b
 
 /** The verb of an `aios` command line: the first word that is not a global option or its value. */
 export function verbOf(argv: readonly string[]): string | undefined {
+  const i = verbIndex(argv);
+  return i < 0 ? undefined : argv[i];
+}
+
+/** Where verbOf's verb stands in argv, or -1. */
+export function verbIndex(argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--socket' || a === '--state-dir' || a === '--config') i++;
-    else if (!a.startsWith('-')) return a;
+    else if (!a.startsWith('-')) return i;
   }
-  return undefined;
+  return -1;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
+import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,6 +18,8 @@ const regexSource = z.string().superRefine((source, ctx) => {
 const System = z.strictObject({
   hostname: z.string().min(1).optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
+  log_format: z.enum(['text', 'json']).default('text'),
   autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
   /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
   autonomy_allow: z.array(z.string().min(1)).default([]),
@@ -79,6 +82,9 @@ const Monitor = z.strictObject({
   memory_pct: pct(90),
   disk_pct: pct(90),
   load_per_core: z.union([z.number().min(0.1), z.literal(false)]).default(4),
+  // Optional so configs written before them compare unchanged; absent means none (src/config/operations-schema.ts).
+  services: MonitorServices.optional(),
+  threshold: z.array(MonitorThreshold).max(64).optional(),
 }).prefault({});
 
 export const AiosConfig = z.strictObject({
@@ -94,5 +100,9 @@ export const AiosConfig = z.strictObject({
   shell: Shell.optional(),
   models: Models,
   api: ApiConfig,
+  // Optional so configs written before it compare unchanged; absent means no metrics endpoint.
+  metrics: MetricsConfig.optional(),
+  // [[schedule]]: optional for the same reason; absent means no schedules.
+  schedule: z.array(ScheduleEntry).max(256).optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

@@ -8,6 +8,7 @@ import { ConfigError } from './config-error.js';
 import { describeIssue } from './describe-issue.js';
 import { envLayers } from './env-overrides.js';
 import { mergeTables, type Table } from './merge-tables.js';
+import { setAsideSeedKeys } from './seed-keys.js';
 
 export { AiosConfig } from './config-schema.js';
 export { ConfigError } from './config-error.js';
@@ -23,15 +24,27 @@ export interface LoadedConfig {
   config: AiosConfig;
   /** The files read and the variables applied, lowest layer first. */
   sources: string[];
+  /** Keys of the seed design's config that aiOS does not take, set aside (seed-keys.ts): for the log. */
+  warnings: ConfigWarning[];
+}
+
+export interface ConfigWarning {
+  file: string;
+  key: string;
+  /** What aiOS does instead. */
+  instead: string;
 }
 
 export function loadConfig({ systemFile, userFile, env }: LoadConfigInput): LoadedConfig {
   let merged: Table = {};
   const sources: string[] = [];
+  const warnings: ConfigWarning[] = [];
   for (const file of [systemFile, userFile]) {
     if (file === null) continue;
-    const table = readTomlFile(file);
-    if (table === null) continue;
+    const read = readTomlFile(file);
+    if (read === null) continue;
+    const { table, setAside } = setAsideSeedKeys(read, AiosConfig);
+    warnings.push(...setAside.map((w) => ({ file, ...w })));
     check(table, (issue) => new ConfigError({ file, ...describeIssue(issue, AiosConfig) }));
     merged = mergeTables(merged, table);
     sources.push(file);
@@ -45,7 +58,7 @@ export function loadConfig({ systemFile, userFile, env }: LoadConfigInput): Load
   }
   // Layers that pass alone pass together: no setting depends on another.
   const config = check(merged, (issue) => new ConfigError({ file: null, ...describeIssue(issue, AiosConfig) }));
-  return { config, sources };
+  return { config, sources, warnings };
 }
 
 function check(table: Table, toError: (issue: z.core.$ZodIssue) => ConfigError): AiosConfig {

@@ -11,6 +11,7 @@ import { ProcedureStore } from '../agents/procedure-store.js';
 import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
+import { Scheduler } from '../agents/schedule/scheduler.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
@@ -41,6 +42,9 @@ import { eventViews } from './visibility.js';
 import { HelperPool } from '../runas/helper-pool.js';
 import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
+import type { Logger } from './logger.js';
+import { MetricsExport } from './metrics-export.js';
+import { parseListen } from '../config/listen-address.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -58,7 +62,7 @@ export const NOT_UNDERSTOOD_HELP =
   'For anything else, configure a model: a local GGUF under [models.operational] in config.toml, or an API key in secrets.toml (see the README).';
 
 export async function startDaemon(opts: {
-  paths: AiosPaths; config: AiosConfig; log: (line: string) => void;
+  paths: AiosPaths; config: AiosConfig; log: Logger;
   /** Reads the config files again (models/reload, SIGHUP); throws when they do not load. */
   reloadConfig?: () => AiosConfig;
 }): Promise<RunningDaemon> {
@@ -70,12 +74,12 @@ export async function startDaemon(opts: {
   // A full or read-only state directory refuses changes but still serves what can be read.
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
-  if (readOnly) log(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
+  if (readOnly) log.warn(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
   // Locked, watched, and the ledger compared with its head log (a broken one refuses changes via guard).
   const state = openStateStore(paths.stateDir, space, log);
   const { db, ledger, dbWatch, integrity, guard } = state;
   const bestEffort = (what: string, f: () => void): void => {
-    try { f(); } catch (err) { log(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
+    try { f(); } catch (err) { log.warn(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
   };
   const store = new GoalStore(db);
   const memory = new MemoryStore(db);
@@ -91,7 +95,7 @@ export async function startDaemon(opts: {
   const sandbox = readOnlySandbox(sandboxOptions);
   // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time.
   const writing = writeSandbox({ hide: sandboxOptions.hide, cpuSeconds: 3600 + 5 });
-  log(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
+  (sandbox.available ? log.info : log.warn)(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
   const policy = createPolicy({
     mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
     sandboxed: () => sandbox.available,
@@ -144,7 +148,7 @@ export async function startDaemon(opts: {
   };
 
   const server = new RpcServer({
-    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log, accessFor: accessOf,
+    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log: log.with({ component: 'rpc' }).warn, accessFor: accessOf,
     limits: {
       // In user mode the owner is the only account that may connect: there is nobody to lock out.
       maxClients: config.daemon.max_clients, maxPerUid: paths.mode === 'user' ? config.daemon.max_clients : config.daemon.max_clients_per_uid,
@@ -161,6 +165,10 @@ export async function startDaemon(opts: {
     store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
     maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
   });
+  // [metrics] listen: figures for Prometheus; approval latency is observed from the engine's events.
+  const metricsExport = config.metrics?.listen === undefined ? null : new MetricsExport({
+    db, agents: () => mesh.list(), sessions: () => server.clientCount, models: () => intelligence.figures(), blobDir: join(paths.stateDir, 'snapshots'),
+  });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
@@ -170,6 +178,7 @@ export async function startDaemon(opts: {
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.
       if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state)) bestEffort('sign the audit ledger at a goal\'s end', () => ledger.checkpoint());
+      metricsExport?.observe(event);
       server.broadcast(event);
     },
     securityMode: () => config.security.mode as SecurityMode,
@@ -192,6 +201,7 @@ export async function startDaemon(opts: {
   const monitorActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'monitor-agent', role: 'operator', home: homedir() };
   const monitor = new MonitorLoop({
     db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
+    custom: config.monitor.threshold ?? [], services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
     alert: (level, message) => {
       bestEffort('record an alert', () => store.recordEvent('alert', null, { level, message }));
       server.broadcast({ type: 'alert', level, message });
@@ -199,8 +209,21 @@ export async function startDaemon(opts: {
     propose: (goalText, why) => {
       engine.submit(goalText, monitorActor, undefined, { task: 'analyse' }).then(
         (g) => log(`monitor proposed "${goalText}" (${why}): goal ${g.id} ${g.state}`),
-        (err: unknown) => log(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
+        (err: unknown) => log.warn(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
       );
+    },
+  });
+
+  // [[schedule]]: goals submitted on their own, as the schedule actor, through the same approval as anyone's.
+  const scheduleActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'schedule', role: 'operator', home: homedir() };
+  const schedules = new Scheduler({
+    entries: config.schedule ?? [], nodeAutonomy: config.system.autonomy_level, log: log.warn,
+    stateOf: (goalId) => store.getGoal(goalId)?.state,
+    submit: async (entry) => {
+      const g = await engine.submit(entry.goal, scheduleActor, undefined, entry.autonomy === undefined ? {} : { autonomy: entry.autonomy });
+      bestEffort('record a scheduled goal', () => ledger.append({ actor: 'schedule', action: 'schedule.fire', subject: g.id, detail: { name: entry.name, goal: entry.goal, autonomy: entry.autonomy ?? config.system.autonomy_level, state: g.state } }));
+      log(`schedule "${entry.name}" submitted "${entry.goal}": goal ${g.id} ${g.state}`, { component: 'schedule' });
+      return g;
     },
   });
 
@@ -215,7 +238,7 @@ export async function startDaemon(opts: {
   });
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
-    engine, store, snapshots, ledger, memory, registry, mesh, procedures,
+    engine, store, snapshots, ledger, memory, registry, mesh, procedures, schedules: () => schedules.list(),
     unrecordable: () => dbWatch.problem(),
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
@@ -224,12 +247,21 @@ export async function startDaemon(opts: {
       return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };
     },
   }));
-  intelligence.start().catch((err: unknown) => log(`local models: ${err instanceof Error ? err.message : String(err)}`));
+  const metricsAt = config.metrics?.listen === undefined ? null : parseListen(config.metrics.listen);
+  if (metricsExport !== null && metricsAt !== null && typeof metricsAt !== 'string') {
+    // A metrics port taken by something else is said, not fatal: the node goes on without its figures.
+    await metricsExport.listen(metricsAt).then(
+      (where) => log(`metrics for Prometheus: GET ${metricsAt.kind === 'unix' ? `/metrics over the Unix socket ${where}` : `http://${where}/metrics`}`, { component: 'metrics' }),
+      (err: unknown) => log.error(`metrics endpoint not started on ${config.metrics?.listen ?? ''}: ${err instanceof Error ? err.message : String(err)}`, { component: 'metrics' }),
+    );
+  }
+  intelligence.start().catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
+  schedules.start();
   const scheduler = new SnapshotScheduler({
     snapshots, interval: config.recovery.snapshot_interval, keep: config.recovery.max_snapshots, roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) => ledger.append({ actor: 'aiosd', action: 'snapshot.auto', subject: r.snapshot.id, detail: { roots: config.recovery.snapshot_paths, entries: r.entries, hashed: r.hashed, skipped: r.skipped.length, pruned } }),
-    onError: (err) => log(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
+    onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
@@ -241,7 +273,9 @@ export async function startDaemon(opts: {
     reloadModels: () => intelligence.reload(),
     async close() {
       monitor.stop();
+      schedules.stop();
       clearInterval(spaceWatch);
+      await metricsExport?.close();
       views.hatches.closeAll();
       await server.close();
       await engine.idle();

@@ -15,6 +15,7 @@ import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
+import type { ScheduleView } from '../protocol/schedule.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
 export interface HandlerDeps {
@@ -46,6 +47,8 @@ export interface HandlerDeps {
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
   unrecordable?: () => string | null;
+  /** The [[schedule]] entries (src/agents/schedule). */
+  schedules?: () => ScheduleView[];
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -81,7 +84,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
       if (gone !== null) throw new OpError('StateUnavailable', gone);
       return d.engine.submit(p.text, conn.actor);
     },
-    'goal/list': (p, conn) => ({ goals: d.store.listGoals(p.limit).map((g) => goalFor(conn.actor, g)) }),
+    'goal/list': (p, conn) => ({
+      goals: d.store.listGoals(p.limit, {
+        ...(p.state === undefined ? {} : { state: p.state }), ...(p.id === undefined ? {} : { id: p.id }),
+        ...(p.mine === true ? { submittedBy: { uid: conn.actor.uid, name: conn.actor.name } } : {}),
+      }).map((g) => goalFor(conn.actor, g)),
+    }),
     'goal/get': (p, conn) => goalFor(conn.actor, d.engine.get(p.goalId)),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
     'rollback/preview': (p) => d.engine.rollbackPreview(p.goalId),
@@ -143,6 +151,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
+    'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
   };
 }
 

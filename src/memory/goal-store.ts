@@ -32,6 +32,13 @@ export interface StepPatch {
   finishedAt?: string;
 }
 
+export interface GoalFilter {
+  state?: GoalState;
+  /** Goals this account submitted (the uid and the name: the monitor's goals share the owner's uid). */
+  submittedBy?: { uid: number; name: string };
+  id?: string;
+}
+
 /** Output kept per step in the database; the full stream went to subscribers live. */
 const OUTPUT_KEEP_BYTES = 64 * 1024;
 
@@ -134,8 +141,23 @@ export class GoalStore {
     return row === undefined ? undefined : this.planView(row);
   }
 
-  listGoals(limit: number): GoalView[] {
-    const rows = this.sql('SELECT * FROM goals ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as GoalRow[];
+  /**
+   * Newest first. `id`: the whole id, or at least 8 characters of its start or of its end (the
+   * end is what the TUI and line mode print), so a script can name a goal as a person saw it.
+   */
+  listGoals(limit: number, filter: GoalFilter = {}): GoalView[] {
+    const where: string[] = [];
+    const vals: unknown[] = [];
+    if (filter.state !== undefined) { where.push('state = ?'); vals.push(filter.state); }
+    if (filter.submittedBy !== undefined) { where.push('submitted_uid = ? AND submitted_by = ?'); vals.push(filter.submittedBy.uid, filter.submittedBy.name); }
+    if (filter.id !== undefined) {
+      const id = filter.id.toUpperCase();
+      // ULIDs hold no LIKE wildcards; the caller checked the alphabet.
+      where.push('(id = ? OR id LIKE ? OR id LIKE ?)');
+      vals.push(id, `${id}%`, `%${id}`);
+    }
+    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    const rows = this.sql(`SELECT * FROM goals ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...vals, limit) as GoalRow[];
     return rows.map((r) => this.view(r));
   }
 

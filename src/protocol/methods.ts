@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { BootTimeline } from './boot-timeline.js';
 import {
-  AuditEntryView, AuditVerifyResult, ClientUser, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem, type Role,
+  AuditEntryView, AuditVerifyResult, ClientUser, GoalState, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem, type Role,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
+import { ScheduleView } from './schedule.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -98,7 +99,14 @@ export const methods = {
   },
   'goal/list': {
     perm: viewer,
-    params: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    params: z.object({
+      limit: z.number().int().min(1).max(500).default(50),
+      state: GoalState.optional(),
+      /** Only the goals the asking account submitted. */
+      mine: z.boolean().optional(),
+      /** The whole id, or 8 or more characters of its end (as the TUI prints it) or of its start. */
+      id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{8,26}$/i, 'a goal id is 8 to 26 characters of 0-9 and A-Z without I, L, O, U').optional(),
+    }).strict(),
     result: z.object({ goals: z.array(GoalView) }),
   },
   'goal/get': {
@@ -314,6 +322,12 @@ export const methods = {
     // it is attached to the same goal and needs approving again (the old approval does not carry over).
     params: z.object({ goalId: z.string() }).strict(),
     result: GoalView,
+  },
+  'schedule/list': {
+    perm: viewer,
+    // The [[schedule]] entries: when each fires next, its last goal and how that went.
+    params: Empty,
+    result: z.object({ schedules: z.array(ScheduleView) }),
   },
 } as const;
 

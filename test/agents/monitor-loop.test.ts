@@ -52,4 +52,22 @@ describe('monitor loop', () => {
     expect(alerts).toHaveLength(2);
     expect(loop.history('disk_pct', '1970-01-01T00:00:00Z').map((r) => r.value)).toEqual([50, 97, 97, 40, 95]);
   });
+
+  it('checks [[monitor.threshold]] entries of its own: another filesystem at its own limit, with its own goal', () => {
+    setup();
+    const alerts: string[] = [];
+    const proposals: string[] = [];
+    const loop = new MonitorLoop({
+      db, intervalMs: 60_000, keepHours: 1,
+      thresholds: { cpu_pct: false, memory_pct: false, disk_pct: false, load_per_core: false },
+      // Any real filesystem is above 0.001 % used; none is at 100 %.
+      custom: [{ metric: 'disk_pct', path: dir, above: 0.001, goal: `what uses the most space under ${dir}` }, { metric: 'memory_pct', above: 100 }],
+      alert: (level, m) => alerts.push(`${level}: ${m}`),
+      propose: (goal, why) => proposals.push(`${goal} (${why})`),
+    });
+    loop.tick();
+    loop.tick();
+    expect(alerts).toEqual([expect.stringMatching(new RegExp(`^critical: disk use on ${dir} is [\\d.]+% \\(threshold 0\\.001\\)$`))]);
+    expect(proposals).toEqual([expect.stringMatching(new RegExp(`^what uses the most space under ${dir} \\(disk use on ${dir} is`))]);
+  });
 });
