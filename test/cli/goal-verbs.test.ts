@@ -93,11 +93,8 @@ describe('aios goal verbs', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('cancel, resume, revise and show are verbs whose refusals come from aiosd', async () => {
+  it('resume, revise, show and cancel are verbs: refusals come from aiosd, and cancel stops a goal awaiting approval', async () => {
     const { goal } = await planned('verbs.txt');
-    const cancel = await aios('goal', 'cancel', short(goal));
-    expect(cancel.code).toBe(1);
-    expect(cancel.stderr).toMatch(/only a goal being planned can be cancelled \(reject its plan instead\)/);
     const resume = await aios('goal', 'resume', short(goal));
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/only an interrupted goal can be resumed/);
@@ -107,6 +104,9 @@ describe('aios goal verbs', () => {
     const show = await aios('goal', 'show', short(goal), '--json');
     expect(show.code).toBe(0);
     expect((JSON.parse(show.stdout) as { goal: GoalView }).goal.id).toBe(goal.id);
+    const cancel = await aios('goal', 'cancel', short(goal), '--json');
+    expect(cancel.code).toBe(0);
+    expect((JSON.parse(cancel.stdout) as GoalView).state).toBe('cancelled');
   });
 
   it('an id that is not one, names nothing, or names several is refused and never planned', async () => {
