@@ -30,6 +30,7 @@ import { createBuiltinRegistry } from '../tools/builtin-tools.js';
 import { ReloadableIntelligence } from '../models/reloadable-intelligence.js';
 import { SnapshotStore } from '../tools/snapshot-store.js';
 import type { AiosConfig } from '../config/config.js';
+import { keyFingerprint, Secret, storeSecret } from '../config/secrets.js';
 import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
@@ -162,6 +163,11 @@ export async function startDaemon(opts: {
     engine, store, snapshots, ledger, memory, registry, mesh, procedures,
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
+    setApiKey: async (provider, key) => {
+      const secret = new Secret(key);
+      storeSecret(paths.secretsFile, provider, secret);
+      return { ...(await intelligence.reload({ force: true })), fingerprint: keyFingerprint(secret) };
+    },
     budget: () => {
       const f = intelligence.figures();
       return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };

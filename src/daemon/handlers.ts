@@ -41,6 +41,8 @@ export interface HandlerDeps {
   models: () => Promise<ModelsListResult>;
   /** Reads config.toml again and rebuilds the model tiers if it is whole (`aios models add`, SIGHUP). */
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
+  /** Stores a provider's key in secrets.toml and rebuilds the model tiers, whatever else changed. */
+  setApiKey: (provider: string, key: string) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
 }
@@ -119,6 +121,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'models/reload': (_p, conn) => {
       if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot reload the model settings`);
       return d.reloadModels();
+    },
+    'models/key-set': async (p, conn) => {
+      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot set an API key; ask an admin`);
+      const r = await d.setApiKey(p.provider, p.key);
+      d.ledger.append({ actor: conn.actor.name, action: 'models.key-set', subject: p.provider, detail: { fingerprint: r.fingerprint, reloaded: r.reloaded } });
+      return { provider: p.provider, ...r };
     },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),

@@ -260,4 +260,11 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'cloud spend: input tokens read from the providers\' prompt caches',
+    sql: `
+      ALTER TABLE api_spend ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
