@@ -103,6 +103,7 @@ try {
   // BENCH_ONLY=tui runs the TUI figures alone.
   if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
   else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'plan-cost') await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
   else await everything();
 } finally {
   await stop();
@@ -114,6 +115,7 @@ async function everything(): Promise<void> {
   await plannerOnly();
   await benchTui(root, env, rows, results);
   await (await import('./models.js')).modelBenchmarks(root, rows, results);
+  await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
   await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
   await (await import('./agents.js')).agentBenchmarks(rows, results);

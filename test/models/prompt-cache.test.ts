@@ -110,7 +110,7 @@ describe('keys from the environment', () => {
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/', OPENAI_API_KEY: KEY, OPENAI_MODEL: 'gpt-custom' };
     const { providers } = resolveProviders(undefined, { env });
     expect(providers.map((p) => [p.name, p.kind, p.model, p.baseURL, p.byDefault, p.envVar])).toEqual([
-      ['anthropic', 'anthropic', 'claude-sonnet-4-5', 'http://127.0.0.1:9/', true, 'ANTHROPIC_API_KEY'],
+      ['anthropic', 'anthropic', 'claude-sonnet-4-6', 'http://127.0.0.1:9/', true, 'ANTHROPIC_API_KEY'],
       ['openai', 'openai', 'gpt-custom', null, true, 'OPENAI_API_KEY'],
     ]);
     // The default model has its list price; a model chosen by name has none we could know.
@@ -138,7 +138,7 @@ describe('keys from the environment', () => {
     it('plans through the provider the environment gave, and aios models says where it came from', async () => {
       const c = await (d as TestDaemon).client();
       const models = await c.call('models/list', {});
-      expect(models.providers).toEqual([expect.objectContaining({ name: 'anthropic', model: 'claude-sonnet-4-5', byDefault: true, keySource: 'ANTHROPIC_API_KEY' })]);
+      expect(models.providers).toEqual([expect.objectContaining({ name: 'anthropic', model: 'claude-sonnet-4-6', byDefault: true, keySource: 'ANTHROPIC_API_KEY' })]);
       // No rule understands this goal: only the cloud can plan it.
       const g = await c.call('goal/submit', { text: 'tell me the name this machine answers to on the network' });
       const done = await until('the plan', () => c.call('goal/get', { goalId: g.id }), (x) => x.plan !== null, 10_000);

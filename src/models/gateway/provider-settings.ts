@@ -80,8 +80,8 @@ function kindFromName(name: string): ProviderKind | null {
  * stored in secrets.toml under the provider's name (`aios models key set`) counts the same.
  */
 export const ENVIRONMENT_DEFAULTS = {
-  anthropic: { keyVar: 'ANTHROPIC_API_KEY', baseVar: 'ANTHROPIC_BASE_URL', modelVar: 'ANTHROPIC_MODEL', model: 'claude-sonnet-4-5', price: { input_per_mtok: 3, output_per_mtok: 15 } },
-  openai: { keyVar: 'OPENAI_API_KEY', baseVar: 'OPENAI_BASE_URL', modelVar: 'OPENAI_MODEL', model: 'gpt-4.1', price: { input_per_mtok: 2, output_per_mtok: 8 } },
+  anthropic: { keyVar: 'ANTHROPIC_API_KEY', baseVar: 'ANTHROPIC_BASE_URL', modelVar: 'ANTHROPIC_MODEL', model: 'claude-sonnet-4-6', price: { input_per_mtok: 3, output_per_mtok: 15 } },
+  openai: { keyVar: 'OPENAI_API_KEY', baseVar: 'OPENAI_BASE_URL', modelVar: 'OPENAI_MODEL', model: 'gpt-5-mini', price: { input_per_mtok: 0.25, output_per_mtok: 2, cache_read_per_mtok: 0.025 } },
 } as const;
 
 /** The variables `providersFromEnvironment` reads, to be kept before the environment is scrubbed. */

@@ -45,6 +45,10 @@ export class FakeProvider {
    * OpenAI caches a repeated prefix of 1,024 tokens or more by itself, in 128-token steps.
    */
   promptCache = false;
+  /** Bills a plan script without its own usage from the request (4 bytes a token), with no cache. */
+  measureUsage = false;
+  /** A model of time to first token: this many ms for each input token not read from the cache. */
+  firstTokenMsPerUncachedToken = 0;
   private readonly cachedPrefixes = new Set<string>();
 
   private constructor(readonly api: FakeApi, private readonly server: Server, private readonly port: number) {}
@@ -120,7 +124,7 @@ export class FakeProvider {
         this.stream(res, body, JSON.stringify(script.plan), { input: 10, output: 5 }, 3, false, 0);
         return;
       case 'plan':
-        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? (this.promptCache ? this.measured(body) : { input: 1000, output: 200 }), script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
+        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? (this.promptCache || this.measureUsage ? this.measured(body) : { input: 1000, output: 200 }), script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
         return;
       case 'tool':
         this.stream(res, body, JSON.stringify(script.input), { input: 500, output: 50 }, 2, true, 0, script.name);
@@ -131,6 +135,7 @@ export class FakeProvider {
   private measured(body: Record<string, unknown>): Usage {
     const tokens = (v: unknown): number => Math.ceil(JSON.stringify(v ?? null).length / 4);
     const input = tokens(body['tools']) + tokens(body['system']) + tokens(body['messages']);
+    if (!this.promptCache) return { input, output: 200, cacheRead: 0, cacheWrite: 0 };
     let prefix: unknown[];
     if (this.api === 'anthropic') {
       const system = Array.isArray(body['system']) ? body['system'] as { cache_control?: unknown }[] : [];
@@ -177,7 +182,11 @@ export class FakeProvider {
       if (delayMs > 0) setTimeout(() => write(i + 1), delayMs);
       else write(i + 1);
     };
-    write(0);
+    // Anthropic's input_tokens already leaves out what the cache read or wrote; OpenAI's does not.
+    const uncached = this.api === 'anthropic' ? usage.input + (usage.cacheWrite ?? 0) : usage.input - (usage.cacheRead ?? 0);
+    const firstToken = this.firstTokenMsPerUncachedToken * uncached;
+    if (firstToken > 0) setTimeout(() => write(0), firstToken);
+    else write(0);
   }
 }
 
