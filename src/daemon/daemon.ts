@@ -4,6 +4,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
+import { GoalAnswers } from '../agents/goal-answers.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
@@ -117,6 +118,11 @@ export async function startDaemon(opts: {
     store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
     maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
   });
+  // A question's read-only steps ran: a model answers it from their outputs, in the background.
+  const answers = new GoalAnswers({
+    store, ledger, answer: (request) => intelligence.answer(request), emit: (event) => server.broadcast(event), log,
+    readOnly: (tool) => registry.get(tool)?.mutates === false,
+  });
   const engine = new GoalEngine({
     store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
@@ -125,7 +131,12 @@ export async function startDaemon(opts: {
     emit: (event) => server.broadcast(event),
     securityMode: () => config.security.mode as SecurityMode,
     stateSpace: space,
-    analysis,
+    // After a run: a failed goal's steps are diagnosed, a question that succeeded is answered.
+    analysis: {
+      start: (goalId) => { analysis.start(goalId); answers.start(goalId); },
+      settled: (goalId, signal) => analysis.settled(goalId, signal),
+      cancel: (goalId, why) => analysis.cancel(goalId, why),
+    },
   });
   bestEffort('mark goals interrupted by the last shutdown', () => {
     const interrupted = engine.recoverInterrupted();
@@ -195,6 +206,7 @@ export async function startDaemon(opts: {
       await server.close();
       await engine.idle();
       await analysis.close();
+      await answers.close();
       mesh.stop();
       await intelligence.close();
       scheduler.stop();

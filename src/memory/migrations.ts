@@ -262,9 +262,11 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 6,
-    name: 'cloud spend: input tokens read from the providers\' prompt caches',
+    name: 'cloud spend: input tokens read from the prompt caches; events found by goal and type',
     sql: `
       ALTER TABLE api_spend ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+      -- A goal's view reads its step diagnoses and its answer from the events: without this, a full scan each.
+      CREATE INDEX events_goal_type ON events(goal_id, type);
     `,
   },
 ];

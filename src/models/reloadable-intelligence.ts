@@ -12,7 +12,7 @@ import { ENVIRONMENT_VARIABLES, resolveProviders } from './gateway/provider-sett
 import { checkGguf } from './local/gguf-file.js';
 import { modelSettings } from './local/model-settings.js';
 import { createIntelligence, type Intelligence, type IntelligenceOptions } from './intelligence.js';
-import type { AnalyseOutcome, AnalyseRequest } from './router.js';
+import type { AnalyseOutcome, AnalyseRequest, AnswerOutcome, AnswerRequest } from './router.js';
 
 export interface ReloadResult {
   reloaded: boolean;
@@ -56,6 +56,11 @@ export class ReloadableIntelligence implements Planner {
 
   plan(request: PlanRequest): Promise<PlanOutcome> {
     return this.onCurrent((router) => router.plan(request));
+  }
+
+  /** The answer task for a question whose read-only steps ran (Router.answer), on the tiers of now. */
+  answer(request: AnswerRequest): Promise<AnswerOutcome> {
+    return this.onCurrent((router) => router.answer(request));
   }
 
   /** The analyse task for a failed step (Router.analyse), on the tiers of now. */
