@@ -106,6 +106,7 @@ try {
   else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
   else if (process.env['BENCH_ONLY'] === 'guard') await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
   else if (process.env['BENCH_ONLY'] === 'runas') await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'plan-cost') await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
   else await everything();
 } finally {
   await stop();
@@ -117,6 +118,7 @@ async function everything(): Promise<void> {
   await plannerOnly();
   await benchTui(root, env, rows, results);
   await (await import('./models.js')).modelBenchmarks(root, rows, results);
+  await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
   await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
   await (await import('./agents.js')).agentBenchmarks(rows, results);

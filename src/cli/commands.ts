@@ -50,6 +50,32 @@ export function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (s
   });
 }
 
+/** How long the CLI waits for a question's answer after its steps ran (a model call, local or cloud). */
+const ANSWER_WAIT_MS = 120_000;
+
+/** A question that succeeded is answered by a model just after: wait for it (bounded). */
+async function withAnswer(client: AiosClient, goal: GoalView): Promise<GoalView> {
+  const now = await client.call('goal/get', { goalId: goal.id });
+  if (now.answer?.pending !== true) return now;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { off(); resolve(now); }, ANSWER_WAIT_MS);
+    const off = client.onEvent((ev) => {
+      if (ev.type === 'goal.updated' && ev.goal.id === goal.id && ev.goal.answer !== undefined && !ev.goal.answer.pending) {
+        clearTimeout(timer);
+        off();
+        resolve(ev.goal);
+      }
+    });
+  });
+}
+
+function answerLine(goal: GoalView): string {
+  const a = goal.answer;
+  if (a === undefined) return '';
+  if (a.pending) return '\nanswer: still being written; see it with aios goal show';
+  return a.ok ? `\nanswer (${a.tier ?? 'model'}, ${a.cost}): ${sanitize(a.text)}` : `\nanswer: none (${sanitize(a.reason ?? 'no reason given')})`;
+}
+
 export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io, confirm = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     await client.call('events/subscribe', {});
@@ -76,9 +102,10 @@ export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: bo
   } else if (!io.json) {
     io.out(formatGoal(goal));
   }
-  const final = TERMINAL.has(goal.state) ? goal : await waitForGoal(client, goal.id, io);
+  const ended = TERMINAL.has(goal.state) ? goal : await waitForGoal(client, goal.id, io);
+  const final = ended.state === 'succeeded' ? await withAnswer(client, ended) : ended;
   if (io.json) io.out(JSON.stringify(final));
-  else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}`);
+  else io.out(`\n${final.state}${final.message === null ? '' : `: ${sanitize(final.message)}`}${answerLine(final)}`);
   return final.state === 'succeeded' ? 0 : 1;
 }
 

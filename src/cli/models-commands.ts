@@ -11,6 +11,7 @@ import type { ModelsListResult } from '../protocol/intelligence.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Io } from './commands.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
+import { readSecret } from './read-key.js';
 
 export async function modelsListCommand(socketPath: string, io: Io): Promise<number> {
   try {
@@ -60,8 +61,12 @@ export function formatModels(r: ModelsListResult): string {
     const spend = p.budgetUsd === null
       ? `$${p.spentUsd.toFixed(4)} this month, no budget set`
       : `${bar(p.spentUsd / Math.max(p.budgetUsd, 1e-9))} $${p.spentUsd.toFixed(2)} of $${p.budgetUsd.toFixed(2)} this month`;
-    lines.push(`  ${p.name.padEnd(11)} ${p.kind} ${one(p.model ?? '?')}  ${p.up ? 'up' : 'DOWN'}: ${one(p.detail)}`);
+    lines.push(`  ${p.name.padEnd(11)} ${p.kind} ${one(p.model ?? '?')}  ${p.up ? 'up' : 'DOWN'}: ${one(p.detail)}${p.byDefault === true ? ' (default provider: a key and no [api.*] table)' : ''}`);
     lines.push(`              ${spend}, ${p.requestsThisMonth} request(s)${p.rateLimitRpm === null ? '' : `, limit ${p.rateLimitRpm}/min`}${p.keySource === null ? '' : `, key from ${p.keySource}`}`);
+    if (p.inputTokensThisMonth !== undefined && p.inputTokensThisMonth > 0) {
+      const cached = p.cachedInputTokensThisMonth ?? 0;
+      lines.push(`              input ${p.inputTokensThisMonth} token(s) this month: ${cached} from the prompt cache, ${p.inputTokensThisMonth - cached} uncached`);
+    }
   }
   lines.push(`tiers: ${r.tiers.map((t) => `${t.name} ${t.up ? '✓' : '✗'}`).join(' → ')}`);
   for (const t of r.tiers.filter((x) => !x.up)) lines.push(`  ${t.name}: ${one(t.detail)}`);
@@ -154,4 +159,32 @@ function removeTable(text: string, name: string): string | null {
   let end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
   if (end < 0) end = lines.length;
   return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+}
+
+/** `aios models key set <provider>`: the key from the terminal (no echo) or stdin, stored by aiosd. */
+export async function modelsKeySetCommand(socketPath: string, provider: string, io: Io, read: () => Promise<string> = () => readSecret(`API key for ${provider} (not shown): `)): Promise<number> {
+  const fail = (msg: string, code: number): number => {
+    if (io.json) io.out(JSON.stringify({ error: msg })); else io.err(`aios: ${msg}`);
+    return code;
+  };
+  let key: string;
+  try {
+    key = await read();
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err), 1);
+  }
+  if (key === '') return fail('no key given: type it at the prompt, or pipe it in (aios models key set anthropic < keyfile)', 2);
+  try {
+    const client = await connectDaemon(socketPath);
+    try {
+      const r = await client.call('models/key-set', { provider, key });
+      if (io.json) io.out(JSON.stringify(r));
+      else io.out(`stored the key for ${r.provider} (${r.fingerprint}) in secrets.toml; ${r.message}${r.problems.length > 0 ? `\nproblems: ${r.problems.join('; ')}` : ''}`);
+      return 0;
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err), exitCodeFor(err));
+  }
 }

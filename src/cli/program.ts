@@ -8,7 +8,7 @@ import {
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
-import { modelsAddCommand, modelsListCommand } from './models-commands.js';
+import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -155,6 +155,13 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           // `--json` after `add` is taken by the parent `models` command's option of the same name.
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsAddCommand(deps.paths(), file, { tier: o.tier, replace: o.replace === true, ...(o.name === undefined ? {} : { name: o.name }) }, io(json));
+        });
+      const key = models.command('key').description('API keys of cloud providers, kept in secrets.toml by aiosd');
+      key.command('set').description('store a provider\'s key (read from the terminal without echo, or from stdin) and reload the tiers; admin only')
+        .argument('<provider>', 'anthropic, openai, or the name of an [api.<name>] table').option('--json', 'machine-readable output')
+        .action(async (provider: string, o: { json?: boolean }) => {
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsKeySetCommand(sock(), provider, io(json));
         });
 
       try {

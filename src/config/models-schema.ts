@@ -58,6 +58,10 @@ const Price = z.strictObject({
   input_per_mtok: z.number().min(0),
   /** USD per million output tokens. */
   output_per_mtok: z.number().min(0),
+  /** USD per million input tokens written to the prompt cache (default: 1.25 × input for anthropic, the input rate otherwise). */
+  cache_write_per_mtok: z.number().min(0).optional(),
+  /** USD per million input tokens read from the prompt cache (default: 0.1 × input for anthropic, 0.5 × input otherwise). */
+  cache_read_per_mtok: z.number().min(0).optional(),
 });
 
 const ApiProvider = z.strictObject({

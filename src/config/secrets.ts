@@ -1,9 +1,12 @@
 // API keys: from secrets.toml (only when no one but its owner can read it) or the environment.
 // A key is held in a Secret, which prints as [redacted] however it is logged or serialised,
 // and is revealed only where an SDK client is built.
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { inspect } from 'node:util';
-import { parse, TomlError } from 'smol-toml';
+import { parse, stringify, TomlError } from 'smol-toml';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { z } from 'zod';
 
 export const REDACTED_SECRET = '[redacted]';
@@ -124,4 +127,35 @@ export function scrubSecrets(text: string, secrets: Iterable<Secret>): string {
     if (v.length >= 4) out = out.split(v).join(REDACTED_SECRET);
   }
   return out;
+}
+
+/**
+ * Stores one provider's key in secrets.toml (created 0600, replaced atomically), keeping the
+ * other keys. A file that does not parse is not overwritten: its keys would be lost.
+ */
+export function storeSecret(file: string, provider: string, key: Secret): void {
+  let table: Record<string, unknown> = {};
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text !== '') {
+    try {
+      table = parse(text) as Record<string, unknown>;
+    } catch (err) {
+      const where = err instanceof TomlError ? ` at line ${err.line}` : '';
+      throw new Error(`${file} is not valid TOML${where}; fix or remove it, then set the key again (it was not changed)`, { cause: err });
+    }
+  }
+  const api = { ...(table['api'] as Record<string, Record<string, unknown>> | undefined) };
+  api[provider] = { ...api[provider], api_key: key.reveal() };
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomicSync(file, stringify({ ...table, api }), { mode: 0o600 });
+}
+
+/** Names a key in the ledger and in answers without giving it away: 8 hex digits of its sha256. */
+export function keyFingerprint(key: Secret): string {
+  return `sha256:${createHash('sha256').update(key.reveal()).digest('hex').slice(0, 8)}`;
 }

@@ -4,6 +4,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
+import { GoalAnswers } from '../agents/goal-answers.js';
 import type { Actor, SecurityMode } from '../agents/approval-policy.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
@@ -30,6 +31,7 @@ import { createBuiltinRegistry } from '../tools/builtin-tools.js';
 import { ReloadableIntelligence } from '../models/reloadable-intelligence.js';
 import { SnapshotStore } from '../tools/snapshot-store.js';
 import type { AiosConfig } from '../config/config.js';
+import { keyFingerprint, Secret, storeSecret } from '../config/secrets.js';
 import type { AiosPaths } from '../config/paths.js';
 import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
@@ -165,6 +167,11 @@ export async function startDaemon(opts: {
     store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
     maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
   });
+  // A question's read-only steps ran: a model answers it from their outputs, in the background.
+  const answers = new GoalAnswers({
+    store, ledger, answer: (request) => intelligence.answer(request), emit: (event) => server.broadcast(event), log,
+    readOnly: (tool) => registry.get(tool)?.mutates === false,
+  });
   // [metrics] listen: figures for Prometheus; approval latency is observed from the engine's events.
   const metricsExport = config.metrics?.listen === undefined ? null : new MetricsExport({
     db, agents: () => mesh.list(), sessions: () => server.clientCount, models: () => intelligence.figures(), blobDir: join(paths.stateDir, 'snapshots'),
@@ -183,7 +190,12 @@ export async function startDaemon(opts: {
     },
     securityMode: () => config.security.mode as SecurityMode,
     stateSpace: guard,
-    analysis,
+    // After a run: a failed goal's steps are diagnosed, a question that succeeded is answered.
+    analysis: {
+      start: (goalId) => { analysis.start(goalId); answers.start(goalId); },
+      settled: (goalId, signal) => analysis.settled(goalId, signal),
+      cancel: (goalId, why) => analysis.cancel(goalId, why),
+    },
     runAs: owners,
     journal: new ExecJournal(db),
   });
@@ -242,6 +254,11 @@ export async function startDaemon(opts: {
     unrecordable: () => dbWatch.problem(),
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
+    setApiKey: async (provider, key) => {
+      const secret = new Secret(key);
+      storeSecret(paths.secretsFile, provider, secret);
+      return { ...(await intelligence.reload({ force: true })), fingerprint: keyFingerprint(secret) };
+    },
     budget: () => {
       const f = intelligence.figures();
       return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };
@@ -281,6 +298,7 @@ export async function startDaemon(opts: {
       await engine.idle();
       helpers?.close();
       await analysis.close();
+      await answers.close();
       mesh.stop();
       await intelligence.close();
       scheduler.stop();

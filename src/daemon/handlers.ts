@@ -43,6 +43,8 @@ export interface HandlerDeps {
   models: () => Promise<ModelsListResult>;
   /** Reads config.toml again and rebuilds the model tiers if it is whole (`aios models add`, SIGHUP). */
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
+  /** Stores a provider's key in secrets.toml and rebuilds the model tiers, whatever else changed. */
+  setApiKey: (provider: string, key: string) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
@@ -148,6 +150,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'agents/stop': (p, conn) => d.engine.stopAgent(p.agent, conn.actor, p.hold === true),
     'agents/start': (p, conn) => d.engine.startAgent(p.agent, conn.actor),
     'models/reload': () => d.reloadModels(),
+    'models/key-set': async (p, conn) => {
+      const r = await d.setApiKey(p.provider, p.key);
+      d.ledger.append({ actor: conn.actor.name, action: 'models.key-set', subject: p.provider, detail: { fingerprint: r.fingerprint, reloaded: r.reloaded } });
+      return { provider: p.provider, ...r };
+    },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),

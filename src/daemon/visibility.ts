@@ -21,7 +21,9 @@ function outline(step: StepView): StepView {
 /** The goal as `actor` may see it. */
 export function goalFor(actor: Pick<Actor, 'uid' | 'role'>, goal: GoalView): GoalView {
   if (seesDetail(actor, goal.ownerUid)) return goal;
-  return { ...goal, redacted: true, plan: goal.plan === null ? null : { ...goal.plan, steps: goal.plan.steps.map(outline) } };
+  // A question's answer is written from its steps' outputs: it is detail like them.
+  const { answer: _answer, ...rest } = goal;
+  return { ...rest, redacted: true, plan: goal.plan === null ? null : { ...goal.plan, steps: goal.plan.steps.map(outline) } };
 }
 
 /** A goal's trace as `actor` may see it: what happened and who did it, without the content. */

@@ -1,7 +1,7 @@
 // Persistence of goals, their plans and steps: the working memory the goal engine drives.
 import { statementCache, type Db } from './database.js';
 import type {
-  GoalState, GoalView, PlanStepSpec, PlanView, StepAnalysis, StepPreview, StepState, StepView, Tier,
+  GoalAnswerView, GoalState, GoalView, PlanStepSpec, PlanView, StepAnalysis, StepPreview, StepState, StepView, Tier,
 } from '../protocol/model.js';
 
 interface GoalRow {
@@ -188,10 +188,25 @@ export class GoalStore {
 
   private view(row: GoalRow): GoalView {
     const plan = row.plan_id === null ? null : this.getPlan(row.plan_id) ?? null;
+    const answer = row.state === 'succeeded' && plan !== null ? this.answer(row.id, plan.id) : undefined;
     return {
       id: row.id, text: row.text, state: row.state, message: row.message, submittedBy: row.submitted_by, ownerUid: row.submitted_uid,
-      createdAt: row.created_at, updatedAt: row.updated_at, plan,
+      createdAt: row.created_at, updatedAt: row.updated_at, plan, ...(answer === undefined ? {} : { answer }),
     };
+  }
+
+  /** The answer recorded for a question's plan (the newest goal.answer event for it). */
+  private answer(goalId: string, planId: string): GoalAnswerView | undefined {
+    const rows = this.sql(`SELECT payload FROM events WHERE goal_id = ? AND type = 'goal.answer' ORDER BY id DESC`).all(goalId) as { payload: string }[];
+    for (const r of rows) {
+      const p = JSON.parse(r.payload) as Record<string, unknown>;
+      if (p['planId'] !== planId) continue;
+      return {
+        pending: p['pending'] === true, ok: p['ok'] === true, text: typeof p['answer'] === 'string' ? p['answer'] : '', tier: typeof p['tier'] === 'string' ? p['tier'] : null,
+        reason: typeof p['reason'] === 'string' ? p['reason'] : null, cost: typeof p['cost'] === 'string' ? p['cost'] : '',
+      };
+    }
+    return undefined;
   }
 
   private planView(row: PlanRow): PlanView {

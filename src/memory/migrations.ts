@@ -299,4 +299,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE snapshot_entries ADD COLUMN ino TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'cloud spend: input tokens read from the prompt caches; events found by goal and type',
+    sql: `
+      ALTER TABLE api_spend ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+      -- A goal's view reads its step diagnoses and its answer from the events: without this, a full scan each.
+      CREATE INDEX events_goal_type ON events(goal_id, type);
+    `,
+  },
 ];

@@ -15,7 +15,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { CloudAnalyst } from './cloud-analyst.js';
 import { CloudPlanner } from './cloud-planner.js';
 import { ApiGateway, type DecisionLog } from './gateway/api-gateway.js';
-import { resolveProviders } from './gateway/provider-settings.js';
+import { DEFAULT_PROVIDER_KEYS, resolveProviders } from './gateway/provider-settings.js';
 import { localEmbedder } from './local/local-embedder.js';
 import { LocalRuntime } from './local/local-runtime.js';
 import { modelSettings, type ModelKey } from './local/model-settings.js';
@@ -73,7 +73,10 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     }
   }
 
-  const resolved = resolveProviders(config.api);
+  const env = opts.env ?? process.env;
+  // With no [api.*] table, a key alone (the environment's, or one stored in secrets.toml) is enough.
+  const stored = new Set(loadSecrets({ file: paths.secretsFile, env: {}, requests: DEFAULT_PROVIDER_KEYS }).keys.keys());
+  const resolved = resolveProviders(config.api, { env, stored });
   problems.push(...resolved.problems);
   let gateway: ApiGateway | null = null;
   if (resolved.providers.length > 0) {

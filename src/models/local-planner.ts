@@ -14,6 +14,9 @@ import { planWithRetries, type ModelPlanner, type PlanContext } from './model-pl
 import { planGrammarSchema } from './plan-schema.js';
 import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
 
+/** The plan prompts' lengths in tokens: the full and brief system prompts, and the goal's user prompt. */
+interface PromptSizes { full: number; brief: number; user: number }
+
 export class LocalPlanner implements ModelPlanner {
   readonly tier = 'local' as const;
 
@@ -28,7 +31,8 @@ export class LocalPlanner implements ModelPlanner {
     if (!this.runtime.loaded(this.name)) await this.runtime.loadNow(this.name);
     ctx.signal?.throwIfAborted();
     const tools = this.registry.describe();
-    const room = this.factRoom(tools, settings.maxTokens, request);
+    const sizes = await this.promptSizes(tools, request);
+    const room = this.factRoom(sizes, settings.maxTokens);
     const withFacts = this.facts !== undefined && settings.facts && room >= MIN_LOCAL_FACT_ROOM;
     // Strings are bounded so that a plan always ends within max_tokens (a token is at least a character or so).
     const jsonSchema = planGrammarSchema(tools, { boundStrings: Math.max(64, Math.floor(settings.maxTokens / 4)) });
@@ -38,7 +42,7 @@ export class LocalPlanner implements ModelPlanner {
     const facts = factsPromptSection(turns);
     const out = await planWithRetries({
       tier: 'local', name: `${this.name} (${settings.name})`, registry: this.registry, request, ctx, facts,
-      attempts: settings.planAttempts, fromGrammar: true, promptDetail: this.promptDetail(tools, settings.maxTokens, facts.length),
+      attempts: settings.planAttempts, fromGrammar: true, promptDetail: this.promptDetail(sizes, settings.maxTokens, facts.length),
       ask: async (prompt, attempt, c) => {
         const r = await this.runtime.generate(this.name, {
           input: prompt, maxTokens: settings.maxTokens, temperature: settings.temperature, jsonSchema,
@@ -71,25 +75,35 @@ export class LocalPlanner implements ModelPlanner {
     const settings = this.runtime.settings(this.name);
     if (settings === undefined || !this.runtime.loaded(this.name) || (this.facts !== undefined && settings.facts)) return null;
     const tools = this.registry.describe();
-    return this.runtime.prepare(this.name, { system: planSystemPrompt(tools, this.promptDetail(tools, settings.maxTokens, 0)) });
+    const sizes = await this.promptSizes(tools, null);
+    return this.runtime.prepare(this.name, { system: planSystemPrompt(tools, this.promptDetail(sizes, settings.maxTokens, 0)) });
   }
 
   /**
-   * The full prompt when it and the longest plan fit in the model's context, else the brief
-   * one. Tokens are estimated at 2 characters each: small models' vocabularies split text finely.
+   * The prompts' lengths in the loaded model's own tokens (its tokenizer, in the runtime). Only
+   * when it is not loaded are they estimated, at 2 characters a token: small models'
+   * vocabularies split text finely.
    */
-  private promptDetail(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number, factChars: number): 'full' | 'brief' {
-    return planSystemPrompt(tools, 'full').length / 2 + factChars + maxTokens + 256 <= this.contextSize() ? 'full' : 'brief';
+  private async promptSizes(tools: ReturnType<ToolRegistry['describe']>, request: PlanRequest | null): Promise<PromptSizes> {
+    const texts = [planSystemPrompt(tools, 'full'), planSystemPrompt(tools, 'brief'),
+      request === null ? '' : planUserPrompt(request.text, request.home, [], '', request.revision?.context)];
+    const counted = await this.runtime.countTokens(this.name, texts).catch(() => null);
+    const [full, brief, user] = counted ?? texts.map((t) => Math.ceil(t.length / 2));
+    return { full: full ?? 0, brief: brief ?? 0, user: user ?? 0 };
+  }
+
+  /** The full prompt when it and the longest plan fit in the model's context, else the brief one. */
+  private promptDetail(sizes: PromptSizes, maxTokens: number, factChars: number): 'full' | 'brief' {
+    return sizes.full + sizes.user + factChars + maxTokens + 256 <= this.contextSize() ? 'full' : 'brief';
   }
 
   /**
    * Bytes of fact answers the plan's prompt has room for beside the brief prompt and the
    * longest plan. Answers (file text, JSON) are counted a token a byte: they split worse than prose.
    */
-  private factRoom(tools: ReturnType<ToolRegistry['describe']>, maxTokens: number, request: PlanRequest): number {
-    const prompt = (planSystemPrompt(tools, 'brief').length + planUserPrompt(request.text, request.home, [], '', request.revision?.context).length) / 2;
+  private factRoom(sizes: PromptSizes, maxTokens: number): number {
     // Room is also kept for the reasons a retry quotes (a few hundred characters).
-    return Math.max(0, Math.floor(this.contextSize() - maxTokens - 256 - prompt - 300));
+    return Math.max(0, Math.floor(this.contextSize() - maxTokens - 256 - sizes.brief - sizes.user - 300));
   }
 
   private contextSize(): number {

@@ -1,5 +1,7 @@
-// The `analyse` task's side of a model tier: read a failed step and diagnose it in the
-// diagnosis schema. Local and cloud tiers each have one; the router picks which runs.
+// The side of a model tier that reads output rather than planning: the `analyse` task (a failed
+// step, diagnosed in the diagnosis schema) and the `answer` task (a question, answered from its
+// read-only steps' outputs). Local and cloud tiers each have one; the router picks which runs.
+import type { Question } from './goal-answer.js';
 import type { ModelCost } from './model-planner.js';
 import type { FailedStep, StepDiagnosis } from './step-diagnosis.js';
 
@@ -10,11 +12,13 @@ export interface AnalysisContext {
   onCost?: (cost: ModelCost) => void;
 }
 
-/** A usable diagnosis, or why this tier gave none. */
+/** A usable reply of type T, or why this tier gave none. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; reason: string };
 export type AnalystAnswer = { ok: true; diagnosis: StepDiagnosis } | { ok: false; reason: string };
 
 export interface ModelAnalyst {
   /** "operational", "tactical", "cloud": the name the router and the decision log use. */
   readonly name: string;
   analyse(step: FailedStep, ctx: AnalysisContext): Promise<AnalystAnswer>;
+  answer(question: Question, ctx: AnalysisContext): Promise<Reply<string>>;
 }

@@ -14,9 +14,49 @@ export interface PlanSchemaOptions {
   boundStrings?: number;
 }
 
-/** The plan schema for cloud models (full JSON Schema, validation after the fact). */
+/**
+ * The plan schema for cloud models (full JSON Schema, validation after the fact). Everything
+ * shared is defined once under $defs and referenced: each step branch is only its tool's name and
+ * references, so the request stays small (a branch that repeated the verify schema cost about
+ * 3 KB a tool). The tools' descriptions travel once, in the system prompt. The schema depends
+ * on the registry alone, so it is byte-identical from goal to goal: the providers' prompt caches
+ * (Anthropic's cache_control, OpenAI's automatic prefix cache) hold it.
+ */
 export function planJsonSchema(tools: readonly ToolDescription[]): JsonSchema {
-  return planShape(tools.map((t) => stepSchema(t.name, t.description, stripMeta(t.inputSchema as JsonSchema), PLAN_LIMITS.rationale, verifySchema())));
+  const defs: Record<string, JsonSchema> = {
+    rationale: { type: 'string', maxLength: PLAN_LIMITS.rationale, description: 'Why this step is needed' },
+    depends_on: { type: 'array', items: { type: 'integer' }, maxItems: PLAN_LIMITS.dependsOn, description: 'Numbers (1-based) of earlier steps that must succeed first' },
+    verify: verifySchema(),
+  };
+  const branches = tools.map((t): JsonSchema => {
+    const own = t.inputSchema as JsonSchema;
+    const key = `args_${wireName(t.name)}`;
+    // A tool schema's own $defs move up beside it, renamed so two tools' definitions never meet.
+    const inner = defsOf(own);
+    for (const [name, def] of Object.entries(inner)) defs[`${key}_${name}`] = renameRefs(def, key, inner);
+    defs[key] = renameRefs(stripMeta(own), key, inner);
+    return {
+      type: 'object',
+      properties: { tool: { const: t.name }, args: { $ref: `#/$defs/${key}` }, rationale: { $ref: '#/$defs/rationale' }, depends_on: { $ref: '#/$defs/depends_on' }, verify: { $ref: '#/$defs/verify' } },
+      required: ['tool', 'args', 'rationale', 'depends_on'],
+      additionalProperties: false,
+    };
+  });
+  return { ...planShape(branches), $defs: defs };
+}
+
+const wireName = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** Points a tool schema's internal references at the renamed copies of its definitions. */
+function renameRefs(schema: JsonSchema, key: string, inner: Record<string, JsonSchema>): JsonSchema {
+  if (Object.keys(inner).length === 0) return schema;
+  return JSON.parse(JSON.stringify(schema), (k, v: unknown) => {
+    if (k === '$ref' && typeof v === 'string') {
+      const name = v.replace(/^#\/(?:\$defs|definitions)\//, '');
+      return name in inner ? `#/$defs/${key}_${name}` : v;
+    }
+    return v;
+  }) as JsonSchema;
 }
 
 /** A step's optional verification: a read-only check whose answer decides whether the step worked. */

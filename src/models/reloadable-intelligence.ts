@@ -8,11 +8,11 @@ import type { PlanOutcome, PlanRequest, Planner } from '../agents/planner.js';
 import type { AiosConfig } from '../config/config.js';
 import type { Tier } from '../protocol/model.js';
 import type { TierStatus } from '../protocol/intelligence.js';
-import { resolveProviders } from './gateway/provider-settings.js';
+import { ENVIRONMENT_VARIABLES, resolveProviders } from './gateway/provider-settings.js';
 import { checkGguf } from './local/gguf-file.js';
 import { modelSettings } from './local/model-settings.js';
 import { createIntelligence, type Intelligence, type IntelligenceOptions } from './intelligence.js';
-import type { AnalyseOutcome, AnalyseRequest } from './router.js';
+import type { AnalyseOutcome, AnalyseRequest, AnswerOutcome, AnswerRequest } from './router.js';
 
 export interface ReloadResult {
   reloaded: boolean;
@@ -30,7 +30,7 @@ interface Generation {
 /** The env variables that may hold API keys for these providers (the defaults, and any named). */
 function keyVariables(config: AiosConfig): string[] {
   const named = resolveProviders(config.api).providers.map((p) => p.envVar).filter((v): v is string => v !== null);
-  return [...new Set(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', ...named])];
+  return [...new Set([...ENVIRONMENT_VARIABLES, ...named])];
 }
 
 export class ReloadableIntelligence implements Planner {
@@ -56,6 +56,11 @@ export class ReloadableIntelligence implements Planner {
 
   plan(request: PlanRequest): Promise<PlanOutcome> {
     return this.onCurrent((router) => router.plan(request));
+  }
+
+  /** The answer task for a question whose read-only steps ran (Router.answer), on the tiers of now. */
+  answer(request: AnswerRequest): Promise<AnswerOutcome> {
+    return this.onCurrent((router) => router.answer(request));
   }
 
   /** The analyse task for a failed step (Router.analyse), on the tiers of now. */
@@ -105,7 +110,7 @@ export class ReloadableIntelligence implements Planner {
   }
 
   /** Reads the config again; applies it only when it is whole, and says what happened. */
-  async reload(): Promise<ReloadResult> {
+  async reload(opts: { force?: boolean } = {}): Promise<ReloadResult> {
     const keep = (message: string, problems: string[]): ReloadResult => {
       this.opts.log(`models/reload: ${message}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`);
       return { reloaded: false, message, problems, tiers: this.tiers() };
@@ -118,7 +123,8 @@ export class ReloadableIntelligence implements Planner {
     }
     const problems = await this.check(next);
     if (problems.length > 0) return keep('the new model settings cannot be used; the running model tiers are kept', problems);
-    if (JSON.stringify([next.models, next.api]) === JSON.stringify([this.config.models, this.config.api])) {
+    // `force`: something outside config.toml changed (a key stored in secrets.toml).
+    if (opts.force !== true && JSON.stringify([next.models, next.api]) === JSON.stringify([this.config.models, this.config.api])) {
       return { reloaded: false, message: 'the model settings did not change; nothing was reloaded', problems: [], tiers: this.tiers() };
     }
     const old = this.current;

@@ -8,9 +8,10 @@ export type ModelTier = 'operational' | 'tactical' | 'cloud';
 export type GoalKind = 'question' | 'change';
 /**
  * plan: write a goal's plan. revise: plan it again after a tier failed or found no plan.
- * analyse: read output (a monitor alert, a failed step) and diagnose it. probe: a health check.
+ * analyse: read output (a monitor alert, a failed step) and diagnose it. answer: answer a question
+ * from its read-only steps' outputs. probe: a health check.
  */
-export type TaskKind = 'plan' | 'revise' | 'analyse' | 'probe';
+export type TaskKind = 'plan' | 'revise' | 'analyse' | 'answer' | 'probe';
 
 export interface Task {
   kind: TaskKind;
@@ -94,6 +95,9 @@ function preference(task: Task): { order: ModelTier[]; note: string } {
         order: goal.risk === 'low' ? ['operational', 'tactical', 'cloud'] : ['tactical', 'operational', 'cloud'],
         note: `analyse output locally first, the cloud last; ${what}`,
       };
+    case 'answer':
+      // Outputs may hold private data, and a question read wrongly is harmless: locally first.
+      return { order: ['operational', 'tactical', 'cloud'], note: `answer from the outputs, locally first, the cloud last; ${what}` };
     case 'probe':
       // A health check costs nothing locally and money in the cloud: local tiers only.
       return { order: ['operational', 'tactical'], note: 'probe: local tiers only, never a paid call' };

@@ -9,7 +9,8 @@ import type { TierStatus } from '../protocol/intelligence.js';
 import type { Tier } from '../protocol/model.js';
 import type { DecisionLog } from './gateway/api-gateway.js';
 import type { ProbeResult } from './local/local-runtime.js';
-import type { AnalystAnswer, ModelAnalyst } from './model-analyst.js';
+import type { Question } from './goal-answer.js';
+import type { AnalysisContext, ModelAnalyst, Reply } from './model-analyst.js';
 import type { ModelCost, ModelPlanner, PlanContext } from './model-planner.js';
 import { classifyGoal, route, type ModelTier, type Task, type TierState } from './route.js';
 import type { FailedStep, StepDiagnosis } from './step-diagnosis.js';
@@ -31,6 +32,17 @@ export type AnalyseOutcome =
   | { kind: 'diagnosis'; tier: ModelTier; diagnosis: StepDiagnosis; cost: string }
   | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
   /** No model tier is configured: nothing is asked and nothing recorded. */
+  | { kind: 'skipped' };
+
+export interface AnswerRequest {
+  goalId: string;
+  question: Question;
+  signal?: AbortSignal;
+}
+
+export type AnswerOutcome =
+  | { kind: 'answer'; tier: ModelTier; answer: string; cost: string }
+  | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
   | { kind: 'skipped' };
 
 export interface RouterDeps {
@@ -148,33 +160,56 @@ export class Router implements Planner {
    * to the decision log as for plans. With no model tier configured, nothing happens.
    */
   async analyse(request: AnalyseRequest): Promise<AnalyseOutcome> {
+    const { step } = request;
+    const out = await this.consult('analyse', request.goalId, step.goal, { step: step.stepId }, request.signal,
+      async (analyst, ctx) => {
+        const r = await analyst.analyse(step, ctx);
+        return r.ok ? { ok: true as const, value: r.diagnosis } : r;
+      });
+    return out.kind === 'done' ? { kind: 'diagnosis', tier: out.tier, diagnosis: out.value, cost: out.cost } : out;
+  }
+
+  /**
+   * The answer task for a question whose read-only steps ran: a model answers it from their
+   * outputs, routed and logged like the analyse task. With no model tier configured, nothing happens.
+   */
+  async answer(request: AnswerRequest): Promise<AnswerOutcome> {
+    const out = await this.consult('answer', request.goalId, request.question.goal, {}, request.signal,
+      (analyst, ctx) => analyst.answer(request.question, ctx));
+    return out.kind === 'done' ? { kind: 'answer', tier: out.tier, answer: out.value, cost: out.cost } : out;
+  }
+
+  /** Asks the analysts of the tiers route() picks, in order, until one gives a usable reply. */
+  private async consult<T>(
+    task: 'analyse' | 'answer', goalId: string, goalText: string, label: Record<string, unknown>, signal: AbortSignal | undefined,
+    ask: (analyst: ModelAnalyst, ctx: AnalysisContext) => Promise<Reply<T>>,
+  ): Promise<{ kind: 'done'; tier: ModelTier; value: T; cost: string } | { kind: 'failed' | 'cancelled'; reason: string; cost: string } | { kind: 'skipped' }> {
     if (!this.hasModels) return { kind: 'skipped' };
-    const { goalId, step, signal } = request;
-    const r = route({ kind: 'analyse', goal: classifyGoal(step.goal) }, this.tierStates(), this.d.budgetLeft());
+    const r = route({ kind: task, goal: classifyGoal(goalText) }, this.tierStates(), this.d.budgetLeft());
     const order = r.order.filter((t) => this.d.analysts?.[t] !== undefined);
-    this.d.decisionLog('router.decision', goalId, { task: 'analyse', step: step.stepId, order, skipped: r.skipped, why: r.why });
+    this.d.decisionLog('router.decision', goalId, { task, ...label, order, skipped: r.skipped, why: r.why });
     const all: ModelCost[] = [];
     const reasons: string[] = [];
     for (const t of order) {
       const analyst = this.d.analysts?.[t] as ModelAnalyst;
       const began = performance.now();
       const costs: ModelCost[] = [];
-      let out: AnalystAnswer;
+      let out: Reply<T>;
       try {
-        out = await analyst.analyse(step, { goalId, onCost: (c) => costs.push(c), ...(signal === undefined ? {} : { signal }) });
+        out = await ask(analyst, { goalId, onCost: (c) => costs.push(c), ...(signal === undefined ? {} : { signal }) });
       } catch (err) {
         out = { ok: false, reason: `the ${t} tier failed: ${err instanceof Error ? err.message : String(err)}` };
       }
       all.push(...costs);
-      const record = { task: 'analyse', step: step.stepId, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
+      const record = { task, ...label, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
       if (signal?.aborted === true) {
         this.d.decisionLog('router.cancelled', goalId, record);
         const why: unknown = signal.reason;
         return { kind: 'cancelled', reason: why instanceof Error ? why.message : 'cancelled', cost: costLine(all) };
       }
       if (out.ok) {
-        this.d.decisionLog('router.analysed', goalId, record);
-        return { kind: 'diagnosis', tier: t, diagnosis: out.diagnosis, cost: costLine(all) };
+        this.d.decisionLog(task === 'analyse' ? 'router.analysed' : 'router.answered', goalId, record);
+        return { kind: 'done', tier: t, value: out.value, cost: costLine(all) };
       }
       this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       reasons.push(`${t}: ${out.reason}`);

@@ -59,6 +59,11 @@ export const ProviderView = z.object({
   budgetUsd: z.number().nullable(),
   requestsThisMonth: z.number(),
   rateLimitRpm: z.number().nullable(),
+  /** Input tokens this month, and how many of them the provider's prompt cache served. */
+  inputTokensThisMonth: z.number().optional(),
+  cachedInputTokensThisMonth: z.number().optional(),
+  /** Made from a key alone (the environment's or `aios models key set`), with no [api.*] table. */
+  byDefault: z.boolean().optional(),
 });
 export type ProviderView = z.infer<typeof ProviderView>;
 

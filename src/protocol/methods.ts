@@ -310,6 +310,16 @@ export const methods = {
     params: Empty,
     result: z.object({ reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
   },
+  'models/key-set': {
+    perm: admin,
+    // Stores a cloud provider's API key in secrets.toml (0600) and reloads the model tiers; admin
+    // only. The key is audited by fingerprint, never by value; a key in aiosd's environment still wins.
+    params: z.object({
+      provider: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a provider name: anthropic, openai, or an [api.<name>] table'),
+      key: z.string().min(8).max(1024).regex(/^[\x21-\x7e]+$/, 'an API key is printable characters without spaces'),
+    }).strict(),
+    result: z.object({ provider: z.string(), fingerprint: z.string(), reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
+  },
   'boot/timeline': {
     perm: viewer,
     // What aios-init recorded for this boot (null when it did not start this node); stale: from an earlier boot.

@@ -106,6 +106,18 @@ export const PlanView = z.object({
 });
 export type PlanView = z.infer<typeof PlanView>;
 
+/** A question's answer, written by a model from its read-only steps' outputs (or why there is none). */
+export const GoalAnswerView = z.object({
+  /** A model is writing it: the goal has succeeded and its answer follows in a goal.updated event. */
+  pending: z.boolean(),
+  ok: z.boolean(),
+  text: z.string(),
+  tier: z.string().nullable(),
+  reason: z.string().nullable(),
+  cost: z.string(),
+});
+export type GoalAnswerView = z.infer<typeof GoalAnswerView>;
+
 export const GoalView = z.object({
   id: z.string(),
   text: z.string(),
@@ -119,6 +131,7 @@ export const GoalView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   plan: PlanView.nullable(),
+  answer: GoalAnswerView.optional(),
 });
 export type GoalView = z.infer<typeof GoalView>;
 

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSystemPrompt } from '../../src/models/plan-prompt.js';
+import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 import { Priority } from '../../src/models/local/inference-queue.js';
 import { LocalRuntime } from '../../src/models/local/local-runtime.js';
 import { modelSettings } from '../../src/models/local/model-settings.js';
@@ -59,6 +61,15 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     expect(r.tokens).toBeGreaterThan(0);
     expect(deltas.join('')).toBe(r.text);
     expect(r.ttftMs).toBeLessThanOrEqual(r.totalMs);
+  });
+
+  it('counts a prompt in the model\'s own tokens, and says nothing for a model not loaded', async () => {
+    const system = planSystemPrompt(createBuiltinRegistry({ timeoutMs: 1000, outputCapBytes: 1000 }).describe(), 'full');
+    const [words, prompt] = (await rt.countTokens('operational', ['Once upon a time', system])) ?? [];
+    expect(words).toBeGreaterThanOrEqual(4);
+    // stories260K's 512-token vocabulary splits a tool list far finer than 2 characters a token.
+    expect(prompt).toBeGreaterThan(system.length / 2);
+    expect(await rt.countTokens('tactical', ['Once upon a time'])).toBeNull();
   });
 
   it('queues two concurrent requests: the second starts when the first has finished', async () => {

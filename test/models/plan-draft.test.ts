@@ -16,7 +16,21 @@ describe('the plan schema', () => {
     const byTool = new Map(items.oneOf.map((o) => [((o['properties'] as Record<string, JsonSchema>)['tool'] as { const: string }).const, o]));
     expect([...byTool.keys()].sort()).toEqual(registry.list().map((t) => t.name).sort());
     const write = byTool.get('fs.write') as JsonSchema;
-    expect((write['properties'] as Record<string, JsonSchema>)['args']).toMatchObject({ required: ['path', 'content'] });
+    const ref = ((write['properties'] as Record<string, JsonSchema>)['args'] as { $ref: string }).$ref;
+    const defs = s['$defs'] as Record<string, JsonSchema>;
+    expect(defs[ref.replace('#/$defs/', '')]).toMatchObject({ required: ['path', 'content'] });
+  });
+
+  it('defines what every step shares once, so the schema stays small and the same from goal to goal', () => {
+    const s = planJsonSchema(registry.describe());
+    const text = JSON.stringify(s);
+    // The verify schema's own wording appears once, however many tools there are.
+    expect(text.split('"check"').length - 1).toBeLessThanOrEqual(JSON.stringify((s['$defs'] as Record<string, JsonSchema>)['verify']).split('"check"').length - 1);
+    expect(text.length).toBeLessThan(40_000);
+    expect(JSON.stringify(planJsonSchema(registry.describe()))).toBe(text);
+    // Every reference resolves to a definition.
+    const defs = s['$defs'] as Record<string, JsonSchema>;
+    for (const m of text.matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)) expect(defs[m[1] as string], m[1]).toBeDefined();
   });
 
   it('in grammar form: every key present, optional ones nullable, strings and arrays bounded, no patterns', () => {

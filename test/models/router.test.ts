@@ -182,8 +182,27 @@ describe('Router: the analyse task for a failed step, and the probe task', () =>
         if (answer === 'hang') return new Promise((_r, reject) => ctx.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
         return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
       },
+      // The answer task goes through the same tiers: a usable diagnosis here means a usable answer.
+      answer(_question, ctx) {
+        this.calls++;
+        ctx.onCost?.({ usd: name === 'cloud' ? 0.002 : 0, tokens: 80, via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}` });
+        if (answer === 'hang' || answer instanceof Error) return Promise.reject(answer === 'hang' ? new Error('no answer') : answer);
+        return Promise.resolve(answer.ok ? { ok: true as const, value: `${name}: ${answer.diagnosis.summary}` } : answer);
+      },
     };
   }
+
+  it('answers a question from its outputs locally first, the next tier when one gives no usable answer, with every decision logged', async () => {
+    const operational = analyst('operational', { ok: false, reason: 'the reply is not an answer: answer: answer is empty' });
+    const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
+    const { r, log } = router({ operational, cloud }, { operational: up(), cloud: up() });
+    const out = await r.answer({ goalId: 'G1', question: { goal: 'why is the disk full?', steps: [{ stepId: 's1', tool: 'shell.exec', args: {}, output: '9.9G /var/log' }] } });
+    expect(out).toMatchObject({ kind: 'answer', tier: 'cloud', answer: 'cloud: du could not read a directory' });
+    expect(log.map((l) => [l.type, l.payload['task'], l.payload['tier'] ?? null])).toEqual([
+      ['router.decision', 'answer', null], ['router.fallback', 'answer', 'operational'], ['router.answered', 'answer', 'cloud'],
+    ]);
+    expect(String(log[0]?.payload['why'])).toContain('answer from the outputs, locally first');
+  });
 
   function router(analysts: Partial<Record<ModelTier, ModelAnalyst>>, states: Partial<Record<ModelTier, TierState>>, probers: RouterDeps['probers'] = {}) {
     const log: { type: string; goalId: string | null; payload: Record<string, unknown> }[] = [];

@@ -24,7 +24,8 @@ export class AnthropicClient implements ProviderClient {
         model: this.settings.model,
         max_tokens: call.maxTokens,
         ...(call.temperature === null ? {} : { temperature: call.temperature }),
-        system: call.system,
+        // The stable prefix (the tools, then this system prompt) is cached; the goal comes after it.
+        system: [{ type: 'text', text: call.system, cache_control: { type: 'ephemeral' } }],
         messages: [{ role: 'user', content: call.user }, ...factMessages(call.facts)],
         tools: [
           ...(call.facts?.tools ?? []).map((t) => ({ name: wireToolName(t.name), description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
@@ -36,6 +37,8 @@ export class AnthropicClient implements ProviderClient {
       }, call.signal === undefined ? {} : { signal: call.signal });
       let json = '';
       let inputTokens = 0;
+      let cacheReadTokens = 0;
+      let cacheWriteTokens = 0;
       let outputTokens = 0;
       let model = this.settings.model;
       let complete = false;
@@ -47,7 +50,9 @@ export class AnthropicClient implements ProviderClient {
         switch (ev.type) {
           case 'message_start':
             model = ev.message.model;
-            inputTokens = ev.message.usage.input_tokens + (ev.message.usage.cache_read_input_tokens ?? 0) + (ev.message.usage.cache_creation_input_tokens ?? 0);
+            cacheReadTokens = ev.message.usage.cache_read_input_tokens ?? 0;
+            cacheWriteTokens = ev.message.usage.cache_creation_input_tokens ?? 0;
+            inputTokens = ev.message.usage.input_tokens + cacheReadTokens + cacheWriteTokens;
             outputTokens = ev.message.usage.output_tokens;
             break;
           case 'content_block_start':
@@ -73,7 +78,7 @@ export class AnthropicClient implements ProviderClient {
             break;
         }
       }
-      return { json, complete, inputTokens, outputTokens, model, ...(factCall === undefined || sawTool ? {} : { factCall }) };
+      return { json, complete, inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens, model, ...(factCall === undefined || sawTool ? {} : { factCall }) };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }

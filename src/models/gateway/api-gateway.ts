@@ -8,7 +8,7 @@ import type { ProviderView } from '../../protocol/intelligence.js';
 import type { JsonSchema } from '../plan-schema.js';
 import { parsePlanJson, type AnswerTool, type FactRound, type PlanReply, type ProviderClient } from './provider-client.js';
 import { ProviderError } from './provider-error.js';
-import type { ProviderSettings } from './provider-settings.js';
+import { costUsd, type ProviderSettings } from './provider-settings.js';
 import { RateLimiter } from './rate-limiter.js';
 import { cacheKey, ResponseCache } from './response-cache.js';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry-policy.js';
@@ -167,6 +167,7 @@ export class ApiGateway {
       return {
         name: p.s.name, kind: p.s.kind, model: p.s.model, up: skip === null, detail: skip ?? (p.lastError === null ? 'ready' : `ready (last error: ${p.lastError})`),
         keySource: p.keySource, spentUsd: m.usd, budgetUsd: p.s.budgetUsd, requestsThisMonth: m.requests, rateLimitRpm: p.s.rpm,
+        inputTokensThisMonth: m.inputTokens, cachedInputTokensThisMonth: m.cachedInputTokens, byDefault: p.s.byDefault,
       };
     });
   }
@@ -272,10 +273,12 @@ export class ApiGateway {
   /** Counts what a call cost from the tokens it really used, and writes the cost line. */
   private charge(p: Provider, reply: PlanReply, goalId: string | null, ms: number, attempt: number): number {
     const price = p.s.price;
-    const usd = price === null ? 0 : (reply.inputTokens * price.inputPerMtok + reply.outputTokens * price.outputPerMtok) / 1_000_000;
-    const month = this.spend.add(p.s.name, { usd, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens });
+    const usd = price === null ? 0 : costUsd(price, reply);
+    const cachedInputTokens = reply.cacheReadTokens;
+    const month = this.spend.add(p.s.name, { usd, inputTokens: reply.inputTokens, cachedInputTokens, outputTokens: reply.outputTokens });
     this.deps.decisionLog('model.cost', goalId, {
-      provider: p.s.name, model: reply.model, cached: false, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens,
+      provider: p.s.name, model: reply.model, cached: false, inputTokens: reply.inputTokens, cachedInputTokens, cacheWriteTokens: reply.cacheWriteTokens,
+      outputTokens: reply.outputTokens,
       usd: round6(usd), priced: price !== null, ms, attempt: attempt + 1, monthUsd: round6(month.usd), budgetUsd: p.s.budgetUsd,
     });
     return usd;

@@ -41,6 +41,7 @@ export class OpenAiClient implements ProviderClient {
       let toolId = '';
       let toolName = '';
       let inputTokens = 0;
+      let cacheReadTokens = 0;
       let outputTokens = 0;
       let model = this.settings.model;
       let finished = false;
@@ -48,6 +49,8 @@ export class OpenAiClient implements ProviderClient {
         if (chunk.model) model = chunk.model;
         if (chunk.usage) {
           inputTokens = chunk.usage.prompt_tokens;
+          // OpenAI caches a repeated prefix by itself; the request keeps ours byte-identical.
+          cacheReadTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
           outputTokens = chunk.usage.completion_tokens;
         }
         const choice = chunk.choices[0];
@@ -70,7 +73,7 @@ export class OpenAiClient implements ProviderClient {
       }
       const asked = call.facts !== undefined && toolName !== '' && toolName !== answer.name;
       const json = asked || this.settings.output === 'tools' ? args : content;
-      return { json, complete: finished, inputTokens, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
+      return { json, complete: finished, inputTokens, cacheReadTokens, cacheWriteTokens: 0, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }

@@ -51,7 +51,12 @@ export interface PlanReply {
   json: string;
   /** The stream reached its end (message_stop, [DONE]); false when it was cut short. */
   complete: boolean;
+  /** Every input token, cached or not. */
   inputTokens: number;
+  /** Of those, read from the provider's prompt cache (billed at its cache-read rate). */
+  cacheReadTokens: number;
+  /** Of those, written to the provider's prompt cache (Anthropic bills these above the input rate). */
+  cacheWriteTokens: number;
   outputTokens: number;
   /** The model that answered, as the provider names it. */
   model: string;

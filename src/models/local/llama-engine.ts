@@ -6,7 +6,7 @@ import {
   type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel,
 } from 'node-llama-cpp';
 import type {
-  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo,
+  CountSpec, EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo,
 } from './worker-protocol.js';
 
 interface Loaded {
@@ -214,6 +214,13 @@ export class LlamaEngine {
     } finally {
       session.dispose({ disposeSequence: false });
     }
+  }
+
+  /** Each text's length in this model's tokens: what a prompt really costs of its context. */
+  count(spec: CountSpec): number[] {
+    const entry = this.loaded.get(spec.key);
+    if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
+    return spec.texts.map((t) => entry.model.tokenize(t).length);
   }
 
   /**

@@ -197,6 +197,15 @@ export class LocalRuntime {
     });
   }
 
+  /**
+   * Each text's length in the model's own tokens, or null when the model is not loaded (counting
+   * never loads one: the caller estimates instead). Not queued: tokenizing blocks nothing.
+   */
+  async countTokens(key: ModelKey, texts: string[]): Promise<number[] | null> {
+    if (!this.loaded(key) || this.host === null) return null;
+    return this.host.count({ key, texts });
+  }
+
   /** What vectors from this model are labelled with: the file and its sha256, or its size and mtime. */
   async identity(key: ModelKey): Promise<string> {
     const s = this.state(key).settings;

@@ -69,6 +69,8 @@ function main(): void {
         return;
       case 'embed':
         return cancellable(msg.id, (e, signal) => e.embed(msg.spec, signal), (vector) => port.send({ type: 'embedded', id: msg.id, vector }));
+      case 'count':
+        return cancellable(msg.id, (e) => Promise.resolve(e.count(msg.spec)), (tokens) => port.send({ type: 'counted', id: msg.id, tokens }));
       case 'prepare':
         return cancellable(msg.id, (e, signal) => e.prepare(msg.spec, signal), (info) => port.send({ type: 'prepared', id: msg.id, info }));
       case 'generate': {

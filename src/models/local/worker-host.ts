@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { minimalEnv } from '../../tools/run-program.js';
 import type {
-  EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo, WorkerMessage,
+  CountSpec, EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo, WorkerMessage,
 } from './worker-protocol.js';
 
 export type Transport = 'process' | 'thread';
@@ -168,6 +168,13 @@ export class RuntimeHost {
     const m = await this.cancellable((id) => ({ type: 'embed', id, spec }), opts.signal);
     if (m.type !== 'embedded') throw new RuntimeError(`unexpected answer to embed: ${m.type}`);
     return m.vector;
+  }
+
+  /** How many of the model's own tokens each text is. */
+  async count(spec: CountSpec): Promise<number[]> {
+    const m = await this.cancellable((id) => ({ type: 'count', id, spec }), undefined);
+    if (m.type !== 'counted') throw new RuntimeError(`unexpected answer to count: ${m.type}`);
+    return m.tokens;
   }
 
   /**

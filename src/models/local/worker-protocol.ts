@@ -39,12 +39,19 @@ export interface EmbedSpec {
   text: string;
 }
 
+/** Texts whose length in the model's own tokens is asked (to size a prompt to the context). */
+export interface CountSpec {
+  key: string;
+  texts: string[];
+}
+
 export type HostMessage =
   /** exclude: GPU backends that crashed this runtime before; 'auto' then picks among the rest. */
   | { type: 'init'; gpu: GpuSetting; exclude?: string[] }
   | { type: 'load'; id: number; spec: LoadSpec }
   | { type: 'generate'; id: number; spec: GenerateSpec }
   | { type: 'embed'; id: number; spec: EmbedSpec }
+  | { type: 'count'; id: number; spec: CountSpec }
   | { type: 'prepare'; id: number; spec: PrepareSpec }
   | { type: 'cancel'; id: number }
   | { type: 'unload'; id: number; key: string }
@@ -99,6 +106,7 @@ export type WorkerMessage =
   | { type: 'delta'; id: number; text: string }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'embedded'; id: number; vector: number[] }
+  | { type: 'counted'; id: number; tokens: number[] }
   | { type: 'prepared'; id: number; info: PreparedInfo }
   | { type: 'unloaded'; id: number }
   | { type: 'memory'; id: number; info: MemoryInfo }

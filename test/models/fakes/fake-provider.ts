@@ -2,6 +2,7 @@
 // scripted per request: streamed plans (SSE), errors with Retry-After, 5xx, 529, streams cut
 // short, malformed JSON, hangs. The real SDKs talk to it through their baseURL.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 export type Script =
@@ -27,6 +28,9 @@ export interface SeenRequest {
 
 export type FakeApi = 'anthropic' | 'openai';
 
+/** Token counts as the fake reports them; the cache fields only when its prompt cache is on. */
+interface Usage { input: number; output: number; cacheRead?: number; cacheWrite?: number }
+
 export class FakeProvider {
   readonly requests: SeenRequest[] = [];
   private readonly queue: Script[] = [];
@@ -34,6 +38,18 @@ export class FakeProvider {
   /** Responses the client closed before they ended (an aborted call). */
   abandoned = 0;
   private readonly open = new Set<ServerResponse>();
+  /**
+   * When on, a plan script without its own usage is billed from the request itself (4 bytes a
+   * token) and a prompt cache is modelled as the real APIs keep one: Anthropic caches the prefix up
+   * to the last cache_control mark (tools, then system) and reports it as written, then read;
+   * OpenAI caches a repeated prefix of 1,024 tokens or more by itself, in 128-token steps.
+   */
+  promptCache = false;
+  /** Bills a plan script without its own usage from the request (4 bytes a token), with no cache. */
+  measureUsage = false;
+  /** A model of time to first token: this many ms for each input token not read from the cache. */
+  firstTokenMsPerUncachedToken = 0;
+  private readonly cachedPrefixes = new Set<string>();
 
   private constructor(readonly api: FakeApi, private readonly server: Server, private readonly port: number) {}
 
@@ -108,12 +124,39 @@ export class FakeProvider {
         this.stream(res, body, JSON.stringify(script.plan), { input: 10, output: 5 }, 3, false, 0);
         return;
       case 'plan':
-        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? { input: 1000, output: 200 }, script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
+        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? (this.promptCache || this.measureUsage ? this.measured(body) : { input: 1000, output: 200 }), script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
         return;
       case 'tool':
         this.stream(res, body, JSON.stringify(script.input), { input: 500, output: 50 }, 2, true, 0, script.name);
         return;
     }
+  }
+
+  private measured(body: Record<string, unknown>): Usage {
+    const tokens = (v: unknown): number => Math.ceil(JSON.stringify(v ?? null).length / 4);
+    const input = tokens(body['tools']) + tokens(body['system']) + tokens(body['messages']);
+    if (!this.promptCache) return { input, output: 200, cacheRead: 0, cacheWrite: 0 };
+    let prefix: unknown[];
+    if (this.api === 'anthropic') {
+      const system = Array.isArray(body['system']) ? body['system'] as { cache_control?: unknown }[] : [];
+      const mark = system.map((b) => b.cache_control !== undefined).lastIndexOf(true);
+      prefix = mark < 0 ? [] : [body['tools'], system.slice(0, mark + 1)];
+    } else {
+      const messages = Array.isArray(body['messages']) ? body['messages'] as unknown[] : [];
+      prefix = [body['tools'], messages[0]];
+    }
+    const prefixTokens = prefix.length === 0 ? 0 : tokens(prefix);
+    const hash = createHash('sha256').update(JSON.stringify(prefix)).digest('hex');
+    const seen = this.cachedPrefixes.has(hash);
+    if (this.api === 'openai') {
+      const cached = seen && prefixTokens >= 1024 ? Math.floor(prefixTokens / 128) * 128 : 0;
+      if (prefixTokens >= 1024) this.cachedPrefixes.add(hash);
+      return { input, output: 200, cacheRead: cached };
+    }
+    if (prefixTokens === 0) return { input, output: 200, cacheRead: 0, cacheWrite: 0 };
+    this.cachedPrefixes.add(hash);
+    // Anthropic's input_tokens counts only what was neither read from nor written to the cache.
+    return seen ? { input: input - prefixTokens, output: 200, cacheRead: prefixTokens, cacheWrite: 0 } : { input: input - prefixTokens, output: 200, cacheRead: 0, cacheWrite: prefixTokens };
   }
 
   private error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -124,7 +167,7 @@ export class FakeProvider {
     res.end(JSON.stringify(payload));
   }
 
-  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: { input: number; output: number }, chunks: number, complete: boolean, delayMs: number, tool = 'submit_plan'): void {
+  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: Usage, chunks: number, complete: boolean, delayMs: number, tool = 'submit_plan'): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const size = Math.max(1, Math.ceil(json.length / chunks));
     const parts: string[] = [];
@@ -139,7 +182,11 @@ export class FakeProvider {
       if (delayMs > 0) setTimeout(() => write(i + 1), delayMs);
       else write(i + 1);
     };
-    write(0);
+    // Anthropic's input_tokens already leaves out what the cache read or wrote; OpenAI's does not.
+    const uncached = this.api === 'anthropic' ? usage.input + (usage.cacheWrite ?? 0) : usage.input - (usage.cacheRead ?? 0);
+    const firstToken = this.firstTokenMsPerUncachedToken * uncached;
+    if (firstToken > 0) setTimeout(() => write(0), firstToken);
+    else write(0);
   }
 }
 
@@ -159,10 +206,10 @@ function toolNames(body: Record<string, unknown>): string[] {
 let toolUseIds = 0;
 const sse = (event: string | null, data: unknown): string => `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 
-function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean, tool: string): string[] {
+function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: Usage, complete: boolean, tool: string): string[] {
   const model = String(body['model'] ?? 'claude-fake');
   const frames = [
-    sse('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } }),
+    sse('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1, ...(usage.cacheRead === undefined ? {} : { cache_read_input_tokens: usage.cacheRead, cache_creation_input_tokens: usage.cacheWrite ?? 0 }) } } }),
     sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${++toolUseIds}`, name: tool, input: {} } }),
     ...parts.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } })),
   ];
@@ -175,7 +222,7 @@ function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: 
   ];
 }
 
-function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { input: number; output: number }, complete: boolean, tool: string): string[] {
+function openAiFrames(body: Record<string, unknown>, parts: string[], usage: Usage, complete: boolean, tool: string): string[] {
   const model = String(body['model'] ?? 'gpt-fake');
   // The plan comes as a submit_plan call when that tool is offered, else as content (json_schema);
   // a fact call is always a tool call.
@@ -190,7 +237,7 @@ function openAiFrames(body: Record<string, unknown>, parts: string[], usage: { i
   return [
     ...deltas,
     chunk({}, tools ? 'tool_calls' : 'stop'),
-    sse(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } }),
+    sse(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, ...(usage.cacheRead === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cacheRead } }) } }),
     'data: [DONE]\n\n',
   ];
 }
