@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import type { GoalView } from '../protocol/model.js';
+import { answerText } from '../shell/analysis-text.js';
 import { sanitize } from '../text/sanitize.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
 import { resolveGoalId } from './goal-id.js';
@@ -70,10 +71,7 @@ async function withAnswer(client: AiosClient, goal: GoalView): Promise<GoalView>
 }
 
 function answerLine(goal: GoalView): string {
-  const a = goal.answer;
-  if (a === undefined) return '';
-  if (a.pending) return '\nanswer: still being written; see it with aios goal show';
-  return a.ok ? `\nanswer (${a.tier ?? 'model'}, ${a.cost}): ${sanitize(a.text)}` : `\nanswer: none (${sanitize(a.reason ?? 'no reason given')})`;
+  return goal.answer === undefined ? '' : `\n${answerText(goal.answer).rows.map((r) => sanitize(r)).join('\n')}`;
 }
 
 export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io, confirm = false): Promise<number> {

@@ -1,7 +1,7 @@
 // What line mode prints: goals, plans, decision traces and the help, as plain lines. Everything
 // that came from the daemon, a model or a file is sanitised here, so no printed text can move
 // the cursor, write the clipboard or fake a prompt.
-import { analysisText } from './analysis-text.js';
+import { analysisText, answerText } from './analysis-text.js';
 import type { GoalView, TraceItem } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
 import { editedByOther } from './plan-editor.js';
@@ -41,6 +41,7 @@ export const BANNER = [
 export function formatPlan(goal: GoalView): string {
   const out = [`goal ${shortId(goal.id)} [${stateWords(goal.state)}] ${one(goal.text)}`];
   if (goal.message !== null && goal.message !== '') out.push(`  ${sanitize(goal.message)}`);
+  if (goal.answer !== undefined) for (const r of answerText(goal.answer).rows) out.push(`  ${one(r)}`);
   const plan = goal.plan;
   if (plan !== null) {
     out.push(`plan ${plan.id} (${plan.tier} tier) hash ${plan.hash.slice(0, 12)}`);

@@ -1,7 +1,7 @@
 // What a line-mode session knows about goals: every goal on the node (from aiosd's events), the
 // one shown (what approve, show and trace act on), the ones it follows (their changes are
 // printed), and which goal each command means when no id is typed. Pure state; nothing printed.
-import type { GoalView, StepAnalysis } from '../protocol/model.js';
+import type { GoalAnswerView, GoalView, StepAnalysis } from '../protocol/model.js';
 import { EMPTY_BOOK, lastRanGoal, newestPlanning, upsertGoal, type GoalBook } from './goals.js';
 
 const RAN = new Set(['succeeded', 'failed', 'interrupted']);
@@ -9,6 +9,7 @@ const REVISABLE = new Set(['failed', 'interrupted']);
 
 export class LineGoals {
   private book: GoalBook = EMPTY_BOOK;
+  private readonly saidAnswers = new Set<string>();
   /** The goal shown: what approve, reject, skip, edit, show and trace act on. */
   shownId: string | null = null;
   /** Goals shown here, in the order they were: revise's default is the last that failed. */
@@ -61,6 +62,13 @@ export class LineGoals {
       fresh.push({ stepId: s.id, analysis: s.analysis });
     }
     return fresh;
+  }
+
+  /** A question's answer not printed yet (said once, when it has arrived). */
+  newAnswer(goal: GoalView): GoalAnswerView | null {
+    if (goal.answer === undefined || goal.answer.pending || this.saidAnswers.has(goal.id)) return null;
+    this.saidAnswers.add(goal.id);
+    return goal.answer;
   }
 
   /** revise's default: the last goal shown here that failed or was interrupted. */

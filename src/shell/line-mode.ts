@@ -4,7 +4,7 @@
 // trace, with the same typed confirmation for high-risk and irreversible steps (the step's id
 // or yes) and the same review before a rollback. Like the
 // full-screen shell it never runs anything itself: every action is a call to aiosd.
-import { analysisText } from './analysis-text.js';
+import { analysisText, answerText } from './analysis-text.js';
 import { createInterface } from 'node:readline';
 import type { GoalView } from '../protocol/model.js';
 import { sanitize } from '../text/sanitize.js';
@@ -57,6 +57,9 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
     if (goals.newState(g)) say(`goal ${shortId(g.id)} is now ${stateWords(g.state)}${g.message === null || g.message === '' ? '' : `: ${sanitize(g.message)}`}`);
     // A diagnosis comes after the failure, as an update that leaves the state as it was.
     for (const { stepId, analysis } of goals.newAnalyses(g)) say(analysisText(analysis).rows.map((r, i) => `${i === 0 ? `goal ${shortId(g.id)} ${stepId} ` : '  '}${sanitize(r, { singleLine: true })}`).join('\n'));
+    // So does a question's answer, after its steps succeeded.
+    const answer = goals.newAnswer(g);
+    if (answer !== null) say(answerText(answer).rows.map((r) => `goal ${shortId(g.id)} ${sanitize(r, { singleLine: true })}`).join('\n'));
   };
   const show = (reply: GoalView): void => {
     const g = goals.learn(reply);

@@ -1,7 +1,7 @@
 // A goal and its plan as rows that fit a given height: the header, the daemon's message, every
 // step (id, agent, tool, exact args as JSON, risk, reversibility, state, preview) with the
 // selected one expanded, trimmed around the selection with "…N more" markers when tall.
-import { analysisText } from './analysis-text.js';
+import { analysisText, answerText } from './analysis-text.js';
 import type { GoalView, StepView } from '../protocol/model.js';
 import { headRows, line, seg, textRows, type Line, type Tone } from './styled-lines.js';
 import { sanitize } from '../text/sanitize.js';
@@ -168,6 +168,14 @@ export function planLines(input: PlanLinesInput): Line[] {
     const room = plan === null ? height - out.length : Math.min(3, height - out.length - 1);
     for (const r of headRows(textRows(goal.message, width - 2), room, (k) => `${g.ellipsis}${k} more lines`)) {
       out.push([seg('  '), seg(r, { tone })]);
+    }
+  }
+  if (goal.answer !== undefined) {
+    // The answer goes above the steps and their outputs: it is what the question asked for.
+    const { rows, ok } = answerText(goal.answer);
+    const room = Math.max(1, Math.floor((height - out.length) / 2));
+    for (const r of headRows(rows.flatMap((x) => textRows(x, width - 2)), room, (k) => `${g.ellipsis}${k} more lines`)) {
+      out.push([seg('  '), seg(r, { tone: ok ? 'accent' : 'muted', bold: ok })]);
     }
   }
   if (plan !== null) out.push(...stepRows(plan.steps, input, height - out.length));

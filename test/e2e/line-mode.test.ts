@@ -196,3 +196,32 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     c = await d.client();
   });
 });
+
+describe('a question answered by the model, in line mode and in the TUI', () => {
+  const readHostname = { explanation: 'read the hostname file', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
+
+  it('line mode says the answer once it arrives, after the outputs it was written from', async () => {
+    fake.push({ kind: 'plan', plan: readHostname }, { kind: 'plan', plan: { answer: 'The node is named in /etc/hostname: see the output.' } });
+    s = openLineMode();
+    await s.waitFor(/connected to aiosd/);
+    s.write('what name does this machine answer to on the network?\r');
+    // The line is long: the screen wraps it.
+    await s.waitFor(/answer \(cloud, \$[0-9.]+[\s\S]*?from the outputs below\): The node is named in \/etc\/hostname/);
+    const g = await newestGoal('what name does this machine answer to on the network?');
+    expect(g.answer).toMatchObject({ ok: true, tier: 'cloud' });
+  });
+
+  it('the TUI shows the answer above the steps', async () => {
+    fake.push({ kind: 'plan', plan: readHostname }, { kind: 'plan', plan: { answer: 'It is called by the name in /etc/hostname.' } });
+    s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
+      cols: 120, rows: 30, term: 'xterm-256color', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
+    });
+    await s.waitFor(/goal>/);
+    s.write('which name does this host have on the network?\r');
+    await s.waitFor(/answer \(cloud, [\s\S]*?It is called by th/);
+    const rows = s.screen();
+    const answerRow = rows.findIndex((r) => r.includes('It is called by th'));
+    const stepRow = rows.findIndex((r) => /s1 .*fs\.read/.test(r));
+    expect(stepRow).toBeGreaterThan(answerRow);
+  });
+});
