@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import type { GoalView } from '../protocol/model.js';
 import { answerText } from '../shell/analysis-text.js';
+import { previewText } from '../shell/brake-commands.js';
 import { sanitize } from '../text/sanitize.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
 import { resolveGoalId } from './goal-id.js';
@@ -208,9 +209,31 @@ export function memorySearchCommand(socketPath: string, query: string, io: Io): 
   });
 }
 
-export function rollbackCommand(socketPath: string, typedId: string, io: Io): Promise<number> {
+/**
+ * A rollback is a change and is reviewed: what it would restore, remove and put back is printed
+ * first (rollback/preview), and it runs only with --yes or a "y" typed at a terminal.
+ */
+export function rollbackCommand(socketPath: string, typedId: string, io: Io, yes = false, interactive = false): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const goalId = await resolveGoalId(client, typedId);
+    if (!yes) {
+      const preview = await client.call('rollback/preview', { goalId });
+      const what = `rolling back goal ${goalId} ${sanitize(previewText(preview), { singleLine: true })}`;
+      if (!interactive) {
+        if (io.json) io.out(JSON.stringify({ preview, rolledBack: false, error: 'run again with --yes to roll it back' }));
+        else io.err(`aios: ${what}
+run again with --yes to roll it back`);
+        return 2;
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`${what}
+Roll it back? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.err('not rolled back');
+        return 1;
+      }
+    }
     const g = await client.call('goal/rollback', { goalId });
     if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
     return 0;

@@ -21,7 +21,7 @@ const ALLOWED: Record<Verb | 'submit', readonly (keyof GoalOptions)[]> = {
   show: ['json'],
   approve: ['hash', 'step', 'confirm', 'json'],
   reject: ['hash', 'step', 'json'],
-  rollback: ['json'],
+  rollback: ['yes', 'json'],
   cancel: ['afterStep', 'json'],
   resume: ['rerun', 'json'],
   revise: ['yes', 'confirm', 'json'],
@@ -70,7 +70,7 @@ function dispatch(sock: string, c: ReturnType<typeof classify>, o: GoalOptions, 
     case 'show': return goalShowCommand(sock, id, io);
     case 'approve': return goalApproveCommand(sock, id, { ...decide, confirm: o.confirm === true }, io);
     case 'reject': return goalRejectCommand(sock, id, decide, io);
-    case 'rollback': return rollbackCommand(sock, id, io);
+    case 'rollback': return rollbackCommand(sock, id, io, o.yes === true, process.stdin.isTTY === true);
     case 'cancel': return goalCancelCommand(sock, id, io, o.afterStep === true);
     case 'resume': return goalResumeCommand(sock, id, io, o.rerun?.split(',').map((x) => x.trim()).filter((x) => x !== '') ?? []);
     case 'revise': return goalReviseCommand(sock, id, o.yes === true, io, o.confirm === true);

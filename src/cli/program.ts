@@ -101,9 +101,9 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (id: string, o: { yes?: boolean; json?: boolean }) => {
           code = await restoreCommand(sock(), id, o.yes === true, io(o.json), process.stdin.isTTY === true);
         });
-      program.command('rollback').description('roll back every reversible step of a goal, last first (the same as aios goal rollback)')
-        .argument('<goal-id>', 'goal id (the whole id or the 8 characters the TUI prints)').option('--json', 'machine-readable output')
-        .action(async (id: string, o: { json?: boolean }) => { code = await rollbackCommand(sock(), id, io(o.json)); });
+      program.command('rollback').description('roll back every reversible step of a goal, last first, after saying what it restores and removes (asks first unless --yes; the same as aios goal rollback)')
+        .argument('<goal-id>', 'goal id (the whole id or the 8 characters the TUI prints)').option('-y, --yes', 'do not ask').option('--json', 'machine-readable output')
+        .action(async (id: string, o: { yes?: boolean; json?: boolean }) => { code = await rollbackCommand(sock(), id, io(o.json), o.yes === true, process.stdin.isTTY === true); });
       program.command('tool').description('run one tool as a one-step plan: the same checks, policy, preview, approval and audit as any plan')
         .argument('<name>', 'tool name (aios tools lists them), e.g. fs.chmod')
         .option('--args <json>', 'the arguments as a JSON object, e.g. \'{"path":"/etc/motd","mode":"600"}\'', '{}')

@@ -69,7 +69,12 @@ describe('aios goal verbs', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/succeeded: there is no plan waiting/);
 
-    const rolled = await aios('goal', 'rollback', short(goal), '--json');
+    // A rollback is reviewed: without --yes it says what it would do, and does nothing.
+    const review = await aios('goal', 'rollback', short(goal));
+    expect(review.code).toBe(2);
+    expect(review.stderr).toMatch(new RegExp(`removes ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*run again with --yes`));
+    expect(existsSync(file)).toBe(true);
+    const rolled = await aios('goal', 'rollback', short(goal), '--yes', '--json');
     expect(rolled.code).toBe(0);
     expect((JSON.parse(rolled.stdout) as GoalView).state).toBe('rolled_back');
     expect(existsSync(file)).toBe(false);

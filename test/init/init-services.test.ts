@@ -68,7 +68,7 @@ async function tool(name: string, args: Record<string, unknown>): Promise<Goal> 
 }
 
 async function rollback(goal: Goal): Promise<Goal> {
-  const r = await exec(process.execPath, [aiosBin, 'rollback', goal.id, '--json'], { env });
+  const r = await exec(process.execPath, [aiosBin, 'rollback', goal.id, '--yes', '--json'], { env });
   return JSON.parse(r.stdout) as Goal;
 }
 
