@@ -26,6 +26,12 @@ export interface CollectResult {
   blobs: KindCount;
 }
 
+/**
+ * Events a goal's own view is built from (its answer, edits, failure analyses: src/memory/goal-store.ts):
+ * kept while their goal is, or a retained goal would lose them at the events age.
+ */
+const PART_OF_GOAL = "type IN ('goal.answer', 'plan.edited', 'step.analysis') AND goal_id IN (SELECT id FROM goals)";
+
 /** Thrown inside the dry run's outer transaction so that SQLite undoes everything it did. */
 class DryRunRollback extends Error {}
 
@@ -44,7 +50,7 @@ export function collect(db: Db, blobDir: string, limits: CollectLimits, opts: { 
   // it reports are those a real run would, not an estimate that could drift from it.
   const run = (): void => {
     const goals = db.transaction(() => collectGoals(db, cutoff(limits.goalsMs)))();
-    const events = db.transaction(() => deleteCounted(db, 'events', 'ts < ?', 'length(payload) + length(type)', cutoff(limits.eventsMs)))();
+    const events = db.transaction(() => deleteCounted(db, 'events', `ts < ? AND NOT (${PART_OF_GOAL})`, 'length(payload) + length(type)', cutoff(limits.eventsMs)))();
     const memories = db.transaction(() => deleteCounted(db, 'memories', 'created_at < ?', 'length(content) + length(metadata)', cutoff(limits.memoriesMs)))();
     const snapshots = db.transaction(() => collectSnapshots(db, goals.ids, limits.autoSnapshots))();
     const blobs = db.transaction(() => collectPackedBlobs(db))();

@@ -79,3 +79,20 @@ describe('collect', () => {
     expect(existsSync(path)).toBe(true);
   });
 });
+
+describe('collect: events', () => {
+  it('ages out events, but keeps those a retained goal\'s view is built from', () => {
+    goal('kept', 'succeeded', NEW);
+    const event = db.prepare('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, ?, ?)');
+    event.run(OLD, 'step.started', 'kept', '{}');
+    event.run(OLD, 'goal.answer', 'kept', '{"text":"42"}');
+    event.run(OLD, 'goal.answer', 'gone', '{"text":"41"}');
+    event.run(OLD, 'status', null, '{}');
+    event.run(NEW, 'status', null, '{}');
+    expect(collect(db, join(dir, 'snapshots'), limits, { dryRun: false, now: NOW }).events.count).toBe(3);
+    expect((db.prepare('SELECT type, goal_id AS goalId, ts FROM events ORDER BY id').all())).toEqual([
+      { type: 'goal.answer', goalId: 'kept', ts: OLD },
+      { type: 'status', goalId: null, ts: NEW },
+    ]);
+  });
+});
