@@ -108,7 +108,8 @@ function collectGoals(db: Db, before: string): KindCount & { ids: string[] } {
  * Manual snapshots are never collected.
  */
 function collectSnapshots(db: Db, goalIds: readonly string[], keepAuto: number): KindCount {
-  const stillNeeded = 'SELECT snapshot_id FROM steps WHERE snapshot_id IS NOT NULL';
+  // A remaining step's undo, or the source of a restore still in flight (finished at the next start).
+  const stillNeeded = 'SELECT snapshot_id FROM steps WHERE snapshot_id IS NOT NULL UNION SELECT snapshot_id FROM restore_journal';
   const doomed = new Set<string>();
   const ofGoal = db.prepare(`SELECT id FROM snapshots WHERE kind = 'step' AND goal_id = ? AND id NOT IN (${stillNeeded})`);
   for (const g of goalIds) for (const r of ofGoal.all(g) as { id: string }[]) doomed.add(r.id);
