@@ -8,6 +8,7 @@ import {
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
+import { gcCommand } from './gc-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
@@ -144,6 +145,12 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       const schedule = program.command('schedule').description('goals submitted on their own ([[schedule]] in config.toml)');
       schedule.command('list').description('each entry: when it fires next, its last goal and how that went').option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await scheduleListCommand(sock(), io(o.json)); });
+      program.command('gc').description('delete old finished goals, events, memories and the snapshots and blobs only they needed ([retention]); asks for --yes')
+        .option('--older-than <age>', 'one age for every kind this run, e.g. 30d (default: [retention] in config.toml)')
+        .option('--dry-run', 'only say what would be freed').option('-y, --yes', 'really delete').option('--json', 'machine-readable output')
+        .action(async (o: { olderThan?: string; dryRun?: boolean; yes?: boolean; json?: boolean }) => {
+          code = await gcCommand(sock(), { ...(o.olderThan === undefined ? {} : { olderThan: o.olderThan }), dryRun: o.dryRun === true, yes: o.yes === true }, io(o.json));
+        });
       const models = program.command('models').description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
         .option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => { code = await modelsListCommand(sock(), io(o.json)); });

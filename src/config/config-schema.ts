@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
+import { RetentionConfig } from './retention-schema.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
@@ -104,5 +105,7 @@ export const AiosConfig = z.strictObject({
   metrics: MetricsConfig.optional(),
   // [[schedule]]: optional for the same reason; absent means no schedules.
   schedule: z.array(ScheduleEntry).max(256).optional(),
+  // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
+  retention: RetentionConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

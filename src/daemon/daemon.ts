@@ -47,6 +47,7 @@ import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
 import { MetricsExport } from './metrics-export.js';
 import { parseListen } from '../config/listen-address.js';
+import { createRetention } from './retention.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -239,6 +240,11 @@ export async function startDaemon(opts: {
     },
   });
 
+  const retention = createRetention({
+    db, blobDir: join(paths.stateDir, 'snapshots'), ledger, retention: config.retention, maxSnapshots: config.recovery.max_snapshots,
+    refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
+    log: (m) => log(m, { component: 'retention' }), warn: (m) => log.warn(m, { component: 'retention' }),
+  });
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
     db, ledger, snapshots, stateDir: paths.stateDir, mode: paths.mode,
@@ -251,7 +257,7 @@ export async function startDaemon(opts: {
   await server.listen(createHandlers({
     version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
     engine, store, snapshots, ledger, memory, registry, mesh, procedures, schedules: () => schedules.list(),
-    unrecordable: () => dbWatch.problem(),
+    unrecordable: () => dbWatch.problem(), gc: (o) => retention.run(o),
     planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
     tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
     setApiKey: async (provider, key) => {
@@ -281,6 +287,7 @@ export async function startDaemon(opts: {
     onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
+  if (!readOnly) retention.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
   if (!readOnly) void snapshots.spares.refill();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
@@ -302,6 +309,7 @@ export async function startDaemon(opts: {
       mesh.stop();
       await intelligence.close();
       scheduler.stop();
+      retention.stop();
       await snapshots.spares.stop();
       await policy.close();
       state.close();

@@ -16,6 +16,7 @@ import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
+import type { CollectResult } from '../memory/collector.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
 export interface HandlerDeps {
@@ -51,6 +52,8 @@ export interface HandlerDeps {
   unrecordable?: () => string | null;
   /** The [[schedule]] entries (src/agents/schedule). */
   schedules?: () => ScheduleView[];
+  /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
+  gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -159,7 +162,21 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
+    'gc/run': (p, conn) => {
+      if (d.gc === undefined) throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');
+      const r = d.gc({ ...(p.olderThan === undefined ? {} : { olderThan: p.olderThan }), dryRun: p.dryRun });
+      // A dry run changes nothing, so it leaves no entry; a real one is recorded like any deletion.
+      if (!p.dryRun) d.ledger.append({ actor: conn.actor.name, action: 'gc.run', subject: p.olderThan ?? 'retention', detail: counts(r) });
+      return r;
+    },
   };
+}
+
+/** The ledger's detail: counts and bytes per kind, flat. */
+function counts(r: CollectResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const) { out[k] = r[k].count; out[`${k}Bytes`] = r[k].bytes; }
+  return out;
 }
 
 interface DaemonMemory { rssBytes: number; heapUsedBytes: number; externalBytes: number }

@@ -42,6 +42,13 @@ export const RollbackPreview = z.object({
 export type RollbackPreview = z.infer<typeof RollbackPreview>;
 const Ok = z.object({ ok: z.literal(true) });
 
+/** What gc/run deleted (or, dry, would): rows and approximate bytes per kind; blob bytes are exact. */
+const GcCount = z.object({ count: z.number(), bytes: z.number() });
+export const GcResult = z.object({
+  dryRun: z.boolean(),
+  goals: GcCount, events: GcCount, memories: GcCount, snapshots: GcCount, blobs: GcCount,
+});
+
 export const methods = {
   initialize: {
     perm: viewer,
@@ -338,6 +345,16 @@ export const methods = {
     // The [[schedule]] entries: when each fires next, its last goal and how that went.
     params: Empty,
     result: z.object({ schedules: z.array(ScheduleView) }),
+  },
+  'gc/run': {
+    perm: admin,
+    // Retention ([retention] in config.toml): deletes old final goals, events, memories and the
+    // snapshots and blobs only they needed. olderThan ("30d") replaces every age for this run.
+    params: z.object({
+      olderThan: z.string().regex(/^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/, 'expected an age such as "90d", "12h" or "30m"').optional(),
+      dryRun: z.boolean(),
+    }).strict(),
+    result: GcResult,
   },
 } as const;
 
