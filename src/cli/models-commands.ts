@@ -1,7 +1,7 @@
 // `aios models`: what the daemon runs (local models, their memory and measured speed, GPU or
 // CPU; cloud providers and their spend), and `aios models add <path>`: a GGUF checked and
 // written into config.toml. Nothing here downloads anything.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../config/config.js';
@@ -109,6 +109,8 @@ export async function modelsAddCommand(paths: AiosPaths, file: string, opts: { t
   // Written beside the target and checked as a whole config before it replaces anything.
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
+    // A fresh account has no ~/.config/aios yet: made here, private, as aiOS makes its other directories.
+    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
     writeFileSync(tmp, text, { mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644 });
     loadConfig({ systemFile: null, userFile: tmp, env: {} });
     renameSync(tmp, target);

@@ -152,4 +152,15 @@ describe.skipIf(storiesMissing !== null)('aios models add', () => {
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a GGUF model') as unknown as string });
     expect(readFileSync(config, 'utf8')).not.toContain('[models.tactical]');
   });
+
+  it('on a fresh account with no config directory yet, makes it and writes the config there', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'aios-add-home-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const env: NodeJS.ProcessEnv = { ...process.env, AIOS_STATE_DIR: join(home, 'state'), AIOS_MODE: 'user', HOME: home, XDG_CONFIG_HOME: '' };
+    delete env['AIOS_CONFIG'];
+    const { stdout } = await run(process.execPath, [aiosBin, 'models', 'add', storiesPath, '--json'], { env });
+    const config = join(home, '.config', 'aios', 'config.toml');
+    expect((JSON.parse(stdout) as { config: string }).config).toBe(config);
+    expect(readFileSync(config, 'utf8')).toContain(`sha256 = "${STORIES_SHA256}"`);
+  });
 });
