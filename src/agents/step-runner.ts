@@ -288,6 +288,7 @@ export class StepRunner {
     agentSignal?.addEventListener('abort', () => { controller.abort(); void tree.end(); }, { once: true });
     let result: ToolResult;
     let streamed = false;
+    let outputLost: string | null = null;
     try {
       result = await host.execute(tool, v.args, {
         signal: controller.signal,
@@ -296,7 +297,16 @@ export class StepRunner {
         ...this.writableFor(tool, verdict),
         onOutput: (chunk) => {
           streamed = true;
-          store.appendOutput(planId, step.id, chunk);
+          // Called from a child's output event: a full state disk (SQLITE_FULL) must not become an
+          // uncaught exception that ends aiosd. The output still streams live; the store says what it lost.
+          if (outputLost === null) {
+            try {
+              store.appendOutput(planId, step.id, chunk);
+            } catch (err) {
+              outputLost = message(err);
+              emit({ type: 'step.output', goalId, stepId: step.id, chunk: `\n[aiOS could not record this step's output from here on (${outputLost}); it still streams]\n` });
+            }
+          }
           emit({ type: 'step.output', goalId, stepId: step.id, chunk });
         },
         onProcess: (p) => {
