@@ -101,6 +101,30 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     await eventually(() => `the refusal in the log:\n${daemon().log().slice(-2000)}`, () => logged.test(daemon().log()));
   });
 
+  it('what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another\'s rollback preview', async () => {
+    const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
+    const attempts = [
+      req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
+      req(3, 'gc/run', { dryRun: false, olderThan: '0s' }),
+      req(4, 'agents/stop', { agent: 'storage', hold: true }),
+      req(5, 'audit/acknowledge', { note: 'hide it' }),
+      req(6, 'rollback/preview', { goalId: goal.id }),
+    ];
+    for (const who of [operator, viewer]) {
+      const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);
+      expect(answers).toHaveLength(attempts.length);
+      for (const answer of answers) expect(errorOf(answer)).toMatch(/-32003/);
+    }
+    // Nothing of it happened: no key stored, the agent still takes work.
+    const c = await daemon().client();
+    try {
+      expect((await c.call('models/list', {})).providers).toEqual([]);
+      expect((await c.call('agents/list', {})).agents.find((a) => a.name === 'storage')).not.toMatchObject({ held: true });
+    } finally {
+      c.close();
+    }
+  });
+
   it('an operator cannot approve installing a package or starting a service, even confirming', () => {
     for (const [tool, args] of [['pkg.install', { packages: ['hello'] }], ['service.start', { unit: 'cron.service' }]] as const) {
       // The preview simulates the install (apt-get -s), which may take a while on a busy machine.
