@@ -1,11 +1,10 @@
 // `npm run bench`: every figure is a median (or percentile) set against a baseline
 // measured in the same run, on this machine, so ratios stay comparable across machines.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ReactivePlanner } from '../src/agents/reactive-planner.js';
+import { startBenchDaemon } from './bench-daemon.js';
 import { LineClient, measureRoundTrips, startEchoServer } from './rpc.js';
 import { timeNodeExit, timeToMarker } from './startup.js';
 import { fmt, median, percentile, table, type Row } from './stats.js';
@@ -20,24 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'aios-bench-'));
 const env: NodeJS.ProcessEnv = { ...process.env, AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), AIOS_MODE: 'user', HOME: dir };
 const socketPath = join(dir, 'state', 'aiosd.sock');
 
-async function startDaemon(): Promise<() => Promise<void>> {
-  const p = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await LineClient.open(socketPath)).close();
-      // Waits for aiosd to exit, so that removing its state directory afterwards cannot race it.
-      return async () => {
-        if (p.exitCode !== null || p.signalCode !== null) return;
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        await exited;
-      };
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error('aiosd did not start');
-}
+const startDaemon = (): Promise<() => Promise<void>> => startBenchDaemon(root, env, socketPath);
 
 async function startup(): Promise<void> {
   const node: number[] = [];

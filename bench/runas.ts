@@ -3,16 +3,15 @@
 // step in an admin's goal (run by the daemon as root), both approved by root and watched with
 // goal/get on one client, alternating, in one system-mode aiosd; then the helper's cold start
 // (spawn → privileges dropped → tools loaded) against `node -e 0`. Needs root and a real account.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AiosClient } from '../src/protocol/client.js';
 import type { GoalView } from '../src/protocol/model.js';
 import { HelperPool } from '../src/runas/helper-pool.js';
 import { connectAsUid } from '../test/helpers/client-as-uid.js';
 import { createAccount } from '../test/helpers/system-users.js';
+import { startBenchDaemon } from './bench-daemon.js';
 import { timeNodeExit } from './startup.js';
 import { fmt, median, type Row } from './stats.js';
 
@@ -24,25 +23,7 @@ async function systemDaemon(root: string, dir: string): Promise<{ socketPath: st
   const socketPath = join(stateDir, 'aiosd.sock');
   writeFileSync(join(dir, 'config.toml'), '[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n[recovery]\nspare_files = 0\n');
   const env = { ...process.env, AIOS_MODE: 'system', AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir };
-  const p = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await AiosClient.connect({ socketPath, clientName: 'probe' })).close();
-      return {
-        socketPath,
-        stop: async () => {
-          if (p.exitCode !== null || p.signalCode !== null) return;
-          const exited = new Promise((r) => p.once('exit', r));
-          p.kill('SIGTERM');
-          await exited;
-        },
-      };
-    } catch {
-      await sleep(50);
-    }
-  }
-  p.kill('SIGKILL');
-  throw new Error('the system-mode aiosd did not start');
+  return { socketPath, stop: await startBenchDaemon(root, env, socketPath) };
 }
 
 /** Approves the goal's plan as root and returns the ms until goal/get says it succeeded. */

@@ -1,21 +1,11 @@
 // [metrics] and the log settings in [system]: what loads, and what is refused at load with the key named.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config.js';
+import { configFromText } from '../helpers/config-text.js';
 import { parseListen } from '../../src/config/listen-address.js';
 import { createLogger } from '../../src/daemon/logger.js';
 
-let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'aios-config-')); });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function load(text: string) {
-  const file = join(dir, 'config.toml');
-  writeFileSync(file, text);
-  return loadConfig({ systemFile: file, userFile: null, env: {} });
-}
+const { load } = configFromText('aios-config-');
 
 describe('[metrics] listen', () => {
   it('is off unless set, and takes loopback addresses and socket paths', () => {

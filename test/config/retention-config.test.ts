@@ -1,21 +1,11 @@
 // [retention]: ages with a day suffix, the auto-snapshot count from [recovery], and what is refused at load.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config.js';
+import { configFromText } from '../helpers/config-text.js';
 import { ageMs } from '../../src/config/retention-schema.js';
 import { retentionLimits } from '../../src/daemon/retention.js';
 
-let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'aios-config-')); });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function load(text: string) {
-  const file = join(dir, 'config.toml');
-  writeFileSync(file, text);
-  return loadConfig({ systemFile: file, userFile: null, env: {} });
-}
+const { load } = configFromText('aios-config-');
 
 const DAY = 86_400_000;
 

@@ -1,27 +1,21 @@
 // The seed design's example config.toml loads: what aiOS takes is honoured, the rest is set
 // aside with a warning naming the key, and a misspelt key is still an error.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { configFromText } from '../helpers/config-text.js';
 import { SEED_KEYS, setAsideSeedKeys } from '../../src/config/seed-keys.js';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'seed-config.toml');
-let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'aios-seed-')); });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function loadText(text: string) {
-  const file = join(dir, 'config.toml');
-  writeFileSync(file, text);
-  return loadConfig({ systemFile: file, userFile: null, env: {} });
-}
+const config = configFromText('aios-seed-');
+const loadText = config.load;
+const dir = config.dir;
 
 describe('the seed\'s config.toml', () => {
   it('loads, honouring what aiOS takes and warning about each key it does not', () => {
-    const file = join(dir, 'config.toml');
+    const file = join(dir(), 'config.toml');
     copyFileSync(fixture, file);
     const { config, warnings } = loadConfig({ systemFile: file, userFile: null, env: {} });
     expect(config.system).toMatchObject({ hostname: 'aios-node-01', log_level: 'info', autonomy_level: 'full' });
