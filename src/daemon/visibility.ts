@@ -44,7 +44,10 @@ export function auditFor(actor: Pick<Actor, 'name' | 'role'>, entries: AuditEntr
 export function eventViews(event: DaemonEvent, ownerOf: (goalId: string) => number | undefined): (actor: Pick<Actor, 'uid' | 'role'>) => DaemonEvent | null {
   switch (event.type) {
     case 'goal.updated': {
-      return (actor) => (seesDetail(actor, event.goal.ownerUid) ? event : { type: 'goal.updated', goal: goalFor(actor, event.goal) });
+      // The redacted view is the same for everyone who may not see detail: made once, so its
+      // frame is encoded once however many such sessions are subscribed.
+      let redacted: DaemonEvent | undefined;
+      return (actor) => (seesDetail(actor, event.goal.ownerUid) ? event : (redacted ??= { type: 'goal.updated', goal: goalFor(actor, event.goal) }));
     }
     case 'step.output':
     case 'plan.delta': {
