@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'bench/.build/**', 'bench/results/**', 'node_modules/**', 'native/**/build/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'bench/.build/**',
+      'bench/results/**',
+      'node_modules/**',
+      'native/**/build/**',
+      'coverage/**',
+      'bin/**',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,12 +31,17 @@ export default tseslint.config(
     // The shell renders and sends keys; it never reaches tools, agents, memory or the daemon.
     files: ['src/shell/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          group: ['**/tools/**', '**/agents/**', '**/memory/**', '**/daemon/**', 'better-sqlite3', 'execa'],
-          message: 'src/shell may import only the protocol and text helpers.',
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/tools/**', '**/agents/**', '**/memory/**', '**/daemon/**', 'better-sqlite3', 'execa'],
+              message: 'src/shell may import only the protocol and text helpers.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

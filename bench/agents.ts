@@ -39,31 +39,75 @@ import { fmt, median, type Row } from './stats.js';
 const PLAN_RUNS = Number(process.env['BENCH_AGENT_PLAN_RUNS'] ?? 40);
 const GOALS = Number(process.env['BENCH_AGENT_GOALS'] ?? 100);
 
-function rig(dir: string, planner: (procedures: ProcedureStore, registry: ToolRegistry) => Planner, mesh: AgentMesh | undefined): { engine: GoalEngine; db: Db; procedures: ProcedureStore; actor: Actor } {
+function rig(
+  dir: string,
+  planner: (procedures: ProcedureStore, registry: ToolRegistry) => Planner,
+  mesh: AgentMesh | undefined,
+): { engine: GoalEngine; db: Db; procedures: ProcedureStore; actor: Actor } {
   const db = openDatabase(join(dir, 'aios.db'));
   const procedures = new ProcedureStore(db);
   const registry = createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20 });
   const engine = new GoalEngine({
-    store: new GoalStore(db), planner: planner(procedures, registry), registry, snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger: new AuditLedger(db),
-    memory: new MemoryStore(db), procedures, emit: () => undefined, securityMode: () => 'normal', ...(mesh === undefined ? {} : { mesh }),
+    store: new GoalStore(db),
+    planner: planner(procedures, registry),
+    registry,
+    snapshots: new SnapshotStore(db, join(dir, 'snapshots')),
+    ledger: new AuditLedger(db),
+    memory: new MemoryStore(db),
+    procedures,
+    emit: () => undefined,
+    securityMode: () => 'normal',
+    ...(mesh === undefined ? {} : { mesh }),
   });
-  return { engine, db, procedures, actor: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: [], name: 'bench', role: 'admin', home: dir } };
+  return {
+    engine,
+    db,
+    procedures,
+    actor: {
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      groups: [],
+      name: 'bench',
+      role: 'admin',
+      home: dir,
+    },
+  };
 }
 
 async function procedureVsModel(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-agents-'));
   const fake = await FakeProvider.start('anthropic');
   try {
-    fake.fallback = { kind: 'plan', plan: { explanation: 'look at the directory', steps: [{ tool: 'fs.stat', args: { path: dir }, rationale: 'see it', depends_on: [] }] } };
+    fake.fallback = {
+      kind: 'plan',
+      plan: {
+        explanation: 'look at the directory',
+        steps: [{ tool: 'fs.stat', args: { path: dir }, rationale: 'see it', depends_on: [] }],
+      },
+    };
     const db = openDatabase(join(dir, 'gateway.db'));
-    const { providers } = resolveProviders(ApiConfig.parse({ claude: { model: 'claude-fake', base_url: fake.baseURL, max_retries: 0 } }));
-    const gateway = new ApiGateway({ providers, db, keys: new Map([['claude', new Secret('sk-ant-bench-0123456789abcdef')]]), decisionLog: () => undefined });
+    const { providers } = resolveProviders(
+      ApiConfig.parse({ claude: { model: 'claude-fake', base_url: fake.baseURL, max_retries: 0 } }),
+    );
+    const gateway = new ApiGateway({
+      providers,
+      db,
+      keys: new Map([['claude', new Secret('sk-ant-bench-0123456789abcdef')]]),
+      decisionLog: () => undefined,
+    });
     let tiers: string[] = [];
-    const r = rig(dir, (procedures, registry) => {
-      const cloud = new CloudPlanner(gateway, registry);
-      const model: Planner = { tier: 'cloud', plan: (req: PlanRequest): Promise<PlanOutcome> => cloud.plan(req, { goalId: req.goalId ?? null }) };
-      return new PlannerChain([new ProcedurePlanner(procedures), model], 'no plan');
-    }, undefined);
+    const r = rig(
+      dir,
+      (procedures, registry) => {
+        const cloud = new CloudPlanner(gateway, registry);
+        const model: Planner = {
+          tier: 'cloud',
+          plan: (req: PlanRequest): Promise<PlanOutcome> => cloud.plan(req, { goalId: req.goalId ?? null }),
+        };
+        return new PlannerChain([new ProcedurePlanner(procedures), model], 'no plan');
+      },
+      undefined,
+    );
     const engine = r.engine;
     const submit = async (text: string): Promise<number> => {
       const t = performance.now();
@@ -87,7 +131,13 @@ async function procedureVsModel(rows: Row[], results: Record<string, unknown>): 
     const m = median(fromModel);
     const p = median(fromProcedure);
     results['agentPlanning'] = { modelMs: m, procedureMs: p, runs: PLAN_RUNS, hitRate: r.procedures.stats().hitRate };
-    rows.push({ name: 'goal → plan from a learned procedure (median ms, engine path)', value: fmt(p, 2), baseline: `fake cloud model via SDK: ${fmt(m, 2)}`, ratio: `${fmt(p / m, 2)}×`, goal: '< 1× (no model call)' });
+    rows.push({
+      name: 'goal → plan from a learned procedure (median ms, engine path)',
+      value: fmt(p, 2),
+      baseline: `fake cloud model via SDK: ${fmt(m, 2)}`,
+      ratio: `${fmt(p / m, 2)}×`,
+      goal: '< 1× (no model call)',
+    });
     db.close();
     r.db.close();
   } finally {
@@ -99,15 +149,35 @@ async function procedureVsModel(rows: Row[], results: Record<string, unknown>): 
 /** Four steps per goal on three agents: write then stat a file (storage), disk usage (monitor), interfaces (network). */
 function goalSteps(dir: string, i: number): PlanStepSpec[] {
   const path = join(dir, `goal-${i}.txt`);
-  const s = (id: string, agent: string, tool: string, args: Record<string, unknown>, dependsOn: string[] = []): PlanStepSpec => ({ id, agent, tool, args, rationale: '', risk: 'low', reversible: true, dependsOn });
-  return [s('s1', 'storage', 'fs.write', { path, content: `goal ${i}\n` }), s('s2', 'storage', 'fs.stat', { path }, ['s1']), s('s3', 'monitor', 'disk.usage', {}), s('s4', 'network', 'net.interfaces', {})];
+  const s = (
+    id: string,
+    agent: string,
+    tool: string,
+    args: Record<string, unknown>,
+    dependsOn: string[] = [],
+  ): PlanStepSpec => ({ id, agent, tool, args, rationale: '', risk: 'low', reversible: true, dependsOn });
+  return [
+    s('s1', 'storage', 'fs.write', { path, content: `goal ${i}\n` }),
+    s('s2', 'storage', 'fs.stat', { path }, ['s1']),
+    s('s3', 'monitor', 'disk.usage', {}),
+    s('s4', 'network', 'net.interfaces', {}),
+  ];
 }
 
 async function queuedGoals(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-mesh-'));
   const mesh = new AgentMesh({ agents: meshAgents(), emit: () => undefined, log: () => undefined });
   try {
-    const planner: Planner = { tier: 'local', plan: (req) => Promise.resolve({ kind: 'plan', tier: 'local', explanation: 'bench', steps: goalSteps(dir, Number(/\d+$/.exec(req.text)?.[0])) }) };
+    const planner: Planner = {
+      tier: 'local',
+      plan: (req) =>
+        Promise.resolve({
+          kind: 'plan',
+          tier: 'local',
+          explanation: 'bench',
+          steps: goalSteps(dir, Number(/\d+$/.exec(req.text)?.[0])),
+        }),
+    };
     const r = rig(dir, () => planner, mesh);
     const registry = createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20 });
     // Baseline: the same tool calls, one after another, straight through the registry.
@@ -124,26 +194,53 @@ async function queuedGoals(rows: Row[], results: Record<string, unknown>): Promi
     const directMs = performance.now() - began0;
 
     const began = performance.now();
-    const goals = await Promise.all(Array.from({ length: GOALS }, (_, i) => r.engine.submit(`bench goal ${i}`, r.actor)));
-    for (const g of goals) if (g.plan !== null && g.state === 'awaiting_approval') r.engine.decide(g.plan.id, g.plan.hash, 'approve', undefined, r.actor);
+    const goals = await Promise.all(
+      Array.from({ length: GOALS }, (_, i) => r.engine.submit(`bench goal ${i}`, r.actor)),
+    );
+    for (const g of goals)
+      if (g.plan !== null && g.state === 'awaiting_approval')
+        r.engine.decide(g.plan.id, g.plan.hash, 'approve', undefined, r.actor);
     await r.engine.idle();
     const meshMs = performance.now() - began;
 
     // No lost or duplicated steps: every step of every goal ran exactly once and succeeded.
-    const calls = r.db.prepare('SELECT goal_id || \'/\' || step_id AS k, COUNT(*) AS n FROM tool_calls GROUP BY k').all() as { k: string; n: number }[];
+    const calls = r.db
+      .prepare("SELECT goal_id || '/' || step_id AS k, COUNT(*) AS n FROM tool_calls GROUP BY k")
+      .all() as { k: string; n: number }[];
     const counts = new Map(calls.map((c) => [c.k, c.n]));
     const problems: string[] = [];
     for (const g of goals) {
       const done = r.engine.get(g.id);
       if (done.state !== 'succeeded') problems.push(`${g.id} ${done.state}: ${done.message ?? ''}`);
-      for (const s of done.plan?.steps ?? []) if (counts.get(`${g.id}/${s.id}`) !== 1) problems.push(`${g.id}/${s.id} ran ${counts.get(`${g.id}/${s.id}`) ?? 0} times`);
+      for (const s of done.plan?.steps ?? [])
+        if (counts.get(`${g.id}/${s.id}`) !== 1)
+          problems.push(`${g.id}/${s.id} ran ${counts.get(`${g.id}/${s.id}`) ?? 0} times`);
     }
-    goals.forEach((_, i) => { if (readFileSync(join(dir, `goal-${i}.txt`), 'utf8') !== `goal ${i}\n`) problems.push(`goal-${i}.txt is wrong`); });
+    goals.forEach((_, i) => {
+      if (readFileSync(join(dir, `goal-${i}.txt`), 'utf8') !== `goal ${i}\n`) problems.push(`goal-${i}.txt is wrong`);
+    });
     const steps = GOALS * 4;
     const ran = [...counts.values()].reduce((a, b) => a + b, 0);
-    if (problems.length > 0 || ran !== steps) throw new Error(`bench: ${problems.length} problem(s), ${ran} of ${steps} steps ran: ${problems.slice(0, 5).join('; ')}`);
-    results['agentQueue'] = { goals: GOALS, steps, meshMs, directMs, stepsPerS: steps / (meshMs / 1000), lost: 0, duplicated: 0 };
-    rows.push({ name: `${GOALS} goals × 4 steps queued across agents (steps/s; 0 lost, 0 duplicated)`, value: fmt(steps / (meshMs / 1000)), baseline: `same tool calls in a row, no engine: ${fmt(steps / (directMs / 1000))}`, ratio: `${fmt(directMs / meshMs, 2)}×`, goal: 'no step lost or run twice' });
+    if (problems.length > 0 || ran !== steps)
+      throw new Error(
+        `bench: ${problems.length} problem(s), ${ran} of ${steps} steps ran: ${problems.slice(0, 5).join('; ')}`,
+      );
+    results['agentQueue'] = {
+      goals: GOALS,
+      steps,
+      meshMs,
+      directMs,
+      stepsPerS: steps / (meshMs / 1000),
+      lost: 0,
+      duplicated: 0,
+    };
+    rows.push({
+      name: `${GOALS} goals × 4 steps queued across agents (steps/s; 0 lost, 0 duplicated)`,
+      value: fmt(steps / (meshMs / 1000)),
+      baseline: `same tool calls in a row, no engine: ${fmt(steps / (directMs / 1000))}`,
+      ratio: `${fmt(directMs / meshMs, 2)}×`,
+      goal: 'no step lost or run twice',
+    });
     r.db.close();
   } finally {
     mesh.stop();
@@ -155,11 +252,20 @@ async function queuedGoals(rows: Row[], results: Record<string, unknown>): Promi
 async function embeddingLookup(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const { storiesMissing, storiesPath, workerScript } = await import('../test/models/helpers/stories-model.js');
   if (storiesMissing !== null) {
-    rows.push({ name: 'procedure lookup by embedding', value: 'skipped', baseline: storiesMissing, ratio: '-', goal: '-' });
+    rows.push({
+      name: 'procedure lookup by embedding',
+      value: 'skipped',
+      baseline: storiesMissing,
+      ratio: '-',
+      goal: '-',
+    });
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-embed-'));
-  const runtime = new LocalRuntime({ settings: modelSettings(ModelsConfig.parse({ operational: { path: storiesPath, threads: 1 } }), dir), workerScript });
+  const runtime = new LocalRuntime({
+    settings: modelSettings(ModelsConfig.parse({ operational: { path: storiesPath, threads: 1 } }), dir),
+    workerScript,
+  });
   const db = openDatabase(join(dir, 'aios.db'));
   try {
     await runtime.start();
@@ -172,7 +278,8 @@ async function embeddingLookup(rows: Row[], results: Record<string, unknown>): P
       const t = performance.now();
       const found = await store.find(text, dir);
       const ms = performance.now() - t;
-      if (found?.match.by !== by) throw new Error(`bench: "${text}" matched ${found === null ? 'nothing' : found.match.by}, not ${by}`);
+      if (found?.match.by !== by)
+        throw new Error(`bench: "${text}" matched ${found === null ? 'nothing' : found.match.by}, not ${by}`);
       return ms;
     };
     for (let i = 0; i < PLAN_RUNS; i++) {
@@ -182,7 +289,13 @@ async function embeddingLookup(rows: Row[], results: Record<string, unknown>): P
     const w = median(byWords);
     const e = median(byEmbedding);
     results['procedureEmbeddingLookup'] = { ftsMs: w, embeddingMs: e, runs: PLAN_RUNS };
-    rows.push({ name: 'procedure lookup matched by embedding (median ms, stories260K, 1 thread)', value: fmt(e, 2), baseline: `matched by words (FTS): ${fmt(w, 3)}`, ratio: `${fmt(e / w, 0)}×`, goal: 'well under the model call it saves' });
+    rows.push({
+      name: 'procedure lookup matched by embedding (median ms, stories260K, 1 thread)',
+      value: fmt(e, 2),
+      baseline: `matched by words (FTS): ${fmt(w, 3)}`,
+      ratio: `${fmt(e / w, 0)}×`,
+      goal: 'well under the model call it saves',
+    });
   } finally {
     await runtime.close();
     db.close();

@@ -7,5 +7,7 @@ const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 const before = loadavg()[0] ?? 0;
 headLogBenchmarks(rows, results);
-process.stdout.write(`\naudit head log (${new Date().toISOString()}; load ${before.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after)\n\n${table(rows)}\n`);
+process.stdout.write(
+  `\naudit head log (${new Date().toISOString()}; load ${before.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after)\n\n${table(rows)}\n`,
+);
 if (process.env['BENCH_JSON'] !== undefined) process.stdout.write(`${JSON.stringify(results)}\n`);

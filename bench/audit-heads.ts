@@ -16,7 +16,12 @@ const ROUNDS = Number(process.env['BENCH_AUDIT_HEAD_ROUNDS'] ?? 5);
 const BATCHED = Number(process.env['BENCH_AUDIT_HEAD_ENTRIES'] ?? 50_000);
 const SINGLES = Number(process.env['BENCH_AUDIT_HEAD_SINGLES'] ?? 300);
 
-const entry = (i: number) => ({ actor: 'storage', action: 'tool.call', subject: 'fs.write', detail: { goalId: `g${i}`, stepId: 's1', args: { path: `/etc/app/file${i % 500}.conf`, content: 'x'.repeat(100) } } });
+const entry = (i: number) => ({
+  actor: 'storage',
+  action: 'tool.call',
+  subject: 'fs.write',
+  detail: { goalId: `g${i}`, stepId: 's1', args: { path: `/etc/app/file${i % 500}.conf`, content: 'x'.repeat(100) } },
+});
 
 /** Entries per second for `total` entries appended `batch` at a time, with or without the head log. */
 function rate(withHeadLog: boolean, total: number, batch: number): number {
@@ -24,7 +29,12 @@ function rate(withHeadLog: boolean, total: number, batch: number): number {
   const db = openDatabase(join(dir, 'aios.db'));
   const headLog = withHeadLog ? HeadLog.open(join(dir, HEAD_LOG)) : undefined;
   try {
-    const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(dir), every: 1000, headFile: join(dir, 'audit-head.json'), ...(headLog === undefined ? {} : { headLog }) });
+    const ledger = new AuditLedger(db, {
+      signer: AuditSigner.loadOrCreate(dir),
+      every: 1000,
+      headFile: join(dir, 'audit-head.json'),
+      ...(headLog === undefined ? {} : { headLog }),
+    });
     const t = process.hrtime.bigint();
     for (let start = 0; start < total; start += batch) {
       ledger.appendMany(Array.from({ length: Math.min(batch, total - start) }, (_, k) => entry(start + k)));
@@ -39,7 +49,10 @@ function rate(withHeadLog: boolean, total: number, batch: number): number {
 
 export function headLogBenchmarks(rows: Row[], results: Record<string, unknown>): void {
   const figures: Record<string, { without: number[]; with: number[] }> = {};
-  for (const [name, total, batch] of [['batches of 1000', BATCHED, 1000], ['one entry per commit', SINGLES, 1]] as const) {
+  for (const [name, total, batch] of [
+    ['batches of 1000', BATCHED, 1000],
+    ['one entry per commit', SINGLES, 1],
+  ] as const) {
     const f = { without: [] as number[], with: [] as number[] };
     // Alternating, so a machine that slows down part-way weighs on both sides alike.
     for (let r = 0; r < ROUNDS; r++) {
@@ -50,7 +63,10 @@ export function headLogBenchmarks(rows: Row[], results: Record<string, unknown>)
     const ratio = median(f.with) / median(f.without);
     rows.push({
       name: `audit append with the head log, ${name} (median entries/s, ${ROUNDS} rounds of ${total})`,
-      value: fmt(median(f.with), 0), baseline: `without: ${fmt(median(f.without), 0)}/s`, ratio: `${fmt(ratio, 2)}×`, goal: batch === 1 ? '—' : '≥ 0.8×',
+      value: fmt(median(f.with), 0),
+      baseline: `without: ${fmt(median(f.without), 0)}/s`,
+      ratio: `${fmt(ratio, 2)}×`,
+      goal: batch === 1 ? '—' : '≥ 0.8×',
     });
   }
   results['auditHeads'] = figures;

@@ -13,15 +13,27 @@ const ENTRIES = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 1_000_000);
 const BATCH = 1000;
 
 const entry = (i: number) => ({
-  actor: 'storage', action: 'tool.call', subject: 'fs.write',
-  detail: { goalId: `01J${String(i).padStart(23, '0')}`, planId: '01JPLAN', stepId: 's1', args: { path: `/etc/app/file${i % 500}.conf`, content: 'x'.repeat(100) }, approvedBy: 'ada' },
+  actor: 'storage',
+  action: 'tool.call',
+  subject: 'fs.write',
+  detail: {
+    goalId: `01J${String(i).padStart(23, '0')}`,
+    planId: '01JPLAN',
+    stepId: 's1',
+    args: { path: `/etc/app/file${i % 500}.conf`, content: 'x'.repeat(100) },
+    approvedBy: 'ada',
+  },
 });
 
 export async function auditBenchmarks(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-audit-'));
   try {
     const db = openDatabase(join(dir, 'aios.db'));
-    const ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(dir), every: 1000, headFile: join(dir, 'audit-head.json') });
+    const ledger = new AuditLedger(db, {
+      signer: AuditSigner.loadOrCreate(dir),
+      every: 1000,
+      headFile: join(dir, 'audit-head.json'),
+    });
     let t = process.hrtime.bigint();
     for (let start = 0; start < ENTRIES; start += BATCH) {
       ledger.appendMany(Array.from({ length: Math.min(BATCH, ENTRIES - start) }, (_, k) => entry(start + k)));
@@ -34,12 +46,23 @@ export async function auditBenchmarks(rows: Row[], results: Record<string, unkno
 
     // Baselines on the same machine: the same rows inserted with no hashing, and read back bare.
     const raw = openDatabase(join(dir, 'raw.db'));
-    raw.exec('CREATE TABLE rows (seq INTEGER PRIMARY KEY, ts TEXT, actor TEXT, action TEXT, subject TEXT, detail TEXT, prev_hash TEXT, hash TEXT)');
+    raw.exec(
+      'CREATE TABLE rows (seq INTEGER PRIMARY KEY, ts TEXT, actor TEXT, action TEXT, subject TEXT, detail TEXT, prev_hash TEXT, hash TEXT)',
+    );
     const insert = raw.prepare('INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const batch = raw.transaction((from: number, n: number) => {
       for (let i = from; i < from + n; i++) {
         const e = entry(i);
-        insert.run(i + 1, new Date().toISOString(), e.actor, e.action, e.subject, JSON.stringify(e.detail), '0'.repeat(64), '0'.repeat(64));
+        insert.run(
+          i + 1,
+          new Date().toISOString(),
+          e.actor,
+          e.action,
+          e.subject,
+          JSON.stringify(e.detail),
+          '0'.repeat(64),
+          '0'.repeat(64),
+        );
       }
     });
     t = process.hrtime.bigint();
@@ -53,8 +76,20 @@ export async function auditBenchmarks(rows: Row[], results: Record<string, unkno
     db.close();
     results['audit'] = { entries: ENTRIES, appendS, verifyS, rawInsertS: rawS, rawReadS: readS, read: n };
     const rate = ENTRIES / appendS;
-    rows.push({ name: `audit append, batches of ${BATCH} (entries/s, ${ENTRIES} entries)`, value: fmt(rate, 0), baseline: `raw insert: ${fmt(ENTRIES / rawS, 0)}/s`, ratio: `${fmt(rawS / appendS, 2)}×`, goal: '≥ 20000/s' });
-    rows.push({ name: `audit verify of ${ENTRIES} entries (s)`, value: fmt(verifyS, 2), baseline: `bare read: ${fmt(readS, 2)}`, ratio: `${fmt(verifyS / readS, 2)}×`, goal: '≤ 5 s' });
+    rows.push({
+      name: `audit append, batches of ${BATCH} (entries/s, ${ENTRIES} entries)`,
+      value: fmt(rate, 0),
+      baseline: `raw insert: ${fmt(ENTRIES / rawS, 0)}/s`,
+      ratio: `${fmt(rawS / appendS, 2)}×`,
+      goal: '≥ 20000/s',
+    });
+    rows.push({
+      name: `audit verify of ${ENTRIES} entries (s)`,
+      value: fmt(verifyS, 2),
+      baseline: `bare read: ${fmt(readS, 2)}`,
+      ratio: `${fmt(verifyS / readS, 2)}×`,
+      goal: '≤ 5 s',
+    });
     headLogBenchmarks(rows, results);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineClient } from './rpc.js';
 
-export async function startBenchDaemon(root: string, env: NodeJS.ProcessEnv, socketPath: string): Promise<() => Promise<void>> {
+export async function startBenchDaemon(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  socketPath: string,
+): Promise<() => Promise<void>> {
   const p = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {

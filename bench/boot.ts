@@ -12,7 +12,12 @@ import { BOOT_FIGURES, imageOutDir } from '../iso/image-paths.js';
 import { LineClient } from './rpc.js';
 import { fmt, median, type Row } from './stats.js';
 
-async function timeUntil(root: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Promise<number> {
+async function timeUntil(
+  root: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: () => Promise<boolean>,
+): Promise<number> {
   const start = process.hrtime.bigint();
   const p = spawn(process.execPath, args, { env, stdio: 'ignore', cwd: root });
   try {
@@ -49,17 +54,38 @@ interface ImageFigures {
   testImageTotalS?: number;
 }
 
-export async function bootBenchmarks(root: string, rows: Row[], results: Record<string, unknown>, runs = 7): Promise<void> {
+export async function bootBenchmarks(
+  root: string,
+  rows: Row[],
+  results: Record<string, unknown>,
+  runs = 7,
+): Promise<void> {
   const daemonMs: number[] = [];
   const initMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     for (const which of ['daemon', 'init'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'aios-bench-boot-'));
       const stateDir = join(dir, 'state');
-      const env = { ...process.env, AIOS_MODE: 'user', AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir };
+      const env = {
+        ...process.env,
+        AIOS_MODE: 'user',
+        AIOS_STATE_DIR: stateDir,
+        AIOS_CONFIG: join(dir, 'config.toml'),
+        HOME: dir,
+      };
       try {
-        if (which === 'daemon') daemonMs.push(await timeUntil(root, [join(root, 'bin', 'aios.js'), 'daemon'], env, () => answers(join(stateDir, 'aiosd.sock'))));
-        else initMs.push(await timeUntil(root, [join(root, 'bin', 'aios-init.js'), 'run'], env, () => Promise.resolve(readTimeline(stateDir)?.state === 'ready')));
+        if (which === 'daemon')
+          daemonMs.push(
+            await timeUntil(root, [join(root, 'bin', 'aios.js'), 'daemon'], env, () =>
+              answers(join(stateDir, 'aiosd.sock')),
+            ),
+          );
+        else
+          initMs.push(
+            await timeUntil(root, [join(root, 'bin', 'aios-init.js'), 'run'], env, () =>
+              Promise.resolve(readTimeline(stateDir)?.state === 'ready'),
+            ),
+          );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -67,20 +93,47 @@ export async function bootBenchmarks(root: string, rows: Row[], results: Record<
   }
   results['boot'] = { daemonMs, initMs };
   rows.push({
-    name: 'aios-init run: exec → autonomy phase complete (median ms)', value: fmt(median(initMs)),
-    baseline: `aiosd alone, exec → answering: ${fmt(median(daemonMs))}`, ratio: `${fmt(median(initMs) / median(daemonMs), 2)}×`, goal: '—',
+    name: 'aios-init run: exec → autonomy phase complete (median ms)',
+    value: fmt(median(initMs)),
+    baseline: `aiosd alone, exec → answering: ${fmt(median(daemonMs))}`,
+    ratio: `${fmt(median(initMs) / median(daemonMs), 2)}×`,
+    goal: '—',
   });
 
   const file = join(imageOutDir(), BOOT_FIGURES);
   if (!existsSync(file)) {
-    rows.push({ name: 'node image: kernel start → autonomy', value: 'not measured', baseline: 'run npm run test:image first', ratio: '—', goal: '< 30 s (≤ 5 s with KVM)' });
+    rows.push({
+      name: 'node image: kernel start → autonomy',
+      value: 'not measured',
+      baseline: 'run npm run test:image first',
+      ratio: '—',
+      goal: '< 30 s (≤ 5 s with KVM)',
+    });
     return;
   }
   const f = JSON.parse(readFileSync(file, 'utf8')) as ImageFigures;
   results['image'] = f;
   const accel = (f.accel ?? '?').toUpperCase();
   const s = (v: number | undefined | null): string => (v === undefined || v === null ? '—' : `${fmt(v, 1)} s`);
-  rows.push({ name: `node image under QEMU ${accel}: kernel start → autonomy phase complete`, value: s(f.kernelToAutonomyS), baseline: `→ login prompt: ${s(f.kernelToLoginPromptS)}`, ratio: '—', goal: '< 30 s; ≤ 5 s with KVM' });
-  rows.push({ name: `node image under QEMU ${accel}: kernel start → first TUI frame on the serial console`, value: s(f.kernelToTuiS), baseline: `password typed → TUI: ${s(f.passwordToTuiS)}`, ratio: '—', goal: '—' });
-  rows.push({ name: 'node image: ISO size (no models)', value: f.isoBytes === undefined ? '—' : `${fmt(f.isoBytes / 1048576, 0)} MiB`, baseline: `built in ${s(f.buildSeconds)}`, ratio: '—', goal: '≤ 400 MB' });
+  rows.push({
+    name: `node image under QEMU ${accel}: kernel start → autonomy phase complete`,
+    value: s(f.kernelToAutonomyS),
+    baseline: `→ login prompt: ${s(f.kernelToLoginPromptS)}`,
+    ratio: '—',
+    goal: '< 30 s; ≤ 5 s with KVM',
+  });
+  rows.push({
+    name: `node image under QEMU ${accel}: kernel start → first TUI frame on the serial console`,
+    value: s(f.kernelToTuiS),
+    baseline: `password typed → TUI: ${s(f.passwordToTuiS)}`,
+    ratio: '—',
+    goal: '—',
+  });
+  rows.push({
+    name: 'node image: ISO size (no models)',
+    value: f.isoBytes === undefined ? '—' : `${fmt(f.isoBytes / 1048576, 0)} MiB`,
+    baseline: `built in ${s(f.buildSeconds)}`,
+    ratio: '—',
+    goal: '≤ 400 MB',
+  });
 }

@@ -25,7 +25,10 @@ export async function toolCallsPerGoal(client: AiosClient): Promise<Map<string, 
   const calls = new Map<string, number>();
   let beforeSeq: number | undefined;
   for (;;) {
-    const page = await client.call('audit/list', beforeSeq === undefined ? { limit: 1000 } : { limit: 1000, beforeSeq });
+    const page = await client.call(
+      'audit/list',
+      beforeSeq === undefined ? { limit: 1000 } : { limit: 1000, beforeSeq },
+    );
     for (const e of page.entries) {
       const goalId = (e.detail as { goalId?: string }).goalId;
       if (e.action === 'tool.call' && goalId !== undefined) calls.set(goalId, (calls.get(goalId) ?? 0) + 1);
@@ -41,11 +44,27 @@ export function rssKb(pid: number): number {
   return Number(m?.[1] ?? 0);
 }
 
-export async function runLoad(opts: { socketPath: string; stateDir: string; workDir: string; daemonPid: number; sessions: number; goals: number; rounds?: number }): Promise<LoadResult> {
+export async function runLoad(opts: {
+  socketPath: string;
+  stateDir: string;
+  workDir: string;
+  daemonPid: number;
+  sessions: number;
+  goals: number;
+  rounds?: number;
+}): Promise<LoadResult> {
   const start = Date.now();
-  const sessions = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => AiosClient.connect({ socketPath: opts.socketPath, clientName: `load-${i}` })));
+  const sessions = await Promise.all(
+    Array.from({ length: opts.sessions }, (_, i) =>
+      AiosClient.connect({ socketPath: opts.socketPath, clientName: `load-${i}` }),
+    ),
+  );
   const seen = sessions.map(() => 0);
-  sessions.forEach((s, i) => s.onEvent(() => { seen[i] = (seen[i] ?? 0) + 1; }));
+  sessions.forEach((s, i) =>
+    s.onEvent(() => {
+      seen[i] = (seen[i] ?? 0) + 1;
+    }),
+  );
   await Promise.all(sessions.map((s) => s.call('events/subscribe', {})));
   const rss: number[] = [rssKb(opts.daemonPid)];
   const approvalMs: number[] = [];
@@ -53,21 +72,28 @@ export async function runLoad(opts: { socketPath: string; stateDir: string; work
   const rounds = opts.rounds ?? 1;
   for (let round = 0; round < rounds; round++) {
     // Each goal is submitted and approved by a different session, all at once.
-    const submitted = await Promise.all(Array.from({ length: opts.goals }, (_, i) => {
-      const s = sessions[i % sessions.length] as AiosClient;
-      return s.call('goal/submit', { text: `create a file ${join(opts.workDir, `load-${round}-${i}.txt`)} containing ${round}-${i}` });
-    }));
-    await Promise.all(submitted.map(async (g: GoalView, i) => {
-      const s = sessions[(i + 1) % sessions.length] as AiosClient;
-      const t = process.hrtime.bigint();
-      await s.call('plan/decide', { planId: g.plan?.id ?? '', planHash: g.plan?.hash ?? '', decision: 'approve' });
-      approvalMs.push(Number(process.hrtime.bigint() - t) / 1e6);
-      goalIds.push(g.id);
-    }));
+    const submitted = await Promise.all(
+      Array.from({ length: opts.goals }, (_, i) => {
+        const s = sessions[i % sessions.length] as AiosClient;
+        return s.call('goal/submit', {
+          text: `create a file ${join(opts.workDir, `load-${round}-${i}.txt`)} containing ${round}-${i}`,
+        });
+      }),
+    );
+    await Promise.all(
+      submitted.map(async (g: GoalView, i) => {
+        const s = sessions[(i + 1) % sessions.length] as AiosClient;
+        const t = process.hrtime.bigint();
+        await s.call('plan/decide', { planId: g.plan?.id ?? '', planHash: g.plan?.hash ?? '', decision: 'approve' });
+        approvalMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+        goalIds.push(g.id);
+      }),
+    );
     const first = sessions[0] as AiosClient;
     for (let waited = 0; waited < 60_000; waited += 50) {
       const list = await first.call('goal/list', { limit: 500 });
-      if (list.goals.filter((g) => goalIds.includes(g.id)).every((g) => ['succeeded', 'failed'].includes(g.state))) break;
+      if (list.goals.filter((g) => goalIds.includes(g.id)).every((g) => ['succeeded', 'failed'].includes(g.state)))
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     rss.push(rssKb(opts.daemonPid));
@@ -79,9 +105,15 @@ export async function runLoad(opts: { socketPath: string; stateDir: string; work
   for (const s of sessions) s.close();
   const wal = join(opts.stateDir, 'aios.db-wal');
   return {
-    sessions: opts.sessions, goals: goalIds.length, succeeded: states.filter((g) => g.state === 'succeeded').length,
-    lost: goalIds.filter((id) => (calls.get(id) ?? 0) === 0).length, ranTwice: goalIds.filter((id) => (calls.get(id) ?? 0) > 1).length,
-    approvalMs, rssKb: rss, walBytes: existsSync(wal) ? statSync(wal).size : 0,
-    eventsPerSession: Math.min(...seen), durationMs: Date.now() - start,
+    sessions: opts.sessions,
+    goals: goalIds.length,
+    succeeded: states.filter((g) => g.state === 'succeeded').length,
+    lost: goalIds.filter((id) => (calls.get(id) ?? 0) === 0).length,
+    ranTwice: goalIds.filter((id) => (calls.get(id) ?? 0) > 1).length,
+    approvalMs,
+    rssKb: rss,
+    walBytes: existsSync(wal) ? statSync(wal).size : 0,
+    eventsPerSession: Math.min(...seen),
+    durationMs: Date.now() - start,
   };
 }

@@ -16,7 +16,13 @@ const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 
 const dir = mkdtempSync(join(tmpdir(), 'aios-bench-'));
-const env: NodeJS.ProcessEnv = { ...process.env, AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), AIOS_MODE: 'user', HOME: dir };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AIOS_STATE_DIR: join(dir, 'state'),
+  AIOS_CONFIG: join(dir, 'config.toml'),
+  AIOS_MODE: 'user',
+  HOME: dir,
+};
 const socketPath = join(dir, 'state', 'aiosd.sock');
 
 const startDaemon = (): Promise<() => Promise<void>> => startBenchDaemon(root, env, socketPath);
@@ -33,8 +39,20 @@ async function startup(): Promise<void> {
   }
   results['startup'] = { node, ink, shell };
   const s = median(shell);
-  rows.push({ name: 'aios shell: exec → first frame with the input line (median ms)', value: fmt(s), baseline: `node -e 0: ${fmt(median(node))}`, ratio: `${fmt(s / median(node), 2)}×`, goal: '≤ 100 ms, ≤ 1.7×' });
-  rows.push({ name: 'same, against a minimal bundled Ink app', value: fmt(s), baseline: `Ink hello: ${fmt(median(ink))}`, ratio: `${fmt(s / median(ink), 2)}×`, goal: '< 1×' });
+  rows.push({
+    name: 'aios shell: exec → first frame with the input line (median ms)',
+    value: fmt(s),
+    baseline: `node -e 0: ${fmt(median(node))}`,
+    ratio: `${fmt(s / median(node), 2)}×`,
+    goal: '≤ 100 ms, ≤ 1.7×',
+  });
+  rows.push({
+    name: 'same, against a minimal bundled Ink app',
+    value: fmt(s),
+    baseline: `Ink hello: ${fmt(median(ink))}`,
+    ratio: `${fmt(s / median(ink), 2)}×`,
+    goal: '< 1×',
+  });
 }
 
 async function roundTrips(): Promise<void> {
@@ -44,28 +62,76 @@ async function roundTrips(): Promise<void> {
   const echoClient = await LineClient.open(echoPath);
   const payload = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status/get', params: {} });
   const c = await LineClient.open(socketPath);
-  await c.roundTrip(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: 1, client: { name: 'bench', version: '0' } } }));
+  await c.roundTrip(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: 1, client: { name: 'bench', version: '0' } },
+    }),
+  );
   let id = 1;
   // Interleaved blocks, so drift in the machine's scheduling hits both sides alike.
   const raw: number[] = [];
   const status: number[] = [];
   for (let block = 0; block < 10; block++) {
-    raw.push(...await measureRoundTrips(echoClient, () => payload, n / 10, 50));
-    status.push(...await measureRoundTrips(c, () => JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'status/get', params: {} }), n / 10, 50));
+    raw.push(...(await measureRoundTrips(echoClient, () => payload, n / 10, 50)));
+    status.push(
+      ...(await measureRoundTrips(
+        c,
+        () => JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'status/get', params: {} }),
+        n / 10,
+        50,
+      )),
+    );
   }
   echoClient.close();
   echo.kill();
-  results['rpc'] = { echoP50: percentile(raw, 50), echoP99: percentile(raw, 99), statusP50: percentile(status, 50), statusP99: percentile(status, 99) };
-  rows.push({ name: 'status/get round trip p50 (µs)', value: fmt(percentile(status, 50)), baseline: `raw echo: ${fmt(percentile(raw, 50))}`, ratio: `${fmt(percentile(status, 50) / percentile(raw, 50), 2)}×`, goal: '≤ 50 µs' });
-  rows.push({ name: 'status/get round trip p99 (µs)', value: fmt(percentile(status, 99)), baseline: `raw echo: ${fmt(percentile(raw, 99))}`, ratio: `${fmt(percentile(status, 99) / percentile(raw, 99), 2)}×`, goal: '≤ 300 µs' });
+  results['rpc'] = {
+    echoP50: percentile(raw, 50),
+    echoP99: percentile(raw, 99),
+    statusP50: percentile(status, 50),
+    statusP99: percentile(status, 99),
+  };
+  rows.push({
+    name: 'status/get round trip p50 (µs)',
+    value: fmt(percentile(status, 50)),
+    baseline: `raw echo: ${fmt(percentile(raw, 50))}`,
+    ratio: `${fmt(percentile(status, 50) / percentile(raw, 50), 2)}×`,
+    goal: '≤ 50 µs',
+  });
+  rows.push({
+    name: 'status/get round trip p99 (µs)',
+    value: fmt(percentile(status, 99)),
+    baseline: `raw echo: ${fmt(percentile(raw, 99))}`,
+    ratio: `${fmt(percentile(status, 99) / percentile(raw, 99), 2)}×`,
+    goal: '≤ 300 µs',
+  });
 
   // goal → plan over the socket: persist the goal, plan, preview (a diff), hash, persist the plan.
   const target = join(dir, 'bench-target.txt');
-  const submit = await measureRoundTrips(c, () => JSON.stringify({ jsonrpc: '2.0', id: id++, method: 'goal/submit', params: { text: `create a file ${target} containing bench ${id}` } }), 300, 20);
+  const submit = await measureRoundTrips(
+    c,
+    () =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: id++,
+        method: 'goal/submit',
+        params: { text: `create a file ${target} containing bench ${id}` },
+      }),
+    300,
+    20,
+  );
   c.close();
   const statusMedian = percentile(status, 50);
   results['goalToPlan'] = { p50: percentile(submit, 50), p99: percentile(submit, 99) };
-  rows.push({ name: 'goal → plan, reactive tier, over the socket (median ms)', value: fmt(percentile(submit, 50) / 1000, 2), baseline: `status/get: ${fmt(statusMedian / 1000, 3)}`, ratio: `${fmt(percentile(submit, 50) / statusMedian, 1)}×`, goal: '≤ 10 ms' });
+  rows.push({
+    name: 'goal → plan, reactive tier, over the socket (median ms)',
+    value: fmt(percentile(submit, 50) / 1000, 2),
+    baseline: `status/get: ${fmt(statusMedian / 1000, 3)}`,
+    ratio: `${fmt(percentile(submit, 50) / statusMedian, 1)}×`,
+    goal: '≤ 10 ms',
+  });
 }
 
 async function plannerOnly(): Promise<void> {
@@ -76,7 +142,13 @@ async function plannerOnly(): Promise<void> {
     await planner.plan({ text: `create a file notes-${i}.txt containing hello ${i}`, home: dir });
     times.push(Number(process.hrtime.bigint() - t) / 1000);
   }
-  rows.push({ name: 'reactive planner alone (median µs)', value: fmt(median(times)), baseline: '—', ratio: '—', goal: '≤ 10 ms' });
+  rows.push({
+    name: 'reactive planner alone (median µs)',
+    value: fmt(median(times)),
+    baseline: '—',
+    ratio: '—',
+    goal: '≤ 10 ms',
+  });
 }
 
 const stop = await startDaemon();
@@ -86,9 +158,12 @@ try {
   // BENCH_ONLY=runas the run-as-owner figures.
   if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
   else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'guard') await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'runas') await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'plan-cost') await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
+  else if (process.env['BENCH_ONLY'] === 'guard')
+    await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'runas')
+    await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'plan-cost')
+    await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
   else await everything();
 } finally {
   await stop();
@@ -108,7 +183,9 @@ async function everything(): Promise<void> {
   await (await import('./soak.js')).soakBenchmark(root, rows, results);
 }
 const report = table(rows);
-process.stdout.write(`\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`);
+process.stdout.write(
+  `\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`,
+);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const resultName = process.env['BENCH_ONLY'] === undefined ? 'latest' : process.env['BENCH_ONLY'];
 writeFileSync(join(root, 'bench', 'results', `${resultName}.json`), JSON.stringify({ rows, results }, null, 2));

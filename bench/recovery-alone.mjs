@@ -8,13 +8,24 @@ import { join } from 'node:path';
 
 // As aiosd runs (src/tools/io-pool.ts daemonEnv): libuv reads this only when a process starts.
 if (process.env['UV_THREADPOOL_SIZE'] === undefined) {
-  process.exit(spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: '16' } }).status ?? 1);
+  process.exit(
+    spawnSync(process.execPath, process.argv.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+    }).status ?? 1,
+  );
 }
 
 const root = new URL('..', import.meta.url).pathname;
 const outfile = join(root, 'bench', '.build', 'recovery-alone.js');
 await build({
-  entryPoints: [join(root, 'bench/recovery.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  entryPoints: [join(root, 'bench/recovery.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
   external: ['better-sqlite3', 'node-pty', 'node-llama-cpp'],
   banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
 });
@@ -25,4 +36,5 @@ const before = loadavg()[0];
 await recoveryBenchmarks(rows, results, { audit: false });
 process.stdout.write(`load average ${before.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after\n`);
 process.stdout.write(`${JSON.stringify(results.recovery)}\n`);
-for (const r of rows) process.stdout.write(`${r.name}: ${r.value} (baseline ${r.baseline}, ${r.ratio}; goal ${r.goal})\n`);
+for (const r of rows)
+  process.stdout.write(`${r.name}: ${r.value} (baseline ${r.baseline}, ${r.ratio}; goal ${r.goal})\n`);

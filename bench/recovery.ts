@@ -6,7 +6,16 @@
 // The whole-tree restore is timed twice a run: with the spare-file pool filled first (as aiosd
 // keeps it) and with no spares (files created as the restore goes).
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,9 +36,13 @@ export function makeEtcLikeTree(root: string, files = FILES): void {
     const dir = join(root, `d${i % 250}`, i % 3 === 0 ? 'conf.d' : '');
     mkdirSync(dir, { recursive: true });
     const size = i % 100 === 0 ? 64 * 1024 : 200 + ((i * 7919) % 3800);
-    writeFileSync(join(dir, `file${i}.conf`), `# file ${i}\n${'option = value\n'.repeat(Math.ceil(size / 15))}`.slice(0, size));
+    writeFileSync(
+      join(dir, `file${i}.conf`),
+      `# file ${i}\n${'option = value\n'.repeat(Math.ceil(size / 15))}`.slice(0, size),
+    );
   }
-  for (let i = 0; i < 100; i++) symlinkSync(`../d${(i + 1) % 250}/file${(i + 1) % 250}.conf`, join(root, `d${i}`, `link${i}`));
+  for (let i = 0; i < 100; i++)
+    symlinkSync(`../d${(i + 1) % 250}/file${(i + 1) % 250}.conf`, join(root, `d${i}`, `link${i}`));
 }
 
 function timeMs(fn: () => void): number {
@@ -46,10 +59,20 @@ function lstatWalk(path: string): number {
 
 /** A POSIX ACL as the kernel stores it in system.posix_acl_access: user::rw- user:4444:rw- group::r-- mask::rw- other::r--. */
 function aclXattr(): Buffer {
-  const entries: [number, number, number][] = [[0x01, 6, 0xffffffff], [0x02, 6, 4444], [0x04, 4, 0xffffffff], [0x10, 6, 0xffffffff], [0x20, 4, 0xffffffff]];
+  const entries: [number, number, number][] = [
+    [0x01, 6, 0xffffffff],
+    [0x02, 6, 4444],
+    [0x04, 4, 0xffffffff],
+    [0x10, 6, 0xffffffff],
+    [0x20, 4, 0xffffffff],
+  ];
   const b = Buffer.alloc(4 + entries.length * 8);
   b.writeUInt32LE(2, 0);
-  entries.forEach(([tag, perm, id], i) => { b.writeUInt16LE(tag, 4 + i * 8); b.writeUInt16LE(perm, 6 + i * 8); b.writeUInt32LE(id, 8 + i * 8); });
+  entries.forEach(([tag, perm, id], i) => {
+    b.writeUInt16LE(tag, 4 + i * 8);
+    b.writeUInt16LE(perm, 6 + i * 8);
+    b.writeUInt32LE(id, 8 + i * 8);
+  });
   return b;
 }
 
@@ -81,13 +104,25 @@ const timings = (): Timings => ({ full: [], again: [], restoreAll: [], restoreFe
  * the whole tree was deleted (no spare files). `metadata: false` is the path before snapshots
  * recorded times, xattrs and links: the baseline of the "with metadata ÷ without" rows.
  */
-async function round(dir: string, tree: string, name: string, metadata: boolean, t: Timings, run: number): Promise<{ id: string; db: Db }> {
+async function round(
+  dir: string,
+  tree: string,
+  name: string,
+  metadata: boolean,
+  t: Timings,
+  run: number,
+): Promise<{ id: string; db: Db }> {
   const db = openDatabase(join(dir, name, 'aios.db'));
   const store = new SnapshotStore(db, join(dir, name, 'blobs'), [], { target: 0 }, { metadata });
   let id = '';
-  t.full.push(timeMs(() => { id = store.captureTree({ roots: [tree], label: 'bench', kind: 'manual' }).snapshot.id; }));
+  t.full.push(
+    timeMs(() => {
+      id = store.captureTree({ roots: [tree], label: 'bench', kind: 'manual' }).snapshot.id;
+    }),
+  );
   t.again.push(timeMs(() => store.captureTree({ roots: [tree], label: 'bench again', kind: 'manual' })));
-  for (let i = 0; i < FILES; i += 100) writeFileSync(join(tree, `d${i % 250}`, i % 3 === 0 ? 'conf.d' : '', `file${i}.conf`), `changed ${run}\n`);
+  for (let i = 0; i < FILES; i += 100)
+    writeFileSync(join(tree, `d${i % 250}`, i % 3 === 0 ? 'conf.d' : '', `file${i}.conf`), `changed ${run}\n`);
   const t1 = process.hrtime.bigint();
   await store.restore(id);
   t.restoreFew.push(Number(process.hrtime.bigint() - t1) / 1e6);
@@ -99,7 +134,11 @@ async function round(dir: string, tree: string, name: string, metadata: boolean,
 }
 
 /** `audit: false` runs the snapshot part alone (see bench/recovery-alone.mjs). */
-export async function recoveryBenchmarks(rows: Row[], results: Record<string, unknown>, opts: { audit?: boolean } = {}): Promise<void> {
+export async function recoveryBenchmarks(
+  rows: Row[],
+  results: Record<string, unknown>,
+  opts: { audit?: boolean } = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-recovery-'));
   try {
     const tree = join(dir, 'etc');
@@ -118,7 +157,14 @@ export async function recoveryBenchmarks(rows: Row[], results: Record<string, un
           rmSync(join(dir, `copy${run}`), { recursive: true, force: true });
           walk.push(timeMs(() => lstatWalk(tree)));
         }
-        const r = await round(dir, tree, `state${run}${metadata ? 'm' : 'p'}`, metadata, metadata ? withMeta : without, run);
+        const r = await round(
+          dir,
+          tree,
+          `state${run}${metadata ? 'm' : 'p'}`,
+          metadata,
+          metadata ? withMeta : without,
+          run,
+        );
         if (metadata) {
           // aiosd's steady state: the tree gone again, and the spare-file pool filled before.
           const spared = new SnapshotStore(r.db, join(dir, `state${run}m`, 'blobs'), [], { target: SPARE_FILES });
@@ -136,20 +182,79 @@ export async function recoveryBenchmarks(rows: Row[], results: Record<string, un
     }
     const { full, again, restoreAll, restoreFew } = withMeta;
     const entries = lstatWalk(tree);
-    results['recovery'] = { files: FILES, entries, copy, walk, full, again, restoreAll, restoreSpared, spareUse, restoreFew, withoutMetadata: without };
+    results['recovery'] = {
+      files: FILES,
+      entries,
+      copy,
+      walk,
+      full,
+      again,
+      restoreAll,
+      restoreSpared,
+      spareUse,
+      restoreFew,
+      withoutMetadata: without,
+    };
     const m = (xs: number[]): number => median(xs);
-    rows.push({ name: `snapshot of a ${FILES}-file /etc-like tree, full (median ms)`, value: fmt(m(full)), baseline: `cp -a: ${fmt(m(copy))}`, ratio: `${fmt(m(full) / m(copy), 2)}×`, goal: '≤ 2000 ms' });
-    rows.push({ name: 'same tree, unchanged re-snapshot (median ms)', value: fmt(m(again)), baseline: `lstat walk: ${fmt(m(walk))}`, ratio: `${fmt(m(again) / m(walk), 2)}×`, goal: '≤ 300 ms' });
-    rows.push({ name: 'restore of the whole tree after it was deleted, spare files ready (median ms)', value: fmt(m(restoreSpared)), baseline: `cp -a: ${fmt(m(copy))}`, ratio: `${fmt(m(restoreSpared) / m(copy), 2)}×`, goal: '≤ 2000 ms' });
+    rows.push({
+      name: `snapshot of a ${FILES}-file /etc-like tree, full (median ms)`,
+      value: fmt(m(full)),
+      baseline: `cp -a: ${fmt(m(copy))}`,
+      ratio: `${fmt(m(full) / m(copy), 2)}×`,
+      goal: '≤ 2000 ms',
+    });
+    rows.push({
+      name: 'same tree, unchanged re-snapshot (median ms)',
+      value: fmt(m(again)),
+      baseline: `lstat walk: ${fmt(m(walk))}`,
+      ratio: `${fmt(m(again) / m(walk), 2)}×`,
+      goal: '≤ 300 ms',
+    });
+    rows.push({
+      name: 'restore of the whole tree after it was deleted, spare files ready (median ms)',
+      value: fmt(m(restoreSpared)),
+      baseline: `cp -a: ${fmt(m(copy))}`,
+      ratio: `${fmt(m(restoreSpared) / m(copy), 2)}×`,
+      goal: '≤ 2000 ms',
+    });
     const paired = restoreSpared.map((t, i) => t / (restoreAll[i] ?? t));
-    rows.push({ name: 'whole-tree restore, spare files ready ÷ none, paired by run (median)', value: `${fmt(m(paired), 2)}×`, baseline: 'no spare files', ratio: `${fmt(m(paired), 2)}×`, goal: '—' });
-    rows.push({ name: 'restore of the whole tree after it was deleted, no spare files (median ms)', value: fmt(m(restoreAll)), baseline: `cp -a: ${fmt(m(copy))}`, ratio: `${fmt(m(restoreAll) / m(copy), 2)}×`, goal: '≤ 2000 ms' });
-    rows.push({ name: 'restore after 1% of the files changed (median ms)', value: fmt(m(restoreFew)), baseline: `cp -a: ${fmt(m(copy))}`, ratio: `${fmt(m(restoreFew) / m(copy), 2)}×`, goal: '—' });
+    rows.push({
+      name: 'whole-tree restore, spare files ready ÷ none, paired by run (median)',
+      value: `${fmt(m(paired), 2)}×`,
+      baseline: 'no spare files',
+      ratio: `${fmt(m(paired), 2)}×`,
+      goal: '—',
+    });
+    rows.push({
+      name: 'restore of the whole tree after it was deleted, no spare files (median ms)',
+      value: fmt(m(restoreAll)),
+      baseline: `cp -a: ${fmt(m(copy))}`,
+      ratio: `${fmt(m(restoreAll) / m(copy), 2)}×`,
+      goal: '≤ 2000 ms',
+    });
+    rows.push({
+      name: 'restore after 1% of the files changed (median ms)',
+      value: fmt(m(restoreFew)),
+      baseline: `cp -a: ${fmt(m(copy))}`,
+      ratio: `${fmt(m(restoreFew) / m(copy), 2)}×`,
+      goal: '—',
+    });
     // Times, xattrs, ACLs and links recorded and restored, against the same work without them, run by run.
     const ratio = (k: keyof Timings): number => m(withMeta[k].map((t, i) => t / (without[k][i] ?? t)));
-    const labels: Record<keyof Timings, string> = { full: 'full snapshot', again: 'unchanged re-snapshot', restoreFew: 'restore after 1% changed', restoreAll: 'restore after the tree was deleted (no spare files)' };
+    const labels: Record<keyof Timings, string> = {
+      full: 'full snapshot',
+      again: 'unchanged re-snapshot',
+      restoreFew: 'restore after 1% changed',
+      restoreAll: 'restore after the tree was deleted (no spare files)',
+    };
     for (const k of ['full', 'again', 'restoreFew', 'restoreAll'] as const) {
-      rows.push({ name: `${labels[k]}, with metadata ÷ without, paired by run (median)`, value: `${fmt(ratio(k), 2)}×`, baseline: `without: ${fmt(m(without[k]))} ms`, ratio: `${fmt(ratio(k), 2)}×`, goal: '≤ 1.2×' });
+      rows.push({
+        name: `${labels[k]}, with metadata ÷ without, paired by run (median)`,
+        value: `${fmt(ratio(k), 2)}×`,
+        baseline: `without: ${fmt(m(without[k]))} ms`,
+        ratio: `${fmt(ratio(k), 2)}×`,
+        goal: '≤ 1.2×',
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,10 @@ export class LineClient {
 
   static async open(path: string): Promise<LineClient> {
     const s = connect(path);
-    await new Promise<void>((r, j) => { s.once('connect', () => r()); s.once('error', j); });
+    await new Promise<void>((r, j) => {
+      s.once('connect', () => r());
+      s.once('error', j);
+    });
     return new LineClient(s);
   }
 
@@ -44,11 +47,18 @@ export class LineClient {
     });
   }
 
-  close(): void { this.socket.destroy(); }
+  close(): void {
+    this.socket.destroy();
+  }
 }
 
 /** Microseconds per round trip, `n` sequential calls after `warm` unmeasured ones. */
-export async function measureRoundTrips(client: LineClient, line: () => string, n: number, warm = 200): Promise<number[]> {
+export async function measureRoundTrips(
+  client: LineClient,
+  line: () => string,
+  n: number,
+  warm = 200,
+): Promise<number[]> {
   for (let i = 0; i < warm; i++) await client.roundTrip(line());
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -5,12 +5,30 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'bench', '.build');
-const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" } };
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
+};
 // Split like aiOS's own bundle, so Ink's dev-only devtools import stays in a chunk never loaded.
-await build({ ...common, entryPoints: [join(root, 'bench/fixtures/ink-hello.tsx'), join(root, 'bench/fixtures/ink-stream.tsx')], outdir: out, splitting: true, minify: true,
-  define: { 'process.env.NODE_ENV': '"production"' }, external: ['react-devtools-core'] });
+await build({
+  ...common,
+  entryPoints: [join(root, 'bench/fixtures/ink-hello.tsx'), join(root, 'bench/fixtures/ink-stream.tsx')],
+  outdir: out,
+  splitting: true,
+  minify: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  external: ['react-devtools-core'],
+});
 // `node bench/run.mjs models`: only bench/models.ts (bench/models-main.ts); `audit-heads`: only bench/audit-heads.ts.
 const entry = { models: 'models-main', 'audit-heads': 'audit-heads-main' }[process.argv[2] ?? ''] ?? 'main';
-await build({ ...common, entryPoints: [join(root, `bench/${entry}.ts`)], outfile: join(out, `${entry}.js`), external: ['node-pty', 'better-sqlite3', 'node-llama-cpp'] });
+await build({
+  ...common,
+  entryPoints: [join(root, `bench/${entry}.ts`)],
+  outfile: join(out, `${entry}.js`),
+  external: ['node-pty', 'better-sqlite3', 'node-llama-cpp'],
+});
 await import(join(out, `${entry}.js`));

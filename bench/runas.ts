@@ -21,14 +21,24 @@ const COLD_RUNS = Number(process.env['BENCH_RUNAS_COLD_RUNS'] ?? 5);
 async function systemDaemon(root: string, dir: string): Promise<{ socketPath: string; stop: () => Promise<void> }> {
   const stateDir = join(dir, 'state');
   const socketPath = join(stateDir, 'aiosd.sock');
-  writeFileSync(join(dir, 'config.toml'), '[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n[recovery]\nspare_files = 0\n');
-  const env = { ...process.env, AIOS_MODE: 'system', AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir };
+  writeFileSync(
+    join(dir, 'config.toml'),
+    '[monitor]\ncpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n[recovery]\nspare_files = 0\n',
+  );
+  const env = {
+    ...process.env,
+    AIOS_MODE: 'system',
+    AIOS_STATE_DIR: stateDir,
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    HOME: dir,
+  };
   return { socketPath, stop: await startBenchDaemon(root, env, socketPath) };
 }
 
 /** Approves the goal's plan as root and returns the ms until goal/get says it succeeded. */
 async function approveToDone(c: AiosClient, g: GoalView): Promise<number> {
-  if (g.plan === null || g.state !== 'awaiting_approval') throw new Error(`goal ${g.id} is ${g.state}: ${g.message ?? ''}`);
+  if (g.plan === null || g.state !== 'awaiting_approval')
+    throw new Error(`goal ${g.id} is ${g.state}: ${g.message ?? ''}`);
   const began = performance.now();
   await c.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'approve' });
   for (;;) {
@@ -40,7 +50,13 @@ async function approveToDone(c: AiosClient, g: GoalView): Promise<number> {
 
 export async function runAsBenchmarks(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
   if (process.getuid?.() !== 0) {
-    rows.push({ name: 'operator step as the operator, approve → done (needs root)', value: 'skipped', baseline: '—', ratio: '—', goal: '≤ 1.5×' });
+    rows.push({
+      name: 'operator step as the operator, approve → done (needs root)',
+      value: 'skipped',
+      baseline: '—',
+      ratio: '—',
+      goal: '≤ 1.5×',
+    });
     return;
   }
   const account = createAccount('ar', ['aios-operator']);
@@ -53,11 +69,18 @@ export async function runAsBenchmarks(root: string, rows: Row[], results: Record
   const asOperator: number[] = [];
   const asRoot: number[] = [];
   try {
-    for (let i = -1; i < RUNS; i++) { // run -1 warms the helper (and the daemon)
-      const args = (where: string) => ({ tool: 'fs.write', args: { path: join(where, `bench-${i}.txt`), content: `bench ${i}\n` } });
+    for (let i = -1; i < RUNS; i++) {
+      // run -1 warms the helper (and the daemon)
+      const args = (where: string) => ({
+        tool: 'fs.write',
+        args: { path: join(where, `bench-${i}.txt`), content: `bench ${i}\n` },
+      });
       const op = await approveToDone(admin, await operator.call<GoalView>('tool/plan', args(account.home)));
       const rt = await approveToDone(admin, await admin.call('tool/plan', args(dir)));
-      if (i >= 0) { asOperator.push(op); asRoot.push(rt); }
+      if (i >= 0) {
+        asOperator.push(op);
+        asRoot.push(rt);
+      }
     }
   } finally {
     operator.close();
@@ -66,7 +89,14 @@ export async function runAsBenchmarks(root: string, rows: Row[], results: Record
   }
   const cold: number[] = [];
   const node: number[] = [];
-  const tools = { timeoutMs: 10_000, outputCapBytes: 1 << 20, initSocket: join(dir, 'init.sock'), serviceEnv: {}, locations: { stateDir: join(dir, 'state'), configDirs: [dir], secretsFile: join(dir, 'secrets.toml') }, sandbox: null };
+  const tools = {
+    timeoutMs: 10_000,
+    outputCapBytes: 1 << 20,
+    initSocket: join(dir, 'init.sock'),
+    serviceEnv: {},
+    locations: { stateDir: join(dir, 'state'), configDirs: [dir], secretsFile: join(dir, 'secrets.toml') },
+    sandbox: null,
+  };
   try {
     for (let i = 0; i < COLD_RUNS; i++) {
       const pool = new HelperPool({ tools, script: join(root, 'dist', 'runas-helper.js') });
@@ -83,6 +113,18 @@ export async function runAsBenchmarks(root: string, rows: Row[], results: Record
   results['runAs'] = { asOperator, asRoot, cold, node };
   const op = median(asOperator);
   const rt = median(asRoot);
-  rows.push({ name: 'small fs.write, approve → done, as the operator in a warm helper (median ms)', value: fmt(op, 2), baseline: `same step as root: ${fmt(rt, 2)}`, ratio: `${fmt(op / rt, 2)}×`, goal: '≤ 1.5×' });
-  rows.push({ name: 'run-as helper cold start: spawn → privileges dropped → tools ready (median ms)', value: fmt(median(cold)), baseline: `node -e 0: ${fmt(median(node))}`, ratio: `${fmt(median(cold) / median(node), 2)}×`, goal: 'reported' });
+  rows.push({
+    name: 'small fs.write, approve → done, as the operator in a warm helper (median ms)',
+    value: fmt(op, 2),
+    baseline: `same step as root: ${fmt(rt, 2)}`,
+    ratio: `${fmt(op / rt, 2)}×`,
+    goal: '≤ 1.5×',
+  });
+  rows.push({
+    name: 'run-as helper cold start: spawn → privileges dropped → tools ready (median ms)',
+    value: fmt(median(cold)),
+    baseline: `node -e 0: ${fmt(median(node))}`,
+    ratio: `${fmt(median(cold) / median(node), 2)}×`,
+    goal: 'reported',
+  });
 }

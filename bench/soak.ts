@@ -66,7 +66,8 @@ async function settle(client: AiosClient, ids: readonly string[]): Promise<GoalV
 }
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
-  const connect = (i: number): Promise<AiosClient> => AiosClient.connect({ socketPath: opts.socketPath, clientName: `soak-${i}` });
+  const connect = (i: number): Promise<AiosClient> =>
+    AiosClient.connect({ socketPath: opts.socketPath, clientName: `soak-${i}` });
   const sessions = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => connect(i)));
   await Promise.all(sessions.map((s) => s.call('events/subscribe', {})));
   const start = Date.now();
@@ -79,20 +80,38 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const sample = async (): Promise<void> => {
     const status = await session(0).call('status/get', {});
     samples.push({
-      atMs: Date.now() - start, rssKb: rssKb(opts.daemonPid), heapUsedBytes: status.memory?.heapUsedBytes ?? 0,
-      walBytes: sizeOf(join(opts.stateDir, 'aios.db-wal')), dbBytes: sizeOf(join(opts.stateDir, 'aios.db')),
+      atMs: Date.now() - start,
+      rssKb: rssKb(opts.daemonPid),
+      heapUsedBytes: status.memory?.heapUsedBytes ?? 0,
+      walBytes: sizeOf(join(opts.stateDir, 'aios.db-wal')),
+      dbBytes: sizeOf(join(opts.stateDir, 'aios.db')),
       goals: Object.values(status.goals).reduce((a, b) => a + b, 0),
     });
   };
   await sample();
   while (Date.now() - start < opts.durationMs) {
     // Files are reused across cycles, so each goal changes one that exists (or re-creates it).
-    const submitted = await Promise.all(Array.from({ length: opts.goalsPerCycle }, (_, i) => session(i).call('goal/submit', {
-      text: `create a file ${join(opts.workDir, `soak-${i}.txt`)} containing cycle ${cycle} goal ${i}`,
-    })));
-    await Promise.all(submitted.map((g, i) => session(i + 1).call('plan/decide', { planId: g.plan?.id ?? '', planHash: g.plan?.hash ?? '', decision: 'approve' })));
+    const submitted = await Promise.all(
+      Array.from({ length: opts.goalsPerCycle }, (_, i) =>
+        session(i).call('goal/submit', {
+          text: `create a file ${join(opts.workDir, `soak-${i}.txt`)} containing cycle ${cycle} goal ${i}`,
+        }),
+      ),
+    );
+    await Promise.all(
+      submitted.map((g, i) =>
+        session(i + 1).call('plan/decide', {
+          planId: g.plan?.id ?? '',
+          planHash: g.plan?.hash ?? '',
+          decision: 'approve',
+        }),
+      ),
+    );
     ids.push(...submitted.map((g) => g.id));
-    const done = await settle(session(2), submitted.map((g) => g.id));
+    const done = await settle(
+      session(2),
+      submitted.map((g) => g.id),
+    );
     succeeded += done.filter((g) => g.state === 'succeeded').length;
     // Half are rolled back, one at a time (each restores a file the others do not touch).
     for (const g of done.filter((_, i) => i % 2 === 0 && done[i]?.state === 'succeeded')) {
@@ -109,10 +128,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const calls = await toolCallsPerGoal(session(0));
   for (const s of sessions) s.close();
   return {
-    durationMs: Date.now() - start, cycles: cycle, submitted: ids.length, succeeded, rolledBack,
-    lost: ids.filter((id) => (calls.get(id) ?? 0) === 0).length, ranTwice: ids.filter((id) => (calls.get(id) ?? 0) > 1).length,
-    samples, walMaxBytes: Math.max(...samples.map((s) => s.walBytes)),
-    rssGrowthKb: growth(samples.map((s) => s.rssKb)), heapGrowthBytes: growth(samples.map((s) => s.heapUsedBytes)),
+    durationMs: Date.now() - start,
+    cycles: cycle,
+    submitted: ids.length,
+    succeeded,
+    rolledBack,
+    lost: ids.filter((id) => (calls.get(id) ?? 0) === 0).length,
+    ranTwice: ids.filter((id) => (calls.get(id) ?? 0) > 1).length,
+    samples,
+    walMaxBytes: Math.max(...samples.map((s) => s.walBytes)),
+    rssGrowthKb: growth(samples.map((s) => s.rssKb)),
+    heapGrowthBytes: growth(samples.map((s) => s.heapUsedBytes)),
   };
 }
 
@@ -133,7 +159,13 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
   const dir = mkdtempSync(join(tmpdir(), 'aios-soak-'));
   const stateDir = join(dir, 'state');
   const socketPath = join(stateDir, 'aiosd.sock');
-  const env = { ...process.env, AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), AIOS_MODE: 'user', HOME: dir };
+  const env = {
+    ...process.env,
+    AIOS_STATE_DIR: stateDir,
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    AIOS_MODE: 'user',
+    HOME: dir,
+  };
   const daemon = spawn(process.execPath, [join(root, 'bin', 'aios.js'), 'daemon'], { env, stdio: 'ignore' });
   try {
     for (let i = 0; ; i++) {
@@ -147,17 +179,60 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
     }
     const workDir = join(dir, 'work');
     mkdirSync(workDir);
-    const r = await runSoak({ socketPath, stateDir, workDir, daemonPid: daemon.pid ?? 0, durationMs: seconds * 1000, sessions: 10, goalsPerCycle: 10 });
+    const r = await runSoak({
+      socketPath,
+      stateDir,
+      workDir,
+      daemonPid: daemon.pid ?? 0,
+      durationMs: seconds * 1000,
+      sessions: 10,
+      goalsPerCycle: 10,
+    });
     const first = r.samples[0]?.rssKb ?? 0;
     const last = median(r.samples.slice(-Math.max(1, Math.floor(r.samples.length / 4))).map((x) => x.rssKb));
     const slope = rssSlopeKbPerMin(r.samples);
-    results['soak'] = { seconds, ...r, rssSlopeKbPerMin: slope, samples: r.samples.filter((_, i) => i % Math.max(1, Math.floor(r.samples.length / 200)) === 0) };
+    results['soak'] = {
+      seconds,
+      ...r,
+      rssSlopeKbPerMin: slope,
+      samples: r.samples.filter((_, i) => i % Math.max(1, Math.floor(r.samples.length / 200)) === 0),
+    };
     const label = `soak ${seconds} s, 10 sessions, ${r.submitted} goals, ${r.rolledBack} rolled back`;
-    rows.push({ name: `${label}: daemon RSS at the end (MiB)`, value: fmt(last / 1024), baseline: `idle at start: ${fmt(first / 1024)}`, ratio: `${fmt(last / Math.max(1, first), 2)}×`, goal: 'flat after warm-up' });
-    rows.push({ name: `${label}: RSS slope after warm-up (KiB/min)`, value: fmt(slope), baseline: '—', ratio: '—', goal: '≈ 0' });
-    rows.push({ name: `${label}: heap growth after warm-up (KiB)`, value: fmt(r.heapGrowthBytes / 1024), baseline: '—', ratio: '—', goal: '≈ 0' });
-    rows.push({ name: `${label}: WAL at most (KiB)`, value: fmt(r.walMaxBytes / 1024), baseline: '—', ratio: '—', goal: '< 64 MiB' });
-    rows.push({ name: `${label}: goals lost / run twice`, value: `${r.lost} / ${r.ranTwice}`, baseline: '—', ratio: '—', goal: '0 / 0' });
+    rows.push({
+      name: `${label}: daemon RSS at the end (MiB)`,
+      value: fmt(last / 1024),
+      baseline: `idle at start: ${fmt(first / 1024)}`,
+      ratio: `${fmt(last / Math.max(1, first), 2)}×`,
+      goal: 'flat after warm-up',
+    });
+    rows.push({
+      name: `${label}: RSS slope after warm-up (KiB/min)`,
+      value: fmt(slope),
+      baseline: '—',
+      ratio: '—',
+      goal: '≈ 0',
+    });
+    rows.push({
+      name: `${label}: heap growth after warm-up (KiB)`,
+      value: fmt(r.heapGrowthBytes / 1024),
+      baseline: '—',
+      ratio: '—',
+      goal: '≈ 0',
+    });
+    rows.push({
+      name: `${label}: WAL at most (KiB)`,
+      value: fmt(r.walMaxBytes / 1024),
+      baseline: '—',
+      ratio: '—',
+      goal: '< 64 MiB',
+    });
+    rows.push({
+      name: `${label}: goals lost / run twice`,
+      value: `${r.lost} / ${r.ranTwice}`,
+      baseline: '—',
+      ratio: '—',
+      goal: '0 / 0',
+    });
   } finally {
     if (daemon.exitCode === null && daemon.signalCode === null) {
       const exited = new Promise((r) => daemon.once('exit', r));

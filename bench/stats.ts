@@ -11,7 +11,13 @@ export function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
 
-export interface Row { name: string; value: string; baseline: string; ratio: string; goal: string }
+export interface Row {
+  name: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+}
 
 export function table(rows: Row[]): string {
   const head = '| measurement | aiOS | baseline | ratio | goal |\n| --- | --- | --- | --- | --- |';

@@ -15,17 +15,34 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A plan with one ordinary step: `a` alone approves it (no typed confirmation). */
 function plan(round: number, state: 'awaiting_approval' | 'running'): GoalView {
   const g = awaitingGoal('gguard');
-  const steps = (g.plan?.steps ?? []).filter((s) => s.id === 's1').map((s) => ({ ...s, state: state === 'running' ? 'running' as const : 'pending' as const }));
-  return { ...g, state, updatedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, round, state === 'running' ? 500 : 0)).toISOString(), plan: g.plan === null ? null : { ...g.plan, steps } };
+  const steps = (g.plan?.steps ?? [])
+    .filter((s) => s.id === 's1')
+    .map((s) => ({ ...s, state: state === 'running' ? ('running' as const) : ('pending' as const) }));
+  return {
+    ...g,
+    state,
+    updatedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, round, state === 'running' ? 500 : 0)).toISOString(),
+    plan: g.plan === null ? null : { ...g.plan, steps },
+  };
 }
 
-interface Approval { toDecide: number[]; toScreen: number[] }
+interface Approval {
+  toDecide: number[];
+  toScreen: number[];
+}
 
-async function approvals(root: string, env: NodeJS.ProcessEnv, guard: Record<string, string>, rounds: number): Promise<Approval> {
+async function approvals(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  guard: Record<string, string>,
+  rounds: number,
+): Promise<Approval> {
   let round = 0;
   let decidedAt = 0;
   const daemon = new FakeDaemon({
-    initialize: () => HELLO, 'events/subscribe': () => ({ ok: true }), 'goal/list': () => ({ goals: [plan(0, 'awaiting_approval')] }),
+    initialize: () => HELLO,
+    'events/subscribe': () => ({ ok: true }),
+    'goal/list': () => ({ goals: [plan(0, 'awaiting_approval')] }),
     'status/get': () => statusResult(),
     'plan/decide': () => {
       decidedAt = performance.now();
@@ -35,8 +52,13 @@ async function approvals(root: string, env: NodeJS.ProcessEnv, guard: Record<str
   await daemon.listen();
   const term = new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
   const p = pty.spawn(process.execPath, [join(root, 'bin', 'aios-shell.js')], {
-    name: 'xterm-256color', cols: 80, rows: 24,
-    env: { ...env, ...guard, TERM: 'xterm-256color', AIOS_SOCKET: daemon.socketPath, AIOS_HISTORY_FILE: '' } as Record<string, string>,
+    name: 'xterm-256color',
+    cols: 80,
+    rows: 24,
+    env: { ...env, ...guard, TERM: 'xterm-256color', AIOS_SOCKET: daemon.socketPath, AIOS_HISTORY_FILE: '' } as Record<
+      string,
+      string
+    >,
   });
   let text = '';
   p.onData((d) => {
@@ -45,7 +67,10 @@ async function approvals(root: string, env: NodeJS.ProcessEnv, guard: Record<str
   });
   const screen = (): string => {
     const buf = term.buffer.active;
-    return Array.from({ length: term.rows }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '').join('\n');
+    return Array.from(
+      { length: term.rows },
+      (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '',
+    ).join('\n');
   };
   const until = async (re: RegExp): Promise<void> => {
     const deadline = Date.now() + 15_000;
@@ -83,7 +108,12 @@ async function approvals(root: string, env: NodeJS.ProcessEnv, guard: Record<str
   return out;
 }
 
-export async function benchGuard(root: string, env: NodeJS.ProcessEnv, rows: Row[], results: Record<string, unknown>): Promise<void> {
+export async function benchGuard(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  rows: Row[],
+  results: Record<string, unknown>,
+): Promise<void> {
   const rounds = Number(process.env['BENCH_GUARD_ROUNDS'] ?? 10);
   const off = await approvals(root, env, { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' }, rounds);
   const on = await approvals(root, env, {}, rounds);
@@ -92,12 +122,15 @@ export async function benchGuard(root: string, env: NodeJS.ProcessEnv, rows: Row
     name: 'TUI: deliberate approval, a → plan/decide at aiosd, guard armed (p50 / p95 ms)',
     value: `${fmt(percentile(on.toDecide, 50))} / ${fmt(percentile(on.toDecide, 95))}`,
     baseline: `unguarded ${fmt(percentile(off.toDecide, 50))} / ${fmt(percentile(off.toDecide, 95))}`,
-    ratio: `+${fmt(added)} ms`, goal: '≤ burst_ms (250) + 50 ms added',
+    ratio: `+${fmt(added)} ms`,
+    goal: '≤ burst_ms (250) + 50 ms added',
   });
   rows.push({
     name: 'TUI: same, a → the screen says running (p50 ms)',
-    value: fmt(median(on.toScreen)), baseline: `unguarded ${fmt(median(off.toScreen))}`,
-    ratio: `+${fmt(median(on.toScreen) - median(off.toScreen))} ms`, goal: '—',
+    value: fmt(median(on.toScreen)),
+    baseline: `unguarded ${fmt(median(off.toScreen))}`,
+    ratio: `+${fmt(median(on.toScreen) - median(off.toScreen))} ms`,
+    goal: '—',
   });
   results['guard'] = { rounds, off, on };
 }

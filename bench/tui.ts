@@ -24,12 +24,25 @@ interface Term {
   unparsed: string[];
 }
 
-const streamLine = (i: number): string => `line ${String(i).padStart(4, '0')} from the agent: compiling module number ${i % 97}`;
+const streamLine = (i: number): string =>
+  `line ${String(i).padStart(4, '0')} from the agent: compiling module number ${i % 97}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function open(file: string, args: string[], env: NodeJS.ProcessEnv): Term {
-  const p = pty.spawn(file, args, { name: 'xterm-256color', cols: 80, rows: 24, env: { ...env, TERM: 'xterm-256color' } as Record<string, string> });
-  const term: Term = { p, bytes: 0, text: '', chunks: [], screen: new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true }), unparsed: [] };
+  const p = pty.spawn(file, args, {
+    name: 'xterm-256color',
+    cols: 80,
+    rows: 24,
+    env: { ...env, TERM: 'xterm-256color' } as Record<string, string>,
+  });
+  const term: Term = {
+    p,
+    bytes: 0,
+    text: '',
+    chunks: [],
+    screen: new xtermHeadless.Terminal({ cols: 80, rows: 24, allowProposedApi: true }),
+    unparsed: [],
+  };
   p.onData((d) => {
     term.unparsed.push(d);
     term.bytes += Buffer.byteLength(d);
@@ -144,27 +157,50 @@ async function measureStream(term: Term, start: () => void, seconds: number, typ
 
 function runningGoal(): GoalView {
   const g = awaitingGoal('gbench');
-  return { ...g, state: 'running', plan: g.plan === null ? null : { ...g.plan, steps: g.plan.steps.map((s, i) => ({ ...s, state: i === 0 ? 'running' : 'approved' })) } };
+  return {
+    ...g,
+    state: 'running',
+    plan:
+      g.plan === null
+        ? null
+        : { ...g.plan, steps: g.plan.steps.map((s, i) => ({ ...s, state: i === 0 ? 'running' : 'approved' })) },
+  };
 }
 
-export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[], results: Record<string, unknown>): Promise<void> {
+export async function benchTui(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  rows: Row[],
+  results: Record<string, unknown>,
+): Promise<void> {
   const daemon = new FakeDaemon({
-    initialize: () => HELLO, 'events/subscribe': () => ({ ok: true }), 'goal/list': () => ({ goals: [runningGoal()] }), 'status/get': () => statusResult(),
+    initialize: () => HELLO,
+    'events/subscribe': () => ({ ok: true }),
+    'goal/list': () => ({ goals: [runningGoal()] }),
+    'status/get': () => statusResult(),
   });
   await daemon.listen();
   const shellArgs = [join(root, 'bin', 'aios-shell.js')];
   // The key guard off: these figures are about drawing, and the keys below switch views fast.
-  const shellEnv = { ...env, AIOS_SOCKET: daemon.socketPath, AIOS_HISTORY_FILE: '', AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' };
-  const inkStream = join(root, 'bench', '.build', 'ink-stream.js');
-  const stream = (seconds: number): (() => void) => () => {
-    daemon.emit({ type: 'step.started', goalId: 'gbench', stepId: 's1', agent: 'system', tool: 'fs.write' });
-    let i = 0;
-    const timer = setInterval(() => {
-      i++;
-      daemon.emit({ type: 'step.output', goalId: 'gbench', stepId: 's1', chunk: `${streamLine(i)}\n` });
-      if (i >= seconds * 100) clearInterval(timer);
-    }, 10);
+  const shellEnv = {
+    ...env,
+    AIOS_SOCKET: daemon.socketPath,
+    AIOS_HISTORY_FILE: '',
+    AIOS_GUARD_MS: '0',
+    AIOS_BURST_MS: '0',
   };
+  const inkStream = join(root, 'bench', '.build', 'ink-stream.js');
+  const stream =
+    (seconds: number): (() => void) =>
+    () => {
+      daemon.emit({ type: 'step.started', goalId: 'gbench', stepId: 's1', agent: 'system', tool: 'fs.write' });
+      let i = 0;
+      const timer = setInterval(() => {
+        i++;
+        daemon.emit({ type: 'step.output', goalId: 'gbench', stepId: 's1', chunk: `${streamLine(i)}\n` });
+        if (i >= seconds * 100) clearInterval(timer);
+      }, 10);
+    };
   const keys = 'restartnginxnow';
   try {
     // Bytes per keystroke echo.
@@ -178,12 +214,24 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
     await waitFor(aios, /aiosd ok/);
     await sleep(500); // Ink has loaded
     const aiosKeys = await bytesPerKey(aios, keys);
-    rows.push({ name: 'TUI: bytes per keystroke echo (median, max)', value: `${median(aiosKeys)} (${Math.max(...aiosKeys)})`, baseline: `bash ${median(bashKeys)}; stock Ink ${median(inkKeys)}`, ratio: `${fmt(median(aiosKeys) / median(inkKeys), 2)}× Ink`, goal: '≤ 24' });
+    rows.push({
+      name: 'TUI: bytes per keystroke echo (median, max)',
+      value: `${median(aiosKeys)} (${Math.max(...aiosKeys)})`,
+      baseline: `bash ${median(bashKeys)}; stock Ink ${median(inkKeys)}`,
+      ratio: `${fmt(median(aiosKeys) / median(inkKeys), 2)}× Ink`,
+      goal: '≤ 24',
+    });
 
     // Idle CPU, connected, after the keys.
     const aiosIdle = await idleCpuPercent(aios);
     const bashIdle = await idleCpuPercent(bash);
-    rows.push({ name: 'TUI: idle CPU over 5 s (%)', value: fmt(aiosIdle, 2), baseline: `bash ${fmt(bashIdle, 2)}`, ratio: '—', goal: '< 1%' });
+    rows.push({
+      name: 'TUI: idle CPU over 5 s (%)',
+      value: fmt(aiosIdle, 2),
+      baseline: `bash ${fmt(bashIdle, 2)}`,
+      ratio: '—',
+      goal: '< 1%',
+    });
 
     // Streaming 100 lines/s for 5 s into a pane (aiOS: the agent panes view), keys typed meanwhile.
     // The pane view is shown while the input line keeps the keyboard: keys typed are echoed there.
@@ -192,11 +240,37 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
     aios.p.write('\t');
     const idleRss = rssMb(aios.p.pid);
     const aiosStream = await measureStream(aios, stream(5), 5, true);
-    const bashStream = await measureStream(bash, () => bash.p.write('\u0015for i in $(seq 500); do echo "line $(printf %04d $i) from the agent: compiling module number $((i%97))"; sleep 0.01; done\r'), 5, false);
+    const bashStream = await measureStream(
+      bash,
+      () =>
+        bash.p.write(
+          '\u0015for i in $(seq 500); do echo "line $(printf %04d $i) from the agent: compiling module number $((i%97))"; sleep 0.01; done\r',
+        ),
+      5,
+      false,
+    );
     const inkRun = await measureStream(ink, () => ink.p.write('S'), 5, true);
-    rows.push({ name: 'TUI: bytes/s while an agent streams 100 lines/s into a pane (80x24)', value: fmt(aiosStream.bytesPerS, 0), baseline: `bash ${fmt(bashStream.bytesPerS, 0)}; stock Ink ${fmt(inkRun.bytesPerS, 0)}`, ratio: `${fmt(aiosStream.bytesPerS / inkRun.bytesPerS, 2)}× Ink`, goal: '≤ 5,760' });
-    rows.push({ name: 'TUI: full-screen clears while streaming and typing', value: String(aiosStream.clears), baseline: `stock Ink ${inkRun.clears}`, ratio: '—', goal: '0 (only on resize)' });
-    rows.push({ name: 'TUI: keystroke → echo while streaming, p50 / p95 (ms)', value: `${fmt(percentile(aiosStream.latencies, 50))} / ${fmt(percentile(aiosStream.latencies, 95))}`, baseline: `stock Ink ${fmt(percentile(inkRun.latencies, 50))} / ${fmt(percentile(inkRun.latencies, 95))}`, ratio: '—', goal: 'p95 ≤ 16 ms' });
+    rows.push({
+      name: 'TUI: bytes/s while an agent streams 100 lines/s into a pane (80x24)',
+      value: fmt(aiosStream.bytesPerS, 0),
+      baseline: `bash ${fmt(bashStream.bytesPerS, 0)}; stock Ink ${fmt(inkRun.bytesPerS, 0)}`,
+      ratio: `${fmt(aiosStream.bytesPerS / inkRun.bytesPerS, 2)}× Ink`,
+      goal: '≤ 5,760',
+    });
+    rows.push({
+      name: 'TUI: full-screen clears while streaming and typing',
+      value: String(aiosStream.clears),
+      baseline: `stock Ink ${inkRun.clears}`,
+      ratio: '—',
+      goal: '0 (only on resize)',
+    });
+    rows.push({
+      name: 'TUI: keystroke → echo while streaming, p50 / p95 (ms)',
+      value: `${fmt(percentile(aiosStream.latencies, 50))} / ${fmt(percentile(aiosStream.latencies, 95))}`,
+      baseline: `stock Ink ${fmt(percentile(inkRun.latencies, 50))} / ${fmt(percentile(inkRun.latencies, 95))}`,
+      ratio: '—',
+      goal: 'p95 ≤ 16 ms',
+    });
 
     // The same stream with no byte budget (a fast local terminal, AIOS_MAX_BYTES_PER_S=0).
     const free = open(process.execPath, shellArgs, { ...shellEnv, AIOS_MAX_BYTES_PER_S: '0' });
@@ -205,13 +279,24 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
     free.p.write('\t2');
     await waitFor(free, /agent/);
     const freeStream = await measureStream(free, stream(5), 5, false);
-    rows.push({ name: 'same, no byte budget (30 frames/s, scrolled with IL/DL)', value: fmt(freeStream.bytesPerS, 0), baseline: `bash ${fmt(bashStream.bytesPerS, 0)}`, ratio: `${fmt(freeStream.bytesPerS / bashStream.bytesPerS, 2)}× bash`, goal: '—' });
+    rows.push({
+      name: 'same, no byte budget (30 frames/s, scrolled with IL/DL)',
+      value: fmt(freeStream.bytesPerS, 0),
+      baseline: `bash ${fmt(bashStream.bytesPerS, 0)}`,
+      ratio: `${fmt(freeStream.bytesPerS / bashStream.bytesPerS, 2)}× bash`,
+      goal: '—',
+    });
     free.p.kill();
 
     // 100,000 lines of scrollback: memory, and how fast the pane still answers a key.
     await quiet(aios, 300);
     for (let chunk = 0; chunk < 100; chunk++) {
-      daemon.emit({ type: 'step.output', goalId: 'gbench', stepId: 's1', chunk: Array.from({ length: 1000 }, (_, j) => `${streamLine(chunk * 1000 + j)}\n`).join('') });
+      daemon.emit({
+        type: 'step.output',
+        goalId: 'gbench',
+        stepId: 's1',
+        chunk: Array.from({ length: 1000 }, (_, j) => `${streamLine(chunk * 1000 + j)}\n`).join(''),
+      });
       await sleep(5);
     }
     await waitFor(aios, /99999 from the agent/, 60_000);
@@ -226,10 +311,41 @@ export async function benchTui(root: string, env: NodeJS.ProcessEnv, rows: Row[]
       await quiet(aios, 100);
     }
     const rss = rssMb(aios.p.pid);
-    rows.push({ name: 'TUI: client RSS with 100,000 lines in a pane (MB)', value: fmt(rss), baseline: `stock Ink idle ${fmt(rssMb(ink.p.pid))}`, ratio: '—', goal: '≤ 80 MB' });
-    rows.push({ name: 'TUI: jump to oldest/newest of 100,000 lines, key → first byte (median ms)', value: fmt(median(pageKeys)), baseline: '—', ratio: '—', goal: '≤ 16 ms' });
-    rows.push({ name: 'TUI: client RSS connected, before streaming (MB)', value: fmt(idleRss), baseline: `stock Ink idle ${fmt(rssMb(ink.p.pid))}`, ratio: '—', goal: '≤ 80 MB' });
-    results['tui'] = { idleRss, aiosKeys, bashKeys, inkKeys, aiosIdle, bashIdle, aiosStream, bashStream, inkRun, freeStream, rss, pageKeys };
+    rows.push({
+      name: 'TUI: client RSS with 100,000 lines in a pane (MB)',
+      value: fmt(rss),
+      baseline: `stock Ink idle ${fmt(rssMb(ink.p.pid))}`,
+      ratio: '—',
+      goal: '≤ 80 MB',
+    });
+    rows.push({
+      name: 'TUI: jump to oldest/newest of 100,000 lines, key → first byte (median ms)',
+      value: fmt(median(pageKeys)),
+      baseline: '—',
+      ratio: '—',
+      goal: '≤ 16 ms',
+    });
+    rows.push({
+      name: 'TUI: client RSS connected, before streaming (MB)',
+      value: fmt(idleRss),
+      baseline: `stock Ink idle ${fmt(rssMb(ink.p.pid))}`,
+      ratio: '—',
+      goal: '≤ 80 MB',
+    });
+    results['tui'] = {
+      idleRss,
+      aiosKeys,
+      bashKeys,
+      inkKeys,
+      aiosIdle,
+      bashIdle,
+      aiosStream,
+      bashStream,
+      inkRun,
+      freeStream,
+      rss,
+      pageKeys,
+    };
     for (const t of [aios, bash, ink]) t.p.kill();
   } finally {
     await daemon.dispose();

@@ -12,8 +12,18 @@ export async function daemonStatus(socketPath: string, signal: AbortSignal): Pro
     signal.addEventListener('abort', onAbort, { once: true });
   });
   // The handshake itself is a request: a stuck daemon accepts the connection and never answers it.
-  const connecting = AiosClient.connect({ socketPath, clientName: 'aios-init', clientVersion: VERSION, connectTimeoutMs: 2000 });
-  connecting.then((c) => { if (signal.aborted) c.close(); }, () => undefined);
+  const connecting = AiosClient.connect({
+    socketPath,
+    clientName: 'aios-init',
+    clientVersion: VERSION,
+    connectTimeoutMs: 2000,
+  });
+  connecting.then(
+    (c) => {
+      if (signal.aborted) c.close();
+    },
+    () => undefined,
+  );
   let client: AiosClient | null = null;
   try {
     client = await Promise.race([connecting, aborted]);

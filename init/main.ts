@@ -39,13 +39,17 @@ function signalInit(sig: NodeJS.Signals, what: string): number {
     return 1;
   }
   if (mode !== 'pid1') {
-    process.stderr.write(`aios-init is not init on this node (it runs as ${mode ?? 'an unknown kind'}); use systemctl ${what}\n`);
+    process.stderr.write(
+      `aios-init is not init on this node (it runs as ${mode ?? 'an unknown kind'}); use systemctl ${what}\n`,
+    );
     return 1;
   }
   try {
     process.kill(pid, sig);
   } catch (err) {
-    process.stderr.write(`aios-init: cannot signal pid ${pid}: ${(err as Error).message}${(err as NodeJS.ErrnoException).code === 'EPERM' ? ' (run it as root)' : ''}\n`);
+    process.stderr.write(
+      `aios-init: cannot signal pid ${pid}: ${(err as Error).message}${(err as NodeJS.ErrnoException).code === 'EPERM' ? ' (run it as root)' : ''}\n`,
+    );
     return 1;
   }
   process.stderr.write(`aios-init: ${what} requested\n`);
@@ -57,8 +61,14 @@ const CTL_ACTIONS = ['list', 'status', 'start', 'stop', 'restart', 'enable', 'di
 /** `aios-init ctl`: the control socket by hand, as aiosd's service.* tools use it. */
 async function control(action: string, unit: string | undefined, socketOption: string | undefined): Promise<number> {
   const named = process.env[INIT_SOCKET_ENV];
-  const socket = socketOption ?? (named !== undefined && named !== '' ? named
-    : join(resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() }).runtimeDir, INIT_SOCKET_NAME));
+  const socket =
+    socketOption ??
+    (named !== undefined && named !== ''
+      ? named
+      : join(
+          resolvePaths({ env: process.env, uid: process.getuid?.() ?? 0, home: homedir() }).runtimeDir,
+          INIT_SOCKET_NAME,
+        ));
   const manager = new AiosInitManager(socket);
   const why = manager.unavailable();
   if (why !== null) {
@@ -68,7 +78,12 @@ async function control(action: string, unit: string | undefined, socketOption: s
   try {
     if (action === 'list') {
       const all = await manager.list();
-      process.stdout.write(`${formatTable(['UNIT', 'ACTIVE', 'BOOT', 'DESCRIPTION'], all.map((s) => [s.unit, s.active, s.enabled, s.description]))}\n`);
+      process.stdout.write(
+        `${formatTable(
+          ['UNIT', 'ACTIVE', 'BOOT', 'DESCRIPTION'],
+          all.map((s) => [s.unit, s.active, s.enabled, s.description]),
+        )}\n`,
+      );
       return 0;
     }
     if (unit === undefined) {
@@ -94,12 +109,16 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
   const boot = async (mode: 'pid1' | 'service' | 'foreground'): Promise<void> => {
     // On a running system `boot` would remount, rename and start a second udev: only as init.
     if (mode === 'pid1' && process.pid !== 1 && process.ppid !== 1) {
-      process.stderr.write('aios-init boot is the init of the aiOS image (PID 1, or the child of tini); on a running system use aios-init service (systemd) or aios-init run\n');
+      process.stderr.write(
+        'aios-init boot is the init of the aiOS image (PID 1, or the child of tini); on a running system use aios-init service (systemd) or aios-init run\n',
+      );
       code = 2;
       return;
     }
     if (mode !== 'foreground' && process.getuid?.() !== 0) {
-      process.stderr.write(`aios-init ${mode === 'pid1' ? 'boot' : 'service'} must run as root; use aios-init run to try it as yourself\n`);
+      process.stderr.write(
+        `aios-init ${mode === 'pid1' ? 'boot' : 'service'} must run as root; use aios-init run to try it as yourself\n`,
+      );
       code = 2;
       return;
     }
@@ -112,14 +131,22 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program.command('boot').description('run as init of the aiOS image (PID 1 behind tini): mounts, devices, aiosd, sshd, gettys')
+  program
+    .command('boot')
+    .description('run as init of the aiOS image (PID 1 behind tini): mounts, devices, aiosd, sshd, gettys')
     .action(() => boot('pid1'));
-  program.command('service').description('run under systemd (the aios-init.service unit): boot phases and supervision of aiosd')
+  program
+    .command('service')
+    .description('run under systemd (the aios-init.service unit): boot phases and supervision of aiosd')
     .action(() => boot('service'));
-  program.command('run').description('boot phases and a supervised aiosd in the foreground, as yourself (AIOS_* select the instance)')
+  program
+    .command('run')
+    .description('boot phases and a supervised aiosd in the foreground, as yourself (AIOS_* select the instance)')
     .action(() => boot('foreground'));
 
-  program.command('install').description('make the chosen accounts\' console, serial and SSH logins land in aiOS')
+  program
+    .command('install')
+    .description("make the chosen accounts' console, serial and SSH logins land in aiOS")
     .option('--root <dir>', 'the system to change (a mounted image, or a test tree)', '/')
     .option('--user <name>', 'an account whose login shell becomes aios-shell (repeatable)', collect, [])
     .option('--all-users', 'root and every account with uid ≥ 1000 and a login shell')
@@ -127,29 +154,67 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
     .option('--prefix <dir>', 'where aiOS is installed', resolve(entry.binDir, '..'))
     .option('--bin-dir <dir>', 'where the aios, aios-shell and aios-init wrappers go', '/usr/local/bin')
     .option('--node <path>', 'the Node.js 20 binary the wrappers run', process.execPath)
-    .addOption(new Option('--init <kind>', 'systemd: an existing host; pid1: the aiOS image').choices(['systemd', 'pid1']).default('systemd'))
-    .option('--console <tty>', 'a console whose getty gets the drop-in (repeatable; default tty1, ttyS0, hvc0)', collect, [])
-    .addOption(new Option('--role <role>', 'the aiOS role the accounts are granted (group aios-ROLE; root is always admin)').choices(['admin', 'operator', 'viewer']).default('operator'))
-    .action((o: { root: string; user: string[]; allUsers?: boolean; breakGlass?: string; prefix: string; binDir: string; node: string; init: 'systemd' | 'pid1'; console: string[]; role: 'admin' | 'operator' | 'viewer' }) => {
-      if (o.root === '/' && process.getuid?.() !== 0) {
-        process.stderr.write('aios-init install changes /etc: run it as root (or pass --root DIR to change another tree)\n');
-        code = 2;
-        return;
-      }
-      try {
-        const { notes } = installLogins({
-          root: resolve(o.root), users: o.user, allUsers: o.allUsers === true, breakGlass: o.breakGlass ?? breakGlassFromConfig(o.root),
-          layout: { prefix: o.prefix, binDir: o.binDir, node: o.node }, initSystem: o.init,
-          consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'], role: o.role,
-        });
-        for (const n of notes) process.stdout.write(`${n}\n`);
-        if (o.root === '/' && o.init === 'systemd') process.stdout.write('run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n');
-      } catch (err) {
-        process.stderr.write(`aios-init install: ${(err as Error).message}\n`);
-        code = err instanceof InstallError ? 2 : 1;
-      }
-    });
-  program.command('uninstall').description('put back every file install changed (from its manifest and backups)')
+    .addOption(
+      new Option('--init <kind>', 'systemd: an existing host; pid1: the aiOS image')
+        .choices(['systemd', 'pid1'])
+        .default('systemd'),
+    )
+    .option(
+      '--console <tty>',
+      'a console whose getty gets the drop-in (repeatable; default tty1, ttyS0, hvc0)',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('--role <role>', 'the aiOS role the accounts are granted (group aios-ROLE; root is always admin)')
+        .choices(['admin', 'operator', 'viewer'])
+        .default('operator'),
+    )
+    .action(
+      (o: {
+        root: string;
+        user: string[];
+        allUsers?: boolean;
+        breakGlass?: string;
+        prefix: string;
+        binDir: string;
+        node: string;
+        init: 'systemd' | 'pid1';
+        console: string[];
+        role: 'admin' | 'operator' | 'viewer';
+      }) => {
+        if (o.root === '/' && process.getuid?.() !== 0) {
+          process.stderr.write(
+            'aios-init install changes /etc: run it as root (or pass --root DIR to change another tree)\n',
+          );
+          code = 2;
+          return;
+        }
+        try {
+          const { notes } = installLogins({
+            root: resolve(o.root),
+            users: o.user,
+            allUsers: o.allUsers === true,
+            breakGlass: o.breakGlass ?? breakGlassFromConfig(o.root),
+            layout: { prefix: o.prefix, binDir: o.binDir, node: o.node },
+            initSystem: o.init,
+            consoles: o.console.length > 0 ? o.console : ['tty1', 'ttyS0', 'hvc0'],
+            role: o.role,
+          });
+          for (const n of notes) process.stdout.write(`${n}\n`);
+          if (o.root === '/' && o.init === 'systemd')
+            process.stdout.write(
+              'run `systemctl daemon-reload && systemctl reload ssh && systemctl start aios-init` (or reboot) to use it\n',
+            );
+        } catch (err) {
+          process.stderr.write(`aios-init install: ${(err as Error).message}\n`);
+          code = err instanceof InstallError ? 2 : 1;
+        }
+      },
+    );
+  program
+    .command('uninstall')
+    .description('put back every file install changed (from its manifest and backups)')
     .option('--root <dir>', 'the system to change', '/')
     .action((o: { root: string }) => {
       try {
@@ -157,21 +222,39 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
         for (const p of r.restored) process.stdout.write(`restored ${p}\n`);
         for (const p of r.removed) process.stdout.write(`removed ${p}\n`);
         for (const p of r.kept) process.stdout.write(`kept ${p}\n`);
-        if (r.kept.length > 0) process.stdout.write(`the backups stay in ${join(o.root, '/var/lib/aios-init/backup')} for comparison\n`);
+        if (r.kept.length > 0)
+          process.stdout.write(`the backups stay in ${join(o.root, '/var/lib/aios-init/backup')} for comparison\n`);
       } catch (err) {
         process.stderr.write(`aios-init uninstall: ${(err as Error).message}\n`);
         code = 1;
       }
     });
-  program.command('ctl').description("list, inspect, start, stop, restart, enable or disable the services aios-init runs (root or aios-init's user)")
+  program
+    .command('ctl')
+    .description(
+      "list, inspect, start, stop, restart, enable or disable the services aios-init runs (root or aios-init's user)",
+    )
     .addArgument(new Argument('<action>', 'what to do').choices(CTL_ACTIONS))
     .argument('[unit]', 'the service (all but list)')
-    .option('--socket <path>', `the control socket (default: $${INIT_SOCKET_ENV}, else ${INIT_SOCKET_NAME} in the runtime directory)`)
-    .action(async (action: string, unit: string | undefined, o: { socket?: string }) => { code = await control(action, unit, o.socket); });
-  program.command('reboot').description('ask the running aios-init to stop everything in order and reboot')
-    .action(() => { code = signalInit('SIGUSR1', 'reboot'); });
-  program.command('poweroff').description('ask the running aios-init to stop everything in order and power off')
-    .action(() => { code = signalInit('SIGUSR2', 'poweroff'); });
+    .option(
+      '--socket <path>',
+      `the control socket (default: $${INIT_SOCKET_ENV}, else ${INIT_SOCKET_NAME} in the runtime directory)`,
+    )
+    .action(async (action: string, unit: string | undefined, o: { socket?: string }) => {
+      code = await control(action, unit, o.socket);
+    });
+  program
+    .command('reboot')
+    .description('ask the running aios-init to stop everything in order and reboot')
+    .action(() => {
+      code = signalInit('SIGUSR1', 'reboot');
+    });
+  program
+    .command('poweroff')
+    .description('ask the running aios-init to stop everything in order and power off')
+    .action(() => {
+      code = signalInit('SIGUSR2', 'poweroff');
+    });
 
   // As the kernel's init (no arguments, PID 1 or the child of tini) it boots.
   const args = argv.length === 0 && (process.pid === 1 || process.ppid === 1) ? ['boot'] : argv;
@@ -193,8 +276,13 @@ function breakGlassFromConfig(root: string): string | null {
 /** Entry for bin/aios-init.js. */
 export function runInitMain(argv: string[], binUrl: string): void {
   const binDir = dirname(fileURLToPath(binUrl));
-  runInit(argv, { binDir }).then((c) => { process.exitCode = c; }, (err: unknown) => {
-    process.stderr.write(`aios-init: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
+  runInit(argv, { binDir }).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (err: unknown) => {
+      process.stderr.write(`aios-init: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

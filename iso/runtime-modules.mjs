@@ -30,7 +30,8 @@ function wanted(key, meta) {
   if (meta.os !== undefined && !meta.os.includes('linux')) return false;
   if (meta.cpu !== undefined && !meta.cpu.includes('x64')) return false;
   const scoped = /node_modules\/@node-llama-cpp\/(.+)$/.exec(key);
-  if (scoped !== null) return scoped[1] === 'linux-x64' || (gpu && /^linux-x64-(cuda|cuda-ext|vulkan)$/.test(scoped[1]));
+  if (scoped !== null)
+    return scoped[1] === 'linux-x64' || (gpu && /^linux-x64-(cuda|cuda-ext|vulkan)$/.test(scoped[1]));
   return true;
 }
 

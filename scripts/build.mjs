@@ -18,7 +18,11 @@ function newestMtime(dir) {
 }
 
 if (process.argv.includes('--if-stale') && existsSync(out)) {
-  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'init')), statSync(join(root, 'package.json')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(root, 'src')),
+    newestMtime(join(root, 'init')),
+    statSync(join(root, 'package.json')).mtimeMs,
+  );
   if (statSync(out).mtimeMs >= sources) process.exit(0);
 }
 
@@ -28,7 +32,12 @@ await build({
   // model-worker: the local model runtime, started by aiosd as a child process (src/models/local).
   // aios-init: boot phases, supervision and login integration (init/main.ts), run by bin/aios-init.js.
   // runas-helper: runs an operator's steps with the operator's credentials (src/runas), started by aiosd.
-  entryPoints: { aios: join(root, 'src/cli/main.ts'), 'model-worker': join(root, 'src/models/local/model-worker.ts'), 'aios-init': join(root, 'init/main.ts'), 'runas-helper': join(root, 'src/runas/helper-main.ts') },
+  entryPoints: {
+    aios: join(root, 'src/cli/main.ts'),
+    'model-worker': join(root, 'src/models/local/model-worker.ts'),
+    'aios-init': join(root, 'init/main.ts'),
+    'runas-helper': join(root, 'src/runas/helper-main.ts'),
+  },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,
@@ -42,6 +51,8 @@ await build({
   external: ['better-sqlite3', 'node-pty', 'node-llama-cpp', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"', __AIOS_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require() for Node built-ins.
-  banner: { js: "import{createRequire as __aiosCreateRequire}from'node:module';const require=__aiosCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import{createRequire as __aiosCreateRequire}from'node:module';const require=__aiosCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -7,7 +7,9 @@ import type { BootContext } from './boot-context.js';
 import type { BootPhase } from './phase-runner.js';
 
 async function startAll(ctx: BootContext, names: string[]): Promise<string[]> {
-  const settled = await Promise.all(names.filter((n) => ctx.enablement.enabled(n)).map(async (n) => `${n} ${await ctx.supervisor.start(n)}`));
+  const settled = await Promise.all(
+    names.filter((n) => ctx.enablement.enabled(n)).map(async (n) => `${n} ${await ctx.supervisor.start(n)}`),
+  );
   return settled;
 }
 
@@ -22,14 +24,19 @@ const hardware: BootPhase<BootContext> = {
   title: 'hardware check',
   async run(ctx) {
     const details: string[] = [];
-    if (ctx.services.devices.length > 0) details.push(`devices: ${(await startAll(ctx, ctx.services.devices)).join(', ')}`);
+    if (ctx.services.devices.length > 0)
+      details.push(`devices: ${(await startAll(ctx, ctx.services.devices)).join(', ')}`);
     const mounted = ctx.mountState();
     if (mounted !== null) details.push(mounted);
     for (const name of ctx.services.background) if (ctx.enablement.enabled(name)) void ctx.supervisor.start(name);
     details.push(...disabledOf(ctx, ctx.services.background));
     const inv = readInventory(ctx.root, ctx.paths.stateDir);
     details.push(...describeInventory(inv));
-    const unmet = unmetMinimums(inv, { cpus: ctx.init.min_cpus, memoryMb: ctx.init.min_memory_mb, stateFreeMb: ctx.init.min_state_free_mb });
+    const unmet = unmetMinimums(inv, {
+      cpus: ctx.init.min_cpus,
+      memoryMb: ctx.init.min_memory_mb,
+      stateFreeMb: ctx.init.min_state_free_mb,
+    });
     if (unmet.length > 0) return { status: 'failed', details, error: `below the minimum: ${unmet.join('; ')}` };
     return { status: 'ok', details: [...details, 'minimum requirements met'] };
   },
@@ -41,7 +48,9 @@ const aiRuntime: BootPhase<BootContext> = {
   async run(ctx, signal) {
     const inv = readInventory(ctx.root, ctx.paths.stateDir);
     const r = await ctx.models.probe(ctx.config.models, inv.memAvailableMb, signal);
-    return r.error === undefined ? { status: r.status, details: r.details } : { status: r.status, details: r.details, error: r.error };
+    return r.error === undefined
+      ? { status: r.status, details: r.details }
+      : { status: r.status, details: r.details, error: r.error };
   },
 };
 
@@ -51,7 +60,11 @@ const coreServices: BootPhase<BootContext> = {
   async run(ctx, signal) {
     const state = await ctx.supervisor.start(ctx.services.daemon);
     if (state !== 'running') {
-      return { status: 'failed', details: [], error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log or /var/log/aios)` };
+      return {
+        status: 'failed',
+        details: [],
+        error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log or /var/log/aios)`,
+      };
     }
     const s = await daemonStatus(ctx.paths.socketPath, signal);
     const details = [
@@ -66,7 +79,10 @@ const coreServices: BootPhase<BootContext> = {
 
 function configuredAgents(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.toml')).map((f) => f.slice(0, -'.toml'.length)).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.toml'))
+      .map((f) => f.slice(0, -'.toml'.length))
+      .sort();
   } catch {
     return [];
   }
@@ -76,14 +92,17 @@ const agentSpawn: BootPhase<BootContext> = {
   name: 'agent-spawn',
   title: 'agent spawn',
   async run(ctx, signal) {
-    if (ctx.supervisor.state(ctx.services.daemon) !== 'running') return { status: 'skipped', details: ['aiosd is not running'] };
+    if (ctx.supervisor.state(ctx.services.daemon) !== 'running')
+      return { status: 'skipped', details: ['aiosd is not running'] };
     const s = await daemonStatus(ctx.paths.socketPath, signal);
     const agents = configuredAgents(ctx.agentsDir);
     return {
       status: 'ok',
       details: [
         `planners: ${s.planners.join(' → ')}`,
-        agents.length === 0 ? `agents: the built-in roster (none configured in ${ctx.agentsDir})` : `agents configured in ${ctx.agentsDir}: ${agents.join(', ')}`,
+        agents.length === 0
+          ? `agents: the built-in roster (none configured in ${ctx.agentsDir})`
+          : `agents configured in ${ctx.agentsDir}: ${agents.join(', ')}`,
       ],
     };
   },
@@ -96,7 +115,9 @@ const autonomy: BootPhase<BootContext> = {
     const details: string[] = [`autonomy level: ${ctx.config.system.autonomy_level}`];
     if (ctx.supervisor.state(ctx.services.daemon) === 'running') {
       const s = await daemonStatus(ctx.paths.socketPath, signal);
-      const goals = Object.entries(s.goals).map(([k, v]) => `${k} ${v}`).join(', ');
+      const goals = Object.entries(s.goals)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       details.push(`goals: ${goals === '' ? 'none yet' : goals}`);
     }
     // Logins open even when aiosd is down: the TUI says so and retries, and the break-glass
@@ -112,4 +133,10 @@ const autonomy: BootPhase<BootContext> = {
   },
 };
 
-export const BOOT_PHASES: ReadonlyArray<BootPhase<BootContext>> = [hardware, aiRuntime, coreServices, agentSpawn, autonomy];
+export const BOOT_PHASES: ReadonlyArray<BootPhase<BootContext>> = [
+  hardware,
+  aiRuntime,
+  coreServices,
+  agentSpawn,
+  autonomy,
+];

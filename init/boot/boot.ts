@@ -40,7 +40,9 @@ const PID1_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 /** Boots, then supervises until a signal asks to stop; resolves with the exit code. */
 export async function runBoot(opts: BootOptions): Promise<number> {
   const pid1 = opts.mode === 'pid1';
-  const env: NodeJS.ProcessEnv = pid1 ? { PATH: PID1_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'linux', ...opts.env, AIOS_MODE: 'system' } : { ...opts.env };
+  const env: NodeJS.ProcessEnv = pid1
+    ? { PATH: PID1_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'linux', ...opts.env, AIOS_MODE: 'system' }
+    : { ...opts.env };
   const early: string[] = [];
   if (pid1) {
     mountEarly((l) => early.push(l));
@@ -58,7 +60,10 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   log.line(`aios-init ${opts.mode}: Node took ${(process.uptime() * 1000).toFixed(0)} ms to start`);
   for (const l of early) log.line(l);
   // PID 1 must not die (the kernel panics when it does): an exception is logged and supervision goes on.
-  if (pid1) process.on('uncaughtException', (err) => { log.line(`uncaught: ${err.stack ?? err.message}`); });
+  if (pid1)
+    process.on('uncaughtException', (err) => {
+      log.line(`uncaught: ${err.stack ?? err.message}`);
+    });
   let requestStop: (why: string, action: PowerAction | 'exit') => void = () => undefined;
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
     requestStop = (why, action) => {
@@ -80,7 +85,8 @@ export async function runBoot(opts: BootOptions): Promise<number> {
       on('SIGTERM', 'exit');
       on('SIGINT', 'exit');
       // Not init here: a stray reboot request must not end the process (their default action).
-      for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => log.line(`${sig} ignored: aios-init is not init here; use systemctl reboot or poweroff`));
+      for (const sig of ['SIGUSR1', 'SIGUSR2'] as const)
+        process.on(sig, () => log.line(`${sig} ignored: aios-init is not init here; use systemctl reboot or poweroff`));
     }
   });
 
@@ -113,24 +119,54 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   const servicesLog = supervisesNode ? openSync(join(logDir, 'services.log'), 'a', 0o600) : 'ignore';
   const node = pid1 ? nodeServices(init, { env, output: servicesLog }) : { devices: [], background: [], logins: [] };
   for (const spec of [...node.devices, ...node.background, ...node.logins]) supervisor.add(spec);
-  if (!supervisesNode && init.services.length > 0) log.line('[[init.services]] are not run under systemd: make them systemd units');
-  const configured = supervisesNode ? configuredServices(init, { env, output: servicesLog, taken: new Set(supervisor.records().map((r) => r.name)), log: (l) => log.line(l) }) : [];
+  if (!supervisesNode && init.services.length > 0)
+    log.line('[[init.services]] are not run under systemd: make them systemd units');
+  const configured = supervisesNode
+    ? configuredServices(init, {
+        env,
+        output: servicesLog,
+        taken: new Set(supervisor.records().map((r) => r.name)),
+        log: (l) => log.line(l),
+      })
+    : [];
   for (const spec of configured) supervisor.add(spec);
   const enabledByDefault = new Map(init.services.map((c) => [c.name, c.enabled]));
-  const enablement = new BootEnablement(join(paths.stateDir, 'init-services.json'), (name) => enabledByDefault.get(name) ?? true, (l) => log.line(l));
-  const control = supervisesNode ? new ControlServer({ socketPath: controlSocket, control: new ServiceControl(supervisor, enablement), log: (l) => log.line(l) }) : null;
+  const enablement = new BootEnablement(
+    join(paths.stateDir, 'init-services.json'),
+    (name) => enabledByDefault.get(name) ?? true,
+    (l) => log.line(l),
+  );
+  const control = supervisesNode
+    ? new ControlServer({
+        socketPath: controlSocket,
+        control: new ServiceControl(supervisor, enablement),
+        log: (l) => log.line(l),
+      })
+    : null;
   try {
     await control?.listen();
   } catch (err) {
-    log.line(`control socket ${controlSocket}: ${err instanceof Error ? err.message : String(err)}; service.* in aiosd cannot reach the supervisor`);
+    log.line(
+      `control socket ${controlSocket}: ${err instanceof Error ? err.message : String(err)}; service.* in aiosd cannot reach the supervisor`,
+    );
   }
 
   let stateMount: string | null = null;
   const ctx: BootContext = {
-    mode: opts.mode, root: '/', paths, config, init, supervisor, enablement, log: (l) => log.line(l),
+    mode: opts.mode,
+    root: '/',
+    paths,
+    config,
+    init,
+    supervisor,
+    enablement,
+    log: (l) => log.line(l),
     models: new ModelFileProbe(join(paths.stateDir, 'models')),
     services: {
-      devices: node.devices.map((s) => s.name), background: node.background.map((s) => s.name), daemon: 'aiosd', logins: node.logins.map((s) => s.name),
+      devices: node.devices.map((s) => s.name),
+      background: node.background.map((s) => s.name),
+      daemon: 'aiosd',
+      logins: node.logins.map((s) => s.name),
       configured: configured.map((s) => s.name),
     },
     mountState: () => {
@@ -148,13 +184,31 @@ export async function runBoot(opts: BootOptions): Promise<number> {
 
   // The timeline starts in the state dir as it is; when the hardware phase mounts the state
   // disk over it, the next write lands on the disk.
-  recorder = new TimelineRecorder({ stateDir: paths.stateDir, clock, bootId: currentBootId(), mode: opts.mode, node: hostname(), log: (l) => log.line(l) }, BOOT_PHASES);
+  recorder = new TimelineRecorder(
+    {
+      stateDir: paths.stateDir,
+      clock,
+      bootId: currentBootId(),
+      mode: opts.mode,
+      node: hostname(),
+      log: (l) => log.line(l),
+    },
+    BOOT_PHASES,
+  );
   const outcome = await Promise.race([
-    runPhases(BOOT_PHASES, ctx, recorder, { log: (l) => log.line(l), phaseTimeoutMs: (init.ready_timeout_s + 60) * 1000 }),
+    runPhases(BOOT_PHASES, ctx, recorder, {
+      log: (l) => log.line(l),
+      phaseTimeoutMs: (init.ready_timeout_s + 60) * 1000,
+    }),
     stopped,
   ]);
   const buttonWatch = new AbortController();
-  if (pid1) void watchPowerButton({ onPress: () => requestStop('power button', 'poweroff'), log: (l) => log.line(l), signal: buttonWatch.signal });
+  if (pid1)
+    void watchPowerButton({
+      onPress: () => requestStop('power button', 'poweroff'),
+      log: (l) => log.line(l),
+      signal: buttonWatch.signal,
+    });
   if (outcome === 'ready' || outcome === 'degraded') {
     const t = recorder.snapshot();
     const since = pid1 ? ` (kernel start → autonomy ${(t.readyS ?? 0).toFixed(1)} s)` : '';

@@ -19,8 +19,15 @@ export function configuredServices(
     const [program, ...args] = c.argv;
     if (program === undefined) continue;
     specs.push({
-      name: c.name, description: c.description, kind: c.kind, argv: [program, ...args], requires: c.requires,
-      env: opts.env, output: opts.output, keepOutput: true, policy: { restart: c.restart },
+      name: c.name,
+      description: c.description,
+      kind: c.kind,
+      argv: [program, ...args],
+      requires: c.requires,
+      env: opts.env,
+      output: opts.output,
+      keepOutput: true,
+      policy: { restart: c.restart },
     });
   }
   return withRunnableRequirements(specs, opts.taken, opts.log);
@@ -30,14 +37,22 @@ export function configuredServices(
  * The specs whose requirements all exist and lead to no cycle; each one left out is said, with
  * why. Leaving one out can leave out those that require it, so this repeats until nothing changes.
  */
-function withRunnableRequirements(specs: ServiceSpec[], builtIn: ReadonlySet<string>, log: (line: string) => void): ServiceSpec[] {
+function withRunnableRequirements(
+  specs: ServiceSpec[],
+  builtIn: ReadonlySet<string>,
+  log: (line: string) => void,
+): ServiceSpec[] {
   let kept = specs;
   for (;;) {
     const names = new Set(kept.map((s) => s.name));
     const bad = new Map<string, string>();
     for (const s of kept) {
       const missing = (s.requires ?? []).filter((r) => !names.has(r) && !builtIn.has(r));
-      if (missing.length > 0) bad.set(s.name, `it requires ${missing.join(', ')}, which ${missing.length === 1 ? 'is not a service' : 'are not services'} here`);
+      if (missing.length > 0)
+        bad.set(
+          s.name,
+          `it requires ${missing.join(', ')}, which ${missing.length === 1 ? 'is not a service' : 'are not services'} here`,
+        );
       else {
         const cycle = cycleFrom(s.name, kept);
         if (cycle !== null) bad.set(s.name, `its requirements go round in a cycle (${cycle.join(' → ')})`);

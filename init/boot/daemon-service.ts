@@ -26,7 +26,13 @@ export function stepCgroupsOf(stateDir: string): string | null {
   }
 }
 
-export function daemonService(o: { paths: AiosPaths; init: InitConfig; env: NodeJS.ProcessEnv; aiosEntry: string; output: number | 'ignore' | 'inherit' }): ServiceSpec {
+export function daemonService(o: {
+  paths: AiosPaths;
+  init: InitConfig;
+  env: NodeJS.ProcessEnv;
+  aiosEntry: string;
+  output: number | 'ignore' | 'inherit';
+}): ServiceSpec {
   const socket = o.paths.socketPath;
   // A step's processes never outlive aiosd unnoticed: each step runs in a cgroup under this
   // directory, and whatever is left in them when aiosd died is ended before it starts again
@@ -37,14 +43,17 @@ export function daemonService(o: { paths: AiosPaths; init: InitConfig; env: Node
     description: 'the aiOS daemon: goals, tools, memory and the audit ledger',
     // service.stop aiosd would be aiosd stopping itself through its own tool: the goal ends
     // mid-step and, stopped on request, nothing starts it again until the next boot.
-    critical: 'aiosd must keep running: stopped, restarted or disabled through the control channel (which its own service tools use), it would end the running goal mid-step and nothing would start it again; aios-init restarts it when it fails, and `aios-init reboot` restarts the node',
+    critical:
+      'aiosd must keep running: stopped, restarted or disabled through the control channel (which its own service tools use), it would end the running goal mid-step and nothing would start it again; aios-init restarts it when it fails, and `aios-init reboot` restarts the node',
     kind: 'daemon',
     argv: [process.execPath, o.aiosEntry, 'daemon'],
     env: steps === null ? o.env : { ...o.env, AIOS_STEP_CGROUPS: steps },
     beforeStart: () => {
       if (steps === null) return null;
       const killed = killCgroupsUnder(steps);
-      return killed.length === 0 ? null : `ended ${killed.length} step cgroup(s) the last aiosd left running (${killed.join(', ')})`;
+      return killed.length === 0
+        ? null
+        : `ended ${killed.length} step cgroup(s) the last aiosd left running (${killed.join(', ')})`;
     },
     output: o.output,
     ready: (signal) => waitForDaemon(socket, signal),
@@ -52,7 +61,9 @@ export function daemonService(o: { paths: AiosPaths; init: InitConfig; env: Node
     watchdog: {
       intervalMs: o.init.watchdog_interval_s * 1000,
       timeoutMs: o.init.watchdog_timeout_s * 1000,
-      probe: async (signal) => { await daemonStatus(socket, signal); },
+      probe: async (signal) => {
+        await daemonStatus(socket, signal);
+      },
     },
     // aiosd finishes the step it is running before it exits.
     stopTimeoutMs: 15_000,

@@ -22,7 +22,11 @@ export function createInitLog(opts: { file: string; console: boolean; clock: () 
         fileOk = false; // a read-only or full disk must not stop the boot
       }
     },
-    quietConsole() { consoleOn = false; },
-    unquietConsole() { consoleOn = opts.console; },
+    quietConsole() {
+      consoleOn = false;
+    },
+    unquietConsole() {
+      consoleOn = opts.console;
+    },
   };
 }

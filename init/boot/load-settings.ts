@@ -3,9 +3,15 @@
 import { AiosConfig, ConfigError, loadConfig } from '../../src/config/config.js';
 import type { AiosPaths } from '../../src/config/paths.js';
 
-export function loadSettings(paths: Pick<AiosPaths, 'systemConfigFile' | 'userConfigFile'>, env: NodeJS.ProcessEnv = process.env): { config: AiosConfig; problem: string | null } {
+export function loadSettings(
+  paths: Pick<AiosPaths, 'systemConfigFile' | 'userConfigFile'>,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: AiosConfig; problem: string | null } {
   try {
-    return { config: loadConfig({ systemFile: paths.systemConfigFile, userFile: paths.userConfigFile, env }).config, problem: null };
+    return {
+      config: loadConfig({ systemFile: paths.systemConfigFile, userFile: paths.userConfigFile, env }).config,
+      problem: null,
+    };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return { config: AiosConfig.parse({}), problem: `bad configuration: ${err.message}` };

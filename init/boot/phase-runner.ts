@@ -16,7 +16,10 @@ export interface RunPhasesOptions {
 }
 
 export async function runPhases<C>(
-  phases: ReadonlyArray<BootPhase<C>>, ctx: C, recorder: TimelineRecorder, opts: RunPhasesOptions,
+  phases: ReadonlyArray<BootPhase<C>>,
+  ctx: C,
+  recorder: TimelineRecorder,
+  opts: RunPhasesOptions,
 ): Promise<'ready' | 'degraded'> {
   let degraded = false;
   for (const phase of phases) {

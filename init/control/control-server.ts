@@ -8,7 +8,11 @@ import { dirname } from 'node:path';
 import { describeIssue } from '../../src/config/describe-issue.js';
 import { peerCredOf, type PeerCred } from '../../src/daemon/peer-cred.js';
 import { encodeFrame, LineDecoder } from '../../src/protocol/framing.js';
-import { INIT_CONTROL_MAX_BYTES, InitControlRequest, type InitControlResponse } from '../../src/protocol/init-control.js';
+import {
+  INIT_CONTROL_MAX_BYTES,
+  InitControlRequest,
+  type InitControlResponse,
+} from '../../src/protocol/init-control.js';
 import type { ServiceControl } from './service-control.js';
 
 const MAX_CLIENTS = 16;
@@ -19,21 +23,35 @@ export function peerAllowed(cred: Pick<PeerCred, 'uid'>, ownUid: number): boolea
 }
 
 /** The answer to one line: the request's own answer, or why it could not be read. */
-export async function answerLine(text: string, control: ServiceControl, caller: PeerCred): Promise<InitControlResponse> {
+export async function answerLine(
+  text: string,
+  control: ServiceControl,
+  caller: PeerCred,
+): Promise<InitControlResponse> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return { id: null, ok: false, error: `not a JSON object: ${(err as Error).message}; send one object a line, e.g. {"id":1,"op":"list"}` };
+    return {
+      id: null,
+      ok: false,
+      error: `not a JSON object: ${(err as Error).message}; send one object a line, e.g. {"id":1,"op":"list"}`,
+    };
   }
-  const id = typeof raw === 'object' && raw !== null && Number.isSafeInteger((raw as { id?: unknown }).id) ? (raw as { id: number }).id : null;
+  const id =
+    typeof raw === 'object' && raw !== null && Number.isSafeInteger((raw as { id?: unknown }).id)
+      ? (raw as { id: number }).id
+      : null;
   const parsed = InitControlRequest.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => { const d = describeIssue(i, InitControlRequest); return d.key === '' ? d.problem : `${d.key}: ${d.problem}`; });
+    const problems = parsed.error.issues.map((i) => {
+      const d = describeIssue(i, InitControlRequest);
+      return d.key === '' ? d.problem : `${d.key}: ${d.problem}`;
+    });
     return { id, ok: false, error: `not a control request: ${problems.join('; ')}` };
   }
   try {
-    return { id: parsed.data.id, ok: true, ...await control.handle(parsed.data, caller) };
+    return { id: parsed.data.id, ok: true, ...(await control.handle(parsed.data, caller)) };
   } catch (err) {
     return { id: parsed.data.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
@@ -43,7 +61,14 @@ export class ControlServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly options: { socketPath: string; control: ServiceControl; log: (line: string) => void; ownUid?: number }) {}
+  constructor(
+    private readonly options: {
+      socketPath: string;
+      control: ServiceControl;
+      log: (line: string) => void;
+      ownUid?: number;
+    },
+  ) {}
 
   async listen(): Promise<void> {
     const { socketPath } = this.options;
@@ -56,7 +81,10 @@ export class ControlServer {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(socketPath, () => { server.off('error', reject); resolve(); });
+        server.listen(socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
     } finally {
       process.umask(umask);
@@ -85,9 +113,13 @@ export class ControlServer {
     }
     if (!peerAllowed(cred, ownUid)) {
       this.options.log(`control socket: refused uid ${cred.uid} (pid ${cred.pid})`);
-      return this.refuse(socket, `uid ${cred.uid} may not control aios-init's services: only root${ownUid === 0 ? '' : ` and uid ${ownUid}`} may`);
+      return this.refuse(
+        socket,
+        `uid ${cred.uid} may not control aios-init's services: only root${ownUid === 0 ? '' : ` and uid ${ownUid}`} may`,
+      );
     }
-    if (this.sockets.size >= MAX_CLIENTS) return this.refuse(socket, `aios-init has ${this.sockets.size} control clients, its limit; try again shortly`);
+    if (this.sockets.size >= MAX_CLIENTS)
+      return this.refuse(socket, `aios-init has ${this.sockets.size} control clients, its limit; try again shortly`);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const decoder = new LineDecoder(INIT_CONTROL_MAX_BYTES);
@@ -95,12 +127,17 @@ export class ControlServer {
     let queue = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
-        queue = queue.then(async () => {
-          const answer: InitControlResponse = frame.type === 'oversized'
-            ? { id: null, ok: false, error: `a control message may be at most ${frame.limit} bytes` }
-            : await answerLine(frame.text, this.options.control, cred);
-          if (!socket.destroyed) socket.write(encodeFrame(answer));
-        }).catch((err: unknown) => this.options.log(`control socket: ${err instanceof Error ? err.message : String(err)}`));
+        queue = queue
+          .then(async () => {
+            const answer: InitControlResponse =
+              frame.type === 'oversized'
+                ? { id: null, ok: false, error: `a control message may be at most ${frame.limit} bytes` }
+                : await answerLine(frame.text, this.options.control, cred);
+            if (!socket.destroyed) socket.write(encodeFrame(answer));
+          })
+          .catch((err: unknown) =>
+            this.options.log(`control socket: ${err instanceof Error ? err.message : String(err)}`),
+          );
       }
     });
   }

@@ -28,7 +28,10 @@ export class ControlRefusal extends Error {
 }
 
 export class ServiceControl {
-  constructor(private readonly supervisor: Supervisor, private readonly enablement: BootEnablement) {}
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly enablement: BootEnablement,
+  ) {}
 
   async handle(req: InitControlRequest, caller: { uid: number }): Promise<Answer> {
     if (req.op === 'list') return { services: this.supervisor.services().map((s) => this.info(s)) };
@@ -43,7 +46,8 @@ export class ServiceControl {
       case 'start': {
         this.supervisor.note(name, `start requested ${by}`);
         const state = await this.supervisor.start(name, { again: true });
-        if (state !== 'running' && state !== 'done') throw new ControlRefusal(`${name} did not start: it is ${state}${this.lastExit(name)}`);
+        if (state !== 'running' && state !== 'done')
+          throw new ControlRefusal(`${name} did not start: it is ${state}${this.lastExit(name)}`);
         return this.after(name, `started ${name}`);
       }
       case 'stop':
@@ -55,7 +59,8 @@ export class ServiceControl {
         this.refuseIfCritical(s, 'restart');
         this.supervisor.note(name, `restart requested ${by}`);
         const state = await this.supervisor.restart(name);
-        if (state !== 'running' && state !== 'done') throw new ControlRefusal(`${name} did not start again: it is ${state}${this.lastExit(name)}`);
+        if (state !== 'running' && state !== 'done')
+          throw new ControlRefusal(`${name} did not start again: it is ${state}${this.lastExit(name)}`);
         return this.after(name, `restarted ${name}`);
       }
       case 'enable':
@@ -74,11 +79,14 @@ export class ServiceControl {
     const bare = unit.replace(/\.service$/, '');
     if (this.supervisor.has(bare)) return bare;
     const known = this.supervisor.services().map((s) => s.spec.name);
-    throw new ControlRefusal(`no service named "${unit}" is supervised by aios-init (it runs: ${known.join(', ') || 'nothing'})`);
+    throw new ControlRefusal(
+      `no service named "${unit}" is supervised by aios-init (it runs: ${known.join(', ') || 'nothing'})`,
+    );
   }
 
   private refuseIfCritical(s: SupervisedService, action: string): void {
-    if (s.spec.critical !== undefined) throw new ControlRefusal(`refusing to ${action} ${s.spec.name}: ${s.spec.critical}`);
+    if (s.spec.critical !== undefined)
+      throw new ControlRefusal(`refusing to ${action} ${s.spec.name}: ${s.spec.critical}`);
   }
 
   private lastExit(name: string): string {

@@ -1,13 +1,30 @@
 // Every change install makes goes through here: the original is backed up byte for byte
 // (with its mode and owner) before the first write, the new content is written to a temporary
 // file and renamed into place, and each change is recorded for the manifest.
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { backupName, MANIFEST_DIR, sha256, type FileManifestEntry, type ManifestEntry } from './manifest.js';
 import { applyEdit, type TextEdit } from './text-edits.js';
 
 /** Writes `data` to `file` through a temporary file and a rename, with the given mode and owner. */
-export function writeAtomically(file: string, data: Buffer | string, mode: number, owner: { uid: number; gid: number } | null): void {
+export function writeAtomically(
+  file: string,
+  data: Buffer | string,
+  mode: number,
+  owner: { uid: number; gid: number } | null,
+): void {
   const tmp = join(dirname(file), `.${process.pid}.aios-init.tmp`);
   writeFileSync(tmp, data, { mode });
   chmodSync(tmp, mode); // writeFileSync's mode is filtered by the umask
@@ -49,17 +66,27 @@ export class FileChanges {
     let existing: string | null = null;
     try {
       existing = lstatSync(real).isSymbolicLink() ? readlinkSync(real) : '(not a link)';
-    } catch { /* absent */ }
+    } catch {
+      /* absent */
+    }
     if (existing === target) return; // already enabled; not ours to remove
-    if (existing !== null) throw new Error(`${path} exists and is not a link to ${target}; move it away and install again`);
+    if (existing !== null)
+      throw new Error(`${path} exists and is not a link to ${target}; move it away and install again`);
     this.ensureDir(dirname(path));
     symlinkSync(target, real);
     this.entries.push({ kind: 'symlink', path, target });
   }
 
-  private change(path: string, next: (old: string) => string, edits: TextEdit[], newMode: number, forceMode?: number): void {
+  private change(
+    path: string,
+    next: (old: string) => string,
+    edits: TextEdit[],
+    newMode: number,
+    forceMode?: number,
+  ): void {
     // A second change would back up the first one's result instead of the original.
-    if (this.entries.some((e) => e.kind === 'file' && e.path === path)) throw new Error(`${path} is changed twice in one install`);
+    if (this.entries.some((e) => e.kind === 'file' && e.path === path))
+      throw new Error(`${path} is changed twice in one install`);
     const real = this.real(path);
     let before: FileManifestEntry['before'] = null;
     let old = '';

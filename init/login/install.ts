@@ -43,7 +43,12 @@ function readText(root: string, path: string): string {
 }
 
 function listedShells(root: string): Set<string> {
-  return new Set(readText(root, '/etc/shells').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/')));
+  return new Set(
+    readText(root, '/etc/shells')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('/')),
+  );
 }
 
 /** The accounts to change: named ones must exist; --all-users takes root and every person's account. */
@@ -58,35 +63,56 @@ export function chooseUsers(root: string, o: Pick<InstallOptions, 'users' | 'all
     for (const line of passwd.split('\n')) {
       const f = line.split(':');
       const uid = Number(f[2]);
-      if (f.length === 7 && (uid === 0 || (uid >= 1000 && uid < 65534)) && shells.has(f[6] ?? '')) chosen.add(f[0] ?? '');
+      if (f.length === 7 && (uid === 0 || (uid >= 1000 && uid < 65534)) && shells.has(f[6] ?? ''))
+        chosen.add(f[0] ?? '');
     }
   }
   if (o.breakGlass !== null) {
-    if (o.users.includes(o.breakGlass)) throw new InstallError(`${o.breakGlass} is the break-glass account ([init] break_glass_user); it keeps its normal shell`);
+    if (o.users.includes(o.breakGlass))
+      throw new InstallError(
+        `${o.breakGlass} is the break-glass account ([init] break_glass_user); it keeps its normal shell`,
+      );
     chosen.delete(o.breakGlass);
   }
-  for (const u of chosen) if (passwdEntry(passwd, u) === undefined) throw new InstallError(`no account named ${u} in ${join(root, '/etc/passwd')}; create it first (adduser ${u})`);
-  if (chosen.size === 0) throw new InstallError('no account to change: --all-users found only the break-glass account; name one with --user');
+  for (const u of chosen)
+    if (passwdEntry(passwd, u) === undefined)
+      throw new InstallError(`no account named ${u} in ${join(root, '/etc/passwd')}; create it first (adduser ${u})`);
+  if (chosen.size === 0)
+    throw new InstallError(
+      'no account to change: --all-users found only the break-glass account; name one with --user',
+    );
   return [...chosen].sort();
 }
 
 export function installLogins(o: InstallOptions): { manifest: Manifest; notes: string[] } {
   const { root, layout } = o;
   const existing = readManifest(root);
-  if (existing !== null) throw new InstallError(`aiOS logins were installed on ${existing.installedAt} (${manifestFile(root)}); run aios-init uninstall first`);
+  if (existing !== null)
+    throw new InstallError(
+      `aiOS logins were installed on ${existing.installedAt} (${manifestFile(root)}); run aios-init uninstall first`,
+    );
   for (const needed of [join(layout.prefix, 'bin/aios-shell.js'), layout.node]) {
-    if (!existsSync(join(root, needed))) throw new InstallError(`${needed} does not exist${root === '/' ? '' : ` under ${root}`}; install aiOS there first (--prefix, --node)`);
+    if (!existsSync(join(root, needed)))
+      throw new InstallError(
+        `${needed} does not exist${root === '/' ? '' : ` under ${root}`}; install aiOS there first (--prefix, --node)`,
+      );
   }
   const users = chooseUsers(root, o);
   const aiosShell = `${layout.binDir}/aios-shell`;
   const notes: string[] = [];
   const changes = new FileChanges(root);
   try {
-    for (const program of ['aios', 'aios-shell', 'aios-init'] as const) changes.write(`${layout.binDir}/${program}`, wrapperScript(layout, program), 0o755);
+    for (const program of ['aios', 'aios-shell', 'aios-init'] as const)
+      changes.write(`${layout.binDir}/${program}`, wrapperScript(layout, program), 0o755);
     changes.edit('/etc/shells', [{ type: 'ensure-line', line: aiosShell }]);
 
     const passwd = readText(root, '/etc/passwd');
-    const shellEdits: TextEdit[] = users.map((user) => ({ type: 'set-shell', user, from: passwdEntry(passwd, user)?.[6] ?? '/bin/sh', to: aiosShell }));
+    const shellEdits: TextEdit[] = users.map((user) => ({
+      type: 'set-shell',
+      user,
+      from: passwdEntry(passwd, user)?.[6] ?? '/bin/sh',
+      to: aiosShell,
+    }));
     changes.edit('/etc/passwd', shellEdits);
 
     let groupText = readText(root, '/etc/group');
@@ -108,12 +134,15 @@ export function installLogins(o: InstallOptions): { manifest: Manifest; notes: s
       notes.push(`${user} is now in ${roleGroup}`);
     }
     if (groupEdits.length > 0) changes.edit('/etc/group', groupEdits);
-    if (gshadowEdits.length > 0 && existsSync(join(root, '/etc/gshadow'))) changes.edit('/etc/gshadow', gshadowEdits, 0o640);
+    if (gshadowEdits.length > 0 && existsSync(join(root, '/etc/gshadow')))
+      changes.edit('/etc/gshadow', gshadowEdits, 0o640);
 
     if (existsSync(join(root, '/etc/ssh/sshd_config'))) {
       changes.write('/etc/ssh/sshd_config.d/50-aios.conf', sshdDropIn(users, aiosShell), 0o644);
     } else {
-      notes.push('no /etc/ssh/sshd_config: SSH logins were not configured (install openssh-server and run install again)');
+      notes.push(
+        'no /etc/ssh/sshd_config: SSH logins were not configured (install openssh-server and run install again)',
+      );
     }
 
     if (o.initSystem === 'systemd') {

@@ -19,7 +19,9 @@ const FileEntry = z.object({
   kind: z.literal('file'),
   path: z.string(),
   /** null: the file did not exist before install. */
-  before: z.object({ sha256: z.string(), mode: z.number(), uid: z.number(), gid: z.number(), backup: z.string() }).nullable(),
+  before: z
+    .object({ sha256: z.string(), mode: z.number(), uid: z.number(), gid: z.number(), backup: z.string() })
+    .nullable(),
   afterSha256: z.string(),
   edits: z.array(TextEditSchema),
 });
@@ -59,7 +61,10 @@ export function readManifest(root: string): Manifest | null {
     return null;
   }
   const parsed = Manifest.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${manifestFile(root)} is not an aios-init install manifest (${parsed.error.issues[0]?.message ?? 'invalid'}); restore the files from ${join(root, MANIFEST_DIR, 'backup')} by hand`);
+  if (!parsed.success)
+    throw new Error(
+      `${manifestFile(root)} is not an aios-init install manifest (${parsed.error.issues[0]?.message ?? 'invalid'}); restore the files from ${join(root, MANIFEST_DIR, 'backup')} by hand`,
+    );
   return parsed.data;
 }
 

@@ -22,7 +22,9 @@ function join(l: string[]): string {
 
 /** The passwd line of `user`, split into its seven fields, or undefined. */
 export function passwdEntry(text: string, user: string): string[] | undefined {
-  return lines(text).map((l) => l.split(':')).find((f) => f[0] === user && f.length === 7);
+  return lines(text)
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === user && f.length === 7);
 }
 
 export function applyEdit(text: string, edit: TextEdit): string {
@@ -32,26 +34,32 @@ export function applyEdit(text: string, edit: TextEdit): string {
     case 'add-line':
       return join([...lines(text), edit.line]);
     case 'set-shell':
-      return join(lines(text).map((l) => {
-        const f = l.split(':');
-        if (f[0] !== edit.user || f.length !== 7) return l;
-        f[6] = edit.to;
-        return f.join(':');
-      }));
+      return join(
+        lines(text).map((l) => {
+          const f = l.split(':');
+          if (f[0] !== edit.user || f.length !== 7) return l;
+          f[6] = edit.to;
+          return f.join(':');
+        }),
+      );
     case 'add-member':
-      return editMembers(text, edit.group, (members) => (members.includes(edit.user) ? members : [...members, edit.user]));
+      return editMembers(text, edit.group, (members) =>
+        members.includes(edit.user) ? members : [...members, edit.user],
+      );
     case 'whole-file':
       return text;
   }
 }
 
 function editMembers(text: string, group: string, change: (members: string[]) => string[]): string {
-  return join(lines(text).map((l) => {
-    const f = l.split(':');
-    if (f[0] !== group || f.length !== 4) return l;
-    f[3] = change((f[3] ?? '').split(',').filter(Boolean)).join(',');
-    return f.join(':');
-  }));
+  return join(
+    lines(text).map((l) => {
+      const f = l.split(':');
+      if (f[0] !== group || f.length !== 4) return l;
+      f[3] = change((f[3] ?? '').split(',').filter(Boolean)).join(',');
+      return f.join(':');
+    }),
+  );
 }
 
 /** Whether `user` is listed as a member of `group` (not counting a primary group). */
@@ -76,8 +84,12 @@ export function revertEdit(text: string, edit: TextEdit): { text: string; kept: 
     case 'set-shell': {
       const entry = passwdEntry(text, edit.user);
       if (entry === undefined) return { text, kept: null };
-      if (entry[6] !== edit.to) return { text, kept: `${edit.user}'s shell is now ${entry[6] ?? ''}, not ${edit.to}; left as it is` };
-      return { text: applyEdit(text, { type: 'set-shell', user: edit.user, from: edit.to, to: edit.from }), kept: null };
+      if (entry[6] !== edit.to)
+        return { text, kept: `${edit.user}'s shell is now ${entry[6] ?? ''}, not ${edit.to}; left as it is` };
+      return {
+        text: applyEdit(text, { type: 'set-shell', user: edit.user, from: edit.to, to: edit.from }),
+        kept: null,
+      };
     }
     case 'add-member':
       return { text: editMembers(text, edit.group, (members) => members.filter((m) => m !== edit.user)), kept: null };

@@ -1,10 +1,27 @@
 // `aios-init uninstall`: puts back every file install touched, newest change first. A file
 // nobody changed since install gets its original bytes, mode and owner back from the backup.
 // A file someone else changed since keeps their change: only aiOS's edits are taken out.
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomically } from './file-changes.js';
-import { MANIFEST_DIR, manifestFile, readManifest, sha256, type FileManifestEntry, type ManifestEntry } from './manifest.js';
+import {
+  MANIFEST_DIR,
+  manifestFile,
+  readManifest,
+  sha256,
+  type FileManifestEntry,
+  type ManifestEntry,
+} from './manifest.js';
 import { revertEdit } from './text-edits.js';
 
 export interface UninstallReport {
@@ -54,7 +71,11 @@ function undo(root: string, e: ManifestEntry, report: UninstallReport): void {
       return;
     case 'symlink': {
       let target: string | null = null;
-      try { target = readlinkSync(real); } catch { /* gone */ }
+      try {
+        target = readlinkSync(real);
+      } catch {
+        /* gone */
+      }
       if (target === e.target) {
         unlinkSync(real);
         report.removed.push(e.path);

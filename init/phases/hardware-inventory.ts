@@ -15,7 +15,14 @@ export interface Inventory {
   stateFreeMb: number | null;
 }
 
-const GPU_VENDORS: Record<string, string> = { '0x10de': 'NVIDIA', '0x1002': 'AMD', '0x8086': 'Intel', '0x1af4': 'virtio', '0x1234': 'QEMU', '0x15ad': 'VMware' };
+const GPU_VENDORS: Record<string, string> = {
+  '0x10de': 'NVIDIA',
+  '0x1002': 'AMD',
+  '0x8086': 'Intel',
+  '0x1af4': 'virtio',
+  '0x1234': 'QEMU',
+  '0x15ad': 'VMware',
+};
 
 function read(path: string): string | null {
   try {
@@ -48,7 +55,11 @@ export function readInventory(root: string, stateDir: string): Inventory {
     .filter((name) => !/^(loop|ram|zram|dm-|md)/.test(name))
     .map((name) => {
       const sectors = Number((read(join(root, 'sys/block', name, 'size')) ?? '0').trim());
-      return { name, sizeMb: Math.round((sectors * 512) / (1024 * 1024)), removable: (read(join(root, 'sys/block', name, 'removable')) ?? '0').trim() === '1' };
+      return {
+        name,
+        sizeMb: Math.round((sectors * 512) / (1024 * 1024)),
+        removable: (read(join(root, 'sys/block', name, 'removable')) ?? '0').trim() === '1',
+      };
     });
 
   const gpus = list(join(root, 'sys/class/drm'))
@@ -68,8 +79,14 @@ export function readInventory(root: string, stateDir: string): Inventory {
     }));
 
   return {
-    cpus, cpuModel, memTotalMb: meminfoMb(meminfo, 'MemTotal'), memAvailableMb: meminfoMb(meminfo, 'MemAvailable'),
-    disks, gpus, nics, stateFreeMb: freeMb(stateDir),
+    cpus,
+    cpuModel,
+    memTotalMb: meminfoMb(meminfo, 'MemTotal'),
+    memAvailableMb: meminfoMb(meminfo, 'MemAvailable'),
+    disks,
+    gpus,
+    nics,
+    stateFreeMb: freeMb(stateDir),
   };
 }
 
@@ -99,15 +116,19 @@ export interface Minimums {
 export function unmetMinimums(inv: Inventory, min: Minimums): string[] {
   const problems: string[] = [];
   if (inv.cpus < min.cpus) problems.push(`${inv.cpus} CPU(s), below the minimum of ${min.cpus} ([init] min_cpus)`);
-  if (inv.memTotalMb < min.memoryMb) problems.push(`${inv.memTotalMb} MiB of memory, below the minimum of ${min.memoryMb} MiB ([init] min_memory_mb)`);
+  if (inv.memTotalMb < min.memoryMb)
+    problems.push(`${inv.memTotalMb} MiB of memory, below the minimum of ${min.memoryMb} MiB ([init] min_memory_mb)`);
   if (inv.stateFreeMb !== null && inv.stateFreeMb < min.stateFreeMb) {
-    problems.push(`${inv.stateFreeMb} MiB free for the state dir, below the minimum of ${min.stateFreeMb} MiB ([init] min_state_free_mb)`);
+    problems.push(
+      `${inv.stateFreeMb} MiB free for the state dir, below the minimum of ${min.stateFreeMb} MiB ([init] min_state_free_mb)`,
+    );
   }
   return problems;
 }
 
 export function describeInventory(inv: Inventory): string[] {
-  const disks = inv.disks.map((d) => `${d.name} ${formatMb(d.sizeMb)}${d.removable ? ' (removable)' : ''}`).join(', ') || 'none';
+  const disks =
+    inv.disks.map((d) => `${d.name} ${formatMb(d.sizeMb)}${d.removable ? ' (removable)' : ''}`).join(', ') || 'none';
   return [
     `cpu: ${inv.cpus} × ${inv.cpuModel}`,
     `memory: ${formatMb(inv.memTotalMb)} (${formatMb(inv.memAvailableMb)} available)`,

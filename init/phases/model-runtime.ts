@@ -49,24 +49,45 @@ export class ModelFileProbe implements ModelRuntimeProbe {
   probe(models: ModelsConfig, memAvailableMb: number): Promise<ProbeResult> {
     const model = operationalModel(models, this.defaultModelDir);
     if (model === null) {
-      return Promise.resolve({ status: 'skipped', details: ['no model configured: the reactive rules plan goals ([models.operational] in config.toml adds one)'] });
+      return Promise.resolve({
+        status: 'skipped',
+        details: ['no model configured: the reactive rules plan goals ([models.operational] in config.toml adds one)'],
+      });
     }
     if (model.file === '') {
-      return Promise.resolve({ status: 'failed', details: [], error: '[models.operational] names no model: set path (or name, a file under model_dir)' });
+      return Promise.resolve({
+        status: 'failed',
+        details: [],
+        error: '[models.operational] names no model: set path (or name, a file under model_dir)',
+      });
     }
     let sizeMb: number;
     try {
       sizeMb = Math.round(statSync(model.file).size / (1024 * 1024));
       if (readMagic(model.file) !== 'GGUF') {
-        return Promise.resolve({ status: 'failed', details: [], error: `${model.file} is not a GGUF model file; point [models.operational] at a .gguf file` });
+        return Promise.resolve({
+          status: 'failed',
+          details: [],
+          error: `${model.file} is not a GGUF model file; point [models.operational] at a .gguf file`,
+        });
       }
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message;
-      return Promise.resolve({ status: 'failed', details: [], error: `operational model ${model.name}: ${model.file} ${reason}; fix [models.operational] in config.toml` });
+      return Promise.resolve({
+        status: 'failed',
+        details: [],
+        error: `operational model ${model.name}: ${model.file} ${reason}; fix [models.operational] in config.toml`,
+      });
     }
-    const details = [`operational model ${model.name}: ${model.file} (${sizeMb} MiB, GGUF)`, 'loaded and health-probed by aiosd as it starts'];
+    const details = [
+      `operational model ${model.name}: ${model.file} (${sizeMb} MiB, GGUF)`,
+      'loaded and health-probed by aiosd as it starts',
+    ];
     if (sizeMb > memAvailableMb) {
-      return Promise.resolve({ status: 'warn', details: [...details, `the model (${sizeMb} MiB) is larger than the memory available (${memAvailableMb} MiB)`] });
+      return Promise.resolve({
+        status: 'warn',
+        details: [...details, `the model (${sizeMb} MiB) is larger than the memory available (${memAvailableMb} MiB)`],
+      });
     }
     return Promise.resolve({ status: 'ok', details });
   }

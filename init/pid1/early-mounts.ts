@@ -26,7 +26,8 @@ export function mountPoints(mountinfo: string): Set<string> {
   const points = new Set<string>();
   for (const line of mountinfo.split('\n')) {
     const field = line.split(' ')[4];
-    if (field !== undefined) points.add(field.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+    if (field !== undefined)
+      points.add(field.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
   }
   return points;
 }
@@ -58,8 +59,18 @@ export function mountEarly(log: (line: string) => void): void {
     }
   }
   // What systemd-tmpfiles would create: bash's process substitution needs /dev/fd.
-  for (const [link, target] of [['/dev/fd', '/proc/self/fd'], ['/dev/stdin', '/proc/self/fd/0'], ['/dev/stdout', '/proc/self/fd/1'], ['/dev/stderr', '/proc/self/fd/2']] as const) {
-    if (!existsSync(link)) try { symlinkSync(target, link); } catch { /* devtmpfs read-only or already there */ }
+  for (const [link, target] of [
+    ['/dev/fd', '/proc/self/fd'],
+    ['/dev/stdin', '/proc/self/fd/0'],
+    ['/dev/stdout', '/proc/self/fd/1'],
+    ['/dev/stderr', '/proc/self/fd/2'],
+  ] as const) {
+    if (!existsSync(link))
+      try {
+        symlinkSync(target, link);
+      } catch {
+        /* devtmpfs read-only or already there */
+      }
   }
 }
 
@@ -68,7 +79,9 @@ export function kernelSettings(log: (line: string) => void, etc = '/etc'): strin
   let hostname = 'aios';
   try {
     hostname = readFileSync(`${etc}/hostname`, 'utf8').trim() || hostname;
-  } catch { /* keep the default */ }
+  } catch {
+    /* keep the default */
+  }
   const writes: Array<[string, string]> = [
     ['/proc/sys/kernel/hostname', hostname],
     // 0: the kernel sends SIGINT to PID 1 (tini forwards it to aios-init) instead of rebooting

@@ -24,7 +24,9 @@ async function waitForFile(path: string, signal: AbortSignal): Promise<void> {
 /** Network interfaces other than loopback, as the kernel names them after udev renamed them. */
 function interfaces(sysRoot: string): string[] {
   try {
-    return readdirSync(join(sysRoot, 'class/net')).filter((n) => n !== 'lo').sort();
+    return readdirSync(join(sysRoot, 'class/net'))
+      .filter((n) => n !== 'lo')
+      .sort();
   } catch {
     return [];
   }
@@ -36,7 +38,10 @@ export function gettyArgv(tty: string): [string, ...string[]] {
   return ['/usr/sbin/agetty', '--local-line', '--keep-baud', '115200,57600,38400,9600', tty, 'vt220'];
 }
 
-export function nodeServices(init: InitConfig, opts: { env: NodeJS.ProcessEnv; output: number | 'ignore'; sysRoot?: string; devRoot?: string }): NodeServices {
+export function nodeServices(
+  init: InitConfig,
+  opts: { env: NodeJS.ProcessEnv; output: number | 'ignore'; sysRoot?: string; devRoot?: string },
+): NodeServices {
   const sys = opts.sysRoot ?? '/sys';
   const dev = opts.devRoot ?? '/dev';
   const base = { env: opts.env, output: opts.output };
@@ -47,19 +52,49 @@ export function nodeServices(init: InitConfig, opts: { env: NodeJS.ProcessEnv; o
     // /dev/disk links, so the boot waits only for udevd itself; replaying the kernel's events
     // for everything else runs beside the boot (it takes seconds on an emulated CPU).
     devices.push({
-      ...base, name: 'udevd', description: 'device manager (systemd-udevd)', kind: 'daemon',
+      ...base,
+      name: 'udevd',
+      description: 'device manager (systemd-udevd)',
+      kind: 'daemon',
       // Enablement lives on the state disk, which udev has to find first: it cannot be disabled.
-      critical: 'the boot needs udev to find its disks (the state disk among them)', argv: [UDEVD], ready: (s) => waitForFile('/run/udev/control', s), policy: { restart: 'always' } });
+      critical: 'the boot needs udev to find its disks (the state disk among them)',
+      argv: [UDEVD],
+      ready: (s) => waitForFile('/run/udev/control', s),
+      policy: { restart: 'always' },
+    });
     background.push(
-      { ...base, name: 'udev-trigger', description: 'replay device events for the devices present at boot', kind: 'oneshot', requires: ['udevd'], argv: ['/usr/bin/udevadm', 'trigger', '--action=add'], policy: { restart: 'never' } },
-      { ...base, name: 'udev-settle', description: 'wait for device events to be handled', kind: 'oneshot', requires: ['udev-trigger'], argv: ['/usr/bin/udevadm', 'settle', '--timeout=60'], policy: { restart: 'never' } },
+      {
+        ...base,
+        name: 'udev-trigger',
+        description: 'replay device events for the devices present at boot',
+        kind: 'oneshot',
+        requires: ['udevd'],
+        argv: ['/usr/bin/udevadm', 'trigger', '--action=add'],
+        policy: { restart: 'never' },
+      },
+      {
+        ...base,
+        name: 'udev-settle',
+        description: 'wait for device events to be handled',
+        kind: 'oneshot',
+        requires: ['udev-trigger'],
+        argv: ['/usr/bin/udevadm', 'settle', '--timeout=60'],
+        policy: { restart: 'never' },
+      },
     );
   }
   const nics = interfaces(sys);
   if (nics.length > 0 && existsSync('/usr/sbin/dhclient')) {
     // -1: try once and give up rather than retry forever in the foreground; on a lease it
     // forks into the background and keeps renewing it.
-    background.push({ ...base, name: 'network', description: `DHCP on ${nics.join(', ')} (dhclient)`, kind: 'oneshot', argv: ['/usr/sbin/dhclient', '-4', '-1', ...nics], policy: { restart: 'on-failure', startLimit: { burst: 3, intervalMs: 120_000 } } });
+    background.push({
+      ...base,
+      name: 'network',
+      description: `DHCP on ${nics.join(', ')} (dhclient)`,
+      kind: 'oneshot',
+      argv: ['/usr/sbin/dhclient', '-4', '-1', ...nics],
+      policy: { restart: 'on-failure', startLimit: { burst: 3, intervalMs: 120_000 } },
+    });
   }
 
   const logins: ServiceSpec[] = [];
@@ -68,8 +103,25 @@ export function nodeServices(init: InitConfig, opts: { env: NodeJS.ProcessEnv; o
     // Host keys are made on the node's first boot, never baked into the image; ed25519 only,
     // because an RSA key takes seconds to generate on an emulated CPU.
     logins.push(
-      { ...base, name: 'sshd-keys', description: 'make the SSH host key on the first boot', kind: 'oneshot', argv: existsSync(HOST_KEY) ? ['/usr/bin/true'] : ['/usr/bin/ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', HOST_KEY], policy: { restart: 'never' } },
-      { ...base, name: 'sshd', description: 'OpenSSH server', kind: 'daemon', requires: ['sshd-keys'], argv: ['/usr/sbin/sshd', '-D', '-e'], policy: { restart: 'always' } },
+      {
+        ...base,
+        name: 'sshd-keys',
+        description: 'make the SSH host key on the first boot',
+        kind: 'oneshot',
+        argv: existsSync(HOST_KEY)
+          ? ['/usr/bin/true']
+          : ['/usr/bin/ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', HOST_KEY],
+        policy: { restart: 'never' },
+      },
+      {
+        ...base,
+        name: 'sshd',
+        description: 'OpenSSH server',
+        kind: 'daemon',
+        requires: ['sshd-keys'],
+        argv: ['/usr/sbin/sshd', '-D', '-e'],
+        policy: { restart: 'always' },
+      },
     );
   }
   for (const tty of init.gettys) {
@@ -77,8 +129,15 @@ export function nodeServices(init: InitConfig, opts: { env: NodeJS.ProcessEnv; o
     // A getty exits at every logout and is started again at once; a console that cannot be
     // opened fails quickly and hits the start limit instead of spinning.
     logins.push({
-      ...base, output: 'ignore', name: `getty@${tty}`, description: `login prompt on ${tty}`, kind: 'daemon',
-      critical: `the login prompt on ${tty} is how a person reaches this node when the network does not; aios-init keeps it running`, argv: gettyArgv(tty), policy: { restart: 'always', stableAfterMs: 5000, startLimit: { burst: 10, intervalMs: 30_000 } } });
+      ...base,
+      output: 'ignore',
+      name: `getty@${tty}`,
+      description: `login prompt on ${tty}`,
+      kind: 'daemon',
+      critical: `the login prompt on ${tty} is how a person reaches this node when the network does not; aios-init keeps it running`,
+      argv: gettyArgv(tty),
+      policy: { restart: 'always', stableAfterMs: 5000, startLimit: { burst: 10, intervalMs: 30_000 } },
+    });
   }
   return { devices, background, logins };
 }

@@ -16,17 +16,21 @@ export function findPowerButtons(sysRoot = '/sys', devRoot = '/dev'): string[] {
   const dir = join(sysRoot, 'class/input');
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /^event\d+$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /^event\d+$/.test(n))
+      .sort();
   } catch {
     return [];
   }
-  return names.filter((n) => {
-    try {
-      return readFileSync(join(dir, n, 'device/name'), 'utf8').trim() === 'Power Button';
-    } catch {
-      return false;
-    }
-  }).map((n) => join(devRoot, 'input', n));
+  return names
+    .filter((n) => {
+      try {
+        return readFileSync(join(dir, n, 'device/name'), 'utf8').trim() === 'Power Button';
+      } catch {
+        return false;
+      }
+    })
+    .map((n) => join(devRoot, 'input', n));
 }
 
 /** Splits a stream of input events; calls `onPress` for each KEY_POWER press (not the release). */
@@ -58,7 +62,10 @@ export interface PowerButtonOptions {
 export async function watchPowerButton(o: PowerButtonOptions): Promise<string[]> {
   // The drivers are modules in Debian's kernel; udev loads them in the background, and loading
   // them here only saves the wait.
-  if (o.loadDrivers !== false) await new Promise<void>((resolve) => { execFile('modprobe', ['-q', '-a', 'button', 'evdev'], { timeout: 10_000 }, () => resolve()); });
+  if (o.loadDrivers !== false)
+    await new Promise<void>((resolve) => {
+      execFile('modprobe', ['-q', '-a', 'button', 'evdev'], { timeout: 10_000 }, () => resolve());
+    });
   const deadline = Date.now() + (o.waitMs ?? 120_000);
   let devices = findPowerButtons(o.sysRoot, o.devRoot);
   while (devices.length === 0 && Date.now() < deadline && !o.signal.aborted) {
@@ -76,7 +83,13 @@ export async function watchPowerButton(o: PowerButtonOptions): Promise<string[]>
     s.on('error', (err) => o.log(`power button ${d}: ${err.message}`));
     return s;
   });
-  o.signal.addEventListener('abort', () => { for (const s of streams) s.destroy(); }, { once: true });
+  o.signal.addEventListener(
+    'abort',
+    () => {
+      for (const s of streams) s.destroy();
+    },
+    { once: true },
+  );
   o.log(`power button: ${devices.join(', ')} (a press powers the node off in order)`);
   return devices;
 }

@@ -36,12 +36,18 @@ function rootFsType(): string | null {
       const [before, after] = line.split(' - ');
       if (before?.split(' ')[4] === '/') type = after?.split(' ')[0] ?? null;
     }
-  } catch { /* no /proc */ }
+  } catch {
+    /* no /proc */
+  }
   return type;
 }
 
 /** Stops everything that is left and hands the machine to the kernel; does not return. */
-export async function powerDown(action: PowerAction, log: (line: string) => void, stateMount: string | null): Promise<never> {
+export async function powerDown(
+  action: PowerAction,
+  log: (line: string) => void,
+  stateMount: string | null,
+): Promise<never> {
   log(`${action}: stopping every remaining process`);
   killAll('SIGTERM');
   await sleep(2000);

@@ -6,13 +6,25 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 
 export const STATE_LABEL = 'AIOS-STATE';
 
-export function mountStateDisk(target: string, log: (line: string) => void, byLabel = '/dev/disk/by-label'): { line: string; mounted: string | null } {
+export function mountStateDisk(
+  target: string,
+  log: (line: string) => void,
+  byLabel = '/dev/disk/by-label',
+): { line: string; mounted: string | null } {
   const link = `${byLabel}/${STATE_LABEL}`;
   if (!existsSync(link) && existsSync('/usr/bin/udevadm')) {
     // A disk the initramfs did not see yet: give udev a moment to make its link.
-    try { execFileSync('udevadm', ['settle', '--timeout=10'], { stdio: 'pipe', timeout: 15_000 }); } catch { /* checked below */ }
+    try {
+      execFileSync('udevadm', ['settle', '--timeout=10'], { stdio: 'pipe', timeout: 15_000 });
+    } catch {
+      /* checked below */
+    }
   }
-  if (!existsSync(link)) return { line: `state: ${target} is in memory (no disk labelled ${STATE_LABEL}; it is lost at reboot)`, mounted: null };
+  if (!existsSync(link))
+    return {
+      line: `state: ${target} is in memory (no disk labelled ${STATE_LABEL}; it is lost at reboot)`,
+      mounted: null,
+    };
   const device = realpathSync(link);
   try {
     // -p repairs what is safe to repair without asking; exit 1 means it did.

@@ -49,7 +49,8 @@ export class BootEnablement {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.problem(`cannot read ${this.file}: ${(err as Error).message}; every service keeps its default`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.problem(`cannot read ${this.file}: ${(err as Error).message}; every service keeps its default`);
       return {};
     }
     try {
@@ -57,7 +58,9 @@ export class BootEnablement {
       this.lastProblem = null;
       return services;
     } catch (err) {
-      this.problem(`${this.file} is not a valid enablement file (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); every service keeps its default`);
+      this.problem(
+        `${this.file} is not a valid enablement file (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); every service keeps its default`,
+      );
       return {};
     }
   }

@@ -7,7 +7,10 @@ export class RecentLines {
   /** An unfinished last line of piped output. */
   private partial = '';
 
-  constructor(private readonly max = 50, private readonly maxChars = 500) {}
+  constructor(
+    private readonly max = 50,
+    private readonly maxChars = 500,
+  ) {}
 
   add(line: string): void {
     this.lines.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line);

@@ -22,8 +22,7 @@ export const DEFAULT_POLICY: RestartPolicy = {
 };
 
 export type RestartDecision =
-  | { kind: 'restart'; delayMs: number; quickFailures: number }
-  | { kind: 'stop'; reason: string };
+  { kind: 'restart'; delayMs: number; quickFailures: number } | { kind: 'stop'; reason: string };
 
 export interface RunHistory {
   /** Start times (ms) of recent runs, oldest first. */
@@ -43,7 +42,10 @@ export function decideRestart(
   if (limit !== null) {
     const recent = history.starts.filter((t) => run.endedAt - t < limit.intervalMs);
     if (recent.length >= limit.burst) {
-      return { kind: 'stop', reason: `start limit hit: ${recent.length} starts within ${Math.round(limit.intervalMs / 1000)} s` };
+      return {
+        kind: 'stop',
+        reason: `start limit hit: ${recent.length} starts within ${Math.round(limit.intervalMs / 1000)} s`,
+      };
     }
   }
   if (run.endedAt - run.startedAt >= policy.stableAfterMs) return { kind: 'restart', delayMs: 0, quickFailures: 0 };

@@ -29,10 +29,20 @@ export class ServiceRunner {
   /** What `service.status` shows: the supervisor's notes and, with keepOutput, the output. */
   readonly recent = new RecentLines();
 
-  constructor(readonly spec: ServiceSpec, private readonly policy: RestartPolicy, private readonly hooks: RunnerHooks) {}
+  constructor(
+    readonly spec: ServiceSpec,
+    private readonly policy: RestartPolicy,
+    private readonly hooks: RunnerHooks,
+  ) {}
 
   record(): ServiceRecord {
-    return { name: this.spec.name, state: this.state, pid: this.child?.pid ?? null, starts: this.totalStarts, lastExit: this.lastExit };
+    return {
+      name: this.spec.name,
+      state: this.state,
+      pid: this.child?.pid ?? null,
+      starts: this.totalStarts,
+      lastExit: this.lastExit,
+    };
   }
 
   setState(state: ServiceState): void {
@@ -103,7 +113,11 @@ export class ServiceRunner {
     try {
       process.kill(-child.pid, sig);
     } catch {
-      try { child.kill(sig); } catch { /* already gone */ }
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -118,9 +132,12 @@ export class ServiceRunner {
     } catch (err) {
       this.note(`before start: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const out = spec.keepOutput === true ? 'pipe' : spec.output ?? 'ignore';
+    const out = spec.keepOutput === true ? 'pipe' : (spec.output ?? 'ignore');
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
-      detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env, ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: spec.env ?? process.env,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
     });
     this.child = child;
     if (spec.keepOutput === true) this.keepOutputOf(child);
@@ -138,7 +155,9 @@ export class ServiceRunner {
     };
     child.once('spawn', () => this.remember(`started: pid ${child.pid ?? '?'}`));
     child.once('error', (err) => onEnd(`could not start: ${err.message}`, true));
-    child.once('exit', (code, sig) => onEnd(sig !== null ? `killed by ${sig}` : `exit ${code ?? '?'}`, sig !== null || code !== 0));
+    child.once('exit', (code, sig) =>
+      onEnd(sig !== null ? `killed by ${sig}` : `exit ${code ?? '?'}`, sig !== null || code !== 0),
+    );
     if (spec.kind === 'oneshot') return;
     child.once('spawn', () => {
       if (spec.ready === undefined) {
@@ -146,13 +165,16 @@ export class ServiceRunner {
         return;
       }
       const timeout = spec.readyTimeoutMs ?? 30_000;
-      within(spec.ready(run.signal), timeout, `readiness: no answer within ${timeout} ms`).then(() => {
-        if (!ended) this.becameReady(child, run.signal);
-      }, (err: unknown) => {
-        if (ended || this.stopRequested) return;
-        this.note(`not ready: ${err instanceof Error ? err.message : String(err)}; killing it`);
-        this.signal(child, 'SIGKILL');
-      });
+      within(spec.ready(run.signal), timeout, `readiness: no answer within ${timeout} ms`).then(
+        () => {
+          if (!ended) this.becameReady(child, run.signal);
+        },
+        (err: unknown) => {
+          if (ended || this.stopRequested) return;
+          this.note(`not ready: ${err instanceof Error ? err.message : String(err)}; killing it`);
+          this.signal(child, 'SIGKILL');
+        },
+      );
     });
   }
 
@@ -164,21 +186,31 @@ export class ServiceRunner {
     // daemon that runs for months.
     let timer: ReturnType<typeof setTimeout> | undefined;
     let probe: AbortController | null = null;
-    signal.addEventListener('abort', () => { clearTimeout(timer); probe?.abort(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        probe?.abort();
+      },
+      { once: true },
+    );
     const tick = (): void => {
       timer = setTimeout(() => {
         const current = new AbortController();
         probe = current;
         const deadline = setTimeout(() => current.abort(), wd.timeoutMs);
-        within(wd.probe(current.signal), wd.timeoutMs, `watchdog probe: no answer within ${wd.timeoutMs} ms`).then(() => {
-          clearTimeout(deadline);
-          if (!signal.aborted) tick();
-        }, (err: unknown) => {
-          clearTimeout(deadline);
-          if (signal.aborted || this.stopRequested) return;
-          this.note(`watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
-          this.signal(child, 'SIGKILL');
-        });
+        within(wd.probe(current.signal), wd.timeoutMs, `watchdog probe: no answer within ${wd.timeoutMs} ms`).then(
+          () => {
+            clearTimeout(deadline);
+            if (!signal.aborted) tick();
+          },
+          (err: unknown) => {
+            clearTimeout(deadline);
+            if (signal.aborted || this.stopRequested) return;
+            this.note(`watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
+            this.signal(child, 'SIGKILL');
+          },
+        );
       }, wd.intervalMs);
     };
     tick();

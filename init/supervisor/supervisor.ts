@@ -12,7 +12,11 @@ export interface SupervisorOptions {
   defaultPolicy?: RestartPolicy;
 }
 
-export interface SupervisedService { spec: ServiceSpec; record: ServiceRecord; recent: string[] }
+export interface SupervisedService {
+  spec: ServiceSpec;
+  record: ServiceRecord;
+  recent: string[];
+}
 
 /** A service that was asked for but is not known, or a requirement cycle. */
 export class SupervisorError extends Error {
@@ -30,10 +34,13 @@ export class Supervisor {
   add(spec: ServiceSpec): void {
     if (this.runners.has(spec.name)) throw new SupervisorError(`service ${spec.name} is defined twice`);
     const policy = { ...(this.options.defaultPolicy ?? DEFAULT_POLICY), ...spec.policy };
-    this.runners.set(spec.name, new ServiceRunner(spec, policy, {
-      log: this.options.log,
-      changed: (r) => this.options.onChange?.(r.record()),
-    }));
+    this.runners.set(
+      spec.name,
+      new ServiceRunner(spec, policy, {
+        log: this.options.log,
+        changed: (r) => this.options.onChange?.(r.record()),
+      }),
+    );
   }
 
   has(name: string): boolean {
@@ -59,7 +66,10 @@ export class Supervisor {
     const runner = this.runner(name);
     if (chain.includes(name)) throw new SupervisorError(`requirement cycle: ${[...chain, name].join(' → ')}`);
     if (this.shuttingDown) return runner.state;
-    const startable = runner.state === 'inactive' || runner.state === 'stopped' || (again && (runner.state === 'failed' || runner.state === 'done'));
+    const startable =
+      runner.state === 'inactive' ||
+      runner.state === 'stopped' ||
+      (again && (runner.state === 'failed' || runner.state === 'done'));
     if (!startable) return runner.settled();
     runner.setState('waiting');
     for (const dep of runner.spec.requires ?? []) {

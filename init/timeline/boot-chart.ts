@@ -5,7 +5,12 @@ import type { BootPhaseRecord, BootTimeline } from '../../src/protocol/boot-time
 import { sanitize } from '../../src/text/sanitize.js';
 
 const MARK: Record<BootPhaseRecord['status'], string> = {
-  pending: ' ', running: '>', ok: '#', warn: '!', failed: 'X', skipped: '-',
+  pending: ' ',
+  running: '>',
+  ok: '#',
+  warn: '!',
+  failed: 'X',
+  skipped: '-',
 };
 
 function secs(s: number): string {
@@ -47,9 +52,14 @@ export function bootChart(t: BootTimeline, stale: boolean, width = 80): string[]
     const a = col(r.start);
     const b = Math.max(a + 1, col(r.end));
     const bar = ' '.repeat(a) + r.mark.repeat(b - a);
-    lines.push(`${r.label.padEnd(labelW)} ${secs(r.end - r.start).padStart(8)}  |${bar.padEnd(barW)} ${r.note}`.trimEnd());
+    lines.push(
+      `${r.label.padEnd(labelW)} ${secs(r.end - r.start).padStart(8)}  |${bar.padEnd(barW)} ${r.note}`.trimEnd(),
+    );
   }
-  lines.push('', `legend: # ok  ! warning  X failed  - skipped  > running${t.mode === 'pid1' ? '  = kernel and initramfs' : ''}`);
+  lines.push(
+    '',
+    `legend: # ok  ! warning  X failed  - skipped  > running${t.mode === 'pid1' ? '  = kernel and initramfs' : ''}`,
+  );
   return lines;
 }
 
@@ -63,7 +73,9 @@ export function phaseDetails(t: BootTimeline): string[] {
     lines.push('', 'services:');
     const w = Math.max(...t.services.map((s) => s.name.length));
     for (const s of t.services) {
-      lines.push(`    ${s.name.padEnd(w)}  ${s.state.padEnd(8)}  ${s.pid === null ? '' : `pid ${s.pid}  `}starts ${s.starts}${s.lastExit === null ? '' : `  last: ${clean(s.lastExit)}`}`);
+      lines.push(
+        `    ${s.name.padEnd(w)}  ${s.state.padEnd(8)}  ${s.pid === null ? '' : `pid ${s.pid}  `}starts ${s.starts}${s.lastExit === null ? '' : `  last: ${clean(s.lastExit)}`}`,
+      );
     }
   }
   return lines;

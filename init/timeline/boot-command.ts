@@ -11,7 +11,8 @@ export interface BootIo {
   columns: number;
 }
 
-const NOT_BOOTED = 'no boot timeline: aios-init did not start this node (npm start and `aios daemon` run aiosd without it; see aios-init run)';
+const NOT_BOOTED =
+  'no boot timeline: aios-init did not start this node (npm start and `aios daemon` run aiosd without it; see aios-init run)';
 
 export async function bootCommand(socketPath: string, io: BootIo, verbose: boolean): Promise<number> {
   let client: AiosClient | undefined;
@@ -26,12 +27,15 @@ export async function bootCommand(socketPath: string, io: BootIo, verbose: boole
       io.out(NOT_BOOTED);
       return 0;
     }
-    const more = verbose ? ['', ...phaseDetails(r.timeline)] : ['', 'aios boot --verbose: what each phase found, and the services'];
+    const more = verbose
+      ? ['', ...phaseDetails(r.timeline)]
+      : ['', 'aios boot --verbose: what each phase found, and the services'];
     io.out([...bootChart(r.timeline, r.stale, io.columns), ...more].join('\n'));
     return 0;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    if (io.json) io.out(JSON.stringify({ error: msg })); else io.err(`aios: ${msg}`);
+    if (io.json) io.out(JSON.stringify({ error: msg }));
+    else io.err(`aios: ${msg}`);
     return exitCodeFor(err);
   } finally {
     client?.close();

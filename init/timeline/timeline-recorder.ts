@@ -23,11 +23,27 @@ export interface RecorderOptions {
 export class TimelineRecorder {
   private readonly timeline: BootTimeline;
 
-  constructor(private readonly options: RecorderOptions, phases: ReadonlyArray<{ name: string; title: string }>) {
+  constructor(
+    private readonly options: RecorderOptions,
+    phases: ReadonlyArray<{ name: string; title: string }>,
+  ) {
     this.timeline = {
-      bootId: options.bootId, mode: options.mode, node: options.node, wallStart: new Date().toISOString(),
-      initStartS: round(options.clock()), state: 'booting', readyS: null,
-      phases: phases.map((p): BootPhaseRecord => ({ name: p.name, title: p.title, status: 'pending', startS: null, endS: null, details: [], error: null })),
+      bootId: options.bootId,
+      mode: options.mode,
+      node: options.node,
+      wallStart: new Date().toISOString(),
+      initStartS: round(options.clock()),
+      state: 'booting',
+      readyS: null,
+      phases: phases.map((p): BootPhaseRecord => ({
+        name: p.name,
+        title: p.title,
+        status: 'pending',
+        startS: null,
+        endS: null,
+        details: [],
+        error: null,
+      })),
       services: [],
     };
     this.persist();

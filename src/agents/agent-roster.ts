@@ -15,7 +15,9 @@ export const agentCapabilities: Readonly<Record<string, readonly Capability[]>> 
 
 /** The first agent (in roster order) that holds every capability a tool needs: who runs a direct tool call. */
 export function agentFor(needs: readonly Capability[]): string | undefined {
-  return Object.keys(agentCapabilities).find((agent) => needs.every((c) => agentCapabilities[agent]?.includes(c) === true));
+  return Object.keys(agentCapabilities).find((agent) =>
+    needs.every((c) => agentCapabilities[agent]?.includes(c) === true),
+  );
 }
 
 export function capabilitiesOf(agent: string): readonly Capability[] | undefined {

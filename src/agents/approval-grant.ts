@@ -12,6 +12,11 @@ export interface Grant {
 export function grantOf(ledger: AuditLedger, planId: string, step: Pick<StepView, 'id' | 'approvedBy'>): Grant {
   const entry = ledger.lastEntry('plan.approve', `${planId}/${step.id}`);
   const detail = entry?.detail ?? {};
-  const role = typeof detail['role'] === 'string' ? detail['role'] : step.approvedBy?.startsWith('policy:') === true ? 'policy' : 'unknown';
+  const role =
+    typeof detail['role'] === 'string'
+      ? detail['role']
+      : step.approvedBy?.startsWith('policy:') === true
+        ? 'policy'
+        : 'unknown';
   return { role, confirmed: detail['confirmed'] === true };
 }

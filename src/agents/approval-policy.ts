@@ -67,7 +67,8 @@ export function approvalRefusal(
   confirmed: boolean,
 ): string | null {
   if (actor.role === 'viewer') return `${actor.name} is a viewer and cannot approve plans`;
-  if (verdict.decision === 'deny') return `step ${step.id} (${step.tool}) is denied by policy: ${verdict.reasons.join('; ')}`;
+  if (verdict.decision === 'deny')
+    return `step ${step.id} (${step.tool}) is denied by policy: ${verdict.reasons.join('; ')}`;
   if (actor.role === 'operator' && (step.risk === 'high' || !step.reversible)) {
     return `step ${step.id} (${step.tool}) is ${step.risk === 'high' ? 'high risk' : 'irreversible'}: only an admin may approve it`;
   }
@@ -96,7 +97,12 @@ export interface Autonomy {
  * - at any level, never a plan with a command that would run unsandboxed (no user namespaces).
  * The approver is recorded as the policy, in the ledger like a person's approval.
  */
-export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly PolicyVerdict[], steps: readonly { tool: string; risk: string; reversible: boolean }[] = [], autonomy: Autonomy = { level: 'supervised', allow: [] }): string | null {
+export function autoApprovalPolicy(
+  mode: SecurityMode,
+  verdicts: readonly PolicyVerdict[],
+  steps: readonly { tool: string; risk: string; reversible: boolean }[] = [],
+  autonomy: Autonomy = { level: 'supervised', allow: [] },
+): string | null {
   if (autonomy.level === 'manual' || verdicts.length === 0) return null;
   // Where the sandbox cannot start, no command line runs without a person, whatever the level.
   if (verdicts.some((v) => v.unsandboxed === true)) return null;
@@ -104,7 +110,15 @@ export function autoApprovalPolicy(mode: SecurityMode, verdicts: readonly Policy
   if (autonomy.level !== 'full' || steps.length !== verdicts.length) return null;
   const unattended = steps.every((step, i) => {
     const v = verdicts[i];
-    return v !== undefined && (v.autoApprove || (v.decision === 'allow' && v.adminReasons.length === 0 && step.risk === 'low' && step.reversible && autonomy.allow.includes(step.tool)));
+    return (
+      v !== undefined &&
+      (v.autoApprove ||
+        (v.decision === 'allow' &&
+          v.adminReasons.length === 0 &&
+          step.risk === 'low' &&
+          step.reversible &&
+          autonomy.allow.includes(step.tool)))
+    );
   });
   return unattended ? `policy:autonomy-full(${mode})` : null;
 }

@@ -17,10 +17,21 @@ export interface DagCallbacks<S extends DagStep> {
 }
 
 /** States of a dependency that its dependants can never run after. */
-const DEAD: ReadonlySet<StepState> = new Set(['failed', 'skipped', 'rejected', 'pending', 'cancelled', 'outcome_unknown']);
+const DEAD: ReadonlySet<StepState> = new Set([
+  'failed',
+  'skipped',
+  'rejected',
+  'pending',
+  'cancelled',
+  'outcome_unknown',
+]);
 
 /** Returns the final state of every step that was approved when the run began. */
-export async function runDag<S extends DagStep>(steps: readonly S[], initial: ReadonlyMap<string, StepState>, cb: DagCallbacks<S>): Promise<Map<string, StepState>> {
+export async function runDag<S extends DagStep>(
+  steps: readonly S[],
+  initial: ReadonlyMap<string, StepState>,
+  cb: DagCallbacks<S>,
+): Promise<Map<string, StepState>> {
   const states = new Map(initial);
   const pending = new Set(steps.filter((s) => states.get(s.id) === 'approved').map((s) => s.id));
   const byId = new Map(steps.map((s) => [s.id, s]));
@@ -37,7 +48,9 @@ export async function runDag<S extends DagStep>(steps: readonly S[], initial: Re
         continue;
       }
       const deps = step.dependsOn.map((d) => states.get(d));
-      const dead = step.dependsOn.find((d) => DEAD.has(states.get(d) ?? 'pending') && !pending.has(d) && !inflight.has(d));
+      const dead = step.dependsOn.find(
+        (d) => DEAD.has(states.get(d) ?? 'pending') && !pending.has(d) && !inflight.has(d),
+      );
       if (dead !== undefined) {
         pending.delete(id);
         states.set(id, 'skipped');
@@ -47,11 +60,22 @@ export async function runDag<S extends DagStep>(steps: readonly S[], initial: Re
       if (deps.every((s) => s === 'succeeded')) {
         pending.delete(id);
         states.set(id, 'running');
-        inflight.set(id, cb.run(step).then((error) => {
-          states.set(id, error === null ? 'succeeded' : 'failed');
-        }, () => {
-          states.set(id, 'failed');
-        }).finally(() => { inflight.delete(id); }));
+        inflight.set(
+          id,
+          cb
+            .run(step)
+            .then(
+              (error) => {
+                states.set(id, error === null ? 'succeeded' : 'failed');
+              },
+              () => {
+                states.set(id, 'failed');
+              },
+            )
+            .finally(() => {
+              inflight.delete(id);
+            }),
+        );
       }
     }
   };

@@ -11,13 +11,30 @@ export function directPlanner(tool: string, args: Record<string, unknown>, regis
     plan() {
       const t = registry.get(tool);
       if (t === undefined) {
-        return Promise.resolve({ kind: 'not_understood', reason: `unknown tool "${tool}"; known tools: ${registry.list().map((x) => x.name).join(', ')}` });
+        return Promise.resolve({
+          kind: 'not_understood',
+          reason: `unknown tool "${tool}"; known tools: ${registry
+            .list()
+            .map((x) => x.name)
+            .join(', ')}`,
+        });
       }
       const agent = agentFor(t.capabilities) ?? 'system';
       return Promise.resolve({
         kind: 'plan',
         tier: 'direct',
-        steps: [{ id: 's1', agent, tool, args, rationale: `asked for directly (aios tool ${tool})`, risk: t.risk, reversible: t.reversible || !t.mutates, dependsOn: [] }],
+        steps: [
+          {
+            id: 's1',
+            agent,
+            tool,
+            args,
+            rationale: `asked for directly (aios tool ${tool})`,
+            risk: t.risk,
+            reversible: t.reversible || !t.mutates,
+            dependsOn: [],
+          },
+        ],
         explanation: `one ${tool} call, as asked`,
       });
     },

@@ -31,7 +31,9 @@ export class FailureAnalysis {
     if (this.inFlight.has(goalId)) return;
     const goal = this.d.store.getGoal(goalId);
     if (goal?.state !== 'failed' || goal.plan === null) return;
-    const steps = goal.plan.steps.filter((s) => s.state === 'failed' && s.analysis === undefined).slice(0, this.d.maxSteps?.() ?? MAX_ANALYSED_STEPS);
+    const steps = goal.plan.steps
+      .filter((s) => s.state === 'failed' && s.analysis === undefined)
+      .slice(0, this.d.maxSteps?.() ?? MAX_ANALYSED_STEPS);
     if (steps.length === 0) return;
     const abort = new AbortController();
     const done = this.run(goal, goal.plan.id, steps, abort.signal)
@@ -69,14 +71,39 @@ export class FailureAnalysis {
   private async run(goal: GoalView, planId: string, steps: readonly StepView[], signal: AbortSignal): Promise<void> {
     for (const s of steps) {
       const out = await this.d.analyse({
-        goalId: goal.id, signal,
-        step: { goal: goal.text, stepId: s.id, tool: s.tool, args: s.args, error: s.error ?? 'no error message', output: s.output },
+        goalId: goal.id,
+        signal,
+        step: {
+          goal: goal.text,
+          stepId: s.id,
+          tool: s.tool,
+          args: s.args,
+          error: s.error ?? 'no error message',
+          output: s.output,
+        },
       });
       if (out.kind === 'skipped') return;
       const base = { planId, stepId: s.id, tool: s.tool };
-      this.d.store.recordEvent('step.analysis', goal.id, out.kind === 'diagnosis'
-        ? { ...base, ok: true, tier: out.tier, summary: out.diagnosis.summary, likely_cause: out.diagnosis.likely_cause, next_step: out.diagnosis.next_step, cost: out.cost }
-        : { ...base, ok: false, reason: out.kind === 'cancelled' ? `cancelled: ${out.reason}` : out.reason, cost: out.cost });
+      this.d.store.recordEvent(
+        'step.analysis',
+        goal.id,
+        out.kind === 'diagnosis'
+          ? {
+              ...base,
+              ok: true,
+              tier: out.tier,
+              summary: out.diagnosis.summary,
+              likely_cause: out.diagnosis.likely_cause,
+              next_step: out.diagnosis.next_step,
+              cost: out.cost,
+            }
+          : {
+              ...base,
+              ok: false,
+              reason: out.kind === 'cancelled' ? `cancelled: ${out.reason}` : out.reason,
+              cost: out.cost,
+            },
+      );
       const after = this.d.store.getGoal(goal.id);
       if (after !== undefined) this.d.emit({ type: 'goal.updated', goal: after });
       if (out.kind === 'cancelled') return;

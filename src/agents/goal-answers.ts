@@ -53,15 +53,34 @@ export class GoalAnswers {
   }
 
   private async run(goal: GoalView, planId: string, signal: AbortSignal): Promise<void> {
-    const steps = (goal.plan?.steps ?? []).filter((s) => s.state === 'succeeded').map((s) => ({ stepId: s.id, tool: s.tool, args: s.args, output: s.output }));
+    const steps = (goal.plan?.steps ?? [])
+      .filter((s) => s.state === 'succeeded')
+      .map((s) => ({ stepId: s.id, tool: s.tool, args: s.args, output: s.output }));
     const out = await this.d.answer({ goalId: goal.id, question: { goal: goal.text, steps }, signal });
-    const record = out.kind === 'answer'
-      ? { planId, ok: true, tier: out.tier, answer: out.answer, cost: out.cost }
-      : out.kind === 'skipped'
-        ? { planId, ok: false, tier: null, reason: NO_MODEL_ANSWER, cost: '$0: no model call was made' }
-        : { planId, ok: false, tier: null, reason: out.kind === 'cancelled' ? `cancelled: ${out.reason}` : out.reason, cost: out.cost };
+    const record =
+      out.kind === 'answer'
+        ? { planId, ok: true, tier: out.tier, answer: out.answer, cost: out.cost }
+        : out.kind === 'skipped'
+          ? { planId, ok: false, tier: null, reason: NO_MODEL_ANSWER, cost: '$0: no model call was made' }
+          : {
+              planId,
+              ok: false,
+              tier: null,
+              reason: out.kind === 'cancelled' ? `cancelled: ${out.reason}` : out.reason,
+              cost: out.cost,
+            };
     this.d.store.recordEvent('goal.answer', goal.id, record);
-    this.d.ledger.append({ actor: 'aiosd', action: 'goal.answer', subject: goal.id, detail: { ok: record.ok, tier: record.tier, cost: record.cost, chars: out.kind === 'answer' ? out.answer.length : 0 } });
+    this.d.ledger.append({
+      actor: 'aiosd',
+      action: 'goal.answer',
+      subject: goal.id,
+      detail: {
+        ok: record.ok,
+        tier: record.tier,
+        cost: record.cost,
+        chars: out.kind === 'answer' ? out.answer.length : 0,
+      },
+    });
     const after = this.d.store.getGoal(goal.id);
     if (after !== undefined) this.d.emit({ type: 'goal.updated', goal: after });
   }

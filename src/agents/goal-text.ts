@@ -60,7 +60,8 @@ export function splitCommandLine(line: string): SplitResult {
           cur += line[++j];
           continue;
         }
-        if (line[j] === '$' || line[j] === '`') return { ok: false, reason: 'expansions ($, `) are not run by aiOS; write the value itself' };
+        if (line[j] === '$' || line[j] === '`')
+          return { ok: false, reason: 'expansions ($, `) are not run by aiOS; write the value itself' };
         cur += line[j];
       }
       if (j >= line.length) return { ok: false, reason: 'unterminated double quote' };

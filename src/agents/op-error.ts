@@ -5,7 +5,11 @@ import type { ErrorCodeName } from '../protocol/jsonrpc.js';
  * this code. Anything else thrown is a bug or broken infrastructure (InternalError).
  */
 export class OpError extends Error {
-  constructor(readonly code: ErrorCodeName, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: ErrorCodeName,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = 'OpError';
   }

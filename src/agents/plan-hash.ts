@@ -9,5 +9,7 @@ import type { PlanStepSpec, Tier } from '../protocol/model.js';
  * plan replaces after a failure, so even the same steps again get a hash of their own.
  */
 export function planHash(goalId: string, tier: Tier, steps: readonly PlanStepSpec[], revises?: string): string {
-  return createHash('sha256').update(canonicalJson(revises === undefined ? { goalId, tier, steps } : { goalId, tier, steps, revises })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(revises === undefined ? { goalId, tier, steps } : { goalId, tier, steps, revises }))
+    .digest('hex');
 }

@@ -10,13 +10,23 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { capabilitiesOf } from './agent-roster.js';
 import { withStepRules, type SecurityMode } from './approval-policy.js';
 
-export interface AiosLocations { stateDir: string; configDirs: string[]; secretsFile: string }
+export interface AiosLocations {
+  stateDir: string;
+  configDirs: string[];
+  secretsFile: string;
+}
 
 /** The node's protected paths plus aiOS's own (system-mode locations when none are given). */
 export function aiosProtectedPaths(aios?: AiosLocations): ProtectedPaths {
-  return new ProtectedPaths(protectedRules(aios ?? {
-    stateDir: '/var/lib/aios', configDirs: ['/etc/aios', join(homedir(), '.config', 'aios')], secretsFile: '/etc/aios/secrets.toml',
-  }));
+  return new ProtectedPaths(
+    protectedRules(
+      aios ?? {
+        stateDir: '/var/lib/aios',
+        configDirs: ['/etc/aios', join(homedir(), '.config', 'aios')],
+        secretsFile: '/etc/aios/secrets.toml',
+      },
+    ),
+  );
 }
 
 export function createPolicy(opts: {
@@ -41,7 +51,13 @@ export function createPolicy(opts: {
 const head = (reasons: readonly string[]): string => reasons.join('; ');
 
 /** Judges every step; each preview gets the verdict, and a summary that leads with it. */
-export async function judgeSteps(policy: PolicyEngine, registry: ToolRegistry, steps: readonly PlanStepSpec[], previews: StepPreview[], tier: Tier): Promise<PolicyVerdict[]> {
+export async function judgeSteps(
+  policy: PolicyEngine,
+  registry: ToolRegistry,
+  steps: readonly PlanStepSpec[],
+  previews: StepPreview[],
+  tier: Tier,
+): Promise<PolicyVerdict[]> {
   const verdicts: PolicyVerdict[] = [];
   for (const [i, step] of steps.entries()) {
     const v = registry.validate(step.tool, step.args);
@@ -51,9 +67,19 @@ export async function judgeSteps(policy: PolicyEngine, registry: ToolRegistry, s
     verdicts.push(verdict);
     const preview = previews[i] ?? { summary: '' };
     const writes = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
-    const policyNote = { decision: verdict.decision, reasons: verdict.reasons, adminReasons: verdict.adminReasons, autoApprove: verdict.autoApprove, writes };
+    const policyNote = {
+      decision: verdict.decision,
+      reasons: verdict.reasons,
+      adminReasons: verdict.adminReasons,
+      autoApprove: verdict.autoApprove,
+      writes,
+    };
     if (verdict.decision === 'deny') {
-      previews[i] = { summary: `denied: ${head(verdict.reasons)}`, detail: [preview.summary, preview.detail].filter(Boolean).join('\n'), policy: policyNote };
+      previews[i] = {
+        summary: `denied: ${head(verdict.reasons)}`,
+        detail: [preview.summary, preview.detail].filter(Boolean).join('\n'),
+        policy: policyNote,
+      };
     } else {
       const notes = [
         verdict.decision === 'confirm' ? `needs explicit confirmation: ${head(verdict.reasons)}` : '',
@@ -69,13 +95,29 @@ export async function judgeSteps(policy: PolicyEngine, registry: ToolRegistry, s
 export function verdictOf(step: Pick<StepView, 'preview'>): PolicyVerdict {
   const p = step.preview.policy;
   if (p === undefined) {
-    return { decision: 'confirm', reasons: ['this plan was made before policy checks; plan it again'], adminReasons: [], autoApprove: false, paths: [], commands: [] };
+    return {
+      decision: 'confirm',
+      reasons: ['this plan was made before policy checks; plan it again'],
+      adminReasons: [],
+      autoApprove: false,
+      paths: [],
+      commands: [],
+    };
   }
-  return { decision: p.decision, reasons: p.reasons, adminReasons: p.adminReasons, autoApprove: p.autoApprove, paths: p.writes.map((path) => ({ path, access: 'write' as const })), commands: [] };
+  return {
+    decision: p.decision,
+    reasons: p.reasons,
+    adminReasons: p.adminReasons,
+    autoApprove: p.autoApprove,
+    paths: p.writes.map((path) => ({ path, access: 'write' as const })),
+    commands: [],
+  };
 }
 
 /** "denied by policy: s1 (shell.exec): …" for a plan's message. */
 export function denialMessage(steps: readonly PlanStepSpec[], verdicts: readonly PolicyVerdict[]): string | null {
-  const denied = steps.flatMap((s, i) => (verdicts[i]?.decision === 'deny' ? [`${s.id} (${s.tool}): ${head(verdicts[i]?.reasons ?? [])}`] : []));
+  const denied = steps.flatMap((s, i) =>
+    verdicts[i]?.decision === 'deny' ? [`${s.id} (${s.tool}): ${head(verdicts[i]?.reasons ?? [])}`] : [],
+  );
   return denied.length === 0 ? null : `denied by policy: ${denied.join(' | ')}`;
 }

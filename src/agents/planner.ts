@@ -18,10 +18,13 @@ export interface PlanRequest {
 
 export type PlanOutcome =
   | {
-    kind: 'plan'; tier: Tier; steps: PlanStepSpec[]; explanation: string;
-    /** A learned procedure's: how the goal matched it (for the decision log). */
-    match?: { by: 'fts' | 'embedding'; score?: number };
-  }
+      kind: 'plan';
+      tier: Tier;
+      steps: PlanStepSpec[];
+      explanation: string;
+      /** A learned procedure's: how the goal matched it (for the decision log). */
+      match?: { by: 'fts' | 'embedding'; score?: number };
+    }
   | { kind: 'not_understood'; reason: string };
 
 export interface Planner {
@@ -32,7 +35,10 @@ export interface Planner {
 /** Tries each tier in order; the first that produces a plan wins. */
 export class PlannerChain implements Planner {
   readonly tier: Tier = 'reactive';
-  constructor(private readonly planners: readonly Planner[], private readonly fallbackHelp: string) {}
+  constructor(
+    private readonly planners: readonly Planner[],
+    private readonly fallbackHelp: string,
+  ) {}
 
   get names(): string[] {
     return this.planners.map((p) => p.tier);

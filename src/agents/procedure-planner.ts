@@ -11,7 +11,10 @@ export class ProcedurePlanner implements Planner {
     if (found === null) return { kind: 'not_understood', reason: '' };
     const { procedure: p, match } = found;
     return {
-      kind: 'plan', tier: 'procedure', steps: p.steps, match: matchDetail(match),
+      kind: 'plan',
+      tier: 'procedure',
+      steps: p.steps,
+      match: matchDetail(match),
       explanation: `reused the procedure learned from "${p.goalText}" (${matchWords(match)}; first planned by the ${p.tier} tier; used ${p.uses} time${p.uses === 1 ? '' : 's'}); no model was called`,
     };
   }

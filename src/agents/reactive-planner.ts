@@ -7,7 +7,15 @@ import type { VerifySpec } from '../protocol/verify.js';
 import type { PlanOutcome, PlanRequest, Planner } from './planner.js';
 import { TOKEN, contentOf, looksLikePath, resolveUserPath } from './goal-text.js';
 
-interface StepDraft { agent: string; tool: string; args: Record<string, unknown>; rationale: string; risk: Risk; reversible: boolean; verify?: VerifySpec }
+interface StepDraft {
+  agent: string;
+  tool: string;
+  args: Record<string, unknown>;
+  rationale: string;
+  risk: Risk;
+  reversible: boolean;
+  verify?: VerifySpec;
+}
 type RuleResult = StepDraft | { refuse: string } | null;
 
 interface Rule {
@@ -21,10 +29,20 @@ const FILE = String.raw`(?:the\s+|a\s+|an\s+)?(?:new\s+)?(?:text\s+)?file\s+(?:c
 const re = (source: string): RegExp => new RegExp(`^${source}$`, 'is');
 
 const write = (path: string, content: string, why: string): StepDraft => ({
-  agent: 'storage', tool: 'fs.write', args: { path, content }, rationale: why, risk: 'medium', reversible: true,
+  agent: 'storage',
+  tool: 'fs.write',
+  args: { path, content },
+  rationale: why,
+  risk: 'medium',
+  reversible: true,
 });
 const read = (path: string): StepDraft => ({
-  agent: 'storage', tool: 'fs.read', args: { path }, rationale: `show the contents of ${path}`, risk: 'low', reversible: false,
+  agent: 'storage',
+  tool: 'fs.read',
+  args: { path },
+  rationale: `show the contents of ${path}`,
+  risk: 'low',
+  reversible: false,
 });
 
 export const rules: readonly Rule[] = [
@@ -36,24 +54,41 @@ export const rules: readonly Rule[] = [
       const m = /^\s*!\s*(.+?)\s*$/s.exec(req.text);
       if (!m?.[1]) return null;
       // The line goes to shell.exec as typed; policy parses it and judges every command in it.
-      return { agent: 'system', tool: 'shell.exec', args: { command: m[1] }, rationale: 'run the command exactly as typed', risk: 'high', reversible: false };
+      return {
+        agent: 'system',
+        tool: 'shell.exec',
+        args: { command: m[1] },
+        rationale: 'run the command exactly as typed',
+        risk: 'high',
+        reversible: false,
+      };
     },
   },
   {
     name: 'create or write a file',
-    examples: ['create a file notes.txt containing hello', 'write "hello world" to /tmp/x.txt', 'create an empty file todo.md'],
+    examples: [
+      'create a file notes.txt containing hello',
+      'write "hello world" to /tmp/x.txt',
+      'create an empty file todo.md',
+    ],
     match: (t, req) => {
-      let m = re(String.raw`(?:please\s+)?(?:create|make|write|add)\s+${FILE}(${TOKEN})\s+(?:containing|that\s+contains|with\s+(?:the\s+)?(?:content|contents|text)|with|saying)\s*:?\s+(.+)`).exec(t);
+      let m = re(
+        String.raw`(?:please\s+)?(?:create|make|write|add)\s+${FILE}(${TOKEN})\s+(?:containing|that\s+contains|with\s+(?:the\s+)?(?:content|contents|text)|with|saying)\s*:?\s+(.+)`,
+      ).exec(t);
       if (m?.[1] && m[2] !== undefined) {
         const path = resolveUserPath(m[1], req.home);
         return write(path, contentOf(m[2]), `write the requested content to ${path}`);
       }
-      m = re(String.raw`(?:please\s+)?(?:write|put|save|store)\s+(.+?)\s+(?:to|into|in)\s+(?:the\s+|a\s+)?(?:new\s+)?(?:file\s+)?(?:called\s+|named\s+)?(${TOKEN})`).exec(t);
+      m = re(
+        String.raw`(?:please\s+)?(?:write|put|save|store)\s+(.+?)\s+(?:to|into|in)\s+(?:the\s+|a\s+)?(?:new\s+)?(?:file\s+)?(?:called\s+|named\s+)?(${TOKEN})`,
+      ).exec(t);
       if (m?.[1] && m[2]) {
         const path = resolveUserPath(m[2], req.home);
         return write(path, contentOf(m[1]), `write the requested content to ${path}`);
       }
-      m = re(String.raw`(?:please\s+)?(?:create|make|touch)\s+(?:an?\s+)?(?:empty\s+)?(?:file\s+)?(?:called\s+|named\s+)?(${TOKEN})`).exec(t);
+      m = re(
+        String.raw`(?:please\s+)?(?:create|make|touch)\s+(?:an?\s+)?(?:empty\s+)?(?:file\s+)?(?:called\s+|named\s+)?(${TOKEN})`,
+      ).exec(t);
       if (m?.[1] && (looksLikePath(m[1]) || /\bfile\b/i.test(t))) {
         const path = resolveUserPath(m[1], req.home);
         return write(path, '', `create the empty file ${path}`);
@@ -65,7 +100,9 @@ export const rules: readonly Rule[] = [
     name: 'append to a file',
     examples: ['append "one more line" to notes.txt'],
     match: async (t, req) => {
-      const m = re(String.raw`(?:please\s+)?(?:append|add)\s+(.+?)\s+to\s+(?:the\s+)?(?:end\s+of\s+)?(?:file\s+)?(${TOKEN})`).exec(t);
+      const m = re(
+        String.raw`(?:please\s+)?(?:append|add)\s+(.+?)\s+to\s+(?:the\s+)?(?:end\s+of\s+)?(?:file\s+)?(${TOKEN})`,
+      ).exec(t);
       if (!m?.[1] || !m[2] || !looksLikePath(m[2])) return null;
       const path = resolveUserPath(m[2], req.home);
       let before: Buffer | null;
@@ -73,7 +110,8 @@ export const rules: readonly Rule[] = [
         before = await readFile(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT') return { refuse: `cannot append to ${path}: it cannot be read (${code ?? String(error)})` };
+        if (code !== 'ENOENT')
+          return { refuse: `cannot append to ${path}: it cannot be read (${code ?? String(error)})` };
         before = null;
       }
       const text = before?.toString('utf8') ?? '';
@@ -88,28 +126,67 @@ export const rules: readonly Rule[] = [
     name: 'disk usage',
     examples: ['disk usage', 'how much disk space is left on /var', 'df'],
     match: (t, req) => {
-      if (!/^(?:df(?:\s+-h)?)$/i.test(t) && !(/\b(?:disk|storage|file\s*systems?|partitions?)\b/i.test(t) && /\b(?:usage|space|free|used|full|left|use|usage)\b/i.test(t))) return null;
+      if (
+        !/^(?:df(?:\s+-h)?)$/i.test(t) &&
+        !(
+          /\b(?:disk|storage|file\s*systems?|partitions?)\b/i.test(t) &&
+          /\b(?:usage|space|free|used|full|left|use|usage)\b/i.test(t)
+        )
+      )
+        return null;
       const on = /\b(?:on|of|for|in)\s+(\/\S*|~\S*)/i.exec(t);
       const args: Record<string, unknown> = on?.[1] ? { path: resolveUserPath(on[1], req.home) } : {};
-      return { agent: 'monitor', tool: 'disk.usage', args, rationale: 'measure used and free space per filesystem', risk: 'low', reversible: false };
+      return {
+        agent: 'monitor',
+        tool: 'disk.usage',
+        args,
+        rationale: 'measure used and free space per filesystem',
+        risk: 'low',
+        reversible: false,
+      };
     },
   },
   {
     name: 'list processes',
     examples: ['list processes', 'what is running', 'which processes use the most memory', 'ps'],
     match: (t) => {
-      const about = /\b(?:processes|procs|programs\s+running)\b/i.test(t) || /^ps(?:\s+aux|\s+-ef)?$/i.test(t) || /^what(?:'s|\s+is)\s+running$/i.test(t) || /^top$/i.test(t);
+      const about =
+        /\b(?:processes|procs|programs\s+running)\b/i.test(t) ||
+        /^ps(?:\s+aux|\s+-ef)?$/i.test(t) ||
+        /^what(?:'s|\s+is)\s+running$/i.test(t) ||
+        /^top$/i.test(t);
       if (!about) return null;
       const sortBy = /\b(?:memory|ram|mem)\b/i.test(t) ? 'memory' : 'cpu';
-      return { agent: 'system', tool: 'process.list', args: { sortBy }, rationale: `list processes by ${sortBy}`, risk: 'low', reversible: false };
+      return {
+        agent: 'system',
+        tool: 'process.list',
+        args: { sortBy },
+        rationale: `list processes by ${sortBy}`,
+        risk: 'low',
+        reversible: false,
+      };
     },
   },
   {
     name: 'memory usage',
     examples: ['memory usage', 'how much RAM is free', 'free -h'],
     match: (t) => {
-      if (!/^free(?:\s+-[hmg])?$/i.test(t) && !(/\b(?:memory|ram|mem|swap)\b/i.test(t) && /\b(?:usage|used|free|available|left|much|use|show|status)\b/i.test(t))) return null;
-      return { agent: 'monitor', tool: 'memory.usage', args: {}, rationale: 'read memory and swap figures from the kernel', risk: 'low', reversible: false };
+      if (
+        !/^free(?:\s+-[hmg])?$/i.test(t) &&
+        !(
+          /\b(?:memory|ram|mem|swap)\b/i.test(t) &&
+          /\b(?:usage|used|free|available|left|much|use|show|status)\b/i.test(t)
+        )
+      )
+        return null;
+      return {
+        agent: 'monitor',
+        tool: 'memory.usage',
+        args: {},
+        rationale: 'read memory and swap figures from the kernel',
+        risk: 'low',
+        reversible: false,
+      };
     },
   },
   {
@@ -120,10 +197,24 @@ export const rules: readonly Rule[] = [
       if (port?.[1] && /\b(?:listen\w*|open|using|uses|bound|on|who|what|which)\b/i.test(t)) {
         const n = Number(port[1]);
         if (n < 1 || n > 65535) return { refuse: `port ${n} is out of range (1-65535).` };
-        return { agent: 'network', tool: 'net.listening', args: { port: n }, rationale: `find sockets listening on port ${n}`, risk: 'low', reversible: false };
+        return {
+          agent: 'network',
+          tool: 'net.listening',
+          args: { port: n },
+          rationale: `find sockets listening on port ${n}`,
+          risk: 'low',
+          reversible: false,
+        };
       }
       if (/\b(?:listening|open)\s+(?:ports|sockets)\b|\bports?\s+(?:are\s+)?(?:open|listening)\b/i.test(t)) {
-        return { agent: 'network', tool: 'net.listening', args: {}, rationale: 'list listening sockets', risk: 'low', reversible: false };
+        return {
+          agent: 'network',
+          tool: 'net.listening',
+          args: {},
+          rationale: 'list listening sockets',
+          risk: 'low',
+          reversible: false,
+        };
       }
       return null;
     },
@@ -132,17 +223,28 @@ export const rules: readonly Rule[] = [
     name: 'list a directory',
     examples: ['list /etc', 'ls ~/projects', 'show the files in /var/log'],
     match: (t, req) => {
-      const m = re(String.raw`(?:ls|list(?:\s+(?:the\s+)?(?:files|contents|entries))?(?:\s+(?:in|of|under))?|show\s+(?:me\s+)?(?:the\s+)?(?:files|contents|entries)\s+(?:in|of|under))\s+(?:the\s+)?(?:directory\s+|folder\s+|dir\s+)?(${TOKEN})`).exec(t);
+      const m = re(
+        String.raw`(?:ls|list(?:\s+(?:the\s+)?(?:files|contents|entries))?(?:\s+(?:in|of|under))?|show\s+(?:me\s+)?(?:the\s+)?(?:files|contents|entries)\s+(?:in|of|under))\s+(?:the\s+)?(?:directory\s+|folder\s+|dir\s+)?(${TOKEN})`,
+      ).exec(t);
       if (!m?.[1] || !(looksLikePath(m[1]) || /\b(?:directory|folder|dir)\b/i.test(t))) return null;
       const path = resolveUserPath(m[1], req.home);
-      return { agent: 'storage', tool: 'fs.list', args: { path }, rationale: `list the entries of ${path}`, risk: 'low', reversible: false };
+      return {
+        agent: 'storage',
+        tool: 'fs.list',
+        args: { path },
+        rationale: `list the entries of ${path}`,
+        risk: 'low',
+        reversible: false,
+      };
     },
   },
   {
     name: 'show a file',
     examples: ['show /etc/hostname', 'read notes.txt', "what's in the file todo.md", 'cat /etc/os-release'],
     match: (t, req) => {
-      let m = re(String.raw`(?:please\s+)?(?:show|display|print|read|cat|view|open)\s+(?:me\s+)?(?:the\s+)?(?:contents?\s+of\s+)?(?:the\s+)?(file\s+)?(${TOKEN})`).exec(t);
+      let m = re(
+        String.raw`(?:please\s+)?(?:show|display|print|read|cat|view|open)\s+(?:me\s+)?(?:the\s+)?(?:contents?\s+of\s+)?(?:the\s+)?(file\s+)?(${TOKEN})`,
+      ).exec(t);
       m ??= re(String.raw`what(?:'s|\s+is)\s+in\s+(?:the\s+)?(file\s+)?(${TOKEN})`).exec(t);
       if (!m?.[2] || !(m[1] !== undefined || looksLikePath(m[2]))) return null;
       return read(resolveUserPath(m[2], req.home));
@@ -152,10 +254,19 @@ export const rules: readonly Rule[] = [
     name: 'delete a file',
     examples: ['delete notes.txt', 'remove the file /tmp/x.txt'],
     match: (t, req) => {
-      const m = re(String.raw`(?:please\s+)?(?:delete|remove|rm|erase|unlink)\s+(?:the\s+)?(file\s+)?(${TOKEN})`).exec(t);
+      const m = re(String.raw`(?:please\s+)?(?:delete|remove|rm|erase|unlink)\s+(?:the\s+)?(file\s+)?(${TOKEN})`).exec(
+        t,
+      );
       if (!m?.[2] || !(m[1] !== undefined || looksLikePath(m[2]))) return null;
       const path = resolveUserPath(m[2], req.home);
-      return { agent: 'storage', tool: 'fs.delete', args: { path }, rationale: `remove ${path} (a snapshot keeps it for rollback)`, risk: 'medium', reversible: true };
+      return {
+        agent: 'storage',
+        tool: 'fs.delete',
+        args: { path },
+        rationale: `remove ${path} (a snapshot keeps it for rollback)`,
+        risk: 'medium',
+        reversible: true,
+      };
     },
   },
   {
@@ -163,14 +274,21 @@ export const rules: readonly Rule[] = [
     examples: ['start the nginx service', 'restart service ssh'],
     match: (t) => {
       // Only with the word "service": a bare "restart nginx" is left to the models, which may know better.
-      const m = re(String.raw`(?:please\s+)?(start|restart)\s+(?:the\s+)?(?:service\s+([\w@.:-]+)|([\w@.:-]+)\s+service)`).exec(t);
+      const m = re(
+        String.raw`(?:please\s+)?(start|restart)\s+(?:the\s+)?(?:service\s+([\w@.:-]+)|([\w@.:-]+)\s+service)`,
+      ).exec(t);
       const unit = m?.[2] ?? m?.[3];
       if (!m?.[1] || unit === undefined) return null;
       const action = m[1].toLowerCase() as 'start' | 'restart';
       // "It exited 0" is not "it runs": the service must be active within 10 s for the step to succeed.
       return {
-        agent: 'system', tool: `service.${action}`, args: { unit }, rationale: `${action} ${unit}, then check that it runs`,
-        risk: action === 'start' ? 'medium' : 'high', reversible: false, verify: { check: 'service', unit, expect: 'active', withinMs: 10_000 },
+        agent: 'system',
+        tool: `service.${action}`,
+        args: { unit },
+        rationale: `${action} ${unit}, then check that it runs`,
+        risk: action === 'start' ? 'medium' : 'high',
+        reversible: false,
+        verify: { check: 'service', unit, expect: 'active', withinMs: 10_000 },
       };
     },
   },
@@ -188,7 +306,10 @@ export class ReactivePlanner implements Planner {
       const step: PlanStepSpec = { id: 's1', ...r, dependsOn: [] };
       return { kind: 'plan', tier: 'reactive', steps: [step], explanation: `matched the rule "${rule.name}"` };
     }
-    return { kind: 'not_understood', reason: `The built-in rules did not understand "${request.text.trim().slice(0, 200)}".` };
+    return {
+      kind: 'not_understood',
+      reason: `The built-in rules did not understand "${request.text.trim().slice(0, 200)}".`,
+    };
   }
 }
 

@@ -21,7 +21,8 @@ export interface Revision {
   why: string;
 }
 
-const argsOf = (step: StepView): string => sanitize(bounded(redactedArgsJson(step.args), ARGS_CHARS, 'head'), { singleLine: true });
+const argsOf = (step: StepView): string =>
+  sanitize(bounded(redactedArgsJson(step.args), ARGS_CHARS, 'head'), { singleLine: true });
 
 export function revisionContext(plan: PlanView): Revision {
   const failed = plan.steps.filter((s) => s.state === 'failed');
@@ -34,15 +35,27 @@ export function revisionContext(plan: PlanView): Revision {
   ];
   for (const s of failed) {
     lines.push(`Failed step ${s.id}: ${s.tool} ${argsOf(s)}`);
-    lines.push(`  error: ${sanitize(bounded(s.error ?? 'no error message', ERROR_CHARS, 'head'), { singleLine: true })}`);
+    lines.push(
+      `  error: ${sanitize(bounded(s.error ?? 'no error message', ERROR_CHARS, 'head'), { singleLine: true })}`,
+    );
     const output = s.output.trim();
     // Many tools' output on failure is the error itself: said once.
-    if (output !== '' && output !== s.error?.trim()) lines.push('  output (tail):', ...sanitize(bounded(redactText(output), OUTPUT_TAIL_CHARS, 'tail')).split('\n').map((l) => `    ${l}`));
+    if (output !== '' && output !== s.error?.trim())
+      lines.push(
+        '  output (tail):',
+        ...sanitize(bounded(redactText(output), OUTPUT_TAIL_CHARS, 'tail'))
+          .split('\n')
+          .map((l) => `    ${l}`),
+      );
     // A model's diagnosis of it (the analyse task), written from the data above: data too, advice only.
     const a = s.analysis;
     if (a?.ok === true) {
       lines.push(`  diagnosis (by the ${a.tier ?? 'model'} tier, advice only):`);
-      for (const [label, text] of [['summary', a.summary], ['likely cause', a.likelyCause], ['suggested next step', a.nextStep]] as const) {
+      for (const [label, text] of [
+        ['summary', a.summary],
+        ['likely cause', a.likelyCause],
+        ['suggested next step', a.nextStep],
+      ] as const) {
         lines.push(`    ${label}: ${sanitize(bounded(text, DIAGNOSIS_CHARS, 'head'), { singleLine: true })}`);
       }
     }
@@ -50,11 +63,14 @@ export function revisionContext(plan: PlanView): Revision {
   for (const s of ran) lines.push(`Already ran and still in effect: step ${s.id}: ${s.tool} ${argsOf(s)}`);
   for (const s of notRun) lines.push(`Did not run (${s.state}): step ${s.id}: ${s.tool} ${argsOf(s)}`);
   lines.push('--- END FAILURE DATA ---');
-  lines.push(ran.length > 0
-    ? 'Write a full new plan for the goal. The steps that already ran are still in effect: repeat one only if it must run again; the operator reviews the whole plan.'
-    : 'Write a full new plan for the goal that avoids the failure; the operator reviews the whole plan.');
-  const why = failed.length === 0
-    ? `revise after the goal stopped (${notRun.length} step(s) did not finish)`
-    : `revise after ${failed.map((s) => `${s.id} (${s.tool}) failed: ${sanitize(bounded(s.error ?? 'no error message', 160, 'head'), { singleLine: true })}`).join('; ')}`;
+  lines.push(
+    ran.length > 0
+      ? 'Write a full new plan for the goal. The steps that already ran are still in effect: repeat one only if it must run again; the operator reviews the whole plan.'
+      : 'Write a full new plan for the goal that avoids the failure; the operator reviews the whole plan.',
+  );
+  const why =
+    failed.length === 0
+      ? `revise after the goal stopped (${notRun.length} step(s) did not finish)`
+      : `revise after ${failed.map((s) => `${s.id} (${s.tool}) failed: ${sanitize(bounded(s.error ?? 'no error message', 160, 'head'), { singleLine: true })}`).join('; ')}`;
   return { context: lines.join('\n'), why };
 }

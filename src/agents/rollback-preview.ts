@@ -15,12 +15,22 @@ export type RanStep = StepView & { planId: string };
  * one it replaced, and what the failed one changed is in effect until a rollback undoes it):
  * those with a snapshot can be undone; those without that changed something cannot.
  */
-export function undoPlan(store: GoalStore, goalId: string, mutates: (tool: string) => boolean): { undoable: RanStep[]; irreversible: RanStep[] } {
-  const ran = store.plansOf(goalId).flatMap((p) => p.steps
-    // A step stopped or cut off may have changed things before it ended: what its snapshot holds counts too.
-    .filter((s) => s.state === 'succeeded' || (['failed', 'cancelled', 'outcome_unknown'].includes(s.state) && s.snapshotId !== null))
-    .map((s) => ({ ...s, planId: p.id }))
-    .reverse());
+export function undoPlan(
+  store: GoalStore,
+  goalId: string,
+  mutates: (tool: string) => boolean,
+): { undoable: RanStep[]; irreversible: RanStep[] } {
+  const ran = store.plansOf(goalId).flatMap((p) =>
+    p.steps
+      // A step stopped or cut off may have changed things before it ended: what its snapshot holds counts too.
+      .filter(
+        (s) =>
+          s.state === 'succeeded' ||
+          (['failed', 'cancelled', 'outcome_unknown'].includes(s.state) && s.snapshotId !== null),
+      )
+      .map((s) => ({ ...s, planId: p.id }))
+      .reverse(),
+  );
   return {
     undoable: ran.filter((s) => s.snapshotId !== null),
     irreversible: ran.filter((s) => s.snapshotId === null && mutates(s.tool)),
@@ -29,18 +39,29 @@ export function undoPlan(store: GoalStore, goalId: string, mutates: (tool: strin
 
 const sameContent = (path: string, _st: unknown, sha256: string): boolean => hashFile(path) === sha256;
 
-export async function previewRollback(goalId: string, steps: { undoable: RanStep[]; irreversible: RanStep[] }, snapshots: SnapshotStore): Promise<RollbackPreview> {
+export async function previewRollback(
+  goalId: string,
+  steps: { undoable: RanStep[]; irreversible: RanStep[] },
+  snapshots: SnapshotStore,
+): Promise<RollbackPreview> {
   // Snapshots are restored newest first, so where two record the same path the oldest one is what stays.
   const byPath = new Map<string, SnapshotEntry>();
   const states: RollbackPreview['states'] = [];
   for (const step of steps.undoable) {
     const id = step.snapshotId as string;
     for (const e of snapshots.entries(id)) byPath.set(e.path, e);
-    for (const s of await snapshots.stateChanges(id)) if (s.changes.length > 0) states.push({ kind: s.kind, changes: s.changes, step: step.id });
+    for (const s of await snapshots.stateChanges(id))
+      if (s.changes.length > 0) states.push({ kind: s.kind, changes: s.changes, step: step.id });
   }
   const preview: RollbackPreview = {
-    goalId, steps: steps.undoable.map((s) => s.id), restore: [], remove: [], create: [], states,
-    irreversible: steps.irreversible.map((s) => `${s.id} (${s.tool})`), problems: [],
+    goalId,
+    steps: steps.undoable.map((s) => s.id),
+    restore: [],
+    remove: [],
+    create: [],
+    states,
+    irreversible: steps.irreversible.map((s) => `${s.id} (${s.tool})`),
+    problems: [],
   };
   for (const entry of byPath.values()) {
     try {

@@ -44,13 +44,20 @@ export class GoalRun {
 
 /** What a cancelled goal says: which steps ran, which were stopped, which never started, and how to undo. */
 export function cancelledSummary(by: string, afterStep: boolean, steps: readonly StepView[]): string {
-  const ids = (pred: (s: StepView) => boolean): string => steps.filter(pred).map((s) => s.id).join(', ');
+  const ids = (pred: (s: StepView) => boolean): string =>
+    steps
+      .filter(pred)
+      .map((s) => s.id)
+      .join(', ');
   const ran = ids((s) => s.state === 'succeeded' || s.state === 'failed');
   const stopped = ids((s) => s.state === 'cancelled');
   const never = ids((s) => s.state === 'skipped' || s.state === 'approved' || s.state === 'pending');
   const unknown = ids((s) => s.state === 'outcome_unknown');
-  const undo = steps.some((s) => s.snapshotId !== null && ['succeeded', 'failed', 'cancelled', 'outcome_unknown'].includes(s.state))
-    ? '; roll back what ran with r (or aios goal rollback)' : '';
+  const undo = steps.some(
+    (s) => s.snapshotId !== null && ['succeeded', 'failed', 'cancelled', 'outcome_unknown'].includes(s.state),
+  )
+    ? '; roll back what ran with r (or aios goal rollback)'
+    : '';
   const parts = [
     ran === '' ? 'nothing had finished' : `ran ${ran}`,
     ...(stopped === '' ? [] : [`stopped ${stopped} (its processes were ended)`]),

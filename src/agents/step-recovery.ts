@@ -19,8 +19,9 @@ export interface StepRecoveryDeps {
 }
 
 /** What an unknown step says, in the goal view, the TUI and the CLI. */
-export const UNKNOWN_NOTE = 'outcome unknown: aiosd stopped while this step ran, so it may already have run in full, in part or not at all. '
-  + 'It is not run again unless you approve it again knowing that (approve the step with confirm, or aios goal resume <goal> --rerun <step>)';
+export const UNKNOWN_NOTE =
+  'outcome unknown: aiosd stopped while this step ran, so it may already have run in full, in part or not at all. ' +
+  'It is not run again unless you approve it again knowing that (approve the step with confirm, or aios goal resume <goal> --rerun <step>)';
 
 interface Adopted {
   tree: ProcessTree;
@@ -47,7 +48,11 @@ export class StepRecovery {
       store.updateStep(entry.planId, entry.stepId, { state: 'outcome_unknown', error: UNKNOWN_NOTE });
       if (alive.length === 0) {
         tree.release();
-        journal.ended(entry.id, 'unknown', 'aiosd stopped while it ran, and nothing of it was running at the restart: it ended (or was ended) while aiosd was away; its exit status is unknown');
+        journal.ended(
+          entry.id,
+          'unknown',
+          'aiosd stopped while it ran, and nothing of it was running at the restart: it ended (or was ended) while aiosd was away; its exit status is unknown',
+        );
         continue;
       }
       this.adopt(entry, tree, alive);
@@ -56,7 +61,11 @@ export class StepRecovery {
     for (const s of journal.runningWithoutStart()) {
       goals.add(s.goalId);
       store.updateStep(s.planId, s.stepId, { state: 'approved', error: null });
-      store.recordEvent('step.not_started', s.goalId, { planId: s.planId, stepId: s.stepId, why: 'aiosd stopped before its tool started; it runs on resume' });
+      store.recordEvent('step.not_started', s.goalId, {
+        planId: s.planId,
+        stepId: s.stepId,
+        why: 'aiosd stopped before its tool started; it runs on resume',
+      });
     }
     return [...goals];
   }
@@ -84,7 +93,12 @@ export class StepRecovery {
     const { store, ledger } = this.deps;
     const note = `[aiosd restarted while this step ran; its processes (${alive.join(', ')}) still run and are watched through /proc until they end]\n`;
     store.appendOutput(entry.planId, entry.stepId, note);
-    ledger.append({ actor: 'aiosd', action: 'step.adopted', subject: `${entry.planId}/${entry.stepId}`, detail: { goalId: entry.goalId, pids: alive, cgroup: entry.cgroup } });
+    ledger.append({
+      actor: 'aiosd',
+      action: 'step.adopted',
+      subject: `${entry.planId}/${entry.stepId}`,
+      detail: { goalId: entry.goalId, pids: alive, cgroup: entry.cgroup },
+    });
     const a: Adopted = { tree, entry, timer: setInterval(() => this.check(a), this.deps.pollMs ?? 500) };
     a.timer.unref();
     const steps = this.adopted.get(entry.goalId) ?? new Map<string, Adopted>();
@@ -106,8 +120,15 @@ export class StepRecovery {
     journal.ended(a.entry.id, 'unknown', how);
     store.appendOutput(a.entry.planId, a.entry.stepId, `[${how}]\n`);
     try {
-      ledger.append({ actor: 'aiosd', action: 'step.ended_away', subject: `${a.entry.planId}/${a.entry.stepId}`, detail: { goalId: a.entry.goalId, endedAt: at } });
-    } catch { /* the journal holds the end; the ledger entry is a copy for the trace */ }
+      ledger.append({
+        actor: 'aiosd',
+        action: 'step.ended_away',
+        subject: `${a.entry.planId}/${a.entry.stepId}`,
+        detail: { goalId: a.entry.goalId, endedAt: at },
+      });
+    } catch {
+      /* the journal holds the end; the ledger entry is a copy for the trace */
+    }
     const goal = store.getGoal(a.entry.goalId);
     if (goal !== undefined) emit({ type: 'goal.updated', goal });
   }

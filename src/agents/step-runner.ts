@@ -50,7 +50,11 @@ export interface StepRunnerDeps {
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** What the approval given covers, held against the verdict now: null when it still covers it. */
-function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed: boolean }, approvedWrites: readonly string[] | undefined): string | null {
+function beyondApproval(
+  verdict: PolicyVerdict,
+  grant: { role: string; confirmed: boolean },
+  approvedWrites: readonly string[] | undefined,
+): string | null {
   if (verdict.decision === 'deny') return `denied by policy: ${verdict.reasons.join('; ')}`;
   // The approval was for changing these canonical paths; a symlink swapped in since points elsewhere.
   const writes = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
@@ -72,7 +76,10 @@ function beyondApproval(verdict: PolicyVerdict, grant: { role: string; confirmed
  * links only the steps that will run, so a rejected or skipped step leaves the rest to run
  * as before. Parallelism is for plans that state their DAG.
  */
-export function withImplicitOrder<S extends { id: string; dependsOn: readonly string[] }>(steps: readonly S[], willRun: (id: string) => boolean): S[] {
+export function withImplicitOrder<S extends { id: string; dependsOn: readonly string[] }>(
+  steps: readonly S[],
+  willRun: (id: string) => boolean,
+): S[] {
   if (steps.some((s) => s.dependsOn.length > 0)) return [...steps];
   let previous: string | null = null;
   return steps.map((s) => {
@@ -117,7 +124,11 @@ export class StepRunner {
     const stopping = run.requestStop(by, afterStep);
     const dequeued: string[] = [];
     for (const agent of this.deps.mesh?.list() ?? []) {
-      dequeued.push(...(this.deps.mesh?.get(agent.name)?.cancelQueued(run.stop?.reason ?? 'cancelled', (id) => id.startsWith(`${goalId}/`)) ?? []));
+      dequeued.push(
+        ...(this.deps.mesh
+          ?.get(agent.name)
+          ?.cancelQueued(run.stop?.reason ?? 'cancelled', (id) => id.startsWith(`${goalId}/`)) ?? []),
+      );
     }
     return { stopping, dequeued };
   }
@@ -142,7 +153,11 @@ export class StepRunner {
   private unrecorded(goalId: string, err: unknown): void {
     const why = this.deps.stateSpace?.problem() ?? null; // gives the reserve back, so the failure below can be written
     try {
-      this.deps.store.setGoalState(goalId, 'failed', `aiosd could not record this goal's progress (${message(err)})${why === null ? '' : `: ${why}`}; see what ran with 'aios goal show ${goalId.slice(-8)}', undo it with r (or aios goal rollback ${goalId.slice(-8)})`);
+      this.deps.store.setGoalState(
+        goalId,
+        'failed',
+        `aiosd could not record this goal's progress (${message(err)})${why === null ? '' : `: ${why}`}; see what ran with 'aios goal show ${goalId.slice(-8)}', undo it with r (or aios goal rollback ${goalId.slice(-8)})`,
+      );
       const goal = this.deps.store.getGoal(goalId);
       if (goal !== undefined) this.deps.emit({ type: 'goal.updated', goal });
     } catch {
@@ -154,32 +169,54 @@ export class StepRunner {
     const { store } = this.deps;
     const initial = new Map<string, StepState>(plan.steps.map((s) => [s.id, s.state]));
     let failure: string | null = null;
-    const states = await runDag(withImplicitOrder(plan.steps, (id) => initial.get(id) === 'approved'), initial, {
-      run: async (step) => {
-        const error = await this.onAgent(goalId, plan, step, run);
-        if (error !== null) failure ??= `step ${step.id} (${step.tool}) failed: ${error}`;
-        return error;
+    const states = await runDag(
+      withImplicitOrder(plan.steps, (id) => initial.get(id) === 'approved'),
+      initial,
+      {
+        run: async (step) => {
+          const error = await this.onAgent(goalId, plan, step, run);
+          if (error !== null) failure ??= `step ${step.id} (${step.tool}) failed: ${error}`;
+          return error;
+        },
+        stopped: () => run.stop?.reason ?? null,
+        skip: (step, reason) => {
+          store.updateStep(plan.id, step.id, { state: 'skipped', error: reason });
+          this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
+        },
       },
-      stopped: () => run.stop?.reason ?? null,
-      skip: (step, reason) => {
-        store.updateStep(plan.id, step.id, { state: 'skipped', error: reason });
-        this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'skipped', error: reason });
-      },
-    });
+    );
     const ran = [...states.values()].filter((s) => s === 'succeeded').length;
     const goal = store.getGoal(goalId);
     if (run.stop !== null) {
-      store.setGoalState(goalId, 'cancelled', cancelledSummary(run.stop.by, run.stop.afterStep, store.getPlan(plan.id)?.steps ?? []));
-      this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — cancelled by ${run.stop.by}`, metadata: { goalId, planId: plan.id } });
+      store.setGoalState(
+        goalId,
+        'cancelled',
+        cancelledSummary(run.stop.by, run.stop.afterStep, store.getPlan(plan.id)?.steps ?? []),
+      );
+      this.deps.memory.add({
+        kind: 'goal',
+        content: `${goal?.text ?? ''} — cancelled by ${run.stop.by}`,
+        metadata: { goalId, planId: plan.id },
+      });
     } else if (failure === null) {
       store.setGoalState(goalId, 'succeeded', `${ran} step${ran === 1 ? '' : 's'} succeeded`);
-      this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — succeeded: ${plan.steps.map((s) => s.tool).join(', ')}`, metadata: { goalId, planId: plan.id } });
+      this.deps.memory.add({
+        kind: 'goal',
+        content: `${goal?.text ?? ''} — succeeded: ${plan.steps.map((s) => s.tool).join(', ')}`,
+        metadata: { goalId, planId: plan.id },
+      });
     } else {
       // A step that ran but failed its verification left its changes, with a snapshot to undo them.
       const ran = (s: StepView): boolean => s.state === 'succeeded' || (s.state === 'failed' && s.snapshotId !== null);
-      const undo = (store.getPlan(plan.id)?.steps ?? []).some(ran) ? `; roll back what ran with r (or aios goal rollback ${goalId.slice(-8)})` : '';
+      const undo = (store.getPlan(plan.id)?.steps ?? []).some(ran)
+        ? `; roll back what ran with r (or aios goal rollback ${goalId.slice(-8)})`
+        : '';
       store.setGoalState(goalId, 'failed', failure + undo);
-      this.deps.memory.add({ kind: 'goal', content: `${goal?.text ?? ''} — failed: ${failure}`, metadata: { goalId, planId: plan.id } });
+      this.deps.memory.add({
+        kind: 'goal',
+        content: `${goal?.text ?? ''} — failed: ${failure}`,
+        metadata: { goalId, planId: plan.id },
+      });
     }
     const final = store.getGoal(goalId);
     if (final !== undefined) this.deps.emit({ type: 'goal.updated', goal: final });
@@ -191,20 +228,35 @@ export class StepRunner {
     if (agent === undefined) return this.runStep(goalId, plan.id, plan.tier, step, run);
     const deadlineMs = this.deps.stepDeadlineMs?.(step.tool, step.args) ?? 15 * 60_000;
     try {
-      return await agent.submit({ id: `${goalId}/${step.id}`, deadlineMs, run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, run, signal) });
+      return await agent.submit({
+        id: `${goalId}/${step.id}`,
+        deadlineMs,
+        run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, run, signal),
+      });
     } catch (err) {
       const reason = message(err);
       // Taken off the queue by a stop: it never started, so it is skipped, not failed.
       if (err instanceof AgentTaskError && err.kind === 'cancelled') return this.skipped(goalId, plan.id, step, reason);
       this.deps.stateSpace?.problem(); // a full disk may be why: the reserve given back leaves room to record it
-      this.deps.store.updateStep(plan.id, step.id, { state: 'failed', error: reason, finishedAt: new Date().toISOString() });
+      this.deps.store.updateStep(plan.id, step.id, {
+        state: 'failed',
+        error: reason,
+        finishedAt: new Date().toISOString(),
+      });
       this.deps.emit({ type: 'step.finished', goalId, stepId: step.id, state: 'failed', error: reason });
       return reason;
     }
   }
 
   /** Returns null on success, or why the step failed. */
-  private async runStep(goalId: string, planId: string, tier: Tier, step: StepView, run: GoalRun, agentSignal?: AbortSignal): Promise<string | null> {
+  private async runStep(
+    goalId: string,
+    planId: string,
+    tier: Tier,
+    step: StepView,
+    run: GoalRun,
+    agentSignal?: AbortSignal,
+  ): Promise<string | null> {
     const { store, emit } = this.deps;
     // Cancelled while it waited for its agent: it never starts.
     if (run.stop !== null) return this.skipped(goalId, planId, step, run.stop.reason);
@@ -227,7 +279,15 @@ export class StepRunner {
     return reason;
   }
 
-  private async checkAndRun(goalId: string, planId: string, tier: Tier, step: StepView, active: ActiveStep, startedAt: string, agentSignal?: AbortSignal): Promise<string | null> {
+  private async checkAndRun(
+    goalId: string,
+    planId: string,
+    tier: Tier,
+    step: StepView,
+    active: ActiveStep,
+    startedAt: string,
+    agentSignal?: AbortSignal,
+  ): Promise<string | null> {
     const { store, registry, ledger, emit } = this.deps;
     const finish = (state: 'succeeded' | 'failed' | 'cancelled' | 'skipped', error: string | null): string | null => {
       store.updateStep(planId, step.id, { state, error, finishedAt: new Date().toISOString() });
@@ -237,7 +297,12 @@ export class StepRunner {
     };
     const deny = (reason: string): string | null => {
       try {
-        ledger.append({ actor: step.agent, action: 'tool.denied', subject: step.tool, detail: { goalId, planId, stepId: step.id, reason } });
+        ledger.append({
+          actor: step.agent,
+          action: 'tool.denied',
+          subject: step.tool,
+          detail: { goalId, planId, stepId: step.id, reason },
+        });
       } catch (err) {
         return finish('failed', `${reason} (and the audit ledger cannot be written: ${message(err)})`);
       }
@@ -248,20 +313,36 @@ export class StepRunner {
     if (!v.ok) return deny(v.error);
     const tool = v.tool;
     // The policy again, now: the node may have changed since the plan was judged and approved.
-    const verdict = withStepRules(await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier }), tool);
+    const verdict = withStepRules(
+      await this.deps.policy.evaluate({ tool, args: v.args, agent: step.agent, tier }),
+      tool,
+    );
     const refusal = beyondApproval(verdict, grantOf(ledger, planId, step), step.preview.policy?.writes);
     if (refusal !== null) return deny(refusal);
 
     // The disk may have filled since the approval: a change whose snapshot and record cannot be written does not start.
-    const unrecordable = tool.mutates ? this.deps.stateSpace?.problem() ?? null : null;
+    const unrecordable = tool.mutates ? (this.deps.stateSpace?.problem() ?? null) : null;
     if (unrecordable !== null) return finish('failed', `refused before running: ${unrecordable}; nothing was changed`);
 
     // The ledger entry comes first: if it cannot be written, nothing that changes the node runs.
     try {
-      ledger.append({ actor: step.agent, action: 'tool.call', subject: step.tool, detail: { goalId, planId, stepId: step.id, args: step.args, approvedBy: step.approvedBy } });
+      ledger.append({
+        actor: step.agent,
+        action: 'tool.call',
+        subject: step.tool,
+        detail: { goalId, planId, stepId: step.id, args: step.args, approvedBy: step.approvedBy },
+      });
     } catch (err) {
-      if (tool.mutates) return finish('failed', `the audit ledger cannot be written (${message(err)}); refusing to run a step that changes the node until it can (free disk space, or make the state directory writable)`);
-      store.appendOutput(planId, step.id, `[the audit ledger cannot be written (${message(err)}); this read-only step runs unrecorded]\n`);
+      if (tool.mutates)
+        return finish(
+          'failed',
+          `the audit ledger cannot be written (${message(err)}); refusing to run a step that changes the node until it can (free disk space, or make the state directory writable)`,
+        );
+      store.appendOutput(
+        planId,
+        step.id,
+        `[the audit ledger cannot be written (${message(err)}); this read-only step runs unrecorded]\n`,
+      );
     }
 
     // As the goal's owner: an operator's step runs in their helper, with their credentials.
@@ -276,16 +357,27 @@ export class StepRunner {
     // The journal first, on the disk: after a crash, a start with no end is an outcome unknown, never a failure to retry.
     let journalId: string | null = null;
     try {
-      journalId = this.deps.journal?.starting({ goalId, planId, stepId: step.id, tool: step.tool, cgroup: tree.cgroup }) ?? null;
+      journalId =
+        this.deps.journal?.starting({ goalId, planId, stepId: step.id, tool: step.tool, cgroup: tree.cgroup }) ?? null;
     } catch (err) {
       if (tool.mutates) {
         tree.release();
-        return finish('failed', `the execution journal cannot be written (${message(err)}); refusing to run a step that changes the node, since a crash could not tell whether it ran`);
+        return finish(
+          'failed',
+          `the execution journal cannot be written (${message(err)}); refusing to run a step that changes the node, since a crash could not tell whether it ran`,
+        );
       }
     }
     const controller = active.abort;
     // The agent's deadline aborts the tool too, so a hung step does not keep running unseen.
-    agentSignal?.addEventListener('abort', () => { controller.abort(); void tree.end(); }, { once: true });
+    agentSignal?.addEventListener(
+      'abort',
+      () => {
+        controller.abort();
+        void tree.end();
+      },
+      { once: true },
+    );
     let result: ToolResult;
     let streamed = false;
     let outputLost: string | null = null;
@@ -304,7 +396,12 @@ export class StepRunner {
               store.appendOutput(planId, step.id, chunk);
             } catch (err) {
               outputLost = message(err);
-              emit({ type: 'step.output', goalId, stepId: step.id, chunk: `\n[aiOS could not record this step's output from here on (${outputLost}); it still streams]\n` });
+              emit({
+                type: 'step.output',
+                goalId,
+                stepId: step.id,
+                chunk: `\n[aiOS could not record this step's output from here on (${outputLost}); it still streams]\n`,
+              });
             }
           }
           emit({ type: 'step.output', goalId, stepId: step.id, chunk });
@@ -325,7 +422,19 @@ export class StepRunner {
       const how = `${active.stopped}: its processes were ended (SIGTERM${leftovers.killed ? ', then SIGKILL' : ''})`;
       if (journalId !== null) this.journalled(() => this.deps.journal?.ended(journalId as string, 'cancelled', how));
       this.stoppedInLedger(step, goalId, planId, active.stopped, tree);
-      store.recordToolCall({ id: ulid(), goalId, planId, stepId: step.id, tool: step.tool, args: step.args, ok: false, output: result.output, error: how, startedAt, finishedAt: new Date().toISOString() });
+      store.recordToolCall({
+        id: ulid(),
+        goalId,
+        planId,
+        stepId: step.id,
+        tool: step.tool,
+        args: step.args,
+        ok: false,
+        output: result.output,
+        error: how,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      });
       if (!streamed && result.output !== '') store.appendOutput(planId, step.id, result.output);
       return finish('cancelled', how);
     }
@@ -339,13 +448,36 @@ export class StepRunner {
       emit({ type: 'step.output', goalId, stepId: step.id, chunk: result.output });
     }
     let error = result.ok ? null : result.error;
-    store.recordToolCall({ id: ulid(), goalId, planId, stepId: step.id, tool: step.tool, args: step.args, ok: result.ok, output: result.output, error, startedAt, finishedAt: new Date().toISOString() });
+    store.recordToolCall({
+      id: ulid(),
+      goalId,
+      planId,
+      stepId: step.id,
+      tool: step.tool,
+      args: step.args,
+      ok: result.ok,
+      output: result.output,
+      error,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    });
     try {
-      ledger.append({ actor: step.agent, action: 'tool.result', subject: step.tool, detail: { goalId, planId, stepId: step.id, ok: result.ok, error } });
+      ledger.append({
+        actor: step.agent,
+        action: 'tool.result',
+        subject: step.tool,
+        detail: { goalId, planId, stepId: step.id, ok: result.ok, error },
+      });
     } catch (err) {
       // It ran; say plainly that its result is not in the ledger (a change so recorded fails the step).
-      if (result.ok && tool.mutates) error = `ran, but its result could not be written to the audit ledger (${message(err)})`;
-      else store.appendOutput(planId, step.id, `\n[the audit ledger cannot be written (${message(err)}); this result is not recorded there]`);
+      if (result.ok && tool.mutates)
+        error = `ran, but its result could not be written to the audit ledger (${message(err)})`;
+      else
+        store.appendOutput(
+          planId,
+          step.id,
+          `\n[the audit ledger cannot be written (${message(err)}); this result is not recorded there]`,
+        );
     }
     // The exit code said yes: the step's verification, when it has one, has the last word.
     if (error === null && step.verify !== undefined) {
@@ -356,14 +488,25 @@ export class StepRunner {
 
   /** A journal write after the start: a failure leaves the entry open, which a restart reads as unknown (the safe side). */
   private journalled(write: () => void): void {
-    try { write(); } catch { /* the start is on the disk; what is missing after it reads as unknown */ }
+    try {
+      write();
+    } catch {
+      /* the start is on the disk; what is missing after it reads as unknown */
+    }
   }
 
   /** Who stopped the step and which processes it had, in the ledger. */
   private stoppedInLedger(step: StepView, goalId: string, planId: string, why: string, tree: ProcessTree): void {
     try {
-      this.deps.ledger.append({ actor: step.agent, action: 'step.stopped', subject: `${planId}/${step.id}`, detail: { goalId, why, processes: tree.processes, cgroup: tree.cgroup } });
-    } catch { /* the stop itself was recorded (goal.cancel / agents.stop) when it was asked for */ }
+      this.deps.ledger.append({
+        actor: step.agent,
+        action: 'step.stopped',
+        subject: `${planId}/${step.id}`,
+        detail: { goalId, why, processes: tree.processes, cgroup: tree.cgroup },
+      });
+    } catch {
+      /* the stop itself was recorded (goal.cancel / agents.stop) when it was asked for */
+    }
   }
 
   /**
@@ -376,17 +519,33 @@ export class StepRunner {
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */
-  private async snapshot(tool: Tool, args: unknown, verdict: PolicyVerdict, goalId: string, planId: string, step: StepView, host: StepHost): Promise<string | null> {
+  private async snapshot(
+    tool: Tool,
+    args: unknown,
+    verdict: PolicyVerdict,
+    goalId: string,
+    planId: string,
+    step: StepView,
+    host: StepHost,
+  ): Promise<string | null> {
     if (!tool.mutates) return null;
     const paths = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
     const states = tool.states?.(args) ?? [];
     if (paths.length === 0 && states.length === 0) return null;
     // The daemon snapshots as root: only what the owner may write, or a later rollback would put
     // back (as root) a file the owner could never have changed.
-    const refused = await host.mayWrite(paths).catch((err: unknown) => `could not ask whether ${host.runsAs} may write ${paths.join(', ')} (${message(err)})`);
+    const refused = await host
+      .mayWrite(paths)
+      .catch((err: unknown) => `could not ask whether ${host.runsAs} may write ${paths.join(', ')} (${message(err)})`);
     if (refused !== null) return `${refused}; nothing was changed`;
     try {
-      const snap = await this.deps.snapshots.capture({ paths, states, label: `before ${step.tool} (${goalId}/${step.id})`, goalId, stepId: step.id });
+      const snap = await this.deps.snapshots.capture({
+        paths,
+        states,
+        label: `before ${step.tool} (${goalId}/${step.id})`,
+        goalId,
+        stepId: step.id,
+      });
       this.deps.store.updateStep(planId, step.id, { snapshotId: snap.id });
       return null;
     } catch (err) {

@@ -15,7 +15,15 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
+export const TERMINAL = new Set([
+  'succeeded',
+  'failed',
+  'rejected',
+  'rolled_back',
+  'not_understood',
+  'interrupted',
+  'cancelled',
+]);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -34,7 +42,12 @@ export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient)
 
 /** Waits for a goal to reach a final state, streaming step output as it comes. */
 /** `also`: a further test of a terminal state (a cancel waits past "interrupted"). */
-export function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (state: string) => boolean = () => true): Promise<GoalView> {
+export function waitForGoal(
+  client: AiosClient,
+  goalId: string,
+  io: Io,
+  also: (state: string) => boolean = () => true,
+): Promise<GoalView> {
   const done = (state: string): boolean => TERMINAL.has(state) && also(state);
   return new Promise((resolve, reject) => {
     const off = client.onEvent((ev) => {
@@ -47,7 +60,10 @@ export function waitForGoal(client: AiosClient, goalId: string, io: Io, also: (s
     client.onClose((reason) => reject(new Error(`lost aiosd while waiting: ${reason}`)));
     // The goal may have finished before the subscription saw it.
     client.call('goal/get', { goalId }).then((g) => {
-      if (done(g.state)) { off(); resolve(g); }
+      if (done(g.state)) {
+        off();
+        resolve(g);
+      }
     }, reject);
   });
 }
@@ -60,9 +76,17 @@ async function withAnswer(client: AiosClient, goal: GoalView): Promise<GoalView>
   const now = await client.call('goal/get', { goalId: goal.id });
   if (now.answer?.pending !== true) return now;
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { off(); resolve(now); }, ANSWER_WAIT_MS);
+    const timer = setTimeout(() => {
+      off();
+      resolve(now);
+    }, ANSWER_WAIT_MS);
     const off = client.onEvent((ev) => {
-      if (ev.type === 'goal.updated' && ev.goal.id === goal.id && ev.goal.answer !== undefined && !ev.goal.answer.pending) {
+      if (
+        ev.type === 'goal.updated' &&
+        ev.goal.id === goal.id &&
+        ev.goal.answer !== undefined &&
+        !ev.goal.answer.pending
+      ) {
         clearTimeout(timer);
         off();
         resolve(ev.goal);
@@ -72,7 +96,11 @@ async function withAnswer(client: AiosClient, goal: GoalView): Promise<GoalView>
 }
 
 function answerLine(goal: GoalView): string {
-  return goal.answer === undefined ? '' : `\n${answerText(goal.answer).rows.map((r) => sanitize(r)).join('\n')}`;
+  return goal.answer === undefined
+    ? ''
+    : `\n${answerText(goal.answer)
+        .rows.map((r) => sanitize(r))
+        .join('\n')}`;
 }
 
 export function goalCommand(socketPath: string, text: string, yes: boolean, io: Io, confirm = false): Promise<number> {
@@ -80,7 +108,8 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
     await client.call('events/subscribe', {});
     const goal = await client.call('goal/submit', { text });
     if (goal.state === 'not_understood') {
-      if (io.json) io.out(JSON.stringify(goal)); else io.err(formatGoal(goal));
+      if (io.json) io.out(JSON.stringify(goal));
+      else io.err(formatGoal(goal));
       return 1;
     }
     return reviewOrRun(client, goal, yes, io, confirm);
@@ -88,16 +117,31 @@ export function goalCommand(socketPath: string, text: string, yes: boolean, io: 
 }
 
 /** Prints a plan and stops (or, with --yes, approves it), then waits for the goal and prints how it ended. */
-export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: boolean, io: Io, confirm: boolean, hint = 'Approve it in the TUI (aios shell), or run again with --yes.'): Promise<number> {
+export async function reviewOrRun(
+  client: AiosClient,
+  planned: GoalView,
+  yes: boolean,
+  io: Io,
+  confirm: boolean,
+  hint = 'Approve it in the TUI (aios shell), or run again with --yes.',
+): Promise<number> {
   let goal = planned;
   if (goal.state === 'awaiting_approval' && goal.plan !== null) {
     if (!yes) {
       if (io.json) io.out(JSON.stringify(goal));
-      else io.out(`${formatGoal(goal)}\n\n${hint}\nFrom a script: aios goal approve ${goal.id.slice(-8)} --hash ${goal.plan.hash.slice(0, 16)}`);
+      else
+        io.out(
+          `${formatGoal(goal)}\n\n${hint}\nFrom a script: aios goal approve ${goal.id.slice(-8)} --hash ${goal.plan.hash.slice(0, 16)}`,
+        );
       return 0;
     }
     if (!io.json) io.out(formatGoal(goal));
-    goal = await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', ...(confirm ? { confirm } : {}) });
+    goal = await client.call('plan/decide', {
+      planId: goal.plan.id,
+      planHash: goal.plan.hash,
+      decision: 'approve',
+      ...(confirm ? { confirm } : {}),
+    });
   } else if (!io.json) {
     io.out(formatGoal(goal));
   }
@@ -109,11 +153,24 @@ export async function reviewOrRun(client: AiosClient, planned: GoalView, yes: bo
 }
 
 /** A new plan for a failed or interrupted goal, with the failure as context; reviewed (or --yes approved) like any plan. */
-export function goalReviseCommand(socketPath: string, typedId: string, yes: boolean, io: Io, confirm = false): Promise<number> {
+export function goalReviseCommand(
+  socketPath: string,
+  typedId: string,
+  yes: boolean,
+  io: Io,
+  confirm = false,
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
-    return reviewOrRun(client, await client.call('goal/revise', { goalId }), yes, io, confirm, 'Approve it in the TUI (aios shell): the approval of the failed plan does not carry over.');
+    return reviewOrRun(
+      client,
+      await client.call('goal/revise', { goalId }),
+      yes,
+      io,
+      confirm,
+      'Approve it in the TUI (aios shell): the approval of the failed plan does not carry over.',
+    );
   });
 }
 
@@ -123,16 +180,21 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
     if (io.json) {
       io.out(JSON.stringify(s));
     } else {
-      const goals = Object.entries(s.goals).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-      io.out([
-        `aiosd ${s.version} — ${s.health}${s.problems.length > 0 ? ` (${s.problems.join('; ')})` : ''}`,
-        `node ${s.node}, ${s.mode} mode, pid ${s.pid}, up ${Math.round(s.uptimeMs / 1000)} s, ${s.clients} client(s)`,
-        `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
-        `planners: ${s.planners.join(' → ')}`,
-        `goals: ${goals}`,
-        `state: ${s.stateDir}`,
-        `socket: ${s.socket}`,
-      ].join('\n'));
+      const goals =
+        Object.entries(s.goals)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none';
+      io.out(
+        [
+          `aiosd ${s.version} — ${s.health}${s.problems.length > 0 ? ` (${s.problems.join('; ')})` : ''}`,
+          `node ${s.node}, ${s.mode} mode, pid ${s.pid}, up ${Math.round(s.uptimeMs / 1000)} s, ${s.clients} client(s)`,
+          `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
+          `planners: ${s.planners.join(' → ')}`,
+          `goals: ${goals}`,
+          `state: ${s.stateDir}`,
+          `socket: ${s.socket}`,
+        ].join('\n'),
+      );
     }
     return 0;
   });
@@ -147,7 +209,13 @@ export function snapshotsCommand(socketPath: string, io: Io): Promise<number> {
   });
 }
 
-export function restoreCommand(socketPath: string, id: string, yes: boolean, io: Io, interactive: boolean): Promise<number> {
+export function restoreCommand(
+  socketPath: string,
+  id: string,
+  yes: boolean,
+  io: Io,
+  interactive: boolean,
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const { snapshots } = await client.call('snapshot/list', { limit: 1000 });
     const snap = snapshots.find((s) => s.id === id);
@@ -158,11 +226,15 @@ export function restoreCommand(socketPath: string, id: string, yes: boolean, io:
     }
     if (!yes) {
       if (!interactive) {
-        io.err(`aios: restoring ${id} would put back:\n    ${snap.paths.join('\n    ')}\nrun again with --yes to confirm`);
+        io.err(
+          `aios: restoring ${id} would put back:\n    ${snap.paths.join('\n    ')}\nrun again with --yes to confirm`,
+        );
         return 2;
       }
       const rl = createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`${formatSnapshot(snap)}\nRestore these paths to their state at ${snap.createdAt}? [y/N] `);
+      const answer = await rl.question(
+        `${formatSnapshot(snap)}\nRestore these paths to their state at ${snap.createdAt}? [y/N] `,
+      );
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err('not restored');
@@ -170,7 +242,14 @@ export function restoreCommand(socketPath: string, id: string, yes: boolean, io:
       }
     }
     const r = await client.call('snapshot/restore', { snapshotId: id });
-    if (io.json) io.out(JSON.stringify(r)); else io.out(`restored ${r.restored.length} path(s)${r.changed === undefined ? '' : `, ${r.changed.length} changed`}:\n    ${r.restored.slice(0, 200).map((p) => sanitize(p, { singleLine: true })).join('\n    ')}`);
+    if (io.json) io.out(JSON.stringify(r));
+    else
+      io.out(
+        `restored ${r.restored.length} path(s)${r.changed === undefined ? '' : `, ${r.changed.length} changed`}:\n    ${r.restored
+          .slice(0, 200)
+          .map((p) => sanitize(p, { singleLine: true }))
+          .join('\n    ')}`,
+      );
     // Packages or services that could not be brought back (an old version no longer downloadable…).
     for (const problem of r.problems ?? []) io.err(`aios: not restored: ${sanitize(problem, { singleLine: true })}`);
     return (r.problems ?? []).length === 0 ? 0 : 1;
@@ -180,12 +259,22 @@ export function restoreCommand(socketPath: string, id: string, yes: boolean, io:
 export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const r = await client.call('audit/verify', {});
-    const signed = r.checkpoints === undefined ? '' : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`;
+    const signed =
+      r.checkpoints === undefined
+        ? ''
+        : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`;
     if (io.json) io.out(JSON.stringify(r));
     else {
       // Acknowledged breaks first: "broken at N, acknowledged by X at T, intact since M".
-      for (const a of r.acknowledged ?? []) io.out(`audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}), acknowledged by ${sanitize(a.by, { singleLine: true })} at ${a.at}, intact since entry ${a.intactSince}`);
-      io.out(r.ok ? `audit ledger verified: ${r.entries} entries, chain intact${signed}` : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+      for (const a of r.acknowledged ?? [])
+        io.out(
+          `audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}), acknowledged by ${sanitize(a.by, { singleLine: true })} at ${a.at}, intact since entry ${a.intactSince}`,
+        );
+      io.out(
+        r.ok
+          ? `audit ledger verified: ${r.entries} entries, chain intact${signed}`
+          : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`,
+      );
     }
     return r.ok ? 0 : 1;
   });
@@ -195,7 +284,10 @@ export function auditAcknowledgeCommand(socketPath: string, note: string | undef
   return withClient(socketPath, io, async (client) => {
     const a = await client.call('audit/acknowledge', note === undefined ? {} : { note });
     if (io.json) io.out(JSON.stringify(a));
-    else io.out(`acknowledged: the audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}); checked and signed again from entry ${a.intactSince}, and changes are allowed again`);
+    else
+      io.out(
+        `acknowledged: the audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}); checked and signed again from entry ${a.intactSince}, and changes are allowed again`,
+      );
     return 0;
   });
 }
@@ -204,7 +296,12 @@ export function memorySearchCommand(socketPath: string, query: string, io: Io): 
   return withClient(socketPath, io, async (client) => {
     const { hits } = await client.call('memory/search', { query, limit: 20 });
     if (io.json) io.out(JSON.stringify({ hits }));
-    else io.out(hits.length === 0 ? 'no matches' : hits.map((h) => `${h.createdAt}  [${h.kind}] ${sanitize(h.snippet, { singleLine: true })}`).join('\n'));
+    else
+      io.out(
+        hits.length === 0
+          ? 'no matches'
+          : hits.map((h) => `${h.createdAt}  [${h.kind}] ${sanitize(h.snippet, { singleLine: true })}`).join('\n'),
+      );
     return 0;
   });
 }
@@ -213,15 +310,23 @@ export function memorySearchCommand(socketPath: string, query: string, io: Io): 
  * A rollback is a change and is reviewed: what it would restore, remove and put back is printed
  * first (rollback/preview), and it runs only with --yes or a "y" typed at a terminal.
  */
-export function rollbackCommand(socketPath: string, typedId: string, io: Io, yes = false, interactive = false): Promise<number> {
+export function rollbackCommand(
+  socketPath: string,
+  typedId: string,
+  io: Io,
+  yes = false,
+  interactive = false,
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const goalId = await resolveGoalId(client, typedId);
     if (!yes) {
       const preview = await client.call('rollback/preview', { goalId });
       const what = `rolling back goal ${goalId} ${sanitize(previewText(preview), { singleLine: true })}`;
       if (!interactive) {
-        if (io.json) io.out(JSON.stringify({ preview, rolledBack: false, error: 'run again with --yes to roll it back' }));
-        else io.err(`aios: ${what}
+        if (io.json)
+          io.out(JSON.stringify({ preview, rolledBack: false, error: 'run again with --yes to roll it back' }));
+        else
+          io.err(`aios: ${what}
 run again with --yes to roll it back`);
         return 2;
       }
@@ -235,7 +340,8 @@ Roll it back? [y/N] `);
       }
     }
     const g = await client.call('goal/rollback', { goalId });
-    if (io.json) io.out(JSON.stringify(g)); else io.out(formatGoal(g));
+    if (io.json) io.out(JSON.stringify(g));
+    else io.out(formatGoal(g));
     return 0;
   });
 }
@@ -252,7 +358,9 @@ export function goalShowCommand(socketPath: string, typedId: string, io: Io): Pr
     const lines = [formatGoal(t.goal), '', 'decision trace:'];
     for (const item of t.items) {
       const seq = item.seq === null ? '' : ` #${item.seq}`;
-      lines.push(`  ${item.ts}  ${item.source}${seq}  ${item.kind}  ${sanitize(item.actor, { singleLine: true })}: ${sanitize(item.summary, { singleLine: true })}`);
+      lines.push(
+        `  ${item.ts}  ${item.source}${seq}  ${item.kind}  ${sanitize(item.actor, { singleLine: true })}: ${sanitize(item.summary, { singleLine: true })}`,
+      );
     }
     io.out(lines.join('\n'));
     return 0;
@@ -260,19 +368,34 @@ export function goalShowCommand(socketPath: string, typedId: string, io: Io): Pr
 }
 
 /** `rerun`: steps whose outcome is unknown, approved again (with confirm) before the resume; they may already have run. */
-export function goalResumeCommand(socketPath: string, typedId: string, io: Io, rerun: readonly string[] = []): Promise<number> {
+export function goalResumeCommand(
+  socketPath: string,
+  typedId: string,
+  io: Io,
+  rerun: readonly string[] = [],
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     if (rerun.length > 0) {
       const goal = await client.call('goal/get', { goalId });
       if (goal.plan === null) throw new Error(`goal ${goalId} has no plan`);
-      if (!io.json) io.err(`running ${rerun.join(', ')} again, as asked: ${rerun.length === 1 ? 'it' : 'they'} may already have run (outcome unknown)`);
-      await client.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve', stepIds: [...rerun], confirm: true });
+      if (!io.json)
+        io.err(
+          `running ${rerun.join(', ')} again, as asked: ${rerun.length === 1 ? 'it' : 'they'} may already have run (outcome unknown)`,
+        );
+      await client.call('plan/decide', {
+        planId: goal.plan.id,
+        planHash: goal.plan.hash,
+        decision: 'approve',
+        stepIds: [...rerun],
+        confirm: true,
+      });
     }
     const g = await client.call('goal/resume', { goalId });
     const final = TERMINAL.has(g.state) ? g : await waitForGoal(client, g.id, io);
-    if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
+    if (io.json) io.out(JSON.stringify(final));
+    else io.out(formatGoal(final));
     return final.state === 'succeeded' ? 0 : 1;
   });
 }
@@ -286,19 +409,30 @@ export function goalCancelCommand(socketPath: string, typedId: string, io: Io, a
     const goalId = await resolveGoalId(client, typedId);
     await client.call('events/subscribe', {});
     const g = await client.call('goal/cancel', { goalId, ...(afterStep ? { afterStep } : {}) });
-    const final = TERMINAL.has(g.state) && g.state !== 'interrupted' ? g : await waitForGoal(client, g.id, io, (s) => s !== 'interrupted');
-    if (io.json) io.out(JSON.stringify(final)); else io.out(formatGoal(final));
+    const final =
+      TERMINAL.has(g.state) && g.state !== 'interrupted'
+        ? g
+        : await waitForGoal(client, g.id, io, (s) => s !== 'interrupted');
+    if (io.json) io.out(JSON.stringify(final));
+    else io.out(formatGoal(final));
     // A failed goal whose diagnosis was stopped stays failed: the cancel still did what was asked.
     return 0;
   });
 }
 
 /** aios agents stop|start <agent>: queued steps cancelled, running ones stopped; --hold keeps it from new work. */
-export function agentsStopCommand(socketPath: string, verb: 'stop' | 'start', agent: string, hold: boolean, io: Io): Promise<number> {
+export function agentsStopCommand(
+  socketPath: string,
+  verb: 'stop' | 'start',
+  agent: string,
+  hold: boolean,
+  io: Io,
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     if (verb === 'start') {
       const r = await client.call('agents/start', { agent });
-      if (io.json) io.out(JSON.stringify(r)); else io.out(`agent ${r.agent} takes work again`);
+      if (io.json) io.out(JSON.stringify(r));
+      else io.out(`agent ${r.agent} takes work again`);
       return 0;
     }
     const r = await client.call('agents/stop', { agent, ...(hold ? { hold } : {}) });
@@ -307,10 +441,12 @@ export function agentsStopCommand(socketPath: string, verb: 'stop' | 'start', ag
       return 0;
     }
     const list = (ids: string[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
-    io.out([
-      `agent ${r.agent}: stopped ${list(r.stopped)}; cancelled before they started: ${list(r.cancelled)}`,
-      r.held ? `it takes no new work until 'aios agents start ${r.agent}'` : 'it takes new work again',
-    ].join('\n'));
+    io.out(
+      [
+        `agent ${r.agent}: stopped ${list(r.stopped)}; cancelled before they started: ${list(r.cancelled)}`,
+        r.held ? `it takes no new work until 'aios agents start ${r.agent}'` : 'it takes new work again',
+      ].join('\n'),
+    );
     return 0;
   });
 }
@@ -328,7 +464,13 @@ export function agentsCommand(socketPath: string, io: Io): Promise<number> {
       return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
     });
     const p = r.procedures;
-    io.out([`agents (${r.agents.length}):`, ...rows, `learned procedures: ${p.stored} stored, ${p.hits}/${p.lookups} lookups reused (${(p.hitRate * 100).toFixed(0)}%: ${p.ftsHits} by words, ${p.embeddingHits} by embedding)`].join('\n'));
+    io.out(
+      [
+        `agents (${r.agents.length}):`,
+        ...rows,
+        `learned procedures: ${p.stored} stored, ${p.hits}/${p.lookups} lookups reused (${(p.hitRate * 100).toFixed(0)}%: ${p.ftsHits} by words, ${p.embeddingHits} by embedding)`,
+      ].join('\n'),
+    );
     return 0;
   });
 }

@@ -21,36 +21,56 @@ function keepServingWhenLogReaderGoes(): void {
   }
 }
 
-export async function runDaemonForeground(paths: AiosPaths, configFiles: { systemFile: string; userFile: string | null }): Promise<number> {
+export async function runDaemonForeground(
+  paths: AiosPaths,
+  configFiles: { systemFile: string; userFile: string | null },
+): Promise<number> {
   const { loadConfig, ConfigError } = await import('../config/config.js');
   const { startDaemon } = await import('../daemon/daemon.js');
   keepServingWhenLogReaderGoes();
   const { createLogger } = await import('../daemon/logger.js');
-  const write = (line: string): void => { process.stderr.write(line); };
+  const write = (line: string): void => {
+    process.stderr.write(line);
+  };
   let loaded;
   try {
     loaded = loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`aiosd: bad configuration: ${err.message}\nFix the file (or unset the variable) and start again.\n`);
+      process.stderr.write(
+        `aiosd: bad configuration: ${err.message}\nFix the file (or unset the variable) and start again.\n`,
+      );
       return 2;
     }
     throw err;
   }
   const log = createLogger({ level: loaded.config.system.log_level, format: loaded.config.system.log_format, write });
-  for (const w of loaded.warnings) log.warn(`${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`, { component: 'config', key: w.key });
+  for (const w of loaded.warnings)
+    log.warn(`${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`, {
+      component: 'config',
+      key: w.key,
+    });
   log.debug(`configuration from ${loaded.sources.length === 0 ? 'the defaults only' : loaded.sources.join(', ')}`);
-  const reloadConfig = () => loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;
+  const reloadConfig = () =>
+    loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;
   const daemon = await startDaemon({ paths, config: loaded.config, log, reloadConfig }).catch((err: unknown) => {
     log.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return null;
   });
   if (daemon === null) return 1;
   // SIGHUP: read the model settings again, as `aios models add` asks over the socket.
-  const onHup = (): void => { daemon.reloadModels().then((r) => log(`SIGHUP: ${r.message}`), (err: unknown) => log.warn(`SIGHUP: ${String(err)}`)); };
+  const onHup = (): void => {
+    daemon.reloadModels().then(
+      (r) => log(`SIGHUP: ${r.message}`),
+      (err: unknown) => log.warn(`SIGHUP: ${String(err)}`),
+    );
+  };
   process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => { log(`${sig}: shutting down`); resolve(); };
+    const stop = (sig: string): void => {
+      log(`${sig}: shutting down`);
+      resolve();
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
@@ -58,7 +78,10 @@ export async function runDaemonForeground(paths: AiosPaths, configFiles: { syste
   // Drain, then stop, within a bound: a shutdown that hangs (or a handle left open after it)
   // must not keep the state directory's lock, and the database, for minutes.
   exitAfter(SHUTDOWN_BOUND_MS, 1, log, 'shutdown did not finish');
-  process.once('SIGTERM', () => { log('SIGTERM again: stopping now'); process.exit(1); });
+  process.once('SIGTERM', () => {
+    log('SIGTERM again: stopping now');
+    process.exit(1);
+  });
   await daemon.close();
   exitAfter(LINGER_MS, 0, log, 'shut down, but something kept the process alive');
   return 0;
@@ -70,7 +93,9 @@ const LINGER_MS = 2000;
 
 function exitAfter(ms: number, code: number, log: (line: string) => void, what: string): void {
   setTimeout(() => {
-    log(`${what} within ${ms / 1000} s (still open: ${process.getActiveResourcesInfo().join(', ') || 'nothing'}): exiting now`);
+    log(
+      `${what} within ${ms / 1000} s (still open: ${process.getActiveResourcesInfo().join(', ') || 'nothing'}): exiting now`,
+    );
     process.exit(code);
   }, ms).unref();
 }
@@ -91,9 +116,15 @@ export async function ensureDaemon(paths: AiosPaths, cliEntry: string): Promise<
   if (await reachable(paths.socketPath)) return { started: false, log: logFile };
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   const fd = openSync(logFile, 'a', 0o600);
-  const child = spawn(process.execPath, [cliEntry, 'daemon'], { detached: true, stdio: ['ignore', fd, fd], env: daemonEnv(process.env) });
+  const child = spawn(process.execPath, [cliEntry, 'daemon'], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: daemonEnv(process.env),
+  });
   let exited: number | null = null;
-  child.once('exit', (code) => { exited = code ?? 1; });
+  child.once('exit', (code) => {
+    exited = code ?? 1;
+  });
   child.unref();
   for (let waited = 0; waited < 15_000; waited += 50) {
     if (exited !== null) break;

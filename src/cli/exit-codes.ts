@@ -18,7 +18,10 @@ export const EXIT = {
 
 /** A refusal the CLI makes itself, with the exit status that says which. */
 export class CliError extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -13,13 +13,21 @@ export function formatStep(step: StepView): string {
     `      preview: ${one(step.preview.summary)}`,
   ];
   if (step.preview.detail !== undefined && step.preview.detail !== '') {
-    lines.push(...sanitize(step.preview.detail).split('\n').slice(0, 40).map((l) => `        ${l}`));
+    lines.push(
+      ...sanitize(step.preview.detail)
+        .split('\n')
+        .slice(0, 40)
+        .map((l) => `        ${l}`),
+    );
   }
   if (step.error !== null) lines.push(`      error: ${one(step.error)}`);
   const a = step.analysis;
   if (a?.ok === true) {
-    lines.push(`      diagnosis (${one(a.tier ?? 'model')} tier; advice, never run): ${one(a.summary)}`,
-      `        likely cause: ${one(a.likelyCause)}`, `        next step: ${one(a.nextStep)}`);
+    lines.push(
+      `      diagnosis (${one(a.tier ?? 'model')} tier; advice, never run): ${one(a.summary)}`,
+      `        likely cause: ${one(a.likelyCause)}`,
+      `        next step: ${one(a.nextStep)}`,
+    );
   } else if (a !== undefined) {
     lines.push(`      no diagnosis: ${one(a.reason ?? 'unknown')}`);
   }

@@ -7,10 +7,17 @@ import { EXIT } from './exit-codes.js';
 type GcResult = ResultOf<'gc/run'>;
 const KINDS = ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const;
 
-export function gcCommand(socketPath: string, opts: { olderThan?: string; dryRun: boolean; yes: boolean }, io: Io): Promise<number> {
+export function gcCommand(
+  socketPath: string,
+  opts: { olderThan?: string; dryRun: boolean; yes: boolean },
+  io: Io,
+): Promise<number> {
   return withClient(socketPath, io, async (client) => {
     const dryRun = opts.dryRun || !opts.yes;
-    const r = await client.call('gc/run', { ...(opts.olderThan === undefined ? {} : { olderThan: opts.olderThan }), dryRun });
+    const r = await client.call('gc/run', {
+      ...(opts.olderThan === undefined ? {} : { olderThan: opts.olderThan }),
+      dryRun,
+    });
     if (io.json) io.out(JSON.stringify(r));
     else io.out(`${dryRun ? 'would free' : 'freed'}:\n${summary(r)}`);
     if (!opts.dryRun && !opts.yes) {

@@ -30,7 +30,8 @@ export function loginCommand(line: string): LoginCommand {
   }
   const [statement, ...more] = script.statements;
   if (statement === undefined) return { refused: 'it is empty' };
-  if (more.length > 0 || statement.background || statement.pipelines.length !== 1) return { refused: 'it is more than one command (;, &&, ||, & or a newline)' };
+  if (more.length > 0 || statement.background || statement.pipelines.length !== 1)
+    return { refused: 'it is more than one command (;, &&, ||, & or a newline)' };
   const pipeline = statement.pipelines[0];
   const [command, ...piped] = pipeline?.commands ?? [];
   if (command === undefined || piped.length > 0 || pipeline?.negated === true) return { refused: 'it is a pipeline' };
@@ -40,12 +41,14 @@ export function loginCommand(line: string): LoginCommand {
   const argv: string[] = [];
   for (const word of command.words) {
     const text = staticText(word);
-    if (text === null) return { refused: `${one(word.raw)} is computed by a shell (a variable, substitution, glob or ~)` };
+    if (text === null)
+      return { refused: `${one(word.raw)} is computed by a shell (a variable, substitution, glob or ~)` };
     argv.push(text);
   }
   const [program, ...args] = argv;
   if (program !== 'aios') return { refused: `only aios runs here, not ${one(program ?? 'nothing')}` };
   const verb = verbOf(args);
-  if (verb !== undefined && NOT_OVER_SSH.has(verb)) return { refused: `aios ${one(verb)} would start an aiosd of this account's own` };
+  if (verb !== undefined && NOT_OVER_SSH.has(verb))
+    return { refused: `aios ${one(verb)} would start an aiosd of this account's own` };
   return { argv: args };
 }

@@ -38,10 +38,15 @@ function endQuietlyOnClosedPipe(): void {
 /** Run when this module is the process's entry (bin/aios.js, bin/aios-shell.js). */
 export function runMain(argv: string[]): void {
   if (verbOf(argv) !== 'daemon') endQuietlyOnClosedPipe();
-  main(argv).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`aios: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 /**
@@ -62,7 +67,9 @@ export function runLoginShell(args: string[]): void {
       runMain(r.argv);
       return;
     }
-    process.stderr.write(`aios-shell: this account logs in to aiOS; commands are not run through a shell, and this one was refused: ${r.refused}. Over ssh, run exactly one aios command, e.g. ssh node aios goal list --json.\n`);
+    process.stderr.write(
+      `aios-shell: this account logs in to aiOS; commands are not run through a shell, and this one was refused: ${r.refused}. Over ssh, run exactly one aios command, e.g. ssh node aios goal list --json.\n`,
+    );
     process.exitCode = 1;
   });
 }

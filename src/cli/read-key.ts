@@ -7,7 +7,11 @@ interface TtyIn extends Readable {
   setRawMode?: (raw: boolean) => void;
 }
 
-export async function readSecret(prompt: string, input: TtyIn = process.stdin, output: Writable = process.stderr): Promise<string> {
+export async function readSecret(
+  prompt: string,
+  input: TtyIn = process.stdin,
+  output: Writable = process.stderr,
+): Promise<string> {
   if (input.isTTY !== true || input.setRawMode === undefined) {
     let text = '';
     for await (const chunk of input) text += String(chunk);

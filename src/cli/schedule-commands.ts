@@ -17,7 +17,10 @@ export function scheduleListCommand(socketPath: string, io: Io): Promise<number>
 function line(s: ScheduleView): string {
   const when = s.every === null ? `at "${s.at ?? ''}"` : `every ${s.every}`;
   const autonomy = s.autonomy === null ? '' : `, autonomy ${s.autonomy}`;
-  const last = s.lastGoalId === null ? 'not fired yet' : `last ${s.lastAt ?? '?'}: goal ${s.lastGoalId.slice(-8)} ${s.lastState ?? '(no longer kept)'}`;
+  const last =
+    s.lastGoalId === null
+      ? 'not fired yet'
+      : `last ${s.lastAt ?? '?'}: goal ${s.lastGoalId.slice(-8)} ${s.lastState ?? '(no longer kept)'}`;
   const head = `${one(s.name)}: "${one(s.goal)}" ${when}${autonomy}`;
   if (s.problem !== null) return `${head}\n    NOT SCHEDULED: ${one(s.problem)}`;
   return `${head}\n    next ${s.nextAt ?? 'never'}; ${last}; fired ${s.fired}, skipped ${s.skipped} (last goal still open)`;

@@ -16,49 +16,70 @@ const regexSource = z.string().superRefine((source, ctx) => {
 });
 
 // Tables use prefault, not default: zod 4 returns a default as-is, so {} would skip the inner defaults.
-const System = z.strictObject({
-  hostname: z.string().min(1).optional(),
-  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
-  log_format: z.enum(['text', 'json']).default('text'),
-  autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
-  /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
-  autonomy_allow: z.array(z.string().min(1)).default([]),
-}).prefault({});
+const System = z
+  .strictObject({
+    hostname: z.string().min(1).optional(),
+    log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
+    log_format: z.enum(['text', 'json']).default('text'),
+    autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
+    /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
+    autonomy_allow: z.array(z.string().min(1)).default([]),
+  })
+  .prefault({});
 
-const Security = z.strictObject({
-  mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
-  dangerous_patterns: z.array(regexSource).default([]),
-  require_confirm: z.array(regexSource).default([]),
-}).prefault({});
+const Security = z
+  .strictObject({
+    mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
+    dangerous_patterns: z.array(regexSource).default([]),
+    require_confirm: z.array(regexSource).default([]),
+  })
+  .prefault({});
 
-const Tools = z.strictObject({
-  exec_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
-  output_cap_bytes: z.number().int().min(1024).max(64 * MiB).default(MiB),
-}).prefault({});
+const Tools = z
+  .strictObject({
+    exec_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+    output_cap_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * MiB)
+      .default(MiB),
+  })
+  .prefault({});
 
-const Recovery = z.strictObject({
-  snapshot_interval: z.enum(['off', 'hourly', 'daily']).default('hourly'),
-  max_snapshots: z.number().int().min(1).default(24),
-  /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
-  snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
-  /** Empty files (and a sixth as many directories) kept ready so a restore of a deleted tree need not create inodes; 0 turns it off. */
-  spare_files: z.number().int().min(0).max(1_000_000).default(6000),
-}).prefault({});
+const Recovery = z
+  .strictObject({
+    snapshot_interval: z.enum(['off', 'hourly', 'daily']).default('hourly'),
+    max_snapshots: z.number().int().min(1).default(24),
+    /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
+    snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
+    /** Empty files (and a sixth as many directories) kept ready so a restore of a deleted tree need not create inodes; 0 turns it off. */
+    spare_files: z.number().int().min(0).max(1_000_000).default(6000),
+  })
+  .prefault({});
 
-const Daemon = z.strictObject({
-  max_clients: z.number().int().min(1).max(4096).default(64),
-  max_frame_bytes: z.number().int().min(1024).max(64 * MiB).default(MiB),
-  /** Connections one account may hold in system mode; root is not capped. One account cannot take every slot. */
-  max_clients_per_uid: z.number().int().min(1).max(4096).default(16),
-  /** Of max_clients, how many only admins may take, so an admin can always get in. */
-  admin_reserved_clients: z.number().int().min(0).max(4096).default(8),
-  /** A connection that has not sent initialize within this long is closed. */
-  handshake_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
-}).refine((d) => d.admin_reserved_clients < d.max_clients, {
-  message: 'admin_reserved_clients must be less than max_clients, or nobody but admins could connect',
-  path: ['admin_reserved_clients'],
-}).prefault({});
+const Daemon = z
+  .strictObject({
+    max_clients: z.number().int().min(1).max(4096).default(64),
+    max_frame_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * MiB)
+      .default(MiB),
+    /** Connections one account may hold in system mode; root is not capped. One account cannot take every slot. */
+    max_clients_per_uid: z.number().int().min(1).max(4096).default(16),
+    /** Of max_clients, how many only admins may take, so an admin can always get in. */
+    admin_reserved_clients: z.number().int().min(0).max(4096).default(8),
+    /** A connection that has not sent initialize within this long is closed. */
+    handshake_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+  })
+  .refine((d) => d.admin_reserved_clients < d.max_clients, {
+    message: 'admin_reserved_clients must be less than max_clients, or nobody but admins could connect',
+    path: ['admin_reserved_clients'],
+  })
+  .prefault({});
 
 const Shell = z.strictObject({
   /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
@@ -76,17 +97,23 @@ const Models = ModelsConfig;
 // A threshold set to false turns that check off (still sampled and charted, never alerted on):
 // a build box that is meant to run at full load should not propose a goal every half minute.
 const pct = (fallback: number) => z.union([z.number().min(1).max(100), z.literal(false)]).default(fallback);
-const Monitor = z.strictObject({
-  interval_s: z.number().min(1).max(86_400).default(30),
-  keep_hours: z.number().min(1).max(24 * 90).default(24),
-  cpu_pct: pct(95),
-  memory_pct: pct(90),
-  disk_pct: pct(90),
-  load_per_core: z.union([z.number().min(0.1), z.literal(false)]).default(4),
-  // Optional so configs written before them compare unchanged; absent means none (src/config/operations-schema.ts).
-  services: MonitorServices.optional(),
-  threshold: z.array(MonitorThreshold).max(64).optional(),
-}).prefault({});
+const Monitor = z
+  .strictObject({
+    interval_s: z.number().min(1).max(86_400).default(30),
+    keep_hours: z
+      .number()
+      .min(1)
+      .max(24 * 90)
+      .default(24),
+    cpu_pct: pct(95),
+    memory_pct: pct(90),
+    disk_pct: pct(90),
+    load_per_core: z.union([z.number().min(0.1), z.literal(false)]).default(4),
+    // Optional so configs written before them compare unchanged; absent means none (src/config/operations-schema.ts).
+    services: MonitorServices.optional(),
+    threshold: z.array(MonitorThreshold).max(64).optional(),
+  })
+  .prefault({});
 
 export const AiosConfig = z.strictObject({
   system: System,

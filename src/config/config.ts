@@ -50,9 +50,16 @@ export function loadConfig({ systemFile, userFile, env }: LoadConfigInput): Load
     sources.push(file);
   }
   for (const layer of envLayers(env)) {
-    check(layer.table, (issue) => new ConfigError({
-      file: null, variable: layer.variable, key: layer.key, problem: describeIssue(issue, AiosConfig).problem,
-    }));
+    check(
+      layer.table,
+      (issue) =>
+        new ConfigError({
+          file: null,
+          variable: layer.variable,
+          key: layer.key,
+          problem: describeIssue(issue, AiosConfig).problem,
+        }),
+    );
     merged = mergeTables(merged, layer.table);
     sources.push(layer.variable);
   }
@@ -83,15 +90,25 @@ function readTomlFile(file: string): Table | null {
     return parse(text);
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
-    throw new ConfigError({ file, key: null, problem: tomlProblem(err), line: err.line, column: err.column, cause: err });
+    throw new ConfigError({
+      file,
+      key: null,
+      problem: tomlProblem(err),
+      line: err.line,
+      column: err.column,
+      cause: err,
+    });
   }
 }
 
 function readProblem(code: string | undefined, err: unknown): string {
   switch (code) {
-    case 'EACCES': return 'cannot read: permission denied; check the file\'s owner and mode';
-    case 'EISDIR': return 'is a directory, not a TOML file';
-    default: return `cannot read: ${code ?? (err as Error).message}`;
+    case 'EACCES':
+      return "cannot read: permission denied; check the file's owner and mode";
+    case 'EISDIR':
+      return 'is a directory, not a TOML file';
+    default:
+      return `cannot read: ${code ?? (err as Error).message}`;
   }
 }
 

@@ -10,12 +10,18 @@ const FIELDS = [
   { name: 'day of week', min: 0, max: 7 },
 ] as const;
 
-export interface CronSpec { text: string; sets: Set<number>[]; anyDom: boolean; anyDow: boolean }
+export interface CronSpec {
+  text: string;
+  sets: Set<number>[];
+  anyDom: boolean;
+  anyDow: boolean;
+}
 
 /** The parsed spec, or why it is not one. */
 export function parseCron(text: string): CronSpec | string {
   const parts = text.trim().split(/\s+/);
-  if (parts.length !== 5) return `expected five fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
+  if (parts.length !== 5)
+    return `expected five fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
   const sets: Set<number>[] = [];
   for (const [i, part] of parts.entries()) {
     const f = FIELDS[i];
@@ -40,12 +46,22 @@ export function nextCron(spec: CronSpec, after: Date): Date | null {
   const t = new Date(after.getTime());
   t.setSeconds(0, 0);
   t.setMinutes(t.getMinutes() + 1);
-  const [minutes, hours, doms, months, dows] = spec.sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, doms, months, dows] = spec.sets as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   for (let i = 0; i < 366 * 24 * 60; i++) {
-    const dayOk = spec.anyDom && spec.anyDow ? true
-      : spec.anyDom ? dows.has(t.getDay())
-        : spec.anyDow ? doms.has(t.getDate())
-          : doms.has(t.getDate()) || dows.has(t.getDay());
+    const dayOk =
+      spec.anyDom && spec.anyDow
+        ? true
+        : spec.anyDom
+          ? dows.has(t.getDay())
+          : spec.anyDow
+            ? doms.has(t.getDate())
+            : doms.has(t.getDate()) || dows.has(t.getDay());
     if (months.has(t.getMonth() + 1) && dayOk && hours.has(t.getHours()) && minutes.has(t.getMinutes())) return t;
     t.setMinutes(t.getMinutes() + 1);
   }

@@ -21,9 +21,15 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): Issue
     case 'invalid_type':
       return at(issue, `expected ${typeName(issue.expected)}; got ${shown(issue.input)}`);
     case 'too_small':
-      return at(issue, `expected ${issue.inclusive ? 'at least' : 'more than'} ${bound(issue.origin, issue.minimum)}; got ${shown(issue.input)}`);
+      return at(
+        issue,
+        `expected ${issue.inclusive ? 'at least' : 'more than'} ${bound(issue.origin, issue.minimum)}; got ${shown(issue.input)}`,
+      );
     case 'too_big':
-      return at(issue, `expected ${issue.inclusive ? 'at most' : 'less than'} ${bound(issue.origin, issue.maximum)}; got ${shown(issue.input)}`);
+      return at(
+        issue,
+        `expected ${issue.inclusive ? 'at most' : 'less than'} ${bound(issue.origin, issue.maximum)}; got ${shown(issue.input)}`,
+      );
     default:
       return at(issue, issue.message);
   }
@@ -44,20 +50,28 @@ function at(issue: z.core.$ZodIssue, problem: string): IssueText {
 
 function typeName(expected: string): string {
   switch (expected) {
-    case 'int': return 'an integer';
+    case 'int':
+      return 'an integer';
     case 'object':
-    case 'record': return 'a table';
-    case 'array': return 'an array';
-    case 'boolean': return 'true or false';
-    default: return `a ${expected}`;
+    case 'record':
+      return 'a table';
+    case 'array':
+      return 'an array';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return `a ${expected}`;
   }
 }
 
 function bound(origin: string, limit: number | bigint): string {
   switch (origin) {
-    case 'string': return `${limit} character${limit === 1 ? '' : 's'}`;
-    case 'array': return `${limit} item${limit === 1 ? '' : 's'}`;
-    default: return String(limit);
+    case 'string':
+      return `${limit} character${limit === 1 ? '' : 's'}`;
+    case 'array':
+      return `${limit} item${limit === 1 ? '' : 's'}`;
+    default:
+      return String(limit);
   }
 }
 

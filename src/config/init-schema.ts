@@ -2,7 +2,9 @@
 // logins it starts when it is PID 1. Absent means every default (InitConfig.parse({})).
 import { z } from 'zod';
 
-const ServiceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,63}$/, 'expected a service name such as "web" or "backup@daily"');
+const ServiceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:_.@-]{0,63}$/, 'expected a service name such as "web" or "backup@daily"');
 
 /** A service aios-init runs itself where it supervises the node (as init, or `aios-init run`). */
 export const InitServiceConfig = z.strictObject({
@@ -33,11 +35,16 @@ export const InitConfig = z.strictObject({
   /** How long aiosd may take to answer for the first time. */
   ready_timeout_s: z.number().min(1).max(3600).default(120),
   /** Consoles that get a login prompt when aios-init is PID 1 (absent devices are skipped). */
-  gettys: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'expected a tty name such as ttyS0')).default(['tty1', 'ttyS0', 'hvc0']),
+  gettys: z
+    .array(z.string().regex(/^[A-Za-z0-9]+$/, 'expected a tty name such as ttyS0'))
+    .default(['tty1', 'ttyS0', 'hvc0']),
   /** Start sshd when aios-init is PID 1. */
   ssh: z.boolean().default(true),
   /** An account that keeps a normal shell for recovery; `aios-init install` never changes it. */
-  break_glass_user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'expected a user name').optional(),
+  break_glass_user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/, 'expected a user name')
+    .optional(),
   /** [[init.services]]: more services for aios-init to run, managed by service.* like the built-in ones. */
   services: z.array(InitServiceConfig).default([]),
 });

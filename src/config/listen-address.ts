@@ -13,6 +13,7 @@ export function parseListen(text: string): ListenAddress | string {
   if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
   const host = m.groups['v6'] ?? m.groups['host'] ?? '';
   const loopback = host === '::1' || (isIPv4(host) && host.startsWith('127.'));
-  if (!loopback) return `${host} is not a loopback address: the metrics endpoint has no authentication, so it listens on 127.0.0.1, [::1] or a Unix socket only (a collector elsewhere reaches it through a tunnel or a local agent)`;
+  if (!loopback)
+    return `${host} is not a loopback address: the metrics endpoint has no authentication, so it listens on 127.0.0.1, [::1] or a Unix socket only (a collector elsewhere reaches it through a tunnel or a local agent)`;
   return { kind: 'tcp', host, port };
 }

@@ -14,7 +14,10 @@ const LocalModel = z.strictObject({
   /** The GGUF file: absolute, or relative to model_dir. */
   path: z.string().min(1).optional(),
   /** When set, the file's sha256 is checked before it is loaded. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
+    .optional(),
   /** Loaded at start and kept (the operational model's default). */
   always_loaded: z.boolean().optional(),
   /** Loaded at first use and unloaded after `unload_after_idle` (the tactical model's default). */
@@ -33,24 +36,26 @@ const LocalModel = z.strictObject({
 });
 export type LocalModelConfig = z.output<typeof LocalModel>;
 
-export const ModelsConfig = z.strictObject({
-  model_dir: z.string().min(1).optional(),
-  /** auto: CUDA or Vulkan when a usable GPU is found, else CPU. off: always CPU. */
-  gpu: z.enum(['auto', 'off', 'cuda', 'vulkan']).optional(),
-  operational: LocalModel.optional(),
-  tactical: LocalModel.optional(),
-  /**
-   * Learned procedures: a goal whose words match no stored one is compared by the local model's
-   * embedding (operational, else tactical) and reuses a procedure at or above this cosine similarity.
-   * Optional so configs written before it compare unchanged; absent means 0.92.
-   */
-  procedure_similarity: z.number().min(0).max(1).optional(),
-  /**
-   * How many failed steps of a failed goal a model is asked to diagnose (the analyse task: one
-   * call each, local tiers first); 0 asks none. Absent means 3.
-   */
-  diagnose_failures: z.number().int().min(0).max(10).optional(),
-}).prefault({});
+export const ModelsConfig = z
+  .strictObject({
+    model_dir: z.string().min(1).optional(),
+    /** auto: CUDA or Vulkan when a usable GPU is found, else CPU. off: always CPU. */
+    gpu: z.enum(['auto', 'off', 'cuda', 'vulkan']).optional(),
+    operational: LocalModel.optional(),
+    tactical: LocalModel.optional(),
+    /**
+     * Learned procedures: a goal whose words match no stored one is compared by the local model's
+     * embedding (operational, else tactical) and reuses a procedure at or above this cosine similarity.
+     * Optional so configs written before it compare unchanged; absent means 0.92.
+     */
+    procedure_similarity: z.number().min(0).max(1).optional(),
+    /**
+     * How many failed steps of a failed goal a model is asked to diagnose (the analyse task: one
+     * call each, local tiers first); 0 asks none. Absent means 3.
+     */
+    diagnose_failures: z.number().int().min(0).max(10).optional(),
+  })
+  .prefault({});
 export type ModelsConfig = z.output<typeof ModelsConfig>;
 
 const Price = z.strictObject({
@@ -84,11 +89,16 @@ const ApiProvider = z.strictObject({
   cache_ttl: Duration.default('24h'),
   price: Price.optional(),
   /** Environment variable holding the key (default ANTHROPIC_API_KEY or OPENAI_API_KEY by kind). */
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .optional(),
   /** How a plan is asked for from an OpenAI-style API: a tool call, or a json_schema response format. */
   output: z.enum(['tools', 'json_schema']).optional(),
 });
 export type ApiProviderConfig = z.output<typeof ApiProvider>;
 
-export const ApiConfig = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, _ or -'), ApiProvider).optional();
+export const ApiConfig = z
+  .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a name of letters, digits, _ or -'), ApiProvider)
+  .optional();
 export type ApiConfig = z.output<typeof ApiConfig>;

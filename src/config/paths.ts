@@ -22,7 +22,10 @@ export interface PathsInput {
 /** A path setting that cannot be used; `variable` names the environment variable to fix. */
 export class PathsError extends Error {
   override readonly name = 'PathsError';
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable}: ${problem}`);
   }
 }
@@ -41,7 +44,8 @@ export function resolvePaths({ env, uid, home }: PathsInput): AiosPaths {
   const stateDir = stateOverride ?? base.stateDir;
   // A separate state dir means a separate instance, so its socket and runtime files move with it.
   const runtimeDir = stateOverride === null ? base.runtimeDir : join(stateOverride, 'run');
-  const socketPath = socketOverride ?? (stateOverride === null ? join(runtimeDir, 'aiosd.sock') : join(stateOverride, 'aiosd.sock'));
+  const socketPath =
+    socketOverride ?? (stateOverride === null ? join(runtimeDir, 'aiosd.sock') : join(stateOverride, 'aiosd.sock'));
   checkSocketLength(socketPath);
 
   return { mode, ...base, stateDir, runtimeDir, socketPath };
@@ -85,7 +89,10 @@ function xdgDir(env: NodeJS.ProcessEnv, variable: string, home: string, fallback
   const value = xdgValue(env, variable);
   if (value !== null) return value;
   if (!isAbsolute(home)) {
-    throw new PathsError(variable, `not set and the home directory ${JSON.stringify(home)} is not an absolute path; set ${variable} or HOME`);
+    throw new PathsError(
+      variable,
+      `not set and the home directory ${JSON.stringify(home)} is not an absolute path; set ${variable} or HOME`,
+    );
   }
   return join(home, fallback);
 }
@@ -114,6 +121,9 @@ function nonEmpty(value: string | undefined): string | null {
 function checkSocketLength(socketPath: string): void {
   const bytes = Buffer.byteLength(socketPath);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new PathsError('AIOS_SOCKET', `socket path ${socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit for Unix sockets; set AIOS_SOCKET to a shorter path`);
+    throw new PathsError(
+      'AIOS_SOCKET',
+      `socket path ${socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit for Unix sockets; set AIOS_SOCKET to a shorter path`,
+    );
   }
 }

@@ -20,6 +20,7 @@ export type RetentionConfig = z.output<typeof RetentionConfig>;
 /** "90d" → ms; throws a sentence naming the text when it is not an age. */
 export function ageMs(text: string): number {
   const m = AGE_PATTERN.exec(text.trim());
-  if (m?.[1] === undefined || m[2] === undefined) throw new Error(`not an age: ${JSON.stringify(text)}; write e.g. "90d", "12h" or "30m"`);
+  if (m?.[1] === undefined || m[2] === undefined)
+    throw new Error(`not an age: ${JSON.stringify(text)}; write e.g. "90d", "12h" or "30m"`);
   return Math.round(Number(m[1]) * (UNIT_MS[m[2]] ?? 1));
 }

@@ -22,9 +22,15 @@ export class Secret {
     return this.#value;
   }
 
-  toString(): string { return REDACTED_SECRET; }
-  toJSON(): string { return REDACTED_SECRET; }
-  [inspect.custom](): string { return REDACTED_SECRET; }
+  toString(): string {
+    return REDACTED_SECRET;
+  }
+  toJSON(): string {
+    return REDACTED_SECRET;
+  }
+  [inspect.custom](): string {
+    return REDACTED_SECRET;
+  }
 }
 
 export interface KeyRequest {
@@ -51,7 +57,13 @@ const SecretsFile = z.strictObject({
  * every setting). With `scrubEnv`, each variable read is deleted from `env`, so that nothing
  * started later (worker threads, SDKs, children spawned with a copied environment) can see it.
  */
-export function loadSecrets(opts: { file: string; env: NodeJS.ProcessEnv; requests: readonly KeyRequest[]; scrubEnv?: boolean; uid?: number }): LoadedSecrets {
+export function loadSecrets(opts: {
+  file: string;
+  env: NodeJS.ProcessEnv;
+  requests: readonly KeyRequest[];
+  scrubEnv?: boolean;
+  uid?: number;
+}): LoadedSecrets {
   const problems: string[] = [];
   const fromFile = readSecretsFile(opts.file, opts.uid ?? process.getuid?.() ?? 0, problems);
   const keys = new Map<string, Secret>();
@@ -87,11 +99,15 @@ function readSecretsFile(file: string, uid: number, problems: string[]): Map<str
     // fstat on the open descriptor: the mode checked is the mode of the file read.
     const st = fstatSync(fd);
     if ((st.mode & 0o077) !== 0) {
-      problems.push(`${file} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); its API keys are not used: run chmod 600 ${file}`);
+      problems.push(
+        `${file} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); its API keys are not used: run chmod 600 ${file}`,
+      );
       return keys;
     }
     if (st.uid !== uid && st.uid !== 0) {
-      problems.push(`${file} belongs to uid ${st.uid}, not to aiosd's user (uid ${uid}) or root; its API keys are not used: chown it`);
+      problems.push(
+        `${file} belongs to uid ${st.uid}, not to aiosd's user (uid ${uid}) or root; its API keys are not used: chown it`,
+      );
       return keys;
     }
     text = readFileSync(fd, 'utf8');
@@ -111,7 +127,10 @@ function readSecretsFile(file: string, uid: number, problems: string[]): Map<str
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue === undefined ? '' : issue.path.map(String).join('.');
-    const unknown = issue?.code === 'unrecognized_keys' ? `unknown key ${[key, issue.keys[0]].filter((k) => k !== '').join('.')}` : `${key}: ${issue?.message ?? 'invalid'}`;
+    const unknown =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown key ${[key, issue.keys[0]].filter((k) => k !== '').join('.')}`
+        : `${key}: ${issue?.message ?? 'invalid'}`;
     problems.push(`${file}: ${unknown}; expected [api.<name>] tables with api_key = "..."; its API keys are not used`);
     return keys;
   }
@@ -146,7 +165,10 @@ export function storeSecret(file: string, provider: string, key: Secret): void {
       table = parse(text) as Record<string, unknown>;
     } catch (err) {
       const where = err instanceof TomlError ? ` at line ${err.line}` : '';
-      throw new Error(`${file} is not valid TOML${where}; fix or remove it, then set the key again (it was not changed)`, { cause: err });
+      throw new Error(
+        `${file} is not valid TOML${where}; fix or remove it, then set the key again (it was not changed)`,
+        { cause: err },
+      );
     }
   }
   const api = { ...(table['api'] as Record<string, Record<string, unknown>> | undefined) };

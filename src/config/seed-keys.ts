@@ -11,22 +11,76 @@ export interface SeedKey {
   instead: string;
 }
 
-const NO_LISTENER = 'aiosd has no network listener: manage a node over SSH (ssh node aios …, docs/cli.md); [metrics] listen exports figures on loopback only';
+const NO_LISTENER =
+  'aiosd has no network listener: manage a node over SSH (ssh node aios …, docs/cli.md); [metrics] listen exports figures on loopback only';
 
 export const SEED_KEYS: readonly SeedKey[] = [
-  { table: 'models', key: 'runtime', instead: 'local GGUF models always run on llama.cpp (node-llama-cpp) in a worker process; there is no runtime to choose' },
-  { table: 'memory', key: 'operational_max_entries', instead: 'not applied: memories are kept in aiOS\'s database without an entry cap' },
-  { table: 'memory', key: 'working_db', instead: 'not applied: goals, plans, memories and the ledger share one SQLite database, aios.db in the state directory (AIOS_STATE_DIR or --state-dir moves it)' },
-  { table: 'memory', key: 'longterm_db', instead: 'not applied: goals, plans, memories and the ledger share one SQLite database, aios.db in the state directory (AIOS_STATE_DIR or --state-dir moves it)' },
-  { table: 'memory', key: 'vector_db', instead: 'not applied: procedure embeddings are kept in aios.db; there is no separate vector store' },
-  { table: 'security', key: 'capability_mode', instead: 'not needed: each agent\'s capabilities are always enforced; [security] mode (safe, normal, paranoid, trusted) sets how strict policy is' },
-  { table: 'security', key: 'audit_all_tool_calls', instead: 'always on: every approval and tool call goes into the hash-chained audit ledger, and cannot be turned off' },
-  { table: 'security', key: 'sandbox_untrusted', instead: 'always on: read-only commands run in a bubblewrap sandbox; where it cannot start, each needs an admin\'s confirmation' },
-  { table: 'security', key: 'auto_patch', instead: 'not applied: aiOS does not upgrade packages on its own; an upgrade is a goal that is approved like any other' },
+  {
+    table: 'models',
+    key: 'runtime',
+    instead:
+      'local GGUF models always run on llama.cpp (node-llama-cpp) in a worker process; there is no runtime to choose',
+  },
+  {
+    table: 'memory',
+    key: 'operational_max_entries',
+    instead: "not applied: memories are kept in aiOS's database without an entry cap",
+  },
+  {
+    table: 'memory',
+    key: 'working_db',
+    instead:
+      'not applied: goals, plans, memories and the ledger share one SQLite database, aios.db in the state directory (AIOS_STATE_DIR or --state-dir moves it)',
+  },
+  {
+    table: 'memory',
+    key: 'longterm_db',
+    instead:
+      'not applied: goals, plans, memories and the ledger share one SQLite database, aios.db in the state directory (AIOS_STATE_DIR or --state-dir moves it)',
+  },
+  {
+    table: 'memory',
+    key: 'vector_db',
+    instead: 'not applied: procedure embeddings are kept in aios.db; there is no separate vector store',
+  },
+  {
+    table: 'security',
+    key: 'capability_mode',
+    instead:
+      "not needed: each agent's capabilities are always enforced; [security] mode (safe, normal, paranoid, trusted) sets how strict policy is",
+  },
+  {
+    table: 'security',
+    key: 'audit_all_tool_calls',
+    instead:
+      'always on: every approval and tool call goes into the hash-chained audit ledger, and cannot be turned off',
+  },
+  {
+    table: 'security',
+    key: 'sandbox_untrusted',
+    instead:
+      "always on: read-only commands run in a bubblewrap sandbox; where it cannot start, each needs an admin's confirmation",
+  },
+  {
+    table: 'security',
+    key: 'auto_patch',
+    instead:
+      'not applied: aiOS does not upgrade packages on its own; an upgrade is a goal that is approved like any other',
+  },
   { table: 'network', key: 'management_port', instead: `not applied: ${NO_LISTENER}` },
   { table: 'network', key: 'management_tls', instead: `not applied: ${NO_LISTENER}` },
-  { table: 'network', key: 'allow_outbound', instead: 'not applied: aiOS does not filter outbound traffic itself; firewall rules are set by goals (the firewall tools)' },
-  { table: 'network', key: 'dns_servers', instead: 'not applied: DNS is left to the system\'s resolver (/etc/resolv.conf or systemd-resolved); change it with a goal' },
+  {
+    table: 'network',
+    key: 'allow_outbound',
+    instead:
+      'not applied: aiOS does not filter outbound traffic itself; firewall rules are set by goals (the firewall tools)',
+  },
+  {
+    table: 'network',
+    key: 'dns_servers',
+    instead:
+      "not applied: DNS is left to the system's resolver (/etc/resolv.conf or systemd-resolved); change it with a goal",
+  },
 ];
 
 export interface SetAside {
@@ -61,6 +115,10 @@ function isTable(v: unknown): v is Table {
 function known(schema: z.ZodType, seed: SeedKey): boolean {
   const r = schema.safeParse({ [seed.table]: { [seed.key]: null } });
   if (r.success) return true;
-  return !r.error.issues.some((i) => i.code === 'unrecognized_keys' && (
-    (i.path.length === 0 && i.keys.includes(seed.table)) || (i.path.length === 1 && i.path[0] === seed.table && i.keys.includes(seed.key))));
+  return !r.error.issues.some(
+    (i) =>
+      i.code === 'unrecognized_keys' &&
+      ((i.path.length === 0 && i.keys.includes(seed.table)) ||
+        (i.path.length === 1 && i.path[0] === seed.table && i.keys.includes(seed.key))),
+  );
 }

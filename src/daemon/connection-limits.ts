@@ -22,7 +22,10 @@ export class ConnectionLimits {
   private readonly perUid = new Map<number, number>();
   private readonly logged = new Map<string, { at: number; quiet: number }>();
 
-  constructor(private readonly settings: LimitSettings, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly settings: LimitSettings,
+    private readonly log: (line: string) => void,
+  ) {}
 
   /** Takes a slot for the connection, or says (and logs) why none is left for it. */
   admit(cred: PeerCred, name: string, admin: boolean): string | null {
@@ -62,7 +65,10 @@ export class ConnectionLimits {
       last.quiet++;
       return;
     }
-    const more = last !== undefined && last.quiet > 0 ? ` (and ${last.quiet} more like it in the last ${Math.round((now - last.at) / 1000)} s)` : '';
+    const more =
+      last !== undefined && last.quiet > 0
+        ? ` (and ${last.quiet} more like it in the last ${Math.round((now - last.at) / 1000)} s)`
+        : '';
     this.logged.set(key, { at: now, quiet: 0 });
     if (this.logged.size > 10_000) this.logged.clear(); // bounded: one key per uid and kind
     this.log(`${line}${more}`);

@@ -58,14 +58,26 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-const GOAL_ENDS: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'interrupted', 'cancelled', 'not_understood']);
+const GOAL_ENDS: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'rejected',
+  'rolled_back',
+  'interrupted',
+  'cancelled',
+  'not_understood',
+]);
 
 export const NOT_UNDERSTOOD_HELP =
-  `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples().map((e) => `"${e}"`).join(', ')}. ` +
+  `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples()
+    .map((e) => `"${e}"`)
+    .join(', ')}. ` +
   'For anything else, configure a model: a local GGUF under [models.operational] in config.toml, or an API key in secrets.toml (see the README).';
 
 export async function startDaemon(opts: {
-  paths: AiosPaths; config: AiosConfig; log: Logger;
+  paths: AiosPaths;
+  config: AiosConfig;
+  log: Logger;
   /** Reads the config files again (models/reload, SIGHUP); throws when they do not load. */
   reloadConfig?: () => AiosConfig;
 }): Promise<RunningDaemon> {
@@ -77,62 +89,125 @@ export async function startDaemon(opts: {
   // A full or read-only state directory refuses changes but still serves what can be read.
   const space = new StateSpace(paths.stateDir, { ...DEFAULT_SPACE, log });
   const readOnly = space.readOnly;
-  if (readOnly) log.warn(`the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`);
+  if (readOnly)
+    log.warn(
+      `the state directory ${paths.stateDir} is READ-ONLY: aiosd serves the goal list, the audit view and snapshots, and refuses every change until it is writable and aiosd restarts`,
+    );
   // Locked, watched, and the ledger compared with its head log (a broken one refuses changes via guard).
   const state = openStateStore(paths.stateDir, space, log);
   const { db, ledger, dbWatch, integrity, guard } = state;
   const bestEffort = (what: string, f: () => void): void => {
-    try { f(); } catch (err) { log.warn(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`); }
+    try {
+      f();
+    } catch (err) {
+      log.warn(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
   const store = new GoalStore(db);
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
-  const snapshots = new SnapshotStore(db, join(paths.stateDir, 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()], { target: config.recovery.spare_files, log });
-  bestEffort('finish interrupted restores', () => { for (const line of snapshots.recover()) log(line); });
-  const locations = { stateDir: paths.stateDir, configDirs: [dirname(paths.systemConfigFile), ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)])], secretsFile: paths.secretsFile };
+  const snapshots = new SnapshotStore(
+    db,
+    join(paths.stateDir, 'snapshots'),
+    [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()],
+    { target: config.recovery.spare_files, log },
+  );
+  bestEffort('finish interrupted restores', () => {
+    for (const line of snapshots.recover()) log(line);
+  });
+  const locations = {
+    stateDir: paths.stateDir,
+    configDirs: [
+      dirname(paths.systemConfigFile),
+      ...(paths.userConfigFile === null ? [] : [dirname(paths.userConfigFile)]),
+    ],
+    secretsFile: paths.secretsFile,
+  };
   const protectedPaths = aiosProtectedPaths(locations);
   // Shell commands run in bubblewrap (read-only, or with only their declared files writable);
   // where it cannot start, say so now and in status, and judge them strictly. An operator's
   // helper builds the same two sandboxes from sandboxOptions.
-  const sandboxOptions = { hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile], cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5 };
+  const sandboxOptions = {
+    hide: [paths.stateDir, ...locations.configDirs, paths.secretsFile],
+    cpuSeconds: Math.ceil(config.tools.exec_timeout_ms / 1000) + 5,
+  };
   const sandbox = readOnlySandbox(sandboxOptions);
   // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time.
   const writing = writeSandbox({ hide: sandboxOptions.hide, cpuSeconds: 3600 + 5 });
-  (sandbox.available ? log.info : log.warn)(sandbox.available ? `sandbox: ${sandbox.reason}` : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`);
+  (sandbox.available ? log.info : log.warn)(
+    sandbox.available
+      ? `sandbox: ${sandbox.reason}`
+      : `sandbox UNAVAILABLE: ${sandbox.reason}; read-only commands run unsandboxed only when an admin confirms each one, and never without a person`,
+  );
   const policy = createPolicy({
-    mode: () => config.security.mode as SecurityMode, dangerousPatterns: config.security.dangerous_patterns, requireConfirm: config.security.require_confirm, protectedPaths,
+    mode: () => config.security.mode as SecurityMode,
+    dangerousPatterns: config.security.dangerous_patterns,
+    requireConfirm: config.security.require_confirm,
+    protectedPaths,
     sandboxed: () => sandbox.available,
   });
   const registry = createBuiltinRegistry({
-    timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, serviceManager, isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    timeoutMs: config.tools.exec_timeout_ms,
+    outputCapBytes: config.tools.output_cap_bytes,
+    serviceManager,
+    isSecret: (p) => protectedPaths.match(p)?.secret === true,
   });
   const ownerUid = process.getuid?.() ?? 0;
   // An operator's goal runs with the operator's credentials, in a helper per uid that drops
   // root before it does anything (src/runas). Only a root daemon in system mode can become
   // someone else; in user mode the daemon already is its one user.
   const initSocket = join(paths.runtimeDir, INIT_SOCKET_NAME);
-  const helpers = paths.mode === 'system' && ownerUid === 0
-    ? new HelperPool({
-      log,
-      tools: {
-        timeoutMs: config.tools.exec_timeout_ms, outputCapBytes: config.tools.output_cap_bytes, initSocket, locations,
-        serviceEnv: Object.fromEntries(['AIOS_SERVICE_MANAGER', 'AIOS_INIT_SOCKET'].flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]]))),
-        sandbox: sandbox.available ? sandboxOptions : null,
-      },
-    })
-    : null;
+  const helpers =
+    paths.mode === 'system' && ownerUid === 0
+      ? new HelperPool({
+          log,
+          tools: {
+            timeoutMs: config.tools.exec_timeout_ms,
+            outputCapBytes: config.tools.output_cap_bytes,
+            initSocket,
+            locations,
+            serviceEnv: Object.fromEntries(
+              ['AIOS_SERVICE_MANAGER', 'AIOS_INIT_SOCKET'].flatMap((k) =>
+                process.env[k] === undefined ? [] : [[k, process.env[k]]],
+              ),
+            ),
+            sandbox: sandbox.available ? sandboxOptions : null,
+          },
+        })
+      : null;
   // Root, admins, and the daemon's own actors (the monitor, schedules) run in the daemon.
   const lookup = cachedAccess(paths.mode);
-  const owners = runAs({ pool: helpers, sandbox: sandbox.wrap, writeSandbox: writing.wrap, runsAsRoot: (uid) => { const a = lookup(uid); return uid === ownerUid || (a.ok && a.role === 'admin'); } });
+  const owners = runAs({
+    pool: helpers,
+    sandbox: sandbox.wrap,
+    writeSandbox: writing.wrap,
+    runsAsRoot: (uid) => {
+      const a = lookup(uid);
+      return uid === ownerUid || (a.ok && a.role === 'admin');
+    },
+  });
   // Matched by embedding too while a local model is up (the intelligence below, built next).
-  const procedures: ProcedureStore = new ProcedureStore(db, { embedder: (): GoalEmbedder | null => intelligence.embedder(), log });
+  const procedures: ProcedureStore = new ProcedureStore(db, {
+    embedder: (): GoalEmbedder | null => intelligence.embedder(),
+    log,
+  });
   // The hierarchy: rules, procedures, then local and cloud models as configured (src/models).
   const intelligence = new ReloadableIntelligence({
-    loadConfig: opts.reloadConfig ?? (() => config), config, paths, db, registry, log, help: NOT_UNDERSTOOD_HELP, fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
+    loadConfig: opts.reloadConfig ?? (() => config),
+    config,
+    paths,
+    db,
+    registry,
+    log,
+    help: NOT_UNDERSTOOD_HELP,
+    fixed: [new ReactivePlanner(), new ProcedurePlanner(procedures)],
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     emit: (event) => server.broadcast(event),
     facts: new FactGatherer({
-      registry, policy, ledger, record: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
+      registry,
+      policy,
+      ledger,
+      record: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
       hostFor: (goalId) => hostOf({ runAs: owners, sandbox: sandbox.wrap, store }, goalId),
     }),
   });
@@ -144,48 +219,85 @@ export async function startDaemon(opts: {
     const { user, role } = access;
     // In user mode the owner's $HOME wins over /etc/passwd, as it does for every other program.
     const home = paths.mode === 'user' && cred.uid === ownerUid ? homedir() : user.home;
-    const actor: Actor = { uid: cred.uid, gid: user.gid, groups: user.groups.map((g) => g.gid), name: user.name, role, home };
+    const actor: Actor = {
+      uid: cred.uid,
+      gid: user.gid,
+      groups: user.groups.map((g) => g.gid),
+      name: user.name,
+      role,
+      home,
+    };
     // An operator who connects is about to plan: their first preview need not wait for a cold helper.
     if (actor.role === 'operator' && !owners.runsAsRoot(cred.uid)) helpers?.warm(cred.uid);
     return { ok: true as const, actor };
   };
 
   const server = new RpcServer({
-    socketPath: paths.socketPath, mode: paths.mode, ownerUid, log: log.with({ component: 'rpc' }).warn, accessFor: accessOf,
+    socketPath: paths.socketPath,
+    mode: paths.mode,
+    ownerUid,
+    log: log.with({ component: 'rpc' }).warn,
+    accessFor: accessOf,
     limits: {
       // In user mode the owner is the only account that may connect: there is nobody to lock out.
-      maxClients: config.daemon.max_clients, maxPerUid: paths.mode === 'user' ? config.daemon.max_clients : config.daemon.max_clients_per_uid,
-      adminReserve: config.daemon.admin_reserved_clients, handshakeMs: config.daemon.handshake_timeout_ms,
+      maxClients: config.daemon.max_clients,
+      maxPerUid: paths.mode === 'user' ? config.daemon.max_clients : config.daemon.max_clients_per_uid,
+      adminReserve: config.daemon.admin_reserved_clients,
+      handshakeMs: config.daemon.handshake_timeout_ms,
     },
     maxFrameBytes: config.daemon.max_frame_bytes,
     ownerOf: (ref) => store.ownerOf(ref),
     eventViews: (event) => eventViews(event, (goalId) => store.ownerOf({ goalId })),
-    storageFailure: (err) => (storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`),
+    storageFailure: (err) =>
+      storageFailure(err) === null ? null : `aiosd cannot write its state: ${space.problem() ?? String(err)}`,
   });
   const mesh = new AgentMesh({ agents: meshAgents(), emit: (event) => server.broadcast(event), log });
   // A failed goal's failed steps are diagnosed by a model in the background (the analyse task).
   const analysis = new FailureAnalysis({
-    store, analyse: (request) => intelligence.analyse(request), emit: (event) => server.broadcast(event), log,
+    store,
+    analyse: (request) => intelligence.analyse(request),
+    emit: (event) => server.broadcast(event),
+    log,
     maxSteps: () => config.models.diagnose_failures ?? MAX_ANALYSED_STEPS,
   });
   // A question's read-only steps ran: a model answers it from their outputs, in the background.
   const answers = new GoalAnswers({
-    store, ledger, answer: (request) => intelligence.answer(request), emit: (event) => server.broadcast(event), log,
+    store,
+    ledger,
+    answer: (request) => intelligence.answer(request),
+    emit: (event) => server.broadcast(event),
+    log,
     readOnly: (tool) => registry.get(tool)?.mutates === false,
   });
   // [metrics] listen: figures for Prometheus; approval latency is observed from the engine's events.
-  const metricsExport = config.metrics?.listen === undefined ? null : new MetricsExport({
-    db, agents: () => mesh.list(), sessions: () => server.clientCount, models: () => intelligence.figures(), blobDir: join(paths.stateDir, 'snapshots'),
-  });
+  const metricsExport =
+    config.metrics?.listen === undefined
+      ? null
+      : new MetricsExport({
+          db,
+          agents: () => mesh.list(),
+          sessions: () => server.clientCount,
+          models: () => intelligence.figures(),
+          blobDir: join(paths.stateDir, 'snapshots'),
+        });
   const engine = new GoalEngine({
-    store, planner, registry, snapshots, ledger, memory, procedures, policy, mesh,
+    store,
+    planner,
+    registry,
+    snapshots,
+    ledger,
+    memory,
+    procedures,
+    policy,
+    mesh,
     stepDeadlineMs: (tool, args) => stepDeadline(config.tools.exec_timeout_ms, tool, args),
     sandbox: sandbox.wrap,
     writeSandbox: writing.wrap,
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.
-      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state)) bestEffort('sign the audit ledger at a goal\'s end', () => ledger.checkpoint());
+      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state))
+        bestEffort("sign the audit ledger at a goal's end", () => ledger.checkpoint());
       metricsExport?.observe(event);
       server.broadcast(event);
     },
@@ -193,7 +305,10 @@ export async function startDaemon(opts: {
     stateSpace: guard,
     // After a run: a failed goal's steps are diagnosed, a question that succeeded is answered.
     analysis: {
-      start: (goalId) => { analysis.start(goalId); answers.start(goalId); },
+      start: (goalId) => {
+        analysis.start(goalId);
+        answers.start(goalId);
+      },
       settled: (goalId, signal) => analysis.settled(goalId, signal),
       cancel: (goalId, why) => analysis.cancel(goalId, why),
     },
@@ -206,15 +321,29 @@ export async function startDaemon(opts: {
   });
   // Gives the reserve back before writes start failing, and sets it aside again once space is freed.
   // The same tick sees a deleted or replaced database within a second or two.
-  const spaceWatch = setInterval(() => { space.problem(); dbWatch.problem(); }, 1000);
+  const spaceWatch = setInterval(() => {
+    space.problem();
+    dbWatch.problem();
+  }, 1000);
   spaceWatch.unref();
 
   // The monitor agent proposes diagnostic goals as an operator would; they go through the
   // same planning, policy and approval as anyone's.
-  const monitorActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'monitor-agent', role: 'operator', home: homedir() };
+  const monitorActor: Actor = {
+    uid: ownerUid,
+    gid: process.getgid?.() ?? 0,
+    groups: process.getgroups?.() ?? [],
+    name: 'monitor-agent',
+    role: 'operator',
+    home: homedir(),
+  };
   const monitor = new MonitorLoop({
-    db, intervalMs: config.monitor.interval_s * 1000, keepHours: config.monitor.keep_hours, thresholds: config.monitor,
-    custom: config.monitor.threshold ?? [], services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
+    db,
+    intervalMs: config.monitor.interval_s * 1000,
+    keepHours: config.monitor.keep_hours,
+    thresholds: config.monitor,
+    custom: config.monitor.threshold ?? [],
+    services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
     alert: (level, message) => {
       bestEffort('record an alert', () => store.recordEvent('alert', null, { level, message }));
       server.broadcast({ type: 'alert', level, message });
@@ -222,68 +351,158 @@ export async function startDaemon(opts: {
     propose: (goalText, why) => {
       engine.submit(goalText, monitorActor, undefined, { task: 'analyse' }).then(
         (g) => log(`monitor proposed "${goalText}" (${why}): goal ${g.id} ${g.state}`),
-        (err: unknown) => log.warn(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
+        (err: unknown) =>
+          log.warn(`monitor could not propose "${goalText}": ${err instanceof Error ? err.message : String(err)}`),
       );
     },
   });
 
   // [[schedule]]: goals submitted on their own, as the schedule actor, through the same approval as anyone's.
-  const scheduleActor: Actor = { uid: ownerUid, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() ?? [], name: 'schedule', role: 'operator', home: homedir() };
+  const scheduleActor: Actor = {
+    uid: ownerUid,
+    gid: process.getgid?.() ?? 0,
+    groups: process.getgroups?.() ?? [],
+    name: 'schedule',
+    role: 'operator',
+    home: homedir(),
+  };
   const schedules = new Scheduler({
-    entries: config.schedule ?? [], nodeAutonomy: config.system.autonomy_level, log: log.warn,
+    entries: config.schedule ?? [],
+    nodeAutonomy: config.system.autonomy_level,
+    log: log.warn,
     stateOf: (goalId) => store.getGoal(goalId)?.state,
     submit: async (entry) => {
-      const g = await engine.submit(entry.goal, scheduleActor, undefined, entry.autonomy === undefined ? {} : { autonomy: entry.autonomy });
-      bestEffort('record a scheduled goal', () => ledger.append({ actor: 'schedule', action: 'schedule.fire', subject: g.id, detail: { name: entry.name, goal: entry.goal, autonomy: entry.autonomy ?? config.system.autonomy_level, state: g.state } }));
+      const g = await engine.submit(
+        entry.goal,
+        scheduleActor,
+        undefined,
+        entry.autonomy === undefined ? {} : { autonomy: entry.autonomy },
+      );
+      bestEffort('record a scheduled goal', () =>
+        ledger.append({
+          actor: 'schedule',
+          action: 'schedule.fire',
+          subject: g.id,
+          detail: {
+            name: entry.name,
+            goal: entry.goal,
+            autonomy: entry.autonomy ?? config.system.autonomy_level,
+            state: g.state,
+          },
+        }),
+      );
       log(`schedule "${entry.name}" submitted "${entry.goal}": goal ${g.id} ${g.state}`, { component: 'schedule' });
       return g;
     },
   });
 
   const retention = createRetention({
-    db, blobDir: join(paths.stateDir, 'snapshots'), ledger, retention: config.retention, maxSnapshots: config.recovery.max_snapshots,
+    db,
+    blobDir: join(paths.stateDir, 'snapshots'),
+    ledger,
+    retention: config.retention,
+    maxSnapshots: config.recovery.max_snapshots,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
-    log: (m) => log(m, { component: 'retention' }), warn: (m) => log.warn(m, { component: 'retention' }),
+    log: (m) => log(m, { component: 'retention' }),
+    warn: (m) => log.warn(m, { component: 'retention' }),
   });
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
-    db, ledger, snapshots, stateDir: paths.stateDir, mode: paths.mode,
+    db,
+    ledger,
+    snapshots,
+    stateDir: paths.stateDir,
+    mode: paths.mode,
     settings: () => ({
-      autonomy: config.system.autonomy_level, escapeHatch: config.shell?.escape_hatch ?? 'admin',
-      guardMs: config.shell?.guard_ms ?? 700, burstMs: config.shell?.burst_ms ?? 250,
+      autonomy: config.system.autonomy_level,
+      escapeHatch: config.shell?.escape_hatch ?? 'admin',
+      guardMs: config.shell?.guard_ms ?? 700,
+      burstMs: config.shell?.burst_ms ?? 250,
     }),
     models: () => intelligence.figures(),
   });
-  await server.listen(createHandlers({
-    version: VERSION, mode: paths.mode, stateDir: paths.stateDir, socketPath: paths.socketPath, startedAt: Date.now(), nodeName,
-    engine, store, snapshots, ledger, memory, registry, mesh, procedures, schedules: () => schedules.list(),
-    unrecordable: () => dbWatch.problem(), gc: (o) => retention.run(o),
-    planners: () => planner.names, problems: () => [...intelligence.problems(), ...(sandbox.available ? [] : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]), ...[space.recentProblem(), integrity()].filter((p) => p !== null)], clientCount: () => server.clientCount, views,
-    tiers: () => intelligence.tiers(), models: () => intelligence.list(), reloadModels: () => intelligence.reload(),
-    setApiKey: async (provider, key) => {
-      const secret = new Secret(key);
-      storeSecret(paths.secretsFile, provider, secret);
-      return { ...(await intelligence.reload({ force: true })), fingerprint: keyFingerprint(secret) };
-    },
-    budget: () => {
-      const f = intelligence.figures();
-      return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };
-    },
-  }));
+  await server.listen(
+    createHandlers({
+      version: VERSION,
+      mode: paths.mode,
+      stateDir: paths.stateDir,
+      socketPath: paths.socketPath,
+      startedAt: Date.now(),
+      nodeName,
+      engine,
+      store,
+      snapshots,
+      ledger,
+      memory,
+      registry,
+      mesh,
+      procedures,
+      schedules: () => schedules.list(),
+      unrecordable: () => dbWatch.problem(),
+      gc: (o) => retention.run(o),
+      planners: () => planner.names,
+      problems: () => [
+        ...intelligence.problems(),
+        ...(sandbox.available
+          ? []
+          : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
+        ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+      ],
+      clientCount: () => server.clientCount,
+      views,
+      tiers: () => intelligence.tiers(),
+      models: () => intelligence.list(),
+      reloadModels: () => intelligence.reload(),
+      setApiKey: async (provider, key) => {
+        const secret = new Secret(key);
+        storeSecret(paths.secretsFile, provider, secret);
+        return { ...(await intelligence.reload({ force: true })), fingerprint: keyFingerprint(secret) };
+      },
+      budget: () => {
+        const f = intelligence.figures();
+        return f.spendUsd === null ? null : { spentUsd: f.spendUsd, limitUsd: f.budgetUsd };
+      },
+    }),
+  );
   const metricsAt = config.metrics?.listen === undefined ? null : parseListen(config.metrics.listen);
   if (metricsExport !== null && metricsAt !== null && typeof metricsAt !== 'string') {
     // A metrics port taken by something else is said, not fatal: the node goes on without its figures.
     await metricsExport.listen(metricsAt).then(
-      (where) => log(`metrics for Prometheus: GET ${metricsAt.kind === 'unix' ? `/metrics over the Unix socket ${where}` : `http://${where}/metrics`}`, { component: 'metrics' }),
-      (err: unknown) => log.error(`metrics endpoint not started on ${config.metrics?.listen ?? ''}: ${err instanceof Error ? err.message : String(err)}`, { component: 'metrics' }),
+      (where) =>
+        log(
+          `metrics for Prometheus: GET ${metricsAt.kind === 'unix' ? `/metrics over the Unix socket ${where}` : `http://${where}/metrics`}`,
+          { component: 'metrics' },
+        ),
+      (err: unknown) =>
+        log.error(
+          `metrics endpoint not started on ${config.metrics?.listen ?? ''}: ${err instanceof Error ? err.message : String(err)}`,
+          { component: 'metrics' },
+        ),
     );
   }
-  intelligence.start().catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
+  intelligence
+    .start()
+    .catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
   schedules.start();
   const scheduler = new SnapshotScheduler({
-    snapshots, interval: config.recovery.snapshot_interval, keep: config.recovery.max_snapshots, roots: config.recovery.snapshot_paths,
-    onSnapshot: (r, pruned) => ledger.append({ actor: 'aiosd', action: 'snapshot.auto', subject: r.snapshot.id, detail: { roots: config.recovery.snapshot_paths, entries: r.entries, hashed: r.hashed, skipped: r.skipped.length, pruned } }),
+    snapshots,
+    interval: config.recovery.snapshot_interval,
+    keep: config.recovery.max_snapshots,
+    roots: config.recovery.snapshot_paths,
+    onSnapshot: (r, pruned) =>
+      ledger.append({
+        actor: 'aiosd',
+        action: 'snapshot.auto',
+        subject: r.snapshot.id,
+        detail: {
+          roots: config.recovery.snapshot_paths,
+          entries: r.entries,
+          hashed: r.hashed,
+          skipped: r.skipped.length,
+          pruned,
+        },
+      }),
     onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
@@ -293,7 +512,9 @@ export async function startDaemon(opts: {
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
 
   return {
-    socketPath: paths.socketPath, db, engine,
+    socketPath: paths.socketPath,
+    db,
+    engine,
     reloadModels: () => intelligence.reload(),
     async close() {
       monitor.stop();

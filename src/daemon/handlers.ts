@@ -45,7 +45,10 @@ export interface HandlerDeps {
   /** Reads config.toml again and rebuilds the model tiers if it is whole (`aios models add`, SIGHUP). */
   reloadModels: () => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[] }>;
   /** Stores a provider's key in secrets.toml and rebuilds the model tiers, whatever else changed. */
-  setApiKey: (provider: string, key: string) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
+  setApiKey: (
+    provider: string,
+    key: string,
+  ) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
@@ -62,19 +65,40 @@ export function createHandlers(d: HandlerDeps): Handlers {
   return {
     initialize: (params, conn) => {
       if (params.protocolVersion !== PROTOCOL_VERSION) {
-        throw new OpError('InvalidParams', `protocol version ${params.protocolVersion} is not supported; this aiosd speaks ${PROTOCOL_VERSION}: update the client`);
+        throw new OpError(
+          'InvalidParams',
+          `protocol version ${params.protocolVersion} is not supported; this aiosd speaks ${PROTOCOL_VERSION}: update the client`,
+        );
       }
       conn.initialized = true;
-      return { protocolVersion: PROTOCOL_VERSION, server: { name: 'aiosd', version: d.version }, user: userOf(conn), node: d.nodeName || hostname(), mode: d.mode };
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        server: { name: 'aiosd', version: d.version },
+        user: userOf(conn),
+        node: d.nodeName || hostname(),
+        mode: d.mode,
+      };
     },
     'status/get': (_p, conn) => {
       const problems = d.problems();
       const budget = d.budget?.() ?? null;
       return {
-        version: d.version, pid: process.pid, uptimeMs: Date.now() - d.startedAt, node: d.nodeName || hostname(), mode: d.mode,
-        user: userOf(conn), stateDir: d.stateDir, socket: d.socketPath, clients: d.clientCount(),
-        goals: d.store.countByState(), planners: d.planners(), health: problems.length === 0 ? 'ok' : 'degraded', problems,
-        ...d.views.settings(), tiers: d.tiers(), ...(budget === null ? {} : { budget }),
+        version: d.version,
+        pid: process.pid,
+        uptimeMs: Date.now() - d.startedAt,
+        node: d.nodeName || hostname(),
+        mode: d.mode,
+        user: userOf(conn),
+        stateDir: d.stateDir,
+        socket: d.socketPath,
+        clients: d.clientCount(),
+        goals: d.store.countByState(),
+        planners: d.planners(),
+        health: problems.length === 0 ? 'ok' : 'degraded',
+        problems,
+        ...d.views.settings(),
+        tiers: d.tiers(),
+        ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
       };
     },
@@ -90,16 +114,20 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return d.engine.submit(p.text, conn.actor);
     },
     'goal/list': (p, conn) => ({
-      goals: d.store.listGoals(p.limit, {
-        ...(p.state === undefined ? {} : { state: p.state }), ...(p.id === undefined ? {} : { id: p.id }),
-        ...(p.mine === true ? { submittedBy: { uid: conn.actor.uid, name: conn.actor.name } } : {}),
-      }).map((g) => goalFor(conn.actor, g)),
+      goals: d.store
+        .listGoals(p.limit, {
+          ...(p.state === undefined ? {} : { state: p.state }),
+          ...(p.id === undefined ? {} : { id: p.id }),
+          ...(p.mine === true ? { submittedBy: { uid: conn.actor.uid, name: conn.actor.name } } : {}),
+        })
+        .map((g) => goalFor(conn.actor, g)),
     }),
     'goal/get': (p, conn) => goalFor(conn.actor, d.engine.get(p.goalId)),
     'goal/rollback': (p, conn) => d.engine.rollback(p.goalId, conn.actor),
     'rollback/preview': (p) => d.engine.rollbackPreview(p.goalId),
     'goal/resume': (p, conn) => d.engine.resume(p.goalId, conn.actor),
-    'plan/decide': (p, conn) => d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor, p.confirm === true),
+    'plan/decide': (p, conn) =>
+      d.engine.decide(p.planId, p.planHash, p.decision, p.stepIds, conn.actor, p.confirm === true),
     'plan/edit': (p, conn) => d.engine.editStep(p.planId, p.planHash, p.stepId, p.args, conn.actor),
     'audit/list': (p, conn) => {
       const page = d.views.auditPage(p.beforeSeq, p.limit);
@@ -111,7 +139,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'snapshot/get': (p, conn) => {
       const detail = d.views.snapshot(p.snapshotId, conn.actor.role === 'admin');
-      if (detail === undefined) throw new OpError('NotFound', `no snapshot "${p.snapshotId}"; list them with 'aios snapshots'`);
+      if (detail === undefined)
+        throw new OpError('NotFound', `no snapshot "${p.snapshotId}"; list them with 'aios snapshots'`);
       return detail;
     },
     'metrics/get': () => d.views.metrics(),
@@ -132,8 +161,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
     ...toolHandlers(d),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
-      if (conn.actor.role !== 'admin') throw new OpError('Unauthorized', `${conn.actor.name} is not an admin and cannot acknowledge a broken audit ledger`);
-      if (d.ledger.problem() === null) throw new OpError('Conflict', 'the audit ledger is not broken: there is nothing to acknowledge (aios audit verify)');
+      if (conn.actor.role !== 'admin')
+        throw new OpError(
+          'Unauthorized',
+          `${conn.actor.name} is not an admin and cannot acknowledge a broken audit ledger`,
+        );
+      if (d.ledger.problem() === null)
+        throw new OpError(
+          'Conflict',
+          'the audit ledger is not broken: there is nothing to acknowledge (aios audit verify)',
+        );
       return d.ledger.acknowledge(conn.actor.name, p.note);
     },
     'agents/list': () => ({
@@ -155,7 +192,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'models/reload': () => d.reloadModels(),
     'models/key-set': async (p, conn) => {
       const r = await d.setApiKey(p.provider, p.key);
-      d.ledger.append({ actor: conn.actor.name, action: 'models.key-set', subject: p.provider, detail: { fingerprint: r.fingerprint, reloaded: r.reloaded } });
+      d.ledger.append({
+        actor: conn.actor.name,
+        action: 'models.key-set',
+        subject: p.provider,
+        detail: { fingerprint: r.fingerprint, reloaded: r.reloaded },
+      });
       return { provider: p.provider, ...r };
     },
     // Written by aios-init into the state dir as the node boots (init/timeline).
@@ -163,10 +205,17 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
     'gc/run': (p, conn) => {
-      if (d.gc === undefined) throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');
+      if (d.gc === undefined)
+        throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');
       const r = d.gc({ ...(p.olderThan === undefined ? {} : { olderThan: p.olderThan }), dryRun: p.dryRun });
       // A dry run changes nothing, so it leaves no entry; a real one is recorded like any deletion.
-      if (!p.dryRun) d.ledger.append({ actor: conn.actor.name, action: 'gc.run', subject: p.olderThan ?? 'retention', detail: counts(r) });
+      if (!p.dryRun)
+        d.ledger.append({
+          actor: conn.actor.name,
+          action: 'gc.run',
+          subject: p.olderThan ?? 'retention',
+          detail: counts(r),
+        });
       return r;
     },
   };
@@ -175,11 +224,18 @@ export function createHandlers(d: HandlerDeps): Handlers {
 /** The ledger's detail: counts and bytes per kind, flat. */
 function counts(r: CollectResult): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const) { out[k] = r[k].count; out[`${k}Bytes`] = r[k].bytes; }
+  for (const k of ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const) {
+    out[k] = r[k].count;
+    out[`${k}Bytes`] = r[k].bytes;
+  }
   return out;
 }
 
-interface DaemonMemory { rssBytes: number; heapUsedBytes: number; externalBytes: number }
+interface DaemonMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+}
 let memoryRead: { at: number; value: DaemonMemory } | null = null;
 
 /** At most once a second: reading it costs more (about 17 µs) than the rest of a status request. */

@@ -29,7 +29,10 @@ export class IoLog {
   private readonly inHash: Hash = createHash('sha256');
   private closed = false;
 
-  constructor(readonly dir: string, header: Record<string, unknown>) {
+  constructor(
+    readonly dir: string,
+    header: Record<string, unknown>,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const meta = openSync(join(dir, 'log.json'), 'wx', 0o600);
     writeSync(meta, `${JSON.stringify(header, null, 2)}\n`);
@@ -61,7 +64,12 @@ export class IoLog {
       this.closed = true;
       for (const fd of [this.timing, this.out, this.in]) closeSync(fd);
     }
-    return { bytesIn: this.bytesIn, bytesOut: this.bytesOut, ttyoutSha256: this.outHash.copy().digest('hex'), ttyinSha256: this.inHash.copy().digest('hex') };
+    return {
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      ttyoutSha256: this.outHash.copy().digest('hex'),
+      ttyinSha256: this.inHash.copy().digest('hex'),
+    };
   }
 
   private record(fd: number, event: number, data: string): Buffer {

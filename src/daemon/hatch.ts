@@ -46,7 +46,13 @@ interface Hatch {
 const NOT_A_SHELL = new Set(['aios-shell', 'aios', 'nologin', 'false', 'true', 'sync']);
 const FALLBACK_SHELLS = ['/bin/bash', '/bin/sh'];
 
-interface PasswdEntry { name: string; uid: number; gid: number; home: string; shell: string }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
 
 function passwdEntry(uid: number, file: string): PasswdEntry | null {
   let text = '';
@@ -57,7 +63,8 @@ function passwdEntry(uid: number, file: string): PasswdEntry | null {
   }
   for (const line of text.split('\n')) {
     const f = line.split(':');
-    if (f[2] === String(uid)) return { name: f[0] ?? '', uid, gid: Number(f[3] ?? uid), home: f[5] || '/', shell: f[6] ?? '' };
+    if (f[2] === String(uid))
+      return { name: f[0] ?? '', uid, gid: Number(f[3] ?? uid), home: f[5] || '/', shell: f[6] ?? '' };
   }
   return null;
 }
@@ -68,7 +75,8 @@ export function chooseShell(loginShell: string): string {
 }
 
 export function hatchRefusal(policy: HatchPolicy, actor: Actor): string | null {
-  if (policy === 'never') return 'the escape hatch is turned off on this node ([shell] escape_hatch = "never" in config.toml)';
+  if (policy === 'never')
+    return 'the escape hatch is turned off on this node ([shell] escape_hatch = "never" in config.toml)';
   if (actor.role === 'viewer') return `${actor.name} is a viewer: the escape hatch is for operators and admins`;
   if (policy === 'admin' && actor.role !== 'admin') {
     return `only admins may open the escape hatch on this node ([shell] escape_hatch = "admin"); ask an admin, or use goals`;
@@ -81,37 +89,75 @@ export class HatchManager {
 
   constructor(private readonly deps: HatchDeps) {}
 
-  open(owner: HatchOwner, size: { cols: number; rows: number; term: string }): { hatchId: string; shell: string; logDir: string } {
+  open(
+    owner: HatchOwner,
+    size: { cols: number; rows: number; term: string },
+  ): { hatchId: string; shell: string; logDir: string } {
     const { actor } = owner;
     const refusal = hatchRefusal(this.deps.policy(), actor);
     if (refusal !== null) {
-      this.deps.ledger.append({ actor: actor.name, action: 'hatch.denied', subject: actor.name, detail: { reason: refusal } });
+      this.deps.ledger.append({
+        actor: actor.name,
+        action: 'hatch.denied',
+        subject: actor.name,
+        detail: { reason: refusal },
+      });
       throw new OpError('Unauthorized', refusal);
     }
     const entry = passwdEntry(actor.uid, this.deps.passwdFile ?? '/etc/passwd');
     const user = this.deps.mode === 'user';
-    const shell = chooseShell(user ? process.env['SHELL'] ?? entry?.shell ?? '' : entry?.shell ?? '');
+    const shell = chooseShell(user ? (process.env['SHELL'] ?? entry?.shell ?? '') : (entry?.shell ?? ''));
     const home = actor.home;
     const id = ulid();
     const logDir = join(this.deps.stateDir, 'hatch', id);
     // The ledger entry comes first: a session that cannot be audited does not start.
-    this.deps.ledger.append({ actor: actor.name, action: 'hatch.open', subject: id, detail: { shell, uid: actor.uid, logDir, cols: size.cols, rows: size.rows, term: size.term } });
-    const log = new IoLog(logDir, { id, user: actor.name, uid: actor.uid, shell, cwd: home, term: size.term, cols: size.cols, rows: size.rows, started: new Date().toISOString() });
+    this.deps.ledger.append({
+      actor: actor.name,
+      action: 'hatch.open',
+      subject: id,
+      detail: { shell, uid: actor.uid, logDir, cols: size.cols, rows: size.rows, term: size.term },
+    });
+    const log = new IoLog(logDir, {
+      id,
+      user: actor.name,
+      uid: actor.uid,
+      shell,
+      cwd: home,
+      term: size.term,
+      cols: size.cols,
+      rows: size.rows,
+      started: new Date().toISOString(),
+    });
     // A minimal environment: the daemon's own variables (API keys among them) never reach it.
     const env: Record<string, string> = {
-      HOME: home, USER: entry?.name ?? actor.name, LOGNAME: entry?.name ?? actor.name, SHELL: shell, TERM: size.term || 'xterm-256color',
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: process.env['LANG'] ?? 'C.UTF-8', AIOS_HATCH: id,
+      HOME: home,
+      USER: entry?.name ?? actor.name,
+      LOGNAME: entry?.name ?? actor.name,
+      SHELL: shell,
+      TERM: size.term || 'xterm-256color',
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      LANG: process.env['LANG'] ?? 'C.UTF-8',
+      AIOS_HATCH: id,
     };
     const asOther = !user && process.getuid?.() !== actor.uid;
     let term: pty.IPty;
     try {
       term = pty.spawn(shell, [], {
-        name: env['TERM'] ?? 'xterm-256color', cols: size.cols, rows: size.rows, cwd: existsSync(home) ? home : '/', env,
+        name: env['TERM'] ?? 'xterm-256color',
+        cols: size.cols,
+        rows: size.rows,
+        cwd: existsSync(home) ? home : '/',
+        env,
         ...(asOther ? { uid: actor.uid, gid: entry?.gid ?? actor.uid } : {}),
       });
     } catch (err) {
       log.close();
-      this.deps.ledger.append({ actor: actor.name, action: 'hatch.close', subject: id, detail: { error: String(err) } });
+      this.deps.ledger.append({
+        actor: actor.name,
+        action: 'hatch.close',
+        subject: id,
+        detail: { error: String(err) },
+      });
       throw new OpError('Failed', `could not start ${shell}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const hatch: Hatch = { id, owner: owner.id, actor: actor.name, term, log, pending: '', flush: null, done: false };
@@ -167,7 +213,8 @@ export class HatchManager {
   private own(ownerId: number, hatchId: string): Hatch {
     const hatch = this.hatches.get(hatchId);
     // Another client's session is as good as absent: never say whose it is.
-    if (hatch === undefined || hatch.owner !== ownerId) throw new OpError('NotFound', `no open escape hatch "${hatchId}" on this connection`);
+    if (hatch === undefined || hatch.owner !== ownerId)
+      throw new OpError('NotFound', `no open escape hatch "${hatchId}" on this connection`);
     return hatch;
   }
 
@@ -188,7 +235,12 @@ export class HatchManager {
     if (hatch.flush !== null) clearImmediate(hatch.flush);
     const summary = hatch.log.close();
     try {
-      this.deps.ledger.append({ actor: hatch.actor, action: 'hatch.close', subject: hatch.id, detail: { ...detail, ...summary } });
+      this.deps.ledger.append({
+        actor: hatch.actor,
+        action: 'hatch.close',
+        subject: hatch.id,
+        detail: { ...detail, ...summary },
+      });
     } catch {
       // The database is already closed at shutdown; the recording itself is complete on disk.
     }

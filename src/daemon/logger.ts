@@ -49,6 +49,8 @@ function jsonLine(time: Date, level: LogLevel, msg: string, fields: LogFields): 
 // As aiosd always wrote it (`<time> aiosd: <msg>`), with the level when it is not info and the fields as key=value.
 function textLine(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
   const tag = level === 'info' ? '' : `${level === 'warn' ? 'warning' : level}: `;
-  const extra = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('');
+  const extra = Object.entries(fields)
+    .map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('');
   return `${time.toISOString()} aiosd: ${tag}${msg}${extra}\n`;
 }

@@ -3,12 +3,20 @@
 // (agents/monitor/system-sample.ts). Rates are deltas between two samples; a sample taken
 // moments ago is shared, so many watching clients cost the same as one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { diskUsage, parseMemory, readCounters, readProc, storageMounts, type Counters } from '../agents/monitor/system-sample.js';
+import {
+  diskUsage,
+  parseMemory,
+  readCounters,
+  readProc,
+  storageMounts,
+  type Counters,
+} from '../agents/monitor/system-sample.js';
 import { busyPercent, parseLoadavg, type CpuTimes } from '../tools/procfs.js';
 import type { Metrics } from '../protocol/model.js';
 
 /** Rounded to a tenth; 0 until there are two readings. */
-const percentBusy = (a: CpuTimes | undefined, b: CpuTimes | undefined): number => Math.round((busyPercent(a, b) ?? 0) * 10) / 10;
+const percentBusy = (a: CpuTimes | undefined, b: CpuTimes | undefined): number =>
+  Math.round((busyPercent(a, b) ?? 0) * 10) / 10;
 
 export interface ModelFigures {
   tokensPerS: number | null;
@@ -43,11 +51,17 @@ export class MetricsSampler {
     });
     const metrics: Metrics = {
       at: new Date(cur.at).toISOString(),
-      cpu: { percent: percentBusy(prev.cpus[0], cur.cpus[0]), cores: cur.cpus.slice(1).map((c, i) => percentBusy(prev.cpus[i + 1], c)) },
+      cpu: {
+        percent: percentBusy(prev.cpus[0], cur.cpus[0]),
+        cores: cur.cpus.slice(1).map((c, i) => percentBusy(prev.cpus[i + 1], c)),
+      },
       memory: parseMemory(readProc(`${this.proc}/meminfo`)),
       load: parseLoadavg(readProc(`${this.proc}/loadavg`)),
       disks,
-      net: { rxBytesPerS: Math.max(0, (cur.net.rx - prev.net.rx) / seconds), txBytesPerS: Math.max(0, (cur.net.tx - prev.net.tx) / seconds) },
+      net: {
+        rxBytesPerS: Math.max(0, (cur.net.rx - prev.net.rx) / seconds),
+        txBytesPerS: Math.max(0, (cur.net.tx - prev.net.tx) / seconds),
+      },
       ...this.models(),
     };
     this.cached = { at: cur.at, metrics };

@@ -8,7 +8,11 @@ import { OpError } from '../agents/op-error.js';
 
 const DAY_MS = 86_400_000;
 
-export function retentionLimits(retention: RetentionConfig | undefined, maxSnapshots: number, olderThan?: string): CollectLimits {
+export function retentionLimits(
+  retention: RetentionConfig | undefined,
+  maxSnapshots: number,
+  olderThan?: string,
+): CollectLimits {
   const age = (configured: string | undefined, fallback: string): number => ageMs(olderThan ?? configured ?? fallback);
   return {
     goalsMs: age(retention?.goals, '90d'),
@@ -25,22 +29,43 @@ export interface Retention {
 }
 
 export function createRetention(deps: {
-  db: Db; blobDir: string; ledger: AuditLedger; retention: RetentionConfig | undefined; maxSnapshots: number;
+  db: Db;
+  blobDir: string;
+  ledger: AuditLedger;
+  retention: RetentionConfig | undefined;
+  maxSnapshots: number;
   /** Why nothing may be changed now (a read-only state dir), or null. */
   refusal: () => string | null;
-  log: (msg: string) => void; warn: (msg: string) => void;
+  log: (msg: string) => void;
+  warn: (msg: string) => void;
 }): Retention {
   let timer: NodeJS.Timeout | null = null;
   const run = (opts: { olderThan?: string; dryRun: boolean }): CollectResult => {
     const refused = opts.dryRun ? null : deps.refusal();
     if (refused !== null) throw new OpError('StateUnavailable', `cannot collect old state: ${refused}`);
-    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, deps.maxSnapshots, opts.olderThan), { dryRun: opts.dryRun });
+    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, deps.maxSnapshots, opts.olderThan), {
+      dryRun: opts.dryRun,
+    });
   };
   const daily = (): void => {
     try {
       const r = run({ dryRun: false });
-      deps.ledger.append({ actor: 'aiosd', action: 'gc.run', subject: 'retention', detail: { goals: r.goals.count, events: r.events.count, memories: r.memories.count, snapshots: r.snapshots.count, blobs: r.blobs.count, blobsBytes: r.blobs.bytes } });
-      deps.log(`retention: collected ${r.goals.count} goals, ${r.events.count} events, ${r.memories.count} memories, ${r.snapshots.count} snapshots, ${r.blobs.count} blobs (${r.blobs.bytes} bytes)`);
+      deps.ledger.append({
+        actor: 'aiosd',
+        action: 'gc.run',
+        subject: 'retention',
+        detail: {
+          goals: r.goals.count,
+          events: r.events.count,
+          memories: r.memories.count,
+          snapshots: r.snapshots.count,
+          blobs: r.blobs.count,
+          blobsBytes: r.blobs.bytes,
+        },
+      });
+      deps.log(
+        `retention: collected ${r.goals.count} goals, ${r.events.count} events, ${r.memories.count} memories, ${r.snapshots.count} snapshots, ${r.blobs.count} blobs (${r.blobs.bytes} bytes)`,
+      );
     } catch (err) {
       deps.warn(`retention: collection failed: ${err instanceof Error ? err.message : String(err)}`);
     }

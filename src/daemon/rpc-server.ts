@@ -8,7 +8,14 @@ import type { z } from 'zod';
 import { EVENT_METHOD, type DaemonEvent } from '../protocol/events.js';
 import { encodeFrame, LineDecoder } from '../protocol/framing.js';
 import { ErrorCode, type RpcErrorObject, type RpcId } from '../protocol/jsonrpc.js';
-import { isMethodName, methods, permissionOf, type MethodName, type Methods, type ResultOf } from '../protocol/methods.js';
+import {
+  isMethodName,
+  methods,
+  permissionOf,
+  type MethodName,
+  type Methods,
+  type ResultOf,
+} from '../protocol/methods.js';
 import { OpError } from '../agents/op-error.js';
 import type { Actor } from '../agents/approval-policy.js';
 import { peerCredOf, type PeerCred } from './peer-cred.js';
@@ -128,25 +135,44 @@ export class RpcServer {
       return this.refuse(socket, ErrorCode.Unauthorized, `cannot verify who is connecting (${describe(err)})`);
     }
     if (this.options.mode === 'user' && cred.uid !== this.options.ownerUid) {
-      this.options.log(`refused uid ${cred.uid} (pid ${cred.pid}): this aiosd serves uid ${this.options.ownerUid} only`);
-      return this.refuse(socket, ErrorCode.Unauthorized, `this aiosd runs in user mode and serves uid ${this.options.ownerUid} only`);
+      this.options.log(
+        `refused uid ${cred.uid} (pid ${cred.pid}): this aiosd serves uid ${this.options.ownerUid} only`,
+      );
+      return this.refuse(
+        socket,
+        ErrorCode.Unauthorized,
+        `this aiosd runs in user mode and serves uid ${this.options.ownerUid} only`,
+      );
     }
     const access = this.options.accessFor(cred);
     // Refused accounts still get a connection, so that initialize can tell them why; they count as non-admins.
-    const actor: Actor = access.ok ? access.actor : { uid: cred.uid, gid: cred.gid, groups: [], name: access.name, role: 'viewer', home: '/' };
+    const actor: Actor = access.ok
+      ? access.actor
+      : { uid: cred.uid, gid: cred.gid, groups: [], name: access.name, role: 'viewer', home: '/' };
     const capped = this.limits.admit(cred, actor.name, access.ok && actor.role === 'admin');
     if (capped !== null) return this.refuse(socket, ErrorCode.Overloaded, capped);
     const closers: (() => void)[] = [() => this.limits.release(cred.uid)];
     const conn: Connection = {
-      id: this.nextId++, cred, actor, refusal: access.ok ? null : access.refusal, initialized: false, subscribed: false, inflight: 0,
+      id: this.nextId++,
+      cred,
+      actor,
+      refusal: access.ok ? null : access.refusal,
+      initialized: false,
+      subscribed: false,
+      inflight: 0,
       notify: (event) => this.write(socket, encodeFrame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event })),
-      onClose: (fn) => { closers.push(fn); },
+      onClose: (fn) => {
+        closers.push(fn);
+      },
     };
     this.sockets.set(socket, conn);
     // A connection that never says who it is for holds a slot for nothing: closed at the deadline.
     const handshake = setTimeout(() => {
       if (conn.initialized || socket.destroyed) return;
-      this.limits.note(`closed a connection from ${actor.name} (uid ${cred.uid}, pid ${cred.pid}) that did not initialize within ${this.options.limits.handshakeMs} ms`, `handshake:${cred.uid}`);
+      this.limits.note(
+        `closed a connection from ${actor.name} (uid ${cred.uid}, pid ${cred.pid}) that did not initialize within ${this.options.limits.handshakeMs} ms`,
+        `handshake:${cred.uid}`,
+      );
       socket.destroy();
     }, this.options.limits.handshakeMs);
     handshake.unref();
@@ -155,7 +181,10 @@ export class RpcServer {
     socket.on('data', (chunk: Buffer) => {
       for (const ev of decoder.push(chunk)) {
         if (ev.type === 'oversized') {
-          this.reply(socket, null, { code: ErrorCode.FrameTooLarge, message: `frame exceeds ${ev.limit} bytes; it was discarded` });
+          this.reply(socket, null, {
+            code: ErrorCode.FrameTooLarge,
+            message: `frame exceeds ${ev.limit} bytes; it was discarded`,
+          });
         } else {
           this.onFrame(socket, conn, ev.text);
         }
@@ -180,46 +209,71 @@ export class RpcServer {
     } catch (err) {
       return this.reply(socket, null, { code: ErrorCode.ParseError, message: `invalid JSON: ${describe(err)}` });
     }
-    if (Array.isArray(msg)) return this.reply(socket, null, { code: ErrorCode.InvalidRequest, message: 'batch requests are not supported; send one request per line' });
-    if (msg === null || typeof msg !== 'object') return this.reply(socket, null, { code: ErrorCode.InvalidRequest, message: 'a request must be a JSON object' });
+    if (Array.isArray(msg))
+      return this.reply(socket, null, {
+        code: ErrorCode.InvalidRequest,
+        message: 'batch requests are not supported; send one request per line',
+      });
+    if (msg === null || typeof msg !== 'object')
+      return this.reply(socket, null, { code: ErrorCode.InvalidRequest, message: 'a request must be a JSON object' });
     const req = msg as Record<string, unknown>;
     const rawId = req['id'];
     const id: RpcId | null = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
     if (req['jsonrpc'] !== '2.0' || typeof req['method'] !== 'string') {
-      return this.reply(socket, id, { code: ErrorCode.InvalidRequest, message: 'expected {"jsonrpc":"2.0","id":…,"method":"…","params":{…}}' });
+      return this.reply(socket, id, {
+        code: ErrorCode.InvalidRequest,
+        message: 'expected {"jsonrpc":"2.0","id":…,"method":"…","params":{…}}',
+      });
     }
     if (id === null) return; // a notification: JSON-RPC gives it no answer, and clients send none we act on
     const method = req['method'];
     if (!isMethodName(method)) {
-      return this.reply(socket, id, { code: ErrorCode.MethodNotFound, message: `unknown method "${method.slice(0, 100)}"; known: ${Object.keys(methods).join(', ')}` });
+      return this.reply(socket, id, {
+        code: ErrorCode.MethodNotFound,
+        message: `unknown method "${method.slice(0, 100)}"; known: ${Object.keys(methods).join(', ')}`,
+      });
     }
     if (!conn.initialized && method !== 'initialize') {
       return this.reply(socket, id, { code: ErrorCode.NotInitialized, message: 'send "initialize" first' });
     }
     if (conn.refusal !== null) {
-      this.limits.note(`refused ${conn.actor.name} (uid ${conn.cred.uid}, pid ${conn.cred.pid}) at initialize: ${conn.refusal}`, `refused:${conn.cred.uid}`);
+      this.limits.note(
+        `refused ${conn.actor.name} (uid ${conn.cred.uid}, pid ${conn.cred.pid}) at initialize: ${conn.refusal}`,
+        `refused:${conn.cred.uid}`,
+      );
       this.reply(socket, id, { code: ErrorCode.Unauthorized, message: conn.refusal });
       socket.end();
       return;
     }
     if (conn.inflight >= MAX_INFLIGHT) {
-      return this.reply(socket, id, { code: ErrorCode.Overloaded, message: `more than ${MAX_INFLIGHT} requests in flight on this connection; wait for answers` });
+      return this.reply(socket, id, {
+        code: ErrorCode.Overloaded,
+        message: `more than ${MAX_INFLIGHT} requests in flight on this connection; wait for answers`,
+      });
     }
     const parsed = methods[method].params.safeParse(req['params'] ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`)
+        .join('; ');
       return this.reply(socket, id, { code: ErrorCode.InvalidParams, message: `${method}: ${issues}` });
     }
     const denied = this.permissionRefusal(method, parsed.data as Record<string, unknown>, conn.actor);
     if (denied !== null) {
-      this.options.log(`refused ${method} for ${conn.actor.name} (uid ${conn.cred.uid}, ${conn.actor.role}): ${denied}`);
+      this.options.log(
+        `refused ${method} for ${conn.actor.name} (uid ${conn.cred.uid}, ${conn.actor.role}): ${denied}`,
+      );
       return this.reply(socket, id, { code: ErrorCode.Unauthorized, message: denied });
     }
     conn.inflight++;
     void this.dispatch(method, parsed.data, conn)
-      .then((result) => this.write(socket, encodeFrame({ jsonrpc: '2.0', id, result })),
-        (err: unknown) => this.reply(socket, id, this.toRpcError(method, err)))
-      .finally(() => { conn.inflight--; });
+      .then(
+        (result) => this.write(socket, encodeFrame({ jsonrpc: '2.0', id, result })),
+        (err: unknown) => this.reply(socket, id, this.toRpcError(method, err)),
+      )
+      .finally(() => {
+        conn.inflight--;
+      });
   }
 
   /** The method's declared permission (src/protocol/methods.ts) held against the caller: null when it may. */
@@ -246,7 +300,9 @@ export class RpcServer {
 
   private toRpcError(method: string, err: unknown): RpcErrorObject {
     if (err instanceof OpError) {
-      return err.data === undefined ? { code: ErrorCode[err.code], message: err.message } : { code: ErrorCode[err.code], message: err.message, data: err.data };
+      return err.data === undefined
+        ? { code: ErrorCode[err.code], message: err.message }
+        : { code: ErrorCode[err.code], message: err.message, data: err.data };
     }
     // A full or read-only state directory is not a bug: say what it is and what to do.
     const storage = this.options.storageFailure?.(err) ?? null;
@@ -254,7 +310,7 @@ export class RpcServer {
       this.options.log(`${method} refused: ${storage}`);
       return { code: ErrorCode.StateUnavailable, message: storage };
     }
-    this.options.log(`internal error in ${method}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.options.log(`internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return { code: ErrorCode.InternalError, message: `aiosd failed in ${method}: ${describe(err)}` };
   }
 
@@ -276,7 +332,10 @@ export class RpcServer {
 function isLive(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(socketPath);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

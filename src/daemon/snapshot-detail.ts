@@ -66,7 +66,9 @@ function sizeOf(path: string): number | null {
 }
 
 function clip(diff: string): string {
-  return diff.length <= DIFF_MAX_CHARS ? diff : `${diff.slice(0, DIFF_MAX_CHARS)}\n… diff cut at ${DIFF_MAX_CHARS} characters`;
+  return diff.length <= DIFF_MAX_CHARS
+    ? diff
+    : `${diff.slice(0, DIFF_MAX_CHARS)}\n… diff cut at ${DIFF_MAX_CHARS} characters`;
 }
 
 /** One path: saved state against current state; content diffs only when `showContent`. */
@@ -83,7 +85,13 @@ export function compareEntry(e: SnapshotEntry, blobDir: string, showContent: boo
     notes.push(`mode ${e.mode.toString(8)} → ${(st.mode & 0o7777).toString(8)}`);
   }
   if (e.type === 'symlink' && now === 'symlink') {
-    const target = (() => { try { return readlinkSync(e.path); } catch { return null; } })();
+    const target = (() => {
+      try {
+        return readlinkSync(e.path);
+      } catch {
+        return null;
+      }
+    })();
     if (target !== e.linkTarget) {
       changed = true;
       notes.push(`link target ${e.linkTarget ?? '?'} → ${target ?? '?'}`);
@@ -96,21 +104,31 @@ export function compareEntry(e: SnapshotEntry, blobDir: string, showContent: boo
   }
   if (saved === null && e.type === 'file') notes.push('the saved content is missing from the snapshot store');
   if (!changed) return { ...base, changed, diff: null, note: notes.join('; ') || null };
-  if (!showContent) return { ...base, changed, diff: null, note: [...notes, 'content diffs are shown to admins only'].join('; ') };
+  if (!showContent)
+    return { ...base, changed, diff: null, note: [...notes, 'content diffs are shown to admins only'].join('; ') };
   // Text content on either side, when it is small enough to read.
-  const before = e.type === 'file' && saved !== null ? textOf(saved, size ?? Infinity) : e.type === 'absent' ? '' : null;
+  const before =
+    e.type === 'file' && saved !== null ? textOf(saved, size ?? Infinity) : e.type === 'absent' ? '' : null;
   const after = now === 'file' && st !== null ? textOf(e.path, st.size) : now === 'absent' ? '' : null;
   const wantDiff = contentChanged || (e.type === 'file') !== (now === 'file');
   if (!wantDiff) return { ...base, changed, diff: null, note: notes.join('; ') || null };
   if (before === null || after === null) {
-    return { ...base, changed, diff: null, note: [...notes, 'content differs (binary or too large to show)'].join('; ') };
+    return {
+      ...base,
+      changed,
+      diff: null,
+      note: [...notes, 'content differs (binary or too large to show)'].join('; '),
+    };
   }
   const diff = createTwoFilesPatch(e.path, e.path, before, after, 'in the snapshot', 'now', { context: 3 });
   return { ...base, changed, diff: clip(diff), note: notes.join('; ') || null };
 }
 
 export function snapshotDetail(
-  snapshots: SnapshotStore, blobDir: string, id: string, showContent: boolean,
+  snapshots: SnapshotStore,
+  blobDir: string,
+  id: string,
+  showContent: boolean,
 ): { snapshot: SnapshotView; entries: SnapshotEntryView[] } | undefined {
   const snapshot = snapshots.get(id);
   if (snapshot === undefined) return undefined;

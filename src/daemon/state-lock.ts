@@ -8,11 +8,18 @@ import { loadAddon } from './peer-cred.js';
 
 export const LOCK_FILE = 'aiosd.lock';
 
-interface FlockAddon { flockExclusive(fd: number): boolean }
+interface FlockAddon {
+  flockExclusive(fd: number): boolean;
+}
 
 export class StateDirLocked extends Error {
-  constructor(readonly stateDir: string, readonly holder: number | null) {
-    super(`another aiosd${holder === null ? '' : ` (pid ${holder})`} holds the state directory ${stateDir}: stop it first (kill ${holder ?? '<its pid>'}), or point AIOS_STATE_DIR elsewhere`);
+  constructor(
+    readonly stateDir: string,
+    readonly holder: number | null,
+  ) {
+    super(
+      `another aiosd${holder === null ? '' : ` (pid ${holder})`} holds the state directory ${stateDir}: stop it first (kill ${holder ?? '<its pid>'}), or point AIOS_STATE_DIR elsewhere`,
+    );
     this.name = 'StateDirLocked';
   }
 }

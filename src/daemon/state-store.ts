@@ -41,7 +41,12 @@ export function openStateStore(stateDir: string, space: StateSpace, log: (line: 
   const headLog = readOnly ? undefined : HeadLog.open(join(stateDir, HEAD_LOG));
   const ledger = new AuditLedger(
     db,
-    { signer: AuditSigner.loadOrCreate(stateDir), every: 1000, headFile: join(stateDir, 'audit-head.json'), ...(headLog === undefined ? {} : { headLog }) },
+    {
+      signer: AuditSigner.loadOrCreate(stateDir),
+      every: 1000,
+      headFile: join(stateDir, 'audit-head.json'),
+      ...(headLog === undefined ? {} : { headLog }),
+    },
     { beforeCommit: () => dbWatch.assertSame() },
   );
   try {
@@ -51,11 +56,23 @@ export function openStateStore(stateDir: string, space: StateSpace, log: (line: 
   }
   const integrity = (): string | null => dbWatch.problem() ?? ledger.problem();
   return {
-    db, ledger, dbWatch, integrity,
-    guard: { get readOnly() { return space.readOnly || integrity() !== null; }, problem: () => space.problem() ?? integrity() },
+    db,
+    ledger,
+    dbWatch,
+    integrity,
+    guard: {
+      get readOnly() {
+        return space.readOnly || integrity() !== null;
+      },
+      problem: () => space.problem() ?? integrity(),
+    },
     close() {
       // The head at shutdown is signed, so a tail cut off while aiosd was down is detected.
-      try { ledger.checkpoint(); } catch (err) { log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`); }
+      try {
+        ledger.checkpoint();
+      } catch (err) {
+        log(`could not sign the audit ledger's head: ${err instanceof Error ? err.message : String(err)}`);
+      }
       headLog?.close();
       db.close();
       lock.release();

@@ -27,11 +27,21 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
       d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.begin', subject: p.snapshotId, detail: {} });
       try {
         const r = await d.snapshots.restore(p.snapshotId);
-        d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore', subject: p.snapshotId, detail: { paths: r.restored.length, changed: r.changed, problems: r.problems } });
+        d.ledger.append({
+          actor: conn.actor.name,
+          action: 'snapshot.restore',
+          subject: p.snapshotId,
+          detail: { paths: r.restored.length, changed: r.changed, problems: r.problems },
+        });
         return r;
       } catch (err) {
         if (err instanceof SnapshotNotFoundError) throw new OpError('NotFound', err.message);
-        d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.failed', subject: p.snapshotId, detail: { error: text(err) } });
+        d.ledger.append({
+          actor: conn.actor.name,
+          action: 'snapshot.restore.failed',
+          subject: p.snapshotId,
+          detail: { error: text(err) },
+        });
         throw new OpError('Failed', `restore failed: ${text(err)}`);
       }
     },
@@ -42,11 +52,22 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
         const problem = pathTextProblem(path);
         if (problem !== null) throw new OpError('InvalidParams', `${JSON.stringify(path)} ${problem}`);
       }
-      const r = d.snapshots.captureTree({ roots: p.paths, label: p.label ?? `manual: ${p.paths.join(', ')}`, kind: 'manual' });
-      d.ledger.append({ actor: conn.actor.name, action: 'snapshot.create', subject: r.snapshot.id, detail: { roots: p.paths, entries: r.entries, skipped: r.skipped.length } });
+      const r = d.snapshots.captureTree({
+        roots: p.paths,
+        label: p.label ?? `manual: ${p.paths.join(', ')}`,
+        kind: 'manual',
+      });
+      d.ledger.append({
+        actor: conn.actor.name,
+        action: 'snapshot.create',
+        subject: r.snapshot.id,
+        detail: { roots: p.paths, entries: r.entries, skipped: r.skipped.length },
+      });
       return r;
     },
-    'tool/list': () => ({ tools: d.registry.describe().map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })) }),
+    'tool/list': () => ({
+      tools: d.registry.describe().map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })),
+    }),
     'tool/plan': (p, conn) => d.engine.submitDirect(p.tool, p.args, conn.actor),
     'audit/export': (p) => d.ledger.exportPage(p.afterSeq, p.limit),
   };

@@ -43,7 +43,12 @@ export function createTuiViews(d: TuiViewDeps): TuiViews {
   const trace = new GoalTrace(d.db);
   const sampler = new MetricsSampler(d.models);
   const blobDir = join(d.stateDir, 'snapshots');
-  const hatches = new HatchManager({ stateDir: d.stateDir, ledger: d.ledger, mode: d.mode, policy: () => d.settings().escapeHatch });
+  const hatches = new HatchManager({
+    stateDir: d.stateDir,
+    ledger: d.ledger,
+    mode: d.mode,
+    policy: () => d.settings().escapeHatch,
+  });
   return {
     auditPage: (beforeSeq, limit) => auditPage(d.ledger, beforeSeq, limit),
     trace: (goalId) => trace.items(goalId),

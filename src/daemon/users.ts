@@ -22,8 +22,9 @@ export const ROLE_GROUPS = [
 ] as const satisfies readonly { role: Role; group: string }[];
 
 /** Said to anyone refused for want of a role: which groups exist and who can grant them. */
-export const HOW_TO_GET_A_ROLE = `aiOS serves accounts in one of the groups ${ROLE_GROUPS.map((g) => g.group).join(', ')} `
-  + '(admin, operator, viewer); ask an aiOS admin to grant one, e.g. `usermod -aG aios-operator NAME`, then log in again';
+export const HOW_TO_GET_A_ROLE =
+  `aiOS serves accounts in one of the groups ${ROLE_GROUPS.map((g) => g.group).join(', ')} ` +
+  '(admin, operator, viewer); ask an aiOS admin to grant one, e.g. `usermod -aG aios-operator NAME`, then log in again';
 
 /** NSS's answer for `uid`, or null when no account has it. */
 export function lookupUser(uid: number): UserInfo | null {
@@ -35,7 +36,9 @@ export function loginUidRange(file = '/etc/login.defs'): { min: number; max: num
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
-  } catch { /* no login.defs: the shadow-utils defaults */ }
+  } catch {
+    /* no login.defs: the shadow-utils defaults */
+  }
   const read = (key: string, fallback: number): number => {
     const m = new RegExp(`^\\s*${key}\\s+(\\d+)\\s*$`, 'm').exec(text);
     return m?.[1] === undefined ? fallback : Number(m[1]);
@@ -49,7 +52,11 @@ export type Access = { ok: true; user: UserInfo; role: Role } | { ok: false; nam
  * accessFor, remembered per uid for a few seconds: a burst of connections from one account asks
  * NSS (perhaps an LDAP server) once, and a role granted or taken away counts within `ttlMs`.
  */
-export function cachedAccess(mode: 'user' | 'system', ttlMs = 5000, range = loginUidRange()): (uid: number, now?: number) => Access {
+export function cachedAccess(
+  mode: 'user' | 'system',
+  ttlMs = 5000,
+  range = loginUidRange(),
+): (uid: number, now?: number) => Access {
   const seen = new Map<number, { at: number; access: Access }>();
   return (uid, now = Date.now()) => {
     const hit = seen.get(uid);
@@ -68,15 +75,31 @@ export function cachedAccess(mode: 'user' | 'system', ttlMs = 5000, range = logi
  */
 export function accessFor(uid: number, mode: 'user' | 'system', range = loginUidRange()): Access {
   const user = lookupUser(uid);
-  if (mode === 'user') return { ok: true, user: user ?? { uid, gid: uid, name: `uid${uid}`, home: '/', groups: [] }, role: 'admin' };
+  if (mode === 'user')
+    return { ok: true, user: user ?? { uid, gid: uid, name: `uid${uid}`, home: '/', groups: [] }, role: 'admin' };
   if (uid === 0 && user !== null) return { ok: true, user, role: 'admin' };
-  if (user === null) return { ok: false, name: `uid${uid}`, refusal: `uid ${uid} has no account on this node (no passwd entry through NSS); ${HOW_TO_GET_A_ROLE}` };
-  if (user.name === 'nobody' || uid === 65534) return { ok: false, name: user.name, refusal: `${user.name} (uid ${uid}) is the unprivileged placeholder account and cannot use aiOS` };
+  if (user === null)
+    return {
+      ok: false,
+      name: `uid${uid}`,
+      refusal: `uid ${uid} has no account on this node (no passwd entry through NSS); ${HOW_TO_GET_A_ROLE}`,
+    };
+  if (user.name === 'nobody' || uid === 65534)
+    return {
+      ok: false,
+      name: user.name,
+      refusal: `${user.name} (uid ${uid}) is the unprivileged placeholder account and cannot use aiOS`,
+    };
   if (uid < range.min || uid > range.max) {
-    return { ok: false, name: user.name, refusal: `${user.name} (uid ${uid}) is a system account (outside UID_MIN..UID_MAX, ${range.min}..${range.max}, in /etc/login.defs) and cannot use aiOS` };
+    return {
+      ok: false,
+      name: user.name,
+      refusal: `${user.name} (uid ${uid}) is a system account (outside UID_MIN..UID_MAX, ${range.min}..${range.max}, in /etc/login.defs) and cannot use aiOS`,
+    };
   }
   const names = new Set(user.groups.map((g) => g.name));
   const grant = ROLE_GROUPS.find((g) => names.has(g.group));
-  if (grant === undefined) return { ok: false, name: user.name, refusal: `${user.name} has no aiOS role: ${HOW_TO_GET_A_ROLE}` };
+  if (grant === undefined)
+    return { ok: false, name: user.name, refusal: `${user.name} has no aiOS role: ${HOW_TO_GET_A_ROLE}` };
   return { ok: true, user, role: grant.role };
 }

@@ -14,7 +14,10 @@ export function seesDetail(actor: Pick<Actor, 'uid' | 'role'>, ownerUid: number 
 
 function outline(step: StepView): StepView {
   const { analysis: _analysis, ...rest } = step;
-  const preview = { summary: step.preview.summary, ...(step.preview.policy === undefined ? {} : { policy: step.preview.policy }) };
+  const preview = {
+    summary: step.preview.summary,
+    ...(step.preview.policy === undefined ? {} : { policy: step.preview.policy }),
+  };
   return { ...rest, args: {}, output: '', error: step.error === null ? null : WITHHELD, preview };
 }
 
@@ -23,11 +26,19 @@ export function goalFor(actor: Pick<Actor, 'uid' | 'role'>, goal: GoalView): Goa
   if (seesDetail(actor, goal.ownerUid)) return goal;
   // A question's answer is written from its steps' outputs: it is detail like them.
   const { answer: _answer, ...rest } = goal;
-  return { ...rest, redacted: true, plan: goal.plan === null ? null : { ...goal.plan, steps: goal.plan.steps.map(outline) } };
+  return {
+    ...rest,
+    redacted: true,
+    plan: goal.plan === null ? null : { ...goal.plan, steps: goal.plan.steps.map(outline) },
+  };
 }
 
 /** A goal's trace as `actor` may see it: what happened and who did it, without the content. */
-export function traceFor(actor: Pick<Actor, 'uid' | 'role'>, ownerUid: number | undefined, items: TraceItem[]): TraceItem[] {
+export function traceFor(
+  actor: Pick<Actor, 'uid' | 'role'>,
+  ownerUid: number | undefined,
+  items: TraceItem[],
+): TraceItem[] {
   return seesDetail(actor, ownerUid) ? items : items.map((item) => ({ ...item, summary: WITHHELD }));
 }
 
@@ -41,13 +52,19 @@ export function auditFor(actor: Pick<Actor, 'name' | 'role'>, entries: AuditEntr
  * How one broadcast event reaches each connection: as is, redacted, or not at all. `ownerOf` is
  * asked once per event, not per connection.
  */
-export function eventViews(event: DaemonEvent, ownerOf: (goalId: string) => number | undefined): (actor: Pick<Actor, 'uid' | 'role'>) => DaemonEvent | null {
+export function eventViews(
+  event: DaemonEvent,
+  ownerOf: (goalId: string) => number | undefined,
+): (actor: Pick<Actor, 'uid' | 'role'>) => DaemonEvent | null {
   switch (event.type) {
     case 'goal.updated': {
       // The redacted view is the same for everyone who may not see detail: made once, so its
       // frame is encoded once however many such sessions are subscribed.
       let redacted: DaemonEvent | undefined;
-      return (actor) => (seesDetail(actor, event.goal.ownerUid) ? event : (redacted ??= { type: 'goal.updated', goal: goalFor(actor, event.goal) }));
+      return (actor) =>
+        seesDetail(actor, event.goal.ownerUid)
+          ? event
+          : (redacted ??= { type: 'goal.updated', goal: goalFor(actor, event.goal) });
     }
     case 'step.output':
     case 'plan.delta': {

@@ -5,7 +5,16 @@
 // restarts later. It also keeps the signed checkpoints, the breaks found, their
 // acknowledgements, and the seals of ranges archived out of the database.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import type { Checkpoint, Seal } from './audit-signing.js';
 
 export const HEAD_LOG = 'audit-heads.log';
@@ -41,7 +50,12 @@ export class HeadLog {
   private fd: number;
   private lastLink: string;
 
-  private constructor(readonly path: string, readonly existed: boolean, readonly state: HeadLogState, lastLink: string) {
+  private constructor(
+    readonly path: string,
+    readonly existed: boolean,
+    readonly state: HeadLogState,
+    lastLink: string,
+  ) {
     this.fd = openSync(path, 'a', 0o600);
     this.lastLink = lastLink;
   }
@@ -54,7 +68,11 @@ export class HeadLog {
     if (end < text.length) {
       // Never completed, so never fsync'd as a whole line: not a record anyone relied on.
       const fd = openSync(path, 'r+');
-      try { ftruncateSync(fd, Buffer.byteLength(text.slice(0, end))); } finally { closeSync(fd); }
+      try {
+        ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
+      } finally {
+        closeSync(fd);
+      }
     }
     const { state, lastLink } = readState(text.slice(0, end));
     return new HeadLog(path, existed, state, lastLink);
@@ -73,11 +91,16 @@ export class HeadLog {
     const bytes = Buffer.from(text);
     const before = fstatSync(this.fd).size;
     try {
-      if (writeSync(this.fd, bytes) !== bytes.length) throw new Error(`the head log ${this.path} took only part of a line`);
+      if (writeSync(this.fd, bytes) !== bytes.length)
+        throw new Error(`the head log ${this.path} took only part of a line`);
       fdatasyncSync(this.fd);
     } catch (err) {
       // A part of a line (a full disk) would break the chain of every line after it.
-      try { ftruncateSync(this.fd, before); } catch { /* cut off at the next open, as a torn line */ }
+      try {
+        ftruncateSync(this.fd, before);
+      } catch {
+        /* cut off at the next open, as a torn line */
+      }
       throw err;
     }
     this.lastLink = link;
@@ -122,7 +145,15 @@ function apply(s: HeadLogState, r: HeadRecord): void {
       s.lastCheckpoint = null;
       return;
     case 'seal':
-      s.seals.push({ from: r.from, to: r.to, prevHash: r.prevHash, hash: r.hash, ts: r.ts, keyId: r.keyId, signature: r.signature });
+      s.seals.push({
+        from: r.from,
+        to: r.to,
+        prevHash: r.prevHash,
+        hash: r.hash,
+        ts: r.ts,
+        keyId: r.keyId,
+        signature: r.signature,
+      });
       return;
   }
 }
@@ -141,7 +172,8 @@ function readState(text: string, each?: (r: HeadRecord) => void): { state: HeadL
       state.damage ??= `line ${n} of the head log is not a record`;
       continue;
     }
-    if (r.link !== link) state.damage ??= `line ${n} of the head log does not follow line ${n - 1}: lines were removed, reordered or edited`;
+    if (r.link !== link)
+      state.damage ??= `line ${n} of the head log does not follow line ${n - 1}: lines were removed, reordered or edited`;
     link = linkOf(line);
     const { link: _unused, ...record } = r;
     apply(state, record as HeadRecord);

@@ -5,7 +5,10 @@ import type { HeadLog } from './audit-head-log.js';
 import { verifySeal, type Seal } from './audit-signing.js';
 import type { AuditHead } from './audit-ledger.js';
 
-export interface Problem { seq: number; reason: string }
+export interface Problem {
+  seq: number;
+  reason: string;
+}
 
 /** The database as these checks read it. */
 export interface LedgerRows {
@@ -21,8 +24,10 @@ export const lowest = (problems: readonly (Problem | null)[]): Problem | null =>
  * What is wrong with the entries: the lowest of `entries`; only when none is, a missing
  * checkpoint (the entries it signed may be whole: the head log vouches for them).
  */
-export const firstProblem = (entries: readonly (Problem | null)[], checkpoints: readonly (Problem | null)[]): Problem | null =>
-  lowest(entries) ?? lowest(checkpoints);
+export const firstProblem = (
+  entries: readonly (Problem | null)[],
+  checkpoints: readonly (Problem | null)[],
+): Problem | null => lowest(entries) ?? lowest(checkpoints);
 
 /**
  * The head log against the database: its newest head must be there with the same hash. Only
@@ -31,9 +36,15 @@ export const firstProblem = (entries: readonly (Problem | null)[], checkpoints: 
  */
 export function headLogProblem(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
   const s = log.state;
-  const damage = s.damage === null ? null : { seq: (s.lastHead?.seq ?? 0) + 1, reason: `${s.damage}: the head log was damaged or edited` };
+  const damage =
+    s.damage === null
+      ? null
+      : { seq: (s.lastHead?.seq ?? 0) + 1, reason: `${s.damage}: the head log was damaged or edited` };
   const last = s.lastHead;
-  const heads = last === null || last.seq <= sealedThrough || rows.hashAt(last.seq) === last.hash ? null : firstDivergence(log, rows, sealedThrough);
+  const heads =
+    last === null || last.seq <= sealedThrough || rows.hashAt(last.seq) === last.hash
+      ? null
+      : firstDivergence(log, rows, sealedThrough);
   return lowest([damage, heads]);
 }
 
@@ -41,7 +52,10 @@ export function headLogProblem(log: HeadLog, rows: LedgerRows, sealedThrough: nu
 export function headLogCheckpointProblem(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
   const c = log.state.lastCheckpoint;
   if (c === null || c.seq <= sealedThrough || rows.hasCheckpoint(c.seq, c.signature)) return null;
-  return { seq: c.seq, reason: `the checkpoint signed at entry ${c.seq} is missing from the database: checkpoints or entries were removed` };
+  return {
+    seq: c.seq,
+    reason: `the checkpoint signed at entry ${c.seq} is missing from the database: checkpoints or entries were removed`,
+  };
 }
 
 function firstDivergence(log: HeadLog, rows: LedgerRows, sealedThrough: number): Problem | null {
@@ -59,14 +73,19 @@ function firstDivergence(log: HeadLog, rows: LedgerRows, sealedThrough: number):
     const from = matched + 1;
     if (have === undefined && dbHead < h.seq) {
       // Entries up to the database's head are there, and no recorded head contradicts them.
-      return { seq: dbHead + 1, reason: `the ledger ends at entry ${dbHead}, but the head log recorded entry ${newest}: entries ${dbHead + 1} to ${newest} were cut off` };
+      return {
+        seq: dbHead + 1,
+        reason: `the ledger ends at entry ${dbHead}, but the head log recorded entry ${newest}: entries ${dbHead + 1} to ${newest} were cut off`,
+      };
     }
-    if (have === undefined) return { seq: from, reason: `entry ${h.seq}, recorded in the head log, is missing from the database` };
+    if (have === undefined)
+      return { seq: from, reason: `entry ${h.seq}, recorded in the head log, is missing from the database` };
     return {
       seq: from,
-      reason: from === h.seq
-        ? `entry ${h.seq} does not match the head recorded outside the database: the ledger was rewritten from there`
-        : `entries ${from} to ${h.seq} do not match the head recorded outside the database at ${h.seq}: the ledger was rewritten in that range`,
+      reason:
+        from === h.seq
+          ? `entry ${h.seq} does not match the head recorded outside the database: the ledger was rewritten from there`
+          : `entries ${from} to ${h.seq} do not match the head recorded outside the database at ${h.seq}: the ledger was rewritten in that range`,
     };
   }
   return null;
@@ -77,16 +96,34 @@ function firstDivergence(log: HeadLog, rows: LedgerRows, sealedThrough: number):
  * without a gap, each signed, each starting where the one before ended. The database's first
  * row must follow the end of one of them (or be entry 1).
  */
-export function sealedStart(seals: readonly Seal[], firstRow: number | null, publicKeyPem: string | null): { start: AuditHead; problem: Problem | null; sealedThrough: number } {
+export function sealedStart(
+  seals: readonly Seal[],
+  firstRow: number | null,
+  publicKeyPem: string | null,
+): { start: AuditHead; problem: Problem | null; sealedThrough: number } {
   const genesis = { seq: 0, hash: '0'.repeat(64) };
   let prev = genesis;
   const ends = new Map<number, AuditHead>([[0, genesis]]);
   for (const s of seals) {
     if (publicKeyPem === null || !verifySeal(publicKeyPem, s)) {
-      return { start: genesis, problem: { seq: s.from, reason: `the seal over entries ${s.from} to ${s.to} does not verify (key ${s.keyId}): forged or damaged` }, sealedThrough: 0 };
+      return {
+        start: genesis,
+        problem: {
+          seq: s.from,
+          reason: `the seal over entries ${s.from} to ${s.to} does not verify (key ${s.keyId}): forged or damaged`,
+        },
+        sealedThrough: 0,
+      };
     }
     if (s.from !== prev.seq + 1 || s.prevHash !== prev.hash || s.to < s.from) {
-      return { start: genesis, problem: { seq: s.from, reason: `the seal over entries ${s.from} to ${s.to} does not continue the one before (which ends at ${prev.seq})` }, sealedThrough: 0 };
+      return {
+        start: genesis,
+        problem: {
+          seq: s.from,
+          reason: `the seal over entries ${s.from} to ${s.to} does not continue the one before (which ends at ${prev.seq})`,
+        },
+        sealedThrough: 0,
+      };
     }
     prev = { seq: s.to, hash: s.hash };
     ends.set(s.to, prev);
@@ -95,7 +132,11 @@ export function sealedStart(seals: readonly Seal[], firstRow: number | null, pub
   const start = ends.get(first - 1);
   if (start === undefined) {
     const from = first - 1 > prev.seq ? prev.seq + 1 : 1;
-    return { start: from === 1 ? genesis : prev, problem: { seq: from, reason: `entries ${from} to ${first - 1} are missing and no seal covers them` }, sealedThrough: prev.seq };
+    return {
+      start: from === 1 ? genesis : prev,
+      problem: { seq: from, reason: `entries ${from} to ${first - 1} are missing and no seal covers them` },
+      sealedThrough: prev.seq,
+    };
   }
   return { start, problem: null, sealedThrough: prev.seq };
 }

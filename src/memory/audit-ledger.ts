@@ -9,7 +9,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuditVerifyResult } from '../protocol/model.js';
 import { canonicalJson } from '../text/canonical-json.js';
 import type { Ack, HeadLog, HeadRecord } from './audit-head-log.js';
-import { firstProblem, headLogCheckpointProblem, headLogProblem, sealedStart, type LedgerRows, type Problem } from './audit-integrity.js';
+import {
+  firstProblem,
+  headLogCheckpointProblem,
+  headLogProblem,
+  sealedStart,
+  type LedgerRows,
+  type Problem,
+} from './audit-integrity.js';
 import { verifyCheckpoint, writeAtomic, type AuditSigner, type Checkpoint, type Seal } from './audit-signing.js';
 import { durably, type Db } from './database.js';
 import { redact } from './redact.js';
@@ -61,8 +68,18 @@ interface PendingEntry {
   detail: unknown;
 }
 
-export function entryHash(seq: number, ts: string, actor: string, action: string, subject: string, detail: unknown, prevHash: string): string {
-  return createHash('sha256').update(canonicalJson([seq, ts, actor, action, subject, detail, prevHash])).digest('hex');
+export function entryHash(
+  seq: number,
+  ts: string,
+  actor: string,
+  action: string,
+  subject: string,
+  detail: unknown,
+  prevHash: string,
+): string {
+  return createHash('sha256')
+    .update(canonicalJson([seq, ts, actor, action, subject, detail, prevHash]))
+    .digest('hex');
 }
 
 /**
@@ -70,7 +87,15 @@ export function entryHash(seq: number, ts: string, actor: string, action: string
  * canonicalJson of the array gives, built directly. A detail not in canonical form hashes
  * differently, which is right: it is not what was written.
  */
-export function entryHashOfText(seq: number, ts: string, actor: string, action: string, subject: string, detailText: string, prevHash: string): string {
+export function entryHashOfText(
+  seq: number,
+  ts: string,
+  actor: string,
+  action: string,
+  subject: string,
+  detailText: string,
+  prevHash: string,
+): string {
   const text = `[${seq},${JSON.stringify(ts)},${JSON.stringify(actor)},${JSON.stringify(action)},${JSON.stringify(subject)},${detailText},${JSON.stringify(prevHash)}]`;
   return createHash('sha256').update(text).digest('hex');
 }
@@ -91,7 +116,13 @@ export interface LedgerOptions {
 }
 
 /** An acknowledged break, as verify reports it: entries from intactSince on verify again. */
-export interface Acknowledged { brokenAt: number; reason: string; by: string; at: string; intactSince: number }
+export interface Acknowledged {
+  brokenAt: number;
+  reason: string;
+  by: string;
+  at: string;
+  intactSince: number;
+}
 
 export interface AuditExport {
   entries: AuditEntry[];
@@ -122,7 +153,11 @@ export class AuditLedger {
   /** An append inside an outer transaction: its head is logged after a later commit, never before its own. */
   private headUnlogged = false;
 
-  constructor(private readonly db: Db, private readonly signing: LedgerSigning | null = null, private readonly opts: LedgerOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    private readonly signing: LedgerSigning | null = null,
+    private readonly opts: LedgerOptions = {},
+  ) {
     // The WHERE makes a stale tip harmless: if another connection appended, or an outer
     // transaction rolled our last entry back, nothing is inserted and we re-read the tip.
     this.insertStmt = db.prepare<[AuditRow]>(`
@@ -131,14 +166,21 @@ export class AuditLedger {
       WHERE coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}') = @prev_hash`);
     this.headStmt = db.prepare<[], AuditHead>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
     // Rows as arrays: the walk over a million entries spends a third less time building them.
-    this.walkStmt = db.prepare<[number], RawRow>('SELECT seq, ts, actor, action, subject, detail, prev_hash, hash FROM audit WHERE seq > ? ORDER BY seq').raw(true);
+    this.walkStmt = db
+      .prepare<[number], RawRow>(
+        'SELECT seq, ts, actor, action, subject, detail, prev_hash, hash FROM audit WHERE seq > ? ORDER BY seq',
+      )
+      .raw(true);
     this.hashStmt = db.prepare<[number], { hash: string }>('SELECT hash FROM audit WHERE seq = ?');
     this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audit');
     this.listStmt = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
     this.writeBatch = db.transaction((entries: readonly PendingEntry[]) => this.chain(entries));
     // One read transaction, so entries appended mid-walk cannot make a sound chain look broken.
     this.readSnapshot = db.transaction(() => this.verifyNow());
-    if (signing !== null) this.lastCheckpoint = db.prepare<[], AuditHead>('SELECT seq, hash FROM audit_checkpoints ORDER BY ts DESC, seq DESC LIMIT 1').get() ?? this.lastCheckpoint;
+    if (signing !== null)
+      this.lastCheckpoint =
+        db.prepare<[], AuditHead>('SELECT seq, hash FROM audit_checkpoints ORDER BY ts DESC, seq DESC LIMIT 1').get() ??
+        this.lastCheckpoint;
     this.broken = signing?.headLog?.state.broken ?? null;
   }
 
@@ -169,7 +211,9 @@ export class AuditLedger {
   /** Why changes must wait (the ledger is broken and not acknowledged), or null. */
   problem(): string | null {
     const b = this.broken;
-    return b === null ? null : `the audit ledger is BROKEN at entry ${b.seq}: ${b.reason}. aiosd signs nothing over it and refuses changes to the node until an admin runs 'aios audit acknowledge'`;
+    return b === null
+      ? null
+      : `the audit ledger is BROKEN at entry ${b.seq}: ${b.reason}. aiosd signs nothing over it and refuses changes to the node until an admin runs 'aios audit acknowledge'`;
   }
 
   /**
@@ -179,8 +223,14 @@ export class AuditLedger {
   acknowledge(by: string, note: string | undefined): Acknowledged {
     const b = this.broken;
     const log = this.signing?.headLog;
-    if (b === null || log === undefined) throw new Error('the audit ledger is not broken: there is nothing to acknowledge');
-    const entry = this.append({ actor: by, action: 'audit.acknowledge', subject: 'ledger', detail: { brokenAt: b.seq, reason: b.reason, ...(note === undefined ? {} : { note }) } });
+    if (b === null || log === undefined)
+      throw new Error('the audit ledger is not broken: there is nothing to acknowledge');
+    const entry = this.append({
+      actor: by,
+      action: 'audit.acknowledge',
+      subject: 'ledger',
+      detail: { brokenAt: b.seq, reason: b.reason, ...(note === undefined ? {} : { note }) },
+    });
     const ack: Ack = { k: 'ack', by, ts: new Date().toISOString(), brokenAt: b.seq, reason: b.reason, seq: entry.seq };
     log.append([ack]);
     this.broken = null;
@@ -200,7 +250,8 @@ export class AuditLedger {
     const from = (last?.to ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const hash = this.hashAt(through);
-    if (!Number.isInteger(through) || through < from || hash === undefined) throw new RangeError(`cannot seal entries ${from} to ${through}: entry ${through} is not in the ledger`);
+    if (!Number.isInteger(through) || through < from || hash === undefined)
+      throw new RangeError(`cannot seal entries ${from} to ${through}: entry ${through} is not in the ledger`);
     const seal = this.signing.signer.seal({ from, to: through, prevHash, hash, ts: new Date().toISOString() });
     log.append([{ k: 'seal', ...seal }]);
     return seal;
@@ -216,7 +267,12 @@ export class AuditLedger {
   appendMany(entries: readonly AuditEntryInput[]): AuditHead[] {
     if (entries.length === 0) return [];
     // Prepared before taking the write lock, which other connections may be waiting for.
-    const pending = entries.map(({ actor, action, subject, detail }) => ({ actor, action, subject, detail: plainRedacted(detail) }));
+    const pending = entries.map(({ actor, action, subject, detail }) => ({
+      actor,
+      action,
+      subject,
+      detail: plainRedacted(detail),
+    }));
     // IMMEDIATE takes the write lock up front; a deferred read-then-write could fail with SQLITE_BUSY.
     // The ledger is the record of every approval (the executor reads it back): once append
     // returns, the entry must survive a power loss (test/image/power-loss.image.ts).
@@ -265,7 +321,9 @@ export class AuditLedger {
     const head = this.head();
     if (head.seq === 0 || (head.seq === this.lastCheckpoint.seq && head.hash === this.lastCheckpoint.hash)) return null;
     const c = this.signing.signer.sign({ seq: head.seq, hash: head.hash, ts: new Date().toISOString() });
-    this.db.prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)').run(c.seq, c.hash, c.ts, c.keyId, c.signature);
+    this.db
+      .prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
+      .run(c.seq, c.hash, c.ts, c.keyId, c.signature);
     writeAtomic(this.signing.headFile, JSON.stringify(c) + '\n', 0o600);
     this.lastCheckpoint = head;
     return c;
@@ -273,12 +331,16 @@ export class AuditLedger {
 
   /** The newest entry with this action and subject (an approval, say), or undefined. */
   lastEntry(action: string, subject: string): AuditEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM audit WHERE action = ? AND subject = ? ORDER BY seq DESC LIMIT 1').get(action, subject) as AuditRow | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM audit WHERE action = ? AND subject = ? ORDER BY seq DESC LIMIT 1')
+      .get(action, subject) as AuditRow | undefined;
     return row === undefined ? undefined : toEntry(row);
   }
 
   checkpoints(): Checkpoint[] {
-    const rows = this.db.prepare('SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq').all() as { seq: number; hash: string; ts: string; key_id: string; signature: string }[];
+    const rows = this.db
+      .prepare('SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq')
+      .all() as { seq: number; hash: string; ts: string; key_id: string; signature: string }[];
     return rows.map((r) => ({ seq: r.seq, hash: r.hash, ts: r.ts, keyId: r.key_id, signature: r.signature }));
   }
 
@@ -326,16 +388,31 @@ export class AuditLedger {
     const sealed = sealedStart(log?.state.seals ?? [], this.firstRow(), this.signing?.signer.publicKeyPem ?? null);
     let chain = this.walk(sealed.start);
     // Damage before the acknowledgement was accepted: the chain must hold from there on.
-    if (chain.firstBad !== null && chain.firstBad.seq < since) chain = this.walk({ seq: since - 1, hash: this.hashAt(since - 1) ?? GENESIS_HASH });
+    if (chain.firstBad !== null && chain.firstBad.seq < since)
+      chain = this.walk({ seq: since - 1, hash: this.hashAt(since - 1) ?? GENESIS_HASH });
     if (this.signing === null) return chain;
     const checkpoints = this.checkpoints();
-    const signed = { checkpoints: checkpoints.length, signedThrough: checkpoints.at(-1)?.seq ?? 0, ...(acks.length === 0 ? {} : { acknowledged: acks }) };
+    const signed = {
+      checkpoints: checkpoints.length,
+      signedThrough: checkpoints.at(-1)?.seq ?? 0,
+      ...(acks.length === 0 ? {} : { acknowledged: acks }),
+    };
     const history = { since, ackAt: acks.at(-1)?.at ?? '', sealedThrough: sealed.sealedThrough };
     const rows = this.rows();
     const current = (p: Problem | null): boolean => p !== null && (p.seq >= since || p === this.broken);
     const firstBad = firstProblem(
-      [sealed.problem, chain.firstBad, this.broken, this.sealMismatch(log?.state.seals ?? []), this.checkCheckpoints(checkpoints, chain.entries, history), log === undefined ? null : headLogProblem(log, rows, sealed.sealedThrough)].filter(current),
-      [this.outsideCheckpointProblem(checkpoints), log === undefined ? null : headLogCheckpointProblem(log, rows, sealed.sealedThrough)].filter(current),
+      [
+        sealed.problem,
+        chain.firstBad,
+        this.broken,
+        this.sealMismatch(log?.state.seals ?? []),
+        this.checkCheckpoints(checkpoints, chain.entries, history),
+        log === undefined ? null : headLogProblem(log, rows, sealed.sealedThrough),
+      ].filter(current),
+      [
+        this.outsideCheckpointProblem(checkpoints),
+        log === undefined ? null : headLogCheckpointProblem(log, rows, sealed.sealedThrough),
+      ].filter(current),
     );
     return { ok: firstBad === null, entries: chain.entries, firstBad, ...signed };
   }
@@ -344,15 +421,24 @@ export class AuditLedger {
    * Checkpoints signed before the last acknowledgement vouch for the past it accepted, and
    * those over a sealed range for what the seal covers; the rest must match the chain.
    */
-  private checkCheckpoints(checkpoints: readonly Checkpoint[], entries: number, history: { since: number; ackAt: string; sealedThrough: number }): Problem | null {
+  private checkCheckpoints(
+    checkpoints: readonly Checkpoint[],
+    entries: number,
+    history: { since: number; ackAt: string; sealedThrough: number },
+  ): Problem | null {
     const signing = this.signing as LedgerSigning;
     for (const c of checkpoints) {
       if (c.seq < history.since || c.ts < history.ackAt || c.seq <= history.sealedThrough) continue;
-      if (!verifyCheckpoint(signing.signer.publicKeyPem, c)) return { seq: c.seq, reason: `the checkpoint at entry ${c.seq} has a bad signature (key ${c.keyId})` };
+      if (!verifyCheckpoint(signing.signer.publicKeyPem, c))
+        return { seq: c.seq, reason: `the checkpoint at entry ${c.seq} has a bad signature (key ${c.keyId})` };
       if (c.seq > entries) {
-        return { seq: entries + 1, reason: `the ledger ends at entry ${entries}, but entry ${c.seq} was signed: entries ${entries + 1} to ${c.seq} were cut off` };
+        return {
+          seq: entries + 1,
+          reason: `the ledger ends at entry ${entries}, but entry ${c.seq} was signed: entries ${entries + 1} to ${c.seq} were cut off`,
+        };
       }
-      if (this.hashAt(c.seq) !== c.hash) return { seq: c.seq, reason: `entry ${c.seq} does not match its signed checkpoint: the ledger was rewritten` };
+      if (this.hashAt(c.seq) !== c.hash)
+        return { seq: c.seq, reason: `entry ${c.seq} does not match its signed checkpoint: the ledger was rewritten` };
     }
     return null;
   }
@@ -363,7 +449,10 @@ export class AuditLedger {
     const outside = readHeadFile(this.signing.headFile);
     const newest = checkpoints.at(-1);
     if (outside !== null && (newest === undefined || newest.seq < outside.seq)) {
-      return { seq: outside.seq, reason: `the checkpoint signed at entry ${outside.seq} is missing from the database: checkpoints or entries were removed` };
+      return {
+        seq: outside.seq,
+        reason: `the checkpoint signed at entry ${outside.seq} is missing from the database: checkpoints or entries were removed`,
+      };
     }
     return null;
   }
@@ -372,7 +461,11 @@ export class AuditLedger {
   private sealMismatch(seals: readonly Seal[]): Problem | null {
     for (const s of seals) {
       const have = this.hashAt(s.to);
-      if (have !== undefined && have !== s.hash) return { seq: s.to, reason: `entry ${s.to} does not match the seal over entries ${s.from} to ${s.to}: the ledger was rewritten` };
+      if (have !== undefined && have !== s.hash)
+        return {
+          seq: s.to,
+          reason: `entry ${s.to} does not match the seal over entries ${s.from} to ${s.to}: the ledger was rewritten`,
+        };
     }
     return null;
   }
@@ -389,7 +482,9 @@ export class AuditLedger {
     return {
       head: () => this.head(),
       hashAt: (seq) => this.hashAt(seq),
-      hasCheckpoint: (seq, signature) => this.db.prepare('SELECT 1 FROM audit_checkpoints WHERE seq = ? AND signature = ?').get(seq, signature) !== undefined,
+      hasCheckpoint: (seq, signature) =>
+        this.db.prepare('SELECT 1 FROM audit_checkpoints WHERE seq = ? AND signature = ?').get(seq, signature) !==
+        undefined,
     };
   }
 
@@ -408,7 +503,8 @@ export class AuditLedger {
         prev = this.head();
         row = link(prev, entry);
         // We hold the write lock, so the tip just read cannot move again.
-        if (this.insertStmt.run(row).changes === 0) throw new Error(`audit entry ${row.seq} could not be chained to the tip`);
+        if (this.insertStmt.run(row).changes === 0)
+          throw new Error(`audit entry ${row.seq} could not be chained to the tip`);
       }
       prev = { seq: row.seq, hash: row.hash };
       written.push(prev);
@@ -436,7 +532,16 @@ function link(prev: AuditHead, entry: PendingEntry): AuditRow {
   const ts = new Date().toISOString();
   const { actor, action, subject, detail } = entry;
   const text = canonicalJson(detail);
-  return { seq, ts, actor, action, subject, detail: text, prev_hash: prev.hash, hash: entryHashOfText(seq, ts, actor, action, subject, text, prev.hash) };
+  return {
+    seq,
+    ts,
+    actor,
+    action,
+    subject,
+    detail: text,
+    prev_hash: prev.hash,
+    hash: entryHashOfText(seq, ts, actor, action, subject, text, prev.hash),
+  };
 }
 
 function acknowledged(a: Ack): Acknowledged {
@@ -469,7 +574,10 @@ function problemWith(row: AuditRow, prev: AuditHead): { seq: number; reason: str
   if (row.prev_hash !== prev.hash) {
     return {
       seq: row.seq,
-      reason: row.seq === 1 ? 'entry 1 does not start from the genesis hash' : `entry ${row.seq} does not follow entry ${prev.seq}: moved or re-linked`,
+      reason:
+        row.seq === 1
+          ? 'entry 1 does not start from the genesis hash'
+          : `entry ${row.seq} does not follow entry ${prev.seq}: moved or re-linked`,
     };
   }
   return null;
@@ -489,7 +597,13 @@ function toEntry(row: AuditRow): AuditEntry {
     throw new Error(`audit entry ${row.seq} has unreadable detail; run audit verify`);
   }
   return {
-    seq: row.seq, ts: row.ts, actor: row.actor, action: row.action, subject: row.subject,
-    detail: detail as Record<string, unknown>, prevHash: row.prev_hash, hash: row.hash,
+    seq: row.seq,
+    ts: row.ts,
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    detail: detail as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }

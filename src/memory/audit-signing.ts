@@ -1,7 +1,15 @@
 // The ledger's signing key: Ed25519, kept in the state directory (private key 0600), so that
 // signed checkpoints pin the chain's head. Rewriting or truncating the ledger then needs the
 // private key too, and an exported public key lets anyone check a copy elsewhere.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -64,7 +72,10 @@ function verifyMessage(publicKeyPem: string, message: Buffer, signature: string)
 export class AuditSigner {
   readonly keyId: string;
 
-  private constructor(private readonly privateKey: KeyObject, readonly publicKeyPem: string) {
+  private constructor(
+    private readonly privateKey: KeyObject,
+    readonly publicKeyPem: string,
+  ) {
     this.keyId = keyIdOf(publicKeyPem);
   }
 

@@ -16,7 +16,10 @@ export interface CollectLimits {
   autoSnapshots: number;
 }
 
-export interface KindCount { count: number; bytes: number }
+export interface KindCount {
+  count: number;
+  bytes: number;
+}
 export interface CollectResult {
   dryRun: boolean;
   goals: KindCount;
@@ -41,7 +44,12 @@ class DryRunRollback extends Error {}
  */
 export const BLOB_GRACE_MS = 10 * 60_000;
 
-export function collect(db: Db, blobDir: string, limits: CollectLimits, opts: { dryRun: boolean; now?: number }): CollectResult {
+export function collect(
+  db: Db,
+  blobDir: string,
+  limits: CollectLimits,
+  opts: { dryRun: boolean; now?: number },
+): CollectResult {
   const now = opts.now ?? Date.now();
   const cutoff = (ms: number): string => new Date(now - ms).toISOString();
   let result: CollectResult | undefined;
@@ -50,31 +58,57 @@ export function collect(db: Db, blobDir: string, limits: CollectLimits, opts: { 
   // it reports are those a real run would, not an estimate that could drift from it.
   const run = (): void => {
     const goals = db.transaction(() => collectGoals(db, cutoff(limits.goalsMs)))();
-    const events = db.transaction(() => deleteCounted(db, 'events', `ts < ? AND NOT (${PART_OF_GOAL})`, 'length(payload) + length(type)', cutoff(limits.eventsMs)))();
-    const memories = db.transaction(() => deleteCounted(db, 'memories', 'created_at < ?', 'length(content) + length(metadata)', cutoff(limits.memoriesMs)))();
+    const events = db.transaction(() =>
+      deleteCounted(
+        db,
+        'events',
+        `ts < ? AND NOT (${PART_OF_GOAL})`,
+        'length(payload) + length(type)',
+        cutoff(limits.eventsMs),
+      ),
+    )();
+    const memories = db.transaction(() =>
+      deleteCounted(db, 'memories', 'created_at < ?', 'length(content) + length(metadata)', cutoff(limits.memoriesMs)),
+    )();
     const snapshots = db.transaction(() => collectSnapshots(db, goals.ids, limits.autoSnapshots))();
     const blobs = db.transaction(() => collectPackedBlobs(db))();
     const files = unreferencedBlobFiles(db, blobDir, now - BLOB_GRACE_MS);
     doomedFiles = files.paths;
     result = {
-      dryRun: opts.dryRun, goals: { count: goals.count, bytes: goals.bytes }, events, memories, snapshots,
+      dryRun: opts.dryRun,
+      goals: { count: goals.count, bytes: goals.bytes },
+      events,
+      memories,
+      snapshots,
       blobs: { count: blobs.count + files.paths.length, bytes: blobs.bytes + files.bytes },
     };
     if (opts.dryRun) throw new DryRunRollback();
   };
   if (opts.dryRun) {
-    try { db.transaction(run)(); } catch (err) { if (!(err instanceof DryRunRollback)) throw err; }
+    try {
+      db.transaction(run)();
+    } catch (err) {
+      if (!(err instanceof DryRunRollback)) throw err;
+    }
   } else {
     run();
     // Files go after the rows that named them are gone: a crash in between leaves only orphans, never a dangling name.
-    for (const path of doomedFiles) { try { unlinkSync(path); } catch { /* already gone */ } }
+    for (const path of doomedFiles) {
+      try {
+        unlinkSync(path);
+      } catch {
+        /* already gone */
+      }
+    }
   }
   if (result === undefined) throw new Error('collection did not run');
   return result;
 }
 
 function deleteCounted(db: Db, table: string, where: string, size: string, arg: string): KindCount {
-  const row = db.prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(${size}), 0) AS bytes FROM ${table} WHERE ${where}`).get(arg) as KindCount;
+  const row = db
+    .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(${size}), 0) AS bytes FROM ${table} WHERE ${where}`)
+    .get(arg) as KindCount;
   db.prepare(`DELETE FROM ${table} WHERE ${where}`).run(arg);
   return row;
 }
@@ -82,13 +116,20 @@ function deleteCounted(db: Db, table: string, where: string, size: string, arg: 
 /** Final goals last updated before the cutoff, with their plans, steps, tool calls, events and journal. */
 function collectGoals(db: Db, before: string): KindCount & { ids: string[] } {
   const states = FINAL_STATES.map(() => '?').join(', ');
-  const ids = (db.prepare(`SELECT id FROM goals WHERE updated_at < ? AND state IN (${states})`).all(before, ...FINAL_STATES) as { id: string }[]).map((r) => r.id);
+  const ids = (
+    db.prepare(`SELECT id FROM goals WHERE updated_at < ? AND state IN (${states})`).all(before, ...FINAL_STATES) as {
+      id: string;
+    }[]
+  ).map((r) => r.id);
   let bytes = 0;
   const size = (sql: string, id: string): number => (db.prepare(sql).get(id) as { b: number | null }).b ?? 0;
   for (const id of ids) {
     bytes += size('SELECT length(text) + COALESCE(length(message), 0) AS b FROM goals WHERE id = ?', id);
     bytes += size('SELECT SUM(length(spec)) AS b FROM plans WHERE goal_id = ?', id);
-    bytes += size('SELECT SUM(length(preview) + length(output)) AS b FROM steps WHERE plan_id IN (SELECT id FROM plans WHERE goal_id = ?)', id);
+    bytes += size(
+      'SELECT SUM(length(preview) + length(output)) AS b FROM steps WHERE plan_id IN (SELECT id FROM plans WHERE goal_id = ?)',
+      id,
+    );
     bytes += size('SELECT SUM(length(args) + length(output)) AS b FROM tool_calls WHERE goal_id = ?', id);
     bytes += size('SELECT SUM(length(payload)) AS b FROM events WHERE goal_id = ?', id);
     // Children first: plans and steps reference their parents with foreign keys.
@@ -109,27 +150,45 @@ function collectGoals(db: Db, before: string): KindCount & { ids: string[] } {
  */
 function collectSnapshots(db: Db, goalIds: readonly string[], keepAuto: number): KindCount {
   // A remaining step's undo, or the source of a restore still in flight (finished at the next start).
-  const stillNeeded = 'SELECT snapshot_id FROM steps WHERE snapshot_id IS NOT NULL UNION SELECT snapshot_id FROM restore_journal';
+  const stillNeeded =
+    'SELECT snapshot_id FROM steps WHERE snapshot_id IS NOT NULL UNION SELECT snapshot_id FROM restore_journal';
   const doomed = new Set<string>();
-  const ofGoal = db.prepare(`SELECT id FROM snapshots WHERE kind = 'step' AND goal_id = ? AND id NOT IN (${stillNeeded})`);
+  const ofGoal = db.prepare(
+    `SELECT id FROM snapshots WHERE kind = 'step' AND goal_id = ? AND id NOT IN (${stillNeeded})`,
+  );
   for (const g of goalIds) for (const r of ofGoal.all(g) as { id: string }[]) doomed.add(r.id);
-  const oldAuto = db.prepare(`SELECT id FROM snapshots WHERE kind = 'auto' AND id NOT IN (${stillNeeded}) ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`).all(keepAuto) as { id: string }[];
+  const oldAuto = db
+    .prepare(
+      `SELECT id FROM snapshots WHERE kind = 'auto' AND id NOT IN (${stillNeeded}) ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`,
+    )
+    .all(keepAuto) as { id: string }[];
   for (const r of oldAuto) doomed.add(r.id);
   let bytes = 0;
   for (const id of doomed) {
-    bytes += (db.prepare('SELECT COALESCE(SUM(length(path) + COALESCE(length(xattrs), 0)), 0) AS b FROM snapshot_entries WHERE snapshot_id = ?').get(id) as { b: number }).b;
-    for (const table of ['snapshot_entries', 'snapshot_states', 'snapshot_roots']) db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
+    bytes += (
+      db
+        .prepare(
+          'SELECT COALESCE(SUM(length(path) + COALESCE(length(xattrs), 0)), 0) AS b FROM snapshot_entries WHERE snapshot_id = ?',
+        )
+        .get(id) as { b: number }
+    ).b;
+    for (const table of ['snapshot_entries', 'snapshot_states', 'snapshot_roots'])
+      db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
     db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
   }
   // The file index must never promise a blob that is about to go.
-  db.prepare('DELETE FROM file_index WHERE sha256 NOT IN (SELECT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)').run();
+  db.prepare(
+    'DELETE FROM file_index WHERE sha256 NOT IN (SELECT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)',
+  ).run();
   return { count: doomed.size, bytes };
 }
 
 /** Blobs packed into the database that no snapshot entry names. */
 function collectPackedBlobs(db: Db): KindCount {
   const where = 'sha256 NOT IN (SELECT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)';
-  const row = db.prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE ${where}`).get() as KindCount;
+  const row = db
+    .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE ${where}`)
+    .get() as KindCount;
   db.prepare(`DELETE FROM blobs WHERE ${where}`).run();
   return row;
 }
@@ -140,14 +199,22 @@ function unreferencedBlobFiles(db: Db, blobDir: string, writtenBefore: number): 
   const paths: string[] = [];
   let bytes = 0;
   let subs: string[];
-  try { subs = readdirSync(blobDir); } catch { return { paths, bytes }; }
+  try {
+    subs = readdirSync(blobDir);
+  } catch {
+    return { paths, bytes };
+  }
   for (const sub of subs) {
     if (!/^[0-9a-f]{2}$/.test(sub)) continue;
     for (const name of readdirSync(join(blobDir, sub))) {
       if (!/^[0-9a-f]{64}$/.test(name) || referenced.get(name) !== undefined) continue;
       const path = join(blobDir, sub, name);
       let st;
-      try { st = lstatSync(path); } catch { continue; }
+      try {
+        st = lstatSync(path);
+      } catch {
+        continue;
+      }
       if (st.mtimeMs >= writtenBefore) continue;
       bytes += st.size;
       paths.push(path);

@@ -10,7 +10,10 @@ export class DatabaseWatch {
   private gone: string | null = null;
 
   /** Call right after opening the database, so that what is recorded is the file it opened. */
-  constructor(readonly path: string, private readonly onChange: (problem: string) => void = () => {}) {
+  constructor(
+    readonly path: string,
+    private readonly onChange: (problem: string) => void = () => {},
+  ) {
     const s = statSync(path);
     this.dev = s.dev;
     this.ino = s.ino;

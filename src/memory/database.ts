@@ -47,7 +47,9 @@ function openReadOnly(file: string): Db {
   const latest = migrations.at(-1)?.version ?? 0;
   if (row.v !== latest) {
     db.close();
-    throw new Error(`the state database is schema version ${row.v ?? 0}, not ${latest}, and cannot be migrated while the state directory is read-only: make it writable and start aiosd again`);
+    throw new Error(
+      `the state database is schema version ${row.v ?? 0}, not ${latest}, and cannot be migrated while the state directory is read-only: make it writable and start aiosd again`,
+    );
   }
   return db;
 }
@@ -75,13 +77,18 @@ export function migrate(db: Db): void {
   const current = row.v ?? 0;
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new Error(`state database schema is version ${current}, newer than this aiOS (${latest}); upgrade aiOS or point AIOS_STATE_DIR elsewhere`);
+    throw new Error(
+      `state database schema is version ${current}, newer than this aiOS (${latest}); upgrade aiOS or point AIOS_STATE_DIR elsewhere`,
+    );
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(
+        m.version,
+        new Date().toISOString(),
+      );
     })();
   }
 }

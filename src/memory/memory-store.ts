@@ -25,7 +25,9 @@ export class MemoryStore {
     this.insertStmt = db.prepare<[string, string, string, string, string]>(
       'INSERT INTO memories (id, kind, content, metadata, created_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.goalStmt = db.prepare<[string]>(`SELECT json_extract(metadata, '$.goalId') AS goalId FROM memories WHERE id = ?`);
+    this.goalStmt = db.prepare<[string]>(
+      `SELECT json_extract(metadata, '$.goalId') AS goalId FROM memories WHERE id = ?`,
+    );
     this.searchStmt = db.prepare<[string, number], MemoryHit>(`
       SELECT m.id, m.kind, m.content, m.created_at AS createdAt,
              snippet(memories_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
@@ -37,7 +39,13 @@ export class MemoryStore {
 
   add(memory: NewMemory): string {
     const id = ulid();
-    this.insertStmt.run(id, memory.kind, memory.content, JSON.stringify(memory.metadata ?? {}), new Date().toISOString());
+    this.insertStmt.run(
+      id,
+      memory.kind,
+      memory.content,
+      JSON.stringify(memory.metadata ?? {}),
+      new Date().toISOString(),
+    );
     return id;
   }
 

@@ -25,11 +25,11 @@ function redactValue(value: unknown): unknown {
  * assignments (`API_KEY=…`, `"password": "…"`, `token: …`) and bearer tokens replaced.
  */
 export function redactText(text: string): string {
-  return text
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
-    .replace(/([A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|credential|authorization)[A-Za-z0-9_.-]*["']?\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,;"'}]+)/gi,
-      // A quoted value keeps its quotes, so JSON stays JSON.
-      (_m, key: string, value: string) => `${key}${/^["']/.test(value) ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}`);
+  return text.replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`).replace(
+    /([A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|credential|authorization)[A-Za-z0-9_.-]*["']?\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,;"'}]+)/gi,
+    // A quoted value keeps its quotes, so JSON stays JSON.
+    (_m, key: string, value: string) => `${key}${/^["']/.test(value) ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}`,
+  );
 }
 
 /** A tool call's arguments as JSON for a prompt: secret-named values removed, then secret-looking text. */

@@ -17,9 +17,13 @@ export interface StateSpaceOptions {
   log: (line: string) => void;
 }
 
-export const DEFAULT_SPACE: Omit<StateSpaceOptions, 'log'> = { reserveBytes: 4 * 1024 * 1024, minFreeBytes: 8 * 1024 * 1024 };
+export const DEFAULT_SPACE: Omit<StateSpaceOptions, 'log'> = {
+  reserveBytes: 4 * 1024 * 1024,
+  minFreeBytes: 8 * 1024 * 1024,
+};
 
-const kib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.floor(n / 1024)} KiB`);
+const kib = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.floor(n / 1024)} KiB`;
 
 /** The write failures that mean the state directory cannot take more, not a bug. */
 export function storageFailure(err: unknown): 'full' | 'read-only' | null {
@@ -33,7 +37,10 @@ export function storageFailure(err: unknown): 'full' | 'read-only' | null {
 export class StateSpace {
   private low = false;
 
-  constructor(private readonly dir: string, private readonly opts: StateSpaceOptions) {}
+  constructor(
+    private readonly dir: string,
+    private readonly opts: StateSpaceOptions,
+  ) {}
 
   /** True when nothing can be written there at all (a read-only mount, or no permission). */
   get readOnly(): boolean {
@@ -77,7 +84,9 @@ export class StateSpace {
     if (free < this.opts.minFreeBytes && existsSync(reserve)) {
       unlinkSync(reserve);
       free = this.freeBytes();
-      this.opts.log(`the state directory ${this.dir} is nearly full: gave back the ${kib(this.opts.reserveBytes)} reserve so the audit, reads and rollback can still be recorded; changes are refused until space is freed`);
+      this.opts.log(
+        `the state directory ${this.dir} is nearly full: gave back the ${kib(this.opts.reserveBytes)} reserve so the audit, reads and rollback can still be recorded; changes are refused until space is freed`,
+      );
     }
     if (!existsSync(reserve)) {
       if (free >= this.opts.minFreeBytes + this.opts.reserveBytes) this.setReserveAside();
@@ -88,7 +97,9 @@ export class StateSpace {
     }
     if (this.low) {
       this.low = false;
-      this.opts.log(`the state directory ${this.dir} has room again (${kib(this.freeBytes())} free): changes may be approved`);
+      this.opts.log(
+        `the state directory ${this.dir} has room again (${kib(this.freeBytes())} free): changes may be approved`,
+      );
     }
     return null;
   }
@@ -97,8 +108,14 @@ export class StateSpace {
     try {
       writeFileSync(join(this.dir, RESERVE_FILE), Buffer.alloc(this.opts.reserveBytes), { mode: 0o600 });
     } catch (err) {
-      try { unlinkSync(join(this.dir, RESERVE_FILE)); } catch { /* never written */ }
-      this.opts.log(`could not set aside the state directory's reserve: ${err instanceof Error ? err.message : String(err)}`);
+      try {
+        unlinkSync(join(this.dir, RESERVE_FILE));
+      } catch {
+        /* never written */
+      }
+      this.opts.log(
+        `could not set aside the state directory's reserve: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 

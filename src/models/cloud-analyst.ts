@@ -5,7 +5,13 @@ import { GatewayUnavailable, type ApiGateway } from './gateway/api-gateway.js';
 import type { AnswerTool } from './gateway/provider-client.js';
 import type { AnalysisContext, AnalystAnswer, ModelAnalyst, Reply } from './model-analyst.js';
 import type { JsonSchema } from './plan-schema.js';
-import { checkDiagnosis, DIAGNOSIS_TOOL, diagnosisJsonSchema, diagnosisPrompt, type FailedStep } from './step-diagnosis.js';
+import {
+  checkDiagnosis,
+  DIAGNOSIS_TOOL,
+  diagnosisJsonSchema,
+  diagnosisPrompt,
+  type FailedStep,
+} from './step-diagnosis.js';
 
 export class CloudAnalyst implements ModelAnalyst {
   readonly name = 'cloud';
@@ -23,12 +29,19 @@ export class CloudAnalyst implements ModelAnalyst {
   }
 
   private async ask<T extends { ok: true }>(
-    prompt: { system: string; user: string }, schema: JsonSchema, tool: AnswerTool,
-    check: (value: unknown) => T | { ok: false; reason: string }, ctx: AnalysisContext,
+    prompt: { system: string; user: string },
+    schema: JsonSchema,
+    tool: AnswerTool,
+    check: (value: unknown) => T | { ok: false; reason: string },
+    ctx: AnalysisContext,
   ): Promise<Reply<T>> {
     try {
       const r = await this.gateway.plan({
-        goalId: ctx.goalId, system: prompt.system, user: prompt.user, schema, tool,
+        goalId: ctx.goalId,
+        system: prompt.system,
+        user: prompt.user,
+        schema,
+        tool,
         accept: (value) => check(value).ok,
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       });
@@ -36,7 +49,8 @@ export class CloudAnalyst implements ModelAnalyst {
       const checked = check(r.value);
       return checked.ok ? { ok: true, value: checked as T } : { ok: false, reason: `${r.provider}: ${checked.reason}` };
     } catch (err) {
-      if (err instanceof GatewayUnavailable) return { ok: false, reason: `the cloud tier is unavailable: ${err.reasons.join('; ')}` };
+      if (err instanceof GatewayUnavailable)
+        return { ok: false, reason: `the cloud tier is unavailable: ${err.reasons.join('; ')}` };
       throw err;
     }
   }

@@ -19,7 +19,11 @@ export class CloudPlanner implements ModelPlanner {
   readonly name = 'cloud';
 
   /** `facts`: read-only tools the model may call before it plans (a bounded loop); none when absent. */
-  constructor(private readonly gateway: ApiGateway, private readonly registry: ToolRegistry, private readonly facts?: FactSource) {}
+  constructor(
+    private readonly gateway: ApiGateway,
+    private readonly registry: ToolRegistry,
+    private readonly facts?: FactSource,
+  ) {}
 
   async plan(request: PlanRequest, ctx: PlanContext): Promise<PlanOutcome> {
     const schema = planJsonSchema(this.registry.describe());
@@ -27,10 +31,19 @@ export class CloudPlanner implements ModelPlanner {
     const session = this.facts === undefined ? null : new FactSession(this.facts);
     try {
       const out = await planWithRetries({
-        tier: 'cloud', name: 'cloud', registry: this.registry, request, ctx, attempts: CLOUD_PLAN_ATTEMPTS, fromGrammar: false,
+        tier: 'cloud',
+        name: 'cloud',
+        registry: this.registry,
+        request,
+        ctx,
+        attempts: CLOUD_PLAN_ATTEMPTS,
+        fromGrammar: false,
         ask: async (prompt, _attempt, c) => {
           const req = {
-            goalId: c.goalId, system: session === null ? prompt.system : `${prompt.system}\n${FACTS_NOTE}`, user: prompt.user, schema,
+            goalId: c.goalId,
+            system: session === null ? prompt.system : `${prompt.system}\n${FACTS_NOTE}`,
+            user: prompt.user,
+            schema,
             accept: (value: unknown) => checkDraft(value, this.registry).ok,
             ...(c.signal === undefined ? {} : { signal: c.signal }),
             ...(c.onDelta === undefined ? {} : { onDelta: c.onDelta }),
@@ -47,7 +60,8 @@ export class CloudPlanner implements ModelPlanner {
       const facts = note === '' ? '' : `, ${note}`;
       return out.kind === 'plan' ? { ...out, explanation: `${out.explanation} [${via}${facts}]` } : out;
     } catch (err) {
-      if (err instanceof GatewayUnavailable) return { kind: 'not_understood', reason: `The cloud tier is unavailable: ${err.reasons.join('; ')}.` };
+      if (err instanceof GatewayUnavailable)
+        return { kind: 'not_understood', reason: `The cloud tier is unavailable: ${err.reasons.join('; ')}.` };
       throw err;
     }
   }

@@ -13,7 +13,10 @@ export class FactSession {
   private bytes = 0;
   private readonly began = performance.now();
 
-  constructor(private readonly source: FactSource, private readonly limits: FactLimits = FACT_LIMITS) {}
+  constructor(
+    private readonly source: FactSource,
+    private readonly limits: FactLimits = FACT_LIMITS,
+  ) {}
 
   get calls(): number {
     return this.turns.length;
@@ -26,7 +29,11 @@ export class FactSession {
 
   /** A bound is reached: no more fact calls. */
   get spent(): boolean {
-    return this.turns.length >= this.limits.rounds || this.bytes >= this.limits.bytes || performance.now() - this.began >= this.limits.wallMs;
+    return (
+      this.turns.length >= this.limits.rounds ||
+      this.bytes >= this.limits.bytes ||
+      performance.now() - this.began >= this.limits.wallMs
+    );
   }
 
   /** The plan, after at most `rounds` fact calls; a problem when the model will not stop asking. */
@@ -36,13 +43,20 @@ export class FactSession {
       const final = this.spent;
       const reply = await gateway.plan({ ...req, facts: { tools, turns: [...this.turns], final } });
       if (reply.factCall === undefined) return reply;
-      if (final) return { problem: `the model kept asking for facts after ${this.turns.length} call(s) and submitted no plan (at most ${this.limits.rounds} rounds, ${this.limits.bytes} bytes, ${this.limits.wallMs / 1000} s)` };
+      if (final)
+        return {
+          problem: `the model kept asking for facts after ${this.turns.length} call(s) and submitted no plan (at most ${this.limits.rounds} rounds, ${this.limits.bytes} bytes, ${this.limits.wallMs / 1000} s)`,
+        };
       await this.answer(req.goalId, { ...reply.factCall, input: reply.value }, req.signal);
     }
   }
 
   /** Makes one fact call (the source refuses what is not read-only) and keeps its answer, cut to the bounds. */
-  async answer(goalId: string | null, call: { id: string; name: string; input: unknown }, signal?: AbortSignal): Promise<void> {
+  async answer(
+    goalId: string | null,
+    call: { id: string; name: string; input: unknown },
+    signal?: AbortSignal,
+  ): Promise<void> {
     const answer = await this.source.call(goalId, call.name, call.input, signal);
     const room = Math.max(0, Math.min(this.limits.perCallBytes, this.limits.bytes - this.bytes));
     const text = cut(answer.text, room);
@@ -59,5 +73,8 @@ export function factCallsNote(calls: number): string {
 function cut(text: string, bytes: number): string {
   const buf = Buffer.from(text);
   if (buf.length <= bytes) return text;
-  return `${buf.subarray(0, Math.max(0, bytes - 40)).toString('utf8').replace(/\uFFFD$/, '')}\n[cut at ${bytes} bytes]`;
+  return `${buf
+    .subarray(0, Math.max(0, bytes - 40))
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}\n[cut at ${bytes} bytes]`;
 }

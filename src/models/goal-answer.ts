@@ -13,15 +13,21 @@ export const ANSWER_CHARS = 1200;
 /** How much of all the steps' outputs a model reads, in bytes (each step's share is its end). */
 export const ANSWER_OUTPUT_BYTES = 12 * 1024;
 
-export const GoalAnswer = z.object({
-  answer: z.string().trim().min(1, 'answer is empty').max(ANSWER_CHARS, `answer is longer than ${ANSWER_CHARS} characters`)
-    .describe('The answer to the question, in at most a few sentences, from the outputs alone'),
-}).strict();
+export const GoalAnswer = z
+  .object({
+    answer: z
+      .string()
+      .trim()
+      .min(1, 'answer is empty')
+      .max(ANSWER_CHARS, `answer is longer than ${ANSWER_CHARS} characters`)
+      .describe('The answer to the question, in at most a few sentences, from the outputs alone'),
+  })
+  .strict();
 export type GoalAnswer = z.infer<typeof GoalAnswer>;
 
 export const ANSWER_TOOL = {
   name: 'submit_answer',
-  description: 'Submit the answer to the operator\'s question, grounded in the outputs shown. Nothing you write is run.',
+  description: "Submit the answer to the operator's question, grounded in the outputs shown. Nothing you write is run.",
 } as const;
 
 /** One read-only step as the answer task reads it. */
@@ -46,7 +52,9 @@ export function answerJsonSchema(): JsonSchema {
 export function answerGrammarSchema(boundChars: number): JsonSchema {
   return {
     type: 'object',
-    properties: { answer: { type: 'string', minLength: 1, maxLength: Math.max(16, Math.min(ANSWER_CHARS, boundChars)) } },
+    properties: {
+      answer: { type: 'string', minLength: 1, maxLength: Math.max(16, Math.min(ANSWER_CHARS, boundChars)) },
+    },
     required: ['answer'],
     additionalProperties: false,
   };
@@ -69,7 +77,11 @@ export function answerPrompt(q: Question, outputBytes: number = ANSWER_OUTPUT_BY
     const output = share <= 0 ? '' : sanitize(tailBytes(redactText(whole), share));
     return [
       `step ${sanitize(s.stepId, { singleLine: true })}: ${s.tool} ${sanitize(bounded(redactedArgsJson(s.args), 400, 'head'), { singleLine: true })}`,
-      ...(whole === '' ? ['output: (none)'] : output === '' ? ['output: (left out: it does not fit this model\'s context)'] : ['output:', output]),
+      ...(whole === ''
+        ? ['output: (none)']
+        : output === ''
+          ? ["output: (left out: it does not fit this model's context)"]
+          : ['output:', output]),
     ];
   });
   const user = [
@@ -85,5 +97,11 @@ export function answerPrompt(q: Question, outputBytes: number = ANSWER_OUTPUT_BY
 export function checkAnswer(value: unknown): { ok: true; answer: string } | { ok: false; reason: string } {
   const r = GoalAnswer.safeParse(value);
   if (r.success) return { ok: true, answer: r.data.answer };
-  return { ok: false, reason: `the reply is not an answer: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`).join('; ')}` };
+  return {
+    ok: false,
+    reason: `the reply is not an answer: ${r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
+      .join('; ')}`,
+  };
 }

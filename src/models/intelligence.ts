@@ -75,17 +75,28 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
 
   const env = opts.env ?? process.env;
   // With no [api.*] table, a key alone (the environment's, or one stored in secrets.toml) is enough.
-  const stored = new Set(loadSecrets({ file: paths.secretsFile, env: {}, requests: DEFAULT_PROVIDER_KEYS }).keys.keys());
+  const stored = new Set(
+    loadSecrets({ file: paths.secretsFile, env: {}, requests: DEFAULT_PROVIDER_KEYS }).keys.keys(),
+  );
   const resolved = resolveProviders(config.api, { env, stored });
   problems.push(...resolved.problems);
   let gateway: ApiGateway | null = null;
   if (resolved.providers.length > 0) {
     const secrets = loadSecrets({
-      file: paths.secretsFile, env: opts.env ?? process.env, scrubEnv: true,
+      file: paths.secretsFile,
+      env: opts.env ?? process.env,
+      scrubEnv: true,
       requests: resolved.providers.map((p) => ({ provider: p.name, envVar: p.envVar })),
     });
     problems.push(...secrets.problems);
-    gateway = new ApiGateway({ providers: resolved.providers, keys: secrets.keys, keySources: secrets.sources, secretsProblems: secrets.problems, db: opts.db, decisionLog: opts.decisionLog });
+    gateway = new ApiGateway({
+      providers: resolved.providers,
+      keys: secrets.keys,
+      keySources: secrets.sources,
+      secretsProblems: secrets.problems,
+      db: opts.db,
+      decisionLog: opts.decisionLog,
+    });
   } else {
     // No provider configured: keys in the environment are still not for children to see.
     for (const v of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']) Reflect.deleteProperty(opts.env ?? process.env, v);
@@ -111,14 +122,25 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     analysts.cloud = new CloudAnalyst(gateway);
   }
   const localPlanners = Object.values(planners).filter((p): p is LocalPlanner => p instanceof LocalPlanner);
-  const local = (key: ModelKey): TierState => (runtime === null || !runtime.has(key)
-    ? { configured: false, up: false, detail: `no [models.${key}] configured` }
-    : { configured: true, ...runtime.usable(key) });
+  const local = (key: ModelKey): TierState =>
+    runtime === null || !runtime.has(key)
+      ? { configured: false, up: false, detail: `no [models.${key}] configured` }
+      : { configured: true, ...runtime.usable(key) };
   const router = new Router({
-    fixed: opts.fixed, planners, analysts, probers, decisionLog: opts.decisionLog, emit: opts.emit, help: opts.help,
+    fixed: opts.fixed,
+    planners,
+    analysts,
+    probers,
+    decisionLog: opts.decisionLog,
+    emit: opts.emit,
+    help: opts.help,
     availability: () => ({
-      operational: local('operational'), tactical: local('tactical'),
-      cloud: gateway === null ? { configured: false, up: false, detail: 'no [api.*] provider configured' } : { configured: true, ...gateway.available() },
+      operational: local('operational'),
+      tactical: local('tactical'),
+      cloud:
+        gateway === null
+          ? { configured: false, up: false, detail: 'no [api.*] provider configured' }
+          : { configured: true, ...gateway.available() },
     }),
     budgetLeft: () => gateway?.budgetLeftFraction() ?? null,
   });
@@ -136,18 +158,34 @@ export function createIntelligence(opts: IntelligenceOptions): Intelligence {
     tiers: () => router.tiers(),
     problems: () => [
       ...problems,
-      ...(runtime?.status().models.filter((m) => m.state === 'failed').map((m) => `models.${m.key}: ${m.problem ?? 'failed'}`) ?? []),
+      ...(runtime
+        ?.status()
+        .models.filter((m) => m.state === 'failed')
+        .map((m) => `models.${m.key}: ${m.problem ?? 'failed'}`) ?? []),
     ],
     list: async () => {
       await runtime?.refreshMemory();
-      const local = runtime?.status() ?? { runtime: { state: 'off' as const, device: 'not started', cores: 0, pid: null, rssBytes: null, problem: null }, models: [] };
+      const local = runtime?.status() ?? {
+        runtime: { state: 'off' as const, device: 'not started', cores: 0, pid: null, rssBytes: null, problem: null },
+        models: [],
+      };
       return { ...local, providers: gateway?.status() ?? [], tiers: router.tiers() };
     },
     figures: () => {
-      const speeds = runtime?.status().models.map((m) => m.tokensPerS).filter((s): s is number => s !== null) ?? [];
+      const speeds =
+        runtime
+          ?.status()
+          .models.map((m) => m.tokensPerS)
+          .filter((s): s is number => s !== null) ?? [];
       const totals = gateway?.totals();
-      return { tokensPerS: speeds.length === 0 ? null : Math.max(...speeds), spendUsd: totals?.spentUsd ?? null, budgetUsd: totals?.budgetUsd ?? null };
+      return {
+        tokensPerS: speeds.length === 0 ? null : Math.max(...speeds),
+        spendUsd: totals?.spentUsd ?? null,
+        budgetUsd: totals?.budgetUsd ?? null,
+      };
     },
-    close: async () => { await runtime?.close(); },
+    close: async () => {
+      await runtime?.close();
+    },
   };
 }

@@ -32,15 +32,29 @@ export async function gatherLocalFacts(opts: {
   const tools = source.tools();
   if (tools.length === 0) return [];
   // Strings short enough that four calls end well within max_tokens.
-  const jsonSchema = factsGrammarSchema(tools, { maxFacts: FACT_LIMITS.rounds, boundStrings: Math.max(64, Math.floor(settings.maxTokens / 8)) });
-  const r = await runtime.generate(opts.key, {
-    input: { system: factsSystemPrompt(tools, FACT_LIMITS.rounds), user: planUserPrompt(opts.goal, opts.home) },
-    maxTokens: settings.maxTokens, temperature: settings.temperature, jsonSchema, seed: 1,
-  }, { priority: Priority.interactive, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+  const jsonSchema = factsGrammarSchema(tools, {
+    maxFacts: FACT_LIMITS.rounds,
+    boundStrings: Math.max(64, Math.floor(settings.maxTokens / 8)),
+  });
+  const r = await runtime.generate(
+    opts.key,
+    {
+      input: { system: factsSystemPrompt(tools, FACT_LIMITS.rounds), user: planUserPrompt(opts.goal, opts.home) },
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      jsonSchema,
+      seed: 1,
+    },
+    { priority: Priority.interactive, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) },
+  );
   ctx.onCost?.({ usd: 0, tokens: r.tokens, via: `local ${settings.name}` });
   // Cut off before the list ended: no facts rather than a guess at the last one.
   if (r.stopReason === 'maxTokens') return [];
-  return answerAskedFacts(source, r.text, { goalId: ctx.goalId, roomBytes: opts.roomBytes, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+  return answerAskedFacts(source, r.text, {
+    goalId: ctx.goalId,
+    roomBytes: opts.roomBytes,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
 }
 
 /**
@@ -48,14 +62,26 @@ export async function gatherLocalFacts(opts: {
  * refuses and audits), within the fact bounds; text that is not a whole list asks for nothing
  * (a small model can stop halfway, at the grammar's run of newlines).
  */
-export async function answerAskedFacts(source: FactSource, text: string, opts: { goalId: string | null; roomBytes: number; signal?: AbortSignal }): Promise<readonly FactTurn[]> {
+export async function answerAskedFacts(
+  source: FactSource,
+  text: string,
+  opts: { goalId: string | null; roomBytes: number; signal?: AbortSignal },
+): Promise<readonly FactTurn[]> {
   const room = Math.min(FACT_LIMITS.bytes, opts.roomBytes);
-  const session = new FactSession(source, { ...FACT_LIMITS, bytes: room, perCallBytes: Math.min(FACT_LIMITS.perCallBytes, room) });
+  const session = new FactSession(source, {
+    ...FACT_LIMITS,
+    bytes: room,
+    perCallBytes: Math.min(FACT_LIMITS.perCallBytes, room),
+  });
   const schemas = new Map<string, JsonSchema>(source.tools().map((t) => [t.name, t.inputSchema]));
   for (const [i, f] of parseAsked(text).entries()) {
     if (session.spent) break;
     // The grammar wrote every key: an optional argument left out is a null, dropped again here.
-    await session.answer(opts.goalId, { id: `local-${i + 1}`, name: f.tool, input: dropOptionalNulls(f.args, schemas.get(f.tool) ?? {}) }, opts.signal);
+    await session.answer(
+      opts.goalId,
+      { id: `local-${i + 1}`, name: f.tool, input: dropOptionalNulls(f.args, schemas.get(f.tool) ?? {}) },
+      opts.signal,
+    );
   }
   return session.answered;
 }
@@ -63,13 +89,16 @@ export async function answerAskedFacts(source: FactSource, text: string, opts: {
 /** What the fact calls answered, as a section of the plan's user prompt ('' for none). */
 export function factsPromptSection(turns: readonly FactTurn[]): string {
   if (turns.length === 0) return '';
-  return ['Facts gathered with read-only tools before this plan:', ...turns.map((t) => `- ${t.name} ${JSON.stringify(t.input)}${t.refused ? ' (refused)' : ''}:\n${t.result}`)].join('\n');
+  return [
+    'Facts gathered with read-only tools before this plan:',
+    ...turns.map((t) => `- ${t.name} ${JSON.stringify(t.input)}${t.refused ? ' (refused)' : ''}:\n${t.result}`),
+  ].join('\n');
 }
 
 function parseAsked(text: string): { tool: string; args: unknown }[] {
   try {
     const value = JSON.parse(text) as { facts?: unknown };
-    return Array.isArray(value.facts) ? value.facts as { tool: string; args: unknown }[] : [];
+    return Array.isArray(value.facts) ? (value.facts as { tool: string; args: unknown }[]) : [];
   } catch {
     return [];
   }

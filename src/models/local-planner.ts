@@ -15,13 +15,22 @@ import { planGrammarSchema } from './plan-schema.js';
 import { planSystemPrompt, planUserPrompt } from './plan-prompt.js';
 
 /** The plan prompts' lengths in tokens: the full and brief system prompts, and the goal's user prompt. */
-interface PromptSizes { full: number; brief: number; user: number }
+interface PromptSizes {
+  full: number;
+  brief: number;
+  user: number;
+}
 
 export class LocalPlanner implements ModelPlanner {
   readonly tier = 'local' as const;
 
   /** `facts`: read-only tools the model may ask for before it plans, when its settings say so. */
-  constructor(private readonly runtime: LocalRuntime, readonly name: ModelKey, private readonly registry: ToolRegistry, private readonly facts?: FactSource) {}
+  constructor(
+    private readonly runtime: LocalRuntime,
+    readonly name: ModelKey,
+    private readonly registry: ToolRegistry,
+    private readonly facts?: FactSource,
+  ) {}
 
   async plan(request: PlanRequest, ctx: PlanContext): Promise<PlanOutcome> {
     const settings = this.runtime.settings(this.name);
@@ -37,25 +46,50 @@ export class LocalPlanner implements ModelPlanner {
     // Strings are bounded so that a plan always ends within max_tokens (a token is at least a character or so).
     const jsonSchema = planGrammarSchema(tools, { boundStrings: Math.max(64, Math.floor(settings.maxTokens / 4)) });
     const turns = withFacts
-      ? await gatherLocalFacts({ runtime: this.runtime, key: this.name, settings, source: this.facts, goal: request.text, home: request.home, ctx, roomBytes: room })
+      ? await gatherLocalFacts({
+          runtime: this.runtime,
+          key: this.name,
+          settings,
+          source: this.facts,
+          goal: request.text,
+          home: request.home,
+          ctx,
+          roomBytes: room,
+        })
       : [];
     const facts = factsPromptSection(turns);
     const out = await planWithRetries({
-      tier: 'local', name: `${this.name} (${settings.name})`, registry: this.registry, request, ctx, facts,
-      attempts: settings.planAttempts, fromGrammar: true, promptDetail: this.promptDetail(sizes, settings.maxTokens, facts.length),
+      tier: 'local',
+      name: `${this.name} (${settings.name})`,
+      registry: this.registry,
+      request,
+      ctx,
+      facts,
+      attempts: settings.planAttempts,
+      fromGrammar: true,
+      promptDetail: this.promptDetail(sizes, settings.maxTokens, facts.length),
       ask: async (prompt, attempt, c) => {
-        const r = await this.runtime.generate(this.name, {
-          input: prompt, maxTokens: settings.maxTokens, temperature: settings.temperature, jsonSchema,
-          // A different seed per attempt: the same seed would write the same rejected plan again.
-          seed: attempt,
-        }, {
-          priority: Priority.interactive,
-          ...(c.signal === undefined ? {} : { signal: c.signal }),
-          ...(c.onDelta === undefined ? {} : { onDelta: c.onDelta }),
-        });
+        const r = await this.runtime.generate(
+          this.name,
+          {
+            input: prompt,
+            maxTokens: settings.maxTokens,
+            temperature: settings.temperature,
+            jsonSchema,
+            // A different seed per attempt: the same seed would write the same rejected plan again.
+            seed: attempt,
+          },
+          {
+            priority: Priority.interactive,
+            ...(c.signal === undefined ? {} : { signal: c.signal }),
+            ...(c.onDelta === undefined ? {} : { onDelta: c.onDelta }),
+          },
+        );
         c.onCost?.({ usd: 0, tokens: r.tokens, via: `local ${settings.name}` });
         if (r.stopReason === 'maxTokens') {
-          return { problem: `the plan was cut off at max_tokens = ${settings.maxTokens} before it was complete (raise [models.${this.name}] max_tokens)` };
+          return {
+            problem: `the plan was cut off at max_tokens = ${settings.maxTokens} before it was complete (raise [models.${this.name}] max_tokens)`,
+          };
         }
         return { text: r.text };
       },
@@ -73,10 +107,13 @@ export class LocalPlanner implements ModelPlanner {
    */
   async warm(): Promise<PreparedInfo | null> {
     const settings = this.runtime.settings(this.name);
-    if (settings === undefined || !this.runtime.loaded(this.name) || (this.facts !== undefined && settings.facts)) return null;
+    if (settings === undefined || !this.runtime.loaded(this.name) || (this.facts !== undefined && settings.facts))
+      return null;
     const tools = this.registry.describe();
     const sizes = await this.promptSizes(tools, null);
-    return this.runtime.prepare(this.name, { system: planSystemPrompt(tools, this.promptDetail(sizes, settings.maxTokens, 0)) });
+    return this.runtime.prepare(this.name, {
+      system: planSystemPrompt(tools, this.promptDetail(sizes, settings.maxTokens, 0)),
+    });
   }
 
   /**
@@ -84,9 +121,15 @@ export class LocalPlanner implements ModelPlanner {
    * when it is not loaded are they estimated, at 2 characters a token: small models'
    * vocabularies split text finely.
    */
-  private async promptSizes(tools: ReturnType<ToolRegistry['describe']>, request: PlanRequest | null): Promise<PromptSizes> {
-    const texts = [planSystemPrompt(tools, 'full'), planSystemPrompt(tools, 'brief'),
-      request === null ? '' : planUserPrompt(request.text, request.home, [], '', request.revision?.context)];
+  private async promptSizes(
+    tools: ReturnType<ToolRegistry['describe']>,
+    request: PlanRequest | null,
+  ): Promise<PromptSizes> {
+    const texts = [
+      planSystemPrompt(tools, 'full'),
+      planSystemPrompt(tools, 'brief'),
+      request === null ? '' : planUserPrompt(request.text, request.home, [], '', request.revision?.context),
+    ];
     const counted = await this.runtime.countTokens(this.name, texts).catch(() => null);
     const [full, brief, user] = counted ?? texts.map((t) => Math.ceil(t.length / 2));
     return { full: full ?? 0, brief: brief ?? 0, user: user ?? 0 };
@@ -107,6 +150,10 @@ export class LocalPlanner implements ModelPlanner {
   }
 
   private contextSize(): number {
-    return this.runtime.status().models.find((m) => m.key === this.name)?.contextSize ?? this.runtime.settings(this.name)?.contextSize ?? 8192;
+    return (
+      this.runtime.status().models.find((m) => m.key === this.name)?.contextSize ??
+      this.runtime.settings(this.name)?.contextSize ??
+      8192
+    );
   }
 }

@@ -38,7 +38,11 @@ export interface ModelPlanner {
  * One attempt: the model's answer as text (local, grammar-constrained), as a parsed value
  * (cloud), or a problem that made the answer unusable (cut off at max_tokens).
  */
-export type Ask = (prompt: { system: string; user: string }, attempt: number, ctx: PlanContext) => Promise<{ text: string } | { value: unknown } | { problem: string }>;
+export type Ask = (
+  prompt: { system: string; user: string },
+  attempt: number,
+  ctx: PlanContext,
+) => Promise<{ text: string } | { value: unknown } | { problem: string }>;
 
 export async function planWithRetries(opts: {
   tier: Tier;
@@ -60,18 +64,39 @@ export async function planWithRetries(opts: {
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     ctx.signal?.throwIfAborted();
     if (attempt > 1) ctx.onRestart?.();
-    const answer = await opts.ask({ system, user: planUserPrompt(request.text, request.home, rejected, opts.facts, request.revision?.context) }, attempt, ctx);
-    const draft: DraftOutcome = 'problem' in answer
-      ? { ok: false, empty: false, reasons: [answer.problem] }
-      : 'text' in answer ? parseDraftText(answer.text, registry, { fromGrammar: opts.fromGrammar }) : checkDraft(answer.value, registry);
+    const answer = await opts.ask(
+      { system, user: planUserPrompt(request.text, request.home, rejected, opts.facts, request.revision?.context) },
+      attempt,
+      ctx,
+    );
+    const draft: DraftOutcome =
+      'problem' in answer
+        ? { ok: false, empty: false, reasons: [answer.problem] }
+        : 'text' in answer
+          ? parseDraftText(answer.text, registry, { fromGrammar: opts.fromGrammar })
+          : checkDraft(answer.value, registry);
     if (draft.ok) {
       const note = attempt > 1 ? ` (attempt ${attempt} of ${opts.attempts})` : '';
-      return { kind: 'plan', tier: opts.tier, steps: draft.steps, explanation: `${draft.explanation || `planned by the ${opts.name} model`}${note}` };
+      return {
+        kind: 'plan',
+        tier: opts.tier,
+        steps: draft.steps,
+        explanation: `${draft.explanation || `planned by the ${opts.name} model`}${note}`,
+      };
     }
     // The model itself says the tools cannot do it: asking again would not help.
-    if (draft.empty) return { kind: 'not_understood', reason: sentence(`The ${opts.name} model found no plan: ${draft.reasons.join('; ')}`) };
+    if (draft.empty)
+      return {
+        kind: 'not_understood',
+        reason: sentence(`The ${opts.name} model found no plan: ${draft.reasons.join('; ')}`),
+      };
     rejected = draft.reasons;
     history.push(`attempt ${attempt}: ${draft.reasons.join('; ')}`);
   }
-  return { kind: 'not_understood', reason: sentence(`The ${opts.name} model proposed no valid plan in ${opts.attempts} attempt(s): ${history.join(' | ')}`) };
+  return {
+    kind: 'not_understood',
+    reason: sentence(
+      `The ${opts.name} model proposed no valid plan in ${opts.attempts} attempt(s): ${history.join(' | ')}`,
+    ),
+  };
 }

@@ -10,14 +10,21 @@ import { dropOptionalNulls, PLAN_LIMITS, type JsonSchema } from './plan-schema.j
 
 const Draft = z.object({
   explanation: z.string().max(PLAN_LIMITS.explanation * 2),
-  steps: z.array(z.object({
-    tool: z.string().min(1),
-    args: z.record(z.string(), z.unknown()).default({}),
-    rationale: z.string().max(PLAN_LIMITS.rationale * 2).default(''),
-    depends_on: z.array(z.number().int()).max(PLAN_LIMITS.dependsOn).default([]),
-    // A grammar writes null for "none", and null for each optional field it leaves out.
-    verify: z.preprocess(withoutNulls, VerifySpec.nullable().optional()),
-  })).max(PLAN_LIMITS.steps),
+  steps: z
+    .array(
+      z.object({
+        tool: z.string().min(1),
+        args: z.record(z.string(), z.unknown()).default({}),
+        rationale: z
+          .string()
+          .max(PLAN_LIMITS.rationale * 2)
+          .default(''),
+        depends_on: z.array(z.number().int()).max(PLAN_LIMITS.dependsOn).default([]),
+        // A grammar writes null for "none", and null for each optional field it leaves out.
+        verify: z.preprocess(withoutNulls, VerifySpec.nullable().optional()),
+      }),
+    )
+    .max(PLAN_LIMITS.steps),
 });
 
 function withoutNulls(value: unknown): unknown {
@@ -40,13 +47,21 @@ export type DraftOutcome =
   | { ok: false; reasons: string[]; empty: boolean };
 
 /** Parses JSON text (a local model's output) and checks it as a draft. */
-export function parseDraftText(text: string, registry: ToolRegistry, opts: { fromGrammar?: boolean } = {}): DraftOutcome {
+export function parseDraftText(
+  text: string,
+  registry: ToolRegistry,
+  opts: { fromGrammar?: boolean } = {},
+): DraftOutcome {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-    return { ok: false, empty: false, reasons: [`the answer is not JSON (${(err as Error).message}): ${JSON.stringify(shown)}`] };
+    return {
+      ok: false,
+      empty: false,
+      reasons: [`the answer is not JSON (${(err as Error).message}): ${JSON.stringify(shown)}`],
+    };
   }
   return checkDraft(value, registry, opts);
 }
@@ -57,7 +72,16 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
     return { ok: false, empty: false, reasons: parsed.error.issues.slice(0, 5).map(issueReason) };
   }
   const { explanation, steps } = parsed.data;
-  if (steps.length === 0) return { ok: false, empty: true, reasons: [explanation.trim() === '' ? 'the model proposed no steps' : `the model proposed no steps: ${explanation.trim()}`] };
+  if (steps.length === 0)
+    return {
+      ok: false,
+      empty: true,
+      reasons: [
+        explanation.trim() === ''
+          ? 'the model proposed no steps'
+          : `the model proposed no steps: ${explanation.trim()}`,
+      ],
+    };
   const reasons: string[] = [];
   const out: PlanStepSpec[] = [];
   const schemas = new Map(registry.describe().map((d) => [d.name, d.inputSchema as JsonSchema]));
@@ -71,7 +95,8 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
       return;
     }
     const later = step.depends_on.find((d) => d < 1 || d >= n);
-    if (later !== undefined) reasons.push(`step ${n}: depends_on ${later} is not an earlier step (use numbers 1 to ${n - 1})`);
+    if (later !== undefined)
+      reasons.push(`step ${n}: depends_on ${later} is not an earlier step (use numbers 1 to ${n - 1})`);
     const agent = agentFor(v.tool.capabilities);
     if (agent === null) {
       reasons.push(`step ${n}: no agent may use ${step.tool}`);
@@ -79,8 +104,14 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
     }
     // Risk and reversibility are the tool's; the goal engine sets them again from the registry.
     out.push({
-      id: `s${n}`, agent, tool: step.tool, args: args as Record<string, unknown>, rationale: step.rationale.slice(0, 2000),
-      risk: v.tool.risk, reversible: v.tool.reversible || !v.tool.mutates, dependsOn: [...new Set(step.depends_on)].map((d) => `s${d}`),
+      id: `s${n}`,
+      agent,
+      tool: step.tool,
+      args: args as Record<string, unknown>,
+      rationale: step.rationale.slice(0, 2000),
+      risk: v.tool.risk,
+      reversible: v.tool.reversible || !v.tool.mutates,
+      dependsOn: [...new Set(step.depends_on)].map((d) => `s${d}`),
       ...(step.verify === null || step.verify === undefined ? {} : { verify: step.verify }),
     });
   });
@@ -90,14 +121,20 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
 
 /** The agent that normally owns a tool's family, if it holds every capability the tool needs. */
 const PREFERRED: Record<string, string> = {
-  'fs.read': 'storage', 'fs.write': 'storage', exec: 'system', 'process.read': 'system', 'process.signal': 'system',
-  'system.read': 'monitor', 'net.read': 'network',
+  'fs.read': 'storage',
+  'fs.write': 'storage',
+  exec: 'system',
+  'process.read': 'system',
+  'process.signal': 'system',
+  'system.read': 'monitor',
+  'net.read': 'network',
 };
 
 export function agentFor(needs: readonly Capability[]): string | null {
   const holds = (agent: string): boolean => needs.every((c) => capabilitiesOf(agent)?.includes(c) === true);
   const preferred = needs.map((c) => PREFERRED[c]).find((a): a is string => a !== undefined && holds(a));
   if (preferred !== undefined) return preferred;
-  for (const agent of ['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance']) if (holds(agent)) return agent;
+  for (const agent of ['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance'])
+    if (holds(agent)) return agent;
   return null;
 }

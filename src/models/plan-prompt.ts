@@ -15,20 +15,29 @@ export interface PlanPrompt {
 export function planSystemPrompt(tools: readonly ToolDescription[], detail: 'full' | 'brief' = 'full'): string {
   return [
     'You are the planner of aiOS, which administers this Linux node only through typed tools.',
-    'Turn the operator\'s goal into a short plan of tool calls, as JSON:',
+    "Turn the operator's goal into a short plan of tool calls, as JSON:",
     '{"explanation": "...", "steps": [{"tool": "...", "args": {...}, "rationale": "...", "depends_on": [numbers of earlier steps]}]}',
-    'Rules: use only these tools, with exactly their arguments. Paths are absolute; relative ones are under the operator\'s home.',
+    "Rules: use only these tools, with exactly their arguments. Paths are absolute; relative ones are under the operator's home.",
     'Prefer read-only tools when the goal is a question. If the tools cannot do it, give no steps and say why in explanation.',
     'Nothing runs until the operator approves the plan.',
     // Only in the full prompt: a small model's short context is better spent on the tools.
-    ...(detail === 'full' ? ['A step that starts a service or opens a port should carry "verify": a read-only check that decides whether it worked, e.g. {"check": "port", "host": "127.0.0.1", "port": 8080, "expect": "open"}, {"check": "service", "unit": "nginx", "expect": "active"}, {"check": "http", "url": "...", "status": 200}.'] : []),
+    ...(detail === 'full'
+      ? [
+          'A step that starts a service or opens a port should carry "verify": a read-only check that decides whether it worked, e.g. {"check": "port", "host": "127.0.0.1", "port": 8080, "expect": "open"}, {"check": "service", "unit": "nginx", "expect": "active"}, {"check": "http", "url": "...", "status": 200}.',
+        ]
+      : []),
     'Tools (* = required argument):',
-    ...tools.map((t) => `- ${t.name}(${argList(t.inputSchema as JsonSchema)})${detail === 'full' ? `: ${t.description}` : ''}`),
+    ...tools.map(
+      (t) => `- ${t.name}(${argList(t.inputSchema as JsonSchema)})${detail === 'full' ? `: ${t.description}` : ''}`,
+    ),
   ].join('\n');
 }
 
 /** The first phase of a local plan with facts: which read-only tools to call, as JSON. */
-export function factsSystemPrompt(tools: readonly { name: string; inputSchema: JsonSchema }[], maxFacts: number): string {
+export function factsSystemPrompt(
+  tools: readonly { name: string; inputSchema: JsonSchema }[],
+  maxFacts: number,
+): string {
   return [
     'You are the planner of aiOS, which administers this Linux node only through typed tools.',
     `Before you plan the operator's goal you may learn facts about this node with up to ${maxFacts} read-only tool calls, as JSON:`,
@@ -42,7 +51,13 @@ export function factsSystemPrompt(tools: readonly { name: string; inputSchema: J
  * `facts`: what read-only tools answered before this plan (a local model's first phase).
  * `revision`: why the previous plan failed, already sanitised and framed as data (revision-context.ts).
  */
-export function planUserPrompt(goal: string, home: string, rejected: readonly string[] = [], facts = '', revision = ''): string {
+export function planUserPrompt(
+  goal: string,
+  home: string,
+  rejected: readonly string[] = [],
+  facts = '',
+  revision = '',
+): string {
   const lines = [`Goal: ${goal}`, `Operator's home directory: ${home}`];
   if (revision !== '') lines.push(revision);
   if (facts !== '') lines.push(facts);
@@ -55,7 +70,9 @@ export function planUserPrompt(goal: string, home: string, rejected: readonly st
 function argList(schema: JsonSchema): string {
   const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema['required'] ?? []) as string[]);
-  return Object.entries(props).map(([k, v]) => `${k}${required.has(k) ? '*' : ''}: ${typeName(v)}`).join(', ');
+  return Object.entries(props)
+    .map(([k, v]) => `${k}${required.has(k) ? '*' : ''}: ${typeName(v)}`)
+    .join(', ');
 }
 
 function typeName(s: JsonSchema): string {

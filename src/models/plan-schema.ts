@@ -25,7 +25,12 @@ export interface PlanSchemaOptions {
 export function planJsonSchema(tools: readonly ToolDescription[]): JsonSchema {
   const defs: Record<string, JsonSchema> = {
     rationale: { type: 'string', maxLength: PLAN_LIMITS.rationale, description: 'Why this step is needed' },
-    depends_on: { type: 'array', items: { type: 'integer' }, maxItems: PLAN_LIMITS.dependsOn, description: 'Numbers (1-based) of earlier steps that must succeed first' },
+    depends_on: {
+      type: 'array',
+      items: { type: 'integer' },
+      maxItems: PLAN_LIMITS.dependsOn,
+      description: 'Numbers (1-based) of earlier steps that must succeed first',
+    },
     verify: verifySchema(),
   };
   const branches = tools.map((t): JsonSchema => {
@@ -37,7 +42,13 @@ export function planJsonSchema(tools: readonly ToolDescription[]): JsonSchema {
     defs[key] = renameRefs(stripMeta(own), key, inner);
     return {
       type: 'object',
-      properties: { tool: { const: t.name }, args: { $ref: `#/$defs/${key}` }, rationale: { $ref: '#/$defs/rationale' }, depends_on: { $ref: '#/$defs/depends_on' }, verify: { $ref: '#/$defs/verify' } },
+      properties: {
+        tool: { const: t.name },
+        args: { $ref: `#/$defs/${key}` },
+        rationale: { $ref: '#/$defs/rationale' },
+        depends_on: { $ref: '#/$defs/depends_on' },
+        verify: { $ref: '#/$defs/verify' },
+      },
       required: ['tool', 'args', 'rationale', 'depends_on'],
       additionalProperties: false,
     };
@@ -61,7 +72,11 @@ function renameRefs(schema: JsonSchema, key: string, inner: Record<string, JsonS
 
 /** A step's optional verification: a read-only check whose answer decides whether the step worked. */
 function verifySchema(): JsonSchema {
-  return { ...stripMeta(z.toJSONSchema(VerifySpec, { io: 'input' }) as JsonSchema), description: 'Optional: what must hold after this step for it to count as done (a port open, a service active, a URL answering); checked with read-only tools, retried until withinMs' };
+  return {
+    ...stripMeta(z.toJSONSchema(VerifySpec, { io: 'input' }) as JsonSchema),
+    description:
+      'Optional: what must hold after this step for it to count as done (a port open, a service active, a URL answering); checked with read-only tools, retried until withinMs',
+  };
 }
 
 /**
@@ -72,11 +87,26 @@ function verifySchema(): JsonSchema {
  */
 export function planGrammarSchema(tools: readonly ToolDescription[], opts: PlanSchemaOptions = {}): JsonSchema {
   const bound = opts.boundStrings ?? 2000;
-  const limits = { explanation: Math.min(PLAN_LIMITS.explanation, bound), rationale: Math.min(PLAN_LIMITS.rationale, bound) };
+  const limits = {
+    explanation: Math.min(PLAN_LIMITS.explanation, bound),
+    rationale: Math.min(PLAN_LIMITS.rationale, bound),
+  };
   const verify = verifySchema();
   // Every key is required in a grammar: "no verification" is written as null.
   const verifyGrammar = { oneOf: [toGrammar(verify, bound, {}), { type: 'null' }] };
-  return planShape(tools.map((t) => stepSchema(t.name, t.description, toGrammar(stripMeta(t.inputSchema as JsonSchema), bound, defsOf(t.inputSchema as JsonSchema)), limits.rationale, verifyGrammar, true)), limits.explanation);
+  return planShape(
+    tools.map((t) =>
+      stepSchema(
+        t.name,
+        t.description,
+        toGrammar(stripMeta(t.inputSchema as JsonSchema), bound, defsOf(t.inputSchema as JsonSchema)),
+        limits.rationale,
+        verifyGrammar,
+        true,
+      ),
+    ),
+    limits.explanation,
+  );
 }
 
 /**
@@ -84,16 +114,29 @@ export function planGrammarSchema(tools: readonly ToolDescription[], opts: PlanS
  * `maxFacts`, or none ({"facts": []}). Each entry is one of the offered tools, its name a
  * constant and its args that tool's own: the grammar cannot name any other tool.
  */
-export function factsGrammarSchema(tools: readonly { name: string; inputSchema: JsonSchema }[], opts: { maxFacts: number; boundStrings: number }): JsonSchema {
+export function factsGrammarSchema(
+  tools: readonly { name: string; inputSchema: JsonSchema }[],
+  opts: { maxFacts: number; boundStrings: number },
+): JsonSchema {
   const calls = tools.map((t): JsonSchema => ({
     type: 'object',
-    properties: { tool: { const: t.name }, args: toGrammar(stripMeta(t.inputSchema), opts.boundStrings, defsOf(t.inputSchema)) },
+    properties: {
+      tool: { const: t.name },
+      args: toGrammar(stripMeta(t.inputSchema), opts.boundStrings, defsOf(t.inputSchema)),
+    },
     required: ['tool', 'args'],
     additionalProperties: false,
   }));
   return {
     type: 'object',
-    properties: { facts: { type: 'array', minItems: 0, maxItems: opts.maxFacts, items: calls.length === 1 ? calls[0] : { oneOf: calls } } },
+    properties: {
+      facts: {
+        type: 'array',
+        minItems: 0,
+        maxItems: opts.maxFacts,
+        items: calls.length === 1 ? calls[0] : { oneOf: calls },
+      },
+    },
     required: ['facts'],
     additionalProperties: false,
   };
@@ -103,9 +146,15 @@ function planShape(steps: JsonSchema[], explanationMax: number = PLAN_LIMITS.exp
   return {
     type: 'object',
     properties: {
-      explanation: { type: 'string', maxLength: explanationMax, description: 'One or two sentences: what the plan does, or why no plan is possible' },
+      explanation: {
+        type: 'string',
+        maxLength: explanationMax,
+        description: 'One or two sentences: what the plan does, or why no plan is possible',
+      },
       steps: {
-        type: 'array', minItems: 0, maxItems: PLAN_LIMITS.steps,
+        type: 'array',
+        minItems: 0,
+        maxItems: PLAN_LIMITS.steps,
         description: 'The steps in order; empty when the goal cannot be done with these tools',
         items: steps.length === 1 ? steps[0] : { oneOf: steps },
       },
@@ -115,7 +164,14 @@ function planShape(steps: JsonSchema[], explanationMax: number = PLAN_LIMITS.exp
   };
 }
 
-function stepSchema(name: string, description: string, args: JsonSchema, rationaleMax: number, verify: JsonSchema, verifyRequired = false): JsonSchema {
+function stepSchema(
+  name: string,
+  description: string,
+  args: JsonSchema,
+  rationaleMax: number,
+  verify: JsonSchema,
+  verifyRequired = false,
+): JsonSchema {
   return {
     type: 'object',
     description,
@@ -123,7 +179,12 @@ function stepSchema(name: string, description: string, args: JsonSchema, rationa
       tool: { const: name },
       args,
       rationale: { type: 'string', maxLength: rationaleMax, description: 'Why this step is needed' },
-      depends_on: { type: 'array', items: { type: 'integer' }, maxItems: PLAN_LIMITS.dependsOn, description: 'Numbers (1-based) of earlier steps that must succeed first' },
+      depends_on: {
+        type: 'array',
+        items: { type: 'integer' },
+        maxItems: PLAN_LIMITS.dependsOn,
+        description: 'Numbers (1-based) of earlier steps that must succeed first',
+      },
       verify,
     },
     required: ['tool', 'args', 'rationale', 'depends_on', ...(verifyRequired ? ['verify'] : [])],
@@ -137,7 +198,10 @@ function stripMeta(schema: JsonSchema): JsonSchema {
 }
 
 function defsOf(schema: JsonSchema): Record<string, JsonSchema> {
-  return { ...(schema['definitions'] as Record<string, JsonSchema> | undefined), ...(schema['$defs'] as Record<string, JsonSchema> | undefined) };
+  return {
+    ...(schema['definitions'] as Record<string, JsonSchema> | undefined),
+    ...(schema['$defs'] as Record<string, JsonSchema> | undefined),
+  };
 }
 
 const ANY_SCALAR: JsonSchema = { type: ['string', 'number', 'boolean', 'null'] };
@@ -149,7 +213,8 @@ function toGrammar(s: JsonSchema, bound: number, defs: Record<string, JsonSchema
     const target = defs[ref.replace(/^#\/(?:\$defs|definitions)\//, '')];
     return target === undefined ? ANY_SCALAR : toGrammar(target, bound, defs, depth + 1);
   }
-  const keep = (out: JsonSchema): JsonSchema => (typeof s['description'] === 'string' ? { ...out, description: s['description'] } : out);
+  const keep = (out: JsonSchema): JsonSchema =>
+    typeof s['description'] === 'string' ? { ...out, description: s['description'] } : out;
   if ('const' in s) return keep({ const: s['const'] });
   if (Array.isArray(s['enum'])) return keep({ enum: s['enum'] });
   const union = (s['anyOf'] ?? s['oneOf']) as JsonSchema[] | undefined;
@@ -166,7 +231,10 @@ function toGrammar(s: JsonSchema, bound: number, defs: Record<string, JsonSchema
     case 'null':
       return keep({ type: s['type'] });
     case 'array': {
-      const items = s['items'] !== undefined && typeof s['items'] === 'object' ? toGrammar(s['items'] as JsonSchema, bound, defs, depth + 1) : ANY_SCALAR;
+      const items =
+        s['items'] !== undefined && typeof s['items'] === 'object'
+          ? toGrammar(s['items'] as JsonSchema, bound, defs, depth + 1)
+          : ANY_SCALAR;
       const maxItems = typeof s['maxItems'] === 'number' ? Math.min(s['maxItems'], 64) : 64;
       const minItems = typeof s['minItems'] === 'number' ? Math.min(s['minItems'], maxItems) : 0;
       return keep({ type: 'array', items, minItems, maxItems });
@@ -174,10 +242,12 @@ function toGrammar(s: JsonSchema, bound: number, defs: Record<string, JsonSchema
     case 'object': {
       const props = (s['properties'] ?? {}) as Record<string, JsonSchema>;
       const required = new Set((s['required'] ?? []) as string[]);
-      const properties = Object.fromEntries(Object.entries(props).map(([k, v]) => {
-        const g = toGrammar(v, bound, defs, depth + 1);
-        return [k, required.has(k) ? g : { oneOf: [g, { type: 'null' }] }];
-      }));
+      const properties = Object.fromEntries(
+        Object.entries(props).map(([k, v]) => {
+          const g = toGrammar(v, bound, defs, depth + 1);
+          return [k, required.has(k) ? g : { oneOf: [g, { type: 'null' }] }];
+        }),
+      );
       return keep({ type: 'object', properties, additionalProperties: false });
     }
     default:

@@ -29,7 +29,9 @@ interface Generation {
 
 /** The env variables that may hold API keys for these providers (the defaults, and any named). */
 function keyVariables(config: AiosConfig): string[] {
-  const named = resolveProviders(config.api).providers.map((p) => p.envVar).filter((v): v is string => v !== null);
+  const named = resolveProviders(config.api)
+    .providers.map((p) => p.envVar)
+    .filter((v): v is string => v !== null);
   return [...new Set([...ENVIRONMENT_VARIABLES, ...named])];
 }
 
@@ -119,13 +121,24 @@ export class ReloadableIntelligence implements Planner {
     try {
       next = this.opts.loadConfig();
     } catch (err) {
-      return keep('the config does not load; the running model tiers are kept', [err instanceof Error ? err.message : String(err)]);
+      return keep('the config does not load; the running model tiers are kept', [
+        err instanceof Error ? err.message : String(err),
+      ]);
     }
     const problems = await this.check(next);
-    if (problems.length > 0) return keep('the new model settings cannot be used; the running model tiers are kept', problems);
+    if (problems.length > 0)
+      return keep('the new model settings cannot be used; the running model tiers are kept', problems);
     // `force`: something outside config.toml changed (a key stored in secrets.toml).
-    if (opts.force !== true && JSON.stringify([next.models, next.api]) === JSON.stringify([this.config.models, this.config.api])) {
-      return { reloaded: false, message: 'the model settings did not change; nothing was reloaded', problems: [], tiers: this.tiers() };
+    if (
+      opts.force !== true &&
+      JSON.stringify([next.models, next.api]) === JSON.stringify([this.config.models, this.config.api])
+    ) {
+      return {
+        reloaded: false,
+        message: 'the model settings did not change; nothing was reloaded',
+        problems: [],
+        tiers: this.tiers(),
+      };
     }
     const old = this.current;
     this.config = next;
@@ -134,8 +147,15 @@ export class ReloadableIntelligence implements Planner {
     if (old.inFlight === 0) await this.retire(old);
     this.opts.log('models/reload: model settings reloaded from the config');
     // The always-loaded models load and are probed in the background, as at start.
-    this.current.intel.start().catch((err: unknown) => this.opts.log(`local models: ${err instanceof Error ? err.message : String(err)}`));
-    return { reloaded: true, message: 'model settings reloaded; always-loaded models load in the background (see aios models)', problems: this.problems(), tiers: this.tiers() };
+    this.current.intel
+      .start()
+      .catch((err: unknown) => this.opts.log(`local models: ${err instanceof Error ? err.message : String(err)}`));
+    return {
+      reloaded: true,
+      message: 'model settings reloaded; always-loaded models load in the background (see aios models)',
+      problems: this.problems(),
+      tiers: this.tiers(),
+    };
   }
 
   private build(config: AiosConfig): Generation {
@@ -143,7 +163,11 @@ export class ReloadableIntelligence implements Planner {
   }
 
   private async retire(gen: Generation): Promise<void> {
-    await gen.intel.close().catch((err: unknown) => this.opts.log(`closing the old model runtime: ${err instanceof Error ? err.message : String(err)}`));
+    await gen.intel
+      .close()
+      .catch((err: unknown) =>
+        this.opts.log(`closing the old model runtime: ${err instanceof Error ? err.message : String(err)}`),
+      );
   }
 
   /** What would make the new settings unusable, found before the running ones are touched. */

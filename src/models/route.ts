@@ -29,9 +29,12 @@ export interface GoalClass {
   because: string;
 }
 
-const HIGH = /\b(?:delete|remove|rm|erase|wipe|purge|drop|kill|terminate|stop|restart|reboot|shut\s*down|poweroff|halt|format|mkfs|partition|uninstall|install|upgrade|update|chmod|chown|firewall|iptables|nft|useradd|userdel|passwd|sudoers?|ssh\s*keys?|mount|umount|truncate|overwrite)\b/i;
-const MEDIUM = /\b(?:create|make|write|edit|change|set|add|append|move|mv|rename|copy|cp|enable|disable|configure|replace|save|put|touch|start|schedule|cron)\b/i;
-const QUESTION = /^(?:what|which|how|why|when|where|who|whose|is|are|was|were|does|do|did|can|could|should|will|show|list|find|check|count|display|tell|explain|describe|report|summari[sz]e|analy[sz]e|diagnose|monitor|watch|look)\b|\?\s*$/i;
+const HIGH =
+  /\b(?:delete|remove|rm|erase|wipe|purge|drop|kill|terminate|stop|restart|reboot|shut\s*down|poweroff|halt|format|mkfs|partition|uninstall|install|upgrade|update|chmod|chown|firewall|iptables|nft|useradd|userdel|passwd|sudoers?|ssh\s*keys?|mount|umount|truncate|overwrite)\b/i;
+const MEDIUM =
+  /\b(?:create|make|write|edit|change|set|add|append|move|mv|rename|copy|cp|enable|disable|configure|replace|save|put|touch|start|schedule|cron)\b/i;
+const QUESTION =
+  /^(?:what|which|how|why|when|where|who|whose|is|are|was|were|does|do|did|can|could|should|will|show|list|find|check|count|display|tell|explain|describe|report|summari[sz]e|analy[sz]e|diagnose|monitor|watch|look)\b|\?\s*$/i;
 
 export function classifyGoal(text: string): GoalClass {
   const t = text.trim();
@@ -40,7 +43,11 @@ export function classifyGoal(text: string): GoalClass {
   const question = QUESTION.test(t);
   if (high !== null) return { kind: question ? 'question' : 'change', risk: 'high', because: `"${high[0]}"` };
   if (medium !== null && !question) return { kind: 'change', risk: 'medium', because: `"${medium[0]}"` };
-  return { kind: question ? 'question' : 'change', risk: question ? 'low' : 'medium', because: question ? 'a question' : 'no risk words; treated as a change' };
+  return {
+    kind: question ? 'question' : 'change',
+    risk: question ? 'low' : 'medium',
+    because: question ? 'a question' : 'no risk words; treated as a change',
+  };
 }
 
 export interface TierState {
@@ -81,13 +88,19 @@ function preference(task: Task): { order: ModelTier[]; note: string } {
     case 'revise': {
       // A plan that failed on the node is planned again by the strongest model first.
       if (task.failed === undefined && task.stepFailed !== undefined) {
-        return { order: ['cloud', 'tactical', 'operational'], note: `${task.stepFailed}: stronger tiers first; ${what}` };
+        return {
+          order: ['cloud', 'tactical', 'operational'],
+          note: `${task.stepFailed}: stronger tiers first; ${what}`,
+        };
       }
       // The tier that failed is not asked again; stronger tiers first, then the weaker ones.
       const failed = task.failed?.tier ?? 'operational';
       const i = STRENGTH.indexOf(failed);
       const order = [...STRENGTH.slice(i + 1), ...STRENGTH.slice(0, i).reverse()];
-      return { order, note: `revise after ${failed} failed (${task.failed?.reason ?? 'no plan'}): stronger tiers first; ${what}` };
+      return {
+        order,
+        note: `revise after ${failed} failed (${task.failed?.reason ?? 'no plan'}): stronger tiers first; ${what}`,
+      };
     }
     case 'analyse':
       // Machine output may hold private data and is long: read it locally first; the cloud last.
@@ -97,7 +110,10 @@ function preference(task: Task): { order: ModelTier[]; note: string } {
       };
     case 'answer':
       // Outputs may hold private data, and a question read wrongly is harmless: locally first.
-      return { order: ['operational', 'tactical', 'cloud'], note: `answer from the outputs, locally first, the cloud last; ${what}` };
+      return {
+        order: ['operational', 'tactical', 'cloud'],
+        note: `answer from the outputs, locally first, the cloud last; ${what}`,
+      };
     case 'probe':
       // A health check costs nothing locally and money in the cloud: local tiers only.
       return { order: ['operational', 'tactical'], note: 'probe: local tiers only, never a paid call' };

@@ -92,7 +92,11 @@ export class Router implements Planner {
   tiers(): TierStatus[] {
     const states = this.tierStates();
     return [
-      ...this.d.fixed.map((p) => ({ name: p.tier, up: true, detail: p.tier === 'reactive' ? 'built-in rules' : 'learned procedures' })),
+      ...this.d.fixed.map((p) => ({
+        name: p.tier,
+        up: true,
+        detail: p.tier === 'reactive' ? 'built-in rules' : 'learned procedures',
+      })),
       ...MODEL_TIERS.map((t) => ({ name: t, up: states[t].configured && states[t].up, detail: states[t].detail })),
     ];
   }
@@ -104,7 +108,9 @@ export class Router implements Planner {
       const out = await p.plan(request);
       if (out.kind === 'plan') {
         this.d.decisionLog('router.decision', goalId, {
-          tier: p.tier, why: p.tier === 'reactive' ? 'a built-in rule matched' : 'a learned procedure matched', ...(out.match === undefined ? {} : { match: out.match }),
+          tier: p.tier,
+          why: p.tier === 'reactive' ? 'a built-in rule matched' : 'a learned procedure matched',
+          ...(out.match === undefined ? {} : { match: out.match }),
           ...(request.revision === undefined ? {} : { task: 'revise', revise: request.revision.why }),
         });
         return out;
@@ -116,7 +122,11 @@ export class Router implements Planner {
     const goal = classifyGoal(request.text);
     const states = this.tierStates();
     const budgetLeft = this.d.budgetLeft();
-    let task: Task = { kind: request.task ?? 'plan', goal, ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }) };
+    let task: Task = {
+      kind: request.task ?? 'plan',
+      goal,
+      ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }),
+    };
     const tried = new Set<ModelTier>();
     const modelReasons: string[] = [];
     // One decision per task: the first plan (or analysis), then a revise after each tier that fails.
@@ -127,7 +137,12 @@ export class Router implements Planner {
       const t = order[0];
       if (t === undefined) {
         if (tried.size > 0) return { kind: 'not_understood', reason: modelReasons.join(' ') };
-        return { kind: 'not_understood', reason: [...reasons, `No model tier is up: ${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ')}.`].join(' ') };
+        return {
+          kind: 'not_understood',
+          reason: [...reasons, `No model tier is up: ${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ')}.`].join(
+            ' ',
+          ),
+        };
       }
       tried.add(t);
       const planner = this.d.planners[t] as ModelPlanner;
@@ -135,9 +150,15 @@ export class Router implements Planner {
       const costs: ModelCost[] = [];
       let out: PlanOutcome;
       try {
-        out = await planner.plan(request, this.context(goalId, request.signal, (c) => costs.push(c)));
+        out = await planner.plan(
+          request,
+          this.context(goalId, request.signal, (c) => costs.push(c)),
+        );
       } catch (err) {
-        out = { kind: 'not_understood', reason: sentence(`The ${t} tier failed: ${err instanceof Error ? err.message : String(err)}`) };
+        out = {
+          kind: 'not_understood',
+          reason: sentence(`The ${t} tier failed: ${err instanceof Error ? err.message : String(err)}`),
+        };
       }
       const record = { task: task.kind, tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
       if (request.signal?.aborted === true) {
@@ -150,7 +171,12 @@ export class Router implements Planner {
       }
       this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       modelReasons.push(out.reason);
-      task = { kind: 'revise', goal, failed: { tier: t, reason: out.reason }, ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }) };
+      task = {
+        kind: 'revise',
+        goal,
+        failed: { tier: t, reason: out.reason },
+        ...(request.revision === undefined ? {} : { stepFailed: request.revision.why }),
+      };
     }
   }
 
@@ -161,11 +187,17 @@ export class Router implements Planner {
    */
   async analyse(request: AnalyseRequest): Promise<AnalyseOutcome> {
     const { step } = request;
-    const out = await this.consult('analyse', request.goalId, step.goal, { step: step.stepId }, request.signal,
+    const out = await this.consult(
+      'analyse',
+      request.goalId,
+      step.goal,
+      { step: step.stepId },
+      request.signal,
       async (analyst, ctx) => {
         const r = await analyst.analyse(step, ctx);
         return r.ok ? { ok: true as const, value: r.diagnosis } : r;
-      });
+      },
+    );
     return out.kind === 'done' ? { kind: 'diagnosis', tier: out.tier, diagnosis: out.value, cost: out.cost } : out;
   }
 
@@ -174,16 +206,30 @@ export class Router implements Planner {
    * outputs, routed and logged like the analyse task. With no model tier configured, nothing happens.
    */
   async answer(request: AnswerRequest): Promise<AnswerOutcome> {
-    const out = await this.consult('answer', request.goalId, request.question.goal, {}, request.signal,
-      (analyst, ctx) => analyst.answer(request.question, ctx));
+    const out = await this.consult(
+      'answer',
+      request.goalId,
+      request.question.goal,
+      {},
+      request.signal,
+      (analyst, ctx) => analyst.answer(request.question, ctx),
+    );
     return out.kind === 'done' ? { kind: 'answer', tier: out.tier, answer: out.value, cost: out.cost } : out;
   }
 
   /** Asks the analysts of the tiers route() picks, in order, until one gives a usable reply. */
   private async consult<T>(
-    task: 'analyse' | 'answer', goalId: string, goalText: string, label: Record<string, unknown>, signal: AbortSignal | undefined,
+    task: 'analyse' | 'answer',
+    goalId: string,
+    goalText: string,
+    label: Record<string, unknown>,
+    signal: AbortSignal | undefined,
     ask: (analyst: ModelAnalyst, ctx: AnalysisContext) => Promise<Reply<T>>,
-  ): Promise<{ kind: 'done'; tier: ModelTier; value: T; cost: string } | { kind: 'failed' | 'cancelled'; reason: string; cost: string } | { kind: 'skipped' }> {
+  ): Promise<
+    | { kind: 'done'; tier: ModelTier; value: T; cost: string }
+    | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
+    | { kind: 'skipped' }
+  > {
     if (!this.hasModels) return { kind: 'skipped' };
     const r = route({ kind: task, goal: classifyGoal(goalText) }, this.tierStates(), this.d.budgetLeft());
     const order = r.order.filter((t) => this.d.analysts?.[t] !== undefined);
@@ -214,7 +260,10 @@ export class Router implements Planner {
       this.d.decisionLog('router.fallback', goalId, { ...record, reason: out.reason });
       reasons.push(`${t}: ${out.reason}`);
     }
-    const reason = order.length === 0 ? `no model tier is up (${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ') || 'none configured'})` : reasons.join('; ');
+    const reason =
+      order.length === 0
+        ? `no model tier is up (${r.skipped.map((s) => `${s.tier}: ${s.why}`).join('; ') || 'none configured'})`
+        : reasons.join('; ');
     return { kind: 'failed', reason, cost: costLine(all) };
   }
 
@@ -225,10 +274,16 @@ export class Router implements Planner {
    */
   async probe(alwaysLoaded: readonly LocalTier[]): Promise<void> {
     const probers = this.d.probers ?? {};
-    const configured = (Object.keys(probers) as LocalTier[]);
+    const configured = Object.keys(probers) as LocalTier[];
     if (configured.length === 0) return;
-    const r = route({ kind: 'probe', goal: { kind: 'question', risk: 'low', because: 'a health check' } }, this.tierStates(), null);
-    const order = r.order.filter((t): t is LocalTier => t !== 'cloud' && alwaysLoaded.includes(t) && probers[t] !== undefined);
+    const r = route(
+      { kind: 'probe', goal: { kind: 'question', risk: 'low', because: 'a health check' } },
+      this.tierStates(),
+      null,
+    );
+    const order = r.order.filter(
+      (t): t is LocalTier => t !== 'cloud' && alwaysLoaded.includes(t) && probers[t] !== undefined,
+    );
     const onDemand = r.order.filter((t) => !order.includes(t as LocalTier) && t !== 'cloud');
     const why = onDemand.length === 0 ? r.why : `${r.why}; not loaded for it (load on demand): ${onDemand.join(', ')}`;
     this.d.decisionLog('router.decision', null, { task: 'probe', order, skipped: r.skipped, why });
@@ -237,7 +292,11 @@ export class Router implements Planner {
       const costs: ModelCost[] = [];
       const out = await (probers[t] as Prober)((c) => costs.push(c));
       const record = { task: 'probe', tier: t, ms: Math.round(performance.now() - began), cost: costLine(costs) };
-      this.d.decisionLog('router.probed', null, out.ok ? { ...record, ok: true, detail: out.detail } : { ...record, ok: false, reason: out.reason });
+      this.d.decisionLog(
+        'router.probed',
+        null,
+        out.ok ? { ...record, ok: true, detail: out.detail } : { ...record, ok: false, reason: out.reason },
+      );
     }
   }
 
@@ -246,19 +305,23 @@ export class Router implements Planner {
     if (goalId === null) return { goalId, ...base };
     let restart = true;
     return {
-      goalId, ...base,
+      goalId,
+      ...base,
       onDelta: (text) => {
         this.d.emit({ type: 'plan.delta', goalId, text, restart });
         restart = false;
       },
-      onRestart: () => { restart = true; },
+      onRestart: () => {
+        restart = true;
+      },
     };
   }
 
   private tierStates(): Record<ModelTier, TierState> {
     const states = this.d.availability();
     // A tier without a planner is not configured, whatever the runtime says.
-    for (const t of MODEL_TIERS) if (this.d.planners[t] === undefined) states[t] = { configured: false, up: false, detail: states[t].detail };
+    for (const t of MODEL_TIERS)
+      if (this.d.planners[t] === undefined) states[t] = { configured: false, up: false, detail: states[t].detail };
     return states;
   }
 }

@@ -74,9 +74,10 @@ export function allRedirects(script: Script): Redirect[] {
 /** The words of every `for x in …` loop, nested ones and those inside substitutions included. */
 export function loopWords(script: Script): Word[] {
   const out: Word[] = [];
-  const visit = (s: Script): void => eachCommand(s, (c) => {
-    if (c.kind === 'compound' && c.type === 'for') out.push(...c.words);
-  });
+  const visit = (s: Script): void =>
+    eachCommand(s, (c) => {
+      if (c.kind === 'compound' && c.type === 'for') out.push(...c.words);
+    });
   visit(script);
   for (const found of findCommands(script)) {
     for (const w of [...found.cmd.words, ...found.cmd.assigns.map((a) => a.value)]) {

@@ -29,35 +29,99 @@ export type Unwrapped =
 
 const SPECS: Record<string, OptionSpec> = {
   sudo: {
-    short: 'ugpCDrtTUhR', flags: 'AbEeHiKklnPSsVv',
-    long: ['user', 'group', 'prompt', 'close-from', 'chdir', 'role', 'type', 'command-timeout', 'other-user', 'host', 'chroot'],
-    longFlags: ['askpass', 'background', 'preserve-env', 'edit', 'set-home', 'login', 'remove-timestamp', 'reset-timestamp', 'list', 'non-interactive', 'preserve-groups', 'stdin', 'shell', 'validate', 'version', 'help'],
+    short: 'ugpCDrtTUhR',
+    flags: 'AbEeHiKklnPSsVv',
+    long: [
+      'user',
+      'group',
+      'prompt',
+      'close-from',
+      'chdir',
+      'role',
+      'type',
+      'command-timeout',
+      'other-user',
+      'host',
+      'chroot',
+    ],
+    longFlags: [
+      'askpass',
+      'background',
+      'preserve-env',
+      'edit',
+      'set-home',
+      'login',
+      'remove-timestamp',
+      'reset-timestamp',
+      'list',
+      'non-interactive',
+      'preserve-groups',
+      'stdin',
+      'shell',
+      'validate',
+      'version',
+      'help',
+    ],
   },
   doas: { short: 'uC', flags: 'nsL' },
   env: {
-    short: 'uCS', flags: 'i0v', long: ['unset', 'chdir', 'split-string', 'block-signal', 'default-signal', 'ignore-signal'],
-    longFlags: ['ignore-environment', 'null', 'debug', 'list-signal-handling'], assignments: true,
+    short: 'uCS',
+    flags: 'i0v',
+    long: ['unset', 'chdir', 'split-string', 'block-signal', 'default-signal', 'ignore-signal'],
+    longFlags: ['ignore-environment', 'null', 'debug', 'list-signal-handling'],
+    assignments: true,
   },
   nice: { short: 'n', long: ['adjustment'], numeric: true },
   ionice: { short: 'cnpPu', flags: 't', long: ['class', 'classdata', 'pid', 'pgid', 'uid'], longFlags: ['ignore'] },
-  timeout: { short: 'sk', flags: 'v', long: ['signal', 'kill-after'], longFlags: ['preserve-status', 'foreground', 'verbose'], operands: 1 },
+  timeout: {
+    short: 'sk',
+    flags: 'v',
+    long: ['signal', 'kill-after'],
+    longFlags: ['preserve-status', 'foreground', 'verbose'],
+    operands: 1,
+  },
   nohup: {},
   setsid: { flags: 'cfw', longFlags: ['ctty', 'fork', 'wait'] },
   stdbuf: { short: 'ioe', long: ['input', 'output', 'error'] },
   command: { flags: 'pvV' },
   exec: { short: 'a', flags: 'cl' },
   builtin: {},
-  time: { short: 'fo', flags: 'pavq', long: ['format', 'output'], longFlags: ['portability', 'append', 'verbose', 'quiet'] },
+  time: {
+    short: 'fo',
+    flags: 'pavq',
+    long: ['format', 'output'],
+    longFlags: ['portability', 'append', 'verbose', 'quiet'],
+  },
   chroot: { long: ['userspec', 'groups'], longFlags: ['skip-chdir'], operands: 1 },
   xargs: {
-    short: 'adEIiLlnPs', flags: '0oprtx',
-    long: ['arg-file', 'delimiter', 'eof', 'replace', 'max-lines', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
+    short: 'adEIiLlnPs',
+    flags: '0oprtx',
+    long: [
+      'arg-file',
+      'delimiter',
+      'eof',
+      'replace',
+      'max-lines',
+      'max-args',
+      'max-procs',
+      'max-chars',
+      'process-slot-var',
+    ],
     longFlags: ['null', 'open-tty', 'interactive', 'no-run-if-empty', 'verbose', 'exit', 'show-limits'],
   },
-  flock: { short: 'wEc', flags: 'sxunoFv', long: ['timeout', 'conflict-exit-code', 'command'], longFlags: ['shared', 'exclusive', 'unlock', 'nonblock', 'close', 'no-fork', 'verbose'], operands: 1 },
+  flock: {
+    short: 'wEc',
+    flags: 'sxunoFv',
+    long: ['timeout', 'conflict-exit-code', 'command'],
+    longFlags: ['shared', 'exclusive', 'unlock', 'nonblock', 'close', 'no-fork', 'verbose'],
+    operands: 1,
+  },
 };
 
-interface Scan { index: number; seen: Map<string, string | true> }
+interface Scan {
+  index: number;
+  seen: Map<string, string | true>;
+}
 
 /** Reads options per the spec; the index where operands start, or why it cannot tell. */
 function scanOptions(args: readonly ExpandedWord[], spec: OptionSpec, program: string): Scan | string {
@@ -67,17 +131,26 @@ function scanOptions(args: readonly ExpandedWord[], spec: OptionSpec, program: s
     const arg = args[i] as ExpandedWord;
     const a = arg.text;
     if (!a.startsWith('-') || a === '-') {
-      if (spec.assignments === true && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) { i += 1; continue; }
+      if (spec.assignments === true && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
+        i += 1;
+        continue;
+      }
       break;
     }
     if (!arg.static) return `an option of ${program} is computed at run time (${a})`;
-    if (a === '--') { i += 1; break; }
+    if (a === '--') {
+      i += 1;
+      break;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = a.slice(2, eq < 0 ? undefined : eq);
       if (spec.long?.includes(name) === true) {
         if (eq >= 0) seen.set(name, a.slice(eq + 1));
-        else { seen.set(name, args[i + 1]?.text ?? ''); i += 1; }
+        else {
+          seen.set(name, args[i + 1]?.text ?? '');
+          i += 1;
+        }
       } else if (spec.longFlags?.includes(name) === true) {
         seen.set(name, true);
       } else {
@@ -86,17 +159,24 @@ function scanOptions(args: readonly ExpandedWord[], spec: OptionSpec, program: s
       i += 1;
       continue;
     }
-    if (spec.numeric === true && /^-\d+$/.test(a)) { i += 1; continue; }
+    if (spec.numeric === true && /^-\d+$/.test(a)) {
+      i += 1;
+      continue;
+    }
     let j = 1;
     for (; j < a.length; j++) {
       const c = a[j] as string;
       if (spec.short?.includes(c) === true) {
         const attached = a.slice(j + 1);
         if (attached !== '') seen.set(c, attached);
-        else { seen.set(c, args[i + 1]?.text ?? ''); i += 1; }
+        else {
+          seen.set(c, args[i + 1]?.text ?? '');
+          i += 1;
+        }
         break;
       }
-      if (spec.flags?.includes(c) !== true) return `${program} option -${c} is not one aiOS knows; it cannot tell which program would run`;
+      if (spec.flags?.includes(c) !== true)
+        return `${program} option -${c} is not one aiOS knows; it cannot tell which program would run`;
       seen.set(c, true);
     }
     i += 1;
@@ -114,7 +194,8 @@ const joined = (words: readonly ExpandedWord[]): string => words.map((w) => w.te
 
 /** What a wrapper runs, given its own name and its arguments; null when `program` is no wrapper. */
 export function unwrap(program: string, args: readonly ExpandedWord[]): Unwrapped | null {
-  if (program === 'busybox') return args.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...args], appendsInput: false };
+  if (program === 'busybox')
+    return args.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...args], appendsInput: false };
   if (program === 'ip') return ipExec(args);
   const spec = SPECS[program];
   if (spec === undefined) return null;
@@ -124,8 +205,14 @@ export function unwrap(program: string, args: readonly ExpandedWord[]): Unwrappe
   switch (program) {
     case 'sudo':
       if (has(scan, 'e', 'edit')) return { kind: 'opaque', why: 'sudo -e edits files in an interactive editor' };
-      if (has(scan, 'l', 'list', 'v', 'validate', 'k', 'K', 'V', 'version', 'help', 'reset-timestamp', 'remove-timestamp')) return { kind: 'none' };
-      if (has(scan, 's', 'shell', 'i', 'login')) return rest.length === 0 ? { kind: 'opaque', why: 'an interactive root shell' } : { kind: 'shell', text: joined(rest) };
+      if (
+        has(scan, 'l', 'list', 'v', 'validate', 'k', 'K', 'V', 'version', 'help', 'reset-timestamp', 'remove-timestamp')
+      )
+        return { kind: 'none' };
+      if (has(scan, 's', 'shell', 'i', 'login'))
+        return rest.length === 0
+          ? { kind: 'opaque', why: 'an interactive root shell' }
+          : { kind: 'shell', text: joined(rest) };
       break;
     case 'doas':
       if (has(scan, 's')) return { kind: 'opaque', why: 'an interactive root shell' };
@@ -146,7 +233,11 @@ export function unwrap(program: string, args: readonly ExpandedWord[]): Unwrappe
       if (rest.length === 0) return { kind: 'opaque', why: 'an interactive shell inside the new root' };
       break;
     case 'xargs':
-      return { kind: 'command', argv: rest.length === 0 ? [{ text: 'echo', static: true }] : [...rest], appendsInput: true };
+      return {
+        kind: 'command',
+        argv: rest.length === 0 ? [{ text: 'echo', static: true }] : [...rest],
+        appendsInput: true,
+      };
     case 'flock': {
       // flock [options] file -c command: -c may also come after the lock file.
       const after = rest[0]?.text === '-c' || rest[0]?.text === '--command' ? rest[1]?.text : undefined;
@@ -154,7 +245,8 @@ export function unwrap(program: string, args: readonly ExpandedWord[]): Unwrappe
       if (typeof cmd === 'string') return { kind: 'shell', text: cmd };
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return rest.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...rest], appendsInput: false };
 }
@@ -198,7 +290,12 @@ export function ipExec(args: readonly ExpandedWord[]): Unwrapped | null {
   }
   const object = args[i]?.text ?? '';
   const verb = args[i + 1]?.text ?? '';
-  if (!((object.length >= 3 && 'netns'.startsWith(object)) || object === 'vrf') || verb === '' || !'exec'.startsWith(verb)) return null;
+  if (
+    !((object.length >= 3 && 'netns'.startsWith(object)) || object === 'vrf') ||
+    verb === '' ||
+    !'exec'.startsWith(verb)
+  )
+    return null;
   const inner = args.slice(i + (all ? 2 : 3));
   return inner.length === 0 ? { kind: 'none' } : { kind: 'command', argv: [...inner], appendsInput: false };
 }

@@ -13,7 +13,18 @@ export const DISK_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|mapper\/|di
 /** Character devices that write to memory or I/O ports. */
 const MEMORY_DEVICE = /^\/dev\/(mem|kmem|port)$/;
 /** Character devices whose writing changes nothing lasting. */
-const HARMLESS_CHAR = new Set(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/ptmx']);
+const HARMLESS_CHAR = new Set([
+  '/dev/null',
+  '/dev/zero',
+  '/dev/full',
+  '/dev/random',
+  '/dev/urandom',
+  '/dev/tty',
+  '/dev/stdout',
+  '/dev/stderr',
+  '/dev/stdin',
+  '/dev/ptmx',
+]);
 
 export type DeviceKind = 'disk' | 'memory' | 'char';
 
@@ -36,16 +47,23 @@ export function resolveDevice(text: string): ResolvedPath {
   if (!text.startsWith('/')) return { path: text, device: null };
   const lexical = lexicalPath(text);
   let real = lexical;
-  try { real = realpathSync.native(lexical); } catch { /* does not exist (yet): the text is what it names */ }
+  try {
+    real = realpathSync.native(lexical);
+  } catch {
+    /* does not exist (yet): the text is what it names */
+  }
   for (const p of [real, lexical]) {
     if (MEMORY_DEVICE.test(p)) return { path: p, device: 'memory' };
-    if (HARMLESS_CHAR.has(p) || /^\/dev\/(fd|pts)\//.test(p) || /^\/proc\/(self|thread-self|[0-9]+)\/fd\//.test(p)) return { path: p, device: null };
+    if (HARMLESS_CHAR.has(p) || /^\/dev\/(fd|pts)\//.test(p) || /^\/proc\/(self|thread-self|[0-9]+)\/fd\//.test(p))
+      return { path: p, device: null };
   }
   try {
     const st = statSync(real);
     if (st.isBlockDevice()) return { path: real, device: 'disk' };
     if (st.isCharacterDevice()) return { path: real, device: 'char' };
-  } catch { /* nothing there: judged by its name below */ }
+  } catch {
+    /* nothing there: judged by its name below */
+  }
   if (DISK_DEVICE.test(real) || DISK_DEVICE.test(lexical)) return { path: real, device: 'disk' };
   return { path: real, device: null };
 }

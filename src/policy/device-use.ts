@@ -4,13 +4,52 @@
 import { resolveDevice } from './device-paths.js';
 import { writtenOperands } from './written-operands.js';
 
-export interface DeviceFinding { level: 'deny' | 'admin'; why: string }
+export interface DeviceFinding {
+  level: 'deny' | 'admin';
+  why: string;
+}
 
 /** Programs that name devices only to describe, mount or manage them: rules of their own judge those. */
 export const DEVICE_METADATA_PROGRAMS: ReadonlySet<string> = new Set([
-  'lsblk', 'blkid', 'stat', 'ls', 'findmnt', 'udevadm', 'df', 'realpath', 'readlink', 'mount', 'umount', 'swapon', 'swapoff',
-  'test', '[', 'echo', 'printf', 'file', 'smartctl', 'fdisk', 'sfdisk', 'parted', 'gdisk', 'sgdisk', 'cryptsetup', 'mdadm', 'losetup',
-  'mkfs', 'mke2fs', 'mkswap', 'wipefs', 'blkdiscard', 'e2fsck', 'fsck', 'tune2fs', 'resize2fs', 'pvcreate', 'vgcreate', 'lvcreate',
+  'lsblk',
+  'blkid',
+  'stat',
+  'ls',
+  'findmnt',
+  'udevadm',
+  'df',
+  'realpath',
+  'readlink',
+  'mount',
+  'umount',
+  'swapon',
+  'swapoff',
+  'test',
+  '[',
+  'echo',
+  'printf',
+  'file',
+  'smartctl',
+  'fdisk',
+  'sfdisk',
+  'parted',
+  'gdisk',
+  'sgdisk',
+  'cryptsetup',
+  'mdadm',
+  'losetup',
+  'mkfs',
+  'mke2fs',
+  'mkswap',
+  'wipefs',
+  'blkdiscard',
+  'e2fsck',
+  'fsck',
+  'tune2fs',
+  'resize2fs',
+  'pvcreate',
+  'vgcreate',
+  'lvcreate',
 ]);
 
 /** An absolute path inside an argument: the argument itself, or the value of key=/path. */
@@ -30,7 +69,11 @@ function judgeWrite(path: string, what: string): DeviceFinding | null {
 
 function judgeOpen(path: string, what: string): DeviceFinding | null {
   const d = resolveDevice(path);
-  if (d.device === 'disk') return { level: 'admin', why: `opens the disk device ${d.path} directly (every file on it can be read or written): ${what}` };
+  if (d.device === 'disk')
+    return {
+      level: 'admin',
+      why: `opens the disk device ${d.path} directly (every file on it can be read or written): ${what}`,
+    };
   if (d.device === 'memory') return { level: 'admin', why: `opens kernel memory (${d.path}): ${what}` };
   return null;
 }

@@ -12,7 +12,23 @@ const XTABLES_READS = { short: 'LSCVh', long: ['list', 'list-rules', 'check', 'v
 /** Everything that writes, including -Z (zeroes counters, also alongside -L). */
 const XTABLES_WRITES = {
   short: 'AIDRFXPNEZ',
-  long: ['append', 'insert', 'delete', 'replace', 'flush', 'delete-chain', 'policy', 'new-chain', 'rename-chain', 'zero', 'atomic-commit', 'atomic-init', 'atomic-save', 'init-table', 'modprobe'],
+  long: [
+    'append',
+    'insert',
+    'delete',
+    'replace',
+    'flush',
+    'delete-chain',
+    'policy',
+    'new-chain',
+    'rename-chain',
+    'zero',
+    'atomic-commit',
+    'atomic-init',
+    'atomic-save',
+    'init-table',
+    'modprobe',
+  ],
 };
 
 function xtables(program: string, args: readonly string[]): FirewallUse {
@@ -41,7 +57,11 @@ function ufw(args: readonly string[]): FirewallUse {
 
 /** firewall-cmd: only --get-*, --list-*, --query-*, --info-*, --state and --check-config read. */
 function firewallCmd(args: readonly string[]): FirewallUse {
-  const reads = args.every((a) => !a.startsWith('--') || /^--(get-|list-|query-|info-|state$|check-config$|zone=|permanent$|help$|version$)/.test(a));
+  const reads = args.every(
+    (a) =>
+      !a.startsWith('--') ||
+      /^--(get-|list-|query-|info-|state$|check-config$|zone=|permanent$|help$|version$)/.test(a),
+  );
   return reads && args.some((a) => a.startsWith('--')) ? 'reads' : 'changes';
 }
 

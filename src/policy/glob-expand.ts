@@ -23,9 +23,19 @@ export function componentRegex(component: string): SafeRegex {
   let out = '';
   for (let i = 0; i < component.length; i++) {
     const c = component[i] as string;
-    if (c === '\\') { out += escapeRe(component[i + 1] ?? '\\'); i += 1; continue; }
-    if (c === '*') { out += '[^/]*'; continue; }
-    if (c === '?') { out += '[^/]'; continue; }
+    if (c === '\\') {
+      out += escapeRe(component[i + 1] ?? '\\');
+      i += 1;
+      continue;
+    }
+    if (c === '*') {
+      out += '[^/]*';
+      continue;
+    }
+    if (c === '?') {
+      out += '[^/]';
+      continue;
+    }
     if (c === '[') {
       const close = component.indexOf(']', i + 2);
       if (close > 0) {
@@ -61,7 +71,11 @@ export function expandGlob(pattern: GlobPattern): string[] {
     for (const dir of found) {
       if (++dirsRead > MAX_DIRS) break;
       let names: string[];
-      try { names = readdirSync(dir); } catch { continue; }
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
       for (const name of names.sort()) {
         if (name.startsWith('.') && !dotOk) continue;
         if (re.test(name)) next.push(posix.join(dir, name));
@@ -73,7 +87,12 @@ export function expandGlob(pattern: GlobPattern): string[] {
   }
   // A literal component after a glob is only a match where that path exists.
   return found.filter((p) => {
-    try { lstatSync(p); return true; } catch { return false; }
+    try {
+      lstatSync(p);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
 

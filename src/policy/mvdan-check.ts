@@ -7,8 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { ShellVariant } from './shell-ast.js';
 
 export type MvdanResult =
-  | { ok: true; statements: { start: number; background: boolean }[] }
-  | { ok: false; reason: string };
+  { ok: true; statements: { start: number; background: boolean }[] } | { ok: false; reason: string };
 
 const DEFAULT_TIMEOUT_MS = 2000;
 /**
@@ -37,7 +36,10 @@ parentPort.on('message', async ({ id, text, variant }) => {
   }
 });`;
 
-interface Pending { resolve: (r: MvdanResult) => void; timer: NodeJS.Timeout }
+interface Pending {
+  resolve: (r: MvdanResult) => void;
+  timer: NodeJS.Timeout;
+}
 
 export class MvdanParser {
   private worker: Worker | null = null;
@@ -74,7 +76,10 @@ export class MvdanParser {
     });
     if (!result.ok) return result;
     const bytes = Buffer.from(text);
-    return { ok: true, statements: result.statements.map((s) => ({ ...s, start: bytes.subarray(0, s.start).toString().length })) };
+    return {
+      ok: true,
+      statements: result.statements.map((s) => ({ ...s, start: bytes.subarray(0, s.start).toString().length })),
+    };
   }
 
   /** Stops the worker; a later parse starts a new one. */
@@ -104,7 +109,9 @@ export class MvdanParser {
     // This worker's own resolver: an old worker exiting must not settle a new one's start. One
     // start timer per worker, not per parse: once it is ready, a parse only awaits a settled promise.
     let settle: (ok: boolean) => void = () => undefined;
-    this.ready = new Promise<boolean>((resolve) => { settle = resolve; });
+    this.ready = new Promise<boolean>((resolve) => {
+      settle = resolve;
+    });
     const startTimer = setTimeout(() => settle(false), START_TIMEOUT_MS).unref();
     const markReady = (ok: boolean): void => {
       clearTimeout(startTimer);
@@ -121,8 +128,14 @@ export class MvdanParser {
       this.pending.delete(msg.id);
       p.resolve(msg.ok ? { ok: true, statements: msg.statements } : { ok: false, reason: msg.reason });
     });
-    worker.on('error', (err) => { markReady(false); this.failAll(`the shell parser crashed: ${err.message}`); });
-    worker.on('exit', () => { markReady(false); if (this.worker === worker) this.worker = null; });
+    worker.on('error', (err) => {
+      markReady(false);
+      this.failAll(`the shell parser crashed: ${err.message}`);
+    });
+    worker.on('exit', () => {
+      markReady(false);
+      if (this.worker === worker) this.worker = null;
+    });
     this.worker = worker;
     this.parses = 1;
     return worker;

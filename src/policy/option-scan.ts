@@ -54,7 +54,10 @@ export function optionValues(args: readonly string[], names: OptionNames): strin
       const [name = '', ...value] = a.slice(2).split('=');
       if (name === '' || names.long?.some((l) => l.startsWith(name)) !== true) continue;
       if (value.length > 0) out.push(value.join('='));
-      else if (args[i + 1] !== undefined) { out.push(args[i + 1] ?? ''); i += 1; }
+      else if (args[i + 1] !== undefined) {
+        out.push(args[i + 1] ?? '');
+        i += 1;
+      }
       continue;
     }
     if (!/^-[^-]/.test(a)) continue;
@@ -62,7 +65,10 @@ export function optionValues(args: readonly string[], names: OptionNames): strin
     if (at < 0) continue;
     const attached = a.slice(at + 2);
     if (attached !== '') out.push(attached);
-    else if (args[i + 1] !== undefined) { out.push(args[i + 1] ?? ''); i += 1; }
+    else if (args[i + 1] !== undefined) {
+      out.push(args[i + 1] ?? '');
+      i += 1;
+    }
   }
   return out;
 }

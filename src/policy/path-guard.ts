@@ -7,13 +7,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 // eslint-disable-next-line no-control-regex -- control characters are what this rejects
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 /** Bidi controls and invisible characters: they make a path read as something it is not. */
-// eslint-disable-next-line no-misleading-character-class -- lone combining marks and selectors are exactly what this must catch
-const DECEPTIVE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/u;
+const DECEPTIVE =
+  // eslint-disable-next-line no-misleading-character-class -- lone combining marks and selectors are exactly what this must catch
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]/u;
 
 /** Why this path text is refused, or null when it is plain. */
 export function pathTextProblem(path: string): string | null {
   if (CONTROL.test(path)) return 'contains a control character (newline, tab, escape…)';
-  if (DECEPTIVE.test(path)) return 'contains an invisible or text-direction character that makes it read as something else';
+  if (DECEPTIVE.test(path))
+    return 'contains an invisible or text-direction character that makes it read as something else';
   if (/[\uD800-\uDFFF]/u.test(path)) return 'is not valid Unicode (a lone surrogate)';
   return null;
 }
@@ -37,7 +39,8 @@ function realAncestor(dir: string): string {
     return realpathSync.native(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if ((code === 'ENOENT' || code === 'ENOTDIR') && dir !== '/') return join(realAncestor(dirname(dir)), basename(dir));
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && dir !== '/')
+      return join(realAncestor(dirname(dir)), basename(dir));
     if (code === 'EACCES' || code === 'ELOOP' || code === 'ENOENT' || code === 'ENOTDIR') return dir;
     throw err;
   }
@@ -57,11 +60,21 @@ export interface ProtectedMatch {
   secret: boolean;
 }
 
-const under = (root: string) => (p: string): boolean => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
-const exactly = (...paths: string[]) => (p: string): boolean => paths.includes(p);
+const under =
+  (root: string) =>
+  (p: string): boolean =>
+    p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
+const exactly =
+  (...paths: string[]) =>
+  (p: string): boolean =>
+    paths.includes(p);
 
 /** The node's own protected files, and aiOS's (its state directory, config and secrets). */
-export function protectedRules(aios: { stateDir: string; configDirs: readonly string[]; secretsFile: string }): ProtectedRule[] {
+export function protectedRules(aios: {
+  stateDir: string;
+  configDirs: readonly string[];
+  secretsFile: string;
+}): ProtectedRule[] {
   // Where aiOS's own paths really are, asked again at most every second: a glob can make
   // thousands of paths to check in one evaluation, and each would otherwise re-resolve these.
   const known = new Map<string, { at: number; canonical: string }>();
@@ -74,20 +87,51 @@ export function protectedRules(aios: { stateDir: string; configDirs: readonly st
     return canonical;
   };
   return [
-    { what: 'the aiOS state directory (audit ledger, snapshots, signing key)', secret: true, matches: (p) => under(aios.stateDir)(p) || under(real(aios.stateDir))(p) },
-    { what: 'the aiOS secrets file', secret: true, matches: (p) => p === aios.secretsFile || p === real(aios.secretsFile) },
-    ...aios.configDirs.map((dir) => ({ what: 'the aiOS configuration', secret: false, matches: (p: string) => under(dir)(p) || under(real(dir))(p) })),
-    { what: 'the password hashes (/etc/shadow)', secret: true, matches: exactly('/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-') },
+    {
+      what: 'the aiOS state directory (audit ledger, snapshots, signing key)',
+      secret: true,
+      matches: (p) => under(aios.stateDir)(p) || under(real(aios.stateDir))(p),
+    },
+    {
+      what: 'the aiOS secrets file',
+      secret: true,
+      matches: (p) => p === aios.secretsFile || p === real(aios.secretsFile),
+    },
+    ...aios.configDirs.map((dir) => ({
+      what: 'the aiOS configuration',
+      secret: false,
+      matches: (p: string) => under(dir)(p) || under(real(dir))(p),
+    })),
+    {
+      what: 'the password hashes (/etc/shadow)',
+      secret: true,
+      matches: exactly('/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'),
+    },
     { what: 'the sudo rules', secret: false, matches: (p) => p === '/etc/sudoers' || under('/etc/sudoers.d')(p) },
     { what: 'SSH authorized keys', secret: false, matches: (p) => /^authorized_keys2?$/.test(basename(p)) },
     { what: 'an SSH host private key', secret: true, matches: (p) => /^\/etc\/ssh\/ssh_host_[a-z0-9]+_key$/.test(p) },
-    { what: 'the user and group database', secret: false, matches: exactly('/etc/passwd', '/etc/group', '/etc/passwd-', '/etc/group-') },
+    {
+      what: 'the user and group database',
+      secret: false,
+      matches: exactly('/etc/passwd', '/etc/group', '/etc/passwd-', '/etc/group-'),
+    },
   ];
 }
 
 /** Names that are protected wherever they stand: a relative argument in a shell command is checked by these. */
 export const PROTECTED_FILE_NAMES: readonly string[] = [
-  'shadow', 'shadow-', 'gshadow', 'gshadow-', 'sudoers', 'authorized_keys', 'authorized_keys2', 'secrets.toml', 'aios.db', 'aios.db-wal', 'aios.db-shm', 'audit-key.pem',
+  'shadow',
+  'shadow-',
+  'gshadow',
+  'gshadow-',
+  'sudoers',
+  'authorized_keys',
+  'authorized_keys2',
+  'secrets.toml',
+  'aios.db',
+  'aios.db-wal',
+  'aios.db-shm',
+  'audit-key.pem',
 ];
 const PROTECTED_NAMES = new Set(PROTECTED_FILE_NAMES);
 
@@ -98,7 +142,8 @@ export class ProtectedPaths {
   match(path: string): ProtectedMatch | null {
     const { canonical, lexical } = canonicalPath(path);
     for (const rule of this.rules) {
-      if (rule.matches(canonical) || rule.matches(lexical)) return { path: canonical, what: rule.what, secret: rule.secret };
+      if (rule.matches(canonical) || rule.matches(lexical))
+        return { path: canonical, what: rule.what, secret: rule.secret };
     }
     return null;
   }
@@ -112,7 +157,8 @@ export class ProtectedPaths {
         if (m !== null) return m;
       }
       const name = basename(candidate);
-      if (PROTECTED_NAMES.has(name)) return { path: candidate, what: `a file named ${name}, which aiOS protects`, secret: true };
+      if (PROTECTED_NAMES.has(name))
+        return { path: candidate, what: `a file named ${name}, which aiOS protects`, secret: true };
     }
     return null;
   }

@@ -11,8 +11,15 @@ import { MvdanParser } from './mvdan-check.js';
 import { expandGlob, globMayName } from './glob-expand.js';
 import { canonicalPath, pathTextProblem, PROTECTED_FILE_NAMES, type ProtectedPaths } from './path-guard.js';
 import {
-  BUILTIN_CONFIRM, BUILTIN_DANGEROUS, DANGEROUS_VARIABLES, HARMLESS_TARGETS, MODEL_TIERS, MODES,
-  READ_ONLY_COMMANDS, type ModeRules, type PatternRule,
+  BUILTIN_CONFIRM,
+  BUILTIN_DANGEROUS,
+  DANGEROUS_VARIABLES,
+  HARMLESS_TARGETS,
+  MODEL_TIERS,
+  MODES,
+  READ_ONLY_COMMANDS,
+  type ModeRules,
+  type PatternRule,
 } from './policy-rules.js';
 import { realpathSync } from 'node:fs';
 import { Budget, PolicyBudgetExceeded } from './budget.js';
@@ -63,10 +70,12 @@ export interface PolicyConfig {
 }
 
 /** Why a read-only command line needs an admin's explicit confirmation where the sandbox cannot start. */
-export const UNSANDBOXED = 'runs UNSANDBOXED (the sandbox cannot start on this node), with the daemon\'s full privileges';
+export const UNSANDBOXED =
+  "runs UNSANDBOXED (the sandbox cannot start on this node), with the daemon's full privileges";
 
 /** Why a writing command line needs an admin's explicit confirmation where the sandbox cannot start. */
-export const UNCONFINED_WRITES = 'runs UNSANDBOXED (the sandbox cannot start on this node): what it changes outside the files it declares writable will not be rolled back';
+export const UNCONFINED_WRITES =
+  'runs UNSANDBOXED (the sandbox cannot start on this node): what it changes outside the files it declares writable will not be rolled back';
 
 interface CompiledRule {
   re: SafeRegex;
@@ -76,13 +85,15 @@ interface CompiledRule {
 }
 
 const anchored = (source: string): boolean => source.includes('^') || source.includes('\\A');
-const compile = (rules: readonly PatternRule[]): CompiledRule[] => rules.map((r) => ({ re: mustCompile(r.pattern), why: r.why, anchored: anchored(r.pattern) }));
+const compile = (rules: readonly PatternRule[]): CompiledRule[] =>
+  rules.map((r) => ({ re: mustCompile(r.pattern), why: r.why, anchored: anchored(r.pattern) }));
 /** Configured patterns are RE2; one that does not compile is refused here too, not only at config load. */
-const userRules = (patterns: readonly string[], why: string): CompiledRule[] => patterns.map((p) => {
-  const c = compilePattern(p);
-  if (!c.ok) throw new Error(c.reason);
-  return { re: c.regex, why: `${why} (${p})`, anchored: anchored(p) };
-});
+const userRules = (patterns: readonly string[], why: string): CompiledRule[] =>
+  patterns.map((p) => {
+    const c = compilePattern(p);
+    if (!c.ok) throw new Error(c.reason);
+    return { re: c.regex, why: `${why} (${p})`, anchored: anchored(p) };
+  });
 
 /** Collects what one evaluation finds; the verdict follows from it. */
 class Findings {
@@ -103,9 +114,18 @@ export class PolicyEngine {
   private readonly dangerous: CompiledRule[];
   private readonly confirmRules: CompiledRule[];
 
-  constructor(private readonly config: PolicyConfig, private readonly mvdan = new MvdanParser()) {
-    this.dangerous = [...compile(BUILTIN_DANGEROUS), ...userRules(config.dangerousPatterns, 'matches a dangerous pattern from the configuration')];
-    this.confirmRules = [...compile(BUILTIN_CONFIRM), ...userRules(config.requireConfirm, 'matches require_confirm in the configuration')];
+  constructor(
+    private readonly config: PolicyConfig,
+    private readonly mvdan = new MvdanParser(),
+  ) {
+    this.dangerous = [
+      ...compile(BUILTIN_DANGEROUS),
+      ...userRules(config.dangerousPatterns, 'matches a dangerous pattern from the configuration'),
+    ];
+    this.confirmRules = [
+      ...compile(BUILTIN_CONFIRM),
+      ...userRules(config.requireConfirm, 'matches require_confirm in the configuration'),
+    ];
   }
 
   get mode(): SecurityMode {
@@ -121,7 +141,14 @@ export class PolicyEngine {
       return await this.judge(input);
     } catch (err) {
       if (!(err instanceof PolicyBudgetExceeded)) throw err;
-      return { decision: 'deny', reasons: [err.message], adminReasons: [], autoApprove: false, paths: [], commands: [] };
+      return {
+        decision: 'deny',
+        reasons: [err.message],
+        adminReasons: [],
+        autoApprove: false,
+        paths: [],
+        commands: [],
+      };
     }
   }
 
@@ -134,7 +161,8 @@ export class PolicyEngine {
     const toolDenied = rules.deniedTools[tool.name];
     if (toolDenied !== undefined) f.add('deny', `${tool.name}: ${toolDenied}`);
     for (const use of tool.paths?.(args) ?? []) this.path(use, tier, f);
-    for (const argv of tool.commandLines?.(args) ?? []) this.programArgv(argv, rules, f, new Budget(this.config.budgetMs));
+    for (const argv of tool.commandLines?.(args) ?? [])
+      this.programArgv(argv, rules, f, new Budget(this.config.budgetMs));
     const shell = tool.shellCommand?.(args);
     if (shell !== undefined) await this.shell(shell, tier, rules, f);
 
@@ -176,7 +204,8 @@ export class PolicyEngine {
       return;
     }
     const missing = input.tool.capabilities.filter((c) => !granted.includes(c));
-    if (missing.length > 0) f.add('deny', `agent ${input.agent} lacks ${missing.join(', ')} needed by ${input.tool.name}`);
+    if (missing.length > 0)
+      f.add('deny', `agent ${input.agent} lacks ${missing.join(', ')} needed by ${input.tool.name}`);
   }
 
   private path(use: PathUse, tier: Tier, f: Findings): void {
@@ -188,13 +217,19 @@ export class PolicyEngine {
     let canonical = canonicalPath(use.path).canonical;
     // A read follows links to the end; judge where it ends up.
     if (use.access === 'read') {
-      try { canonical = realpathSync.native(use.path); } catch { /* does not exist yet: the parent's realpath stands */ }
+      try {
+        canonical = realpathSync.native(use.path);
+      } catch {
+        /* does not exist yet: the parent's realpath stands */
+      }
     }
     f.paths.push({ path: canonical, access: use.access });
     const hit = this.config.protectedPaths.match(canonical) ?? this.config.protectedPaths.match(use.path);
     if (hit === null) return;
-    if (use.access === 'write' || hit.secret) f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);
-    if (use.access === 'write' && MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan changes ${hit.what} (${hit.path})`);
+    if (use.access === 'write' || hit.secret)
+      f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);
+    if (use.access === 'write' && MODEL_TIERS.has(tier))
+      f.add('confirm', `a model's plan changes ${hit.what} (${hit.path})`);
   }
 
   /** A fixed argv a tool runs (apt-get, systemctl): the same command rules as any shell command. */
@@ -226,7 +261,8 @@ export class PolicyEngine {
     for (const problem of a.problems) f.add('deny', problem);
     if (a.problems.length > 0) f.readOnlyShell = false;
     for (const name of a.assignments) {
-      if (DANGEROUS_VARIABLES.test(name)) f.add('deny', `setting ${name} changes which program runs or what runs with it`);
+      if (DANGEROUS_VARIABLES.test(name))
+        f.add('deny', `setting ${name} changes which program runs or what runs with it`);
     }
     for (const cmd of a.commands) this.command(cmd, tier, rules, f, budget);
     for (const item of a.loopItems) {
@@ -239,29 +275,36 @@ export class PolicyEngine {
       if (r.static) this.devices(redirectDevices(r.op, r.target, r.writes), f);
       if (!r.writes) {
         // `cat < /etc/shad*`: bash expands a redirection's glob too.
-        for (const target of [r.target, ...(/[*?[]/.test(r.target) ? expandGlob(r.target) : [])]) this.protectedWord(target, tier, f);
+        for (const target of [r.target, ...(/[*?[]/.test(r.target) ? expandGlob(r.target) : [])])
+          this.protectedWord(target, tier, f);
         continue;
       }
       f.readOnlyShell = false;
-      if (!r.static) f.add(rules.readOnlyShell ? 'deny' : 'confirm', `writes to a file named at run time: ${r.op} ${r.target}`);
-      else if (rules.readOnlyShell) f.add('deny', `${this.mode} mode allows no writing redirections (${r.op} ${r.target})`);
+      if (!r.static)
+        f.add(rules.readOnlyShell ? 'deny' : 'confirm', `writes to a file named at run time: ${r.op} ${r.target}`);
+      else if (rules.readOnlyShell)
+        f.add('deny', `${this.mode} mode allows no writing redirections (${r.op} ${r.target})`);
       this.protectedWord(r.target, tier, f);
     }
   }
 
   private command(cmd: AnalysedCommand, tier: Tier, rules: ModeRules, f: Findings, budget: Budget): void {
     f.commands.push(cmd.via.length === 0 ? cmd.text : `${cmd.text}   (via ${cmd.via.join(', ')})`);
-    for (const text of cmd.dangerTexts) this.match(this.dangerous, text, budget, (why) => f.add('deny', `${why}: ${text}`));
+    for (const text of cmd.dangerTexts)
+      this.match(this.dangerous, text, budget, (why) => f.add('deny', `${why}: ${text}`));
     // An unanchored pattern that matches an inner command matches the whole text it is part of.
     const anchoredRules = this.dangerous.filter((r) => r.anchored);
-    for (const text of cmd.innerTexts) this.match(anchoredRules, text, budget, (why) => f.add('deny', `${why}: ${text}`));
+    for (const text of cmd.innerTexts)
+      this.match(anchoredRules, text, budget, (why) => f.add('deny', `${why}: ${text}`));
     const args = cmd.argv.slice(1);
     const readOnly = READ_ONLY_COMMANDS[cmd.program]?.(args) === true && cmd.opaque === null;
     if (!readOnly) f.readOnlyShell = false;
     const denied = rules.deniedPrograms[cmd.program];
     if (denied !== undefined) f.add('deny', `${denied}: ${cmd.text}`);
-    if (rules.readOnlyShell && !readOnly) f.add('deny', `${this.mode} mode runs only commands that read, and ${cmd.program} is not one of them`);
-    if (cmd.opaque !== null && rules.opaque !== 'allow') f.add(rules.opaque, `runs code aiOS cannot inspect (${cmd.opaque}): ${cmd.text}`);
+    if (rules.readOnlyShell && !readOnly)
+      f.add('deny', `${this.mode} mode runs only commands that read, and ${cmd.program} is not one of them`);
+    if (cmd.opaque !== null && rules.opaque !== 'allow')
+      f.add(rules.opaque, `runs code aiOS cannot inspect (${cmd.opaque}): ${cmd.text}`);
     // A change to the firewall needs an admin in every mode; which spelling of the tool does not matter.
     if (firewallUse(cmd.program, args) === 'changes') {
       f.add('admin', `changes the firewall: ${cmd.text}`);
@@ -270,13 +313,15 @@ export class PolicyEngine {
     if (!DEVICE_METADATA_PROGRAMS.has(cmd.program)) this.devices(commandDevices(cmd.program, cmd.text, args), f);
     if (rules.requireConfirm) {
       this.match(this.confirmRules, cmd.text, budget, (why) => f.add('confirm', `${why}: ${cmd.text}`));
-      if (cmd.appendsInput && !readOnly) f.add('confirm', `${cmd.program} gets more arguments from its input, which aiOS cannot see: ${cmd.text}`);
+      if (cmd.appendsInput && !readOnly)
+        f.add('confirm', `${cmd.program} gets more arguments from its input, which aiOS cannot see: ${cmd.text}`);
     }
     for (const word of [...args, ...cmd.globbed]) {
       budget.check();
       this.protectedWord(word, tier, f);
       // A glob is judged by the files it matches now (cmd.globbed) and, relative ones, by the protected names it could match.
-      if (/[*?[]/.test(word)) for (const name of PROTECTED_FILE_NAMES) if (globMayName(word, name)) this.protectedWord(name, tier, f);
+      if (/[*?[]/.test(word))
+        for (const name of PROTECTED_FILE_NAMES) if (globMayName(word, name)) this.protectedWord(name, tier, f);
     }
   }
 
@@ -288,7 +333,11 @@ export class PolicyEngine {
     // A program reading a path follows links to the end: /tmp/x -> /etc/shadow is /etc/shadow.
     let hit = this.config.protectedPaths.matchWord(word);
     if (hit === null && word.startsWith('/')) {
-      try { hit = this.config.protectedPaths.match(realpathSync.native(word)); } catch { /* does not exist: its name was judged */ }
+      try {
+        hit = this.config.protectedPaths.match(realpathSync.native(word));
+      } catch {
+        /* does not exist: its name was judged */
+      }
     }
     if (hit === null) return;
     f.add('admin', `a command names ${hit.what} (${hit.path})`);

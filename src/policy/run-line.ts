@@ -29,7 +29,8 @@ export function runLine(src: string, script: Script, variant: ShellVariant): str
   const edits: { start: number; end: number; text: string }[] = [];
   for (const word of [...findCommands(script).flatMap(({ cmd }) => cmd.words), ...loopWords(script)]) {
     // Words from a backquoted body or a here-document were parsed from another text: their offsets are not src's.
-    if (src.slice(word.start, word.end) !== word.raw || !expandWord(word, variant).some((w) => w.glob !== undefined)) continue;
+    if (src.slice(word.start, word.end) !== word.raw || !expandWord(word, variant).some((w) => w.glob !== undefined))
+      continue;
     const words = runWords(word, variant);
     if (words !== null) edits.push({ start: word.start, end: word.end, text: words.map(quote).join(' ') });
   }

@@ -14,8 +14,10 @@ export type CompiledPattern = { ok: true; regex: SafeRegex } | { ok: false; reas
 
 /** What RE2 leaves out, said the way a person writing the pattern would look for it. */
 function unsupported(source: string): string | null {
-  if (/\(\?<?[=!]/.test(source)) return 'lookaround ((?=…), (?!…), (?<=…), (?<!…)) is not supported by RE2; match what you mean directly, or use two patterns';
-  if (/(^|[^\\])(\\\\)*\\[1-9]/.test(source) || /\\k</.test(source)) return 'backreferences (\\1, \\k<name>) are not supported by RE2';
+  if (/\(\?<?[=!]/.test(source))
+    return 'lookaround ((?=…), (?!…), (?<=…), (?<!…)) is not supported by RE2; match what you mean directly, or use two patterns';
+  if (/(^|[^\\])(\\\\)*\\[1-9]/.test(source) || /\\k</.test(source))
+    return 'backreferences (\\1, \\k<name>) are not supported by RE2';
   return null;
 }
 

@@ -74,10 +74,55 @@ export interface ShellAnalysis {
 const WRITE_OPS = new Set(['>', '>>', '>|', '<>', '&>', '&>>']);
 /** Built into the shell: running one needs the shell even when it is the whole line. */
 const SHELL_ONLY = new Set([
-  'cd', 'export', 'set', 'unset', 'alias', 'unalias', 'eval', 'exec', 'source', '.', 'trap', 'exit', 'return', 'shift',
-  'read', 'wait', 'umask', 'ulimit', 'times', 'type', 'hash', 'local', 'declare', 'typeset', 'readonly', 'let', 'shopt',
-  'bind', 'builtin', 'command', 'jobs', 'fg', 'bg', 'disown', 'suspend', 'enable', 'history', 'pushd', 'popd', 'dirs',
-  'getopts', 'caller', 'compgen', 'complete', 'mapfile', 'readarray', 'logout', 'help', ':',
+  'cd',
+  'export',
+  'set',
+  'unset',
+  'alias',
+  'unalias',
+  'eval',
+  'exec',
+  'source',
+  '.',
+  'trap',
+  'exit',
+  'return',
+  'shift',
+  'read',
+  'wait',
+  'umask',
+  'ulimit',
+  'times',
+  'type',
+  'hash',
+  'local',
+  'declare',
+  'typeset',
+  'readonly',
+  'let',
+  'shopt',
+  'bind',
+  'builtin',
+  'command',
+  'jobs',
+  'fg',
+  'bg',
+  'disown',
+  'suspend',
+  'enable',
+  'history',
+  'pushd',
+  'popd',
+  'dirs',
+  'getopts',
+  'caller',
+  'compgen',
+  'complete',
+  'mapfile',
+  'readarray',
+  'logout',
+  'help',
+  ':',
 ]);
 const PROGRAM_LIKE = /^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$/;
 
@@ -105,25 +150,48 @@ function stdinText(redirects: readonly Redirect[]): string | null {
 }
 
 /** What a command inherits from where it stands: the code on its input, code set in its environment. */
-interface Inherited { stdin: string | null; opaque: string | null }
+interface Inherited {
+  stdin: string | null;
+  opaque: string | null;
+}
 
 class Analyser {
-  readonly out: ShellAnalysis = { commands: [], redirects: [], assignments: [], problems: [], direct: null, statementStarts: [], codeTexts: [], runText: '', loopItems: [] };
+  readonly out: ShellAnalysis = {
+    commands: [],
+    redirects: [],
+    assignments: [],
+    problems: [],
+    direct: null,
+    statementStarts: [],
+    codeTexts: [],
+    runText: '',
+    loopItems: [],
+  };
   private readonly seenCode = new Set<string>();
 
-  constructor(private readonly variant: ShellVariant, private readonly budget: Pick<Budget, 'check'>) {}
+  constructor(
+    private readonly variant: ShellVariant,
+    private readonly budget: Pick<Budget, 'check'>,
+  ) {}
 
   script(script: Script, depth: number, context: string): void {
     this.budget.check();
     for (const word of loopWords(script)) {
-      for (const w of expandWord(word, this.variant)) this.out.loopItems.push(w.text, ...(w.glob === undefined ? [] : expandGlob(w.glob)));
+      for (const w of expandWord(word, this.variant))
+        this.out.loopItems.push(w.text, ...(w.glob === undefined ? [] : expandGlob(w.glob)));
     }
-    for (const found of findCommands(script)) this.simple(found.cmd, depth, found.context === 'command' ? context : `${found.context} in ${context}`);
+    for (const found of findCommands(script))
+      this.simple(found.cmd, depth, found.context === 'command' ? context : `${found.context} in ${context}`);
     for (const r of allRedirects(script)) {
       const target = staticText(r.target);
       const writes = WRITE_OPS.has(r.op) || (r.op === '>&' && !/^[0-9-]+$/.test(r.target.raw));
       if (r.op === '<<' || r.op === '<<-' || r.op === '<<<' || ((r.op === '>&' || r.op === '<&') && !writes)) continue;
-      this.out.redirects.push({ op: r.op, target: target === null ? r.target.raw : normaliseArg(target), static: target !== null, writes });
+      this.out.redirects.push({
+        op: r.op,
+        target: target === null ? r.target.raw : normaliseArg(target),
+        static: target !== null,
+        writes,
+      });
     }
   }
 
@@ -139,7 +207,10 @@ class Analyser {
     try {
       argv = cmd.words.flatMap((w) => expandWord(w, this.variant));
     } catch (err) {
-      if (err instanceof BraceExpansionError) { this.out.problems.push(err.message); return; }
+      if (err instanceof BraceExpansionError) {
+        this.out.problems.push(err.message);
+        return;
+      }
       throw err;
     }
     if (argv.length > 0) this.argv(argv, [], context, depth, false, { stdin: stdinText(cmd.redirects), opaque });
@@ -154,7 +225,14 @@ class Analyser {
     return null;
   }
 
-  private argv(argv: ExpandedWord[], via: string[], context: string, depth: number, appendsInput: boolean, inherited: Inherited): void {
+  private argv(
+    argv: ExpandedWord[],
+    via: string[],
+    context: string,
+    depth: number,
+    appendsInput: boolean,
+    inherited: Inherited,
+  ): void {
     const [first, ...args] = argv;
     if (first === undefined) return;
     this.budget.check();
@@ -165,8 +243,17 @@ class Analyser {
     const program = posix.basename(first.text);
     const normal = [program, ...args.map((a) => (a.static ? normaliseArg(a.text) : a.text))];
     const command: AnalysedCommand = {
-      program, argv: normal, text: normal.join(' '), dangerTexts: [], innerTexts: [], dynamicArgs: args.some((a) => !a.static),
-      via, context, appendsInput, opaque: inherited.opaque, globbed: args.flatMap((a) => (a.glob === undefined ? [] : expandGlob(a.glob))),
+      program,
+      argv: normal,
+      text: normal.join(' '),
+      dangerTexts: [],
+      innerTexts: [],
+      dynamicArgs: args.some((a) => !a.static),
+      via,
+      context,
+      appendsInput,
+      opaque: inherited.opaque,
+      globbed: args.flatMap((a) => (a.glob === undefined ? [] : expandGlob(a.glob))),
     };
     this.out.commands.push(command);
     const texts = this.dangerTexts(argv, depth, context);
@@ -176,17 +263,29 @@ class Analyser {
     const where = `${program} code in ${context}`;
     let code = codeRunOf(program, args);
     // A shell, at or batch given its commands in a here-string or here-document: those commands are read.
-    const fromInput = (SHELL_PROGRAMS.has(program) && code?.kind === 'opaque') || (READS_CODE_FROM_STDIN.has(program) && schedules(args));
-    if (fromInput && inherited.stdin !== null && !args.some((a) => a.text.startsWith('-f'))) code = { kind: 'shell', text: inherited.stdin };
-    else if (fromInput && code === null) code = { kind: 'opaque', why: `${program} reads the commands it schedules from its input or a file, which aiOS cannot see` };
-    for (const run of [...(code === null ? [] : [code]), ...embeddedCode(program, args)]) command.opaque = this.run(run, depth, where) ?? command.opaque;
+    const fromInput =
+      (SHELL_PROGRAMS.has(program) && code?.kind === 'opaque') ||
+      (READS_CODE_FROM_STDIN.has(program) && schedules(args));
+    if (fromInput && inherited.stdin !== null && !args.some((a) => a.text.startsWith('-f')))
+      code = { kind: 'shell', text: inherited.stdin };
+    else if (fromInput && code === null)
+      code = {
+        kind: 'opaque',
+        why: `${program} reads the commands it schedules from its input or a file, which aiOS cannot see`,
+      };
+    for (const run of [...(code === null ? [] : [code]), ...embeddedCode(program, args)])
+      command.opaque = this.run(run, depth, where) ?? command.opaque;
 
     if (program === 'find') {
       // find runs each -exec once per file it finds, the start paths themselves included: {} is each of them.
       const starts = findStartPaths(args);
       for (const inner of findExecs(args)) {
         for (const start of starts) {
-          const filled = inner.map((w) => (w.text.includes('{}') ? { ...w, text: w.text.replaceAll('{}', start.text), static: w.static && start.static } : w));
+          const filled = inner.map((w) =>
+            w.text.includes('{}')
+              ? { ...w, text: w.text.replaceAll('{}', start.text), static: w.static && start.static }
+              : w,
+          );
           this.argv(filled, [...via, 'find'], context, depth, true, { stdin: null, opaque: null });
         }
       }
@@ -195,11 +294,20 @@ class Analyser {
     const inner = unwrap(program, args);
     if (inner === null) return;
     switch (inner.kind) {
-      case 'command': this.argv(inner.argv, [...via, program], context, depth, appendsInput || inner.appendsInput, inherited); break;
-      case 'shell': this.code(inner.text, depth, `${program} code in ${context}`); break;
-      case 'opaque': command.opaque = inner.why; break;
-      case 'refused': this.out.problems.push(inner.why); break;
-      case 'none': break;
+      case 'command':
+        this.argv(inner.argv, [...via, program], context, depth, appendsInput || inner.appendsInput, inherited);
+        break;
+      case 'shell':
+        this.code(inner.text, depth, `${program} code in ${context}`);
+        break;
+      case 'opaque':
+        command.opaque = inner.why;
+        break;
+      case 'refused':
+        this.out.problems.push(inner.why);
+        break;
+      case 'none':
+        break;
     }
   }
 
@@ -213,7 +321,8 @@ class Analyser {
     const whole: string[] = [];
     const inner: string[] = [];
     const dynamicFrom = new Array<boolean>(argv.length + 1).fill(false);
-    for (let k = argv.length - 1; k >= 0; k--) dynamicFrom[k] = dynamicFrom[k + 1] === true || argv[k]?.static === false;
+    for (let k = argv.length - 1; k >= 0; k--)
+      dynamicFrom[k] = dynamicFrom[k + 1] === true || argv[k]?.static === false;
     for (const probe of [null, ...PROBE_VALUES]) {
       if (probe !== null && dynamicFrom[0] !== true) break;
       const words = argv.map((w, i) => {
@@ -261,7 +370,9 @@ class Analyser {
     try {
       script = parseShell(text, this.variant);
     } catch (err) {
-      this.out.problems.push(`the ${context.split(' in ')[0] ?? 'shell code'} does not parse: ${(err as Error).message}`);
+      this.out.problems.push(
+        `the ${context.split(' in ')[0] ?? 'shell code'} does not parse: ${(err as Error).message}`,
+      );
       return;
     }
     this.script(script, depth + 1, context);
@@ -276,7 +387,8 @@ function schedules(args: readonly ExpandedWord[]): boolean {
 /** The one plain command a line is, if it is exactly that: then it runs without a shell. */
 function directArgv(script: Script, variant: ShellVariant): string[] | null {
   const [statement, ...more] = script.statements;
-  if (statement === undefined || more.length > 0 || statement.background || statement.pipelines.length !== 1) return null;
+  if (statement === undefined || more.length > 0 || statement.background || statement.pipelines.length !== 1)
+    return null;
   const pipeline = statement.pipelines[0];
   if (pipeline === undefined || pipeline.negated || pipeline.commands.length !== 1) return null;
   const cmd = pipeline.commands[0];
@@ -287,7 +399,8 @@ function directArgv(script: Script, variant: ShellVariant): string[] | null {
     if (words === null) return null;
     argv.push(...words);
   }
-  if (argv.length === 0 || cmd.words[0] === undefined || expandWord(cmd.words[0], variant).some((w) => !w.static)) return null;
+  if (argv.length === 0 || cmd.words[0] === undefined || expandWord(cmd.words[0], variant).some((w) => !w.static))
+    return null;
   return SHELL_ONLY.has(argv[0] ?? '') ? null : argv;
 }
 
@@ -295,7 +408,11 @@ function directArgv(script: Script, variant: ShellVariant): string[] | null {
  * Analyses a command line. Throws ShellSyntaxError when it does not parse; problems that make
  * it unrunnable (a computed program name, an unknown wrapper option) are in `problems`.
  */
-export function analyseShell(text: string, variant: ShellVariant = 'bash', budget: Pick<Budget, 'check'> = UNLIMITED): ShellAnalysis {
+export function analyseShell(
+  text: string,
+  variant: ShellVariant = 'bash',
+  budget: Pick<Budget, 'check'> = UNLIMITED,
+): ShellAnalysis {
   const script = parseShell(text, variant);
   budget.check();
   const a = new Analyser(variant, budget);

@@ -2,7 +2,19 @@
 // their redirections and here-documents, and the compound commands admins write in one-liners
 // (subshells, groups, if, while, until, for). Anything else (functions, case, [[ ]], (( )),
 // coproc, arrays) is refused by name: what aiOS cannot analyse, it does not run.
-import type { AndOr, Assignment, Command, CompoundCommand, Heredoc, Pipeline, Redirect, Script, ShellVariant, SimpleCommand, Word } from './shell-ast.js';
+import type {
+  AndOr,
+  Assignment,
+  Command,
+  CompoundCommand,
+  Heredoc,
+  Pipeline,
+  Redirect,
+  Script,
+  ShellVariant,
+  SimpleCommand,
+  Word,
+} from './shell-ast.js';
 import { ShellReader, ShellSyntaxError, ShellUnsupportedError } from './shell-reader.js';
 import { staticText } from './shell-words.js';
 
@@ -19,7 +31,12 @@ const UNSUPPORTED_WORDS: Record<string, string> = {
 const CLOSERS = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', 'esac', '}', 'in']);
 const REDIRECT_OPS = ['<<<', '<<-', '&>>', '<<', '>>', '>|', '<>', '<&', '>&', '&>', '<', '>'];
 
-interface PendingHeredoc { delimiter: string; strip: boolean; expand: boolean; redirect: Redirect }
+interface PendingHeredoc {
+  delimiter: string;
+  strip: boolean;
+  expand: boolean;
+  redirect: Redirect;
+}
 
 export class ShellParser extends ShellReader {
   private readonly pending: PendingHeredoc[] = [];
@@ -33,7 +50,8 @@ export class ShellParser extends ShellReader {
     const script = this.parseList(new Set(), null);
     this.skipSeparators();
     if (!this.eof()) this.fail(`unexpected ${JSON.stringify(this.peek())}`);
-    if (this.pending.length > 0) this.fail(`here-document ended by the end of the text, not by ${this.pending[0]?.delimiter ?? ''}`);
+    if (this.pending.length > 0)
+      this.fail(`here-document ended by the end of the text, not by ${this.pending[0]?.delimiter ?? ''}`);
     return script;
   }
 
@@ -117,9 +135,13 @@ export class ShellParser extends ShellReader {
       const item = this.parseAndOr();
       this.skipBlanks();
       const sep = this.peek();
-      if (sep === ';' && this.peek(1) === ';') throw new ShellUnsupportedError('";;" outside a case statement', this.pos);
+      if (sep === ';' && this.peek(1) === ';')
+        throw new ShellUnsupportedError('";;" outside a case statement', this.pos);
       if (sep === ';') this.pos += 1;
-      else if (sep === '&') { this.pos += 1; item.background = true; }
+      else if (sep === '&') {
+        this.pos += 1;
+        item.background = true;
+      }
       item.end = this.pos;
       statements.push(item);
       if (sep !== ';' && sep !== '&' && sep !== '\n' && sep !== '#' && sep !== undefined && sep !== ')') {
@@ -177,11 +199,18 @@ export class ShellParser extends ShellReader {
       if (unsupported !== undefined) throw new ShellUnsupportedError(unsupported, this.pos);
       if (CLOSERS.has(literal)) this.fail(`unexpected "${literal}"`);
       switch (literal) {
-        case '{': this.takeReserved('{'); return this.parseGroup(start);
-        case 'if': return this.parseIf(start);
-        case 'while': case 'until': return this.parseLoop(literal, start);
-        case 'for': return this.parseFor(start);
-        default: break;
+        case '{':
+          this.takeReserved('{');
+          return this.parseGroup(start);
+        case 'if':
+          return this.parseIf(start);
+        case 'while':
+        case 'until':
+          return this.parseLoop(literal, start);
+        case 'for':
+          return this.parseFor(start);
+        default:
+          break;
       }
     }
     return this.parseSimple(start);
@@ -226,7 +255,8 @@ export class ShellParser extends ShellReader {
     this.skipBlanks();
     if (this.peek() === '(') throw new ShellUnsupportedError('an arithmetic for ((…)) loop', this.pos);
     const name = this.readWord();
-    if (name === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(staticText(name) ?? '')) this.fail('expected a variable name after "for"');
+    if (name === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(staticText(name) ?? ''))
+      this.fail('expected a variable name after "for"');
     this.skipBlanks();
     const words: Word[] = [];
     if (this.takeReserved('in')) {
@@ -245,7 +275,12 @@ export class ShellParser extends ShellReader {
     return this.finishCompound('for', [body], words, start);
   }
 
-  private finishCompound(type: CompoundCommand['type'], bodies: Script[], words: Word[], start: number): CompoundCommand {
+  private finishCompound(
+    type: CompoundCommand['type'],
+    bodies: Script[],
+    words: Word[],
+    start: number,
+  ): CompoundCommand {
     const redirects: Redirect[] = [];
     for (;;) {
       this.skipBlanks();
@@ -268,31 +303,43 @@ export class ShellParser extends ShellReader {
       if (c === '&' && this.peek(1) !== '>') break;
       if (c === '&' && this.variant === 'posix') break;
       if (c === '(') {
-        if (words.length === 1 && /^\(\s*\)/.test(this.src.slice(this.pos))) throw new ShellUnsupportedError('a function definition', this.pos);
+        if (words.length === 1 && /^\(\s*\)/.test(this.src.slice(this.pos)))
+          throw new ShellUnsupportedError('a function definition', this.pos);
         this.fail('unexpected "("');
       }
       const redirect = this.readRedirect();
-      if (redirect !== null) { redirects.push(redirect); continue; }
+      if (redirect !== null) {
+        redirects.push(redirect);
+        continue;
+      }
       const word = this.readWord();
       if (word === null) this.fail(`unexpected ${JSON.stringify(c)}`);
       const assignment = words.length === 0 ? this.asAssignment(word) : null;
       if (assignment !== null) assigns.push(assignment);
       else words.push(word);
     }
-    if (words.length + assigns.length + redirects.length === 0) this.fail(`expected a command, found ${JSON.stringify(this.peek() ?? 'the end')}`);
+    if (words.length + assigns.length + redirects.length === 0)
+      this.fail(`expected a command, found ${JSON.stringify(this.peek() ?? 'the end')}`);
     return { kind: 'simple', assigns, words, redirects, start, end: this.pos };
   }
 
   private asAssignment(word: Word): Assignment | null {
     const first = word.parts[0];
     if (first?.type !== 'lit' || first.quoted) return null;
-    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(first.value)) throw new ShellUnsupportedError('an array element assignment', word.start);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(first.value))
+      throw new ShellUnsupportedError('an array element assignment', word.start);
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(first.value);
     if (m?.[1] === undefined) return null;
     if (this.peek() === '(') throw new ShellUnsupportedError('an array assignment', this.pos);
     const rest = first.value.slice(m[0].length);
-    const parts = [...(rest === '' ? [] : [{ type: 'lit' as const, value: rest, quoted: false }]), ...word.parts.slice(1)];
-    return { name: m[1], value: { parts, raw: word.raw.slice(m[0].length), start: word.start + m[0].length, end: word.end } };
+    const parts = [
+      ...(rest === '' ? [] : [{ type: 'lit' as const, value: rest, quoted: false }]),
+      ...word.parts.slice(1),
+    ];
+    return {
+      name: m[1],
+      value: { parts, raw: word.raw.slice(m[0].length), start: word.start + m[0].length, end: word.end },
+    };
   }
 
   /** A redirection at pos (with its fd number), or null without moving. */
@@ -305,7 +352,9 @@ export class ShellParser extends ShellReader {
     const fd = fdMatch?.[0] ?? null;
     if (fd !== null) this.pos += fd.length;
     const rest = this.src.slice(this.pos, this.pos + 3);
-    const op = REDIRECT_OPS.find((o) => rest.startsWith(o) && (this.variant === 'bash' || !o.startsWith('&') && o !== '<<<'));
+    const op = REDIRECT_OPS.find(
+      (o) => rest.startsWith(o) && (this.variant === 'bash' || (!o.startsWith('&') && o !== '<<<')),
+    );
     if (op === undefined || (op.length === 1 && this.peek(1) === '(' && this.variant === 'bash')) {
       this.pos = save;
       return null;
@@ -317,7 +366,8 @@ export class ShellParser extends ShellReader {
     const redirect: Redirect = { op, fd, target, heredoc: null };
     if (op === '<<' || op === '<<-') {
       const delimiter = staticText(target, { allowGlob: true });
-      if (delimiter === null) throw new ShellUnsupportedError('a here-document delimiter with expansions', target.start);
+      if (delimiter === null)
+        throw new ShellUnsupportedError('a here-document delimiter with expansions', target.start);
       const expand = target.parts.every((p) => p.type === 'lit' && !p.quoted);
       this.pending.push({ delimiter, strip: op === '<<-', expand, redirect });
     }

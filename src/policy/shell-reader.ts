@@ -5,7 +5,10 @@ import type { Script, ShellVariant, Word, WordPart } from './shell-ast.js';
 
 /** The text is not valid shell, or not shell aiOS will vouch for: either way it does not run. */
 export class ShellSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = 'ShellSyntaxError';
   }
@@ -27,7 +30,11 @@ const WORD_END = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
 export abstract class ShellReader {
   pos = 0;
 
-  constructor(readonly src: string, readonly variant: ShellVariant, readonly depth: number) {
+  constructor(
+    readonly src: string,
+    readonly variant: ShellVariant,
+    readonly depth: number,
+  ) {
     if (depth > MAX_DEPTH) throw new ShellUnsupportedError(`nesting deeper than ${MAX_DEPTH} levels`, 0);
   }
 
@@ -108,19 +115,37 @@ export abstract class ShellReader {
       if (WORD_END.has(c)) break;
       if (c === '\\') {
         const next = this.peek(1);
-        if (next === '\n') { this.pos += 2; continue; }
+        if (next === '\n') {
+          this.pos += 2;
+          continue;
+        }
         flush();
         // A trailing backslash is itself literal.
         parts.push({ type: 'lit', value: next ?? '\\', quoted: true });
         this.pos += next === undefined ? 1 : 2;
         continue;
       }
-      if (c === "'") { flush(); parts.push(this.readSingle()); continue; }
-      if (c === '"') { flush(); parts.push(this.readDouble()); continue; }
-      if (c === '`') { flush(); parts.push(this.readBacktick(false)); continue; }
+      if (c === "'") {
+        flush();
+        parts.push(this.readSingle());
+        continue;
+      }
+      if (c === '"') {
+        flush();
+        parts.push(this.readDouble());
+        continue;
+      }
+      if (c === '`') {
+        flush();
+        parts.push(this.readBacktick(false));
+        continue;
+      }
       if (c === '$') {
         const part = this.readDollar(false);
-        if (part.type === 'lit' && !part.quoted) { plain += part.value; continue; }
+        if (part.type === 'lit' && !part.quoted) {
+          plain += part.value;
+          continue;
+        }
         flush();
         parts.push(part);
         continue;
@@ -156,19 +181,36 @@ export abstract class ShellReader {
     for (;;) {
       const c = this.peek();
       if (c === undefined) this.fail('unterminated double quote', start);
-      if (c === '"') { this.pos += 1; break; }
+      if (c === '"') {
+        this.pos += 1;
+        break;
+      }
       if (c === '\\') {
         const next = this.peek(1);
-        if (next === '\n') { this.pos += 2; continue; }
-        if (next !== undefined && '$`"\\'.includes(next)) { text += next; this.pos += 2; continue; }
+        if (next === '\n') {
+          this.pos += 2;
+          continue;
+        }
+        if (next !== undefined && '$`"\\'.includes(next)) {
+          text += next;
+          this.pos += 2;
+          continue;
+        }
         text += c;
         this.pos += 1;
         continue;
       }
-      if (c === '`') { flush(); parts.push(this.readBacktick(true)); continue; }
+      if (c === '`') {
+        flush();
+        parts.push(this.readBacktick(true));
+        continue;
+      }
       if (c === '$') {
         const part = this.readDollar(true);
-        if (part.type === 'lit') { text += part.value; continue; }
+        if (part.type === 'lit') {
+          text += part.value;
+          continue;
+        }
         flush();
         parts.push(part);
         continue;
@@ -222,7 +264,10 @@ export abstract class ShellReader {
     while (depth > 0) {
       const c = this.peek();
       if (c === undefined) this.fail('unterminated ${', start);
-      if (c === '\\') { this.pos += 2; continue; }
+      if (c === '\\') {
+        this.pos += 2;
+        continue;
+      }
       if (c === "'" && !inDouble) {
         const end = this.src.indexOf("'", this.pos + 1);
         if (end < 0) this.fail('unterminated single quote', this.pos);
@@ -235,8 +280,14 @@ export abstract class ShellReader {
         subs.push(...subsOf(part));
         continue;
       }
-      if (c === '`') { subs.push(...subsOf(this.readBacktick(inDouble))); continue; }
-      if (c === '$') { subs.push(...subsOf(this.readDollar(inDouble))); continue; }
+      if (c === '`') {
+        subs.push(...subsOf(this.readBacktick(inDouble)));
+        continue;
+      }
+      if (c === '$') {
+        subs.push(...subsOf(this.readDollar(inDouble)));
+        continue;
+      }
       if (c === '{') depth += 1;
       if (c === '}') depth -= 1;
       this.pos += 1;
@@ -259,8 +310,14 @@ export abstract class ShellReader {
       }
       if (c === '(') parens += 1;
       else if (c === ')') parens -= 1;
-      if (c === '$') { subs.push(...subsOf(this.readDollar(true))); continue; }
-      if (c === '`') { subs.push(...subsOf(this.readBacktick(true))); continue; }
+      if (c === '$') {
+        subs.push(...subsOf(this.readDollar(true)));
+        continue;
+      }
+      if (c === '`') {
+        subs.push(...subsOf(this.readBacktick(true)));
+        continue;
+      }
       if (c === "'" || c === '"' || c === '\\') throw new ShellUnsupportedError('quoting inside $((…))', this.pos);
       this.pos += 1;
     }
@@ -275,7 +332,10 @@ export abstract class ShellReader {
     for (;;) {
       const c = this.peek();
       if (c === undefined) this.fail('unterminated backquote', start);
-      if (c === '`') { this.pos += 1; break; }
+      if (c === '`') {
+        this.pos += 1;
+        break;
+      }
       if (c === '\\') {
         const next = this.peek(1);
         if (next !== undefined && ('$`\\'.includes(next) || (inDouble && next === '"'))) {
@@ -305,14 +365,22 @@ export abstract class ShellReader {
     for (;;) {
       const c = this.peek();
       if (c === undefined) this.fail("unterminated $'", start);
-      if (c === "'") { this.pos += 1; break; }
-      if (c !== '\\') { value += c; this.pos += 1; continue; }
+      if (c === "'") {
+        this.pos += 1;
+        break;
+      }
+      if (c !== '\\') {
+        value += c;
+        this.pos += 1;
+        continue;
+      }
       const rest = this.src.slice(this.pos + 1);
       const m = /^(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|U([0-9a-fA-F]{1,8})|([0-7]{1,3})|c(.)|(.))/s.exec(rest);
       if (m === null) this.fail("unterminated $'", start);
       const [all, hex, u4, u8, oct, ctl, single] = m;
       if (hex !== undefined) value += String.fromCharCode(parseInt(hex, 16));
-      else if (u4 !== undefined || u8 !== undefined) value += String.fromCodePoint(Math.min(parseInt(u4 ?? u8 ?? '0', 16), 0x10ffff));
+      else if (u4 !== undefined || u8 !== undefined)
+        value += String.fromCodePoint(Math.min(parseInt(u4 ?? u8 ?? '0', 16), 0x10ffff));
       else if (oct !== undefined) value += String.fromCharCode(parseInt(oct, 8) & 0xff);
       else if (ctl !== undefined) value += String.fromCharCode(ctl.toUpperCase().charCodeAt(0) & 0x1f);
       else value += ANSI_ESCAPES[single ?? ''] ?? `\\${single ?? ''}`;
@@ -323,15 +391,33 @@ export abstract class ShellReader {
 }
 
 const ANSI_ESCAPES: Record<string, string> = {
-  a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
 };
 
 /** The scripts a word part runs when the word is expanded. */
 export function subsOf(part: WordPart): Script[] {
   switch (part.type) {
-    case 'lit': return [];
-    case 'dq': return part.parts.flatMap(subsOf);
-    case 'param': case 'arith': return part.subs;
-    case 'cmdsub': case 'procsub': return [part.script];
+    case 'lit':
+      return [];
+    case 'dq':
+      return part.parts.flatMap(subsOf);
+    case 'param':
+    case 'arith':
+      return part.subs;
+    case 'cmdsub':
+    case 'procsub':
+      return [part.script];
   }
 }

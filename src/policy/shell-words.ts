@@ -17,18 +17,27 @@ export interface ExpandedWord {
 }
 
 /** A piece of a word: one unquoted character (which may be brace syntax) or an opaque chunk (quoted text, an expansion). */
-interface Token { text: string; static: boolean; brace: boolean; unquoted?: boolean }
+interface Token {
+  text: string;
+  static: boolean;
+  brace: boolean;
+  unquoted?: boolean;
+}
 
 const GLOB = /[*?[]/;
 
 function renderPart(part: WordPart): { text: string; static: boolean } {
   switch (part.type) {
-    case 'lit': return { text: part.value, static: true };
+    case 'lit':
+      return { text: part.value, static: true };
     case 'dq': {
       const inner = part.parts.map(renderPart);
       return { text: inner.map((p) => p.text).join(''), static: inner.every((p) => p.static) };
     }
-    case 'param': case 'cmdsub': case 'arith': case 'procsub':
+    case 'param':
+    case 'cmdsub':
+    case 'arith':
+    case 'procsub':
       return { text: part.raw, static: false };
   }
 }
@@ -110,7 +119,8 @@ function braceExpand(toks: Token[], depth: number): Token[][] {
     for (const alt of alternatives) {
       for (const rest of braceExpand([...alt, ...suffix], depth + 1)) {
         out.push([...prefix, ...rest]);
-        if (out.length > MAX_BRACE_WORDS) throw new BraceExpansionError(`brace expansion makes more than ${MAX_BRACE_WORDS} words`);
+        if (out.length > MAX_BRACE_WORDS)
+          throw new BraceExpansionError(`brace expansion makes more than ${MAX_BRACE_WORDS} words`);
       }
     }
     return out;
@@ -158,7 +168,8 @@ function sequence(inner: Token[]): string[] | null {
 function range(a: number, b: number, step: number): number[] {
   const by = Math.abs(step === 0 ? 1 : step);
   const count = Math.floor(Math.abs(b - a) / by) + 1;
-  if (count > MAX_BRACE_WORDS) throw new BraceExpansionError(`brace expansion makes more than ${MAX_BRACE_WORDS} words`);
+  if (count > MAX_BRACE_WORDS)
+    throw new BraceExpansionError(`brace expansion makes more than ${MAX_BRACE_WORDS} words`);
   const dir = b >= a ? 1 : -1;
   return Array.from({ length: count }, (_, i) => a + dir * i * by);
 }

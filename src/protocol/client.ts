@@ -7,7 +7,11 @@ import type { MethodName, ParamsOf, ResultOf } from './methods.js';
 
 /** A JSON-RPC error answered by the daemon, or a broken connection (code null). */
 export class RpcError extends Error {
-  constructor(message: string, readonly code: number | null, readonly data?: unknown) {
+  constructor(
+    message: string,
+    readonly code: number | null,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = 'RpcError';
   }

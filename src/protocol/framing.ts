@@ -1,8 +1,6 @@
 import { MAX_FRAME_BYTES } from './jsonrpc.js';
 
-export type FrameEvent =
-  | { type: 'frame'; text: string }
-  | { type: 'oversized'; limit: number };
+export type FrameEvent = { type: 'frame'; text: string } | { type: 'oversized'; limit: number };
 
 /**
  * Splits a byte stream into newline-delimited frames. A frame that grows past the

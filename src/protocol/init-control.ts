@@ -10,15 +10,19 @@ export const INIT_CONTROL_OPS = ['list', 'state', 'detail', 'start', 'stop', 're
 export const InitControlOp = z.enum(INIT_CONTROL_OPS);
 export type InitControlOp = z.infer<typeof InitControlOp>;
 
-export const InitServiceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@\\-]{0,254}$/, 'must be a service name such as "sshd" or "getty@tty1"');
+export const InitServiceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:_.@\\-]{0,254}$/, 'must be a service name such as "sshd" or "getty@tty1"');
 
-export const InitControlRequest = z.strictObject({
-  /** Echoed in the answer. */
-  id: z.number().int().nonnegative(),
-  op: InitControlOp,
-  /** Every op but list names one service. */
-  unit: InitServiceName.optional(),
-}).refine((r) => r.op === 'list' || r.unit !== undefined, { message: 'this op needs a unit', path: ['unit'] });
+export const InitControlRequest = z
+  .strictObject({
+    /** Echoed in the answer. */
+    id: z.number().int().nonnegative(),
+    op: InitControlOp,
+    /** Every op but list names one service. */
+    unit: InitServiceName.optional(),
+  })
+  .refine((r) => r.op === 'list' || r.unit !== undefined, { message: 'this op needs a unit', path: ['unit'] });
 export type InitControlRequest = z.infer<typeof InitControlRequest>;
 
 export const InitServiceInfo = z.strictObject({

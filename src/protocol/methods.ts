@@ -2,7 +2,17 @@
 import { z } from 'zod';
 import { BootTimeline } from './boot-timeline.js';
 import {
-  AuditEntryView, AuditVerifyResult, ClientUser, GoalState, GoalView, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem, type Role,
+  AuditEntryView,
+  AuditVerifyResult,
+  ClientUser,
+  GoalState,
+  GoalView,
+  MemoryHit,
+  Metrics,
+  SnapshotEntryView,
+  SnapshotView,
+  TraceItem,
+  type Role,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ScheduleView } from './schedule.js';
@@ -13,7 +23,10 @@ import { ScheduleView } from './schedule.js';
  * What depends on a step rather than a method (admin-only tool families) is judged per step by
  * the approval policy (src/agents/approval-policy.ts).
  */
-export interface Permission { role: Role; owner?: true }
+export interface Permission {
+  role: Role;
+  owner?: true;
+}
 const viewer = { role: 'viewer' } as const satisfies Permission;
 const operator = { role: 'operator' } as const satisfies Permission;
 const ownerOrAdmin = { role: 'operator', owner: true } as const satisfies Permission;
@@ -46,16 +59,22 @@ const Ok = z.object({ ok: z.literal(true) });
 const GcCount = z.object({ count: z.number(), bytes: z.number() });
 export const GcResult = z.object({
   dryRun: z.boolean(),
-  goals: GcCount, events: GcCount, memories: GcCount, snapshots: GcCount, blobs: GcCount,
+  goals: GcCount,
+  events: GcCount,
+  memories: GcCount,
+  snapshots: GcCount,
+  blobs: GcCount,
 });
 
 export const methods = {
   initialize: {
     perm: viewer,
-    params: z.object({
-      protocolVersion: z.number().int(),
-      client: z.object({ name: z.string().max(64), version: z.string().max(32) }),
-    }).strict(),
+    params: z
+      .object({
+        protocolVersion: z.number().int(),
+        client: z.object({ name: z.string().max(64), version: z.string().max(32) }),
+      })
+      .strict(),
     result: z.object({
       protocolVersion: z.number(),
       server: z.object({ name: z.string(), version: z.string() }),
@@ -106,14 +125,19 @@ export const methods = {
   },
   'goal/list': {
     perm: viewer,
-    params: z.object({
-      limit: z.number().int().min(1).max(500).default(50),
-      state: GoalState.optional(),
-      /** Only the goals the asking account submitted. */
-      mine: z.boolean().optional(),
-      /** The whole id, or 8 or more characters of its end (as the TUI prints it) or of its start. */
-      id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{8,26}$/i, 'a goal id is 8 to 26 characters of 0-9 and A-Z without I, L, O, U').optional(),
-    }).strict(),
+    params: z
+      .object({
+        limit: z.number().int().min(1).max(500).default(50),
+        state: GoalState.optional(),
+        /** Only the goals the asking account submitted. */
+        mine: z.boolean().optional(),
+        /** The whole id, or 8 or more characters of its end (as the TUI prints it) or of its start. */
+        id: z
+          .string()
+          .regex(/^[0-9A-HJKMNP-TV-Z]{8,26}$/i, 'a goal id is 8 to 26 characters of 0-9 and A-Z without I, L, O, U')
+          .optional(),
+      })
+      .strict(),
     result: z.object({ goals: z.array(GoalView) }),
   },
   'goal/get': {
@@ -144,16 +168,18 @@ export const methods = {
   'plan/decide': {
     perm: ownerOrAdmin,
     // Approve or reject steps of a plan; bound to the hash the person reviewed.
-    params: z.object({
-      planId: z.string(),
-      planHash: z.string(),
-      /** skip: do not run the step, but go on with the others (steps that depend on it are skipped). */
-      decision: z.enum(['approve', 'reject', 'skip']),
-      /** Omitted: every step still pending. */
-      stepIds: z.array(z.string()).optional(),
-      /** The person explicitly confirms the steps marked as needing it (irreversible, require_confirm…). */
-      confirm: z.boolean().optional(),
-    }).strict(),
+    params: z
+      .object({
+        planId: z.string(),
+        planHash: z.string(),
+        /** skip: do not run the step, but go on with the others (steps that depend on it are skipped). */
+        decision: z.enum(['approve', 'reject', 'skip']),
+        /** Omitted: every step still pending. */
+        stepIds: z.array(z.string()).optional(),
+        /** The person explicitly confirms the steps marked as needing it (irreversible, require_confirm…). */
+        confirm: z.boolean().optional(),
+      })
+      .strict(),
     result: GoalView,
   },
   'snapshot/list': {
@@ -170,23 +196,38 @@ export const methods = {
       /** Paths that had to change; the rest already matched. */
       changed: z.array(z.string()).optional(),
       /** Packages, services, firewall: what was done and what could not be brought back. */
-      states: z.array(z.object({ kind: z.string(), ok: z.boolean(), actions: z.array(z.string()), problems: z.array(z.string()) })).optional(),
+      states: z
+        .array(
+          z.object({ kind: z.string(), ok: z.boolean(), actions: z.array(z.string()), problems: z.array(z.string()) }),
+        )
+        .optional(),
       problems: z.array(z.string()).optional(),
     }),
   },
   'snapshot/create': {
     perm: admin,
     // A manual snapshot of whole trees (never pruned); needs an admin, since it copies what it reads.
-    params: z.object({ paths: z.array(z.string().min(1)).min(1).max(64), label: z.string().max(200).optional() }).strict(),
+    params: z
+      .object({ paths: z.array(z.string().min(1)).min(1).max(64), label: z.string().max(200).optional() })
+      .strict(),
     result: z.object({ snapshot: SnapshotView, entries: z.number(), hashed: z.number(), skipped: z.array(z.string()) }),
   },
   'tool/list': {
     perm: viewer,
     params: Empty,
-    result: z.object({ tools: z.array(z.object({
-      name: z.string(), description: z.string(), risk: z.string(), reversible: z.boolean(), mutates: z.boolean(),
-      capabilities: z.array(z.string()), inputSchema: z.record(z.string(), z.unknown()),
-    })) }),
+    result: z.object({
+      tools: z.array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          risk: z.string(),
+          reversible: z.boolean(),
+          mutates: z.boolean(),
+          capabilities: z.array(z.string()),
+          inputSchema: z.record(z.string(), z.unknown()),
+        }),
+      ),
+    }),
   },
   'tool/plan': {
     perm: operator,
@@ -197,12 +238,39 @@ export const methods = {
   'audit/export': {
     perm: admin,
     // A page of the ledger with every signed checkpoint and the public key that verifies them.
-    params: z.object({ afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(1000) }).strict(),
+    params: z
+      .object({ afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(1000) })
+      .strict(),
     result: z.object({
-      entries: z.array(z.object({ seq: z.number(), ts: z.string(), actor: z.string(), action: z.string(), subject: z.string(), detail: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string() })),
-      checkpoints: z.array(z.object({ seq: z.number(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })),
+      entries: z.array(
+        z.object({
+          seq: z.number(),
+          ts: z.string(),
+          actor: z.string(),
+          action: z.string(),
+          subject: z.string(),
+          detail: z.record(z.string(), z.unknown()),
+          prevHash: z.string(),
+          hash: z.string(),
+        }),
+      ),
+      checkpoints: z.array(
+        z.object({ seq: z.number(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() }),
+      ),
       /** Signed seals over ranges archived out of the database (the upkeep's collection). */
-      seals: z.array(z.object({ from: z.number(), to: z.number(), prevHash: z.string(), hash: z.string(), ts: z.string(), keyId: z.string(), signature: z.string() })).optional(),
+      seals: z
+        .array(
+          z.object({
+            from: z.number(),
+            to: z.number(),
+            prevHash: z.string(),
+            hash: z.string(),
+            ts: z.string(),
+            keyId: z.string(),
+            signature: z.string(),
+          }),
+        )
+        .optional(),
       publicKey: z.string().nullable(),
       keyId: z.string().nullable(),
       head: z.object({ seq: z.number(), hash: z.string() }),
@@ -214,24 +282,34 @@ export const methods = {
     // An admin accepts a BROKEN ledger (entries cut off or rewritten), audited under their name:
     // changes are allowed again, and the ledger is checked and signed again from this entry on.
     params: z.object({ note: z.string().max(1000).optional() }).strict(),
-    result: z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() }),
+    result: z.object({
+      brokenAt: z.number(),
+      reason: z.string(),
+      by: z.string(),
+      at: z.string(),
+      intactSince: z.number(),
+    }),
   },
   'plan/edit': {
     perm: ownerOrAdmin,
     // New arguments for one pending step: re-validated, re-previewed, and saved as a new plan
     // with a new hash that needs approving again. Bound to the hash the person edited.
-    params: z.object({
-      planId: z.string(),
-      planHash: z.string(),
-      stepId: z.string(),
-      args: z.record(z.string(), z.unknown()),
-    }).strict(),
+    params: z
+      .object({
+        planId: z.string(),
+        planHash: z.string(),
+        stepId: z.string(),
+        args: z.record(z.string(), z.unknown()),
+      })
+      .strict(),
     result: GoalView,
   },
   'audit/list': {
     perm: viewer,
     // Newest entries first, before `beforeSeq` (default: the tip), with where the chain stands.
-    params: z.object({ beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    params: z
+      .object({ beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(1000).default(200) })
+      .strict(),
     result: z.object({ entries: z.array(AuditEntryView), head: z.number() }),
   },
   'goal/trace': {
@@ -249,11 +327,17 @@ export const methods = {
     perm: operator,
     // An audited real shell, spawned by the daemon as the asking user, recorded like sudo's I/O logs.
     // Output arrives as hatch.output events on this connection only.
-    params: z.object({
-      cols: z.number().int().min(2).max(1000),
-      rows: z.number().int().min(2).max(1000),
-      term: z.string().max(64).regex(/^[A-Za-z0-9._+-]*$/).default('xterm-256color'),
-    }).strict(),
+    params: z
+      .object({
+        cols: z.number().int().min(2).max(1000),
+        rows: z.number().int().min(2).max(1000),
+        term: z
+          .string()
+          .max(64)
+          .regex(/^[A-Za-z0-9._+-]*$/)
+          .default('xterm-256color'),
+      })
+      .strict(),
     result: z.object({ hatchId: z.string(), shell: z.string(), logDir: z.string() }),
   },
   'hatch/input': {
@@ -263,7 +347,9 @@ export const methods = {
   },
   'hatch/resize': {
     perm: operator,
-    params: z.object({ hatchId: z.string(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
+    params: z
+      .object({ hatchId: z.string(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) })
+      .strict(),
     result: Ok,
   },
   'hatch/close': { perm: operator, params: z.object({ hatchId: z.string() }).strict(), result: Ok },
@@ -271,19 +357,38 @@ export const methods = {
     perm: viewer,
     params: Empty,
     result: z.object({
-      agents: z.array(z.object({
-        name: z.string(), domain: z.string(), state: z.enum(['idle', 'busy', 'restarting', 'stopped']), currentTasks: z.array(z.string()),
-        queued: z.number(), lastHeartbeat: z.string(), done: z.number(), failed: z.number(), restarts: z.number(), lastError: z.string().nullable(),
-        capabilities: z.array(z.string()),
-        /** Why it takes no new work (stopped with hold), absent or null when it does. */
-        held: z.string().nullable().optional(),
-      })),
-      procedures: z.object({ lookups: z.number(), hits: z.number(), hitRate: z.number(), stored: z.number(), ftsHits: z.number(), embeddingHits: z.number() }),
+      agents: z.array(
+        z.object({
+          name: z.string(),
+          domain: z.string(),
+          state: z.enum(['idle', 'busy', 'restarting', 'stopped']),
+          currentTasks: z.array(z.string()),
+          queued: z.number(),
+          lastHeartbeat: z.string(),
+          done: z.number(),
+          failed: z.number(),
+          restarts: z.number(),
+          lastError: z.string().nullable(),
+          capabilities: z.array(z.string()),
+          /** Why it takes no new work (stopped with hold), absent or null when it does. */
+          held: z.string().nullable().optional(),
+        }),
+      ),
+      procedures: z.object({
+        lookups: z.number(),
+        hits: z.number(),
+        hitRate: z.number(),
+        stored: z.number(),
+        ftsHits: z.number(),
+        embeddingHits: z.number(),
+      }),
     }),
   },
   'memory/search': {
     perm: viewer,
-    params: z.object({ query: z.string().min(1).max(1000), limit: z.number().int().min(1).max(200).default(20) }).strict(),
+    params: z
+      .object({ query: z.string().min(1).max(1000), limit: z.number().int().min(1).max(200).default(20) })
+      .strict(),
     result: z.object({ hits: z.array(MemoryHit) }),
   },
   // Local models (loaded, memory, measured speed, cpu or gpu), cloud providers (spend, budget), tiers.
@@ -302,7 +407,12 @@ export const methods = {
     // Cancels every step queued on the agent and stops the ones it runs (their process trees are
     // ended); with hold the agent takes no new work until agents/start.
     params: z.object({ agent: z.string().min(1).max(64), hold: z.boolean().optional() }).strict(),
-    result: z.object({ agent: z.string(), stopped: z.array(z.string()), cancelled: z.array(z.string()), held: z.boolean() }),
+    result: z.object({
+      agent: z.string(),
+      stopped: z.array(z.string()),
+      cancelled: z.array(z.string()),
+      held: z.boolean(),
+    }),
   },
   'agents/start': {
     perm: admin,
@@ -315,17 +425,37 @@ export const methods = {
     // Reads config.toml again and rebuilds the model tiers; a config that does not load is
     // reported and the running one kept.
     params: Empty,
-    result: z.object({ reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
+    result: z.object({
+      reloaded: z.boolean(),
+      message: z.string(),
+      problems: z.array(z.string()),
+      tiers: z.array(TierStatus),
+    }),
   },
   'models/key-set': {
     perm: admin,
     // Stores a cloud provider's API key in secrets.toml (0600) and reloads the model tiers; admin
     // only. The key is audited by fingerprint, never by value; a key in aiosd's environment still wins.
-    params: z.object({
-      provider: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a provider name: anthropic, openai, or an [api.<name>] table'),
-      key: z.string().min(8).max(1024).regex(/^[\x21-\x7e]+$/, 'an API key is printable characters without spaces'),
-    }).strict(),
-    result: z.object({ provider: z.string(), fingerprint: z.string(), reloaded: z.boolean(), message: z.string(), problems: z.array(z.string()), tiers: z.array(TierStatus) }),
+    params: z
+      .object({
+        provider: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a provider name: anthropic, openai, or an [api.<name>] table'),
+        key: z
+          .string()
+          .min(8)
+          .max(1024)
+          .regex(/^[\x21-\x7e]+$/, 'an API key is printable characters without spaces'),
+      })
+      .strict(),
+    result: z.object({
+      provider: z.string(),
+      fingerprint: z.string(),
+      reloaded: z.boolean(),
+      message: z.string(),
+      problems: z.array(z.string()),
+      tiers: z.array(TierStatus),
+    }),
   },
   'boot/timeline': {
     perm: viewer,
@@ -350,10 +480,15 @@ export const methods = {
     perm: admin,
     // Retention ([retention] in config.toml): deletes old final goals, events, memories and the
     // snapshots and blobs only they needed. olderThan ("30d") replaces every age for this run.
-    params: z.object({
-      olderThan: z.string().regex(/^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/, 'expected an age such as "90d", "12h" or "30m"').optional(),
-      dryRun: z.boolean(),
-    }).strict(),
+    params: z
+      .object({
+        olderThan: z
+          .string()
+          .regex(/^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/, 'expected an age such as "90d", "12h" or "30m"')
+          .optional(),
+        dryRun: z.boolean(),
+      })
+      .strict(),
     result: GcResult,
   },
 } as const;

@@ -33,13 +33,30 @@ export type PlanStepSpec = z.infer<typeof PlanStepSpec>;
  * so it is never run again without a new, explicit approval that says so.
  */
 export const StepState = z.enum([
-  'pending', 'approved', 'rejected', 'running', 'succeeded', 'failed', 'skipped', 'rolled_back', 'cancelled', 'outcome_unknown',
+  'pending',
+  'approved',
+  'rejected',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'rolled_back',
+  'cancelled',
+  'outcome_unknown',
 ]);
 export type StepState = z.infer<typeof StepState>;
 
 export const GoalState = z.enum([
-  'planning', 'not_understood', 'awaiting_approval', 'running', 'succeeded', 'failed',
-  'rejected', 'rolled_back', 'interrupted', 'cancelled',
+  'planning',
+  'not_understood',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'rolled_back',
+  'interrupted',
+  'cancelled',
 ]);
 export type GoalState = z.infer<typeof GoalState>;
 
@@ -155,7 +172,11 @@ export const AuditVerifyResult = z.object({
   checkpoints: z.number().optional(),
   signedThrough: z.number().optional(),
   /** Breaks an admin acknowledged (`aios audit acknowledge`): the chain is checked again from intactSince on. */
-  acknowledged: z.array(z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() })).optional(),
+  acknowledged: z
+    .array(
+      z.object({ brokenAt: z.number(), reason: z.string(), by: z.string(), at: z.string(), intactSince: z.number() }),
+    )
+    .optional(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
@@ -213,7 +234,13 @@ export type SnapshotEntryView = z.infer<typeof SnapshotEntryView>;
 export const Metrics = z.object({
   at: z.string(),
   cpu: z.object({ percent: z.number(), cores: z.array(z.number()) }),
-  memory: z.object({ totalBytes: z.number(), usedBytes: z.number(), availableBytes: z.number(), swapTotalBytes: z.number(), swapUsedBytes: z.number() }),
+  memory: z.object({
+    totalBytes: z.number(),
+    usedBytes: z.number(),
+    availableBytes: z.number(),
+    swapTotalBytes: z.number(),
+    swapUsedBytes: z.number(),
+  }),
   load: z.tuple([z.number(), z.number(), z.number()]),
   disks: z.array(z.object({ mount: z.string(), totalBytes: z.number(), usedBytes: z.number() })),
   net: z.object({ rxBytesPerS: z.number(), txBytesPerS: z.number() }),

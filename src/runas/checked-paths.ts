@@ -7,7 +7,11 @@ import type { PathUse, ToolContext } from '../tools/tool.js';
 export function pathGuard(paths: readonly PathUse[]): NonNullable<ToolContext['checkPath']> {
   return (canonical, access) => {
     if (paths.some((p) => p.path === canonical && (p.access === access || p.access === 'write'))) return null;
-    const checked = paths.filter((p) => p.access === access).map((p) => p.path).join(', ') || '(none)';
+    const checked =
+      paths
+        .filter((p) => p.access === access)
+        .map((p) => p.path)
+        .join(', ') || '(none)';
     return `the path resolves to ${canonical} now, not to what policy checked (${checked}): it changed between check and use; nothing was done`;
   };
 }

@@ -12,9 +12,14 @@ export const HELPER_IDLE_MS = 60_000;
 
 /** dist/runas-helper.js, beside dist/aios.js; this module may be bundled into a chunk below it. */
 export function defaultHelperScript(from: string = import.meta.url): string {
-  const candidates = ['./runas-helper.js', '../runas-helper.js', '../../dist/runas-helper.js'].map((rel) => fileURLToPath(new URL(rel, from)));
+  const candidates = ['./runas-helper.js', '../runas-helper.js', '../../dist/runas-helper.js'].map((rel) =>
+    fileURLToPath(new URL(rel, from)),
+  );
   const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`the run-as helper is not built (looked for ${candidates.join(', ')}); run: node scripts/build.mjs`);
+  if (found === undefined)
+    throw new Error(
+      `the run-as helper is not built (looked for ${candidates.join(', ')}); run: node scripts/build.mjs`,
+    );
   return found;
 }
 
@@ -40,14 +45,23 @@ export class HelperPool {
     const warm = this.helpers.get(uid);
     if (warm?.alive === true) return warm;
     const who = (this.opts.identity ?? identityOf)(uid);
-    const helper: RunAsHelper = new RunAsHelper(who, this.opts.tools, this.opts.script ?? defaultHelperScript(), (why) => {
-      if (this.helpers.get(uid) === helper) this.helpers.delete(uid);
-      this.holdOff(uid);
-      if (!this.closed && why !== 'it was idle and was ended') this.opts.log?.(`run-as helper for ${helper.label} ended: ${why}`);
-    });
+    const helper: RunAsHelper = new RunAsHelper(
+      who,
+      this.opts.tools,
+      this.opts.script ?? defaultHelperScript(),
+      (why) => {
+        if (this.helpers.get(uid) === helper) this.helpers.delete(uid);
+        this.holdOff(uid);
+        if (!this.closed && why !== 'it was idle and was ended')
+          this.opts.log?.(`run-as helper for ${helper.label} ended: ${why}`);
+      },
+    );
     this.helpers.set(uid, helper);
     helper.ready.then(
-      (r) => this.opts.log?.(`run-as helper for ${helper.label} started in ${Math.round(helper.startMs ?? 0)} ms (gid ${r.gid}, groups ${r.groups.join(',')})`),
+      (r) =>
+        this.opts.log?.(
+          `run-as helper for ${helper.label} started in ${Math.round(helper.startMs ?? 0)} ms (gid ${r.gid}, groups ${r.groups.join(',')})`,
+        ),
       () => undefined,
     );
     return helper;
@@ -60,7 +74,9 @@ export class HelperPool {
       this.get(uid);
       this.settle(uid);
     } catch (err) {
-      this.opts.log?.(`could not start the run-as helper for uid ${uid}: ${err instanceof Error ? err.message : String(err)}`);
+      this.opts.log?.(
+        `could not start the run-as helper for uid ${uid}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 

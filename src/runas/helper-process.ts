@@ -38,17 +38,31 @@ export class RunAsHelper {
   /** Milliseconds from spawn to ready (the cold start); null until ready. */
   startMs: number | null = null;
 
-  constructor(readonly who: RunAsIdentity, options: HelperToolOptions, script: string, private readonly onEnd: (why: string) => void) {
+  constructor(
+    readonly who: RunAsIdentity,
+    options: HelperToolOptions,
+    script: string,
+    private readonly onEnd: (why: string) => void,
+  ) {
     // fds 0-2 are /dev/null and fd 3 the channel: nothing else of the daemon's crosses (node
     // marks its own descriptors close-on-exec), and the environment is built from scratch.
     this.child = spawn(process.execPath, [script, String(who.uid), String(who.gid), who.name ?? ''], {
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'advanced', env: helperEnv(who), cwd: '/',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'advanced',
+      env: helperEnv(who),
+      cwd: '/',
     });
     let started: (who: { uid: number; gid: number; groups: number[] }) => void = () => undefined;
     let notStarted: (err: Error) => void = () => undefined;
-    this.ready = new Promise((resolve, reject) => { started = resolve; notStarted = reject; });
+    this.ready = new Promise((resolve, reject) => {
+      started = resolve;
+      notStarted = reject;
+    });
     this.ready.catch(() => undefined); // a helper nobody waits on may fail to start unobserved
-    const startTimer = setTimeout(() => this.kill(`it did not start within ${START_TIMEOUT_MS / 1000}s`), START_TIMEOUT_MS);
+    const startTimer = setTimeout(
+      () => this.kill(`it did not start within ${START_TIMEOUT_MS / 1000}s`),
+      START_TIMEOUT_MS,
+    );
     this.child.on('message', (msg: ToDaemon) => {
       if (msg.type === 'ready') {
         clearTimeout(startTimer);
@@ -65,12 +79,18 @@ export class RunAsHelper {
       this.endedWhy ??= why;
       const error = new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy}`);
       notStarted(error);
-      for (const p of this.pending.values()) p.reject(new HelperEndedError(`${error.message}; what the call did before that is unknown`));
+      for (const p of this.pending.values())
+        p.reject(new HelperEndedError(`${error.message}; what the call did before that is unknown`));
       this.pending.clear();
       this.onEnd(this.endedWhy);
     };
-    this.child.once('exit', (code, signal) => ended(signal !== null ? `killed by ${signal}` : `exited with status ${code ?? '?'}`));
-    this.child.once('error', (err) => { ended(`could not run it: ${err.message}`); this.child.kill('SIGKILL'); });
+    this.child.once('exit', (code, signal) =>
+      ended(signal !== null ? `killed by ${signal}` : `exited with status ${code ?? '?'}`),
+    );
+    this.child.once('error', (err) => {
+      ended(`could not run it: ${err.message}`);
+      this.child.kill('SIGKILL');
+    });
     this.child.send({ type: 'init', options } satisfies ToHelper);
   }
 
@@ -90,8 +110,21 @@ export class RunAsHelper {
     return this.pending.size;
   }
 
-  async execute(tool: string, args: unknown, paths: readonly PathUse[], box: { sandboxed: boolean; writable?: string[] }, ctx: CallContext): Promise<ToolResult> {
-    return (await this.request(ctx, (id) => ({ type: 'execute', id, tool, args, paths: [...paths], ...box }))) as ToolResult;
+  async execute(
+    tool: string,
+    args: unknown,
+    paths: readonly PathUse[],
+    box: { sandboxed: boolean; writable?: string[] },
+    ctx: CallContext,
+  ): Promise<ToolResult> {
+    return (await this.request(ctx, (id) => ({
+      type: 'execute',
+      id,
+      tool,
+      args,
+      paths: [...paths],
+      ...box,
+    }))) as ToolResult;
   }
 
   async preview(tool: string, args: unknown): Promise<StepPreview> {
@@ -114,17 +147,26 @@ export class RunAsHelper {
     if (this.child.connected) this.child.disconnect();
   }
 
-  private async request(ctx: CallContext | null, build: (id: number) => ToHelper): Promise<ToolResult | StepPreview | string | null> {
+  private async request(
+    ctx: CallContext | null,
+    build: (id: number) => ToHelper,
+  ): Promise<ToolResult | StepPreview | string | null> {
     await this.ready;
-    if (!this.alive) throw new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy ?? 'unknown'}`);
+    if (!this.alive)
+      throw new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy ?? 'unknown'}`);
     const id = this.nextId++;
-    const answer = new Promise<ToolResult | StepPreview | string | null>((resolve, reject) => this.pending.set(id, { resolve, reject, ctx }));
+    const answer = new Promise<ToolResult | StepPreview | string | null>((resolve, reject) =>
+      this.pending.set(id, { resolve, reject, ctx }),
+    );
     const signal = ctx?.signal;
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       if (!this.child.connected) return;
       this.child.send({ type: 'abort', id, reason: String(signal?.reason ?? 'cancelled') } satisfies ToHelper);
-      graceTimer = setTimeout(() => this.kill(`a cancelled call did not stop within ${ABORT_GRACE_MS / 1000}s`), ABORT_GRACE_MS);
+      graceTimer = setTimeout(
+        () => this.kill(`a cancelled call did not stop within ${ABORT_GRACE_MS / 1000}s`),
+        ABORT_GRACE_MS,
+      );
     };
     this.child.send(build(id));
     if (signal?.aborted === true) onAbort();
@@ -155,12 +197,28 @@ export class RunAsHelper {
     const p = this.pending.get(msg.id);
     if (p === undefined) return;
     switch (msg.type) {
-      case 'output': p.ctx?.onOutput(msg.chunk); return;
-      case 'process': if (this.owns(msg)) p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid }); return;
-      case 'result': this.pending.delete(msg.id); p.resolve(msg.result); return;
-      case 'preview': this.pending.delete(msg.id); p.resolve(msg.preview); return;
-      case 'access': this.pending.delete(msg.id); p.resolve(msg.refusal); return;
-      case 'error': this.pending.delete(msg.id); p.reject(new Error(msg.error)); return;
+      case 'output':
+        p.ctx?.onOutput(msg.chunk);
+        return;
+      case 'process':
+        if (this.owns(msg)) p.ctx?.onProcess?.({ pid: msg.pid, pgid: msg.pgid });
+        return;
+      case 'result':
+        this.pending.delete(msg.id);
+        p.resolve(msg.result);
+        return;
+      case 'preview':
+        this.pending.delete(msg.id);
+        p.resolve(msg.preview);
+        return;
+      case 'access':
+        this.pending.delete(msg.id);
+        p.resolve(msg.refusal);
+        return;
+      case 'error':
+        this.pending.delete(msg.id);
+        p.reject(new Error(msg.error));
+        return;
     }
   }
 }

@@ -24,7 +24,8 @@ function send(msg: ToDaemon): void {
     process.send?.(msg);
   } catch (err) {
     // A result holding something that cannot be cloned still reports, without its data.
-    if (msg.type === 'result') process.send?.({ ...msg, result: msg.result.ok ? { ok: true, output: msg.result.output } : msg.result });
+    if (msg.type === 'result')
+      process.send?.({ ...msg, result: msg.result.ok ? { ok: true, output: msg.result.output } : msg.result });
     else throw err;
   }
 }
@@ -39,14 +40,20 @@ interface Tools {
 function buildTools(o: HelperToolOptions): Tools {
   const protectedPaths = new ProtectedPaths(protectedRules(o.locations));
   const registry = createBuiltinRegistry({
-    timeoutMs: o.timeoutMs, outputCapBytes: o.outputCapBytes,
+    timeoutMs: o.timeoutMs,
+    outputCapBytes: o.outputCapBytes,
     serviceManager: detectServiceManager({ initSocket: o.initSocket, env: o.serviceEnv }),
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
   });
   const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
   // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time, as in the daemon.
   const writing = o.sandbox === null ? null : writeSandbox({ hide: o.sandbox.hide, cpuSeconds: 3600 + 5 });
-  return { registry, sandbox: sandbox?.wrap ?? null, writeSandbox: writing?.wrap ?? null, sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox' };
+  return {
+    registry,
+    sandbox: sandbox?.wrap ?? null,
+    writeSandbox: writing?.wrap ?? null,
+    sandboxProblem: sandbox?.reason ?? 'the daemon has no sandbox',
+  };
 }
 
 /** Whether this process may change `path`: the file itself if it exists, else create it in its nearest existing directory. */
@@ -54,16 +61,22 @@ async function writeRefusal(path: string): Promise<string | null> {
   let target = path;
   let creating = false;
   for (;;) {
-    const there = await lstat(target).then(() => true, () => false);
+    const there = await lstat(target).then(
+      () => true,
+      () => false,
+    );
     if (there || target === '/') break;
     creating = true;
     target = dirname(target);
   }
   const mode = creating ? constants.W_OK | constants.X_OK : constants.W_OK;
-  return access(target, mode).then(() => null, (err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    return `${code}: uid ${process.getuid?.()} may not ${creating ? `create ${path} (in ${target})` : `write ${path}`}`;
-  });
+  return access(target, mode).then(
+    () => null,
+    (err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      return `${code}: uid ${process.getuid?.()} may not ${creating ? `create ${path} (in ${target})` : `write ${path}`}`;
+    },
+  );
 }
 
 export function serve(who: { uid: number; gid: number; groups: number[] }): void {
@@ -75,7 +88,11 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
     if (tool === undefined) return { ok: false, output: '', error: `the run-as helper has no tool "${msg.tool}"` };
     // What the daemon's policy judged to run sandboxed never runs here without the sandbox.
     if ((msg.sandboxed && t.sandbox === null) || (msg.writable !== undefined && t.writeSandbox === null)) {
-      return { ok: false, output: '', error: `the sandbox cannot start as uid ${who.uid} (${t.sandboxProblem}); nothing ran` };
+      return {
+        ok: false,
+        output: '',
+        error: `the sandbox cannot start as uid ${who.uid} (${t.sandboxProblem}); nothing ran`,
+      };
     }
     const writing = t.writeSandbox;
     const writable = msg.writable;
@@ -87,7 +104,9 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
       onProcess: (p) => send({ type: 'process', id: msg.id, pid: p.pid, pgid: p.pgid }),
       checkPath: pathGuard(msg.paths),
       ...(msg.sandboxed && t.sandbox !== null ? { sandbox: t.sandbox } : {}),
-      ...(!msg.sandboxed && writable !== undefined && writing !== null ? { sandbox: (argv: readonly string[]) => writing(argv, writable) } : {}),
+      ...(!msg.sandboxed && writable !== undefined && writing !== null
+        ? { sandbox: (argv: readonly string[]) => writing(argv, writable) }
+        : {}),
     };
     try {
       return await tool.execute(msg.args, ctx);
@@ -117,7 +136,10 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
       return;
     }
     if (raw.type === 'execute') {
-      execute(raw, t).then((result) => send({ type: 'result', id: raw.id, result }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+      execute(raw, t).then(
+        (result) => send({ type: 'result', id: raw.id, result }),
+        (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }),
+      );
       return;
     }
     if (raw.type === 'access') {
@@ -133,11 +155,19 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
       return;
     }
     // Some previews throw before they return a promise: caught the same way.
-    Promise.resolve().then(() => tool.preview(raw.args)).then((preview) => send({ type: 'preview', id: raw.id, preview }), (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }));
+    Promise.resolve()
+      .then(() => tool.preview(raw.args))
+      .then(
+        (preview) => send({ type: 'preview', id: raw.id, preview }),
+        (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }),
+      );
   });
   // A bug of ours, not a tool's failure: the daemon hears what it was, then the helper ends.
   process.on('uncaughtException', (err) => {
-    if (process.connected) process.send?.({ type: 'failed', error: `the run-as helper failed: ${message(err)}` } satisfies ToDaemon, () => process.exit(1));
+    if (process.connected)
+      process.send?.({ type: 'failed', error: `the run-as helper failed: ${message(err)}` } satisfies ToDaemon, () =>
+        process.exit(1),
+      );
     else process.exit(1);
   });
   // The daemon went away: what runs is cancelled (its processes killed), then the helper ends.

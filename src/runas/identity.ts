@@ -10,14 +10,23 @@ export const NO_GROUP = 65534;
 export function identityOf(uid: number): RunAsIdentity {
   let line = '';
   try {
-    line = execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8', timeout: 5000 }).trim().split('\n')[0] ?? '';
+    line =
+      execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8', timeout: 5000 })
+        .trim()
+        .split('\n')[0] ?? '';
   } catch {
     // getent exits 2 when nothing is found: no name, no groups.
   }
   const [name, , uidText, gidText, , home] = line.split(':');
-  if (name === undefined || name === '' || Number(uidText) !== uid) return { uid, gid: NO_GROUP, name: null, home: '/' };
+  if (name === undefined || name === '' || Number(uidText) !== uid)
+    return { uid, gid: NO_GROUP, name: null, home: '/' };
   const gid = Number(gidText);
-  return { uid, gid: Number.isInteger(gid) && gid >= 0 ? gid : NO_GROUP, name, home: home !== undefined && home !== '' ? home : '/' };
+  return {
+    uid,
+    gid: Number.isInteger(gid) && gid >= 0 ? gid : NO_GROUP,
+    name,
+    home: home !== undefined && home !== '' ? home : '/',
+  };
 }
 
 /** The whole environment a helper starts with: enough for programs to behave, nothing of the daemon's. */

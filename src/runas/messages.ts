@@ -39,10 +39,21 @@ export type ToDaemon =
 export type ToHelper =
   | { type: 'init'; options: HelperToolOptions }
   /** sandboxed: in the read-only sandbox; writable: in the write sandbox, only these paths writable. */
-  | { type: 'execute'; id: number; tool: string; args: unknown; paths: PathUse[]; sandboxed: boolean; writable?: string[] }
+  | {
+      type: 'execute';
+      id: number;
+      tool: string;
+      args: unknown;
+      paths: PathUse[];
+      sandboxed: boolean;
+      writable?: string[];
+    }
   | { type: 'preview'; id: number; tool: string; args: unknown }
   | { type: 'access'; id: number; paths: string[] }
   | { type: 'abort'; id: number; reason: string };
 
 /** A tool context with wt-brakes' process report: present once that lands in ToolContext, harmless before. */
-export interface ProcessReport { pid: number; pgid: number }
+export interface ProcessReport {
+  pid: number;
+  pgid: number;
+}

@@ -79,9 +79,23 @@ export function inHelper(pool: HelperPool, uid: number, sandboxAvailable: boolea
   };
   return {
     runsAs: `uid ${uid}`,
-    execute: (tool, args, call) => around(() => pool.get(uid).execute(tool.name, args, call.paths ?? [], { sandboxed: call.sandboxed === true && sandboxAvailable, ...(call.writable === undefined ? {} : { writable: [...call.writable] }) }, {
-      signal: call.signal, onOutput: call.onOutput, ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
-    })),
+    execute: (tool, args, call) =>
+      around(() =>
+        pool.get(uid).execute(
+          tool.name,
+          args,
+          call.paths ?? [],
+          {
+            sandboxed: call.sandboxed === true && sandboxAvailable,
+            ...(call.writable === undefined ? {} : { writable: [...call.writable] }),
+          },
+          {
+            signal: call.signal,
+            onOutput: call.onOutput,
+            ...(call.onProcess === undefined ? {} : { onProcess: call.onProcess }),
+          },
+        ),
+      ),
     preview: (tool, args) => around(() => pool.get(uid).preview(tool.name, args)),
     mayWrite: (paths) => (paths.length === 0 ? Promise.resolve(null) : around(() => pool.get(uid).mayWrite(paths))),
   };
@@ -120,7 +134,15 @@ export function runAs(opts: RunAsOptions): RunAs {
 }
 
 /** Where this goal's tool calls run: its owner's helper, or the daemon (`runAs` absent: always). */
-export function hostOf(deps: { runAs?: RunAs; sandbox?: ReadSandbox; writeSandbox?: WriteSandbox; store: { ownerUid(goalId: string): number | undefined } }, goalId: string | null): StepHost {
+export function hostOf(
+  deps: {
+    runAs?: RunAs;
+    sandbox?: ReadSandbox;
+    writeSandbox?: WriteSandbox;
+    store: { ownerUid(goalId: string): number | undefined };
+  },
+  goalId: string | null,
+): StepHost {
   if (deps.runAs === undefined) return inDaemon(deps.sandbox, deps.writeSandbox);
-  return deps.runAs.hostFor(goalId === null ? null : deps.store.ownerUid(goalId) ?? null);
+  return deps.runAs.hostFor(goalId === null ? null : (deps.store.ownerUid(goalId) ?? null));
 }

@@ -31,9 +31,23 @@ export const SYSTEM_SECRETS: readonly string[] = ['/etc/shadow', '/etc/gshadow',
  * outside the mount namespace (DAC_READ_SEARCH: open_by_handle_at), device nodes and raw I/O
  * (MKNOD, SYS_RAWIO), kernel modules, tracing other processes, BPF, rebooting.
  */
-const ESCAPE_CAPS = ['CAP_SYS_ADMIN', 'CAP_DAC_READ_SEARCH', 'CAP_MKNOD', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_SYS_PTRACE', 'CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_BOOT'];
+const ESCAPE_CAPS = [
+  'CAP_SYS_ADMIN',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_MKNOD',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_PTRACE',
+  'CAP_BPF',
+  'CAP_PERFMON',
+  'CAP_SYS_BOOT',
+];
 
-export interface SandboxProbe { available: boolean; bwrap: string | null; reason: string }
+export interface SandboxProbe {
+  available: boolean;
+  bwrap: string | null;
+  reason: string;
+}
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
 
@@ -43,18 +57,28 @@ export const BWRAP_ENV = 'AIOS_SANDBOX_BWRAP';
 const cached = new Map<string, SandboxProbe>();
 
 function probe(bwrap: string | null, named: boolean): SandboxProbe {
-  if (bwrap === null) return { available: false, bwrap: null, reason: 'bubblewrap is not installed (Debian package "bubblewrap")' };
-  if (named && !existsSync(bwrap)) return { available: false, bwrap: null, reason: `bubblewrap not found at ${bwrap} (named by ${BWRAP_ENV})` };
-  const r = spawnSync(bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '/bin/true'], { encoding: 'utf8', timeout: 5000 });
+  if (bwrap === null)
+    return { available: false, bwrap: null, reason: 'bubblewrap is not installed (Debian package "bubblewrap")' };
+  if (named && !existsSync(bwrap))
+    return { available: false, bwrap: null, reason: `bubblewrap not found at ${bwrap} (named by ${BWRAP_ENV})` };
+  const r = spawnSync(
+    bwrap,
+    ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', '/bin/true'],
+    { encoding: 'utf8', timeout: 5000 },
+  );
   return r.status === 0
     ? { available: true, bwrap, reason: 'bubblewrap with user namespaces' }
-    : { available: false, bwrap, reason: `bubblewrap cannot create namespaces here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}` };
+    : {
+        available: false,
+        bwrap,
+        reason: `bubblewrap cannot create namespaces here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`,
+      };
 }
 
 /** Tries a real sandboxed `true` once per process and binary: the only honest test of namespaces here. */
 export function probeSandbox(env: NodeJS.ProcessEnv = process.env): SandboxProbe {
   const named = env[BWRAP_ENV];
-  const bwrap = named !== undefined && named !== '' ? named : BWRAP_CANDIDATES.find((p) => existsSync(p)) ?? null;
+  const bwrap = named !== undefined && named !== '' ? named : (BWRAP_CANDIDATES.find((p) => existsSync(p)) ?? null);
   const key = bwrap ?? '';
   let result = cached.get(key);
   if (result === undefined) {
@@ -71,12 +95,23 @@ export function sandboxArgv(argv: readonly string[], policy: SandboxPolicy): str
   const privileged = policy.privileged === true && process.geteuid?.() === 0;
   const args = [
     probe.bwrap,
-    '--ro-bind', '/', '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--tmpfs', '/tmp',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
     ...(privileged
-      ? ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', ...(policy.network ? [] : ['--unshare-net'])]
+      ? [
+          '--unshare-pid',
+          '--unshare-ipc',
+          '--unshare-uts',
+          '--unshare-cgroup-try',
+          ...(policy.network ? [] : ['--unshare-net']),
+        ]
       : ['--unshare-all', ...(policy.network ? ['--share-net'] : [])]),
     '--die-with-parent',
     '--new-session',

@@ -31,7 +31,11 @@ const MEMORY_BYTES = 16 * 1024 ** 3;
 function hiddenOf(hide: readonly string[]): SandboxPolicy['hidden'] {
   return hide.map((path) => {
     let kind: 'dir' | 'file' = 'file';
-    try { kind = statSync(path).isDirectory() ? 'dir' : 'file'; } catch { /* absent: nothing to hide */ }
+    try {
+      kind = statSync(path).isDirectory() ? 'dir' : 'file';
+    } catch {
+      /* absent: nothing to hide */
+    }
     return { path, kind };
   });
 }
@@ -41,8 +45,16 @@ export function readOnlySandbox(opts: { hide: readonly string[]; cpuSeconds: num
   if (!probe.available) return { available: false, reason: probe.reason, wrap: null };
   const hidden = hiddenOf(opts.hide);
   return {
-    available: true, reason: probe.reason,
-    wrap: (argv) => sandboxArgv(argv, { writable: [], hidden, network: false, cpuSeconds: opts.cpuSeconds, memoryBytes: MEMORY_BYTES }),
+    available: true,
+    reason: probe.reason,
+    wrap: (argv) =>
+      sandboxArgv(argv, {
+        writable: [],
+        hidden,
+        network: false,
+        cpuSeconds: opts.cpuSeconds,
+        memoryBytes: MEMORY_BYTES,
+      }),
   };
 }
 
@@ -56,23 +68,42 @@ export function writeSandbox(opts: { hide: readonly string[]; cpuSeconds: number
   const probe = probeSandbox();
   if (!probe.available) return { available: false, reason: probe.reason, wrap: null };
   return {
-    available: true, reason: probe.reason,
+    available: true,
+    reason: probe.reason,
     wrap: (argv, writable) => {
       const bound: string[] = [];
       for (const path of writable) {
         let st;
-        try { st = lstatSync(path); } catch { st = null; }
+        try {
+          st = lstatSync(path);
+        } catch {
+          st = null;
+        }
         // A scratch file in /tmp that does not exist yet is made in the private /tmp (its snapshot says absent, and so it stays).
         if (st === null && path.startsWith('/tmp/')) continue;
-        if (st === null) throw new WritablePathError(`${path} is declared writable but does not exist: the sandbox can only open existing paths for writing; create it first (fs.write), or declare the directory it goes in`);
-        if (st.isSymbolicLink()) throw new WritablePathError(`${path} is declared writable but is a symbolic link; declare what it points to`);
+        if (st === null)
+          throw new WritablePathError(
+            `${path} is declared writable but does not exist: the sandbox can only open existing paths for writing; create it first (fs.write), or declare the directory it goes in`,
+          );
+        if (st.isSymbolicLink())
+          throw new WritablePathError(`${path} is declared writable but is a symbolic link; declare what it points to`);
         // A step's snapshot records a directory itself, not what it holds: what the command made
         // inside it could not be rolled back.
-        if (st.isDirectory()) throw new WritablePathError(`${path} is declared writable but is a directory: only files can be (the snapshot would not cover what the command changes inside it); declare the files it changes`);
+        if (st.isDirectory())
+          throw new WritablePathError(
+            `${path} is declared writable but is a directory: only files can be (the snapshot would not cover what the command changes inside it); declare the files it changes`,
+          );
         bound.push(path);
       }
       // Looked up again each time: the hidden paths may have appeared since the daemon started.
-      return sandboxArgv(argv, { writable: bound, hidden: hiddenOf(opts.hide), network: true, cpuSeconds: opts.cpuSeconds, memoryBytes: MEMORY_BYTES, privileged: true });
+      return sandboxArgv(argv, {
+        writable: bound,
+        hidden: hiddenOf(opts.hide),
+        network: true,
+        cpuSeconds: opts.cpuSeconds,
+        memoryBytes: MEMORY_BYTES,
+        privileged: true,
+      });
     },
   };
 }

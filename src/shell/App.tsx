@@ -26,7 +26,8 @@ export function App({ state, caps, keymap }: AppProps) {
   const { width } = area;
   const active = state.focus === state.view;
   let main;
-  if (help) main = <HelpView keymap={keymap} height={area.main} width={width} caps={caps} offset={state.data.helpScroll} />;
+  if (help)
+    main = <HelpView keymap={keymap} height={area.main} width={width} caps={caps} offset={state.data.helpScroll} />;
   else if (state.view === 'plan') {
     main = (
       <PlanView
@@ -45,13 +46,37 @@ export function App({ state, caps, keymap }: AppProps) {
       />
     );
   } else {
-    main = <MainView view={state.view} panes={state.panes} data={state.data} hatch={state.hatch} active={active} height={area.main} width={width} caps={caps} />;
+    main = (
+      <MainView
+        view={state.view}
+        panes={state.panes}
+        data={state.data}
+        hatch={state.hatch}
+        active={active}
+        height={area.main}
+        width={width}
+        caps={caps}
+      />
+    );
   }
   return (
     <Box flexDirection="column" width={width}>
-      <GoalFeed goals={state.goals} focusedGoalId={state.focusedGoalId} queued={state.queued} height={area.feed} width={width} caps={caps} />
+      <GoalFeed
+        goals={state.goals}
+        focusedGoalId={state.focusedGoalId}
+        queued={state.queued}
+        height={area.feed}
+        width={width}
+        caps={caps}
+      />
       {main}
-      <FlashLine flash={area.flash ? state.flash : null} confirm={area.flash ? state.confirm : null} width={width} rows={area.flashRows} caps={caps} />
+      <FlashLine
+        flash={area.flash ? state.flash : null}
+        confirm={area.flash ? state.confirm : null}
+        width={width}
+        rows={area.flashRows}
+        caps={caps}
+      />
       <GoalInput line={state.input} active={state.focus === 'input'} rows={area.input} width={width} caps={caps} />
       <StatusBar
         connection={state.connection}

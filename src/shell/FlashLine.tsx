@@ -7,7 +7,20 @@ import type { Confirm, Flash } from './shell-state.js';
 import type { TerminalCaps } from './terminal-caps.js';
 
 // Memoised: it renders again only when its own props change (a keystroke leaves it alone).
-export const FlashLine = memo(function FlashLine({ flash, confirm, width, rows = 1, caps }: { flash: Flash | null; confirm?: Confirm | null; width: number; rows?: number; caps: TerminalCaps }) {
-  if (confirm !== undefined && confirm !== null) return <Lines lines={confirmLines(confirm, width).slice(0, rows)} width={width} caps={caps} />;
+export const FlashLine = memo(function FlashLine({
+  flash,
+  confirm,
+  width,
+  rows = 1,
+  caps,
+}: {
+  flash: Flash | null;
+  confirm?: Confirm | null;
+  width: number;
+  rows?: number;
+  caps: TerminalCaps;
+}) {
+  if (confirm !== undefined && confirm !== null)
+    return <Lines lines={confirmLines(confirm, width).slice(0, rows)} width={width} caps={caps} />;
   return flash === null ? null : <Lines lines={[flashLine(flash)]} width={width} caps={caps} />;
 });

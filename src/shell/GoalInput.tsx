@@ -15,5 +15,11 @@ export interface GoalInputProps {
 
 // Memoised: it renders again only when the line or the focus changes.
 export const GoalInput = memo(function GoalInput(props: GoalInputProps) {
-  return <Lines lines={promptInputLines(props.line, props.active, props.rows ?? 1, props.width)} width={props.width} caps={props.caps} />;
+  return (
+    <Lines
+      lines={promptInputLines(props.line, props.active, props.rows ?? 1, props.width)}
+      width={props.width}
+      caps={props.caps}
+    />
+  );
 });

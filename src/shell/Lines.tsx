@@ -27,10 +27,19 @@ export function Lines({ lines, width, caps }: LinesProps) {
         const fitted = fitLine(l, width, caps.glyphs.ellipsis);
         if (fitted.every((s) => s.text === '')) return <Text key={row}> </Text>;
         const only = fitted.length === 1 ? fitted[0] : undefined;
-        if (only !== undefined) return <Text key={row} wrap="truncate-end" {...style(only, caps)}>{only.text}</Text>;
+        if (only !== undefined)
+          return (
+            <Text key={row} wrap="truncate-end" {...style(only, caps)}>
+              {only.text}
+            </Text>
+          );
         return (
           <Text key={row} wrap="truncate-end">
-            {fitted.map((s, i) => <Text key={i} {...style(s, caps)}>{s.text}</Text>)}
+            {fitted.map((s, i) => (
+              <Text key={i} {...style(s, caps)}>
+                {s.text}
+              </Text>
+            ))}
           </Text>
         );
       })}

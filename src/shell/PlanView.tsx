@@ -40,7 +40,14 @@ export const PlanView = memo(function PlanView(props: PlanViewProps) {
   const wantOut = outputWanted(output, width);
   const hint = goal.state === 'awaiting_approval' && props.active;
   const reserve = Math.min(wantOut, Math.max(3, Math.floor(height * 0.4)));
-  const plan = planLines({ goal, selected: props.selected, active: props.active, width, height: height - reserve - (hint ? 1 : 0), caps });
+  const plan = planLines({
+    goal,
+    selected: props.selected,
+    active: props.active,
+    width,
+    height: height - reserve - (hint ? 1 : 0),
+    caps,
+  });
   const lines = hint ? [...plan, planHint(props.keymap, caps.glyphs, props.armed ?? true)] : plan;
   const outHeight = Math.min(wantOut, height - lines.length);
   return (

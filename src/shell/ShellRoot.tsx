@@ -6,7 +6,15 @@ import type { Store } from './store.js';
 import type { TerminalCaps } from './terminal-caps.js';
 import { useStore } from './use-store.js';
 
-export function ShellRoot({ store, caps, keymap }: { store: Store<ShellState, Action>; caps: TerminalCaps; keymap: Keymap }) {
+export function ShellRoot({
+  store,
+  caps,
+  keymap,
+}: {
+  store: Store<ShellState, Action>;
+  caps: TerminalCaps;
+  keymap: Keymap;
+}) {
   const state = useStore(store);
   return <App state={state} caps={caps} keymap={keymap} />;
 }

@@ -5,7 +5,11 @@ import type { GoalAnswerView, StepAnalysis } from '../protocol/model.js';
 export function analysisText(a: StepAnalysis): { rows: string[]; ok: boolean } {
   if (!a.ok) return { rows: [`no diagnosis: ${a.reason ?? 'unknown'}`], ok: false };
   return {
-    rows: [`diagnosis (${a.tier ?? 'model'}; advice, never run): ${a.summary}`, `likely cause: ${a.likelyCause}`, `next step: ${a.nextStep}`],
+    rows: [
+      `diagnosis (${a.tier ?? 'model'}; advice, never run): ${a.summary}`,
+      `likely cause: ${a.likelyCause}`,
+      `next step: ${a.nextStep}`,
+    ],
     ok: true,
   };
 }

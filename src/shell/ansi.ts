@@ -14,11 +14,13 @@ function sgr(s: Segment, caps: TerminalCaps): string {
 
 export function linesToAnsi(lines: Line[], width: number, caps: TerminalCaps): string {
   return lines
-    .map((l) => fitLine(l, width, caps.glyphs.ellipsis)
-      .map((s) => {
-        const style = sgr(s, caps);
-        return style === '' ? s.text : `\u001b[${style}m${s.text}\u001b[0m`;
-      })
-      .join(''))
+    .map((l) =>
+      fitLine(l, width, caps.glyphs.ellipsis)
+        .map((s) => {
+          const style = sgr(s, caps);
+          return style === '' ? s.text : `\u001b[${style}m${s.text}\u001b[0m`;
+        })
+        .join(''),
+    )
     .join('\n');
 }

@@ -31,18 +31,28 @@ export function previewText(p: RollbackPreview): string {
 export function askRollback(ctx: CommandContext): void {
   const state = ctx.store.getState();
   const shown = focusedGoal(state);
-  const ran = shown !== null && ['succeeded', 'failed', 'interrupted', 'cancelled'].includes(shown.state) ? shown : lastRanGoal(state.goals);
+  const ran =
+    shown !== null && ['succeeded', 'failed', 'interrupted', 'cancelled'].includes(shown.state)
+      ? shown
+      : lastRanGoal(state.goals);
   if (ran === null) return ctx.flash('info', 'no goal has run yet — nothing to roll back');
   if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot roll back goals');
   const c = ctx.client();
   if (c === null) return;
-  c.call('rollback/preview', { goalId: ran.id }).then(
-    (preview) => ctx.dispatch({
-      type: 'confirmAsked',
-      confirm: { kind: 'rollback', goalId: ran.id, text: `press Y to roll back "${ran.text}", ${ANY_OTHER}. It ${previewText(preview)}.` },
-    }),
-    (error: unknown) => reportFailure(ctx, 'cannot preview the rollback', error),
-  ).catch(() => undefined);
+  c.call('rollback/preview', { goalId: ran.id })
+    .then(
+      (preview) =>
+        ctx.dispatch({
+          type: 'confirmAsked',
+          confirm: {
+            kind: 'rollback',
+            goalId: ran.id,
+            text: `press Y to roll back "${ran.text}", ${ANY_OTHER}. It ${previewText(preview)}.`,
+          },
+        }),
+      (error: unknown) => reportFailure(ctx, 'cannot preview the rollback', error),
+    )
+    .catch(() => undefined);
 }
 
 export function rollback(ctx: CommandContext, goalId: string): void {
@@ -50,13 +60,15 @@ export function rollback(ctx: CommandContext, goalId: string): void {
   if (c === null) return;
   const text = ctx.store.getState().goals.byId[goalId]?.text ?? goalId;
   ctx.flash('info', `rolling back: ${text}`);
-  c.call('goal/rollback', { goalId }).then(
-    (updated) => {
-      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: true });
-      ctx.flash('info', `rolled back: ${text}`);
-    },
-    (error: unknown) => reportFailure(ctx, 'rollback failed', error),
-  ).catch(() => undefined);
+  c.call('goal/rollback', { goalId })
+    .then(
+      (updated) => {
+        ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: true });
+        ctx.flash('info', `rolled back: ${text}`);
+      },
+      (error: unknown) => reportFailure(ctx, 'rollback failed', error),
+    )
+    .catch(() => undefined);
 }
 
 const STOPPABLE = new Set<GoalView['state']>(['planning', 'awaiting_approval', 'running']);
@@ -80,7 +92,11 @@ export function askCancel(ctx: CommandContext): void {
   if (state.session?.role === 'viewer') return ctx.flash('warning', 'your role is viewer: you cannot cancel goals');
   ctx.dispatch({
     type: 'confirmAsked',
-    confirm: { kind: 'cancel', goalId: goal.id, text: `press Y to cancel goal "${goal.text}" (${goal.state.replace(/_/g, ' ')}), ${ANY_OTHER}` },
+    confirm: {
+      kind: 'cancel',
+      goalId: goal.id,
+      text: `press Y to cancel goal "${goal.text}" (${goal.state.replace(/_/g, ' ')}), ${ANY_OTHER}`,
+    },
   });
 }
 
@@ -88,27 +104,42 @@ export function cancelGoal(ctx: CommandContext, goalId: string): void {
   const c = ctx.client();
   if (c === null) return;
   const text = ctx.store.getState().goals.byId[goalId]?.text ?? goalId;
-  c.call('goal/cancel', { goalId }).then(
-    (updated) => {
-      ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false });
-      ctx.flash('info', `${updated.state === 'cancelled' ? 'cancelled' : `goal is ${updated.state.replace(/_/g, ' ')}`}: ${updated.message ?? text}`);
-    },
-    (error: unknown) => reportFailure(ctx, 'cancel failed', error),
-  ).catch(() => undefined);
+  c.call('goal/cancel', { goalId })
+    .then(
+      (updated) => {
+        ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false });
+        ctx.flash(
+          'info',
+          `${updated.state === 'cancelled' ? 'cancelled' : `goal is ${updated.state.replace(/_/g, ' ')}`}: ${updated.message ?? text}`,
+        );
+      },
+      (error: unknown) => reportFailure(ctx, 'cancel failed', error),
+    )
+    .catch(() => undefined);
 }
 
 /** This user's goals that wait for an approval or run: leaving then is asked first. */
 export function pendingOfMine(state: ShellState): GoalView[] {
   const me = state.session?.user;
   if (me === undefined) return [];
-  return state.goals.order.map((id) => state.goals.byId[id]).filter((g): g is GoalView =>
-    g !== undefined && g.submittedBy === me && (g.state === 'awaiting_approval' || g.state === 'running'));
+  return state.goals.order
+    .map((id) => state.goals.byId[id])
+    .filter(
+      (g): g is GoalView =>
+        g !== undefined && g.submittedBy === me && (g.state === 'awaiting_approval' || g.state === 'running'),
+    );
 }
 
 /** `q`: leaves at once, unless something of this user's is pending: then says what and asks for Y. */
 export function askLeave(ctx: CommandContext, leave: () => void): void {
   const pending = pendingOfMine(ctx.store.getState());
   if (pending.length === 0) return leave();
-  const what = some(pending.map((g) => `"${g.text}" ${g.state === 'running' ? 'runs' : 'awaits approval'}`), 2);
-  ctx.dispatch({ type: 'confirmAsked', confirm: { kind: 'leave', text: `press Y to leave anyway, any other key stays: ${what} (it stays with aiosd)` } });
+  const what = some(
+    pending.map((g) => `"${g.text}" ${g.state === 'running' ? 'runs' : 'awaits approval'}`),
+    2,
+  );
+  ctx.dispatch({
+    type: 'confirmAsked',
+    confirm: { kind: 'leave', text: `press Y to leave anyway, any other key stays: ${what} (it stays with aiosd)` },
+  });
 }

@@ -37,21 +37,32 @@ export interface LinkDeps {
  */
 export const SETUP_DEADLINE_MS = 15_000;
 
-export const noAnswerIn = (ms: number): string => `aiosd did not answer within ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}`;
+export const noAnswerIn = (ms: number): string =>
+  `aiosd did not answer within ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}`;
 
 export const defaultBackoffS = (failures: number): number => Math.min(15, 2 ** Math.max(0, failures - 1));
 
 /** aiosd's refusal of this account at initialize (it says which groups grant a role), or null. */
 export function refusalOf(error: unknown): string | null {
   const e = error as { code?: unknown; message?: unknown } | null;
-  return e !== null && typeof e === 'object' && e.code === ErrorCode.Unauthorized && typeof e.message === 'string' ? e.message : null;
+  return e !== null && typeof e === 'object' && e.code === ErrorCode.Unauthorized && typeof e.message === 'string'
+    ? e.message
+    : null;
 }
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEvent, onConnected, setupDeadlineMs = SETUP_DEADLINE_MS, onRefused }: LinkDeps): Link {
+export function createLink({
+  connect,
+  dispatch,
+  backoffS = defaultBackoffS,
+  onEvent,
+  onConnected,
+  setupDeadlineMs = SETUP_DEADLINE_MS,
+  onRefused,
+}: LinkDeps): Link {
   let live: ShellClient | null = null;
   let stopped = true;
   let failures = 0;
@@ -90,10 +101,7 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
       retry(`aiosd went away: ${reason}`);
     });
     await client.call('events/subscribe', {});
-    const [list, status] = await Promise.all([
-      client.call('goal/list', { limit: 100 }),
-      client.call('status/get', {}),
-    ]);
+    const [list, status] = await Promise.all([client.call('goal/list', { limit: 100 }), client.call('status/get', {})]);
     if (abandoned()) return;
     const hello = client.initialized;
     const user = hello?.user ?? status.user;
@@ -104,7 +112,11 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
       session: { user: user.name, role: user.role, node: hello?.node ?? status.node, mode: hello?.mode ?? status.mode },
     });
     dispatch({ type: 'goalsLoaded', goals: list.goals });
-    dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems }, extras: statusExtras(status) });
+    dispatch({
+      type: 'statusLoaded',
+      health: { health: status.health, problems: status.problems },
+      extras: statusExtras(status),
+    });
     onConnected?.(client);
   };
 
@@ -132,7 +144,12 @@ export function createLink({ connect, dispatch, backoffS = defaultBackoffS, onEv
     }
     let expired = false;
     try {
-      await within(setUp(client, () => expired), Math.max(1, deadline - Date.now()), noAnswer, () => undefined).catch((error: unknown) => {
+      await within(
+        setUp(client, () => expired),
+        Math.max(1, deadline - Date.now()),
+        noAnswer,
+        () => undefined,
+      ).catch((error: unknown) => {
         expired = true;
         throw error;
       });

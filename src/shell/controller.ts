@@ -16,7 +16,16 @@ import { decide, revise, startEdit, submitApproval, submitEdit } from './plan-co
 import { type Action, type Flash, type MainView, type ShellState, type StatusExtras } from './shell-state.js';
 import { statusExtras } from './status-extras.js';
 import type { Store } from './store.js';
-import { askRestore, loadMetrics, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
+import {
+  askRestore,
+  loadMetrics,
+  loadView,
+  openSnapshot,
+  openTrace,
+  restore,
+  searchMemory,
+  verifyLedger,
+} from './view-commands.js';
 
 export { VIEWER_REFUSAL } from './plan-commands.js';
 
@@ -78,8 +87,13 @@ const EDITS = {
 } as const satisfies Partial<Record<Command, LineEdit>>;
 
 const VIEWS: Partial<Record<Command, MainView>> = {
-  viewPlan: 'plan', viewAgents: 'agents', viewSnapshots: 'snapshots', viewAudit: 'audit',
-  viewMemory: 'memory', viewMonitor: 'monitor', viewHatch: 'hatch',
+  viewPlan: 'plan',
+  viewAgents: 'agents',
+  viewSnapshots: 'snapshots',
+  viewAudit: 'audit',
+  viewMemory: 'memory',
+  viewMonitor: 'monitor',
+  viewHatch: 'hatch',
 };
 
 /** The list the selection keys move in each view. */
@@ -95,7 +109,9 @@ export function createController(deps: ControllerDeps): Controller {
   const timers: ReturnType<typeof setInterval>[] = [];
 
   const ctx: CommandContext = {
-    store, dispatch, flash,
+    store,
+    dispatch,
+    flash,
     client: () => {
       const c = link.client();
       if (c === null) flash('error', 'not connected to aiosd — the shell keeps retrying; try again once it is back');
@@ -110,26 +126,30 @@ export function createController(deps: ControllerDeps): Controller {
     const next = store.getState().queued[0];
     if (next === undefined) return;
     flushing = true;
-    c.call('goal/submit', { text: next }).then(
-      (goal) => {
-        flushing = false;
-        const last = store.getState().queued.length === 0;
-        dispatch({ type: 'goalUpdated', goal, focus: last });
-        if (last) flash('info', `sent the goal${goal.text === next ? '' : 's'} queued while aiosd was away`);
-        if (link.client() === c) flushQueue(c);
-      },
-      (error: unknown) => {
-        flushing = false;
-        dispatch({ type: 'goalRequeued', text: next });
-        flash('error', `a queued goal was not accepted and stays queued: ${messageOf(error)}`);
-      },
-    ).catch(() => undefined);
+    c.call('goal/submit', { text: next })
+      .then(
+        (goal) => {
+          flushing = false;
+          const last = store.getState().queued.length === 0;
+          dispatch({ type: 'goalUpdated', goal, focus: last });
+          if (last) flash('info', `sent the goal${goal.text === next ? '' : 's'} queued while aiosd was away`);
+          if (link.client() === c) flushQueue(c);
+        },
+        (error: unknown) => {
+          flushing = false;
+          dispatch({ type: 'goalRequeued', text: next });
+          flash('error', `a queued goal was not accepted and stays queued: ${messageOf(error)}`);
+        },
+      )
+      .catch(() => undefined);
     // Sent: no longer waiting (the daemon now shows it as planning); back in the queue if refused.
     dispatch({ type: 'queueTaken', count: 1 });
   };
 
   const link: Link = createLink({
-    connect: deps.connect, dispatch, ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
+    connect: deps.connect,
+    dispatch,
+    ...(deps.backoffS ? { backoffS: deps.backoffS } : {}),
     // No role, no fallback shell: the login ends, saying who can grant one.
     onRefused: (message) => {
       deps.onRefused?.(message);
@@ -139,7 +159,8 @@ export function createController(deps: ControllerDeps): Controller {
       hatch.onEvent(event);
       // A goal whose planning ended may have found a tier down (a crash, a budget spent, a provider
       // asking to wait): the status bar shows the tiers as they are now, not as at connect.
-      if (event.type === 'goal.updated' && event.goal.state !== 'planning' && event.goal.state !== 'running') refreshStatus();
+      if (event.type === 'goal.updated' && event.goal.state !== 'planning' && event.goal.state !== 'running')
+        refreshStatus();
     },
     onConnected: (c) => {
       flushQueue(c);
@@ -152,19 +173,37 @@ export function createController(deps: ControllerDeps): Controller {
   const refreshStatus = (): void => {
     const c = store.getState().connection.kind === 'connected' ? link.client() : null;
     if (c === null) return;
-    if (statusAsked !== 'no') { statusAsked = 'again'; return; }
+    if (statusAsked !== 'no') {
+      statusAsked = 'again';
+      return;
+    }
     statusAsked = 'yes';
-    c.call('status/get', {}).then((status) => {
-      const { health, extras } = store.getState();
-      const now = statusExtras(status);
-      if (health === null || health.health !== status.health || health.problems.join() !== status.problems.join() || JSON.stringify(now) !== JSON.stringify(extras)) {
-        dispatch({ type: 'statusLoaded', health: { health: status.health, problems: status.problems }, extras: now });
-      }
-    }, () => undefined).catch(() => undefined).finally(() => {
-      const again = statusAsked === 'again';
-      statusAsked = 'no';
-      if (again) refreshStatus();
-    });
+    c.call('status/get', {})
+      .then(
+        (status) => {
+          const { health, extras } = store.getState();
+          const now = statusExtras(status);
+          if (
+            health === null ||
+            health.health !== status.health ||
+            health.problems.join() !== status.problems.join() ||
+            JSON.stringify(now) !== JSON.stringify(extras)
+          ) {
+            dispatch({
+              type: 'statusLoaded',
+              health: { health: status.health, problems: status.problems },
+              extras: now,
+            });
+          }
+        },
+        () => undefined,
+      )
+      .catch(() => undefined)
+      .finally(() => {
+        const again = statusAsked === 'again';
+        statusAsked = 'no';
+        if (again) refreshStatus();
+      });
   };
 
   const submit = (): void => {
@@ -191,13 +230,18 @@ export function createController(deps: ControllerDeps): Controller {
     const c = link.client();
     if (c === null) {
       dispatch({ type: 'goalQueued', text });
-      return flash('warning', `aiosd is unreachable: the goal is queued (${store.getState().queued.length}) and will be sent when it is back`);
+      return flash(
+        'warning',
+        `aiosd is unreachable: the goal is queued (${store.getState().queued.length}) and will be sent when it is back`,
+      );
     }
     dispatch({ type: 'goalSubmitting', text });
-    c.call('goal/submit', { text }).then(
-      (goal) => dispatch({ type: 'goalUpdated', goal, focus: true }),
-      (error: unknown) => dispatch({ type: 'submitFailed', text, message: messageOf(error) }),
-    ).catch(() => undefined);
+    c.call('goal/submit', { text })
+      .then(
+        (goal) => dispatch({ type: 'goalUpdated', goal, focus: true }),
+        (error: unknown) => dispatch({ type: 'submitFailed', text, message: messageOf(error) }),
+      )
+      .catch(() => undefined);
   };
 
   const hatchSize = (): { cols: number; rows: number } => {
@@ -340,10 +384,15 @@ export function createController(deps: ControllerDeps): Controller {
         return dispatch({ type: 'paneScrolled', by: 'bottom' });
       case 'search': {
         const state = store.getState();
-        if (state.focus === 'memory') return dispatch({ type: 'promptOpened', prompt: { kind: 'memory' }, text: state.data.memoryQuery });
+        if (state.focus === 'memory')
+          return dispatch({ type: 'promptOpened', prompt: { kind: 'memory' }, text: state.data.memoryQuery });
         const agent = state.panes.focused;
         if (agent === null) return flash('info', 'no pane to search yet');
-        return dispatch({ type: 'promptOpened', prompt: { kind: 'search', agent }, text: state.panes.byAgent[agent]?.search?.query ?? '' });
+        return dispatch({
+          type: 'promptOpened',
+          prompt: { kind: 'search', agent },
+          text: state.panes.byAgent[agent]?.search?.query ?? '',
+        });
       }
       case 'searchNext':
       case 'searchPrev': {
@@ -375,7 +424,10 @@ export function createController(deps: ControllerDeps): Controller {
   };
 
   const router = createKeyRouter({
-    store, keymap, run, confirmed,
+    store,
+    keymap,
+    run,
+    confirmed,
     times: deps.guard ?? NO_GUARD,
     clock: deps.guard?.clock ?? realClock,
     urgently: deps.urgently ?? ((fn) => fn()),
@@ -390,7 +442,8 @@ export function createController(deps: ControllerDeps): Controller {
     // aiosd's [shell] guard_ms and burst_ms, unless this shell was given its own.
     if (s.extras.guard !== guardFromDaemon) {
       guardFromDaemon = s.extras.guard;
-      if (guardFromDaemon !== null && deps.guard !== undefined && deps.guard.fixed !== true) router.configure(guardFromDaemon);
+      if (guardFromDaemon !== null && deps.guard !== undefined && deps.guard.fixed !== true)
+        router.configure(guardFromDaemon);
     }
     // The hatch pane follows the terminal's size; the shell in it ends with the connection.
     if (s.view === 'hatch' && hatch.openId !== null) {

@@ -12,7 +12,13 @@ export function eventAction(event: DaemonEvent): Action | null {
     case 'step.output':
       return { type: 'stepOutput', goalId: event.goalId, stepId: event.stepId, chunk: event.chunk };
     case 'step.finished':
-      return { type: 'stepFinished', goalId: event.goalId, stepId: event.stepId, state: event.state, error: event.error };
+      return {
+        type: 'stepFinished',
+        goalId: event.goalId,
+        stepId: event.stepId,
+        state: event.state,
+        error: event.error,
+      };
     case 'agent.status':
       return { type: 'agentStatus', agent: event.agent, busy: event.status === 'busy', task: event.task };
     case 'alert': {

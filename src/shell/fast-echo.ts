@@ -25,7 +25,11 @@ export interface Echo {
 /** The input line's rows for a state, as terminal text, exactly as the whole frame draws them. */
 export function inputRowsText(state: ShellState, caps: TerminalCaps): string[] {
   const area = screenRegions(state);
-  return linesToAnsi(promptInputLines(state.input, state.focus === 'input', area.input, area.width), area.width, caps).split('\n');
+  return linesToAnsi(
+    promptInputLines(state.input, state.focus === 'input', area.input, area.width),
+    area.width,
+    caps,
+  ).split('\n');
 }
 
 /** Every part of the state but the input line is the same object as before. */

@@ -14,9 +14,21 @@ export function firstFrameLines(state: ShellState, caps: TerminalCaps): Line[] {
   const area = regions(state.size, { feed: 0, flash: state.flash !== null, help: false });
   const flash = area.flash && state.flash !== null ? [flashLine(state.flash)] : [];
   return [
-    ...placeholderLines({ submitting: state.submitting, connection: state.connection, height: area.main, width: area.width, caps }),
+    ...placeholderLines({
+      submitting: state.submitting,
+      connection: state.connection,
+      height: area.main,
+      width: area.width,
+      caps,
+    }),
     ...flash,
     inputLine({ line: state.input, active: state.focus === 'input', width: area.width }),
-    statusLine({ connection: state.connection, session: state.session, health: state.health, busyAgents: state.busyAgents, caps }),
+    statusLine({
+      connection: state.connection,
+      session: state.session,
+      health: state.health,
+      busyAgents: state.busyAgents,
+      caps,
+    }),
   ];
 }

@@ -6,5 +6,8 @@ const TONE: Record<Flash['level'], Tone> = { info: 'accent', warning: 'warn', er
 const MARK: Record<Flash['level'], string> = { info: '-', warning: '!', error: '!' };
 
 export function flashLine(flash: Flash): Line {
-  return [seg(`${MARK[flash.level]} `, { tone: TONE[flash.level], bold: true }), seg(flash.text, { tone: TONE[flash.level] })];
+  return [
+    seg(`${MARK[flash.level]} `, { tone: TONE[flash.level], bold: true }),
+    seg(flash.text, { tone: TONE[flash.level] }),
+  ];
 }

@@ -41,7 +41,10 @@ export class FramePump {
   bytes = 0;
   frames = 0;
 
-  constructor(private readonly writer: Pick<FrameWriter, 'render' | 'patch'>, maxFpsOrOptions: number | PumpOptions) {
+  constructor(
+    private readonly writer: Pick<FrameWriter, 'render' | 'patch'>,
+    maxFpsOrOptions: number | PumpOptions,
+  ) {
     const o = typeof maxFpsOrOptions === 'number' ? { maxFps: maxFpsOrOptions, bytesPerS: null } : maxFpsOrOptions;
     this.interval = 1000 / Math.max(1, o.maxFps);
     this.now = o.now ?? (() => performance.now());

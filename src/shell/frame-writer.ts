@@ -69,7 +69,9 @@ function canonical(a: Attrs): string {
 /** Characters whose width terminals disagree on: lines holding them are rewritten whole. */
 function isRisky(ch: string): boolean {
   const code = ch.codePointAt(0) ?? 0;
-  return charWidth(ch) !== 1 || (code >= 0x2600 && code <= 0x27bf) || code >= 0x1f000 || (code >= 0xfe00 && code <= 0xfe0f);
+  return (
+    charWidth(ch) !== 1 || (code >= 0x2600 && code <= 0x27bf) || code >= 0x1f000 || (code >= 0xfe00 && code <= 0xfe0f)
+  );
 }
 
 export interface WriterOptions {
@@ -165,7 +167,12 @@ export function changedSpans(prev: readonly Cell[], cells: readonly Cell[]): { f
     let to = i + 1;
     while (to < cells.length && (!sameCell(cells[to], prev[to]) || cells[to]?.w === 0)) to++;
     const last = spans[spans.length - 1];
-    if (last !== undefined && from - last.to <= JOIN && cells.slice(last.to, from).every((c) => c.sgr === cells[last.to - 1]?.sgr)) last.to = to;
+    if (
+      last !== undefined &&
+      from - last.to <= JOIN &&
+      cells.slice(last.to, from).every((c) => c.sgr === cells[last.to - 1]?.sgr)
+    )
+      last.to = to;
     else spans.push({ from, to });
     i = to;
   }
@@ -187,7 +194,10 @@ export class FrameWriter {
   private started = false;
   private suspended = false;
 
-  constructor(private readonly write: (data: string) => void, private readonly options: WriterOptions = {}) {}
+  constructor(
+    private readonly write: (data: string) => void,
+    private readonly options: WriterOptions = {},
+  ) {}
 
   /** Rows of text as cells, clipped to the terminal's size now. */
   private parseRows(texts: string[]): { cells: Row; risky: boolean }[] {
@@ -261,8 +271,14 @@ export class FrameWriter {
     });
     if (!shown) return null;
     const next = [...this.rows];
-    now.forEach((r, i) => { next[top + i] = r.cells; });
-    const out = this.diffRows(next, next.map(() => false), top);
+    now.forEach((r, i) => {
+      next[top + i] = r.cells;
+    });
+    const out = this.diffRows(
+      next,
+      next.map(() => false),
+      top,
+    );
     this.rows = next;
     return this.send(out);
   }
@@ -295,7 +311,8 @@ export class FrameWriter {
       const prev = this.rows[r];
       if (prev !== undefined && prev.length === cells.length && cells.every((c, i) => sameCell(c, prev[i]))) continue;
       // A row with characters of disputed width is written whole, from its start.
-      const spans = prev === undefined || risky[r] === true ? [{ from: 0, to: cells.length }] : changedSpans(prev, cells);
+      const spans =
+        prev === undefined || risky[r] === true ? [{ from: 0, to: cells.length }] : changedSpans(prev, cells);
       for (const { from, to } of spans) {
         out += this.moveTo(r, from);
         out += this.cellsText(cells, from, to, risky[r] === true);

@@ -41,7 +41,10 @@ export function loadGoals(goals: readonly GoalView[]): GoalBook {
 
 /** Applies a change to one step of a goal's plan; unknown goals or steps leave the book as is. */
 export function patchStep(
-  book: GoalBook, goalId: string, stepId: string, change: (step: StepView) => StepView,
+  book: GoalBook,
+  goalId: string,
+  stepId: string,
+  change: (step: StepView) => StepView,
 ): GoalBook {
   const goal = book.byId[goalId];
   if (goal?.plan == null || !goal.plan.steps.some((s) => s.id === stepId)) return book;

@@ -39,7 +39,10 @@ export class HatchSession {
   private pendingSnapshot = false;
   private size = { cols: 80, rows: 20 };
 
-  constructor(private readonly ctx: CommandContext, private readonly term: string) {}
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly term: string,
+  ) {}
 
   get openId(): string | null {
     return this.id;
@@ -52,18 +55,26 @@ export class HatchSession {
     this.size = { cols: Math.max(2, cols), rows: Math.max(2, rows) };
     this.ctx.dispatch({ type: 'hatchOpening' });
     const term = /^[A-Za-z0-9._+-]{1,64}$/.test(this.term) ? this.term : 'vt100';
-    Promise.all([c.call('hatch/open', { cols: this.size.cols, rows: this.size.rows, term }), createEmulator(this.size.cols, this.size.rows)]).then(
-      ([opened, emulator]) => {
-        this.id = opened.hatchId;
-        this.emulator = emulator;
-        this.ctx.dispatch({ type: 'hatchOpened', id: opened.hatchId });
-        this.ctx.flash('info', `${opened.shell} opened by aiosd, recorded in ${opened.logDir}; Ctrl-] leaves the pane`);
-      },
-      (error: unknown) => {
-        this.ctx.dispatch({ type: 'hatchEnded', reason: 'not opened' });
-        reportFailure(this.ctx, 'escape hatch refused', error);
-      },
-    ).catch(() => undefined);
+    Promise.all([
+      c.call('hatch/open', { cols: this.size.cols, rows: this.size.rows, term }),
+      createEmulator(this.size.cols, this.size.rows),
+    ])
+      .then(
+        ([opened, emulator]) => {
+          this.id = opened.hatchId;
+          this.emulator = emulator;
+          this.ctx.dispatch({ type: 'hatchOpened', id: opened.hatchId });
+          this.ctx.flash(
+            'info',
+            `${opened.shell} opened by aiosd, recorded in ${opened.logDir}; Ctrl-] leaves the pane`,
+          );
+        },
+        (error: unknown) => {
+          this.ctx.dispatch({ type: 'hatchEnded', reason: 'not opened' });
+          reportFailure(this.ctx, 'escape hatch refused', error);
+        },
+      )
+      .catch(() => undefined);
   }
 
   onEvent(event: DaemonEvent): void {
@@ -76,7 +87,10 @@ export class HatchSession {
 
   input(data: string): void {
     if (this.id === null || data === '') return;
-    this.ctx.client()?.call('hatch/input', { hatchId: this.id, data }).catch((error: unknown) => reportFailure(this.ctx, 'hatch input failed', error));
+    this.ctx
+      .client()
+      ?.call('hatch/input', { hatchId: this.id, data })
+      .catch((error: unknown) => reportFailure(this.ctx, 'hatch input failed', error));
   }
 
   resize(cols: number, rows: number): void {
@@ -84,12 +98,20 @@ export class HatchSession {
     if (next.cols === this.size.cols && next.rows === this.size.rows) return;
     this.size = next;
     this.emulator?.resize(next.cols, next.rows);
-    if (this.id !== null) this.ctx.client()?.call('hatch/resize', { hatchId: this.id, ...next }).catch(() => undefined);
+    if (this.id !== null)
+      this.ctx
+        .client()
+        ?.call('hatch/resize', { hatchId: this.id, ...next })
+        .catch(() => undefined);
     this.snapshotSoon();
   }
 
   close(): void {
-    if (this.id !== null) this.ctx.client()?.call('hatch/close', { hatchId: this.id }).catch(() => undefined);
+    if (this.id !== null)
+      this.ctx
+        .client()
+        ?.call('hatch/close', { hatchId: this.id })
+        .catch(() => undefined);
     this.ended('closed');
   }
 

@@ -80,7 +80,10 @@ export function helpLines({ keymap, height, width, caps, offset = 0 }: HelpInput
     const start = Math.max(0, Math.min(offset, all.length - (room - 1)));
     const shown = all.slice(start, start + room - 1).map((e) => render(e, keyWidth, width, ellipsis));
     const more = all.length - start - shown.length;
-    const hint = line(`${start > 0 ? `${caps.glyphs.up} ` : ''}${more > 0 ? `${caps.glyphs.down} ${more} more` : 'end'} ${caps.glyphs.dash} ${caps.glyphs.up}/${caps.glyphs.down} scroll`, { tone: 'muted' });
+    const hint = line(
+      `${start > 0 ? `${caps.glyphs.up} ` : ''}${more > 0 ? `${caps.glyphs.down} ${more} more` : 'end'} ${caps.glyphs.dash} ${caps.glyphs.up}/${caps.glyphs.down} scroll`,
+      { tone: 'muted' },
+    );
     return [head, ...shown, hint].slice(0, height);
   }
   if (all.length <= room || width < 60) {
@@ -93,7 +96,10 @@ export function helpLines({ keymap, height, width, caps, offset = 0 }: HelpInput
   const tall = Math.max(left.length, right.length);
   const rows: Line[] = [];
   for (let i = 0; i < Math.min(tall, room); i++) {
-    rows.push([...pad(render(left[i], keyWidth, colWidth - 1, ellipsis), colWidth), ...render(right[i], keyWidth, width - colWidth, ellipsis)]);
+    rows.push([
+      ...pad(render(left[i], keyWidth, colWidth - 1, ellipsis), colWidth),
+      ...render(right[i], keyWidth, width - colWidth, ellipsis),
+    ]);
   }
   if (tall > room) {
     const hidden = all.length - Math.min(left.length, room - 1) - Math.min(right.length, room - 1);
@@ -108,10 +114,25 @@ export function helpLines({ keymap, height, width, caps, offset = 0 }: HelpInput
  * a key pressed alone would act.
  */
 export function planHint(keymap: Keymap, glyphs: Glyphs, armed = true): Line {
-  const pick: Command[] = ['approveAll', 'approveStep', 'rejectStep', 'skipStep', 'editStep', 'selectNext', 'focusInput', 'help'];
+  const pick: Command[] = [
+    'approveAll',
+    'approveStep',
+    'rejectStep',
+    'skipStep',
+    'editStep',
+    'selectNext',
+    'focusInput',
+    'help',
+  ];
   const words: Partial<Record<Command, string>> = {
-    approveAll: 'approve all', approveStep: 'step', rejectStep: 'reject', skipStep: 'skip', editStep: 'edit',
-    selectNext: 'select', focusInput: 'back', help: 'keys',
+    approveAll: 'approve all',
+    approveStep: 'step',
+    rejectStep: 'reject',
+    skipStep: 'skip',
+    editStep: 'edit',
+    selectNext: 'select',
+    focusInput: 'back',
+    help: 'keys',
   };
   const first = (c: Command): string | null => {
     const key = keymap.plan[c]?.[0] ?? keymap.views[c]?.[0];

@@ -12,7 +12,13 @@ export interface InkMount {
   unmount(): Promise<void>;
 }
 
-export function mountInk(store: Store<ShellState, Action>, caps: TerminalCaps, keymap: Keymap, target: NodeJS.WriteStream, stdin: NodeJS.ReadStream): InkMount {
+export function mountInk(
+  store: Store<ShellState, Action>,
+  caps: TerminalCaps,
+  keymap: Keymap,
+  target: NodeJS.WriteStream,
+  stdin: NodeJS.ReadStream,
+): InkMount {
   const instance = render(<ShellRoot store={store} caps={caps} keymap={keymap} />, {
     stdout: target,
     stdin,

@@ -6,7 +6,13 @@ import { seg, type Line } from './styled-lines.js';
 
 export const GOAL_PROMPT = 'goal> ';
 
-const PROMPTS = { goal: GOAL_PROMPT, args: 'args> ', search: 'find> ', memory: 'search> ', approve: 'approve> ' } as const;
+const PROMPTS = {
+  goal: GOAL_PROMPT,
+  args: 'args> ',
+  search: 'find> ',
+  memory: 'search> ',
+  approve: 'approve> ',
+} as const;
 const PLACEHOLDERS = {
   goal: 'type what you want done, then Enter',
   args: 'the step arguments as JSON, then Enter',
@@ -47,7 +53,11 @@ export function inputLines(props: InputLineProps): Line[] {
     if (!active) {
       out.push([lead, seg(chars.join(''), { tone: 'muted' })]);
     } else if (line.text === '') {
-      out.push([lead, seg(' ', { inverse: true }), seg(` ${props.placeholder ?? 'type what you want done, then Enter'}`, { tone: 'muted' })]);
+      out.push([
+        lead,
+        seg(' ', { inverse: true }),
+        seg(` ${props.placeholder ?? 'type what you want done, then Enter'}`, { tone: 'muted' }),
+      ]);
     } else if (r === row) {
       const view = visibleWindow({ text: chars.join(''), cursor: col }, room);
       out.push([lead, seg(view.before), seg(view.at, { inverse: true }), seg(view.after)]);
@@ -66,7 +76,13 @@ export function inputLine(props: { line: EditLine; active: boolean; width: numbe
 /** The input line with the prompt of what Enter will do, in `rows` rows: as the screen shows it. */
 export function promptInputLines(input: InputState, active: boolean, rows: number, width: number): Line[] {
   const p = input.prompt;
-  const prompt = p.kind === 'args' ? `args ${p.stepId}> ` : p.kind === 'approve' ? `approve ${p.risky.join(' ')}? ` : PROMPTS[p.kind];
-  const placeholder = p.kind === 'approve' ? `type ${p.risky.join(' ')} or yes, then Enter; Esc cancels` : PLACEHOLDERS[p.kind];
+  const prompt =
+    p.kind === 'args'
+      ? `args ${p.stepId}> `
+      : p.kind === 'approve'
+        ? `approve ${p.risky.join(' ')}? `
+        : PROMPTS[p.kind];
+  const placeholder =
+    p.kind === 'approve' ? `type ${p.risky.join(' ')} or yes, then Enter; Esc cancels` : PLACEHOLDERS[p.kind];
   return inputLines({ line: input, active, width, prompt, placeholder, maxRows: rows });
 }

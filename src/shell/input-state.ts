@@ -29,7 +29,13 @@ export interface InputState extends EditLine {
 export const HISTORY_MAX = 500;
 
 export const EMPTY_INPUT: InputState = {
-  ...EMPTY_LINE, history: [], browsing: null, draft: '', killed: '', prompt: { kind: 'goal' }, goalDraft: null,
+  ...EMPTY_LINE,
+  history: [],
+  browsing: null,
+  draft: '',
+  killed: '',
+  prompt: { kind: 'goal' },
+  goalDraft: null,
 };
 
 export function moveHistory(input: InputState, delta: -1 | 1): InputState {

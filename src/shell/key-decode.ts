@@ -10,15 +10,35 @@ export interface KeyPress {
 }
 
 const CSI_TILDE: Record<string, string> = {
-  '1': 'home', '2': 'insert', '3': 'delete', '4': 'end', '5': 'pageup', '6': 'pagedown',
-  '7': 'home', '8': 'end', '11': 'f1', '12': 'f2', '13': 'f3', '14': 'f4',
+  '1': 'home',
+  '2': 'insert',
+  '3': 'delete',
+  '4': 'end',
+  '5': 'pageup',
+  '6': 'pagedown',
+  '7': 'home',
+  '8': 'end',
+  '11': 'f1',
+  '12': 'f2',
+  '13': 'f3',
+  '14': 'f4',
   // Bracketed paste (mode 2004): what comes between is pasted text, never keys to act on.
-  '200': 'pastestart', '201': 'pasteend',
+  '200': 'pastestart',
+  '201': 'pasteend',
 };
 
 const CSI_FINAL: Record<string, string> = {
-  A: 'up', B: 'down', C: 'right', D: 'left', H: 'home', F: 'end', Z: 'shift+tab',
-  P: 'f1', Q: 'f2', R: 'f3', S: 'f4',
+  A: 'up',
+  B: 'down',
+  C: 'right',
+  D: 'left',
+  H: 'home',
+  F: 'end',
+  Z: 'shift+tab',
+  P: 'f1',
+  Q: 'f2',
+  R: 'f3',
+  S: 'f4',
 };
 
 /** Names one complete escape sequence (ESC [ … final, ESC O x, or the Linux console's ESC [ [ x). */

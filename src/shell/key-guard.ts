@@ -45,7 +45,11 @@ export class KeyGuard<K> {
   private held: { key: K; at: number; cancel: () => void } | null = null;
   private armedTimer: (() => void) | null = null;
 
-  constructor(private times: GuardTimes, private readonly clock: GuardClock, private readonly out: GuardOutlet<K>) {}
+  constructor(
+    private times: GuardTimes,
+    private readonly clock: GuardClock,
+    private readonly out: GuardOutlet<K>,
+  ) {}
 
   get settings(): GuardTimes {
     return this.times;

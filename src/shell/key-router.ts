@@ -36,7 +36,17 @@ interface Held {
 function onScreen(s: ShellState): string {
   const g = focusedGoal(s);
   const steps = g?.plan?.steps.map((st) => st.state).join(',') ?? '';
-  return [s.focus, s.view, g?.id ?? '', g?.state ?? '', g?.plan?.hash ?? '', steps, s.selectedStep, s.confirm?.text ?? '', s.input.prompt.kind].join('|');
+  return [
+    s.focus,
+    s.view,
+    g?.id ?? '',
+    g?.state ?? '',
+    g?.plan?.hash ?? '',
+    steps,
+    s.selectedStep,
+    s.confirm?.text ?? '',
+    s.input.prompt.kind,
+  ].join('|');
 }
 
 const isPrintable = (k: KeyPress): boolean => k.input !== '' && k.key === k.input;
@@ -54,18 +64,22 @@ export function createKeyRouter(deps: KeyRouterDeps): KeyRouter {
     const state = store.getState();
     if (state.confirm !== null) {
       dispatch({ type: 'confirmCleared' });
-      dispatch({ type: 'flashed', flash: { level: 'info', text: 'cancelled: nothing was done; what you typed is on the input line' } });
+      dispatch({
+        type: 'flashed',
+        flash: { level: 'info', text: 'cancelled: nothing was done; what you typed is on the input line' },
+      });
     }
     if (state.focus !== 'input') dispatch({ type: 'focused', focus: 'input' });
     if (text !== '') dispatch({ type: 'edited', edit: { kind: 'insert', text } });
   };
 
   const guard = new KeyGuard<Held>(deps.times, deps.clock, {
-    act: (held) => decided(() => {
-      if (held.resolved === null) return deps.confirmed();
-      dispatch({ type: 'flashCleared' });
-      deps.run(held.resolved);
-    }),
+    act: (held) =>
+      decided(() => {
+        if (held.resolved === null) return deps.confirmed();
+        dispatch({ type: 'flashCleared' });
+        deps.run(held.resolved);
+      }),
     text: (held) => decided(() => toText(held.key.input)),
     armed: (armed) => {
       // Only the plan view shows it; while typing, the flag stays put so the input line's echo stays fast.
@@ -96,7 +110,8 @@ export function createKeyRouter(deps: KeyRouterDeps): KeyRouter {
     const before = store.getState();
     if (before.confirm !== null) {
       // The question's answer: exactly the confirm key, standing alone, goes ahead.
-      if (isPrintable(key) && keymap.confirm.confirm?.includes(key.key) === true) return guard.offer({ key, resolved: null });
+      if (isPrintable(key) && keymap.confirm.confirm?.includes(key.key) === true)
+        return guard.offer({ key, resolved: null });
       guard.other();
       if (key.input !== '') return toText(key.input);
       if (store.getState().confirm === null) return;
@@ -104,7 +119,8 @@ export function createKeyRouter(deps: KeyRouterDeps): KeyRouter {
       return dispatch({ type: 'flashed', flash: { level: 'info', text: 'cancelled: nothing was done' } });
     }
     const asCommand = resolveKey(key.input, key.key, before.focus, { inputEmpty: before.input.text === '' }, keymap);
-    if (isPrintable(key) && asCommand !== null && asCommand.command !== 'insertText') return guard.offer({ key, resolved: asCommand });
+    if (isPrintable(key) && asCommand !== null && asCommand.command !== 'insertText')
+      return guard.offer({ key, resolved: asCommand });
     guard.other();
     // Where the key lands now: a key held before it may just have moved the focus to the input line.
     const state = store.getState();

@@ -11,7 +11,18 @@ export type Focus = 'input' | ViewName;
  * `emptyInput` bindings win over `input` ones while the input line is empty; `views` holds the
  * keys every view shares (switching views, help, leaving), after the view's own.
  */
-export type Scope = 'emptyInput' | 'input' | 'views' | 'plan' | 'agents' | 'snapshots' | 'audit' | 'memory' | 'monitor' | 'help' | 'confirm';
+export type Scope =
+  | 'emptyInput'
+  | 'input'
+  | 'views'
+  | 'plan'
+  | 'agents'
+  | 'snapshots'
+  | 'audit'
+  | 'memory'
+  | 'monitor'
+  | 'help'
+  | 'confirm';
 
 export const COMMANDS = {
   submit: 'submit (goal, search, edited arguments)',
@@ -94,7 +105,13 @@ const VIEW_KEYS = {
 } as const;
 
 const FKEYS = {
-  viewPlan: ['f2'], viewAgents: ['f3'], viewSnapshots: ['f4'], viewAudit: ['f5'], viewMemory: ['f6'], viewMonitor: ['f7'], viewHatch: ['f8'],
+  viewPlan: ['f2'],
+  viewAgents: ['f3'],
+  viewSnapshots: ['f4'],
+  viewAudit: ['f5'],
+  viewMemory: ['f6'],
+  viewMonitor: ['f7'],
+  viewHatch: ['f8'],
 } as const;
 
 export const DEFAULT_KEYMAP: Keymap = {
@@ -238,9 +255,26 @@ export function resolveKey(
 }
 
 const NAMES: Record<string, string> = {
-  return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'BkSp', delete: 'Del', ' ': 'Space',
-  home: 'Home', end: 'End', pageup: 'PgUp', pagedown: 'PgDn', left: 'Left', right: 'Right',
-  f1: 'F1', f2: 'F2', f3: 'F3', f4: 'F4', f5: 'F5', f6: 'F6', f7: 'F7', f8: 'F8',
+  return: 'Enter',
+  escape: 'Esc',
+  tab: 'Tab',
+  backspace: 'BkSp',
+  delete: 'Del',
+  ' ': 'Space',
+  home: 'Home',
+  end: 'End',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  left: 'Left',
+  right: 'Right',
+  f1: 'F1',
+  f2: 'F2',
+  f3: 'F3',
+  f4: 'F4',
+  f5: 'F5',
+  f6: 'F6',
+  f7: 'F7',
+  f8: 'F8',
 };
 
 /** A key name as a person reads it: 'ctrl+d' → 'Ctrl-D', 'up' → '↑' (or 'Up'). */

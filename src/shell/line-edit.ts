@@ -74,7 +74,7 @@ export function applyEdit(line: EditLine, edit: LineEdit): Edited {
   const chars = Array.from(line.text);
   const at = Math.min(Math.max(0, line.cursor), chars.length);
   const make = (next: string[], cursor: number, killed?: string): Edited =>
-    (killed === undefined || killed === '' ? { text: next.join(''), cursor } : { text: next.join(''), cursor, killed });
+    killed === undefined || killed === '' ? { text: next.join(''), cursor } : { text: next.join(''), cursor, killed };
   switch (edit.kind) {
     case 'insert': {
       const add = Array.from(edit.text).slice(0, Math.max(0, MAX_LINE - chars.length));

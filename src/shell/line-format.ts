@@ -49,10 +49,13 @@ export function formatPlan(goal: GoalView): string {
     if (edited !== null) out.push(`  ! ${edited}`);
     for (const s of plan.steps) {
       const after = s.dependsOn.length > 0 ? `  after ${s.dependsOn.join(', ')}` : '';
-      out.push(`  ${s.id} ${s.agent} ${s.tool}  risk ${s.risk}  ${s.reversible ? 'reversible' : 'NOT reversible'}  [${stateWords(s.state)}]${after}`);
+      out.push(
+        `  ${s.id} ${s.agent} ${s.tool}  risk ${s.risk}  ${s.reversible ? 'reversible' : 'NOT reversible'}  [${stateWords(s.state)}]${after}`,
+      );
       out.push(`      args ${one(JSON.stringify(s.args))}`);
       out.push(`      ${one(s.preview.summary)}`);
-      if (s.preview.detail !== undefined) for (const l of sanitize(s.preview.detail).split('\n').slice(0, 20)) out.push(`      ${l}`);
+      if (s.preview.detail !== undefined)
+        for (const l of sanitize(s.preview.detail).split('\n').slice(0, 20)) out.push(`      ${l}`);
       if (s.error !== null) out.push(`      error: ${one(s.error)}`);
       if (s.analysis !== undefined) for (const r of analysisText(s.analysis).rows) out.push(`      ${one(r)}`);
     }
@@ -61,9 +64,13 @@ export function formatPlan(goal: GoalView): string {
 }
 
 export function formatTrace(goal: GoalView, items: readonly TraceItem[]): string {
-  const out = [`decision trace of goal ${shortId(goal.id)} [${stateWords(goal.state)}] ${one(goal.text)} (${items.length} records)`];
+  const out = [
+    `decision trace of goal ${shortId(goal.id)} [${stateWords(goal.state)}] ${one(goal.text)} (${items.length} records)`,
+  ];
   for (const i of items) {
-    out.push(`  ${i.ts}  ${i.source}${i.seq === null ? '' : ` #${i.seq}`}  ${one(i.kind)}  ${one(i.actor)}: ${one(i.summary)}`);
+    out.push(
+      `  ${i.ts}  ${i.source}${i.seq === null ? '' : ` #${i.seq}`}  ${one(i.kind)}  ${one(i.actor)}: ${one(i.summary)}`,
+    );
   }
   return out.join('\n');
 }

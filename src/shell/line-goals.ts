@@ -23,7 +23,7 @@ export class LineGoals {
   private readonly saidAnalyses = new Set<string>();
 
   get(id: string | null): GoalView | null {
-    return id === null ? null : this.book.byId[id] ?? null;
+    return id === null ? null : (this.book.byId[id] ?? null);
   }
 
   shown(): GoalView | null {
@@ -114,6 +114,9 @@ export class LineGoals {
 
   /** The newest goals, oldest of them first. */
   recent(count: number): GoalView[] {
-    return this.book.order.slice(-count).map((id) => this.book.byId[id]).filter((g): g is GoalView => g !== undefined);
+    return this.book.order
+      .slice(-count)
+      .map((id) => this.book.byId[id])
+      .filter((g): g is GoalView => g !== undefined);
   }
 }

@@ -54,21 +54,33 @@ export function parseLine(raw: string, resolveGoal: (typed: string) => string | 
   const word: string = ALIASES[lower] ?? lower;
   if (word === 'goal') {
     const goal = text.slice(first.length).trim();
-    return goal === '' ? { kind: 'usage', message: `say what the goal is: ${USAGE.goal}` } : { kind: 'goal', text: goal };
+    return goal === ''
+      ? { kind: 'usage', message: `say what the goal is: ${USAGE.goal}` }
+      : { kind: 'goal', text: goal };
   }
   if (!WORDS.has(word)) return { kind: 'goal', text };
   const command = shaped(word as Word, rest, text.slice(first.length).trim(), resolveGoal);
   const usage = USAGE[word as Word];
-  if (command === 'misshapen' || (command === null && rest.length === 0)) return { kind: 'usage', message: `not understood as ${word}: ${usage}` };
+  if (command === 'misshapen' || (command === null && rest.length === 0))
+    return { kind: 'usage', message: `not understood as ${word}: ${usage}` };
   if (command !== null) return command;
-  return { kind: 'goal', text, note: `"${first} ..." is not the ${word} command (${usage.replace(/\s{2,}.*/, '')}): sent as a goal` };
+  return {
+    kind: 'goal',
+    text,
+    note: `"${first} ..." is not the ${word} command (${usage.replace(/\s{2,}.*/, '')}): sent as a goal`,
+  };
 }
 
 /**
  * The command when the words after it have its shape; 'misshapen' when its first argument has
  * the shape (a step or goal id) but the rest does not, so it was meant as the command; else null.
  */
-function shaped(word: Word, args: string[], after: string, resolveGoal: (typed: string) => string | null): LineCommand | 'misshapen' | null {
+function shaped(
+  word: Word,
+  args: string[],
+  after: string,
+  resolveGoal: (typed: string) => string | null,
+): LineCommand | 'misshapen' | null {
   const [arg, ...more] = args;
   if (word === 'help' || word === 'quit' || word === 'goals') return arg === undefined ? { kind: word } : null;
   if (word === 'approve' || word === 'reject' || word === 'skip') {

@@ -3,12 +3,21 @@
 import { line, seg, type Line } from './styled-lines.js';
 import type { TerminalCaps } from './terminal-caps.js';
 
-export function listWindow(items: readonly Line[], selected: number, height: number, active: boolean, caps: TerminalCaps): Line[] {
+export function listWindow(
+  items: readonly Line[],
+  selected: number,
+  height: number,
+  active: boolean,
+  caps: TerminalCaps,
+): Line[] {
   if (height <= 0) return [];
   const n = items.length;
   const mark = (l: Line, i: number): Line => {
     const sel = i === selected;
-    return [seg(sel ? `${caps.glyphs.pointer} ` : '  ', { bold: sel }), ...l.map((s) => (sel && active ? { ...s, inverse: true } : s))];
+    return [
+      seg(sel ? `${caps.glyphs.pointer} ` : '  ', { bold: sel }),
+      ...l.map((s) => (sel && active ? { ...s, inverse: true } : s)),
+    ];
   };
   if (n <= height) return items.map(mark);
   const room = Math.max(1, height - 2);

@@ -12,7 +12,11 @@ export interface OutputInput {
 }
 
 /** Which step's output to show: the selected one if it has any, else the one running. */
-export function outputStep(steps: readonly StepView[], selected: number, outputs: (stepId: string) => string): StepView | null {
+export function outputStep(
+  steps: readonly StepView[],
+  selected: number,
+  outputs: (stepId: string) => string,
+): StepView | null {
   const sel = steps[selected];
   if (sel !== undefined && outputs(sel.id) !== '') return sel;
   return steps.find((s) => s.state === 'running' && outputs(s.id) !== '') ?? null;

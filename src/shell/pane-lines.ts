@@ -54,10 +54,18 @@ function highlight(row: string, query: string, current: boolean): Line {
 function title(pane: Pane, focused: boolean, active: boolean, width: number, caps: TerminalCaps): Line {
   const state = pane.busy ? `busy ${pane.tool ?? ''}`.trim() : 'idle';
   const where = pane.scroll > 0 ? ` ${caps.glyphs.up}${pane.scroll}` : '';
-  const search = pane.search === null ? '' : pane.search.line === null ? ` /${pane.search.query}: no match` : ` /${pane.search.query}`;
+  const search =
+    pane.search === null
+      ? ''
+      : pane.search.line === null
+        ? ` /${pane.search.query}: no match`
+        : ` /${pane.search.query}`;
   const text = `${focused ? caps.glyphs.pointer : ' '} ${pane.agent} ${caps.glyphs.sep} ${state}${where}${search} `;
   const rule = caps.glyphs.hbar.repeat(Math.max(0, width - textWidth(text)));
-  return [seg(text, { bold: focused, inverse: focused && active, tone: pane.busy ? 'accent' : 'muted' }), seg(rule, { tone: 'muted' })];
+  return [
+    seg(text, { bold: focused, inverse: focused && active, tone: pane.busy ? 'accent' : 'muted' }),
+    seg(rule, { tone: 'muted' }),
+  ];
 }
 
 function pad(l: Line, width: number): Line {
@@ -98,7 +106,10 @@ export function paneLines({ panes, active, height, width, caps }: PanesInput): L
     const cells = visible.slice(r * cols, r * cols + cols).map((agent) => {
       const pane = panes.byAgent[agent];
       if (pane === undefined) return [];
-      return [title(pane, agent === focusedAgent, active, cellWidth, caps), ...paneBody(pane, cellHeight - 1, cellWidth)];
+      return [
+        title(pane, agent === focusedAgent, active, cellWidth, caps),
+        ...paneBody(pane, cellHeight - 1, cellWidth),
+      ];
     });
     for (let y = 0; y < cellHeight; y++) {
       const row: Line = [];
@@ -109,6 +120,11 @@ export function paneLines({ panes, active, height, width, caps }: PanesInput): L
       out.push(row);
     }
   }
-  if (hidden > 0) out.push(line(`${caps.glyphs.ellipsis}${hidden} more pane${hidden === 1 ? '' : 's'}: h/l to move, z to zoom`, { tone: 'muted' }));
+  if (hidden > 0)
+    out.push(
+      line(`${caps.glyphs.ellipsis}${hidden} more pane${hidden === 1 ? '' : 's'}: h/l to move, z to zoom`, {
+        tone: 'muted',
+      }),
+    );
   return out.slice(0, height);
 }

@@ -74,7 +74,12 @@ export function reducePanes(book: PaneBook, action: PaneAction): PaneBook {
     case 'paneStep': {
       const next = withPane(book, action.agent, (p) => {
         const header = `== ${action.stepId} ${action.tool} (goal ${action.goalId.slice(-6)}) ==`;
-        return { ...p, tool: action.tool, task: stepKey(action.goalId, action.stepId), ring: appendText(p.ring, `${p.ring.open === '' ? '' : '\n'}${header}\n`) };
+        return {
+          ...p,
+          tool: action.tool,
+          task: stepKey(action.goalId, action.stepId),
+          ring: appendText(p.ring, `${p.ring.open === '' ? '' : '\n'}${header}\n`),
+        };
       });
       return { ...next, stepAgent: { ...next.stepAgent, [stepKey(action.goalId, action.stepId)]: action.agent } };
     }
@@ -86,7 +91,11 @@ export function reducePanes(book: PaneBook, action: PaneAction): PaneBook {
         return { ...p, ring, scroll };
       });
     case 'paneStatus':
-      return withPane(book, action.agent, (p) => ({ ...p, busy: action.busy, task: action.busy ? action.task : p.task }));
+      return withPane(book, action.agent, (p) => ({
+        ...p,
+        busy: action.busy,
+        task: action.busy ? action.task : p.task,
+      }));
     case 'paneFocused': {
       if (book.order.length === 0) return book;
       const at = book.focused === null ? 0 : book.order.indexOf(book.focused);

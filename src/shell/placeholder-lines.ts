@@ -22,7 +22,8 @@ export function placeholderLines(props: PlaceholderInput): Line[] {
     if (draft !== '') {
       // A model is writing the plan: it can take a while, and it can be stopped.
       rows.push(line('  Ctrl-C cancels it (the model stops, nothing runs)', { tone: 'muted' }));
-      for (const r of textRows(draft, width - 2).slice(-(props.height - 2))) rows.push(line(`  ${r}`, { tone: 'muted' }));
+      for (const r of textRows(draft, width - 2).slice(-(props.height - 2)))
+        rows.push(line(`  ${r}`, { tone: 'muted' }));
     }
   } else if (connection.kind === 'unreachable') {
     rows.push(line('aiosd cannot be reached; this shell keeps trying and runs nothing by itself.', { tone: 'warn' }));

@@ -22,8 +22,11 @@ export function needsConfirm(step: Pick<StepView, 'risk' | 'reversible' | 'previ
 }
 
 function why(step: StepView): string {
-  const parts = [step.risk === 'high' ? 'high risk' : '', step.reversible ? '' : 'NOT reversible', step.preview.policy?.decision === 'confirm' ? 'policy' : '']
-    .filter((p) => p !== '');
+  const parts = [
+    step.risk === 'high' ? 'high risk' : '',
+    step.reversible ? '' : 'NOT reversible',
+    step.preview.policy?.decision === 'confirm' ? 'policy' : '',
+  ].filter((p) => p !== '');
   return `${step.id} ${step.tool} (${parts.join(', ')})`;
 }
 
@@ -48,13 +51,28 @@ function decidable(ctx: CommandContext): { goal: GoalView; plan: PlanView } | nu
 }
 
 /** `confirmed`: the person pressed the second key for the steps that need it. */
-export function sendDecision(ctx: CommandContext, planId: string, planHash: string, decision: Decision, stepIds?: string[], confirmed = false): void {
+export function sendDecision(
+  ctx: CommandContext,
+  planId: string,
+  planHash: string,
+  decision: Decision,
+  stepIds?: string[],
+  confirmed = false,
+): void {
   const c = ctx.client();
   if (c === null) return;
-  c.call('plan/decide', { planId, planHash, decision, ...(stepIds === undefined ? {} : { stepIds }), ...(confirmed ? { confirm: true } : {}) }).then(
-    (updated) => ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false }),
-    (error: unknown) => reportFailure(ctx, `${decision} failed`, error),
-  ).catch(() => undefined);
+  c.call('plan/decide', {
+    planId,
+    planHash,
+    decision,
+    ...(stepIds === undefined ? {} : { stepIds }),
+    ...(confirmed ? { confirm: true } : {}),
+  })
+    .then(
+      (updated) => ctx.dispatch({ type: 'goalUpdated', goal: updated, focus: false }),
+      (error: unknown) => reportFailure(ctx, `${decision} failed`, error),
+    )
+    .catch(() => undefined);
 }
 
 export function decide(ctx: CommandContext, decision: Decision, scope: 'plan' | 'step'): void {
@@ -73,11 +91,18 @@ export function decide(ctx: CommandContext, decision: Decision, scope: 'plan' | 
     const risky = targets.filter(needsConfirm);
     if (risky.length > 0) {
       const prompt: Prompt = {
-        kind: 'approve', goalId: goal.id, planId: plan.id, planHash: plan.hash,
-        ...(stepIds === undefined ? {} : { stepIds }), risky: risky.map((s) => s.id),
+        kind: 'approve',
+        goalId: goal.id,
+        planId: plan.id,
+        planHash: plan.hash,
+        ...(stepIds === undefined ? {} : { stepIds }),
+        risky: risky.map((s) => s.id),
       };
       ctx.dispatch({ type: 'promptOpened', prompt, text: '' });
-      ctx.flash('warning', `to approve ${risky.map(why).join(', ')}: type ${risky.length === 1 ? 'its id' : 'their ids'} or yes, then Enter; Esc cancels`);
+      ctx.flash(
+        'warning',
+        `to approve ${risky.map(why).join(', ')}: type ${risky.length === 1 ? 'its id' : 'their ids'} or yes, then Enter; Esc cancels`,
+      );
       return;
     }
   }
@@ -87,7 +112,11 @@ export function decide(ctx: CommandContext, decision: Decision, scope: 'plan' | 
 
 /** Whether a typed line confirms a high-risk approval: `yes`, or exactly the ids of the steps that need it. */
 export function confirmsApproval(typed: string, risky: readonly string[]): boolean {
-  const words = typed.trim().toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+  const words = typed
+    .trim()
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter((w) => w !== '');
   if (words.length === 1 && words[0] === 'yes') return true;
   const ids = risky.map((id) => id.toLowerCase());
   return words.length === ids.length && ids.every((id) => words.includes(id));
@@ -118,30 +147,47 @@ export function startEdit(ctx: CommandContext): void {
     prompt: { kind: 'args', goalId: ok.goal.id, planId: ok.plan.id, planHash: ok.plan.hash, stepId: step.id },
     text: JSON.stringify(step.args),
   });
-  ctx.flash('info', `editing ${step.id} ${step.tool}: change the JSON, Enter sends it (the daemon checks it), Esc cancels`);
+  ctx.flash(
+    'info',
+    `editing ${step.id} ${step.tool}: change the JSON, Enter sends it (the daemon checks it), Esc cancels`,
+  );
 }
 
-export function submitEdit(ctx: CommandContext, prompt: { goalId: string; planId: string; planHash: string; stepId: string }, text: string): void {
+export function submitEdit(
+  ctx: CommandContext,
+  prompt: { goalId: string; planId: string; planHash: string; stepId: string },
+  text: string,
+): void {
   let args: unknown;
   try {
     args = JSON.parse(text);
   } catch (error) {
-    return ctx.flash('error', `not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it, or Esc to cancel`);
+    return ctx.flash(
+      'error',
+      `not valid JSON (${error instanceof Error ? error.message : String(error)}); fix it, or Esc to cancel`,
+    );
   }
   if (args === null || typeof args !== 'object' || Array.isArray(args)) {
     return ctx.flash('error', 'the arguments must be a JSON object, like {"path": "/tmp/x"}; fix it, or Esc to cancel');
   }
   const c = ctx.client();
   if (c === null) return;
-  c.call('plan/edit', { planId: prompt.planId, planHash: prompt.planHash, stepId: prompt.stepId, args: args as Record<string, unknown> }).then(
-    (goal) => {
-      ctx.dispatch({ type: 'promptClosed' });
-      ctx.dispatch({ type: 'goalUpdated', goal, focus: true });
-      ctx.dispatch({ type: 'focused', focus: 'plan' });
-      ctx.flash('info', `new plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve again`);
-    },
-    (error: unknown) => reportFailure(ctx, 'edit refused', error),
-  ).catch(() => undefined);
+  c.call('plan/edit', {
+    planId: prompt.planId,
+    planHash: prompt.planHash,
+    stepId: prompt.stepId,
+    args: args as Record<string, unknown>,
+  })
+    .then(
+      (goal) => {
+        ctx.dispatch({ type: 'promptClosed' });
+        ctx.dispatch({ type: 'goalUpdated', goal, focus: true });
+        ctx.dispatch({ type: 'focused', focus: 'plan' });
+        ctx.flash('info', `new plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve again`);
+      },
+      (error: unknown) => reportFailure(ctx, 'edit refused', error),
+    )
+    .catch(() => undefined);
 }
 
 /** `v`: a new plan for the failed (or interrupted) goal shown, planned with the failure as context and shown for review. */
@@ -155,12 +201,17 @@ export function revise(ctx: CommandContext): void {
   const c = ctx.client();
   if (c === null) return;
   ctx.flash('info', `asking for a revised plan: ${shown.text}`);
-  c.call('goal/revise', { goalId: shown.id }).then(
-    (goal) => {
-      ctx.dispatch({ type: 'goalUpdated', goal, focus: true });
-      ctx.dispatch({ type: 'focused', focus: 'plan' });
-      ctx.flash('info', `revised plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve it (the old approval does not carry over)`);
-    },
-    (error: unknown) => reportFailure(ctx, 'revise failed', error),
-  ).catch(() => undefined);
+  c.call('goal/revise', { goalId: shown.id })
+    .then(
+      (goal) => {
+        ctx.dispatch({ type: 'goalUpdated', goal, focus: true });
+        ctx.dispatch({ type: 'focused', focus: 'plan' });
+        ctx.flash(
+          'info',
+          `revised plan, hash ${goal.plan?.hash.slice(0, 12) ?? '?'}: review it and approve it (the old approval does not carry over)`,
+        );
+      },
+      (error: unknown) => reportFailure(ctx, 'revise failed', error),
+    )
+    .catch(() => undefined);
 }

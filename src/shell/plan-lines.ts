@@ -33,7 +33,11 @@ function words(state: string): string {
  */
 export function stepDepths(steps: readonly StepView[]): Map<string, number> {
   const depth = new Map<string, number>();
-  for (const s of steps) depth.set(s.id, s.dependsOn.reduce((d, dep) => Math.max(d, (depth.get(dep) ?? -1) + 1), 0));
+  for (const s of steps)
+    depth.set(
+      s.id,
+      s.dependsOn.reduce((d, dep) => Math.max(d, (depth.get(dep) ?? -1) + 1), 0),
+    );
   return depth;
 }
 
@@ -83,16 +87,24 @@ function expandedBlock(step: StepView, input: PlanLinesInput, max: number, depth
   };
   // An unknown outcome is not an error: its note says it may already have run and how to run it again.
   const unknown = step.state === 'outcome_unknown';
-  if (step.error !== null) push(textRows(unknown ? step.error : `error: ${step.error}`, inner), unknown ? 'warn' : 'danger');
+  if (step.error !== null)
+    push(textRows(unknown ? step.error : `error: ${step.error}`, inner), unknown ? 'warn' : 'danger');
   if (step.analysis !== undefined) {
     const { rows, ok } = analysisText(step.analysis);
     for (const r of rows) push(textRows(r, inner), ok ? 'accent' : 'muted');
   }
   const policy = step.preview.policy;
   if (policy !== undefined && policy.decision !== 'allow') {
-    push(textRows(`${policy.decision === 'deny' ? 'policy denies' : 'needs your explicit confirmation'}: ${policy.reasons.join('; ')}`, inner), policy.decision === 'deny' ? 'danger' : 'warn');
+    push(
+      textRows(
+        `${policy.decision === 'deny' ? 'policy denies' : 'needs your explicit confirmation'}: ${policy.reasons.join('; ')}`,
+        inner,
+      ),
+      policy.decision === 'deny' ? 'danger' : 'warn',
+    );
   }
-  if (policy !== undefined && policy.adminReasons.length > 0) push(textRows(`admin only: ${policy.adminReasons.join('; ')}`, inner), 'warn');
+  if (policy !== undefined && policy.adminReasons.length > 0)
+    push(textRows(`admin only: ${policy.adminReasons.join('; ')}`, inner), 'warn');
   push(textRows(step.preview.summary, inner));
   if (step.preview.verify !== undefined) push(textRows(`verify: ${step.preview.verify}`, inner), 'accent');
   push(fold(sanitize(argsJson(step), { singleLine: true }), inner - 5), undefined, `${INDENT}args `);
@@ -118,12 +130,19 @@ function stepRows(steps: StepView[], input: PlanLinesInput, budget: number): Lin
   for (const rows of [3, 1] as const) {
     const room = budget - others * rows;
     if (room >= Math.min(3, budget)) {
-      return steps.flatMap((s, i) => (i === sel ? expandedBlock(s, input, room, d(s)) : compactBlock(s, input.caps, rows, d(s))));
+      return steps.flatMap((s, i) =>
+        i === sel ? expandedBlock(s, input, room, d(s)) : compactBlock(s, input.caps, rows, d(s)),
+      );
     }
   }
   if (budget <= 2) return expandedBlock(selectedStep, input, budget, d(selectedStep));
   // A window: the selected step (up to half the room), neighbours as one row each, markers.
-  const expanded = expandedBlock(selectedStep, input, Math.max(1, Math.min(budget - 2, Math.ceil(budget / 2))), d(selectedStep));
+  const expanded = expandedBlock(
+    selectedStep,
+    input,
+    Math.max(1, Math.min(budget - 2, Math.ceil(budget / 2))),
+    d(selectedStep),
+  );
   let lo = sel;
   let hi = sel;
   let used = expanded.length;
@@ -143,7 +162,8 @@ function stepRows(steps: StepView[], input: PlanLinesInput, budget: number): Lin
     const s = steps[i];
     if (s !== undefined) out.push(...(i === sel ? expanded : compactBlock(s, input.caps, 1, d(s))));
   }
-  if (hi < steps.length - 1) out.push(line(`  ${g.down} ${g.ellipsis}${steps.length - 1 - hi} more`, { tone: 'muted' }));
+  if (hi < steps.length - 1)
+    out.push(line(`  ${g.down} ${g.ellipsis}${steps.length - 1 - hi} more`, { tone: 'muted' }));
   return out.slice(0, budget);
 }
 
@@ -151,17 +171,25 @@ export function planLines(input: PlanLinesInput): Line[] {
   const { goal, width, height } = input;
   const g = input.caps.glyphs;
   if (height <= 0) return [];
-  const out: Line[] = [[
-    seg('goal ', { bold: true }),
-    seg(`[${words(goal.state)}] `, { tone: GOAL_TONE[goal.state], bold: true }),
-    seg(goal.text),
-  ]];
+  const out: Line[] = [
+    [
+      seg('goal ', { bold: true }),
+      seg(`[${words(goal.state)}] `, { tone: GOAL_TONE[goal.state], bold: true }),
+      seg(goal.text),
+    ],
+  ];
   const plan = goal.plan;
   if (plan !== null) {
     const n = plan.steps.length;
-    out.push(line(`plan ${plan.id} ${g.sep} ${plan.tier} ${g.sep} hash ${plan.hash.slice(0, 12)} ${g.sep} ${n} step${n === 1 ? '' : 's'}`, { tone: 'muted' }));
+    out.push(
+      line(
+        `plan ${plan.id} ${g.sep} ${plan.tier} ${g.sep} hash ${plan.hash.slice(0, 12)} ${g.sep} ${n} step${n === 1 ? '' : 's'}`,
+        { tone: 'muted' },
+      ),
+    );
     const edited = editedByOther(goal);
-    if (edited !== null) for (const r of textRows(edited, width - 2)) out.push([seg('  '), seg(r, { tone: 'warn', bold: true })]);
+    if (edited !== null)
+      for (const r of textRows(edited, width - 2)) out.push([seg('  '), seg(r, { tone: 'warn', bold: true })]);
   }
   if (goal.message !== null && goal.message !== '') {
     const tone: Tone = goal.state === 'not_understood' || goal.state === 'failed' ? 'warn' : 'accent';
@@ -174,7 +202,11 @@ export function planLines(input: PlanLinesInput): Line[] {
     // The answer goes above the steps and their outputs: it is what the question asked for.
     const { rows, ok } = answerText(goal.answer);
     const room = Math.max(1, Math.floor((height - out.length) / 2));
-    for (const r of headRows(rows.flatMap((x) => textRows(x, width - 2)), room, (k) => `${g.ellipsis}${k} more lines`)) {
+    for (const r of headRows(
+      rows.flatMap((x) => textRows(x, width - 2)),
+      room,
+      (k) => `${g.ellipsis}${k} more lines`,
+    )) {
       out.push([seg('  '), seg(r, { tone: ok ? 'accent' : 'muted', bold: ok })]);
     }
   }

@@ -9,7 +9,12 @@ import type { Confirm } from './shell-state.js';
 export function confirmStillValid(confirm: Confirm | Prompt, goals: GoalBook): boolean {
   if (confirm.kind !== 'approve') return true;
   const goal = goals.byId[confirm.goalId];
-  return goal !== undefined && goal.state === 'awaiting_approval' && goal.plan?.id === confirm.planId && goal.plan.hash === confirm.planHash;
+  return (
+    goal !== undefined &&
+    goal.state === 'awaiting_approval' &&
+    goal.plan?.id === confirm.planId &&
+    goal.plan.hash === confirm.planHash
+  );
 }
 
 /** A line saying who decided or edited the shown plan in another session, or null. */
@@ -19,7 +24,13 @@ export function decidedByOther(before: GoalView, after: GoalView, me: string | n
   }
   const changed = (after.plan?.steps ?? []).filter((s) => {
     const was = before.plan?.steps.find((b) => b.id === s.id);
-    return was !== undefined && was.state === 'pending' && s.state !== 'pending' && s.approvedBy !== null && s.approvedBy !== me;
+    return (
+      was !== undefined &&
+      was.state === 'pending' &&
+      s.state !== 'pending' &&
+      s.approvedBy !== null &&
+      s.approvedBy !== me
+    );
   });
   const first = changed[0];
   if (first === undefined || first.approvedBy === null) return null;

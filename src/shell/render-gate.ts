@@ -18,7 +18,12 @@ export interface RenderGate<S, A> extends Store<S, A> {
   dispose(): void;
 }
 
-export function createRenderGate<S, A>(store: Store<S, A>, intervalMs: number, now = () => performance.now(), holdMs: () => number = () => 0): RenderGate<S, A> {
+export function createRenderGate<S, A>(
+  store: Store<S, A>,
+  intervalMs: number,
+  now = () => performance.now(),
+  holdMs: () => number = () => 0,
+): RenderGate<S, A> {
   let snapshot = store.getState();
   const listeners = new Set<() => void>();
   let holding = false;

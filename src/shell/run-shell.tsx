@@ -60,7 +60,11 @@ export function guardTimes(env: NodeJS.ProcessEnv): GuardTimes & { fixed: boolea
   };
   const guardMs = read('AIOS_GUARD_MS');
   const burstMs = read('AIOS_BURST_MS');
-  return { guardMs: guardMs ?? DEFAULT_GUARD.guardMs, burstMs: burstMs ?? DEFAULT_GUARD.burstMs, fixed: guardMs !== null || burstMs !== null };
+  return {
+    guardMs: guardMs ?? DEFAULT_GUARD.guardMs,
+    burstMs: burstMs ?? DEFAULT_GUARD.burstMs,
+    fixed: guardMs !== null || burstMs !== null,
+  };
 }
 
 /** Background frames' budget when the line's speed is unknown: half a 115200-baud line. */
@@ -94,7 +98,12 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   if (caps.dumb) {
     const { runLineMode } = await import('./line-mode.js');
     // On a real terminal Ctrl-C is a SIGINT to the process: it cancels planning rather than ending the login shell.
-    return runLineMode({ connect, input: stdin, output: stdout, ...(stdin === process.stdin ? { interrupts: process } : {}) });
+    return runLineMode({
+      connect,
+      input: stdin,
+      output: stdout,
+      ...(stdin === process.stdin ? { interrupts: process } : {}),
+    });
   }
   const keymap = deps.keymap ?? DEFAULT_KEYMAP;
   const size = (): { columns: number; rows: number } => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -102,13 +111,22 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   const store = createStore(reduce, opts.view === undefined ? start : { ...start, view: opts.view, focus: opts.view });
 
   // The writer puts only changed cells on the terminal; the pump paces frames to the line.
-  const writer = new FrameWriter((data) => stdout.write(data), { asciiOnly: caps.ascii, syncOutput: caps.syncOutput, scrollLines: caps.scrollLines, size });
+  const writer = new FrameWriter((data) => stdout.write(data), {
+    asciiOnly: caps.ascii,
+    syncOutput: caps.syncOutput,
+    scrollLines: caps.scrollLines,
+    size,
+  });
   const pump = new FramePump(writer, { maxFps: caps.maxFps, bytesPerS: streamBudget(opts.env, caps.lineBytesPerS) });
   const gate = createRenderGate(store, 1000 / caps.maxFps, undefined, () => pump.readyIn());
   // Until Ink has loaded, frames come from the row builders directly (input line, status bar).
   const early = (): string => {
     const state = store.getState();
-    return linesToAnsi(firstFrameLines(state, caps), regions(state.size, { feed: 0, flash: false, help: false }).width, caps);
+    return linesToAnsi(
+      firstFrameLines(state, caps),
+      regions(state.size, { feed: 0, flash: false, help: false }).width,
+      caps,
+    );
   };
   writer.render(early());
   const stopEarly = store.subscribe(() => pump.push(early(), true));
@@ -123,7 +141,9 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
     store,
     connect,
     onLeave: (code) => finish(code),
-    onRefused: (message) => { refusal = message; },
+    onRefused: (message) => {
+      refusal = message;
+    },
     keymap,
     term: opts.env['TERM'] ?? 'vt100',
     guard: guardTimes(opts.env),
@@ -148,9 +168,12 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   };
   const press = (keys: KeyPress[]): void => {
     const before = store.getState();
-    gate.urgently(() => {
-      for (const k of keys) if (store.getState().exitCode === null) controller.press(k);
-    }, () => echo(before));
+    gate.urgently(
+      () => {
+        for (const k of keys) if (store.getState().exitCode === null) controller.press(k);
+      },
+      () => echo(before),
+    );
   };
   const onData = (chunk: string | Buffer): void => {
     let text = chunk.toString();
@@ -199,22 +222,38 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
 
   // After the first frame: the history file, and the serial line's speed when there is one.
   if (historyFile !== null) {
-    loadHistory(historyFile).then((h) => { if (h.length > 0) store.dispatch({ type: 'historyLoaded', history: h }); }, () => undefined);
+    loadHistory(historyFile).then(
+      (h) => {
+        if (h.length > 0) store.dispatch({ type: 'historyLoaded', history: h });
+      },
+      () => undefined,
+    );
   }
   if (caps.lineBytesPerS === null && stdin.isTTY) {
-    import('./line-speed.js').then((m) => m.detectSerialBaud()).then((baud) => {
-      if (baud !== null) pump.setBytesPerS(streamBudget(opts.env, Math.floor(baud / 10)));
-    }, () => undefined);
+    import('./line-speed.js')
+      .then((m) => m.detectSerialBaud())
+      .then(
+        (baud) => {
+          if (baud !== null) pump.setBytesPerS(streamBudget(opts.env, Math.floor(baud / 10)));
+        },
+        () => undefined,
+      );
   }
 
   // Ink, React and the layout engine load while the daemon is being dialled.
-  const loading = importInk().then(({ mountInk }) => {
-    stopEarly();
-    if (store.getState().exitCode === null) ink = mountInk(gate, caps, keymap, frames, stdin);
-  }, (error: unknown) => {
-    // Without Ink the early frames go on: the status bar and the input line still work.
-    store.dispatch({ type: 'flashed', flash: { level: 'error', text: `cannot load the full view: ${String(error)}` } });
-  });
+  const loading = importInk().then(
+    ({ mountInk }) => {
+      stopEarly();
+      if (store.getState().exitCode === null) ink = mountInk(gate, caps, keymap, frames, stdin);
+    },
+    (error: unknown) => {
+      // Without Ink the early frames go on: the status bar and the input line still work.
+      store.dispatch({
+        type: 'flashed',
+        flash: { level: 'error', text: `cannot load the full view: ${String(error)}` },
+      });
+    },
+  );
 
   const code = await done;
   controller.stop();
@@ -242,7 +281,8 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
  */
 async function importInk(): Promise<{ mountInk: typeof mountInk }> {
   const held = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
-  if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  if (held?.configurable === true)
+    Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
   try {
     return await import('./ink-root.js');
   } finally {

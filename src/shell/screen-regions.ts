@@ -12,6 +12,7 @@ export function screenRegions(state: ShellState): Regions {
   const goalCount = state.goals.order.length + state.queued.length;
   const feed = goalsView && goalCount >= 2 ? goalCount : goalsView ? state.queued.length : 0;
   const message = state.confirm !== null || state.flash !== null;
-  const flashRows = state.confirm === null ? 1 : confirmLines(state.confirm, Math.max(1, state.size.columns - 1)).length;
+  const flashRows =
+    state.confirm === null ? 1 : confirmLines(state.confirm, Math.max(1, state.size.columns - 1)).length;
   return regions(state.size, { feed, flash: message, help, inputRows: inputRows(state.input), flashRows });
 }

@@ -3,7 +3,16 @@
 // reducers: the input line (input-state.ts), agent panes (panes.ts), view data (view-data.ts).
 import type { GoalView, Role, StepState } from '../protocol/model.js';
 import { EMPTY_BOOK, loadGoals, newestGoalId, patchStep, upsertGoal, type GoalBook } from './goals.js';
-import { closePrompt, EMPTY_INPUT, editInput, moveHistory, openPrompt, sent, type InputState, type Prompt } from './input-state.js';
+import {
+  closePrompt,
+  EMPTY_INPUT,
+  editInput,
+  moveHistory,
+  openPrompt,
+  sent,
+  type InputState,
+  type Prompt,
+} from './input-state.js';
 import type { Focus, ViewName } from './keymap.js';
 import type { LineEdit } from './line-edit.js';
 import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
@@ -13,9 +22,7 @@ import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-d
 export type { InputState, Prompt } from './input-state.js';
 
 export type Connection =
-  | { kind: 'connecting' }
-  | { kind: 'connected' }
-  | { kind: 'unreachable'; reason: string; retryInS: number };
+  { kind: 'connecting' } | { kind: 'connected' } | { kind: 'unreachable'; reason: string; retryInS: number };
 
 export interface Session {
   user: string;
@@ -224,28 +231,44 @@ function absorbOutputs(outputs: ShellState['outputs'], goals: readonly GoalView[
 function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): ShellState {
   const before = state.goals.byId[goal.id];
   const goals = upsertGoal(state.goals, goal);
-  let next = goals === state.goals
-    ? state // an update older than the one held
-    : withGoals({ ...state, outputs: absorbOutputs(state.outputs, [goal]) }, goals);
+  let next =
+    goals === state.goals
+      ? state // an update older than the one held
+      : withGoals({ ...state, outputs: absorbOutputs(state.outputs, [goal]) }, goals);
   if (next.confirm !== null && !confirmStillValid(next.confirm, next.goals)) {
-    next = { ...next, confirm: null, flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' } };
+    next = {
+      ...next,
+      confirm: null,
+      flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' },
+    };
   }
   const prompt = next.input.prompt;
   if (prompt.kind === 'approve' && !confirmStillValid(prompt, next.goals)) {
-    next = { ...next, input: closePrompt(next.input), flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' } };
+    next = {
+      ...next,
+      input: closePrompt(next.input),
+      flash: { level: 'warning', text: 'the plan changed before you confirmed: nothing was approved; review it again' },
+    };
   }
   if (goals !== state.goals && goal.id === state.focusedGoalId && before !== undefined) {
     const other = decidedByOther(before, goal, state.session?.user ?? null);
     if (other !== null) next = { ...next, flash: { level: 'info', text: other } };
   }
-  if (!focus && state.submitting !== null && state.submittedGoalId === null && before === undefined
-    && goal.text === state.submitting && goal.submittedBy === state.session?.user) {
+  if (
+    !focus &&
+    state.submitting !== null &&
+    state.submittedGoalId === null &&
+    before === undefined &&
+    goal.text === state.submitting &&
+    goal.submittedBy === state.session?.user
+  ) {
     next = { ...next, submittedGoalId: goal.id };
   }
   // The submit's answer, or this session's new goal once its planning is over (a plan to review,
   // or why there is none), ahead of that answer. The list would otherwise say "awaiting approval"
   // while this pane still says "planning…", and on a serial line that frame can stay up a while.
-  if (focus || (next.submittedGoalId === goal.id && goal.state !== 'planning')) return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
+  if (focus || (next.submittedGoalId === goal.id && goal.state !== 'planning'))
+    return { ...showGoal(next, goal.id), submitting: null, submittedGoalId: null };
   // Someone else's new goal, while this session looks at none: show it (several sessions, one node).
   if (before === undefined && next.focusedGoalId === null && next.submitting === null) return showGoal(next, goal.id);
   return next;
@@ -253,9 +276,11 @@ function onGoalUpdated(state: ShellState, goal: GoalView, focus: boolean): Shell
 
 /** The agent behind a step: learnt from step.started, else from the goal's plan. */
 function agentOf(state: ShellState, goalId: string, stepId: string): string {
-  return state.panes.stepAgent[stepKey(goalId, stepId)]
-    ?? state.goals.byId[goalId]?.plan?.steps.find((s) => s.id === stepId)?.agent
-    ?? 'agent';
+  return (
+    state.panes.stepAgent[stepKey(goalId, stepId)] ??
+    state.goals.byId[goalId]?.plan?.steps.find((s) => s.id === stepId)?.agent ??
+    'agent'
+  );
 }
 
 export function reduce(state: ShellState, action: Action): ShellState {
@@ -275,7 +300,10 @@ export function reduce(state: ShellState, action: Action): ShellState {
         connection: { kind: 'unreachable', reason: action.reason, retryInS: action.retryInS },
         health: null,
         busyAgents: [],
-        hatch: state.hatch === null || state.hatch.ended !== null ? state.hatch : { ...state.hatch, ended: 'aiosd went away; the shell it ran has ended' },
+        hatch:
+          state.hatch === null || state.hatch.ended !== null
+            ? state.hatch
+            : { ...state.hatch, ended: 'aiosd went away; the shell it ran has ended' },
       };
     case 'retryTicked':
       return state.connection.kind === 'unreachable'
@@ -284,35 +312,62 @@ export function reduce(state: ShellState, action: Action): ShellState {
     case 'statusLoaded':
       return { ...state, health: action.health, extras: action.extras ?? state.extras };
     case 'goalsLoaded': {
-      const next = withGoals({ ...state, outputs: absorbOutputs(state.outputs, action.goals) }, loadGoals(action.goals));
+      const next = withGoals(
+        { ...state, outputs: absorbOutputs(state.outputs, action.goals) },
+        loadGoals(action.goals),
+      );
       const keep = next.focusedGoalId !== null && next.goals.byId[next.focusedGoalId] !== undefined;
       return keep ? next : showGoal(next, newestGoalId(next.goals));
     }
     case 'goalUpdated': {
       const next = onGoalUpdated(state, action.goal, action.focus);
-      return next.planDraft?.goalId === action.goal.id && action.goal.state !== 'planning' ? { ...next, planDraft: null } : next;
+      return next.planDraft?.goalId === action.goal.id && action.goal.state !== 'planning'
+        ? { ...next, planDraft: null }
+        : next;
     }
     case 'planDelta': {
       const held = state.planDraft?.goalId === action.goalId && !action.restart ? state.planDraft.text : '';
       return { ...state, planDraft: { goalId: action.goalId, text: (held + action.text).slice(-2048) } };
     }
     case 'stepStarted': {
-      const next = withGoals(state, patchStep(state.goals, action.goalId, action.stepId, (s) => ({ ...s, state: 'running' })));
+      const next = withGoals(
+        state,
+        patchStep(state.goals, action.goalId, action.stepId, (s) => ({ ...s, state: 'running' })),
+      );
       const agent = action.agent ?? agentOf(state, action.goalId, action.stepId);
-      const tool = action.tool ?? next.goals.byId[action.goalId]?.plan?.steps.find((s) => s.id === action.stepId)?.tool ?? '';
-      return { ...next, panes: reducePanes(next.panes, { type: 'paneStep', goalId: action.goalId, stepId: action.stepId, agent, tool }) };
+      const tool =
+        action.tool ?? next.goals.byId[action.goalId]?.plan?.steps.find((s) => s.id === action.stepId)?.tool ?? '';
+      return {
+        ...next,
+        panes: reducePanes(next.panes, { type: 'paneStep', goalId: action.goalId, stepId: action.stepId, agent, tool }),
+      };
     }
     case 'stepOutput': {
       const key = stepKey(action.goalId, action.stepId);
-      const panes = reducePanes(state.panes, { type: 'paneOutput', agent: agentOf(state, action.goalId, action.stepId), chunk: action.chunk });
+      const panes = reducePanes(state.panes, {
+        type: 'paneOutput',
+        agent: agentOf(state, action.goalId, action.stepId),
+        chunk: action.chunk,
+      });
       return { ...state, panes, outputs: { ...state.outputs, [key]: tail((state.outputs[key] ?? '') + action.chunk) } };
     }
     case 'stepFinished':
-      return withGoals(state, patchStep(state.goals, action.goalId, action.stepId,
-        (s) => ({ ...s, state: action.state, error: action.error })));
+      return withGoals(
+        state,
+        patchStep(state.goals, action.goalId, action.stepId, (s) => ({
+          ...s,
+          state: action.state,
+          error: action.error,
+        })),
+      );
     case 'agentStatus': {
       const others = state.busyAgents.filter((a) => a !== action.agent);
-      const panes = reducePanes(state.panes, { type: 'paneStatus', agent: action.agent, busy: action.busy, task: action.task ?? null });
+      const panes = reducePanes(state.panes, {
+        type: 'paneStatus',
+        agent: action.agent,
+        busy: action.busy,
+        task: action.task ?? null,
+      });
       return { ...state, panes, busyAgents: action.busy ? [...others, action.agent] : others };
     }
     case 'alerted':
@@ -322,7 +377,9 @@ export function reduce(state: ShellState, action: Action): ShellState {
     case 'viewShown':
       return { ...state, view: action.view, focus: action.view, alerts: action.view === 'audit' ? 0 : state.alerts };
     case 'helpOpened':
-      return state.focus === 'help' ? state : { ...state, focus: 'help', helpReturn: state.focus, data: { ...state.data, helpScroll: 0 } };
+      return state.focus === 'help'
+        ? state
+        : { ...state, focus: 'help', helpReturn: state.focus, data: { ...state.data, helpScroll: 0 } };
     case 'helpClosed':
       return state.focus === 'help' ? { ...state, focus: state.helpReturn } : state;
     case 'stepSelected': {
@@ -348,7 +405,16 @@ export function reduce(state: ShellState, action: Action): ShellState {
     case 'promptClosed':
       return { ...state, input: closePrompt(state.input) };
     case 'goalSubmitting':
-      return { ...state, submitting: action.text, submittedGoalId: null, focus: 'plan', view: 'plan', focusedGoalId: null, selectedStep: 0, input: sent(state.input, action.text) };
+      return {
+        ...state,
+        submitting: action.text,
+        submittedGoalId: null,
+        focus: 'plan',
+        view: 'plan',
+        focusedGoalId: null,
+        selectedStep: 0,
+        input: sent(state.input, action.text),
+      };
     case 'goalQueued':
       return { ...state, queued: [...state.queued, action.text], input: sent(state.input, action.text) };
     case 'queueTaken':
@@ -376,7 +442,9 @@ export function reduce(state: ShellState, action: Action): ShellState {
     case 'hatchOpened':
       return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, id: action.id } };
     case 'hatchScreen':
-      return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, rows: action.rows, cursor: action.cursor } };
+      return state.hatch === null
+        ? state
+        : { ...state, hatch: { ...state.hatch, rows: action.rows, cursor: action.cursor } };
     case 'hatchEnded':
       return state.hatch === null ? state : { ...state, hatch: { ...state.hatch, ended: action.reason, cursor: null } };
     case 'flashed':

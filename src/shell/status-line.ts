@@ -21,7 +21,10 @@ function connectionSegment(connection: Connection, health: Health | null, caps: 
     case 'connecting':
       return seg(`connecting${caps.glyphs.ellipsis}`, { tone: 'warn' });
     case 'unreachable':
-      return seg(`aiosd unreachable ${caps.glyphs.dash} ${connection.retryInS > 0 ? `retrying in ${connection.retryInS}s` : `retrying${caps.glyphs.ellipsis}`}`, { tone: 'danger', bold: true });
+      return seg(
+        `aiosd unreachable ${caps.glyphs.dash} ${connection.retryInS > 0 ? `retrying in ${connection.retryInS}s` : `retrying${caps.glyphs.ellipsis}`}`,
+        { tone: 'danger', bold: true },
+      );
     case 'connected':
       if (health?.health === 'degraded') {
         const n = health.problems.length;
@@ -38,18 +41,27 @@ export function statusLine(props: StatusInput): Line {
   if (session !== null) {
     parts.push(seg(`${sep}${session.user} (${session.role}) @ ${session.node}${sep}${session.mode} mode`));
   }
-  if (props.queued !== undefined && props.queued > 0) parts.push(seg(`${sep}${props.queued} queued`, { tone: 'warn', bold: true }));
+  if (props.queued !== undefined && props.queued > 0)
+    parts.push(seg(`${sep}${props.queued} queued`, { tone: 'warn', bold: true }));
   if (busyAgents.length > 0) parts.push(seg(`${sep}${busyAgents.length} busy`, { tone: 'accent' }));
-  if (props.alerts !== undefined && props.alerts > 0) parts.push(seg(`${sep}${props.alerts} alert${props.alerts === 1 ? '' : 's'}`, { tone: 'danger', bold: true }));
+  if (props.alerts !== undefined && props.alerts > 0)
+    parts.push(seg(`${sep}${props.alerts} alert${props.alerts === 1 ? '' : 's'}`, { tone: 'danger', bold: true }));
   if (extras !== undefined) {
     if (extras.autonomy !== null) parts.push(seg(`${sep}${extras.autonomy}`));
     if (extras.tiers.length > 0) {
       parts.push(seg(sep));
-      for (const t of extras.tiers) parts.push(seg(`${t.name}${t.up ? caps.glyphs.up : caps.glyphs.down} `, { tone: t.up ? 'ok' : 'danger' }));
+      for (const t of extras.tiers)
+        parts.push(seg(`${t.name}${t.up ? caps.glyphs.up : caps.glyphs.down} `, { tone: t.up ? 'ok' : 'danger' }));
     }
     if (extras.budget !== null) {
       const b = extras.budget;
-      parts.push(seg(b.limitUsd === null ? `${sep}$${b.spentUsd.toFixed(2)} spent` : `${sep}$${Math.max(0, b.limitUsd - b.spentUsd).toFixed(2)} left`));
+      parts.push(
+        seg(
+          b.limitUsd === null
+            ? `${sep}$${b.spentUsd.toFixed(2)} spent`
+            : `${sep}$${Math.max(0, b.limitUsd - b.spentUsd).toFixed(2)} left`,
+        ),
+      );
     }
   }
   if (props.view !== undefined && props.view !== 'plan') parts.push(seg(`${sep}[${props.view}]`, { bold: true }));

@@ -44,18 +44,54 @@ export interface TerminalCaps {
 }
 
 const UNICODE: Glyphs = {
-  ellipsis: '…', dash: '—', pointer: '›', sep: '·', up: '↑', down: '↓', vbar: '│', hbar: '─',
-  branch: '├─', last: '└─', pipe: '│ ', spark: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'], full: '█', empty: '░',
+  ellipsis: '…',
+  dash: '—',
+  pointer: '›',
+  sep: '·',
+  up: '↑',
+  down: '↓',
+  vbar: '│',
+  hbar: '─',
+  branch: '├─',
+  last: '└─',
+  pipe: '│ ',
+  spark: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
+  full: '█',
+  empty: '░',
 };
 // The Linux console's default font is CP437: box drawing, shades and arrows, but no ellipsis,
 // em dash or eighth blocks.
 const CP437: Glyphs = {
-  ellipsis: '...', dash: '-', pointer: '>', sep: '·', up: '↑', down: '↓', vbar: '│', hbar: '─',
-  branch: '├─', last: '└─', pipe: '│ ', spark: [' ', '░', '▒', '▓', '█'], full: '█', empty: '░',
+  ellipsis: '...',
+  dash: '-',
+  pointer: '>',
+  sep: '·',
+  up: '↑',
+  down: '↓',
+  vbar: '│',
+  hbar: '─',
+  branch: '├─',
+  last: '└─',
+  pipe: '│ ',
+  spark: [' ', '░', '▒', '▓', '█'],
+  full: '█',
+  empty: '░',
 };
 const ASCII: Glyphs = {
-  ellipsis: '...', dash: '-', pointer: '>', sep: '|', up: 'Up', down: 'Down', vbar: '|', hbar: '-',
-  branch: '|-', last: '`-', pipe: '| ', spark: ['_', '.', ':', '-', '=', '+', '*', '#'], full: '#', empty: '.',
+  ellipsis: '...',
+  dash: '-',
+  pointer: '>',
+  sep: '|',
+  up: 'Up',
+  down: 'Down',
+  vbar: '|',
+  hbar: '-',
+  branch: '|-',
+  last: '`-',
+  pipe: '| ',
+  spark: ['_', '.', ':', '-', '=', '+', '*', '#'],
+  full: '#',
+  empty: '.',
 };
 
 /** vt100, vt220, … and dumb terminals: assume a serial line with no colour and no UTF-8. */

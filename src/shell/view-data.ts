@@ -2,7 +2,13 @@
 // selection in each list, and a bounded history of metrics for the charts. Pure data and
 // one reducer; the controller fetches, this only keeps.
 import type {
-  AuditEntryView, AuditVerifyResult, MemoryHit, Metrics, SnapshotEntryView, SnapshotView, TraceItem,
+  AuditEntryView,
+  AuditVerifyResult,
+  MemoryHit,
+  Metrics,
+  SnapshotEntryView,
+  SnapshotView,
+  TraceItem,
 } from '../protocol/model.js';
 
 export interface ViewData {
@@ -25,10 +31,19 @@ export interface ViewData {
 export const METRICS_KEEP = 120;
 
 export const EMPTY_DATA: ViewData = {
-  snapshots: null, snapshotSel: 0, snapshotDetail: null,
-  audit: null, auditSel: 0, verify: null, trace: null, traceScroll: 0,
-  memoryQuery: '', memoryHits: null, memorySel: 0,
-  metrics: [], helpScroll: 0,
+  snapshots: null,
+  snapshotSel: 0,
+  snapshotDetail: null,
+  audit: null,
+  auditSel: 0,
+  verify: null,
+  trace: null,
+  traceScroll: 0,
+  memoryQuery: '',
+  memoryHits: null,
+  memorySel: 0,
+  metrics: [],
+  helpScroll: 0,
 };
 
 export type DataAction =
@@ -49,12 +64,21 @@ export function reduceData(data: ViewData, action: DataAction): ViewData {
     case 'snapshotsLoaded': {
       const sel = clamp(data.snapshotSel, action.snapshots.length - 1);
       const keep = data.snapshotDetail !== null && action.snapshots[sel]?.id === data.snapshotDetail.id;
-      return { ...data, snapshots: action.snapshots, snapshotSel: sel, snapshotDetail: keep ? data.snapshotDetail : null };
+      return {
+        ...data,
+        snapshots: action.snapshots,
+        snapshotSel: sel,
+        snapshotDetail: keep ? data.snapshotDetail : null,
+      };
     }
     case 'snapshotDetailLoaded':
       return { ...data, snapshotDetail: { id: action.id, entries: action.entries } };
     case 'auditLoaded':
-      return { ...data, audit: { entries: action.entries, head: action.head }, auditSel: clamp(data.auditSel, action.entries.length - 1) };
+      return {
+        ...data,
+        audit: { entries: action.entries, head: action.head },
+        auditSel: clamp(data.auditSel, action.entries.length - 1),
+      };
     case 'verifyLoaded':
       return { ...data, verify: action.result };
     case 'traceLoaded':

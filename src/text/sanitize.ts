@@ -14,8 +14,9 @@ function visible(ch: string, keepNewlines: boolean): string {
   return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\t|\n/gu;
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\t|\n/gu;
 
 /** Text safe to write to a terminal; newlines kept (tabs expanded) unless `singleLine`. */
 export function sanitize(text: string, options: { singleLine?: boolean } = {}): string {

@@ -8,7 +8,13 @@ import { askInit } from './init-control-client.js';
 import type { ServiceAction, ServiceManager, ServiceState } from './service-manager.js';
 
 function toState(s: InitServiceInfo): ServiceState {
-  return { unit: s.unit, active: s.active, enabled: s.enabled, description: s.description, ...(s.critical === null ? {} : { keptRunning: s.critical }) };
+  return {
+    unit: s.unit,
+    active: s.active,
+    enabled: s.enabled,
+    description: s.description,
+    ...(s.critical === null ? {} : { keptRunning: s.critical }),
+  };
 }
 
 export class AiosInitManager implements ServiceManager {
@@ -17,7 +23,9 @@ export class AiosInitManager implements ServiceManager {
   constructor(readonly socketPath: string) {}
 
   unavailable(): string | null {
-    return existsSync(this.socketPath) ? null : `aios-init's control socket ${this.socketPath} does not exist: aios-init is not running this node's services`;
+    return existsSync(this.socketPath)
+      ? null
+      : `aios-init's control socket ${this.socketPath} does not exist: aios-init is not running this node's services`;
   }
 
   async list(): Promise<ServiceState[]> {

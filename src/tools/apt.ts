@@ -22,13 +22,19 @@ export function aptAvailable(): Promise<boolean> {
 }
 
 /** `step`: the step's signal, output, process reports and cgroup, when a step runs it. */
-export function runApt(argv: string[], step: Pick<RunOptions, 'signal' | 'onOutput' | 'onProcess' | 'cgroup'> = {}): Promise<RunResult> {
+export function runApt(
+  argv: string[],
+  step: Pick<RunOptions, 'signal' | 'onOutput' | 'onProcess' | 'cgroup'> = {},
+): Promise<RunResult> {
   return runProgram(argv, { ...LONG, ...step });
 }
 
 /** Every package dpkg knows as installed (or half-installed), with its version and status letters. */
 export async function installedPackages(): Promise<PackageSet> {
-  const r = await runProgram(['dpkg-query', '-W', '-f', '${binary:Package}\\t${Version}\\t${db:Status-Abbrev}\\n'], SHORT);
+  const r = await runProgram(
+    ['dpkg-query', '-W', '-f', '${binary:Package}\\t${Version}\\t${db:Status-Abbrev}\\n'],
+    SHORT,
+  );
   if (!r.started) throw new Error(r.error);
   if (r.exitCode !== 0) throw new Error(`dpkg-query failed: ${r.stderr.trim()}`);
   const out: PackageSet = {};
@@ -50,7 +56,12 @@ export function parseSimulation(text: string): SimulatedChange[] {
     if (inst?.[1] !== undefined) {
       const from = inst[2] ?? null;
       const to = inst[3] ?? null;
-      changes.push({ action: from === null ? 'install' : from === to ? 'reinstall' : 'upgrade', name: inst[1], from, to });
+      changes.push({
+        action: from === null ? 'install' : from === to ? 'reinstall' : 'upgrade',
+        name: inst[1],
+        from,
+        to,
+      });
       continue;
     }
     const remv = /^Remv (\S+)(?: \[([^\]]+)\])?/.exec(line);
@@ -61,20 +72,36 @@ export function parseSimulation(text: string): SimulatedChange[] {
 
 export function describeChanges(changes: readonly SimulatedChange[]): string {
   if (changes.length === 0) return 'no packages would change';
-  return changes.map((c) => {
-    switch (c.action) {
-      case 'install': return `install ${c.name} ${c.to ?? ''}`.trim();
-      case 'remove': return `remove ${c.name} ${c.from ?? ''}`.trim();
-      default: return `${c.action} ${c.name} ${c.from ?? '?'} → ${c.to ?? '?'}`;
-    }
-  }).join('\n');
+  return changes
+    .map((c) => {
+      switch (c.action) {
+        case 'install':
+          return `install ${c.name} ${c.to ?? ''}`.trim();
+        case 'remove':
+          return `remove ${c.name} ${c.from ?? ''}`.trim();
+        default:
+          return `${c.action} ${c.name} ${c.from ?? '?'} → ${c.to ?? '?'}`;
+      }
+    })
+    .join('\n');
 }
 
 /** The transaction apt would carry out, without carrying it out. */
-export async function simulate(argv: readonly string[]): Promise<{ ok: true; changes: SimulatedChange[] } | { ok: false; error: string }> {
+export async function simulate(
+  argv: readonly string[],
+): Promise<{ ok: true; changes: SimulatedChange[] } | { ok: false; error: string }> {
   const r = await runProgram(['apt-get', '-s', ...argv.slice(1)], SHORT);
   if (!r.started) return { ok: false, error: r.error };
-  if (r.exitCode !== 0) return { ok: false, error: (r.stderr || r.stdout).trim().split('\n').filter((l) => /^E:/.test(l)).join('; ') || `apt-get -s exited with ${r.exitCode ?? '?'}` };
+  if (r.exitCode !== 0)
+    return {
+      ok: false,
+      error:
+        (r.stderr || r.stdout)
+          .trim()
+          .split('\n')
+          .filter((l) => /^E:/.test(l))
+          .join('; ') || `apt-get -s exited with ${r.exitCode ?? '?'}`,
+    };
   return { ok: true, changes: parseSimulation(r.stdout) };
 }
 
@@ -114,15 +141,21 @@ export class PackageStateProvider implements StateProvider {
       if (r.started && r.exitCode === 0) {
         report.actions.push(`reinstalled ${specs.join(', ')}`);
       } else {
-        report.problems.push(`could not reinstall the recorded versions ${specs.join(', ')}: ${aptError(r)}; `
-          + 'exact old versions can only come from the configured package sources (none reachable offline, and mirrors drop old versions): '
-          + 'restore them from a local .deb or a snapshot mirror');
+        report.problems.push(
+          `could not reinstall the recorded versions ${specs.join(', ')}: ${aptError(r)}; ` +
+            'exact old versions can only come from the configured package sources (none reachable offline, and mirrors drop old versions): ' +
+            'restore them from a local .deb or a snapshot mirror',
+        );
       }
     }
     const after = await installedPackages();
-    const still = [...added.filter((n) => after[n] !== undefined), ...changed.filter((n) => after[n]?.version !== want[n]?.version)];
+    const still = [
+      ...added.filter((n) => after[n] !== undefined),
+      ...changed.filter((n) => after[n]?.version !== want[n]?.version),
+    ];
     report.ok = report.problems.length === 0 && still.length === 0;
-    if (still.length > 0 && report.problems.length === 0) report.problems.push(`still different after the restore: ${still.join(', ')}`);
+    if (still.length > 0 && report.problems.length === 0)
+      report.problems.push(`still different after the restore: ${still.join(', ')}`);
     return report;
   }
 }

@@ -5,7 +5,21 @@
 // than one transaction (measured: 0.3-0.7 ms per new file on the project's VM).
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../memory/database.js';
@@ -34,14 +48,20 @@ export class BlobStore {
   private pendingBytes = 0;
   private readonly sql;
 
-  constructor(readonly dir: string, private readonly db: Db | null = null) {
+  constructor(
+    readonly dir: string,
+    private readonly db: Db | null = null,
+  ) {
     // Blobs may be copies of /etc/shadow or private keys: readable by the daemon only.
     mkdirSync(join(dir, '.tmp'), { recursive: true, mode: 0o700 });
-    this.sql = db === null ? null : {
-      has: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE sha256 = ?'),
-      get: db.prepare<[string], { data: Buffer }>('SELECT data FROM blobs WHERE sha256 = ?'),
-      put: db.prepare('INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)'),
-    };
+    this.sql =
+      db === null
+        ? null
+        : {
+            has: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE sha256 = ?'),
+            get: db.prepare<[string], { data: Buffer }>('SELECT data FROM blobs WHERE sha256 = ?'),
+            put: db.prepare('INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)'),
+          };
   }
 
   pathOf(sha256: string): string {
@@ -142,7 +162,11 @@ export class BlobStore {
     const dirs = new Set<string>();
     for (const path of fresh) {
       const fd = openSync(path, 'r');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       dirs.add(join(path, '..'));
     }
     for (const d of dirs) fsyncDirSync(d);
@@ -170,7 +194,10 @@ export class BlobStore {
     try {
       input = await open(this.pathOf(sha256), 'r');
     } catch (error) {
-      throw new SnapshotBlobError(`the saved content of ${forPath} is missing from the snapshot store (blob ${sha256}); it cannot be restored`, { cause: error });
+      throw new SnapshotBlobError(
+        `the saved content of ${forPath} is missing from the snapshot store (blob ${sha256}); it cannot be restored`,
+        { cause: error },
+      );
     }
     const hash = createHash('sha256');
     // Its own buffer: several copies run at once.
@@ -193,9 +220,13 @@ export class BlobStore {
   collectGarbage(referenced: ReadonlySet<string>): number {
     let removed = 0;
     if (this.db !== null) {
-      const packed = (this.db.prepare('SELECT sha256 FROM blobs').all() as { sha256: string }[]).filter((r) => !referenced.has(r.sha256));
+      const packed = (this.db.prepare('SELECT sha256 FROM blobs').all() as { sha256: string }[]).filter(
+        (r) => !referenced.has(r.sha256),
+      );
       const del = this.db.prepare('DELETE FROM blobs WHERE sha256 = ?');
-      this.db.transaction(() => { for (const r of packed) del.run(r.sha256); })();
+      this.db.transaction(() => {
+        for (const r of packed) del.run(r.sha256);
+      })();
       removed += packed.length;
     }
     for (const sub of readdirSync(this.dir)) {
@@ -222,11 +253,14 @@ export class BlobStore {
 }
 
 const corrupted = (forPath: string, sha256: string, actual: string): SnapshotBlobError =>
-  new SnapshotBlobError(`the saved content of ${forPath} is corrupted (blob ${sha256} now hashes to ${actual}); it cannot be restored`);
+  new SnapshotBlobError(
+    `the saved content of ${forPath} is corrupted (blob ${sha256} now hashes to ${actual}); it cannot be restored`,
+  );
 
 /** Writes all of `data` through the handle (a write may be short). */
 export async function writeAll(output: FileHandle, data: Uint8Array): Promise<void> {
-  for (let written = 0; written < data.length;) written += (await output.write(data, written, data.length - written, null)).bytesWritten;
+  for (let written = 0; written < data.length;)
+    written += (await output.write(data, written, data.length - written, null)).bytesWritten;
 }
 
 /** Hashes a file's content (for comparing what is there with what a snapshot holds). */

@@ -14,7 +14,7 @@ const RUN = { timeoutMs: 30_000, outputCapBytes: 4 * 1024 * 1024 };
 const NOT_INSTALLED = 'nft is not installed on this node (install the nftables package)';
 
 function output(r: RunResult): string {
-  return r.started ? (r.stderr.trim() || r.stdout.trim() || `exit status ${r.exitCode ?? '?'}`) : r.error;
+  return r.started ? r.stderr.trim() || r.stdout.trim() || `exit status ${r.exitCode ?? '?'}` : r.error;
 }
 
 export async function nftRuleset(): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
@@ -32,7 +32,11 @@ export async function nftScript(script: string, check: boolean): Promise<{ ok: b
     writeFileSync(file, script, { mode: 0o600 });
     const r = await runProgram(['nft', ...(check ? ['-c'] : []), '-f', file], RUN);
     if (!r.started) return { ok: false, message: r.error.startsWith('program not found') ? NOT_INSTALLED : r.error };
-    return { ok: r.exitCode === 0, message: r.exitCode === 0 ? (check ? 'nft -c accepted the rules' : 'applied') : output(r).replaceAll(file, '<rules>') };
+    return {
+      ok: r.exitCode === 0,
+      message:
+        r.exitCode === 0 ? (check ? 'nft -c accepted the rules' : 'applied') : output(r).replaceAll(file, '<rules>'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -58,10 +62,15 @@ export class FirewallStateProvider implements StateProvider {
     const check = await nftScript(script, true);
     if (!check.ok) return { ok: false, actions: [], problems: [`the saved ruleset no longer loads: ${check.message}`] };
     const applied = await nftScript(script, false);
-    if (!applied.ok) return { ok: false, actions: [], problems: [`could not load the saved ruleset: ${applied.message}`] };
+    if (!applied.ok)
+      return { ok: false, actions: [], problems: [`could not load the saved ruleset: ${applied.message}`] };
     const now = await nftRuleset();
     const same = now.ok && now.text === s.ruleset;
-    return { ok: same, actions: ['restored the previous nftables ruleset'], problems: same ? [] : ['the ruleset after the restore differs from the saved one'] };
+    return {
+      ok: same,
+      actions: ['restored the previous nftables ruleset'],
+      problems: same ? [] : ['the ruleset after the restore differs from the saved one'],
+    };
   }
 }
 
@@ -79,16 +88,28 @@ export function createFirewallTools(): Tool[] {
     async execute() {
       const r = await nftRuleset();
       if (!r.ok) return fail(r.error);
-      return { ok: true, output: r.text.trim() === '' ? '(the ruleset is empty: no firewall rules)' : r.text.trimEnd(), data: { ruleset: r.text } };
+      return {
+        ok: true,
+        output: r.text.trim() === '' ? '(the ruleset is empty: no firewall rules)' : r.text.trimEnd(),
+        data: { ruleset: r.text },
+      };
     },
   });
 
   const apply = defineTool({
     name: 'net.firewall_apply',
-    description: 'Apply an nftables script (as nft -f reads it) after nft -c has checked it. With replace, the whole ruleset is replaced atomically. Rolled back by restoring the previous ruleset.',
+    description:
+      'Apply an nftables script (as nft -f reads it) after nft -c has checked it. With replace, the whole ruleset is replaced atomically. Rolled back by restoring the previous ruleset.',
     schema: z.strictObject({
-      rules: z.string().min(1).max(256 * 1024).describe('nft script, e.g. "add rule inet filter input tcp dport 22 accept"'),
-      replace: z.boolean().optional().describe('Flush the whole ruleset first (in the same transaction); default false'),
+      rules: z
+        .string()
+        .min(1)
+        .max(256 * 1024)
+        .describe('nft script, e.g. "add rule inet filter input tcp dport 22 accept"'),
+      replace: z
+        .boolean()
+        .optional()
+        .describe('Flush the whole ruleset first (in the same transaction); default false'),
     }),
     capabilities: ['net.admin'],
     risk: 'high',
@@ -100,7 +121,9 @@ export function createFirewallTools(): Tool[] {
       const script = args.replace === true ? `flush ruleset\n${args.rules}` : args.rules;
       const check = await nftScript(script, true);
       return {
-        summary: check.ok ? `apply ${script.split('\n').filter(Boolean).length} line(s) of nft rules (checked with nft -c)` : `nft rejects the rules: ${check.message}`,
+        summary: check.ok
+          ? `apply ${script.split('\n').filter(Boolean).length} line(s) of nft rules (checked with nft -c)`
+          : `nft rejects the rules: ${check.message}`,
         detail: script,
       };
     },

@@ -20,8 +20,14 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '?') out += '[^/]';
     else if (c === '[') {
       const end = glob.indexOf(']', i + 1);
-      if (end < 0) { out += '\\['; continue; }
-      out += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      if (end < 0) {
+        out += '\\[';
+        continue;
+      }
+      out += `[${glob
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = end;
     } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
@@ -43,8 +49,16 @@ export function createFsInfoTools(opts: { isSecret: (path: string) => boolean })
       try {
         const st = await lstat(args.path);
         const data: Record<string, unknown> = {
-          path: args.path, type: entryType(st), size: st.size, mode: formatMode(st.mode), uid: st.uid, gid: st.gid,
-          inode: st.ino, links: st.nlink, modified: st.mtime.toISOString(), changed: st.ctime.toISOString(),
+          path: args.path,
+          type: entryType(st),
+          size: st.size,
+          mode: formatMode(st.mode),
+          uid: st.uid,
+          gid: st.gid,
+          inode: st.ino,
+          links: st.nlink,
+          modified: st.mtime.toISOString(),
+          changed: st.ctime.toISOString(),
         };
         if (st.isSymbolicLink()) {
           data['linkTarget'] = await readlink(args.path);
@@ -60,20 +74,35 @@ export function createFsInfoTools(opts: { isSecret: (path: string) => boolean })
 
   const search = defineTool({
     name: 'fs.search',
-    description: 'Find files under a directory by name pattern (glob like "*.conf") and/or by text they contain. Does not follow symbolic links.',
+    description:
+      'Find files under a directory by name pattern (glob like "*.conf") and/or by text they contain. Does not follow symbolic links.',
     schema: z.strictObject({
       path: absolutePath('Directory to search under'),
       name: z.string().min(1).max(256).optional().describe('File name glob, e.g. "*.conf"'),
-      contains: z.string().min(1).max(1024).optional().describe('Text the file must contain (plain text, case-sensitive)'),
+      contains: z
+        .string()
+        .min(1)
+        .max(1024)
+        .optional()
+        .describe('Text the file must contain (plain text, case-sensitive)'),
       maxDepth: z.number().int().min(0).max(64).optional().describe('How deep to descend (default 16)'),
-      maxResults: z.number().int().min(1).max(MAX_RESULTS).optional().describe('Stop after this many matches (default 200)'),
+      maxResults: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_RESULTS)
+        .optional()
+        .describe('Stop after this many matches (default 200)'),
     }),
     capabilities: ['fs.read'],
     risk: 'low',
     reversible: false,
     mutates: false,
     paths: (args) => [{ path: args.path, access: 'read' }],
-    preview: (args) => Promise.resolve({ summary: `search ${args.path}${args.name === undefined ? '' : ` for names like ${args.name}`}${args.contains === undefined ? '' : ` for files containing ${JSON.stringify(args.contains)}`}` }),
+    preview: (args) =>
+      Promise.resolve({
+        summary: `search ${args.path}${args.name === undefined ? '' : ` for names like ${args.name}`}${args.contains === undefined ? '' : ` for files containing ${JSON.stringify(args.contains)}`}`,
+      }),
     async execute(args, ctx) {
       try {
         if (!(await stat(args.path)).isDirectory()) return fail(`${args.path} is not a directory`);
@@ -96,9 +125,15 @@ export function createFsInfoTools(opts: { isSecret: (path: string) => boolean })
             continue;
           }
           if (nameRe !== null && !nameRe.test(e.name)) continue;
-          if (args.contains === undefined) { matches.push({ path: full }); continue; }
+          if (args.contains === undefined) {
+            matches.push({ path: full });
+            continue;
+          }
           if (!e.isFile()) continue;
-          if (opts.isSecret(full)) { skippedSecret += 1; continue; }
+          if (opts.isSecret(full)) {
+            skippedSecret += 1;
+            continue;
+          }
           const hit = await findText(full, args.contains);
           if (hit !== null) matches.push({ path: full, ...hit });
         }

@@ -4,7 +4,10 @@
 // no xattr calls, and its utimes rounds times through a double. Nothing here follows a link.
 import { loadNativeAddon } from '../native-addon.js';
 
-export interface Xattr { name: string; value: Buffer }
+export interface Xattr {
+  name: string;
+  value: Buffer;
+}
 
 interface Addon {
   list(path: string): [string, Buffer][];
@@ -22,7 +25,10 @@ export function assertFsMetaAvailable(): void {
 
 /** Every xattr of the path (the link itself for a symlink), sorted by name; [] where the filesystem has none. */
 export function readXattrs(path: string): Xattr[] {
-  return loadAddon().list(path).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return loadAddon()
+    .list(path)
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Sets one xattr (not following a link); throws with the errno's name as code. */
@@ -44,7 +50,8 @@ export function decodeXattrs(text: string): Xattr[] {
   const parsed = JSON.parse(text) as unknown;
   if (!Array.isArray(parsed)) throw new Error('recorded xattrs are not a list');
   return parsed.map((pair: unknown) => {
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') throw new Error('a recorded xattr is not [name, base64]');
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string')
+      throw new Error('a recorded xattr is not [name, base64]');
     return { name: pair[0], value: Buffer.from(pair[1], 'base64') };
   });
 }
@@ -71,7 +78,9 @@ export function applyXattrs(path: string, want: string): string[] {
     try {
       fn();
     } catch (error) {
-      problems.push(`${path}: could not ${what} xattr ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      problems.push(
+        `${path}: could not ${what} xattr ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   };
   for (const x of now) {
@@ -79,7 +88,8 @@ export function applyXattrs(path: string, want: string): string[] {
   }
   for (const w of [...wanted].sort((p, q) => order(p) - order(q))) {
     const current = now.find((x) => x.name === w.name);
-    if (current === undefined || !current.value.equals(w.value)) attempt('restore', w.name, () => a.set(path, w.name, w.value));
+    if (current === undefined || !current.value.equals(w.value))
+      attempt('restore', w.name, () => a.set(path, w.name, w.value));
   }
   return problems;
 }

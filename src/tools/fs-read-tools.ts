@@ -21,7 +21,15 @@ export interface ListEntry {
   linkTarget?: string;
 }
 
-export function entryType(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): EntryType {
+export function entryType(st: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): EntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
@@ -36,13 +44,21 @@ export function entryType(st: { isFile(): boolean; isDirectory(): boolean; isSym
 export function describeFsError(error: unknown, path: string): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ENOENT': return `no such file or directory: ${path}`;
-    case 'EACCES': case 'EPERM': return `permission denied: ${path}`;
-    case 'ENOTDIR': return `a component of the path is not a directory: ${path}`;
-    case 'ELOOP': return `too many levels of symbolic links: ${path}`;
-    case 'EROFS': return `read-only filesystem: ${path}`;
-    case 'ENOSPC': return `no space left on the device holding ${path}`;
-    default: return `${code ?? 'error'}: ${(error as Error).message}`;
+    case 'ENOENT':
+      return `no such file or directory: ${path}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied: ${path}`;
+    case 'ENOTDIR':
+      return `a component of the path is not a directory: ${path}`;
+    case 'ELOOP':
+      return `too many levels of symbolic links: ${path}`;
+    case 'EROFS':
+      return `read-only filesystem: ${path}`;
+    case 'ENOSPC':
+      return `no space left on the device holding ${path}`;
+    default:
+      return `${code ?? 'error'}: ${(error as Error).message}`;
   }
 }
 
@@ -70,7 +86,12 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
     description: 'Read a text file. Binary (non-UTF-8) files are reported, not shown.',
     schema: z.strictObject({
       path: absolutePath('Absolute path of the file to read'),
-      maxBytes: z.number().int().min(1).max(MAX_READ_BYTES).optional()
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_READ_BYTES)
+        .optional()
         .describe(`Read at most this many bytes (default ${defaultMax})`),
     }),
     capabilities: ['fs.read'],
@@ -94,7 +115,8 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
         if (refusal !== null) return fail(refusal);
         const st = await handle.stat();
         if (st.isDirectory()) return fail(`${args.path} is a directory; use fs.list to see what it holds`);
-        if (!st.isFile()) return fail(`${args.path} is not a regular file (${entryType(st)}); fs.read reads regular files only`);
+        if (!st.isFile())
+          return fail(`${args.path} is not a regular file (${entryType(st)}); fs.read reads regular files only`);
         // One byte past the limit tells a file of exactly maxBytes from a longer one. Chunks,
         // not one maxBytes buffer: most files are small, and /proc files all claim size 0.
         const chunks: Buffer[] = [];
@@ -110,12 +132,25 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
         const truncated = got > max;
         const bytes = buffer.subarray(0, Math.min(got, max));
         const content = decodeText(bytes, truncated);
-        const data = { path: args.path, size: st.size, bytesRead: bytes.length, truncated, binary: content === null, content };
+        const data = {
+          path: args.path,
+          size: st.size,
+          bytesRead: bytes.length,
+          truncated,
+          binary: content === null,
+          content,
+        };
         if (content === null) {
-          return { ok: true, output: `${args.path} is a binary file (${formatBytes(st.size)}, not UTF-8 text); content not shown`, data };
+          return {
+            ok: true,
+            output: `${args.path} is a binary file (${formatBytes(st.size)}, not UTF-8 text); content not shown`,
+            data,
+          };
         }
         // /proc files report size 0, so the note says what was read rather than the whole.
-        const note = truncated ? `\n[truncated: showing the first ${bytes.length} bytes${st.size > 0 ? ` of ${st.size}` : ''}]` : '';
+        const note = truncated
+          ? `\n[truncated: showing the first ${bytes.length} bytes${st.size > 0 ? ` of ${st.size}` : ''}]`
+          : '';
         return { ok: true, output: content + note, data };
       } catch (error) {
         return fail(describeFsError(error, args.path));
@@ -142,7 +177,8 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
         if (refusal !== null) return fail(refusal);
         names = (await readdir(args.path)).sort();
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return fail(`${args.path} is not a directory; use fs.read for files`);
+        if ((error as NodeJS.ErrnoException).code === 'ENOTDIR')
+          return fail(`${args.path} is not a directory; use fs.read for files`);
         return fail(describeFsError(error, args.path));
       }
       const shown = names.slice(0, MAX_LIST_ENTRIES);
@@ -158,9 +194,17 @@ export function createFsReadTools(opts: { outputCapBytes: number }): Tool[] {
           // Removed between readdir and lstat: it is no longer an entry.
         }
       }
-      const rows = entries.map((e) => [e.mode, e.type, formatBytes(e.size), e.linkTarget === undefined ? e.name : `${e.name} -> ${e.linkTarget}`]);
+      const rows = entries.map((e) => [
+        e.mode,
+        e.type,
+        formatBytes(e.size),
+        e.linkTarget === undefined ? e.name : `${e.name} -> ${e.linkTarget}`,
+      ]);
       const more = names.length > shown.length ? `\n[${names.length - shown.length} more entries not shown]` : '';
-      const output = entries.length === 0 ? `${args.path} is empty` : formatTable(['mode', 'type', 'size', 'name'], rows, [false, false, true]) + more;
+      const output =
+        entries.length === 0
+          ? `${args.path} is empty`
+          : formatTable(['mode', 'type', 'size', 'name'], rows, [false, false, true]) + more;
       return { ok: true, output, data: { path: args.path, entries, total: names.length, truncated: more !== '' } };
     },
   });

@@ -2,7 +2,23 @@
 // through a verified parent directory (verified-dir.ts), so what changes is what was checked.
 import { createTwoFilesPatch } from 'diff';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
@@ -23,16 +39,21 @@ const MAX_DIFF_BYTES = 1024 * 1024;
 const WriteArgs = z.strictObject({
   path: absolutePath('Absolute path of the file to create or replace'),
   content: z.string().describe('The complete new content of the file (UTF-8 text)'),
-  mode: octalMode.optional().describe('Permission bits in octal, e.g. "644"; default: keep the current mode, or 644 for a new file'),
-  ifMatch: z.union([z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex'), z.literal('absent')]).optional()
-    .describe('Write only if the file still holds the content this sha256 names ("absent": only if there is no file); for content computed from what the file held when the plan was made'),
+  mode: octalMode
+    .optional()
+    .describe('Permission bits in octal, e.g. "644"; default: keep the current mode, or 644 for a new file'),
+  ifMatch: z
+    .union([z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex'), z.literal('absent')])
+    .optional()
+    .describe(
+      'Write only if the file still holds the content this sha256 names ("absent": only if there is no file); for content computed from what the file held when the plan was made',
+    ),
 });
 type WriteArgs = z.infer<typeof WriteArgs>;
 
 const DeleteArgs = z.strictObject({
   path: absolutePath('Absolute path of the file or symbolic link to remove (never a directory)'),
 });
-
 
 /** Why this path cannot be written, or null when it can. */
 function refuseWrite(path: string, st: Stats | null): string | null {
@@ -47,23 +68,30 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
   const st = lstatOrNull(args.path);
   const refusal = refuseWrite(args.path, st);
   if (refusal !== null) return Promise.resolve({ summary: `cannot write: ${refusal}` });
-  if (args.ifMatch !== undefined && versionOf(args.path, st).tag !== args.ifMatch) return Promise.resolve({ summary: `cannot write: ${changedSincePlan(args.path)}` });
+  if (args.ifMatch !== undefined && versionOf(args.path, st).tag !== args.ifMatch)
+    return Promise.resolve({ summary: `cannot write: ${changedSincePlan(args.path)}` });
   const newBytes = Buffer.byteLength(args.content);
   const mode = args.mode === undefined ? (st === null ? NEW_FILE_MODE : st.mode & 0o7777) : parseInt(args.mode, 8);
   if (st === null) {
-    if (lstatOrNull(dirname(args.path)) === null) return Promise.resolve({ summary: `cannot write: directory ${dirname(args.path)} does not exist` });
+    if (lstatOrNull(dirname(args.path)) === null)
+      return Promise.resolve({ summary: `cannot write: directory ${dirname(args.path)} does not exist` });
     return Promise.resolve({
       summary: `create new file ${args.path} (${newBytes} bytes, mode ${formatMode(mode)})`,
       detail: createTwoFilesPatch('/dev/null', args.path, '', args.content),
     });
   }
-  const modeNote = ((st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`) + linksNote(st);
+  const modeNote =
+    ((st.mode & 0o7777) === mode ? '' : `, mode ${formatMode(st.mode)} → ${formatMode(mode)}`) + linksNote(st);
   if (st.size > MAX_DIFF_BYTES) {
-    return Promise.resolve({ summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff` });
+    return Promise.resolve({
+      summary: `replace ${args.path} (${formatBytes(st.size)} → ${formatBytes(newBytes)}${modeNote}); too large to diff`,
+    });
   }
   const old = decodeText(readFileSync(args.path));
-  if (old === null) return Promise.resolve({ summary: `replace binary file ${args.path} (${st.size} → ${newBytes} bytes${modeNote})` });
-  if (old === args.content && modeNote === '') return Promise.resolve({ summary: `no change: ${args.path} already has this content` });
+  if (old === null)
+    return Promise.resolve({ summary: `replace binary file ${args.path} (${st.size} → ${newBytes} bytes${modeNote})` });
+  if (old === args.content && modeNote === '')
+    return Promise.resolve({ summary: `no change: ${args.path} already has this content` });
   return Promise.resolve({
     summary: `overwrite ${args.path} (${st.size} → ${newBytes} bytes${modeNote})`,
     detail: createTwoFilesPatch(args.path, args.path, old, args.content, 'current', 'proposed'),
@@ -71,20 +99,31 @@ function previewWrite(args: WriteArgs): Promise<StepPreview> {
 }
 
 /** A file with several hard links is written in place, so that the link holds: the preview says so. */
-const linksNote = (st: Stats): string => (st.nlink > 1 ? `; it has ${st.nlink} hard links: written in place (not atomically), so every name sees the new content` : '');
+const linksNote = (st: Stats): string =>
+  st.nlink > 1
+    ? `; it has ${st.nlink} hard links: written in place (not atomically), so every name sees the new content`
+    : '';
 
 /**
  * Writes into the file itself (the same inode): every hard link to it sees the new content, and
  * the link count stays. Not atomic, unlike a rename; the step's snapshot brings it back the same way.
  */
-function writeInPlace(dir: VerifiedDir, content: string | Buffer, mode: number, expected: Stats, beforeWrite?: () => void): void {
+function writeInPlace(
+  dir: VerifiedDir,
+  content: string | Buffer,
+  mode: number,
+  expected: Stats,
+  beforeWrite?: () => void,
+): void {
   const fd = openSync(dir.at(dir.leaf), constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const now = fstatSync(fd);
-    if (!now.isFile() || now.ino !== expected.ino || now.dev !== expected.dev) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
+    if (!now.isFile() || now.ino !== expected.ino || now.dev !== expected.dev)
+      throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
     beforeWrite?.();
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written, written);
+    for (let written = 0; written < bytes.length;)
+      written += writeSync(fd, bytes, written, bytes.length - written, written);
     ftruncateSync(fd, bytes.length);
     fchmodSync(fd, mode);
     fsyncSync(fd);
@@ -97,10 +136,21 @@ function writeInPlace(dir: VerifiedDir, content: string | Buffer, mode: number, 
  * A temp file in the verified directory, written and fsynced with its mode and owner set, then
  * renamed over the leaf and the directory fsynced: readers see the old file or the new one.
  */
-export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: number, owner: { uid: number; gid: number } | null, beforeRename?: () => void, keepXattrs = false): string[] {
+export function writeInDir(
+  dir: VerifiedDir,
+  content: string | Buffer,
+  mode: number,
+  owner: { uid: number; gid: number } | null,
+  beforeRename?: () => void,
+  keepXattrs = false,
+): string[] {
   let problems: string[] = [];
   const temp = `.${dir.leaf}.aios-write-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(dir.at(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(
+    dir.at(temp),
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     try {
       const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -109,7 +159,10 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
       if (owner !== null && mayChown(owner.uid, owner.gid)) fchownSync(fd, owner.uid, owner.gid);
       fchmodSync(fd, mode);
       // The file it replaces keeps its ACLs and xattrs: a new inode would otherwise drop them.
-      if (keepXattrs) problems = applyXattrs(dir.at(temp), xattrsNow(dir.at(dir.leaf))).map((p) => p.replace(dir.at(temp), dir.leafPath));
+      if (keepXattrs)
+        problems = applyXattrs(dir.at(temp), xattrsNow(dir.at(dir.leaf))).map((p) =>
+          p.replace(dir.at(temp), dir.leafPath),
+        );
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -117,7 +170,11 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
     beforeRename?.();
     renameSync(dir.at(temp), dir.at(dir.leaf));
   } catch (error) {
-    try { unlinkSync(dir.at(temp)); } catch { /* never created, or already renamed */ }
+    try {
+      unlinkSync(dir.at(temp));
+    } catch {
+      /* never created, or already renamed */
+    }
     throw error;
   }
   dir.sync();
@@ -125,7 +182,8 @@ export function writeInDir(dir: VerifiedDir, content: string | Buffer, mode: num
 }
 
 function writeFile(args: WriteArgs, ctx: ToolContext) {
-  if (lstatOrNull(dirname(args.path)) === null) return fail(`directory ${dirname(args.path)} does not exist; fs.write does not create directories`);
+  if (lstatOrNull(dirname(args.path)) === null)
+    return fail(`directory ${dirname(args.path)} does not exist; fs.write does not create directories`);
   return withParent(args.path, ctx, (dir) => {
     const st = lstatOrNull(dir.at(dir.leaf));
     const refusal = refuseWrite(dir.leafPath, st);
@@ -138,12 +196,21 @@ function writeFile(args: WriteArgs, ctx: ToolContext) {
       const seen = versionOf(dir.at(dir.leaf), st);
       if (seen.tag !== args.ifMatch) return fail(changedSincePlan(dir.leafPath));
       unchanged = () => {
-        if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true))) throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
+        if (!sameVersion(seen, lstatOrNull(dir.at(dir.leaf), true)))
+          throw new ChangedSincePlanError(changedSincePlan(dir.leafPath));
       };
     }
     let problems: string[] = [];
     if (st !== null && st.nlink > 1) writeInPlace(dir, args.content, mode, st, unchanged);
-    else problems = writeInDir(dir, args.content, mode, st === null ? null : { uid: st.uid, gid: st.gid }, unchanged, st !== null);
+    else
+      problems = writeInDir(
+        dir,
+        args.content,
+        mode,
+        st === null ? null : { uid: st.uid, gid: st.gid },
+        unchanged,
+        st !== null,
+      );
     const bytes = Buffer.byteLength(args.content);
     return {
       ok: true as const,
@@ -163,7 +230,11 @@ function deleteFile(path: string, ctx: ToolContext) {
     unlinkSync(dir.at(dir.leaf));
     dir.sync();
     const what = st.isSymbolicLink() ? 'symbolic link' : 'file';
-    return { ok: true as const, output: `removed ${what} ${dir.leafPath}`, data: { path: dir.leafPath, type: entryType(st), size: st.size } };
+    return {
+      ok: true as const,
+      output: `removed ${what} ${dir.leafPath}`,
+      data: { path: dir.leafPath, type: entryType(st), size: st.size },
+    };
   });
 }
 
@@ -180,7 +251,8 @@ export function guarded<T>(path: string, fn: () => T): T | ReturnType<typeof fai
 export function createFsWriteTools(): Tool[] {
   const write = defineTool({
     name: 'fs.write',
-    description: 'Create or replace a whole text file, atomically. Keeps the current mode and owner unless a mode is given. The directory must exist.',
+    description:
+      'Create or replace a whole text file, atomically. Keeps the current mode and owner unless a mode is given. The directory must exist.',
     schema: WriteArgs,
     capabilities: ['fs.write'],
     risk: 'medium',
@@ -193,7 +265,8 @@ export function createFsWriteTools(): Tool[] {
 
   const remove = defineTool({
     name: 'fs.delete',
-    description: 'Remove one file or symbolic link (the link itself, never what it points to). Directories are refused.',
+    description:
+      'Remove one file or symbolic link (the link itself, never what it points to). Directories are refused.',
     schema: DeleteArgs,
     capabilities: ['fs.write'],
     risk: 'medium',
@@ -205,7 +278,8 @@ export function createFsWriteTools(): Tool[] {
       if (st === null) return Promise.resolve({ summary: `nothing to remove: ${args.path} does not exist` });
       const refusal = refuseDelete(args.path, st);
       if (refusal !== null) return Promise.resolve({ summary: `cannot remove: ${refusal}` });
-      if (st.isSymbolicLink()) return Promise.resolve({ summary: `remove symbolic link ${args.path} -> ${readlinkSync(args.path)}` });
+      if (st.isSymbolicLink())
+        return Promise.resolve({ summary: `remove symbolic link ${args.path} -> ${readlinkSync(args.path)}` });
       return Promise.resolve({ summary: `remove file ${args.path} (${st.size} bytes, mode ${formatMode(st.mode)})` });
     },
     execute: (args, ctx) => Promise.resolve(guarded(args.path, () => deleteFile(args.path, ctx))),
@@ -225,7 +299,10 @@ class ChangedSincePlanError extends Error {
 const changedSincePlan = (path: string): string =>
   `the file changed since the plan was approved: ${path} no longer holds the content this step was planned from, so writing it would lose that change; nothing was written (plan the goal again)`;
 
-interface FileVersion { tag: string; st: BigIntStats | null }
+interface FileVersion {
+  tag: string;
+  st: BigIntStats | null;
+}
 
 /** What the if-match of a write compares: the sha256 of the content, or "absent"; and the stat it was read under. */
 function versionOf(path: string, st: Stats | null): FileVersion {
@@ -241,8 +318,13 @@ function versionOf(path: string, st: Stats | null): FileVersion {
 
 function sameVersion(seen: FileVersion, now: BigIntStats | null): boolean {
   if (seen.st === null || now === null) return seen.st === now;
-  return now.dev === seen.st.dev && now.ino === seen.st.ino && now.size === seen.st.size
-    && now.mtimeNs === seen.st.mtimeNs && now.ctimeNs === seen.st.ctimeNs;
+  return (
+    now.dev === seen.st.dev &&
+    now.ino === seen.st.ino &&
+    now.size === seen.st.size &&
+    now.mtimeNs === seen.st.mtimeNs &&
+    now.ctimeNs === seen.st.ctimeNs
+  );
 }
 
 function refuseDelete(path: string, st: Stats): string | null {

@@ -12,13 +12,18 @@ export class InitControlError extends Error {
 }
 
 function describeConnectError(err: NodeJS.ErrnoException, socketPath: string): string {
-  if (err.code === 'ENOENT') return `aios-init's control socket ${socketPath} does not exist: aios-init is not running this node's services`;
+  if (err.code === 'ENOENT')
+    return `aios-init's control socket ${socketPath} does not exist: aios-init is not running this node's services`;
   if (err.code === 'ECONNREFUSED') return `nothing answers on ${socketPath}: aios-init is not running`;
   if (err.code === 'EACCES') return `no permission to use ${socketPath}: only root and aios-init's own user may`;
   return `cannot reach aios-init at ${socketPath}: ${err.message}`;
 }
 
-export function askInit(socketPath: string, request: Omit<InitControlRequest, 'id'>, timeoutMs = 60_000): Promise<InitAnswer> {
+export function askInit(
+  socketPath: string,
+  request: Omit<InitControlRequest, 'id'>,
+  timeoutMs = 60_000,
+): Promise<InitAnswer> {
   return new Promise<InitAnswer>((resolve, reject) => {
     const socket = connect(socketPath);
     const decoder = new LineDecoder(INIT_CONTROL_MAX_BYTES);
@@ -31,19 +36,32 @@ export function askInit(socketPath: string, request: Omit<InitControlRequest, 'i
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const timer = setTimeout(() => finish(new InitControlError(`aios-init did not answer ${request.op} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(new InitControlError(`aios-init did not answer ${request.op} within ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
     socket.once('connect', () => socket.write(encodeFrame({ id: 1, ...request })));
-    socket.on('error', (err: NodeJS.ErrnoException) => finish(new InitControlError(describeConnectError(err, socketPath))));
-    socket.on('close', () => finish(new InitControlError(`aios-init closed the control connection without answering ${request.op}`)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      finish(new InitControlError(describeConnectError(err, socketPath))),
+    );
+    socket.on('close', () =>
+      finish(new InitControlError(`aios-init closed the control connection without answering ${request.op}`)),
+    );
     socket.on('data', (chunk: Buffer) => {
       const frame = decoder.push(chunk)[0];
       if (frame === undefined) return;
-      if (frame.type === 'oversized') return finish(new InitControlError(`aios-init's answer is over ${frame.limit} bytes`));
+      if (frame.type === 'oversized')
+        return finish(new InitControlError(`aios-init's answer is over ${frame.limit} bytes`));
       let parsed: InitControlResponse;
       try {
         parsed = InitControlResponse.parse(JSON.parse(frame.text));
       } catch (err) {
-        return finish(new InitControlError(`aios-init answered something that is not a control response: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
+        return finish(
+          new InitControlError(
+            `aios-init answered something that is not a control response: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          ),
+        );
       }
       finish(parsed.ok ? parsed : new InitControlError(parsed.error));
     });

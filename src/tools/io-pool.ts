@@ -9,7 +9,11 @@ export function ioPoolWidth(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(2, Math.min(64, (Number.isFinite(threads) && threads > 0 ? threads : 4) * 2));
 }
 
-export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const lane = async (): Promise<void> => {

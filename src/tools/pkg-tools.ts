@@ -19,7 +19,12 @@ export function createPkgTools(): Tool[] {
     name: 'pkg.search',
     description: 'Search the package index by name and description (apt-cache search).',
     schema: z.strictObject({
-      query: z.string().min(1).max(200).regex(/^[^-\s][^\s]*$/, 'one search term, not starting with "-"').describe('Search term (a regular expression, like apt-cache)'),
+      query: z
+        .string()
+        .min(1)
+        .max(200)
+        .regex(/^[^-\s][^\s]*$/, 'one search term, not starting with "-"')
+        .describe('Search term (a regular expression, like apt-cache)'),
       namesOnly: z.boolean().optional().describe('Match package names only'),
     }),
     capabilities: ['pkg.read'],
@@ -29,11 +34,18 @@ export function createPkgTools(): Tool[] {
     commandLines: (args) => [['apt-cache', 'search', ...(args.namesOnly === true ? ['--names-only'] : []), args.query]],
     preview: (args) => Promise.resolve({ summary: `search packages for ${args.query}` }),
     async execute(args) {
-      const r = await runProgram(['apt-cache', 'search', ...(args.namesOnly === true ? ['--names-only'] : []), '--', args.query], READ);
+      const r = await runProgram(
+        ['apt-cache', 'search', ...(args.namesOnly === true ? ['--names-only'] : []), '--', args.query],
+        READ,
+      );
       if (!r.started) return fail(r.error);
       if (r.exitCode !== 0) return fail(r.stderr.trim() || `apt-cache exited with ${r.exitCode ?? '?'}`);
       const lines = r.stdout.split('\n').filter(Boolean);
-      return { ok: true, output: lines.length === 0 ? 'no packages match' : lines.slice(0, 200).join('\n'), data: { count: lines.length } };
+      return {
+        ok: true,
+        output: lines.length === 0 ? 'no packages match' : lines.slice(0, 200).join('\n'),
+        data: { count: lines.length },
+      };
     },
   });
 
@@ -45,62 +57,108 @@ export function createPkgTools(): Tool[] {
     risk: 'low',
     reversible: false,
     mutates: false,
-    commandLines: (args) => [['apt-cache', 'policy', args.package], ['apt-cache', 'show', args.package]],
+    commandLines: (args) => [
+      ['apt-cache', 'policy', args.package],
+      ['apt-cache', 'show', args.package],
+    ],
     preview: (args) => Promise.resolve({ summary: `show package ${args.package}` }),
     async execute(args) {
       const policy = await runProgram(['apt-cache', 'policy', '--', args.package], READ);
       const show = await runProgram(['apt-cache', 'show', '--no-all-versions', '--', args.package], READ);
       if (!policy.started) return fail(policy.error);
-      if (!show.started || show.exitCode !== 0 || show.stdout.trim() === '') return fail(`no package named ${args.package} in the package index`);
+      if (!show.started || show.exitCode !== 0 || show.stdout.trim() === '')
+        return fail(`no package named ${args.package} in the package index`);
       const installed = /Installed: (\S+)/.exec(policy.stdout)?.[1] ?? '(none)';
       const candidate = /Candidate: (\S+)/.exec(policy.stdout)?.[1] ?? '(none)';
-      return { ok: true, output: `${policy.stdout.trim()}\n\n${show.stdout.trim()}`, data: { package: args.package, installed, candidate } };
+      return {
+        ok: true,
+        output: `${policy.stdout.trim()}\n\n${show.stdout.trim()}`,
+        data: { package: args.package, installed, candidate },
+      };
     },
   });
 
-  const change = (verb: 'install' | 'remove' | 'upgrade', description: string, risk: 'medium' | 'high') => defineTool({
-    name: `pkg.${verb}`,
-    description,
-    schema: verb === 'upgrade'
-      ? z.strictObject({ packages: z.array(packageName).max(100).optional().describe('Packages to upgrade (default: every upgradable package)') })
-      : Packages,
-    capabilities: ['pkg.write'],
-    risk,
-    reversible: true,
-    mutates: true,
-    states: () => [{ kind: 'packages', keys: [] }],
-    commandLines: (args) => [argvFor(verb, (args as { packages?: string[] }).packages)],
-    async preview(args) {
-      const argv = argvFor(verb, (args as { packages?: string[] }).packages);
-      const sim = await simulate(argv);
-      if (!sim.ok) return { summary: `apt cannot ${verb}: ${sim.error}` };
-      const n = sim.changes.length;
-      return { summary: `${verb}: ${n} package${n === 1 ? '' : 's'} would change (simulated with apt-get -s)`, detail: `${describeChanges(sim.changes)}\n\nargv: ${JSON.stringify(argv)}` };
-    },
-    async execute(args, ctx) {
-      const argv = argvFor(verb, (args as { packages?: string[] }).packages);
-      const r = await runApt(argv, {
-        signal: ctx.signal, onOutput: ctx.onOutput, ...(ctx.onProcess === undefined ? {} : { onProcess: ctx.onProcess }), ...(ctx.cgroup === undefined ? {} : { cgroup: ctx.cgroup }),
-      });
-      if (!r.started) return fail(r.error);
-      if (r.exitCode !== 0) return fail(`apt-get ${verb} failed (exit ${r.exitCode ?? '?'}): ${(r.stderr.split('\n').filter((l) => /^E:/.test(l)).join('; ')) || r.stderr.trim().slice(-500)}`);
-      return { ok: true, output: r.stdout.trim().split('\n').slice(-20).join('\n'), data: { argv } };
-    },
-  });
+  const change = (verb: 'install' | 'remove' | 'upgrade', description: string, risk: 'medium' | 'high') =>
+    defineTool({
+      name: `pkg.${verb}`,
+      description,
+      schema:
+        verb === 'upgrade'
+          ? z.strictObject({
+              packages: z
+                .array(packageName)
+                .max(100)
+                .optional()
+                .describe('Packages to upgrade (default: every upgradable package)'),
+            })
+          : Packages,
+      capabilities: ['pkg.write'],
+      risk,
+      reversible: true,
+      mutates: true,
+      states: () => [{ kind: 'packages', keys: [] }],
+      commandLines: (args) => [argvFor(verb, (args as { packages?: string[] }).packages)],
+      async preview(args) {
+        const argv = argvFor(verb, (args as { packages?: string[] }).packages);
+        const sim = await simulate(argv);
+        if (!sim.ok) return { summary: `apt cannot ${verb}: ${sim.error}` };
+        const n = sim.changes.length;
+        return {
+          summary: `${verb}: ${n} package${n === 1 ? '' : 's'} would change (simulated with apt-get -s)`,
+          detail: `${describeChanges(sim.changes)}\n\nargv: ${JSON.stringify(argv)}`,
+        };
+      },
+      async execute(args, ctx) {
+        const argv = argvFor(verb, (args as { packages?: string[] }).packages);
+        const r = await runApt(argv, {
+          signal: ctx.signal,
+          onOutput: ctx.onOutput,
+          ...(ctx.onProcess === undefined ? {} : { onProcess: ctx.onProcess }),
+          ...(ctx.cgroup === undefined ? {} : { cgroup: ctx.cgroup }),
+        });
+        if (!r.started) return fail(r.error);
+        if (r.exitCode !== 0)
+          return fail(
+            `apt-get ${verb} failed (exit ${r.exitCode ?? '?'}): ${
+              r.stderr
+                .split('\n')
+                .filter((l) => /^E:/.test(l))
+                .join('; ') || r.stderr.trim().slice(-500)
+            }`,
+          );
+        return { ok: true, output: r.stdout.trim().split('\n').slice(-20).join('\n'), data: { argv } };
+      },
+    });
 
   return [
-    search, info,
-    change('install', 'Install packages and what they depend on (apt-get install). Rolled back by removing what was added.', 'medium'),
-    change('remove', 'Remove packages (apt-get remove; configuration files are kept). Rolled back by reinstalling the recorded versions.', 'high'),
-    change('upgrade', 'Upgrade some or all packages (apt-get install --only-upgrade, or apt-get upgrade). Rolled back by reinstalling the recorded versions, which needs them downloadable.', 'high'),
+    search,
+    info,
+    change(
+      'install',
+      'Install packages and what they depend on (apt-get install). Rolled back by removing what was added.',
+      'medium',
+    ),
+    change(
+      'remove',
+      'Remove packages (apt-get remove; configuration files are kept). Rolled back by reinstalling the recorded versions.',
+      'high',
+    ),
+    change(
+      'upgrade',
+      'Upgrade some or all packages (apt-get install --only-upgrade, or apt-get upgrade). Rolled back by reinstalling the recorded versions, which needs them downloadable.',
+      'high',
+    ),
   ];
 }
 
 export function argvFor(verb: 'install' | 'remove' | 'upgrade', packages: readonly string[] | undefined): string[] {
   const pkgs = packages ?? [];
   switch (verb) {
-    case 'install': return ['apt-get', 'install', '-y', '--no-install-recommends', ...pkgs];
-    case 'remove': return ['apt-get', 'remove', '-y', ...pkgs];
-    case 'upgrade': return pkgs.length === 0 ? ['apt-get', 'upgrade', '-y'] : ['apt-get', 'install', '-y', '--only-upgrade', ...pkgs];
+    case 'install':
+      return ['apt-get', 'install', '-y', '--no-install-recommends', ...pkgs];
+    case 'remove':
+      return ['apt-get', 'remove', '-y', ...pkgs];
+    case 'upgrade':
+      return pkgs.length === 0 ? ['apt-get', 'upgrade', '-y'] : ['apt-get', 'install', '-y', '--only-upgrade', ...pkgs];
   }
 }

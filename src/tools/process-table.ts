@@ -39,11 +39,13 @@ async function readOrNull(path: string): Promise<string | null> {
 async function sampleAll(): Promise<Map<number, Sample>> {
   const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
   const samples = new Map<number, Sample>();
-  await Promise.all(pids.map(async (pid) => {
-    const text = await readOrNull(`/proc/${pid}/stat`);
-    const stat = text === null ? null : parseProcStat(text);
-    if (stat !== null) samples.set(pid, { pid, ...stat });
-  }));
+  await Promise.all(
+    pids.map(async (pid) => {
+      const text = await readOrNull(`/proc/${pid}/stat`);
+      const stat = text === null ? null : parseProcStat(text);
+      if (stat !== null) samples.set(pid, { pid, ...stat });
+    }),
+  );
   return samples;
 }
 
@@ -73,25 +75,27 @@ export async function readProcesses(sampleMs: number, signal?: AbortSignal): Pro
   const users = parsePasswd(await readFile('/etc/passwd', 'utf8').catch(() => ''));
 
   const out: ProcessInfo[] = [];
-  await Promise.all([...second.values()].map(async (s) => {
-    const status = await readOrNull(`/proc/${s.pid}/status`);
-    if (status === null) return;
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-    const rssBytes = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) * 1024;
-    const cmdline = (await readOrNull(`/proc/${s.pid}/cmdline`)) ?? '';
-    const before = first.get(s.pid)?.cpuTicks ?? s.cpuTicks;
-    out.push({
-      pid: s.pid,
-      ppid: s.ppid,
-      uid,
-      user: users.get(uid) ?? String(uid),
-      state: s.state,
-      rssBytes,
-      cpuPercent: Math.round(((s.cpuTicks - before) / TICKS_PER_SECOND / seconds) * 1000) / 10,
-      memPercent: memTotal > 0 ? Math.round((rssBytes / memTotal) * 1000) / 10 : 0,
-      // Kernel threads have no command line; ps shows them as [name].
-      command: cmdline === '' ? `[${s.comm}]` : cmdline.replace(/\0+$/, '').split('\0').join(' '),
-    });
-  }));
+  await Promise.all(
+    [...second.values()].map(async (s) => {
+      const status = await readOrNull(`/proc/${s.pid}/status`);
+      if (status === null) return;
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+      const rssBytes = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) * 1024;
+      const cmdline = (await readOrNull(`/proc/${s.pid}/cmdline`)) ?? '';
+      const before = first.get(s.pid)?.cpuTicks ?? s.cpuTicks;
+      out.push({
+        pid: s.pid,
+        ppid: s.ppid,
+        uid,
+        user: users.get(uid) ?? String(uid),
+        state: s.state,
+        rssBytes,
+        cpuPercent: Math.round(((s.cpuTicks - before) / TICKS_PER_SECOND / seconds) * 1000) / 10,
+        memPercent: memTotal > 0 ? Math.round((rssBytes / memTotal) * 1000) / 10 : 0,
+        // Kernel threads have no command line; ps shows them as [name].
+        command: cmdline === '' ? `[${s.comm}]` : cmdline.replace(/\0+$/, '').split('\0').join(' '),
+      });
+    }),
+  );
   return out;
 }

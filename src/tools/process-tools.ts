@@ -20,7 +20,10 @@ async function describeProcess(p: number): Promise<Record<string, unknown> | nul
   const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim();
   const uid = Number(field('Uid')?.split(/\s+/)[0] ?? -1);
   const users = parsePasswd(await readFile('/etc/passwd', 'utf8').catch(() => ''));
-  const cmdline = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).replace(/\0+$/, '').split('\0').join(' ');
+  const cmdline = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))
+    .replace(/\0+$/, '')
+    .split('\0')
+    .join(' ');
   const fds = await readdir(`/proc/${p}/fd`).catch(() => null);
   return {
     pid: p,
@@ -44,7 +47,10 @@ export function createProcessTools(): Tool[] {
     description: 'List running processes with user, state, resident memory and current CPU use, busiest first.',
     schema: z.strictObject({
       limit: z.number().int().min(1).max(10_000).optional().describe('How many processes to show (default 20)'),
-      sortBy: z.enum(['cpu', 'memory']).optional().describe('Order by CPU use over a short sample, or by resident memory (default cpu)'),
+      sortBy: z
+        .enum(['cpu', 'memory'])
+        .optional()
+        .describe('Order by CPU use over a short sample, or by resident memory (default cpu)'),
     }),
     capabilities: ['process.read'],
     risk: 'low',
@@ -54,9 +60,21 @@ export function createProcessTools(): Tool[] {
     async execute(args, ctx) {
       const all = await readProcesses(CPU_SAMPLE_MS, ctx.signal);
       const sortBy = args.sortBy ?? 'cpu';
-      all.sort((a, b) => (sortBy === 'cpu' ? b.cpuPercent - a.cpuPercent || b.rssBytes - a.rssBytes : b.rssBytes - a.rssBytes) || a.pid - b.pid);
+      all.sort(
+        (a, b) =>
+          (sortBy === 'cpu' ? b.cpuPercent - a.cpuPercent || b.rssBytes - a.rssBytes : b.rssBytes - a.rssBytes) ||
+          a.pid - b.pid,
+      );
       const shown = all.slice(0, args.limit ?? 20);
-      const rows = shown.map((p) => [String(p.pid), p.user, p.state, p.cpuPercent.toFixed(1), p.memPercent.toFixed(1), formatBytes(p.rssBytes), p.command.slice(0, 120)]);
+      const rows = shown.map((p) => [
+        String(p.pid),
+        p.user,
+        p.state,
+        p.cpuPercent.toFixed(1),
+        p.memPercent.toFixed(1),
+        formatBytes(p.rssBytes),
+        p.command.slice(0, 120),
+      ]);
       const output = `${formatTable(['PID', 'USER', 'S', '%CPU', '%MEM', 'RSS', 'COMMAND'], rows, [true, false, false, true, true, true])}\n(${shown.length} of ${all.length} processes, by ${sortBy})`;
       return { ok: true, output, data: { total: all.length, sortBy, processes: shown } };
     },
@@ -64,7 +82,8 @@ export function createProcessTools(): Tool[] {
 
   const info = defineTool({
     name: 'process.info',
-    description: 'One process in detail: command line, user, state, parent, threads, memory, executable, working directory, open files.',
+    description:
+      'One process in detail: command line, user, state, parent, threads, memory, executable, working directory, open files.',
     schema: z.strictObject({ pid }),
     capabilities: ['process.read'],
     risk: 'low',
@@ -74,14 +93,23 @@ export function createProcessTools(): Tool[] {
     async execute(args) {
       const data = await describeProcess(args.pid);
       if (data === null) return fail(`no process ${args.pid} (it may have exited)`);
-      return { ok: true, output: Object.entries(data).map(([k, v]) => `${k}: ${String(v)}`).join('\n'), data };
+      return {
+        ok: true,
+        output: Object.entries(data)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('\n'),
+        data,
+      };
     },
   });
 
   const signal = defineTool({
     name: 'process.signal',
     description: 'Send a signal to one process (TERM asks it to stop, KILL forces it). Cannot be undone.',
-    schema: z.strictObject({ pid, signal: z.enum(SIGNALS).optional().describe('Signal name without SIG (default TERM)') }),
+    schema: z.strictObject({
+      pid,
+      signal: z.enum(SIGNALS).optional().describe('Signal name without SIG (default TERM)'),
+    }),
     capabilities: ['process.signal'],
     risk: 'high',
     reversible: false,
@@ -107,7 +135,11 @@ export function createProcessTools(): Tool[] {
         if (code === 'EPERM') return Promise.resolve(fail(`not permitted to signal process ${args.pid}`));
         throw error;
       }
-      return Promise.resolve({ ok: true, output: `sent ${sig} to process ${args.pid}`, data: { pid: args.pid, signal: sig, number: constants.signals[sig] } });
+      return Promise.resolve({
+        ok: true,
+        output: `sent ${sig} to process ${args.pid}`,
+        data: { pid: args.pid, signal: sig, number: constants.signals[sig] },
+      });
     },
   });
 

@@ -79,7 +79,8 @@ function findBase(env: NodeJS.ProcessEnv): { path: string | null; why: string } 
   } catch (err) {
     return { path: null, why: `cannot make ${dir}: ${(err as Error).message}` };
   }
-  if (!existsSync(join(dir, 'cgroup.kill'))) return { path: null, why: `${dir} has no cgroup.kill (Linux 5.14 or later has it)` };
+  if (!existsSync(join(dir, 'cgroup.kill')))
+    return { path: null, why: `${dir} has no cgroup.kill (Linux 5.14 or later has it)` };
   return { path: dir, why: `steps run in cgroups under ${dir}` };
 }
 
@@ -97,7 +98,8 @@ function cgroup2Mount(): string | null {
     const [left, right] = line.split(' - ');
     if (right?.split(' ')[0] !== 'cgroup2') continue;
     const point = left?.split(' ')[4];
-    if (point !== undefined) return point.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (point !== undefined)
+      return point.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   }
   return null;
 }
@@ -106,7 +108,9 @@ function cgroup2Mount(): string | null {
 export function killCgroupsUnder(dir: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }
@@ -115,7 +119,11 @@ export function killCgroupsUnder(dir: string): string[] {
     const tree = new ProcessTree(join(dir, name));
     if (tree.running().length > 0) {
       killed.push(name);
-      try { writeFileSync(join(dir, name, 'cgroup.kill'), '1'); } catch { /* gone meanwhile */ }
+      try {
+        writeFileSync(join(dir, name, 'cgroup.kill'), '1');
+      } catch {
+        /* gone meanwhile */
+      }
       // SIGKILL is delivered at once, but the exits take a moment; a second at most, then go on.
       const wait = new Int32Array(new SharedArrayBuffer(4));
       for (let i = 0; i < 50 && tree.running().length > 0; i++) Atomics.wait(wait, 0, 0, 20);
@@ -157,7 +165,11 @@ export class ProcessTree {
     const ref = { pid, pgid, startTime: liveStat(pid)?.startTime ?? null };
     this.refs.push(ref);
     if (this.cgroup !== null) {
-      try { writeFileSync(join(this.cgroup, 'cgroup.procs'), String(pid)); } catch { /* it already ended, or it is there */ }
+      try {
+        writeFileSync(join(this.cgroup, 'cgroup.procs'), String(pid));
+      } catch {
+        /* it already ended, or it is there */
+      }
     }
     return ref;
   }
@@ -176,7 +188,8 @@ export class ProcessTree {
   running(): number[] {
     const pids = new Set<number>();
     if (this.cgroup !== null) {
-      for (const p of readText(join(this.cgroup, 'cgroup.procs')).split('\n')) if (/^\d+$/.test(p) && liveStat(Number(p)) !== null) pids.add(Number(p));
+      for (const p of readText(join(this.cgroup, 'cgroup.procs')).split('\n'))
+        if (/^\d+$/.test(p) && liveStat(Number(p)) !== null) pids.add(Number(p));
     }
     for (const p of groupMembers(new Set(this.refs.map((r) => r.pgid).filter((g) => g > 0)))) pids.add(p);
     for (const r of this.refs) if (sameProcess(r)) pids.add(r.pid);
@@ -190,7 +203,11 @@ export class ProcessTree {
     this.signal('SIGTERM', first);
     if (await this.gone(graceMs)) return { signalled: first.length, killed: false };
     if (this.cgroup !== null) {
-      try { writeFileSync(join(this.cgroup, 'cgroup.kill'), '1'); } catch { /* fall back on the signals below */ }
+      try {
+        writeFileSync(join(this.cgroup, 'cgroup.kill'), '1');
+      } catch {
+        /* fall back on the signals below */
+      }
     }
     this.signal('SIGKILL', this.running());
     await this.gone(2000);
@@ -200,7 +217,11 @@ export class ProcessTree {
   /** Removes the cgroup once nothing is in it (a cgroup with processes cannot be removed). */
   release(): void {
     if (this.cgroup === null) return;
-    try { rmdirSync(this.cgroup); } catch { /* still busy or already gone */ }
+    try {
+      rmdirSync(this.cgroup);
+    } catch {
+      /* still busy or already gone */
+    }
   }
 
   private signal(sig: NodeJS.Signals, pids: readonly number[]): void {
@@ -209,10 +230,18 @@ export class ProcessTree {
     const live = new Set(pids.map((p) => liveStat(p)?.pgrp));
     for (const pgid of new Set(this.refs.map((r) => r.pgid))) {
       if (pgid <= 0 || !live.has(pgid)) continue;
-      try { process.kill(-pgid, sig); } catch { /* the group is gone */ }
+      try {
+        process.kill(-pgid, sig);
+      } catch {
+        /* the group is gone */
+      }
     }
     for (const pid of pids) {
-      try { process.kill(pid, sig); } catch { /* it is gone */ }
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* it is gone */
+      }
     }
   }
 

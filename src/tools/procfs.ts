@@ -1,7 +1,10 @@
 // Parsers for the /proc files the system tools read. Pure functions over text, so each format
 // is tested against real /proc output and against fixed lines.
 
-export interface CpuTimes { idle: number; total: number }
+export interface CpuTimes {
+  idle: number;
+  total: number;
+}
 
 /** /proc/stat: the aggregate `cpu` line first, then one per core. */
 export function parseCpuTimes(text: string): CpuTimes[] {
@@ -75,9 +78,31 @@ export function parseMounts(text: string): Mount[] {
 
 /** Kernel interfaces, not storage: nobody asks how full /proc is. */
 export const PSEUDO_FILESYSTEMS: ReadonlySet<string> = new Set([
-  'proc', 'sysfs', 'devpts', 'devtmpfs', 'cgroup', 'cgroup2', 'securityfs', 'debugfs', 'tracefs',
-  'pstore', 'bpf', 'mqueue', 'hugetlbfs', 'configfs', 'fusectl', 'autofs', 'binfmt_misc',
-  'rpc_pipefs', 'nsfs', 'efivarfs', 'selinuxfs', 'ramfs', 'nfsd', 'fuse.gvfsd-fuse', 'fuse.portal',
+  'proc',
+  'sysfs',
+  'devpts',
+  'devtmpfs',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'debugfs',
+  'tracefs',
+  'pstore',
+  'bpf',
+  'mqueue',
+  'hugetlbfs',
+  'configfs',
+  'fusectl',
+  'autofs',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'nsfs',
+  'efivarfs',
+  'selinuxfs',
+  'ramfs',
+  'nfsd',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
 ]);
 
 export type Protocol = 'tcp' | 'tcp6' | 'udp' | 'udp6';
@@ -105,7 +130,13 @@ export function parseNetTable(text: string, protocol: Protocol): Socket[] {
     if (!/:0000$/.test(remote)) continue;
     const [hex, portHex] = local.split(':');
     if (hex === undefined || portHex === undefined) continue;
-    sockets.push({ protocol, address: decodeHexAddress(hex), port: parseInt(portHex, 16), uid: Number(f[7] ?? -1), inode: Number(f[9] ?? 0) });
+    sockets.push({
+      protocol,
+      address: decodeHexAddress(hex),
+      port: parseInt(portHex, 16),
+      uid: Number(f[7] ?? -1),
+      inode: Number(f[9] ?? 0),
+    });
   }
   return sockets;
 }
@@ -133,10 +164,16 @@ function formatIpv6(bytes: number[]): string {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < groups.length;) {
-    if (groups[i] !== 0) { i += 1; continue; }
+    if (groups[i] !== 0) {
+      i += 1;
+      continue;
+    }
     let j = i;
     while (j < groups.length && groups[j] === 0) j += 1;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hexes = groups.map((g) => g.toString(16));
@@ -164,7 +201,14 @@ export function parseProcStat(text: string): ProcStat | null {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (rest[0] === undefined || Number.isNaN(utime) || Number.isNaN(stime)) return null;
-  return { comm: text.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]), cpuTicks: utime + stime, startTime: Number(rest[19]) };
+  return {
+    comm: text.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    cpuTicks: utime + stime,
+    startTime: Number(rest[19]),
+  };
 }
 
 /** uid → name from /etc/passwd text. */

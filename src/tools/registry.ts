@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { Risk } from '../protocol/model.js';
 import type { Capability, Tool } from './tool.js';
 
-export type Validation =
-  | { ok: true; tool: Tool; args: unknown }
-  | { ok: false; error: string };
+export type Validation = { ok: true; tool: Tool; args: unknown } | { ok: false; error: string };
 
 export interface ToolDescription {
   name: string;
@@ -44,7 +42,9 @@ export class ToolRegistry {
   validate(name: string, args: unknown): Validation {
     const tool = this.tools.get(name);
     if (tool === undefined) {
-      const known = this.list().map((t) => t.name).join(', ');
+      const known = this.list()
+        .map((t) => t.name)
+        .join(', ');
       return { ok: false, error: `unknown tool "${name}"; known tools: ${known}` };
     }
     const parsed = tool.schema.safeParse(args);
@@ -58,16 +58,18 @@ export class ToolRegistry {
 
   /** A new array each time; the descriptions in it are shared by every caller, and so frozen. */
   describe(): ToolDescription[] {
-    this.described ??= this.list().map((tool) => deepFreeze({
-      name: tool.name,
-      description: tool.description,
-      risk: tool.risk,
-      reversible: tool.reversible,
-      mutates: tool.mutates,
-      capabilities: [...tool.capabilities],
-      // The model writes the input side; transforms (path normalising) happen after it.
-      inputSchema: z.toJSONSchema(tool.schema, { io: 'input', unrepresentable: 'any' }),
-    }));
+    this.described ??= this.list().map((tool) =>
+      deepFreeze({
+        name: tool.name,
+        description: tool.description,
+        risk: tool.risk,
+        reversible: tool.reversible,
+        mutates: tool.mutates,
+        capabilities: [...tool.capabilities],
+        // The model writes the input side; transforms (path normalising) happen after it.
+        inputSchema: z.toJSONSchema(tool.schema, { io: 'input', unrepresentable: 'any' }),
+      }),
+    );
     return [...this.described];
   }
 }

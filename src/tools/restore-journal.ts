@@ -10,9 +10,17 @@ import { durably, type Db } from '../memory/database.js';
  * record it (rows from before version 6, or atime when the restore was not asked to).
  * Times are nanoseconds since the epoch as decimal text; xattrs as fs-meta.ts encodes them.
  */
-export interface ExtraMeta { mtimeNs?: string | null; atimeNs?: string | null; xattrs?: string | null }
+export interface ExtraMeta {
+  mtimeNs?: string | null;
+  atimeNs?: string | null;
+  xattrs?: string | null;
+}
 
-export interface Meta extends ExtraMeta { mode: number | null; uid: number | null; gid: number | null }
+export interface Meta extends ExtraMeta {
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+}
 
 export type RestoreOp =
   /** Put the staged temp (a file or a link) in place of path. */
@@ -38,7 +46,12 @@ export interface JournalRow {
   ops: RestoreOp[];
 }
 
-interface Row { id: string; snapshot_id: string; state: 'staging' | 'committing'; ops: string }
+interface Row {
+  id: string;
+  snapshot_id: string;
+  state: 'staging' | 'committing';
+  ops: string;
+}
 
 export class RestoreJournal {
   constructor(private readonly db: Db) {}
@@ -46,7 +59,8 @@ export class RestoreJournal {
   /** Records intent durably before any temp file is written. */
   begin(id: string, snapshotId: string, ops: readonly RestoreOp[]): void {
     this.durably(() => {
-      this.db.prepare('INSERT INTO restore_journal (id, snapshot_id, state, ops, created_at) VALUES (?, ?, ?, ?, ?)')
+      this.db
+        .prepare('INSERT INTO restore_journal (id, snapshot_id, state, ops, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, snapshotId, 'staging', JSON.stringify(ops), new Date().toISOString());
     });
   }
@@ -61,8 +75,15 @@ export class RestoreJournal {
   }
 
   pending(): JournalRow[] {
-    const rows = this.db.prepare('SELECT id, snapshot_id, state, ops FROM restore_journal ORDER BY created_at').all() as Row[];
-    return rows.map((r) => ({ id: r.id, snapshotId: r.snapshot_id, state: r.state, ops: JSON.parse(r.ops) as RestoreOp[] }));
+    const rows = this.db
+      .prepare('SELECT id, snapshot_id, state, ops FROM restore_journal ORDER BY created_at')
+      .all() as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      snapshotId: r.snapshot_id,
+      state: r.state,
+      ops: JSON.parse(r.ops) as RestoreOp[],
+    }));
   }
 
   /**

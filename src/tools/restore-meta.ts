@@ -27,7 +27,14 @@ export function ownerSettable(e: { uid: number | null; gid: number | null }): e 
 
 /** The metadata a restore puts back for an entry: atime only when the restore was asked to. */
 export function metaOf(e: RecordedMeta, atime: boolean): Meta {
-  return { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs ?? null, atimeNs: atime ? e.atimeNs ?? null : null, xattrs: e.xattrs ?? null };
+  return {
+    mode: e.mode,
+    uid: e.uid,
+    gid: e.gid,
+    mtimeNs: e.mtimeNs ?? null,
+    atimeNs: atime ? (e.atimeNs ?? null) : null,
+    xattrs: e.xattrs ?? null,
+  };
 }
 
 /** Owner differences count only where we could put the owner back (as root). */
@@ -35,10 +42,21 @@ export function metaDiffers(e: RecordedMeta, st: BigIntStats, path: string, atim
   const atimeOff = atime && e.atimeNs != null && st.atimeNs !== BigInt(e.atimeNs);
   // Every change to an inode's metadata (and content) moves its ctime: the same inode with the
   // recorded ctime is as recorded, and its xattrs need not be read (most of a tree, most times).
-  if (e.ctimeNs != null && e.ino != null && st.ctimeNs === BigInt(e.ctimeNs) && String(st.ino) === e.ino && String(st.dev) === e.dev) return atimeOff;
+  if (
+    e.ctimeNs != null &&
+    e.ino != null &&
+    st.ctimeNs === BigInt(e.ctimeNs) &&
+    String(st.ino) === e.ino &&
+    String(st.dev) === e.dev
+  )
+    return atimeOff;
   const link = st.isSymbolicLink();
   const modeOff = e.mode !== null && Number(st.mode & 0o7777n) !== e.mode && !link;
-  const ownerOff = e.uid !== null && e.gid !== null && (Number(st.uid) !== e.uid || Number(st.gid) !== e.gid) && mayChown(e.uid, e.gid);
+  const ownerOff =
+    e.uid !== null &&
+    e.gid !== null &&
+    (Number(st.uid) !== e.uid || Number(st.gid) !== e.gid) &&
+    mayChown(e.uid, e.gid);
   if (modeOff || ownerOff) return true;
   if (e.mtimeNs != null && st.mtimeNs !== BigInt(e.mtimeNs)) return true;
   if (atimeOff) return true;
@@ -52,7 +70,9 @@ export function applyExtra(path: string, m: ExtraMeta): string[] {
     try {
       setTimes(path, m.atimeNs == null ? null : BigInt(m.atimeNs), m.mtimeNs == null ? null : BigInt(m.mtimeNs));
     } catch (error) {
-      problems.push(`${path}: could not restore its times (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      problems.push(
+        `${path}: could not restore its times (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   }
   return problems;

@@ -24,16 +24,16 @@ export interface RunOptions {
 
 export type RunResult =
   | {
-    started: true;
-    exitCode: number | null;
-    signal: string | null;
-    stdout: string;
-    stderr: string;
-    truncated: boolean;
-    timedOut: boolean;
-    aborted: boolean;
-    durationMs: number;
-  }
+      started: true;
+      exitCode: number | null;
+      signal: string | null;
+      stdout: string;
+      stderr: string;
+      truncated: boolean;
+      timedOut: boolean;
+      aborted: boolean;
+      durationMs: number;
+    }
   | { started: false; error: string; durationMs: number };
 
 /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -104,11 +104,20 @@ export async function runProgram(argv: readonly string[], opts: RunOptions): Pro
     if (killing !== undefined || child.pid === undefined) return;
     killing = killGroup(child.pid).then(() => {
       // A descendant that left the group (setsid) may still hold the pipes: stop waiting on it.
-      pipeTimer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); }, PIPE_GRACE_MS);
+      pipeTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
     });
   };
-  const timer = setTimeout(() => { timedOut = true; shutdown(); }, opts.timeoutMs);
-  const onAbort = (): void => { aborted = true; shutdown(); };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    shutdown();
+  }, opts.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    shutdown();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   // When the program itself is done, so is anything it left running in its group.
   child.once('exit', shutdown);
@@ -141,15 +150,23 @@ export async function runProgram(argv: readonly string[], opts: RunOptions): Pro
 
 function spawnError(file: string, code: string | undefined): string {
   switch (code) {
-    case 'ENOENT': return `program not found: ${file}`;
-    case 'EACCES': return `program not executable: ${file}`;
-    default: return `could not start ${file}: ${code ?? 'unknown error'}`;
+    case 'ENOENT':
+      return `program not found: ${file}`;
+    case 'EACCES':
+      return `program not executable: ${file}`;
+    default:
+      return `could not start ${file}: ${code ?? 'unknown error'}`;
   }
 }
 
 /** Why `file` cannot be run (ENOENT, EACCES), looked up on PATH as execvp would; null when it can. */
 function unrunnable(file: string, path: string): string | null {
-  const candidates = file.includes('/') ? [file] : path.split(delimiter).filter((d) => d !== '').map((d) => join(d, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : path
+        .split(delimiter)
+        .filter((d) => d !== '')
+        .map((d) => join(d, file));
   let code = 'ENOENT';
   for (const c of candidates) {
     try {
@@ -190,10 +207,12 @@ async function killGroup(pgid: number): Promise<void> {
  */
 async function groupRunning(pgid: number): Promise<boolean> {
   const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
-  const states = await Promise.all(pids.map(async (pid) => {
-    const stat = parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
-    return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
-  }));
+  const states = await Promise.all(
+    pids.map(async (pid) => {
+      const stat = parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+      return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+    }),
+  );
   return states.includes(true);
 }
 
@@ -220,7 +239,10 @@ class OutputCapture {
   private readonly kept = { stdout: [] as string[], stderr: [] as string[] };
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
-  constructor(private readonly cap: number, private readonly onOutput: ((chunk: string) => void) | undefined) {}
+  constructor(
+    private readonly cap: number,
+    private readonly onOutput: ((chunk: string) => void) | undefined,
+  ) {}
 
   add(stream: 'stdout' | 'stderr', chunk: Buffer | string): void {
     if (this.truncated) return;

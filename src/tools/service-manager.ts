@@ -43,20 +43,50 @@ export class SystemdManager implements ServiceManager {
   }
 
   async list(): Promise<ServiceState[]> {
-    const r = await runProgram(['systemctl', 'list-units', '--type=service', '--all', '--no-pager', '--no-legend', '--plain'], RUN);
+    const r = await runProgram(
+      ['systemctl', 'list-units', '--type=service', '--all', '--no-pager', '--no-legend', '--plain'],
+      RUN,
+    );
     if (!r.started) throw new Error(r.error);
-    return r.stdout.split('\n').filter(Boolean).map((line) => {
-      const [unit = '', , active = '', , ...desc] = line.trim().split(/\s+/);
-      return { unit, active, enabled: '', description: desc.join(' ') };
-    });
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [unit = '', , active = '', , ...desc] = line.trim().split(/\s+/);
+        return { unit, active, enabled: '', description: desc.join(' ') };
+      });
   }
 
   async state(unit: string): Promise<ServiceState> {
-    const r = await runProgram(['systemctl', 'show', unit, '-p', 'Id', '-p', 'ActiveState', '-p', 'UnitFileState', '-p', 'Description', '-p', 'LoadState'], RUN);
+    const r = await runProgram(
+      [
+        'systemctl',
+        'show',
+        unit,
+        '-p',
+        'Id',
+        '-p',
+        'ActiveState',
+        '-p',
+        'UnitFileState',
+        '-p',
+        'Description',
+        '-p',
+        'LoadState',
+      ],
+      RUN,
+    );
     if (!r.started) throw new Error(r.error);
-    const kv = new Map(r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    const kv = new Map(
+      r.stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+    );
     if (kv.get('LoadState') === 'not-found') throw new Error(`no service "${unit}" is known to systemd`);
-    return { unit: kv.get('Id') ?? unit, active: kv.get('ActiveState') ?? 'unknown', enabled: kv.get('UnitFileState') ?? '', description: kv.get('Description') ?? '' };
+    return {
+      unit: kv.get('Id') ?? unit,
+      active: kv.get('ActiveState') ?? 'unknown',
+      enabled: kv.get('UnitFileState') ?? '',
+      description: kv.get('Description') ?? '',
+    };
   }
 
   async detail(unit: string): Promise<string> {
@@ -71,7 +101,10 @@ export class SystemdManager implements ServiceManager {
   async act(action: ServiceAction, unit: string): Promise<{ ok: boolean; output: string }> {
     const r = await runProgram(this.argvFor(action, unit), RUN);
     if (!r.started) return { ok: false, output: r.error };
-    return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).trim() || `systemctl ${action} ${unit}: exit ${r.exitCode ?? '?'}` };
+    return {
+      ok: r.exitCode === 0,
+      output: (r.stdout + r.stderr).trim() || `systemctl ${action} ${unit}: exit ${r.exitCode ?? '?'}`,
+    };
   }
 }
 
@@ -81,12 +114,24 @@ export class NoServiceManager implements ServiceManager {
 
   constructor(private readonly why: string) {}
 
-  unavailable(): string { return this.why; }
-  list(): Promise<ServiceState[]> { return Promise.reject(new Error(this.why)); }
-  state(): Promise<ServiceState> { return Promise.reject(new Error(this.why)); }
-  detail(): Promise<string> { return Promise.resolve(this.why); }
-  argvFor(action: ServiceAction, unit: string): string[] { return ['(no service manager)', action, unit]; }
-  act(): Promise<{ ok: boolean; output: string }> { return Promise.resolve({ ok: false, output: this.why }); }
+  unavailable(): string {
+    return this.why;
+  }
+  list(): Promise<ServiceState[]> {
+    return Promise.reject(new Error(this.why));
+  }
+  state(): Promise<ServiceState> {
+    return Promise.reject(new Error(this.why));
+  }
+  detail(): Promise<string> {
+    return Promise.resolve(this.why);
+  }
+  argvFor(action: ServiceAction, unit: string): string[] {
+    return ['(no service manager)', action, unit];
+  }
+  act(): Promise<{ ok: boolean; output: string }> {
+    return Promise.resolve({ ok: false, output: this.why });
+  }
 }
 
 export interface DetectOptions {
@@ -107,22 +152,37 @@ export function detectServiceManager(opts: DetectOptions = {}): ServiceManager {
   const env = opts.env ?? process.env;
   const systemdDir = opts.systemdDir ?? '/run/systemd/system';
   const named = env[INIT_SOCKET_ENV] ?? '';
-  const initSocket = named !== '' ? named : opts.initSocket ?? null;
+  const initSocket = named !== '' ? named : (opts.initSocket ?? null);
   const choice = env['AIOS_SERVICE_MANAGER'] ?? '';
   const noInit = `aios-init's supervisor is not reachable (${initSocket === null ? `${INIT_SOCKET_ENV} is not set` : `${initSocket} does not exist`})`;
   switch (choice) {
-    case 'systemd': return new SystemdManager();
-    case 'aios-init': return initSocket === null ? new NoServiceManager(`AIOS_SERVICE_MANAGER=aios-init, but ${noInit}`) : new AiosInitManager(initSocket);
-    case 'none': return new NoServiceManager('no service manager: AIOS_SERVICE_MANAGER=none');
-    case '': break;
-    default: return new NoServiceManager(`AIOS_SERVICE_MANAGER=${JSON.stringify(choice)} is not one of systemd, aios-init, none`);
+    case 'systemd':
+      return new SystemdManager();
+    case 'aios-init':
+      return initSocket === null
+        ? new NoServiceManager(`AIOS_SERVICE_MANAGER=aios-init, but ${noInit}`)
+        : new AiosInitManager(initSocket);
+    case 'none':
+      return new NoServiceManager('no service manager: AIOS_SERVICE_MANAGER=none');
+    case '':
+      break;
+    default:
+      return new NoServiceManager(
+        `AIOS_SERVICE_MANAGER=${JSON.stringify(choice)} is not one of systemd, aios-init, none`,
+      );
   }
   if (existsSync(systemdDir)) return new SystemdManager();
   if (initSocket !== null && (named !== '' || existsSync(initSocket))) return new AiosInitManager(initSocket);
-  return new NoServiceManager(`no service manager is available on this node: systemd is not running (${systemdDir} does not exist) and ${noInit}`);
+  return new NoServiceManager(
+    `no service manager is available on this node: systemd is not running (${systemdDir} does not exist) and ${noInit}`,
+  );
 }
 
-interface SavedService { unit: string; active: string; enabled: string }
+interface SavedService {
+  unit: string;
+  active: string;
+  enabled: string;
+}
 
 /** Service state for snapshots: whether each unit ran and was enabled, put back by start/stop/enable/disable. */
 export class ServiceStateProvider implements StateProvider {
@@ -148,9 +208,13 @@ export class ServiceStateProvider implements StateProvider {
     const report: StateRestoreReport = { ok: true, actions: [], problems: [] };
     for (const want of saved as SavedService[]) {
       const now = await this.manager.state(want.unit).catch((err: unknown) => err as Error);
-      if (now instanceof Error) { report.problems.push(`${want.unit}: ${now.message}`); continue; }
+      if (now instanceof Error) {
+        report.problems.push(`${want.unit}: ${now.message}`);
+        continue;
+      }
       const steps: ServiceAction[] = [];
-      if (want.enabled !== now.enabled && (want.enabled === 'enabled' || want.enabled === 'disabled')) steps.push(want.enabled === 'enabled' ? 'enable' : 'disable');
+      if (want.enabled !== now.enabled && (want.enabled === 'enabled' || want.enabled === 'disabled'))
+        steps.push(want.enabled === 'enabled' ? 'enable' : 'disable');
       const wasUp = want.active === 'active';
       if (wasUp !== (now.active === 'active')) steps.push(wasUp ? 'start' : 'stop');
       for (const action of steps) {

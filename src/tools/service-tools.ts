@@ -22,7 +22,9 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
   const list = defineTool({
     name: 'service.list',
     description: 'List services with whether each is active.',
-    schema: z.strictObject({ state: z.enum(['all', 'active', 'failed']).optional().describe('Which to show (default all)') }),
+    schema: z.strictObject({
+      state: z.enum(['all', 'active', 'failed']).optional().describe('Which to show (default all)'),
+    }),
     capabilities: ['service.read'],
     risk: 'low',
     reversible: false,
@@ -33,7 +35,13 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
       if (why !== null) return fail(why);
       const all = await manager.list();
       const shown = all.filter((s) => args.state === undefined || args.state === 'all' || s.active === args.state);
-      const output = shown.length === 0 ? 'no services' : formatTable(['UNIT', 'ACTIVE', 'DESCRIPTION'], shown.map((s) => [s.unit, s.active, s.description]));
+      const output =
+        shown.length === 0
+          ? 'no services'
+          : formatTable(
+              ['UNIT', 'ACTIVE', 'DESCRIPTION'],
+              shown.map((s) => [s.unit, s.active, s.description]),
+            );
       return { ok: true, output, data: { manager: manager.name, services: shown } };
     },
   });
@@ -53,7 +61,11 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
       try {
         const state = await manager.state(args.unit);
         const detail = await manager.detail(args.unit);
-        return { ok: true, output: `${state.unit}: ${state.active}, ${state.enabled || 'no boot setting'}\n${detail}`, data: state };
+        return {
+          ok: true,
+          output: `${state.unit}: ${state.active}, ${state.enabled || 'no boot setting'}\n${detail}`,
+          data: state,
+        };
       } catch (err) {
         return fail((err as Error).message);
       }
@@ -62,34 +74,44 @@ export function createServiceTools(manager: ServiceManager): Tool[] {
 
   /** What aios-init refuses to do to a service it must keep running (init/control/service-control.ts). */
   const REFUSED_FOR_CRITICAL: ReadonlySet<ServiceAction> = new Set(['stop', 'restart', 'disable']);
-  const actions = (Object.keys(ACTIONS) as ServiceAction[]).map((action) => defineTool({
-    name: `service.${action}`,
-    description: ACTIONS[action].description,
-    schema: z.strictObject({ unit: unitName }),
-    capabilities: ['service.control'],
-    risk: action === 'stop' || action === 'disable' || action === 'restart' ? 'high' : 'medium',
-    reversible: ACTIONS[action].reversible,
-    mutates: true,
-    states: (args) => [{ kind: 'services', keys: [args.unit] }],
-    commandLines: (args) => [manager.argvFor(action, args.unit)],
-    async preview(args) {
-      const why = unavailable();
-      if (why !== null) return { summary: `cannot ${action} ${args.unit}: ${why}` };
-      const s = await manager.state(args.unit).catch((err: unknown) => err as Error);
-      if (s instanceof Error) return { summary: `cannot ${action} ${args.unit}: ${s.message}` };
-      // Said before approval: the step would only fail when it runs.
-      if (s.keptRunning !== undefined && REFUSED_FOR_CRITICAL.has(action)) return { summary: `cannot ${action} ${s.unit}: ${manager.name} refuses (${s.keptRunning})` };
-      return { summary: `${action} ${s.unit} (now ${s.active}${s.enabled === '' ? '' : `, ${s.enabled}`})`, detail: `argv: ${JSON.stringify(manager.argvFor(action, args.unit))}` };
-    },
-    async execute(args) {
-      const why = unavailable();
-      if (why !== null) return fail(why);
-      const r = await manager.act(action, args.unit);
-      if (!r.ok) return fail(`${action} ${args.unit} failed: ${r.output}`);
-      const after = await manager.state(args.unit).catch(() => null);
-      return { ok: true, output: `${action} ${args.unit}: done${after === null ? '' : ` (now ${after.active}${after.enabled === '' ? '' : `, ${after.enabled}`})`}`, data: after };
-    },
-  }));
+  const actions = (Object.keys(ACTIONS) as ServiceAction[]).map((action) =>
+    defineTool({
+      name: `service.${action}`,
+      description: ACTIONS[action].description,
+      schema: z.strictObject({ unit: unitName }),
+      capabilities: ['service.control'],
+      risk: action === 'stop' || action === 'disable' || action === 'restart' ? 'high' : 'medium',
+      reversible: ACTIONS[action].reversible,
+      mutates: true,
+      states: (args) => [{ kind: 'services', keys: [args.unit] }],
+      commandLines: (args) => [manager.argvFor(action, args.unit)],
+      async preview(args) {
+        const why = unavailable();
+        if (why !== null) return { summary: `cannot ${action} ${args.unit}: ${why}` };
+        const s = await manager.state(args.unit).catch((err: unknown) => err as Error);
+        if (s instanceof Error) return { summary: `cannot ${action} ${args.unit}: ${s.message}` };
+        // Said before approval: the step would only fail when it runs.
+        if (s.keptRunning !== undefined && REFUSED_FOR_CRITICAL.has(action))
+          return { summary: `cannot ${action} ${s.unit}: ${manager.name} refuses (${s.keptRunning})` };
+        return {
+          summary: `${action} ${s.unit} (now ${s.active}${s.enabled === '' ? '' : `, ${s.enabled}`})`,
+          detail: `argv: ${JSON.stringify(manager.argvFor(action, args.unit))}`,
+        };
+      },
+      async execute(args) {
+        const why = unavailable();
+        if (why !== null) return fail(why);
+        const r = await manager.act(action, args.unit);
+        if (!r.ok) return fail(`${action} ${args.unit} failed: ${r.output}`);
+        const after = await manager.state(args.unit).catch(() => null);
+        return {
+          ok: true,
+          output: `${action} ${args.unit}: done${after === null ? '' : ` (now ${after.active}${after.enabled === '' ? '' : `, ${after.enabled}`})`}`,
+          data: after,
+        };
+      },
+    }),
+  );
 
   return [list, status, ...actions];
 }

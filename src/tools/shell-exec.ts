@@ -41,7 +41,14 @@ export function declaredWrites(args: { command: string; writes?: readonly string
   const out = new Set(args.writes ?? []);
   try {
     for (const r of analyseShell(args.command, hostShell().variant).redirects) {
-      if (r.writes && r.static && isAbsolute(r.target) && !HARMLESS_TARGETS.has(r.target) && !r.target.startsWith('/dev/')) out.add(r.target);
+      if (
+        r.writes &&
+        r.static &&
+        isAbsolute(r.target) &&
+        !HARMLESS_TARGETS.has(r.target) &&
+        !r.target.startsWith('/dev/')
+      )
+        out.add(r.target);
     }
   } catch {
     // A line that does not parse is refused by policy; it declares only what it names.
@@ -62,15 +69,32 @@ export function argvForCommand(command: string): string[] {
 export function createShellExec(opts: { timeoutMs: number; outputCapBytes: number }): Tool {
   return defineTool({
     name: 'shell.exec',
-    description: 'Run a shell command line. Every command in it (pipelines, lists, substitutions, bash -c strings…) is parsed and checked by policy first. Cannot be undone by a snapshot.',
+    description:
+      'Run a shell command line. Every command in it (pipelines, lists, substitutions, bash -c strings…) is parsed and checked by policy first. Cannot be undone by a snapshot.',
     schema: z.strictObject({
-      command: z.string().min(1, 'command is empty').max(MAX_COMMAND_LENGTH).refine((c) => !c.includes('\0'), 'must not contain a NUL byte')
+      command: z
+        .string()
+        .min(1, 'command is empty')
+        .max(MAX_COMMAND_LENGTH)
+        .refine((c) => !c.includes('\0'), 'must not contain a NUL byte')
         .describe('The command line, e.g. "systemctl restart nginx" or "df -h | sort -k5"'),
-      cwd: absolutePath('Absolute working directory (default: the daemon\'s)').optional(),
-      writes: z.array(absolutePath('Absolute path of an existing file the command changes')).max(MAX_WRITES).optional()
-        .describe('Every existing file the command changes (files its redirections name are added). Nothing else is writable to it: it runs in a sandbox, and these files are snapshotted first'),
-      timeoutMs: z.number().int().min(100).max(MAX_TIMEOUT_MS).optional()
-        .describe(`Kill the command and everything it started after this many milliseconds (default ${opts.timeoutMs})`),
+      cwd: absolutePath("Absolute working directory (default: the daemon's)").optional(),
+      writes: z
+        .array(absolutePath('Absolute path of an existing file the command changes'))
+        .max(MAX_WRITES)
+        .optional()
+        .describe(
+          'Every existing file the command changes (files its redirections name are added). Nothing else is writable to it: it runs in a sandbox, and these files are snapshotted first',
+        ),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(100)
+        .max(MAX_TIMEOUT_MS)
+        .optional()
+        .describe(
+          `Kill the command and everything it started after this many milliseconds (default ${opts.timeoutMs})`,
+        ),
     }),
     capabilities: ['exec'],
     risk: 'high',
@@ -87,8 +111,13 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
       try {
         const a = analyseShell(args.command, shell.variant);
         lines = [
-          a.direct === null ? `runs under ${shell.argv.join(' ')}` : `runs without a shell: argv ${JSON.stringify(a.direct)}`,
-          ...a.commands.map((c) => `  ${c.via.length > 0 ? `${c.via.join(' → ')} → ` : ''}${c.text}${c.context === 'the command line' ? '' : `   (${c.context})`}`),
+          a.direct === null
+            ? `runs under ${shell.argv.join(' ')}`
+            : `runs without a shell: argv ${JSON.stringify(a.direct)}`,
+          ...a.commands.map(
+            (c) =>
+              `  ${c.via.length > 0 ? `${c.via.join(' → ')} → ` : ''}${c.text}${c.context === 'the command line' ? '' : `   (${c.context})`}`,
+          ),
           ...a.redirects.map((r) => `  ${r.writes ? 'writes' : 'reads'} ${r.target} (${r.op})`),
         ];
       } catch (err) {
@@ -101,7 +130,9 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
         detail: [
           ...lines,
           // Shown for every command: if it turns out to write, this is all it may change.
-          writes.length === 0 ? 'writable: nothing but a private /tmp (if it writes, it runs sandboxed)' : `writable: only ${writes.join(', ')} and a private /tmp (if it writes, it runs sandboxed)`,
+          writes.length === 0
+            ? 'writable: nothing but a private /tmp (if it writes, it runs sandboxed)'
+            : `writable: only ${writes.join(', ')} and a private /tmp (if it writes, it runs sandboxed)`,
           `timeout: ${(args.timeoutMs ?? opts.timeoutMs) / 1000}s`,
         ].join('\n'),
       });
@@ -132,7 +163,10 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
       if (result.stderr !== '') parts.push(`[stderr]\n${result.stderr}`);
       if (result.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
       parts.push(`[${problem ?? 'exited with status 0'} after ${(result.durationMs / 1000).toFixed(1)}s]`);
-      const output = parts.filter((p) => p !== '').map((p) => p.replace(/\n$/, '')).join('\n');
+      const output = parts
+        .filter((p) => p !== '')
+        .map((p) => p.replace(/\n$/, ''))
+        .join('\n');
       return problem === null ? { ok: true, output, data: result } : { ok: false, output, error: problem };
     },
   });

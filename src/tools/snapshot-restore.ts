@@ -6,13 +6,35 @@
 // at commit (restore-meta.ts); what cannot be put back is named in the result, never dropped.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, constants, ftruncateSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, statSync,
-  unlinkSync, writeSync, type BigIntStats, type Stats,
+  closeSync,
+  constants,
+  ftruncateSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+  type Stats,
 } from 'node:fs';
 import { lchown, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirSync } from './atomic-file.js';
-import { hashFile, removeQuietly, syncFilesystem, syncFilesystemAsync, writeAll, type BlobStore } from './blob-store.js';
+import {
+  hashFile,
+  removeQuietly,
+  syncFilesystem,
+  syncFilesystemAsync,
+  writeAll,
+  type BlobStore,
+} from './blob-store.js';
 import { failpoint } from './failpoints.js';
 import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
@@ -58,8 +80,8 @@ export class SnapshotRestoreError extends Error {
 
 const SYNC_EACH_LIMIT = 16;
 
-
-const tempFor = (path: string): string => join(dirname(path), `.${basename(path)}.aios-restore-${randomBytes(6).toString('hex')}`);
+const tempFor = (path: string): string =>
+  join(dirname(path), `.${basename(path)}.aios-restore-${randomBytes(6).toString('hex')}`);
 
 const inode = (st: BigIntStats | null): string | null => (st === null ? null : `${st.dev}:${st.ino}`);
 
@@ -77,7 +99,11 @@ export interface RestorePlan {
  * become one inode again; a file recorded with more links than the snapshot names is written
  * in place while it is still that inode, so that its other names see the old content too.
  */
-export function planRestore(entries: readonly SnapshotEntry[], sameContent: (path: string, st: Stats, sha256: string) => boolean, opts: RestoreOptions = {}): RestorePlan {
+export function planRestore(
+  entries: readonly SnapshotEntry[],
+  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  opts: RestoreOptions = {},
+): RestorePlan {
   const ops: RestoreOp[] = [];
   const problems: string[] = [];
   const atime = opts.atime === true;
@@ -98,12 +124,14 @@ export function planRestore(entries: readonly SnapshotEntry[], sameContent: (pat
     switch (e.type) {
       case 'file': {
         if (e.sha256 === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no content hash`);
-        if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
+        if (now?.isDirectory() === true)
+          throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
         const key = recorded(e);
         const first = key === null ? undefined : firstName.get(key);
         if (first !== undefined && first !== e.path) {
           // Another name of an inode restored under its first name: linked to it again unless it still is.
-          if (replaced.has(first) || inode(now) !== inode(lstatOrNull(first, true))) ops.push({ kind: 'link', path: e.path, target: first, temp: tempFor(e.path) });
+          if (replaced.has(first) || inode(now) !== inode(lstatOrNull(first, true)))
+            ops.push({ kind: 'link', path: e.path, target: first, temp: tempFor(e.path) });
           break;
         }
         if (now?.isFile() === true && sameContent(e.path, now as unknown as Stats, e.sha256)) {
@@ -117,15 +145,18 @@ export function planRestore(entries: readonly SnapshotEntry[], sameContent: (pat
         }
         ops.push({ kind: 'replace', path: e.path, temp: tempFor(e.path), sha256: e.sha256 });
         replaced.add(e.path);
-        const named = key === null ? 1 : names.get(key) ?? 1;
+        const named = key === null ? 1 : (names.get(key) ?? 1);
         if (links > named) {
-          problems.push(`${e.path}: had ${links} hard links; it is no longer that file, and the snapshot does not know its other ${links - named === 1 ? 'name' : `${links - named} names`}, so it comes back as a file of its own and they keep what they hold now`);
+          problems.push(
+            `${e.path}: had ${links} hard links; it is no longer that file, and the snapshot does not know its other ${links - named === 1 ? 'name' : `${links - named} names`}, so it comes back as a file of its own and they keep what they hold now`,
+          );
         }
         break;
       }
       case 'symlink':
         if (e.linkTarget === null) throw new SnapshotRestoreError(`snapshot entry for ${e.path} has no link target`);
-        if (now?.isDirectory() === true) throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
+        if (now?.isDirectory() === true)
+          throw new SnapshotRestoreError(`cannot restore ${e.path}: a directory is there now; move it away first`);
         if (now?.isSymbolicLink() === true && readlinkSync(e.path) === e.linkTarget) {
           if (metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'meta', path: e.path, ...meta, link: true });
         } else {
@@ -133,12 +164,17 @@ export function planRestore(entries: readonly SnapshotEntry[], sameContent: (pat
         }
         break;
       case 'dir':
-        if (now !== null && !now.isDirectory()) throw new SnapshotRestoreError(`cannot restore directory ${e.path}: something else is there now; move it away first`);
-        if (now === null || metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'dir', path: e.path, ...meta, created: now === null });
+        if (now !== null && !now.isDirectory())
+          throw new SnapshotRestoreError(
+            `cannot restore directory ${e.path}: something else is there now; move it away first`,
+          );
+        if (now === null || metaDiffers(e, now, e.path, atime))
+          ops.push({ kind: 'dir', path: e.path, ...meta, created: now === null });
         break;
       case 'absent':
         if (now === null) break;
-        if (now.isDirectory() && readdirSync(e.path).length > 0) throw new SnapshotRestoreError(`cannot restore ${e.path} to absent: a non-empty directory is there now`);
+        if (now.isDirectory() && readdirSync(e.path).length > 0)
+          throw new SnapshotRestoreError(`cannot restore ${e.path} to absent: a non-empty directory is there now`);
         ops.push({ kind: 'remove', path: e.path, isDir: now.isDirectory() });
         break;
     }
@@ -170,7 +206,11 @@ function withParentTimes(ops: RestoreOp[], entries: readonly SnapshotEntry[], at
 function undoCreatedDirs(ops: readonly RestoreOp[]): void {
   const made = ops.filter((o) => o.kind === 'dir' && o.created).sort((a, b) => b.path.length - a.path.length);
   for (const op of made) {
-    try { rmdirSync(op.path); } catch { /* not empty (someone else's file) or already gone: leave it */ }
+    try {
+      rmdirSync(op.path);
+    } catch {
+      /* not empty (someone else's file) or already gone: leave it */
+    }
   }
 }
 
@@ -199,7 +239,13 @@ async function makeDirs(ops: readonly RestoreOp[], width: number, spares: SpareU
 type Staged = Extract<RestoreOp, { kind: 'replace' | 'inplace' }>;
 
 /** What staging shares: temps made so far (removed on failure) and what could not be put on them. */
-interface StageRun { staged: string[]; problems: string[]; durable: boolean; atime: boolean; spares: SpareUse | null }
+interface StageRun {
+  staged: string[];
+  problems: string[];
+  durable: boolean;
+  atime: boolean;
+  spares: SpareUse | null;
+}
 
 /**
  * Stages one file or link as its temp with the recorded metadata (chown before chmod: a chown
@@ -224,10 +270,11 @@ async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: Sta
   let fh: FileHandle;
   try {
     // Created exclusively either way: a spare is linked in (link never replaces), else a new file.
-    fh = (await spares?.file(op.temp, owner !== null)) ?? await open(op.temp, 'wx', 0o600);
+    fh = (await spares?.file(op.temp, owner !== null)) ?? (await open(op.temp, 'wx', 0o600));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
+    const why =
+      code === 'ENOENT' ? `its directory ${dirname(op.path)} no longer exists` : `${code ?? 'error'} writing beside it`;
     throw new SnapshotRestoreError(`cannot restore ${op.path}: ${why}`, { cause: error });
   }
   staged.push(op.temp);
@@ -249,7 +296,11 @@ async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: Sta
  * once; then makes them durable. On any failure every temp and made directory is removed again.
  */
 export async function stageAll(
-  ops: readonly RestoreOp[], entries: ReadonlyMap<string, SnapshotEntry>, blobs: BlobStore, width = ioPoolWidth(), spares: SparePool | null = null,
+  ops: readonly RestoreOp[],
+  entries: ReadonlyMap<string, SnapshotEntry>,
+  blobs: BlobStore,
+  width = ioPoolWidth(),
+  spares: SparePool | null = null,
   opts: RestoreOptions = {},
 ): Promise<string[]> {
   const staged: string[] = [];
@@ -259,7 +310,7 @@ export async function stageAll(
   // syncfs makes their new names durable with everything else, with no reliance on what an
   // fsync of a linked inode covers on each filesystem (and a few new files cost little).
   const batch = replaces.length > SYNC_EACH_LIMIT;
-  const use = batch ? spares?.forRestore() ?? null : null;
+  const use = batch ? (spares?.forRestore() ?? null) : null;
   try {
     await makeDirs(ops, width, use);
     const run: StageRun = { staged, problems, durable: !batch, atime: opts.atime === true, spares: use };
@@ -281,7 +332,11 @@ async function syncTemps(temps: readonly string[]): Promise<void> {
     if (await syncFilesystemAsync(dir)) continue;
     await forEachBounded(temps, ioPoolWidth(), async (t) => {
       const fh = await open(t, 'r');
-      try { await fh.sync(); } finally { await fh.close(); }
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     });
   }
 }
@@ -291,17 +346,28 @@ function syncDirs(dirs: ReadonlySet<string>): void {
   if (dirs.size > SYNC_EACH_LIMIT) {
     const byDev = new Map<number, string>();
     for (const d of dirs) {
-      try { byDev.set(statSync(d).dev, d); } catch { /* removed by a later op */ }
+      try {
+        byDev.set(statSync(d).dev, d);
+      } catch {
+        /* removed by a later op */
+      }
     }
     if ([...byDev.values()].every((d) => syncFilesystem(d))) return;
   }
   for (const dir of dirs) {
-    try { fsyncDirSync(dir); } catch { /* a parent removed by a later op */ }
+    try {
+      fsyncDirSync(dir);
+    } catch {
+      /* a parent removed by a later op */
+    }
   }
 }
 
 /** Carries out the ops (idempotently: safe to run again after a crash part way through). */
-export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<RestoreOp, { kind: 'replace' }>) => string | null): string[] {
+export function commitAll(
+  ops: readonly RestoreOp[],
+  verify: (op: Extract<RestoreOp, { kind: 'replace' }>) => string | null,
+): string[] {
   const problems: string[] = [];
   const parents = new Set<string>();
   const dirs = ops.filter((o) => o.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
@@ -351,7 +417,8 @@ export function commitAll(ops: readonly RestoreOp[], verify: (op: Extract<Restor
     failpoint('restore.commit');
   }
   // Deepest first: setting a directory's times changes nothing in its parent.
-  for (const op of [...dirs].reverse()) problems.push(...applyExtra(op.path, { mtimeNs: op.mtimeNs ?? null, atimeNs: op.atimeNs ?? null }));
+  for (const op of [...dirs].reverse())
+    problems.push(...applyExtra(op.path, { mtimeNs: op.mtimeNs ?? null, atimeNs: op.atimeNs ?? null }));
   syncDirs(parents);
   return problems;
 }
@@ -371,7 +438,11 @@ function copyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | null
   try {
     const buffer = Buffer.alloc(1024 * 1024);
     let pos = 0;
-    for (let n = readSync(src, buffer, 0, buffer.length, null); n > 0; n = readSync(src, buffer, 0, buffer.length, null)) {
+    for (
+      let n = readSync(src, buffer, 0, buffer.length, null);
+      n > 0;
+      n = readSync(src, buffer, 0, buffer.length, null)
+    ) {
       for (let w = 0; w < n;) w += writeSync(dst, buffer, w, n - w, pos + w);
       pos += n;
     }
@@ -391,7 +462,8 @@ function verifyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | nu
 /** Makes path a name of target again (a hard link the snapshot recorded); idempotent. */
 function relink(op: Extract<RestoreOp, { kind: 'link' }>): string | null {
   const target = lstatOrNull(op.target, true);
-  if (target === null || !target.isFile()) return `${op.path}: could not be made a hard link of ${op.target} again (${op.target} is not a file now)`;
+  if (target === null || !target.isFile())
+    return `${op.path}: could not be made a hard link of ${op.target} again (${op.target} is not a file now)`;
   const now = lstatOrNull(op.path, true);
   if (now !== null && inode(now) === inode(target)) return null;
   removeQuietly(op.temp);
@@ -413,8 +485,14 @@ export interface FileRestore {
 
 /** The whole journaled restore of a snapshot's files. */
 export async function restoreFiles(
-  journal: RestoreJournal, journalId: string, snapshotId: string, entries: readonly SnapshotEntry[], blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean, spares: SparePool | null = null, opts: RestoreOptions = {},
+  journal: RestoreJournal,
+  journalId: string,
+  snapshotId: string,
+  entries: readonly SnapshotEntry[],
+  blobs: BlobStore,
+  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  spares: SparePool | null = null,
+  opts: RestoreOptions = {},
 ): Promise<FileRestore> {
   const plan = planRestore(entries, sameContent, opts);
   const ops = plan.ops;
@@ -433,7 +511,10 @@ export async function restoreFiles(
     problems = commitAll(ops, (op) => verifyPlaced(op));
   } catch (error) {
     // Left in the journal: the next start (or the next restore of anything) finishes it.
-    throw new SnapshotRestoreError(`restore stopped part way through (${(error as Error).message}); aiosd finishes it when it next starts`, { cause: error });
+    throw new SnapshotRestoreError(
+      `restore stopped part way through (${(error as Error).message}); aiosd finishes it when it next starts`,
+      { cause: error },
+    );
   }
   journal.finish(journalId);
   return { changed: plan.changed, problems: [...plan.problems, ...staging, ...problems] };
@@ -441,7 +522,8 @@ export async function restoreFiles(
 
 /** After a crash: the temp of a replace is gone, so the rename happened, or something removed it. */
 export function verifyPlaced(op: Extract<RestoreOp, { kind: 'replace' }>): string | null {
-  if (op.sha256 === null) return lstatOrNull(op.path)?.isSymbolicLink() === true ? null : `${op.path} is not the restored link`;
+  if (op.sha256 === null)
+    return lstatOrNull(op.path)?.isSymbolicLink() === true ? null : `${op.path} is not the restored link`;
   return hashFile(op.path) === op.sha256 ? null : `${op.path} does not hold the restored content`;
 }
 
@@ -458,9 +540,11 @@ export function recoverRestores(journal: RestoreJournal): string[] {
     }
     const problems = commitAll(row.ops, verifyPlaced);
     journal.finish(row.id);
-    done.push(problems.length === 0
-      ? `finished the interrupted restore of snapshot ${row.snapshotId} (${row.ops.filter((o) => !(o.kind === 'dir' && o.timesOnly === true)).length} change(s))`
-      : `finished the interrupted restore of snapshot ${row.snapshotId}, but: ${problems.join('; ')}`);
+    done.push(
+      problems.length === 0
+        ? `finished the interrupted restore of snapshot ${row.snapshotId} (${row.ops.filter((o) => !(o.kind === 'dir' && o.timesOnly === true)).length} change(s))`
+        : `finished the interrupted restore of snapshot ${row.snapshotId}, but: ${problems.join('; ')}`,
+    );
   }
   return done;
 }

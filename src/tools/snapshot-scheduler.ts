@@ -50,7 +50,11 @@ export class SnapshotScheduler {
 
   /** Takes one automatic snapshot now and prunes the old ones. */
   runOnce(): TreeCapture {
-    const r = this.opts.snapshots.captureTree({ roots: [...this.opts.roots], label: `auto (${this.opts.interval}): ${this.opts.roots.join(', ')}`, kind: 'auto' });
+    const r = this.opts.snapshots.captureTree({
+      roots: [...this.opts.roots],
+      label: `auto (${this.opts.interval}): ${this.opts.roots.join(', ')}`,
+      kind: 'auto',
+    });
     const { dropped } = this.opts.snapshots.prune(this.opts.keep);
     this.opts.onSnapshot(r, dropped);
     return r;

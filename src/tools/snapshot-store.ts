@@ -12,7 +12,13 @@ import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { readXattrs, encodeXattrs } from './fs-meta.js';
-import { recoverRestores, restoreFiles, type RestoreOptions, type SnapshotEntry, type SnapshotEntryType } from './snapshot-restore.js';
+import {
+  recoverRestores,
+  restoreFiles,
+  type RestoreOptions,
+  type SnapshotEntry,
+  type SnapshotEntryType,
+} from './snapshot-restore.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
 import type { StateUse } from './tool.js';
 
@@ -35,14 +41,43 @@ export class SnapshotNotFoundError extends Error {
   }
 }
 
-interface SnapshotRow { id: string; label: string; goal_id: string | null; step_id: string | null; created_at: string; restored_at: string | null; kind: SnapshotKind }
-interface EntryRow {
-  path: string; type: SnapshotEntryType; mode: number | null; uid: number | null; gid: number | null; sha256: string | null; link_target: string | null;
-  mtime_ns: string | null; atime_ns: string | null; ctime_ns: string | null; xattrs: string | null; nlink: number | null; dev: string | null; ino: string | null;
+interface SnapshotRow {
+  id: string;
+  label: string;
+  goal_id: string | null;
+  step_id: string | null;
+  created_at: string;
+  restored_at: string | null;
+  kind: SnapshotKind;
 }
-interface IndexRow { dev: string; ino: string; size: string; mtime_ns: string; ctime_ns: string; sha256: string }
+interface EntryRow {
+  path: string;
+  type: SnapshotEntryType;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  sha256: string | null;
+  link_target: string | null;
+  mtime_ns: string | null;
+  atime_ns: string | null;
+  ctime_ns: string | null;
+  xattrs: string | null;
+  nlink: number | null;
+  dev: string | null;
+  ino: string | null;
+}
+interface IndexRow {
+  dev: string;
+  ino: string;
+  size: string;
+  mtime_ns: string;
+  ctime_ns: string;
+  sha256: string;
+}
 
-export interface StateRestore extends StateRestoreReport { kind: StateUse['kind'] }
+export interface StateRestore extends StateRestoreReport {
+  kind: StateUse['kind'];
+}
 
 export interface RestoreResult {
   snapshot: SnapshotView;
@@ -79,15 +114,26 @@ export class SnapshotStore {
    * times, xattrs or inodes), and a restore of such a snapshot leaves those as they are: the
    * benchmark's baseline, and what rows written before version 6 get anyway.
    */
-  constructor(private readonly db: Db, blobDir: string, providers: readonly StateProvider[] = [], spares: SparePoolOptions = { target: 0 }, private readonly opts: { metadata?: boolean } = {}) {
+  constructor(
+    private readonly db: Db,
+    blobDir: string,
+    providers: readonly StateProvider[] = [],
+    spares: SparePoolOptions = { target: 0 },
+    private readonly opts: { metadata?: boolean } = {},
+  ) {
     this.blobs = new BlobStore(blobDir, db);
     this.spares = new SparePool(join(blobDir, '.spare'), spares);
     this.journal = new RestoreJournal(db);
     for (const p of providers) this.providers.set(p.kind, p);
     this.sql = {
-      index: db.prepare<[string], IndexRow>('SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?'),
-      upsertIndex: db.prepare('INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256'),
-      insertEntry: db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino)
+      index: db.prepare<[string], IndexRow>(
+        'SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?',
+      ),
+      upsertIndex: db.prepare(
+        'INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256',
+      ),
+      insertEntry:
+        db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     };
   }
@@ -98,7 +144,14 @@ export class SnapshotStore {
   }
 
   /** Records each path as it is now (lstat: a symlink is saved as a link, never followed), and the given machine state. */
-  async capture(input: { paths: string[]; states?: readonly StateUse[]; label: string; goalId?: string; stepId?: string; kind?: SnapshotKind }): Promise<SnapshotView> {
+  async capture(input: {
+    paths: string[];
+    states?: readonly StateUse[];
+    label: string;
+    goalId?: string;
+    stepId?: string;
+    kind?: SnapshotKind;
+  }): Promise<SnapshotView> {
     for (const p of input.paths) {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
@@ -171,13 +224,29 @@ export class SnapshotStore {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
-    const files = await restoreFiles(this.journal, journalId(), id, entries, this.blobs, (path, st, sha) => this.sameContent(path, st, sha), this.spares, opts);
+    const files = await restoreFiles(
+      this.journal,
+      journalId(),
+      id,
+      entries,
+      this.blobs,
+      (path, st, sha) => this.sameContent(path, st, sha),
+      this.spares,
+      opts,
+    );
     const states: StateRestore[] = [];
-    const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
+    const saved = this.db
+      .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
+      .all(id) as { kind: StateUse['kind']; data: string }[];
     for (const s of saved) {
       const provider = this.providers.get(s.kind);
       if (provider === undefined) {
-        states.push({ kind: s.kind, ok: false, actions: [], problems: [`no way to restore ${s.kind} state on this node`] });
+        states.push({
+          kind: s.kind,
+          ok: false,
+          actions: [],
+          problems: [`no way to restore ${s.kind} state on this node`],
+        });
         continue;
       }
       states.push({ kind: s.kind, ...(await provider.restore(JSON.parse(s.data) as unknown)) });
@@ -190,7 +259,9 @@ export class SnapshotStore {
   }
 
   list(limit = 50): SnapshotView[] {
-    const rows = this.db.prepare('SELECT * FROM snapshots ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as SnapshotRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM snapshots ORDER BY created_at DESC, id DESC LIMIT ?')
+      .all(limit) as SnapshotRow[];
     return rows.map((r) => this.view(r));
   }
 
@@ -205,22 +276,43 @@ export class SnapshotStore {
 
   /** What was recorded for each path, in capture order. */
   entries(id: string): SnapshotEntry[] {
-    const rows = this.db.prepare('SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid')
+    const rows = this.db
+      .prepare(
+        'SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid',
+      )
       .all(id) as EntryRow[];
     return rows.map((r) => ({
-      path: r.path, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, sha256: r.sha256, linkTarget: r.link_target,
-      mtimeNs: r.mtime_ns, atimeNs: r.atime_ns, ctimeNs: r.ctime_ns, xattrs: r.xattrs, nlink: r.nlink, dev: r.dev, ino: r.ino,
+      path: r.path,
+      type: r.type,
+      mode: r.mode,
+      uid: r.uid,
+      gid: r.gid,
+      sha256: r.sha256,
+      linkTarget: r.link_target,
+      mtimeNs: r.mtime_ns,
+      atimeNs: r.atime_ns,
+      ctimeNs: r.ctime_ns,
+      xattrs: r.xattrs,
+      nlink: r.nlink,
+      dev: r.dev,
+      ino: r.ino,
     }));
   }
 
   /** What restoring a snapshot's machine state (packages, services, firewall) would change now, in words; changes nothing. */
   async stateChanges(id: string): Promise<{ kind: StateUse['kind']; changes: string[] }[]> {
-    const saved = this.db.prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC').all(id) as { kind: StateUse['kind']; data: string }[];
+    const saved = this.db
+      .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
+      .all(id) as { kind: StateUse['kind']; data: string }[];
     const out: { kind: StateUse['kind']; changes: string[] }[] = [];
     for (const s of saved) {
       const provider = this.providers.get(s.kind);
-      const changes = provider === undefined ? [`no way to restore ${s.kind} state on this node`]
-        : provider.preview === undefined ? [`${s.kind} put back as saved`] : await provider.preview(JSON.parse(s.data) as unknown);
+      const changes =
+        provider === undefined
+          ? [`no way to restore ${s.kind} state on this node`]
+          : provider.preview === undefined
+            ? [`${s.kind} put back as saved`]
+            : await provider.preview(JSON.parse(s.data) as unknown);
       out.push({ kind: s.kind, changes });
     }
     return out;
@@ -231,29 +323,53 @@ export class SnapshotStore {
    * snapshots never expire. Then removes blobs no snapshot names. Returns the ids dropped.
    */
   prune(keepAuto: number): { dropped: string[]; blobsRemoved: number } {
-    const old = (this.db.prepare(`SELECT id FROM snapshots WHERE kind = 'auto' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`).all(keepAuto) as { id: string }[]).map((r) => r.id);
+    const old = (
+      this.db
+        .prepare(`SELECT id FROM snapshots WHERE kind = 'auto' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`)
+        .all(keepAuto) as { id: string }[]
+    ).map((r) => r.id);
     this.db.transaction(() => {
       for (const id of old) {
-        for (const table of ['snapshot_entries', 'snapshot_states', 'snapshot_roots']) this.db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
+        for (const table of ['snapshot_entries', 'snapshot_states', 'snapshot_roots'])
+          this.db.prepare(`DELETE FROM ${table} WHERE snapshot_id = ?`).run(id);
         this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
       }
     })();
     if (old.length === 0) return { dropped: [], blobsRemoved: 0 };
-    const referenced = new Set((this.db.prepare('SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL').all() as { sha256: string }[]).map((r) => r.sha256));
+    const referenced = new Set(
+      (
+        this.db.prepare('SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL').all() as {
+          sha256: string;
+        }[]
+      ).map((r) => r.sha256),
+    );
     // The index must never promise a blob that is gone.
-    this.db.prepare('DELETE FROM file_index WHERE sha256 NOT IN (SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)').run();
+    this.db
+      .prepare(
+        'DELETE FROM file_index WHERE sha256 NOT IN (SELECT DISTINCT sha256 FROM snapshot_entries WHERE sha256 IS NOT NULL)',
+      )
+      .run();
     return { dropped: old, blobsRemoved: this.blobs.collectGarbage(referenced) };
   }
 
   /** The newest snapshot of a kind, for the scheduler. */
   newest(kind: SnapshotKind): SnapshotView | undefined {
-    const row = this.db.prepare('SELECT * FROM snapshots WHERE kind = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(kind) as SnapshotRow | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM snapshots WHERE kind = ? ORDER BY created_at DESC, id DESC LIMIT 1')
+      .get(kind) as SnapshotRow | undefined;
     return row === undefined ? undefined : this.view(row);
   }
 
   private save(input: {
-    label: string; goalId?: string; stepId?: string; kind: SnapshotKind; entries: SnapshotEntry[]; roots: string[];
-    states: { kind: StateUse['kind']; data: unknown }[]; fresh: string[]; indexed: [string, BigIntStats, string][];
+    label: string;
+    goalId?: string;
+    stepId?: string;
+    kind: SnapshotKind;
+    entries: SnapshotEntry[];
+    roots: string[];
+    states: { kind: StateUse['kind']; data: unknown }[];
+    fresh: string[];
+    indexed: [string, BigIntStats, string][];
   }): SnapshotView {
     // Blobs are written (not yet synced) and no row names them: a crash here must leave no snapshot.
     failpoint(`snapshot.save.${input.kind}`);
@@ -264,14 +380,38 @@ export class SnapshotStore {
     const write = (): void => {
       this.db.transaction(() => {
         this.blobs.writePending();
-        this.db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at, kind) VALUES (?, ?, ?, ?, ?, NULL, ?)')
+        this.db
+          .prepare(
+            'INSERT INTO snapshots (id, label, goal_id, step_id, created_at, restored_at, kind) VALUES (?, ?, ?, ?, ?, NULL, ?)',
+          )
           .run(id, input.label, input.goalId ?? null, input.stepId ?? null, createdAt, input.kind);
         for (const e of input.entries) {
-          this.sql.insertEntry.run(id, e.path, e.type, e.mode, e.uid, e.gid, e.sha256, e.linkTarget, e.mtimeNs ?? null, e.atimeNs ?? null, e.ctimeNs ?? null, e.xattrs ?? null, e.nlink ?? null, e.dev ?? null, e.ino ?? null);
+          this.sql.insertEntry.run(
+            id,
+            e.path,
+            e.type,
+            e.mode,
+            e.uid,
+            e.gid,
+            e.sha256,
+            e.linkTarget,
+            e.mtimeNs ?? null,
+            e.atimeNs ?? null,
+            e.ctimeNs ?? null,
+            e.xattrs ?? null,
+            e.nlink ?? null,
+            e.dev ?? null,
+            e.ino ?? null,
+          );
         }
-        for (const root of input.roots) this.db.prepare('INSERT INTO snapshot_roots (snapshot_id, root) VALUES (?, ?)').run(id, root);
-        for (const s of input.states) this.db.prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)').run(id, s.kind, JSON.stringify(s.data));
-        for (const [path, st, sha] of input.indexed) this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, String(st.mtimeNs), String(st.ctimeNs), sha);
+        for (const root of input.roots)
+          this.db.prepare('INSERT INTO snapshot_roots (snapshot_id, root) VALUES (?, ?)').run(id, root);
+        for (const s of input.states)
+          this.db
+            .prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)')
+            .run(id, s.kind, JSON.stringify(s.data));
+        for (const [path, st, sha] of input.indexed)
+          this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, String(st.mtimeNs), String(st.ctimeNs), sha);
       })();
     };
     // A step's snapshot is the undo for a change about to be made: durable at commit.
@@ -290,7 +430,11 @@ export class SnapshotStore {
   }
 
   private view(row: SnapshotRow): SnapshotView {
-    const roots = (this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(row.id) as { root: string }[]).map((r) => r.root);
+    const roots = (
+      this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(row.id) as {
+        root: string;
+      }[]
+    ).map((r) => r.root);
     return {
       id: row.id,
       label: row.label,
@@ -309,8 +453,12 @@ export class SnapshotStore {
     if (row === undefined) return null;
     const big = st as BigIntStats;
     if (typeof big.mtimeNs !== 'bigint') return null;
-    const same = row.dev === String(big.dev) && row.ino === String(big.ino) && row.size === String(big.size)
-      && row.mtime_ns === String(big.mtimeNs) && row.ctime_ns === String(big.ctimeNs);
+    const same =
+      row.dev === String(big.dev) &&
+      row.ino === String(big.ino) &&
+      row.size === String(big.size) &&
+      row.mtime_ns === String(big.mtimeNs) &&
+      row.ctime_ns === String(big.ctimeNs);
     return same ? row.sha256 : null;
   }
 
@@ -320,28 +468,46 @@ export class SnapshotStore {
   }
 
   /** `how`: a step's undo is a durable file before the change; a tree's small files are packed into its transaction. */
-  private describe(path: string, fresh: string[], indexed: [string, BigIntStats, string][], how: 'durable-file' | 'packed', counter: { read: number }): SnapshotEntry {
+  private describe(
+    path: string,
+    fresh: string[],
+    indexed: [string, BigIntStats, string][],
+    how: 'durable-file' | 'packed',
+    counter: { read: number },
+  ): SnapshotEntry {
     let st: BigIntStats;
     try {
       st = lstatSync(path, { bigint: true });
     } catch (error) {
       // A path that did not exist is part of the state too: restoring removes what a step created.
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
       throw error;
     }
     // Times, xattrs (ACLs among them) and the inode as they were: a restore puts them back too.
     const base = {
-      path, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid),
-      ...(this.opts.metadata === false ? {} : {
-        mtimeNs: String(st.mtimeNs), atimeNs: String(st.atimeNs), ctimeNs: String(st.ctimeNs), xattrs: encodeXattrs(readXattrs(path)),
-        nlink: Number(st.nlink), dev: String(st.dev), ino: String(st.ino),
-      }),
+      path,
+      mode: Number(st.mode & 0o7777n),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      ...(this.opts.metadata === false
+        ? {}
+        : {
+            mtimeNs: String(st.mtimeNs),
+            atimeNs: String(st.atimeNs),
+            ctimeNs: String(st.ctimeNs),
+            xattrs: encodeXattrs(readXattrs(path)),
+            nlink: Number(st.nlink),
+            dev: String(st.dev),
+            ino: String(st.ino),
+          }),
     };
     if (st.isFile()) {
       const known = this.indexedHash(path, st);
       if (known !== null) return { ...base, type: 'file', sha256: known, linkTarget: null };
-      const put: { sha256: string; fresh?: string | null } = (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
+      const put: { sha256: string; fresh?: string | null } =
+        (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
       counter.read += 1;
       if (typeof put.fresh === 'string') fresh.push(put.fresh);
       const after = lstatSync(path, { bigint: true });
@@ -355,4 +521,3 @@ export class SnapshotStore {
     throw new Error(`cannot snapshot ${path}: it is not a file, directory or symbolic link`);
   }
 }
-

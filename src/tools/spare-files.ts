@@ -44,13 +44,24 @@ export interface SpareUse {
   dir(path: string, ownerSet: boolean): Promise<boolean>;
 }
 
-export interface SpareCounts { ready: number; readyDirs: number; used: number; usedDirs: number; discarded: number; made: number }
+export interface SpareCounts {
+  ready: number;
+  readyDirs: number;
+  used: number;
+  usedDirs: number;
+  discarded: number;
+  made: number;
+}
 
 /** Why spares cannot be used here, or null: SELinux labels an inode where it is created. */
 function selinuxReason(file: string): string | null {
   if (!existsSync(file)) return null;
   let mode = 'on';
-  try { mode = readFileSync(file, 'utf8').trim() === '1' ? 'enforcing' : 'permissive'; } catch { /* unreadable: treat as on */ }
+  try {
+    mode = readFileSync(file, 'utf8').trim() === '1' ? 'enforcing' : 'permissive';
+  } catch {
+    /* unreadable: treat as on */
+  }
   return `SELinux is ${mode}: a spare file would keep the label of the directory it was made in`;
 }
 
@@ -67,7 +78,10 @@ export class SparePool {
   /** Why the pool is not used (turned off, SELinux), or null. */
   readonly off: string | null;
 
-  constructor(readonly dir: string, private readonly opts: SparePoolOptions) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: SparePoolOptions,
+  ) {
     this.off = opts.target <= 0 ? 'spare_files is 0' : selinuxReason(opts.selinuxFile ?? SELINUX_ENFORCE);
     this.dirTarget = Math.ceil(Math.max(0, opts.target) / FILES_PER_DIR);
   }
@@ -82,9 +96,13 @@ export class SparePool {
    * One fill at a time: calling again returns the fill under way.
    */
   refill(): Promise<void> {
-    this.filling ??= this.fill().catch((error: unknown) => {
-      this.opts.log?.(`spare files for restores: ${(error as Error).message}`);
-    }).finally(() => { this.filling = null; });
+    this.filling ??= this.fill()
+      .catch((error: unknown) => {
+        this.opts.log?.(`spare files for restores: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.filling = null;
+      });
     return this.filling;
   }
 
@@ -112,7 +130,10 @@ export class SparePool {
     const usableIn = async (dir: string, ownerSet: boolean): Promise<boolean> => {
       let facts = dirs.get(dir);
       if (facts === undefined) {
-        facts = stat(dir).then((st) => ({ dev: st.dev, setgid: (st.mode & 0o2000) !== 0 }), () => null);
+        facts = stat(dir).then(
+          (st) => ({ dev: st.dev, setgid: (st.mode & 0o2000) !== 0 }),
+          () => null,
+        );
         dirs.set(dir, facts);
       }
       const where = await facts;
@@ -120,7 +141,7 @@ export class SparePool {
       return where !== null && where.dev === this.dev && (!where.setgid || ownerSet);
     };
     return {
-      file: async (temp, ownerSet) => (await usableIn(dirname(temp), ownerSet) ? this.take(temp) : null),
+      file: async (temp, ownerSet) => ((await usableIn(dirname(temp), ownerSet)) ? this.take(temp) : null),
       dir: async (path, ownerSet) => (await usableIn(dirname(path), ownerSet)) && this.takeDir(path),
     };
   }
@@ -182,8 +203,15 @@ export class SparePool {
       const spare = join(this.dir, name);
       // In our private directory: nobody else can change it between this look and the rename.
       const st = await lstat(spare).catch(() => null);
-      if (st === null || !st.isDirectory() || st.uid !== this.uid || (st.mode & 0o7777) !== 0o700 || st.nlink !== 2 || st.dev !== this.dev
-        || (await readdir(spare).catch(() => ['?'])).length > 0) {
+      if (
+        st === null ||
+        !st.isDirectory() ||
+        st.uid !== this.uid ||
+        (st.mode & 0o7777) !== 0o700 ||
+        st.nlink !== 2 ||
+        st.dev !== this.dev ||
+        (await readdir(spare).catch(() => ['?'])).length > 0
+      ) {
         this.counts.discarded += 1;
         await rm(spare, { recursive: true, force: true }).catch(() => undefined);
         continue;
@@ -201,8 +229,22 @@ export class SparePool {
   }
 
   /** Empty, 0600, ours, on the pool's filesystem, and reachable by one name only. */
-  private usable(st: { isFile(): boolean; size: number; uid: number; mode: number; nlink: number; dev: number }): boolean {
-    return st.isFile() && st.size === 0 && st.uid === this.uid && (st.mode & 0o7777) === 0o600 && st.nlink === 1 && st.dev === this.dev;
+  private usable(st: {
+    isFile(): boolean;
+    size: number;
+    uid: number;
+    mode: number;
+    nlink: number;
+    dev: number;
+  }): boolean {
+    return (
+      st.isFile() &&
+      st.size === 0 &&
+      st.uid === this.uid &&
+      (st.mode & 0o7777) === 0o600 &&
+      st.nlink === 1 &&
+      st.dev === this.dev
+    );
   }
 
   private async discard(fh: FileHandle, spare: string): Promise<void> {
@@ -222,7 +264,9 @@ export class SparePool {
       const started = performance.now();
       for (let i = 0; i < BATCH && !this.stopped && this.paused === 0 && this.short(); i++) {
         // Directories keep pace with files, so that a restore that comes while the pool fills finds some of each.
-        const dir = this.dirNames.length < this.dirTarget && (this.names.length >= this.opts.target || this.dirNames.length * FILES_PER_DIR < this.names.length);
+        const dir =
+          this.dirNames.length < this.dirTarget &&
+          (this.names.length >= this.opts.target || this.dirNames.length * FILES_PER_DIR < this.names.length);
         if (dir) this.dirNames.push(await this.makeDir());
         else this.names.push(await this.make());
       }

@@ -25,7 +25,15 @@ async function usageOf(mount: Mount, path = mount.mountpoint): Promise<DiskUsage
   const available = s.bavail * s.bsize;
   // df's Use%: of the space an ordinary user could have, ignoring root's reserve.
   const usePercent = used + available === 0 ? 0 : Math.ceil((used / (used + available)) * 100);
-  return { filesystem: mount.device, type: mount.fstype, mountpoint: mount.mountpoint, sizeBytes: size, usedBytes: used, availableBytes: available, usePercent };
+  return {
+    filesystem: mount.device,
+    type: mount.fstype,
+    mountpoint: mount.mountpoint,
+    sizeBytes: size,
+    usedBytes: used,
+    availableBytes: available,
+    usePercent,
+  };
 }
 
 const diskUsage = defineTool({
@@ -36,9 +44,12 @@ const diskUsage = defineTool({
   risk: 'low',
   reversible: false,
   mutates: false,
-  preview: (args) => Promise.resolve({ summary: args.path === undefined ? 'show disk usage' : `show disk usage for ${args.path}` }),
+  preview: (args) =>
+    Promise.resolve({ summary: args.path === undefined ? 'show disk usage' : `show disk usage for ${args.path}` }),
   async execute(args) {
-    const mounts = parseMounts(await readFile('/proc/self/mounts', 'utf8')).filter((m) => !PSEUDO_FILESYSTEMS.has(m.fstype));
+    const mounts = parseMounts(await readFile('/proc/self/mounts', 'utf8')).filter(
+      (m) => !PSEUDO_FILESYSTEMS.has(m.fstype),
+    );
     // Later mounts hide earlier ones on the same mountpoint.
     const byPoint = new Map(mounts.map((m) => [m.mountpoint, m]));
     let disks: DiskUsage[];
@@ -50,7 +61,10 @@ const diskUsage = defineTool({
         return fail(describeFsError(error, args.path));
       }
       const holder = [...byPoint.values()]
-        .filter((m) => real === m.mountpoint || real.startsWith(m.mountpoint.endsWith('/') ? m.mountpoint : `${m.mountpoint}/`))
+        .filter(
+          (m) =>
+            real === m.mountpoint || real.startsWith(m.mountpoint.endsWith('/') ? m.mountpoint : `${m.mountpoint}/`),
+        )
         .sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0];
       if (holder === undefined) return fail(`no mounted filesystem found for ${args.path}`);
       disks = [await usageOf(holder, real)];
@@ -58,8 +72,27 @@ const diskUsage = defineTool({
       const settled = await Promise.allSettled([...byPoint.values()].map((m) => usageOf(m)));
       disks = settled.flatMap((r) => (r.status === 'fulfilled' && r.value.sizeBytes > 0 ? [r.value] : []));
     }
-    const rows = disks.map((d) => [d.filesystem, d.type, formatBytes(d.sizeBytes), formatBytes(d.usedBytes), formatBytes(d.availableBytes), `${d.usePercent}%`, d.mountpoint]);
-    return { ok: true, output: formatTable(['Filesystem', 'Type', 'Size', 'Used', 'Avail', 'Use%', 'Mounted on'], rows, [false, false, true, true, true, true]), data: { filesystems: disks } };
+    const rows = disks.map((d) => [
+      d.filesystem,
+      d.type,
+      formatBytes(d.sizeBytes),
+      formatBytes(d.usedBytes),
+      formatBytes(d.availableBytes),
+      `${d.usePercent}%`,
+      d.mountpoint,
+    ]);
+    return {
+      ok: true,
+      output: formatTable(['Filesystem', 'Type', 'Size', 'Used', 'Avail', 'Use%', 'Mounted on'], rows, [
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+      ]),
+      data: { filesystems: disks },
+    };
   },
 });
 
@@ -81,14 +114,23 @@ const memoryUsage = defineTool({
     const swapTotal = get('SwapTotal');
     const swapFree = get('SwapFree');
     const data = {
-      totalBytes: total, usedBytes: total - available, availableBytes: available, freeBytes: get('MemFree'),
+      totalBytes: total,
+      usedBytes: total - available,
+      availableBytes: available,
+      freeBytes: get('MemFree'),
       buffersCacheBytes: get('Buffers') + get('Cached'),
-      swapTotalBytes: swapTotal, swapUsedBytes: swapTotal - swapFree, swapFreeBytes: swapFree,
+      swapTotalBytes: swapTotal,
+      swapUsedBytes: swapTotal - swapFree,
+      swapFreeBytes: swapFree,
     };
-    const output = formatTable(['', 'total', 'used', 'available', 'free'], [
-      ['Mem:', formatBytes(total), formatBytes(data.usedBytes), formatBytes(available), formatBytes(data.freeBytes)],
-      ['Swap:', formatBytes(swapTotal), formatBytes(data.swapUsedBytes), '', formatBytes(swapFree)],
-    ], [false, true, true, true, true]);
+    const output = formatTable(
+      ['', 'total', 'used', 'available', 'free'],
+      [
+        ['Mem:', formatBytes(total), formatBytes(data.usedBytes), formatBytes(available), formatBytes(data.freeBytes)],
+        ['Swap:', formatBytes(swapTotal), formatBytes(data.swapUsedBytes), '', formatBytes(swapFree)],
+      ],
+      [false, true, true, true, true],
+    );
     return { ok: true, output, data };
   },
 });

@@ -5,12 +5,19 @@ import type { Risk, StepPreview } from '../protocol/model.js';
 
 /** Capability families a tool needs; agents hold a set of these and the policy checks them. */
 export type Capability =
-  | 'fs.read' | 'fs.write' | 'fs.admin'
-  | 'process.read' | 'process.signal'
+  | 'fs.read'
+  | 'fs.write'
+  | 'fs.admin'
+  | 'process.read'
+  | 'process.signal'
   | 'system.read'
-  | 'service.read' | 'service.control'
-  | 'pkg.read' | 'pkg.write'
-  | 'net.read' | 'net.connect' | 'net.admin'
+  | 'service.read'
+  | 'service.control'
+  | 'pkg.read'
+  | 'pkg.write'
+  | 'net.read'
+  | 'net.connect'
+  | 'net.admin'
   | 'sec.read'
   | 'exec';
 
@@ -54,9 +61,7 @@ export interface Hazard {
 }
 
 /** Tool failures are typed results the planner can read; broken infrastructure throws. */
-export type ToolResult =
-  | { ok: true; output: string; data?: unknown }
-  | { ok: false; output: string; error: string };
+export type ToolResult = { ok: true; output: string; data?: unknown } | { ok: false; output: string; error: string };
 
 export interface Tool<S extends z.ZodType = z.ZodType> {
   name: string;

@@ -32,7 +32,12 @@ export interface VerifiedDir {
  * Opens the parent of `path` and verifies that the directory reached is the one its realpath
  * names now; `hook` runs between the check and the open (tests use it to swap a symlink in).
  */
-export function openParent(path: string, ctx?: Pick<ToolContext, 'checkPath'>, access: 'read' | 'write' = 'write', hook?: () => void): VerifiedDir {
+export function openParent(
+  path: string,
+  ctx?: Pick<ToolContext, 'checkPath'>,
+  access: 'read' | 'write' = 'write',
+  hook?: () => void,
+): VerifiedDir {
   const leaf = basename(path);
   if (leaf === '' || leaf === '.' || leaf === '..') throw new PathChangedError(`${path} does not name a file`);
   const expected = realpathSync(dirname(path));
@@ -47,17 +52,24 @@ export function openParent(path: string, ctx?: Pick<ToolContext, 'checkPath'>, a
     const code = (error as NodeJS.ErrnoException).code;
     // A link (ELOOP) or something else (ENOTDIR, ENOENT) where the checked directory was.
     if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENOENT') {
-      throw new PathChangedError(`the directory of ${path} changed while it was being written (${expected} is no longer that directory); nothing was changed`);
+      throw new PathChangedError(
+        `the directory of ${path} changed while it was being written (${expected} is no longer that directory); nothing was changed`,
+      );
     }
     throw error;
   }
   const real = readlinkSync(`/proc/self/fd/${fd}`);
   if (real !== expected) {
     closeSync(fd);
-    throw new PathChangedError(`the directory of ${path} changed while it was being written (now ${real}, checked ${expected}); nothing was changed`);
+    throw new PathChangedError(
+      `the directory of ${path} changed while it was being written (now ${real}, checked ${expected}); nothing was changed`,
+    );
   }
   return {
-    real, fd, leaf, leafPath,
+    real,
+    fd,
+    leaf,
+    leafPath,
     at: (name) => `/proc/self/fd/${fd}/${name}`,
     sync: () => fsyncSync(fd),
     close: () => closeSync(fd),
@@ -65,7 +77,12 @@ export function openParent(path: string, ctx?: Pick<ToolContext, 'checkPath'>, a
 }
 
 /** Runs `fn` with the verified parent directory of `path`, closing it afterwards. */
-export function withParent<T>(path: string, ctx: Pick<ToolContext, 'checkPath'> | undefined, fn: (dir: VerifiedDir) => T, hook?: () => void): T {
+export function withParent<T>(
+  path: string,
+  ctx: Pick<ToolContext, 'checkPath'> | undefined,
+  fn: (dir: VerifiedDir) => T,
+  hook?: () => void,
+): T {
   const dir = openParent(path, ctx, 'write', hook);
   try {
     return fn(dir);

@@ -12,26 +12,50 @@ import { engineRig, type EngineRig } from '../helpers/engine.js';
 /** A low-risk, reversible tool that changes one file: the kind `full` may run unattended. */
 function stampTool(): Tool {
   return defineTool({
-    name: 'test.stamp', description: 'writes a stamp file', schema: z.object({ path: z.string() }).strict(),
-    capabilities: ['fs.write'], risk: 'low', reversible: true, mutates: true,
+    name: 'test.stamp',
+    description: 'writes a stamp file',
+    schema: z.object({ path: z.string() }).strict(),
+    capabilities: ['fs.write'],
+    risk: 'low',
+    reversible: true,
+    mutates: true,
     paths: (a) => [{ path: a.path, access: 'write' }],
     preview: (a) => Promise.resolve({ summary: `stamp ${a.path}` }),
-    execute: (a) => { writeFileSync(a.path, 'stamp\n'); return Promise.resolve({ ok: true, output: 'stamped' }); },
+    execute: (a) => {
+      writeFileSync(a.path, 'stamp\n');
+      return Promise.resolve({ ok: true, output: 'stamped' });
+    },
   });
 }
 
-function planner(steps: (dir: string) => { tool: string; args: Record<string, unknown> }[]): (p: unknown, dir: string) => Planner {
+function planner(
+  steps: (dir: string) => { tool: string; args: Record<string, unknown> }[],
+): (p: unknown, dir: string) => Planner {
   return (_p, dir) => ({
     tier: 'local',
-    plan: (): Promise<PlanOutcome> => Promise.resolve({
-      kind: 'plan', tier: 'local', explanation: 'scripted',
-      steps: steps(dir).map((s, i) => ({ id: `s${i + 1}`, agent: 'storage', ...s, rationale: 'test', risk: 'low', reversible: true, dependsOn: [] })),
-    }),
+    plan: (): Promise<PlanOutcome> =>
+      Promise.resolve({
+        kind: 'plan',
+        tier: 'local',
+        explanation: 'scripted',
+        steps: steps(dir).map((s, i) => ({
+          id: `s${i + 1}`,
+          agent: 'storage',
+          ...s,
+          rationale: 'test',
+          risk: 'low',
+          reversible: true,
+          dependsOn: [],
+        })),
+      }),
   });
 }
 
 let rig: EngineRig | undefined;
-afterEach(() => { rig?.dispose(); rig = undefined; });
+afterEach(() => {
+  rig?.dispose();
+  rig = undefined;
+});
 
 async function submitAndSettle(r: EngineRig): Promise<{ state: string; approvedBy: (string | null)[] }> {
   const g = await r.engine.submit('do the thing', r.actor);
@@ -41,8 +65,12 @@ async function submitAndSettle(r: EngineRig): Promise<{ state: string; approvedB
 }
 
 describe('autonomy levels', () => {
-  const read = (dir: string): { tool: string; args: Record<string, unknown> }[] => [{ tool: 'fs.list', args: { path: dir } }];
-  const stamp = (dir: string): { tool: string; args: Record<string, unknown> }[] => [{ tool: 'test.stamp', args: { path: join(dir, 'stamp') } }];
+  const read = (dir: string): { tool: string; args: Record<string, unknown> }[] => [
+    { tool: 'fs.list', args: { path: dir } },
+  ];
+  const stamp = (dir: string): { tool: string; args: Record<string, unknown> }[] => [
+    { tool: 'test.stamp', args: { path: join(dir, 'stamp') } },
+  ];
 
   it.each<[Autonomy, string, string]>([
     [{ level: 'manual', allow: [] }, 'awaiting_approval', 'even a read waits for a person'],
@@ -67,7 +95,10 @@ describe('autonomy levels', () => {
     rig = engineRig(planner(stamp), { autonomy: { level: 'full', allow: [] }, tools: () => [stampTool()] });
     expect((await submitAndSettle(rig)).state).toBe('awaiting_approval');
     rig.dispose();
-    rig = engineRig(planner(stamp), { autonomy: { level: 'supervised', allow: ['test.stamp'] }, tools: () => [stampTool()] });
+    rig = engineRig(planner(stamp), {
+      autonomy: { level: 'supervised', allow: ['test.stamp'] },
+      tools: () => [stampTool()],
+    });
     expect((await submitAndSettle(rig)).state).toBe('awaiting_approval');
     expect(existsSync(join(rig.dir, 'stamp'))).toBe(false);
   });

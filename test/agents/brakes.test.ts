@@ -22,7 +22,16 @@ import { SnapshotStore } from '../../src/tools/snapshot-store.js';
 import { scripted } from '../policy/rig.js';
 import { eventually } from '../helpers/until.js';
 
-interface Rig { dir: string; db: Db; engine: GoalEngine; mesh: AgentMesh; ledger: AuditLedger; journal: ExecJournal; admin: Actor; dispose: () => Promise<void> }
+interface Rig {
+  dir: string;
+  db: Db;
+  engine: GoalEngine;
+  mesh: AgentMesh;
+  ledger: AuditLedger;
+  journal: ExecJournal;
+  admin: Actor;
+  dispose: () => Promise<void>;
+}
 
 let r: Rig | undefined;
 afterEach(async () => {
@@ -37,14 +46,31 @@ function rig(): Rig {
   const db = openDatabase(join(dir, 'aios.db'));
   const ledger = new AuditLedger(db);
   const journal = new ExecJournal(db);
-  const mesh = new AgentMesh({ agents: [{ name: 'system', domain: 'commands', capabilities: agentCapabilities.system ?? [], concurrency: 1 }], emit: () => undefined, log: () => undefined });
+  const mesh = new AgentMesh({
+    agents: [{ name: 'system', domain: 'commands', capabilities: agentCapabilities.system ?? [], concurrency: 1 }],
+    emit: () => undefined,
+    log: () => undefined,
+  });
   const engine = new GoalEngine({
-    store: new GoalStore(db), planner: scripted('local', []), registry: createBuiltinRegistry({ timeoutMs: 60_000, outputCapBytes: 1 << 20 }),
-    snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger, memory: new MemoryStore(db), emit: () => undefined,
-    securityMode: () => 'normal', mesh, journal,
+    store: new GoalStore(db),
+    planner: scripted('local', []),
+    registry: createBuiltinRegistry({ timeoutMs: 60_000, outputCapBytes: 1 << 20 }),
+    snapshots: new SnapshotStore(db, join(dir, 'snapshots')),
+    ledger,
+    memory: new MemoryStore(db),
+    emit: () => undefined,
+    securityMode: () => 'normal',
+    mesh,
+    journal,
   });
   return {
-    dir, db, engine, mesh, ledger, journal, admin: { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: dir },
+    dir,
+    db,
+    engine,
+    mesh,
+    ledger,
+    journal,
+    admin: { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: dir },
     dispose: async () => {
       await engine.idle();
       mesh.stop();
@@ -56,7 +82,16 @@ function rig(): Rig {
 
 /** Submits shell.exec steps (run in order) and approves them. */
 async function run(rg: Rig, commands: string[]): Promise<GoalView> {
-  const planner = scripted('local', commands.map((command, i) => ({ id: `s${i + 1}`, agent: 'system', tool: 'shell.exec', args: { command }, rationale: 'test' })));
+  const planner = scripted(
+    'local',
+    commands.map((command, i) => ({
+      id: `s${i + 1}`,
+      agent: 'system',
+      tool: 'shell.exec',
+      args: { command },
+      rationale: 'test',
+    })),
+  );
   const goal = await rg.engine.submit('run the commands', rg.admin, planner);
   const plan = goal.plan as PlanView;
   expect(goal.state, goal.message ?? '').toBe('awaiting_approval');
@@ -64,24 +99,36 @@ async function run(rg: Rig, commands: string[]): Promise<GoalView> {
 }
 
 const stepOf = (rg: Rig, goalId: string, id: string) => rg.engine.get(goalId).plan?.steps.find((s) => s.id === id);
-const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 /** Every process whose command line holds `marker`. */
 function withMarker(marker: string): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && liveStat(Number(pid)) !== null;
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && liveStat(Number(pid)) !== null;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 async function cancelMidStep(rg: Rig, marker: string): Promise<{ goal: GoalView; file: string; pids: number[] }> {
   const file = join(rg.dir, 'F');
   // setsid: a descendant that leaves the process group (only the cgroup reaches it).
   const goal = await run(rg, [`setsid sleep ${marker} & sleep 15; echo tail >> ${file}`]);
-  await eventually('the step to start its program', () => (rg.journal.latest(goal.plan?.id ?? '', 's1')?.processes.length ?? 0) >= 1, 10_000);
+  await eventually(
+    'the step to start its program',
+    () => (rg.journal.latest(goal.plan?.id ?? '', 's1')?.processes.length ?? 0) >= 1,
+    10_000,
+  );
   await new Promise((res) => setTimeout(res, 3000));
   const pids = (rg.journal.latest(goal.plan?.id ?? '', 's1')?.processes ?? []).map((p) => p.pid);
   const during = rg.engine.cancel(goal.id, rg.admin);
@@ -100,7 +147,10 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
     expect(Date.now() - began).toBeLessThan(14_000);
     expect(goal.state).toBe('cancelled');
     expect(goal.message).toMatch(/cancelled by root: nothing had finished; stopped s1 \(its processes were ended\)/);
-    expect(stepOf(r, goal.id, 's1')).toMatchObject({ state: 'cancelled', error: expect.stringMatching(/stopped by root.*processes were ended \(SIGTERM/) });
+    expect(stepOf(r, goal.id, 's1')).toMatchObject({
+      state: 'cancelled',
+      error: expect.stringMatching(/stopped by root.*processes were ended \(SIGTERM/),
+    });
     for (const pid of pids) expect(liveStat(pid)).toBeNull();
     const entry = r.journal.latest(goal.plan?.id ?? '', 's1');
     expect(entry).toMatchObject({ outcome: 'cancelled' });
@@ -111,8 +161,13 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
     }
     await new Promise((res) => setTimeout(res, 500));
     expect(lines(file)).toEqual([]);
-    expect(r.ledger.lastEntry('goal.cancel', goal.id)).toMatchObject({ actor: 'root', detail: { state: 'running', afterStep: false, stopping: ['s1'] } });
-    expect(r.ledger.lastEntry('step.stopped', `${goal.plan?.id ?? ''}/s1`)?.detail).toMatchObject({ why: expect.stringMatching(/stopped by root/) });
+    expect(r.ledger.lastEntry('goal.cancel', goal.id)).toMatchObject({
+      actor: 'root',
+      detail: { state: 'running', afterStep: false, stopping: ['s1'] },
+    });
+    expect(r.ledger.lastEntry('step.stopped', `${goal.plan?.id ?? ''}/s1`)?.detail).toMatchObject({
+      why: expect.stringMatching(/stopped by root/),
+    });
   }, 30_000);
 
   it('without a cgroup, ends the process group (SIGTERM, then SIGKILL)', async () => {
@@ -141,11 +196,14 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
     expect(lines(file)).toEqual(['one']);
     expect(after.state).toBe('cancelled');
     expect(after.message).toMatch(/cancelled by root after the running step: ran s1; never started s2/);
-    expect(stepOf(r, goal.id, 's2')).toMatchObject({ state: 'skipped', error: 'never started: the goal was cancelled by root' });
+    expect(stepOf(r, goal.id, 's2')).toMatchObject({
+      state: 'skipped',
+      error: 'never started: the goal was cancelled by root',
+    });
     expect(r.ledger.lastEntry('goal.cancel', goal.id)?.detail).toMatchObject({ afterStep: true });
   }, 30_000);
 
-  it('cancels a goal whose approved step waits in its agent\'s queue: taken off it, never started', async () => {
+  it("cancels a goal whose approved step waits in its agent's queue: taken off it, never started", async () => {
     r = rig();
     const file = join(r.dir, 'F');
     const a = await run(r, [`sleep 20; echo a >> ${file}`]);
@@ -153,7 +211,10 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
     await eventually('a to run', () => stepOf(r as Rig, a.id, 's1')?.state === 'running', 10_000);
     r.engine.cancel(b.id, r.admin);
     await eventually('b to end cancelled', () => (r as Rig).engine.get(b.id).state === 'cancelled', 5000);
-    expect(stepOf(r, b.id, 's1')).toMatchObject({ state: 'skipped', error: 'never started: the goal was cancelled by root' });
+    expect(stepOf(r, b.id, 's1')).toMatchObject({
+      state: 'skipped',
+      error: 'never started: the goal was cancelled by root',
+    });
     expect(r.ledger.lastEntry('goal.cancel', b.id)?.detail).toMatchObject({ dequeued: [`${b.id}/s1`] });
     expect(stepOf(r, a.id, 's1')?.state).toBe('running');
     r.engine.cancel(a.id, r.admin);
@@ -163,7 +224,9 @@ describe('goal/cancel stops a running goal, its processes with it', () => {
 
   it('cancels a goal whose plan awaits approval: nothing runs', async () => {
     r = rig();
-    const planner = scripted('local', [{ id: 's1', agent: 'system', tool: 'shell.exec', args: { command: 'true' }, rationale: 'test' }]);
+    const planner = scripted('local', [
+      { id: 's1', agent: 'system', tool: 'shell.exec', args: { command: 'true' }, rationale: 'test' },
+    ]);
     const goal = await r.engine.submit('run it', r.admin, planner);
     const after = r.engine.cancel(goal.id, r.admin);
     expect(after.state).toBe('cancelled');
@@ -183,7 +246,10 @@ describe('aios agents stop', () => {
     expect(stopped).toEqual({ agent: 'system', stopped: [`${a.id}/s1`], cancelled: [`${b.id}/s1`], held: false });
     await r.engine.idle();
     expect(stepOf(r, a.id, 's1')?.state).toBe('cancelled');
-    expect(stepOf(r, b.id, 's1')).toMatchObject({ state: 'skipped', error: 'never started: agent system was stopped by root' });
+    expect(stepOf(r, b.id, 's1')).toMatchObject({
+      state: 'skipped',
+      error: 'never started: agent system was stopped by root',
+    });
     expect(lines(file)).toEqual([]);
     expect(r.ledger.lastEntry('agents.stop', 'system')).toMatchObject({ actor: 'root', detail: { hold: false } });
 

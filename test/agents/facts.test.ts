@@ -30,7 +30,13 @@ beforeEach(async () => {
   fakes = {};
   tdb = tempDatabase();
   dir = mkdtempSync(join(tmpdir(), 'aios-facts-'));
-  new GoalStore(tdb.db).createGoal({ id: 'G1', text: 'serve the site on the configured port', state: 'planning', submittedBy: 'tester', submittedUid: 0 });
+  new GoalStore(tdb.db).createGoal({
+    id: 'G1',
+    text: 'serve the site on the configured port',
+    state: 'planning',
+    submittedBy: 'tester',
+    submittedUid: 0,
+  });
   ledger = new AuditLedger(tdb.db);
 });
 afterEach(async () => {
@@ -44,14 +50,21 @@ async function plannerOver(apis: Record<string, Record<string, unknown>>): Promi
   const api: Record<string, Record<string, unknown>> = {};
   for (const [name, extra] of Object.entries(apis)) {
     const kind: FakeApi = name === 'claude' ? 'anthropic' : 'openai';
-    const fake = fakes[kind] ??= await FakeProvider.start(kind);
+    const fake = (fakes[kind] ??= await FakeProvider.start(kind));
     api[name] = { model: `${name}-test`, base_url: fake.baseURL, max_retries: 0, ...extra };
   }
   const { providers } = resolveProviders(ApiConfig.parse(api));
   const store = new GoalStore(tdb.db);
-  const record = (type: string, goalId: string | null, payload: Record<string, unknown>): void => store.recordEvent(type, goalId, payload);
+  const record = (type: string, goalId: string | null, payload: Record<string, unknown>): void =>
+    store.recordEvent(type, goalId, payload);
   const keys = new Map(Object.entries(KEYS).map(([k, v]) => [k, new Secret(v)] as const));
-  const gateway = new ApiGateway({ providers, db: tdb.db, keys, decisionLog: record, retry: { baseMs: 10, capMs: 20, maxWaitMs: 100 } });
+  const gateway = new ApiGateway({
+    providers,
+    db: tdb.db,
+    keys,
+    decisionLog: record,
+    retry: { baseMs: 10, capMs: 20, maxWaitMs: 100 },
+  });
   const facts = new FactGatherer({ registry, policy: createPolicy({ mode: () => 'normal' }), ledger, record });
   return new CloudPlanner(gateway, registry, facts);
 }
@@ -69,21 +82,44 @@ const messagesOf = (fake: FakeProvider, i: number): Msg[] => (fake.requests[i]?.
 const WIRE: Record<FakeApi, Wire> = {
   anthropic: {
     offered: (fake, i) => (fake.requests[i]?.body['tools'] as { name: string }[]).map((t) => t.name),
-    toolResults: (fake, i) => messagesOf(fake, i).flatMap((m) => (Array.isArray(m.content) ? m.content as { type: string; content: string; is_error?: boolean }[] : []))
-      .filter((b) => b.type === 'tool_result').map((b) => ({ content: b.content, ...(b.is_error === undefined ? {} : { error: b.is_error }) })),
+    toolResults: (fake, i) =>
+      messagesOf(fake, i)
+        .flatMap((m) =>
+          Array.isArray(m.content) ? (m.content as { type: string; content: string; is_error?: boolean }[]) : [],
+        )
+        .filter((b) => b.type === 'tool_result')
+        .map((b) => ({ content: b.content, ...(b.is_error === undefined ? {} : { error: b.is_error }) })),
     choose: { type: 'any' },
     forcePlan: { type: 'tool', name: 'submit_plan' },
   },
   openai: {
-    offered: (fake, i) => (fake.requests[i]?.body['tools'] as { function: { name: string } }[]).map((t) => t.function.name),
-    toolResults: (fake, i) => messagesOf(fake, i).filter((m) => m.role === 'tool').map((m) => ({ content: m.content as string })),
+    offered: (fake, i) =>
+      (fake.requests[i]?.body['tools'] as { function: { name: string } }[]).map((t) => t.function.name),
+    toolResults: (fake, i) =>
+      messagesOf(fake, i)
+        .filter((m) => m.role === 'tool')
+        .map((m) => ({ content: m.content as string })),
     choose: 'required',
     forcePlan: { type: 'function', function: { name: 'submit_plan' } },
   },
 };
 const PROVIDER: Record<FakeApi, string> = { anthropic: 'claude', openai: 'openai' };
-const audit = (action: string): { subject: string; detail: string }[] => tdb.db.prepare('SELECT subject, detail FROM audit WHERE action = ? ORDER BY seq').all(action) as { subject: string; detail: string }[];
-const portPlan = { explanation: 'check the configured port', steps: [{ tool: 'net.check_port', args: { host: '127.0.0.1', port: 8123 }, rationale: 'site.conf says port 8123', depends_on: [] }] };
+const audit = (action: string): { subject: string; detail: string }[] =>
+  tdb.db.prepare('SELECT subject, detail FROM audit WHERE action = ? ORDER BY seq').all(action) as {
+    subject: string;
+    detail: string;
+  }[];
+const portPlan = {
+  explanation: 'check the configured port',
+  steps: [
+    {
+      tool: 'net.check_port',
+      args: { host: '127.0.0.1', port: 8123 },
+      rationale: 'site.conf says port 8123',
+      depends_on: [],
+    },
+  ],
+};
 
 describe.each(['anthropic', 'openai'] as const)('facts before a plan (cloud, %s, through the real SDK)', (api) => {
   const wire = WIRE[api];
@@ -97,7 +133,10 @@ describe.each(['anthropic', 'openai'] as const)('facts before a plan (cloud, %s,
     const conf = join(dir, 'site.conf');
     writeFileSync(conf, 'port=8123\n');
     fake.push({ kind: 'tool', name: 'fs__read', input: { path: conf } }, { kind: 'plan', plan: portPlan });
-    const out = await cloud.plan({ text: 'serve the site on the configured port', home: dir, goalId: 'G1' }, { goalId: 'G1' });
+    const out = await cloud.plan(
+      { text: 'serve the site on the configured port', home: dir, goalId: 'G1' },
+      { goalId: 'G1' },
+    );
     expect(out.kind).toBe('plan');
     expect(out.kind === 'plan' && out.steps[0]?.args).toEqual({ host: '127.0.0.1', port: 8123 });
     expect(out.kind === 'plan' && out.explanation).toMatch(/after 1 read-only fact call/);
@@ -110,7 +149,9 @@ describe.each(['anthropic', 'openai'] as const)('facts before a plan (cloud, %s,
     expect(offered).not.toContain('shell__exec');
     expect(fake.requests[0]?.body['tool_choice']).toEqual(wire.choose);
     // The second carried the file's content back as the tool's result.
-    expect(wire.toolResults(fake, 1)).toEqual([expect.objectContaining({ content: expect.stringContaining('port=8123') as unknown })]);
+    expect(wire.toolResults(fake, 1)).toEqual([
+      expect.objectContaining({ content: expect.stringContaining('port=8123') as unknown }),
+    ]);
     expect(audit('fact.call').map((a) => a.subject)).toEqual(['fs.read']);
     const trace = new GoalTrace(tdb.db).items('G1').map((i) => `${i.kind} ${i.summary}`);
     expect(trace.some((t) => t.startsWith('fact.call fs.read'))).toBe(true);
@@ -125,7 +166,13 @@ describe.each(['anthropic', 'openai'] as const)('facts before a plan (cloud, %s,
       { kind: 'tool', name: 'fs__write', input: { path: target, content: 'pwned' } },
       // Asked by its dotted name too: the same refusal.
       { kind: 'tool', name: 'shell.exec', input: { command: `rm -f ${target}` } },
-      { kind: 'plan', plan: { explanation: 'read it', steps: [{ tool: 'fs.read', args: { path: target }, rationale: 'r', depends_on: [] }] } },
+      {
+        kind: 'plan',
+        plan: {
+          explanation: 'read it',
+          steps: [{ tool: 'fs.read', args: { path: target }, rationale: 'r', depends_on: [] }],
+        },
+      },
     );
     const out = await cloud.plan({ text: 'overwrite keep.txt', home: dir, goalId: 'G1' }, { goalId: 'G1' });
     expect(out.kind).toBe('plan');
@@ -160,14 +207,25 @@ describe('facts before a plan across providers and output modes', () => {
     const openai = fakes.openai as FakeProvider;
     const conf = join(dir, 'site.conf');
     writeFileSync(conf, 'port=8123\n');
-    claude.push({ kind: 'tool', name: 'fs__read', input: { path: conf } }, { kind: 'status', status: 429, message: 'slow down' });
+    claude.push(
+      { kind: 'tool', name: 'fs__read', input: { path: conf } },
+      { kind: 'status', status: 429, message: 'slow down' },
+    );
     openai.push({ kind: 'plan', plan: portPlan });
-    const out = await cloud.plan({ text: 'serve the site on the configured port', home: dir, goalId: 'G1' }, { goalId: 'G1' });
+    const out = await cloud.plan(
+      { text: 'serve the site on the configured port', home: dir, goalId: 'G1' },
+      { goalId: 'G1' },
+    );
     expect(out.kind).toBe('plan');
     expect(out.kind === 'plan' && out.explanation).toMatch(/openai \(openai-test.*after 1 read-only fact call/);
     // OpenAI's one request carried the conversation so far, in its own API's shape: Claude's call, our answer.
     expect(openai.requests).toHaveLength(1);
-    const msgs = messagesOf(openai, 0) as { role: string; content: unknown; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }[];
+    const msgs = messagesOf(openai, 0) as {
+      role: string;
+      content: unknown;
+      tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+      tool_call_id?: string;
+    }[];
     const asked = msgs.find((m) => m.role === 'assistant');
     const answered = msgs.find((m) => m.role === 'tool');
     expect(asked?.tool_calls?.[0]?.function).toEqual({ name: 'fs__read', arguments: JSON.stringify({ path: conf }) });
@@ -175,7 +233,9 @@ describe('facts before a plan across providers and output modes', () => {
     expect(answered?.content).toContain('port=8123');
     // The bound is the session's, not each provider's: the file was read once.
     expect(audit('fact.call')).toHaveLength(1);
-    const errors = tdb.db.prepare(`SELECT payload FROM events WHERE goal_id = 'G1' AND type = 'model.error'`).all() as { payload: string }[];
+    const errors = tdb.db.prepare(`SELECT payload FROM events WHERE goal_id = 'G1' AND type = 'model.error'`).all() as {
+      payload: string;
+    }[];
     expect(errors.map((e) => (JSON.parse(e.payload) as { status: number }).status)).toEqual([429]);
   });
 
@@ -185,7 +245,10 @@ describe('facts before a plan across providers and output modes', () => {
     const conf = join(dir, 'site.conf');
     writeFileSync(conf, 'port=8123\n');
     llama.push({ kind: 'tool', name: 'fs__read', input: { path: conf } }, { kind: 'plan', plan: portPlan });
-    const out = await cloud.plan({ text: 'serve the site on the configured port', home: dir, goalId: 'G1' }, { goalId: 'G1' });
+    const out = await cloud.plan(
+      { text: 'serve the site on the configured port', home: dir, goalId: 'G1' },
+      { goalId: 'G1' },
+    );
     expect(out.kind === 'plan' && out.steps[0]?.args).toEqual({ host: '127.0.0.1', port: 8123 });
     const first = llama.requests[0]?.body ?? {};
     expect(WIRE.openai.offered(llama, 0)).toContain('fs__read');

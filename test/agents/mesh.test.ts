@@ -12,13 +12,21 @@ const specs = [
 ];
 
 function mesh(events: DaemonEvent[] = []): AgentMesh {
-  return new AgentMesh({ agents: specs, emit: (e) => events.push(e), log: () => undefined, baseBackoffMs: 20, heartbeatMs: 50 });
+  return new AgentMesh({
+    agents: specs,
+    emit: (e) => events.push(e),
+    log: () => undefined,
+    baseBackoffMs: 20,
+    heartbeatMs: 50,
+  });
 }
 
 /** A deferred whose resolution the test controls: no sleeps decide the outcome. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open = (): void => undefined;
-  const promise = new Promise<void>((r) => { open = r; });
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
   return { promise, open };
 }
 
@@ -43,13 +51,18 @@ describe('agent mesh', () => {
       { id: 'c', agent: 'system', dependsOn: ['a', 'b'] },
     ];
     const run = runDag(steps, new Map(steps.map((s) => [s.id, 'approved' as StepState])), {
-      run: (s) => (m.get(s.agent)?.submit({ id: s.id, deadlineMs: 5000, run: async () => {
-        order.push(`start ${s.id}`);
-        if (s.id === 'a') await a.promise; // a cannot finish until b has started: only true if they overlap
-        if (s.id === 'b') a.open();
-        order.push(`end ${s.id}`);
-        return null;
-      } }) ?? Promise.resolve('no agent')),
+      run: (s) =>
+        m.get(s.agent)?.submit({
+          id: s.id,
+          deadlineMs: 5000,
+          run: async () => {
+            order.push(`start ${s.id}`);
+            if (s.id === 'a') await a.promise; // a cannot finish until b has started: only true if they overlap
+            if (s.id === 'b') a.open();
+            order.push(`end ${s.id}`);
+            return null;
+          },
+        }) ?? Promise.resolve('no agent'),
       skip: () => undefined,
     });
     const states = await run;
@@ -61,7 +74,10 @@ describe('agent mesh', () => {
 
   it('a failure skips its dependants but lets an independent branch finish', async () => {
     const steps = [
-      { id: 'a', dependsOn: [] }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: [] }, { id: 'd', dependsOn: ['b'] },
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: [] },
+      { id: 'd', dependsOn: ['b'] },
     ];
     const skipped: string[] = [];
     const states = await runDag(steps, new Map(steps.map((s) => [s.id, 'approved' as StepState])), {
@@ -78,12 +94,20 @@ describe('agent mesh', () => {
     const storage = m.get('storage');
     const network = m.get('network');
     if (storage === undefined || network === undefined) throw new Error('agents missing');
-    const crash = storage.submit({ id: 't1', deadlineMs: 5000, run: async () => { throw new Error('segfault-ish'); } });
+    const crash = storage.submit({
+      id: 't1',
+      deadlineMs: 5000,
+      run: async () => {
+        throw new Error('segfault-ish');
+      },
+    });
     await expect(crash).rejects.toThrow(/agent storage failed on t1: segfault-ish/);
     expect(storage.snapshot().state).toBe('restarting');
     await expect(network.submit({ id: 't2', deadlineMs: 5000, run: async () => 'fine' })).resolves.toBe('fine');
     // Work sent while restarting waits for the restart, then runs.
-    await expect(storage.submit({ id: 't3', deadlineMs: 5000, run: async () => 'after restart' })).resolves.toBe('after restart');
+    await expect(storage.submit({ id: 't3', deadlineMs: 5000, run: async () => 'after restart' })).resolves.toBe(
+      'after restart',
+    );
     expect(storage.snapshot()).toMatchObject({ restarts: 1, failed: 1, done: 1 });
     expect(events.some((e) => e.type === 'alert' && /storage faulted/.test(e.message))).toBe(true);
     m.stop();
@@ -92,7 +116,16 @@ describe('agent mesh', () => {
   it('isolates an agent that hangs past its deadline and aborts the task', async () => {
     const m = mesh();
     let aborted = false;
-    const hang = m.get('system')?.submit({ id: 'slow', deadlineMs: 50, run: (signal) => new Promise(() => { signal.addEventListener('abort', () => { aborted = true; }); }) });
+    const hang = m.get('system')?.submit({
+      id: 'slow',
+      deadlineMs: 50,
+      run: (signal) =>
+        new Promise(() => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+        }),
+    });
     const err = await hang?.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentTaskError);
     expect((err as AgentTaskError).kind).toBe('deadline');
@@ -104,10 +137,18 @@ describe('agent mesh', () => {
 describe('implicit order', () => {
   it('reads a plan without declared dependencies as a sequence of the steps that will run', async () => {
     const { withImplicitOrder } = await import('../../src/agents/step-runner.js');
-    const steps = [{ id: 'a', dependsOn: [] }, { id: 'b', dependsOn: [] }, { id: 'c', dependsOn: [] }];
+    const steps = [
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: [] },
+      { id: 'c', dependsOn: [] },
+    ];
     expect(withImplicitOrder(steps, () => true).map((s) => s.dependsOn)).toEqual([[], ['a'], ['b']]);
     expect(withImplicitOrder(steps, (id) => id !== 'b').map((s) => s.dependsOn)).toEqual([[], [], ['a']]);
-    const dag = [{ id: 'a', dependsOn: [] }, { id: 'b', dependsOn: [] }, { id: 'c', dependsOn: ['a', 'b'] }];
+    const dag = [
+      { id: 'a', dependsOn: [] },
+      { id: 'b', dependsOn: [] },
+      { id: 'c', dependsOn: ['a', 'b'] },
+    ];
     expect(withImplicitOrder(dag, () => true)).toEqual(dag); // a declared DAG is taken as written
   });
 });

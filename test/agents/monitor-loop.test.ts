@@ -8,7 +8,10 @@ import { openDatabase, type Db } from '../../src/memory/database.js';
 
 let dir: string;
 let db: Db;
-afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function setup(): void {
   dir = mkdtempSync(join(tmpdir(), 'aios-monitor-'));
@@ -33,7 +36,9 @@ describe('monitor loop', () => {
     const proposals: string[] = [];
     const real = sampleSystem(null);
     const loop = new MonitorLoop({
-      db, intervalMs: 60_000, keepHours: 1,
+      db,
+      intervalMs: 60_000,
+      keepHours: 1,
       thresholds: { cpu_pct: 101, memory_pct: 101, disk_pct: 90, load_per_core: 1000 },
       alert: (level, m) => alerts.push(`${level}: ${m}`),
       propose: (goal) => proposals.push(goal),
@@ -58,16 +63,25 @@ describe('monitor loop', () => {
     const alerts: string[] = [];
     const proposals: string[] = [];
     const loop = new MonitorLoop({
-      db, intervalMs: 60_000, keepHours: 1,
+      db,
+      intervalMs: 60_000,
+      keepHours: 1,
       thresholds: { cpu_pct: false, memory_pct: false, disk_pct: false, load_per_core: false },
       // Any real filesystem is above 0.001 % used; none is at 100 %.
-      custom: [{ metric: 'disk_pct', path: dir, above: 0.001, goal: `what uses the most space under ${dir}` }, { metric: 'memory_pct', above: 100 }],
+      custom: [
+        { metric: 'disk_pct', path: dir, above: 0.001, goal: `what uses the most space under ${dir}` },
+        { metric: 'memory_pct', above: 100 },
+      ],
       alert: (level, m) => alerts.push(`${level}: ${m}`),
       propose: (goal, why) => proposals.push(`${goal} (${why})`),
     });
     loop.tick();
     loop.tick();
-    expect(alerts).toEqual([expect.stringMatching(new RegExp(`^critical: disk use on ${dir} is [\\d.]+% \\(threshold 0\\.001\\)$`))]);
-    expect(proposals).toEqual([expect.stringMatching(new RegExp(`^what uses the most space under ${dir} \\(disk use on ${dir} is`))]);
+    expect(alerts).toEqual([
+      expect.stringMatching(new RegExp(`^critical: disk use on ${dir} is [\\d.]+% \\(threshold 0\\.001\\)$`)),
+    ]);
+    expect(proposals).toEqual([
+      expect.stringMatching(new RegExp(`^what uses the most space under ${dir} \\(disk use on ${dir} is`)),
+    ]);
   });
 });

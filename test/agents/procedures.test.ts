@@ -9,9 +9,15 @@ import { engineRig, type EngineRig } from '../helpers/engine.js';
 import { ScriptedModel } from './helpers/scripted-model.js';
 
 let rig: EngineRig | undefined;
-afterEach(() => { rig?.dispose(); rig = undefined; });
+afterEach(() => {
+  rig?.dispose();
+  rig = undefined;
+});
 
-async function runToEnd(r: EngineRig, text: string): Promise<{ tier: string | undefined; state: string; explanation: string | null }> {
+async function runToEnd(
+  r: EngineRig,
+  text: string,
+): Promise<{ tier: string | undefined; state: string; explanation: string | null }> {
   const goal = await r.engine.submit(text, r.actor);
   if (goal.plan === null) return { tier: undefined, state: goal.state, explanation: goal.message };
   r.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, r.actor);
@@ -35,7 +41,9 @@ describe('learned procedures', () => {
     const again = await runToEnd(rig, 'write the greeting file'); // same words, other case and filler
     expect(again.tier).toBe('procedure');
     expect(again.state).toBe('succeeded');
-    expect(again.explanation).toMatch(/reused the procedure learned from "Write the greeting file please".*no model was called/);
+    expect(again.explanation).toMatch(
+      /reused the procedure learned from "Write the greeting file please".*no model was called/,
+    );
     expect(model?.calls).toBe(1);
 
     const reordered = await runToEnd(rig, 'greeting file: write it');
@@ -45,7 +53,9 @@ describe('learned procedures', () => {
   });
 
   it('a failed goal is not learned, and reactive goals never need to be', async () => {
-    rig = engineRig((procedures) => new PlannerChain([new ReactivePlanner(), new ProcedurePlanner(procedures)], 'help'));
+    rig = engineRig(
+      (procedures) => new PlannerChain([new ReactivePlanner(), new ProcedurePlanner(procedures)], 'help'),
+    );
     await runToEnd(rig, `create a file ${join(rig.dir, 'x.txt')} containing y`);
     await runToEnd(rig, `delete ${join(rig.dir, 'missing')}`);
     expect(rig.procedures.stats().stored).toBe(0);

@@ -19,26 +19,46 @@ afterEach(() => {
 
 /** Fails, with a long output that ends in an escape sequence (untrusted text). */
 const breaks = defineTool({
-  name: 'test.break', description: 'fails', schema: z.strictObject({ n: z.number().int() }),
-  capabilities: ['exec'], risk: 'medium', reversible: false, mutates: true,
+  name: 'test.break',
+  description: 'fails',
+  schema: z.strictObject({ n: z.number().int() }),
+  capabilities: ['exec'],
+  risk: 'medium',
+  reversible: false,
+  mutates: true,
   preview: () => Promise.resolve({ summary: 'fails' }),
-  execute: () => Promise.resolve({ ok: false, output: `${'x'.repeat(5000)}\nlast line \u001b[2J done\n`, error: 'it broke\u0007' }),
+  execute: () =>
+    Promise.resolve({ ok: false, output: `${'x'.repeat(5000)}\nlast line \u001b[2J done\n`, error: 'it broke\u0007' }),
 });
 const works = defineTool({
-  name: 'test.work', description: 'works', schema: z.strictObject({ n: z.number().int() }),
-  capabilities: ['exec'], risk: 'medium', reversible: false, mutates: true,
+  name: 'test.work',
+  description: 'works',
+  schema: z.strictObject({ n: z.number().int() }),
+  capabilities: ['exec'],
+  risk: 'medium',
+  reversible: false,
+  mutates: true,
   preview: () => Promise.resolve({ summary: 'works' }),
   execute: () => Promise.resolve({ ok: true, output: 'fine\n' }),
 });
 
-const step = (id: string, tool: string, dependsOn: string[] = []): PlanStepSpec => (
-  { id, agent: 'system', tool, args: { n: 1 }, rationale: '', risk: 'low', reversible: false, dependsOn });
+const step = (id: string, tool: string, dependsOn: string[] = []): PlanStepSpec => ({
+  id,
+  agent: 'system',
+  tool,
+  args: { n: 1 },
+  rationale: '',
+  risk: 'low',
+  reversible: false,
+  dependsOn,
+});
 
 /** Answers each request from its list in turn, and keeps every request it was given. */
 function scripted(answers: PlanOutcome[]): Planner & { requests: PlanRequest[] } {
   const requests: PlanRequest[] = [];
   return {
-    tier: 'local', requests,
+    tier: 'local',
+    requests,
     plan: (r) => {
       requests.push(r);
       return Promise.resolve(answers.shift() ?? { kind: 'not_understood', reason: 'no more answers' });
@@ -58,11 +78,19 @@ async function failedGoal(planner: ReturnType<typeof scripted>): Promise<{ r: En
   return { r, goal };
 }
 
-const first: PlanOutcome = { kind: 'plan', tier: 'local', steps: [step('s1', 'test.work'), step('s2', 'test.break', ['s1']), step('s3', 'test.work', ['s2'])], explanation: 'first' };
+const first: PlanOutcome = {
+  kind: 'plan',
+  tier: 'local',
+  steps: [step('s1', 'test.work'), step('s2', 'test.break', ['s1']), step('s3', 'test.work', ['s2'])],
+  explanation: 'first',
+};
 
 describe('goal revise (engine)', () => {
   it('tells the planner what failed, bounded and sanitised, and what already ran', async () => {
-    const planner = scripted([first, { kind: 'plan', tier: 'local', steps: [step('s1', 'test.work')], explanation: 'second' }]);
+    const planner = scripted([
+      first,
+      { kind: 'plan', tier: 'local', steps: [step('s1', 'test.work')], explanation: 'second' },
+    ]);
     const { r, goal } = await failedGoal(planner);
     const revised = await r.engine.revise(goal.id, r.actor);
     expect(revised).toMatchObject({ id: goal.id, state: 'awaiting_approval', message: 'revised plan: second' });
@@ -87,24 +115,38 @@ describe('goal revise (engine)', () => {
     const planner = scripted([first]);
     const { r, goal } = await failedGoal(planner);
     // The next answer never comes: the planner waits until it is aborted, as a model call does.
-    planner.plan = (req) => new Promise((_resolve, reject) => req.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    planner.plan = (req) =>
+      new Promise((_resolve, reject) => req.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
     const revising = r.engine.revise(goal.id, r.actor);
     expect(r.engine.get(goal.id).state).toBe('planning');
     const cancelled = r.engine.cancel(goal.id, r.actor);
     expect(cancelled).toMatchObject({ state: 'failed', message: goal.message, plan: { id: goal.plan?.id } });
     expect(await revising).toMatchObject({ state: 'failed', plan: { id: goal.plan?.id } });
-    const row = r.db.prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'").get(goal.id) as { payload: string } | undefined;
+    const row = r.db
+      .prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'")
+      .get(goal.id) as { payload: string } | undefined;
     expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ reason: 'cancelled by tester' });
   });
 
   it('without a new plan the goal stays failed, with its plan and message, and the attempt is recorded', async () => {
     const planner = scripted([first, { kind: 'not_understood', reason: 'The model found nothing better.' }]);
     const { r, goal } = await failedGoal(planner);
-    await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(`no revised plan for goal ${goal.id}: The model found nothing better.; the goal is failed as before`);
+    await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(
+      `no revised plan for goal ${goal.id}: The model found nothing better.; the goal is failed as before`,
+    );
     const after = r.engine.get(goal.id);
-    expect(after).toMatchObject({ state: 'failed', message: goal.message, plan: { id: goal.plan?.id, hash: goal.plan?.hash } });
-    const row = r.db.prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'").get(goal.id) as { payload: string } | undefined;
-    expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({ from: goal.plan?.id, reason: 'The model found nothing better.' });
+    expect(after).toMatchObject({
+      state: 'failed',
+      message: goal.message,
+      plan: { id: goal.plan?.id, hash: goal.plan?.hash },
+    });
+    const row = r.db
+      .prepare("SELECT payload FROM events WHERE goal_id = ? AND type = 'plan.revise_failed'")
+      .get(goal.id) as { payload: string } | undefined;
+    expect(JSON.parse(row?.payload ?? '{}')).toMatchObject({
+      from: goal.plan?.id,
+      reason: 'The model found nothing better.',
+    });
     // It can be asked again.
     await expect(r.engine.revise(goal.id, r.actor)).rejects.toThrow(/no more answers/);
   });
@@ -118,10 +160,23 @@ describe('goal revise (engine)', () => {
     const b = join(r.dir, 'b.txt');
     writeFileSync(a, 'a before\n');
     writeFileSync(b, 'b before\n');
-    const write = (id: string, path: string, content: string, dependsOn: string[] = []): PlanStepSpec => (
-      { id, agent: 'storage', tool: 'fs.write', args: { path, content }, rationale: '', risk: 'medium', reversible: true, dependsOn });
+    const write = (id: string, path: string, content: string, dependsOn: string[] = []): PlanStepSpec => ({
+      id,
+      agent: 'storage',
+      tool: 'fs.write',
+      args: { path, content },
+      rationale: '',
+      risk: 'medium',
+      reversible: true,
+      dependsOn,
+    });
     answers.push(
-      { kind: 'plan', tier: 'local', explanation: 'first', steps: [write('s1', a, 'a changed\n'), step('s2', 'test.break', ['s1'])] },
+      {
+        kind: 'plan',
+        tier: 'local',
+        explanation: 'first',
+        steps: [write('s1', a, 'a changed\n'), step('s2', 'test.break', ['s1'])],
+      },
       { kind: 'plan', tier: 'local', explanation: 'revised', steps: [write('s1', b, 'b changed\n')] },
     );
     const planned = await r.engine.submit('change a and b', r.actor);
@@ -142,7 +197,8 @@ describe('goal revise (engine)', () => {
     expect(back.state).toBe('rolled_back');
     expect(readFileSync(a, 'utf8')).toBe('a before\n');
     expect(readFileSync(b, 'utf8')).toBe('b before\n');
-    const row = r.db.prepare("SELECT detail FROM audit WHERE action = 'goal.rollback'").get() as { detail: string } | undefined;
+    const row = r.db.prepare("SELECT detail FROM audit WHERE action = 'goal.rollback'").get() as
+      { detail: string } | undefined;
     expect(JSON.parse(row?.detail ?? '{}')).toMatchObject({ steps: ['s1', `${planned.plan.id}/s1`] });
   });
 });

@@ -3,7 +3,17 @@
 // mtimes, rolled back. Everything comes back, the writing shell command could touch only the
 // file it declared (it ran in bubblewrap), and the rollback names what it could not restore.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Planner, PlanOutcome } from '../../src/agents/planner.js';
@@ -33,12 +43,26 @@ const scripted = (steps: PlanStepSpec[]): Planner => ({
   tier: 'local',
   plan: (): Promise<PlanOutcome> => Promise.resolve({ kind: 'plan', tier: 'local', steps, explanation: 'scripted' }),
 });
-const step = (id: string, tool: string, args: Record<string, unknown>): PlanStepSpec => (
-  { id, agent: tool.startsWith('shell') ? 'system' : 'storage', tool, args, rationale: '', risk: 'medium', reversible: true, dependsOn: [] });
+const step = (id: string, tool: string, args: Record<string, unknown>): PlanStepSpec => ({
+  id,
+  agent: tool.startsWith('shell') ? 'system' : 'storage',
+  tool,
+  args,
+  rationale: '',
+  risk: 'medium',
+  reversible: true,
+  dependsOn: [],
+});
 
 const getfacl = (path: string): string => execFileSync('getfacl', ['-cp', path], { encoding: 'utf8' });
 const setXattr = (path: string, name: string, value: string): void => {
-  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', path, name, value]);
+  execFileSync('python3', [
+    '-c',
+    'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())',
+    path,
+    name,
+    value,
+  ]);
 };
 const OLD = new Date('2021-06-07T08:09:10.111Z');
 
@@ -47,8 +71,16 @@ function describePath(path: string): unknown {
   const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
   if (st === undefined) return 'absent';
   return {
-    mode: st.mode, uid: st.uid, gid: st.gid, nlink: st.nlink, mtime: st.mtimeNs,
-    content: st.isSymbolicLink() ? `-> ${execFileSync('readlink', [path], { encoding: 'utf8' })}` : st.isFile() ? readFileSync(path, 'utf8') : 'dir',
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    nlink: st.nlink,
+    mtime: st.mtimeNs,
+    content: st.isSymbolicLink()
+      ? `-> ${execFileSync('readlink', [path], { encoding: 'utf8' })}`
+      : st.isFile()
+        ? readFileSync(path, 'utf8')
+        : 'dir',
     acl: st.isSymbolicLink() ? null : getfacl(path),
     xattrs: readXattrs(path).map((x) => `${x.name}=${x.value.toString('base64')}`),
   };
@@ -63,8 +95,15 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
     const dir = workDir();
     rig = engineRig(() => scripted(sevenSteps(dir)), sandboxed);
     const f = {
-      config: join(dir, 'app.conf'), alias: join(dir, 'app.conf.link'), mode: join(dir, 'run.sh'), gone: join(dir, 'old.log'),
-      log: join(dir, 'notes.txt'), link: join(dir, 'current'), fresh: join(dir, 'new.conf'), owned: join(dir, 'data.db'), outside: join(dir, 'outside'),
+      config: join(dir, 'app.conf'),
+      alias: join(dir, 'app.conf.link'),
+      mode: join(dir, 'run.sh'),
+      gone: join(dir, 'old.log'),
+      log: join(dir, 'notes.txt'),
+      link: join(dir, 'current'),
+      fresh: join(dir, 'new.conf'),
+      owned: join(dir, 'data.db'),
+      outside: join(dir, 'outside'),
     };
     writeFileSync(f.config, 'port=80\n', { mode: 0o640 });
     execFileSync('setfacl', ['-m', 'u:4444:rw', f.config]);
@@ -86,7 +125,15 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
     rig.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, rig.actor, true);
     await rig.engine.idle();
     const ran = rig.engine.get(goal.id);
-    expect(ran.plan?.steps.map((s) => `${s.id}:${s.state}`)).toEqual(['s1:succeeded', 's2:succeeded', 's3:succeeded', 's4:succeeded', 's5:succeeded', 's6:succeeded', 's7:succeeded']);
+    expect(ran.plan?.steps.map((s) => `${s.id}:${s.state}`)).toEqual([
+      's1:succeeded',
+      's2:succeeded',
+      's3:succeeded',
+      's4:succeeded',
+      's5:succeeded',
+      's6:succeeded',
+      's7:succeeded',
+    ]);
     expect(readFileSync(f.alias, 'utf8')).toBe('port=8080\n');
     expect(readFileSync(f.log, 'utf8')).toBe('first\nsecond\n');
     expect(existsSync(f.gone)).toBe(false);
@@ -95,7 +142,9 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
 
     const rolled = await rig.engine.rollback(goal.id, rig.actor);
     expect(rolled.state).toBe('rolled_back');
-    expect(rolled.message).toMatch(new RegExp(`NOT brought back: ${f.gone}: had 2 hard links; .* the snapshot does not know its other name`));
+    expect(rolled.message).toMatch(
+      new RegExp(`NOT brought back: ${f.gone}: had 2 hard links; .* the snapshot does not know its other name`),
+    );
     for (const p of paths) {
       // old.log comes back whole (content, mode, xattr, mtime) but as a file of its own, as the message says.
       const want = p === f.gone ? { ...(before[p] as object), nlink: 1n } : before[p];
@@ -106,16 +155,34 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
 
   it('a writing command cannot touch a path it did not declare: it fails inside the sandbox', async () => {
     const dir = workDir();
-    rig = engineRig(() => scripted([step('s1', 'shell.exec', { command: `echo changed >> ${join(dir, 'declared')}; echo sneaky > ${join(dir, 'undeclared.sh')}` })]), sandboxed);
+    rig = engineRig(
+      () =>
+        scripted([
+          step('s1', 'shell.exec', {
+            command: `echo changed >> ${join(dir, 'declared')}; echo sneaky > ${join(dir, 'undeclared.sh')}`,
+          }),
+        ]),
+      sandboxed,
+    );
     writeFileSync(join(dir, 'declared'), 'before\n');
     writeFileSync(join(dir, 'undeclared.sh'), 'before\n');
     // A redirection declares its file: both are writable, and the preview says so.
     const goal = await rig.engine.submit('sneak', rig.actor);
     if (goal.plan === null) throw new Error(goal.message ?? 'no plan');
-    expect(goal.plan.steps[0]?.preview.detail).toMatch(/writable: only .*declared, .*undeclared\.sh and a private \/tmp/);
+    expect(goal.plan.steps[0]?.preview.detail).toMatch(
+      /writable: only .*declared, .*undeclared\.sh and a private \/tmp/,
+    );
     rig.dispose();
 
-    rig = engineRig(() => scripted([step('s1', 'shell.exec', { command: `echo changed >> ${join(dir, 'declared')} && touch ${join(dir, 'undeclared.sh')} ${join(dir, 'created')}` })]), sandboxed);
+    rig = engineRig(
+      () =>
+        scripted([
+          step('s1', 'shell.exec', {
+            command: `echo changed >> ${join(dir, 'declared')} && touch ${join(dir, 'undeclared.sh')} ${join(dir, 'created')}`,
+          }),
+        ]),
+      sandboxed,
+    );
     utimesSync(join(dir, 'undeclared.sh'), OLD, OLD);
     const g = await rig.engine.submit('sneak', rig.actor);
     if (g.plan === null) throw new Error(g.message ?? 'no plan');
@@ -136,7 +203,9 @@ function sevenSteps(dir: string): PlanStepSpec[] {
     step('s2', 'fs.chmod', { path: join(dir, 'run.sh'), mode: '600' }),
     step('s3', 'fs.delete', { path: join(dir, 'old.log') }),
     // Declares its file by redirecting to it; the touch of another file fails in the sandbox, and `|| true` lets the step succeed.
-    step('s4', 'shell.exec', { command: `echo second >> ${join(dir, 'notes.txt')}; touch ${join(dir, 'outside')} 2>/dev/null || true` }),
+    step('s4', 'shell.exec', {
+      command: `echo second >> ${join(dir, 'notes.txt')}; touch ${join(dir, 'outside')} 2>/dev/null || true`,
+    }),
     step('s5', 'fs.symlink', { path: join(dir, 'current'), target: join(dir, 'app.conf') }),
     step('s6', 'fs.write', { path: join(dir, 'new.conf'), content: 'fresh\n' }),
     step('s7', 'fs.chown', { path: join(dir, 'data.db'), owner: '0', group: '0' }),

@@ -8,7 +8,10 @@ import { isRoot } from '../helpers/system-users.js';
 import { until } from '../helpers/until.js';
 
 let rig: EngineRig | undefined;
-afterEach(() => { rig?.dispose(); rig = undefined; });
+afterEach(() => {
+  rig?.dispose();
+  rig = undefined;
+});
 
 describe.skipIf(!isRoot)('rollback, judged as the person rolling back', () => {
   it('an operator cannot roll back a high-risk step an admin approved on their goal; the admin can', async () => {
@@ -23,10 +26,16 @@ describe.skipIf(!isRoot)('rollback, judged as the person rolling back', () => {
     const goal = await r.engine.submitDirect('fs.chown', { path: file, owner: 'daemon' }, operator);
     const plan = goal.plan as NonNullable<typeof goal.plan>;
     r.engine.decide(plan.id, plan.hash, 'approve', undefined, r.actor, true);
-    await until('the goal to run', () => Promise.resolve(r.engine.get(goal.id)), (g) => g.state !== 'running');
+    await until(
+      'the goal to run',
+      () => Promise.resolve(r.engine.get(goal.id)),
+      (g) => g.state !== 'running',
+    );
     expect(r.engine.get(goal.id).state).toBe('succeeded');
     expect(lstatSync(file).uid).toBe(1);
-    await expect(r.engine.rollback(goal.id, operator)).rejects.toThrow(/cannot roll back goal .*high risk: only an admin may approve it/);
+    await expect(r.engine.rollback(goal.id, operator)).rejects.toThrow(
+      /cannot roll back goal .*high risk: only an admin may approve it/,
+    );
     expect(lstatSync(file).uid).toBe(1);
     expect(r.ledger.list({ limit: 100, afterSeq: 0 }).some((e) => e.action === 'goal.rollback_denied')).toBe(true);
     await r.engine.rollback(goal.id, r.actor);

@@ -28,8 +28,22 @@ const scripted = (steps: PlanStepSpec[]): Planner => ({
   plan: (): Promise<PlanOutcome> => Promise.resolve({ kind: 'plan', tier: 'local', steps, explanation: 'scripted' }),
 });
 
-const step = (id: string, tool: string, args: Record<string, unknown>, extra: Partial<PlanStepSpec> = {}): PlanStepSpec => (
-  { id, agent: 'system', tool, args, rationale: '', risk: 'low', reversible: false, dependsOn: [], ...extra });
+const step = (
+  id: string,
+  tool: string,
+  args: Record<string, unknown>,
+  extra: Partial<PlanStepSpec> = {},
+): PlanStepSpec => ({
+  id,
+  agent: 'system',
+  tool,
+  args,
+  rationale: '',
+  risk: 'low',
+  reversible: false,
+  dependsOn: [],
+  ...extra,
+});
 
 /** A port nothing listens on: bound, then closed again. */
 async function freePort(): Promise<number> {
@@ -42,8 +56,13 @@ async function freePort(): Promise<number> {
 
 /** "Starts a service": returns at once, and the server listens only after a delay, as a real daemon would. */
 const slowServer = defineTool({
-  name: 'test.start_listener', description: 'listen on a port after a delay', schema: z.strictObject({ port: z.number().int(), delayMs: z.number().int() }),
-  capabilities: ['exec'], risk: 'medium', reversible: false, mutates: true,
+  name: 'test.start_listener',
+  description: 'listen on a port after a delay',
+  schema: z.strictObject({ port: z.number().int(), delayMs: z.number().int() }),
+  capabilities: ['exec'],
+  risk: 'medium',
+  reversible: false,
+  mutates: true,
   preview: (a) => Promise.resolve({ summary: `listen on ${a.port} in ${a.delayMs} ms` }),
   execute: (a) => {
     setTimeout(() => {
@@ -59,7 +78,8 @@ async function approveAndRun(r: EngineRig, text = 'goal'): Promise<ReturnType<En
   const goal = await r.engine.submit(text, r.actor);
   if (goal.plan === null) return goal;
   // Read-only plans are approved by the policy in normal mode; the rest by the tester.
-  if (goal.state === 'awaiting_approval') r.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, r.actor, true);
+  if (goal.state === 'awaiting_approval')
+    r.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, r.actor, true);
   await r.engine.idle();
   return r.engine.get(goal.id);
 }
@@ -67,20 +87,32 @@ async function approveAndRun(r: EngineRig, text = 'goal'): Promise<ReturnType<En
 describe('verification steps', () => {
   it('a command that exits 0 but whose port check fails fails the goal, and its dependants do not run', async () => {
     const port = await freePort();
-    rig = engineRig(() => scripted([
-      step('s1', 'shell.exec', { command: 'true' }, { verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 300 } }),
-      step('s2', 'fs.list', { path: '/' }, { dependsOn: ['s1'] }),
-    ]));
+    rig = engineRig(() =>
+      scripted([
+        step(
+          's1',
+          'shell.exec',
+          { command: 'true' },
+          { verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 300 } },
+        ),
+        step('s2', 'fs.list', { path: '/' }, { dependsOn: ['s1'] }),
+      ]),
+    );
     const done = await approveAndRun(rig);
     expect(done.state).toBe('failed');
-    expect(done.message).toMatch(new RegExp(`step s1 \\(shell.exec\\) failed: verification failed: port 127.0.0.1:${port} open`));
+    expect(done.message).toMatch(
+      new RegExp(`step s1 \\(shell.exec\\) failed: verification failed: port 127.0.0.1:${port} open`),
+    );
     const [s1, s2] = done.plan?.steps ?? [];
     expect(s1).toMatchObject({ state: 'failed' });
     expect(s1?.output).toMatch(/\[verification failed: 127\.0\.0\.1:\d+ is not reachable/);
     expect(s2).toMatchObject({ state: 'skipped' });
     const verify = rig.ledger.verify();
     expect(verify.ok).toBe(true);
-    const entries = rig.db.prepare(`SELECT actor, detail FROM audit WHERE action = 'step.verify'`).all() as { actor: string; detail: string }[];
+    const entries = rig.db.prepare(`SELECT actor, detail FROM audit WHERE action = 'step.verify'`).all() as {
+      actor: string;
+      detail: string;
+    }[];
     expect(entries).toHaveLength(1);
     expect(entries[0]?.actor).toBe('network');
     const detail = JSON.parse(entries[0]?.detail ?? '{}') as { ok: boolean; attempts: number };
@@ -90,9 +122,18 @@ describe('verification steps', () => {
 
   it('keeps checking until a slow server comes up, then the step succeeds', async () => {
     const port = await freePort();
-    rig = engineRig(() => scripted([
-      step('s1', 'test.start_listener', { port, delayMs: 700 }, { verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 10_000 } }),
-    ]), { tools: () => [slowServer] });
+    rig = engineRig(
+      () =>
+        scripted([
+          step(
+            's1',
+            'test.start_listener',
+            { port, delayMs: 700 },
+            { verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 10_000 } },
+          ),
+        ]),
+      { tools: () => [slowServer] },
+    );
     const done = await approveAndRun(rig);
     expect(done.state).toBe('succeeded');
     expect(done.plan?.steps[0]?.output).toMatch(/\[verified after [2-9]\d* checks\]/);
@@ -105,7 +146,14 @@ describe('verification steps', () => {
     rig = engineRig((_p, dir) => {
       path = join(dir, 'site.conf');
       writeFileSync(path, 'old\n');
-      return scripted([step('s1', 'fs.write', { path, content: 'new\n' }, { agent: 'storage', verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 0 } })]);
+      return scripted([
+        step(
+          's1',
+          'fs.write',
+          { path, content: 'new\n' },
+          { agent: 'storage', verify: { check: 'port', host: '127.0.0.1', port, expect: 'open', withinMs: 0 } },
+        ),
+      ]);
     });
     const done = await approveAndRun(rig);
     expect(done.state).toBe('failed');
@@ -117,9 +165,16 @@ describe('verification steps', () => {
   });
 
   it('a pure verification step: a read-only step whose check decides the goal', async () => {
-    rig = engineRig((_p, dir) => scripted([
-      step('s1', 'fs.stat', { path: dir }, { agent: 'storage', verify: { check: 'file', path: join(dir, 'ready.flag'), withinMs: 0 } }),
-    ]));
+    rig = engineRig((_p, dir) =>
+      scripted([
+        step(
+          's1',
+          'fs.stat',
+          { path: dir },
+          { agent: 'storage', verify: { check: 'file', path: join(dir, 'ready.flag'), withinMs: 0 } },
+        ),
+      ]),
+    );
     const failed = await approveAndRun(rig);
     expect(failed.state).toBe('failed');
     expect(failed.message).toMatch(/verification failed: .*ready\.flag exists/);
@@ -132,7 +187,14 @@ describe('verification steps', () => {
     rig = engineRig((_p, dir) => {
       target = join(dir, 'victim');
       writeFileSync(target, 'x');
-      return scripted([step('s1', 'fs.list', { path: dir }, { agent: 'storage', verify: { check: 'command', command: `rm -f ${target}` } })]);
+      return scripted([
+        step(
+          's1',
+          'fs.list',
+          { path: dir },
+          { agent: 'storage', verify: { check: 'command', command: `rm -f ${target}` } },
+        ),
+      ]);
     });
     const goal = await rig.engine.submit('goal', rig.actor);
     expect(goal.state).toBe('not_understood');
@@ -141,10 +203,26 @@ describe('verification steps', () => {
   });
 
   it('a read-only command check runs, and its exit status and output are judged', async () => {
-    rig = engineRig((_p, dir) => scripted([
-      step('s1', 'fs.list', { path: dir }, { agent: 'storage', verify: { check: 'command', command: 'echo ready', outputContains: 'ready' } }),
-      step('s2', 'fs.list', { path: dir }, { agent: 'storage', dependsOn: ['s1'], verify: { check: 'command', command: 'ls /definitely-missing-dir', exitCode: 0, withinMs: 0 } }),
-    ]));
+    rig = engineRig((_p, dir) =>
+      scripted([
+        step(
+          's1',
+          'fs.list',
+          { path: dir },
+          { agent: 'storage', verify: { check: 'command', command: 'echo ready', outputContains: 'ready' } },
+        ),
+        step(
+          's2',
+          'fs.list',
+          { path: dir },
+          {
+            agent: 'storage',
+            dependsOn: ['s1'],
+            verify: { check: 'command', command: 'ls /definitely-missing-dir', exitCode: 0, withinMs: 0 },
+          },
+        ),
+      ]),
+    );
     const done = await approveAndRun(rig);
     expect(done.plan?.steps.map((s) => s.state)).toEqual(['succeeded', 'failed']);
     expect(done.plan?.steps[1]?.error).toMatch(/exited with status [12], expected 0/);
@@ -165,21 +243,73 @@ describe('verify in the plan', () => {
   it('appears in the JSON Schema and the grammar a model plans with, and parses from either', () => {
     expect(JSON.stringify(planJsonSchema(registry.describe()))).toContain('"check"');
     expect(JSON.stringify(planGrammarSchema(registry.describe()))).toContain('"verify"');
-    const cloud = checkDraft({ explanation: 'x', steps: [{ tool: 'service.start', args: { unit: 'nginx' }, rationale: 'r', depends_on: [], verify: { check: 'port', host: 'localhost', port: 80, expect: 'open' } }] }, registry);
+    const cloud = checkDraft(
+      {
+        explanation: 'x',
+        steps: [
+          {
+            tool: 'service.start',
+            args: { unit: 'nginx' },
+            rationale: 'r',
+            depends_on: [],
+            verify: { check: 'port', host: 'localhost', port: 80, expect: 'open' },
+          },
+        ],
+      },
+      registry,
+    );
     expect(cloud.ok && cloud.steps[0]?.verify).toEqual({ check: 'port', host: 'localhost', port: 80, expect: 'open' });
-    const grammar = checkDraft({ explanation: 'x', steps: [{ tool: 'fs.list', args: { path: '/' }, rationale: 'r', depends_on: [], verify: null }] }, registry, { fromGrammar: true });
+    const grammar = checkDraft(
+      {
+        explanation: 'x',
+        steps: [{ tool: 'fs.list', args: { path: '/' }, rationale: 'r', depends_on: [], verify: null }],
+      },
+      registry,
+      { fromGrammar: true },
+    );
     expect(grammar.ok && grammar.steps[0]?.verify).toBeUndefined();
-    const nulls = checkDraft({ explanation: 'x', steps: [{ tool: 'fs.list', args: { path: '/' }, rationale: 'r', depends_on: [], verify: { check: 'service', unit: 'ssh', expect: 'active', withinMs: null } }] }, registry, { fromGrammar: true });
+    const nulls = checkDraft(
+      {
+        explanation: 'x',
+        steps: [
+          {
+            tool: 'fs.list',
+            args: { path: '/' },
+            rationale: 'r',
+            depends_on: [],
+            verify: { check: 'service', unit: 'ssh', expect: 'active', withinMs: null },
+          },
+        ],
+      },
+      registry,
+      { fromGrammar: true },
+    );
     expect(nulls.ok && nulls.steps[0]?.verify).toEqual({ check: 'service', unit: 'ssh', expect: 'active' });
-    const bad = checkDraft({ explanation: 'x', steps: [{ tool: 'fs.list', args: { path: '/' }, rationale: 'r', depends_on: [], verify: { check: 'port', port: 80 } }] }, registry);
+    const bad = checkDraft(
+      {
+        explanation: 'x',
+        steps: [
+          { tool: 'fs.list', args: { path: '/' }, rationale: 'r', depends_on: [], verify: { check: 'port', port: 80 } },
+        ],
+      },
+      registry,
+    );
     expect(bad.ok).toBe(false);
   });
 
   it('the rule that starts a service attaches a check that it is active', async () => {
     const out = await new ReactivePlanner().plan({ text: 'restart the nginx service', home: '/root' });
-    expect(out.kind === 'plan' && out.steps[0]).toMatchObject({ tool: 'service.restart', args: { unit: 'nginx' }, verify: { check: 'service', unit: 'nginx', expect: 'active' } });
+    expect(out.kind === 'plan' && out.steps[0]).toMatchObject({
+      tool: 'service.restart',
+      args: { unit: 'nginx' },
+      verify: { check: 'service', unit: 'nginx', expect: 'active' },
+    });
     const start = await new ReactivePlanner().plan({ text: 'start service sshd', home: '/root' });
-    expect(start.kind === 'plan' && start.steps[0]).toMatchObject({ tool: 'service.start', args: { unit: 'sshd' }, verify: { check: 'service', unit: 'sshd' } });
+    expect(start.kind === 'plan' && start.steps[0]).toMatchObject({
+      tool: 'service.start',
+      args: { unit: 'sshd' },
+      verify: { check: 'service', unit: 'sshd' },
+    });
     expect((await new ReactivePlanner().plan({ text: 'restart nginx', home: '/root' })).kind).toBe('not_understood');
   });
 });

@@ -25,7 +25,10 @@ describe.skipIf(storiesMissing !== null)('synthetic Llama for the model benchmar
     expect(llama.attention['head_count_kv']).toBe(2);
     expect(info.metadata.tokenizer.ggml.tokens).toHaveLength(512);
     expect(info.tensorInfo).toHaveLength(3 + 9 * 3);
-    const counted = (info.tensorInfo ?? []).reduce((n, t) => n + t.dimensions.reduce<number>((a, d) => a * Number(d), 1), 0);
+    const counted = (info.tensorInfo ?? []).reduce(
+      (n, t) => n + t.dimensions.reduce<number>((a, d) => a * Number(d), 1),
+      0,
+    );
     expect(counted).toBe(params);
     // 2 bytes per F16 weight dominate the file.
     expect(statSync(out).size).toBeGreaterThan(params * 2 - 1);
@@ -41,7 +44,11 @@ describe.skipIf(storiesMissing !== null)('synthetic Llama for the model benchmar
       const context = await model.createContext({ contextSize: 256, threads: 1 });
       let tokens = 0;
       await new LlamaCompletion({ contextSequence: context.getSequence() }).generateCompletion('Once upon a time', {
-        maxTokens: 8, temperature: 0, onToken: (t) => { tokens += t.length; },
+        maxTokens: 8,
+        temperature: 0,
+        onToken: (t) => {
+          tokens += t.length;
+        },
       });
       expect(tokens).toBe(8);
     } finally {

@@ -8,8 +8,12 @@ import { runCli, type CliRun } from '../helpers/aios-cli.js';
 
 const run = promisify(execFile);
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 const aios = (...args: string[]): Promise<CliRun> => runCli(d, args);
 
@@ -32,7 +36,9 @@ describe('aios CLI', () => {
     expect(goal.state).toBe('succeeded');
     expect(readFileSync(file, 'utf8')).toBe('yes\n');
 
-    const snaps = JSON.parse((await aios('snapshots', '--json')).stdout) as { snapshots: { id: string; paths: string[] }[] };
+    const snaps = JSON.parse((await aios('snapshots', '--json')).stdout) as {
+      snapshots: { id: string; paths: string[] }[];
+    };
     const snap = snaps.snapshots.find((s) => s.paths.includes(file));
     expect(snap).toBeDefined();
     const refused = await aios('restore', snap?.id ?? '');
@@ -56,7 +62,11 @@ describe('aios CLI', () => {
   });
 
   it('status, audit verify and memory search answer in --json', async () => {
-    const status = JSON.parse((await aios('status', '--json')).stdout) as { health: string; mode: string; user: { role: string } };
+    const status = JSON.parse((await aios('status', '--json')).stdout) as {
+      health: string;
+      mode: string;
+      user: { role: string };
+    };
     expect(status).toMatchObject({ health: 'ok', mode: 'user', user: { role: 'admin' } });
     const audit = await aios('audit', 'verify', '--json');
     expect(audit.code).toBe(0);
@@ -65,14 +75,32 @@ describe('aios CLI', () => {
     expect(mem.hits.length).toBeGreaterThan(0);
   });
 
-  it('agents lists the mesh, and goal show prints a goal\'s decision trace', async () => {
-    const agents = JSON.parse((await aios('agents', '--json')).stdout) as { agents: { name: string; state: string; done: number }[]; procedures: { stored: number } };
-    expect(agents.agents.map((a) => a.name)).toEqual(expect.arrayContaining(['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance', 'learning']));
+  it("agents lists the mesh, and goal show prints a goal's decision trace", async () => {
+    const agents = JSON.parse((await aios('agents', '--json')).stdout) as {
+      agents: { name: string; state: string; done: number }[];
+      procedures: { stored: number };
+    };
+    expect(agents.agents.map((a) => a.name)).toEqual(
+      expect.arrayContaining([
+        'system',
+        'storage',
+        'monitor',
+        'network',
+        'security',
+        'package',
+        'maintenance',
+        'learning',
+      ]),
+    );
     expect(agents.agents.find((a) => a.name === 'storage')?.done).toBeGreaterThan(0); // it wrote the files above
     expect(agents.procedures).toMatchObject({ ftsHits: expect.any(Number), embeddingHits: 0 }); // no local model here
-    expect((await aios('agents')).stdout).toMatch(/learned procedures: \d+ stored, \d+\/\d+ lookups reused \(\d+%: \d+ by words, 0 by embedding\)/);
+    expect((await aios('agents')).stdout).toMatch(
+      /learned procedures: \d+ stored, \d+\/\d+ lookups reused \(\d+%: \d+ by words, 0 by embedding\)/,
+    );
     const file = join(d.dir, 'traced.txt');
-    const goal = JSON.parse((await aios('goal', '--yes', '--json', `create a file ${file} containing traced`)).stdout) as { id: string };
+    const goal = JSON.parse(
+      (await aios('goal', '--yes', '--json', `create a file ${file} containing traced`)).stdout,
+    ) as { id: string };
     const shown = await aios('goal', 'show', goal.id);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/decision trace:/);
@@ -83,13 +111,17 @@ describe('aios CLI', () => {
   });
 
   it('says the daemon is not running (exit 3) instead of hanging', async () => {
-    const r = await run(process.execPath, [aiosBin, 'status'], { env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nothing.sock') } }).catch((e: unknown) => e as { code: number; stderr: string });
+    const r = await run(process.execPath, [aiosBin, 'status'], {
+      env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nothing.sock') },
+    }).catch((e: unknown) => e as { code: number; stderr: string });
     expect((r as { code: number }).code).toBe(3);
     expect((r as { stderr: string }).stderr).toMatch(/not running/);
   });
 
   it('aios-shell -c refuses instead of handing the command to a shell', async () => {
-    const r = await run(process.execPath, [join(aiosBin, '..', 'aios-shell.js'), '-c', 'cat /etc/shadow']).catch((e: unknown) => e as { code: number; stderr: string; stdout: string });
+    const r = await run(process.execPath, [join(aiosBin, '..', 'aios-shell.js'), '-c', 'cat /etc/shadow']).catch(
+      (e: unknown) => e as { code: number; stderr: string; stdout: string },
+    );
     expect((r as { code: number }).code).toBe(1);
     expect((r as { stdout: string }).stdout).toBe('');
     expect((r as { stderr: string }).stderr).toMatch(/not run through a shell/);

@@ -10,7 +10,9 @@ describe('aios writing into a pipe whose reader has gone', () => {
     // The reader goes before the first write.
     child.stdout.destroy();
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
     expect(code).toBe(141);

@@ -8,8 +8,12 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { runCli, type CliRun } from '../helpers/aios-cli.js';
 
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 const aios = (...args: string[]): Promise<CliRun> => runCli(d, args);
 
@@ -72,7 +76,9 @@ describe('aios goal verbs', () => {
     // A rollback is reviewed: without --yes it says what it would do, and does nothing.
     const review = await aios('goal', 'rollback', short(goal));
     expect(review.code).toBe(2);
-    expect(review.stderr).toMatch(new RegExp(`removes ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*run again with --yes`));
+    expect(review.stderr).toMatch(
+      new RegExp(`removes ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*run again with --yes`),
+    );
     expect(existsSync(file)).toBe(true);
     const rolled = await aios('goal', 'rollback', short(goal), '--yes', '--json');
     expect(rolled.code).toBe(0);
@@ -125,9 +131,12 @@ describe('aios goal verbs', () => {
     // Goals submitted within a second share the start of their ids (a ULID starts with the time).
     const c = await d.client();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await c.call('goal/submit', { text: `read ${join(d.dir, `same-${i}.txt`)}` })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await c.call('goal/submit', { text: `read ${join(d.dir, `same-${i}.txt`)}` })).id);
     c.close();
-    const pair = [0, 1].map((i) => [ids[i] ?? '', ids[i + 1] ?? ''] as const).find(([a, b]) => a.slice(0, 8) === b.slice(0, 8));
+    const pair = [0, 1]
+      .map((i) => [ids[i] ?? '', ids[i + 1] ?? ''] as const)
+      .find(([a, b]) => a.slice(0, 8) === b.slice(0, 8));
     expect(pair).toBeDefined();
     const ambiguous = await aios('goal', 'show', pair?.[0].slice(0, 8) ?? '');
     expect(ambiguous.code).toBe(4);

@@ -9,8 +9,12 @@ import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '..
 
 const shellBin = join(aiosBin, '..', 'aios-shell.js');
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 describe('aios-shell -c', () => {
   it('answers an aios command, split into words without a shell', async () => {
@@ -53,8 +57,12 @@ describe('aios-shell -c', () => {
     expect(r.stderr).toMatch(/commands are not run through a shell/);
   });
 
-  it('keeps an aios command\'s words as written', () => {
-    expect(loginCommand(`aios goal -- 'restart nginx; now' "x\\$y"`)).toEqual({ argv: ['goal', '--', 'restart nginx; now', 'x$y'] });
-    expect(loginCommand('aios --socket /run/aios/aiosd.sock status --json')).toEqual({ argv: ['--socket', '/run/aios/aiosd.sock', 'status', '--json'] });
+  it("keeps an aios command's words as written", () => {
+    expect(loginCommand(`aios goal -- 'restart nginx; now' "x\\$y"`)).toEqual({
+      argv: ['goal', '--', 'restart nginx; now', 'x$y'],
+    });
+    expect(loginCommand('aios --socket /run/aios/aiosd.sock status --json')).toEqual({
+      argv: ['--socket', '/run/aios/aiosd.sock', 'status', '--json'],
+    });
   });
 });

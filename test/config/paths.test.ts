@@ -43,7 +43,9 @@ describe('resolvePaths in user mode', () => {
   });
 
   it('is chosen for root when AIOS_MODE=user', () => {
-    expect(resolvePaths({ env: { AIOS_MODE: 'user' }, uid: 0, home: '/root' }).stateDir).toBe('/root/.local/state/aios');
+    expect(resolvePaths({ env: { AIOS_MODE: 'user' }, uid: 0, home: '/root' }).stateDir).toBe(
+      '/root/.local/state/aios',
+    );
   });
 });
 
@@ -73,7 +75,11 @@ describe('resolvePaths in system mode', () => {
 
 describe('resolvePaths overrides', () => {
   it('moves the socket and runtime dir with AIOS_STATE_DIR so instances can run side by side', () => {
-    const paths = resolvePaths({ env: { AIOS_STATE_DIR: '/tmp/a', XDG_RUNTIME_DIR: '/run/user/1000' }, uid: 1000, home });
+    const paths = resolvePaths({
+      env: { AIOS_STATE_DIR: '/tmp/a', XDG_RUNTIME_DIR: '/run/user/1000' },
+      uid: 1000,
+      home,
+    });
     expect(paths.stateDir).toBe('/tmp/a');
     expect(paths.socketPath).toBe('/tmp/a/aiosd.sock');
     expect(paths.runtimeDir).toBe('/tmp/a/run');
@@ -89,11 +95,15 @@ describe('resolvePaths overrides', () => {
     const user = resolvePaths({ env: { AIOS_CONFIG: '/srv/test.toml' }, uid: 1000, home });
     expect(user.userConfigFile).toBe('/srv/test.toml');
     expect(user.secretsFile).toBe('/home/u/.config/aios/secrets.toml');
-    expect(resolvePaths({ env: { AIOS_CONFIG: '/srv/test.toml' }, uid: 0, home }).userConfigFile).toBe('/srv/test.toml');
+    expect(resolvePaths({ env: { AIOS_CONFIG: '/srv/test.toml' }, uid: 0, home }).userConfigFile).toBe(
+      '/srv/test.toml',
+    );
   });
 
   it('treats an empty override as unset', () => {
-    expect(resolvePaths({ env: { AIOS_STATE_DIR: '', AIOS_MODE: '' }, uid: 1000, home }).stateDir).toBe('/home/u/.local/state/aios');
+    expect(resolvePaths({ env: { AIOS_STATE_DIR: '', AIOS_MODE: '' }, uid: 1000, home }).stateDir).toBe(
+      '/home/u/.local/state/aios',
+    );
   });
 
   it.each(['AIOS_STATE_DIR', 'AIOS_SOCKET', 'AIOS_CONFIG'])('rejects a relative %s by name', (variable) => {

@@ -13,7 +13,7 @@ const config = configFromText('aios-seed-');
 const loadText = config.load;
 const dir = config.dir;
 
-describe('the seed\'s config.toml', () => {
+describe("the seed's config.toml", () => {
   it('loads, honouring what aiOS takes and warning about each key it does not', () => {
     const file = join(dir(), 'config.toml');
     copyFileSync(fixture, file);
@@ -21,7 +21,12 @@ describe('the seed\'s config.toml', () => {
     expect(config.system).toMatchObject({ hostname: 'aios-node-01', log_level: 'info', autonomy_level: 'full' });
     expect(config.models).toMatchObject({
       model_dir: '/var/lib/aios/models',
-      operational: { name: 'tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf', always_loaded: true, max_tokens: 512, temperature: 0.1 },
+      operational: {
+        name: 'tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf',
+        always_loaded: true,
+        max_tokens: 512,
+        temperature: 0.1,
+      },
       tactical: { name: 'mistral-7b-instruct-v0.3.Q4_K_M.gguf', load_on_demand: true, unload_after_idle: '5m' },
     });
     expect(config.api).toMatchObject({
@@ -30,9 +35,19 @@ describe('the seed\'s config.toml', () => {
     });
     expect(config.security.mode).toBe('normal');
     expect(warnings.map((w) => w.key)).toEqual([
-      'models.runtime', 'memory.operational_max_entries', 'memory.working_db', 'memory.longterm_db', 'memory.vector_db',
-      'security.capability_mode', 'security.audit_all_tool_calls', 'security.sandbox_untrusted', 'security.auto_patch',
-      'network.management_port', 'network.management_tls', 'network.allow_outbound', 'network.dns_servers',
+      'models.runtime',
+      'memory.operational_max_entries',
+      'memory.working_db',
+      'memory.longterm_db',
+      'memory.vector_db',
+      'security.capability_mode',
+      'security.audit_all_tool_calls',
+      'security.sandbox_untrusted',
+      'security.auto_patch',
+      'network.management_port',
+      'network.management_tls',
+      'network.allow_outbound',
+      'network.dns_servers',
     ]);
     for (const w of warnings) {
       expect(w.file).toBe(file);
@@ -40,15 +55,19 @@ describe('the seed\'s config.toml', () => {
     }
   });
 
-  it('keeps a misspelt key an error, in aiOS\'s tables and in the seed\'s', () => {
+  it("keeps a misspelt key an error, in aiOS's tables and in the seed's", () => {
     expect(() => loadText('[security]\ncapability_mod = "strict"\n')).toThrow(ConfigError);
-    expect(() => loadText('[security]\nmode = "normal"\nauto_patch = true\nautopatch = true\n')).toThrow(/security\.autopatch/);
+    expect(() => loadText('[security]\nmode = "normal"\nauto_patch = true\nautopatch = true\n')).toThrow(
+      /security\.autopatch/,
+    );
     expect(() => loadText('[memory]\nworking_db = "/x"\nworkingdb = "/x"\n')).toThrow(ConfigError);
     expect(() => loadText('[system]\nlog_levl = "info"\n')).toThrow(/system\.log_levl/);
   });
 
   it('reads a seed key as a setting once the schema knows it', () => {
-    const schema = z.strictObject({ security: z.strictObject({ auto_patch: z.boolean().nullable().optional() }).optional() });
+    const schema = z.strictObject({
+      security: z.strictObject({ auto_patch: z.boolean().nullable().optional() }).optional(),
+    });
     const r = setAsideSeedKeys({ security: { auto_patch: true }, network: { dns_servers: ['1.1.1.1'] } }, schema);
     expect(r.table).toEqual({ security: { auto_patch: true } });
     expect(r.setAside.map((w) => w.key)).toEqual(['network.dns_servers']);

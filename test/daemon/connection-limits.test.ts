@@ -14,7 +14,9 @@ const cred = (uid: number) => ({ uid, gid: uid, pid: 4242 });
 describe('connection caps', () => {
   it('caps each uid, keeps the last slots for admins, and never caps root', () => {
     const log: string[] = [];
-    const limits = new ConnectionLimits({ maxClients: 6, maxPerUid: 2, adminReserve: 2, handshakeMs: 1000 }, (l) => log.push(l));
+    const limits = new ConnectionLimits({ maxClients: 6, maxPerUid: 2, adminReserve: 2, handshakeMs: 1000 }, (l) =>
+      log.push(l),
+    );
     expect(limits.admit(cred(1000), 'ada', false)).toBeNull();
     expect(limits.admit(cred(1000), 'ada', false)).toBeNull();
     expect(limits.admit(cred(1000), 'ada', false)).toMatch(/ada already has 2 connections.*max_clients_per_uid/);
@@ -33,7 +35,9 @@ describe('connection caps', () => {
 
   it('logs a flood of refusals as one line per account every ten seconds, with how many there were', () => {
     const log: string[] = [];
-    const limits = new ConnectionLimits({ maxClients: 100, maxPerUid: 1, adminReserve: 0, handshakeMs: 1000 }, (l) => log.push(l));
+    const limits = new ConnectionLimits({ maxClients: 100, maxPerUid: 1, adminReserve: 0, handshakeMs: 1000 }, (l) =>
+      log.push(l),
+    );
     limits.admit(cred(1000), 'ada', false);
     for (let i = 0; i < 499; i++) limits.admit(cred(1000), 'ada', false);
     expect(log).toHaveLength(1);
@@ -44,7 +48,10 @@ describe('connection caps', () => {
 
 describe('the handshake deadline', () => {
   let d: TestDaemon | undefined;
-  afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+  afterEach(async () => {
+    await disposeTestDaemon(d);
+    d = undefined;
+  });
 
   it('closes a connection that never sends initialize, and logs it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-handshake-'));
@@ -52,7 +59,10 @@ describe('the handshake deadline', () => {
     d = await startTestDaemon({ dir });
     const idle = await rawConnect(d.socketPath);
     await idle.closed;
-    await eventually(() => `the deadline in the log:\n${d?.log() ?? ''}`, () => /did not initialize within 300 ms/.test(d?.log() ?? ''));
+    await eventually(
+      () => `the deadline in the log:\n${d?.log() ?? ''}`,
+      () => /did not initialize within 300 ms/.test(d?.log() ?? ''),
+    );
     // One that does initialize stays.
     const c = await d.client();
     await new Promise((r) => setTimeout(r, 600));

@@ -9,7 +9,10 @@ import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon;
 let c: AiosClient;
-daemonForSuite((daemon, client) => { d = daemon; c = client; });
+daemonForSuite((daemon, client) => {
+  d = daemon;
+  c = client;
+});
 
 async function rpcCode(p: Promise<unknown>): Promise<number | null> {
   try {
@@ -35,12 +38,21 @@ describe('goal → plan → approval → run → rollback', () => {
     expect(plan.tier).toBe('reactive');
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     const step = plan.steps[0];
-    expect(step).toMatchObject({ tool: 'fs.write', agent: 'storage', risk: 'medium', reversible: true, state: 'pending', args: { path: file, content: 'hello aiOS\n' } });
+    expect(step).toMatchObject({
+      tool: 'fs.write',
+      agent: 'storage',
+      risk: 'medium',
+      reversible: true,
+      state: 'pending',
+      args: { path: file, content: 'hello aiOS\n' },
+    });
     expect(step?.preview.summary).toMatch(/create|new/i);
     expect(existsSync(file)).toBe(false); // planning and preview change nothing
 
     // An approval bound to another hash is refused and audited.
-    expect(await rpcCode(c.call('plan/decide', { planId: plan.id, planHash: 'f'.repeat(64), decision: 'approve' }))).toBe(ErrorCode.Conflict);
+    expect(
+      await rpcCode(c.call('plan/decide', { planId: plan.id, planHash: 'f'.repeat(64), decision: 'approve' })),
+    ).toBe(ErrorCode.Conflict);
     expect(existsSync(file)).toBe(false);
 
     await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
@@ -51,10 +63,14 @@ describe('goal → plan → approval → run → rollback', () => {
     expect(ran?.state).toBe('succeeded');
     expect(ran?.snapshotId).toBeTruthy();
     expect(events.some((e) => e.type === 'step.started' && e.goalId === goal.id)).toBe(true);
-    expect(events.some((e) => e.type === 'step.finished' && e.goalId === goal.id && e.state === 'succeeded')).toBe(true);
+    expect(events.some((e) => e.type === 'step.finished' && e.goalId === goal.id && e.state === 'succeeded')).toBe(
+      true,
+    );
 
     // Approving again is a conflict: the plan was decided.
-    expect(await rpcCode(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' }))).toBe(ErrorCode.Conflict);
+    expect(await rpcCode(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' }))).toBe(
+      ErrorCode.Conflict,
+    );
 
     const rolled = await c.call('goal/rollback', { goalId: goal.id });
     expect(rolled.state).toBe('rolled_back');
@@ -92,7 +108,12 @@ describe('goal → plan → approval → run → rollback', () => {
   it('rejecting every step rejects the goal and runs nothing', async () => {
     const file = join(d.dir, 'never.txt');
     const goal = await c.call('goal/submit', { text: `create a file ${file} containing no` });
-    const r = await c.call('plan/decide', { planId: goal.plan?.id ?? '', planHash: goal.plan?.hash ?? '', decision: 'reject', stepIds: ['s1'] });
+    const r = await c.call('plan/decide', {
+      planId: goal.plan?.id ?? '',
+      planHash: goal.plan?.hash ?? '',
+      decision: 'reject',
+      stepIds: ['s1'],
+    });
     expect(r.state).toBe('rejected');
     expect(existsSync(file)).toBe(false);
   });

@@ -29,8 +29,10 @@ async function refusal(p: Promise<unknown>): Promise<{ code: number | null; mess
   throw new Error('expected a refusal');
 }
 
-const events = (items: TraceItem[], kind: string): Record<string, unknown>[] => items
-  .filter((i) => i.source === 'event' && i.kind === kind).map((i) => JSON.parse(i.summary) as Record<string, unknown>);
+const events = (items: TraceItem[], kind: string): Record<string, unknown>[] =>
+  items
+    .filter((i) => i.source === 'event' && i.kind === kind)
+    .map((i) => JSON.parse(i.summary) as Record<string, unknown>);
 
 /** Approves the whole plan shown and waits for the goal to finish. */
 async function approveAndRun(c: AiosClient, goal: GoalView): Promise<GoalView> {
@@ -42,7 +44,10 @@ async function approveAndRun(c: AiosClient, goal: GoalView): Promise<GoalView> {
 describe('goal/revise with the reactive tier', () => {
   let d: TestDaemon;
   let c: AiosClient;
-  daemonForSuite((daemon, client) => { d = daemon; c = client; });
+  daemonForSuite((daemon, client) => {
+    d = daemon;
+    c = client;
+  });
 
   it('a failed write gets a new plan with a new hash, approved again, that then runs', async () => {
     const file = join(d.dir, 'later', 'hello.txt');
@@ -62,7 +67,9 @@ describe('goal/revise with the reactive tier', () => {
     if (plan === null) throw new Error('no revised plan');
     expect(plan.id).not.toBe(old.id);
     // The same steps again (the reactive tier plans the goal again), yet a hash of their own.
-    expect(plan.steps.map((s) => [s.tool, s.args, s.state])).toEqual([['fs.write', { path: file, content: 'hello\n' }, 'pending']]);
+    expect(plan.steps.map((s) => [s.tool, s.args, s.state])).toEqual([
+      ['fs.write', { path: file, content: 'hello\n' }, 'pending'],
+    ]);
     expect(plan.hash).not.toBe(old.hash);
 
     // The old approval does not carry over: not the old plan, nor its hash on the new one.
@@ -70,15 +77,24 @@ describe('goal/revise with the reactive tier', () => {
     expect(oldPlan.code).toBe(ErrorCode.Conflict);
     expect(oldPlan.message).toMatch(/replaced by an edited or revised one/);
     const oldHash = await refusal(c.call('plan/decide', { planId: plan.id, planHash: old.hash, decision: 'approve' }));
-    expect(oldHash).toMatchObject({ code: ErrorCode.Conflict, message: expect.stringMatching(/hash mismatch/) as unknown as string });
+    expect(oldHash).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: expect.stringMatching(/hash mismatch/) as unknown as string,
+    });
     expect((await c.call('goal/get', { goalId: failed.id })).state).toBe('awaiting_approval');
 
     // The trace shows the revision: old and new plan, and why.
     const trace = await c.call('goal/trace', { goalId: failed.id });
-    expect(events(trace.items, 'plan.revised')).toEqual([expect.objectContaining({
-      from: old.id, fromHash: old.hash, planId: plan.id, hash: plan.hash, tier: 'reactive',
-      why: expect.stringMatching(/^revise after s1 \(fs\.write\) failed: /) as unknown as string,
-    })]);
+    expect(events(trace.items, 'plan.revised')).toEqual([
+      expect.objectContaining({
+        from: old.id,
+        fromHash: old.hash,
+        planId: plan.id,
+        hash: plan.hash,
+        tier: 'reactive',
+        why: expect.stringMatching(/^revise after s1 \(fs\.write\) failed: /) as unknown as string,
+      }),
+    ]);
     expect(trace.items.some((i) => i.source === 'audit' && i.kind === 'plan.revise')).toBe(true);
 
     // The cause is fixed; the revised plan runs once approved.
@@ -91,9 +107,16 @@ describe('goal/revise with the reactive tier', () => {
     // A goal that succeeded needs no new plan: refused, over the protocol and the CLI.
     const again = await refusal(c.call('goal/revise', { goalId: failed.id }));
     expect(again.code).toBe(ErrorCode.Conflict);
-    expect(again.message).toBe(`goal ${failed.id} is succeeded: only a failed or interrupted goal can be revised (it needs no new plan)`);
-    const cli = await run(process.execPath, [aiosBin, 'goal', 'revise', failed.id], { env: d.env }).catch((e: { code: number; stderr: string }) => e);
-    expect(cli).toMatchObject({ code: 1, stderr: expect.stringContaining('only a failed or interrupted goal can be revised') as unknown as string });
+    expect(again.message).toBe(
+      `goal ${failed.id} is succeeded: only a failed or interrupted goal can be revised (it needs no new plan)`,
+    );
+    const cli = await run(process.execPath, [aiosBin, 'goal', 'revise', failed.id], { env: d.env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(cli).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('only a failed or interrupted goal can be revised') as unknown as string,
+    });
   });
 
   it('the CLI revises a failed goal and prints the new plan for review', async () => {
@@ -104,9 +127,16 @@ describe('goal/revise with the reactive tier', () => {
     const revised = JSON.parse(stdout) as GoalView;
     expect(revised).toMatchObject({ id: failed.id, state: 'awaiting_approval' });
     expect(revised.plan?.id).not.toBe(failed.plan?.id);
-    const text = await run(process.execPath, [aiosBin, 'goal', 'revise', failed.id], { env: d.env }).catch((e: { code: number; stderr: string }) => e);
+    const text = await run(process.execPath, [aiosBin, 'goal', 'revise', failed.id], { env: d.env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     // It is awaiting approval now, not failed: a second revise is refused.
-    expect(text).toMatchObject({ code: 1, stderr: expect.stringContaining('is awaiting approval: only a failed or interrupted goal can be revised') as unknown as string });
+    expect(text).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        'is awaiting approval: only a failed or interrupted goal can be revised',
+      ) as unknown as string,
+    });
   });
 });
 
@@ -119,7 +149,10 @@ describe('goal/revise with a (fake) cloud model', () => {
   beforeAll(async () => {
     fake = await FakeProvider.start('anthropic');
     dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-    writeFileSync(join(dir, 'config.toml'), ['[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, ''].join('\n'));
+    writeFileSync(
+      join(dir, 'config.toml'),
+      ['[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, ''].join('\n'),
+    );
     d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
     c = await d.client();
   });
@@ -133,17 +166,33 @@ describe('goal/revise with a (fake) cloud model', () => {
     // Outside the daemon's own directory (its config and state): a model may not write there unconfirmed.
     const work = mkdtempSync(join(tmpdir(), 'aios-revise-'));
     const target = join(work, 'missing-dir', 'greeting.txt');
-    const write = { tool: 'fs.write', args: { path: target, content: 'hi\u001b[2J there\n' }, rationale: 'the greeting', depends_on: [] };
+    const write = {
+      tool: 'fs.write',
+      args: { path: target, content: 'hi\u001b[2J there\n' },
+      rationale: 'the greeting',
+      depends_on: [],
+    };
     // The plan, then the diagnosis of its failed step (the analyse task, asked after any failure).
-    const diagnosis = { summary: 'The folder is missing.', likely_cause: 'missing-dir was never made.', next_step: 'Make the folder first.' };
-    fake.push({ kind: 'plan', plan: { explanation: 'write the greeting', steps: [write] } }, { kind: 'plan', plan: diagnosis });
+    const diagnosis = {
+      summary: 'The folder is missing.',
+      likely_cause: 'missing-dir was never made.',
+      next_step: 'Make the folder first.',
+    };
+    fake.push(
+      { kind: 'plan', plan: { explanation: 'write the greeting', steps: [write] } },
+      { kind: 'plan', plan: diagnosis },
+    );
     const goal = await c.call('goal/submit', { text: 'leave a greeting for the team in the missing folder' });
     expect(goal.plan?.tier).toBe('cloud');
     const failed = await approveAndRun(c, goal);
     expect(failed.state).toBe('failed');
     const error = failed.plan?.steps[0]?.error ?? '';
     expect(error).not.toBe('');
-    await until('the diagnosis', () => c.call('goal/get', { goalId: failed.id }), (g) => g.plan?.steps[0]?.analysis !== undefined);
+    await until(
+      'the diagnosis',
+      () => c.call('goal/get', { goalId: failed.id }),
+      (g) => g.plan?.steps[0]?.analysis !== undefined,
+    );
 
     mkdirSync(join(work, 'missing-dir'));
     fake.push({ kind: 'plan', plan: { explanation: 'write it now that the folder exists', steps: [write] } });

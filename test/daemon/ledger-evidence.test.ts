@@ -16,14 +16,18 @@ import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
 /** A read-only step, approved and run: a few audit entries each time. */
 async function readGoal(c: AiosClient, path: string): Promise<string> {
   const goal = await c.call('tool/plan', { tool: 'fs.read', args: { path } });
   const plan = goal.plan;
   if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
-  if (goal.state === 'awaiting_approval') await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
+  if (goal.state === 'awaiting_approval')
+    await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
   return (await waitForGoal(c, goal.id)).state;
 }
 
@@ -48,7 +52,11 @@ async function kill9(t: TestDaemon): Promise<void> {
 
 function withDb<T>(t: TestDaemon, f: (db: Database.Database) => T): T {
   const db = new Database(join(t.stateDir, 'aios.db'));
-  try { return f(db); } finally { db.close(); }
+  try {
+    return f(db);
+  } finally {
+    db.close();
+  }
 }
 
 describe('a ledger whose tail cannot be cut', () => {
@@ -92,7 +100,9 @@ describe('a ledger whose tail cannot be cut', () => {
     expect((await c.call('status/get', {})).health).toBe('ok');
     expect(await writeGoal(c, join(d.dir, 'written'))).toBe('succeeded');
     const cli = spawnSync(process.execPath, [aiosBin, 'audit', 'verify'], { env: d.env, encoding: 'utf8' });
-    expect(cli.stdout).toMatch(new RegExp(`broken at entry ${keep + 1} .*acknowledged by .* intact since entry ${ack.intactSince}`));
+    expect(cli.stdout).toMatch(
+      new RegExp(`broken at entry ${keep + 1} .*acknowledged by .* intact since entry ${ack.intactSince}`),
+    );
     expect(cli.status).toBe(0);
     c.close();
   }, 120_000); // four starts of aiosd, and a dozen goals
@@ -116,7 +126,7 @@ describe('a ledger whose tail cannot be cut', () => {
 });
 
 describe('a single daemon', () => {
-  it('refuses a second aiosd on the same state directory, naming the first one\'s pid', async () => {
+  it("refuses a second aiosd on the same state directory, naming the first one's pid", async () => {
     d = await startTestDaemon();
     const second = spawnSync(process.execPath, [aiosBin, 'daemon'], { env: d.env, encoding: 'utf8', timeout: 20_000 });
     expect(second.status).not.toBe(0);
@@ -147,7 +157,10 @@ describe('a single daemon', () => {
     const plan = goal.plan;
     if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
     await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
-    await eventually('the step to run', async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running');
+    await eventually(
+      'the step to run',
+      async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running',
+    );
     const started = Date.now();
     await d.stop();
     // aiosd's own bound is 10 s (SHUTDOWN_BOUND_MS); the rest is slack for a loaded machine.
@@ -161,10 +174,14 @@ describe('the database watched', () => {
     d = await startTestDaemon();
     const c = await d.client();
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(d.stateDir, `aios.db${suffix}`), { force: true });
-    const status = await eventually('status to say the database is gone', async () => {
-      const s = await c.call('status/get', {});
-      return s.health === 'degraded' ? s : null;
-    }, 10_000);
+    const status = await eventually(
+      'status to say the database is gone',
+      async () => {
+        const s = await c.call('status/get', {});
+        return s.health === 'degraded' ? s : null;
+      },
+      10_000,
+    );
     expect(status.problems.join('\n')).toMatch(/aios\.db was deleted while aiosd ran/);
     await expect(c.call('goal/submit', { text: '!echo hi' })).rejects.toThrow(/was deleted while aiosd ran/);
     c.close();

@@ -12,7 +12,9 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { parsePrometheusText, type Family } from '../helpers/prometheus-text.js';
 
 const daemons: TestDaemon[] = [];
-afterAll(async () => { for (const d of daemons) await disposeTestDaemon(d); });
+afterAll(async () => {
+  for (const d of daemons) await disposeTestDaemon(d);
+});
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -30,14 +32,28 @@ async function daemonWith(config: string): Promise<TestDaemon> {
   return d;
 }
 
-function get(opts: { port?: number; socketPath?: string; path?: string }): Promise<{ status: number; type: string; body: string }> {
+function get(opts: {
+  port?: number;
+  socketPath?: string;
+  path?: string;
+}): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', path: opts.path ?? '/metrics', ...(opts.port === undefined ? {} : { port: opts.port }), ...(opts.socketPath === undefined ? {} : { socketPath: opts.socketPath }) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        path: opts.path ?? '/metrics',
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        ...(opts.socketPath === undefined ? {} : { socketPath: opts.socketPath }),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -49,14 +65,17 @@ const value = (f: Family | undefined, labels: Record<string, string> = {}, name 
 describe('metrics and logs', () => {
   it('serves the figures over HTTP on loopback, and logs JSON lines at debug', async () => {
     const port = await freePort();
-    const d = await daemonWith(`[metrics]\nlisten = "127.0.0.1:${port}"\n[system]\nlog_format = "json"\nlog_level = "debug"\n`);
+    const d = await daemonWith(
+      `[metrics]\nlisten = "127.0.0.1:${port}"\n[system]\nlog_format = "json"\nlog_level = "debug"\n`,
+    );
     const c = await d.client();
     await c.call('events/subscribe', {});
     const goal = await c.call('goal/submit', { text: `create a file ${join(d.dir, 'm.txt')} containing metrics` });
     const plan = goal.plan;
     if (plan === null) throw new Error('no plan');
     await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
-    for (let i = 0; i < 100 && (await c.call('goal/get', { goalId: goal.id })).state === 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await c.call('goal/get', { goalId: goal.id })).state === 'running'; i++)
+      await new Promise((r) => setTimeout(r, 50));
 
     const r = await get({ port });
     expect(r.status).toBe(200);
@@ -79,29 +98,52 @@ describe('metrics and logs', () => {
     expect((await get({ port, path: '/' })).status).toBe(404);
     c.close();
 
-    const lines = d.log().split('\n').filter((l) => l !== '');
+    const lines = d
+      .log()
+      .split('\n')
+      .filter((l) => l !== '');
     const records = lines.map((l) => JSON.parse(l) as { time: string; level: string; msg: string; component?: string });
     for (const rec of records) {
       expect(Number.isNaN(Date.parse(rec.time))).toBe(false);
       expect(['debug', 'info', 'warn', 'error']).toContain(rec.level);
       expect(typeof rec.msg).toBe('string');
     }
-    expect(records).toContainEqual(expect.objectContaining({ level: 'debug', msg: expect.stringMatching(/^configuration from /) as unknown }));
-    expect(records).toContainEqual(expect.objectContaining({ level: 'info', component: 'metrics', msg: `metrics for Prometheus: GET http://127.0.0.1:${port}/metrics` }));
-    expect(records).toContainEqual(expect.objectContaining({ level: 'info', msg: expect.stringMatching(/listening on/) as unknown }));
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 'debug', msg: expect.stringMatching(/^configuration from /) as unknown }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        component: 'metrics',
+        msg: `metrics for Prometheus: GET http://127.0.0.1:${port}/metrics`,
+      }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 'info', msg: expect.stringMatching(/listening on/) as unknown }),
+    );
   });
 
   it('log_level = "warn" leaves out info and debug lines', async () => {
     const d = await daemonWith('[system]\nlog_level = "warn"\n');
     await d.stop();
     expect(d.log()).not.toMatch(/listening on|configuration from|SIGTERM: shutting down/);
-    for (const line of d.log().split('\n').filter((l) => l !== '')) expect(line).toMatch(/^\S+ aiosd: (warning|error): /);
+    for (const line of d
+      .log()
+      .split('\n')
+      .filter((l) => l !== ''))
+      expect(line).toMatch(/^\S+ aiosd: (warning|error): /);
   });
 
   it('serves HTTP over a Unix socket', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-metrics-'));
     const db = openDatabase(join(dir, 'aios.db'));
-    const exp = new MetricsExport({ db, agents: () => [{ name: 'storage', queued: 2, restarts: 1 }], sessions: () => 3, models: () => ({ tokensPerS: 12.5, spendUsd: null, budgetUsd: null }), blobDir: join(dir, 'snapshots') });
+    const exp = new MetricsExport({
+      db,
+      agents: () => [{ name: 'storage', queued: 2, restarts: 1 }],
+      sessions: () => 3,
+      models: () => ({ tokensPerS: 12.5, spendUsd: null, budgetUsd: null }),
+      blobDir: join(dir, 'snapshots'),
+    });
     try {
       const socketPath = join(dir, 'metrics.sock');
       expect(await exp.listen({ kind: 'unix', path: socketPath })).toBe(socketPath);

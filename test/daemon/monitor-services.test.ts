@@ -20,12 +20,16 @@ let env: NodeJS.ProcessEnv;
 let init: ChildProcess | undefined;
 let output = '';
 
-const until = <T>(check: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string): Promise<T> =>
-  eventually(() => `${what}; aios-init said:\n${output}`, check);
+const until = <T>(
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  what: string,
+): Promise<T> => eventually(() => `${what}; aios-init said:\n${output}`, check);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aios-monsvc-'));
-  writeFileSync(join(dir, 'config.toml'), `
+  writeFileSync(
+    join(dir, 'config.toml'),
+    `
 [[init.services]]
 name = "ticker"
 argv = ["sleep", "1000"]
@@ -48,10 +52,20 @@ metric = "disk_pct"
 path = "${dir}"
 above = 0.001
 goal = "disk usage"
-`);
-  env = { ...process.env, AIOS_MODE: 'user', AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_SERVICE_MANAGER: 'aios-init' };
+`,
+  );
+  env = {
+    ...process.env,
+    AIOS_MODE: 'user',
+    AIOS_STATE_DIR: join(dir, 'state'),
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    HOME: dir,
+    AIOS_SERVICE_MANAGER: 'aios-init',
+  };
   init = spawn(process.execPath, [initBin, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  init.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  init.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   await until(() => readTimeline(join(dir, 'state'))?.state === 'ready', 'a ready boot');
 });
 
@@ -65,24 +79,43 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the monitor\'s services and thresholds', () => {
+describe("the monitor's services and thresholds", () => {
   it('proposes restarting a watched service that is not running; approved from the CLI, it runs again', async () => {
     const c = await AiosClient.connect({ socketPath: join(dir, 'state', 'aiosd.sock'), clientName: 'test' });
     await c.call('events/subscribe', {});
     const byMonitor = async (text: string): Promise<GoalView | undefined> =>
-      (await c.call('goal/list', { limit: 50 })).goals.find((g) => g.submittedBy === 'monitor-agent' && g.text === text);
-    const restart = await until(() => byMonitor('restart service idle').then((g) => (g?.state === 'awaiting_approval' ? g : null)), 'a proposed restart of idle');
+      (await c.call('goal/list', { limit: 50 })).goals.find(
+        (g) => g.submittedBy === 'monitor-agent' && g.text === text,
+      );
+    const restart = await until(
+      () => byMonitor('restart service idle').then((g) => (g?.state === 'awaiting_approval' ? g : null)),
+      'a proposed restart of idle',
+    );
     expect(await byMonitor('restart service ticker')).toBeUndefined(); // inactive only until aios-init started it at boot
-    expect(await until(() => byMonitor('disk usage'), 'the custom disk threshold\'s goal')).toBeDefined();
+    expect(await until(() => byMonitor('disk usage'), "the custom disk threshold's goal")).toBeDefined();
 
-    const approved = await runCli({ env }, ['goal', 'approve', restart.id.slice(-8), '--hash', restart.plan?.hash ?? '', '--confirm', '--json']);
+    const approved = await runCli({ env }, [
+      'goal',
+      'approve',
+      restart.id.slice(-8),
+      '--hash',
+      restart.plan?.hash ?? '',
+      '--confirm',
+      '--json',
+    ]);
     expect(approved.code, approved.stdout + approved.stderr).toBe(0);
     expect((JSON.parse(approved.stdout) as { goal: GoalView }).goal.state).toBe('succeeded');
-    const idle = (await askInit(join(dir, 'state', 'run', 'init.sock'), { op: 'list' })).services?.find((s) => s.unit === 'idle');
+    const idle = (await askInit(join(dir, 'state', 'run', 'init.sock'), { op: 'list' })).services?.find(
+      (s) => s.unit === 'idle',
+    );
     expect(idle?.active).toBe('active');
     // A unit the manager does not know is said in an alert, with nothing proposed.
-    expect((await c.call('goal/list', { limit: 100 })).goals.filter((g) => g.submittedBy === 'monitor-agent').map((g) => g.text).sort())
-      .toEqual(['disk usage', 'restart service idle']);
+    expect(
+      (await c.call('goal/list', { limit: 100 })).goals
+        .filter((g) => g.submittedBy === 'monitor-agent')
+        .map((g) => g.text)
+        .sort(),
+    ).toEqual(['disk usage', 'restart service idle']);
     c.close();
   });
 });

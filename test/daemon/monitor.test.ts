@@ -9,14 +9,20 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
 describe('monitor agent', () => {
   it('proposes a diagnostic goal when disk use crosses its threshold; read-only, it runs under the policy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-monitor-'));
     // Any real disk is above 1 % used, so the threshold is crossed at the first sample.
     // The other checks are off: on a busy machine they would fire first and propose other goals.
-    writeFileSync(join(dir, 'config.toml'), '[monitor]\ninterval_s = 1\ndisk_pct = 1\ncpu_pct = false\nmemory_pct = false\nload_per_core = false\n');
+    writeFileSync(
+      join(dir, 'config.toml'),
+      '[monitor]\ninterval_s = 1\ndisk_pct = 1\ncpu_pct = false\nmemory_pct = false\nload_per_core = false\n',
+    );
     d = await startTestDaemon({ dir });
     const c = await d.client();
     const events: DaemonEvent[] = [];

@@ -9,7 +9,12 @@ import { createAccount, ROLE_GROUPS, type TestAccount } from '../helpers/system-
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 
-const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, client: { name: 'other', version: '0' } } };
+const init = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: 1, client: { name: 'other', version: '0' } },
+};
 
 let d: TestDaemon | undefined;
 const accounts: TestAccount[] = [];
@@ -43,17 +48,26 @@ describe.skipIf(!isRoot)('peer credentials', () => {
       init,
       { jsonrpc: '2.0', id: 2, method: 'goal/submit', params: { text: '!id' } },
     ]);
-    expect(answers[0]).toMatchObject({ result: { user: { uid: ada.uid, name: ada.name, role: 'operator' }, mode: 'system' } });
+    expect(answers[0]).toMatchObject({
+      result: { user: { uid: ada.uid, name: ada.name, role: 'operator' }, mode: 'system' },
+    });
     const goal = (answers[1] as { result: { plan: { id: string; hash: string } } }).result;
     const [, decided] = asUser(ada.uid, d.socketPath, [
       init,
-      { jsonrpc: '2.0', id: 3, method: 'plan/decide', params: { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' } },
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'plan/decide',
+        params: { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' },
+      },
     ]);
     expect(decided).toMatchObject({ error: { code: -32003 } });
     expect(JSON.stringify(decided)).toMatch(/only an admin/);
     // The same approval from root (an admin) goes through.
     const c = await d.client();
-    expect((await c.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' })).state).toBe('running');
+    expect(
+      (await c.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' })).state,
+    ).toBe('running');
     c.close();
   });
 });

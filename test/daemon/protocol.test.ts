@@ -4,8 +4,12 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { initParams, rawConnect } from '../helpers/raw-socket.js';
 
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 const errorCode = (m: Record<string, unknown>): unknown => (m['error'] as { code?: number } | undefined)?.code;
 
@@ -57,7 +61,12 @@ describe('aiosd protocol', () => {
   it('refuses frames over 1 MiB as they arrive and resynchronises at the next newline', async () => {
     const c = await rawConnect(d.socketPath);
     await c.request('initialize', initParams);
-    const huge = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'goal/submit', params: { text: 'x'.repeat(1_200_000) } });
+    const huge = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'big',
+      method: 'goal/submit',
+      params: { text: 'x'.repeat(1_200_000) },
+    });
     c.send(huge.slice(0, 1_100_000)); // no newline yet: the error must not wait for one
     const err = await c.next();
     expect(errorCode(err)).toBe(ErrorCode.FrameTooLarge);

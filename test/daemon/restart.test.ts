@@ -12,9 +12,17 @@ import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
-const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 /** Submits `!command`, approves it, waits until its program runs, and kill -9s aiosd. */
 async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalView> {
@@ -23,7 +31,11 @@ async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalVie
   const plan = goal.plan;
   if (plan === null) throw new Error(`no plan: ${goal.message ?? ''}`);
   await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true });
-  await eventually('the step to run', async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running', 10_000);
+  await eventually(
+    'the step to run',
+    async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running',
+    10_000,
+  );
   await new Promise((r) => setTimeout(r, 500)); // its program is spawned and journalled
   c.close();
   const exited = new Promise((r) => daemon.proc.once('exit', r));
@@ -50,25 +62,50 @@ describe('daemon restart mid-goal', () => {
     const after = await c.call('goal/get', { goalId: goal.id });
     expect(after.state).toBe('interrupted');
     expect(after.message).toMatch(/stopped while this goal was running/);
-    expect(after.plan?.steps[0]).toMatchObject({ state: 'outcome_unknown', error: expect.stringMatching(/may already have run/), approvedBy: expect.any(String) });
+    expect(after.plan?.steps[0]).toMatchObject({
+      state: 'outcome_unknown',
+      error: expect.stringMatching(/may already have run/),
+      approvedBy: expect.any(String),
+    });
     expect((await c.call('audit/verify', {})).ok).toBe(true);
 
     // Its program outlived aiosd: adopted, watched until it ends, and that end recorded.
-    expect(after.plan?.steps[0]?.output).toMatch(/aiosd restarted while this step ran; its processes \(\d+.*\) still run/);
-    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(/still runs: its processes outlived the last aiosd/);
+    expect(after.plan?.steps[0]?.output).toMatch(
+      /aiosd restarted while this step ran; its processes \(\d+.*\) still run/,
+    );
+    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
+      /still runs: its processes outlived the last aiosd/,
+    );
     writeFileSync(go, '');
-    await eventually('the adopted program to end', async () => /ended at .* while aiosd was away from it.*exit status is unknown/.test((await stepOf(c, goal.id))?.steps[0]?.output ?? ''), 20_000);
+    await eventually(
+      'the adopted program to end',
+      async () =>
+        /ended at .* while aiosd was away from it.*exit status is unknown/.test(
+          (await stepOf(c, goal.id))?.steps[0]?.output ?? '',
+        ),
+      20_000,
+    );
     expect(lines(file)).toEqual(['ran']);
 
     // Nothing that never started is left: resume says so, and how to run the unknown step again.
-    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(/s1 may already have run \(outcome unknown\).*--rerun s1/);
+    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
+      /s1 may already have run \(outcome unknown\).*--rerun s1/,
+    );
     const plan = after.plan;
     if (plan === null) throw new Error('no plan');
-    await expect(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'] })).rejects.toThrow(/may already have run.*confirm/);
+    await expect(
+      c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'] }),
+    ).rejects.toThrow(/may already have run.*confirm/);
     expect(lines(file)).toEqual(['ran']);
 
     // Approved again, knowingly: it runs again.
-    const again = await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'], confirm: true });
+    const again = await c.call('plan/decide', {
+      planId: plan.id,
+      planHash: plan.hash,
+      decision: 'approve',
+      stepIds: ['s1'],
+      confirm: true,
+    });
     expect(again.message).toMatch(/approved again by .* may already have run; resume/);
     await c.call('goal/resume', { goalId: goal.id });
     expect((await waitForGoal(c, goal.id, 20_000)).state).toBe('succeeded');
@@ -91,7 +128,11 @@ describe('daemon restart mid-goal', () => {
     for (const p of open[0]?.processes ?? []) process.kill(-p.pgid, 'SIGKILL');
     const cgroup = open[0]?.cgroup ?? null;
     if (cgroup !== null) writeFileSync(join(cgroup, 'cgroup.kill'), '1');
-    await eventually('the step\'s processes to go', () => (open[0]?.processes ?? []).every((p) => liveStat(p.pid) === null), 5000);
+    await eventually(
+      "the step's processes to go",
+      () => (open[0]?.processes ?? []).every((p) => liveStat(p.pid) === null),
+      5000,
+    );
 
     await d.restart();
     const c = await d.client();
@@ -99,7 +140,10 @@ describe('daemon restart mid-goal', () => {
     expect(after.state).toBe('interrupted');
     expect(after.plan?.steps[0]?.state).toBe('outcome_unknown');
     const db2 = openDatabase(join(d.stateDir, 'aios.db'));
-    expect(new ExecJournal(db2).latest(after.plan?.id ?? '', 's1')).toMatchObject({ outcome: 'unknown', detail: expect.stringMatching(/nothing of it was running at the restart/) });
+    expect(new ExecJournal(db2).latest(after.plan?.id ?? '', 's1')).toMatchObject({
+      outcome: 'unknown',
+      detail: expect.stringMatching(/nothing of it was running at the restart/),
+    });
     db2.close();
     const cancelled = await c.call('goal/cancel', { goalId: goal.id });
     expect(cancelled.state).toBe('cancelled');

@@ -12,14 +12,21 @@ import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon;
 let c: AiosClient;
-daemonForSuite((daemon, client) => { d = daemon; c = client; });
+daemonForSuite((daemon, client) => {
+  d = daemon;
+  c = client;
+});
 
 const OLD = new Date(Date.now() - 200 * 86_400_000).toISOString();
 const blobDir = (): string => join(d.stateDir, 'snapshots');
 const blobPath = (sha: string): string => join(blobDir(), sha.slice(0, 2), sha);
 
 /** Overwrites an existing file, so the step's snapshot holds its old content as a blob. */
-async function overwrite(name: string, before: string, after: string): Promise<{ goalId: string; file: string; sha: string }> {
+async function overwrite(
+  name: string,
+  before: string,
+  after: string,
+): Promise<{ goalId: string; file: string; sha: string }> {
   const file = join(d.dir, name);
   writeFileSync(file, before);
   const goal = await c.call('goal/submit', { text: `write ${after} to ${file}` });
@@ -28,7 +35,9 @@ async function overwrite(name: string, before: string, after: string): Promise<{
   expect(done.state).toBe('succeeded');
   const snapshotId = done.plan?.steps[0]?.snapshotId ?? '';
   const db = openDatabase(join(d.stateDir, 'aios.db'));
-  const row = db.prepare('SELECT sha256 FROM snapshot_entries WHERE snapshot_id = ? AND sha256 IS NOT NULL').get(snapshotId) as { sha256: string } | undefined;
+  const row = db
+    .prepare('SELECT sha256 FROM snapshot_entries WHERE snapshot_id = ? AND sha256 IS NOT NULL')
+    .get(snapshotId) as { sha256: string } | undefined;
   db.close();
   if (row === undefined) throw new Error(`snapshot ${snapshotId} holds no content blob`);
   return { goalId: goal.id, file, sha: row.sha256 };
@@ -47,12 +56,17 @@ function aios(...args: string[]): { status: number | null; stdout: string; stder
 }
 
 async function code(p: Promise<unknown>): Promise<number | null> {
-  try { await p; } catch (err) { if (err instanceof RpcError) return err.code; throw err; }
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof RpcError) return err.code;
+    throw err;
+  }
   throw new Error('expected an error');
 }
 
 describe('retention: gc/run and aios gc', () => {
-  it('collects old final goals with their snapshots and blobs, keeps a retained goal\'s undo, and the ledger still verifies', async () => {
+  it("collects old final goals with their snapshots and blobs, keeps a retained goal's undo, and the ledger still verifies", async () => {
     const old = await overwrite('old.txt', 'old original\n', 'old-changed');
     const kept = await overwrite('kept.txt', 'kept original\n', 'kept-changed');
     expect(old.sha).not.toBe(kept.sha);
@@ -61,7 +75,9 @@ describe('retention: gc/run and aios gc', () => {
     const db = openDatabase(join(d.stateDir, 'aios.db'));
     db.prepare('UPDATE goals SET created_at = ?, updated_at = ? WHERE id = ?').run(OLD, OLD, old.goalId);
     db.prepare('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, NULL, ?)').run(OLD, 'test.old', '{}');
-    db.prepare("INSERT INTO memories (id, kind, content, metadata, created_at) VALUES ('gc-test-memory', 'note', 'an old note', '{}', ?)").run(OLD);
+    db.prepare(
+      "INSERT INTO memories (id, kind, content, metadata, created_at) VALUES ('gc-test-memory', 'note', 'an old note', '{}', ?)",
+    ).run(OLD);
     db.close();
     ageBlobFiles();
 

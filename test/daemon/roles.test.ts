@@ -15,7 +15,12 @@ import { createAccount, isRoot, unusedUid, type TestAccount } from '../helpers/s
 import { eventually, until } from '../helpers/until.js';
 
 const run = promisify(execFile);
-const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, client: { name: 'roles-test', version: '0' } } };
+const init = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: 1, client: { name: 'roles-test', version: '0' } },
+};
 const req = (id: number, method: string, params: object = {}) => ({ jsonrpc: '2.0', id, method, params });
 
 let d: TestDaemon | undefined;
@@ -39,7 +44,8 @@ afterAll(async () => {
 });
 
 const daemon = (): TestDaemon => d as TestDaemon;
-const errorOf = (answer: Record<string, unknown> | undefined): string => JSON.stringify((answer as { error?: unknown } | undefined)?.error ?? null);
+const errorOf = (answer: Record<string, unknown> | undefined): string =>
+  JSON.stringify((answer as { error?: unknown } | undefined)?.error ?? null);
 
 /** Root (an admin) plans one tool call and gets the goal back, awaiting approval. */
 async function adminPlans(tool: string, args: Record<string, unknown>): Promise<GoalView> {
@@ -55,14 +61,21 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
   it('refuses an account with no role group at initialize, saying which groups exist and who grants them, and logs it', async () => {
     const [answer] = asUser(roleless.uid, daemon().socketPath, [init]);
     expect(answer).toMatchObject({ error: { code: -32003 } });
-    expect(errorOf(answer)).toMatch(/no aiOS role.*aios-admin, aios-operator, aios-viewer.*usermod -aG aios-operator NAME/);
+    expect(errorOf(answer)).toMatch(
+      /no aiOS role.*aios-admin, aios-operator, aios-viewer.*usermod -aG aios-operator NAME/,
+    );
     const logged = new RegExp(`refused ${roleless.name} \\(uid ${roleless.uid}.*at initialize: .*no aiOS role`);
-    await eventually(() => `the refusal in the log:\n${daemon().log()}`, () => logged.test(daemon().log()));
+    await eventually(
+      () => `the refusal in the log:\n${daemon().log()}`,
+      () => logged.test(daemon().log()),
+    );
   });
 
   it('refuses a uid with no passwd entry, nobody, and a system account', () => {
     const ghost = unusedUid();
-    expect(errorOf(asUser(ghost, daemon().socketPath, [init])[0])).toMatch(new RegExp(`uid ${ghost} has no account on this node`));
+    expect(errorOf(asUser(ghost, daemon().socketPath, [init])[0])).toMatch(
+      new RegExp(`uid ${ghost} has no account on this node`),
+    );
     expect(errorOf(asUser(65534, daemon().socketPath, [init])[0])).toMatch(/nobody .*cannot use aiOS/);
     // daemon (uid 1): a system account, as www-data or systemd-network are.
     expect(errorOf(asUser(1, daemon().socketPath, [init])[0])).toMatch(/system account .*UID_MIN/);
@@ -71,7 +84,10 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
   it('gives granted accounts their role', () => {
     const [op] = asUser(operator.uid, daemon().socketPath, [init]);
     expect(op).toMatchObject({ result: { user: { uid: operator.uid, name: operator.name, role: 'operator' } } });
-    const [v, submitted] = asUser(viewer.uid, daemon().socketPath, [init, req(2, 'goal/submit', { text: 'show disk usage' })]);
+    const [v, submitted] = asUser(viewer.uid, daemon().socketPath, [
+      init,
+      req(2, 'goal/submit', { text: 'show disk usage' }),
+    ]);
     expect(v).toMatchObject({ result: { user: { role: 'viewer' } } });
     expect(errorOf(submitted)).toMatch(/is a viewer and goal\/submit needs the operator role/);
   });
@@ -82,26 +98,42 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     const plan = goal.plan as NonNullable<GoalView['plan']>;
     const [, edited, rejected, cancelled] = asUser(operator.uid, daemon().socketPath, [
       init,
-      req(2, 'plan/edit', { planId: plan.id, planHash: plan.hash, stepId: plan.steps[0]?.id ?? 's1', args: { path: target, content: 'from the operator\n' } }),
+      req(2, 'plan/edit', {
+        planId: plan.id,
+        planHash: plan.hash,
+        stepId: plan.steps[0]?.id ?? 's1',
+        args: { path: target, content: 'from the operator\n' },
+      }),
       req(3, 'plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'reject' }),
       req(4, 'goal/cancel', { goalId: goal.id }),
     ]);
-    for (const answer of [edited, rejected, cancelled]) expect(errorOf(answer)).toMatch(/-32003.*belongs to someone else; only its owner or an admin/);
+    for (const answer of [edited, rejected, cancelled])
+      expect(errorOf(answer)).toMatch(/-32003.*belongs to someone else; only its owner or an admin/);
     const c = await daemon().client();
     try {
       expect((await c.call('goal/get', { goalId: goal.id })).plan?.hash).toBe(plan.hash);
       await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' });
-      await until('the goal to succeed', () => c.call('goal/get', { goalId: goal.id }), (g) => g.state === 'succeeded');
+      await until(
+        'the goal to succeed',
+        () => c.call('goal/get', { goalId: goal.id }),
+        (g) => g.state === 'succeeded',
+      );
     } finally {
       c.close();
     }
-    const [, rolledBack] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'goal/rollback', { goalId: goal.id })]);
+    const [, rolledBack] = asUser(operator.uid, daemon().socketPath, [
+      init,
+      req(2, 'goal/rollback', { goalId: goal.id }),
+    ]);
     expect(errorOf(rolledBack)).toMatch(/belongs to someone else/);
     const logged = new RegExp(`refused goal/rollback for ${operator.name}`);
-    await eventually(() => `the refusal in the log:\n${daemon().log().slice(-2000)}`, () => logged.test(daemon().log()));
+    await eventually(
+      () => `the refusal in the log:\n${daemon().log().slice(-2000)}`,
+      () => logged.test(daemon().log()),
+    );
   });
 
-  it('what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another\'s rollback preview', async () => {
+  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview", async () => {
     const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
     const attempts = [
       req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
@@ -119,26 +151,39 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     const c = await daemon().client();
     try {
       expect((await c.call('models/list', {})).providers).toEqual([]);
-      expect((await c.call('agents/list', {})).agents.find((a) => a.name === 'storage')).not.toMatchObject({ held: true });
+      expect((await c.call('agents/list', {})).agents.find((a) => a.name === 'storage')).not.toMatchObject({
+        held: true,
+      });
     } finally {
       c.close();
     }
   });
 
   it('an operator cannot approve installing a package or starting a service, even confirming', () => {
-    for (const [tool, args] of [['pkg.install', { packages: ['hello'] }], ['service.start', { unit: 'cron.service' }]] as const) {
+    for (const [tool, args] of [
+      ['pkg.install', { packages: ['hello'] }],
+      ['service.start', { unit: 'cron.service' }],
+    ] as const) {
       // The preview simulates the install (apt-get -s), which may take a while on a busy machine.
-      const [, planned] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'tool/plan', { tool, args })], { timeoutMs: 60_000 });
+      const [, planned] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'tool/plan', { tool, args })], {
+        timeoutMs: 60_000,
+      });
       expect(planned).toHaveProperty('result');
       const goal = (planned as { result: GoalView }).result;
       const plan = goal.plan as NonNullable<GoalView['plan']>;
       expect(goal.state).toBe('awaiting_approval');
       const [, approved] = asUser(operator.uid, daemon().socketPath, [
-        init, req(2, 'plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true }),
+        init,
+        req(2, 'plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true }),
       ]);
-      expect(errorOf(approved)).toMatch(new RegExp(`${tool.replace('.', '\\.')} changes the node's (packages|services).*only an admin may approve it`));
+      expect(errorOf(approved)).toMatch(
+        new RegExp(`${tool.replace('.', '\\.')} changes the node's (packages|services).*only an admin may approve it`),
+      );
       // The operator can still reject their own plan: nothing was installed or started.
-      const [, rejected] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'reject' })]);
+      const [, rejected] = asUser(operator.uid, daemon().socketPath, [
+        init,
+        req(2, 'plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'reject' }),
+      ]);
       expect(rejected).toMatchObject({ result: { state: 'rejected' } });
     }
   });
@@ -151,8 +196,13 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     const goal = await adminPlans('fs.read', { path: secret });
     const c = await daemon().client();
     try {
-      if (goal.state === 'awaiting_approval' && goal.plan !== null) await c.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' });
-      await until('the goal to succeed', () => c.call('goal/get', { goalId: goal.id }), (g) => g.state === 'succeeded');
+      if (goal.state === 'awaiting_approval' && goal.plan !== null)
+        await c.call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' });
+      await until(
+        'the goal to succeed',
+        () => c.call('goal/get', { goalId: goal.id }),
+        (g) => g.state === 'succeeded',
+      );
       // The owner (an admin here) sees it.
       expect(JSON.stringify(await c.call('goal/get', { goalId: goal.id }))).toContain('TOPSECRET-4711');
     } finally {
@@ -163,18 +213,35 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     expect(updates.length).toBeGreaterThan(0);
     expect(seen.some((m) => (m['params'] as { type?: string } | undefined)?.type === 'step.output')).toBe(false);
     expect(JSON.stringify(seen)).not.toContain('TOPSECRET-4711');
-    const [, got, trace, list] = asUser(viewer.uid, daemon().socketPath, [init, req(2, 'goal/get', { goalId: goal.id }), req(3, 'goal/trace', { goalId: goal.id }), req(4, 'goal/list', {})]);
-    expect(got).toMatchObject({ result: { id: goal.id, state: 'succeeded', redacted: true, plan: { steps: [{ tool: 'fs.read', output: '' }] } } });
+    const [, got, trace, list] = asUser(viewer.uid, daemon().socketPath, [
+      init,
+      req(2, 'goal/get', { goalId: goal.id }),
+      req(3, 'goal/trace', { goalId: goal.id }),
+      req(4, 'goal/list', {}),
+    ]);
+    expect(got).toMatchObject({
+      result: { id: goal.id, state: 'succeeded', redacted: true, plan: { steps: [{ tool: 'fs.read', output: '' }] } },
+    });
     for (const answer of [got, trace, list]) expect(JSON.stringify(answer)).not.toContain('TOPSECRET-4711');
   });
 
   it('an admin’s edit of an operator’s plan is shown to the owner with who made it, and needs approving again', async () => {
     const target = join(operator.home, 'note.txt');
-    const [, planned] = asUser(operator.uid, daemon().socketPath, [init, req(2, 'tool/plan', { tool: 'fs.write', args: { path: target, content: 'mine\n' } })], { timeoutMs: 30_000 });
+    const [, planned] = asUser(
+      operator.uid,
+      daemon().socketPath,
+      [init, req(2, 'tool/plan', { tool: 'fs.write', args: { path: target, content: 'mine\n' } })],
+      { timeoutMs: 30_000 },
+    );
     const plan = (planned as { result: GoalView }).result.plan as NonNullable<GoalView['plan']>;
     const c = await daemon().client();
     try {
-      await c.call('plan/edit', { planId: plan.id, planHash: plan.hash, stepId: plan.steps[0]?.id ?? 's1', args: { path: target, content: 'the admin’s\n' } });
+      await c.call('plan/edit', {
+        planId: plan.id,
+        planHash: plan.hash,
+        stepId: plan.steps[0]?.id ?? 's1',
+        args: { path: target, content: 'the admin’s\n' },
+      });
     } finally {
       c.close();
     }
@@ -188,11 +255,21 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
   it('a login whose account has no role is told who can grant one, and the session ends', async () => {
     // stdin stays open, as a terminal's does: the session ends because it was refused, not because input ran out.
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-      uid: roleless.uid, gid: roleless.gid, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: roleless.home, TERM: 'dumb', AIOS_SOCKET: daemon().socketPath },
+      uid: roleless.uid,
+      gid: roleless.gid,
+      cwd: '/',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: roleless.home,
+        TERM: 'dumb',
+        AIOS_SOCKET: daemon().socketPath,
+      },
     });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(killer);
@@ -201,14 +278,30 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
   });
 
   it('the same in the full-screen TUI, under a real terminal', async () => {
-    const s = spawnInPty('setpriv', ['--reuid', String(roleless.uid), '--regid', String(roleless.gid), '--init-groups', process.execPath, join(repoRoot, 'bin', 'aios-shell.js')], {
-      cols: 400, rows: 24, term: 'xterm-256color',
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: roleless.home, AIOS_SOCKET: daemon().socketPath },
-    });
+    const s = spawnInPty(
+      'setpriv',
+      [
+        '--reuid',
+        String(roleless.uid),
+        '--regid',
+        String(roleless.gid),
+        '--init-groups',
+        process.execPath,
+        join(repoRoot, 'bin', 'aios-shell.js'),
+      ],
+      {
+        cols: 400,
+        rows: 24,
+        term: 'xterm-256color',
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: roleless.home, AIOS_SOCKET: daemon().socketPath },
+      },
+    );
     try {
       expect(await s.exited).toBe(1);
       await s.settled(100, 2000);
-      expect(s.text().replace(/\s+/g, ' ')).toMatch(/aiOS refused this login: .*no aiOS role.*usermod -aG aios-operator NAME/);
+      expect(s.text().replace(/\s+/g, ' ')).toMatch(
+        /aiOS refused this login: .*no aiOS role.*usermod -aG aios-operator NAME/,
+      );
     } finally {
       s.kill();
     }
@@ -223,14 +316,28 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       setTimeout(() => process.stderr.write('opened\\n'), 1000);
       setTimeout(() => process.exit(0), 60000);
     `;
-    const child = spawn(process.execPath, ['-e', flood], { uid: operator.uid, gid: operator.gid, cwd: '/', stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', flood], {
+      uid: operator.uid,
+      gid: operator.gid,
+      cwd: '/',
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     try {
-      await new Promise<void>((resolve) => child.stderr.on('data', (b: Buffer) => { if (b.toString().includes('opened')) resolve(); }));
+      await new Promise<void>((resolve) =>
+        child.stderr.on('data', (b: Buffer) => {
+          if (b.toString().includes('opened')) resolve();
+        }),
+      );
       // A liveness bound, not a timing: the status must come back at all.
       const status = await run(process.execPath, [aiosBin, 'status', '--json'], { env: daemon().env, timeout: 10_000 });
       expect(JSON.parse(status.stdout)).toMatchObject({ user: { uid: 0, role: 'admin' } });
-      const logged = new RegExp(`refused a connection from ${operator.name} \\(uid ${operator.uid}.*max_clients_per_uid`);
-      await eventually(() => `the cap's refusal in the log:\n${daemon().log().slice(-2000)}`, () => logged.test(daemon().log()));
+      const logged = new RegExp(
+        `refused a connection from ${operator.name} \\(uid ${operator.uid}.*max_clients_per_uid`,
+      );
+      await eventually(
+        () => `the cap's refusal in the log:\n${daemon().log().slice(-2000)}`,
+        () => logged.test(daemon().log()),
+      );
     } finally {
       child.stdin.write('x');
       await new Promise((r) => child.once('exit', r));

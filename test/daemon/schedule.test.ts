@@ -13,12 +13,16 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { eventually } from '../helpers/until.js';
 
 let d: TestDaemon | undefined;
-afterAll(async () => { await disposeTestDaemon(d); });
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 describe('schedules', () => {
-  it('fires a goal as the schedule actor, under the entry\'s lower autonomy, and lists every entry', async () => {
+  it("fires a goal as the schedule actor, under the entry's lower autonomy, and lists every entry", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-schedule-'));
-    writeFileSync(join(dir, 'config.toml'), `
+    writeFileSync(
+      join(dir, 'config.toml'),
+      `
 [[schedule]]
 name = "disk check"
 goal = "disk usage"
@@ -35,29 +39,55 @@ name = "too free"
 goal = "list processes"
 every = "1h"
 autonomy = "full"
-`);
+`,
+    );
     const daemon = await startTestDaemon({ dir });
     d = daemon;
     const c = await daemon.client();
-    const fired = await eventually(() => 'a goal from the schedule', async () =>
-      (await c.call('goal/list', { limit: 20 })).goals.find((g: GoalView) => g.submittedBy === 'schedule' && g.state !== 'planning'));
+    const fired = await eventually(
+      () => 'a goal from the schedule',
+      async () =>
+        (await c.call('goal/list', { limit: 20 })).goals.find(
+          (g: GoalView) => g.submittedBy === 'schedule' && g.state !== 'planning',
+        ),
+    );
     expect(fired.text).toBe('disk usage');
     // Read-only, it would run on its own under the node's "supervised"; the entry's "manual" makes it wait.
     expect(fired.state).toBe('awaiting_approval');
     const ledger = (await c.call('audit/list', { limit: 200 })).entries;
-    expect(ledger).toContainEqual(expect.objectContaining({ actor: 'schedule', action: 'schedule.fire', subject: fired.id }));
+    expect(ledger).toContainEqual(
+      expect.objectContaining({ actor: 'schedule', action: 'schedule.fire', subject: fired.id }),
+    );
 
-    const list = async (): Promise<ScheduleView[]> => (JSON.parse((await runCli(daemon, ['schedule', 'list', '--json'])).stdout) as { schedules: ScheduleView[] }).schedules;
+    const list = async (): Promise<ScheduleView[]> =>
+      (JSON.parse((await runCli(daemon, ['schedule', 'list', '--json'])).stdout) as { schedules: ScheduleView[] })
+        .schedules;
     // While its goal waits for approval, later firings are skipped, not piled up.
-    const [check, nightly, tooFree] = await eventually(() => 'a skipped firing', async () => {
-      const l = await list();
-      return (l[0]?.skipped ?? 0) >= 1 ? l : null;
+    const [check, nightly, tooFree] = await eventually(
+      () => 'a skipped firing',
+      async () => {
+        const l = await list();
+        return (l[0]?.skipped ?? 0) >= 1 ? l : null;
+      },
+    );
+    expect(check).toMatchObject({
+      name: 'disk check',
+      fired: 1,
+      lastGoalId: fired.id,
+      lastState: 'awaiting_approval',
+      autonomy: 'manual',
+      problem: null,
     });
-    expect(check).toMatchObject({ name: 'disk check', fired: 1, lastGoalId: fired.id, lastState: 'awaiting_approval', autonomy: 'manual', problem: null });
-    expect((await c.call('goal/list', { limit: 50 })).goals.filter((g) => g.submittedBy === 'schedule')).toHaveLength(1);
+    expect((await c.call('goal/list', { limit: 50 })).goals.filter((g) => g.submittedBy === 'schedule')).toHaveLength(
+      1,
+    );
     expect(nightly).toMatchObject({ at: '0 3 * * *', fired: 0, problem: null });
     expect(new Date(nightly?.nextAt ?? '').getHours()).toBe(3);
-    expect(tooFree).toMatchObject({ fired: 0, nextAt: null, problem: 'autonomy "full" is higher than the node\'s ("supervised"): not scheduled' });
+    expect(tooFree).toMatchObject({
+      fired: 0,
+      nextAt: null,
+      problem: 'autonomy "full" is higher than the node\'s ("supervised"): not scheduled',
+    });
     const text = await runCli(daemon, ['schedule', 'list']);
     expect(text.stdout).toMatch(/too free: "list processes" every 1h, autonomy full\n {4}NOT SCHEDULED/);
     expect(daemon.log()).toMatch(/schedule "too free": autonomy "full" is higher/);
@@ -69,7 +99,9 @@ autonomy = "full"
       const s = parseCron(spec);
       if (typeof s === 'string') throw new Error(s);
       const n = nextCron(s, new Date(from));
-      return n === null ? 'never' : `${n.getFullYear()}-${n.getMonth() + 1}-${n.getDate()} ${n.getHours()}:${n.getMinutes()}`;
+      return n === null
+        ? 'never'
+        : `${n.getFullYear()}-${n.getMonth() + 1}-${n.getDate()} ${n.getHours()}:${n.getMinutes()}`;
     };
     expect(at('0 3 * * *', '2026-01-01T03:00:00')).toBe('2026-1-2 3:0');
     expect(at('*/15 * * * *', '2026-01-01T10:07:30')).toBe('2026-1-1 10:15');

@@ -7,15 +7,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE, lockStateDir, StateDirLocked } from '../../src/daemon/state-lock.js';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'aios-lock-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'aios-lock-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lockStateDir', () => {
-  it('writes the holder\'s pid, refuses a second taker naming it, and is free again once released', () => {
+  it("writes the holder's pid, refuses a second taker naming it, and is free again once released", () => {
     const held = lockStateDir(dir);
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     let refused: unknown;
-    try { lockStateDir(dir); } catch (err) { refused = err; }
+    try {
+      lockStateDir(dir);
+    } catch (err) {
+      refused = err;
+    }
     expect(refused).toBeInstanceOf(StateDirLocked);
     expect((refused as StateDirLocked).holder).toBe(process.pid);
     expect((refused as Error).message).toContain(`another aiosd (pid ${process.pid}) holds the state directory ${dir}`);

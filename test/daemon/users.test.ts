@@ -31,19 +31,30 @@ describe('accounts and roles', () => {
   });
 
   it('refuses a system account by its uid range', () => {
-    expect(accessFor(1, 'system', { min: 1000, max: 60000 })).toMatchObject({ ok: false, refusal: expect.stringMatching(/system account/) as unknown });
+    expect(accessFor(1, 'system', { min: 1000, max: 60000 })).toMatchObject({
+      ok: false,
+      refusal: expect.stringMatching(/system account/) as unknown,
+    });
   });
 });
 
 describe('per-step rules', () => {
-  const verdict: PolicyVerdict = { decision: 'allow', reasons: [], adminReasons: [], autoApprove: true, paths: [], commands: [] };
+  const verdict: PolicyVerdict = {
+    decision: 'allow',
+    reasons: [],
+    adminReasons: [],
+    autoApprove: true,
+    paths: [],
+    commands: [],
+  };
   it('needs an admin for changes by the pkg, service, net and sec families, not for their reads', () => {
     for (const name of ['pkg.install', 'service.start', 'net.firewall_apply', 'sec.harden']) {
       const v = withStepRules(verdict, { name, mutates: true });
       expect(v.adminReasons).toHaveLength(1);
       expect(v.autoApprove).toBe(false);
     }
-    for (const name of ['pkg.search', 'service.status']) expect(withStepRules(verdict, { name, mutates: false })).toBe(verdict);
+    for (const name of ['pkg.search', 'service.status'])
+      expect(withStepRules(verdict, { name, mutates: false })).toBe(verdict);
     expect(withStepRules(verdict, { name: 'fs.write', mutates: true })).toBe(verdict);
   });
 });

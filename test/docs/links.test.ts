@@ -5,10 +5,20 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/daemon.js';
 
-const pages = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const pages = [
+  'README.md',
+  ...readdirSync(join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
-const anchorOf = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+const anchorOf = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 
 function anchors(file: string): Set<string> {
   const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
@@ -25,8 +35,12 @@ describe('links in the docs', () => {
       if (/^[a-z]+:/i.test(target)) continue;
       const [path, anchor] = target.split('#');
       const dest = path === '' || path === undefined ? file : resolve(dirname(file), path);
-      if (!existsSync(dest)) { broken.push(target); continue; }
-      if (anchor !== undefined && anchor !== '' && dest.endsWith('.md') && !anchors(dest).has(anchor)) broken.push(target);
+      if (!existsSync(dest)) {
+        broken.push(target);
+        continue;
+      }
+      if (anchor !== undefined && anchor !== '' && dest.endsWith('.md') && !anchors(dest).has(anchor))
+        broken.push(target);
     }
     expect(broken).toEqual([]);
   });

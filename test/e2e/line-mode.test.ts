@@ -24,7 +24,10 @@ beforeAll(async () => {
   fake = await FakeProvider.start('anthropic');
   work = mkdtempSync(join(tmpdir(), 'aios-line-'));
   const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-  writeFileSync(join(dir, 'config.toml'), ['[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, ''].join('\n'));
+  writeFileSync(
+    join(dir, 'config.toml'),
+    ['[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, ''].join('\n'),
+  );
   d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: 'sk-ant-line-test-3e3e3e3e3e3e' } });
   c = await d.client();
 });
@@ -45,7 +48,10 @@ afterEach(async () => {
 
 function openLineMode(): PtyScreen {
   return spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-    cols: 160, rows: 50, term: 'dumb', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state') },
+    cols: 160,
+    rows: 50,
+    term: 'dumb',
+    env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state') },
   });
 }
 
@@ -55,7 +61,12 @@ async function newestGoal(text: string): Promise<GoalView> {
   return goal;
 }
 
-const step = (path: string, content: string): Record<string, unknown> => ({ tool: 'fs.write', args: { path, content }, rationale: 'the note', depends_on: [] });
+const step = (path: string, content: string): Record<string, unknown> => ({
+  tool: 'fs.write',
+  args: { path, content },
+  rationale: 'the note',
+  depends_on: [],
+});
 
 describe('line mode (TERM=dumb) under a real pty', () => {
   it('a failed goal is revised with "revise", and the new plan is shown and approved', async () => {
@@ -63,19 +74,31 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     s = openLineMode();
     await s.waitFor(/connected to aiosd/);
     // The plan, then the diagnosis of its failed step (the analyse task, asked after any failure).
-    const diagnosis = { summary: 'The folder is missing.', likely_cause: 'later/ was never made.', next_step: 'Make the folder first.' };
-    fake.push({ kind: 'plan', plan: { explanation: 'write the note', steps: [step(target, 'revised\n')] } }, { kind: 'plan', plan: diagnosis });
+    const diagnosis = {
+      summary: 'The folder is missing.',
+      likely_cause: 'later/ was never made.',
+      next_step: 'Make the folder first.',
+    };
+    fake.push(
+      { kind: 'plan', plan: { explanation: 'write the note', steps: [step(target, 'revised\n')] } },
+      { kind: 'plan', plan: diagnosis },
+    );
     s.write('leave a note for the team in the later folder\r');
     await s.waitFor(/approve with 'approve'/);
     s.write('approve\r');
     await s.waitFor(/is now failed/);
     // The diagnosis is said when it arrives, once, as advice.
-    await s.waitFor(/s1 diagnosis \(cloud; advice, never run\): The folder is missing\.\s+likely cause: later\/ was never made\.\s+next step: Make the folder first\./);
+    await s.waitFor(
+      /s1 diagnosis \(cloud; advice, never run\): The folder is missing\.\s+likely cause: later\/ was never made\.\s+next step: Make the folder first\./,
+    );
     const failed = await newestGoal('leave a note for the team in the later folder');
     expect(failed.state).toBe('failed');
 
     mkdirSync(join(work, 'later'));
-    fake.push({ kind: 'plan', plan: { explanation: 'write it now that the folder exists', steps: [step(target, 'revised\n')] } });
+    fake.push({
+      kind: 'plan',
+      plan: { explanation: 'write it now that the folder exists', steps: [step(target, 'revised\n')] },
+    });
     s.write('revise\r');
     await s.waitFor(/approval of the failed one does not carry over/);
     expect(s.text()).toContain(`goal ${failed.id.slice(-8)} [awaiting approval]`);
@@ -107,7 +130,13 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     const created = await newestGoal(`create a file ${file} containing kept`);
 
     // Typed as a goal: planned by the model, and the file the last goal wrote is still there.
-    fake.push({ kind: 'plan', plan: { explanation: 'look at the nginx config', steps: [{ tool: 'fs.read', args: { path: file }, rationale: 'see it', depends_on: [] }] } });
+    fake.push({
+      kind: 'plan',
+      plan: {
+        explanation: 'look at the nginx config',
+        steps: [{ tool: 'fs.read', args: { path: file }, rationale: 'see it', depends_on: [] }],
+      },
+    });
     s.write('rollback the nginx config change\r');
     await s.waitFor(/goal \w{8} \[[a-z ]+\] rollback the nginx config change/);
     const nginx = await newestGoal('rollback the nginx config change');
@@ -117,7 +146,13 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     expect((await c.call('goal/get', { goalId: created.id })).state).toBe('succeeded');
 
     // `goal <text>` sends even a command word as a goal.
-    fake.push({ kind: 'plan', plan: { explanation: 'nothing to do', steps: [{ tool: 'fs.read', args: { path: file }, rationale: 'see it', depends_on: [] }] } });
+    fake.push({
+      kind: 'plan',
+      plan: {
+        explanation: 'nothing to do',
+        steps: [{ tool: 'fs.read', args: { path: file }, rationale: 'see it', depends_on: [] }],
+      },
+    });
     s.write('goal rollback\r');
     await s.waitFor(/\] rollback\n/);
     expect((await newestGoal('rollback')).plan?.tier).toBe('cloud');
@@ -140,7 +175,12 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     await s.waitFor(/connected to aiosd/);
     const requests = fake.requests.length;
     const abandoned = fake.abandoned;
-    fake.push({ kind: 'plan', plan: { explanation: 'slowly', steps: [step(file, 'no\n')] }, chunks: 100, delayMs: 100 });
+    fake.push({
+      kind: 'plan',
+      plan: { explanation: 'slowly', steps: [step(file, 'no\n')] },
+      chunks: 100,
+      delayMs: 100,
+    });
     s.write('draft a slow memo for the team\r');
     await s.waitFor(/type 'cancel'/);
     s.write('cancel\r');
@@ -153,7 +193,12 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     expect(existsSync(file)).toBe(false);
 
     // Ctrl-C is a SIGINT from the terminal: it cancels the goal being planned, and the shell stays.
-    fake.push({ kind: 'plan', plan: { explanation: 'slowly', steps: [step(file, 'no\n')] }, chunks: 100, delayMs: 100 });
+    fake.push({
+      kind: 'plan',
+      plan: { explanation: 'slowly', steps: [step(file, 'no\n')] },
+      chunks: 100,
+      delayMs: 100,
+    });
     s.write('draft another slow memo\r');
     await s.waitFor(/planning "draft another slow memo"\.\.\. type 'cancel'/);
     s.write('\u0003');
@@ -167,7 +212,20 @@ describe('line mode (TERM=dumb) under a real pty', () => {
     s = openLineMode();
     await s.waitFor(/connected to aiosd/);
     s.write('help\r');
-    for (const word of ['goal <text>', 'approve [step]', 'reject [step]', 'skip <step>', 'edit <step> <json>', 'cancel [goal]', 'revise [goal]', 'rollback [goal]', 'show [goal]', 'trace [goal]', 'goals', 'quit']) {
+    for (const word of [
+      'goal <text>',
+      'approve [step]',
+      'reject [step]',
+      'skip <step>',
+      'edit <step> <json>',
+      'cancel [goal]',
+      'revise [goal]',
+      'rollback [goal]',
+      'show [goal]',
+      'trace [goal]',
+      'goals',
+      'quit',
+    ]) {
       await s.waitFor(new RegExp(word.replace(/[[\]]/g, '\\$&')));
     }
     const before = (await c.call('goal/list', { limit: 500 })).goals.length;
@@ -198,10 +256,16 @@ describe('line mode (TERM=dumb) under a real pty', () => {
 });
 
 describe('a question answered by the model, in line mode and in the TUI', () => {
-  const readHostname = { explanation: 'read the hostname file', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
+  const readHostname = {
+    explanation: 'read the hostname file',
+    steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }],
+  };
 
   it('line mode says the answer once it arrives, after the outputs it was written from', async () => {
-    fake.push({ kind: 'plan', plan: readHostname }, { kind: 'plan', plan: { answer: 'The node is named in /etc/hostname: see the output.' } });
+    fake.push(
+      { kind: 'plan', plan: readHostname },
+      { kind: 'plan', plan: { answer: 'The node is named in /etc/hostname: see the output.' } },
+    );
     s = openLineMode();
     await s.waitFor(/connected to aiosd/);
     s.write('what name does this machine answer to on the network?\r');
@@ -212,9 +276,15 @@ describe('a question answered by the model, in line mode and in the TUI', () => 
   });
 
   it('the TUI shows the answer above the steps', async () => {
-    fake.push({ kind: 'plan', plan: readHostname }, { kind: 'plan', plan: { answer: 'It is called by the name in /etc/hostname.' } });
+    fake.push(
+      { kind: 'plan', plan: readHostname },
+      { kind: 'plan', plan: { answer: 'It is called by the name in /etc/hostname.' } },
+    );
     s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-      cols: 120, rows: 30, term: 'xterm-256color', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
+      cols: 120,
+      rows: 30,
+      term: 'xterm-256color',
+      env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
     });
     await s.waitFor(/goal>/);
     s.write('which name does this host have on the network?\r');

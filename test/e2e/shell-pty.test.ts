@@ -9,8 +9,12 @@ import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
 // One daemon per test: every TUI shows every goal on the node, so a shared daemon would
 // let one test's screen satisfy another's expectations.
 let d: TestDaemon;
-beforeEach(async () => { d = await startTestDaemon(); });
-afterEach(async () => { await disposeTestDaemon(d); });
+beforeEach(async () => {
+  d = await startTestDaemon();
+});
+afterEach(async () => {
+  await disposeTestDaemon(d);
+});
 
 async function connected(s: PtyScreen): Promise<void> {
   await s.waitFor(/goal>/);
@@ -20,7 +24,12 @@ async function connected(s: PtyScreen): Promise<void> {
 /** `guarded`: the key guard on its real timings (700 and 250 ms); otherwise off, so keys may come fast. */
 function openShell(term: string, cols = 80, rows = 24, guarded = false): PtyScreen {
   const guard = guarded ? {} : { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' };
-  return spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], { cols, rows, env: { ...d.env, ...guard }, term });
+  return spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
+    cols,
+    rows,
+    env: { ...d.env, ...guard },
+    term,
+  });
 }
 
 /** Longer than the key guard's 700 ms: a key pressed after it stands alone. */
@@ -101,7 +110,10 @@ describe('aios shell safety', () => {
 
   it('says when the daemon is unreachable and never opens a shell', async () => {
     const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-      cols: 80, rows: 24, term: 'xterm-256color', env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nobody-home.sock'), AIOS_GUARD_MS: '0' },
+      cols: 80,
+      rows: 24,
+      term: 'xterm-256color',
+      env: { ...d.env, AIOS_SOCKET: join(d.dir, 'nobody-home.sock'), AIOS_GUARD_MS: '0' },
     });
     try {
       await s.waitFor(/unreachable/);

@@ -12,7 +12,10 @@ import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon;
 let c: AiosClient;
-daemonForSuite((daemon, client) => { d = daemon; c = client; });
+daemonForSuite((daemon, client) => {
+  d = daemon;
+  c = client;
+});
 
 describe('rollback/preview', () => {
   /** Submits a goal, approves it, waits for it to finish. */
@@ -61,7 +64,12 @@ describe('plan/edit and skip', () => {
     if (plan === null) throw new Error('no plan');
     const step = plan.steps[0];
     if (step === undefined) throw new Error('no step');
-    const edited = await c.call('plan/edit', { planId: plan.id, planHash: plan.hash, stepId: step.id, args: { ...step.args, path: second } });
+    const edited = await c.call('plan/edit', {
+      planId: plan.id,
+      planHash: plan.hash,
+      stepId: step.id,
+      args: { ...step.args, path: second },
+    });
     expect(edited.id).toBe(goal.id);
     expect(edited.state).toBe('awaiting_approval');
     expect(edited.plan?.id).not.toBe(plan.id);
@@ -69,8 +77,14 @@ describe('plan/edit and skip', () => {
     expect(edited.plan?.steps[0]?.args['path']).toBe(second);
     expect(edited.plan?.steps[0]?.preview.summary).toContain(second);
     // The hash the person reviewed no longer approves anything.
-    await expect(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' })).rejects.toMatchObject({ code: -32005 });
-    const ran = await c.call('plan/decide', { planId: edited.plan?.id ?? '', planHash: edited.plan?.hash ?? '', decision: 'approve' });
+    await expect(
+      c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' }),
+    ).rejects.toMatchObject({ code: -32005 });
+    const ran = await c.call('plan/decide', {
+      planId: edited.plan?.id ?? '',
+      planHash: edited.plan?.hash ?? '',
+      decision: 'approve',
+    });
     expect(['running', 'succeeded']).toContain(ran.state);
     await waitForGoal(c, goal.id);
     expect(existsSync(second)).toBe(true);
@@ -81,8 +95,14 @@ describe('plan/edit and skip', () => {
     const goal = await c.call('goal/submit', { text: `create a file ${join(d.dir, 'bad-edit.txt')} containing x` });
     const plan = goal.plan;
     if (plan === null) throw new Error('no plan');
-    await expect(c.call('plan/edit', { planId: plan.id, planHash: plan.hash, stepId: plan.steps[0]?.id ?? '', args: { nonsense: 1 } }))
-      .rejects.toThrow(/does not validate.*unchanged/);
+    await expect(
+      c.call('plan/edit', {
+        planId: plan.id,
+        planHash: plan.hash,
+        stepId: plan.steps[0]?.id ?? '',
+        args: { nonsense: 1 },
+      }),
+    ).rejects.toThrow(/does not validate.*unchanged/);
     const after = await c.call('goal/get', { goalId: goal.id });
     expect(after.plan?.hash).toBe(plan.hash);
     await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'reject' });
@@ -93,7 +113,12 @@ describe('plan/edit and skip', () => {
     const goal = await c.call('goal/submit', { text: `create a file ${file} containing x` });
     const plan = goal.plan;
     if (plan === null) throw new Error('no plan');
-    const after = await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'skip', stepIds: [plan.steps[0]?.id ?? ''] });
+    const after = await c.call('plan/decide', {
+      planId: plan.id,
+      planHash: plan.hash,
+      decision: 'skip',
+      stepIds: [plan.steps[0]?.id ?? ''],
+    });
     expect(after.plan?.steps[0]?.state).toBe('skipped');
     expect(after.state).toBe('rejected');
     expect(existsSync(file)).toBe(false);
@@ -174,16 +199,23 @@ describe('hatch', () => {
     await other.call('events/subscribe', {});
     c.onEvent((e) => events.push(e));
     const opened = await c.call('hatch/open', { cols: 80, rows: 24, term: 'xterm-256color' });
-    const output = (): string => events.filter((e) => e.type === 'hatch.output').map((e) => (e.type === 'hatch.output' ? e.data : '')).join('');
+    const output = (): string =>
+      events
+        .filter((e) => e.type === 'hatch.output')
+        .map((e) => (e.type === 'hatch.output' ? e.data : ''))
+        .join('');
     await c.call('hatch/input', { hatchId: opened.hatchId, data: 'echo hatch-$((6*7))\r' });
     for (let i = 0; i < 200 && !output().includes('hatch-42'); i++) await new Promise((r) => setTimeout(r, 25));
     expect(output()).toContain('hatch-42');
     // Another client can neither see nor type into it.
-    await expect(other.call('hatch/input', { hatchId: opened.hatchId, data: 'id\r' })).rejects.toMatchObject({ code: -32004 });
+    await expect(other.call('hatch/input', { hatchId: opened.hatchId, data: 'id\r' })).rejects.toMatchObject({
+      code: -32004,
+    });
     expect(otherEvents.some((e) => e.type === 'hatch.output')).toBe(false);
     await c.call('hatch/resize', { hatchId: opened.hatchId, cols: 100, rows: 30 });
     await c.call('hatch/input', { hatchId: opened.hatchId, data: 'exit\r' });
-    for (let i = 0; i < 200 && !events.some((e) => e.type === 'hatch.exited'); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'hatch.exited'); i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(events.some((e) => e.type === 'hatch.exited' && e.hatchId === opened.hatchId)).toBe(true);
     const timing = readFileSync(join(opened.logDir, 'timing'), 'utf8');
     expect(timing).toMatch(/^3 \d+\.\d+ \d+$/m);
@@ -206,7 +238,9 @@ describe('hatch policy', () => {
       writeFileSync(join(never.dir, 'config.toml'), '[shell]\nescape_hatch = "never"\n');
       await never.restart();
       const client = await never.client();
-      await expect(client.call('hatch/open', { cols: 80, rows: 24 })).rejects.toThrow(/turned off.*escape_hatch = "never"/);
+      await expect(client.call('hatch/open', { cols: 80, rows: 24 })).rejects.toThrow(
+        /turned off.*escape_hatch = "never"/,
+      );
       const { entries } = await client.call('audit/list', { limit: 5 });
       expect(entries[0]?.action).toBe('hatch.denied');
       client.close();

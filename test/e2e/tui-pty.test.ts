@@ -12,7 +12,9 @@ import { ECHO_KEYS, ECHO_TERMINALS } from '../helpers/echo-keys.js';
 
 let d: TestDaemon;
 const opened: PtyScreen[] = [];
-beforeEach(async () => { d = await startTestDaemon(); });
+beforeEach(async () => {
+  d = await startTestDaemon();
+});
 afterEach(async () => {
   for (const s of opened.splice(0)) s.kill();
   await disposeTestDaemon(d);
@@ -24,7 +26,10 @@ const REAL_GUARD = { AIOS_GUARD_MS: '', AIOS_BURST_MS: '' };
 
 function openShell(term: string, cols = 80, rows = 24, env: NodeJS.ProcessEnv = {}): PtyScreen {
   const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
-    cols, rows, term, env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), ...NO_GUARD, ...env },
+    cols,
+    rows,
+    term,
+    env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), ...NO_GUARD, ...env },
   });
   opened.push(s);
   return s;
@@ -123,7 +128,10 @@ describe('several sessions, one node', () => {
     // Whoever loses is told: by the daemon's Conflict, or because the update arrived first. The
     // message is a flash, so it is watched for from the moment the keys go, not read at the end.
     const told = /already decided|nothing to decide/;
-    const loserTold = Promise.any([a.waitFor(told), b.waitFor(told)]).then(() => true, () => false);
+    const loserTold = Promise.any([a.waitFor(told), b.waitFor(told)]).then(
+      () => true,
+      () => false,
+    );
     a.write('a');
     b.write('a');
     await a.waitFor(/\[succeeded\]/);
@@ -293,32 +301,35 @@ describe('the key guard, on its real timings: approval you cannot give by accide
     expect(s.text()).toMatch(/awaiting approval/);
   });
 
-  it.each(['xterm-256color', 'vt100'])('TERM=%s: r shows what the rollback restores and removes and waits for Y; r alone rolls nothing back', async (term) => {
-    const file = join(d.dir, `rollback-${term}.txt`);
-    const s = openShell(term, 120, 30, REAL_GUARD);
-    await connected(s);
-    s.write(`create a file ${file} containing keep me\r`);
-    await s.waitFor(/awaiting approval/);
-    await pause(ALONE_MS);
-    s.write('a');
-    await s.waitFor(/\[succeeded\]/);
-    await pause(ALONE_MS);
-    s.write('r');
-    await s.waitFor(/press Y to roll back/);
-    expect(s.text().replace(/\s+/g, ' ')).toContain(`removes ${file}`);
-    s.write('Y'); // too close to the question: text, not a yes
-    await pause(ALONE_MS);
-    expect(existsSync(file)).toBe(true); // r alone rolled nothing back
-    await s.waitFor(/goal> Y/);
-    s.write('\u0015\u001b'); // clear the line, back to the plan
-    await pause(ALONE_MS);
-    s.write('r');
-    await s.waitFor(/press Y to roll back/);
-    await pause(ALONE_MS);
-    s.write('Y');
-    await s.waitFor(/rolled back/);
-    expect(existsSync(file)).toBe(false);
-  });
+  it.each(['xterm-256color', 'vt100'])(
+    'TERM=%s: r shows what the rollback restores and removes and waits for Y; r alone rolls nothing back',
+    async (term) => {
+      const file = join(d.dir, `rollback-${term}.txt`);
+      const s = openShell(term, 120, 30, REAL_GUARD);
+      await connected(s);
+      s.write(`create a file ${file} containing keep me\r`);
+      await s.waitFor(/awaiting approval/);
+      await pause(ALONE_MS);
+      s.write('a');
+      await s.waitFor(/\[succeeded\]/);
+      await pause(ALONE_MS);
+      s.write('r');
+      await s.waitFor(/press Y to roll back/);
+      expect(s.text().replace(/\s+/g, ' ')).toContain(`removes ${file}`);
+      s.write('Y'); // too close to the question: text, not a yes
+      await pause(ALONE_MS);
+      expect(existsSync(file)).toBe(true); // r alone rolled nothing back
+      await s.waitFor(/goal> Y/);
+      s.write('\u0015\u001b'); // clear the line, back to the plan
+      await pause(ALONE_MS);
+      s.write('r');
+      await s.waitFor(/press Y to roll back/);
+      await pause(ALONE_MS);
+      s.write('Y');
+      await s.waitFor(/rolled back/);
+      expect(existsSync(file)).toBe(false);
+    },
+  );
 
   it('a high-risk irreversible step is not approved by letters alone: it takes its id (or yes) and Enter', async () => {
     // A writing command changes only the files it declares (its redirection's, here): one that exists.

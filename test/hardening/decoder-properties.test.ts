@@ -11,7 +11,8 @@ function feed(decoder: LineDecoder, data: Buffer, cuts: number[]): { frames: str
   let last = 0;
   for (const p of [...points, data.length]) {
     for (const ev of decoder.push(data.subarray(last, p))) {
-      if (ev.type === 'frame') frames.push(ev.text); else oversized++;
+      if (ev.type === 'frame') frames.push(ev.text);
+      else oversized++;
     }
     last = p;
   }
@@ -20,32 +21,50 @@ function feed(decoder: LineDecoder, data: Buffer, cuts: number[]): { frames: str
 
 describe('LineDecoder properties', () => {
   it('reassembles the same frames however the stream is chunked', () => {
-    fc.assert(fc.property(
-      fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }).map((s) => s.replace(/\n/g, ' ')).filter((s) => s.trim() !== ''), { maxLength: 20 }),
-      fc.array(fc.nat(), { maxLength: 30 }),
-      (lines, cuts) => {
-        const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
-        const { frames, oversized } = feed(new LineDecoder(1 << 20), data, cuts);
-        expect(oversized).toBe(0);
-        expect(frames).toEqual(lines);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .string({ unit: 'grapheme', maxLength: 200 })
+            .map((s) => s.replace(/\n/g, ' '))
+            .filter((s) => s.trim() !== ''),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (lines, cuts) => {
+          const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+          const { frames, oversized } = feed(new LineDecoder(1 << 20), data, cuts);
+          expect(oversized).toBe(0);
+          expect(frames).toEqual(lines);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('reports each oversized frame once, keeps the good ones around it, and never buffers past the limit', () => {
-    fc.assert(fc.property(
-      fc.array(fc.oneof(fc.constant('big'), fc.string({ minLength: 1, maxLength: 50 }).map((s) => s.replace(/\n/g, '_'))), { maxLength: 12 }),
-      fc.array(fc.nat(), { maxLength: 40 }),
-      (kinds, cuts) => {
-        const limit = 256;
-        const lines = kinds.map((k) => (k === 'big' ? 'x'.repeat(limit + 1 + (cuts.length % 300)) : `ok-${k}`));
-        const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
-        const decoder = new LineDecoder(limit);
-        const { frames, oversized } = feed(decoder, data, cuts);
-        expect(oversized).toBe(kinds.filter((k) => k === 'big').length);
-        expect(frames).toEqual(lines.filter((l) => l.startsWith('ok-')).filter((l) => l.trim() !== ''));
-        expect(decoder.pending).toBeLessThanOrEqual(limit);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.constant('big'),
+            fc.string({ minLength: 1, maxLength: 50 }).map((s) => s.replace(/\n/g, '_')),
+          ),
+          { maxLength: 12 },
+        ),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (kinds, cuts) => {
+          const limit = 256;
+          const lines = kinds.map((k) => (k === 'big' ? 'x'.repeat(limit + 1 + (cuts.length % 300)) : `ok-${k}`));
+          const data = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+          const decoder = new LineDecoder(limit);
+          const { frames, oversized } = feed(decoder, data, cuts);
+          expect(oversized).toBe(kinds.filter((k) => k === 'big').length);
+          expect(frames).toEqual(lines.filter((l) => l.startsWith('ok-')).filter((l) => l.trim() !== ''));
+          expect(decoder.pending).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -7,14 +7,25 @@ import { runLoad } from '../../bench/load-run.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 describe('load', () => {
   it('50 sessions and 100 goals: none lost, none run twice, every session sees the events, the WAL stays bounded', async () => {
     const work = join(d.dir, 'work');
     mkdirSync(work);
-    const r = await runLoad({ socketPath: d.socketPath, stateDir: d.stateDir, workDir: work, daemonPid: d.proc.pid ?? 0, sessions: 50, goals: 100 });
+    const r = await runLoad({
+      socketPath: d.socketPath,
+      stateDir: d.stateDir,
+      workDir: work,
+      daemonPid: d.proc.pid ?? 0,
+      sessions: 50,
+      goals: 100,
+    });
     expect(r.goals).toBe(100);
     expect(r.succeeded).toBe(100);
     expect(r.lost).toBe(0);

@@ -2,7 +2,12 @@
 // prove that nothing a killed program started (or shared a terminal session with) survives.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export interface ProcRow { pid: number; ppid: number; sid: number; comm: string }
+export interface ProcRow {
+  pid: number;
+  ppid: number;
+  sid: number;
+  comm: string;
+}
 
 /** One row per live process; a process that exits while being read is left out. */
 export function procTable(): ProcRow[] {
@@ -10,13 +15,22 @@ export function procTable(): ProcRow[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
     // comm is in parentheses and may itself hold spaces or parentheses: split after the last ')'.
     const close = stat.lastIndexOf(')');
     const fields = stat.slice(close + 2).split(' ');
     const state = fields[0];
     if (state === 'Z' || state === 'X') continue; // already dead, waiting to be reaped
-    rows.push({ pid: Number(name), comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), sid: Number(fields[3]) });
+    rows.push({
+      pid: Number(name),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      ppid: Number(fields[1]),
+      sid: Number(fields[3]),
+    });
   }
   return rows;
 }

@@ -8,12 +8,26 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { initParams, rawConnect } from '../helpers/raw-socket.js';
 
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 // Methods whose random params could act on this machine (spawn a shell, submit goals) are
 // given only params that fail validation, so the fuzz exercises parsing, not the node.
-const SAFE = new Set(['status/get', 'goal/list', 'goal/get', 'snapshot/list', 'audit/verify', 'memory/search', 'goal/trace', 'audit/list', 'snapshot/get']);
+const SAFE = new Set([
+  'status/get',
+  'goal/list',
+  'goal/get',
+  'snapshot/list',
+  'audit/verify',
+  'memory/search',
+  'goal/trace',
+  'audit/list',
+  'snapshot/get',
+]);
 
 function wellFormed(m: Record<string, unknown>): boolean {
   if (m['jsonrpc'] !== '2.0') return false;
@@ -28,30 +42,45 @@ describe('protocol fuzzing against a live aiosd', () => {
     await c.request('initialize', initParams);
     const bystander = await d.client('bystander');
     const names = Object.keys(methods);
-    await fc.assert(fc.asyncProperty(
-      fc.oneof(
-        fc.string({ maxLength: 300 }).map((s) => s.replace(/\n/g, ' ')),
-        fc.json({ maxDepth: 4 }),
-        fc.record({ jsonrpc: fc.constant('2.0'), id: fc.oneof(fc.integer(), fc.string({ maxLength: 10 })), method: fc.constantFrom(...names), params: fc.anything({ maxDepth: 3 }) })
-          .map((r) => JSON.stringify(SAFE.has(r.method) ? r : { ...r, params: 'not an object' })),
-      ),
-      async (frame) => {
-        if (frame.trim() === '') return;
-        // Only frames that are requests (an id, a method) get an answer; the rest are notifications to JSON-RPC.
-        let expectsAnswer = true;
-        try {
-          const parsed = JSON.parse(frame) as unknown;
-          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-            const o = parsed as Record<string, unknown>;
-            expectsAnswer = !(o['jsonrpc'] === '2.0' && typeof o['method'] === 'string' && !('id' in o && (typeof o['id'] === 'string' || typeof o['id'] === 'number')));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 300 }).map((s) => s.replace(/\n/g, ' ')),
+          fc.json({ maxDepth: 4 }),
+          fc
+            .record({
+              jsonrpc: fc.constant('2.0'),
+              id: fc.oneof(fc.integer(), fc.string({ maxLength: 10 })),
+              method: fc.constantFrom(...names),
+              params: fc.anything({ maxDepth: 3 }),
+            })
+            .map((r) => JSON.stringify(SAFE.has(r.method) ? r : { ...r, params: 'not an object' })),
+        ),
+        async (frame) => {
+          if (frame.trim() === '') return;
+          // Only frames that are requests (an id, a method) get an answer; the rest are notifications to JSON-RPC.
+          let expectsAnswer = true;
+          try {
+            const parsed = JSON.parse(frame) as unknown;
+            if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+              const o = parsed as Record<string, unknown>;
+              expectsAnswer = !(
+                o['jsonrpc'] === '2.0' &&
+                typeof o['method'] === 'string' &&
+                !('id' in o && (typeof o['id'] === 'string' || typeof o['id'] === 'number'))
+              );
+            }
+          } catch {
+            /* invalid JSON is always answered */
           }
-        } catch { /* invalid JSON is always answered */ }
-        c.send(frame + '\n');
-        if (!expectsAnswer) return;
-        const answer = await c.next();
-        expect(wellFormed(answer)).toBe(true);
-      },
-    ), { numRuns: 400 });
+          c.send(frame + '\n');
+          if (!expectsAnswer) return;
+          const answer = await c.next();
+          expect(wellFormed(answer)).toBe(true);
+        },
+      ),
+      { numRuns: 400 },
+    );
     const s = await bystander.call('status/get', {});
     expect(s.health).toBe('ok');
     expect(s.pid).toBe(d.proc.pid);

@@ -19,7 +19,10 @@ import { waitForGoal } from '../helpers/wait.js';
 const MISSING = '/nonexistent/aios-test/bwrap';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
 describe('the policy without a sandbox', () => {
   it('a bwrap named but missing is reported as such', () => {
@@ -43,7 +46,14 @@ describe('the policy without a sandbox', () => {
       const step = { tool: 'shell.exec', risk: 'low', reversible: true };
       for (const level of ['manual', 'supervised', 'full'] as const) {
         // Even a verdict otherwise marked to run alone, on the allowlist, at full autonomy.
-        expect(autoApprovalPolicy('trusted', [{ ...without, decision: 'allow', autoApprove: true, adminReasons: [] }], [step], { level, allow: ['shell.exec'] })).toBeNull();
+        expect(
+          autoApprovalPolicy(
+            'trusted',
+            [{ ...without, decision: 'allow', autoApprove: true, adminReasons: [] }],
+            [step],
+            { level, allow: ['shell.exec'] },
+          ),
+        ).toBeNull();
       }
       // A command that writes is confined to its declared files only inside the sandbox: without
       // it, it needs an admin who confirms that what it changes elsewhere will not be rolled back.
@@ -78,7 +88,9 @@ describe('a daemon whose sandbox cannot start', () => {
     const plan = goal.plan;
     if (plan === null) throw new Error(goal.message ?? 'no plan');
     expect(plan.steps[0]?.preview.summary).toMatch(/UNSANDBOXED/);
-    await expect(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' })).rejects.toThrow(/explicit confirmation.*UNSANDBOXED|UNSANDBOXED.*confirm/);
+    await expect(c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve' })).rejects.toThrow(
+      /explicit confirmation.*UNSANDBOXED|UNSANDBOXED.*confirm/,
+    );
     expect((await c.call('goal/get', { goalId: goal.id })).state).toBe('awaiting_approval');
     await c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true });
     const done = await waitForGoal(c, goal.id);

@@ -12,8 +12,12 @@ const SOAK_MS = Number(process.env['AIOS_SOAK_MS'] ?? 25_000);
 const WAL_CAP = 64 * 1024 * 1024;
 
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 describe('soak', () => {
   it('growth() measures after warm-up, and is not fooled by one odd sample', () => {
@@ -22,19 +26,33 @@ describe('soak', () => {
     expect(growth([10, 10, 10, 10, 10, 10, 90, 10])).toBe(0);
   });
 
-  it(`sessions, goals approved and rolled back for ${SOAK_MS / 1000} s: nothing lost or run twice, WAL bounded, memory flat`, async () => {
-    const work = join(d.dir, 'work');
-    mkdirSync(work);
-    const r = await runSoak({ socketPath: d.socketPath, stateDir: d.stateDir, workDir: work, daemonPid: d.proc.pid ?? 0, durationMs: SOAK_MS, sessions: 10, goalsPerCycle: 10 });
-    expect(r.cycles).toBeGreaterThanOrEqual(3);
-    expect(r.lost).toBe(0);
-    expect(r.ranTwice).toBe(0);
-    expect(r.succeeded).toBe(r.submitted);
-    expect(r.rolledBack).toBe(r.cycles * 5);
-    expect(r.walMaxBytes).toBeLessThan(WAL_CAP);
-    // Loose on purpose: a leak of a goal's worth of memory per goal would show as far more than this.
-    expect(r.rssGrowthKb).toBeLessThan(64 * 1024);
-    expect(r.heapGrowthBytes).toBeLessThan(32 * 1024 * 1024);
-    console.log(`soak: ${r.cycles} cycles, ${r.submitted} goals, ${r.rolledBack} rolled back; RSS ${r.samples[0]?.rssKb} → ${r.samples.at(-1)?.rssKb} KiB (growth after warm-up ${r.rssGrowthKb} KiB); heap growth ${(r.heapGrowthBytes / 1024).toFixed(0)} KiB; WAL max ${(r.walMaxBytes / 1024).toFixed(0)} KiB`);
-  }, SOAK_MS + 60_000);
+  it(
+    `sessions, goals approved and rolled back for ${SOAK_MS / 1000} s: nothing lost or run twice, WAL bounded, memory flat`,
+    async () => {
+      const work = join(d.dir, 'work');
+      mkdirSync(work);
+      const r = await runSoak({
+        socketPath: d.socketPath,
+        stateDir: d.stateDir,
+        workDir: work,
+        daemonPid: d.proc.pid ?? 0,
+        durationMs: SOAK_MS,
+        sessions: 10,
+        goalsPerCycle: 10,
+      });
+      expect(r.cycles).toBeGreaterThanOrEqual(3);
+      expect(r.lost).toBe(0);
+      expect(r.ranTwice).toBe(0);
+      expect(r.succeeded).toBe(r.submitted);
+      expect(r.rolledBack).toBe(r.cycles * 5);
+      expect(r.walMaxBytes).toBeLessThan(WAL_CAP);
+      // Loose on purpose: a leak of a goal's worth of memory per goal would show as far more than this.
+      expect(r.rssGrowthKb).toBeLessThan(64 * 1024);
+      expect(r.heapGrowthBytes).toBeLessThan(32 * 1024 * 1024);
+      console.log(
+        `soak: ${r.cycles} cycles, ${r.submitted} goals, ${r.rolledBack} rolled back; RSS ${r.samples[0]?.rssKb} → ${r.samples.at(-1)?.rssKb} KiB (growth after warm-up ${r.rssGrowthKb} KiB); heap growth ${(r.heapGrowthBytes / 1024).toFixed(0)} KiB; WAL max ${(r.walMaxBytes / 1024).toFixed(0)} KiB`,
+      );
+    },
+    SOAK_MS + 60_000,
+  );
 });

@@ -5,7 +5,17 @@
 // rollback (which writes its targets, elsewhere) working on a full disk; aiosd never crashing,
 // and taking changes again once space is freed or the mount is writable again.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,7 +50,7 @@ let d: TestDaemon | undefined;
 let mounted: string | null = null;
 let root = '';
 afterEach(async () => {
-  if (d !== undefined && process.env["AIOS_TEST_LOG"]) console.log(d.log());
+  if (d !== undefined && process.env['AIOS_TEST_LOG']) console.log(d.log());
   await d?.stop();
   d = undefined;
   if (mounted !== null) run('umount', ['-l', mounted]);
@@ -117,106 +127,127 @@ async function readsStillWork(c: AiosClient, daemon: TestDaemon, goalId: string)
   expect(cli(daemon, 'snapshots').status).toBe(0);
 }
 
-describe.skipIf(refusal !== null)(`the state directory on a ${SIZE_MB} MiB filesystem${refusal === null ? '' : ` (skipped: ${refusal})`}`, () => {
-  it('full: a change is refused with what to do; reads, the audit and rollback work; changes resume once space is freed', async () => {
-    const { d: daemon, state, work } = await daemonOnTinyFs();
-    const c = await daemon.client();
-    const target = join(work, 'config.txt');
-    writeFileSync(target, 'original\n');
-    const first = await approve(c, await changeFile(c, target, 'changed'));
-    expect(first.state).toBe('succeeded');
-    expect(readFileSync(target, 'utf8')).toBe('changed\n');
+describe.skipIf(refusal !== null)(
+  `the state directory on a ${SIZE_MB} MiB filesystem${refusal === null ? '' : ` (skipped: ${refusal})`}`,
+  () => {
+    it('full: a change is refused with what to do; reads, the audit and rollback work; changes resume once space is freed', async () => {
+      const { d: daemon, state, work } = await daemonOnTinyFs();
+      const c = await daemon.client();
+      const target = join(work, 'config.txt');
+      writeFileSync(target, 'original\n');
+      const first = await approve(c, await changeFile(c, target, 'changed'));
+      expect(first.state).toBe('succeeded');
+      expect(readFileSync(target, 'utf8')).toBe('changed\n');
 
-    // A step already running when the disk fills, still writing its output: aiosd must not fall over.
-    const streaming = await c.call('goal/submit', { text: '!sh -c "echo started; sleep 1; head -c 3000000 /dev/zero | od"' });
-    await c.call('plan/decide', { planId: streaming.plan?.id ?? '', planHash: streaming.plan?.hash ?? '', decision: 'approve', confirm: true });
-    // Fill only once the command itself runs (its first line is out; then it sleeps 1 s): a step
-    // marked running is still checked for space before its command starts, and on a busy machine
-    // that check came after the fill.
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      const g = await c.call('goal/get', { goalId: streaming.id });
-      if (g.plan?.steps[0]?.output.includes('started') === true || g.state === 'succeeded' || g.state === 'failed') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const filler = join(state, 'filler');
-    expect(fill(filler)).toBeGreaterThan(0);
-    const streamed = await waitForGoal(c, streaming.id, 30_000);
-    expect(streamed.state === 'succeeded' || /could not record/.test(streamed.message ?? ''), streamed.message ?? '').toBe(true);
-    await untilStatus(c, (problems) => /is full/.test(problems));
+      // A step already running when the disk fills, still writing its output: aiosd must not fall over.
+      const streaming = await c.call('goal/submit', {
+        text: '!sh -c "echo started; sleep 1; head -c 3000000 /dev/zero | od"',
+      });
+      await c.call('plan/decide', {
+        planId: streaming.plan?.id ?? '',
+        planHash: streaming.plan?.hash ?? '',
+        decision: 'approve',
+        confirm: true,
+      });
+      // Fill only once the command itself runs (its first line is out; then it sleeps 1 s): a step
+      // marked running is still checked for space before its command starts, and on a busy machine
+      // that check came after the fill.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+        const g = await c.call('goal/get', { goalId: streaming.id });
+        if (g.plan?.steps[0]?.output.includes('started') === true || g.state === 'succeeded' || g.state === 'failed')
+          break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const filler = join(state, 'filler');
+      expect(fill(filler)).toBeGreaterThan(0);
+      const streamed = await waitForGoal(c, streaming.id, 30_000);
+      expect(
+        streamed.state === 'succeeded' || /could not record/.test(streamed.message ?? ''),
+        streamed.message ?? '',
+      ).toBe(true);
+      await untilStatus(c, (problems) => /is full/.test(problems));
 
-    // A change: planned and shown, but approval is refused, saying why and what to do.
-    const later = join(work, 'later.txt');
-    const pending = await changeFile(c, later, 'after the disk filled');
-    expect(pending.state).toBe('awaiting_approval');
-    expect(pending.message).toMatch(/cannot be approved now: .*is full/);
-    await expect(c.call('plan/decide', { planId: pending.plan?.id ?? '', planHash: pending.plan?.hash ?? '', decision: 'approve' }))
-      .rejects.toThrow(/cannot approve s1 \(fs\.write\): the state directory .* is full .*free space/);
-    expect((await c.call('goal/get', { goalId: pending.id })).state).toBe('awaiting_approval');
-    expect(existsSync(later)).toBe(false);
+      // A change: planned and shown, but approval is refused, saying why and what to do.
+      const later = join(work, 'later.txt');
+      const pending = await changeFile(c, later, 'after the disk filled');
+      expect(pending.state).toBe('awaiting_approval');
+      expect(pending.message).toMatch(/cannot be approved now: .*is full/);
+      await expect(
+        c.call('plan/decide', {
+          planId: pending.plan?.id ?? '',
+          planHash: pending.plan?.hash ?? '',
+          decision: 'approve',
+        }),
+      ).rejects.toThrow(/cannot approve s1 \(fs\.write\): the state directory .* is full .*free space/);
+      expect((await c.call('goal/get', { goalId: pending.id })).state).toBe('awaiting_approval');
+      expect(existsSync(later)).toBe(false);
 
-    // Reading still works: a read-only goal runs, and aiOS's own records can be read and verified.
-    const read = await c.call('goal/submit', { text: `show ${target}` });
-    expect((await waitForGoal(c, read.id)).plan?.steps[0]?.output).toContain('changed');
-    await readsStillWork(c, daemon, first.id);
+      // Reading still works: a read-only goal runs, and aiOS's own records can be read and verified.
+      const read = await c.call('goal/submit', { text: `show ${target}` });
+      expect((await waitForGoal(c, read.id)).plan?.steps[0]?.output).toContain('changed');
+      await readsStillWork(c, daemon, first.id);
 
-    // Rollback writes the target (elsewhere), from blobs it only reads; its records fit in the reserve.
-    const back = await c.call('goal/rollback', { goalId: first.id });
-    expect(back.state).toBe('rolled_back');
-    expect(readFileSync(target, 'utf8')).toBe('original\n');
-    expect((await c.call('audit/verify', {})).ok).toBe(true);
-    expect(daemon.proc.exitCode).toBeNull();
+      // Rollback writes the target (elsewhere), from blobs it only reads; its records fit in the reserve.
+      const back = await c.call('goal/rollback', { goalId: first.id });
+      expect(back.state).toBe('rolled_back');
+      expect(readFileSync(target, 'utf8')).toBe('original\n');
+      expect((await c.call('audit/verify', {})).ok).toBe(true);
+      expect(daemon.proc.exitCode).toBeNull();
 
-    // Space freed: the reserve is set aside again and the same plan can now be approved.
-    rmSync(filler);
-    await untilStatus(c, (problems) => !/is full/.test(problems));
-    expect((await approve(c, pending)).state).toBe('succeeded');
-    expect(readFileSync(later, 'utf8')).toBe('after the disk filled\n');
-    expect(daemon.log()).toMatch(/gave back the .* reserve/);
-    expect(daemon.log()).toMatch(/has room again/);
-    expect(daemon.log()).not.toMatch(/internal error/);
-    c.close();
-  }, 120_000);
+      // Space freed: the reserve is set aside again and the same plan can now be approved.
+      rmSync(filler);
+      await untilStatus(c, (problems) => !/is full/.test(problems));
+      expect((await approve(c, pending)).state).toBe('succeeded');
+      expect(readFileSync(later, 'utf8')).toBe('after the disk filled\n');
+      expect(daemon.log()).toMatch(/gave back the .* reserve/);
+      expect(daemon.log()).toMatch(/has room again/);
+      expect(daemon.log()).not.toMatch(/internal error/);
+      c.close();
+    }, 120_000);
 
-  it('read-only: aiosd starts, serves the goal list, the audit and snapshots, and refuses every change with what to do', async () => {
-    const { d: daemon, state, work } = await daemonOnTinyFs();
-    let c = await daemon.client();
-    const target = join(work, 'kept.txt');
-    writeFileSync(target, 'original\n');
-    const first = await approve(c, await changeFile(c, target, 'changed'));
-    expect(first.state).toBe('succeeded');
-    c.close();
+    it('read-only: aiosd starts, serves the goal list, the audit and snapshots, and refuses every change with what to do', async () => {
+      const { d: daemon, state, work } = await daemonOnTinyFs();
+      let c = await daemon.client();
+      const target = join(work, 'kept.txt');
+      writeFileSync(target, 'original\n');
+      const first = await approve(c, await changeFile(c, target, 'changed'));
+      expect(first.state).toBe('succeeded');
+      c.close();
 
-    await daemon.stop();
-    const ro = run('mount', ['-o', 'remount,ro', state]);
-    expect(ro.ok, ro.err).toBe(true);
-    await daemon.restart();
-    expect(daemon.log()).toMatch(/is READ-ONLY/);
-    c = await daemon.client();
-    const status = await c.call('status/get', {});
-    expect(status.health).toBe('degraded');
-    expect(status.problems.join('\n')).toMatch(/read-only.*remount,rw/);
-    await readsStillWork(c, daemon, first.id);
+      await daemon.stop();
+      const ro = run('mount', ['-o', 'remount,ro', state]);
+      expect(ro.ok, ro.err).toBe(true);
+      await daemon.restart();
+      expect(daemon.log()).toMatch(/is READ-ONLY/);
+      c = await daemon.client();
+      const status = await c.call('status/get', {});
+      expect(status.health).toBe('degraded');
+      expect(status.problems.join('\n')).toMatch(/read-only.*remount,rw/);
+      await readsStillWork(c, daemon, first.id);
 
-    // A new goal cannot even be recorded: refused, saying so, not an internal error.
-    await expect(changeFile(c, join(work, 'never.txt'), 'x')).rejects.toThrow(/cannot write its state: the state directory .* is read-only.*remount,rw/);
-    // Rollback changes the node, and the ledger could not record it: refused, the target untouched.
-    await expect(c.call('goal/rollback', { goalId: first.id })).rejects.toThrow(/cannot roll back .*read-only/);
-    expect(readFileSync(target, 'utf8')).toBe('changed\n');
-    expect(existsSync(join(work, 'never.txt'))).toBe(false);
-    const cliGoal = cli(daemon, 'goal', `create a file ${join(work, 'never.txt')} containing x`);
-    expect(cliGoal.status).not.toBe(0);
-    expect(cliGoal.out).toMatch(/read-only/);
-    expect(daemon.proc.exitCode).toBeNull();
-    expect(daemon.log()).not.toMatch(/internal error/);
-    c.close();
+      // A new goal cannot even be recorded: refused, saying so, not an internal error.
+      await expect(changeFile(c, join(work, 'never.txt'), 'x')).rejects.toThrow(
+        /cannot write its state: the state directory .* is read-only.*remount,rw/,
+      );
+      // Rollback changes the node, and the ledger could not record it: refused, the target untouched.
+      await expect(c.call('goal/rollback', { goalId: first.id })).rejects.toThrow(/cannot roll back .*read-only/);
+      expect(readFileSync(target, 'utf8')).toBe('changed\n');
+      expect(existsSync(join(work, 'never.txt'))).toBe(false);
+      const cliGoal = cli(daemon, 'goal', `create a file ${join(work, 'never.txt')} containing x`);
+      expect(cliGoal.status).not.toBe(0);
+      expect(cliGoal.out).toMatch(/read-only/);
+      expect(daemon.proc.exitCode).toBeNull();
+      expect(daemon.log()).not.toMatch(/internal error/);
+      c.close();
 
-    // Writable again and restarted: everything works, the rollback included.
-    expect(run('mount', ['-o', 'remount,rw', state]).ok).toBe(true);
-    await daemon.restart();
-    c = await daemon.client();
-    expect((await c.call('goal/rollback', { goalId: first.id })).state).toBe('rolled_back');
-    expect(readFileSync(target, 'utf8')).toBe('original\n');
-    expect((await c.call('audit/verify', {})).ok).toBe(true);
-    c.close();
-  }, 60_000);
-});
+      // Writable again and restarted: everything works, the rollback included.
+      expect(run('mount', ['-o', 'remount,rw', state]).ok).toBe(true);
+      await daemon.restart();
+      c = await daemon.client();
+      expect((await c.call('goal/rollback', { goalId: first.id })).state).toBe('rolled_back');
+      expect(readFileSync(target, 'utf8')).toBe('original\n');
+      expect((await c.call('audit/verify', {})).ok).toBe(true);
+      c.close();
+    }, 60_000);
+  },
+);

@@ -13,7 +13,9 @@ import { eventually } from '../helpers/until.js';
 
 let d: TestDaemon;
 const opened: PtyScreen[] = [];
-beforeEach(async () => { d = await startTestDaemon(); });
+beforeEach(async () => {
+  d = await startTestDaemon();
+});
 afterEach(async () => {
   for (const s of opened.splice(0)) s.kill();
   await disposeTestDaemon(d);
@@ -22,7 +24,10 @@ afterEach(async () => {
 function openShell(): PtyScreen {
   const s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
     // The key guard off (test/e2e/tui-pty.test.ts tries it): `a` comes right after the plan.
-    cols: 100, rows: 30, term: 'xterm-256color', env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
+    cols: 100,
+    rows: 30,
+    term: 'xterm-256color',
+    env: { ...d.env, XDG_STATE_HOME: join(d.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
   });
   opened.push(s);
   return s;
@@ -72,7 +77,9 @@ describe.each([
     // The ledger: nothing about this plan since the TUI asked for Y, and no approval of it ever.
     const entries = (await c.call('audit/list', { limit: 1000 })).entries;
     const planId = goal.plan?.id ?? '';
-    const aboutPlan = entries.filter((e) => e.subject.startsWith(planId) || (e.detail as { goalId?: string }).goalId === goalId);
+    const aboutPlan = entries.filter(
+      (e) => e.subject.startsWith(planId) || (e.detail as { goalId?: string }).goalId === goalId,
+    );
     expect(aboutPlan.filter((e) => /^plan\.(approve|skip|reject)$|^tool\./.test(e.action))).toEqual([]);
     expect(entries.filter((e) => e.seq > before).map((e) => e.action)).not.toContain('hatch.open');
     expect(entries.map((e) => e.action)).not.toContain('hatch.open');

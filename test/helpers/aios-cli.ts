@@ -6,7 +6,11 @@ import { aiosBin } from './daemon.js';
 
 const exec = promisify(execFile);
 
-export interface CliRun { code: number; stdout: string; stderr: string }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** `d`: a test daemon, or anything with the environment that names the instance. */
 export async function runCli(d: { env: NodeJS.ProcessEnv }, args: string[], bin = aiosBin): Promise<CliRun> {

@@ -16,11 +16,23 @@ export interface ClientAsUid {
   close(): void;
 }
 
-export async function connectAsUid(socketPath: string, uid: number, gid: number, name = 'test-as-uid'): Promise<ClientAsUid> {
-  const relay: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RELAY, socketPath], { uid, gid, cwd: '/', stdio: 'pipe' });
+export async function connectAsUid(
+  socketPath: string,
+  uid: number,
+  gid: number,
+  name = 'test-as-uid',
+): Promise<ClientAsUid> {
+  const relay: ChildProcessWithoutNullStreams = spawn(process.execPath, ['-e', RELAY, socketPath], {
+    uid,
+    gid,
+    cwd: '/',
+    stdio: 'pipe',
+  });
   const waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let stderr = '';
-  relay.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  relay.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   relay.on('exit', () => {
     for (const w of waiting.values()) w.reject(new Error(`the client as uid ${uid} closed: ${stderr}`));
     waiting.clear();
@@ -34,11 +46,12 @@ export async function connectAsUid(socketPath: string, uid: number, gid: number,
     else w.resolve(msg.result);
   });
   let next = 1;
-  const call = <T>(method: string, params: object = {}): Promise<T> => new Promise<T>((resolve, reject) => {
-    const id = `u${uid}-${next++}`;
-    waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    relay.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-  });
+  const call = <T>(method: string, params: object = {}): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = `u${uid}-${next++}`;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      relay.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    });
   await call('initialize', { protocolVersion: 1, client: { name, version: '0' } });
   return { call, close: () => relay.stdin.end() };
 }

@@ -7,9 +7,14 @@ import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 
 /** Registers the temp dir's hooks; returns the loader and where the dir is now. */
-export function configFromText(prefix = 'aios-config-'): { load: (text: string) => ReturnType<typeof loadConfig>; dir: () => string } {
+export function configFromText(prefix = 'aios-config-'): {
+  load: (text: string) => ReturnType<typeof loadConfig>;
+  dir: () => string;
+} {
   let dir = '';
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), prefix)); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   return {
     dir: () => dir,

@@ -31,25 +31,40 @@ function defaultSection(configPath: string, section: string, body: string): void
   writeFileSync(configPath, `${existing}\n[${section}]\n${body}`);
 }
 
-export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: string; argv?: string[] } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(
+  opts: { env?: NodeJS.ProcessEnv; dir?: string; argv?: string[] } = {},
+): Promise<TestDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'aios-test-'));
   const stateDir = join(dir, 'state');
   const env: NodeJS.ProcessEnv = {
-    ...process.env, AIOS_STATE_DIR: stateDir, AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_MODE: 'user', ...opts.env,
+    ...process.env,
+    AIOS_STATE_DIR: stateDir,
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    HOME: dir,
+    AIOS_MODE: 'user',
+    ...opts.env,
   };
   const socketPath = env['AIOS_SOCKET'] ?? join(stateDir, 'aiosd.sock');
   const configPath = env['AIOS_CONFIG'] ?? join(dir, 'config.toml');
   // The monitor's checks read the real machine: on a busy one (CI, test files in parallel) load and
   // CPU cross their thresholds, and the monitor proposes goals of its own that a test then sees.
-  defaultSection(configPath, 'monitor', 'cpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n');
+  defaultSection(
+    configPath,
+    'monitor',
+    'cpu_pct = false\nmemory_pct = false\ndisk_pct = false\nload_per_core = false\n',
+  );
   // Spare files for restores would cost each test daemon thousands of inodes.
   defaultSection(configPath, 'recovery', 'spare_files = 0\n');
   let output = '';
   const argv = opts.argv ?? [aiosBin, 'daemon'];
   const launch = async (args: string[]): Promise<ChildProcess> => {
     const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    proc.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    proc.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     for (let i = 0; i < 200; i++) {
       if (proc.exitCode !== null) throw new Error(`aiosd exited with ${proc.exitCode}:\n${output}`);
       try {
@@ -64,7 +79,12 @@ export async function startTestDaemon(opts: { env?: NodeJS.ProcessEnv; dir?: str
     throw new Error(`aiosd did not come up:\n${output}`);
   };
   const d: TestDaemon = {
-    dir, stateDir, socketPath, env, argv, proc: await launch(argv),
+    dir,
+    stateDir,
+    socketPath,
+    env,
+    argv,
+    proc: await launch(argv),
     log: () => output,
     client: (name = 'test') => AiosClient.connect({ socketPath, clientName: name }),
     stop: async () => {

@@ -27,11 +27,16 @@ export interface EngineRig {
   dispose: () => void;
 }
 
-export function engineRig(planner: (procedures: ProcedureStore, dir: string) => Planner, opts: {
-  autonomy?: Autonomy; tools?: (dir: string) => Tool[]; procedures?: ProcedureStoreOptions;
-  /** The sandbox writing shell commands run in (the daemon's writeSandbox().wrap); absent: they run unconfined. */
-  writeSandbox?: (argv: readonly string[], writable: readonly string[]) => string[];
-} = {}): EngineRig {
+export function engineRig(
+  planner: (procedures: ProcedureStore, dir: string) => Planner,
+  opts: {
+    autonomy?: Autonomy;
+    tools?: (dir: string) => Tool[];
+    procedures?: ProcedureStoreOptions;
+    /** The sandbox writing shell commands run in (the daemon's writeSandbox().wrap); absent: they run unconfined. */
+    writeSandbox?: (argv: readonly string[], writable: readonly string[]) => string[];
+  } = {},
+): EngineRig {
   const dir = mkdtempSync(join(tmpdir(), 'aios-engine-'));
   const db = openDatabase(join(dir, 'aios.db'));
   const procedures = new ProcedureStore(db, opts.procedures);
@@ -40,15 +45,36 @@ export function engineRig(planner: (procedures: ProcedureStore, dir: string) => 
   const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 1 << 20 });
   for (const tool of opts.tools?.(dir) ?? []) registry.register(tool);
   const engine = new GoalEngine({
-    store: new GoalStore(db), planner: planner(procedures, dir), registry,
+    store: new GoalStore(db),
+    planner: planner(procedures, dir),
+    registry,
     ...(opts.autonomy === undefined ? {} : { autonomy: () => opts.autonomy as Autonomy }),
-    snapshots: new SnapshotStore(db, join(dir, 'snapshots')), ledger, memory: new MemoryStore(db), procedures,
-    emit: (e) => events.push(e), securityMode: () => 'normal',
+    snapshots: new SnapshotStore(db, join(dir, 'snapshots')),
+    ledger,
+    memory: new MemoryStore(db),
+    procedures,
+    emit: (e) => events.push(e),
+    securityMode: () => 'normal',
     ...(opts.writeSandbox === undefined ? {} : { writeSandbox: opts.writeSandbox }),
   });
   return {
-    dir, db, engine, procedures, ledger, events,
-    actor: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: [], name: 'tester', role: 'admin', home: dir },
-    dispose: () => { db.close(); rmSync(dir, { recursive: true, force: true }); },
+    dir,
+    db,
+    engine,
+    procedures,
+    ledger,
+    events,
+    actor: {
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      groups: [],
+      name: 'tester',
+      role: 'admin',
+      home: dir,
+    },
+    dispose: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

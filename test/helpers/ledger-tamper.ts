@@ -4,7 +4,14 @@ import type Database from 'better-sqlite3';
 import { entryHash } from '../../src/memory/audit-ledger.js';
 
 export function rehashFrom(db: Database.Database, k: number): void {
-  const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq').all(k) as { seq: number; ts: string; actor: string; action: string; subject: string; detail: string }[];
+  const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq').all(k) as {
+    seq: number;
+    ts: string;
+    actor: string;
+    action: string;
+    subject: string;
+    detail: string;
+  }[];
   let prev = (db.prepare('SELECT hash FROM audit WHERE seq = ?').get(k - 1) as { hash: string }).hash;
   for (const r of rows) {
     const actor = r.seq === k ? 'mallory' : r.actor;

@@ -1,12 +1,25 @@
 // A strict reader of the Prometheus text exposition format (0.0.4), for tests that scrape aiosd:
 // every line must be a HELP, a TYPE or a sample of a declared family, or it throws.
-export interface Sample { name: string; labels: Record<string, string>; value: number }
-export interface Family { name: string; help: string; type: string; samples: Sample[] }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+export interface Family {
+  name: string;
+  help: string;
+  type: string;
+  samples: Sample[];
+}
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: (-?\\d+))?$`);
 const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\\\|\\"|\\n)*)"(?:,|$)/;
-const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['_sum', '_count'], counter: ['_total'] };
+const SUFFIXES: Record<string, string[]> = {
+  histogram: ['_bucket', '_sum', '_count'],
+  summary: ['_sum', '_count'],
+  counter: ['_total'],
+};
 
 export function parsePrometheusText(text: string): Map<string, Family> {
   const families = new Map<string, Family>();
@@ -20,7 +33,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
       if (!new RegExp(`^${NAME}$`).test(name)) throw new Error(`${where}: bad metric name`);
       const f = families.get(name) ?? { name, help: '', type: 'untyped', samples: [] };
       if (kind === 'HELP') f.help = rest;
-      else if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`${where}: unknown type ${rest}`);
+      else if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest))
+        throw new Error(`${where}: unknown type ${rest}`);
       else f.type = rest;
       families.set(name, f);
       continue;
@@ -29,7 +43,14 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const m = SAMPLE.exec(line);
     if (m === null) throw new Error(`${where}: not a sample`);
     const [, name = '', labelText = '', valueText = ''] = m;
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
+    const value =
+      valueText === '+Inf'
+        ? Infinity
+        : valueText === '-Inf'
+          ? -Infinity
+          : valueText === 'NaN'
+            ? NaN
+            : Number(valueText);
     if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`${where}: bad value ${valueText}`);
     const family = familyOf(families, name);
     if (family === undefined) throw new Error(`${where}: sample of an undeclared family`);

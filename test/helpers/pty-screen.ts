@@ -27,7 +27,11 @@ export interface PtyScreen {
   signal: (sig: NodeJS.Signals) => void;
 }
 
-export function spawnInPty(file: string, args: string[], opts: { cols: number; rows: number; env: NodeJS.ProcessEnv; term: string }): PtyScreen {
+export function spawnInPty(
+  file: string,
+  args: string[],
+  opts: { cols: number; rows: number; env: NodeJS.ProcessEnv; term: string },
+): PtyScreen {
   const term = new Terminal({ cols: opts.cols, rows: opts.rows, allowProposedApi: true });
   const env = { ...opts.env, TERM: opts.term } as Record<string, string>;
   const proc = pty.spawn(file, args, { name: opts.term, cols: opts.cols, rows: opts.rows, env, cwd: process.cwd() });
@@ -36,7 +40,9 @@ export function spawnInPty(file: string, args: string[], opts: { cols: number; r
   proc.onData((d) => {
     bytes += Buffer.byteLength(d);
     pendingWrites++;
-    term.write(d, () => { pendingWrites--; });
+    term.write(d, () => {
+      pendingWrites--;
+    });
   });
   const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
   const screen = (): string[] => {
@@ -62,11 +68,22 @@ export function spawnInPty(file: string, args: string[], opts: { cols: number; r
       }
     },
     bytesWritten: () => bytes,
-    resize: (cols, rows) => { proc.resize(cols, rows); term.resize(cols, rows); },
+    resize: (cols, rows) => {
+      proc.resize(cols, rows);
+      term.resize(cols, rows);
+    },
     exited,
-    kill: () => { try { proc.kill('SIGKILL'); } catch { /* already gone */ } },
+    kill: () => {
+      try {
+        proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
     pid: proc.pid,
-    signal: (sig) => { process.kill(proc.pid, sig); },
+    signal: (sig) => {
+      process.kill(proc.pid, sig);
+    },
     waitFor: async (pattern, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -13,7 +13,10 @@ export interface RawConn {
 
 export async function rawConnect(socketPath: string): Promise<RawConn> {
   const socket = connect(socketPath);
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
   const queue: Record<string, unknown>[] = [];
   const waiters: ((m: Record<string, unknown>) => void)[] = [];
   const decoder = new LineDecoder(64 * 1024 * 1024);
@@ -22,7 +25,8 @@ export async function rawConnect(socketPath: string): Promise<RawConn> {
       if (ev.type !== 'frame') continue;
       const msg = JSON.parse(ev.text) as Record<string, unknown>;
       const w = waiters.shift();
-      if (w) w(msg); else queue.push(msg);
+      if (w) w(msg);
+      else queue.push(msg);
     }
   });
   socket.on('error', () => undefined);
@@ -31,13 +35,18 @@ export async function rawConnect(socketPath: string): Promise<RawConn> {
   const conn: RawConn = {
     socket,
     closed,
-    send: (text) => { socket.write(text); },
+    send: (text) => {
+      socket.write(text);
+    },
     next: (timeoutMs = 5000) => {
       const m = queue.shift();
       if (m) return Promise.resolve(m);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('no message from aiosd')), timeoutMs);
-        waiters.push((msg) => { clearTimeout(t); resolve(msg); });
+        waiters.push((msg) => {
+          clearTimeout(t);
+          resolve(msg);
+        });
       });
     },
     request: async (method, params, reqId) => {

@@ -45,11 +45,23 @@ export interface TestAccount {
 export function createAccount(prefix: string, groups: readonly string[] = []): TestAccount {
   for (const g of groups) ensureGroup(g);
   const name = `${prefix}${process.pid % 10000}${Math.floor(Math.random() * 1e4)}`.slice(0, 31);
-  mustRun(['useradd', '--create-home', '--shell', '/bin/sh', ...(groups.length > 0 ? ['--groups', groups.join(',')] : []), name]);
+  mustRun([
+    'useradd',
+    '--create-home',
+    '--shell',
+    '/bin/sh',
+    ...(groups.length > 0 ? ['--groups', groups.join(',')] : []),
+    name,
+  ]);
   const [, , uid, gid, , home] = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim().split(':');
   return {
-    name, uid: Number(uid), gid: Number(gid), home: home ?? `/home/${name}`,
-    remove: () => { locked(['userdel', '--remove', '--force', name]); },
+    name,
+    uid: Number(uid),
+    gid: Number(gid),
+    home: home ?? `/home/${name}`,
+    remove: () => {
+      locked(['userdel', '--remove', '--force', name]);
+    },
   };
 }
 

@@ -1,5 +1,10 @@
 // Polls until a value is what a test waits for (a model loaded, a log line), or fails saying what it last saw.
-export async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await get();
@@ -14,7 +19,9 @@ export async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) =
  * fails saying what it waited for (`what` may be a function, to add what was seen meanwhile).
  */
 export async function eventually<T>(
-  what: string | (() => string), check: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000,
+  what: string | (() => string),
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -25,7 +25,8 @@ export function readCrashedState(disk: string, dir: string): CrashedState {
   const copy = join(dir, 'state.img');
   execFileSync('cp', ['--sparse=always', disk, copy]);
   const fsck = spawnSync('e2fsck', ['-f', '-y', copy], { encoding: 'utf8' });
-  if (fsck.status === null || fsck.status > 1) throw new Error(`e2fsck found damage it could not repair (exit ${fsck.status}):\n${fsck.stdout}${fsck.stderr}`);
+  if (fsck.status === null || fsck.status > 1)
+    throw new Error(`e2fsck found damage it could not repair (exit ${fsck.status}):\n${fsck.stdout}${fsck.stderr}`);
   const db = join(dir, 'aios.db');
   for (const name of ['aios.db', 'aios.db-wal']) {
     spawnSync('debugfs', ['-R', `dump /${name} ${join(dir, name)}`, copy], { encoding: 'utf8' });
@@ -34,16 +35,25 @@ export function readCrashedState(disk: string, dir: string): CrashedState {
   const wal = join(dir, 'aios.db-wal');
   const walBytes = existsSync(wal) ? statSync(wal).size : 0;
   const conn = new Database(db);
-  const integrity = (conn.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
-  const stepsOf = conn.prepare<[string], { approved_by: string | null }>('SELECT approved_by FROM steps WHERE plan_id = ? ORDER BY ord');
-  const ledgerOf = conn.prepare<{ plan: string }, { n: number }>("SELECT count(*) AS n FROM audit WHERE action = 'plan.approve' AND substr(subject, 1, length(@plan) + 1) = @plan || '/'");
+  const integrity = (conn.pragma('integrity_check') as Array<{ integrity_check: string }>).map(
+    (r) => r.integrity_check,
+  );
+  const stepsOf = conn.prepare<[string], { approved_by: string | null }>(
+    'SELECT approved_by FROM steps WHERE plan_id = ? ORDER BY ord',
+  );
+  const ledgerOf = conn.prepare<{ plan: string }, { n: number }>(
+    "SELECT count(*) AS n FROM audit WHERE action = 'plan.approve' AND substr(subject, 1, length(@plan) + 1) = @plan || '/'",
+  );
   return {
     fsckStatus: fsck.status,
     fsckOutput: fsck.stdout + fsck.stderr,
     integrity,
     walBytes,
-    approvals: (planId) => ({ stepsApproved: stepsOf.all(planId).map((r) => r.approved_by), ledgerApprovals: ledgerOf.get({ plan: planId })?.n ?? 0 }),
-    goals: () => (conn.prepare<[], { n: number }>('SELECT count(*) AS n FROM goals').get()?.n ?? 0),
+    approvals: (planId) => ({
+      stepsApproved: stepsOf.all(planId).map((r) => r.approved_by),
+      ledgerApprovals: ledgerOf.get({ plan: planId })?.n ?? 0,
+    }),
+    goals: () => conn.prepare<[], { n: number }>('SELECT count(*) AS n FROM goals').get()?.n ?? 0,
     close: () => conn.close(),
   };
 }

@@ -21,11 +21,16 @@ export interface TestImage {
   kernel: string;
   key: string;
   outDir: string;
-  info: { isoBytes: number; squashfsBytes: number; rootfsBytes: number; buildSeconds: number; baseCached: boolean } | null;
+  info: {
+    isoBytes: number;
+    squashfsBytes: number;
+    rootfsBytes: number;
+    buildSeconds: number;
+    baseCached: boolean;
+  } | null;
   /** Seconds the build took in this run; null when reused. */
   builtInS: number | null;
 }
-
 
 function asRoot(argv: string[]): string[] {
   if (process.getuid?.() === 0) return argv;
@@ -38,22 +43,57 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
   const init = o.init ?? 'pid1';
   const outDir = init === 'pid1' ? imageOutDir() : join(imageOutDir(), init);
   const key = join(imageOutDir(), 'test-key');
-  const paths = { iso: join(outDir, 'aios-node.iso'), stateDisk: join(outDir, 'aios-state.img'), kernel: join(outDir, 'work', 'iso', 'live', 'vmlinuz') };
-  const readInfo = (): TestImage['info'] => existsSync(join(outDir, 'image-info.json')) ? JSON.parse(readFileSync(join(outDir, 'image-info.json'), 'utf8')) as TestImage['info'] : null;
+  const paths = {
+    iso: join(outDir, 'aios-node.iso'),
+    stateDisk: join(outDir, 'aios-state.img'),
+    kernel: join(outDir, 'work', 'iso', 'live', 'vmlinuz'),
+  };
+  const readInfo = (): TestImage['info'] =>
+    existsSync(join(outDir, 'image-info.json'))
+      ? (JSON.parse(readFileSync(join(outDir, 'image-info.json'), 'utf8')) as TestImage['info'])
+      : null;
   if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(paths.iso) && existsSync(key)) {
     return { ...paths, key, outDir, info: readInfo(), builtInS: null };
   }
   mkdirSync(outDir, { recursive: true });
   if (!existsSync(key)) {
-    const k = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'aios-image-test', '-f', key], { encoding: 'utf8' });
+    const k = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'aios-image-test', '-f', key], {
+      encoding: 'utf8',
+    });
     if (k.status !== 0) throw new Error(`ssh-keygen failed: ${k.stderr}`);
   }
   const started = Date.now();
-  const argv = asRoot([join(repoRoot, 'iso', 'build-image.sh'), '--out', outDir, '--test-key', `${key}.pub`,
-    '--root-password', TEST_ACCOUNTS.root, '--user', `ada:${TEST_ACCOUNTS.ada}`, '--break-glass', `rescue:${TEST_ACCOUNTS.rescue}`,
-    '--grub-password', TEST_ACCOUNTS.grub, '--init', init]);
-  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
-  process.stderr.write(r.stdout.split('\n').filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l)).join('\n') + '\n');
+  const argv = asRoot([
+    join(repoRoot, 'iso', 'build-image.sh'),
+    '--out',
+    outDir,
+    '--test-key',
+    `${key}.pub`,
+    '--root-password',
+    TEST_ACCOUNTS.root,
+    '--user',
+    `ada:${TEST_ACCOUNTS.ada}`,
+    '--break-glass',
+    `rescue:${TEST_ACCOUNTS.rescue}`,
+    '--grub-password',
+    TEST_ACCOUNTS.grub,
+    '--init',
+    init,
+  ]);
+  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`,
+    );
+  process.stderr.write(
+    r.stdout
+      .split('\n')
+      .filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l))
+      .join('\n') + '\n',
+  );
   return { ...paths, key, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
 }

@@ -29,14 +29,21 @@ socket.on('data', (chunk) => {
     if (msg.id !== undefined && pending.has(msg.id)) {
       const p = pending.get(msg.id);
       pending.delete(msg.id);
-      if (msg.error !== undefined) p.reject(new Error(`${msg.error.message} (${msg.error.code})`)); else p.resolve(msg.result);
+      if (msg.error !== undefined) p.reject(new Error(`${msg.error.message} (${msg.error.code})`));
+      else p.resolve(msg.result);
     } else if (msg.method === 'event') {
       for (const l of listeners) l(msg.params);
     }
   }
 });
-socket.on('error', (err) => { out({ error: err.message }); process.exit(3); });
-socket.on('close', () => { out({ error: 'aiosd closed the connection' }); process.exit(3); });
+socket.on('error', (err) => {
+  out({ error: err.message });
+  process.exit(3);
+});
+socket.on('close', () => {
+  out({ error: 'aiosd closed the connection' });
+  process.exit(3);
+});
 
 function call(method, params) {
   const id = nextId++;
@@ -50,22 +57,33 @@ function call(method, params) {
 function goalIn(goalId, states) {
   return new Promise((resolve, reject) => {
     const check = (goal) => {
-      if (goal.id === goalId && states.has(goal.state)) { listeners.delete(onEvent); resolve(goal); }
+      if (goal.id === goalId && states.has(goal.state)) {
+        listeners.delete(onEvent);
+        resolve(goal);
+      }
     };
-    const onEvent = (ev) => { if (ev.type === 'goal.updated') check(ev.goal); };
+    const onEvent = (ev) => {
+      if (ev.type === 'goal.updated') check(ev.goal);
+    };
     listeners.add(onEvent);
     call('goal/get', { goalId }).then(check, reject);
   });
 }
 
-await call('initialize', { protocolVersion: Number(protocolVersion), client: { name: 'power-loss-driver', version: '1' } });
+await call('initialize', {
+  protocolVersion: Number(protocolVersion),
+  client: { name: 'power-loss-driver', version: '1' },
+});
 if (mode === 'load') {
   await call('events/subscribe', {});
   for (let i = 1; ; i++) {
     const path = `${process.env.HOME}/${arg}-${i}.txt`;
     let goal = await call('goal/submit', { text: `create a file ${path} containing power loss ${arg} ${i}` });
     if (goal.state !== 'awaiting_approval') goal = await goalIn(goal.id, new Set(['awaiting_approval', ...TERMINAL]));
-    if (goal.state !== 'awaiting_approval' || goal.plan === null) { out({ error: `goal ${goal.id} is ${goal.state}: ${goal.message}` }); process.exit(4); }
+    if (goal.state !== 'awaiting_approval' || goal.plan === null) {
+      out({ error: `goal ${goal.id} is ${goal.state}: ${goal.message}` });
+      process.exit(4);
+    }
     const decided = await call('plan/decide', { planId: goal.plan.id, planHash: goal.plan.hash, decision: 'approve' });
     out({ ack: goal.id, planId: goal.plan.id, steps: decided.plan.steps.map((s) => s.id), state: decided.state });
     const final = await goalIn(goal.id, TERMINAL);

@@ -24,7 +24,11 @@ const DRIVER = join(import.meta.dirname, 'power-loss-driver.mjs');
 // password); to aiosd it is an operator, who may approve reversible writes in their own home.
 const USER = 'rescue';
 
-interface Ack { goalId: string; planId: string; cycle: number }
+interface Ack {
+  goalId: string;
+  planId: string;
+  cycle: number;
+}
 
 let image: TestImage;
 let accel: Accel;
@@ -33,24 +37,37 @@ let disk: string;
 let vm: NodeVm | undefined;
 const acked: Ack[] = [];
 const figures: Record<string, unknown> = { cycles: [] as unknown[] };
-diagnoseFailures(() => (vm === undefined ? null : { vm, login: login(vm.sshPort), user: USER, rootPassword: TEST_ACCOUNTS.root }));
+diagnoseFailures(() =>
+  vm === undefined ? null : { vm, login: login(vm.sshPort), user: USER, rootPassword: TEST_ACCOUNTS.root },
+);
 
 function login(port: number): { args: string[]; env: NodeJS.ProcessEnv } {
   return passwordLogin(port, TEST_ACCOUNTS.rescue, work);
 }
 
 function driverArgs(port: number, socket: string, mode: string, arg: string): string[] {
-  return [...login(port).args, `${USER}@127.0.0.1`, `node --input-type=module - ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`];
+  return [
+    ...login(port).args,
+    `${USER}@127.0.0.1`,
+    `node --input-type=module - ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`,
+  ];
 }
 
 async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }> {
   const node = await bootNode({ iso: image.iso, stateDisk: disk, accel, workDir: work, name });
   vm = node;
-  const ready = await node.serial.waitForOutput(/aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/, BOOT_TIMEOUT_MS);
+  const ready = await node.serial.waitForOutput(
+    /aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/,
+    BOOT_TIMEOUT_MS,
+  );
   expect(ready.match[1]).toBe('ready');
   expect(node.serial.transcript()).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
   await waitForSsh(node.sshPort, image.key, USER, 300_000, login(node.sshPort));
-  const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], { encoding: 'utf8', timeout: 120_000, env: login(node.sshPort).env });
+  const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: login(node.sshPort).env,
+  });
   expect(status.status, status.stderr).toBe(0);
   return { vm: node, socket: (JSON.parse(status.stdout) as { socket: string }).socket };
 }
@@ -58,14 +75,25 @@ async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }
 /** What aiosd, after a boot, says about every approval acknowledged so far, and its ledger. */
 function checkThroughDaemon(node: NodeVm, socket: string): void {
   const ids = JSON.stringify(acked.map((a) => a.goalId));
-  const script = spawnSync('ssh', driverArgs(node.sshPort, socket, 'check', ids), { encoding: 'utf8', timeout: 300_000, input: readFileSync(DRIVER, 'utf8'), env: login(node.sshPort).env });
+  const script = spawnSync('ssh', driverArgs(node.sshPort, socket, 'check', ids), {
+    encoding: 'utf8',
+    timeout: 300_000,
+    input: readFileSync(DRIVER, 'utf8'),
+    env: login(node.sshPort).env,
+  });
   expect(script.status, script.stderr).toBe(0);
-  const lines = script.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = script.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   for (const a of acked) {
     const g = lines.find((l) => l['goal'] === a.goalId);
     expect(g, `goal ${a.goalId} (approved in cycle ${a.cycle})`).toBeDefined();
     expect(g?.['missing'], `goal ${a.goalId}`).toBeUndefined();
-    expect((g?.['approvedBy'] as Array<string | null>).every((by) => by === USER), `approvals of ${a.goalId}: ${JSON.stringify(g)}`).toBe(true);
+    expect(
+      (g?.['approvedBy'] as Array<string | null>).every((by) => by === USER),
+      `approvals of ${a.goalId}: ${JSON.stringify(g)}`,
+    ).toBe(true);
   }
   const verify = lines.find((l) => 'verify' in l)?.['verify'] as { ok: boolean; entries: number; firstBad: unknown };
   expect(verify.firstBad).toBeNull();
@@ -73,11 +101,22 @@ function checkThroughDaemon(node: NodeVm, socket: string): void {
 }
 
 /** Goals approved back to back until the `stopAfter`-th acknowledgement, then QEMU is killed a moment later. */
-async function loadThenPullThePlug(node: NodeVm, socket: string, cycle: number, stopAfter: number, delayMs: number): Promise<{ acks: number; done: number; stepRunning: boolean }> {
-  const driver: ChildProcess = spawn('ssh', driverArgs(node.sshPort, socket, 'load', `pl${cycle}`), { stdio: ['pipe', 'pipe', 'pipe'], env: login(node.sshPort).env });
+async function loadThenPullThePlug(
+  node: NodeVm,
+  socket: string,
+  cycle: number,
+  stopAfter: number,
+  delayMs: number,
+): Promise<{ acks: number; done: number; stepRunning: boolean }> {
+  const driver: ChildProcess = spawn('ssh', driverArgs(node.sshPort, socket, 'load', `pl${cycle}`), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: login(node.sshPort).env,
+  });
   createReadStream(DRIVER).pipe(driver.stdin!);
   let stderr = '';
-  driver.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  driver.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   let acks = 0;
   let done = 0;
   let lastWasAck = false;
@@ -85,11 +124,18 @@ async function loadThenPullThePlug(node: NodeVm, socket: string, cycle: number, 
   const failedGoals: string[] = [];
   const lines = createInterface({ input: driver.stdout! });
   const finished = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${acks} approvals acknowledged in 5 minutes; driver said: ${stderr}`)), 5 * 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`only ${acks} approvals acknowledged in 5 minutes; driver said: ${stderr}`)),
+      5 * 60_000,
+    );
     lines.on('line', (line) => {
       if (killed) return;
       const msg = JSON.parse(line) as { ack?: string; planId?: string; done?: string; state?: string; error?: string };
-      if (msg.error !== undefined) { clearTimeout(timer); reject(new Error(`driver: ${msg.error}`)); return; }
+      if (msg.error !== undefined) {
+        clearTimeout(timer);
+        reject(new Error(`driver: ${msg.error}`));
+        return;
+      }
       if (msg.ack !== undefined && msg.planId !== undefined) {
         acked.push({ goalId: msg.ack, planId: msg.planId, cycle });
         acks++;
@@ -133,41 +179,60 @@ beforeAll(() => {
 
 afterAll(() => {
   vm?.kill();
-  if (image !== undefined) writeFileSync(join(image.outDir, 'power-loss-figures.json'), JSON.stringify(figures, null, 2) + '\n');
+  if (image !== undefined)
+    writeFileSync(join(image.outDir, 'power-loss-figures.json'), JSON.stringify(figures, null, 2) + '\n');
   process.stderr.write(`power-loss figures: ${JSON.stringify(figures)}\n`);
   if (process.env['AIOS_IMAGE_KEEP'] !== '1') rmSync(work, { recursive: true, force: true });
 });
 
 describe(`power loss under QEMU (${CYCLES} hard stops)`, () => {
-  it('loses no acknowledged approval and leaves a sound database and ledger', async () => {
-    let booted = await bootAndWait('power-loss-1');
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      // A different moment each time: after the 2nd to 4th approval, 0 to 0.5 s into its step
-      // (a goal here takes a few hundred ms, so a later stop lands in a later goal).
-      const stopAfter = 2 + (cycle % 3);
-      const delayMs = Math.floor(Math.random() * 500);
-      const load = await loadThenPullThePlug(booted.vm, booted.socket, cycle, stopAfter, delayMs);
-      vm = undefined;
+  it(
+    'loses no acknowledged approval and leaves a sound database and ledger',
+    async () => {
+      let booted = await bootAndWait('power-loss-1');
+      for (let cycle = 1; cycle <= CYCLES; cycle++) {
+        // A different moment each time: after the 2nd to 4th approval, 0 to 0.5 s into its step
+        // (a goal here takes a few hundred ms, so a later stop lands in a later goal).
+        const stopAfter = 2 + (cycle % 3);
+        const delayMs = Math.floor(Math.random() * 500);
+        const load = await loadThenPullThePlug(booted.vm, booted.socket, cycle, stopAfter, delayMs);
+        vm = undefined;
 
-      const state = readCrashedState(disk, join(work, `crash-${cycle}`));
-      try {
-        expect(state.integrity).toEqual(['ok']);
-        for (const a of acked) {
-          const { stepsApproved, ledgerApprovals } = state.approvals(a.planId);
-          expect(stepsApproved.length, `plan ${a.planId} (cycle ${a.cycle}) on the disk after stop ${cycle}`).toBeGreaterThan(0);
-          expect(stepsApproved.every((by) => by !== null), `steps of plan ${a.planId} approved: ${JSON.stringify(stepsApproved)}`).toBe(true);
-          expect(ledgerApprovals, `plan.approve entries of ${a.planId}`).toBeGreaterThanOrEqual(stepsApproved.length);
+        const state = readCrashedState(disk, join(work, `crash-${cycle}`));
+        try {
+          expect(state.integrity).toEqual(['ok']);
+          for (const a of acked) {
+            const { stepsApproved, ledgerApprovals } = state.approvals(a.planId);
+            expect(
+              stepsApproved.length,
+              `plan ${a.planId} (cycle ${a.cycle}) on the disk after stop ${cycle}`,
+            ).toBeGreaterThan(0);
+            expect(
+              stepsApproved.every((by) => by !== null),
+              `steps of plan ${a.planId} approved: ${JSON.stringify(stepsApproved)}`,
+            ).toBe(true);
+            expect(ledgerApprovals, `plan.approve entries of ${a.planId}`).toBeGreaterThanOrEqual(stepsApproved.length);
+          }
+          (figures['cycles'] as unknown[]).push({
+            cycle,
+            stopAfter,
+            delayMs,
+            ...load,
+            fsckStatus: state.fsckStatus,
+            walBytes: state.walBytes,
+            goals: state.goals(),
+          });
+        } finally {
+          state.close();
         }
-        (figures['cycles'] as unknown[]).push({ cycle, stopAfter, delayMs, ...load, fsckStatus: state.fsckStatus, walBytes: state.walBytes, goals: state.goals() });
-      } finally {
-        state.close();
-      }
 
-      booted = await bootAndWait(`power-loss-${cycle + 1}`);
-      checkThroughDaemon(booted.vm, booted.socket);
-    }
-    booted.vm.kill();
-    vm = undefined;
-    figures['acknowledged'] = acked.length;
-  }, CYCLES * 30 * 60_000);
+        booted = await bootAndWait(`power-loss-${cycle + 1}`);
+        checkThroughDaemon(booted.vm, booted.socket);
+      }
+      booted.vm.kill();
+      vm = undefined;
+      figures['acknowledged'] = acked.length;
+    },
+    CYCLES * 30 * 60_000,
+  );
 });

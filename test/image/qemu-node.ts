@@ -41,57 +41,152 @@ export function freePort(): Promise<number> {
 /** Boots the kernel alone with KVM and waits for it to reach the root mount; false on any failure. */
 export function kvmWorks(kernel: string, timeoutS = 20): boolean {
   if (!existsSync('/dev/kvm')) return false;
-  const r = spawnSync('qemu-system-x86_64', [
-    '-accel', 'kvm', '-cpu', 'host', '-m', '256', '-nodefaults', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
-    '-kernel', kernel, '-append', 'console=ttyS0 panic=-1',
-  ], { encoding: 'utf8', timeout: timeoutS * 1000 });
+  const r = spawnSync(
+    'qemu-system-x86_64',
+    [
+      '-accel',
+      'kvm',
+      '-cpu',
+      'host',
+      '-m',
+      '256',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-no-reboot',
+      '-kernel',
+      kernel,
+      '-append',
+      'console=ttyS0 panic=-1',
+    ],
+    { encoding: 'utf8', timeout: timeoutS * 1000 },
+  );
   return /VFS: Unable to mount root|Kernel panic/.test(r.stdout ?? '');
 }
 
-export async function bootNode(o: { iso: string; stateDisk: string; accel: Accel; workDir: string; uefi?: boolean; memoryMb?: number; name?: string; hvc?: boolean }): Promise<NodeVm> {
+export async function bootNode(o: {
+  iso: string;
+  stateDisk: string;
+  accel: Accel;
+  workDir: string;
+  uefi?: boolean;
+  memoryMb?: number;
+  name?: string;
+  hvc?: boolean;
+}): Promise<NodeVm> {
   const sshPort = await freePort();
   const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
   const hvcPath = join(o.workDir, `hvc-${sshPort}.sock`);
   const args = [
     // q35: the CD is on AHCI, several times faster to emulate than the i440fx's IDE, and
     // there is no floppy drive for live-boot to probe.
-    '-machine', 'q35', '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max', '-smp', '2', '-m', String(o.memoryMb ?? 2048),
+    '-machine',
+    'q35',
+    '-accel',
+    o.accel,
+    '-cpu',
+    o.accel === 'kvm' ? 'host' : 'max',
+    '-smp',
+    '2',
+    '-m',
+    String(o.memoryMb ?? 2048),
     ...(o.uefi === true ? ['-bios', '/usr/share/ovmf/OVMF.fd'] : []),
-    '-cdrom', o.iso, '-boot', 'd',
-    '-drive', `file=${o.stateDisk},if=virtio,format=raw`,
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    '-cdrom',
+    o.iso,
+    '-boot',
+    'd',
+    '-drive',
+    `file=${o.stateDisk},if=virtio,format=raw`,
+    '-netdev',
+    `user,id=n0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
     // A virtio console, /dev/hvc0 in the guest (the console of most hypervisors' VMs).
-    ...(o.hvc === true ? ['-device', 'virtio-serial-pci', '-chardev', `socket,id=hvc0,path=${hvcPath},server=on,wait=off`, '-device', 'virtconsole,chardev=hvc0'] : []),
-    '-display', 'none', '-serial', 'stdio', '-monitor', `unix:${monitorPath},server=on,wait=off`, '-no-reboot',
+    ...(o.hvc === true
+      ? [
+          '-device',
+          'virtio-serial-pci',
+          '-chardev',
+          `socket,id=hvc0,path=${hvcPath},server=on,wait=off`,
+          '-device',
+          'virtconsole,chardev=hvc0',
+        ]
+      : []),
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    `unix:${monitorPath},server=on,wait=off`,
+    '-no-reboot',
   ];
   const startedAt = Date.now();
   const proc: ChildProcess = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const serial = createSerialConsole();
   const log = createWriteStream(join(o.workDir, `serial-${o.name ?? 'node'}.log`));
-  proc.stdout?.on('data', (d: Buffer) => { serial.feed(d); log.write(d); });
+  proc.stdout?.on('data', (d: Buffer) => {
+    serial.feed(d);
+    log.write(d);
+  });
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { log.end(); resolve(code); }));
-  proc.once('error', (err) => { stderr += err.message; });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      log.end();
+      resolve(code);
+    }),
+  );
+  proc.once('error', (err) => {
+    stderr += err.message;
+  });
   return {
-    serial, accel: o.accel, sshPort, startedAt, exited,
-    type: (keys) => { proc.stdin?.write(keys); },
-    monitor: (command) => new Promise((resolve, reject) => {
-      const s = connect(monitorPath, () => { s.end(`${command}\n`); });
-      s.on('error', (e) => reject(new Error(`QEMU monitor: ${e.message}; qemu said: ${stderr}`)));
-      s.on('close', () => resolve());
-      s.resume();
-    }),
-    kill: () => { if (proc.exitCode === null) proc.kill('SIGKILL'); },
-    hvc: () => new Promise((resolve, reject) => {
-      const s = connect(hvcPath, () => {
-        const console = createSerialConsole();
-        const hvcLog = createWriteStream(join(o.workDir, `hvc-${o.name ?? 'node'}.log`));
-        s.on('data', (d: Buffer) => { console.feed(d); hvcLog.write(d); });
-        s.on('close', () => hvcLog.end());
-        resolve({ console, type: (keys) => { s.write(keys); }, close: () => { s.destroy(); } });
-      });
-      s.once('error', (e) => reject(new Error(`QEMU virtio console: ${e.message}`)));
-    }),
+    serial,
+    accel: o.accel,
+    sshPort,
+    startedAt,
+    exited,
+    type: (keys) => {
+      proc.stdin?.write(keys);
+    },
+    monitor: (command) =>
+      new Promise((resolve, reject) => {
+        const s = connect(monitorPath, () => {
+          s.end(`${command}\n`);
+        });
+        s.on('error', (e) => reject(new Error(`QEMU monitor: ${e.message}; qemu said: ${stderr}`)));
+        s.on('close', () => resolve());
+        s.resume();
+      }),
+    kill: () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+    hvc: () =>
+      new Promise((resolve, reject) => {
+        const s = connect(hvcPath, () => {
+          const console = createSerialConsole();
+          const hvcLog = createWriteStream(join(o.workDir, `hvc-${o.name ?? 'node'}.log`));
+          s.on('data', (d: Buffer) => {
+            console.feed(d);
+            hvcLog.write(d);
+          });
+          s.on('close', () => hvcLog.end());
+          resolve({
+            console,
+            type: (keys) => {
+              s.write(keys);
+            },
+            close: () => {
+              s.destroy();
+            },
+          });
+        });
+        s.once('error', (e) => reject(new Error(`QEMU virtio console: ${e.message}`)));
+      }),
   };
 }

@@ -13,7 +13,11 @@ export interface SerialConsole {
   /** Everything written so far, escape sequences removed. */
   transcript(): string;
   /** Waits until the transcript, from `from` on, matches; resolves with the host time it arrived. */
-  waitForOutput(pattern: RegExp, timeoutMs: number, from?: number): Promise<{ at: number; match: RegExpExecArray; end: number }>;
+  waitForOutput(
+    pattern: RegExp,
+    timeoutMs: number,
+    from?: number,
+  ): Promise<{ at: number; match: RegExpExecArray; end: number }>;
   waitForScreen(pattern: RegExp, timeoutMs: number): Promise<number>;
 }
 
@@ -57,21 +61,31 @@ export function createSerialConsole(): SerialConsole {
       arrivals.push({ index: text.length, at: Date.now() });
       text += s.replace(ESCAPES, '');
       pending++;
-      term.write(chunk, () => { pending--; });
+      term.write(chunk, () => {
+        pending--;
+      });
     },
     screen,
     transcript: () => text,
     waitForOutput(pattern, timeoutMs, from = 0) {
       const re = new RegExp(pattern.source, pattern.flags.replace('g', ''));
-      return poll(() => {
-        const m = re.exec(text.slice(from));
-        if (m === null) return null;
-        const index = from + m.index;
-        return { at: arrivedAt(index + m[0].length - 1), match: m, end: index + m[0].length };
-      }, timeoutMs, () => `the serial console never showed ${pattern}; its last lines:\n${text.split('\n').slice(-25).join('\n')}`);
+      return poll(
+        () => {
+          const m = re.exec(text.slice(from));
+          if (m === null) return null;
+          const index = from + m.index;
+          return { at: arrivedAt(index + m[0].length - 1), match: m, end: index + m[0].length };
+        },
+        timeoutMs,
+        () => `the serial console never showed ${pattern}; its last lines:\n${text.split('\n').slice(-25).join('\n')}`,
+      );
     },
     waitForScreen(pattern, timeoutMs) {
-      return poll(() => (pattern.test(screen()) ? Date.now() : null), timeoutMs, () => `the screen never showed ${pattern}; it shows:\n${screen()}`);
+      return poll(
+        () => (pattern.test(screen()) ? Date.now() : null),
+        timeoutMs,
+        () => `the screen never showed ${pattern}; it shows:\n${screen()}`,
+      );
     },
   };
 }

@@ -13,29 +13,58 @@ import { imageOutDir } from '../../iso/image-paths.js';
 import { shQuote } from '../../init/login/host-files.js';
 import type { NodeVm } from './qemu-node.js';
 
-export interface SshLogin { args: string[]; env: NodeJS.ProcessEnv }
+export interface SshLogin {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
 
-interface Ran { status: number | null; stdout: string; stderr: string; timedOut: boolean }
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
 
 /** ssh without blocking the event loop: the serial console keeps being read meanwhile. */
-export function sshRun(login: SshLogin, user: string, command: string, o: { input?: string; timeoutMs: number }): Promise<Ran> {
+export function sshRun(
+  login: SshLogin,
+  user: string,
+  command: string,
+  o: { input?: string; timeoutMs: number },
+): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn('ssh', [...login.args, `${user}@127.0.0.1`, command], { env: login.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ssh', [...login.args, `${user}@127.0.0.1`, command], {
+      env: login.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs);
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdin.on('error', () => undefined);
     child.stdin.end(o.input ?? '');
-    child.once('error', (err) => { stderr += err.message; });
-    child.once('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr, timedOut }); });
+    child.once('error', (err) => {
+      stderr += err.message;
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, timedOut });
+    });
   });
 }
 
 // Each probe is bounded by `timeout`: a stuck aiosd must show up as an answer, not as a hang here.
-const AS_USER = 'echo "== aios status --json as $(id -un) (20 s at most)"; timeout 20 aios status --json; echo "(exit $?)"';
+const AS_USER =
+  'echo "== aios status --json as $(id -un) (20 s at most)"; timeout 20 aios status --json; echo "(exit $?)"';
 const AS_ROOT = [
   'echo "== aios status --json as root (20 s at most)"; timeout 20 aios status --json; echo "(exit $?)"',
   'echo "== aios-init ctl list"; timeout 20 aios-init ctl list 2>&1',
@@ -67,10 +96,17 @@ export async function snapshotVm(s: VmSnapshotSource): Promise<string> {
   parts.push(`== serial console: the screen\n${s.vm.serial.screen()}`);
   for (const [name, read] of s.screens ?? []) {
     let text: string;
-    try { text = read(); } catch (err) { text = `(unreadable: ${(err as Error).message})`; }
+    try {
+      text = read();
+    } catch (err) {
+      text = `(unreadable: ${(err as Error).message})`;
+    }
     parts.push(`== screen: ${name}\n${text}`);
   }
-  const exited = await Promise.race([s.vm.exited.then((code) => `QEMU exited (${code})`), new Promise<null>((r) => setTimeout(() => r(null), 10))]);
+  const exited = await Promise.race([
+    s.vm.exited.then((code) => `QEMU exited (${code})`),
+    new Promise<null>((r) => setTimeout(() => r(null), 10)),
+  ]);
   if (exited !== null) {
     parts.push(`== inside the VM: nothing to ask, ${exited}`);
     return parts.join('\n\n');
@@ -79,7 +115,10 @@ export async function snapshotVm(s: VmSnapshotSource): Promise<string> {
   parts.push(ranText(`ssh ${s.user}`, asUser));
   // Only when ssh got in at all (255 is ssh's own failure): a dead sshd would cost the same timeout twice.
   if (asUser.status !== 255 && !asUser.timedOut) {
-    const asRoot = await sshRun(s.login, s.user, `su -s /bin/sh -c ${shQuote(AS_ROOT)} root`, { input: `${s.rootPassword}\n`, timeoutMs: 120_000 });
+    const asRoot = await sshRun(s.login, s.user, `su -s /bin/sh -c ${shQuote(AS_ROOT)} root`, {
+      input: `${s.rootPassword}\n`,
+      timeoutMs: 120_000,
+    });
     parts.push(ranText(`ssh ${s.user}, su root`, asRoot));
   }
   return parts.join('\n\n');
@@ -115,10 +154,19 @@ export function diagnoseFailures(source: () => Omit<VmSnapshotSource, 'screens'>
     try {
       const dir = join(imageOutDir(), 'failures');
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${ctx.task.name.replace(/[^\w-]+/g, '-').slice(0, 60)}.txt`);
+      const file = join(
+        dir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${ctx.task.name.replace(/[^\w-]+/g, '-').slice(0, 60)}.txt`,
+      );
       writeFileSync(file, report);
       process.stderr.write(`(kept in ${file})\n`);
-    } catch { /* the report is on stderr already */ }
+    } catch {
+      /* the report is on stderr already */
+    }
   });
-  return { screen: (name, read) => { screens.set(name, read); } };
+  return {
+    screen: (name, read) => {
+      screens.set(name, read);
+    },
+  };
 }

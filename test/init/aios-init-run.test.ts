@@ -22,7 +22,13 @@ let proc: ChildProcess | undefined;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'aios-init-'));
-  env = { ...process.env, AIOS_MODE: 'user', AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir };
+  env = {
+    ...process.env,
+    AIOS_MODE: 'user',
+    AIOS_STATE_DIR: join(dir, 'state'),
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    HOME: dir,
+  };
 });
 afterEach(async () => {
   if (proc !== undefined && proc.exitCode === null && proc.signalCode === null) {
@@ -34,10 +40,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const until = <T>(check: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> => eventually(what, check, ms);
+const until = <T>(check: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> =>
+  eventually(what, check, ms);
 
 const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 function aios(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -48,11 +60,22 @@ describe('aios-init run', () => {
   it('boots through the five phases, serves the timeline, and stops aiosd on SIGTERM', async () => {
     let output = '';
     proc = spawn(process.execPath, [initBin, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    proc.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     const stateDir = join(dir, 'state');
-    const t = await until(() => { const tl = readTimeline(stateDir); return tl?.state === 'ready' ? tl : null; }, `a ready timeline; output:\n${output}`);
+    const t = await until(() => {
+      const tl = readTimeline(stateDir);
+      return tl?.state === 'ready' ? tl : null;
+    }, `a ready timeline; output:\n${output}`);
     expect(t.mode).toBe('foreground');
-    expect(t.phases.map((p) => `${p.name} ${p.status}`)).toEqual(['hardware ok', 'ai-runtime skipped', 'core-services ok', 'agent-spawn ok', 'autonomy ok']);
+    expect(t.phases.map((p) => `${p.name} ${p.status}`)).toEqual([
+      'hardware ok',
+      'ai-runtime skipped',
+      'core-services ok',
+      'agent-spawn ok',
+      'autonomy ok',
+    ]);
     const daemon = t.services.find((s) => s.name === 'aiosd');
     expect(daemon?.state).toBe('running');
 
@@ -88,7 +111,9 @@ describe('aios-init run', () => {
   it('`aios-init boot` refuses to run anywhere but as init', () => {
     const r = spawnSync(process.execPath, [initBin, 'boot'], { env, encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/aios-init boot is the init of the aiOS image .*use aios-init service \(systemd\) or aios-init run/);
+    expect(r.stderr).toMatch(
+      /aios-init boot is the init of the aiOS image .*use aios-init service \(systemd\) or aios-init run/,
+    );
   });
 
   it('`aios-init reboot` without a running init says what to do instead', () => {
@@ -110,7 +135,14 @@ describe('the watchdog on aiosd', () => {
       const first = sup.records()[0]?.pid ?? 0;
       // SIGSTOP freezes the process: the kernel still accepts connections, nobody answers.
       process.kill(first, 'SIGSTOP');
-      const second = await until(() => { const r = sup.records()[0]; return r?.state === 'running' && r.pid !== first ? r.pid : null; }, 'a new aiosd', 30_000);
+      const second = await until(
+        () => {
+          const r = sup.records()[0];
+          return r?.state === 'running' && r.pid !== first ? r.pid : null;
+        },
+        'a new aiosd',
+        30_000,
+      );
       expect(alive(first)).toBe(false);
       expect(logs.join('\n')).toMatch(/aiosd: watchdog: .*; killing it \(SIGKILL\) to restart/);
       const s = await daemonStatus(paths.socketPath, AbortSignal.timeout(5000));
@@ -129,8 +161,15 @@ function childrenOf(pid: number): Array<{ pid: number; state: string; name: stri
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[1] === String(pid)) found.push({ pid: Number(entry), state: fields[0] ?? '?', name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
-    } catch { /* gone */ }
+      if (fields[1] === String(pid))
+        found.push({
+          pid: Number(entry),
+          state: fields[0] ?? '?',
+          name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        });
+    } catch {
+      /* gone */
+    }
   }
   return found;
 }
@@ -153,9 +192,17 @@ describe.skipIf(tini === undefined)('tini in front of aios-init (the image runs 
 
   it('forwards SIGINT (Ctrl-Alt-Del) to aios-init, which stops aiosd and exits', async () => {
     let output = '';
-    proc = spawn(tini ?? '', ['-s', '--', process.execPath, initBin, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    const t = await until(() => { const tl = readTimeline(join(dir, 'state')); return tl?.state === 'ready' ? tl : null; }, 'ready');
+    proc = spawn(tini ?? '', ['-s', '--', process.execPath, initBin, 'run'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const t = await until(() => {
+      const tl = readTimeline(join(dir, 'state'));
+      return tl?.state === 'ready' ? tl : null;
+    }, 'ready');
     const daemonPid = t.services.find((s) => s.name === 'aiosd')?.pid ?? 0;
     const exited = new Promise<number | null>((r) => proc?.once('exit', (c) => r(c)));
     proc.kill('SIGINT');
@@ -168,6 +215,7 @@ describe.skipIf(tini === undefined)('tini in front of aios-init (the image runs 
 describe('install through the real command: aios-init --help', () => {
   it('lists every verb', () => {
     const out = execFileSync(process.execPath, [initBin, '--help'], { encoding: 'utf8' });
-    for (const verb of ['boot', 'service', 'run', 'install', 'uninstall', 'reboot', 'poweroff']) expect(out).toContain(verb);
+    for (const verb of ['boot', 'service', 'run', 'install', 'uninstall', 'reboot', 'poweroff'])
+      expect(out).toContain(verb);
   });
 });

@@ -15,13 +15,20 @@ describe('client paths', () => {
   });
 
   it('keeps the user instance when there is no system socket', () => {
-    expect(clientPaths({ env: {}, uid: 1000, home }, absent)).toMatchObject({ mode: 'user', socketPath: '/home/ada/.local/state/aios/run/aiosd.sock' });
+    expect(clientPaths({ env: {}, uid: 1000, home }, absent)).toMatchObject({
+      mode: 'user',
+      socketPath: '/home/ada/.local/state/aios/run/aiosd.sock',
+    });
   });
 
   it('keeps an instance named by AIOS_MODE, AIOS_SOCKET or AIOS_STATE_DIR', () => {
     expect(clientPaths({ env: { AIOS_MODE: 'user' }, uid: 1000, home }, exists).mode).toBe('user');
-    expect(clientPaths({ env: { AIOS_SOCKET: '/tmp/x.sock' }, uid: 1000, home }, exists).socketPath).toBe('/tmp/x.sock');
-    expect(clientPaths({ env: { AIOS_STATE_DIR: '/tmp/st' }, uid: 1000, home }, exists).socketPath).toBe('/tmp/st/aiosd.sock');
+    expect(clientPaths({ env: { AIOS_SOCKET: '/tmp/x.sock' }, uid: 1000, home }, exists).socketPath).toBe(
+      '/tmp/x.sock',
+    );
+    expect(clientPaths({ env: { AIOS_STATE_DIR: '/tmp/st' }, uid: 1000, home }, exists).socketPath).toBe(
+      '/tmp/st/aiosd.sock',
+    );
     // An empty value is the shell's way of unsetting, so it names nothing.
     expect(clientPaths({ env: { AIOS_MODE: '' }, uid: 1000, home }, exists).mode).toBe('system');
   });

@@ -13,8 +13,12 @@ import { InitConfig } from '../../src/config/init-schema.js';
 import { ModelsConfig } from '../../src/config/models-schema.js';
 
 let root: string;
-beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'aios-hw-')); });
-afterEach(() => { rmSync(root, { recursive: true, force: true }); });
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'aios-hw-'));
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 function put(path: string, content: string): void {
   mkdirSync(join(root, path, '..'), { recursive: true });
@@ -22,7 +26,10 @@ function put(path: string, content: string): void {
 }
 
 function machine(): void {
-  put('proc/cpuinfo', 'processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\n\nprocessor\t: 1\nmodel name\t: QEMU Virtual CPU version 2.5+\n');
+  put(
+    'proc/cpuinfo',
+    'processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\n\nprocessor\t: 1\nmodel name\t: QEMU Virtual CPU version 2.5+\n',
+  );
   put('proc/meminfo', 'MemTotal:        2030000 kB\nMemFree:          1500000 kB\nMemAvailable:     1800000 kB\n');
   put('sys/block/vda/size', '1048576\n');
   put('sys/block/vda/removable', '0\n');
@@ -40,8 +47,14 @@ describe('hardware inventory', () => {
     machine();
     const inv = readInventory(root, root);
     expect(inv).toMatchObject({
-      cpus: 2, cpuModel: 'QEMU Virtual CPU version 2.5+', memTotalMb: 1982, memAvailableMb: 1758,
-      disks: [{ name: 'sr0', sizeMb: 342, removable: true }, { name: 'vda', sizeMb: 512, removable: false }],
+      cpus: 2,
+      cpuModel: 'QEMU Virtual CPU version 2.5+',
+      memTotalMb: 1982,
+      memAvailableMb: 1758,
+      disks: [
+        { name: 'sr0', sizeMb: 342, removable: true },
+        { name: 'vda', sizeMb: 512, removable: false },
+      ],
       gpus: [{ card: 'card0', vendor: 'QEMU' }],
       nics: [{ name: 'enp0s3', state: 'up', mac: '52:54:00:12:34:56' }],
     });
@@ -80,7 +93,11 @@ describe('PID 1 mounts', () => {
   });
 
   it('mounts only what is missing, in order', () => {
-    const info = ['22 1 0:21 / /proc rw - proc proc rw', '23 1 0:22 / /sys rw - sysfs sysfs rw', '24 1 0:5 / /dev rw - devtmpfs udev rw'].join('\n');
+    const info = [
+      '22 1 0:21 / /proc rw - proc proc rw',
+      '23 1 0:22 / /sys rw - sysfs sysfs rw',
+      '24 1 0:5 / /dev rw - devtmpfs udev rw',
+    ].join('\n');
     expect(missingMounts(info).map((m) => m.target)).toEqual(['/dev/pts', '/dev/shm', '/run', '/tmp']);
     expect(missingMounts('').map((m) => m.target)).toEqual(EARLY_MOUNTS.map((m) => m.target));
   });
@@ -94,7 +111,14 @@ describe('PID 1 services', () => {
     const init = InitConfig.parse({ ssh: false });
     const s = nodeServices(init, { env: {}, output: 'ignore', sysRoot: join(root, 'sys'), devRoot: join(root, 'dev') });
     expect(s.logins.map((l) => l.name)).toEqual(['getty@tty1', 'getty@ttyS0']);
-    expect(gettyArgv('ttyS0')).toEqual(['/usr/sbin/agetty', '--local-line', '--keep-baud', '115200,57600,38400,9600', 'ttyS0', 'vt220']);
+    expect(gettyArgv('ttyS0')).toEqual([
+      '/usr/sbin/agetty',
+      '--local-line',
+      '--keep-baud',
+      '115200,57600,38400,9600',
+      'ttyS0',
+      'vt220',
+    ]);
     expect(gettyArgv('tty1')).toEqual(['/usr/sbin/agetty', '--noclear', 'tty1', 'linux']);
   });
 
@@ -115,19 +139,31 @@ describe('the AI runtime phase', () => {
   });
 
   it('finds the operational model by name under model_dir, or by path', () => {
-    expect(operationalModel(ModelsConfig.parse({ model_dir: '/m', operational: { name: 'a.gguf' } }), '/d')).toEqual({ name: 'a.gguf', file: '/m/a.gguf' });
-    expect(operationalModel(ModelsConfig.parse({ operational: { name: 'x', path: 'sub/b.gguf' } }), '/d')).toEqual({ name: 'x', file: '/d/sub/b.gguf' });
+    expect(operationalModel(ModelsConfig.parse({ model_dir: '/m', operational: { name: 'a.gguf' } }), '/d')).toEqual({
+      name: 'a.gguf',
+      file: '/m/a.gguf',
+    });
+    expect(operationalModel(ModelsConfig.parse({ operational: { name: 'x', path: 'sub/b.gguf' } }), '/d')).toEqual({
+      name: 'x',
+      file: '/d/sub/b.gguf',
+    });
   });
 
-  it.skipIf(!existsSync(stories))('accepts a real GGUF file and refuses one that is not (needs ../shared/models)', async () => {
-    const probe = new ModelFileProbe(root);
-    const ok = await probe.probe(ModelsConfig.parse({ operational: { name: 'stories', path: stories } }), 1000);
-    expect(ok.status).toBe('ok');
-    expect(ok.details[0]).toMatch(/stories260K\.gguf \(\d+ MiB, GGUF\)/);
-    put('fake.gguf', 'not a model');
-    const bad = await probe.probe(ModelsConfig.parse({ operational: { name: 'fake.gguf' } }), 1000);
-    expect(bad).toMatchObject({ status: 'failed', error: expect.stringMatching(/fake\.gguf is not a GGUF model file/) });
-    const missing = await probe.probe(ModelsConfig.parse({ operational: { name: 'gone.gguf' } }), 1000);
-    expect(missing.error).toMatch(/gone\.gguf does not exist; fix \[models\.operational\]/);
-  });
+  it.skipIf(!existsSync(stories))(
+    'accepts a real GGUF file and refuses one that is not (needs ../shared/models)',
+    async () => {
+      const probe = new ModelFileProbe(root);
+      const ok = await probe.probe(ModelsConfig.parse({ operational: { name: 'stories', path: stories } }), 1000);
+      expect(ok.status).toBe('ok');
+      expect(ok.details[0]).toMatch(/stories260K\.gguf \(\d+ MiB, GGUF\)/);
+      put('fake.gguf', 'not a model');
+      const bad = await probe.probe(ModelsConfig.parse({ operational: { name: 'fake.gguf' } }), 1000);
+      expect(bad).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/fake\.gguf is not a GGUF model file/),
+      });
+      const missing = await probe.probe(ModelsConfig.parse({ operational: { name: 'gone.gguf' } }), 1000);
+      expect(missing.error).toMatch(/gone\.gguf does not exist; fix \[models\.operational\]/);
+    },
+  );
 });

@@ -47,7 +47,9 @@ const until = <T>(check: () => T | null | undefined | false | Promise<T | false>
 async function bootInit(): Promise<void> {
   rmSync(join(dir, 'state', 'boot-timeline.json'), { force: true });
   init = spawn(process.execPath, [initBin, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  init.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  init.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   await until(() => readTimeline(join(dir, 'state'))?.state === 'ready', 'a ready boot');
 }
 
@@ -59,11 +61,20 @@ async function stopInit(): Promise<void> {
   await gone;
 }
 
-interface Goal { id: string; state: string; message: string; plan: { steps: Array<{ output: string; error: string | null; preview: { summary: string; detail?: string } }> } }
+interface Goal {
+  id: string;
+  state: string;
+  message: string;
+  plan: { steps: Array<{ output: string; error: string | null; preview: { summary: string; detail?: string } }> };
+}
 
 /** `aios tool NAME --args JSON --yes --confirm --json`: the goal as the CLI prints it. */
 async function tool(name: string, args: Record<string, unknown>): Promise<Goal> {
-  const r = await exec(process.execPath, [aiosBin, 'tool', name, '--args', JSON.stringify(args), '--yes', '--confirm', '--json'], { env }).catch((e: { stdout: string }) => e);
+  const r = await exec(
+    process.execPath,
+    [aiosBin, 'tool', name, '--args', JSON.stringify(args), '--yes', '--confirm', '--json'],
+    { env },
+  ).catch((e: { stdout: string }) => e);
   return JSON.parse(r.stdout) as Goal;
 }
 
@@ -83,7 +94,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aios-isvc-'));
   writeFileSync(join(dir, 'config.toml'), CONFIG);
   // AIOS_SERVICE_MANAGER: on a machine where systemd runs, aiosd would otherwise pick systemd.
-  env = { ...process.env, AIOS_MODE: 'user', AIOS_STATE_DIR: join(dir, 'state'), AIOS_CONFIG: join(dir, 'config.toml'), HOME: dir, AIOS_SERVICE_MANAGER: 'aios-init' };
+  env = {
+    ...process.env,
+    AIOS_MODE: 'user',
+    AIOS_STATE_DIR: join(dir, 'state'),
+    AIOS_CONFIG: join(dir, 'config.toml'),
+    HOME: dir,
+    AIOS_SERVICE_MANAGER: 'aios-init',
+  };
   await bootInit();
 });
 afterAll(async () => {
@@ -91,7 +109,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('service.* through aios-init\'s supervisor', () => {
+describe("service.* through aios-init's supervisor", () => {
   it('lists and shows the services aios-init runs, enabled ones started at boot', async () => {
     const list = await tool('service.list', {});
     expect(list.state).toBe('succeeded');
@@ -100,8 +118,13 @@ describe('service.* through aios-init\'s supervisor', () => {
     expect(list.plan.steps[0]?.output).toMatch(/ticker\s+active\s+a shell loop that says tick/);
     expect(list.plan.steps[0]?.output).toMatch(/idle\s+inactive/);
     const status = await tool('service.status', { unit: 'ticker' });
-    expect(status.plan.steps[0]?.output).toMatch(/^ticker: active, enabled\nticker - a shell loop that says tick\nstate: running \(pid \d+\); started 1 time\(s\)/);
-    await until(async () => (await tool('service.status', { unit: 'ticker' })).plan.steps[0]?.output.includes('tick\n') === true, 'ticker output in its status');
+    expect(status.plan.steps[0]?.output).toMatch(
+      /^ticker: active, enabled\nticker - a shell loop that says tick\nstate: running \(pid \d+\); started 1 time\(s\)/,
+    );
+    await until(
+      async () => (await tool('service.status', { unit: 'ticker' })).plan.steps[0]?.output.includes('tick\n') === true,
+      'ticker output in its status',
+    );
     expect((await tool('service.status', { unit: 'idle' })).plan.steps[0]?.output).toMatch(/^idle: inactive, disabled/);
   });
 
@@ -117,7 +140,9 @@ describe('service.* through aios-init\'s supervisor', () => {
     for (const [name, unit, after] of steps) {
       const g = await tool(name, { unit });
       expect(g.state, g.message).toBe('succeeded');
-      expect(g.plan.steps[0]?.preview.detail).toBe(`argv: ${JSON.stringify(['aios-init', 'ctl', name.slice('service.'.length), unit])}`);
+      expect(g.plan.steps[0]?.preview.detail).toBe(
+        `argv: ${JSON.stringify(['aios-init', 'ctl', name.slice('service.'.length), unit])}`,
+      );
       expect(summary((await services())[unit])).toBe(after);
       goals.push(g);
     }
@@ -149,14 +174,20 @@ describe('service.* through aios-init\'s supervisor', () => {
     for (const name of ['service.stop', 'service.disable']) {
       const g = await tool(name, { unit: 'aiosd' });
       expect(g.state).toBe('failed');
-      expect(g.plan.steps[0]?.error).toMatch(new RegExp(`refusing to ${name.slice('service.'.length)} aiosd: aiosd must keep running`));
+      expect(g.plan.steps[0]?.error).toMatch(
+        new RegExp(`refusing to ${name.slice('service.'.length)} aiosd: aiosd must keep running`),
+      );
       // The preview said so before anyone approved it.
-      expect(g.plan.steps[0]?.preview.summary).toMatch(new RegExp(`cannot ${name.slice('service.'.length)} aiosd: aios-init refuses \\(aiosd must keep running`));
+      expect(g.plan.steps[0]?.preview.summary).toMatch(
+        new RegExp(`cannot ${name.slice('service.'.length)} aiosd: aios-init refuses \\(aiosd must keep running`),
+      );
     }
     const now = (await services())['aiosd'];
     expect(now).toMatchObject({ active: 'active', enabled: 'enabled', pid });
     const unknown = await tool('service.status', { unit: 'nginx' });
-    expect(unknown.plan.steps[0]?.error).toMatch(/no service named "nginx" is supervised by aios-init \(it runs: aiosd, ticker, idle\)/);
+    expect(unknown.plan.steps[0]?.error).toMatch(
+      /no service named "nginx" is supervised by aios-init \(it runs: aiosd, ticker, idle\)/,
+    );
   });
 
   it('what enable and disable set is what the next boot starts', async () => {

@@ -1,7 +1,18 @@
 // `aios-init install` / `uninstall` against a Debian-like tree in a temp dir: what install
 // changes, and that uninstall puts every file, link, mode and directory back byte for byte.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,11 +41,17 @@ function fixture(): void {
   write('/etc/group', GROUP);
   write('/etc/gshadow', 'root:*::\nada:!::\n', 0o640);
   write('/etc/shells', '# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n');
-  write('/etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nSubsystem sftp /usr/lib/openssh/sftp-server\n');
+  write(
+    '/etc/ssh/sshd_config',
+    'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nSubsystem sftp /usr/lib/openssh/sftp-server\n',
+  );
   mkdirSync(join(root, '/etc/ssh/sshd_config.d'), { recursive: true });
   // Debian enables getty@tty1 already; install must leave that link alone.
   mkdirSync(join(root, '/etc/systemd/system/getty.target.wants'), { recursive: true });
-  symlinkSync('/lib/systemd/system/getty@.service', join(root, '/etc/systemd/system/getty.target.wants/getty@tty1.service'));
+  symlinkSync(
+    '/lib/systemd/system/getty@.service',
+    join(root, '/etc/systemd/system/getty.target.wants/getty@tty1.service'),
+  );
   write('/usr/local/bin/aios', '#!/bin/sh\necho an older aios\n', 0o755);
   write('/opt/aios/bin/aios-shell.js', '// aios-shell\n');
   write('/usr/bin/node', '', 0o755);
@@ -58,8 +75,14 @@ function tree(dir = root, rel = ''): Record<string, string> {
 }
 
 const options = (o: Partial<InstallOptions> = {}): InstallOptions => ({
-  root, users: ['root', 'ada'], allUsers: false, breakGlass: 'rescue', initSystem: 'systemd', consoles: ['tty1', 'ttyS0', 'hvc0'],
-  layout: { prefix: '/opt/aios', binDir: '/usr/local/bin', node: '/usr/bin/node' }, ...o,
+  root,
+  users: ['root', 'ada'],
+  allUsers: false,
+  breakGlass: 'rescue',
+  initSystem: 'systemd',
+  consoles: ['tty1', 'ttyS0', 'hvc0'],
+  layout: { prefix: '/opt/aios', binDir: '/usr/local/bin', node: '/usr/bin/node' },
+  ...o,
 });
 
 const read = (p: string): string => readFileSync(join(root, p), 'utf8');
@@ -68,7 +91,9 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'aios-install-'));
   fixture();
 });
-afterEach(() => { rmSync(root, { recursive: true, force: true }); });
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('aios-init install', () => {
   it('makes the chosen accounts log in to aios-shell over console, serial and SSH', () => {
@@ -88,9 +113,15 @@ describe('aios-init install', () => {
     expect(lstatSync(join(root, '/usr/local/bin/aios-shell')).mode & 0o777).toBe(0o755);
     expect(read('/etc/ssh/sshd_config.d/50-aios.conf')).toMatch(/Match User ada,root\n\s+DisableForwarding yes/);
     expect(read('/etc/systemd/system/aios-init.service')).toContain('ExecStart=/usr/local/bin/aios-init service');
-    expect(readlinkSync(join(root, '/etc/systemd/system/multi-user.target.wants/aios-init.service'))).toBe('/etc/systemd/system/aios-init.service');
-    expect(readlinkSync(join(root, '/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service'))).toBe('/lib/systemd/system/serial-getty@.service');
-    expect(readlinkSync(join(root, '/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service'))).toBe('/lib/systemd/system/serial-getty@.service');
+    expect(readlinkSync(join(root, '/etc/systemd/system/multi-user.target.wants/aios-init.service'))).toBe(
+      '/etc/systemd/system/aios-init.service',
+    );
+    expect(readlinkSync(join(root, '/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service'))).toBe(
+      '/lib/systemd/system/serial-getty@.service',
+    );
+    expect(readlinkSync(join(root, '/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service'))).toBe(
+      '/lib/systemd/system/serial-getty@.service',
+    );
     for (const unit of ['getty@tty1', 'serial-getty@ttyS0', 'serial-getty@hvc0']) {
       expect(read(`/etc/systemd/system/${unit}.service.d/50-aios.conf`)).toContain('After=aios-init.service');
     }
@@ -112,19 +143,30 @@ describe('aios-init install', () => {
     expect(tree()).not.toEqual(before);
     const report = uninstallLogins(root);
     expect(report.kept).toEqual([]);
-    expect(report.restored).toEqual(expect.arrayContaining(['/etc/passwd', '/etc/shells', '/etc/group', '/etc/gshadow', '/usr/local/bin/aios']));
+    expect(report.restored).toEqual(
+      expect.arrayContaining(['/etc/passwd', '/etc/shells', '/etc/group', '/etc/gshadow', '/usr/local/bin/aios']),
+    );
     expect(tree()).toEqual(before);
   });
 
   it('takes out only its own edits from a file someone changed after install', () => {
     installLogins(options());
-    const passwd = read('/etc/passwd').replace('ada:x:1000:1000:Ada,,,:/home/ada:/usr/local/bin/aios-shell', 'ada:x:1000:1000:Ada,,,:/home/ada:/bin/zsh');
+    const passwd = read('/etc/passwd').replace(
+      'ada:x:1000:1000:Ada,,,:/home/ada:/usr/local/bin/aios-shell',
+      'ada:x:1000:1000:Ada,,,:/home/ada:/bin/zsh',
+    );
     writeFileSync(join(root, '/etc/passwd'), `${passwd}grace:x:1002:1002::/home/grace:/bin/bash\n`);
     writeFileSync(join(root, '/etc/shells'), `${read('/etc/shells')}/bin/zsh\n`);
     const report = uninstallLogins(root);
-    expect(read('/etc/passwd')).toBe(`${PASSWD.replace('/home/ada:/bin/bash', '/home/ada:/bin/zsh')}grace:x:1002:1002::/home/grace:/bin/bash\n`);
-    expect(read('/etc/shells')).toBe('# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/zsh\n');
-    expect(report.kept).toEqual(['/etc/passwd: ada\'s shell is now /bin/zsh, not /usr/local/bin/aios-shell; left as it is']);
+    expect(read('/etc/passwd')).toBe(
+      `${PASSWD.replace('/home/ada:/bin/bash', '/home/ada:/bin/zsh')}grace:x:1002:1002::/home/grace:/bin/bash\n`,
+    );
+    expect(read('/etc/shells')).toBe(
+      '# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/zsh\n',
+    );
+    expect(report.kept).toEqual([
+      "/etc/passwd: ada's shell is now /bin/zsh, not /usr/local/bin/aios-shell; left as it is",
+    ]);
     // The backups stay for a person to compare, and a new install is possible.
     expect(readdirSync(join(root, '/var/lib/aios-init'))).toEqual(expect.arrayContaining(['backup']));
     installLogins(options());
@@ -132,10 +174,14 @@ describe('aios-init install', () => {
 
   it('refuses bad requests before changing anything', () => {
     const before = tree();
-    expect(() => installLogins(options({ users: ['nobody-here'] }))).toThrow(/no account named nobody-here in .*\/etc\/passwd; create it first/);
+    expect(() => installLogins(options({ users: ['nobody-here'] }))).toThrow(
+      /no account named nobody-here in .*\/etc\/passwd; create it first/,
+    );
     expect(() => installLogins(options({ users: ['rescue'] }))).toThrow(/rescue is the break-glass account/);
     expect(() => installLogins(options({ users: [] }))).toThrow(InstallError);
-    expect(() => installLogins(options({ layout: { prefix: '/srv/none', binDir: '/usr/local/bin', node: '/usr/bin/node' } }))).toThrow(/\/srv\/none\/bin\/aios-shell.js does not exist/);
+    expect(() =>
+      installLogins(options({ layout: { prefix: '/srv/none', binDir: '/usr/local/bin', node: '/usr/bin/node' } })),
+    ).toThrow(/\/srv\/none\/bin\/aios-shell.js does not exist/);
     expect(tree()).toEqual(before);
     installLogins(options());
     expect(() => installLogins(options())).toThrow(/were installed on .*; run aios-init uninstall first/);
@@ -162,7 +208,24 @@ describe('aios-init install', () => {
   it('runs as a command: install, then uninstall, through bin/aios-init.js', () => {
     const before = tree();
     const bin = join(repoRoot, 'bin', 'aios-init.js');
-    const out = execFileSync(process.execPath, [bin, 'install', '--root', root, '--user', 'ada', '--break-glass', 'rescue', '--node', '/usr/bin/node', '--prefix', '/opt/aios'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        bin,
+        'install',
+        '--root',
+        root,
+        '--user',
+        'ada',
+        '--break-glass',
+        'rescue',
+        '--node',
+        '/usr/bin/node',
+        '--prefix',
+        '/opt/aios',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out).toContain('logins of ada now end in /usr/local/bin/aios-shell');
     const bad = spawnSync(process.execPath, [bin, 'install', '--root', root, '--user', 'ada'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);

@@ -13,7 +13,9 @@ function inputEvent(type: number, code: number, value: number): Buffer {
 }
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function fakeSys(devices: Record<string, string>): string {
   const sys = mkdtempSync(join(tmpdir(), 'aios-sys-'));
@@ -27,16 +29,25 @@ function fakeSys(devices: Record<string, string>): string {
 
 describe('the ACPI power button', () => {
   it('is found by its input device name, among keyboards and mice', () => {
-    const sys = fakeSys({ event0: 'AT Translated Set 2 keyboard', event1: 'Power Button', event2: 'ImExPS/2 Generic Explorer Mouse', event3: 'Power Button' });
+    const sys = fakeSys({
+      event0: 'AT Translated Set 2 keyboard',
+      event1: 'Power Button',
+      event2: 'ImExPS/2 Generic Explorer Mouse',
+      event3: 'Power Button',
+    });
     expect(findPowerButtons(sys, '/dev')).toEqual(['/dev/input/event1', '/dev/input/event3']);
     expect(findPowerButtons(join(sys, 'missing'), '/dev')).toEqual([]);
   });
 
   it('counts a KEY_POWER press once, across split reads, and ignores releases, repeats and other keys', () => {
     let presses = 0;
-    const decode = powerKeyDecoder(() => { presses++; });
+    const decode = powerKeyDecoder(() => {
+      presses++;
+    });
     const stream = Buffer.concat([
-      inputEvent(1, 116, 1), inputEvent(0, 0, 0), inputEvent(1, 116, 0), // press, sync, release
+      inputEvent(1, 116, 1),
+      inputEvent(0, 0, 0),
+      inputEvent(1, 116, 0), // press, sync, release
       inputEvent(1, 28, 1), // Enter
       inputEvent(1, 116, 2), // autorepeat
       inputEvent(1, 116, 1),
@@ -54,17 +65,45 @@ describe('the ACPI power button', () => {
     const lines: string[] = [];
     const stop = new AbortController();
     let pressed!: () => void;
-    const press = new Promise<void>((r) => { pressed = r; });
-    const found = await watchPowerButton({ onPress: () => pressed(), log: (l) => lines.push(l), signal: stop.signal, sysRoot: sys, devRoot: dev, waitMs: 0, loadDrivers: false });
+    const press = new Promise<void>((r) => {
+      pressed = r;
+    });
+    const found = await watchPowerButton({
+      onPress: () => pressed(),
+      log: (l) => lines.push(l),
+      signal: stop.signal,
+      sysRoot: sys,
+      devRoot: dev,
+      waitMs: 0,
+      loadDrivers: false,
+    });
     expect(found).toEqual([join(dev, 'input/event4')]);
     await press;
     stop.abort();
     expect(lines.join('\n')).toMatch(/power button: .*event4 \(a press powers the node off in order\)/);
 
     const none: string[] = [];
-    expect(await watchPowerButton({ onPress: () => undefined, log: (l) => none.push(l), signal: stop.signal, sysRoot: fakeSys({}), devRoot: dev, waitMs: 0, loadDrivers: false })).toEqual([]);
+    expect(
+      await watchPowerButton({
+        onPress: () => undefined,
+        log: (l) => none.push(l),
+        signal: stop.signal,
+        sysRoot: fakeSys({}),
+        devRoot: dev,
+        waitMs: 0,
+        loadDrivers: false,
+      }),
+    ).toEqual([]);
     const live = new AbortController();
-    await watchPowerButton({ onPress: () => undefined, log: (l) => none.push(l), signal: live.signal, sysRoot: fakeSys({}), devRoot: dev, waitMs: 0, loadDrivers: false });
+    await watchPowerButton({
+      onPress: () => undefined,
+      log: (l) => none.push(l),
+      signal: live.signal,
+      sysRoot: fakeSys({}),
+      devRoot: dev,
+      waitMs: 0,
+      loadDrivers: false,
+    });
     expect(none).toEqual(['power button: none found; the ACPI power button is ignored']);
   });
 });

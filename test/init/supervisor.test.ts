@@ -25,7 +25,14 @@ afterEach(async () => {
 const fast = { baseDelayMs: 20, maxDelayMs: 200, stableAfterMs: 5000 };
 
 function node(name: string, script: string, extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return { name, kind: 'daemon', argv: [process.execPath, '-e', script], env: { ...process.env, DIR: dir }, policy: fast, ...extra };
+  return {
+    name,
+    kind: 'daemon',
+    argv: [process.execPath, '-e', script],
+    env: { ...process.env, DIR: dir },
+    policy: fast,
+    ...extra,
+  };
 }
 
 function supervisor(onChange?: (r: ServiceRecord) => void): Supervisor {
@@ -33,10 +40,17 @@ function supervisor(onChange?: (r: ServiceRecord) => void): Supervisor {
   return sup;
 }
 
-const until = async (check: () => boolean, what: string): Promise<void> => { await eventually(() => `${what}; log:\n${logs.join('\n')}`, check, 10_000); };
+const until = async (check: () => boolean, what: string): Promise<void> => {
+  await eventually(() => `${what}; log:\n${logs.join('\n')}`, check, 10_000);
+};
 
 const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 describe('supervisor', () => {
@@ -49,7 +63,10 @@ describe('supervisor', () => {
     const record = s.records().find((r) => r.name === 'crasher');
     expect(record?.starts).toBe(4);
     expect(record?.lastExit).toMatch(/exit 3; start limit hit: 4 starts/);
-    const delays = logs.map((l) => /starting again in (\d+) ms/.exec(l)?.[1]).filter((d) => d !== undefined).map(Number);
+    const delays = logs
+      .map((l) => /starting again in (\d+) ms/.exec(l)?.[1])
+      .filter((d) => d !== undefined)
+      .map(Number);
     expect(delays).toEqual([20, 40, 80]);
   });
 
@@ -57,10 +74,27 @@ describe('supervisor', () => {
     const s = supervisor();
     const marker = join(dir, 'a-ready');
     // A becomes ready only after a delay; B refuses to run unless A's marker is there.
-    s.add(node('a', `setTimeout(() => require('fs').writeFileSync(process.env.DIR + '/a-ready', 'x'), 300); setInterval(() => {}, 1000)`, {
-      ready: async (signal) => { while (!existsSync(marker)) { signal.throwIfAborted(); await new Promise((r) => setTimeout(r, 20)); } },
-    }));
-    s.add(node('b', `if (!require('fs').existsSync(process.env.DIR + '/a-ready')) process.exit(9); setInterval(() => {}, 1000)`, { requires: ['a'], policy: { ...fast, restart: 'never' } }));
+    s.add(
+      node(
+        'a',
+        `setTimeout(() => require('fs').writeFileSync(process.env.DIR + '/a-ready', 'x'), 300); setInterval(() => {}, 1000)`,
+        {
+          ready: async (signal) => {
+            while (!existsSync(marker)) {
+              signal.throwIfAborted();
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          },
+        },
+      ),
+    );
+    s.add(
+      node(
+        'b',
+        `if (!require('fs').existsSync(process.env.DIR + '/a-ready')) process.exit(9); setInterval(() => {}, 1000)`,
+        { requires: ['a'], policy: { ...fast, restart: 'never' } },
+      ),
+    );
     expect(await s.start('b')).toBe('running');
     expect(s.state('a')).toBe('running');
   });
@@ -68,7 +102,11 @@ describe('supervisor', () => {
   it('does not start a service whose requirement failed', async () => {
     const s = supervisor();
     s.add(node('broken', 'process.exit(1)', { kind: 'oneshot', policy: { ...fast, restart: 'never' } }));
-    s.add(node('dependent', `require('fs').writeFileSync(process.env.DIR + '/ran', 'x'); setInterval(() => {}, 1000)`, { requires: ['broken'] }));
+    s.add(
+      node('dependent', `require('fs').writeFileSync(process.env.DIR + '/ran', 'x'); setInterval(() => {}, 1000)`, {
+        requires: ['broken'],
+      }),
+    );
     expect(await s.start('dependent')).toBe('failed');
     expect(s.records().find((r) => r.name === 'dependent')?.lastExit).toBe('requirement broken is failed');
     expect(existsSync(join(dir, 'ran'))).toBe(false);
@@ -86,7 +124,8 @@ describe('supervisor', () => {
     const order = join(dir, 'order');
     // Each says it is ready once its SIGTERM handler is in place: on a busy machine Node can take
     // longer to start than any fixed wait, and a SIGTERM before that would kill it silently.
-    const script = (name: string): string => `process.on('SIGTERM', () => { require('fs').appendFileSync(process.env.DIR + '/order', '${name}\\n'); process.exit(0); }); require('fs').writeFileSync(process.env.DIR + '/${name}.up', ''); setInterval(() => {}, 1000)`;
+    const script = (name: string): string =>
+      `process.on('SIGTERM', () => { require('fs').appendFileSync(process.env.DIR + '/order', '${name}\\n'); process.exit(0); }); require('fs').writeFileSync(process.env.DIR + '/${name}.up', ''); setInterval(() => {}, 1000)`;
     const up = (name: string) => () => until(() => existsSync(join(dir, `${name}.up`)), `${name} to start`);
     s.add(node('base', script('base'), { ready: up('base') }));
     s.add(node('top', script('top'), { requires: ['base'], ready: up('top') }));
@@ -99,7 +138,13 @@ describe('supervisor', () => {
   it('kills a service that ignores SIGTERM, and the children it started, after the stop timeout', async () => {
     const s = supervisor();
     const pidFile = join(dir, 'child.pid');
-    s.add(node('stubborn', `process.on('SIGTERM', () => {}); const c = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' }); require('fs').writeFileSync(process.env.DIR + '/child.pid', String(c.pid)); setInterval(() => {}, 1000)`, { stopTimeoutMs: 300 }));
+    s.add(
+      node(
+        'stubborn',
+        `process.on('SIGTERM', () => {}); const c = require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' }); require('fs').writeFileSync(process.env.DIR + '/child.pid', String(c.pid)); setInterval(() => {}, 1000)`,
+        { stopTimeoutMs: 300 },
+      ),
+    );
     expect(await s.start('stubborn')).toBe('running');
     await until(() => existsSync(pidFile), 'the grandchild');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
@@ -115,31 +160,51 @@ describe('supervisor', () => {
     const changes: ServiceRecord[] = [];
     const s = supervisor((r) => changes.push(r));
     let healthy = true;
-    s.add(node('watched', 'setInterval(() => {}, 1000)', {
-      policy: { ...fast, restart: 'always' },
-      watchdog: { intervalMs: 50, timeoutMs: 200, probe: () => (healthy ? Promise.resolve() : new Promise<void>(() => undefined)) },
-    }));
+    s.add(
+      node('watched', 'setInterval(() => {}, 1000)', {
+        policy: { ...fast, restart: 'always' },
+        watchdog: {
+          intervalMs: 50,
+          timeoutMs: 200,
+          probe: () => (healthy ? Promise.resolve() : new Promise<void>(() => undefined)),
+        },
+      }),
+    );
     expect(await s.start('watched')).toBe('running');
     const firstPid = s.records()[0]?.pid;
     healthy = false;
     await until(() => (s.records()[0]?.starts ?? 0) >= 2, 'a restart');
     healthy = true;
     await until(() => s.state('watched') === 'running', 'running again');
-    expect(logs.some((l) => /watched: watchdog: watchdog probe: no answer within 200 ms; killing it/.test(l))).toBe(true);
+    expect(logs.some((l) => /watched: watchdog: watchdog probe: no answer within 200 ms; killing it/.test(l))).toBe(
+      true,
+    );
     expect(s.records()[0]?.pid).not.toBe(firstPid);
     expect(changes.some((c) => c.state === 'backoff' && c.lastExit === 'killed by SIGKILL')).toBe(true);
   });
 
   it('keeps probing a healthy daemon without piling up abort listeners', async () => {
     const warnings: string[] = [];
-    const onWarning = (w: Error): void => { warnings.push(`${w.name}: ${w.message}`); };
+    const onWarning = (w: Error): void => {
+      warnings.push(`${w.name}: ${w.message}`);
+    };
     process.on('warning', onWarning);
     try {
       const s = supervisor();
       let probes = 0;
-      s.add(node('healthy', 'setInterval(() => {}, 1000)', {
-        watchdog: { intervalMs: 5, timeoutMs: 1000, probe: (signal) => { probes++; expect(signal.aborted).toBe(false); return Promise.resolve(); } },
-      }));
+      s.add(
+        node('healthy', 'setInterval(() => {}, 1000)', {
+          watchdog: {
+            intervalMs: 5,
+            timeoutMs: 1000,
+            probe: (signal) => {
+              probes++;
+              expect(signal.aborted).toBe(false);
+              return Promise.resolve();
+            },
+          },
+        }),
+      );
       expect(await s.start('healthy')).toBe('running');
       await until(() => probes >= 40, '40 probes');
       expect(s.records()[0]?.starts).toBe(1);

@@ -22,7 +22,12 @@ let log: HeadLog;
 function start(): AuditLedger {
   db = openDatabase(join(dir, 'aios.db'));
   log = HeadLog.open(join(dir, HEAD_LOG));
-  ledger = new AuditLedger(db, { signer: AuditSigner.loadOrCreate(dir), every: 10, headFile: join(dir, 'audit-head.json'), headLog: log });
+  ledger = new AuditLedger(db, {
+    signer: AuditSigner.loadOrCreate(dir),
+    every: 10,
+    headFile: join(dir, 'audit-head.json'),
+    headLog: log,
+  });
   ledger.startCheck();
   return ledger;
 }
@@ -30,7 +35,10 @@ function stop(): void {
   log.close();
   db.close();
 }
-const restart = (): AuditLedger => { stop(); return start(); };
+const restart = (): AuditLedger => {
+  stop();
+  return start();
+};
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'aios-heads-'));
@@ -51,8 +59,16 @@ describe('the head log', () => {
   it('records one line per commit, and a batch as one line', () => {
     appendN(3);
     ledger.appendMany([1, 2, 3, 4].map((i) => ({ actor: 'ada', action: 'a', subject: 's', detail: { i } })));
-    const lines = readFileSync(join(dir, HEAD_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { k: string; seq: number });
-    expect(lines.map((l) => [l.k, l.seq])).toEqual([['head', 1], ['head', 2], ['head', 3], ['head', 7]]);
+    const lines = readFileSync(join(dir, HEAD_LOG), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { k: string; seq: number });
+    expect(lines.map((l) => [l.k, l.seq])).toEqual([
+      ['head', 1],
+      ['head', 2],
+      ['head', 3],
+      ['head', 7],
+    ]);
     expect(restart().verify()).toMatchObject({ ok: true, entries: 7 });
   });
 
@@ -63,7 +79,10 @@ describe('the head log', () => {
     const headFile = readFileSync(join(dir, 'audit-head.json'), 'utf8');
     db.prepare('DELETE FROM audit WHERE seq > 21').run();
     db.prepare('DELETE FROM audit_checkpoints').run();
-    const cut = { seq: 22, reason: 'the ledger ends at entry 21, but the head log recorded entry 30: entries 22 to 30 were cut off' };
+    const cut = {
+      seq: 22,
+      reason: 'the ledger ends at entry 21, but the head log recorded entry 30: entries 22 to 30 were cut off',
+    };
     expect(restart().verify()).toMatchObject({ ok: false, firstBad: cut });
     expect(ledger.problem()).toMatch(/BROKEN at entry 22/);
     // New entries (a read-only goal's) are recorded, but nothing is signed over the break.
@@ -83,7 +102,10 @@ describe('the head log', () => {
   it('finds checkpoint rows deleted while the entries stay', () => {
     appendN(20);
     db.prepare('DELETE FROM audit_checkpoints').run();
-    expect(restart().verify().firstBad).toEqual({ seq: 20, reason: 'the checkpoint signed at entry 20 is missing from the database: checkpoints or entries were removed' });
+    expect(restart().verify().firstBad).toEqual({
+      seq: 20,
+      reason: 'the checkpoint signed at entry 20 is missing from the database: checkpoints or entries were removed',
+    });
   });
 
   it('reports a rehash from entry K at K, not at a later entry', () => {
@@ -91,7 +113,10 @@ describe('the head log', () => {
     ledger.checkpoint();
     appendN(9);
     rehashFrom(25);
-    const atK = { seq: 25, reason: 'entry 25 does not match the head recorded outside the database: the ledger was rewritten from there' };
+    const atK = {
+      seq: 25,
+      reason: 'entry 25 does not match the head recorded outside the database: the ledger was rewritten from there',
+    };
     expect(ledger.verify().firstBad).toEqual(atK);
     expect(restart().verify().firstBad).toEqual(atK);
     // Rewritten again from further back: the first bad entry is now 23, though the break was recorded at 25.
@@ -143,7 +168,10 @@ describe('the head log', () => {
     new AuditLedger(db).appendMany([1, 2, 3].map((i) => ({ actor: 'ada', action: 'a', subject: 's', detail: { i } })));
     db.close();
     start();
-    expect(JSON.parse(readFileSync(join(dir, HEAD_LOG), 'utf8').trim()) as unknown).toMatchObject({ k: 'origin', seq: 3 });
+    expect(JSON.parse(readFileSync(join(dir, HEAD_LOG), 'utf8').trim()) as unknown).toMatchObject({
+      k: 'origin',
+      seq: 3,
+    });
     expect(ledger.verify().ok).toBe(true);
     db.prepare('DELETE FROM audit WHERE seq = 3').run();
     expect(restart().problem()).toMatch(/BROKEN at entry 3/);
@@ -166,10 +194,16 @@ describe('seals', () => {
     db.prepare('DELETE FROM audit WHERE seq <= 12').run();
     expect(restart().verify()).toMatchObject({ ok: true, entries: 25 });
     // An export carries the seal, so a copy elsewhere can check a chain that starts at 13.
-    expect(ledger.exportPage(0, 5)).toMatchObject({ seals: [seal], entries: [{ seq: 13 }, { seq: 14 }, { seq: 15 }, { seq: 16 }, { seq: 17 }] });
+    expect(ledger.exportPage(0, 5)).toMatchObject({
+      seals: [seal],
+      entries: [{ seq: 13 }, { seq: 14 }, { seq: 15 }, { seq: 16 }, { seq: 17 }],
+    });
     expect(ledger.seal(20)).toMatchObject({ from: 13, to: 20 });
     db.prepare('DELETE FROM audit WHERE seq <= 21').run();
-    expect(restart().verify()).toMatchObject({ ok: false, firstBad: { seq: 21, reason: 'entries 21 to 21 are missing and no seal covers them' } });
+    expect(restart().verify()).toMatchObject({
+      ok: false,
+      firstBad: { seq: 21, reason: 'entries 21 to 21 are missing and no seal covers them' },
+    });
   });
 
   it('does not accept a forged seal', () => {
@@ -177,13 +211,19 @@ describe('seals', () => {
     ledger.seal(12);
     const path = join(dir, HEAD_LOG);
     // Moved to cover more than was signed, and the line chain mended, as a forger would.
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const seal = lines.find((l) => l['k'] === 'seal') as Record<string, unknown>;
     seal['to'] = 20;
     seal['hash'] = (db.prepare('SELECT hash FROM audit WHERE seq = 20').get() as { hash: string }).hash;
     rechain(path, lines);
     db.prepare('DELETE FROM audit WHERE seq <= 20').run();
-    expect(restart().verify()).toMatchObject({ ok: false, firstBad: { seq: 1, reason: expect.stringMatching(/seal over entries 1 to 20 does not verify/) } });
+    expect(restart().verify()).toMatchObject({
+      ok: false,
+      firstBad: { seq: 1, reason: expect.stringMatching(/seal over entries 1 to 20 does not verify/) },
+    });
   });
 });
 

@@ -19,10 +19,24 @@ beforeEach(() => {
 afterEach(() => close());
 
 function appendN(n: number): void {
-  for (let i = 1; i <= n; i++) ledger.append({ actor: 'alice', action: 'tool.call', subject: `file.write#${i}`, detail: { i, path: `/etc/f${i}` } });
+  for (let i = 1; i <= n; i++)
+    ledger.append({
+      actor: 'alice',
+      action: 'tool.call',
+      subject: `file.write#${i}`,
+      detail: { i, path: `/etc/f${i}` },
+    });
 }
 
-interface Row { seq: number; ts: string; actor: string; action: string; subject: string; detail: string; prev_hash: string }
+interface Row {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+  prev_hash: string;
+}
 
 function hashOf(row: Row): string {
   const fields = [row.seq, row.ts, row.actor, row.action, row.subject, JSON.parse(row.detail), row.prev_hash];
@@ -35,7 +49,12 @@ function row(seq: number): Row {
 
 describe('AuditLedger', () => {
   it('chains entries from the genesis hash with dense seqs and verifies a clean chain', () => {
-    const first = ledger.append({ actor: 'alice', action: 'goal.submit', subject: 'g1', detail: { text: 'free disk' } });
+    const first = ledger.append({
+      actor: 'alice',
+      action: 'goal.submit',
+      subject: 'g1',
+      detail: { text: 'free disk' },
+    });
     appendN(4);
     expect(first.seq).toBe(1);
     expect(row(1).prev_hash).toBe(GENESIS_HASH);
@@ -90,7 +109,9 @@ describe('AuditLedger', () => {
     db.transaction(() => {
       const a = row(3);
       const b = row(4);
-      const put = db.prepare('UPDATE audit SET ts = ?, actor = ?, action = ?, subject = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+      const put = db.prepare(
+        'UPDATE audit SET ts = ?, actor = ?, action = ?, subject = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = ?',
+      );
       const rest = (r: Row) => [r.ts, r.actor, r.action, r.subject, r.detail, r.prev_hash, hashOf(r)];
       put.run(...rest(b), 3);
       put.run(...rest(a), 4);
@@ -102,8 +123,9 @@ describe('AuditLedger', () => {
     appendN(6);
     // Entry 4's content rewritten into seq 3 with a self-consistent hash: the row alone verifies.
     const moved = { ...row(4), seq: 3 };
-    db.prepare('UPDATE audit SET ts = ?, actor = ?, action = ?, subject = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = 3')
-      .run(moved.ts, moved.actor, moved.action, moved.subject, moved.detail, moved.prev_hash, hashOf(moved));
+    db.prepare(
+      'UPDATE audit SET ts = ?, actor = ?, action = ?, subject = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = 3',
+    ).run(moved.ts, moved.actor, moved.action, moved.subject, moved.detail, moved.prev_hash, hashOf(moved));
     expect(ledger.verify().firstBad).toEqual({ seq: 3, reason: 'entry 3 does not follow entry 2: moved or re-linked' });
   });
 
@@ -115,7 +137,12 @@ describe('AuditLedger', () => {
   });
 
   it('appends 10,000 entries in one transaction and verifies them', () => {
-    const entries = Array.from({ length: 10_000 }, (_, i) => ({ actor: 'aiosd', action: 'tool.result', subject: `s${i}`, detail: { i, ok: true } }));
+    const entries = Array.from({ length: 10_000 }, (_, i) => ({
+      actor: 'aiosd',
+      action: 'tool.result',
+      subject: `s${i}`,
+      detail: { i, ok: true },
+    }));
     const written = ledger.appendMany(entries);
     expect(written).toHaveLength(10_000);
     expect(written.at(-1)).toEqual(ledger.head());
@@ -124,7 +151,9 @@ describe('AuditLedger', () => {
 
   it('writes all of a batch or none of it, and chains on correctly afterwards', () => {
     appendN(2);
-    db.exec("CREATE TRIGGER refuse_boom BEFORE INSERT ON audit WHEN new.actor = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    db.exec(
+      "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit WHEN new.actor = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    );
     const ok = { actor: 'alice', action: 'x', subject: 's', detail: {} };
     expect(() => ledger.appendMany([ok, ok, { ...ok, actor: 'boom' }])).toThrow(/boom/);
     expect(ledger.head().seq).toBe(2);
@@ -148,10 +177,12 @@ describe('AuditLedger', () => {
 
   it('chains correctly after an outer transaction rolled its last entry back', () => {
     appendN(2);
-    expect(() => db.transaction(() => {
-      ledger.append({ actor: 'alice', action: 'x', subject: 'rolled back', detail: {} });
-      throw new Error('abort the outer work');
-    })()).toThrow('abort the outer work');
+    expect(() =>
+      db.transaction(() => {
+        ledger.append({ actor: 'alice', action: 'x', subject: 'rolled back', detail: {} });
+        throw new Error('abort the outer work');
+      })(),
+    ).toThrow('abort the outer work');
     const next = ledger.append({ actor: 'alice', action: 'x', subject: 'kept', detail: {} });
     expect(next.seq).toBe(3);
     expect(ledger.verify()).toEqual({ ok: true, entries: 3, firstBad: null });
@@ -161,22 +192,37 @@ describe('AuditLedger', () => {
 describe('redaction', () => {
   it('replaces the values of secret-sounding keys at any depth', () => {
     const detail = {
-      user: 'bob', apiKey: 'sk-live-123', TOKEN: 't', db_password: 'p',
+      user: 'bob',
+      apiKey: 'sk-live-123',
+      TOKEN: 't',
+      db_password: 'p',
       nested: { Secret: { deep: 'x' }, list: [{ auth_token: 'y', name: 'n' }] },
     };
     expect(redact(detail)).toEqual({
-      user: 'bob', apiKey: '[redacted]', TOKEN: '[redacted]', db_password: '[redacted]',
+      user: 'bob',
+      apiKey: '[redacted]',
+      TOKEN: '[redacted]',
+      db_password: '[redacted]',
       nested: { Secret: '[redacted]', list: [{ auth_token: '[redacted]', name: 'n' }] },
     });
     expect(detail.apiKey).toBe('sk-live-123');
   });
 
   it('keeps secrets out of the stored ledger', () => {
-    ledger.append({ actor: 'alice', action: 'api.configure', subject: 'anthropic', detail: { provider: 'anthropic', api_key: 'sk-ant-secret', headers: { Authorization: 'Bearer abc' } } });
+    ledger.append({
+      actor: 'alice',
+      action: 'api.configure',
+      subject: 'anthropic',
+      detail: { provider: 'anthropic', api_key: 'sk-ant-secret', headers: { Authorization: 'Bearer abc' } },
+    });
     const stored = row(1).detail;
     expect(stored).not.toContain('sk-ant-secret');
     expect(stored).not.toContain('Bearer abc');
-    expect(ledger.list({ limit: 1 })[0]?.detail).toEqual({ provider: 'anthropic', api_key: '[redacted]', headers: { Authorization: '[redacted]' } });
+    expect(ledger.list({ limit: 1 })[0]?.detail).toEqual({
+      provider: 'anthropic',
+      api_key: '[redacted]',
+      headers: { Authorization: '[redacted]' },
+    });
     expect(ledger.verify().ok).toBe(true);
   });
 });

@@ -18,19 +18,37 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'aios-gc-'));
   db = openDatabase(join(dir, 'aios.db'));
 });
-afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const sha = (c: string): string => c.repeat(64);
 function goal(id: string, state: string, at: string): void {
-  db.prepare('INSERT INTO goals (id, text, state, submitted_by, submitted_uid, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)').run(id, `goal ${id}`, state, 'ada', at, at);
-  db.prepare("INSERT INTO plans (id, goal_id, tier, hash, spec, created_at) VALUES (?, ?, 'reactive', 'h', '[]', ?)").run(`p-${id}`, id, at);
+  db.prepare(
+    'INSERT INTO goals (id, text, state, submitted_by, submitted_uid, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+  ).run(id, `goal ${id}`, state, 'ada', at, at);
+  db.prepare(
+    "INSERT INTO plans (id, goal_id, tier, hash, spec, created_at) VALUES (?, ?, 'reactive', 'h', '[]', ?)",
+  ).run(`p-${id}`, id, at);
 }
 function snapshot(id: string, kind: string, at: string, blob: string, goalId: string | null = null): void {
-  db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, kind) VALUES (?, ?, ?, NULL, ?, ?)').run(id, id, goalId, at, kind);
-  db.prepare("INSERT INTO snapshot_entries (snapshot_id, path, type, sha256) VALUES (?, '/etc/x', 'file', ?)").run(id, blob);
+  db.prepare('INSERT INTO snapshots (id, label, goal_id, step_id, created_at, kind) VALUES (?, ?, ?, NULL, ?, ?)').run(
+    id,
+    id,
+    goalId,
+    at,
+    kind,
+  );
+  db.prepare("INSERT INTO snapshot_entries (snapshot_id, path, type, sha256) VALUES (?, '/etc/x', 'file', ?)").run(
+    id,
+    blob,
+  );
 }
 function step(goalId: string, snapshotId: string): void {
-  db.prepare("INSERT INTO steps (plan_id, id, ord, state, preview, snapshot_id) VALUES (?, ?, 0, 'succeeded', '{}', ?)").run(`p-${goalId}`, `s-${snapshotId}`, snapshotId);
+  db.prepare(
+    "INSERT INTO steps (plan_id, id, ord, state, preview, snapshot_id) VALUES (?, ?, 0, 'succeeded', '{}', ?)",
+  ).run(`p-${goalId}`, `s-${snapshotId}`, snapshotId);
 }
 function blobFile(hash: string, bytes = 10): string {
   const path = join(dir, 'snapshots', hash.slice(0, 2), hash);
@@ -40,7 +58,8 @@ function blobFile(hash: string, bytes = 10): string {
   utimesSync(path, then, then);
   return path;
 }
-const ids = (table: string, col = 'id'): string[] => (db.prepare(`SELECT ${col} AS v FROM ${table} ORDER BY 1`).all() as { v: string }[]).map((r) => r.v);
+const ids = (table: string, col = 'id'): string[] =>
+  (db.prepare(`SELECT ${col} AS v FROM ${table} ORDER BY 1`).all() as { v: string }[]).map((r) => r.v);
 
 describe('collect', () => {
   it('never takes manual snapshots, a snapshot a retained step names, or interrupted goals; keeps the newest auto snapshots', () => {
@@ -81,7 +100,7 @@ describe('collect', () => {
 });
 
 describe('collect: events', () => {
-  it('ages out events, but keeps those a retained goal\'s view is built from', () => {
+  it("ages out events, but keeps those a retained goal's view is built from", () => {
     goal('kept', 'succeeded', NEW);
     const event = db.prepare('INSERT INTO events (ts, type, goal_id, payload) VALUES (?, ?, ?, ?)');
     event.run(OLD, 'step.started', 'kept', '{}');
@@ -90,7 +109,7 @@ describe('collect: events', () => {
     event.run(OLD, 'status', null, '{}');
     event.run(NEW, 'status', null, '{}');
     expect(collect(db, join(dir, 'snapshots'), limits, { dryRun: false, now: NOW }).events.count).toBe(3);
-    expect((db.prepare('SELECT type, goal_id AS goalId, ts FROM events ORDER BY id').all())).toEqual([
+    expect(db.prepare('SELECT type, goal_id AS goalId, ts FROM events ORDER BY id').all()).toEqual([
       { type: 'goal.answer', goalId: 'kept', ts: OLD },
       { type: 'status', goalId: null, ts: NEW },
     ]);

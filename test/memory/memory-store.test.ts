@@ -20,7 +20,10 @@ function contents(query: string): string[] {
 describe('MemoryStore.search', () => {
   it('ranks the closest match first and marks the matched words in the snippet', () => {
     store.add({ kind: 'goal', content: 'restarted nginx after the config test passed on web-1' });
-    const crash = store.add({ kind: 'goal', content: 'nginx worker crash loop: nginx fixed by raising the nginx worker ulimit' });
+    const crash = store.add({
+      kind: 'goal',
+      content: 'nginx worker crash loop: nginx fixed by raising the nginx worker ulimit',
+    });
     store.add({ kind: 'goal', content: 'disk full on /var; cleaned old journal logs' });
     store.add({ kind: 'fact', content: 'the worker pool on db-2 runs postgres' });
 
@@ -57,8 +60,32 @@ describe('MemoryStore.search', () => {
   });
 
   it.each([
-    '"', '""', 'a"b', '"unclosed phrase', 'NEAR(a b)', 'a NEAR/2 b', '(', ')', '((x)', 'AND', 'OR', 'NOT x',
-    'x AND', '-x', 'x-', '*', '**', 'a*b*', '^x', 'content:x', 'x:y', '{x}', '+', 'a\u0000b', "it's", '\u{1F600}',
+    '"',
+    '""',
+    'a"b',
+    '"unclosed phrase',
+    'NEAR(a b)',
+    'a NEAR/2 b',
+    '(',
+    ')',
+    '((x)',
+    'AND',
+    'OR',
+    'NOT x',
+    'x AND',
+    '-x',
+    'x-',
+    '*',
+    '**',
+    'a*b*',
+    '^x',
+    'content:x',
+    'x:y',
+    '{x}',
+    '+',
+    'a\u0000b',
+    "it's",
+    '\u{1F600}',
   ])('does not throw on %j', (query) => {
     store.add({ kind: 'fact', content: 'x content a b near' });
     expect(() => store.search(query)).not.toThrow();
@@ -77,7 +104,10 @@ describe('MemoryStore.search', () => {
 
   it('stores kind and metadata with the content', () => {
     const id = store.add({ kind: 'procedure', content: 'rotate logs', metadata: { goalId: 'g1' } });
-    expect(db.prepare('SELECT kind, metadata FROM memories WHERE id = ?').get(id)).toEqual({ kind: 'procedure', metadata: '{"goalId":"g1"}' });
+    expect(db.prepare('SELECT kind, metadata FROM memories WHERE id = ?').get(id)).toEqual({
+      kind: 'procedure',
+      metadata: '{"goalId":"g1"}',
+    });
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 });

@@ -19,7 +19,10 @@ const ANTHROPIC_KEY = 'sk-ant-test-0123456789abcdef';
 const OPENAI_KEY = 'sk-openai-test-fedcba9876543210';
 const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
 const schema = planJsonSchema(registry.describe());
-const GOOD_PLAN = { explanation: 'read the hostname file', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it holds the name', depends_on: [] }] };
+const GOOD_PLAN = {
+  explanation: 'read the hostname file',
+  steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it holds the name', depends_on: [] }],
+};
 
 let anthropic: FakeProvider;
 let openai: FakeProvider;
@@ -38,16 +41,35 @@ afterEach(async () => {
   tdb.close();
 });
 
-function gateway(extra: { claude?: Record<string, unknown>; openai?: Record<string, unknown> } = {}, opts: { rateWindowMs?: number; db?: typeof tdb.db } = {}): ApiGateway {
+function gateway(
+  extra: { claude?: Record<string, unknown>; openai?: Record<string, unknown> } = {},
+  opts: { rateWindowMs?: number; db?: typeof tdb.db } = {},
+): ApiGateway {
   const api = ApiConfig.parse({
-    claude: { model: 'claude-test', base_url: anthropic.baseURL, max_retries: 1, price: { input_per_mtok: 3, output_per_mtok: 15 }, ...extra.claude },
-    openai: { model: 'gpt-test', base_url: openai.baseURL, max_retries: 0, price: { input_per_mtok: 1, output_per_mtok: 2 }, ...extra.openai },
+    claude: {
+      model: 'claude-test',
+      base_url: anthropic.baseURL,
+      max_retries: 1,
+      price: { input_per_mtok: 3, output_per_mtok: 15 },
+      ...extra.claude,
+    },
+    openai: {
+      model: 'gpt-test',
+      base_url: openai.baseURL,
+      max_retries: 0,
+      price: { input_per_mtok: 1, output_per_mtok: 2 },
+      ...extra.openai,
+    },
   });
   const { providers, problems } = resolveProviders(api);
   expect(problems).toEqual([]);
   return new ApiGateway({
-    providers, db: opts.db ?? tdb.db,
-    keys: new Map([['claude', new Secret(ANTHROPIC_KEY)], ['openai', new Secret(OPENAI_KEY)]]),
+    providers,
+    db: opts.db ?? tdb.db,
+    keys: new Map([
+      ['claude', new Secret(ANTHROPIC_KEY)],
+      ['openai', new Secret(OPENAI_KEY)],
+    ]),
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     retry: { baseMs: 20, capMs: 100, maxWaitMs: 2000 },
     ...(opts.rateWindowMs === undefined ? {} : { rateWindowMs: opts.rateWindowMs }),
@@ -58,7 +80,9 @@ const ask = (g: ApiGateway, user = 'Goal: show the hostname', extra: Partial<Par
   g.plan({ goalId: 'G1', system: 'plan', user, schema, ...extra });
 
 function events(type: string): Record<string, unknown>[] {
-  return (tdb.db.prepare('SELECT payload FROM events WHERE type = ? ORDER BY id').all(type) as { payload: string }[]).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+  return (
+    tdb.db.prepare('SELECT payload FROM events WHERE type = ? ORDER BY id').all(type) as { payload: string }[]
+  ).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
 }
 
 describe('a plan from the cloud', () => {
@@ -66,36 +90,75 @@ describe('a plan from the cloud', () => {
     anthropic.push({ kind: 'plan', plan: GOOD_PLAN, usage: { input: 1000, output: 200 }, chunks: 5 });
     const deltas: string[] = [];
     const planner = new CloudPlanner(gateway(), registry);
-    const out = await planner.plan({ text: 'show the hostname', home: '/home/ada' }, { goalId: 'G1', onDelta: (t) => deltas.push(t) });
+    const out = await planner.plan(
+      { text: 'show the hostname', home: '/home/ada' },
+      { goalId: 'G1', onDelta: (t) => deltas.push(t) },
+    );
     expect(out.kind).toBe('plan');
     if (out.kind !== 'plan') return;
     expect(out.tier).toBe('cloud');
-    expect(out.steps).toEqual([expect.objectContaining({ id: 's1', tool: 'fs.read', args: { path: '/etc/hostname' }, agent: 'storage', risk: 'low' })]);
+    expect(out.steps).toEqual([
+      expect.objectContaining({
+        id: 's1',
+        tool: 'fs.read',
+        args: { path: '/etc/hostname' },
+        agent: 'storage',
+        risk: 'low',
+      }),
+    ]);
     expect(deltas.length).toBeGreaterThan(1);
     expect(JSON.parse(deltas.join(''))).toEqual(GOOD_PLAN);
     const req = anthropic.requests[0];
     // This SDK version sends the key as a bearer token.
-    expect(req?.headers['authorization'] ?? req?.headers['x-api-key']).toMatch(new RegExp(`^(Bearer )?${ANTHROPIC_KEY}$`));
-    expect(req?.body).toMatchObject({ model: 'claude-test', stream: true, tool_choice: { type: 'tool', name: 'submit_plan' } });
-    expect((req?.body['tools'] as { name: string; input_schema: unknown }[])[0]).toMatchObject({ name: 'submit_plan', input_schema: schema });
+    expect(req?.headers['authorization'] ?? req?.headers['x-api-key']).toMatch(
+      new RegExp(`^(Bearer )?${ANTHROPIC_KEY}$`),
+    );
+    expect(req?.body).toMatchObject({
+      model: 'claude-test',
+      stream: true,
+      tool_choice: { type: 'tool', name: 'submit_plan' },
+    });
+    expect((req?.body['tools'] as { name: string; input_schema: unknown }[])[0]).toMatchObject({
+      name: 'submit_plan',
+      input_schema: schema,
+    });
     // 1000 × $3/M + 200 × $15/M = $0.006
-    expect(events('model.cost')).toEqual([expect.objectContaining({ provider: 'claude', cached: false, inputTokens: 1000, outputTokens: 200, usd: 0.006, monthUsd: 0.006 })]);
+    expect(events('model.cost')).toEqual([
+      expect.objectContaining({
+        provider: 'claude',
+        cached: false,
+        inputTokens: 1000,
+        outputTokens: 200,
+        usd: 0.006,
+        monthUsd: 0.006,
+      }),
+    ]);
     expect(openai.requests).toHaveLength(0);
   });
 
   it('comes from OpenAI as a forced function call, and from a compatible server as a json_schema response', async () => {
     openai.push({ kind: 'plan', plan: GOOD_PLAN }, { kind: 'plan', plan: GOOD_PLAN });
     const viaTools = new ApiGateway({
-      providers: resolveProviders(ApiConfig.parse({ openai: { model: 'gpt-test', base_url: openai.baseURL } })).providers,
-      keys: new Map([['openai', new Secret(OPENAI_KEY)]]), db: tdb.db, decisionLog: () => undefined,
+      providers: resolveProviders(ApiConfig.parse({ openai: { model: 'gpt-test', base_url: openai.baseURL } }))
+        .providers,
+      keys: new Map([['openai', new Secret(OPENAI_KEY)]]),
+      db: tdb.db,
+      decisionLog: () => undefined,
     });
     expect((await ask(viaTools)).value).toEqual(GOOD_PLAN);
     expect(openai.requests[0]?.headers['authorization']).toBe(`Bearer ${OPENAI_KEY}`);
-    expect(openai.requests[0]?.body).toMatchObject({ tool_choice: { type: 'function', function: { name: 'submit_plan' } }, max_completion_tokens: 4096 });
+    expect(openai.requests[0]?.body).toMatchObject({
+      tool_choice: { type: 'function', function: { name: 'submit_plan' } },
+      max_completion_tokens: 4096,
+    });
 
     const local = new ApiGateway({
-      providers: resolveProviders(ApiConfig.parse({ llama: { kind: 'openai-compatible', model: 'qwen', base_url: openai.baseURL } })).providers,
-      keys: new Map(), db: tdb.db, decisionLog: () => undefined,
+      providers: resolveProviders(
+        ApiConfig.parse({ llama: { kind: 'openai-compatible', model: 'qwen', base_url: openai.baseURL } }),
+      ).providers,
+      keys: new Map(),
+      db: tdb.db,
+      decisionLog: () => undefined,
     });
     expect((await ask(local)).value).toEqual(GOOD_PLAN);
     expect(openai.requests[1]?.body).toMatchObject({ response_format: { type: 'json_schema' }, max_tokens: 4096 });
@@ -115,10 +178,19 @@ describe('retries and fallback', () => {
   });
 
   it('through the OpenAI SDK too: a 429, a stream cut short and malformed JSON are retried', async () => {
-    openai.push({ kind: 'status', status: 429, headers: { 'retry-after-ms': '50' } }, { kind: 'truncated', plan: GOOD_PLAN }, { kind: 'malformed' }, { kind: 'plan', plan: GOOD_PLAN });
+    openai.push(
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '50' } },
+      { kind: 'truncated', plan: GOOD_PLAN },
+      { kind: 'malformed' },
+      { kind: 'plan', plan: GOOD_PLAN },
+    );
     const g = new ApiGateway({
-      providers: resolveProviders(ApiConfig.parse({ openai: { model: 'gpt-test', base_url: openai.baseURL, max_retries: 3 } })).providers,
-      keys: new Map([['openai', new Secret(OPENAI_KEY)]]), db: tdb.db, retry: { baseMs: 10, capMs: 50, maxWaitMs: 1000 },
+      providers: resolveProviders(
+        ApiConfig.parse({ openai: { model: 'gpt-test', base_url: openai.baseURL, max_retries: 3 } }),
+      ).providers,
+      keys: new Map([['openai', new Secret(OPENAI_KEY)]]),
+      db: tdb.db,
+      retry: { baseMs: 10, capMs: 50, maxWaitMs: 1000 },
       decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
     });
     const r = await ask(g);
@@ -128,7 +200,10 @@ describe('retries and fallback', () => {
   });
 
   it('honours Retry-After before asking again', async () => {
-    anthropic.push({ kind: 'status', status: 429, headers: { 'retry-after-ms': '300' } }, { kind: 'plan', plan: GOOD_PLAN });
+    anthropic.push(
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '300' } },
+      { kind: 'plan', plan: GOOD_PLAN },
+    );
     await ask(gateway());
     const [first, second] = anthropic.requests;
     // A wait the gateway enforces: not shorter than what the provider asked for (less the fake's timestamp skew).
@@ -144,11 +219,17 @@ describe('retries and fallback', () => {
     expect(g.status().find((p) => p.name === 'claude')).toMatchObject({ up: false });
     expect(anthropic.requests).toHaveLength(1);
 
-    for (const script of [{ kind: 'status', status: 529 }, { kind: 'status', status: 503 }, { kind: 'malformed' }] as const) {
+    for (const script of [
+      { kind: 'status', status: 529 },
+      { kind: 'status', status: 503 },
+      { kind: 'malformed' },
+    ] as const) {
       const fresh = gateway();
       anthropic.push(script, script);
       openai.push({ kind: 'plan', plan: GOOD_PLAN });
-      expect((await ask(fresh, `Goal: ${script.kind} ${'status' in script ? script.status : ''}`)).provider).toBe('openai');
+      expect((await ask(fresh, `Goal: ${script.kind} ${'status' in script ? script.status : ''}`)).provider).toBe(
+        'openai',
+      );
     }
   });
 
@@ -183,7 +264,11 @@ describe('budgets, cache and rate limits', () => {
     expect(anthropic.requests).toHaveLength(1);
     // A new gateway on the same database file, as after a daemon restart.
     const reopened = gateway(budget);
-    expect(reopened.status().find((p) => p.name === 'claude')).toMatchObject({ up: false, spentUsd: 0.003, budgetUsd: 0.002 });
+    expect(reopened.status().find((p) => p.name === 'claude')).toMatchObject({
+      up: false,
+      spentUsd: 0.003,
+      budgetUsd: 0.002,
+    });
     expect((await ask(reopened, 'Goal: three')).provider).toBe('openai');
     expect(anthropic.requests).toHaveLength(1);
   });
@@ -252,7 +337,7 @@ describe('keys', () => {
   it('never keeps a key that an error echoes: not in the error, the decision log or the database', async () => {
     anthropic.push({ kind: 'echo-key' });
     openai.push({ kind: 'echo-key' });
-    const err = await ask(gateway()).catch((e: unknown) => e) as GatewayUnavailable;
+    const err = (await ask(gateway()).catch((e: unknown) => e)) as GatewayUnavailable;
     expect(err).toBeInstanceOf(GatewayUnavailable);
     expect(err.message).toContain('[redacted]');
     expect(err.message).not.toContain(ANTHROPIC_KEY);
@@ -268,9 +353,15 @@ describe('keys', () => {
 
   it('reports a provider without a key as down, saying where to put one', () => {
     const g = new ApiGateway({
-      providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers, keys: new Map(), db: tdb.db, decisionLog: () => undefined,
+      providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers,
+      keys: new Map(),
+      db: tdb.db,
+      decisionLog: () => undefined,
     });
-    expect(g.available()).toEqual({ up: false, detail: expect.stringContaining('no API key: set ANTHROPIC_API_KEY') as unknown as string });
+    expect(g.available()).toEqual({
+      up: false,
+      detail: expect.stringContaining('no API key: set ANTHROPIC_API_KEY') as unknown as string,
+    });
   });
 
   it('says beside the missing key that secrets.toml was refused, and why', () => {
@@ -281,11 +372,16 @@ describe('keys', () => {
     chmodSync(file, 0o644);
     const secrets = loadSecrets({ file, env: {}, requests: [{ provider: 'claude', envVar: 'ANTHROPIC_API_KEY' }] });
     const g = new ApiGateway({
-      providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers, keys: secrets.keys, secretsProblems: secrets.problems,
-      db: tdb.db, decisionLog: () => undefined,
+      providers: resolveProviders(ApiConfig.parse({ claude: { model: 'm' } })).providers,
+      keys: secrets.keys,
+      secretsProblems: secrets.problems,
+      db: tdb.db,
+      decisionLog: () => undefined,
     });
     const detail = g.status()[0]?.detail ?? '';
-    expect(detail).toContain(`no API key: set ANTHROPIC_API_KEY in aiosd's environment or [api.claude] api_key in secrets.toml (${file} is readable or writable by group or others (mode 0644); its API keys are not used: run chmod 600 ${file})`);
+    expect(detail).toContain(
+      `no API key: set ANTHROPIC_API_KEY in aiosd's environment or [api.claude] api_key in secrets.toml (${file} is readable or writable by group or others (mode 0644); its API keys are not used: run chmod 600 ${file})`,
+    );
     expect(detail).not.toContain(ANTHROPIC_KEY);
   });
 });

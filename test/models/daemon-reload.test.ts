@@ -14,7 +14,8 @@ import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 
-const operational = async (c: AiosClient) => (await c.call('models/list', {})).models.find((m) => m.key === 'operational');
+const operational = async (c: AiosClient) =>
+  (await c.call('models/list', {})).models.find((m) => m.key === 'operational');
 
 describe.skipIf(storiesMissing !== null)('reloading the model settings in a running aiosd', () => {
   let d: TestDaemon | undefined;
@@ -25,7 +26,9 @@ describe.skipIf(storiesMissing !== null)('reloading the model settings in a runn
     writeFileSync(config, '# my settings\n[security]\nmode = "normal"\n');
     d = await startTestDaemon({ dir });
   });
-  afterAll(async () => { await disposeTestDaemon(d); });
+  afterAll(async () => {
+    await disposeTestDaemon(d);
+  });
 
   it('the shared model is the one SHA256SUMS names', () => {
     const sums = join(dirname(storiesPath), 'SHA256SUMS');
@@ -40,7 +43,11 @@ describe.skipIf(storiesMissing !== null)('reloading the model settings in a runn
     expect((await c.call('status/get', {})).tiers?.find((t) => t.name === 'operational')?.up).toBe(false);
     const { stdout } = await run(process.execPath, [aiosBin, 'models', 'add', storiesPath], { env: daemon.env });
     expect(stdout).toContain('aiosd: model settings reloaded');
-    const m = await until('the added model to load', () => operational(c), (x) => x?.state === 'loaded');
+    const m = await until(
+      'the added model to load',
+      () => operational(c),
+      (x) => x?.state === 'loaded',
+    );
     expect(m).toMatchObject({ name: 'stories260K', path: storiesPath });
     const s = await c.call('status/get', {});
     expect(s.pid).toBe(pid);
@@ -56,12 +63,18 @@ describe.skipIf(storiesMissing !== null)('reloading the model settings in a runn
 
     writeFileSync(config, `${good}\n[models.tactical]\npath = "${join(daemon.dir, 'missing.gguf')}"\n`);
     const missing = await c.call('models/reload', {});
-    expect(missing).toMatchObject({ reloaded: false, message: expect.stringContaining('the running model tiers are kept') as unknown as string });
+    expect(missing).toMatchObject({
+      reloaded: false,
+      message: expect.stringContaining('the running model tiers are kept') as unknown as string,
+    });
     expect(missing.problems.join(' ')).toContain('models.tactical');
 
     writeFileSync(config, `${good}\n[models.operational\n`);
     const unparsable = await c.call('models/reload', {});
-    expect(unparsable).toMatchObject({ reloaded: false, message: 'the config does not load; the running model tiers are kept' });
+    expect(unparsable).toMatchObject({
+      reloaded: false,
+      message: 'the config does not load; the running model tiers are kept',
+    });
     expect(unparsable.problems[0]).toContain(config);
 
     // Still the same runtime, the same model, still up.
@@ -70,17 +83,31 @@ describe.skipIf(storiesMissing !== null)('reloading the model settings in a runn
     expect(list.models.find((m) => m.key === 'operational')?.state).toBe('loaded');
     expect(list.tiers.find((t) => t.name === 'operational')?.up).toBe(true);
     writeFileSync(config, good);
-    expect(await c.call('models/reload', {})).toMatchObject({ reloaded: false, message: 'the model settings did not change; nothing was reloaded' });
+    expect(await c.call('models/reload', {})).toMatchObject({
+      reloaded: false,
+      message: 'the model settings did not change; nothing was reloaded',
+    });
     c.close();
   });
 
   it('reads the config again on SIGHUP', async () => {
     const daemon = d as TestDaemon;
     const c = await daemon.client();
-    writeFileSync(config, readFileSync(config, 'utf8').replace(/\[models\.operational\]/, '[models.operational]\nmax_tokens = 64'));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(/\[models\.operational\]/, '[models.operational]\nmax_tokens = 64'),
+    );
     daemon.proc.kill('SIGHUP');
-    await until('the SIGHUP reload', () => Promise.resolve(daemon.log()), (log) => log.includes('SIGHUP: model settings reloaded'));
-    await until('the model to load again', () => operational(c), (x) => x?.state === 'loaded');
+    await until(
+      'the SIGHUP reload',
+      () => Promise.resolve(daemon.log()),
+      (log) => log.includes('SIGHUP: model settings reloaded'),
+    );
+    await until(
+      'the model to load again',
+      () => operational(c),
+      (x) => x?.state === 'loaded',
+    );
     c.close();
   });
 });

@@ -15,17 +15,28 @@ import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-tasks-test-6b6b6b6b6b6b';
-const PLAN = { explanation: 'read the hostname', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
+const PLAN = {
+  explanation: 'read the hostname',
+  steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }],
+};
 // "restart": high risk, so the cloud is asked first.
 const GOAL = 'restart the thing that names this node';
 
 function claudeConfig(fake: FakeProvider, extra: string[] = []): string {
-  return [...extra, '[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, 'price = { input_per_mtok = 3.0, output_per_mtok = 15.0 }', ''].join('\n');
+  return [
+    ...extra,
+    '[api.claude]',
+    'model = "claude-test"',
+    `base_url = "${fake.baseURL}"`,
+    'price = { input_per_mtok = 3.0, output_per_mtok = 15.0 }',
+    '',
+  ].join('\n');
 }
 
-const decisions = (items: TraceItem[]): { kind: string; payload: Record<string, unknown> }[] => items
-  .filter((i) => i.source === 'event' && i.kind.startsWith('router.'))
-  .map((i) => ({ kind: i.kind, payload: JSON.parse(i.summary) as Record<string, unknown> }));
+const decisions = (items: TraceItem[]): { kind: string; payload: Record<string, unknown> }[] =>
+  items
+    .filter((i) => i.source === 'event' && i.kind.startsWith('router.'))
+    .map((i) => ({ kind: i.kind, payload: JSON.parse(i.summary) as Record<string, unknown> }));
 
 describe('cancelling a goal while the cloud model writes its plan', () => {
   let d: TestDaemon | undefined;
@@ -48,7 +59,9 @@ describe('cancelling a goal while the cloud model writes its plan', () => {
     const watcher = await daemon.client('watcher');
     await watcher.call('events/subscribe', {});
     const firstDelta = new Promise<string>((resolve) => {
-      watcher.onEvent((e: DaemonEvent) => { if (e.type === 'plan.delta') resolve(e.goalId); });
+      watcher.onEvent((e: DaemonEvent) => {
+        if (e.type === 'plan.delta') resolve(e.goalId);
+      });
     });
     const submitter = await daemon.client('submitter');
     const submitted = submitter.call('goal/submit', { text: GOAL });
@@ -73,11 +86,18 @@ describe('cancelling a goal while the cloud model writes its plan', () => {
     const entry = audit.entries.find((e) => e.action === 'goal.cancel' && e.subject === goalId);
     expect(entry?.actor).toBe(cancelled.message?.replace(/^cancelled by (.+) while it was planned$/, '$1'));
     // Nothing else happened to the goal: no plan decided, no tool run.
-    expect(audit.entries.filter((e) => JSON.stringify(e).includes(goalId)).map((e) => e.action)).toEqual(['goal.cancel']);
+    expect(audit.entries.filter((e) => JSON.stringify(e).includes(goalId)).map((e) => e.action)).toEqual([
+      'goal.cancel',
+    ]);
 
     // A goal that has ended cannot be cancelled again.
-    const again = await run(process.execPath, [aiosBin, 'goal', 'cancel', goalId], { env: daemon.env }).catch((e: { code: number; stderr: string }) => e);
-    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('is cancelled: it has ended; there is nothing to cancel') as unknown as string });
+    const again = await run(process.execPath, [aiosBin, 'goal', 'cancel', goalId], { env: daemon.env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(again).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is cancelled: it has ended; there is nothing to cancel') as unknown as string,
+    });
     watcher.close();
     submitter.close();
   });
@@ -91,10 +111,19 @@ describe.skipIf(storiesMissing !== null)('routing per task: a revise after the c
     // 400 is not retried: the cloud tier fails at once.
     fake.fallback = { kind: 'status', status: 400, message: 'bad request' };
     const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
-    writeFileSync(join(dir, 'config.toml'), claudeConfig(fake, [
-      // One thread: no thread trial at load (2 threads crawl on a busy 2-core machine).
-      '[models.operational]', `path = ${JSON.stringify(storiesPath)}`, `sha256 = "${STORIES_SHA256}"`, 'max_tokens = 128', 'plan_attempts = 1', 'threads = 1', '',
-    ]));
+    writeFileSync(
+      join(dir, 'config.toml'),
+      claudeConfig(fake, [
+        // One thread: no thread trial at load (2 threads crawl on a busy 2-core machine).
+        '[models.operational]',
+        `path = ${JSON.stringify(storiesPath)}`,
+        `sha256 = "${STORIES_SHA256}"`,
+        'max_tokens = 128',
+        'plan_attempts = 1',
+        'threads = 1',
+        '',
+      ]),
+    );
     d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: KEY } });
   });
   afterAll(async () => {
@@ -102,20 +131,37 @@ describe.skipIf(storiesMissing !== null)('routing per task: a revise after the c
     await fake.close();
   });
 
-  it('records one decision per task, each with its reason, and a cost line per tier tried', { timeout: 90_000 }, async () => {
-    const c = await (d as TestDaemon).client();
-    await until('the model to load', () => c.call('models/list', {}), (l) => l.models[0]?.state === 'loaded', 60_000);
-    const g = await c.call('goal/submit', { text: GOAL });
-    const trace = decisions((await c.call('goal/trace', { goalId: g.id })).items);
-    expect(trace[0]).toMatchObject({ kind: 'router.decision', payload: { task: 'plan', order: ['cloud', 'operational'] } });
-    expect(String(trace[0]?.payload['why'])).toContain('plan: change, high risk ("restart")');
-    expect(trace[1]).toMatchObject({ kind: 'router.fallback', payload: { task: 'plan', tier: 'cloud', cost: '$0: no model call was made' } });
-    expect(trace[2]).toMatchObject({ kind: 'router.decision', payload: { task: 'revise', order: ['operational'] } });
-    expect(String(trace[2]?.payload['why'])).toContain('revise after cloud failed (The cloud tier is unavailable');
-    // The small local model tried (whatever it wrote), and its cost line says so.
-    expect(trace[3]?.kind).toMatch(/^router\.(planned|fallback)$/);
-    expect(trace[3]?.payload).toMatchObject({ task: 'revise', tier: 'operational' });
-    expect(String(trace[3]?.payload['cost'])).toMatch(/^\$0\.0000: local stories260K, \d+ token\(s\) in 1 call\(s\)$/);
-    c.close();
-  });
+  it(
+    'records one decision per task, each with its reason, and a cost line per tier tried',
+    { timeout: 90_000 },
+    async () => {
+      const c = await (d as TestDaemon).client();
+      await until(
+        'the model to load',
+        () => c.call('models/list', {}),
+        (l) => l.models[0]?.state === 'loaded',
+        60_000,
+      );
+      const g = await c.call('goal/submit', { text: GOAL });
+      const trace = decisions((await c.call('goal/trace', { goalId: g.id })).items);
+      expect(trace[0]).toMatchObject({
+        kind: 'router.decision',
+        payload: { task: 'plan', order: ['cloud', 'operational'] },
+      });
+      expect(String(trace[0]?.payload['why'])).toContain('plan: change, high risk ("restart")');
+      expect(trace[1]).toMatchObject({
+        kind: 'router.fallback',
+        payload: { task: 'plan', tier: 'cloud', cost: '$0: no model call was made' },
+      });
+      expect(trace[2]).toMatchObject({ kind: 'router.decision', payload: { task: 'revise', order: ['operational'] } });
+      expect(String(trace[2]?.payload['why'])).toContain('revise after cloud failed (The cloud tier is unavailable');
+      // The small local model tried (whatever it wrote), and its cost line says so.
+      expect(trace[3]?.kind).toMatch(/^router\.(planned|fallback)$/);
+      expect(trace[3]?.payload).toMatchObject({ task: 'revise', tier: 'operational' });
+      expect(String(trace[3]?.payload['cost'])).toMatch(
+        /^\$0\.0000: local stories260K, \d+ token\(s\) in 1 call\(s\)$/,
+      );
+      c.close();
+    },
+  );
 });

@@ -13,12 +13,16 @@ import { FakeProvider } from './fakes/fake-provider.js';
 
 const run = promisify(execFile);
 const KEY = 'sk-ant-answer-test-0123456789';
-const READ_HOSTNAME = { explanation: 'read the hostname file', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
+const READ_HOSTNAME = {
+  explanation: 'read the hostname file',
+  steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }],
+};
 const ANSWER = 'This node answers to the name in /etc/hostname, shown below.';
 
 async function goal(d: TestDaemon, text: string): Promise<GoalView> {
-  const { stdout } = await run(process.execPath, [aiosBin, 'goal', text, '--json', '--yes'], { env: d.env })
-    .catch((e: { stdout: string }) => e);
+  const { stdout } = await run(process.execPath, [aiosBin, 'goal', text, '--json', '--yes'], { env: d.env }).catch(
+    (e: { stdout: string }) => e,
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as GoalView;
 }
 
@@ -41,7 +45,13 @@ describe('a question answered by the cloud tier', () => {
     fake.push({ kind: 'plan', plan: READ_HOSTNAME }, { kind: 'plan', plan: { answer: ANSWER } });
     const g = await goal(daemon, 'what name does this machine answer to on the network?');
     expect(g.state).toBe('succeeded');
-    expect(g.answer).toMatchObject({ pending: false, ok: true, text: ANSWER, tier: 'cloud', cost: expect.stringMatching(/^\$0\.\d+/) });
+    expect(g.answer).toMatchObject({
+      pending: false,
+      ok: true,
+      text: ANSWER,
+      tier: 'cloud',
+      cost: expect.stringMatching(/^\$0\.\d+/),
+    });
     // The second request asked for an answer, with the step's output framed as data.
     const asked = fake.requests[1]?.body as { tool_choice: { name: string }; messages: { content: string }[] };
     expect(asked.tool_choice).toMatchObject({ name: 'submit_answer' });
@@ -57,7 +67,13 @@ describe('a question answered by the cloud tier', () => {
   it('answers nothing for a change, even one that succeeded', async () => {
     const daemon = d as TestDaemon;
     const target = join(mkdtempSync(join(tmpdir(), 'aios-answer-')), 'made.txt');
-    fake.push({ kind: 'plan', plan: { explanation: 'write it', steps: [{ tool: 'fs.write', args: { path: target, content: 'x' }, rationale: 'asked', depends_on: [] }] } });
+    fake.push({
+      kind: 'plan',
+      plan: {
+        explanation: 'write it',
+        steps: [{ tool: 'fs.write', args: { path: target, content: 'x' }, rationale: 'asked', depends_on: [] }],
+      },
+    });
     const g = await goal(daemon, `put an x into ${target} for the tests`);
     expect(g.state, JSON.stringify(g)).toBe('succeeded');
     expect(g.answer).toBeUndefined();
@@ -66,8 +82,12 @@ describe('a question answered by the cloud tier', () => {
 
 describe('a question with no model configured', () => {
   let d: TestDaemon | undefined;
-  beforeAll(async () => { d = await startTestDaemon(); });
-  afterAll(async () => { await disposeTestDaemon(d); });
+  beforeAll(async () => {
+    d = await startTestDaemon();
+  });
+  afterAll(async () => {
+    await disposeTestDaemon(d);
+  });
 
   it('says the outputs are the answer', async () => {
     const daemon = d as TestDaemon;
@@ -75,7 +95,11 @@ describe('a question with no model configured', () => {
     writeFileSync(note, 'hello\n');
     const g = await goal(daemon, `show ${note}`);
     expect(g.state).toBe('succeeded');
-    expect(g.answer).toMatchObject({ pending: false, ok: false, reason: expect.stringMatching(/outputs below are the answer/) });
+    expect(g.answer).toMatchObject({
+      pending: false,
+      ok: false,
+      reason: expect.stringMatching(/outputs below are the answer/),
+    });
     const { stdout } = await run(process.execPath, [aiosBin, 'goal', `show ${note}`, '--yes'], { env: daemon.env });
     expect(stdout).toMatch(/answer: none \(no model is configured/);
   });

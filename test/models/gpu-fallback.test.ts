@@ -18,13 +18,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const crashingWorker = join(import.meta.dirname, 'fixtures', 'cuda-crash-worker.mjs');
 
 function runtime(gpu: string, logs: string[]): LocalRuntime {
-  const settings = modelSettings(ModelsConfig.parse({ gpu, operational: { name: 'stories260K', path: storiesPath, threads: 1 } }), dir);
+  const settings = modelSettings(
+    ModelsConfig.parse({ gpu, operational: { name: 'stories260K', path: storiesPath, threads: 1 } }),
+    dir,
+  );
   return new LocalRuntime({ settings, workerScript: crashingWorker, log: (l) => logs.push(l) });
 }
 
 describe('meaningfulTail', () => {
   it('keeps the cause and drops the backtrace frames that follow it', () => {
-    const stderr = 'loading\nCUDA error: bad PTX\n  cudaFuncGetAttributes(&attr, kernel)\n/a/libggml.so(+0x1c8eb)[0x7f44e30348eb]\nnode[0x18a7b40]\n';
+    const stderr =
+      'loading\nCUDA error: bad PTX\n  cudaFuncGetAttributes(&attr, kernel)\n/a/libggml.so(+0x1c8eb)[0x7f44e30348eb]\nnode[0x18a7b40]\n';
     expect(meaningfulTail(stderr)).toBe('loading | CUDA error: bad PTX | cudaFuncGetAttributes(&attr, kernel)');
   });
 });
@@ -37,9 +41,15 @@ describe.skipIf(storiesMissing !== null)('a GPU backend that crashes the runtime
       await rt.start();
       const { runtime: view, models } = rt.status();
       expect(models[0]?.state).toBe('loaded');
-      expect(view.device).toMatch(/^cpu \(cuda crashed: signal SIGABRT; last output: CUDA error: the provided PTX was compiled with an unsupported toolchain\./);
+      expect(view.device).toMatch(
+        /^cpu \(cuda crashed: signal SIGABRT; last output: CUDA error: the provided PTX was compiled with an unsupported toolchain\./,
+      );
       expect(logs.join('\n')).toMatch(/the cuda backend stopped the model runtime before it answered/);
-      const r = await rt.generate('operational', { input: { prompt: 'Once upon a time' }, maxTokens: 8, temperature: 0 });
+      const r = await rt.generate('operational', {
+        input: { prompt: 'Once upon a time' },
+        maxTokens: 8,
+        temperature: 0,
+      });
       expect(r.tokens).toBeGreaterThan(0);
     } finally {
       await rt.close();

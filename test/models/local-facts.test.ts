@@ -22,7 +22,12 @@ import { tempDatabase } from '../memory/temp-db.js';
 import { storiesMissing, storiesPath, workerScript } from './helpers/stories-model.js';
 
 const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
-const readOnly = new Set(registry.describe().filter((t) => !t.mutates).map((t) => t.name));
+const readOnly = new Set(
+  registry
+    .describe()
+    .filter((t) => !t.mutates)
+    .map((t) => t.name),
+);
 
 describe.skipIf(storiesMissing !== null)('facts before a local plan (stories260K)', () => {
   let rt: LocalRuntime;
@@ -33,10 +38,30 @@ describe.skipIf(storiesMissing !== null)('facts before a local plan (stories260K
     tdb = tempDatabase();
     dir = mkdtempSync(join(tmpdir(), 'aios-local-facts-'));
     const store = new GoalStore(tdb.db);
-    for (const id of ['G1', 'G2', 'G3']) store.createGoal({ id, text: 'look around', state: 'planning', submittedBy: 'tester', submittedUid: 0 });
-    gatherer = new FactGatherer({ registry, policy: createPolicy({ mode: () => 'normal' }), ledger: new AuditLedger(tdb.db), record: (type, goalId, payload) => store.recordEvent(type, goalId, payload) });
+    for (const id of ['G1', 'G2', 'G3'])
+      store.createGoal({ id, text: 'look around', state: 'planning', submittedBy: 'tester', submittedUid: 0 });
+    gatherer = new FactGatherer({
+      registry,
+      policy: createPolicy({ mode: () => 'normal' }),
+      ledger: new AuditLedger(tdb.db),
+      record: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
+    });
     rt = new LocalRuntime({
-      settings: modelSettings(ModelsConfig.parse({ operational: { name: 'stories260K', path: storiesPath, max_tokens: 128, temperature: 0.9, plan_attempts: 1, threads: 1, context_size: 3072, facts: true } }), '/tmp'),
+      settings: modelSettings(
+        ModelsConfig.parse({
+          operational: {
+            name: 'stories260K',
+            path: storiesPath,
+            max_tokens: 128,
+            temperature: 0.9,
+            plan_attempts: 1,
+            threads: 1,
+            context_size: 3072,
+            facts: true,
+          },
+        }),
+        '/tmp',
+      ),
       workerScript,
     });
     await rt.start();
@@ -47,17 +72,26 @@ describe.skipIf(storiesMissing !== null)('facts before a local plan (stories260K
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const auditedSince = (seq: number): string[] => (tdb.db.prepare(`SELECT subject FROM audit WHERE action IN ('fact.call', 'fact.refused') AND seq > ? ORDER BY seq`).all(seq) as { subject: string }[]).map((a) => a.subject);
-  const lastSeq = (): number => (tdb.db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM audit').get() as { n: number }).n;
+  const auditedSince = (seq: number): string[] =>
+    (
+      tdb.db
+        .prepare(`SELECT subject FROM audit WHERE action IN ('fact.call', 'fact.refused') AND seq > ? ORDER BY seq`)
+        .all(seq) as { subject: string }[]
+    ).map((a) => a.subject);
+  const lastSeq = (): number =>
+    (tdb.db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM audit').get() as { n: number }).n;
 
-  it('the first phase\'s grammar names only read-only tools, for every seed tried; what it asks for is made by the gatherer and audited', async () => {
+  it("the first phase's grammar names only read-only tools, for every seed tried; what it asks for is made by the gatherer and audited", async () => {
     const tools = gatherer.tools();
     expect(tools.every((t) => readOnly.has(t.name))).toBe(true);
     // At least one call required here, so the tiny model cannot answer with the empty list it may like.
     const base = factsGrammarSchema(tools, { maxFacts: FACT_LIMITS.rounds, boundStrings: 32 });
     const facts = (base['properties'] as Record<string, JsonSchema>)['facts'] as JsonSchema;
     const schema = { ...base, properties: { facts: { ...facts, minItems: 2 } } };
-    const input = { system: factsSystemPrompt(tools, FACT_LIMITS.rounds), user: planUserPrompt('delete every file and restart the network', dir) };
+    const input = {
+      system: factsSystemPrompt(tools, FACT_LIMITS.rounds),
+      user: planUserPrompt('delete every file and restart the network', dir),
+    };
     for (const seed of [1, 2, 3]) {
       const r = await rt.generate('operational', { input, maxTokens: 512, temperature: 0.9, jsonSchema: schema, seed });
       expect(r.stopReason).not.toBe('maxTokens');
@@ -78,10 +112,20 @@ describe.skipIf(storiesMissing !== null)('facts before a local plan (stories260K
   it('through the planner: a facts phase, then the plan; whatever it asks for is read-only and audited', async () => {
     const before = lastSeq();
     const asked: string[] = [];
-    const spy: FactSource = { tools: () => gatherer.tools(), call: async (goalId, name, input, signal) => { asked.push(name); return gatherer.call(goalId, name, input, signal); } };
+    const spy: FactSource = {
+      tools: () => gatherer.tools(),
+      call: async (goalId, name, input, signal) => {
+        asked.push(name);
+        return gatherer.call(goalId, name, input, signal);
+      },
+    };
     const planner = new LocalPlanner(rt, 'operational', registry, spy);
     const costs: number[] = [];
-    for (const [goalId, text] of [['G1', 'what is using the disk'], ['G2', 'is the web server running'], ['G3', 'show the memory usage']] as const) {
+    for (const [goalId, text] of [
+      ['G1', 'what is using the disk'],
+      ['G2', 'is the web server running'],
+      ['G3', 'show the memory usage'],
+    ] as const) {
       const out = await planner.plan({ text, home: dir, goalId }, { goalId, onCost: (c) => costs.push(c.tokens) });
       expect(out.kind === 'not_understood' && out.reason).not.toMatch(/not JSON/);
     }

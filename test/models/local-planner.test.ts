@@ -18,12 +18,19 @@ describe.skipIf(storiesMissing !== null)('local plans with stories260K', () => {
   let rt: LocalRuntime;
   beforeAll(async () => {
     rt = new LocalRuntime({
-      settings: modelSettings(ModelsConfig.parse({ operational: { name: 'stories260K', path: storiesPath, max_tokens: 512, temperature: 0.9, plan_attempts: 2 } }), '/tmp'),
+      settings: modelSettings(
+        ModelsConfig.parse({
+          operational: { name: 'stories260K', path: storiesPath, max_tokens: 512, temperature: 0.9, plan_attempts: 2 },
+        }),
+        '/tmp',
+      ),
       workerScript,
     });
     await rt.start();
   });
-  afterAll(async () => { await rt.close(); });
+  afterAll(async () => {
+    await rt.close();
+  });
 
   it('writes JSON that parses as a plan under the grammar, for every seed tried', async () => {
     // Steps required here, so the tiny model cannot answer with the empty plan it likes.
@@ -31,11 +38,23 @@ describe.skipIf(storiesMissing !== null)('local plans with stories260K', () => {
     const base = planGrammarSchema(registry.describe(), { boundStrings: 40 });
     const props = base['properties'] as Record<string, JsonSchema>;
     const schema = { ...base, properties: { ...props, steps: { ...props['steps'], minItems: 1, maxItems: 3 } } };
-    const prompt = { system: planSystemPrompt(registry.describe(), 'brief'), user: planUserPrompt('create a file notes.txt containing hello', '/home/ada') };
+    const prompt = {
+      system: planSystemPrompt(registry.describe(), 'brief'),
+      user: planUserPrompt('create a file notes.txt containing hello', '/home/ada'),
+    };
     for (const seed of [1, 2]) {
-      const r = await rt.generate('operational', { input: prompt, maxTokens: 1024, temperature: 0.9, jsonSchema: schema, seed });
+      const r = await rt.generate('operational', {
+        input: prompt,
+        maxTokens: 1024,
+        temperature: 0.9,
+        jsonSchema: schema,
+        seed,
+      });
       expect(r.stopReason).not.toBe('maxTokens');
-      const plan = JSON.parse(r.text) as { explanation: string; steps: { tool: string; args: object; rationale: string; depends_on: number[] }[] };
+      const plan = JSON.parse(r.text) as {
+        explanation: string;
+        steps: { tool: string; args: object; rationale: string; depends_on: number[] }[];
+      };
       expect(typeof plan.explanation).toBe('string');
       expect(plan.steps.length).toBeGreaterThanOrEqual(1);
       for (const step of plan.steps) {
@@ -52,7 +71,15 @@ describe.skipIf(storiesMissing !== null)('local plans with stories260K', () => {
   it('goes through the planner: streamed, parsed, and judged (a plan, or the reasons it is not one)', async () => {
     const planner = new LocalPlanner(rt, 'operational', registry);
     let streamed = '';
-    const out = await planner.plan({ text: 'show me the memory usage', home: '/home/ada' }, { goalId: 'G', onDelta: (t) => { streamed += t; } });
+    const out = await planner.plan(
+      { text: 'show me the memory usage', home: '/home/ada' },
+      {
+        goalId: 'G',
+        onDelta: (t) => {
+          streamed += t;
+        },
+      },
+    );
     expect(streamed.length).toBeGreaterThan(0);
     if (out.kind === 'plan') {
       expect(out.tier).toBe('local');
@@ -70,11 +97,16 @@ describe.skipIf(storiesMissing !== null)('a local plan from a model loaded on de
   beforeAll(() => {
     // Defaults: max_tokens 1024; the context is the file's own (2,048 tokens), known only once it is loaded.
     rt = new LocalRuntime({
-      settings: modelSettings(ModelsConfig.parse({ tactical: { name: 'stories260K', path: storiesPath, threads: 1, plan_attempts: 1 } }), '/tmp'),
+      settings: modelSettings(
+        ModelsConfig.parse({ tactical: { name: 'stories260K', path: storiesPath, threads: 1, plan_attempts: 1 } }),
+        '/tmp',
+      ),
       workerScript,
     });
   });
-  afterAll(async () => { await rt.close(); });
+  afterAll(async () => {
+    await rt.close();
+  });
 
   it('sizes its prompt by the context of the model as loaded, not a guess made before', async () => {
     expect(rt.loaded('tactical')).toBe(false);

@@ -21,7 +21,8 @@ function runtime(models: unknown): LocalRuntime {
   return new LocalRuntime({ settings, workerScript });
 }
 
-const until = (what: string, check: () => boolean, timeoutMs = 10_000): Promise<boolean> => eventually(what, check, timeoutMs);
+const until = (what: string, check: () => boolean, timeoutMs = 10_000): Promise<boolean> =>
+  eventually(what, check, timeoutMs);
 
 describe.skipIf(storiesSha256 === null)('the shared test model', () => {
   it('is the stories260K file whose sha256 the tests expect', () => {
@@ -38,7 +39,9 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     });
     await rt.start();
   });
-  afterAll(async () => { await rt.close(); });
+  afterAll(async () => {
+    await rt.close();
+  });
 
   it('loads the always-loaded model at start, probes it and reports device, threads and speed', () => {
     const { runtime: r, models } = rt.status();
@@ -57,14 +60,21 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
 
   it('streams text and counts tokens', async () => {
     const deltas: string[] = [];
-    const r = await rt.generate('operational', { input: { prompt: 'Once upon a time' }, maxTokens: 32, temperature: 0 }, { onDelta: (t) => deltas.push(t) });
+    const r = await rt.generate(
+      'operational',
+      { input: { prompt: 'Once upon a time' }, maxTokens: 32, temperature: 0 },
+      { onDelta: (t) => deltas.push(t) },
+    );
     expect(r.tokens).toBeGreaterThan(0);
     expect(deltas.join('')).toBe(r.text);
     expect(r.ttftMs).toBeLessThanOrEqual(r.totalMs);
   });
 
-  it('counts a prompt in the model\'s own tokens, and says nothing for a model not loaded', async () => {
-    const system = planSystemPrompt(createBuiltinRegistry({ timeoutMs: 1000, outputCapBytes: 1000 }).describe(), 'full');
+  it("counts a prompt in the model's own tokens, and says nothing for a model not loaded", async () => {
+    const system = planSystemPrompt(
+      createBuiltinRegistry({ timeoutMs: 1000, outputCapBytes: 1000 }).describe(),
+      'full',
+    );
     const [words, prompt] = (await rt.countTokens('operational', ['Once upon a time', system])) ?? [];
     expect(words).toBeGreaterThanOrEqual(4);
     // stories260K's 512-token vocabulary splits a tool list far finer than 2 characters a token.
@@ -75,10 +85,26 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
   it('queues two concurrent requests: the second starts when the first has finished', async () => {
     const events: string[] = [];
     const spec = { input: { prompt: 'Tom had a red ball' }, maxTokens: 48, temperature: 0 };
-    const first = rt.generate('operational', spec, { onDelta: () => { if (!events.includes('a')) events.push('a'); } })
-      .then((r) => { events.push('a done'); return r; });
-    const second = rt.generate('operational', spec, { onDelta: () => { if (!events.includes('b')) events.push('b'); } })
-      .then((r) => { events.push('b done'); return r; });
+    const first = rt
+      .generate('operational', spec, {
+        onDelta: () => {
+          if (!events.includes('a')) events.push('a');
+        },
+      })
+      .then((r) => {
+        events.push('a done');
+        return r;
+      });
+    const second = rt
+      .generate('operational', spec, {
+        onDelta: () => {
+          if (!events.includes('b')) events.push('b');
+        },
+      })
+      .then((r) => {
+        events.push('b done');
+        return r;
+      });
     const op = rt.status().models.find((m) => m.key === 'operational');
     expect(op).toMatchObject({ running: 1, queued: 1 });
     const [ra, rb] = await Promise.all([first, second]);
@@ -91,8 +117,12 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     const order: string[] = [];
     const spec = { input: { prompt: 'Lily' }, maxTokens: 8, temperature: 0 };
     const blocker = rt.generate('operational', spec).then(() => order.push('blocker'));
-    const low = rt.generate('operational', spec, { priority: Priority.background }).then(() => order.push('background'));
-    const high = rt.generate('operational', spec, { priority: Priority.interactive }).then(() => order.push('interactive'));
+    const low = rt
+      .generate('operational', spec, { priority: Priority.background })
+      .then(() => order.push('background'));
+    const high = rt
+      .generate('operational', spec, { priority: Priority.interactive })
+      .then(() => order.push('interactive'));
     await Promise.all([blocker, low, high]);
     expect(order).toEqual(['blocker', 'interactive', 'background']);
   });
@@ -101,12 +131,24 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     const running = new AbortController();
     const queued = new AbortController();
     let queuedRan = false;
-    const long = rt.generate('operational', { input: { prompt: 'Once upon a time' }, maxTokens: 100_000, temperature: 1 }, {
-      signal: running.signal, onDelta: () => running.abort(new Error('stop: the person pressed Esc')),
-    });
-    const waiting = rt.generate('operational', { input: { prompt: 'x' }, maxTokens: 8, temperature: 0 }, {
-      signal: queued.signal, onDelta: () => { queuedRan = true; },
-    });
+    const long = rt.generate(
+      'operational',
+      { input: { prompt: 'Once upon a time' }, maxTokens: 100_000, temperature: 1 },
+      {
+        signal: running.signal,
+        onDelta: () => running.abort(new Error('stop: the person pressed Esc')),
+      },
+    );
+    const waiting = rt.generate(
+      'operational',
+      { input: { prompt: 'x' }, maxTokens: 8, temperature: 0 },
+      {
+        signal: queued.signal,
+        onDelta: () => {
+          queuedRan = true;
+        },
+      },
+    );
     queued.abort(new Error('no longer needed'));
     await expect(waiting).rejects.toThrow('no longer needed');
     await expect(long).rejects.toThrow('stop: the person pressed Esc');
@@ -115,9 +157,15 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
     expect(after.tokens).toBeGreaterThan(0);
   });
 
-  it('says a prompt too long for the context in the config\'s terms, and keeps serving', async () => {
-    const tooLong = rt.generate('operational', { input: { system: 'Tom and Lily went to the park. '.repeat(400), user: 'Once' }, maxTokens: 16, temperature: 0 });
-    await expect(tooLong).rejects.toThrow(/^the prompt \(about \d+ tokens\) and up to max_tokens = 16 of answer do not fit the model's context of 2048 tokens: raise \[models\.operational\] context_size or lower its max_tokens$/);
+  it("says a prompt too long for the context in the config's terms, and keeps serving", async () => {
+    const tooLong = rt.generate('operational', {
+      input: { system: 'Tom and Lily went to the park. '.repeat(400), user: 'Once' },
+      maxTokens: 16,
+      temperature: 0,
+    });
+    await expect(tooLong).rejects.toThrow(
+      /^the prompt \(about \d+ tokens\) and up to max_tokens = 16 of answer do not fit the model's context of 2048 tokens: raise \[models\.operational\] context_size or lower its max_tokens$/,
+    );
     const after = await rt.generate('operational', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
     expect(after.tokens).toBeGreaterThan(0);
   });
@@ -134,7 +182,10 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with stories260K', () => 
 
   it('measures threads at the first load of an on-demand model, and reuses the choice when it loads it again', async () => {
     const log: string[] = [];
-    const settings = modelSettings(ModelsConfig.parse({ tactical: { name: 'auto-threads', path: storiesPath, unload_after_idle: '200ms' } }), dir);
+    const settings = modelSettings(
+      ModelsConfig.parse({ tactical: { name: 'auto-threads', path: storiesPath, unload_after_idle: '200ms' } }),
+      dir,
+    );
     const own = new LocalRuntime({ settings, workerScript, log: (l) => log.push(l) });
     try {
       const tactical = () => own.status().models.find((m) => m.key === 'tactical');
@@ -186,22 +237,37 @@ describe.skipIf(storiesMissing !== null)('LocalRuntime with a bad model file', (
 
 describe.skipIf(storiesMissing !== null)('LocalRuntime when the runtime process dies', () => {
   it('fails the request in flight, reports the tier down with the reason, and restarts on a later request', async () => {
-    const settings = modelSettings(ModelsConfig.parse({ operational: { name: 'stories', path: storiesPath, threads: 1 } }), dir);
+    const settings = modelSettings(
+      ModelsConfig.parse({ operational: { name: 'stories', path: storiesPath, threads: 1 } }),
+      dir,
+    );
     const rt = new LocalRuntime({ settings, workerScript, restartBackoffMs: 300 });
     await rt.start();
     const pid = rt.status().runtime.pid as number;
     // As llama.cpp aborting on a failed assertion would: the process is gone, mid-generation.
     let killed = false;
-    const inFlight = rt.generate('operational', { input: { prompt: 'Once upon a time' }, maxTokens: 100_000, temperature: 1 }, {
-      onDelta: () => {
-        if (!killed) process.kill(pid, 'SIGKILL');
-        killed = true;
+    const inFlight = rt.generate(
+      'operational',
+      { input: { prompt: 'Once upon a time' }, maxTokens: 100_000, temperature: 1 },
+      {
+        onDelta: () => {
+          if (!killed) process.kill(pid, 'SIGKILL');
+          killed = true;
+        },
       },
-    });
+    );
     await expect(inFlight).rejects.toThrow(/the model runtime stopped \(signal SIGKILL/);
-    expect(rt.status().runtime).toMatchObject({ state: 'down', problem: expect.stringContaining('SIGKILL') as unknown as string });
-    expect(rt.usable('operational')).toEqual({ up: false, detail: expect.stringContaining('runtime stopped: signal SIGKILL') as unknown as string });
-    await expect(rt.generate('operational', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 })).rejects.toThrow(/it is retried after 0.3 s/);
+    expect(rt.status().runtime).toMatchObject({
+      state: 'down',
+      problem: expect.stringContaining('SIGKILL') as unknown as string,
+    });
+    expect(rt.usable('operational')).toEqual({
+      up: false,
+      detail: expect.stringContaining('runtime stopped: signal SIGKILL') as unknown as string,
+    });
+    await expect(
+      rt.generate('operational', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 }),
+    ).rejects.toThrow(/it is retried after 0.3 s/);
     await new Promise((r) => setTimeout(r, 350));
     const again = await rt.generate('operational', { input: { prompt: 'Once' }, maxTokens: 4, temperature: 0 });
     expect(again.tokens).toBeGreaterThan(0);

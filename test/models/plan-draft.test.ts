@@ -7,14 +7,28 @@ import { dropOptionalNulls, planGrammarSchema, planJsonSchema, type JsonSchema }
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 
 const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
-const step = (tool: string, args: object, depends_on: number[] = []) => ({ tool, args, rationale: 'because', depends_on });
+const step = (tool: string, args: object, depends_on: number[] = []) => ({
+  tool,
+  args,
+  rationale: 'because',
+  depends_on,
+});
 
 describe('the plan schema', () => {
-  it('offers one step shape per registered tool, each with that tool\'s own input schema', () => {
+  it("offers one step shape per registered tool, each with that tool's own input schema", () => {
     const s = planJsonSchema(registry.describe());
-    const items = ((s['properties'] as Record<string, JsonSchema>)['steps'] as JsonSchema)['items'] as { oneOf: JsonSchema[] };
-    const byTool = new Map(items.oneOf.map((o) => [((o['properties'] as Record<string, JsonSchema>)['tool'] as { const: string }).const, o]));
-    expect([...byTool.keys()].sort()).toEqual(registry.list().map((t) => t.name).sort());
+    const items = ((s['properties'] as Record<string, JsonSchema>)['steps'] as JsonSchema)['items'] as {
+      oneOf: JsonSchema[];
+    };
+    const byTool = new Map(
+      items.oneOf.map((o) => [((o['properties'] as Record<string, JsonSchema>)['tool'] as { const: string }).const, o]),
+    );
+    expect([...byTool.keys()].sort()).toEqual(
+      registry
+        .list()
+        .map((t) => t.name)
+        .sort(),
+    );
     const write = byTool.get('fs.write') as JsonSchema;
     const ref = ((write['properties'] as Record<string, JsonSchema>)['args'] as { $ref: string }).$ref;
     const defs = s['$defs'] as Record<string, JsonSchema>;
@@ -25,7 +39,9 @@ describe('the plan schema', () => {
     const s = planJsonSchema(registry.describe());
     const text = JSON.stringify(s);
     // The verify schema's own wording appears once, however many tools there are.
-    expect(text.split('"check"').length - 1).toBeLessThanOrEqual(JSON.stringify((s['$defs'] as Record<string, JsonSchema>)['verify']).split('"check"').length - 1);
+    expect(text.split('"check"').length - 1).toBeLessThanOrEqual(
+      JSON.stringify((s['$defs'] as Record<string, JsonSchema>)['verify']).split('"check"').length - 1,
+    );
     expect(text.length).toBeLessThan(40_000);
     expect(JSON.stringify(planJsonSchema(registry.describe()))).toBe(text);
     // Every reference resolves to a definition.
@@ -38,34 +54,64 @@ describe('the plan schema', () => {
     const text = JSON.stringify(g);
     expect(text).not.toContain('"pattern"');
     expect(text).not.toContain('"minimum"');
-    const items = ((g['properties'] as Record<string, JsonSchema>)['steps'] as JsonSchema)['items'] as { oneOf: JsonSchema[] };
+    const items = ((g['properties'] as Record<string, JsonSchema>)['steps'] as JsonSchema)['items'] as {
+      oneOf: JsonSchema[];
+    };
     const write = items.oneOf.find((o) => JSON.stringify(o).includes('"const":"fs.write"')) as JsonSchema;
-    const args = (write['properties'] as Record<string, JsonSchema>)['args'] as { properties: Record<string, JsonSchema> };
+    const args = (write['properties'] as Record<string, JsonSchema>)['args'] as {
+      properties: Record<string, JsonSchema>;
+    };
     expect(args.properties['path']).toMatchObject({ type: 'string', maxLength: 100 });
-    expect(args.properties['mode']).toEqual({ oneOf: [expect.objectContaining({ type: 'string', maxLength: 100 }), { type: 'null' }] });
+    expect(args.properties['mode']).toEqual({
+      oneOf: [expect.objectContaining({ type: 'string', maxLength: 100 }), { type: 'null' }],
+    });
   });
 
   it('drops the nulls the grammar wrote for optional arguments, and keeps required ones', () => {
-    const schema = { type: 'object', properties: { path: { type: 'string' }, mode: { type: 'string' } }, required: ['path'] };
+    const schema = {
+      type: 'object',
+      properties: { path: { type: 'string' }, mode: { type: 'string' } },
+      required: ['path'],
+    };
     expect(dropOptionalNulls({ path: '/x', mode: null }, schema)).toEqual({ path: '/x' });
     expect(dropOptionalNulls({ path: null }, schema)).toEqual({ path: null });
   });
 });
 
 describe('checking an answer', () => {
-  it('turns a valid answer into plan steps with ids, agents, the tool\'s risk and dependencies', () => {
-    const out = checkDraft({ explanation: 'write then read', steps: [step('fs.write', { path: '/tmp/a', content: 'x' }), step('fs.read', { path: '/tmp/a' }, [1])] }, registry);
+  it("turns a valid answer into plan steps with ids, agents, the tool's risk and dependencies", () => {
+    const out = checkDraft(
+      {
+        explanation: 'write then read',
+        steps: [step('fs.write', { path: '/tmp/a', content: 'x' }), step('fs.read', { path: '/tmp/a' }, [1])],
+      },
+      registry,
+    );
     expect(out).toEqual({
-      ok: true, explanation: 'write then read',
+      ok: true,
+      explanation: 'write then read',
       steps: [
-        expect.objectContaining({ id: 's1', agent: 'storage', tool: 'fs.write', risk: 'medium', reversible: true, dependsOn: [] }),
+        expect.objectContaining({
+          id: 's1',
+          agent: 'storage',
+          tool: 'fs.write',
+          risk: 'medium',
+          reversible: true,
+          dependsOn: [],
+        }),
         expect.objectContaining({ id: 's2', agent: 'storage', tool: 'fs.read', risk: 'low', dependsOn: ['s1'] }),
       ],
     });
   });
 
   it('gives a reason per bad step: unknown tool, bad arguments, a dependency that is not earlier', () => {
-    const out = checkDraft({ explanation: '', steps: [step('fs.nuke', {}), step('fs.read', { path: 'relative' }), step('memory.usage', {}, [3])] }, registry);
+    const out = checkDraft(
+      {
+        explanation: '',
+        steps: [step('fs.nuke', {}), step('fs.read', { path: 'relative' }), step('memory.usage', {}, [3])],
+      },
+      registry,
+    );
     expect(out.ok).toBe(false);
     if (out.ok) return;
     expect(out.reasons[0]).toMatch(/^step 1: unknown tool "fs.nuke"; known tools: .*fs.read/);
@@ -73,10 +119,17 @@ describe('checking an answer', () => {
     expect(out.reasons[2]).toBe('step 3: depends_on 3 is not an earlier step (use numbers 1 to 2)');
   });
 
-  it('says the answer is not JSON, or not a plan, or an empty plan with the model\'s reason', () => {
-    expect(parseDraftText('{"explanation": "x", "steps": [', registry)).toMatchObject({ ok: false, reasons: [expect.stringContaining('not JSON')] });
+  it("says the answer is not JSON, or not a plan, or an empty plan with the model's reason", () => {
+    expect(parseDraftText('{"explanation": "x", "steps": [', registry)).toMatchObject({
+      ok: false,
+      reasons: [expect.stringContaining('not JSON')],
+    });
     expect(checkDraft({ steps: 'all of them' }, registry)).toMatchObject({ ok: false, empty: false });
-    expect(checkDraft({ explanation: 'no tool reboots the moon', steps: [] }, registry)).toEqual({ ok: false, empty: true, reasons: ['the model proposed no steps: no tool reboots the moon'] });
+    expect(checkDraft({ explanation: 'no tool reboots the moon', steps: [] }, registry)).toEqual({
+      ok: false,
+      empty: true,
+      reasons: ['the model proposed no steps: no tool reboots the moon'],
+    });
   });
 
   it('routes each tool to an agent that holds every capability it needs', () => {
@@ -92,12 +145,28 @@ describe('planWithRetries', () => {
 
   it('asks again with the reasons, and answers with the first valid plan', async () => {
     const prompts: string[] = [];
-    const answers = [{ explanation: 'x', steps: [step('fs.cat', { path: '/etc/hostname' })] }, { explanation: 'read it', steps: [step('fs.read', { path: '/etc/hostname' })] }];
+    const answers = [
+      { explanation: 'x', steps: [step('fs.cat', { path: '/etc/hostname' })] },
+      { explanation: 'read it', steps: [step('fs.read', { path: '/etc/hostname' })] },
+    ];
     let restarts = 0;
     const out = await planWithRetries({
-      tier: 'cloud', name: 'test', registry, request, attempts: 3, fromGrammar: false,
-      ctx: { goalId: 'g', onRestart: () => { restarts++; } },
-      ask: (p) => { prompts.push(p.user); return Promise.resolve({ value: answers[prompts.length - 1] }); },
+      tier: 'cloud',
+      name: 'test',
+      registry,
+      request,
+      attempts: 3,
+      fromGrammar: false,
+      ctx: {
+        goalId: 'g',
+        onRestart: () => {
+          restarts++;
+        },
+      },
+      ask: (p) => {
+        prompts.push(p.user);
+        return Promise.resolve({ value: answers[prompts.length - 1] });
+      },
     });
     expect(out).toMatchObject({ kind: 'plan', tier: 'cloud', explanation: 'read it (attempt 2 of 3)' });
     expect(prompts[0]).not.toContain('rejected');
@@ -108,21 +177,45 @@ describe('planWithRetries', () => {
   it('stops after the bounded number of attempts with every reason', async () => {
     let calls = 0;
     const out = await planWithRetries({
-      tier: 'local', name: 'operational (tiny)', registry, request, attempts: 2, fromGrammar: true, ctx: { goalId: null },
-      ask: () => { calls++; return Promise.resolve({ text: JSON.stringify({ explanation: '', steps: [step('fs.read', { path: 'x' })] }) }); },
+      tier: 'local',
+      name: 'operational (tiny)',
+      registry,
+      request,
+      attempts: 2,
+      fromGrammar: true,
+      ctx: { goalId: null },
+      ask: () => {
+        calls++;
+        return Promise.resolve({ text: JSON.stringify({ explanation: '', steps: [step('fs.read', { path: 'x' })] }) });
+      },
     });
     expect(calls).toBe(2);
     expect(out.kind).toBe('not_understood');
-    if (out.kind === 'not_understood') expect(out.reason).toMatch(/^The operational \(tiny\) model proposed no valid plan in 2 attempt\(s\): attempt 1: step 1: fs.read: path: .* \| attempt 2: /);
+    if (out.kind === 'not_understood')
+      expect(out.reason).toMatch(
+        /^The operational \(tiny\) model proposed no valid plan in 2 attempt\(s\): attempt 1: step 1: fs.read: path: .* \| attempt 2: /,
+      );
   });
 
-  it('answers an empty plan at once with the model\'s reason, ending the sentence once', async () => {
+  it("answers an empty plan at once with the model's reason, ending the sentence once", async () => {
     let calls = 0;
     const out = await planWithRetries({
-      tier: 'local', name: 'operational (tiny)', registry, request, attempts: 3, fromGrammar: true, ctx: { goalId: null },
-      ask: () => { calls++; return Promise.resolve({ text: JSON.stringify({ explanation: 'No tool reads the weather.', steps: [] }) }); },
+      tier: 'local',
+      name: 'operational (tiny)',
+      registry,
+      request,
+      attempts: 3,
+      fromGrammar: true,
+      ctx: { goalId: null },
+      ask: () => {
+        calls++;
+        return Promise.resolve({ text: JSON.stringify({ explanation: 'No tool reads the weather.', steps: [] }) });
+      },
     });
     expect(calls).toBe(1);
-    expect(out).toEqual({ kind: 'not_understood', reason: 'The operational (tiny) model found no plan: the model proposed no steps: No tool reads the weather.' });
+    expect(out).toEqual({
+      kind: 'not_understood',
+      reason: 'The operational (tiny) model found no plan: the model proposed no steps: No tool reads the weather.',
+    });
   });
 });

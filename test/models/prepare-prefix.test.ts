@@ -21,18 +21,29 @@ const OTHER = 'Lily had a cat named Tom. '.repeat(20);
 const plan = (user: string) => ({ input: { system: SYSTEM, user }, maxTokens: 24, temperature: 0 });
 const grammar = { type: 'object', properties: { story: { type: 'string', maxLength: 40 } }, required: ['story'] };
 
-describe.skipIf(storiesMissing !== null)('prepare: a request\'s system prompt evaluated ahead of it', () => {
+describe.skipIf(storiesMissing !== null)("prepare: a request's system prompt evaluated ahead of it", () => {
   let rt: LocalRuntime;
   const log: string[] = [];
   beforeAll(async () => {
-    const settings = modelSettings(ModelsConfig.parse({
-      operational: { name: 'stories260K', path: storiesPath, threads: 1, context_size: 2048, always_loaded: true },
-      tactical: { name: 'stories-tactical', path: storiesPath, threads: 1, context_size: 2048, unload_after_idle: '10m' },
-    }), dir);
+    const settings = modelSettings(
+      ModelsConfig.parse({
+        operational: { name: 'stories260K', path: storiesPath, threads: 1, context_size: 2048, always_loaded: true },
+        tactical: {
+          name: 'stories-tactical',
+          path: storiesPath,
+          threads: 1,
+          context_size: 2048,
+          unload_after_idle: '10m',
+        },
+      }),
+      dir,
+    );
     rt = new LocalRuntime({ settings, workerScript, log: (l) => log.push(l) });
     await rt.start();
   });
-  afterAll(async () => { await rt.close(); });
+  afterAll(async () => {
+    await rt.close();
+  });
 
   it('gives the same output as without it (temperature 0), and the request evaluates only its own part', async () => {
     for (const spec of [plan('Make a plan.'), { ...plan('Make a plan.'), jsonSchema: grammar }]) {

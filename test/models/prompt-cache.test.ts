@@ -20,7 +20,10 @@ import { FakeProvider, type FakeApi } from './fakes/fake-provider.js';
 
 const KEY = 'sk-test-prompt-cache-0123456789';
 const registry = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536 });
-const PLAN = { explanation: 'read the hostname file', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it holds the name', depends_on: [] }] };
+const PLAN = {
+  explanation: 'read the hostname file',
+  steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it holds the name', depends_on: [] }],
+};
 /** The issue's goal for a typical plan request: 12,000 tokens, about 48,000 bytes. */
 const MAX_REQUEST_BYTES = 48_000;
 
@@ -44,16 +47,22 @@ async function planner(api: FakeApi): Promise<CloudPlanner> {
   opened.push(() => thisDb.close());
   store = new GoalStore(tdb.db);
   const price = { input_per_mtok: 3, output_per_mtok: 15 };
-  const { providers } = resolveProviders(ApiConfig.parse({ [api]: { model: `${api}-test`, base_url: fake.baseURL, price } }));
+  const { providers } = resolveProviders(
+    ApiConfig.parse({ [api]: { model: `${api}-test`, base_url: fake.baseURL, price } }),
+  );
   const gateway = new ApiGateway({
-    providers, db: tdb.db, keys: new Map([[api, new Secret(KEY)]]),
+    providers,
+    db: tdb.db,
+    keys: new Map([[api, new Secret(KEY)]]),
     decisionLog: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
   });
   return new CloudPlanner(gateway, registry);
 }
 
-const costs = (): Record<string, number>[] => (tdb.db.prepare("SELECT payload FROM events WHERE type = 'model.cost' ORDER BY id").all() as { payload: string }[])
-  .map((r) => JSON.parse(r.payload) as Record<string, number>);
+const costs = (): Record<string, number>[] =>
+  (
+    tdb.db.prepare("SELECT payload FROM events WHERE type = 'model.cost' ORDER BY id").all() as { payload: string }[]
+  ).map((r) => JSON.parse(r.payload) as Record<string, number>);
 
 describe('a plan request to Anthropic', () => {
   it('is small, marks its stable prefix for the cache, and the next goal reads that prefix at the cached price', async () => {
@@ -77,8 +86,9 @@ describe('a plan request to Anthropic', () => {
     // Priced at Anthropic's rates: a write at 1.25× and a read at 0.1× the input price.
     const usd = (c: Record<string, number> | undefined, write: number, read: number): number => {
       const x = c as Record<string, number>;
-      const uncached = (x['inputTokens'] as number) - (x['cachedInputTokens'] as number) - (x['cacheWriteTokens'] as number);
-      return Math.round((uncached * 3 + write * 3.75 + read * 0.3 + (x['outputTokens'] as number) * 15)) / 1e6;
+      const uncached =
+        (x['inputTokens'] as number) - (x['cachedInputTokens'] as number) - (x['cacheWriteTokens'] as number);
+      return Math.round(uncached * 3 + write * 3.75 + read * 0.3 + (x['outputTokens'] as number) * 15) / 1e6;
     };
     expect(c1?.['usd']).toBeCloseTo(usd(c1, c1?.['cacheWriteTokens'] as number, 0), 6);
     expect(c2?.['usd']).toBeCloseTo(usd(c2, 0, c2?.['cachedInputTokens'] as number), 6);
@@ -95,19 +105,27 @@ describe('a plan request to OpenAI', () => {
     await p.plan({ text: 'list the services', home: '/home/ada' }, { goalId: 'G2' });
     const [first, second] = fake.requests;
     expect(JSON.stringify(first?.body).length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
-    expect(JSON.stringify((second?.body['messages'] as unknown[])[0])).toBe(JSON.stringify((first?.body['messages'] as unknown[])[0]));
+    expect(JSON.stringify((second?.body['messages'] as unknown[])[0])).toBe(
+      JSON.stringify((first?.body['messages'] as unknown[])[0]),
+    );
     const [c1, c2] = costs();
     expect(c1).toMatchObject({ cachedInputTokens: 0 });
     expect(c2?.['cachedInputTokens']).toBeGreaterThan(5000);
     const cached = c2?.['cachedInputTokens'] as number;
-    const expected = (((c2?.['inputTokens'] as number) - cached) * 3 + cached * 1.5 + (c2?.['outputTokens'] as number) * 15) / 1e6;
+    const expected =
+      (((c2?.['inputTokens'] as number) - cached) * 3 + cached * 1.5 + (c2?.['outputTokens'] as number) * 15) / 1e6;
     expect(c2?.['usd']).toBeCloseTo(expected, 6);
   });
 });
 
 describe('keys from the environment', () => {
   it('with no [api.*] table, ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL make the default provider; a table overrides them', () => {
-    const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/', OPENAI_API_KEY: KEY, OPENAI_MODEL: 'gpt-custom' };
+    const env = {
+      ANTHROPIC_API_KEY: KEY,
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/',
+      OPENAI_API_KEY: KEY,
+      OPENAI_MODEL: 'gpt-custom',
+    };
     const { providers } = resolveProviders(undefined, { env });
     expect(providers.map((p) => [p.name, p.kind, p.model, p.baseURL, p.byDefault, p.envVar])).toEqual([
       ['anthropic', 'anthropic', 'claude-sonnet-4-6', 'http://127.0.0.1:9/', true, 'ANTHROPIC_API_KEY'],
@@ -138,10 +156,22 @@ describe('keys from the environment', () => {
     it('plans through the provider the environment gave, and aios models says where it came from', async () => {
       const c = await (d as TestDaemon).client();
       const models = await c.call('models/list', {});
-      expect(models.providers).toEqual([expect.objectContaining({ name: 'anthropic', model: 'claude-sonnet-4-6', byDefault: true, keySource: 'ANTHROPIC_API_KEY' })]);
+      expect(models.providers).toEqual([
+        expect.objectContaining({
+          name: 'anthropic',
+          model: 'claude-sonnet-4-6',
+          byDefault: true,
+          keySource: 'ANTHROPIC_API_KEY',
+        }),
+      ]);
       // No rule understands this goal: only the cloud can plan it.
       const g = await c.call('goal/submit', { text: 'tell me the name this machine answers to on the network' });
-      const done = await until('the plan', () => c.call('goal/get', { goalId: g.id }), (x) => x.plan !== null, 10_000);
+      const done = await until(
+        'the plan',
+        () => c.call('goal/get', { goalId: g.id }),
+        (x) => x.plan !== null,
+        10_000,
+      );
       expect(done.plan?.steps.map((s) => s.tool)).toEqual(['fs.read']);
       expect(envFake.requests).toHaveLength(1);
       const auth = envFake.requests[0]?.headers['authorization'] ?? envFake.requests[0]?.headers['x-api-key'];
@@ -152,11 +182,20 @@ describe('keys from the environment', () => {
 });
 
 /** Runs `aios models key set anthropic` with `input` piped to it, as a script would. */
-function keySet(daemon: TestDaemon, input: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function keySet(
+  daemon: TestDaemon,
+  input: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [aiosBin, 'models', 'key', 'set', 'anthropic', ...extra], { env: daemon.env }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [aiosBin, 'models', 'key', 'set', 'anthropic', ...extra],
+      { env: daemon.env },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr });
+      },
+    );
     child.stdin?.end(input);
   });
 }
@@ -184,14 +223,27 @@ describe('aios models key set', () => {
     const r = await keySet(daemon, `${KEY}\n`, ['--json']);
     expect(r.code, r.stderr).toBe(0);
     const answer = JSON.parse(r.stdout) as { fingerprint: string; reloaded: boolean };
-    expect(answer).toMatchObject({ provider: 'anthropic', reloaded: true, fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{8}$/) });
+    expect(answer).toMatchObject({
+      provider: 'anthropic',
+      reloaded: true,
+      fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{8}$/),
+    });
     const secrets = join(daemon.dir, '.config', 'aios', 'secrets.toml');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     expect(readFileSync(secrets, 'utf8')).toContain(KEY);
-    expect((await c.call('models/list', {})).providers).toEqual([expect.objectContaining({ name: 'anthropic', keySource: 'secrets.toml', byDefault: true })]);
+    expect((await c.call('models/list', {})).providers).toEqual([
+      expect.objectContaining({ name: 'anthropic', keySource: 'secrets.toml', byDefault: true }),
+    ]);
     const g = await c.call('goal/submit', { text: 'tell me the name this machine answers to on the network' });
-    await until('the plan', () => c.call('goal/get', { goalId: g.id }), (x) => x.plan !== null, 10_000);
-    expect(String(keyFake.requests[0]?.headers['authorization'] ?? keyFake.requests[0]?.headers['x-api-key'])).toContain(KEY);
+    await until(
+      'the plan',
+      () => c.call('goal/get', { goalId: g.id }),
+      (x) => x.plan !== null,
+      10_000,
+    );
+    expect(
+      String(keyFake.requests[0]?.headers['authorization'] ?? keyFake.requests[0]?.headers['x-api-key']),
+    ).toContain(KEY);
     const audit = await c.call('audit/list', { limit: 50 });
     const entry = audit.entries.find((e) => e.action === 'models.key-set');
     expect(entry).toBeDefined();

@@ -19,7 +19,11 @@ const none: TierState = { configured: false, up: false, detail: 'not configured'
 describe('classifyGoal', () => {
   it('reads the kind and the likely risk from the words', () => {
     expect(classifyGoal('why is the disk so full?')).toMatchObject({ kind: 'question', risk: 'low' });
-    expect(classifyGoal('create a backup of nginx.conf')).toMatchObject({ kind: 'change', risk: 'medium', because: '"create"' });
+    expect(classifyGoal('create a backup of nginx.conf')).toMatchObject({
+      kind: 'change',
+      risk: 'medium',
+      because: '"create"',
+    });
     expect(classifyGoal('restart nginx')).toMatchObject({ kind: 'change', risk: 'high', because: '"restart"' });
     expect(classifyGoal('which packages should I upgrade')).toMatchObject({ kind: 'question', risk: 'high' });
   });
@@ -34,21 +38,40 @@ describe('route', () => {
     const question = classifyGoal('why is the disk full?');
     const risky = classifyGoal('delete old logs');
     // A revise climbs from the tier that failed, and never asks it again.
-    const revise = route({ kind: 'revise', goal: question, failed: { tier: 'operational', reason: 'bad plan' } }, all, null);
+    const revise = route(
+      { kind: 'revise', goal: question, failed: { tier: 'operational', reason: 'bad plan' } },
+      all,
+      null,
+    );
     expect(revise.order).toEqual(['tactical', 'cloud']);
     expect(revise.why).toContain('revise after operational failed (bad plan)');
-    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'tactical', reason: 'x' } }, all, null).order).toEqual(['cloud', 'operational']);
-    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'cloud', reason: 'x' } }, all, null).order).toEqual(['tactical', 'operational']);
+    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'tactical', reason: 'x' } }, all, null).order).toEqual([
+      'cloud',
+      'operational',
+    ]);
+    expect(route({ kind: 'revise', goal: risky, failed: { tier: 'cloud', reason: 'x' } }, all, null).order).toEqual([
+      'tactical',
+      'operational',
+    ]);
     // A plan whose step failed on the node (goal/revise): the strongest tier first, whatever the risk.
-    const afterStep = route({ kind: 'revise', goal: question, stepFailed: 'revise after s1 (fs.write) failed: no such directory' }, all, null);
+    const afterStep = route(
+      { kind: 'revise', goal: question, stepFailed: 'revise after s1 (fs.write) failed: no such directory' },
+      all,
+      null,
+    );
     expect(afterStep.order).toEqual(['cloud', 'tactical', 'operational']);
     expect(afterStep.why).toContain('revise after s1 (fs.write) failed: no such directory: stronger tiers first');
     // Output is read locally first whatever the risk; the cloud last.
     expect(route({ kind: 'analyse', goal: question }, all, null).order).toEqual(['operational', 'tactical', 'cloud']);
-    expect(route({ kind: 'analyse', goal: risky }, all, null)).toMatchObject({ order: ['tactical', 'operational', 'cloud'], why: expect.stringContaining('analyse output locally first') as unknown as string });
+    expect(route({ kind: 'analyse', goal: risky }, all, null)).toMatchObject({
+      order: ['tactical', 'operational', 'cloud'],
+      why: expect.stringContaining('analyse output locally first') as unknown as string,
+    });
     // A probe never makes a paid call.
     expect(route({ kind: 'probe', goal: risky }, all, null).order).toEqual(['operational', 'tactical']);
-    expect(route({ kind: 'probe', goal: risky }, { ...all, operational: none, tactical: none }, null).order).toEqual([]);
+    expect(route({ kind: 'probe', goal: risky }, { ...all, operational: none, tactical: none }, null).order).toEqual(
+      [],
+    );
   });
 
   it('sends questions to the small local model first and risky changes to the strongest', () => {
@@ -71,9 +94,15 @@ describe('route', () => {
   });
 });
 
-function replay(name: ModelTier, outcome: PlanOutcome | Error, deltas: string[] = []): ModelPlanner & { calls: number } {
+function replay(
+  name: ModelTier,
+  outcome: PlanOutcome | Error,
+  deltas: string[] = [],
+): ModelPlanner & { calls: number } {
   return {
-    tier: name === 'cloud' ? 'cloud' : 'local', name, calls: 0,
+    tier: name === 'cloud' ? 'cloud' : 'local',
+    name,
+    calls: 0,
     plan(_req, ctx) {
       this.calls++;
       for (const d of deltas) ctx.onDelta?.(d);
@@ -85,13 +114,21 @@ function replay(name: ModelTier, outcome: PlanOutcome | Error, deltas: string[] 
 const PLAN: PlanOutcome = { kind: 'plan', tier: 'cloud', steps: [], explanation: 'replayed' };
 
 describe('Router', () => {
-  function router(planners: Partial<Record<ModelTier, ModelPlanner>>, states: Partial<Record<ModelTier, TierState>> = {}, budgetLeft: number | null = null) {
+  function router(
+    planners: Partial<Record<ModelTier, ModelPlanner>>,
+    states: Partial<Record<ModelTier, TierState>> = {},
+    budgetLeft: number | null = null,
+  ) {
     const log: { type: string; payload: Record<string, unknown> }[] = [];
     const events: DaemonEvent[] = [];
     const r = new Router({
-      fixed: [new ReactivePlanner()], planners, help: 'configure a model',
-      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }), budgetLeft: () => budgetLeft,
-      decisionLog: (type, _g, payload) => log.push({ type, payload }), emit: (e) => events.push(e),
+      fixed: [new ReactivePlanner()],
+      planners,
+      help: 'configure a model',
+      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }),
+      budgetLeft: () => budgetLeft,
+      decisionLog: (type, _g, payload) => log.push({ type, payload }),
+      emit: (e) => events.push(e),
     });
     return { r, log, events };
   }
@@ -105,35 +142,75 @@ describe('Router', () => {
     expect(log).toEqual([{ type: 'router.decision', payload: { tier: 'reactive', why: 'a built-in rule matched' } }]);
   });
 
-  it('with no model configured, answers with the rules\' help, as before', async () => {
+  it("with no model configured, answers with the rules' help, as before", async () => {
     const { r } = router({});
     const out = await r.plan({ text: 'make the node faster', home: '/h' });
-    expect(out).toMatchObject({ kind: 'not_understood', reason: expect.stringContaining('configure a model') as unknown as string });
-    expect(r.tiers().map((t) => [t.name, t.up])).toEqual([['reactive', true], ['operational', false], ['tactical', false], ['cloud', false]]);
+    expect(out).toMatchObject({
+      kind: 'not_understood',
+      reason: expect.stringContaining('configure a model') as unknown as string,
+    });
+    expect(r.tiers().map((t) => [t.name, t.up])).toEqual([
+      ['reactive', true],
+      ['operational', false],
+      ['tactical', false],
+      ['cloud', false],
+    ]);
   });
 
   it('with no tier up, says which are down and why', async () => {
     const cloud = replay('cloud', PLAN);
     const { r } = router({ cloud }, { cloud: down('no API key: set ANTHROPIC_API_KEY') });
     const out = await r.plan({ text: 'make the node faster', home: '/h' });
-    expect(out).toEqual({ kind: 'not_understood', reason: expect.stringContaining('No model tier is up: cloud: no API key: set ANTHROPIC_API_KEY.') as unknown as string });
+    expect(out).toEqual({
+      kind: 'not_understood',
+      reason: expect.stringContaining(
+        'No model tier is up: cloud: no API key: set ANTHROPIC_API_KEY.',
+      ) as unknown as string,
+    });
     expect(cloud.calls).toBe(0);
-    expect(r.tiers().find((t) => t.name === 'cloud')).toEqual({ name: 'cloud', up: false, detail: 'no API key: set ANTHROPIC_API_KEY' });
+    expect(r.tiers().find((t) => t.name === 'cloud')).toEqual({
+      name: 'cloud',
+      up: false,
+      detail: 'no API key: set ANTHROPIC_API_KEY',
+    });
   });
 
   it('steps down to the next tier when one fails or finds no plan, and logs each step', async () => {
     const cloud = replay('cloud', new Error('gateway exploded'));
     const tactical = replay('tactical', { kind: 'not_understood', reason: 'The tactical model found no plan.' });
     const operational = replay('operational', { ...PLAN, tier: 'local' }, ['{"expl', 'anation"']);
-    const { r, log, events } = router({ cloud, tactical, operational }, { operational: up(), tactical: up(), cloud: up() });
+    const { r, log, events } = router(
+      { cloud, tactical, operational },
+      { operational: up(), tactical: up(), cloud: up() },
+    );
     const out = await r.plan({ text: 'restart nginx', home: '/h', goalId: 'G7' });
     expect(out).toMatchObject({ kind: 'plan', tier: 'local' });
     expect([cloud.calls, tactical.calls, operational.calls]).toEqual([1, 1, 1]);
-    expect(log.map((l) => l.type)).toEqual(['router.decision', 'router.fallback', 'router.decision', 'router.fallback', 'router.decision', 'router.planned']);
-    expect(log[0]?.payload).toMatchObject({ task: 'plan', order: ['cloud', 'tactical', 'operational'], why: expect.stringContaining('high risk ("restart")') as unknown as string });
-    expect(log[1]?.payload).toMatchObject({ task: 'plan', tier: 'cloud', reason: 'The cloud tier failed: gateway exploded.', cost: '$0: no model call was made' });
+    expect(log.map((l) => l.type)).toEqual([
+      'router.decision',
+      'router.fallback',
+      'router.decision',
+      'router.fallback',
+      'router.decision',
+      'router.planned',
+    ]);
+    expect(log[0]?.payload).toMatchObject({
+      task: 'plan',
+      order: ['cloud', 'tactical', 'operational'],
+      why: expect.stringContaining('high risk ("restart")') as unknown as string,
+    });
+    expect(log[1]?.payload).toMatchObject({
+      task: 'plan',
+      tier: 'cloud',
+      reason: 'The cloud tier failed: gateway exploded.',
+      cost: '$0: no model call was made',
+    });
     // Each failure is a new task, a revise, decided again with its own reason.
-    expect(log[2]?.payload).toMatchObject({ task: 'revise', order: ['tactical', 'operational'], why: expect.stringContaining('revise after cloud failed') as unknown as string });
+    expect(log[2]?.payload).toMatchObject({
+      task: 'revise',
+      order: ['tactical', 'operational'],
+      why: expect.stringContaining('revise after cloud failed') as unknown as string,
+    });
     expect(log[4]?.payload).toMatchObject({ task: 'revise', order: ['operational'] });
     expect(log[5]?.payload).toMatchObject({ task: 'revise', tier: 'operational', steps: 0 });
     // The plan streamed to subscribers as it was written.
@@ -149,18 +226,29 @@ describe('Router under the goal engine: the task comes from who asked', () => {
     const log: { type: string; payload: Record<string, unknown> }[] = [];
     const operational = replay('operational', { kind: 'plan', tier: 'local', steps: [], explanation: 'local' });
     const cloud = replay('cloud', PLAN);
-    const rig = engineRig(() => new Router({
-      fixed: [], planners: { operational, cloud }, help: 'configure a model',
-      availability: () => ({ operational: up(), tactical: none, cloud: up() }), budgetLeft: () => null,
-      decisionLog: (type, _g, payload) => log.push({ type, payload }), emit: () => undefined,
-    }));
+    const rig = engineRig(
+      () =>
+        new Router({
+          fixed: [],
+          planners: { operational, cloud },
+          help: 'configure a model',
+          availability: () => ({ operational: up(), tactical: none, cloud: up() }),
+          budgetLeft: () => null,
+          decisionLog: (type, _g, payload) => log.push({ type, payload }),
+          emit: () => undefined,
+        }),
+    );
     try {
       const text = 'diagnose why the disk filled up and delete what caused it';
       await rig.engine.submit(text, rig.actor);
       expect(log[0]?.payload).toMatchObject({ task: 'plan', order: ['cloud', 'operational'] });
       log.length = 0;
       await rig.engine.submit(text, { ...rig.actor, name: 'monitor-agent' }, undefined, { task: 'analyse' });
-      expect(log[0]?.payload).toMatchObject({ task: 'analyse', order: ['operational', 'cloud'], why: expect.stringContaining('analyse output locally first') as unknown as string });
+      expect(log[0]?.payload).toMatchObject({
+        task: 'analyse',
+        order: ['operational', 'cloud'],
+        why: expect.stringContaining('analyse output locally first') as unknown as string,
+      });
       expect(log[1]).toMatchObject({ type: 'router.planned', payload: { task: 'analyse', tier: 'operational' } });
       expect([operational.calls, cloud.calls]).toEqual([1, 1]);
     } finally {
@@ -170,74 +258,153 @@ describe('Router under the goal engine: the task comes from who asked', () => {
 });
 
 describe('Router: the analyse task for a failed step, and the probe task', () => {
-  const STEP: FailedStep = { goal: 'why is the disk full?', stepId: 's1', tool: 'shell.exec', args: { command: 'du -sh /' }, error: 'exited with status 1', output: 'du: cannot read' };
-  const DIAGNOSIS = { summary: 'du could not read a directory', likely_cause: 'permissions', next_step: 'run it as an admin' };
+  const STEP: FailedStep = {
+    goal: 'why is the disk full?',
+    stepId: 's1',
+    tool: 'shell.exec',
+    args: { command: 'du -sh /' },
+    error: 'exited with status 1',
+    output: 'du: cannot read',
+  };
+  const DIAGNOSIS = {
+    summary: 'du could not read a directory',
+    likely_cause: 'permissions',
+    next_step: 'run it as an admin',
+  };
 
   function analyst(name: ModelTier, answer: AnalystAnswer | Error | 'hang'): ModelAnalyst & { calls: number } {
     return {
-      name, calls: 0,
+      name,
+      calls: 0,
       analyse(_step, ctx) {
         this.calls++;
-        ctx.onCost?.({ usd: name === 'cloud' ? 0.002 : 0, tokens: 120, via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}` });
-        if (answer === 'hang') return new Promise((_r, reject) => ctx.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        ctx.onCost?.({
+          usd: name === 'cloud' ? 0.002 : 0,
+          tokens: 120,
+          via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}`,
+        });
+        if (answer === 'hang')
+          return new Promise((_r, reject) => ctx.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
         return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
       },
       // The answer task goes through the same tiers: a usable diagnosis here means a usable answer.
       answer(_question, ctx) {
         this.calls++;
-        ctx.onCost?.({ usd: name === 'cloud' ? 0.002 : 0, tokens: 80, via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}` });
-        if (answer === 'hang' || answer instanceof Error) return Promise.reject(answer === 'hang' ? new Error('no answer') : answer);
-        return Promise.resolve(answer.ok ? { ok: true as const, value: `${name}: ${answer.diagnosis.summary}` } : answer);
+        ctx.onCost?.({
+          usd: name === 'cloud' ? 0.002 : 0,
+          tokens: 80,
+          via: name === 'cloud' ? 'claude (claude-test)' : `local ${name}`,
+        });
+        if (answer === 'hang' || answer instanceof Error)
+          return Promise.reject(answer === 'hang' ? new Error('no answer') : answer);
+        return Promise.resolve(
+          answer.ok ? { ok: true as const, value: `${name}: ${answer.diagnosis.summary}` } : answer,
+        );
       },
     };
   }
 
   it('answers a question from its outputs locally first, the next tier when one gives no usable answer, with every decision logged', async () => {
-    const operational = analyst('operational', { ok: false, reason: 'the reply is not an answer: answer: answer is empty' });
+    const operational = analyst('operational', {
+      ok: false,
+      reason: 'the reply is not an answer: answer: answer is empty',
+    });
     const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
     const { r, log } = router({ operational, cloud }, { operational: up(), cloud: up() });
-    const out = await r.answer({ goalId: 'G1', question: { goal: 'why is the disk full?', steps: [{ stepId: 's1', tool: 'shell.exec', args: {}, output: '9.9G /var/log' }] } });
+    const out = await r.answer({
+      goalId: 'G1',
+      question: {
+        goal: 'why is the disk full?',
+        steps: [{ stepId: 's1', tool: 'shell.exec', args: {}, output: '9.9G /var/log' }],
+      },
+    });
     expect(out).toMatchObject({ kind: 'answer', tier: 'cloud', answer: 'cloud: du could not read a directory' });
     expect(log.map((l) => [l.type, l.payload['task'], l.payload['tier'] ?? null])).toEqual([
-      ['router.decision', 'answer', null], ['router.fallback', 'answer', 'operational'], ['router.answered', 'answer', 'cloud'],
+      ['router.decision', 'answer', null],
+      ['router.fallback', 'answer', 'operational'],
+      ['router.answered', 'answer', 'cloud'],
     ]);
     expect(String(log[0]?.payload['why'])).toContain('answer from the outputs, locally first');
   });
 
-  function router(analysts: Partial<Record<ModelTier, ModelAnalyst>>, states: Partial<Record<ModelTier, TierState>>, probers: RouterDeps['probers'] = {}) {
+  function router(
+    analysts: Partial<Record<ModelTier, ModelAnalyst>>,
+    states: Partial<Record<ModelTier, TierState>>,
+    probers: RouterDeps['probers'] = {},
+  ) {
     const log: { type: string; goalId: string | null; payload: Record<string, unknown> }[] = [];
-    const planners = Object.fromEntries(Object.keys({ ...analysts, ...probers }).map((t) => [t, replay(t as ModelTier, PLAN)]));
+    const planners = Object.fromEntries(
+      Object.keys({ ...analysts, ...probers }).map((t) => [t, replay(t as ModelTier, PLAN)]),
+    );
     const r = new Router({
-      fixed: [], planners, analysts, probers, help: 'configure a model',
-      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }), budgetLeft: () => null,
-      decisionLog: (type, goalId, payload) => log.push({ type, goalId, payload }), emit: () => undefined,
+      fixed: [],
+      planners,
+      analysts,
+      probers,
+      help: 'configure a model',
+      availability: () => ({ operational: none, tactical: none, cloud: none, ...states }),
+      budgetLeft: () => null,
+      decisionLog: (type, goalId, payload) => log.push({ type, goalId, payload }),
+      emit: () => undefined,
     });
     return { r, log };
   }
 
   it('reads the step locally first, and goes on to the next tier when one gives no usable diagnosis', async () => {
-    const operational = analyst('operational', { ok: false, reason: 'the answer is not a diagnosis: summary: summary is empty' });
+    const operational = analyst('operational', {
+      ok: false,
+      reason: 'the answer is not a diagnosis: summary: summary is empty',
+    });
     const tactical = analyst('tactical', new Error('runtime stopped'));
     const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
     const { r, log } = router({ operational, tactical, cloud }, { operational: up(), tactical: up(), cloud: up() });
     const out = await r.analyse({ goalId: 'G1', step: STEP });
-    expect(out).toEqual({ kind: 'diagnosis', tier: 'cloud', diagnosis: DIAGNOSIS, cost: '$0.0020: local operational, local tactical, claude (claude-test), 360 token(s) in 3 call(s)' });
-    expect(log.map((l) => [l.type, l.goalId])).toEqual([['router.decision', 'G1'], ['router.fallback', 'G1'], ['router.fallback', 'G1'], ['router.analysed', 'G1']]);
+    expect(out).toEqual({
+      kind: 'diagnosis',
+      tier: 'cloud',
+      diagnosis: DIAGNOSIS,
+      cost: '$0.0020: local operational, local tactical, claude (claude-test), 360 token(s) in 3 call(s)',
+    });
+    expect(log.map((l) => [l.type, l.goalId])).toEqual([
+      ['router.decision', 'G1'],
+      ['router.fallback', 'G1'],
+      ['router.fallback', 'G1'],
+      ['router.analysed', 'G1'],
+    ]);
     expect(log[0]?.payload).toMatchObject({ task: 'analyse', step: 's1', order: ['operational', 'tactical', 'cloud'] });
-    expect(log[1]?.payload).toMatchObject({ task: 'analyse', tier: 'operational', reason: 'the answer is not a diagnosis: summary: summary is empty', cost: '$0.0000: local operational, 120 token(s) in 1 call(s)' });
+    expect(log[1]?.payload).toMatchObject({
+      task: 'analyse',
+      tier: 'operational',
+      reason: 'the answer is not a diagnosis: summary: summary is empty',
+      cost: '$0.0000: local operational, 120 token(s) in 1 call(s)',
+    });
     expect(log[2]?.payload).toMatchObject({ tier: 'tactical', reason: 'the tactical tier failed: runtime stopped' });
-    expect(log[3]?.payload).toMatchObject({ task: 'analyse', tier: 'cloud', cost: '$0.0020: claude (claude-test), 120 token(s) in 1 call(s)' });
+    expect(log[3]?.payload).toMatchObject({
+      task: 'analyse',
+      tier: 'cloud',
+      cost: '$0.0020: claude (claude-test), 120 token(s) in 1 call(s)',
+    });
   });
 
   it('asks nothing and records nothing with no model tier; says why when every tier is down; stops when cancelled', async () => {
     expect(await router({}, {}).r.analyse({ goalId: 'G', step: STEP })).toEqual({ kind: 'skipped' });
 
-    const down1 = router({ cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) }, { cloud: down('monthly budget exhausted') });
-    expect(await down1.r.analyse({ goalId: 'G', step: STEP })).toEqual({ kind: 'failed', reason: 'no model tier is up (cloud: monthly budget exhausted)', cost: '$0: no model call was made' });
+    const down1 = router(
+      { cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) },
+      { cloud: down('monthly budget exhausted') },
+    );
+    expect(await down1.r.analyse({ goalId: 'G', step: STEP })).toEqual({
+      kind: 'failed',
+      reason: 'no model tier is up (cloud: monthly budget exhausted)',
+      cost: '$0: no model call was made',
+    });
     expect(down1.log.map((l) => l.type)).toEqual(['router.decision']);
 
     const cloud = analyst('cloud', { ok: true, diagnosis: DIAGNOSIS });
-    const { r, log } = router({ operational: analyst('operational', 'hang'), cloud }, { operational: up(), cloud: up() });
+    const { r, log } = router(
+      { operational: analyst('operational', 'hang'), cloud },
+      { operational: up(), cloud: up() },
+    );
     const abort = new AbortController();
     const pending = r.analyse({ goalId: 'G', step: STEP, signal: abort.signal });
     abort.abort(new Error('cancelled by ada'));
@@ -248,19 +415,39 @@ describe('Router: the analyse task for a failed step, and the probe task', () =>
 
   it('probes the always-loaded local tiers only, never the cloud, and logs each result', async () => {
     const probed: string[] = [];
-    const prober = (tier: LocalTier, result: ProbeResult): Prober => (onCost) => {
-      probed.push(tier);
-      onCost({ usd: 0, tokens: 16, via: `local ${tier}` });
-      return Promise.resolve(result);
-    };
-    const { r, log } = router({ cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) }, { operational: up(), tactical: up(), cloud: up() }, {
-      operational: prober('operational', { ok: false, reason: 'health probe: m produced no text' }),
-      tactical: prober('tactical', { ok: true, tokens: 16, detail: 'answered' }),
-    });
+    const prober =
+      (tier: LocalTier, result: ProbeResult): Prober =>
+      (onCost) => {
+        probed.push(tier);
+        onCost({ usd: 0, tokens: 16, via: `local ${tier}` });
+        return Promise.resolve(result);
+      };
+    const { r, log } = router(
+      { cloud: analyst('cloud', { ok: true, diagnosis: DIAGNOSIS }) },
+      { operational: up(), tactical: up(), cloud: up() },
+      {
+        operational: prober('operational', { ok: false, reason: 'health probe: m produced no text' }),
+        tactical: prober('tactical', { ok: true, tokens: 16, detail: 'answered' }),
+      },
+    );
     await r.probe(['operational']);
     expect(probed).toEqual(['operational']);
-    expect(log.map((l) => [l.type, l.goalId])).toEqual([['router.decision', null], ['router.probed', null]]);
-    expect(log[0]?.payload).toMatchObject({ task: 'probe', order: ['operational'], why: 'probe: local tiers only, never a paid call; not loaded for it (load on demand): tactical' });
-    expect(log[1]?.payload).toEqual({ task: 'probe', tier: 'operational', ok: false, reason: 'health probe: m produced no text', ms: expect.any(Number) as unknown as number, cost: '$0.0000: local operational, 16 token(s) in 1 call(s)' });
+    expect(log.map((l) => [l.type, l.goalId])).toEqual([
+      ['router.decision', null],
+      ['router.probed', null],
+    ]);
+    expect(log[0]?.payload).toMatchObject({
+      task: 'probe',
+      order: ['operational'],
+      why: 'probe: local tiers only, never a paid call; not loaded for it (load on demand): tactical',
+    });
+    expect(log[1]?.payload).toEqual({
+      task: 'probe',
+      tier: 'operational',
+      ok: false,
+      reason: 'health probe: m produced no text',
+      ms: expect.any(Number) as unknown as number,
+      cost: '$0.0000: local operational, 16 token(s) in 1 call(s)',
+    });
   });
 });

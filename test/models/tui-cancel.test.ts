@@ -8,7 +8,10 @@ import { disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '.
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
 import { FakeProvider } from './fakes/fake-provider.js';
 
-const PLAN = { explanation: 'read the hostname', steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }] };
+const PLAN = {
+  explanation: 'read the hostname',
+  steps: [{ tool: 'fs.read', args: { path: '/etc/hostname' }, rationale: 'it names the node', depends_on: [] }],
+};
 
 describe('the TUI cancels a goal while a model plans it', () => {
   let d: TestDaemon | undefined;
@@ -19,7 +22,21 @@ describe('the TUI cancels a goal while a model plans it', () => {
     fake.fallback = { kind: 'plan', plan: PLAN, chunks: 100, delayMs: 100 };
     const dir = mkdtempSync(join(tmpdir(), 'aios-test-'));
     // The monitor stays quiet on this loaded machine: its goals would take the screen.
-    writeFileSync(join(dir, 'config.toml'), ['[monitor]', 'cpu_pct = 100', 'memory_pct = 100', 'disk_pct = 100', 'load_per_core = 1000', '', '[api.claude]', 'model = "claude-test"', `base_url = "${fake.baseURL}"`, ''].join('\n'));
+    writeFileSync(
+      join(dir, 'config.toml'),
+      [
+        '[monitor]',
+        'cpu_pct = 100',
+        'memory_pct = 100',
+        'disk_pct = 100',
+        'load_per_core = 1000',
+        '',
+        '[api.claude]',
+        'model = "claude-test"',
+        `base_url = "${fake.baseURL}"`,
+        '',
+      ].join('\n'),
+    );
     d = await startTestDaemon({ dir, env: { ANTHROPIC_API_KEY: 'sk-ant-tui-test-7c7c7c7c7c7c' } });
   });
   afterAll(async () => {
@@ -32,7 +49,10 @@ describe('the TUI cancels a goal while a model plans it', () => {
     const daemon = d as TestDaemon;
     s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
       // The key guard off (test/e2e/tui-pty.test.ts tries it): the keys here come fast.
-      cols: 100, rows: 30, term: 'xterm-256color', env: { ...daemon.env, XDG_STATE_HOME: join(daemon.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
+      cols: 100,
+      rows: 30,
+      term: 'xterm-256color',
+      env: { ...daemon.env, XDG_STATE_HOME: join(daemon.dir, 'xdg-state'), AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
     });
     await s.waitFor(/aiosd ok/);
     s.write('?');

@@ -35,9 +35,21 @@ function appendN(n: number): void {
   for (let i = 0; i < n; i++) ledger.append({ actor: 'ada', action: 'tool.call', subject: `s${i}`, detail: { i } });
 }
 
-interface Row { seq: number; ts: string; actor: string; action: string; subject: string; detail: string; prev_hash: string; hash: string }
+interface Row {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
 const rows = (): Row[] => db.prepare('SELECT * FROM audit ORDER BY seq').all() as Row[];
-const hashOf = (r: Row): string => createHash('sha256').update(canonicalJson([r.seq, r.ts, r.actor, r.action, r.subject, JSON.parse(r.detail), r.prev_hash])).digest('hex');
+const hashOf = (r: Row): string =>
+  createHash('sha256')
+    .update(canonicalJson([r.seq, r.ts, r.actor, r.action, r.subject, JSON.parse(r.detail), r.prev_hash]))
+    .digest('hex');
 
 describe('signed checkpoints', () => {
   it('signs the head every N entries and at shutdown, with a key kept private in the state dir', () => {
@@ -71,7 +83,10 @@ describe('signed checkpoints', () => {
     db.prepare('DELETE FROM audit WHERE seq > 18').run();
     // The chain 1..18 is intact on its own; the signatures over entries 20 and 25 are not.
     expect(new AuditLedger(db).verify().ok).toBe(true);
-    expect(ledger.verify().firstBad).toEqual({ seq: 19, reason: 'the ledger ends at entry 18, but entry 20 was signed: entries 19 to 20 were cut off' });
+    expect(ledger.verify().firstBad).toEqual({
+      seq: 19,
+      reason: 'the ledger ends at entry 18, but entry 20 was signed: entries 19 to 20 were cut off',
+    });
   });
 
   it('detects a truncated tail whose checkpoint rows were deleted too, from the head kept outside the database', () => {
@@ -79,7 +94,10 @@ describe('signed checkpoints', () => {
     ledger.checkpoint();
     db.prepare('DELETE FROM audit WHERE seq > 18').run();
     db.prepare('DELETE FROM audit_checkpoints WHERE seq > 18').run();
-    expect(ledger.verify().firstBad).toEqual({ seq: 25, reason: 'the checkpoint signed at entry 25 is missing from the database: checkpoints or entries were removed' });
+    expect(ledger.verify().firstBad).toEqual({
+      seq: 25,
+      reason: 'the checkpoint signed at entry 25 is missing from the database: checkpoints or entries were removed',
+    });
   });
 
   it('detects the whole chain rewritten with consistent hashes', () => {
@@ -88,11 +106,19 @@ describe('signed checkpoints', () => {
     for (const r of rows()) {
       const forged = { ...r, detail: r.seq === 3 ? '{"i":999}' : r.detail, prev_hash: prev };
       forged.hash = hashOf(forged);
-      db.prepare('UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(forged.detail, forged.prev_hash, forged.hash, r.seq);
+      db.prepare('UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+        forged.detail,
+        forged.prev_hash,
+        forged.hash,
+        r.seq,
+      );
       prev = forged.hash;
     }
     expect(new AuditLedger(db).verify().ok).toBe(true);
-    expect(ledger.verify().firstBad).toEqual({ seq: 10, reason: 'entry 10 does not match its signed checkpoint: the ledger was rewritten' });
+    expect(ledger.verify().firstBad).toEqual({
+      seq: 10,
+      reason: 'entry 10 does not match its signed checkpoint: the ledger was rewritten',
+    });
   });
 
   it('detects a checkpoint re-signed with another key', () => {
@@ -101,12 +127,20 @@ describe('signed checkpoints', () => {
     onTestFinished(() => rmSync(keyDir, { recursive: true, force: true }));
     const other = AuditSigner.loadOrCreate(keyDir);
     const forged = other.sign({ seq: 10, hash: rows()[9]?.hash ?? '', ts: new Date().toISOString() });
-    db.prepare('UPDATE audit_checkpoints SET signature = ?, key_id = ? WHERE seq = 10').run(forged.signature, forged.keyId);
-    expect(ledger.verify().firstBad).toMatchObject({ seq: 10, reason: expect.stringMatching(/^the checkpoint at entry 10 has a bad signature/) as unknown });
+    db.prepare('UPDATE audit_checkpoints SET signature = ?, key_id = ? WHERE seq = 10').run(
+      forged.signature,
+      forged.keyId,
+    );
+    expect(ledger.verify().firstBad).toMatchObject({
+      seq: 10,
+      reason: expect.stringMatching(/^the checkpoint at entry 10 has a bad signature/) as unknown,
+    });
   });
 
-  it('signs once per batch that crosses N, at the batch\'s last entry', () => {
-    ledger.appendMany(Array.from({ length: 25 }, (_, i) => ({ actor: 'ada', action: 'x', subject: `b${i}`, detail: {} })));
+  it("signs once per batch that crosses N, at the batch's last entry", () => {
+    ledger.appendMany(
+      Array.from({ length: 25 }, (_, i) => ({ actor: 'ada', action: 'x', subject: `b${i}`, detail: {} })),
+    );
     expect(ledger.checkpoints().map((c) => c.seq)).toEqual([25]);
   });
 

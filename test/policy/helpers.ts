@@ -8,24 +8,41 @@ import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 
 export const registry = createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 64 * 1024 });
 
-export const AIOS = { stateDir: '/var/lib/aios-test-state', configDirs: ['/etc/aios-test'], secretsFile: '/etc/aios-test/secrets.toml' };
+export const AIOS = {
+  stateDir: '/var/lib/aios-test-state',
+  configDirs: ['/etc/aios-test'],
+  secretsFile: '/etc/aios-test/secrets.toml',
+};
 
 const engines: PolicyEngine[] = [];
 afterAll(async () => {
   for (const e of engines.splice(0)) await e.close();
 });
 
-export function policy(mode: SecurityMode = 'normal', extra: { dangerousPatterns?: string[]; requireConfirm?: string[]; budgetMs?: number } = {}): PolicyEngine {
+export function policy(
+  mode: SecurityMode = 'normal',
+  extra: { dangerousPatterns?: string[]; requireConfirm?: string[]; budgetMs?: number } = {},
+): PolicyEngine {
   const e = createPolicy({ mode: () => mode, protectedPaths: aiosProtectedPaths(AIOS), ...extra });
   engines.push(e);
   return e;
 }
 
 /** The verdict on one tool call, as the executor would ask for it. */
-export async function judgeTool(engine: PolicyEngine, tool: string, args: unknown, opts: { agent?: string; tier?: Tier } = {}): Promise<PolicyVerdict> {
+export async function judgeTool(
+  engine: PolicyEngine,
+  tool: string,
+  args: unknown,
+  opts: { agent?: string; tier?: Tier } = {},
+): Promise<PolicyVerdict> {
   const v = registry.validate(tool, args);
   if (!v.ok) throw new Error(v.error);
-  return engine.evaluate({ tool: v.tool, args: v.args, agent: opts.agent ?? agentOf(tool), tier: opts.tier ?? 'reactive' });
+  return engine.evaluate({
+    tool: v.tool,
+    args: v.args,
+    agent: opts.agent ?? agentOf(tool),
+    tier: opts.tier ?? 'reactive',
+  });
 }
 
 export function judge(engine: PolicyEngine, command: string, tier: Tier = 'reactive'): Promise<PolicyVerdict> {

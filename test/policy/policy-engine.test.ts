@@ -20,9 +20,12 @@ const viewer: Actor = { uid: 1001, gid: 1001, groups: [], name: 'vic', role: 'vi
 
 describe('per-agent capabilities', () => {
   it('refuses a tool to an agent that lacks its capability, and an unknown agent', async () => {
-    expect(await judgeTool(normal, 'fs.write', { path: join(work, 'x'), content: '' }, { agent: 'monitor' }))
-      .toMatchObject({ decision: 'deny', reasons: ['agent monitor lacks fs.write needed by fs.write'] });
-    expect((await judgeTool(normal, 'fs.read', { path: '/etc/hostname' }, { agent: 'ghost' })).reasons).toEqual(['unknown agent "ghost"']);
+    expect(
+      await judgeTool(normal, 'fs.write', { path: join(work, 'x'), content: '' }, { agent: 'monitor' }),
+    ).toMatchObject({ decision: 'deny', reasons: ['agent monitor lacks fs.write needed by fs.write'] });
+    expect((await judgeTool(normal, 'fs.read', { path: '/etc/hostname' }, { agent: 'ghost' })).reasons).toEqual([
+      'unknown agent "ghost"',
+    ]);
   });
 });
 
@@ -37,7 +40,7 @@ describe('protected paths', () => {
     [`${AIOS.stateDir}/aios.db`, /aiOS state directory/],
     [AIOS.secretsFile, /secrets file/],
     [`${AIOS.configDirs[0] ?? ''}/config.toml`, /aiOS configuration/],
-  ])('writing %s needs an admin, and a model\'s plan needs an explicit confirmation too', async (path, what) => {
+  ])("writing %s needs an admin, and a model's plan needs an explicit confirmation too", async (path, what) => {
     const typed = await judgeTool(normal, 'fs.write', { path, content: 'x' }, { tier: 'reactive' });
     expect(typed.decision).toBe('allow');
     expect(typed.adminReasons.join()).toMatch(what);
@@ -47,7 +50,11 @@ describe('protected paths', () => {
   });
 
   it('sees through .. and through a symlinked parent directory', async () => {
-    expect((await judgeTool(normal, 'fs.write', { path: '/home/ada/notes/../../../etc/shadow', content: '' })).adminReasons.join()).toMatch(/password hashes/);
+    expect(
+      (
+        await judgeTool(normal, 'fs.write', { path: '/home/ada/notes/../../../etc/shadow', content: '' })
+      ).adminReasons.join(),
+    ).toMatch(/password hashes/);
     const link = join(work, 'etc-link');
     symlinkSync('/etc', link);
     const v = await judgeTool(normal, 'fs.write', { path: join(link, 'sudoers'), content: '' });
@@ -65,11 +72,21 @@ describe('protected paths', () => {
   });
 
   it('finds protected names in shell commands, also relative ones', async () => {
-    for (const command of ['cat /etc/shadow', 'cp x /etc/sudoers.d/x', 'cd /etc && vi shadow', 'tee -a ~/.ssh/authorized_keys', 'dd if=x of=/etc/shadow']) {
+    for (const command of [
+      'cat /etc/shadow',
+      'cp x /etc/sudoers.d/x',
+      'cd /etc && vi shadow',
+      'tee -a ~/.ssh/authorized_keys',
+      'dd if=x of=/etc/shadow',
+    ]) {
       const v = await judgeTool(normal, 'shell.exec', { command }, { agent: 'system' });
       expect(v.adminReasons.length, command).toBeGreaterThan(0);
     }
-    expect((await judgeTool(normal, 'shell.exec', { command: 'echo x >> /etc/sudoers' }, { agent: 'system', tier: 'local' })).reasons.join()).toMatch(/a model's plan runs a command that names the sudo rules/);
+    expect(
+      (
+        await judgeTool(normal, 'shell.exec', { command: 'echo x >> /etc/sudoers' }, { agent: 'system', tier: 'local' })
+      ).reasons.join(),
+    ).toMatch(/a model's plan runs a command that names the sudo rules/);
   });
 });
 
@@ -109,47 +126,100 @@ describe('hazards and modes on tools', () => {
   });
 
   it('labels irreversible tools for explicit confirmation; safe mode refuses service control', async () => {
-    expect((await judgeTool(normal, 'service.restart', { unit: 'ssh' })).reasons).toContain('service.restart cannot be undone by a snapshot');
+    expect((await judgeTool(normal, 'service.restart', { unit: 'ssh' })).reasons).toContain(
+      'service.restart cannot be undone by a snapshot',
+    );
     // Judged against the argv it would run under systemd, whether or not systemd runs here.
     const start = createServiceTools(new SystemdManager()).find((t) => t.name === 'service.start');
     if (start === undefined) throw new Error('no service.start');
-    expect((await normal.evaluate({ tool: start, args: { unit: 'ssh' }, agent: 'system', tier: 'reactive' })).reasons).toEqual(['changes a service: systemctl start ssh']);
-    expect((await judgeTool(policy('safe'), 'service.start', { unit: 'ssh' })).reasons.join()).toMatch(/safe mode allows no service control/);
+    expect(
+      (await normal.evaluate({ tool: start, args: { unit: 'ssh' }, agent: 'system', tier: 'reactive' })).reasons,
+    ).toEqual(['changes a service: systemctl start ssh']);
+    expect((await judgeTool(policy('safe'), 'service.start', { unit: 'ssh' })).reasons.join()).toMatch(
+      /safe mode allows no service control/,
+    );
     expect((await judgeTool(policy('trusted'), 'service.restart', { unit: 'ssh' })).decision).toBe('allow');
   });
 
   it('matches the programs a tool runs against the command rules too', async () => {
     const strict = policy('normal', { dangerousPatterns: ['^apt-get (.* )?(remove|purge) (.* )?libc6'] });
     expect((await judgeTool(strict, 'pkg.remove', { packages: ['libc6'] })).decision).toBe('deny');
-    expect((await judgeTool(normal, 'pkg.install', { packages: ['hello'] })).reasons.join()).toMatch(/changes installed software: apt-get install -y --no-install-recommends hello/);
+    expect((await judgeTool(normal, 'pkg.install', { packages: ['hello'] })).reasons.join()).toMatch(
+      /changes installed software: apt-get install -y --no-install-recommends hello/,
+    );
   });
 });
 
 describe('who may approve what', () => {
-  const step = (tool: string, risk: 'low' | 'medium' | 'high', reversible = true) => ({ id: 's1', tool, risk, reversible });
-  const verdict = (v: Partial<PolicyVerdict>): PolicyVerdict => ({ decision: 'allow', reasons: [], adminReasons: [], autoApprove: false, paths: [], commands: [], ...v });
+  const step = (tool: string, risk: 'low' | 'medium' | 'high', reversible = true) => ({
+    id: 's1',
+    tool,
+    risk,
+    reversible,
+  });
+  const verdict = (v: Partial<PolicyVerdict>): PolicyVerdict => ({
+    decision: 'allow',
+    reasons: [],
+    adminReasons: [],
+    autoApprove: false,
+    paths: [],
+    commands: [],
+    ...v,
+  });
 
   it('viewers approve nothing; a denied step nobody', () => {
     expect(approvalRefusal(viewer, step('fs.read', 'low'), verdict({}), false)).toMatch(/viewer/);
-    expect(approvalRefusal(admin, step('shell.exec', 'high', false), verdict({ decision: 'deny', reasons: ['removes everything'] }), true)).toMatch(/denied by policy: removes everything/);
+    expect(
+      approvalRefusal(
+        admin,
+        step('shell.exec', 'high', false),
+        verdict({ decision: 'deny', reasons: ['removes everything'] }),
+        true,
+      ),
+    ).toMatch(/denied by policy: removes everything/);
   });
 
   it('operators approve neither high-risk, irreversible nor admin-only steps; where they may write the kernel decides', () => {
     expect(approvalRefusal(operator, step('shell.exec', 'high', false), verdict({}), true)).toMatch(/only an admin/);
-    expect(approvalRefusal(operator, step('fs.write', 'medium'), verdict({ adminReasons: ['changes the sudo rules (/etc/sudoers)'] }), true)).toMatch(/changes the sudo rules.*only an admin/);
+    expect(
+      approvalRefusal(
+        operator,
+        step('fs.write', 'medium'),
+        verdict({ adminReasons: ['changes the sudo rules (/etc/sudoers)'] }),
+        true,
+      ),
+    ).toMatch(/changes the sudo rules.*only an admin/);
     // No path rule: the step runs with the operator's own credentials (src/runas), and the kernel refuses /etc/cron.d.
-    expect(approvalRefusal(operator, step('fs.write', 'medium'), verdict({ paths: [{ path: '/etc/cron.d/x', access: 'write' }] }), false)).toBeNull();
-    expect(approvalRefusal(operator, step('fs.write', 'medium'), verdict({ paths: [{ path: join(work, 'notes'), access: 'write' }] }), false)).toBeNull();
+    expect(
+      approvalRefusal(
+        operator,
+        step('fs.write', 'medium'),
+        verdict({ paths: [{ path: '/etc/cron.d/x', access: 'write' }] }),
+        false,
+      ),
+    ).toBeNull();
+    expect(
+      approvalRefusal(
+        operator,
+        step('fs.write', 'medium'),
+        verdict({ paths: [{ path: join(work, 'notes'), access: 'write' }] }),
+        false,
+      ),
+    ).toBeNull();
   });
 
   it('a step that needs confirmation is approved only with it, even by an admin', () => {
     const v = verdict({ decision: 'confirm', reasons: ['shell.exec cannot be undone by a snapshot'] });
-    expect(approvalRefusal(admin, step('shell.exec', 'high', false), v, false)).toMatch(/needs an explicit confirmation: shell.exec cannot be undone/);
+    expect(approvalRefusal(admin, step('shell.exec', 'high', false), v, false)).toMatch(
+      /needs an explicit confirmation: shell.exec cannot be undone/,
+    );
     expect(approvalRefusal(admin, step('shell.exec', 'high', false), v, true)).toBeNull();
   });
 
   it('runs a plan alone only when every step may run alone', () => {
-    expect(autoApprovalPolicy('normal', [verdict({ autoApprove: true }), verdict({ autoApprove: true })])).toBe('policy:read-only(normal)');
+    expect(autoApprovalPolicy('normal', [verdict({ autoApprove: true }), verdict({ autoApprove: true })])).toBe(
+      'policy:read-only(normal)',
+    );
     expect(autoApprovalPolicy('normal', [verdict({ autoApprove: true }), verdict({})])).toBeNull();
     expect(autoApprovalPolicy('normal', [])).toBeNull();
   });

@@ -20,7 +20,29 @@ function verdictOf(v: PolicyVerdict): Expected | 'allow' {
   return 'allow';
 }
 
-const TOP_LEVEL = ['/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/lib32', '/libx32', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var'];
+const TOP_LEVEL = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib64',
+  '/lib32',
+  '/libx32',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/var',
+];
 
 const ROWS: [command: string, expected: Expected][] = [
   // Devices, however the path is written.
@@ -58,20 +80,40 @@ const ROWS: [command: string, expected: Expected][] = [
   ['find / -execdir rm -rf {} \\;', 'deny'],
   ['find /usr -name x -ok rm -rf {} \\;', 'deny'],
   ["alias x='rm -rf /'; x", 'deny'],
-  ["ip netns exec ns1 rm -rf /", 'deny'],
+  ['ip netns exec ns1 rm -rf /', 'deny'],
   // Recursive removal of / and of every FHS top-level directory.
-  ...TOP_LEVEL.flatMap((dir): [string, Expected][] => [[`rm -rf ${dir}`, 'deny'], [`rm -r ${dir}/`, 'deny'], [`rm ${dir}/* -R`, 'deny']]),
+  ...TOP_LEVEL.flatMap((dir): [string, Expected][] => [
+    [`rm -rf ${dir}`, 'deny'],
+    [`rm -r ${dir}/`, 'deny'],
+    [`rm ${dir}/* -R`, 'deny'],
+  ]),
   ['rm -rf /proc/self/root/usr', 'deny'],
   ['rm -rf /usr/../etc', 'deny'],
   ['rm --recursive --force /home', 'deny'],
   // Every firewall tool, every backend: a change needs an admin.
-  ...['iptables', 'ip6tables', 'iptables-legacy', 'ip6tables-legacy', 'iptables-nft', 'ip6tables-nft'].flatMap((p): [string, Expected][] => [
-    [`${p} --flush`, 'admin'], [`${p} -F`, 'admin'], [`${p} -t nat -A POSTROUTING -j MASQUERADE`, 'admin'], [`${p} -P INPUT DROP`, 'admin'],
-    [`${p} --fl`, 'admin'], [`${p} -nvZ`, 'admin'], [`${p}-restore < /tmp/rules`, 'admin'], [`${p}-save -f /etc/iptables/rules.v4`, 'admin'],
-  ]),
-  ['ebtables -F', 'admin'], ['ebtables-nft -A INPUT -j DROP', 'admin'], ['arptables -F', 'admin'], ['arptables-legacy-restore', 'admin'],
-  ['nft flush ruleset', 'admin'], ['nft add rule inet filter input drop', 'admin'], ['nft -f /tmp/rules.nft', 'admin'], ['nft -i', 'admin'],
-  ['xtables-nft-multi iptables -F', 'admin'], ['ufw disable', 'admin'], ['firewall-cmd --add-port=22/tcp', 'admin'],
+  ...['iptables', 'ip6tables', 'iptables-legacy', 'ip6tables-legacy', 'iptables-nft', 'ip6tables-nft'].flatMap(
+    (p): [string, Expected][] => [
+      [`${p} --flush`, 'admin'],
+      [`${p} -F`, 'admin'],
+      [`${p} -t nat -A POSTROUTING -j MASQUERADE`, 'admin'],
+      [`${p} -P INPUT DROP`, 'admin'],
+      [`${p} --fl`, 'admin'],
+      [`${p} -nvZ`, 'admin'],
+      [`${p}-restore < /tmp/rules`, 'admin'],
+      [`${p}-save -f /etc/iptables/rules.v4`, 'admin'],
+    ],
+  ),
+  ['ebtables -F', 'admin'],
+  ['ebtables-nft -A INPUT -j DROP', 'admin'],
+  ['arptables -F', 'admin'],
+  ['arptables-legacy-restore', 'admin'],
+  ['nft flush ruleset', 'admin'],
+  ['nft add rule inet filter input drop', 'admin'],
+  ['nft -f /tmp/rules.nft', 'admin'],
+  ['nft -i', 'admin'],
+  ['xtables-nft-multi iptables -F', 'admin'],
+  ['ufw disable', 'admin'],
+  ['firewall-cmd --add-port=22/tcp', 'admin'],
   // Judged read-only though they write: now each needs approval.
   ['sort -o /tmp/out /etc/hosts', 'approval'],
   ['sort -ro /tmp/out /etc/hosts', 'approval'],
@@ -117,16 +159,34 @@ describe('the policy gaps, each with its verdict', () => {
 
 describe('what still only reads, still runs on its own', () => {
   it.each([
-    'sort -k2 /etc/hosts', 'file /etc/hosts',
-    'ip addr show', 'ip -br a', 'ip route get 1.1.1.1', 'ip netns list', 'apt-cache policy bash', 'ss -tlnp', 'dmesg -H', 'date +%s',
-    'cat /etc/host*', 'lsblk /dev/vda', 'ls /etc/*.conf',
+    'sort -k2 /etc/hosts',
+    'file /etc/hosts',
+    'ip addr show',
+    'ip -br a',
+    'ip route get 1.1.1.1',
+    'ip netns list',
+    'apt-cache policy bash',
+    'ss -tlnp',
+    'dmesg -H',
+    'date +%s',
+    'cat /etc/host*',
+    'lsblk /dev/vda',
+    'ls /etc/*.conf',
   ])('%s', async (command) => {
     const v = await judge(normal, command);
     expect(verdictOf(v), [...v.reasons, ...v.adminReasons].join('\n')).toBe('allow');
   });
 
   it('reads the firewall without an admin, though it runs outside the sandbox', async () => {
-    for (const command of ['iptables -L -n', 'iptables -nvL INPUT --line-numbers', 'iptables-save', 'ip6tables -S', 'nft list ruleset', 'ufw status', 'firewall-cmd --list-all']) {
+    for (const command of [
+      'iptables -L -n',
+      'iptables -nvL INPUT --line-numbers',
+      'iptables-save',
+      'ip6tables -S',
+      'nft list ruleset',
+      'ufw status',
+      'firewall-cmd --list-all',
+    ]) {
       const v = await judge(normal, command);
       expect(v.adminReasons, command).toEqual([]);
     }
@@ -165,8 +225,12 @@ describe('the run gets the expansion that was judged', () => {
     expect(argvForCommand(`cat ${dir}/*.log`)).toEqual(['cat', `${dir}/a b.log`, `${dir}/c.log`]);
     const line = analyseShell(`cat ${dir}/*.log | wc -l; ls ${dir}/*.none "${dir}"/*.log '*'`);
     expect(line.direct).toBeNull();
-    expect(line.runText).toBe(`cat '${dir}/a b.log' ${dir}/c.log | wc -l; ls '${dir}/*.none' '${dir}/a b.log' ${dir}/c.log '*'`);
-    expect(analyseShell(`for f in ${dir}/c*; do cat "$f"; done`).runText).toBe(`for f in ${dir}/c.log; do cat "$f"; done`);
+    expect(line.runText).toBe(
+      `cat '${dir}/a b.log' ${dir}/c.log | wc -l; ls '${dir}/*.none' '${dir}/a b.log' ${dir}/c.log '*'`,
+    );
+    expect(analyseShell(`for f in ${dir}/c*; do cat "$f"; done`).runText).toBe(
+      `for f in ${dir}/c.log; do cat "$f"; done`,
+    );
     // A glob next to a variable, or a relative one, is left to the shell.
     expect(analyseShell(`ls $D/*.log *.log`).runText).toBe('ls $D/*.log *.log');
   });

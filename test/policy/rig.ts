@@ -41,9 +41,13 @@ export interface Rig {
 export function scripted(tier: Tier, steps: Omit<PlanStepSpec, 'dependsOn' | 'risk' | 'reversible'>[]): Planner {
   return {
     tier,
-    plan: () => Promise.resolve({
-      kind: 'plan', tier, explanation: 'scripted', steps: steps.map((s) => ({ ...s, risk: 'low' as const, reversible: true, dependsOn: [] })),
-    }),
+    plan: () =>
+      Promise.resolve({
+        kind: 'plan',
+        tier,
+        explanation: 'scripted',
+        steps: steps.map((s) => ({ ...s, risk: 'low' as const, reversible: true, dependsOn: [] })),
+      }),
   };
 }
 
@@ -54,26 +58,49 @@ export function rig(opts: { mode?: SecurityMode; planner?: Planner; serviceManag
   const db = openDatabase(join(dir, 'state', 'aios.db'));
   const ledger = new AuditLedger(db);
   const services = opts.serviceManager ?? detectServiceManager();
-  const snapshots = new SnapshotStore(db, join(dir, 'state', 'snapshots'), [new PackageStateProvider(), new ServiceStateProvider(services), new FirewallStateProvider()]);
+  const snapshots = new SnapshotStore(db, join(dir, 'state', 'snapshots'), [
+    new PackageStateProvider(),
+    new ServiceStateProvider(services),
+    new FirewallStateProvider(),
+  ]);
   let mode: SecurityMode = opts.mode ?? 'normal';
   const policy: PolicyEngine = createPolicy({
     mode: () => mode,
-    protectedPaths: aiosProtectedPaths({ stateDir: join(dir, 'state'), configDirs: [configDir], secretsFile: join(configDir, 'secrets.toml') }),
+    protectedPaths: aiosProtectedPaths({
+      stateDir: join(dir, 'state'),
+      configDirs: [configDir],
+      secretsFile: join(configDir, 'secrets.toml'),
+    }),
   });
   const engine = new GoalEngine({
-    store: new GoalStore(db), planner: opts.planner ?? new ReactivePlanner(), registry: createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20, serviceManager: services }),
-    snapshots, ledger, memory: new MemoryStore(db), emit: () => undefined, securityMode: () => mode, policy,
+    store: new GoalStore(db),
+    planner: opts.planner ?? new ReactivePlanner(),
+    registry: createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20, serviceManager: services }),
+    snapshots,
+    ledger,
+    memory: new MemoryStore(db),
+    emit: () => undefined,
+    securityMode: () => mode,
+    policy,
   });
   return {
-    dir, configDir, db, engine, ledger, snapshots,
+    dir,
+    configDir,
+    db,
+    engine,
+    ledger,
+    snapshots,
     admin: { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: dir },
     operator: { uid: 1000, gid: 1000, groups: [], name: 'ada', role: 'operator', home: dir },
-    setMode: (m) => { mode = m; },
+    setMode: (m) => {
+      mode = m;
+    },
     settle: async (goalId) => {
       await engine.idle();
       return engine.get(goalId);
     },
-    actions: () => (db.prepare('SELECT action FROM audit ORDER BY seq').all() as { action: string }[]).map((r) => r.action),
+    actions: () =>
+      (db.prepare('SELECT action FROM audit ORDER BY seq').all() as { action: string }[]).map((r) => r.action),
     dispose: async () => {
       await engine.idle();
       await policy.close();

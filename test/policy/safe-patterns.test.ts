@@ -33,7 +33,13 @@ describe('patterns are compiled by RE2', () => {
   });
 
   it('compiles what RE2 can, catastrophic-looking patterns included, and matches like RegExp on commands', () => {
-    for (const [pattern, text, expected] of [['(a+)+$', 'aaa', true], ['^curl( .*)? -o /etc/', 'curl -s x -o /etc/x', true], ['(?i)^DOCKER ', 'docker ps', true], ['\\bmkfs\\b', 'sudo mkfs.ext4', true], ['^rm$', 'rm -rf', false]] as const) {
+    for (const [pattern, text, expected] of [
+      ['(a+)+$', 'aaa', true],
+      ['^curl( .*)? -o /etc/', 'curl -s x -o /etc/x', true],
+      ['(?i)^DOCKER ', 'docker ps', true],
+      ['\\bmkfs\\b', 'sudo mkfs.ext4', true],
+      ['^rm$', 'rm -rf', false],
+    ] as const) {
       const c = compilePattern(pattern);
       expect(c.ok && c.regex.test(text), pattern).toBe(expected);
     }
@@ -45,19 +51,27 @@ describe('patterns are compiled by RE2', () => {
       const file = join(dir, 'config.toml');
       writeFileSync(file, '[security]\ndangerous_patterns = ["^mkfs", "rm(?! -i)"]\nrequire_confirm = ["(a)\\\\1"]\n');
       let error: unknown;
-      try { loadConfig({ systemFile: file, userFile: null, env: {} }); } catch (err) { error = err; }
+      try {
+        loadConfig({ systemFile: file, userFile: null, env: {} });
+      } catch (err) {
+        error = err;
+      }
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).key).toBe('security.dangerous_patterns[1]');
       expect((error as ConfigError).message).toMatch(/"rm\(\?! -i\)" cannot be used: lookaround/);
       writeFileSync(file, '[security]\nrequire_confirm = ["(a)\\\\1"]\n');
-      expect(() => loadConfig({ systemFile: file, userFile: null, env: {} })).toThrow(/require_confirm\[0\].*backreferences/);
+      expect(() => loadConfig({ systemFile: file, userFile: null, env: {} })).toThrow(
+        /require_confirm\[0\].*backreferences/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('refuses an uncompilable pattern given to the engine directly, too', () => {
-    expect(() => createPolicy({ mode: () => 'normal', dangerousPatterns: ['(?=x)'] })).toThrow(/"\(\?=x\)" cannot be used: lookaround/);
+    expect(() => createPolicy({ mode: () => 'normal', dangerousPatterns: ['(?=x)'] })).toThrow(
+      /"\(\?=x\)" cannot be used: lookaround/,
+    );
   });
 });
 
@@ -107,7 +121,9 @@ describe('a running daemon with a catastrophic pattern', () => {
   it('judges a long command promptly and keeps answering other clients meanwhile', async () => {
     const command = `echo ${'a'.repeat(12_000)}!`;
     const started = performance.now();
-    const planned = a.call('tool/plan', { tool: 'shell.exec', args: { command } }).then((g) => ({ g, ms: performance.now() - started }));
+    const planned = a
+      .call('tool/plan', { tool: 'shell.exec', args: { command } })
+      .then((g) => ({ g, ms: performance.now() - started }));
     // The bystander's calls go out while the plan is judged; each is answered.
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {

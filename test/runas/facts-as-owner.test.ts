@@ -28,15 +28,41 @@ describe.skipIf(!isRoot)('facts before planning, as the goal’s owner', () => {
     writeFileSync(join(dir, 'root-only'), 'ROOT-SECRET\n', { mode: 0o600 });
     tdb = tempDatabase();
     const store = new GoalStore(tdb.db);
-    store.createGoal({ id: 'OPERATOR', text: 'what is in the file', state: 'planning', submittedBy: account.name, submittedUid: account.uid });
-    store.createGoal({ id: 'ADMIN', text: 'what is in the file', state: 'planning', submittedBy: 'root', submittedUid: 0 });
+    store.createGoal({
+      id: 'OPERATOR',
+      text: 'what is in the file',
+      state: 'planning',
+      submittedBy: account.name,
+      submittedUid: account.uid,
+    });
+    store.createGoal({
+      id: 'ADMIN',
+      text: 'what is in the file',
+      state: 'planning',
+      submittedBy: 'root',
+      submittedUid: 0,
+    });
     pool = new HelperPool({
-      tools: { timeoutMs: 10_000, outputCapBytes: 1 << 20, initSocket: join(dir, 'init.sock'), serviceEnv: {}, locations: { stateDir: join(dir, 'state'), configDirs: [join(dir, 'etc')], secretsFile: join(dir, 'secrets.toml') }, sandbox: null },
+      tools: {
+        timeoutMs: 10_000,
+        outputCapBytes: 1 << 20,
+        initSocket: join(dir, 'init.sock'),
+        serviceEnv: {},
+        locations: {
+          stateDir: join(dir, 'state'),
+          configDirs: [join(dir, 'etc')],
+          secretsFile: join(dir, 'secrets.toml'),
+        },
+        sandbox: null,
+      },
     });
     const owners = runAs({ pool, sandbox: null, runsAsRoot: (uid) => uid === 0 });
     facts = new FactGatherer({
-      registry: createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20 }), policy: createPolicy({ mode: () => 'normal' }), ledger: new AuditLedger(tdb.db),
-      record: (type, goalId, payload) => store.recordEvent(type, goalId, payload), callTimeoutMs: 30_000,
+      registry: createBuiltinRegistry({ timeoutMs: 10_000, outputCapBytes: 1 << 20 }),
+      policy: createPolicy({ mode: () => 'normal' }),
+      ledger: new AuditLedger(tdb.db),
+      record: (type, goalId, payload) => store.recordEvent(type, goalId, payload),
+      callTimeoutMs: 30_000,
       hostFor: (goalId) => hostOf({ runAs: owners, store }, goalId),
     });
   });

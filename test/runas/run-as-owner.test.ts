@@ -2,7 +2,21 @@
 // accounts (prefix ar, members of aios-operator) that connect as themselves. The kernel, not
 // a path rule, decides what an operator's steps may read and write; an admin's goal runs as root.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
@@ -13,7 +27,8 @@ import { createAccount, ensureGroup, isRoot, type TestAccount } from '../helpers
 import { eventually } from '../helpers/until.js';
 
 const DONE = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'cancelled']);
-const gidOf = (group: string): number => Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
+const gidOf = (group: string): number =>
+  Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
 
 describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
   let d: TestDaemon;
@@ -24,13 +39,19 @@ describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
   const group = `arg${process.pid % 10000}`;
   const cron = `/etc/cron.d/aios-runas-${process.pid}`;
 
-  const settled = (goalId: string): Promise<GoalView> => eventually(`goal ${goalId} to finish`, async () => {
-    const g = await root.call('goal/get', { goalId });
-    return DONE.has(g.state) ? g : null;
-  });
-  const errorOf = (g: GoalView): string => g.plan?.steps.map((s) => `${s.error ?? ''} ${s.output ?? ''}`).join('\n') ?? '';
+  const settled = (goalId: string): Promise<GoalView> =>
+    eventually(`goal ${goalId} to finish`, async () => {
+      const g = await root.call('goal/get', { goalId });
+      return DONE.has(g.state) ? g : null;
+    });
+  const errorOf = (g: GoalView): string =>
+    g.plan?.steps.map((s) => `${s.error ?? ''} ${s.output ?? ''}`).join('\n') ?? '';
   /** The operator plans one tool call; `approver` approves it (when it waits for approval). */
-  const operatorRuns = async (tool: string, args: Record<string, unknown>, approver: 'operator' | 'admin' = 'operator'): Promise<GoalView> => {
+  const operatorRuns = async (
+    tool: string,
+    args: Record<string, unknown>,
+    approver: 'operator' | 'admin' = 'operator',
+  ): Promise<GoalView> => {
     const g = await asOp.call<GoalView>('tool/plan', { tool, args });
     if (g.state === 'awaiting_approval' && g.plan !== null) {
       const params = { planId: g.plan.id, planHash: g.plan.hash, decision: 'approve' as const, confirm: true };
@@ -83,11 +104,15 @@ describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
   }, 60_000);
 
   it('previews as the operator: a diff over a file they cannot read shows none of it', async () => {
-    const g = await asOp.call<GoalView>('tool/plan', { tool: 'fs.write', args: { path: join(files, 'root-only'), content: 'overwritten\n' } });
+    const g = await asOp.call<GoalView>('tool/plan', {
+      tool: 'fs.write',
+      args: { path: join(files, 'root-only'), content: 'overwritten\n' },
+    });
     expect(g.state).toBe('awaiting_approval');
     expect(JSON.stringify(g.plan?.steps[0]?.preview)).toMatch(/EACCES|permission denied/i);
     expect(JSON.stringify(g)).not.toContain('ROOT-SECRET');
-    if (g.plan !== null) await asOp.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'reject' });
+    if (g.plan !== null)
+      await asOp.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'reject' });
   }, 60_000);
 
   it('reads what a supplementary group of the operator may read', async () => {
@@ -131,34 +156,62 @@ describe.skipIf(!isRoot)('steps run as the goal’s owner', () => {
   }, 60_000);
 
   it('the helper holds only its channel, a minimal environment and the operator’s credentials', async () => {
-    const helper = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((pid) => {
-      const stat = readFileSafe(`/proc/${pid}/stat`);
-      return stat.split(') ')[1]?.split(' ')[1] === String(d.proc.pid) && readFileSafe(`/proc/${pid}/cmdline`).includes('runas-helper');
-    });
+    const helper = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .find((pid) => {
+        const stat = readFileSafe(`/proc/${pid}/stat`);
+        return (
+          stat.split(') ')[1]?.split(' ')[1] === String(d.proc.pid) &&
+          readFileSafe(`/proc/${pid}/cmdline`).includes('runas-helper')
+        );
+      });
     expect(helper).toBeDefined();
-    const fds = readdirSync(`/proc/${helper}/fd`).map((fd) => ({ fd: Number(fd), to: readlinkSafe(`/proc/${helper}/fd/${fd}`) }));
+    const fds = readdirSync(`/proc/${helper}/fd`).map((fd) => ({
+      fd: Number(fd),
+      to: readlinkSafe(`/proc/${helper}/fd/${fd}`),
+    }));
     expect(fds.filter((f) => f.fd <= 2).map((f) => f.to)).toEqual(['/dev/null', '/dev/null', '/dev/null']);
     expect(fds.filter((f) => f.to.startsWith('socket:'))).toHaveLength(1);
     // Nothing of the daemon's (its socket, its database, its log) is open in the helper.
     expect(fds.filter((f) => f.to.startsWith('/') && f.to !== '/dev/null')).toEqual([]);
     const env = readFileSafe(`/proc/${helper}/environ`).split('\0').filter(Boolean);
-    expect(env.map((kv) => kv.slice(0, kv.indexOf('='))).sort()).toEqual(['HOME', 'LANG', 'LOGNAME', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE', 'PATH', 'TERM', 'USER']);
+    expect(env.map((kv) => kv.slice(0, kv.indexOf('='))).sort()).toEqual([
+      'HOME',
+      'LANG',
+      'LOGNAME',
+      'NODE_CHANNEL_FD',
+      'NODE_CHANNEL_SERIALIZATION_MODE',
+      'PATH',
+      'TERM',
+      'USER',
+    ]);
     expect(env.join('\n')).not.toMatch(/AIOS_/);
-    expect(readFileSafe(`/proc/${helper}/status`)).toMatch(new RegExp(`^Uid:\\s+${op.uid}\\s+${op.uid}\\s+${op.uid}\\s+${op.uid}$`, 'm'));
+    expect(readFileSafe(`/proc/${helper}/status`)).toMatch(
+      new RegExp(`^Uid:\\s+${op.uid}\\s+${op.uid}\\s+${op.uid}\\s+${op.uid}$`, 'm'),
+    );
   }, 60_000);
 
   it('an admin’s goal still runs as root', async () => {
     const target = join(files, 'by-root');
     const g = await root.call('tool/plan', { tool: 'fs.write', args: { path: target, content: 'root\n' } });
-    if (g.plan !== null && g.state === 'awaiting_approval') await root.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'approve', confirm: true });
+    if (g.plan !== null && g.state === 'awaiting_approval')
+      await root.call('plan/decide', { planId: g.plan.id, planHash: g.plan.hash, decision: 'approve', confirm: true });
     expect((await settled(g.id)).state).toBe('succeeded');
     expect(statSync(target)).toMatchObject({ uid: 0, gid: 0 });
   }, 60_000);
 });
 
 function readFileSafe(path: string): string {
-  try { return readFileSync(path, 'utf8'); } catch { return ''; }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 function readlinkSafe(path: string): string {
-  try { return readlinkSync(path); } catch { return ''; }
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
 }

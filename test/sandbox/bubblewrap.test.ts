@@ -20,8 +20,14 @@ writeFileSync(join(state, 'aios.db'), 'ledger');
 writeFileSync(secrets, 'anthropic_api_key = "sk-secret"\n');
 
 const policy: SandboxPolicy = {
-  writable: [allowed], hidden: [{ path: state, kind: 'dir' }, { path: secrets, kind: 'file' }],
-  network: false, cpuSeconds: 5, memoryBytes: 512 * 1024 * 1024,
+  writable: [allowed],
+  hidden: [
+    { path: state, kind: 'dir' },
+    { path: secrets, kind: 'file' },
+  ],
+  network: false,
+  cpuSeconds: 5,
+  memoryBytes: 512 * 1024 * 1024,
 };
 function run(script: string, p: SandboxPolicy = policy): { status: number | null; out: string } {
   const [file, ...args] = sandboxArgv(['/bin/sh', '-c', script], p);

@@ -6,7 +6,10 @@ import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
 describe.skipIf(!probeSandbox().available)('sandboxed read-only commands', () => {
   it('a read-only shell command cannot see the state directory', async () => {

@@ -35,7 +35,12 @@ describe.skipIf(!probeSandbox().available)('the sandboxes hide the password hash
     writeFileSync(target, '');
     const wrap = writeSandbox({ hide: [], cpuSeconds: 5 }).wrap;
     if (wrap === null) throw new Error('no sandbox');
-    const r = run(wrap(['/bin/sh', '-c', 'cat /etc/shadow /etc/gshadow 2>/dev/null; echo end; echo x >> /etc/shadow || echo refused'], [target]));
+    const r = run(
+      wrap(
+        ['/bin/sh', '-c', 'cat /etc/shadow /etc/gshadow 2>/dev/null; echo end; echo x >> /etc/shadow || echo refused'],
+        [target],
+      ),
+    );
     expect(r.out.replace('/bin/sh: 1: cannot create /etc/shadow: Permission denied\n', '')).toBe('end\nrefused\n');
   });
 });
@@ -50,7 +55,16 @@ describe.skipIf(!probeSandbox().available)('a writing command in its sandbox', (
     writeFileSync(declared, 'a\n', { mode: 0o644 });
     chownSync(declared, 4242, 4242);
     writeFileSync(other, 'untouched\n');
-    const r = run(wrap(['/bin/sh', '-c', `echo b >> ${declared}; echo c >> ${other}; touch ${join(dir, 'new')}; echo x > /tmp/scratch && cat /tmp/scratch`], [declared]));
+    const r = run(
+      wrap(
+        [
+          '/bin/sh',
+          '-c',
+          `echo b >> ${declared}; echo c >> ${other}; touch ${join(dir, 'new')}; echo x > /tmp/scratch && cat /tmp/scratch`,
+        ],
+        [declared],
+      ),
+    );
     expect(readFileSync(declared, 'utf8')).toBe('a\nb\n');
     expect(readFileSync(other, 'utf8')).toBe('untouched\n');
     expect(existsSync(join(dir, 'new'))).toBe(false);
@@ -64,7 +78,16 @@ describe.skipIf(!probeSandbox().available)('a writing command in its sandbox', (
     if (wrap === null) throw new Error('no sandbox');
     const declared = join(dir, 'declared-for-mount');
     writeFileSync(declared, '');
-    const r = run(wrap(['/bin/sh', '-c', `mount -o remount,rw / 2>&1; mknod ${declared}.dev b 8 0 2>&1; echo escaped > /etc/aios-escape 2>&1; true`], [declared]));
+    const r = run(
+      wrap(
+        [
+          '/bin/sh',
+          '-c',
+          `mount -o remount,rw / 2>&1; mknod ${declared}.dev b 8 0 2>&1; echo escaped > /etc/aios-escape 2>&1; true`,
+        ],
+        [declared],
+      ),
+    );
     expect(existsSync('/etc/aios-escape')).toBe(false);
     expect(existsSync(`${declared}.dev`)).toBe(false);
     expect(r.out).toMatch(/permission denied|Operation not permitted|must be superuser/i);

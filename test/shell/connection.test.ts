@@ -19,11 +19,17 @@ describe('the link to aiosd', () => {
     const clients = [stalled, healthy];
     const actions: Action[] = [];
     const link = createLink({
-      connect: () => Promise.resolve(clients.shift() as FakeClient), dispatch: (a) => actions.push(a), backoffS: () => 1, setupDeadlineMs: 100,
+      connect: () => Promise.resolve(clients.shift() as FakeClient),
+      dispatch: (a) => actions.push(a),
+      backoffS: () => 1,
+      setupDeadlineMs: 100,
     });
     link.start();
     await until('the stall to be noticed', () => actions.some((a) => a.type === 'disconnected'));
-    expect(actions.find((a) => a.type === 'disconnected')).toMatchObject({ reason: 'aiosd did not answer within 100 ms', retryInS: 1 });
+    expect(actions.find((a) => a.type === 'disconnected')).toMatchObject({
+      reason: 'aiosd did not answer within 100 ms',
+      retryInS: 1,
+    });
     expect(stalled.closed).toBe(true);
     expect(link.client()).toBeNull();
     await until('the retry to connect', () => link.client() === healthy);
@@ -36,7 +42,13 @@ describe('the link to aiosd', () => {
     let resolveLate: (c: FakeClient) => void = () => undefined;
     const actions: Action[] = [];
     const link = createLink({
-      connect: () => new Promise<FakeClient>((r) => { resolveLate = r; }), dispatch: (a) => actions.push(a), backoffS: () => 30, setupDeadlineMs: 50,
+      connect: () =>
+        new Promise<FakeClient>((r) => {
+          resolveLate = r;
+        }),
+      dispatch: (a) => actions.push(a),
+      backoffS: () => 30,
+      setupDeadlineMs: 50,
     });
     link.start();
     await until('the deadline', () => actions.some((a) => a.type === 'disconnected'));
@@ -52,7 +64,12 @@ describe('the link to aiosd', () => {
     let dials = 0;
     const refusal = Object.assign(new Error('ada has no aiOS role: ask an aiOS admin'), { code: -32003 });
     const link = createLink({
-      connect: () => { dials++; return Promise.reject(refusal); }, dispatch: (a) => actions.push(a), backoffS: () => 1,
+      connect: () => {
+        dials++;
+        return Promise.reject(refusal);
+      },
+      dispatch: (a) => actions.push(a),
+      backoffS: () => 1,
       onRefused: (message) => refusals.push(message),
     });
     link.start();

@@ -47,7 +47,12 @@ describe('controller, connected', () => {
       'goal/submit': () => planned,
       'plan/decide': () => ({ ...planned, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
       'goal/rollback': () => ({ ...planned, state: 'rolled_back', updatedAt: '2025-01-01T00:00:09Z' }),
-      'goal/revise': () => ({ ...planned, id: 'failed1', plan: planned.plan === null ? null : { ...planned.plan, id: 'p-revised', hash: 'feedc0de'.repeat(8) }, updatedAt: '2025-01-01T00:00:10Z' }),
+      'goal/revise': () => ({
+        ...planned,
+        id: 'failed1',
+        plan: planned.plan === null ? null : { ...planned.plan, id: 'p-revised', hash: 'feedc0de'.repeat(8) },
+        updatedAt: '2025-01-01T00:00:10Z',
+      }),
     });
     setUp(() => Promise.resolve(client));
     controller.start();
@@ -82,12 +87,16 @@ describe('controller, connected', () => {
     type('a');
     await settle();
     expect(client.calls('plan/decide')).toEqual([]);
-    expect(store.getState().flash?.text).toMatch(/to approve s2 service\.restart \(high risk, NOT reversible\): type its id or yes/);
+    expect(store.getState().flash?.text).toMatch(
+      /to approve s2 service\.restart \(high risk, NOT reversible\): type its id or yes/,
+    );
     expect(store.getState().input.prompt).toMatchObject({ kind: 'approve', risky: ['s2'] });
     expect(store.getState().focus).toBe('input');
     type('s2\r');
     await settle();
-    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
+    expect(client.calls('plan/decide')).toEqual([
+      { planId: 'p-g1', planHash: planned.plan?.hash, decision: 'approve', confirm: true },
+    ]);
     expect(focusedGoal(store.getState())?.state).toBe('running');
   });
 
@@ -125,7 +134,11 @@ describe('controller, connected', () => {
   });
 
   it('e edits the selected step: JSON in the input line, Enter sends plan/edit, the new plan is shown', async () => {
-    const edited = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, id: 'p-new', hash: 'ffff0000ffff0000' }, updatedAt: '2025-01-01T00:00:07Z' };
+    const edited = {
+      ...planned,
+      plan: planned.plan === null ? null : { ...planned.plan, id: 'p-new', hash: 'ffff0000ffff0000' },
+      updatedAt: '2025-01-01T00:00:07Z',
+    };
     client.answers['plan/edit'] = () => edited;
     type('install nginx\r');
     await settle();
@@ -136,7 +149,9 @@ describe('controller, connected', () => {
     expect(JSON.parse(s.input.text)).toEqual(planned.plan?.steps[0]?.args);
     type('\u0015{"path":"/tmp/other","content":"x"}\r');
     await settle();
-    expect(client.calls('plan/edit')).toEqual([{ planId: 'p-g1', planHash: planned.plan?.hash, stepId: 's1', args: { path: '/tmp/other', content: 'x' } }]);
+    expect(client.calls('plan/edit')).toEqual([
+      { planId: 'p-g1', planHash: planned.plan?.hash, stepId: 's1', args: { path: '/tmp/other', content: 'x' } },
+    ]);
     expect(focusedGoal(store.getState())?.plan?.hash).toBe('ffff0000ffff0000');
     expect(store.getState().input.prompt.kind).toBe('goal');
     expect(store.getState().flash?.text).toMatch(/new plan.*approve again/);
@@ -156,9 +171,23 @@ describe('controller, connected', () => {
   });
 
   it('a Conflict answer (someone else decided first) shows the goal as the daemon has it', async () => {
-    const decided = { ...planned, state: 'running' as const, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })) }, updatedAt: '2025-01-01T00:00:06Z' };
+    const decided = {
+      ...planned,
+      state: 'running' as const,
+      plan:
+        planned.plan === null
+          ? null
+          : {
+              ...planned.plan,
+              steps: planned.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })),
+            },
+      updatedAt: '2025-01-01T00:00:06Z',
+    };
     client.answers['plan/decide'] = () => {
-      throw Object.assign(new Error('goal is running: its plan was already decided'), { code: -32005, data: { goal: decided } });
+      throw Object.assign(new Error('goal is running: its plan was already decided'), {
+        code: -32005,
+        data: { goal: decided },
+      });
     };
     type('install nginx\r');
     await settle();
@@ -195,15 +224,34 @@ describe('controller, connected', () => {
   });
 
   it('r rolls back the most recent goal that ran', async () => {
-    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'old', state: 'succeeded', createdAt: '2024' }), focus: false });
-    store.dispatch({ type: 'goalUpdated', goal: goal({ id: 'new', state: 'awaiting_approval', createdAt: '2025' }), focus: true });
+    store.dispatch({
+      type: 'goalUpdated',
+      goal: goal({ id: 'old', state: 'succeeded', createdAt: '2024' }),
+      focus: false,
+    });
+    store.dispatch({
+      type: 'goalUpdated',
+      goal: goal({ id: 'new', state: 'awaiting_approval', createdAt: '2025' }),
+      focus: true,
+    });
     store.dispatch({ type: 'focused', focus: 'plan' });
-    client.answers['rollback/preview'] = () => ({ goalId: 'old', steps: ['s1'], restore: ['/etc/motd'], remove: ['/tmp/new'], create: [], states: [], irreversible: [], problems: [] });
+    client.answers['rollback/preview'] = () => ({
+      goalId: 'old',
+      steps: ['s1'],
+      restore: ['/etc/motd'],
+      remove: ['/tmp/new'],
+      create: [],
+      states: [],
+      irreversible: [],
+      problems: [],
+    });
     type('r');
     await settle();
     expect(client.calls('rollback/preview')).toEqual([{ goalId: 'old' }]);
     expect(client.calls('goal/rollback')).toEqual([]);
-    expect(store.getState().confirm?.text).toMatch(/press Y to roll back ".*", any other key keeps it\. It restores \/etc\/motd; removes \/tmp\/new\./);
+    expect(store.getState().confirm?.text).toMatch(
+      /press Y to roll back ".*", any other key keeps it\. It restores \/etc\/motd; removes \/tmp\/new\./,
+    );
     type('n'); // anything but Y: nothing rolled back, the key is text
     await settle();
     expect(store.getState().confirm).toBeNull();
@@ -261,7 +309,10 @@ describe('controller, connected', () => {
     type('a');
     type('yes\r');
     await settle();
-    expect(store.getState().flash).toEqual({ level: 'error', text: 'approve failed: plan hash mismatch: the plan changed' });
+    expect(store.getState().flash).toEqual({
+      level: 'error',
+      text: 'approve failed: plan hash mismatch: the plan changed',
+    });
   });
 
   it('a failed submit keeps the text on the input line', async () => {
@@ -323,11 +374,18 @@ describe('controller, connected', () => {
   });
 
   it('c asks, naming the goal, and Y sends goal/cancel for the goal shown', async () => {
-    client.answers['goal/cancel'] = () => ({ ...planned, state: 'cancelled', message: 'cancelled by alice', updatedAt: '2025-01-01T00:00:06Z' });
+    client.answers['goal/cancel'] = () => ({
+      ...planned,
+      state: 'cancelled',
+      message: 'cancelled by alice',
+      updatedAt: '2025-01-01T00:00:06Z',
+    });
     type('install nginx\r');
     await settle();
     type('c');
-    expect(store.getState().confirm?.text).toMatch(/press Y to cancel goal "install nginx and start it" \(awaiting approval\)/);
+    expect(store.getState().confirm?.text).toMatch(
+      /press Y to cancel goal "install nginx and start it" \(awaiting approval\)/,
+    );
     expect(client.calls('goal/cancel')).toEqual([]);
     type('Y');
     await settle();
@@ -335,8 +393,10 @@ describe('controller, connected', () => {
     expect(store.getState().flash?.text).toMatch(/cancelled: cancelled by alice/);
   });
 
-  it('Ctrl-C on an empty input line asks the same question; the daemon\'s refusal is shown', async () => {
-    client.answers['goal/cancel'] = () => { throw new Error('only a goal being planned can be cancelled'); };
+  it("Ctrl-C on an empty input line asks the same question; the daemon's refusal is shown", async () => {
+    client.answers['goal/cancel'] = () => {
+      throw new Error('only a goal being planned can be cancelled');
+    };
     type('install nginx\r');
     await settle();
     type('\t'); // plan → input line
@@ -354,7 +414,9 @@ describe('controller, connected', () => {
     await settle();
     type('q');
     expect(left).toEqual([]);
-    expect(store.getState().confirm?.text).toMatch(/press Y to leave anyway, any other key stays: "install nginx and start it" awaits approval/);
+    expect(store.getState().confirm?.text).toMatch(
+      /press Y to leave anyway, any other key stays: "install nginx and start it" awaits approval/,
+    );
     type('Y');
     expect(left).toEqual([0]);
   });
@@ -394,7 +456,10 @@ describe('controller, roles and connection', () => {
   it('when the daemon goes away it reconnects, re-subscribes and reloads the goals', async () => {
     vi.useFakeTimers();
     const first = new FakeClient();
-    const second = new FakeClient({ 'goal/list': () => ({ goals: [awaitingGoal('g2')] }), 'goal/submit': () => awaitingGoal('g3') });
+    const second = new FakeClient({
+      'goal/list': () => ({ goals: [awaitingGoal('g2')] }),
+      'goal/submit': () => awaitingGoal('g3'),
+    });
     const clients = [first, second];
     setUp(() => Promise.resolve(clients.shift() ?? second));
     controller.start();
@@ -416,7 +481,10 @@ describe('controller, roles and connection', () => {
     vi.useFakeTimers();
     store = createStore(reduce, initialState());
     controller = createController({
-      store, connect: () => Promise.reject(new Error('down')), onLeave: () => undefined, backoffS: () => 3,
+      store,
+      connect: () => Promise.reject(new Error('down')),
+      onLeave: () => undefined,
+      backoffS: () => 3,
     });
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -436,8 +504,16 @@ describe('controller, the model tiers in the status bar', () => {
   ];
   const bar = (): string => {
     const s = store.getState();
-    return statusLine({ connection: s.connection, session: s.session, health: s.health, busyAgents: [], caps: detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' }), extras: s.extras })
-      .map((seg) => seg.text).join('');
+    return statusLine({
+      connection: s.connection,
+      session: s.session,
+      health: s.health,
+      busyAgents: [],
+      caps: detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' }),
+      extras: s.extras,
+    })
+      .map((seg) => seg.text)
+      .join('');
   };
 
   it('shows a tier that went down once a goal has been planned, and again on the periodic check', async () => {
@@ -445,7 +521,13 @@ describe('controller, the model tiers in the status bar', () => {
     let operationalUp = true;
     const client = new FakeClient({ 'status/get': () => statusResult({ tiers: tiers(operationalUp) }) });
     store = createStore(reduce, initialState(80, 24));
-    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: () => undefined, backoffS: () => 1, statusEveryMs: 10_000 });
+    controller = createController({
+      store,
+      connect: () => Promise.resolve(client),
+      onLeave: () => undefined,
+      backoffS: () => 1,
+      statusEveryMs: 10_000,
+    });
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(bar()).toContain('operational↑');
@@ -472,12 +554,24 @@ describe('controller, with the key guard on its default timings', () => {
 
   beforeEach(async () => {
     const planned = awaitingGoal('g1');
-    const safe = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') } };
-    client = new FakeClient({ 'goal/submit': () => safe, 'plan/decide': () => ({ ...safe, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }) });
+    const safe = {
+      ...planned,
+      plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') },
+    };
+    client = new FakeClient({
+      'goal/submit': () => safe,
+      'plan/decide': () => ({ ...safe, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
+    });
     clock = new ManualClock();
     store = createStore(reduce, initialState(80, 24));
     left = [];
-    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: (code) => left.push(code), backoffS: () => 1, guard: { ...DEFAULT_GUARD, fixed: true, clock } });
+    controller = createController({
+      store,
+      connect: () => Promise.resolve(client),
+      onLeave: (code) => left.push(code),
+      backoffS: () => 1,
+      guard: { ...DEFAULT_GUARD, fixed: true, clock },
+    });
     controller.start();
     await settle();
     type('tidy the logs\r');
@@ -517,7 +611,9 @@ describe('controller, with the key guard on its default timings', () => {
     expect(client.calls('plan/decide')).toEqual([]);
     clock.advance(250);
     await settle();
-    expect(client.calls('plan/decide')).toEqual([{ planId: 'p-g1', planHash: focusedGoal(store.getState())?.plan?.hash, decision: 'approve' }]);
+    expect(client.calls('plan/decide')).toEqual([
+      { planId: 'p-g1', planHash: focusedGoal(store.getState())?.plan?.hash, decision: 'approve' },
+    ]);
   });
 
   it('a bracketed paste is text even when it begins with a command key', async () => {
@@ -534,11 +630,22 @@ describe('controller, with the key guard on its default timings', () => {
 describe('controller, the guard timings from aiosd', () => {
   it("takes [shell] guard_ms and burst_ms from status/get unless the shell's own were given", async () => {
     const planned = awaitingGoal('g1');
-    const safe = { ...planned, plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') } };
-    const client = new FakeClient({ 'goal/submit': () => safe, 'status/get': () => statusResult({ guardMs: 0, burstMs: 0 }) });
+    const safe = {
+      ...planned,
+      plan: planned.plan === null ? null : { ...planned.plan, steps: planned.plan.steps.filter((s) => s.id === 's1') },
+    };
+    const client = new FakeClient({
+      'goal/submit': () => safe,
+      'status/get': () => statusResult({ guardMs: 0, burstMs: 0 }),
+    });
     store = createStore(reduce, initialState(80, 24));
     left = [];
-    controller = createController({ store, connect: () => Promise.resolve(client), onLeave: (code) => left.push(code), guard: { ...DEFAULT_GUARD, clock: new ManualClock() } });
+    controller = createController({
+      store,
+      connect: () => Promise.resolve(client),
+      onLeave: (code) => left.push(code),
+      guard: { ...DEFAULT_GUARD, clock: new ManualClock() },
+    });
     controller.start();
     await settle();
     type('tidy the logs\r');

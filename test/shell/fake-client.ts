@@ -13,7 +13,10 @@ export class FakeClient implements ShellClient {
   private readonly events = new Set<(e: DaemonEvent) => void>();
   private readonly closes = new Set<(reason: string) => void>();
 
-  constructor(readonly answers: Partial<Record<MethodName, Answer>> = {}, role: 'admin' | 'operator' | 'viewer' = 'operator') {
+  constructor(
+    readonly answers: Partial<Record<MethodName, Answer>> = {},
+    role: 'admin' | 'operator' | 'viewer' = 'operator',
+  ) {
     this.initialized = { ...HELLO, user: { ...HELLO.user, role } };
   }
 

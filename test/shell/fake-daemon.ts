@@ -94,8 +94,19 @@ export const HELLO = {
 
 export function statusResult(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    version: '0.1.0', pid: 1, uptimeMs: 1, node: 'node1', mode: 'user', user: HELLO.user,
-    stateDir: '/tmp', socket: '/tmp/s', clients: 1, goals: {}, planners: ['reactive'],
-    health: 'ok', problems: [], ...over,
+    version: '0.1.0',
+    pid: 1,
+    uptimeMs: 1,
+    node: 'node1',
+    mode: 'user',
+    user: HELLO.user,
+    stateDir: '/tmp',
+    socket: '/tmp/s',
+    clients: 1,
+    goals: {},
+    planners: ['reactive'],
+    health: 'ok',
+    problems: [],
+    ...over,
   };
 }

@@ -35,7 +35,10 @@ function inkFrame(state: ShellState, caps: TerminalCaps): string {
     write: { value: (data: string) => frames.push(data) > 0 },
   });
   const instance = inkRender(<App state={state} caps={caps} keymap={DEFAULT_KEYMAP} />, {
-    stdout: target as NodeJS.WriteStream, debug: true, exitOnCtrlC: false, patchConsole: false,
+    stdout: target as NodeJS.WriteStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
   });
   instance.unmount();
   const frame = frames.find((f) => f !== '');
@@ -66,18 +69,29 @@ function screens(columns: number, rows: number): Record<string, ShellState> {
     'plan view, typed text': at(typed('restart nginx')),
     'plan view, cursor at the start': at(typed('restart nginx'), edit({ kind: 'home' })),
     'plan view, a line longer than the screen': at(typed('x'.repeat(columns + 17)), edit({ kind: 'left' })),
-    'agent panes, typed text': at({ type: 'viewShown', view: 'agents' }, { type: 'focused', focus: 'input' }, typed('look at the logs')),
+    'agent panes, typed text': at(
+      { type: 'viewShown', view: 'agents' },
+      { type: 'focused', focus: 'input' },
+      typed('look at the logs'),
+    ),
     'multi-line input': at(typed('first line'), edit({ kind: 'insert', text: '\n' }), typed('second')),
     'a search prompt': at({ type: 'promptOpened', prompt: { kind: 'search', agent: 'system' }, text: 'nginx' }),
     'plan view has the keyboard': at(typed('half typed'), { type: 'focused', focus: 'plan' }),
   };
 }
 
-const terminals = { 'xterm-256color': detectCaps({ TERM: 'xterm-256color' }), linux: detectCaps({ TERM: 'linux' }), vt100: detectCaps({ TERM: 'vt100' }) };
+const terminals = {
+  'xterm-256color': detectCaps({ TERM: 'xterm-256color' }),
+  linux: detectCaps({ TERM: 'linux' }),
+  vt100: detectCaps({ TERM: 'vt100' }),
+};
 
-describe.each([[80, 24], [40, 12]])('fast echo at %ix%i', (columns, rows) => {
+describe.each([
+  [80, 24],
+  [40, 12],
+])('fast echo at %ix%i', (columns, rows) => {
   describe.each(Object.entries(terminals))('TERM=%s', (_term, caps) => {
-    it.each(Object.entries(screens(columns, rows)))('its rows are the frame\'s input rows: %s', (_name, state) => {
+    it.each(Object.entries(screens(columns, rows)))("its rows are the frame's input rows: %s", (_name, state) => {
       const { writer } = writerFor(state, caps);
       writer.render(inkFrame(state, caps));
       const rowsText = inputRowsText(state, caps);
@@ -86,27 +100,39 @@ describe.each([[80, 24], [40, 12]])('fast echo at %ix%i', (columns, rows) => {
     });
   });
 
-  it.each(Object.entries(terminals))('TERM=%s: after each key\'s echo, the frame that follows changes nothing', (_term, caps) => {
-    const keys: Action[] = [
-      typed('r'), typed('estart'), typed(' nginx'), edit({ kind: 'deleteBack' }), edit({ kind: 'home' }), typed('please '),
-      edit({ kind: 'end' }), edit({ kind: 'left' }), edit({ kind: 'wordLeft' }), edit({ kind: 'killToEnd' }), typed('x'.repeat(columns)),
-      edit({ kind: 'clear' }),
-    ];
-    let state = [...connected].reduce(reduce, initialState(columns, rows));
-    const { writer, written } = writerFor(state, caps);
-    writer.render(inkFrame(state, caps));
-    for (const key of keys) {
-      const next = reduce(state, key);
-      const echo = echoFor(state, next, caps);
-      expect(echo).not.toBeNull();
-      if (echo === null) return;
-      const before = written.length;
-      expect(writer.patch(echo.expected, echo.rows, echo.below)).not.toBeNull();
-      expect(written.length).toBe(before + 1);
-      expect(writer.render(inkFrame(next, caps))).toBe(0);
-      state = next;
-    }
-  });
+  it.each(Object.entries(terminals))(
+    "TERM=%s: after each key's echo, the frame that follows changes nothing",
+    (_term, caps) => {
+      const keys: Action[] = [
+        typed('r'),
+        typed('estart'),
+        typed(' nginx'),
+        edit({ kind: 'deleteBack' }),
+        edit({ kind: 'home' }),
+        typed('please '),
+        edit({ kind: 'end' }),
+        edit({ kind: 'left' }),
+        edit({ kind: 'wordLeft' }),
+        edit({ kind: 'killToEnd' }),
+        typed('x'.repeat(columns)),
+        edit({ kind: 'clear' }),
+      ];
+      let state = [...connected].reduce(reduce, initialState(columns, rows));
+      const { writer, written } = writerFor(state, caps);
+      writer.render(inkFrame(state, caps));
+      for (const key of keys) {
+        const next = reduce(state, key);
+        const echo = echoFor(state, next, caps);
+        expect(echo).not.toBeNull();
+        if (echo === null) return;
+        const before = written.length;
+        expect(writer.patch(echo.expected, echo.rows, echo.below)).not.toBeNull();
+        expect(written.length).toBe(before + 1);
+        expect(writer.render(inkFrame(next, caps))).toBe(0);
+        state = next;
+      }
+    },
+  );
 });
 
 describe('fast echo leaves to the frame', () => {

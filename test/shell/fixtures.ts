@@ -57,7 +57,10 @@ export function awaitingGoal(id = 'g1'): GoalView {
         args: { path: '/etc/nginx/conf.d/site.conf', content: 'server { listen 80; }\n' },
         risk: 'medium',
         rationale: 'the site needs a server block',
-        preview: { summary: 'write /etc/nginx/conf.d/site.conf (1 line)', detail: '--- /dev/null\n+++ /etc/nginx/conf.d/site.conf\n@@ -0,0 +1 @@\n+server { listen 80; }' },
+        preview: {
+          summary: 'write /etc/nginx/conf.d/site.conf (1 line)',
+          detail: '--- /dev/null\n+++ /etc/nginx/conf.d/site.conf\n@@ -0,0 +1 @@\n+server { listen 80; }',
+        },
       }),
       step({
         id: 's2',

@@ -15,7 +15,8 @@ async function screenOf(writes: string[], cols = 40, rows = 12): Promise<string[
   return out;
 }
 
-const frameOf = (from: number): string => ['title', ...Array.from({ length: 8 }, (_, i) => `line ${from + i}`), 'goal> x', 'status'].join('\n');
+const frameOf = (from: number): string =>
+  ['title', ...Array.from({ length: 8 }, (_, i) => `line ${from + i}`), 'goal> x', 'status'].join('\n');
 
 describe('frame writer: scrolling a band that moved', () => {
   it('uses Delete/Insert Line, writes only the new rows, and the screen is exactly the frame', async () => {
@@ -46,7 +47,15 @@ describe('frame writer: scrolling a band that moved', () => {
 
   it('rewrites rows in place when that is shorter than scrolling them (many rows moved, few cells changed)', async () => {
     // Every row moved up by 6, but each differs from the row now under it in two digits only.
-    const frame = (from: number): string => ['title', ...Array.from({ length: 9 }, (_, i) => `entry ${String(from + i).padStart(2, '0')} of the long build log, step ${from + i}`), 'status'].join('\n');
+    const frame = (from: number): string =>
+      [
+        'title',
+        ...Array.from(
+          { length: 9 },
+          (_, i) => `entry ${String(from + i).padStart(2, '0')} of the long build log, step ${from + i}`,
+        ),
+        'status',
+      ].join('\n');
     const scrolling: string[] = [];
     const w = new FrameWriter((d) => scrolling.push(d), { scrollLines: true });
     w.render(frame(10));
@@ -61,7 +70,10 @@ describe('frame writer: scrolling a band that moved', () => {
 
   it('writes only the changed runs of a row, joining runs closer than a cursor move', async () => {
     const cells = (t: string) => parseRow(t).cells;
-    expect(changedSpans(cells('abcdefghijklmnop'), cells('aXcdefghijklmnYp'))).toEqual([{ from: 1, to: 2 }, { from: 14, to: 15 }]);
+    expect(changedSpans(cells('abcdefghijklmnop'), cells('aXcdefghijklmnYp'))).toEqual([
+      { from: 1, to: 2 },
+      { from: 14, to: 15 },
+    ]);
     expect(changedSpans(cells('abcdefghijklmnop'), cells('aXcdYfghijklmnop'))).toEqual([{ from: 1, to: 5 }]);
     const writes: string[] = [];
     const w = new FrameWriter((d) => writes.push(d));
@@ -112,7 +124,13 @@ describe('frame pump', () => {
   it('keeps background frames within the byte budget; a key frame goes out at once', () => {
     let now = 0;
     const written: string[] = [];
-    const writer = { render: (f: string): number => { written.push(f); return f.length; }, patch: (): null => null };
+    const writer = {
+      render: (f: string): number => {
+        written.push(f);
+        return f.length;
+      },
+      patch: (): null => null,
+    };
     const pump = new FramePump(writer, { maxFps: 1000, bytesPerS: 1000, now: () => now });
     const big = 'x'.repeat(600);
     pump.push(big);

@@ -68,7 +68,19 @@ describe('frame writer', () => {
 
   it('parses SGR into canonical cells and drops any other escape sequence', () => {
     const { cells } = parseRow('\u001b[1m\u001b[36mA\u001b[39m\u001b[22mB\u001b]0;title\u0007C\u001b[2JD');
-    expect(cells.map((c) => [c.ch, c.sgr])).toEqual([['A', '1;36'], ['B', ''], ['0', ''], [';', ''], ['t', ''], ['i', ''], ['t', ''], ['l', ''], ['e', ''], ['C', ''], ['D', '']]);
+    expect(cells.map((c) => [c.ch, c.sgr])).toEqual([
+      ['A', '1;36'],
+      ['B', ''],
+      ['0', ''],
+      [';', ''],
+      ['t', ''],
+      ['i', ''],
+      ['t', ''],
+      ['l', ''],
+      ['e', ''],
+      ['C', ''],
+      ['D', ''],
+    ]);
   });
 
   it('after a resize starts again from the top and draws the frame whole', async () => {

@@ -39,7 +39,10 @@ const connected: Action[] = [
   { type: 'statusLoaded', health: { health: 'ok', problems: [] } },
 ];
 
-const show = (g: GoalView): Action[] => [{ type: 'goalUpdated', goal: g, focus: true }, { type: 'focused', focus: 'plan' }];
+const show = (g: GoalView): Action[] => [
+  { type: 'goalUpdated', goal: g, focus: true },
+  { type: 'focused', focus: 'plan' },
+];
 
 describe('frames at 80x24', () => {
   it('empty start: input line and a status bar that says connecting', () => {
@@ -82,7 +85,8 @@ describe('frames at 80x24', () => {
       id: 'g2',
       text: 'make it faster',
       state: 'not_understood',
-      message: 'No planner could turn this into a plan: no model is configured.\nSet [model] in ~/.config/aios/config.toml, or AIOS_MODEL, then try again.',
+      message:
+        'No planner could turn this into a plan: no model is configured.\nSet [model] in ~/.config/aios/config.toml, or AIOS_MODEL, then try again.',
     });
     const text = frame(stateAfter(...connected, ...show(g)));
     expect(plain(text)).toMatchInlineSnapshot(`
@@ -126,11 +130,28 @@ describe('frames at 80x24', () => {
     // Every key is reachable by scrolling the help with the arrows.
     let all = '';
     for (let offset = 0; offset < 120; offset += 10) {
-      const page = frame(stateAfter(...connected, { type: 'helpOpened' }, { type: 'listMoved', list: 'help', delta: offset }));
+      const page = frame(
+        stateAfter(...connected, { type: 'helpOpened' }, { type: 'listMoved', list: 'help', delta: offset }),
+      );
       expectFits(page);
       all += page;
     }
-    for (const label of ['Enter', 'Esc', 'Ctrl-D', 'Ctrl-K', 'Ctrl-U', 'Ctrl-W', 'Ctrl-Y', 'Alt-Enter', 'PgUp', 'approve whole plan', 'roll back the goal shown', 'capital Y', 'zoom', 'restore']) {
+    for (const label of [
+      'Enter',
+      'Esc',
+      'Ctrl-D',
+      'Ctrl-K',
+      'Ctrl-U',
+      'Ctrl-W',
+      'Ctrl-Y',
+      'Alt-Enter',
+      'PgUp',
+      'approve whole plan',
+      'roll back the goal shown',
+      'capital Y',
+      'zoom',
+      'restore',
+    ]) {
       expect(all).toContain(label);
     }
   });
@@ -140,9 +161,13 @@ describe('frames at 80x24', () => {
     const g = goal({
       id: 'g3',
       state: 'running',
-      plan: plan('g3', [step({ id: 's1', state: 'running', tool: 'exec.run', args: { argv: ['make', '\u001b[1mbold'] } })]),
+      plan: plan('g3', [
+        step({ id: 's1', state: 'running', tool: 'exec.run', args: { argv: ['make', '\u001b[1mbold'] } }),
+      ]),
     });
-    const text = frame(stateAfter(...connected, ...show(g), { type: 'stepOutput', goalId: 'g3', stepId: 's1', chunk: evil }));
+    const text = frame(
+      stateAfter(...connected, ...show(g), { type: 'stepOutput', goalId: 'g3', stepId: 's1', chunk: evil }),
+    );
     expect(plain(text)).not.toContain('\u001b');
     expect(text).not.toContain('\u0007');
     expect(text).not.toContain('\r');
@@ -169,24 +194,62 @@ describe('frames at 80x24', () => {
 
   it("a failed step shows the model's diagnosis under its error, as untrusted text", () => {
     const g = goal({
-      id: 'g5', state: 'failed', message: 'step s1 (shell.exec) failed: exited with status 2',
-      plan: plan('g5', [step({
-        id: 's1', state: 'failed', tool: 'shell.exec', args: { command: 'ls /srv/site' }, error: 'exited with status 2',
-        analysis: { ok: true, tier: 'cloud', summary: 'No /srv/site here.\u001b[2J', likelyCause: 'The site was never deployed.', nextStep: 'Deploy it first.', reason: null, cost: '$0.0036: claude' },
-      })]),
+      id: 'g5',
+      state: 'failed',
+      message: 'step s1 (shell.exec) failed: exited with status 2',
+      plan: plan('g5', [
+        step({
+          id: 's1',
+          state: 'failed',
+          tool: 'shell.exec',
+          args: { command: 'ls /srv/site' },
+          error: 'exited with status 2',
+          analysis: {
+            ok: true,
+            tier: 'cloud',
+            summary: 'No /srv/site here.\u001b[2J',
+            likelyCause: 'The site was never deployed.',
+            nextStep: 'Deploy it first.',
+            reason: null,
+            cost: '$0.0036: claude',
+          },
+        }),
+      ]),
     });
     const text = frame(stateAfter(...connected, ...show(g)));
     expect(plain(text)).not.toContain('\u001b');
     expect(plain(text)).toContain('diagnosis (cloud; advice, never run): No /srv/site here.^[[2J');
     expect(plain(text)).toContain('likely cause: The site was never deployed.');
     expect(plain(text)).toContain('next step: Deploy it first.');
-    const none = goal({ ...g, plan: plan('g5', [step({ id: 's1', state: 'failed', error: 'exited with status 2', analysis: { ok: false, tier: null, summary: '', likelyCause: '', nextStep: '', reason: 'cloud: the cloud tier is unavailable', cost: '$0' } })]) });
-    expect(plain(frame(stateAfter(...connected, ...show(none))))).toContain('no diagnosis: cloud: the cloud tier is unavailable');
+    const none = goal({
+      ...g,
+      plan: plan('g5', [
+        step({
+          id: 's1',
+          state: 'failed',
+          error: 'exited with status 2',
+          analysis: {
+            ok: false,
+            tier: null,
+            summary: '',
+            likelyCause: '',
+            nextStep: '',
+            reason: 'cloud: the cloud tier is unavailable',
+            cost: '$0',
+          },
+        }),
+      ]),
+    });
+    expect(plain(frame(stateAfter(...connected, ...show(none))))).toContain(
+      'no diagnosis: cloud: the cloud tier is unavailable',
+    );
     expectFits(text);
   });
 
   it('a long plan stays inside the terminal and says how much is hidden', () => {
-    const steps = Array.from({ length: 30 }, (_, i) => step({ id: `s${i + 1}`, preview: { summary: `step ${i + 1}`, detail: 'x\n'.repeat(40) } }));
+    const steps = Array.from({ length: 30 }, (_, i) =>
+      step({ id: `s${i + 1}`, preview: { summary: `step ${i + 1}`, detail: 'x\n'.repeat(40) } }),
+    );
     const g = goal({ id: 'g4', plan: plan('g4', steps) });
     let state = stateAfter(...connected, ...show(g));
     for (let i = 0; i < 12; i++) state = reduce(state, { type: 'stepSelected', delta: 1 });
@@ -199,7 +262,10 @@ describe('frames at 80x24', () => {
   });
 
   it('on a vt100 everything drawn is 7-bit ASCII', () => {
-    const state = stateAfter({ type: 'disconnected', reason: 'aiosd is not running', retryInS: 4 }, ...show(awaitingGoal()));
+    const state = stateAfter(
+      { type: 'disconnected', reason: 'aiosd is not running', retryInS: 4 },
+      ...show(awaitingGoal()),
+    );
     const text = frame(state, vt100);
     expect(text).toContain('aiosd unreachable - retrying in 4s');
     expect(/^[\n\u0020-\u007e]*$/.test(plain(text))).toBe(true);
@@ -207,7 +273,13 @@ describe('frames at 80x24', () => {
   });
 
   it('says when the daemon is unreachable and why', () => {
-    const text = frame(stateAfter({ type: 'disconnected', reason: "aiosd is not running (no socket at /run/aios/aiosd.sock); start it with 'aios daemon'", retryInS: 2 }));
+    const text = frame(
+      stateAfter({
+        type: 'disconnected',
+        reason: "aiosd is not running (no socket at /run/aios/aiosd.sock); start it with 'aios daemon'",
+        retryInS: 2,
+      }),
+    );
     expect(text).toContain('aiosd unreachable — retrying in 2s');
     expect(text).toContain('no socket at /run/aios/aiosd.sock');
     expectFits(text);

@@ -23,7 +23,11 @@ describe('the guard on screen', () => {
   });
 
   it('a long question wraps at spaces, its key first, within the width', () => {
-    const confirm = { kind: 'rollback' as const, goalId: 'g', text: `press Y to roll back "x", any other key keeps it. It removes ${Array.from({ length: 8 }, (_, i) => `/tmp/file-${i}.txt`).join(', ')}.` };
+    const confirm = {
+      kind: 'rollback' as const,
+      goalId: 'g',
+      text: `press Y to roll back "x", any other key keeps it. It removes ${Array.from({ length: 8 }, (_, i) => `/tmp/file-${i}.txt`).join(', ')}.`,
+    };
     const rows = confirmLines(confirm, 60).map(text);
     expect(rows.length).toBeGreaterThan(1);
     expect(rows[0]).toMatch(/^! confirm: +press Y to roll back/);
@@ -34,7 +38,13 @@ describe('the guard on screen', () => {
   it('gives a question up to a quarter of the rows, a message one', () => {
     expect(regions({ columns: 80, rows: 24 }, { feed: 0, flash: true, help: false, flashRows: 9 }).flashRows).toBe(5);
     expect(regions({ columns: 80, rows: 24 }, { feed: 0, flash: true, help: false }).flashRows).toBe(1);
-    const asked = { ...initialState(40, 24), confirm: { kind: 'leave' as const, text: 'press Y to leave anyway, any other key stays: "a goal with a long name" awaits approval' } };
+    const asked = {
+      ...initialState(40, 24),
+      confirm: {
+        kind: 'leave' as const,
+        text: 'press Y to leave anyway, any other key stays: "a goal with a long name" awaits approval',
+      },
+    };
     expect(screenRegions(asked).flashRows).toBe(confirmLines(asked.confirm, 39).length);
     expect(screenRegions(asked).flashRows).toBeGreaterThan(1);
   });

@@ -10,14 +10,18 @@ describe('idle collection after a burst of output', () => {
     const majors: number[] = [];
     const seen = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(e.startTime);
+        if (
+          (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+        )
+          majors.push(e.startTime);
       }
     });
     seen.observe({ entryTypes: ['gc'] });
     try {
       const burstEnd = performance.now();
       for (let i = 0; i < 4; i++) noteOutput(300_000);
-      for (let i = 0; i < 100 && !majors.some((t) => t >= burstEnd + 900); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && !majors.some((t) => t >= burstEnd + 900); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(majors.some((t) => t >= burstEnd + 900)).toBe(true);
     } finally {
       seen.disconnect();

@@ -32,7 +32,10 @@ describe('line editing', () => {
   it('moves and cuts by words, forwards too, and transposes as Emacs does', () => {
     expect(edit(at('restart the nginx', 3), { kind: 'wordRight' })).toEqual(at('restart the nginx', 7));
     expect(edit(at('restart the nginx', 12), { kind: 'wordLeft' })).toEqual(at('restart the nginx', 8));
-    expect(edit(at('restart the nginx', 7), { kind: 'killWordForward' })).toEqual({ ...at('restart nginx', 7), killed: ' the' });
+    expect(edit(at('restart the nginx', 7), { kind: 'killWordForward' })).toEqual({
+      ...at('restart nginx', 7),
+      killed: ' the',
+    });
     expect(edit(at('ab'), { kind: 'transpose' })).toEqual(at('ba', 2));
     expect(edit(at('abc', 1), { kind: 'transpose' })).toEqual(at('bac', 2));
   });

@@ -32,7 +32,9 @@ function session(clients: (FakeClient | Promise<FakeClient>)[], setupDeadlineMs?
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
-  output.on('data', (d: Buffer) => { text += d.toString(); });
+  output.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
   const interrupts = new EventEmitter();
   const queue = [...clients];
   const done = runLineMode({
@@ -40,10 +42,16 @@ function session(clients: (FakeClient | Promise<FakeClient>)[], setupDeadlineMs?
       const next = queue.shift();
       return next === undefined ? Promise.reject(new Error('connection refused')) : Promise.resolve(next);
     },
-    input, output, retryMs: 5, interrupts, ...(setupDeadlineMs === undefined ? {} : { setupDeadlineMs }),
+    input,
+    output,
+    retryMs: 5,
+    interrupts,
+    ...(setupDeadlineMs === undefined ? {} : { setupDeadlineMs }),
   });
   const s: Session = {
-    type: (line) => { input.write(`${line}\n`); },
+    type: (line) => {
+      input.write(`${line}\n`);
+    },
     printed: () => text,
     until: async (pattern) => {
       for (let i = 0; i < 200; i++) {
@@ -86,7 +94,7 @@ describe('line mode', () => {
     expect(c.calls('goal/revise')).toEqual([]);
   });
 
-  it("approves a high-risk step only after its id or yes is typed; anything else sends nothing", async () => {
+  it('approves a high-risk step only after its id or yes is typed; anything else sends nothing', async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
     const c = new FakeClient({ 'goal/submit': () => shown, 'plan/decide': () => ({ ...shown, state: 'running' }) });
     const s = session([c]);
@@ -101,14 +109,18 @@ describe('line mode', () => {
     s.type('approve s2');
     s.type('s2');
     await s.until(/approved s2/);
-    expect(c.calls('plan/decide')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true }]);
+    expect(c.calls('plan/decide')).toEqual([
+      { planId: `p-${ID}`, planHash: shown.plan?.hash, decision: 'approve', stepIds: ['s2'], confirm: true },
+    ]);
   });
 
   it("cancel sends goal/cancel for the goal shown while it awaits approval, and prints aiosd's answer", async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
     const c = new FakeClient({
       'goal/submit': () => shown,
-      'goal/cancel': () => { throw new Error('only a goal being planned can be cancelled'); },
+      'goal/cancel': () => {
+        throw new Error('only a goal being planned can be cancelled');
+      },
     });
     const s = session([c]);
     await s.until(/connected/);
@@ -117,14 +129,22 @@ describe('line mode', () => {
     s.type('cancel');
     await s.until(/! cancel failed: only a goal being planned can be cancelled/);
     expect(c.calls('goal/cancel')).toEqual([{ goalId: ID }]);
-    c.answers['goal/cancel'] = () => ({ ...shown, state: 'cancelled', message: 'cancelled by alice: nothing ran', updatedAt: '2025-01-01T00:00:03.000Z' });
+    c.answers['goal/cancel'] = () => ({
+      ...shown,
+      state: 'cancelled',
+      message: 'cancelled by alice: nothing ran',
+      updatedAt: '2025-01-01T00:00:03.000Z',
+    });
     s.type('cancel');
     await s.until(/cancelled goal MRHWD5E8: install nginx and start it \(cancelled by alice: nothing ran\)/);
   });
 
   it('edit sends new arguments (checked to be a JSON object first) and shows the new plan to approve again', async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
-    const edited = { ...shown, plan: shown.plan === null ? null : { ...shown.plan, id: 'p-edited', hash: 'ffee00112233445566778899' } };
+    const edited = {
+      ...shown,
+      plan: shown.plan === null ? null : { ...shown.plan, id: 'p-edited', hash: 'ffee00112233445566778899' },
+    };
     const c = new FakeClient({ 'goal/submit': () => shown, 'plan/edit': () => edited });
     const s = session([c]);
     await s.until(/connected/);
@@ -137,15 +157,38 @@ describe('line mode', () => {
     expect(c.calls('plan/edit')).toEqual([]);
     s.type('edit s1 {"path": "/etc/nginx/conf.d/other.conf", "content": "x"}');
     await s.until(/new plan, hash ffee00112233: review it and approve again/);
-    expect(c.calls('plan/edit')).toEqual([{ planId: `p-${ID}`, planHash: shown.plan?.hash, stepId: 's1', args: { path: '/etc/nginx/conf.d/other.conf', content: 'x' } }]);
+    expect(c.calls('plan/edit')).toEqual([
+      {
+        planId: `p-${ID}`,
+        planHash: shown.plan?.hash,
+        stepId: 's1',
+        args: { path: '/etc/nginx/conf.d/other.conf', content: 'x' },
+      },
+    ]);
   });
 
   it('another session decided first: says so and by whom', async () => {
     const shown = { ...awaitingGoal(ID), id: ID };
-    const decided = { ...shown, state: 'running' as const, updatedAt: '2025-01-01T00:00:06.000Z', plan: shown.plan === null ? null : { ...shown.plan, steps: shown.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })) } };
+    const decided = {
+      ...shown,
+      state: 'running' as const,
+      updatedAt: '2025-01-01T00:00:06.000Z',
+      plan:
+        shown.plan === null
+          ? null
+          : {
+              ...shown.plan,
+              steps: shown.plan.steps.map((st) => ({ ...st, state: 'approved' as const, approvedBy: 'bob' })),
+            },
+    };
     const c = new FakeClient({
       'goal/submit': () => shown,
-      'plan/decide': () => { throw Object.assign(new Error('goal is running: its plan was already decided'), { code: -32005, data: { goal: decided } }); },
+      'plan/decide': () => {
+        throw Object.assign(new Error('goal is running: its plan was already decided'), {
+          code: -32005,
+          data: { goal: decided },
+        });
+      },
     });
     const s = session([c]);
     await s.until(/connected/);
@@ -167,9 +210,32 @@ describe('line mode', () => {
     });
     const c = new FakeClient({
       'goal/submit': () => evil,
-      'goal/trace': () => ({ goal: evil, items: [{ ts: 't', source: 'tool', kind: 'fs.read', actor: 'root\u001b[31m', summary: 'x\u001b]0;title\u0007', seq: 3 }] }),
-      'rollback/preview': () => ({ goalId: ID, steps: ['s1'], restore: ['/tmp/\u001b[2Jx'], remove: [], create: [], states: [], irreversible: [], problems: [] }),
-      'goal/rollback': () => { throw new Error('refused: \u001b[2Jnope'); },
+      'goal/trace': () => ({
+        goal: evil,
+        items: [
+          {
+            ts: 't',
+            source: 'tool',
+            kind: 'fs.read',
+            actor: 'root\u001b[31m',
+            summary: 'x\u001b]0;title\u0007',
+            seq: 3,
+          },
+        ],
+      }),
+      'rollback/preview': () => ({
+        goalId: ID,
+        steps: ['s1'],
+        restore: ['/tmp/\u001b[2Jx'],
+        remove: [],
+        create: [],
+        states: [],
+        irreversible: [],
+        problems: [],
+      }),
+      'goal/rollback': () => {
+        throw new Error('refused: \u001b[2Jnope');
+      },
     });
     const s = session([c]);
     await s.until(/connected/);
@@ -195,7 +261,10 @@ describe('line mode', () => {
     let answer: (g: GoalView) => void = () => undefined;
     const planning = goal({ id: ID, text: 'tidy the logs', state: 'planning' });
     const c = new FakeClient({
-      'goal/submit': () => new Promise<GoalView>((r) => { answer = r; }),
+      'goal/submit': () =>
+        new Promise<GoalView>((r) => {
+          answer = r;
+        }),
       'goal/cancel': () => ({ ...planning, state: 'cancelled', updatedAt: '2025-01-01T00:00:02.000Z' }),
     });
     const s = session([c]);
@@ -215,9 +284,17 @@ describe('line mode', () => {
 
   it('says when aiosd goes away, queues goals typed meanwhile, and sends them once it is back', async () => {
     const first = new FakeClient({});
-    const second = new FakeClient({ 'goal/submit': (p) => goal({ id: ID, text: (p as { text: string }).text, state: 'not_understood', message: 'no rule' }) });
+    const second = new FakeClient({
+      'goal/submit': (p) =>
+        goal({ id: ID, text: (p as { text: string }).text, state: 'not_understood', message: 'no rule' }),
+    });
     let back: (c: FakeClient) => void = () => undefined;
-    const s = session([first, new Promise<FakeClient>((r) => { back = r; })]);
+    const s = session([
+      first,
+      new Promise<FakeClient>((r) => {
+        back = r;
+      }),
+    ]);
     await s.until(/connected to aiosd/);
     first.hangUp('aiosd stopped');
     await s.until(/aiosd went away/);

@@ -11,7 +11,9 @@ export class ManualClock implements GuardClock {
   after(ms: number, fn: () => void): () => void {
     const timer = { at: this.t + ms, fn, live: true };
     this.timers.push(timer);
-    return () => { timer.live = false; };
+    return () => {
+      timer.live = false;
+    };
   }
   advance(ms: number): void {
     const end = this.t + ms;
@@ -25,4 +27,3 @@ export class ManualClock implements GuardClock {
     this.t = end;
   }
 }
-

@@ -20,7 +20,8 @@ describe('line ring', () => {
 
   it('holds 100,000 lines, drops whole chunks past its cap, and finds any line at once', () => {
     let r = emptyRing(100_000);
-    for (let c = 0; c < 150; c++) r = appendText(r, Array.from({ length: 1000 }, (_, j) => `line ${c * 1000 + j}\n`).join(''));
+    for (let c = 0; c < 150; c++)
+      r = appendText(r, Array.from({ length: 1000 }, (_, j) => `line ${c * 1000 + j}\n`).join(''));
     expect(ringLength(r)).toBeLessThanOrEqual(100_000);
     expect(ringLength(r)).toBeGreaterThan(98_000);
     expect(ringLine(r, ringLength(r) - 1)).toBe('line 149999');
@@ -32,9 +33,16 @@ describe('line ring', () => {
 
   it('seals full chunks compactly and finds matches in any of them, both ways, past chunks without one', () => {
     let r = emptyRing(100_000);
-    for (let c = 0; c < 10; c++) r = appendText(r, Array.from({ length: 1000 }, (_, j) => `step ${c * 1000 + j}: compiling module ${j % 97}${c * 1000 + j === 1500 ? ' NEEDLE' : ''}\n`).join(''));
+    for (let c = 0; c < 10; c++)
+      r = appendText(
+        r,
+        Array.from(
+          { length: 1000 },
+          (_, j) => `step ${c * 1000 + j}: compiling module ${j % 97}${c * 1000 + j === 1500 ? ' NEEDLE' : ''}\n`,
+        ).join(''),
+      );
     expect(r.sealed.length).toBe(9);
-    expect(r.sealed.reduce((n, s) => n + s.packed.length, 0)).toBeLessThan(9 * 1024 * 30 / 4); // well under the text's size
+    expect(r.sealed.reduce((n, s) => n + s.packed.length, 0)).toBeLessThan((9 * 1024 * 30) / 4); // well under the text's size
     expect(findLine(r, 'needle', ringLength(r) - 1, -1)).toBe(1500);
     expect(findLine(r, 'needle', 0, 1)).toBe(1500);
     expect(findLine(r, 'needle', 1499, -1)).toBeNull();
@@ -55,7 +63,11 @@ describe('panes', () => {
   const started: PaneAction = { type: 'paneStep', goalId: 'g1', stepId: 's1', agent: 'storage', tool: 'fs.write' };
 
   it('one pane per agent, focused on the first, with a header per step', () => {
-    const b = book(started, { type: 'paneOutput', agent: 'storage', chunk: 'hello\n' }, { type: 'paneOutput', agent: 'network', chunk: 'ping\n' });
+    const b = book(
+      started,
+      { type: 'paneOutput', agent: 'storage', chunk: 'hello\n' },
+      { type: 'paneOutput', agent: 'network', chunk: 'ping\n' },
+    );
     expect(b.order).toEqual(['storage', 'network']);
     expect(b.focused).toBe('storage');
     expect(ringLine(b.byAgent['storage']?.ring ?? emptyRing(), 0)).toMatch(/== s1 fs\.write/);
@@ -64,7 +76,11 @@ describe('panes', () => {
   });
 
   it('scrolled back, the view holds still while new lines arrive; G follows again', () => {
-    let b = book(started, { type: 'paneOutput', agent: 'storage', chunk: Array.from({ length: 50 }, (_, i) => `l${i}\n`).join('') });
+    let b = book(started, {
+      type: 'paneOutput',
+      agent: 'storage',
+      chunk: Array.from({ length: 50 }, (_, i) => `l${i}\n`).join(''),
+    });
     b = reducePanes(b, { type: 'paneScrolled', by: 10 });
     const before = text(paneBody(focusedPane(b)!, 3, 40).at(-1) ?? []);
     b = reducePanes(b, { type: 'paneOutput', agent: 'storage', chunk: 'new1\nnew2\n' });
@@ -84,8 +100,16 @@ describe('panes', () => {
   });
 
   it('draws only visible rows, escape sequences made visible, within the height and width', () => {
-    const b = book(started, { type: 'paneOutput', agent: 'storage', chunk: 'ok\n\u001b[2J\u001b]52;c;eA==\u0007x\n' }, { type: 'paneOutput', agent: 'network', chunk: 'up\n' });
-    for (const [w, h] of [[80, 20], [40, 10], [200, 48]] as const) {
+    const b = book(
+      started,
+      { type: 'paneOutput', agent: 'storage', chunk: 'ok\n\u001b[2J\u001b]52;c;eA==\u0007x\n' },
+      { type: 'paneOutput', agent: 'network', chunk: 'up\n' },
+    );
+    for (const [w, h] of [
+      [80, 20],
+      [40, 10],
+      [200, 48],
+    ] as const) {
       const rows = paneLines({ panes: b, active: true, height: h, width: w, caps });
       expect(rows.length).toBeLessThanOrEqual(h);
       for (const r of rows) expect(text(r).length).toBeLessThanOrEqual(w);

@@ -31,8 +31,17 @@ function handlers(over: Record<string, Handler> = {}): Record<string, Handler> {
 }
 
 /** The key guard is off here (these tests type fast); test/e2e/tui-pty.test.ts tries it on its real timings. */
-function start(screen: Screen, socketPath: string, env: NodeJS.ProcessEnv = { TERM: 'xterm-256color' }): Promise<number> {
-  return runShell({ socketPath, stdin: screen.stdin, stdout: screen.stdout, env: { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0', ...env } });
+function start(
+  screen: Screen,
+  socketPath: string,
+  env: NodeJS.ProcessEnv = { TERM: 'xterm-256color' },
+): Promise<number> {
+  return runShell({
+    socketPath,
+    stdin: screen.stdin,
+    stdout: screen.stdout,
+    env: { AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0', ...env },
+  });
 }
 
 async function quiet(ms = 120): Promise<void> {
@@ -65,10 +74,12 @@ describe('runShell', () => {
 
   it('submits a goal, shows the plan and approves it bound to the hash shown', async () => {
     const planned = awaitingGoal('g9');
-    daemon = new FakeDaemon(handlers({
-      'goal/submit': () => planned,
-      'plan/decide': (): GoalView => ({ ...planned, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
-    }));
+    daemon = new FakeDaemon(
+      handlers({
+        'goal/submit': () => planned,
+        'plan/decide': (): GoalView => ({ ...planned, state: 'running', updatedAt: '2025-01-01T00:00:05Z' }),
+      }),
+    );
     await daemon.listen();
     const screen = new Screen();
     const exit = start(screen, daemon.socketPath);
@@ -83,7 +94,9 @@ describe('runShell', () => {
     screen.type('s2');
     screen.type('\r');
     await screen.waitFor('[running]');
-    expect(daemon.calls('plan/decide')).toEqual([{ planId: 'p-g9', planHash: planned.plan?.hash, decision: 'approve', confirm: true }]);
+    expect(daemon.calls('plan/decide')).toEqual([
+      { planId: 'p-g9', planHash: planned.plan?.hash, decision: 'approve', confirm: true },
+    ]);
     screen.type('q'); // a goal of this user's runs: leaving is asked first
     await screen.waitFor('press Y to leave anyway');
     screen.type('Y');
@@ -98,7 +111,12 @@ describe('runShell', () => {
     const exit = start(screen, daemon.socketPath);
     await screen.waitFor('aiosd ok');
     daemon.emit({ type: 'step.started', goalId: 'g9', stepId: 's1', agent: 'system', tool: 'fs.write' });
-    daemon.emit({ type: 'step.output', goalId: 'g9', stepId: 's1', chunk: 'ok\n\u001b[2J\u001b[H\u001b]52;c;ZXZpbA==\u0007pwned\n' });
+    daemon.emit({
+      type: 'step.output',
+      goalId: 'g9',
+      stepId: 's1',
+      chunk: 'ok\n\u001b[2J\u001b[H\u001b]52;c;ZXZpbA==\u0007pwned\n',
+    });
     const text = await screen.waitFor('pwned');
     expect(text).toContain('^[[2J^[[H^[]52;c;ZXZpbA==^Gpwned');
     expect(screen.written).not.toContain('\u001b[2J');
@@ -156,7 +174,10 @@ describe('runShell', () => {
   });
 
   it('keeps the live region shorter than the terminal', async () => {
-    const many = Array.from({ length: 12 }, (_, i) => ({ ...awaitingGoal(`g${i}`), createdAt: `2025-01-01T00:00:${String(i).padStart(2, '0')}Z` }));
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      ...awaitingGoal(`g${i}`),
+      createdAt: `2025-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    }));
     daemon = new FakeDaemon(handlers({ 'goal/list': () => ({ goals: many }) }));
     await daemon.listen();
     const screen = new Screen(80, 24);
@@ -178,7 +199,10 @@ describe('runShell', () => {
     await daemon.listen();
     // eslint-disable-next-line no-control-regex -- looking for colour SGR parameters
     const colour = /\u001b\[[0-9;]*(3[0-7]|9[0-7])m/;
-    for (const [env, coloured] of [[{ TERM: 'linux' }, true], [{ TERM: 'xterm-256color', NO_COLOR: '1' }, false]] as const) {
+    for (const [env, coloured] of [
+      [{ TERM: 'linux' }, true],
+      [{ TERM: 'xterm-256color', NO_COLOR: '1' }, false],
+    ] as const) {
       const screen = new Screen();
       const exit = start(screen, daemon.socketPath, env);
       await screen.waitFor('aiosd ok');
@@ -235,7 +259,10 @@ describe('runShell', () => {
           echoes++;
           echoedAt = screen.sent.length;
         };
-        const exit = startShell({ socketPath: daemon?.socketPath ?? '', stdin: screen.stdin, stdout: screen.stdout, env }, { onEcho });
+        const exit = startShell(
+          { socketPath: daemon?.socketPath ?? '', stdin: screen.stdin, stdout: screen.stdout, env },
+          { onEcho },
+        );
         await screen.waitFor('aiosd ok');
         await screen.waitFor('awaiting approval'); // Ink has loaded and drawn the goal
         await quiet(200);

@@ -13,7 +13,10 @@ export class Screen {
   /** The same, at the moment the program called write. */
   sent = '';
 
-  constructor(public columns = 80, public rows = 24) {
+  constructor(
+    public columns = 80,
+    public rows = 24,
+  ) {
     this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, convertEol: true });
     const out = new Writable({
       write: (chunk: Buffer | string, _enc, done) => {
@@ -24,13 +27,22 @@ export class Screen {
     });
     // What the program wrote, recorded as it calls write (the stream may queue it a while).
     const write = out.write.bind(out) as (chunk: string | Buffer, ...rest: never[]) => boolean;
-    Object.assign(out, { isTTY: true, columns, rows, write: (chunk: string | Buffer, ...rest: never[]) => {
-      this.sent += chunk.toString();
-      return write(chunk, ...rest);
-    } });
+    Object.assign(out, {
+      isTTY: true,
+      columns,
+      rows,
+      write: (chunk: string | Buffer, ...rest: never[]) => {
+        this.sent += chunk.toString();
+        return write(chunk, ...rest);
+      },
+    });
     this.stdout = out as unknown as NodeJS.WriteStream;
     const input = new PassThrough();
-    Object.assign(input, { isTTY: true, isRaw: false, setRawMode: (on: boolean) => Object.assign(input, { isRaw: on }) });
+    Object.assign(input, {
+      isTTY: true,
+      isRaw: false,
+      setRawMode: (on: boolean) => Object.assign(input, { isRaw: on }),
+    });
     this.stdin = input as unknown as NodeJS.ReadStream;
   }
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { lastRanGoal } from '../../src/shell/goals.js';
 import { goalToCancel as planningGoal } from '../../src/shell/brake-commands.js';
-import { focusedGoal, initialState, OUTPUT_TAIL, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
+import {
+  focusedGoal,
+  initialState,
+  OUTPUT_TAIL,
+  reduce,
+  type Action,
+  type ShellState,
+} from '../../src/shell/shell-state.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
 function run(...actions: Action[]): ShellState {
@@ -35,7 +42,11 @@ describe('shell state', () => {
     const newer = goal({ id: 'b', createdAt: '2025-01-02T00:00:00Z' });
     let s = run({ type: 'goalUpdated', goal: newer, focus: false }, { type: 'goalUpdated', goal: older, focus: false });
     expect(s.goals.order).toEqual(['a', 'b']);
-    s = reduce(s, { type: 'goalUpdated', goal: { ...older, state: 'running', updatedAt: '2025-01-01T00:00:01Z' }, focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: { ...older, state: 'running', updatedAt: '2025-01-01T00:00:01Z' },
+      focus: false,
+    });
     expect(s.goals.byId['a']?.state).toBe('awaiting_approval');
   });
 
@@ -55,28 +66,66 @@ describe('shell state', () => {
     const text = 'install nginx and start it';
     const alice = { user: 'alice', role: 'operator' as const, node: 'n', mode: 'user' as const };
     const old = goal({ id: 'old', text, state: 'succeeded', createdAt: '0' });
-    let s = run({ type: 'connected', session: alice }, { type: 'goalUpdated', goal: old, focus: false }, typed(text), { type: 'goalSubmitting', text });
+    let s = run({ type: 'connected', session: alice }, { type: 'goalUpdated', goal: old, focus: false }, typed(text), {
+      type: 'goalSubmitting',
+      text,
+    });
     // Someone else's goal with the same words, and an old one of alice's, are not taken for it.
-    s = reduce(s, { type: 'goalUpdated', goal: { ...old, state: 'rolled_back', updatedAt: '2025-02-01T00:00:00Z' }, focus: false });
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', text, state: 'planning', submittedBy: 'bob', createdAt: '1' }), focus: false });
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', text, state: 'awaiting_approval', submittedBy: 'bob', createdAt: '1', updatedAt: '2025-02-01T00:00:00Z' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: { ...old, state: 'rolled_back', updatedAt: '2025-02-01T00:00:00Z' },
+      focus: false,
+    });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'bobs', text, state: 'planning', submittedBy: 'bob', createdAt: '1' }),
+      focus: false,
+    });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({
+        id: 'bobs',
+        text,
+        state: 'awaiting_approval',
+        submittedBy: 'bob',
+        createdAt: '1',
+        updatedAt: '2025-02-01T00:00:00Z',
+      }),
+      focus: false,
+    });
     expect(s.submitting).toBe(text);
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'planning', createdAt: '2' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'mine', text, state: 'planning', createdAt: '2' }),
+      focus: false,
+    });
     // While it is planned, the pane still says "planning…" (and shows the model's draft).
     expect(s.submitting).toBe(text);
     expect(s.focusedGoalId).toBeNull();
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }),
+      focus: false,
+    });
     expect(s.submitting).toBeNull();
     expect(s.focusedGoalId).toBe('mine');
     expect(s.focus).toBe('plan');
     // The answer to the submit, coming after, changes nothing.
-    const answered = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }), focus: true });
+    const answered = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'mine', text, state: 'awaiting_approval', createdAt: '2', updatedAt: '2025-02-01T00:00:01Z' }),
+      focus: true,
+    });
     expect(answered.focusedGoalId).toBe('mine');
     expect(answered.submitting).toBeNull();
   });
 
   it('a failed submit puts the text back and says why', () => {
-    const s = run(typed('x'), { type: 'goalSubmitting', text: 'x' }, { type: 'submitFailed', text: 'x', message: 'boom' });
+    const s = run(
+      typed('x'),
+      { type: 'goalSubmitting', text: 'x' },
+      { type: 'submitFailed', text: 'x', message: 'boom' },
+    );
     expect(s.focus).toBe('input');
     expect(s.input.text).toBe('x');
     expect(s.input.cursor).toBe(1);
@@ -118,9 +167,7 @@ describe('shell state', () => {
   });
 
   it('shows previous and next goals', () => {
-    let s = run(
-      { type: 'goalsLoaded', goals: [goal({ id: 'a', createdAt: '1' }), goal({ id: 'b', createdAt: '2' })] },
-    );
+    let s = run({ type: 'goalsLoaded', goals: [goal({ id: 'a', createdAt: '1' }), goal({ id: 'b', createdAt: '2' })] });
     expect(s.focusedGoalId).toBe('b');
     s = reduce(s, { type: 'goalShown', delta: -1 });
     expect(s.focusedGoalId).toBe('a');
@@ -149,7 +196,11 @@ describe('shell state', () => {
     s = reduce(s, { type: 'stepFinished', goalId: 'g1', stepId: 's1', state: 'failed', error: 'exit 1' });
     expect(focusedGoal(s)?.plan?.steps[0]).toMatchObject({ state: 'failed', error: 'exit 1' });
     const g = awaitingGoal();
-    const withOutput = { ...g, updatedAt: '2025-02-01T00:00:00Z', plan: plan('g1', [step({ id: 's1', output: 'final' })]) };
+    const withOutput = {
+      ...g,
+      updatedAt: '2025-02-01T00:00:00Z',
+      plan: plan('g1', [step({ id: 's1', output: 'final' })]),
+    };
     s = reduce(s, { type: 'goalUpdated', goal: withOutput, focus: false });
     expect(s.outputs['g1/s1']).toBe('final');
     expect(s.selectedStep).toBe(0);
@@ -157,26 +208,70 @@ describe('shell state', () => {
 
   it('finds the last goal that ran for rollback', () => {
     let s = run({ type: 'goalUpdated', goal: goal({ id: 'a', state: 'succeeded', createdAt: '1' }), focus: false });
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'b', state: 'awaiting_approval', createdAt: '2' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'b', state: 'awaiting_approval', createdAt: '2' }),
+      focus: false,
+    });
     expect(lastRanGoal(s.goals)?.id).toBe('a');
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'c', state: 'rejected', createdAt: '3', plan: plan('c', [step({ id: 's', state: 'succeeded' })]) }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({
+        id: 'c',
+        state: 'rejected',
+        createdAt: '3',
+        plan: plan('c', [step({ id: 's', state: 'succeeded' })]),
+      }),
+      focus: false,
+    });
     expect(lastRanGoal(s.goals)?.id).toBe('c');
     expect(lastRanGoal(run().goals)).toBeNull();
   });
 
   it('Ctrl-C cancels the goal shown, else only a goal this user is having planned, never a newer one of someone else', () => {
     let s = run({ type: 'connected', session: { user: 'alice', role: 'operator', node: 'n', mode: 'user' } });
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', state: 'planning', submittedBy: 'alice', createdAt: '1' }), focus: false });
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', state: 'planning', submittedBy: 'bob', createdAt: '2' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'mine', state: 'planning', submittedBy: 'alice', createdAt: '1' }),
+      focus: false,
+    });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({ id: 'bobs', state: 'planning', submittedBy: 'bob', createdAt: '2' }),
+      focus: false,
+    });
     expect(planningGoal(s)?.id).toBe('mine');
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'mine', state: 'cancelled', submittedBy: 'alice', createdAt: '1', updatedAt: '2025-03-01T00:00:00Z' }), focus: false });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({
+        id: 'mine',
+        state: 'cancelled',
+        submittedBy: 'alice',
+        createdAt: '1',
+        updatedAt: '2025-03-01T00:00:00Z',
+      }),
+      focus: false,
+    });
     expect(planningGoal(s)).toBeNull();
-    s = reduce(s, { type: 'goalUpdated', goal: goal({ id: 'bobs', state: 'planning', submittedBy: 'bob', createdAt: '2', updatedAt: '2025-03-01T00:00:01Z' }), focus: true });
+    s = reduce(s, {
+      type: 'goalUpdated',
+      goal: goal({
+        id: 'bobs',
+        state: 'planning',
+        submittedBy: 'bob',
+        createdAt: '2',
+        updatedAt: '2025-03-01T00:00:01Z',
+      }),
+      focus: true,
+    });
     expect(planningGoal(s)?.id).toBe('bobs');
   });
 
   it('tracks busy agents and flashes', () => {
-    let s = run({ type: 'agentStatus', agent: 'system', busy: true }, { type: 'agentStatus', agent: 'net', busy: true });
+    let s = run(
+      { type: 'agentStatus', agent: 'system', busy: true },
+      { type: 'agentStatus', agent: 'net', busy: true },
+    );
     s = reduce(s, { type: 'agentStatus', agent: 'system', busy: false });
     expect(s.busyAgents).toEqual(['net']);
     s = reduce(s, { type: 'flashed', flash: { level: 'info', text: 'hi' } });

@@ -50,7 +50,9 @@ describe('text width', () => {
 
 describe('row builders', () => {
   it('never give a plan more rows than it was given, at any height', () => {
-    const steps = Array.from({ length: 9 }, (_, i) => step({ id: `s${i}`, error: i === 3 ? 'boom' : null, preview: { summary: 'sum', detail: 'd\n'.repeat(i * 3) } }));
+    const steps = Array.from({ length: 9 }, (_, i) =>
+      step({ id: `s${i}`, error: i === 3 ? 'boom' : null, preview: { summary: 'sum', detail: 'd\n'.repeat(i * 3) } }),
+    );
     const g = goal({ id: 'g', message: 'note\nmore', plan: plan('g', steps) });
     for (let height = 0; height <= 40; height++) {
       for (const selected of [0, 3, 8]) {
@@ -62,9 +64,23 @@ describe('row builders', () => {
   });
 
   it('shows each step: id, agent, tool, args JSON, risk, reversibility, state', () => {
-    const g = goal({ id: 'g', plan: plan('g', [step({ id: 'x1', agent: 'net', tool: 'net.ping', args: { host: 'a' }, risk: 'high', reversible: false, state: 'approved' })]) });
+    const g = goal({
+      id: 'g',
+      plan: plan('g', [
+        step({
+          id: 'x1',
+          agent: 'net',
+          tool: 'net.ping',
+          args: { host: 'a' },
+          risk: 'high',
+          reversible: false,
+          state: 'approved',
+        }),
+      ]),
+    });
     const all = planLines({ goal: g, selected: 0, active: true, width: 79, height: 20, caps }).map(text).join('\n');
-    for (const want of ['x1', 'net net.ping', '{"host":"a"}', 'risk high', 'NOT reversible', '[approved]']) expect(all).toContain(want);
+    for (const want of ['x1', 'net net.ping', '{"host":"a"}', 'risk high', 'NOT reversible', '[approved]'])
+      expect(all).toContain(want);
   });
 
   it('lists every bound command in the help view when there is room', () => {
@@ -84,18 +100,32 @@ describe('row builders', () => {
   it('status bar: connecting, unreachable with countdown, retrying, degraded', () => {
     const base = { session: null, health: null, busyAgents: [], caps };
     expect(text(statusLine({ ...base, connection: { kind: 'connecting' } }))).toContain('connecting…');
-    expect(text(statusLine({ ...base, connection: { kind: 'unreachable', reason: 'x', retryInS: 3 } }))).toContain('aiosd unreachable — retrying in 3s');
-    expect(text(statusLine({ ...base, connection: { kind: 'unreachable', reason: 'x', retryInS: 0 } }))).toContain('aiosd unreachable — retrying…');
-    const degraded = statusLine({ ...base, connection: { kind: 'connected' }, health: { health: 'degraded', problems: ['a', 'b'] }, busyAgents: ['x'] });
+    expect(text(statusLine({ ...base, connection: { kind: 'unreachable', reason: 'x', retryInS: 3 } }))).toContain(
+      'aiosd unreachable — retrying in 3s',
+    );
+    expect(text(statusLine({ ...base, connection: { kind: 'unreachable', reason: 'x', retryInS: 0 } }))).toContain(
+      'aiosd unreachable — retrying…',
+    );
+    const degraded = statusLine({
+      ...base,
+      connection: { kind: 'connected' },
+      health: { health: 'degraded', problems: ['a', 'b'] },
+      busyAgents: ['x'],
+    });
     expect(text(degraded)).toContain('aiosd degraded (2 problems)');
     expect(text(degraded)).toContain('1 busy');
   });
 
   it("status bar: the cloud budget left from status/get's budget, or the spend alone when a provider has no budget", () => {
     const base = { session: null, health: null, busyAgents: [], caps, connection: { kind: 'connected' as const } };
-    const status = (budget: unknown): Parameters<typeof statusExtras>[0] => ({ budget } as unknown as Parameters<typeof statusExtras>[0]);
-    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 0.0075, limitUsd: 10 })) }))).toContain('$9.99 left');
-    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 1.5, limitUsd: null })) }))).toContain('$1.50 spent');
+    const status = (budget: unknown): Parameters<typeof statusExtras>[0] =>
+      ({ budget }) as unknown as Parameters<typeof statusExtras>[0];
+    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 0.0075, limitUsd: 10 })) }))).toContain(
+      '$9.99 left',
+    );
+    expect(text(statusLine({ ...base, extras: statusExtras(status({ spentUsd: 1.5, limitUsd: null })) }))).toContain(
+      '$1.50 spent',
+    );
     expect(text(statusLine({ ...base, extras: statusExtras(status(undefined)) }))).not.toContain('$');
   });
 
@@ -120,9 +150,17 @@ describe('first frame', () => {
       // eslint-disable-next-line no-control-regex -- comparing text without styling
       const plain = linesToAnsi(firstFrameLines(state, caps), width, caps).replace(/\u001b\[[0-9;]*m/g, '');
       const { lastFrame, unmount } = render(<App state={state} caps={caps} keymap={DEFAULT_KEYMAP} />);
-      const ink = (lastFrame() ?? '').split('\n').map((l) => l.trimEnd()).join('\n');
+      const ink = (lastFrame() ?? '')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n');
       unmount();
-      expect(plain.split('\n').map((l) => l.trimEnd()).join('\n')).toBe(ink);
+      expect(
+        plain
+          .split('\n')
+          .map((l) => l.trimEnd())
+          .join('\n'),
+      ).toBe(ink);
     }
   });
 });

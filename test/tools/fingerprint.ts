@@ -14,7 +14,11 @@ export function fingerprint(paths: readonly string[]): Record<string, string> {
       out[p] = 'absent';
       continue;
     }
-    const what = st.isSymbolicLink() ? `link:${readlinkSync(p)}` : st.isDirectory() ? 'dir' : `file:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+    const what = st.isSymbolicLink()
+      ? `link:${readlinkSync(p)}`
+      : st.isDirectory()
+        ? 'dir'
+        : `file:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
     out[p] = `${what} mode=${(st.mode & 0o7777).toString(8)} owner=${st.uid}:${st.gid}`;
   }
   return out;

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ok, preview, run, tempDir } from './helpers.js';
@@ -7,7 +18,7 @@ import { ok, preview, run, tempDir } from './helpers.js';
 const isRoot = process.getuid?.() === 0;
 
 describe('fs.read', () => {
-  it('returns a text file\'s content', async () => {
+  it("returns a text file's content", async () => {
     const file = join(tempDir(), 'hello.txt');
     writeFileSync(file, 'héllo\nwörld\n');
     const r = ok(await run('fs.read', { path: file }));
@@ -41,11 +52,20 @@ describe('fs.read', () => {
 
   it('fails clearly for a directory, a missing file and a FIFO (without hanging)', async () => {
     const dir = tempDir();
-    expect(await run('fs.read', { path: dir })).toMatchObject({ ok: false, error: `${dir} is a directory; use fs.list to see what it holds` });
-    expect(await run('fs.read', { path: join(dir, 'nope') })).toMatchObject({ ok: false, error: `no such file or directory: ${join(dir, 'nope')}` });
+    expect(await run('fs.read', { path: dir })).toMatchObject({
+      ok: false,
+      error: `${dir} is a directory; use fs.list to see what it holds`,
+    });
+    expect(await run('fs.read', { path: join(dir, 'nope') })).toMatchObject({
+      ok: false,
+      error: `no such file or directory: ${join(dir, 'nope')}`,
+    });
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    expect(await run('fs.read', { path: fifo })).toMatchObject({ ok: false, error: `${fifo} is not a regular file (fifo); fs.read reads regular files only` });
+    expect(await run('fs.read', { path: fifo })).toMatchObject({
+      ok: false,
+      error: `${fifo} is not a regular file (fifo); fs.read reads regular files only`,
+    });
   });
 });
 
@@ -73,7 +93,10 @@ describe('fs.list', () => {
   it('says when the path is not a directory or is empty', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'f'), '');
-    expect(await run('fs.list', { path: join(dir, 'f') })).toMatchObject({ ok: false, error: `${join(dir, 'f')} is not a directory; use fs.read for files` });
+    expect(await run('fs.list', { path: join(dir, 'f') })).toMatchObject({
+      ok: false,
+      error: `${join(dir, 'f')} is not a directory; use fs.read for files`,
+    });
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     expect(ok(await run('fs.list', { path: empty })).output).toBe(`${empty} is empty`);
@@ -108,15 +131,24 @@ describe('fs.write', () => {
 
   it('refuses a directory, a symlink (leaving its target alone) and a missing directory', async () => {
     const dir = tempDir();
-    expect(await run('fs.write', { path: dir, content: 'x' })).toMatchObject({ ok: false, error: `${dir} is a directory; fs.write writes files only` });
+    expect(await run('fs.write', { path: dir, content: 'x' })).toMatchObject({
+      ok: false,
+      error: `${dir} is a directory; fs.write writes files only`,
+    });
     writeFileSync(join(dir, 'target'), 'keep');
     symlinkSync(join(dir, 'target'), join(dir, 'link'));
     const r = await run('fs.write', { path: join(dir, 'link'), content: 'x' });
-    expect(r).toMatchObject({ ok: false, error: `${join(dir, 'link')} is a symbolic link; write the file it points to instead` });
+    expect(r).toMatchObject({
+      ok: false,
+      error: `${join(dir, 'link')} is a symbolic link; write the file it points to instead`,
+    });
     expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('keep');
     expect(lstatSync(join(dir, 'link')).isSymbolicLink()).toBe(true);
     const deep = join(dir, 'no', 'such', 'f');
-    expect(await run('fs.write', { path: deep, content: 'x' })).toMatchObject({ ok: false, error: `directory ${join(dir, 'no', 'such')} does not exist; fs.write does not create directories` });
+    expect(await run('fs.write', { path: deep, content: 'x' })).toMatchObject({
+      ok: false,
+      error: `directory ${join(dir, 'no', 'such')} does not exist; fs.write does not create directories`,
+    });
   });
 
   it('previews an overwrite as a unified diff and changes nothing', async () => {
@@ -139,8 +171,12 @@ describe('fs.write', () => {
     expect(existsSync(join(dir, 'fresh'))).toBe(false);
     writeFileSync(join(dir, 'same'), 'x');
     chmodSync(join(dir, 'same'), 0o644);
-    expect((await preview('fs.write', { path: join(dir, 'same'), content: 'x', mode: '600' })).summary).toBe(`overwrite ${join(dir, 'same')} (1 → 1 bytes, mode 644 → 600)`);
-    expect((await preview('fs.write', { path: join(dir, 'same'), content: 'x' })).summary).toBe(`no change: ${join(dir, 'same')} already has this content`);
+    expect((await preview('fs.write', { path: join(dir, 'same'), content: 'x', mode: '600' })).summary).toBe(
+      `overwrite ${join(dir, 'same')} (1 → 1 bytes, mode 644 → 600)`,
+    );
+    expect((await preview('fs.write', { path: join(dir, 'same'), content: 'x' })).summary).toBe(
+      `no change: ${join(dir, 'same')} already has this content`,
+    );
   });
 
   it('declares exactly the normalised path it writes', async () => {
@@ -166,7 +202,9 @@ describe('fs.delete', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'real'), 'precious');
     symlinkSync(join(dir, 'real'), join(dir, 'link'));
-    expect((await preview('fs.delete', { path: join(dir, 'link') })).summary).toBe(`remove symbolic link ${join(dir, 'link')} -> ${join(dir, 'real')}`);
+    expect((await preview('fs.delete', { path: join(dir, 'link') })).summary).toBe(
+      `remove symbolic link ${join(dir, 'link')} -> ${join(dir, 'real')}`,
+    );
     ok(await run('fs.delete', { path: join(dir, 'link') }));
     expect(existsSync(join(dir, 'link'))).toBe(false);
     expect(readFileSync(join(dir, 'real'), 'utf8')).toBe('precious');
@@ -175,9 +213,15 @@ describe('fs.delete', () => {
   it('refuses directories and says a missing file is missing', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'sub'));
-    expect(await run('fs.delete', { path: join(dir, 'sub') })).toMatchObject({ ok: false, error: `${join(dir, 'sub')} is a directory; fs.delete removes files and symbolic links only` });
+    expect(await run('fs.delete', { path: join(dir, 'sub') })).toMatchObject({
+      ok: false,
+      error: `${join(dir, 'sub')} is a directory; fs.delete removes files and symbolic links only`,
+    });
     expect(existsSync(join(dir, 'sub'))).toBe(true);
-    expect(await run('fs.delete', { path: join(dir, 'gone') })).toMatchObject({ ok: false, error: `no such file: ${join(dir, 'gone')}` });
+    expect(await run('fs.delete', { path: join(dir, 'gone') })).toMatchObject({
+      ok: false,
+      error: `no such file: ${join(dir, 'gone')}`,
+    });
   });
 });
 

@@ -34,13 +34,17 @@ describe('fs.write atomicity', () => {
     const newContent = 'b'.repeat(NEW_SIZE);
     writeFileSync(file, oldContent);
 
-    const reader = spawn(process.execPath, ['-e', READER, file, stop, String(OLD_SIZE), String(NEW_SIZE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const reader = spawn(process.execPath, ['-e', READER, file, stop, String(OLD_SIZE), String(NEW_SIZE)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     reader.stdout.setEncoding('utf8');
-    const ready = new Promise<void>((resolve) => reader.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('ready')) resolve();
-    }));
+    const ready = new Promise<void>((resolve) =>
+      reader.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('ready')) resolve();
+      }),
+    );
     const exited = new Promise<void>((resolve) => reader.on('exit', () => resolve()));
     await ready;
 

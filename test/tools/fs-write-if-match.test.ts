@@ -23,8 +23,16 @@ describe('fs.write with if-match', () => {
   it('the append rule names the content it appended to, or "absent" for a new file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'notes.txt'), 'one\n');
-    expect(await appendStep('append "two" to notes.txt', dir)).toEqual({ path: join(dir, 'notes.txt'), content: 'one\ntwo', ifMatch: sha('one\n') });
-    expect(await appendStep('append "first" to fresh.txt', dir)).toEqual({ path: join(dir, 'fresh.txt'), content: 'first', ifMatch: 'absent' });
+    expect(await appendStep('append "two" to notes.txt', dir)).toEqual({
+      path: join(dir, 'notes.txt'),
+      content: 'one\ntwo',
+      ifMatch: sha('one\n'),
+    });
+    expect(await appendStep('append "first" to fresh.txt', dir)).toEqual({
+      path: join(dir, 'fresh.txt'),
+      content: 'first',
+      ifMatch: 'absent',
+    });
   });
 
   it('writes when the file is unchanged, and refuses (keeping the change) when it changed', async () => {
@@ -40,7 +48,9 @@ describe('fs.write with if-match', () => {
     expect((await preview('fs.write', stale)).summary).toMatch(/the file changed since the plan was approved/);
     const r = await run('fs.write', stale);
     expect(r.ok).toBe(false);
-    expect(r.ok ? '' : r.error).toMatch(/the file changed since the plan was approved: .*notes\.txt .*nothing was written/);
+    expect(r.ok ? '' : r.error).toMatch(
+      /the file changed since the plan was approved: .*notes\.txt .*nothing was written/,
+    );
     expect(readFileSync(file, 'utf8')).toBe('one\ntwo\nsomeone else\n');
   });
 
@@ -58,18 +68,26 @@ describe('fs.write with if-match', () => {
   });
 
   // Root reads any file, so there is nothing to refuse when the tests run as root.
-  it.skipIf(process.getuid?.() === 0)('a file that cannot be read is not appended to by a blind overwrite (skipped as root)', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'secret.txt'), 'x\n', { mode: 0o000 });
-    const out = await new ReactivePlanner().plan({ text: 'append "y" to secret.txt', home: dir });
-    expect(out.kind === 'plan' ? '' : out.reason).toMatch(/cannot append to .*secret\.txt: it cannot be read \(EACCES\)/);
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'a file that cannot be read is not appended to by a blind overwrite (skipped as root)',
+    async () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'secret.txt'), 'x\n', { mode: 0o000 });
+      const out = await new ReactivePlanner().plan({ text: 'append "y" to secret.txt', home: dir });
+      expect(out.kind === 'plan' ? '' : out.reason).toMatch(
+        /cannot append to .*secret\.txt: it cannot be read \(EACCES\)/,
+      );
+    },
+  );
 });
 
 describe('through the daemon: a file changed between approval and run', () => {
   let d: TestDaemon;
   let c: AiosClient;
-  daemonForSuite((daemon, client) => { d = daemon; c = client; });
+  daemonForSuite((daemon, client) => {
+    d = daemon;
+    c = client;
+  });
 
   it('the approved plan carries the if-match in its hash, and the step fails rather than lose the change', async () => {
     const file = join(d.dir, 'log.txt');

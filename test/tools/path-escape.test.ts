@@ -2,7 +2,17 @@
 // check and the use: the tools act through a verified directory descriptor, and every path a
 // tool resolves is held against what policy checked.
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalPath } from '../../src/policy/path-guard.js';
@@ -15,7 +25,8 @@ function guarded(allowed: { path: string; access: 'read' | 'write' }[]): ToolCon
   return {
     signal: new AbortController().signal,
     onOutput: () => undefined,
-    checkPath: (canonical, access) => (allowed.some((a) => a.path === canonical && a.access === access) ? null : `changed: ${canonical}`),
+    checkPath: (canonical, access) =>
+      allowed.some((a) => a.path === canonical && a.access === access) ? null : `changed: ${canonical}`,
   };
 }
 
@@ -36,16 +47,28 @@ describe('.. and symlinked parents', () => {
     mkdirSync(join(dir, 'real'));
     symlinkSync(join(dir, 'real'), join(dir, 'link'));
     symlinkSync('/etc/shadow', join(dir, 'real', 'leaf'));
-    expect(canonicalPath(join(dir, 'link', 'leaf'))).toEqual({ canonical: join(dir, 'real', 'leaf'), lexical: join(dir, 'link', 'leaf') });
-    expect(canonicalPath(join(dir, 'link', 'missing', 'deeper')).canonical).toBe(join(dir, 'real', 'missing', 'deeper'));
+    expect(canonicalPath(join(dir, 'link', 'leaf'))).toEqual({
+      canonical: join(dir, 'real', 'leaf'),
+      lexical: join(dir, 'link', 'leaf'),
+    });
+    expect(canonicalPath(join(dir, 'link', 'missing', 'deeper')).canonical).toBe(
+      join(dir, 'real', 'missing', 'deeper'),
+    );
   });
 
   it('refuses to write through a symlink leaf, leaving what it points to alone', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'target'), 'keep');
     symlinkSync(join(dir, 'target'), join(dir, 'link'));
-    for (const [tool, args] of [['fs.write', { content: 'x' }], ['fs.chmod', { mode: '777' }]] as const) {
-      const r = await runWith(tool, { path: join(dir, 'link'), ...args }, guarded([{ path: join(dir, 'link'), access: 'write' }]));
+    for (const [tool, args] of [
+      ['fs.write', { content: 'x' }],
+      ['fs.chmod', { mode: '777' }],
+    ] as const) {
+      const r = await runWith(
+        tool,
+        { path: join(dir, 'link'), ...args },
+        guarded([{ path: join(dir, 'link'), access: 'write' }]),
+      );
       expect(r.ok, tool).toBe(false);
     }
     expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('keep');
@@ -58,10 +81,12 @@ describe('a symlink swapped in between check and use', () => {
     const dir = tempDir();
     const outside = tempDir();
     mkdirSync(join(dir, 'd'));
-    expect(() => openParent(join(dir, 'd', 'f'), undefined, 'write', () => {
-      renameSync(join(dir, 'd'), join(dir, 'd.old'));
-      symlinkSync(outside, join(dir, 'd'));
-    })).toThrow(PathChangedError);
+    expect(() =>
+      openParent(join(dir, 'd', 'f'), undefined, 'write', () => {
+        renameSync(join(dir, 'd'), join(dir, 'd.old'));
+        symlinkSync(outside, join(dir, 'd'));
+      }),
+    ).toThrow(PathChangedError);
     expect(readdirSync(outside)).toEqual([]);
   });
 
@@ -83,14 +108,24 @@ describe('a symlink swapped in between check and use', () => {
     const d = join(dir, 'd');
     mkdirSync(d);
     // A real race: a separate process flips d between a directory and a symlink to `outside`.
-    const flipper = spawn(process.execPath, ['-e', `
+    const flipper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('node:fs');
       const d = ${JSON.stringify(d)}, real = ${JSON.stringify(join(dir, 'real'))}, out = ${JSON.stringify(outside)};
       fs.renameSync(d, real);
       for (;;) {
         try { fs.symlinkSync(out, d); fs.unlinkSync(d); fs.symlinkSync(real, d); fs.unlinkSync(d); } catch {}
-      }`], { stdio: 'ignore' });
-    const checked = [{ path: join(dir, 'real', 'f'), access: 'write' as const }, { path: join(d, 'f'), access: 'write' as const }];
+      }`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const checked = [
+      { path: join(dir, 'real', 'f'), access: 'write' as const },
+      { path: join(d, 'f'), access: 'write' as const },
+    ];
     let written = 0;
     let refused = 0;
     try {

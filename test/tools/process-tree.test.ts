@@ -14,7 +14,9 @@ import { eventually } from '../helpers/until.js';
 
 const base = stepCgroupBase().path;
 const cleanup: string[] = [];
-afterEach(() => { for (const d of cleanup.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of cleanup.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe.skipIf(base === null)('with a cgroup v2 (here: ' + String(base) + ')', () => {
   it('starts the program inside the cgroup and ends a setsid descendant with the tree', async () => {
@@ -22,11 +24,19 @@ describe.skipIf(base === null)('with a cgroup v2 (here: ' + String(base) + ')', 
     expect(tree.cgroup).not.toBeNull();
     const seen: { pid: number; pgid: number }[] = [];
     const run = runProgram(['sh', '-c', 'setsid sleep 33.1 & echo started; sleep 30'], {
-      timeoutMs: 60_000, outputCapBytes: 4096, cgroup: tree.cgroup as string,
-      onProcess: (p) => { seen.push(p); tree.add(p.pid, p.pgid); },
+      timeoutMs: 60_000,
+      outputCapBytes: 4096,
+      cgroup: tree.cgroup as string,
+      onProcess: (p) => {
+        seen.push(p);
+        tree.add(p.pid, p.pgid);
+      },
     });
     await eventually('both processes in the cgroup', () => tree.running().length >= 3, 5000);
-    const procs = readFileSync(join(tree.cgroup as string, 'cgroup.procs'), 'utf8').split('\n').filter((l) => l !== '').map(Number);
+    const procs = readFileSync(join(tree.cgroup as string, 'cgroup.procs'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(Number);
     expect(procs).toContain(seen[0]?.pid);
     const ended = await tree.end(500);
     expect(tree.running()).toEqual([]);
@@ -44,8 +54,15 @@ describe.skipIf(base === null)('with a cgroup v2 (here: ' + String(base) + ')', 
     expect(dir).not.toBeNull();
     const step = join(dir as string, 'leftover');
     mkdirSync(step);
-    const child = spawn('/bin/sh', ['-c', `echo $$ > ${step}/cgroup.procs; exec sleep 30`], { detached: true, stdio: 'ignore' });
-    await eventually('the leftover to be in its cgroup', () => readFileSync(join(step, 'cgroup.procs'), 'utf8').trim() !== '', 5000);
+    const child = spawn('/bin/sh', ['-c', `echo $$ > ${step}/cgroup.procs; exec sleep 30`], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    await eventually(
+      'the leftover to be in its cgroup',
+      () => readFileSync(join(step, 'cgroup.procs'), 'utf8').trim() !== '',
+      5000,
+    );
     expect(killCgroupsUnder(dir as string)).toEqual(['leftover']);
     await eventually('the leftover to end', () => child.exitCode !== null || child.signalCode !== null, 5000);
     expect(existsSync(step)).toBe(false);
@@ -56,7 +73,11 @@ describe.skipIf(base === null)('with a cgroup v2 (here: ' + String(base) + ')', 
 describe('without a cgroup', () => {
   it('reports the program and ends its process group', async () => {
     const tree = new ProcessTree(null);
-    const run = runProgram(['sh', '-c', 'sleep 30 & sleep 30'], { timeoutMs: 60_000, outputCapBytes: 4096, onProcess: (p) => tree.add(p.pid, p.pgid) });
+    const run = runProgram(['sh', '-c', 'sleep 30 & sleep 30'], {
+      timeoutMs: 60_000,
+      outputCapBytes: 4096,
+      onProcess: (p) => tree.add(p.pid, p.pgid),
+    });
     await eventually('two processes in the group', () => tree.running().length >= 2, 5000);
     const pids = tree.running();
     await tree.end(500);
@@ -72,7 +93,11 @@ describe('without a cgroup', () => {
   });
 
   it('a program that cannot run in a cgroup is reported as not found, as without one', async () => {
-    const r = await runProgram(['no-such-program-ab'], { timeoutMs: 1000, outputCapBytes: 100, cgroup: '/nonexistent' });
+    const r = await runProgram(['no-such-program-ab'], {
+      timeoutMs: 1000,
+      outputCapBytes: 100,
+      cgroup: '/nonexistent',
+    });
     expect(r).toMatchObject({ started: false, error: 'program not found: no-such-program-ab' });
   });
 });

@@ -38,8 +38,17 @@ async function waitFor(path: string): Promise<void> {
 }
 
 /** Starts a daemon that will freeze at the failpoint, snapshots a tree, changes it, restores, kills -9. */
-async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0): Promise<{
-  root: string; original: Record<string, string>; changed: Record<string, string>; midway: Record<string, string>; spareInodes: Set<number>; stagedInodes: number[];
+async function crashMidRestore(
+  failpoint: string,
+  files = FILES,
+  spareFiles = 0,
+): Promise<{
+  root: string;
+  original: Record<string, string>;
+  changed: Record<string, string>;
+  midway: Record<string, string>;
+  spareInodes: Set<number>;
+  stagedInodes: number[];
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-crash-'));
   const marker = join(dir, 'frozen');
@@ -56,7 +65,10 @@ async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0)
   // The daemon fills its pool after it starts; a restore uses what is there.
   await poolFilled(d.stateDir, spareFiles);
   const spareInodes = new Set(spares(d.stateDir).map((p) => lstatSync(p).ino));
-  const restoring = client.call('snapshot/restore', { snapshotId: snap.snapshot.id }).then(() => 'returned', () => 'connection lost');
+  const restoring = client.call('snapshot/restore', { snapshotId: snap.snapshot.id }).then(
+    () => 'returned',
+    () => 'connection lost',
+  );
   await waitFor(marker);
   const exited = new Promise((r) => d?.proc.once('exit', r));
   d.proc.kill('SIGKILL');
@@ -64,7 +76,9 @@ async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0)
   expect(await restoring).toBe('connection lost');
   client.close();
   const midway = fingerprintTree(root);
-  const stagedInodes = readdirSync(root).filter((n) => n.includes('.aios-restore-')).map((n) => lstatSync(join(root, n)).ino);
+  const stagedInodes = readdirSync(root)
+    .filter((n) => n.includes('.aios-restore-'))
+    .map((n) => lstatSync(join(root, n)).ino);
   d.argv = [aiosBin, 'daemon'];
   await d.restart();
   return { root, original, changed, midway, spareInodes, stagedInodes };
@@ -72,7 +86,8 @@ async function crashMidRestore(failpoint: string, files = FILES, spareFiles = 0)
 
 const spareDir = (stateDir: string): string => join(stateDir, 'snapshots', '.spare');
 /** The pool's entries: spare files (16 hex digits) and spare directories ('d' and 16 hex digits). */
-const spares = (stateDir: string): string[] => (existsSync(spareDir(stateDir)) ? readdirSync(spareDir(stateDir)).map((n) => join(spareDir(stateDir), n)) : []);
+const spares = (stateDir: string): string[] =>
+  existsSync(spareDir(stateDir)) ? readdirSync(spareDir(stateDir)).map((n) => join(spareDir(stateDir), n)) : [];
 const spareFilesIn = (stateDir: string): string[] => spares(stateDir).filter((p) => /\/[0-9a-f]{16}$/.test(p));
 const spareDirsIn = (stateDir: string): string[] => spares(stateDir).filter((p) => /\/d[0-9a-f]{16}$/.test(p));
 
@@ -134,7 +149,8 @@ describe('an interrupted restore', () => {
     expect(fingerprintTree(root)).toEqual(changed);
     expect(temps(root)).toEqual([]);
     expect(journalRows(d?.stateDir ?? '')).toBe(0);
-    for (const p of spareFilesIn(d?.stateDir ?? '')) expect(lstatSync(p)).toMatchObject({ size: 0, nlink: 1, mode: 0o100600 });
+    for (const p of spareFilesIn(d?.stateDir ?? ''))
+      expect(lstatSync(p)).toMatchObject({ size: 0, nlink: 1, mode: 0o100600 });
     for (const p of spareDirsIn(d?.stateDir ?? '')) expect(readdirSync(p)).toEqual([]);
   });
 
@@ -153,7 +169,10 @@ describe('an interrupted restore', () => {
 
   it('cannot be armed in a production aiosd: the old environment variables do nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-crash-'));
-    d = await startTestDaemon({ dir, env: { AIOS_FAILPOINT: 'restore.stage:1', AIOS_FAILPOINT_MARKER: join(dir, 'frozen') } });
+    d = await startTestDaemon({
+      dir,
+      env: { AIOS_FAILPOINT: 'restore.stage:1', AIOS_FAILPOINT_MARKER: join(dir, 'frozen') },
+    });
     const root = join(dir, 'tree');
     tree(root);
     const original = fingerprintTree(root);

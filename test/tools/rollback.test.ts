@@ -25,18 +25,63 @@ const has = (program: string): boolean => spawnSync('sh', ['-c', `command -v ${p
 async function apply(rr: Rig, tool: string, args: Record<string, unknown>) {
   const goal = await rr.engine.submitDirect(tool, args, rr.admin);
   if (goal.plan === null) throw new Error(`${tool}: ${goal.message ?? 'no plan'}`);
-  if (goal.state === 'awaiting_approval') rr.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, rr.admin, true);
+  if (goal.state === 'awaiting_approval')
+    rr.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, rr.admin, true);
   return rr.settle(goal.id);
 }
 
 describe('files', () => {
   it.each([
-    ['fs.write over a file', (d: string) => { writeFileSync(join(d, 'a'), 'old\n'); chmodSync(join(d, 'a'), 0o640); return { tool: 'fs.write', args: { path: join(d, 'a'), content: 'new\n', mode: '600' }, touched: [join(d, 'a')] }; }],
-    ['fs.write of a new file', (d: string) => ({ tool: 'fs.write', args: { path: join(d, 'new'), content: 'x' }, touched: [join(d, 'new')] })],
-    ['fs.delete', (d: string) => { writeFileSync(join(d, 'gone'), 'keep me'); return { tool: 'fs.delete', args: { path: join(d, 'gone') }, touched: [join(d, 'gone')] }; }],
-    ['fs.chmod', (d: string) => { writeFileSync(join(d, 'm'), 'x'); chmodSync(join(d, 'm'), 0o644); return { tool: 'fs.chmod', args: { path: join(d, 'm'), mode: '600' }, touched: [join(d, 'm')] }; }],
-    ['fs.symlink replacing a file', (d: string) => { writeFileSync(join(d, 'cur'), 'v1'); return { tool: 'fs.symlink', args: { path: join(d, 'cur'), target: '/etc/hostname', replace: true }, touched: [join(d, 'cur')] }; }],
-    ['fs.chmod of a directory', (d: string) => { mkdirSync(join(d, 'sub')); chmodSync(join(d, 'sub'), 0o755); return { tool: 'fs.chmod', args: { path: join(d, 'sub'), mode: '700' }, touched: [join(d, 'sub')] }; }],
+    [
+      'fs.write over a file',
+      (d: string) => {
+        writeFileSync(join(d, 'a'), 'old\n');
+        chmodSync(join(d, 'a'), 0o640);
+        return {
+          tool: 'fs.write',
+          args: { path: join(d, 'a'), content: 'new\n', mode: '600' },
+          touched: [join(d, 'a')],
+        };
+      },
+    ],
+    [
+      'fs.write of a new file',
+      (d: string) => ({ tool: 'fs.write', args: { path: join(d, 'new'), content: 'x' }, touched: [join(d, 'new')] }),
+    ],
+    [
+      'fs.delete',
+      (d: string) => {
+        writeFileSync(join(d, 'gone'), 'keep me');
+        return { tool: 'fs.delete', args: { path: join(d, 'gone') }, touched: [join(d, 'gone')] };
+      },
+    ],
+    [
+      'fs.chmod',
+      (d: string) => {
+        writeFileSync(join(d, 'm'), 'x');
+        chmodSync(join(d, 'm'), 0o644);
+        return { tool: 'fs.chmod', args: { path: join(d, 'm'), mode: '600' }, touched: [join(d, 'm')] };
+      },
+    ],
+    [
+      'fs.symlink replacing a file',
+      (d: string) => {
+        writeFileSync(join(d, 'cur'), 'v1');
+        return {
+          tool: 'fs.symlink',
+          args: { path: join(d, 'cur'), target: '/etc/hostname', replace: true },
+          touched: [join(d, 'cur')],
+        };
+      },
+    ],
+    [
+      'fs.chmod of a directory',
+      (d: string) => {
+        mkdirSync(join(d, 'sub'));
+        chmodSync(join(d, 'sub'), 0o755);
+        return { tool: 'fs.chmod', args: { path: join(d, 'sub'), mode: '700' }, touched: [join(d, 'sub')] };
+      },
+    ],
   ])('%s comes back exactly', async (_name, setup) => {
     r = rig();
     const work = join(r.dir, 'work');
@@ -78,7 +123,7 @@ describe('files', () => {
 });
 
 describe('services', () => {
-  it('service.stop and service.disable come back through the service manager (aios-init\'s supervisor, here a table)', async () => {
+  it("service.stop and service.disable come back through the service manager (aios-init's supervisor, here a table)", async () => {
     const manager = new TableServiceManager();
     r = rig({ serviceManager: manager });
     const stop = await apply(r, 'service.stop', { unit: 'web' });
@@ -91,19 +136,26 @@ describe('services', () => {
   });
 
   // Skipped where systemd does not run (this build machine); the node image test runs it.
-  it.skipIf(!isRoot || !existsSync('/run/systemd/system'))('with systemd: service.stop of a transient unit comes back running', async () => {
-    const unit = `aios-test-${process.pid}`;
-    expect(spawnSync('systemd-run', [`--unit=${unit}`, 'sleep', '600']).status).toBe(0);
-    try {
-      r = rig();
-      const done = await apply(r, 'service.stop', { unit: `${unit}.service` });
-      expect(done.state).toBe('succeeded');
-      await r.engine.rollback(done.id, r.admin);
-      expect(spawnSync('systemctl', ['is-active', `${unit}.service`]).stdout.toString().trim()).toBe('active');
-    } finally {
-      spawnSync('systemctl', ['stop', `${unit}.service`]);
-    }
-  });
+  it.skipIf(!isRoot || !existsSync('/run/systemd/system'))(
+    'with systemd: service.stop of a transient unit comes back running',
+    async () => {
+      const unit = `aios-test-${process.pid}`;
+      expect(spawnSync('systemd-run', [`--unit=${unit}`, 'sleep', '600']).status).toBe(0);
+      try {
+        r = rig();
+        const done = await apply(r, 'service.stop', { unit: `${unit}.service` });
+        expect(done.state).toBe('succeeded');
+        await r.engine.rollback(done.id, r.admin);
+        expect(
+          spawnSync('systemctl', ['is-active', `${unit}.service`])
+            .stdout.toString()
+            .trim(),
+        ).toBe('active');
+      } finally {
+        spawnSync('systemctl', ['stop', `${unit}.service`]);
+      }
+    },
+  );
 });
 
 describe('irreversible steps', () => {
@@ -112,26 +164,40 @@ describe('irreversible steps', () => {
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
     const done = await apply(r, 'process.signal', { pid: sleeper.pid ?? 0, signal: 'KILL' });
     expect(done.plan?.steps[0]).toMatchObject({ reversible: false, state: 'succeeded', snapshotId: null });
-    await expect(r.engine.rollback(done.id, r.admin)).rejects.toThrow(/nothing reversible to roll back: s1 \(process.signal\) cannot be undone/);
+    await expect(r.engine.rollback(done.id, r.admin)).rejects.toThrow(
+      /nothing reversible to roll back: s1 \(process.signal\) cannot be undone/,
+    );
   });
 });
 
 describe('packages (real apt)', () => {
-  const canApt = isRoot && has('apt-get') && has('dpkg-query') && spawnSync('dpkg-query', ['-W', 'hello']).status !== 0
-    && spawnSync('apt-get', ['-s', 'install', 'hello']).status === 0;
+  const canApt =
+    isRoot &&
+    has('apt-get') &&
+    has('dpkg-query') &&
+    spawnSync('dpkg-query', ['-W', 'hello']).status !== 0 &&
+    spawnSync('apt-get', ['-s', 'install', 'hello']).status === 0;
 
-  it.skipIf(!canApt)('pkg.install comes back to the same installed set (removing what it added)', async (ctx) => {
-    r = rig();
-    const before = await installedPackages();
-    const done = await apply(r, 'pkg.install', { packages: ['hello'] });
-    if (done.state !== 'succeeded' && /Could not resolve|Failed to fetch|Temporary failure/i.test(done.plan?.steps[0]?.error ?? '')) ctx.skip();
-    expect(done.state, done.plan?.steps[0]?.error ?? '').toBe('succeeded');
-    expect((await installedPackages())['hello']).toBeDefined();
-    const back = await r.engine.rollback(done.id, r.admin);
-    expect(back.state).toBe('rolled_back');
-    expect(back.message).not.toMatch(/NOT brought back/);
-    expect(await installedPackages()).toEqual(before);
-  }, 300_000);
+  it.skipIf(!canApt)(
+    'pkg.install comes back to the same installed set (removing what it added)',
+    async (ctx) => {
+      r = rig();
+      const before = await installedPackages();
+      const done = await apply(r, 'pkg.install', { packages: ['hello'] });
+      if (
+        done.state !== 'succeeded' &&
+        /Could not resolve|Failed to fetch|Temporary failure/i.test(done.plan?.steps[0]?.error ?? '')
+      )
+        ctx.skip();
+      expect(done.state, done.plan?.steps[0]?.error ?? '').toBe('succeeded');
+      expect((await installedPackages())['hello']).toBeDefined();
+      const back = await r.engine.rollback(done.id, r.admin);
+      expect(back.state).toBe('rolled_back');
+      expect(back.message).not.toMatch(/NOT brought back/);
+      expect(await installedPackages()).toEqual(before);
+    },
+    300_000,
+  );
 });
 
 describe('the firewall (real nft)', () => {
@@ -142,7 +208,10 @@ describe('the firewall (real nft)', () => {
     // A live firewall is not for tests to play with: only an empty ruleset is changed here.
     if (!start.ok || start.text.trim() !== '') ctx.skip();
     r = rig();
-    const done = await apply(r, 'net.firewall_apply', { rules: 'add table inet aios_test\nadd chain inet aios_test input { type filter hook input priority 0; policy accept; }\nadd rule inet aios_test input tcp dport 65000 drop\n' });
+    const done = await apply(r, 'net.firewall_apply', {
+      rules:
+        'add table inet aios_test\nadd chain inet aios_test input { type filter hook input priority 0; policy accept; }\nadd rule inet aios_test input tcp dport 65000 drop\n',
+    });
     expect(done.state, done.plan?.steps[0]?.error ?? '').toBe('succeeded');
     const during = await nftRuleset();
     expect(during.ok && during.text).toContain('tcp dport 65000 drop');

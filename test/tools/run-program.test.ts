@@ -22,19 +22,30 @@ function started<T extends { started: boolean }>(r: T): Extract<T, { started: tr
 describe('runProgram', () => {
   it('passes each argv element through untouched: no splitting, quoting or expansion', async () => {
     const args = ['two words', `it's "quoted"`, '$HOME', '*', '; rm -rf /', ''];
-    const r = started(await runProgram(['node', '-e', 'console.log(JSON.stringify(process.argv.slice(1)))', ...args], opts));
+    const r = started(
+      await runProgram(['node', '-e', 'console.log(JSON.stringify(process.argv.slice(1)))', ...args], opts),
+    );
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(args);
   });
 
   it('reports exit status and keeps stdout and stderr apart', async () => {
     const r = started(await runProgram(['sh', '-c', 'echo out; echo err >&2; exit 3'], opts));
-    expect(r).toMatchObject({ exitCode: 3, signal: null, stdout: 'out\n', stderr: 'err\n', truncated: false, timedOut: false });
+    expect(r).toMatchObject({
+      exitCode: 3,
+      signal: null,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      truncated: false,
+      timedOut: false,
+    });
   });
 
   it('streams output as it comes', async () => {
     const chunks: string[] = [];
-    const r = started(await runProgram(['sh', '-c', 'echo one; sleep 0.2; echo two'], { ...opts, onOutput: (c) => chunks.push(c) }));
+    const r = started(
+      await runProgram(['sh', '-c', 'echo one; sleep 0.2; echo two'], { ...opts, onOutput: (c) => chunks.push(c) }),
+    );
     expect(r.exitCode).toBe(0);
     expect(chunks.join('')).toBe('one\ntwo\n');
     expect(chunks.length).toBeGreaterThanOrEqual(2);
@@ -53,7 +64,12 @@ describe('runProgram', () => {
   });
 
   it('escalates to SIGKILL for a group that ignores SIGTERM', async () => {
-    const r = started(await runProgram(['sh', '-c', `trap '' TERM; sh -c "trap '' TERM; sleep 100" & echo $!; wait`], { ...opts, timeoutMs: 300 }));
+    const r = started(
+      await runProgram(['sh', '-c', `trap '' TERM; sh -c "trap '' TERM; sleep 100" & echo $!; wait`], {
+        ...opts,
+        timeoutMs: 300,
+      }),
+    );
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
     expect(isAlive(Number(r.stdout.trim()))).toBe(false);
@@ -62,7 +78,9 @@ describe('runProgram', () => {
   it('stops on abort and kills the group', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const r = started(await runProgram(['sh', '-c', 'sleep 100 & echo $!; wait'], { ...opts, signal: controller.signal }));
+    const r = started(
+      await runProgram(['sh', '-c', 'sleep 100 & echo $!; wait'], { ...opts, signal: controller.signal }),
+    );
     expect(r.aborted).toBe(true);
     expect(r.timedOut).toBe(false);
     expect(isAlive(Number(r.stdout.trim()))).toBe(false);
@@ -71,7 +89,13 @@ describe('runProgram', () => {
   it('caps what it keeps but drains the rest so the child finishes', async () => {
     const streamed: string[] = [];
     // 5 MB through a 64 KB pipe: a child that is not drained would block and time out.
-    const r = started(await runProgram(['head', '-c', '5000000', '/dev/zero'], { ...opts, outputCapBytes: 1000, onOutput: (c) => streamed.push(c) }));
+    const r = started(
+      await runProgram(['head', '-c', '5000000', '/dev/zero'], {
+        ...opts,
+        outputCapBytes: 1000,
+        onOutput: (c) => streamed.push(c),
+      }),
+    );
     expect(r.exitCode).toBe(0);
     expect(r.timedOut).toBe(false);
     expect(r.truncated).toBe(true);
@@ -80,7 +104,9 @@ describe('runProgram', () => {
   });
 
   it('counts stdout and stderr against one cap', async () => {
-    const r = started(await runProgram(['sh', '-c', 'printf aaaaaaaaaa; printf bbbbbbbbbb >&2'], { ...opts, outputCapBytes: 15 }));
+    const r = started(
+      await runProgram(['sh', '-c', 'printf aaaaaaaaaa; printf bbbbbbbbbb >&2'], { ...opts, outputCapBytes: 15 }),
+    );
     expect(r.truncated).toBe(true);
     expect(Buffer.byteLength(r.stdout) + Buffer.byteLength(r.stderr)).toBe(15);
   });
@@ -95,11 +121,15 @@ describe('runProgram', () => {
     expect(r).toMatchObject({ started: false, error: 'working directory not found: /no/such/dir' });
   });
 
-  it('gives children a minimal environment, never the daemon\'s secrets', async () => {
+  it("gives children a minimal environment, never the daemon's secrets", async () => {
     process.env.AIOS_TEST_SECRET = 'sk-should-not-leak';
     try {
       const r = started(await runProgram(['env'], { ...opts, env: { EXTRA: 'yes' } }));
-      const names = r.stdout.trim().split('\n').map((l) => l.split('=')[0]).sort();
+      const names = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')[0])
+        .sort();
       expect(r.stdout).not.toContain('sk-should-not-leak');
       expect(names).toEqual(['EXTRA', 'HOME', 'LANG', 'PATH', 'TERM']);
     } finally {

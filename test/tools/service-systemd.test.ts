@@ -12,8 +12,15 @@ import { ok, registry } from './helpers.js';
 
 function whySkipped(): string | null {
   if (process.getuid?.() !== 0) return 'needs root to start, stop, enable and disable a unit';
-  if (!existsSync('/run/systemd/system')) return 'systemd is not managing this boot (/run/systemd/system does not exist)';
-  const comm = (() => { try { return readFileSync('/proc/1/comm', 'utf8').trim(); } catch { return '?'; } })();
+  if (!existsSync('/run/systemd/system'))
+    return 'systemd is not managing this boot (/run/systemd/system does not exist)';
+  const comm = (() => {
+    try {
+      return readFileSync('/proc/1/comm', 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  })();
   if (comm !== 'systemd') return `PID 1 is "${comm}", not systemd`;
   if (spawnSync('systemctl', ['--version']).status !== 0) return 'systemctl does not run';
   return null;
@@ -22,7 +29,10 @@ function whySkipped(): string | null {
 const why = whySkipped();
 const unit = `aios-test-${process.pid}.service`;
 const unitFile = `/etc/systemd/system/${unit}`;
-const systemctl = (...args: string[]): string => spawnSync('systemctl', [...args, unit]).stdout.toString().trim();
+const systemctl = (...args: string[]): string =>
+  spawnSync('systemctl', [...args, unit])
+    .stdout.toString()
+    .trim();
 
 async function tool(name: string, args: Record<string, unknown>) {
   const v = registry.validate(name, args);
@@ -33,7 +43,10 @@ async function tool(name: string, args: Record<string, unknown>) {
 describe.skipIf(why !== null)(`service.* through a real systemctl${why === null ? '' : ` (skipped: ${why})`}`, () => {
   let r: Rig | undefined;
   beforeAll(() => {
-    writeFileSync(unitFile, '[Unit]\nDescription=aiOS test unit\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n');
+    writeFileSync(
+      unitFile,
+      '[Unit]\nDescription=aiOS test unit\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n',
+    );
     spawnSync('systemctl', ['daemon-reload']);
   });
   afterAll(async () => {
@@ -71,10 +84,13 @@ describe.skipIf(why !== null)(`service.* through a real systemctl${why === null 
     for (const name of ['service.enable', 'service.start']) {
       const goal = await r.engine.submitDirect(name, { unit }, r.admin);
       if (goal.plan === null) throw new Error(goal.message ?? 'no plan');
-      if (goal.state === 'awaiting_approval') r.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, r.admin, true);
+      if (goal.state === 'awaiting_approval')
+        r.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, r.admin, true);
       const done = await r.settle(goal.id);
       expect(done.state, done.message ?? '').toBe('succeeded');
-      expect(systemctl(name === 'service.enable' ? 'is-enabled' : 'is-active')).toBe(name === 'service.enable' ? 'enabled' : 'active');
+      expect(systemctl(name === 'service.enable' ? 'is-enabled' : 'is-active')).toBe(
+        name === 'service.enable' ? 'enabled' : 'active',
+      );
       await r.engine.rollback(done.id, r.admin);
     }
     expect(systemctl('is-active')).toBe('inactive');

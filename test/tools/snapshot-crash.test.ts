@@ -12,7 +12,10 @@ import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon 
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
-afterEach(async () => { await disposeTestDaemon(d); d = undefined; });
+afterEach(async () => {
+  await disposeTestDaemon(d);
+  d = undefined;
+});
 
 const failpointDaemon = join(repoRoot, 'test', 'helpers', 'failpoint-daemon.mjs');
 
@@ -40,9 +43,24 @@ describe('kill -9 during a snapshot', () => {
     const goalId = goal0.id;
     // The daemon freezes at the step's snapshot, just after it answers this approval (the step
     // waits for the owner's write check first), or while it handles it.
-    const deciding = c.call('plan/decide', { planId: goal0.plan.id, planHash: goal0.plan.hash, decision: 'approve', confirm: true }).then(() => 'returned', () => 'connection lost');
+    const deciding = c
+      .call('plan/decide', { planId: goal0.plan.id, planHash: goal0.plan.hash, decision: 'approve', confirm: true })
+      .then(
+        () => 'returned',
+        () => 'connection lost',
+      );
     for (let i = 0; i < 400; i++) {
-      if ((() => { try { readFileSync(marker); return true; } catch { return false; } })()) break;
+      if (
+        (() => {
+          try {
+            readFileSync(marker);
+            return true;
+          } catch {
+            return false;
+          }
+        })()
+      )
+        break;
       await sleep(25);
     }
     expect(readFileSync(marker, 'utf8')).toMatch(/^snapshot\.save\.step:1/);

@@ -3,7 +3,16 @@
 // files on the real filesystem; ACLs set with setfacl (Debian package acl, a test dependency
 // only: aiOS reads and writes them as xattrs through its own addon).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, lstatSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  readFileSync,
+  renameSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
@@ -25,14 +34,30 @@ function setup(): { store: SnapshotStore; db: Db; work: string } {
 }
 
 const getfacl = (path: string): string => execFileSync('getfacl', ['-cp', path], { encoding: 'utf8' });
-const setfacl = (...args: string[]): void => { execFileSync('setfacl', args); };
+const setfacl = (...args: string[]): void => {
+  execFileSync('setfacl', args);
+};
 /** user.* through setfattr's equivalent: the addon's own call would test itself with itself. */
-const xattr = (path: string, name: string): string | undefined => readXattrs(path).find((x) => x.name === name)?.value.toString();
+const xattr = (path: string, name: string): string | undefined =>
+  readXattrs(path)
+    .find((x) => x.name === name)
+    ?.value.toString();
 const setXattr = (path: string, name: string, value: string): void => {
-  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode(), follow_symlinks=False)', path, name, value]);
+  execFileSync('python3', [
+    '-c',
+    'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode(), follow_symlinks=False)',
+    path,
+    name,
+    value,
+  ]);
 };
 const removeXattr = (path: string, name: string): void => {
-  execFileSync('python3', ['-c', 'import os,sys; os.removexattr(sys.argv[1], sys.argv[2], follow_symlinks=False)', path, name]);
+  execFileSync('python3', [
+    '-c',
+    'import os,sys; os.removexattr(sys.argv[1], sys.argv[2], follow_symlinks=False)',
+    path,
+    name,
+  ]);
 };
 
 const OLD = new Date('2020-02-03T04:05:06.789Z');
@@ -66,7 +91,12 @@ describe.skipIf(!isRoot)('a restore brings back metadata', () => {
     expect(r.problems).toEqual([]);
     const after = lstatSync(file, { bigint: true });
     expect(readFileSync(file, 'utf8')).toBe('port=80\n');
-    expect({ mode: after.mode, uid: after.uid, gid: after.gid, mtime: after.mtimeNs }).toEqual({ mode: before.st.mode, uid: 4242n, gid: 4343n, mtime: before.st.mtimeNs });
+    expect({ mode: after.mode, uid: after.uid, gid: after.gid, mtime: after.mtimeNs }).toEqual({
+      mode: before.st.mode,
+      uid: 4242n,
+      gid: 4343n,
+      mtime: before.st.mtimeNs,
+    });
     expect(getfacl(file)).toBe(before.acl);
     expect(xattr(file, 'user.origin')).toBe('from-the-vendor');
     expect(xattr(file, 'user.added')).toBeUndefined();
@@ -174,14 +204,21 @@ describe.skipIf(!isRoot)('what a restore cannot bring back', () => {
     chmodSync(file, 0o644);
     const snap = await store.capture({ paths: [file], label: 'before' });
     // Made unrestorable on purpose: a recorded attribute in a namespace no kernel has.
-    const row = db.prepare('SELECT xattrs FROM snapshot_entries WHERE snapshot_id = ?').get(snap.id) as { xattrs: string };
+    const row = db.prepare('SELECT xattrs FROM snapshot_entries WHERE snapshot_id = ?').get(snap.id) as {
+      xattrs: string;
+    };
     const recorded = JSON.parse(row.xattrs) as [string, string][];
-    db.prepare('UPDATE snapshot_entries SET xattrs = ? WHERE snapshot_id = ?').run(JSON.stringify([...recorded, ['bogus.attr', Buffer.from('x').toString('base64')]]), snap.id);
+    db.prepare('UPDATE snapshot_entries SET xattrs = ? WHERE snapshot_id = ?').run(
+      JSON.stringify([...recorded, ['bogus.attr', Buffer.from('x').toString('base64')]]),
+      snap.id,
+    );
     writeFileSync(file, 'new\n');
     chmodSync(file, 0o600);
     const r = await store.restore(snap.id);
     expect(readFileSync(file, 'utf8')).toBe('old\n');
     expect(lstatSync(file).mode & 0o777).toBe(0o644);
-    expect(r.problems).toEqual([expect.stringMatching(new RegExp(`^${file}: could not restore xattr bogus\\.attr \\(E`))]);
+    expect(r.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${file}: could not restore xattr bogus\\.attr \\(E`)),
+    ]);
   });
 });

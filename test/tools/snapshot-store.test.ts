@@ -1,10 +1,27 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
-import { SnapshotBlobError, SnapshotNotFoundError, SnapshotRestoreError, SnapshotStore } from '../../src/tools/snapshot-store.js';
+import {
+  SnapshotBlobError,
+  SnapshotNotFoundError,
+  SnapshotRestoreError,
+  SnapshotStore,
+} from '../../src/tools/snapshot-store.js';
 import { ok, run, tempDir } from './helpers.js';
 import { fingerprint } from './fingerprint.js';
 
@@ -25,9 +42,10 @@ function setup(): { store: SnapshotStore; work: string; blobDir: string; dbFile:
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
-
 function blobFiles(blobDir: string): string[] {
-  return readdirSync(blobDir).filter((d) => d !== '.tmp').flatMap((d) => readdirSync(join(blobDir, d)));
+  return readdirSync(blobDir)
+    .filter((d) => d !== '.tmp')
+    .flatMap((d) => readdirSync(join(blobDir, d)));
 }
 
 describe('SnapshotStore round trips', () => {
@@ -66,7 +84,7 @@ describe('SnapshotStore round trips', () => {
     expect(fingerprint([file])).toEqual(before);
   });
 
-  it('undoes a chmod, and restores a directory\'s mode', async () => {
+  it("undoes a chmod, and restores a directory's mode", async () => {
     const { store, work } = setup();
     const file = join(work, 'script.sh');
     const dir = join(work, 'conf.d');
@@ -90,7 +108,9 @@ describe('SnapshotStore round trips', () => {
     symlinkSync('real', link);
     const before = fingerprint([link, target]);
     const snap = await store.capture({ paths: [link], label: 'before unlink' });
-    expect(store.entries(snap.id)).toEqual([expect.objectContaining({ type: 'symlink', linkTarget: 'real', sha256: null })]);
+    expect(store.entries(snap.id)).toEqual([
+      expect.objectContaining({ type: 'symlink', linkTarget: 'real', sha256: null }),
+    ]);
     ok(await run('fs.delete', { path: link }));
     writeFileSync(link, 'a regular file now');
     await store.restore(snap.id);
@@ -190,7 +210,9 @@ describe('SnapshotStore blobs', () => {
     const snap = await store.capture({ paths: [file], label: 'x' });
     rmSync(join(blobDir, sha256('content').slice(0, 2)), { recursive: true });
     writeFileSync(file, 'changed');
-    await expect(store.restore(snap.id)).rejects.toThrow(`the saved content of ${file} is missing from the snapshot store`);
+    await expect(store.restore(snap.id)).rejects.toThrow(
+      `the saved content of ${file} is missing from the snapshot store`,
+    );
     expect(readFileSync(file, 'utf8')).toBe('changed');
   });
 });
@@ -222,10 +244,14 @@ describe('SnapshotStore failures', () => {
 
   it('refuses relative paths and things it cannot bring back', async () => {
     const { store, work } = setup();
-    await expect(store.capture({ paths: ['etc/passwd'], label: 'x' })).rejects.toThrow('snapshot paths must be absolute, got "etc/passwd"');
+    await expect(store.capture({ paths: ['etc/passwd'], label: 'x' })).rejects.toThrow(
+      'snapshot paths must be absolute, got "etc/passwd"',
+    );
     const fifo = join(work, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    await expect(store.capture({ paths: [fifo], label: 'x' })).rejects.toThrow(`cannot snapshot ${fifo}: it is not a file, directory or symbolic link`);
+    await expect(store.capture({ paths: [fifo], label: 'x' })).rejects.toThrow(
+      `cannot snapshot ${fifo}: it is not a file, directory or symbolic link`,
+    );
     expect(store.list()).toEqual([]);
   });
 });

@@ -19,7 +19,11 @@ afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
 });
 
-function setup(providers: ConstructorParameters<typeof SnapshotStore>[2] = []): { store: SnapshotStore; db: Db; blobDir: string } {
+function setup(providers: ConstructorParameters<typeof SnapshotStore>[2] = []): {
+  store: SnapshotStore;
+  db: Db;
+  blobDir: string;
+} {
   const state = tempDir();
   const db = openDatabase(join(state, 'aios.db'));
   dbs.push(db);
@@ -37,8 +41,11 @@ function makeTree(root: string, files: number): void {
   chmodSync(join(root, 'd1'), 0o750);
 }
 
-const blobCount = (db: Db, dir: string): number => (db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n
-  + readdirSync(dir).filter((d) => d !== '.tmp').reduce((n, d) => n + readdirSync(join(dir, d)).length, 0);
+const blobCount = (db: Db, dir: string): number =>
+  (db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n +
+  readdirSync(dir)
+    .filter((d) => d !== '.tmp')
+    .reduce((n, d) => n + readdirSync(join(dir, d)).length, 0);
 
 describe('tree snapshots', () => {
   it('record every file, directory and link, and read only what changed the next time', async () => {
@@ -70,7 +77,16 @@ describe('tree snapshots', () => {
     symlinkSync('/etc/passwd', join(root, 'current'));
     const r = await store.restore(snap.snapshot.id);
     // The root and d4 lost an entry (and the root got a new link): their mtimes differ too, and come back.
-    expect(r.changed.sort()).toEqual([root, join(root, 'current'), join(root, 'd0', 'f0.conf'), join(root, 'd3', 'f3.conf'), join(root, 'd4'), join(root, 'd4', 'f4.conf')].sort());
+    expect(r.changed.sort()).toEqual(
+      [
+        root,
+        join(root, 'current'),
+        join(root, 'd0', 'f0.conf'),
+        join(root, 'd3', 'f3.conf'),
+        join(root, 'd4'),
+        join(root, 'd4', 'f4.conf'),
+      ].sort(),
+    );
     expect(r.problems).toEqual([]);
     expect(fingerprintTree(root)).toEqual(before);
   });
@@ -104,7 +120,12 @@ describe('pruning', () => {
     expect(dropped.sort()).toEqual(autos.slice(0, 3).sort());
     // version 4 is named by the newest auto and the step snapshot; version 3 by the other kept auto.
     expect(blobsRemoved).toBe(3);
-    expect(store.list().map((s) => s.id).sort()).toEqual([manual.snapshot.id, autos[3], autos[4], step.id].sort());
+    expect(
+      store
+        .list()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([manual.snapshot.id, autos[3], autos[4], step.id].sort());
   });
 
   it('schedules automatic snapshots and prunes to max_snapshots', () => {
@@ -113,12 +134,28 @@ describe('pruning', () => {
     writeFileSync(join(root, 'f'), 'x');
     const seen: string[] = [];
     const scheduler = new SnapshotScheduler({
-      snapshots: store, interval: 'hourly', keep: 2, roots: [root], onSnapshot: (r) => seen.push(r.snapshot.id), onError: (err) => { throw err; },
+      snapshots: store,
+      interval: 'hourly',
+      keep: 2,
+      roots: [root],
+      onSnapshot: (r) => seen.push(r.snapshot.id),
+      onError: (err) => {
+        throw err;
+      },
     });
     for (let i = 0; i < 4; i++) scheduler.runOnce();
     expect(seen).toHaveLength(4);
     expect(store.list().map((s) => s.id)).toEqual(seen.slice(2).reverse());
-    expect(new SnapshotScheduler({ snapshots: store, interval: 'off', keep: 1, roots: [root], onSnapshot: () => undefined, onError: () => undefined }).periodMs).toBeNull();
+    expect(
+      new SnapshotScheduler({
+        snapshots: store,
+        interval: 'off',
+        keep: 1,
+        roots: [root],
+        onSnapshot: () => undefined,
+        onError: () => undefined,
+      }).periodMs,
+    ).toBeNull();
   });
 });
 
@@ -149,6 +186,8 @@ describe('machine state in snapshots', () => {
 
   it('refuses to snapshot a kind of state it has no provider for', async () => {
     const { store } = setup();
-    await expect(store.capture({ paths: [], states: [{ kind: 'firewall', keys: [] }], label: 'x' })).rejects.toThrow('no way to snapshot firewall state on this node');
+    await expect(store.capture({ paths: [], states: [{ kind: 'firewall', keys: [] }], label: 'x' })).rejects.toThrow(
+      'no way to snapshot firewall state on this node',
+    );
   });
 });

@@ -3,7 +3,21 @@
 // modes, owners); the pool fills again; spares on another filesystem, tampered spares, an
 // existing temp name, a setgid directory and SELinux are each handled without using a spare
 // wrongly.
-import { chmodSync, chownSync, closeSync, openSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  openSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,8 +91,14 @@ function under(root: string, kind: 'files' | 'dirs' = 'files'): string[] {
 }
 const filesUnder = (root: string): string[] => under(root);
 // Spare files are named by 16 hex digits, spare directories by a 'd' and 16 hex digits.
-const spareFiles = (spareDir: string): string[] => readdirSync(spareDir).filter((n) => n.length === 16).map((n) => join(spareDir, n));
-const spareDirs = (spareDir: string): string[] => readdirSync(spareDir).filter((n) => n.length === 17).map((n) => join(spareDir, n));
+const spareFiles = (spareDir: string): string[] =>
+  readdirSync(spareDir)
+    .filter((n) => n.length === 16)
+    .map((n) => join(spareDir, n));
+const spareDirs = (spareDir: string): string[] =>
+  readdirSync(spareDir)
+    .filter((n) => n.length === 17)
+    .map((n) => join(spareDir, n));
 
 describe('spare files for restores', () => {
   it('a restore of a deleted tree links spares in, and the tree comes back exactly; then the pool fills again', async () => {
@@ -215,7 +235,10 @@ describe('spare files for restores', () => {
     const root = join(tempDir(), 'etc');
     makeTree(root, 60);
     const snap = store.captureTree({ roots: [root], label: 'before', kind: 'manual' });
-    const last = store.entries(snap.snapshot.id).filter((e) => e.type === 'file').at(-1);
+    const last = store
+      .entries(snap.snapshot.id)
+      .filter((e) => e.type === 'file')
+      .at(-1);
     db.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(Buffer.from('corrupted'), last?.sha256);
     rmSync(root, { recursive: true });
     await expect(store.restore(snap.snapshot.id)).rejects.toThrow(/corrupted/);

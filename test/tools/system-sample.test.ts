@@ -8,8 +8,10 @@ import { MetricsSampler } from '../../src/daemon/metrics.js';
 import { busyPercent, parseCpuTimes, parseNetDev } from '../../src/tools/procfs.js';
 import { tempDir } from './helpers.js';
 
-const MEMINFO = 'MemTotal:        8000000 kB\nMemFree:         1000000 kB\nMemAvailable:    6000000 kB\nSwapTotal:       2000000 kB\nSwapFree:        1500000 kB\n';
-const NETDEV = 'Inter-|   Receive\n face |bytes\n    lo: 999 1 0 0 0 0 0 0 999 1 0 0 0 0 0 0\n  eth0: 1000 10 0 0 0 0 0 0 500 5 0 0 0 0 0 0\n';
+const MEMINFO =
+  'MemTotal:        8000000 kB\nMemFree:         1000000 kB\nMemAvailable:    6000000 kB\nSwapTotal:       2000000 kB\nSwapFree:        1500000 kB\n';
+const NETDEV =
+  'Inter-|   Receive\n face |bytes\n    lo: 999 1 0 0 0 0 0 0 999 1 0 0 0 0 0 0\n  eth0: 1000 10 0 0 0 0 0 0 500 5 0 0 0 0 0 0\n';
 
 function fakeProc(stat: string): string {
   const proc = tempDir();
@@ -19,7 +21,10 @@ function fakeProc(stat: string): string {
   writeFileSync(join(proc, 'meminfo'), MEMINFO);
   writeFileSync(join(proc, 'loadavg'), '1.50 1.00 0.50 2/300 1234\n');
   writeFileSync(join(proc, 'net', 'dev'), NETDEV);
-  writeFileSync(join(proc, 'self', 'mounts'), '/dev/vda / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/vda /again ext4 rw 0 0\n/dev/vdb /mnt/with\\040space xfs rw 0 0\n');
+  writeFileSync(
+    join(proc, 'self', 'mounts'),
+    '/dev/vda / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/vda /again ext4 rw 0 0\n/dev/vdb /mnt/with\\040space xfs rw 0 0\n',
+  );
   return proc;
 }
 
@@ -32,7 +37,11 @@ describe('the node sampler', () => {
     expect(busyPercent(null, all)).toBeNull();
     expect(busyPercent(all, all)).toBeNull();
     expect(parseNetDev(NETDEV)).toEqual({ rx: 1000, tx: 500 });
-    expect(storageMounts('/dev/vda / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/vda /again ext4 rw 0 0\n/dev/vdb /mnt/with\\040space xfs rw 0 0\n')).toEqual(['/', '/mnt/with space']);
+    expect(
+      storageMounts(
+        '/dev/vda / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/vda /again ext4 rw 0 0\n/dev/vdb /mnt/with\\040space xfs rw 0 0\n',
+      ),
+    ).toEqual(['/', '/mnt/with space']);
   });
 
   it('gives the monitor agent and the dashboard the same figures from the same /proc', async () => {

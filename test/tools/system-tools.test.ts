@@ -52,7 +52,17 @@ describe('process.list', () => {
 describe('disk.usage', () => {
   it('lists real filesystems, skipping pseudo ones, with numbers that match statfs', async () => {
     const r = ok(await run('disk.usage', {}));
-    const fss = (r.data as { filesystems: { type: string; mountpoint: string; sizeBytes: number; availableBytes: number; usePercent: number }[] }).filesystems;
+    const fss = (
+      r.data as {
+        filesystems: {
+          type: string;
+          mountpoint: string;
+          sizeBytes: number;
+          availableBytes: number;
+          usePercent: number;
+        }[];
+      }
+    ).filesystems;
     const root = fss.find((f) => f.mountpoint === '/');
     expect(root).toBeDefined();
     const s = statfsSync('/');
@@ -69,7 +79,10 @@ describe('disk.usage', () => {
     expect(fss).toHaveLength(1);
     expect(dir.startsWith(fss[0]?.mountpoint ?? '\0')).toBe(true);
     expect(fss[0]?.sizeBytes).toBe(statfsSync(dir).blocks * statfsSync(dir).bsize);
-    expect(await run('disk.usage', { path: '/no/such/path' })).toMatchObject({ ok: false, error: 'no such file or directory: /no/such/path' });
+    expect(await run('disk.usage', { path: '/no/such/path' })).toMatchObject({
+      ok: false,
+      error: 'no such file or directory: /no/such/path',
+    });
   });
 });
 
@@ -98,8 +111,12 @@ describe('net.listening', () => {
       const all = ok(await run('net.listening', {}));
       type L = { protocol: string; address: string; port: number; pid: number | null };
       const listeners = (all.data as { listeners: L[] }).listeners;
-      expect(listeners).toContainEqual(expect.objectContaining({ protocol: 'tcp', address: '127.0.0.1', port: tcpPort, pid: process.pid }));
-      expect(listeners).toContainEqual(expect.objectContaining({ protocol: 'udp', address: '127.0.0.1', port: udpPort, pid: process.pid }));
+      expect(listeners).toContainEqual(
+        expect.objectContaining({ protocol: 'tcp', address: '127.0.0.1', port: tcpPort, pid: process.pid }),
+      );
+      expect(listeners).toContainEqual(
+        expect.objectContaining({ protocol: 'udp', address: '127.0.0.1', port: udpPort, pid: process.pid }),
+      );
       const one = ok(await run('net.listening', { port: tcpPort }));
       expect((one.data as { listeners: L[] }).listeners).toHaveLength(1);
       expect(one.output).toMatch(new RegExp(`tcp\\s+127\\.0\\.0\\.1\\s+${tcpPort}\\s+${process.pid}/`));
@@ -136,7 +153,12 @@ describe('shell.exec', () => {
     const chunks: string[] = [];
     const v = registry.validate('shell.exec', { command: 'echo hi; echo oops >&2', cwd: tempDir() });
     if (!v.ok) throw new Error(v.error);
-    const r = ok(await v.tool.execute(v.args, context((c) => chunks.push(c))));
+    const r = ok(
+      await v.tool.execute(
+        v.args,
+        context((c) => chunks.push(c)),
+      ),
+    );
     expect(r.output).toMatch(/^hi\n\n?\[stderr\]\noops\n\n?\[exited with status 0 after \d+\.\ds\]$/);
     expect(chunks.join('')).toContain('hi\n');
     expect(r.data).toMatchObject({ started: true, exitCode: 0, stdout: 'hi\n', stderr: 'oops\n' });
@@ -152,13 +174,25 @@ describe('shell.exec', () => {
     const failed = await run('shell.exec', { command: 'echo partial; exit 3' });
     expect(failed).toMatchObject({ ok: false, error: 'exited with status 3' });
     expect(failed.output).toContain('partial');
-    expect(await run('shell.exec', { command: 'sleep 30', timeoutMs: 300 })).toMatchObject({ ok: false, error: 'timed out after 0.3s and was killed' });
-    expect(await run('shell.exec', { command: 'definitely-not-a-program' })).toMatchObject({ ok: false, error: 'program not found: definitely-not-a-program' });
+    expect(await run('shell.exec', { command: 'sleep 30', timeoutMs: 300 })).toMatchObject({
+      ok: false,
+      error: 'timed out after 0.3s and was killed',
+    });
+    expect(await run('shell.exec', { command: 'definitely-not-a-program' })).toMatchObject({
+      ok: false,
+      error: 'program not found: definitely-not-a-program',
+    });
   });
 
   it('rejects an empty command and a relative cwd before anything runs', () => {
-    expect(registry.validate('shell.exec', { command: '' })).toEqual({ ok: false, error: 'shell.exec: command: command is empty' });
-    expect(registry.validate('shell.exec', { command: 'ls', cwd: 'tmp' })).toEqual({ ok: false, error: 'shell.exec: cwd: must be an absolute path (starting with /)' });
+    expect(registry.validate('shell.exec', { command: '' })).toEqual({
+      ok: false,
+      error: 'shell.exec: command: command is empty',
+    });
+    expect(registry.validate('shell.exec', { command: 'ls', cwd: 'tmp' })).toEqual({
+      ok: false,
+      error: 'shell.exec: cwd: must be an absolute path (starting with /)',
+    });
     expect(registry.validate('shell.exec', { argv: ['ls'] }).ok).toBe(false);
   });
 });

@@ -12,8 +12,12 @@ import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '..
 
 const exec = promisify(execFile);
 let d: TestDaemon;
-beforeAll(async () => { d = await startTestDaemon(); });
-afterAll(async () => { await disposeTestDaemon(d); });
+beforeAll(async () => {
+  d = await startTestDaemon();
+});
+afterAll(async () => {
+  await disposeTestDaemon(d);
+});
 
 async function aios(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -38,14 +42,19 @@ describe('aios tool', () => {
     expect(statSync(file).mode & 0o777).toBe(0o644);
     const ran = await aios('tool', 'fs.chmod', '--args', args, '--yes', '--json');
     expect(ran.code).toBe(0);
-    expect(JSON.parse(ran.stdout)).toMatchObject({ state: 'succeeded', plan: { tier: 'direct', steps: [{ tool: 'fs.chmod', agent: 'storage' }] } });
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      state: 'succeeded',
+      plan: { tier: 'direct', steps: [{ tool: 'fs.chmod', agent: 'storage' }] },
+    });
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('says what is wrong with the arguments, and what to write instead', async () => {
     const bad = await aios('tool', 'fs.write', '--args', '{path: x}');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--args is not valid JSON .*; write an object, e.g. --args '\{"path":"\/etc\/motd","mode":"600"\}'/);
+    expect(bad.stderr).toMatch(
+      /--args is not valid JSON .*; write an object, e.g. --args '\{"path":"\/etc\/motd","mode":"600"\}'/,
+    );
     const schema = await aios('tool', 'fs.chmod', '--args', JSON.stringify({ path: '/etc/motd', mode: 'rw-r--r--' }));
     expect(schema.code).toBe(1);
     expect(schema.stderr).toMatch(/fs.chmod: mode: must be an octal mode such as "644" or "0755"/);
@@ -54,11 +63,24 @@ describe('aios tool', () => {
   });
 
   it('shows a denial in the plan and runs nothing', async () => {
-    const r = await aios('tool', 'shell.exec', '--args', JSON.stringify({ command: 'echo ok && rm -rf --no-preserve-root /' }), '--yes', '--json');
+    const r = await aios(
+      'tool',
+      'shell.exec',
+      '--args',
+      JSON.stringify({ command: 'echo ok && rm -rf --no-preserve-root /' }),
+      '--yes',
+      '--json',
+    );
     expect(r.code).toBe(1);
-    const goal = JSON.parse(r.stdout) as { state: string; message: string; plan: { steps: { preview: { summary: string } }[] } };
+    const goal = JSON.parse(r.stdout) as {
+      state: string;
+      message: string;
+      plan: { steps: { preview: { summary: string } }[] };
+    };
     expect(goal.state).toBe('rejected');
-    expect(goal.plan.steps[0]?.preview.summary).toMatch(/^denied: .*removes the root directory: rm -rf --no-preserve-root \//);
+    expect(goal.plan.steps[0]?.preview.summary).toMatch(
+      /^denied: .*removes the root directory: rm -rf --no-preserve-root \//,
+    );
   });
 
   it('needs --confirm for an irreversible step, and runs exactly the approved command with it', async () => {
@@ -106,12 +128,20 @@ describe('aios audit export', () => {
     await d.restart();
     const r = await aios('audit', 'export', '--json');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { publicKey: string; keyId: string; head: { seq: number }; checkpoints: Checkpoint[]; entries: { seq: number; hash: string }[] };
+    const doc = JSON.parse(r.stdout) as {
+      publicKey: string;
+      keyId: string;
+      head: { seq: number };
+      checkpoints: Checkpoint[];
+      entries: { seq: number; hash: string }[];
+    };
     expect(doc.entries).toHaveLength(doc.head.seq);
     expect(doc.entries.map((e) => e.seq)).toEqual(Array.from({ length: doc.head.seq }, (_, i) => i + 1));
     expect(doc.checkpoints.length).toBeGreaterThan(0);
     for (const c of doc.checkpoints) {
-      expect(verify(null, checkpointMessage(c), createPublicKey(doc.publicKey), Buffer.from(c.signature, 'base64'))).toBe(true);
+      expect(
+        verify(null, checkpointMessage(c), createPublicKey(doc.publicKey), Buffer.from(c.signature, 'base64')),
+      ).toBe(true);
       expect(doc.entries.find((e) => e.seq === c.seq)?.hash).toBe(c.hash);
     }
     const verified = await aios('audit', 'verify');

@@ -21,19 +21,25 @@ describe('fs.stat and fs.search', () => {
     expect(r.data).toMatchObject({ type: 'symlink', linkTarget: 'real', resolves: join(dir, 'real') });
   });
 
-  it('finds by name and by content, and never reads a protected file\'s content', async () => {
+  it("finds by name and by content, and never reads a protected file's content", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'conf.d'));
     writeFileSync(join(dir, 'conf.d', 'a.conf'), 'listen 80\n');
     writeFileSync(join(dir, 'conf.d', 'b.txt'), 'listen 443\n');
     writeFileSync(join(dir, 'shadow'), 'listen root:$6$hash\n');
-    const reg = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536, isSecret: (p) => p.endsWith('/shadow') });
+    const reg = createBuiltinRegistry({
+      timeoutMs: 5000,
+      outputCapBytes: 65536,
+      isSecret: (p) => p.endsWith('/shadow'),
+    });
     const search = reg.get('fs.search');
     if (search === undefined) throw new Error('no fs.search');
     const byName = ok(await search.execute({ path: dir, name: '*.conf' }, context()));
     expect(byName.output).toBe(join(dir, 'conf.d', 'a.conf'));
     const byText = ok(await search.execute({ path: dir, contains: 'listen' }, context()));
-    expect(byText.output).toBe(`${join(dir, 'conf.d', 'a.conf')}:1: listen 80\n${join(dir, 'conf.d', 'b.txt')}:1: listen 443\n[1 protected file(s) not searched]`);
+    expect(byText.output).toBe(
+      `${join(dir, 'conf.d', 'a.conf')}:1: listen 80\n${join(dir, 'conf.d', 'b.txt')}:1: listen 443\n[1 protected file(s) not searched]`,
+    );
   });
 });
 
@@ -44,7 +50,7 @@ describe('process, hardware and monitoring', () => {
     expect((await run('process.info', { pid: 4_000_000 })).ok).toBe(false);
   });
 
-  it('reports CPUs, disks, GPUs, memory and the node\'s metrics', async () => {
+  it("reports CPUs, disks, GPUs, memory and the node's metrics", async () => {
     expect(ok(await run('hw.cpu', {})).data).toMatchObject({ threads: expect.any(Number) as unknown });
     expect(ok(await run('hw.disks', {})).output).toBeTruthy();
     expect(ok(await run('hw.gpus', {})).output).toBeTruthy();
@@ -77,7 +83,10 @@ describe('network', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    expect(ok(await run('net.check_port', { host: '127.0.0.1', port, timeoutMs: 1000 })).data).toMatchObject({ open: false, why: 'ECONNREFUSED' });
+    expect(ok(await run('net.check_port', { host: '127.0.0.1', port, timeoutMs: 1000 })).data).toMatchObject({
+      open: false,
+      why: 'ECONNREFUSED',
+    });
   });
 
   it('resolves names through the system resolver', async () => {
@@ -98,7 +107,9 @@ describe('network', () => {
       expect(r.output).toMatch(/^HTTP 200 OK/);
       expect(r.output).toContain('x-test: yes');
       expect(r.output).toContain('hello from the test server');
-      expect(ok(await run('net.http_request', { url: `http://127.0.0.1:${port}/`, method: 'HEAD' })).data).toMatchObject({ status: 200, bytes: 0 });
+      expect(
+        ok(await run('net.http_request', { url: `http://127.0.0.1:${port}/`, method: 'HEAD' })).data,
+      ).toMatchObject({ status: 200, bytes: 0 });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -118,11 +129,16 @@ describe('security audits', () => {
     chmodSync(join(dir, 'tmp'), 0o1777);
     const r = ok(await run('sec.file_audit', { path: dir }));
     const findings = (r.data as { findings: { kind: string; path: string }[] }).findings;
-    expect(findings.map((f) => `${f.kind} ${f.path}`).sort()).toEqual([`setuid ${join(dir, 'suid')}`, `world-writable ${join(dir, 'open')}`]);
+    expect(findings.map((f) => `${f.kind} ${f.path}`).sort()).toEqual([
+      `setuid ${join(dir, 'suid')}`,
+      `world-writable ${join(dir, 'open')}`,
+    ]);
   });
 
   it('reads the sshd configuration as sshd does (first value wins, Match blocks aside)', () => {
-    const r = auditSshd('# comment\nPermitRootLogin yes\nPermitRootLogin no\nPasswordAuthentication no\nMatch User x\n  PermitEmptyPasswords yes\n');
+    const r = auditSshd(
+      '# comment\nPermitRootLogin yes\nPermitRootLogin no\nPasswordAuthentication no\nMatch User x\n  PermitEmptyPasswords yes\n',
+    );
     expect(r.findings.map((f) => f.setting)).toEqual(['PermitRootLogin']);
     expect(auditSshd('').findings.map((f) => f.setting)).toEqual(['PasswordAuthentication']);
   });
@@ -135,17 +151,26 @@ describe('security audits', () => {
 
 describe('services, packages and the firewall say plainly what is possible here', () => {
   it('reports that no service manager is available instead of failing obscurely', async () => {
-    const reg = createBuiltinRegistry({ timeoutMs: 5000, outputCapBytes: 65536, serviceManager: new NoServiceManager('no service manager is available on this node: systemd is not running') });
+    const reg = createBuiltinRegistry({
+      timeoutMs: 5000,
+      outputCapBytes: 65536,
+      serviceManager: new NoServiceManager('no service manager is available on this node: systemd is not running'),
+    });
     for (const name of ['service.list', 'service.start']) {
       const tool = reg.get(name);
       if (tool === undefined) throw new Error(name);
-      expect(await tool.execute({ unit: 'ssh' }, context())).toMatchObject({ ok: false, error: 'no service manager is available on this node: systemd is not running' });
+      expect(await tool.execute({ unit: 'ssh' }, context())).toMatchObject({
+        ok: false,
+        error: 'no service manager is available on this node: systemd is not running',
+      });
       expect((await tool.preview({ unit: 'ssh' })).summary).toMatch(/no service manager is available/);
     }
   });
 
-  it('reads apt\'s simulated transaction', () => {
-    const changes = parseSimulation('Inst libfoo1 [1.0-1] (1.1-1 Debian:12/stable [amd64])\nInst hello (2.10-3 Debian:12.15/oldstable [amd64])\nRemv old-thing [0.9]\nConf hello (2.10-3 Debian [amd64])\n');
+  it("reads apt's simulated transaction", () => {
+    const changes = parseSimulation(
+      'Inst libfoo1 [1.0-1] (1.1-1 Debian:12/stable [amd64])\nInst hello (2.10-3 Debian:12.15/oldstable [amd64])\nRemv old-thing [0.9]\nConf hello (2.10-3 Debian [amd64])\n',
+    );
     expect(changes).toEqual([
       { action: 'upgrade', name: 'libfoo1', from: '1.0-1', to: '1.1-1' },
       { action: 'install', name: 'hello', from: null, to: '2.10-3' },

@@ -24,11 +24,23 @@ export interface MeshOptions {
 
 /** Which agent owns which tool family, when the planner's choice cannot serve. */
 const FAMILY_OWNER: Readonly<Record<string, string>> = {
-  fs: 'storage', disk: 'storage', process: 'system', shell: 'system', service: 'system', memory: 'monitor',
-  monitor: 'monitor', hw: 'monitor', net: 'network', pkg: 'package', sec: 'security',
+  fs: 'storage',
+  disk: 'storage',
+  process: 'system',
+  shell: 'system',
+  service: 'system',
+  memory: 'monitor',
+  monitor: 'monitor',
+  hw: 'monitor',
+  net: 'network',
+  pkg: 'package',
+  sec: 'security',
 };
 
-export interface Route { agent: string; reason: string }
+export interface Route {
+  agent: string;
+  reason: string;
+}
 
 export class AgentMesh {
   private readonly workers = new Map<string, AgentWorker>();
@@ -40,13 +52,20 @@ export class AgentMesh {
   constructor(private readonly opts: MeshOptions) {
     for (const spec of opts.agents) {
       this.specs.set(spec.name, spec);
-      this.workers.set(spec.name, new AgentWorker({
-        name: spec.name, domain: spec.domain, concurrency: spec.concurrency,
-        onFault: (agent, reason) => this.supervise(agent, reason),
-        onChange: (agent) => this.publish(agent),
-      }));
+      this.workers.set(
+        spec.name,
+        new AgentWorker({
+          name: spec.name,
+          domain: spec.domain,
+          concurrency: spec.concurrency,
+          onFault: (agent, reason) => this.supervise(agent, reason),
+          onChange: (agent) => this.publish(agent),
+        }),
+      );
     }
-    this.heartbeat = setInterval(() => { for (const w of this.workers.values()) if (w.snapshot().state === 'idle') w.beat(); }, opts.heartbeatMs ?? 5000);
+    this.heartbeat = setInterval(() => {
+      for (const w of this.workers.values()) if (w.snapshot().state === 'idle') w.beat();
+    }, opts.heartbeatMs ?? 5000);
     this.heartbeat.unref();
   }
 
@@ -63,11 +82,17 @@ export class AgentMesh {
    * picks the family's owner. The reason goes to the decision log.
    */
   route(step: { agent: string; tool: string }, needs: readonly Capability[]): Route {
-    const holds = (agent: string): boolean => needs.every((c) => this.specs.get(agent)?.capabilities.includes(c) ?? false);
-    if (holds(step.agent)) return { agent: step.agent, reason: `planner chose ${step.agent}, which holds ${needs.join(', ') || 'no special capability'}` };
+    const holds = (agent: string): boolean =>
+      needs.every((c) => this.specs.get(agent)?.capabilities.includes(c) ?? false);
+    if (holds(step.agent))
+      return {
+        agent: step.agent,
+        reason: `planner chose ${step.agent}, which holds ${needs.join(', ') || 'no special capability'}`,
+      };
     const family = step.tool.split('.')[0] ?? '';
     const owner = FAMILY_OWNER[family];
-    if (owner !== undefined && holds(owner)) return { agent: owner, reason: `${step.agent} lacks ${needs.join(', ')}; ${owner} owns ${family}.*` };
+    if (owner !== undefined && holds(owner))
+      return { agent: owner, reason: `${step.agent} lacks ${needs.join(', ')}; ${owner} owns ${family}.*` };
     return { agent: step.agent, reason: `no agent holds ${needs.join(', ')} for ${step.tool}; it will be refused` };
   }
 
@@ -86,12 +111,19 @@ export class AgentMesh {
     this.faults.set(agent.name, n);
     const delay = Math.min((this.opts.baseBackoffMs ?? 250) * 2 ** (n - 1), this.opts.maxBackoffMs ?? 30_000);
     this.opts.log(`agent ${agent.name} faulted (${reason}); restarting in ${delay} ms`);
-    this.opts.emit({ type: 'alert', level: 'warning', message: `agent ${agent.name} faulted and restarts in ${Math.round(delay)} ms: ${reason}` });
+    this.opts.emit({
+      type: 'alert',
+      level: 'warning',
+      message: `agent ${agent.name} faulted and restarts in ${Math.round(delay)} ms: ${reason}`,
+    });
     const t = setTimeout(() => {
       this.timers.delete(t);
       agent.restart();
       // A clean stretch after the restart forgives earlier faults.
-      const forgive = setTimeout(() => { this.timers.delete(forgive); if (agent.snapshot().state !== 'restarting') this.faults.set(agent.name, 0); }, delay * 4);
+      const forgive = setTimeout(() => {
+        this.timers.delete(forgive);
+        if (agent.snapshot().state !== 'restarting') this.faults.set(agent.name, 0);
+      }, delay * 4);
       forgive.unref();
       this.timers.add(forgive);
     }, delay);
@@ -101,6 +133,11 @@ export class AgentMesh {
 
   private publish(agent: AgentWorker): void {
     const s = agent.snapshot();
-    this.opts.emit({ type: 'agent.status', agent: s.name, status: s.state === 'busy' ? 'busy' : 'idle', task: s.currentTasks[0] ?? null });
+    this.opts.emit({
+      type: 'agent.status',
+      agent: s.name,
+      status: s.state === 'busy' ? 'busy' : 'idle',
+      task: s.currentTasks[0] ?? null,
+    });
   }
 }

@@ -27,7 +27,11 @@ export interface AgentSnapshot {
 
 export class AgentTaskError extends Error {
   /** cancelled: taken off the queue before it started (a stop); held: the agent takes no work now. */
-  constructor(message: string, readonly agent: string, readonly kind: 'threw' | 'deadline' | 'stopped' | 'cancelled' | 'held') {
+  constructor(
+    message: string,
+    readonly agent: string,
+    readonly kind: 'threw' | 'deadline' | 'stopped' | 'cancelled' | 'held',
+  ) {
     super(message);
     this.name = 'AgentTaskError';
   }
@@ -62,11 +66,15 @@ export class AgentWorker {
 
   constructor(private readonly opts: AgentWorkerOptions) {}
 
-  get name(): string { return this.opts.name; }
+  get name(): string {
+    return this.opts.name;
+  }
 
   submit<T>(task: AgentTask<T>): Promise<T> {
-    if (this.state === 'stopped') return Promise.reject(new AgentTaskError(`agent ${this.name} is stopped`, this.name, 'stopped'));
-    if (this.held !== null) return Promise.reject(new AgentTaskError(`agent ${this.name} takes no work: ${this.held}`, this.name, 'held'));
+    if (this.state === 'stopped')
+      return Promise.reject(new AgentTaskError(`agent ${this.name} is stopped`, this.name, 'stopped'));
+    if (this.held !== null)
+      return Promise.reject(new AgentTaskError(`agent ${this.name} takes no work: ${this.held}`, this.name, 'held'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ task: task as AgentTask<unknown>, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
@@ -88,7 +96,8 @@ export class AgentWorker {
   stop(): void {
     this.state = 'stopped';
     for (const c of this.running.values()) c.abort();
-    for (const q of this.queue.splice(0)) q.reject(new AgentTaskError(`agent ${this.name} stopped`, this.name, 'stopped'));
+    for (const q of this.queue.splice(0))
+      q.reject(new AgentTaskError(`agent ${this.name} stopped`, this.name, 'stopped'));
     this.opts.onChange(this);
   }
 
@@ -115,8 +124,17 @@ export class AgentWorker {
 
   snapshot(): AgentSnapshot {
     return {
-      name: this.name, domain: this.opts.domain, state: this.held !== null && this.state === 'idle' ? 'stopped' : this.state, currentTasks: [...this.running.keys()], queued: this.queue.length,
-      lastHeartbeat: this.heartbeat.toISOString(), done: this.done, failed: this.failed, restarts: this.restarts, lastError: this.lastError, held: this.held,
+      name: this.name,
+      domain: this.opts.domain,
+      state: this.held !== null && this.state === 'idle' ? 'stopped' : this.state,
+      currentTasks: [...this.running.keys()],
+      queued: this.queue.length,
+      lastHeartbeat: this.heartbeat.toISOString(),
+      done: this.done,
+      failed: this.failed,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      held: this.held,
     };
   }
 
@@ -126,7 +144,12 @@ export class AgentWorker {
   }
 
   private pump(): void {
-    while (this.state !== 'restarting' && this.state !== 'stopped' && this.running.size < this.opts.concurrency && this.queue.length > 0) {
+    while (
+      this.state !== 'restarting' &&
+      this.state !== 'stopped' &&
+      this.running.size < this.opts.concurrency &&
+      this.queue.length > 0
+    ) {
       const next = this.queue.shift() as Queued;
       void this.execute(next);
     }
@@ -141,7 +164,13 @@ export class AgentWorker {
     const deadline = new Promise<never>((_, rej) => {
       timer = setTimeout(() => {
         controller.abort();
-        rej(new AgentTaskError(`agent ${this.name} did not finish ${task.id} within ${task.deadlineMs} ms; it was isolated and will be restarted`, this.name, 'deadline'));
+        rej(
+          new AgentTaskError(
+            `agent ${this.name} did not finish ${task.id} within ${task.deadlineMs} ms; it was isolated and will be restarted`,
+            this.name,
+            'deadline',
+          ),
+        );
       }, task.deadlineMs);
     });
     try {
@@ -150,7 +179,14 @@ export class AgentWorker {
       resolve(value);
     } catch (err) {
       this.failed++;
-      const e = err instanceof AgentTaskError ? err : new AgentTaskError(`agent ${this.name} failed on ${task.id}: ${err instanceof Error ? err.message : String(err)}`, this.name, 'threw');
+      const e =
+        err instanceof AgentTaskError
+          ? err
+          : new AgentTaskError(
+              `agent ${this.name} failed on ${task.id}: ${err instanceof Error ? err.message : String(err)}`,
+              this.name,
+              'threw',
+            );
       this.lastError = e.message;
       reject(e);
       this.state = 'restarting';

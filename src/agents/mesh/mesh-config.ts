@@ -4,17 +4,34 @@ import { agentCapabilities } from '../agent-roster.js';
 import type { AgentSpec } from './agent-mesh.js';
 
 const DOMAINS: Readonly<Record<string, string>> = {
-  system: 'processes, services and commands', storage: 'files and disks', monitor: 'metrics and health',
-  network: 'interfaces, ports and firewall', security: 'permissions, users and audits', package: 'software packages',
-  maintenance: 'clean-up and housekeeping', learning: 'procedures learned from past goals',
+  system: 'processes, services and commands',
+  storage: 'files and disks',
+  monitor: 'metrics and health',
+  network: 'interfaces, ports and firewall',
+  security: 'permissions, users and audits',
+  package: 'software packages',
+  maintenance: 'clean-up and housekeeping',
+  learning: 'procedures learned from past goals',
 };
 
 /** Package transactions and services are serialised per agent; reads may overlap. */
-const CONCURRENCY: Readonly<Record<string, number>> = { package: 1, system: 2, storage: 2, network: 2, security: 2, monitor: 4, maintenance: 1, learning: 1 };
+const CONCURRENCY: Readonly<Record<string, number>> = {
+  package: 1,
+  system: 2,
+  storage: 2,
+  network: 2,
+  security: 2,
+  monitor: 4,
+  maintenance: 1,
+  learning: 1,
+};
 
 export function meshAgents(): AgentSpec[] {
   return Object.entries(agentCapabilities).map(([name, capabilities]) => ({
-    name, capabilities, domain: DOMAINS[name] ?? name, concurrency: CONCURRENCY[name] ?? 1,
+    name,
+    capabilities,
+    domain: DOMAINS[name] ?? name,
+    concurrency: CONCURRENCY[name] ?? 1,
   }));
 }
 

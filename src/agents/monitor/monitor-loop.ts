@@ -5,11 +5,21 @@ import { statementCache, type Db } from '../../memory/database.js';
 import { diskPercent, diskUsage, sampleSystem, type CpuTimes, type SystemSample } from './system-sample.js';
 
 /** false: the check is off. */
-export interface Thresholds { cpu_pct: number | false; memory_pct: number | false; disk_pct: number | false; load_per_core: number | false }
+export interface Thresholds {
+  cpu_pct: number | false;
+  memory_pct: number | false;
+  disk_pct: number | false;
+  load_per_core: number | false;
+}
 type Metric = keyof Thresholds;
 
 /** [[monitor.threshold]]: one of the metrics at a limit of its own; disk_pct of any filesystem. */
-export interface CustomThreshold { metric: Metric; path?: string | undefined; above: number; goal?: string | undefined }
+export interface CustomThreshold {
+  metric: Metric;
+  path?: string | undefined;
+  above: number;
+  goal?: string | undefined;
+}
 
 /** [monitor] services: each read from the service manager on every tick. */
 export interface WatchedServices {
@@ -30,7 +40,14 @@ export interface MonitorOptions {
   sample?: (prev: CpuTimes | null) => SystemSample;
 }
 
-interface Check { id: string; metric: Metric; value: (s: SystemSample) => number | null; label: string; goal: string; limit: number }
+interface Check {
+  id: string;
+  metric: Metric;
+  value: (s: SystemSample) => number | null;
+  label: string;
+  goal: string;
+  limit: number;
+}
 
 const BUILT_IN: Record<Metric, { value: (s: SystemSample) => number | null; label: string; goal: string }> = {
   disk_pct: { value: (s) => s.diskPct, label: 'disk use on /', goal: 'disk usage' },
@@ -51,15 +68,21 @@ function checksOf(thresholds: Thresholds, custom: readonly CustomThreshold[]): C
   }
   custom.forEach((t, i) => {
     const base = BUILT_IN[t.metric];
-    const path = t.metric === 'disk_pct' ? t.path ?? '/' : undefined;
+    const path = t.metric === 'disk_pct' ? (t.path ?? '/') : undefined;
     checks.push({
-      id: `threshold[${i}]`, metric: t.metric, limit: t.above, goal: t.goal ?? base.goal,
+      id: `threshold[${i}]`,
+      metric: t.metric,
+      limit: t.above,
+      goal: t.goal ?? base.goal,
       label: path === undefined ? base.label : `disk use on ${path}`,
       // The sample reads the filesystem of /; another path is read when it is checked.
-      value: path === undefined || path === '/' ? base.value : () => {
-        const d = diskUsage(path);
-        return d === null ? null : diskPercent(d);
-      },
+      value:
+        path === undefined || path === '/'
+          ? base.value
+          : () => {
+              const d = diskUsage(path);
+              return d === null ? null : diskPercent(d);
+            },
     });
   });
   return checks;
@@ -103,10 +126,17 @@ export class MonitorLoop {
     const insert = this.sql('INSERT INTO metrics (ts, name, value) VALUES (?, ?, ?)');
     try {
       this.opts.db.transaction(() => {
-        for (const [name, value] of [['cpu_pct', s.cpuPct], ['memory_pct', s.memPct], ['disk_pct', s.diskPct], ['load1', s.load1]] as const) {
+        for (const [name, value] of [
+          ['cpu_pct', s.cpuPct],
+          ['memory_pct', s.memPct],
+          ['disk_pct', s.diskPct],
+          ['load1', s.load1],
+        ] as const) {
           if (value !== null) insert.run(s.ts, name, value);
         }
-        this.sql('DELETE FROM metrics WHERE ts < ?').run(new Date(Date.now() - this.opts.keepHours * 3_600_000).toISOString());
+        this.sql('DELETE FROM metrics WHERE ts < ?').run(
+          new Date(Date.now() - this.opts.keepHours * 3_600_000).toISOString(),
+        );
       })();
     } catch {
       // A full or read-only state directory loses this sample from the history; the live view and the checks go on.
@@ -124,7 +154,9 @@ export class MonitorLoop {
         this.raised.delete(check.id);
       }
     }
-    this.servicesChecking ??= this.checkServices().finally(() => { this.servicesChecking = null; });
+    this.servicesChecking ??= this.checkServices().finally(() => {
+      this.servicesChecking = null;
+    });
     return s;
   }
 
@@ -142,7 +174,10 @@ export class MonitorLoop {
       } catch (err) {
         if (!this.raised.has(`service?:${unit}`)) {
           this.raised.add(`service?:${unit}`);
-          this.opts.alert('warning', `cannot check service ${unit}: ${err instanceof Error ? err.message : String(err)}`);
+          this.opts.alert(
+            'warning',
+            `cannot check service ${unit}: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
         continue;
       }
@@ -163,6 +198,9 @@ export class MonitorLoop {
   }
 
   history(name: string, sinceIso: string): { ts: string; value: number }[] {
-    return this.sql('SELECT ts, value FROM metrics WHERE name = ? AND ts >= ? ORDER BY ts').all(name, sinceIso) as { ts: string; value: number }[];
+    return this.sql('SELECT ts, value FROM metrics WHERE name = ? AND ts >= ? ORDER BY ts').all(name, sinceIso) as {
+      ts: string;
+      value: number;
+    }[];
   }
 }

@@ -4,7 +4,15 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Metrics } from '../../protocol/model.js';
-import { busyPercent, parseCpuTimes, parseLoadavg, parseMeminfo, parseMounts, parseNetDev, type CpuTimes } from '../../tools/procfs.js';
+import {
+  busyPercent,
+  parseCpuTimes,
+  parseLoadavg,
+  parseMeminfo,
+  parseMounts,
+  parseNetDev,
+  type CpuTimes,
+} from '../../tools/procfs.js';
 
 export type { CpuTimes };
 
@@ -14,10 +22,35 @@ export function parseMemory(text: string): Metrics['memory'] {
   const total = kb.get('MemTotal') ?? 0;
   const available = kb.get('MemAvailable') || (kb.get('MemFree') ?? 0);
   const swapTotal = kb.get('SwapTotal') ?? 0;
-  return { totalBytes: total, usedBytes: Math.max(0, total - available), availableBytes: available, swapTotalBytes: swapTotal, swapUsedBytes: Math.max(0, swapTotal - (kb.get('SwapFree') ?? 0)) };
+  return {
+    totalBytes: total,
+    usedBytes: Math.max(0, total - available),
+    availableBytes: available,
+    swapTotalBytes: swapTotal,
+    swapUsedBytes: Math.max(0, swapTotal - (kb.get('SwapFree') ?? 0)),
+  };
 }
 
-const DISK_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'overlay', 'nfs', 'nfs4', 'cifs', '9p', 'virtiofs', 'fuseblk']);
+const DISK_TYPES = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'zfs',
+  'f2fs',
+  'vfat',
+  'exfat',
+  'ntfs',
+  'ntfs3',
+  'overlay',
+  'nfs',
+  'nfs4',
+  'cifs',
+  '9p',
+  'virtiofs',
+  'fuseblk',
+]);
 
 /** Storage mounts from /proc/self/mounts, one per device, at most `max`. */
 export function storageMounts(mountsText: string, max = 6): string[] {
@@ -32,21 +65,29 @@ export function storageMounts(mountsText: string, max = 6): string[] {
   return out;
 }
 
-export interface DiskUsage { mount: string; totalBytes: number; usedBytes: number; availableBytes: number }
+export interface DiskUsage {
+  mount: string;
+  totalBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+}
 
 /** statfs of one mount; null when it cannot be read or has no size. */
 export function diskUsage(mount: string): DiskUsage | null {
   try {
     const s = statfsSync(mount);
     const total = s.blocks * s.bsize;
-    return total > 0 ? { mount, totalBytes: total, usedBytes: (s.blocks - s.bfree) * s.bsize, availableBytes: s.bavail * s.bsize } : null;
+    return total > 0
+      ? { mount, totalBytes: total, usedBytes: (s.blocks - s.bfree) * s.bsize, availableBytes: s.bavail * s.bsize }
+      : null;
   } catch {
     return null;
   }
 }
 
 /** df's "use%": used against what non-root users may use. */
-export const diskPercent = (d: DiskUsage): number => (d.usedBytes + d.availableBytes === 0 ? 0 : (100 * d.usedBytes) / (d.usedBytes + d.availableBytes));
+export const diskPercent = (d: DiskUsage): number =>
+  d.usedBytes + d.availableBytes === 0 ? 0 : (100 * d.usedBytes) / (d.usedBytes + d.availableBytes);
 
 export function readProc(path: string): string {
   try {
@@ -57,10 +98,18 @@ export function readProc(path: string): string {
 }
 
 /** The counters (CPU per core, network) read at one moment; figures come from two of these. */
-export interface Counters { at: number; cpus: CpuTimes[]; net: { rx: number; tx: number } }
+export interface Counters {
+  at: number;
+  cpus: CpuTimes[];
+  net: { rx: number; tx: number };
+}
 
 export function readCounters(proc = '/proc'): Counters {
-  return { at: Date.now(), cpus: parseCpuTimes(readProc(`${proc}/stat`)), net: parseNetDev(readProc(`${proc}/net/dev`)) };
+  return {
+    at: Date.now(),
+    cpus: parseCpuTimes(readProc(`${proc}/stat`)),
+    net: parseNetDev(readProc(`${proc}/net/dev`)),
+  };
 }
 
 /** What the monitor agent checks against its thresholds, once per tick. */
@@ -89,9 +138,19 @@ export function sampleSystem(previous: CpuTimes | null, diskPath = '/', proc = '
   const disk = diskUsage(diskPath) ?? { mount: diskPath, totalBytes: 0, usedBytes: 0, availableBytes: 0 };
   const [load1] = parseLoadavg(readProc(`${proc}/loadavg`));
   return {
-    ts: new Date(counters.at).toISOString(), cpuPct: busyPercent(previous, cpu),
-    memPct: mem.totalBytes === 0 ? 0 : (100 * mem.usedBytes) / mem.totalBytes, memUsedBytes: mem.usedBytes, memTotalBytes: mem.totalBytes,
-    swapUsedBytes: mem.swapUsedBytes, diskPct: diskPercent(disk), diskUsedBytes: disk.usedBytes, diskTotalBytes: disk.totalBytes,
-    load1, loadPerCore: load1 / availableParallelism(), netRxBytes: counters.net.rx, netTxBytes: counters.net.tx, cpu,
+    ts: new Date(counters.at).toISOString(),
+    cpuPct: busyPercent(previous, cpu),
+    memPct: mem.totalBytes === 0 ? 0 : (100 * mem.usedBytes) / mem.totalBytes,
+    memUsedBytes: mem.usedBytes,
+    memTotalBytes: mem.totalBytes,
+    swapUsedBytes: mem.swapUsedBytes,
+    diskPct: diskPercent(disk),
+    diskUsedBytes: disk.usedBytes,
+    diskTotalBytes: disk.totalBytes,
+    load1,
+    loadPerCore: load1 / availableParallelism(),
+    netRxBytes: counters.net.rx,
+    netTxBytes: counters.net.tx,
+    cpu,
   };
 }

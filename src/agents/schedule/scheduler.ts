@@ -43,9 +43,21 @@ export class Scheduler {
     const tooHigh = e.autonomy !== undefined && RANK[e.autonomy] > RANK[this.o.nodeAutonomy];
     const next = scheduleOf(e);
     const view: ScheduleView = {
-      index: i, name, goal: e.goal, every: e.every ?? null, at: e.at ?? null, autonomy: e.autonomy ?? null,
-      nextAt: null, lastAt: null, lastGoalId: null, lastState: null, fired: 0, skipped: 0,
-      problem: tooHigh ? `autonomy "${e.autonomy ?? ''}" is higher than the node's ("${this.o.nodeAutonomy}"): not scheduled` : null,
+      index: i,
+      name,
+      goal: e.goal,
+      every: e.every ?? null,
+      at: e.at ?? null,
+      autonomy: e.autonomy ?? null,
+      nextAt: null,
+      lastAt: null,
+      lastGoalId: null,
+      lastState: null,
+      fired: 0,
+      skipped: 0,
+      problem: tooHigh
+        ? `autonomy "${e.autonomy ?? ''}" is higher than the node's ("${this.o.nodeAutonomy}"): not scheduled`
+        : null,
     };
     const first = view.problem === null ? next(this.now()) : null;
     view.nextAt = first === null ? null : new Date(first).toISOString();
@@ -66,7 +78,10 @@ export class Scheduler {
   }
 
   list(): ScheduleView[] {
-    return this.slots.map((s) => ({ ...s.view, lastState: s.view.lastGoalId === null ? null : this.o.stateOf(s.view.lastGoalId) ?? null }));
+    return this.slots.map((s) => ({
+      ...s.view,
+      lastState: s.view.lastGoalId === null ? null : (this.o.stateOf(s.view.lastGoalId) ?? null),
+    }));
   }
 
   /** Fires every entry that is due; public so a test need not wait for the timer. */
@@ -90,10 +105,21 @@ export class Scheduler {
     s.view.fired += 1;
     s.view.lastAt = new Date(now).toISOString();
     const { name, goal, autonomy } = s.view;
-    this.o.submit({ name, goal, ...(autonomy === null ? {} : { autonomy }) }).then(
-      (g) => { s.view.lastGoalId = g.id; },
-      (err: unknown) => { this.o.log(`schedule "${name}" could not submit "${goal}": ${err instanceof Error ? err.message : String(err)}`); },
-    ).finally(() => { s.inFlight = false; });
+    this.o
+      .submit({ name, goal, ...(autonomy === null ? {} : { autonomy }) })
+      .then(
+        (g) => {
+          s.view.lastGoalId = g.id;
+        },
+        (err: unknown) => {
+          this.o.log(
+            `schedule "${name}" could not submit "${goal}": ${err instanceof Error ? err.message : String(err)}`,
+          );
+        },
+      )
+      .finally(() => {
+        s.inFlight = false;
+      });
   }
 }
 

@@ -48,7 +48,11 @@ export class StepVerifier {
   }
 
   /** After the step ran: null when the check passed in time, else "verification failed: …". */
-  async verify(at: { goalId: string; planId: string; stepId: string; tier: Tier }, spec: VerifySpec, signal?: AbortSignal): Promise<string | null> {
+  async verify(
+    at: { goalId: string; planId: string; stepId: string; tier: Tier },
+    spec: VerifySpec,
+    signal?: AbortSignal,
+  ): Promise<string | null> {
     const { store, ledger, emit } = this.deps;
     const line = describeVerify(spec);
     const say = (text: string): void => {
@@ -68,14 +72,34 @@ export class StepVerifier {
       for (;;) {
         attempts++;
         const startedAt = new Date().toISOString();
-        const result = await hostOf(this.deps, at.goalId).execute(p.tool, p.args, {
-          signal: signal ?? new AbortController().signal, onOutput: () => undefined, sandboxed: p.sandboxed,
-        }).catch((err: unknown): ToolResult => ({ ok: false, output: '', error: `check crashed: ${err instanceof Error ? err.message : String(err)}` }));
+        const result = await hostOf(this.deps, at.goalId)
+          .execute(p.tool, p.args, {
+            signal: signal ?? new AbortController().signal,
+            onOutput: () => undefined,
+            sandboxed: p.sandboxed,
+          })
+          .catch((err: unknown): ToolResult => ({
+            ok: false,
+            output: '',
+            error: `check crashed: ${err instanceof Error ? err.message : String(err)}`,
+          }));
         reason = p.judge(result);
         const left = within - (performance.now() - began);
         // The attempt that decides is kept with the step's tool calls, for the trace.
         if (reason === null || left <= 0 || signal?.aborted === true) {
-          store.recordToolCall({ id: ulid(), goalId: at.goalId, planId: at.planId, stepId: at.stepId, tool: p.tool.name, args: p.args, ok: reason === null, output: result.output, error: reason, startedAt, finishedAt: new Date().toISOString() });
+          store.recordToolCall({
+            id: ulid(),
+            goalId: at.goalId,
+            planId: at.planId,
+            stepId: at.stepId,
+            tool: p.tool.name,
+            args: p.args,
+            ok: reason === null,
+            output: result.output,
+            error: reason,
+            startedAt,
+            finishedAt: new Date().toISOString(),
+          });
           break;
         }
         await sleep(Math.min(pause, left), undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
@@ -85,7 +109,9 @@ export class StepVerifier {
     const ok = reason === null;
     say(ok ? `[verified after ${attempts} check${attempts === 1 ? '' : 's'}]\n` : `[verification failed: ${reason}]\n`);
     ledger.append({
-      actor: typeof p === 'string' ? 'aiosd' : p.agent, action: 'step.verify', subject: `${at.planId}/${at.stepId}`,
+      actor: typeof p === 'string' ? 'aiosd' : p.agent,
+      action: 'step.verify',
+      subject: `${at.planId}/${at.stepId}`,
       detail: { goalId: at.goalId, check: line, ok, attempts, ...(ok ? {} : { reason }) },
     });
     return ok ? null : `verification failed: ${line}: ${reason}`;
@@ -98,11 +124,14 @@ export class StepVerifier {
     const agent = agentFor(v.tool.capabilities);
     if (agent === undefined) return `no agent may run ${call.tool} for the ${spec.check} check`;
     const verdict = await this.deps.policy.evaluate({ tool: v.tool, args: v.args, agent, tier });
-    if (verdict.decision === 'deny') return `the ${spec.check} check is denied by policy: ${verdict.reasons.join('; ')}`;
+    if (verdict.decision === 'deny')
+      return `the ${spec.check} check is denied by policy: ${verdict.reasons.join('; ')}`;
     const readOnly = !v.tool.mutates || verdict.readOnlyShell === true;
-    if (!readOnly) return `the ${spec.check} check must only read, and ${JSON.stringify(call.args['command'] ?? call.tool)} may change the node`;
+    if (!readOnly)
+      return `the ${spec.check} check must only read, and ${JSON.stringify(call.args['command'] ?? call.tool)} may change the node`;
     // A check runs under the step's approval: one that would need its own confirmation is refused.
-    if (verdict.decision !== 'allow') return `the ${spec.check} check would need its own confirmation (${verdict.reasons.join('; ')}); use a port, http, service or file check`;
+    if (verdict.decision !== 'allow')
+      return `the ${spec.check} check would need its own confirmation (${verdict.reasons.join('; ')}); use a port, http, service or file check`;
     return { tool: v.tool, args: v.args, agent, sandboxed: verdict.readOnlyShell === true, judge: call.judge };
   }
 }

@@ -10,7 +10,8 @@ export interface CheckCall {
   judge: (result: ToolResult) => string | null;
 }
 
-const data = (r: ToolResult): Record<string, unknown> => (r.ok && typeof r.data === 'object' && r.data !== null ? r.data as Record<string, unknown> : {});
+const data = (r: ToolResult): Record<string, unknown> =>
+  r.ok && typeof r.data === 'object' && r.data !== null ? (r.data as Record<string, unknown>) : {};
 const firstLine = (text: string): string => text.split('\n', 1)[0]?.slice(0, 200) ?? '';
 const failure = (r: ToolResult): string | null => (r.ok ? null : r.error);
 
@@ -18,25 +19,30 @@ export function checkCall(spec: VerifySpec): CheckCall {
   switch (spec.check) {
     case 'port':
       return {
-        tool: 'net.check_port', args: { host: spec.host, port: spec.port, timeoutMs: 1000 },
+        tool: 'net.check_port',
+        args: { host: spec.host, port: spec.port, timeoutMs: 1000 },
         judge: (r) => failure(r) ?? (data(r)['open'] === (spec.expect === 'open') ? null : firstLine(r.output)),
       };
     case 'http':
       return {
-        tool: 'net.http_request', args: { url: spec.url, method: 'GET', timeoutMs: 3000 },
+        tool: 'net.http_request',
+        args: { url: spec.url, method: 'GET', timeoutMs: 3000 },
         judge: (r) => {
           const problem = failure(r);
           if (problem !== null) return problem;
           const status = data(r)['status'];
-          const statusOk = typeof status === 'number' && (spec.status === undefined ? status < 400 : status === spec.status);
+          const statusOk =
+            typeof status === 'number' && (spec.status === undefined ? status < 400 : status === spec.status);
           if (!statusOk) return `answered ${firstLine(r.output)}, expected ${spec.status ?? 'a status below 400'}`;
-          if (spec.bodyContains !== undefined && !r.output.includes(spec.bodyContains)) return `the body does not contain ${JSON.stringify(spec.bodyContains)}`;
+          if (spec.bodyContains !== undefined && !r.output.includes(spec.bodyContains))
+            return `the body does not contain ${JSON.stringify(spec.bodyContains)}`;
           return null;
         },
       };
     case 'service':
       return {
-        tool: 'service.status', args: { unit: spec.unit },
+        tool: 'service.status',
+        args: { unit: spec.unit },
         judge: (r) => {
           const problem = failure(r);
           if (problem !== null) return problem;
@@ -48,22 +54,27 @@ export function checkCall(spec: VerifySpec): CheckCall {
       if (spec.contains !== undefined) {
         const text = spec.contains;
         return {
-          tool: 'fs.read', args: { path: spec.path },
-          judge: (r) => failure(r) ?? (r.output.includes(text) ? null : `${spec.path} does not contain ${JSON.stringify(text)}`),
+          tool: 'fs.read',
+          args: { path: spec.path },
+          judge: (r) =>
+            failure(r) ?? (r.output.includes(text) ? null : `${spec.path} does not contain ${JSON.stringify(text)}`),
         };
       }
       return {
-        tool: 'fs.stat', args: { path: spec.path },
+        tool: 'fs.stat',
+        args: { path: spec.path },
         judge: (r) => ((spec.exists ?? true) === r.ok ? null : r.ok ? `${spec.path} exists` : r.error),
       };
     case 'command':
       return {
-        tool: 'shell.exec', args: { command: spec.command, timeoutMs: 10_000 },
+        tool: 'shell.exec',
+        args: { command: spec.command, timeoutMs: 10_000 },
         judge: (r) => {
           const code = r.ok ? 0 : Number(/exited with status (\d+)/.exec(r.error)?.[1] ?? NaN);
           if (Number.isNaN(code)) return r.ok ? null : r.error;
           if (code !== (spec.exitCode ?? 0)) return `exited with status ${code}, expected ${spec.exitCode ?? 0}`;
-          if (spec.outputContains !== undefined && !r.output.includes(spec.outputContains)) return `the output does not contain ${JSON.stringify(spec.outputContains)}`;
+          if (spec.outputContains !== undefined && !r.output.includes(spec.outputContains))
+            return `the output does not contain ${JSON.stringify(spec.outputContains)}`;
           return null;
         },
       };
@@ -74,10 +85,15 @@ export function checkCall(spec: VerifySpec): CheckCall {
 export function describeVerify(spec: VerifySpec): string {
   const within = spec.withinMs === undefined ? '' : ` (within ${spec.withinMs / 1000} s)`;
   switch (spec.check) {
-    case 'port': return `port ${spec.host}:${spec.port} ${spec.expect}${within}`;
-    case 'http': return `GET ${spec.url} answers ${spec.status ?? '< 400'}${spec.bodyContains === undefined ? '' : ` containing ${JSON.stringify(spec.bodyContains)}`}${within}`;
-    case 'service': return `service ${spec.unit} ${spec.expect}${within}`;
-    case 'file': return `${spec.path} ${spec.exists === false ? 'absent' : 'exists'}${spec.contains === undefined ? '' : ` containing ${JSON.stringify(spec.contains)}`}${within}`;
-    case 'command': return `\`${spec.command}\` exits ${spec.exitCode ?? 0}${spec.outputContains === undefined ? '' : ` printing ${JSON.stringify(spec.outputContains)}`}${within}`;
+    case 'port':
+      return `port ${spec.host}:${spec.port} ${spec.expect}${within}`;
+    case 'http':
+      return `GET ${spec.url} answers ${spec.status ?? '< 400'}${spec.bodyContains === undefined ? '' : ` containing ${JSON.stringify(spec.bodyContains)}`}${within}`;
+    case 'service':
+      return `service ${spec.unit} ${spec.expect}${within}`;
+    case 'file':
+      return `${spec.path} ${spec.exists === false ? 'absent' : 'exists'}${spec.contains === undefined ? '' : ` containing ${JSON.stringify(spec.contains)}`}${within}`;
+    case 'command':
+      return `\`${spec.command}\` exits ${spec.exitCode ?? 0}${spec.outputContains === undefined ? '' : ` printing ${JSON.stringify(spec.outputContains)}`}${within}`;
   }
 }

@@ -6,7 +6,13 @@ import type { Db } from '../../memory/database.js';
 import { scrubSecrets, type Secret } from '../../config/secrets.js';
 import type { ProviderView } from '../../protocol/intelligence.js';
 import type { JsonSchema } from '../plan-schema.js';
-import { parsePlanJson, type AnswerTool, type FactRound, type PlanReply, type ProviderClient } from './provider-client.js';
+import {
+  parsePlanJson,
+  type AnswerTool,
+  type FactRound,
+  type PlanReply,
+  type ProviderClient,
+} from './provider-client.js';
 import { ProviderError } from './provider-error.js';
 import { costUsd, type ProviderSettings } from './provider-settings.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -49,7 +55,11 @@ export interface GatewayReply {
 export class GatewayUnavailable extends Error {
   override readonly name = 'GatewayUnavailable';
   constructor(readonly reasons: string[]) {
-    super(reasons.length === 0 ? 'no cloud provider is configured' : `no cloud provider could answer: ${reasons.join('; ')}`);
+    super(
+      reasons.length === 0
+        ? 'no cloud provider is configured'
+        : `no cloud provider could answer: ${reasons.join('; ')}`,
+    );
   }
 }
 
@@ -71,9 +81,10 @@ export type ClientFactory = (s: ProviderSettings, key: Secret | null, scrub: (t:
  */
 const defaultClient: ClientFactory = (s, key, scrub) => {
   let client: Promise<ProviderClient> | null = null;
-  const load = async (): Promise<ProviderClient> => (s.kind === 'anthropic'
-    ? new (await import('./anthropic-client.js')).AnthropicClient(s, key as Secret, scrub)
-    : new (await import('./openai-client.js')).OpenAiClient(s, key, scrub));
+  const load = async (): Promise<ProviderClient> =>
+    s.kind === 'anthropic'
+      ? new (await import('./anthropic-client.js')).AnthropicClient(s, key as Secret, scrub)
+      : new (await import('./openai-client.js')).OpenAiClient(s, key, scrub);
   return { plan: async (call) => (await (client ??= load())).plan(call) };
 };
 
@@ -85,20 +96,22 @@ export class ApiGateway {
   private readonly now: () => number;
   private readonly retry: RetryPolicy;
 
-  constructor(private readonly deps: {
-    providers: readonly ProviderSettings[];
-    keys: ReadonlyMap<string, Secret>;
-    keySources?: ReadonlyMap<string, string>;
-    /** Why secrets.toml was not read (readable by others, unparsable), told beside a missing key. */
-    secretsProblems?: readonly string[];
-    db: Db;
-    decisionLog: DecisionLog;
-    clientFactory?: ClientFactory;
-    now?: () => number;
-    retry?: Partial<RetryPolicy>;
-    /** The rate limit's window; a minute unless a test shortens it. */
-    rateWindowMs?: number;
-  }) {
+  constructor(
+    private readonly deps: {
+      providers: readonly ProviderSettings[];
+      keys: ReadonlyMap<string, Secret>;
+      keySources?: ReadonlyMap<string, string>;
+      /** Why secrets.toml was not read (readable by others, unparsable), told beside a missing key. */
+      secretsProblems?: readonly string[];
+      db: Db;
+      decisionLog: DecisionLog;
+      clientFactory?: ClientFactory;
+      now?: () => number;
+      retry?: Partial<RetryPolicy>;
+      /** The rate limit's window; a minute unless a test shortens it. */
+      rateWindowMs?: number;
+    },
+  ) {
     this.now = deps.now ?? Date.now;
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     this.spend = new SpendStore(deps.db, this.now);
@@ -110,11 +123,16 @@ export class ApiGateway {
     this.providers = deps.providers.map((s) => {
       const key = deps.keys.get(s.name) ?? null;
       const needsKey = s.kind !== 'openai-compatible';
-      const problem = needsKey && key === null
-        ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml${secretsNote}`
-        : null;
+      const problem =
+        needsKey && key === null
+          ? `no API key: set ${s.envVar ?? 'the key'} in aiosd's environment or [api.${s.name}] api_key in secrets.toml${secretsNote}`
+          : null;
       return {
-        s, problem, keySource: deps.keySources?.get(s.name) ?? null, coolUntil: 0, lastError: null,
+        s,
+        problem,
+        keySource: deps.keySources?.get(s.name) ?? null,
+        coolUntil: 0,
+        lastError: null,
         client: problem === null ? factory(s, key, this.scrub) : null,
         limiter: s.rpm === null ? null : new RateLimiter(s.rpm, deps.rateWindowMs ?? 60_000, this.now),
       };
@@ -132,7 +150,11 @@ export class ApiGateway {
     if (this.providers.length === 0) return { up: false, detail: 'no [api.*] provider configured' };
     const views = this.status();
     const up = views.find((v) => v.up);
-    if (up !== undefined) return { up: true, detail: `${up.name} (${up.model ?? '?'})${up.budgetUsd === null ? '' : `, $${up.spentUsd.toFixed(2)} of $${up.budgetUsd.toFixed(2)}`}` };
+    if (up !== undefined)
+      return {
+        up: true,
+        detail: `${up.name} (${up.model ?? '?'})${up.budgetUsd === null ? '' : `, $${up.spentUsd.toFixed(2)} of $${up.budgetUsd.toFixed(2)}`}`,
+      };
     return { up: false, detail: views.map((v) => `${v.name}: ${v.detail}`).join('; ') };
   }
 
@@ -144,7 +166,8 @@ export class ApiGateway {
   budgetLeftFraction(): number | null {
     const usable = this.providers.filter((p) => p.client !== null);
     if (usable.some((p) => p.s.budgetUsd === null)) return null;
-    const left = usable.filter((p) => (p.s.budgetUsd as number) > 0)
+    const left = usable
+      .filter((p) => (p.s.budgetUsd as number) > 0)
       .map((p) => Math.max(0, 1 - this.spend.get(p.s.name).usd / (p.s.budgetUsd as number)));
     return left.length === 0 ? null : Math.max(...left);
   }
@@ -165,9 +188,19 @@ export class ApiGateway {
       const m = this.spend.get(p.s.name);
       const skip = this.skipReason(p);
       return {
-        name: p.s.name, kind: p.s.kind, model: p.s.model, up: skip === null, detail: skip ?? (p.lastError === null ? 'ready' : `ready (last error: ${p.lastError})`),
-        keySource: p.keySource, spentUsd: m.usd, budgetUsd: p.s.budgetUsd, requestsThisMonth: m.requests, rateLimitRpm: p.s.rpm,
-        inputTokensThisMonth: m.inputTokens, cachedInputTokensThisMonth: m.cachedInputTokens, byDefault: p.s.byDefault,
+        name: p.s.name,
+        kind: p.s.kind,
+        model: p.s.model,
+        up: skip === null,
+        detail: skip ?? (p.lastError === null ? 'ready' : `ready (last error: ${p.lastError})`),
+        keySource: p.keySource,
+        spentUsd: m.usd,
+        budgetUsd: p.s.budgetUsd,
+        requestsThisMonth: m.requests,
+        rateLimitRpm: p.s.rpm,
+        inputTokensThisMonth: m.inputTokens,
+        cachedInputTokensThisMonth: m.cachedInputTokens,
+        byDefault: p.s.byDefault,
       };
     });
   }
@@ -181,7 +214,14 @@ export class ApiGateway {
       if (hit !== null) {
         const value: unknown = JSON.parse(hit);
         if (req.accept === undefined || req.accept(value)) {
-          this.deps.decisionLog('model.cost', req.goalId, { provider: p.s.name, model: p.s.model, cached: true, usd: 0, inputTokens: 0, outputTokens: 0 });
+          this.deps.decisionLog('model.cost', req.goalId, {
+            provider: p.s.name,
+            model: p.s.model,
+            cached: true,
+            usd: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+          });
           return { value, provider: p.s.name, model: p.s.model, cached: true, usd: 0, tokens: 0 };
         }
       }
@@ -198,7 +238,19 @@ export class ApiGateway {
   }
 
   private keyFor(p: Provider, req: GatewayRequest): string {
-    return cacheKey({ kind: p.s.kind, base: p.s.baseURL, model: p.s.model, system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, output: p.s.output, ...(req.facts === undefined ? {} : { facts: req.facts }), ...(req.tool === undefined ? {} : { tool: req.tool.name }) });
+    return cacheKey({
+      kind: p.s.kind,
+      base: p.s.baseURL,
+      model: p.s.model,
+      system: req.system,
+      user: req.user,
+      schema: req.schema,
+      maxTokens: p.s.maxTokens,
+      temperature: p.s.temperature,
+      output: p.s.output,
+      ...(req.facts === undefined ? {} : { facts: req.facts }),
+      ...(req.tool === undefined ? {} : { tool: req.tool.name }),
+    });
   }
 
   private skipReason(p: Provider): string | null {
@@ -206,16 +258,22 @@ export class ApiGateway {
     const budget = p.s.budgetUsd;
     if (budget !== null) {
       const spent = this.spend.get(p.s.name).usd;
-      if (spent >= budget) return `monthly budget exhausted ($${spent.toFixed(4)} of $${budget.toFixed(2)} spent this month)`;
+      if (spent >= budget)
+        return `monthly budget exhausted ($${spent.toFixed(4)} of $${budget.toFixed(2)} spent this month)`;
     }
     const cool = p.coolUntil - this.now();
     if (cool > 0) return `asked to wait ${Math.ceil(cool / 1000)} s more (${p.lastError ?? 'Retry-After'})`;
     const wait = p.limiter?.waitMs() ?? 0;
-    if (wait > this.retry.maxWaitMs) return `rate limit of ${p.s.rpm} requests/min reached; next slot in ${Math.ceil(wait / 1000)} s`;
+    if (wait > this.retry.maxWaitMs)
+      return `rate limit of ${p.s.rpm} requests/min reached; next slot in ${Math.ceil(wait / 1000)} s`;
     return null;
   }
 
-  private async tryProvider(p: Provider, req: GatewayRequest, key: string): Promise<{ reply: GatewayReply } | { reason: string }> {
+  private async tryProvider(
+    p: Provider,
+    req: GatewayRequest,
+    key: string,
+  ): Promise<{ reply: GatewayReply } | { reason: string }> {
     const client = p.client as ProviderClient;
     let lastReason = 'not tried';
     for (let attempt = 0; attempt <= p.s.maxRetries; attempt++) {
@@ -228,23 +286,52 @@ export class ApiGateway {
       const began = performance.now();
       // The SDKs' timeouts end at the response headers; a stream that stalls after them is cut here.
       const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new ProviderError('timeout', `no complete answer within ${p.s.timeoutMs} ms`)), p.s.timeoutMs);
+      const timer = setTimeout(
+        () => deadline.abort(new ProviderError('timeout', `no complete answer within ${p.s.timeoutMs} ms`)),
+        p.s.timeoutMs,
+      );
       const signal = req.signal === undefined ? deadline.signal : AbortSignal.any([req.signal, deadline.signal]);
       let reply: PlanReply | null = null;
       try {
         reply = await client.plan({
-          system: req.system, user: req.user, schema: req.schema, maxTokens: p.s.maxTokens, temperature: p.s.temperature, signal,
+          system: req.system,
+          user: req.user,
+          schema: req.schema,
+          maxTokens: p.s.maxTokens,
+          temperature: p.s.temperature,
+          signal,
           ...(req.onDelta === undefined ? {} : { onDelta: req.onDelta }),
           ...(req.facts === undefined ? {} : { facts: req.facts }),
           ...(req.tool === undefined ? {} : { tool: req.tool }),
         });
         const usd = this.charge(p, reply, req.goalId, Math.round(performance.now() - began), attempt);
         // A fact call is a step of the conversation, not an answer: never cached.
-        if (reply.factCall !== undefined) return { reply: { value: parseFactInput(reply.json, reply.complete), provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens, factCall: reply.factCall } };
+        if (reply.factCall !== undefined)
+          return {
+            reply: {
+              value: parseFactInput(reply.json, reply.complete),
+              provider: p.s.name,
+              model: reply.model,
+              cached: false,
+              usd,
+              tokens: reply.inputTokens + reply.outputTokens,
+              factCall: reply.factCall,
+            },
+          };
         const value = parsePlanJson(reply.json, reply.complete, req.tool);
-        if (req.accept === undefined || req.accept(value)) this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
+        if (req.accept === undefined || req.accept(value))
+          this.cache.put(key, p.s.name, JSON.stringify(value), p.s.cacheTtlMs);
         p.lastError = null;
-        return { reply: { value, provider: p.s.name, model: reply.model, cached: false, usd, tokens: reply.inputTokens + reply.outputTokens } };
+        return {
+          reply: {
+            value,
+            provider: p.s.name,
+            model: reply.model,
+            cached: false,
+            usd,
+            tokens: reply.inputTokens + reply.outputTokens,
+          },
+        };
       } catch (caught) {
         if (req.signal?.aborted === true) throw req.signal.reason;
         const err: unknown = deadline.signal.aborted ? deadline.signal.reason : caught;
@@ -254,8 +341,13 @@ export class ApiGateway {
         const retry = err.retryable && attempt < p.s.maxRetries;
         const delay = retry ? backoffMs(attempt, err.retryAfterMs, this.retry) : 0;
         this.deps.decisionLog('model.error', req.goalId, {
-          provider: p.s.name, kind: err.kind, status: err.status, message: lastReason, attempt: attempt + 1,
-          retryAfterMs: err.retryAfterMs, next: retry && delay <= this.retry.maxWaitMs ? `retry in ${delay} ms` : 'next provider',
+          provider: p.s.name,
+          kind: err.kind,
+          status: err.status,
+          message: lastReason,
+          attempt: attempt + 1,
+          retryAfterMs: err.retryAfterMs,
+          next: retry && delay <= this.retry.maxWaitMs ? `retry in ${delay} ms` : 'next provider',
         });
         if (!retry) return { reason: lastReason };
         if (delay > this.retry.maxWaitMs) {
@@ -275,11 +367,26 @@ export class ApiGateway {
     const price = p.s.price;
     const usd = price === null ? 0 : costUsd(price, reply);
     const cachedInputTokens = reply.cacheReadTokens;
-    const month = this.spend.add(p.s.name, { usd, inputTokens: reply.inputTokens, cachedInputTokens, outputTokens: reply.outputTokens });
-    this.deps.decisionLog('model.cost', goalId, {
-      provider: p.s.name, model: reply.model, cached: false, inputTokens: reply.inputTokens, cachedInputTokens, cacheWriteTokens: reply.cacheWriteTokens,
+    const month = this.spend.add(p.s.name, {
+      usd,
+      inputTokens: reply.inputTokens,
+      cachedInputTokens,
       outputTokens: reply.outputTokens,
-      usd: round6(usd), priced: price !== null, ms, attempt: attempt + 1, monthUsd: round6(month.usd), budgetUsd: p.s.budgetUsd,
+    });
+    this.deps.decisionLog('model.cost', goalId, {
+      provider: p.s.name,
+      model: reply.model,
+      cached: false,
+      inputTokens: reply.inputTokens,
+      cachedInputTokens,
+      cacheWriteTokens: reply.cacheWriteTokens,
+      outputTokens: reply.outputTokens,
+      usd: round6(usd),
+      priced: price !== null,
+      ms,
+      attempt: attempt + 1,
+      monthUsd: round6(month.usd),
+      budgetUsd: p.s.budgetUsd,
     });
     return usd;
   }

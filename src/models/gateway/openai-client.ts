@@ -4,19 +4,38 @@
 // model gathers facts, the read-only tools are offered as function tools beside the plan.
 import OpenAI from 'openai';
 import type { Secret } from '../../config/secrets.js';
-import { PLAN_TOOL, toolNameFromWire, toProviderError, wireToolName, type FactRound, type PlanCall, type PlanReply, type ProviderClient } from './provider-client.js';
+import {
+  PLAN_TOOL,
+  toolNameFromWire,
+  toProviderError,
+  wireToolName,
+  type FactRound,
+  type PlanCall,
+  type PlanReply,
+  type ProviderClient,
+} from './provider-client.js';
 import type { ProviderSettings } from './provider-settings.js';
 
 export class OpenAiClient implements ProviderClient {
   private readonly client: OpenAI;
 
-  constructor(private readonly settings: ProviderSettings, key: Secret | null, private readonly scrub: (text: string) => string) {
+  constructor(
+    private readonly settings: ProviderSettings,
+    key: Secret | null,
+    private readonly scrub: (text: string) => string,
+  ) {
     // Everything explicit: no OPENAI_* variable may redirect the key, organisation or host.
     this.client = new OpenAI({
       // A local server usually needs no key, but the SDK wants a string.
-      apiKey: key?.reveal() ?? 'no-key', adminAPIKey: null, organization: null, project: null, webhookSecret: null,
+      apiKey: key?.reveal() ?? 'no-key',
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
       baseURL: settings.baseURL ?? 'https://api.openai.com/v1',
-      maxRetries: 0, timeout: settings.timeoutMs, logLevel: 'off',
+      maxRetries: 0,
+      timeout: settings.timeoutMs,
+      logLevel: 'off',
     });
   }
 
@@ -25,7 +44,11 @@ export class OpenAiClient implements ProviderClient {
     const answer = call.tool ?? PLAN_TOOL;
     const body: OpenAI.ChatCompletionCreateParamsStreaming = {
       model: this.settings.model,
-      messages: [{ role: 'system', content: call.system }, { role: 'user', content: call.user }, ...factMessages(call.facts)],
+      messages: [
+        { role: 'system', content: call.system },
+        { role: 'user', content: call.user },
+        ...factMessages(call.facts),
+      ],
       stream: true,
       stream_options: { include_usage: true },
       // OpenAI's newer models refuse max_tokens; most compatible servers know only max_tokens.
@@ -34,7 +57,10 @@ export class OpenAiClient implements ProviderClient {
       ...this.planOutput(call),
     };
     try {
-      const stream = await this.client.chat.completions.create(body, call.signal === undefined ? {} : { signal: call.signal });
+      const stream = await this.client.chat.completions.create(
+        body,
+        call.signal === undefined ? {} : { signal: call.signal },
+      );
       let content = '';
       let args = '';
       // Only the first tool call counts (index 0): the plan, or one fact call (a server may leave out its id).
@@ -69,11 +95,28 @@ export class OpenAiClient implements ProviderClient {
           content += text;
           call.onDelta?.(text);
         }
-        if (choice.finish_reason !== null && choice.finish_reason !== undefined) finished = choice.finish_reason !== 'length';
+        if (choice.finish_reason !== null && choice.finish_reason !== undefined)
+          finished = choice.finish_reason !== 'length';
       }
       const asked = call.facts !== undefined && toolName !== '' && toolName !== answer.name;
       const json = asked || this.settings.output === 'tools' ? args : content;
-      return { json, complete: finished, inputTokens, cacheReadTokens, cacheWriteTokens: 0, outputTokens, model, ...(asked ? { factCall: { id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`, name: toolNameFromWire(toolName) } } : {}) };
+      return {
+        json,
+        complete: finished,
+        inputTokens,
+        cacheReadTokens,
+        cacheWriteTokens: 0,
+        outputTokens,
+        model,
+        ...(asked
+          ? {
+              factCall: {
+                id: toolId || `call_${(call.facts?.turns.length ?? 0) + 1}`,
+                name: toolNameFromWire(toolName),
+              },
+            }
+          : {}),
+      };
     } catch (err) {
       throw toProviderError(err, this.scrub, call.signal);
     }
@@ -89,19 +132,33 @@ export class OpenAiClient implements ProviderClient {
     const answer = call.tool ?? PLAN_TOOL;
     const gathering = facts !== undefined && !facts.final;
     const factTools: OpenAI.ChatCompletionTool[] = (facts?.tools ?? []).map((t) => ({
-      type: 'function', function: { name: wireToolName(t.name), description: t.description, parameters: t.inputSchema },
+      type: 'function',
+      function: { name: wireToolName(t.name), description: t.description, parameters: t.inputSchema },
     }));
     // One call a turn: the loop answers one fact at a time, and counts them against the bound.
     const oneAtATime = factTools.length > 0 && this.settings.kind === 'openai' ? { parallel_tool_calls: false } : {};
     if (this.settings.output === 'tools') {
       return {
-        tools: [...factTools, { type: 'function', function: { name: answer.name, description: answer.description, parameters: call.schema } }],
+        tools: [
+          ...factTools,
+          {
+            type: 'function',
+            function: { name: answer.name, description: answer.description, parameters: call.schema },
+          },
+        ],
         tool_choice: gathering ? 'required' : { type: 'function', function: { name: answer.name } },
         ...oneAtATime,
       };
     }
     return {
-      response_format: { type: 'json_schema', json_schema: { name: answer === PLAN_TOOL ? 'plan' : answer.name.replace(/^submit_/, ''), schema: call.schema, strict: false } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: answer === PLAN_TOOL ? 'plan' : answer.name.replace(/^submit_/, ''),
+          schema: call.schema,
+          strict: false,
+        },
+      },
       ...(factTools.length === 0 ? {} : { tools: factTools, tool_choice: gathering ? 'auto' : 'none', ...oneAtATime }),
     };
   }
@@ -110,7 +167,17 @@ export class OpenAiClient implements ProviderClient {
 /** The fact calls so far, as the conversation the model had: its tool call, our `tool` answer. */
 function factMessages(facts: FactRound | undefined): OpenAI.ChatCompletionMessageParam[] {
   return (facts?.turns ?? []).flatMap((t): OpenAI.ChatCompletionMessageParam[] => [
-    { role: 'assistant', content: null, tool_calls: [{ id: t.id, type: 'function', function: { name: wireToolName(t.name), arguments: JSON.stringify(t.input ?? {}) } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id: t.id,
+          type: 'function',
+          function: { name: wireToolName(t.name), arguments: JSON.stringify(t.input ?? {}) },
+        },
+      ],
+    },
     // Chat Completions has no error flag on a tool's answer: a refusal says so in its text ("refused: ...").
     { role: 'tool', tool_call_id: t.id, content: t.result },
   ]);

@@ -70,7 +70,8 @@ export interface ProviderClient {
 
 export const PLAN_TOOL: AnswerTool = {
   name: 'submit_plan',
-  description: 'Submit the plan for the operator\'s goal: the steps in order, each one tool call. Nothing runs until the operator approves.',
+  description:
+    "Submit the plan for the operator's goal: the steps in order, each one tool call. Nothing runs until the operator approves.",
 };
 
 /**
@@ -81,7 +82,12 @@ export const wireToolName = (name: string): string => name.replaceAll('.', '__')
 export const toolNameFromWire = (name: string): string => name.replaceAll('__', '.');
 
 /** The shape both SDKs give their HTTP errors (status and headers), without importing either. */
-interface SdkApiError { status?: number | undefined; headers?: { get(name: string): string | null } | undefined; message: string; name: string }
+interface SdkApiError {
+  status?: number | undefined;
+  headers?: { get(name: string): string | null } | undefined;
+  message: string;
+  name: string;
+}
 
 /**
  * Maps an SDK error by its cause. `scrub` removes keys from any text that is kept (an SDK
@@ -93,19 +99,29 @@ export function toProviderError(err: unknown, scrub: (text: string) => string, s
   const e = err as SdkApiError;
   const message = scrub(err instanceof Error ? err.message : String(err));
   if (e.name === 'APIUserAbortError' || e.name === 'AbortError') return err;
-  if (e.name === 'APIConnectionTimeoutError') return new ProviderError('timeout', 'no answer in time', null, null, { cause: err });
-  if (e.name === 'APIConnectionError') return new ProviderError('timeout', `cannot connect (${message})`, null, null, { cause: err });
+  if (e.name === 'APIConnectionTimeoutError')
+    return new ProviderError('timeout', 'no answer in time', null, null, { cause: err });
+  if (e.name === 'APIConnectionError')
+    return new ProviderError('timeout', `cannot connect (${message})`, null, null, { cause: err });
   if (typeof e.status === 'number') {
-    return new ProviderError(kindForStatus(e.status), `HTTP ${e.status}: ${message.slice(0, 500)}`, e.status, retryAfterMs(e.headers), { cause: err });
+    return new ProviderError(
+      kindForStatus(e.status),
+      `HTTP ${e.status}: ${message.slice(0, 500)}`,
+      e.status,
+      retryAfterMs(e.headers),
+      { cause: err },
+    );
   }
-  if (err instanceof SyntaxError) return new ProviderError('bad_response', `malformed response (${message})`, null, null, { cause: err });
+  if (err instanceof SyntaxError)
+    return new ProviderError('bad_response', `malformed response (${message})`, null, null, { cause: err });
   return new ProviderError('bad_response', message.slice(0, 500), null, null, { cause: err });
 }
 
 /** The plan's JSON once the stream has ended: it must be whole. */
 export function parsePlanJson(text: string, complete: boolean, tool: AnswerTool = PLAN_TOOL): unknown {
   if (!complete) throw new ProviderError('bad_response', 'the response stream ended before the plan was complete');
-  if (text.trim() === '') throw new ProviderError('bad_response', `the answer held no plan (no ${tool.name} call or JSON content)`);
+  if (text.trim() === '')
+    throw new ProviderError('bad_response', `the answer held no plan (no ${tool.name} call or JSON content)`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -2,13 +2,13 @@
 // fall back to the next provider, and how long the provider asked to be left alone.
 
 export type FailureKind =
-  | 'rate_limited'   // 429
-  | 'overloaded'     // 529
-  | 'server'         // other 5xx
-  | 'timeout'        // no answer in time, or the connection failed
-  | 'bad_response'   // a stream cut short, JSON that does not parse, no plan in the answer
-  | 'auth'           // 401, 403: the key is wrong
-  | 'bad_request';   // other 4xx: the request itself was refused
+  | 'rate_limited' // 429
+  | 'overloaded' // 529
+  | 'server' // other 5xx
+  | 'timeout' // no answer in time, or the connection failed
+  | 'bad_response' // a stream cut short, JSON that does not parse, no plan in the answer
+  | 'auth' // 401, 403: the key is wrong
+  | 'bad_request'; // other 4xx: the request itself was refused
 
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
@@ -25,7 +25,13 @@ export class ProviderError extends Error {
 
   /** Worth asking the same provider again after a pause. */
   get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'overloaded' || this.kind === 'server' || this.kind === 'timeout' || this.kind === 'bad_response';
+    return (
+      this.kind === 'rate_limited' ||
+      this.kind === 'overloaded' ||
+      this.kind === 'server' ||
+      this.kind === 'timeout' ||
+      this.kind === 'bad_response'
+    );
   }
 }
 
@@ -39,7 +45,10 @@ export function kindForStatus(status: number): FailureKind {
 }
 
 /** Retry-After in seconds or as an HTTP date, or Anthropic/OpenAI's retry-after-ms. */
-export function retryAfterMs(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | null {
+export function retryAfterMs(
+  headers: { get(name: string): string | null } | undefined,
+  now = Date.now(),
+): number | null {
   if (headers === undefined) return null;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));

@@ -4,7 +4,11 @@
 export class RateLimiter {
   private readonly starts: number[] = [];
 
-  constructor(private readonly rpm: number, private readonly windowMs = 60_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly rpm: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Milliseconds until a request may start (0: now). */
   waitMs(): number {

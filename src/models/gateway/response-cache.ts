@@ -5,7 +5,9 @@ import { canonicalJson } from '../../text/canonical-json.js';
 import { statementCache, type Db } from '../../memory/database.js';
 
 export function cacheKey(parts: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(normalise(parts))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(normalise(parts)))
+    .digest('hex');
 }
 
 /**
@@ -15,27 +17,33 @@ export function cacheKey(parts: Record<string, unknown>): string {
 function normalise(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(/\r\n/g, '\n').trim();
   if (Array.isArray(value)) return value.map(normalise);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
   return value;
 }
 
 export class ResponseCache {
   private readonly sql: ReturnType<typeof statementCache>;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
     this.sql = statementCache(db);
   }
 
   get(key: string): string | null {
-    const row = this.sql('SELECT response FROM api_cache WHERE key = ? AND expires_at > ?').get(key, this.now()) as { response: string } | undefined;
+    const row = this.sql('SELECT response FROM api_cache WHERE key = ? AND expires_at > ?').get(key, this.now()) as
+      { response: string } | undefined;
     return row?.response ?? null;
   }
 
   put(key: string, provider: string, response: string, ttlMs: number): void {
     if (ttlMs <= 0) return;
     const t = this.now();
-    this.sql('INSERT OR REPLACE INTO api_cache (key, provider, created_at, expires_at, response) VALUES (?, ?, ?, ?, ?)')
-      .run(key, provider, t, t + ttlMs, response);
+    this.sql(
+      'INSERT OR REPLACE INTO api_cache (key, provider, created_at, expires_at, response) VALUES (?, ?, ?, ?, ?)',
+    ).run(key, provider, t, t + ttlMs, response);
     // Expired rows go on the way, a few at a time, so the table never needs a sweep of its own.
     this.sql('DELETE FROM api_cache WHERE key IN (SELECT key FROM api_cache WHERE expires_at <= ? LIMIT 16)').run(t);
   }

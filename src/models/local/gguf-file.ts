@@ -4,9 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
-export type GgufCheck =
-  | { ok: true; version: number; sizeBytes: number }
-  | { ok: false; problem: string };
+export type GgufCheck = { ok: true; version: number; sizeBytes: number } | { ok: false; problem: string };
 
 const MAGIC = Buffer.from('GGUF', 'ascii');
 
@@ -27,10 +25,14 @@ export async function checkGguf(path: string): Promise<GgufCheck> {
     const head = Buffer.alloc(8);
     const { bytesRead } = await handle.read(head, 0, 8, 0);
     if (bytesRead < 8 || !head.subarray(0, 4).equals(MAGIC)) {
-      return { ok: false, problem: `${path} is not a GGUF model (it does not start with the bytes "GGUF"); convert it with llama.cpp's convert_hf_to_gguf.py or download a .gguf build` };
+      return {
+        ok: false,
+        problem: `${path} is not a GGUF model (it does not start with the bytes "GGUF"); convert it with llama.cpp's convert_hf_to_gguf.py or download a .gguf build`,
+      };
     }
     const version = head.readUInt32LE(4);
-    if (version < 2 || version > 3) return { ok: false, problem: `${path} is GGUF version ${version}; llama.cpp reads versions 2 and 3` };
+    if (version < 2 || version > 3)
+      return { ok: false, problem: `${path} is GGUF version ${version}; llama.cpp reads versions 2 and 3` };
     return { ok: true, version, sizeBytes: st.size };
   } finally {
     await handle.close();

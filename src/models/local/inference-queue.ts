@@ -32,14 +32,17 @@ export class InferenceQueue {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = {
-        priority, seq: this.seq++,
+        priority,
+        seq: this.seq++,
         start: () => {
           signal?.removeEventListener('abort', onAbort);
           this.busy++;
-          task().then(resolve, reject).finally(() => {
-            this.busy--;
-            this.next();
-          });
+          task()
+            .then(resolve, reject)
+            .finally(() => {
+              this.busy--;
+              this.next();
+            });
         },
         cancel: reject,
       };

@@ -2,11 +2,29 @@
 // generate (optionally under a JSON-Schema grammar), cancel, unload. Runs only inside the
 // runtime process (model-worker.ts), never in the daemon.
 import {
-  getLlama, LlamaChatSession, LlamaCompletion, LlamaLogLevel,
-  type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaGrammar, type LlamaModel,
+  getLlama,
+  LlamaChatSession,
+  LlamaCompletion,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
+  type LlamaGrammar,
+  type LlamaModel,
 } from 'node-llama-cpp';
 import type {
-  CountSpec, EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo,
+  CountSpec,
+  EmbedSpec,
+  GenerateResult,
+  GenerateSpec,
+  GpuSetting,
+  LoadedInfo,
+  LoadSpec,
+  MemoryInfo,
+  PreparedInfo,
+  PrepareSpec,
+  ReadyInfo,
 } from './worker-protocol.js';
 
 interface Loaded {
@@ -40,7 +58,10 @@ const GPU_BACKENDS = ['cuda', 'vulkan', 'metal'] as const;
 type GpuBackend = (typeof GPU_BACKENDS)[number];
 
 /** 'auto' without the backends that crashed before; the CPU once none is left. */
-function gpuOption(gpu: GpuSetting, exclude: readonly string[]): GpuBackend | false | 'auto' | { type: 'auto'; exclude: GpuBackend[] } {
+function gpuOption(
+  gpu: GpuSetting,
+  exclude: readonly string[],
+): GpuBackend | false | 'auto' | { type: 'auto'; exclude: GpuBackend[] } {
   if (gpu === 'off') return false;
   if (gpu !== 'auto' || exclude.length === 0) return gpu;
   const excluded = GPU_BACKENDS.filter((b) => exclude.includes(b));
@@ -63,12 +84,20 @@ export class LlamaEngine {
 
   private constructor(private readonly llama: Llama) {}
 
-  static async start(gpu: GpuSetting, log: (line: string) => void, exclude: readonly string[] = []): Promise<{ engine: LlamaEngine; info: ReadyInfo }> {
+  static async start(
+    gpu: GpuSetting,
+    log: (line: string) => void,
+    exclude: readonly string[] = [],
+  ): Promise<{ engine: LlamaEngine; info: ReadyInfo }> {
     const began = performance.now();
     // build: 'never': the prebuilt binaries only; a missing one is an error, never a compile.
     const llama = await getLlama({
-      gpu: gpuOption(gpu, exclude), build: 'never', logLevel: LlamaLogLevel.error,
-      logger: (level, message) => { if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(message.trimEnd()); },
+      gpu: gpuOption(gpu, exclude),
+      build: 'never',
+      logLevel: LlamaLogLevel.error,
+      logger: (level, message) => {
+        if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log(message.trimEnd());
+      },
     });
     const gpuDevices = llama.gpu === false ? [] : await llama.getGpuDeviceNames().catch(() => []);
     const vram = llama.gpu === false ? null : await llama.getVramState().catch(() => null);
@@ -85,13 +114,29 @@ export class LlamaEngine {
     try {
       const contextSize = spec.contextSize ?? Math.min(model.trainContextSize, 8192);
       const trials = spec.threads === 'auto' ? await this.threadTrials(model, spec.cores) : [];
-      const best = trials.reduce<{ threads: number; tokensPerS: number } | null>((a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a), null);
-      const threads = spec.threads === 'auto' ? best?.threads ?? 1 : spec.threads;
+      const best = trials.reduce<{ threads: number; tokensPerS: number } | null>(
+        (a, t) => (a === null || t.tokensPerS > a.tokensPerS ? t : a),
+        null,
+      );
+      const threads = spec.threads === 'auto' ? (best?.threads ?? 1) : spec.threads;
       const context = await model.createContext({ contextSize, threads, sequences: 1 });
-      this.loaded.set(spec.key, { model, context, sequence: context.getSequence(), threads, embedding: null, turn: Promise.resolve(), held: null });
+      this.loaded.set(spec.key, {
+        model,
+        context,
+        sequence: context.getSequence(),
+        threads,
+        embedding: null,
+        turn: Promise.resolve(),
+        held: null,
+      });
       return {
-        sizeBytes: model.size, contextSize: context.contextSize, trainContextSize: model.trainContextSize, threads,
-        threadTrials: trials, gpuLayers: model.gpuLayers, loadMs: performance.now() - began,
+        sizeBytes: model.size,
+        contextSize: context.contextSize,
+        trainContextSize: model.trainContextSize,
+        threads,
+        threadTrials: trials,
+        gpuLayers: model.gpuLayers,
+        loadMs: performance.now() - began,
       };
     } catch (err) {
       await model.dispose();
@@ -109,15 +154,25 @@ export class LlamaEngine {
     if (candidates.length === 1) return [{ threads: 1, tokensPerS: 0 }];
     const out: { threads: number; tokensPerS: number }[] = [];
     for (const threads of candidates) {
-      const context = await model.createContext({ contextSize: Math.min(256, model.trainContextSize), threads, sequences: 1 });
+      const context = await model.createContext({
+        contextSize: Math.min(256, model.trainContextSize),
+        threads,
+        sequences: 1,
+      });
       try {
         const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
         let first = 0;
         let tokens = 0;
         const budget = AbortSignal.timeout(TRIAL_BUDGET_MS);
         await completion.generateCompletion(TRIAL_PROMPT, {
-          maxTokens: TRIAL_TOKENS, temperature: 0, signal: budget, stopOnAbortSignal: true,
-          onToken: (t) => { if (tokens === 0) first = performance.now(); tokens += t.length; },
+          maxTokens: TRIAL_TOKENS,
+          temperature: 0,
+          signal: budget,
+          stopOnAbortSignal: true,
+          onToken: (t) => {
+            if (tokens === 0) first = performance.now();
+            tokens += t.length;
+          },
         });
         // From the first token on: generation speed, without the prompt's evaluation.
         const ms = performance.now() - first;
@@ -140,23 +195,33 @@ export class LlamaEngine {
     const entry = this.loaded.get(spec.key);
     if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
     const system = spec.system;
-    if (system === undefined) return { prefixTokens: entry.sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
+    if (system === undefined)
+      return { prefixTokens: entry.sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
     return takeTurn(entry, async () => {
       signal.throwIfAborted();
       const sequence = entry.sequence;
       // Held already: node-llama-cpp would still decode the prefix's last token again, a wasted
       // step on a request's critical path.
-      if (entry.held === system) return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
+      if (entry.held === system)
+        return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: 0, ms: performance.now() - began };
       entry.held = null;
       const before = sequence.tokenMeter.usedInputTokens;
-      const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: false });
+      const session = new LlamaChatSession({
+        contextSequence: sequence,
+        systemPrompt: system,
+        autoDisposeSequence: false,
+      });
       try {
         await session.preloadPrompt('', { signal });
       } finally {
         session.dispose({ disposeSequence: false });
       }
       entry.held = system;
-      return { prefixTokens: sequence.nextTokenIndex, evaluatedTokens: sequence.tokenMeter.usedInputTokens - before, ms: performance.now() - began };
+      return {
+        prefixTokens: sequence.nextTokenIndex,
+        evaluatedTokens: sequence.tokenMeter.usedInputTokens - before,
+        ms: performance.now() - began,
+      };
     });
   }
 
@@ -167,7 +232,13 @@ export class LlamaEngine {
     return takeTurn(entry, () => this.generateOn(entry, spec, signal, onText, began));
   }
 
-  private async generateOn(entry: Loaded, spec: GenerateSpec, signal: AbortSignal, onText: (text: string) => void, began: number): Promise<GenerateResult> {
+  private async generateOn(
+    entry: Loaded,
+    spec: GenerateSpec,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+    began: number,
+  ): Promise<GenerateResult> {
     signal.throwIfAborted();
     // Counted at the first token: the prompt is evaluated by then, and generated tokens are not yet.
     const meter = entry.sequence.tokenMeter;
@@ -191,25 +262,49 @@ export class LlamaEngine {
       tokens += t.length;
     };
     const options = {
-      maxTokens: spec.maxTokens, temperature: spec.temperature, signal, onTextChunk, onToken,
-      ...(grammar === undefined ? {} : { grammar }), ...(spec.seed === undefined ? {} : { seed: spec.seed }),
+      maxTokens: spec.maxTokens,
+      temperature: spec.temperature,
+      signal,
+      onTextChunk,
+      onToken,
+      ...(grammar === undefined ? {} : { grammar }),
+      ...(spec.seed === undefined ? {} : { seed: spec.seed }),
     };
     const sequence = entry.sequence;
     if ('prompt' in spec.input) {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
         const r = await completion.generateCompletionWithMeta(spec.input.prompt, options);
-        return { text: r.response, tokens, ttftMs: Math.max(ttftMs, 0), evaluatedTokens: evaluated(), totalMs: performance.now() - began, stopReason: r.metadata.stopReason };
+        return {
+          text: r.response,
+          tokens,
+          ttftMs: Math.max(ttftMs, 0),
+          evaluatedTokens: evaluated(),
+          totalMs: performance.now() - began,
+          stopReason: r.metadata.stopReason,
+        };
       } finally {
         completion.dispose({ disposeSequence: false });
       }
     }
-    const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: spec.input.system, autoDisposeSequence: false });
+    const session = new LlamaChatSession({
+      contextSequence: sequence,
+      systemPrompt: spec.input.system,
+      autoDisposeSequence: false,
+    });
     try {
       const r = await session.promptWithMeta(spec.input.user, options);
-      return { text: r.responseText, tokens, ttftMs: Math.max(ttftMs, 0), evaluatedTokens: evaluated(), totalMs: performance.now() - began, stopReason: r.stopReason };
+      return {
+        text: r.responseText,
+        tokens,
+        ttftMs: Math.max(ttftMs, 0),
+        evaluatedTokens: evaluated(),
+        totalMs: performance.now() - began,
+        stopReason: r.stopReason,
+      };
     } catch (err) {
-      if (err instanceof Error && /context shift|too long prompt/i.test(err.message)) throw promptTooLong(entry, spec.key, spec.input, spec.maxTokens);
+      if (err instanceof Error && /context shift|too long prompt/i.test(err.message))
+        throw promptTooLong(entry, spec.key, spec.input, spec.maxTokens);
       throw err;
     } finally {
       session.dispose({ disposeSequence: false });
@@ -232,9 +327,12 @@ export class LlamaEngine {
     if (entry === undefined) throw new Error(`model ${spec.key} is not loaded`);
     signal.throwIfAborted();
     entry.embedding ??= entry.model.createEmbeddingContext({
-      contextSize: Math.min(EMBED_CONTEXT_TOKENS, entry.model.trainContextSize), threads: entry.threads,
+      contextSize: Math.min(EMBED_CONTEXT_TOKENS, entry.model.trainContextSize),
+      threads: entry.threads,
     });
-    entry.embedding.catch(() => { entry.embedding = null; });
+    entry.embedding.catch(() => {
+      entry.embedding = null;
+    });
     const context = await entry.embedding;
     let tokens = entry.model.tokenize(spec.text);
     const room = Math.min(EMBED_CONTEXT_TOKENS, entry.model.trainContextSize) - 2;
@@ -290,5 +388,7 @@ export class LlamaEngine {
  */
 function promptTooLong(entry: Loaded, key: string, input: { system: string; user: string }, maxTokens: number): Error {
   const promptTokens = entry.model.tokenize(`${input.system}\n${input.user}`).length;
-  return new Error(`the prompt (about ${promptTokens} tokens) and up to max_tokens = ${maxTokens} of answer do not fit the model's context of ${entry.context.contextSize} tokens: raise [models.${key}] context_size or lower its max_tokens`);
+  return new Error(
+    `the prompt (about ${promptTokens} tokens) and up to max_tokens = ${maxTokens} of answer do not fit the model's context of ${entry.context.contextSize} tokens: raise [models.${key}] context_size or lower its max_tokens`,
+  );
 }

@@ -9,16 +9,21 @@ import { MODEL_KEYS } from './model-settings.js';
 /** Generic sentence embeddings of paraphrases score above this; unrelated sentences well below. */
 export const DEFAULT_PROCEDURE_SIMILARITY = 0.92;
 
-export function localEmbedder(runtime: LocalRuntime, minSimilarity = DEFAULT_PROCEDURE_SIMILARITY): () => GoalEmbedder | null {
+export function localEmbedder(
+  runtime: LocalRuntime,
+  minSimilarity = DEFAULT_PROCEDURE_SIMILARITY,
+): () => GoalEmbedder | null {
   return () => {
     const key = MODEL_KEYS.find((k) => runtime.loaded(k));
     if (key === undefined) return null;
     return {
       minSimilarity,
       identity: () => runtime.identity(key),
-      embed: (text, opts) => runtime.embed(key, text, {
-        priority: opts.background ? Priority.background : Priority.normal, ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      }),
+      embed: (text, opts) =>
+        runtime.embed(key, text, {
+          priority: opts.background ? Priority.background : Priority.normal,
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        }),
     };
   };
 }

@@ -68,22 +68,34 @@ export class LocalRuntime {
   readonly cores: number;
   private readonly backoffMs: number;
 
-  constructor(private readonly opts: {
-    settings: RuntimeSettings;
-    /** dist/model-worker.js */
-    workerScript: string;
-    transport?: Transport;
-    log?: (line: string) => void;
-    cores?: number;
-    /** How long after a crash the runtime is not restarted on demand (no crash loops). */
-    restartBackoffMs?: number;
-  }) {
+  constructor(
+    private readonly opts: {
+      settings: RuntimeSettings;
+      /** dist/model-worker.js */
+      workerScript: string;
+      transport?: Transport;
+      log?: (line: string) => void;
+      cores?: number;
+      /** How long after a crash the runtime is not restarted on demand (no crash loops). */
+      restartBackoffMs?: number;
+    },
+  ) {
     this.cores = opts.cores ?? usableCores();
     this.backoffMs = opts.restartBackoffMs ?? RESTART_BACKOFF_MS;
     for (const s of opts.settings.models) {
       this.models.set(s.key, {
-        settings: s, state: 'configured', problem: null, loaded: null, memoryBytes: null, tokensPerS: null, ttftMs: null,
-        queue: new InferenceQueue(1), idleTimer: null, loading: null, probe: null, measured: null,
+        settings: s,
+        state: 'configured',
+        problem: null,
+        loaded: null,
+        memoryBytes: null,
+        tokensPerS: null,
+        ttftMs: null,
+        queue: new InferenceQueue(1),
+        idleTimer: null,
+        loading: null,
+        probe: null,
+        measured: null,
       });
     }
   }
@@ -112,11 +124,15 @@ export class LocalRuntime {
    */
   async checkFiles(): Promise<ModelKey[]> {
     if (!this.configured) return [];
-    await Promise.all([...this.models.values()].map(async (m) => {
-      const c = await checkGguf(m.settings.path);
-      if (!c.ok) this.fail(m, c.problem);
-    }));
-    return [...this.models.values()].filter((m) => m.settings.alwaysLoaded && m.state !== 'failed').map((m) => m.settings.key);
+    await Promise.all(
+      [...this.models.values()].map(async (m) => {
+        const c = await checkGguf(m.settings.path);
+        if (!c.ok) this.fail(m, c.problem);
+      }),
+    );
+    return [...this.models.values()]
+      .filter((m) => m.settings.alwaysLoaded && m.state !== 'failed')
+      .map((m) => m.settings.key);
   }
 
   /**
@@ -137,7 +153,11 @@ export class LocalRuntime {
     }
     try {
       const r = await this.withBackendFallback(() => this.ensureLoaded(m).then(() => this.probeOnce(m)));
-      return done({ ok: true, tokens: r.tokens, detail: `answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms` });
+      return done({
+        ok: true,
+        tokens: r.tokens,
+        detail: `answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`,
+      });
     } catch (err) {
       const reason = m.state === 'failed' && m.problem !== null ? m.problem : message(this.fail(m, message(err)));
       return done({ ok: false, reason });
@@ -153,10 +173,13 @@ export class LocalRuntime {
   async generate(key: ModelKey, spec: Omit<GenerateSpec, 'key'>, opts: GenerateOptions = {}): Promise<GenerateResult> {
     return this.withModel(key, opts.priority ?? Priority.normal, opts.signal, async (host) => {
       const m = this.state(key);
-      const result = await host.generate({ ...spec, key }, {
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-        ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
-      });
+      const result = await host.generate(
+        { ...spec, key },
+        {
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+          ...(opts.onDelta === undefined ? {} : { onDelta: opts.onDelta }),
+        },
+      );
       this.measure(m, result);
       return result;
     });
@@ -170,11 +193,15 @@ export class LocalRuntime {
    */
   async prepare(key: ModelKey, opts: { system?: string; signal?: AbortSignal } = {}): Promise<PreparedInfo | null> {
     const m = this.models.get(key);
-    if (m === undefined || m.state === 'failed' || this.closed || m.queue.active > 0 || m.queue.pending > 0) return null;
+    if (m === undefined || m.state === 'failed' || this.closed || m.queue.active > 0 || m.queue.pending > 0)
+      return null;
     return this.kept(m, async () => {
       await this.ensureLoaded(m);
       const host = await this.runtime();
-      return await host.prepare({ key, ...(opts.system === undefined ? {} : { system: opts.system }) }, opts.signal === undefined ? {} : { signal: opts.signal });
+      return await host.prepare(
+        { key, ...(opts.system === undefined ? {} : { system: opts.system }) },
+        opts.signal === undefined ? {} : { signal: opts.signal },
+      );
     }).catch(() => null); // whatever failed here fails the request too, which says why
   }
 
@@ -189,7 +216,11 @@ export class LocalRuntime {
   }
 
   /** The model's embedding of the text, queued behind its generations (background by default). */
-  async embed(key: ModelKey, text: string, opts: { priority?: Priority; signal?: AbortSignal } = {}): Promise<Float32Array> {
+  async embed(
+    key: ModelKey,
+    text: string,
+    opts: { priority?: Priority; signal?: AbortSignal } = {},
+  ): Promise<Float32Array> {
     return this.withModel(key, opts.priority ?? Priority.background, opts.signal, async (host) => {
       const vector = await host.embed({ key, text }, opts.signal === undefined ? {} : { signal: opts.signal });
       this.proven = true;
@@ -215,20 +246,30 @@ export class LocalRuntime {
   }
 
   /** Runs work on a loaded model in its queue: loaded on demand, on the next GPU backend if one crashed. */
-  private withModel<T>(key: ModelKey, priority: Priority, signal: AbortSignal | undefined, work: (host: RuntimeHost) => Promise<T>): Promise<T> {
+  private withModel<T>(
+    key: ModelKey,
+    priority: Priority,
+    signal: AbortSignal | undefined,
+    work: (host: RuntimeHost) => Promise<T>,
+  ): Promise<T> {
     const m = this.state(key);
     return m.queue.run(priority, signal, async () => {
       signal?.throwIfAborted();
-      return this.kept(m, () => this.withBackendFallback(async () => {
-        await this.ensureLoaded(m);
-        return work(await this.runtime());
-      }));
+      return this.kept(m, () =>
+        this.withBackendFallback(async () => {
+          await this.ensureLoaded(m);
+          return work(await this.runtime());
+        }),
+      );
     });
   }
 
   /** Runs `work` with the model's idle unload held off, and its idle time counted again from the end. */
   private async kept<T>(m: ModelState, work: () => Promise<T>): Promise<T> {
-    if (m.idleTimer !== null) { clearTimeout(m.idleTimer); m.idleTimer = null; }
+    if (m.idleTimer !== null) {
+      clearTimeout(m.idleTimer);
+      m.idleTimer = null;
+    }
     try {
       return await work();
     } finally {
@@ -252,17 +293,40 @@ export class LocalRuntime {
 
   status(): { runtime: RuntimeView; models: LocalModelView[] } {
     const gpu = this.ready?.gpu ?? false;
-    const chosen = this.ready === null ? 'not started' : gpu === false ? 'cpu' : `${gpu}: ${this.ready.gpuDevices.join(', ') || 'unknown device'}`;
+    const chosen =
+      this.ready === null
+        ? 'not started'
+        : gpu === false
+          ? 'cpu'
+          : `${gpu}: ${this.ready.gpuDevices.join(', ') || 'unknown device'}`;
     const skipped = [...this.failedBackends].map(([b, why]) => `${b} crashed: ${why}`).join('; ');
     const device = skipped === '' ? chosen : `${chosen} (${skipped})`;
     return {
-      runtime: { state: this.runtimeState, device, cores: this.cores, pid: this.host?.pid ?? null, rssBytes: this.rssBytes, problem: this.runtimeProblem },
+      runtime: {
+        state: this.runtimeState,
+        device,
+        cores: this.cores,
+        pid: this.host?.pid ?? null,
+        rssBytes: this.rssBytes,
+        problem: this.runtimeProblem,
+      },
       models: [...this.models.values()].map((m) => ({
-        key: m.settings.key, name: m.settings.name, path: m.settings.path,
-        policy: m.settings.alwaysLoaded ? 'always_loaded' as const : 'load_on_demand' as const,
-        state: m.state, problem: m.problem, sizeBytes: m.loaded?.sizeBytes ?? null, memoryBytes: m.memoryBytes,
-        threads: m.loaded?.threads ?? null, threadTrials: m.loaded?.threadTrials ?? [], contextSize: m.loaded?.contextSize ?? null,
-        tokensPerS: m.tokensPerS, ttftMs: m.ttftMs, loadMs: m.loaded?.loadMs ?? null, queued: m.queue.pending, running: m.queue.active,
+        key: m.settings.key,
+        name: m.settings.name,
+        path: m.settings.path,
+        policy: m.settings.alwaysLoaded ? ('always_loaded' as const) : ('load_on_demand' as const),
+        state: m.state,
+        problem: m.problem,
+        sizeBytes: m.loaded?.sizeBytes ?? null,
+        memoryBytes: m.memoryBytes,
+        threads: m.loaded?.threads ?? null,
+        threadTrials: m.loaded?.threadTrials ?? [],
+        contextSize: m.loaded?.contextSize ?? null,
+        tokensPerS: m.tokensPerS,
+        ttftMs: m.ttftMs,
+        loadMs: m.loaded?.loadMs ?? null,
+        queued: m.queue.pending,
+        running: m.queue.active,
         probe: m.probe,
       })),
     };
@@ -285,8 +349,10 @@ export class LocalRuntime {
     const m = this.models.get(key);
     if (m === undefined) return { up: false, detail: `no [models.${key}] configured` };
     if (m.state === 'failed') return { up: false, detail: m.problem ?? 'failed' };
-    if (this.runtimeState === 'down' && Date.now() - this.diedAt < this.backoffMs) return { up: false, detail: `runtime stopped: ${this.runtimeProblem ?? 'unknown'}` };
-    if (this.runtimeState === 'starting' || m.state === 'loading') return { up: false, detail: `${m.settings.name} loading` };
+    if (this.runtimeState === 'down' && Date.now() - this.diedAt < this.backoffMs)
+      return { up: false, detail: `runtime stopped: ${this.runtimeProblem ?? 'unknown'}` };
+    if (this.runtimeState === 'starting' || m.state === 'loading')
+      return { up: false, detail: `${m.settings.name} loading` };
     const speed = m.tokensPerS === null ? '' : `, ${Math.round(m.tokensPerS)} tok/s`;
     const where = this.ready === null ? '' : ` on ${this.ready.gpu === false ? 'cpu' : this.ready.gpu}`;
     return { up: true, detail: `${m.settings.name}${where}${m.state === 'loaded' ? '' : ` (${m.state})`}${speed}` };
@@ -307,9 +373,13 @@ export class LocalRuntime {
     if (this.host?.alive === true) return this.host;
     if (this.closed) throw new Error('the local model runtime is closed');
     if (this.runtimeState === 'down' && Date.now() - this.diedAt < this.backoffMs) {
-      throw new Error(`the local model runtime stopped ${Math.round((Date.now() - this.diedAt) / 1000)} s ago (${this.runtimeProblem ?? 'unknown'}); it is retried after ${this.backoffMs / 1000} s`);
+      throw new Error(
+        `the local model runtime stopped ${Math.round((Date.now() - this.diedAt) / 1000)} s ago (${this.runtimeProblem ?? 'unknown'}); it is retried after ${this.backoffMs / 1000} s`,
+      );
     }
-    this.starting ??= this.spawn().finally(() => { this.starting = null; });
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = null;
+    });
     return this.starting;
   }
 
@@ -317,7 +387,10 @@ export class LocalRuntime {
     this.runtimeState = 'starting';
     try {
       const { host, info } = await RuntimeHost.start({
-        script: this.opts.workerScript, transport: this.opts.transport ?? 'process', gpu: this.opts.settings.gpu, exclude: [...this.failedBackends.keys()],
+        script: this.opts.workerScript,
+        transport: this.opts.transport ?? 'process',
+        gpu: this.opts.settings.gpu,
+        exclude: [...this.failedBackends.keys()],
         signal: this.closing.signal,
       });
       this.host = host;
@@ -325,7 +398,9 @@ export class LocalRuntime {
       this.proven = false;
       this.runtimeState = 'up';
       this.runtimeProblem = null;
-      this.opts.log?.(`local model runtime up (pid ${host.pid ?? '-'}, ${info.gpu === false ? 'cpu' : `${info.gpu}: ${info.gpuDevices.join(', ')}`}, ${this.cores} usable core(s), ${Math.round(info.startMs)} ms)`);
+      this.opts.log?.(
+        `local model runtime up (pid ${host.pid ?? '-'}, ${info.gpu === false ? 'cpu' : `${info.gpu}: ${info.gpuDevices.join(', ')}`}, ${this.cores} usable core(s), ${Math.round(info.startMs)} ms)`,
+      );
       host.onExit((reason) => this.onRuntimeExit(reason));
       return host;
     } catch (err) {
@@ -339,10 +414,18 @@ export class LocalRuntime {
     this.runtimeProblem = reason;
     this.diedAt = Date.now();
     const backend = this.ready?.gpu ?? false;
-    if (!this.closed && !this.proven && this.opts.settings.gpu === 'auto' && backend !== false && !this.failedBackends.has(backend)) {
+    if (
+      !this.closed &&
+      !this.proven &&
+      this.opts.settings.gpu === 'auto' &&
+      backend !== false &&
+      !this.failedBackends.has(backend)
+    ) {
       this.failedBackends.set(backend, reason);
       this.diedAt = 0; // no backoff: the next start does not use the backend that failed
-      this.opts.log?.(`the ${backend} backend stopped the model runtime before it answered (${reason}); restarting without it`);
+      this.opts.log?.(
+        `the ${backend} backend stopped the model runtime before it answered (${reason}); restarting without it`,
+      );
     }
     this.rssBytes = null;
     for (const m of this.models.values()) {
@@ -354,7 +437,9 @@ export class LocalRuntime {
 
   private async ensureLoaded(m: ModelState): Promise<void> {
     if (m.state === 'loaded' && this.host?.alive === true) return;
-    m.loading ??= this.load(m).finally(() => { m.loading = null; });
+    m.loading ??= this.load(m).finally(() => {
+      m.loading = null;
+    });
     return m.loading;
   }
 
@@ -364,15 +449,28 @@ export class LocalRuntime {
     if (!check.ok) throw this.fail(m, check.problem);
     if (settings.sha256 !== null) {
       const actual = await sha256File(settings.path);
-      if (actual !== settings.sha256) throw this.fail(m, `${settings.path} has sha256 ${actual}, not the ${settings.sha256} configured; the file changed or the setting is wrong`);
+      if (actual !== settings.sha256)
+        throw this.fail(
+          m,
+          `${settings.path} has sha256 ${actual}, not the ${settings.sha256} configured; the file changed or the setting is wrong`,
+        );
     }
     const host = await this.runtime();
     m.state = 'loading';
     // The same file on the same device (a GPU backend set aside changes the answer) and cores.
-    const identity = settings.threads === 'auto' ? `${await this.identity(settings.key)} on ${String(this.ready?.gpu ?? false)}, ${this.cores} cores` : null;
+    const identity =
+      settings.threads === 'auto'
+        ? `${await this.identity(settings.key)} on ${String(this.ready?.gpu ?? false)}, ${this.cores} cores`
+        : null;
     const known = identity !== null && m.measured?.identity === identity ? m.measured : null;
     try {
-      m.loaded = await host.load({ key: settings.key, path: settings.path, contextSize: settings.contextSize, threads: known?.threads ?? settings.threads, cores: this.cores });
+      m.loaded = await host.load({
+        key: settings.key,
+        path: settings.path,
+        contextSize: settings.contextSize,
+        threads: known?.threads ?? settings.threads,
+        cores: this.cores,
+      });
     } catch (err) {
       throw this.fail(m, `cannot load ${settings.path}: ${message(err)}`);
     }
@@ -382,16 +480,26 @@ export class LocalRuntime {
     m.problem = null;
     const trials = m.loaded.threadTrials.map((t) => `${t.threads}: ${Math.round(t.tokensPerS)} tok/s`).join(', ');
     const measuredWhen = known === null ? 'measured' : 'measured at an earlier load';
-    this.opts.log?.(`loaded ${settings.key} model ${settings.name} in ${Math.round(m.loaded.loadMs)} ms, ${m.loaded.threads} thread(s)${trials === '' ? '' : ` (${measuredWhen} ${trials})`}`);
+    this.opts.log?.(
+      `loaded ${settings.key} model ${settings.name} in ${Math.round(m.loaded.loadMs)} ms, ${m.loaded.threads} thread(s)${trials === '' ? '' : ` (${measuredWhen} ${trials})`}`,
+    );
     await this.refreshMemory();
   }
 
   private async probeOnce(m: ModelState): Promise<GenerateResult> {
     const host = await this.runtime();
-    const r = await host.generate({ key: m.settings.key, input: { prompt: PROBE_PROMPT }, maxTokens: PROBE_TOKENS, temperature: 0 });
-    if (r.tokens === 0 || r.text.trim() === '') throw new Error(`health probe: ${m.settings.name} produced no text for "${PROBE_PROMPT}"`);
+    const r = await host.generate({
+      key: m.settings.key,
+      input: { prompt: PROBE_PROMPT },
+      maxTokens: PROBE_TOKENS,
+      temperature: 0,
+    });
+    if (r.tokens === 0 || r.text.trim() === '')
+      throw new Error(`health probe: ${m.settings.name} produced no text for "${PROBE_PROMPT}"`);
     this.measure(m, r);
-    this.opts.log?.(`probe: ${m.settings.name} answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`);
+    this.opts.log?.(
+      `probe: ${m.settings.name} answered ${r.tokens} token(s), ${Math.round(m.tokensPerS ?? 0)} tok/s, first after ${r.ttftMs.toFixed(1)} ms`,
+    );
     return r;
   }
 
@@ -424,7 +532,10 @@ export class LocalRuntime {
       m.idleTimer = null;
       if (m.queue.active > 0 || m.queue.pending > 0) return;
       this.unload(m.settings.key).then(
-        () => this.opts.log?.(`unloaded ${m.settings.key} model ${m.settings.name} after ${m.settings.unloadAfterIdleMs / 1000} s idle`),
+        () =>
+          this.opts.log?.(
+            `unloaded ${m.settings.key} model ${m.settings.name} after ${m.settings.unloadAfterIdleMs / 1000} s idle`,
+          ),
         (err: unknown) => this.opts.log?.(`unloading ${m.settings.name} failed: ${message(err)}`),
       );
     }, m.settings.unloadAfterIdleMs);

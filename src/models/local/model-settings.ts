@@ -42,15 +42,25 @@ export function modelSettings(config: ModelsConfig, defaultModelDir: string): Ru
     const file = m.path ?? m.name;
     // Each config layer is checked alone, so a missing file is caught here, after merging.
     if (file === undefined) {
-      problems.push(`models.${key}: no model file: set path = "/path/to/model.gguf" (or add one with: aios models add <path>)`);
+      problems.push(
+        `models.${key}: no model file: set path = "/path/to/model.gguf" (or add one with: aios models add <path>)`,
+      );
       continue;
     }
     models.push({
-      key, name: m.name ?? basename(file, '.gguf'), path: isAbsolute(file) ? file : join(dir, file), sha256: m.sha256 ?? null,
+      key,
+      name: m.name ?? basename(file, '.gguf'),
+      path: isAbsolute(file) ? file : join(dir, file),
+      sha256: m.sha256 ?? null,
       // The seed's defaults: the operational model stays loaded, the tactical one comes and goes.
       alwaysLoaded: m.always_loaded ?? (m.load_on_demand === undefined ? key === 'operational' : !m.load_on_demand),
-      unloadAfterIdleMs: durationMs(m.unload_after_idle), maxTokens: m.max_tokens, temperature: m.temperature,
-      threads: m.threads, contextSize: m.context_size ?? null, planAttempts: m.plan_attempts, facts: m.facts,
+      unloadAfterIdleMs: durationMs(m.unload_after_idle),
+      maxTokens: m.max_tokens,
+      temperature: m.temperature,
+      threads: m.threads,
+      contextSize: m.context_size ?? null,
+      planAttempts: m.plan_attempts,
+      facts: m.facts,
     });
   }
   return { gpu: config.gpu ?? 'auto', models, problems };

@@ -20,8 +20,10 @@ export function cgroupQuota(readFile: (path: string) => string | null = readOrNu
     const q = Number(max) / Number(period);
     return Number.isFinite(q) && q > 0 ? q : null;
   }
-  const quota = readFile('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ?? readFile('/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us');
-  const period = readFile('/sys/fs/cgroup/cpu/cpu.cfs_period_us') ?? readFile('/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us');
+  const quota =
+    readFile('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ?? readFile('/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us');
+  const period =
+    readFile('/sys/fs/cgroup/cpu/cpu.cfs_period_us') ?? readFile('/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us');
   if (quota === null || period === null) return null;
   const q = Number(quota.trim()) / Number(period.trim());
   return Number.isFinite(q) && q > 0 ? q : null;

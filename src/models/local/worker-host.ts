@@ -19,7 +19,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { minimalEnv } from '../../tools/run-program.js';
 import type {
-  CountSpec, EmbedSpec, GenerateResult, GenerateSpec, GpuSetting, HostMessage, LoadedInfo, LoadSpec, MemoryInfo, PreparedInfo, PrepareSpec, ReadyInfo, WorkerMessage,
+  CountSpec,
+  EmbedSpec,
+  GenerateResult,
+  GenerateSpec,
+  GpuSetting,
+  HostMessage,
+  LoadedInfo,
+  LoadSpec,
+  MemoryInfo,
+  PreparedInfo,
+  PrepareSpec,
+  ReadyInfo,
+  WorkerMessage,
 } from './worker-protocol.js';
 
 export type Transport = 'process' | 'thread';
@@ -45,8 +57,14 @@ const STDERR_KEEP = 4_000;
  * with /usr/local/nvidia, a host with CUDA_VISIBLE_DEVICES set) would silently fall back to the CPU.
  */
 const GPU_ENV = [
-  'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'GGML_VK_VISIBLE_DEVICES',
-  'VK_DRIVER_FILES', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES',
+  'LD_LIBRARY_PATH',
+  'CUDA_VISIBLE_DEVICES',
+  'NVIDIA_VISIBLE_DEVICES',
+  'HIP_VISIBLE_DEVICES',
+  'GGML_VK_VISIBLE_DEVICES',
+  'VK_DRIVER_FILES',
+  'VK_ICD_FILENAMES',
+  'VK_ADD_DRIVER_FILES',
 ] as const;
 
 function runtimeEnv(): Record<string, string> {
@@ -66,7 +84,13 @@ function runtimeEnv(): Record<string, string> {
 export function meaningfulTail(stderr: string, lines = 3): string {
   // ggml's frames end in "(+0x…)[0x…]"; Node's own abort report numbers its frames and heads them.
   const frame = /(\(\+0x[0-9a-f]+\)|\[0x[0-9a-f]+\])\s*$|^\d+: |^-+ (Native|JavaScript) stack trace -+$/i;
-  return stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '' && !frame.test(l)).slice(-lines).join(' | ');
+  return stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !frame.test(l))
+    .slice(-lines)
+    .join(' | ');
 }
 
 export class RuntimeHost {
@@ -83,20 +107,43 @@ export class RuntimeHost {
     readonly transport: Transport,
   ) {}
 
-  static async start(opts: { script: string; transport: Transport; gpu: GpuSetting; exclude?: readonly string[]; signal?: AbortSignal }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
+  static async start(opts: {
+    script: string;
+    transport: Transport;
+    gpu: GpuSetting;
+    exclude?: readonly string[];
+    signal?: AbortSignal;
+  }): Promise<{ host: RuntimeHost; info: ReadyInfo }> {
     let host: RuntimeHost;
     if (opts.transport === 'process') {
       const child: ChildProcess = fork(opts.script, [], {
-        env: runtimeEnv(), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json',
+        env: runtimeEnv(),
+        execArgv: [],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'json',
       });
-      host = new RuntimeHost((m) => { child.send(m); }, () => child.kill('SIGKILL'), child.pid ?? null, 'process');
+      host = new RuntimeHost(
+        (m) => {
+          child.send(m);
+        },
+        () => child.kill('SIGKILL'),
+        child.pid ?? null,
+        'process',
+      );
       child.on('message', (m) => host.receive(m as WorkerMessage));
       child.stderr?.on('data', (d: Buffer) => host.keepStderr(d.toString()));
       child.on('exit', (code, signal) => host.died(signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`));
       child.on('error', (err) => host.died(err.message));
     } else {
       const worker = new Worker(opts.script, { env: runtimeEnv(), stderr: true, stdout: false });
-      host = new RuntimeHost((m) => worker.postMessage(m), () => { void worker.terminate(); }, null, 'thread');
+      host = new RuntimeHost(
+        (m) => worker.postMessage(m),
+        () => {
+          void worker.terminate();
+        },
+        null,
+        'thread',
+      );
       worker.on('message', (m: WorkerMessage) => host.receive(m));
       worker.stderr.on('data', (d: Buffer) => host.keepStderr(d.toString()));
       worker.on('exit', (code) => host.died(`exit code ${code}`));
@@ -150,7 +197,10 @@ export class RuntimeHost {
   }
 
   /** Rejects with the signal's reason when aborted, once the runtime has stopped generating. */
-  async generate(spec: GenerateSpec, opts: { signal?: AbortSignal; onDelta?: (text: string) => void } = {}): Promise<GenerateResult> {
+  async generate(
+    spec: GenerateSpec,
+    opts: { signal?: AbortSignal; onDelta?: (text: string) => void } = {},
+  ): Promise<GenerateResult> {
     const m = await this.cancellable((id) => ({ type: 'generate', id, spec }), opts.signal, opts.onDelta);
     if (m.type !== 'done') throw new RuntimeError(`unexpected answer to generate: ${m.type}`);
     return m.result;
@@ -181,7 +231,11 @@ export class RuntimeHost {
    * A request the signal can cancel: the runtime is told, and killed if it has not stopped
    * within the grace period. Rejects with the signal's reason when aborted.
    */
-  private async cancellable(build: (id: number) => HostMessage, signal: AbortSignal | undefined, onDelta?: (text: string) => void): Promise<WorkerMessage> {
+  private async cancellable(
+    build: (id: number) => HostMessage,
+    signal: AbortSignal | undefined,
+    onDelta?: (text: string) => void,
+  ): Promise<WorkerMessage> {
     signal?.throwIfAborted();
     let id = 0;
     let killTimer: NodeJS.Timeout | null = null;
@@ -212,7 +266,8 @@ export class RuntimeHost {
   }
 
   private request(build: (id: number) => HostMessage, onDelta?: (text: string) => void): Promise<WorkerMessage> {
-    if (this.exited !== null) return Promise.reject(new RuntimeError(`the model runtime is not running (${this.exited})`));
+    if (this.exited !== null)
+      return Promise.reject(new RuntimeError(`the model runtime is not running (${this.exited})`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, ...(onDelta === undefined ? {} : { onDelta }) });
@@ -221,7 +276,7 @@ export class RuntimeHost {
   }
 
   private receive(m: WorkerMessage): void {
-    const id = m.type === 'ready' ? 0 : m.id ?? 0;
+    const id = m.type === 'ready' ? 0 : (m.id ?? 0);
     const p = this.pending.get(id);
     if (p === undefined) return;
     if (m.type === 'delta') {

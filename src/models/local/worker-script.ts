@@ -4,8 +4,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export function defaultWorkerScript(from: string = import.meta.url): string {
-  const candidates = ['./model-worker.js', '../model-worker.js', '../../../dist/model-worker.js'].map((rel) => fileURLToPath(new URL(rel, from)));
+  const candidates = ['./model-worker.js', '../model-worker.js', '../../../dist/model-worker.js'].map((rel) =>
+    fileURLToPath(new URL(rel, from)),
+  );
   const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`the model runtime is not built (looked for ${candidates.join(', ')}); run: node scripts/build.mjs`);
+  if (found === undefined)
+    throw new Error(
+      `the model runtime is not built (looked for ${candidates.join(', ')}); run: node scripts/build.mjs`,
+    );
   return found;
 }

@@ -9,10 +9,24 @@ export class ScriptedModel implements Planner {
   constructor(private readonly dir: string) {}
   plan(req: PlanRequest): Promise<PlanOutcome> {
     this.calls++;
-    if (!/greeting/.test(req.text)) return Promise.resolve({ kind: 'not_understood', reason: 'the model could not plan it' });
+    if (!/greeting/.test(req.text))
+      return Promise.resolve({ kind: 'not_understood', reason: 'the model could not plan it' });
     return Promise.resolve({
-      kind: 'plan', tier: 'local', explanation: 'scripted',
-      steps: [{ id: 's1', agent: 'storage', tool: 'fs.write', args: { path: join(this.dir, 'greeting.txt'), content: 'hi\n' }, rationale: 'write it', risk: 'medium', reversible: true, dependsOn: [] }],
+      kind: 'plan',
+      tier: 'local',
+      explanation: 'scripted',
+      steps: [
+        {
+          id: 's1',
+          agent: 'storage',
+          tool: 'fs.write',
+          args: { path: join(this.dir, 'greeting.txt'), content: 'hi\n' },
+          rationale: 'write it',
+          risk: 'medium',
+          reversible: true,
+          dependsOn: [],
+        },
+      ],
     });
   }
 }

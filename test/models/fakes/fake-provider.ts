@@ -29,7 +29,12 @@ export interface SeenRequest {
 export type FakeApi = 'anthropic' | 'openai';
 
 /** Token counts as the fake reports them; the cache fields only when its prompt cache is on. */
-interface Usage { input: number; output: number; cacheRead?: number; cacheWrite?: number }
+interface Usage {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
 
 export class FakeProvider {
   readonly requests: SeenRequest[] = [];
@@ -51,7 +56,11 @@ export class FakeProvider {
   firstTokenMsPerUncachedToken = 0;
   private readonly cachedPrefixes = new Set<string>();
 
-  private constructor(readonly api: FakeApi, private readonly server: Server, private readonly port: number) {}
+  private constructor(
+    readonly api: FakeApi,
+    private readonly server: Server,
+    private readonly port: number,
+  ) {}
 
   static async start(api: FakeApi): Promise<FakeProvider> {
     const handlers: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
@@ -79,7 +88,9 @@ export class FakeProvider {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     let raw = '';
-    req.on('data', (d: Buffer) => { raw += d.toString(); });
+    req.on('data', (d: Buffer) => {
+      raw += d.toString();
+    });
     req.on('end', () => {
       const body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
       this.requests.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
@@ -118,13 +129,31 @@ export class FakeProvider {
         res.flushHeaders();
         return;
       case 'malformed':
-        this.stream(res, body, '{"explanation": "half a plan", "steps": [', { input: 10, output: 5 }, 2, true, 0, forcedTool(body));
+        this.stream(
+          res,
+          body,
+          '{"explanation": "half a plan", "steps": [',
+          { input: 10, output: 5 },
+          2,
+          true,
+          0,
+          forcedTool(body),
+        );
         return;
       case 'truncated':
         this.stream(res, body, JSON.stringify(script.plan), { input: 10, output: 5 }, 3, false, 0);
         return;
       case 'plan':
-        this.stream(res, body, JSON.stringify(script.plan), script.usage ?? (this.promptCache || this.measureUsage ? this.measured(body) : { input: 1000, output: 200 }), script.chunks ?? 4, true, script.delayMs ?? 0, forcedTool(body));
+        this.stream(
+          res,
+          body,
+          JSON.stringify(script.plan),
+          script.usage ?? (this.promptCache || this.measureUsage ? this.measured(body) : { input: 1000, output: 200 }),
+          script.chunks ?? 4,
+          true,
+          script.delayMs ?? 0,
+          forcedTool(body),
+        );
         return;
       case 'tool':
         this.stream(res, body, JSON.stringify(script.input), { input: 500, output: 50 }, 2, true, 0, script.name);
@@ -138,11 +167,11 @@ export class FakeProvider {
     if (!this.promptCache) return { input, output: 200, cacheRead: 0, cacheWrite: 0 };
     let prefix: unknown[];
     if (this.api === 'anthropic') {
-      const system = Array.isArray(body['system']) ? body['system'] as { cache_control?: unknown }[] : [];
+      const system = Array.isArray(body['system']) ? (body['system'] as { cache_control?: unknown }[]) : [];
       const mark = system.map((b) => b.cache_control !== undefined).lastIndexOf(true);
       prefix = mark < 0 ? [] : [body['tools'], system.slice(0, mark + 1)];
     } else {
-      const messages = Array.isArray(body['messages']) ? body['messages'] as unknown[] : [];
+      const messages = Array.isArray(body['messages']) ? (body['messages'] as unknown[]) : [];
       prefix = [body['tools'], messages[0]];
     }
     const prefixTokens = prefix.length === 0 ? 0 : tokens(prefix);
@@ -156,23 +185,44 @@ export class FakeProvider {
     if (prefixTokens === 0) return { input, output: 200, cacheRead: 0, cacheWrite: 0 };
     this.cachedPrefixes.add(hash);
     // Anthropic's input_tokens counts only what was neither read from nor written to the cache.
-    return seen ? { input: input - prefixTokens, output: 200, cacheRead: prefixTokens, cacheWrite: 0 } : { input: input - prefixTokens, output: 200, cacheRead: 0, cacheWrite: prefixTokens };
+    return seen
+      ? { input: input - prefixTokens, output: 200, cacheRead: prefixTokens, cacheWrite: 0 }
+      : { input: input - prefixTokens, output: 200, cacheRead: 0, cacheWrite: prefixTokens };
   }
 
   private error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-    const payload = this.api === 'anthropic'
-      ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error', message } }
-      : { error: { message, type: 'server_error', code: String(status) } };
+    const payload =
+      this.api === 'anthropic'
+        ? {
+            type: 'error',
+            error: {
+              type: status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error',
+              message,
+            },
+          }
+        : { error: { message, type: 'server_error', code: String(status) } };
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(payload));
   }
 
-  private stream(res: ServerResponse, body: Record<string, unknown>, json: string, usage: Usage, chunks: number, complete: boolean, delayMs: number, tool = 'submit_plan'): void {
+  private stream(
+    res: ServerResponse,
+    body: Record<string, unknown>,
+    json: string,
+    usage: Usage,
+    chunks: number,
+    complete: boolean,
+    delayMs: number,
+    tool = 'submit_plan',
+  ): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const size = Math.max(1, Math.ceil(json.length / chunks));
     const parts: string[] = [];
     for (let i = 0; i < json.length; i += size) parts.push(json.slice(i, i + size));
-    const frames = this.api === 'anthropic' ? anthropicFrames(body, parts, usage, complete, tool) : openAiFrames(body, parts, usage, complete, tool);
+    const frames =
+      this.api === 'anthropic'
+        ? anthropicFrames(body, parts, usage, complete, tool)
+        : openAiFrames(body, parts, usage, complete, tool);
     const write = (i: number): void => {
       if (i >= frames.length) {
         res.end();
@@ -183,7 +233,8 @@ export class FakeProvider {
       else write(i + 1);
     };
     // Anthropic's input_tokens already leaves out what the cache read or wrote; OpenAI's does not.
-    const uncached = this.api === 'anthropic' ? usage.input + (usage.cacheWrite ?? 0) : usage.input - (usage.cacheRead ?? 0);
+    const uncached =
+      this.api === 'anthropic' ? usage.input + (usage.cacheWrite ?? 0) : usage.input - (usage.cacheRead ?? 0);
     const firstToken = this.firstTokenMsPerUncachedToken * uncached;
     if (firstToken > 0) setTimeout(() => write(0), firstToken);
     else write(0);
@@ -193,51 +244,129 @@ export class FakeProvider {
 /** The tool a request forces (as both real APIs answer with it): submit_plan unless it names another. */
 function forcedTool(body: Record<string, unknown>): string {
   const choice = body['tool_choice'] as { name?: string; function?: { name?: string } } | string | undefined;
-  const named = typeof choice === 'object' ? choice.function?.name ?? choice.name : undefined;
+  const named = typeof choice === 'object' ? (choice.function?.name ?? choice.name) : undefined;
   return named ?? 'submit_plan';
 }
 
 /** The tool names a request offers, in either API's shape. */
 function toolNames(body: Record<string, unknown>): string[] {
-  const tools = Array.isArray(body['tools']) ? body['tools'] as { name?: string; function?: { name?: string } }[] : [];
+  const tools = Array.isArray(body['tools'])
+    ? (body['tools'] as { name?: string; function?: { name?: string } }[])
+    : [];
   return tools.map((t) => t.function?.name ?? t.name ?? '');
 }
 
 let toolUseIds = 0;
-const sse = (event: string | null, data: unknown): string => `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+const sse = (event: string | null, data: unknown): string =>
+  `${event === null ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 
-function anthropicFrames(body: Record<string, unknown>, parts: string[], usage: Usage, complete: boolean, tool: string): string[] {
+function anthropicFrames(
+  body: Record<string, unknown>,
+  parts: string[],
+  usage: Usage,
+  complete: boolean,
+  tool: string,
+): string[] {
   const model = String(body['model'] ?? 'claude-fake');
   const frames = [
-    sse('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1, ...(usage.cacheRead === undefined ? {} : { cache_read_input_tokens: usage.cacheRead, cache_creation_input_tokens: usage.cacheWrite ?? 0 }) } } }),
-    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${++toolUseIds}`, name: tool, input: {} } }),
-    ...parts.map((p) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } })),
+    sse('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_fake',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: usage.input,
+          output_tokens: 1,
+          ...(usage.cacheRead === undefined
+            ? {}
+            : { cache_read_input_tokens: usage.cacheRead, cache_creation_input_tokens: usage.cacheWrite ?? 0 }),
+        },
+      },
+    }),
+    sse('content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'tool_use', id: `toolu_fake_${++toolUseIds}`, name: tool, input: {} },
+    }),
+    ...parts.map((p) =>
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: p },
+      }),
+    ),
   ];
   if (!complete) return frames;
   return [
     ...frames,
     sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
-    sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: usage.output } }),
+    sse('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: usage.output },
+    }),
     sse('message_stop', { type: 'message_stop' }),
   ];
 }
 
-function openAiFrames(body: Record<string, unknown>, parts: string[], usage: Usage, complete: boolean, tool: string): string[] {
+function openAiFrames(
+  body: Record<string, unknown>,
+  parts: string[],
+  usage: Usage,
+  complete: boolean,
+  tool: string,
+): string[] {
   const model = String(body['model'] ?? 'gpt-fake');
   // The plan comes as a submit_plan call when that tool is offered, else as content (json_schema);
   // a fact call is always a tool call.
   const tools = tool !== forcedTool(body) || toolNames(body).includes(tool);
-  const chunk = (delta: Record<string, unknown>, finish: string | null): string => sse(null, {
-    id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
-  });
-  const deltas = parts.map((p, i) => (tools
-    ? chunk({ ...(i === 0 ? { role: 'assistant' } : {}), tool_calls: [{ index: 0, ...(i === 0 ? { id: `call_fake_${++toolUseIds}`, type: 'function' } : {}), function: { ...(i === 0 ? { name: tool } : {}), arguments: p } }] }, null)
-    : chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content: p }, null)));
+  const chunk = (delta: Record<string, unknown>, finish: string | null): string =>
+    sse(null, {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion.chunk',
+      created: 0,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+  const deltas = parts.map((p, i) =>
+    tools
+      ? chunk(
+          {
+            ...(i === 0 ? { role: 'assistant' } : {}),
+            tool_calls: [
+              {
+                index: 0,
+                ...(i === 0 ? { id: `call_fake_${++toolUseIds}`, type: 'function' } : {}),
+                function: { ...(i === 0 ? { name: tool } : {}), arguments: p },
+              },
+            ],
+          },
+          null,
+        )
+      : chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content: p }, null),
+  );
   if (!complete) return deltas;
   return [
     ...deltas,
     chunk({}, tools ? 'tool_calls' : 'stop'),
-    sse(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 0, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, ...(usage.cacheRead === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cacheRead } }) } }),
+    sse(null, {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion.chunk',
+      created: 0,
+      model,
+      choices: [],
+      usage: {
+        prompt_tokens: usage.input,
+        completion_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+        ...(usage.cacheRead === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cacheRead } }),
+      },
+    }),
     'data: [DONE]\n\n',
   ];
 }

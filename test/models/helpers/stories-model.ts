@@ -10,7 +10,9 @@ export const storiesPath = join(repoRoot, '..', 'shared', 'models', 'stories260K
 export const workerScript = join(repoRoot, 'dist', 'model-worker.js');
 
 /** The file's sha256, or null when the shared folder is absent. */
-export const storiesSha256 = existsSync(storiesPath) ? createHash('sha256').update(readFileSync(storiesPath)).digest('hex') : null;
+export const storiesSha256 = existsSync(storiesPath)
+  ? createHash('sha256').update(readFileSync(storiesPath)).digest('hex')
+  : null;
 
 function check(): string | null {
   if (storiesSha256 === null) return `${storiesPath} is absent (the shared models folder is not mounted here)`;
