@@ -46,10 +46,12 @@ export async function runDaemonForeground(
   }
   const log = createLogger({ level: loaded.config.system.log_level, format: loaded.config.system.log_format, write });
   for (const w of loaded.warnings)
-    log.warn(`${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`, {
-      component: 'config',
-      key: w.key,
-    });
+    log.warn(
+      w.newKey === undefined
+        ? `${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`
+        : `${w.file}: ${w.key} is now ${w.newKey}; ${w.instead}`,
+      { component: 'config', key: w.key },
+    );
   log.debug(`configuration from ${loaded.sources.length === 0 ? 'the defaults only' : loaded.sources.join(', ')}`);
   const reloadConfig = () =>
     loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;

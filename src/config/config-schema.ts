@@ -51,7 +51,6 @@ const Tools = z
 const Recovery = z
   .strictObject({
     snapshot_interval: z.enum(['off', 'hourly', 'daily']).default('hourly'),
-    max_snapshots: z.number().int().min(1).default(24),
     /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
     snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
     /** Empty files (and a sixth as many directories) kept ready so a restore of a deleted tree need not create inodes; 0 turns it off. */
@@ -100,11 +99,6 @@ const pct = (fallback: number) => z.union([z.number().min(1).max(100), z.literal
 const Monitor = z
   .strictObject({
     interval_s: z.number().min(1).max(86_400).default(30),
-    keep_hours: z
-      .number()
-      .min(1)
-      .max(24 * 90)
-      .default(24),
     cpu_pct: pct(95),
     memory_pct: pct(90),
     disk_pct: pct(90),

@@ -48,6 +48,7 @@ import type { Logger } from './logger.js';
 import { MetricsExport } from './metrics-export.js';
 import { parseListen } from '../config/listen-address.js';
 import { createRetention } from './retention.js';
+import { ageMs, retentionSettings } from '../config/retention-schema.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -340,7 +341,7 @@ export async function startDaemon(opts: {
   const monitor = new MonitorLoop({
     db,
     intervalMs: config.monitor.interval_s * 1000,
-    keepHours: config.monitor.keep_hours,
+    keepHours: ageMs(retentionSettings(config.retention).metrics) / 3_600_000,
     thresholds: config.monitor,
     custom: config.monitor.threshold ?? [],
     services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
@@ -401,7 +402,6 @@ export async function startDaemon(opts: {
     blobDir: join(paths.stateDir, 'snapshots'),
     ledger,
     retention: config.retention,
-    maxSnapshots: config.recovery.max_snapshots,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
     log: (m) => log(m, { component: 'retention' }),
     warn: (m) => log.warn(m, { component: 'retention' }),
@@ -488,7 +488,7 @@ export async function startDaemon(opts: {
   const scheduler = new SnapshotScheduler({
     snapshots,
     interval: config.recovery.snapshot_interval,
-    keep: config.recovery.max_snapshots,
+    keep: retentionSettings(config.retention).auto_snapshots,
     roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) =>
       ledger.append({

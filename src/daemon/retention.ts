@@ -1,6 +1,6 @@
 // The daemon's side of retention: the limits from [retention], gc/run's entry point, and the
 // daily collection (src/memory/collector.ts does the deleting).
-import { ageMs, type RetentionConfig } from '../config/retention-schema.js';
+import { ageMs, retentionSettings, type RetentionConfig } from '../config/retention-schema.js';
 import { collect, type CollectLimits, type CollectResult } from '../memory/collector.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { Db } from '../memory/database.js';
@@ -8,17 +8,14 @@ import { OpError } from '../agents/op-error.js';
 
 const DAY_MS = 86_400_000;
 
-export function retentionLimits(
-  retention: RetentionConfig | undefined,
-  maxSnapshots: number,
-  olderThan?: string,
-): CollectLimits {
-  const age = (configured: string | undefined, fallback: string): number => ageMs(olderThan ?? configured ?? fallback);
+export function retentionLimits(retention: RetentionConfig | undefined, olderThan?: string): CollectLimits {
+  const r = retentionSettings(retention);
+  const age = (configured: string): number => ageMs(olderThan ?? configured);
   return {
-    goalsMs: age(retention?.goals, '90d'),
-    eventsMs: age(retention?.events, '30d'),
-    memoriesMs: age(retention?.memories, '180d'),
-    autoSnapshots: retention?.auto_snapshots ?? maxSnapshots,
+    goalsMs: age(r.goals),
+    eventsMs: age(r.events),
+    memoriesMs: age(r.memories),
+    autoSnapshots: r.auto_snapshots,
   };
 }
 
@@ -33,7 +30,6 @@ export function createRetention(deps: {
   blobDir: string;
   ledger: AuditLedger;
   retention: RetentionConfig | undefined;
-  maxSnapshots: number;
   /** Why nothing may be changed now (a read-only state dir), or null. */
   refusal: () => string | null;
   log: (msg: string) => void;
@@ -43,7 +39,7 @@ export function createRetention(deps: {
   const run = (opts: { olderThan?: string; dryRun: boolean }): CollectResult => {
     const refused = opts.dryRun ? null : deps.refusal();
     if (refused !== null) throw new OpError('StateUnavailable', `cannot collect old state: ${refused}`);
-    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, deps.maxSnapshots, opts.olderThan), {
+    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, opts.olderThan), {
       dryRun: opts.dryRun,
     });
   };
