@@ -44,7 +44,18 @@ export async function runDaemonForeground(
     }
     throw err;
   }
-  const log = createLogger({ level: loaded.config.system.log_level, format: loaded.config.system.log_format, write });
+  const { logTarget, logSink } = await import('../daemon/log-file.js');
+  const sink = logSink(
+    logTarget(process.env),
+    { maxBytes: loaded.config.system.log_max_bytes, files: loaded.config.system.log_files },
+    write,
+  );
+  const log = createLogger({
+    level: loaded.config.system.log_level,
+    format: loaded.config.system.log_format,
+    write: sink.write,
+  });
+  log(sink.describe, { component: 'log' });
   for (const w of loaded.warnings)
     log.warn(
       w.newKey === undefined

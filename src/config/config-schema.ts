@@ -22,6 +22,15 @@ const System = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
     log_format: z.enum(['text', 'json']).default('text'),
+    /** aiosd.log is rotated past this size (not under journald, which rotates its own). */
+    log_max_bytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1024 * MiB)
+      .default(10 * MiB),
+    /** Rotated logs kept beside it: aiosd.log.1 (newest) … aiosd.log.<log_files>. */
+    log_files: z.number().int().min(1).max(100).default(5),
     autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
     /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
     autonomy_allow: z.array(z.string().min(1)).default([]),
