@@ -16,6 +16,8 @@ export const RetentionConfig = z.strictObject({
   memories: Age.default('180d'),
   /** The monitor's samples (was [monitor] keep_hours). */
   metrics: Age.default('24h'),
+  /** The state directory's filesystem this full (percent used) starts a collection at once. */
+  low_disk_pct: z.number().min(1).max(100).default(90),
 });
 export type RetentionConfig = z.output<typeof RetentionConfig>;
 
