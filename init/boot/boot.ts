@@ -2,7 +2,7 @@
 // services, the timeline, the phases, and what a signal means in each way of running.
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
@@ -27,6 +27,7 @@ import { loadSettings } from './load-settings.js';
 import { runPhases } from './phase-runner.js';
 import { configuredServices } from './configured-services.js';
 import { daemonService } from './daemon-service.js';
+import { UPDATE_RESTART_EXIT, UpdateCarrier } from '../update/update-carrier.js';
 
 export interface BootOptions {
   mode: BootTimeline['mode'];
@@ -65,6 +66,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
       log.line(`uncaught: ${err.stack ?? err.message}`);
     });
   let requestStop: (why: string, action: PowerAction | 'exit') => void = () => undefined;
+  let restartRequested = false;
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
     requestStop = (why, action) => {
       // A shutdown is shown on the console again, over whatever the TUI drew there.
@@ -102,6 +104,19 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     leaving.abort();
     return powerDown(action === 'exit' ? 'poweroff' : action, (l) => log.line(l), null);
   }
+
+  // A/B updates (init/update): how the last switch went is settled before anything starts.
+  const updates = new UpdateCarrier({
+    env,
+    codeDir: dirname(opts.aiosEntry),
+    daemonSocket: paths.socketPath,
+    log: (l) => log.line(l),
+    restart: () => {
+      restartRequested = true;
+      requestStop('update', pid1 ? 'reboot' : 'exit');
+    },
+  });
+  if (opts.mode !== 'service') updates.atBoot();
 
   const { config, problem } = loadSettings(paths);
   if (problem !== null) log.line(`${problem}; booting with the default settings`);
@@ -146,6 +161,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
         socketPath: controlSocket,
         control: new ServiceControl(supervisor, enablement),
         log: (l) => log.line(l),
+        updates,
       })
     : null;
   try {
@@ -200,6 +216,9 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     },
     BOOT_PHASES,
   );
+  // On a trial boot after an update, the health check runs beside the phases, against its deadline.
+  if (supervisesNode)
+    void updates.watchTrial().catch((err: unknown) => log.line(`update health check: ${String(err)}`));
   const outcome = await Promise.race([
     runPhases(BOOT_PHASES, ctx, recorder, {
       log: (l) => log.line(l),
@@ -228,6 +247,6 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   await supervisor.stopAll();
   await control?.close();
   rmSync(pidFile, { force: true });
-  if (action === 'exit') return 0;
+  if (action === 'exit') return restartRequested ? UPDATE_RESTART_EXIT : 0;
   return powerDown(action, (l) => log.line(l), stateMount);
 }

@@ -193,6 +193,7 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
           `goals: ${goals}`,
           `state: ${s.stateDir}`,
           `socket: ${s.socket}`,
+          ...(s.updateNotice === undefined ? [] : [`! ${sanitize(s.updateNotice, { singleLine: true })}`]),
         ].join('\n'),
       );
     }

@@ -20,7 +20,8 @@ import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
-import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { createUpdateService } from './update-service.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
@@ -434,6 +435,14 @@ export async function startDaemon(opts: {
     }),
     models: () => intelligence.figures(),
   });
+  const updates = createUpdateService({
+    db,
+    ledger,
+    env: process.env,
+    initSocket: process.env[INIT_SOCKET_ENV] || null,
+  });
+  // An update that ended while no aiosd ran (a slot that failed and the node came back) is recorded now.
+  if (!readOnly) bestEffort('record the last update of aiOS', () => void updates.recordOutcomes());
   await server.listen(
     createHandlers({
       version: VERSION,
@@ -454,6 +463,7 @@ export async function startDaemon(opts: {
       unrecordable: () => dbWatch.problem(),
       gc: (o) => retention.run(o),
       agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
+      updates,
       planners: () => planner.names,
       problems: () => [
         ...intelligence.problems(),

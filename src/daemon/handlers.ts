@@ -11,6 +11,8 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
+import { updateHandlers } from './update-handlers.js';
+import type { UpdateService } from './update-service.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
@@ -61,6 +63,8 @@ export interface HandlerDeps {
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
   /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
   agentJobs?: (agent: string) => AgentJobView[];
+  /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
+  updates?: UpdateService;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -104,6 +108,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         tiers: d.tiers(),
         ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
+        ...updateNoticeOf(d.updates),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -163,6 +168,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
+    ...updateHandlers(d.updates),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')
@@ -226,6 +232,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return r;
     },
   };
+}
+
+/** The failed update a login should hear about, if any: never a reason for status/get to fail. */
+function updateNoticeOf(updates: UpdateService | undefined): { updateNotice?: string } {
+  try {
+    const n = updates?.notice() ?? null;
+    return n === null ? {} : { updateNotice: n };
+  } catch {
+    return {};
+  }
 }
 
 interface DaemonMemory {

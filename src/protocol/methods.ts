@@ -17,6 +17,7 @@ import {
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ScheduleView } from './schedule.js';
+import { UpdateAccepted, UpdateStatus } from './update.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -116,6 +117,8 @@ export const methods = {
       budget: z.object({ spentUsd: z.number(), limitUsd: z.number().nullable() }).optional(),
       /** aiosd's own memory, for the soak and for anyone watching it over days. */
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
+      /** The last update of aiOS failed and this slot runs instead: what a login shows (init/update). */
+      updateNotice: z.string().optional(),
     }),
   },
   'events/subscribe': { perm: viewer, params: Empty, result: Ok },
@@ -493,6 +496,32 @@ export const methods = {
       })
       .strict(),
     result: GcResult,
+  },
+  'update/request': {
+    perm: admin,
+    // Installs a signed bundle (npm run bundle) into the slot that does not run and restarts into
+    // it; aios-init carries it (init/update). Recorded in the ledger before and after.
+    params: z
+      .object({
+        bundle: z.string().min(1).max(4096).startsWith('/', 'the bundle as an absolute path'),
+        allowDowngrade: z.boolean().optional(),
+      })
+      .strict(),
+    result: UpdateAccepted,
+  },
+  'update/rollback': {
+    perm: admin,
+    // Back to the other slot by hand (it must hold an aiOS), with the same health check.
+    params: Empty,
+    result: UpdateAccepted,
+  },
+  'update/status': { perm: viewer, params: Empty, result: UpdateStatus },
+  'update/report': {
+    perm: admin,
+    // aios-init after a health check: aiosd records in the ledger the outcomes update.json holds
+    // that the ledger does not yet (it reads the file, which only root writes; nothing is taken from the caller).
+    params: Empty,
+    result: z.object({ recorded: z.number() }),
   },
 } as const;
 
