@@ -18,6 +18,7 @@ import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js
 import { scheduleListCommand } from './schedule-commands.js';
 import { gcCommand } from './gc-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
+import { registerFleet } from './fleet-program.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -332,6 +333,13 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsKeySetCommand(sock(), provider, io(json));
         });
+
+      registerFleet(program, {
+        sock,
+        setCode: (c) => {
+          code = c;
+        },
+      });
 
       try {
         await program.parseAsync(argv, { from: 'user' });
