@@ -1,10 +1,22 @@
 // `aios fleet …`: the hub, creds, joining, and the fleet's nodes, goals and audit (docs/fleet.md).
 import type { Command } from 'commander';
+import type { Io } from './commands.js';
+import type { PersonOptions } from './fleet-commands.js';
 
 export interface FleetCliDeps {
   sock: () => string;
   setCode: (code: number) => void;
+  io: (json: boolean | undefined) => Io;
 }
+
+const personFlags = (c: Command): Command =>
+  c
+    .option('--hub <url>', "on a workstation: the hub's URL (env AIOS_FLEET_HUB)")
+    .option('--creds <file>', "on a workstation: the person's .creds file (env AIOS_FLEET_CREDS)")
+    .option(
+      '--key <file>',
+      "the person's Ed25519 key (env AIOS_FLEET_KEY; default ~/.config/aios/fleet/person-key.pem)",
+    );
 
 const say = (t: string): void => {
   process.stdout.write(t + '\n');
@@ -67,5 +79,57 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
         process.stdout.write(r.creds);
         if (r.note !== null) warn(`note: ${r.note}`);
       }),
+    );
+  fleet
+    .command('join')
+    .description(
+      'join this node to a fleet (admin): aiosd connects out to the hub with these creds, kept 0600 in its state dir',
+    )
+    .argument('<url>', 'the hub, e.g. nats://10.0.0.5:4222 or tls://hub.example:4222')
+    .requiredOption('--creds <file>', "this node's creds (aios fleet token --node NAME on the hub)")
+    .option('--ca <file>', "the CA that signed the hub's certificate (PEM)")
+    .option('--json', 'machine-readable output')
+    .action(async (url: string, o: { creds: string; ca?: string; json?: boolean }) =>
+      guarded(deps, async () => {
+        const { fleetJoinCommand } = await import('./fleet-commands.js');
+        return fleetJoinCommand(
+          deps.sock(),
+          url,
+          { creds: o.creds, ...(o.ca === undefined ? {} : { ca: o.ca }) },
+          deps.io(o.json),
+        );
+      }),
+    );
+  fleet
+    .command('leave')
+    .description('leave the fleet (admin): aiosd disconnects and forgets the creds')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) =>
+      guarded(deps, async () => (await import('./fleet-commands.js')).fleetLeaveCommand(deps.sock(), deps.io(o.json))),
+    );
+  fleet
+    .command('status')
+    .description("this node's membership: hub, connection, key")
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) =>
+      guarded(deps, async () => (await import('./fleet-commands.js')).fleetStatusCommand(deps.sock(), deps.io(o.json))),
+    );
+  personFlags(
+    fleet
+      .command('nodes')
+      .description(
+        "the fleet's nodes with health and facts (from this node's aiosd, or with --hub/--creds from a workstation)",
+      )
+      .option('--json', 'machine-readable output'),
+  ).action(async (o: PersonOptions & { json?: boolean }) =>
+    guarded(deps, async () => (await import('./fleet-commands.js')).fleetNodesCommand(deps.sock(), o, deps.io(o.json))),
+  );
+  fleet
+    .command('key')
+    .description("print this person's Ed25519 public key (made on first use), for nodes' [fleet.people]")
+    .option('--key <file>', 'the key file (default ~/.config/aios/fleet/person-key.pem)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { key?: string; json?: boolean }) =>
+      guarded(deps, async () => (await import('./fleet-commands.js')).fleetKeyCommand(o.key, deps.io(o.json))),
     );
 }

@@ -336,6 +336,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
 
       registerFleet(program, {
         sock,
+        io,
         setCode: (c) => {
           code = c;
         },

@@ -11,6 +11,8 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
+import { fleetHandlers } from '../fleet/fleet-handlers.js';
+import type { FleetNode } from '../fleet/node-agent.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
@@ -57,6 +59,8 @@ export interface HandlerDeps {
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  /** This node's member of the fleet (src/fleet). */
+  fleet: FleetNode;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -159,6 +163,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
+    ...fleetHandlers(d.fleet, (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail })),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')

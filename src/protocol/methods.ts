@@ -16,6 +16,7 @@ import {
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ScheduleView } from './schedule.js';
+import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -491,6 +492,11 @@ export const methods = {
       .strict(),
     result: GcResult,
   },
+  // The fleet (src/fleet, docs/fleet.md): joining and leaving change who may send this node work.
+  'fleet/join': { perm: admin, params: FleetJoinParams, result: FleetStatus },
+  'fleet/leave': { perm: admin, params: Empty, result: FleetStatus },
+  'fleet/status': { perm: viewer, params: Empty, result: FleetStatus },
+  'fleet/nodes': { perm: viewer, params: Empty, result: z.object({ nodes: z.array(NodeFacts) }) },
 } as const;
 
 export type Methods = typeof methods;
