@@ -1,7 +1,9 @@
 // `aios fleet …`: the hub, creds, joining, and the fleet's nodes, goals and audit (docs/fleet.md).
 import type { Command } from 'commander';
 import type { Io } from './commands.js';
+import { CliError } from './exit-codes.js';
 import type { PersonOptions } from './fleet-commands.js';
+import type { FleetGoalOptions } from './fleet-goal-command.js';
 
 export interface FleetCliDeps {
   sock: () => string;
@@ -31,7 +33,7 @@ async function guarded(deps: FleetCliDeps, f: () => Promise<number | void>): Pro
     deps.setCode((await f()) ?? 0);
   } catch (err) {
     warn(`aios fleet: ${err instanceof Error ? err.message : String(err)}`);
-    deps.setCode(1);
+    deps.setCode(err instanceof CliError ? err.exitCode : 1);
   }
 }
 
@@ -132,4 +134,42 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .action(async (o: { key?: string; json?: boolean }) =>
       guarded(deps, async () => (await import('./fleet-commands.js')).fleetKeyCommand(o.key, deps.io(o.json))),
     );
+  personFlags(
+    fleet
+      .command('goal')
+      .description(
+        "one goal on many nodes: each plans it, plans are grouped, each distinct plan is approved once (signed), then canary first and batches; `fleet goal show <id>` prints each node's state",
+      )
+      .argument('<words...>', 'the goal in plain words, or show and a fleet goal id')
+      .option('--nodes <spec>', 'which nodes: a name glob ("web-*"), a label (role=web), comma-separated')
+      .option('-y, --yes', 'approve every plan group without asking')
+      .option('--confirm', 'also explicitly confirm steps that need it (irreversible, require_confirm)')
+      .option('--canary <n>', 'nodes run first, alone (default 1)')
+      .option('--batch <n>', 'nodes at a time after the canary (default 10)')
+      .option('--max-failures <n>', 'stop starting nodes once more than this many failed (default 0)')
+      .option(
+        '--timeout <duration>',
+        'how long to wait for a node to plan, or to finish, before calling it unreachable (default 60s)',
+      )
+      .option('--json', 'machine-readable output'),
+  ).action(async (words: string[], o: FleetGoalOptions) =>
+    guarded(deps, async () => {
+      const m = await import('./fleet-goal-command.js');
+      if (words[0] === 'show' && words.length === 2) return m.fleetGoalShowCommand(words[1] ?? '', o, deps.io(o.json));
+      return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json));
+    }),
+  );
+  personFlags(
+    fleet
+      .command('rollback')
+      .description(
+        "roll back a fleet goal on every node that ran it (lists them first; --yes to do it); each node judges the person's role",
+      )
+      .argument('<id>', 'the fleet goal id')
+      .option('-y, --yes', 'roll back after listing')
+      .option('--timeout <duration>', 'how long to wait for the nodes (default 60s)')
+      .option('--json', 'machine-readable output'),
+  ).action(async (id: string, o: PersonOptions & { yes?: boolean; timeout?: string; json?: boolean }) =>
+    guarded(deps, async () => (await import('./fleet-goal-command.js')).fleetRollbackCommand(id, o, deps.io(o.json))),
+  );
 }
