@@ -19,6 +19,7 @@ import { scheduleListCommand } from './schedule-commands.js';
 import { gcCommand } from './gc-command.js';
 import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
+import { registerFleet } from './fleet-program.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -352,6 +353,14 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsKeySetCommand(sock(), provider, io(json));
         });
+
+      registerFleet(program, {
+        sock,
+        io,
+        setCode: (c) => {
+          code = c;
+        },
+      });
 
       try {
         await program.parseAsync(argv, { from: 'user' });

@@ -5,6 +5,7 @@ import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
+import { FleetConfig } from '../fleet/fleet-config.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
@@ -137,5 +138,7 @@ export const AiosConfig = z.strictObject({
   schedule: z.array(ScheduleEntry).max(256).optional(),
   // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
   retention: RetentionConfig.optional(),
+  // [fleet]: optional; absent means this node is in no fleet until `aios fleet join` (src/fleet).
+  fleet: FleetConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

@@ -51,6 +51,7 @@ import { parseListen } from '../config/listen-address.js';
 import { createRetention } from './retention.js';
 import { ageMs, retentionSettings } from '../config/retention-schema.js';
 import { maintenanceAgent } from './maintenance-setup.js';
+import { createFleetNode } from '../fleet/daemon-fleet.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -421,6 +422,29 @@ export async function startDaemon(opts: {
     log: log.with({ component: 'maintenance' }),
   });
   const nodeName = config.system.hostname ?? hostname();
+  const problems = (): string[] => [
+    ...intelligence.problems(),
+    ...(sandbox.available
+      ? []
+      : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
+    ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+  ];
+  // The fleet (src/fleet): connects out to the hub once this node has joined one.
+  const fleet = createFleetNode({
+    stateDir: paths.stateDir,
+    mode: paths.mode,
+    ownerUid,
+    nodeName: config.fleet?.node ?? nodeName,
+    version: VERSION,
+    config: () => config.fleet,
+    engine,
+    ledger,
+    server,
+    access: accessOf,
+    problems,
+    log: (m) => log(m, { component: 'fleet' }),
+    warn: (m) => log.warn(m, { component: 'fleet' }),
+  });
   const views = createTuiViews({
     db,
     ledger,
@@ -465,13 +489,8 @@ export async function startDaemon(opts: {
       agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
       updates,
       planners: () => planner.names,
-      problems: () => [
-        ...intelligence.problems(),
-        ...(sandbox.available
-          ? []
-          : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
-        ...[space.recentProblem(), integrity()].filter((p) => p !== null),
-      ],
+      problems,
+      fleet,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),
@@ -504,6 +523,11 @@ export async function startDaemon(opts: {
         ),
     );
   }
+  void fleet
+    .start()
+    .catch((err: unknown) =>
+      log.warn(`fleet: ${err instanceof Error ? err.message : String(err)}`, { component: 'fleet' }),
+    );
   intelligence
     .start()
     .catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
@@ -546,6 +570,7 @@ export async function startDaemon(opts: {
       clearInterval(spaceWatch);
       await metricsExport?.close();
       views.hatches.closeAll();
+      await fleet.stop();
       await server.close();
       await engine.idle();
       helpers?.close();

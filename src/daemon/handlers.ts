@@ -13,6 +13,8 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
 import { updateHandlers } from './update-handlers.js';
 import type { UpdateService } from './update-service.js';
+import { fleetHandlers } from '../fleet/fleet-handlers.js';
+import type { FleetNode } from '../fleet/node-agent.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
@@ -65,6 +67,8 @@ export interface HandlerDeps {
   agentJobs?: (agent: string) => AgentJobView[];
   /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
   updates?: UpdateService;
+  /** This node's member of the fleet (src/fleet). */
+  fleet: FleetNode;
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -169,6 +173,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
     ...updateHandlers(d.updates),
+    ...fleetHandlers(d.fleet, (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail })),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')

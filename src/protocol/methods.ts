@@ -18,6 +18,7 @@ import {
 import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
+import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -523,6 +524,11 @@ export const methods = {
     params: Empty,
     result: z.object({ recorded: z.number() }),
   },
+  // The fleet (src/fleet, docs/fleet.md): joining and leaving change who may send this node work.
+  'fleet/join': { perm: admin, params: FleetJoinParams, result: FleetStatus },
+  'fleet/leave': { perm: admin, params: Empty, result: FleetStatus },
+  'fleet/status': { perm: viewer, params: Empty, result: FleetStatus },
+  'fleet/nodes': { perm: viewer, params: Empty, result: z.object({ nodes: z.array(NodeFacts) }) },
 } as const;
 
 export type Methods = typeof methods;
