@@ -6,6 +6,7 @@ import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
+import { PackagesConfig, PatchKeys } from './patch-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -33,6 +34,8 @@ const Security = z
     mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
     dangerous_patterns: z.array(regexSource).default([]),
     require_confirm: z.array(regexSource).default([]),
+    // auto_patch, auto_patch_window, auto_patch_checks (src/config/patch-schema.ts).
+    ...PatchKeys,
   })
   .prefault({});
 
@@ -134,5 +137,7 @@ export const AiosConfig = z.strictObject({
   schedule: z.array(ScheduleEntry).max(256).optional(),
   // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
   retention: RetentionConfig.optional(),
+  // Optional so configs written before it compare unchanged; absent means the node itself (src/config/patch-schema.ts).
+  packages: PackagesConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

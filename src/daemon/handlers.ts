@@ -16,6 +16,7 @@ import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
+import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
 import type { CollectResult } from '../memory/collector.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
@@ -57,6 +58,8 @@ export interface HandlerDeps {
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  /** [security] auto_patch (src/agents/patch): its status, and a run now. */
+  patching?: { status: () => PatchStatus; run: (by: string) => Promise<PatchRunView> };
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -100,6 +103,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         tiers: d.tiers(),
         ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
+        ...(d.patching === undefined ? {} : { patching: d.patching.status() }),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -204,6 +208,14 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
+    'patch/status': () => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.status();
+    },
+    'patch/run': (_p, conn) => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.run(conn.actor.name);
+    },
     'gc/run': (p, conn) => {
       if (d.gc === undefined)
         throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');

@@ -1,4 +1,5 @@
 // Every request a client may send, as params and result schemas, named resource/method.
+import { PatchRunView, PatchStatus } from './patch.js';
 import { z } from 'zod';
 import { BootTimeline } from './boot-timeline.js';
 import {
@@ -115,6 +116,8 @@ export const methods = {
       budget: z.object({ spentUsd: z.number(), limitUsd: z.number().nullable() }).optional(),
       /** aiosd's own memory, for the soak and for anyone watching it over days. */
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
+      /** [security] auto_patch: whether patching is on, when, and how the last run went. */
+      patching: PatchStatus.optional(),
     }),
   },
   'events/subscribe': { perm: viewer, params: Empty, result: Ok },
@@ -490,6 +493,18 @@ export const methods = {
       })
       .strict(),
     result: GcResult,
+  },
+  'patch/status': {
+    perm: viewer,
+    // [security] auto_patch: on or off, its window and package root, and the last run.
+    params: Empty,
+    result: PatchStatus,
+  },
+  'patch/run': {
+    perm: admin,
+    // A patch run now, outside the window; answers when it has ended (upgraded, rolled back, nothing, failed).
+    params: Empty,
+    result: PatchRunView,
   },
 } as const;
 

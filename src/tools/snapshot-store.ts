@@ -156,12 +156,16 @@ export class SnapshotStore {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
     const states: { kind: StateUse['kind']; data: unknown }[] = [];
+    const kept: string[] = [];
     for (const use of input.states ?? []) {
       const provider = this.providers.get(use.kind);
       if (provider === undefined) throw new Error(`no way to snapshot ${use.kind} state on this node`);
-      states.push({ kind: use.kind, data: await provider.capture(use.keys) });
+      const data = await provider.capture(use.keys, use);
+      states.push({ kind: use.kind, data });
+      kept.push(...(provider.keepFiles?.(data) ?? []));
     }
-    const paths = [...new Set(input.paths.map((p) => resolve(p)))];
+    // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
+    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))];
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
     const entries = paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', { read: 0 }));
