@@ -1,4 +1,5 @@
 // The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
+import { patchLine } from './patch-commands.js';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import type { GoalView } from '../protocol/model.js';
@@ -191,6 +192,7 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
           `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
           `planners: ${s.planners.join(' → ')}`,
           `goals: ${goals}`,
+          ...(s.patching === undefined ? [] : [patchLine(s.patching)]),
           `state: ${s.stateDir}`,
           `socket: ${s.socket}`,
           ...(s.updateNotice === undefined ? [] : [`! ${sanitize(s.updateNotice, { singleLine: true })}`]),

@@ -16,6 +16,7 @@ import {
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
+import { patchRunCommand, patchStatusCommand } from './patch-commands.js';
 import { gcCommand } from './gc-command.js';
 import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
@@ -276,6 +277,23 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('--json', 'machine-readable output')
         .action(async (o: { json?: boolean }) => {
           code = await scheduleListCommand(sock(), io(o.json));
+        });
+      const patch = program
+        .command('patch')
+        .description('packages upgraded on their own ([security] auto_patch in config.toml)');
+      patch
+        .command('status')
+        .description('on or off, the window, and how the last run went')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchStatusCommand(sock(), io(o.json));
+        });
+      patch
+        .command('run')
+        .description('a run now, outside the window (admins): upgrade, verify, roll back if a check fails')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchRunCommand(sock(), io(o.json));
         });
       program
         .command('gc')

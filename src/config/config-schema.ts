@@ -7,6 +7,7 @@ import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
 import { FleetConfig } from '../fleet/fleet-config.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
+import { PackagesConfig, PatchKeys } from './patch-schema.js';
 
 const MiB = 1024 * 1024;
 
@@ -43,6 +44,8 @@ const Security = z
     mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
     dangerous_patterns: z.array(regexSource).default([]),
     require_confirm: z.array(regexSource).default([]),
+    // auto_patch, auto_patch_window, auto_patch_checks (src/config/patch-schema.ts).
+    ...PatchKeys,
   })
   .prefault({});
 
@@ -140,5 +143,7 @@ export const AiosConfig = z.strictObject({
   retention: RetentionConfig.optional(),
   // [fleet]: optional; absent means this node is in no fleet until `aios fleet join` (src/fleet).
   fleet: FleetConfig.optional(),
+  // Optional so configs written before it compare unchanged; absent means the node itself (src/config/patch-schema.ts).
+  packages: PackagesConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

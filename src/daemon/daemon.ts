@@ -13,6 +13,7 @@ import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { Scheduler } from '../agents/schedule/scheduler.js';
+import { AutoPatcher } from '../agents/patch/auto-patcher.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
@@ -110,10 +111,11 @@ export async function startDaemon(opts: {
   const store = new GoalStore(db);
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
+  const packagesRoot = config.packages?.root ?? '/';
   const snapshots = new SnapshotStore(
     db,
     join(paths.stateDir, 'snapshots'),
-    [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()],
+    [new PackageStateProvider(packagesRoot), new ServiceStateProvider(serviceManager), new FirewallStateProvider()],
     { target: config.recovery.spare_files, log },
   );
   bestEffort('finish interrupted restores', () => {
@@ -155,6 +157,7 @@ export async function startDaemon(opts: {
     outputCapBytes: config.tools.output_cap_bytes,
     serviceManager,
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    packagesRoot,
   });
   const ownerUid = process.getuid?.() ?? 0;
   // An operator's goal runs with the operator's credentials, in a helper per uid that drops
@@ -400,6 +403,24 @@ export async function startDaemon(opts: {
     },
   });
 
+  // [security] auto_patch: runs are goals of the patch actor, approved by that configured policy (src/agents/patch).
+  const patchActor: Actor = { ...scheduleActor, name: 'patch', role: 'admin' };
+  const patcher = new AutoPatcher({
+    engine,
+    registry,
+    ledger,
+    mode: config.security.auto_patch ?? 'off',
+    ...(config.security.auto_patch_window === undefined ? {} : { window: config.security.auto_patch_window }),
+    checks: config.security.auto_patch_checks ?? [],
+    root: packagesRoot,
+    activeServices: async () =>
+      serviceManager.unavailable() === null
+        ? (await serviceManager.list()).filter((s) => s.active === 'active').map((s) => s.unit)
+        : [],
+    actor: patchActor,
+    log: (m) => log(m, { component: 'patch' }),
+  });
+
   const retention = createRetention({
     db,
     blobDir: join(paths.stateDir, 'snapshots'),
@@ -484,6 +505,7 @@ export async function startDaemon(opts: {
       mesh,
       procedures,
       schedules: () => schedules.list(),
+      patching: { status: () => patcher.status(), run: (by) => patcher.run(by) },
       unrecordable: () => dbWatch.problem(),
       gc: (o) => retention.run(o),
       agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
@@ -533,6 +555,7 @@ export async function startDaemon(opts: {
     .catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
   schedules.start();
+  if (!readOnly) patcher.start();
   const scheduler = new SnapshotScheduler({
     snapshots,
     interval: config.recovery.snapshot_interval,
@@ -567,6 +590,7 @@ export async function startDaemon(opts: {
     async close() {
       monitor.stop();
       schedules.stop();
+      patcher.stop();
       clearInterval(spaceWatch);
       await metricsExport?.close();
       views.hatches.closeAll();

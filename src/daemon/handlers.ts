@@ -20,6 +20,7 @@ import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
+import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
 import type { CollectResult } from '../memory/collector.js';
 import { collectedDetail } from './retention.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
@@ -69,6 +70,8 @@ export interface HandlerDeps {
   updates?: UpdateService;
   /** This node's member of the fleet (src/fleet). */
   fleet: FleetNode;
+  /** [security] auto_patch (src/agents/patch): its status, and a run now. */
+  patching?: { status: () => PatchStatus; run: (by: string) => Promise<PatchRunView> };
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -113,6 +116,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
         ...updateNoticeOf(d.updates),
+        ...(d.patching === undefined ? {} : { patching: d.patching.status() }),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -222,6 +226,14 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
+    'patch/status': () => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.status();
+    },
+    'patch/run': (_p, conn) => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.run(conn.actor.name);
+    },
     'gc/run': (p, conn) => {
       if (d.gc === undefined)
         throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');

@@ -1,4 +1,5 @@
 // Every request a client may send, as params and result schemas, named resource/method.
+import { PatchRunView, PatchStatus } from './patch.js';
 import { z } from 'zod';
 import { AgentJobView } from './agent-jobs.js';
 import { BootTimeline } from './boot-timeline.js';
@@ -120,6 +121,8 @@ export const methods = {
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
       /** The last update of aiOS failed and this slot runs instead: what a login shows (init/update). */
       updateNotice: z.string().optional(),
+      /** [security] auto_patch: whether patching is on, when, and how the last run went. */
+      patching: PatchStatus.optional(),
     }),
   },
   'events/subscribe': { perm: viewer, params: Empty, result: Ok },
@@ -529,6 +532,18 @@ export const methods = {
   'fleet/leave': { perm: admin, params: Empty, result: FleetStatus },
   'fleet/status': { perm: viewer, params: Empty, result: FleetStatus },
   'fleet/nodes': { perm: viewer, params: Empty, result: z.object({ nodes: z.array(NodeFacts) }) },
+  'patch/status': {
+    perm: viewer,
+    // [security] auto_patch: on or off, its window and package root, and the last run.
+    params: Empty,
+    result: PatchStatus,
+  },
+  'patch/run': {
+    perm: admin,
+    // A patch run now, outside the window; answers when it has ended (upgraded, rolled back, nothing, failed).
+    params: Empty,
+    result: PatchRunView,
+  },
 } as const;
 
 export type Methods = typeof methods;

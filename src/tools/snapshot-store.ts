@@ -168,10 +168,13 @@ export class SnapshotStore {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
     const states: { kind: StateUse['kind']; data: unknown }[] = [];
+    const kept: string[] = [];
     for (const use of input.states ?? []) {
       const provider = this.providers.get(use.kind);
       if (provider === undefined) throw new Error(`no way to snapshot ${use.kind} state on this node`);
-      states.push({ kind: use.kind, data: await provider.capture(use.keys) });
+      const data = await provider.capture(use.keys, use);
+      states.push({ kind: use.kind, data });
+      kept.push(...(provider.keepFiles?.(data) ?? []));
     }
     for (const t of input.trees ?? []) {
       if (!isAbsolute(t)) throw new Error(`snapshot paths must be absolute, got "${t}"`);
@@ -180,7 +183,8 @@ export class SnapshotStore {
     }
     const roots = [...new Set((input.trees ?? []).map((t) => resolve(t)))];
     const inRoots = (p: string): boolean => roots.some((r) => inTree(r, p));
-    const paths = [...new Set(input.paths.map((p) => resolve(p)))].filter((p) => !inRoots(p));
+    // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
+    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))].filter((p) => !inRoots(p));
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
     const counter = { read: 0 };

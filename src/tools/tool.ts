@@ -38,6 +38,8 @@ export interface StateUse {
   kind: 'packages' | 'services' | 'firewall';
   /** Which units (services) or packages; empty means all of that kind. */
   keys: string[];
+  /** packages: the apt argv the step runs; the installed .deb of every package it replaces or removes is kept. */
+  transaction?: string[];
 }
 
 export interface ToolContext {
