@@ -14,13 +14,15 @@
 #                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD]
 #                           [--grub-password PW] [--init pid1|systemd] [--compression lz4|zstd|xz]
 #                           [--disk-size SIZE] [--no-disk] [--apt-fixture] [--extra-config FILE]
-#                           [--gpu] [--no-apt]
+#                           [--plain] [--gpu] [--no-apt]
 #
 # Output goes to ~/.cache/aios-image/out (--out), the cached Debian base to ~/.cache/aios-image.
 # --disk-size is the disk image's virtual size (default 4G; a qcow2 grows as it is written).
 # --no-disk builds the ISO alone. --apt-fixture (test images) puts scripts/make-apt-fixture.sh's
 # repository of aios-hello into the image with its apt source, so pkg.install works offline.
 # --extra-config FILE is appended to /etc/aios/config.toml (tests: [[init.services]]).
+# --plain builds debian-plain.qcow2 alone: the same recipe with systemd and without aiOS, the
+# baseline that boot times are compared with.
 # --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
 # Without --root-password root is locked: rescue mode's sulogin refuses, so recovery goes
 # through the break-glass account.
@@ -48,6 +50,7 @@ COMP=lz4
 DISK_SIZE=4G
 DISK=1
 APT_FIXTURE=0
+PLAIN=0
 EXTRA_CONFIG=""
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
@@ -73,8 +76,9 @@ while [ $# -gt 0 ]; do
     --disk-size) DISK_SIZE=$2; shift 2 ;;
     --no-disk) DISK=0; shift ;;
     --apt-fixture) APT_FIXTURE=1; shift ;;
+    --plain) PLAIN=1; INIT=systemd; shift ;;
     --extra-config) EXTRA_CONFIG=$(realpath "$2"); shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -153,12 +157,59 @@ else
   mv "$BASE.tmp" "$BASE"
 fi
 
+# /boot/grub on the root: the disk's menu, its environment block (the aiOS slots) and GRUB's
+# modules for both firmwares. The ISO ignores it; the disk image and install-disk boot from it.
+grub_for_disk() {
+  step "GRUB for the disk"
+  mkdir -p "$ROOTFS/boot/grub"
+  cp -r "$ROOTFS/usr/lib/grub/i386-pc" "$ROOTFS/usr/lib/grub/x86_64-efi" "$ROOTFS/boot/grub/"
+  grub-editenv "$ROOTFS/boot/grub/grubenv" create
+  grub-editenv "$ROOTFS/boot/grub/grubenv" set aios_active=a aios_next=
+  if [ -z "$GRUB_PASSWORD" ]; then
+    GRUB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+    (umask 077; echo "$GRUB_PASSWORD" > "$OUT/grub-password")
+    echo "GRUB password (user root): in $OUT/grub-password"
+  fi
+  GRUB_HASH=$(printf '%s\n%s\n' "$GRUB_PASSWORD" "$GRUB_PASSWORD" | grub-mkpasswd-pbkdf2 | sed -n 's/.*is \(grub\.pbkdf2\..*\)$/\1/p')
+  [ -n "$GRUB_HASH" ] || die "grub-mkpasswd-pbkdf2 gave no hash"
+  GRUB_EDIT=("s|@GRUB_PASSWORD_HASH@|$GRUB_HASH|")
+  # Under systemd the kernel starts /sbin/init, and rescue is systemd's rescue.target (sulogin).
+  [ "$INIT" = pid1 ] || GRUB_EDIT+=('s| init=/usr/local/sbin/aios-init-pid1||' 's|aios\.rescue|systemd.unit=rescue.target|')
+  sed "${GRUB_EDIT[@]/#/-e}" "$REPO/iso/grub-disk.cfg" > "$ROOTFS/boot/grub/grub.cfg"
+}
+
+# The disk image: written raw (sparse), then converted, so the qcow2 holds only the blocks in use.
+disk_image() {
+  step "disk image (GPT, BIOS + UEFI)"
+  DISK_IMG="$OUT/$1"
+  "$REPO/iso/write-disk.sh" "$ROOTFS" "$WORK/disk.raw" "$DISK_SIZE"
+  qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$DISK_IMG"
+  rm -f "$WORK/disk.raw"
+}
+
 step "root filesystem"
 WORK="$OUT/work"
 ROOTFS="$WORK/rootfs"
 rm -rf "$WORK"
 mkdir -p "$ROOTFS" "$WORK/iso/live" "$WORK/iso/boot/grub"
 cp -a "$BASE/." "$ROOTFS/"
+
+if [ "$PLAIN" = 1 ]; then
+  # The boot-time baseline: the same base, kernel, initramfs, disk layout and GRUB, with
+  # Debian's systemd, its serial getty and nothing of aiOS.
+  step "plain Debian"
+  echo debian > "$ROOTFS/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n' > "$ROOTFS/etc/hosts"
+  : > "$ROOTFS/etc/fstab"
+  if [ -n "$ROOT_PASSWORD" ]; then echo "root:$ROOT_PASSWORD" | PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$ROOTFS" chpasswd; fi
+  rm -rf "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb
+  grub_for_disk
+  disk_image debian-plain.qcow2
+  step "done"
+  rm -rf "$WORK"
+  printf 'disk image: %s (plain Debian with systemd)\n' "$DISK_IMG"
+  exit 0
+fi
 
 step "aiOS into the image"
 # Without its debug information (99 MB → 86 MB): less to read from the squashfs at boot.
@@ -269,25 +320,7 @@ if [ "$APT_FIXTURE" = 1 ]; then
     -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
 fi
 
-step "GRUB for the disk"
-# /boot/grub on the root: the disk's menu, its environment block (the aiOS slots) and GRUB's
-# modules for both firmwares. The ISO ignores it; the disk image and install-disk boot from it.
-mkdir -p "$ROOTFS/boot/grub"
-cp -r "$ROOTFS/usr/lib/grub/i386-pc" "$ROOTFS/usr/lib/grub/x86_64-efi" "$ROOTFS/boot/grub/"
-grub-editenv "$ROOTFS/boot/grub/grubenv" create
-grub-editenv "$ROOTFS/boot/grub/grubenv" set aios_active=a aios_next=
-
-if [ -z "$GRUB_PASSWORD" ]; then
-  GRUB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
-  (umask 077; echo "$GRUB_PASSWORD" > "$OUT/grub-password")
-  echo "GRUB password (user root): in $OUT/grub-password"
-fi
-GRUB_HASH=$(printf '%s\n%s\n' "$GRUB_PASSWORD" "$GRUB_PASSWORD" | grub-mkpasswd-pbkdf2 | sed -n 's/.*is \(grub\.pbkdf2\..*\)$/\1/p')
-[ -n "$GRUB_HASH" ] || die "grub-mkpasswd-pbkdf2 gave no hash"
-GRUB_EDIT=("s|@GRUB_PASSWORD_HASH@|$GRUB_HASH|")
-# Under systemd the kernel starts /sbin/init, and rescue is systemd's rescue.target (sulogin).
-[ "$INIT" = pid1 ] || GRUB_EDIT+=('s| init=/usr/local/sbin/aios-init-pid1||' 's|aios\.rescue|systemd.unit=rescue.target|')
-sed "${GRUB_EDIT[@]/#/-e}" "$REPO/iso/grub-disk.cfg" > "$ROOTFS/boot/grub/grub.cfg"
+grub_for_disk
 
 step "squashfs"
 cp "$ROOTFS"/boot/vmlinuz-* "$WORK/iso/live/vmlinuz"
@@ -313,14 +346,7 @@ truncate -s 512M "$STATE"
 mkfs.ext4 -q -F -L AIOS-STATE "$STATE"
 
 DISK_IMG=""
-if [ "$DISK" = 1 ]; then
-  step "disk image (GPT, BIOS + UEFI)"
-  # Written raw (sparse), then converted: a qcow2 holds only the blocks the root uses.
-  DISK_IMG="$OUT/aios-node.qcow2"
-  "$REPO/iso/write-disk.sh" "$ROOTFS" "$WORK/disk.raw" "$DISK_SIZE"
-  qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$DISK_IMG"
-  rm -f "$WORK/disk.raw"
-fi
+[ "$DISK" = 0 ] || disk_image aios-node.qcow2
 
 step "done"
 END=$(date +%s.%N)

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { shQuote } from '../../init/login/host-files.js';
 import { GoalView } from '../../src/protocol/model.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
-import { PROBE_SERVICE, TEST_ACCOUNTS, type TestImage } from './image-build.js';
+import { DISK_FIGURES, imageOutDir } from '../../iso/image-paths.js';
+import { buildPlainDebian, PROBE_SERVICE, TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootNode, type NodeVm } from './qemu-node.js';
 import { passwordLogin, sshArgs, waitForSsh } from './ssh.js';
 import { diagnoseFailures, sshRun } from './vm-diagnostics.js';
@@ -32,6 +33,7 @@ let seed: string;
 let graceKey: string;
 const goals: Record<'pkg' | 'etc' | 'service', string> = { pkg: '', etc: '', service: '' };
 let hostKeyBefore = '';
+const figures: Record<string, unknown> = {};
 
 const failures = diagnoseFailures(() =>
   vm === undefined
@@ -82,10 +84,32 @@ function hostKeyFingerprint(port: number): string {
   return fp;
 }
 
-async function bootDisk(name: string, disks: { file: string; format: 'raw' | 'qcow2' }[]): Promise<NodeVm> {
-  vm = await bootNode({ disks, accel, workDir: work, name });
-  await vm.serial.waitForOutput(READY, BOOT_TIMEOUT_MS);
-  return vm;
+/**
+ * Boots from the first disk and waits for the login prompt (`host login: `), timed from the
+ * moment GRUB hands over to the kernel ("loading the kernel", the same grub.cfg for aiOS and
+ * plain Debian); with `ready`, for aios-init's ready line as well.
+ */
+async function bootDisk(
+  name: string,
+  disks: { file: string; format: 'raw' | 'qcow2' }[],
+  o: { prompt: RegExp; ready?: boolean } = { prompt: /\S+ login: /, ready: true },
+): Promise<{ node: NodeVm; grubAt: number; promptS: number; promptEnd: number }> {
+  const node = await bootNode({ disks, accel, workDir: work, name });
+  vm = node;
+  const grub = await node.serial.waitForOutput(/loading the kernel/, BOOT_TIMEOUT_MS);
+  if (o.ready !== false) await node.serial.waitForOutput(READY, BOOT_TIMEOUT_MS, grub.end);
+  const prompt = await node.serial.waitForOutput(o.prompt, BOOT_TIMEOUT_MS, grub.end);
+  return { node, grubAt: grub.at, promptS: (prompt.at - grub.at) / 1000, promptEnd: prompt.end };
+}
+
+/** Logs in as root on the serial console; seconds from GRUB's hand-over to the TUI's first frame. */
+async function serialTui(node: NodeVm, grubAt: number, promptEnd: number): Promise<number> {
+  node.type('root\r');
+  await node.serial.waitForOutput(/Password: /, 120_000, promptEnd);
+  node.type(`${TEST_ACCOUNTS.root}\r`);
+  const tuiAt = await node.serial.waitForScreen(/goal>/, 180_000);
+  await node.serial.waitForScreen(/aiosd ok.*root \(admin\)/, 60_000);
+  return (tuiAt - grubAt) / 1000;
 }
 
 async function rebootAndWait(): Promise<void> {
@@ -133,6 +157,9 @@ beforeAll(() => {
 
 afterAll(() => {
   vm?.kill();
+  figures['accel'] = accel;
+  if (image !== undefined) writeFileSync(join(imageOutDir(), DISK_FIGURES), JSON.stringify(figures, null, 2) + '\n');
+  process.stderr.write(`disk image figures: ${JSON.stringify(figures)}\n`);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -140,10 +167,11 @@ describe('the aiOS disk image under QEMU', () => {
   it(
     "boots from its seed: the host name is set, and the seed's SSH key logs in and lands in the TUI",
     async () => {
-      const node = await bootDisk('disk-first', [
+      const { node, promptS } = await bootDisk('disk-first', [
         { file: overlay, format: 'qcow2' },
         { file: seed, format: 'raw' },
       ]);
+      figures['firstBootGrubToLoginPromptS'] = promptS;
       const t = node.serial.transcript();
       expect(t).toMatch(/state: \/var\/lib\/aios is on the root filesystem \(\/dev\/vda3, ext4; it persists\)/);
       expect(t).toMatch(
@@ -151,7 +179,7 @@ describe('the aiOS disk image under QEMU', () => {
           `seed: /dev/vdb, instance ${SEED_INSTANCE}: host name ${SEED_HOSTNAME}; created grace \\(operator, 1 SSH key\\)`,
         ),
       );
-      await node.serial.waitForOutput(new RegExp(`${SEED_HOSTNAME} login: `), 120_000);
+      expect(t).toMatch(new RegExp(`${SEED_HOSTNAME} login: `));
       await waitForSsh(node.sshPort, graceKey, 'grace', 300_000);
       const tui = sshTui(node.sshPort, graceKey, 'grace');
       try {
@@ -186,10 +214,12 @@ describe('the aiOS disk image under QEMU', () => {
     async () => {
       await rebootAndWait();
       // The seed volume is still attached: it is not applied a second time.
-      const node = await bootDisk('disk-second', [
+      const { node, grubAt, promptS, promptEnd } = await bootDisk('disk-second', [
         { file: overlay, format: 'qcow2' },
         { file: seed, format: 'raw' },
       ]);
+      figures['grubToLoginPromptS'] = promptS;
+      figures['grubToTuiS'] = await serialTui(node, grubAt, promptEnd);
       expect(node.serial.transcript()).toMatch(
         new RegExp(`seed: applied at the first boot \\([^,]+, instance ${SEED_INSTANCE}\\); not read again`),
       );
@@ -266,12 +296,34 @@ describe('the aiOS disk image under QEMU', () => {
       await vm.serial.waitForOutput(/poweroff now/, 300_000, from);
       expect(await vm.exited).toBe(0);
       vm = undefined;
-      const node = await bootDisk('installed', [{ file: target, format: 'qcow2' }]);
+      const { node } = await bootDisk('installed', [{ file: target, format: 'qcow2' }]);
       const t = node.serial.transcript();
       expect(t).toMatch(/state: \/var\/lib\/aios is on the root filesystem \(\/dev\/vda3, ext4; it persists\)/);
       expect(t).toMatch(/seed: none at the first boot/);
       expect(t).toMatch(/aiOS ready/);
     },
     2 * BOOT_TIMEOUT_MS + 20 * 60_000,
+  );
+
+  it(
+    'boot time: plain Debian with systemd, built the same way, booted in the same run for the ratio',
+    async () => {
+      if (vm !== undefined) {
+        vm.kill();
+        vm = undefined;
+      }
+      const debian = buildPlainDebian();
+      const plain = join(work, 'debian.qcow2');
+      run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', debian.disk, plain]);
+      const { node, promptS } = await bootDisk('debian', [{ file: plain, format: 'qcow2' }], {
+        prompt: /debian login: /,
+        ready: false,
+      });
+      figures['debianGrubToLoginPromptS'] = promptS;
+      node.kill();
+      vm = undefined;
+      expect(figures['grubToLoginPromptS']).toBeGreaterThan(0);
+    },
+    BOOT_TIMEOUT_MS + 40 * 60_000,
   );
 });

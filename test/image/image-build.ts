@@ -51,6 +51,47 @@ function asRoot(argv: string[]): string[] {
   throw new Error('npm run test:image builds a root filesystem: run it as root, or with passwordless sudo');
 }
 
+/** Runs iso/build-image.sh (argv from asRoot) and prints its step timings. */
+function runBuild(argv: string[]): void {
+  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`,
+    );
+  process.stderr.write(
+    r.stdout
+      .split('\n')
+      .filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|disk image:|built in:)/.test(l))
+      .join('\n') + '\n',
+  );
+}
+
+/**
+ * The boot-time baseline: plain Debian with systemd, built by the same script from the same
+ * recipe (--plain), as a disk image in OUT/debian. AIOS_IMAGE_REUSE=1 takes the last one.
+ */
+export function buildPlainDebian(): { disk: string } {
+  const disk = join(imageOutDir(), 'debian', 'debian-plain.qcow2');
+  if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(disk)) return { disk };
+  runBuild(
+    asRoot([
+      join(repoRoot, 'iso', 'build-image.sh'),
+      '--plain',
+      '--out',
+      join(imageOutDir(), 'debian'),
+      '--root-password',
+      TEST_ACCOUNTS.root,
+      '--grub-password',
+      TEST_ACCOUNTS.grub,
+    ]),
+  );
+  return { disk };
+}
+
 /** `init: 'systemd'`: the variant with systemd as PID 1 and aios-init as its service (in OUT/systemd). */
 export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage {
   const init = o.init ?? 'pid1';
@@ -98,20 +139,6 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
     // The systemd variant's tests boot its ISO only.
     ...(init === 'pid1' ? ['--apt-fixture', '--extra-config', extraConfig] : ['--no-disk']),
   ]);
-  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0)
-    throw new Error(
-      `iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`,
-    );
-  process.stderr.write(
-    r.stdout
-      .split('\n')
-      .filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|disk image:|built in:)/.test(l))
-      .join('\n') + '\n',
-  );
+  runBuild(argv);
   return { ...paths, key, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
 }
