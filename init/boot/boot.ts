@@ -129,7 +129,12 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   const supervisesNode = opts.mode !== 'service';
   const controlSocket = join(paths.runtimeDir, INIT_SOCKET_NAME);
   const daemonEnv = supervisesNode ? { ...env, [INIT_SOCKET_ENV]: controlSocket } : env;
-  const daemonLog = openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
+  // Under systemd, aiosd's log goes where aios-init's goes, to the journal (aiosd sees JOURNAL_STREAM
+  // name its stderr, and says so); elsewhere to aiosd.log, which aiosd rotates ([system] log_max_bytes).
+  const daemonLog =
+    opts.mode === 'service' && env['JOURNAL_STREAM'] !== undefined
+      ? ('inherit' as const)
+      : openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
   supervisor.add(daemonService({ paths, init, env: daemonEnv, aiosEntry: opts.aiosEntry, output: daemonLog }));
   const servicesLog = supervisesNode ? openSync(join(logDir, 'services.log'), 'a', 0o600) : 'ignore';
   const node = pid1 ? nodeServices(init, { env, output: servicesLog }) : { devices: [], background: [], logins: [] };

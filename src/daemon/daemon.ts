@@ -49,6 +49,8 @@ import type { Logger } from './logger.js';
 import { MetricsExport } from './metrics-export.js';
 import { parseListen } from '../config/listen-address.js';
 import { createRetention } from './retention.js';
+import { ageMs, retentionSettings } from '../config/retention-schema.js';
+import { maintenanceAgent } from './maintenance-setup.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -341,7 +343,7 @@ export async function startDaemon(opts: {
   const monitor = new MonitorLoop({
     db,
     intervalMs: config.monitor.interval_s * 1000,
-    keepHours: config.monitor.keep_hours,
+    keepHours: ageMs(retentionSettings(config.retention).metrics) / 3_600_000,
     thresholds: config.monitor,
     custom: config.monitor.threshold ?? [],
     services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
@@ -402,10 +404,21 @@ export async function startDaemon(opts: {
     blobDir: join(paths.stateDir, 'snapshots'),
     ledger,
     retention: config.retention,
-    maxSnapshots: config.recovery.max_snapshots,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
     log: (m) => log(m, { component: 'retention' }),
-    warn: (m) => log.warn(m, { component: 'retention' }),
+  });
+  // The maintenance agent: retention daily and on low disk (src/agents/maintenance).
+  const maintenance = maintenanceAgent({
+    stateDir: paths.stateDir,
+    readOnly,
+    config,
+    mesh,
+    retention,
+    alert: (message) => {
+      bestEffort('record an alert', () => store.recordEvent('alert', null, { level: 'warning', message }));
+      server.broadcast({ type: 'alert', level: 'warning', message });
+    },
+    log: log.with({ component: 'maintenance' }),
   });
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
@@ -449,6 +462,7 @@ export async function startDaemon(opts: {
       schedules: () => schedules.list(),
       unrecordable: () => dbWatch.problem(),
       gc: (o) => retention.run(o),
+      agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
       updates,
       planners: () => planner.names,
       problems: () => [
@@ -498,7 +512,7 @@ export async function startDaemon(opts: {
   const scheduler = new SnapshotScheduler({
     snapshots,
     interval: config.recovery.snapshot_interval,
-    keep: config.recovery.max_snapshots,
+    keep: retentionSettings(config.retention).auto_snapshots,
     roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) =>
       ledger.append({
@@ -516,7 +530,7 @@ export async function startDaemon(opts: {
     onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
-  if (!readOnly) retention.start();
+  maintenance.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
   if (!readOnly) void snapshots.spares.refill();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
@@ -540,7 +554,7 @@ export async function startDaemon(opts: {
       mesh.stop();
       await intelligence.close();
       scheduler.stop();
-      retention.stop();
+      maintenance.stop();
       await snapshots.spares.stop();
       await policy.close();
       state.close();

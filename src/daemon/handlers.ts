@@ -19,6 +19,8 @@ import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
 import type { CollectResult } from '../memory/collector.js';
+import { collectedDetail } from './retention.js';
+import type { AgentJobView } from '../protocol/agent-jobs.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
 
 export interface HandlerDeps {
@@ -59,6 +61,8 @@ export interface HandlerDeps {
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
+  agentJobs?: (agent: string) => AgentJobView[];
   /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
   updates?: UpdateService;
 }
@@ -180,7 +184,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return d.ledger.acknowledge(conn.actor.name, p.note);
     },
     'agents/list': () => ({
-      agents: d.mesh.list().map((a) => ({ ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])] })),
+      agents: d.mesh.list().map((a) => {
+        const jobs = d.agentJobs?.(a.name) ?? [];
+        return { ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])], ...(jobs.length > 0 ? { jobs } : {}) };
+      }),
       procedures: d.procedures.stats(),
     }),
     // A memory of someone else's goal may quote its output: only admins and the goal's owner see it.
@@ -220,7 +227,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
           actor: conn.actor.name,
           action: 'gc.run',
           subject: p.olderThan ?? 'retention',
-          detail: counts(r),
+          detail: collectedDetail(r),
         });
       return r;
     },
@@ -235,16 +242,6 @@ function updateNoticeOf(updates: UpdateService | undefined): { updateNotice?: st
   } catch {
     return {};
   }
-}
-
-/** The ledger's detail: counts and bytes per kind, flat. */
-function counts(r: CollectResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const) {
-    out[k] = r[k].count;
-    out[`${k}Bytes`] = r[k].bytes;
-  }
-  return out;
 }
 
 interface DaemonMemory {

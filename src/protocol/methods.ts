@@ -1,5 +1,6 @@
 // Every request a client may send, as params and result schemas, named resource/method.
 import { z } from 'zod';
+import { AgentJobView } from './agent-jobs.js';
 import { BootTimeline } from './boot-timeline.js';
 import {
   AuditEntryView,
@@ -375,6 +376,8 @@ export const methods = {
           capabilities: z.array(z.string()),
           /** Why it takes no new work (stopped with hold), absent or null when it does. */
           held: z.string().nullable().optional(),
+          /** Its own recurring jobs (the maintenance agent's retention and housekeeping). */
+          jobs: z.array(AgentJobView).optional(),
         }),
       ),
       procedures: z.object({

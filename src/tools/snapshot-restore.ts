@@ -40,6 +40,7 @@ import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { applyExtra, applyMeta, metaDiffers, metaOf, ownerSettable } from './restore-meta.js';
 import { lstatOrNull } from './lstat-or-null.js';
+import { treePaths } from './snapshot-tree.js';
 import type { SparePool, SpareUse } from './spare-files.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
@@ -68,6 +69,8 @@ export interface SnapshotEntry {
 export interface RestoreOptions {
   /** Put access times back too (they change whenever a file is read, so only when asked). */
   atime?: boolean;
+  /** Directories the snapshot recorded whole (a step's writeDirs): what is in them now and was not then is removed. */
+  trees?: readonly string[];
 }
 
 /** The state of a path in the snapshot could not be brought back; nothing was changed. */
@@ -179,7 +182,24 @@ export function planRestore(
         break;
     }
   }
+  ops.push(...newInTrees(entries, opts.trees ?? []));
   return { ops: withParentTimes(ops, entries, atime), problems, changed: ops.map((o) => o.path) };
+}
+
+/** What is in a recorded tree now that the snapshot did not hold: removed (deepest first, at commit). */
+function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
+  if (trees.length === 0) return [];
+  const recorded = new Set(entries.map((e) => e.path));
+  const ops: RestoreOp[] = [];
+  for (const root of trees) {
+    if (lstatOrNull(root, true)?.isDirectory() !== true) continue;
+    for (const path of treePaths(root)) {
+      if (recorded.has(path)) continue;
+      const now = lstatOrNull(path, true);
+      if (now !== null) ops.push({ kind: 'remove', path, isDir: now.isDirectory() });
+    }
+  }
+  return ops;
 }
 
 /**
