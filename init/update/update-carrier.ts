@@ -7,7 +7,7 @@
 // becomes the new slot; failed, it restarts into the old one. Each step is written to
 // update.json first, so the slot that boots next knows how the last one ended.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiosClient } from '../../src/protocol/client.js';
 import { VERSION } from '../../src/version.js';
@@ -73,6 +73,9 @@ export class UpdateCarrier {
   unavailable(): string | null {
     if (this.slot === null)
       return `this aiOS does not run from an A/B slot under ${this.settings.slotsDir} (no aios.slot= on the kernel command line): only the disk image updates this way`;
+    // grub-editenv reads a missing file as empty (and set would make one GRUB never reads).
+    if (!existsSync(this.settings.grubenv))
+      return `GRUB's environment block cannot be read: ${this.settings.grubenv} does not exist (a node installed to disk has one)`;
     try {
       this.grub.read();
     } catch (err) {
