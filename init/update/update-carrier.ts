@@ -93,7 +93,11 @@ export class UpdateCarrier {
     const why = this.unavailable();
     if (why !== null) throw new BundleRefused(why);
     const last = readUpdateState(this.settings.slotsDir);
-    if (this.busy) throw new BundleRefused('an update is already being installed here; wait for the restart');
+    // At boot these phases become another, so seen now they are this boot's: a restart is coming.
+    if (this.busy || last?.phase === 'installing' || last?.phase === 'switching')
+      throw new BundleRefused(
+        `${last?.kind ?? 'an update'} ${last?.id ?? ''} is being carried out: the node restarts into slot ${last?.to.slot ?? '?'} shortly`,
+      );
     if (last?.phase === 'trying')
       throw new BundleRefused(
         `this slot is still on trial after ${last.kind} ${last.id}: wait for its health check to pass (aios update --status)`,

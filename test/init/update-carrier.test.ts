@@ -97,6 +97,13 @@ describe('where updates cannot be carried', () => {
     ).rejects.toThrow(/GRUB's environment block cannot be read/);
   });
 
+  it('refuses a second request while the first one restarts the node', async () => {
+    writeUpdateState(slots, record('switching'));
+    await expect(carrier('a').request({ kind: 'rollback', id: '2', requestedBy: 'root' })).rejects.toThrow(
+      /update 01TEST is being carried out: the node restarts into slot b shortly/,
+    );
+  });
+
   it('refuses a rollback to a slot that holds no aiOS, and changes nothing', async () => {
     await expect(carrier('a').request({ kind: 'rollback', id: '1', requestedBy: 'root' })).rejects.toThrow(
       /slot b holds no aiOS to go back to/,
