@@ -60,9 +60,9 @@ export function recommend(node: NodeShape, models: readonly Entry[] = MODEL_TABL
   const vram = gpuMemoryBytes(node.gpus);
   // The operational model answers every low-risk goal, so it must be quick: on a CPU alone a
   // 4-bit model generates at a few tokens per second per GB of weights and core, so it is held
-  // to about 400 MB per core; a GPU lifts that limit.
+  // to about 500 MB (loaded) per core; a GPU lifts that limit.
   const cpuOnly = vram === null;
-  const opBudget = Math.min(mem * TIER_SHARE.operational, cpuOnly ? node.cores * 400e6 : Infinity);
+  const opBudget = Math.min(mem * TIER_SHARE.operational, cpuOnly ? node.cores * 500e6 : Infinity);
   const op = pick('operational', opBudget, 0, models);
   if (op === null)
     notes.push(
