@@ -44,6 +44,9 @@ import { RpcServer } from './rpc-server.js';
 import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
 import { HelperPool } from '../runas/helper-pool.js';
+import { createModelPullHandler } from './model-pull-handler.js';
+import { recommendForThisNode } from '../models/recommend.js';
+import { gpus } from '../tools/hw-tools.js';
 import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
@@ -518,6 +521,14 @@ export async function startDaemon(opts: {
       tiers: () => intelligence.tiers(),
       models: () => intelligence.list(),
       reloadModels: () => intelligence.reload(),
+      pullModel: createModelPullHandler({
+        paths,
+        config: opts.reloadConfig ?? (() => config),
+        reload: () => intelligence.reload(),
+        helpers,
+        log,
+      }),
+      recommendModels: () => recommendForThisNode(gpus),
       setApiKey: async (provider, key) => {
         const secret = new Secret(key);
         storeSecret(paths.secretsFile, provider, secret);
