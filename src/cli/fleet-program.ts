@@ -172,4 +172,14 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
   ).action(async (id: string, o: PersonOptions & { yes?: boolean; timeout?: string; json?: boolean }) =>
     guarded(deps, async () => (await import('./fleet-goal-command.js')).fleetRollbackCommand(id, o, deps.io(o.json))),
   );
+  const audit = fleet.command('audit').description("every node's ledger, as the hub witnessed it");
+  personFlags(
+    audit
+      .command('verify')
+      .description("check each node's chain end to end from the hub's stream, and against the node's own copy")
+      .option('--nodes <spec>', 'only these nodes: a name glob or label=value, comma-separated')
+      .option('--json', 'machine-readable output'),
+  ).action(async (o: PersonOptions & { nodes?: string; json?: boolean }) =>
+    guarded(deps, async () => (await import('./fleet-goal-command.js')).fleetAuditVerifyCommand(o, deps.io(o.json))),
+  );
 }

@@ -7,6 +7,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Actor } from '../agents/approval-policy.js';
+import { ErrorCode } from '../protocol/jsonrpc.js';
 import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
 import { credsIdentity, fleetConnect } from './creds.js';
 import type { FleetConfig } from './fleet-config.js';
@@ -279,11 +280,11 @@ export class FleetNode {
         const e = parseEnvelope(m.data);
         const actor = this.authorise(e, 'rpc');
         let answer: unknown;
-        if (typeof actor === 'string') answer = { error: { code: -32001, message: actor } };
+        if (typeof actor === 'string') answer = { error: { code: ErrorCode.Unauthorized, message: actor } };
         else {
           const req = RpcRequest.safeParse(e?.body);
           answer = !req.success
-            ? { error: { code: -32602, message: 'expected {method, params}' } }
+            ? { error: { code: ErrorCode.InvalidParams, message: 'expected {method, params}' } }
             : await this.d.rpc(actor, req.data.method, req.data.params);
         }
         m.respond(encodeEnvelope(seal(this.key, 'rpc-result', this.d.nodeName, answer)));
