@@ -70,8 +70,11 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .requiredOption('--dir <dir>', "the hub's directory")
     .option('--node <name>', 'creds for this node')
     .option('--person <name>', "creds for this person's workstation")
-    .action(async (o: { dir: string; node?: string; person?: string }) =>
+    .action(async (opts: { dir: string; node?: string; person?: string }) =>
       guarded(deps, async () => {
+        // `--node` is also the program's own option (aios --node NAME …), which takes it wherever it stands.
+        const node = opts.node ?? program.opts<{ node?: string }>().node;
+        const o = { ...opts, ...(node === undefined ? {} : { node }) };
         if ((o.node === undefined) === (o.person === undefined)) {
           warn('aios fleet token: give exactly one of --node NAME or --person NAME');
           return 2;

@@ -15,6 +15,7 @@ import { NodeFacts, RpcRequest, type NodeReport } from './messages.js';
 import { nodeFacts } from './node-facts.js';
 import { NodeGoals, refusal, type GoalEngineLike } from './node-goals.js';
 import { RequestCheck } from './request-check.js';
+import { withRetry } from './retry.js';
 import { encodeEnvelope, loadOrCreateKey, parseEnvelope, seal, type Envelope, type SigningKey } from './signing.js';
 import { NODES_BUCKET, STREAM_IN, subjects } from './subjects.js';
 
@@ -295,10 +296,10 @@ export class FleetNode {
   private async report(fleetGoal: string, kind: 'plan' | 'progress' | 'result', r: NodeReport): Promise<void> {
     const js = this.js;
     if (js === null) return;
-    await js.publish(
-      subjects.goalOut(this.d.nodeName, fleetGoal, kind),
-      encodeEnvelope(seal(this.key, kind, this.d.nodeName, r)),
-    );
+    const env = encodeEnvelope(seal(this.key, kind, this.d.nodeName, r));
+    // msgID: a retry after a hub restart is stored once even if the first try was stored too.
+    const msgID = `${this.d.nodeName}:${fleetGoal}:${kind}:${Date.now()}:${Math.random()}`;
+    await withRetry(() => js.publish(subjects.goalOut(this.d.nodeName, fleetGoal, kind), env, { msgID }), 120_000);
     if (kind === 'result') void this.flushAudit();
   }
 }
