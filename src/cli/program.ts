@@ -40,10 +40,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('--socket <path>', 'aiosd socket (env AIOS_SOCKET)')
         .option('--state-dir <dir>', 'state directory (env AIOS_STATE_DIR)')
         .option('--config <file>', 'user config file (env AIOS_CONFIG)')
+        .option(
+          '--node <name>',
+          "run the command on that fleet node's aiosd, over the hub (needs AIOS_FLEET_HUB, AIOS_FLEET_CREDS and your key; docs/fleet.md)",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
       // Flags are the last word in the override order, so they become the env the paths read.
+      let remote: { close(): Promise<void> } | null = null;
+      program.hook('preAction', async (_p, action) => {
+        const node = program.opts<{ node?: string }>().node;
+        if (node !== undefined && action.parent?.name() !== 'fleet') {
+          const { remoteSocket } = await import('./fleet-remote.js');
+          remote = await remoteSocket(node);
+        }
+      });
+      program.hook('postAction', async () => {
+        await remote?.close();
+      });
       program.hook('preAction', () => {
         const o = program.opts<{ socket?: string; stateDir?: string; config?: string }>();
         if (o.socket !== undefined) process.env['AIOS_SOCKET'] = o.socket;
