@@ -6,6 +6,7 @@ import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
+import { AutonomyLevel, EscapeHatch, SecurityMode } from '../protocol/vocabulary.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,7 +23,7 @@ const System = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
     log_format: z.enum(['text', 'json']).default('text'),
-    autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
+    autonomy_level: AutonomyLevel.default('supervised'),
     /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
     autonomy_allow: z.array(z.string().min(1)).default([]),
   })
@@ -30,7 +31,7 @@ const System = z
 
 const Security = z
   .strictObject({
-    mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
+    mode: SecurityMode.default('normal'),
     dangerous_patterns: z.array(regexSource).default([]),
     require_confirm: z.array(regexSource).default([]),
   })
@@ -83,7 +84,7 @@ const Daemon = z
 
 const Shell = z.strictObject({
   /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
-  escape_hatch: z.enum(['never', 'admin', 'always']).default('admin'),
+  escape_hatch: EscapeHatch.default('admin'),
   /** The TUI's key guard: a command key acts only this long after the plan (or the previous key) changed... */
   guard_ms: z.number().int().min(0).max(10_000).default(700),
   /** ...and only when no other key follows it within this long (a burst of typing is text). */
