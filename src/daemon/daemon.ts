@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
 import { GoalAnswers } from '../agents/goal-answers.js';
-import type { Actor, SecurityMode } from '../agents/approval-policy.js';
+import type { Actor } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
@@ -23,6 +24,7 @@ import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
 import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { createUpdateService } from './update-service.js';
+import { goalEnded } from '../protocol/model.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
@@ -65,16 +67,6 @@ export interface RunningDaemon {
   reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
-
-const GOAL_ENDS: ReadonlySet<string> = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'rolled_back',
-  'interrupted',
-  'cancelled',
-  'not_understood',
-]);
 
 export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples()
@@ -306,7 +298,7 @@ export async function startDaemon(opts: {
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.
-      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state))
+      if (event.type === 'goal.updated' && goalEnded(event.goal.state))
         bestEffort("sign the audit ledger at a goal's end", () => ledger.checkpoint());
       metricsExport?.observe(event);
       server.broadcast(event);

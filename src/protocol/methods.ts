@@ -21,6 +21,7 @@ import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-p
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
 import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
+import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -106,8 +107,8 @@ export const methods = {
       health: z.enum(['ok', 'degraded']),
       problems: z.array(z.string()),
       /** From config: how much the agents may do on their own, and who may open the escape hatch. */
-      autonomy: z.enum(['manual', 'supervised', 'full']).optional(),
-      escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
+      autonomy: AutonomyLevel.optional(),
+      escapeHatch: EscapeHatch.optional(),
       /** From config [shell]: how long a command key waits to stand alone (the shell's key guard). */
       guardMs: z.number().optional(),
       burstMs: z.number().optional(),
