@@ -4,7 +4,9 @@
 // `aios-init run` from a slot's own tree; the restart an update asks for is its exit code 3.
 // Covered: an update that passes its health check and becomes aios_active; a rollback by hand;
 // a bundle whose aiosd cannot start, which fails its health check and falls back to the old
-// slot by itself, which says so at the next login; and the ledger's record of each.
+// slot by itself, which says so at the next login; a slot whose aios-init dies at once (a PID 1
+// that cannot start), after which GRUB's cleared aios_next boots the old slot; and the ledger's
+// record of each.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { installSlot, receiveBundle } from '../../init/update/slot-install.js';
 import { readUpdateState } from '../../init/update/update-state.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import { spawnInPty } from '../helpers/pty-screen.js';
-import { makeBundle, stageTree } from '../helpers/update-bundles.js';
+import { makeBundle, stageTree, tinyTree } from '../helpers/update-bundles.js';
 import { eventually } from '../helpers/until.js';
 
 let dir: string;
@@ -25,7 +27,12 @@ let slots: string;
 let keys: string;
 let grub: GrubEnv;
 let env: NodeJS.ProcessEnv;
-const bundles: Record<'base' | 'next' | 'broken', string> = { base: '', next: '', broken: '' };
+const bundles: Record<'base' | 'next' | 'broken' | 'deadInit', string> = {
+  base: '',
+  next: '',
+  broken: '',
+  deadInit: '',
+};
 
 interface Boot {
   slot: string;
@@ -131,6 +138,13 @@ beforeAll(async () => {
   bundles.broken = makeBundle({ tree: broken, key, out: join(dir, 'broken.aios'), version: '50.2.0' });
   rmSync(tree, { recursive: true });
   rmSync(broken, { recursive: true });
+  // A slot whose aios-init dies at once, as a PID 1 that cannot start (the kernel would panic, and panic=10 reboot).
+  const dead = tinyTree(join(dir, 'tree-dead'));
+  writeFileSync(
+    join(dead, 'bin', 'aios-init.js'),
+    "process.stderr.write('aios-init: dies at start\\n');\nprocess.exit(1);\n",
+  );
+  bundles.deadInit = makeBundle({ tree: dead, key, out: join(dir, 'dead.aios'), version: '50.3.0' });
   // The node as the image installs it: slot a holds the base bundle.
   const { copy, verified } = receiveBundle(bundles.base, slots, {
     keysDir: keys,
@@ -276,6 +290,35 @@ describe('aios update, A/B', () => {
       .at(-1);
     expect(outcome?.detail).toMatchObject({ outcome: 'failed', failedIn: 'health', to: 'b 50.2.0', running: 'a' });
     expect(aios('a', ['audit', 'verify']).status).toBe(0);
+    await stop(back);
+  }, 400_000);
+
+  it("falls back by itself when the new slot's aios-init cannot start at all, and says so", async () => {
+    const a = boot();
+    expect(a.slot).toBe('a');
+    await up(a);
+    expect(aios('a', ['update', bundles.deadInit, '--yes']).status).toBe(0);
+    expect(await a.exit).toBe(3);
+    // GRUB boots slot b once; its PID 1 dies, the node resets, and GRUB boots aios_active: a.
+    const dead = boot();
+    expect(dead.slot).toBe('b');
+    expect(await dead.exit).toBe(1);
+    const back = boot();
+    expect(back.slot).toBe('a');
+    await up(back);
+    const status = JSON.parse(aios('a', ['update', '--status', '--json']).stdout) as {
+      slot: string;
+      last: { phase: string; failedIn: string };
+      notice: string;
+    };
+    expect(status.slot).toBe('a');
+    expect(status.last).toMatchObject({ phase: 'failed', failedIn: 'boot' });
+    expect(status.notice).toBe(
+      'update to 50.3.0 did not boot: slot b did not start: its aios-init never ran (the node came back in slot a); running 50.0.0 (slot a)',
+    );
+    await eventually('the failure in the ledger', () =>
+      ledger().some((e) => e.action === 'update.outcome' && e.detail['to'] === 'b 50.3.0'),
+    );
     await stop(back);
   }, 400_000);
 });
