@@ -15,8 +15,11 @@ import { nodeServices } from '../pid1/node-services.js';
 import { powerDown, type PowerAction } from '../pid1/power.js';
 import { watchPowerButton } from '../pid1/power-button.js';
 import { rescueRequested, runRescue } from '../pid1/rescue.js';
+import { rootMount } from '../pid1/root-fs.js';
 import { mountStateDisk } from '../pid1/state-disk.js';
 import { ModelFileProbe } from '../phases/model-runtime.js';
+import { firstBootSeed } from '../seed/first-boot-seed.js';
+import { findSeedVolume, readSeedVolume } from '../seed/seed-volume.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { TimelineRecorder } from '../timeline/timeline-recorder.js';
 import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
@@ -193,13 +196,22 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     mountState: () => {
       if (!pid1) return null;
       try {
-        const r = mountStateDisk(paths.stateDir, (l) => log.line(l));
+        const r = mountStateDisk(paths.stateDir, (l) => log.line(l), rootMount());
         stateMount = r.mounted;
         return r.line;
       } catch (err) {
         return `state: cannot mount the state disk: ${err instanceof Error ? err.message : String(err)}`;
       }
     },
+    seed: () =>
+      pid1
+        ? firstBootSeed({
+            root: '/',
+            find: () => findSeedVolume(),
+            read: (device) => readSeedVolume(device, join(paths.runtimeDir, 'seed')),
+            setKernelHostname: (name) => writeFileSync('/proc/sys/kernel/hostname', name),
+          })
+        : [],
     agentsDir: '/etc/aios/agents',
   };
 

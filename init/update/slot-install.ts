@@ -17,6 +17,7 @@ import {
   readlinkSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -25,6 +26,8 @@ import { BundleRefused, verifyBundle, type VerifiedBundle, type VerifyOptions } 
 import { readMember } from './ustar.js';
 import type { Slot } from './update-settings.js';
 
+const MAX_BUNDLE_BYTES = 4 * 1024 ** 3;
+
 /** Copies the bundle into the slots directory (0600) and verifies the copy. */
 export function receiveBundle(
   bundle: string,
@@ -32,6 +35,11 @@ export function receiveBundle(
   o: VerifyOptions,
 ): { copy: string; verified: VerifiedBundle } {
   if (!existsSync(bundle)) throw new BundleRefused(`${bundle} does not exist`);
+  // Root copies what an admin names: a device or a FIFO (/dev/zero) would never end, or fill the disk.
+  const st = statSync(bundle);
+  if (!st.isFile()) throw new BundleRefused(`${bundle} is not a regular file`);
+  if (st.size > MAX_BUNDLE_BYTES)
+    throw new BundleRefused(`${bundle} is ${st.size} bytes, more than a bundle may be (${MAX_BUNDLE_BYTES})`);
   mkdirSync(slotsDir, { recursive: true });
   const copy = join(slotsDir, '.incoming.aios');
   rmSync(copy, { force: true });

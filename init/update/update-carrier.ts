@@ -7,7 +7,7 @@
 // becomes the new slot; failed, it restarts into the old one. Each step is written to
 // update.json first, so the slot that boots next knows how the last one ended.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AiosClient } from '../../src/protocol/client.js';
 import { VERSION } from '../../src/version.js';
@@ -73,6 +73,9 @@ export class UpdateCarrier {
   unavailable(): string | null {
     if (this.slot === null)
       return `this aiOS does not run from an A/B slot under ${this.settings.slotsDir} (no aios.slot= on the kernel command line): only the disk image updates this way`;
+    // grub-editenv reads a missing file as empty (and set would make one GRUB never reads).
+    if (!existsSync(this.settings.grubenv))
+      return `GRUB's environment block cannot be read: ${this.settings.grubenv} does not exist (a node installed to disk has one)`;
     try {
       this.grub.read();
     } catch (err) {
@@ -90,7 +93,11 @@ export class UpdateCarrier {
     const why = this.unavailable();
     if (why !== null) throw new BundleRefused(why);
     const last = readUpdateState(this.settings.slotsDir);
-    if (this.busy) throw new BundleRefused('an update is already being installed here; wait for the restart');
+    // At boot these phases become another, so seen now they are this boot's: a restart is coming.
+    if (this.busy || last?.phase === 'installing' || last?.phase === 'switching')
+      throw new BundleRefused(
+        `${last?.kind ?? 'an update'} ${last?.id ?? ''} is being carried out: the node restarts into slot ${last?.to.slot ?? '?'} shortly`,
+      );
     if (last?.phase === 'trying')
       throw new BundleRefused(
         `this slot is still on trial after ${last.kind} ${last.id}: wait for its health check to pass (aios update --status)`,

@@ -11,13 +11,8 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
-import {
-  approvalRefusal,
-  autoApprovalPolicy,
-  type Actor,
-  type Autonomy,
-  type SecurityMode,
-} from './approval-policy.js';
+import { approvalRefusal, autoApprovalPolicy, type Actor, type Autonomy } from './approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import { directPlanner } from './direct-planner.js';
 import type { FailureAnalysis } from './failure-analysis.js';
 import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';

@@ -2,7 +2,7 @@
 import { patchLine } from './patch-commands.js';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
-import type { GoalView } from '../protocol/model.js';
+import { GoalEnded, type GoalView } from '../protocol/model.js';
 import { answerText } from '../shell/analysis-text.js';
 import { previewText } from '../shell/brake-commands.js';
 import { sanitize } from '../text/sanitize.js';
@@ -16,15 +16,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const TERMINAL = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'rolled_back',
-  'not_understood',
-  'interrupted',
-  'cancelled',
-]);
+export const TERMINAL: ReadonlySet<string> = new Set(GoalEnded.options);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;

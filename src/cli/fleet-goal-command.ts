@@ -205,3 +205,25 @@ export async function fleetRollbackCommand(
     await bus.close();
   }
 }
+
+export async function fleetAuditVerifyCommand(o: PersonOptions & { nodes?: string }, io: Io): Promise<number> {
+  const bus = await openBus(o);
+  try {
+    const { selectNodes } = await import('../fleet/node-select.js');
+    const { verifyNodeAudit } = await import('../fleet/audit-verify.js');
+    const all = await bus.nodes();
+    const nodes = o.nodes === undefined ? all : selectNodes(all, o.nodes);
+    const results = await Promise.all(nodes.map((n) => verifyNodeAudit(bus, n.node)));
+    if (io.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), nodes: results }));
+    else
+      for (const r of results) {
+        io.out(
+          `${r.node.padEnd(20)} ${r.ok ? 'intact' : 'BROKEN'}  ${r.entries} entries, ${r.heads} signed heads published; node at #${r.nodeHead?.seq ?? '?'}`,
+        );
+        for (const p of r.problems) io.out(`  ${one(p)}`);
+      }
+    return results.every((r) => r.ok) ? 0 : EXIT.failed;
+  } finally {
+    await bus.close();
+  }
+}

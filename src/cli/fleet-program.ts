@@ -70,8 +70,11 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .requiredOption('--dir <dir>', "the hub's directory")
     .option('--node <name>', 'creds for this node')
     .option('--person <name>', "creds for this person's workstation")
-    .action(async (o: { dir: string; node?: string; person?: string }) =>
+    .action(async (opts: { dir: string; node?: string; person?: string }) =>
       guarded(deps, async () => {
+        // `--node` is also the program's own option (aios --node NAME …), which takes it wherever it stands.
+        const node = opts.node ?? program.opts<{ node?: string }>().node;
+        const o = { ...opts, ...(node === undefined ? {} : { node }) };
         if ((o.node === undefined) === (o.person === undefined)) {
           warn('aios fleet token: give exactly one of --node NAME or --person NAME');
           return 2;
@@ -171,5 +174,15 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
       .option('--json', 'machine-readable output'),
   ).action(async (id: string, o: PersonOptions & { yes?: boolean; timeout?: string; json?: boolean }) =>
     guarded(deps, async () => (await import('./fleet-goal-command.js')).fleetRollbackCommand(id, o, deps.io(o.json))),
+  );
+  const audit = fleet.command('audit').description("every node's ledger, as the hub witnessed it");
+  personFlags(
+    audit
+      .command('verify')
+      .description("check each node's chain end to end from the hub's stream, and against the node's own copy")
+      .option('--nodes <spec>', 'only these nodes: a name glob or label=value, comma-separated')
+      .option('--json', 'machine-readable output'),
+  ).action(async (o: PersonOptions & { nodes?: string; json?: boolean }) =>
+    guarded(deps, async () => (await import('./fleet-goal-command.js')).fleetAuditVerifyCommand(o, deps.io(o.json))),
   );
 }

@@ -21,6 +21,8 @@ import { gcCommand } from './gc-command.js';
 import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
 import { registerFleet } from './fleet-program.js';
+import { modelsPullCommand } from './models-pull-command.js';
+import { modelsRecommendCommand } from './models-recommend-command.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -38,10 +40,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('--socket <path>', 'aiosd socket (env AIOS_SOCKET)')
         .option('--state-dir <dir>', 'state directory (env AIOS_STATE_DIR)')
         .option('--config <file>', 'user config file (env AIOS_CONFIG)')
+        .option(
+          '--node <name>',
+          "run the command on that fleet node's aiosd, over the hub (needs AIOS_FLEET_HUB, AIOS_FLEET_CREDS and your key; docs/fleet.md)",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
       // Flags are the last word in the override order, so they become the env the paths read.
+      let remote: { close(): Promise<void> } | null = null;
+      program.hook('preAction', async (_p, action) => {
+        const node = program.opts<{ node?: string }>().node;
+        if (node !== undefined && action.parent?.name() !== 'fleet') {
+          const { remoteSocket } = await import('./fleet-remote.js');
+          remote = await remoteSocket(node);
+        }
+      });
+      program.hook('postAction', async () => {
+        await remote?.close();
+      });
       program.hook('preAction', () => {
         const o = program.opts<{ socket?: string; stateDir?: string; config?: string }>();
         if (o.socket !== undefined) process.env['AIOS_SOCKET'] = o.socket;
@@ -358,6 +375,33 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
             { tier: o.tier, replace: o.replace === true, ...(o.name === undefined ? {} : { name: o.name }) },
             io(json),
           );
+        });
+      models
+        .command('pull')
+        .description(
+          'download a GGUF (hf:user/model:quant, hf:user/model/file.gguf, an http(s) URL) or copy one from this node, check it and configure it; admin only',
+        )
+        .argument('<uri>', 'what to pull: a Hugging Face URI, a URL, or a path to a .gguf file')
+        .option('--tier <tier>', 'operational (always loaded) or tactical (loaded on demand)', 'operational')
+        .option('--sha256 <hex>', 'the checksum the file must have (default: the hub’s, where it publishes one)')
+        .option('-y, --yes', 'pull without asking (without it: say what would happen, and ask at a terminal)')
+        .option('--json', 'machine-readable output')
+        .action(async (uri: string, o: { tier: string; sha256?: string; yes?: boolean; json?: boolean }) => {
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsPullCommand(
+            sock(),
+            uri,
+            { tier: o.tier, yes: o.yes === true, ...(o.sha256 === undefined ? {} : { sha256: o.sha256 }) },
+            io(json),
+          );
+        });
+      models
+        .command('recommend')
+        .description('one operational and one tactical model that fit this node’s memory, and what each costs')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsRecommendCommand(sock(), io(json));
         });
       const key = models.command('key').description('API keys of cloud providers, kept in secrets.toml by aiosd');
       key

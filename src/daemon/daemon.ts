@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
 import { GoalAnswers } from '../agents/goal-answers.js';
-import type { Actor, SecurityMode } from '../agents/approval-policy.js';
+import type { Actor } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
@@ -23,6 +24,7 @@ import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
 import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { createUpdateService } from './update-service.js';
+import { goalEnded } from '../protocol/model.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
@@ -44,6 +46,9 @@ import { RpcServer } from './rpc-server.js';
 import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
 import { HelperPool } from '../runas/helper-pool.js';
+import { createModelPullHandler } from './model-pull-handler.js';
+import { recommendForThisNode } from '../models/recommend.js';
+import { gpus } from '../tools/hw-tools.js';
 import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
@@ -62,16 +67,6 @@ export interface RunningDaemon {
   reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
-
-const GOAL_ENDS: ReadonlySet<string> = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'rolled_back',
-  'interrupted',
-  'cancelled',
-  'not_understood',
-]);
 
 export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples()
@@ -304,7 +299,7 @@ export async function startDaemon(opts: {
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.
-      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state))
+      if (event.type === 'goal.updated' && goalEnded(event.goal.state))
         bestEffort("sign the audit ledger at a goal's end", () => ledger.checkpoint());
       metricsExport?.observe(event);
       server.broadcast(event);
@@ -519,6 +514,14 @@ export async function startDaemon(opts: {
       tiers: () => intelligence.tiers(),
       models: () => intelligence.list(),
       reloadModels: () => intelligence.reload(),
+      pullModel: createModelPullHandler({
+        paths,
+        config: opts.reloadConfig ?? (() => config),
+        reload: () => intelligence.reload(),
+        helpers,
+        log,
+      }),
+      recommendModels: () => recommendForThisNode(gpus),
       setApiKey: async (provider, key) => {
         const secret = new Secret(key);
         storeSecret(paths.secretsFile, provider, secret);

@@ -25,6 +25,9 @@ import type { CollectResult } from '../memory/collector.js';
 import { collectedDetail } from './retention.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
+import type { ModelPullHandler } from './model-pull-handler.js';
+import { pullHandler } from './model-pull-handler.js';
+import type { ModelRecommendation } from '../protocol/model-pull.js';
 
 export interface HandlerDeps {
   version: string;
@@ -56,6 +59,10 @@ export interface HandlerDeps {
     provider: string,
     key: string,
   ) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
+  /** `models/pull` (src/models/pull-service.ts); absent: this aiosd cannot pull. */
+  pullModel?: ModelPullHandler;
+  /** `models/recommend` (src/models/recommend.ts). */
+  recommendModels?: () => Promise<ModelRecommendation>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
@@ -221,6 +228,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
         detail: { fingerprint: r.fingerprint, reloaded: r.reloaded },
       });
       return { provider: p.provider, ...r };
+    },
+    'models/pull': (p, conn) => pullHandler(d.pullModel, d.ledger, p, conn),
+    'models/recommend': () => {
+      if (d.recommendModels === undefined) throw new OpError('Failed', 'this aiosd cannot recommend models');
+      return d.recommendModels();
     },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),

@@ -2,6 +2,7 @@
 // aios-init (which carries it, since aiosd is stopped in the middle), and its answer recorded
 // too; outcomes aios-init wrote to update.json are recorded once each; status and the login
 // notice are read from the slots and GRUB's environment. The work itself is in init/update.
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ulid } from 'ulid';
@@ -130,6 +131,7 @@ export function createUpdateService(d: {
       let unavailable: string | null =
         slot === null ? `this aiOS does not run from an A/B slot under ${settings.slotsDir}` : null;
       try {
+        if (!existsSync(settings.grubenv)) throw new Error(`${settings.grubenv} does not exist`);
         env = grub.read();
       } catch (err) {
         unavailable ??= `GRUB's environment block cannot be read: ${(err as Error).message}`;

@@ -95,7 +95,7 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     } finally {
       await nc.close();
     }
-    writeFileSync(join(o.dir, HUB_STATE), JSON.stringify({ url, pid: process.pid }) + '\n');
+    writeFileSync(join(o.dir, HUB_STATE), JSON.stringify({ url, pid: process.pid, serverPid: child.pid }) + '\n');
     o.log(`hub ready on ${url} (JetStream in ${join(o.dir, 'jetstream')}, nats-server pid ${child.pid ?? '?'})`);
   };
   await up();

@@ -7,6 +7,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Actor } from '../agents/approval-policy.js';
+import { ErrorCode } from '../protocol/jsonrpc.js';
 import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
 import { credsIdentity, fleetConnect } from './creds.js';
 import type { FleetConfig } from './fleet-config.js';
@@ -14,6 +15,7 @@ import { NodeFacts, RpcRequest, type NodeReport } from './messages.js';
 import { nodeFacts } from './node-facts.js';
 import { NodeGoals, refusal, type GoalEngineLike } from './node-goals.js';
 import { RequestCheck } from './request-check.js';
+import { withRetry } from './retry.js';
 import { encodeEnvelope, loadOrCreateKey, parseEnvelope, seal, type Envelope, type SigningKey } from './signing.js';
 import { NODES_BUCKET, STREAM_IN, subjects } from './subjects.js';
 
@@ -279,11 +281,11 @@ export class FleetNode {
         const e = parseEnvelope(m.data);
         const actor = this.authorise(e, 'rpc');
         let answer: unknown;
-        if (typeof actor === 'string') answer = { error: { code: -32001, message: actor } };
+        if (typeof actor === 'string') answer = { error: { code: ErrorCode.Unauthorized, message: actor } };
         else {
           const req = RpcRequest.safeParse(e?.body);
           answer = !req.success
-            ? { error: { code: -32602, message: 'expected {method, params}' } }
+            ? { error: { code: ErrorCode.InvalidParams, message: 'expected {method, params}' } }
             : await this.d.rpc(actor, req.data.method, req.data.params);
         }
         m.respond(encodeEnvelope(seal(this.key, 'rpc-result', this.d.nodeName, answer)));
@@ -294,10 +296,10 @@ export class FleetNode {
   private async report(fleetGoal: string, kind: 'plan' | 'progress' | 'result', r: NodeReport): Promise<void> {
     const js = this.js;
     if (js === null) return;
-    await js.publish(
-      subjects.goalOut(this.d.nodeName, fleetGoal, kind),
-      encodeEnvelope(seal(this.key, kind, this.d.nodeName, r)),
-    );
+    const env = encodeEnvelope(seal(this.key, kind, this.d.nodeName, r));
+    // msgID: a retry after a hub restart is stored once even if the first try was stored too.
+    const msgID = `${this.d.nodeName}:${fleetGoal}:${kind}:${Date.now()}:${Math.random()}`;
+    await withRetry(() => js.publish(subjects.goalOut(this.d.nodeName, fleetGoal, kind), env, { msgID }), 120_000);
     if (kind === 'result') void this.flushAudit();
   }
 }

@@ -20,8 +20,8 @@ function readStream(stream: string): string[] {
   ];
 }
 
-/** Replies to requests this identity received (aios.rpc answers), once each, within a minute. */
-const replies = { max: 1, ttl: 60_000 };
+/** Replies to requests this identity received (aios.rpc answers), once each, within a minute (ttl in ns). */
+const replies = { max: 1, ttl: 60 * 1e9 };
 
 export function nodePermissions(node: string): Partial<User> {
   const consumer = subjects.nodeConsumer(node);

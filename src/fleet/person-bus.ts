@@ -15,6 +15,7 @@ import {
   type Envelope,
   type SigningKey,
 } from './signing.js';
+import { withRetry } from './retry.js';
 import { NODES_BUCKET, STREAM_OUT, subjects } from './subjects.js';
 
 export interface PersonBus {
@@ -57,7 +58,8 @@ export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
       return listNodes(kv);
     },
     async send(node, kind, body) {
-      await js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body)));
+      // Signed again at each try, so a request that waited out a hub restart is still fresh.
+      await withRetry(() => js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body))));
     },
     async follow(fleetGoal, onMessage) {
       const consumer = await js.consumers.get(STREAM_OUT, {

@@ -3,7 +3,7 @@
 // in policy-rules.ts to what the tool declares (capabilities, paths, states, programs, shell
 // text, hazards) and to the security mode. The goal engine asks at plan time and at approval;
 // the step runner asks again right before the tool runs.
-import type { SecurityMode } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import type { Tier } from '../protocol/model.js';
 import type { Capability, PathUse, Tool } from '../tools/tool.js';
 import { hostShell } from './host-shell.js';
@@ -15,7 +15,7 @@ import {
   BUILTIN_DANGEROUS,
   DANGEROUS_VARIABLES,
   HARMLESS_TARGETS,
-  MODEL_TIERS,
+  MODEL_WRITTEN_TIERS,
   MODES,
   READ_ONLY_COMMANDS,
   type ModeRules,
@@ -233,7 +233,7 @@ export class PolicyEngine {
     if (hit === null) return;
     if (use.access === 'write' || hit.secret)
       f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);
-    if (use.access === 'write' && MODEL_TIERS.has(tier))
+    if (use.access === 'write' && MODEL_WRITTEN_TIERS.has(tier))
       f.add('confirm', `a model's plan changes ${hit.what} (${hit.path})`);
   }
 
@@ -346,6 +346,7 @@ export class PolicyEngine {
     }
     if (hit === null) return;
     f.add('admin', `a command names ${hit.what} (${hit.path})`);
-    if (MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);
+    if (MODEL_WRITTEN_TIERS.has(tier))
+      f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);
   }
 }

@@ -17,9 +17,11 @@ import {
   type Role,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
+import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
 import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
+import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -105,8 +107,8 @@ export const methods = {
       health: z.enum(['ok', 'degraded']),
       problems: z.array(z.string()),
       /** From config: how much the agents may do on their own, and who may open the escape hatch. */
-      autonomy: z.enum(['manual', 'supervised', 'full']).optional(),
-      escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
+      autonomy: AutonomyLevel.optional(),
+      escapeHatch: EscapeHatch.optional(),
       /** From config [shell]: how long a command key waits to stand alone (the shell's key guard). */
       guardMs: z.number().optional(),
       burstMs: z.number().optional(),
@@ -466,6 +468,24 @@ export const methods = {
       problems: z.array(z.string()),
       tiers: z.array(TierStatus),
     }),
+  },
+  'models/pull': {
+    perm: admin,
+    // Fetches a GGUF (hf: URI or http(s) URL, through node-llama-cpp's downloader; or a file on the
+    // node, read with the caller's own credentials) into [models] model_dir: refused before a byte
+    // arrives when it does not fit the tier's memory or the disk, refused after when its sha256 or
+    // GGUF header is wrong (nothing left behind), then written into config.toml and reloaded.
+    // Progress comes as model.pull events to the calling connection alone; its closing cancels
+    // the pull, and the next pull of the same file resumes. Audited with the URI, size and sha256.
+    params: ModelPullParams,
+    result: ModelPullResult,
+  },
+  'models/recommend': {
+    perm: viewer,
+    // One operational and one tactical model from the table in src/models/model-table.json that
+    // fit this node's memory (and GPU), with what each costs.
+    params: Empty,
+    result: ModelRecommendation,
   },
   'boot/timeline': {
     perm: viewer,

@@ -128,5 +128,7 @@ describe('update bundles', () => {
     expect(() => receiveBundle(join(dir, 'manifest.aios'), slots, opts())).toThrow(/does not match/);
     expect(readdirSync(join(slots, 'b')).sort()).toEqual(before);
     expect(existsSync(join(slots, '.incoming.aios'))).toBe(false);
+    // Root copies what an admin names: a device is refused before a byte is read.
+    expect(() => receiveBundle('/dev/zero', slots, opts())).toThrow(/\/dev\/zero is not a regular file/);
   });
 });

@@ -19,10 +19,11 @@ let d: TestDaemon | undefined;
 beforeAll(() => {
   chroot = debianChroot();
 }, 20 * 60_000);
+// Stopping aiosd and removing a whole Debian tree takes a while on a loaded machine.
 afterAll(async () => {
   await disposeTestDaemon(d);
   if ('root' in chroot) chroot.dispose();
-});
+}, 180_000);
 
 const rootOf = (ctx: { skip: (note?: string) => never }): string => {
   if ('skip' in chroot) ctx.skip(chroot.skip);
