@@ -174,6 +174,7 @@ export async function startDaemon(opts: {
               ),
             ),
             sandbox: sandbox.available ? sandboxOptions : null,
+            packagesRoot,
           },
         })
       : null;

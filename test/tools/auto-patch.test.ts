@@ -3,7 +3,7 @@
 // points its package tools at the tree (chroot). A run that upgrades aios-hello to the broken
 // 1.2 fails its check and is rolled back at once, from the .deb kept before the upgrade, though
 // the repository no longer has 1.0; a good upgrade (1.1) stays; both are goals in the ledger.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchRunView, PatchStatus } from '../../src/protocol/patch.js';
@@ -19,10 +19,11 @@ let d: TestDaemon | undefined;
 beforeAll(() => {
   chroot = debianChroot();
 }, 20 * 60_000);
+// Stopping aiosd and removing a whole Debian tree takes a while on a loaded machine.
 afterAll(async () => {
   await disposeTestDaemon(d);
   if ('root' in chroot) chroot.dispose();
-});
+}, 180_000);
 
 const rootOf = (ctx: { skip: (note?: string) => never }): string => {
   if ('skip' in chroot) ctx.skip(chroot.skip);
@@ -146,6 +147,16 @@ describe('auto_patch in a Debian chroot', () => {
       }),
     );
     expect(((await c.call('status/get', {})).patching as PatchStatus).last).toMatchObject({ outcome: 'nothing' });
+    // Housekeeping (apt's cache cleaned, aiOS's collection run) leaves the .deb a rollback needs:
+    // the good run, undone by hand later, still brings 1.0 back with no repository that has it.
+    inChroot(root, ['apt-get', 'clean']);
+    expect(existsSync(join(root, 'var/cache/apt/archives/aios-hello_1.0_all.deb'))).toBe(false);
+    await c.call('gc/run', { dryRun: false });
+    const undone = (await c.call('goal/rollback', { goalId: good.goalId ?? '' })) as GoalView;
+    expect(undone.state, undone.message ?? '').toBe('rolled_back');
+    expect(undone.message).toMatch(/reinstalled aios-hello=1\.0 from the kept \.debs/);
+    expect(installedVersion(root, 'aios-hello')).toBe('1.0');
+
     const cli = await runCli(d, ['status']);
     expect(cli.stdout).toMatch(
       /^patching: all in \S+, window 02:00-04:00 \(next window .*\); last run .*: nothing: no updates to apply$/m,

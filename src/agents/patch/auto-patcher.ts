@@ -143,21 +143,31 @@ export class AutoPatcher {
       this.o.registry,
     );
     const text = `auto_patch (${mode}): upgrade ${packages.join(', ')}`;
-    const goal = await this.o.engine.submit(
-      text,
-      this.o.actor,
-      {
-        tier: 'direct',
-        plan: () =>
-          Promise.resolve({
-            kind: 'plan',
-            tier: 'direct',
-            steps,
-            explanation: `${mode} updates from [security] auto_patch, verified by ${steps.length - 1} check${steps.length === 2 ? '' : 's'}, rolled back if one fails`,
-          }),
-      },
-      { approver: `policy:auto_patch(${mode})` },
-    );
+    const submitted = await this.o.engine
+      .submit(
+        text,
+        this.o.actor,
+        {
+          tier: 'direct',
+          plan: () =>
+            Promise.resolve({
+              kind: 'plan',
+              tier: 'direct',
+              steps,
+              explanation: `${mode} updates from [security] auto_patch, verified by ${steps.length - 1} check${steps.length === 2 ? '' : 's'}, rolled back if one fails`,
+            }),
+        },
+        { approver: `policy:auto_patch(${mode})` },
+      )
+      .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    if (submitted instanceof Error)
+      return finish({
+        goalId: null,
+        outcome: 'failed',
+        packages,
+        message: `the run's goal could not be made: ${submitted.message}`,
+      });
+    const goal = submitted;
     const ended = await this.o.engine.settled(goal.id);
     if (ended.state === 'succeeded')
       return finish({
