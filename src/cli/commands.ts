@@ -193,6 +193,7 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
           `goals: ${goals}`,
           `state: ${s.stateDir}`,
           `socket: ${s.socket}`,
+          ...(s.updateNotice === undefined ? [] : [`! ${sanitize(s.updateNotice, { singleLine: true })}`]),
         ].join('\n'),
       );
     }
@@ -461,7 +462,11 @@ export function agentsCommand(socketPath: string, io: Io): Promise<number> {
     const rows = r.agents.map((a) => {
       const task = a.currentTasks.length > 0 ? a.currentTasks.join(', ') : '-';
       const err = a.lastError === null ? '' : `\n      last error: ${sanitize(a.lastError, { singleLine: true })}`;
-      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
+      const jobs = (a.jobs ?? []).map(
+        (j) =>
+          `\n      job ${j.name}: ${j.schedule}; next ${j.next ?? 'never'}; last ${j.last === null ? 'not run yet' : `${j.last.at}: ${sanitize(j.last.summary, { singleLine: true })}`}`,
+      );
+      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}${jobs.join('')}`;
     });
     const p = r.procedures;
     io.out(

@@ -17,7 +17,9 @@ import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
 import { gcCommand } from './gc-command.js';
+import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
+import { registerFleet } from './fleet-program.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -295,6 +297,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
             io(o.json),
           );
         });
+      program
+        .command('update')
+        .description(
+          'A/B update of aiOS itself: install a signed bundle (npm run bundle) into the other slot and restart into it (admin); --rollback goes back, --status says how the last one went',
+        )
+        .argument('[bundle]', 'the bundle file')
+        .option('--rollback', 'go back to the other slot (it must hold an aiOS) and restart into it')
+        .option('--status', 'which slot runs, what each holds, and how the last update went')
+        .option('--allow-downgrade', 'install a bundle older than the running aiOS')
+        .option('-y, --yes', 'do not ask (the node restarts)')
+        .option('--json', 'machine-readable output')
+        .action(
+          async (
+            bundle: string | undefined,
+            o: { rollback?: boolean; status?: boolean; allowDowngrade?: boolean; yes?: boolean; json?: boolean },
+          ) => {
+            code = await updateCommand(sock(), bundle, o, io(o.json), process.stdin.isTTY === true);
+          },
+        );
       const models = program
         .command('models')
         .description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
@@ -332,6 +353,14 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsKeySetCommand(sock(), provider, io(json));
         });
+
+      registerFleet(program, {
+        sock,
+        io,
+        setCode: (c) => {
+          code = c;
+        },
+      });
 
       try {
         await program.parseAsync(argv, { from: 'user' });

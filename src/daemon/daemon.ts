@@ -20,7 +20,8 @@ import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
-import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { createUpdateService } from './update-service.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
@@ -48,6 +49,9 @@ import type { Logger } from './logger.js';
 import { MetricsExport } from './metrics-export.js';
 import { parseListen } from '../config/listen-address.js';
 import { createRetention } from './retention.js';
+import { ageMs, retentionSettings } from '../config/retention-schema.js';
+import { maintenanceAgent } from './maintenance-setup.js';
+import { createFleetNode } from '../fleet/daemon-fleet.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -340,7 +344,7 @@ export async function startDaemon(opts: {
   const monitor = new MonitorLoop({
     db,
     intervalMs: config.monitor.interval_s * 1000,
-    keepHours: config.monitor.keep_hours,
+    keepHours: ageMs(retentionSettings(config.retention).metrics) / 3_600_000,
     thresholds: config.monitor,
     custom: config.monitor.threshold ?? [],
     services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
@@ -401,12 +405,46 @@ export async function startDaemon(opts: {
     blobDir: join(paths.stateDir, 'snapshots'),
     ledger,
     retention: config.retention,
-    maxSnapshots: config.recovery.max_snapshots,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
     log: (m) => log(m, { component: 'retention' }),
-    warn: (m) => log.warn(m, { component: 'retention' }),
+  });
+  // The maintenance agent: retention daily and on low disk (src/agents/maintenance).
+  const maintenance = maintenanceAgent({
+    stateDir: paths.stateDir,
+    readOnly,
+    config,
+    mesh,
+    retention,
+    alert: (message) => {
+      bestEffort('record an alert', () => store.recordEvent('alert', null, { level: 'warning', message }));
+      server.broadcast({ type: 'alert', level: 'warning', message });
+    },
+    log: log.with({ component: 'maintenance' }),
   });
   const nodeName = config.system.hostname ?? hostname();
+  const problems = (): string[] => [
+    ...intelligence.problems(),
+    ...(sandbox.available
+      ? []
+      : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
+    ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+  ];
+  // The fleet (src/fleet): connects out to the hub once this node has joined one.
+  const fleet = createFleetNode({
+    stateDir: paths.stateDir,
+    mode: paths.mode,
+    ownerUid,
+    nodeName: config.fleet?.node ?? nodeName,
+    version: VERSION,
+    config: () => config.fleet,
+    engine,
+    ledger,
+    server,
+    access: accessOf,
+    problems,
+    log: (m) => log(m, { component: 'fleet' }),
+    warn: (m) => log.warn(m, { component: 'fleet' }),
+  });
   const views = createTuiViews({
     db,
     ledger,
@@ -421,6 +459,14 @@ export async function startDaemon(opts: {
     }),
     models: () => intelligence.figures(),
   });
+  const updates = createUpdateService({
+    db,
+    ledger,
+    env: process.env,
+    initSocket: process.env[INIT_SOCKET_ENV] || null,
+  });
+  // An update that ended while no aiosd ran (a slot that failed and the node came back) is recorded now.
+  if (!readOnly) bestEffort('record the last update of aiOS', () => void updates.recordOutcomes());
   await server.listen(
     createHandlers({
       version: VERSION,
@@ -440,14 +486,11 @@ export async function startDaemon(opts: {
       schedules: () => schedules.list(),
       unrecordable: () => dbWatch.problem(),
       gc: (o) => retention.run(o),
+      agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
+      updates,
       planners: () => planner.names,
-      problems: () => [
-        ...intelligence.problems(),
-        ...(sandbox.available
-          ? []
-          : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
-        ...[space.recentProblem(), integrity()].filter((p) => p !== null),
-      ],
+      problems,
+      fleet,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),
@@ -480,6 +523,11 @@ export async function startDaemon(opts: {
         ),
     );
   }
+  void fleet
+    .start()
+    .catch((err: unknown) =>
+      log.warn(`fleet: ${err instanceof Error ? err.message : String(err)}`, { component: 'fleet' }),
+    );
   intelligence
     .start()
     .catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
@@ -488,7 +536,7 @@ export async function startDaemon(opts: {
   const scheduler = new SnapshotScheduler({
     snapshots,
     interval: config.recovery.snapshot_interval,
-    keep: config.recovery.max_snapshots,
+    keep: retentionSettings(config.retention).auto_snapshots,
     roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) =>
       ledger.append({
@@ -506,7 +554,7 @@ export async function startDaemon(opts: {
     onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
-  if (!readOnly) retention.start();
+  maintenance.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
   if (!readOnly) void snapshots.spares.refill();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
@@ -522,6 +570,7 @@ export async function startDaemon(opts: {
       clearInterval(spaceWatch);
       await metricsExport?.close();
       views.hatches.closeAll();
+      await fleet.stop();
       await server.close();
       await engine.idle();
       helpers?.close();
@@ -530,7 +579,7 @@ export async function startDaemon(opts: {
       mesh.stop();
       await intelligence.close();
       scheduler.stop();
-      retention.stop();
+      maintenance.stop();
       await snapshots.spares.stop();
       await policy.close();
       state.close();
