@@ -67,15 +67,6 @@ interface EntryRow {
   dev: string | null;
   ino: string | null;
 }
-/** An entry's inode, ctime and xattrs as a snapshot recorded them. */
-interface Recorded {
-  dev: string | null;
-  ino: string | null;
-  ctime_ns: string | null;
-  xattrs: string | null;
-  /** When that snapshot's walk started (ms since the epoch): it read every attribute after this. */
-  taken: number;
-}
 interface IndexRow {
   dev: string;
   ino: string;
@@ -200,13 +191,11 @@ export class SnapshotStore {
   captureTree(input: { roots: string[]; label: string; kind: 'manual' | 'auto' }): TreeCapture {
     const roots = [...new Set(input.roots.map((r) => resolve(r)))];
     for (const r of input.roots) if (!isAbsolute(r)) throw new Error(`snapshot paths must be absolute, got "${r}"`);
-    // Taken when the walk starts: every attribute recorded was read after this moment.
-    const createdAt = new Date().toISOString();
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
     const skipped: string[] = [];
     const entries: SnapshotEntry[] = [];
-    const counter = { read: 0, known: this.lastRecorded(roots) };
+    const counter = { read: 0 };
     const visit = (path: string): void => {
       let entry: SnapshotEntry;
       try {
@@ -227,16 +216,7 @@ export class SnapshotStore {
       for (const name of names) visit(join(path, name));
     };
     for (const root of roots) visit(root);
-    const snapshot = this.save({
-      label: input.label,
-      kind: input.kind,
-      entries,
-      roots,
-      states: [],
-      fresh,
-      indexed,
-      createdAt,
-    });
+    const snapshot = this.save({ label: input.label, kind: input.kind, entries, roots, states: [], fresh, indexed });
     return { snapshot, entries: entries.length, hashed: counter.read, skipped };
   }
 
@@ -411,14 +391,13 @@ export class SnapshotStore {
     states: { kind: StateUse['kind']; data: unknown }[];
     fresh: string[];
     indexed: [string, BigIntStats, string][];
-    createdAt?: string;
   }): SnapshotView {
     // Blobs are written (not yet synced) and no row names them: a crash here must leave no snapshot.
     failpoint(`snapshot.save.${input.kind}`);
     // Blobs are durable before any row names them.
     this.blobs.syncBatch(input.fresh);
     const id = nextId();
-    const createdAt = input.createdAt ?? new Date().toISOString();
+    const createdAt = new Date().toISOString();
     const write = (): void => {
       this.db.transaction(() => {
         this.blobs.writePending();
@@ -504,48 +483,6 @@ export class SnapshotStore {
     };
   }
 
-  /**
-   * The xattrs as the last tree snapshot of these roots recorded them when the inode's ctime
-   * has not moved since (every xattr change moves it), else read: an unchanged re-snapshot
-   * makes no xattr call for most of a tree.
-   */
-  private xattrsOf(path: string, st: BigIntStats, known: Map<string, Recorded> | undefined): string {
-    const r = known?.get(path);
-    if (
-      r?.xattrs != null &&
-      r.ctime_ns === String(st.ctimeNs) &&
-      r.ino === String(st.ino) &&
-      r.dev === String(st.dev) &&
-      // Changed within the clock's resolution of that snapshot, the same ctime may hide a change after it.
-      st.ctimeNs < BigInt(r.taken) * 1_000_000n - RACY_NS
-    )
-      return r.xattrs;
-    return encodeXattrs(readXattrs(path));
-  }
-
-  /** What the newest tree snapshot of each root recorded, by path (empty without metadata). */
-  private lastRecorded(roots: readonly string[]): Map<string, Recorded> {
-    const known = new Map<string, Recorded>();
-    if (this.opts.metadata === false) return known;
-    for (const root of roots) {
-      const last = this.db
-        .prepare<[string], { id: string; created_at: string }>(
-          `SELECT s.id, s.created_at FROM snapshots s JOIN snapshot_roots r ON r.snapshot_id = s.id
-           WHERE r.root = ? AND s.kind != 'step' ORDER BY s.created_at DESC, s.id DESC LIMIT 1`,
-        )
-        .get(root);
-      if (last === undefined) continue;
-      const taken = Date.parse(last.created_at);
-      const rows = this.db
-        .prepare<[string], Omit<Recorded, 'taken'> & { path: string }>(
-          'SELECT path, dev, ino, ctime_ns, xattrs FROM snapshot_entries WHERE snapshot_id = ?',
-        )
-        .all(last.id);
-      for (const row of rows) known.set(row.path, { ...row, taken });
-    }
-    return known;
-  }
-
   /** The file's hash from the index when its inode, size and times are unchanged; else null. */
   private indexedHash(path: string, st: BigIntStats | Stats): string | null {
     const row = this.sql.index.get(path);
@@ -572,7 +509,7 @@ export class SnapshotStore {
     fresh: string[],
     indexed: [string, BigIntStats, string][],
     how: 'durable-file' | 'packed',
-    counter: { read: number; known?: Map<string, Recorded> },
+    counter: { read: number },
   ): SnapshotEntry {
     let st: BigIntStats;
     try {
@@ -596,7 +533,7 @@ export class SnapshotStore {
             mtimeNs: String(st.mtimeNs),
             atimeNs: String(st.atimeNs),
             ctimeNs: String(st.ctimeNs),
-            xattrs: this.xattrsOf(path, st, counter.known),
+            xattrs: encodeXattrs(readXattrs(path)),
             nlink: Number(st.nlink),
             dev: String(st.dev),
             ino: String(st.ino),

@@ -145,7 +145,7 @@ describe.skipIf(!isRoot)('a restore brings back metadata', () => {
   });
 });
 
-describe.skipIf(!isRoot)('an unchanged re-snapshot reuses the xattrs it recorded', () => {
+describe.skipIf(!isRoot)('a re-snapshot of a tree records xattrs as they are now', () => {
   it('but records an xattr changed since (its ctime moved), and the restore brings back the first', async () => {
     const { store, work } = setup();
     const tree = join(work, 'tree');
@@ -154,7 +154,7 @@ describe.skipIf(!isRoot)('an unchanged re-snapshot reuses the xattrs it recorded
     writeFileSync(join(tree, 'b'), 'b\n');
     setXattr(join(tree, 'a'), 'user.v', 'one');
     setXattr(join(tree, 'b'), 'user.v', 'same');
-    // Older than the clock's resolution when the first walk starts: eligible for reuse.
+    // Older than the clock's resolution when the first walk starts (what a re-snapshot's reuse of recorded attributes would key on).
     await new Promise((r) => setTimeout(r, 60));
     const first = store.captureTree({ roots: [tree], label: 'first', kind: 'manual' });
     setXattr(join(tree, 'a'), 'user.v', 'two');
