@@ -93,7 +93,11 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
       onEvent: (e) => {
         if (io.json) return;
         if (e.type === 'planned') {
-          io.err(`plans: ${groupLines(e.groups).join('\n')}`);
+          io.err(
+            e.groups.length === 0
+              ? 'no plan waits for a person: each node runs, or refused, its plan under its own policy'
+              : `plans: ${groupLines(e.groups).join('\n')}`,
+          );
           if (e.unreachable.length > 0) io.err(`UNREACHABLE (no plan within the timeout): ${e.unreachable.join(', ')}`);
         } else if (e.type === 'wave') io.err(`${e.canary ? 'canary' : `batch ${e.wave}`}: ${e.nodes.join(', ')}`);
         else if (e.type === 'stopped') io.err(`STOPPED: ${e.failures} failure(s), more than --max-failures allows`);

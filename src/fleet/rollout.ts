@@ -94,10 +94,12 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
       const decision = await o.decide(g);
       if (decision === 'approve') approved.push(...g.nodes);
       else
-        for (const node of g.nodes) {
-          await bus.send(node, 'approve', { fleetGoal, planHash: g.hash, decision: 'reject' });
-          (outcomes.get(node) as NodeOutcome).phase = 'done';
-        }
+        await Promise.all(
+          g.nodes.map((node) => {
+            (outcomes.get(node) as NodeOutcome).phase = 'done';
+            return bus.send(node, 'approve', { fleetGoal, planHash: g.hash, decision: 'reject' });
+          }),
+        );
     }
     const hashOf = new Map(groups.flatMap((g) => g.nodes.map((n) => [n, g.hash] as const)));
     approved.sort();
@@ -115,18 +117,20 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
       }
       const canary = i === 0 && o.canary > 0;
       o.onEvent?.({ type: 'wave', wave: i, nodes: wave, canary });
-      for (const node of wave) {
-        const out = outcomes.get(node) as NodeOutcome;
-        out.canary = canary;
-        out.phase = 'running';
-        // Signed now, for this node and this plan group: a signature is fresh when the node gets it.
-        await bus.send(node, 'approve', {
-          fleetGoal,
-          planHash: hashOf.get(node) ?? '',
-          decision: 'approve',
-          ...(o.confirm ? { confirm: true } : {}),
-        });
-      }
+      // Signed now, for each node and its plan group: a signature is fresh when the node gets it.
+      await Promise.all(
+        wave.map((node) => {
+          const out = outcomes.get(node) as NodeOutcome;
+          out.canary = canary;
+          out.phase = 'running';
+          return bus.send(node, 'approve', {
+            fleetGoal,
+            planHash: hashOf.get(node) ?? '',
+            decision: 'approve',
+            ...(o.confirm ? { confirm: true } : {}),
+          });
+        }),
+      );
       const outs = wave.map((n) => outcomes.get(n) as NodeOutcome);
       const finished = (n: NodeOutcome): boolean =>
         n.report !== null && TERMINAL.has(n.report.state) && n.report.state !== 'awaiting_approval';
