@@ -16,8 +16,11 @@ import {
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
+import { patchRunCommand, patchStatusCommand } from './patch-commands.js';
 import { gcCommand } from './gc-command.js';
+import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
+import { registerFleet } from './fleet-program.js';
 import { modelsPullCommand } from './models-pull-command.js';
 import { modelsRecommendCommand } from './models-recommend-command.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
@@ -37,10 +40,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('--socket <path>', 'aiosd socket (env AIOS_SOCKET)')
         .option('--state-dir <dir>', 'state directory (env AIOS_STATE_DIR)')
         .option('--config <file>', 'user config file (env AIOS_CONFIG)')
+        .option(
+          '--node <name>',
+          "run the command on that fleet node's aiosd, over the hub (needs AIOS_FLEET_HUB, AIOS_FLEET_CREDS and your key; docs/fleet.md)",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
       // Flags are the last word in the override order, so they become the env the paths read.
+      let remote: { close(): Promise<void> } | null = null;
+      program.hook('preAction', async (_p, action) => {
+        const node = program.opts<{ node?: string }>().node;
+        if (node !== undefined && action.parent?.name() !== 'fleet') {
+          const { remoteSocket } = await import('./fleet-remote.js');
+          remote = await remoteSocket(node);
+        }
+      });
+      program.hook('postAction', async () => {
+        await remote?.close();
+      });
       program.hook('preAction', () => {
         const o = program.opts<{ socket?: string; stateDir?: string; config?: string }>();
         if (o.socket !== undefined) process.env['AIOS_SOCKET'] = o.socket;
@@ -277,6 +295,23 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (o: { json?: boolean }) => {
           code = await scheduleListCommand(sock(), io(o.json));
         });
+      const patch = program
+        .command('patch')
+        .description('packages upgraded on their own ([security] auto_patch in config.toml)');
+      patch
+        .command('status')
+        .description('on or off, the window, and how the last run went')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchStatusCommand(sock(), io(o.json));
+        });
+      patch
+        .command('run')
+        .description('a run now, outside the window (admins): upgrade, verify, roll back if a check fails')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchRunCommand(sock(), io(o.json));
+        });
       program
         .command('gc')
         .description(
@@ -297,6 +332,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
             io(o.json),
           );
         });
+      program
+        .command('update')
+        .description(
+          'A/B update of aiOS itself: install a signed bundle (npm run bundle) into the other slot and restart into it (admin); --rollback goes back, --status says how the last one went',
+        )
+        .argument('[bundle]', 'the bundle file')
+        .option('--rollback', 'go back to the other slot (it must hold an aiOS) and restart into it')
+        .option('--status', 'which slot runs, what each holds, and how the last update went')
+        .option('--allow-downgrade', 'install a bundle older than the running aiOS')
+        .option('-y, --yes', 'do not ask (the node restarts)')
+        .option('--json', 'machine-readable output')
+        .action(
+          async (
+            bundle: string | undefined,
+            o: { rollback?: boolean; status?: boolean; allowDowngrade?: boolean; yes?: boolean; json?: boolean },
+          ) => {
+            code = await updateCommand(sock(), bundle, o, io(o.json), process.stdin.isTTY === true);
+          },
+        );
       const models = program
         .command('models')
         .description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
@@ -361,6 +415,14 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsKeySetCommand(sock(), provider, io(json));
         });
+
+      registerFleet(program, {
+        sock,
+        io,
+        setCode: (c) => {
+          code = c;
+        },
+      });
 
       try {
         await program.parseAsync(argv, { from: 'user' });

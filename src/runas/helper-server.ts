@@ -53,6 +53,7 @@ function buildTools(o: HelperToolOptions): Tools {
     outputCapBytes: o.outputCapBytes,
     serviceManager: detectServiceManager({ initSocket: o.initSocket, env: o.serviceEnv }),
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    ...(o.packagesRoot === undefined ? {} : { packagesRoot: o.packagesRoot }),
   });
   const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
   // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time, as in the daemon.

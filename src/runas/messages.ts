@@ -24,6 +24,8 @@ export interface HelperToolOptions {
   locations: { stateDir: string; configDirs: string[]; secretsFile: string };
   /** The read-only sandbox's settings, as the daemon uses them; null where it cannot run. */
   sandbox: { hide: string[]; cpuSeconds: number } | null;
+  /** [packages] root: the tree the pkg.* tools act on, as in the daemon (absent: the node). */
+  packagesRoot?: string;
 }
 
 export type ToDaemon =
