@@ -12,7 +12,7 @@ function modelLines(m: RecommendedModel): string[] {
   ];
 }
 
-export function recommendationText(r: ModelRecommendation): string {
+export function recommendationText(r: Omit<ModelRecommendation, 'plannerConfigured' | 'rules'>): string {
   const gpu =
     r.node.gpus.length === 0
       ? 'no GPU'

@@ -521,7 +521,13 @@ export async function startDaemon(opts: {
         helpers,
         log,
       }),
-      recommendModels: () => recommendForThisNode(gpus),
+      recommendModels: async () => {
+        const listed = await intelligence.list();
+        return recommendForThisNode(gpus, {
+          plannerConfigured: listed.models.length > 0 || listed.providers.length > 0,
+          rules: ruleExamples(),
+        });
+      },
       setApiKey: async (provider, key) => {
         const secret = new Secret(key);
         storeSecret(paths.secretsFile, provider, secret);

@@ -54,7 +54,9 @@ const view = (tier: PullTier, m: Entry, why: string): RecommendedModel => ({
   why,
 });
 
-export function recommend(node: NodeShape, models: readonly Entry[] = MODEL_TABLE.models): ModelRecommendation {
+type Recommendation = Omit<ModelRecommendation, 'plannerConfigured' | 'rules'>;
+
+export function recommend(node: NodeShape, models: readonly Entry[] = MODEL_TABLE.models): Recommendation {
   const notes: string[] = [];
   const mem = node.memoryBytes;
   const vram = gpuMemoryBytes(node.gpus);
@@ -107,6 +109,9 @@ export function recommend(node: NodeShape, models: readonly Entry[] = MODEL_TABL
   };
 }
 
-export async function recommendForThisNode(gpus: () => Promise<Gpu[]>): Promise<ModelRecommendation> {
-  return recommend({ memoryBytes: totalmem(), cores: availableParallelism(), gpus: await gpus() });
+export async function recommendForThisNode(
+  gpus: () => Promise<Gpu[]>,
+  planners: { plannerConfigured: boolean; rules: string[] },
+): Promise<ModelRecommendation> {
+  return { ...recommend({ memoryBytes: totalmem(), cores: availableParallelism(), gpus: await gpus() }), ...planners };
 }

@@ -93,5 +93,9 @@ export const ModelRecommendation = z.object({
   tactical: RecommendedModel.nullable(),
   /** What could not be recommended, and why. */
   notes: z.array(z.string()),
+  /** Whether any planner beyond the built-in rules is configured (a local model or a cloud provider): the first-run offer shows when not. */
+  plannerConfigured: z.boolean(),
+  /** What the built-in rules understand, for example: what the first-run offer lists. */
+  rules: z.array(z.string()),
 });
 export type ModelRecommendation = z.infer<typeof ModelRecommendation>;

@@ -12,6 +12,8 @@ export interface FakeFile {
   cutAt?: number | undefined;
   /** Every GET through this byte stops there (the connection stays open, idle) until it is unset. */
   stallAt?: number | undefined;
+  /** Sent 64 KiB at a time with this pause between pieces: a transfer slow enough to watch. */
+  paceMs?: number;
   /** The size claimed, and nothing sent: a file too large for any node. */
   claimSize?: number;
 }
@@ -22,6 +24,8 @@ export interface HubRepo {
   files: Record<string, Buffer>;
   /** The sha256 the hub publishes per file (default: the right one). */
   etag?: Record<string, string>;
+  /** Its files sent slowly (FakeFile.paceMs). */
+  paceMs?: number;
 }
 
 export interface LoggedRequest {
@@ -65,6 +69,14 @@ function sendFile(req: IncomingMessage, res: ServerResponse, f: FakeFile, extra:
     res.write(slice.subarray(0, f.stallAt - start));
     return;
   }
+  if (f.paceMs !== undefined) {
+    const pace = f.paceMs;
+    const next = (at: number): void => {
+      if (at >= slice.length) return void res.end();
+      res.write(slice.subarray(at, at + 64 * 1024), () => setTimeout(() => next(at + 64 * 1024), pace));
+    };
+    return next(0);
+  }
   res.end(slice);
 }
 
@@ -91,7 +103,12 @@ export async function startModelServer(
       const name = decodeURIComponent(resolve[2] ?? '');
       const body = repo?.files[name];
       if (repo === undefined || body === undefined) return void res.writeHead(404).end();
-      return sendFile(req, res, { body }, { 'x-linked-etag': `"${repo.etag?.[name] ?? sha256(body)}"` });
+      return sendFile(
+        req,
+        res,
+        { body, ...(repo.paceMs === undefined ? {} : { paceMs: repo.paceMs }) },
+        { 'x-linked-etag': `"${repo.etag?.[name] ?? sha256(body)}"` },
+      );
     }
     const f = files[url.pathname];
     if (f === undefined) return void res.writeHead(404).end('not found');
