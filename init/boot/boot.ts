@@ -19,7 +19,7 @@ import { mountStateDisk } from '../pid1/state-disk.js';
 import { ModelFileProbe } from '../phases/model-runtime.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { TimelineRecorder } from '../timeline/timeline-recorder.js';
-import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
+import { currentBootId, kernelUptimeS } from '../../src/files/boot-timeline-file.js';
 import type { BootContext } from './boot-context.js';
 import { BOOT_PHASES } from './boot-phases.js';
 import { createInitLog } from './init-log.js';

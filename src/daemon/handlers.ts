@@ -17,7 +17,7 @@ import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
 import type { CollectResult } from '../memory/collector.js';
-import { bootTimelineView } from '../../init/timeline/timeline-store.js';
+import { bootTimelineView } from '../files/boot-timeline-file.js';
 
 export interface HandlerDeps {
   version: string;
