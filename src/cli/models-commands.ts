@@ -1,8 +1,9 @@
 // `aios models`: what the daemon runs (local models, their memory and measured speed, GPU or
 // CPU; cloud providers and their spend), and `aios models add <path>`: a GGUF checked and
 // written into config.toml. Nothing here downloads anything.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -147,15 +148,14 @@ export async function modelsAddCommand(
   ].join('\n');
   text = `${text.replace(/\s*$/, '')}${text.trim() === '' ? '' : '\n\n'}${section}\n`;
   // Written beside the target and checked as a whole config before it replaces anything.
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
     // A fresh account has no ~/.config/aios yet: made here, private, as aiOS makes its other directories.
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, text, { mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644 });
-    loadConfig({ systemFile: null, userFile: tmp, env: {} });
-    renameSync(tmp, target);
+    writeFileAtomicSync(target, text, {
+      mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644,
+      check: (tmp) => loadConfig({ systemFile: null, userFile: tmp, env: {} }),
+    });
   } catch (err) {
-    rmSync(tmp, { force: true });
     return fail(`could not write ${target}: ${err instanceof Error ? err.message : String(err)}; nothing was changed`);
   }
   const reload = await askReload(paths.socketPath);
