@@ -28,6 +28,7 @@ const hardware: BootPhase<BootContext> = {
       details.push(`devices: ${(await startAll(ctx, ctx.services.devices)).join(', ')}`);
     const mounted = ctx.mountState();
     if (mounted !== null) details.push(mounted);
+    details.push(...ctx.seed());
     for (const name of ctx.services.background) if (ctx.enablement.enabled(name)) void ctx.supervisor.start(name);
     details.push(...disabledOf(ctx, ctx.services.background));
     const inv = readInventory(ctx.root, ctx.paths.stateDir);
@@ -63,7 +64,7 @@ const coreServices: BootPhase<BootContext> = {
       return {
         status: 'failed',
         details: [],
-        error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log or /var/log/aios)`,
+        error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log, /var/log/aios, or journalctl -u aios-init under systemd)`,
       };
     }
     const s = await daemonStatus(ctx.paths.socketPath, signal);

@@ -1,4 +1,5 @@
 // The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
+import { patchLine } from './patch-commands.js';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import { GoalEnded, type GoalView } from '../protocol/model.js';
@@ -183,8 +184,10 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
           `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
           `planners: ${s.planners.join(' → ')}`,
           `goals: ${goals}`,
+          ...(s.patching === undefined ? [] : [patchLine(s.patching)]),
           `state: ${s.stateDir}`,
           `socket: ${s.socket}`,
+          ...(s.updateNotice === undefined ? [] : [`! ${sanitize(s.updateNotice, { singleLine: true })}`]),
         ].join('\n'),
       );
     }
@@ -453,7 +456,11 @@ export function agentsCommand(socketPath: string, io: Io): Promise<number> {
     const rows = r.agents.map((a) => {
       const task = a.currentTasks.length > 0 ? a.currentTasks.join(', ') : '-';
       const err = a.lastError === null ? '' : `\n      last error: ${sanitize(a.lastError, { singleLine: true })}`;
-      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
+      const jobs = (a.jobs ?? []).map(
+        (j) =>
+          `\n      job ${j.name}: ${j.schedule}; next ${j.next ?? 'never'}; last ${j.last === null ? 'not run yet' : `${j.last.at}: ${sanitize(j.last.summary, { singleLine: true })}`}`,
+      );
+      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}${jobs.join('')}`;
     });
     const p = r.procedures;
     io.out(

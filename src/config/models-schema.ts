@@ -55,6 +55,8 @@ export const ModelsConfig = z
      * call each, local tiers first); 0 asks none. Absent means 3.
      */
     diagnose_failures: z.number().int().min(0).max(10).optional(),
+    /** `aios models pull`: hf: URIs are fetched from this Hugging Face mirror instead of huggingface.co. */
+    mirror: z.url({ protocol: /^https?$/ }).optional(),
   })
   .prefault({});
 export type ModelsConfig = z.output<typeof ModelsConfig>;

@@ -223,8 +223,13 @@ export class PolicyEngine {
         /* does not exist yet: the parent's realpath stands */
       }
     }
-    f.paths.push({ path: canonical, access: use.access });
-    const hit = this.config.protectedPaths.match(canonical) ?? this.config.protectedPaths.match(use.path);
+    f.paths.push({ path: canonical, access: use.access, ...(use.tree === true ? { tree: true as const } : {}) });
+    const pp = this.config.protectedPaths;
+    // A directory writable whole is a change to everything protected inside it.
+    const hit =
+      use.tree === true
+        ? (pp.matchWithin(canonical) ?? pp.matchWithin(use.path))
+        : (pp.match(canonical) ?? pp.match(use.path));
     if (hit === null) return;
     if (use.access === 'write' || hit.secret)
       f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);

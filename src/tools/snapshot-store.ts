@@ -12,6 +12,7 @@ import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { readXattrs, encodeXattrs } from './fs-meta.js';
+import { inTree, treePaths } from './snapshot-tree.js';
 import {
   recoverRestores,
   restoreFiles,
@@ -65,6 +66,15 @@ interface EntryRow {
   nlink: number | null;
   dev: string | null;
   ino: string | null;
+}
+/** An entry's inode, ctime and xattrs as a snapshot recorded them. */
+interface Recorded {
+  dev: string | null;
+  ino: string | null;
+  ctime_ns: string | null;
+  xattrs: string | null;
+  /** When that snapshot's walk started (ms since the epoch): it read every attribute after this. */
+  taken: number;
 }
 interface IndexRow {
   dev: string;
@@ -146,6 +156,8 @@ export class SnapshotStore {
   /** Records each path as it is now (lstat: a symlink is saved as a link, never followed), and the given machine state. */
   async capture(input: {
     paths: string[];
+    /** Directories recorded whole (everything under each): a restore also removes what is new in them. */
+    trees?: readonly string[];
     states?: readonly StateUse[];
     label: string;
     goalId?: string;
@@ -156,27 +168,45 @@ export class SnapshotStore {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
     const states: { kind: StateUse['kind']; data: unknown }[] = [];
+    const kept: string[] = [];
     for (const use of input.states ?? []) {
       const provider = this.providers.get(use.kind);
       if (provider === undefined) throw new Error(`no way to snapshot ${use.kind} state on this node`);
-      states.push({ kind: use.kind, data: await provider.capture(use.keys) });
+      const data = await provider.capture(use.keys, use);
+      states.push({ kind: use.kind, data });
+      kept.push(...(provider.keepFiles?.(data) ?? []));
     }
-    const paths = [...new Set(input.paths.map((p) => resolve(p)))];
+    for (const t of input.trees ?? []) {
+      if (!isAbsolute(t)) throw new Error(`snapshot paths must be absolute, got "${t}"`);
+      if (lstatSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
+        throw new Error(`${t} is declared as a directory to record whole, but is not a directory`);
+    }
+    const roots = [...new Set((input.trees ?? []).map((t) => resolve(t)))];
+    const inRoots = (p: string): boolean => roots.some((r) => inTree(r, p));
+    // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
+    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))].filter((p) => !inRoots(p));
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
-    const entries = paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', { read: 0 }));
-    return this.save({ ...input, kind: input.kind ?? 'step', entries, roots: [], states, fresh, indexed });
+    const counter = { read: 0 };
+    const entries = [
+      ...paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', counter)),
+      // Packed like a tree snapshot's small files: durable with the rows that name them.
+      ...roots.flatMap((r) => treePaths(r).map((p) => this.describe(p, fresh, indexed, 'packed', counter))),
+    ];
+    return this.save({ ...input, kind: input.kind ?? 'step', entries, roots, states, fresh, indexed });
   }
 
   /** Records whole trees (every file, directory and link under each root), reusing hashes of unchanged files. */
   captureTree(input: { roots: string[]; label: string; kind: 'manual' | 'auto' }): TreeCapture {
     const roots = [...new Set(input.roots.map((r) => resolve(r)))];
     for (const r of input.roots) if (!isAbsolute(r)) throw new Error(`snapshot paths must be absolute, got "${r}"`);
+    // Taken when the walk starts: every attribute recorded was read after this moment.
+    const createdAt = new Date().toISOString();
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
     const skipped: string[] = [];
     const entries: SnapshotEntry[] = [];
-    const counter = { read: 0 };
+    const counter = { read: 0, known: this.lastRecorded(roots) };
     const visit = (path: string): void => {
       let entry: SnapshotEntry;
       try {
@@ -197,7 +227,16 @@ export class SnapshotStore {
       for (const name of names) visit(join(path, name));
     };
     for (const root of roots) visit(root);
-    const snapshot = this.save({ label: input.label, kind: input.kind, entries, roots, states: [], fresh, indexed });
+    const snapshot = this.save({
+      label: input.label,
+      kind: input.kind,
+      entries,
+      roots,
+      states: [],
+      fresh,
+      indexed,
+      createdAt,
+    });
     return { snapshot, entries: entries.length, hashed: counter.read, skipped };
   }
 
@@ -224,6 +263,8 @@ export class SnapshotStore {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
+    // A step's directories recorded whole: what is in them now and was not then is removed.
+    const trees = this.row(id)?.kind === 'step' ? this.roots(id) : [];
     const files = await restoreFiles(
       this.journal,
       journalId(),
@@ -232,7 +273,7 @@ export class SnapshotStore {
       this.blobs,
       (path, st, sha) => this.sameContent(path, st, sha),
       this.spares,
-      opts,
+      { ...opts, trees },
     );
     const states: StateRestore[] = [];
     const saved = this.db
@@ -370,13 +411,14 @@ export class SnapshotStore {
     states: { kind: StateUse['kind']; data: unknown }[];
     fresh: string[];
     indexed: [string, BigIntStats, string][];
+    createdAt?: string;
   }): SnapshotView {
     // Blobs are written (not yet synced) and no row names them: a crash here must leave no snapshot.
     failpoint(`snapshot.save.${input.kind}`);
     // Blobs are durable before any row names them.
     this.blobs.syncBatch(input.fresh);
     const id = nextId();
-    const createdAt = new Date().toISOString();
+    const createdAt = input.createdAt ?? new Date().toISOString();
     const write = (): void => {
       this.db.transaction(() => {
         this.blobs.writePending();
@@ -429,22 +471,79 @@ export class SnapshotStore {
     return this.db.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as SnapshotRow | undefined;
   }
 
-  private view(row: SnapshotRow): SnapshotView {
-    const roots = (
-      this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(row.id) as {
+  private roots(id: string): string[] {
+    return (
+      this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(id) as {
         root: string;
       }[]
     ).map((r) => r.root);
+  }
+
+  private view(row: SnapshotRow): SnapshotView {
+    const roots = this.roots(row.id);
     return {
       id: row.id,
       label: row.label,
       goalId: row.goal_id,
       stepId: row.step_id,
       createdAt: row.created_at,
-      // A tree snapshot names its roots; listing thousands of paths helps nobody.
-      paths: roots.length > 0 ? roots : this.entries(row.id).map((e) => e.path),
+      // A tree snapshot names its roots; listing thousands of paths helps nobody. A step's
+      // names its files and the directories it recorded whole.
+      paths:
+        roots.length === 0
+          ? this.entries(row.id).map((e) => e.path)
+          : row.kind === 'step'
+            ? [
+                ...this.entries(row.id)
+                  .filter((e) => !roots.some((r) => inTree(r, e.path)))
+                  .map((e) => e.path),
+                ...roots,
+              ]
+            : roots,
       restoredAt: row.restored_at,
     };
+  }
+
+  /**
+   * The xattrs as the last tree snapshot of these roots recorded them when the inode's ctime
+   * has not moved since (every xattr change moves it), else read: an unchanged re-snapshot
+   * makes no xattr call for most of a tree.
+   */
+  private xattrsOf(path: string, st: BigIntStats, known: Map<string, Recorded> | undefined): string {
+    const r = known?.get(path);
+    if (
+      r?.xattrs != null &&
+      r.ctime_ns === String(st.ctimeNs) &&
+      r.ino === String(st.ino) &&
+      r.dev === String(st.dev) &&
+      // Changed within the clock's resolution of that snapshot, the same ctime may hide a change after it.
+      st.ctimeNs < BigInt(r.taken) * 1_000_000n - RACY_NS
+    )
+      return r.xattrs;
+    return encodeXattrs(readXattrs(path));
+  }
+
+  /** What the newest tree snapshot of each root recorded, by path (empty without metadata). */
+  private lastRecorded(roots: readonly string[]): Map<string, Recorded> {
+    const known = new Map<string, Recorded>();
+    if (this.opts.metadata === false) return known;
+    for (const root of roots) {
+      const last = this.db
+        .prepare<[string], { id: string; created_at: string }>(
+          `SELECT s.id, s.created_at FROM snapshots s JOIN snapshot_roots r ON r.snapshot_id = s.id
+           WHERE r.root = ? AND s.kind != 'step' ORDER BY s.created_at DESC, s.id DESC LIMIT 1`,
+        )
+        .get(root);
+      if (last === undefined) continue;
+      const taken = Date.parse(last.created_at);
+      const rows = this.db
+        .prepare<[string], Omit<Recorded, 'taken'> & { path: string }>(
+          'SELECT path, dev, ino, ctime_ns, xattrs FROM snapshot_entries WHERE snapshot_id = ?',
+        )
+        .all(last.id);
+      for (const row of rows) known.set(row.path, { ...row, taken });
+    }
+    return known;
   }
 
   /** The file's hash from the index when its inode, size and times are unchanged; else null. */
@@ -473,7 +572,7 @@ export class SnapshotStore {
     fresh: string[],
     indexed: [string, BigIntStats, string][],
     how: 'durable-file' | 'packed',
-    counter: { read: number },
+    counter: { read: number; known?: Map<string, Recorded> },
   ): SnapshotEntry {
     let st: BigIntStats;
     try {
@@ -497,7 +596,7 @@ export class SnapshotStore {
             mtimeNs: String(st.mtimeNs),
             atimeNs: String(st.atimeNs),
             ctimeNs: String(st.ctimeNs),
-            xattrs: encodeXattrs(readXattrs(path)),
+            xattrs: this.xattrsOf(path, st, counter.known),
             nlink: Number(st.nlink),
             dev: String(st.dev),
             ino: String(st.ino),
