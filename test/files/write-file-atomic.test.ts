@@ -73,6 +73,9 @@ describe('every writer', () => {
     'src/tools/snapshot-restore.ts',
     'src/tools/spare-files.ts',
     'init/login/uninstall.ts',
+    'init/update/slot-install.ts', // swaps a whole slot directory
+    'src/models/pull-service.ts', // moves a downloaded, checked model file into place
+    'src/daemon/log-file.ts', // shifts rotated logs up
   ]);
   const root = join(import.meta.dirname, '..', '..');
   const sources = (sub: string): string[] =>
