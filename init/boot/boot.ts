@@ -22,7 +22,7 @@ import { firstBootSeed } from '../seed/first-boot-seed.js';
 import { findSeedVolume, readSeedVolume } from '../seed/seed-volume.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { TimelineRecorder } from '../timeline/timeline-recorder.js';
-import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
+import { currentBootId, kernelUptimeS } from '../../src/files/boot-timeline-file.js';
 import type { BootContext } from './boot-context.js';
 import { BOOT_PHASES } from './boot-phases.js';
 import { createInitLog } from './init-log.js';

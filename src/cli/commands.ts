@@ -1,5 +1,5 @@
 // The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
-import { patchLine } from './patch-commands.js';
+import { patchLine } from './patch-line.js';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import { GoalEnded, type GoalView } from '../protocol/model.js';

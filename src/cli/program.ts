@@ -147,7 +147,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (o: { json?: boolean }) => {
           code = await statusCommand(sock(), io(o.json));
           if (code === 0 && o.json !== true) {
-            const { bootStatusLine } = await import('../../init/timeline/boot-command.js');
+            const { bootStatusLine } = await import('./boot-command.js');
             const line = await bootStatusLine(sock());
             if (line !== null) process.stdout.write(`${line}\n`);
           }
@@ -158,7 +158,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('-v, --verbose', 'what each phase found, and the supervised services')
         .option('--json', 'machine-readable output')
         .action(async (o: { verbose?: boolean; json?: boolean }) => {
-          const { bootCommand } = await import('../../init/timeline/boot-command.js');
+          const { bootCommand } = await import('./boot-command.js');
           code = await bootCommand(
             sock(),
             { ...io(o.json), columns: process.stdout.columns || 80 },

@@ -24,7 +24,7 @@ import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
 import type { CollectResult } from '../memory/collector.js';
 import { collectedDetail } from './retention.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
-import { bootTimelineView } from '../../init/timeline/timeline-store.js';
+import { bootTimelineView } from '../files/boot-timeline-file.js';
 import type { ModelPullHandler } from './model-pull-handler.js';
 import { pullHandler } from './model-pull-handler.js';
 import type { ModelRecommendation } from '../protocol/model-pull.js';

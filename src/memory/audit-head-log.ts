@@ -19,6 +19,12 @@ import {
 } from 'node:fs';
 import type { Checkpoint, Seal } from './audit-signing.js';
 
+/** The newest entry the ledger has committed: its sequence number and chained hash. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
 export const HEAD_LOG = 'audit-heads.log';
 
 export type HeadRecord =

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuditVerifyResult } from '../protocol/model.js';
 import { canonicalJson } from '../text/canonical-json.js';
-import type { Ack, HeadLog, HeadRecord } from './audit-head-log.js';
+import type { Ack, AuditHead, HeadLog, HeadRecord } from './audit-head-log.js';
 import {
   firstProblem,
   headLogCheckpointProblem,
@@ -31,10 +31,7 @@ export interface AuditEntryInput {
   detail: Record<string, unknown>;
 }
 
-export interface AuditHead {
-  seq: number;
-  hash: string;
-}
+export type { AuditHead };
 
 export interface AuditEntry {
   seq: number;

@@ -1,8 +1,9 @@
 // Writes [models.<tier>] into a config.toml: the one way `aios models add` (as the caller) and
 // `models/pull` (in aiosd) change it. The new text is written beside the file and loaded as a
 // whole config before it replaces anything, so a failure changes nothing.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../config/config.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -75,16 +76,16 @@ export function writeModelTable(
     `sha256 = "${table.sha256}"`,
   ].join('\n');
   text = `${text.replace(/\s*$/, '')}${text.trim() === '' ? '' : '\n\n'}${section}\n`;
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
     // A fresh account has no ~/.config/aios yet: made here, private, as aiOS makes its other directories.
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, text, { mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644 });
-    loadConfig({ systemFile: null, userFile: tmp, env: {} });
-    renameSync(tmp, target);
+    // Checked as a whole config before it replaces anything.
+    writeFileAtomicSync(target, text, {
+      mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644,
+      check: (tmp) => loadConfig({ systemFile: null, userFile: tmp, env: {} }),
+    });
     return { ok: true };
   } catch (err) {
-    rmSync(tmp, { force: true });
     return {
       ok: false,
       usage: false,

@@ -15,6 +15,7 @@ import {
 } from './input-state.js';
 import type { Focus, ViewName } from './keymap.js';
 import type { LineEdit } from './line-edit.js';
+import type { Confirm } from './confirm.js';
 import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
 import { confirmStillValid, decidedByOther } from './plan-watch.js';
 import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-data.js';
@@ -55,12 +56,7 @@ export interface Flash {
   text: string;
 }
 
-/** A second, explicit (and guarded) key is asked for before this is done. */
-export type Confirm =
-  | { kind: 'restore'; snapshotId: string; text: string }
-  | { kind: 'rollback'; goalId: string; text: string }
-  | { kind: 'cancel'; goalId: string; text: string }
-  | { kind: 'leave'; text: string };
+export type { Confirm };
 
 export interface HatchState {
   /** null while the daemon is opening it. */
