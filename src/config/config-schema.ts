@@ -5,6 +5,7 @@ import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
+import { HousekeepingConfig } from './housekeeping-schema.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 
 const MiB = 1024 * 1024;
@@ -137,5 +138,7 @@ export const AiosConfig = z.strictObject({
   schedule: z.array(ScheduleEntry).max(256).optional(),
   // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
   retention: RetentionConfig.optional(),
+  // Optional for the same reason; absent means the default chores (src/config/housekeeping-schema.ts).
+  housekeeping: HousekeepingConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

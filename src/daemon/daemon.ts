@@ -153,6 +153,7 @@ export async function startDaemon(opts: {
     outputCapBytes: config.tools.output_cap_bytes,
     serviceManager,
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    isAios: (p) => protectedPaths.match(p) !== null,
   });
   const ownerUid = process.getuid?.() ?? 0;
   // An operator's goal runs with the operator's credentials, in a helper per uid that drops
@@ -418,6 +419,9 @@ export async function startDaemon(opts: {
       server.broadcast({ type: 'alert', level: 'warning', message });
     },
     log: log.with({ component: 'maintenance' }),
+    submit: (text, chorePlanner) => engine.submit(text, { ...monitorActor, name: 'maintenance-agent' }, chorePlanner),
+    stateOf: (goalId) => store.getGoal(goalId)?.state,
+    keep: (p) => protectedPaths.match(p) !== null,
   });
   const nodeName = config.system.hostname ?? hostname();
   const views = createTuiViews({
