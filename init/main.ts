@@ -244,6 +244,14 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
       code = await control(action, unit, o.socket);
     });
   program
+    .command('install-disk')
+    .description('from the live ISO: erase a whole disk and install aiOS on it (asks you to type the disk name)')
+    .argument('<device>', 'the whole disk, e.g. /dev/vdb or /dev/sdb')
+    .option('--source <dir>', "the root filesystem to copy (default: the live ISO's)")
+    .action(async (device: string, o: { source?: string }) => {
+      code = await runInstallDisk(device, o.source);
+    });
+  program
     .command('reboot')
     .description('ask the running aios-init to stop everything in order and reboot')
     .action(() => {
@@ -265,6 +273,29 @@ export async function runInit(argv: string[], entry: InitEntry): Promise<number>
     throw err;
   }
   return code;
+}
+
+async function runInstallDisk(device: string, source: string | undefined): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('aios-init install-disk erases a disk: run it as root\n');
+    return 2;
+  }
+  const { askStdin, installDisk, InstallDiskError, LIVE_ROOT, WRITE_DISK } = await import('./disk/install-disk.js');
+  const { liveSystemView } = await import('./disk/target-disk.js');
+  try {
+    await installDisk({
+      device,
+      source: source ?? LIVE_ROOT,
+      writer: WRITE_DISK,
+      system: liveSystemView(),
+      ask: askStdin,
+      say: (l) => process.stdout.write(`${l}\n`),
+    });
+    return 0;
+  } catch (err) {
+    process.stderr.write(`aios-init install-disk: ${(err as Error).message}\n`);
+    return err instanceof InstallDiskError ? 2 : 1;
+  }
 }
 
 /** [init] break_glass_user from the target system's config.toml. */

@@ -8,3 +8,6 @@ export function imageOutDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const BOOT_FIGURES = 'boot-figures.json';
+
+/** The disk image's boot figures against plain Debian (test/image/disk-image.image.ts). */
+export const DISK_FIGURES = 'disk-figures.json';

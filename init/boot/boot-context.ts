@@ -33,6 +33,8 @@ export interface BootContext {
   };
   /** Mounts the persistent state disk when there is one (PID 1); returns what it did. */
   mountState: () => string | null;
+  /** Applies the first boot's seed (PID 1, after the state is mounted); returns what it did. */
+  seed: () => string[];
   /** Where agent configs live (/etc/aios/agents). */
   agentsDir: string;
 }

@@ -28,6 +28,7 @@ const hardware: BootPhase<BootContext> = {
       details.push(`devices: ${(await startAll(ctx, ctx.services.devices)).join(', ')}`);
     const mounted = ctx.mountState();
     if (mounted !== null) details.push(mounted);
+    details.push(...ctx.seed());
     for (const name of ctx.services.background) if (ctx.enablement.enabled(name)) void ctx.supervisor.start(name);
     details.push(...disabledOf(ctx, ctx.services.background));
     const inv = readInventory(ctx.root, ctx.paths.stateDir);

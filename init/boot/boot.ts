@@ -2,7 +2,7 @@
 // services, the timeline, the phases, and what a signal means in each way of running.
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
@@ -15,8 +15,11 @@ import { nodeServices } from '../pid1/node-services.js';
 import { powerDown, type PowerAction } from '../pid1/power.js';
 import { watchPowerButton } from '../pid1/power-button.js';
 import { rescueRequested, runRescue } from '../pid1/rescue.js';
+import { rootMount } from '../pid1/root-fs.js';
 import { mountStateDisk } from '../pid1/state-disk.js';
 import { ModelFileProbe } from '../phases/model-runtime.js';
+import { firstBootSeed } from '../seed/first-boot-seed.js';
+import { findSeedVolume, readSeedVolume } from '../seed/seed-volume.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { TimelineRecorder } from '../timeline/timeline-recorder.js';
 import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
@@ -27,6 +30,7 @@ import { loadSettings } from './load-settings.js';
 import { runPhases } from './phase-runner.js';
 import { configuredServices } from './configured-services.js';
 import { daemonService } from './daemon-service.js';
+import { UPDATE_RESTART_EXIT, UpdateCarrier } from '../update/update-carrier.js';
 
 export interface BootOptions {
   mode: BootTimeline['mode'];
@@ -65,6 +69,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
       log.line(`uncaught: ${err.stack ?? err.message}`);
     });
   let requestStop: (why: string, action: PowerAction | 'exit') => void = () => undefined;
+  let restartRequested = false;
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
     requestStop = (why, action) => {
       // A shutdown is shown on the console again, over whatever the TUI drew there.
@@ -102,6 +107,19 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     leaving.abort();
     return powerDown(action === 'exit' ? 'poweroff' : action, (l) => log.line(l), null);
   }
+
+  // A/B updates (init/update): how the last switch went is settled before anything starts.
+  const updates = new UpdateCarrier({
+    env,
+    codeDir: dirname(opts.aiosEntry),
+    daemonSocket: paths.socketPath,
+    log: (l) => log.line(l),
+    restart: () => {
+      restartRequested = true;
+      requestStop('update', pid1 ? 'reboot' : 'exit');
+    },
+  });
+  if (opts.mode !== 'service') updates.atBoot();
 
   const { config, problem } = loadSettings(paths);
   if (problem !== null) log.line(`${problem}; booting with the default settings`);
@@ -146,6 +164,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
         socketPath: controlSocket,
         control: new ServiceControl(supervisor, enablement),
         log: (l) => log.line(l),
+        updates,
       })
     : null;
   try {
@@ -177,13 +196,22 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     mountState: () => {
       if (!pid1) return null;
       try {
-        const r = mountStateDisk(paths.stateDir, (l) => log.line(l));
+        const r = mountStateDisk(paths.stateDir, (l) => log.line(l), rootMount());
         stateMount = r.mounted;
         return r.line;
       } catch (err) {
         return `state: cannot mount the state disk: ${err instanceof Error ? err.message : String(err)}`;
       }
     },
+    seed: () =>
+      pid1
+        ? firstBootSeed({
+            root: '/',
+            find: () => findSeedVolume(),
+            read: (device) => readSeedVolume(device, join(paths.runtimeDir, 'seed')),
+            setKernelHostname: (name) => writeFileSync('/proc/sys/kernel/hostname', name),
+          })
+        : [],
     agentsDir: '/etc/aios/agents',
   };
 
@@ -200,6 +228,9 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     },
     BOOT_PHASES,
   );
+  // On a trial boot after an update, the health check runs beside the phases, against its deadline.
+  if (supervisesNode)
+    void updates.watchTrial().catch((err: unknown) => log.line(`update health check: ${String(err)}`));
   const outcome = await Promise.race([
     runPhases(BOOT_PHASES, ctx, recorder, {
       log: (l) => log.line(l),
@@ -228,6 +259,6 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   await supervisor.stopAll();
   await control?.close();
   rmSync(pidFile, { force: true });
-  if (action === 'exit') return 0;
+  if (action === 'exit') return restartRequested ? UPDATE_RESTART_EXIT : 0;
   return powerDown(action, (l) => log.line(l), stateMount);
 }

@@ -3,8 +3,9 @@
 // no reboot(2); the kernel's sysrq trigger does the same from a file write (writes to
 // /proc/sysrq-trigger are allowed whatever kernel.sysrq says, which gates only the keyboard).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rootIsVolatile, rootMount } from './root-fs.js';
 
 export type PowerAction = 'reboot' | 'poweroff';
 
@@ -28,20 +29,6 @@ function killAll(sig: NodeJS.Signals): boolean {
   }
 }
 
-/** The type of the filesystem mounted last on / (the one in use). */
-function rootFsType(): string | null {
-  let type: string | null = null;
-  try {
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const [before, after] = line.split(' - ');
-      if (before?.split(' ')[4] === '/') type = after?.split(' ')[0] ?? null;
-    }
-  } catch {
-    /* no /proc */
-  }
-  return type;
-}
-
 /** Stops everything that is left and hands the machine to the kernel; does not return. */
 export async function powerDown(
   action: PowerAction,
@@ -55,8 +42,9 @@ export async function powerDown(
   await sleep(200);
   run(['sync'], log);
   if (stateMount !== null) run(['umount', stateMount], log);
-  // A live image's root is an overlay on a RAM disk: nothing on it outlives the boot.
-  if (rootFsType() !== 'overlay') run(['mount', '-o', 'remount,ro', '/'], log);
+  // A live image's root is an overlay on a RAM disk: nothing on it outlives the boot. The disk
+  // image's is remounted read-only, so the next boot finds it clean.
+  if (!rootIsVolatile(rootMount())) run(['mount', '-o', 'remount,ro', '/'], log);
   run(['sync'], log);
   log(`${action} now`);
   // write() to the console returns once the line is in the tty's buffer; the serial port

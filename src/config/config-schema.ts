@@ -6,7 +6,10 @@ import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
 import { HousekeepingConfig } from './housekeeping-schema.js';
+import { FleetConfig } from '../fleet/fleet-config.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
+import { PackagesConfig, PatchKeys } from './patch-schema.js';
+import { AutonomyLevel, EscapeHatch, SecurityMode } from '../protocol/vocabulary.js';
 
 const MiB = 1024 * 1024;
 
@@ -32,7 +35,7 @@ const System = z
       .default(10 * MiB),
     /** Rotated logs kept beside it: aiosd.log.1 (newest) … aiosd.log.<log_files>. */
     log_files: z.number().int().min(1).max(100).default(5),
-    autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
+    autonomy_level: AutonomyLevel.default('supervised'),
     /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
     autonomy_allow: z.array(z.string().min(1)).default([]),
   })
@@ -40,9 +43,11 @@ const System = z
 
 const Security = z
   .strictObject({
-    mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
+    mode: SecurityMode.default('normal'),
     dangerous_patterns: z.array(regexSource).default([]),
     require_confirm: z.array(regexSource).default([]),
+    // auto_patch, auto_patch_window, auto_patch_checks (src/config/patch-schema.ts).
+    ...PatchKeys,
   })
   .prefault({});
 
@@ -92,7 +97,7 @@ const Daemon = z
 
 const Shell = z.strictObject({
   /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
-  escape_hatch: z.enum(['never', 'admin', 'always']).default('admin'),
+  escape_hatch: EscapeHatch.default('admin'),
   /** The TUI's key guard: a command key acts only this long after the plan (or the previous key) changed... */
   guard_ms: z.number().int().min(0).max(10_000).default(700),
   /** ...and only when no other key follows it within this long (a burst of typing is text). */
@@ -140,5 +145,9 @@ export const AiosConfig = z.strictObject({
   retention: RetentionConfig.optional(),
   // Optional for the same reason; absent means the default chores (src/config/housekeeping-schema.ts).
   housekeeping: HousekeepingConfig.optional(),
+  // [fleet]: optional; absent means this node is in no fleet until `aios fleet join` (src/fleet).
+  fleet: FleetConfig.optional(),
+  // Optional so configs written before it compare unchanged; absent means the node itself (src/config/patch-schema.ts).
+  packages: PackagesConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

@@ -11,15 +11,23 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
+import { updateHandlers } from './update-handlers.js';
+import type { UpdateService } from './update-service.js';
+import { fleetHandlers } from '../fleet/fleet-handlers.js';
+import type { FleetNode } from '../fleet/node-agent.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
+import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
 import type { CollectResult } from '../memory/collector.js';
 import { collectedDetail } from './retention.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
 import { bootTimelineView } from '../../init/timeline/timeline-store.js';
+import type { ModelPullHandler } from './model-pull-handler.js';
+import { pullHandler } from './model-pull-handler.js';
+import type { ModelRecommendation } from '../protocol/model-pull.js';
 
 export interface HandlerDeps {
   version: string;
@@ -51,6 +59,10 @@ export interface HandlerDeps {
     provider: string,
     key: string,
   ) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
+  /** `models/pull` (src/models/pull-service.ts); absent: this aiosd cannot pull. */
+  pullModel?: ModelPullHandler;
+  /** `models/recommend` (src/models/recommend.ts). */
+  recommendModels?: () => Promise<ModelRecommendation>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
@@ -61,6 +73,12 @@ export interface HandlerDeps {
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
   /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
   agentJobs?: (agent: string) => AgentJobView[];
+  /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
+  updates?: UpdateService;
+  /** This node's member of the fleet (src/fleet). */
+  fleet: FleetNode;
+  /** [security] auto_patch (src/agents/patch): its status, and a run now. */
+  patching?: { status: () => PatchStatus; run: (by: string) => Promise<PatchRunView> };
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -104,6 +122,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
         tiers: d.tiers(),
         ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
+        ...updateNoticeOf(d.updates),
+        ...(d.patching === undefined ? {} : { patching: d.patching.status() }),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -163,6 +183,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
+    ...updateHandlers(d.updates),
+    ...fleetHandlers(d.fleet, (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail })),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')
@@ -207,10 +229,23 @@ export function createHandlers(d: HandlerDeps): Handlers {
       });
       return { provider: p.provider, ...r };
     },
+    'models/pull': (p, conn) => pullHandler(d.pullModel, d.ledger, p, conn),
+    'models/recommend': () => {
+      if (d.recommendModels === undefined) throw new OpError('Failed', 'this aiosd cannot recommend models');
+      return d.recommendModels();
+    },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
+    'patch/status': () => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.status();
+    },
+    'patch/run': (_p, conn) => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.run(conn.actor.name);
+    },
     'gc/run': (p, conn) => {
       if (d.gc === undefined)
         throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');
@@ -226,6 +261,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return r;
     },
   };
+}
+
+/** The failed update a login should hear about, if any: never a reason for status/get to fail. */
+function updateNoticeOf(updates: UpdateService | undefined): { updateNotice?: string } {
+  try {
+    const n = updates?.notice() ?? null;
+    return n === null ? {} : { updateNotice: n };
+  } catch {
+    return {};
+  }
 }
 
 interface DaemonMemory {

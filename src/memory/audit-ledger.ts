@@ -106,7 +106,7 @@ export interface LedgerSigning {
   every: number;
   /** The newest checkpoint is also written here, outside the database. */
   headFile: string;
-  /** Each commit's head, and each checkpoint, is appended here (one fdatasync per batch). */
+  /** Each commit's head, and each checkpoint, is appended here (heads group-committed: see HeadLog.append). */
   headLog?: HeadLog;
 }
 
@@ -204,6 +204,11 @@ export class AuditLedger {
     else if (log.state.lastHead === null && log.state.acks.length === 0 && head.seq > 0) {
       // A ledger from before the head log: its head as it stands now is where the record starts.
       log.append([{ k: 'origin', seq: head.seq, hash: head.hash, ts: new Date().toISOString() }]);
+    } else if (head.seq > (log.state.lastHead?.seq ?? 0)) {
+      // Heads lost with a power loss (written, not yet synced by the group commit): their
+      // entries are here, and from now on they are guarded as any other.
+      log.append([{ k: 'head', seq: head.seq, hash: head.hash }]);
+      log.syncNow();
     }
     return this.broken;
   }

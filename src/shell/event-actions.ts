@@ -29,6 +29,7 @@ export function eventAction(event: DaemonEvent): Action | null {
       return { type: 'planDelta', goalId: event.goalId, text: event.text, restart: event.restart };
     case 'hatch.output':
     case 'hatch.exited':
+    case 'model.pull':
       return null;
   }
 }

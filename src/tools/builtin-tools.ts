@@ -22,6 +22,8 @@ export interface BuiltinToolOptions {
   isSecret?: (path: string) => boolean;
   /** aiOS's own paths (state, config): housekeeping (clean.*) refuses them outright. */
   isAios?: (path: string) => boolean;
+  /** The tree the pkg.* tools act on ([packages] root); the node ("/") when omitted. */
+  packagesRoot?: string;
 }
 
 export function createBuiltinRegistry(opts: BuiltinToolOptions): ToolRegistry {
@@ -31,7 +33,7 @@ export function createBuiltinRegistry(opts: BuiltinToolOptions): ToolRegistry {
     ...createFsTools({ outputCapBytes: opts.outputCapBytes, isSecret }),
     ...createProcessTools(),
     ...createServiceTools(opts.serviceManager ?? detectServiceManager()),
-    ...createPkgTools(),
+    ...createPkgTools(opts.packagesRoot),
     ...createNetTools(),
     ...createFirewallTools(),
     ...createSecTools(),

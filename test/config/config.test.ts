@@ -128,7 +128,7 @@ describe('loadConfig errors', () => {
     const err = configError(() => load({ user: '[security]\nmoed = "safe"\n' }));
     expect(err.key).toBe('security.moed');
     expect(err.message).toBe(
-      `${userFile}: security.moed: unknown key; expected one of mode, dangerous_patterns, require_confirm`,
+      `${userFile}: security.moed: unknown key; expected one of mode, dangerous_patterns, require_confirm, auto_patch, auto_patch_window, auto_patch_checks`,
     );
   });
 

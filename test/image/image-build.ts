@@ -1,8 +1,9 @@
 // Builds the test image for `npm run test:image` with iso/build-image.sh: a test SSH key and
-// test passwords baked in (never in a production build). AIOS_IMAGE_REUSE=1 boots the last
+// test passwords baked in (never in a production build), the offline apt repository of
+// aios-hello, and a test service that is off until a goal enables it. AIOS_IMAGE_REUSE=1 boots the last
 // test image again instead of building one, for working on the test itself.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageOutDir } from '../../iso/image-paths.js';
 import { repoRoot } from '../helpers/daemon.js';
@@ -15,9 +16,21 @@ export const TEST_ACCOUNTS = {
   grub: 'aios-grub-test',
 } as const;
 
+/** A service of the test image's [[init.services]], disabled until a goal enables it. */
+export const PROBE_SERVICE = 'aios-probe';
+const EXTRA_CONFIG = `
+[[init.services]]
+name = "${PROBE_SERVICE}"
+description = "test image: a service that is off until a goal enables it"
+argv = ["/bin/sleep", "infinity"]
+enabled = false
+`;
+
 export interface TestImage {
   iso: string;
   stateDisk: string;
+  /** The persistent disk image (qcow2); boot a copy-on-write overlay of it. */
+  disk: string;
   kernel: string;
   key: string;
   outDir: string;
@@ -38,6 +51,47 @@ function asRoot(argv: string[]): string[] {
   throw new Error('npm run test:image builds a root filesystem: run it as root, or with passwordless sudo');
 }
 
+/** Runs iso/build-image.sh (argv from asRoot) and prints its step timings. */
+function runBuild(argv: string[]): void {
+  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`,
+    );
+  process.stderr.write(
+    r.stdout
+      .split('\n')
+      .filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|disk image:|built in:)/.test(l))
+      .join('\n') + '\n',
+  );
+}
+
+/**
+ * The boot-time baseline: plain Debian with systemd, built by the same script from the same
+ * recipe (--plain), as a disk image in OUT/debian. AIOS_IMAGE_REUSE=1 takes the last one.
+ */
+export function buildPlainDebian(): { disk: string } {
+  const disk = join(imageOutDir(), 'debian', 'debian-plain.qcow2');
+  if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(disk)) return { disk };
+  runBuild(
+    asRoot([
+      join(repoRoot, 'iso', 'build-image.sh'),
+      '--plain',
+      '--out',
+      join(imageOutDir(), 'debian'),
+      '--root-password',
+      TEST_ACCOUNTS.root,
+      '--grub-password',
+      TEST_ACCOUNTS.grub,
+    ]),
+  );
+  return { disk };
+}
+
 /** `init: 'systemd'`: the variant with systemd as PID 1 and aios-init as its service (in OUT/systemd). */
 export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage {
   const init = o.init ?? 'pid1';
@@ -46,6 +100,7 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
   const paths = {
     iso: join(outDir, 'aios-node.iso'),
     stateDisk: join(outDir, 'aios-state.img'),
+    disk: join(outDir, 'aios-node.qcow2'),
     kernel: join(outDir, 'work', 'iso', 'live', 'vmlinuz'),
   };
   const readInfo = (): TestImage['info'] =>
@@ -62,6 +117,8 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
     });
     if (k.status !== 0) throw new Error(`ssh-keygen failed: ${k.stderr}`);
   }
+  const extraConfig = join(outDir, 'test-extra-config.toml');
+  writeFileSync(extraConfig, EXTRA_CONFIG);
   const started = Date.now();
   const argv = asRoot([
     join(repoRoot, 'iso', 'build-image.sh'),
@@ -79,21 +136,9 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
     TEST_ACCOUNTS.grub,
     '--init',
     init,
+    // The systemd variant's tests boot its ISO only.
+    ...(init === 'pid1' ? ['--apt-fixture', '--extra-config', extraConfig] : ['--no-disk']),
   ]);
-  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0)
-    throw new Error(
-      `iso/build-image.sh failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`,
-    );
-  process.stderr.write(
-    r.stdout
-      .split('\n')
-      .filter((l) => /^(==>| {2}\S|image:|root fs:|state disk:|built in:)/.test(l))
-      .join('\n') + '\n',
-  );
+  runBuild(argv);
   return { ...paths, key, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
 }

@@ -1,4 +1,5 @@
-// Boots the aiOS node image under QEMU: the ISO as a CD, the state disk on virtio, user-mode
+// Boots the aiOS node image under QEMU: the ISO as a CD or the disk image, the state disk and
+// any other disks (a seed volume, an install target) on virtio, user-mode
 // networking with SSH forwarded to 127.0.0.1 only, the serial console on QEMU's stdio, and a
 // monitor socket for keys such as Ctrl-Alt-Del. KVM is used when a short probe boots a kernel
 // with it; on this project's machines it does not (an MSR assertion with -cpu host, a hang
@@ -68,9 +69,17 @@ export function kvmWorks(kernel: string, timeoutS = 20): boolean {
   return /VFS: Unable to mount root|Kernel panic/.test(r.stdout ?? '');
 }
 
+export interface VmDisk {
+  file: string;
+  format: 'raw' | 'qcow2';
+}
+
 export async function bootNode(o: {
-  iso: string;
-  stateDisk: string;
+  /** The live ISO as a CD, booted first; without it the first disk boots. */
+  iso?: string;
+  stateDisk?: string;
+  /** More virtio disks after the state disk (vda, vdb, … in this order). */
+  disks?: VmDisk[];
   accel: Accel;
   workDir: string;
   uefi?: boolean;
@@ -95,12 +104,10 @@ export async function bootNode(o: {
     '-m',
     String(o.memoryMb ?? 2048),
     ...(o.uefi === true ? ['-bios', '/usr/share/ovmf/OVMF.fd'] : []),
-    '-cdrom',
-    o.iso,
-    '-boot',
-    'd',
-    '-drive',
-    `file=${o.stateDisk},if=virtio,format=raw`,
+    ...(o.iso === undefined ? ['-boot', 'c'] : ['-cdrom', o.iso, '-boot', 'd']),
+    ...[...(o.stateDisk === undefined ? [] : [{ file: o.stateDisk, format: 'raw' }]), ...(o.disks ?? [])].flatMap(
+      (d) => ['-drive', `file=${d.file},if=virtio,format=${d.format}`],
+    ),
     '-netdev',
     `user,id=n0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
     '-device',
