@@ -181,6 +181,7 @@ async function everything(): Promise<void> {
   await (await import('./boot.js')).bootBenchmarks(root, rows, results);
   await (await import('./agents.js')).agentBenchmarks(rows, results);
   await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
+  (await import('./gc.js')).gcBenchmark(rows, results);
   await (await import('./soak.js')).soakBenchmark(root, rows, results);
   await (await import('./fleet.js')).fleetBenchmarks(rows, results);
 }

@@ -9,7 +9,7 @@ export const agentCapabilities: Readonly<Record<string, readonly Capability[]>> 
   network: ['net.read', 'net.connect', 'net.admin', 'system.read'],
   security: ['fs.read', 'process.read', 'system.read', 'net.read', 'sec.read', 'service.read', 'pkg.read'],
   package: ['system.read', 'fs.read', 'pkg.read', 'pkg.write'],
-  maintenance: ['fs.read', 'system.read', 'service.read', 'pkg.read'],
+  maintenance: ['fs.read', 'system.read', 'service.read', 'pkg.read', 'housekeeping'],
   learning: [],
 };
 

@@ -5,6 +5,7 @@ import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
+import { HousekeepingConfig } from './housekeeping-schema.js';
 import { FleetConfig } from '../fleet/fleet-config.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
 import { PackagesConfig, PatchKeys } from './patch-schema.js';
@@ -142,6 +143,8 @@ export const AiosConfig = z.strictObject({
   schedule: z.array(ScheduleEntry).max(256).optional(),
   // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
   retention: RetentionConfig.optional(),
+  // Optional for the same reason; absent means the default chores (src/config/housekeeping-schema.ts).
+  housekeeping: HousekeepingConfig.optional(),
   // [fleet]: optional; absent means this node is in no fleet until `aios fleet join` (src/fleet).
   fleet: FleetConfig.optional(),
   // Optional so configs written before it compare unchanged; absent means the node itself (src/config/patch-schema.ts).

@@ -152,6 +152,7 @@ export async function startDaemon(opts: {
     outputCapBytes: config.tools.output_cap_bytes,
     serviceManager,
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    isAios: (p) => protectedPaths.match(p) !== null,
     packagesRoot,
   });
   const ownerUid = process.getuid?.() ?? 0;
@@ -437,6 +438,9 @@ export async function startDaemon(opts: {
       server.broadcast({ type: 'alert', level: 'warning', message });
     },
     log: log.with({ component: 'maintenance' }),
+    submit: (text, chorePlanner) => engine.submit(text, { ...monitorActor, name: 'maintenance-agent' }, chorePlanner),
+    stateOf: (goalId) => store.getGoal(goalId)?.state,
+    keep: (p) => protectedPaths.match(p) !== null,
   });
   const nodeName = config.system.hostname ?? hostname();
   const problems = (): string[] => [

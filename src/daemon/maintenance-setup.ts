@@ -1,6 +1,11 @@
 // The maintenance agent as aiosd runs it: retention daily and when the state directory's
 // filesystem runs low ([retention] low_disk_pct), and the housekeeping goals ([housekeeping]).
+import { existsSync } from 'node:fs';
 import type { AiosConfig } from '../config/config.js';
+import { HousekeepingConfig } from '../config/housekeeping-schema.js';
+import { housekeepingJobs } from '../agents/maintenance/housekeeping.js';
+import type { Planner } from '../agents/planner.js';
+import type { GoalView } from '../protocol/model.js';
 import { retentionSettings } from '../config/retention-schema.js';
 import type { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { diskFill, MaintenanceAgent, type MaintenanceJob } from '../agents/maintenance/maintenance-agent.js';
@@ -21,8 +26,11 @@ export function maintenanceAgent(d: {
   retention: Retention;
   alert: (message: string) => void;
   log: Logger;
-  /** Housekeeping goals (src/daemon/housekeeping-setup.ts). */
-  jobs?: readonly MaintenanceJob[];
+  /** Submits a housekeeping goal as the maintenance agent, with the chore's own plan. */
+  submit: (text: string, planner: Planner) => Promise<GoalView>;
+  stateOf: (goalId: string) => string | undefined;
+  /** aiOS's own paths (state and config directories): housekeeping never touches them. */
+  keep: (path: string) => boolean;
 }): MaintenanceAgent {
   const pct = retentionSettings(d.config.retention).low_disk_pct;
   const retentionJob: MaintenanceJob = {
@@ -34,7 +42,18 @@ export function maintenanceAgent(d: {
   return new MaintenanceAgent({
     agent: () => d.mesh.get('maintenance'),
     // A read-only state directory cannot be collected: the jobs would only fail every day.
-    jobs: d.readOnly ? [] : [retentionJob, ...(d.jobs ?? [])],
+    jobs: d.readOnly
+      ? []
+      : [
+          retentionJob,
+          ...housekeepingJobs({
+            config: d.config.housekeeping ?? HousekeepingConfig.parse({}),
+            keep: d.keep,
+            journald: () => existsSync('/run/systemd/journal/socket'),
+            submit: d.submit,
+            stateOf: d.stateOf,
+          }),
+        ],
     lowDisk: d.readOnly
       ? null
       : {

@@ -66,7 +66,9 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
       return r;
     },
     'tool/list': () => ({
-      tools: d.registry.describe().map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })),
+      tools: d.registry
+        .describe({ all: true })
+        .map((t) => ({ ...t, inputSchema: t.inputSchema as Record<string, unknown> })),
     }),
     'tool/plan': (p, conn) => d.engine.submitDirect(p.tool, p.args, conn.actor),
     'audit/export': (p) => d.ledger.exportPage(p.afterSeq, p.limit),

@@ -115,33 +115,36 @@ function deleteCounted(db: Db, table: string, where: string, size: string, arg: 
   return row;
 }
 
-/** Final goals last updated before the cutoff, with their plans, steps, tool calls, events and journal. */
+/**
+ * Final goals last updated before the cutoff, with their plans, steps, tool calls, events and
+ * journal. Set-based, through a temp table of the doomed ids: most child tables have no index on
+ * goal_id, and a query per goal would scan each of them once per goal (hours at 100,000 goals).
+ */
 function collectGoals(db: Db, before: string): KindCount & { ids: string[] } {
   const states = FINAL_STATES.map(() => '?').join(', ');
-  const ids = (
-    db.prepare(`SELECT id FROM goals WHERE updated_at < ? AND state IN (${states})`).all(before, ...FINAL_STATES) as {
-      id: string;
-    }[]
-  ).map((r) => r.id);
-  let bytes = 0;
-  const size = (sql: string, id: string): number => (db.prepare(sql).get(id) as { b: number | null }).b ?? 0;
-  for (const id of ids) {
-    bytes += size('SELECT length(text) + COALESCE(length(message), 0) AS b FROM goals WHERE id = ?', id);
-    bytes += size('SELECT SUM(length(spec)) AS b FROM plans WHERE goal_id = ?', id);
-    bytes += size(
-      'SELECT SUM(length(preview) + length(output)) AS b FROM steps WHERE plan_id IN (SELECT id FROM plans WHERE goal_id = ?)',
-      id,
-    );
-    bytes += size('SELECT SUM(length(args) + length(output)) AS b FROM tool_calls WHERE goal_id = ?', id);
-    bytes += size('SELECT SUM(length(payload)) AS b FROM events WHERE goal_id = ?', id);
-    // Children first: plans and steps reference their parents with foreign keys.
-    db.prepare('DELETE FROM tool_calls WHERE goal_id = ?').run(id);
-    db.prepare('DELETE FROM steps WHERE plan_id IN (SELECT id FROM plans WHERE goal_id = ?)').run(id);
-    db.prepare('DELETE FROM plans WHERE goal_id = ?').run(id);
-    db.prepare('DELETE FROM events WHERE goal_id = ?').run(id);
-    db.prepare('DELETE FROM exec_journal WHERE goal_id = ?').run(id);
-    db.prepare('DELETE FROM goals WHERE id = ?').run(id);
-  }
+  db.prepare('CREATE TEMP TABLE IF NOT EXISTS gc_goals (id TEXT PRIMARY KEY)').run();
+  db.prepare('DELETE FROM temp.gc_goals').run();
+  db.prepare(`INSERT INTO temp.gc_goals SELECT id FROM goals WHERE updated_at < ? AND state IN (${states})`).run(
+    before,
+    ...FINAL_STATES,
+  );
+  const ids = (db.prepare('SELECT id FROM temp.gc_goals').all() as { id: string }[]).map((r) => r.id);
+  const doomed = 'SELECT id FROM temp.gc_goals';
+  const doomedPlans = `SELECT id FROM plans WHERE goal_id IN (${doomed})`;
+  const size = (sql: string): number => (db.prepare(sql).get() as { b: number | null }).b ?? 0;
+  const bytes =
+    size(`SELECT SUM(length(text) + COALESCE(length(message), 0)) AS b FROM goals WHERE id IN (${doomed})`) +
+    size(`SELECT SUM(length(spec)) AS b FROM plans WHERE goal_id IN (${doomed})`) +
+    size(`SELECT SUM(length(preview) + length(output)) AS b FROM steps WHERE plan_id IN (${doomedPlans})`) +
+    size(`SELECT SUM(length(args) + length(output)) AS b FROM tool_calls WHERE goal_id IN (${doomed})`) +
+    size(`SELECT SUM(length(payload)) AS b FROM events WHERE goal_id IN (${doomed})`);
+  // Children first: plans and steps reference their parents with foreign keys.
+  db.prepare(`DELETE FROM tool_calls WHERE goal_id IN (${doomed})`).run();
+  db.prepare(`DELETE FROM steps WHERE plan_id IN (${doomedPlans})`).run();
+  db.prepare(`DELETE FROM plans WHERE goal_id IN (${doomed})`).run();
+  db.prepare(`DELETE FROM events WHERE goal_id IN (${doomed})`).run();
+  db.prepare(`DELETE FROM exec_journal WHERE goal_id IN (${doomed})`).run();
+  db.prepare(`DELETE FROM goals WHERE id IN (${doomed})`).run();
   return { count: ids.length, bytes, ids };
 }
 
@@ -155,10 +158,14 @@ function collectSnapshots(db: Db, goalIds: readonly string[], keepAuto: number):
   const stillNeeded =
     'SELECT snapshot_id FROM steps WHERE snapshot_id IS NOT NULL UNION SELECT snapshot_id FROM restore_journal';
   const doomed = new Set<string>();
-  const ofGoal = db.prepare(
-    `SELECT id FROM snapshots WHERE kind = 'step' AND goal_id = ? AND id NOT IN (${stillNeeded})`,
-  );
-  for (const g of goalIds) for (const r of ofGoal.all(g) as { id: string }[]) doomed.add(r.id);
+  // The goals just collected are in temp.gc_goals (collectGoals): one pass over snapshots, not one per goal.
+  if (goalIds.length > 0)
+    for (const r of db
+      .prepare(
+        `SELECT id FROM snapshots WHERE kind = 'step' AND goal_id IN (SELECT id FROM temp.gc_goals) AND id NOT IN (${stillNeeded})`,
+      )
+      .all() as { id: string }[])
+      doomed.add(r.id);
   const oldAuto = db
     .prepare(
       `SELECT id FROM snapshots WHERE kind = 'auto' AND id NOT IN (${stillNeeded}) ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?`,

@@ -308,4 +308,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX events_goal_type ON events(goal_id, type);
     `,
   },
+  {
+    version: 9,
+    name: "plans found by goal: collection's foreign-key checks",
+    sql: `
+      -- Deleting a goal checks plans.goal_id's foreign key: without this, a full scan of plans per
+      -- goal collected (hours at 100,000 goals, bench/gc.ts).
+      CREATE INDEX plans_goal ON plans(goal_id);
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 // The composition of every built-in tool family into one registry.
+import { createCleanTools } from './clean-tools.js';
 import { createFirewallTools } from './firewall.js';
 import { createFsTools } from './fs-tools.js';
 import { createHwTools } from './hw-tools.js';
@@ -19,6 +20,8 @@ export interface BuiltinToolOptions {
   serviceManager?: ServiceManager;
   /** Files whose content no search may read (the policy's secret paths). */
   isSecret?: (path: string) => boolean;
+  /** aiOS's own paths (state, config): housekeeping (clean.*) refuses them outright. */
+  isAios?: (path: string) => boolean;
   /** The tree the pkg.* tools act on ([packages] root); the node ("/") when omitted. */
   packagesRoot?: string;
 }
@@ -37,6 +40,7 @@ export function createBuiltinRegistry(opts: BuiltinToolOptions): ToolRegistry {
     ...createHwTools(memoryUsage),
     ...createMonitorTools(),
     ...createSystemTools(opts),
+    ...createCleanTools(opts),
   ];
   for (const tool of tools) registry.register(tool);
   return registry;

@@ -56,8 +56,15 @@ export class ToolRegistry {
     return tool.capabilities.filter((c) => !granted.includes(c));
   }
 
-  /** A new array each time; the descriptions in it are shared by every caller, and so frozen. */
-  describe(): ToolDescription[] {
+  /**
+   * A new array each time; the descriptions in it are shared by every caller, and so frozen.
+   * Without `all`, what planners are shown: a tool aiOS plans only itself (plannedBy: 'aios') is left out.
+   */
+  describe(opts: { all?: boolean } = {}): ToolDescription[] {
+    if (opts.all !== true) {
+      const own = new Set(this.list().flatMap((t) => (t.plannedBy === 'aios' ? [t.name] : [])));
+      return this.describe({ all: true }).filter((d) => !own.has(d.name));
+    }
     this.described ??= this.list().map((tool) =>
       deepFreeze({
         name: tool.name,

@@ -19,7 +19,9 @@ export type Capability =
   | 'net.connect'
   | 'net.admin'
   | 'sec.read'
-  | 'exec';
+  | 'exec'
+  /** Removing old temp files, journal and package caches (clean.*): never aiOS's own state. */
+  | 'housekeeping';
 
 /** A path a tool reads or changes: canonicalised and checked against protected paths by policy. */
 export interface PathUse {
@@ -94,6 +96,8 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   /** A dry run: what would happen, exactly. Never changes anything. */
   preview: (args: z.infer<S>) => Promise<StepPreview>;
   execute: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolResult>;
+  /** 'aios': only aiOS's own jobs plan it (housekeeping), so model planners are not shown it; `aios tool` still may. */
+  plannedBy?: 'aios';
 }
 
 /** Lets a registry hold tools of different schemas without `any`. */

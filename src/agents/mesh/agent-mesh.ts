@@ -35,6 +35,7 @@ const FAMILY_OWNER: Readonly<Record<string, string>> = {
   net: 'network',
   pkg: 'package',
   sec: 'security',
+  clean: 'maintenance',
 };
 
 export interface Route {
