@@ -257,7 +257,7 @@ describe('the aiOS disk image under QEMU', () => {
     async () => {
       for (const id of [goals.service, goals.etc, goals.pkg]) {
         expect(id).not.toBe('');
-        const back = await goal(`aios rollback ${id} --json`);
+        const back = await goal(`aios rollback ${id} --yes --json`);
         expect(back.state, back.message ?? '').toBe('rolled_back');
       }
       const status = await asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello");
