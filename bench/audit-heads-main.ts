@@ -6,7 +6,7 @@ import { table, type Row } from './stats.js';
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 const before = loadavg()[0] ?? 0;
-headLogBenchmarks(rows, results);
+await headLogBenchmarks(rows, results);
 process.stdout.write(
   `\naudit head log (${new Date().toISOString()}; load ${before.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after)\n\n${table(rows)}\n`,
 );

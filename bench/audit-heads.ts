@@ -2,10 +2,13 @@
 // head log beside the database, against the same appends without it (the path before the head
 // log), in alternating rounds on fresh databases; medians and their ratio. Batches of 1,000
 // (as bench/audit.ts appends) and one entry per commit (as aiosd mostly appends: every
-// approval and step is its own durable commit, so there the head log's sync is a second one).
+// approval and step is its own durable commit). Between commits the event loop turns, as it
+// does in aiosd between requests, so the head log's group commit (its fdatasync on the
+// threadpool) runs as it would there; the clock stops once every head is durable.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import { AuditLedger } from '../src/memory/audit-ledger.js';
 import { HEAD_LOG, HeadLog } from '../src/memory/audit-head-log.js';
 import { AuditSigner } from '../src/memory/audit-signing.js';
@@ -24,7 +27,7 @@ const entry = (i: number) => ({
 });
 
 /** Entries per second for `total` entries appended `batch` at a time, with or without the head log. */
-function rate(withHeadLog: boolean, total: number, batch: number): number {
+async function rate(withHeadLog: boolean, total: number, batch: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-heads-'));
   const db = openDatabase(join(dir, 'aios.db'));
   const headLog = withHeadLog ? HeadLog.open(join(dir, HEAD_LOG)) : undefined;
@@ -38,7 +41,9 @@ function rate(withHeadLog: boolean, total: number, batch: number): number {
     const t = process.hrtime.bigint();
     for (let start = 0; start < total; start += batch) {
       ledger.appendMany(Array.from({ length: Math.min(batch, total - start) }, (_, k) => entry(start + k)));
+      await turn();
     }
+    headLog?.syncNow();
     return total / (Number(process.hrtime.bigint() - t) / 1e9);
   } finally {
     headLog?.close();
@@ -47,7 +52,7 @@ function rate(withHeadLog: boolean, total: number, batch: number): number {
   }
 }
 
-export function headLogBenchmarks(rows: Row[], results: Record<string, unknown>): void {
+export async function headLogBenchmarks(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const figures: Record<string, { without: number[]; with: number[] }> = {};
   for (const [name, total, batch] of [
     ['batches of 1000', BATCHED, 1000],
@@ -56,8 +61,8 @@ export function headLogBenchmarks(rows: Row[], results: Record<string, unknown>)
     const f = { without: [] as number[], with: [] as number[] };
     // Alternating, so a machine that slows down part-way weighs on both sides alike.
     for (let r = 0; r < ROUNDS; r++) {
-      f.without.push(rate(false, total, batch));
-      f.with.push(rate(true, total, batch));
+      f.without.push(await rate(false, total, batch));
+      f.with.push(await rate(true, total, batch));
     }
     figures[name] = f;
     const ratio = median(f.with) / median(f.without);
@@ -66,7 +71,7 @@ export function headLogBenchmarks(rows: Row[], results: Record<string, unknown>)
       value: fmt(median(f.with), 0),
       baseline: `without: ${fmt(median(f.without), 0)}/s`,
       ratio: `${fmt(ratio, 2)}×`,
-      goal: batch === 1 ? '—' : '≥ 0.8×',
+      goal: '≥ 0.8×',
     });
   }
   results['auditHeads'] = figures;

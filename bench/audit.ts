@@ -90,7 +90,7 @@ export async function auditBenchmarks(rows: Row[], results: Record<string, unkno
       ratio: `${fmt(verifyS / readS, 2)}×`,
       goal: '≤ 5 s',
     });
-    headLogBenchmarks(rows, results);
+    await headLogBenchmarks(rows, results);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

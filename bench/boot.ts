@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readTimeline } from '../init/timeline/timeline-store.js';
+import { readTimeline } from '../src/files/boot-timeline-file.js';
 import { BOOT_FIGURES, DISK_FIGURES, imageOutDir } from '../iso/image-paths.js';
 import { LineClient } from './rpc.js';
 import { fmt, median, type Row } from './stats.js';

@@ -157,6 +157,7 @@ try {
   // BENCH_ONLY=tui runs the TUI figures alone; BENCH_ONLY=guard only the key guard's cost;
   // BENCH_ONLY=runas the run-as-owner figures.
   if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
+  else if (process.env['BENCH_ONLY'] === 'fleet') await (await import('./fleet.js')).fleetBenchmarks(rows, results);
   else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
   else if (process.env['BENCH_ONLY'] === 'guard')
     await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
@@ -181,6 +182,7 @@ async function everything(): Promise<void> {
   await (await import('./agents.js')).agentBenchmarks(rows, results);
   await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
   await (await import('./soak.js')).soakBenchmark(root, rows, results);
+  await (await import('./fleet.js')).fleetBenchmarks(rows, results);
 }
 const report = table(rows);
 process.stdout.write(

@@ -23,8 +23,9 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['react-devtools-core'],
 });
-// `node bench/run.mjs models`: only bench/models.ts (bench/models-main.ts); `audit-heads`: only bench/audit-heads.ts.
-const entry = { models: 'models-main', 'audit-heads': 'audit-heads-main' }[process.argv[2] ?? ''] ?? 'main';
+// `node bench/run.mjs models`: only bench/models.ts (bench/models-main.ts); `audit-heads`: only bench/audit-heads.ts; `fleet`: only bench/fleet.ts.
+const entry =
+  { models: 'models-main', 'audit-heads': 'audit-heads-main', fleet: 'fleet-main' }[process.argv[2] ?? ''] ?? 'main';
 await build({
   ...common,
   entryPoints: [join(root, `bench/${entry}.ts`)],

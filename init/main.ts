@@ -10,7 +10,7 @@ import { resolvePaths } from '../src/config/paths.js';
 import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../src/protocol/init-control.js';
 import { AiosInitManager } from '../src/tools/aios-init-manager.js';
 import { formatTable } from '../src/tools/format.js';
-import type { ServiceAction } from '../src/tools/service-manager.js';
+import type { ServiceAction } from '../src/tools/service-contract.js';
 import { VERSION } from '../src/version.js';
 import { loadSettings } from './boot/load-settings.js';
 import { InstallError, installLogins } from './login/install.js';

@@ -14,7 +14,7 @@
 #                           [--user NAME[:PASSWORD]] [--break-glass NAME:PASSWORD]
 #                           [--grub-password PW] [--init pid1|systemd] [--compression lz4|zstd|xz]
 #                           [--disk-size SIZE] [--no-disk] [--apt-fixture] [--extra-config FILE]
-#                           [--plain] [--gpu] [--no-apt]
+#                           [--plain] [--gpu] [--no-apt] [--update-key KEY.pub]
 #
 # Output goes to ~/.cache/aios-image/out (--out), the cached Debian base to ~/.cache/aios-image.
 # --disk-size is the disk image's virtual size (default 4G; a qcow2 grows as it is written).
@@ -23,6 +23,8 @@
 # --extra-config FILE is appended to /etc/aios/config.toml (tests: [[init.services]]).
 # --plain builds debian-plain.qcow2 alone: the same recipe with systemd and without aiOS, the
 # baseline that boot times are compared with.
+# --update-key (repeatable) trusts KEY.pub for `aios update` bundles (/etc/aios/update-keys/):
+# the public half of the key npm run bundle -- --key KEY signs with.
 # --test-key bakes KEY.pub into root's and every --user's authorized_keys: for test images only.
 # Without --root-password root is locked: rescue mode's sulogin refuses, so recovery goes
 # through the break-glass account.
@@ -41,6 +43,7 @@ OUT=""
 TEST_KEY=""
 ROOT_PASSWORD=""
 USERS=()
+UPDATE_KEYS=()
 BREAK_GLASS=""
 GRUB_PASSWORD=""
 INIT=pid1
@@ -78,7 +81,8 @@ while [ $# -gt 0 ]; do
     --apt-fixture) APT_FIXTURE=1; shift ;;
     --plain) PLAIN=1; INIT=systemd; shift ;;
     --extra-config) EXTRA_CONFIG=$(realpath "$2"); shift 2 ;;
-    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --update-key) UPDATE_KEYS+=("$(realpath "$2")"); shift 2 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -235,6 +239,9 @@ install -m 0755 "$REPO/iso/aios-init-pid1" "$ROOTFS/usr/local/sbin/aios-init-pid
 install -m 0755 "$REPO/iso/write-disk.sh" "$ROOTFS/usr/local/sbin/aios-write-disk"
 install -d -m 0755 "$ROOTFS/etc/aios"
 install -m 0644 "$REPO/iso/node-config.toml" "$ROOTFS/etc/aios/config.toml"
+# The public keys whose bundles `aios update` installs (docs/init-and-image.md); none: no updates yet.
+install -d -m 0755 "$ROOTFS/etc/aios/update-keys"
+for key in "${UPDATE_KEYS[@]}"; do install -m 0644 "$key" "$ROOTFS/etc/aios/update-keys/$(basename "$key")"; done
 echo aios-node > "$ROOTFS/etc/hostname"
 # The login prompt names the node; after login the TUI is the first thing on the screen.
 printf 'aiOS node \\n (\\l)\n\n' > "$ROOTFS/etc/issue"

@@ -2,6 +2,10 @@
 # Debian packages aiOS uses at run time and in its tests: bubblewrap (the sandbox for shell
 # commands) and nftables (the firewall tools); acl (setfacl/getfacl) only for the tests that
 # check a rollback brings ACLs back (aiOS itself reads and writes ACLs as xattrs, natively);
+# grub-common for grub-editenv, which A/B updates use on GRUB's environment block (and the
+# update tests on a real one).
+# nats-server (2.9 in bookworm): the fleet hub (aios fleet hub) and its tests.
+# mmdebstrap only for the auto_patch tests, which build a Debian tree to patch instead of the host.
 # GRUB's BIOS and UEFI images, fdisk, dosfstools and mtools for iso/write-disk.sh and its test.
 # Installs only what is missing; needs root (apt-get).
 set -euo pipefail
@@ -9,6 +13,9 @@ need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v setfacl >/dev/null 2>&1 || need+=(acl)
+command -v grub-editenv >/dev/null 2>&1 || need+=(grub-common)
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
 [ -d /usr/lib/grub/i386-pc ] || need+=(grub-pc-bin)
 [ -d /usr/lib/grub/x86_64-efi ] || need+=(grub-efi-amd64-bin)
 command -v sfdisk >/dev/null 2>&1 || need+=(fdisk)

@@ -9,7 +9,11 @@
 # /usr/bin/aios-hello exits 1, so a verification step that runs it fails and a rollback is due.
 # Only dpkg-deb (part of dpkg, on every Debian system) is needed; the Packages index is written
 # here rather than with dpkg-scanpackages (dpkg-dev pulls in perl and a compiler toolchain).
+# APT_FIXTURE_SUITE (default aios-fixture) names the repository's Suite and Label: one with
+# "security" in it (aios-fixture-security) is what apt and auto_patch = "security" take for a
+# security archive.
 set -euo pipefail
+suite=${APT_FIXTURE_SUITE:-aios-fixture}
 out=${1:?usage: make-apt-fixture.sh OUTDIR [VERSION…]}
 shift
 versions=("$@")
@@ -51,8 +55,8 @@ done
 gzip -9nkf "$out/Packages"
 {
   echo "Origin: aiOS tests"
-  echo "Label: aios-fixture"
-  echo "Suite: aios-fixture"
+  echo "Label: $suite"
+  echo "Suite: $suite"
   echo "Date: $(LC_ALL=C date -u -R)"
   echo "SHA256:"
   for f in Packages Packages.gz; do

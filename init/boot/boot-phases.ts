@@ -64,7 +64,7 @@ const coreServices: BootPhase<BootContext> = {
       return {
         status: 'failed',
         details: [],
-        error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log or /var/log/aios)`,
+        error: `aiosd is ${state}; logins will say so and keep retrying (log: ${ctx.paths.stateDir}/aiosd.log, /var/log/aios, or journalctl -u aios-init under systemd)`,
       };
     }
     const s = await daemonStatus(ctx.paths.socketPath, signal);

@@ -2,7 +2,7 @@
 // services, the timeline, the phases, and what a signal means in each way of running.
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import type { BootTimeline } from '../../src/protocol/boot-timeline.js';
@@ -22,7 +22,7 @@ import { firstBootSeed } from '../seed/first-boot-seed.js';
 import { findSeedVolume, readSeedVolume } from '../seed/seed-volume.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { TimelineRecorder } from '../timeline/timeline-recorder.js';
-import { currentBootId, kernelUptimeS } from '../timeline/timeline-store.js';
+import { currentBootId, kernelUptimeS } from '../../src/files/boot-timeline-file.js';
 import type { BootContext } from './boot-context.js';
 import { BOOT_PHASES } from './boot-phases.js';
 import { createInitLog } from './init-log.js';
@@ -30,6 +30,7 @@ import { loadSettings } from './load-settings.js';
 import { runPhases } from './phase-runner.js';
 import { configuredServices } from './configured-services.js';
 import { daemonService } from './daemon-service.js';
+import { UPDATE_RESTART_EXIT, UpdateCarrier } from '../update/update-carrier.js';
 
 export interface BootOptions {
   mode: BootTimeline['mode'];
@@ -68,6 +69,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
       log.line(`uncaught: ${err.stack ?? err.message}`);
     });
   let requestStop: (why: string, action: PowerAction | 'exit') => void = () => undefined;
+  let restartRequested = false;
   const stopped = new Promise<PowerAction | 'exit'>((resolve) => {
     requestStop = (why, action) => {
       // A shutdown is shown on the console again, over whatever the TUI drew there.
@@ -106,6 +108,19 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     return powerDown(action === 'exit' ? 'poweroff' : action, (l) => log.line(l), null);
   }
 
+  // A/B updates (init/update): how the last switch went is settled before anything starts.
+  const updates = new UpdateCarrier({
+    env,
+    codeDir: dirname(opts.aiosEntry),
+    daemonSocket: paths.socketPath,
+    log: (l) => log.line(l),
+    restart: () => {
+      restartRequested = true;
+      requestStop('update', pid1 ? 'reboot' : 'exit');
+    },
+  });
+  if (opts.mode !== 'service') updates.atBoot();
+
   const { config, problem } = loadSettings(paths);
   if (problem !== null) log.line(`${problem}; booting with the default settings`);
   const init = InitConfig.parse(config.init ?? {});
@@ -117,7 +132,12 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   const supervisesNode = opts.mode !== 'service';
   const controlSocket = join(paths.runtimeDir, INIT_SOCKET_NAME);
   const daemonEnv = supervisesNode ? { ...env, [INIT_SOCKET_ENV]: controlSocket } : env;
-  const daemonLog = openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
+  // Under systemd, aiosd's log goes where aios-init's goes, to the journal (aiosd sees JOURNAL_STREAM
+  // name its stderr, and says so); elsewhere to aiosd.log, which aiosd rotates ([system] log_max_bytes).
+  const daemonLog =
+    opts.mode === 'service' && env['JOURNAL_STREAM'] !== undefined
+      ? ('inherit' as const)
+      : openSync(join(logDir, 'aiosd.log'), 'a', 0o600);
   supervisor.add(daemonService({ paths, init, env: daemonEnv, aiosEntry: opts.aiosEntry, output: daemonLog }));
   const servicesLog = supervisesNode ? openSync(join(logDir, 'services.log'), 'a', 0o600) : 'ignore';
   const node = pid1 ? nodeServices(init, { env, output: servicesLog }) : { devices: [], background: [], logins: [] };
@@ -144,6 +164,7 @@ export async function runBoot(opts: BootOptions): Promise<number> {
         socketPath: controlSocket,
         control: new ServiceControl(supervisor, enablement),
         log: (l) => log.line(l),
+        updates,
       })
     : null;
   try {
@@ -207,6 +228,9 @@ export async function runBoot(opts: BootOptions): Promise<number> {
     },
     BOOT_PHASES,
   );
+  // On a trial boot after an update, the health check runs beside the phases, against its deadline.
+  if (supervisesNode)
+    void updates.watchTrial().catch((err: unknown) => log.line(`update health check: ${String(err)}`));
   const outcome = await Promise.race([
     runPhases(BOOT_PHASES, ctx, recorder, {
       log: (l) => log.line(l),
@@ -235,6 +259,6 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   await supervisor.stopAll();
   await control?.close();
   rmSync(pidFile, { force: true });
-  if (action === 'exit') return 0;
+  if (action === 'exit') return restartRequested ? UPDATE_RESTART_EXIT : 0;
   return powerDown(action, (l) => log.line(l), stateMount);
 }

@@ -14,6 +14,7 @@ import {
   type InitControlResponse,
 } from '../../src/protocol/init-control.js';
 import type { ServiceControl } from './service-control.js';
+import type { UpdateCarrier } from '../update/update-carrier.js';
 
 const MAX_CLIENTS = 16;
 
@@ -27,6 +28,7 @@ export async function answerLine(
   text: string,
   control: ServiceControl,
   caller: PeerCred,
+  updates?: UpdateCarrier,
 ): Promise<InitControlResponse> {
   let raw: unknown;
   try {
@@ -51,7 +53,20 @@ export async function answerLine(
     return { id, ok: false, error: `not a control request: ${problems.join('; ')}` };
   }
   try {
-    return { id: parsed.data.id, ok: true, ...(await control.handle(parsed.data, caller)) };
+    const r = parsed.data;
+    if (r.op === 'update' || r.op === 'rollback') {
+      if (updates === undefined)
+        throw new Error('this aios-init does not carry updates (run as a service, or by hand)');
+      const update = await updates.request({
+        kind: r.op,
+        id: r.requestId ?? '',
+        requestedBy: r.requestedBy ?? `uid ${caller.uid}`,
+        ...(r.bundle === undefined ? {} : { bundle: r.bundle }),
+        ...(r.allowDowngrade === undefined ? {} : { allowDowngrade: r.allowDowngrade }),
+      });
+      return { id: r.id, ok: true, update };
+    }
+    return { id: r.id, ok: true, ...(await control.handle(r, caller)) };
   } catch (err) {
     return { id: parsed.data.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
@@ -67,6 +82,7 @@ export class ControlServer {
       control: ServiceControl;
       log: (line: string) => void;
       ownUid?: number;
+      updates?: UpdateCarrier;
     },
   ) {}
 
@@ -132,7 +148,7 @@ export class ControlServer {
             const answer: InitControlResponse =
               frame.type === 'oversized'
                 ? { id: null, ok: false, error: `a control message may be at most ${frame.limit} bytes` }
-                : await answerLine(frame.text, this.options.control, cred);
+                : await answerLine(frame.text, this.options.control, cred, this.options.updates);
             if (!socket.destroyed) socket.write(encodeFrame(answer));
           })
           .catch((err: unknown) =>

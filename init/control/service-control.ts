@@ -35,6 +35,8 @@ export class ServiceControl {
 
   async handle(req: InitControlRequest, caller: { uid: number }): Promise<Answer> {
     if (req.op === 'list') return { services: this.supervisor.services().map((s) => this.info(s)) };
+    if (req.op === 'update' || req.op === 'rollback')
+      throw new ControlRefusal(`${req.op} is not a service action: aios-init's update carrier answers it`);
     const name = this.resolve(req.unit ?? '');
     const s = this.supervisor.service(name);
     const by = `through the control channel (uid ${caller.uid})`;

@@ -3,18 +3,16 @@
 // file and renamed into place, and each change is recorded for the manifest.
 import {
   chmodSync,
-  chownSync,
   copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
   readlinkSync,
-  renameSync,
   symlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../../src/files/write-file-atomic.js';
 import { backupName, MANIFEST_DIR, sha256, type FileManifestEntry, type ManifestEntry } from './manifest.js';
 import { applyEdit, type TextEdit } from './text-edits.js';
 
@@ -25,11 +23,7 @@ export function writeAtomically(
   mode: number,
   owner: { uid: number; gid: number } | null,
 ): void {
-  const tmp = join(dirname(file), `.${process.pid}.aios-init.tmp`);
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode); // writeFileSync's mode is filtered by the umask
-  if (owner !== null && process.getuid?.() === 0) chownSync(tmp, owner.uid, owner.gid);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, data, { mode, owner });
 }
 
 export class FileChanges {

@@ -1,8 +1,9 @@
 // What `aios-init install` changed, kept beside byte-for-byte backups so that uninstall can
 // put every file back: /var/lib/aios-init/install.json and /var/lib/aios-init/backup/.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../../src/files/write-file-atomic.js';
 import { z } from 'zod';
 
 export const MANIFEST_DIR = '/var/lib/aios-init';
@@ -71,6 +72,5 @@ export function readManifest(root: string): Manifest | null {
 export function writeManifest(root: string, manifest: Manifest): void {
   const file = manifestFile(root);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomicSync(file, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
 }

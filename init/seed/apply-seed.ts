@@ -9,11 +9,11 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../../src/files/write-file-atomic.js';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { loadSettings } from '../boot/load-settings.js';
 import { sshdDropIn } from '../login/host-files.js';
@@ -43,10 +43,7 @@ function readText(root: string, path: string): string {
 function writeAtomic(root: string, path: string, text: string, mode: number): void {
   const file = join(root, path);
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.seed-new`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, text, { mode });
 }
 
 function hostsWith(text: string, hostname: string): string {

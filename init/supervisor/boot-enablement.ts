@@ -2,10 +2,10 @@
 // a small JSON file in the state directory (the live image's root is a RAM overlay; the state
 // disk is what survives a reboot). It is read each time it is asked, so once the hardware
 // phase mounts the state disk, the disk's file is the one that counts. Written atomically.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { fsyncDirSync } from '../../src/tools/atomic-file.js';
+import { writeFileAtomicSync } from '../../src/files/write-file-atomic.js';
 
 const EnablementFile = z.strictObject({
   version: z.literal(1),
@@ -31,16 +31,7 @@ export class BootEnablement {
   set(name: string, enabled: boolean): void {
     const services = { ...this.read(), [name]: enabled };
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify({ version: 1, services }, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    fsyncDirSync(dirname(this.file));
+    writeFileAtomicSync(this.file, `${JSON.stringify({ version: 1, services }, null, 2)}\n`, { mode: 0o600 });
   }
 
   /** A missing file means every default; a broken one is logged and read as missing, never fatal to a boot. */

@@ -1,7 +1,7 @@
 // Keeps the boot timeline as it happens and writes it to the state dir after every change,
 // so `aios boot` shows a boot that is still in progress, or one that hung half way.
 import type { BootPhaseRecord, BootTimeline, ServiceRecord } from '../../src/protocol/boot-timeline.js';
-import { writeTimeline } from './timeline-store.js';
+import { writeTimeline } from '../../src/files/boot-timeline-file.js';
 
 export interface PhaseOutcome {
   status: 'ok' | 'warn' | 'failed' | 'skipped';

@@ -13,11 +13,26 @@ export const agentCapabilities: Readonly<Record<string, readonly Capability[]>> 
   learning: [],
 };
 
-/** The first agent (in roster order) that holds every capability a tool needs: who runs a direct tool call. */
-export function agentFor(needs: readonly Capability[]): string | undefined {
-  return Object.keys(agentCapabilities).find((agent) =>
-    needs.every((c) => agentCapabilities[agent]?.includes(c) === true),
-  );
+/**
+ * The agent that normally owns each capability's tool family: a tool goes to the owner of the
+ * first of its capabilities whose owner holds all of them (so `system.read` goes to monitor,
+ * `fs.read` to storage), and only otherwise to the first agent in roster order that does.
+ */
+export const preferredAgent: Readonly<Partial<Record<Capability, string>>> = {
+  'fs.read': 'storage',
+  'fs.write': 'storage',
+  exec: 'system',
+  'process.read': 'system',
+  'process.signal': 'system',
+  'system.read': 'monitor',
+  'net.read': 'network',
+};
+
+/** Who runs a tool that needs these capabilities, wherever the step came from; null when no agent may. */
+export function agentFor(needs: readonly Capability[]): string | null {
+  const holds = (agent: string): boolean => needs.every((c) => capabilitiesOf(agent)?.includes(c) === true);
+  const preferred = needs.map((c) => preferredAgent[c]).find((a): a is string => a !== undefined && holds(a));
+  return preferred ?? Object.keys(agentCapabilities).find(holds) ?? null;
 }
 
 export function capabilitiesOf(agent: string): readonly Capability[] | undefined {

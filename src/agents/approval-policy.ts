@@ -2,8 +2,7 @@
 // of the policy engine's verdict for the step.
 import type { Role, StepView } from '../protocol/model.js';
 import type { PolicyVerdict } from '../policy/policy-engine.js';
-
-export type SecurityMode = 'safe' | 'normal' | 'paranoid' | 'trusted';
+import type { AutonomyLevel, SecurityMode } from '../protocol/vocabulary.js';
 
 /** Who a request acts as: the account behind the connection (kernel-verified uid) and its role. */
 export interface Actor {
@@ -83,7 +82,7 @@ export function approvalRefusal(
 
 /** How much the agents may do without a person (`[system] autonomy_level`, `autonomy_allow`). */
 export interface Autonomy {
-  level: 'manual' | 'supervised' | 'full';
+  level: AutonomyLevel;
   /** Tools that, under `full`, may run without a person when the step is low risk and reversible. */
   allow: readonly string[];
 }

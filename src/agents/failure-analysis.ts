@@ -3,7 +3,7 @@
 // recorded as a `step.analysis` event, shown with the step (goal show, the TUI's plan view),
 // and given to the next plan when the goal is revised. With no model configured nothing is asked.
 import type { GoalStore } from '../memory/goal-store.js';
-import type { AnalyseOutcome, AnalyseRequest } from '../models/router.js';
+import type { AnalyseOutcome, AnalyseRequest } from './model-tasks.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { GoalView, StepView } from '../protocol/model.js';
 

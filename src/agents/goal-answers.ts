@@ -5,8 +5,8 @@
 // model configured, the record says the outputs are the answer.
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
-import { classifyGoal } from '../models/route.js';
-import type { AnswerOutcome, AnswerRequest } from '../models/router.js';
+import { classifyGoal } from './goal-class.js';
+import type { AnswerOutcome, AnswerRequest } from './model-tasks.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { GoalView } from '../protocol/model.js';
 

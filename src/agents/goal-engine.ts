@@ -11,13 +11,8 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
-import {
-  approvalRefusal,
-  autoApprovalPolicy,
-  type Actor,
-  type Autonomy,
-  type SecurityMode,
-} from './approval-policy.js';
+import { approvalRefusal, autoApprovalPolicy, type Actor, type Autonomy } from './approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import { directPlanner } from './direct-planner.js';
 import type { FailureAnalysis } from './failure-analysis.js';
 import { createPolicy, denialMessage, judgeSteps, verdictOf } from './plan-policy.js';
@@ -81,6 +76,8 @@ export class GoalEngine {
   private readonly planning = new Map<string, AbortController>();
   /** Goals submitted with a lower autonomy than the node's, until their first plan is proposed. */
   private readonly autonomyOf = new Map<string, Autonomy['level']>();
+  /** Goals whose plan an explicit policy of the node's configuration approves ([security] auto_patch), by that policy's name. */
+  private readonly configuredApprover = new Map<string, string>();
   /** Goals being revised now, with the state they go back to if the revision is cancelled. */
   private readonly revising = new Map<string, { state: GoalView['state']; message: string | null }>();
   /** The submitter's home per goal: relative paths in its plan were resolved against it. */
@@ -108,16 +105,20 @@ export class GoalEngine {
   /**
    * `task`: analyse for goals that diagnose output (the monitor's), so the router picks for reading, not changing.
    * `autonomy`: a lower level than the node's for this goal's first plan (a [[schedule]] entry's); never a higher one.
+   * `approver`: "policy:…", an explicit policy an admin configured that approves this goal's first plan
+   *   (auto_patch, for the plan aiOS itself made from that configuration); the plan is still judged,
+   *   and one with a step policy denies is denied. Internal callers only: no RPC method sets it.
    */
   async submit(
     text: string,
     actor: Actor,
     planner: Planner = this.deps.planner,
-    opts: { task?: 'plan' | 'analyse'; autonomy?: Autonomy['level'] } = {},
+    opts: { task?: 'plan' | 'analyse'; autonomy?: Autonomy['level']; approver?: `policy:${string}` } = {},
   ): Promise<GoalView> {
     const { store } = this.deps;
     const goalId = ulid();
     if (opts.autonomy !== undefined) this.autonomyOf.set(goalId, opts.autonomy);
+    if (opts.approver !== undefined) this.configuredApprover.set(goalId, opts.approver);
     store.createGoal({ id: goalId, text, state: 'planning', submittedBy: actor.name, submittedUid: actor.uid });
     this.homes.set(goalId, actor.home);
     this.publish(goalId);
@@ -137,14 +138,20 @@ export class GoalEngine {
       }))
       .finally(() => this.planning.delete(goalId));
     // Cancelled while it was planned: cancel() already closed the goal; whatever came back is dropped.
-    if (abort.signal.aborted || outcome.kind === 'not_understood') this.autonomyOf.delete(goalId);
+    if (abort.signal.aborted || outcome.kind === 'not_understood') {
+      this.autonomyOf.delete(goalId);
+      this.configuredApprover.delete(goalId);
+    }
     if (abort.signal.aborted) return this.get(goalId);
     if (outcome.kind === 'not_understood') {
       this.homes.delete(goalId);
       store.setGoalState(goalId, 'not_understood', outcome.reason);
       return this.publish(goalId);
     }
-    const proposed = await this.propose(goalId, outcome, actor).finally(() => this.autonomyOf.delete(goalId));
+    const proposed = await this.propose(goalId, outcome, actor).finally(() => {
+      this.autonomyOf.delete(goalId);
+      this.configuredApprover.delete(goalId);
+    });
     if (typeof proposed !== 'string') return proposed;
     store.setGoalState(goalId, 'not_understood', `The ${outcome.tier} planner proposed an invalid plan: ${proposed}`);
     return this.publish(goalId);
@@ -196,6 +203,10 @@ export class GoalEngine {
       'awaiting_approval',
       unrecordable === null ? outcome.explanation : `cannot be approved now: ${unrecordable}`,
     );
+    // A configured policy approves as the admin who wrote it would, confirming what needs confirming; never a revision.
+    const configured = revises === undefined ? this.configuredApprover.get(goalId) : undefined;
+    if (configured !== undefined && unrecordable === null)
+      return this.approve(planId, hash, undefined, { ...actor, name: configured }, 'approve', true);
     const policy = autoApprovalPolicy(
       this.deps.securityMode(),
       checked.verdicts,
@@ -780,6 +791,12 @@ export class GoalEngine {
     return this.publish(goalId);
   }
 
+  /** The goal once its run (if one is under way) has ended. */
+  async settled(goalId: string): Promise<GoalView> {
+    await this.running.get(goalId);
+    return this.get(goalId);
+  }
+
   /** Resolves when every goal now running has finished (for orderly shutdown and tests); adopted processes are no longer watched. */
   async idle(): Promise<void> {
     await Promise.all([...this.running.values()]);
@@ -851,6 +868,7 @@ export class GoalEngine {
       }
     }
     const state = decision === 'approve' ? 'approved' : decision === 'skip' ? 'skipped' : 'rejected';
+    const configured = this.configuredApprover.get(goal.id) === actor.name;
     for (const step of targets) {
       store.updateStep(planId, step.id, { state, approvedBy: actor.name });
       ledger.append({
@@ -863,8 +881,10 @@ export class GoalEngine {
           tool: step.tool,
           args: step.args,
           risk: step.risk,
-          role: actor.name.startsWith('policy:') ? 'policy' : actor.role,
+          // A policy the admin configured (auto_patch) approves with the admin's authority, and says so.
+          role: actor.name.startsWith('policy:') && !configured ? 'policy' : actor.role,
           confirmed: confirm,
+          ...(configured ? { configured: true } : {}),
         },
       });
     }

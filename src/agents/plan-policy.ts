@@ -8,7 +8,8 @@ import { ProtectedPaths, protectedRules } from '../policy/path-guard.js';
 import { PolicyEngine, type PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { capabilitiesOf } from './agent-roster.js';
-import { withStepRules, type SecurityMode } from './approval-policy.js';
+import { withStepRules } from './approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 
 export interface AiosLocations {
   stateDir: string;

@@ -12,8 +12,9 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
+import { treePaths } from '../tools/snapshot-tree.js';
 import { ProcessTree } from '../tools/process-tree.js';
-import type { Tool, ToolResult } from '../tools/tool.js';
+import { treeMark, type Tool, type ToolResult } from '../tools/tool.js';
 import { hostOf, type RunAs, type StepHost } from '../runas/step-host.js';
 import { grantOf } from './approval-grant.js';
 import { withStepRules } from './approval-policy.js';
@@ -515,7 +516,11 @@ export class StepRunner {
    */
   private writableFor(tool: Tool, verdict: PolicyVerdict): { writable?: string[] } {
     if (verdict.readOnlyShell === true || tool.shellCommand === undefined) return {};
-    return { writable: verdict.paths.filter((p) => p.access === 'write').map((p) => p.path) };
+    return {
+      writable: verdict.paths
+        .filter((p) => p.access === 'write')
+        .map((p) => (p.tree === true ? treeMark(p.path) : p.path)),
+    };
   }
 
   /** Files, packages, services, firewall: whatever the step declares it changes, saved first. */
@@ -529,18 +534,25 @@ export class StepRunner {
     host: StepHost,
   ): Promise<string | null> {
     if (!tool.mutates) return null;
-    const paths = verdict.paths.filter((p) => p.access === 'write').map((p) => p.path);
+    const writes = verdict.paths.filter((p) => p.access === 'write');
+    const paths = writes.filter((p) => p.tree !== true).map((p) => p.path);
+    const trees = writes.filter((p) => p.tree === true).map((p) => p.path);
     const states = tool.states?.(args) ?? [];
-    if (paths.length === 0 && states.length === 0) return null;
+    if (paths.length === 0 && trees.length === 0 && states.length === 0) return null;
     // The daemon snapshots as root: only what the owner may write, or a later rollback would put
-    // back (as root) a file the owner could never have changed.
+    // back (as root) a file the owner could never have changed. A tree: everything in it.
+    const asked = [...paths, ...trees.flatMap((t) => treePaths(t))];
     const refused = await host
-      .mayWrite(paths)
-      .catch((err: unknown) => `could not ask whether ${host.runsAs} may write ${paths.join(', ')} (${message(err)})`);
+      .mayWrite(asked)
+      .catch(
+        (err: unknown) =>
+          `could not ask whether ${host.runsAs} may write ${[...paths, ...trees].join(', ')} (${message(err)})`,
+      );
     if (refused !== null) return `${refused}; nothing was changed`;
     try {
       const snap = await this.deps.snapshots.capture({
         paths,
+        trees,
         states,
         label: `before ${step.tool} (${goalId}/${step.id})`,
         goalId,

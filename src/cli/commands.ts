@@ -1,7 +1,8 @@
 // The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
+import { patchLine } from './patch-line.js';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
-import type { GoalView } from '../protocol/model.js';
+import { GoalEnded, type GoalView } from '../protocol/model.js';
 import { answerText } from '../shell/analysis-text.js';
 import { previewText } from '../shell/brake-commands.js';
 import { sanitize } from '../text/sanitize.js';
@@ -15,15 +16,7 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const TERMINAL = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'rolled_back',
-  'not_understood',
-  'interrupted',
-  'cancelled',
-]);
+export const TERMINAL: ReadonlySet<string> = new Set(GoalEnded.options);
 
 export async function withClient(socketPath: string, io: Io, fn: (c: AiosClient) => Promise<number>): Promise<number> {
   let client: AiosClient | undefined;
@@ -191,8 +184,10 @@ export function statusCommand(socketPath: string, io: Io): Promise<number> {
           `you: ${s.user.name} (uid ${s.user.uid}, ${s.user.role})`,
           `planners: ${s.planners.join(' → ')}`,
           `goals: ${goals}`,
+          ...(s.patching === undefined ? [] : [patchLine(s.patching)]),
           `state: ${s.stateDir}`,
           `socket: ${s.socket}`,
+          ...(s.updateNotice === undefined ? [] : [`! ${sanitize(s.updateNotice, { singleLine: true })}`]),
         ].join('\n'),
       );
     }
@@ -461,7 +456,11 @@ export function agentsCommand(socketPath: string, io: Io): Promise<number> {
     const rows = r.agents.map((a) => {
       const task = a.currentTasks.length > 0 ? a.currentTasks.join(', ') : '-';
       const err = a.lastError === null ? '' : `\n      last error: ${sanitize(a.lastError, { singleLine: true })}`;
-      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}`;
+      const jobs = (a.jobs ?? []).map(
+        (j) =>
+          `\n      job ${j.name}: ${j.schedule}; next ${j.next ?? 'never'}; last ${j.last === null ? 'not run yet' : `${j.last.at}: ${sanitize(j.last.summary, { singleLine: true })}`}`,
+      );
+      return `  ${a.name.padEnd(12)} ${a.state.padEnd(10)} done ${String(a.done).padStart(4)}  failed ${String(a.failed).padStart(3)}  restarts ${a.restarts}  queued ${a.queued}  heartbeat ${a.lastHeartbeat}\n      ${a.domain}; task: ${task}${err}${jobs.join('')}`;
     });
     const p = r.procedures;
     io.out(

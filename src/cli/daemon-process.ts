@@ -44,12 +44,25 @@ export async function runDaemonForeground(
     }
     throw err;
   }
-  const log = createLogger({ level: loaded.config.system.log_level, format: loaded.config.system.log_format, write });
+  const { logTarget, logSink } = await import('../daemon/log-file.js');
+  const sink = logSink(
+    logTarget(process.env),
+    { maxBytes: loaded.config.system.log_max_bytes, files: loaded.config.system.log_files },
+    write,
+  );
+  const log = createLogger({
+    level: loaded.config.system.log_level,
+    format: loaded.config.system.log_format,
+    write: sink.write,
+  });
+  log(sink.describe, { component: 'log' });
   for (const w of loaded.warnings)
-    log.warn(`${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`, {
-      component: 'config',
-      key: w.key,
-    });
+    log.warn(
+      w.newKey === undefined
+        ? `${w.file}: ${w.key} is not an aiOS setting (from the seed design's config); ${w.instead}`
+        : `${w.file}: ${w.key} is now ${w.newKey}; ${w.instead}`,
+      { component: 'config', key: w.key },
+    );
   log.debug(`configuration from ${loaded.sources.length === 0 ? 'the defaults only' : loaded.sources.join(', ')}`);
   const reloadConfig = () =>
     loadConfig({ systemFile: configFiles.systemFile, userFile: configFiles.userFile, env: process.env }).config;

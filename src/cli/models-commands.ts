@@ -1,24 +1,33 @@
 // `aios models`: what the daemon runs (local models, their memory and measured speed, GPU or
 // CPU; cloud providers and their spend), and `aios models add <path>`: a GGUF checked and
 // written into config.toml. Nothing here downloads anything.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { parse } from 'smol-toml';
-import { loadConfig } from '../config/config.js';
+import { basename, resolve } from 'node:path';
 import type { AiosPaths } from '../config/paths.js';
 import { checkGguf, sha256File } from '../models/local/gguf-file.js';
+import { configFileFor, writeModelTable } from '../models/model-config-write.js';
 import type { ModelsListResult } from '../protocol/intelligence.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Io } from './commands.js';
 import { connectDaemon, exitCodeFor } from './connect.js';
 import { readSecret } from './read-key.js';
+import type { AiosClient } from '../protocol/client.js';
 
-export async function modelsListCommand(socketPath: string, io: Io): Promise<number> {
+export function modelsListCommand(socketPath: string, io: Io): Promise<number> {
+  return showAnswer(socketPath, io, (c) => c.call('models/list', {}), formatModels);
+}
+
+/** One request to aiosd, its answer printed as JSON or as words; a failure said the same two ways. */
+export async function showAnswer<T>(
+  socketPath: string,
+  io: Io,
+  ask: (client: AiosClient) => Promise<T>,
+  words: (answer: T) => string,
+): Promise<number> {
   try {
     const client = await connectDaemon(socketPath);
     try {
-      const r = await client.call('models/list', {});
-      io.out(io.json ? JSON.stringify(r) : formatModels(r));
+      const r = await ask(client);
+      io.out(io.json ? JSON.stringify(r) : words(r));
       return 0;
     } finally {
       client.close();
@@ -96,11 +105,6 @@ export function formatModels(r: ModelsListResult): string {
   return lines.join('\n');
 }
 
-/** The file `models add` writes: the user's config, or in system mode the system's. */
-export function configFileFor(paths: AiosPaths): string {
-  return paths.userConfigFile ?? paths.systemConfigFile;
-}
-
 export async function modelsAddCommand(
   paths: AiosPaths,
   file: string,
@@ -120,44 +124,8 @@ export async function modelsAddCommand(
   const sha256 = await sha256File(path);
   const name = opts.name ?? basename(path).replace(/\.gguf$/i, '');
   const target = configFileFor(paths);
-  const before = existsSync(target) ? readFileSync(target, 'utf8') : '';
-  let existing: unknown;
-  try {
-    existing = (parse(before) as { models?: Record<string, unknown> }).models?.[opts.tier];
-  } catch (err) {
-    return fail(`${target} is not valid TOML (${(err as Error).message.split('\n')[0] ?? ''}); fix it first`, 2);
-  }
-  let text = before;
-  if (existing !== undefined) {
-    if (!opts.replace)
-      return fail(
-        `${target} already configures [models.${opts.tier}]; pass --replace to overwrite it, or --tier ${opts.tier === 'operational' ? 'tactical' : 'operational'}`,
-        2,
-      );
-    const removed = removeTable(before, `models.${opts.tier}`);
-    if (removed === null)
-      return fail(`[models.${opts.tier}] in ${target} is not written as its own table; edit it by hand`, 2);
-    text = removed;
-  }
-  const section = [
-    `[models.${opts.tier}]`,
-    `name = ${JSON.stringify(name)}`,
-    `path = ${JSON.stringify(path)}`,
-    `sha256 = "${sha256}"`,
-  ].join('\n');
-  text = `${text.replace(/\s*$/, '')}${text.trim() === '' ? '' : '\n\n'}${section}\n`;
-  // Written beside the target and checked as a whole config before it replaces anything.
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  try {
-    // A fresh account has no ~/.config/aios yet: made here, private, as aiOS makes its other directories.
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, text, { mode: existsSync(target) ? statSync(target).mode & 0o777 : 0o644 });
-    loadConfig({ systemFile: null, userFile: tmp, env: {} });
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    return fail(`could not write ${target}: ${err instanceof Error ? err.message : String(err)}; nothing was changed`);
-  }
+  const written = writeModelTable(target, opts.tier, { name, path, sha256 }, { replace: opts.replace });
+  if (!written.ok) return fail(written.problem, written.usage ? 2 : 1);
   const reload = await askReload(paths.socketPath);
   const result = {
     tier: opts.tier,
@@ -206,17 +174,6 @@ function reloadWords(r: ReloadAnswer): string {
   if (r.daemon === 'refused') return `aiosd did not reload (${one(r.message)}): restart it to load the model`;
   const problems = r.problems.map((p) => `\n  problem: ${one(p)}`).join('');
   return `aiosd: ${one(r.message)}${problems}${r.reloaded ? '\nSee it with: aios models' : ''}`;
-}
-
-/** The text without the table `[name]` (its header up to the next table header), or null if it has no such header. */
-function removeTable(text: string, name: string): string | null {
-  const lines = text.split('\n');
-  const header = new RegExp(`^\\s*\\[\\s*${name.replace('.', '\\s*\\.\\s*')}\\s*\\]\\s*(#.*)?$`);
-  const start = lines.findIndex((l) => header.test(l));
-  if (start < 0) return null;
-  let end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
-  if (end < 0) end = lines.length;
-  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
 }
 
 /** `aios models key set <provider>`: the key from the terminal (no echo) or stdin, stored by aiosd. */

@@ -16,8 +16,13 @@ import {
 import { ensureDaemon, runDaemonForeground } from './daemon-process.js';
 import { operandsAfterDashes, runGoal, type GoalOptions } from './goal-router.js';
 import { scheduleListCommand } from './schedule-commands.js';
+import { patchRunCommand, patchStatusCommand } from './patch-commands.js';
 import { gcCommand } from './gc-command.js';
+import { updateCommand } from './update-command.js';
 import { modelsAddCommand, modelsKeySetCommand, modelsListCommand } from './models-commands.js';
+import { registerFleet } from './fleet-program.js';
+import { modelsPullCommand } from './models-pull-command.js';
+import { modelsRecommendCommand } from './models-recommend-command.js';
 import { auditExportCommand, snapshotCreateCommand, toolCommand, toolsListCommand } from './tool-commands.js';
 
 interface ProgramDeps {
@@ -35,10 +40,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('--socket <path>', 'aiosd socket (env AIOS_SOCKET)')
         .option('--state-dir <dir>', 'state directory (env AIOS_STATE_DIR)')
         .option('--config <file>', 'user config file (env AIOS_CONFIG)')
+        .option(
+          '--node <name>',
+          "run the command on that fleet node's aiosd, over the hub (needs AIOS_FLEET_HUB, AIOS_FLEET_CREDS and your key; docs/fleet.md)",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
       // Flags are the last word in the override order, so they become the env the paths read.
+      let remote: { close(): Promise<void> } | null = null;
+      program.hook('preAction', async (_p, action) => {
+        const node = program.opts<{ node?: string }>().node;
+        if (node !== undefined && action.parent?.name() !== 'fleet') {
+          const { remoteSocket } = await import('./fleet-remote.js');
+          remote = await remoteSocket(node);
+        }
+      });
+      program.hook('postAction', async () => {
+        await remote?.close();
+      });
       program.hook('preAction', () => {
         const o = program.opts<{ socket?: string; stateDir?: string; config?: string }>();
         if (o.socket !== undefined) process.env['AIOS_SOCKET'] = o.socket;
@@ -127,7 +147,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (o: { json?: boolean }) => {
           code = await statusCommand(sock(), io(o.json));
           if (code === 0 && o.json !== true) {
-            const { bootStatusLine } = await import('../../init/timeline/boot-command.js');
+            const { bootStatusLine } = await import('./boot-command.js');
             const line = await bootStatusLine(sock());
             if (line !== null) process.stdout.write(`${line}\n`);
           }
@@ -138,7 +158,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .option('-v, --verbose', 'what each phase found, and the supervised services')
         .option('--json', 'machine-readable output')
         .action(async (o: { verbose?: boolean; json?: boolean }) => {
-          const { bootCommand } = await import('../../init/timeline/boot-command.js');
+          const { bootCommand } = await import('./boot-command.js');
           code = await bootCommand(
             sock(),
             { ...io(o.json), columns: process.stdout.columns || 80 },
@@ -275,6 +295,23 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         .action(async (o: { json?: boolean }) => {
           code = await scheduleListCommand(sock(), io(o.json));
         });
+      const patch = program
+        .command('patch')
+        .description('packages upgraded on their own ([security] auto_patch in config.toml)');
+      patch
+        .command('status')
+        .description('on or off, the window, and how the last run went')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchStatusCommand(sock(), io(o.json));
+        });
+      patch
+        .command('run')
+        .description('a run now, outside the window (admins): upgrade, verify, roll back if a check fails')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          code = await patchRunCommand(sock(), io(o.json));
+        });
       program
         .command('gc')
         .description(
@@ -295,6 +332,25 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
             io(o.json),
           );
         });
+      program
+        .command('update')
+        .description(
+          'A/B update of aiOS itself: install a signed bundle (npm run bundle) into the other slot and restart into it (admin); --rollback goes back, --status says how the last one went',
+        )
+        .argument('[bundle]', 'the bundle file')
+        .option('--rollback', 'go back to the other slot (it must hold an aiOS) and restart into it')
+        .option('--status', 'which slot runs, what each holds, and how the last update went')
+        .option('--allow-downgrade', 'install a bundle older than the running aiOS')
+        .option('-y, --yes', 'do not ask (the node restarts)')
+        .option('--json', 'machine-readable output')
+        .action(
+          async (
+            bundle: string | undefined,
+            o: { rollback?: boolean; status?: boolean; allowDowngrade?: boolean; yes?: boolean; json?: boolean },
+          ) => {
+            code = await updateCommand(sock(), bundle, o, io(o.json), process.stdin.isTTY === true);
+          },
+        );
       const models = program
         .command('models')
         .description('local models (loaded, memory, measured speed, GPU or CPU), cloud providers and spend')
@@ -320,6 +376,33 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
             io(json),
           );
         });
+      models
+        .command('pull')
+        .description(
+          'download a GGUF (hf:user/model:quant, hf:user/model/file.gguf, an http(s) URL) or copy one from this node, check it and configure it; admin only',
+        )
+        .argument('<uri>', 'what to pull: a Hugging Face URI, a URL, or a path to a .gguf file')
+        .option('--tier <tier>', 'operational (always loaded) or tactical (loaded on demand)', 'operational')
+        .option('--sha256 <hex>', 'the checksum the file must have (default: the hub’s, where it publishes one)')
+        .option('-y, --yes', 'pull without asking (without it: say what would happen, and ask at a terminal)')
+        .option('--json', 'machine-readable output')
+        .action(async (uri: string, o: { tier: string; sha256?: string; yes?: boolean; json?: boolean }) => {
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsPullCommand(
+            sock(),
+            uri,
+            { tier: o.tier, yes: o.yes === true, ...(o.sha256 === undefined ? {} : { sha256: o.sha256 }) },
+            io(json),
+          );
+        });
+      models
+        .command('recommend')
+        .description('one operational and one tactical model that fit this node’s memory, and what each costs')
+        .option('--json', 'machine-readable output')
+        .action(async (o: { json?: boolean }) => {
+          const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
+          code = await modelsRecommendCommand(sock(), io(json));
+        });
       const key = models.command('key').description('API keys of cloud providers, kept in secrets.toml by aiosd');
       key
         .command('set')
@@ -332,6 +415,14 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
           const json = o.json === true || models.opts<{ json?: boolean }>().json === true;
           code = await modelsKeySetCommand(sock(), provider, io(json));
         });
+
+      registerFleet(program, {
+        sock,
+        io,
+        setCode: (c) => {
+          code = c;
+        },
+      });
 
       try {
         await program.parseAsync(argv, { from: 'user' });

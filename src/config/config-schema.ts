@@ -5,7 +5,10 @@ import { compilePattern } from '../policy/safe-regex.js';
 import { ApiConfig, ModelsConfig } from './models-schema.js';
 import { InitConfig } from './init-schema.js';
 import { RetentionConfig } from './retention-schema.js';
+import { FleetConfig } from '../fleet/fleet-config.js';
 import { MetricsConfig, MonitorServices, MonitorThreshold, ScheduleEntry } from './operations-schema.js';
+import { PackagesConfig, PatchKeys } from './patch-schema.js';
+import { AutonomyLevel, EscapeHatch, SecurityMode } from '../protocol/vocabulary.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,7 +25,16 @@ const System = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** text: `<time> aiosd: <msg>` for a person; json: one object per line (time, level, msg, fields) for a collector. */
     log_format: z.enum(['text', 'json']).default('text'),
-    autonomy_level: z.enum(['manual', 'supervised', 'full']).default('supervised'),
+    /** aiosd.log is rotated past this size (not under journald, which rotates its own). */
+    log_max_bytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1024 * MiB)
+      .default(10 * MiB),
+    /** Rotated logs kept beside it: aiosd.log.1 (newest) … aiosd.log.<log_files>. */
+    log_files: z.number().int().min(1).max(100).default(5),
+    autonomy_level: AutonomyLevel.default('supervised'),
     /** Under autonomy_level = "full": tools whose low-risk, reversible steps may run without a person. */
     autonomy_allow: z.array(z.string().min(1)).default([]),
   })
@@ -30,9 +42,11 @@ const System = z
 
 const Security = z
   .strictObject({
-    mode: z.enum(['safe', 'normal', 'paranoid', 'trusted']).default('normal'),
+    mode: SecurityMode.default('normal'),
     dangerous_patterns: z.array(regexSource).default([]),
     require_confirm: z.array(regexSource).default([]),
+    // auto_patch, auto_patch_window, auto_patch_checks (src/config/patch-schema.ts).
+    ...PatchKeys,
   })
   .prefault({});
 
@@ -51,7 +65,6 @@ const Tools = z
 const Recovery = z
   .strictObject({
     snapshot_interval: z.enum(['off', 'hourly', 'daily']).default('hourly'),
-    max_snapshots: z.number().int().min(1).default(24),
     /** Trees the automatic snapshots cover; manual ones (aios snapshot create) name their own. */
     snapshot_paths: z.array(z.string().regex(/^\//, 'must be an absolute path')).default(['/etc']),
     /** Empty files (and a sixth as many directories) kept ready so a restore of a deleted tree need not create inodes; 0 turns it off. */
@@ -83,7 +96,7 @@ const Daemon = z
 
 const Shell = z.strictObject({
   /** Who may open the audited real shell from the TUI: nobody, admins, or every operator and admin. */
-  escape_hatch: z.enum(['never', 'admin', 'always']).default('admin'),
+  escape_hatch: EscapeHatch.default('admin'),
   /** The TUI's key guard: a command key acts only this long after the plan (or the previous key) changed... */
   guard_ms: z.number().int().min(0).max(10_000).default(700),
   /** ...and only when no other key follows it within this long (a burst of typing is text). */
@@ -100,11 +113,6 @@ const pct = (fallback: number) => z.union([z.number().min(1).max(100), z.literal
 const Monitor = z
   .strictObject({
     interval_s: z.number().min(1).max(86_400).default(30),
-    keep_hours: z
-      .number()
-      .min(1)
-      .max(24 * 90)
-      .default(24),
     cpu_pct: pct(95),
     memory_pct: pct(90),
     disk_pct: pct(90),
@@ -134,5 +142,9 @@ export const AiosConfig = z.strictObject({
   schedule: z.array(ScheduleEntry).max(256).optional(),
   // Optional so configs written before it compare unchanged; absent means the defaults (src/config/retention-schema.ts).
   retention: RetentionConfig.optional(),
+  // [fleet]: optional; absent means this node is in no fleet until `aios fleet join` (src/fleet).
+  fleet: FleetConfig.optional(),
+  // Optional so configs written before it compare unchanged; absent means the node itself (src/config/patch-schema.ts).
+  packages: PackagesConfig.optional(),
 });
 export type AiosConfig = z.output<typeof AiosConfig>;

@@ -9,6 +9,7 @@ import { describeIssue } from './describe-issue.js';
 import { envLayers } from './env-overrides.js';
 import { mergeTables, type Table } from './merge-tables.js';
 import { setAsideSeedKeys } from './seed-keys.js';
+import { moveRenamedKeys } from './renamed-keys.js';
 
 export { AiosConfig } from './config-schema.js';
 export { ConfigError } from './config-error.js';
@@ -33,6 +34,8 @@ export interface ConfigWarning {
   key: string;
   /** What aiOS does instead. */
   instead: string;
+  /** Set when the key is an old name of this one (renamed-keys.ts). */
+  newKey?: string;
 }
 
 export function loadConfig({ systemFile, userFile, env }: LoadConfigInput): LoadedConfig {
@@ -43,8 +46,9 @@ export function loadConfig({ systemFile, userFile, env }: LoadConfigInput): Load
     if (file === null) continue;
     const read = readTomlFile(file);
     if (read === null) continue;
-    const { table, setAside } = setAsideSeedKeys(read, AiosConfig);
-    warnings.push(...setAside.map((w) => ({ file, ...w })));
+    const moved = moveRenamedKeys(file, read);
+    const { table, setAside } = setAsideSeedKeys(moved.table, AiosConfig);
+    warnings.push(...moved.renamed.map((w) => ({ file, ...w })), ...setAside.map((w) => ({ file, ...w })));
     check(table, (issue) => new ConfigError({ file, ...describeIssue(issue, AiosConfig) }));
     merged = mergeTables(merged, table);
     sources.push(file);

@@ -3,6 +3,7 @@
 // require a key that another layer could supply; what a provider still lacks after merging
 // (a model name, a price for its budget) is reported by the gateway when it starts.
 import { z } from 'zod';
+import { ProviderKind } from '../protocol/vocabulary.js';
 
 /** "500ms", "30s", "5m", "1h"; "0s" means never (no idle unload, no caching). */
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
@@ -54,6 +55,8 @@ export const ModelsConfig = z
      * call each, local tiers first); 0 asks none. Absent means 3.
      */
     diagnose_failures: z.number().int().min(0).max(10).optional(),
+    /** `aios models pull`: hf: URIs are fetched from this Hugging Face mirror instead of huggingface.co. */
+    mirror: z.url({ protocol: /^https?$/ }).optional(),
   })
   .prefault({});
 export type ModelsConfig = z.output<typeof ModelsConfig>;
@@ -71,7 +74,7 @@ const Price = z.strictObject({
 
 const ApiProvider = z.strictObject({
   /** Default from the table's name: anthropic/claude → anthropic, openai → openai. */
-  kind: z.enum(['anthropic', 'openai', 'openai-compatible']).optional(),
+  kind: ProviderKind.optional(),
   model: z.string().min(1).optional(),
   /** For openai-compatible servers (llama-server, vLLM, Ollama), or a proxy. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseListen } from './listen-address.js';
 import { parseCron } from './cron.js';
+import { AutonomyLevel } from '../protocol/vocabulary.js';
 
 export const MetricsConfig = z.strictObject({
   /** Absent: no endpoint. "127.0.0.1:9464", "[::1]:9464" or a Unix socket path. */
@@ -58,7 +59,7 @@ export const ScheduleEntry = z
       })
       .optional(),
     /** Lower than the node's [system] autonomy_level for this goal; a higher one is refused when aiosd starts. */
-    autonomy: z.enum(['manual', 'supervised', 'full']).optional(),
+    autonomy: AutonomyLevel.optional(),
   })
   .superRefine((e, ctx) => {
     if ((e.every === undefined) === (e.at === undefined))

@@ -11,9 +11,13 @@ const Age = z.string().regex(AGE_PATTERN, 'expected an age such as "90d", "12h" 
 export const RetentionConfig = z.strictObject({
   goals: Age.default('90d'),
   events: Age.default('30d'),
-  /** Absent: [recovery] max_snapshots, the number the scheduler already keeps. */
-  auto_snapshots: z.number().int().min(1).optional(),
+  /** Automatic snapshots kept, newest first (was [recovery] max_snapshots). */
+  auto_snapshots: z.number().int().min(1).default(24),
   memories: Age.default('180d'),
+  /** The monitor's samples (was [monitor] keep_hours). */
+  metrics: Age.default('24h'),
+  /** The state directory's filesystem this full (percent used) starts a collection at once. */
+  low_disk_pct: z.number().min(1).max(100).default(90),
 });
 export type RetentionConfig = z.output<typeof RetentionConfig>;
 
@@ -23,4 +27,9 @@ export function ageMs(text: string): number {
   if (m?.[1] === undefined || m[2] === undefined)
     throw new Error(`not an age: ${JSON.stringify(text)}; write e.g. "90d", "12h" or "30m"`);
   return Math.round(Number(m[1]) * (UNIT_MS[m[2]] ?? 1));
+}
+
+/** [retention] as written, or its defaults when the table is absent. */
+export function retentionSettings(retention: RetentionConfig | undefined): RetentionConfig {
+  return retention ?? RetentionConfig.parse({});
 }

@@ -61,12 +61,6 @@ export const SEED_KEYS: readonly SeedKey[] = [
     instead:
       "always on: read-only commands run in a bubblewrap sandbox; where it cannot start, each needs an admin's confirmation",
   },
-  {
-    table: 'security',
-    key: 'auto_patch',
-    instead:
-      'not applied: aiOS does not upgrade packages on its own; an upgrade is a goal that is approved like any other',
-  },
   { table: 'network', key: 'management_port', instead: `not applied: ${NO_LISTENER}` },
   { table: 'network', key: 'management_tls', instead: `not applied: ${NO_LISTENER}` },
   {
@@ -84,7 +78,7 @@ export const SEED_KEYS: readonly SeedKey[] = [
 ];
 
 export interface SetAside {
-  /** `security.auto_patch` */
+  /** `security.capability_mode` */
   key: string;
   instead: string;
 }

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { GoalEngine } from '../agents/goal-engine.js';
 import { FailureAnalysis, MAX_ANALYSED_STEPS } from '../agents/failure-analysis.js';
 import { GoalAnswers } from '../agents/goal-answers.js';
-import type { Actor, SecurityMode } from '../agents/approval-policy.js';
+import type { Actor } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import { ReactivePlanner, ruleExamples } from '../agents/reactive-planner.js';
 import { ProcedurePlanner } from '../agents/procedure-planner.js';
 import { ProcedureStore } from '../agents/procedure-store.js';
@@ -13,6 +14,7 @@ import type { GoalEmbedder } from '../agents/goal-embedding.js';
 import { FactGatherer } from '../agents/facts/fact-gatherer.js';
 import { MonitorLoop } from '../agents/monitor/monitor-loop.js';
 import { Scheduler } from '../agents/schedule/scheduler.js';
+import { AutoPatcher } from '../agents/patch/auto-patcher.js';
 import { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { readOnlySandbox, writeSandbox } from '../sandbox/read-only-sandbox.js';
 import { meshAgents, stepDeadline } from '../agents/mesh/mesh-config.js';
@@ -20,7 +22,9 @@ import { aiosProtectedPaths, createPolicy } from '../agents/plan-policy.js';
 import { PackageStateProvider } from '../tools/apt.js';
 import { FirewallStateProvider } from '../tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider } from '../tools/service-manager.js';
-import { INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
+import { createUpdateService } from './update-service.js';
+import { goalEnded } from '../protocol/model.js';
 import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
@@ -42,12 +46,18 @@ import { RpcServer } from './rpc-server.js';
 import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
 import { HelperPool } from '../runas/helper-pool.js';
+import { createModelPullHandler } from './model-pull-handler.js';
+import { recommendForThisNode } from '../models/recommend.js';
+import { gpus } from '../tools/hw-tools.js';
 import { hostOf, runAs } from '../runas/step-host.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
 import { MetricsExport } from './metrics-export.js';
 import { parseListen } from '../config/listen-address.js';
 import { createRetention } from './retention.js';
+import { ageMs, retentionSettings } from '../config/retention-schema.js';
+import { maintenanceAgent } from './maintenance-setup.js';
+import { createFleetNode } from '../fleet/daemon-fleet.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -57,16 +67,6 @@ export interface RunningDaemon {
   reloadModels(): Promise<{ reloaded: boolean; message: string; problems: string[] }>;
   close(): Promise<void>;
 }
-
-const GOAL_ENDS: ReadonlySet<string> = new Set([
-  'succeeded',
-  'failed',
-  'rejected',
-  'rolled_back',
-  'interrupted',
-  'cancelled',
-  'not_understood',
-]);
 
 export const NOT_UNDERSTOOD_HELP =
   `No model is configured, so only the built-in rules plan goals. They understand, for example: ${ruleExamples()
@@ -106,10 +106,11 @@ export async function startDaemon(opts: {
   const store = new GoalStore(db);
   const memory = new MemoryStore(db);
   const serviceManager = detectServiceManager({ initSocket: join(paths.runtimeDir, INIT_SOCKET_NAME) });
+  const packagesRoot = config.packages?.root ?? '/';
   const snapshots = new SnapshotStore(
     db,
     join(paths.stateDir, 'snapshots'),
-    [new PackageStateProvider(), new ServiceStateProvider(serviceManager), new FirewallStateProvider()],
+    [new PackageStateProvider(packagesRoot), new ServiceStateProvider(serviceManager), new FirewallStateProvider()],
     { target: config.recovery.spare_files, log },
   );
   bestEffort('finish interrupted restores', () => {
@@ -151,6 +152,7 @@ export async function startDaemon(opts: {
     outputCapBytes: config.tools.output_cap_bytes,
     serviceManager,
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    packagesRoot,
   });
   const ownerUid = process.getuid?.() ?? 0;
   // An operator's goal runs with the operator's credentials, in a helper per uid that drops
@@ -172,6 +174,7 @@ export async function startDaemon(opts: {
               ),
             ),
             sandbox: sandbox.available ? sandboxOptions : null,
+            packagesRoot,
           },
         })
       : null;
@@ -296,7 +299,7 @@ export async function startDaemon(opts: {
     autonomy: () => ({ level: config.system.autonomy_level, allow: config.system.autonomy_allow }),
     emit: (event) => {
       // A goal's end is signed, so that what it did is pinned before the next one starts.
-      if (event.type === 'goal.updated' && GOAL_ENDS.has(event.goal.state))
+      if (event.type === 'goal.updated' && goalEnded(event.goal.state))
         bestEffort("sign the audit ledger at a goal's end", () => ledger.checkpoint());
       metricsExport?.observe(event);
       server.broadcast(event);
@@ -340,7 +343,7 @@ export async function startDaemon(opts: {
   const monitor = new MonitorLoop({
     db,
     intervalMs: config.monitor.interval_s * 1000,
-    keepHours: config.monitor.keep_hours,
+    keepHours: ageMs(retentionSettings(config.retention).metrics) / 3_600_000,
     thresholds: config.monitor,
     custom: config.monitor.threshold ?? [],
     services: { units: config.monitor.services ?? [], state: (unit) => serviceManager.state(unit) },
@@ -396,17 +399,69 @@ export async function startDaemon(opts: {
     },
   });
 
+  // [security] auto_patch: runs are goals of the patch actor, approved by that configured policy (src/agents/patch).
+  const patchActor: Actor = { ...scheduleActor, name: 'patch', role: 'admin' };
+  const patcher = new AutoPatcher({
+    engine,
+    registry,
+    ledger,
+    mode: config.security.auto_patch ?? 'off',
+    ...(config.security.auto_patch_window === undefined ? {} : { window: config.security.auto_patch_window }),
+    checks: config.security.auto_patch_checks ?? [],
+    root: packagesRoot,
+    activeServices: async () =>
+      serviceManager.unavailable() === null
+        ? (await serviceManager.list()).filter((s) => s.active === 'active').map((s) => s.unit)
+        : [],
+    actor: patchActor,
+    log: (m) => log(m, { component: 'patch' }),
+  });
+
   const retention = createRetention({
     db,
     blobDir: join(paths.stateDir, 'snapshots'),
     ledger,
     retention: config.retention,
-    maxSnapshots: config.recovery.max_snapshots,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
     log: (m) => log(m, { component: 'retention' }),
-    warn: (m) => log.warn(m, { component: 'retention' }),
+  });
+  // The maintenance agent: retention daily and on low disk (src/agents/maintenance).
+  const maintenance = maintenanceAgent({
+    stateDir: paths.stateDir,
+    readOnly,
+    config,
+    mesh,
+    retention,
+    alert: (message) => {
+      bestEffort('record an alert', () => store.recordEvent('alert', null, { level: 'warning', message }));
+      server.broadcast({ type: 'alert', level: 'warning', message });
+    },
+    log: log.with({ component: 'maintenance' }),
   });
   const nodeName = config.system.hostname ?? hostname();
+  const problems = (): string[] => [
+    ...intelligence.problems(),
+    ...(sandbox.available
+      ? []
+      : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
+    ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+  ];
+  // The fleet (src/fleet): connects out to the hub once this node has joined one.
+  const fleet = createFleetNode({
+    stateDir: paths.stateDir,
+    mode: paths.mode,
+    ownerUid,
+    nodeName: config.fleet?.node ?? nodeName,
+    version: VERSION,
+    config: () => config.fleet,
+    engine,
+    ledger,
+    server,
+    access: accessOf,
+    problems,
+    log: (m) => log(m, { component: 'fleet' }),
+    warn: (m) => log.warn(m, { component: 'fleet' }),
+  });
   const views = createTuiViews({
     db,
     ledger,
@@ -421,6 +476,14 @@ export async function startDaemon(opts: {
     }),
     models: () => intelligence.figures(),
   });
+  const updates = createUpdateService({
+    db,
+    ledger,
+    env: process.env,
+    initSocket: process.env[INIT_SOCKET_ENV] || null,
+  });
+  // An update that ended while no aiosd ran (a slot that failed and the node came back) is recorded now.
+  if (!readOnly) bestEffort('record the last update of aiOS', () => void updates.recordOutcomes());
   await server.listen(
     createHandlers({
       version: VERSION,
@@ -438,21 +501,33 @@ export async function startDaemon(opts: {
       mesh,
       procedures,
       schedules: () => schedules.list(),
+      patching: { status: () => patcher.status(), run: (by) => patcher.run(by) },
       unrecordable: () => dbWatch.problem(),
       gc: (o) => retention.run(o),
+      agentJobs: (agent) => (agent === 'maintenance' ? maintenance.views() : []),
+      updates,
       planners: () => planner.names,
-      problems: () => [
-        ...intelligence.problems(),
-        ...(sandbox.available
-          ? []
-          : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
-        ...[space.recentProblem(), integrity()].filter((p) => p !== null),
-      ],
+      problems,
+      fleet,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),
       models: () => intelligence.list(),
       reloadModels: () => intelligence.reload(),
+      pullModel: createModelPullHandler({
+        paths,
+        config: opts.reloadConfig ?? (() => config),
+        reload: () => intelligence.reload(),
+        helpers,
+        log,
+      }),
+      recommendModels: async () => {
+        const listed = await intelligence.list();
+        return recommendForThisNode(gpus, {
+          plannerConfigured: listed.models.length > 0 || listed.providers.length > 0,
+          rules: ruleExamples(),
+        });
+      },
       setApiKey: async (provider, key) => {
         const secret = new Secret(key);
         storeSecret(paths.secretsFile, provider, secret);
@@ -480,15 +555,21 @@ export async function startDaemon(opts: {
         ),
     );
   }
+  void fleet
+    .start()
+    .catch((err: unknown) =>
+      log.warn(`fleet: ${err instanceof Error ? err.message : String(err)}`, { component: 'fleet' }),
+    );
   intelligence
     .start()
     .catch((err: unknown) => log.warn(`local models: ${err instanceof Error ? err.message : String(err)}`));
   monitor.start();
   schedules.start();
+  if (!readOnly) patcher.start();
   const scheduler = new SnapshotScheduler({
     snapshots,
     interval: config.recovery.snapshot_interval,
-    keep: config.recovery.max_snapshots,
+    keep: retentionSettings(config.retention).auto_snapshots,
     roots: config.recovery.snapshot_paths,
     onSnapshot: (r, pruned) =>
       ledger.append({
@@ -506,7 +587,7 @@ export async function startDaemon(opts: {
     onError: (err) => log.warn(`automatic snapshot failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   scheduler.start();
-  if (!readOnly) retention.start();
+  maintenance.start();
   // Spare inodes for restores, made in the background (removed when spare_files is 0).
   if (!readOnly) void snapshots.spares.refill();
   log(`aiosd ${VERSION} listening on ${paths.socketPath} (${paths.mode} mode, state in ${paths.stateDir})`);
@@ -519,9 +600,11 @@ export async function startDaemon(opts: {
     async close() {
       monitor.stop();
       schedules.stop();
+      patcher.stop();
       clearInterval(spaceWatch);
       await metricsExport?.close();
       views.hatches.closeAll();
+      await fleet.stop();
       await server.close();
       await engine.idle();
       helpers?.close();
@@ -530,7 +613,7 @@ export async function startDaemon(opts: {
       mesh.stop();
       await intelligence.close();
       scheduler.stop();
-      retention.stop();
+      maintenance.stop();
       await snapshots.spares.stop();
       await policy.close();
       state.close();

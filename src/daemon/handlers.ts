@@ -11,13 +11,23 @@ import type { MemoryStore } from '../memory/memory-store.js';
 import type { SnapshotStore } from '../tools/snapshot-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
+import { updateHandlers } from './update-handlers.js';
+import type { UpdateService } from './update-service.js';
+import { fleetHandlers } from '../fleet/fleet-handlers.js';
+import type { FleetNode } from '../fleet/node-agent.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
+import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
 import type { CollectResult } from '../memory/collector.js';
-import { bootTimelineView } from '../../init/timeline/timeline-store.js';
+import { collectedDetail } from './retention.js';
+import type { AgentJobView } from '../protocol/agent-jobs.js';
+import { bootTimelineView } from '../files/boot-timeline-file.js';
+import type { ModelPullHandler } from './model-pull-handler.js';
+import { pullHandler } from './model-pull-handler.js';
+import type { ModelRecommendation } from '../protocol/model-pull.js';
 
 export interface HandlerDeps {
   version: string;
@@ -49,6 +59,10 @@ export interface HandlerDeps {
     provider: string,
     key: string,
   ) => Promise<{ reloaded: boolean; message: string; problems: string[]; tiers: TierStatus[]; fingerprint: string }>;
+  /** `models/pull` (src/models/pull-service.ts); absent: this aiosd cannot pull. */
+  pullModel?: ModelPullHandler;
+  /** `models/recommend` (src/models/recommend.ts). */
+  recommendModels?: () => Promise<ModelRecommendation>;
   /** Ledger pages, decision traces, snapshot detail, metrics, the escape hatch, settings. */
   views: TuiViews;
   /** Why nothing new can be recorded at all (the database file was deleted or replaced), or null. */
@@ -57,6 +71,14 @@ export interface HandlerDeps {
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
   gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
+  agentJobs?: (agent: string) => AgentJobView[];
+  /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
+  updates?: UpdateService;
+  /** This node's member of the fleet (src/fleet). */
+  fleet: FleetNode;
+  /** [security] auto_patch (src/agents/patch): its status, and a run now. */
+  patching?: { status: () => PatchStatus; run: (by: string) => Promise<PatchRunView> };
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
@@ -100,6 +122,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
         tiers: d.tiers(),
         ...(budget === null ? {} : { budget }),
         memory: daemonMemory(),
+        ...updateNoticeOf(d.updates),
+        ...(d.patching === undefined ? {} : { patching: d.patching.status() }),
       };
     },
     'events/subscribe': (_p, conn) => {
@@ -159,6 +183,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
+    ...updateHandlers(d.updates),
+    ...fleetHandlers(d.fleet, (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail })),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')
@@ -174,7 +200,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return d.ledger.acknowledge(conn.actor.name, p.note);
     },
     'agents/list': () => ({
-      agents: d.mesh.list().map((a) => ({ ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])] })),
+      agents: d.mesh.list().map((a) => {
+        const jobs = d.agentJobs?.(a.name) ?? [];
+        return { ...a, capabilities: [...(d.mesh.capabilities(a.name) ?? [])], ...(jobs.length > 0 ? { jobs } : {}) };
+      }),
       procedures: d.procedures.stats(),
     }),
     // A memory of someone else's goal may quote its output: only admins and the goal's owner see it.
@@ -200,10 +229,23 @@ export function createHandlers(d: HandlerDeps): Handlers {
       });
       return { provider: p.provider, ...r };
     },
+    'models/pull': (p, conn) => pullHandler(d.pullModel, d.ledger, p, conn),
+    'models/recommend': () => {
+      if (d.recommendModels === undefined) throw new OpError('Failed', 'this aiosd cannot recommend models');
+      return d.recommendModels();
+    },
     // Written by aios-init into the state dir as the node boots (init/timeline).
     'boot/timeline': () => bootTimelineView(d.stateDir),
     'goal/revise': (p, conn) => d.engine.revise(p.goalId, conn.actor),
     'schedule/list': () => ({ schedules: d.schedules?.() ?? [] }),
+    'patch/status': () => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.status();
+    },
+    'patch/run': (_p, conn) => {
+      if (d.patching === undefined) throw new OpError('Failed', 'this aiosd was started without patching');
+      return d.patching.run(conn.actor.name);
+    },
     'gc/run': (p, conn) => {
       if (d.gc === undefined)
         throw new OpError('Failed', 'this aiosd was started without retention, so it cannot collect old state');
@@ -214,21 +256,21 @@ export function createHandlers(d: HandlerDeps): Handlers {
           actor: conn.actor.name,
           action: 'gc.run',
           subject: p.olderThan ?? 'retention',
-          detail: counts(r),
+          detail: collectedDetail(r),
         });
       return r;
     },
   };
 }
 
-/** The ledger's detail: counts and bytes per kind, flat. */
-function counts(r: CollectResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const) {
-    out[k] = r[k].count;
-    out[`${k}Bytes`] = r[k].bytes;
+/** The failed update a login should hear about, if any: never a reason for status/get to fail. */
+function updateNoticeOf(updates: UpdateService | undefined): { updateNotice?: string } {
+  try {
+    const n = updates?.notice() ?? null;
+    return n === null ? {} : { updateNotice: n };
+  } catch {
+    return {};
   }
-  return out;
 }
 
 interface DaemonMemory {

@@ -11,8 +11,9 @@ import type { Actor } from '../agents/approval-policy.js';
 import { OpError } from '../agents/op-error.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import { IoLog } from './hatch-log.js';
+import type { EscapeHatch } from '../protocol/vocabulary.js';
 
-export type HatchPolicy = 'never' | 'admin' | 'always';
+export type HatchPolicy = EscapeHatch;
 
 export interface HatchOwner {
   id: number;

@@ -1,31 +1,55 @@
-// The daemon's side of retention: the limits from [retention], gc/run's entry point, and the
-// daily collection (src/memory/collector.ts does the deleting).
-import { ageMs, type RetentionConfig } from '../config/retention-schema.js';
+// The daemon's side of retention: the limits from [retention], gc/run's entry point, and a run
+// recorded in the ledger and the log (the maintenance agent's daily and low-disk collection:
+// src/agents/maintenance/maintenance-agent.ts). src/memory/collector.ts does the deleting.
+import { ageMs, retentionSettings, type RetentionConfig } from '../config/retention-schema.js';
 import { collect, type CollectLimits, type CollectResult } from '../memory/collector.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { Db } from '../memory/database.js';
 import { OpError } from '../agents/op-error.js';
 
-const DAY_MS = 86_400_000;
-
-export function retentionLimits(
-  retention: RetentionConfig | undefined,
-  maxSnapshots: number,
-  olderThan?: string,
-): CollectLimits {
-  const age = (configured: string | undefined, fallback: string): number => ageMs(olderThan ?? configured ?? fallback);
+export function retentionLimits(retention: RetentionConfig | undefined, olderThan?: string): CollectLimits {
+  const r = retentionSettings(retention);
+  const age = (configured: string): number => ageMs(olderThan ?? configured);
   return {
-    goalsMs: age(retention?.goals, '90d'),
-    eventsMs: age(retention?.events, '30d'),
-    memoriesMs: age(retention?.memories, '180d'),
-    autoSnapshots: retention?.auto_snapshots ?? maxSnapshots,
+    goalsMs: age(r.goals),
+    eventsMs: age(r.events),
+    memoriesMs: age(r.memories),
+    autoSnapshots: r.auto_snapshots,
   };
+}
+
+const KINDS = ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const;
+
+/** The ledger's detail: counts and bytes per kind, flat. */
+export function collectedDetail(r: CollectResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of KINDS) {
+    out[k] = r[k].count;
+    out[`${k}Bytes`] = r[k].bytes;
+  }
+  return out;
+}
+
+/** Bytes a run freed (blob bytes exact, rows approximate). */
+export function collectedBytes(r: CollectResult): number {
+  return KINDS.reduce((sum, k) => sum + r[k].bytes, 0);
+}
+
+/** "3 goals, 120 events, 0 memories, 4 snapshots, 9 blobs (2.1 MiB)" */
+export function describeCollected(r: CollectResult): string {
+  return `${r.goals.count} goals, ${r.events.count} events, ${r.memories.count} memories, ${r.snapshots.count} snapshots, ${r.blobs.count} blobs (${formatBytes(collectedBytes(r))})`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export interface Retention {
   run: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
-  start: () => void;
-  stop: () => void;
+  /** A real run by aiosd itself, in the ledger as gc.run (actor aiosd, subject the trigger) and in the log. */
+  collectRecorded: (trigger: string, extra?: Record<string, number | string>) => CollectResult;
 }
 
 export function createRetention(deps: {
@@ -33,54 +57,29 @@ export function createRetention(deps: {
   blobDir: string;
   ledger: AuditLedger;
   retention: RetentionConfig | undefined;
-  maxSnapshots: number;
   /** Why nothing may be changed now (a read-only state dir), or null. */
   refusal: () => string | null;
   log: (msg: string) => void;
-  warn: (msg: string) => void;
 }): Retention {
-  let timer: NodeJS.Timeout | null = null;
   const run = (opts: { olderThan?: string; dryRun: boolean }): CollectResult => {
     const refused = opts.dryRun ? null : deps.refusal();
     if (refused !== null) throw new OpError('StateUnavailable', `cannot collect old state: ${refused}`);
-    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, deps.maxSnapshots, opts.olderThan), {
+    return collect(deps.db, deps.blobDir, retentionLimits(deps.retention, opts.olderThan), {
       dryRun: opts.dryRun,
     });
   };
-  const daily = (): void => {
-    try {
+  return {
+    run,
+    collectRecorded: (trigger, extra = {}) => {
       const r = run({ dryRun: false });
       deps.ledger.append({
         actor: 'aiosd',
         action: 'gc.run',
-        subject: 'retention',
-        detail: {
-          goals: r.goals.count,
-          events: r.events.count,
-          memories: r.memories.count,
-          snapshots: r.snapshots.count,
-          blobs: r.blobs.count,
-          blobsBytes: r.blobs.bytes,
-        },
+        subject: trigger,
+        detail: { ...collectedDetail(r), ...extra },
       });
-      deps.log(
-        `retention: collected ${r.goals.count} goals, ${r.events.count} events, ${r.memories.count} memories, ${r.snapshots.count} snapshots, ${r.blobs.count} blobs (${r.blobs.bytes} bytes)`,
-      );
-    } catch (err) {
-      deps.warn(`retention: collection failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-  return {
-    run,
-    // Once a day, first a day after start: a restart loop must not turn into a collection loop.
-    start: () => {
-      if (timer !== null) return;
-      timer = setInterval(daily, DAY_MS);
-      timer.unref();
-    },
-    stop: () => {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
+      deps.log(`retention (${trigger}): collected ${describeCollected(r)}`);
+      return r;
     },
   };
 }

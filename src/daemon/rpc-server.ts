@@ -64,6 +64,16 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 const RANK = { viewer: 0, operator: 1, admin: 2 } as const;
 
+/** Methods that live on a connection (events, the escape hatch's terminal): not callable from the fleet. */
+const CONNECTION_METHODS: ReadonlySet<MethodName> = new Set([
+  'initialize',
+  'events/subscribe',
+  'hatch/open',
+  'hatch/input',
+  'hatch/resize',
+  'hatch/close',
+]);
+
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class RpcServer {
@@ -274,6 +284,55 @@ export class RpcServer {
       .finally(() => {
         conn.inflight--;
       });
+  }
+
+  /**
+   * One request from off the socket (the fleet's `aios --node`), as `actor`: the same schema and
+   * permission checks as a socket's request. Methods that need a live connection are refused.
+   */
+  async callAs(
+    actor: Actor,
+    method: string,
+    params: unknown,
+  ): Promise<{ result: unknown } | { error: RpcErrorObject }> {
+    if (!isMethodName(method))
+      return { error: { code: ErrorCode.MethodNotFound, message: `unknown method "${method.slice(0, 100)}"` } };
+    if (CONNECTION_METHODS.has(method))
+      return {
+        error: {
+          code: ErrorCode.InvalidRequest,
+          message: `${method} needs a connection to aiosd; it is not served over the fleet`,
+        },
+      };
+    const parsed = methods[method].params.safeParse(params ?? {});
+    if (!parsed.success)
+      return {
+        error: {
+          code: ErrorCode.InvalidParams,
+          message: `${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        },
+      };
+    const denied = this.permissionRefusal(method, parsed.data as Record<string, unknown>, actor);
+    if (denied !== null) {
+      this.options.log(`refused ${method} for ${actor.name} over the fleet (${actor.role}): ${denied}`);
+      return { error: { code: ErrorCode.Unauthorized, message: denied } };
+    }
+    const conn: Connection = {
+      id: 0,
+      cred: { uid: actor.uid, gid: actor.gid, pid: 0 },
+      actor,
+      refusal: null,
+      initialized: true,
+      subscribed: false,
+      inflight: 0,
+      notify: () => undefined,
+      onClose: () => undefined,
+    };
+    try {
+      return { result: await this.dispatch(method, parsed.data, conn) };
+    } catch (err) {
+      return { error: this.toRpcError(method, err) };
+    }
   }
 
   /** The method's declared permission (src/protocol/methods.ts) held against the caller: null when it may. */

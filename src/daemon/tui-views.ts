@@ -10,9 +10,10 @@ import { HatchManager, type HatchPolicy } from './hatch.js';
 import { auditPage, GoalTrace } from './ledger-views.js';
 import { MetricsSampler, type ModelFigures } from './metrics.js';
 import { snapshotDetail } from './snapshot-detail.js';
+import type { AutonomyLevel } from '../protocol/vocabulary.js';
 
 export interface TuiSettings {
-  autonomy: 'manual' | 'supervised' | 'full';
+  autonomy: AutonomyLevel;
   escapeHatch: HatchPolicy;
   /** The shell's key guard ([shell] guard_ms, burst_ms). */
   guardMs?: number;

@@ -81,6 +81,7 @@ export function eventViews(
       return () => event;
     case 'hatch.output':
     case 'hatch.exited':
+    case 'model.pull':
       // Only ever sent to the connection that opened the hatch; never broadcast.
       return () => null;
   }

@@ -1,6 +1,8 @@
-// The ledger's heads, kept outside the database: an append-only file (O_APPEND, fdatasync'd)
-// beside it, one JSON line per commit of audit entries, each line chained to the one before
-// by its hash. Deleting rows (and the checkpoint rows with them) cannot lower what this file
+// The ledger's heads, kept outside the database: an append-only file (O_APPEND) beside it, one
+// JSON line per commit of audit entries, each line chained to the one before by its hash.
+// Each line is written before the commit's append returns, so a kill -9 loses none; heads are
+// made durable by group commit (one fdatasync on the threadpool covers every line written
+// while the one before it ran), everything else by its own fdatasync before append returns. Deleting rows (and the checkpoint rows with them) cannot lower what this file
 // has seen, so a cut tail or a rewritten range is found at the next start, however many
 // restarts later. It also keeps the signed checkpoints, the breaks found, their
 // acknowledgements, and the seals of ranges archived out of the database.
@@ -8,14 +10,20 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
-  fstatSync,
   ftruncateSync,
   openSync,
   readFileSync,
   writeSync,
 } from 'node:fs';
 import type { Checkpoint, Seal } from './audit-signing.js';
+
+/** The newest entry the ledger has committed: its sequence number and chained hash. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
 
 export const HEAD_LOG = 'audit-heads.log';
 
@@ -49,15 +57,25 @@ const linkOf = (line: string): string => createHash('sha256').update(line).diges
 export class HeadLog {
   private fd: number;
   private lastLink: string;
+  /** The file's length as this process wrote it: where a failed write is cut back to. */
+  private size: number;
+  /** An fdatasync is running on the threadpool. */
+  private syncing = false;
+  /** Lines were written since the running (or last) fdatasync started. */
+  private unsynced = false;
+  /** close() came while an fdatasync ran: the fd is closed when it ends, never under it. */
+  private closeAfterSync = false;
 
   private constructor(
     readonly path: string,
     readonly existed: boolean,
     readonly state: HeadLogState,
     lastLink: string,
+    size: number,
   ) {
     this.fd = openSync(path, 'a', 0o600);
     this.lastLink = lastLink;
+    this.size = size;
   }
 
   /** Reads the file (a torn last line from a crash mid-write is cut off) and opens it to append. */
@@ -75,12 +93,56 @@ export class HeadLog {
       }
     }
     const { state, lastLink } = readState(text.slice(0, end));
-    return new HeadLog(path, existed, state, lastLink);
+    return new HeadLog(path, existed, state, lastLink, Buffer.byteLength(text.slice(0, end)));
   }
 
-  /** Appends the records with one write and one fdatasync: a batch of entries costs one sync. */
+  /**
+   * Appends the records with one write. A commit's head is made durable by group commit: the
+   * write reaches the kernel before this returns (a kill -9 of aiosd cannot lose it), and one
+   * fdatasync on the threadpool covers every head written while the previous one ran, so a
+   * commit never waits for a second sync beside SQLite's. Only a power loss or a kernel crash
+   * can lose a head, and only one written since the last completed fdatasync: its entries are
+   * in the database (committed and synced before their head is written), so the database's
+   * head is then above the log's, which the next start records (`syncNow`). Every other record
+   * (checkpoints, breaks, acknowledgements, seals, origins) is synced before this returns,
+   * because something relies on it at once: a seal lets entries leave the database.
+   */
   append(records: readonly HeadRecord[]): void {
     if (records.length === 0) return;
+    this.write(records);
+    this.unsynced = true;
+    if (records.every((r) => r.k === 'head')) this.syncSoon();
+    else this.syncNow();
+  }
+
+  /** Makes every line written so far durable before returning. */
+  syncNow(): void {
+    if (this.fd < 0 || !this.unsynced) return;
+    // Cleared first: lines written from here on need a sync of their own.
+    this.unsynced = false;
+    try {
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      this.unsynced = true;
+      throw err;
+    }
+  }
+
+  /** One fdatasync at a time on the threadpool; lines written meanwhile wait for the next. */
+  private syncSoon(): void {
+    if (this.syncing || !this.unsynced || this.fd < 0) return;
+    this.syncing = true;
+    this.unsynced = false;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      // An I/O error: the lines it should have covered are synced again with the next ones.
+      if (err !== null) this.unsynced = true;
+      if (this.closeAfterSync) this.closeFd();
+      else this.syncSoon();
+    });
+  }
+
+  private write(records: readonly HeadRecord[]): void {
     let text = '';
     let link = this.lastLink;
     for (const r of records) {
@@ -89,26 +151,36 @@ export class HeadLog {
       link = linkOf(line);
     }
     const bytes = Buffer.from(text);
-    const before = fstatSync(this.fd).size;
+    if (this.fd < 0 || this.closeAfterSync) throw new Error(`the head log ${this.path} is closed`);
     try {
       if (writeSync(this.fd, bytes) !== bytes.length)
         throw new Error(`the head log ${this.path} took only part of a line`);
-      fdatasyncSync(this.fd);
     } catch (err) {
       // A part of a line (a full disk) would break the chain of every line after it.
       try {
-        ftruncateSync(this.fd, before);
+        ftruncateSync(this.fd, this.size);
       } catch {
         /* cut off at the next open, as a torn line */
       }
       throw err;
     }
+    this.size += bytes.length;
     this.lastLink = link;
     for (const r of records) apply(this.state, r);
   }
 
+  /** Syncs what is not yet durable, then closes (after an fdatasync still running, if one is). */
   close(): void {
-    if (this.fd < 0) return;
+    if (this.fd < 0 || this.closeAfterSync) return;
+    try {
+      this.syncNow();
+    } finally {
+      if (this.syncing) this.closeAfterSync = true;
+      else this.closeFd();
+    }
+  }
+
+  private closeFd(): void {
     closeSync(this.fd);
     this.fd = -1;
   }

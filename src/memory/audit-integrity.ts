@@ -1,9 +1,8 @@
 // What the database must still agree with: the heads and checkpoints recorded in the head log
 // (outside the database), and the seals over ranges archived out of it. Each check returns
 // the first entry that does not agree, and why; the ledger reports the lowest of them.
-import type { HeadLog } from './audit-head-log.js';
+import type { AuditHead, HeadLog } from './audit-head-log.js';
 import { verifySeal, type Seal } from './audit-signing.js';
-import type { AuditHead } from './audit-ledger.js';
 
 export interface Problem {
   seq: number;

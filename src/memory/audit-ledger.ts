@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuditVerifyResult } from '../protocol/model.js';
 import { canonicalJson } from '../text/canonical-json.js';
-import type { Ack, HeadLog, HeadRecord } from './audit-head-log.js';
+import type { Ack, AuditHead, HeadLog, HeadRecord } from './audit-head-log.js';
 import {
   firstProblem,
   headLogCheckpointProblem,
@@ -31,10 +31,7 @@ export interface AuditEntryInput {
   detail: Record<string, unknown>;
 }
 
-export interface AuditHead {
-  seq: number;
-  hash: string;
-}
+export type { AuditHead };
 
 export interface AuditEntry {
   seq: number;
@@ -106,7 +103,7 @@ export interface LedgerSigning {
   every: number;
   /** The newest checkpoint is also written here, outside the database. */
   headFile: string;
-  /** Each commit's head, and each checkpoint, is appended here (one fdatasync per batch). */
+  /** Each commit's head, and each checkpoint, is appended here (heads group-committed: see HeadLog.append). */
   headLog?: HeadLog;
 }
 
@@ -204,6 +201,11 @@ export class AuditLedger {
     else if (log.state.lastHead === null && log.state.acks.length === 0 && head.seq > 0) {
       // A ledger from before the head log: its head as it stands now is where the record starts.
       log.append([{ k: 'origin', seq: head.seq, hash: head.hash, ts: new Date().toISOString() }]);
+    } else if (head.seq > (log.state.lastHead?.seq ?? 0)) {
+      // Heads lost with a power loss (written, not yet synced by the group commit): their
+      // entries are here, and from now on they are guarded as any other.
+      log.append([{ k: 'head', seq: head.seq, hash: head.hash }]);
+      log.syncNow();
     }
     return this.broken;
   }

@@ -10,8 +10,9 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 
 export const KEY_FILE = 'audit-key.pem';
 export const PUBLIC_KEY_FILE = 'audit-key.pub.pem';
@@ -109,8 +110,5 @@ export class AuditSigner {
 }
 
 export function writeAtomic(path: string, text: string, mode: number): void {
-  const temp = join(dirname(path), `.${Date.now()}-${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, path);
+  writeFileAtomicSync(path, text, { mode });
 }

@@ -4,9 +4,11 @@
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './database.js';
+import { GoalEnded } from '../protocol/model.js';
 
 /** A goal in one of these will not change again: its rows are history, safe to age out. */
-const FINAL_STATES = ['succeeded', 'failed', 'not_understood', 'rejected', 'rolled_back', 'cancelled'] as const;
+// An interrupted goal has ended but may still be resumed or rolled back: it is never collected.
+const FINAL_STATES = GoalEnded.exclude(['interrupted']).options;
 
 export interface CollectLimits {
   goalsMs: number;

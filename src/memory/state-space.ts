@@ -120,6 +120,6 @@ export class StateSpace {
   }
 
   private fullMessage(free: number): string {
-    return `the state directory ${this.dir} is full (${kib(free)} free; a change needs ${kib(this.opts.minFreeBytes + this.opts.reserveBytes)}), so its snapshot and audit record cannot be written safely: free space on that filesystem (or remove old snapshots), then approve again; the goal list, the audit view and rollback still work`;
+    return `the state directory ${this.dir} is full (${kib(free)} free; a change needs ${kib(this.opts.minFreeBytes + this.opts.reserveBytes)}), so its snapshot and audit record cannot be written safely: free space on that filesystem (aios gc --yes collects what [retention] no longer keeps), then approve again; the goal list, the audit view and rollback still work`;
   }
 }

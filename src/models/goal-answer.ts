@@ -8,6 +8,9 @@ import { bounded } from '../text/bounded.js';
 import { sanitize } from '../text/sanitize.js';
 import type { JsonSchema } from './plan-schema.js';
 import { tailBytes } from './step-diagnosis.js';
+import type { AnsweredStep, Question } from '../agents/model-tasks.js';
+
+export type { AnsweredStep, Question };
 
 export const ANSWER_CHARS = 1200;
 /** How much of all the steps' outputs a model reads, in bytes (each step's share is its end). */
@@ -29,19 +32,6 @@ export const ANSWER_TOOL = {
   name: 'submit_answer',
   description: "Submit the answer to the operator's question, grounded in the outputs shown. Nothing you write is run.",
 } as const;
-
-/** One read-only step as the answer task reads it. */
-export interface AnsweredStep {
-  stepId: string;
-  tool: string;
-  args: Record<string, unknown>;
-  output: string;
-}
-
-export interface Question {
-  goal: string;
-  steps: AnsweredStep[];
-}
 
 export function answerJsonSchema(): JsonSchema {
   const { $schema: _s, ...schema } = z.toJSONSchema(GoalAnswer, { io: 'input' }) as JsonSchema;

@@ -24,7 +24,8 @@ import { LocalAnalyst } from './local-analyst.js';
 import { LocalPlanner } from './local-planner.js';
 import type { ModelAnalyst } from './model-analyst.js';
 import type { ModelPlanner } from './model-planner.js';
-import type { ModelTier, TierState } from './route.js';
+import type { TierState } from './route.js';
+import type { ModelTier } from '../protocol/vocabulary.js';
 import { Router, type LocalTier, type Prober } from './router.js';
 
 export interface Intelligence {

@@ -1,11 +1,10 @@
 // A model's answer → typed plan steps, or the reasons it is not a plan. The reasons are
 // written for two readers: the model on its next attempt, and the person if all attempts fail.
 import { z } from 'zod';
-import { capabilitiesOf } from '../agents/agent-roster.js';
+import { agentFor } from '../agents/agent-roster.js';
 import type { PlanStepSpec } from '../protocol/model.js';
 import { VerifySpec } from '../protocol/verify.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import type { Capability } from '../tools/tool.js';
 import { dropOptionalNulls, PLAN_LIMITS, type JsonSchema } from './plan-schema.js';
 
 const Draft = z.object({
@@ -117,24 +116,4 @@ export function checkDraft(value: unknown, registry: ToolRegistry, opts: { fromG
   });
   if (reasons.length > 0) return { ok: false, empty: false, reasons };
   return { ok: true, steps: out, explanation: explanation.trim() };
-}
-
-/** The agent that normally owns a tool's family, if it holds every capability the tool needs. */
-const PREFERRED: Record<string, string> = {
-  'fs.read': 'storage',
-  'fs.write': 'storage',
-  exec: 'system',
-  'process.read': 'system',
-  'process.signal': 'system',
-  'system.read': 'monitor',
-  'net.read': 'network',
-};
-
-export function agentFor(needs: readonly Capability[]): string | null {
-  const holds = (agent: string): boolean => needs.every((c) => capabilitiesOf(agent)?.includes(c) === true);
-  const preferred = needs.map((c) => PREFERRED[c]).find((a): a is string => a !== undefined && holds(a));
-  if (preferred !== undefined) return preferred;
-  for (const agent of ['system', 'storage', 'monitor', 'network', 'security', 'package', 'maintenance'])
-    if (holds(agent)) return agent;
-  return null;
 }

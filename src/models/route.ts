@@ -3,9 +3,11 @@
 // question, or a change) and its likely risk, the tiers configured and up, and the budget
 // left. Pure, so every rule is tested directly; the router records each result as a decision.
 import type { Risk } from '../protocol/model.js';
+import type { GoalClass } from '../agents/goal-class.js';
+import { ModelTier } from '../protocol/vocabulary.js';
 
-export type ModelTier = 'operational' | 'tactical' | 'cloud';
-export type GoalKind = 'question' | 'change';
+export { classifyGoal, type GoalClass, type GoalKind } from '../agents/goal-class.js';
+
 /**
  * plan: write a goal's plan. revise: plan it again after a tier failed or found no plan.
  * analyse: read output (a monitor alert, a failed step) and diagnose it. answer: answer a question
@@ -20,34 +22,6 @@ export interface Task {
   failed?: { tier: ModelTier; reason: string };
   /** revise: a step of the approved plan failed when it ran (goal/revise), and how. */
   stepFailed?: string;
-}
-
-export interface GoalClass {
-  kind: GoalKind;
-  risk: Risk;
-  /** The words that decided it, for the decision log. */
-  because: string;
-}
-
-const HIGH =
-  /\b(?:delete|remove|rm|erase|wipe|purge|drop|kill|terminate|stop|restart|reboot|shut\s*down|poweroff|halt|format|mkfs|partition|uninstall|install|upgrade|update|chmod|chown|firewall|iptables|nft|useradd|userdel|passwd|sudoers?|ssh\s*keys?|mount|umount|truncate|overwrite)\b/i;
-const MEDIUM =
-  /\b(?:create|make|write|edit|change|set|add|append|move|mv|rename|copy|cp|enable|disable|configure|replace|save|put|touch|start|schedule|cron)\b/i;
-const QUESTION =
-  /^(?:what|which|how|why|when|where|who|whose|is|are|was|were|does|do|did|can|could|should|will|show|list|find|check|count|display|tell|explain|describe|report|summari[sz]e|analy[sz]e|diagnose|monitor|watch|look)\b|\?\s*$/i;
-
-export function classifyGoal(text: string): GoalClass {
-  const t = text.trim();
-  const high = HIGH.exec(t);
-  const medium = MEDIUM.exec(t);
-  const question = QUESTION.test(t);
-  if (high !== null) return { kind: question ? 'question' : 'change', risk: 'high', because: `"${high[0]}"` };
-  if (medium !== null && !question) return { kind: 'change', risk: 'medium', because: `"${medium[0]}"` };
-  return {
-    kind: question ? 'question' : 'change',
-    risk: question ? 'low' : 'medium',
-    because: question ? 'a question' : 'no risk words; treated as a change',
-  };
 }
 
 export interface TierState {
@@ -76,7 +50,7 @@ const PREFERENCE: Record<Risk, ModelTier[]> = {
 };
 
 /** Weakest to strongest: a revise climbs from the tier that failed. */
-const STRENGTH: readonly ModelTier[] = ['operational', 'tactical', 'cloud'];
+const STRENGTH: readonly ModelTier[] = ModelTier.options;
 
 /** The order a task prefers before availability and budget, and why. */
 function preference(task: Task): { order: ModelTier[]; note: string } {

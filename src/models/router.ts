@@ -9,41 +9,19 @@ import type { TierStatus } from '../protocol/intelligence.js';
 import type { Tier } from '../protocol/model.js';
 import type { DecisionLog } from './gateway/api-gateway.js';
 import type { ProbeResult } from './local/local-runtime.js';
-import type { Question } from './goal-answer.js';
 import type { AnalysisContext, ModelAnalyst, Reply } from './model-analyst.js';
 import type { ModelCost, ModelPlanner, PlanContext } from './model-planner.js';
-import { classifyGoal, route, type ModelTier, type Task, type TierState } from './route.js';
-import type { FailedStep, StepDiagnosis } from './step-diagnosis.js';
+import { classifyGoal, route, type Task, type TierState } from './route.js';
+import { ModelTier, type LocalModelKey } from '../protocol/vocabulary.js';
 import { sentence } from '../text/sentence.js';
+import type { AnalyseOutcome, AnalyseRequest, AnswerOutcome, AnswerRequest } from '../agents/model-tasks.js';
 
-export type LocalTier = Exclude<ModelTier, 'cloud'>;
+export type { AnalyseOutcome, AnalyseRequest, AnswerOutcome, AnswerRequest };
+
+export type LocalTier = LocalModelKey;
 
 /** Loads a local model and asks it the health probe; the model's cost is told through onCost. */
 export type Prober = (onCost: (c: ModelCost) => void) => Promise<ProbeResult>;
-
-export interface AnalyseRequest {
-  goalId: string;
-  step: FailedStep;
-  signal?: AbortSignal;
-}
-
-/** What the analyse task came to; `cost` sums every tier tried. */
-export type AnalyseOutcome =
-  | { kind: 'diagnosis'; tier: ModelTier; diagnosis: StepDiagnosis; cost: string }
-  | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
-  /** No model tier is configured: nothing is asked and nothing recorded. */
-  | { kind: 'skipped' };
-
-export interface AnswerRequest {
-  goalId: string;
-  question: Question;
-  signal?: AbortSignal;
-}
-
-export type AnswerOutcome =
-  | { kind: 'answer'; tier: ModelTier; answer: string; cost: string }
-  | { kind: 'failed' | 'cancelled'; reason: string; cost: string }
-  | { kind: 'skipped' };
 
 export interface RouterDeps {
   /** Planners that need no model, tried first in this order (reactive rules, procedures). */
@@ -63,8 +41,6 @@ export interface RouterDeps {
   help: string;
 }
 
-const MODEL_TIERS: readonly ModelTier[] = ['operational', 'tactical', 'cloud'];
-
 /** What one tier's attempts cost, for the decision log: "$0.0123: claude (claude-test) 2100 tokens". */
 export function costLine(costs: readonly ModelCost[]): string {
   if (costs.length === 0) return '$0: no model call was made';
@@ -81,11 +57,11 @@ export class Router implements Planner {
 
   /** The tiers configured, in the hierarchy's order (status/get's "planners"). */
   get names(): string[] {
-    return [...this.d.fixed.map((p) => p.tier), ...MODEL_TIERS.filter((t) => this.d.planners[t] !== undefined)];
+    return [...this.d.fixed.map((p) => p.tier), ...ModelTier.options.filter((t) => this.d.planners[t] !== undefined)];
   }
 
   get hasModels(): boolean {
-    return MODEL_TIERS.some((t) => this.d.planners[t] !== undefined);
+    return ModelTier.options.some((t) => this.d.planners[t] !== undefined);
   }
 
   /** For the status bar: every tier, whether it is up, and why not. */
@@ -97,7 +73,11 @@ export class Router implements Planner {
         up: true,
         detail: p.tier === 'reactive' ? 'built-in rules' : 'learned procedures',
       })),
-      ...MODEL_TIERS.map((t) => ({ name: t, up: states[t].configured && states[t].up, detail: states[t].detail })),
+      ...ModelTier.options.map((t) => ({
+        name: t,
+        up: states[t].configured && states[t].up,
+        detail: states[t].detail,
+      })),
     ];
   }
 
@@ -320,7 +300,7 @@ export class Router implements Planner {
   private tierStates(): Record<ModelTier, TierState> {
     const states = this.d.availability();
     // A tier without a planner is not configured, whatever the runtime says.
-    for (const t of MODEL_TIERS)
+    for (const t of ModelTier.options)
       if (this.d.planners[t] === undefined) states[t] = { configured: false, up: false, detail: states[t].detail };
     return states;
   }

@@ -7,6 +7,9 @@ import { redactedArgsJson, redactText } from '../memory/redact.js';
 import { bounded } from '../text/bounded.js';
 import { sanitize } from '../text/sanitize.js';
 import type { JsonSchema } from './plan-schema.js';
+import type { FailedStep } from '../agents/model-tasks.js';
+
+export type { FailedStep };
 
 export const DIAGNOSIS_LIMITS = { summary: 300, cause: 400, next: 400 } as const;
 
@@ -62,16 +65,6 @@ export function diagnosisGrammarSchema(boundChars: number): JsonSchema {
 export const DIAGNOSIS_OUTPUT_BYTES = 8 * 1024;
 const ARGS_CHARS = 800;
 const ERROR_CHARS = 1000;
-
-/** A failed step as the analyse task receives it. */
-export interface FailedStep {
-  goal: string;
-  stepId: string;
-  tool: string;
-  args: Record<string, unknown>;
-  error: string;
-  output: string;
-}
 
 /** The last `bytes` bytes of the text (whole characters), marked when cut. */
 export function tailBytes(value: string, bytes: number): string {

@@ -52,6 +52,8 @@ export interface ProtectedRule {
   /** Reading it is as sensitive as writing it (password hashes, keys, the audit database). */
   secret: boolean;
   matches: (path: string) => boolean;
+  /** Where what it protects lives: a directory declared writable whole that holds one of these is judged a change to it. */
+  roots?: readonly string[];
 }
 
 export interface ProtectedMatch {
@@ -91,29 +93,50 @@ export function protectedRules(aios: {
       what: 'the aiOS state directory (audit ledger, snapshots, signing key)',
       secret: true,
       matches: (p) => under(aios.stateDir)(p) || under(real(aios.stateDir))(p),
+      roots: [aios.stateDir, real(aios.stateDir)],
     },
     {
       what: 'the aiOS secrets file',
       secret: true,
       matches: (p) => p === aios.secretsFile || p === real(aios.secretsFile),
+      roots: [aios.secretsFile, real(aios.secretsFile)],
     },
     ...aios.configDirs.map((dir) => ({
       what: 'the aiOS configuration',
       secret: false,
       matches: (p: string) => under(dir)(p) || under(real(dir))(p),
+      roots: [dir, real(dir)],
     })),
     {
       what: 'the password hashes (/etc/shadow)',
       secret: true,
       matches: exactly('/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'),
+      roots: ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-'],
     },
-    { what: 'the sudo rules', secret: false, matches: (p) => p === '/etc/sudoers' || under('/etc/sudoers.d')(p) },
-    { what: 'SSH authorized keys', secret: false, matches: (p) => /^authorized_keys2?$/.test(basename(p)) },
-    { what: 'an SSH host private key', secret: true, matches: (p) => /^\/etc\/ssh\/ssh_host_[a-z0-9]+_key$/.test(p) },
+    {
+      what: 'the sudo rules',
+      secret: false,
+      matches: (p) => p === '/etc/sudoers' || under('/etc/sudoers.d')(p),
+      roots: ['/etc/sudoers', '/etc/sudoers.d'],
+    },
+    // Anywhere by name; where people's keys usually are, for a directory declared writable whole.
+    {
+      what: 'SSH authorized keys',
+      secret: false,
+      matches: (p) => /^authorized_keys2?$/.test(basename(p)),
+      roots: ['/root', '/home'],
+    },
+    {
+      what: 'an SSH host private key',
+      secret: true,
+      matches: (p) => /^\/etc\/ssh\/ssh_host_[a-z0-9]+_key$/.test(p),
+      roots: ['/etc/ssh'],
+    },
     {
       what: 'the user and group database',
       secret: false,
       matches: exactly('/etc/passwd', '/etc/group', '/etc/passwd-', '/etc/group-'),
+      roots: ['/etc/passwd', '/etc/group', '/etc/passwd-', '/etc/group-'],
     },
   ];
 }
@@ -144,6 +167,18 @@ export class ProtectedPaths {
     for (const rule of this.rules) {
       if (rule.matches(canonical) || rule.matches(lexical))
         return { path: canonical, what: rule.what, secret: rule.secret };
+    }
+    return null;
+  }
+
+  /** The rule of something protected inside a directory (declared writable with everything in it), or of the directory itself. */
+  matchWithin(dir: string): ProtectedMatch | null {
+    const own = this.match(dir);
+    if (own !== null) return own;
+    const { canonical } = canonicalPath(dir);
+    for (const rule of this.rules) {
+      const inside = rule.roots?.find((r) => r !== canonical && under(canonical)(r));
+      if (inside !== undefined) return { path: inside, what: rule.what, secret: rule.secret };
     }
     return null;
   }

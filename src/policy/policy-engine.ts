@@ -3,7 +3,7 @@
 // in policy-rules.ts to what the tool declares (capabilities, paths, states, programs, shell
 // text, hazards) and to the security mode. The goal engine asks at plan time and at approval;
 // the step runner asks again right before the tool runs.
-import type { SecurityMode } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
 import type { Tier } from '../protocol/model.js';
 import type { Capability, PathUse, Tool } from '../tools/tool.js';
 import { hostShell } from './host-shell.js';
@@ -15,7 +15,7 @@ import {
   BUILTIN_DANGEROUS,
   DANGEROUS_VARIABLES,
   HARMLESS_TARGETS,
-  MODEL_TIERS,
+  MODEL_WRITTEN_TIERS,
   MODES,
   READ_ONLY_COMMANDS,
   type ModeRules,
@@ -223,12 +223,17 @@ export class PolicyEngine {
         /* does not exist yet: the parent's realpath stands */
       }
     }
-    f.paths.push({ path: canonical, access: use.access });
-    const hit = this.config.protectedPaths.match(canonical) ?? this.config.protectedPaths.match(use.path);
+    f.paths.push({ path: canonical, access: use.access, ...(use.tree === true ? { tree: true as const } : {}) });
+    const pp = this.config.protectedPaths;
+    // A directory writable whole is a change to everything protected inside it.
+    const hit =
+      use.tree === true
+        ? (pp.matchWithin(canonical) ?? pp.matchWithin(use.path))
+        : (pp.match(canonical) ?? pp.match(use.path));
     if (hit === null) return;
     if (use.access === 'write' || hit.secret)
       f.add('admin', `${use.access === 'write' ? 'changes' : 'reads'} ${hit.what} (${hit.path})`);
-    if (use.access === 'write' && MODEL_TIERS.has(tier))
+    if (use.access === 'write' && MODEL_WRITTEN_TIERS.has(tier))
       f.add('confirm', `a model's plan changes ${hit.what} (${hit.path})`);
   }
 
@@ -341,6 +346,7 @@ export class PolicyEngine {
     }
     if (hit === null) return;
     f.add('admin', `a command names ${hit.what} (${hit.path})`);
-    if (MODEL_TIERS.has(tier)) f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);
+    if (MODEL_WRITTEN_TIERS.has(tier))
+      f.add('confirm', `a model's plan runs a command that names ${hit.what} (${hit.path})`);
   }
 }

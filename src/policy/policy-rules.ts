@@ -1,7 +1,8 @@
 // The rules, as data: what is always refused, what needs an explicit confirmation, which
 // programs only read, and what each security mode allows. The engine (policy-engine.ts)
 // applies them in one place; nothing else decides.
-import type { SecurityMode } from '../agents/approval-policy.js';
+import type { SecurityMode } from '../protocol/vocabulary.js';
+import { Tier } from '../protocol/model.js';
 
 export interface PatternRule {
   /** A regular expression over one simple command's normalised argv joined with spaces. */
@@ -192,4 +193,4 @@ export const MODES: Readonly<Record<SecurityMode, ModeRules>> = {
 };
 
 /** Tiers whose plans a model wrote: they never change protected paths without an explicit confirmation. */
-export const MODEL_TIERS: ReadonlySet<string> = new Set(['procedure', 'local', 'cloud']);
+export const MODEL_WRITTEN_TIERS: ReadonlySet<string> = new Set(Tier.extract(['procedure', 'local', 'cloud']).options);

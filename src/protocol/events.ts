@@ -1,5 +1,6 @@
 // Live events the daemon pushes to subscribed clients, as one tagged union.
 import type { GoalView, StepState } from './model.js';
+import type { ModelPullProgress } from './model-pull.js';
 
 export type DaemonEvent =
   | { type: 'goal.updated'; goal: GoalView }
@@ -12,7 +13,9 @@ export type DaemonEvent =
   | { type: 'plan.delta'; goalId: string; text: string; restart: boolean }
   // Escape-hatch shells: sent only to the connection that opened the hatch, never broadcast.
   | { type: 'hatch.output'; hatchId: string; data: string }
-  | { type: 'hatch.exited'; hatchId: string; code: number | null; signal: number | null };
+  | { type: 'hatch.exited'; hatchId: string; code: number | null; signal: number | null }
+  // A model pull's progress: sent only to the connection that asked for the pull.
+  | ModelPullProgress;
 
 /** The notification method that carries a DaemonEvent as its params. */
 export const EVENT_METHOD = 'event';

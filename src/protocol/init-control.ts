@@ -6,7 +6,21 @@ import { z } from 'zod';
 /** A request or an answer longer than this is refused (an answer with 200 services fits). */
 export const INIT_CONTROL_MAX_BYTES = 256 * 1024;
 
-export const INIT_CONTROL_OPS = ['list', 'state', 'detail', 'start', 'stop', 'restart', 'enable', 'disable'] as const;
+export const INIT_CONTROL_OPS = [
+  'list',
+  'state',
+  'detail',
+  'start',
+  'stop',
+  'restart',
+  'enable',
+  'disable',
+  // A/B updates of aiOS itself (init/update): install a bundle into the other slot, or go back to it.
+  'update',
+  'rollback',
+] as const;
+/** The ops that name no service. */
+const UNITLESS: readonly InitControlOp[] = ['list', 'update', 'rollback'];
 export const InitControlOp = z.enum(INIT_CONTROL_OPS);
 export type InitControlOp = z.infer<typeof InitControlOp>;
 
@@ -21,8 +35,19 @@ export const InitControlRequest = z
     op: InitControlOp,
     /** Every op but list names one service. */
     unit: InitServiceName.optional(),
+    /** update: the bundle file, as an absolute path. */
+    bundle: z.string().min(1).max(4096).optional(),
+    allowDowngrade: z.boolean().optional(),
+    /** update, rollback: the id aiosd recorded the request under, and who asked. */
+    requestId: z.string().max(64).optional(),
+    requestedBy: z.string().max(64).optional(),
   })
-  .refine((r) => r.op === 'list' || r.unit !== undefined, { message: 'this op needs a unit', path: ['unit'] });
+  .refine((r) => UNITLESS.includes(r.op) || r.unit !== undefined, { message: 'this op needs a unit', path: ['unit'] })
+  .refine((r) => r.op !== 'update' || r.bundle !== undefined, { message: 'update needs a bundle', path: ['bundle'] })
+  .refine((r) => (r.op !== 'update' && r.op !== 'rollback') || r.requestId !== undefined, {
+    message: 'this op needs a requestId',
+    path: ['requestId'],
+  });
 export type InitControlRequest = z.infer<typeof InitControlRequest>;
 
 export const InitServiceInfo = z.strictObject({
@@ -55,6 +80,16 @@ export const InitControlResponse = z.union([
     log: z.array(z.string()).optional(),
     /** actions: what was done */
     message: z.string().optional(),
+    /** update, rollback: accepted; the node restarts into `to` shortly after this answer */
+    update: z
+      .strictObject({
+        id: z.string(),
+        kind: z.enum(['update', 'rollback']),
+        from: z.strictObject({ slot: z.enum(['a', 'b']), version: z.string() }),
+        to: z.strictObject({ slot: z.enum(['a', 'b']), version: z.string(), commit: z.string().nullable() }),
+        keyId: z.string().nullable(),
+      })
+      .optional(),
   }),
   z.strictObject({ id: z.number().int().nullable(), ok: z.literal(false), error: z.string() }),
 ]);

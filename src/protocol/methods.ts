@@ -1,5 +1,7 @@
 // Every request a client may send, as params and result schemas, named resource/method.
+import { PatchRunView, PatchStatus } from './patch.js';
 import { z } from 'zod';
+import { AgentJobView } from './agent-jobs.js';
 import { BootTimeline } from './boot-timeline.js';
 import {
   AuditEntryView,
@@ -15,7 +17,11 @@ import {
   type Role,
 } from './model.js';
 import { ModelsListResult, TierStatus } from './intelligence.js';
+import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
+import { UpdateAccepted, UpdateStatus } from './update.js';
+import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
+import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
  * Who may call a method, checked by the RPC server before dispatch: the least role, and whether
@@ -101,8 +107,8 @@ export const methods = {
       health: z.enum(['ok', 'degraded']),
       problems: z.array(z.string()),
       /** From config: how much the agents may do on their own, and who may open the escape hatch. */
-      autonomy: z.enum(['manual', 'supervised', 'full']).optional(),
-      escapeHatch: z.enum(['never', 'admin', 'always']).optional(),
+      autonomy: AutonomyLevel.optional(),
+      escapeHatch: EscapeHatch.optional(),
       /** From config [shell]: how long a command key waits to stand alone (the shell's key guard). */
       guardMs: z.number().optional(),
       burstMs: z.number().optional(),
@@ -115,6 +121,10 @@ export const methods = {
       budget: z.object({ spentUsd: z.number(), limitUsd: z.number().nullable() }).optional(),
       /** aiosd's own memory, for the soak and for anyone watching it over days. */
       memory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), externalBytes: z.number() }).optional(),
+      /** The last update of aiOS failed and this slot runs instead: what a login shows (init/update). */
+      updateNotice: z.string().optional(),
+      /** [security] auto_patch: whether patching is on, when, and how the last run went. */
+      patching: PatchStatus.optional(),
     }),
   },
   'events/subscribe': { perm: viewer, params: Empty, result: Ok },
@@ -372,6 +382,8 @@ export const methods = {
           capabilities: z.array(z.string()),
           /** Why it takes no new work (stopped with hold), absent or null when it does. */
           held: z.string().nullable().optional(),
+          /** Its own recurring jobs (the maintenance agent's retention and housekeeping). */
+          jobs: z.array(AgentJobView).optional(),
         }),
       ),
       procedures: z.object({
@@ -457,6 +469,24 @@ export const methods = {
       tiers: z.array(TierStatus),
     }),
   },
+  'models/pull': {
+    perm: admin,
+    // Fetches a GGUF (hf: URI or http(s) URL, through node-llama-cpp's downloader; or a file on the
+    // node, read with the caller's own credentials) into [models] model_dir: refused before a byte
+    // arrives when it does not fit the tier's memory or the disk, refused after when its sha256 or
+    // GGUF header is wrong (nothing left behind), then written into config.toml and reloaded.
+    // Progress comes as model.pull events to the calling connection alone; its closing cancels
+    // the pull, and the next pull of the same file resumes. Audited with the URI, size and sha256.
+    params: ModelPullParams,
+    result: ModelPullResult,
+  },
+  'models/recommend': {
+    perm: viewer,
+    // One operational and one tactical model from the table in src/models/model-table.json that
+    // fit this node's memory (and GPU), with what each costs.
+    params: Empty,
+    result: ModelRecommendation,
+  },
   'boot/timeline': {
     perm: viewer,
     // What aios-init recorded for this boot (null when it did not start this node); stale: from an earlier boot.
@@ -490,6 +520,49 @@ export const methods = {
       })
       .strict(),
     result: GcResult,
+  },
+  'update/request': {
+    perm: admin,
+    // Installs a signed bundle (npm run bundle) into the slot that does not run and restarts into
+    // it; aios-init carries it (init/update). Recorded in the ledger before and after.
+    params: z
+      .object({
+        bundle: z.string().min(1).max(4096).startsWith('/', 'the bundle as an absolute path'),
+        allowDowngrade: z.boolean().optional(),
+      })
+      .strict(),
+    result: UpdateAccepted,
+  },
+  'update/rollback': {
+    perm: admin,
+    // Back to the other slot by hand (it must hold an aiOS), with the same health check.
+    params: Empty,
+    result: UpdateAccepted,
+  },
+  'update/status': { perm: viewer, params: Empty, result: UpdateStatus },
+  'update/report': {
+    perm: admin,
+    // aios-init after a health check: aiosd records in the ledger the outcomes update.json holds
+    // that the ledger does not yet (it reads the file, which only root writes; nothing is taken from the caller).
+    params: Empty,
+    result: z.object({ recorded: z.number() }),
+  },
+  // The fleet (src/fleet, docs/fleet.md): joining and leaving change who may send this node work.
+  'fleet/join': { perm: admin, params: FleetJoinParams, result: FleetStatus },
+  'fleet/leave': { perm: admin, params: Empty, result: FleetStatus },
+  'fleet/status': { perm: viewer, params: Empty, result: FleetStatus },
+  'fleet/nodes': { perm: viewer, params: Empty, result: z.object({ nodes: z.array(NodeFacts) }) },
+  'patch/status': {
+    perm: viewer,
+    // [security] auto_patch: on or off, its window and package root, and the last run.
+    params: Empty,
+    result: PatchStatus,
+  },
+  'patch/run': {
+    perm: admin,
+    // A patch run now, outside the window; answers when it has ended (upgraded, rolled back, nothing, failed).
+    params: Empty,
+    result: PatchRunView,
   },
 } as const;
 

@@ -60,6 +60,22 @@ export const GoalState = z.enum([
 ]);
 export type GoalState = z.infer<typeof GoalState>;
 
+/** The states a goal ends in: nothing happens to it again unless a person resumes, retries or rolls it back. */
+export const GoalEnded = GoalState.extract([
+  'succeeded',
+  'failed',
+  'not_understood',
+  'rejected',
+  'rolled_back',
+  'interrupted',
+  'cancelled',
+]);
+export type GoalEnded = z.infer<typeof GoalEnded>;
+
+export function goalEnded(state: string): state is GoalEnded {
+  return GoalEnded.safeParse(state).success;
+}
+
 /** The policy's verdict on a step when it was planned (it is judged again right before it runs). */
 export const PolicyNote = z.object({
   decision: z.enum(['allow', 'confirm', 'deny']),

@@ -1,5 +1,6 @@
 // [[schedule]] entries as `aios schedule list` and the TUI see them.
 import { z } from 'zod';
+import { AutonomyLevel } from './vocabulary.js';
 
 export const ScheduleView = z.object({
   /** Its place in config.toml's [[schedule]] list. */
@@ -8,7 +9,7 @@ export const ScheduleView = z.object({
   goal: z.string(),
   every: z.string().nullable(),
   at: z.string().nullable(),
-  autonomy: z.enum(['manual', 'supervised', 'full']).nullable(),
+  autonomy: AutonomyLevel.nullable(),
   nextAt: z.string().nullable(),
   lastAt: z.string().nullable(),
   lastGoalId: z.string().nullable(),

@@ -19,10 +19,19 @@ export interface CallContext {
   onProcess?: (p: ProcessReport) => void;
 }
 
+/** Where a file read as the helper's uid goes: its size first, then its bytes in order. */
+export interface FileSink {
+  size: (bytes: number) => void;
+  chunk: (data: Buffer) => void;
+}
+
+type Answer = ToolResult | StepPreview | string | number | null;
+
 interface Pending {
-  resolve: (value: ToolResult | StepPreview | string | null) => void;
+  resolve: (value: Answer) => void;
   reject: (err: Error) => void;
   ctx: CallContext | null;
+  sink?: FileSink;
 }
 
 export class HelperEndedError extends Error {}
@@ -135,6 +144,15 @@ export class RunAsHelper {
     return (await this.request(null, (id) => ({ type: 'access', id, paths: [...paths] }))) as string | null;
   }
 
+  /** Reads a file with the helper's credentials (the kernel's say), into `sink`; resolves to its size. */
+  async readFile(path: string, sink: FileSink, signal: AbortSignal): Promise<number> {
+    return (await this.request(
+      { signal, onOutput: () => undefined },
+      (id) => ({ type: 'read', id, path }),
+      sink,
+    )) as number;
+  }
+
   /** Ends the helper: what is in flight fails with `why`. */
   kill(why: string): void {
     this.endedWhy ??= why;
@@ -147,16 +165,13 @@ export class RunAsHelper {
     if (this.child.connected) this.child.disconnect();
   }
 
-  private async request(
-    ctx: CallContext | null,
-    build: (id: number) => ToHelper,
-  ): Promise<ToolResult | StepPreview | string | null> {
+  private async request(ctx: CallContext | null, build: (id: number) => ToHelper, sink?: FileSink): Promise<Answer> {
     await this.ready;
     if (!this.alive)
       throw new HelperEndedError(`the helper that runs steps as ${this.label} ended: ${this.endedWhy ?? 'unknown'}`);
     const id = this.nextId++;
-    const answer = new Promise<ToolResult | StepPreview | string | null>((resolve, reject) =>
-      this.pending.set(id, { resolve, reject, ctx }),
+    const answer = new Promise<Answer>((resolve, reject) =>
+      this.pending.set(id, { resolve, reject, ctx, ...(sink === undefined ? {} : { sink }) }),
     );
     const signal = ctx?.signal;
     let graceTimer: NodeJS.Timeout | undefined;
@@ -214,6 +229,16 @@ export class RunAsHelper {
       case 'access':
         this.pending.delete(msg.id);
         p.resolve(msg.refusal);
+        return;
+      case 'file-size':
+        p.sink?.size(msg.size);
+        return;
+      case 'chunk':
+        p.sink?.chunk(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
+        return;
+      case 'read-end':
+        this.pending.delete(msg.id);
+        p.resolve(msg.size);
         return;
       case 'error':
         this.pending.delete(msg.id);

@@ -11,12 +11,21 @@ import type { ToolRegistry } from '../tools/registry.js';
 import { detectServiceManager } from '../tools/service-manager.js';
 import type { ToolContext, ToolResult } from '../tools/tool.js';
 import { pathGuard } from './checked-paths.js';
+import { sendFile } from './helper-read.js';
 import type { HelperToolOptions, ProcessReport, ToDaemon, ToHelper } from './messages.js';
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** After the channel closes, how long calls in flight get to stop before the helper exits. */
 const WIND_DOWN_MS = 3000;
+
+/** Sends and waits until the channel took it: a file's chunks never pile up in memory. */
+function sendNow(msg: ToDaemon): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.connected || process.send === undefined) reject(new Error('aiosd closed the channel'));
+    else process.send(msg, undefined, undefined, (err) => (err === null ? resolve() : reject(err)));
+  });
+}
 
 function send(msg: ToDaemon): void {
   if (!process.connected) return; // the daemon is gone: nobody to tell
@@ -44,6 +53,7 @@ function buildTools(o: HelperToolOptions): Tools {
     outputCapBytes: o.outputCapBytes,
     serviceManager: detectServiceManager({ initSocket: o.initSocket, env: o.serviceEnv }),
     isSecret: (p) => protectedPaths.match(p)?.secret === true,
+    ...(o.packagesRoot === undefined ? {} : { packagesRoot: o.packagesRoot }),
   });
   const sandbox = o.sandbox === null ? null : readOnlySandbox(o.sandbox);
   // A writing command may be given up to shell.exec's longest timeout (an hour) of CPU time, as in the daemon.
@@ -140,6 +150,14 @@ export function serve(who: { uid: number; gid: number; groups: number[] }): void
         (result) => send({ type: 'result', id: raw.id, result }),
         (err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }),
       );
+      return;
+    }
+    if (raw.type === 'read') {
+      const controller = new AbortController();
+      running.set(raw.id, controller);
+      sendFile(raw.id, raw.path, controller.signal, sendNow)
+        .catch((err: unknown) => send({ type: 'error', id: raw.id, error: message(err) }))
+        .finally(() => running.delete(raw.id));
       return;
     }
     if (raw.type === 'access') {

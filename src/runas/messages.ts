@@ -24,6 +24,8 @@ export interface HelperToolOptions {
   locations: { stateDir: string; configDirs: string[]; secretsFile: string };
   /** The read-only sandbox's settings, as the daemon uses them; null where it cannot run. */
   sandbox: { hide: string[]; cpuSeconds: number } | null;
+  /** [packages] root: the tree the pkg.* tools act on, as in the daemon (absent: the node). */
+  packagesRoot?: string;
 }
 
 export type ToDaemon =
@@ -34,6 +36,10 @@ export type ToDaemon =
   | { type: 'result'; id: number; result: ToolResult }
   | { type: 'preview'; id: number; preview: StepPreview }
   | { type: 'access'; id: number; refusal: string | null }
+  /** A file read as the helper's uid (`models pull ./file.gguf`): its size, then its bytes, then the end. */
+  | { type: 'file-size'; id: number; size: number }
+  | { type: 'chunk'; id: number; data: Uint8Array }
+  | { type: 'read-end'; id: number; size: number }
   | { type: 'error'; id: number; error: string };
 
 export type ToHelper =
@@ -50,6 +56,7 @@ export type ToHelper =
     }
   | { type: 'preview'; id: number; tool: string; args: unknown }
   | { type: 'access'; id: number; paths: string[] }
+  | { type: 'read'; id: number; path: string }
   | { type: 'abort'; id: number; reason: string };
 
 /** A tool context with wt-brakes' process report: present once that lands in ToolContext, harmless before. */

@@ -123,6 +123,12 @@ export function sandboxArgv(argv: readonly string[], policy: SandboxPolicy): str
     args.push(...(h.kind === 'dir' ? ['--tmpfs', h.path] : ['--ro-bind', '/dev/null', h.path]));
   }
   for (const w of policy.writable) args.push('--bind', w, w);
+  // A directory bound writable would uncover what was hidden inside it: hidden again, on top.
+  for (const h of hidden) {
+    if (!existsSync(h.path) || policy.writable.includes(h.path)) continue;
+    if (!policy.writable.some((w) => h.path.startsWith(w === '/' ? '/' : `${w}/`))) continue;
+    args.push(...(h.kind === 'dir' ? ['--tmpfs', h.path] : ['--ro-bind', '/dev/null', h.path]));
+  }
   args.push('--', 'prlimit', `--cpu=${policy.cpuSeconds}`, `--as=${policy.memoryBytes}`, '--', ...argv);
   return args;
 }

@@ -3,6 +3,7 @@
 // private /tmp), with root's power over those files kept. aiOS's own state, config and secrets,
 // and the system's password hashes, are hidden from both.
 import { lstatSync, statSync } from 'node:fs';
+import { isTreeMark } from '../tools/tool.js';
 import { probeSandbox, sandboxArgv, type SandboxPolicy } from './bubblewrap.js';
 
 export interface ReadOnlySandbox {
@@ -72,7 +73,10 @@ export function writeSandbox(opts: { hide: readonly string[]; cpuSeconds: number
     reason: probe.reason,
     wrap: (argv, writable) => {
       const bound: string[] = [];
-      for (const path of writable) {
+      for (const declared of writable) {
+        // A directory declared writable whole (shell.exec's writeDirs): its step snapshotted the tree.
+        const tree = isTreeMark(declared);
+        const path = tree ? declared.replace(/\/+$/, '') : declared;
         let st;
         try {
           st = lstatSync(path);
@@ -83,15 +87,23 @@ export function writeSandbox(opts: { hide: readonly string[]; cpuSeconds: number
         if (st === null && path.startsWith('/tmp/')) continue;
         if (st === null)
           throw new WritablePathError(
-            `${path} is declared writable but does not exist: the sandbox can only open existing paths for writing; create it first (fs.write), or declare the directory it goes in`,
+            `${path} is declared writable but does not exist: the sandbox can only open existing paths for writing; create it first (fs.write), or declare the directory it goes in (writeDirs)`,
           );
         if (st.isSymbolicLink())
           throw new WritablePathError(`${path} is declared writable but is a symbolic link; declare what it points to`);
+        if (tree) {
+          if (!st.isDirectory())
+            throw new WritablePathError(
+              `${path} is declared as a writable directory but is not one; declare it in writes`,
+            );
+          bound.push(path);
+          continue;
+        }
         // A step's snapshot records a directory itself, not what it holds: what the command made
         // inside it could not be rolled back.
         if (st.isDirectory())
           throw new WritablePathError(
-            `${path} is declared writable but is a directory: only files can be (the snapshot would not cover what the command changes inside it); declare the files it changes`,
+            `${path} is declared writable but is a directory: declare it in writeDirs (its whole tree is then snapshotted) or declare the files it changes`,
           );
         bound.push(path);
       }

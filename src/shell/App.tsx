@@ -39,6 +39,8 @@ export function App({ state, caps, keymap }: AppProps) {
         armed={state.guardArmed}
         outputs={state.outputs}
         draft={state.planDraft?.text ?? null}
+        firstRun={state.firstRun}
+        role={state.session?.role ?? null}
         keymap={keymap}
         height={area.main}
         width={width}

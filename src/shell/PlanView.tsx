@@ -9,6 +9,8 @@ import { Lines } from './Lines.js';
 import { placeholderLines } from './placeholder-lines.js';
 import { planLines } from './plan-lines.js';
 import type { Connection } from './shell-state.js';
+import type { FirstRun } from './first-run.js';
+import type { Role } from '../protocol/model.js';
 import { outputStep, outputWanted } from './output-lines.js';
 import { StepOutput } from './StepOutput.js';
 import type { TerminalCaps } from './terminal-caps.js';
@@ -23,6 +25,8 @@ export interface PlanViewProps {
   armed?: boolean;
   outputs: Readonly<Record<string, string>>;
   draft?: string | null;
+  firstRun?: FirstRun | null;
+  role?: Role | null;
   keymap: Keymap;
   height: number;
   width: number;

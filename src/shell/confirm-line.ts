@@ -1,7 +1,7 @@
 // The rows that ask for the second key before a restoring, rolling back, cancelling or leaving
 // action: the question first (so a cut-off row still says which key does what), then what the
 // action would do, wrapped to the width.
-import type { Confirm } from './shell-state.js';
+import type { Confirm } from './confirm.js';
 import { seg, type Line } from './styled-lines.js';
 
 const LABEL = '! confirm: ';

@@ -117,6 +117,9 @@ export function createLink({
       health: { health: status.health, problems: status.problems },
       extras: statusExtras(status),
     });
+    // A failed update of aiOS is said at login: the node runs the old slot, and nobody asked it to.
+    if (status.updateNotice !== undefined)
+      dispatch({ type: 'flashed', flash: { level: 'warning', text: status.updateNotice } });
     onConnected?.(client);
   };
 

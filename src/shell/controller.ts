@@ -165,8 +165,42 @@ export function createController(deps: ControllerDeps): Controller {
     onConnected: (c) => {
       flushQueue(c);
       loadView(ctx, store.getState().view);
+      offerFirstRun(c);
     },
   });
+
+  // Whether only the built-in rules can plan: then the first screen offers the three ways on.
+  const offerFirstRun = (c: ShellClient): void => {
+    c.call('models/recommend', {})
+      .then((recommendation) => dispatch({ type: 'firstRunLoaded', recommendation }))
+      .catch(() => undefined);
+  };
+  /** F9 on the first-run screen: aiosd pulls the recommended model; its events draw the bar. */
+  const pullModel = (): void => {
+    const state = store.getState();
+    const model = state.firstRun?.recommendation.operational ?? null;
+    const c = state.connection.kind === 'connected' ? link.client() : null;
+    if (state.firstRun === null || c === null) return;
+    if (state.session?.role !== 'admin') return flash('info', 'only an admin can pull a model: ask one to set it up');
+    if (model === null) return flash('info', 'no local model in the table fits this node (aios models recommend)');
+    if (state.firstRun.pull?.kind === 'running') return flash('info', 'the model is being pulled already');
+    dispatch({ type: 'pullChanged', pull: { kind: 'running', progress: null, name: model.name } });
+    c.call('models/pull', { uri: model.uri, tier: 'operational' })
+      .then(
+        (r) => {
+          dispatch({
+            type: 'pullChanged',
+            pull: { kind: 'done', text: `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}` },
+          });
+          flash('info', `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}`);
+          offerFirstRun(c);
+          refreshStatus();
+        },
+        (e: unknown) =>
+          dispatch({ type: 'pullChanged', pull: { kind: 'failed', text: `the pull failed: ${messageOf(e)}` } }),
+      )
+      .catch(() => undefined);
+  };
 
   // One status/get at a time: a burst of finished goals asks once, and once more after it if asked meanwhile.
   let statusAsked: 'no' | 'yes' | 'again' = 'no';
@@ -410,6 +444,8 @@ export function createController(deps: ControllerDeps): Controller {
         return verifyLedger(ctx);
       case 'confirm':
         return confirmed();
+      case 'pullModel':
+        return pullModel();
       case 'help':
         return dispatch({ type: 'helpOpened' });
       case 'closeHelp':

@@ -27,6 +27,8 @@ export function eventAction(event: DaemonEvent): Action | null {
     }
     case 'plan.delta':
       return { type: 'planDelta', goalId: event.goalId, text: event.text, restart: event.restart };
+    case 'model.pull':
+      return { type: 'pullProgressed', progress: event };
     case 'hatch.output':
     case 'hatch.exited':
       return null;

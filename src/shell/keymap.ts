@@ -84,6 +84,7 @@ export const COMMANDS = {
   refresh: 'load again',
   verifyLedger: 'verify the ledger chain',
   confirm: 'confirm (capital Y)',
+  pullModel: 'pull the local model recommended for this node (first run, admins)',
   help: 'show all keys',
   closeHelp: 'close help',
   leave: 'leave the shell',
@@ -119,6 +120,7 @@ export const DEFAULT_KEYMAP: Keymap = {
     help: ['?'],
     leave: ['ctrl+d'],
     cancelGoal: ['ctrl+c'],
+    pullModel: ['f9'],
   },
   input: {
     submit: ['return'],

@@ -11,6 +11,7 @@ export type LineCommand =
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'goals' }
+  | { kind: 'pull' }
   | { kind: 'decide'; decision: Decision; stepId?: string }
   | { kind: 'edit'; stepId: string; json: string }
   | { kind: GoalVerb; goalId?: string }
@@ -29,6 +30,7 @@ export const USAGE = {
   show: 'show [goal]        print a goal and its plan again',
   trace: "trace [goal]       a goal's decision trace: plan, approvals, steps, results",
   goals: 'goals              the latest goals on this node, with their ids',
+  pull: 'pull               pull the local model recommended for this node (admins), with its progress',
   help: 'help               this list',
   quit: 'quit               leave (Ctrl-D too)',
 } as const;
@@ -82,7 +84,8 @@ function shaped(
   resolveGoal: (typed: string) => string | null,
 ): LineCommand | 'misshapen' | null {
   const [arg, ...more] = args;
-  if (word === 'help' || word === 'quit' || word === 'goals') return arg === undefined ? { kind: word } : null;
+  if (word === 'help' || word === 'quit' || word === 'goals' || word === 'pull')
+    return arg === undefined ? { kind: word } : null;
   if (word === 'approve' || word === 'reject' || word === 'skip') {
     if (arg === undefined) return word === 'skip' ? 'misshapen' : { kind: 'decide', decision: word };
     if (!STEP_ID.test(arg)) return null;

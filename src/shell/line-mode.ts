@@ -7,6 +7,9 @@
 import { analysisText, answerText } from './analysis-text.js';
 import { createInterface } from 'node:readline';
 import type { GoalView } from '../protocol/model.js';
+import type { ModelRecommendation } from '../protocol/model-pull.js';
+import { transferLine } from '../text/progress-bar.js';
+import { firstRunText } from './first-run.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Connect, ShellClient } from './client-port.js';
 import { conflictGoal } from './command-context.js';
@@ -124,6 +127,47 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
         if (adopted !== null) goals.quiet.delete(adopted);
       })
       .then(show, (e: unknown) => fail('goal not submitted', e))
+      .catch(() => undefined);
+  };
+
+  // The first-run offer: shown once, at the first connection, when only the rules can plan.
+  let recommendation: ModelRecommendation | null = null;
+  const offerFirstRun = (c: ShellClient): void => {
+    c.call('models/recommend', {})
+      .then((r) => {
+        recommendation = r;
+        if (r.plannerConfigured) return;
+        for (const row of firstRunText(
+          { recommendation: r, pull: null },
+          c.initialized?.user.role ?? 'viewer',
+          "typing 'pull'",
+        ))
+          say(row);
+      })
+      .catch(() => undefined);
+  };
+  /** `pull`: the recommended operational model, through aiosd (admins only); progress as lines. */
+  const pullRecommended = (): void => {
+    const c = acting('your role is viewer: ask an admin to set up a model');
+    if (c === null) return;
+    if (c.initialized?.user.role !== 'admin') return say('! only an admin can pull a model: ask one to set it up');
+    const model = recommendation?.operational ?? null;
+    if (model === null) return say('! no local model in the table fits this node (see: aios models recommend)');
+    say(`pulling ${one(model.name)} (${one(model.uri)}) as the operational model...`);
+    let shownTenth = -1;
+    const off = c.onEvent((ev) => {
+      if (ev.type !== 'model.pull') return;
+      const tenth = ev.totalBytes > 0 ? Math.floor((ev.doneBytes / ev.totalBytes) * 10) : 0;
+      if (ev.phase === 'downloading' && tenth === shownTenth) return;
+      shownTenth = ev.phase === 'downloading' ? tenth : -1;
+      say(`  ${ev.phase === 'downloading' ? 'pulling' : ev.phase} ${transferLine(ev, 20)}`);
+    });
+    c.call('models/pull', { uri: model.uri, tier: 'operational' })
+      .finally(off)
+      .then(
+        (r) => say(`pulled ${one(r.fileName)}: ${one(r.reload?.message ?? 'configured')}; goals now go to it first`),
+        (e: unknown) => say(`! the pull failed: ${sanitize(messageOf(e))}`),
+      )
       .catch(() => undefined);
   };
 
@@ -330,6 +374,8 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
         return finish(0);
       case 'goals':
         return say(formatGoalList(goals.recent(20)));
+      case 'pull':
+        return pullRecommended();
       case 'decide':
         return decide(command.decision, command.stepId);
       case 'edit':
@@ -393,6 +439,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
           client = c;
           const who = `${one(c.initialized?.user.name ?? '?')} (${one(c.initialized?.user.role ?? '?')}) on ${one(c.initialized?.node ?? '?')}`;
           say(connectedOnce ? `aiosd is back: reconnected as ${who}` : `connected to aiosd as ${who}`);
+          const firstConnect = !connectedOnce;
           connectedOnce = true;
           outageSaid = false;
           // Where this session was: how the goals it follows stand now (a restart interrupts what ran).
@@ -401,6 +448,7 @@ export async function runLineMode(opts: LineModeOptions): Promise<number> {
             if (g !== null) sayState(g);
           }
           for (const text of queued.splice(0)) submit(c, text);
+          if (firstConnect) offerFirstRun(c);
         },
         (e: unknown) => {
           // No role, no fallback shell: said once, and the session ends.

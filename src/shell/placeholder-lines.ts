@@ -1,4 +1,6 @@
 // The main pane with no goal shown: what is happening (planning, unreachable) and what to do.
+import type { Role } from '../protocol/model.js';
+import { firstRunText, type FirstRun } from './first-run.js';
 import type { Connection } from './shell-state.js';
 import { line, textRows, type Line } from './styled-lines.js';
 import type { TerminalCaps } from './terminal-caps.js';
@@ -11,6 +13,9 @@ export interface PlaceholderInput {
   caps: TerminalCaps;
   /** The model's plan as it streams in. */
   draft?: string | null;
+  /** The first-run offer (only the built-in rules can plan), and who is asked. */
+  firstRun?: FirstRun | null;
+  role?: Role | null;
 }
 
 export function placeholderLines(props: PlaceholderInput): Line[] {
@@ -28,6 +33,11 @@ export function placeholderLines(props: PlaceholderInput): Line[] {
   } else if (connection.kind === 'unreachable') {
     rows.push(line('aiosd cannot be reached; this shell keeps trying and runs nothing by itself.', { tone: 'warn' }));
     for (const r of textRows(connection.reason, width - 2)) rows.push(line(`  ${r}`, { tone: 'muted' }));
+  } else if (props.firstRun !== null && props.firstRun !== undefined) {
+    const [head = '', ...rest] = firstRunText(props.firstRun, props.role ?? 'viewer', 'F9');
+    rows.push(line(head, { tone: 'accent' }));
+    for (const r of rest) for (const w of textRows(r, width - 1)) rows.push(line(w));
+    rows.push(line('Type what you want done, in plain words, and press Enter.', { tone: 'muted' }));
   } else {
     rows.push(line('Type what you want done, in plain words, and press Enter.'));
     rows.push(line('You will see the plan first; nothing runs until you approve it.', { tone: 'muted' }));

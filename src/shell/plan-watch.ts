@@ -4,7 +4,7 @@
 import type { GoalView } from '../protocol/model.js';
 import type { GoalBook } from './goals.js';
 import type { Prompt } from './input-state.js';
-import type { Confirm } from './shell-state.js';
+import type { Confirm } from './confirm.js';
 
 export function confirmStillValid(confirm: Confirm | Prompt, goals: GoalBook): boolean {
   if (confirm.kind !== 'approve') return true;

@@ -15,9 +15,13 @@ import {
 } from './input-state.js';
 import type { Focus, ViewName } from './keymap.js';
 import type { LineEdit } from './line-edit.js';
+import type { Confirm } from './confirm.js';
 import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
 import { confirmStillValid, decidedByOther } from './plan-watch.js';
 import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-data.js';
+
+import type { ModelPullProgress, ModelRecommendation } from '../protocol/model-pull.js';
+import type { FirstRun, PullView } from './first-run.js';
 
 export type { InputState, Prompt } from './input-state.js';
 
@@ -52,12 +56,7 @@ export interface Flash {
   text: string;
 }
 
-/** A second, explicit (and guarded) key is asked for before this is done. */
-export type Confirm =
-  | { kind: 'restore'; snapshotId: string; text: string }
-  | { kind: 'rollback'; goalId: string; text: string }
-  | { kind: 'cancel'; goalId: string; text: string }
-  | { kind: 'leave'; text: string };
+export type { Confirm };
 
 export interface HatchState {
   /** null while the daemon is opening it. */
@@ -109,6 +108,8 @@ export interface ShellState {
   alerts: number;
   flash: Flash | null;
   exitCode: number | null;
+  /** The first-run offer while only the built-in rules can plan (first-run.ts); null otherwise. */
+  firstRun: FirstRun | null;
 }
 
 export type Action =
@@ -152,6 +153,9 @@ export type Action =
   | { type: 'flashed'; flash: Flash }
   | { type: 'flashCleared' }
   | { type: 'left'; code: number }
+  | { type: 'firstRunLoaded'; recommendation: ModelRecommendation }
+  | { type: 'pullChanged'; pull: PullView }
+  | { type: 'pullProgressed'; progress: ModelPullProgress }
   | PaneAction
   | DataAction;
 
@@ -188,6 +192,7 @@ export function initialState(columns = 80, rows = 24): ShellState {
     alerts: 0,
     flash: null,
     exitCode: null,
+    firstRun: null,
   };
 }
 
@@ -285,6 +290,20 @@ function agentOf(state: ShellState, goalId: string, stepId: string): string {
 
 export function reduce(state: ShellState, action: Action): ShellState {
   switch (action.type) {
+    case 'firstRunLoaded':
+      return {
+        ...state,
+        firstRun: action.recommendation.plannerConfigured
+          ? null
+          : { recommendation: action.recommendation, pull: state.firstRun?.pull ?? null },
+      };
+    case 'pullChanged':
+      return state.firstRun === null ? state : { ...state, firstRun: { ...state.firstRun, pull: action.pull } };
+    case 'pullProgressed': {
+      const pull = state.firstRun?.pull;
+      if (state.firstRun === null || pull?.kind !== 'running') return state;
+      return { ...state, firstRun: { ...state.firstRun, pull: { ...pull, progress: action.progress } } };
+    }
     case 'resized':
       return { ...state, size: { columns: action.columns, rows: action.rows } };
     case 'connecting':

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { InitServiceInfo } from '../protocol/init-control.js';
 import { askInit } from './init-control-client.js';
-import type { ServiceAction, ServiceManager, ServiceState } from './service-manager.js';
+import type { ServiceAction, ServiceManager, ServiceState } from './service-contract.js';
 
 function toState(s: InitServiceInfo): ServiceState {
   return {

@@ -19,6 +19,8 @@ export interface BuiltinToolOptions {
   serviceManager?: ServiceManager;
   /** Files whose content no search may read (the policy's secret paths). */
   isSecret?: (path: string) => boolean;
+  /** The tree the pkg.* tools act on ([packages] root); the node ("/") when omitted. */
+  packagesRoot?: string;
 }
 
 export function createBuiltinRegistry(opts: BuiltinToolOptions): ToolRegistry {
@@ -28,7 +30,7 @@ export function createBuiltinRegistry(opts: BuiltinToolOptions): ToolRegistry {
     ...createFsTools({ outputCapBytes: opts.outputCapBytes, isSecret }),
     ...createProcessTools(),
     ...createServiceTools(opts.serviceManager ?? detectServiceManager()),
-    ...createPkgTools(),
+    ...createPkgTools(opts.packagesRoot),
     ...createNetTools(),
     ...createFirewallTools(),
     ...createSecTools(),

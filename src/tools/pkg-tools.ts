@@ -1,8 +1,11 @@
 // pkg.*: search and inspect packages, and install, remove or upgrade them with apt. Every
-// change is previewed by apt-get -s (the exact transaction), snapshotted as the installed set,
-// and rolled back by reinstalling the recorded versions and removing what was added.
+// change is previewed by apt-get -s (the exact transaction), snapshotted as the installed set
+// with the .debs of what it replaces or removes kept, and rolled back by reinstalling those and
+// removing what was added. `root`: the package root they act on (src/tools/package-root.ts);
+// policy judges the apt command itself, the chroot around it is where it runs.
 import { z } from 'zod';
 import { describeChanges, runApt, simulate } from './apt.js';
+import { inRoot, NODE_ROOT, rootNote } from './package-root.js';
 import { packageName } from './fields.js';
 import { fail } from './fs-read-tools.js';
 import { runProgram } from './run-program.js';
@@ -14,7 +17,7 @@ const Packages = z.strictObject({
 
 const READ = { timeoutMs: 60_000, outputCapBytes: 1024 * 1024 };
 
-export function createPkgTools(): Tool[] {
+export function createPkgTools(root: string = NODE_ROOT): Tool[] {
   const search = defineTool({
     name: 'pkg.search',
     description: 'Search the package index by name and description (apt-cache search).',
@@ -35,7 +38,7 @@ export function createPkgTools(): Tool[] {
     preview: (args) => Promise.resolve({ summary: `search packages for ${args.query}` }),
     async execute(args) {
       const r = await runProgram(
-        ['apt-cache', 'search', ...(args.namesOnly === true ? ['--names-only'] : []), '--', args.query],
+        inRoot(root, ['apt-cache', 'search', ...(args.namesOnly === true ? ['--names-only'] : []), '--', args.query]),
         READ,
       );
       if (!r.started) return fail(r.error);
@@ -63,8 +66,8 @@ export function createPkgTools(): Tool[] {
     ],
     preview: (args) => Promise.resolve({ summary: `show package ${args.package}` }),
     async execute(args) {
-      const policy = await runProgram(['apt-cache', 'policy', '--', args.package], READ);
-      const show = await runProgram(['apt-cache', 'show', '--no-all-versions', '--', args.package], READ);
+      const policy = await runProgram(inRoot(root, ['apt-cache', 'policy', '--', args.package]), READ);
+      const show = await runProgram(inRoot(root, ['apt-cache', 'show', '--no-all-versions', '--', args.package]), READ);
       if (!policy.started) return fail(policy.error);
       if (!show.started || show.exitCode !== 0 || show.stdout.trim() === '')
         return fail(`no package named ${args.package} in the package index`);
@@ -96,26 +99,37 @@ export function createPkgTools(): Tool[] {
       risk,
       reversible: true,
       mutates: true,
-      states: () => [{ kind: 'packages', keys: [] }],
+      states: (args) => [
+        { kind: 'packages', keys: [], transaction: argvFor(verb, (args as { packages?: string[] }).packages) },
+      ],
       commandLines: (args) => [argvFor(verb, (args as { packages?: string[] }).packages)],
       async preview(args) {
         const argv = argvFor(verb, (args as { packages?: string[] }).packages);
-        const sim = await simulate(argv);
-        if (!sim.ok) return { summary: `apt cannot ${verb}: ${sim.error}` };
+        const sim = await simulate(argv, root);
+        if (!sim.ok) return { summary: `apt cannot ${verb}${rootNote(root)}: ${sim.error}` };
         const n = sim.changes.length;
+        const replaced = sim.changes.filter((c) => c.from !== null).length;
         return {
-          summary: `${verb}: ${n} package${n === 1 ? '' : 's'} would change (simulated with apt-get -s)`,
-          detail: `${describeChanges(sim.changes)}\n\nargv: ${JSON.stringify(argv)}`,
+          summary: `${verb}: ${n} package${n === 1 ? '' : 's'} would change${rootNote(root)} (simulated with apt-get -s)`,
+          detail:
+            `${describeChanges(sim.changes)}\n\nargv: ${JSON.stringify(inRoot(root, argv))}` +
+            (replaced > 0
+              ? `\nthe installed .debs of the ${replaced} replaced or removed are kept for a rollback`
+              : ''),
         };
       },
       async execute(args, ctx) {
         const argv = argvFor(verb, (args as { packages?: string[] }).packages);
-        const r = await runApt(argv, {
-          signal: ctx.signal,
-          onOutput: ctx.onOutput,
-          ...(ctx.onProcess === undefined ? {} : { onProcess: ctx.onProcess }),
-          ...(ctx.cgroup === undefined ? {} : { cgroup: ctx.cgroup }),
-        });
+        const r = await runApt(
+          argv,
+          {
+            signal: ctx.signal,
+            onOutput: ctx.onOutput,
+            ...(ctx.onProcess === undefined ? {} : { onProcess: ctx.onProcess }),
+            ...(ctx.cgroup === undefined ? {} : { cgroup: ctx.cgroup }),
+          },
+          root,
+        );
         if (!r.started) return fail(r.error);
         if (r.exitCode !== 0)
           return fail(
@@ -140,12 +154,12 @@ export function createPkgTools(): Tool[] {
     ),
     change(
       'remove',
-      'Remove packages (apt-get remove; configuration files are kept). Rolled back by reinstalling the recorded versions.',
+      'Remove packages (apt-get remove; configuration files are kept). Rolled back by reinstalling the recorded versions from the .debs kept before it ran.',
       'high',
     ),
     change(
       'upgrade',
-      'Upgrade some or all packages (apt-get install --only-upgrade, or apt-get upgrade). Rolled back by reinstalling the recorded versions, which needs them downloadable.',
+      'Upgrade some or all packages (apt-get install --only-upgrade, or apt-get upgrade). Rolled back by reinstalling the recorded versions from the .debs kept before it ran.',
       'high',
     ),
   ];

@@ -2,7 +2,16 @@
 // version 6 the xattrs (ACLs among them) and times a snapshot recorded. Order matters: a chown
 // clears setuid bits and security.capability, so owner first, then mode, then xattrs (ACLs
 // last, they rewrite the group bits), then times (every change above touches ctime, never mtime).
-import { chmodSync, chownSync, lchownSync, type BigIntStats } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  lchownSync,
+  openSync,
+  type BigIntStats,
+} from 'node:fs';
 import { mayChown } from './atomic-file.js';
 import { applyXattrs, setTimes, xattrsNow } from './fs-meta.js';
 import type { ExtraMeta, Meta } from './restore-journal.js';
@@ -80,7 +89,30 @@ export function applyExtra(path: string, m: ExtraMeta): string[] {
 
 /** Owner, mode, xattrs; times too unless `times` is false (a directory's wait until its contents are back). */
 export function applyMeta(path: string, m: Meta, link: boolean, times = true): string[] {
-  if (ownerSettable(m)) (link ? lchownSync : chownSync)(path, m.uid, m.gid);
-  if (m.mode !== null && !link) chmodSync(path, m.mode);
+  if (link) {
+    if (ownerSettable(m)) lchownSync(path, m.uid, m.gid);
+  } else if (ownerSettable(m) || m.mode !== null) {
+    // Through a descriptor opened without following a link: a file swapped for a link since the
+    // restore was planned does not lend root's chown and chmod to what it points at.
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP')
+        return [`${path}: is a symbolic link now; its owner, mode and attributes were not restored`];
+      // Not root, and a mode that lets even the owner not read it: the owner's chmod, as before.
+      if (code !== 'EACCES') throw error;
+      if (ownerSettable(m)) lchownSync(path, m.uid, m.gid);
+      if (m.mode !== null) chmodSync(path, m.mode);
+      return applyExtra(path, times ? m : { xattrs: m.xattrs ?? null });
+    }
+    try {
+      if (ownerSettable(m)) fchownSync(fd, m.uid, m.gid);
+      if (m.mode !== null) fchmodSync(fd, m.mode);
+    } finally {
+      closeSync(fd);
+    }
+  }
   return applyExtra(path, times ? m : { xattrs: m.xattrs ?? null });
 }

@@ -3,7 +3,8 @@
 // plain command runs from its argv with no shell at all; anything else runs under the host
 // shell with no profile or rc file, so nothing runs that policy did not see. A command that
 // writes runs in a sandbox where only the files it declares (and the absolute files its
-// redirections name) are writable: exactly what its step's snapshot records.
+// redirections name) and the directories it declares are writable: exactly what its step's
+// snapshot records (a declared directory's whole tree).
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { hostShell } from '../policy/host-shell.js';
@@ -11,6 +12,7 @@ import { HARMLESS_TARGETS } from '../policy/policy-rules.js';
 import { analyseShell } from '../policy/shell-analysis.js';
 import { MAX_COMMAND_LENGTH } from '../policy/shell-check.js';
 import { absolutePath } from './fields.js';
+import { inTree } from './snapshot-tree.js';
 import { runProgram, type RunResult } from './run-program.js';
 import { defineTool, type Tool, type ToolResult } from './tool.js';
 
@@ -31,13 +33,18 @@ function describeExit(result: Extract<RunResult, { started: true }>, timeoutMs: 
 }
 
 const MAX_WRITES = 64;
+const MAX_WRITE_DIRS = 16;
 
 /**
  * The files a command line may change: those declared in `writes`, and the absolute files its
  * redirections write to (devices aside). Nothing else is writable in its sandbox, and these are
  * what its snapshot records.
  */
-export function declaredWrites(args: { command: string; writes?: readonly string[] | undefined }): string[] {
+export function declaredWrites(args: {
+  command: string;
+  writes?: readonly string[] | undefined;
+  writeDirs?: readonly string[] | undefined;
+}): string[] {
   const out = new Set(args.writes ?? []);
   try {
     for (const r of analyseShell(args.command, hostShell().variant).redirects) {
@@ -53,7 +60,9 @@ export function declaredWrites(args: { command: string; writes?: readonly string
   } catch {
     // A line that does not parse is refused by policy; it declares only what it names.
   }
-  return [...out];
+  // A declared directory covers what is inside it (and may not exist yet).
+  const dirs = args.writeDirs ?? [];
+  return [...out].filter((p) => !dirs.some((d) => inTree(d, p)));
 }
 
 /**
@@ -86,6 +95,13 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
         .describe(
           'Every existing file the command changes (files its redirections name are added). Nothing else is writable to it: it runs in a sandbox, and these files are snapshotted first',
         ),
+      writeDirs: z
+        .array(absolutePath('Absolute path of an existing directory the command changes things inside'))
+        .max(MAX_WRITE_DIRS)
+        .optional()
+        .describe(
+          'Directories the command creates, changes or removes files inside. Each is writable to it with everything under it; its whole tree is snapshotted first, and a rollback restores it and removes what is new in it',
+        ),
       timeoutMs: z
         .number()
         .int()
@@ -104,6 +120,7 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
     paths: (args) => [
       ...(args.cwd === undefined ? [] : [{ path: args.cwd, access: 'read' as const }]),
       ...declaredWrites(args).map((path) => ({ path, access: 'write' as const })),
+      ...(args.writeDirs ?? []).map((path) => ({ path, access: 'write' as const, tree: true as const })),
     ],
     preview(args) {
       const shell = hostShell();
@@ -124,7 +141,13 @@ export function createShellExec(opts: { timeoutMs: number; outputCapBytes: numbe
         lines = [`does not parse: ${(err as Error).message}`];
       }
       const where = args.cwd === undefined ? '' : ` in ${args.cwd}`;
-      const writes = declaredWrites(args);
+      const writes = [
+        ...declaredWrites(args),
+        ...(args.writeDirs ?? []).map(
+          (d) =>
+            `the directory ${d} (all of it: snapshotted first; a rollback restores it and removes what is new in it)`,
+        ),
+      ];
       return Promise.resolve({
         summary: `run ${args.command.length > 200 ? `${args.command.slice(0, 200)}…` : args.command}${where}`,
         detail: [

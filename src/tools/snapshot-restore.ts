@@ -40,6 +40,9 @@ import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { applyExtra, applyMeta, metaDiffers, metaOf, ownerSettable } from './restore-meta.js';
 import { lstatOrNull } from './lstat-or-null.js';
+import { NoFollowDirs } from './nofollow-dirs.js';
+import { PathChangedError } from './verified-dir.js';
+import { treePaths } from './snapshot-tree.js';
 import type { SparePool, SpareUse } from './spare-files.js';
 
 export type SnapshotEntryType = 'file' | 'dir' | 'symlink' | 'absent';
@@ -68,6 +71,8 @@ export interface SnapshotEntry {
 export interface RestoreOptions {
   /** Put access times back too (they change whenever a file is read, so only when asked). */
   atime?: boolean;
+  /** Directories the snapshot recorded whole (a step's writeDirs): what is in them now and was not then is removed. */
+  trees?: readonly string[];
 }
 
 /** The state of a path in the snapshot could not be brought back; nothing was changed. */
@@ -179,7 +184,24 @@ export function planRestore(
         break;
     }
   }
+  ops.push(...newInTrees(entries, opts.trees ?? []));
   return { ops: withParentTimes(ops, entries, atime), problems, changed: ops.map((o) => o.path) };
+}
+
+/** What is in a recorded tree now that the snapshot did not hold: removed (deepest first, at commit). */
+function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
+  if (trees.length === 0) return [];
+  const recorded = new Set(entries.map((e) => e.path));
+  const ops: RestoreOp[] = [];
+  for (const root of trees) {
+    if (lstatOrNull(root, true)?.isDirectory() !== true) continue;
+    for (const path of treePaths(root)) {
+      if (recorded.has(path)) continue;
+      const now = lstatOrNull(path, true);
+      if (now !== null) ops.push({ kind: 'remove', path, isDir: now.isDirectory() });
+    }
+  }
+  return ops;
 }
 
 /**
@@ -203,11 +225,11 @@ function withParentTimes(ops: RestoreOp[], entries: readonly SnapshotEntry[], at
 }
 
 /** Directories staging made (so that files can be staged inside them), removed again when a restore is undone. */
-function undoCreatedDirs(ops: readonly RestoreOp[]): void {
+function undoCreatedDirs(ops: readonly RestoreOp[], dirs: NoFollowDirs): void {
   const made = ops.filter((o) => o.kind === 'dir' && o.created).sort((a, b) => b.path.length - a.path.length);
   for (const op of made) {
     try {
-      rmdirSync(op.path);
+      rmdirSync(dirs.via(op.path));
     } catch {
       /* not empty (someone else's file) or already gone: leave it */
     }
@@ -215,7 +237,12 @@ function undoCreatedDirs(ops: readonly RestoreOp[]): void {
 }
 
 /** Makes the missing directories (or renames spares in), parents first, each depth at once; private until commit sets their mode. */
-async function makeDirs(ops: readonly RestoreOp[], width: number, spares: SpareUse | null): Promise<void> {
+async function makeDirs(
+  ops: readonly RestoreOp[],
+  width: number,
+  spares: SpareUse | null,
+  dirs: NoFollowDirs,
+): Promise<void> {
   const byDepth = new Map<number, Extract<RestoreOp, { kind: 'dir' }>[]>();
   for (const op of ops) {
     if (op.kind !== 'dir' || !op.created) continue;
@@ -226,9 +253,10 @@ async function makeDirs(ops: readonly RestoreOp[], width: number, spares: SpareU
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
     await forEachBounded(byDepth.get(depth) ?? [], width, async (op) => {
-      if (await spares?.dir(op.path, ownerSettable(op))) return;
+      const at = dirs.via(op.path);
+      if (await spares?.dir(at, ownerSettable(op))) return;
       try {
-        await mkdir(op.path, { mode: 0o700 });
+        await mkdir(at, { mode: 0o700 });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -245,6 +273,7 @@ interface StageRun {
   durable: boolean;
   atime: boolean;
   spares: SpareUse | null;
+  dirs: NoFollowDirs;
 }
 
 /**
@@ -258,11 +287,13 @@ async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: Sta
   const withMeta = op.kind === 'replace';
   const owner = withMeta && ownerSettable(e) ? { uid: e.uid, gid: e.gid } : null;
   const extra = withMeta ? metaOf(e, run.atime) : {};
+  // The temp is named through its directory as opened without following links.
+  const temp = run.dirs.via(op.temp);
   if (op.sha256 === null) {
-    await symlink(e.linkTarget ?? '', op.temp);
+    await symlink(e.linkTarget ?? '', temp);
     staged.push(op.temp);
-    if (owner !== null) await lchown(op.temp, owner.uid, owner.gid);
-    run.problems.push(...applyExtra(op.temp, extra).map((p) => p.replace(op.temp, op.path)));
+    if (owner !== null) await lchown(temp, owner.uid, owner.gid);
+    run.problems.push(...applyExtra(temp, extra).map((p) => p.replace(temp, op.path)));
     return;
   }
   // Checked before the temp exists: a corrupted blob costs nothing to undo.
@@ -270,7 +301,7 @@ async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: Sta
   let fh: FileHandle;
   try {
     // Created exclusively either way: a spare is linked in (link never replaces), else a new file.
-    fh = (await spares?.file(op.temp, owner !== null)) ?? (await open(op.temp, 'wx', 0o600));
+    fh = (await spares?.file(temp, owner !== null)) ?? (await open(temp, 'wx', 0o600));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -284,7 +315,7 @@ async function stageOne(op: Staged, e: SnapshotEntry, blobs: BlobStore, run: Sta
     if (owner !== null) await fh.chown(owner.uid, owner.gid);
     if (withMeta && e.mode !== null) await fh.chmod(e.mode);
     // Xattrs (ACLs) and times on the temp, before the sync that makes it durable; problems name the real path.
-    run.problems.push(...applyExtra(op.temp, extra).map((p) => p.replace(op.temp, op.path)));
+    run.problems.push(...applyExtra(temp, extra).map((p) => p.replace(temp, op.path)));
     if (durable) await fh.sync();
   } finally {
     await fh.close();
@@ -302,6 +333,7 @@ export async function stageAll(
   width = ioPoolWidth(),
   spares: SparePool | null = null,
   opts: RestoreOptions = {},
+  dirs: NoFollowDirs = new NoFollowDirs(),
 ): Promise<string[]> {
   const staged: string[] = [];
   const problems: string[] = [];
@@ -312,13 +344,17 @@ export async function stageAll(
   const batch = replaces.length > SYNC_EACH_LIMIT;
   const use = batch ? (spares?.forRestore() ?? null) : null;
   try {
-    await makeDirs(ops, width, use);
-    const run: StageRun = { staged, problems, durable: !batch, atime: opts.atime === true, spares: use };
+    await makeDirs(ops, width, use, dirs);
+    const run: StageRun = { staged, problems, durable: !batch, atime: opts.atime === true, spares: use, dirs };
     await forEachBounded(replaces, width, (op) => stageOne(op, entries.get(op.path) as SnapshotEntry, blobs, run));
     if (batch) await syncTemps(staged);
   } catch (error) {
-    for (const t of staged) removeQuietly(t);
-    undoCreatedDirs(ops);
+    try {
+      for (const t of staged) removeQuietly(dirs.via(t));
+      undoCreatedDirs(ops, dirs);
+    } catch {
+      /* a directory on the way became a link: what is behind it is left alone */
+    }
     throw error;
   }
   return problems;
@@ -367,74 +403,112 @@ function syncDirs(dirs: ReadonlySet<string>): void {
 export function commitAll(
   ops: readonly RestoreOp[],
   verify: (op: Extract<RestoreOp, { kind: 'replace' }>) => string | null,
+  dirs?: NoFollowDirs,
 ): string[] {
+  if (dirs === undefined) {
+    const own = new NoFollowDirs();
+    try {
+      return commitAll(ops, verify, own);
+    } finally {
+      own.close();
+    }
+  }
+  // Every change names its leaf through the parent opened without following links; a path
+  // whose directory is a link now is left alone and named.
+  const via = (path: string): string => dirs.via(path);
+  const named = (list: string[]): string[] => list.map((p) => dirs.readable(p));
   const problems: string[] = [];
+  const guarded = (op: RestoreOp, fn: () => void): void => {
+    try {
+      fn();
+    } catch (error) {
+      if (!(error instanceof PathChangedError)) throw error;
+      problems.push(`${op.path}: ${error.message}`);
+    }
+  };
   const parents = new Set<string>();
-  const dirs = ops.filter((o) => o.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
-  for (const op of dirs) {
+  const dirOps = ops.filter((o) => o.kind === 'dir').sort((a, b) => a.path.length - b.path.length);
+  for (const op of dirOps) {
     if (op.timesOnly === true) continue;
-    if (lstatOrNull(op.path) === null) mkdirSync(op.path, { mode: 0o700 });
-    // Its times last of all: what is renamed into it below changes them.
-    problems.push(...applyMeta(op.path, op, false, false));
+    guarded(op, () => {
+      if (lstatOrNull(via(op.path)) === null) mkdirSync(via(op.path), { mode: 0o700 });
+      // Its times last of all: what is renamed into it below changes them.
+      problems.push(...named(applyMeta(via(op.path), op, false, false)));
+    });
     parents.add(dirname(op.path));
     failpoint('restore.commit');
   }
   for (const op of ops) {
-    if (op.kind === 'replace') {
-      try {
-        renameSync(op.temp, op.path);
-      } catch (error) {
-        // The temp is gone: renamed before a crash (or removed by someone): check what is there.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        const bad = verify(op);
-        if (bad !== null) problems.push(bad);
-      }
-    } else if (op.kind === 'inplace') {
-      const bad = lstatOrNull(op.temp) === null ? verifyInPlace(op) : copyInPlace(op);
-      if (bad !== null) problems.push(bad);
-      else problems.push(...applyMeta(op.path, op, false));
-      removeQuietly(op.temp);
-    } else if (op.kind === 'link') {
-      const bad = relink(op);
-      if (bad !== null) problems.push(bad);
-    } else if (op.kind === 'meta') {
-      problems.push(...applyMeta(op.path, op, op.link));
-    } else {
-      continue;
-    }
+    if (op.kind === 'dir' || op.kind === 'remove') continue;
+    guarded(op, () => commitOne(op, via, named, verify, problems));
     parents.add(dirname(op.path));
     failpoint('restore.commit');
   }
   const removes = ops.filter((o) => o.kind === 'remove').sort((a, b) => b.path.length - a.path.length);
   for (const op of removes) {
-    try {
-      if (op.isDir) rmdirSync(op.path);
-      else unlinkSync(op.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    guarded(op, () => {
+      try {
+        if (op.isDir) rmdirSync(via(op.path));
+        else unlinkSync(via(op.path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    });
     parents.add(dirname(op.path));
     failpoint('restore.commit');
   }
   // Deepest first: setting a directory's times changes nothing in its parent.
-  for (const op of [...dirs].reverse())
-    problems.push(...applyExtra(op.path, { mtimeNs: op.mtimeNs ?? null, atimeNs: op.atimeNs ?? null }));
+  for (const op of [...dirOps].reverse())
+    guarded(op, () =>
+      problems.push(...named(applyExtra(via(op.path), { mtimeNs: op.mtimeNs ?? null, atimeNs: op.atimeNs ?? null }))),
+    );
   syncDirs(parents);
   return problems;
+}
+
+/** One replace, in-place write, hard link or metadata change, through its verified directory. */
+function commitOne(
+  op: Exclude<RestoreOp, { kind: 'dir' | 'remove' }>,
+  via: (path: string) => string,
+  named: (list: string[]) => string[],
+  verify: (op: Extract<RestoreOp, { kind: 'replace' }>) => string | null,
+  problems: string[],
+): void {
+  if (op.kind === 'replace') {
+    const [from, to] = [via(op.temp), via(op.path)];
+    try {
+      renameSync(from, to);
+    } catch (error) {
+      // The temp is gone: renamed before a crash (or removed by someone): check what is there.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const bad = verify(op);
+      if (bad !== null) problems.push(bad);
+    }
+  } else if (op.kind === 'inplace') {
+    const bad = lstatOrNull(via(op.temp)) === null ? verifyInPlace(op) : copyInPlace(op, via);
+    if (bad !== null) problems.push(bad);
+    else problems.push(...named(applyMeta(via(op.path), op, false)));
+    removeQuietly(via(op.temp));
+  } else if (op.kind === 'link') {
+    const bad = relink(op, via);
+    if (bad !== null) problems.push(bad);
+  } else {
+    problems.push(...named(applyMeta(via(op.path), op, op.link)));
+  }
 }
 
 /**
  * Writes the staged content into the file itself (the same inode, so every hard link to it sees
  * it), then syncs it. Not atomic, unlike a rename: run again after a crash (the temp is kept until done).
  */
-function copyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | null {
+function copyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>, via: (path: string) => string): string | null {
   let dst: number;
   try {
-    dst = openSync(op.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    dst = openSync(via(op.path), constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     return `${op.path}: could not be written in place (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it was not restored`;
   }
-  const src = openSync(op.temp, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const src = openSync(via(op.temp), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const buffer = Buffer.alloc(1024 * 1024);
     let pos = 0;
@@ -460,18 +534,18 @@ function verifyInPlace(op: Extract<RestoreOp, { kind: 'inplace' }>): string | nu
 }
 
 /** Makes path a name of target again (a hard link the snapshot recorded); idempotent. */
-function relink(op: Extract<RestoreOp, { kind: 'link' }>): string | null {
-  const target = lstatOrNull(op.target, true);
+function relink(op: Extract<RestoreOp, { kind: 'link' }>, via: (path: string) => string): string | null {
+  const target = lstatOrNull(via(op.target), true);
   if (target === null || !target.isFile())
     return `${op.path}: could not be made a hard link of ${op.target} again (${op.target} is not a file now)`;
-  const now = lstatOrNull(op.path, true);
+  const now = lstatOrNull(via(op.path), true);
   if (now !== null && inode(now) === inode(target)) return null;
-  removeQuietly(op.temp);
+  removeQuietly(via(op.temp));
   try {
-    linkSync(op.target, op.temp);
-    renameSync(op.temp, op.path);
+    linkSync(via(op.target), via(op.temp));
+    renameSync(via(op.temp), via(op.path));
   } catch (error) {
-    removeQuietly(op.temp);
+    removeQuietly(via(op.temp));
     return `${op.path}: could not be made a hard link of ${op.target} again (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
   return null;
@@ -495,12 +569,39 @@ export async function restoreFiles(
   opts: RestoreOptions = {},
 ): Promise<FileRestore> {
   const plan = planRestore(entries, sameContent, opts);
-  const ops = plan.ops;
-  if (ops.length === 0) return { changed: [], problems: plan.problems };
+  const dirs = new NoFollowDirs();
+  try {
+    return await restorePlanned(plan, dirs, journal, journalId, snapshotId, entries, blobs, spares, opts);
+  } finally {
+    dirs.close();
+  }
+}
+
+async function restorePlanned(
+  plan: RestorePlan,
+  dirs: NoFollowDirs,
+  journal: RestoreJournal,
+  journalId: string,
+  snapshotId: string,
+  entries: readonly SnapshotEntry[],
+  blobs: BlobStore,
+  spares: SparePool | null,
+  opts: RestoreOptions,
+): Promise<FileRestore> {
+  // A path whose directory is a link now (swapped in since the snapshot, or since the rollback's
+  // check) is not restored, and said so; its directory stays open for the rest, so a swap made
+  // later cannot redirect what is written there either.
+  const refused: string[] = [];
+  const ops = plan.ops.filter((op) => {
+    const why = dirs.problem(op.path) ?? (op.kind === 'link' ? dirs.problem(op.target) : null);
+    if (why !== null) refused.push(`${op.path}: ${why}`);
+    return why === null;
+  });
+  if (ops.length === 0) return { changed: [], problems: [...plan.problems, ...refused] };
   journal.begin(journalId, snapshotId, ops);
   let staging: string[];
   try {
-    staging = await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares, opts);
+    staging = await stageAll(ops, new Map(entries.map((e) => [e.path, e])), blobs, ioPoolWidth(), spares, opts, dirs);
   } catch (error) {
     journal.finish(journalId);
     throw error;
@@ -508,7 +609,7 @@ export async function restoreFiles(
   journal.committing(journalId);
   let problems: string[];
   try {
-    problems = commitAll(ops, (op) => verifyPlaced(op));
+    problems = commitAll(ops, (op) => verifyPlaced(op), dirs);
   } catch (error) {
     // Left in the journal: the next start (or the next restore of anything) finishes it.
     throw new SnapshotRestoreError(
@@ -517,7 +618,11 @@ export async function restoreFiles(
     );
   }
   journal.finish(journalId);
-  return { changed: plan.changed, problems: [...plan.problems, ...staging, ...problems] };
+  const done = new Set(ops.map((o) => o.path));
+  return {
+    changed: plan.changed.filter((p) => done.has(p)),
+    problems: [...plan.problems, ...refused, ...staging, ...problems],
+  };
 }
 
 /** After a crash: the temp of a replace is gone, so the rename happened, or something removed it. */
@@ -532,8 +637,15 @@ export function recoverRestores(journal: RestoreJournal): string[] {
   const done: string[] = [];
   for (const row of journal.pending()) {
     if (row.state === 'staging') {
-      for (const op of row.ops) if (op.kind === 'replace' || op.kind === 'inplace') removeQuietly(op.temp);
-      undoCreatedDirs(row.ops);
+      const dirs = new NoFollowDirs();
+      try {
+        for (const op of row.ops) if (op.kind === 'replace' || op.kind === 'inplace') removeQuietly(dirs.via(op.temp));
+        undoCreatedDirs(row.ops, dirs);
+      } catch {
+        /* a directory on the way is a link now: what is behind it is left alone */
+      } finally {
+        dirs.close();
+      }
       journal.finish(row.id);
       done.push(`undid the interrupted restore of snapshot ${row.snapshotId}: it had not changed anything yet`);
       continue;

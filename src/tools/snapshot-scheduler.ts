@@ -1,5 +1,5 @@
 // Automatic snapshots of whole trees (/etc by default) on the [recovery] schedule: hourly or
-// daily, the newest max_snapshots kept, manual and step snapshots never pruned. The first runs
+// daily, the newest [retention] auto_snapshots kept, manual and step snapshots never pruned. The first runs
 // shortly after start when the newest automatic snapshot is older than the interval.
 import type { TreeCapture, SnapshotStore } from './snapshot-store.js';
 

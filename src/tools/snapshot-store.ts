@@ -12,6 +12,7 @@ import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { readXattrs, encodeXattrs } from './fs-meta.js';
+import { inTree, treePaths } from './snapshot-tree.js';
 import {
   recoverRestores,
   restoreFiles,
@@ -146,6 +147,8 @@ export class SnapshotStore {
   /** Records each path as it is now (lstat: a symlink is saved as a link, never followed), and the given machine state. */
   async capture(input: {
     paths: string[];
+    /** Directories recorded whole (everything under each): a restore also removes what is new in them. */
+    trees?: readonly string[];
     states?: readonly StateUse[];
     label: string;
     goalId?: string;
@@ -156,16 +159,32 @@ export class SnapshotStore {
       if (!isAbsolute(p)) throw new Error(`snapshot paths must be absolute, got "${p}"`);
     }
     const states: { kind: StateUse['kind']; data: unknown }[] = [];
+    const kept: string[] = [];
     for (const use of input.states ?? []) {
       const provider = this.providers.get(use.kind);
       if (provider === undefined) throw new Error(`no way to snapshot ${use.kind} state on this node`);
-      states.push({ kind: use.kind, data: await provider.capture(use.keys) });
+      const data = await provider.capture(use.keys, use);
+      states.push({ kind: use.kind, data });
+      kept.push(...(provider.keepFiles?.(data) ?? []));
     }
-    const paths = [...new Set(input.paths.map((p) => resolve(p)))];
+    for (const t of input.trees ?? []) {
+      if (!isAbsolute(t)) throw new Error(`snapshot paths must be absolute, got "${t}"`);
+      if (lstatSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
+        throw new Error(`${t} is declared as a directory to record whole, but is not a directory`);
+    }
+    const roots = [...new Set((input.trees ?? []).map((t) => resolve(t)))];
+    const inRoots = (p: string): boolean => roots.some((r) => inTree(r, p));
+    // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
+    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))].filter((p) => !inRoots(p));
     const fresh: string[] = [];
     const indexed: [string, BigIntStats, string][] = [];
-    const entries = paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', { read: 0 }));
-    return this.save({ ...input, kind: input.kind ?? 'step', entries, roots: [], states, fresh, indexed });
+    const counter = { read: 0 };
+    const entries = [
+      ...paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', counter)),
+      // Packed like a tree snapshot's small files: durable with the rows that name them.
+      ...roots.flatMap((r) => treePaths(r).map((p) => this.describe(p, fresh, indexed, 'packed', counter))),
+    ];
+    return this.save({ ...input, kind: input.kind ?? 'step', entries, roots, states, fresh, indexed });
   }
 
   /** Records whole trees (every file, directory and link under each root), reusing hashes of unchanged files. */
@@ -224,6 +243,8 @@ export class SnapshotStore {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
     const entries = this.entries(id);
+    // A step's directories recorded whole: what is in them now and was not then is removed.
+    const trees = this.row(id)?.kind === 'step' ? this.roots(id) : [];
     const files = await restoreFiles(
       this.journal,
       journalId(),
@@ -232,7 +253,7 @@ export class SnapshotStore {
       this.blobs,
       (path, st, sha) => this.sameContent(path, st, sha),
       this.spares,
-      opts,
+      { ...opts, trees },
     );
     const states: StateRestore[] = [];
     const saved = this.db
@@ -429,20 +450,35 @@ export class SnapshotStore {
     return this.db.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as SnapshotRow | undefined;
   }
 
-  private view(row: SnapshotRow): SnapshotView {
-    const roots = (
-      this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(row.id) as {
+  private roots(id: string): string[] {
+    return (
+      this.db.prepare('SELECT root FROM snapshot_roots WHERE snapshot_id = ? ORDER BY root').all(id) as {
         root: string;
       }[]
     ).map((r) => r.root);
+  }
+
+  private view(row: SnapshotRow): SnapshotView {
+    const roots = this.roots(row.id);
     return {
       id: row.id,
       label: row.label,
       goalId: row.goal_id,
       stepId: row.step_id,
       createdAt: row.created_at,
-      // A tree snapshot names its roots; listing thousands of paths helps nobody.
-      paths: roots.length > 0 ? roots : this.entries(row.id).map((e) => e.path),
+      // A tree snapshot names its roots; listing thousands of paths helps nobody. A step's
+      // names its files and the directories it recorded whole.
+      paths:
+        roots.length === 0
+          ? this.entries(row.id).map((e) => e.path)
+          : row.kind === 'step'
+            ? [
+                ...this.entries(row.id)
+                  .filter((e) => !roots.some((r) => inTree(r, e.path)))
+                  .map((e) => e.path),
+                ...roots,
+              ]
+            : roots,
       restoredAt: row.restored_at,
     };
   }

@@ -13,8 +13,10 @@ export interface StateRestoreReport {
 
 export interface StateProvider {
   readonly kind: StateUse['kind'];
-  /** What the state is now, for these keys (all when empty); plain JSON. */
-  capture(keys: readonly string[]): Promise<unknown>;
+  /** What the state is now, for these keys (all when empty); plain JSON. `use`: the whole declaration. */
+  capture(keys: readonly string[], use?: StateUse): Promise<unknown>;
+  /** Files a capture relies on to be restored (kept .debs): the snapshot records their content too. */
+  keepFiles?(saved: unknown): string[];
   /** Puts the captured state back. */
   restore(saved: unknown): Promise<StateRestoreReport>;
   /** What restore() would change now, in words ("remove hello"); changes nothing. */

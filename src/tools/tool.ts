@@ -25,13 +25,21 @@ export type Capability =
 export interface PathUse {
   path: string;
   access: 'read' | 'write';
+  /** A directory whose whole tree is changed (shell.exec's writeDirs): snapshotted whole, and judged with what is inside it. */
+  tree?: true;
 }
+
+/** How a tree travels in a list of writable paths (the sandbox's, a helper's message): with a trailing slash, which no normalised path has. */
+export const treeMark = (path: string): string => `${path.replace(/\/+$/, '')}/`;
+export const isTreeMark = (path: string): boolean => path.length > 1 && path.endsWith('/');
 
 /** Machine state beyond files that a step changes: snapshotted before it runs, restored on rollback. */
 export interface StateUse {
   kind: 'packages' | 'services' | 'firewall';
   /** Which units (services) or packages; empty means all of that kind. */
   keys: string[];
+  /** packages: the apt argv the step runs; the installed .deb of every package it replaces or removes is kept. */
+  transaction?: string[];
 }
 
 export interface ToolContext {

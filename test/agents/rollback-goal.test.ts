@@ -8,6 +8,7 @@ import {
   existsSync,
   linkSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -21,6 +22,7 @@ import type { PlanStepSpec } from '../../src/protocol/model.js';
 import { probeSandbox } from '../../src/sandbox/bubblewrap.js';
 import { writeSandbox } from '../../src/sandbox/read-only-sandbox.js';
 import { readXattrs } from '../../src/tools/fs-meta.js';
+import { treePaths } from '../../src/tools/snapshot-tree.js';
 import { engineRig, type EngineRig } from '../helpers/engine.js';
 
 let rig: EngineRig | undefined;
@@ -194,6 +196,55 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
     expect(readFileSync(join(dir, 'declared'), 'utf8')).toBe('before\nchanged\n');
     expect(lstatSync(join(dir, 'undeclared.sh')).mtime.toISOString()).toBe(OLD.toISOString());
     expect(existsSync(join(dir, 'created'))).toBe(false);
+  });
+
+  it('a directory declared writable whole: changed inside, then rolled back to exactly what it held', async () => {
+    const dir = workDir();
+    const data = join(dir, 'data');
+    mkdirSync(join(data, 'sub'), { recursive: true });
+    writeFileSync(join(data, 'keep.txt'), 'one\n', { mode: 0o640 });
+    writeFileSync(join(data, 'sub', 'gone.txt'), 'old\n');
+    setXattr(join(data, 'keep.txt'), 'user.tag', 'v1');
+    for (const p of [join(data, 'keep.txt'), join(data, 'sub', 'gone.txt')]) utimesSync(p, OLD, OLD);
+    writeFileSync(join(dir, 'beside'), 'untouched\n');
+    utimesSync(join(dir, 'beside'), OLD, OLD);
+    const tree = (): Record<string, unknown> => Object.fromEntries(treePaths(data).map((p) => [p, describePath(p)]));
+    const before = tree();
+    const command = [
+      `echo two >> ${join(data, 'keep.txt')}`,
+      `chmod 600 ${join(data, 'keep.txt')}`,
+      `rm ${join(data, 'sub', 'gone.txt')}`,
+      `mkdir -p ${join(data, 'new', 'deeper')}`,
+      `echo made > ${join(data, 'new', 'deeper', 'made.txt')}`,
+      `echo x > ${join(data, 'fresh.txt')}`,
+      // Not a redirection (which would declare its file): a path outside the directory, not writable.
+      `(touch ${join(dir, 'beside')} ${join(dir, 'sneaky')} 2>/dev/null || true)`,
+    ].join(' && ');
+    rig = engineRig(() => scripted([step('s1', 'shell.exec', { command, writeDirs: [data] })]), sandboxed);
+    const goal = await rig.engine.submit('change a tree', rig.actor);
+    if (goal.plan === null) throw new Error(goal.message ?? 'no plan');
+    // The preview says that the whole directory is writable, snapshotted, and cleaned on rollback.
+    expect(goal.plan.steps[0]?.preview.detail).toMatch(
+      new RegExp(
+        `writable: only .*the directory ${data} \\(all of it: snapshotted first; a rollback restores it and removes what is new in it\\)`,
+      ),
+    );
+    rig.engine.decide(goal.plan.id, goal.plan.hash, 'approve', undefined, rig.actor, true);
+    await rig.engine.idle();
+    const ranStep = rig.engine.get(goal.id).plan?.steps[0];
+    expect([ranStep?.state, ranStep?.output]).toEqual(['succeeded', expect.anything()]);
+    expect(readFileSync(join(data, 'new', 'deeper', 'made.txt'), 'utf8')).toBe('made\n');
+    expect(existsSync(join(data, 'sub', 'gone.txt'))).toBe(false);
+    // Outside the declared directory nothing was writable.
+    expect(lstatSync(join(dir, 'beside')).mtime.toISOString()).toBe(OLD.toISOString());
+    expect(existsSync(join(dir, 'sneaky'))).toBe(false);
+
+    const rolled = await rig.engine.rollback(goal.id, rig.actor);
+    expect(rolled.state).toBe('rolled_back');
+    expect(rolled.message ?? '').not.toMatch(/NOT brought back/);
+    expect(tree()).toEqual(before);
+    expect(existsSync(join(data, 'new'))).toBe(false);
+    expect(existsSync(join(data, 'fresh.txt'))).toBe(false);
   });
 });
 

@@ -43,7 +43,7 @@ describe('loadConfig layering', () => {
       system: { log_level: 'info', autonomy_level: 'supervised' },
       security: { mode: 'normal', dangerous_patterns: [], require_confirm: [] },
       tools: { exec_timeout_ms: 30_000, output_cap_bytes: 1024 * 1024 },
-      recovery: { snapshot_interval: 'hourly', max_snapshots: 24 },
+      recovery: { snapshot_interval: 'hourly' },
       daemon: {
         max_clients: 64,
         max_frame_bytes: 1_048_576,
@@ -51,7 +51,7 @@ describe('loadConfig layering', () => {
         admin_reserved_clients: 8,
         handshake_timeout_ms: 10_000,
       },
-      monitor: { interval_s: 30, keep_hours: 24, cpu_pct: 95, memory_pct: 90, disk_pct: 90, load_per_core: 4 },
+      monitor: { interval_s: 30, cpu_pct: 95, memory_pct: 90, disk_pct: 90, load_per_core: 4 },
     });
   });
 
@@ -106,9 +106,9 @@ describe('loadConfig layering', () => {
   });
 
   it('skips a missing file and a null layer', () => {
-    writeFileSync(userFile, '[recovery]\nmax_snapshots = 3\n');
+    writeFileSync(userFile, '[recovery]\nsnapshot_interval = "daily"\n');
     const { config, sources } = loadConfig({ systemFile: join(dir, 'nope.toml'), userFile, env: {} });
-    expect(config.recovery.max_snapshots).toBe(3);
+    expect(config.recovery.snapshot_interval).toBe('daily');
     expect(sources).toEqual([userFile]);
     expect(loadConfig({ systemFile: null, userFile: null, env: {} }).sources).toEqual([]);
   });
@@ -128,7 +128,7 @@ describe('loadConfig errors', () => {
     const err = configError(() => load({ user: '[security]\nmoed = "safe"\n' }));
     expect(err.key).toBe('security.moed');
     expect(err.message).toBe(
-      `${userFile}: security.moed: unknown key; expected one of mode, dangerous_patterns, require_confirm`,
+      `${userFile}: security.moed: unknown key; expected one of mode, dangerous_patterns, require_confirm, auto_patch, auto_patch_window, auto_patch_checks`,
     );
   });
 

@@ -34,6 +34,8 @@ describe("the seed's config.toml", () => {
       openai: { model: 'gpt-4o', fallback_only: true },
     });
     expect(config.security.mode).toBe('normal');
+    // Honoured: the seed's auto_patch = true is patching with security updates (docs/operations.md).
+    expect(config.security.auto_patch).toBe('security');
     expect(warnings.map((w) => w.key)).toEqual([
       'models.runtime',
       'memory.operational_max_entries',
@@ -43,7 +45,6 @@ describe("the seed's config.toml", () => {
       'security.capability_mode',
       'security.audit_all_tool_calls',
       'security.sandbox_untrusted',
-      'security.auto_patch',
       'network.management_port',
       'network.management_tls',
       'network.allow_outbound',

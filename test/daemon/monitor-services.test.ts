@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTimeline } from '../../init/timeline/timeline-store.js';
+import { readTimeline } from '../../src/files/boot-timeline-file.js';
 import { AiosClient } from '../../src/protocol/client.js';
 import type { GoalView } from '../../src/protocol/model.js';
 import { askInit } from '../../src/tools/init-control-client.js';

@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     );
   });
 
-  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview", async () => {
+  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run", async () => {
     const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
     const attempts = [
       req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
@@ -141,6 +141,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(4, 'agents/stop', { agent: 'storage', hold: true }),
       req(5, 'audit/acknowledge', { note: 'hide it' }),
       req(6, 'rollback/preview', { goalId: goal.id }),
+      req(7, 'patch/run', {}),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);

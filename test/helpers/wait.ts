@@ -1,7 +1,7 @@
 import type { AiosClient } from '../../src/protocol/client.js';
-import type { GoalView } from '../../src/protocol/model.js';
+import { GoalEnded, type GoalView } from '../../src/protocol/model.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back', 'not_understood', 'interrupted', 'cancelled']);
+const FINAL: ReadonlySet<string> = new Set(GoalEnded.options);
 
 /** Polls until the goal reaches a final state; event-driven code is tested elsewhere. */
 export async function waitForGoal(client: AiosClient, goalId: string, timeoutMs = 10_000): Promise<GoalView> {

@@ -7,7 +7,8 @@
 //
 //   load PREFIX: submit goals that write a file, approve each, print {"ack":…} as soon as
 //                aiosd answers the approval and {"done":…} when the goal ends; forever.
-//   check GOAL_IDS_JSON: print each goal as aiosd has it now, then {"verify":…} (audit/verify).
+//   check GOAL_IDS_JSON: print each goal as aiosd has it now (its steps' states too), then
+//                {"verify":…} (audit/verify) and {"health":…,"problems":…} (status/get).
 import { connect } from 'node:net';
 
 const [mode, socketPath, protocolVersion, arg] = process.argv.slice(2);
@@ -93,12 +94,20 @@ if (mode === 'load') {
   for (const goalId of JSON.parse(arg)) {
     try {
       const g = await call('goal/get', { goalId });
-      out({ goal: goalId, state: g.state, approvedBy: (g.plan?.steps ?? []).map((s) => s.approvedBy) });
+      const steps = g.plan?.steps ?? [];
+      out({
+        goal: goalId,
+        state: g.state,
+        approvedBy: steps.map((s) => s.approvedBy),
+        steps: steps.map((s) => s.state),
+      });
     } catch (err) {
       out({ goal: goalId, missing: err.message });
     }
   }
   out({ verify: await call('audit/verify', {}) });
+  const status = await call('status/get', {});
+  out({ health: status.health, problems: status.problems });
   process.exit(0);
 } else {
   out({ error: `unknown mode ${mode}` });

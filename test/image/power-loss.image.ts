@@ -2,8 +2,9 @@
 // run back to back over SSH, and the VM hard-stopped (QEMU killed: no guest shutdown, no
 // flush) while goals run, AIOS_POWER_LOSS_CYCLES times (default 3). After each stop the
 // disk must hold a sound database (PRAGMA integrity_check) with every approval aiosd had
-// acknowledged, and after the next boot aiosd must answer for all of them and its ledger
-// must verify.
+// acknowledged, and after the next boot aiosd must answer for all of them, its ledger must
+// verify and not be BROKEN (heads the group commit had not synced are no break), and a step
+// the stop cut off must be "outcome unknown", never "failed" or re-run (issue 16).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,23 @@ function checkThroughDaemon(node: NodeVm, socket: string): void {
   const verify = lines.find((l) => 'verify' in l)?.['verify'] as { ok: boolean; entries: number; firstBad: unknown };
   expect(verify.firstBad).toBeNull();
   expect(verify.ok).toBe(true);
+  // Issue 16: heads the head log's group commit had not synced are no break after a power loss,
+  // and a step cut off mid-way is "outcome unknown", never "failed" (and never run again).
+  const status = lines.find((l) => 'health' in l) as { health: string; problems: string[] } | undefined;
+  expect(status?.problems.filter((p) => /audit ledger|database/.test(p))).toEqual([]);
+  for (const a of acked) {
+    const g = lines.find((l) => l['goal'] === a.goalId) as { state: string; steps: string[] } | undefined;
+    expect(g?.state, `goal ${a.goalId}`).not.toBe('failed');
+    expect(
+      g?.steps.filter((s) => s === 'failed' || s === 'running'),
+      `steps of ${a.goalId}`,
+    ).toEqual([]);
+    if (g?.state === 'interrupted')
+      expect(
+        g.steps.every((s) => ['outcome_unknown', 'approved', 'pending', 'succeeded'].includes(s)),
+        `steps of the interrupted goal ${a.goalId}: ${JSON.stringify(g.steps)}`,
+      ).toBe(true);
+  }
 }
 
 /** Goals approved back to back until the `stopAfter`-th acknowledgement, then QEMU is killed a moment later. */

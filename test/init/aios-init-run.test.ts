@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { daemonService } from '../../init/boot/daemon-service.js';
 import { daemonStatus } from '../../init/daemon-probe.js';
 import { Supervisor } from '../../init/supervisor/supervisor.js';
-import { readTimeline } from '../../init/timeline/timeline-store.js';
+import { readTimeline } from '../../src/files/boot-timeline-file.js';
 import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import { aiosBin, repoRoot } from '../helpers/daemon.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPhases, type BootPhase } from '../../init/boot/phase-runner.js';
-import { bootChart, bootSummary, phaseDetails } from '../../init/timeline/boot-chart.js';
+import { bootChart, bootSummary, phaseDetails } from '../../src/cli/boot-chart.js';
 import { TimelineRecorder } from '../../init/timeline/timeline-recorder.js';
 import {
   bootTimelineView,
@@ -12,7 +12,7 @@ import {
   readTimeline,
   timelinePath,
   writeTimeline,
-} from '../../init/timeline/timeline-store.js';
+} from '../../src/files/boot-timeline-file.js';
 
 let dir: string;
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTimeline } from '../../init/timeline/timeline-store.js';
+import { readTimeline } from '../../src/files/boot-timeline-file.js';
 import type { InitServiceInfo } from '../../src/protocol/init-control.js';
 import { askInit } from '../../src/tools/init-control-client.js';
 import { aiosBin, repoRoot } from '../helpers/daemon.js';

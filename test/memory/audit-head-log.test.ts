@@ -150,6 +150,31 @@ describe('the head log', () => {
     expect(restart().verify()).toMatchObject({ ok: true, entries: 6 });
   });
 
+  it('has every head in the file when append returns, before its group-committed sync', () => {
+    appendN(4);
+    // Read while the log is still open, as after a kill -9: the kernel has every line.
+    const seqs = readFileSync(join(dir, HEAD_LOG), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(seqs).toEqual([1, 2, 3, 4]);
+  });
+
+  it('after a power loss took the last unsynced heads, guards those entries from the next start on', () => {
+    appendN(6);
+    stop();
+    // What a power loss can do to the group commit: the heads of 5 and 6 never reached the disk.
+    const path = join(dir, HEAD_LOG);
+    writeLines(path, readFileSync(path, 'utf8').trim().split('\n').slice(0, 4).join('\n') + '\n');
+    start();
+    expect(ledger.problem()).toBeNull();
+    expect(ledger.verify()).toMatchObject({ ok: true, entries: 6 });
+    // The start recorded the database's head (6): cutting 5 and 6 now is found.
+    db.prepare('DELETE FROM audit WHERE seq > 4').run();
+    expect(restart().verify()).toMatchObject({ ok: false, firstBad: { seq: 5 } });
+    expect(restart().problem()).toMatch(/BROKEN at entry 5/);
+  });
+
   it('says BROKEN when a line in the middle was edited, until acknowledged', () => {
     appendN(5);
     const path = join(dir, HEAD_LOG);

@@ -1,7 +1,8 @@
 // The plan schema built from the registry, its grammar form, and how an answer becomes a plan
 // or a list of reasons; the bounded retry loop that feeds the reasons back.
 import { describe, expect, it } from 'vitest';
-import { checkDraft, parseDraftText, agentFor } from '../../src/models/plan-draft.js';
+import { checkDraft, parseDraftText } from '../../src/models/plan-draft.js';
+import { agentFor } from '../../src/agents/agent-roster.js';
 import { planWithRetries } from '../../src/models/model-planner.js';
 import { dropOptionalNulls, planGrammarSchema, planJsonSchema, type JsonSchema } from '../../src/models/plan-schema.js';
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';

@@ -1,6 +1,6 @@
 // A real policy engine (real mvdan/sh worker, real registry) for the policy tests.
 import { afterAll } from 'vitest';
-import type { SecurityMode } from '../../src/agents/approval-policy.js';
+import type { SecurityMode } from '../../src/protocol/vocabulary.js';
 import { aiosProtectedPaths, createPolicy } from '../../src/agents/plan-policy.js';
 import type { PolicyEngine, PolicyVerdict } from '../../src/policy/policy-engine.js';
 import type { Tier } from '../../src/protocol/model.js';

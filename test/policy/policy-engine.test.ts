@@ -49,6 +49,16 @@ describe('protected paths', () => {
     expect(modelPlan.reasons.join()).toMatch(/a model's plan changes/);
   });
 
+  it('a directory declared writable whole is a change to what is protected inside it', async () => {
+    const etc = await judgeTool(normal, 'shell.exec', { command: 'true', writeDirs: ['/etc'] });
+    expect(etc.adminReasons.join()).toMatch(/changes .* \(\/etc\//);
+    expect(etc.paths).toContainEqual({ path: '/etc', access: 'write', tree: true });
+    const state = await judgeTool(normal, 'shell.exec', { command: 'true', writeDirs: [join(AIOS.stateDir, '..')] });
+    expect(state.adminReasons.join()).toMatch(/aiOS state directory/);
+    const plain = await judgeTool(normal, 'shell.exec', { command: 'true', writeDirs: [join(work, 'data')] });
+    expect(plain.adminReasons.filter((r) => /protect|hashes|aiOS|sudo/.test(r))).toEqual([]);
+  });
+
   it('sees through .. and through a symlinked parent directory', async () => {
     expect(
       (

@@ -2,7 +2,7 @@
 // nothing in either; a writing command may change exactly its declared files (keeping root's
 // power over them), and a declared path the sandbox cannot bind stops it before it runs.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeSandbox } from '../../src/sandbox/bubblewrap.js';
@@ -91,6 +91,30 @@ describe.skipIf(!probeSandbox().available)('a writing command in its sandbox', (
     expect(existsSync('/etc/aios-escape')).toBe(false);
     expect(existsSync(`${declared}.dev`)).toBe(false);
     expect(r.out).toMatch(/permission denied|Operation not permitted|must be superuser/i);
+  });
+
+  it('a directory declared whole (a trailing slash) is writable with all it holds, and what is hidden in it stays hidden', () => {
+    if (wrap === null) throw new Error('no sandbox');
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'secret'), { recursive: true });
+    writeFileSync(join(tree, 'secret', 'key'), 'hidden\n');
+    const hiding = writeSandbox({ hide: [join(tree, 'secret')], cpuSeconds: 5 }).wrap;
+    if (hiding === null) throw new Error('no sandbox');
+    const r = run(
+      hiding(
+        [
+          '/bin/sh',
+          '-c',
+          `mkdir -p ${tree}/a/b && echo made > ${tree}/a/b/f; ls ${tree}/secret; touch ${tree}/secret/planted 2>/dev/null; touch ${dir}/outside-tree 2>/dev/null; true`,
+        ],
+        [`${tree}/`],
+      ),
+    );
+    expect(readFileSync(join(tree, 'a', 'b', 'f'), 'utf8')).toBe('made\n');
+    expect(r.out).not.toMatch(/key/);
+    expect(existsSync(join(tree, 'secret', 'planted'))).toBe(false);
+    expect(existsSync(join(dir, 'outside-tree'))).toBe(false);
+    expect(() => wrap(['/bin/true'], [`${join(tree, 'a', 'b', 'f')}/`])).toThrow(/is not one/);
   });
 
   it('refuses a declared path that does not exist, is a directory or a link, before running anything', () => {

@@ -60,7 +60,13 @@ describe('controller, connected', () => {
   });
 
   it('subscribes, loads the goals and the status once connected', () => {
-    expect(client.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get']);
+    // models/recommend: whether the first-run offer shows (only the built-in rules can plan).
+    expect(client.sent.map((s) => s.method)).toEqual([
+      'events/subscribe',
+      'goal/list',
+      'status/get',
+      'models/recommend',
+    ]);
     const s = store.getState();
     expect(s.connection.kind).toBe('connected');
     expect(s.session).toEqual({ user: 'alice', role: 'operator', node: 'node1', mode: 'user' });
@@ -471,7 +477,13 @@ describe('controller, roles and connection', () => {
     expect(store.getState().flash?.text).toMatch(/unreachable: the goal is queued \(1\)/);
     expect(store.getState().queued).toEqual(['x']);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(second.sent.map((s) => s.method)).toEqual(['events/subscribe', 'goal/list', 'status/get', 'goal/submit']);
+    expect(second.sent.map((s) => s.method)).toEqual([
+      'events/subscribe',
+      'goal/list',
+      'status/get',
+      'goal/submit',
+      'models/recommend',
+    ]);
     expect(second.calls('goal/submit')).toEqual([{ text: 'x' }]);
     expect(store.getState().connection.kind).toBe('connected');
     expect(store.getState().queued).toEqual([]);

@@ -122,7 +122,7 @@ describe('frames at 80x24', () => {
         x               reject whole plan
         s               skip selected step
         e               edit the step's arguments
-      ↓ 83 more — ↑/↓ scroll
+      ↓ 84 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);

@@ -128,7 +128,7 @@ describe('pruning', () => {
     ).toEqual([manual.snapshot.id, autos[3], autos[4], step.id].sort());
   });
 
-  it('schedules automatic snapshots and prunes to max_snapshots', () => {
+  it('schedules automatic snapshots and prunes to [retention] auto_snapshots', () => {
     const { store } = setup();
     const root = tempDir();
     writeFileSync(join(root, 'f'), 'x');

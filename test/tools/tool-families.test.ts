@@ -172,8 +172,8 @@ describe('services, packages and the firewall say plainly what is possible here'
       'Inst libfoo1 [1.0-1] (1.1-1 Debian:12/stable [amd64])\nInst hello (2.10-3 Debian:12.15/oldstable [amd64])\nRemv old-thing [0.9]\nConf hello (2.10-3 Debian [amd64])\n',
     );
     expect(changes).toEqual([
-      { action: 'upgrade', name: 'libfoo1', from: '1.0-1', to: '1.1-1' },
-      { action: 'install', name: 'hello', from: null, to: '2.10-3' },
+      { action: 'upgrade', name: 'libfoo1', from: '1.0-1', to: '1.1-1', origin: 'Debian:12/stable' },
+      { action: 'install', name: 'hello', from: null, to: '2.10-3', origin: 'Debian:12.15/oldstable' },
       { action: 'remove', name: 'old-thing', from: '0.9', to: null },
     ]);
   });

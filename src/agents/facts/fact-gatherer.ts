@@ -77,7 +77,7 @@ export class FactGatherer implements FactSource {
     const v = registry.validate(name, input);
     if (!v.ok) return refuse(v.error);
     const agent = agentFor(tool.capabilities);
-    if (agent === undefined) return refuse(`no agent may use ${name}`);
+    if (agent === null) return refuse(`no agent may use ${name}`);
     const verdict = await policy.evaluate({ tool, args: v.args, agent, tier: 'cloud' });
     if (verdict.decision !== 'allow' || verdict.adminReasons.length > 0) {
       return refuse(

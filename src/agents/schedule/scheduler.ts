@@ -6,8 +6,9 @@ import { EVERY_PATTERN, type ScheduleEntry } from '../../config/operations-schem
 import { nextCron, parseCron } from '../../config/cron.js';
 import type { GoalView } from '../../protocol/model.js';
 import type { ScheduleView } from '../../protocol/schedule.js';
+import type { AutonomyLevel } from '../../protocol/vocabulary.js';
 
-type Level = 'manual' | 'supervised' | 'full';
+type Level = AutonomyLevel;
 const RANK: Record<Level, number> = { manual: 0, supervised: 1, full: 2 };
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const BUSY = new Set(['planning', 'awaiting_approval', 'running']);

@@ -122,7 +122,7 @@ export class StepVerifier {
     const v = this.deps.registry.validate(call.tool, call.args);
     if (!v.ok) return `the ${spec.check} check is not valid: ${v.error}`;
     const agent = agentFor(v.tool.capabilities);
-    if (agent === undefined) return `no agent may run ${call.tool} for the ${spec.check} check`;
+    if (agent === null) return `no agent may run ${call.tool} for the ${spec.check} check`;
     const verdict = await this.deps.policy.evaluate({ tool: v.tool, args: v.args, agent, tier });
     if (verdict.decision === 'deny')
       return `the ${spec.check} check is denied by policy: ${verdict.reasons.join('; ')}`;

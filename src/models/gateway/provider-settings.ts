@@ -2,8 +2,7 @@
 // what is still missing after every layer was merged said in words.
 import type { ApiConfig, ApiProviderConfig } from '../../config/models-schema.js';
 import { durationMs } from '../duration.js';
-
-export type ProviderKind = 'anthropic' | 'openai' | 'openai-compatible';
+import type { ProviderKind } from '../../protocol/vocabulary.js';
 
 export interface ProviderSettings {
   name: string;

@@ -4,9 +4,10 @@ import { basename, isAbsolute, join } from 'node:path';
 import type { LocalModelConfig, ModelsConfig } from '../../config/models-schema.js';
 import { durationMs } from '../duration.js';
 import type { GpuSetting } from './worker-protocol.js';
+import { LocalModelKey } from '../../protocol/vocabulary.js';
 
-export type ModelKey = 'operational' | 'tactical';
-export const MODEL_KEYS: readonly ModelKey[] = ['operational', 'tactical'];
+export type ModelKey = LocalModelKey;
+export const MODEL_KEYS: readonly ModelKey[] = LocalModelKey.options;
 
 export interface ModelSettings {
   key: ModelKey;

@@ -1,7 +1,7 @@
 // `aios boot`: the boot timeline from the daemon, as a chart (or --json); and the one line
 // that `aios status` adds about the boot.
-import { connectDaemon, exitCodeFor } from '../../src/cli/connect.js';
-import type { AiosClient } from '../../src/protocol/client.js';
+import { connectDaemon, exitCodeFor } from './connect.js';
+import type { AiosClient } from '../protocol/client.js';
 import { bootChart, bootSummary, phaseDetails } from './boot-chart.js';
 
 export interface BootIo {

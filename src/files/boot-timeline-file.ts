@@ -1,8 +1,9 @@
 // Where the boot timeline lives: boot-timeline.json in the state dir, written whole and
 // renamed into place so a reader never sees half a file. aiosd reads it for `boot/timeline`.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BootTimeline } from '../../src/protocol/boot-timeline.js';
+import { writeFileAtomicSync } from './write-file-atomic.js';
+import { BootTimeline } from '../protocol/boot-timeline.js';
 
 export const TIMELINE_FILE = 'boot-timeline.json';
 
@@ -12,9 +13,7 @@ export function timelinePath(stateDir: string): string {
 
 export function writeTimeline(stateDir: string, timeline: BootTimeline): void {
   const file = timelinePath(stateDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(timeline, null, 2) + '\n', { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(timeline, null, 2) + '\n', { mode: 0o644 });
 }
 
 /** The recorded timeline, or null when none was recorded (or it cannot be read as one). */

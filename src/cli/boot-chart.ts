@@ -1,8 +1,8 @@
 // The boot timeline as text, the way `systemd-analyze` and `systemd-analyze plot` show a boot:
 // a summary line, then one bar per phase on a shared time axis (plain ASCII, so it reads the
 // same on a serial console), then the supervised services.
-import type { BootPhaseRecord, BootTimeline } from '../../src/protocol/boot-timeline.js';
-import { sanitize } from '../../src/text/sanitize.js';
+import type { BootPhaseRecord, BootTimeline } from '../protocol/boot-timeline.js';
+import { sanitize } from '../text/sanitize.js';
 
 const MARK: Record<BootPhaseRecord['status'], string> = {
   pending: ' ',

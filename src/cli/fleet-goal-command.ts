@@ -1,0 +1,233 @@
+// `aios fleet goal "<text>" --nodes …`, `aios fleet goal show <id>`, `aios fleet rollback <id>`:
+// a person's workstation (or any machine with their creds and key) driving a fleet goal.
+import { createInterface } from 'node:readline/promises';
+import type { NodeReport } from '../fleet/messages.js';
+import type { PersonBus } from '../fleet/person-bus.js';
+import type { NodeOutcome, PlanGroup, RolloutResult } from '../fleet/rollout.js';
+import { sanitize } from '../text/sanitize.js';
+import type { Io } from './commands.js';
+import { personContext, type PersonOptions } from './fleet-commands.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface FleetGoalOptions extends PersonOptions {
+  nodes?: string;
+  yes?: boolean;
+  confirm?: boolean;
+  canary?: string;
+  batch?: string;
+  maxFailures?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+const one = (s: string): string => sanitize(s, { singleLine: true });
+
+async function openBus(o: PersonOptions): Promise<PersonBus> {
+  const ctx = personContext(o);
+  if (ctx === null)
+    throw new CliError(
+      EXIT.usage,
+      "a fleet goal needs the hub and a person's creds: --hub URL --creds FILE (or AIOS_FLEET_HUB and AIOS_FLEET_CREDS)",
+    );
+  const { openPersonBus } = await import('../fleet/person-bus.js');
+  return openPersonBus(ctx);
+}
+
+function count(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(EXIT.usage, `${flag} must be a whole number, not "${text}"`);
+  return n;
+}
+
+export function groupLines(groups: readonly PlanGroup[]): string[] {
+  const lines = [groups.map((g, i) => `${g.nodes.length} node(s): plan ${letter(i)}`).join(' · ')];
+  for (const [i, g] of groups.entries()) {
+    lines.push(`plan ${letter(i)} (${g.hash.slice(0, 12)}) on ${g.nodes.join(', ')}:`);
+    for (const s of g.steps)
+      lines.push(
+        `  ${s.id} ${s.tool} ${one(JSON.stringify(s.args))} (risk ${s.risk}${s.reversible ? '' : ', IRREVERSIBLE'}) — ${one(s.summary)}`,
+      );
+  }
+  return lines;
+}
+
+const letter = (i: number): string => String.fromCharCode(65 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : '');
+
+export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io): Promise<number> {
+  if (o.nodes === undefined)
+    throw new CliError(EXIT.usage, 'give --nodes GLOB or --nodes label=value (e.g. --nodes "*")');
+  const { durationMs } = await import('../models/duration.js');
+  const timeoutMs = o.timeout === undefined ? 60_000 : durationMs(o.timeout);
+  const interactive = process.stdin.isTTY === true && o.yes !== true;
+  if (o.yes !== true && !interactive)
+    throw new CliError(
+      EXIT.usage,
+      'not a terminal: give --yes to approve every plan group, or run it where you can answer',
+    );
+  const bus = await openBus(o);
+  try {
+    const { selectNodes } = await import('../fleet/node-select.js');
+    const { runRollout } = await import('../fleet/rollout.js');
+    const nodes = selectNodes(await bus.nodes(), o.nodes);
+    if (nodes.length === 0)
+      throw new CliError(EXIT.failed, `no node matches --nodes ${o.nodes} (aios fleet nodes lists them)`);
+    const result = await runRollout(bus, {
+      text,
+      nodes,
+      canary: count(o.canary, '--canary', 1),
+      batch: count(o.batch, '--batch', 10),
+      maxFailures: count(o.maxFailures, '--max-failures', 0),
+      timeoutMs,
+      confirm: o.confirm === true,
+      decide: async (g) => {
+        if (o.yes === true) return 'approve';
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        try {
+          const a = await rl.question(`approve plan ${g.hash.slice(0, 12)} on ${g.nodes.length} node(s)? [y/N] `);
+          return /^y(es)?$/i.test(a.trim()) ? 'approve' : 'reject';
+        } finally {
+          rl.close();
+        }
+      },
+      onEvent: (e) => {
+        if (io.json) return;
+        if (e.type === 'planned') {
+          io.err(
+            e.groups.length === 0
+              ? 'no plan waits for a person: each node runs, or refused, its plan under its own policy'
+              : `plans: ${groupLines(e.groups).join('\n')}`,
+          );
+          if (e.unreachable.length > 0) io.err(`UNREACHABLE (no plan within the timeout): ${e.unreachable.join(', ')}`);
+        } else if (e.type === 'wave') io.err(`${e.canary ? 'canary' : `batch ${e.wave}`}: ${e.nodes.join(', ')}`);
+        else if (e.type === 'stopped') io.err(`STOPPED: ${e.failures} failure(s), more than --max-failures allows`);
+      },
+    });
+    printResult(result, io);
+    return result.failures > 0 || result.stopped || result.nodes.some((n) => n.phase === 'unreachable')
+      ? EXIT.failed
+      : 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+export function printResult(r: RolloutResult, io: Io): void {
+  if (io.json) {
+    io.out(JSON.stringify(r));
+    return;
+  }
+  io.out(`fleet goal ${r.fleetGoal}: ${r.nodes.length} node(s), ${r.failures} failed${r.stopped ? ', STOPPED' : ''}`);
+  for (const n of r.nodes) io.out(nodeLine(n));
+}
+
+function nodeLine(n: NodeOutcome): string {
+  const state =
+    n.phase === 'unreachable' ? 'UNREACHABLE' : n.phase === 'not started' ? 'not started' : (n.report?.state ?? '?');
+  const msg = n.report?.message ?? '';
+  return `  ${n.node.padEnd(20)} ${state.padEnd(18)}${n.canary ? ' (canary)' : ''} ${one(msg).slice(0, 200)}`;
+}
+
+/** Everything nodes said about a fleet goal, as the stream holds it: each node's newest report. */
+async function latestReports(bus: PersonBus, fleetGoal: string, quietMs = 700): Promise<Map<string, NodeReport>> {
+  const { NodeReport } = await import('../fleet/messages.js');
+  const keys = new Map((await bus.nodes()).map((n) => [n.node, n.key]));
+  const latest = new Map<string, NodeReport>();
+  let last = Date.now();
+  const stop = await bus.follow(fleetGoal, (e) => {
+    const r = NodeReport.safeParse(e.body);
+    if (keys.get(e.node) !== e.signer || !r.success) return;
+    latest.set(e.node, r.data);
+    last = Date.now();
+  });
+  while (Date.now() - last < quietMs) await new Promise((r) => setTimeout(r, 100));
+  stop();
+  return latest;
+}
+
+export async function fleetGoalShowCommand(id: string, o: PersonOptions, io: Io): Promise<number> {
+  const bus = await openBus(o);
+  try {
+    const latest = await latestReports(bus, id);
+    if (latest.size === 0) throw new CliError(EXIT.noSuchGoal, `no node has reported on fleet goal ${id}`);
+    if (io.json) io.out(JSON.stringify({ fleetGoal: id, nodes: Object.fromEntries(latest) }));
+    else
+      for (const [node, r] of latest)
+        io.out(`  ${node.padEnd(20)} ${r.state.padEnd(18)} ${one(r.message ?? '').slice(0, 200)}`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+/** Rolls back each node's goal, after saying which; each node judges the person's role itself. */
+export async function fleetRollbackCommand(
+  id: string,
+  o: PersonOptions & { yes?: boolean; timeout?: string },
+  io: Io,
+): Promise<number> {
+  const bus = await openBus(o);
+  try {
+    const latest = await latestReports(bus, id);
+    const targets = [...latest].filter(
+      ([, r]) => r.goalId !== null && ['succeeded', 'failed', 'cancelled'].includes(r.state),
+    );
+    if (targets.length === 0)
+      throw new CliError(EXIT.failed, `fleet goal ${id} changed nothing that could be rolled back`);
+    if (!io.json)
+      for (const [node, r] of targets)
+        io.err(
+          `${node}: roll back goal ${r.goalId ?? ''} (${r.steps
+            .filter((s) => s.state === 'succeeded')
+            .map((s) => `${s.tool} ${one(JSON.stringify(s.args))}`)
+            .join('; ')})`,
+        );
+    if (o.yes !== true)
+      throw new CliError(EXIT.usage, 'review the list above, then run again with --yes to roll back on those nodes');
+    const { durationMs } = await import('../models/duration.js');
+    const deadline = Date.now() + (o.timeout === undefined ? 60_000 : durationMs(o.timeout));
+    for (const [node] of targets) await bus.send(node, 'rollback', { fleetGoal: id });
+    const done = new Map<string, NodeReport>();
+    const { NodeReport } = await import('../fleet/messages.js');
+    const stop = await bus.follow(id, (e) => {
+      const r = NodeReport.safeParse(e.body);
+      if (r.success && ['rolled_back', 'refused'].includes(r.data.state)) done.set(e.node, r.data);
+    });
+    while (done.size < targets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    stop();
+    const rows = targets.map(([node]) => ({
+      node,
+      state: done.get(node)?.state ?? 'UNREACHABLE',
+      message: done.get(node)?.message ?? null,
+    }));
+    if (io.json) io.out(JSON.stringify({ fleetGoal: id, nodes: rows }));
+    else
+      for (const r of rows)
+        io.out(`  ${r.node.padEnd(20)} ${r.state.padEnd(18)} ${one(r.message ?? '').slice(0, 200)}`);
+    return rows.every((r) => r.state === 'rolled_back') ? 0 : EXIT.failed;
+  } finally {
+    await bus.close();
+  }
+}
+
+export async function fleetAuditVerifyCommand(o: PersonOptions & { nodes?: string }, io: Io): Promise<number> {
+  const bus = await openBus(o);
+  try {
+    const { selectNodes } = await import('../fleet/node-select.js');
+    const { verifyNodeAudit } = await import('../fleet/audit-verify.js');
+    const all = await bus.nodes();
+    const nodes = o.nodes === undefined ? all : selectNodes(all, o.nodes);
+    const results = await Promise.all(nodes.map((n) => verifyNodeAudit(bus, n.node)));
+    if (io.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), nodes: results }));
+    else
+      for (const r of results) {
+        io.out(
+          `${r.node.padEnd(20)} ${r.ok ? 'intact' : 'BROKEN'}  ${r.entries} entries, ${r.heads} signed heads published; node at #${r.nodeHead?.seq ?? '?'}`,
+        );
+        for (const p of r.problems) io.out(`  ${one(p)}`);
+      }
+    return results.every((r) => r.ok) ? 0 : EXIT.failed;
+  } finally {
+    await bus.close();
+  }
+}

@@ -1,0 +1,323 @@
+// aiosd's member of the fleet: connects out to the hub with this node's creds, keeps its facts in
+// the node bucket, takes its work from its own durable consumer, answers JSON-RPC calls sent to it,
+// and publishes its ledger. Every request is checked (request-check.ts) and every refusal audited.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Actor } from '../agents/approval-policy.js';
+import { ErrorCode } from '../protocol/jsonrpc.js';
+import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
+import { credsIdentity, fleetConnect } from './creds.js';
+import type { FleetConfig } from './fleet-config.js';
+import { NodeFacts, RpcRequest, type NodeReport } from './messages.js';
+import { nodeFacts } from './node-facts.js';
+import { NodeGoals, refusal, type GoalEngineLike } from './node-goals.js';
+import { RequestCheck } from './request-check.js';
+import { withRetry } from './retry.js';
+import { encodeEnvelope, loadOrCreateKey, parseEnvelope, seal, type Envelope, type SigningKey } from './signing.js';
+import { NODES_BUCKET, STREAM_IN, subjects } from './subjects.js';
+
+export interface FleetNodeDeps {
+  stateDir: string;
+  /** [fleet] node, else [system] hostname, else the machine's name. */
+  nodeName: string;
+  version: string;
+  config: () => FleetConfig | undefined;
+  engine: GoalEngineLike;
+  ledger: LedgerSource & { head(): { seq: number; hash: string } };
+  audit: (action: string, subject: string, detail: Record<string, unknown>) => void;
+  /** The local account a person maps to, as an actor with its role; or why it cannot act. */
+  actorFor: (account: string) => Actor | string;
+  /** One JSON-RPC call as `actor`, through the same schema and permission checks as the socket. */
+  rpc: (actor: Actor, method: string, params: unknown) => Promise<{ result: unknown } | { error: unknown }>;
+  problems: () => string[];
+  log: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+export interface Joined {
+  url: string;
+  ca?: string;
+}
+
+export interface FleetStatus {
+  joined: boolean;
+  node: string;
+  url: string | null;
+  connected: boolean;
+  key: string;
+  problem: string | null;
+}
+
+const FACTS_EVERY_MS = 10_000;
+
+export class FleetNode {
+  private nc: NatsConnection | null = null;
+  private js: JetStreamClient | null = null;
+  private kv: KV | null = null;
+  private problem: string | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  readonly key: SigningKey;
+  private readonly dir: string;
+  private readonly check: RequestCheck;
+  private readonly goals: NodeGoals;
+  private readonly publisher: AuditPublisher;
+
+  constructor(private readonly d: FleetNodeDeps) {
+    this.dir = join(d.stateDir, 'fleet');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.key = loadOrCreateKey(join(this.dir, 'node-key.pem'));
+    this.check = new RequestCheck({
+      node: d.nodeName,
+      people: () => d.config()?.people ?? {},
+      maxAgeMs: () => (d.config()?.max_age_s ?? 120) * 1000,
+      file: join(this.dir, 'seen-nonces.jsonl'),
+    });
+    this.goals = new NodeGoals({
+      engine: d.engine,
+      file: join(this.dir, 'goals.json'),
+      report: (fg, kind, r) => this.report(fg, kind, r),
+      log: d.warn,
+    });
+    this.publisher = new AuditPublisher({
+      node: d.nodeName,
+      ledger: d.ledger,
+      file: join(this.dir, 'audit-published.json'),
+      js: () => this.js,
+    });
+  }
+
+  private get joinFile(): string {
+    return join(this.dir, 'join.json');
+  }
+  private get credsFile(): string {
+    return join(this.dir, 'node.creds');
+  }
+
+  status(): FleetStatus {
+    const joined = existsSync(this.joinFile);
+    return {
+      joined,
+      node: this.d.nodeName,
+      url: joined ? (JSON.parse(readFileSync(this.joinFile, 'utf8')) as Joined).url : null,
+      connected: this.nc !== null && !this.nc.isClosed(),
+      key: this.key.publicKey,
+      problem: this.problem,
+    };
+  }
+
+  /** Connects if this node has joined a fleet; failures are said in status, and retried by the client. */
+  async start(): Promise<void> {
+    if (!existsSync(this.joinFile)) return;
+    const joined = JSON.parse(readFileSync(this.joinFile, 'utf8')) as Joined;
+    await this.connect(joined, readFileSync(this.credsFile, 'utf8'));
+  }
+
+  /** `aios fleet join`: the creds must be a node's, for this node's name; kept 0600 in the state dir. */
+  async join(url: string, creds: string, ca: string | undefined): Promise<FleetStatus> {
+    const id = credsIdentity(creds);
+    if (id.kind !== 'node')
+      throw new Error(`these creds are a ${id.kind}'s (${id.name}); a node joins with aios fleet token --node`);
+    if (id.name !== this.d.nodeName)
+      throw new Error(
+        `these creds are for node "${id.name}", but this node is "${this.d.nodeName}" (set [fleet] node, or mint creds for ${this.d.nodeName})`,
+      );
+    await this.stop();
+    this.closed = false;
+    // Tried before anything is kept, so a wrong URL or revoked creds leave the node as it was.
+    const probe = await fleetConnect({ url, creds, ...(ca === undefined ? {} : { ca }) });
+    await probe.close();
+    writeFileSync(this.credsFile, creds, { mode: 0o600 });
+    chmodSync(this.credsFile, 0o600);
+    writeFileSync(this.joinFile, JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) }) + '\n', { mode: 0o600 });
+    await this.connect({ url, ...(ca === undefined ? {} : { ca }) }, creds);
+    return this.status();
+  }
+
+  async leave(): Promise<FleetStatus> {
+    await this.stop();
+    rmSync(this.joinFile, { force: true });
+    rmSync(this.credsFile, { force: true });
+    return this.status();
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const nc = this.nc;
+    this.nc = null;
+    this.js = null;
+    this.kv = null;
+    if (nc !== null) await nc.close().catch(() => undefined);
+  }
+
+  /** The fleet's nodes as their buckets say, from this node's connection. */
+  async nodes(): Promise<NodeFacts[]> {
+    if (this.kv === null) throw new Error('this node is not connected to a fleet (aios fleet join)');
+    return listNodes(this.kv);
+  }
+
+  private async connect(joined: Joined, creds: string): Promise<void> {
+    this.closed = false;
+    const nc = await fleetConnect({
+      url: joined.url,
+      creds,
+      persistent: true,
+      ...(joined.ca === undefined ? {} : { ca: joined.ca }),
+    });
+    this.nc = nc;
+    this.js = jetstream(nc);
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') this.problem = 'disconnected from the hub; reconnecting';
+        if (s.type === 'reconnect') this.problem = null;
+      }
+    })();
+    this.kv = await new Kvm(nc).open(NODES_BUCKET);
+    await this.publishFacts();
+    this.timers.push(setInterval(() => void this.publishFacts(), FACTS_EVERY_MS));
+    this.timers.push(setInterval(() => void this.flushAudit(), 1000));
+    for (const t of this.timers) t.unref();
+    void this.flushAudit();
+    this.serveRpc(nc.subscribe(subjects.rpc(this.d.nodeName)));
+    void this.takeWork();
+    this.d.log(`joined the fleet at ${joined.url} as node ${this.d.nodeName}`);
+  }
+
+  private async publishFacts(): Promise<void> {
+    const facts = nodeFacts({
+      node: this.d.nodeName,
+      version: this.d.version,
+      stateDir: this.d.stateDir,
+      labels: this.d.config()?.labels ?? {},
+      key: this.key.publicKey,
+      ledgerHead: () => this.d.ledger.head(),
+      problems: this.d.problems,
+    });
+    try {
+      await this.kv?.put(this.d.nodeName, JSON.stringify(facts));
+    } catch (err) {
+      this.problem = `cannot publish this node's facts: ${describe(err)}`;
+    }
+  }
+
+  /** Publishes the ledger now (after a goal ends) rather than at the next tick. */
+  async flushAudit(): Promise<void> {
+    try {
+      await this.publisher.flush();
+    } catch (err) {
+      this.problem = `cannot publish the ledger to the hub: ${describe(err)}`;
+    }
+  }
+
+  /** Takes this node's work from its durable consumer, one message at a time, for as long as it is joined. */
+  private async takeWork(): Promise<void> {
+    while (!this.closed && this.js !== null) {
+      try {
+        const consumer = await this.js.consumers.get(STREAM_IN, subjects.nodeConsumer(this.d.nodeName));
+        const messages = await consumer.consume({ max_messages: 8 });
+        for await (const m of messages) {
+          // Acknowledged first: work is done at most once; the initiator reports a node that never answers.
+          m.ack();
+          await this.handle(m.subject.split('.').at(-1) ?? '', m.data);
+          if (this.closed) break;
+        }
+      } catch (err) {
+        if (this.closed) return;
+        this.problem = `cannot take work from the hub: ${describe(err)}`;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private async handle(kind: string, data: Uint8Array): Promise<void> {
+    const e = parseEnvelope(data);
+    const fleetGoal = fleetGoalOf(e);
+    const actor = this.authorise(e, kind);
+    if (typeof actor === 'string') {
+      if (fleetGoal !== null) await this.report(fleetGoal, 'result', refusal(fleetGoal, actor));
+      return;
+    }
+    const env = e as Envelope<unknown>;
+    try {
+      if (kind === 'goal') await this.goals.plan(env.body, actor);
+      else if (kind === 'approve') await this.goals.approve(env.body, actor);
+      else if (kind === 'rollback') await this.goals.rollback(env.body, actor);
+      else throw new Error(`unknown kind of work "${kind}"`);
+    } catch (err) {
+      this.refused(env, kind, describe(err));
+      if (fleetGoal !== null) await this.report(fleetGoal, 'result', refusal(fleetGoal, describe(err)));
+    }
+  }
+
+  /** The local actor a request acts as, or why it runs nothing (audited). */
+  private authorise(e: Envelope<unknown> | null, kind: string): Actor | string {
+    if (e === null) {
+      this.d.audit('fleet.refused', kind, { why: 'not a signed aiOS request' });
+      return 'not a signed aiOS request';
+    }
+    if (e.kind !== kind) return this.refused(e, kind, `it says it is a ${e.kind}, but came as ${kind}`);
+    const checked = this.check.check(e);
+    if (!checked.ok) return this.refused(e, kind, checked.why);
+    const actor = this.d.actorFor(checked.account);
+    if (typeof actor === 'string') return this.refused(e, kind, actor);
+    return actor;
+  }
+
+  private refused(e: Envelope<unknown>, kind: string, why: string): string {
+    const message = `${kind} refused: ${why}`;
+    this.d.warn(`fleet: ${message} (signer ${e.signer})`);
+    this.d.audit('fleet.refused', kind, { why, signer: e.signer, node: e.node, ts: e.ts });
+    return message;
+  }
+
+  private serveRpc(sub: Subscription): void {
+    void (async () => {
+      for await (const m of sub) {
+        const e = parseEnvelope(m.data);
+        const actor = this.authorise(e, 'rpc');
+        let answer: unknown;
+        if (typeof actor === 'string') answer = { error: { code: ErrorCode.Unauthorized, message: actor } };
+        else {
+          const req = RpcRequest.safeParse(e?.body);
+          answer = !req.success
+            ? { error: { code: ErrorCode.InvalidParams, message: 'expected {method, params}' } }
+            : await this.d.rpc(actor, req.data.method, req.data.params);
+        }
+        m.respond(encodeEnvelope(seal(this.key, 'rpc-result', this.d.nodeName, answer)));
+      }
+    })();
+  }
+
+  private async report(fleetGoal: string, kind: 'plan' | 'progress' | 'result', r: NodeReport): Promise<void> {
+    const js = this.js;
+    if (js === null) return;
+    const env = encodeEnvelope(seal(this.key, kind, this.d.nodeName, r));
+    // msgID: a retry after a hub restart is stored once even if the first try was stored too.
+    const msgID = `${this.d.nodeName}:${fleetGoal}:${kind}:${Date.now()}:${Math.random()}`;
+    await withRetry(() => js.publish(subjects.goalOut(this.d.nodeName, fleetGoal, kind), env, { msgID }), 120_000);
+    if (kind === 'result') void this.flushAudit();
+  }
+}
+
+export async function listNodes(kv: KV): Promise<NodeFacts[]> {
+  const out: NodeFacts[] = [];
+  for await (const k of await kv.keys()) {
+    const e = await kv.get(k);
+    if (e === null || e.operation !== 'PUT') continue;
+    const parsed = NodeFacts.safeParse(e.json());
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out.sort((a, b) => a.node.localeCompare(b.node));
+}
+
+function fleetGoalOf(e: Envelope<unknown> | null): string | null {
+  const body = e?.body as { fleetGoal?: unknown } | undefined;
+  return typeof body?.fleetGoal === 'string' && /^[0-9A-Za-z_-]{1,64}$/.test(body.fleetGoal) ? body.fleetGoal : null;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,152 @@
+// A node's side of a fleet goal: plan it as the person's local account, report the plan (signed by
+// this node), run it only on that person's signed approval of exactly this plan group, and report
+// each change of state until it ends. Nothing here decides who may do what: the engine and the
+// approval policy judge the mapped account as they would at the console.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Actor } from '../agents/approval-policy.js';
+import type { GoalView } from '../protocol/model.js';
+import { Approval, GoalRequest, RollbackRequest, TERMINAL, type NodeReport } from './messages.js';
+import { groupHash } from './plan-group.js';
+
+export interface GoalEngineLike {
+  submit(text: string, actor: Actor): Promise<GoalView>;
+  get(goalId: string): GoalView;
+  decide(
+    planId: string,
+    hash: string,
+    decision: 'approve' | 'reject',
+    stepIds: undefined,
+    actor: Actor,
+    confirm: boolean,
+  ): GoalView;
+  rollback(goalId: string, actor: Actor): Promise<GoalView>;
+}
+
+export interface NodeGoalsDeps {
+  engine: GoalEngineLike;
+  /** fleet goal id → this node's goal id, kept across restarts (null: memory only). */
+  file: string | null;
+  report: (fleetGoal: string, kind: 'plan' | 'progress' | 'result', r: NodeReport) => Promise<void>;
+  log: (line: string) => void;
+  pollMs?: number;
+}
+
+export function reportOf(fleetGoal: string, g: GoalView): NodeReport {
+  return {
+    fleetGoal,
+    goalId: g.id,
+    state: g.state,
+    message: g.message,
+    planHash: g.plan === null ? null : groupHash(g.plan),
+    needsApproval: g.state === 'awaiting_approval',
+    steps: (g.plan?.steps ?? []).map((s) => ({
+      id: s.id,
+      tool: s.tool,
+      args: s.args,
+      risk: s.risk,
+      reversible: s.reversible,
+      summary: s.preview.summary,
+      state: s.state,
+      error: s.error,
+    })),
+  };
+}
+
+export const refusal = (fleetGoal: string, why: string): NodeReport => ({
+  fleetGoal,
+  goalId: null,
+  state: 'refused',
+  message: why,
+  planHash: null,
+  needsApproval: false,
+  steps: [],
+});
+
+export class NodeGoals {
+  private readonly goals: Map<string, string>;
+  private readonly watching = new Set<string>();
+
+  constructor(private readonly d: NodeGoalsDeps) {
+    this.goals = new Map(
+      d.file !== null && existsSync(d.file)
+        ? Object.entries(JSON.parse(readFileSync(d.file, 'utf8')) as Record<string, string>)
+        : [],
+    );
+  }
+
+  goalOf(fleetGoal: string): string | undefined {
+    return this.goals.get(fleetGoal);
+  }
+
+  async plan(body: unknown, actor: Actor): Promise<void> {
+    const req = GoalRequest.parse(body);
+    if (this.goals.has(req.fleetGoal)) {
+      // Sent again (the initiator retried): the same goal, reported again, never a second one.
+      const g = this.d.engine.get(this.goals.get(req.fleetGoal) ?? '');
+      await this.d.report(req.fleetGoal, 'plan', reportOf(req.fleetGoal, g));
+      return;
+    }
+    const g = await this.d.engine.submit(req.text, actor);
+    this.goals.set(req.fleetGoal, g.id);
+    this.save();
+    await this.d.report(req.fleetGoal, 'plan', reportOf(req.fleetGoal, g));
+    this.watch(req.fleetGoal, g);
+  }
+
+  async approve(body: unknown, actor: Actor): Promise<void> {
+    const a = Approval.parse(body);
+    const goalId = this.goals.get(a.fleetGoal);
+    if (goalId === undefined) throw new Error(`this node has no goal for fleet goal ${a.fleetGoal}`);
+    const g = this.d.engine.get(goalId);
+    if (g.plan === null) throw new Error('the goal has no plan to approve');
+    // The person approved a plan group; this node runs only if its own plan is in that group.
+    if (groupHash(g.plan) !== a.planHash)
+      throw new Error(
+        `the approval is for plan ${a.planHash.slice(0, 12)}, but this node's plan is ${groupHash(g.plan).slice(0, 12)}`,
+      );
+    const after = this.d.engine.decide(g.plan.id, g.plan.hash, a.decision, undefined, actor, a.confirm === true);
+    this.watch(a.fleetGoal, after, true);
+  }
+
+  async rollback(body: unknown, actor: Actor): Promise<void> {
+    const r = RollbackRequest.parse(body);
+    const goalId = this.goals.get(r.fleetGoal);
+    if (goalId === undefined) throw new Error(`this node has no goal for fleet goal ${r.fleetGoal}`);
+    const g = await this.d.engine.rollback(goalId, actor);
+    this.watch(r.fleetGoal, g, true);
+  }
+
+  /** Reports each change of the goal's state (and of its steps') until it ends or waits for a person. */
+  private watch(fleetGoal: string, first: GoalView, force = false): void {
+    if (this.watching.has(fleetGoal)) return;
+    this.watching.add(fleetGoal);
+    let last = force ? '' : signature(first);
+    const tick = async (): Promise<void> => {
+      const g = this.d.engine.get(first.id);
+      const now = signature(g);
+      const ended = TERMINAL.has(g.state) || g.state === 'awaiting_approval';
+      if (now !== last) {
+        last = now;
+        await this.d.report(fleetGoal, ended ? 'result' : 'progress', reportOf(fleetGoal, g));
+      }
+      if (ended && g.state !== 'running') {
+        this.watching.delete(fleetGoal);
+        return;
+      }
+      setTimeout(
+        () => void tick().catch((err: unknown) => this.d.log(`fleet goal ${fleetGoal}: ${String(err)}`)),
+        this.d.pollMs ?? 200,
+      );
+    };
+    void tick().catch((err: unknown) => this.d.log(`fleet goal ${fleetGoal}: ${String(err)}`));
+  }
+
+  private save(): void {
+    if (this.d.file === null) return;
+    writeFileSync(this.d.file, JSON.stringify(Object.fromEntries([...this.goals].slice(-5000))) + '\n', {
+      mode: 0o600,
+    });
+  }
+}
+
+const signature = (g: GoalView): string => `${g.state}|${(g.plan?.steps ?? []).map((s) => s.state).join(',')}`;

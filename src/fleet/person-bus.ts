@@ -1,0 +1,92 @@
+// A person's side of the bus: their creds' connection, their Ed25519 key, and what they do with
+// both: read the node list, send signed work to nodes, follow what nodes answered, call a node's aiosd.
+import { jetstream, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NodeFacts } from '../protocol/fleet.js';
+import { fleetConnect, readCredsFile } from './creds.js';
+import { listNodes } from './node-agent.js';
+import {
+  encodeEnvelope,
+  loadOrCreateKey,
+  parseEnvelope,
+  seal,
+  signatureHolds,
+  type Envelope,
+  type SigningKey,
+} from './signing.js';
+import { withRetry } from './retry.js';
+import { NODES_BUCKET, STREAM_OUT, subjects } from './subjects.js';
+
+export interface PersonBus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  key: SigningKey;
+  nodes(): Promise<NodeFacts[]>;
+  /** Sends signed work to a node's queue (kept by JetStream until the node takes it). */
+  send(node: string, kind: 'goal' | 'approve' | 'rollback', body: unknown): Promise<void>;
+  /** Every message nodes published about a fleet goal, as it arrives, from the first. */
+  follow(fleetGoal: string, onMessage: (e: Envelope<unknown>, subject: string) => void): Promise<() => void>;
+  /** One JSON-RPC call to a node's aiosd. */
+  rpc(node: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function openPersonBus(o: {
+  url: string;
+  credsFile: string;
+  keyFile: string;
+  ca?: string;
+}): Promise<PersonBus> {
+  const nc = await fleetConnect({
+    url: o.url,
+    creds: readCredsFile(o.credsFile),
+    ...(o.ca === undefined ? {} : { ca: o.ca }),
+  });
+  return personBus(nc, loadOrCreateKey(o.keyFile));
+}
+
+export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
+  const js = jetstream(nc);
+  let kv: KV | null = null;
+  return {
+    nc,
+    js,
+    key,
+    async nodes() {
+      kv ??= await new Kvm(nc).open(NODES_BUCKET);
+      return listNodes(kv);
+    },
+    async send(node, kind, body) {
+      // Signed again at each try, so a request that waited out a hub restart is still fresh.
+      await withRetry(() => js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body))));
+    },
+    async follow(fleetGoal, onMessage) {
+      const consumer = await js.consumers.get(STREAM_OUT, {
+        filter_subjects: subjects.goalOutAll(fleetGoal),
+        deliver_policy: DeliverPolicy.All,
+      });
+      const messages = await consumer.consume();
+      void (async () => {
+        for await (const m of messages) {
+          const e = parseEnvelope(m.data);
+          // Signed by some key, and from the node its subject names; whose key it is, the caller checks.
+          if (e !== null && signatureHolds(e) && m.subject.split('.')[2] === e.node) onMessage(e, m.subject);
+        }
+      })();
+      return () => void messages.close();
+    },
+    async rpc(node, method, params, timeoutMs = 30_000) {
+      const reply = await nc.request(subjects.rpc(node), encodeEnvelope(seal(key, 'rpc', node, { method, params })), {
+        timeout: timeoutMs,
+      });
+      const e = parseEnvelope(reply.data);
+      if (e === null || !signatureHolds(e) || e.node !== node)
+        throw new Error(`node ${node} sent an answer that is not signed`);
+      return e.body;
+    },
+    async close() {
+      await nc.drain().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// What a node checks before it acts on anything a person sent: the signature, that the key is one
+// [fleet] people trusts, that it is meant for this node, that it is fresh, and that its nonce was
+// never seen. Nonces are remembered in the state directory for as long as a request stays fresh, so
+// a restart does not open a window for replays.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { signatureHolds, type Envelope } from './signing.js';
+
+export type Checked = { ok: true; account: string } | { ok: false; why: string };
+
+export class RequestCheck {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly o: {
+      node: string;
+      people: () => Record<string, string>;
+      maxAgeMs: () => number;
+      /** JSON lines of {nonce, ts}; null keeps them in memory only (tests, benches). */
+      file: string | null;
+      now?: () => number;
+    },
+  ) {
+    if (o.file !== null && existsSync(o.file)) {
+      const cut = this.now() - o.maxAgeMs();
+      const kept: string[] = [];
+      for (const line of readFileSync(o.file, 'utf8').split('\n')) {
+        try {
+          const v = JSON.parse(line) as { nonce: string; ts: number };
+          if (v.ts >= cut) {
+            this.seen.set(v.nonce, v.ts);
+            kept.push(line);
+          }
+        } catch {
+          /* a line cut short by a crash */
+        }
+      }
+      writeFileSync(o.file, kept.map((l) => l + '\n').join(''), { mode: 0o600 });
+    }
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  check(e: Envelope<unknown>): Checked {
+    if (!signatureHolds(e)) return { ok: false, why: 'its signature does not verify' };
+    const account = this.o.people()[e.signer];
+    if (account === undefined) return { ok: false, why: `key ${e.signer} is not in this node's [fleet] people` };
+    if (e.node !== this.o.node) return { ok: false, why: `it is addressed to node ${e.node}, not ${this.o.node}` };
+    const now = this.now();
+    const maxAge = this.o.maxAgeMs();
+    if (e.ts > now + 30_000) return { ok: false, why: 'it is dated in the future (clocks more than 30 s apart?)' };
+    if (now - e.ts > maxAge)
+      return {
+        ok: false,
+        why: `it is ${Math.round((now - e.ts) / 1000)} s old; at most ${maxAge / 1000} s is accepted`,
+      };
+    if (this.seen.has(e.nonce)) return { ok: false, why: 'it is a replay (its nonce was seen before)' };
+    this.remember(e.nonce, e.ts, now - maxAge);
+    return { ok: true, account };
+  }
+
+  private remember(nonce: string, ts: number, cut: number): void {
+    this.seen.set(nonce, ts);
+    if (this.o.file !== null) appendFileSync(this.o.file, JSON.stringify({ nonce, ts }) + '\n', { mode: 0o600 });
+    if (this.seen.size > 10_000) for (const [n, t] of this.seen) if (t < cut) this.seen.delete(n);
+  }
+}

@@ -1,0 +1,39 @@
+// The fleet's daemon methods, as data: joining, leaving, status, and the node list (src/fleet).
+import { z } from 'zod';
+
+/** A node's health and facts, kept under its name in the fleet's node bucket. */
+export const NodeFacts = z.object({
+  node: z.string(),
+  version: z.string(),
+  health: z.enum(['ok', 'degraded']),
+  problems: z.array(z.string()),
+  load: z.array(z.number()),
+  disk: z.object({ freeBytes: z.number(), totalBytes: z.number() }),
+  uptimeS: z.number(),
+  ledger: z.object({ seq: z.number(), hash: z.string() }),
+  labels: z.record(z.string(), z.string()),
+  /** The node's own Ed25519 key: its plans and results are signed with it. */
+  key: z.string(),
+  ts: z.number(),
+});
+export type NodeFacts = z.infer<typeof NodeFacts>;
+
+export const FleetStatus = z.object({
+  joined: z.boolean(),
+  node: z.string(),
+  url: z.string().nullable(),
+  connected: z.boolean(),
+  /** This node's fleet key (plans and results are signed with it). */
+  key: z.string(),
+  problem: z.string().nullable(),
+});
+
+export const FleetJoinParams = z
+  .object({
+    url: z.string().regex(/^(nats|tls):\/\/[^\s]+$/, 'a hub URL such as nats://127.0.0.1:4222 or tls://hub:4222'),
+    /** The .creds file's text (read by the CLI as the admin who runs it). */
+    creds: z.string().min(1).max(16_384),
+    /** PEM of the CA that signed the hub's certificate (tls:// with a private CA). */
+    ca: z.string().max(65_536).optional(),
+  })
+  .strict();
