@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTimeline } from '../src/files/boot-timeline-file.js';
-import { BOOT_FIGURES, imageOutDir } from '../iso/image-paths.js';
+import { BOOT_FIGURES, DISK_FIGURES, imageOutDir } from '../iso/image-paths.js';
 import { LineClient } from './rpc.js';
 import { fmt, median, type Row } from './stats.js';
 
@@ -100,6 +100,7 @@ export async function bootBenchmarks(
     goal: '—',
   });
 
+  diskImageRows(rows, results);
   const file = join(imageOutDir(), BOOT_FIGURES);
   if (!existsSync(file)) {
     rows.push({
@@ -135,5 +136,43 @@ export async function bootBenchmarks(
     baseline: `built in ${s(f.buildSeconds)}`,
     ratio: '—',
     goal: '≤ 400 MB',
+  });
+}
+
+interface DiskFigures {
+  accel?: string;
+  firstBootGrubToLoginPromptS?: number;
+  grubToLoginPromptS?: number;
+  grubToTuiS?: number;
+  debianGrubToLoginPromptS?: number;
+}
+
+/**
+ * The disk image against plain Debian with systemd, built from the same recipe and booted in
+ * the same `npm run test:image` run (test/image/disk-image.image.ts): from GRUB handing over to
+ * the kernel, the same grub.cfg for both, to the login prompt and to the TUI's first frame.
+ */
+function diskImageRows(rows: Row[], results: Record<string, unknown>): void {
+  const file = join(imageOutDir(), DISK_FIGURES);
+  const f: DiskFigures = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DiskFigures) : {};
+  results['diskImage'] = f;
+  const accel = (f.accel ?? '?').toUpperCase();
+  const s = (v: number | undefined): string => (v === undefined ? '—' : `${fmt(v, 1)} s`);
+  const ratio = (v: number | undefined): string =>
+    v === undefined || f.debianGrubToLoginPromptS === undefined ? '—' : `${fmt(v / f.debianGrubToLoginPromptS, 2)}×`;
+  const debian = `plain Debian (systemd) → login prompt: ${s(f.debianGrubToLoginPromptS)}`;
+  rows.push({
+    name: `disk image under QEMU ${accel}: GRUB hands over → login prompt (first boot: ${s(f.firstBootGrubToLoginPromptS)})`,
+    value: existsSync(file) ? s(f.grubToLoginPromptS) : 'not measured (run npm run test:image)',
+    baseline: debian,
+    ratio: ratio(f.grubToLoginPromptS),
+    goal: '≤ 1.3×',
+  });
+  rows.push({
+    name: `disk image under QEMU ${accel}: GRUB hands over → TUI ready after a serial login`,
+    value: s(f.grubToTuiS),
+    baseline: debian,
+    ratio: ratio(f.grubToTuiS),
+    goal: '—',
   });
 }
