@@ -269,7 +269,7 @@ describe('the aiOS node image under QEMU', () => {
         version: 1,
         services: { 'sshd-keys': false },
       });
-      const back = goal(`aios rollback ${disable.id} --json`);
+      const back = goal(`aios rollback ${disable.id} --yes --json`);
       expect(back.state, back.message ?? '').toBe('rolled_back');
       expect(back.message).toMatch(/restored services: enable sshd-keys/);
       expect(root('aios-init ctl list').stdout).toMatch(/^sshd-keys +inactive +enabled/m);

@@ -139,7 +139,7 @@ describe('aiOS under systemd (aios-init.service), booted under QEMU', () => {
         return g;
       };
       const rollback = (g: GoalView): GoalView => {
-        const back = goal(root(`aios rollback ${g.id} --json`), '');
+        const back = goal(root(`aios rollback ${g.id} --yes --json`), '');
         expect(back.state, back.message ?? '').toBe('rolled_back');
         expect(back.message).not.toMatch(/NOT brought back/);
         return back;
