@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     );
   });
 
-  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run", async () => {
+  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run, an update, joining or leaving a fleet, pulling a model", async () => {
     const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
     const attempts = [
       req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
@@ -142,6 +142,11 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(5, 'audit/acknowledge', { note: 'hide it' }),
       req(6, 'rollback/preview', { goalId: goal.id }),
       req(7, 'patch/run', {}),
+      req(8, 'update/request', { bundle: '/tmp/attacker-bundle.tar' }),
+      req(9, 'update/rollback', {}),
+      req(10, 'fleet/join', { url: 'nats://127.0.0.1:4222', creds: 'attacker creds' }),
+      req(11, 'fleet/leave', {}),
+      req(12, 'models/pull', { uri: 'http://127.0.0.1:9/attacker.gguf' }),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);
@@ -152,6 +157,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     const c = await daemon().client();
     try {
       expect((await c.call('models/list', {})).providers).toEqual([]);
+      expect((await c.call('fleet/status', {})).joined).toBe(false);
       expect((await c.call('agents/list', {})).agents.find((a) => a.name === 'storage')).not.toMatchObject({
         held: true,
       });
