@@ -46,16 +46,22 @@ export async function openRemoteModel(
     totalBytes: downloader.totalSize,
     resumedBytes: downloader.downloadedSize,
     fetch: async (onProgress) => {
-      const timer = setInterval(() => {
+      const tell = (): void => {
         const eta = downloader.estimatedTimeLeft;
         onProgress({
           doneBytes: downloader.downloadedSize,
           bytesPerS: downloader.averageSpeed,
           etaS: Number.isFinite(eta) ? eta / 1000 : null,
         });
-      }, 250);
+      };
+      // One report at the start and one at the end, beside the ticks: a transfer shorter than a tick
+      // (a resumed tail, a fast mirror) still shows the caller where it began and that it finished.
+      tell();
+      const timer = setInterval(tell, 250);
       try {
-        return await downloader.download({ signal });
+        const file = await downloader.download({ signal });
+        tell();
+        return file;
       } finally {
         clearInterval(timer);
       }

@@ -82,6 +82,8 @@ describe('aios shell safety', () => {
       expect(screen).toContain('^[[2J');
       expect(screen).toContain('^[]52;c;');
       expect(screen).toMatch(/goal>/); // the screen was not cleared by the file
+      // The output shows before the goal ends; q while it still runs asks first (and waits for Y).
+      await s.waitFor(/\[succeeded\]/);
       s.write('q');
       await s.exited;
     } finally {

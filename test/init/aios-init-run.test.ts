@@ -14,6 +14,7 @@ import { InitConfig } from '../../src/config/init-schema.js';
 import { resolvePaths } from '../../src/config/paths.js';
 import { aiosBin, repoRoot } from '../helpers/daemon.js';
 import { eventually } from '../helpers/until.js';
+import { alive } from '../helpers/process-alive.js';
 
 const initBin = join(repoRoot, 'bin', 'aios-init.js');
 let dir: string;
@@ -42,15 +43,6 @@ afterEach(async () => {
 
 const until = <T>(check: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> =>
   eventually(what, check, ms);
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function aios(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [aiosBin, ...args], { env, encoding: 'utf8' });

@@ -28,6 +28,7 @@ import { AiosInitManager } from '../../src/tools/aios-init-manager.js';
 import { askInit } from '../../src/tools/init-control-client.js';
 import { eventually, until } from '../helpers/until.js';
 import { detectServiceManager } from '../../src/tools/service-manager.js';
+import { alive } from '../helpers/process-alive.js';
 
 let dir: string;
 let logs: string[];
@@ -279,15 +280,6 @@ describe('who may use it', () => {
     },
   );
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('which service manager aiosd uses', () => {
   const none = '/nonexistent/systemd';

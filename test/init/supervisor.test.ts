@@ -8,6 +8,7 @@ import type { ServiceRecord } from '../../src/protocol/boot-timeline.js';
 import type { ServiceSpec } from '../../init/supervisor/service-spec.js';
 import { Supervisor } from '../../init/supervisor/supervisor.js';
 import { eventually } from '../helpers/until.js';
+import { alive } from '../helpers/process-alive.js';
 
 let dir: string;
 let logs: string[];
@@ -42,15 +43,6 @@ function supervisor(onChange?: (r: ServiceRecord) => void): Supervisor {
 
 const until = async (check: () => boolean, what: string): Promise<void> => {
   await eventually(() => `${what}; log:\n${logs.join('\n')}`, check, 10_000);
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 describe('supervisor', () => {
