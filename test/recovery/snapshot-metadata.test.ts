@@ -17,9 +17,9 @@ import {
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
-import { readXattrs } from '../../src/tools/fs-meta.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
-import { ok, preview, run, tempDir } from './helpers.js';
+import { readXattrs } from '../../src/recovery/fs-meta.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
+import { ok, preview, run, tempDir } from '../tools/helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const dbs: Db[] = [];

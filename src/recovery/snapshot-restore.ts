@@ -35,13 +35,13 @@ import {
   writeAll,
   type BlobStore,
 } from './blob-store.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../tools/failpoints.js';
 import { forEachBounded, ioPoolWidth } from './io-pool.js';
 import type { RestoreJournal, RestoreOp } from './restore-journal.js';
 import { applyExtra, applyMeta, metaDiffers, metaOf, ownerSettable } from './restore-meta.js';
-import { lstatOrNull } from './lstat-or-null.js';
+import { lstatOrNull } from '../tools/lstat-or-null.js';
 import { NoFollowDirs } from './nofollow-dirs.js';
-import { PathChangedError } from './verified-dir.js';
+import { PathChangedError } from '../tools/verified-dir.js';
 import { treePaths } from './snapshot-tree.js';
 import type { SparePool, SpareUse } from './spare-files.js';
 

@@ -1,4 +1,4 @@
-// Spare inodes for restores (src/tools/spare-files.ts), with real files: a restore of a deleted
+// Spare inodes for restores (src/recovery/spare-files.ts), with real files: a restore of a deleted
 // tree links spares in instead of creating files, and the result is the same tree (content,
 // modes, owners); the pool fills again; spares on another filesystem, tampered spares, an
 // existing temp name, a setgid directory and SELinux are each handled without using a spare
@@ -23,10 +23,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
-import type { SparePoolOptions } from '../../src/tools/spare-files.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
-import { fingerprintTree } from './fingerprint.js';
-import { tempDir } from './helpers.js';
+import type { SparePoolOptions } from '../../src/recovery/spare-files.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
+import { fingerprintTree } from '../tools/fingerprint.js';
+import { tempDir } from '../tools/helpers.js';
 
 const isRoot = process.geteuid?.() === 0;
 const dbs: Db[] = [];

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
 import { createAccount, isRoot, type TestAccount } from '../helpers/system-users.js';
 
 let operator: TestAccount;

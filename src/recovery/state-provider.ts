@@ -1,6 +1,6 @@
 // Machine state that is not files (installed packages, services, the firewall ruleset): each
 // kind captures what it is now and puts it back, and says plainly what it could not put back.
-import type { StateUse } from './tool.js';
+import type { StateUse } from '../tools/tool.js';
 
 export interface StateRestoreReport {
   /** True when the state now matches the capture. */

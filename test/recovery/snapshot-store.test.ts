@@ -21,9 +21,9 @@ import {
   SnapshotNotFoundError,
   SnapshotRestoreError,
   SnapshotStore,
-} from '../../src/tools/snapshot-store.js';
-import { ok, run, tempDir } from './helpers.js';
-import { fingerprint } from './fingerprint.js';
+} from '../../src/recovery/snapshot-store.js';
+import { ok, run, tempDir } from '../tools/helpers.js';
+import { fingerprint } from '../tools/fingerprint.js';
 
 const isRoot = process.getuid?.() === 0;
 const dbs: Db[] = [];

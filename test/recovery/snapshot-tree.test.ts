@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/memory/database.js';
 import { ServiceStateProvider } from '../../src/tools/service-manager.js';
-import { SnapshotScheduler } from '../../src/tools/snapshot-scheduler.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
-import { fingerprintTree } from './fingerprint.js';
-import { tempDir } from './helpers.js';
-import { TableServiceManager } from './table-service-manager.js';
+import { SnapshotScheduler } from '../../src/recovery/snapshot-scheduler.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
+import { fingerprintTree } from '../tools/fingerprint.js';
+import { tempDir } from '../tools/helpers.js';
+import { TableServiceManager } from '../tools/table-service-manager.js';
 
 const dbs: Db[] = [];
 afterEach(() => {

@@ -7,7 +7,7 @@
 // this is the same walk, as verified-dir.ts does for the tools' own writes.)
 import { closeSync, constants, lstatSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { PathChangedError } from './verified-dir.js';
+import { PathChangedError } from '../tools/verified-dir.js';
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 

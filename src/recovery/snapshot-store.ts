@@ -6,7 +6,7 @@ import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } fr
 import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { durably, type Db } from '../memory/database.js';
-import { failpoint } from './failpoints.js';
+import { failpoint } from '../tools/failpoints.js';
 import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
@@ -21,7 +21,7 @@ import {
   type SnapshotEntryType,
 } from './snapshot-restore.js';
 import type { StateProvider, StateRestoreReport } from './state-provider.js';
-import type { StateUse } from './tool.js';
+import type { StateUse } from '../tools/tool.js';
 
 export { SnapshotBlobError } from './blob-store.js';
 export { SnapshotRestoreError, type RestoreOptions, type SnapshotEntry } from './snapshot-restore.js';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { fingerprintTree } from './fingerprint.js';
+import { fingerprintTree } from '../tools/fingerprint.js';
 
 let d: TestDaemon | undefined;
 afterEach(async () => {
