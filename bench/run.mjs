@@ -36,3 +36,5 @@ await build({
   external: ['node-pty', 'better-sqlite3', 'node-llama-cpp'],
 });
 await import(join(out, `${entry}.js`));
+// The figures go into docs/benchmarks.md (bench/page.mjs).
+(await import('./page.mjs')).writePages();
