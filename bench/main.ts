@@ -173,6 +173,7 @@ const sectionRuns: Record<string, () => unknown> = {
   gc: async () => (await import('./gc.js')).gcBenchmark(rows, results),
   soak: async () => (await import('./soak.js')).soakBenchmark(root, rows, results),
   fleet: async () => (await import('./fleet.js')).fleetBenchmarks(rows, results),
+  top: async () => (await import('./top.js')).topBenchmarks(root, env, socketPath, rows, results),
 };
 const inEverything = Object.keys(sectionRuns).filter((name) => name !== 'guard');
 const only = process.env['BENCH_ONLY'];

@@ -62,7 +62,7 @@ export function rewritePage(text, sections, resultsDir) {
   const written = [];
   const kept = [];
   const out = text.replace(
-    /(<!-- bench:([a-z0-9-]+) -->\n)([\s\S]*?)(\n<!-- \/bench:\2 -->)/g,
+    /(<!-- bench:([a-z0-9-]+) -->\n)([\s\S]*?)(<!-- \/bench:\2 -->)/g,
     (_all, open, name, body, close) => {
       const s = sections.get(name);
       if (s === undefined || s.rows.length === 0) {
@@ -70,7 +70,7 @@ export function rewritePage(text, sections, resultsDir) {
         return open + body + close;
       }
       written.push(name);
-      return open + blockFor(name, s, resultsDir) + close;
+      return `${open}${blockFor(name, s, resultsDir)}\n${close}`;
     },
   );
   return { text: out, written, kept };
