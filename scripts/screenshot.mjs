@@ -3,11 +3,11 @@
 // pseudo-terminal at 80x24, types a goal, waits for its plan, and draws the terminal's screen with
 // its colours as docs/tui.svg.
 //   node scripts/screenshot.mjs [--out FILE] [--dir DIR]
-// DIR (default /tmp/aios-screenshot, emptied first) holds the daemon's state and the home the goal
+// DIR (default /tmp/aios-screenshot; emptied first, so it must be new, empty or an earlier run's) holds the daemon's state and the home the goal
 // writes into; its path shows in the plan, so a fixed one keeps reruns alike. The plan's id, the
 // host name and the user differ from run to run and machine to machine.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,8 +27,15 @@ const dir = values.dir ?? '/tmp/aios-screenshot';
 const home = join(dir, 'home');
 // aiOS guards its configuration's folder as its own: keep it apart from the home the goal writes into.
 const config = join(dir, 'etc', 'config.toml');
+// The directory is emptied first: only one this script made (it leaves a marker) or none at all.
+const MARKER = join(dir, '.aios-screenshot');
+if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(MARKER)) {
+  process.stderr.write(`${dir} holds files this script did not make: name an empty or new folder with --dir\n`);
+  process.exit(2);
+}
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(home, { recursive: true });
+writeFileSync(MARKER, '');
 mkdirSync(join(dir, 'etc'));
 // The monitor reads the real machine; on a busy one it would propose goals of its own mid-shot.
 writeFileSync(

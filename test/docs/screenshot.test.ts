@@ -2,7 +2,7 @@
 // real TUI under a pty: it must still run, and what it writes must be an SVG that shows the goal
 // typed and its plan, in the terminal's colours. Also checks the committed docs/tui.svg is one.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,6 +57,22 @@ describe('npm run screenshot', () => {
     expect(svg).toMatch(/<text [^>]*fill="#(?!d4d4d4)[0-9a-f]{6}"[^>]*>\[awaiting approval\]/);
     expect(svg).toMatch(/<rect [^>]*fill="#[0-9a-f]{6}"\/>/);
   }, 120_000);
+
+  it('refuses a --dir holding files it did not make, and leaves them', async () => {
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs);
+    writeFileSync(join(theirs, 'keep.txt'), 'mine');
+    const run = promisify(execFile)(process.execPath, [
+      join(repoRoot, 'scripts', 'screenshot.mjs'),
+      '--out',
+      join(dir, 'never.svg'),
+      '--dir',
+      theirs,
+    ]);
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/did not make.*--dir/) });
+    expect(readFileSync(join(theirs, 'keep.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dir, 'never.svg'))).toBe(false);
+  });
 
   it('the committed docs/tui.svg is such a picture', () => {
     const svg = readFileSync(join(repoRoot, 'docs', 'tui.svg'), 'utf8');
