@@ -4,7 +4,7 @@
 // table of section NAME; everything outside the markers is hand-written and left as it is.
 // A block whose section no results file holds keeps what it has (figures from an earlier run).
 //   node bench/page.mjs [--results DIR] [--page FILE]...
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,11 +23,12 @@ export function sectionsFrom(resultsDir) {
     } catch (e) {
       throw new Error(`${file} is not JSON (${e.message}): remove it or rerun its benchmark`);
     }
-    if (!Array.isArray(run.rows)) continue;
-    // Files from before sections were recorded hold one section, named by the file.
-    const sections = run.sections ?? {
-      [basename(f, '.json')]: { rows: run.rows, started: statSync(file).mtime.toISOString() },
-    };
+    // Results from before sections were recorded say neither when nor under what load: never used.
+    if (run.sections === undefined) {
+      process.stdout.write(`${f}: from before sections were recorded (no time or load): ignored; rerun it\n`);
+      continue;
+    }
+    const sections = run.sections;
     for (const [name, s] of Object.entries(sections)) {
       const prior = found.get(name);
       if (prior === undefined || prior.started < s.started) found.set(name, { ...s, machine: run.machine, file });
