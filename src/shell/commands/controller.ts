@@ -12,6 +12,7 @@ import type { LineEdit } from '../state/line-edit.js';
 import { askCancel, askLeave, askRollback, cancelGoal, goalToCancel, rollback } from './brake-commands.js';
 import { NO_GUARD, realClock, type GuardClock, type GuardTimes } from './key-guard.js';
 import { createKeyRouter } from './key-router.js';
+import { askPull, pull } from './pull-commands.js';
 import { decide, revise, startEdit, submitApproval, submitEdit } from './plan-commands.js';
 import { type Action, type Flash, type MainView, type ShellState, type StatusExtras } from '../state/shell-state.js';
 import { statusExtras } from '../state/status-extras.js';
@@ -175,33 +176,6 @@ export function createController(deps: ControllerDeps): Controller {
       .then((recommendation) => dispatch({ type: 'firstRunLoaded', recommendation }))
       .catch(() => undefined);
   };
-  /** F9 on the first-run screen: aiosd pulls the recommended model; its events draw the bar. */
-  const pullModel = (): void => {
-    const state = store.getState();
-    const model = state.firstRun?.recommendation.operational ?? null;
-    const c = state.connection.kind === 'connected' ? link.client() : null;
-    if (state.firstRun === null || c === null) return;
-    if (state.session?.role !== 'admin') return flash('info', 'only an admin can pull a model: ask one to set it up');
-    if (model === null) return flash('info', 'no local model in the table fits this node (aios models recommend)');
-    if (state.firstRun.pull?.kind === 'running') return flash('info', 'the model is being pulled already');
-    dispatch({ type: 'pullChanged', pull: { kind: 'running', progress: null, name: model.name } });
-    c.call('models/pull', { uri: model.uri, tier: 'operational' })
-      .then(
-        (r) => {
-          dispatch({
-            type: 'pullChanged',
-            pull: { kind: 'done', text: `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}` },
-          });
-          flash('info', `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}`);
-          offerFirstRun(c);
-          refreshStatus();
-        },
-        (e: unknown) =>
-          dispatch({ type: 'pullChanged', pull: { kind: 'failed', text: `the pull failed: ${messageOf(e)}` } }),
-      )
-      .catch(() => undefined);
-  };
-
   // One status/get at a time: a burst of finished goals asks once, and once more after it if asked meanwhile.
   let statusAsked: 'no' | 'yes' | 'again' = 'no';
   const refreshStatus = (): void => {
@@ -346,6 +320,12 @@ export function createController(deps: ControllerDeps): Controller {
         return cancelGoal(ctx, confirm.goalId);
       case 'leave':
         return leave(0);
+      case 'pull':
+        return pull(ctx, confirm.uri, confirm.tier, () => {
+          const c = link.client();
+          if (c !== null) offerFirstRun(c);
+          refreshStatus();
+        });
     }
   };
 
@@ -445,7 +425,7 @@ export function createController(deps: ControllerDeps): Controller {
       case 'confirm':
         return confirmed();
       case 'pullModel':
-        return pullModel();
+        return askPull(ctx);
       case 'help':
         return dispatch({ type: 'helpOpened' });
       case 'closeHelp':

@@ -84,7 +84,7 @@ export const COMMANDS = {
   refresh: 'load again',
   verifyLedger: 'verify the ledger chain',
   confirm: 'confirm (capital Y)',
-  pullModel: 'pull the local model recommended for this node (first run, admins)',
+  pullModel: 'pull the local model recommended for this node (first run, admins; asks Y)',
   help: 'show all keys',
   closeHelp: 'close help',
   leave: 'leave the shell',
