@@ -16,6 +16,7 @@ import {
 import type { Focus, ViewName } from '../commands/keymap.js';
 import type { LineEdit } from './line-edit.js';
 import type { Confirm } from './confirm.js';
+import type { HatchState } from './hatch-state.js';
 import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
 import { confirmStillValid, decidedByOther } from './plan-watch.js';
 import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-data.js';
@@ -58,14 +59,7 @@ export interface Flash {
 
 export type { Confirm };
 
-export interface HatchState {
-  /** null while the daemon is opening it. */
-  id: string | null;
-  rows: string[];
-  cursor: { x: number; y: number } | null;
-  /** Why it ended, once it has. */
-  ended: string | null;
-}
+export type { HatchState };
 
 export type MainView = Exclude<ViewName, 'help'>;
 
