@@ -5,7 +5,9 @@ import type { GoalView } from '../../src/protocol/model.js';
 import { App } from '../../src/shell/components/App.js';
 import { DEFAULT_KEYMAP } from '../../src/shell/commands/keymap.js';
 import { initialState, reduce, type Action, type ShellState } from '../../src/shell/state/shell-state.js';
+import { statusExtras } from '../../src/shell/state/status-extras.js';
 import { detectCaps, type TerminalCaps } from '../../src/shell/terminal/terminal-caps.js';
+import { statusResult } from './fake-daemon.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
 const xterm = detectCaps({ TERM: 'xterm-256color' });
@@ -97,6 +99,40 @@ describe('frames at 80x24', () => {
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);
     expectFits(text);
+  });
+
+  it('the status bar says when patching is on, a run going, and how the last run ended (100 columns)', () => {
+    const patched = (patching: unknown): string => {
+      const status = statusResult({ autonomy: 'supervised', patching }) as Parameters<typeof statusExtras>[0];
+      const extras = statusExtras(status);
+      const text = frame(
+        stateAfter({ type: 'resized', columns: 100, rows: 24 }, connected[0] as Action, {
+          type: 'statusLoaded',
+          health: { health: 'ok', problems: [] },
+          extras,
+        }),
+      );
+      expectFits(text, 100);
+      return plain(text).split('\n').at(-1) ?? '';
+    };
+    const last = (outcome: string) => ({
+      at: '2026-12-05T02:10:00Z',
+      goalId: 'goal-1234abcd',
+      mode: 'security',
+      outcome,
+      packages: ['openssl 3.0.1 → 3.0.2'],
+      message: 'verified',
+    });
+    const on = { mode: 'security', window: '02:00-04:00', root: '/', nextAt: '2026-12-06T02:00:00Z' };
+    expect(patched({ ...on, running: false, last: last('rolled_back') })).toMatchInlineSnapshot(
+      `" aiosd ok · alice (operator) @ node1 · user mode · supervised · patch sec: rolled back  ? keys"`,
+    );
+    expect(patched({ ...on, running: true, last: last('upgraded') })).toContain('· patch sec: running…');
+    expect(patched({ ...on, mode: 'all', running: false, last: last('upgraded') })).toContain('· patch all: upgraded');
+    expect(patched({ ...on, running: false, last: last('failed') })).toContain('· patch sec: failed');
+    expect(patched({ ...on, running: false, last: null })).toMatch(/· patch sec {2}\? keys$/);
+    expect(patched({ ...on, mode: 'off', running: false, last: null })).not.toContain('patch');
+    expect(patched(undefined)).not.toContain('patch');
   });
 
   it('the help view lists every key from the keymap', () => {

@@ -50,6 +50,8 @@ export interface StatusExtras {
   budget: { spentUsd: number; limitUsd: number | null } | null;
   /** The key guard's timings from config ([shell] guard_ms, burst_ms). */
   guard: { guardMs: number; burstMs: number } | null;
+  /** [security] auto_patch when it is on: its mode, whether a run is going, how the last one ended. */
+  patching: { mode: string; running: boolean; last: string | null } | null;
 }
 
 export interface Flash {
@@ -156,7 +158,14 @@ export type Action =
 /** Output kept per step: enough for any screen, bounded for long-running programs. */
 export const OUTPUT_TAIL = 16 * 1024;
 
-const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null, guard: null };
+const NO_EXTRAS: StatusExtras = {
+  autonomy: null,
+  escapeHatch: null,
+  tiers: [],
+  budget: null,
+  guard: null,
+  patching: null,
+};
 
 export function initialState(columns = 80, rows = 24): ShellState {
   return {
