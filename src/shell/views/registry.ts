@@ -2,6 +2,7 @@
 // controller read this list. A new view is one record (view-record.ts) and one line here.
 import { agentsView } from './agents-view.js';
 import { auditView } from './audit-view.js';
+import { fleetView } from './fleet-view.js';
 import { hatchView } from './hatch-view.js';
 import { memoryView } from './memory-view.js';
 import { monitorView } from './monitor-view.js';
@@ -9,7 +10,16 @@ import { planView } from './plan-view.js';
 import { snapshotsView } from './snapshots-view.js';
 import type { ViewRecord } from './view-record.js';
 
-export const VIEWS = [planView, agentsView, snapshotsView, auditView, memoryView, monitorView, hatchView] as const;
+export const VIEWS = [
+  planView,
+  agentsView,
+  snapshotsView,
+  auditView,
+  memoryView,
+  monitorView,
+  hatchView,
+  fleetView,
+] as const;
 
 /** The views the main area can show. */
 export type RegisteredView = (typeof VIEWS)[number]['name'];
