@@ -198,7 +198,7 @@ export function gcBenchmark(rows: Row[], results: Record<string, unknown>): void
       name: `a goal's tool calls (its detail view) among ${goals} goals, median of ${LOOKUPS}`,
       value: `${fmt(lookup.indexedUs)} µs`,
       baseline: `NOT INDEXED: ${fmt(lookup.scanUs)} µs`,
-      ratio: `${fmt(lookup.indexedUs / lookup.scanUs, 3)}×`,
+      ratio: `1/${fmt(lookup.scanUs / lookup.indexedUs, 0)}`,
       goal: 'independent of the goal count',
     });
   } finally {
