@@ -4,7 +4,7 @@
 // 100 ms. Measured: fleet goal → every plan grouped, and approval → every node running (p95 over
 // runs), against a request-reply round trip to the same server measured in the same run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -82,6 +82,22 @@ function fakeEngine(index: number): GoalEngineLike {
   };
 }
 
+/** BENCH_FLEET_PROFILE=FILE: a CPU profile of the bench's process over the measured goals only (not the setup). */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env['BENCH_FLEET_PROFILE'];
+  if (file === undefined) return async () => undefined;
+  const { Session } = await import('node:inspector/promises');
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.start');
+  return async () => {
+    const { profile } = await s.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    s.disconnect();
+  };
+}
+
 export async function fleetBenchmarks(rows: Row[], results: Record<string, unknown>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aios-bench-fleet-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -152,6 +168,7 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
     }
     const grouped: number[] = [];
     const running: number[] = [];
+    const profiler = await startProfile();
     for (let run = 0; run < RUNS; run++) {
       const t0 = performance.now();
       let plannedAt = 0;
@@ -177,10 +194,20 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
         },
       });
       if (r.groups.length !== 2 || seen.size !== NODES)
-        throw new Error(`bench run ${run}: ${r.groups.length} groups, ${seen.size} running`);
+        throw new Error(
+          `bench run ${run}: ${r.groups.length} groups, ${seen.size} running (${r.nodes
+            .filter((n) => !seen.has(n.node))
+            .map((n) => `${n.node} ${n.phase} ${n.report?.state}`)
+            .join(', ')})`,
+        );
+      if (process.env['BENCH_FLEET_TRACE'] !== undefined)
+        process.stderr.write(
+          `run ${run}: grouped ${fmt(plannedAt - t0)} ms, running ${fmt(lastRunning - approvedAt)} ms\n`,
+        );
       grouped.push(plannedAt - t0);
       running.push(lastRunning - approvedAt);
     }
+    await profiler();
     results['fleet'] = { nodes: NODES, grouped, running, rtt };
     const base = median(rtt);
     rows.push({
