@@ -83,6 +83,12 @@ export interface HandlerDeps {
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
 
+/** The name this node goes by: its fleet name ([fleet] node) once it joined a fleet, else [system] hostname. */
+function nodeName(d: HandlerDeps): string {
+  const fleet = d.fleet.status();
+  return fleet.joined ? fleet.node : d.nodeName || hostname();
+}
+
 export function createHandlers(d: HandlerDeps): Handlers {
   return {
     initialize: (params, conn) => {
@@ -97,7 +103,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         protocolVersion: PROTOCOL_VERSION,
         server: { name: 'aiosd', version: d.version },
         user: userOf(conn),
-        node: d.nodeName || hostname(),
+        node: nodeName(d),
         mode: d.mode,
       };
     },
@@ -108,7 +114,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         version: d.version,
         pid: process.pid,
         uptimeMs: Date.now() - d.startedAt,
-        node: d.nodeName || hostname(),
+        node: nodeName(d),
         mode: d.mode,
         user: userOf(conn),
         stateDir: d.stateDir,

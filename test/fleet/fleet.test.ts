@@ -1,6 +1,7 @@
 // The fleet end to end: a real hub (nats-server with JetStream and JWT auth), three real aiosd
 // nodes on loopback that joined it, and a person driving fleet goals with their own key.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,7 +242,14 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
   it('aios --node runs a verb on another node as the mapped account', async () => {
     const r = await runCli({ env: ada.env }, ['--node', 'n1', 'status', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ user: { name: 'root', role: 'admin' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ user: { name: 'root', role: 'admin' }, node: 'n1' });
+  });
+
+  it("status names a joined node by its fleet name, not the machine's hostname", async () => {
+    const r = await runCli(nodes[2] as TestDaemon, ['status', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(hostname()).not.toBe('n3');
+    expect(JSON.parse(r.stdout)).toMatchObject({ node: 'n3' });
   });
 
   it('aios fleet audit verify passes, and fails when one node’s ledger tail is cut', async () => {
