@@ -4,12 +4,15 @@
 // approval policy judge the mapped account as they would at the console.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Actor } from '../agents/approval-policy.js';
+import type { Planner } from '../agents/planner.js';
 import type { GoalView } from '../protocol/model.js';
 import { Approval, GoalRequest, RollbackRequest, TERMINAL, type NodeReport } from './messages.js';
 import { groupHash } from './plan-group.js';
+import { sentPlanner } from './plan-once.js';
 
 export interface GoalEngineLike {
-  submit(text: string, actor: Actor): Promise<GoalView>;
+  /** `planner`: in place of the node's own (a plan sent with --plan-once). */
+  submit(text: string, actor: Actor, planner?: Planner): Promise<GoalView>;
   get(goalId: string): GoalView;
   decide(
     planId: string,
@@ -82,7 +85,7 @@ export class NodeGoals {
       await this.d.report(req.fleetGoal, 'plan', reportOf(req.fleetGoal, g));
       return;
     }
-    const g = await this.d.engine.submit(req.text, actor);
+    const g = await this.d.engine.submit(req.text, actor, req.plan === undefined ? undefined : sentPlanner(req.plan));
     this.goals.set(req.fleetGoal, g.id);
     if (this.d.file !== null)
       appendFileSync(this.d.file, JSON.stringify([req.fleetGoal, g.id]) + '\n', { mode: 0o600 });
