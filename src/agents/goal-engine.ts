@@ -9,7 +9,7 @@ import type { ExecJournal } from '../memory/exec-journal.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import type { SnapshotStore } from '../tools/snapshot-store.js';
+import type { SnapshotStore } from '../recovery/snapshot-store.js';
 import type { PolicyEngine, PolicyVerdict } from '../policy/policy-engine.js';
 import { approvalRefusal, autoApprovalPolicy, type Actor, type Autonomy } from './approval-policy.js';
 import type { SecurityMode } from '../protocol/vocabulary.js';

@@ -2,10 +2,10 @@
 // the pump's byte budget.
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { FramePump } from '../../src/shell/frame-pump.js';
-import { changedSpans, FrameWriter, parseRow } from '../../src/shell/frame-writer.js';
-import { createRenderGate } from '../../src/shell/render-gate.js';
-import { createStore } from '../../src/shell/store.js';
+import { FramePump } from '../../src/shell/terminal/frame-pump.js';
+import { changedSpans, FrameWriter, parseRow } from '../../src/shell/terminal/frame-writer.js';
+import { createRenderGate } from '../../src/shell/terminal/render-gate.js';
+import { createStore } from '../../src/shell/state/store.js';
 
 async function screenOf(writes: string[], cols = 40, rows = 12): Promise<string[]> {
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
