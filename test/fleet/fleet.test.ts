@@ -15,6 +15,7 @@ import { encodeEnvelope, seal, loadOrCreateKey } from '../../src/fleet/signing.j
 import { NodeReport } from '../../src/fleet/messages.js';
 import { STREAM_OUT, subjects } from '../../src/fleet/subjects.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
+import { firstSeqSince } from '../../src/fleet/stream-start.js';
 import {
   disposeAll,
   makePerson,
@@ -251,6 +252,26 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
     expect(killed).toBe(true);
     expect(r.nodes.map((n) => n.report?.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   }, 120_000);
+
+  it("follows a fleet goal from the first report stored after its id's time, not the stream's first message", async () => {
+    const admin = await fleetConnect({ url: hub.url, creds: await hubCreds(hub.dir) });
+    try {
+      const js = jetstream(admin);
+      const put = (i: number) => js.publish(subjects.goalOut('n1', `SEQTEST${i}`, 'plan'), '{}');
+      for (let i = 0; i < 5; i++) await put(i);
+      await new Promise((r) => setTimeout(r, 50));
+      const since = new Date();
+      await new Promise((r) => setTimeout(r, 50));
+      const first = await put(5);
+      await put(6);
+      expect(await firstSeqSince(bus.js, STREAM_OUT, since)).toBe(first.seq);
+      // Nothing newer: where the next message will go.
+      expect(await firstSeqSince(bus.js, STREAM_OUT, new Date(Date.now() + 60_000))).toBe(first.seq + 2);
+      expect(await firstSeqSince(bus.js, STREAM_OUT, new Date(0))).toBe(1);
+    } finally {
+      await admin.close();
+    }
+  });
 
   it("does not let a node's creds publish on another node's subjects", async () => {
     const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'mallory') });
