@@ -28,7 +28,11 @@ export interface PersonBus {
   /** Sends signed work to a node's queue (kept by JetStream until the node takes it). */
   send(node: string, kind: 'goal' | 'approve' | 'rollback', body: unknown): Promise<void>;
   /** Every message nodes published about a fleet goal, as it arrives, from the first. */
-  follow(fleetGoal: string, onMessage: (e: Envelope<unknown>, subject: string) => void): Promise<() => void>;
+  follow(
+    fleetGoal: string,
+    onMessage: (e: Envelope<unknown>, subject: string) => void,
+    o?: { clockSlackMs?: number },
+  ): Promise<() => void>;
   /** One JSON-RPC call to a node's aiosd. */
   rpc(node: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
@@ -63,8 +67,8 @@ export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
       // Signed again at each try, so a request that waited out a hub restart is still fresh.
       await withRetry(() => js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body))));
     },
-    async follow(fleetGoal, onMessage) {
-      const since = reportsSince(fleetGoal);
+    async follow(fleetGoal, onMessage, o = {}) {
+      const since = reportsSince(fleetGoal, o.clockSlackMs);
       const consumer = await js.consumers.get(STREAM_OUT, {
         filter_subjects: subjects.goalOutAll(fleetGoal),
         ...(since === null
@@ -104,7 +108,7 @@ const CLOCK_SLACK_MS = 10 * 60_000;
  * so that following a goal reads from there rather than filtering 30 days of every goal's reports.
  * null (from the first message) for an id that is not a ULID.
  */
-export function reportsSince(fleetGoal: string): Date | null {
+export function reportsSince(fleetGoal: string, clockSlackMs = CLOCK_SLACK_MS): Date | null {
   if (!isValid(fleetGoal)) return null;
-  return new Date(decodeTime(fleetGoal) - CLOCK_SLACK_MS);
+  return new Date(decodeTime(fleetGoal) - clockSlackMs);
 }
