@@ -513,6 +513,7 @@ export async function startDaemon(opts: {
       planners: () => planner.names,
       problems,
       fleet,
+      planner,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),
