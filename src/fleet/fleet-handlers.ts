@@ -25,6 +25,6 @@ export function fleetHandlers(
       return status;
     },
     'fleet/status': () => fleet.status(),
-    'fleet/nodes': async () => ({ nodes: await fleet.nodes().catch(failed) }),
+    'fleet/nodes': async () => fleet.nodes().catch(failed),
   };
 }
