@@ -80,6 +80,12 @@ function layerRules() {
       message: 'src/tools never imports agents, models, the daemon or a client.',
     },
     {
+      files: ['src/recovery/**'],
+      group: below('agents', 'daemon', 'models', 'cli', 'shell', 'policy'),
+      message:
+        'src/recovery (snapshots, blobs, restores) never imports agents, models, policy, the daemon or a client.',
+    },
+    {
       files: ['src/memory/**'],
       group: below('agents', 'daemon', 'models', 'cli', 'shell'),
       message: 'src/memory never imports agents, models, the daemon or a client.',

@@ -8,7 +8,7 @@ import type { GoalEngine } from '../agents/goal-engine.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
-import type { SnapshotStore } from '../tools/snapshot-store.js';
+import type { SnapshotStore } from '../recovery/snapshot-store.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { toolHandlers } from './tool-handlers.js';
 import { updateHandlers } from './update-handlers.js';

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
 import { asUser, listenAsUser } from '../helpers/as-user.js';
-import { formatPlan } from '../../src/shell/line-format.js';
+import { formatPlan } from '../../src/shell/line-mode/line-format.js';
 import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnInPty } from '../helpers/pty-screen.js';
 import { createAccount, isRoot, unusedUid, type TestAccount } from '../helpers/system-users.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_TABLE } from '../../src/models/recommend.js';
-import { firstRunText } from '../../src/shell/first-run.js';
+import { firstRunText } from '../../src/shell/rows/first-run.js';
 import type { ModelRecommendation } from '../../src/protocol/model-pull.js';
 import { disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';

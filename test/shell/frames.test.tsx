@@ -2,10 +2,10 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
-import { App } from '../../src/shell/App.js';
-import { DEFAULT_KEYMAP } from '../../src/shell/keymap.js';
-import { initialState, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
-import { detectCaps, type TerminalCaps } from '../../src/shell/terminal-caps.js';
+import { App } from '../../src/shell/components/App.js';
+import { DEFAULT_KEYMAP } from '../../src/shell/commands/keymap.js';
+import { initialState, reduce, type Action, type ShellState } from '../../src/shell/state/shell-state.js';
+import { detectCaps, type TerminalCaps } from '../../src/shell/terminal/terminal-caps.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
 const xterm = detectCaps({ TERM: 'xterm-256color' });
