@@ -10,6 +10,7 @@ import type { Actor } from '../agents/approval-policy.js';
 import { ErrorCode } from '../protocol/jsonrpc.js';
 import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
 import { credsIdentity, fleetConnect } from './creds.js';
+import { ownerRefusal } from './goal-owner.js';
 import type { FleetConfig } from './fleet-config.js';
 import { RpcRequest, type NodeReport } from './messages.js';
 import { readFleet, type FleetListing } from './node-listing.js';
@@ -259,6 +260,11 @@ export class FleetNode {
     }
     const env = e as Envelope<unknown>;
     try {
+      if (kind === 'approve' || kind === 'rollback') {
+        const goalId = fleetGoal === null ? undefined : this.goals.goalOf(fleetGoal);
+        const why = ownerRefusal(kind, goalId === undefined ? null : this.d.engine.get(goalId), actor);
+        if (why !== null) throw new Error(why);
+      }
       if (kind === 'goal') await this.goals.plan(env.body, actor);
       else if (kind === 'approve') await this.goals.approve(env.body, actor);
       else if (kind === 'rollback') await this.goals.rollback(env.body, actor);
