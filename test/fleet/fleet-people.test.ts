@@ -180,7 +180,8 @@ describe.skipIf(natsMissing !== null || !isRoot)('people on the fleet: an operat
     for (const d of [r1, r2]) expect(readFileSync(join(d.dir, 'fleet.txt'), 'utf8')).toContain('fleet was here');
     const back = await runCli({ env: ada.env }, ['fleet', 'rollback', fleetGoal, '--yes', '--json']);
     expect(back.code, back.stderr + back.stdout).toBe(0);
-    expect((JSON.parse(back.stdout) as { nodes: { node: string; state: string }[] }).nodes).toEqual([
+    const rows = (JSON.parse(back.stdout) as { nodes: { node: string; state: string }[] }).nodes;
+    expect(rows.sort((a, b) => a.node.localeCompare(b.node))).toEqual([
       expect.objectContaining({ node: 'r1', state: 'rolled_back' }),
       expect.objectContaining({ node: 'r2', state: 'rolled_back' }),
     ]);
