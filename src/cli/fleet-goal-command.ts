@@ -92,7 +92,13 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
   try {
     const { selectNodes } = await import('../fleet/node-select.js');
     const { runRollout } = await import('../fleet/rollout.js');
-    const nodes = selectNodes(await bus.nodes(), o.nodes);
+    const { refusedNodes } = await import('../fleet/node-listing.js');
+    const selected = selectNodes(await bus.nodes(), o.nodes);
+    // Revoked nodes and nodes whose key changed get nothing: said here, and counted as failures.
+    const refused = refusedNodes(selected);
+    for (const r of refused) io.err(`REFUSED ${r.node}: ${r.why}`);
+    const nodes = selected.filter((n) => !refused.some((r) => r.node === n.node));
+    if (nodes.length === 0 && refused.length > 0) return EXIT.failed;
     if (nodes.length === 0)
       throw new CliError(EXIT.failed, `no node matches --nodes ${o.nodes} (aios fleet nodes lists them)`);
     const result = await runRollout(bus, {
@@ -128,7 +134,10 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
       },
     });
     printResult(result, io);
-    return result.failures > 0 || result.stopped || result.nodes.some((n) => n.phase === 'unreachable')
+    return refused.length > 0 ||
+      result.failures > 0 ||
+      result.stopped ||
+      result.nodes.some((n) => n.phase === 'unreachable')
       ? EXIT.failed
       : 0;
   } finally {
@@ -241,7 +250,8 @@ export async function fleetAuditVerifyCommand(o: PersonOptions & { nodes?: strin
     const { verifyNodeAudit } = await import('../fleet/audit-verify.js');
     const all = await bus.nodes();
     const nodes = o.nodes === undefined ? all : selectNodes(all, o.nodes);
-    const results = await Promise.all(nodes.map((n) => verifyNodeAudit(bus, n.node)));
+    const { withPinCheck } = await import('../fleet/node-pins.js');
+    const results = await Promise.all(nodes.map(async (n) => withPinCheck(await verifyNodeAudit(bus, n.node), n)));
     if (io.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), nodes: results }));
     else
       for (const r of results) {

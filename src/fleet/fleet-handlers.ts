@@ -29,7 +29,7 @@ export function fleetHandlers(
       return status;
     },
     'fleet/status': () => fleet.status(),
-    'fleet/nodes': async () => ({ nodes: await fleet.nodes().catch(failed) }),
+    'fleet/nodes': async () => fleet.nodes().catch(failed),
     'plan/draft': (p, conn) => draftPlan(planner, p.text, conn.actor),
   };
 }

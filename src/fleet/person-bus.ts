@@ -4,9 +4,11 @@ import { jetstream, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstre
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decodeTime, isValid } from 'ulid';
-import type { NodeFacts } from '../protocol/fleet.js';
+import { dirname, join } from 'node:path';
+import type { NodeFacts, NodeListing } from '../protocol/fleet.js';
 import { fleetConnect, readCredsFile } from './creds.js';
-import { listNodes } from './node-agent.js';
+import { readFleet, type FleetListing } from './node-listing.js';
+import { NodePins } from './node-pins.js';
 import {
   encodeEnvelope,
   loadOrCreateKey,
@@ -24,7 +26,10 @@ export interface PersonBus {
   nc: NatsConnection;
   js: JetStreamClient;
   key: SigningKey;
-  nodes(): Promise<NodeFacts[]>;
+  /** The fleet's nodes; on a workstation with pins, each under the key pinned for it (node-pins.ts). */
+  nodes(): Promise<NodeListing[]>;
+  /** The nodes, and the revoked nodes and people. */
+  fleet(): Promise<FleetListing>;
   /** Sends signed work to a node's queue (kept by JetStream until the node takes it). */
   send(node: string, kind: 'goal' | 'approve' | 'rollback', body: unknown): Promise<void>;
   /** Every message nodes published about a fleet goal, as it arrives, from the first. */
@@ -49,19 +54,28 @@ export async function openPersonBus(o: {
     creds: readCredsFile(o.credsFile),
     ...(o.ca === undefined ? {} : { ca: o.ca }),
   });
-  return personBus(nc, loadOrCreateKey(o.keyFile));
+  return personBus(nc, loadOrCreateKey(o.keyFile), new NodePins(knownNodesFile(o.keyFile)));
 }
 
-export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
+/** Where a workstation pins node keys: next to the person's key. */
+export const knownNodesFile = (keyFile: string): string => join(dirname(keyFile), 'known-nodes.json');
+
+/** `pins` null: no pinning (protocol-level benches, where every node is made in the same run). */
+export function personBus(nc: NatsConnection, key: SigningKey, pins: NodePins | null = null): PersonBus {
   const js = jetstream(nc);
   let kv: KV | null = null;
+  const fleet = async (): Promise<FleetListing> => {
+    kv ??= await new Kvm(nc).open(NODES_BUCKET);
+    const read = await readFleet(nc, kv);
+    return pins === null ? read : { ...read, nodes: pins.apply(read.nodes) };
+  };
   return {
     nc,
     js,
     key,
+    fleet,
     async nodes() {
-      kv ??= await new Kvm(nc).open(NODES_BUCKET);
-      return listNodes(kv);
+      return (await fleet()).nodes;
     },
     async send(node, kind, body) {
       // Signed again at each try, so a request that waited out a hub restart is still fresh.

@@ -20,6 +20,24 @@ export const NodeFacts = z.object({
 });
 export type NodeFacts = z.infer<typeof NodeFacts>;
 
+/** A node as `aios fleet nodes` shows it: its facts, and what the hub and the workstation add. */
+export const NodeListing = NodeFacts.extend({
+  /** The hub revoked this node's creds (aios fleet revoke): it can no longer use the bus. */
+  revoked: z.object({ at: z.number(), by: z.string() }).nullable().optional(),
+  /** On a workstation: the node presents a key other than the one pinned for it; its reports are refused. */
+  keyChanged: z.object({ pinned: z.string(), presented: z.string() }).nullable().optional(),
+});
+export type NodeListing = z.infer<typeof NodeListing>;
+
+/** A revoked node or person, as the hub marked it in the node bucket. */
+export const RevokedMark = z.object({
+  kind: z.enum(['node', 'person']),
+  name: z.string(),
+  at: z.number(),
+  by: z.string(),
+});
+export type RevokedMark = z.infer<typeof RevokedMark>;
+
 export const FleetStatus = z.object({
   joined: z.boolean(),
   node: z.string(),
