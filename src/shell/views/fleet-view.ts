@@ -10,6 +10,8 @@ import { defineView, loadedFor, selectIn, type ViewAsk } from './view-record.js'
 export interface FleetData {
   status: ResultOf<'fleet/status'>;
   nodes: NodeFacts[];
+  /** Why the node list could not be read (the hub away): the membership still shows. */
+  nodesError: string | null;
   /** When it was loaded (ms): a node whose facts are older than STALE_MS then is unreachable. */
   at: number;
 }
@@ -24,8 +26,17 @@ function loadFleet(ask: ViewAsk): void {
   if (c === null) return;
   c.call('fleet/status', {})
     .then(async (status) => {
-      const nodes = status.joined ? (await c.call('fleet/nodes', {})).nodes : [];
-      const data: FleetData = { status, nodes, at: Date.now() };
+      let nodes: NodeFacts[] = [];
+      let nodesError: string | null = null;
+      if (status.joined) {
+        try {
+          nodes = (await c.call('fleet/nodes', {})).nodes;
+        } catch (error) {
+          nodesError = error instanceof Error ? error.message : String(error);
+          ask.failed('cannot list the fleet nodes', error);
+        }
+      }
+      const data: FleetData = { status, nodes, nodesError, at: Date.now() };
       ask.put({ type: 'viewLoaded', view: 'fleet', data });
     })
     .catch((error: unknown) => ask.failed('cannot read the fleet', error));
@@ -79,6 +90,11 @@ export const fleetView = defineView({
         tone: 'muted',
       },
     );
+    if (fleet.nodesError !== null)
+      return [head, line(`cannot list the nodes: ${fleet.nodesError} (r tries again)`, { tone: 'warn' })].slice(
+        0,
+        height,
+      );
     if (n === 0) return [head, sub, line('no node has put its facts yet', { tone: 'muted' })].slice(0, height);
     const sel = Math.min(data.selected['fleet'] ?? 0, n - 1);
     const picked = fleet.nodes[sel];
