@@ -5,7 +5,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decodeTime, isValid } from 'ulid';
 import { dirname, join } from 'node:path';
-import type { NodeFacts, NodeListing } from '../protocol/fleet.js';
+import type { NodeListing } from '../protocol/fleet.js';
 import { fleetConnect, readCredsFile } from './creds.js';
 import { readFleet, type FleetListing } from './node-listing.js';
 import { NodePins } from './node-pins.js';

@@ -20,7 +20,7 @@ import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
-import { FleetJoinParams, FleetStatus, NodeFacts, NodeListing, PlanDraft, RevokedMark } from './fleet.js';
+import { FleetJoinParams, FleetStatus, NodeListing, PlanDraft, RevokedMark } from './fleet.js';
 import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
