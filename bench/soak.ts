@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AiosClient } from '../src/protocol/client.js';
+import { AiosClient, RpcError } from '../src/protocol/client.js';
+import { ErrorCode } from '../src/protocol/jsonrpc.js';
 import type { GoalView } from '../src/protocol/model.js';
 import { rssKb, toolCallsPerGoal } from './load-run.js';
 import { ageMs } from '../src/config/retention-schema.js';
@@ -39,6 +40,9 @@ export interface SoakResult {
   submitted: number;
   succeeded: number;
   rolledBack: number;
+  /** With retention: goals collected before the soak saw them end, and rollbacks not made because the goal was collected first. */
+  collectedUnseen: number;
+  rollbacksMissed: number;
   lost: number;
   ranTwice: number;
   samples: SoakSample[];
@@ -55,9 +59,11 @@ export interface RetentionFigures {
   steadySamples: number;
   /** Growth (as growth()) over the steady samples of the pages not the ledger's. */
   restGrowthBytes: number;
-  /** That growth over the goals submitted between the quarters growth() compares. */
+  /** The goals submitted between the quarters growth() compares, and that growth over them. */
+  restGrowthGoals: number;
   restGrowthPerGoalBytes: number;
-  /** Those pages at the first and last steady sample. */
+  /** Those pages at the start (an empty database's tables), the first steady sample and the end. */
+  restStartBytes: number;
   restSteadyStartBytes: number;
   restEndBytes: number;
   /** What a goal added to those pages before anything was collected (the first window's slope). */
@@ -80,6 +86,8 @@ export interface SoakOptions {
   goalsPerCycle: number;
   /** [retention] goals and events as configured, and its `every`: turns on the retention figures. */
   retention?: { windowMs: number; everyMs: number };
+  /** With retention: run past durationMs until this many samples are after the window and one collection. */
+  minSteadySamples?: number;
   /** The database's parts are measured at most this often (dbstat reads every page); default every sample. */
   detailEveryMs?: number;
 }
@@ -93,10 +101,23 @@ export function growth(values: number[]): number {
   return median(values.slice(-q)) - median(values.slice(q, 2 * q));
 }
 
-async function settle(client: AiosClient, ids: readonly string[]): Promise<GoalView[]> {
+/**
+ * A goal, or null once retention has collected it: only an ended goal is collected, so on a machine
+ * slow enough that a cycle outlasts the window, the soak can find one gone before it looks again.
+ */
+async function goalOrCollected(client: AiosClient, goalId: string): Promise<GoalView | null> {
+  try {
+    return await client.call('goal/get', { goalId });
+  } catch (err) {
+    if (err instanceof RpcError && err.code === ErrorCode.NotFound) return null;
+    throw err;
+  }
+}
+
+async function settle(client: AiosClient, ids: readonly string[]): Promise<(GoalView | null)[]> {
   for (;;) {
-    const goals = await Promise.all(ids.map((goalId) => client.call('goal/get', { goalId })));
-    if (goals.every((g) => FINAL.has(g.state))) return goals;
+    const goals = await Promise.all(ids.map((goalId) => goalOrCollected(client, goalId)));
+    if (goals.every((g) => g === null || FINAL.has(g.state))) return goals;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -111,6 +132,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const ids: string[] = [];
   let succeeded = 0;
   let rolledBack = 0;
+  let collectedUnseen = 0;
+  let rollbacksMissed = 0;
   let cycle = 0;
   const session = (i: number): AiosClient => sessions[i % sessions.length] as AiosClient;
   const detailed = opts.retention !== undefined || opts.detailEveryMs !== undefined;
@@ -138,7 +161,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     });
   };
   await sample();
-  while (Date.now() - start < opts.durationMs) {
+  // With retention on, a slow machine runs on until the steady state has enough samples to judge.
+  const steadyFrom = opts.retention === undefined ? 0 : opts.retention.windowMs + opts.retention.everyMs;
+  const steady = (): number => samples.filter((s) => s.atMs >= steadyFrom).length;
+  while (Date.now() - start < opts.durationMs || steady() < (opts.minSteadySamples ?? 0)) {
     // Files are reused across cycles, so each goal changes one that exists (or re-creates it).
     const submitted = await Promise.all(
       Array.from({ length: opts.goalsPerCycle }, (_, i) =>
@@ -161,10 +187,24 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       session(2),
       submitted.map((g) => g.id),
     );
-    succeeded += done.filter((g) => g.state === 'succeeded').length;
+    succeeded += done.filter((g) => g?.state === 'succeeded').length;
+    collectedUnseen += done.filter((g) => g === null).length;
     // Half are rolled back, one at a time (each restores a file the others do not touch).
-    for (const g of done.filter((_, i) => i % 2 === 0 && done[i]?.state === 'succeeded')) {
-      if ((await session(3).call('goal/rollback', { goalId: g.id })).state === 'rolled_back') rolledBack++;
+    for (const [i, g] of done.entries()) {
+      if (i % 2 !== 0) continue;
+      if (g === null) {
+        rollbacksMissed++;
+        continue;
+      }
+      if (g.state !== 'succeeded') continue;
+      const back = await session(3)
+        .call('goal/rollback', { goalId: g.id })
+        .catch((err: unknown) => {
+          if (err instanceof RpcError && err.code === ErrorCode.NotFound) return null;
+          throw err;
+        });
+      if (back === null) rollbacksMissed++;
+      else if (back.state === 'rolled_back') rolledBack++;
     }
     // One session leaves and another arrives: per-connection state must not pile up.
     const leaving = cycle % sessions.length;
@@ -182,6 +222,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     submitted: ids.length,
     succeeded,
     rolledBack,
+    collectedUnseen,
+    rollbacksMissed,
     lost: ids.filter((id) => (calls.get(id) ?? 0) === 0).length,
     ranTwice: ids.filter((id) => (calls.get(id) ?? 0) > 1).length,
     samples,
@@ -218,7 +260,9 @@ export function retentionFigures(
   return {
     steadySamples: steady.length,
     restGrowthBytes: restGrowth,
+    restGrowthGoals: between,
     restGrowthPerGoalBytes: between <= 0 ? 0 : restGrowth / between,
+    restStartBytes: parts(first).restBytes,
     restSteadyStartBytes: parts(steady[0]).restBytes,
     restEndBytes: parts(last).restBytes,
     restPerGoalBytes: restPerGoal,

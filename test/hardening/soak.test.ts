@@ -13,7 +13,7 @@ import { growth, runSoak } from '../../bench/soak.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const SOAK_MS = Number(process.env['AIOS_SOAK_MS'] ?? 25_000);
-const RETENTION_SOAK_MS = Number(process.env['AIOS_SOAK_RETENTION_MS'] ?? 30_000);
+const RETENTION_SOAK_MS = Number(process.env['AIOS_SOAK_RETENTION_MS'] ?? 40_000);
 const WAL_CAP = 64 * 1024 * 1024;
 
 let d: TestDaemon;
@@ -63,7 +63,7 @@ describe('soak', () => {
 });
 
 describe('soak with retention on', () => {
-  const windowS = 5;
+  const windowS = 10;
   let r: TestDaemon | undefined;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aios-soak-retention-'));
@@ -92,6 +92,7 @@ describe('soak with retention on', () => {
         sessions: 10,
         goalsPerCycle: 10,
         retention: { windowMs: windowS * 1000, everyMs: 1000 },
+        minSteadySamples: 10,
       });
       const f = res.retention;
       if (f === undefined) throw new Error('no retention figures');
@@ -101,8 +102,11 @@ describe('soak with retention on', () => {
       // The soak's own invariants hold while goals are collected under it.
       expect(res.lost).toBe(0);
       expect(res.ranTwice).toBe(0);
-      expect(res.succeeded).toBe(res.submitted);
-      expect(res.rolledBack).toBe(res.cycles * 5);
+      // A goal collected before the soak looked again had ended (only ended goals are collected),
+      // and one collected before its rollback is no longer the soak's to roll back: rare at this window.
+      expect(res.succeeded + res.collectedUnseen).toBe(res.submitted);
+      expect(res.rolledBack + res.rollbacksMissed).toBe(res.cycles * 5);
+      expect(res.rolledBack).toBeGreaterThan(res.rollbacksMissed);
       expect(res.walMaxBytes).toBeLessThan(WAL_CAP);
       expect(res.rssGrowthKb).toBeLessThan(64 * 1024);
 
@@ -113,11 +117,13 @@ describe('soak with retention on', () => {
       expect(runs.some((e) => Number((e.detail as { goals?: number }).goals) > 0)).toBe(true);
       expect(f.goalsKeptEnd).toBeLessThan(res.submitted / 2);
       // Flat after the window: without collection each goal adds restPerGoalBytes to the pages
-      // not the ledger's; after the window, a goal leaves less than a fifth of that.
-      expect(f.steadySamples).toBeGreaterThanOrEqual(4);
+      // not the ledger's; after the window, a goal leaves less than a fifth of that (give or take
+      // eight 4 KiB pages: SQLite grows and reuses whole pages).
+      expect(f.steadySamples).toBeGreaterThanOrEqual(10);
       expect(f.restPerGoalBytes).toBeGreaterThan(0);
-      expect(f.restGrowthPerGoalBytes).toBeLessThan(f.restPerGoalBytes / 5);
-      expect(f.restEndBytes).toBeLessThan(f.restPerGoalBytes * res.submitted * 0.5);
+      expect(f.restGrowthGoals).toBeGreaterThanOrEqual(30);
+      expect(f.restGrowthBytes).toBeLessThan((f.restPerGoalBytes * f.restGrowthGoals) / 5 + 8 * 4096);
+      expect(f.restEndBytes - f.restStartBytes).toBeLessThan(f.restPerGoalBytes * res.submitted * 0.5);
       // The ledger is kept whole: bounded bytes per goal (its tool calls, approvals, rollbacks), and it verifies.
       expect(f.ledgerBytesPerGoal).toBeGreaterThan(0);
       expect(f.ledgerBytesPerGoal).toBeLessThan(8 * 1024);
