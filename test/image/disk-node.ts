@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { shQuote } from '../../init/login/host-files.js';
 import { GoalView } from '../../src/protocol/model.js';
 import { TEST_ACCOUNTS } from './image-build.js';
-import { bootNode, type Accel, type NodeVm, type VmDisk } from './qemu-node.js';
+import { bootUntil, type Accel, type NodeVm, type VmDisk } from './qemu-node.js';
 import { passwordLogin } from './ssh.js';
 import { sshRun, type VmSnapshotSource } from './vm-diagnostics.js';
 
@@ -58,10 +58,15 @@ export class DiskNode {
     disks: VmDisk[],
     o: { prompt: RegExp; ready?: boolean } = { prompt: /\S+ login: /, ready: true },
   ): Promise<Booted> {
-    const node = await bootNode({ disks, accel: this.accel, workDir: this.work, name });
-    this.vm = node;
+    const { node } = await bootUntil(
+      { disks, accel: this.accel, workDir: this.work, name },
+      o.ready === false ? o.prompt : READY,
+      BOOT_TIMEOUT_MS,
+      (vm) => {
+        this.vm = vm;
+      },
+    );
     const grub = await node.serial.waitForOutput(/loading the kernel/, BOOT_TIMEOUT_MS);
-    if (o.ready !== false) await node.serial.waitForOutput(READY, BOOT_TIMEOUT_MS, grub.end);
     const prompt = await node.serial.waitForOutput(o.prompt, BOOT_TIMEOUT_MS, grub.end);
     return { node, grubAt: grub.at, promptS: (prompt.at - grub.at) / 1000, promptEnd: prompt.end };
   }

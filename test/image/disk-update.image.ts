@@ -20,8 +20,13 @@ import { diagnoseFailures } from './vm-diagnostics.js';
 /** The image's own aiOS (slot a) is package.json's version; the bundles are newer. */
 const NEXT = '0.2.0';
 const BROKEN = '0.3.0';
-/** aios-init's health check deadline on the node (AIOS_UPDATE_HEALTH_S, not set on the image's kernel line). */
-const HEALTH_DEADLINE_MS = 300_000;
+/**
+ * The health check's deadline for a slot that should pass (AIOS_UPDATE_HEALTH_S on the kernel
+ * line, set by the test in the node's grub.cfg): on this project's loaded 2-core machine under
+ * TCG, aios-init has taken over 250 s to reach autonomy, so the default 300 s could fail a
+ * healthy slot. A slot whose aiosd never answers gets a short one: it can only fail.
+ */
+const HEALTH_S = { passing: 900, failing: 240 };
 
 interface Accepted {
   id: string;
@@ -79,6 +84,14 @@ async function ledger(): Promise<LedgerEntry[]> {
   return (JSON.parse(r.stdout) as { entries: LedgerEntry[] }).entries;
 }
 
+/** Sets the health check's deadline of the next boots: AIOS_UPDATE_HEALTH_S on the kernel line of GRUB's aiOS entry. */
+async function setHealthDeadline(seconds: number): Promise<void> {
+  const r = await rig.asRoot(
+    `sed -i -E 's/ AIOS_UPDATE_HEALTH_S=[0-9]+//; s/(loglevel=3 panic=10)$/\\1 AIOS_UPDATE_HEALTH_S=${seconds}/' /boot/grub/grub.cfg && grep -c 'AIOS_UPDATE_HEALTH_S=${seconds}' /boot/grub/grub.cfg`,
+  );
+  expect(r.stdout.trim(), r.out).toBe('1');
+}
+
 /**
  * Asks for an update or rollback as root and waits for the node to restart into the new slot:
  * aios-init answers once the slot is written and aios_next set, then reboots (QEMU exits).
@@ -100,8 +113,12 @@ async function switchSlots(command: string): Promise<Accepted> {
 async function trialPasses(name: string, a: Accepted): Promise<void> {
   const b = await rig.boot(name, disks());
   await b.node.serial.waitForOutput(
+    new RegExp(`the health check must pass within ${HEALTH_S.passing} s`),
+    BOOT_TIMEOUT_MS,
+  );
+  await b.node.serial.waitForOutput(
     new RegExp(`${a.kind} ${a.id}: slot ${a.to.slot} passed its health check; aios_active=${a.to.slot}`),
-    HEALTH_DEADLINE_MS + 120_000,
+    HEALTH_S.passing * 1000 + 120_000,
   );
   await waitForSsh(b.node.sshPort, image.key, 'rescue', 300_000, rig.login());
 }
@@ -139,6 +156,7 @@ describe('A/B updates of aiOS on the disk image under QEMU', () => {
       const running = before.version;
       inNode.next = await rig.copyIn(bundles.next, 'next.aios');
       inNode.broken = await rig.copyIn(bundles.broken, 'broken.aios');
+      await setHealthDeadline(HEALTH_S.passing);
 
       const accepted = await switchSlots(`aios update ${inNode.next}`);
       expect(accepted).toMatchObject({ kind: 'update', from: { slot: 'a' }, to: { slot: 'b', version: NEXT } });
@@ -158,7 +176,7 @@ describe('A/B updates of aiOS on the disk image under QEMU', () => {
       expect(mine[2]?.detail).toMatchObject({ outcome: 'succeeded' });
       expect((await rig.asRoot('aios audit verify')).status).toBe(0);
     },
-    2 * BOOT_TIMEOUT_MS + HEALTH_DEADLINE_MS + 20 * 60_000,
+    2 * BOOT_TIMEOUT_MS + HEALTH_S.passing * 1000 + 20 * 60_000,
   );
 
   it(
@@ -176,20 +194,21 @@ describe('A/B updates of aiOS on the disk image under QEMU', () => {
         notice: null,
       });
     },
-    BOOT_TIMEOUT_MS + HEALTH_DEADLINE_MS + 20 * 60_000,
+    BOOT_TIMEOUT_MS + HEALTH_S.passing * 1000 + 20 * 60_000,
   );
 
   it(
     'a bundle whose aiosd fails its health check falls back to the old slot by itself, which says so at the next login and in the ledger',
     async () => {
       const running = (await status()).version;
+      await setHealthDeadline(HEALTH_S.failing);
       const accepted = await switchSlots(`aios update ${inNode.broken}`);
       expect(accepted).toMatchObject({ kind: 'update', from: { slot: 'a' }, to: { slot: 'b', version: BROKEN } });
       // The trial: its aiosd exits at once, so the check fails at its deadline and the node restarts on its own.
       const trial = await rig.boot('broken-trial', disks(), { prompt: /booted slot b on trial/, ready: false });
       await rig.restarted(
         new RegExp(`update ${accepted.id}: slot b failed its health check \\(aiosd did not answer`),
-        HEALTH_DEADLINE_MS + 10 * 60_000,
+        HEALTH_S.failing * 1000 + 10 * 60_000,
         trial.promptEnd,
       );
 
@@ -221,6 +240,6 @@ describe('A/B updates of aiOS on the disk image under QEMU', () => {
       expect(outcome[0]?.detail).toMatchObject({ outcome: 'failed', failedIn: 'health', running: 'a' });
       expect((await rig.asRoot('aios audit verify')).status).toBe(0);
     },
-    3 * BOOT_TIMEOUT_MS + HEALTH_DEADLINE_MS + 20 * 60_000,
+    3 * BOOT_TIMEOUT_MS + HEALTH_S.passing * 1000 + 20 * 60_000,
   );
 });

@@ -14,12 +14,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/jsonrpc.js';
 import { readCrashedState } from './crashed-state.js';
 import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
-import { bootNode, type Accel, type NodeVm } from './qemu-node.js';
+import { bootUntil, type Accel, type NodeVm } from './qemu-node.js';
 import { passwordLogin, waitForSsh } from './ssh.js';
 import { diagnoseFailures } from './vm-diagnostics.js';
 
 const CYCLES = Number(process.env['AIOS_POWER_LOSS_CYCLES'] ?? 3);
-const BOOT_TIMEOUT_MS = 10 * 60_000;
+// Generous: under TCG on a machine loaded by other work the live ISO has taken over 8 minutes to boot.
+const BOOT_TIMEOUT_MS = 15 * 60_000;
 const DRIVER = join(import.meta.dirname, 'power-loss-driver.mjs');
 // The break-glass account has a normal shell, so it can run the driver (logging in with its
 // password); to aiosd it is an operator, who may approve reversible writes in their own home.
@@ -37,7 +38,7 @@ let work: string;
 let disk: string;
 let vm: NodeVm | undefined;
 const acked: Ack[] = [];
-const figures: Record<string, unknown> = { cycles: [] as unknown[] };
+const figures: Record<string, unknown> = { cycles: [] as unknown[], degradedBoots: [] as string[] };
 diagnoseFailures(() =>
   vm === undefined ? null : { vm, login: login(vm.sshPort), user: USER, rootPassword: TEST_ACCOUNTS.root },
 );
@@ -55,13 +56,20 @@ function driverArgs(port: number, socket: string, mode: string, arg: string): st
 }
 
 async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }> {
-  const node = await bootNode({ iso: image.iso, stateDisk: disk, accel, workDir: work, name });
-  vm = node;
-  const ready = await node.serial.waitForOutput(
+  const { node, match } = await bootUntil(
+    { iso: image.iso, stateDisk: disk, accel, workDir: work, name },
     /aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/,
     BOOT_TIMEOUT_MS,
+    (booted) => {
+      vm = booted;
+    },
   );
-  expect(ready.match[1]).toBe('ready');
+  // Degraded is allowed only for the reason a loaded host gives (aiosd slower than its
+  // readiness timeout, then restarted); aiosd must answer for everything below either way.
+  if (match[1] === 'degraded') {
+    expect(node.serial.transcript()).toMatch(/aiosd: not ready: readiness: no answer within/);
+    (figures['degradedBoots'] as string[]).push(name);
+  }
   expect(node.serial.transcript()).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
   await waitForSsh(node.sshPort, image.key, USER, 300_000, login(node.sshPort));
   const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], {
