@@ -210,8 +210,8 @@ describe('the aiOS disk image under QEMU', () => {
       expect(refused.status).toBe(2);
       expect(refused.out).toMatch(/not confirmed \(the answer was not \/dev\/vda\); nothing was written/);
       const installed = await rig.asRoot('echo /dev/vda | aios-init install-disk /dev/vda', 15 * 60_000);
+      expect(installed.status, `install-disk said:\n${installed.out}`).toBe(0);
       expect(installed.out).toMatch(/aiOS is installed on \/dev\/vda/);
-      expect(installed.status).toBe(0);
       const from = live.serial.transcript().length;
       await rig.asRoot('aios-init poweroff');
       await rig.restarted(/poweroff now/, 300_000, from);

@@ -94,33 +94,38 @@ async function setHealthDeadline(seconds: number): Promise<void> {
 
 /**
  * Asks for an update or rollback as root and waits for the node to restart into the new slot:
- * aios-init answers once the slot is written and aios_next set, then reboots (QEMU exits).
+ * aios-init answers once the slot is written and aios_next set, then reboots (QEMU exits). Its
+ * lines after the boot went quiet on the console are in /var/log/aios/init.log only; the
+ * shutdown's are on the console again.
  */
 async function switchSlots(command: string): Promise<Accepted> {
   const from = rig.vm?.serial.transcript().length ?? 0;
   const r = await rig.asRoot(`${command} --yes --json`, 15 * 60_000);
   expect(r.status, r.out).toBe(0);
   const accepted = JSON.parse(r.stdout) as Accepted;
-  await rig.restarted(
-    new RegExp(`${accepted.kind} ${accepted.id}: aios_next=${accepted.to.slot}; restarting`),
-    300_000,
-    from,
-  );
+  await rig.restarted(/update: reboot[^]*reboot now/, 300_000, from);
   return accepted;
 }
 
-/** Boots the slot on trial and waits for aios-init to say that it passed its health check. */
+/** Boots the slot on trial and waits until `aios update --status` says it passed its health check. */
 async function trialPasses(name: string, a: Accepted): Promise<void> {
   const b = await rig.boot(name, disks());
-  await b.node.serial.waitForOutput(
-    new RegExp(`the health check must pass within ${HEALTH_S.passing} s`),
-    BOOT_TIMEOUT_MS,
-  );
-  await b.node.serial.waitForOutput(
-    new RegExp(`${a.kind} ${a.id}: slot ${a.to.slot} passed its health check; aios_active=${a.to.slot}`),
-    HEALTH_S.passing * 1000 + 120_000,
+  expect(b.node.serial.transcript()).toMatch(
+    new RegExp(
+      `${a.kind} ${a.id}: booted slot ${a.to.slot} on trial; the health check must pass within ${HEALTH_S.passing} s`,
+    ),
   );
   await waitForSsh(b.node.sshPort, image.key, 'rescue', 300_000, rig.login());
+  const deadline = Date.now() + HEALTH_S.passing * 1000 + 120_000;
+  for (;;) {
+    const r = await rig.asRoot('aios update --status --json');
+    const last = r.status === 0 ? (JSON.parse(r.stdout) as Status).last : null;
+    if (last?.id === a.id && last.phase === 'succeeded') return;
+    if (last?.id === a.id && last.phase === 'failed')
+      throw new Error(`the trial of slot ${a.to.slot} failed: ${last.reason}`);
+    if (Date.now() > deadline) throw new Error(`slot ${a.to.slot} never passed its health check: ${r.out}`);
+    await new Promise((res) => setTimeout(res, 10_000));
+  }
 }
 
 beforeAll(() => {
@@ -206,11 +211,7 @@ describe('A/B updates of aiOS on the disk image under QEMU', () => {
       expect(accepted).toMatchObject({ kind: 'update', from: { slot: 'a' }, to: { slot: 'b', version: BROKEN } });
       // The trial: its aiosd exits at once, so the check fails at its deadline and the node restarts on its own.
       const trial = await rig.boot('broken-trial', disks(), { prompt: /booted slot b on trial/, ready: false });
-      await rig.restarted(
-        new RegExp(`update ${accepted.id}: slot b failed its health check \\(aiosd did not answer`),
-        HEALTH_S.failing * 1000 + 10 * 60_000,
-        trial.promptEnd,
-      );
+      await rig.restarted(/reboot now/, HEALTH_S.failing * 1000 + 10 * 60_000, trial.promptEnd);
 
       // GRUB's aios_next was cleared before the trial booted: the node is back in slot a.
       const back = await rig.boot('after-fallback', disks());

@@ -5,7 +5,7 @@
 // acknowledged, and after the next boot aiosd must answer for all of them, its ledger must
 // verify and not be BROKEN (heads the group commit had not synced are no break), and a step
 // the stop cut off must be "outcome unknown", never "failed" or re-run (issue 16).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,12 +72,19 @@ async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }
   }
   expect(node.serial.transcript()).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
   await waitForSsh(node.sshPort, image.key, USER, 300_000, login(node.sshPort));
-  const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: login(node.sshPort).env,
-  });
-  expect(status.status, status.stderr).toBe(0);
+  // aiosd may still be starting (or restarted by its readiness timeout on a loaded host) when
+  // sshd answers: asked again until it answers, within a generous bound.
+  let status: SpawnSyncReturns<string>;
+  for (const deadline = Date.now() + 300_000; ;) {
+    status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: login(node.sshPort).env,
+    });
+    if (status.status === 0 || Date.now() > deadline) break;
+    await new Promise((res) => setTimeout(res, 5000));
+  }
+  expect(status.status, `aios status --json: ${status.stdout}${status.stderr}`).toBe(0);
   return { vm: node, socket: (JSON.parse(status.stdout) as { socket: string }).socket };
 }
 
