@@ -32,7 +32,7 @@ import { modelSettings } from '../src/models/local/model-settings.js';
 import type { PlanStepSpec } from '../src/protocol/model.js';
 import { createBuiltinRegistry } from '../src/tools/builtin-tools.js';
 import type { ToolRegistry } from '../src/tools/registry.js';
-import { SnapshotStore } from '../src/tools/snapshot-store.js';
+import { SnapshotStore } from '../src/recovery/snapshot-store.js';
 import { FakeProvider } from '../test/models/fakes/fake-provider.js';
 import { fmt, median, type Row } from './stats.js';
 

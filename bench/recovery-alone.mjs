@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
-// As aiosd runs (src/tools/io-pool.ts daemonEnv): libuv reads this only when a process starts.
+// As aiosd runs (src/recovery/io-pool.ts daemonEnv): libuv reads this only when a process starts.
 if (process.env['UV_THREADPOOL_SIZE'] === undefined) {
   process.exit(
     spawnSync(process.execPath, process.argv.slice(1), {

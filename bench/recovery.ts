@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, type Db } from '../src/memory/database.js';
-import { setXattr } from '../src/tools/fs-meta.js';
-import { SnapshotStore } from '../src/tools/snapshot-store.js';
+import { setXattr } from '../src/recovery/fs-meta.js';
+import { SnapshotStore } from '../src/recovery/snapshot-store.js';
 import { auditBenchmarks } from './audit.js';
 import { fmt, median, type Row } from './stats.js';
 

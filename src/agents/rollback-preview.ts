@@ -4,9 +4,9 @@
 import type { GoalStore } from '../memory/goal-store.js';
 import type { RollbackPreview } from '../protocol/methods.js';
 import type { StepView } from '../protocol/model.js';
-import { hashFile } from '../tools/blob-store.js';
-import { planRestore, type SnapshotEntry } from '../tools/snapshot-restore.js';
-import type { SnapshotStore } from '../tools/snapshot-store.js';
+import { hashFile } from '../recovery/blob-store.js';
+import { planRestore, type SnapshotEntry } from '../recovery/snapshot-restore.js';
+import type { SnapshotStore } from '../recovery/snapshot-store.js';
 
 export type RanStep = StepView & { planId: string };
 

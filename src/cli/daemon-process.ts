@@ -4,7 +4,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiosClient } from '../protocol/client.js';
-import { daemonEnv } from '../tools/io-pool.js';
+import { daemonEnv } from '../recovery/io-pool.js';
 import type { AiosPaths } from '../config/paths.js';
 
 /**

@@ -147,6 +147,10 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
       .option('--nodes <spec>', 'which nodes: a name glob ("web-*"), a label (role=web), comma-separated')
       .option('-y, --yes', 'approve every plan group without asking')
       .option('--confirm', 'also explicitly confirm steps that need it (irreversible, require_confirm)')
+      .option(
+        '--plan-once',
+        "plan it once, with this node's aiosd planner (admin there), and send that plan to every node, which checks and previews it as its own",
+      )
       .option('--canary <n>', 'nodes run first, alone (default 1)')
       .option('--batch <n>', 'nodes at a time after the canary (default 10)')
       .option('--max-failures <n>', 'stop starting nodes once more than this many failed (default 0)')
@@ -159,7 +163,7 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     guarded(deps, async () => {
       const m = await import('./fleet-goal-command.js');
       if (words[0] === 'show' && words.length === 2) return m.fleetGoalShowCommand(words[1] ?? '', o, deps.io(o.json));
-      return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json));
+      return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json), deps.sock);
     }),
   );
   personFlags(

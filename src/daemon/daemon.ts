@@ -25,7 +25,7 @@ import { detectServiceManager, ServiceStateProvider } from '../tools/service-man
 import { INIT_SOCKET_ENV, INIT_SOCKET_NAME } from '../protocol/init-control.js';
 import { createUpdateService } from './update-service.js';
 import { goalEnded } from '../protocol/model.js';
-import { SnapshotScheduler } from '../tools/snapshot-scheduler.js';
+import { SnapshotScheduler } from '../recovery/snapshot-scheduler.js';
 import type { Db } from '../memory/database.js';
 import { ExecJournal } from '../memory/exec-journal.js';
 import { GoalStore } from '../memory/goal-store.js';
@@ -33,7 +33,7 @@ import { MemoryStore } from '../memory/memory-store.js';
 import { DEFAULT_SPACE, StateSpace, storageFailure } from '../memory/state-space.js';
 import { createBuiltinRegistry } from '../tools/builtin-tools.js';
 import { ReloadableIntelligence } from '../models/reloadable-intelligence.js';
-import { SnapshotStore } from '../tools/snapshot-store.js';
+import { SnapshotStore } from '../recovery/snapshot-store.js';
 import type { AiosConfig } from '../config/config.js';
 import { keyFingerprint, Secret, storeSecret } from '../config/secrets.js';
 import type { AiosPaths } from '../config/paths.js';
@@ -41,7 +41,7 @@ import { createHandlers } from './handlers.js';
 import { createTuiViews } from './tui-views.js';
 import { assertPeerCredAvailable } from './peer-cred.js';
 import { openStateStore } from './state-store.js';
-import { assertFsMetaAvailable } from '../tools/fs-meta.js';
+import { assertFsMetaAvailable } from '../recovery/fs-meta.js';
 import { RpcServer } from './rpc-server.js';
 import { cachedAccess } from './users.js';
 import { eventViews } from './visibility.js';
@@ -448,7 +448,7 @@ export async function startDaemon(opts: {
     ...(sandbox.available
       ? []
       : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
-    ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+    ...[space.recentProblem(), integrity(), ledger.durabilityProblem()].filter((p) => p !== null),
   ];
   // The fleet (src/fleet): connects out to the hub once this node has joined one.
   const fleet = createFleetNode({
@@ -513,6 +513,7 @@ export async function startDaemon(opts: {
       planners: () => planner.names,
       problems,
       fleet,
+      planner,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),

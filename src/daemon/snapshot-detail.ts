@@ -5,7 +5,7 @@ import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, s
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { SnapshotEntryView, SnapshotView } from '../protocol/model.js';
-import type { SnapshotEntry, SnapshotStore } from '../tools/snapshot-store.js';
+import type { SnapshotEntry, SnapshotStore } from '../recovery/snapshot-store.js';
 
 /** Files larger than this are compared by hash only. */
 const DIFF_MAX_BYTES = 256 * 1024;

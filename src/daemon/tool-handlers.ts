@@ -6,7 +6,7 @@ import type { GoalEngine } from '../agents/goal-engine.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import { pathTextProblem } from '../policy/path-guard.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import { SnapshotNotFoundError, type SnapshotStore } from '../tools/snapshot-store.js';
+import { SnapshotNotFoundError, type SnapshotStore } from '../recovery/snapshot-store.js';
 import type { Handlers } from './rpc-server.js';
 
 export interface ToolHandlerDeps {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AuditEntryView, Metrics, SnapshotEntryView, SnapshotView, TraceItem } from '../protocol/model.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { Db } from '../memory/database.js';
-import type { SnapshotStore } from '../tools/snapshot-store.js';
+import type { SnapshotStore } from '../recovery/snapshot-store.js';
 import { HatchManager, type HatchPolicy } from './hatch.js';
 import { auditPage, GoalTrace } from './ledger-views.js';
 import { MetricsSampler, type ModelFigures } from './metrics.js';

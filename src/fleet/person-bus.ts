@@ -3,6 +3,7 @@
 import { jetstream, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { decodeTime, isValid } from 'ulid';
 import type { NodeFacts } from '../protocol/fleet.js';
 import { fleetConnect, readCredsFile } from './creds.js';
 import { listNodes } from './node-agent.js';
@@ -16,6 +17,7 @@ import {
   type SigningKey,
 } from './signing.js';
 import { withRetry } from './retry.js';
+import { firstSeqSince } from './stream-start.js';
 import { NODES_BUCKET, STREAM_OUT, subjects } from './subjects.js';
 
 export interface PersonBus {
@@ -26,7 +28,11 @@ export interface PersonBus {
   /** Sends signed work to a node's queue (kept by JetStream until the node takes it). */
   send(node: string, kind: 'goal' | 'approve' | 'rollback', body: unknown): Promise<void>;
   /** Every message nodes published about a fleet goal, as it arrives, from the first. */
-  follow(fleetGoal: string, onMessage: (e: Envelope<unknown>, subject: string) => void): Promise<() => void>;
+  follow(
+    fleetGoal: string,
+    onMessage: (e: Envelope<unknown>, subject: string) => void,
+    o?: { clockSlackMs?: number },
+  ): Promise<() => void>;
   /** One JSON-RPC call to a node's aiosd. */
   rpc(node: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
@@ -61,10 +67,13 @@ export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
       // Signed again at each try, so a request that waited out a hub restart is still fresh.
       await withRetry(() => js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body))));
     },
-    async follow(fleetGoal, onMessage) {
+    async follow(fleetGoal, onMessage, o = {}) {
+      const since = reportsSince(fleetGoal, o.clockSlackMs);
       const consumer = await js.consumers.get(STREAM_OUT, {
         filter_subjects: subjects.goalOutAll(fleetGoal),
-        deliver_policy: DeliverPolicy.All,
+        ...(since === null
+          ? { deliver_policy: DeliverPolicy.All }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: await firstSeqSince(js, STREAM_OUT, since) }),
       });
       const messages = await consumer.consume();
       void (async () => {
@@ -89,4 +98,17 @@ export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+/** Clocks this far apart still find every report (a node refuses requests dated 30 s ahead anyway). */
+const CLOCK_SLACK_MS = 10 * 60_000;
+
+/**
+ * Where in AIOS_OUT a fleet goal's reports can start: a little before the time its ULID id holds,
+ * so that following a goal reads from there rather than filtering 30 days of every goal's reports.
+ * null (from the first message) for an id that is not a ULID.
+ */
+export function reportsSince(fleetGoal: string, clockSlackMs = CLOCK_SLACK_MS): Date | null {
+  if (!isValid(fleetGoal)) return null;
+  return new Date(decodeTime(fleetGoal) - clockSlackMs);
 }

@@ -42,7 +42,7 @@ class DryRunRollback extends Error {}
 
 /**
  * A blob file younger than this is kept even when nothing names it yet: a snapshot being taken
- * writes its blob files first and its rows after (src/tools/snapshot-store.ts).
+ * writes its blob files first and its rows after (src/recovery/snapshot-store.ts).
  */
 export const BLOB_GRACE_MS = 10 * 60_000;
 
@@ -202,7 +202,7 @@ function collectPackedBlobs(db: Db): KindCount {
   return row;
 }
 
-/** Blob files (<dir>/<sha[0..2]>/<sha>, src/tools/blob-store.ts) that no snapshot entry names. */
+/** Blob files (<dir>/<sha[0..2]>/<sha>, src/recovery/blob-store.ts) that no snapshot entry names. */
 function unreferencedBlobFiles(db: Db, blobDir: string, writtenBefore: number): { paths: string[]; bytes: number } {
   const referenced = db.prepare('SELECT 1 FROM snapshot_entries WHERE sha256 = ? LIMIT 1');
   const paths: string[] = [];

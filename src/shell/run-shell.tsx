@@ -2,25 +2,25 @@
 // Ink; read keys from the terminal and hand them to the controller; resolve with the exit code
 // when the person leaves. It never runs anything locally and never falls through to a shell.
 import { EventEmitter } from 'node:events';
-import { linesToAnsi } from './ansi.js';
-import type { Connect } from './client-port.js';
-import { createController } from './controller.js';
-import { echoFor } from './fast-echo.js';
-import { firstFrameLines } from './first-frame.js';
-import { FramePump } from './frame-pump.js';
-import { FrameWriter } from './frame-writer.js';
-import { HATCH_LEAVE } from './hatch-session.js';
-import { keepYoungGenerationSmall } from './heap-flags.js';
-import { appendHistory, historyPath, loadHistory } from './history-file.js';
-import type { InkMount, mountInk } from './ink-root.js';
-import { decodeKeys, flushKeys, type KeyPress } from './key-decode.js';
-import { DEFAULT_GUARD, type GuardTimes } from './key-guard.js';
-import { DEFAULT_KEYMAP, type Keymap } from './keymap.js';
-import { regions } from './layout.js';
-import { createRenderGate } from './render-gate.js';
-import { initialState, reduce, type MainView, type ShellState } from './shell-state.js';
-import { createStore } from './store.js';
-import { detectCaps } from './terminal-caps.js';
+import { linesToAnsi } from './terminal/ansi.js';
+import type { Connect } from './commands/client-port.js';
+import { createController } from './commands/controller.js';
+import { echoFor } from './terminal/fast-echo.js';
+import { firstFrameLines } from './terminal/first-frame.js';
+import { FramePump } from './terminal/frame-pump.js';
+import { FrameWriter } from './terminal/frame-writer.js';
+import { HATCH_LEAVE } from './commands/hatch-session.js';
+import { keepYoungGenerationSmall } from './terminal/heap-flags.js';
+import { appendHistory, historyPath, loadHistory } from './state/history-file.js';
+import type { InkMount, mountInk } from './components/ink-root.js';
+import { decodeKeys, flushKeys, type KeyPress } from './terminal/key-decode.js';
+import { DEFAULT_GUARD, type GuardTimes } from './commands/key-guard.js';
+import { DEFAULT_KEYMAP, type Keymap } from './commands/keymap.js';
+import { regions } from './rows/layout.js';
+import { createRenderGate } from './terminal/render-gate.js';
+import { initialState, reduce, type MainView, type ShellState } from './state/shell-state.js';
+import { createStore } from './state/store.js';
+import { detectCaps } from './terminal/terminal-caps.js';
 
 export interface RunShellOptions {
   socketPath: string;
@@ -96,7 +96,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
   const caps = detectCaps(opts.env);
   const connect = deps.connect ?? connectTo(opts.socketPath);
   if (caps.dumb) {
-    const { runLineMode } = await import('./line-mode.js');
+    const { runLineMode } = await import('./line-mode/line-mode.js');
     // On a real terminal Ctrl-C is a SIGINT to the process: it cancels planning rather than ending the login shell.
     return runLineMode({
       connect,
@@ -230,7 +230,7 @@ export async function startShell(opts: RunShellOptions, deps: ShellDeps): Promis
     );
   }
   if (caps.lineBytesPerS === null && stdin.isTTY) {
-    import('./line-speed.js')
+    import('./terminal/line-speed.js')
       .then((m) => m.detectSerialBaud())
       .then(
         (baud) => {
@@ -284,7 +284,7 @@ async function importInk(): Promise<{ mountInk: typeof mountInk }> {
   if (held?.configurable === true)
     Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
   try {
-    return await import('./ink-root.js');
+    return await import('./components/ink-root.js');
   } finally {
     if (held?.configurable === true) Object.defineProperty(globalThis, 'fetch', held);
   }

@@ -4,7 +4,7 @@
 // a rollback reinstalls from that file rather than hope the old version is still downloadable.
 // Everything acts on a package root: "/" for the node, or a chroot ([packages] root).
 import { runProgram, type RunOptions, type RunResult } from './run-program.js';
-import type { StateProvider, StateRestoreReport } from './state-provider.js';
+import type { StateProvider, StateRestoreReport } from '../recovery/state-provider.js';
 import { keepInstalledDebs, type KeptDebs } from './kept-debs.js';
 import { existsSync } from 'node:fs';
 import { hostPath, inRoot } from './package-root.js';

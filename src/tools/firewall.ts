@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from './fs-read-tools.js';
 import { runProgram, type RunResult } from './run-program.js';
-import type { StateProvider, StateRestoreReport } from './state-provider.js';
+import type { StateProvider, StateRestoreReport } from '../recovery/state-provider.js';
 import { defineTool, type Tool } from './tool.js';
 
 const RUN = { timeoutMs: 30_000, outputCapBytes: 4 * 1024 * 1024 };

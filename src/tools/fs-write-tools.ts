@@ -22,8 +22,8 @@ import {
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { StepPreview } from '../protocol/model.js';
-import { mayChown } from './atomic-file.js';
-import { applyXattrs, xattrsNow } from './fs-meta.js';
+import { mayChown } from '../recovery/atomic-file.js';
+import { applyXattrs, xattrsNow } from '../recovery/fs-meta.js';
 import { absolutePath, formatMode, octalMode } from './fields.js';
 import { decodeText, describeFsError, entryType, fail } from './fs-read-tools.js';
 import { formatBytes } from './format.js';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { INIT_SOCKET_ENV } from '../protocol/init-control.js';
 import { AiosInitManager } from './aios-init-manager.js';
 import { runProgram } from './run-program.js';
-import type { StateProvider, StateRestoreReport } from './state-provider.js';
+import type { StateProvider, StateRestoreReport } from '../recovery/state-provider.js';
 import type { ServiceAction, ServiceManager, ServiceState } from './service-contract.js';
 
 export type { ServiceAction, ServiceManager, ServiceState } from './service-contract.js';

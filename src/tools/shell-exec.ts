@@ -12,7 +12,7 @@ import { HARMLESS_TARGETS } from '../policy/policy-rules.js';
 import { analyseShell } from '../policy/shell-analysis.js';
 import { MAX_COMMAND_LENGTH } from '../policy/shell-check.js';
 import { absolutePath } from './fields.js';
-import { inTree } from './snapshot-tree.js';
+import { inTree } from '../recovery/snapshot-tree.js';
 import { runProgram, type RunResult } from './run-program.js';
 import { defineTool, type Tool, type ToolResult } from './tool.js';
 

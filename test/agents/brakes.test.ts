@@ -18,7 +18,7 @@ import { MemoryStore } from '../../src/memory/memory-store.js';
 import type { GoalView, PlanView } from '../../src/protocol/model.js';
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
 import { liveStat, stepCgroupBase } from '../../src/tools/process-tree.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
 import { scripted } from '../policy/rig.js';
 import { eventually } from '../helpers/until.js';
 

@@ -21,8 +21,8 @@ import type { Planner, PlanOutcome } from '../../src/agents/planner.js';
 import type { PlanStepSpec } from '../../src/protocol/model.js';
 import { probeSandbox } from '../../src/sandbox/bubblewrap.js';
 import { writeSandbox } from '../../src/sandbox/read-only-sandbox.js';
-import { readXattrs } from '../../src/tools/fs-meta.js';
-import { treePaths } from '../../src/tools/snapshot-tree.js';
+import { readXattrs } from '../../src/recovery/fs-meta.js';
+import { treePaths } from '../../src/recovery/snapshot-tree.js';
 import { engineRig, type EngineRig } from '../helpers/engine.js';
 
 let rig: EngineRig | undefined;

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
 import { asUser, listenAsUser } from '../helpers/as-user.js';
-import { formatPlan } from '../../src/shell/line-format.js';
+import { formatPlan } from '../../src/shell/line-mode/line-format.js';
 import { aiosBin, disposeTestDaemon, repoRoot, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnInPty } from '../helpers/pty-screen.js';
 import { createAccount, isRoot, unusedUid, type TestAccount } from '../helpers/system-users.js';
@@ -147,6 +147,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(10, 'fleet/join', { url: 'nats://127.0.0.1:4222', creds: 'attacker creds' }),
       req(11, 'fleet/leave', {}),
       req(12, 'models/pull', { uri: 'http://127.0.0.1:9/attacker.gguf' }),
+      req(13, 'plan/draft', { text: 'read /etc/shadow' }),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);

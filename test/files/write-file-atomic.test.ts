@@ -67,11 +67,11 @@ describe('every writer', () => {
   // batch of renames journaled as one, and an archive move of the install manifest.
   const OWN_RENAMES = new Set([
     'src/files/write-file-atomic.ts',
-    'src/tools/blob-store.ts',
+    'src/recovery/blob-store.ts',
     'src/tools/fs-write-tools.ts',
     'src/tools/fs-attr-tools.ts',
-    'src/tools/snapshot-restore.ts',
-    'src/tools/spare-files.ts',
+    'src/recovery/snapshot-restore.ts',
+    'src/recovery/spare-files.ts',
     'init/login/uninstall.ts',
     'init/update/slot-install.ts', // swaps a whole slot directory
     'src/models/pull-service.ts', // moves a downloaded, checked model file into place

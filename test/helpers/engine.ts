@@ -13,7 +13,7 @@ import { openDatabase, type Db } from '../../src/memory/database.js';
 import { GoalStore } from '../../src/memory/goal-store.js';
 import { MemoryStore } from '../../src/memory/memory-store.js';
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
 import type { DaemonEvent } from '../../src/protocol/events.js';
 
 export interface EngineRig {

@@ -16,7 +16,7 @@ import { MemoryStore } from '../../src/memory/memory-store.js';
 import type { PolicyEngine } from '../../src/policy/policy-engine.js';
 import type { GoalView, PlanStepSpec, Tier } from '../../src/protocol/model.js';
 import { createBuiltinRegistry } from '../../src/tools/builtin-tools.js';
-import { SnapshotStore } from '../../src/tools/snapshot-store.js';
+import { SnapshotStore } from '../../src/recovery/snapshot-store.js';
 import { PackageStateProvider } from '../../src/tools/apt.js';
 import { FirewallStateProvider } from '../../src/tools/firewall.js';
 import { detectServiceManager, ServiceStateProvider, type ServiceManager } from '../../src/tools/service-manager.js';

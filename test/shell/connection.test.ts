@@ -1,8 +1,8 @@
 // The shell's link to aiosd when the daemon accepts a connection but never answers: it must not
 // show "connecting…" for ever, but say so and try again, and then connect once aiosd answers.
 import { describe, expect, it } from 'vitest';
-import { createLink } from '../../src/shell/connection.js';
-import type { Action } from '../../src/shell/shell-state.js';
+import { createLink } from '../../src/shell/commands/connection.js';
+import type { Action } from '../../src/shell/state/shell-state.js';
 import { FakeClient } from './fake-client.js';
 
 const until = async (what: string, check: () => boolean): Promise<void> => {

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
-import { createController, VIEWER_REFUSAL, type Controller } from '../../src/shell/controller.js';
-import { decodeKeys } from '../../src/shell/key-decode.js';
-import { focusedGoal, initialState, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
-import { createStore, type Store } from '../../src/shell/store.js';
+import { createController, VIEWER_REFUSAL, type Controller } from '../../src/shell/commands/controller.js';
+import { decodeKeys } from '../../src/shell/terminal/key-decode.js';
+import { focusedGoal, initialState, reduce, type Action, type ShellState } from '../../src/shell/state/shell-state.js';
+import { createStore, type Store } from '../../src/shell/state/store.js';
 import { FakeClient } from './fake-client.js';
 import { statusResult } from './fake-daemon.js';
-import { statusLine } from '../../src/shell/status-line.js';
-import { detectCaps } from '../../src/shell/terminal-caps.js';
+import { statusLine } from '../../src/shell/rows/status-line.js';
+import { detectCaps } from '../../src/shell/terminal/terminal-caps.js';
 import { awaitingGoal, goal } from './fixtures.js';
-import { DEFAULT_GUARD } from '../../src/shell/key-guard.js';
+import { DEFAULT_GUARD } from '../../src/shell/commands/key-guard.js';
 import { ManualClock } from './manual-clock.js';
 
 let store: Store<ShellState, Action>;

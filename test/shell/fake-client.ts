@@ -1,7 +1,7 @@
 // A ShellClient for controller tests: canned answers per method, events and hang-ups on demand.
 import type { DaemonEvent } from '../../src/protocol/events.js';
 import type { MethodName, ParamsOf, ResultOf } from '../../src/protocol/methods.js';
-import type { ShellClient } from '../../src/shell/client-port.js';
+import type { ShellClient } from '../../src/shell/commands/client-port.js';
 import { HELLO, statusResult } from './fake-daemon.js';
 
 type Answer = (params: unknown) => unknown;

@@ -3,13 +3,13 @@
 import { EventEmitter } from 'node:events';
 import type { render as InkRender } from 'ink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App as AppType } from '../../src/shell/App.js';
-import { echoFor, inputRowsText } from '../../src/shell/fast-echo.js';
-import { FrameWriter } from '../../src/shell/frame-writer.js';
-import { DEFAULT_KEYMAP } from '../../src/shell/keymap.js';
-import type { LineEdit } from '../../src/shell/line-edit.js';
-import { initialState, reduce, type Action, type ShellState } from '../../src/shell/shell-state.js';
-import { detectCaps, type TerminalCaps } from '../../src/shell/terminal-caps.js';
+import type { App as AppType } from '../../src/shell/components/App.js';
+import { echoFor, inputRowsText } from '../../src/shell/terminal/fast-echo.js';
+import { FrameWriter } from '../../src/shell/terminal/frame-writer.js';
+import { DEFAULT_KEYMAP } from '../../src/shell/commands/keymap.js';
+import type { LineEdit } from '../../src/shell/state/line-edit.js';
+import { initialState, reduce, type Action, type ShellState } from '../../src/shell/state/shell-state.js';
+import { detectCaps, type TerminalCaps } from '../../src/shell/terminal/terminal-caps.js';
 import { awaitingGoal } from './fixtures.js';
 
 // Styles on, as on a real terminal (Ink decides when it is first loaded, below).
@@ -17,7 +17,7 @@ process.env['FORCE_COLOR'] = '1';
 let App: typeof AppType;
 let inkRender: typeof InkRender;
 beforeAll(async () => {
-  ({ App } = await import('../../src/shell/App.js'));
+  ({ App } = await import('../../src/shell/components/App.js'));
   ({ render: inkRender } = await import('ink'));
 });
 afterAll(() => {

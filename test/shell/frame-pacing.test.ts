@@ -2,10 +2,10 @@
 // the pump's byte budget.
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { FramePump } from '../../src/shell/frame-pump.js';
-import { changedSpans, FrameWriter, parseRow } from '../../src/shell/frame-writer.js';
-import { createRenderGate } from '../../src/shell/render-gate.js';
-import { createStore } from '../../src/shell/store.js';
+import { FramePump } from '../../src/shell/terminal/frame-pump.js';
+import { changedSpans, FrameWriter, parseRow } from '../../src/shell/terminal/frame-writer.js';
+import { createRenderGate } from '../../src/shell/terminal/render-gate.js';
+import { createStore } from '../../src/shell/state/store.js';
 
 async function screenOf(writes: string[], cols = 40, rows = 12): Promise<string[]> {
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
@@ -102,7 +102,7 @@ describe('frame writer: scrolling a band that moved', () => {
 describe('render gate', () => {
   it('holds background renders while the pump holds frames, and never holds a key', async () => {
     const store = createStore((n: number, a: number) => n + a, 0);
-    let hold = 60;
+    let hold = 10_000; // far longer than any wait below, however loaded the machine
     const gate = createRenderGate(store, 1, undefined, () => hold);
     let renders = 0;
     gate.subscribe(() => renders++);

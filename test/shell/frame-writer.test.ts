@@ -1,6 +1,6 @@
 import xterm from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { FrameWriter, parseRow } from '../../src/shell/frame-writer.js';
+import { FrameWriter, parseRow } from '../../src/shell/terminal/frame-writer.js';
 
 function terminal(): { term: xterm.Terminal; writer: FrameWriter; bytes: string[]; screen: () => Promise<string> } {
   const term = new xterm.Terminal({ cols: 40, rows: 8, allowProposedApi: true, convertEol: true });

@@ -1,13 +1,13 @@
 // What the guard and the questions look like: the plan's key hint dimmed until a key would act,
 // a long question wrapped with its key first, and the rows the layout gives it.
 import { describe, expect, it } from 'vitest';
-import { confirmLines } from '../../src/shell/confirm-line.js';
-import { planHint } from '../../src/shell/help-lines.js';
-import { DEFAULT_KEYMAP } from '../../src/shell/keymap.js';
-import { regions } from '../../src/shell/layout.js';
-import { screenRegions } from '../../src/shell/screen-regions.js';
-import { initialState } from '../../src/shell/shell-state.js';
-import { detectCaps } from '../../src/shell/terminal-caps.js';
+import { confirmLines } from '../../src/shell/rows/confirm-line.js';
+import { planHint } from '../../src/shell/rows/help-lines.js';
+import { DEFAULT_KEYMAP } from '../../src/shell/commands/keymap.js';
+import { regions } from '../../src/shell/rows/layout.js';
+import { screenRegions } from '../../src/shell/rows/screen-regions.js';
+import { initialState } from '../../src/shell/state/shell-state.js';
+import { detectCaps } from '../../src/shell/terminal/terminal-caps.js';
 
 const { glyphs } = detectCaps({ TERM: 'xterm-256color' });
 const text = (l: { text: string }[]): string => l.map((s) => s.text).join('');

@@ -2,7 +2,7 @@
 // real major GC reported by V8's performance entries, not as a call to a stub.
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { keepYoungGenerationSmall, noteOutput } from '../../src/shell/heap-flags.js';
+import { keepYoungGenerationSmall, noteOutput } from '../../src/shell/terminal/heap-flags.js';
 
 describe('idle collection after a burst of output', () => {
   it('runs a full collection about a second after a megabyte of output stops coming', async () => {

@@ -1,7 +1,7 @@
 // The key guard on its own, stepped through with a clock the test moves: a command key acts
 // only when it stands alone; anything else is text, in order, none lost.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GUARD, KeyGuard } from '../../src/shell/key-guard.js';
+import { DEFAULT_GUARD, KeyGuard } from '../../src/shell/commands/key-guard.js';
 import { ManualClock } from './manual-clock.js';
 
 function setUp(times = DEFAULT_GUARD) {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, DEFAULT_KEYMAP, describeKey, resolveKey, type Command, type Focus } from '../../src/shell/keymap.js';
-import { decodeKeys, flushKeys } from '../../src/shell/key-decode.js';
+import {
+  COMMANDS,
+  DEFAULT_KEYMAP,
+  describeKey,
+  resolveKey,
+  type Command,
+  type Focus,
+} from '../../src/shell/commands/keymap.js';
+import { decodeKeys, flushKeys } from '../../src/shell/terminal/key-decode.js';
 
 const empty = { inputEmpty: true };
 const typing = { inputEmpty: false };

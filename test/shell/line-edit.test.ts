@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdit, MAX_LINE, visibleWindow, type EditLine, type LineEdit } from '../../src/shell/line-edit.js';
+import { applyEdit, MAX_LINE, visibleWindow, type EditLine, type LineEdit } from '../../src/shell/state/line-edit.js';
 
 function edit(line: EditLine, ...edits: LineEdit[]): EditLine {
   return edits.reduce(applyEdit, line);

@@ -1,7 +1,7 @@
 // Line mode's grammar: a line is a command only when it has exactly a command's shape;
 // anything else is a goal, and `goal <text>` makes any text a goal.
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../../src/shell/line-grammar.js';
+import { parseLine } from '../../src/shell/line-mode/line-grammar.js';
 
 const ID = '01M86CE1SS4RNT3XYAMRHWD5E8';
 const known = (typed: string): string | null =>

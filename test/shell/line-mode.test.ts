@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GoalView } from '../../src/protocol/model.js';
-import { runLineMode } from '../../src/shell/line-mode.js';
+import { runLineMode } from '../../src/shell/line-mode/line-mode.js';
 import { FakeClient } from './fake-client.js';
 import { awaitingGoal, goal } from './fixtures.js';
 

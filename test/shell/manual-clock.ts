@@ -1,5 +1,5 @@
 // A clock for the key guard that moves only when a test says so, firing the timers that come due.
-import type { GuardClock } from '../../src/shell/key-guard.js';
+import type { GuardClock } from '../../src/shell/commands/key-guard.js';
 
 /** A clock that moves only when told, firing the timers that come due. */
 export class ManualClock implements GuardClock {

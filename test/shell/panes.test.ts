@@ -1,10 +1,10 @@
 // Agent panes: the scrollback ring (100,000 lines, O(1) access, bounded), scroll that holds
 // still while output arrives, search, focus and zoom, and rows built only for what is visible.
 import { describe, expect, it } from 'vitest';
-import { appendText, emptyRing, findLine, ringLength, ringLine } from '../../src/shell/line-ring.js';
-import { paneBody, paneLines } from '../../src/shell/pane-lines.js';
-import { EMPTY_PANES, focusedPane, reducePanes, type PaneAction, type PaneBook } from '../../src/shell/panes.js';
-import { detectCaps } from '../../src/shell/terminal-caps.js';
+import { appendText, emptyRing, findLine, ringLength, ringLine } from '../../src/shell/state/line-ring.js';
+import { paneBody, paneLines } from '../../src/shell/rows/pane-lines.js';
+import { EMPTY_PANES, focusedPane, reducePanes, type PaneAction, type PaneBook } from '../../src/shell/state/panes.js';
+import { detectCaps } from '../../src/shell/terminal/terminal-caps.js';
 
 const caps = detectCaps({ TERM: 'xterm-256color' });
 const text = (l: { text: string }[]): string => l.map((s) => s.text).join('');

@@ -1,10 +1,10 @@
 // An edit of a goal's plan by someone other than its owner is said to the owner, in the TUI's
 // plan view and in line mode, with who made it; the owner's own edits are not flagged.
 import { describe, expect, it } from 'vitest';
-import { formatPlan } from '../../src/shell/line-format.js';
-import { planLines } from '../../src/shell/plan-lines.js';
-import type { Line } from '../../src/shell/styled-lines.js';
-import { detectCaps } from '../../src/shell/terminal-caps.js';
+import { formatPlan } from '../../src/shell/line-mode/line-format.js';
+import { planLines } from '../../src/shell/rows/plan-lines.js';
+import type { Line } from '../../src/shell/rows/styled-lines.js';
+import { detectCaps } from '../../src/shell/terminal/terminal-caps.js';
 import { goal, plan, step } from './fixtures.js';
 
 const caps = detectCaps({ TERM: 'xterm-256color' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lastRanGoal } from '../../src/shell/goals.js';
-import { goalToCancel as planningGoal } from '../../src/shell/brake-commands.js';
+import { lastRanGoal } from '../../src/shell/state/goals.js';
+import { goalToCancel as planningGoal } from '../../src/shell/commands/brake-commands.js';
 import {
   focusedGoal,
   initialState,
@@ -8,7 +8,7 @@ import {
   reduce,
   type Action,
   type ShellState,
-} from '../../src/shell/shell-state.js';
+} from '../../src/shell/state/shell-state.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
 function run(...actions: Action[]): ShellState {

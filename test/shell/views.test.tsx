@@ -2,19 +2,19 @@
 // (drawn before Ink loads) matches what Ink draws for the same state.
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { linesToAnsi } from '../../src/shell/ansi.js';
-import { App } from '../../src/shell/App.js';
-import { firstFrameLines } from '../../src/shell/first-frame.js';
-import { helpLines } from '../../src/shell/help-lines.js';
-import { COMMANDS, DEFAULT_KEYMAP, type Command } from '../../src/shell/keymap.js';
-import { regions } from '../../src/shell/layout.js';
-import { planLines } from '../../src/shell/plan-lines.js';
-import { initialState, reduce } from '../../src/shell/shell-state.js';
-import { statusExtras } from '../../src/shell/status-extras.js';
-import { statusLine } from '../../src/shell/status-line.js';
-import { fitLine, type Line } from '../../src/shell/styled-lines.js';
-import { detectCaps } from '../../src/shell/terminal-caps.js';
-import { fold, textWidth, truncate } from '../../src/shell/text-width.js';
+import { linesToAnsi } from '../../src/shell/terminal/ansi.js';
+import { App } from '../../src/shell/components/App.js';
+import { firstFrameLines } from '../../src/shell/terminal/first-frame.js';
+import { helpLines } from '../../src/shell/rows/help-lines.js';
+import { COMMANDS, DEFAULT_KEYMAP, type Command } from '../../src/shell/commands/keymap.js';
+import { regions } from '../../src/shell/rows/layout.js';
+import { planLines } from '../../src/shell/rows/plan-lines.js';
+import { initialState, reduce } from '../../src/shell/state/shell-state.js';
+import { statusExtras } from '../../src/shell/state/status-extras.js';
+import { statusLine } from '../../src/shell/rows/status-line.js';
+import { fitLine, type Line } from '../../src/shell/rows/styled-lines.js';
+import { detectCaps } from '../../src/shell/terminal/terminal-caps.js';
+import { fold, textWidth, truncate } from '../../src/shell/terminal/text-width.js';
 import { goal, plan, step } from './fixtures.js';
 
 const caps = detectCaps({ TERM: 'xterm-256color' });
