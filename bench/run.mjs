@@ -32,11 +32,15 @@ await build({
   external: ['blessed', 'blessed-contrib'],
 });
 // `node bench/run.mjs models`: only bench/models.ts (bench/models-main.ts); `audit-heads`: only bench/audit-heads.ts;
-// `fleet`: only bench/fleet.ts; `gc`: only bench/gc.ts.
+// `fleet`: only bench/fleet.ts; `gc`: only bench/gc.ts; `image-boot`: only bench/image-boot.ts (npm run bench:image).
 const entry =
-  { models: 'models-main', 'audit-heads': 'audit-heads-main', fleet: 'fleet-main', gc: 'gc-main' }[
-    process.argv[2] ?? ''
-  ] ?? 'main';
+  {
+    models: 'models-main',
+    'audit-heads': 'audit-heads-main',
+    fleet: 'fleet-main',
+    gc: 'gc-main',
+    'image-boot': 'image-boot-main',
+  }[process.argv[2] ?? ''] ?? 'main';
 await build({
   ...common,
   entryPoints: [join(root, `bench/${entry}.ts`)],

@@ -144,6 +144,12 @@ INITRD_MODULES="ext4 crc32c_generic ata_piix ata_generic ahci sr_mod isofs virti
 KEY=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" "$INITRD_MODULES" v3 | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$KEY"
 BASE_CACHED=false
+# Two builds at once (an image test's and a person's) would share $BASE.tmp and $OUT/work: the
+# second would remove what the first is building. The second waits for the first instead.
+exec 8>"$OUT/.build.lock"
+flock 8
+exec 9>"$BASE.lock"
+flock 9
 rm -rf "$BASE.tmp"
 if [ -d "$BASE" ]; then
   echo "cached: $BASE"
@@ -160,6 +166,7 @@ else
     --format=directory --include="$PACKAGES" "$SUITE" "$BASE.tmp" "$MIRROR"
   mv "$BASE.tmp" "$BASE"
 fi
+flock -u 9
 
 # /boot/grub on the root: the disk's menu, its environment block (the aiOS slots) and GRUB's
 # modules for both firmwares. The ISO ignores it; the disk image and install-disk boot from it.

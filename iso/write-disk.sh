@@ -15,6 +15,9 @@
 # build time on a file and on a node from the live ISO (`aios-init install-disk`) on a disk.
 # Both GRUB images find the root by its filesystem UUID, made here for each disk.
 set -euo pipefail
+# sfdisk, mke2fs and mkfs.fat live in /usr/sbin, which a root shell from plain `su` (the
+# installer's usual caller on the live ISO) does not have in its PATH.
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 die() { echo "write-disk: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: write-disk.sh ROOTDIR TARGET [SIZE]"
 ROOTDIR=$1

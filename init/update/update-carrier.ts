@@ -31,6 +31,9 @@ import {
   type UpdateState,
 } from '../../src/update/update-state.js';
 
+/** How long the restart waits after aios-init's answer, for aiosd to record it and answer its client. */
+const RESTART_AFTER_ANSWER_MS = 5000;
+
 /** aios-init's exit code, when not init, for "start the slot GRUB would boot next" (what a reboot does as init). */
 export const UPDATE_RESTART_EXIT = 3;
 
@@ -187,7 +190,10 @@ export class UpdateCarrier {
     writeUpdateState(this.settings.slotsDir, { ...state, phase: 'switching' });
     syncDisks();
     this.o.log(`${state.kind} ${state.id}: aios_next=${state.to.slot}; restarting into it`);
-    setTimeout(() => this.o.restart(), 500).unref();
+    // The restart stops aiosd, which still has to record update.accepted (a synced ledger
+    // commit) and answer the admin's CLI. Under QEMU TCG on a loaded host 500 ms was not enough:
+    // the CLI got "aiosd connection lost" for an update that went ahead.
+    setTimeout(() => this.o.restart(), RESTART_AFTER_ANSWER_MS).unref();
   }
 
   /** As the node boots, before anything else: how the last switch went, as far as this boot can tell. */

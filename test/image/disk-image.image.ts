@@ -9,25 +9,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { shQuote } from '../../init/login/host-files.js';
-import { GoalView } from '../../src/protocol/model.js';
 import { spawnInPty, type PtyScreen } from '../helpers/pty-screen.js';
 import { DISK_FIGURES, imageOutDir } from '../../iso/image-paths.js';
+import { BOOT_TIMEOUT_MS, DiskNode, READY, run } from './disk-node.js';
 import { buildPlainDebian, PROBE_SERVICE, TEST_ACCOUNTS, type TestImage } from './image-build.js';
-import { bootNode, type NodeVm } from './qemu-node.js';
+import { bootNode } from './qemu-node.js';
 import { passwordLogin, sshArgs, waitForSsh } from './ssh.js';
-import { diagnoseFailures, sshRun } from './vm-diagnostics.js';
+import { diagnoseFailures } from './vm-diagnostics.js';
 
-const BOOT_TIMEOUT_MS = 12 * 60_000;
-const READY = /aiOS (ready|degraded) in ([\d.]+) s \(kernel start → autonomy ([\d.]+) s\)/;
 const SEED_HOSTNAME = 'seeded-node';
 const SEED_INSTANCE = 'iid-aios-disk-test-1';
 const ETC_FILE = '/etc/aios-persist-proof.conf';
 
 let image: TestImage;
-let accel: 'kvm' | 'tcg';
 let work: string;
-let vm: NodeVm | undefined;
+let rig: DiskNode;
 let overlay: string;
 let seed: string;
 let graceKey: string;
@@ -35,49 +31,7 @@ const goals: Record<'pkg' | 'etc' | 'service', string> = { pkg: '', etc: '', ser
 let hostKeyBefore = '';
 const figures: Record<string, unknown> = {};
 
-const failures = diagnoseFailures(() =>
-  vm === undefined
-    ? null
-    : {
-        vm,
-        login: passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work),
-        user: 'rescue',
-        rootPassword: TEST_ACCOUNTS.root,
-      },
-);
-
-function run(argv: string[]): string {
-  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-/** A command as root: SSH as the break-glass account, then su (root's own shell refuses commands). */
-async function asRoot(
-  command: string,
-  timeoutMs = 300_000,
-): Promise<{ status: number | null; out: string; stdout: string }> {
-  if (vm === undefined) throw new Error('no VM');
-  const login = passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work);
-  const r = await sshRun(login, 'rescue', `su -s /bin/sh -c ${shQuote(command)} root`, {
-    input: `${TEST_ACCOUNTS.root}\n`,
-    timeoutMs,
-  });
-  // su's "Password:" prompt goes to stderr.
-  return { status: r.status, out: `${r.stdout}${r.stderr.replace(/^Password: ?/, '')}`, stdout: r.stdout };
-}
-
-async function goal(command: string): Promise<GoalView> {
-  const r = await asRoot(command);
-  try {
-    return GoalView.parse(JSON.parse(r.stdout));
-  } catch (err) {
-    throw new Error(`${command}: not a goal (${(err as Error).message}); exit ${r.status}: ${r.out}`);
-  }
-}
-
-const tool = (name: string, args: Record<string, unknown>): Promise<GoalView> =>
-  goal(`aios tool ${name} --args ${shQuote(JSON.stringify(args))} --yes --confirm --json`);
+const failures = diagnoseFailures(() => rig?.diagnosis() ?? null);
 
 /** The host key as an SSH client sees it: ssh-keyscan's key, fingerprinted by ssh-keygen. */
 function hostKeyFingerprint(port: number): string {
@@ -86,44 +40,6 @@ function hostKeyFingerprint(port: number): string {
   const fp = /SHA256:\S+/.exec(r.stdout)?.[0];
   if (fp === undefined) throw new Error(`no fingerprint in ${scan}`);
   return fp;
-}
-
-/**
- * Boots from the first disk and waits for the login prompt (`host login: `), timed from the
- * moment GRUB hands over to the kernel ("loading the kernel", the same grub.cfg for aiOS and
- * plain Debian); with `ready`, for aios-init's ready line as well.
- */
-async function bootDisk(
-  name: string,
-  disks: { file: string; format: 'raw' | 'qcow2' }[],
-  o: { prompt: RegExp; ready?: boolean } = { prompt: /\S+ login: /, ready: true },
-): Promise<{ node: NodeVm; grubAt: number; promptS: number; promptEnd: number }> {
-  const node = await bootNode({ disks, accel, workDir: work, name });
-  vm = node;
-  const grub = await node.serial.waitForOutput(/loading the kernel/, BOOT_TIMEOUT_MS);
-  if (o.ready !== false) await node.serial.waitForOutput(READY, BOOT_TIMEOUT_MS, grub.end);
-  const prompt = await node.serial.waitForOutput(o.prompt, BOOT_TIMEOUT_MS, grub.end);
-  return { node, grubAt: grub.at, promptS: (prompt.at - grub.at) / 1000, promptEnd: prompt.end };
-}
-
-/** Logs in as root on the serial console; seconds from GRUB's hand-over to the TUI's first frame. */
-async function serialTui(node: NodeVm, grubAt: number, promptEnd: number): Promise<number> {
-  node.type('root\r');
-  await node.serial.waitForOutput(/Password: /, 120_000, promptEnd);
-  node.type(`${TEST_ACCOUNTS.root}\r`);
-  const tuiAt = await node.serial.waitForScreen(/goal>/, 180_000);
-  await node.serial.waitForScreen(/aiosd ok.*root \(admin\)/, 60_000);
-  return (tuiAt - grubAt) / 1000;
-}
-
-async function rebootAndWait(): Promise<void> {
-  if (vm === undefined) throw new Error('no VM');
-  const from = vm.serial.transcript().length;
-  const r = await asRoot('aios-init reboot');
-  expect(r.out).toMatch(/reboot requested/);
-  await vm.serial.waitForOutput(/reboot now/, 300_000, from);
-  expect(await vm.exited).toBe(0); // -no-reboot: QEMU exits when the guest reboots
-  vm = undefined;
 }
 
 function sshTui(port: number, key: string, user: string): PtyScreen {
@@ -139,8 +55,8 @@ function sshTui(port: number, key: string, user: string): PtyScreen {
 
 beforeAll(() => {
   image = inject('image');
-  accel = inject('accel');
   work = mkdtempSync(join(tmpdir(), 'aios-disk-test-'));
+  rig = new DiskNode(work, inject('accel'));
   overlay = join(work, 'node.qcow2');
   run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.disk, overlay]);
   graceKey = join(work, 'grace-key');
@@ -160,8 +76,8 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  vm?.kill();
-  figures['accel'] = accel;
+  rig?.kill();
+  figures['accel'] = rig?.accel;
   if (image !== undefined) writeFileSync(join(imageOutDir(), DISK_FIGURES), JSON.stringify(figures, null, 2) + '\n');
   process.stderr.write(`disk image figures: ${JSON.stringify(figures)}\n`);
   rmSync(work, { recursive: true, force: true });
@@ -171,7 +87,7 @@ describe('the aiOS disk image under QEMU', () => {
   it(
     "boots from its seed: the host name is set, and the seed's SSH key logs in and lands in the TUI",
     async () => {
-      const { node, promptS } = await bootDisk('disk-first', [
+      const { node, promptS } = await rig.boot('disk-first', [
         { file: overlay, format: 'qcow2' },
         { file: seed, format: 'raw' },
       ]);
@@ -199,16 +115,16 @@ describe('the aiOS disk image under QEMU', () => {
   it(
     'approved goals install a package from the offline repository, write a file in /etc and enable a service',
     async () => {
-      if (vm === undefined) throw new Error('no VM');
-      hostKeyBefore = hostKeyFingerprint(vm.sshPort);
-      const pkg = await tool('pkg.install', { packages: ['aios-hello'] });
+      if (rig.vm === undefined) throw new Error('no VM');
+      hostKeyBefore = hostKeyFingerprint(rig.vm.sshPort);
+      const pkg = await rig.tool('pkg.install', { packages: ['aios-hello'] });
       expect(pkg.state, pkg.message ?? '').toBe('succeeded');
-      const etc = await tool('fs.write', { path: ETC_FILE, content: 'written by a goal before the reboot\n' });
+      const etc = await rig.tool('fs.write', { path: ETC_FILE, content: 'written by a goal before the reboot\n' });
       expect(etc.state, etc.message ?? '').toBe('succeeded');
-      const service = await tool('service.enable', { unit: PROBE_SERVICE });
+      const service = await rig.tool('service.enable', { unit: PROBE_SERVICE });
       expect(service.state, service.message ?? '').toBe('succeeded');
       Object.assign(goals, { pkg: pkg.id, etc: etc.id, service: service.id });
-      expect((await asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello")).stdout).toBe('installed');
+      expect((await rig.asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello")).stdout).toBe('installed');
     },
     15 * 60_000,
   );
@@ -216,14 +132,15 @@ describe('the aiOS disk image under QEMU', () => {
   it(
     'after a reboot the package, the /etc edit and the enabled service are all there',
     async () => {
-      await rebootAndWait();
+      await rig.rebootAndWait();
       // The seed volume is still attached: it is not applied a second time.
-      const { node, grubAt, promptS, promptEnd } = await bootDisk('disk-second', [
+      const booted = await rig.boot('disk-second', [
         { file: overlay, format: 'qcow2' },
         { file: seed, format: 'raw' },
       ]);
-      figures['grubToLoginPromptS'] = promptS;
-      figures['grubToTuiS'] = await serialTui(node, grubAt, promptEnd);
+      const { node } = booted;
+      figures['grubToLoginPromptS'] = booted.promptS;
+      figures['grubToTuiS'] = await rig.serialTui(booted);
       expect(node.serial.transcript()).toMatch(
         new RegExp(`seed: applied at the first boot \\([^,]+, instance ${SEED_INSTANCE}\\); not read again`),
       );
@@ -234,10 +151,12 @@ describe('the aiOS disk image under QEMU', () => {
         300_000,
         passwordLogin(node.sshPort, TEST_ACCOUNTS.rescue, work),
       );
-      expect((await asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello")).stdout).toBe('installed');
-      expect((await asRoot('cat /usr/share/aios-hello/VERSION')).stdout).toMatch(/^1\.\d\n$/);
-      expect((await asRoot(`cat ${ETC_FILE}`)).stdout).toBe('written by a goal before the reboot\n');
-      expect((await asRoot('aios-init ctl list')).out).toMatch(new RegExp(`^${PROBE_SERVICE} +active +enabled`, 'm'));
+      expect((await rig.asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello")).stdout).toBe('installed');
+      expect((await rig.asRoot('cat /usr/share/aios-hello/VERSION')).stdout).toMatch(/^1\.\d\n$/);
+      expect((await rig.asRoot(`cat ${ETC_FILE}`)).stdout).toBe('written by a goal before the reboot\n');
+      expect((await rig.asRoot('aios-init ctl list')).out).toMatch(
+        new RegExp(`^${PROBE_SERVICE} +active +enabled`, 'm'),
+      );
     },
     BOOT_TIMEOUT_MS + 10 * 60_000,
   );
@@ -245,9 +164,9 @@ describe('the aiOS disk image under QEMU', () => {
   it(
     'the SSH host key fingerprint is unchanged across the reboot',
     () => {
-      if (vm === undefined) throw new Error('no VM');
+      if (rig.vm === undefined) throw new Error('no VM');
       expect(hostKeyBefore).toMatch(/^SHA256:/);
-      expect(hostKeyFingerprint(vm.sshPort)).toBe(hostKeyBefore);
+      expect(hostKeyFingerprint(rig.vm.sshPort)).toBe(hostKeyBefore);
     },
     5 * 60_000,
   );
@@ -257,13 +176,13 @@ describe('the aiOS disk image under QEMU', () => {
     async () => {
       for (const id of [goals.service, goals.etc, goals.pkg]) {
         expect(id).not.toBe('');
-        const back = await goal(`aios rollback ${id} --yes --json`);
+        const back = await rig.goal(`aios rollback ${id} --yes --json`);
         expect(back.state, back.message ?? '').toBe('rolled_back');
       }
-      const status = await asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello");
+      const status = await rig.asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello");
       expect(status.stdout).not.toMatch(/^installed$/);
-      expect((await asRoot(`test -e ${ETC_FILE}; echo $?`)).stdout.trim()).toBe('1');
-      expect((await asRoot('aios-init ctl list')).out).toMatch(
+      expect((await rig.asRoot(`test -e ${ETC_FILE}; echo $?`)).stdout.trim()).toBe('1');
+      expect((await rig.asRoot('aios-init ctl list')).out).toMatch(
         // Enabling is a boot-time setting, and so is its rollback: the next boot leaves it off.
         new RegExp(`^${PROBE_SERVICE} +\\S+ +disabled`, 'm'),
       );
@@ -272,61 +191,65 @@ describe('the aiOS disk image under QEMU', () => {
   );
 
   it(
-    "the live ISO's installer writes the layout to a blank disk, which then boots on its own",
+    "the live ISO's installer writes the layout to a blank disk, which then boots on its own into the TUI, and again after a reboot",
     async () => {
-      if (vm !== undefined) {
-        vm.kill();
-        vm = undefined;
-      }
+      rig.kill();
       const target = join(work, 'target.qcow2');
       run(['qemu-img', 'create', '-q', '-f', 'qcow2', target, '4G']);
-      vm = await bootNode({
+      const live = await bootNode({
         iso: image.iso,
         disks: [{ file: target, format: 'qcow2' }],
-        accel,
+        accel: rig.accel,
         workDir: work,
         name: 'installer',
       });
-      await vm.serial.waitForOutput(READY, BOOT_TIMEOUT_MS);
-      const login = passwordLogin(vm.sshPort, TEST_ACCOUNTS.rescue, work);
-      await waitForSsh(vm.sshPort, image.key, 'rescue', 300_000, login);
-      const refused = await asRoot('echo vda | aios-init install-disk /dev/vda');
+      rig.vm = live;
+      await live.serial.waitForOutput(READY, BOOT_TIMEOUT_MS);
+      await waitForSsh(live.sshPort, image.key, 'rescue', 300_000, rig.login());
+      const refused = await rig.asRoot('echo vda | aios-init install-disk /dev/vda');
       expect(refused.status).toBe(2);
       expect(refused.out).toMatch(/not confirmed \(the answer was not \/dev\/vda\); nothing was written/);
-      const installed = await asRoot('echo /dev/vda | aios-init install-disk /dev/vda', 15 * 60_000);
+      const installed = await rig.asRoot('echo /dev/vda | aios-init install-disk /dev/vda', 15 * 60_000);
+      expect(installed.status, `install-disk said:\n${installed.out}`).toBe(0);
       expect(installed.out).toMatch(/aiOS is installed on \/dev\/vda/);
-      expect(installed.status).toBe(0);
-      const from = vm.serial.transcript().length;
-      await asRoot('aios-init poweroff');
-      await vm.serial.waitForOutput(/poweroff now/, 300_000, from);
-      expect(await vm.exited).toBe(0);
-      vm = undefined;
-      const { node } = await bootDisk('installed', [{ file: target, format: 'qcow2' }]);
-      const t = node.serial.transcript();
+      const from = live.serial.transcript().length;
+      await rig.asRoot('aios-init poweroff');
+      await rig.restarted(/poweroff now/, 300_000, from);
+
+      const first = await rig.boot('installed', [{ file: target, format: 'qcow2' }]);
+      const t = first.node.serial.transcript();
       expect(t).toMatch(/state: \/var\/lib\/aios is on the root filesystem \(\/dev\/vda3, ext4; it persists\)/);
       expect(t).toMatch(/seed: none at the first boot/);
       expect(t).toMatch(/aiOS ready/);
+      // A login on the installed disk's serial console lands in the TUI.
+      await rig.serialTui(first);
+      // It survives a reboot: the same disk boots again, and the first boot's record is kept.
+      await waitForSsh(first.node.sshPort, image.key, 'rescue', 300_000, rig.login());
+      await rig.rebootAndWait();
+      const again = await rig.boot('installed-again', [{ file: target, format: 'qcow2' }]);
+      const t2 = again.node.serial.transcript();
+      expect(t2).toMatch(/state: \/var\/lib\/aios is on the root filesystem \(\/dev\/vda3, ext4; it persists\)/);
+      expect(t2).toMatch(/seed: .*not read again/);
+      expect(t2).toMatch(/aiOS ready/);
+      await rig.serialTui(again);
+      rig.kill();
     },
-    2 * BOOT_TIMEOUT_MS + 20 * 60_000,
+    3 * BOOT_TIMEOUT_MS + 20 * 60_000,
   );
 
   it(
     'boot time: plain Debian with systemd, built the same way, booted in the same run for the ratio',
     async () => {
-      if (vm !== undefined) {
-        vm.kill();
-        vm = undefined;
-      }
+      rig.kill();
       const debian = buildPlainDebian();
       const plain = join(work, 'debian.qcow2');
       run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', debian.disk, plain]);
-      const { node, promptS } = await bootDisk('debian', [{ file: plain, format: 'qcow2' }], {
+      const { promptS } = await rig.boot('debian', [{ file: plain, format: 'qcow2' }], {
         prompt: /debian login: /,
         ready: false,
       });
       figures['debianGrubToLoginPromptS'] = promptS;
-      node.kill();
-      vm = undefined;
+      rig.kill();
       expect(figures['grubToLoginPromptS']).toBeGreaterThan(0);
     },
     BOOT_TIMEOUT_MS + 40 * 60_000,

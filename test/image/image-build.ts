@@ -3,6 +3,7 @@
 // aios-hello, and a test service that is off until a goal enables it. AIOS_IMAGE_REUSE=1 boots the last
 // test image again instead of building one, for working on the test itself.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageOutDir } from '../../iso/image-paths.js';
@@ -33,6 +34,8 @@ export interface TestImage {
   disk: string;
   kernel: string;
   key: string;
+  /** The signing key (PEM) of update bundles the image trusts; its KEY.pub is in /etc/aios/update-keys. */
+  updateKey: string;
   outDir: string;
   info: {
     isoBytes: number;
@@ -92,11 +95,21 @@ export function buildPlainDebian(): { disk: string } {
   return { disk };
 }
 
+/** The test images' update signing key, made once (a development key, as bundle.mjs --generate-key makes). */
+function ensureUpdateKey(file: string): string {
+  if (existsSync(file) && existsSync(`${file}.pub`)) return file;
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(`${file}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  return file;
+}
+
 /** `init: 'systemd'`: the variant with systemd as PID 1 and aios-init as its service (in OUT/systemd). */
 export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage {
   const init = o.init ?? 'pid1';
   const outDir = init === 'pid1' ? imageOutDir() : join(imageOutDir(), init);
   const key = join(imageOutDir(), 'test-key');
+  const updateKey = join(imageOutDir(), 'test-update-key.pem');
   const paths = {
     iso: join(outDir, 'aios-node.iso'),
     stateDisk: join(outDir, 'aios-state.img'),
@@ -108,7 +121,7 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
       ? (JSON.parse(readFileSync(join(outDir, 'image-info.json'), 'utf8')) as TestImage['info'])
       : null;
   if (process.env['AIOS_IMAGE_REUSE'] === '1' && existsSync(paths.iso) && existsSync(key)) {
-    return { ...paths, key, outDir, info: readInfo(), builtInS: null };
+    return { ...paths, key, updateKey, outDir, info: readInfo(), builtInS: null };
   }
   mkdirSync(outDir, { recursive: true });
   if (!existsSync(key)) {
@@ -117,6 +130,7 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
     });
     if (k.status !== 0) throw new Error(`ssh-keygen failed: ${k.stderr}`);
   }
+  ensureUpdateKey(updateKey);
   const extraConfig = join(outDir, 'test-extra-config.toml');
   writeFileSync(extraConfig, EXTRA_CONFIG);
   const started = Date.now();
@@ -136,9 +150,11 @@ export function buildTestImage(o: { init?: 'pid1' | 'systemd' } = {}): TestImage
     TEST_ACCOUNTS.grub,
     '--init',
     init,
+    '--update-key',
+    `${updateKey}.pub`,
     // The systemd variant's tests boot its ISO only.
     ...(init === 'pid1' ? ['--apt-fixture', '--extra-config', extraConfig] : ['--no-disk']),
   ]);
   runBuild(argv);
-  return { ...paths, key, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
+  return { ...paths, key, updateKey, outDir, info: readInfo(), builtInS: (Date.now() - started) / 1000 };
 }

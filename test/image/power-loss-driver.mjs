@@ -1,5 +1,5 @@
-// Runs inside the node image, as the break-glass account over SSH (`node --input-type=module -
-// MODE SOCKET PROTOCOL_VERSION ...`, this file on stdin), for the power-loss test. It speaks
+// Runs inside the node image, as an operator (ada) over SSH (`node /tmp/power-loss-driver.mjs
+// MODE SOCKET PROTOCOL_VERSION ...`, this file copied there first), for the power-loss test. It speaks
 // aiosd's protocol directly (newline-delimited JSON-RPC 2.0) rather than through `aios goal
 // --yes`, because the test must know the moment each approval was acknowledged: the CLI
 // prints only when the goal has finished. Only the bundled aiOS is in the image, so the

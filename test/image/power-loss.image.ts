@@ -5,25 +5,31 @@
 // acknowledged, and after the next boot aiosd must answer for all of them, its ledger must
 // verify and not be BROKEN (heads the group commit had not synced are no break), and a step
 // the stop cut off must be "outcome unknown", never "failed" or re-run (issue 16).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { shQuote } from '../../init/login/host-files.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/jsonrpc.js';
 import { readCrashedState } from './crashed-state.js';
 import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
-import { bootNode, type Accel, type NodeVm } from './qemu-node.js';
+import { bootUntil, type Accel, type NodeVm } from './qemu-node.js';
 import { passwordLogin, waitForSsh } from './ssh.js';
 import { diagnoseFailures } from './vm-diagnostics.js';
 
 const CYCLES = Number(process.env['AIOS_POWER_LOSS_CYCLES'] ?? 3);
-const BOOT_TIMEOUT_MS = 10 * 60_000;
+// Generous: under TCG on a machine loaded by other work the live ISO has taken over 8 minutes to boot.
+const BOOT_TIMEOUT_MS = 15 * 60_000;
 const DRIVER = join(import.meta.dirname, 'power-loss-driver.mjs');
-// The break-glass account has a normal shell, so it can run the driver (logging in with its
-// password); to aiosd it is an operator, who may approve reversible writes in their own home.
-const USER = 'rescue';
+// The break-glass account has a normal shell, so the test logs in with it (its password), but it
+// has no aiOS role (only the aios-* groups give one). The driver runs as ada, an operator (in
+// aios-operator), who may approve reversible writes in her own home: through su with root's
+// password, then runuser (ada's own login shell is aios-shell, which runs no programs).
+const LOGIN = 'rescue';
+const USER = 'ada';
+const DRIVER_IN_NODE = '/tmp/power-loss-driver.mjs';
 
 interface Ack {
   goalId: string;
@@ -37,39 +43,66 @@ let work: string;
 let disk: string;
 let vm: NodeVm | undefined;
 const acked: Ack[] = [];
-const figures: Record<string, unknown> = { cycles: [] as unknown[] };
+const figures: Record<string, unknown> = { cycles: [] as unknown[], degradedBoots: [] as string[] };
 diagnoseFailures(() =>
-  vm === undefined ? null : { vm, login: login(vm.sshPort), user: USER, rootPassword: TEST_ACCOUNTS.root },
+  vm === undefined ? null : { vm, login: login(vm.sshPort), user: LOGIN, rootPassword: TEST_ACCOUNTS.root },
 );
 
 function login(port: number): { args: string[]; env: NodeJS.ProcessEnv } {
   return passwordLogin(port, TEST_ACCOUNTS.rescue, work);
 }
 
-function driverArgs(port: number, socket: string, mode: string, arg: string): string[] {
+/** ssh as the break-glass account, then `command` as ada (su to root, whose password goes on stdin, then runuser). */
+function asUserArgs(port: number, command: string): string[] {
   return [
     ...login(port).args,
-    `${USER}@127.0.0.1`,
-    `node --input-type=module - ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`,
+    `${LOGIN}@127.0.0.1`,
+    `su -s /bin/sh -c ${shQuote(`/usr/sbin/runuser -u ${USER} -- ${command}`)} root`,
   ];
 }
 
+function driverArgs(port: number, socket: string, mode: string, arg: string): string[] {
+  return asUserArgs(port, `node ${DRIVER_IN_NODE} ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`);
+}
+
 async function bootAndWait(name: string): Promise<{ vm: NodeVm; socket: string }> {
-  const node = await bootNode({ iso: image.iso, stateDisk: disk, accel, workDir: work, name });
-  vm = node;
-  const ready = await node.serial.waitForOutput(
+  const { node, match } = await bootUntil(
+    { iso: image.iso, stateDisk: disk, accel, workDir: work, name },
     /aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/,
     BOOT_TIMEOUT_MS,
+    (booted) => {
+      vm = booted;
+    },
   );
-  expect(ready.match[1]).toBe('ready');
+  // Degraded is allowed only for the reason a loaded host gives (aiosd slower than its
+  // readiness timeout, then restarted); aiosd must answer for everything below either way.
+  if (match[1] === 'degraded') {
+    expect(node.serial.transcript()).toMatch(/aiosd: not ready: readiness: no answer within/);
+    (figures['degradedBoots'] as string[]).push(name);
+  }
   expect(node.serial.transcript()).toMatch(/state: \/dev\/vd[a-z] \(AIOS-STATE\) mounted on \/var\/lib\/aios/);
-  await waitForSsh(node.sshPort, image.key, USER, 300_000, login(node.sshPort));
-  const status = spawnSync('ssh', [...login(node.sshPort).args, `${USER}@127.0.0.1`, 'aios status --json'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: login(node.sshPort).env,
-  });
-  expect(status.status, status.stderr).toBe(0);
+  await waitForSsh(node.sshPort, image.key, LOGIN, 300_000, login(node.sshPort));
+  // The driver, into the node's /tmp (in memory on the live ISO: copied again at every boot).
+  const copied = spawnSync(
+    'ssh',
+    [...login(node.sshPort).args, `${LOGIN}@127.0.0.1`, `cat > ${DRIVER_IN_NODE} && chmod 0644 ${DRIVER_IN_NODE}`],
+    { input: readFileSync(DRIVER), timeout: 120_000, env: login(node.sshPort).env },
+  );
+  expect(copied.status, String(copied.stderr)).toBe(0);
+  // aiosd may still be starting (or restarted by its readiness timeout on a loaded host) when
+  // sshd answers: asked again until it answers, within a generous bound.
+  let status: SpawnSyncReturns<string>;
+  for (const deadline = Date.now() + 300_000; ;) {
+    status = spawnSync('ssh', asUserArgs(node.sshPort, 'aios status --json'), {
+      encoding: 'utf8',
+      input: `${TEST_ACCOUNTS.root}\n`,
+      timeout: 120_000,
+      env: login(node.sshPort).env,
+    });
+    if (status.status === 0 || Date.now() > deadline) break;
+    await new Promise((res) => setTimeout(res, 5000));
+  }
+  expect(status.status, `aios status --json: ${status.stdout}${status.stderr}`).toBe(0);
   return { vm: node, socket: (JSON.parse(status.stdout) as { socket: string }).socket };
 }
 
@@ -79,7 +112,7 @@ function checkThroughDaemon(node: NodeVm, socket: string): void {
   const script = spawnSync('ssh', driverArgs(node.sshPort, socket, 'check', ids), {
     encoding: 'utf8',
     timeout: 300_000,
-    input: readFileSync(DRIVER, 'utf8'),
+    input: `${TEST_ACCOUNTS.root}\n`,
     env: login(node.sshPort).env,
   });
   expect(script.status, script.stderr).toBe(0);
@@ -130,7 +163,7 @@ async function loadThenPullThePlug(
     stdio: ['pipe', 'pipe', 'pipe'],
     env: login(node.sshPort).env,
   });
-  createReadStream(DRIVER).pipe(driver.stdin!);
+  driver.stdin?.end(`${TEST_ACCOUNTS.root}\n`);
   let stderr = '';
   driver.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

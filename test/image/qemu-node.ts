@@ -74,7 +74,7 @@ export interface VmDisk {
   format: 'raw' | 'qcow2';
 }
 
-export async function bootNode(o: {
+export interface BootOptions {
   /** The live ISO as a CD, booted first; without it the first disk boots. */
   iso?: string;
   stateDisk?: string;
@@ -86,7 +86,43 @@ export async function bootNode(o: {
   memoryMb?: number;
   name?: string;
   hvc?: boolean;
-}): Promise<NodeVm> {
+}
+
+/**
+ * The kernel's check of the emulated timer, a few milliseconds into the boot, fails now and
+ * then when the host is too loaded to run the emulated CPU in time ("IO-APIC + timer doesn't
+ * work!", a panic; QEMU exits since it runs with -no-reboot). Nothing of the node has run yet.
+ */
+const TIMER_CHECK_PANIC = /IO-APIC \+ timer doesn't work/;
+
+/**
+ * Boots and waits until the console shows `pattern`. A boot that ends in the timer check's panic
+ * is booted again (twice at most); QEMU exiting otherwise fails at once rather than at the
+ * timeout. `onBoot` gets each VM as it starts (for a failure report).
+ */
+export async function bootUntil(
+  o: BootOptions,
+  pattern: RegExp,
+  timeoutMs: number,
+  onBoot: (vm: NodeVm) => void = () => undefined,
+): Promise<{ node: NodeVm; at: number; match: RegExpExecArray; end: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const node = await bootNode(o);
+    onBoot(node);
+    const shown = node.serial.waitForOutput(pattern, timeoutMs);
+    shown.catch(() => undefined); // when QEMU exits first, this wait runs out unobserved
+    const r = await Promise.race([shown, node.exited.then((code) => ({ code }))]);
+    if ('match' in r) return { node, ...r };
+    const lines = node.serial.transcript().split('\n').slice(-25).join('\n');
+    if (TIMER_CHECK_PANIC.test(node.serial.transcript()) && attempt < 3) {
+      process.stderr.write(`${o.name ?? 'node'}: the kernel's timer check failed on the loaded host; booting again\n`);
+      continue;
+    }
+    throw new Error(`QEMU exited (${r.code}) before the console showed ${pattern}; its last lines:\n${lines}`);
+  }
+}
+
+export async function bootNode(o: BootOptions): Promise<NodeVm> {
   const sshPort = await freePort();
   const monitorPath = join(o.workDir, `monitor-${sshPort}.sock`);
   const hvcPath = join(o.workDir, `hvc-${sshPort}.sock`);
