@@ -11,7 +11,7 @@ import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
-import { XattrCache } from './xattr-cache.js';
+import { readXattrs, encodeXattrs } from './fs-meta.js';
 import { inTree, treePaths } from './snapshot-tree.js';
 import {
   recoverRestores,
@@ -106,8 +106,6 @@ export class SnapshotStore {
   private readonly providers = new Map<StateUse['kind'], StateProvider>();
   private readonly sql;
   private restoring: Promise<unknown> = Promise.resolve();
-  /** Each path's xattrs as last read, reused while its inode and ctime are unchanged. */
-  private readonly xattrs = new XattrCache();
 
   /** Empty files and directories made ahead of time, so that restoring a deleted tree need not create thousands of inodes. */
   readonly spares: SparePool;
@@ -535,7 +533,7 @@ export class SnapshotStore {
             mtimeNs: String(st.mtimeNs),
             atimeNs: String(st.atimeNs),
             ctimeNs: String(st.ctimeNs),
-            xattrs: this.xattrs.read(path, st),
+            xattrs: encodeXattrs(readXattrs(path)),
             nlink: Number(st.nlink),
             dev: String(st.dev),
             ino: String(st.ino),
