@@ -4,21 +4,24 @@
 // 100 ms. Measured: fleet goal → every plan grouped, and approval → every node running (p95 over
 // runs), against a request-reply round trip to the same server measured in the same run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstream } from '@nats-io/jetstream';
+import { ulid } from 'ulid';
 import type { Actor } from '../src/agents/approval-policy.js';
 import type { GoalView } from '../src/protocol/model.js';
 import { fleetConnect } from '../src/fleet/creds.js';
 import { hubIdentity, mintCreds } from '../src/fleet/hub-identity.js';
-import { addHubNode } from '../src/fleet/hub-server.js';
+import { addHubNode, hubCreds } from '../src/fleet/hub-server.js';
 import { FleetNode } from '../src/fleet/node-agent.js';
 import type { GoalEngineLike } from '../src/fleet/node-goals.js';
 import { nodePermissions, personPermissions } from '../src/fleet/permissions.js';
-import { personBus } from '../src/fleet/person-bus.js';
+import { personBus, type PersonBus } from '../src/fleet/person-bus.js';
 import { runRollout } from '../src/fleet/rollout.js';
-import { loadOrCreateKey } from '../src/fleet/signing.js';
+import { encodeEnvelope, loadOrCreateKey, seal, type SigningKey } from '../src/fleet/signing.js';
+import { subjects } from '../src/fleet/subjects.js';
 import { fmt, median, percentile, type Row } from './stats.js';
 
 const NODES = Number(process.env['BENCH_FLEET_NODES'] ?? 200);
@@ -79,6 +82,22 @@ function fakeEngine(index: number): GoalEngineLike {
       return g;
     },
     rollback: async (id) => goals.get(id) as GoalView,
+  };
+}
+
+/** BENCH_FLEET_PROFILE=FILE: a CPU profile of the bench's process over the measured goals only (not the setup). */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env['BENCH_FLEET_PROFILE'];
+  if (file === undefined) return async () => undefined;
+  const { Session } = await import('node:inspector/promises');
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.start');
+  return async () => {
+    const { profile } = await s.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    s.disconnect();
   };
 }
 
@@ -152,6 +171,7 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
     }
     const grouped: number[] = [];
     const running: number[] = [];
+    const profiler = await startProfile();
     for (let run = 0; run < RUNS; run++) {
       const t0 = performance.now();
       let plannedAt = 0;
@@ -177,10 +197,20 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
         },
       });
       if (r.groups.length !== 2 || seen.size !== NODES)
-        throw new Error(`bench run ${run}: ${r.groups.length} groups, ${seen.size} running`);
+        throw new Error(
+          `bench run ${run}: ${r.groups.length} groups, ${seen.size} running (${r.nodes
+            .filter((n) => !seen.has(n.node))
+            .map((n) => `${n.node} ${n.phase} ${n.report?.state}`)
+            .join(', ')})`,
+        );
+      if (process.env['BENCH_FLEET_TRACE'] !== undefined)
+        process.stderr.write(
+          `run ${run}: grouped ${fmt(plannedAt - t0)} ms, running ${fmt(lastRunning - approvedAt)} ms\n`,
+        );
       grouped.push(plannedAt - t0);
       running.push(lastRunning - approvedAt);
     }
+    await profiler();
     results['fleet'] = { nodes: NODES, grouped, running, rtt };
     const base = median(rtt);
     rows.push({
@@ -197,6 +227,18 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
       ratio: `${fmt(percentile(running, 95) / base, 0)}×`,
       goal: '≤ 1000 ms',
     });
+    for (const [what, xs] of [
+      ['fleet goal → all plans grouped', grouped],
+      ['approval → all running', running],
+    ] as const)
+      rows.push({
+        name: `${what} (median of ${RUNS} goals, ${NODES} nodes, ms)`,
+        value: fmt(median(xs)),
+        baseline: `$JS.API.INFO round trip: ${fmt(base, 2)}`,
+        ratio: `${fmt(median(xs) / base, 0)}×`,
+        goal: '—',
+      });
+    await followBench(dir, url, bus, personKey, names, rows, results);
     await bus.close();
   } finally {
     for (const n of nodes) await n.stop();
@@ -204,4 +246,70 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
     await new Promise((r) => hub.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const FILLER = Number(process.env['BENCH_FLEET_FILLER'] ?? 50_000);
+
+/**
+ * Following one fleet goal's reports while AIOS_OUT holds FILLER reports of older goals: from a
+ * little before the goal's ULID time (what the initiator does) against from the stream's first
+ * message (what it did, and still does for an id that is not a ULID), both in this run.
+ */
+async function followBench(
+  dir: string,
+  url: string,
+  bus: PersonBus,
+  key: SigningKey,
+  names: readonly string[],
+  rows: Row[],
+  results: Record<string, unknown>,
+): Promise<void> {
+  const hubNc = await fleetConnect({ url, creds: await hubCreds(dir) });
+  const js = jetstream(hubNc);
+  const report = (node: string, fleetGoal: string) =>
+    js.publish(
+      subjects.goalOut(node, fleetGoal, 'plan'),
+      encodeEnvelope(seal(key, 'plan', node, { fleetGoal, filler: 'x'.repeat(1000) })),
+    );
+  for (let i = 0; i < FILLER; i += 500)
+    await Promise.all(
+      Array.from({ length: Math.min(500, FILLER - i) }, (_, j) =>
+        report(names[(i + j) % names.length] as string, `OLD${Math.floor((i + j) / names.length)}`),
+      ),
+    );
+  const readAll = async (fleetGoal: string): Promise<number> => {
+    await Promise.all(names.map((n) => report(n, fleetGoal)));
+    const t = performance.now();
+    let seen = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    // A slack of 1 s, not 10 minutes: the filler was published just now, where in use older
+    // goals' reports are hours or days old, well before any goal's slack.
+    const stop = await bus.follow(
+      fleetGoal,
+      () => {
+        if (++seen === names.length) done();
+      },
+      { clockSlackMs: 1000 },
+    );
+    await all;
+    stop();
+    return performance.now() - t;
+  };
+  const fromTime: number[] = [];
+  const fromFirst: number[] = [];
+  await sleep(1500);
+  for (let i = 0; i < 5; i++) {
+    fromTime.push(await readAll(ulid()));
+    fromFirst.push(await readAll(`NOTULID${i}`));
+  }
+  await hubNc.close();
+  results['fleetFollow'] = { filler: FILLER, fromTime, fromFirst };
+  rows.push({
+    name: `follow a fleet goal's ${names.length} reports with ${FILLER} older ones in AIOS_OUT (median of 5, ms)`,
+    value: fmt(median(fromTime)),
+    baseline: `from the stream's first message: ${fmt(median(fromFirst))}`,
+    ratio: `${fmt(median(fromTime) / median(fromFirst), 2)}×`,
+    goal: '—',
+  });
 }

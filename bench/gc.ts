@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { collect } from '../src/memory/collector.js';
 import { openDatabase, type Db } from '../src/memory/database.js';
-import { fmt, type Row } from './stats.js';
+import { fmt, median, type Row } from './stats.js';
 
 const DAY = 86_400_000;
 
@@ -85,6 +85,29 @@ function build(db: Db, goals: number, oldShare: number): void {
   })();
 }
 
+const GOAL_INDEXES = ['tool_calls_goal', 'exec_journal_goal', 'snapshots_goal'];
+const LOOKUPS = 50;
+
+/** A goal's tool calls as its detail view reads them (src/daemon/ledger-views.ts), with the index and without. */
+function goalLookups(db: Db, goals: number): { indexedUs: number; scanUs: number } {
+  const time = (sql: string): number => {
+    const q = db.prepare(sql);
+    const us: number[] = [];
+    for (let i = 0; i < LOOKUPS; i++) {
+      const id = `g${String(Math.floor((i * goals) / LOOKUPS)).padStart(8, '0')}`;
+      const t = performance.now();
+      q.all(id);
+      us.push((performance.now() - t) * 1000);
+    }
+    return median(us);
+  };
+  const cols = 'tool, args, ok, error, step_id, started_at, finished_at';
+  return {
+    indexedUs: time(`SELECT ${cols} FROM tool_calls WHERE goal_id = ? ORDER BY started_at`),
+    scanUs: time(`SELECT ${cols} FROM tool_calls NOT INDEXED WHERE goal_id = ? ORDER BY started_at`),
+  };
+}
+
 export function gcBenchmark(rows: Row[], results: Record<string, unknown>): void {
   const goals = Number(process.env['BENCH_GC_GOALS'] ?? 100_000);
   const dir = mkdtempSync(join(tmpdir(), 'aios-gc-bench-'));
@@ -94,9 +117,11 @@ export function gcBenchmark(rows: Row[], results: Record<string, unknown>): void
     const t0 = performance.now();
     build(db, goals, 0.9);
     const buildMs = performance.now() - t0;
+    const lookup = goalLookups(db, goals);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     copyFileSync(file, join(dir, 'baseline.db'));
+    copyFileSync(file, join(dir, 'unindexed.db'));
     const bytesBefore = statSync(file).size;
 
     const aios = openDatabase(file);
@@ -128,14 +153,53 @@ export function gcBenchmark(rows: Row[], results: Record<string, unknown>): void
     const baseMs = performance.now() - t2;
     base.close();
 
+    // Migration 10's indexes (goal_id on tool_calls, exec_journal, snapshots) dropped: what they change.
+    const bare = openDatabase(join(dir, 'unindexed.db'));
+    for (const index of GOAL_INDEXES) bare.exec(`DROP INDEX ${index}`);
+    const t3 = performance.now();
+    collect(
+      bare,
+      join(dir, 'snapshots'),
+      { goalsMs: 90 * DAY, eventsMs: 30 * DAY, memoriesMs: 180 * DAY, autoSnapshots: 24 },
+      { dryRun: false },
+    );
+    const unindexedMs = performance.now() - t3;
+    bare.close();
+
     const freed = r.goals.bytes + r.events.bytes + r.snapshots.bytes + r.blobs.bytes;
-    results['gc'] = { goals, collected: r.goals.count, left, buildMs, gcMs, baseMs, bytesBefore, freed, result: r };
+    results['gc'] = {
+      goals,
+      collected: r.goals.count,
+      left,
+      buildMs,
+      gcMs,
+      baseMs,
+      unindexedMs,
+      lookup,
+      bytesBefore,
+      freed,
+      result: r,
+    };
     rows.push({
       name: `aios gc over ${goals} goals (${r.goals.count} collected, ${r.snapshots.count} snapshots, ${r.blobs.count} blobs; database ${fmt(bytesBefore / 1048576)} MiB, built in ${fmt(buildMs / 1000)} s)`,
       value: `${fmt(gcMs / 1000, 2)} s, ${fmt(freed / 1048576)} MiB freed`,
       baseline: `bare DELETEs of the same rows: ${fmt(baseMs / 1000, 2)} s`,
       ratio: `${fmt(gcMs / baseMs, 2)}×`,
       goal: 'seconds, not minutes',
+    });
+    rows.push({
+      name: `the same collection, with the goal_id indexes of tool_calls, exec_journal and snapshots (migration 10)`,
+      value: `${fmt(gcMs / 1000, 2)} s`,
+      baseline: `without them, on a copy: ${fmt(unindexedMs / 1000, 2)} s`,
+      ratio: `${fmt(gcMs / unindexedMs, 2)}×`,
+      goal: 'no slower',
+    });
+    rows.push({
+      name: `a goal's tool calls (its detail view) among ${goals} goals, median of ${LOOKUPS}`,
+      value: `${fmt(lookup.indexedUs)} µs`,
+      baseline: `NOT INDEXED: ${fmt(lookup.scanUs)} µs`,
+      ratio: `1/${fmt(lookup.scanUs / lookup.indexedUs, 0)}`,
+      goal: 'independent of the goal count',
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 // `npm run bench`: every figure is a median (or percentile) set against a baseline
 // measured in the same run, on this machine, so ratios stay comparable across machines.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReactivePlanner } from '../src/agents/reactive-planner.js';
 import { startBenchDaemon } from './bench-daemon.js';
 import { LineClient, measureRoundTrips, startEchoServer } from './rpc.js';
+import { measureSection, saveResults, type Sections } from './results-file.js';
 import { timeNodeExit, timeToMarker } from './startup.js';
 import { fmt, median, percentile, table, type Row } from './stats.js';
 import { benchTui } from './tui.js';
@@ -14,6 +15,7 @@ const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
+const sections: Sections = {};
 
 const dir = mkdtempSync(join(tmpdir(), 'aios-bench-'));
 const env: NodeJS.ProcessEnv = {
@@ -151,46 +153,46 @@ async function plannerOnly(): Promise<void> {
   });
 }
 
+// Each section's rows are saved under its name for docs/benchmarks.md (bench/page.mjs).
+// BENCH_ONLY=NAME runs one section alone (soak with BENCH_SOAK_S=3600 is the hour, `soak-hour`);
+// guard is the key guard's cost alone.
+const sectionRuns: Record<string, () => unknown> = {
+  foundation: async () => {
+    await startup();
+    await roundTrips();
+    await plannerOnly();
+  },
+  tui: () => benchTui(root, env, rows, results),
+  guard: async () => (await import('./tui-guard.js')).benchGuard(root, env, rows, results),
+  models: async () => (await import('./models.js')).modelBenchmarks(root, rows, results),
+  'plan-cost': async () => (await import('./plan-cost.js')).planCostBenchmarks(rows, results),
+  recovery: async () => (await import('./recovery.js')).recoveryBenchmarks(rows, results),
+  boot: async () => (await import('./boot.js')).bootBenchmarks(root, rows, results),
+  agents: async () => (await import('./agents.js')).agentBenchmarks(rows, results),
+  runas: async () => (await import('./runas.js')).runAsBenchmarks(root, rows, results),
+  gc: async () => (await import('./gc.js')).gcBenchmark(rows, results),
+  soak: async () => (await import('./soak.js')).soakBenchmark(root, rows, results),
+  fleet: async () => (await import('./fleet.js')).fleetBenchmarks(rows, results),
+  top: async () => (await import('./top.js')).topBenchmarks(root, env, socketPath, rows, results),
+};
+const inEverything = Object.keys(sectionRuns).filter((name) => name !== 'guard');
+const only = process.env['BENCH_ONLY'];
+if (only !== undefined && !(only in sectionRuns))
+  throw new Error(`BENCH_ONLY=${only}: no such section (one of ${Object.keys(sectionRuns).join(', ')})`);
+const sectionName = (name: string): string =>
+  name === 'soak' && Number(process.env['BENCH_SOAK_S'] ?? 0) >= 3600 ? 'soak-hour' : name;
+
 const stop = await startDaemon();
 try {
-  // BENCH_ONLY=soak runs the soak alone (with BENCH_SOAK_S=3600, the hour).
-  // BENCH_ONLY=tui runs the TUI figures alone; BENCH_ONLY=guard only the key guard's cost;
-  // BENCH_ONLY=runas the run-as-owner figures.
-  if (process.env['BENCH_ONLY'] === 'soak') await (await import('./soak.js')).soakBenchmark(root, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'fleet') await (await import('./fleet.js')).fleetBenchmarks(rows, results);
-  else if (process.env['BENCH_ONLY'] === 'tui') await benchTui(root, env, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'guard')
-    await (await import('./tui-guard.js')).benchGuard(root, env, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'runas')
-    await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
-  else if (process.env['BENCH_ONLY'] === 'plan-cost')
-    await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
-  else await everything();
+  for (const name of only === undefined ? inEverything : [only])
+    await measureSection(sectionName(name), sections, rows, sectionRuns[name] as () => unknown);
 } finally {
   await stop();
 }
 
-async function everything(): Promise<void> {
-  await startup();
-  await roundTrips();
-  await plannerOnly();
-  await benchTui(root, env, rows, results);
-  await (await import('./models.js')).modelBenchmarks(root, rows, results);
-  await (await import('./plan-cost.js')).planCostBenchmarks(rows, results);
-  await (await import('./recovery.js')).recoveryBenchmarks(rows, results);
-  await (await import('./boot.js')).bootBenchmarks(root, rows, results);
-  await (await import('./agents.js')).agentBenchmarks(rows, results);
-  await (await import('./runas.js')).runAsBenchmarks(root, rows, results);
-  (await import('./gc.js')).gcBenchmark(rows, results);
-  await (await import('./soak.js')).soakBenchmark(root, rows, results);
-  await (await import('./fleet.js')).fleetBenchmarks(rows, results);
-}
 const report = table(rows);
 process.stdout.write(
   `\naiOS benchmarks (${runs} start-up runs, 5000 round trips; ${new Date().toISOString()})\n\n${report}\n`,
 );
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-const resultName = process.env['BENCH_ONLY'] === undefined ? 'latest' : process.env['BENCH_ONLY'];
-writeFileSync(join(root, 'bench', 'results', `${resultName}.json`), JSON.stringify({ rows, results }, null, 2));
-writeFileSync(join(root, 'bench', 'results', `${resultName}.md`), report + '\n');
+saveResults(root, only === undefined ? 'latest' : sectionName(only), { rows, results, sections });
 rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // aiosd may still be writing as it stops

@@ -23,6 +23,14 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['react-devtools-core'],
 });
+// `aios top` built with blessed-contrib (bench/top.ts measures it). blessed loads its widgets and
+// terminfo with computed require() paths, so it stays in node_modules rather than in the bundle.
+await build({
+  ...common,
+  entryPoints: [join(root, 'bench/fixtures/blessed-top.mjs')],
+  outfile: join(out, 'blessed-top.js'),
+  external: ['blessed', 'blessed-contrib'],
+});
 // `node bench/run.mjs models`: only bench/models.ts (bench/models-main.ts); `audit-heads`: only bench/audit-heads.ts;
 // `fleet`: only bench/fleet.ts; `gc`: only bench/gc.ts.
 const entry =
@@ -36,3 +44,5 @@ await build({
   external: ['node-pty', 'better-sqlite3', 'node-llama-cpp'],
 });
 await import(join(out, `${entry}.js`));
+// The figures go into docs/benchmarks.md (bench/page.mjs).
+(await import('./page.mjs')).writePages();

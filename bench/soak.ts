@@ -4,15 +4,20 @@
 // counts; at the end the ledger says whether any goal was lost or ran twice. Shortened in CI
 // (test/hardening/soak.test.ts); `npm run bench` runs it for BENCH_SOAK_S seconds (120 by
 // default; `BENCH_SOAK_S=3600 npm run bench` for the hour).
+// With retention on (a short [retention] window, collected every few seconds), the samples also
+// split the database's pages between the audit ledger, which is never collected, and everything
+// else, and count the blob files: after the window, everything but the ledger should stay flat.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AiosClient } from '../src/protocol/client.js';
 import type { GoalView } from '../src/protocol/model.js';
 import { rssKb, toolCallsPerGoal } from './load-run.js';
+import { ageMs } from '../src/config/retention-schema.js';
 import { fmt, median, type Row } from './stats.js';
+import { dbParts, type DbParts } from './db-parts.js';
 
 export interface SoakSample {
   atMs: number;
@@ -20,7 +25,12 @@ export interface SoakSample {
   heapUsedBytes: number;
   walBytes: number;
   dbBytes: number;
+  /** Goals in the database (with retention on, those not collected yet). */
   goals: number;
+  /** Goals submitted so far. */
+  submitted: number;
+  /** With `detailEveryMs`: the database's pages by part, and the blob files' bytes. */
+  parts?: DbParts & { blobFileBytes: number };
 }
 
 export interface SoakResult {
@@ -36,6 +46,28 @@ export interface SoakResult {
   /** Median RSS of the last quarter of samples less that of the second quarter (the first is warm-up). */
   rssGrowthKb: number;
   heapGrowthBytes: number;
+  /** With `retention`: what the database kept, measured after the window. */
+  retention?: RetentionFigures;
+}
+
+export interface RetentionFigures {
+  /** Samples after the window and one collection interval: the steady state. */
+  steadySamples: number;
+  /** Growth (as growth()) over the steady samples of the pages not the ledger's. */
+  restGrowthBytes: number;
+  /** That growth over the goals submitted between the quarters growth() compares. */
+  restGrowthPerGoalBytes: number;
+  /** Those pages at the first and last steady sample. */
+  restSteadyStartBytes: number;
+  restEndBytes: number;
+  /** What a goal added to those pages before anything was collected (the first window's slope). */
+  restPerGoalBytes: number;
+  /** The ledger's pages at the end less at the start, over the goals submitted. */
+  ledgerBytesPerGoal: number;
+  ledgerEndBytes: number;
+  /** Goals still in the database at the end. */
+  goalsKeptEnd: number;
+  blobFileBytesEnd: number;
 }
 
 export interface SoakOptions {
@@ -46,6 +78,10 @@ export interface SoakOptions {
   durationMs: number;
   sessions: number;
   goalsPerCycle: number;
+  /** [retention] goals and events as configured, and its `every`: turns on the retention figures. */
+  retention?: { windowMs: number; everyMs: number };
+  /** The database's parts are measured at most this often (dbstat reads every page); default every sample. */
+  detailEveryMs?: number;
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'rejected', 'not_understood', 'interrupted', 'rolled_back']);
@@ -77,15 +113,28 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let rolledBack = 0;
   let cycle = 0;
   const session = (i: number): AiosClient => sessions[i % sessions.length] as AiosClient;
+  const detailed = opts.retention !== undefined || opts.detailEveryMs !== undefined;
+  let lastParts: SoakSample['parts'];
+  let partsAt = -Infinity;
   const sample = async (): Promise<void> => {
     const status = await session(0).call('status/get', {});
+    const atMs = Date.now() - start;
+    if (detailed && atMs - partsAt >= (opts.detailEveryMs ?? 0)) {
+      partsAt = atMs;
+      lastParts = {
+        ...dbParts(join(opts.stateDir, 'aios.db')),
+        blobFileBytes: treeBytes(join(opts.stateDir, 'snapshots')),
+      };
+    }
     samples.push({
-      atMs: Date.now() - start,
+      atMs,
       rssKb: rssKb(opts.daemonPid),
       heapUsedBytes: status.memory?.heapUsedBytes ?? 0,
       walBytes: sizeOf(join(opts.stateDir, 'aios.db-wal')),
       dbBytes: sizeOf(join(opts.stateDir, 'aios.db')),
       goals: Object.values(status.goals).reduce((a, b) => a + b, 0),
+      submitted: ids.length,
+      ...(lastParts === undefined ? {} : { parts: lastParts }),
     });
   };
   await sample();
@@ -139,7 +188,91 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     walMaxBytes: Math.max(...samples.map((s) => s.walBytes)),
     rssGrowthKb: growth(samples.map((s) => s.rssKb)),
     heapGrowthBytes: growth(samples.map((s) => s.heapUsedBytes)),
+    ...(opts.retention === undefined ? {} : { retention: retentionFigures(samples, opts.retention) }),
   };
+}
+
+/** The steady state after the window: what the database kept, and what the ledger grew by per goal. */
+export function retentionFigures(
+  samples: readonly SoakSample[],
+  r: { windowMs: number; everyMs: number },
+): RetentionFigures {
+  const withParts = samples.filter((s) => s.parts !== undefined);
+  const parts = (s: SoakSample | undefined): DbParts & { blobFileBytes: number } =>
+    s?.parts ?? { ledgerBytes: 0, restBytes: 0, freeBytes: 0, blobFileBytes: 0 };
+  // Nothing is collected before the window has passed once: that part of the run shows what goals cost.
+  const first = withParts[0];
+  const beforeAny = withParts.filter((s) => s.atMs <= r.windowMs).at(-1);
+  const restPerGoal =
+    beforeAny === undefined || first === undefined || beforeAny.submitted === first.submitted
+      ? 0
+      : (parts(beforeAny).restBytes - parts(first).restBytes) / (beforeAny.submitted - first.submitted);
+  const steady = withParts.filter((s) => s.atMs >= r.windowMs + r.everyMs);
+  const last = withParts.at(-1);
+  const submitted = (last?.submitted ?? 0) - (first?.submitted ?? 0);
+  const restGrowth = steady.length < 4 ? 0 : growth(steady.map((s) => parts(s).restBytes));
+  // growth() compares the last quarter's median with the second's: the goals between their middles.
+  const q = Math.max(1, Math.floor(steady.length / 4));
+  const between =
+    (steady[steady.length - Math.ceil(q / 2)]?.submitted ?? 0) - (steady[q + Math.floor(q / 2)]?.submitted ?? 0);
+  return {
+    steadySamples: steady.length,
+    restGrowthBytes: restGrowth,
+    restGrowthPerGoalBytes: between <= 0 ? 0 : restGrowth / between,
+    restSteadyStartBytes: parts(steady[0]).restBytes,
+    restEndBytes: parts(last).restBytes,
+    restPerGoalBytes: restPerGoal,
+    ledgerBytesPerGoal: submitted === 0 ? 0 : (parts(last).ledgerBytes - parts(first).ledgerBytes) / submitted,
+    ledgerEndBytes: parts(last).ledgerBytes,
+    goalsKeptEnd: last?.goals ?? 0,
+    blobFileBytesEnd: parts(last).blobFileBytes,
+  };
+}
+
+/** Bytes of the regular files under a directory (the snapshot store's blob files). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    try {
+      const st = statSync(p);
+      total += st.isDirectory() ? treeBytes(p) : st.isFile() ? st.size : 0;
+    } catch {
+      /* collected meanwhile */
+    }
+  }
+  return total;
+}
+
+function retentionRows(label: string, f: RetentionFigures, rows: Row[]): void {
+  const row = (name: string, value: string, goal: string, baseline = '—'): void => {
+    rows.push({ name: `${label}: ${name}`, value, baseline, ratio: '—', goal });
+  };
+  row(
+    'database less the ledger, after the window (KiB)',
+    `${fmt(f.restSteadyStartBytes / 1024)} → ${fmt(f.restEndBytes / 1024)}`,
+    'flat',
+  );
+  row(
+    'its growth per goal after the window (B)',
+    fmt(f.restGrowthPerGoalBytes),
+    '≈ 0',
+    `before any collection: ${fmt(f.restPerGoalBytes)}`,
+  );
+  row(
+    'audit ledger per goal (B)',
+    fmt(f.ledgerBytesPerGoal),
+    'bounded',
+    `ledger at the end: ${fmt(f.ledgerEndBytes / 1024)} KiB`,
+  );
+  row('goals kept at the end', String(f.goalsKeptEnd), 'those of one window');
+  row('snapshot blob files at the end (KiB)', fmt(f.blobFileBytesEnd / 1024), 'flat (a file is kept 10 min)');
 }
 
 /** Least-squares slope of RSS after warm-up (the first quarter of samples), in KiB per minute. */
@@ -153,10 +286,21 @@ export function rssSlopeKbPerMin(samples: readonly SoakSample[]): number {
   return varX === 0 ? 0 : (cov / varX) * 60_000;
 }
 
-/** `npm run bench`: the soak against a daemon of its own, for BENCH_SOAK_S seconds (120 by default). */
+/**
+ * `npm run bench`: the soak against a daemon of its own, for BENCH_SOAK_S seconds (120 by default).
+ * BENCH_SOAK_RETENTION="10m" runs it with retention on: goals, events and memories kept that long,
+ * collected every BENCH_SOAK_RETENTION_EVERY ("1m" by default).
+ */
 export async function soakBenchmark(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
   const seconds = Number(process.env['BENCH_SOAK_S'] ?? 120);
+  const window = process.env['BENCH_SOAK_RETENTION'];
+  const every = process.env['BENCH_SOAK_RETENTION_EVERY'] ?? '1m';
   const dir = mkdtempSync(join(tmpdir(), 'aios-soak-'));
+  if (window !== undefined)
+    writeFileSync(
+      join(dir, 'config.toml'),
+      `[retention]\ngoals = "${window}"\nevents = "${window}"\nmemories = "${window}"\nevery = "${every}"\n`,
+    );
   const stateDir = join(dir, 'state');
   const socketPath = join(stateDir, 'aiosd.sock');
   const env = {
@@ -187,6 +331,9 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
       durationMs: seconds * 1000,
       sessions: 10,
       goalsPerCycle: 10,
+      ...(window === undefined
+        ? {}
+        : { retention: { windowMs: ageMs(window), everyMs: ageMs(every) }, detailEveryMs: 5000 }),
     });
     const first = r.samples[0]?.rssKb ?? 0;
     const last = median(r.samples.slice(-Math.max(1, Math.floor(r.samples.length / 4))).map((x) => x.rssKb));
@@ -197,7 +344,8 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
       rssSlopeKbPerMin: slope,
       samples: r.samples.filter((_, i) => i % Math.max(1, Math.floor(r.samples.length / 200)) === 0),
     };
-    const label = `soak ${seconds} s, 10 sessions, ${r.submitted} goals, ${r.rolledBack} rolled back`;
+    const label = `soak ${seconds} s${window === undefined ? '' : ` with retention ${window} (collected every ${every})`}, 10 sessions, ${r.submitted} goals, ${r.rolledBack} rolled back`;
+    if (r.retention !== undefined) retentionRows(label, r.retention, rows);
     rows.push({
       name: `${label}: daemon RSS at the end (MiB)`,
       value: fmt(last / 1024),

@@ -12,7 +12,7 @@ import { FakeDaemon, HELLO, statusResult } from '../test/shell/fake-daemon.js';
 import { awaitingGoal } from '../test/shell/fixtures.js';
 import { fmt, median, percentile, type Row } from './stats.js';
 
-interface Term {
+export interface Term {
   p: pty.IPty;
   bytes: number;
   text: string;
@@ -28,12 +28,12 @@ const streamLine = (i: number): string =>
   `line ${String(i).padStart(4, '0')} from the agent: compiling module number ${i % 97}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function open(file: string, args: string[], env: NodeJS.ProcessEnv): Term {
+export function open(file: string, args: string[], env: NodeJS.ProcessEnv, termName = 'xterm-256color'): Term {
   const p = pty.spawn(file, args, {
-    name: 'xterm-256color',
+    name: termName,
     cols: 80,
     rows: 24,
-    env: { ...env, TERM: 'xterm-256color' } as Record<string, string>,
+    env: { ...env, TERM: termName } as Record<string, string>,
   });
   const term: Term = {
     p,
@@ -52,7 +52,7 @@ function open(file: string, args: string[], env: NodeJS.ProcessEnv): Term {
   return term;
 }
 
-async function screenText(term: Term): Promise<string> {
+export async function screenText(term: Term): Promise<string> {
   const data = term.unparsed.splice(0).join('');
   if (data !== '') await new Promise<void>((r) => term.screen.write(data, r));
   const buf = term.screen.buffer.active;
@@ -61,7 +61,7 @@ async function screenText(term: Term): Promise<string> {
   return rows.join('\n');
 }
 
-async function waitFor(term: Term, re: RegExp, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(term: Term, re: RegExp, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // eslint-disable-next-line no-control-regex -- looking at the text, not the escape sequences
   while (!re.test(term.text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')) && !re.test(await screenText(term))) {
@@ -71,7 +71,7 @@ async function waitFor(term: Term, re: RegExp, timeoutMs = 15_000): Promise<void
 }
 
 /** Waits until the program has written nothing for `ms`. */
-async function quiet(term: Term, ms = 150): Promise<void> {
+export async function quiet(term: Term, ms = 150): Promise<void> {
   let last = term.bytes;
   let since = performance.now();
   for (;;) {
@@ -95,7 +95,7 @@ async function bytesPerKey(term: Term, keys: string): Promise<number[]> {
   return out;
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
 }
@@ -108,7 +108,7 @@ async function idleCpuPercent(term: Term, ms = 5000): Promise<number> {
   return ((cpuTicks(term.p.pid) - t0) / 100 / ((performance.now() - start) / 1000)) * 100;
 }
 
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
 }

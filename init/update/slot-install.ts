@@ -24,7 +24,7 @@ import { join, relative } from 'node:path';
 import { MANIFEST_MEMBER, SIGNATURE_MEMBER } from './bundle-format.js';
 import { BundleRefused, verifyBundle, type VerifiedBundle, type VerifyOptions } from './bundle-verify.js';
 import { readMember } from './ustar.js';
-import type { Slot } from './update-settings.js';
+import type { Slot } from '../../src/update/update-settings.js';
 
 const MAX_BUNDLE_BYTES = 4 * 1024 ** 3;
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { AiosClient } from '../../src/protocol/client.js';
 import { VERSION } from '../../src/version.js';
 import { BundleRefused } from './bundle-verify.js';
-import { GrubEnv } from './grubenv.js';
+import { GrubEnv } from '../../src/update/grubenv.js';
 import { healthCheck } from './health-check.js';
 import { installSlot, receiveBundle } from './slot-install.js';
 import {
@@ -23,8 +23,13 @@ import {
   type Slot,
   type UpdateSettings,
   updateSettings,
-} from './update-settings.js';
-import { readUpdateState, restoreUpdateState, writeUpdateState, type UpdateState } from './update-state.js';
+} from '../../src/update/update-settings.js';
+import {
+  readUpdateState,
+  restoreUpdateState,
+  writeUpdateState,
+  type UpdateState,
+} from '../../src/update/update-state.js';
 
 /** aios-init's exit code, when not init, for "start the slot GRUB would boot next" (what a reboot does as init). */
 export const UPDATE_RESTART_EXIT = 3;

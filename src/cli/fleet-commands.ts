@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeFacts } from '../protocol/fleet.js';
+import type { NodeListing, RevokedMark } from '../protocol/fleet.js';
 import { sanitize } from '../text/sanitize.js';
 import { withClient, type Io } from './commands.js';
 
@@ -69,14 +69,16 @@ export async function fleetNodesCommand(sock: string, person: PersonOptions, io:
     const { openPersonBus } = await import('../fleet/person-bus.js');
     const bus = await openPersonBus(ctx);
     try {
-      printNodes(await bus.nodes(), io);
+      const fleet = await bus.fleet();
+      printNodes(fleet.nodes, fleet.revoked, io);
       return 0;
     } finally {
       await bus.close();
     }
   }
   return withClient(sock, io, async (c) => {
-    printNodes((await c.call('fleet/nodes', {})).nodes, io);
+    const fleet = await c.call('fleet/nodes', {});
+    printNodes(fleet.nodes, fleet.revoked, io);
     return 0;
   });
 }
@@ -84,16 +86,23 @@ export async function fleetNodesCommand(sock: string, person: PersonOptions, io:
 const STALE_MS = 30_000;
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)}G`;
 
-function printNodes(nodes: NodeFacts[], io: Io): void {
+function printNodes(nodes: NodeListing[], revoked: RevokedMark[], io: Io): void {
   const now = Date.now();
   if (io.json) {
-    io.out(JSON.stringify({ nodes: nodes.map((n) => ({ ...n, stale: now - n.ts > STALE_MS })) }));
+    io.out(JSON.stringify({ nodes: nodes.map((n) => ({ ...n, stale: now - n.ts > STALE_MS })), revoked }));
     return;
   }
   if (nodes.length === 0) io.out('no nodes have joined yet');
   for (const n of nodes) {
     const seen = Math.round((now - n.ts) / 1000);
-    const health = now - n.ts > STALE_MS ? `UNREACHABLE (last seen ${seen} s ago)` : n.health;
+    const health =
+      n.revoked != null
+        ? 'REVOKED'
+        : n.keyChanged != null
+          ? 'KEY CHANGED'
+          : now - n.ts > STALE_MS
+            ? `UNREACHABLE (last seen ${seen} s ago)`
+            : n.health;
     const labels = Object.entries(n.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -103,7 +112,15 @@ function printNodes(nodes: NodeFacts[], io: Io): void {
         { singleLine: true },
       ),
     );
+    if (n.keyChanged != null)
+      io.out(
+        `  presents key ${n.keyChanged.presented}, pinned ${n.keyChanged.pinned}: its reports are refused (check at its console, then aios fleet trust ${n.node} KEY)`,
+      );
   }
+  for (const r of revoked)
+    io.out(
+      sanitize(`revoked: ${r.kind} ${r.name} by ${r.by} at ${new Date(r.at).toISOString()}`, { singleLine: true }),
+    );
 }
 
 export async function fleetKeyCommand(file: string | undefined, io: Io): Promise<number> {

@@ -1,7 +1,7 @@
 // `aios fleet goal "<text>" --nodes …`, `aios fleet goal show <id>`, `aios fleet rollback <id>`:
 // a person's workstation (or any machine with their creds and key) driving a fleet goal.
 import { createInterface } from 'node:readline/promises';
-import type { NodeReport } from '../fleet/messages.js';
+import type { NodeReport, SentPlan } from '../fleet/messages.js';
 import type { PersonBus } from '../fleet/person-bus.js';
 import type { NodeOutcome, PlanGroup, RolloutResult } from '../fleet/rollout.js';
 import { sanitize } from '../text/sanitize.js';
@@ -18,6 +18,7 @@ export interface FleetGoalOptions extends PersonOptions {
   maxFailures?: string;
   timeout?: string;
   json?: boolean;
+  planOnce?: boolean;
 }
 
 const one = (s: string): string => sanitize(s, { singleLine: true });
@@ -54,7 +55,28 @@ export function groupLines(groups: readonly PlanGroup[]): string[] {
 
 const letter = (i: number): string => String.fromCharCode(65 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : '');
 
-export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io): Promise<number> {
+/** --plan-once: the plan this node's aiosd drafts for the goal (its planner; nothing kept or run there). */
+async function draftHere(text: string, sock: () => string, io: Io): Promise<SentPlan> {
+  const { connectDaemon } = await import('./connect.js');
+  const client = await connectDaemon(sock());
+  try {
+    const draft = await client.call('plan/draft', { text });
+    if (draft.kind === 'not_understood')
+      throw new CliError(EXIT.failed, `--plan-once: this node's planner made no plan: ${one(draft.reason)}`);
+    if (!io.json)
+      io.err(
+        [
+          `planned once here (${draft.tier} tier), sent to every node to check and preview:`,
+          ...draft.steps.map((s) => `  ${s.id} ${s.tool} ${one(JSON.stringify(s.args))}`),
+        ].join('\n'),
+      );
+    return draft;
+  } finally {
+    client.close();
+  }
+}
+
+export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io, sock: () => string): Promise<number> {
   if (o.nodes === undefined)
     throw new CliError(EXIT.usage, 'give --nodes GLOB or --nodes label=value (e.g. --nodes "*")');
   const { durationMs } = await import('../models/duration.js');
@@ -65,11 +87,18 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
       EXIT.usage,
       'not a terminal: give --yes to approve every plan group, or run it where you can answer',
     );
+  const plan = o.planOnce === true ? await draftHere(text, sock, io) : undefined;
   const bus = await openBus(o);
   try {
     const { selectNodes } = await import('../fleet/node-select.js');
     const { runRollout } = await import('../fleet/rollout.js');
-    const nodes = selectNodes(await bus.nodes(), o.nodes);
+    const { refusedNodes } = await import('../fleet/node-listing.js');
+    const selected = selectNodes(await bus.nodes(), o.nodes);
+    // Revoked nodes and nodes whose key changed get nothing: said here, and counted as failures.
+    const refused = refusedNodes(selected);
+    for (const r of refused) io.err(`REFUSED ${r.node}: ${r.why}`);
+    const nodes = selected.filter((n) => !refused.some((r) => r.node === n.node));
+    if (nodes.length === 0 && refused.length > 0) return EXIT.failed;
     if (nodes.length === 0)
       throw new CliError(EXIT.failed, `no node matches --nodes ${o.nodes} (aios fleet nodes lists them)`);
     const result = await runRollout(bus, {
@@ -80,6 +109,7 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
       maxFailures: count(o.maxFailures, '--max-failures', 0),
       timeoutMs,
       confirm: o.confirm === true,
+      ...(plan === undefined ? {} : { plan }),
       decide: async (g) => {
         if (o.yes === true) return 'approve';
         const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -104,7 +134,10 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
       },
     });
     printResult(result, io);
-    return result.failures > 0 || result.stopped || result.nodes.some((n) => n.phase === 'unreachable')
+    return refused.length > 0 ||
+      result.failures > 0 ||
+      result.stopped ||
+      result.nodes.some((n) => n.phase === 'unreachable')
       ? EXIT.failed
       : 0;
   } finally {
@@ -217,7 +250,8 @@ export async function fleetAuditVerifyCommand(o: PersonOptions & { nodes?: strin
     const { verifyNodeAudit } = await import('../fleet/audit-verify.js');
     const all = await bus.nodes();
     const nodes = o.nodes === undefined ? all : selectNodes(all, o.nodes);
-    const results = await Promise.all(nodes.map((n) => verifyNodeAudit(bus, n.node)));
+    const { withPinCheck } = await import('../fleet/node-pins.js');
+    const results = await Promise.all(nodes.map(async (n) => withPinCheck(await verifyNodeAudit(bus, n.node), n)));
     if (io.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), nodes: results }));
     else
       for (const r of results) {

@@ -7,6 +7,8 @@ import type { FleetGoalOptions } from './fleet-goal-command.js';
 
 export interface FleetCliDeps {
   sock: () => string;
+  /** The config files: the hub takes [fleet.hub] (its streams' caps) from them. */
+  paths: () => { systemConfigFile: string; userConfigFile: string | null };
   setCode: (code: number) => void;
   io: (json: boolean | undefined) => Io;
 }
@@ -53,7 +55,22 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
         if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
           throw new Error('give both --tls-cert and --tls-key, or neither');
         const tls = o.tlsCert === undefined || o.tlsKey === undefined ? null : { cert: o.tlsCert, key: o.tlsKey };
-        const hub = await startHub({ dir: o.dir, listen: parseHubListen(o.listen), tls, log: warn });
+        // [fleet.hub] from this machine's config files, as aiosd would read them.
+        const { loadConfig } = await import('../config/config.js');
+        const files = deps.paths();
+        const { config } = loadConfig({
+          systemFile: files.systemConfigFile,
+          userFile: files.userConfigFile,
+          env: process.env,
+        });
+        const limits = config.fleet?.hub;
+        const hub = await startHub({
+          dir: o.dir,
+          listen: parseHubListen(o.listen),
+          tls,
+          ...(limits === undefined ? {} : { limits }),
+          log: warn,
+        });
         say(hub.url);
         await new Promise<void>((resolve) => {
           const stop = (): void => {
@@ -84,6 +101,44 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
         process.stdout.write(r.creds);
         if (r.note !== null) warn(`note: ${r.note}`);
       }),
+    );
+  fleet
+    .command('revoke')
+    .description(
+      'revoke every creds the hub issued to a node or a person (NATS JWT revocation): their connections drop, and aios fleet nodes shows it',
+    )
+    .requiredOption('--dir <dir>', "the hub's directory")
+    .option('--node <name>', 'revoke this node')
+    .option('--person <name>', 'revoke this person')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dir: string; node?: string; person?: string; json?: boolean }) =>
+      guarded(deps, async () => {
+        const node = opts.node ?? program.opts<{ node?: string }>().node;
+        if ((node === undefined) === (opts.person === undefined)) {
+          warn('aios fleet revoke: give exactly one of --node NAME or --person NAME');
+          return 2;
+        }
+        const { fleetRevokeCommand } = await import('./fleet-trust-commands.js');
+        return fleetRevokeCommand(
+          opts.dir,
+          node !== undefined ? { node } : { person: opts.person ?? '' },
+          deps.io(opts.json),
+        );
+      }),
+    );
+  fleet
+    .command('trust')
+    .description(
+      "on a workstation: pin a node's key (as aios fleet join or status printed it at the node), for a new node or one rebuilt",
+    )
+    .argument('<node>', 'the node')
+    .argument('<key>', "the node's key")
+    .option('--key <file>', "the person's key file; the pins are kept next to it (known-nodes.json)")
+    .option('--json', 'machine-readable output')
+    .action(async (node: string, key: string, o: { key?: string; json?: boolean }) =>
+      guarded(deps, async () =>
+        (await import('./fleet-trust-commands.js')).fleetTrustCommand(node, key, o, deps.io(o.json)),
+      ),
     );
   fleet
     .command('join')
@@ -147,6 +202,10 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
       .option('--nodes <spec>', 'which nodes: a name glob ("web-*"), a label (role=web), comma-separated')
       .option('-y, --yes', 'approve every plan group without asking')
       .option('--confirm', 'also explicitly confirm steps that need it (irreversible, require_confirm)')
+      .option(
+        '--plan-once',
+        "plan it once, with this node's aiosd planner (admin there), and send that plan to every node, which checks and previews it as its own",
+      )
       .option('--canary <n>', 'nodes run first, alone (default 1)')
       .option('--batch <n>', 'nodes at a time after the canary (default 10)')
       .option('--max-failures <n>', 'stop starting nodes once more than this many failed (default 0)')
@@ -159,7 +218,7 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     guarded(deps, async () => {
       const m = await import('./fleet-goal-command.js');
       if (words[0] === 'show' && words.length === 2) return m.fleetGoalShowCommand(words[1] ?? '', o, deps.io(o.json));
-      return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json));
+      return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json), deps.sock);
     }),
   );
   personFlags(

@@ -418,6 +418,7 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
 
       registerFleet(program, {
         sock,
+        paths: () => deps.paths(),
         io,
         setCode: (c) => {
           code = c;

@@ -18,6 +18,8 @@ export const RetentionConfig = z.strictObject({
   metrics: Age.default('24h'),
   /** The state directory's filesystem this full (percent used) starts a collection at once. */
   low_disk_pct: z.number().min(1).max(100).default(90),
+  /** How often the maintenance agent collects (a small disk, or a soak, wants it more often than daily). */
+  every: Age.refine((a) => ageMs(a) >= 1000, 'expected at least "1s": collection is not a busy loop').default('1d'),
 });
 export type RetentionConfig = z.output<typeof RetentionConfig>;
 

@@ -448,7 +448,7 @@ export async function startDaemon(opts: {
     ...(sandbox.available
       ? []
       : [`sandbox unavailable: ${sandbox.reason}; read-only commands need an admin's explicit confirmation`]),
-    ...[space.recentProblem(), integrity()].filter((p) => p !== null),
+    ...[space.recentProblem(), integrity(), ledger.durabilityProblem()].filter((p) => p !== null),
   ];
   // The fleet (src/fleet): connects out to the hub once this node has joined one.
   const fleet = createFleetNode({
@@ -513,6 +513,7 @@ export async function startDaemon(opts: {
       planners: () => planner.names,
       problems,
       fleet,
+      planner,
       clientCount: () => server.clientCount,
       views,
       tiers: () => intelligence.tiers(),

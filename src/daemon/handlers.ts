@@ -5,6 +5,7 @@ import { OpError } from '../agents/op-error.js';
 import type { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import type { ProcedureStore } from '../agents/procedure-store.js';
 import type { GoalEngine } from '../agents/goal-engine.js';
+import type { Planner } from '../agents/planner.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import type { GoalStore } from '../memory/goal-store.js';
 import type { MemoryStore } from '../memory/memory-store.js';
@@ -77,11 +78,19 @@ export interface HandlerDeps {
   updates?: UpdateService;
   /** This node's member of the fleet (src/fleet). */
   fleet: FleetNode;
+  /** The node's planner: plan/draft plans with it for aios fleet goal --plan-once. */
+  planner: Planner;
   /** [security] auto_patch (src/agents/patch): its status, and a run now. */
   patching?: { status: () => PatchStatus; run: (by: string) => Promise<PatchRunView> };
 }
 
 const userOf = (conn: Connection) => ({ uid: conn.actor.uid, name: conn.actor.name, role: conn.actor.role });
+
+/** The name this node goes by: its fleet name ([fleet] node) once it joined a fleet, else [system] hostname. */
+function nodeName(d: HandlerDeps): string {
+  const fleet = d.fleet.status();
+  return fleet.joined ? fleet.node : d.nodeName || hostname();
+}
 
 export function createHandlers(d: HandlerDeps): Handlers {
   return {
@@ -97,7 +106,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         protocolVersion: PROTOCOL_VERSION,
         server: { name: 'aiosd', version: d.version },
         user: userOf(conn),
-        node: d.nodeName || hostname(),
+        node: nodeName(d),
         mode: d.mode,
       };
     },
@@ -108,7 +117,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
         version: d.version,
         pid: process.pid,
         uptimeMs: Date.now() - d.startedAt,
-        node: d.nodeName || hostname(),
+        node: nodeName(d),
         mode: d.mode,
         user: userOf(conn),
         stateDir: d.stateDir,
@@ -184,7 +193,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'snapshot/list': (p) => ({ snapshots: d.snapshots.list(p.limit) }),
     ...toolHandlers(d),
     ...updateHandlers(d.updates),
-    ...fleetHandlers(d.fleet, (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail })),
+    ...fleetHandlers(
+      d.fleet,
+      (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail }),
+      d.planner,
+    ),
     'audit/verify': () => d.ledger.verify(),
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')

@@ -1,4 +1,4 @@
-// The maintenance agent as aiosd runs it: retention daily and when the state directory's
+// The maintenance agent as aiosd runs it: retention daily ([retention] every) and when the state directory's
 // filesystem runs low ([retention] low_disk_pct), and the housekeeping goals ([housekeeping]).
 import { existsSync } from 'node:fs';
 import type { AiosConfig } from '../config/config.js';
@@ -6,7 +6,7 @@ import { HousekeepingConfig } from '../config/housekeeping-schema.js';
 import { housekeepingJobs } from '../agents/maintenance/housekeeping.js';
 import type { Planner } from '../agents/planner.js';
 import type { GoalView } from '../protocol/model.js';
-import { retentionSettings } from '../config/retention-schema.js';
+import { ageMs, retentionSettings } from '../config/retention-schema.js';
 import type { AgentMesh } from '../agents/mesh/agent-mesh.js';
 import { diskFill, MaintenanceAgent, type MaintenanceJob } from '../agents/maintenance/maintenance-agent.js';
 import type { Logger } from './logger.js';
@@ -32,12 +32,14 @@ export function maintenanceAgent(d: {
   /** aiOS's own paths (state and config directories): housekeeping never touches them. */
   keep: (path: string) => boolean;
 }): MaintenanceAgent {
-  const pct = retentionSettings(d.config.retention).low_disk_pct;
+  const { low_disk_pct: pct, every } = retentionSettings(d.config.retention);
+  const everyMs = ageMs(every);
+  const when = everyMs === DAY_MS ? 'daily' : `every ${every}`;
   const retentionJob: MaintenanceJob = {
     name: 'retention',
-    schedule: `daily, and at once when the state directory's filesystem is ${pct}% full ([retention])`,
-    everyMs: DAY_MS,
-    run: () => Promise.resolve(`collected ${describeCollected(d.retention.collectRecorded('daily'))}`),
+    schedule: `${when}, and at once when the state directory's filesystem is ${pct}% full ([retention])`,
+    everyMs,
+    run: () => Promise.resolve(`collected ${describeCollected(d.retention.collectRecorded(when))}`),
   };
   return new MaintenanceAgent({
     agent: () => d.mesh.get('maintenance'),

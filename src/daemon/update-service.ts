@@ -12,15 +12,9 @@ import type { Db } from '../memory/database.js';
 import type { UpdateAccepted, UpdateStatus } from '../protocol/update.js';
 import { askInit } from '../tools/init-control-client.js';
 import { VERSION } from '../version.js';
-import { GrubEnv } from '../../init/update/grubenv.js';
-import {
-  bootedSlot,
-  otherSlot,
-  slotHoldsTree,
-  slotVersion,
-  updateSettings,
-} from '../../init/update/update-settings.js';
-import { failureNotice, readUpdateState } from '../../init/update/update-state.js';
+import { GrubEnv } from '../update/grubenv.js';
+import { bootedSlot, otherSlot, slotHoldsTree, slotVersion, updateSettings } from '../update/update-settings.js';
+import { failureNotice, readUpdateState } from '../update/update-state.js';
 
 export interface UpdateService {
   status: () => UpdateStatus;

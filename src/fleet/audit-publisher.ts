@@ -62,7 +62,8 @@ export class AuditPublisher {
       }
       // Only the newest few ids are needed to skip what was sent; the rest would only grow the file.
       this.state.checkpoints = this.state.checkpoints.slice(-2000);
-      this.save();
+      // Written only when something went out: a flush runs every second on every node, mostly idle.
+      if (sent > 0) this.save();
     } finally {
       this.busy = false;
     }

@@ -1,5 +1,6 @@
 // [fleet] in config.toml: this node's name and labels, and the people it takes orders from.
 import { z } from 'zod';
+import { FleetHubLimits } from './hub-limits.js';
 import { NAME_RE } from './subjects.js';
 
 export const FleetConfig = z.strictObject({
@@ -19,5 +20,7 @@ export const FleetConfig = z.strictObject({
     .default({}),
   /** How old a signed request may be when it arrives (seconds); older ones run nothing. */
   max_age_s: z.number().int().min(5).max(3600).default(120),
+  /** On the hub's machine: the caps of the streams `aios fleet hub` makes (hub-limits.ts). */
+  hub: FleetHubLimits.optional(),
 });
 export type FleetConfig = z.output<typeof FleetConfig>;

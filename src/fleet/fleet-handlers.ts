@@ -1,9 +1,12 @@
-// The fleet's daemon methods (perm in src/protocol/methods.ts): join and leave are audited.
+// The fleet's daemon methods (perm in src/protocol/methods.ts): join and leave are audited; plan/draft
+// plans a goal for aios fleet goal --plan-once and keeps nothing.
 import { OpError } from '../agents/op-error.js';
 import type { Handlers } from '../daemon/rpc-server.js';
+import type { Planner } from '../agents/planner.js';
 import type { FleetNode } from './node-agent.js';
+import { draftPlan } from './plan-once.js';
 
-type FleetMethods = 'fleet/join' | 'fleet/leave' | 'fleet/status' | 'fleet/nodes';
+type FleetMethods = 'fleet/join' | 'fleet/leave' | 'fleet/status' | 'fleet/nodes' | 'plan/draft';
 
 const failed = (err: unknown): never => {
   throw new OpError('Failed', err instanceof Error ? err.message : String(err));
@@ -12,6 +15,7 @@ const failed = (err: unknown): never => {
 export function fleetHandlers(
   fleet: FleetNode,
   audit: (actor: string, action: string, subject: string, detail: Record<string, unknown>) => void,
+  planner: Planner,
 ): Pick<Handlers, FleetMethods> {
   return {
     'fleet/join': async (p, conn) => {
@@ -25,6 +29,7 @@ export function fleetHandlers(
       return status;
     },
     'fleet/status': () => fleet.status(),
-    'fleet/nodes': async () => ({ nodes: await fleet.nodes().catch(failed) }),
+    'fleet/nodes': async () => fleet.nodes().catch(failed),
+    'plan/draft': (p, conn) => draftPlan(planner, p.text, conn.actor),
   };
 }

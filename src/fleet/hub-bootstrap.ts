@@ -1,40 +1,68 @@
 // What the hub makes in JetStream once nats-server is up: the three streams, the node bucket, and
 // one durable consumer per node through which it takes its work. All of it is idempotent.
-import { jetstreamManager, AckPolicy, DeliverPolicy, RetentionPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstreamManager,
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { defaultHubLimits, type FleetHubLimits } from './hub-limits.js';
 import { NODES_BUCKET, STREAM_AUDIT, STREAM_IN, STREAM_OUT, subjects } from './subjects.js';
 
 const DAY_NS = 24 * 3600 * 1e9;
 
-/** Adds a stream, or leaves the one there as it is (its limits are the hub's to change, not ours). */
-async function ensureStream(jsm: JetStreamManager, cfg: Parameters<JetStreamManager['streams']['add']>[0]) {
+type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0];
+
+/** The limits [fleet.hub] sets on a stream: they follow the config at each start. */
+const LIMIT_KEYS = ['max_bytes', 'max_age', 'discard', 'deny_delete', 'deny_purge', 'allow_rollup_hdrs'] as const;
+
+/** Adds a stream, or brings the one there to the configured limits (its other settings stay). */
+async function ensureStream(jsm: JetStreamManager, cfg: StreamConfig) {
+  let info;
   try {
-    await jsm.streams.info(cfg.name);
+    info = await jsm.streams.info(cfg.name);
   } catch {
     await jsm.streams.add(cfg);
+    return;
   }
+  const want = Object.fromEntries(LIMIT_KEYS.filter((k) => cfg[k] !== undefined).map((k) => [k, cfg[k]]));
+  if (Object.entries(want).some(([k, v]) => info.config[k as keyof typeof info.config] !== v))
+    await jsm.streams.update(cfg.name, { ...info.config, ...want });
 }
 
-export async function bootstrapHub(nc: NatsConnection, nodes: readonly string[]): Promise<void> {
+export async function bootstrapHub(
+  nc: NatsConnection,
+  nodes: readonly string[],
+  limits: FleetHubLimits = defaultHubLimits(),
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
   // Work waiting for nodes: a week, so a node away for a weekend still gets it (and sees it is stale).
   await ensureStream(jsm, {
     name: STREAM_IN,
     subjects: ['aios.node.*.in.>'],
     retention: RetentionPolicy.Limits,
-    max_age: 7 * DAY_NS,
+    max_age: limits.in_max_age_days * DAY_NS,
+    max_bytes: limits.in_max_bytes,
+    discard: DiscardPolicy.Old,
     max_msg_size: 256 * 1024,
   });
   // Plans, progress and results: a month, for aios fleet goal show.
   await ensureStream(jsm, {
     name: STREAM_OUT,
     subjects: ['aios.node.*.out.>'],
-    max_age: 30 * DAY_NS,
+    max_age: limits.out_max_age_days * DAY_NS,
+    max_bytes: limits.out_max_bytes,
+    discard: DiscardPolicy.Old,
     max_msg_size: 512 * 1024,
     allow_direct: true,
   });
-  // The ledgers: nothing deleted or purged through the API, not even by the hub's user.
+  // The ledgers: nothing deleted or purged through the API, not even by the hub's user. Full, it
+  // refuses new entries (each node says so) rather than drop old ones: a node flooding its own
+  // subject must not push the other nodes' witnessed history out.
   await ensureStream(jsm, {
     name: STREAM_AUDIT,
     subjects: ['aios.node.*.audit.>'],
@@ -42,9 +70,33 @@ export async function bootstrapHub(nc: NatsConnection, nodes: readonly string[])
     deny_purge: true,
     allow_direct: true,
     max_msg_size: 512 * 1024,
+    max_bytes: limits.audit_max_bytes,
+    max_age: limits.audit_max_age_days * DAY_NS,
+    discard: DiscardPolicy.New,
   });
-  await new Kvm(nc).create(NODES_BUCKET, { history: 1 });
+  await ensureNodesBucket(nc, jsm, limits);
   for (const node of nodes) await ensureNodeConsumer(jsm, node);
+}
+
+/**
+ * The node list, with no rollups and no purges: without that, one node's put with `Nats-Rollup:
+ * all` on its own key would wipe every other node's facts and the revocation marks.
+ */
+async function ensureNodesBucket(nc: NatsConnection, jsm: JetStreamManager, limits: FleetHubLimits): Promise<void> {
+  const stream = `KV_${NODES_BUCKET}`;
+  try {
+    await jsm.streams.info(stream);
+  } catch {
+    await new Kvm(nc).create(NODES_BUCKET, { history: 1, max_bytes: limits.nodes_max_bytes });
+  }
+  await ensureStream(jsm, {
+    name: stream,
+    subjects: [`$KV.${NODES_BUCKET}.>`],
+    max_bytes: limits.nodes_max_bytes,
+    discard: DiscardPolicy.New,
+    allow_rollup_hdrs: false,
+    deny_purge: true,
+  });
 }
 
 export async function ensureNodeConsumer(jsm: JetStreamManager, node: string): Promise<void> {

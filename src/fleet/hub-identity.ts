@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds, type User } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
+import { accountRevocations } from './hub-revocations.js';
 
 export interface HubIdentity {
   operatorJwt: string;
@@ -34,6 +35,17 @@ const UNLIMITED = {
   consumer: -1,
 };
 
+const SYSTEM_LIMITS = {
+  subs: -1,
+  data: -1,
+  payload: -1,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+  conn: -1,
+  leaf: -1,
+};
+
 function writeSecret(file: string, text: string): void {
   writeFileSync(file, text, { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -58,8 +70,15 @@ export async function hubIdentity(dir: string): Promise<HubIdentity> {
   const account = fromSeed(enc.encode(seeds.account));
   const systemPub = system.getPublicKey();
   const operatorJwt = await encodeOperator('aios-hub', operator, { system_account: systemPub });
-  const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
-  const accountJwt = await encodeAccount('AIOS', account, { limits: UNLIMITED }, { signer: operator });
+  // The system account takes connections (its defaults are zero) so that the hub can send it the
+  // fleet account's new JWT when creds are revoked (revoke.ts); only the hub holds a user of it.
+  const systemJwt = await encodeAccount('SYS', system, { limits: SYSTEM_LIMITS }, { signer: operator });
+  const accountJwt = await encodeAccount(
+    'AIOS',
+    account,
+    { limits: UNLIMITED, revocations: accountRevocations(dir) },
+    { signer: operator },
+  );
   return { operatorJwt, systemPub, systemJwt, accountPub: account.getPublicKey(), accountJwt, account, system };
 }
 

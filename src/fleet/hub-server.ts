@@ -10,6 +10,8 @@ import { checkTls, natsConfig, type HubListen, type HubTls } from './hub-config.
 import { hubIdentity, mintCreds } from './hub-identity.js';
 import { hubPermissions } from './permissions.js';
 import { fleetConnect } from './creds.js';
+import type { FleetHubLimits } from './hub-limits.js';
+import { putRevocationMarks } from './revocation-marks.js';
 
 export interface HubOptions {
   dir: string;
@@ -17,6 +19,8 @@ export interface HubOptions {
   tls: HubTls | null;
   /** nats-server's path (env AIOS_NATS_SERVER, else found on PATH). */
   server?: string;
+  /** [fleet.hub]: the streams' caps (defaults when absent). */
+  limits?: FleetHubLimits;
   log: (line: string) => void;
 }
 
@@ -46,6 +50,13 @@ export function hubUrl(dir: string): string | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { url: string }).url : null;
 }
 
+/** The certificate a TLS hub serves (its own, as the CA to trust when the hub's tools connect to it). */
+export function hubCa(dir: string): string | undefined {
+  const file = join(dir, HUB_STATE);
+  const cert = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { tlsCert?: string }).tlsCert : undefined;
+  return cert === undefined ? undefined : readFileSync(cert, 'utf8');
+}
+
 /** The hub's own creds (full rights in the fleet account), kept in its directory. */
 export async function hubCreds(dir: string): Promise<string> {
   const file = join(dir, 'hub.creds');
@@ -63,9 +74,7 @@ export async function connectHub(dir: string, url: string, ca?: string): Promise
 export async function startHub(o: HubOptions): Promise<RunningHub> {
   checkTls(o.listen, o.tls);
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const id = await hubIdentity(o.dir);
   const conf = join(o.dir, 'nats-server.conf');
-  writeFileSync(conf, natsConfig(o.dir, o.listen, o.tls, id), { mode: 0o600 });
   const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host;
   const url = `${o.tls === null ? 'nats' : 'tls'}://${host}:${o.listen.port}`;
   const server = o.server ?? process.env['AIOS_NATS_SERVER'] ?? 'nats-server';
@@ -88,14 +97,25 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     return p;
   };
   const up = async (): Promise<void> => {
+    // Written at each launch: a restart after a revocation must not bring the revoked creds back.
+    writeFileSync(conf, natsConfig(o.dir, o.listen, o.tls, await hubIdentity(o.dir)), { mode: 0o600 });
     child = launch();
     const nc = await waitForServer(o.dir, url, ca, () => child?.exitCode !== null);
     try {
-      await bootstrapHub(nc, hubNodes(o.dir));
+      await bootstrapHub(nc, hubNodes(o.dir), o.limits);
+      await putRevocationMarks(nc, o.dir);
     } finally {
       await nc.close();
     }
-    writeFileSync(join(o.dir, HUB_STATE), JSON.stringify({ url, pid: process.pid, serverPid: child.pid }) + '\n');
+    writeFileSync(
+      join(o.dir, HUB_STATE),
+      JSON.stringify({
+        url,
+        pid: process.pid,
+        serverPid: child.pid,
+        ...(o.tls === null ? {} : { tlsCert: o.tls.cert }),
+      }) + '\n',
+    );
     o.log(`hub ready on ${url} (JetStream in ${join(o.dir, 'jetstream')}, nats-server pid ${child.pid ?? '?'})`);
   };
   await up();

@@ -1,9 +1,15 @@
 // The bodies of what crosses the bus, as data only. Each is carried in a signed envelope (signing.ts).
 import { z } from 'zod';
 import { GoalState, Risk } from '../protocol/model.js';
-export { NodeFacts } from '../protocol/fleet.js';
+import { SentPlan } from '../protocol/fleet.js';
+export { NodeFacts, SentPlan } from '../protocol/fleet.js';
 
-export const GoalRequest = z.object({ fleetGoal: z.string().min(1).max(64), text: z.string().min(1).max(8192) });
+export const GoalRequest = z.object({
+  fleetGoal: z.string().min(1).max(64),
+  text: z.string().min(1).max(8192),
+  /** --plan-once: the initiator's plan, which the node checks and previews as its own instead of planning. */
+  plan: SentPlan.optional(),
+});
 export type GoalRequest = z.infer<typeof GoalRequest>;
 
 /** A person's decision on one plan group for one node: what the signature binds. */

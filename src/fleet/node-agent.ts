@@ -10,8 +10,10 @@ import type { Actor } from '../agents/approval-policy.js';
 import { ErrorCode } from '../protocol/jsonrpc.js';
 import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
 import { credsIdentity, fleetConnect } from './creds.js';
+import { ownerRefusal } from './goal-owner.js';
 import type { FleetConfig } from './fleet-config.js';
-import { NodeFacts, RpcRequest, type NodeReport } from './messages.js';
+import { RpcRequest, type NodeReport } from './messages.js';
+import { readFleet, type FleetListing } from './node-listing.js';
 import { nodeFacts } from './node-facts.js';
 import { NodeGoals, refusal, type GoalEngineLike } from './node-goals.js';
 import { RequestCheck } from './request-check.js';
@@ -58,6 +60,8 @@ export class FleetNode {
   private js: JetStreamClient | null = null;
   private kv: KV | null = null;
   private problem: string | null = null;
+  /** Set when the client gave up because the hub refused the creds; cleared by the next join. */
+  private credsRefused: string | null = null;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   readonly key: SigningKey;
@@ -105,7 +109,7 @@ export class FleetNode {
       url: joined ? (JSON.parse(readFileSync(this.joinFile, 'utf8')) as Joined).url : null,
       connected: this.nc !== null && !this.nc.isClosed(),
       key: this.key.publicKey,
-      problem: this.problem,
+      problem: this.credsRefused ?? this.problem,
     };
   }
 
@@ -156,13 +160,15 @@ export class FleetNode {
   }
 
   /** The fleet's nodes as their buckets say, from this node's connection. */
-  async nodes(): Promise<NodeFacts[]> {
-    if (this.kv === null) throw new Error('this node is not connected to a fleet (aios fleet join)');
-    return listNodes(this.kv);
+  async nodes(): Promise<FleetListing> {
+    if (this.kv === null || this.nc === null)
+      throw new Error('this node is not connected to a fleet (aios fleet join)');
+    return readFleet(this.nc, this.kv);
   }
 
   private async connect(joined: Joined, creds: string): Promise<void> {
     this.closed = false;
+    this.credsRefused = null;
     const nc = await fleetConnect({
       url: joined.url,
       creds,
@@ -177,6 +183,7 @@ export class FleetNode {
         if (s.type === 'reconnect') this.problem = null;
       }
     })();
+    void nc.closed().then((err) => this.connectionEnded(err));
     this.kv = await new Kvm(nc).open(NODES_BUCKET);
     await this.publishFacts();
     this.timers.push(setInterval(() => void this.publishFacts(), FACTS_EVERY_MS));
@@ -186,6 +193,14 @@ export class FleetNode {
     this.serveRpc(nc.subscribe(subjects.rpc(this.d.nodeName)));
     void this.takeWork();
     this.d.log(`joined the fleet at ${joined.url} as node ${this.d.nodeName}`);
+  }
+
+  /** The client gives up only when the hub keeps refusing the creds: revoked, or from another hub. */
+  private connectionEnded(err: Error | void): void {
+    if (this.closed) return;
+    this.credsRefused = `the hub refused this node's creds (${err instanceof Error ? err.message : 'closed'}): revoked? Get new ones (aios fleet token --node ${this.d.nodeName}) and join again`;
+    this.d.warn(`fleet: ${this.credsRefused}`);
+    this.d.audit('fleet.creds_refused', this.d.nodeName, { why: err instanceof Error ? err.message : 'closed' });
   }
 
   private async publishFacts(): Promise<void> {
@@ -227,7 +242,8 @@ export class FleetNode {
           if (this.closed) break;
         }
       } catch (err) {
-        if (this.closed) return;
+        // A connection the client gave up on (refused creds: connectionEnded says so) is not retried.
+        if (this.closed || this.nc?.isClosed() === true) return;
         this.problem = `cannot take work from the hub: ${describe(err)}`;
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -244,6 +260,11 @@ export class FleetNode {
     }
     const env = e as Envelope<unknown>;
     try {
+      if (kind === 'approve' || kind === 'rollback') {
+        const goalId = fleetGoal === null ? undefined : this.goals.goalOf(fleetGoal);
+        const why = ownerRefusal(kind, goalId === undefined ? null : this.d.engine.get(goalId), actor);
+        if (why !== null) throw new Error(why);
+      }
       if (kind === 'goal') await this.goals.plan(env.body, actor);
       else if (kind === 'approve') await this.goals.approve(env.body, actor);
       else if (kind === 'rollback') await this.goals.rollback(env.body, actor);
@@ -302,17 +323,6 @@ export class FleetNode {
     await withRetry(() => js.publish(subjects.goalOut(this.d.nodeName, fleetGoal, kind), env, { msgID }), 120_000);
     if (kind === 'result') void this.flushAudit();
   }
-}
-
-export async function listNodes(kv: KV): Promise<NodeFacts[]> {
-  const out: NodeFacts[] = [];
-  for await (const k of await kv.keys()) {
-    const e = await kv.get(k);
-    if (e === null || e.operation !== 'PUT') continue;
-    const parsed = NodeFacts.safeParse(e.json());
-    if (parsed.success) out.push(parsed.data);
-  }
-  return out.sort((a, b) => a.node.localeCompare(b.node));
 }
 
 function fleetGoalOf(e: Envelope<unknown> | null): string | null {

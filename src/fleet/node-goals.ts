@@ -2,14 +2,17 @@
 // this node), run it only on that person's signed approval of exactly this plan group, and report
 // each change of state until it ends. Nothing here decides who may do what: the engine and the
 // approval policy judge the mapped account as they would at the console.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Actor } from '../agents/approval-policy.js';
+import type { Planner } from '../agents/planner.js';
 import type { GoalView } from '../protocol/model.js';
 import { Approval, GoalRequest, RollbackRequest, TERMINAL, type NodeReport } from './messages.js';
 import { groupHash } from './plan-group.js';
+import { sentPlanner } from './plan-once.js';
 
 export interface GoalEngineLike {
-  submit(text: string, actor: Actor): Promise<GoalView>;
+  /** `planner`: in place of the node's own (a plan sent with --plan-once). */
+  submit(text: string, actor: Actor, planner?: Planner): Promise<GoalView>;
   get(goalId: string): GoalView;
   decide(
     planId: string,
@@ -67,11 +70,7 @@ export class NodeGoals {
   private readonly watching = new Set<string>();
 
   constructor(private readonly d: NodeGoalsDeps) {
-    this.goals = new Map(
-      d.file !== null && existsSync(d.file)
-        ? Object.entries(JSON.parse(readFileSync(d.file, 'utf8')) as Record<string, string>)
-        : [],
-    );
+    this.goals = d.file === null ? new Map() : loadGoalMap(d.file);
   }
 
   goalOf(fleetGoal: string): string | undefined {
@@ -86,9 +85,10 @@ export class NodeGoals {
       await this.d.report(req.fleetGoal, 'plan', reportOf(req.fleetGoal, g));
       return;
     }
-    const g = await this.d.engine.submit(req.text, actor);
+    const g = await this.d.engine.submit(req.text, actor, req.plan === undefined ? undefined : sentPlanner(req.plan));
     this.goals.set(req.fleetGoal, g.id);
-    this.save();
+    if (this.d.file !== null)
+      appendFileSync(this.d.file, JSON.stringify([req.fleetGoal, g.id]) + '\n', { mode: 0o600 });
     await this.d.report(req.fleetGoal, 'plan', reportOf(req.fleetGoal, g));
     this.watch(req.fleetGoal, g);
   }
@@ -140,13 +140,39 @@ export class NodeGoals {
     };
     void tick().catch((err: unknown) => this.d.log(`fleet goal ${fleetGoal}: ${String(err)}`));
   }
+}
 
-  private save(): void {
-    if (this.d.file === null) return;
-    writeFileSync(this.d.file, JSON.stringify(Object.fromEntries([...this.goals].slice(-5000))) + '\n', {
-      mode: 0o600,
-    });
+const KEEP_GOALS = 5000;
+
+/**
+ * fleet goal → goal id, from `file` (JSON lines of [fleetGoal, goalId], appended one per goal:
+ * rewriting the whole map at every goal cost a truncating write each time). An older node's
+ * single JSON object is read too. Rewritten, newest KEEP_GOALS only, when it has grown past twice that.
+ */
+function loadGoalMap(file: string): Map<string, string> {
+  const goals = new Map<string, string>();
+  if (!existsSync(file)) return goals;
+  const text = readFileSync(file, 'utf8');
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    lines++;
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') goals.set(v[0], v[1]);
+      else if (typeof v === 'object' && v !== null && !Array.isArray(v))
+        for (const [k, id] of Object.entries(v)) if (typeof id === 'string') goals.set(k, id);
+    } catch {
+      /* a line cut short by a crash */
+    }
   }
+  // Rewritten too after a crash cut the last line short, so the next line does not join it.
+  if (lines > 2 * KEEP_GOALS || text.startsWith('{') || !text.endsWith('\n')) {
+    const kept = [...goals].slice(-KEEP_GOALS);
+    writeFileSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
+    return new Map(kept);
+  }
+  return goals;
 }
 
 const signature = (g: GoalView): string => `${g.state}|${(g.plan?.steps ?? []).map((s) => s.state).join(',')}`;

@@ -9,7 +9,7 @@ function globRe(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-export function selectNodes(nodes: readonly NodeFacts[], spec: string): NodeFacts[] {
+export function selectNodes<T extends NodeFacts>(nodes: readonly T[], spec: string): T[] {
   const terms = spec
     .split(',')
     .map((t) => t.trim())

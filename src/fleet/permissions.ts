@@ -36,8 +36,12 @@ export function nodePermissions(node: string): Partial<User> {
         `$JS.API.CONSUMER.INFO.${STREAM_IN}.${consumer}`,
         `$JS.API.CONSUMER.MSG.NEXT.${STREAM_IN}.${consumer}`,
         `$JS.ACK.${STREAM_IN}.${consumer}.>`,
-        // The node list (aios fleet nodes from a node).
-        ...readStream(`KV_${NODES_BUCKET}`),
+        // The node list (aios fleet nodes from a node), read without a consumer (node-listing.ts):
+        // the key names from the stream's info, each value by direct get. No consumer on any stream.
+        `$JS.API.STREAM.INFO.KV_${NODES_BUCKET}`,
+        `$JS.API.DIRECT.GET.KV_${NODES_BUCKET}`,
+        `$JS.API.DIRECT.GET.KV_${NODES_BUCKET}.>`,
+        `$JS.API.STREAM.MSG.GET.KV_${NODES_BUCKET}`,
       ],
     },
     sub: { allow: [`${subjects.inbox('node', node)}.>`, subjects.rpc(node)] },

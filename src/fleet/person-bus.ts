@@ -3,9 +3,12 @@
 import { jetstream, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { NodeFacts } from '../protocol/fleet.js';
+import { decodeTime, isValid } from 'ulid';
+import { dirname, join } from 'node:path';
+import type { NodeFacts, NodeListing } from '../protocol/fleet.js';
 import { fleetConnect, readCredsFile } from './creds.js';
-import { listNodes } from './node-agent.js';
+import { readFleet, type FleetListing } from './node-listing.js';
+import { NodePins } from './node-pins.js';
 import {
   encodeEnvelope,
   loadOrCreateKey,
@@ -16,17 +19,25 @@ import {
   type SigningKey,
 } from './signing.js';
 import { withRetry } from './retry.js';
+import { firstSeqSince } from './stream-start.js';
 import { NODES_BUCKET, STREAM_OUT, subjects } from './subjects.js';
 
 export interface PersonBus {
   nc: NatsConnection;
   js: JetStreamClient;
   key: SigningKey;
-  nodes(): Promise<NodeFacts[]>;
+  /** The fleet's nodes; on a workstation with pins, each under the key pinned for it (node-pins.ts). */
+  nodes(): Promise<NodeListing[]>;
+  /** The nodes, and the revoked nodes and people. */
+  fleet(): Promise<FleetListing>;
   /** Sends signed work to a node's queue (kept by JetStream until the node takes it). */
   send(node: string, kind: 'goal' | 'approve' | 'rollback', body: unknown): Promise<void>;
   /** Every message nodes published about a fleet goal, as it arrives, from the first. */
-  follow(fleetGoal: string, onMessage: (e: Envelope<unknown>, subject: string) => void): Promise<() => void>;
+  follow(
+    fleetGoal: string,
+    onMessage: (e: Envelope<unknown>, subject: string) => void,
+    o?: { clockSlackMs?: number },
+  ): Promise<() => void>;
   /** One JSON-RPC call to a node's aiosd. */
   rpc(node: string, method: string, params: unknown, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
@@ -43,28 +54,40 @@ export async function openPersonBus(o: {
     creds: readCredsFile(o.credsFile),
     ...(o.ca === undefined ? {} : { ca: o.ca }),
   });
-  return personBus(nc, loadOrCreateKey(o.keyFile));
+  return personBus(nc, loadOrCreateKey(o.keyFile), new NodePins(knownNodesFile(o.keyFile)));
 }
 
-export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
+/** Where a workstation pins node keys: next to the person's key. */
+export const knownNodesFile = (keyFile: string): string => join(dirname(keyFile), 'known-nodes.json');
+
+/** `pins` null: no pinning (protocol-level benches, where every node is made in the same run). */
+export function personBus(nc: NatsConnection, key: SigningKey, pins: NodePins | null = null): PersonBus {
   const js = jetstream(nc);
   let kv: KV | null = null;
+  const fleet = async (): Promise<FleetListing> => {
+    kv ??= await new Kvm(nc).open(NODES_BUCKET);
+    const read = await readFleet(nc, kv);
+    return pins === null ? read : { ...read, nodes: pins.apply(read.nodes) };
+  };
   return {
     nc,
     js,
     key,
+    fleet,
     async nodes() {
-      kv ??= await new Kvm(nc).open(NODES_BUCKET);
-      return listNodes(kv);
+      return (await fleet()).nodes;
     },
     async send(node, kind, body) {
       // Signed again at each try, so a request that waited out a hub restart is still fresh.
       await withRetry(() => js.publish(subjects.in(node, kind), encodeEnvelope(seal(key, kind, node, body))));
     },
-    async follow(fleetGoal, onMessage) {
+    async follow(fleetGoal, onMessage, o = {}) {
+      const since = reportsSince(fleetGoal, o.clockSlackMs);
       const consumer = await js.consumers.get(STREAM_OUT, {
         filter_subjects: subjects.goalOutAll(fleetGoal),
-        deliver_policy: DeliverPolicy.All,
+        ...(since === null
+          ? { deliver_policy: DeliverPolicy.All }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: await firstSeqSince(js, STREAM_OUT, since) }),
       });
       const messages = await consumer.consume();
       void (async () => {
@@ -89,4 +112,17 @@ export function personBus(nc: NatsConnection, key: SigningKey): PersonBus {
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+/** Clocks this far apart still find every report (a node refuses requests dated 30 s ahead anyway). */
+const CLOCK_SLACK_MS = 10 * 60_000;
+
+/**
+ * Where in AIOS_OUT a fleet goal's reports can start: a little before the time its ULID id holds,
+ * so that following a goal reads from there rather than filtering 30 days of every goal's reports.
+ * null (from the first message) for an id that is not a ULID.
+ */
+export function reportsSince(fleetGoal: string, clockSlackMs = CLOCK_SLACK_MS): Date | null {
+  if (!isValid(fleetGoal)) return null;
+  return new Date(decodeTime(fleetGoal) - clockSlackMs);
 }

@@ -4,7 +4,7 @@
 // does not answer within the timeout is reported unreachable and never waited for again.
 import { ulid } from 'ulid';
 import type { NodeFacts } from '../protocol/fleet.js';
-import { NodeReport, TERMINAL, type PlanStepSummary } from './messages.js';
+import { NodeReport, TERMINAL, type PlanStepSummary, type SentPlan } from './messages.js';
 import type { PersonBus } from './person-bus.js';
 
 export interface PlanGroup {
@@ -36,6 +36,8 @@ export interface RolloutOptions {
   /** Each change, for progress lines and tests (e.g. the canary finished). */
   onEvent?: (e: RolloutEvent) => void;
   fleetGoal?: string;
+  /** --plan-once: the plan every node checks and previews instead of planning the text itself. */
+  plan?: SentPlan;
 }
 
 export type RolloutEvent =
@@ -83,7 +85,8 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
     }
   };
   try {
-    await Promise.all(o.nodes.map((n) => bus.send(n.node, 'goal', { fleetGoal, text: o.text })));
+    const request = { fleetGoal, text: o.text, ...(o.plan === undefined ? {} : { plan: o.plan }) };
+    await Promise.all(o.nodes.map((n) => bus.send(n.node, 'goal', request)));
     const all = [...outcomes.values()];
     await until(() => all.every((n) => n.report !== null), Date.now() + o.timeoutMs);
     for (const n of all) n.phase = n.report === null ? 'unreachable' : 'planned';

@@ -24,14 +24,25 @@ export function publicKeyText(key: KeyObject): PublicKeyText {
   return der.subarray(SPKI_PREFIX.length).toString('base64url');
 }
 
+// Parsed keys by their text: the same few keys sign everything on the bus, and parsing one costs
+// more than checking a signature with it (measured in bench/fleet.ts: most of an initiator's verify time).
+const parsedKeys = new Map<PublicKeyText, KeyObject | null>();
+
 function publicKeyOf(text: PublicKeyText): KeyObject | null {
+  const known = parsedKeys.get(text);
+  if (known !== undefined) return known;
   const raw = Buffer.from(text, 'base64url');
-  if (raw.length !== 32) return null;
-  try {
-    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  } catch {
-    return null;
-  }
+  let key: KeyObject | null = null;
+  if (raw.length === 32)
+    try {
+      key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+    } catch {
+      key = null;
+    }
+  // Bounded, so a flood of made-up signers cannot grow it: dropped whole, re-parsed as needed.
+  if (parsedKeys.size >= 20_000) parsedKeys.clear();
+  parsedKeys.set(text, key);
+  return key;
 }
 
 export interface SigningKey {

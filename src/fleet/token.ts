@@ -5,6 +5,7 @@ import { hubIdentity, mintCreds } from './hub-identity.js';
 import { addHubNode, connectHub, hubUrl } from './hub-server.js';
 import { ensureNodeConsumer } from './hub-bootstrap.js';
 import { nodePermissions, personPermissions } from './permissions.js';
+import { recordIssued } from './hub-revocations.js';
 import { checkName } from './subjects.js';
 
 export async function fleetToken(
@@ -14,10 +15,13 @@ export async function fleetToken(
   const id = await hubIdentity(dir);
   if ('person' in who) {
     const name = checkName('person', who.person);
-    return { creds: await mintCreds(id, name, { ...personPermissions(name), tags: ['aios-person'] }), note: null };
+    const creds = await mintCreds(id, name, { ...personPermissions(name), tags: ['aios-person'] });
+    recordIssued(dir, 'person', name, creds);
+    return { creds, note: null };
   }
   const name = checkName('node', who.node);
   const creds = await mintCreds(id, name, { ...nodePermissions(name), tags: ['aios-node'] });
+  recordIssued(dir, 'node', name, creds);
   addHubNode(dir, name);
   const url = hubUrl(dir);
   let note: string | null = `the hub makes node ${name}'s work queue at its next start`;

@@ -65,6 +65,9 @@ export class HeadLog {
   private unsynced = false;
   /** close() came while an fdatasync ran: the fd is closed when it ends, never under it. */
   private closeAfterSync = false;
+  /** The background fdatasync failing since `since` (an I/O error of the disk): heads written since are not durable. */
+  private failing: { message: string; since: number } | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     readonly path: string,
@@ -135,11 +138,29 @@ export class HeadLog {
     this.unsynced = false;
     fdatasync(this.fd, (err) => {
       this.syncing = false;
-      // An I/O error: the lines it should have covered are synced again with the next ones.
-      if (err !== null) this.unsynced = true;
+      if (err === null) this.failing = null;
+      else {
+        // An I/O error: the lines it should have covered are synced again, a second later (never
+        // in a loop against a failing disk), and status says so until a sync succeeds.
+        this.unsynced = true;
+        this.failing ??= { message: `${err.code ?? 'error'}: ${err.message}`, since: Date.now() };
+      }
       if (this.closeAfterSync) this.closeFd();
-      else this.syncSoon();
+      else if (err === null) this.syncSoon();
+      else
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          this.syncSoon();
+        }, 1000).unref();
     });
+  }
+
+  /** Why heads written lately may not survive a power loss (the background fdatasync fails), or null. */
+  syncProblem(): string | null {
+    const f = this.failing;
+    return f === null
+      ? null
+      : `the audit head log ${this.path} cannot be synced to disk since ${new Date(f.since).toISOString()} (${f.message}): entries since then would not survive a power loss; check the disk (dmesg) and free space`;
   }
 
   private write(records: readonly HeadRecord[]): void {
@@ -181,6 +202,8 @@ export class HeadLog {
   }
 
   private closeFd(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     closeSync(this.fd);
     this.fd = -1;
   }

@@ -210,6 +210,11 @@ export class AuditLedger {
     return this.broken;
   }
 
+  /** Why the newest heads may not be durable (the head log cannot be synced), or null: a warning, changes go on. */
+  durabilityProblem(): string | null {
+    return this.signing?.headLog?.syncProblem() ?? null;
+  }
+
   /** Why changes must wait (the ledger is broken and not acknowledged), or null. */
   problem(): string | null {
     const b = this.broken;

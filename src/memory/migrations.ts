@@ -317,4 +317,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX plans_goal ON plans(goal_id);
     `,
   },
+  {
+    version: 10,
+    name: 'tool calls, execution journal and snapshots found by goal',
+    sql: `
+      -- A goal's detail (its tool calls) and collection (its calls, journal and step snapshots)
+      -- look these up by goal: without an index, each is a scan of the whole table.
+      CREATE INDEX tool_calls_goal ON tool_calls(goal_id);
+      CREATE INDEX exec_journal_goal ON exec_journal(goal_id);
+      CREATE INDEX snapshots_goal ON snapshots(goal_id);
+    `,
+  },
 ];

@@ -1,5 +1,7 @@
-// The fleet's daemon methods, as data: joining, leaving, status, and the node list (src/fleet).
+// The fleet's daemon methods, as data: joining, leaving, status, the node list, and a plan drafted
+// for a fleet goal planned once (src/fleet).
 import { z } from 'zod';
+import { PlanStepSpec, Tier } from './model.js';
 
 /** A node's health and facts, kept under its name in the fleet's node bucket. */
 export const NodeFacts = z.object({
@@ -17,6 +19,24 @@ export const NodeFacts = z.object({
   ts: z.number(),
 });
 export type NodeFacts = z.infer<typeof NodeFacts>;
+
+/** A node as `aios fleet nodes` shows it: its facts, and what the hub and the workstation add. */
+export const NodeListing = NodeFacts.extend({
+  /** The hub revoked this node's creds (aios fleet revoke): it can no longer use the bus. */
+  revoked: z.object({ at: z.number(), by: z.string() }).nullable().optional(),
+  /** On a workstation: the node presents a key other than the one pinned for it; its reports are refused. */
+  keyChanged: z.object({ pinned: z.string(), presented: z.string() }).nullable().optional(),
+});
+export type NodeListing = z.infer<typeof NodeListing>;
+
+/** A revoked node or person, as the hub marked it in the node bucket. */
+export const RevokedMark = z.object({
+  kind: z.enum(['node', 'person']),
+  name: z.string(),
+  at: z.number(),
+  by: z.string(),
+});
+export type RevokedMark = z.infer<typeof RevokedMark>;
 
 export const FleetStatus = z.object({
   joined: z.boolean(),
@@ -37,3 +57,19 @@ export const FleetJoinParams = z
     ca: z.string().max(65_536).optional(),
   })
   .strict();
+
+/** A plan made on one node and sent to others with a fleet goal (`aios fleet goal --plan-once`). */
+export const SentPlan = z.object({
+  kind: z.literal('plan'),
+  tier: Tier,
+  steps: z.array(PlanStepSpec).min(1).max(64),
+  explanation: z.string().max(4000),
+});
+export type SentPlan = z.infer<typeof SentPlan>;
+
+/** A plan made here and neither kept nor run (plan/draft), or why the planner could not make one. */
+export const PlanDraft = z.discriminatedUnion('kind', [
+  SentPlan,
+  z.object({ kind: z.literal('not_understood'), reason: z.string() }),
+]);
+export type PlanDraft = z.infer<typeof PlanDraft>;

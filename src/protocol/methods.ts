@@ -20,7 +20,7 @@ import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
-import { FleetJoinParams, FleetStatus, NodeFacts } from './fleet.js';
+import { FleetJoinParams, FleetStatus, NodeFacts, NodeListing, PlanDraft, RevokedMark } from './fleet.js';
 import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
@@ -551,7 +551,18 @@ export const methods = {
   'fleet/join': { perm: admin, params: FleetJoinParams, result: FleetStatus },
   'fleet/leave': { perm: admin, params: Empty, result: FleetStatus },
   'fleet/status': { perm: viewer, params: Empty, result: FleetStatus },
-  'fleet/nodes': { perm: viewer, params: Empty, result: z.object({ nodes: z.array(NodeFacts) }) },
+  'fleet/nodes': {
+    perm: viewer,
+    params: Empty,
+    result: z.object({ nodes: z.array(NodeListing), revoked: z.array(RevokedMark).default([]) }),
+  },
+  'plan/draft': {
+    // admin: the planner's fact calls run with no goal, so with no submitter's identity to run as.
+    perm: admin,
+    // This node's planner on a goal, returned and not kept or run (aios fleet goal --plan-once).
+    params: z.object({ text: z.string().min(1).max(8192) }).strict(),
+    result: PlanDraft,
+  },
   'patch/status': {
     perm: viewer,
     // [security] auto_patch: on or off, its window and package root, and the last run.

@@ -13,7 +13,7 @@ export const UpdateAccepted = z.object({
 });
 export type UpdateAccepted = z.infer<typeof UpdateAccepted>;
 
-/** The last update or rollback (init/update/update-state.ts). */
+/** The last update or rollback (src/update/update-state.ts). */
 export const UpdateRecord = UpdateAccepted.omit({ keyId: true }).extend({
   requestedBy: z.string(),
   requestedAt: z.string(),

@@ -39,12 +39,14 @@ describe('[retention]', () => {
     expect(() => ageMs('soon')).toThrow(/not an age/);
   });
 
-  it.each(['[retention]\ngoals = "90 days"\n', '[retention]\nauto_snapshots = 0\n', '[retention]\nlogs = "7d"\n'])(
-    'refuses %j at load',
-    (text) => {
-      expect(() => load(text)).toThrow(ConfigError);
-    },
-  );
+  it.each([
+    '[retention]\ngoals = "90 days"\n',
+    '[retention]\nauto_snapshots = 0\n',
+    '[retention]\nlogs = "7d"\n',
+    '[retention]\nevery = "0s"\n',
+  ])('refuses %j at load', (text) => {
+    expect(() => load(text)).toThrow(ConfigError);
+  });
 });
 
 describe('the old names of [retention] keys', () => {

@@ -3,14 +3,13 @@
 // clean.* steps, judged by policy, proposed (supervised autonomy) or run at once (read-only),
 // and rolled back. The state directory sits inside the temp directory being cleaned, with old
 // files of its own: none of them is ever proposed, and policy refuses a step that names one.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
-import type { GoalView } from '../../src/protocol/model.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { eventually } from '../helpers/until.js';
+import { jobGoal, oldFile } from '../helpers/maintenance-jobs.js';
 import { waitForGoal } from '../helpers/wait.js';
 
 let d: TestDaemon | undefined;
@@ -18,13 +17,7 @@ let c: AiosClient;
 let dir: string;
 let temp: string;
 let stateDir: string;
-const LONG_AGO = new Date(Date.now() - 40 * 86_400_000);
-
-function old(path: string, content = 'old\n'): string {
-  writeFileSync(path, content);
-  utimesSync(path, LONG_AGO, LONG_AGO);
-  return path;
-}
+const old = oldFile;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aios-housekeeping-'));
@@ -72,21 +65,6 @@ afterAll(async () => {
   await disposeTestDaemon(d);
 });
 
-async function jobGoal(name: string, match: RegExp): Promise<GoalView> {
-  let seen: unknown;
-  const last = await eventually(
-    () => `job ${name} to match ${String(match)}: ${JSON.stringify(seen)}`,
-    async () => {
-      const jobs = (await c.call('agents/list', {})).agents.find((a) => a.name === 'maintenance')?.jobs;
-      seen = jobs;
-      const s = jobs?.find((j) => j.name === name)?.last?.summary;
-      return s !== undefined && match.test(s) ? s : null;
-    },
-    60_000,
-  );
-  return c.call('goal/get', { goalId: /goal (\w{26})/.exec(last)?.[1] ?? '' });
-}
-
 describe('housekeeping by the maintenance agent', () => {
   it('lists each chore as its job', async () => {
     const jobs = (await c.call('agents/list', {})).agents.find((a) => a.name === 'maintenance')?.jobs ?? [];
@@ -101,7 +79,7 @@ describe('housekeeping by the maintenance agent', () => {
   });
 
   it('proposes removing the old temp files (never aiOS state), removes them once approved, and rolls back', async () => {
-    const g = await jobGoal('housekeeping: temp', /goal \w{26} .*: awaiting_approval/);
+    const g = await jobGoal(c, 'housekeeping: temp', /goal \w{26} .*: awaiting_approval/);
     expect(g.submittedBy).toBe('maintenance-agent');
     expect(g.text).toBe('housekeeping: remove 2 temp file(s) unused for 30d');
     const steps = g.plan?.steps ?? [];
@@ -133,7 +111,7 @@ describe('housekeeping by the maintenance agent', () => {
   });
 
   it('proposes cleaning the apt cache, and apt-get clean empties it once approved', async () => {
-    const g = await jobGoal('housekeeping: apt-cache', /goal \w{26} .*: awaiting_approval/);
+    const g = await jobGoal(c, 'housekeeping: apt-cache', /goal \w{26} .*: awaiting_approval/);
     expect(g.plan?.steps.map((s) => s.tool)).toEqual(['clean.apt_cache']);
     await c.call('plan/decide', {
       planId: g.plan?.id ?? '',
@@ -147,7 +125,7 @@ describe('housekeeping by the maintenance agent', () => {
   }, 120_000);
 
   it('checks log rotation on its own (it only reads), and vacuums the journal only where journald runs', async () => {
-    const g = await jobGoal('housekeeping: logs', /goal \w{26} .*: (succeeded|running|planning)/);
+    const g = await jobGoal(c, 'housekeeping: logs', /goal \w{26} .*: (succeeded|running|planning)/);
     const done = await waitForGoal(c, g.id, 60_000);
     expect(done.state).toBe('succeeded');
     expect(done.plan?.steps[0]?.output).toContain(`${join(dir, 'logs', 'big.log')}: 5000 bytes`);

@@ -147,6 +147,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(10, 'fleet/join', { url: 'nats://127.0.0.1:4222', creds: 'attacker creds' }),
       req(11, 'fleet/leave', {}),
       req(12, 'models/pull', { uri: 'http://127.0.0.1:9/attacker.gguf' }),
+      req(13, 'plan/draft', { text: 'read /etc/shadow' }),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);

@@ -36,11 +36,12 @@ export interface Hub {
   stop: () => Promise<void>;
 }
 
-export async function startHub(dir = mkdtempSync(join(tmpdir(), 'aios-hub-'))): Promise<Hub> {
+export async function startHub(dir = mkdtempSync(join(tmpdir(), 'aios-hub-')), env = process.env): Promise<Hub> {
   const port = await freePort();
   let out = '';
   const proc = spawn(process.execPath, [aiosBin, 'fleet', 'hub', '--dir', dir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -102,13 +103,14 @@ export async function startNode(
   name: string,
   people: Record<string, string>,
   extra = '',
+  env: NodeJS.ProcessEnv = {},
 ): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), `aios-node-${name}-`));
   const peopleToml = Object.entries(people)
     .map(([k, v]) => `"${k}" = "${v}"`)
     .join('\n');
   writeFileSync(join(dir, 'config.toml'), `${extra}\n[fleet]\nnode = "${name}"\n[fleet.people]\n${peopleToml}\n`);
-  const d = await startTestDaemon({ dir });
+  const d = await startTestDaemon({ dir, env });
   const creds = join(dir, 'node.creds');
   writeFileSync(creds, await token(hub, '--node', name), { mode: 0o600 });
   const r = await runCli(d, ['fleet', 'join', hub.url, '--creds', creds]);

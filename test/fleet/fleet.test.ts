@@ -1,6 +1,7 @@
 // The fleet end to end: a real hub (nats-server with JetStream and JWT auth), three real aiosd
 // nodes on loopback that joined it, and a person driving fleet goals with their own key.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,11 +10,12 @@ import type { TestDaemon } from '../helpers/daemon.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { fleetConnect } from '../../src/fleet/creds.js';
 import { openPersonBus, type PersonBus } from '../../src/fleet/person-bus.js';
-import { runRollout, type RolloutEvent } from '../../src/fleet/rollout.js';
+import { runRollout, type RolloutEvent, type RolloutResult } from '../../src/fleet/rollout.js';
 import { encodeEnvelope, seal, loadOrCreateKey } from '../../src/fleet/signing.js';
 import { NodeReport } from '../../src/fleet/messages.js';
 import { STREAM_OUT, subjects } from '../../src/fleet/subjects.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
+import { firstSeqSince } from '../../src/fleet/stream-start.js';
 import {
   disposeAll,
   makePerson,
@@ -119,6 +121,90 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
     for (const d of nodes) expect(readFileSync(join(d.dir, 'fleet.txt'), 'utf8')).toContain('fleet was here');
   }, 60_000);
 
+  it("--plan-once: plans on the initiator's aiosd, and every node checks, previews and runs that one plan", async () => {
+    const n1 = nodes[0] as TestDaemon;
+    // The initiator is n1's aiosd (its planner drafts); ada's creds and key drive the fleet goal.
+    const env = { ...n1.env, AIOS_FLEET_HUB: hub.url, AIOS_FLEET_CREDS: ada.credsFile, AIOS_FLEET_KEY: ada.keyFile };
+    const r = await runCli({ env }, ['fleet', 'goal', 'disk usage', '--nodes', '*', '--plan-once', '--yes', '--json']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = JSON.parse(r.stdout) as RolloutResult;
+    expect(out.groups).toHaveLength(1);
+    expect(out.groups[0]?.nodes).toEqual(['n1', 'n2', 'n3']);
+    expect(out.nodes.map((n) => n.report?.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // Each node ran the plan it was sent, judged as a plan a model wrote elsewhere (the stricter
+    // tier), not as one its own rules made ('reactive').
+    for (const d of nodes) {
+      const c = await d.client();
+      try {
+        const g = (await c.call('goal/list', { limit: 20 })).goals.find((x) => x.text === 'disk usage');
+        expect(g?.plan?.tier).toBe('cloud');
+      } finally {
+        c.close();
+      }
+    }
+  }, 90_000);
+
+  it('--plan-once: each node checks the plan against its own state and policy', async () => {
+    const n1 = nodes[0] as TestDaemon;
+    const env = { ...n1.env, AIOS_FLEET_HUB: hub.url, AIOS_FLEET_CREDS: ada.credsFile, AIOS_FLEET_KEY: ada.keyFile };
+    // The file is in n1's configuration directory: on n1 a model's plan that writes there needs an
+    // explicit confirmation; on n2 and n3 it is an ordinary path. Without --confirm, n1 (the
+    // canary) refuses to run it, and the rollout stops before the others start.
+    const r = await runCli({ env }, [
+      'fleet',
+      'goal',
+      `append "planned once" to ${join(n1.dir, 'fleet-once.txt')}`,
+      '--nodes',
+      '*',
+      '--plan-once',
+      '--yes',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as RolloutResult;
+    expect(out.groups).toHaveLength(1);
+    const by = Object.fromEntries(out.nodes.map((n) => [n.node, n]));
+    expect(by['n1']?.report?.state).toBe('refused');
+    expect(by['n1']?.report?.message ?? '').toContain("a model's plan changes the aiOS configuration");
+    expect(by['n2']?.phase).toBe('not started');
+    expect(by['n2']?.report?.steps[0]?.summary ?? '').not.toContain('confirmation');
+  }, 90_000);
+
+  it('--plan-once: a node runs nothing of a sent plan that its own tools do not accept', async () => {
+    const r = await runRollout(bus, {
+      text: 'a plan no node can take',
+      nodes: await facts(),
+      canary: 1,
+      batch: 10,
+      maxFailures: 5,
+      timeoutMs: 30_000,
+      confirm: false,
+      plan: {
+        kind: 'plan',
+        tier: 'reactive',
+        explanation: 'made up',
+        steps: [
+          {
+            id: 's1',
+            agent: 'system',
+            tool: 'no.such.tool',
+            args: {},
+            rationale: '',
+            risk: 'low',
+            reversible: true,
+            dependsOn: [],
+          },
+        ],
+      },
+      decide: async () => 'approve',
+    });
+    expect(r.groups).toHaveLength(0);
+    for (const n of r.nodes) {
+      expect(n.report?.state).toBe('not_understood');
+      expect(n.report?.message ?? '').toContain('no.such.tool');
+    }
+  }, 60_000);
+
   it('reports a node killed mid-rollout as unreachable while the rest finish', async () => {
     const victim = nodes[1] as TestDaemon;
     const r = await runRollout(bus, {
@@ -166,6 +252,26 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
     expect(killed).toBe(true);
     expect(r.nodes.map((n) => n.report?.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   }, 120_000);
+
+  it("follows a fleet goal from the first report stored after its id's time, not the stream's first message", async () => {
+    const admin = await fleetConnect({ url: hub.url, creds: await hubCreds(hub.dir) });
+    try {
+      const js = jetstream(admin);
+      const put = (i: number) => js.publish(subjects.goalOut('n1', `SEQTEST${i}`, 'plan'), '{}');
+      for (let i = 0; i < 5; i++) await put(i);
+      await new Promise((r) => setTimeout(r, 50));
+      const since = new Date();
+      await new Promise((r) => setTimeout(r, 50));
+      const first = await put(5);
+      await put(6);
+      expect(await firstSeqSince(bus.js, STREAM_OUT, since)).toBe(first.seq);
+      // Nothing newer: where the next message will go.
+      expect(await firstSeqSince(bus.js, STREAM_OUT, new Date(Date.now() + 60_000))).toBe(first.seq + 2);
+      expect(await firstSeqSince(bus.js, STREAM_OUT, new Date(0))).toBe(1);
+    } finally {
+      await admin.close();
+    }
+  });
 
   it("does not let a node's creds publish on another node's subjects", async () => {
     const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'mallory') });
@@ -241,7 +347,14 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
   it('aios --node runs a verb on another node as the mapped account', async () => {
     const r = await runCli({ env: ada.env }, ['--node', 'n1', 'status', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ user: { name: 'root', role: 'admin' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ user: { name: 'root', role: 'admin' }, node: 'n1' });
+  });
+
+  it("status names a joined node by its fleet name, not the machine's hostname", async () => {
+    const r = await runCli(nodes[2] as TestDaemon, ['status', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(hostname()).not.toBe('n3');
+    expect(JSON.parse(r.stdout)).toMatchObject({ node: 'n3' });
   });
 
   it('aios fleet audit verify passes, and fails when one node’s ledger tail is cut', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateCarrier } from '../../init/update/update-carrier.js';
-import { failureNotice, readUpdateState, writeUpdateState, type UpdateState } from '../../init/update/update-state.js';
+import { failureNotice, readUpdateState, writeUpdateState, type UpdateState } from '../../src/update/update-state.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { disposeTestDaemon, repoRoot, startTestDaemon } from '../helpers/daemon.js';
 

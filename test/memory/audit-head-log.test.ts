@@ -12,6 +12,7 @@ import { HEAD_LOG, HeadLog } from '../../src/memory/audit-head-log.js';
 import { AuditSigner } from '../../src/memory/audit-signing.js';
 import { openDatabase, type Db } from '../../src/memory/database.js';
 import { rehashFrom as rehash } from '../helpers/ledger-tamper.js';
+import { eventually } from '../helpers/until.js';
 
 let dir: string;
 let db: Db;
@@ -272,3 +273,28 @@ function rechain(path: string, lines: Record<string, unknown>[]): void {
 function createHashHex(line: string): string {
   return createHash('sha256').update(line).digest('hex').slice(0, 32);
 }
+
+describe('a head log the disk cannot sync', () => {
+  it('says so in the ledger’s durability problem (shown in status), and keeps the entry without calling the ledger broken', async () => {
+    // fdatasync(2) on /dev/null fails with EINVAL: a real failing sync, as a dying disk's EIO would be.
+    const bad = HeadLog.open('/dev/null');
+    const db2 = openDatabase(join(dir, 'other.db'));
+    const l2 = new AuditLedger(db2, {
+      signer: AuditSigner.loadOrCreate(dir),
+      every: 10,
+      headFile: join(dir, 'other-head.json'),
+      headLog: bad,
+    });
+    l2.startCheck();
+    expect(l2.durabilityProblem()).toBeNull();
+    l2.append({ actor: 'ada', action: 'tool.call', subject: 's', detail: {} });
+    await eventually('the failed sync to be reported', () => l2.durabilityProblem(), 10_000);
+    expect(l2.durabilityProblem()).toMatch(
+      /cannot be synced to disk since .* \(EINVAL: .*\): entries since then would not survive a power loss/,
+    );
+    // The entry itself is in the database, and the ledger is not broken: a warning, not a refusal.
+    expect(l2.problem()).toBeNull();
+    expect(() => bad.close()).toThrow(/EINVAL/);
+    db2.close();
+  });
+});

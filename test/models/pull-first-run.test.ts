@@ -1,6 +1,7 @@
 // The first run: with no model and no key, line mode and the TUI (each under a real pty, against
-// a real aiosd) offer the three ways on; in the TUI, F9 pulls the recommended model from a fake
-// Hugging Face behind [models] mirror, with a progress bar, and the model is loaded after.
+// a real aiosd) offer the three ways on; in the TUI, F9 asks for Y naming the model, its size and
+// the tier, then pulls the recommended model from a fake Hugging Face behind [models] mirror,
+// with a progress bar, and the model is loaded after.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +81,7 @@ describe.skipIf(storiesMissing !== null)('the first run, under a real pty', () =
   });
 
   it(
-    'the TUI offers the choice; F9 pulls the recommended model with a progress bar, and it loads',
+    'the TUI offers the choice; F9 asks, Y pulls the recommended model with a progress bar, and it loads',
     { timeout: 90_000 },
     async () => {
       s = spawnInPty(process.execPath, [join(repoRoot, 'bin', 'aios-shell.js')], {
@@ -93,6 +94,13 @@ describe.skipIf(storiesMissing !== null)('the first run, under a real pty', () =
       await s.waitFor(/F9 pulls Qwen2\.5/);
       expect(s.text()).toMatch(/aios models key set anthropic/);
       s.write(F9);
+      await s.waitFor(
+        /press Y to pull Qwen2\.5[^(]*\([\d.]+ [GM]iB download, about [\d.]+ [GM]iB of memory\) as the\s+operational model/,
+      );
+      // Asked, nothing started: no progress yet, the config untouched.
+      expect(s.text()).not.toMatch(/pulling/);
+      expect(readFileSync(config, 'utf8')).not.toContain('sha256');
+      s.write('Y');
       await s.waitFor(/pulling +\[█*░+\] +\d+%/, 30_000);
       await s.waitFor(/pulled hf_bartowski_Qwen2\.5/, 30_000);
       expect(readFileSync(config, 'utf8')).toContain(`sha256 = "${STORIES_SHA256}"`);

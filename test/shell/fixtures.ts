@@ -1,5 +1,6 @@
 // Canned daemon data for the shell's tests: GoalViews as aiosd would send them.
 import type { GoalView, PlanView, StepView } from '../../src/protocol/model.js';
+import type { ModelRecommendation } from '../../src/protocol/model-pull.js';
 
 export function step(over: Partial<StepView> & { id: string }): StepView {
   return {
@@ -73,4 +74,26 @@ export function awaitingGoal(id = 'g1'): GoalView {
       }),
     ]),
   });
+}
+
+/** models/recommend on a node with no planner beyond the rules: the first-run offer shows. */
+export function firstRunRecommendation(): ModelRecommendation {
+  return {
+    node: { memoryBytes: 16 * 1024 ** 3, cores: 4, gpus: [], gpuMemoryBytes: null },
+    operational: {
+      tier: 'operational',
+      name: 'Qwen2.5 7B Instruct',
+      uri: 'hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M',
+      quant: 'Q4_K_M',
+      sizeBytes: 4.68 * 1024 ** 3,
+      ramBytes: 6 * 1024 ** 3,
+      context: 8192,
+      source: 'https://huggingface.co/bartowski/Qwen2.5-7B-Instruct-GGUF',
+      why: 'fits in 16 GiB',
+    },
+    tactical: null,
+    notes: [],
+    plannerConfigured: false,
+    rules: ['disk usage', 'list processes'],
+  };
 }

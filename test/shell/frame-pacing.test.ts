@@ -102,7 +102,7 @@ describe('frame writer: scrolling a band that moved', () => {
 describe('render gate', () => {
   it('holds background renders while the pump holds frames, and never holds a key', async () => {
     const store = createStore((n: number, a: number) => n + a, 0);
-    let hold = 60;
+    let hold = 10_000; // far longer than any wait below, however loaded the machine
     const gate = createRenderGate(store, 1, undefined, () => hold);
     let renders = 0;
     gate.subscribe(() => renders++);

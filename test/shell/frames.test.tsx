@@ -5,7 +5,9 @@ import type { GoalView } from '../../src/protocol/model.js';
 import { App } from '../../src/shell/components/App.js';
 import { DEFAULT_KEYMAP } from '../../src/shell/commands/keymap.js';
 import { initialState, reduce, type Action, type ShellState } from '../../src/shell/state/shell-state.js';
+import { statusExtras } from '../../src/shell/state/status-extras.js';
 import { detectCaps, type TerminalCaps } from '../../src/shell/terminal/terminal-caps.js';
+import { statusResult } from './fake-daemon.js';
 import { awaitingGoal, goal, plan, step } from './fixtures.js';
 
 const xterm = detectCaps({ TERM: 'xterm-256color' });
@@ -99,6 +101,40 @@ describe('frames at 80x24', () => {
     expectFits(text);
   });
 
+  it('the status bar says when patching is on, a run going, and how the last run ended (100 columns)', () => {
+    const patched = (patching: unknown): string => {
+      const status = statusResult({ autonomy: 'supervised', patching }) as Parameters<typeof statusExtras>[0];
+      const extras = statusExtras(status);
+      const text = frame(
+        stateAfter({ type: 'resized', columns: 100, rows: 24 }, connected[0] as Action, {
+          type: 'statusLoaded',
+          health: { health: 'ok', problems: [] },
+          extras,
+        }),
+      );
+      expectFits(text, 100);
+      return plain(text).split('\n').at(-1) ?? '';
+    };
+    const last = (outcome: string) => ({
+      at: '2026-12-05T02:10:00Z',
+      goalId: 'goal-1234abcd',
+      mode: 'security',
+      outcome,
+      packages: ['openssl 3.0.1 → 3.0.2'],
+      message: 'verified',
+    });
+    const on = { mode: 'security', window: '02:00-04:00', root: '/', nextAt: '2026-12-06T02:00:00Z' };
+    expect(patched({ ...on, running: false, last: last('rolled_back') })).toMatchInlineSnapshot(
+      `" aiosd ok · alice (operator) @ node1 · user mode · supervised · patch sec: rolled back  ? keys"`,
+    );
+    expect(patched({ ...on, running: true, last: last('upgraded') })).toContain('· patch sec: running…');
+    expect(patched({ ...on, mode: 'all', running: false, last: last('upgraded') })).toContain('· patch all: upgraded');
+    expect(patched({ ...on, running: false, last: last('failed') })).toContain('· patch sec: failed');
+    expect(patched({ ...on, running: false, last: null })).toMatch(/· patch sec {2}\? keys$/);
+    expect(patched({ ...on, mode: 'off', running: false, last: null })).not.toContain('patch');
+    expect(patched(undefined)).not.toContain('patch');
+  });
+
   it('the help view lists every key from the keymap', () => {
     const text = frame(stateAfter(...connected, { type: 'helpOpened' }));
     expect(plain(text)).toMatchInlineSnapshot(`
@@ -112,6 +148,7 @@ describe('frames at 80x24', () => {
         5 F6            memory search
         6 F7            monitor dashboard
         7 F8            escape hatch (real shell)
+        8 F10           fleet nodes (read-only)
         ? F1            show all keys
         q               leave the shell (asks first if a goal of yours is pending)
         Ctrl-D          leave the shell
@@ -121,8 +158,7 @@ describe('frames at 80x24', () => {
         n               reject selected step
         x               reject whole plan
         s               skip selected step
-        e               edit the step's arguments
-      ↓ 84 more — ↑/↓ scroll
+      ↓ 90 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);

@@ -12,20 +12,13 @@ import type { LineEdit } from '../state/line-edit.js';
 import { askCancel, askLeave, askRollback, cancelGoal, goalToCancel, rollback } from './brake-commands.js';
 import { NO_GUARD, realClock, type GuardClock, type GuardTimes } from './key-guard.js';
 import { createKeyRouter } from './key-router.js';
+import { askPull, pull } from './pull-commands.js';
 import { decide, revise, startEdit, submitApproval, submitEdit } from './plan-commands.js';
 import { type Action, type Flash, type MainView, type ShellState, type StatusExtras } from '../state/shell-state.js';
 import { statusExtras } from '../state/status-extras.js';
 import type { Store } from '../state/store.js';
-import {
-  askRestore,
-  loadMetrics,
-  loadView,
-  openSnapshot,
-  openTrace,
-  restore,
-  searchMemory,
-  verifyLedger,
-} from './view-commands.js';
+import { askRestore, loadView, openSnapshot, openTrace, restore, searchMemory, verifyLedger } from './view-commands.js';
+import { viewOfCommand, viewRecord } from '../views/registry.js';
 
 export { VIEWER_REFUSAL } from './plan-commands.js';
 
@@ -85,19 +78,6 @@ const EDITS = {
   clearLine: { kind: 'clear' },
   newline: { kind: 'insert', text: '\n' },
 } as const satisfies Partial<Record<Command, LineEdit>>;
-
-const VIEWS: Partial<Record<Command, MainView>> = {
-  viewPlan: 'plan',
-  viewAgents: 'agents',
-  viewSnapshots: 'snapshots',
-  viewAudit: 'audit',
-  viewMemory: 'memory',
-  viewMonitor: 'monitor',
-  viewHatch: 'hatch',
-};
-
-/** The list the selection keys move in each view. */
-const LISTS = { snapshots: 'snapshots', audit: 'audit', memory: 'memory', help: 'help' } as const;
 
 export function createController(deps: ControllerDeps): Controller {
   const { store } = deps;
@@ -175,33 +155,6 @@ export function createController(deps: ControllerDeps): Controller {
       .then((recommendation) => dispatch({ type: 'firstRunLoaded', recommendation }))
       .catch(() => undefined);
   };
-  /** F9 on the first-run screen: aiosd pulls the recommended model; its events draw the bar. */
-  const pullModel = (): void => {
-    const state = store.getState();
-    const model = state.firstRun?.recommendation.operational ?? null;
-    const c = state.connection.kind === 'connected' ? link.client() : null;
-    if (state.firstRun === null || c === null) return;
-    if (state.session?.role !== 'admin') return flash('info', 'only an admin can pull a model: ask one to set it up');
-    if (model === null) return flash('info', 'no local model in the table fits this node (aios models recommend)');
-    if (state.firstRun.pull?.kind === 'running') return flash('info', 'the model is being pulled already');
-    dispatch({ type: 'pullChanged', pull: { kind: 'running', progress: null, name: model.name } });
-    c.call('models/pull', { uri: model.uri, tier: 'operational' })
-      .then(
-        (r) => {
-          dispatch({
-            type: 'pullChanged',
-            pull: { kind: 'done', text: `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}` },
-          });
-          flash('info', `pulled ${r.fileName}: ${r.reload?.message ?? 'configured'}`);
-          offerFirstRun(c);
-          refreshStatus();
-        },
-        (e: unknown) =>
-          dispatch({ type: 'pullChanged', pull: { kind: 'failed', text: `the pull failed: ${messageOf(e)}` } }),
-      )
-      .catch(() => undefined);
-  };
-
   // One status/get at a time: a burst of finished goals asks once, and once more after it if asked meanwhile.
   let statusAsked: 'no' | 'yes' | 'again' = 'no';
   const refreshStatus = (): void => {
@@ -309,20 +262,10 @@ export function createController(deps: ControllerDeps): Controller {
 
   const moveSelection = (delta: number): void => {
     const state = store.getState();
-    switch (state.focus) {
-      case 'plan':
-        return dispatch({ type: 'stepSelected', delta });
-      case 'agents':
-        return dispatch({ type: 'paneScrolled', by: -delta });
-      case 'audit':
-        return dispatch({ type: 'listMoved', list: state.data.trace === null ? 'audit' : 'trace', delta });
-      case 'snapshots':
-      case 'memory':
-      case 'help':
-        return dispatch({ type: 'listMoved', list: LISTS[state.focus], delta });
-      default:
-        return;
-    }
+    if (state.focus === 'help') return dispatch({ type: 'listMoved', list: 'help', delta });
+    if (state.focus === 'input') return;
+    const move = viewRecord(state.focus)?.move?.(delta, state.data) ?? null;
+    if (move !== null) dispatch(move);
   };
 
   const leave = (code: number): void => {
@@ -346,6 +289,12 @@ export function createController(deps: ControllerDeps): Controller {
         return cancelGoal(ctx, confirm.goalId);
       case 'leave':
         return leave(0);
+      case 'pull':
+        return pull(ctx, confirm.uri, confirm.tier, () => {
+          const c = link.client();
+          if (c !== null) offerFirstRun(c);
+          refreshStatus();
+        });
     }
   };
 
@@ -353,8 +302,8 @@ export function createController(deps: ControllerDeps): Controller {
     const command = resolved.command;
     if (command === 'insertText') return dispatch({ type: 'edited', edit: { kind: 'insert', text: resolved.text } });
     if (command in EDITS) return dispatch({ type: 'edited', edit: EDITS[command as keyof typeof EDITS] });
-    const view = VIEWS[command];
-    if (view !== undefined) return showView(view);
+    const view = viewOfCommand(command);
+    if (view !== null) return showView(view);
     const pageRows = Math.max(1, store.getState().size.rows - 6);
     switch (command) {
       case 'yank':
@@ -445,7 +394,7 @@ export function createController(deps: ControllerDeps): Controller {
       case 'confirm':
         return confirmed();
       case 'pullModel':
-        return pullModel();
+        return askPull(ctx);
       case 'help':
         return dispatch({ type: 'helpOpened' });
       case 'closeHelp':
@@ -472,6 +421,7 @@ export function createController(deps: ControllerDeps): Controller {
   let lastConnected = false;
   let running = false;
   let metricsTimer: ReturnType<typeof setInterval> | null = null;
+  let polledView: MainView | null = null;
   let guardFromDaemon: StatusExtras['guard'] = null;
   const unsubscribe = store.subscribe(() => {
     const s = store.getState();
@@ -489,13 +439,16 @@ export function createController(deps: ControllerDeps): Controller {
     const connected = s.connection.kind === 'connected';
     if (lastConnected && !connected) hatch.lost();
     lastConnected = connected;
-    // Samples for the monitor only while it is on screen: nothing ticks while idle elsewhere.
-    if (running && s.view === 'monitor' && metricsTimer === null) {
-      metricsTimer = setInterval(() => loadMetrics(ctx), deps.metricsEveryMs ?? 1000);
-    } else if (s.view !== 'monitor' && metricsTimer !== null) {
+    // A polled view (the monitor's samples) loads again only while it is on screen: nothing
+    // ticks while idle elsewhere.
+    const polled = viewRecord(s.view)?.poll === true ? s.view : null;
+    if (polledView !== polled && metricsTimer !== null) {
       clearInterval(metricsTimer);
       metricsTimer = null;
     }
+    polledView = polled;
+    if (running && polled !== null && metricsTimer === null)
+      metricsTimer = setInterval(() => loadView(ctx, polled), deps.metricsEveryMs ?? 1000);
   });
 
   return {

@@ -1,119 +1,40 @@
 // Key bindings are data: each scope maps commands to key names (as key-decode names them).
 // The help view is generated from the same table, so it cannot drift from what keys do.
 
-/** The views the main area can show; `help` lists every key. */
-export type ViewName = 'plan' | 'agents' | 'snapshots' | 'audit' | 'memory' | 'monitor' | 'hatch' | 'help';
+import { BASE_COMMANDS, type BaseCommand, type Bindings } from './command-names.js';
+import { VIEWS, viewCommand, type RegisteredView, type ViewCommand } from '../views/registry.js';
+
+/** The views the main area can show (the registry's); `help` lists every key. */
+export type ViewName = RegisteredView | 'help';
 
 /** Where the keyboard is: the input line, or the view shown. */
 export type Focus = 'input' | ViewName;
 
 /**
  * `emptyInput` bindings win over `input` ones while the input line is empty; `views` holds the
- * keys every view shares (switching views, help, leaving), after the view's own.
+ * keys every view shares (switching views, help, leaving), after the view's own. Each view is a
+ * scope of its own (its record's bindings).
  */
-export type Scope =
-  | 'emptyInput'
-  | 'input'
-  | 'views'
-  | 'plan'
-  | 'agents'
-  | 'snapshots'
-  | 'audit'
-  | 'memory'
-  | 'monitor'
-  | 'help'
-  | 'confirm';
+export type Scope = 'emptyInput' | 'input' | 'views' | RegisteredView | 'help' | 'confirm';
 
-export const COMMANDS = {
-  submit: 'submit (goal, search, edited arguments)',
-  newline: 'new line in the input',
-  focusView: 'from the input line to the view',
-  cancelInput: 'cancel, or go to the view',
-  historyPrev: 'older goal (history) / line up',
-  historyNext: 'newer goal (history) / line down',
-  cursorLeft: 'cursor left',
-  cursorRight: 'cursor right',
-  wordLeft: 'word left',
-  wordRight: 'word right',
-  cursorHome: 'start of line',
-  cursorEnd: 'end of line',
-  deleteBack: 'delete left',
-  deleteForward: 'delete under cursor',
-  killToEnd: 'cut to end of line',
-  killToStart: 'cut to start of line',
-  killWordBack: 'cut previous word',
-  killWordForward: 'cut next word',
-  yank: 'paste what was cut',
-  transpose: 'swap two characters',
-  clearLine: 'clear the line',
-  focusInput: 'back to the input line',
-  viewPlan: 'goals and plans',
-  viewAgents: 'agent panes',
-  viewSnapshots: 'snapshots',
-  viewAudit: 'audit ledger and decisions',
-  viewMemory: 'memory search',
-  viewMonitor: 'monitor dashboard',
-  viewHatch: 'escape hatch (real shell)',
-  approveAll: 'approve whole plan',
-  approveStep: 'approve selected step',
-  rejectStep: 'reject selected step',
-  rejectPlan: 'reject whole plan',
-  skipStep: 'skip selected step',
-  editStep: "edit the step's arguments",
-  selectPrev: 'previous item',
-  selectNext: 'next item',
-  pagePrev: 'page up',
-  pageNext: 'page down',
-  prevGoal: 'previous goal',
-  nextGoal: 'next goal',
-  rollback: 'roll back the goal shown (shows what it restores and removes, asks Y)',
-  reviseGoal: 'ask for a revised plan for the failed goal shown',
-  traceGoal: "this goal's decision trace",
-  cancelGoal: 'cancel the goal shown, or yours being planned (asks Y)',
-  cancelOrLeave: 'cancel the goal shown (asks Y), else back to the input line',
-  panePrev: 'previous pane',
-  paneNext: 'next pane',
-  paneZoom: 'zoom the pane in or out',
-  scrollTop: 'oldest output',
-  scrollBottom: 'newest output (follow)',
-  search: 'search',
-  searchNext: 'next match (older)',
-  searchPrev: 'previous match (newer)',
-  openItem: 'open the selected item',
-  restoreSnapshot: 'restore the snapshot (asks first)',
-  refresh: 'load again',
-  verifyLedger: 'verify the ledger chain',
-  confirm: 'confirm (capital Y)',
-  pullModel: 'pull the local model recommended for this node (first run, admins)',
-  help: 'show all keys',
-  closeHelp: 'close help',
-  leave: 'leave the shell',
-  quit: 'leave the shell (asks first if a goal of yours is pending)',
-} as const;
+export type Command = BaseCommand | ViewCommand;
 
-export type Command = keyof typeof COMMANDS;
+export const COMMANDS: Readonly<Record<Command, string>> = {
+  ...BASE_COMMANDS,
+  ...(Object.fromEntries(VIEWS.map((v) => [viewCommand(v.name), v.title])) as Record<ViewCommand, string>),
+};
 
-export type Keymap = Readonly<Record<Scope, Readonly<Partial<Record<Command, readonly string[]>>>>>;
+export type Keymap = Readonly<Record<Scope, Bindings<Command>>>;
 
-const VIEW_KEYS = {
-  viewPlan: ['1', 'f2'],
-  viewAgents: ['2', 'f3'],
-  viewSnapshots: ['3', 'f4'],
-  viewAudit: ['4', 'f5'],
-  viewMemory: ['5', 'f6'],
-  viewMonitor: ['6', 'f7'],
-  viewHatch: ['7', 'f8'],
-} as const;
-
-const FKEYS = {
-  viewPlan: ['f2'],
-  viewAgents: ['f3'],
-  viewSnapshots: ['f4'],
-  viewAudit: ['f5'],
-  viewMemory: ['f6'],
-  viewMonitor: ['f7'],
-  viewHatch: ['f8'],
-} as const;
+/** Each view's keys, from any view; those that are not printable (F-keys) from the input line too. */
+const VIEW_KEYS = Object.fromEntries(VIEWS.map((v) => [viewCommand(v.name), v.keys])) as Bindings<ViewCommand>;
+const FKEYS = Object.fromEntries(
+  VIEWS.map((v) => [viewCommand(v.name), v.keys.filter((k) => k.length > 1)]),
+) as Bindings<ViewCommand>;
+const VIEW_SCOPES = Object.fromEntries(VIEWS.map((v) => [v.name, v.bindings ?? {}])) as Record<
+  RegisteredView,
+  Bindings<Command>
+>;
 
 export const DEFAULT_KEYMAP: Keymap = {
   emptyInput: {
@@ -154,61 +75,7 @@ export const DEFAULT_KEYMAP: Keymap = {
     quit: ['q'],
     leave: ['ctrl+d'],
   },
-  plan: {
-    approveAll: ['a'],
-    approveStep: ['y'],
-    rejectStep: ['n'],
-    rejectPlan: ['x'],
-    skipStep: ['s'],
-    editStep: ['e'],
-    selectPrev: ['up', 'k'],
-    selectNext: ['down', 'j'],
-    prevGoal: ['pageup', '['],
-    nextGoal: ['pagedown', ']'],
-    rollback: ['r'],
-    traceGoal: ['t'],
-    cancelGoal: ['c'],
-    cancelOrLeave: ['ctrl+c'],
-    reviseGoal: ['v'],
-  },
-  agents: {
-    panePrev: ['left', 'h', 'shift+tab'],
-    paneNext: ['right', 'l'],
-    paneZoom: ['z', 'return'],
-    selectPrev: ['up', 'k'],
-    selectNext: ['down', 'j'],
-    pagePrev: ['pageup', 'b'],
-    pageNext: ['pagedown', ' '],
-    scrollTop: ['g', 'home'],
-    scrollBottom: ['G', 'end'],
-    search: ['/'],
-    searchNext: ['n'],
-    searchPrev: ['N'],
-  },
-  snapshots: {
-    selectPrev: ['up', 'k'],
-    selectNext: ['down', 'j'],
-    openItem: ['return', 'd'],
-    restoreSnapshot: ['R'],
-    refresh: ['r'],
-  },
-  audit: {
-    selectPrev: ['up', 'k'],
-    selectNext: ['down', 'j'],
-    pagePrev: ['pageup'],
-    pageNext: ['pagedown'],
-    openItem: ['return', 't'],
-    verifyLedger: ['v'],
-    refresh: ['r'],
-  },
-  memory: {
-    search: ['/', 's', 'return'],
-    selectPrev: ['up', 'k'],
-    selectNext: ['down', 'j'],
-  },
-  monitor: {
-    refresh: ['r'],
-  },
+  ...VIEW_SCOPES,
   help: {
     closeHelp: ['escape', '?', 'q', 'return', 'ctrl+c'],
     selectPrev: ['up', 'k'],
@@ -233,7 +100,6 @@ function find(bindings: Keymap[Scope], key: string): Command | null {
 export function scopesFor(focus: Focus, context: { inputEmpty: boolean }): Scope[] {
   if (focus === 'input') return context.inputEmpty ? ['emptyInput', 'input'] : ['input'];
   if (focus === 'help') return ['help'];
-  if (focus === 'hatch') return ['views'];
   return [focus, 'views'];
 }
 
@@ -277,6 +143,10 @@ const NAMES: Record<string, string> = {
   f6: 'F6',
   f7: 'F7',
   f8: 'F8',
+  f9: 'F9',
+  f10: 'F10',
+  f11: 'F11',
+  f12: 'F12',
 };
 
 /** A key name as a person reads it: 'ctrl+d' → 'Ctrl-D', 'up' → '↑' (or 'Up'). */

@@ -1,62 +1,29 @@
-// Commands of the snapshot, audit, memory and monitor views: each loads what its view shows
-// from the daemon when the view opens, and on request. Restores ask for a second key first.
+// Commands of the snapshot, audit and memory views, and loading what a view shows through its
+// record (src/shell/views/) when it opens and on request. Restores ask for a second key first.
 import { reportFailure, type CommandContext } from './command-context.js';
 import { focusedGoal, type MainView } from '../state/shell-state.js';
+import { loadAudit, verifyLedger as verifyChain } from '../views/audit-view.js';
+import { viewRecord } from '../views/registry.js';
+import { loadSnapshots } from '../views/snapshots-view.js';
+import type { ViewAsk } from '../views/view-record.js';
 
+/** What a view's record needs of the live shell to load what it shows. */
+export function askFor(ctx: CommandContext): ViewAsk {
+  return {
+    client: ctx.client,
+    connected: ctx.store.getState().connection.kind === 'connected',
+    put: ctx.dispatch,
+    failed: (what, error) => reportFailure(ctx, what, error),
+  };
+}
+
+/** Loads what a view shows, by its record. */
 export function loadView(ctx: CommandContext, view: MainView): void {
-  switch (view) {
-    case 'snapshots':
-      return loadSnapshots(ctx);
-    case 'audit':
-      return loadAudit(ctx);
-    case 'monitor':
-      return loadMetrics(ctx);
-    default:
-      return;
-  }
-}
-
-function loadSnapshots(ctx: CommandContext): void {
-  const c = ctx.client();
-  c?.call('snapshot/list', { limit: 200 })
-    .then(
-      ({ snapshots }) => ctx.dispatch({ type: 'snapshotsLoaded', snapshots }),
-      (error: unknown) => reportFailure(ctx, 'cannot list snapshots', error),
-    )
-    .catch(() => undefined);
-}
-
-function loadAudit(ctx: CommandContext): void {
-  const c = ctx.client();
-  if (c === null) return;
-  c.call('audit/list', { limit: 500 })
-    .then(
-      ({ entries, head }) => ctx.dispatch({ type: 'auditLoaded', entries, head }),
-      (error: unknown) => reportFailure(ctx, 'cannot read the ledger', error),
-    )
-    .catch(() => undefined);
-  verifyLedger(ctx);
+  viewRecord(view)?.load?.(askFor(ctx));
 }
 
 export function verifyLedger(ctx: CommandContext): void {
-  ctx
-    .client()
-    ?.call('audit/verify', {})
-    .then(
-      (result) => ctx.dispatch({ type: 'verifyLoaded', result }),
-      (error: unknown) => reportFailure(ctx, 'cannot verify the ledger', error),
-    )
-    .catch(() => undefined);
-}
-
-export function loadMetrics(ctx: CommandContext): void {
-  const c = ctx.store.getState().connection.kind === 'connected' ? ctx.client() : null;
-  c?.call('metrics/get', {})
-    .then(
-      (metrics) => ctx.dispatch({ type: 'metricsLoaded', metrics }),
-      () => undefined, // the next tick tries again; the chart shows the gap
-    )
-    .catch(() => undefined);
+  verifyChain(askFor(ctx));
 }
 
 /** Enter on a snapshot: what it holds against now (toggles off when shown). */
@@ -103,7 +70,7 @@ export function restore(ctx: CommandContext, snapshotId: string): void {
           'info',
           `restored ${restored.length} path${restored.length === 1 ? '' : 's'}: ${restored.join(', ')}`,
         );
-        loadSnapshots(ctx);
+        loadSnapshots(askFor(ctx));
       },
       (error: unknown) => reportFailure(ctx, 'restore failed', error),
     )
@@ -130,7 +97,7 @@ export function openTrace(ctx: CommandContext, from: 'plan' | 'audit'): void {
   const id = goalId;
   if (from === 'plan') {
     ctx.dispatch({ type: 'viewShown', view: 'audit' });
-    loadAudit(ctx);
+    loadAudit(askFor(ctx));
   }
   ctx
     .client()

@@ -1,11 +1,8 @@
-// The views other than the plan: agent panes, snapshots, audit and decisions, memory, the
-// monitor dashboard and the escape hatch, each built as rows by its own module.
+// The views other than the plan (agent panes, snapshots, audit and decisions, memory, the
+// monitor dashboard, the escape hatch, …): each drawn by its record's rows (src/shell/views/).
 import { memo } from 'react';
-import { auditLines, memoryLines, snapshotLines } from '../rows/data-view-lines.js';
-import { hatchLines } from '../rows/hatch-lines.js';
 import { Lines } from './Lines.js';
-import { monitorLines } from '../rows/monitor-lines.js';
-import { paneLines } from '../rows/pane-lines.js';
+import { viewRecord } from '../views/registry.js';
 import type { PaneBook } from '../state/panes.js';
 import type { HatchState, MainView as ViewName } from '../state/shell-state.js';
 import type { Line } from '../rows/styled-lines.js';
@@ -24,21 +21,7 @@ export interface MainViewProps {
 }
 
 export function mainViewLines(p: MainViewProps): Line[] {
-  const input = { data: p.data, active: p.active, height: p.height, width: p.width, caps: p.caps };
-  switch (p.view) {
-    case 'agents':
-      return paneLines({ panes: p.panes, active: p.active, height: p.height, width: p.width, caps: p.caps });
-    case 'snapshots':
-      return snapshotLines(input);
-    case 'audit':
-      return auditLines(input);
-    case 'memory':
-      return memoryLines(input);
-    case 'monitor':
-      return monitorLines({ metrics: p.data.metrics, height: p.height, width: p.width, caps: p.caps });
-    case 'hatch':
-      return hatchLines(p.hatch, p.active, p.height, p.width, p.caps);
-  }
+  return viewRecord(p.view)?.lines?.(p) ?? [];
 }
 
 // Memoised: a keystroke on the input line leaves the view alone.

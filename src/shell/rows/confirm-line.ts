@@ -1,6 +1,6 @@
-// The rows that ask for the second key before a restoring, rolling back, cancelling or leaving
-// action: the question first (so a cut-off row still says which key does what), then what the
-// action would do, wrapped to the width.
+// The rows that ask for the second key before a restoring, rolling back, cancelling, leaving or
+// model-pulling action: the question first (so a cut-off row still says which key does what),
+// then what the action would do, wrapped to the width.
 import type { Confirm } from '../state/confirm.js';
 import { seg, type Line } from './styled-lines.js';
 

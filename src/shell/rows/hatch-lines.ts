@@ -1,6 +1,6 @@
 // The escape hatch pane: a title that says it is a real, recorded shell, then the screen of
 // the headless terminal the shell's output was fed to — characters only, the cursor inverse.
-import type { HatchState } from '../state/shell-state.js';
+import type { HatchState } from '../state/hatch-state.js';
 import { line, seg, type Line } from './styled-lines.js';
 import type { TerminalCaps } from '../terminal/terminal-caps.js';
 import { textWidth } from '../terminal/text-width.js';

@@ -3,6 +3,7 @@ import { COMMANDS, describeKey, type Command, type Keymap, type Scope } from '..
 import { line, seg, type Line } from './styled-lines.js';
 import type { Glyphs, TerminalCaps } from '../terminal/terminal-caps.js';
 import { textWidth, truncate } from '../terminal/text-width.js';
+import { VIEWS } from '../views/registry.js';
 
 export interface HelpInput {
   keymap: Keymap;
@@ -13,14 +14,12 @@ export interface HelpInput {
   offset?: number;
 }
 
+/** The sections in order: the keys every view shares, each view's own (from the registry), then the rest. */
 const SECTIONS: ReadonlyArray<readonly [Scope, string]> = [
   ['views', 'Every view'],
-  ['plan', 'Plan review (1)'],
-  ['agents', 'Agent panes (2)'],
-  ['snapshots', 'Snapshots (3)'],
-  ['audit', 'Audit and decisions (4)'],
-  ['memory', 'Memory (5)'],
-  ['monitor', 'Monitor (6)'],
+  ...VIEWS.flatMap((v): [Scope, string][] =>
+    v.section === undefined ? [] : [[v.name, `${v.section} (${v.keys[0] ?? ''})`]],
+  ),
   ['confirm', 'High-risk or irreversible: the second key'],
   ['input', 'Input line (Emacs keys)'],
   ['emptyInput', 'Empty input line'],

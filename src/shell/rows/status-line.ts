@@ -1,7 +1,8 @@
 // The status bar's one row: is aiosd there, who am I (and my role), on which node, in which
-// mode, the autonomy level, model tiers up or down, budget left, alerts, and the view shown.
+// mode, the autonomy level, patching (when on), model tiers up or down, budget left, alerts,
+// and the view shown.
 import type { Connection, Health, Session, StatusExtras } from '../state/shell-state.js';
-import { seg, type Line, type Segment } from './styled-lines.js';
+import { seg, type Line, type Segment, type Tone } from './styled-lines.js';
 import type { TerminalCaps } from '../terminal/terminal-caps.js';
 
 export interface StatusInput {
@@ -34,6 +35,27 @@ function connectionSegment(connection: Connection, health: Health | null, caps: 
   }
 }
 
+/** How the last patch run ended, in a word or two, and its tone. */
+const PATCH_OUTCOME: Record<string, { text: string; tone: Tone }> = {
+  upgraded: { text: 'upgraded', tone: 'ok' },
+  nothing: { text: 'up to date', tone: 'ok' },
+  waiting: { text: 'waiting', tone: 'muted' },
+  rolled_back: { text: 'rolled back', tone: 'warn' },
+  failed: { text: 'failed', tone: 'danger' },
+};
+
+/** "patch sec: upgraded" / "patch all: running…": auto_patch's mode, then the run going or the last. */
+function patchSegments(p: NonNullable<StatusExtras['patching']>, sep: string, caps: TerminalCaps): Segment[] {
+  const head = seg(`${sep}patch ${p.mode === 'security' ? 'sec' : p.mode}`);
+  if (p.running) return [head, seg(`: running${caps.glyphs.ellipsis}`, { tone: 'accent', bold: true })];
+  if (p.last === null) return [head];
+  const outcome = PATCH_OUTCOME[p.last] ?? { text: p.last.replace(/_/g, ' '), tone: 'muted' as const };
+  return [
+    head,
+    seg(`: ${outcome.text}`, { tone: outcome.tone, bold: outcome.tone === 'danger' || outcome.tone === 'warn' }),
+  ];
+}
+
 export function statusLine(props: StatusInput): Line {
   const { session, busyAgents, caps, extras } = props;
   const sep = ` ${caps.glyphs.sep} `;
@@ -48,6 +70,7 @@ export function statusLine(props: StatusInput): Line {
     parts.push(seg(`${sep}${props.alerts} alert${props.alerts === 1 ? '' : 's'}`, { tone: 'danger', bold: true }));
   if (extras !== undefined) {
     if (extras.autonomy !== null) parts.push(seg(`${sep}${extras.autonomy}`));
+    if (extras.patching !== null) parts.push(...patchSegments(extras.patching, sep, caps));
     if (extras.tiers.length > 0) {
       parts.push(seg(sep));
       for (const t of extras.tiers)

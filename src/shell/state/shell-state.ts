@@ -16,6 +16,7 @@ import {
 import type { Focus, ViewName } from '../commands/keymap.js';
 import type { LineEdit } from './line-edit.js';
 import type { Confirm } from './confirm.js';
+import type { HatchState } from './hatch-state.js';
 import { EMPTY_PANES, reducePanes, stepKey, type PaneAction, type PaneBook } from './panes.js';
 import { confirmStillValid, decidedByOther } from './plan-watch.js';
 import { EMPTY_DATA, reduceData, type DataAction, type ViewData } from './view-data.js';
@@ -49,6 +50,8 @@ export interface StatusExtras {
   budget: { spentUsd: number; limitUsd: number | null } | null;
   /** The key guard's timings from config ([shell] guard_ms, burst_ms). */
   guard: { guardMs: number; burstMs: number } | null;
+  /** [security] auto_patch when it is on: its mode, whether a run is going, how the last one ended. */
+  patching: { mode: string; running: boolean; last: string | null } | null;
 }
 
 export interface Flash {
@@ -58,14 +61,7 @@ export interface Flash {
 
 export type { Confirm };
 
-export interface HatchState {
-  /** null while the daemon is opening it. */
-  id: string | null;
-  rows: string[];
-  cursor: { x: number; y: number } | null;
-  /** Why it ended, once it has. */
-  ended: string | null;
-}
+export type { HatchState };
 
 export type MainView = Exclude<ViewName, 'help'>;
 
@@ -162,7 +158,14 @@ export type Action =
 /** Output kept per step: enough for any screen, bounded for long-running programs. */
 export const OUTPUT_TAIL = 16 * 1024;
 
-const NO_EXTRAS: StatusExtras = { autonomy: null, escapeHatch: null, tiers: [], budget: null, guard: null };
+const NO_EXTRAS: StatusExtras = {
+  autonomy: null,
+  escapeHatch: null,
+  tiers: [],
+  budget: null,
+  guard: null,
+  patching: null,
+};
 
 export function initialState(columns = 80, rows = 24): ShellState {
   return {

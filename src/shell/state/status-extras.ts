@@ -1,5 +1,5 @@
 // The parts of status/get the status bar shows beyond health: autonomy, who may open the
-// escape hatch, model tiers up or down, budget left; and the key guard's timings. Read loosely:
+// escape hatch, model tiers up or down, budget left, patching; and the key guard's timings. Read loosely:
 // a daemon that does not report a part (or reports it in a newer shape) leaves it out, never
 // breaks the bar.
 import type { ResultOf } from '../../protocol/methods.js';
@@ -51,6 +51,13 @@ function guardOf(guardMs: number | null, burstMs: number | null): StatusExtras['
   return guardMs === null || burstMs === null || guardMs < 0 || burstMs < 0 ? null : { guardMs, burstMs };
 }
 
+/** `patching` ([security] auto_patch) when it is on; off, or not reported, shows nothing. */
+function patchingOf(raw: unknown): StatusExtras['patching'] {
+  if (!isObject(raw) || typeof raw['mode'] !== 'string' || raw['mode'] === 'off') return null;
+  const last = isObject(raw['last']) && typeof raw['last']['outcome'] === 'string' ? raw['last']['outcome'] : null;
+  return { mode: raw['mode'], running: raw['running'] === true, last };
+}
+
 export function statusExtras(status: ResultOf<'status/get'>): StatusExtras {
   const loose = status as unknown as Loose;
   return {
@@ -59,5 +66,6 @@ export function statusExtras(status: ResultOf<'status/get'>): StatusExtras {
     tiers: tiersOf(loose['tiers']),
     budget: budgetOf(loose['budget'] ?? loose['spend']),
     guard: guardOf(num(loose['guardMs']), num(loose['burstMs'])),
+    patching: patchingOf(loose['patching']),
   };
 }

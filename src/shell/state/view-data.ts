@@ -1,6 +1,7 @@
 // What the snapshot, audit, memory and monitor views show: data the daemon answered, the
-// selection in each list, and a bounded history of metrics for the charts. Pure data and
-// one reducer; the controller fetches, this only keeps.
+// selection in each list, and a bounded history of metrics for the charts; and for every other
+// view (src/shell/views/), what its record loaded and the item selected, kept by view name.
+// Pure data and one reducer; the controller fetches, this only keeps.
 import type {
   AuditEntryView,
   AuditVerifyResult,
@@ -26,6 +27,10 @@ export interface ViewData {
   /** Oldest first, at most METRICS_KEEP samples. */
   metrics: Metrics[];
   helpScroll: number;
+  /** What a view's record loaded (its `load`), by view name, as it put it. */
+  loaded: Readonly<Record<string, unknown>>;
+  /** The item selected in a view's list, by view name. */
+  selected: Readonly<Record<string, number>>;
 }
 
 export const METRICS_KEEP = 120;
@@ -44,6 +49,8 @@ export const EMPTY_DATA: ViewData = {
   memorySel: 0,
   metrics: [],
   helpScroll: 0,
+  loaded: {},
+  selected: {},
 };
 
 export type DataAction =
@@ -55,7 +62,10 @@ export type DataAction =
   | { type: 'traceClosed' }
   | { type: 'memoryLoaded'; query: string; hits: MemoryHit[] }
   | { type: 'metricsLoaded'; metrics: Metrics }
-  | { type: 'listMoved'; list: 'snapshots' | 'audit' | 'memory' | 'trace' | 'help'; delta: number };
+  | { type: 'listMoved'; list: 'snapshots' | 'audit' | 'memory' | 'trace' | 'help'; delta: number }
+  | { type: 'viewLoaded'; view: string; data: unknown }
+  /** The selection in a view's list moves by `delta`, within its `count` items. */
+  | { type: 'viewSelected'; view: string; delta: number; count: number };
 
 const clamp = (n: number, max: number): number => Math.max(0, Math.min(Math.max(0, max), n));
 
@@ -87,6 +97,14 @@ export function reduceData(data: ViewData, action: DataAction): ViewData {
       return data.trace === null ? data : { ...data, trace: null };
     case 'memoryLoaded':
       return { ...data, memoryQuery: action.query, memoryHits: action.hits, memorySel: 0 };
+    case 'viewLoaded':
+      return { ...data, loaded: { ...data.loaded, [action.view]: action.data } };
+    case 'viewSelected': {
+      const sel = clamp((data.selected[action.view] ?? 0) + action.delta, action.count - 1);
+      return sel === (data.selected[action.view] ?? 0)
+        ? data
+        : { ...data, selected: { ...data.selected, [action.view]: sel } };
+    }
     case 'metricsLoaded':
       return { ...data, metrics: [...data.metrics, action.metrics].slice(-METRICS_KEEP) };
     case 'listMoved':

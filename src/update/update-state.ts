@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeAtomic } from '../../src/memory/audit-signing.js';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 
 export const UPDATE_STATE_FILE = 'update.json';
 
@@ -55,7 +55,7 @@ export function readUpdateState(slotsDir: string): UpdateState | null {
 
 export function writeUpdateState(slotsDir: string, s: UpdateState): void {
   mkdirSync(slotsDir, { recursive: true });
-  writeAtomic(join(slotsDir, UPDATE_STATE_FILE), JSON.stringify(s, null, 2) + '\n', 0o644);
+  writeFileAtomicSync(join(slotsDir, UPDATE_STATE_FILE), JSON.stringify(s, null, 2) + '\n', { mode: 0o644 });
 }
 
 /** Puts back the record as it was before a request that changed nothing (none: no file). */

@@ -1,0 +1,35 @@
+// [fleet.hub] in the hub machine's config.toml: how much each stream the hub makes may hold. Every
+// stream has a byte cap, so no node or person can fill the hub's disk; what happens when one is full
+// differs by stream (docs/fleet.md, "Stream limits").
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const bytes = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(MiB)
+    .max(2 ** 50)
+    .default(fallback);
+
+export const FleetHubLimits = z
+  .strictObject({
+    /** AIOS_IN: work waiting for nodes. Full: the oldest waiting work is dropped. */
+    in_max_bytes: bytes(1 * GiB),
+    in_max_age_days: z.number().int().min(1).max(3650).default(7),
+    /** AIOS_OUT: plans, progress and results. Full: the oldest reports are dropped. */
+    out_max_bytes: bytes(4 * GiB),
+    out_max_age_days: z.number().int().min(1).max(3650).default(30),
+    /** AIOS_AUDIT: the nodes' ledgers. Full: new entries are refused, nothing witnessed is lost. */
+    audit_max_bytes: bytes(16 * GiB),
+    /** 0: kept until the byte cap; else entries older than this many days expire. */
+    audit_max_age_days: z.number().int().min(0).max(36_500).default(0),
+    /** KV_aios_nodes: one facts entry per node (and revocation marks). Full: new puts are refused. */
+    nodes_max_bytes: bytes(64 * MiB),
+  })
+  .prefault({});
+export type FleetHubLimits = z.output<typeof FleetHubLimits>;
+
+/** The defaults, for a hub started without a config file. */
+export const defaultHubLimits = (): FleetHubLimits => FleetHubLimits.parse(undefined);

@@ -1,0 +1,73 @@
+// Which creds the hub has issued and which it has revoked, kept in its directory (0600). NATS
+// revokes a user by its public key in the account JWT; `aios fleet token` makes a fresh user key
+// each time, so each is recorded here under the node or person it was for, and revoking a name
+// revokes every key ever issued to it. Creds issued after the revocation are new keys, and work.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, type User } from '@nats-io/jwt';
+
+export type IdentityKind = 'node' | 'person';
+
+interface Issued {
+  kind: IdentityKind;
+  name: string;
+  /** The user's public nkey (the JWT's subject). */
+  user: string;
+  iat: number;
+}
+
+export interface Revocation {
+  kind: IdentityKind;
+  name: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** Who revoked it (the local account that ran aios fleet revoke). */
+  by: string;
+  /** The user keys it revoked. */
+  users: string[];
+}
+
+const ISSUED = 'issued.json';
+const REVOKED = 'revoked.json';
+
+function readList<T>(dir: string, file: string): T[] {
+  const path = join(dir, file);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T[]) : [];
+}
+
+function writeList(dir: string, file: string, list: unknown[]): void {
+  writeFileSync(join(dir, file), JSON.stringify(list, null, 1) + '\n', { mode: 0o600 });
+}
+
+/** Records the user key of creds just minted for `name`, so that it can be revoked later. */
+export function recordIssued(dir: string, kind: IdentityKind, name: string, creds: string): void {
+  const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)\s*------END/.exec(creds)?.[1];
+  if (jwt === undefined) throw new Error('minted creds hold no user JWT');
+  const claims = decode<User>(jwt);
+  writeList(dir, ISSUED, [...readList<Issued>(dir, ISSUED), { kind, name, user: claims.sub, iat: claims.iat }]);
+}
+
+export function revokedList(dir: string): Revocation[] {
+  return readList<Revocation>(dir, REVOKED);
+}
+
+/** The account JWT's revocations: each revoked user key → the second it was revoked. */
+export function accountRevocations(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of revokedList(dir)) for (const u of r.users) out[u] = Math.floor(r.at / 1000);
+  return out;
+}
+
+/** Revokes every creds issued to `name` so far; an error when the hub never issued any. */
+export function addRevocation(dir: string, kind: IdentityKind, name: string, by: string, now = Date.now()): Revocation {
+  const users = readList<Issued>(dir, ISSUED)
+    .filter((i) => i.kind === kind && i.name === name)
+    .map((i) => i.user);
+  if (users.length === 0)
+    throw new Error(
+      `this hub issued no creds to ${kind} ${name} (or issued them before it kept a record: see docs/fleet.md, "Revoking")`,
+    );
+  const revocation: Revocation = { kind, name, at: now, by, users };
+  writeList(dir, REVOKED, [...revokedList(dir), revocation]);
+  return revocation;
+}

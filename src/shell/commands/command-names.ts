@@ -1,0 +1,70 @@
+// Every command a key can run, with the words the help shows for it, apart from the keymap so
+// that a view's record (src/shell/views/) can name its own keys' commands without importing the
+// keymap, which is built from the views. Showing a view is a command of its own per view
+// (`viewPlan`, `viewAgents`, …), made from the view registry (keymap.ts).
+
+export const BASE_COMMANDS = {
+  submit: 'submit (goal, search, edited arguments)',
+  newline: 'new line in the input',
+  focusView: 'from the input line to the view',
+  cancelInput: 'cancel, or go to the view',
+  historyPrev: 'older goal (history) / line up',
+  historyNext: 'newer goal (history) / line down',
+  cursorLeft: 'cursor left',
+  cursorRight: 'cursor right',
+  wordLeft: 'word left',
+  wordRight: 'word right',
+  cursorHome: 'start of line',
+  cursorEnd: 'end of line',
+  deleteBack: 'delete left',
+  deleteForward: 'delete under cursor',
+  killToEnd: 'cut to end of line',
+  killToStart: 'cut to start of line',
+  killWordBack: 'cut previous word',
+  killWordForward: 'cut next word',
+  yank: 'paste what was cut',
+  transpose: 'swap two characters',
+  clearLine: 'clear the line',
+  focusInput: 'back to the input line',
+  approveAll: 'approve whole plan',
+  approveStep: 'approve selected step',
+  rejectStep: 'reject selected step',
+  rejectPlan: 'reject whole plan',
+  skipStep: 'skip selected step',
+  editStep: "edit the step's arguments",
+  selectPrev: 'previous item',
+  selectNext: 'next item',
+  pagePrev: 'page up',
+  pageNext: 'page down',
+  prevGoal: 'previous goal',
+  nextGoal: 'next goal',
+  rollback: 'roll back the goal shown (shows what it restores and removes, asks Y)',
+  reviseGoal: 'ask for a revised plan for the failed goal shown',
+  traceGoal: "this goal's decision trace",
+  cancelGoal: 'cancel the goal shown, or yours being planned (asks Y)',
+  cancelOrLeave: 'cancel the goal shown (asks Y), else back to the input line',
+  panePrev: 'previous pane',
+  paneNext: 'next pane',
+  paneZoom: 'zoom the pane in or out',
+  scrollTop: 'oldest output',
+  scrollBottom: 'newest output (follow)',
+  search: 'search',
+  searchNext: 'next match (older)',
+  searchPrev: 'previous match (newer)',
+  openItem: 'open the selected item',
+  restoreSnapshot: 'restore the snapshot (asks first)',
+  refresh: 'load again',
+  verifyLedger: 'verify the ledger chain',
+  confirm: 'confirm (capital Y)',
+  pullModel: 'pull the local model recommended for this node (first run, admins; asks Y)',
+  help: 'show all keys',
+  closeHelp: 'close help',
+  leave: 'leave the shell',
+  quit: 'leave the shell (asks first if a goal of yours is pending)',
+} as const;
+
+/** A command that is not "show view X". */
+export type BaseCommand = keyof typeof BASE_COMMANDS;
+
+/** Bindings of one scope: command → the key names that run it (as key-decode names them). */
+export type Bindings<C extends string = BaseCommand> = Readonly<Partial<Record<C, readonly string[]>>>;

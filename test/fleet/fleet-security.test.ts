@@ -1,0 +1,277 @@
+// The fleet attacked from the inside: a hostile node's creds (what it may not make, read or wipe),
+// a node that comes back with another key (pinned on the workstation), revoked creds (NATS JWT
+// revocations), and the streams' byte caps from [fleet.hub]. A real hub and real aiosd nodes.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { runCli } from '../helpers/aios-cli.js';
+import { fleetConnect } from '../../src/fleet/creds.js';
+import { hubCreds } from '../../src/fleet/hub-server.js';
+import { bootstrapHub } from '../../src/fleet/hub-bootstrap.js';
+import { defaultHubLimits } from '../../src/fleet/hub-limits.js';
+import { readFleet } from '../../src/fleet/node-listing.js';
+import { STREAM_AUDIT, STREAM_IN, STREAM_OUT, subjects } from '../../src/fleet/subjects.js';
+import {
+  disposeAll,
+  makePerson,
+  natsMissing,
+  startHub,
+  startNode,
+  token,
+  type Hub,
+  type Person,
+} from './fleet-fixture.js';
+
+const MiB = 1024 * 1024;
+
+async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`still not so after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Listed {
+  nodes: { node: string; key: string; revoked?: { by: string } | null; keyChanged?: { presented: string } | null }[];
+  revoked: { kind: string; name: string }[];
+}
+
+describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed keys and revoked creds', () => {
+  let hub: Hub;
+  let ada: Person;
+  let bob: Person;
+  let configDir: string;
+  const nodes: TestDaemon[] = [];
+  let admin: NatsConnection;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    // The hub machine's config: small caps, so that "full" can be reached in a test.
+    configDir = mkdtempSync(join(tmpdir(), 'aios-hubconf-'));
+    writeFileSync(
+      join(configDir, 'config.toml'),
+      `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n`,
+    );
+    hub = await startHub(undefined, { ...process.env, AIOS_CONFIG: join(configDir, 'config.toml') });
+    ada = await makePerson(hub, 'ada');
+    bob = await makePerson(hub, 'bob');
+    for (const name of ['s1', 's2']) nodes.push(await startNode(hub, name, { [ada.key.publicKey]: 'root' }));
+    admin = await fleetConnect({ url: hub.url, creds: await hubCreds(hub.dir) });
+    jsm = await jetstreamManager(admin);
+    await until(async () => (await nodesOf(ada)).nodes.length === 2, 20_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await disposeAll(
+      hub,
+      nodes,
+      [ada, bob].filter((p) => p !== undefined),
+    );
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  async function nodesOf(p: Person): Promise<Listed> {
+    const r = await runCli({ env: p.env }, ['fleet', 'nodes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Listed;
+  }
+
+  it('caps every stream the fleet made with the [fleet.hub] limits, and follows them at the next start', async () => {
+    const caps = Object.fromEntries(
+      await Promise.all(
+        [STREAM_IN, STREAM_OUT, STREAM_AUDIT, 'KV_aios_nodes'].map(
+          async (s) => [s, (await jsm.streams.info(s)).config] as const,
+        ),
+      ),
+    );
+    expect(caps[STREAM_IN]?.max_bytes).toBe(8 * MiB);
+    expect(caps[STREAM_OUT]?.max_bytes).toBe(8 * MiB);
+    expect(caps[STREAM_AUDIT]).toMatchObject({ max_bytes: 2 * MiB, discard: 'new', deny_delete: true });
+    expect(caps[STREAM_AUDIT]?.max_age).toBe(400 * 24 * 3600 * 1e9);
+    expect(caps['KV_aios_nodes']).toMatchObject({ max_bytes: MiB, deny_purge: true });
+    // A start with other limits brings the streams there (what a restart with an edited config does).
+    await bootstrapHub(admin, [], { ...defaultHubLimits(), out_max_bytes: 9 * MiB, audit_max_bytes: 2 * MiB });
+    expect((await jsm.streams.info(STREAM_OUT)).config.max_bytes).toBe(9 * MiB);
+  });
+
+  it("refuses a node's creds making consumers, taking another node's work, or hearing its requests", async () => {
+    const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'mallory') });
+    try {
+      const m = await jetstreamManager(nc, { timeout: 3000 });
+      for (const stream of ['KV_aios_nodes', STREAM_IN, STREAM_OUT, STREAM_AUDIT])
+        await expect(m.consumers.add(stream, { ack_policy: AckPolicy.None }), stream).rejects.toThrow();
+      const js = jetstream(nc, { timeout: 3000 });
+      // s1's own work queue, and the plans other nodes published.
+      await expect(
+        (async () => (await js.consumers.get(STREAM_IN, subjects.nodeConsumer('s1'))).next())(),
+      ).rejects.toThrow();
+      await expect(m.direct.getMessage(STREAM_OUT, { seq: 1 })).rejects.toThrow();
+      // Subscribing where another node's requests or a person's replies arrive is a permissions violation.
+      for (const subject of [subjects.inAll('s1'), subjects.rpc('s1'), `${subjects.inbox('person', 'ada')}.>`]) {
+        const errors: string[] = [];
+        const probe = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'mallory') });
+        void (async () => {
+          for await (const s of probe.status()) if (s.type === 'error') errors.push(String(s.error));
+        })();
+        probe.subscribe(subject);
+        await probe.flush();
+        await until(() => errors.some((e) => /permission/i.test(e)), 5000);
+        await probe.close();
+      }
+    } finally {
+      await nc.close();
+    }
+  }, 90_000);
+
+  it("refuses a node's put that would wipe the node list (a rollup on its own key), and it still lists the fleet", async () => {
+    const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'mallory') });
+    try {
+      const h = headers();
+      h.set('Nats-Rollup', 'all');
+      await expect(
+        jetstream(nc, { timeout: 3000 }).publish('$KV.aios_nodes.mallory', '{}', { headers: h }),
+      ).rejects.toThrow();
+      // Reading the list needs no consumer: the node's own creds list s1 and s2.
+      const listed = await readFleet(nc, await new Kvm(nc).open('aios_nodes'));
+      expect(listed.nodes.map((n) => n.node)).toEqual(['s1', 's2']);
+    } finally {
+      await nc.close();
+    }
+    const c = await (nodes[0] as TestDaemon).client();
+    try {
+      expect((await c.call('fleet/nodes', {})).nodes.map((n) => n.node)).toEqual(['s1', 's2']);
+    } finally {
+      c.close();
+    }
+  }, 60_000);
+
+  it('pins node keys on first use; a node back with another key is refused, reported, and fails audit verify', async () => {
+    const before = await nodesOf(ada);
+    const pinned = Object.fromEntries(before.nodes.map((n) => [n.node, n.key]));
+    expect(existsSync(join(ada.dir, 'known-nodes.json'))).toBe(true);
+    const s2 = nodes[1] as TestDaemon;
+    await s2.stop();
+    rmSync(join(s2.stateDir, 'fleet', 'node-key.pem'));
+    await s2.restart();
+    const fresh = (JSON.parse((await runCli(s2, ['fleet', 'status', '--json'])).stdout) as { key: string }).key;
+    expect(fresh).not.toBe(pinned['s2']);
+    await until(async () => (await nodesOf(ada)).nodes.some((n) => n.keyChanged != null), 30_000);
+    const after = await nodesOf(ada);
+    const s2Row = after.nodes.find((n) => n.node === 's2');
+    // Listed under the pinned key, so its reports (signed with the new key) count nowhere.
+    expect(s2Row).toMatchObject({ key: pinned['s2'], keyChanged: { presented: fresh } });
+    const text = await runCli({ env: ada.env }, ['fleet', 'nodes']);
+    expect(text.stdout).toMatch(/s2\s+KEY CHANGED/);
+
+    const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', '*', '--yes', '--json']);
+    expect(goal.code).toBe(1);
+    expect(goal.stderr).toMatch(/REFUSED s2: it presents key/);
+    const result = JSON.parse(goal.stdout) as { nodes: { node: string; report: { state: string } | null }[] };
+    expect(result.nodes.map((n) => [n.node, n.report?.state])).toEqual([['s1', 'succeeded']]);
+    const c = await s2.client();
+    try {
+      expect((await c.call('goal/list', { limit: 50 })).goals.filter((g) => g.text === 'disk usage')).toEqual([]);
+    } finally {
+      c.close();
+    }
+
+    const verify = await runCli({ env: ada.env }, ['fleet', 'audit', 'verify', '--json']);
+    expect(verify.code).toBe(1);
+    const v = JSON.parse(verify.stdout) as { nodes: { node: string; ok: boolean; problems: string[] }[] };
+    expect(v.nodes.find((n) => n.node === 's2')?.problems.join(' ')).toContain('not the key pinned for it');
+    expect(v.nodes.find((n) => n.node === 's1')?.ok).toBe(true);
+
+    // Checked at the node's console, the new key is pinned by hand; then s2 counts again.
+    const trust = await runCli({ env: ada.env }, ['fleet', 'trust', 's2', fresh]);
+    expect(trust.code, trust.stderr).toBe(0);
+    expect((await nodesOf(ada)).nodes.find((n) => n.node === 's2')?.keyChanged ?? null).toBeNull();
+    await until(async () => (await runCli({ env: ada.env }, ['fleet', 'audit', 'verify'])).code === 0, 20_000);
+  }, 120_000);
+
+  it("revokes a node's and a person's creds: dropped, refused, shown as revoked, audited, and kept after a hub restart", async () => {
+    const s2 = nodes[1] as TestDaemon;
+    const s2Creds = readFileSync(join(s2.stateDir, 'fleet', 'node.creds'), 'utf8');
+    const r = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--node', 's2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ applied: true, revocation: { kind: 'node', name: 's2' } });
+    const bobCreds = readFileSync(bob.credsFile, 'utf8');
+    expect((await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--person', 'bob'])).code).toBe(0);
+
+    // The running aiosd lost its connection and says why; its own ledger has it.
+    let status = '';
+    await until(
+      async () => (status = (await runCli(s2, ['fleet', 'status', '--json'])).stdout).includes('revoked?'),
+      20_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${status}\n${s2.log().slice(-3000)}`);
+    });
+    const c = await s2.client();
+    try {
+      const audit = await c.call('audit/list', { limit: 200 });
+      expect(audit.entries.some((e) => e.action === 'fleet.creds_refused')).toBe(true);
+    } finally {
+      c.close();
+    }
+    // Neither the node's nor bob's creds connect any more: nothing published, nothing heard.
+    await expect(fleetConnect({ url: hub.url, creds: s2Creds })).rejects.toThrow(/Authorization/i);
+    await expect(fleetConnect({ url: hub.url, creds: bobCreds })).rejects.toThrow(/Authorization/i);
+
+    const listed = await nodesOf(ada);
+    expect(listed.nodes.find((n) => n.node === 's2')?.revoked).toMatchObject({ by: expect.any(String) });
+    expect(listed.revoked.map((m) => `${m.kind} ${m.name}`).sort()).toEqual(['node s2', 'person bob']);
+    expect((await runCli({ env: ada.env }, ['fleet', 'nodes'])).stdout).toMatch(
+      /s2\s+REVOKED[\s\S]*revoked: person bob/,
+    );
+    const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', 's2', '--yes']);
+    expect(goal.code).toBe(1);
+    expect(goal.stderr).toContain('REFUSED s2: its creds were revoked');
+    const hubAudit = readFileSync(join(hub.dir, 'hub-audit.jsonl'), 'utf8');
+    expect(hubAudit).toMatch(/"action":"fleet.revoke","subject":"node s2"/);
+    expect(hubAudit).toMatch(/"subject":"person bob"/);
+
+    // nats-server dies and the hub starts it again: the revocations come back with it.
+    const old = hub.serverPid();
+    process.kill(old, 'SIGKILL');
+    await until(() => {
+      try {
+        return hub.serverPid() !== old;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    await until(async () => (await runCli({ env: ada.env }, ['fleet', 'nodes', '--json'])).code === 0, 20_000);
+    await expect(fleetConnect({ url: hub.url, creds: s2Creds })).rejects.toThrow(/Authorization/i);
+
+    // New creds for the node are a new key: it joins again.
+    const creds = join(s2.dir, 'node2.creds');
+    writeFileSync(creds, await token(hub, '--node', 's2'), { mode: 0o600 });
+    const join2 = await runCli(s2, ['fleet', 'join', hub.url, '--creds', creds]);
+    expect(join2.code, join2.stderr).toBe(0);
+  }, 120_000);
+
+  it('keeps what the audit stream holds when it is full: new entries are refused, none dropped', async () => {
+    const held = async () => (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: 'aios.node.s1.>' })).state;
+    const s1Before = Object.values((await held()).subjects ?? {}).reduce((a, b) => a + b, 0);
+    expect(s1Before).toBeGreaterThan(0);
+    const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'flood') });
+    try {
+      const js = jetstream(nc, { timeout: 5000 });
+      const junk = 'x'.repeat(200 * 1024);
+      let refused: unknown = null;
+      for (let i = 0; i < 20 && refused === null; i++)
+        await js.publish(subjects.audit('flood', 'entry'), junk).catch((err: unknown) => (refused = err));
+      expect(String(refused)).toMatch(/maximum bytes/i);
+    } finally {
+      await nc.close();
+    }
+    const s1After = Object.values((await held()).subjects ?? {}).reduce((a, b) => a + b, 0);
+    expect(s1After).toBeGreaterThanOrEqual(s1Before);
+  }, 60_000);
+});
