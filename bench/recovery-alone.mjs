@@ -1,9 +1,10 @@
 // `node bench/recovery-alone.mjs`: only the snapshot and restore benchmarks of bench/recovery.ts
 // (not the audit ledger's, nor the rest of `npm run bench`), built as bench/run.mjs builds the
-// whole bench. BENCH_RECOVERY_RUNS sets the number of runs (default 3).
+// whole bench. BENCH_RECOVERY_RUNS sets the number of pairs (default 5); `--pairs` times only
+// the with-metadata ÷ without pairs (no cp -a, lstat walk or spare-file rows).
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { loadavg } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 
 // As aiosd runs (src/recovery/io-pool.ts daemonEnv): libuv reads this only when a process starts.
@@ -33,8 +34,10 @@ const { recoveryBenchmarks } = await import(outfile);
 const rows = [];
 const results = {};
 const before = loadavg()[0];
-await recoveryBenchmarks(rows, results, { audit: false });
-process.stdout.write(`load average ${before.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after\n`);
+await recoveryBenchmarks(rows, results, { audit: false, spares: !process.argv.includes('--pairs') });
+process.stdout.write(
+  `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}, Node ${process.version}; load average ${before.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after\n`,
+);
 process.stdout.write(`${JSON.stringify(results.recovery)}\n`);
 for (const r of rows)
   process.stdout.write(`${r.name}: ${r.value} (baseline ${r.baseline}, ${r.ratio}; goal ${r.goal})\n`);
