@@ -261,22 +261,10 @@ export class RpcServer {
         message: `more than ${MAX_INFLIGHT} requests in flight on this connection; wait for answers`,
       });
     }
-    const parsed = methods[method].params.safeParse(req['params'] ?? {});
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`)
-        .join('; ');
-      return this.reply(socket, id, { code: ErrorCode.InvalidParams, message: `${method}: ${issues}` });
-    }
-    const denied = this.permissionRefusal(method, parsed.data as Record<string, unknown>, conn.actor);
-    if (denied !== null) {
-      this.options.log(
-        `refused ${method} for ${conn.actor.name} (uid ${conn.cred.uid}, ${conn.actor.role}): ${denied}`,
-      );
-      return this.reply(socket, id, { code: ErrorCode.Unauthorized, message: denied });
-    }
+    const admitted = this.admit(method, req['params'], conn.actor, `uid ${conn.cred.uid}, ${conn.actor.role}`);
+    if (!admitted.ok) return this.reply(socket, id, admitted.error);
     conn.inflight++;
-    void this.dispatch(method, parsed.data, conn)
+    void this.dispatch(method, admitted.params, conn)
       .then(
         (result) => this.write(socket, encodeFrame({ jsonrpc: '2.0', id, result })),
         (err: unknown) => this.reply(socket, id, this.toRpcError(method, err)),
@@ -304,19 +292,8 @@ export class RpcServer {
           message: `${method} needs a connection to aiosd; it is not served over the fleet`,
         },
       };
-    const parsed = methods[method].params.safeParse(params ?? {});
-    if (!parsed.success)
-      return {
-        error: {
-          code: ErrorCode.InvalidParams,
-          message: `${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-        },
-      };
-    const denied = this.permissionRefusal(method, parsed.data as Record<string, unknown>, actor);
-    if (denied !== null) {
-      this.options.log(`refused ${method} for ${actor.name} over the fleet (${actor.role}): ${denied}`);
-      return { error: { code: ErrorCode.Unauthorized, message: denied } };
-    }
+    const admitted = this.admit(method, params, actor, `${actor.role}, over the fleet`);
+    if (!admitted.ok) return { error: admitted.error };
     const conn: Connection = {
       id: 0,
       cred: { uid: actor.uid, gid: actor.gid, pid: 0 },
@@ -329,18 +306,50 @@ export class RpcServer {
       onClose: () => undefined,
     };
     try {
-      return { result: await this.dispatch(method, parsed.data, conn) };
+      return { result: await this.dispatch(method, admitted.params, conn) };
     } catch (err) {
       return { error: this.toRpcError(method, err) };
     }
   }
 
-  /** The method's declared permission (src/protocol/methods.ts) held against the caller: null when it may. */
-  private permissionRefusal(method: MethodName, params: Record<string, unknown>, actor: Actor): string | null {
-    const perm = permissionOf(method);
-    if (RANK[actor.role] < RANK[perm.role]) {
-      return `${actor.name} is ${actor.role === 'admin' ? 'an' : 'a'} ${actor.role} and ${method} needs the ${perm.role} role; ask an aiOS admin (see docs/security.md)`;
+  /**
+   * A request's checks, in an order that tells a caller nothing it may not know: the role first
+   * (a viewer learns nothing of an admin method's parameters from its validation errors), then
+   * the parameters, then ownership of the goal they name. Every refusal is logged.
+   */
+  private admit(
+    method: MethodName,
+    raw: unknown,
+    actor: Actor,
+    who: string,
+  ): { ok: true; params: unknown } | { ok: false; error: RpcErrorObject } {
+    const refuse = (denied: string): { ok: false; error: RpcErrorObject } => {
+      this.options.log(`refused ${method} for ${actor.name} (${who}): ${denied}`);
+      return { ok: false, error: { code: ErrorCode.Unauthorized, message: denied } };
+    };
+    const role = this.roleRefusal(method, actor);
+    if (role !== null) return refuse(role);
+    const parsed = methods[method].params.safeParse(raw ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'params'}: ${i.message}`)
+        .join('; ');
+      return { ok: false, error: { code: ErrorCode.InvalidParams, message: `${method}: ${issues}` } };
     }
+    const owner = this.ownerRefusal(method, parsed.data as Record<string, unknown>, actor);
+    return owner === null ? { ok: true, params: parsed.data } : refuse(owner);
+  }
+
+  /** The method's declared role (src/protocol/methods.ts) held against the caller's: null when it may. */
+  private roleRefusal(method: MethodName, actor: Actor): string | null {
+    const perm = permissionOf(method);
+    if (RANK[actor.role] >= RANK[perm.role]) return null;
+    return `${actor.name} is ${actor.role === 'admin' ? 'an' : 'a'} ${actor.role} and ${method} needs the ${perm.role} role; ask an aiOS admin (see docs/security.md)`;
+  }
+
+  /** A method for a goal's owner (or an admin), called by someone else: why not, or null. */
+  private ownerRefusal(method: MethodName, params: Record<string, unknown>, actor: Actor): string | null {
+    const perm = permissionOf(method);
     if (perm.owner !== true || actor.role === 'admin') return null;
     const ref = {
       ...(typeof params['goalId'] === 'string' ? { goalId: params['goalId'] } : {}),

@@ -148,6 +148,10 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(11, 'fleet/leave', {}),
       req(12, 'models/pull', { uri: 'http://127.0.0.1:9/attacker.gguf' }),
       req(13, 'plan/draft', { text: 'read /etc/shadow' }),
+      // Wrong parameters to an admin method: refused for the role first, so its validation
+      // errors tell a non-admin nothing of the method's parameters.
+      req(14, 'update/request', { probe: 'what does it take?' }),
+      req(15, 'models/key-set', {}),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);
