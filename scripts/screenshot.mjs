@@ -50,6 +50,10 @@ const env = {
   AIOS_CONFIG: config,
   TERM: 'xterm-256color',
 };
+// The picture is the same wherever it is taken: chalk (under Ink) turns colour off when CI is set,
+// and NO_COLOR would too.
+delete env['CI'];
+delete env['NO_COLOR'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let daemonLog = '';

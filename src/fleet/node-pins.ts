@@ -3,7 +3,8 @@
 // read at the node's console (`aios fleet join` prints it) is pinned with `aios fleet trust`. A node
 // that later presents another key keeps its pinned key in every listing, so its reports, signed
 // with the new key, are refused everywhere; the listing says so, and audit verify fails for it.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import type { NodeListing } from '../protocol/fleet.js';
 import { checkName } from './subjects.js';
 
@@ -32,9 +33,7 @@ export class NodePins {
   }
 
   private write(pins: Record<string, Pin>): void {
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(pins, null, 1) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify(pins, null, 1) + '\n', { mode: 0o600 });
   }
 
   /** Pins nodes seen for the first time; a node whose key differs keeps its pinned key, marked. */
