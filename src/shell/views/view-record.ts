@@ -55,6 +55,11 @@ export interface ViewRecord<N extends string = string> {
   poll?: boolean;
   /** Its rows; the plan view has none here (the App draws it from the goals). */
   lines?: (input: ViewInput) => Line[];
+  /**
+   * What its guarded command keys act on, as a string that changes when that changes on screen
+   * (the key guard then turns a key away for a moment, as for a plan that just appeared).
+   */
+  guardKey?: (data: ViewData) => string;
   /** What ↑/↓ (PgUp/PgDn) do in it. */
   move?: (delta: number, data: ViewData) => MoveAction | null;
 }
