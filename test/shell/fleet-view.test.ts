@@ -3,11 +3,12 @@
 // goals started at this console (fleet/goals) with their plan groups, each approved or rejected
 // with a key (fleet/decide), a risky one only after yes is typed.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { FleetGoalView, NodeFacts } from '../../src/protocol/fleet.js';
+import type { NodeFacts } from '../../src/protocol/fleet.js';
 import { runShell } from '../../src/shell/run-shell.js';
 import { FakeDaemon, HELLO, statusResult, type Handler } from './fake-daemon.js';
 import { Screen } from './screen.js';
 import { until } from '../helpers/until.js';
+import { HASH_A, HASH_B, started } from './fleet-fixtures.js';
 
 process.env['FORCE_COLOR'] = '1';
 afterAll(() => {
@@ -110,11 +111,11 @@ describe('the fleet view', () => {
       (n) => n > asked,
       5000,
     );
-    // Nothing but reads: a/x on a node decide nothing.
+    // Nothing but reads (an operator is not asked about fleet goals): a/x on a node decide nothing.
     screen.type('a');
     await screen.waitFor('select a plan group (j/k) under a fleet goal started here to approve or reject it');
     expect(new Set(daemon?.received.map((r) => r.method).filter((m) => m.startsWith('fleet/')))).toEqual(
-      new Set(['fleet/status', 'fleet/nodes', 'fleet/goals']),
+      new Set(['fleet/status', 'fleet/nodes']),
     );
     screen.type('\u0004');
     expect(await exit).toBe(0);
@@ -148,53 +149,6 @@ describe('the fleet view', () => {
     expect(await exit).toBe(0);
   });
 });
-
-const HASH_A = 'a'.repeat(64);
-const HASH_B = 'b'.repeat(64);
-
-function step(id: string, over: Partial<FleetGoalView['groups'][number]['steps'][number]> = {}) {
-  return {
-    id,
-    tool: 'fs.write',
-    args: { path: '/etc/motd', content: 'hi' },
-    risk: 'low' as const,
-    reversible: true,
-    summary: 'write 3 bytes to /etc/motd',
-    state: 'pending',
-    error: null,
-    ...over,
-  };
-}
-
-/** A fleet goal started here: web-01 and web-02 planned A, db-01 planned B (an irreversible step). */
-function started(over: Partial<FleetGoalView> = {}): FleetGoalView {
-  return {
-    fleetGoal: '01JFLEETGOAL0000000000ABCD',
-    text: 'set the motd',
-    startedBy: 'alice',
-    startedAt: Date.now(),
-    state: 'deciding',
-    groups: [
-      { hash: HASH_A, nodes: ['web-01', 'web-02'], steps: [step('s1')], decision: 'pending', decidedBy: null },
-      {
-        hash: HASH_B,
-        nodes: ['db-01'],
-        steps: [step('s1', { tool: 'pkg.remove', args: { name: 'motd' }, reversible: false, summary: 'remove motd' })],
-        decision: 'pending',
-        decidedBy: null,
-      },
-    ],
-    nodes: [
-      { node: 'web-01', phase: 'planned', canary: false, state: 'awaiting_approval', message: null },
-      { node: 'web-02', phase: 'planned', canary: false, state: 'awaiting_approval', message: null },
-      { node: 'db-01', phase: 'planned', canary: false, state: 'awaiting_approval', message: null },
-    ],
-    failures: 0,
-    stopped: false,
-    error: null,
-    ...over,
-  };
-}
 
 describe('fleet goals in the fleet view', () => {
   it('shows a goal with its plan groups and steps; a approves a group, a risky one only after yes; x rejects', async () => {
@@ -331,18 +285,17 @@ describe('fleet goals in the fleet view', () => {
     expect(await exit).toBe(0);
   });
 
-  it('an operator sees the groups but a decides nothing: it says an admin decides', async () => {
+  it('an operator sees the nodes but is not asked about fleet goals, and a decides nothing', async () => {
     const { screen, exit } = await open({
       'fleet/status': () => joined,
-      'fleet/nodes': () => ({ nodes: [] }),
+      'fleet/nodes': () => ({ nodes: [facts('web-01')] }),
       'fleet/goals': () => ({ started: [started()], reached: [] }),
     });
     screen.type(F10);
-    await screen.waitFor('plan A aaaaaaaaaaaa', 15_000);
-    screen.type('j');
-    await screen.waitFor(`plan A (${HASH_A})`);
+    await screen.waitFor('fleet goals: an admin of this node starts and approves them here', 15_000);
     screen.type('a');
-    await screen.waitFor('your role is operator: fleet goals are approved at this console by an admin');
+    await screen.waitFor('select a plan group (j/k) under a fleet goal started here to approve or reject it');
+    expect(daemon?.calls('fleet/goals')).toEqual([]);
     expect(daemon?.calls('fleet/decide')).toEqual([]);
     screen.type('\u0004');
     expect(await exit).toBe(0);

@@ -12,6 +12,7 @@ export function askFor(ctx: CommandContext): ViewAsk {
   return {
     client: ctx.client,
     connected: ctx.store.getState().connection.kind === 'connected',
+    role: ctx.store.getState().session?.role ?? null,
     put: ctx.dispatch,
     failed: (what, error) => reportFailure(ctx, what, error),
   };

@@ -37,11 +37,14 @@ function loadFleet(ask: ViewAsk): void {
           nodesError = messageOf(error);
           ask.failed('cannot list the fleet nodes', error);
         }
-        // Said in the view, not on the flash line: a viewer or operator sees the nodes without them.
-        goals = await c.call('fleet/goals', {}).catch((error: unknown) => {
-          goalsError = messageOf(error);
-          return goals;
-        });
+        // Asked by an admin only (aiosd would refuse, and log, every poll of anyone else's); said
+        // in the view, not on the flash line: a viewer or operator sees the nodes without them.
+        if (ask.role === 'admin')
+          goals = await c.call('fleet/goals', {}).catch((error: unknown) => {
+            goalsError = messageOf(error);
+            return goals;
+          });
+        else goalsError = 'an admin of this node starts and approves them here (aios fleet goal elsewhere)';
       }
       const data: FleetData = { status, nodes, nodesError, goals, goalsError, at: Date.now() };
       ask.put({ type: 'viewLoaded', view: 'fleet', data });

@@ -6,6 +6,7 @@
 // A record imports only leaves (protocol types, rows, the view data and pane slices): the keymap
 // and the shell state are built from the registry, so a record that imported them would close a
 // cycle. What it needs of the live shell comes in as a ViewAsk.
+import type { Role } from '../../protocol/model.js';
 import type { BaseCommand, Bindings } from '../commands/command-names.js';
 import type { ShellClient } from '../commands/client-port.js';
 import type { PaneAction, PaneBook } from '../state/panes.js';
@@ -20,6 +21,8 @@ export interface ViewAsk {
   client(): ShellClient | null;
   /** Whether aiosd is connected now (a poll asks nothing, and says nothing, while it is not). */
   connected: boolean;
+  /** The person's role at aiosd (null before it says): a view asks only what that role may read. */
+  role: Role | null;
   put(action: DataAction): void;
   /** Shows why a call failed on the flash line. */
   failed(what: string, error: unknown): void;
