@@ -278,6 +278,15 @@ describe('fleet goals in the fleet view', () => {
     });
     screen.type('k');
     await screen.waitFor(/web-01 +canary done +succeeded/);
+    // The poll follows the goals every second; the node list (facts put every 10 s) it reuses.
+    const goalsAsked = daemon?.calls('fleet/goals').length ?? 0;
+    await until(
+      'another poll',
+      () => Promise.resolve(daemon?.calls('fleet/goals').length ?? 0),
+      (n) => n > goalsAsked,
+      5000,
+    );
+    expect(daemon?.calls('fleet/nodes')).toHaveLength(1);
     expect(screen.text()).toMatch(/fleet goal 0000ABCD RUNNING .* 2 failed/);
     expect(screen.text()).toMatch(/web-02 +UNREACHABLE/);
     expect(screen.text()).toMatch(/plan B bbbbbbbbbbbb {2}1 node {2}rejected by alice/);

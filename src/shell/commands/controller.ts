@@ -453,7 +453,7 @@ export function createController(deps: ControllerDeps): Controller {
     }
     polledView = polled;
     if (running && polled !== null && metricsTimer === null)
-      metricsTimer = setInterval(() => loadView(ctx, polled), deps.metricsEveryMs ?? 1000);
+      metricsTimer = setInterval(() => loadView(ctx, polled, true), deps.metricsEveryMs ?? 1000);
   });
 
   return {

@@ -21,6 +21,14 @@ const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)}G`;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The node list as last read, per connection: nodes put their facts every 10 s, so the view's
+ * every-second poll (for fleet goals' progress) reads the bucket again only that often; showing
+ * the view and `r` always read it.
+ */
+const NODES_EVERY_MS = 10_000;
+const lastNodes = new WeakMap<object, { at: number; nodes: NodeFacts[] }>();
+
 function loadFleet(ask: ViewAsk): void {
   const c = ask.client();
   if (c === null) return;
@@ -31,8 +39,13 @@ function loadFleet(ask: ViewAsk): void {
       let goals: FleetData['goals'] = { started: [], reached: [] };
       let goalsError: string | null = null;
       if (status.joined) {
+        const kept = lastNodes.get(c);
         try {
-          nodes = (await c.call('fleet/nodes', {})).nodes;
+          if (ask.poll && kept !== undefined && Date.now() - kept.at < NODES_EVERY_MS) nodes = kept.nodes;
+          else {
+            nodes = (await c.call('fleet/nodes', {})).nodes;
+            lastNodes.set(c, { at: Date.now(), nodes });
+          }
         } catch (error) {
           nodesError = messageOf(error);
           ask.failed('cannot list the fleet nodes', error);

@@ -21,6 +21,8 @@ export interface ViewAsk {
   client(): ShellClient | null;
   /** Whether aiosd is connected now (a poll asks nothing, and says nothing, while it is not). */
   connected: boolean;
+  /** Asked by a polled view's timer rather than on show or `r`: a view may reuse what changes slowly. */
+  poll: boolean;
   /** The person's role at aiosd (null before it says): a view asks only what that role may read. */
   role: Role | null;
   put(action: DataAction): void;
