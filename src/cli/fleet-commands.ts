@@ -64,7 +64,7 @@ export async function fleetStatusCommand(sock: string, io: Io): Promise<number> 
     else
       io.out(
         s.joined
-          ? `node ${s.node}: ${s.connected ? 'connected to' : 'NOT connected to'} ${s.url ?? '?'}${s.problem === null ? '' : ` (${s.problem})`}\nkey: ${s.key}`
+          ? `node ${s.node}: ${s.connected ? 'connected to' : 'NOT connected to'} ${s.url ?? '?'}${s.problem === null ? '' : ` (${s.problem})`}\nkey: ${s.key}${s.consoleKey == null ? '' : `\nconsole key: ${s.consoleKey}`}`
           : `node ${s.node} is in no fleet (aios fleet join URL --creds FILE); its key: ${s.key}`,
       );
     return 0;

@@ -44,6 +44,7 @@ describe.skipIf(natsMissing !== null)('a fleet goal approved in the TUI', () => 
     expect(joined.code, joined.stderr).toBe(0);
     consoleKey = (JSON.parse(joined.stdout) as { consoleKey: string }).consoleKey;
     expect(consoleKey).toMatch(/^[\w-]{43}$/);
+    expect((await runCli(console1(), ['fleet', 'status'])).stdout).toContain(`console key: ${consoleKey}`);
     // Two nodes that map the console's key to their root account.
     for (const name of ['n1', 'n2']) nodes.push(await startNode(hub, name, { [consoleKey]: 'root' }));
     const c = await console1().client();
@@ -62,6 +63,18 @@ describe.skipIf(natsMissing !== null)('a fleet goal approved in the TUI', () => 
   afterAll(async () => {
     await disposeAll(hub, nodes, []);
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('--console leaves every decision to the TUI: --yes with it is refused, and nothing starts', async () => {
+    const r = await runCli(console1(), ['fleet', 'goal', 'disk usage', '--nodes', 'n*', '--console', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--console leaves every decision to the TUI');
+    const c = await console1().client();
+    try {
+      expect((await c.call('fleet/goals', {})).started).toEqual([]);
+    } finally {
+      c.close();
+    }
   });
 
   it("shows each node's plan group; a approves one, x rejects the other; only the approved node runs it", async () => {
