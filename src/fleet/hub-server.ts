@@ -12,6 +12,8 @@ import { hubPermissions } from './permissions.js';
 import { fleetConnect } from './creds.js';
 import type { FleetHubLimits } from './hub-limits.js';
 import { putRevocationMarks } from './revocation-marks.js';
+import { watchSeenUsers } from './hub-seen-keys.js';
+import { systemCreds } from './hub-system.js';
 
 export interface HubOptions {
   dir: string;
@@ -119,10 +121,21 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     o.log(`hub ready on ${url} (JetStream in ${join(o.dir, 'jetstream')}, nats-server pid ${child.pid ?? '?'})`);
   };
   await up();
+  // Every user key that connects is recorded, so creds older than issued.json can be revoked by name.
+  const id = await hubIdentity(o.dir);
+  const sys = await fleetConnect({
+    url,
+    creds: await systemCreds(o.dir),
+    name: 'aios-hub-watch',
+    persistent: true,
+    ...(ca === undefined ? {} : { ca }),
+  });
+  await watchSeenUsers({ dir: o.dir, nc: sys, accountPub: id.accountPub, log: o.log });
   return {
     url,
     async close() {
       closing = true;
+      await sys.close().catch(() => undefined);
       const p = child;
       if (p === null || p.exitCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));

@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -12,6 +13,8 @@ import type { TestDaemon } from '../helpers/daemon.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { fleetConnect } from '../../src/fleet/creds.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
+import { hubIdentity, mintCreds } from '../../src/fleet/hub-identity.js';
+import { nodePermissions, personPermissions } from '../../src/fleet/permissions.js';
 import { bootstrapHub } from '../../src/fleet/hub-bootstrap.js';
 import { defaultHubLimits } from '../../src/fleet/hub-limits.js';
 import { readFleet } from '../../src/fleet/node-listing.js';
@@ -255,6 +258,63 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const join2 = await runCli(s2, ['fleet', 'join', hub.url, '--creds', creds]);
     expect(join2.code, join2.stderr).toBe(0);
   }, 120_000);
+
+  it('revokes by name creds minted before the hub recorded them: seen connecting, or given as a file', async () => {
+    // Minted with the hub's account key but not recorded in issued.json: what an older hub handed out.
+    const id = await hubIdentity(hub.dir);
+    const old = await mintCreds(id, 'legacy1', { ...nodePermissions('legacy1'), tags: ['aios-node'] });
+    const oldPerson = await mintCreds(id, 'legacy2', { ...personPermissions('legacy2'), tags: ['aios-person'] });
+    const seen = () =>
+      existsSync(join(hub.dir, 'seen-users.jsonl')) ? readFileSync(join(hub.dir, 'seen-users.jsonl'), 'utf8') : '';
+    const nc = await fleetConnect({ url: hub.url, creds: old });
+    const dropped = nc.closed();
+    await until(() => seen().includes('"legacy1"'), 10_000);
+
+    const r = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--node', 'legacy1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      applied: true,
+      revocation: { name: 'legacy1', users: [expect.any(String)] },
+    });
+    // The open connection is dropped, and the creds connect no more.
+    await expect(Promise.race([dropped.then(() => 'dropped'), sleep(10_000).then(() => 'still open')])).resolves.toBe(
+      'dropped',
+    );
+    await expect(fleetConnect({ url: hub.url, creds: old })).rejects.toThrow(/Authorization/i);
+
+    // Never connected since: the hub knows no key of that name, and says how to give one.
+    const unknown = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--person', 'legacy2']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('--creds FILE');
+    const file = join(hub.dir, 'legacy2-copy.creds');
+    // A creds file of another name is refused: a wrong file cannot revoke someone else.
+    writeFileSync(file, old, { mode: 0o600 });
+    const wrong = await runCli({ env: process.env }, [
+      'fleet',
+      'revoke',
+      '--dir',
+      hub.dir,
+      '--person',
+      'legacy2',
+      '--creds',
+      file,
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain("node legacy1's, not person legacy2's");
+    writeFileSync(file, oldPerson, { mode: 0o600 });
+    const byFile = await runCli({ env: process.env }, [
+      'fleet',
+      'revoke',
+      '--dir',
+      hub.dir,
+      '--person',
+      'legacy2',
+      '--creds',
+      file,
+    ]);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    await expect(fleetConnect({ url: hub.url, creds: oldPerson })).rejects.toThrow(/Authorization/i);
+  }, 90_000);
 
   it('keeps what the audit stream holds when it is full: new entries are refused, none dropped', async () => {
     const held = async () => (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: 'aios.node.s1.>' })).state;
