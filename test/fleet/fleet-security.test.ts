@@ -31,6 +31,9 @@ import {
 } from './fleet-fixture.js';
 
 const MiB = 1024 * 1024;
+/** Small per-identity quotas, so that a flood reaches them quickly (the real nodes' ledgers stay far below). */
+const IN_QUOTA = 20;
+const AUDIT_QUOTA = 3000;
 
 async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -59,7 +62,8 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     configDir = mkdtempSync(join(tmpdir(), 'aios-hubconf-'));
     writeFileSync(
       join(configDir, 'config.toml'),
-      `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n`,
+      `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n` +
+        `in_max_msgs_per_node = ${IN_QUOTA}\naudit_max_msgs_per_node = ${AUDIT_QUOTA}\n`,
     );
     hub = await startHub(undefined, { ...process.env, AIOS_CONFIG: join(configDir, 'config.toml') });
     ada = await makePerson(hub, 'ada');
@@ -314,6 +318,54 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     ]);
     expect(byFile.code, byFile.stderr).toBe(0);
     await expect(fleetConnect({ url: hub.url, creds: oldPerson })).rejects.toThrow(/Authorization/i);
+  }, 90_000);
+
+  it("holds one identity's flood to its own quota: refused or trimmed there, while others still get through", async () => {
+    expect((await jsm.streams.info(STREAM_AUDIT)).config).toMatchObject({
+      max_msgs_per_subject: AUDIT_QUOTA,
+      discard_new_per_subject: true,
+    });
+    // A node floods its own audit subject with small entries (no byte cap comes near): refused at its quota.
+    const flooder = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'greedy') });
+    const other = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'modest') });
+    try {
+      const js = jetstream(flooder, { timeout: 5000 });
+      let refused: unknown = null;
+      for (let i = 0; i < AUDIT_QUOTA + 100 && refused === null; i += 100)
+        await Promise.all(
+          Array.from({ length: 100 }, () =>
+            js.publish(subjects.audit('greedy', 'entry'), 'x').catch((err: unknown) => (refused ??= err)),
+          ),
+        );
+      expect(String(refused)).toMatch(/maximum messages per subject/i);
+      const held = async (node: string) =>
+        (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: subjects.audit(node, 'entry') })).state.subjects?.[
+          subjects.audit(node, 'entry')
+        ] ?? 0;
+      expect(await held('greedy')).toBe(AUDIT_QUOTA);
+      // Another node's entries still go in.
+      await jetstream(other, { timeout: 5000 }).publish(subjects.audit('modest', 'entry'), 'mine');
+      expect(await held('modest')).toBe(1);
+    } finally {
+      await flooder.close();
+      await other.close();
+    }
+
+    // A person floods one node's queue: that queue keeps its newest IN_QUOTA, another node's waiting work stays.
+    const carol = await fleetConnect({ url: hub.url, creds: await token(hub, '--person', 'carol') });
+    try {
+      const js = jetstream(carol, { timeout: 5000 });
+      await js.publish(subjects.in('away', 'goal'), 'work for a node that is away');
+      for (let i = 0; i < IN_QUOTA * 3; i++) await js.publish(subjects.in('victim', 'goal'), `flood ${i}`);
+      const inHeld = async (subject: string) =>
+        (await jsm.streams.info(STREAM_IN, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+      expect(await inHeld(subjects.in('victim', 'goal'))).toBe(IN_QUOTA);
+      expect(await inHeld(subjects.in('away', 'goal'))).toBe(1);
+      const last = await jsm.streams.getMessage(STREAM_IN, { last_by_subj: subjects.in('victim', 'goal') });
+      expect(last?.string()).toBe(`flood ${IN_QUOTA * 3 - 1}`);
+    } finally {
+      await carol.close();
+    }
   }, 90_000);
 
   it('keeps what the audit stream holds when it is full: new entries are refused, none dropped', async () => {
