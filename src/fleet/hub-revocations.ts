@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, type User } from '@nats-io/jwt';
 import { credsJwt } from './creds.js';
-import { seenUsers } from './hub-seen-keys.js';
+import { seenUsers, type KnownUser } from './hub-seen-keys.js';
 
 export type IdentityKind = 'node' | 'person';
 
@@ -90,6 +90,26 @@ export function addRevocation(
       `this hub issued no creds to ${kind} ${name} that it knows of, and has seen none connect: give a copy of the creds with --creds FILE (see docs/fleet.md, "Revoking")`,
     );
   const revocation: Revocation = { kind, name, at: now, by, users };
+  writeList(dir, REVOKED, [...revokedList(dir), revocation]);
+  return revocation;
+}
+
+/**
+ * When older creds of a name revoked earlier connect for the first time (not issued.json's, so
+ * minted before it was kept, and so before the revocation): their key is revoked too, as the
+ * revocation of that name meant. Returns the revocation added, or null.
+ */
+export function revokeLateArrival(dir: string, u: KnownUser, now = Date.now()): Revocation | null {
+  const earlier = revokedList(dir).filter((r) => r.kind === u.kind && r.name === u.name);
+  const issued = readList<Issued>(dir, ISSUED).some((i) => i.user === u.user);
+  if (earlier.length === 0 || issued || earlier.some((r) => r.users.includes(u.user))) return null;
+  const revocation: Revocation = {
+    kind: u.kind,
+    name: u.name,
+    at: now,
+    by: 'hub (name revoked earlier)',
+    users: [u.user],
+  };
   writeList(dir, REVOKED, [...revokedList(dir), revocation]);
   return revocation;
 }

@@ -60,6 +60,8 @@ export async function watchSeenUsers(o: {
   nc: NatsConnection;
   accountPub: string;
   log: (line: string) => void;
+  /** Each user seen for the first time, once recorded. */
+  onNew?: (u: KnownUser) => void;
 }): Promise<void> {
   const file = join(o.dir, SEEN);
   const known = new Set(seenUsers(o.dir).map((u) => u.user));
@@ -68,6 +70,7 @@ export async function watchSeenUsers(o: {
     if (u === null || known.has(u.user)) return;
     known.add(u.user);
     appendFileSync(file, JSON.stringify({ ...u, seen: Date.now() }) + '\n', { mode: 0o600 });
+    o.onNew?.(u);
   };
   o.nc.subscribe(`$SYS.ACCOUNT.${o.accountPub}.CONNECT`, {
     callback: (err, m) => {

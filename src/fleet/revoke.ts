@@ -3,12 +3,10 @@
 // creds file given (NATS JWT revocations), the running nats-server is sent the
 // account's new JWT (it drops the revoked connections and refuses them from then on), the node
 // list gets a mark that `aios fleet nodes` shows, and the hub's audit file a line.
-import { appendFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { credsJwt, fleetConnect } from './creds.js';
 import { hubIdentity } from './hub-identity.js';
-import { systemCreds } from './hub-system.js';
+import { auditRevocation, pushAccountJwt, systemCreds } from './hub-system.js';
 import { addRevocation, type IdentityKind, type Revocation } from './hub-revocations.js';
 import { userOfJwt } from './hub-seen-keys.js';
 import { connectHub, hubCa, hubUrl } from './hub-server.js';
@@ -46,26 +44,14 @@ export async function fleetRevoke(
   const name = checkName(kind, 'node' in who ? who.node : who.person);
   const more = o.creds === undefined ? [] : [await keyOfCreds(dir, kind, name, o.creds)];
   const revocation = addRevocation(dir, kind, name, by, Date.now(), more);
-  appendFileSync(
-    join(dir, 'hub-audit.jsonl'),
-    JSON.stringify({
-      ts: revocation.at,
-      actor: by,
-      action: 'fleet.revoke',
-      subject: `${kind} ${name}`,
-      users: revocation.users,
-    }) + '\n',
-    { mode: 0o600 },
-  );
+  auditRevocation(dir, revocation);
   const url = hubUrl(dir);
   if (url === null) return { revocation, applied: false, note: 'the hub applies it at its next start' };
   try {
-    const id = await hubIdentity(dir);
     const ca = hubCa(dir);
     const sys = await fleetConnect({ url, creds: await systemCreds(dir), ...(ca === undefined ? {} : { ca }) });
     try {
-      sys.publish(`$SYS.REQ.ACCOUNT.${id.accountPub}.CLAIMS.UPDATE`, new TextEncoder().encode(id.accountJwt));
-      await sys.flush();
+      await pushAccountJwt(sys, dir);
     } finally {
       await sys.close();
     }

@@ -263,7 +263,7 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     expect(join2.code, join2.stderr).toBe(0);
   }, 120_000);
 
-  it('revokes by name creds minted before the hub recorded them: seen connecting, or given as a file', async () => {
+  it('revokes by name creds minted before the hub recorded them: seen connecting, connecting later, or given as a file', async () => {
     // Minted with the hub's account key but not recorded in issued.json: what an older hub handed out.
     const id = await hubIdentity(hub.dir);
     const old = await mintCreds(id, 'legacy1', { ...nodePermissions('legacy1'), tags: ['aios-node'] });
@@ -285,6 +285,14 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
       'dropped',
     );
     await expect(fleetConnect({ url: hub.url, creds: old })).rejects.toThrow(/Authorization/i);
+    // Another older creds file of the revoked name, first seen now: dropped as it connects, and refused after.
+    const older = await mintCreds(id, 'legacy1', { ...nodePermissions('legacy1'), tags: ['aios-node'] });
+    const late = await fleetConnect({ url: hub.url, creds: older });
+    await expect(
+      Promise.race([late.closed().then(() => 'dropped'), sleep(10_000).then(() => 'still open')]),
+    ).resolves.toBe('dropped');
+    await expect(fleetConnect({ url: hub.url, creds: older })).rejects.toThrow(/Authorization/i);
+    expect(readFileSync(join(hub.dir, 'hub-audit.jsonl'), 'utf8')).toMatch(/"actor":"hub \(name revoked earlier\)"/);
 
     // Never connected since: the hub knows no key of that name, and says how to give one.
     const unknown = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--person', 'legacy2']);
