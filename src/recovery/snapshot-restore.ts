@@ -22,7 +22,6 @@ import {
   unlinkSync,
   writeSync,
   type BigIntStats,
-  type Stats,
 } from 'node:fs';
 import { lchown, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -106,7 +105,7 @@ export interface RestorePlan {
  */
 export function planRestore(
   entries: readonly SnapshotEntry[],
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: BigIntStats, sha256: string) => boolean,
   opts: RestoreOptions = {},
 ): RestorePlan {
   const ops: RestoreOp[] = [];
@@ -139,7 +138,7 @@ export function planRestore(
             ops.push({ kind: 'link', path: e.path, target: first, temp: tempFor(e.path) });
           break;
         }
-        if (now?.isFile() === true && sameContent(e.path, now as unknown as Stats, e.sha256)) {
+        if (now?.isFile() === true && sameContent(e.path, now, e.sha256)) {
           if (metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'meta', path: e.path, ...meta, link: false });
           break;
         }
@@ -564,7 +563,7 @@ export async function restoreFiles(
   snapshotId: string,
   entries: readonly SnapshotEntry[],
   blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: BigIntStats, sha256: string) => boolean,
   spares: SparePool | null = null,
   opts: RestoreOptions = {},
 ): Promise<FileRestore> {
