@@ -188,7 +188,7 @@ export function planRestore(
 }
 
 /** What is in a recorded tree now that the snapshot did not hold: removed (deepest first, at commit). */
-function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
+export function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
   if (trees.length === 0) return [];
   const recorded = new Set(entries.map((e) => e.path));
   const ops: RestoreOp[] = [];
@@ -201,6 +201,26 @@ function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[])
     }
   }
   return ops;
+}
+
+/** What a restore's ops do, as a review lists them (not the directory times a restore itself disturbs). */
+export interface RestoreReview {
+  /** Paths written back to what the snapshot holds (content, link, mode, owner, xattrs or times). */
+  restore: string[];
+  /** Paths that are there now and were not then: removed. */
+  remove: string[];
+  /** Directories made again. */
+  create: string[];
+}
+
+export function reviewOf(ops: readonly RestoreOp[]): RestoreReview {
+  const review: RestoreReview = { restore: [], remove: [], create: [] };
+  for (const op of ops) {
+    if (op.kind === 'remove') review.remove.push(op.path);
+    else if (op.kind === 'dir' && op.created) review.create.push(op.path);
+    else if (!(op.kind === 'dir' && op.timesOnly === true)) review.restore.push(op.path);
+  }
+  return review;
 }
 
 /**

@@ -14,9 +14,13 @@ import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { lstatMeta, xattrsNow, type MetaStat } from './fs-meta.js';
 import { inTree, treePaths } from './snapshot-tree.js';
 import {
+  planRestore,
   recoverRestores,
   restoreFiles,
+  reviewOf,
+  SnapshotRestoreError,
   type RestoreOptions,
+  type RestoreReview,
   type SnapshotEntry,
   type SnapshotEntryType,
 } from './snapshot-restore.js';
@@ -99,6 +103,11 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+
+export interface StoreRestoreOptions extends Omit<RestoreOptions, 'trees'> {
+  /** Only what the snapshot recorded at or under this absolute path (no machine state). */
+  under?: string;
+}
 
 export interface StateRestore extends StateRestoreReport {
   kind: StateUse['kind'];
@@ -252,7 +261,7 @@ export class SnapshotStore {
    * One restore at a time: staging yields to the event loop, and a second restore starting then
    * would take the first one's journal row for a crashed restore and undo it.
    */
-  restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+  restore(id: string, opts: StoreRestoreOptions = {}): Promise<RestoreResult> {
     const run = this.restoring.then(async () => {
       // No new spares while a restore wants the disk; filled again after it.
       this.spares.pause();
@@ -266,12 +275,10 @@ export class SnapshotStore {
     return run;
   }
 
-  private async restoreNow(id: string, opts: RestoreOptions): Promise<RestoreResult> {
+  private async restoreNow(id: string, opts: StoreRestoreOptions): Promise<RestoreResult> {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
-    const entries = this.entries(id);
-    // A step's directories recorded whole: what is in them now and was not then is removed.
-    const trees = this.row(id)?.kind === 'step' ? this.roots(id) : [];
+    const { entries, trees } = this.scope(id, opts.under);
     const files = await restoreFiles(
       this.journal,
       journalId(),
@@ -283,9 +290,13 @@ export class SnapshotStore {
       { ...opts, trees },
     );
     const states: StateRestore[] = [];
-    const saved = this.db
-      .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
-      .all(id) as { kind: StateUse['kind']; data: string }[];
+    // Packages, services and the firewall belong to the whole snapshot, not to a path in it.
+    const saved =
+      opts.under === undefined
+        ? (this.db
+            .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
+            .all(id) as { kind: StateUse['kind']; data: string }[])
+        : [];
     for (const s of saved) {
       const provider = this.providers.get(s.kind);
       if (provider === undefined) {
@@ -304,6 +315,48 @@ export class SnapshotStore {
     if (snapshot === undefined) throw new SnapshotNotFoundError(id);
     const problems = [...files.problems, ...states.flatMap((s) => s.problems.map((p) => `${s.kind}: ${p}`))];
     return { snapshot, restored: entries.map((e) => e.path), changed: files.changed, states, problems };
+  }
+
+  /**
+   * What restore(id, { under }) would change now, for a review before it is confirmed: paths
+   * written back, removed (new in a recorded directory) and made again. Changes nothing.
+   */
+  previewRestore(id: string, under?: string): RestoreReview & { problems: string[] } {
+    if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
+    const { entries, trees } = this.scope(id, under);
+    try {
+      const plan = planRestore(entries, (path, st, sha) => this.sameContent(path, st, sha), { trees });
+      return { ...reviewOf(plan.ops), problems: plan.problems };
+    } catch (error) {
+      if (!(error instanceof SnapshotRestoreError)) throw error;
+      return { restore: [], remove: [], create: [], problems: [error.message] };
+    }
+  }
+
+  /** The directories this snapshot recorded whole (a tree snapshot's roots, a step's writeDirs): a restore removes what is new in them. */
+  treesOf(id: string): string[] {
+    return this.roots(id);
+  }
+
+  /**
+   * The entries a restore puts back and the directories it makes exactly as recorded: all of
+   * them, or only what lies under `under` (a directory there is made as recorded too, when the
+   * snapshot recorded the tree it is in).
+   */
+  private scope(id: string, under: string | undefined): { entries: SnapshotEntry[]; trees: string[] } {
+    const entries = this.entries(id);
+    const roots = this.roots(id);
+    if (under === undefined) return { entries, trees: roots };
+    if (!isAbsolute(under)) throw new SnapshotRestoreError(`the path to restore must be absolute, got "${under}"`);
+    const at = resolve(under);
+    const inside = entries.filter((e) => inTree(at, e.path));
+    if (inside.length === 0)
+      throw new SnapshotRestoreError(
+        `snapshot ${id} records nothing at or under ${at}; 'aios snapshots' lists what each one holds`,
+      );
+    const trees = roots.filter((r) => inTree(at, r));
+    const within = inside.some((e) => e.path === at && e.type === 'dir') && roots.some((r) => inTree(r, at));
+    return { entries: inside, trees: within && !trees.includes(at) ? [...trees, at] : trees };
   }
 
   list(limit = 50): SnapshotView[] {
