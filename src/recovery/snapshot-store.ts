@@ -2,7 +2,7 @@
 // changed them, or of whole trees like /etc on a schedule, and the way back to it. Rows live in
 // SQLite; file contents in a content-addressed BlobStore; a file index lets an unchanged file
 // be recorded again without reading it.
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { durably, type Db } from '../memory/database.js';
@@ -13,6 +13,7 @@ import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
 import { lstatMeta, xattrsNow, type MetaStat } from './fs-meta.js';
 import { inTree, treePaths } from './snapshot-tree.js';
+import { onDisk, treeRoot } from './on-disk.js';
 import {
   planRestore,
   recoverRestores,
@@ -205,13 +206,18 @@ export class SnapshotStore {
     }
     for (const t of input.trees ?? []) {
       if (!isAbsolute(t)) throw new Error(`snapshot paths must be absolute, got "${t}"`);
-      if (lstatSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
+      if (statSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
         throw new Error(`${t} is declared as a directory to record whole, but is not a directory`);
     }
-    const roots = [...new Set((input.trees ?? []).map((t) => resolve(t)))];
+    // Recorded where they are on disk (on-disk.ts): a directory reached through a link is restorable.
+    const declared = (input.trees ?? []).map((t) => treeRoot(resolve(t)));
+    const roots = [...new Set(declared.map((t) => t.dir))];
     const inRoots = (p: string): boolean => roots.some((r) => inTree(r, p));
     // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
-    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))].filter((p) => !inRoots(p));
+    const links = declared.flatMap((t) => (t.link === null ? [] : [t.link]));
+    const paths = [...new Set([...input.paths, ...kept].map((p) => onDisk(resolve(p))).concat(links))].filter(
+      (p) => !inRoots(p),
+    );
     const fresh: string[] = [];
     const indexed: [string, MetaStat, string][] = [];
     const counter = { read: 0 };
@@ -225,8 +231,10 @@ export class SnapshotStore {
 
   /** Records whole trees (every file, directory and link under each root), reusing hashes of unchanged files. */
   captureTree(input: { roots: string[]; label: string; kind: 'manual' | 'auto' }): TreeCapture {
-    const roots = [...new Set(input.roots.map((r) => resolve(r)))];
     for (const r of input.roots) if (!isAbsolute(r)) throw new Error(`snapshot paths must be absolute, got "${r}"`);
+    // A root that is a link to a directory: the link is recorded, and the tree where it points.
+    const declared = input.roots.map((r) => treeRoot(resolve(r)));
+    const roots = [...new Set(declared.map((t) => t.dir))];
     const fresh: string[] = [];
     const indexed: [string, MetaStat, string][] = [];
     const skipped: string[] = [];
@@ -251,6 +259,7 @@ export class SnapshotStore {
       }
       for (const name of names) visit(join(path, name));
     };
+    for (const t of declared) if (t.link !== null && !roots.some((r) => inTree(r, t.link as string))) visit(t.link);
     for (const root of roots) visit(root);
     const snapshot = this.save({ label: input.label, kind: input.kind, entries, roots, states: [], fresh, indexed });
     return { snapshot, entries: entries.length, hashed: counter.read, skipped };
