@@ -110,8 +110,9 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .requiredOption('--dir <dir>', "the hub's directory")
     .option('--node <name>', 'revoke this node')
     .option('--person <name>', 'revoke this person')
+    .option('--creds <file>', "also a copy of creds the hub never recorded nor saw connect (that name's, this hub's)")
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dir: string; node?: string; person?: string; json?: boolean }) =>
+    .action(async (opts: { dir: string; node?: string; person?: string; creds?: string; json?: boolean }) =>
       guarded(deps, async () => {
         const node = opts.node ?? program.opts<{ node?: string }>().node;
         if ((node === undefined) === (opts.person === undefined)) {
@@ -123,6 +124,7 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
           opts.dir,
           node !== undefined ? { node } : { person: opts.person ?? '' },
           deps.io(opts.json),
+          opts.creds,
         );
       }),
     );

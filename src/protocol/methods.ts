@@ -209,7 +209,8 @@ export const methods = {
   },
   'snapshot/restore': {
     perm: admin,
-    params: z.object({ snapshotId: z.string() }).strict(),
+    // path: only what the snapshot recorded at or under it (a directory: what is new in it is removed).
+    params: z.object({ snapshotId: z.string(), path: z.string().min(1).optional() }).strict(),
     result: z.object({
       snapshot: SnapshotView,
       restored: z.array(z.string()),
@@ -222,6 +223,17 @@ export const methods = {
         )
         .optional(),
       problems: z.array(z.string()).optional(),
+    }),
+  },
+  'snapshot/preview': {
+    // What snapshot/restore would change now (it names paths anywhere on the node, as restoring does); changes nothing.
+    perm: admin,
+    params: z.object({ snapshotId: z.string(), path: z.string().min(1).optional() }).strict(),
+    result: z.object({
+      restore: z.array(z.string()),
+      remove: z.array(z.string()),
+      create: z.array(z.string()),
+      problems: z.array(z.string()),
     }),
   },
   'snapshot/create': {
