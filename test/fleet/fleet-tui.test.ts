@@ -155,6 +155,17 @@ describe.skipIf(natsMissing !== null)('a fleet goal approved in the TUI', () => 
       const audit = await c.call('audit/list', { limit: 200 });
       const decided = audit.entries.filter((e) => e.action === 'fleet.decide' && e.subject === fleetGoal);
       expect(decided.map((e) => e.actor)).toEqual(['root', 'root']);
+      // A decision again, on another hash, or on a goal not started here: refused, saying why.
+      const hash = goal?.groups[0]?.hash ?? '';
+      await expect(c.call('fleet/decide', { fleetGoal, planHash: hash, decision: 'approve' })).rejects.toThrow(
+        /was already decided \(approve\) by root/,
+      );
+      await expect(
+        c.call('fleet/decide', { fleetGoal, planHash: 'f'.repeat(64), decision: 'approve' }),
+      ).rejects.toThrow(/has no plan group ffffffffffff: reload and review again/);
+      await expect(c.call('fleet/decide', { fleetGoal: 'NOSUCH', planHash: hash, decision: 'reject' })).rejects.toThrow(
+        /no fleet goal NOSUCH was started at this console/,
+      );
     } finally {
       c.close();
     }
