@@ -20,7 +20,17 @@ import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
-import { FleetJoinParams, FleetStatus, NodeListing, PlanDraft, RevokedMark } from './fleet.js';
+import {
+  FleetDecideParams,
+  FleetGoals,
+  FleetGoalView,
+  FleetJoinParams,
+  FleetStartParams,
+  FleetStatus,
+  NodeListing,
+  PlanDraft,
+  RevokedMark,
+} from './fleet.js';
 import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
@@ -568,6 +578,11 @@ export const methods = {
     params: Empty,
     result: z.object({ nodes: z.array(NodeListing), revoked: z.array(RevokedMark).default([]) }),
   },
+  // Fleet goals from this node's console (the TUI's fleet view): started, and each plan group
+  // approved or rejected, by an admin here; sent with the console's creds and key (docs/fleet.md).
+  'fleet/goals': { perm: admin, params: Empty, result: FleetGoals },
+  'fleet/start': { perm: admin, params: FleetStartParams, result: FleetGoalView },
+  'fleet/decide': { perm: admin, params: FleetDecideParams, result: FleetGoalView },
   'plan/draft': {
     // admin: the planner's fact calls run with no goal, so with no submitter's identity to run as.
     perm: admin,
