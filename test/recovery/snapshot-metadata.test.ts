@@ -166,6 +166,25 @@ describe.skipIf(!isRoot)('a re-snapshot of a tree records xattrs as they are now
     await store.restore(first.snapshot.id);
     expect(xattr(join(tree, 'a'), 'user.v')).toBe('one');
   });
+
+  it("takes an unchanged file's xattrs from the file index, and reads them where the index has none", async () => {
+    const { store, db, work } = setup();
+    const tree = join(work, 'tree');
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'a'), 'a\n');
+    setXattr(join(tree, 'a'), 'user.v', 'kept');
+    await new Promise((r) => setTimeout(r, 60));
+    store.captureTree({ roots: [tree], label: 'first', kind: 'manual' });
+    const indexed = (): unknown =>
+      db.prepare('SELECT xattrs FROM file_index WHERE path = ?').pluck().get(join(tree, 'a'));
+    const want = JSON.stringify([['user.v', Buffer.from('kept').toString('base64')]]);
+    expect(indexed()).toBe(want);
+    // An index row without xattrs (written by a store recording none): the next snapshot reads them from the file.
+    db.prepare('UPDATE file_index SET xattrs = NULL').run();
+    const second = store.captureTree({ roots: [tree], label: 'second', kind: 'manual' });
+    expect(second.hashed).toBe(0);
+    expect(store.entries(second.snapshot.id).find((e) => e.path === join(tree, 'a'))?.xattrs).toBe(want);
+  });
 });
 
 describe.skipIf(!isRoot)('hard links', () => {
