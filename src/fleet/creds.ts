@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { decode, type User } from '@nats-io/jwt';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { subjects } from './subjects.js';
+import { subjects, type IdentityKind } from './subjects.js';
 
 export interface CredsIdentity {
-  kind: 'node' | 'person' | 'hub';
+  kind: IdentityKind | 'hub';
   name: string;
 }
 

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { decode, type User } from '@nats-io/jwt';
 import { credsJwt } from './creds.js';
 import { seenUsers, type KnownUser } from './hub-seen-keys.js';
+import type { IdentityKind } from './subjects.js';
 
-export type IdentityKind = 'node' | 'person';
+export type { IdentityKind };
 
 interface Issued {
   kind: IdentityKind;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { decode, type User } from '@nats-io/jwt';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { claimsIdentity } from './creds.js';
-import type { IdentityKind } from './hub-revocations.js';
+import type { IdentityKind } from './subjects.js';
 
 export interface KnownUser {
   kind: IdentityKind;

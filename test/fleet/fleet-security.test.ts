@@ -180,8 +180,15 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', '*', '--yes', '--json']);
     expect(goal.code).toBe(1);
     expect(goal.stderr).toMatch(/REFUSED s2: it presents key/);
-    const result = JSON.parse(goal.stdout) as { nodes: { node: string; report: { state: string } | null }[] };
+    const result = JSON.parse(goal.stdout) as {
+      nodes: { node: string; report: { state: string } | null }[];
+      refused: { node: string; why: string }[];
+    };
     expect(result.nodes.map((n) => [n.node, n.report?.state])).toEqual([['s1', 'succeeded']]);
+    // The refused node is in the JSON result too, with its reason, not only on stderr.
+    expect(result.refused).toEqual([
+      { node: 's2', why: expect.stringMatching(/^it presents key .*aios fleet trust s2 KEY$/) },
+    ]);
     const c = await s2.client();
     try {
       expect((await c.call('goal/list', { limit: 50 })).goals.filter((g) => g.text === 'disk usage')).toEqual([]);
@@ -239,6 +246,17 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', 's2', '--yes']);
     expect(goal.code).toBe(1);
     expect(goal.stderr).toContain('REFUSED s2: its creds were revoked');
+    // Every selected node refused: --json still says which, and why, and that nothing was started.
+    const json = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', 's2', '--yes', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      fleetGoal: null,
+      groups: [],
+      nodes: [],
+      failures: 0,
+      stopped: false,
+      refused: [{ node: 's2', why: expect.stringContaining('its creds were revoked') }],
+    });
     const hubAudit = readFileSync(join(hub.dir, 'hub-audit.jsonl'), 'utf8');
     expect(hubAudit).toMatch(/"action":"fleet.revoke","subject":"node s2"/);
     expect(hubAudit).toMatch(/"subject":"person bob"/);
