@@ -27,6 +27,10 @@ import { fmt, median, percentile, type Row } from './stats.js';
 const NODES = Number(process.env['BENCH_FLEET_NODES'] ?? 200);
 const RUNS = Number(process.env['BENCH_FLEET_RUNS'] ?? 7);
 
+/** When each node's engine was last asked to plan and to run (BENCH_FLEET_TRACE: where a slow goal waited). */
+const submittedAt = new Map<number, number>();
+const decidedAt = new Map<number, number>();
+
 const actor: Actor = { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: '/root' };
 
 /**
@@ -53,6 +57,7 @@ function fakeEngine(index: number): GoalEngineLike & { rpc: FleetNodeDeps['rpc']
   });
   return {
     submit: async (text) => {
+      submittedAt.set(index, performance.now());
       const id = `G${index}-${goals.size}`;
       const now = new Date().toISOString();
       const g: GoalView = {
@@ -80,6 +85,7 @@ function fakeEngine(index: number): GoalEngineLike & { rpc: FleetNodeDeps['rpc']
       if (method !== 'plan/decide') return { result: null };
       const planId = (params as { planId: string }).planId;
       const g = [...goals.values()].find((x) => x.plan?.id === planId) as GoalView;
+      decidedAt.set(index, performance.now());
       g.state = 'running';
       setTimeout(() => {
         g.state = 'succeeded';
@@ -208,10 +214,15 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
             .map((n) => `${n.node} ${n.phase} ${n.report?.state}`)
             .join(', ')})`,
         );
-      if (process.env['BENCH_FLEET_TRACE'] !== undefined)
+      if (process.env['BENCH_FLEET_TRACE'] !== undefined) {
+        const last = (m: Map<number, number>, from: number) => {
+          const [i, t] = [...m].reduce((a, b) => (b[1] > a[1] ? b : a));
+          return `${names[i] ?? i} at ${fmt(t - from)} ms`;
+        };
         process.stderr.write(
-          `run ${run}: grouped ${fmt(plannedAt - t0)} ms, running ${fmt(lastRunning - approvedAt)} ms\n`,
+          `run ${run}: grouped ${fmt(plannedAt - t0)} ms, running ${fmt(lastRunning - approvedAt)} ms; last planned ${last(submittedAt, t0)}, last run ${last(decidedAt, approvedAt)}\n`,
         );
+      }
       grouped.push(plannedAt - t0);
       running.push(lastRunning - approvedAt);
     }

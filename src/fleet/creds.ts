@@ -53,6 +53,9 @@ export async function fleetConnect(o: FleetConnectOptions): Promise<NatsConnecti
     reconnectTimeWait: 500,
     waitOnFirstConnect: o.persistent === true,
     timeout: 5000,
+    // No stack captured for every request's possible error: with a JetStream publish per report
+    // and per approval, making those errors was about 6% of a 200-node rollout's CPU (bench/fleet.ts).
+    noAsyncTraces: true,
   });
 }
 

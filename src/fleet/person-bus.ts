@@ -89,7 +89,9 @@ export function personBus(nc: NatsConnection, key: SigningKey, pins: NodePins | 
           ? { deliver_policy: DeliverPolicy.All }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: await firstSeqSince(js, STREAM_OUT, since) }),
       });
-      const messages = await consumer.consume();
+      // Pulls of 5 s, not 30: should a pull be lost, the client finds it (missed heartbeats) in
+      // proportion to this, and a person waits on what follows.
+      const messages = await consumer.consume({ expires: 5_000 });
       void (async () => {
         for await (const m of messages) {
           const e = parseEnvelope(m.data);

@@ -2,13 +2,15 @@
 // [fleet] people trusts, that it is meant for this node, that it is fresh, and that its nonce was
 // never seen. Nonces are remembered in the state directory for as long as a request stays fresh, so
 // a restart does not open a window for replays.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { signatureHolds, type Envelope } from './signing.js';
 
 export type Checked = { ok: true; account: string } | { ok: false; why: string };
 
 export class RequestCheck {
   private readonly seen = new Map<string, number>();
+  /** The nonce file, open for appending: one write per request rather than an open, write and close. */
+  private fd: number | null = null;
 
   constructor(
     private readonly o: {
@@ -62,7 +64,16 @@ export class RequestCheck {
 
   private remember(nonce: string, ts: number, cut: number): void {
     this.seen.set(nonce, ts);
-    if (this.o.file !== null) appendFileSync(this.o.file, JSON.stringify({ nonce, ts }) + '\n', { mode: 0o600 });
+    if (this.o.file !== null) {
+      this.fd ??= openSync(this.o.file, 'a', 0o600);
+      writeSync(this.fd, JSON.stringify({ nonce, ts }) + '\n');
+    }
     if (this.seen.size > 10_000) for (const [n, t] of this.seen) if (t < cut) this.seen.delete(n);
+  }
+
+  /** Closes the nonce file (reopened at the next request). */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
