@@ -15,7 +15,7 @@ import type { GoalView } from '../src/protocol/model.js';
 import { fleetConnect } from '../src/fleet/creds.js';
 import { hubIdentity, mintCreds } from '../src/fleet/hub-identity.js';
 import { addHubNode, hubCreds } from '../src/fleet/hub-server.js';
-import { FleetNode } from '../src/fleet/node-agent.js';
+import { FleetNode, type FleetNodeDeps } from '../src/fleet/node-agent.js';
 import type { GoalEngineLike } from '../src/fleet/node-goals.js';
 import { nodePermissions, personPermissions } from '../src/fleet/permissions.js';
 import { personBus, type PersonBus } from '../src/fleet/person-bus.js';
@@ -29,8 +29,11 @@ const RUNS = Number(process.env['BENCH_FLEET_RUNS'] ?? 7);
 
 const actor: Actor = { uid: 0, gid: 0, groups: [], name: 'root', role: 'admin', home: '/root' };
 
-/** Plans at once; runs for 100 ms once approved. Nodes 0..179 plan A, the rest plan B. */
-function fakeEngine(index: number): GoalEngineLike {
+/**
+ * Plans at once; runs for 100 ms once approved (plan/decide, as the node's RPC server would take
+ * it). Nodes 0..179 plan A, the rest plan B.
+ */
+function fakeEngine(index: number): GoalEngineLike & { rpc: FleetNodeDeps['rpc'] } {
   const goals = new Map<string, GoalView>();
   const step = (path: string) => ({
     id: 's1',
@@ -73,15 +76,16 @@ function fakeEngine(index: number): GoalEngineLike {
       return g;
     },
     get: (id) => goals.get(id) as GoalView,
-    decide: (planId) => {
+    rpc: async (_actor, method, params) => {
+      if (method !== 'plan/decide') return { result: null };
+      const planId = (params as { planId: string }).planId;
       const g = [...goals.values()].find((x) => x.plan?.id === planId) as GoalView;
       g.state = 'running';
       setTimeout(() => {
         g.state = 'succeeded';
       }, 100);
-      return g;
+      return { result: g };
     },
-    rollback: async (id) => goals.get(id) as GoalView,
   };
 }
 
@@ -138,12 +142,13 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
     for (const [i, name] of names.entries()) {
       const stateDir = join(dir, 'nodes', name);
       mkdirSync(stateDir, { recursive: true });
+      const engine = fakeEngine(i);
       const node = new FleetNode({
         stateDir,
         nodeName: name,
         version: 'bench',
         config: () => ({ labels: {}, people: { [personKey.publicKey]: 'root' }, max_age_s: 120 }),
-        engine: fakeEngine(i),
+        engine,
         ledger: {
           list: () => [],
           checkpoints: () => [],
@@ -152,7 +157,7 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
         },
         audit: () => undefined,
         actorFor: () => actor,
-        rpc: async () => ({ result: null }),
+        rpc: engine.rpc,
         problems: () => [],
         log: () => undefined,
         warn: () => undefined,

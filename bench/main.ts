@@ -154,7 +154,8 @@ async function plannerOnly(): Promise<void> {
 }
 
 // Each section's rows are saved under its name for docs/benchmarks.md (bench/page.mjs).
-// BENCH_ONLY=NAME runs one section alone (soak with BENCH_SOAK_S=3600 is the hour, `soak-hour`);
+// BENCH_ONLY=NAME runs one section alone (soak with BENCH_SOAK_S=3600 is the hour, `soak-hour`, or
+// `soak-hour-retention` with BENCH_SOAK_RETENTION);
 // guard is the key guard's cost alone.
 const sectionRuns: Record<string, () => unknown> = {
   foundation: async () => {
@@ -179,8 +180,13 @@ const inEverything = Object.keys(sectionRuns).filter((name) => name !== 'guard')
 const only = process.env['BENCH_ONLY'];
 if (only !== undefined && !(only in sectionRuns))
   throw new Error(`BENCH_ONLY=${only}: no such section (one of ${Object.keys(sectionRuns).join(', ')})`);
+// The hour with retention on has a block of its own, beside the hour without.
 const sectionName = (name: string): string =>
-  name === 'soak' && Number(process.env['BENCH_SOAK_S'] ?? 0) >= 3600 ? 'soak-hour' : name;
+  name !== 'soak' || Number(process.env['BENCH_SOAK_S'] ?? 0) < 3600
+    ? name
+    : process.env['BENCH_SOAK_RETENTION'] === undefined
+      ? 'soak-hour'
+      : 'soak-hour-retention';
 
 const stop = await startDaemon();
 try {

@@ -90,6 +90,12 @@ export interface SoakOptions {
   minSteadySamples?: number;
   /** The database's parts are measured at most this often (dbstat reads every page); default every sample. */
   detailEveryMs?: number;
+  /**
+   * At most this many goals a second: a cycle that ends early waits for its time. Without it the
+   * rate follows the machine's load, and with retention on one window's goals (and so the
+   * database's steady size) move with it.
+   */
+  goalsPerSecond?: number;
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'rejected', 'not_understood', 'interrupted', 'rolled_back']);
@@ -213,6 +219,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await sessions[leaving]?.call('events/subscribe', {});
     cycle++;
     await sample();
+    if (opts.goalsPerSecond !== undefined) {
+      const due = start + (ids.length / opts.goalsPerSecond) * 1000;
+      if (due > Date.now()) await sleep(due - Date.now());
+    }
   }
   const calls = await toolCallsPerGoal(session(0));
   for (const s of sessions) s.close();
@@ -333,12 +343,16 @@ export function rssSlopeKbPerMin(samples: readonly SoakSample[]): number {
 /**
  * `npm run bench`: the soak against a daemon of its own, for BENCH_SOAK_S seconds (120 by default).
  * BENCH_SOAK_RETENTION="10m" runs it with retention on: goals, events and memories kept that long,
- * collected every BENCH_SOAK_RETENTION_EVERY ("1m" by default).
+ * collected every BENCH_SOAK_RETENTION_EVERY ("1m" by default). BENCH_SOAK_RATE=N holds the rate at
+ * no more than N goals a second, so that one window holds the same number of goals however busy the
+ * machine is.
  */
 export async function soakBenchmark(root: string, rows: Row[], results: Record<string, unknown>): Promise<void> {
   const seconds = Number(process.env['BENCH_SOAK_S'] ?? 120);
   const window = process.env['BENCH_SOAK_RETENTION'];
   const every = process.env['BENCH_SOAK_RETENTION_EVERY'] ?? '1m';
+  const rate = process.env['BENCH_SOAK_RATE'] === undefined ? undefined : Number(process.env['BENCH_SOAK_RATE']);
+  if (rate !== undefined && !(rate > 0)) throw new Error('BENCH_SOAK_RATE must be a number of goals a second above 0');
   const dir = mkdtempSync(join(tmpdir(), 'aios-soak-'));
   if (window !== undefined)
     writeFileSync(
@@ -375,6 +389,7 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
       durationMs: seconds * 1000,
       sessions: 10,
       goalsPerCycle: 10,
+      ...(rate === undefined ? {} : { goalsPerSecond: rate }),
       ...(window === undefined
         ? {}
         : { retention: { windowMs: ageMs(window), everyMs: ageMs(every) }, detailEveryMs: 5000 }),
@@ -388,7 +403,8 @@ export async function soakBenchmark(root: string, rows: Row[], results: Record<s
       rssSlopeKbPerMin: slope,
       samples: r.samples.filter((_, i) => i % Math.max(1, Math.floor(r.samples.length / 200)) === 0),
     };
-    const label = `soak ${seconds} s${window === undefined ? '' : ` with retention ${window} (collected every ${every})`}, 10 sessions, ${r.submitted} goals, ${r.rolledBack} rolled back`;
+    const paced = rate === undefined ? '' : ` at most ${rate} goals/s,`;
+    const label = `soak ${seconds} s${window === undefined ? '' : ` with retention ${window} (collected every ${every})`},${paced} 10 sessions, ${r.submitted} goals, ${r.rolledBack} rolled back`;
     if (r.retention !== undefined) retentionRows(label, r.retention, rows);
     rows.push({
       name: `${label}: daemon RSS at the end (MiB)`,

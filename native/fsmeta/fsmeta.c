@@ -33,6 +33,7 @@ static const char *errno_name(int e) {
     case EDQUOT: return "EDQUOT";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EIO: return "EIO";
+    case ENOMEM: return "ENOMEM";
     default: return "EUNKNOWN";
   }
 }
@@ -71,6 +72,41 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t size, const 
   return 1;
 }
 
+/**
+ * llistxattr into `small`, or into a buffer of the size needed (set in *names, for the caller to
+ * free when it is not `small`): the length, or -1 with errno set and nothing to free.
+ */
+static ssize_t list_names(const char *path, char *small, size_t size, char **names) {
+  *names = small;
+  ssize_t len = llistxattr(path, small, size);
+  while (len < 0 && errno == ERANGE) {
+    ssize_t need = llistxattr(path, NULL, 0);
+    if (need < 0) break;
+    if (*names != small) free(*names);
+    *names = malloc(need + 1);
+    if (*names == NULL) { *names = small; errno = ENOMEM; return -1; }
+    len = llistxattr(path, *names, need + 1);
+  }
+  if (len < 0 && *names != small) { int e = errno; free(*names); *names = small; errno = e; }
+  return len;
+}
+
+/** lgetxattr as list_names does llistxattr. */
+static ssize_t get_value(const char *path, const char *name, char *small, size_t size, char **value) {
+  *value = small;
+  ssize_t len = lgetxattr(path, name, small, size);
+  while (len < 0 && errno == ERANGE) {
+    ssize_t need = lgetxattr(path, name, NULL, 0);
+    if (need < 0) break;
+    if (*value != small) free(*value);
+    *value = malloc(need + 1);
+    if (*value == NULL) { *value = small; errno = ENOMEM; return -1; }
+    len = lgetxattr(path, name, *value, need + 1);
+  }
+  if (len < 0 && *value != small) { int e = errno; free(*value); *value = small; errno = e; }
+  return len;
+}
+
 /** list(path) -> [name, Buffer][]: every xattr of the path (not followed), sorted as the kernel lists them. */
 static napi_value list_xattrs(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -82,19 +118,10 @@ static napi_value list_xattrs(napi_env env, napi_callback_info info) {
   napi_create_array(env, &out);
   // Most files have none: one syscall into a stack buffer answers them.
   char small[1024];
-  char *names = small;
-  ssize_t len = llistxattr(path, small, sizeof small);
-  while (len < 0 && errno == ERANGE) {
-    ssize_t need = llistxattr(path, NULL, 0);
-    if (need < 0) break;
-    if (names != small) free(names);
-    names = malloc(need + 1);
-    if (names == NULL) { napi_throw_error(env, "ENOMEM", "out of memory listing xattrs"); return NULL; }
-    len = llistxattr(path, names, need + 1);
-  }
+  char *names;
+  ssize_t len = list_names(path, small, sizeof small, &names);
   if (len < 0) {
     int e = errno;
-    if (names != small) free(names);
     if (e == EOPNOTSUPP) return out;  // a filesystem without xattrs has none to keep
     throw_errno(env, e, "llistxattr", path);
     return NULL;
@@ -103,19 +130,10 @@ static napi_value list_xattrs(napi_env env, napi_callback_info info) {
   char vsmall[4096];
   for (ssize_t off = 0; off < len; off += strlen(names + off) + 1) {
     const char *name = names + off;
-    char *value = vsmall;
-    ssize_t vlen = lgetxattr(path, name, vsmall, sizeof vsmall);
-    while (vlen < 0 && errno == ERANGE) {
-      ssize_t need = lgetxattr(path, name, NULL, 0);
-      if (need < 0) break;
-      if (value != vsmall) free(value);
-      value = malloc(need + 1);
-      if (value == NULL) break;
-      vlen = lgetxattr(path, name, value, need + 1);
-    }
+    char *value;
+    ssize_t vlen = get_value(path, name, vsmall, sizeof vsmall, &value);
     if (vlen < 0) {
       int e = errno;
-      if (value != vsmall) free(value);
       if (e == ENODATA) continue;  // removed between list and get
       if (names != small) free(names);
       throw_errno(env, e, "lgetxattr", path);
@@ -202,6 +220,187 @@ static napi_value set_times(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/** A growing byte buffer for the encoded xattrs. */
+struct out_buf { char *data; size_t len, cap; int failed; };
+
+static void out_put(struct out_buf *o, const char *s, size_t n) {
+  if (o->failed) return;
+  if (o->len + n + 1 > o->cap) {
+    size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
+    char *grown = o->data == NULL ? malloc(cap) : realloc(o->data, cap);
+    if (grown == NULL) { o->failed = 1; return; }
+    o->data = grown;
+    o->cap = cap;
+  }
+  memcpy(o->data + o->len, s, n);
+  o->len += n;
+}
+
+static void out_base64(struct out_buf *o, const unsigned char *v, size_t n) {
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char quad[4];
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned b = (unsigned)v[i] << 16 | (i + 1 < n ? (unsigned)v[i + 1] << 8 : 0) | (i + 2 < n ? v[i + 2] : 0);
+    quad[0] = digits[b >> 18 & 63];
+    quad[1] = digits[b >> 12 & 63];
+    quad[2] = i + 1 < n ? digits[b >> 6 & 63] : '=';
+    quad[3] = i + 2 < n ? digits[b & 63] : '=';
+    out_put(o, quad, 4);
+  }
+}
+
+/** A name JSON.stringify writes as it is (printable ASCII, no quote or backslash): then C's byte order is JS's sort order too. */
+static int plain_name(const char *name) {
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\') return 0;
+  return 1;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+enum encoded { ENC_OK, ENC_FALLBACK, ENC_ERRNO };
+
+/**
+ * The path's xattrs as fs-meta.ts's encodeXattrs writes them (JSON [[name, base64], ...] sorted by
+ * name, "[]" for none), byte for byte, so that a recording compares equal as text. ENC_FALLBACK
+ * when a name is not plain ASCII (JS encodes those); ENC_ERRNO with *err and *call set.
+ */
+static enum encoded encode_xattrs(const char *path, struct out_buf *o, int *err, const char **call) {
+  char small[1024];
+  char *names;
+  ssize_t len = list_names(path, small, sizeof small, &names);
+  if (len < 0) {
+    int e = errno;
+    if (e == EOPNOTSUPP) { out_put(o, "[]", 2); return ENC_OK; }
+    *err = e;
+    *call = "llistxattr";
+    return ENC_ERRNO;
+  }
+  size_t count = 0;
+  for (ssize_t off = 0; off < len; off += strlen(names + off) + 1) count++;
+  const char *sorted_small[32];
+  const char **sorted = count <= 32 ? sorted_small : malloc(count * sizeof *sorted);
+  enum encoded result = ENC_OK;
+  if (sorted == NULL) { *err = ENOMEM; *call = "llistxattr"; result = ENC_ERRNO; goto done; }
+  count = 0;
+  for (ssize_t off = 0; off < len; off += strlen(names + off) + 1) {
+    if (!plain_name(names + off)) { result = ENC_FALLBACK; goto done; }
+    sorted[count++] = names + off;
+  }
+  qsort(sorted, count, sizeof *sorted, by_name);
+  out_put(o, "[", 1);
+  int first = 1;
+  char vsmall[4096];
+  for (size_t i = 0; i < count; i++) {
+    char *value;
+    ssize_t vlen = get_value(path, sorted[i], vsmall, sizeof vsmall, &value);
+    if (vlen < 0) {
+      int e = errno;
+      if (e == ENODATA) continue;  // removed between list and get
+      *err = e;
+      *call = "lgetxattr";
+      result = ENC_ERRNO;
+      goto done;
+    }
+    out_put(o, first ? "[\"" : ",[\"", first ? 2 : 3);
+    first = 0;
+    out_put(o, sorted[i], strlen(sorted[i]));
+    out_put(o, "\",\"", 3);
+    out_base64(o, (const unsigned char *)value, (size_t)vlen);
+    out_put(o, "\"]", 2);
+    if (value != vsmall) free(value);
+  }
+  out_put(o, "]", 1);
+  if (o->failed) { *err = ENOMEM; *call = "llistxattr"; result = ENC_ERRNO; }
+done:
+  if (sorted != NULL && sorted != sorted_small) free(sorted);
+  if (names != small) free(names);
+  return result;
+}
+
+/** The encoded xattrs as a JS string; undefined for a name only JS encodes alike; NULL with an error thrown. */
+static napi_value encoded_value(napi_env env, const char *path) {
+  struct out_buf o = {0};
+  int e = 0;
+  const char *call = "";
+  enum encoded r = encode_xattrs(path, &o, &e, &call);
+  napi_value v = NULL;
+  if (r == ENC_OK) napi_create_string_latin1(env, o.data, o.len, &v);
+  else if (r == ENC_FALLBACK) napi_get_undefined(env, &v);
+  else throw_errno(env, e, call, path);
+  free(o.data);
+  return v;
+}
+
+/** encoded(path) -> string | undefined: the xattrs as encodeXattrs writes them (undefined: a name JS must encode). */
+static napi_value encoded_xattrs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char path[MAX_PATH];
+  if (argc < 1 || !get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  return encoded_value(env, path);
+}
+
+/** The data of a typed array of this type and at least `need` elements; NULL with a TypeError thrown. */
+static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t need, const char *what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (is) napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL);
+  if (!is || type != want || length < need) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a %s of at least %zu elements", what,
+             want == napi_float64_array ? "Float64Array" : "BigInt64Array", need);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  return data;
+}
+
+/**
+ * lstat(path, nums, big, withXattrs) -> string | null | undefined: one call per path for a
+ * snapshot. Fills nums (Float64Array) with mode, uid, gid, nlink, size and big (BigInt64Array)
+ * with dev, ino, atime, mtime and ctime in nanoseconds, as the kernel gives them (no BigInt
+ * stats object to build); then, when asked, returns the xattrs encoded (undefined: encode in JS),
+ * else null. Throws as Node's lstat does (code ENOENT, ENOTDIR, ...).
+ */
+static napi_value lstat_meta(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char path[MAX_PATH];
+  if (argc < 4) { napi_throw_type_error(env, NULL, "lstat(path, nums, big, withXattrs) takes four arguments"); return NULL; }
+  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  double *nums = typed(env, argv[1], napi_float64_array, 5, "nums");
+  if (nums == NULL) return NULL;
+  int64_t *big = typed(env, argv[2], napi_bigint64_array, 5, "big");
+  if (big == NULL) return NULL;
+  bool with_xattrs = false;
+  napi_get_value_bool(env, argv[3], &with_xattrs);
+  struct stat st;
+  if (lstat(path, &st) != 0) { throw_errno(env, errno, "lstat", path); return NULL; }
+  nums[0] = st.st_mode;
+  nums[1] = st.st_uid;
+  nums[2] = st.st_gid;
+  nums[3] = (double)st.st_nlink;
+  nums[4] = (double)st.st_size;
+  // Inode and device numbers past 2^63 (none of ext4, xfs or btrfs makes them) read as negative.
+  big[0] = (int64_t)st.st_dev;
+  big[1] = (int64_t)st.st_ino;
+  big[2] = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
+  big[3] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  big[4] = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+  if (!with_xattrs) {
+    napi_value null_value;
+    napi_get_null(env, &null_value);
+    return null_value;
+  }
+  return encoded_value(env, path);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
@@ -213,6 +412,8 @@ static napi_value init(napi_env env, napi_value exports) {
   export_fn(env, exports, "set", set_xattr);
   export_fn(env, exports, "remove", remove_xattr);
   export_fn(env, exports, "setTimes", set_times);
+  export_fn(env, exports, "encoded", encoded_xattrs);
+  export_fn(env, exports, "lstat", lstat_meta);
   return exports;
 }
 

@@ -5,7 +5,7 @@ import type { GoalStore } from '../memory/goal-store.js';
 import type { RollbackPreview } from '../protocol/methods.js';
 import type { StepView } from '../protocol/model.js';
 import { hashFile } from '../recovery/blob-store.js';
-import { planRestore, type SnapshotEntry } from '../recovery/snapshot-restore.js';
+import { newInTrees, planRestore, reviewOf, type SnapshotEntry } from '../recovery/snapshot-restore.js';
 import type { SnapshotStore } from '../recovery/snapshot-store.js';
 
 export type RanStep = StepView & { planId: string };
@@ -47,9 +47,11 @@ export async function previewRollback(
   // Snapshots are restored newest first, so where two record the same path the oldest one is what stays.
   const byPath = new Map<string, SnapshotEntry>();
   const states: RollbackPreview['states'] = [];
+  const trees = new Set<string>();
   for (const step of steps.undoable) {
     const id = step.snapshotId as string;
     for (const e of snapshots.entries(id)) byPath.set(e.path, e);
+    for (const t of snapshots.treesOf(id)) trees.add(t);
     for (const s of await snapshots.stateChanges(id))
       if (s.changes.length > 0) states.push({ kind: s.kind, changes: s.changes, step: step.id });
   }
@@ -67,14 +69,15 @@ export async function previewRollback(
     try {
       const plan = planRestore([entry], sameContent);
       preview.problems.push(...plan.problems);
-      for (const op of plan.ops) {
-        if (op.kind === 'remove') preview.remove.push(op.path);
-        else if (op.kind === 'dir' && op.created) preview.create.push(op.path);
-        else preview.restore.push(op.path);
-      }
+      const review = reviewOf(plan.ops);
+      preview.restore.push(...review.restore);
+      preview.remove.push(...review.remove);
+      preview.create.push(...review.create);
     } catch (error) {
       preview.problems.push(error instanceof Error ? error.message : String(error));
     }
   }
+  // What a writing step made in a directory it declared whole: the rollback removes it too.
+  preview.remove.push(...newInTrees([...byPath.values()], [...trees]).map((op) => op.path));
   return preview;
 }

@@ -1,5 +1,6 @@
 // The CLI's verbs. Each talks to aiosd over the protocol; none acts on the system itself.
 import { patchLine } from './patch-line.js';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { AiosClient } from '../protocol/client.js';
 import { GoalEnded, type GoalView } from '../protocol/model.js';
@@ -204,31 +205,50 @@ export function snapshotsCommand(socketPath: string, io: Io): Promise<number> {
   });
 }
 
+/** What a restore would do, one path a line (the first 200 of each kind), as its review prints it. */
+function restoreReviewText(r: { restore: string[]; remove: string[]; create: string[]; problems: string[] }): string {
+  const LIMIT = 200;
+  const block = (title: string, paths: string[]): string[] =>
+    paths.length === 0
+      ? []
+      : [
+          `${title} (${paths.length}):`,
+          ...paths.slice(0, LIMIT).map((p) => `    ${sanitize(p, { singleLine: true })}`),
+          ...(paths.length > LIMIT ? [`    … and ${paths.length - LIMIT} more`] : []),
+        ];
+  const lines = [
+    ...block('write back', r.restore),
+    ...block('remove (not in the snapshot)', r.remove),
+    ...block('make again', r.create),
+    ...r.problems.map((p) => `problem: ${sanitize(p, { singleLine: true })}`),
+  ];
+  return lines.length === 0 ? 'nothing to change: every path is as the snapshot recorded it' : lines.join('\n');
+}
+
+/** `aios restore <id> [path]`: the whole snapshot, or what it recorded at or under one path; says what it would change first. */
 export function restoreCommand(
   socketPath: string,
   id: string,
+  path: string | undefined,
   yes: boolean,
   io: Io,
   interactive: boolean,
 ): Promise<number> {
+  const scope = path === undefined ? {} : { path: resolve(path) };
+  const what = `restoring ${id}${scope.path === undefined ? '' : ` at ${sanitize(scope.path, { singleLine: true })}`}`;
   return withClient(socketPath, io, async (client) => {
-    const { snapshots } = await client.call('snapshot/list', { limit: 1000 });
-    const snap = snapshots.find((s) => s.id === id);
-    if (snap === undefined) {
-      // Let the daemon give the authoritative answer (and the same error text as the TUI).
-      await client.call('snapshot/restore', { snapshotId: id });
-      return 1;
-    }
     if (!yes) {
+      // Unknown snapshot, or nothing recorded under the path: the daemon's error says so.
+      const review = restoreReviewText(await client.call('snapshot/preview', { snapshotId: id, ...scope }));
       if (!interactive) {
-        io.err(
-          `aios: restoring ${id} would put back:\n    ${snap.paths.join('\n    ')}\nrun again with --yes to confirm`,
-        );
+        io.err(`aios: ${what} would:\n${review}\nrun again with --yes to confirm`);
         return 2;
       }
+      const { snapshots } = await client.call('snapshot/list', { limit: 1000 });
+      const snap = snapshots.find((s) => s.id === id);
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await rl.question(
-        `${formatSnapshot(snap)}\nRestore these paths to their state at ${snap.createdAt}? [y/N] `,
+        `${snap === undefined ? id : formatSnapshot(snap)}\n${review}\nRestore to the state of ${snap?.createdAt ?? 'the snapshot'}? [y/N] `,
       );
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
@@ -236,7 +256,7 @@ export function restoreCommand(
         return 1;
       }
     }
-    const r = await client.call('snapshot/restore', { snapshotId: id });
+    const r = await client.call('snapshot/restore', { snapshotId: id, ...scope });
     if (io.json) io.out(JSON.stringify(r));
     else
       io.out(

@@ -29,14 +29,22 @@ export function defaultKeyFile(): string {
 export async function fleetJoinCommand(
   sock: string,
   url: string,
-  o: { creds: string; ca?: string },
+  o: { creds: string; ca?: string; consoleCreds?: string },
   io: Io,
 ): Promise<number> {
   const creds = readFileSync(o.creds, 'utf8');
   const ca = o.ca === undefined ? undefined : readFileSync(o.ca, 'utf8');
+  const consoleCreds = o.consoleCreds === undefined ? undefined : readFileSync(o.consoleCreds, 'utf8');
   return withClient(sock, io, async (c) => {
-    const s = await c.call('fleet/join', { url, creds, ...(ca === undefined ? {} : { ca }) });
-    io.out(io.json ? JSON.stringify(s) : `joined ${s.url ?? url} as node ${s.node}; its key: ${s.key}`);
+    const s = await c.call('fleet/join', {
+      url,
+      creds,
+      ...(ca === undefined ? {} : { ca }),
+      ...(consoleCreds === undefined ? {} : { consoleCreds }),
+    });
+    const console =
+      s.consoleKey == null ? '' : `\nits console's key (map it in other nodes' [fleet.people]): ${s.consoleKey}`;
+    io.out(io.json ? JSON.stringify(s) : `joined ${s.url ?? url} as node ${s.node}; its key: ${s.key}${console}`);
     return 0;
   });
 }
@@ -56,7 +64,7 @@ export async function fleetStatusCommand(sock: string, io: Io): Promise<number> 
     else
       io.out(
         s.joined
-          ? `node ${s.node}: ${s.connected ? 'connected to' : 'NOT connected to'} ${s.url ?? '?'}${s.problem === null ? '' : ` (${s.problem})`}\nkey: ${s.key}`
+          ? `node ${s.node}: ${s.connected ? 'connected to' : 'NOT connected to'} ${s.url ?? '?'}${s.problem === null ? '' : ` (${s.problem})`}\nkey: ${s.key}${s.consoleKey == null ? '' : `\nconsole key: ${s.consoleKey}`}`
           : `node ${s.node} is in no fleet (aios fleet join URL --creds FILE); its key: ${s.key}`,
       );
     return 0;

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { NodeReport, SentPlan } from '../fleet/messages.js';
 import type { PersonBus } from '../fleet/person-bus.js';
 import type { NodeOutcome, PlanGroup, RolloutResult } from '../fleet/rollout.js';
+import { groupLetter } from '../text/group-letter.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Io } from './commands.js';
 import { personContext, type PersonOptions } from './fleet-commands.js';
@@ -19,6 +20,7 @@ export interface FleetGoalOptions extends PersonOptions {
   timeout?: string;
   json?: boolean;
   planOnce?: boolean;
+  console?: boolean;
 }
 
 const one = (s: string): string => sanitize(s, { singleLine: true });
@@ -42,9 +44,9 @@ function count(text: string | undefined, flag: string, fallback: number): number
 }
 
 export function groupLines(groups: readonly PlanGroup[]): string[] {
-  const lines = [groups.map((g, i) => `${g.nodes.length} node(s): plan ${letter(i)}`).join(' · ')];
+  const lines = [groups.map((g, i) => `${g.nodes.length} node(s): plan ${groupLetter(i)}`).join(' · ')];
   for (const [i, g] of groups.entries()) {
-    lines.push(`plan ${letter(i)} (${g.hash.slice(0, 12)}) on ${g.nodes.join(', ')}:`);
+    lines.push(`plan ${groupLetter(i)} (${g.hash.slice(0, 12)}) on ${g.nodes.join(', ')}:`);
     for (const s of g.steps)
       lines.push(
         `  ${s.id} ${s.tool} ${one(JSON.stringify(s.args))} (risk ${s.risk}${s.reversible ? '' : ', IRREVERSIBLE'}) — ${one(s.summary)}`,
@@ -52,8 +54,6 @@ export function groupLines(groups: readonly PlanGroup[]): string[] {
   }
   return lines;
 }
-
-const letter = (i: number): string => String.fromCharCode(65 + (i % 26)) + (i >= 26 ? String(Math.floor(i / 26)) : '');
 
 /** --plan-once: the plan this node's aiosd drafts for the goal (its planner; nothing kept or run there). */
 async function draftHere(text: string, sock: () => string, io: Io): Promise<SentPlan> {
@@ -76,11 +76,44 @@ async function draftHere(text: string, sock: () => string, io: Io): Promise<Sent
   }
 }
 
+/** --console: this node's aiosd starts it (fleet/start); its plan groups wait for a person in the TUI. */
+async function consoleGoal(
+  text: string,
+  o: FleetGoalOptions & { nodes: string },
+  timeoutMs: number,
+  io: Io,
+  sock: () => string,
+): Promise<number> {
+  if (o.yes === true || o.confirm === true || o.planOnce === true)
+    throw new CliError(
+      EXIT.usage,
+      '--console leaves every decision to the TUI: drop --yes, --confirm and --plan-once, or drop --console',
+    );
+  const { withClient } = await import('./commands.js');
+  return withClient(sock(), io, async (c) => {
+    const view = await c.call('fleet/start', {
+      text,
+      nodes: o.nodes,
+      canary: count(o.canary, '--canary', 1),
+      batch: Math.max(1, count(o.batch, '--batch', 10)),
+      maxFailures: count(o.maxFailures, '--max-failures', 0),
+      timeoutS: Math.max(1, Math.round(timeoutMs / 1000)),
+    });
+    io.out(
+      io.json
+        ? JSON.stringify(view)
+        : `fleet goal ${view.fleetGoal} started from this node's console on ${view.nodes.length} node(s): review and approve its plan groups in the TUI's fleet view (8 / F10)`,
+    );
+    return 0;
+  });
+}
+
 export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io, sock: () => string): Promise<number> {
   if (o.nodes === undefined)
     throw new CliError(EXIT.usage, 'give --nodes GLOB or --nodes label=value (e.g. --nodes "*")');
   const { durationMs } = await import('../models/duration.js');
   const timeoutMs = o.timeout === undefined ? 60_000 : durationMs(o.timeout);
+  if (o.console === true) return consoleGoal(text, { ...o, nodes: o.nodes }, timeoutMs, io, sock);
   const interactive = process.stdin.isTTY === true && o.yes !== true;
   if (o.yes !== true && !interactive)
     throw new CliError(
@@ -98,7 +131,11 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
     const refused = refusedNodes(selected);
     for (const r of refused) io.err(`REFUSED ${r.node}: ${r.why}`);
     const nodes = selected.filter((n) => !refused.some((r) => r.node === n.node));
-    if (nodes.length === 0 && refused.length > 0) return EXIT.failed;
+    if (nodes.length === 0 && refused.length > 0) {
+      if (io.json)
+        io.out(JSON.stringify({ fleetGoal: null, groups: [], nodes: [], failures: 0, stopped: false, refused }));
+      return EXIT.failed;
+    }
     if (nodes.length === 0)
       throw new CliError(EXIT.failed, `no node matches --nodes ${o.nodes} (aios fleet nodes lists them)`);
     const result = await runRollout(bus, {
@@ -133,7 +170,7 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
         else if (e.type === 'stopped') io.err(`STOPPED: ${e.failures} failure(s), more than --max-failures allows`);
       },
     });
-    printResult(result, io);
+    printResult({ ...result, refused }, io);
     return refused.length > 0 ||
       result.failures > 0 ||
       result.stopped ||
@@ -145,7 +182,10 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
   }
 }
 
-export function printResult(r: RolloutResult, io: Io): void {
+/** The rollout's result, with the nodes refused before it started (revoked, or a key not the pinned one). */
+export type GoalResult = RolloutResult & { refused: { node: string; why: string }[] };
+
+export function printResult(r: GoalResult, io: Io): void {
   if (io.json) {
     io.out(JSON.stringify(r));
     return;

@@ -110,8 +110,9 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .requiredOption('--dir <dir>', "the hub's directory")
     .option('--node <name>', 'revoke this node')
     .option('--person <name>', 'revoke this person')
+    .option('--creds <file>', "also a copy of creds the hub never recorded nor saw connect (that name's, this hub's)")
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dir: string; node?: string; person?: string; json?: boolean }) =>
+    .action(async (opts: { dir: string; node?: string; person?: string; creds?: string; json?: boolean }) =>
       guarded(deps, async () => {
         const node = opts.node ?? program.opts<{ node?: string }>().node;
         if ((node === undefined) === (opts.person === undefined)) {
@@ -123,6 +124,7 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
           opts.dir,
           node !== undefined ? { node } : { person: opts.person ?? '' },
           deps.io(opts.json),
+          opts.creds,
         );
       }),
     );
@@ -148,14 +150,22 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
     .argument('<url>', 'the hub, e.g. nats://10.0.0.5:4222 or tls://hub.example:4222')
     .requiredOption('--creds <file>', "this node's creds (aios fleet token --node NAME on the hub)")
     .option('--ca <file>', "the CA that signed the hub's certificate (PEM)")
+    .option(
+      '--console-creds <file>',
+      "a person's creds for this node's console (aios fleet token --person NAME): its admins then start and approve fleet goals in the TUI",
+    )
     .option('--json', 'machine-readable output')
-    .action(async (url: string, o: { creds: string; ca?: string; json?: boolean }) =>
+    .action(async (url: string, o: { creds: string; ca?: string; consoleCreds?: string; json?: boolean }) =>
       guarded(deps, async () => {
         const { fleetJoinCommand } = await import('./fleet-commands.js');
         return fleetJoinCommand(
           deps.sock(),
           url,
-          { creds: o.creds, ...(o.ca === undefined ? {} : { ca: o.ca }) },
+          {
+            creds: o.creds,
+            ...(o.ca === undefined ? {} : { ca: o.ca }),
+            ...(o.consoleCreds === undefined ? {} : { consoleCreds: o.consoleCreds }),
+          },
           deps.io(o.json),
         );
       }),
@@ -212,6 +222,10 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
       .option(
         '--timeout <duration>',
         'how long to wait for a node to plan, or to finish, before calling it unreachable (default 60s)',
+      )
+      .option(
+        '--console',
+        "started by this node's aiosd with its console creds (admin): each plan group is approved in the TUI's fleet view",
       )
       .option('--json', 'machine-readable output'),
   ).action(async (words: string[], o: FleetGoalOptions) =>

@@ -8,9 +8,11 @@ export async function fleetRevokeCommand(
   dir: string,
   who: { node: string } | { person: string },
   io: Io,
+  credsFile?: string,
 ): Promise<number> {
   const { fleetRevoke } = await import('../fleet/revoke.js');
-  const r = await fleetRevoke(dir, who);
+  const { readCredsFile } = await import('../fleet/creds.js');
+  const r = await fleetRevoke(dir, who, undefined, credsFile === undefined ? {} : { creds: readCredsFile(credsFile) });
   const v = r.revocation;
   if (io.json) io.out(JSON.stringify(r));
   else

@@ -174,12 +174,18 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
         });
       program
         .command('restore')
-        .description('restore a snapshot (asks first unless --yes)')
+        .description(
+          'restore a snapshot, or one path in it (says what it changes and removes, and asks first unless --yes)',
+        )
         .argument('<id>', 'snapshot id (see aios snapshots)')
+        .argument(
+          '[path]',
+          'only what the snapshot recorded at or under this path (a directory: what is new in it is removed)',
+        )
         .option('-y, --yes', 'do not ask')
         .option('--json', 'machine-readable output')
-        .action(async (id: string, o: { yes?: boolean; json?: boolean }) => {
-          code = await restoreCommand(sock(), id, o.yes === true, io(o.json), process.stdin.isTTY === true);
+        .action(async (id: string, path: string | undefined, o: { yes?: boolean; json?: boolean }) => {
+          code = await restoreCommand(sock(), id, path, o.yes === true, io(o.json), process.stdin.isTTY === true);
         });
       program
         .command('rollback')

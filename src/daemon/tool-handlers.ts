@@ -6,7 +6,7 @@ import type { GoalEngine } from '../agents/goal-engine.js';
 import type { AuditLedger } from '../memory/audit-ledger.js';
 import { pathTextProblem } from '../policy/path-guard.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import { SnapshotNotFoundError, type SnapshotStore } from '../recovery/snapshot-store.js';
+import { SnapshotNotFoundError, SnapshotRestoreError, type SnapshotStore } from '../recovery/snapshot-store.js';
 import type { Handlers } from './rpc-server.js';
 
 export interface ToolHandlerDeps {
@@ -16,22 +16,45 @@ export interface ToolHandlerDeps {
   ledger: AuditLedger;
 }
 
-type ToolMethods = 'snapshot/restore' | 'snapshot/create' | 'tool/list' | 'tool/plan' | 'audit/export';
+type ToolMethods =
+  'snapshot/restore' | 'snapshot/preview' | 'snapshot/create' | 'tool/list' | 'tool/plan' | 'audit/export';
 
 const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A path a request names: absolute, and plain text (a newline or control character in it is refused). */
+function checkedPath(path: string, what: string): string {
+  if (!path.startsWith('/')) throw new OpError('InvalidParams', `${path}: ${what} must be absolute`);
+  const problem = pathTextProblem(path);
+  if (problem !== null) throw new OpError('InvalidParams', `${JSON.stringify(path)} ${problem}`);
+  return path;
+}
+
+const restorePath = (path: string | undefined): string | undefined =>
+  path === undefined ? undefined : checkedPath(path, 'the path to restore');
 
 export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
   return {
     // A snapshot may hold any path on the node: putting one back is an admin's decision (methods.ts).
     'snapshot/restore': async (p, conn) => {
-      d.ledger.append({ actor: conn.actor.name, action: 'snapshot.restore.begin', subject: p.snapshotId, detail: {} });
+      const under = restorePath(p.path);
+      d.ledger.append({
+        actor: conn.actor.name,
+        action: 'snapshot.restore.begin',
+        subject: p.snapshotId,
+        detail: under === undefined ? {} : { path: under },
+      });
       try {
-        const r = await d.snapshots.restore(p.snapshotId);
+        const r = await d.snapshots.restore(p.snapshotId, under === undefined ? {} : { under });
         d.ledger.append({
           actor: conn.actor.name,
           action: 'snapshot.restore',
           subject: p.snapshotId,
-          detail: { paths: r.restored.length, changed: r.changed, problems: r.problems },
+          detail: {
+            ...(under === undefined ? {} : { path: under }),
+            paths: r.restored.length,
+            changed: r.changed,
+            problems: r.problems,
+          },
         });
         return r;
       } catch (err) {
@@ -45,13 +68,18 @@ export function toolHandlers(d: ToolHandlerDeps): Pick<Handlers, ToolMethods> {
         throw new OpError('Failed', `restore failed: ${text(err)}`);
       }
     },
+    'snapshot/preview': (p) => {
+      try {
+        return d.snapshots.previewRestore(p.snapshotId, restorePath(p.path));
+      } catch (err) {
+        if (err instanceof SnapshotNotFoundError) throw new OpError('NotFound', err.message);
+        if (err instanceof SnapshotRestoreError) throw new OpError('InvalidParams', err.message);
+        throw err;
+      }
+    },
     // Copies every file it reads into the state directory: only an admin may (think /etc/shadow; methods.ts).
     'snapshot/create': (p, conn) => {
-      for (const path of p.paths) {
-        if (!path.startsWith('/')) throw new OpError('InvalidParams', `${path}: snapshot paths must be absolute`);
-        const problem = pathTextProblem(path);
-        if (problem !== null) throw new OpError('InvalidParams', `${JSON.stringify(path)} ${problem}`);
-      }
+      for (const path of p.paths) checkedPath(path, 'snapshot paths');
       const r = d.snapshots.captureTree({
         roots: p.paths,
         label: p.label ?? `manual: ${p.paths.join(', ')}`,

@@ -1,6 +1,8 @@
 // Sends this node's ledger to the hub's AIOS_AUDIT stream, entry by entry with the chain intact,
 // and every signed checkpoint with the public key that checks it: the witness off the node. What
-// was acknowledged by the hub is remembered in the state directory, so nothing is sent twice or skipped.
+// was acknowledged by the hub is remembered in the state directory as two high-water marks (the
+// last entry and the last checkpoint sent), so nothing is sent twice or skipped, however long the
+// ledger grows.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { AuditEntry } from '../memory/audit-ledger.js';
@@ -9,13 +11,38 @@ import { subjects } from './subjects.js';
 
 export interface LedgerSource {
   list(o: { limit: number; afterSeq: number }): AuditEntry[];
-  checkpoints(): Checkpoint[];
+  /** The checkpoints at `fromSeq` or later, oldest first, one per seq. */
+  checkpoints(fromSeq: number): Checkpoint[];
   publicKey(): string | null;
+}
+
+/** The newest checkpoint the hub acknowledged: its seq, and `seq:ts` (a checkpoint signed again at that seq differs in ts). */
+interface SentCheckpoint {
+  seq: number;
+  id: string;
 }
 
 interface Published {
   entrySeq: number;
-  checkpoints: string[];
+  checkpoint: SentCheckpoint | null;
+}
+
+const checkpointId = (c: Checkpoint): string => `${c.seq}:${c.ts}`;
+
+/**
+ * The state file, or a fresh start. An older node kept the ids of the newest 2,000 checkpoints it
+ * sent (and so sent older ones again once it had more); checkpoints go out in seq order, so the
+ * newest of those ids is its high-water mark.
+ */
+function loadPublished(file: string): Published {
+  if (!existsSync(file)) return { entrySeq: 0, checkpoint: null };
+  const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<Published> & { checkpoints?: string[] };
+  let checkpoint = v.checkpoint ?? null;
+  for (const id of v.checkpoints ?? []) {
+    const seq = Number(id.split(':')[0]);
+    if (Number.isInteger(seq) && seq >= (checkpoint?.seq ?? 0)) checkpoint = { seq, id };
+  }
+  return { entrySeq: v.entrySeq ?? 0, checkpoint };
 }
 
 export class AuditPublisher {
@@ -25,9 +52,7 @@ export class AuditPublisher {
   constructor(
     private readonly o: { node: string; ledger: LedgerSource; file: string; js: () => JetStreamClient | null },
   ) {
-    this.state = existsSync(o.file)
-      ? (JSON.parse(readFileSync(o.file, 'utf8')) as Published)
-      : { entrySeq: 0, checkpoints: [] };
+    this.state = loadPublished(o.file);
   }
 
   /** Publishes what the hub has not acknowledged yet; one run at a time, stops at the first failure. */
@@ -49,22 +74,22 @@ export class AuditPublisher {
         }
         this.save();
       }
-      const done = new Set(this.state.checkpoints);
       const publicKey = this.o.ledger.publicKey();
-      for (const c of this.o.ledger.checkpoints()) {
-        const id = `${c.seq}:${c.ts}`;
-        if (done.has(id)) continue;
+      const last = this.state.checkpoint;
+      for (const c of this.o.ledger.checkpoints(last?.seq ?? 0)) {
+        const id = checkpointId(c);
+        // At the mark's own seq only a checkpoint signed again (a new ts) is new.
+        if (last !== null && c.seq === last.seq && id === last.id) continue;
         await js.publish(subjects.audit(this.o.node, 'head'), JSON.stringify({ ...c, publicKey }), {
           msgID: `${this.o.node}:c:${id}`,
         });
-        this.state.checkpoints.push(id);
+        this.state.checkpoint = { seq: c.seq, id };
         sent++;
       }
-      // Only the newest few ids are needed to skip what was sent; the rest would only grow the file.
-      this.state.checkpoints = this.state.checkpoints.slice(-2000);
-      // Written only when something went out: a flush runs every second on every node, mostly idle.
-      if (sent > 0) this.save();
     } finally {
+      // Written only when something went out (a flush runs every second on every node, mostly
+      // idle), and also when a publish failed after others went out.
+      if (sent > 0) this.save();
       this.busy = false;
     }
     return sent;

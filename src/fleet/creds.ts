@@ -2,24 +2,31 @@
 import { readFileSync } from 'node:fs';
 import { decode, type User } from '@nats-io/jwt';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { subjects } from './subjects.js';
+import { subjects, type IdentityKind } from './subjects.js';
 
 export interface CredsIdentity {
-  kind: 'node' | 'person' | 'hub';
+  kind: IdentityKind | 'hub';
   name: string;
 }
 
 /** The identity a creds file names (the JWT's name and its aios tag). */
 export function credsIdentity(creds: string): CredsIdentity {
-  const m = /-----BEGIN NATS USER JWT-----\s*([^\s-][^\s]*)\s*------END NATS USER JWT------/.exec(creds);
-  if (m?.[1] === undefined)
-    throw new Error('not a NATS .creds file (no user JWT in it); get one with aios fleet token');
-  const claims = decode<User>(m[1]);
-  const tag = (claims.nats.tags ?? []).find((t) => t.startsWith('aios-'));
-  const kind = tag?.slice(5);
-  if (kind !== 'node' && kind !== 'person' && kind !== 'hub')
+  const jwt = credsJwt(creds);
+  if (jwt === null) throw new Error('not a NATS .creds file (no user JWT in it); get one with aios fleet token');
+  const id = claimsIdentity(decode<User>(jwt));
+  if (id === null)
     throw new Error('this .creds file was not made by aios fleet token (no aios-node or aios-person tag)');
-  return { kind, name: claims.name };
+  return id;
+}
+
+/** The user JWT of a .creds file (null: none in it). */
+export const credsJwt = (creds: string): string | null =>
+  /-----BEGIN NATS USER JWT-----\s*([^\s-][^\s]*)\s*------END NATS USER JWT------/.exec(creds)?.[1] ?? null;
+
+/** Whose a user JWT's claims are, by its name and aios tag; null when aios fleet token did not make it. */
+export function claimsIdentity(claims: { name: string; nats: { tags?: string[] } }): CredsIdentity | null {
+  const kind = (claims.nats.tags ?? []).find((t) => t.startsWith('aios-'))?.slice(5);
+  return kind === 'node' || kind === 'person' || kind === 'hub' ? { kind, name: claims.name } : null;
 }
 
 export interface FleetConnectOptions {

@@ -43,7 +43,7 @@ export function createFleetNode(o: {
     engine: o.engine,
     ledger: {
       list: (q) => o.ledger.list(q),
-      checkpoints: () => o.ledger.checkpoints(),
+      checkpoints: (fromSeq) => o.ledger.checkpoints(fromSeq),
       publicKey: () => o.ledger.exportPage(0, 1).publicKey,
       head: () => o.ledger.head(),
     },

@@ -1,12 +1,22 @@
 // The fleet's daemon methods (perm in src/protocol/methods.ts): join and leave are audited; plan/draft
-// plans a goal for aios fleet goal --plan-once and keeps nothing.
+// plans a goal for aios fleet goal --plan-once and keeps nothing; fleet/start and fleet/decide run
+// fleet goals from this node's console (console-fleet.ts), audited too; fleet/goals lists them.
 import { OpError } from '../agents/op-error.js';
 import type { Handlers } from '../daemon/rpc-server.js';
 import type { Planner } from '../agents/planner.js';
 import type { FleetNode } from './node-agent.js';
+import { ConsoleFleet } from './console-fleet.js';
 import { draftPlan } from './plan-once.js';
 
-type FleetMethods = 'fleet/join' | 'fleet/leave' | 'fleet/status' | 'fleet/nodes' | 'plan/draft';
+type FleetMethods =
+  | 'fleet/join'
+  | 'fleet/leave'
+  | 'fleet/status'
+  | 'fleet/nodes'
+  | 'fleet/goals'
+  | 'fleet/start'
+  | 'fleet/decide'
+  | 'plan/draft';
 
 const failed = (err: unknown): never => {
   throw new OpError('Failed', err instanceof Error ? err.message : String(err));
@@ -17,10 +27,11 @@ export function fleetHandlers(
   audit: (actor: string, action: string, subject: string, detail: Record<string, unknown>) => void,
   planner: Planner,
 ): Pick<Handlers, FleetMethods> {
+  const consoleFleet = new ConsoleFleet(() => fleet.consoleBus());
   return {
     'fleet/join': async (p, conn) => {
-      const status = await fleet.join(p.url, p.creds, p.ca).catch(failed);
-      audit(conn.actor.name, 'fleet.join', status.node, { url: p.url });
+      const status = await fleet.join(p.url, p.creds, p.ca, p.consoleCreds).catch(failed);
+      audit(conn.actor.name, 'fleet.join', status.node, { url: p.url, consoleKey: status.consoleKey });
       return status;
     },
     'fleet/leave': async (_p, conn) => {
@@ -30,6 +41,21 @@ export function fleetHandlers(
     },
     'fleet/status': () => fleet.status(),
     'fleet/nodes': async () => fleet.nodes().catch(failed),
+    'fleet/goals': () => ({ started: consoleFleet.list(), reached: fleet.reached() }),
+    'fleet/start': async (p, conn) => {
+      const view = await consoleFleet.start(p, conn.actor.name).catch(failed);
+      audit(conn.actor.name, 'fleet.start', view.fleetGoal, { text: p.text, nodes: p.nodes });
+      return view;
+    },
+    'fleet/decide': (p, conn) => {
+      try {
+        const view = consoleFleet.decide(p.fleetGoal, p.planHash, p.decision, p.confirm === true, conn.actor.name);
+        audit(conn.actor.name, 'fleet.decide', p.fleetGoal, { planHash: p.planHash, decision: p.decision });
+        return view;
+      } catch (err) {
+        return failed(err);
+      }
+    },
     'plan/draft': (p, conn) => draftPlan(planner, p.text, conn.actor),
   };
 }

@@ -18,7 +18,19 @@ const DAY_NS = 24 * 3600 * 1e9;
 type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0];
 
 /** The limits [fleet.hub] sets on a stream: they follow the config at each start. */
-const LIMIT_KEYS = ['max_bytes', 'max_age', 'discard', 'deny_delete', 'deny_purge', 'allow_rollup_hdrs'] as const;
+const LIMIT_KEYS = [
+  'max_bytes',
+  'max_age',
+  'discard',
+  'deny_delete',
+  'deny_purge',
+  'allow_rollup_hdrs',
+  'max_msgs_per_subject',
+  'discard_new_per_subject',
+] as const;
+
+/** A per-subject quota of [fleet.hub] (0: none) as the stream's max_msgs_per_subject (-1: none). */
+const perSubject = (n: number): number => (n === 0 ? -1 : n);
 
 /** Adds a stream, or brings the one there to the configured limits (its other settings stay). */
 async function ensureStream(jsm: JetStreamManager, cfg: StreamConfig) {
@@ -49,6 +61,8 @@ export async function bootstrapHub(
     max_bytes: limits.in_max_bytes,
     discard: DiscardPolicy.Old,
     max_msg_size: 256 * 1024,
+    // Subjects are per node and kind: a flood of one node's queue trims that queue only.
+    max_msgs_per_subject: perSubject(limits.in_max_msgs_per_node),
   });
   // Plans, progress and results: a month, for aios fleet goal show.
   await ensureStream(jsm, {
@@ -59,6 +73,7 @@ export async function bootstrapHub(
     discard: DiscardPolicy.Old,
     max_msg_size: 512 * 1024,
     allow_direct: true,
+    max_msgs_per_subject: perSubject(limits.out_max_msgs_per_goal),
   });
   // The ledgers: nothing deleted or purged through the API, not even by the hub's user. Full, it
   // refuses new entries (each node says so) rather than drop old ones: a node flooding its own
@@ -73,6 +88,9 @@ export async function bootstrapHub(
     max_bytes: limits.audit_max_bytes,
     max_age: limits.audit_max_age_days * DAY_NS,
     discard: DiscardPolicy.New,
+    // Subjects are per node: one at its quota is refused, and the others still get through.
+    max_msgs_per_subject: perSubject(limits.audit_max_msgs_per_node),
+    discard_new_per_subject: limits.audit_max_msgs_per_node !== 0,
   });
   await ensureNodesBucket(nc, jsm, limits);
   for (const node of nodes) await ensureNodeConsumer(jsm, node);

@@ -25,6 +25,19 @@ export const FleetHubLimits = z
     audit_max_bytes: bytes(16 * GiB),
     /** 0: kept until the byte cap; else entries older than this many days expire. */
     audit_max_age_days: z.number().int().min(0).max(36_500).default(0),
+    /**
+     * Per-identity quotas, as message counts on the subjects that name one identity (0: none).
+     * AIOS_IN keeps at most this many waiting messages per node and kind (goal, approve,
+     * rollback): a person flooding one node's queue drops that queue's oldest, no one else's.
+     */
+    in_max_msgs_per_node: z.number().int().min(0).max(1e9).default(1000),
+    /** AIOS_OUT: reports per node, fleet goal and kind; a node flooding one goal keeps only its newest. */
+    out_max_msgs_per_goal: z.number().int().min(0).max(1e9).default(1000),
+    /**
+     * AIOS_AUDIT: entries (and, apart, signed heads) per node. A node at its quota is refused
+     * (it says so in fleet status) while every other node still gets through.
+     */
+    audit_max_msgs_per_node: z.number().int().min(0).max(1e12).default(10_000_000),
     /** KV_aios_nodes: one facts entry per node (and revocation marks). Full: new puts are refused. */
     nodes_max_bytes: bytes(64 * MiB),
   })

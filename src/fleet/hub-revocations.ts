@@ -5,8 +5,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, type User } from '@nats-io/jwt';
+import { credsJwt } from './creds.js';
+import { seenUsers, type KnownUser } from './hub-seen-keys.js';
+import type { IdentityKind } from './subjects.js';
 
-export type IdentityKind = 'node' | 'person';
+export type { IdentityKind };
 
 interface Issued {
   kind: IdentityKind;
@@ -41,8 +44,8 @@ function writeList(dir: string, file: string, list: unknown[]): void {
 
 /** Records the user key of creds just minted for `name`, so that it can be revoked later. */
 export function recordIssued(dir: string, kind: IdentityKind, name: string, creds: string): void {
-  const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)\s*------END/.exec(creds)?.[1];
-  if (jwt === undefined) throw new Error('minted creds hold no user JWT');
+  const jwt = credsJwt(creds);
+  if (jwt === null) throw new Error('minted creds hold no user JWT');
   const claims = decode<User>(jwt);
   writeList(dir, ISSUED, [...readList<Issued>(dir, ISSUED), { kind, name, user: claims.sub, iat: claims.iat }]);
 }
@@ -58,16 +61,56 @@ export function accountRevocations(dir: string): Record<string, number> {
   return out;
 }
 
-/** Revokes every creds issued to `name` so far; an error when the hub never issued any. */
-export function addRevocation(dir: string, kind: IdentityKind, name: string, by: string, now = Date.now()): Revocation {
-  const users = readList<Issued>(dir, ISSUED)
-    .filter((i) => i.kind === kind && i.name === name)
-    .map((i) => i.user);
+/**
+ * Revokes every creds issued to `name` so far, every creds of that name the hub has seen connect
+ * (hub-seen-keys.ts: older creds it never recorded), and `more` (keys of creds files given by
+ * hand); an error when it knows none.
+ */
+export function addRevocation(
+  dir: string,
+  kind: IdentityKind,
+  name: string,
+  by: string,
+  now = Date.now(),
+  more: readonly string[] = [],
+): Revocation {
+  const named = (i: { kind: IdentityKind; name: string }) => i.kind === kind && i.name === name;
+  const users = [
+    ...new Set([
+      ...readList<Issued>(dir, ISSUED)
+        .filter(named)
+        .map((i) => i.user),
+      ...seenUsers(dir)
+        .filter(named)
+        .map((i) => i.user),
+      ...more,
+    ]),
+  ];
   if (users.length === 0)
     throw new Error(
-      `this hub issued no creds to ${kind} ${name} (or issued them before it kept a record: see docs/fleet.md, "Revoking")`,
+      `this hub issued no creds to ${kind} ${name} that it knows of, and has seen none connect: give a copy of the creds with --creds FILE (see docs/fleet.md, "Revoking")`,
     );
   const revocation: Revocation = { kind, name, at: now, by, users };
+  writeList(dir, REVOKED, [...revokedList(dir), revocation]);
+  return revocation;
+}
+
+/**
+ * When older creds of a name revoked earlier connect for the first time (not issued.json's, so
+ * minted before it was kept, and so before the revocation): their key is revoked too, as the
+ * revocation of that name meant. Returns the revocation added, or null.
+ */
+export function revokeLateArrival(dir: string, u: KnownUser, now = Date.now()): Revocation | null {
+  const earlier = revokedList(dir).filter((r) => r.kind === u.kind && r.name === u.name);
+  const issued = readList<Issued>(dir, ISSUED).some((i) => i.user === u.user);
+  if (earlier.length === 0 || issued || earlier.some((r) => r.users.includes(u.user))) return null;
+  const revocation: Revocation = {
+    kind: u.kind,
+    name: u.name,
+    at: now,
+    by: 'hub (name revoked earlier)',
+    users: [u.user],
+  };
   writeList(dir, REVOKED, [...revokedList(dir), revocation]);
   return revocation;
 }

@@ -12,6 +12,9 @@ import { hubPermissions } from './permissions.js';
 import { fleetConnect } from './creds.js';
 import type { FleetHubLimits } from './hub-limits.js';
 import { putRevocationMarks } from './revocation-marks.js';
+import { watchSeenUsers, type KnownUser } from './hub-seen-keys.js';
+import { auditRevocation, pushAccountJwt, systemCreds } from './hub-system.js';
+import { revokeLateArrival } from './hub-revocations.js';
 
 export interface HubOptions {
   dir: string;
@@ -119,10 +122,31 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     o.log(`hub ready on ${url} (JetStream in ${join(o.dir, 'jetstream')}, nats-server pid ${child.pid ?? '?'})`);
   };
   await up();
+  // Every user key that connects is recorded, so creds older than issued.json can be revoked by name.
+  const id = await hubIdentity(o.dir);
+  const sys = await fleetConnect({
+    url,
+    creds: await systemCreds(o.dir),
+    name: 'aios-hub-watch',
+    persistent: true,
+    ...(ca === undefined ? {} : { ca }),
+  });
+  // Older creds of a name revoked before they ever connected are revoked as they first connect.
+  const lateArrival = (u: KnownUser): void => {
+    const r = revokeLateArrival(o.dir, u);
+    if (r === null) return;
+    auditRevocation(o.dir, r);
+    o.log(`revoked older creds of ${u.kind} ${u.name} (${u.user}) as they connected: that name was revoked`);
+    void pushAccountJwt(sys, o.dir).catch((err: unknown) =>
+      o.log(`cannot send nats-server the revocation: ${String(err)}`),
+    );
+  };
+  await watchSeenUsers({ dir: o.dir, nc: sys, accountPub: id.accountPub, log: o.log, onNew: lateArrival });
   return {
     url,
     async close() {
       closing = true;
+      await sys.close().catch(() => undefined);
       const p = child;
       if (p === null || p.exitCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));

@@ -1,7 +1,7 @@
 // The bodies of what crosses the bus, as data only. Each is carried in a signed envelope (signing.ts).
 import { z } from 'zod';
-import { GoalState, Risk } from '../protocol/model.js';
-import { SentPlan } from '../protocol/fleet.js';
+import { GoalState } from '../protocol/model.js';
+import { FleetPlanStep, SentPlan } from '../protocol/fleet.js';
 export { NodeFacts, SentPlan } from '../protocol/fleet.js';
 
 export const GoalRequest = z.object({
@@ -27,16 +27,7 @@ export const RollbackRequest = z.object({ fleetGoal: z.string().min(1).max(64) }
 export const RpcRequest = z.object({ method: z.string().min(1).max(64), params: z.unknown() });
 export type RpcRequest = z.infer<typeof RpcRequest>;
 
-export const PlanStepSummary = z.object({
-  id: z.string(),
-  tool: z.string(),
-  args: z.record(z.string(), z.unknown()),
-  risk: Risk,
-  reversible: z.boolean(),
-  summary: z.string(),
-  state: z.string(),
-  error: z.string().nullable().optional(),
-});
+export const PlanStepSummary = FleetPlanStep;
 export type PlanStepSummary = z.infer<typeof PlanStepSummary>;
 
 /** What a node says about its goal for a fleet goal: its plan, then each change of state. */

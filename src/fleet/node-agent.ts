@@ -7,15 +7,16 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Actor } from '../agents/approval-policy.js';
+import type { GoalView } from '../protocol/model.js';
 import { ErrorCode } from '../protocol/jsonrpc.js';
 import { AuditPublisher, type LedgerSource } from './audit-publisher.js';
 import { credsIdentity, fleetConnect } from './creds.js';
-import { ownerRefusal } from './goal-owner.js';
 import type { FleetConfig } from './fleet-config.js';
 import { RpcRequest, type NodeReport } from './messages.js';
 import { readFleet, type FleetListing } from './node-listing.js';
 import { nodeFacts } from './node-facts.js';
 import { NodeGoals, refusal, type GoalEngineLike } from './node-goals.js';
+import type { PersonBus } from './person-bus.js';
 import { RequestCheck } from './request-check.js';
 import { withRetry } from './retry.js';
 import { encodeEnvelope, loadOrCreateKey, parseEnvelope, seal, type Envelope, type SigningKey } from './signing.js';
@@ -51,6 +52,7 @@ export interface FleetStatus {
   connected: boolean;
   key: string;
   problem: string | null;
+  consoleKey: string | null;
 }
 
 const FACTS_EVERY_MS = 10_000;
@@ -63,6 +65,7 @@ export class FleetNode {
   /** Set when the client gave up because the hub refused the creds; cleared by the next join. */
   private credsRefused: string | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private console: PersonBus | null = null;
   private closed = false;
   readonly key: SigningKey;
   private readonly dir: string;
@@ -82,6 +85,11 @@ export class FleetNode {
     });
     this.goals = new NodeGoals({
       engine: d.engine,
+      call: async (actor, method, params) => {
+        const r = await d.rpc(actor, method, params);
+        if ('error' in r) throw new Error(errorMessage(r.error));
+        return r.result as GoalView;
+      },
       file: join(this.dir, 'goals.json'),
       report: (fg, kind, r) => this.report(fg, kind, r),
       log: d.warn,
@@ -100,6 +108,35 @@ export class FleetNode {
   private get credsFile(): string {
     return join(this.dir, 'node.creds');
   }
+  private get consoleCredsFile(): string {
+    return join(this.dir, 'console.creds');
+  }
+  private get consoleKeyFile(): string {
+    return join(this.dir, 'console-key.pem');
+  }
+
+  /**
+   * The console's person bus (console-fleet.ts), opened once: the console creds given at join, and
+   * a key of the console's own (not the node's: nodes trust it as a person, in [fleet.people]).
+   */
+  async consoleBus(): Promise<PersonBus> {
+    if (!existsSync(this.joinFile)) throw new Error('this node is in no fleet (aios fleet join)');
+    if (!existsSync(this.consoleCredsFile))
+      throw new Error(
+        'this node has no console creds: join again with --console-creds FILE (aios fleet token --person NAME) to start and approve fleet goals here',
+      );
+    if (this.console === null || this.console.nc.isClosed()) {
+      const joined = JSON.parse(readFileSync(this.joinFile, 'utf8')) as Joined;
+      const { openPersonBus } = await import('./person-bus.js');
+      this.console = await openPersonBus({
+        url: joined.url,
+        credsFile: this.consoleCredsFile,
+        keyFile: this.consoleKeyFile,
+        ...(joined.ca === undefined ? {} : { ca: joined.ca }),
+      });
+    }
+    return this.console;
+  }
 
   status(): FleetStatus {
     const joined = existsSync(this.joinFile);
@@ -110,6 +147,7 @@ export class FleetNode {
       connected: this.nc !== null && !this.nc.isClosed(),
       key: this.key.publicKey,
       problem: this.credsRefused ?? this.problem,
+      consoleKey: joined && existsSync(this.consoleCredsFile) ? loadOrCreateKey(this.consoleKeyFile).publicKey : null,
     };
   }
 
@@ -121,7 +159,9 @@ export class FleetNode {
   }
 
   /** `aios fleet join`: the creds must be a node's, for this node's name; kept 0600 in the state dir. */
-  async join(url: string, creds: string, ca: string | undefined): Promise<FleetStatus> {
+  async join(url: string, creds: string, ca: string | undefined, consoleCreds?: string): Promise<FleetStatus> {
+    if (consoleCreds !== undefined && credsIdentity(consoleCreds).kind !== 'person')
+      throw new Error("the console creds must be a person's (aios fleet token --person NAME)");
     const id = credsIdentity(creds);
     if (id.kind !== 'node')
       throw new Error(`these creds are a ${id.kind}'s (${id.name}); a node joins with aios fleet token --node`);
@@ -136,6 +176,8 @@ export class FleetNode {
     await probe.close();
     writeFileSync(this.credsFile, creds, { mode: 0o600 });
     chmodSync(this.credsFile, 0o600);
+    rmSync(this.consoleCredsFile, { force: true });
+    if (consoleCreds !== undefined) writeFileSync(this.consoleCredsFile, consoleCreds, { mode: 0o600 });
     writeFileSync(this.joinFile, JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) }) + '\n', { mode: 0o600 });
     await this.connect({ url, ...(ca === undefined ? {} : { ca }) }, creds);
     return this.status();
@@ -145,6 +187,7 @@ export class FleetNode {
     await this.stop();
     rmSync(this.joinFile, { force: true });
     rmSync(this.credsFile, { force: true });
+    rmSync(this.consoleCredsFile, { force: true });
     return this.status();
   }
 
@@ -157,6 +200,21 @@ export class FleetNode {
     this.js = null;
     this.kv = null;
     if (nc !== null) await nc.close().catch(() => undefined);
+    const held = this.console;
+    this.console = null;
+    await held?.close();
+  }
+
+  /** Fleet goals that reached this node, newest first: the local goal each became. */
+  reached(limit = 20): { fleetGoal: string; goalId: string; text: string; state: string }[] {
+    return this.goals.recent(limit).flatMap(([fleetGoal, goalId]) => {
+      try {
+        const g = this.d.engine.get(goalId);
+        return [{ fleetGoal, goalId, text: g.text, state: g.state }];
+      } catch {
+        return []; // a goal the retention sweep removed
+      }
+    });
   }
 
   /** The fleet's nodes as their buckets say, from this node's connection. */
@@ -260,11 +318,6 @@ export class FleetNode {
     }
     const env = e as Envelope<unknown>;
     try {
-      if (kind === 'approve' || kind === 'rollback') {
-        const goalId = fleetGoal === null ? undefined : this.goals.goalOf(fleetGoal);
-        const why = ownerRefusal(kind, goalId === undefined ? null : this.d.engine.get(goalId), actor);
-        if (why !== null) throw new Error(why);
-      }
       if (kind === 'goal') await this.goals.plan(env.body, actor);
       else if (kind === 'approve') await this.goals.approve(env.body, actor);
       else if (kind === 'rollback') await this.goals.rollback(env.body, actor);
@@ -329,5 +382,10 @@ function fleetGoalOf(e: Envelope<unknown> | null): string | null {
   const body = e?.body as { fleetGoal?: unknown } | undefined;
   return typeof body?.fleetGoal === 'string' && /^[0-9A-Za-z_-]{1,64}$/.test(body.fleetGoal) ? body.fleetGoal : null;
 }
+
+const errorMessage = (e: unknown): string =>
+  typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+    ? (e as { message: string }).message
+    : JSON.stringify(e);
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));

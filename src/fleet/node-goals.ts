@@ -1,7 +1,8 @@
 // A node's side of a fleet goal: plan it as the person's local account, report the plan (signed by
 // this node), run it only on that person's signed approval of exactly this plan group, and report
-// each change of state until it ends. Nothing here decides who may do what: the engine and the
-// approval policy judge the mapped account as they would at the console.
+// each change of state until it ends. Nothing here decides who may do what: approvals and rollbacks
+// go through aiosd's own plan/decide and goal/rollback (RpcServer.callAs), so the same role, owner
+// and schema checks judge the mapped account as they would at the console.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Actor } from '../agents/approval-policy.js';
 import type { Planner } from '../agents/planner.js';
@@ -14,19 +15,14 @@ export interface GoalEngineLike {
   /** `planner`: in place of the node's own (a plan sent with --plan-once). */
   submit(text: string, actor: Actor, planner?: Planner): Promise<GoalView>;
   get(goalId: string): GoalView;
-  decide(
-    planId: string,
-    hash: string,
-    decision: 'approve' | 'reject',
-    stepIds: undefined,
-    actor: Actor,
-    confirm: boolean,
-  ): GoalView;
-  rollback(goalId: string, actor: Actor): Promise<GoalView>;
 }
+
+/** One JSON-RPC method as `actor`, through the RPC server's checks; its result, or a thrown refusal. */
+export type CallAs = (actor: Actor, method: 'plan/decide' | 'goal/rollback', params: unknown) => Promise<GoalView>;
 
 export interface NodeGoalsDeps {
   engine: GoalEngineLike;
+  call: CallAs;
   /** fleet goal id → this node's goal id, kept across restarts (null: memory only). */
   file: string | null;
   report: (fleetGoal: string, kind: 'plan' | 'progress' | 'result', r: NodeReport) => Promise<void>;
@@ -77,6 +73,11 @@ export class NodeGoals {
     return this.goals.get(fleetGoal);
   }
 
+  /** The newest `limit` fleet goals that reached this node, newest first: [fleet goal, goal id]. */
+  recent(limit: number): [string, string][] {
+    return [...this.goals].slice(-limit).reverse();
+  }
+
   async plan(body: unknown, actor: Actor): Promise<void> {
     const req = GoalRequest.parse(body);
     if (this.goals.has(req.fleetGoal)) {
@@ -104,7 +105,12 @@ export class NodeGoals {
       throw new Error(
         `the approval is for plan ${a.planHash.slice(0, 12)}, but this node's plan is ${groupHash(g.plan).slice(0, 12)}`,
       );
-    const after = this.d.engine.decide(g.plan.id, g.plan.hash, a.decision, undefined, actor, a.confirm === true);
+    const after = await this.d.call(actor, 'plan/decide', {
+      planId: g.plan.id,
+      planHash: g.plan.hash,
+      decision: a.decision,
+      ...(a.confirm === true ? { confirm: true } : {}),
+    });
     this.watch(a.fleetGoal, after, true);
   }
 
@@ -112,7 +118,7 @@ export class NodeGoals {
     const r = RollbackRequest.parse(body);
     const goalId = this.goals.get(r.fleetGoal);
     if (goalId === undefined) throw new Error(`this node has no goal for fleet goal ${r.fleetGoal}`);
-    const g = await this.d.engine.rollback(goalId, actor);
+    const g = await this.d.call(actor, 'goal/rollback', { goalId });
     this.watch(r.fleetGoal, g, true);
   }
 

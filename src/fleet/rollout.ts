@@ -31,8 +31,11 @@ export interface RolloutOptions {
   maxFailures: number;
   timeoutMs: number;
   confirm: boolean;
-  /** The person's decision on one plan group (shown to them, or --yes). */
-  decide: (group: PlanGroup) => Promise<'approve' | 'reject'>;
+  /**
+   * The person's decision on one plan group (shown to them, or --yes); `approve-confirmed`: they
+   * also typed the confirmation its irreversible or high-risk steps ask for (as --confirm, for this group).
+   */
+  decide: (group: PlanGroup) => Promise<'approve' | 'approve-confirmed' | 'reject'>;
   /** Each change, for progress lines and tests (e.g. the canary finished). */
   onEvent?: (e: RolloutEvent) => void;
   fleetGoal?: string;
@@ -93,9 +96,11 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
     const groups = groupPlans(all);
     o.onEvent?.({ type: 'planned', groups, unreachable: all.filter((n) => n.report === null).map((n) => n.node) });
     const approved: string[] = [];
+    const confirmed = new Set<string>();
     for (const g of groups) {
       const decision = await o.decide(g);
-      if (decision === 'approve') approved.push(...g.nodes);
+      if (decision === 'approve-confirmed') confirmed.add(g.hash);
+      if (decision !== 'reject') approved.push(...g.nodes);
       else
         await Promise.all(
           g.nodes.map((node) => {
@@ -130,7 +135,7 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
             fleetGoal,
             planHash: hashOf.get(node) ?? '',
             decision: 'approve',
-            ...(o.confirm ? { confirm: true } : {}),
+            ...(o.confirm || confirmed.has(hashOf.get(node) ?? '') ? { confirm: true } : {}),
           });
         }),
       );

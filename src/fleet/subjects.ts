@@ -5,7 +5,10 @@
 /** A node or person name: what may stand as one subject token (no dots, wildcards or spaces). */
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
-export function checkName(kind: 'node' | 'person', name: string): string {
+/** Who holds fleet credentials of their own: a node, or a person at a workstation. */
+export type IdentityKind = 'node' | 'person';
+
+export function checkName(kind: IdentityKind, name: string): string {
   if (!NAME_RE.test(name))
     throw new Error(
       `${kind} name "${name}" is not usable: 1 to 63 letters, digits, '-' or '_', starting with a letter or digit`,

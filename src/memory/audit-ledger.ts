@@ -344,10 +344,11 @@ export class AuditLedger {
     return row === undefined ? undefined : toEntry(row);
   }
 
-  checkpoints(): Checkpoint[] {
+  /** The signed checkpoints at `fromSeq` or later, oldest first (one per seq). */
+  checkpoints(fromSeq = 0): Checkpoint[] {
     const rows = this.db
-      .prepare('SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq')
-      .all() as { seq: number; hash: string; ts: string; key_id: string; signature: string }[];
+      .prepare('SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints WHERE seq >= ? ORDER BY seq')
+      .all(fromSeq) as { seq: number; hash: string; ts: string; key_id: string; signature: string }[];
     return rows.map((r) => ({ seq: r.seq, hash: r.hash, ts: r.ts, keyId: r.key_id, signature: r.signature }));
   }
 

@@ -328,4 +328,56 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX snapshots_goal ON snapshots(goal_id);
     `,
   },
+  {
+    version: 11,
+    name: 'snapshot times and inodes as integers; the file index keeps xattrs',
+    sql: `
+      -- Nanosecond times (int64 holds them until 2262), devices and inodes as INTEGER, not
+      -- 19-digit TEXT: narrower rows, and no text conversion per file when a snapshot is taken.
+      -- SQLite cannot change a column's type: both tables are copied, rowids kept (a snapshot's
+      -- entries are read back in capture order).
+      CREATE TABLE snapshot_entries_v11 (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        path TEXT NOT NULL,
+        type TEXT NOT NULL,
+        mode INTEGER,
+        uid INTEGER,
+        gid INTEGER,
+        sha256 TEXT,
+        link_target TEXT,
+        mtime_ns INTEGER,
+        ctime_ns INTEGER,
+        atime_ns INTEGER,
+        xattrs TEXT,
+        nlink INTEGER,
+        dev INTEGER,
+        ino INTEGER,
+        PRIMARY KEY (snapshot_id, path)
+      );
+      INSERT INTO snapshot_entries_v11 (rowid, snapshot_id, path, type, mode, uid, gid, sha256, link_target,
+        mtime_ns, ctime_ns, atime_ns, xattrs, nlink, dev, ino)
+        SELECT rowid, snapshot_id, path, type, mode, uid, gid, sha256, link_target, CAST(mtime_ns AS INTEGER),
+          CAST(ctime_ns AS INTEGER), CAST(atime_ns AS INTEGER), xattrs, nlink, CAST(dev AS INTEGER), CAST(ino AS INTEGER)
+        FROM snapshot_entries;
+      DROP TABLE snapshot_entries;
+      ALTER TABLE snapshot_entries_v11 RENAME TO snapshot_entries;
+      CREATE INDEX snapshot_entries_sha256 ON snapshot_entries(sha256);
+      CREATE TABLE file_index_v11 (
+        path TEXT PRIMARY KEY,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        -- The file's xattrs as a snapshot records them, for an unchanged inode's next snapshot
+        -- (every xattr change moves the ctime); NULL: not recorded, read them.
+        xattrs TEXT
+      );
+      INSERT INTO file_index_v11 (path, dev, ino, size, mtime_ns, ctime_ns, sha256)
+        SELECT path, dev, ino, size, CAST(mtime_ns AS INTEGER), CAST(ctime_ns AS INTEGER), sha256 FROM file_index;
+      DROP TABLE file_index;
+      ALTER TABLE file_index_v11 RENAME TO file_index;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 // The fleet's daemon methods, as data: joining, leaving, status, the node list, and a plan drafted
 // for a fleet goal planned once (src/fleet).
 import { z } from 'zod';
-import { PlanStepSpec, Tier } from './model.js';
+import { PlanStepSpec, Risk, Tier } from './model.js';
 
 /** A node's health and facts, kept under its name in the fleet's node bucket. */
 export const NodeFacts = z.object({
@@ -46,6 +46,8 @@ export const FleetStatus = z.object({
   /** This node's fleet key (plans and results are signed with it). */
   key: z.string(),
   problem: z.string().nullable(),
+  /** The console's key (fleet goals started and decided here are signed with it), or null without console creds. */
+  consoleKey: z.string().nullable().optional(),
 });
 
 export const FleetJoinParams = z
@@ -55,6 +57,93 @@ export const FleetJoinParams = z
     creds: z.string().min(1).max(16_384),
     /** PEM of the CA that signed the hub's certificate (tls:// with a private CA). */
     ca: z.string().max(65_536).optional(),
+    /**
+     * A person's .creds for this node's console (aios fleet token --person NAME): with them aiosd
+     * starts fleet goals and sends the group decisions its admins make in the TUI, signed with its
+     * console key (FleetStatus.consoleKey), which other nodes map in [fleet.people].
+     */
+    consoleCreds: z.string().min(1).max(16_384).optional(),
+  })
+  .strict();
+
+/** One step of a node's plan as it reports it (and as a plan group shows it). */
+export const FleetPlanStep = z.object({
+  id: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  risk: Risk,
+  reversible: z.boolean(),
+  summary: z.string(),
+  state: z.string(),
+  error: z.string().nullable().optional(),
+});
+export type FleetPlanStep = z.infer<typeof FleetPlanStep>;
+
+/** A fleet goal this node's console started (fleet/start), as its rollout stands now. */
+export const FleetGoalView = z.object({
+  fleetGoal: z.string(),
+  text: z.string(),
+  startedBy: z.string(),
+  startedAt: z.number(),
+  /** planning: waiting for plans; deciding: a group waits for a person; running: waves; done/failed: over. */
+  state: z.enum(['planning', 'deciding', 'running', 'done', 'failed']),
+  groups: z.array(
+    z.object({
+      /** The normalised plan hash an approval binds to (plan-group.ts). */
+      hash: z.string(),
+      nodes: z.array(z.string()),
+      steps: z.array(FleetPlanStep),
+      decision: z.enum(['pending', 'approve', 'reject']),
+      decidedBy: z.string().nullable(),
+    }),
+  ),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      phase: z.string(),
+      canary: z.boolean(),
+      state: z.string().nullable(),
+      message: z.string().nullable(),
+    }),
+  ),
+  failures: z.number(),
+  stopped: z.boolean(),
+  /** Why the rollout ended early (the hub away, …), or null. */
+  error: z.string().nullable(),
+});
+export type FleetGoalView = z.infer<typeof FleetGoalView>;
+
+/** A fleet goal that reached this node: the local goal it became and where that stands. */
+export const ReachedGoal = z.object({
+  fleetGoal: z.string(),
+  goalId: z.string(),
+  text: z.string(),
+  state: z.string(),
+});
+export type ReachedGoal = z.infer<typeof ReachedGoal>;
+
+export const FleetGoals = z.object({ started: z.array(FleetGoalView), reached: z.array(ReachedGoal) });
+
+export const FleetStartParams = z
+  .object({
+    text: z.string().min(1).max(8192),
+    /** A name glob or label=value, as aios fleet goal --nodes. */
+    nodes: z.string().min(1).max(256),
+    canary: z.number().int().min(0).max(10_000).default(1),
+    batch: z.number().int().min(1).max(10_000).default(10),
+    maxFailures: z.number().int().min(0).max(10_000).default(0),
+    timeoutS: z.number().int().min(1).max(86_400).default(60),
+  })
+  .strict();
+
+export const FleetDecideParams = z
+  .object({
+    fleetGoal: z.string().min(1).max(64),
+    /** The group's hash as the person reviewed it: a decision for any other hash changes nothing. */
+    planHash: z.string().regex(/^[0-9a-f]{64}$/),
+    decision: z.enum(['approve', 'reject']),
+    /** The person typed the confirmation the group's irreversible or high-risk steps ask for. */
+    confirm: z.boolean().optional(),
   })
   .strict();
 

@@ -20,7 +20,17 @@ import { ModelsListResult, TierStatus } from './intelligence.js';
 import { ModelPullParams, ModelPullResult, ModelRecommendation } from './model-pull.js';
 import { ScheduleView } from './schedule.js';
 import { UpdateAccepted, UpdateStatus } from './update.js';
-import { FleetJoinParams, FleetStatus, NodeListing, PlanDraft, RevokedMark } from './fleet.js';
+import {
+  FleetDecideParams,
+  FleetGoals,
+  FleetGoalView,
+  FleetJoinParams,
+  FleetStartParams,
+  FleetStatus,
+  NodeListing,
+  PlanDraft,
+  RevokedMark,
+} from './fleet.js';
 import { AutonomyLevel, EscapeHatch } from './vocabulary.js';
 
 /**
@@ -199,7 +209,8 @@ export const methods = {
   },
   'snapshot/restore': {
     perm: admin,
-    params: z.object({ snapshotId: z.string() }).strict(),
+    // path: only what the snapshot recorded at or under it (a directory: what is new in it is removed).
+    params: z.object({ snapshotId: z.string(), path: z.string().min(1).optional() }).strict(),
     result: z.object({
       snapshot: SnapshotView,
       restored: z.array(z.string()),
@@ -212,6 +223,17 @@ export const methods = {
         )
         .optional(),
       problems: z.array(z.string()).optional(),
+    }),
+  },
+  'snapshot/preview': {
+    // What snapshot/restore would change now (it names paths anywhere on the node, as restoring does); changes nothing.
+    perm: admin,
+    params: z.object({ snapshotId: z.string(), path: z.string().min(1).optional() }).strict(),
+    result: z.object({
+      restore: z.array(z.string()),
+      remove: z.array(z.string()),
+      create: z.array(z.string()),
+      problems: z.array(z.string()),
     }),
   },
   'snapshot/create': {
@@ -556,6 +578,11 @@ export const methods = {
     params: Empty,
     result: z.object({ nodes: z.array(NodeListing), revoked: z.array(RevokedMark).default([]) }),
   },
+  // Fleet goals from this node's console (the TUI's fleet view): started, and each plan group
+  // approved or rejected, by an admin here; sent with the console's creds and key (docs/fleet.md).
+  'fleet/goals': { perm: admin, params: Empty, result: FleetGoals },
+  'fleet/start': { perm: admin, params: FleetStartParams, result: FleetGoalView },
+  'fleet/decide': { perm: admin, params: FleetDecideParams, result: FleetGoalView },
   'plan/draft': {
     // admin: the planner's fact calls run with no goal, so with no submitter's identity to run as.
     perm: admin,

@@ -14,6 +14,25 @@ interface Addon {
   set(path: string, name: string, value: Buffer): void;
   remove(path: string, name: string): void;
   setTimes(path: string, atimeNs: bigint | null, mtimeNs: bigint | null): void;
+  encoded(path: string): string | undefined;
+  lstat(path: string, nums: Float64Array, big: BigInt64Array, withXattrs: boolean): string | null | undefined;
+}
+
+/** What a snapshot records of a path, from one native call (see lstatMeta). */
+export interface MetaStat {
+  /** st_mode whole: the type bits and the permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: number;
+  dev: bigint;
+  ino: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  /** The xattrs as encodeXattrs writes them; null when not asked for. */
+  xattrs: string | null;
 }
 
 const loadAddon = (): Addon => loadNativeAddon<Addon>('fsmeta');
@@ -29,6 +48,32 @@ export function readXattrs(path: string): Xattr[] {
     .list(path)
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+// Filled by each lstatMeta call and read out at once: no stats object is built in C.
+const nums = new Float64Array(5);
+const big = new BigInt64Array(5);
+
+/**
+ * lstat (not following a link) and, when asked, the xattrs encoded, in one native call: what a
+ * snapshot needs of a path, without Node's BigInt stats object (slow to build) and a second call
+ * for the xattrs. Throws as lstatSync does (code ENOENT, ENOTDIR, ...).
+ */
+export function lstatMeta(path: string, withXattrs: boolean): MetaStat {
+  const encoded = loadAddon().lstat(path, nums, big, withXattrs);
+  return {
+    mode: nums[0] as number,
+    uid: nums[1] as number,
+    gid: nums[2] as number,
+    nlink: nums[3] as number,
+    size: nums[4] as number,
+    dev: big[0] as bigint,
+    ino: big[1] as bigint,
+    atimeNs: big[2] as bigint,
+    mtimeNs: big[3] as bigint,
+    ctimeNs: big[4] as bigint,
+    xattrs: encoded === undefined ? encodeXattrs(readXattrs(path)) : encoded,
+  };
 }
 
 /** Sets one xattr (not following a link); throws with the errno's name as code. */
@@ -58,7 +103,8 @@ export function decodeXattrs(text: string): Xattr[] {
 
 /** The xattrs of the path, encoded; differs from a recording exactly when some name or value differs. */
 export function xattrsNow(path: string): string {
-  return encodeXattrs(readXattrs(path));
+  // Encoded in C; a name that is not plain ASCII is left to JSON.stringify, so both agree to the byte.
+  return loadAddon().encoded(path) ?? encodeXattrs(readXattrs(path));
 }
 
 /** ACLs change the mode's group bits: set last, after the plain attributes. */

@@ -22,7 +22,6 @@ import {
   unlinkSync,
   writeSync,
   type BigIntStats,
-  type Stats,
 } from 'node:fs';
 import { lchown, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -106,7 +105,7 @@ export interface RestorePlan {
  */
 export function planRestore(
   entries: readonly SnapshotEntry[],
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: BigIntStats, sha256: string) => boolean,
   opts: RestoreOptions = {},
 ): RestorePlan {
   const ops: RestoreOp[] = [];
@@ -139,7 +138,7 @@ export function planRestore(
             ops.push({ kind: 'link', path: e.path, target: first, temp: tempFor(e.path) });
           break;
         }
-        if (now?.isFile() === true && sameContent(e.path, now as unknown as Stats, e.sha256)) {
+        if (now?.isFile() === true && sameContent(e.path, now, e.sha256)) {
           if (metaDiffers(e, now, e.path, atime)) ops.push({ kind: 'meta', path: e.path, ...meta, link: false });
           break;
         }
@@ -189,7 +188,7 @@ export function planRestore(
 }
 
 /** What is in a recorded tree now that the snapshot did not hold: removed (deepest first, at commit). */
-function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
+export function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[]): RestoreOp[] {
   if (trees.length === 0) return [];
   const recorded = new Set(entries.map((e) => e.path));
   const ops: RestoreOp[] = [];
@@ -202,6 +201,26 @@ function newInTrees(entries: readonly SnapshotEntry[], trees: readonly string[])
     }
   }
   return ops;
+}
+
+/** What a restore's ops do, as a review lists them (not the directory times a restore itself disturbs). */
+export interface RestoreReview {
+  /** Paths written back to what the snapshot holds (content, link, mode, owner, xattrs or times). */
+  restore: string[];
+  /** Paths that are there now and were not then: removed. */
+  remove: string[];
+  /** Directories made again. */
+  create: string[];
+}
+
+export function reviewOf(ops: readonly RestoreOp[]): RestoreReview {
+  const review: RestoreReview = { restore: [], remove: [], create: [] };
+  for (const op of ops) {
+    if (op.kind === 'remove') review.remove.push(op.path);
+    else if (op.kind === 'dir' && op.created) review.create.push(op.path);
+    else if (!(op.kind === 'dir' && op.timesOnly === true)) review.restore.push(op.path);
+  }
+  return review;
 }
 
 /**
@@ -564,7 +583,7 @@ export async function restoreFiles(
   snapshotId: string,
   entries: readonly SnapshotEntry[],
   blobs: BlobStore,
-  sameContent: (path: string, st: Stats, sha256: string) => boolean,
+  sameContent: (path: string, st: BigIntStats, sha256: string) => boolean,
   spares: SparePool | null = null,
   opts: RestoreOptions = {},
 ): Promise<FileRestore> {

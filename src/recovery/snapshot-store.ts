@@ -2,7 +2,7 @@
 // changed them, or of whole trees like /etc on a schedule, and the way back to it. Rows live in
 // SQLite; file contents in a content-addressed BlobStore; a file index lets an unchanged file
 // be recorded again without reading it.
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, type BigIntStats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { durably, type Db } from '../memory/database.js';
@@ -11,12 +11,17 @@ import type { SnapshotView } from '../protocol/model.js';
 import { BlobStore, hashFile } from './blob-store.js';
 import { RestoreJournal } from './restore-journal.js';
 import { SparePool, type SparePoolOptions } from './spare-files.js';
-import { readXattrs, encodeXattrs } from './fs-meta.js';
+import { lstatMeta, xattrsNow, type MetaStat } from './fs-meta.js';
 import { inTree, treePaths } from './snapshot-tree.js';
+import { onDisk, treeRoot } from './on-disk.js';
 import {
+  planRestore,
   recoverRestores,
   restoreFiles,
+  reviewOf,
+  SnapshotRestoreError,
   type RestoreOptions,
+  type RestoreReview,
   type SnapshotEntry,
   type SnapshotEntryType,
 } from './snapshot-restore.js';
@@ -67,13 +72,42 @@ interface EntryRow {
   dev: string | null;
   ino: string | null;
 }
-interface IndexRow {
-  dev: string;
-  ino: string;
-  size: string;
-  mtime_ns: string;
-  ctime_ns: string;
-  sha256: string;
+/** An entry as captured, before it is stored: the times and inode as the integers the columns hold. */
+type CapturedEntry = Omit<SnapshotEntry, 'mtimeNs' | 'atimeNs' | 'ctimeNs' | 'dev' | 'ino'> & {
+  mtimeNs?: bigint;
+  atimeNs?: bigint;
+  ctimeNs?: bigint;
+  dev?: bigint;
+  ino?: bigint;
+};
+
+/** A file_index row as read (integers as BigInt): dev, ino, size, mtime_ns, ctime_ns, sha256, xattrs. */
+type IndexRow = [bigint, bigint, bigint, bigint, bigint, string, string | null];
+
+/** What the file index compares: an inode with this size and these times still holds what it hashed to. */
+interface IndexKey {
+  dev: bigint;
+  ino: bigint;
+  size: number | bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+const unchanged = (row: IndexRow, st: IndexKey): boolean =>
+  row[4] === st.ctimeNs &&
+  row[3] === st.mtimeNs &&
+  row[1] === st.ino &&
+  row[0] === st.dev &&
+  row[2] === BigInt(st.size);
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+export interface StoreRestoreOptions extends Omit<RestoreOptions, 'trees'> {
+  /** Only what the snapshot recorded at or under this absolute path (no machine state). */
+  under?: string;
 }
 
 export interface StateRestore extends StateRestoreReport {
@@ -127,11 +161,14 @@ export class SnapshotStore {
     this.journal = new RestoreJournal(db);
     for (const p of providers) this.providers.set(p.kind, p);
     this.sql = {
-      index: db.prepare<[string], IndexRow>(
-        'SELECT CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino, CAST(size AS TEXT) AS size, mtime_ns, ctime_ns, sha256 FROM file_index WHERE path = ?',
-      ),
+      index: db
+        .prepare<[string], IndexRow>(
+          'SELECT dev, ino, size, mtime_ns, ctime_ns, sha256, xattrs FROM file_index WHERE path = ?',
+        )
+        .safeIntegers()
+        .raw(),
       upsertIndex: db.prepare(
-        'INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256',
+        'INSERT INTO file_index (path, dev, ino, size, mtime_ns, ctime_ns, sha256, xattrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, xattrs = excluded.xattrs',
       ),
       insertEntry:
         db.prepare(`INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino)
@@ -169,15 +206,20 @@ export class SnapshotStore {
     }
     for (const t of input.trees ?? []) {
       if (!isAbsolute(t)) throw new Error(`snapshot paths must be absolute, got "${t}"`);
-      if (lstatSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
+      if (statSync(t, { throwIfNoEntry: false })?.isDirectory() !== true)
         throw new Error(`${t} is declared as a directory to record whole, but is not a directory`);
     }
-    const roots = [...new Set((input.trees ?? []).map((t) => resolve(t)))];
+    // Recorded where they are on disk (on-disk.ts): a directory reached through a link is restorable.
+    const declared = (input.trees ?? []).map((t) => treeRoot(resolve(t)));
+    const roots = [...new Set(declared.map((t) => t.dir))];
     const inRoots = (p: string): boolean => roots.some((r) => inTree(r, p));
     // A state's own files (kept .debs) are recorded like the step's: restored first, then the state from them.
-    const paths = [...new Set([...input.paths, ...kept].map((p) => resolve(p)))].filter((p) => !inRoots(p));
+    const links = declared.flatMap((t) => (t.link === null ? [] : [t.link]));
+    const paths = [...new Set([...input.paths, ...kept].map((p) => onDisk(resolve(p))).concat(links))].filter(
+      (p) => !inRoots(p),
+    );
     const fresh: string[] = [];
-    const indexed: [string, BigIntStats, string][] = [];
+    const indexed: [string, MetaStat, string][] = [];
     const counter = { read: 0 };
     const entries = [
       ...paths.map((p) => this.describe(p, fresh, indexed, 'durable-file', counter)),
@@ -189,15 +231,17 @@ export class SnapshotStore {
 
   /** Records whole trees (every file, directory and link under each root), reusing hashes of unchanged files. */
   captureTree(input: { roots: string[]; label: string; kind: 'manual' | 'auto' }): TreeCapture {
-    const roots = [...new Set(input.roots.map((r) => resolve(r)))];
     for (const r of input.roots) if (!isAbsolute(r)) throw new Error(`snapshot paths must be absolute, got "${r}"`);
+    // A root that is a link to a directory: the link is recorded, and the tree where it points.
+    const declared = input.roots.map((r) => treeRoot(resolve(r)));
+    const roots = [...new Set(declared.map((t) => t.dir))];
     const fresh: string[] = [];
-    const indexed: [string, BigIntStats, string][] = [];
+    const indexed: [string, MetaStat, string][] = [];
     const skipped: string[] = [];
-    const entries: SnapshotEntry[] = [];
+    const entries: CapturedEntry[] = [];
     const counter = { read: 0 };
     const visit = (path: string): void => {
-      let entry: SnapshotEntry;
+      let entry: CapturedEntry;
       try {
         entry = this.describe(path, fresh, indexed, 'packed', counter);
       } catch (error) {
@@ -215,6 +259,7 @@ export class SnapshotStore {
       }
       for (const name of names) visit(join(path, name));
     };
+    for (const t of declared) if (t.link !== null && !roots.some((r) => inTree(r, t.link as string))) visit(t.link);
     for (const root of roots) visit(root);
     const snapshot = this.save({ label: input.label, kind: input.kind, entries, roots, states: [], fresh, indexed });
     return { snapshot, entries: entries.length, hashed: counter.read, skipped };
@@ -225,7 +270,7 @@ export class SnapshotStore {
    * One restore at a time: staging yields to the event loop, and a second restore starting then
    * would take the first one's journal row for a crashed restore and undo it.
    */
-  restore(id: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+  restore(id: string, opts: StoreRestoreOptions = {}): Promise<RestoreResult> {
     const run = this.restoring.then(async () => {
       // No new spares while a restore wants the disk; filled again after it.
       this.spares.pause();
@@ -239,12 +284,10 @@ export class SnapshotStore {
     return run;
   }
 
-  private async restoreNow(id: string, opts: RestoreOptions): Promise<RestoreResult> {
+  private async restoreNow(id: string, opts: StoreRestoreOptions): Promise<RestoreResult> {
     if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
     this.recover();
-    const entries = this.entries(id);
-    // A step's directories recorded whole: what is in them now and was not then is removed.
-    const trees = this.row(id)?.kind === 'step' ? this.roots(id) : [];
+    const { entries, trees } = this.scope(id, opts.under);
     const files = await restoreFiles(
       this.journal,
       journalId(),
@@ -256,9 +299,13 @@ export class SnapshotStore {
       { ...opts, trees },
     );
     const states: StateRestore[] = [];
-    const saved = this.db
-      .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
-      .all(id) as { kind: StateUse['kind']; data: string }[];
+    // Packages, services and the firewall belong to the whole snapshot, not to a path in it.
+    const saved =
+      opts.under === undefined
+        ? (this.db
+            .prepare('SELECT kind, data FROM snapshot_states WHERE snapshot_id = ? ORDER BY rowid DESC')
+            .all(id) as { kind: StateUse['kind']; data: string }[])
+        : [];
     for (const s of saved) {
       const provider = this.providers.get(s.kind);
       if (provider === undefined) {
@@ -277,6 +324,48 @@ export class SnapshotStore {
     if (snapshot === undefined) throw new SnapshotNotFoundError(id);
     const problems = [...files.problems, ...states.flatMap((s) => s.problems.map((p) => `${s.kind}: ${p}`))];
     return { snapshot, restored: entries.map((e) => e.path), changed: files.changed, states, problems };
+  }
+
+  /**
+   * What restore(id, { under }) would change now, for a review before it is confirmed: paths
+   * written back, removed (new in a recorded directory) and made again. Changes nothing.
+   */
+  previewRestore(id: string, under?: string): RestoreReview & { problems: string[] } {
+    if (this.row(id) === undefined) throw new SnapshotNotFoundError(id);
+    const { entries, trees } = this.scope(id, under);
+    try {
+      const plan = planRestore(entries, (path, st, sha) => this.sameContent(path, st, sha), { trees });
+      return { ...reviewOf(plan.ops), problems: plan.problems };
+    } catch (error) {
+      if (!(error instanceof SnapshotRestoreError)) throw error;
+      return { restore: [], remove: [], create: [], problems: [error.message] };
+    }
+  }
+
+  /** The directories this snapshot recorded whole (a tree snapshot's roots, a step's writeDirs): a restore removes what is new in them. */
+  treesOf(id: string): string[] {
+    return this.roots(id);
+  }
+
+  /**
+   * The entries a restore puts back and the directories it makes exactly as recorded: all of
+   * them, or only what lies under `under` (a directory there is made as recorded too, when the
+   * snapshot recorded the tree it is in).
+   */
+  private scope(id: string, under: string | undefined): { entries: SnapshotEntry[]; trees: string[] } {
+    const entries = this.entries(id);
+    const roots = this.roots(id);
+    if (under === undefined) return { entries, trees: roots };
+    if (!isAbsolute(under)) throw new SnapshotRestoreError(`the path to restore must be absolute, got "${under}"`);
+    const at = resolve(under);
+    const inside = entries.filter((e) => inTree(at, e.path));
+    if (inside.length === 0)
+      throw new SnapshotRestoreError(
+        `snapshot ${id} records nothing at or under ${at}; 'aios snapshots' lists what each one holds`,
+      );
+    const trees = roots.filter((r) => inTree(at, r));
+    const within = inside.some((e) => e.path === at && e.type === 'dir') && roots.some((r) => inTree(r, at));
+    return { entries: inside, trees: within && !trees.includes(at) ? [...trees, at] : trees };
   }
 
   list(limit = 50): SnapshotView[] {
@@ -299,7 +388,10 @@ export class SnapshotStore {
   entries(id: string): SnapshotEntry[] {
     const rows = this.db
       .prepare(
-        'SELECT path, type, mode, uid, gid, sha256, link_target, mtime_ns, atime_ns, ctime_ns, xattrs, nlink, dev, ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid',
+        // Integers since schema 11; read as text, the form restores compare and journal.
+        `SELECT path, type, mode, uid, gid, sha256, link_target, CAST(mtime_ns AS TEXT) AS mtime_ns,
+          CAST(atime_ns AS TEXT) AS atime_ns, CAST(ctime_ns AS TEXT) AS ctime_ns, xattrs, nlink,
+          CAST(dev AS TEXT) AS dev, CAST(ino AS TEXT) AS ino FROM snapshot_entries WHERE snapshot_id = ? ORDER BY rowid`,
       )
       .all(id) as EntryRow[];
     return rows.map((r) => ({
@@ -386,11 +478,11 @@ export class SnapshotStore {
     goalId?: string;
     stepId?: string;
     kind: SnapshotKind;
-    entries: SnapshotEntry[];
+    entries: CapturedEntry[];
     roots: string[];
     states: { kind: StateUse['kind']; data: unknown }[];
     fresh: string[];
-    indexed: [string, BigIntStats, string][];
+    indexed: [string, MetaStat, string][];
   }): SnapshotView {
     // Blobs are written (not yet synced) and no row names them: a crash here must leave no snapshot.
     failpoint(`snapshot.save.${input.kind}`);
@@ -432,7 +524,7 @@ export class SnapshotStore {
             .prepare('INSERT INTO snapshot_states (snapshot_id, kind, data) VALUES (?, ?, ?)')
             .run(id, s.kind, JSON.stringify(s.data));
         for (const [path, st, sha] of input.indexed)
-          this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, String(st.mtimeNs), String(st.ctimeNs), sha);
+          this.sql.upsertIndex.run(path, st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs, sha, st.xattrs);
       })();
     };
     // A step's snapshot is the undo for a change about to be made: durable at commit.
@@ -483,37 +575,28 @@ export class SnapshotStore {
     };
   }
 
-  /** The file's hash from the index when its inode, size and times are unchanged; else null. */
-  private indexedHash(path: string, st: BigIntStats | Stats): string | null {
+  /** `st`: the file as the restore's plan just found it (Node's stat: inode numbers unsigned, stored signed). */
+  private sameContent(path: string, st: BigIntStats, sha256: string): boolean {
     const row = this.sql.index.get(path);
-    if (row === undefined) return null;
-    const big = st as BigIntStats;
-    if (typeof big.mtimeNs !== 'bigint') return null;
-    const same =
-      row.dev === String(big.dev) &&
-      row.ino === String(big.ino) &&
-      row.size === String(big.size) &&
-      row.mtime_ns === String(big.mtimeNs) &&
-      row.ctime_ns === String(big.ctimeNs);
-    return same ? row.sha256 : null;
-  }
-
-  private sameContent(path: string, _st: Stats, sha256: string): boolean {
-    const big = lstatSync(path, { bigint: true });
-    return (this.indexedHash(path, big) ?? hashFile(path)) === sha256;
+    const key = { ...st, dev: BigInt.asIntN(64, st.dev), ino: BigInt.asIntN(64, st.ino) };
+    return (row !== undefined && unchanged(row, key) ? row[5] : hashFile(path)) === sha256;
   }
 
   /** `how`: a step's undo is a durable file before the change; a tree's small files are packed into its transaction. */
   private describe(
     path: string,
     fresh: string[],
-    indexed: [string, BigIntStats, string][],
+    indexed: [string, MetaStat, string][],
     how: 'durable-file' | 'packed',
     counter: { read: number },
-  ): SnapshotEntry {
-    let st: BigIntStats;
+  ): CapturedEntry {
+    const metadata = this.opts.metadata !== false;
+    // Looked up first: a path the index has never seen (a first snapshot, a directory, a link)
+    // gets its xattrs in the same native call as its stat.
+    const row = this.sql.index.get(path);
+    let st: MetaStat;
     try {
-      st = lstatSync(path, { bigint: true });
+      st = lstatMeta(path, metadata && row === undefined);
     } catch (error) {
       // A path that did not exist is part of the state too: restoring removes what a step created.
       const code = (error as NodeJS.ErrnoException).code;
@@ -521,39 +604,44 @@ export class SnapshotStore {
         return { path, type: 'absent', mode: null, uid: null, gid: null, sha256: null, linkTarget: null };
       throw error;
     }
+    const type = st.mode & S_IFMT;
+    const known = type === S_IFREG && row !== undefined && unchanged(row, st) ? row : undefined;
     // Times, xattrs (ACLs among them) and the inode as they were: a restore puts them back too.
+    // An unchanged inode's xattrs come from the index: every xattr change moves the ctime, and
+    // a file is indexed only once its ctime is older than the clock's resolution (RACY_NS).
+    if (metadata) st.xattrs ??= known?.[6] ?? xattrsNow(path);
     const base = {
       path,
-      mode: Number(st.mode & 0o7777n),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-      ...(this.opts.metadata === false
-        ? {}
-        : {
-            mtimeNs: String(st.mtimeNs),
-            atimeNs: String(st.atimeNs),
-            ctimeNs: String(st.ctimeNs),
-            xattrs: encodeXattrs(readXattrs(path)),
-            nlink: Number(st.nlink),
-            dev: String(st.dev),
-            ino: String(st.ino),
-          }),
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      ...(metadata
+        ? {
+            mtimeNs: st.mtimeNs,
+            atimeNs: st.atimeNs,
+            ctimeNs: st.ctimeNs,
+            xattrs: st.xattrs,
+            nlink: st.nlink,
+            dev: st.dev,
+            ino: st.ino,
+          }
+        : {}),
     };
-    if (st.isFile()) {
-      const known = this.indexedHash(path, st);
-      if (known !== null) return { ...base, type: 'file', sha256: known, linkTarget: null };
+    if (type === S_IFREG) {
+      if (known !== undefined) return { ...base, type: 'file', sha256: known[5], linkTarget: null };
       const put: { sha256: string; fresh?: string | null } =
         (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
       counter.read += 1;
       if (typeof put.fresh === 'string') fresh.push(put.fresh);
-      const after = lstatSync(path, { bigint: true });
+      // Unchanged while it was read (content, and the xattrs read before): indexed with both.
+      const after = { ...lstatMeta(path, false), xattrs: st.xattrs };
       const stable = after.mtimeNs === st.mtimeNs && after.ctimeNs === st.ctimeNs && after.size === st.size;
       if (stable && BigInt(Date.now()) * 1_000_000n - after.ctimeNs > RACY_NS) indexed.push([path, after, put.sha256]);
       return { ...base, type: 'file', sha256: put.sha256, linkTarget: null };
     }
-    if (st.isSymbolicLink()) return { ...base, type: 'symlink', sha256: null, linkTarget: readlinkSync(path) };
+    if (type === S_IFLNK) return { ...base, type: 'symlink', sha256: null, linkTarget: readlinkSync(path) };
     // Only the directory itself (mode, owner, existence): its contents are other paths.
-    if (st.isDirectory()) return { ...base, type: 'dir', sha256: null, linkTarget: null };
+    if (type === S_IFDIR) return { ...base, type: 'dir', sha256: null, linkTarget: null };
     throw new Error(`cannot snapshot ${path}: it is not a file, directory or symbolic link`);
   }
 }

@@ -239,6 +239,17 @@ describe.skipIf(!isRoot || !probeSandbox().available || wrap === null)('rolling 
     expect(lstatSync(join(dir, 'beside')).mtime.toISOString()).toBe(OLD.toISOString());
     expect(existsSync(join(dir, 'sneaky'))).toBe(false);
 
+    // The review before the rollback names what the step made in the directory: it is removed.
+    const review = await rig.engine.rollbackPreview(goal.id);
+    expect(review.remove).toEqual(
+      expect.arrayContaining([
+        join(data, 'new'),
+        join(data, 'new', 'deeper'),
+        join(data, 'new', 'deeper', 'made.txt'),
+        join(data, 'fresh.txt'),
+      ]),
+    );
+    expect(review.create).toEqual([]);
     const rolled = await rig.engine.rollback(goal.id, rig.actor);
     expect(rolled.state).toBe('rolled_back');
     expect(rolled.message ?? '').not.toMatch(/NOT brought back/);

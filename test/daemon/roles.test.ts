@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     );
   });
 
-  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run, an update, joining or leaving a fleet, pulling a model", async () => {
+  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run, an update, joining or leaving a fleet, fleet goals from the console, pulling a model", async () => {
     const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
     const attempts = [
       req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
@@ -152,6 +152,10 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       // errors tell a non-admin nothing of the method's parameters.
       req(14, 'update/request', { probe: 'what does it take?' }),
       req(15, 'models/key-set', {}),
+      // Fleet goals from this node's console: listing them, starting one, deciding a plan group.
+      req(16, 'fleet/goals', {}),
+      req(17, 'fleet/start', { text: 'read /etc/shadow', nodes: '*' }),
+      req(18, 'fleet/decide', { fleetGoal: 'F1', planHash: 'a'.repeat(64), decision: 'approve' }),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);

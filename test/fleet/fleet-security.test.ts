@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -12,6 +13,8 @@ import type { TestDaemon } from '../helpers/daemon.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { fleetConnect } from '../../src/fleet/creds.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
+import { hubIdentity, mintCreds } from '../../src/fleet/hub-identity.js';
+import { nodePermissions, personPermissions } from '../../src/fleet/permissions.js';
 import { bootstrapHub } from '../../src/fleet/hub-bootstrap.js';
 import { defaultHubLimits } from '../../src/fleet/hub-limits.js';
 import { readFleet } from '../../src/fleet/node-listing.js';
@@ -28,6 +31,9 @@ import {
 } from './fleet-fixture.js';
 
 const MiB = 1024 * 1024;
+/** Small per-identity quotas, so that a flood reaches them quickly (the real nodes' ledgers stay far below). */
+const IN_QUOTA = 20;
+const AUDIT_QUOTA = 3000;
 
 async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -56,7 +62,8 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     configDir = mkdtempSync(join(tmpdir(), 'aios-hubconf-'));
     writeFileSync(
       join(configDir, 'config.toml'),
-      `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n`,
+      `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n` +
+        `in_max_msgs_per_node = ${IN_QUOTA}\naudit_max_msgs_per_node = ${AUDIT_QUOTA}\n`,
     );
     hub = await startHub(undefined, { ...process.env, AIOS_CONFIG: join(configDir, 'config.toml') });
     ada = await makePerson(hub, 'ada');
@@ -173,8 +180,15 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', '*', '--yes', '--json']);
     expect(goal.code).toBe(1);
     expect(goal.stderr).toMatch(/REFUSED s2: it presents key/);
-    const result = JSON.parse(goal.stdout) as { nodes: { node: string; report: { state: string } | null }[] };
+    const result = JSON.parse(goal.stdout) as {
+      nodes: { node: string; report: { state: string } | null }[];
+      refused: { node: string; why: string }[];
+    };
     expect(result.nodes.map((n) => [n.node, n.report?.state])).toEqual([['s1', 'succeeded']]);
+    // The refused node is in the JSON result too, with its reason, not only on stderr.
+    expect(result.refused).toEqual([
+      { node: 's2', why: expect.stringMatching(/^it presents key .*aios fleet trust s2 KEY$/) },
+    ]);
     const c = await s2.client();
     try {
       expect((await c.call('goal/list', { limit: 50 })).goals.filter((g) => g.text === 'disk usage')).toEqual([]);
@@ -232,6 +246,17 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const goal = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', 's2', '--yes']);
     expect(goal.code).toBe(1);
     expect(goal.stderr).toContain('REFUSED s2: its creds were revoked');
+    // Every selected node refused: --json still says which, and why, and that nothing was started.
+    const json = await runCli({ env: ada.env }, ['fleet', 'goal', 'disk usage', '--nodes', 's2', '--yes', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      fleetGoal: null,
+      groups: [],
+      nodes: [],
+      failures: 0,
+      stopped: false,
+      refused: [{ node: 's2', why: expect.stringContaining('its creds were revoked') }],
+    });
     const hubAudit = readFileSync(join(hub.dir, 'hub-audit.jsonl'), 'utf8');
     expect(hubAudit).toMatch(/"action":"fleet.revoke","subject":"node s2"/);
     expect(hubAudit).toMatch(/"subject":"person bob"/);
@@ -255,6 +280,119 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const join2 = await runCli(s2, ['fleet', 'join', hub.url, '--creds', creds]);
     expect(join2.code, join2.stderr).toBe(0);
   }, 120_000);
+
+  it('revokes by name creds minted before the hub recorded them: seen connecting, connecting later, or given as a file', async () => {
+    // Minted with the hub's account key but not recorded in issued.json: what an older hub handed out.
+    const id = await hubIdentity(hub.dir);
+    const old = await mintCreds(id, 'legacy1', { ...nodePermissions('legacy1'), tags: ['aios-node'] });
+    const oldPerson = await mintCreds(id, 'legacy2', { ...personPermissions('legacy2'), tags: ['aios-person'] });
+    const seen = () =>
+      existsSync(join(hub.dir, 'seen-users.jsonl')) ? readFileSync(join(hub.dir, 'seen-users.jsonl'), 'utf8') : '';
+    const nc = await fleetConnect({ url: hub.url, creds: old });
+    const dropped = nc.closed();
+    await until(() => seen().includes('"legacy1"'), 10_000);
+
+    const r = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--node', 'legacy1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      applied: true,
+      revocation: { name: 'legacy1', users: [expect.any(String)] },
+    });
+    // The open connection is dropped, and the creds connect no more.
+    await expect(Promise.race([dropped.then(() => 'dropped'), sleep(10_000).then(() => 'still open')])).resolves.toBe(
+      'dropped',
+    );
+    await expect(fleetConnect({ url: hub.url, creds: old })).rejects.toThrow(/Authorization/i);
+    // Another older creds file of the revoked name, first seen now: dropped as it connects, and refused after.
+    const older = await mintCreds(id, 'legacy1', { ...nodePermissions('legacy1'), tags: ['aios-node'] });
+    const late = await fleetConnect({ url: hub.url, creds: older });
+    await expect(
+      Promise.race([late.closed().then(() => 'dropped'), sleep(10_000).then(() => 'still open')]),
+    ).resolves.toBe('dropped');
+    await expect(fleetConnect({ url: hub.url, creds: older })).rejects.toThrow(/Authorization/i);
+    expect(readFileSync(join(hub.dir, 'hub-audit.jsonl'), 'utf8')).toMatch(/"actor":"hub \(name revoked earlier\)"/);
+
+    // Never connected since: the hub knows no key of that name, and says how to give one.
+    const unknown = await runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--person', 'legacy2']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('--creds FILE');
+    const file = join(hub.dir, 'legacy2-copy.creds');
+    // A creds file of another name is refused: a wrong file cannot revoke someone else.
+    writeFileSync(file, old, { mode: 0o600 });
+    const wrong = await runCli({ env: process.env }, [
+      'fleet',
+      'revoke',
+      '--dir',
+      hub.dir,
+      '--person',
+      'legacy2',
+      '--creds',
+      file,
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain("node legacy1's, not person legacy2's");
+    writeFileSync(file, oldPerson, { mode: 0o600 });
+    const byFile = await runCli({ env: process.env }, [
+      'fleet',
+      'revoke',
+      '--dir',
+      hub.dir,
+      '--person',
+      'legacy2',
+      '--creds',
+      file,
+    ]);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    await expect(fleetConnect({ url: hub.url, creds: oldPerson })).rejects.toThrow(/Authorization/i);
+  }, 90_000);
+
+  it("holds one identity's flood to its own quota: refused or trimmed there, while others still get through", async () => {
+    expect((await jsm.streams.info(STREAM_AUDIT)).config).toMatchObject({
+      max_msgs_per_subject: AUDIT_QUOTA,
+      discard_new_per_subject: true,
+    });
+    // A node floods its own audit subject with small entries (no byte cap comes near): refused at its quota.
+    const flooder = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'greedy') });
+    const other = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'modest') });
+    try {
+      const js = jetstream(flooder, { timeout: 5000 });
+      let refused: unknown = null;
+      for (let i = 0; i < AUDIT_QUOTA + 100 && refused === null; i += 100)
+        await Promise.all(
+          Array.from({ length: 100 }, () =>
+            js.publish(subjects.audit('greedy', 'entry'), 'x').catch((err: unknown) => (refused ??= err)),
+          ),
+        );
+      expect(String(refused)).toMatch(/maximum messages per subject/i);
+      const held = async (node: string) =>
+        (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: subjects.audit(node, 'entry') })).state.subjects?.[
+          subjects.audit(node, 'entry')
+        ] ?? 0;
+      expect(await held('greedy')).toBe(AUDIT_QUOTA);
+      // Another node's entries still go in.
+      await jetstream(other, { timeout: 5000 }).publish(subjects.audit('modest', 'entry'), 'mine');
+      expect(await held('modest')).toBe(1);
+    } finally {
+      await flooder.close();
+      await other.close();
+    }
+
+    // A person floods one node's queue: that queue keeps its newest IN_QUOTA, another node's waiting work stays.
+    const carol = await fleetConnect({ url: hub.url, creds: await token(hub, '--person', 'carol') });
+    try {
+      const js = jetstream(carol, { timeout: 5000 });
+      await js.publish(subjects.in('away', 'goal'), 'work for a node that is away');
+      for (let i = 0; i < IN_QUOTA * 3; i++) await js.publish(subjects.in('victim', 'goal'), `flood ${i}`);
+      const inHeld = async (subject: string) =>
+        (await jsm.streams.info(STREAM_IN, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+      expect(await inHeld(subjects.in('victim', 'goal'))).toBe(IN_QUOTA);
+      expect(await inHeld(subjects.in('away', 'goal'))).toBe(1);
+      const last = await jsm.streams.getMessage(STREAM_IN, { last_by_subj: subjects.in('victim', 'goal') });
+      expect(last?.string()).toBe(`flood ${IN_QUOTA * 3 - 1}`);
+    } finally {
+      await carol.close();
+    }
+  }, 90_000);
 
   it('keeps what the audit stream holds when it is full: new entries are refused, none dropped', async () => {
     const held = async () => (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: 'aios.node.s1.>' })).state;

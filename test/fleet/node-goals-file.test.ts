@@ -31,14 +31,12 @@ function engine(): GoalEngineLike {
       return g;
     },
     get: (id) => goals.get(id) as GoalView,
-    decide: () => {
-      throw new Error('not used');
-    },
-    rollback: async () => {
-      throw new Error('not used');
-    },
   };
 }
+
+const call = async (): Promise<GoalView> => {
+  throw new Error('not used');
+};
 
 describe('NodeGoals file', () => {
   const dirs: string[] = [];
@@ -55,7 +53,13 @@ describe('NodeGoals file', () => {
     const file = join(dir(), 'goals.json');
     const reports: string[] = [];
     const make = () =>
-      new NodeGoals({ engine: engine(), file, report: async (fg) => void reports.push(fg), log: () => undefined });
+      new NodeGoals({
+        engine: engine(),
+        call,
+        file,
+        report: async (fg) => void reports.push(fg),
+        log: () => undefined,
+      });
     const a = make();
     await a.plan({ fleetGoal: 'F1', text: 'one' }, actor);
     await a.plan({ fleetGoal: 'F2', text: 'two' }, actor);
@@ -69,7 +73,7 @@ describe('NodeGoals file', () => {
   it("reads an older node's single JSON object and rewrites it as lines", () => {
     const file = join(dir(), 'goals.json');
     writeFileSync(file, JSON.stringify({ OLD1: 'G7', OLD2: 'G8' }) + '\n');
-    const g = new NodeGoals({ engine: engine(), file, report: async () => undefined, log: () => undefined });
+    const g = new NodeGoals({ engine: engine(), call, file, report: async () => undefined, log: () => undefined });
     expect(g.goalOf('OLD1')).toBe('G7');
     expect(g.goalOf('OLD2')).toBe('G8');
     expect(readFileSync(file, 'utf8')).toBe('["OLD1","G7"]\n["OLD2","G8"]\n');
@@ -78,7 +82,7 @@ describe('NodeGoals file', () => {
   it('skips a line a crash cut short, and ends the file on a whole line', () => {
     const file = join(dir(), 'goals.json');
     writeFileSync(file, '["F1","G1"]\n["F2","G');
-    const g = new NodeGoals({ engine: engine(), file, report: async () => undefined, log: () => undefined });
+    const g = new NodeGoals({ engine: engine(), call, file, report: async () => undefined, log: () => undefined });
     expect(g.goalOf('F1')).toBe('G1');
     expect(g.goalOf('F2')).toBeUndefined();
     // Rewritten whole, so the next goal's line does not join the cut one.

@@ -161,8 +161,10 @@ describe.skipIf(refusal !== null)(
       const filler = join(state, 'filler');
       expect(fill(filler)).toBeGreaterThan(0);
       const streamed = await waitForGoal(c, streaming.id, 30_000);
+      // Whether its last writes still fit depends on the slack left in the WAL file when the disk
+      // filled; either way aiosd stays up and says why the step ended.
       expect(
-        streamed.state === 'succeeded' || /could not record/.test(streamed.message ?? ''),
+        streamed.state === 'succeeded' || /could not record|database or disk is full/.test(streamed.message ?? ''),
         streamed.message ?? '',
       ).toBe(true);
       await untilStatus(c, (problems) => /is full/.test(problems));

@@ -83,6 +83,44 @@ describe('schema fixtures', () => {
     }
   }, 60_000);
 
+  it('version 11 turns snapshot times and inodes from text into integers, values and capture order kept', () => {
+    const file = fixtureDb(10, join(dir, 'v10-times.db'));
+    const raw = new Database(file);
+    const entry = raw.prepare(
+      `INSERT INTO snapshot_entries (snapshot_id, path, type, mode, uid, gid, sha256, link_target, mtime_ns, ctime_ns, atime_ns, xattrs, nlink, dev, ino)
+       VALUES ('S2', ?, 'file', 420, 0, 0, ?, NULL, ?, '1767225600000000002', '1767225600000000003', '[]', 2, '2049', '1234')`,
+    );
+    // Inserted out of path order: a snapshot's entries read back in the order it took them.
+    entry.run('/etc/aios/z.conf', 'b'.repeat(64), '1767225600123456789');
+    entry.run('/etc/aios/a.conf', 'c'.repeat(64), '-1000000001');
+    raw.close();
+    const db = openDatabase(file);
+    try {
+      const rows = db
+        .prepare(
+          `SELECT path, typeof(mtime_ns) AS t, CAST(mtime_ns AS TEXT) AS mtime, typeof(dev) || typeof(ino) AS inode FROM snapshot_entries WHERE snapshot_id = 'S2' ORDER BY rowid`,
+        )
+        .all();
+      expect(rows).toEqual([
+        { path: '/etc/aios/z.conf', t: 'integer', mtime: '1767225600123456789', inode: 'integerinteger' },
+        { path: '/etc/aios/a.conf', t: 'integer', mtime: '-1000000001', inode: 'integerinteger' },
+      ]);
+      const index = db.prepare('SELECT typeof(mtime_ns) AS t, mtime_ns FROM file_index').safeIntegers().all();
+      expect(index).toEqual([{ t: 'integer', mtime_ns: 1767225600000000000n }]);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(
+        db
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'snapshot_entries' AND type = 'index' ORDER BY name",
+          )
+          .pluck()
+          .all(),
+      ).toEqual(['snapshot_entries_sha256', 'sqlite_autoindex_snapshot_entries_1']);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a database of a newer schema, saying so, and changes nothing in it', () => {
     const file = fixtureDb(latest, join(dir, 'newer.db'));
     const raw = new Database(file);

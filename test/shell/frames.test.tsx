@@ -148,7 +148,7 @@ describe('frames at 80x24', () => {
         5 F6            memory search
         6 F7            monitor dashboard
         7 F8            escape hatch (real shell)
-        8 F10           fleet nodes (read-only)
+        8 F10           fleet nodes and goals
         ? F1            show all keys
         q               leave the shell (asks first if a goal of yours is pending)
         Ctrl-D          leave the shell
@@ -158,7 +158,7 @@ describe('frames at 80x24', () => {
         n               reject selected step
         x               reject whole plan
         s               skip selected step
-      ↓ 90 more — ↑/↓ scroll
+      ↓ 92 more — ↑/↓ scroll
       goal>
        aiosd ok · alice (operator) @ node1 · user mode  ? keys"
     `);

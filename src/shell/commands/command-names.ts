@@ -31,6 +31,8 @@ export const BASE_COMMANDS = {
   rejectStep: 'reject selected step',
   rejectPlan: 'reject whole plan',
   skipStep: 'skip selected step',
+  approveGroup: 'approve the selected plan group on its nodes (asks yes for risky steps)',
+  rejectGroup: 'reject the selected plan group on its nodes',
   editStep: "edit the step's arguments",
   selectPrev: 'previous item',
   selectNext: 'next item',

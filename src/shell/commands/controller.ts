@@ -1,6 +1,7 @@
 // Turns key presses into commands and commands into daemon calls or state changes.
 // It decides nothing the daemon decides (policy, roles): it only refuses what would surely be
 // refused and says why, and shows every failure as a flash line.
+import { decideGroup } from './fleet-group-commands.js';
 import type { Connect, ShellClient } from './client-port.js';
 import type { CommandContext } from './command-context.js';
 import { createLink, messageOf, type Link } from './connection.js';
@@ -332,6 +333,10 @@ export function createController(deps: ControllerDeps): Controller {
         return decide(ctx, 'skip', 'step');
       case 'editStep':
         return startEdit(ctx);
+      case 'approveGroup':
+        return decideGroup(ctx, 'approve');
+      case 'rejectGroup':
+        return decideGroup(ctx, 'reject');
       case 'selectPrev':
         return moveSelection(-1);
       case 'selectNext':
@@ -448,7 +453,7 @@ export function createController(deps: ControllerDeps): Controller {
     }
     polledView = polled;
     if (running && polled !== null && metricsTimer === null)
-      metricsTimer = setInterval(() => loadView(ctx, polled), deps.metricsEveryMs ?? 1000);
+      metricsTimer = setInterval(() => loadView(ctx, polled, true), deps.metricsEveryMs ?? 1000);
   });
 
   return {

@@ -7,6 +7,7 @@ import { KeyGuard, type GuardClock, type GuardTimes } from './key-guard.js';
 import { resolveKey, type Keymap, type Resolved } from './keymap.js';
 import { focusedGoal, type Action, type ShellState } from '../state/shell-state.js';
 import type { Store } from '../state/store.js';
+import { viewRecord } from '../views/registry.js';
 
 export interface KeyRouterDeps {
   store: Store<ShellState, Action>;
@@ -46,6 +47,7 @@ function onScreen(s: ShellState): string {
     s.selectedStep,
     s.confirm?.text ?? '',
     s.input.prompt.kind,
+    viewRecord(s.view)?.guardKey?.(s.data) ?? '',
   ].join('|');
 }
 

@@ -6,6 +6,7 @@ import type { GoalState, GoalView, PlanView, StepState, StepView } from '../../p
 import { reportFailure, type CommandContext } from './command-context.js';
 import type { Prompt } from '../state/input-state.js';
 import { focusedGoal } from '../state/shell-state.js';
+import { sendGroupDecision } from './fleet-group-commands.js';
 
 export const VIEWER_REFUSAL =
   'your role is viewer: you can review plans but not approve or reject them — ask an operator or admin';
@@ -125,10 +126,11 @@ export function confirmsApproval(typed: string, risky: readonly string[]): boole
 /** Enter on the approval line: approves when it says so, otherwise nothing is approved. */
 export function submitApproval(ctx: CommandContext, prompt: Extract<Prompt, { kind: 'approve' }>, typed: string): void {
   ctx.dispatch({ type: 'promptClosed' });
-  ctx.dispatch({ type: 'focused', focus: 'plan' });
+  ctx.dispatch({ type: 'focused', focus: prompt.fleetGoal === undefined ? 'plan' : 'fleet' });
   if (!confirmsApproval(typed, prompt.risky)) {
     return ctx.flash('info', `cancelled: nothing was approved (it takes ${prompt.risky.join(' ')} or yes)`);
   }
+  if (prompt.fleetGoal !== undefined) return sendGroupDecision(ctx, prompt.fleetGoal, prompt.planHash, 'approve', true);
   sendDecision(ctx, prompt.planId, prompt.planHash, 'approve', prompt.stepIds, true);
   if (prompt.stepIds !== undefined) ctx.dispatch({ type: 'stepSelected', delta: 1 });
 }

@@ -8,18 +8,20 @@ import { loadSnapshots } from '../views/snapshots-view.js';
 import type { ViewAsk } from '../views/view-record.js';
 
 /** What a view's record needs of the live shell to load what it shows. */
-export function askFor(ctx: CommandContext): ViewAsk {
+export function askFor(ctx: CommandContext, poll = false): ViewAsk {
   return {
+    poll,
     client: ctx.client,
     connected: ctx.store.getState().connection.kind === 'connected',
+    role: ctx.store.getState().session?.role ?? null,
     put: ctx.dispatch,
     failed: (what, error) => reportFailure(ctx, what, error),
   };
 }
 
-/** Loads what a view shows, by its record. */
-export function loadView(ctx: CommandContext, view: MainView): void {
-  viewRecord(view)?.load?.(askFor(ctx));
+/** Loads what a view shows, by its record; `poll`: the timer of a polled view, not the person. */
+export function loadView(ctx: CommandContext, view: MainView, poll = false): void {
+  viewRecord(view)?.load?.(askFor(ctx, poll));
 }
 
 export function verifyLedger(ctx: CommandContext): void {

@@ -9,8 +9,19 @@ export type Prompt =
   | { kind: 'args'; goalId: string; planId: string; planHash: string; stepId: string }
   | { kind: 'search'; agent: string }
   | { kind: 'memory' }
-  /** A high-risk approval: Enter approves only when the line holds the steps' ids or `yes`. */
-  | { kind: 'approve'; goalId: string; planId: string; planHash: string; stepIds?: string[]; risky: string[] };
+  /**
+   * A high-risk approval: Enter approves only when the line holds the steps' ids or `yes`. With
+   * `fleetGoal`, it is a fleet goal's plan group (planHash its group hash; aiosd checks it is undecided).
+   */
+  | {
+      kind: 'approve';
+      goalId: string;
+      planId: string;
+      planHash: string;
+      stepIds?: string[];
+      risky: string[];
+      fleetGoal?: string;
+    };
 
 export interface InputState extends EditLine {
   /** Oldest first. */

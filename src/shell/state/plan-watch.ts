@@ -7,7 +7,8 @@ import type { Prompt } from './input-state.js';
 import type { Confirm } from './confirm.js';
 
 export function confirmStillValid(confirm: Confirm | Prompt, goals: GoalBook): boolean {
-  if (confirm.kind !== 'approve') return true;
+  // A fleet group is no local goal: aiosd refuses a decision on a group that changed or was decided.
+  if (confirm.kind !== 'approve' || confirm.fleetGoal !== undefined) return true;
   const goal = goals.byId[confirm.goalId];
   return (
     goal !== undefined &&

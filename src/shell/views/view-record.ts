@@ -6,6 +6,7 @@
 // A record imports only leaves (protocol types, rows, the view data and pane slices): the keymap
 // and the shell state are built from the registry, so a record that imported them would close a
 // cycle. What it needs of the live shell comes in as a ViewAsk.
+import type { Role } from '../../protocol/model.js';
 import type { BaseCommand, Bindings } from '../commands/command-names.js';
 import type { ShellClient } from '../commands/client-port.js';
 import type { PaneAction, PaneBook } from '../state/panes.js';
@@ -20,6 +21,10 @@ export interface ViewAsk {
   client(): ShellClient | null;
   /** Whether aiosd is connected now (a poll asks nothing, and says nothing, while it is not). */
   connected: boolean;
+  /** Asked by a polled view's timer rather than on show or `r`: a view may reuse what changes slowly. */
+  poll: boolean;
+  /** The person's role at aiosd (null before it says): a view asks only what that role may read. */
+  role: Role | null;
   put(action: DataAction): void;
   /** Shows why a call failed on the flash line. */
   failed(what: string, error: unknown): void;
@@ -55,6 +60,11 @@ export interface ViewRecord<N extends string = string> {
   poll?: boolean;
   /** Its rows; the plan view has none here (the App draws it from the goals). */
   lines?: (input: ViewInput) => Line[];
+  /**
+   * What its guarded command keys act on, as a string that changes when that changes on screen
+   * (the key guard then turns a key away for a moment, as for a plan that just appeared).
+   */
+  guardKey?: (data: ViewData) => string;
   /** What ↑/↓ (PgUp/PgDn) do in it. */
   move?: (delta: number, data: ViewData) => MoveAction | null;
 }

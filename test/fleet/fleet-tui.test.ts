@@ -1,0 +1,162 @@
+// A fleet goal started at a node's console and approved in its TUI, end to end: a real hub, a
+// console node joined with a person's console creds, and two real aiosd nodes that trust the
+// console's key. The TUI (the real shell, drawn into a headless terminal, against the console
+// node's real aiosd) shows the goal's plan groups; `a` approves one and `x` rejects the other, and
+// only the approved group's node runs it.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { runCli } from '../helpers/aios-cli.js';
+import { until } from '../helpers/until.js';
+import { runShell } from '../../src/shell/run-shell.js';
+import { Screen } from '../shell/screen.js';
+import { disposeAll, natsMissing, startHub, startNode, token, type Hub } from './fleet-fixture.js';
+
+const F10 = '\u001b[21~';
+
+describe.skipIf(natsMissing !== null)('a fleet goal approved in the TUI', () => {
+  let hub: Hub;
+  let scratch: string;
+  let consoleKey: string;
+  const nodes: TestDaemon[] = [];
+  const console1 = (): TestDaemon => nodes[0] as TestDaemon;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'aios-fleet-tui-'));
+    chmodSync(scratch, 0o755);
+    hub = await startHub();
+    // The console node: trusts nobody; an admin gives it console creds when it joins.
+    nodes.push(await startNode(hub, 'c1', {}));
+    const creds = join(scratch, 'console.creds');
+    writeFileSync(creds, await token(hub, '--person', 'c1-console'), { mode: 0o600 });
+    const joined = await runCli(console1(), [
+      'fleet',
+      'join',
+      hub.url,
+      '--creds',
+      join(console1().dir, 'node.creds'),
+      '--console-creds',
+      creds,
+      '--json',
+    ]);
+    expect(joined.code, joined.stderr).toBe(0);
+    consoleKey = (JSON.parse(joined.stdout) as { consoleKey: string }).consoleKey;
+    expect(consoleKey).toMatch(/^[\w-]{43}$/);
+    expect((await runCli(console1(), ['fleet', 'status'])).stdout).toContain(`console key: ${consoleKey}`);
+    // Two nodes that map the console's key to their root account.
+    for (const name of ['n1', 'n2']) nodes.push(await startNode(hub, name, { [consoleKey]: 'root' }));
+    const c = await console1().client();
+    try {
+      await until(
+        'the console to list both nodes',
+        async () => (await c.call('fleet/nodes', {})).nodes.map((n) => n.node),
+        (listed) => listed.includes('n1') && listed.includes('n2'),
+        20_000,
+      );
+    } finally {
+      c.close();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await disposeAll(hub, nodes, []);
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('--console leaves every decision to the TUI: --yes with it is refused, and nothing starts', async () => {
+    const r = await runCli(console1(), ['fleet', 'goal', 'disk usage', '--nodes', 'n*', '--console', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--console leaves every decision to the TUI');
+    const c = await console1().client();
+    try {
+      expect((await c.call('fleet/goals', {})).started).toEqual([]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("shows each node's plan group; a approves one, x rejects the other; only the approved node runs it", async () => {
+    const started = await runCli(console1(), [
+      'fleet',
+      'goal',
+      'append "tui was here" to ~/tui.txt',
+      '--nodes',
+      'n*',
+      '--console',
+      '--json',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const fleetGoal = (JSON.parse(started.stdout) as { fleetGoal: string }).fleetGoal;
+    const file = (node: string): string => join((node === 'n1' ? nodes[1] : nodes[2])?.dir ?? '', 'tui.txt');
+
+    const screen = new Screen(120, 40);
+    const exit = runShell({
+      socketPath: console1().socketPath,
+      stdin: screen.stdin,
+      stdout: screen.stdout,
+      env: { TERM: 'xterm-256color', AIOS_GUARD_MS: '0', AIOS_BURST_MS: '0' },
+    });
+    const step = async (): Promise<void> => {
+      const before = screen.text();
+      screen.type('j');
+      await until(
+        'the selection to move',
+        () => Promise.resolve(screen.text()),
+        (t) => t !== before,
+        5000,
+      );
+    };
+    let approved = '';
+    let rejected = '';
+    try {
+      await screen.waitFor('aiosd ok', 15_000);
+      screen.type(F10);
+      // Each node's home differs, so each plan is a group of its own, waiting for a person.
+      await screen.waitFor(/plan B [0-9a-f]{12} {2}1 node {2}waiting for a person: a approves, x rejects/, 60_000);
+      expect(screen.text()).toMatch(
+        new RegExp(
+          `fleet goal ${fleetGoal.slice(-8)} DECIDING +append "tui was here" to ~/tui\\.txt {2}1 node: plan A · 1 node: plan B`,
+        ),
+      );
+      // c1, n1, n2 are the node rows; then the goal, then its groups.
+      for (const _ of [1, 2, 3, 4]) await step();
+      const a = /plan A \([0-9a-f]{64}\) on (n[12]):/.exec(await screen.waitFor(/plan A \([0-9a-f]{64}\) on n[12]:/));
+      approved = a?.[1] ?? '';
+      rejected = approved === 'n1' ? 'n2' : 'n1';
+      expect(screen.text()).toContain(`"path":"${file(approved)}"`);
+      screen.type('a');
+      // A step that cannot be undone would ask for yes first, as a local plan's does.
+      const answer = await screen.waitFor(/then Enter; Esc cancels|approved plan [0-9a-f]{12} on 1 node/, 10_000);
+      if (answer.includes('then Enter; Esc cancels')) screen.type('yes\r');
+      await screen.waitFor(/plan A [0-9a-f]{12} {2}1 node {2}approved by root/);
+      await step();
+      await screen.waitFor(`on ${rejected}:`);
+      screen.type('x');
+      await screen.waitFor(/plan B [0-9a-f]{12} {2}1 node {2}rejected by root/);
+      await screen.waitFor(new RegExp(`fleet goal ${fleetGoal.slice(-8)} DONE`), 90_000);
+    } finally {
+      screen.type('\u0004');
+      await exit;
+    }
+    // The approved node ran its plan; the rejected one changed nothing.
+    expect(readFileSync(file(approved), 'utf8')).toContain('tui was here');
+    expect(existsSync(file(rejected))).toBe(false);
+    const c = await console1().client();
+    try {
+      const goal = (await c.call('fleet/goals', {})).started.find((g) => g.fleetGoal === fleetGoal);
+      expect(goal?.state).toBe('done');
+      // The approved node ran as the canary; the rejected one ended rejected, never started.
+      const row = (node: string) => goal?.nodes.find((n) => n.node === node);
+      expect(row(approved)).toMatchObject({ canary: true, phase: 'done', state: 'succeeded' });
+      expect(row(rejected)).toMatchObject({ canary: false, state: 'rejected' });
+      // Each decision is in the console node's ledger, under the person who made it.
+      const audit = await c.call('audit/list', { limit: 200 });
+      const decided = audit.entries.filter((e) => e.action === 'fleet.decide' && e.subject === fleetGoal);
+      expect(decided.map((e) => e.actor)).toEqual(['root', 'root']);
+    } finally {
+      c.close();
+    }
+  }, 240_000);
+});
