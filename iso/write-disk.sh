@@ -51,7 +51,11 @@ if [ -b "$TARGET" ]; then blockdev --rereadpt "$TARGET" 2>/dev/null || partx -u 
 
 ROOT_UUID=$(cat /proc/sys/kernel/random/uuid)
 # (mkfs.fat warns that the device is larger than the filesystem: with --offset it is meant to be.)
-out=$(mkfs.fat -F 32 -s 1 -n AIOS-ESP --offset "$ESP_START" "$TARGET" $((ESP_SECTORS / 2)) 2>&1) || die "mkfs.fat: $out"
+# On a whole disk it refuses to write over the partition table it sees, the one just written
+# (install-disk: "Partitions or virtual mappings on device"): -I says that is meant too.
+whole=
+[ ! -b "$TARGET" ] || whole=-I
+out=$(mkfs.fat -F 32 -s 1 -n AIOS-ESP $whole --offset "$ESP_START" "$TARGET" $((ESP_SECTORS / 2)) 2>&1) || die "mkfs.fat: $out"
 # -d copies ROOTDIR with its owners, modes, links and extended attributes (file capabilities).
 mke2fs -q -F -t ext4 -L aios-root -U "$ROOT_UUID" -E offset=$((ROOT_START * 512)) -d "$ROOTDIR" \
   "$TARGET" $((ROOT_SECTORS / 2))k

@@ -1,6 +1,6 @@
 // The composition root of aios-init: the paths, the settings, the supervisor with its
 // services, the timeline, the phases, and what a signal means in each way of running.
-import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InitConfig } from '../../src/config/init-schema.js';
@@ -258,6 +258,8 @@ export async function runBoot(opts: BootOptions): Promise<number> {
   log.line('stopping services');
   await supervisor.stopAll();
   await control?.close();
+  // Open for writing, these logs would keep the root busy: its remount read-only would fail.
+  for (const fd of [daemonLog, servicesLog]) if (typeof fd === 'number') closeSync(fd);
   rmSync(pidFile, { force: true });
   if (action === 'exit') return restartRequested ? UPDATE_RESTART_EXIT : 0;
   return powerDown(action, (l) => log.line(l), stateMount);

@@ -6,17 +6,39 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rootIsVolatile, rootMount } from './root-fs.js';
+import { rootWriters } from './root-writers.js';
 
 export type PowerAction = 'reboot' | 'poweroff';
 
 const SYSRQ: Record<PowerAction, string> = { reboot: 'b', poweroff: 'o' };
 
-function run(argv: [string, ...string[]], log: (line: string) => void): void {
+/** Runs a command; true when it succeeded, else false with what it said in the log. */
+function run(argv: [string, ...string[]], log: (line: string) => void): boolean {
   try {
     execFileSync(argv[0], argv.slice(1), { stdio: 'pipe', timeout: 10_000 });
+    return true;
   } catch (err) {
-    log(`${argv.join(' ')}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    const said = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    log(`${argv.join(' ')}: ${said || (err instanceof Error ? err.message.split('\n')[0] : String(err))}`);
+    return false;
   }
+}
+
+/**
+ * The root read-only, so the next boot finds it cleanly unmounted (no journal to replay). A
+ * process killed a moment ago may still be closing its files under an emulated CPU: tried again
+ * for a few seconds, then the writers still there are named.
+ */
+async function remountRootReadOnly(log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const quiet = attempt < 5 ? (): void => {} : log;
+    if (run(['mount', '-o', 'remount,ro', '/'], quiet)) return;
+    await sleep(1000);
+  }
+  const writers = rootWriters();
+  log(
+    `the root stays writable: ${writers.length === 0 ? 'no process holds a file of it open for writing' : `open for writing: ${writers.join('; ')}`}`,
+  );
 }
 
 /** Signals every process but PID 1 (tini) and this one; false when none was left. */
@@ -44,7 +66,7 @@ export async function powerDown(
   if (stateMount !== null) run(['umount', stateMount], log);
   // A live image's root is an overlay on a RAM disk: nothing on it outlives the boot. The disk
   // image's is remounted read-only, so the next boot finds it clean.
-  if (!rootIsVolatile(rootMount())) run(['mount', '-o', 'remount,ro', '/'], log);
+  if (!rootIsVolatile(rootMount())) await remountRootReadOnly(log);
   run(['sync'], log);
   log(`${action} now`);
   // write() to the console returns once the line is in the tty's buffer; the serial port

@@ -1,9 +1,10 @@
 // Reads aiosd's database off a state disk the way the next boot finds it after a power loss:
 // a copy of the disk has its ext4 journal replayed (e2fsck), the database and its WAL are
 // copied out (debugfs, no mount needed), and SQLite opens them, replaying the WAL as aiosd's
-// next start would. Only the copy is touched; the VM boots the disk itself afterwards.
+// next start would. Only the copy is touched; the VM boots the disk itself afterwards. The last
+// step cuts the ledger's tail on the disk itself.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -56,4 +57,31 @@ export function readCrashedState(disk: string, dir: string): CrashedState {
     goals: () => conn.prepare<[], { n: number }>('SELECT count(*) AS n FROM goals').get()?.n ?? 0,
     close: () => conn.close(),
   };
+}
+
+/**
+ * What someone with the disk in hand does after a power loss (issue 16): the last `n` ledger
+ * entries and any checkpoint rows over them deleted from the database on the state disk
+ * (mounted through a loop device, which replays the ext4 journal), files kept aiosd's.
+ * Returns the first entry cut off.
+ */
+export function cutLedgerTail(disk: string, mountPoint: string, n: number): number {
+  mkdirSync(mountPoint, { recursive: true });
+  execFileSync('mount', ['-o', 'loop', disk, mountPoint]);
+  try {
+    const file = join(mountPoint, 'aios.db');
+    const owner = statSync(file);
+    const conn = new Database(file);
+    const last = conn.prepare<[], { m: number }>('SELECT max(seq) AS m FROM audit').get()?.m ?? 0;
+    const first = last - n + 1;
+    conn.prepare('DELETE FROM audit WHERE seq >= ?').run(first);
+    conn.prepare('DELETE FROM audit_checkpoints WHERE seq >= ?').run(first);
+    conn.pragma('wal_checkpoint(TRUNCATE)');
+    conn.close();
+    for (const name of readdirSync(mountPoint).filter((f) => f.startsWith('aios.db')))
+      chownSync(join(mountPoint, name), owner.uid, owner.gid);
+    return first;
+  } finally {
+    execFileSync('umount', [mountPoint]);
+  }
 }

@@ -151,6 +151,7 @@ describe('the aiOS disk image under QEMU', () => {
         300_000,
         passwordLogin(node.sshPort, TEST_ACCOUNTS.rescue, work),
       );
+      await rig.expectCleanRoot();
       expect((await rig.asRoot("dpkg-query -W -f '${db:Status-Status}' aios-hello")).stdout).toBe('installed');
       expect((await rig.asRoot('cat /usr/share/aios-hello/VERSION')).stdout).toMatch(/^1\.\d\n$/);
       expect((await rig.asRoot(`cat ${ETC_FILE}`)).stdout).toBe('written by a goal before the reboot\n');
@@ -232,6 +233,8 @@ describe('the aiOS disk image under QEMU', () => {
       expect(t2).toMatch(/seed: .*not read again/);
       expect(t2).toMatch(/aiOS ready/);
       await rig.serialTui(again);
+      await waitForSsh(again.node.sshPort, image.key, 'rescue', 300_000, rig.login());
+      await rig.expectCleanRoot();
       rig.kill();
     },
     3 * BOOT_TIMEOUT_MS + 20 * 60_000,

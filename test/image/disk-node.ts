@@ -139,6 +139,18 @@ export class DiskNode {
     await vm.serial.waitForOutput(from, timeoutMs, since);
     expect(await vm.exited).toBe(0);
     this.vm = undefined;
+    // aios-init's shutdown remounted the root read-only (a failure is on the console).
+    expect(vm.serial.transcript().slice(since)).not.toMatch(/remount,ro \/:|the root stays writable/);
+  }
+
+  /**
+   * The root filesystem was cleanly unmounted at the last shutdown: this boot replayed no
+   * journal, neither the kernel's ext4 (dmesg) nor the initramfs's fsck (its log).
+   */
+  async expectCleanRoot(): Promise<void> {
+    const r = await this.asRoot('dmesg; cat /run/initramfs/fsck.log 2>/dev/null; true');
+    expect(r.stdout, 'the kernel mounted the root').toMatch(/EXT4-fs \(vda\d\): mounted filesystem/);
+    expect(r.stdout).not.toMatch(/EXT4-fs \(vda\d\): (recovery complete|orphan cleanup)|recovering journal/);
   }
 
   async rebootAndWait(): Promise<void> {
