@@ -61,6 +61,7 @@ export function daemonService(o: {
     watchdog: {
       intervalMs: o.init.watchdog_interval_s * 1000,
       timeoutMs: o.init.watchdog_timeout_s * 1000,
+      misses: o.init.watchdog_misses,
       probe: async (signal) => {
         await daemonStatus(socket, signal);
       },

@@ -186,6 +186,7 @@ export class ServiceRunner {
     // daemon that runs for months.
     let timer: ReturnType<typeof setTimeout> | undefined;
     let probe: AbortController | null = null;
+    let missed = 0;
     signal.addEventListener(
       'abort',
       () => {
@@ -194,7 +195,7 @@ export class ServiceRunner {
       },
       { once: true },
     );
-    const tick = (): void => {
+    const tick = (delayMs: number): void => {
       timer = setTimeout(() => {
         const current = new AbortController();
         probe = current;
@@ -202,18 +203,28 @@ export class ServiceRunner {
         within(wd.probe(current.signal), wd.timeoutMs, `watchdog probe: no answer within ${wd.timeoutMs} ms`).then(
           () => {
             clearTimeout(deadline);
-            if (!signal.aborted) tick();
+            missed = 0;
+            if (!signal.aborted) tick(wd.intervalMs);
           },
           (err: unknown) => {
             clearTimeout(deadline);
             if (signal.aborted || this.stopRequested) return;
-            this.note(`watchdog: ${err instanceof Error ? err.message : String(err)}; killing it (SIGKILL) to restart`);
+            const why = err instanceof Error ? err.message : String(err);
+            missed++;
+            const allowed = wd.misses ?? 1;
+            if (missed < allowed) {
+              this.note(`watchdog: ${why} (miss ${missed} of ${allowed}); asking again`);
+              tick(0);
+              return;
+            }
+            const inARow = allowed > 1 ? ` (${missed} in a row)` : '';
+            this.note(`watchdog: ${why}${inARow}; killing it (SIGKILL) to restart`);
             this.signal(child, 'SIGKILL');
           },
         );
-      }, wd.intervalMs);
+      }, delayMs);
     };
-    tick();
+    tick(wd.intervalMs);
   }
 
   /** Output lines into the recent lines, and on to the log file descriptor when there is one. */

@@ -15,8 +15,15 @@ export type ServiceState =
 
 export interface WatchdogSpec {
   intervalMs: number;
-  /** A probe that has not answered after this long counts as a hang. */
+  /** A probe that has not answered after this long counts as a miss. */
   timeoutMs: number;
+  /**
+   * Misses in a row before the service is killed (default 1). More than one rides out a stall of
+   * the whole machine (an overcommitted VM host), where the probe's deadline fires as soon as the
+   * guest runs again, before the service has had the CPU to answer; the probe after a miss is sent
+   * at once.
+   */
+  misses?: number;
   /** Rejects (or honours the signal) when the service does not answer. */
   probe: (signal: AbortSignal) => Promise<void>;
 }

@@ -32,6 +32,8 @@ export const InitConfig = z.strictObject({
   /** aiosd must answer status/get within watchdog_timeout_s, asked every watchdog_interval_s. */
   watchdog_interval_s: z.number().min(1).max(3600).default(10),
   watchdog_timeout_s: z.number().min(1).max(3600).default(30),
+  /** Unanswered probes in a row before aiosd is killed and restarted (a stalled VM misses one). */
+  watchdog_misses: z.number().int().min(1).max(10).default(2),
   /** How long aiosd may take to answer for the first time. */
   ready_timeout_s: z.number().min(1).max(3600).default(120),
   /** Consoles that get a login prompt when aios-init is PID 1 (absent devices are skipped). */

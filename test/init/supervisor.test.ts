@@ -175,6 +175,35 @@ describe('supervisor', () => {
     expect(changes.some((c) => c.state === 'backoff' && c.lastExit === 'killed by SIGKILL')).toBe(true);
   });
 
+  it('asks again at once after a miss, and kills only after the misses allowed in a row', async () => {
+    const s = supervisor();
+    // The probe misses on the asks whose numbers are listed: one miss alone, then two in a row.
+    const missOn = new Set([3, 8, 9]);
+    let asked = 0;
+    s.add(
+      node('stalled', 'setInterval(() => {}, 1000)', {
+        policy: { ...fast, restart: 'always' },
+        watchdog: {
+          intervalMs: 50,
+          timeoutMs: 200,
+          misses: 2,
+          probe: () => (missOn.has(++asked) ? new Promise<void>(() => undefined) : Promise.resolve()),
+        },
+      }),
+    );
+    expect(await s.start('stalled')).toBe('running');
+    const firstPid = s.records()[0]?.pid;
+    await until(() => asked >= 7, 'the asks after the lone miss');
+    expect(s.records()[0]?.starts).toBe(1);
+    expect(s.records()[0]?.pid).toBe(firstPid);
+    expect(logs.some((l) => /stalled: watchdog: .*no answer within 200 ms \(miss 1 of 2\); asking again/.test(l))).toBe(
+      true,
+    );
+    await until(() => (s.records()[0]?.starts ?? 0) >= 2, 'a restart after two misses in a row');
+    expect(logs.some((l) => /stalled: watchdog: .*\(2 in a row\); killing it/.test(l))).toBe(true);
+    expect(s.records()[0]?.pid).not.toBe(firstPid);
+  });
+
   it('keeps probing a healthy daemon without piling up abort listeners', async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error): void => {
