@@ -3,7 +3,8 @@
 // was acknowledged by the hub is remembered in the state directory as two high-water marks (the
 // last entry and the last checkpoint sent), so nothing is sent twice or skipped, however long the
 // ledger grows.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { AuditEntry } from '../memory/audit-ledger.js';
 import type { Checkpoint } from '../memory/audit-signing.js';
@@ -96,6 +97,6 @@ export class AuditPublisher {
   }
 
   private save(): void {
-    writeFileSync(this.o.file, JSON.stringify(this.state) + '\n', { mode: 0o600 });
+    writeFileAtomicSync(this.o.file, JSON.stringify(this.state) + '\n', { mode: 0o600 });
   }
 }

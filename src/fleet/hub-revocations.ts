@@ -2,7 +2,8 @@
 // revokes a user by its public key in the account JWT; `aios fleet token` makes a fresh user key
 // each time, so each is recorded here under the node or person it was for, and revoking a name
 // revokes every key ever issued to it. Creds issued after the revocation are new keys, and work.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { join } from 'node:path';
 import { decode, type User } from '@nats-io/jwt';
 import { credsJwt } from './creds.js';
@@ -39,7 +40,7 @@ function readList<T>(dir: string, file: string): T[] {
 }
 
 function writeList(dir: string, file: string, list: unknown[]): void {
-  writeFileSync(join(dir, file), JSON.stringify(list, null, 1) + '\n', { mode: 0o600 });
+  writeFileAtomicSync(join(dir, file), JSON.stringify(list, null, 1) + '\n', { mode: 0o600 });
 }
 
 /** Records the user key of creds just minted for `name`, so that it can be revoked later. */

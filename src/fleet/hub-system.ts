@@ -1,6 +1,7 @@
 // The hub's user in nats-server's system account, kept in the hub's directory (0600): it sends
 // nats-server new account JWTs (revocations) and hears who connects (hub-seen-keys.ts).
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { hubIdentity, mintCreds } from './hub-identity.js';
@@ -11,7 +12,7 @@ export async function systemCreds(dir: string): Promise<string> {
   if (!existsSync(file)) {
     const id = await hubIdentity(dir);
     const all = { pub: { allow: ['>'] }, sub: { allow: ['>'] }, tags: ['aios-hub'] };
-    writeFileSync(file, await mintCreds(id, 'system', all, 'system'), { mode: 0o600 });
+    writeFileAtomicSync(file, await mintCreds(id, 'system', all, 'system'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8');
 }

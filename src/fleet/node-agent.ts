@@ -1,7 +1,8 @@
 // aiosd's member of the fleet: connects out to the hub with this node's creds, keeps its facts in
 // the node bucket, takes its work from its own durable consumer, answers JSON-RPC calls sent to it,
 // and publishes its ledger. Every request is checked (request-check.ts) and every refusal audited.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { join } from 'node:path';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -175,11 +176,12 @@ export class FleetNode {
     // Tried before anything is kept, so a wrong URL or revoked creds leave the node as it was.
     const probe = await fleetConnect({ url, creds, ...(ca === undefined ? {} : { ca }) });
     await probe.close();
-    writeFileSync(this.credsFile, creds, { mode: 0o600 });
-    chmodSync(this.credsFile, 0o600);
+    writeFileAtomicSync(this.credsFile, creds, { mode: 0o600 });
     rmSync(this.consoleCredsFile, { force: true });
-    if (consoleCreds !== undefined) writeFileSync(this.consoleCredsFile, consoleCreds, { mode: 0o600 });
-    writeFileSync(this.joinFile, JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) }) + '\n', { mode: 0o600 });
+    if (consoleCreds !== undefined) writeFileAtomicSync(this.consoleCredsFile, consoleCreds, { mode: 0o600 });
+    writeFileAtomicSync(this.joinFile, JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) }) + '\n', {
+      mode: 0o600,
+    });
     await this.connect({ url, ...(ca === undefined ? {} : { ca }) }, creds);
     return this.status();
   }

@@ -3,7 +3,8 @@
 // each change of state until it ends. Nothing here decides who may do what: approvals and rollbacks
 // go through aiosd's own plan/decide and goal/rollback (RpcServer.callAs), so the same role, owner
 // and schema checks judge the mapped account as they would at the console.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import type { Actor } from '../agents/approval-policy.js';
 import type { Planner } from '../agents/planner.js';
 import type { GoalView } from '../protocol/model.js';
@@ -175,7 +176,7 @@ function loadGoalMap(file: string): Map<string, string> {
   // Rewritten too after a crash cut the last line short, so the next line does not join it.
   if (lines > 2 * KEEP_GOALS || text.startsWith('{') || !text.endsWith('\n')) {
     const kept = [...goals].slice(-KEEP_GOALS);
-    writeFileSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
+    writeFileAtomicSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
     return new Map(kept);
   }
   return goals;
