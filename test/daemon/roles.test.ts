@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
     );
   });
 
-  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run, an update, joining or leaving a fleet, fleet goals from the console, pulling a model", async () => {
+  it("what this session added is refused to an operator and a viewer: API keys, gc, agents, the ledger, another's rollback preview, a patch run, an update, joining or leaving a fleet, fleet goals from the console, pulling a model, a restore's preview", async () => {
     const goal = await adminPlans('fs.write', { path: join(daemon().dir, 'admin-preview'), content: 'x\n' });
     const attempts = [
       req(2, 'models/key-set', { provider: 'anthropic', key: 'sk-ant-attacker-0123456789' }),
@@ -156,6 +156,8 @@ describe.skipIf(!isRoot)('roles by explicit grant (system mode)', () => {
       req(16, 'fleet/goals', {}),
       req(17, 'fleet/start', { text: 'read /etc/shadow', nodes: '*' }),
       req(18, 'fleet/decide', { fleetGoal: 'F1', planHash: 'a'.repeat(64), decision: 'approve' }),
+      // What a restore would change names paths anywhere on the node, as restoring does.
+      req(19, 'snapshot/preview', { snapshotId: 'any', path: '/etc' }),
     ];
     for (const who of [operator, viewer]) {
       const [, ...answers] = asUser(who.uid, daemon().socketPath, [init, ...attempts]);
