@@ -10,9 +10,10 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalJson } from '../text/canonical-json.js';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 
 /** The raw 32-byte public key, base64url: what [fleet] people lists and envelopes carry. */
 export type PublicKeyText = string;
@@ -55,8 +56,7 @@ export function loadOrCreateKey(file: string): SigningKey {
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeFileAtomicSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
   const privateKey = createPrivateKey(readFileSync(file));
   return { privateKey, publicKey: publicKeyText(privateKey) };
