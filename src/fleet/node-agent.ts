@@ -104,6 +104,14 @@ export class FleetNode {
     });
   }
 
+  /**
+   * The first ledger entry the hub has not acknowledged, or null when this node is in no fleet:
+   * collection archives nothing past it, or the hub would be sent a chain with a hole.
+   */
+  auditUnpublishedFrom(): number | null {
+    return existsSync(this.joinFile) ? this.publisher.publishedThrough() + 1 : null;
+  }
+
   private get joinFile(): string {
     return join(this.dir, 'join.json');
   }

@@ -245,6 +245,21 @@ export class AuditLedger {
     return acknowledged(ack);
   }
 
+  /** The seals over ranges archived out of the database, oldest first. */
+  seals(): Seal[] {
+    return [...(this.signing?.headLog?.state.seals ?? [])];
+  }
+
+  /** Whether seal() can run: a signing key and a head log, and a ledger that is not broken. */
+  canSeal(): boolean {
+    return this.signing?.headLog !== undefined && this.broken === null;
+  }
+
+  /** The public key (PEM) checkpoints and seals verify with, or null without a signing key. */
+  publicKey(): string | null {
+    return this.signing?.signer.publicKeyPem ?? null;
+  }
+
   /**
    * Signs a seal over the entries after the last seal up to `through`, so that collection may
    * archive them out of the database; verify accepts their absence under a valid seal.
@@ -403,6 +418,7 @@ export class AuditLedger {
     const signed = {
       checkpoints: checkpoints.length,
       signedThrough: checkpoints.at(-1)?.seq ?? 0,
+      ...(sealed.sealedThrough === 0 ? {} : { sealedThrough: sealed.sealedThrough }),
       ...(acks.length === 0 ? {} : { acknowledged: acks }),
     };
     const history = { since, ackAt: acks.at(-1)?.at ?? '', sealedThrough: sealed.sealedThrough };
