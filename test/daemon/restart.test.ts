@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import type { GoalView } from '../../src/protocol/model.js';
+import {
+  cutStepCommand,
+  expectNoRerunWithoutConfirm,
+  expectOutcomeUnknown,
+  type CutStepDaemon,
+} from '../helpers/cut-step.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
@@ -44,6 +50,15 @@ async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalVie
   return goal;
 }
 
+/** The helper's view of a local aiosd; the command's effects are the lines of `file`. */
+function cutStepDaemon(c: AiosClient, file: string): CutStepDaemon {
+  return {
+    call: (method, params) => c.call(method, params),
+    effects: () => Promise.resolve(lines(file)),
+    ended: (goalId) => waitForGoal(c, goalId, 20_000),
+  };
+}
+
 async function stepOf(c: AiosClient, goalId: string): Promise<GoalView['plan']> {
   return (await c.call('goal/get', { goalId })).plan;
 }
@@ -54,19 +69,11 @@ describe('daemon restart mid-goal', () => {
     // is adopted after a restart is a program run without it (here: no bubblewrap, an admin confirms).
     d = await startTestDaemon({ env: { AIOS_SANDBOX_BWRAP: '/nonexistent/bwrap' } });
     const file = join(d.dir, 'F');
-    const go = join(d.dir, 'GO');
-    // It waits for GO, so it surely outlives aiosd however slow the machine is; GO is made once it was adopted.
-    const goal = await killMidStep(d, `while ! test -e ${go}; do sleep 0.1; done; echo ran >> ${file}`);
+    // It waits for F.go, so it surely outlives aiosd however slow the machine is; F.go is made once it was adopted.
+    const goal = await killMidStep(d, cutStepCommand(file));
     await d.restart();
     const c = await d.client();
-    const after = await c.call('goal/get', { goalId: goal.id });
-    expect(after.state).toBe('interrupted');
-    expect(after.message).toMatch(/stopped while this goal was running/);
-    expect(after.plan?.steps[0]).toMatchObject({
-      state: 'outcome_unknown',
-      error: expect.stringMatching(/may already have run/),
-      approvedBy: expect.any(String),
-    });
+    const after = await expectOutcomeUnknown(cutStepDaemon(c, file), goal.id);
     expect((await c.call('audit/verify', {})).ok).toBe(true);
 
     // Its program outlived aiosd: adopted, watched until it ends, and that end recorded.
@@ -76,7 +83,7 @@ describe('daemon restart mid-goal', () => {
     await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
       /still runs: its processes outlived the last aiosd/,
     );
-    writeFileSync(go, '');
+    writeFileSync(`${file}.go`, '');
     await eventually(
       'the adopted program to end',
       async () =>
@@ -88,28 +95,7 @@ describe('daemon restart mid-goal', () => {
     expect(lines(file)).toEqual(['ran']);
 
     // Nothing that never started is left: resume says so, and how to run the unknown step again.
-    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
-      /s1 may already have run \(outcome unknown\).*--rerun s1/,
-    );
-    const plan = after.plan;
-    if (plan === null) throw new Error('no plan');
-    await expect(
-      c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'] }),
-    ).rejects.toThrow(/may already have run.*confirm/);
-    expect(lines(file)).toEqual(['ran']);
-
-    // Approved again, knowingly: it runs again.
-    const again = await c.call('plan/decide', {
-      planId: plan.id,
-      planHash: plan.hash,
-      decision: 'approve',
-      stepIds: ['s1'],
-      confirm: true,
-    });
-    expect(again.message).toMatch(/approved again by .* may already have run; resume/);
-    await c.call('goal/resume', { goalId: goal.id });
-    expect((await waitForGoal(c, goal.id, 20_000)).state).toBe('succeeded');
-    expect(lines(file)).toEqual(['ran', 'ran']);
+    await expectNoRerunWithoutConfirm(cutStepDaemon(c, file), goal.id);
     c.close();
   }, 60_000);
 
