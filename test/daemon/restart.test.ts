@@ -16,6 +16,8 @@ import {
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
+import { openDatabase } from '../../src/memory/database.js';
+import { ExecJournal, type JournalEntry } from '../../src/memory/exec-journal.js';
 
 let d: TestDaemon | undefined;
 afterEach(async () => {
@@ -42,12 +44,27 @@ async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalVie
     async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running',
     10_000,
   );
-  await new Promise((r) => setTimeout(r, 500)); // its program is spawned and journalled
+  // Its program is spawned and journalled (the start recorded with its processes) before the kill.
+  await eventually(
+    "the step's start in the execution journal",
+    () => openSteps(daemon).some((e) => e.processes.length > 0),
+    10_000,
+  );
   c.close();
   const exited = new Promise((r) => daemon.proc.once('exit', r));
   daemon.proc.kill('SIGKILL');
   await exited;
   return goal;
+}
+
+/** The execution journal's steps that started and have no recorded end, read beside the running aiosd. */
+function openSteps(daemon: TestDaemon): JournalEntry[] {
+  const db = openDatabase(join(daemon.stateDir, 'aios.db'), { readOnly: true });
+  try {
+    return new ExecJournal(db).open();
+  } finally {
+    db.close();
+  }
 }
 
 /** The helper's view of a local aiosd; the command's effects are the lines of `file`. */
@@ -105,13 +122,16 @@ describe('daemon restart mid-goal', () => {
     const goal = await killMidStep(d, `sleep 30; echo ran >> ${file}`);
     // What aios-init's supervisor does before it starts aiosd again: the step's processes are ended.
     const { liveStat } = await import('../../src/tools/process-tree.js');
-    const { openDatabase } = await import('../../src/memory/database.js');
-    const { ExecJournal } = await import('../../src/memory/exec-journal.js');
-    const db = openDatabase(join(d.stateDir, 'aios.db'));
-    const open = new ExecJournal(db).open();
-    db.close();
+    const open = openSteps(d);
     expect(open).toHaveLength(1);
-    for (const p of open[0]?.processes ?? []) process.kill(-p.pgid, 'SIGKILL');
+    for (const p of open[0]?.processes ?? []) {
+      try {
+        process.kill(-p.pgid, 'SIGKILL');
+      } catch (err) {
+        // Already gone: the sandbox (--die-with-parent) may have ended it with aiosd.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
     const cgroup = open[0]?.cgroup ?? null;
     if (cgroup !== null) writeFileSync(join(cgroup, 'cgroup.kill'), '1');
     await eventually(
