@@ -6,8 +6,9 @@
 // Each boot is timed from GRUB handing over to the kernel ("loading the kernel", the same line
 // in both grub.cfg) to the login prompt on the serial console, then root logs in there and the
 // time to what a person gets is taken: aiOS's TUI drawn and connected to aiosd, Debian's shell
-// prompt. The boot then ends, alternately, cleanly (QEMU's ACPI power button: aios-init and
-// systemd-logind both power off on it) and by a power cut (QEMU killed), so the boots after the
+// prompt. The boot then ends, alternately, cleanly (aiOS: QEMU's ACPI power button, which
+// aios-init powers off on; Debian: `poweroff` typed at that root shell, since the plain image
+// has no D-Bus, so no logind to act on the button) and by a power cut (QEMU killed), so the boots after the
 // first are boots after a clean shutdown (what a person sees at a normal reboot) and boots after
 // power loss (journal replay, aiosd's recovery), each reported as its own row. The first boot
 // (aiOS applies its seed step and makes its host key then) is reported apart.
@@ -43,14 +44,16 @@ interface Subject {
   prompt: RegExp;
   /** After the password: what a person gets once logged in. */
   ready: RegExp;
+  /** Asks for a clean power-off, from where the login left the console. */
+  powerOff: (node: NodeVm) => Promise<void>;
   overlay: string;
   boots: Boot[];
 }
 
 /** Ends the boot: the ACPI power button and a wait for QEMU to exit, or a kill. */
-async function end(node: NodeVm, how: 'clean' | 'cut'): Promise<'clean' | 'cut'> {
+async function end(s: Subject, node: NodeVm, how: 'clean' | 'cut'): Promise<'clean' | 'cut'> {
   if (how === 'clean') {
-    await node.monitor('system_powerdown');
+    await s.powerOff(node);
     const off = await Promise.race([
       node.exited.then(() => true),
       new Promise<false>((r) => setTimeout(() => r(false), POWEROFF_TIMEOUT_MS).unref()),
@@ -79,7 +82,7 @@ async function bootOnce(s: Subject, work: string, accel: 'kvm' | 'tcg', n: numbe
     await node.serial.waitForOutput(/Password: /, 120_000, prompt.end);
     node.type(`${TEST_ACCOUNTS.root}\r`);
     const ready = await node.serial.waitForScreen(s.ready, 300_000);
-    ended = await end(node, n % 2 === 1 ? 'clean' : 'cut');
+    ended = await end(s, node, n % 2 === 1 ? 'clean' : 'cut');
     return { after, prompt: (prompt.at - grub.at) / 1000, ready: (ready - grub.at) / 1000, ended };
   } finally {
     if (ended === 'cut') {
@@ -98,6 +101,7 @@ export async function imageBootBenchmark(rows: Row[], results: Record<string, un
       prompt: /\S+ login: /,
       // The TUI's status bar once it is connected: what the login lands in, ready for a goal.
       ready: /aiosd ok.*root \(admin\)/,
+      powerOff: (node) => node.monitor('system_powerdown'),
       overlay: '',
       boots: [],
     },
@@ -106,6 +110,10 @@ export async function imageBootBenchmark(rows: Row[], results: Record<string, un
       disk: join(out, 'debian', 'debian-plain.qcow2'),
       prompt: /debian login: /,
       ready: /root@debian:~# /,
+      powerOff: (node) => {
+        node.type('poweroff\r');
+        return Promise.resolve();
+      },
       overlay: '',
       boots: [],
     },
