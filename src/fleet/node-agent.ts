@@ -80,7 +80,7 @@ export class FleetNode {
   constructor(private readonly d: FleetNodeDeps) {
     this.dir = join(d.stateDir, 'fleet');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    this.key = loadOrCreateKey(join(this.dir, 'node-key.pem'));
+    this.key = loadOrCreateKey(join(this.dir, 'node-key.pem'), (l) => d.warn(`fleet: ${l}`));
     this.check = new RequestCheck({
       node: d.nodeName,
       people: () => d.config()?.people ?? {},
