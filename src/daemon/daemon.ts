@@ -59,6 +59,7 @@ import { ageMs, retentionSettings } from '../config/retention-schema.js';
 import { maintenanceAgent } from './maintenance-setup.js';
 import { createFleetNode } from '../fleet/daemon-fleet.js';
 import type { FleetNode } from '../fleet/node-agent.js';
+import { consoleGoalsStore, memoryConsoleGoals } from '../fleet/console-goals-store.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -519,6 +520,10 @@ export async function startDaemon(opts: {
       planners: () => planner.names,
       problems,
       fleet,
+      consoleGoals: {
+        store: readOnly ? memoryConsoleGoals() : consoleGoalsStore(db, (m) => log.warn(m, { component: 'fleet' })),
+        log: (m) => log(m, { component: 'fleet' }),
+      },
       planner,
       clientCount: () => server.clientCount,
       views,

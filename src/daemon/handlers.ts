@@ -16,6 +16,7 @@ import { updateHandlers } from './update-handlers.js';
 import type { UpdateService } from './update-service.js';
 import { fleetHandlers } from '../fleet/fleet-handlers.js';
 import type { FleetNode } from '../fleet/node-agent.js';
+import type { ConsoleGoalsHome } from '../fleet/fleet-handlers.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
@@ -78,6 +79,8 @@ export interface HandlerDeps {
   updates?: UpdateService;
   /** This node's member of the fleet (src/fleet). */
   fleet: FleetNode;
+  /** Where the fleet goals started at this console are kept (absent: in memory only). */
+  consoleGoals?: ConsoleGoalsHome;
   /** The node's planner: plan/draft plans with it for aios fleet goal --plan-once. */
   planner: Planner;
   /** [security] auto_patch (src/agents/patch): its status, and a run now. */
@@ -197,6 +200,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
       d.fleet,
       (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail }),
       d.planner,
+      d.consoleGoals,
     ),
     'audit/verify': (p) => {
       const r = d.ledger.verify();

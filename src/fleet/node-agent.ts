@@ -131,6 +131,11 @@ export class FleetNode {
    * The console's person bus (console-fleet.ts), opened once: the console creds given at join, and
    * a key of the console's own (not the node's: nodes trust it as a person, in [fleet.people]).
    */
+  /** How long a console goal's plan group waits for a decision ([fleet] decide_within_s). */
+  decideWithinS(): number {
+    return this.d.config()?.decide_within_s ?? 3600;
+  }
+
   async consoleBus(): Promise<PersonBus> {
     if (!existsSync(this.joinFile)) throw new Error('this node is in no fleet (aios fleet join)');
     if (!existsSync(this.consoleCredsFile))
