@@ -66,6 +66,12 @@ export async function answerLine(
       });
       return { id: r.id, ok: true, update };
     }
+    if (r.op === 'answered') {
+      if (updates === undefined)
+        throw new Error('this aios-init does not carry updates (run as a service, or by hand)');
+      updates.answered(r.requestId ?? '');
+      return { id: r.id, ok: true, message: 'restarting' };
+    }
     return { id: r.id, ok: true, ...(await control.handle(r, caller)) };
   } catch (err) {
     return { id: parsed.data.id, ok: false, error: err instanceof Error ? err.message : String(err) };

@@ -35,7 +35,7 @@ export class ServiceControl {
 
   async handle(req: InitControlRequest, caller: { uid: number }): Promise<Answer> {
     if (req.op === 'list') return { services: this.supervisor.services().map((s) => this.info(s)) };
-    if (req.op === 'update' || req.op === 'rollback')
+    if (req.op === 'update' || req.op === 'rollback' || req.op === 'answered')
       throw new ControlRefusal(`${req.op} is not a service action: aios-init's update carrier answers it`);
     const name = this.resolve(req.unit ?? '');
     const s = this.supervisor.service(name);

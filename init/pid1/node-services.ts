@@ -32,6 +32,26 @@ function interfaces(sysRoot: string): string[] {
   }
 }
 
+// ssh-keygen writes its files plainly, and ext4 writes a new file's data back up to 30 s later:
+// a node powered off just after its first login prompt came back with empty host keys, which
+// sshd never loads (and a file that exists is never made again). So the key is made under a
+// temporary name, synced, and renamed; an empty key left that way by an earlier aiOS is made
+// again, and a lost public half is derived from the private key, which is kept.
+const HOST_KEY_SCRIPT = `k=$1
+if [ -s "$k" ] && [ -s "$k.pub" ]; then exit 0; fi
+if [ -s "$k" ]; then
+  ssh-keygen -y -f "$k" > "$k.pub.new" && sync "$k.pub.new" && mv -f "$k.pub.new" "$k.pub" && sync "$(dirname "$k")"
+  exit
+fi
+rm -f "$k.new" "$k.new.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$k.new" || exit 1
+sync "$k.new" "$k.new.pub" && mv -f "$k.new.pub" "$k.pub" && mv -f "$k.new" "$k" && sync "$(dirname "$k")"`;
+
+/** The sshd-keys oneshot: the host key `file` (and `file`.pub) made once, durably; ed25519 only. */
+export function hostKeyArgv(file: string): [string, ...string[]] {
+  return ['/bin/sh', '-c', HOST_KEY_SCRIPT, 'sshd-keys', file];
+}
+
 /** Serial consoles get agetty's local-line mode at the usual speeds; VTs get TERM=linux. */
 export function gettyArgv(tty: string): [string, ...string[]] {
   if (/^tty\d+$/.test(tty)) return ['/usr/sbin/agetty', '--noclear', tty, 'linux'];
@@ -108,9 +128,7 @@ export function nodeServices(
         name: 'sshd-keys',
         description: 'make the SSH host key on the first boot',
         kind: 'oneshot',
-        argv: existsSync(HOST_KEY)
-          ? ['/usr/bin/true']
-          : ['/usr/bin/ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', HOST_KEY],
+        argv: hostKeyArgv(HOST_KEY),
         policy: { restart: 'never' },
       },
       {

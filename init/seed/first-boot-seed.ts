@@ -2,8 +2,10 @@
 // persistent root, and from then on no seed volume is read. A volume labelled cidata plugged in
 // later (a USB stick, by anyone with hands on the machine) could otherwise add an admin with
 // its own key. An admin who wants a new seed applied removes the record.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../../src/files/write-file-atomic.js';
 import { applySeed, type ApplySeedOptions } from './apply-seed.js';
 import { parseSeed, SeedError, type SeedFiles } from './seed-files.js';
 
@@ -45,7 +47,11 @@ export function firstBootSeed(o: FirstBootSeedOptions): string[] {
   const write = (r: Omit<SeedRecord, 'version' | 'firstBootAt'>): void => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
     const full: SeedRecord = { version: 1, firstBootAt: (o.now?.() ?? new Date()).toISOString(), ...r };
-    writeFileSync(file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
+    // What the seed wrote (keys, hostname, config) reaches the disk before the record that says
+    // it was applied, and the record itself is synced: ext4 writes new files' data back up to
+    // 30 s later, and a power cut just after the first boot left them empty.
+    spawnSync('sync', ['-f', dirname(file)], { stdio: 'ignore', timeout: 60_000 });
+    writeFileAtomicSync(file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
   };
   if (device === null) {
     write({ instanceId: null, device: null, applied: [] });

@@ -31,8 +31,11 @@ import {
   type UpdateState,
 } from '../../src/update/update-state.js';
 
-/** How long the restart waits after aios-init's answer, for aiosd to record it and answer its client. */
-const RESTART_AFTER_ANSWER_MS = 5000;
+/**
+ * The longest the restart waits after aios-init's answer for aiosd to say it has answered its
+ * client (control op `answered`): an aiosd that died or hung must not hold the update back.
+ */
+export const ANSWER_WAIT_MS = 5000;
 
 /** aios-init's exit code, when not init, for "start the slot GRUB would boot next" (what a reboot does as init). */
 export const UPDATE_RESTART_EXIT = 3;
@@ -59,6 +62,8 @@ export class UpdateCarrier {
   private readonly grub: GrubEnv;
   private busy = false;
   private readonly startedAt = Date.now();
+  /** The accepted request whose restart waits for aiosd's `answered`, and the bound on that wait. */
+  private awaiting: { id: string; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly o: {
@@ -70,6 +75,8 @@ export class UpdateCarrier {
       log: (line: string) => void;
       /** Stop everything in order and boot again (as init: reboot). */
       restart: () => void;
+      /** Tests: the upper bound on the wait for aiosd's `answered` (default ANSWER_WAIT_MS). */
+      answerWaitMs?: number;
     },
   ) {
     this.settings = updateSettings(o.env);
@@ -189,11 +196,37 @@ export class UpdateCarrier {
     }
     writeUpdateState(this.settings.slotsDir, { ...state, phase: 'switching' });
     syncDisks();
-    this.o.log(`${state.kind} ${state.id}: aios_next=${state.to.slot}; restarting into it`);
+    this.o.log(`${state.kind} ${state.id}: aios_next=${state.to.slot}; restarting into it once aiosd has answered`);
     // The restart stops aiosd, which still has to record update.accepted (a synced ledger
-    // commit) and answer the admin's CLI. Under QEMU TCG on a loaded host 500 ms was not enough:
-    // the CLI got "aiosd connection lost" for an update that went ahead.
-    setTimeout(() => this.o.restart(), RESTART_AFTER_ANSWER_MS).unref();
+    // commit) and answer the admin's CLI; it says `answered` when it has. A fixed wait was
+    // either too short under QEMU TCG on a loaded host (the CLI got "aiosd connection lost" for
+    // an update that went ahead) or idle time on every other node: the bound is only for an
+    // aiosd that never says.
+    const waitMs = this.o.answerWaitMs ?? ANSWER_WAIT_MS;
+    const timer = setTimeout(() => {
+      this.awaiting = null;
+      this.o.log(
+        `${state.kind} ${state.id}: aiosd did not say within ${waitMs / 1000} s that it answered its client; restarting anyway`,
+      );
+      this.o.restart();
+    }, waitMs);
+    timer.unref();
+    this.awaiting = { id: state.id, timer };
+  }
+
+  /** aiosd has answered the client that asked for `id` (control op `answered`): restart now. */
+  answered(id: string): void {
+    const awaiting = this.awaiting;
+    if (awaiting === null || awaiting.id !== id)
+      throw new BundleRefused(
+        awaiting === null
+          ? `no update or rollback waits to restart (${id === '' ? 'no id given' : `not ${id}`})`
+          : `${id === '' ? 'no id given' : id} is not the update that waits to restart (${awaiting.id} is)`,
+      );
+    clearTimeout(awaiting.timer);
+    this.awaiting = null;
+    this.o.log(`${id}: aiosd answered its client; restarting`);
+    this.o.restart();
   }
 
   /** As the node boots, before anything else: how the last switch went, as far as this boot can tell. */

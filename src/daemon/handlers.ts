@@ -23,8 +23,8 @@ import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
 import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
-import type { CollectResult } from '../memory/collector.js';
-import { collectedDetail } from './retention.js';
+import { collectedDetail, type GcResult } from './retention.js';
+import { checkArchives } from '../memory/audit-archive.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
 import { bootTimelineView } from '../files/boot-timeline-file.js';
 import type { ModelPullHandler } from './model-pull-handler.js';
@@ -72,7 +72,7 @@ export interface HandlerDeps {
   /** The [[schedule]] entries (src/agents/schedule). */
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
-  gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  gc?: (opts: { olderThan?: string; dryRun: boolean }) => GcResult;
   /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
   agentJobs?: (agent: string) => AgentJobView[];
   /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
@@ -202,7 +202,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
       d.planner,
       d.consoleGoals,
     ),
-    'audit/verify': () => d.ledger.verify(),
+    'audit/verify': (p) => {
+      const r = d.ledger.verify();
+      if (p.archives !== true) return r;
+      const archives = checkArchives(d.stateDir, d.ledger.seals(), d.ledger.publicKey());
+      return { ...r, ok: r.ok && archives.every((a) => a.ok), archives };
+    },
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')
         throw new OpError(

@@ -28,6 +28,19 @@ export interface UpdateService {
 // Unpacking and checking a 50 MiB bundle on a slow disk: aios-init answers once it is in the slot.
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * Tells aios-init that the client of request `id` has its answer, so the restart (which stops
+ * aiosd) goes ahead now. setImmediate runs after the promise chain that writes the RPC answer
+ * (src/daemon/rpc-server.ts writes it as the handler's promise settles, and a Unix socket takes
+ * a small frame at once), so the answer is in the client's socket before aiosd can be stopped.
+ * Unheard, aios-init restarts at its bound (ANSWER_WAIT_MS in init/update/update-carrier.ts).
+ */
+function tellInitAnswered(socket: string, id: string): void {
+  setImmediate(() => {
+    askInit(socket, { op: 'answered', requestId: id }, 10_000).catch(() => undefined);
+  });
+}
+
 export function createUpdateService(d: {
   db: Db;
   ledger: AuditLedger;
@@ -100,6 +113,7 @@ export function createUpdateService(d: {
           ...(accepted.keyId === null ? {} : { keyId: accepted.keyId }),
         },
       });
+      tellInitAnswered(d.initSocket, id);
       return accepted;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);

@@ -10,8 +10,9 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 import { canonicalJson } from '../text/canonical-json.js';
 
 /** The raw 32-byte public key, base64url: what [fleet] people lists and envelopes carry. */
@@ -50,15 +51,32 @@ export interface SigningKey {
   publicKey: PublicKeyText;
 }
 
-/** The Ed25519 key in `file` (PKCS#8 PEM, 0600), made there if it is not there yet. */
-export function loadOrCreateKey(file: string): SigningKey {
-  if (!existsSync(file)) {
+/**
+ * The Ed25519 key in `file` (PKCS#8 PEM, 0600), made there if it is not there yet. Made with
+ * fsync and rename: a key written plainly on a node's first boot and then cut off by a power
+ * loss came back as an empty file (ext4 writes new files' data back up to 30 s later), which
+ * no later start could read. An empty file is such a lost key and is made again (`note` says
+ * so); any other unreadable file is refused with what to do, never overwritten.
+ */
+export function loadOrCreateKey(file: string, note: (line: string) => void = () => undefined): SigningKey {
+  const size = existsSync(file) ? statSync(file).size : null;
+  if (size === null || size === 0) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeFileAtomicSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    if (size === 0)
+      note(
+        `${file} was empty (lost to a power cut before it reached the disk): made a new key; a node that had joined a hub must join again`,
+      );
   }
-  const privateKey = createPrivateKey(readFileSync(file));
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(readFileSync(file));
+  } catch (err) {
+    throw new Error(
+      `${file} is not an Ed25519 private key in PEM (${(err as Error).message}): move it aside and start again to make a new one (a node that had joined a hub must then join again)`,
+    );
+  }
   return { privateKey, publicKey: publicKeyText(privateKey) };
 }
 

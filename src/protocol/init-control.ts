@@ -18,9 +18,13 @@ export const INIT_CONTROL_OPS = [
   // A/B updates of aiOS itself (init/update): install a bundle into the other slot, or go back to it.
   'update',
   'rollback',
+  // aiosd has answered the client of an accepted update or rollback: aios-init may restart now.
+  'answered',
 ] as const;
 /** The ops that name no service. */
-const UNITLESS: readonly InitControlOp[] = ['list', 'update', 'rollback'];
+const UNITLESS: readonly InitControlOp[] = ['list', 'update', 'rollback', 'answered'];
+/** The ops that name the update request they are about. */
+const ABOUT_A_REQUEST: readonly InitControlOp[] = ['update', 'rollback', 'answered'];
 export const InitControlOp = z.enum(INIT_CONTROL_OPS);
 export type InitControlOp = z.infer<typeof InitControlOp>;
 
@@ -38,13 +42,13 @@ export const InitControlRequest = z
     /** update: the bundle file, as an absolute path. */
     bundle: z.string().min(1).max(4096).optional(),
     allowDowngrade: z.boolean().optional(),
-    /** update, rollback: the id aiosd recorded the request under, and who asked. */
+    /** update, rollback, answered: the id aiosd recorded the request under; update, rollback: who asked. */
     requestId: z.string().max(64).optional(),
     requestedBy: z.string().max(64).optional(),
   })
   .refine((r) => UNITLESS.includes(r.op) || r.unit !== undefined, { message: 'this op needs a unit', path: ['unit'] })
   .refine((r) => r.op !== 'update' || r.bundle !== undefined, { message: 'update needs a bundle', path: ['bundle'] })
-  .refine((r) => (r.op !== 'update' && r.op !== 'rollback') || r.requestId !== undefined, {
+  .refine((r) => !ABOUT_A_REQUEST.includes(r.op) || r.requestId !== undefined, {
     message: 'this op needs a requestId',
     path: ['requestId'],
   });
@@ -80,7 +84,7 @@ export const InitControlResponse = z.union([
     log: z.array(z.string()).optional(),
     /** actions: what was done */
     message: z.string().optional(),
-    /** update, rollback: accepted; the node restarts into `to` shortly after this answer */
+    /** update, rollback: accepted; the node restarts into `to` once aiosd says `answered` (or at most 5 s on) */
     update: z
       .strictObject({
         id: z.string(),

@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { imageOutDir } from '../../iso/image-paths.js';
 import { repoRoot } from '../helpers/daemon.js';
 
-export const TEST_ACCOUNTS = {
-  root: 'aios-root-test',
-  ada: 'aios-ada-test',
-  rescue: 'aios-rescue-test',
-  /** GRUB's superuser "root", for editing a menu entry. */
-  grub: 'aios-grub-test',
-} as const;
+export { TEST_ACCOUNTS } from './test-accounts.js';
+import { TEST_ACCOUNTS } from './test-accounts.js';
 
 /** A service of the test image's [[init.services]], disabled until a goal enables it. */
 export const PROBE_SERVICE = 'aios-probe';

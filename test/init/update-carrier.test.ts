@@ -7,7 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlServer } from '../../init/control/control-server.js';
+import { ServiceControl } from '../../init/control/service-control.js';
+import { BootEnablement } from '../../init/supervisor/boot-enablement.js';
+import { Supervisor } from '../../init/supervisor/supervisor.js';
 import { UpdateCarrier } from '../../init/update/update-carrier.js';
+import { askInit } from '../../src/tools/init-control-client.js';
+import { tinyTree } from '../helpers/update-bundles.js';
+import { eventually } from '../helpers/until.js';
 import { failureNotice, readUpdateState, writeUpdateState, type UpdateState } from '../../src/update/update-state.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { disposeTestDaemon, repoRoot, startTestDaemon } from '../helpers/daemon.js';
@@ -29,8 +36,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function carrier(slot: string | undefined, env: NodeJS.ProcessEnv = {}): UpdateCarrier {
+function carrier(slot: string | undefined, env: NodeJS.ProcessEnv = {}, answerWaitMs?: number): UpdateCarrier {
   return new UpdateCarrier({
+    ...(answerWaitMs === undefined ? {} : { answerWaitMs }),
     env: { AIOS_SLOTS_DIR: slots, AIOS_GRUBENV: grubenv, ...(slot === undefined ? {} : { AIOS_SLOT: slot }), ...env },
     codeDir: join(repoRoot, 'dist'),
     daemonSocket: join(dir, 'none.sock'),
@@ -129,4 +137,70 @@ describe('where updates cannot be carried', () => {
       await disposeTestDaemon(d);
     }
   }, 60_000);
+});
+
+describe('the restart after an accepted request waits for aiosd to have answered', () => {
+  const restarts = (): number => lines.filter((l) => l === 'restart').length;
+
+  it('restarts when aiosd says it answered that request, not before, and not for another id', async () => {
+    tinyTree(join(slots, 'b'));
+    const c = carrier('a', {}, 600_000);
+    const accepted = await c.request({ kind: 'rollback', id: '01ROLL', requestedBy: 'root' });
+    expect(accepted.to.slot).toBe('b');
+    expect(lines.at(-1)).toMatch(/rollback 01ROLL: aios_next=b; restarting into it once aiosd has answered/);
+    expect(restarts()).toBe(0);
+    expect(() => c.answered('01OTHER')).toThrow(/01OTHER is not the update that waits to restart \(01ROLL is\)/);
+    expect(restarts()).toBe(0);
+    c.answered('01ROLL');
+    expect(restarts()).toBe(1);
+    expect(lines).toContain('01ROLL: aiosd answered its client; restarting');
+    // Once restarting, a second word from aiosd (or a replay) restarts nothing more.
+    expect(() => c.answered('01ROLL')).toThrow(/no update or rollback waits to restart/);
+    expect(restarts()).toBe(1);
+  });
+
+  it('restarts at its bound when aiosd never says it answered (it died, or hangs)', async () => {
+    tinyTree(join(slots, 'b'));
+    const c = carrier('a', {}, 300);
+    await c.request({ kind: 'rollback', id: '01SILENT', requestedBy: 'root' });
+    await eventually('the restart at the bound', () => restarts() === 1, 10_000);
+    expect(lines).toContain(
+      'rollback 01SILENT: aiosd did not say within 0.3 s that it answered its client; restarting anyway',
+    );
+    expect(() => c.answered('01SILENT')).toThrow(/no update or rollback waits to restart/);
+    expect(restarts()).toBe(1);
+  });
+
+  it("through aios-init's control socket, as aiosd asks: rollback, then answered", async () => {
+    tinyTree(join(slots, 'b'));
+    const c = carrier('a', {}, 600_000);
+    const sup = new Supervisor({ log: (l) => lines.push(l) });
+    const enablement = new BootEnablement(
+      join(dir, 'init-services.json'),
+      () => true,
+      (l) => lines.push(l),
+    );
+    const socketPath = join(dir, 'init.sock');
+    const server = new ControlServer({
+      socketPath,
+      control: new ServiceControl(sup, enablement),
+      log: (l) => lines.push(l),
+      updates: c,
+    });
+    await server.listen();
+    try {
+      const r = await askInit(socketPath, { op: 'rollback', requestId: '01WIRE', requestedBy: 'root' });
+      expect(r.update?.to.slot).toBe('b');
+      expect(restarts()).toBe(0);
+      await expect(askInit(socketPath, { op: 'answered' })).rejects.toThrow(/requestId: this op needs a requestId/);
+      await expect(askInit(socketPath, { op: 'answered', requestId: '01NOPE' })).rejects.toThrow(
+        /01NOPE is not the update that waits to restart/,
+      );
+      expect(restarts()).toBe(0);
+      expect((await askInit(socketPath, { op: 'answered', requestId: '01WIRE' })).message).toBe('restarting');
+      expect(restarts()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
 });
