@@ -68,8 +68,9 @@ export function personPermissions(person: string): Partial<User> {
         'aios.node.*.in.>',
         'aios.rpc.*',
         '$JS.API.INFO',
+        // Not AIOS_IN: its consumers are the nodes' own durable work queues, which a person could
+        // otherwise pull from (taking a node's approvals), redefine or delete.
         ...readStream(STREAM_OUT),
-        ...readStream(STREAM_IN),
         ...readStream(STREAM_AUDIT),
         ...readStream(`KV_${NODES_BUCKET}`),
       ],

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { runCli } from '../helpers/aios-cli.js';
 import { fleetConnect } from '../../src/fleet/creds.js';
@@ -13,7 +13,7 @@ import { openPersonBus, type PersonBus } from '../../src/fleet/person-bus.js';
 import { runRollout, type RolloutEvent, type RolloutResult } from '../../src/fleet/rollout.js';
 import { encodeEnvelope, seal, loadOrCreateKey } from '../../src/fleet/signing.js';
 import { NodeReport } from '../../src/fleet/messages.js';
-import { STREAM_OUT, subjects } from '../../src/fleet/subjects.js';
+import { STREAM_IN, STREAM_OUT, subjects } from '../../src/fleet/subjects.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
 import { firstSeqSince } from '../../src/fleet/stream-start.js';
 import {
@@ -289,6 +289,29 @@ describe.skipIf(natsMissing !== null)('a fleet of three nodes on a real hub', ()
         await jetstreamManager(admin)
       ).streams.info(STREAM_OUT, { subjects_filter: 'aios.node.n1.out.goal.FORGED.>' });
       expect(info.state.subjects ?? {}).toEqual({});
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("does not let a person's creds touch a node's work queue (pull from it, redefine it or delete it)", async () => {
+    const nc = await fleetConnect({ url: hub.url, creds: await token(hub, '--person', 'mallory') });
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2000 });
+      const queue = subjects.nodeConsumer('n1');
+      await expect(jsm.consumers.delete(STREAM_IN, queue)).rejects.toThrow();
+      await expect(
+        jsm.consumers.add(STREAM_IN, { durable_name: queue, ack_policy: AckPolicy.None, filter_subject: '>' }),
+      ).rejects.toThrow();
+      await expect(jetstream(nc, { timeout: 2000 }).consumers.get(STREAM_IN, queue)).rejects.toThrow();
+    } finally {
+      await nc.close();
+    }
+    // n1's queue is still there and still its own.
+    const admin = await fleetConnect({ url: hub.url, creds: await hubCreds(hub.dir) });
+    try {
+      const info = await (await jetstreamManager(admin)).consumers.info(STREAM_IN, subjects.nodeConsumer('n1'));
+      expect(info.config.filter_subject).toBe(subjects.inAll('n1'));
     } finally {
       await admin.close();
     }
