@@ -153,7 +153,12 @@ export async function fleetBenchmarks(rows: Row[], results: Record<string, unkno
         stateDir,
         nodeName: name,
         version: 'bench',
-        config: () => ({ labels: {}, people: { [personKey.publicKey]: 'root' }, max_age_s: 120 }),
+        config: () => ({
+          labels: {},
+          people: { [personKey.publicKey]: 'root' },
+          max_age_s: 120,
+          decide_within_s: 3600,
+        }),
         engine,
         ledger: {
           list: () => [],

@@ -48,7 +48,9 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   // Native addons load from node_modules; react-devtools-core is only for Ink's dev mode.
-  external: ['better-sqlite3', 'node-pty', 'node-llama-cpp', 'react-devtools-core'],
+  // sh-syntax is never bundled (its worker and WASM are found by require.resolve at run time,
+  // src/policy/mvdan-check.ts): listed so that iso/runtime-modules.mjs puts it in the image.
+  external: ['better-sqlite3', 'node-pty', 'node-llama-cpp', 'react-devtools-core', 'sh-syntax'],
   define: { 'process.env.NODE_ENV': '"production"', __AIOS_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: {

@@ -20,6 +20,7 @@ import { grantOf } from './approval-grant.js';
 import { withStepRules } from './approval-policy.js';
 import { runDag } from './dag-executor.js';
 import { AgentTaskError } from './mesh/agent-worker.js';
+import { storageFailure } from '../memory/state-space.js';
 import type { AgentMesh } from './mesh/agent-mesh.js';
 import { cancelledSummary, GoalRun, type ActiveStep } from './step-brakes.js';
 import { OpError } from './op-error.js';
@@ -235,10 +236,18 @@ export class StepRunner {
         run: (signal) => this.runStep(goalId, plan.id, plan.tier, step, run, signal),
       });
     } catch (err) {
-      const reason = message(err);
       // Taken off the queue by a stop: it never started, so it is skipped, not failed.
-      if (err instanceof AgentTaskError && err.kind === 'cancelled') return this.skipped(goalId, plan.id, step, reason);
-      this.deps.stateSpace?.problem(); // a full disk may be why: the reserve given back leaves room to record it
+      if (err instanceof AgentTaskError && err.kind === 'cancelled')
+        return this.skipped(goalId, plan.id, step, message(err));
+      // A full disk may be why: the reserve given back leaves room to record it.
+      const space = this.deps.stateSpace?.problem() ?? null;
+      // aiosd failing to write its own state is not the agent's fault, and the step may well have
+      // run: say that, not "agent system failed on …: database or disk is full".
+      const storage = storageFailure(err instanceof AgentTaskError ? err.cause : err);
+      const reason =
+        storage === null
+          ? message(err)
+          : `aiosd could not record this step's result: the state directory is ${storage}${space === null ? '' : ` (${space})`}; the step may have run: see what it changed with 'aios goal show ${goalId.slice(-8)}'`;
       this.deps.store.updateStep(plan.id, step.id, {
         state: 'failed',
         error: reason,

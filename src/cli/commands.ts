@@ -271,13 +271,16 @@ export function restoreCommand(
   });
 }
 
-export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> {
+export function auditVerifyCommand(socketPath: string, archives: boolean, io: Io): Promise<number> {
   return withClient(socketPath, io, async (client) => {
-    const r = await client.call('audit/verify', {});
+    const r = await client.call('audit/verify', archives ? { archives } : {});
     const signed =
-      r.checkpoints === undefined
+      (r.checkpoints === undefined
         ? ''
-        : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`;
+        : `, ${r.checkpoints} signed checkpoint(s) through entry ${r.signedThrough ?? 0}`) +
+      (r.sealedThrough === undefined
+        ? ''
+        : `; entries 1 to ${r.sealedThrough} archived under signed seals${archives ? '' : ' (--archives checks the files)'}`);
     if (io.json) io.out(JSON.stringify(r));
     else {
       // Acknowledged breaks first: "broken at N, acknowledged by X at T, intact since M".
@@ -285,10 +288,16 @@ export function auditVerifyCommand(socketPath: string, io: Io): Promise<number> 
         io.out(
           `audit ledger broken at entry ${a.brokenAt} (${sanitize(a.reason, { singleLine: true })}), acknowledged by ${sanitize(a.by, { singleLine: true })} at ${a.at}, intact since entry ${a.intactSince}`,
         );
+      for (const a of r.archives ?? [])
+        io.out(
+          a.ok
+            ? `archive of entries ${a.from} to ${a.to}: intact (${a.file})`
+            : `archive of entries ${a.from} to ${a.to}: BROKEN: ${sanitize(a.problem ?? '', { singleLine: true })} (${a.file})`,
+        );
       io.out(
-        r.ok
+        r.firstBad === null
           ? `audit ledger verified: ${r.entries} entries, chain intact${signed}`
-          : `audit ledger BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`,
+          : `audit ledger BROKEN at entry ${r.firstBad.seq}: ${r.firstBad.reason}`,
       );
     }
     return r.ok ? 0 : 1;

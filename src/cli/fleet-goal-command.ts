@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline/promises';
 import type { NodeReport, SentPlan } from '../fleet/messages.js';
 import type { PersonBus } from '../fleet/person-bus.js';
 import type { NodeOutcome, PlanGroup, RolloutResult } from '../fleet/rollout.js';
+import type { FleetGoalView } from '../protocol/fleet.js';
+import { decidedText } from '../text/fleet-decision.js';
 import { groupLetter } from '../text/group-letter.js';
 import { sanitize } from '../text/sanitize.js';
 import type { Io } from './commands.js';
@@ -21,6 +23,7 @@ export interface FleetGoalOptions extends PersonOptions {
   json?: boolean;
   planOnce?: boolean;
   console?: boolean;
+  decideWithin?: string;
 }
 
 const one = (s: string): string => sanitize(s, { singleLine: true });
@@ -61,8 +64,10 @@ async function draftHere(text: string, sock: () => string, io: Io): Promise<Sent
   const client = await connectDaemon(sock());
   try {
     const draft = await client.call('plan/draft', { text });
-    if (draft.kind === 'not_understood')
-      throw new CliError(EXIT.failed, `--plan-once: this node's planner made no plan: ${one(draft.reason)}`);
+    if (draft.kind === 'not_understood') {
+      const { noPlanOnce } = await import('../fleet/plan-once.js');
+      throw new CliError(EXIT.failed, noPlanOnce(one(draft.reason)));
+    }
     if (!io.json)
       io.err(
         [
@@ -76,7 +81,11 @@ async function draftHere(text: string, sock: () => string, io: Io): Promise<Sent
   }
 }
 
-/** --console: this node's aiosd starts it (fleet/start); its plan groups wait for a person in the TUI. */
+/**
+ * --console: this node's aiosd starts it (fleet/start); its plan groups wait for a person in the
+ * TUI. --plan-once and --confirm mean what they mean without --console: aiosd drafts the plan with
+ * the same planner plan/draft uses, and the same rollout carries --confirm in every approval.
+ */
 async function consoleGoal(
   text: string,
   o: FleetGoalOptions & { nodes: string },
@@ -84,11 +93,11 @@ async function consoleGoal(
   io: Io,
   sock: () => string,
 ): Promise<number> {
-  if (o.yes === true || o.confirm === true || o.planOnce === true)
-    throw new CliError(
-      EXIT.usage,
-      '--console leaves every decision to the TUI: drop --yes, --confirm and --plan-once, or drop --console',
-    );
+  if (o.yes === true)
+    throw new CliError(EXIT.usage, '--console leaves every decision to the TUI: drop --yes, or drop --console');
+  const { durationMs } = await import('../models/duration.js');
+  const decideWithinS =
+    o.decideWithin === undefined ? undefined : Math.max(1, Math.round(durationMs(o.decideWithin) / 1000));
   const { withClient } = await import('./commands.js');
   return withClient(sock(), io, async (c) => {
     const view = await c.call('fleet/start', {
@@ -98,6 +107,9 @@ async function consoleGoal(
       batch: Math.max(1, count(o.batch, '--batch', 10)),
       maxFailures: count(o.maxFailures, '--max-failures', 0),
       timeoutS: Math.max(1, Math.round(timeoutMs / 1000)),
+      ...(o.planOnce === true ? { planOnce: true } : {}),
+      ...(o.confirm === true ? { confirm: true } : {}),
+      ...(decideWithinS === undefined ? {} : { decideWithinS }),
     });
     io.out(
       io.json
@@ -114,6 +126,11 @@ export async function fleetGoalCommand(text: string, o: FleetGoalOptions, io: Io
   const { durationMs } = await import('../models/duration.js');
   const timeoutMs = o.timeout === undefined ? 60_000 : durationMs(o.timeout);
   if (o.console === true) return consoleGoal(text, { ...o, nodes: o.nodes }, timeoutMs, io, sock);
+  if (o.decideWithin !== undefined)
+    throw new CliError(
+      EXIT.usage,
+      '--decide-within bounds how long a plan group waits in the TUI: give it with --console (here you answer at the prompt)',
+    );
   const interactive = process.stdin.isTTY === true && o.yes !== true;
   if (o.yes !== true && !interactive)
     throw new CliError(
@@ -196,7 +213,11 @@ export function printResult(r: GoalResult, io: Io): void {
 
 function nodeLine(n: NodeOutcome): string {
   const state =
-    n.phase === 'unreachable' ? 'UNREACHABLE' : n.phase === 'not started' ? 'not started' : (n.report?.state ?? '?');
+    n.phase === 'unreachable'
+      ? 'UNREACHABLE'
+      : n.phase === 'not started' || n.phase === 'expired'
+        ? n.phase
+        : (n.report?.state ?? '?');
   const msg = n.report?.message ?? '';
   return `  ${n.node.padEnd(20)} ${state.padEnd(18)}${n.canary ? ' (canary)' : ''} ${one(msg).slice(0, 200)}`;
 }
@@ -218,7 +239,44 @@ async function latestReports(bus: PersonBus, fleetGoal: string, quietMs = 700): 
   return latest;
 }
 
-export async function fleetGoalShowCommand(id: string, o: PersonOptions, io: Io): Promise<number> {
+/**
+ * A fleet goal this machine's console started (fleet/goals, admin there), as aiosd tracks it: its
+ * groups' decisions (an expired one too, which no node's report says) and each node's phase. null:
+ * no aiosd here, not an admin there, or not a goal started here.
+ */
+async function consoleView(id: string, sock: () => string): Promise<FleetGoalView | null> {
+  try {
+    const { connectDaemon } = await import('./connect.js');
+    const client = await connectDaemon(sock());
+    try {
+      return (await client.call('fleet/goals', {})).started.find((g) => g.fleetGoal === id) ?? null;
+    } finally {
+      client.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+export async function fleetGoalShowCommand(id: string, o: PersonOptions, io: Io, sock: () => string): Promise<number> {
+  const started = await consoleView(id, sock);
+  if (started !== null) {
+    if (io.json) io.out(JSON.stringify(started));
+    else {
+      io.out(
+        `fleet goal ${id} (started at this console): ${started.state}${started.error === null ? '' : ` (${one(started.error)})`}`,
+      );
+      for (const [i, g] of started.groups.entries())
+        io.out(
+          `  plan ${groupLetter(i)} ${g.hash.slice(0, 12)} on ${g.nodes.length} node(s): ${decidedText(started, g)}`,
+        );
+      for (const n of started.nodes)
+        io.out(
+          `  ${n.node.padEnd(20)} ${(n.phase === 'expired' ? 'expired' : (n.state ?? n.phase)).padEnd(18)} ${one(n.message ?? '').slice(0, 200)}`,
+        );
+    }
+    return 0;
+  }
   const bus = await openBus(o);
   try {
     const latest = await latestReports(bus, id);

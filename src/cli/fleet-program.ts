@@ -224,6 +224,10 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
         'how long to wait for a node to plan, or to finish, before calling it unreachable (default 60s)',
       )
       .option(
+        '--decide-within <duration>',
+        'with --console: how long each plan group waits for a decision before it expires (default [fleet] decide_within_s, 1h)',
+      )
+      .option(
         '--console',
         "started by this node's aiosd with its console creds (admin): each plan group is approved in the TUI's fleet view",
       )
@@ -231,7 +235,8 @@ export function registerFleet(program: Command, deps: FleetCliDeps): void {
   ).action(async (words: string[], o: FleetGoalOptions) =>
     guarded(deps, async () => {
       const m = await import('./fleet-goal-command.js');
-      if (words[0] === 'show' && words.length === 2) return m.fleetGoalShowCommand(words[1] ?? '', o, deps.io(o.json));
+      if (words[0] === 'show' && words.length === 2)
+        return m.fleetGoalShowCommand(words[1] ?? '', o, deps.io(o.json), deps.sock);
       return m.fleetGoalCommand(words.join(' '), o, deps.io(o.json), deps.sock);
     }),
   );

@@ -5,7 +5,7 @@ import { withClient, type Io } from './commands.js';
 import { EXIT } from './exit-codes.js';
 
 type GcResult = ResultOf<'gc/run'>;
-const KINDS = ['goals', 'events', 'memories', 'snapshots', 'blobs'] as const;
+const KINDS = ['goals', 'events', 'memories', 'snapshots', 'blobs', 'ledger'] as const;
 
 export function gcCommand(
   socketPath: string,
@@ -29,7 +29,10 @@ export function gcCommand(
 }
 
 function summary(r: GcResult): string {
-  return KINDS.map((k) => `    ${k.padEnd(9)} ${String(r[k].count).padStart(8)}  ${bytes(r[k].bytes)}`).join('\n');
+  return KINDS.map(
+    (k) =>
+      `    ${k.padEnd(9)} ${String(r[k].count).padStart(8)}  ${bytes(r[k].bytes)}${k === 'ledger' ? '  (entries archived under a signed seal, not deleted)' : ''}`,
+  ).join('\n');
 }
 
 function bytes(n: number): string {

@@ -268,9 +268,10 @@ export function buildProgram(deps: ProgramDeps): { run(argv: string[]): Promise<
       audit
         .command('verify')
         .description('walk the ledger and name the first bad entry, if any')
+        .option('--archives', 'also check every archive of old entries against its seal')
         .option('--json', 'machine-readable output')
-        .action(async (o: { json?: boolean }) => {
-          code = await auditVerifyCommand(sock(), io(o.json));
+        .action(async (o: { json?: boolean; archives?: boolean }) => {
+          code = await auditVerifyCommand(sock(), o.archives === true, io(o.json));
         });
       audit
         .command('acknowledge')

@@ -14,6 +14,8 @@ export const RetentionConfig = z.strictObject({
   /** Automatic snapshots kept, newest first (was [recovery] max_snapshots). */
   auto_snapshots: z.number().int().min(1).default(24),
   memories: Age.default('180d'),
+  /** Ledger entries older than this are archived out of the database under a signed seal (never deleted). */
+  ledger: Age.default('365d'),
   /** The monitor's samples (was [monitor] keep_hours). */
   metrics: Age.default('24h'),
   /** The state directory's filesystem this full (percent used) starts a collection at once. */

@@ -58,6 +58,8 @@ import { createRetention } from './retention.js';
 import { ageMs, retentionSettings } from '../config/retention-schema.js';
 import { maintenanceAgent } from './maintenance-setup.js';
 import { createFleetNode } from '../fleet/daemon-fleet.js';
+import type { FleetNode } from '../fleet/node-agent.js';
+import { consoleGoalsStore, memoryConsoleGoals } from '../fleet/console-goals-store.js';
 
 export interface RunningDaemon {
   socketPath: string;
@@ -418,10 +420,14 @@ export async function startDaemon(opts: {
     log: (m) => log(m, { component: 'patch' }),
   });
 
+  let fleetRef: FleetNode | null = null;
   const retention = createRetention({
     db,
     blobDir: join(paths.stateDir, 'snapshots'),
+    stateDir: paths.stateDir,
     ledger,
+    // The fleet is made further down; collection runs on a timer, long after both exist.
+    unpublishedFrom: () => fleetRef?.auditUnpublishedFrom() ?? null,
     retention: config.retention,
     refusal: () => (readOnly ? `the state directory ${paths.stateDir} is read-only` : dbWatch.problem()),
     log: (m) => log(m, { component: 'retention' }),
@@ -466,6 +472,7 @@ export async function startDaemon(opts: {
     log: (m) => log(m, { component: 'fleet' }),
     warn: (m) => log.warn(m, { component: 'fleet' }),
   });
+  fleetRef = fleet;
   const views = createTuiViews({
     db,
     ledger,
@@ -513,6 +520,10 @@ export async function startDaemon(opts: {
       planners: () => planner.names,
       problems,
       fleet,
+      consoleGoals: {
+        store: readOnly ? memoryConsoleGoals() : consoleGoalsStore(db, (m) => log.warn(m, { component: 'fleet' })),
+        log: (m) => log(m, { component: 'fleet' }),
+      },
       planner,
       clientCount: () => server.clientCount,
       views,

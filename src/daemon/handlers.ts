@@ -16,14 +16,15 @@ import { updateHandlers } from './update-handlers.js';
 import type { UpdateService } from './update-service.js';
 import { fleetHandlers } from '../fleet/fleet-handlers.js';
 import type { FleetNode } from '../fleet/node-agent.js';
+import type { ConsoleGoalsHome } from '../fleet/fleet-handlers.js';
 import type { Connection, Handlers } from './rpc-server.js';
 import type { TuiViews } from './tui-views.js';
 import { auditFor, goalFor, seesDetail, traceFor } from './visibility.js';
 import type { ModelsListResult, TierStatus } from '../protocol/intelligence.js';
 import type { ScheduleView } from '../protocol/schedule.js';
 import type { PatchRunView, PatchStatus } from '../protocol/patch.js';
-import type { CollectResult } from '../memory/collector.js';
-import { collectedDetail } from './retention.js';
+import { collectedDetail, type GcResult } from './retention.js';
+import { checkArchives } from '../memory/audit-archive.js';
 import type { AgentJobView } from '../protocol/agent-jobs.js';
 import { bootTimelineView } from '../files/boot-timeline-file.js';
 import type { ModelPullHandler } from './model-pull-handler.js';
@@ -71,13 +72,15 @@ export interface HandlerDeps {
   /** The [[schedule]] entries (src/agents/schedule). */
   schedules?: () => ScheduleView[];
   /** Retention (src/memory/collector.ts) with the configured ages, or olderThan for every age. */
-  gc?: (opts: { olderThan?: string; dryRun: boolean }) => CollectResult;
+  gc?: (opts: { olderThan?: string; dryRun: boolean }) => GcResult;
   /** An agent's own recurring jobs (the maintenance agent's: src/agents/maintenance). */
   agentJobs?: (agent: string) => AgentJobView[];
   /** A/B updates of aiOS itself (src/daemon/update-service.ts). */
   updates?: UpdateService;
   /** This node's member of the fleet (src/fleet). */
   fleet: FleetNode;
+  /** Where the fleet goals started at this console are kept (absent: in memory only). */
+  consoleGoals?: ConsoleGoalsHome;
   /** The node's planner: plan/draft plans with it for aios fleet goal --plan-once. */
   planner: Planner;
   /** [security] auto_patch (src/agents/patch): its status, and a run now. */
@@ -197,8 +200,14 @@ export function createHandlers(d: HandlerDeps): Handlers {
       d.fleet,
       (actor, action, subject, detail) => d.ledger.append({ actor, action, subject, detail }),
       d.planner,
+      d.consoleGoals,
     ),
-    'audit/verify': () => d.ledger.verify(),
+    'audit/verify': (p) => {
+      const r = d.ledger.verify();
+      if (p.archives !== true) return r;
+      const archives = checkArchives(d.stateDir, d.ledger.seals(), d.ledger.publicKey());
+      return { ...r, ok: r.ok && archives.every((a) => a.ok), archives };
+    },
     'audit/acknowledge': (p, conn) => {
       if (conn.actor.role !== 'admin')
         throw new OpError(

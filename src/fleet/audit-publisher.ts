@@ -56,6 +56,11 @@ export class AuditPublisher {
     this.state = loadPublished(o.file);
   }
 
+  /** The newest ledger entry the hub acknowledged (0: none yet). */
+  publishedThrough(): number {
+    return this.state.entrySeq;
+  }
+
   /** Publishes what the hub has not acknowledged yet; one run at a time, stops at the first failure. */
   async flush(): Promise<number> {
     const js = this.o.js();

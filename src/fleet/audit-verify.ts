@@ -4,7 +4,7 @@
 // cut or a rewrite the node's own checks could not see.
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { entryHash, GENESIS_HASH, type AuditEntry } from '../memory/audit-ledger.js';
-import { verifyCheckpoint, type Checkpoint } from '../memory/audit-signing.js';
+import { verifyCheckpoint, verifySeal, type Checkpoint, type Seal } from '../memory/audit-signing.js';
 import type { PersonBus } from './person-bus.js';
 import { STREAM_AUDIT, subjects } from './subjects.js';
 
@@ -84,23 +84,54 @@ export function checkPublished(p: Published): string[] {
   return problems;
 }
 
-/** The node's own copy, page by page over the bus (audit/export: the person must be an admin there). */
-async function nodeCopy(bus: PersonBus, node: string, timeoutMs: number): Promise<Map<number, string>> {
+/** The node's own copy, page by page over the bus (audit/export: the person must be an admin there), with its seals. */
+async function nodeCopy(
+  bus: PersonBus,
+  node: string,
+  timeoutMs: number,
+): Promise<{ hashes: Map<number, string>; seals: Seal[] }> {
   const hashes = new Map<number, string>();
+  let seals: Seal[] = [];
   let after = 0;
   for (;;) {
     const answer = (await bus.rpc(node, 'audit/export', { afterSeq: after, limit: 1000 }, timeoutMs)) as {
-      result?: { entries: { seq: number; hash: string }[] };
+      result?: { entries: { seq: number; hash: string }[]; seals?: Seal[] };
       error?: { message: string };
     };
     if (answer.error !== undefined || answer.result === undefined)
       throw new Error(answer.error?.message ?? 'no answer');
     for (const e of answer.result.entries) hashes.set(e.seq, e.hash);
+    seals = answer.result.seals ?? seals;
     const last = answer.result.entries.at(-1);
     if (last === undefined || answer.result.entries.length < 1000) break;
     after = last.seq;
   }
-  return hashes;
+  return { hashes, seals };
+}
+
+/**
+ * How far the node archived its ledger under seals (collection: src/memory/audit-archive.ts):
+ * entries up to there may be gone from its copy. Each seal must be signed by the key the node's
+ * published heads carry, continue the one before, and end on the entry the node published there.
+ */
+function sealedThrough(
+  seals: readonly Seal[],
+  publicKey: string | null,
+  published: ReadonlyMap<number, string>,
+): { through: number; problem: string | null } {
+  let prev = { seq: 0, hash: GENESIS_HASH };
+  for (const s of seals) {
+    const bad = (why: string): { through: number; problem: string } => ({
+      through: prev.seq,
+      problem: `the node's seal over entries ${s.from} to ${s.to} ${why}`,
+    });
+    if (publicKey === null || !verifySeal(publicKey, s)) return bad('does not verify with the key it published');
+    if (s.from !== prev.seq + 1 || s.prevHash !== prev.hash) return bad('does not continue the seal before it');
+    const seen = published.get(s.to);
+    if (seen !== undefined && seen !== s.hash) return bad('does not end on the entry it published there');
+    prev = { seq: s.to, hash: s.hash };
+  }
+  return { through: prev.seq, problem: null };
 }
 
 export async function verifyNodeAudit(bus: PersonBus, node: string, timeoutMs = 10_000): Promise<NodeAuditResult> {
@@ -108,12 +139,16 @@ export async function verifyNodeAudit(bus: PersonBus, node: string, timeoutMs = 
   const problems = checkPublished(p);
   let nodeHead: NodeAuditResult['nodeHead'] = null;
   try {
-    const own = await nodeCopy(bus, node, timeoutMs);
+    const copy = await nodeCopy(bus, node, timeoutMs);
+    const own = copy.hashes;
     const top = Math.max(0, ...own.keys());
     nodeHead = { seq: top, hash: own.get(top) ?? GENESIS_HASH };
     const firstSeen = new Map<number, string>();
     for (const e of p.entries) if (!firstSeen.has(e.seq)) firstSeen.set(e.seq, e.hash);
-    const missing = [...firstSeen.keys()].filter((s) => !own.has(s));
+    const key = p.heads.find((h) => h.publicKey !== null)?.publicKey ?? null;
+    const sealed = sealedThrough(copy.seals, key, firstSeen);
+    if (sealed.problem !== null) problems.push(sealed.problem);
+    const missing = [...firstSeen.keys()].filter((s) => !own.has(s) && s > sealed.through);
     if (missing.length > 0)
       problems.push(
         `the node no longer has entries ${missing[0]}..${missing.at(-1)} that it published: its ledger's tail was cut`,

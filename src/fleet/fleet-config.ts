@@ -20,6 +20,17 @@ export const FleetConfig = z.strictObject({
     .default({}),
   /** How old a signed request may be when it arrives (seconds); older ones run nothing. */
   max_age_s: z.number().int().min(5).max(3600).default(120),
+  /**
+   * How long a plan group of a fleet goal started at this node's console waits for a person's
+   * decision (seconds; aios fleet goal --console --decide-within overrides it per goal). Past it
+   * the group is expired: its nodes never get an approval.
+   */
+  decide_within_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600),
   /** On the hub's machine: the caps of the streams `aios fleet hub` makes (hub-limits.ts). */
   hub: FleetHubLimits.optional(),
 });

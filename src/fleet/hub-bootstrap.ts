@@ -27,6 +27,7 @@ const LIMIT_KEYS = [
   'allow_rollup_hdrs',
   'max_msgs_per_subject',
   'discard_new_per_subject',
+  'max_msg_size',
 ] as const;
 
 /** A per-subject quota of [fleet.hub] (0: none) as the stream's max_msgs_per_subject (-1: none). */
@@ -60,7 +61,7 @@ export async function bootstrapHub(
     max_age: limits.in_max_age_days * DAY_NS,
     max_bytes: limits.in_max_bytes,
     discard: DiscardPolicy.Old,
-    max_msg_size: 256 * 1024,
+    max_msg_size: limits.in_max_msg_bytes,
     // Subjects are per node and kind: a flood of one node's queue trims that queue only.
     max_msgs_per_subject: perSubject(limits.in_max_msgs_per_node),
   });
@@ -71,7 +72,7 @@ export async function bootstrapHub(
     max_age: limits.out_max_age_days * DAY_NS,
     max_bytes: limits.out_max_bytes,
     discard: DiscardPolicy.Old,
-    max_msg_size: 512 * 1024,
+    max_msg_size: limits.out_max_msg_bytes,
     allow_direct: true,
     max_msgs_per_subject: perSubject(limits.out_max_msgs_per_goal),
   });
@@ -84,7 +85,7 @@ export async function bootstrapHub(
     deny_delete: true,
     deny_purge: true,
     allow_direct: true,
-    max_msg_size: 512 * 1024,
+    max_msg_size: limits.audit_max_msg_bytes,
     max_bytes: limits.audit_max_bytes,
     max_age: limits.audit_max_age_days * DAY_NS,
     discard: DiscardPolicy.New,
@@ -111,6 +112,7 @@ async function ensureNodesBucket(nc: NatsConnection, jsm: JetStreamManager, limi
     name: stream,
     subjects: [`$KV.${NODES_BUCKET}.>`],
     max_bytes: limits.nodes_max_bytes,
+    max_msg_size: limits.nodes_max_msg_bytes,
     discard: DiscardPolicy.New,
     allow_rollup_hdrs: false,
     deny_purge: true,

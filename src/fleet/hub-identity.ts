@@ -1,11 +1,12 @@
 // The hub's decentralized-JWT identity, made in its directory at first start: an operator, the
 // system account nats-server wants, and the one account the fleet lives in. Seeds stay in the
 // directory (0600); everything a node or person gets is a user JWT this account signs.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds, type User } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import { accountRevocations } from './hub-revocations.js';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 
 export interface HubIdentity {
   operatorJwt: string;
@@ -47,8 +48,7 @@ const SYSTEM_LIMITS = {
 };
 
 function writeSecret(file: string, text: string): void {
-  writeFileSync(file, text, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeFileAtomicSync(file, text, { mode: 0o600 });
 }
 
 /** Loads the hub's keys from `dir`, making them first if this is the hub's first start. */

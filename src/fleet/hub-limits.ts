@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
+/** One message's cap: at most nats-server's max_payload (1 MiB, hub-config.ts). */
+const msgBytes = (fallback: number) => z.number().int().min(1024).max(MiB).default(fallback);
 const bytes = (fallback: number) =>
   z
     .number()
@@ -40,6 +42,16 @@ export const FleetHubLimits = z
     audit_max_msgs_per_node: z.number().int().min(0).max(1e12).default(10_000_000),
     /** KV_aios_nodes: one facts entry per node (and revocation marks). Full: new puts are refused. */
     nodes_max_bytes: bytes(64 * MiB),
+    /**
+     * The largest message each stream takes (its max_msg_size); a larger one is refused, the
+     * sender told. With the quotas above, what one identity can hold in a stream is at most its
+     * quota times this (docs/fleet.md, "Stream limits"): bytes, not just counts.
+     */
+    in_max_msg_bytes: msgBytes(256 * 1024),
+    out_max_msg_bytes: msgBytes(512 * 1024),
+    audit_max_msg_bytes: msgBytes(512 * 1024),
+    /** One node's facts (its only key in the bucket, history 1): this is all a node can hold there. */
+    nodes_max_msg_bytes: msgBytes(64 * 1024),
   })
   .prefault({});
 export type FleetHubLimits = z.output<typeof FleetHubLimits>;

@@ -1,7 +1,7 @@
 // `aios fleet hub`: writes nats-server's config, runs it, restarts it when it dies, and makes the
 // streams and node consumers once it answers. The directory keeps the keys, the node list and JetStream.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -15,6 +15,7 @@ import { putRevocationMarks } from './revocation-marks.js';
 import { watchSeenUsers, type KnownUser } from './hub-seen-keys.js';
 import { auditRevocation, pushAccountJwt, systemCreds } from './hub-system.js';
 import { revokeLateArrival } from './hub-revocations.js';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
 
 export interface HubOptions {
   dir: string;
@@ -44,7 +45,7 @@ export function hubNodes(dir: string): string[] {
 export function addHubNode(dir: string, node: string): void {
   const nodes = new Set(hubNodes(dir));
   nodes.add(node);
-  writeFileSync(join(dir, NODES), JSON.stringify([...nodes].sort()) + '\n', { mode: 0o600 });
+  writeFileAtomicSync(join(dir, NODES), JSON.stringify([...nodes].sort()) + '\n', { mode: 0o600 });
 }
 
 /** Where a running hub listens, as its last start wrote it (for aios fleet token). */
@@ -65,7 +66,7 @@ export async function hubCreds(dir: string): Promise<string> {
   const file = join(dir, 'hub.creds');
   if (!existsSync(file)) {
     const creds = await mintCreds(await hubIdentity(dir), 'hub', { ...hubPermissions(), tags: ['aios-hub'] });
-    writeFileSync(file, creds, { mode: 0o600 });
+    writeFileAtomicSync(file, creds, { mode: 0o600 });
   }
   return readFileSync(file, 'utf8');
 }
@@ -101,7 +102,7 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
   };
   const up = async (): Promise<void> => {
     // Written at each launch: a restart after a revocation must not bring the revoked creds back.
-    writeFileSync(conf, natsConfig(o.dir, o.listen, o.tls, await hubIdentity(o.dir)), { mode: 0o600 });
+    writeFileAtomicSync(conf, natsConfig(o.dir, o.listen, o.tls, await hubIdentity(o.dir)), { mode: 0o600 });
     child = launch();
     const nc = await waitForServer(o.dir, url, ca, () => child?.exitCode !== null);
     try {
@@ -110,7 +111,7 @@ export async function startHub(o: HubOptions): Promise<RunningHub> {
     } finally {
       await nc.close();
     }
-    writeFileSync(
+    writeFileAtomicSync(
       join(o.dir, HUB_STATE),
       JSON.stringify({
         url,

@@ -69,6 +69,8 @@ export class FleetNode {
   private timers: NodeJS.Timeout[] = [];
   private console: PersonBus | null = null;
   private closed = false;
+  /** Bumped at each connect and stop: a work loop of an earlier one sees it and ends. */
+  private generation = 0;
   readonly key: SigningKey;
   private readonly dir: string;
   private readonly check: RequestCheck;
@@ -104,6 +106,14 @@ export class FleetNode {
     });
   }
 
+  /**
+   * The first ledger entry the hub has not acknowledged, or null when this node is in no fleet:
+   * collection archives nothing past it, or the hub would be sent a chain with a hole.
+   */
+  auditUnpublishedFrom(): number | null {
+    return existsSync(this.joinFile) ? this.publisher.publishedThrough() + 1 : null;
+  }
+
   private get joinFile(): string {
     return join(this.dir, 'join.json');
   }
@@ -121,6 +131,11 @@ export class FleetNode {
    * The console's person bus (console-fleet.ts), opened once: the console creds given at join, and
    * a key of the console's own (not the node's: nodes trust it as a person, in [fleet.people]).
    */
+  /** How long a console goal's plan group waits for a decision ([fleet] decide_within_s). */
+  decideWithinS(): number {
+    return this.d.config()?.decide_within_s ?? 3600;
+  }
+
   async consoleBus(): Promise<PersonBus> {
     if (!existsSync(this.joinFile)) throw new Error('this node is in no fleet (aios fleet join)');
     if (!existsSync(this.consoleCredsFile))
@@ -196,6 +211,7 @@ export class FleetNode {
 
   async stop(): Promise<void> {
     this.closed = true;
+    this.generation++;
     this.check.close();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -253,7 +269,7 @@ export class FleetNode {
     for (const t of this.timers) t.unref();
     void this.flushAudit();
     this.serveRpc(nc.subscribe(subjects.rpc(this.d.nodeName)));
-    void this.takeWork();
+    void this.takeWork(++this.generation);
     this.d.log(`joined the fleet at ${joined.url} as node ${this.d.nodeName}`);
   }
 
@@ -292,24 +308,29 @@ export class FleetNode {
   }
 
   /** Takes this node's work from its durable consumer, one message at a time, for as long as it is joined. */
-  private async takeWork(): Promise<void> {
-    while (!this.closed && this.js !== null) {
+  private async takeWork(generation: number): Promise<void> {
+    // A loop of an earlier connection (a join again while joined) ends rather than take work
+    // from the new one beside its own loop.
+    const current = (): boolean => !this.closed && generation === this.generation;
+    while (current() && this.js !== null) {
       try {
         const consumer = await this.js.consumers.get(STREAM_IN, subjects.nodeConsumer(this.d.nodeName));
         // One message per pull, each pull asked for once the last message is handled. With
         // consume()'s pipeline of pulls, a node's work now and then waited until a pull expired
         // (16-30 s at its default 30 s, 5 s at 5 s) in the 200-node bench under load, which set
         // the p95 of approval → running; one pull at a time, it did not happen in 3 runs (21 goals).
-        while (!this.closed) {
+        while (current()) {
           const m = await consumer.next({ expires: WORK_PULL_MS });
           if (m === null) continue;
+          // Not acknowledged: redelivered to the loop that replaced this one.
+          if (!current()) return;
           // Acknowledged first: work is done at most once; the initiator reports a node that never answers.
           m.ack();
           await this.handle(m.subject.split('.').at(-1) ?? '', m.data);
         }
       } catch (err) {
         // A connection the client gave up on (refused creds: connectionEnded says so) is not retried.
-        if (this.closed || this.nc?.isClosed() === true) return;
+        if (!current() || this.nc?.isClosed() === true) return;
         this.problem = `cannot take work from the hub: ${describe(err)}`;
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -20,6 +20,17 @@ function readStream(stream: string): string[] {
   ];
 }
 
+/**
+ * The largest message each identity may publish at all (its user JWT's payload limit, which
+ * nats-server 2.9 enforces: it tells the client its own max_payload, and drops a connection that
+ * sends more). A node's answers to aios --node carry aiosd's JSON-RPC results, up to the server's
+ * 1 MiB; a person sends goals, decisions and RPC requests, which AIOS_IN caps at 256 KiB anyway.
+ * Fixed in the creds when they are minted: the streams' max_msg_size (hub-limits.ts) is what a
+ * hub's config changes for every identity at its next start.
+ */
+export const NODE_MAX_PAYLOAD = 1024 * 1024;
+export const PERSON_MAX_PAYLOAD = 256 * 1024;
+
 /** Replies to requests this identity received (aios.rpc answers), once each, within a minute (ttl in ns). */
 const replies = { max: 1, ttl: 60 * 1e9 };
 
@@ -46,6 +57,7 @@ export function nodePermissions(node: string): Partial<User> {
     },
     sub: { allow: [`${subjects.inbox('node', node)}.>`, subjects.rpc(node)] },
     resp: replies,
+    payload: NODE_MAX_PAYLOAD,
   };
 }
 
@@ -63,6 +75,7 @@ export function personPermissions(person: string): Partial<User> {
       ],
     },
     sub: { allow: [`${subjects.inbox('person', person)}.>`] },
+    payload: PERSON_MAX_PAYLOAD,
   };
 }
 

@@ -99,7 +99,13 @@ export function personBus(nc: NatsConnection, key: SigningKey, pins: NodePins | 
           if (e !== null && signatureHolds(e) && m.subject.split('.')[2] === e.node) onMessage(e, m.subject);
         }
       })();
-      return () => void messages.close();
+      // Closing stops the pulls; the server would keep the consumer 5 minutes more (ordered
+      // consumers' inactive threshold): deleted at once, so a goal that ended holds nothing there.
+      return () =>
+        void messages
+          .close()
+          .then(() => consumer.delete())
+          .catch(() => undefined);
     },
     async rpc(node, method, params, timeoutMs = 30_000) {
       const reply = await nc.request(subjects.rpc(node), encodeEnvelope(seal(key, 'rpc', node, { method, params })), {

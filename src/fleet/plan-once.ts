@@ -8,6 +8,9 @@ import type { Actor } from '../agents/approval-policy.js';
 import type { Planner } from '../agents/planner.js';
 import type { PlanDraft, SentPlan } from '../protocol/fleet.js';
 
+/** Why a goal cannot be planned once: the same words from the CLI and from fleet/start. */
+export const noPlanOnce = (reason: string): string => `--plan-once: this node's planner made no plan: ${reason}`;
+
 /** The node's side: a planner that proposes the plan the initiator sent. */
 export function sentPlanner(plan: SentPlan): Planner {
   // local and cloud are the tiers the policy holds to the stricter rules for model-written plans.

@@ -2,8 +2,12 @@
 // [fleet] people trusts, that it is meant for this node, that it is fresh, and that its nonce was
 // never seen. Nonces are remembered in the state directory for as long as a request stays fresh, so
 // a restart does not open a window for replays.
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { signatureHolds, type Envelope } from './signing.js';
+import { writeFileAtomicSync } from '../files/write-file-atomic.js';
+
+/** Appended lines after which the nonce file is rewritten with the fresh ones only. */
+const COMPACT_EVERY = 10_000;
 
 export type Checked = { ok: true; account: string } | { ok: false; why: string };
 
@@ -11,6 +15,8 @@ export class RequestCheck {
   private readonly seen = new Map<string, number>();
   /** The nonce file, open for appending: one write per request rather than an open, write and close. */
   private fd: number | null = null;
+  /** Lines appended since the file was last rewritten with only the fresh nonces. */
+  private appended = 0;
 
   constructor(
     private readonly o: {
@@ -23,20 +29,15 @@ export class RequestCheck {
     },
   ) {
     if (o.file !== null && existsSync(o.file)) {
-      const cut = this.now() - o.maxAgeMs();
-      const kept: string[] = [];
       for (const line of readFileSync(o.file, 'utf8').split('\n')) {
         try {
           const v = JSON.parse(line) as { nonce: string; ts: number };
-          if (v.ts >= cut) {
-            this.seen.set(v.nonce, v.ts);
-            kept.push(line);
-          }
+          this.seen.set(v.nonce, v.ts);
         } catch {
           /* a line cut short by a crash */
         }
       }
-      writeFileSync(o.file, kept.map((l) => l + '\n').join(''), { mode: 0o600 });
+      this.compact(this.now() - o.maxAgeMs());
     }
   }
 
@@ -67,8 +68,25 @@ export class RequestCheck {
     if (this.o.file !== null) {
       this.fd ??= openSync(this.o.file, 'a', 0o600);
       writeSync(this.fd, JSON.stringify({ nonce, ts }) + '\n');
+      // A node that runs for months must not keep every nonce it ever saw on disk.
+      if (++this.appended >= COMPACT_EVERY) this.compact(cut);
     }
-    if (this.seen.size > 10_000) for (const [n, t] of this.seen) if (t < cut) this.seen.delete(n);
+    if (this.seen.size > COMPACT_EVERY) this.forget(cut);
+  }
+
+  /** Drops nonces dated before `cut`: a request that old fails the freshness check anyway. */
+  private forget(cut: number): void {
+    for (const [n, t] of this.seen) if (t < cut) this.seen.delete(n);
+  }
+
+  /** Rewrites the nonce file with the fresh nonces only (atomically: a crash keeps the old file). */
+  private compact(cut: number): void {
+    if (this.o.file === null) return;
+    this.forget(cut);
+    const lines = [...this.seen].map(([nonce, ts]) => JSON.stringify({ nonce, ts }) + '\n');
+    this.close();
+    writeFileAtomicSync(this.o.file, lines.join(''), { mode: 0o600 });
+    this.appended = 0;
   }
 
   /** Closes the nonce file (reopened at the next request). */

@@ -13,7 +13,15 @@ export interface PlanGroup {
   steps: PlanStepSummary[];
 }
 
-export type NodePhase = 'planning' | 'planned' | 'waiting' | 'running' | 'done' | 'unreachable' | 'not started';
+export type NodePhase =
+  'planning' | 'planned' | 'waiting' | 'running' | 'done' | 'unreachable' | 'not started' | 'expired';
+
+/**
+ * A person's decision on a plan group; `approve-confirmed`: they also typed the confirmation its
+ * irreversible or high-risk steps ask for (as --confirm, for this group); `expire`: nobody decided
+ * in time, and its nodes get nothing.
+ */
+export type GroupDecision = 'approve' | 'approve-confirmed' | 'reject' | 'expire';
 
 export interface NodeOutcome {
   node: string;
@@ -31,21 +39,26 @@ export interface RolloutOptions {
   maxFailures: number;
   timeoutMs: number;
   confirm: boolean;
-  /**
-   * The person's decision on one plan group (shown to them, or --yes); `approve-confirmed`: they
-   * also typed the confirmation its irreversible or high-risk steps ask for (as --confirm, for this group).
-   */
-  decide: (group: PlanGroup) => Promise<'approve' | 'approve-confirmed' | 'reject'>;
+  /** The person's decision on one plan group (shown to them, or --yes). */
+  decide: (group: PlanGroup) => Promise<GroupDecision>;
   /** Each change, for progress lines and tests (e.g. the canary finished). */
   onEvent?: (e: RolloutEvent) => void;
   fleetGoal?: string;
   /** --plan-once: the plan every node checks and previews instead of planning the text itself. */
   plan?: SentPlan;
+  /**
+   * A rollout taken up again (aiosd restarted, console-fleet.ts): the groups already shown, the
+   * nodes that never planned, and the nodes already sent a decision, which are never sent one
+   * again (they would refuse it anyway), only waited for.
+   */
+  resume?: { groups: PlanGroup[]; unreachable: readonly string[]; sent: readonly string[] };
 }
 
 export type RolloutEvent =
   | { type: 'planned'; groups: PlanGroup[]; unreachable: string[] }
   | { type: 'wave'; wave: number; nodes: string[]; canary: boolean }
+  /** Said before the rejections go out, as 'wave' is before the approvals. */
+  | { type: 'rejecting'; nodes: string[] }
   | { type: 'node'; node: string; report: NodeReport }
   | { type: 'wave-done'; wave: number; failures: number }
   | { type: 'stopped'; failures: number };
@@ -87,27 +100,40 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
       ]);
     }
   };
+  const all = [...outcomes.values()];
+  const sent = new Set(o.resume?.sent ?? []);
   try {
-    const request = { fleetGoal, text: o.text, ...(o.plan === undefined ? {} : { plan: o.plan }) };
-    await Promise.all(o.nodes.map((n) => bus.send(n.node, 'goal', request)));
-    const all = [...outcomes.values()];
-    await until(() => all.every((n) => n.report !== null), Date.now() + o.timeoutMs);
-    for (const n of all) n.phase = n.report === null ? 'unreachable' : 'planned';
-    const groups = groupPlans(all);
-    o.onEvent?.({ type: 'planned', groups, unreachable: all.filter((n) => n.report === null).map((n) => n.node) });
+    let groups: PlanGroup[];
+    if (o.resume === undefined) {
+      const request = { fleetGoal, text: o.text, ...(o.plan === undefined ? {} : { plan: o.plan }) };
+      await Promise.all(o.nodes.map((n) => bus.send(n.node, 'goal', request)));
+      await until(() => all.every((n) => n.report !== null), Date.now() + o.timeoutMs);
+      for (const n of all) n.phase = n.report === null ? 'unreachable' : 'planned';
+      groups = groupPlans(all);
+      o.onEvent?.({ type: 'planned', groups, unreachable: all.filter((n) => n.report === null).map((n) => n.node) });
+    } else {
+      // The plans were grouped before: their reports are in AIOS_OUT, read again from the first.
+      groups = o.resume.groups;
+      const unreachable = new Set(o.resume.unreachable);
+      for (const n of all) n.phase = unreachable.has(n.node) ? 'unreachable' : 'planned';
+      const planned = all.filter((n) => n.phase === 'planned');
+      await until(() => planned.every((n) => n.report !== null), Date.now() + o.timeoutMs);
+    }
     const approved: string[] = [];
     const confirmed = new Set<string>();
     for (const g of groups) {
       const decision = await o.decide(g);
       if (decision === 'approve-confirmed') confirmed.add(g.hash);
-      if (decision !== 'reject') approved.push(...g.nodes);
-      else
+      if (decision === 'approve' || decision === 'approve-confirmed') approved.push(...g.nodes);
+      else if (decision === 'expire') for (const node of g.nodes) (outcomes.get(node) as NodeOutcome).phase = 'expired';
+      else {
+        for (const node of g.nodes) (outcomes.get(node) as NodeOutcome).phase = 'done';
+        const unsent = g.nodes.filter((node) => !sent.has(node));
+        o.onEvent?.({ type: 'rejecting', nodes: unsent });
         await Promise.all(
-          g.nodes.map((node) => {
-            (outcomes.get(node) as NodeOutcome).phase = 'done';
-            return bus.send(node, 'approve', { fleetGoal, planHash: g.hash, decision: 'reject' });
-          }),
+          unsent.map((node) => bus.send(node, 'approve', { fleetGoal, planHash: g.hash, decision: 'reject' })),
         );
+      }
     }
     const hashOf = new Map(groups.flatMap((g) => g.nodes.map((n) => [n, g.hash] as const)));
     approved.sort();
@@ -131,6 +157,7 @@ export async function runRollout(bus: PersonBus, o: RolloutOptions): Promise<Rol
           const out = outcomes.get(node) as NodeOutcome;
           out.canary = canary;
           out.phase = 'running';
+          if (sent.has(node)) return Promise.resolve();
           return bus.send(node, 'approve', {
             fleetGoal,
             planHash: hashOf.get(node) ?? '',

@@ -245,6 +245,21 @@ export class AuditLedger {
     return acknowledged(ack);
   }
 
+  /** The seals over ranges archived out of the database, oldest first. */
+  seals(): Seal[] {
+    return [...(this.signing?.headLog?.state.seals ?? [])];
+  }
+
+  /** Whether seal() can run: a signing key and a head log, and a ledger that is not broken. */
+  canSeal(): boolean {
+    return this.signing?.headLog !== undefined && this.broken === null;
+  }
+
+  /** The public key (PEM) checkpoints and seals verify with, or null without a signing key. */
+  publicKey(): string | null {
+    return this.signing?.signer.publicKeyPem ?? null;
+  }
+
   /**
    * Signs a seal over the entries after the last seal up to `through`, so that collection may
    * archive them out of the database; verify accepts their absence under a valid seal.
@@ -324,13 +339,20 @@ export class AuditLedger {
   }
 
   private signCheckpoint(): Checkpoint | null {
-    if (this.signing === null || this.broken !== null) return null;
+    // Inside an outer transaction the row may yet be rolled back, while audit-head.json would
+    // keep it: the checkpoint waits for an append outside one (it stays due).
+    if (this.signing === null || this.broken !== null || this.db.inTransaction) return null;
     const head = this.head();
     if (head.seq === 0 || (head.seq === this.lastCheckpoint.seq && head.hash === this.lastCheckpoint.hash)) return null;
     const c = this.signing.signer.sign({ seq: head.seq, hash: head.hash, ts: new Date().toISOString() });
-    this.db
-      .prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
-      .run(c.seq, c.hash, c.ts, c.keyId, c.signature);
+    // On the disk before audit-head.json and the head log name it: a power loss that took the
+    // row back and left them (seen in the power-loss image test) is a ledger BROKEN at a
+    // checkpoint "missing from the database".
+    durably(this.db, () =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)')
+        .run(c.seq, c.hash, c.ts, c.keyId, c.signature),
+    );
     writeAtomic(this.signing.headFile, JSON.stringify(c) + '\n', 0o600);
     this.lastCheckpoint = head;
     return c;
@@ -403,6 +425,7 @@ export class AuditLedger {
     const signed = {
       checkpoints: checkpoints.length,
       signedThrough: checkpoints.at(-1)?.seq ?? 0,
+      ...(sealed.sealedThrough === 0 ? {} : { sealedThrough: sealed.sealedThrough }),
       ...(acks.length === 0 ? {} : { acknowledged: acks }),
     };
     const history = { since, ackAt: acks.at(-1)?.at ?? '', sealedThrough: sealed.sealedThrough };

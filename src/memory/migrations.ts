@@ -380,4 +380,20 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE file_index_v11 RENAME TO file_index;
     `,
   },
+  {
+    version: 12,
+    name: "fleet goals started at this node's console, kept across restarts",
+    sql: `
+      -- src/fleet/console-goals-store.ts: each goal's view (groups, decisions, each node's phase and
+      -- last report) and what its rollout needs to go on after a restart (the nodes' keys, the
+      -- options, the plan sent with --plan-once), as JSON; written at each change of the rollout.
+      CREATE TABLE fleet_console_goals (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        ended INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX fleet_console_goals_ended ON fleet_console_goals(ended, updated_at);
+    `,
+  },
 ];

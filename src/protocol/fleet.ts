@@ -93,7 +93,8 @@ export const FleetGoalView = z.object({
       hash: z.string(),
       nodes: z.array(z.string()),
       steps: z.array(FleetPlanStep),
-      decision: z.enum(['pending', 'approve', 'reject']),
+      /** expired: nobody decided before decideBy; its nodes never get an approval. */
+      decision: z.enum(['pending', 'approve', 'reject', 'expired']),
       decidedBy: z.string().nullable(),
     }),
   ),
@@ -106,6 +107,8 @@ export const FleetGoalView = z.object({
       message: z.string().nullable(),
     }),
   ),
+  /** When a group still pending expires (ms since the epoch); null until the plans are grouped. */
+  decideBy: z.number().nullable().optional(),
   failures: z.number(),
   stopped: z.boolean(),
   /** Why the rollout ended early (the hub away, …), or null. */
@@ -133,6 +136,17 @@ export const FleetStartParams = z
     batch: z.number().int().min(1).max(10_000).default(10),
     maxFailures: z.number().int().min(0).max(10_000).default(0),
     timeoutS: z.number().int().min(1).max(86_400).default(60),
+    /** Plan it once with this node's planner and send that plan to every node (as aios fleet goal --plan-once). */
+    planOnce: z.boolean().optional(),
+    /** Every approval also confirms the steps that ask for it (as aios fleet goal --confirm). */
+    confirm: z.boolean().optional(),
+    /** How long each plan group waits for a decision (seconds; default [fleet] decide_within_s). */
+    decideWithinS: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .optional(),
   })
   .strict();
 

@@ -80,6 +80,8 @@ export const GcResult = z.object({
   memories: GcCount,
   snapshots: GcCount,
   blobs: GcCount,
+  /** Ledger entries archived out of the database under a signed seal (<state>/audit-archive). */
+  ledger: GcCount,
 });
 
 export const methods = {
@@ -308,7 +310,12 @@ export const methods = {
       head: z.object({ seq: z.number(), hash: z.string() }),
     }),
   },
-  'audit/verify': { perm: viewer, params: Empty, result: AuditVerifyResult },
+  'audit/verify': {
+    perm: viewer,
+    // archives: also read every archive file collection wrote and check it against its seal.
+    params: z.object({ archives: z.boolean().optional() }).strict(),
+    result: AuditVerifyResult,
+  },
   'audit/acknowledge': {
     perm: admin,
     // An admin accepts a BROKEN ledger (entries cut off or rewritten), audited under their name:

@@ -187,6 +187,14 @@ export const AuditVerifyResult = z.object({
   /** Signed checkpoints found, and the newest entry one of them covers (absent without a signing key). */
   checkpoints: z.number().optional(),
   signedThrough: z.number().optional(),
+  /** Entries 1 to this were archived out of the database under signed seals (absent: none were). */
+  sealedThrough: z.number().optional(),
+  /** Asked for with archives: each archive file checked against its seal, entry by entry. */
+  archives: z
+    .array(
+      z.object({ file: z.string(), from: z.number(), to: z.number(), ok: z.boolean(), problem: z.string().nullable() }),
+    )
+    .optional(),
   /** Breaks an admin acknowledged (`aios audit acknowledge`): the chain is checked again from intactSince on. */
   acknowledged: z
     .array(

@@ -610,38 +610,51 @@ export class SnapshotStore {
     // An unchanged inode's xattrs come from the index: every xattr change moves the ctime, and
     // a file is indexed only once its ctime is older than the clock's resolution (RACY_NS).
     if (metadata) st.xattrs ??= known?.[6] ?? xattrsNow(path);
-    const base = {
-      path,
-      mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
-      ...(metadata
-        ? {
-            mtimeNs: st.mtimeNs,
-            atimeNs: st.atimeNs,
-            ctimeNs: st.ctimeNs,
-            xattrs: st.xattrs,
-            nlink: st.nlink,
-            dev: st.dev,
-            ino: st.ino,
-          }
-        : {}),
-    };
+    let kind: 'file' | 'symlink' | 'dir';
+    let sha256: string | null = null;
+    let linkTarget: string | null = null;
     if (type === S_IFREG) {
-      if (known !== undefined) return { ...base, type: 'file', sha256: known[5], linkTarget: null };
-      const put: { sha256: string; fresh?: string | null } =
-        (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
-      counter.read += 1;
-      if (typeof put.fresh === 'string') fresh.push(put.fresh);
-      // Unchanged while it was read (content, and the xattrs read before): indexed with both.
-      const after = { ...lstatMeta(path, false), xattrs: st.xattrs };
-      const stable = after.mtimeNs === st.mtimeNs && after.ctimeNs === st.ctimeNs && after.size === st.size;
-      if (stable && BigInt(Date.now()) * 1_000_000n - after.ctimeNs > RACY_NS) indexed.push([path, after, put.sha256]);
-      return { ...base, type: 'file', sha256: put.sha256, linkTarget: null };
-    }
-    if (type === S_IFLNK) return { ...base, type: 'symlink', sha256: null, linkTarget: readlinkSync(path) };
-    // Only the directory itself (mode, owner, existence): its contents are other paths.
-    if (type === S_IFDIR) return { ...base, type: 'dir', sha256: null, linkTarget: null };
-    throw new Error(`cannot snapshot ${path}: it is not a file, directory or symbolic link`);
+      kind = 'file';
+      if (known !== undefined) sha256 = known[5];
+      else {
+        const put: { sha256: string; fresh?: string | null } =
+          (how === 'packed' ? this.blobs.putPacked(path) : null) ?? this.blobs.putFile(path, how === 'durable-file');
+        counter.read += 1;
+        if (typeof put.fresh === 'string') fresh.push(put.fresh);
+        // Unchanged while it was read (content, and the xattrs read before): indexed with both.
+        const after = { ...lstatMeta(path, false), xattrs: st.xattrs };
+        const stable = after.mtimeNs === st.mtimeNs && after.ctimeNs === st.ctimeNs && after.size === st.size;
+        if (stable && BigInt(Date.now()) * 1_000_000n - after.ctimeNs > RACY_NS)
+          indexed.push([path, after, put.sha256]);
+        sha256 = put.sha256;
+      }
+    } else if (type === S_IFLNK) {
+      kind = 'symlink';
+      linkTarget = readlinkSync(path);
+    } else if (type === S_IFDIR) {
+      // Only the directory itself (mode, owner, existence): its contents are other paths.
+      kind = 'dir';
+    } else throw new Error(`cannot snapshot ${path}: it is not a file, directory or symbolic link`);
+    const [mode, uid, gid] = [st.mode & 0o7777, st.uid, st.gid];
+    // One literal per case rather than spreads of optional parts: a re-snapshot of an unchanged
+    // tree builds thousands of these, and the spreads cost more than the columns themselves.
+    return metadata
+      ? {
+          path,
+          type: kind,
+          mode,
+          uid,
+          gid,
+          sha256,
+          linkTarget,
+          mtimeNs: st.mtimeNs,
+          atimeNs: st.atimeNs,
+          ctimeNs: st.ctimeNs,
+          xattrs: st.xattrs,
+          nlink: st.nlink,
+          dev: st.dev,
+          ino: st.ino,
+        }
+      : { path, type: kind, mode, uid, gid, sha256, linkTarget };
   }
 }

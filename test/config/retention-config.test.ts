@@ -13,7 +13,7 @@ const { load, dir } = configFromText('aios-config-');
 const DAY = 86_400_000;
 
 describe('[retention]', () => {
-  it('defaults to 90 days of goals, 30 of events, 180 of memories, 24 automatic snapshots and a day of samples', () => {
+  it('defaults to 90 days of goals, 30 of events, 180 of memories, a year of ledger, 24 automatic snapshots and a day of samples', () => {
     const { config, warnings } = load('');
     expect(config.retention).toBeUndefined();
     expect(warnings).toEqual([]);
@@ -22,19 +22,26 @@ describe('[retention]', () => {
       eventsMs: 30 * DAY,
       memoriesMs: 180 * DAY,
       autoSnapshots: 24,
+      ledgerMs: 365 * DAY,
     });
     expect(retentionSettings(config.retention).metrics).toBe('24h');
   });
 
   it('takes its keys, and --older-than replaces every age', () => {
-    const { config } = load('[retention]\ngoals = "10d"\nevents = "12h"\nauto_snapshots = 3\n');
+    const { config } = load('[retention]\ngoals = "10d"\nevents = "12h"\nauto_snapshots = 3\nledger = "30d"\n');
     expect(retentionLimits(config.retention)).toEqual({
       goalsMs: 10 * DAY,
       eventsMs: 12 * 3_600_000,
       memoriesMs: 180 * DAY,
       autoSnapshots: 3,
+      ledgerMs: 30 * DAY,
     });
-    expect(retentionLimits(config.retention, '1d')).toMatchObject({ goalsMs: DAY, eventsMs: DAY, memoriesMs: DAY });
+    expect(retentionLimits(config.retention, '1d')).toMatchObject({
+      goalsMs: DAY,
+      eventsMs: DAY,
+      memoriesMs: DAY,
+      ledgerMs: DAY,
+    });
     expect(ageMs('1.5d')).toBe(1.5 * DAY);
     expect(() => ageMs('soon')).toThrow(/not an age/);
   });

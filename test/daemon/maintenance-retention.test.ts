@@ -100,7 +100,7 @@ describe('the maintenance agent', () => {
       30_000,
     );
     expect(notice).toMatch(
-      /^maintenance: the state directory's filesystem was 7\d% full \(at least 70% starts collection\): collected 1 goals, .*, [1-9]\d* blobs \(8\.\d MiB\); now [4-6]\d% full$/,
+      /^maintenance: the state directory's filesystem was 7\d% full \(at least 70% starts collection\): collected 1 goals, .*, [1-9]\d* blobs, 0 ledger entries archived \(8\.\d MiB\); now [4-6]\d% full$/,
     );
     for (const f of blobFiles) expect(existsSync(f)).toBe(false);
     expect(diskFill(stateDir).usedPct).toBeLessThan(70);

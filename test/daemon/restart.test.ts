@@ -7,9 +7,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AiosClient } from '../../src/protocol/client.js';
 import type { GoalView } from '../../src/protocol/model.js';
+import {
+  cutStepCommand,
+  expectNoRerunWithoutConfirm,
+  expectOutcomeUnknown,
+  type CutStepDaemon,
+} from '../helpers/cut-step.js';
 import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/until.js';
 import { waitForGoal } from '../helpers/wait.js';
+import { openDatabase } from '../../src/memory/database.js';
+import { ExecJournal, type JournalEntry } from '../../src/memory/exec-journal.js';
 
 let d: TestDaemon | undefined;
 afterEach(async () => {
@@ -36,12 +44,36 @@ async function killMidStep(daemon: TestDaemon, command: string): Promise<GoalVie
     async () => (await c.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running',
     10_000,
   );
-  await new Promise((r) => setTimeout(r, 500)); // its program is spawned and journalled
+  // Its program is spawned and journalled (the start recorded with its processes) before the kill.
+  await eventually(
+    "the step's start in the execution journal",
+    () => openSteps(daemon).some((e) => e.processes.length > 0),
+    10_000,
+  );
   c.close();
   const exited = new Promise((r) => daemon.proc.once('exit', r));
   daemon.proc.kill('SIGKILL');
   await exited;
   return goal;
+}
+
+/** The execution journal's steps that started and have no recorded end, read beside the running aiosd. */
+function openSteps(daemon: TestDaemon): JournalEntry[] {
+  const db = openDatabase(join(daemon.stateDir, 'aios.db'), { readOnly: true });
+  try {
+    return new ExecJournal(db).open();
+  } finally {
+    db.close();
+  }
+}
+
+/** The helper's view of a local aiosd; the command's effects are the lines of `file`. */
+function cutStepDaemon(c: AiosClient, file: string): CutStepDaemon {
+  return {
+    call: (method, params) => c.call(method, params),
+    effects: () => Promise.resolve(lines(file)),
+    ended: (goalId) => waitForGoal(c, goalId, 20_000),
+  };
 }
 
 async function stepOf(c: AiosClient, goalId: string): Promise<GoalView['plan']> {
@@ -54,19 +86,11 @@ describe('daemon restart mid-goal', () => {
     // is adopted after a restart is a program run without it (here: no bubblewrap, an admin confirms).
     d = await startTestDaemon({ env: { AIOS_SANDBOX_BWRAP: '/nonexistent/bwrap' } });
     const file = join(d.dir, 'F');
-    const go = join(d.dir, 'GO');
-    // It waits for GO, so it surely outlives aiosd however slow the machine is; GO is made once it was adopted.
-    const goal = await killMidStep(d, `while ! test -e ${go}; do sleep 0.1; done; echo ran >> ${file}`);
+    // It waits for F.go, so it surely outlives aiosd however slow the machine is; F.go is made once it was adopted.
+    const goal = await killMidStep(d, cutStepCommand(file));
     await d.restart();
     const c = await d.client();
-    const after = await c.call('goal/get', { goalId: goal.id });
-    expect(after.state).toBe('interrupted');
-    expect(after.message).toMatch(/stopped while this goal was running/);
-    expect(after.plan?.steps[0]).toMatchObject({
-      state: 'outcome_unknown',
-      error: expect.stringMatching(/may already have run/),
-      approvedBy: expect.any(String),
-    });
+    const after = await expectOutcomeUnknown(cutStepDaemon(c, file), goal.id);
     expect((await c.call('audit/verify', {})).ok).toBe(true);
 
     // Its program outlived aiosd: adopted, watched until it ends, and that end recorded.
@@ -76,7 +100,7 @@ describe('daemon restart mid-goal', () => {
     await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
       /still runs: its processes outlived the last aiosd/,
     );
-    writeFileSync(go, '');
+    writeFileSync(`${file}.go`, '');
     await eventually(
       'the adopted program to end',
       async () =>
@@ -88,28 +112,7 @@ describe('daemon restart mid-goal', () => {
     expect(lines(file)).toEqual(['ran']);
 
     // Nothing that never started is left: resume says so, and how to run the unknown step again.
-    await expect(c.call('goal/resume', { goalId: goal.id })).rejects.toThrow(
-      /s1 may already have run \(outcome unknown\).*--rerun s1/,
-    );
-    const plan = after.plan;
-    if (plan === null) throw new Error('no plan');
-    await expect(
-      c.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', stepIds: ['s1'] }),
-    ).rejects.toThrow(/may already have run.*confirm/);
-    expect(lines(file)).toEqual(['ran']);
-
-    // Approved again, knowingly: it runs again.
-    const again = await c.call('plan/decide', {
-      planId: plan.id,
-      planHash: plan.hash,
-      decision: 'approve',
-      stepIds: ['s1'],
-      confirm: true,
-    });
-    expect(again.message).toMatch(/approved again by .* may already have run; resume/);
-    await c.call('goal/resume', { goalId: goal.id });
-    expect((await waitForGoal(c, goal.id, 20_000)).state).toBe('succeeded');
-    expect(lines(file)).toEqual(['ran', 'ran']);
+    await expectNoRerunWithoutConfirm(cutStepDaemon(c, file), goal.id);
     c.close();
   }, 60_000);
 
@@ -119,13 +122,16 @@ describe('daemon restart mid-goal', () => {
     const goal = await killMidStep(d, `sleep 30; echo ran >> ${file}`);
     // What aios-init's supervisor does before it starts aiosd again: the step's processes are ended.
     const { liveStat } = await import('../../src/tools/process-tree.js');
-    const { openDatabase } = await import('../../src/memory/database.js');
-    const { ExecJournal } = await import('../../src/memory/exec-journal.js');
-    const db = openDatabase(join(d.stateDir, 'aios.db'));
-    const open = new ExecJournal(db).open();
-    db.close();
+    const open = openSteps(d);
     expect(open).toHaveLength(1);
-    for (const p of open[0]?.processes ?? []) process.kill(-p.pgid, 'SIGKILL');
+    for (const p of open[0]?.processes ?? []) {
+      try {
+        process.kill(-p.pgid, 'SIGKILL');
+      } catch (err) {
+        // Already gone: the sandbox (--die-with-parent) may have ended it with aiosd.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
     const cgroup = open[0]?.cgroup ?? null;
     if (cgroup !== null) writeFileSync(join(cgroup, 'cgroup.kill'), '1');
     await eventually(

@@ -139,4 +139,30 @@ describe('retention: gc/run and aios gc', () => {
   it('refuses an age it cannot read', async () => {
     expect(await code(c.call('gc/run', { olderThan: 'soon', dryRun: true }))).toBe(ErrorCode.InvalidParams);
   });
+
+  it('archives old ledger entries under a signed seal: verify passes, the archive checks out, and a damaged one is named', async () => {
+    await overwrite('sealed.txt', 'before\n', 'after');
+    const head = (await c.call('audit/verify', {})).entries;
+    // Every age at 0 s: all entries but the newest leave the database.
+    const ran = aios('gc', '--older-than', '0s', '--yes');
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toMatch(/ledger +\d+ .*archived under a signed seal/);
+    const verify = aios('audit', 'verify', '--archives');
+    expect(verify.stdout).toMatch(/entries 1 to \d+ archived under signed seals/);
+    expect(verify.stdout).toMatch(/archive of entries 1 to \d+: intact/);
+    expect(verify.status).toBe(0);
+    const r = await c.call('audit/verify', { archives: true });
+    expect(r).toMatchObject({ ok: true, firstBad: null });
+    expect(r.sealedThrough).toBeGreaterThanOrEqual(head - 1);
+    // The chain goes on after the seal.
+    await overwrite('sealed2.txt', 'before\n', 'after');
+    expect((await c.call('audit/verify', {})).ok).toBe(true);
+    // An archive file damaged on disk: verify --archives names it and fails.
+    const dir = join(d.stateDir, 'audit-archive');
+    const [name] = readdirSync(dir);
+    writeFileSync(join(dir, name ?? ''), 'not gzip');
+    const broken = aios('audit', 'verify', '--archives');
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/archive of entries 1 to \d+: BROKEN: cannot read/);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { aiosBin, disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { runCli } from '../helpers/aios-cli.js';
+import { until } from '../helpers/until.js';
 import { loadOrCreateKey, type SigningKey } from '../../src/fleet/signing.js';
 
 /** Why the fleet's tests cannot run here, or null: they need Debian's nats-server (scripts/install-system-deps.sh). */
@@ -127,4 +128,46 @@ export async function disposeAll(
   await hub?.stop();
   if (hub !== undefined) rmSync(hub.dir, { recursive: true, force: true });
   for (const p of people) rmSync(p.dir, { recursive: true, force: true });
+}
+
+/**
+ * A console node: an aiosd named `name` that trusts nobody, joined with a person's console creds
+ * (aios fleet token --person NAME-console), so its admins start and decide fleet goals from it.
+ * Returns the node and its console key, which the nodes it drives map in [fleet.people].
+ */
+export async function startConsoleNode(
+  hub: Hub,
+  name: string,
+  extra = '',
+): Promise<{ node: TestDaemon; consoleKey: string }> {
+  const node = await startNode(hub, name, {}, extra);
+  const creds = join(node.dir, 'console.creds');
+  writeFileSync(creds, await token(hub, '--person', `${name}-console`), { mode: 0o600 });
+  const joined = await runCli(node, [
+    'fleet',
+    'join',
+    hub.url,
+    '--creds',
+    join(node.dir, 'node.creds'),
+    '--console-creds',
+    creds,
+    '--json',
+  ]);
+  if (joined.code !== 0) throw new Error(`aios fleet join --console-creds failed: ${joined.stderr}${joined.stdout}`);
+  return { node, consoleKey: (JSON.parse(joined.stdout) as { consoleKey: string }).consoleKey };
+}
+
+/** Waits until `d`'s aiosd lists every one of `names` (fleet/nodes). */
+export async function untilListed(d: TestDaemon, names: readonly string[]): Promise<void> {
+  const c = await d.client();
+  try {
+    await until(
+      `${names.join(', ')} listed`,
+      async () => (await c.call('fleet/nodes', {})).nodes.map((n) => n.node),
+      (listed) => names.every((n) => listed.includes(n)),
+      20_000,
+    );
+  } finally {
+    c.close();
+  }
 }

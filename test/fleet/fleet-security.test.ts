@@ -14,7 +14,7 @@ import { runCli } from '../helpers/aios-cli.js';
 import { fleetConnect } from '../../src/fleet/creds.js';
 import { hubCreds } from '../../src/fleet/hub-server.js';
 import { hubIdentity, mintCreds } from '../../src/fleet/hub-identity.js';
-import { nodePermissions, personPermissions } from '../../src/fleet/permissions.js';
+import { nodePermissions, PERSON_MAX_PAYLOAD, personPermissions } from '../../src/fleet/permissions.js';
 import { bootstrapHub } from '../../src/fleet/hub-bootstrap.js';
 import { defaultHubLimits } from '../../src/fleet/hub-limits.js';
 import { readFleet } from '../../src/fleet/node-listing.js';
@@ -34,6 +34,9 @@ const MiB = 1024 * 1024;
 /** Small per-identity quotas, so that a flood reaches them quickly (the real nodes' ledgers stay far below). */
 const IN_QUOTA = 20;
 const AUDIT_QUOTA = 3000;
+/** The largest audit entry and node facts the hub takes here (a real entry is a few hundred bytes). */
+const AUDIT_MSG = 256 * 1024;
+const NODES_MSG = 16 * 1024;
 
 async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -63,7 +66,8 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     writeFileSync(
       join(configDir, 'config.toml'),
       `[fleet.hub]\nin_max_bytes = ${8 * MiB}\nout_max_bytes = ${8 * MiB}\naudit_max_bytes = ${2 * MiB}\naudit_max_age_days = 400\nnodes_max_bytes = ${MiB}\n` +
-        `in_max_msgs_per_node = ${IN_QUOTA}\naudit_max_msgs_per_node = ${AUDIT_QUOTA}\n`,
+        `in_max_msgs_per_node = ${IN_QUOTA}\naudit_max_msgs_per_node = ${AUDIT_QUOTA}\n` +
+        `audit_max_msg_bytes = ${AUDIT_MSG}\nnodes_max_msg_bytes = ${NODES_MSG}\n`,
     );
     hub = await startHub(undefined, { ...process.env, AIOS_CONFIG: join(configDir, 'config.toml') });
     ada = await makePerson(hub, 'ada');
@@ -102,10 +106,23 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     expect(caps[STREAM_OUT]?.max_bytes).toBe(8 * MiB);
     expect(caps[STREAM_AUDIT]).toMatchObject({ max_bytes: 2 * MiB, discard: 'new', deny_delete: true });
     expect(caps[STREAM_AUDIT]?.max_age).toBe(400 * 24 * 3600 * 1e9);
-    expect(caps['KV_aios_nodes']).toMatchObject({ max_bytes: MiB, deny_purge: true });
+    expect(caps['KV_aios_nodes']).toMatchObject({ max_bytes: MiB, deny_purge: true, max_msg_size: NODES_MSG });
+    // Bytes per message too: the defaults where the config says nothing, the config where it does.
+    expect([STREAM_IN, STREAM_OUT, STREAM_AUDIT].map((s) => caps[s]?.max_msg_size)).toEqual([
+      256 * 1024,
+      512 * 1024,
+      AUDIT_MSG,
+    ]);
     // A start with other limits brings the streams there (what a restart with an edited config does).
-    await bootstrapHub(admin, [], { ...defaultHubLimits(), out_max_bytes: 9 * MiB, audit_max_bytes: 2 * MiB });
-    expect((await jsm.streams.info(STREAM_OUT)).config.max_bytes).toBe(9 * MiB);
+    await bootstrapHub(admin, [], {
+      ...defaultHubLimits(),
+      out_max_bytes: 9 * MiB,
+      audit_max_bytes: 2 * MiB,
+      out_max_msg_bytes: 300 * 1024,
+      audit_max_msg_bytes: AUDIT_MSG,
+      nodes_max_msg_bytes: NODES_MSG,
+    });
+    expect((await jsm.streams.info(STREAM_OUT)).config).toMatchObject({ max_bytes: 9 * MiB, max_msg_size: 300 * 1024 });
   });
 
   it("refuses a node's creds making consumers, taking another node's work, or hearing its requests", async () => {
@@ -393,6 +410,52 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
       await carol.close();
     }
   }, 90_000);
+
+  it('refuses a message bigger than a stream or the creds allow, from one identity, while a normal one gets through', async () => {
+    const big = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'bulky') });
+    const other = await fleetConnect({ url: hub.url, creds: await token(hub, '--node', 'slim') });
+    try {
+      const js = jetstream(big, { timeout: 5000 });
+      // An audit entry over [fleet.hub] audit_max_msg_bytes: refused by the stream, nothing stored.
+      const oversize = await js.publish(subjects.audit('bulky', 'entry'), 'x'.repeat(AUDIT_MSG + 1)).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(String(oversize)).toMatch(/message size exceeds maximum/i);
+      // Facts over nodes_max_msg_bytes on its own key in the node list: refused too.
+      const kv = await new Kvm(big).open('aios_nodes');
+      const fat = await kv.put('bulky', 'x'.repeat(NODES_MSG + 1)).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(String(fat)).toMatch(/message size exceeds maximum/i);
+      // The same node's ordinary entry and facts go in, and so do another node's.
+      await js.publish(subjects.audit('bulky', 'entry'), 'x'.repeat(1024));
+      await kv.put('bulky', '{"node":"bulky"}');
+      await jetstream(other, { timeout: 5000 }).publish(subjects.audit('slim', 'entry'), 'mine');
+      const held = async (node: string) =>
+        (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: subjects.audit(node, 'entry') })).state.subjects?.[
+          subjects.audit(node, 'entry')
+        ] ?? 0;
+      expect([await held('bulky'), await held('slim')]).toEqual([1, 1]);
+      expect(
+        (await jsm.streams.getMessage(STREAM_AUDIT, { last_by_subj: subjects.audit('bulky', 'entry') }))?.data.length,
+      ).toBe(1024);
+    } finally {
+      await big.close();
+      await other.close();
+    }
+    // A person's creds carry a payload limit of their own (the user JWT's, which nats-server
+    // 2.9 enforces and tells the client): a message over it never leaves, one under it does.
+    const dave = await fleetConnect({ url: hub.url, creds: await token(hub, '--person', 'dave') });
+    try {
+      expect(dave.info?.max_payload).toBe(PERSON_MAX_PAYLOAD);
+      expect(() => dave.publish('aios.rpc.s1', 'x'.repeat(PERSON_MAX_PAYLOAD + 1))).toThrow(/max_payload/);
+      await jetstream(dave, { timeout: 5000 }).publish(subjects.in('away', 'goal'), 'a goal of ordinary size');
+    } finally {
+      await dave.close();
+    }
+  }, 60_000);
 
   it('keeps what the audit stream holds when it is full: new entries are refused, none dropped', async () => {
     const held = async () => (await jsm.streams.info(STREAM_AUDIT, { subjects_filter: 'aios.node.s1.>' })).state;

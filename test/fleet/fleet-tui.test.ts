@@ -3,8 +3,7 @@
 // console's key. The TUI (the real shell, drawn into a headless terminal, against the console
 // node's real aiosd) shows the goal's plan groups; `a` approves one and `x` rejects the other, and
 // only the approved group's node runs it.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
@@ -12,63 +11,45 @@ import { runCli } from '../helpers/aios-cli.js';
 import { until } from '../helpers/until.js';
 import { runShell } from '../../src/shell/run-shell.js';
 import { Screen } from '../shell/screen.js';
-import { disposeAll, natsMissing, startHub, startNode, token, type Hub } from './fleet-fixture.js';
+import {
+  disposeAll,
+  natsMissing,
+  startConsoleNode,
+  startHub,
+  startNode,
+  untilListed,
+  type Hub,
+} from './fleet-fixture.js';
 
 const F10 = '\u001b[21~';
 
 describe.skipIf(natsMissing !== null)('a fleet goal approved in the TUI', () => {
   let hub: Hub;
-  let scratch: string;
   let consoleKey: string;
   const nodes: TestDaemon[] = [];
   const console1 = (): TestDaemon => nodes[0] as TestDaemon;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'aios-fleet-tui-'));
-    chmodSync(scratch, 0o755);
     hub = await startHub();
     // The console node: trusts nobody; an admin gives it console creds when it joins.
-    nodes.push(await startNode(hub, 'c1', {}));
-    const creds = join(scratch, 'console.creds');
-    writeFileSync(creds, await token(hub, '--person', 'c1-console'), { mode: 0o600 });
-    const joined = await runCli(console1(), [
-      'fleet',
-      'join',
-      hub.url,
-      '--creds',
-      join(console1().dir, 'node.creds'),
-      '--console-creds',
-      creds,
-      '--json',
-    ]);
-    expect(joined.code, joined.stderr).toBe(0);
-    consoleKey = (JSON.parse(joined.stdout) as { consoleKey: string }).consoleKey;
+    const c1 = await startConsoleNode(hub, 'c1');
+    nodes.push(c1.node);
+    consoleKey = c1.consoleKey;
     expect(consoleKey).toMatch(/^[\w-]{43}$/);
     expect((await runCli(console1(), ['fleet', 'status'])).stdout).toContain(`console key: ${consoleKey}`);
     // Two nodes that map the console's key to their root account.
     for (const name of ['n1', 'n2']) nodes.push(await startNode(hub, name, { [consoleKey]: 'root' }));
-    const c = await console1().client();
-    try {
-      await until(
-        'the console to list both nodes',
-        async () => (await c.call('fleet/nodes', {})).nodes.map((n) => n.node),
-        (listed) => listed.includes('n1') && listed.includes('n2'),
-        20_000,
-      );
-    } finally {
-      c.close();
-    }
+    await untilListed(console1(), ['n1', 'n2']);
   }, 120_000);
 
   afterAll(async () => {
     await disposeAll(hub, nodes, []);
-    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   });
 
   it('--console leaves every decision to the TUI: --yes with it is refused, and nothing starts', async () => {
     const r = await runCli(console1(), ['fleet', 'goal', 'disk usage', '--nodes', 'n*', '--console', '--yes']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--console leaves every decision to the TUI');
+    expect(r.stderr).toContain('--console leaves every decision to the TUI: drop --yes');
     const c = await console1().client();
     try {
       expect((await c.call('fleet/goals', {})).started).toEqual([]);

@@ -219,6 +219,41 @@ export function fixtureRows(version: number, at = '2026-01-01T00:00:00.000Z'): [
       },
     ]);
   }
+  if (version >= 12)
+    rows.push([
+      'fleet_console_goals',
+      {
+        id: '01JFLEETGOAL0000000000ABCD',
+        record: JSON.stringify({
+          view: {
+            fleetGoal: '01JFLEETGOAL0000000000ABCD',
+            text: 'disk usage',
+            startedBy: 'ada',
+            startedAt: Date.parse(t(0)),
+            state: 'done',
+            groups: [],
+            decideBy: Date.parse(t(3600)),
+            nodes: [{ node: 'web-01', phase: 'done', canary: false, state: 'succeeded', message: null }],
+            failures: 0,
+            stopped: false,
+            error: null,
+          },
+          start: {
+            text: 'disk usage',
+            nodes: [],
+            canary: 1,
+            batch: 10,
+            maxFailures: 0,
+            timeoutS: 60,
+            confirm: false,
+            decideWithinS: 3600,
+          },
+          confirmed: [],
+        }),
+        ended: 1,
+        updated_at: t(10),
+      },
+    ]);
   if (version >= 5)
     rows.push([
       'procedure_embeddings',

@@ -3,52 +3,21 @@
 // first entry that went bad; nothing is signed over it until an admin acknowledges it; a torn
 // last line is cut off; a signed seal lets a range leave the database, a forged one does not.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLedger } from '../../src/memory/audit-ledger.js';
 import { HEAD_LOG, HeadLog } from '../../src/memory/audit-head-log.js';
 import { AuditSigner } from '../../src/memory/audit-signing.js';
 import { openDatabase, type Db } from '../../src/memory/database.js';
 import { rehashFrom as rehash } from '../helpers/ledger-tamper.js';
+import { signedLedgerSuite } from '../helpers/signed-ledger.js';
 import { eventually } from '../helpers/until.js';
 
 let dir: string;
 let db: Db;
 let ledger: AuditLedger;
-let log: HeadLog;
-
-/** What aiosd does at each start: the database, the head log, the ledger, and the comparison. */
-function start(): AuditLedger {
-  db = openDatabase(join(dir, 'aios.db'));
-  log = HeadLog.open(join(dir, HEAD_LOG));
-  ledger = new AuditLedger(db, {
-    signer: AuditSigner.loadOrCreate(dir),
-    every: 10,
-    headFile: join(dir, 'audit-head.json'),
-    headLog: log,
-  });
-  ledger.startCheck();
-  return ledger;
-}
-function stop(): void {
-  log.close();
-  db.close();
-}
-const restart = (): AuditLedger => {
-  stop();
-  return start();
-};
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'aios-heads-'));
-  start();
-});
-afterEach(() => {
-  stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { start, stop, restart } = signedLedgerSuite('aios-heads-', (s) => ({ dir, db, ledger } = s));
 
 function appendN(n: number): void {
   for (let i = 0; i < n; i++) ledger.append({ actor: 'ada', action: 'tool.call', subject: `s${i}`, detail: { i } });

@@ -62,6 +62,22 @@ describe('signed checkpoints', () => {
     expect(ledger.verify()).toEqual({ ok: true, entries: 25, firstBad: null, checkpoints: 3, signedThrough: 25 });
   });
 
+  it('signs no checkpoint inside an outer transaction, which may yet roll back; the next append outside one signs it', () => {
+    appendN(9);
+    expect(() =>
+      db.transaction(() => {
+        appendN(3); // a checkpoint is due at entry 10
+        throw new Error('rolled back');
+      })(),
+    ).toThrow('rolled back');
+    expect(ledger.checkpoints()).toEqual([]);
+    ledger = open(); // as the next start finds the state: nothing signed is missing
+    expect(ledger.verify()).toMatchObject({ ok: true, entries: 9, firstBad: null });
+    appendN(1);
+    expect(ledger.checkpoints().map((c) => c.seq)).toEqual([10]);
+    expect(ledger.verify()).toMatchObject({ ok: true, entries: 10, firstBad: null });
+  });
+
   it('names an entry with one flipped byte', () => {
     appendN(15);
     const r = rows()[6] as Row;

@@ -294,6 +294,41 @@ describe('fleet goals in the fleet view', () => {
     expect(await exit).toBe(0);
   });
 
+  it('shows when undecided groups expire, then that they expired; a decides nothing on an expired group', async () => {
+    const decideBy = Date.parse('2026-12-05T21:07:00Z');
+    let goal = started({ decideBy });
+    const { screen, exit } = await open(
+      {
+        'fleet/status': () => joined,
+        'fleet/nodes': () => ({ nodes: [] }),
+        'fleet/goals': () => ({ started: [goal], reached: [] }),
+      },
+      'admin',
+    );
+    screen.type(F10);
+    await screen.waitFor(
+      /plan A aaaaaaaaaaaa {2}2 nodes {2}waiting for a person: a approves, x rejects \(expires 21:07 UTC\)/,
+      15_000,
+    );
+    goal = started({
+      decideBy,
+      state: 'failed',
+      groups: started().groups.map((g) => ({ ...g, decision: 'expired' as const })),
+      error: '2 plan group(s) expired: nobody decided them in time',
+    });
+    await screen.waitFor(
+      /plan B bbbbbbbbbbbb {2}1 node {2}expired: nobody decided by 21:07 UTC; its nodes get nothing/,
+      10_000,
+    );
+    screen.type('j');
+    await screen.waitFor(`plan A (${HASH_A}) on web-01, web-02:`);
+    screen.type('a');
+    await screen.waitFor('plan A was already expired: nobody decided by 21:07 UTC; its nodes get nothing');
+    expect(daemon?.calls('fleet/decide')).toEqual([]);
+    screen.type('\u0004');
+    expect(await exit).toBe(0);
+  });
+
   it('an operator sees the nodes but is not asked about fleet goals, and a decides nothing', async () => {
     const { screen, exit } = await open({
       'fleet/status': () => joined,

@@ -31,8 +31,9 @@ export class AgentTaskError extends Error {
     message: string,
     readonly agent: string,
     readonly kind: 'threw' | 'deadline' | 'stopped' | 'cancelled' | 'held',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AgentTaskError';
   }
 }
@@ -186,6 +187,7 @@ export class AgentWorker {
               `agent ${this.name} failed on ${task.id}: ${err instanceof Error ? err.message : String(err)}`,
               this.name,
               'threw',
+              { cause: err },
             );
       this.lastError = e.message;
       reject(e);

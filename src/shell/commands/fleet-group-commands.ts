@@ -5,7 +5,8 @@
 // input line and Enter, as a local plan's risky steps are.
 import type { Prompt } from '../state/input-state.js';
 import { loadedFor } from '../views/view-record.js';
-import { DECIDED, selectedFleetItem, type FleetData } from '../views/fleet-items.js';
+import { decidedText } from '../../text/fleet-decision.js';
+import { selectedFleetItem, type FleetData } from '../views/fleet-items.js';
 import { groupLetter } from '../../text/group-letter.js';
 import { reportFailure, type CommandContext } from './command-context.js';
 
@@ -21,10 +22,7 @@ export function decideGroup(ctx: CommandContext, decision: 'approve' | 'reject')
     );
   const { goal, group, index } = item;
   if (group.decision !== 'pending')
-    return ctx.flash(
-      'info',
-      `plan ${groupLetter(index)} was already ${DECIDED[group.decision]} by ${group.decidedBy ?? '?'}`,
-    );
+    return ctx.flash('info', `plan ${groupLetter(index)} was already ${decidedText(goal, group)}`);
   if (goal.state !== 'deciding')
     return ctx.flash('info', `nothing to decide: fleet goal ${goal.fleetGoal.slice(-8)} is ${goal.state}`);
   const risky = group.steps.filter((s) => s.risk === 'high' || !s.reversible).map((s) => s.id);

@@ -56,5 +56,3 @@ export const groupSummary = (goal: FleetGoalView, dot: string): string =>
   goal.groups
     .map((g, i) => `${g.nodes.length} node${g.nodes.length === 1 ? '' : 's'}: plan ${groupLetter(i)}`)
     .join(` ${dot} `);
-
-export const DECIDED = { pending: 'pending', approve: 'approved', reject: 'rejected' } as const;

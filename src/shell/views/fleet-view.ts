@@ -9,7 +9,8 @@ import { listWindow } from '../rows/list-window.js';
 import { line, seg, type Line } from '../rows/styled-lines.js';
 import type { TerminalCaps } from '../terminal/terminal-caps.js';
 import { groupLetter } from '../../text/group-letter.js';
-import { DECIDED, fleetItems, groupSummary, type FleetData, type FleetGroup, type FleetItem } from './fleet-items.js';
+import { clock, decidedText } from '../../text/fleet-decision.js';
+import { fleetItems, groupSummary, type FleetData, type FleetGroup, type FleetItem } from './fleet-items.js';
 import { defineView, loadedFor, selectIn, type ViewAsk } from './view-record.js';
 
 export type { FleetData } from './fleet-items.js';
@@ -88,9 +89,12 @@ function groupRow(goal: FleetGoalView, group: FleetGroup, index: number): Line {
     seg(`  plan ${groupLetter(index)} `, { bold: true }),
     seg(`${group.hash.slice(0, 12)}  ${group.nodes.length} node${group.nodes.length === 1 ? '' : 's'}  `),
     waiting
-      ? seg('waiting for a person: a approves, x rejects', { tone: 'warn', bold: true })
-      : seg(group.decision === 'pending' ? 'pending' : `${DECIDED[group.decision]} by ${group.decidedBy ?? '?'}`, {
-          tone: group.decision === 'approve' ? 'ok' : group.decision === 'reject' ? 'danger' : 'muted',
+      ? seg(
+          `waiting for a person: a approves, x rejects${goal.decideBy == null ? '' : ` (expires ${clock(goal.decideBy)})`}`,
+          { tone: 'warn', bold: true },
+        )
+      : seg(group.decision === 'pending' ? 'pending' : decidedText(goal, group), {
+          tone: group.decision === 'approve' ? 'ok' : group.decision === 'pending' ? 'muted' : 'danger',
         }),
   ];
 }
