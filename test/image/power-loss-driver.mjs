@@ -9,6 +9,8 @@
 //                aiosd answers the approval and {"done":…} when the goal ends; forever.
 //   check GOAL_IDS_JSON: print each goal as aiosd has it now (its steps' states too), then
 //                {"verify":…} (audit/verify) and {"health":…,"problems":…} (status/get).
+//   call [METHOD,PARAMS]: one call; prints {"result":…}, or {"rpcError":…} with aiosd's message.
+//   wait GOAL_ID: prints {"goal":…} once the goal has ended.
 import { connect } from 'node:net';
 
 const [mode, socketPath, protocolVersion, arg] = process.argv.slice(2);
@@ -108,6 +110,18 @@ if (mode === 'load') {
   out({ verify: await call('audit/verify', {}) });
   const status = await call('status/get', {});
   out({ health: status.health, problems: status.problems });
+  process.exit(0);
+} else if (mode === 'call') {
+  const [method, params] = JSON.parse(arg);
+  try {
+    out({ result: await call(method, params) });
+  } catch (err) {
+    out({ rpcError: err.message });
+  }
+  process.exit(0);
+} else if (mode === 'wait') {
+  await call('events/subscribe', {});
+  out({ goal: await goalIn(arg, TERMINAL) });
   process.exit(0);
 } else {
   out({ error: `unknown mode ${mode}` });

@@ -7,6 +7,11 @@
 // the stop cut off must be "outcome unknown", never "failed" or re-run (issue 16). Last, one
 // more stop, the ledger's last entries cut from the database on the disk (checkpoint rows
 // too), and one more boot: the ledger is BROKEN at the first entry cut (issue 16).
+// A step's effects are counted too (issue 16): in the last cycle a root goal's `shell.exec`
+// that appends a line to a file on a data disk of its own waits while the power goes; after the
+// boot it is "outcome unknown", resume does not run it, and only a re-approval with confirm
+// runs it again (the file then holds the line once). The same once more with `kill -9` of aiosd
+// instead of the power cut, aios-init starting aiosd again.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +20,14 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { shQuote } from '../../init/login/host-files.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/jsonrpc.js';
+import type { GoalView } from '../../src/protocol/model.js';
+import {
+  cutStepCommand,
+  expectNoRerunWithoutConfirm,
+  expectOutcomeUnknown,
+  type CutStepDaemon,
+} from '../helpers/cut-step.js';
+import { eventually } from '../helpers/until.js';
 import { cutLedgerTail, readCrashedState } from './crashed-state.js';
 import { TEST_ACCOUNTS, type TestImage } from './image-build.js';
 import { bootUntil, type Accel, type NodeVm } from './qemu-node.js';
@@ -35,6 +48,12 @@ const DRIVER = join(import.meta.dirname, 'power-loss-driver.mjs');
 const LOGIN = 'rescue';
 const USER = 'ada';
 const DRIVER_IN_NODE = '/tmp/power-loss-driver.mjs';
+/** A disk of its own for the files the cut steps append to (only the state disk persists on the live ISO), mounted here by the test at every boot. */
+const DATA_LABEL = 'AIP-DATA';
+const DATA_DIR = '/srv/pl';
+const LOCK_FILE = '/var/lib/aios/aiosd.lock';
+const POWER_FILE = `${DATA_DIR}/power-cut.txt`;
+const KILL_FILE = `${DATA_DIR}/kill-9.txt`;
 
 interface Ack {
   goalId: string;
@@ -46,6 +65,7 @@ let image: TestImage;
 let accel: Accel;
 let work: string;
 let disk: string;
+let dataDisk: string;
 let vm: NodeVm | undefined;
 const acked: Ack[] = [];
 const figures: Record<string, unknown> = { cycles: [] as unknown[], degradedBoots: [] as string[] };
@@ -57,23 +77,87 @@ function login(port: number): { args: string[]; env: NodeJS.ProcessEnv } {
   return passwordLogin(port, TEST_ACCOUNTS.rescue, work);
 }
 
-/** ssh as the break-glass account, then `command` as ada (su to root, whose password goes on stdin, then runuser). */
-function asUserArgs(port: number, command: string): string[] {
-  return [
-    ...login(port).args,
-    `${LOGIN}@127.0.0.1`,
-    `su -s /bin/sh -c ${shQuote(`/usr/sbin/runuser -u ${USER} -- ${command}`)} root`,
-  ];
+/** ssh as the break-glass account, then `command` as root (su, root's password on stdin). */
+function asRootArgs(port: number, command: string): string[] {
+  return [...login(port).args, `${LOGIN}@127.0.0.1`, `su -s /bin/sh -c ${shQuote(command)} root`];
 }
 
-function driverArgs(port: number, socket: string, mode: string, arg: string): string[] {
-  return asUserArgs(port, `node ${DRIVER_IN_NODE} ${mode} ${socket} ${PROTOCOL_VERSION} '${arg}'`);
+/** The same, then `command` as ada (runuser). */
+function asUserArgs(port: number, command: string): string[] {
+  return asRootArgs(port, `/usr/sbin/runuser -u ${USER} -- ${command}`);
+}
+
+function driverArgs(port: number, socket: string, mode: string, arg: string, as: 'ada' | 'root' = USER): string[] {
+  const command = `node ${DRIVER_IN_NODE} ${mode} ${socket} ${PROTOCOL_VERSION} ${shQuote(arg)}`;
+  return as === 'root' ? asRootArgs(port, command) : asUserArgs(port, command);
+}
+
+/** `command` run as root in the node; its stdout. */
+function rootSh(node: NodeVm, command: string, o: { check?: boolean } = {}): SpawnSyncReturns<string> {
+  const r = spawnSync('ssh', asRootArgs(node.sshPort, command), {
+    encoding: 'utf8',
+    input: `${TEST_ACCOUNTS.root}\n`,
+    timeout: 180_000,
+    env: login(node.sshPort).env,
+  });
+  if (o.check !== false) expect(r.status, `${command}: ${r.stdout}${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** The cut-step helper's view of aiosd in the node, as root through the driver; the effects are `file`'s lines. */
+function nodeDaemon(node: NodeVm, socket: string, file: string): CutStepDaemon {
+  const driver = (mode: string, arg: string): Record<string, unknown> => {
+    const r = spawnSync('ssh', driverArgs(node.sshPort, socket, mode, arg, 'root'), {
+      encoding: 'utf8',
+      input: `${TEST_ACCOUNTS.root}\n`,
+      timeout: 300_000,
+      env: login(node.sshPort).env,
+    });
+    expect(r.status, `driver ${mode} ${arg}: ${r.stdout}${r.stderr}`).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+  };
+  return {
+    call: (method, params) => {
+      const o = driver('call', JSON.stringify([method, params]));
+      return 'rpcError' in o ? Promise.reject(new Error(String(o['rpcError']))) : Promise.resolve(o['result'] as never);
+    },
+    effects: () =>
+      Promise.resolve(
+        rootSh(node, `cat ${file}`)
+          .stdout.split('\n')
+          .filter((l) => l !== ''),
+      ),
+    ended: (goalId) => Promise.resolve(driver('wait', goalId)['goal'] as GoalView),
+  };
+}
+
+/** Submits the cut step's goal as root (its file made empty and synced first), approves it, and waits until it runs. */
+async function startCutStep(node: NodeVm, d: CutStepDaemon, file: string): Promise<string> {
+  rootSh(node, `rm -f ${file}.go && : > ${file} && sync`);
+  const goal = await d.call('goal/submit', { text: `!${cutStepCommand(file)}` });
+  const plan = goal.plan;
+  if (plan === null) throw new Error(`no plan for the cut step: ${goal.message ?? ''}`);
+  await d.call('plan/decide', { planId: plan.id, planHash: plan.hash, decision: 'approve', confirm: true });
+  await eventually(
+    'the cut step to run',
+    async () => (await d.call('goal/get', { goalId: goal.id })).plan?.steps[0]?.state === 'running',
+    300_000,
+  );
+  return goal.id;
+}
+
+/** After the restart: the cut step is "outcome unknown"; with its file's `.go` made, it is not run again but knowingly. */
+async function checkCutStep(node: NodeVm, d: CutStepDaemon, goalId: string, file: string): Promise<void> {
+  await expectOutcomeUnknown(d, goalId);
+  // Made before resume is asked, so that a wrongful re-run would add its line.
+  rootSh(node, `touch ${file}.go`);
+  await expectNoRerunWithoutConfirm(d, goalId);
 }
 
 /** `ledgerCut`: the ledger was cut on the disk, so a boot degraded by its BROKEN state is expected too. */
 async function bootAndWait(name: string, o: { ledgerCut?: boolean } = {}): Promise<{ vm: NodeVm; socket: string }> {
   const { node, match } = await bootUntil(
-    { iso: image.iso, stateDisk: disk, accel, workDir: work, name },
+    { iso: image.iso, stateDisk: disk, disks: [{ file: dataDisk, format: 'raw' }], accel, workDir: work, name },
     /aiOS (ready|degraded) in [\d.]+ s \(kernel start → autonomy ([\d.]+) s\)/,
     BOOT_TIMEOUT_MS,
     (booted) => {
@@ -95,6 +179,7 @@ async function bootAndWait(name: string, o: { ledgerCut?: boolean } = {}): Promi
     { input: readFileSync(DRIVER), timeout: 120_000, env: login(node.sshPort).env },
   );
   expect(copied.status, String(copied.stderr)).toBe(0);
+  rootSh(node, `mkdir -p ${DATA_DIR} && mount LABEL=${DATA_LABEL} ${DATA_DIR}`);
   // aiosd may still be starting (or restarted by its readiness timeout on a loaded host) when
   // sshd answers: asked again until it answers, within a generous bound.
   let status: SpawnSyncReturns<string>;
@@ -244,9 +329,15 @@ beforeAll(() => {
   accel = inject('accel');
   // A state disk of its own, empty: the other image tests keep theirs.
   disk = join(work, 'state.img');
-  spawnSync('truncate', ['-s', '512M', disk]);
-  const mkfs = spawnSync('mkfs.ext4', ['-q', '-F', '-L', 'AIOS-STATE', disk], { encoding: 'utf8' });
-  if (mkfs.status !== 0) throw new Error(`mkfs.ext4: ${mkfs.stderr}`);
+  dataDisk = join(work, 'data.img');
+  for (const [file, label] of [
+    [disk, 'AIOS-STATE'],
+    [dataDisk, DATA_LABEL],
+  ] as const) {
+    spawnSync('truncate', ['-s', '512M', file]);
+    const mkfs = spawnSync('mkfs.ext4', ['-q', '-F', '-L', label, file], { encoding: 'utf8' });
+    if (mkfs.status !== 0) throw new Error(`mkfs.ext4: ${mkfs.stderr}`);
+  }
 });
 
 afterAll(() => {
@@ -267,6 +358,11 @@ describe(`power loss under QEMU (${CYCLES} hard stops)`, () => {
         // (a goal here takes a few hundred ms, so a later stop lands in a later goal).
         const stopAfter = 2 + (cycle % 3);
         const delayMs = Math.floor(Math.random() * 500);
+        // The last stop also cuts a running shell.exec off (it waits for its .go file).
+        const cutStep =
+          cycle === CYCLES
+            ? await startCutStep(booted.vm, nodeDaemon(booted.vm, booted.socket, POWER_FILE), POWER_FILE)
+            : null;
         const load = await loadThenPullThePlug(booted.vm, booted.socket, cycle, stopAfter, delayMs);
         vm = undefined;
 
@@ -300,8 +396,36 @@ describe(`power loss under QEMU (${CYCLES} hard stops)`, () => {
 
         booted = await bootAndWait(`power-loss-${cycle + 1}`);
         checkThroughDaemon(booted.vm, booted.socket);
+        if (cutStep !== null) {
+          const started = Date.now();
+          await checkCutStep(booted.vm, nodeDaemon(booted.vm, booted.socket, POWER_FILE), cutStep, POWER_FILE);
+          figures['powerCutStep'] = { goal: cutStep, checkedInS: (Date.now() - started) / 1000 };
+        }
       }
       figures['acknowledged'] = acked.length;
+
+      // The same step cut off by kill -9 of aiosd, which aios-init starts again (ending what is
+      // left of the step first).
+      {
+        const started = Date.now();
+        const d = nodeDaemon(booted.vm, booted.socket, KILL_FILE);
+        const goalId = await startCutStep(booted.vm, d, KILL_FILE);
+        await new Promise((res) => setTimeout(res, 3000)); // its program is spawned and journalled
+        const pid = rootSh(booted.vm, `cat ${LOCK_FILE}`).stdout.trim();
+        rootSh(booted.vm, `kill -9 ${pid}`);
+        const node = booted.vm;
+        await eventually(
+          `aiosd to answer again with a pid other than ${pid}`,
+          () => {
+            const now = rootSh(node, `cat ${LOCK_FILE} && aios status --json >/dev/null`, { check: false });
+            return now.status === 0 && now.stdout.trim() !== pid;
+          },
+          600_000,
+        );
+        await checkCutStep(booted.vm, d, goalId, KILL_FILE);
+        expect((await d.call('audit/verify', {})).ok).toBe(true);
+        figures['kill9CutStep'] = { goal: goalId, inS: (Date.now() - started) / 1000 };
+      }
 
       // The ledger's tail cut after a power loss. The node idles first, so the head log's group
       // commit has synced every head: what the cut removes was recorded outside the database.
