@@ -141,7 +141,9 @@ export async function verifyNodeAudit(bus: PersonBus, node: string, timeoutMs = 
   try {
     const copy = await nodeCopy(bus, node, timeoutMs);
     const own = copy.hashes;
-    const top = Math.max(0, ...own.keys());
+    // Not Math.max(...keys): spreading a long ledger's seqs as arguments overflows the stack.
+    let top = 0;
+    for (const seq of own.keys()) if (seq > top) top = seq;
     nodeHead = { seq: top, hash: own.get(top) ?? GENESIS_HASH };
     const firstSeen = new Map<number, string>();
     for (const e of p.entries) if (!firstSeen.has(e.seq)) firstSeen.set(e.seq, e.hash);
