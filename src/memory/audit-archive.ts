@@ -75,8 +75,10 @@ export function archiveLedger(
          FROM audit WHERE seq BETWEEN ? AND ?`,
       )
       .get(from, to) as { count: number; bytes: number };
-  // Rows a crash left under an older seal count too: a real run takes them out now.
-  const leftover = seals.filter((s) => rowsIn(s.from, s.to).count > 0);
+  // Rows a crash left under an older seal count too: a real run takes them out now. Rows go in
+  // seq order, so those seals are the ones ending at or after the first row still here.
+  const firstRow = (db.prepare('SELECT min(seq) AS s FROM audit').get() as { s: number | null }).s;
+  const leftover = firstRow === null ? [] : seals.filter((s) => s.to >= firstRow);
   const fresh = through > sealedTo ? rowsIn(sealedTo + 1, through) : { count: 0, bytes: 0 };
   const pending = leftover.map((s) => rowsIn(s.from, s.to));
   const total = [fresh, ...pending].reduce((a, b) => ({ count: a.count + b.count, bytes: a.bytes + b.bytes }), {
