@@ -4,16 +4,13 @@
 // back, remove or make again. A real aiosd, the built CLI, real files.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeTestDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { daemonForSuite, type TestDaemon } from '../helpers/daemon.js';
 import { runCli, type CliRun } from '../helpers/aios-cli.js';
 
 let d: TestDaemon;
-beforeAll(async () => {
-  d = await startTestDaemon();
-});
-afterAll(async () => {
-  await disposeTestDaemon(d);
+daemonForSuite((daemon) => {
+  d = daemon;
 });
 
 const aios = (...args: string[]): Promise<CliRun> => runCli(d, args);

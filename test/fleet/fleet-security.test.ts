@@ -336,29 +336,13 @@ describe.skipIf(natsMissing !== null)('the fleet against hostile nodes, changed 
     const file = join(hub.dir, 'legacy2-copy.creds');
     // A creds file of another name is refused: a wrong file cannot revoke someone else.
     writeFileSync(file, old, { mode: 0o600 });
-    const wrong = await runCli({ env: process.env }, [
-      'fleet',
-      'revoke',
-      '--dir',
-      hub.dir,
-      '--person',
-      'legacy2',
-      '--creds',
-      file,
-    ]);
+    const revokeByFile = () =>
+      runCli({ env: process.env }, ['fleet', 'revoke', '--dir', hub.dir, '--person', 'legacy2', '--creds', file]);
+    const wrong = await revokeByFile();
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain("node legacy1's, not person legacy2's");
     writeFileSync(file, oldPerson, { mode: 0o600 });
-    const byFile = await runCli({ env: process.env }, [
-      'fleet',
-      'revoke',
-      '--dir',
-      hub.dir,
-      '--person',
-      'legacy2',
-      '--creds',
-      file,
-    ]);
+    const byFile = await revokeByFile();
     expect(byFile.code, byFile.stderr).toBe(0);
     await expect(fleetConnect({ url: hub.url, creds: oldPerson })).rejects.toThrow(/Authorization/i);
   }, 90_000);
